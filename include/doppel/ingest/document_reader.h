@@ -1,0 +1,80 @@
+// doppel: reading documents from files, directories and JSONL streams.
+//
+// Usage:
+//   doppel::DocumentReader reader({"seeds/", "feed.jsonl"});
+//   std::vector<doppel::Document> docs;
+//   std::vector<doppel::RecordError> errors;
+//   while (reader.next_batch(256, docs, errors)) { ...use docs...; docs.clear(); }
+//
+// Inputs (by extension): .txt (UTF-8 text), .html/.htm (text extracted with gumbo; script, style,
+// nav, header, footer, aside, form and similar elements dropped; block elements become line
+// breaks), .jsonl/.ndjson (one JSON object a line: "id" and "text" or "html" required; "url",
+// "lang", "title", "date" optional), and "-" for JSONL on standard input. Directories are walked
+// recursively in sorted order; files with other extensions inside a directory are ignored (given
+// by name they are read as text).
+//
+// One bad record (a missing file, invalid UTF-8, binary data, malformed JSON, a missing or empty
+// text, more than max_document_bytes) becomes a RecordError naming the file and line; reading goes
+// on with the next record.
+//
+// Thread safety: a DocumentReader is a single-threaded cursor; use one per thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "doppel/document.h"
+#include "doppel/error.h"
+
+namespace doppel {
+
+struct ReaderOptions {
+    // Largest document accepted, in bytes of text (a JSONL line may be that plus its JSON).
+    std::size_t max_document_bytes = 16u << 20;  // 16 MiB
+    // A file whose first 8 KiB hold a NUL byte, or more than this share of control characters,
+    // is treated as binary and skipped.
+    double max_control_fraction = 0.10;
+    // Extensions read when walking a directory (lower-case, with the dot).
+    std::vector<std::string> extensions = {".txt", ".html", ".htm", ".jsonl", ".ndjson"};
+};
+
+// Extracts readable text from an HTML page: one line per block, scripts and chrome dropped.
+// Returns the text; sets *title to the <title> when title is not null.
+std::string html_to_text(const std::string& html, std::string* title = nullptr);
+
+// Checks that `text` is valid UTF-8. On failure returns false and sets *line (1-based) and
+// *byte_offset to where the first invalid sequence starts.
+bool validate_utf8(const std::string& text, std::size_t* line = nullptr,
+                   std::size_t* byte_offset = nullptr);
+
+class DocumentReader {
+public:
+    explicit DocumentReader(std::vector<std::string> paths, ReaderOptions options = {});
+    // Reads JSONL from `in` (named `name` in messages) instead of from paths.
+    DocumentReader(std::istream& in, std::string name, ReaderOptions options = {});
+    ~DocumentReader();
+    DocumentReader(const DocumentReader&) = delete;
+    DocumentReader& operator=(const DocumentReader&) = delete;
+
+    // Appends up to `max_docs` documents to `out` and any bad records met on the way to `errors`.
+    // Returns false once every input is exhausted (and nothing was appended).
+    bool next_batch(std::size_t max_docs, std::vector<Document>& out,
+                    std::vector<RecordError>& errors);
+
+    // Progress: bytes consumed so far, and the total size of the regular files to read (known
+    // after the first call; standard input is not counted).
+    uint64_t bytes_read() const;
+    uint64_t bytes_total() const;
+
+    std::string describe() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace doppel

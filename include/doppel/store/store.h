@@ -1,0 +1,106 @@
+// doppel: the persistent store (a folder holding an SQLite database and index files).
+//
+// Layout of a store folder:
+//   doppel.sqlite   documents, per-document artifacts (sketches, embeddings) and metadata
+//   *.faiss, ...    index files written by the index stage, named in the metadata
+//
+// Documents are keyed by their id (document.h) and get a `seq`, an integer assigned in order of
+// arrival that never changes while the document is stored; indexes refer to documents by seq.
+// Putting an id again with the same text (same content hash) changes nothing; with different
+// text it replaces the old version, which gets a new seq (its artifacts are deleted with it).
+//
+// Artifacts are per-document binary blobs of a named kind ("minhash", "shingles",
+// "embedding/bridge"), written by the stages that compute them; each blob starts with its own
+// magic number and format version (see the writing stage). Deleting a document deletes its
+// artifacts.
+//
+// Every write method runs in one SQLite transaction: a failure leaves the store as it was.
+// The schema carries a version (kSchemaVersion), checked on open.
+//
+// Thread safety: a Store is not safe for concurrent use; open one per thread (SQLite allows
+// concurrent readers of one folder; writers are serialized by SQLite's file lock).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "doppel/document.h"
+
+namespace doppel {
+
+struct StoredDocument {
+    int64_t seq = 0;
+    std::string id, source, url, title, date;
+    std::string lang;
+    float lang_confidence = 0;
+    std::vector<Paragraph> paragraphs;
+    std::vector<std::string> other_languages;
+    std::string content_hash;
+    std::string text;      // empty when read with with_text = false
+    int64_t added_at = 0;  // seconds since the Unix epoch
+};
+
+enum class PutStatus { kAdded, kReplaced, kUnchanged };
+
+struct StoreOptions {
+    bool create = true;      // create the folder and database if missing
+    bool read_only = false;  // open for reading only
+};
+
+class Store {
+public:
+    static constexpr int kSchemaVersion = 1;
+    static constexpr const char* kDatabaseFile = "doppel.sqlite";
+
+    // Opens (or creates) the store in `dir`. Throws doppel::Error when the folder cannot be used,
+    // the database is not a doppel store, or its schema version is newer than this build's.
+    explicit Store(const std::string& dir, StoreOptions options = {});
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    const std::string& dir() const { return dir_; }
+
+    // Puts n analyzed documents in one transaction; status[i] says what happened to docs[i].
+    // `now` is the time recorded as added_at for new versions (seconds since the epoch).
+    std::vector<PutStatus> put(std::size_t n, const AnalyzedDocument* docs, int64_t now);
+
+    std::optional<StoredDocument> get(const std::string& id, bool with_text = true) const;
+    std::optional<StoredDocument> get_by_seq(int64_t seq, bool with_text = true) const;
+    // Calls fn for every document in seq order; stops early when fn returns false.
+    void scan(const std::function<bool(const StoredDocument&)>& fn, bool with_text = true) const;
+    std::size_t size() const;
+
+    // Deletes a document (and its artifacts); returns false if the id was not stored.
+    bool remove(const std::string& id);
+    // Deletes documents added before `cutoff` (seconds since the epoch); returns their ids.
+    std::vector<std::string> expire(int64_t cutoff);
+
+    // Per-document artifacts. put_artifacts writes n (seq, blob) pairs of one kind in one
+    // transaction, replacing existing ones.
+    void put_artifacts(const std::string& kind, std::size_t n, const int64_t* seqs,
+                       const std::string* blobs);
+    std::optional<std::string> artifact(int64_t seq, const std::string& kind) const;
+    // Calls fn(seq, blob) for every artifact of `kind` in seq order.
+    void scan_artifacts(const std::string& kind,
+                        const std::function<void(int64_t, std::string_view)>& fn) const;
+
+    // Store-wide metadata (specs and model versions that produced the store, index manifests).
+    void set_meta(const std::string& key, const std::string& value);
+    std::optional<std::string> meta(const std::string& key) const;
+
+    // Runs fn inside one transaction (commits if fn returns, rolls back if it throws).
+    void transaction(const std::function<void()>& fn);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::string dir_;
+};
+
+}  // namespace doppel

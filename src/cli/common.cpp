@@ -1,0 +1,77 @@
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+namespace doppel::cli {
+namespace fs = std::filesystem;
+
+std::string find_models_dir(const Globals& g) {
+    if (!g.models_dir.empty()) return g.models_dir;
+    if (const char* env = std::getenv("DOPPEL_MODELS"); env && *env) return env;
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+            if (fs::exists(dir / "models" / "lid.176.ftz")) return (dir / "models").string();
+        }
+    }
+#ifdef DOPPEL_SOURCE_DIR
+    if (fs::exists(fs::path(DOPPEL_SOURCE_DIR) / "models")) return (fs::path(DOPPEL_SOURCE_DIR) / "models").string();
+#endif
+    return "models";
+}
+
+std::string model_path(const Globals& g, const std::string& file) {
+    return (fs::path(find_models_dir(g)) / file).string();
+}
+
+void report_errors(const std::vector<RecordError>& errors) {
+    for (const auto& e : errors) std::cerr << e.to_string() << '\n';
+}
+
+Progress::Progress(std::string what, bool quiet)
+    : what_(std::move(what)), quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()), last_(start_) {}
+
+double Progress::seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void Progress::update(uint64_t done, uint64_t total, uint64_t bytes) {
+    if (quiet_ || !tty_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    drawn_ = true;
+    const double s = seconds();
+    char buf[256];
+    if (total > 0)
+        std::snprintf(buf, sizeof buf, "\r\033[Kdoppel %s: %llu/%llu (%.0f%%)", what_.c_str(),
+                      static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                      100.0 * static_cast<double>(done) / static_cast<double>(total));
+    else
+        std::snprintf(buf, sizeof buf, "\r\033[Kdoppel %s: %llu", what_.c_str(), static_cast<unsigned long long>(done));
+    std::string line = buf;
+    if (bytes > 0 && s > 0) {
+        std::snprintf(buf, sizeof buf, ", %.1f MB/s", static_cast<double>(bytes) / 1e6 / s);
+        line += buf;
+    }
+    std::snprintf(buf, sizeof buf, ", %.1f s", s);
+    line += buf;
+    std::cerr << line << std::flush;
+}
+
+void Progress::finish(const std::string& summary) {
+    if (quiet_) return;
+    if (drawn_) std::cerr << "\r\033[K";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " in %.2f s", seconds());
+    std::cerr << "doppel " << what_ << ": " << summary << buf << '\n';
+}
+
+}  // namespace doppel::cli

@@ -1,0 +1,66 @@
+// Shared pieces of the doppel command-line tool: exit codes, model lookup, progress on a
+// terminal, error reporting. The tool only parses arguments, calls the library and writes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "doppel/error.h"
+
+namespace doppel::cli {
+
+// Exit codes (../shared/docs/INTERFACE.md).
+constexpr int kExitOk = 0;        // everything done
+constexpr int kExitSkipped = 1;   // some inputs skipped with a reported error, the rest done
+constexpr int kExitFatal = 2;     // misuse or a fatal error
+
+struct Globals {
+    std::string argv0;
+    std::string models_dir;  // --models, or found by find_models_dir()
+    bool quiet = false;      // --quiet: no progress and no summary line
+};
+
+// The folder with the model files: $DOPPEL_MODELS, else models/ beside the executable's parent
+// folder (build/doppel -> models/), else the source tree's models/, else ./models.
+std::string find_models_dir(const Globals& g);
+std::string model_path(const Globals& g, const std::string& file);
+
+// Prints "PATH:LINE: reason" lines on stderr.
+void report_errors(const std::vector<RecordError>& errors);
+
+// Progress on stderr, redrawn at most 10 times a second, only when stderr is a terminal; the
+// summary line is printed always (unless quiet).
+class Progress {
+public:
+    Progress(std::string what, bool quiet);
+    // done and total in the unit of the task (total 0 when unknown); bytes for the throughput.
+    void update(uint64_t done, uint64_t total, uint64_t bytes = 0);
+    // Clears the progress line and prints "doppel WHAT: SUMMARY (in N.N s)".
+    void finish(const std::string& summary);
+    double seconds() const;
+
+private:
+    std::string what_;
+    bool quiet_, tty_;
+    std::chrono::steady_clock::time_point start_, last_;
+    bool drawn_ = false;
+};
+
+// A command: registers itself on the app and runs when chosen. run() returns the exit code.
+using CommandRunner = std::function<int()>;
+struct Command {
+    CLI::App* app;
+    CommandRunner run;
+};
+
+// Each command file defines one of these.
+Command add_index_command(CLI::App& app, Globals& g);
+Command add_list_command(CLI::App& app, Globals& g);
+
+}  // namespace doppel::cli

@@ -1,0 +1,42 @@
+// doppel: the command-line tool. Parses arguments and hands over to one command.
+#include <iostream>
+
+#include "cli/common.h"
+
+int main(int argc, char** argv) {
+    using namespace doppel::cli;
+    CLI::App app{"doppel: near-duplicate and cross-language document matching"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("doppel ") + DOPPEL_CLI_VERSION);
+    Globals g;
+    g.argv0 = argv[0];
+    app.add_option("--models", g.models_dir, "Folder with model files (default: models/ of the install)");
+    app.add_flag("--quiet,-q", g.quiet, "No progress and no summary line");
+
+    std::vector<Command> commands;
+    commands.push_back(add_index_command(app, g));
+    commands.push_back(add_list_command(app, g));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return kExitFatal;
+    }
+    for (auto& c : commands) {
+        if (!c.app->parsed()) continue;
+        try {
+            return c.run();
+        } catch (const std::exception& e) {
+            std::cerr << "doppel " << c.app->get_name() << ": error: " << e.what() << '\n';
+            return kExitFatal;
+        }
+    }
+    return kExitFatal;
+}

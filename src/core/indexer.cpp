@@ -1,0 +1,81 @@
+#include "doppel/indexer.h"
+
+#include <xxhash.h>
+
+#include <cstdio>
+
+namespace doppel {
+
+std::string content_hash(std::string_view text) {
+    const XXH128_hash_t h = XXH3_128bits(text.data(), text.size());
+    char buf[33];
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                  static_cast<unsigned long long>(h.low64));
+    return buf;
+}
+
+Indexer::Indexer(Store& store, const LanguageIdentifier& langid) : store_(store), langid_(langid) {}
+
+void Indexer::add_stage(std::unique_ptr<IndexStage> stage) { stages_.push_back(std::move(stage)); }
+
+AnalyzedDocument Indexer::analyze(Document doc) const {
+    AnalyzedDocument a;
+    a.doc = std::move(doc);
+    a.content_hash = content_hash(a.doc.text);
+    langid_.analyze(&a);
+    return a;
+}
+
+std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary) {
+    std::vector<AnalyzedDocument> analyzed;
+    analyzed.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) analyzed.push_back(analyze(std::move(docs[i])));
+    std::vector<PutStatus> status = store_.put(analyzed.size(), analyzed.data(), now);
+    std::vector<AnalyzedDocument> changed;
+    std::vector<int64_t> seqs;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (summary) {
+            if (status[i] == PutStatus::kAdded) ++summary->added;
+            else if (status[i] == PutStatus::kReplaced) ++summary->replaced;
+            else ++summary->unchanged;
+        }
+        if (status[i] == PutStatus::kUnchanged) continue;
+        seqs.push_back(store_.get(analyzed[i].doc.id, false)->seq);
+        changed.push_back(std::move(analyzed[i]));
+    }
+    if (!changed.empty())
+        for (auto& stage : stages_) stage->add(store_, changed.size(), seqs.data(), changed.data());
+    return status;
+}
+
+std::size_t Indexer::remove(const std::vector<std::string>& ids) {
+    std::vector<int64_t> seqs;
+    for (const auto& id : ids) {
+        auto d = store_.get(id, false);
+        if (d && store_.remove(id)) seqs.push_back(d->seq);
+    }
+    if (!seqs.empty())
+        for (auto& stage : stages_) stage->removed(store_, seqs.size(), seqs.data());
+    return seqs.size();
+}
+
+std::vector<std::string> Indexer::expire(int64_t cutoff) {
+    std::vector<int64_t> seqs;
+    store_.scan([&](const StoredDocument& d) {
+        if (d.added_at < cutoff) seqs.push_back(d.seq);
+        return true;
+    }, false);
+    std::vector<std::string> ids = store_.expire(cutoff);
+    if (!seqs.empty())
+        for (auto& stage : stages_) stage->removed(store_, seqs.size(), seqs.data());
+    return ids;
+}
+
+void Indexer::finish() {
+    for (auto& stage : stages_) stage->flush(store_);
+    std::string specs = langid_.describe();
+    for (auto& stage : stages_) specs += ";" + stage->describe();
+    store_.set_meta("specs", specs);
+}
+
+}  // namespace doppel

@@ -1,0 +1,209 @@
+#include "doppel/normalize/normalizer.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "doppel/error.h"
+#include "impl/utf8.h"
+
+namespace doppel {
+namespace {
+
+const icu::Normalizer2* as_icu(const void* p) { return static_cast<const icu::Normalizer2*>(p); }
+
+bool is_arabic_mark(char32_t c) {
+    return c == 0x0640 ||                    // tatweel
+           (c >= 0x064B && c <= 0x065F) ||   // harakat, shadda, sukun, ...
+           c == 0x0670 ||                    // superscript alef
+           (c >= 0x06D6 && c <= 0x06ED);     // Quranic annotation marks
+}
+
+char32_t arabic_letter(char32_t c) {
+    switch (c) {
+        case 0x0622: case 0x0623: case 0x0625: case 0x0671: return 0x0627;  // alef forms
+        case 0x0649: case 0x06CC: case 0x0626: return 0x064A;               // yeh forms
+        case 0x0624: return 0x0648;                                         // waw with hamza
+        case 0x0629: return 0x0647;                                         // ta marbuta
+        default: return c;
+    }
+}
+
+// Output sink that applies steps 2-4 to each code point and keeps the offset map.
+struct Sink {
+    const NormalizerOptions& opt;
+    std::string& out;
+    std::vector<uint32_t>* offsets;
+    bool pending_space = false;
+
+    void put_bytes(const char* p, std::size_t n, uint32_t src) {
+        out.append(p, n);
+        if (offsets) offsets->insert(offsets->end(), n, src);
+    }
+
+    void put(char32_t c, uint32_t src) {
+        if (c == '\n') {
+            pending_space = false;
+            while (opt.collapse_space && !out.empty() && out.back() == ' ') {
+                out.pop_back();
+                if (offsets) offsets->pop_back();
+            }
+            out.push_back('\n');
+            if (offsets) offsets->push_back(src);
+            return;
+        }
+        if (opt.collapse_space && (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' ||
+                                   (c >= 0x80 && u_isUWhiteSpace(static_cast<UChar32>(c))))) {
+            pending_space = true;
+            return;
+        }
+        if (opt.ascii_digits && c >= 0x80 && u_charType(static_cast<UChar32>(c)) == U_DECIMAL_DIGIT_NUMBER) {
+            const int v = u_charDigitValue(static_cast<UChar32>(c));
+            if (v >= 0 && v <= 9) c = static_cast<char32_t>('0' + v);
+        }
+        if (opt.arabic && c >= 0x0600 && c <= 0x06FF) {
+            if (is_arabic_mark(c)) return;
+            c = arabic_letter(c);
+        }
+        if (pending_space) {
+            pending_space = false;
+            if (!out.empty() && out.back() != '\n') {
+                out.push_back(' ');
+                if (offsets) offsets->push_back(src);
+            }
+        }
+        const std::size_t before = out.size();
+        impl::append_utf8(out, c);
+        if (offsets) offsets->insert(offsets->end(), out.size() - before, src);
+    }
+};
+
+}  // namespace
+
+Span NormalizedText::source_span(Span span) const {
+    if (source_offsets.empty()) return {0, 0};
+    const uint32_t n = static_cast<uint32_t>(text.size());
+    const uint32_t b = std::min(span.begin, n), e = std::min(span.end, n);
+    if (b >= e) return {source_offsets[b], source_offsets[b]};
+    // The end is where the first character after the span's last source character begins.
+    uint32_t last_src = source_offsets[e - 1];
+    uint32_t j = e;
+    while (j < n && source_offsets[j] == last_src) ++j;
+    return {source_offsets[b], source_offsets[j]};
+}
+
+Normalizer::Normalizer(NormalizerOptions options) : options_(options), nfkc_cf_(nullptr) {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status))
+        DOPPEL_THROW(std::string("ICU NFKC_Casefold unavailable: ") + u_errorName(status));
+    nfkc_cf_ = n;
+}
+
+std::unique_ptr<Normalizer> Normalizer::from_spec(const std::string& spec) {
+    const std::string prefix = "icu:";
+    if (spec.rfind(prefix, 0) != 0) DOPPEL_THROW("unknown normalizer spec '" + spec + "' (expected icu:...)");
+    NormalizerOptions o{false, false, false, false};
+    std::stringstream ss(spec.substr(prefix.size()));
+    std::string flag;
+    while (std::getline(ss, flag, ',')) {
+        if (flag == "nfkc_cf") o.nfkc_casefold = true;
+        else if (flag == "digits") o.ascii_digits = true;
+        else if (flag == "arabic") o.arabic = true;
+        else if (flag == "space") o.collapse_space = true;
+        else if (!flag.empty()) DOPPEL_THROW("unknown normalizer flag '" + flag + "' in '" + spec + "'");
+    }
+    return std::make_unique<Normalizer>(o);
+}
+
+std::string Normalizer::describe() const {
+    std::string s = "icu:";
+    auto add = [&](bool on, const char* name) {
+        if (!on) return;
+        if (s.back() != ':') s += ',';
+        s += name;
+    };
+    add(options_.nfkc_casefold, "nfkc_cf");
+    add(options_.ascii_digits, "digits");
+    add(options_.arabic, "arabic");
+    add(options_.collapse_space, "space");
+    return s;
+}
+
+void Normalizer::run(std::string_view text, std::string& out, std::vector<uint32_t>* offsets) const {
+    out.clear();
+    out.reserve(text.size());
+    if (offsets) {
+        offsets->clear();
+        offsets->reserve(text.size() + 1);
+    }
+    Sink sink{options_, out, offsets};
+    const icu::Normalizer2* norm = as_icu(nfkc_cf_);
+    std::size_t i = 0;
+    const std::size_t n = text.size();
+    icu::UnicodeString chunk, normalized;
+    std::string tmp;
+    while (i < n) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        if (b < 0x80) {
+            // ASCII fast path: NFKC_Casefold of ASCII is ASCII lower-casing.
+            char c = static_cast<char>(b);
+            if (options_.nfkc_casefold && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            // A following combining mark changes the composition: let ICU handle that case.
+            if (!(options_.nfkc_casefold && i + 1 < n && static_cast<unsigned char>(text[i + 1]) >= 0xCC)) {
+                sink.put(static_cast<char32_t>(static_cast<unsigned char>(c)), static_cast<uint32_t>(i));
+                ++i;
+                continue;
+            }
+        }
+        // A chunk: this code point and following ones up to the next normalization boundary.
+        const std::size_t start = i;
+        std::size_t j = i;
+        impl::next_code_point(text, j);
+        if (!options_.nfkc_casefold) {
+            std::size_t k = start;
+            sink.put(impl::next_code_point(text, k), static_cast<uint32_t>(start));
+            i = j;
+            continue;
+        }
+        while (j < n) {
+            std::size_t k = j;
+            const char32_t c = impl::next_code_point(text, k);
+            if (norm->hasBoundaryBefore(static_cast<UChar32>(c))) break;
+            j = k;
+        }
+        chunk = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data() + start, static_cast<int32_t>(j - start)));
+        UErrorCode status = U_ZERO_ERROR;
+        norm->normalize(chunk, normalized, status);
+        if (U_FAILURE(status)) normalized = chunk;
+        for (int32_t k = 0; k < normalized.length();) {
+            const UChar32 c = normalized.char32At(k);
+            sink.put(static_cast<char32_t>(c), static_cast<uint32_t>(start));
+            k += U16_LENGTH(c);
+        }
+        i = j;
+    }
+    // Trailing spaces at the end are dropped; leading ones were never emitted.
+    if (offsets) offsets->push_back(static_cast<uint32_t>(n));
+}
+
+NormalizedText Normalizer::normalize(std::string_view text) const {
+    NormalizedText r;
+    run(text, r.text, &r.source_offsets);
+    return r;
+}
+
+void Normalizer::normalize_batch(std::size_t n, const std::string_view* texts, NormalizedText* out) const {
+    for (std::size_t i = 0; i < n; ++i) out[i] = normalize(texts[i]);
+}
+
+std::string Normalizer::normalize_text(std::string_view text) const {
+    std::string out;
+    run(text, out, nullptr);
+    return out;
+}
+
+}  // namespace doppel

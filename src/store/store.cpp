@@ -1,0 +1,314 @@
+#include "doppel/store/store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "doppel/error.h"
+#include "impl/sqlite.h"
+
+namespace doppel {
+namespace fs = std::filesystem;
+using impl::Statement;
+
+namespace {
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '',
+    lang TEXT NOT NULL DEFAULT '',
+    lang_confidence REAL NOT NULL DEFAULT 0,
+    paragraphs TEXT NOT NULL DEFAULT '[]',
+    other_languages TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    added_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_added_at ON documents(added_at);
+CREATE TABLE IF NOT EXISTS artifacts(
+    seq INTEGER NOT NULL REFERENCES documents(seq) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY(kind, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS artifacts_seq ON artifacts(seq);
+)sql";
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) {
+        if (!s.empty()) s += ',';
+        s += x;
+    }
+    return s;
+}
+
+std::vector<std::string> split(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < s.size()) {
+        auto comma = s.find(',', start);
+        if (comma == std::string::npos) comma = s.size();
+        if (comma > start) out.push_back(s.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string paragraphs_json(const std::vector<Paragraph>& ps) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& p : ps)
+        j.push_back({p.span.begin, p.span.end, p.lang, p.lang_confidence, p.lang_inherited});
+    return j.dump();
+}
+
+std::vector<Paragraph> parse_paragraphs(const std::string& s) {
+    std::vector<Paragraph> out;
+    auto j = nlohmann::json::parse(s, nullptr, false);
+    if (!j.is_array()) return out;
+    for (const auto& e : j) {
+        Paragraph p;
+        p.span = {e.at(0).get<uint32_t>(), e.at(1).get<uint32_t>()};
+        p.lang = e.at(2).get<std::string>();
+        p.lang_confidence = e.at(3).get<float>();
+        p.lang_inherited = e.at(4).get<bool>();
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+constexpr const char* kColumns =
+    "seq, id, source, url, title, date, lang, lang_confidence, paragraphs, other_languages, "
+    "content_hash, added_at";
+
+StoredDocument read_row(const Statement& st, bool with_text) {
+    StoredDocument d;
+    d.seq = st.int64(0);
+    d.id = st.text(1);
+    d.source = st.text(2);
+    d.url = st.text(3);
+    d.title = st.text(4);
+    d.date = st.text(5);
+    d.lang = st.text(6);
+    d.lang_confidence = static_cast<float>(st.real(7));
+    d.paragraphs = parse_paragraphs(st.text(8));
+    d.other_languages = split(st.text(9));
+    d.content_hash = st.text(10);
+    d.added_at = st.int64(11);
+    if (with_text) d.text = st.text(12);
+    return d;
+}
+
+std::string select_sql(bool with_text, const char* where) {
+    return std::string("SELECT ") + kColumns + (with_text ? ", text" : "") + " FROM documents " + where;
+}
+
+}  // namespace
+
+struct Store::Impl {
+    sqlite3* db = nullptr;
+    ~Impl() {
+        if (db) sqlite3_close_v2(db);
+    }
+};
+
+Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_unique<Impl>()), dir_(dir) {
+    std::error_code ec;
+    const fs::path db_path = fs::path(dir) / kDatabaseFile;
+    if (!fs::exists(dir, ec)) {
+        if (!options.create || options.read_only) DOPPEL_THROW("store not found: " + dir);
+        fs::create_directories(dir, ec);
+        if (ec) DOPPEL_THROW("cannot create store folder " + dir + ": " + ec.message());
+    } else if (!fs::is_directory(dir, ec)) {
+        DOPPEL_THROW("store path is not a folder: " + dir);
+    }
+    if (!fs::exists(db_path) && (!options.create || options.read_only))
+        DOPPEL_THROW("no doppel store in " + dir + " (missing " + kDatabaseFile + ")");
+    const int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(db_path.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)
+        DOPPEL_THROW("cannot open store " + db_path.string() + ": " + sqlite3_errmsg(impl_->db));
+    sqlite3_busy_timeout(impl_->db, 10000);
+    try {
+        impl::exec(impl_->db, "PRAGMA foreign_keys = ON;");
+        if (!options.read_only) {
+            impl::exec(impl_->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+        }
+        // Is it a doppel store, and which version?
+        bool has_meta = false;
+        {
+            Statement st(impl_->db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
+            if (st.step()) has_meta = st.int64(0) > 0;
+        }
+        if (has_meta) {
+            auto v = meta("schema_version");
+            if (!v) DOPPEL_THROW("not a doppel store (no schema version): " + db_path.string());
+            const int version = std::stoi(*v);
+            if (version > kSchemaVersion)
+                DOPPEL_THROW("store " + dir + " has schema version " + *v + ", newer than this build's " +
+                             std::to_string(kSchemaVersion) + ": upgrade doppel");
+        } else {
+            Statement st(impl_->db, "SELECT count(*) FROM sqlite_master");
+            if (st.step() && st.int64(0) > 0)
+                DOPPEL_THROW("not a doppel store (unknown tables): " + db_path.string());
+            if (options.read_only) DOPPEL_THROW("empty store: " + dir);
+        }
+        if (!options.read_only) {
+            transaction([&] {
+                impl::exec(impl_->db, kSchema);
+                if (!has_meta) set_meta("schema_version", std::to_string(kSchemaVersion));
+            });
+        }
+    } catch (const std::exception& e) {
+        DOPPEL_THROW(std::string(e.what()));
+    }
+}
+
+Store::~Store() = default;
+
+void Store::transaction(const std::function<void()>& fn) {
+    if (!sqlite3_get_autocommit(impl_->db)) {  // nested: join the outer transaction
+        fn();
+        return;
+    }
+    impl::exec(impl_->db, "BEGIN IMMEDIATE");
+    try {
+        fn();
+        impl::exec(impl_->db, "COMMIT");
+    } catch (...) {
+        sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, int64_t now) {
+    std::vector<PutStatus> status(n, PutStatus::kUnchanged);
+    transaction([&] {
+        Statement find(impl_->db, "SELECT seq, content_hash FROM documents WHERE id = ?");
+        Statement del(impl_->db, "DELETE FROM documents WHERE seq = ?");
+        Statement ins(impl_->db,
+                      "INSERT INTO documents(id, source, url, title, date, lang, lang_confidence, "
+                      "paragraphs, other_languages, content_hash, text, added_at) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+        for (std::size_t i = 0; i < n; ++i) {
+            const AnalyzedDocument& d = docs[i];
+            find.reset();
+            find.bind(1, std::string_view(d.doc.id));
+            bool existed = false;
+            if (find.step()) {
+                if (find.text(1) == d.content_hash) continue;  // same text: unchanged
+                existed = true;
+                const int64_t old_seq = find.int64(0);
+                find.reset();
+                del.reset();
+                del.bind(1, old_seq);
+                del.step();
+            }
+            find.reset();
+            ins.reset();
+            ins.bind(1, std::string_view(d.doc.id)).bind(2, std::string_view(d.doc.source))
+                .bind(3, std::string_view(d.doc.url)).bind(4, std::string_view(d.doc.title))
+                .bind(5, std::string_view(d.doc.date)).bind(6, std::string_view(d.lang))
+                .bind(7, static_cast<double>(d.lang_confidence))
+                .bind(8, std::string_view(paragraphs_json(d.paragraphs)))
+                .bind(9, std::string_view(join(d.other_languages)))
+                .bind(10, std::string_view(d.content_hash)).bind(11, std::string_view(d.doc.text))
+                .bind(12, now);
+            ins.step();
+            status[i] = existed ? PutStatus::kReplaced : PutStatus::kAdded;
+        }
+    });
+    return status;
+}
+
+std::optional<StoredDocument> Store::get(const std::string& id, bool with_text) const {
+    Statement st(impl_->db, select_sql(with_text, "WHERE id = ?").c_str());
+    st.bind(1, std::string_view(id));
+    if (!st.step()) return std::nullopt;
+    return read_row(st, with_text);
+}
+
+std::optional<StoredDocument> Store::get_by_seq(int64_t seq, bool with_text) const {
+    Statement st(impl_->db, select_sql(with_text, "WHERE seq = ?").c_str());
+    st.bind(1, seq);
+    if (!st.step()) return std::nullopt;
+    return read_row(st, with_text);
+}
+
+void Store::scan(const std::function<bool(const StoredDocument&)>& fn, bool with_text) const {
+    Statement st(impl_->db, select_sql(with_text, "ORDER BY seq").c_str());
+    while (st.step())
+        if (!fn(read_row(st, with_text))) break;
+}
+
+std::size_t Store::size() const {
+    Statement st(impl_->db, "SELECT count(*) FROM documents");
+    st.step();
+    return static_cast<std::size_t>(st.int64(0));
+}
+
+bool Store::remove(const std::string& id) {
+    bool removed = false;
+    transaction([&] {
+        Statement st(impl_->db, "DELETE FROM documents WHERE id = ?");
+        st.bind(1, std::string_view(id));
+        st.step();
+        removed = sqlite3_changes(impl_->db) > 0;
+    });
+    return removed;
+}
+
+std::vector<std::string> Store::expire(int64_t cutoff) {
+    std::vector<std::string> ids;
+    transaction([&] {
+        Statement sel(impl_->db, "SELECT id FROM documents WHERE added_at < ? ORDER BY seq");
+        sel.bind(1, cutoff);
+        while (sel.step()) ids.push_back(sel.text(0));
+        Statement del(impl_->db, "DELETE FROM documents WHERE added_at < ?");
+        del.bind(1, cutoff);
+        del.step();
+    });
+    return ids;
+}
+
+void Store::put_artifacts(const std::string& kind, std::size_t n, const int64_t* seqs, const std::string* blobs) {
+    transaction([&] {
+        Statement st(impl_->db, "INSERT OR REPLACE INTO artifacts(seq, kind, data) VALUES(?,?,?)");
+        for (std::size_t i = 0; i < n; ++i) {
+            st.reset();
+            st.bind(1, seqs[i]).bind(2, std::string_view(kind)).bind_blob(3, blobs[i].data(), blobs[i].size());
+            st.step();
+        }
+    });
+}
+
+std::optional<std::string> Store::artifact(int64_t seq, const std::string& kind) const {
+    Statement st(impl_->db, "SELECT data FROM artifacts WHERE kind = ? AND seq = ?");
+    st.bind(1, std::string_view(kind)).bind(2, seq);
+    if (!st.step()) return std::nullopt;
+    return std::string(st.blob(0));
+}
+
+void Store::scan_artifacts(const std::string& kind, const std::function<void(int64_t, std::string_view)>& fn) const {
+    Statement st(impl_->db, "SELECT seq, data FROM artifacts WHERE kind = ? ORDER BY seq");
+    st.bind(1, std::string_view(kind));
+    while (st.step()) fn(st.int64(0), st.blob(1));
+}
+
+void Store::set_meta(const std::string& key, const std::string& value) {
+    Statement st(impl_->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+    st.bind(1, std::string_view(key)).bind(2, std::string_view(value));
+    st.step();
+}
+
+std::optional<std::string> Store::meta(const std::string& key) const {
+    Statement st(impl_->db, "SELECT value FROM meta WHERE key = ?");
+    st.bind(1, std::string_view(key));
+    if (!st.step()) return std::nullopt;
+    return st.text(0);
+}
+
+}  // namespace doppel

@@ -1,0 +1,64 @@
+#include "support/test_support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace doppel::test {
+namespace fs = std::filesystem;
+
+std::string source_dir() { return DOPPEL_SOURCE_DIR; }
+std::string seeds_dir() { return source_dir() + "/seeds"; }
+std::string seed_path(const std::string& name) { return seeds_dir() + "/" + name; }
+std::string shared_dir() { return DOPPEL_SHARED_DIR; }
+std::string lid_model() { return source_dir() + "/models/lid.176.ftz"; }
+
+std::string read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot read " + path);
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& data) {
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream f(path, std::ios::binary);
+    f << data;
+}
+
+TempDir::TempDir(const std::string& name) {
+    path_ = std::string(DOPPEL_TEST_TMP) + "/" + name + "-" + std::to_string(getpid());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+CommandResult run_doppel(const std::string& args, const std::string& input_file) {
+    static int counter = 0;
+    const std::string base = std::string(DOPPEL_TEST_TMP) + "/run-" + std::to_string(getpid()) + "-" +
+                             std::to_string(counter++);
+    fs::create_directories(DOPPEL_TEST_TMP);
+    std::string cmd = std::string("'") + DOPPEL_CLI + "' --models '" + source_dir() + "/models' " + args +
+                      " >'" + base + ".out' 2>'" + base + ".err'";
+    cmd += input_file.empty() ? " </dev/null" : " <'" + input_file + "'";
+    CommandResult r;
+    const int status = std::system(cmd.c_str());
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_file(base + ".out");
+    r.err = read_file(base + ".err");
+    fs::remove(base + ".out");
+    fs::remove(base + ".err");
+    return r;
+}
+
+}  // namespace doppel::test

@@ -1,0 +1,39 @@
+// Helpers shared by doppel's tests: paths of the source tree and models, temporary folders,
+// running the command-line tool.
+#pragma once
+
+#include <string>
+
+namespace doppel::test {
+
+std::string source_dir();                  // the repository root
+std::string seeds_dir();                   // <root>/seeds
+std::string seed_path(const std::string& name);  // <root>/seeds/<name>
+std::string shared_dir();                  // ../shared beside the repository
+std::string lid_model();                   // <root>/models/lid.176.ftz
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& data);
+
+// A fresh empty folder under the build tree, removed when the object dies.
+class TempDir {
+public:
+    explicit TempDir(const std::string& name);
+    ~TempDir();
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+
+private:
+    std::string path_;
+};
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string out;  // standard output
+    std::string err;  // standard error
+};
+
+// Runs the built doppel with `args` (a shell-quoted argument string), stdin from `input_file`
+// when not empty.
+CommandResult run_doppel(const std::string& args, const std::string& input_file = "");
+
+}  // namespace doppel::test
