@@ -38,11 +38,7 @@ struct Sink {
     std::string& out;
     std::vector<uint32_t>* offsets;
     bool pending_space = false;
-
-    void put_bytes(const char* p, std::size_t n, uint32_t src) {
-        out.append(p, n);
-        if (offsets) offsets->insert(offsets->end(), n, src);
-    }
+    uint32_t space_src = 0;  // input offset of the first space of the pending run
 
     void put(char32_t c, uint32_t src) {
         if (c == '\n') {
@@ -57,6 +53,7 @@ struct Sink {
         }
         if (opt.collapse_space && (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' ||
                                    (c >= 0x80 && u_isUWhiteSpace(static_cast<UChar32>(c))))) {
+            if (!pending_space) space_src = src;
             pending_space = true;
             return;
         }
@@ -72,7 +69,7 @@ struct Sink {
             pending_space = false;
             if (!out.empty() && out.back() != '\n') {
                 out.push_back(' ');
-                if (offsets) offsets->push_back(src);
+                if (offsets) offsets->push_back(space_src);
             }
         }
         const std::size_t before = out.size();

@@ -1,0 +1,101 @@
+// The command-line tool on the seeds: index, list, index again, bad input.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "support/test_support.h"
+
+using doppel::test::run_doppel;
+using doppel::test::TempDir;
+
+namespace {
+std::vector<std::vector<std::string>> tsv(const std::string& out) {
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream in(out);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> cols;
+        std::size_t start = 0;
+        while (true) {
+            auto tab = line.find('\t', start);
+            cols.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+            if (tab == std::string::npos) break;
+            start = tab + 1;
+        }
+        rows.push_back(cols);
+    }
+    return rows;
+}
+}  // namespace
+
+TEST(CliIndex, SeedsIndexListAndReindexChangesNothing) {
+    TempDir dir("e2e-seeds");
+    const std::string store = dir / "store";
+    auto r = run_doppel("index --store '" + store + "' '" + doppel::test::seeds_dir() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("5 added"), std::string::npos) << r.err;
+
+    auto list = run_doppel("list --store '" + store + "'");
+    ASSERT_EQ(list.exit_code, 0) << list.err;
+    auto rows = tsv(list.out);
+    ASSERT_EQ(rows.size(), 5u) << list.out;
+    std::map<std::string, std::vector<std::string>> by_id;
+    for (auto& row : rows) {
+        ASSERT_EQ(row.size(), 4u) << "id, language, paragraphs, other_languages";
+        by_id[row[0]] = row;
+    }
+    EXPECT_EQ(by_id["vi-2019-bali-process-som14"][1], "vi");
+    EXPECT_EQ(by_id["vi-2019-gcm-central-region"][1], "vi");
+    EXPECT_EQ(by_id["vi-2024-nz-interview-ben-quinn"][1], "vi");
+    EXPECT_EQ(by_id["ar-2024-hanoi-working-group"][1], "ar");
+    EXPECT_EQ(by_id["ar-2024-hanoi-working-group"][2], "20");
+    EXPECT_EQ(by_id["en-2024-hanoi-working-group"][1], "en");
+    EXPECT_NE(by_id["en-2024-hanoi-working-group"][3].find("vi"), std::string::npos);
+
+    const std::string before = doppel::test::read_file(store + "/doppel.sqlite");
+    auto again = run_doppel("index --store '" + store + "' '" + doppel::test::seeds_dir() + "'");
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("0 added, 0 replaced, 5 unchanged"), std::string::npos) << again.err;
+    EXPECT_EQ(run_doppel("list --store '" + store + "'").out, list.out);
+
+    auto jl = run_doppel("list --store '" + store + "' --format jsonl");
+    ASSERT_EQ(jl.exit_code, 0);
+    EXPECT_NE(jl.out.find("\"id\":\"en-2024-hanoi-working-group\""), std::string::npos);
+}
+
+TEST(CliIndex, BadJsonlLinesAreNamedSkippedAndExitOne) {
+    TempDir dir("e2e-bad");
+    std::string data;
+    data += R"({"id": "good-1", "text": "Hội nghị diễn ra tại Hà Nội trong ba ngày, từ 16 đến 18 tháng 7."})" "\n";
+    data += R"({"id": "broken", "text": )" "\n";
+    data += std::string(R"({"id": "latin1", "text": "caf)") + "\xe9" + R"("})" + "\n";
+    data += R"({"id": "good-2", "text": "The conference delegates took a souvenir photo in Hanoi."})" "\n";
+    doppel::test::write_file(dir / "feed.jsonl", data);
+    const std::string store = dir / "store";
+    auto r = run_doppel("index --store '" + store + "' '" + (dir / "feed.jsonl") + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find(dir / "feed.jsonl:2: malformed JSON"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(dir / "feed.jsonl:3: invalid UTF-8"), std::string::npos) << r.err;
+    auto rows = tsv(run_doppel("list --store '" + store + "'").out);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0][0], "good-1");
+    EXPECT_EQ(rows[0][1], "vi");
+    EXPECT_EQ(rows[1][0], "good-2");
+    EXPECT_EQ(rows[1][1], "en");
+
+    // Standard input, a missing file: reported, the rest goes on, nothing stored is lost.
+    doppel::test::write_file(dir / "more.jsonl", R"({"id": "good-3", "text": "Ein weiterer Text auf Deutsch über das Treffen."})" "\n");
+    auto r2 = run_doppel("index --store '" + store + "' - '" + (dir / "missing.txt") + "'", dir / "more.jsonl");
+    EXPECT_EQ(r2.exit_code, 1) << r2.err;
+    EXPECT_NE(r2.err.find(dir / "missing.txt: no such file or directory"), std::string::npos) << r2.err;
+    EXPECT_EQ(tsv(run_doppel("list --store '" + store + "'").out).size(), 3u);
+}
+
+TEST(CliIndex, MisuseExitsTwo) {
+    EXPECT_EQ(run_doppel("index").exit_code, 2);
+    EXPECT_EQ(run_doppel("nosuchcommand").exit_code, 2);
+    EXPECT_EQ(run_doppel("list --store /nonexistent/store").exit_code, 2);
+    auto help = run_doppel("index --help");
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.out.find("--store"), std::string::npos);
+}

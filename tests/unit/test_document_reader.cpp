@@ -1,0 +1,135 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "doppel/ingest/document_reader.h"
+#include "support/test_support.h"
+
+using doppel::Document;
+using doppel::DocumentReader;
+using doppel::RecordError;
+using doppel::test::TempDir;
+using doppel::test::write_file;
+
+namespace {
+struct ReadAll {
+    std::vector<Document> docs;
+    std::vector<RecordError> errors;
+};
+ReadAll read_all(DocumentReader& r, std::size_t batch = 2) {
+    ReadAll out;
+    while (r.next_batch(batch, out.docs, out.errors)) {
+    }
+    return out;
+}
+}  // namespace
+
+TEST(DocumentReader, DirectoryIdsAreRelativePathsWithoutExtension) {
+    TempDir dir("reader-dir");
+    write_file(dir / "docs/vi/ls.1.txt", "xin chào\n");
+    write_file(dir / "docs/en/ls.1.txt", "hello\n");
+    write_file(dir / "docs/en/notes.md", "ignored: not a known extension\n");
+    DocumentReader r({dir / "docs"});
+    auto all = read_all(r);
+    ASSERT_EQ(all.docs.size(), 2u);
+    EXPECT_EQ(all.docs[0].id, "en/ls.1");
+    EXPECT_EQ(all.docs[1].id, "vi/ls.1");
+    EXPECT_TRUE(all.errors.empty());
+    // A file given by name: its file name without the last extension.
+    DocumentReader r2({dir / "docs/vi/ls.1.txt"});
+    auto one = read_all(r2);
+    ASSERT_EQ(one.docs.size(), 1u);
+    EXPECT_EQ(one.docs[0].id, "ls.1");
+}
+
+TEST(DocumentReader, JsonlBadLinesAreReportedAndSkipped) {
+    TempDir dir("reader-jsonl");
+    std::string data;
+    data += R"({"id": "a", "text": "first good document", "url": "https://x.test/a", "lang": "en"})" "\n";
+    data += R"({"id": "b", "text": "unterminated)" "\n";                                  // line 2
+    data += std::string(R"({"id": "c", "text": "bad )") + "\xff\xfe" + R"( bytes"})" + "\n";  // line 3
+    data += "\n";                                                                          // blank: ignored
+    data += R"({"id": "d"})" "\n";                                                         // line 5: no text
+    data += R"({"id": "e", "text": "   "})" "\n";                                          // line 6: empty
+    data += R"(["not", "an", "object"])" "\n";                                             // line 7
+    data += R"({"id": 42, "html": "<html><head><title>T</title><script>x()</script></head><body><p>Para one</p><nav>menu</nav><p>Para two</p></body></html>"})" "\n";
+    write_file(dir / "feed.jsonl", data);
+    DocumentReader r({dir / "feed.jsonl"});
+    auto all = read_all(r);
+    ASSERT_EQ(all.docs.size(), 2u);
+    EXPECT_EQ(all.docs[0].id, "a");
+    EXPECT_EQ(all.docs[0].url, "https://x.test/a");
+    EXPECT_EQ(all.docs[0].lang_hint, "en");
+    EXPECT_EQ(all.docs[0].source, dir / "feed.jsonl:1");
+    EXPECT_EQ(all.docs[1].id, "42");
+    EXPECT_EQ(all.docs[1].text, "Para one\nPara two");
+    EXPECT_EQ(all.docs[1].title, "T");
+    ASSERT_EQ(all.errors.size(), 5u);
+    std::vector<std::size_t> lines;
+    for (const auto& e : all.errors) {
+        EXPECT_EQ(e.path, dir / "feed.jsonl");
+        lines.push_back(e.line);
+    }
+    EXPECT_EQ(lines, (std::vector<std::size_t>{2, 3, 5, 6, 7}));
+    EXPECT_NE(all.errors[0].reason.find("malformed JSON"), std::string::npos);
+    EXPECT_NE(all.errors[1].reason.find("invalid UTF-8"), std::string::npos);
+    EXPECT_EQ(all.errors[1].to_string(), dir / "feed.jsonl:3: " + all.errors[1].reason);
+}
+
+TEST(DocumentReader, BadFilesAreReportedAndTheRestRead) {
+    TempDir dir("reader-bad");
+    write_file(dir / "in/good.txt", "a good text\n");
+    write_file(dir / "in/empty.txt", " \n\n");
+    write_file(dir / "in/binary.txt", std::string("\x7f" "ELF\0\0\0\x01\x02", 10));
+    write_file(dir / "in/latin1.txt", "line one\ncaf\xe9\n");
+    write_file(dir / "in/huge.txt", std::string(5000, 'x'));
+    doppel::ReaderOptions opt;
+    opt.max_document_bytes = 4096;
+    DocumentReader r({dir / "in", dir / "missing.txt"}, opt);
+    auto all = read_all(r, 1);
+    ASSERT_EQ(all.docs.size(), 1u);
+    EXPECT_EQ(all.docs[0].id, "good");
+    ASSERT_EQ(all.errors.size(), 5u);
+    std::map<std::string, RecordError> by_path;
+    for (const auto& e : all.errors) by_path[e.path] = e;
+    EXPECT_NE(by_path[dir / "in/empty.txt"].reason.find("empty"), std::string::npos);
+    EXPECT_NE(by_path[dir / "in/binary.txt"].reason.find("binary"), std::string::npos);
+    EXPECT_EQ(by_path[dir / "in/latin1.txt"].line, 2u);
+    EXPECT_NE(by_path[dir / "in/latin1.txt"].reason.find("invalid UTF-8"), std::string::npos);
+    EXPECT_NE(by_path[dir / "in/huge.txt"].reason.find("over the limit"), std::string::npos);
+    EXPECT_NE(by_path[dir / "missing.txt"].reason.find("no such file"), std::string::npos);
+}
+
+TEST(DocumentReader, HtmlDropsScriptsStylesAndChromeAndKeepsBlocks) {
+    const std::string html =
+        "<html><head><title>Hanoi meeting</title><style>p{color:red}</style></head><body>"
+        "<header>Site header</header><nav><a>Home</a></nav>"
+        "<h1>Vietnam   affirms</h1><p>First <b>bold</b> paragraph.</p>"
+        "<script>var x = '<p>not text</p>';</script><div>Second<br>line</div>"
+        "<footer>Copyright</footer></body></html>";
+    std::string title;
+    EXPECT_EQ(doppel::html_to_text(html, &title), "Vietnam affirms\nFirst bold paragraph.\nSecond\nline");
+    EXPECT_EQ(title, "Hanoi meeting");
+    // Malformed HTML still yields its text.
+    EXPECT_EQ(doppel::html_to_text("<p>unclosed <b>tags<p>next"), "unclosed tags\nnext");
+}
+
+TEST(DocumentReader, JsonlFromAStream) {
+    std::istringstream in(R"({"id":"s1","text":"from stdin"})" "\n" R"({"id":"s2"})" "\n");
+    DocumentReader r(in, "-");
+    auto all = read_all(r);
+    ASSERT_EQ(all.docs.size(), 1u);
+    EXPECT_EQ(all.docs[0].id, "s1");
+    ASSERT_EQ(all.errors.size(), 1u);
+    EXPECT_EQ(all.errors[0].to_string().rfind("-:2: ", 0), 0u);
+}
+
+TEST(DocumentReader, Utf8Validation) {
+    std::size_t line = 0, offset = 0;
+    EXPECT_TRUE(doppel::validate_utf8("ok ✓ tiếng Việt العربية"));
+    EXPECT_FALSE(doppel::validate_utf8("a\nb\n\xc3\x28", &line, &offset));
+    EXPECT_EQ(line, 3u);
+    EXPECT_EQ(offset, 4u);
+    EXPECT_FALSE(doppel::validate_utf8("\xed\xa0\x80"));  // surrogate
+    EXPECT_FALSE(doppel::validate_utf8("\xc0\xaf"));      // overlong
+}

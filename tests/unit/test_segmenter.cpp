@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include "doppel/normalize/segmenter.h"
+#include "support/test_support.h"
+
+using doppel::Segmenter;
+using doppel::Span;
+
+namespace {
+std::vector<std::string> texts(std::string_view s, const std::vector<Span>& spans) {
+    std::vector<std::string> out;
+    for (const auto& sp : spans) out.emplace_back(s.substr(sp.begin, sp.size()));
+    return out;
+}
+}  // namespace
+
+TEST(Segmenter, ParagraphsAreNonBlankLinesTrimmed) {
+    const std::string t = "  first line \n\n\t\nsecond\nthird  ";
+    EXPECT_EQ(texts(t, Segmenter::paragraphs(t)), (std::vector<std::string>{"first line", "second", "third"}));
+    EXPECT_TRUE(Segmenter::paragraphs("\n \n").empty());
+}
+
+TEST(Segmenter, SentencesOfTheArabicSeed) {
+    const std::string ar = doppel::test::read_file(doppel::test::seed_path("ar-2024-hanoi-working-group.txt"));
+    Segmenter seg;
+    const auto paras = Segmenter::paragraphs(ar);
+    const auto sents = seg.sentences(ar, "ar");
+    EXPECT_EQ(paras.size(), 20u);
+    // More sentences than lines: several Arabic lines hold two or more sentences.
+    EXPECT_GT(sents.size(), paras.size());
+    // Every sentence lies inside one paragraph, in order, and none is blank.
+    std::size_t p = 0;
+    uint32_t last_end = 0;
+    for (const Span& s : sents) {
+        while (p < paras.size() && paras[p].end < s.end) ++p;
+        ASSERT_LT(p, paras.size());
+        EXPECT_GE(s.begin, paras[p].begin);
+        EXPECT_GE(s.begin, last_end);
+        last_end = s.end;
+    }
+    // The first line is a caption with a parenthesis and a final '|': the sentence that ends
+    // with "شوان سون)" is followed by its own piece.
+    const auto first = texts(ar, seg.sentences(ar.substr(0, paras[0].end), "ar"));
+    ASSERT_GE(first.size(), 1u);
+    EXPECT_EQ(first[0].rfind("يلتقط المشاركون", 0), 0u);
+    // Arabic full stop "." and question mark "؟" end sentences.
+    const std::string two = "هذه جملة أولى. وهذه جملة ثانية؟ وثالثة";
+    EXPECT_EQ(seg.sentences(two, "ar").size(), 3u);
+}
+
+TEST(Segmenter, WordsForSpacedScripts) {
+    Segmenter seg;
+    const std::string t = "Ông Doãn, 3.14 and 1,000 don't stop: «Wellington»!";
+    EXPECT_EQ(texts(t, seg.words(t)),
+              (std::vector<std::string>{"Ông", "Doãn", "3.14", "and", "1,000", "don't", "stop", "Wellington"}));
+    const std::string ar = "في هانوي، 16 يوليو";
+    EXPECT_EQ(texts(ar, seg.words(ar)), (std::vector<std::string>{"في", "هانوي", "16", "يوليو"}));
+}
+
+TEST(Segmenter, DictionaryWordBreaksForChineseJapaneseThai) {
+    Segmenter seg;
+    const std::string zh = "我们在北京开会";
+    const auto zw = texts(zh, seg.words(zh));
+    EXPECT_GE(zw.size(), 3u);
+    EXPECT_NE(std::find(zw.begin(), zw.end(), "北京"), zw.end());
+    const std::string th = "ภาษาไทยง่ายนิดเดียว";
+    const auto tw = texts(th, seg.words(th));
+    EXPECT_GE(tw.size(), 3u);
+    EXPECT_EQ(tw[0], "ภาษา");
+    const std::string ja = "東京都に住んでいます";
+    EXPECT_GE(seg.words(ja).size(), 3u);
+    // Mixed: Latin words around CJK keep their own tokens.
+    const std::string mix = "Hanoi 会议 2024";
+    const auto mw = texts(mix, seg.words(mix));
+    EXPECT_EQ(mw.front(), "Hanoi");
+    EXPECT_EQ(mw.back(), "2024");
+}

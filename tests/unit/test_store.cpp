@@ -1,0 +1,140 @@
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include "doppel/error.h"
+#include "doppel/indexer.h"
+#include "doppel/store/store.h"
+#include "support/test_support.h"
+
+using doppel::AnalyzedDocument;
+using doppel::PutStatus;
+using doppel::Store;
+using doppel::test::TempDir;
+
+namespace {
+AnalyzedDocument make(const std::string& id, const std::string& text, const std::string& lang = "en") {
+    AnalyzedDocument d;
+    d.doc.id = id;
+    d.doc.text = text;
+    d.doc.source = id + ".txt";
+    d.lang = lang;
+    d.lang_confidence = 0.9f;
+    d.paragraphs.push_back({{0, static_cast<uint32_t>(text.size())}, lang, 0.9f, false});
+    d.other_languages = {"vi"};
+    d.content_hash = doppel::content_hash(text);
+    return d;
+}
+}  // namespace
+
+TEST(Store, PutIsIdempotentAndReplacesChangedText) {
+    TempDir dir("store-put");
+    Store s(dir.path());
+    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
+    EXPECT_EQ(s.put(2, docs.data(), 100), (std::vector<PutStatus>{PutStatus::kAdded, PutStatus::kAdded}));
+    EXPECT_EQ(s.put(2, docs.data(), 200), (std::vector<PutStatus>{PutStatus::kUnchanged, PutStatus::kUnchanged}));
+    EXPECT_EQ(s.get("a")->added_at, 100);
+    const int64_t old_seq = s.get("b")->seq;
+    auto changed = make("b", "beta, second version");
+    EXPECT_EQ(s.put(1, &changed, 300), (std::vector<PutStatus>{PutStatus::kReplaced}));
+    auto b = s.get("b");
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->text, "beta, second version");
+    EXPECT_GT(b->seq, old_seq);
+    EXPECT_EQ(b->added_at, 300);
+    EXPECT_EQ(s.size(), 2u);
+}
+
+TEST(Store, RoundTripsEveryFieldAcrossReopen) {
+    TempDir dir("store-reopen");
+    {
+        Store s(dir.path());
+        auto d = make("doc/1", "xin chào\nhello", "vi");
+        d.doc.url = "https://example.test/1";
+        d.doc.title = "Title";
+        s.put(1, &d, 42);
+        s.set_meta("specs", "x");
+    }
+    Store s(dir.path(), doppel::StoreOptions{false, true});
+    auto d = s.get("doc/1");
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->lang, "vi");
+    EXPECT_EQ(d->url, "https://example.test/1");
+    EXPECT_EQ(d->title, "Title");
+    EXPECT_EQ(d->text, "xin chào\nhello");
+    ASSERT_EQ(d->paragraphs.size(), 1u);
+    EXPECT_EQ(d->paragraphs[0].lang, "vi");
+    EXPECT_EQ(d->other_languages, (std::vector<std::string>{"vi"}));
+    EXPECT_EQ(*s.meta("schema_version"), std::to_string(Store::kSchemaVersion));
+    EXPECT_EQ(*s.meta("specs"), "x");
+    EXPECT_FALSE(s.get("nope"));
+}
+
+TEST(Store, ArtifactsAreDeletedWithTheirDocument) {
+    TempDir dir("store-artifacts");
+    Store s(dir.path());
+    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
+    s.put(2, docs.data(), 1);
+    const int64_t seqs[2] = {s.get("a")->seq, s.get("b")->seq};
+    const std::string blobs[2] = {std::string("A\0x", 3), "B"};
+    s.put_artifacts("sketch", 2, seqs, blobs);
+    EXPECT_EQ(*s.artifact(seqs[0], "sketch"), std::string("A\0x", 3));
+    EXPECT_TRUE(s.remove("a"));
+    EXPECT_FALSE(s.remove("a"));
+    EXPECT_FALSE(s.artifact(seqs[0], "sketch"));
+    int n = 0;
+    s.scan_artifacts("sketch", [&](int64_t seq, std::string_view blob) {
+        EXPECT_EQ(seq, seqs[1]);
+        EXPECT_EQ(blob, "B");
+        ++n;
+    });
+    EXPECT_EQ(n, 1);
+}
+
+TEST(Store, ExpireDeletesOldDocuments) {
+    TempDir dir("store-expire");
+    Store s(dir.path());
+    auto a = make("old", "old text"), b = make("new", "new text");
+    s.put(1, &a, 1000);
+    s.put(1, &b, 5000);
+    EXPECT_EQ(s.expire(2000), (std::vector<std::string>{"old"}));
+    EXPECT_EQ(s.size(), 1u);
+    EXPECT_TRUE(s.get("new"));
+}
+
+TEST(Store, FailedTransactionLeavesTheStoreAsItWas) {
+    TempDir dir("store-rollback");
+    Store s(dir.path());
+    auto a = make("a", "alpha");
+    s.put(1, &a, 1);
+    EXPECT_THROW(s.transaction([&] {
+        auto b = make("b", "beta");
+        s.put(1, &b, 2);
+        throw std::runtime_error("disk full");
+    }), std::runtime_error);
+    EXPECT_EQ(s.size(), 1u);
+    EXPECT_FALSE(s.get("b"));
+}
+
+TEST(Store, RefusesForeignOrNewerDatabases) {
+    TempDir dir("store-foreign");
+    {
+        sqlite3* db = nullptr;
+        sqlite3_open((dir / "doppel.sqlite").c_str(), &db);
+        sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+    }
+    EXPECT_THROW(Store s(dir.path()), doppel::Error);
+    TempDir dir2("store-newer");
+    {
+        Store s(dir2.path());
+        s.set_meta("schema_version", "999");
+    }
+    try {
+        Store s(dir2.path());
+        FAIL() << "expected an error";
+    } catch (const doppel::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos);
+    }
+    EXPECT_THROW(Store s(dir.path() + "/missing", doppel::StoreOptions{false, false}), doppel::Error);
+}
