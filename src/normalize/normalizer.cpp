@@ -5,6 +5,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <array>
 #include <sstream>
 
 #include "doppel/error.h"
@@ -41,6 +42,24 @@ struct Sink {
     uint32_t space_src = 0;  // input offset of the first space of the pending run
 
     void put(char32_t c, uint32_t src) {
+        if (c > ' ' && c < 0x7F) {  // printable ASCII: the common case
+            if (pending_space) flush_space();
+            out.push_back(static_cast<char>(c));
+            if (offsets) offsets->push_back(src);
+            return;
+        }
+        put_slow(c, src);
+    }
+
+    void flush_space() {
+        pending_space = false;
+        if (!out.empty() && out.back() != '\n') {
+            out.push_back(' ');
+            if (offsets) offsets->push_back(space_src);
+        }
+    }
+
+    void put_slow(char32_t c, uint32_t src) {
         if (c == '\n') {
             pending_space = false;
             while (opt.collapse_space && !out.empty() && out.back() == ' ') {
@@ -65,13 +84,7 @@ struct Sink {
             if (is_arabic_mark(c)) return;
             c = arabic_letter(c);
         }
-        if (pending_space) {
-            pending_space = false;
-            if (!out.empty() && out.back() != '\n') {
-                out.push_back(' ');
-                if (offsets) offsets->push_back(space_src);
-            }
-        }
+        if (pending_space) flush_space();
         const std::size_t before = out.size();
         impl::append_utf8(out, c);
         if (offsets) offsets->insert(offsets->end(), out.size() - before, src);
@@ -142,6 +155,12 @@ void Normalizer::run(std::string_view text, std::string& out, std::vector<uint32
     std::size_t i = 0;
     const std::size_t n = text.size();
     icu::UnicodeString chunk, normalized;
+    struct CacheEntry {
+        uint64_t key = 0;  // chunk bytes, with the length in the top byte (never 0 when used)
+        int n = 0;
+        char32_t out[4];
+    };
+    std::array<CacheEntry, 256> cache{};
     std::string tmp;
     while (i < n) {
         const auto b = static_cast<unsigned char>(text[i]);
@@ -166,20 +185,56 @@ void Normalizer::run(std::string_view text, std::string& out, std::vector<uint32
             i = j;
             continue;
         }
+        {
+            // Most letters of most scripts are inert under NFKC_Casefold (unchanged, with
+            // boundaries on both sides): emit them without a round trip through ICU.
+            std::size_t k = start;
+            const char32_t c0 = impl::next_code_point(text, k);
+            if (norm->isInert(static_cast<UChar32>(c0)) &&
+                (j >= n || static_cast<unsigned char>(text[j]) < 0x80 ||
+                 norm->hasBoundaryBefore(static_cast<UChar32>(impl::next_code_point(text, k))))) {
+                sink.put(c0, static_cast<uint32_t>(start));
+                i = j;
+                continue;
+            }
+        }
         while (j < n) {
             std::size_t k = j;
             const char32_t c = impl::next_code_point(text, k);
             if (norm->hasBoundaryBefore(static_cast<UChar32>(c))) break;
             j = k;
         }
-        chunk = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data() + start, static_cast<int32_t>(j - start)));
+        // Short chunks (a precomposed letter, a letter and its marks) repeat a lot: cache them.
+        const std::size_t len = j - start;
+        CacheEntry* entry = nullptr;
+        uint64_t key = 0;
+        if (len <= 7) {
+            __builtin_memcpy(&key, text.data() + start, len);
+            key |= static_cast<uint64_t>(len) << 56;
+            entry = &cache[(key * 0x9E3779B97F4A7C15ull) >> 56];
+            if (entry->key == key) {
+                for (int k = 0; k < entry->n; ++k) sink.put(entry->out[k], static_cast<uint32_t>(start));
+                i = j;
+                continue;
+            }
+        }
+        chunk = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data() + start, static_cast<int32_t>(len)));
         UErrorCode status = U_ZERO_ERROR;
         norm->normalize(chunk, normalized, status);
         if (U_FAILURE(status)) normalized = chunk;
+        int produced = 0;
+        char32_t buf[4];
         for (int32_t k = 0; k < normalized.length();) {
             const UChar32 c = normalized.char32At(k);
             sink.put(static_cast<char32_t>(c), static_cast<uint32_t>(start));
+            if (produced < 4) buf[produced] = static_cast<char32_t>(c);
+            ++produced;
             k += U16_LENGTH(c);
+        }
+        if (entry && produced <= 4) {
+            entry->key = key;
+            entry->n = produced;
+            std::copy(buf, buf + produced, entry->out);
         }
         i = j;
     }
