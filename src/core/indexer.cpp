@@ -2,7 +2,10 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <thread>
 
 namespace doppel {
 
@@ -27,9 +30,17 @@ AnalyzedDocument Indexer::analyze(Document doc) const {
 }
 
 std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary) {
-    std::vector<AnalyzedDocument> analyzed;
-    analyzed.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) analyzed.push_back(analyze(std::move(docs[i])));
+    // Analysis (language ID dominates) is independent per document: spread it over the cores.
+    std::vector<AnalyzedDocument> analyzed(n);
+    const std::size_t threads = std::min<std::size_t>(n, std::max(1u, std::thread::hardware_concurrency()));
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+        for (std::size_t i = next++; i < n; i = next++) analyzed[i] = analyze(std::move(docs[i]));
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
     std::vector<PutStatus> status = store_.put(analyzed.size(), analyzed.data(), now);
     std::vector<AnalyzedDocument> changed;
     std::vector<int64_t> seqs;
@@ -74,7 +85,7 @@ std::vector<std::string> Indexer::expire(int64_t cutoff) {
 void Indexer::finish() {
     for (auto& stage : stages_) stage->flush(store_);
     std::string specs = langid_.describe();
-    for (auto& stage : stages_) specs += ";" + stage->describe();
+    for (auto& stage : stages_) specs.append(";").append(stage->describe());
     store_.set_meta("specs", specs);
 }
 
