@@ -1,0 +1,141 @@
+// doppel: finding near-duplicate documents in a collection, with exact scores.
+//
+// Usage (batch, no store):
+//   NearDuplicateFinder finder(options);
+//   for each batch: finder.count_lines(n, docs);   // pass 1, only when options.boilerplate
+//   for each batch: finder.add(n, docs);           // pass 2: shingle and sketch (both cores)
+//   NearDuplicateResult r = finder.finish();       // candidates, verification, clusters
+// Documents are numbered 0, 1, ... in the order add() sees them; that order is "earliest seen".
+//
+// Terms:
+//  - shingle, Jaccard, containment: see sketch/shingler.h. A pair's *containment* is
+//    |A ∩ B| / min(|A|, |B|): how much of the smaller document is in the larger one.
+//  - candidate: a pair that shares an LSH band bucket (index/lsh_index.h). Every candidate is
+//    *verified* on its exact shingle sets, so every reported score is exact and precision is 1.0;
+//    recall is the LSH's (>= target_recall at the threshold, more above it).
+//  - pair kinds: "exact" (identical shingle sets, Jaccard 1), "near" (Jaccard >= threshold),
+//    "partial" (Jaccard below the threshold but containment >= threshold: the smaller document is
+//    mostly inside the larger one, e.g. a wire story inside a page). Partial copies are found
+//    among the LSH candidates, so their recall is not guaranteed (it is for near pairs).
+//  - boilerplate: a line (Shingler::line_hash) found in at least `boilerplate_min_docs` documents
+//    of one source is page chrome (menus, "Same tag", lists of other headlines) and is left out
+//    of those documents' shingles. The source of a document is the host of its URL when it has
+//    one, else the folder of its file (or the JSONL file it came from).
+//  - repeated lines: a line occurring more than once inside one document (a headline printed
+//    twice); reported per document, lines shorter than `repeated_line_min_bytes` left out.
+//  - clusters do not chain: documents are visited in order (earliest seen first; among equal
+//    order keys, the longest text first); a document not yet in a cluster becomes the
+//    *representative* of a new cluster that takes every not-yet-clustered document whose Jaccard
+//    with it is >= threshold. So every member is within the threshold of its representative
+//    (two members need not be of each other), and the representative is the earliest seen.
+//
+// Exact ground truth: with options.exact the candidates come from an exact all-pairs join
+// (prefix filtering over the same shingle sets) instead of LSH: slower, and misses nothing.
+//
+// Thread safety: a finder is used from one thread; it runs its own worker threads inside add()
+// and finish().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "doppel/document.h"
+#include "doppel/index/lsh_index.h"
+#include "doppel/sketch/min_hash.h"
+#include "doppel/sketch/shingler.h"
+
+namespace doppel {
+
+struct NearDuplicateOptions {
+    double threshold = 0.8;            // Jaccard (near) and containment (partial) threshold
+    double target_recall = 0.99;       // LSH recall at the threshold (choose_lsh_params)
+    std::string shingle_spec = "word:n=5";             // sketch/shingler.h
+    std::string minhash_spec = "minhash:perms=128,seed=1";  // sketch/min_hash.h
+    bool boilerplate = true;           // leave lines repeated across a source out of the shingles
+    int boilerplate_min_docs = 5;      // ...when found in at least this many documents of it
+    bool repeated_lines = true;        // report lines repeated inside one document
+    int repeated_line_min_bytes = 20;  // ...when at least this long (trimmed)
+    bool partial = true;               // report partial copies (containment) among candidates
+    bool exact = false;                // exact all-pairs join instead of LSH (ground truth)
+    int threads = 0;                   // worker threads; 0: std::thread::hardware_concurrency()
+};
+
+// The overlap of two sorted unique shingle arrays.
+struct ShingleOverlap {
+    uint32_t common = 0;
+    double jaccard = 0;      // common / |A ∪ B| (0 when both are empty)
+    double containment = 0;  // common / min(|A|, |B|) (0 when one is empty)
+};
+ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb);
+
+// The source of a document for boilerplate detection (see above).
+std::string document_source_key(const Document& doc);
+
+enum class DuplicateKind { kExact, kNear, kPartial };
+const char* duplicate_kind_name(DuplicateKind k);
+
+struct NearDuplicatePair {
+    uint32_t a = 0, b = 0;  // document numbers, a < b
+    DuplicateKind kind = DuplicateKind::kNear;
+    double jaccard = 0, containment = 0;
+    uint32_t common = 0;    // shared shingles
+};
+
+struct RepeatedLine {
+    std::string text;   // the line, trimmed, as in the first occurrence
+    uint32_t count = 0; // occurrences in the document (>= 2)
+};
+
+struct FinderDocument {
+    std::string id;
+    uint64_t bytes = 0;            // text size
+    uint32_t shingles = 0;         // shingle set size
+    uint32_t boilerplate_lines = 0;
+    std::vector<RepeatedLine> repeated_lines;
+};
+
+struct NearDuplicateCluster {
+    uint32_t representative = 0;
+    std::vector<uint32_t> members;    // other members, in document order
+    std::vector<double> similarity;   // Jaccard of members[i] with the representative
+};
+
+struct NearDuplicateResult {
+    std::vector<FinderDocument> docs;
+    std::vector<NearDuplicatePair> pairs;         // sorted by (a, b)
+    std::vector<NearDuplicateCluster> clusters;   // clusters of two or more, by representative
+    LshParams lsh;                                // bands and rows used (zero in exact mode)
+    uint64_t candidates = 0;                      // candidate pairs verified
+    uint64_t bytes = 0;                           // total text size
+    std::size_t boilerplate_lines = 0;            // distinct (source, line) boilerplate entries
+};
+
+class NearDuplicateFinder {
+public:
+    explicit NearDuplicateFinder(NearDuplicateOptions options = {});
+    ~NearDuplicateFinder();
+    NearDuplicateFinder(const NearDuplicateFinder&) = delete;
+    NearDuplicateFinder& operator=(const NearDuplicateFinder&) = delete;
+
+    // Pass 1 (only needed with options.boilerplate): counts the lines of every source. Give every
+    // document once, before the first add().
+    void count_lines(std::size_t n, const Document* docs);
+    // Pass 2: shingles and signs n documents (texts may be dropped afterwards).
+    void add(std::size_t n, const Document* docs);
+    // Finds, verifies and clusters the pairs. Call once.
+    NearDuplicateResult finish();
+
+    std::string describe() const;  // "<shingle spec>;<minhash spec>;lsh:t=...,recall=..."
+    const NearDuplicateOptions& options() const { return options_; }
+
+private:
+    struct Impl;
+    NearDuplicateOptions options_;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace doppel

@@ -1,0 +1,62 @@
+// doppel delete --store DIR ID...
+// doppel expire --store DIR --older-than SECONDS
+#include <ctime>
+#include <iostream>
+
+#include "cli/common.h"
+#include "cli/stages.h"
+#include "doppel/indexer.h"
+#include "doppel/langid/language_identifier.h"
+#include "doppel/store/store.h"
+
+namespace doppel::cli {
+
+Command add_delete_command(CLI::App& app, Globals& g) {
+    auto* cmd = app.add_subcommand("delete", "Delete documents (and their sketches) from a store");
+    struct Args {
+        std::string store;
+        std::vector<std::string> ids;
+    };
+    auto args = std::make_shared<Args>();
+    cmd->add_option("--store", args->store, "Store folder")->required();
+    cmd->add_option("ids", args->ids, "Document ids")->required();
+    return {cmd, [args, &g]() -> int {
+        Store store(args->store, StoreOptions{false, false});
+        LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
+        Indexer indexer(store, langid);
+        for (auto& stage : make_index_stages(g, store)) indexer.add_stage(std::move(stage));
+        const std::size_t n = indexer.remove(args->ids);
+        for (const auto& id : args->ids)
+            if (store.get(id, false)) std::cerr << id << ": still stored\n";
+        Progress progress("delete", g.quiet);
+        progress.finish(std::to_string(n) + " of " + std::to_string(args->ids.size()) + " deleted; store holds " +
+                        std::to_string(store.size()));
+        return n == args->ids.size() ? kExitOk : kExitSkipped;
+    }};
+}
+
+Command add_expire_command(CLI::App& app, Globals& g) {
+    auto* cmd = app.add_subcommand("expire", "Delete documents added more than SECONDS ago");
+    struct Args {
+        std::string store;
+        int64_t older_than = 0;
+        int64_t now = 0;
+    };
+    auto args = std::make_shared<Args>();
+    cmd->add_option("--store", args->store, "Store folder")->required();
+    cmd->add_option("--older-than", args->older_than, "Age in seconds")->required()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--time", args->now, "The time now (seconds since the epoch; default now)");
+    return {cmd, [args, &g]() -> int {
+        Store store(args->store, StoreOptions{false, false});
+        LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
+        Indexer indexer(store, langid);
+        for (auto& stage : make_index_stages(g, store)) indexer.add_stage(std::move(stage));
+        const int64_t now = args->now ? args->now : static_cast<int64_t>(std::time(nullptr));
+        const std::vector<std::string> ids = indexer.expire(now - args->older_than);
+        Progress progress("expire", g.quiet);
+        progress.finish(std::to_string(ids.size()) + " expired; store holds " + std::to_string(store.size()));
+        return kExitOk;
+    }};
+}
+
+}  // namespace doppel::cli

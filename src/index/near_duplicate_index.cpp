@@ -1,0 +1,159 @@
+#include "doppel/index/near_duplicate_index.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "doppel/error.h"
+#include "doppel/match/near_duplicate_finder.h"
+#include "doppel/store/store.h"
+
+namespace doppel {
+namespace {
+
+constexpr char kShinglesMagic[4] = {'D', 'P', 'S', 'H'};
+constexpr char kMinHashMagic[4] = {'D', 'P', 'M', 'H'};
+constexpr uint32_t kFormatVersion = 1;
+constexpr const char* kSpecKey = "near_duplicate_spec";
+
+template <class T>
+void put(std::string& s, T v) {
+    s.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+template <class T>
+T get(std::string_view s, std::size_t& at) {
+    DOPPEL_CHECK(at + sizeof(T) <= s.size(), "truncated near-duplicate artifact");
+    T v;
+    std::memcpy(&v, s.data() + at, sizeof v);
+    at += sizeof v;
+    return v;
+}
+void check_header(std::string_view blob, const char* magic, const char* what) {
+    DOPPEL_CHECK(blob.size() >= 8 && std::memcmp(blob.data(), magic, 4) == 0,
+                 std::string("not a doppel ") + what + " artifact (bad magic)");
+    uint32_t version;
+    std::memcpy(&version, blob.data() + 4, 4);
+    DOPPEL_CHECK(version == kFormatVersion, std::string(what) + " artifact has format version " +
+                                                std::to_string(version) + ", this build reads " +
+                                                std::to_string(kFormatVersion));
+}
+
+std::string spec_of(const Shingler& s, const MinHash& m) { return "near-duplicate:" + s.describe() + ";" + m.describe(); }
+
+}  // namespace
+
+std::string encode_shingles(const std::vector<uint64_t>& shingles) {
+    std::string s(kShinglesMagic, 4);
+    put(s, kFormatVersion);
+    put(s, static_cast<uint32_t>(shingles.size()));
+    s.append(reinterpret_cast<const char*>(shingles.data()), shingles.size() * sizeof(uint64_t));
+    return s;
+}
+
+std::vector<uint64_t> decode_shingles(std::string_view blob) {
+    check_header(blob, kShinglesMagic, "shingles");
+    std::size_t at = 8;
+    const uint32_t n = get<uint32_t>(blob, at);
+    DOPPEL_CHECK(blob.size() == at + n * sizeof(uint64_t), "shingles artifact has the wrong size");
+    std::vector<uint64_t> v(n);
+    std::memcpy(v.data(), blob.data() + at, n * sizeof(uint64_t));
+    return v;
+}
+
+std::string encode_signature(const std::vector<uint32_t>& sig, uint64_t seed) {
+    std::string s(kMinHashMagic, 4);
+    put(s, kFormatVersion);
+    put(s, static_cast<uint32_t>(sig.size()));
+    put(s, seed);
+    s.append(reinterpret_cast<const char*>(sig.data()), sig.size() * sizeof(uint32_t));
+    return s;
+}
+
+std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_t seed) {
+    check_header(blob, kMinHashMagic, "minhash");
+    std::size_t at = 8;
+    const uint32_t n = get<uint32_t>(blob, at);
+    const uint64_t s = get<uint64_t>(blob, at);
+    DOPPEL_CHECK(static_cast<int>(n) == perms && s == seed, "minhash artifact was made with other perms or seed");
+    DOPPEL_CHECK(blob.size() == at + n * sizeof(uint32_t), "minhash artifact has the wrong size");
+    std::vector<uint32_t> v(n);
+    std::memcpy(v.data(), blob.data() + at, n * sizeof(uint32_t));
+    return v;
+}
+
+NearDuplicateStage::NearDuplicateStage(NearDuplicateIndexOptions options)
+    : options_(std::move(options)),
+      shingler_(Shingler::from_spec(options_.shingle_spec)),
+      minhash_(MinHash::from_spec(options_.minhash_spec)) {}
+
+std::string NearDuplicateStage::describe() const { return spec_of(*shingler_, *minhash_); }
+
+void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
+    const auto stored = store.meta(kSpecKey);
+    DOPPEL_CHECK(!stored || *stored == describe(),
+                 "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
+    std::vector<std::string> shingle_blobs(n), sig_blobs(n);
+    std::vector<uint64_t> sh;
+    const uint64_t seed = [&] {
+        const std::string d = minhash_->describe();
+        return std::stoull(d.substr(d.find("seed=") + 5));
+    }();
+    for (std::size_t i = 0; i < n; ++i) {
+        shingler_->shingle(docs[i].doc.text, segmenter_, &sh);
+        shingle_blobs[i] = encode_shingles(sh);
+        sig_blobs[i] = encode_signature(minhash_->sign(sh), seed);
+    }
+    store.transaction([&] {
+        store.put_artifacts("shingles", n, seqs, shingle_blobs.data());
+        store.put_artifacts("minhash", n, seqs, sig_blobs.data());
+        if (!stored) store.set_meta(kSpecKey, describe());
+    });
+}
+
+void NearDuplicateStage::flush(Store& store) {}
+
+NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, double target_recall,
+                                       NearDuplicateIndexOptions options)
+    : store_(store),
+      threshold_(threshold),
+      shingler_(Shingler::from_spec(options.shingle_spec)),
+      minhash_(MinHash::from_spec(options.minhash_spec)),
+      seed_([&] {
+          const std::string d = minhash_->describe();
+          return std::stoull(d.substr(d.find("seed=") + 5));
+      }()),
+      lsh_(minhash_->perms(), choose_lsh_params(threshold, minhash_->perms(), target_recall)) {
+    const auto stored = store.meta(kSpecKey);
+    DOPPEL_CHECK(!stored || *stored == spec_of(*shingler_, *minhash_),
+                 "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
+    const int perms = minhash_->perms();
+    std::vector<int64_t> ids;
+    std::vector<uint32_t> sigs;
+    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) {
+        const std::vector<uint32_t> sig = decode_signature(blob, perms, seed_);
+        ids.push_back(seq);
+        sigs.insert(sigs.end(), sig.begin(), sig.end());
+    });
+    lsh_.add(ids.size(), ids.data(), sigs.data());
+}
+
+std::vector<NearDuplicateMatch> NearDuplicateIndex::query(std::string_view text, bool partial) {
+    std::vector<uint64_t> sh;
+    shingler_->shingle(text, segmenter_, &sh);
+    std::vector<NearDuplicateMatch> out;
+    if (sh.empty()) return out;
+    const std::vector<uint32_t> sig = minhash_->sign(sh);
+    for (int64_t seq : lsh_.query(sig.data())) {
+        const auto blob = store_.artifact(seq, "shingles");
+        if (!blob) continue;
+        const std::vector<uint64_t> other = decode_shingles(*blob);
+        const ShingleOverlap o = shingle_overlap(sh.data(), sh.size(), other.data(), other.size());
+        const NearDuplicateMatch m{seq, o.jaccard, o.containment};
+        if (m.jaccard >= threshold_ || (partial && m.containment >= threshold_)) out.push_back(m);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.jaccard != b.jaccard ? a.jaccard > b.jaccard : a.seq < b.seq;
+    });
+    return out;
+}
+
+}  // namespace doppel

@@ -1,0 +1,228 @@
+#include "doppel/sketch/shingler.h"
+
+#include <unicode/uscript.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "doppel/error.h"
+#include "impl/utf8.h"
+
+namespace doppel {
+namespace {
+
+bool no_space_script(char32_t c) {
+    if (c < 0x0E00) return false;
+    UErrorCode st = U_ZERO_ERROR;
+    const UScriptCode s = uscript_getScript(static_cast<UChar32>(c), &st);
+    return s == USCRIPT_HAN || s == USCRIPT_HIRAGANA || s == USCRIPT_KATAKANA || s == USCRIPT_THAI ||
+           s == USCRIPT_LAO || s == USCRIPT_KHMER || s == USCRIPT_MYANMAR;
+}
+
+// Sorts and removes repeats. Shingle hashes are uniformly random 64-bit values: a byte-wise LSD
+// radix sort beats std::sort (about 3x) from a few hundred values on.
+void sort_unique(std::vector<uint64_t>* v) {
+    const std::size_t n = v->size();
+    if (n < 256) {
+        std::sort(v->begin(), v->end());
+    } else {
+        std::vector<uint64_t> tmp(n);
+        uint32_t counts[8][256] = {};
+        for (uint64_t x : *v)
+            for (int d = 0; d < 8; ++d) ++counts[d][(x >> (8 * d)) & 0xFF];
+        uint64_t* src = v->data();
+        uint64_t* dst = tmp.data();
+        for (int d = 0; d < 8; ++d) {
+            uint32_t sum = 0;
+            for (auto& c : counts[d]) {
+                const uint32_t k = c;
+                c = sum;
+                sum += k;
+            }
+            for (std::size_t i = 0; i < n; ++i) dst[counts[d][(src[i] >> (8 * d)) & 0xFF]++] = src[i];
+            std::swap(src, dst);
+        }
+        // 8 passes: the sorted values are back in v.
+    }
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+// Pure ASCII? Then NFKC case folding is ASCII lower-casing and the words are the same.
+bool is_ascii(std::string_view s) {
+    std::size_t i = 0;
+    uint64_t acc = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        acc |= w;
+    }
+    for (; i < s.size(); ++i) acc |= static_cast<unsigned char>(s[i]);
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+// Character n-grams over the words (spaces and punctuation left out).
+void char_shingles(std::string_view text, const std::vector<Span>& words, int n, std::vector<uint64_t>* out) {
+    std::string joined;
+    std::vector<uint32_t> starts;  // byte offset of each character in `joined`
+    for (const Span& w : words) {
+        std::string_view s = text.substr(w.begin, w.size());
+        for (std::size_t i = 0; i < s.size();) {
+            starts.push_back(static_cast<uint32_t>(joined.size() + i));
+            impl::next_code_point(s, i);
+        }
+        joined.append(s);
+    }
+    if (starts.empty()) return;
+    const std::size_t chars = starts.size();
+    starts.push_back(static_cast<uint32_t>(joined.size()));
+    if (chars <= static_cast<std::size_t>(n)) {
+        out->push_back(XXH3_64bits(joined.data(), joined.size()));
+        return;
+    }
+    out->reserve(chars - n + 1);
+    for (std::size_t i = 0; i + n <= chars; ++i)
+        out->push_back(XXH3_64bits(joined.data() + starts[i], starts[i + n] - starts[i]));
+}
+
+}  // namespace
+
+Shingler::Shingler(ShinglerOptions options, NormalizerOptions normalizer)
+    : options_(options), normalizer_(normalizer) {
+    DOPPEL_CHECK(options_.n >= 1 && options_.n <= 64, "shingle n must be in 1..64");
+    DOPPEL_CHECK(options_.char_n >= 1 && options_.char_n <= 64, "shingle char_n must be in 1..64");
+    DOPPEL_CHECK(options_.min_words >= 0, "shingle min_words must be >= 0");
+}
+
+std::unique_ptr<Shingler> Shingler::from_spec(const std::string& spec) {
+    ShinglerOptions o;
+    const auto colon = spec.find(':');
+    const std::string kind = spec.substr(0, colon);
+    if (kind == "word") o.kind = ShinglerOptions::Kind::kWord;
+    else if (kind == "char") o.kind = ShinglerOptions::Kind::kChar;
+    else DOPPEL_THROW("unknown shingle kind in spec '" + spec + "' (expected word: or char:)");
+    if (colon != std::string::npos) {
+        std::stringstream ss(spec.substr(colon + 1));
+        std::string item;
+        while (std::getline(ss, item, ',')) {
+            const auto eq = item.find('=');
+            DOPPEL_CHECK(eq != std::string::npos, "bad shingle spec item '" + item + "' in '" + spec + "'");
+            const std::string key = item.substr(0, eq);
+            int value = 0;
+            try {
+                value = std::stoi(item.substr(eq + 1));
+            } catch (const std::exception&) {
+                DOPPEL_THROW("bad number in shingle spec '" + spec + "'");
+            }
+            if (key == "n") o.n = value;
+            else if (key == "char_n" && o.kind == ShinglerOptions::Kind::kWord) o.char_n = value;
+            else if (key == "min_words" && o.kind == ShinglerOptions::Kind::kWord) o.min_words = value;
+            else DOPPEL_THROW("unknown shingle spec key '" + key + "' in '" + spec + "'");
+        }
+    }
+    return std::make_unique<Shingler>(o);
+}
+
+std::string Shingler::describe() const {
+    if (options_.kind == ShinglerOptions::Kind::kChar) return "char:n=" + std::to_string(options_.n);
+    return "word:n=" + std::to_string(options_.n) + ",char_n=" + std::to_string(options_.char_n) +
+           ",min_words=" + std::to_string(options_.min_words);
+}
+
+uint64_t Shingler::line_hash(std::string_view line) {
+    std::size_t b = 0, e = line.size();
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; };
+    while (b < e && space(line[b])) ++b;
+    while (e > b && space(line[e - 1])) --e;
+    if (b == e) return 0;
+    char buf[256];
+    const std::size_t len = e - b;
+    if (len <= sizeof buf) {
+        for (std::size_t i = 0; i < len; ++i) {
+            char c = line[b + i];
+            buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+        }
+        return XXH3_64bits(buf, len) | 1;
+    }
+    std::string s(line.substr(b, len));
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    return XXH3_64bits(s.data(), s.size()) | 1;
+}
+
+std::string Shingler::normalize(std::string_view text) const {
+    const NormalizerOptions& o = normalizer_.options();
+    if (o.nfkc_casefold && o.collapse_space && is_ascii(text)) {
+        // Fast path with the same words: spaces need no collapsing for the word scanner.
+        std::string out(text);
+        for (char& c : out)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        return out;
+    }
+    return normalizer_.normalize_text(text);
+}
+
+void Shingler::shingle(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
+                       const LineHashSet* skip) const {
+    if (skip && !skip->empty()) {
+        std::string kept;
+        kept.reserve(text.size());
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+            std::size_t nl = text.find('\n', pos);
+            if (nl == std::string_view::npos) nl = text.size();
+            std::string_view line = text.substr(pos, nl - pos);
+            if (!skip->count(line_hash(line))) {
+                kept.append(line);
+                kept.push_back('\n');
+            }
+            pos = nl + 1;
+        }
+        shingle_normalized(normalize(kept), segmenter, out);
+        return;
+    }
+    shingle_normalized(normalize(text), segmenter, out);
+}
+
+void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out) const {
+    out->clear();
+    const std::vector<Span> words = segmenter.words(text);
+    if (words.empty()) return;
+    if (options_.kind == ShinglerOptions::Kind::kChar) {
+        char_shingles(text, words, options_.n, out);
+        sort_unique(out);
+        return;
+    }
+    bool use_chars = words.size() < static_cast<std::size_t>(options_.min_words);
+    if (!use_chars) {
+        // Mostly a script written without spaces? Judge by the first character of each word.
+        std::size_t spaceless = 0, total = 0;
+        for (const Span& w : words) {
+            const auto b0 = static_cast<unsigned char>(text[w.begin]);
+            total += w.size();
+            if (b0 < 0xE0) continue;  // ASCII, Latin, Greek, Cyrillic, Arabic, Hebrew...: spaced
+            std::size_t i = w.begin;
+            if (no_space_script(impl::next_code_point(text, i))) spaceless += w.size();
+        }
+        use_chars = spaceless * 2 > total;
+    }
+    if (use_chars) {
+        char_shingles(text, words, options_.char_n, out);
+        sort_unique(out);
+        return;
+    }
+    std::vector<uint64_t> wh(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i)
+        wh[i] = XXH3_64bits(text.data() + words[i].begin, words[i].size());
+    const std::size_t n = static_cast<std::size_t>(options_.n);
+    if (wh.size() <= n) {
+        out->push_back(XXH3_64bits(wh.data(), wh.size() * sizeof(uint64_t)));
+        return;
+    }
+    out->reserve(wh.size() - n + 1);
+    for (std::size_t i = 0; i + n <= wh.size(); ++i) out->push_back(XXH3_64bits(&wh[i], n * sizeof(uint64_t)));
+    sort_unique(out);
+}
+
+}  // namespace doppel
