@@ -67,5 +67,6 @@ Command add_dedup_command(CLI::App& app, Globals& g);
 Command add_check_command(CLI::App& app, Globals& g);
 Command add_delete_command(CLI::App& app, Globals& g);
 Command add_expire_command(CLI::App& app, Globals& g);
+Command add_align_command(CLI::App& app, Globals& g);
 
 }  // namespace doppel::cli

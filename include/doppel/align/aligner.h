@@ -1,0 +1,146 @@
+// doppel: aligning two versions of a document unit by unit, with scores.
+//
+// Usage:
+//   auto aligner = doppel::Aligner::from_spec(doppel::Aligner::kDefaultSpec);
+//   doppel::AlignSide a{units_of_a, "de"}, b{units_of_b, "fr"};
+//   doppel::Alignment al = aligner->align(a, b);
+//   for (const doppel::Bead& bead : al.beads) ...  // bead.a_begin..a_end : bead.b_begin..b_end
+//   al.label  // translation, partial, same-story or none
+//
+// Terms:
+//  - unit: a line, sentence or paragraph (align/units.h); the aligner takes the texts of the
+//    units of each side.
+//  - bead: consecutive units [a_begin, a_end) of A matched with consecutive units
+//    [b_begin, b_end) of B. Its type is "la-lb" (the numbers of units on each side): 1-1, 1-2,
+//    2-1, 2-2, ... up to AlignerOptions::max_side units on a side; 1-0 and 0-1 beads hold a unit
+//    that has no counterpart (an insertion or deletion). The beads of an alignment cover every
+//    unit of both sides exactly once, in document order (monotonic alignment).
+//  - anchor: a piece of text that translation keeps (numbers, names, URLs, some punctuation;
+//    align/anchor_encoder.h); with cognates and dictionary translations they make the unit
+//    similarity (align/unit_encoder.h).
+//  - coverage: the share of a side's characters that lies in aligned beads (not 1-0/0-1) whose
+//    score is at least AlignerOptions::aligned_score.
+//
+// The method. A dynamic program finds the sequence of beads of least total cost. A bead's cost
+// adds (1) its dissimilarity, 1 - cosine of the summed feature vectors of its two sides, times
+// the number of units it holds over two; (2) a Gale-Church length cost, -log P(|delta|) of the
+// standardized difference between the character lengths of its sides, with the expected ratio
+// of lengths estimated from the two documents themselves (so it adapts to each language pair);
+// (3) a cost per extra unit in a merge (1-2, 2-2, ...). A 1-0 or 0-1 bead costs skip_cost.
+// The search is coarse-to-fine, as in Vecalign (Thompson and Koehn 2019): when the full lattice
+// of positions (units of A + 1) x (units of B + 1) exceeds max_full_cells, consecutive units are
+// merged pairwise into blocks (their feature vectors and lengths summed) until it does not; the
+// coarsest level is searched in full, and each finer level only within `band` units of the path
+// found one level up. Time and memory then grow linearly with the length of the documents. Unit
+// similarities inside the band are computed once per level into a banded matrix (sparse
+// feature vectors are Eigen sparse matrices, one row per unit).
+//
+// Scores. A bead's score is in [0, 1]: a logistic function of how much cheaper, per unit, the
+// bead is than leaving its units unaligned (0.5 = no better); 1-0 and 0-1 beads score 0. The
+// pair's score is the character-weighted mean score of its aligned beads times its mean
+// coverage. The pair's label:
+//   translation  both coverages >= translation_coverage;
+//   partial      one coverage >= partial_coverage (one side's text largely inside the other,
+//                as when a page adds captions and chrome);
+//   same-story   little aligned text, but the documents share names, numbers and words: the
+//                cosine of their whole-document anchor vectors >= same_story_similarity;
+//   none         otherwise.
+//
+// Spec string: "dp:KEY=VALUE,...;WEIGHT*ENCODER_SPEC;..." e.g. kDefaultSpec below: the DP
+// options (keys as in AlignerOptions' comments) followed by the unit encoders and their weights.
+// describe() gives the full spec back.
+//
+// Thread safety: an Aligner is immutable after construction (add_encoder is construction);
+// align() and align_batch() are const and may be called from many threads at once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "doppel/align/unit_encoder.h"
+
+namespace doppel {
+
+struct AlignerOptions {                // spec key
+    int max_side = 2;                  // max_side: most units on one side of a bead (1..4)
+    int max_units = 4;                 // max_units: most units in a bead, both sides together
+    double skip_cost = 0.55;           // skip: cost of a 1-0 or 0-1 bead
+    double length_weight = 0.12;       // len: weight of the Gale-Church length cost
+    double length_variance = 6.8;      // var: Gale-Church variance per character (s^2)
+    double merge_cost = 0.12;          // merge: extra cost per unit beyond 1-1 in a bead
+    int band = 8;                      // band: half-width of the coarse-to-fine search band
+    std::size_t max_full_cells = 1 << 20;  // full: largest lattice searched in full
+    double score_scale = 0.15;         // scale: logistic scale of bead scores
+    double aligned_score = 0.5;        // aligned: least bead score counted in coverage
+    double translation_coverage = 0.5; // translation: least coverage of both sides
+    double partial_coverage = 0.5;     // partial: least coverage of one side
+    double same_story_similarity = 0.15;  // story: least whole-document anchor cosine
+};
+
+// One side of an alignment: the texts of its units, in order, and its language.
+struct AlignSide {
+    std::vector<std::string_view> units;  // must stay alive during align()
+    std::string lang;                     // ISO 639-1 code, or empty when unknown
+};
+
+struct Bead {
+    uint32_t a_begin = 0, a_end = 0;  // units [a_begin, a_end) of A
+    uint32_t b_begin = 0, b_end = 0;  // units [b_begin, b_end) of B
+    float score = 0;                  // in [0, 1]; 0 for 1-0 and 0-1 beads
+    float similarity = 0;             // cosine of the two sides' feature vectors, in [0, 1]
+    bool aligned() const { return a_begin < a_end && b_begin < b_end; }
+    bool operator==(const Bead&) const = default;
+};
+
+enum class PairLabel { kNone, kSameStory, kPartial, kTranslation };
+// "none", "same-story", "partial", "translation".
+const char* pair_label_name(PairLabel label);
+
+struct Alignment {
+    std::vector<Bead> beads;   // in document order, covering every unit of both sides once
+    float coverage_a = 0;      // share of A's characters in aligned beads scoring >= aligned_score
+    float coverage_b = 0;
+    float quality = 0;         // character-weighted mean score of those beads
+    float document_similarity = 0;  // cosine of the whole documents' anchor vectors
+    float score = 0;           // quality * (coverage_a + coverage_b) / 2, in [0, 1]
+    PairLabel label = PairLabel::kNone;
+    double cost = 0;           // total cost of the beads (what the search minimized)
+    int levels = 1;            // resolutions searched (1: the full lattice at once)
+};
+
+class Aligner {
+public:
+    // DP defaults with anchors and cognates (works for any pair of languages, best for pairs
+    // that share a script); add a dictionary or embedding encoder for distant pairs.
+    static constexpr const char* kDefaultSpec = "dp;1*anchors;1*cognates";
+
+    explicit Aligner(AlignerOptions options = {});
+    ~Aligner();
+    Aligner(const Aligner&) = delete;
+    Aligner& operator=(const Aligner&) = delete;
+
+    // Builds from a spec string; the encoders named there must be built-in ("anchors",
+    // "cognates"); others are added with add_encoder. Throws doppel::Error on a bad spec.
+    static std::unique_ptr<Aligner> from_spec(const std::string& spec);
+    // Adds a unit encoder whose features count `weight` times.
+    void add_encoder(float weight, std::unique_ptr<UnitEncoder> encoder);
+
+    Alignment align(const AlignSide& a, const AlignSide& b) const;
+    // Aligns the pairs (a[k], b[k]) into out[k], k < n (in parallel when OpenMP is there).
+    void align_batch(std::size_t n, const AlignSide* a, const AlignSide* b, Alignment* out) const;
+
+    const AlignerOptions& options() const { return options_; }
+    std::string describe() const;
+
+private:
+    struct Impl;
+    AlignerOptions options_;
+    std::vector<std::pair<float, std::unique_ptr<UnitEncoder>>> encoders_;
+};
+
+}  // namespace doppel
