@@ -62,5 +62,6 @@ struct Command {
 // Each command file defines one of these.
 Command add_index_command(CLI::App& app, Globals& g);
 Command add_list_command(CLI::App& app, Globals& g);
+Command add_translations_command(CLI::App& app, Globals& g);
 
 }  // namespace doppel::cli
