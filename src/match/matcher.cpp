@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "doppel/embed/bridge_embedder.h"
@@ -147,7 +148,61 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
             }
         }
     }
+    if (options_.pivot) close_over_pivots(docs, sparse, avg, lang_index, out);
     return out;
+}
+
+void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+                                const std::vector<float>& avg, const std::map<std::string, std::size_t>& lang_index,
+                                std::vector<TranslationLink>& out) const {
+    // Union-find over translation / partial links.
+    std::vector<std::size_t> parent(docs.size());
+    for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+    auto find = [&](std::size_t x) {
+        while (parent[x] != x) x = parent[x] = parent[parent[x]];
+        return x;
+    };
+    std::map<std::pair<std::size_t, std::size_t>, std::size_t> existing;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        auto& l = out[i];
+        existing[{std::min(l.a, l.b), std::max(l.a, l.b)}] = i;
+        if (l.label != LinkLabel::kSameStory) parent[find(l.a)] = find(l.b);
+    }
+    std::map<std::size_t, std::vector<std::size_t>> comps;
+    for (std::size_t i = 0; i < docs.size(); ++i)
+        comps[find(i)].push_back(i);
+    const std::size_t L = lang_index.size();
+    for (auto& [root, members] : comps) {
+        if (members.size() < 3) continue;
+        // Only components with one document per language: chains that reach two documents of
+        // one language are ambiguous and left as they are.
+        std::set<std::string> seen;
+        bool unique = true;
+        for (std::size_t m : members) unique &= seen.insert(docs[m].lang).second;
+        if (!unique) continue;
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            for (std::size_t j = i + 1; j < members.size(); ++j) {
+                std::size_t a = std::min(members[i], members[j]), b = std::max(members[i], members[j]);
+                float sim = dot(sparse[a], sparse[b]);
+                if (sim < options_.pivot_similarity) continue;
+                auto it = existing.find({a, b});
+                if (it != existing.end() && out[it->second].label != LinkLabel::kSameStory) continue;
+                TranslationLink l;
+                l.a = a;
+                l.b = b;
+                l.similarity = sim;
+                l.margin = margin(sim, avg[a * L + lang_index.at(docs[b].lang)], avg[b * L + lang_index.at(docs[a].lang)]);
+                l.anchors = anchor_cosine(sparse[a], sparse[b]);
+                l.score = l.anchors >= 0 ? (1 - options_.anchor_weight) * sim + options_.anchor_weight * l.anchors : sim;
+                l.score = std::clamp(l.score, 0.0f, 1.0f);
+                float la = docs[a].length, lb = docs[b].length;
+                float ratio = std::max(la, lb) > 0 ? std::min(la, lb) / std::max(la, lb) : 1.0f;
+                l.label = ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
+                if (it != existing.end()) out[it->second] = l;
+                else out.push_back(l);
+            }
+        }
+    }
 }
 
 }  // namespace doppel

@@ -19,6 +19,11 @@
 //  - one-to-one: per pair of languages, pairs are taken greedily by decreasing
 //    score * min(margin, 3), each document at most once (a document may still have one version
 //    in each other language). One-to-many keeps every candidate pair above the thresholds.
+//  - pivot: when x and y are both translations of z (say a German and a Polish page of one
+//    English page), x and y are translations of each other, although their own similarity,
+//    through two lexicons, is weaker. With `pivot`, every group of documents joined by
+//    translation links that holds at most one document per language has all its pairs linked
+//    (when their similarity reaches pivot_similarity).
 //
 // Labels: `translation` (one-to-one winner with similarity >= translation_similarity and margin
 // >= translation_margin, lengths comparable), `partial` (the same, but the shorter document has
@@ -32,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -51,6 +57,8 @@ struct MatcherOptions {
     float anchor_weight = 0.15f;          // weight of anchor agreement in the score
     bool one_to_one = true;               // false: one-to-many
     bool same_story = true;               // report same-story pairs
+    bool pivot = true;                    // close translation links over pivots (below)
+    float pivot_similarity = 0.05f;       // similarity floor for a pair found through a pivot
 };
 
 enum class LinkLabel { kTranslation, kPartial, kSameStory };
@@ -88,6 +96,9 @@ public:
     static float margin(float similarity, float avg_a, float avg_b);
 
 private:
+    void close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+                           const std::vector<float>& avg, const std::map<std::string, std::size_t>& lang_index,
+                           std::vector<TranslationLink>& out) const;
     MatcherOptions options_;
 };
 
