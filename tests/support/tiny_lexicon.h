@@ -1,0 +1,48 @@
+// Writes small bridge lexicons in the documented format (embed/bridge_lexicon.h) for tests.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "doppel/embed/bridge_lexicon.h"
+
+namespace doppel::test {
+
+// concepts: English stems; entries: "lang\tkey" -> concept ids.
+inline std::string tiny_lexicon(const std::vector<std::string>& concepts,
+                                const std::map<std::string, std::vector<uint32_t>>& entries,
+                                uint32_t version = BridgeLexicon::kFormatVersion) {
+    auto put32 = [](std::string& s, uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); };
+    std::string s(BridgeLexicon::kMagic, 4);
+    put32(s, version);
+    std::string hdr = R"({"fingerprint": "0123456789abcdef", "format": 1})";
+    while (hdr.size() % 4) hdr.push_back(' ');
+    put32(s, static_cast<uint32_t>(hdr.size()));
+    s += hdr;
+    auto block = [&](const std::vector<std::string>& items) {
+        uint32_t pos = 0;
+        for (auto& i : items) {
+            put32(s, pos);
+            pos += static_cast<uint32_t>(i.size());
+        }
+        put32(s, pos);
+        for (auto& i : items) s += i;
+        while (s.size() % 4) s.push_back('\0');
+    };
+    put32(s, static_cast<uint32_t>(concepts.size()));
+    block(concepts);
+    std::vector<std::string> keys;
+    for (auto& [k, v] : entries) keys.push_back(k);  // std::map: sorted bytewise
+    put32(s, static_cast<uint32_t>(keys.size()));
+    block(keys);
+    uint32_t n = 0;
+    put32(s, 0);
+    for (auto& [k, v] : entries) put32(s, n += static_cast<uint32_t>(v.size()));
+    for (auto& [k, v] : entries)
+        for (uint32_t id : v) put32(s, id);
+    return s;
+}
+
+}  // namespace doppel::test

@@ -1,0 +1,116 @@
+// BridgeEmbedder: features, weighting, dense form; a German/English pair scores above an
+// unrelated pair (tiny lexicon written here, and the real model when built).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+
+#include "doppel/embed/bridge_embedder.h"
+#include "doppel/error.h"
+#include "support/test_support.h"
+#include "support/tiny_lexicon.h"
+
+namespace doppel {
+namespace {
+
+float cosine(const std::vector<float>& a, const std::vector<float>& b) {
+    return std::inner_product(a.begin(), a.end(), b.begin(), 0.0f);
+}
+
+std::shared_ptr<const BridgeLexicon> tiny(const test::TempDir& dir) {
+    Stemmer st;
+    auto k = [&](const char* lang, const char* w) { return std::string(lang) + "\t" + st.stem(lang, w); };
+    test::write_file(dir / "t.lex",
+                     test::tiny_lexicon({"meet", "work", "group", "migrat", "govern", "cat", "sleep", "sofa"},
+                                        {{k("de", "sitzung"), {0}},
+                                         {k("de", "arbeitsgruppe"), {1, 2}},
+                                         {k("de", "migration"), {3}},
+                                         {k("de", "regierung"), {4}},
+                                         {k("de", "katze"), {5}},
+                                         {k("de", "schläft"), {6}},
+                                         {k("de", "sofa"), {7}}}));
+    return std::make_shared<const BridgeLexicon>(dir / "t.lex");
+}
+
+TEST(BridgeEmbedder, TranslationCloserThanUnrelated) {
+    test::TempDir dir("embedder");
+    BridgeEmbedder e(BridgeEmbedderOptions{}, tiny(dir));
+    std::string_view texts[] = {"Die Arbeitsgruppe der Regierung hielt 2024 eine Sitzung zur Migration in Hanoi.",
+                                "The government working group held a meeting on migration in Hanoi in 2024.",
+                                "The cat sleeps on the sofa all afternoon."};
+    std::string langs[] = {"de", "en", "en"};
+    std::vector<float> out(3 * e.dim());
+    e.embed_sentences(3, texts, langs, out.data());
+    std::vector<float> de(out.begin(), out.begin() + e.dim()), en(out.begin() + e.dim(), out.begin() + 2 * e.dim()),
+        cat(out.begin() + 2 * e.dim(), out.end());
+    EXPECT_NEAR(cosine(de, de), 1.0f, 1e-4);
+    EXPECT_GT(cosine(de, en), 0.5f);
+    EXPECT_GT(cosine(de, en), cosine(de, cat) + 0.3f);
+    // Exact sparse form agrees.
+    auto sde = e.weigh(e.features(texts[0], "de")), sen = e.weigh(e.features(texts[1], "en")),
+         scat = e.weigh(e.features(texts[2], "en"));
+    EXPECT_GT(dot(sde, sen), dot(sde, scat) + 0.3f);
+}
+
+TEST(BridgeEmbedder, AnchorsAndNames) {
+    test::TempDir dir("embedder-anchors");
+    BridgeEmbedder e(BridgeEmbedderOptions{}, tiny(dir));
+    // Numbers lose separators; names in Arabic script reach the Latin skeleton.
+    auto f1 = e.features("Caroline Beresford 2,024 https://www.example.org/a/", "en");
+    auto f2 = e.features("كارولين 2024 https://example.org/a", "ar");
+    auto has = [](const SparseVector& v, uint64_t id) {
+        return std::find(v.ids.begin(), v.ids.end(), id) != v.ids.end();
+    };
+    using K = BridgeEmbedder::FeatureKind;
+    EXPECT_TRUE(has(f1, BridgeEmbedder::feature_id(K::kNumber, "2024")));
+    EXPECT_TRUE(has(f2, BridgeEmbedder::feature_id(K::kNumber, "2024")));
+    EXPECT_TRUE(has(f1, BridgeEmbedder::feature_id(K::kUrl, "example.org/a")));
+    EXPECT_TRUE(has(f2, BridgeEmbedder::feature_id(K::kUrl, "example.org/a")));
+    EXPECT_TRUE(has(f1, BridgeEmbedder::feature_id(K::kName, "krln")));
+    EXPECT_TRUE(has(f2, BridgeEmbedder::feature_id(K::kName, "krln")));
+    EXPECT_TRUE(BridgeEmbedder::is_anchor(BridgeEmbedder::feature_id(K::kName, "krln")));
+    EXPECT_FALSE(BridgeEmbedder::is_anchor(BridgeEmbedder::feature_id(K::kConcept, "meet")));
+}
+
+TEST(BridgeEmbedder, SpecRoundTripAndIdf) {
+    test::TempDir dir("embedder-spec");
+    auto o = BridgeEmbedder::parse_spec("bridge:dim=256,name=0.5");
+    EXPECT_EQ(o.dim, 256u);
+    BridgeEmbedder e(o, tiny(dir));
+    EXPECT_EQ(e.describe(), "bridge:dim=256,name=0.5");
+    EXPECT_EQ(BridgeEmbedder::parse_spec(e.describe()).name_weight, 0.5f);
+    EXPECT_THROW(BridgeEmbedder::parse_spec("bridge:size=3"), Error);
+    EXPECT_THROW(Embedder::from_spec("nothing:x=1"), Error);
+    DocumentFrequencies df;
+    SparseVector a, b;
+    a.ids = {1, 2};
+    a.weights = {1, 1};
+    b.ids = {1};
+    b.weights = {1};
+    df.add(a);
+    df.add(b);
+    EXPECT_LT(df.idf(1), df.idf(2));
+    EXPECT_GT(df.idf(3), df.idf(2));
+    SparseVector back = SparseVector::deserialize(a.serialize());
+    EXPECT_EQ(back.ids, a.ids);
+    EXPECT_THROW(SparseVector::deserialize("XXXX"), Error);
+}
+
+TEST(BridgeEmbedder, RealModelGermanEnglish) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    BridgeEmbedder e(BridgeEmbedderOptions{}, EmbedderContext{models});
+    std::string_view texts[] = {"Die Regierung verabschiedete gestern ein neues Gesetz über die Einwanderung.",
+                                "Yesterday the government passed a new law on immigration.",
+                                "The recipe needs two eggs, flour and a little sugar."};
+    std::string langs[] = {"de", "en", "en"};
+    std::vector<float> out(3 * e.dim());
+    e.embed_sentences(3, texts, langs, out.data());
+    std::vector<float> de(out.begin(), out.begin() + e.dim()), en(out.begin() + e.dim(), out.begin() + 2 * e.dim()),
+        other(out.begin() + 2 * e.dim(), out.end());
+    EXPECT_GT(cosine(de, en), cosine(de, other) + 0.2f);
+}
+
+}  // namespace
+}  // namespace doppel

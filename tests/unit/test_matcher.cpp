@@ -1,0 +1,126 @@
+// Matcher: margin, floor, one-to-one, labels, pivots, same-language pairs never linked.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "doppel/match/matcher.h"
+
+namespace doppel {
+namespace {
+
+constexpr std::size_t kDim = 64;
+
+// Documents as sparse vectors over small feature ids; the dense form puts feature i on
+// component i (ids < kDim), so the index finds the same neighbours as the exact form.
+struct Pool {
+    std::vector<MatchDocument> docs;
+    std::vector<SparseVector> sparse;
+    std::vector<float> dense;
+    void add(int64_t seq, const std::string& lang, std::map<uint64_t, float> f, float length = 10) {
+        SparseVector v;
+        for (auto& [id, w] : f) {
+            v.ids.push_back(id);
+            v.weights.push_back(w);
+        }
+        v.normalize();
+        docs.push_back({seq, lang, length});
+        std::vector<float> d(kDim, 0.0f);
+        for (std::size_t i = 0; i < v.size(); ++i) d[v.ids[i]] = v.weights[i];
+        dense.insert(dense.end(), d.begin(), d.end());
+        sparse.push_back(std::move(v));
+    }
+    VectorIndex index() const {
+        VectorIndex vi(kDim, "Flat");
+        for (std::size_t i = 0; i < docs.size(); ++i) vi.add(docs[i].lang, 1, &docs[i].seq, dense.data() + i * kDim);
+        return vi;
+    }
+    std::map<std::pair<int64_t, int64_t>, TranslationLink> run(const MatcherOptions& o = {}) const {
+        auto vi = index();
+        std::map<std::pair<int64_t, int64_t>, TranslationLink> m;
+        for (auto& l : Matcher(o).match(vi, docs, dense.data(), sparse)) {
+            int64_t a = docs[l.a].seq, b = docs[l.b].seq;
+            m[{std::min(a, b), std::max(a, b)}] = l;
+        }
+        return m;
+    }
+};
+
+TEST(Matcher, Margin) {
+    EXPECT_FLOAT_EQ(Matcher::margin(0.5f, 0.25f, 0.25f), 2.0f);
+    EXPECT_FLOAT_EQ(Matcher::margin(0.5f, 0.5f, 0.5f), 1.0f);
+    EXPECT_FLOAT_EQ(to_string(LinkLabel::kSameStory)[0], 's');
+}
+
+TEST(Matcher, LinksTranslationsOneToOne) {
+    Pool p;
+    p.add(1, "de", {{1, 1}, {2, 1}, {3, 1}, {40, 0.2f}});
+    p.add(2, "de", {{10, 1}, {11, 1}, {12, 1}, {40, 0.2f}});
+    p.add(3, "en", {{1, 1}, {2, 1}, {3, 0.8f}, {41, 0.2f}});
+    p.add(4, "en", {{10, 1}, {11, 1}, {12, 0.9f}, {41, 0.2f}});
+    p.add(5, "en", {{20, 1}, {21, 1}, {41, 0.3f}});  // unrelated
+    p.add(6, "de", {{1, 1}, {2, 1}, {3, 1}});        // same language as 1: never linked to it
+    auto m = p.run();
+    ASSERT_TRUE(m.count({1, 3}) || m.count({3, 6}));
+    ASSERT_TRUE(m.count({2, 4}));
+    EXPECT_EQ(m.at({2, 4}).label, LinkLabel::kTranslation);
+    EXPECT_GT(m.at({2, 4}).score, 0.8f);
+    EXPECT_LE(m.at({2, 4}).score, 1.0f);
+    EXPECT_FALSE(m.count({1, 6}));
+    EXPECT_FALSE(m.count({1, 5}));  // below the floor
+    EXPECT_FALSE(m.count({2, 5}));
+    // One-to-one: en 3 is the translation of only one of de 1 and de 6.
+    int translations_of_3 = 0;
+    for (auto& [k, l] : m)
+        if ((k.first == 3 || k.second == 3) && l.label == LinkLabel::kTranslation) ++translations_of_3;
+    EXPECT_EQ(translations_of_3, 1);
+    MatcherOptions many;
+    many.one_to_one = false;
+    auto mm = p.run(many);
+    EXPECT_TRUE(mm.count({1, 3}) && mm.count({3, 6}));
+}
+
+TEST(Matcher, FloorAndLabels) {
+    Pool p;
+    // Weak but best pair: margin is high (nothing else), similarity under the floor.
+    p.add(1, "fr", {{1, 1}, {30, 4}});
+    p.add(2, "en", {{1, 1}, {31, 4}});
+    auto m = p.run();
+    EXPECT_FALSE(m.count({1, 2}));
+    // Related but not a translation: same-story when the similarity is between the floors.
+    MatcherOptions o;
+    o.related_similarity = 0.05f;
+    o.translation_similarity = 0.5f;
+    m = p.run(o);
+    ASSERT_TRUE(m.count({1, 2}));
+    EXPECT_EQ(m.at({1, 2}).label, LinkLabel::kSameStory);
+    o.same_story = false;
+    EXPECT_TRUE(p.run(o).empty());
+
+    // Partial: a good match where one side is much longer.
+    Pool q;
+    q.add(1, "fr", {{1, 1}, {2, 1}, {3, 1}}, 10);
+    q.add(2, "en", {{1, 1}, {2, 1}, {3, 1}, {4, 0.5f}}, 100);
+    auto mq = q.run();
+    ASSERT_TRUE(mq.count({1, 2}));
+    EXPECT_EQ(mq.at({1, 2}).label, LinkLabel::kPartial);
+}
+
+TEST(Matcher, PivotLinksTranslationsOfOneDocument) {
+    Pool p;
+    // de and pl share little directly, but both translate en.
+    p.add(1, "en", {{1, 1}, {2, 1}, {3, 1}, {4, 1}});
+    p.add(2, "de", {{1, 1}, {2, 1}, {5, 0.3f}});
+    p.add(3, "pl", {{3, 1}, {4, 1}, {1, 0.15f}});
+    MatcherOptions o;
+    o.pivot = false;
+    auto m = p.run(o);
+    EXPECT_TRUE(m.count({1, 2}) && m.at({1, 2}).label == LinkLabel::kTranslation);
+    EXPECT_TRUE(m.count({1, 3}) && m.at({1, 3}).label == LinkLabel::kTranslation);
+    EXPECT_TRUE(!m.count({2, 3}) || m.at({2, 3}).label == LinkLabel::kSameStory);
+    m = p.run();
+    ASSERT_TRUE(m.count({2, 3}));
+    EXPECT_EQ(m.at({2, 3}).label, LinkLabel::kTranslation);
+}
+
+}  // namespace
+}  // namespace doppel

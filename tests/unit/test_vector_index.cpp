@@ -1,0 +1,104 @@
+// VectorIndex: add, search per language, remove, save and reload, format checks.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "doppel/error.h"
+#include "doppel/index/vector_index.h"
+#include "support/test_support.h"
+
+namespace doppel {
+namespace {
+
+std::vector<float> random_unit(std::size_t n, std::size_t dim, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> d;
+    std::vector<float> x(n * dim);
+    for (std::size_t i = 0; i < n; ++i) {
+        float s = 0;
+        for (std::size_t j = 0; j < dim; ++j) s += (x[i * dim + j] = d(rng)) * x[i * dim + j];
+        for (std::size_t j = 0; j < dim; ++j) x[i * dim + j] /= std::sqrt(s);
+    }
+    return x;
+}
+
+TEST(VectorIndex, AddSearchSaveReload) {
+    const std::size_t dim = 32, n = 50;
+    auto x = random_unit(n, dim, 1);
+    std::vector<int64_t> ids(n);
+    for (std::size_t i = 0; i < n; ++i) ids[i] = 100 + static_cast<int64_t>(i);
+    VectorIndex vi(dim, "Flat");
+    vi.add("de", 25, ids.data(), x.data());
+    vi.add("fr", 25, ids.data() + 25, x.data() + 25 * dim);
+    EXPECT_EQ(vi.size("de"), 25u);
+    EXPECT_EQ(vi.size(), 50u);
+    float d[3];
+    int64_t l[3];
+    vi.search("fr", 1, x.data() + 30 * dim, 3, d, l);
+    EXPECT_EQ(l[0], 130);
+    EXPECT_NEAR(d[0], 1.0f, 1e-4);
+    vi.search("de", 1, x.data() + 30 * dim, 3, d, l);  // not in German: another id
+    EXPECT_NE(l[0], 130);
+    vi.search("xx", 1, x.data(), 3, d, l);
+    EXPECT_EQ(l[0], -1);
+
+    test::TempDir dir("vindex");
+    vi.save(dir.path());
+    VectorIndex back = VectorIndex::load(dir.path());
+    EXPECT_EQ(back.describe(), "faiss:Flat,dim=32");
+    back.search("fr", 1, x.data() + 30 * dim, 1, d, l);
+    EXPECT_EQ(l[0], 130);
+    int64_t gone = 130;
+    EXPECT_EQ(back.remove(1, &gone), 1u);
+    back.search("fr", 1, x.data() + 30 * dim, 1, d, l);
+    EXPECT_NE(l[0], 130);
+    // Incremental add after reload.
+    back.add("fr", 1, &gone, x.data() + 30 * dim);
+    back.search("fr", 1, x.data() + 30 * dim, 1, d, l);
+    EXPECT_EQ(l[0], 130);
+}
+
+TEST(VectorIndex, TrainedFactoryKeepsVectorsUntilTrained) {
+    const std::size_t dim = 16, n = 100;
+    auto x = random_unit(n, dim, 2);
+    std::vector<int64_t> ids(n);
+    for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>(i);
+    VectorIndex vi(dim, "IVF2,Flat");
+    vi.add("en", 10, ids.data(), x.data());  // too few to train: kept for exact search
+    float d;
+    int64_t l;
+    vi.search("en", 1, x.data() + 3 * dim, 1, &d, &l);
+    EXPECT_EQ(l, 3);
+    test::TempDir dir("vindex-ivf");
+    vi.save(dir.path());
+    VectorIndex back = VectorIndex::load(dir.path());
+    back.add("en", 90, ids.data() + 10, x.data() + 10 * dim);  // now trains
+    EXPECT_EQ(back.size("en"), 100u);
+    back.search("en", 1, x.data() + 3 * dim, 1, &d, &l);
+    EXPECT_EQ(l, 3);
+}
+
+TEST(VectorIndex, RejectsBadFilesAndFactories) {
+    EXPECT_THROW(VectorIndex(16, "NoSuchIndex"), Error);
+    test::TempDir dir("vindex-bad");
+    EXPECT_FALSE(VectorIndex::exists(dir.path()));
+    EXPECT_THROW(VectorIndex::load(dir.path()), Error);
+    VectorIndex vi(8, "Flat");
+    vi.save(dir.path());
+    std::string h = test::read_file(dir / VectorIndex::kHeaderFile);
+    h[4] = 9;  // format version 9
+    test::write_file(dir / VectorIndex::kHeaderFile, h);
+    try {
+        VectorIndex::load(dir.path());
+        FAIL() << "version 9 accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("format version 9"), std::string::npos);
+    }
+    h[0] = 'X';
+    test::write_file(dir / VectorIndex::kHeaderFile, h);
+    EXPECT_THROW(VectorIndex::load(dir.path()), Error);
+}
+
+}  // namespace
+}  // namespace doppel
