@@ -25,7 +25,9 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config git ca-certificates
     libicu-dev libfasttext-dev libfaiss-dev libeigen3-dev libsqlite3-dev
     libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libgumbo-dev libcli11-dev
-    libxxhash-dev libzstd-dev libstemmer-dev zstd
+    libxxhash-dev libzstd-dev libstemmer-dev zstd iso-codes
+    # The report's browser test: headless Chromium and fonts for Arabic and Vietnamese.
+    chromium fonts-noto-core
 )
 # Tools that may come from elsewhere than Debian (nodejs' own npm, pyenv's python3): installed
 # from Debian only when the command is missing.

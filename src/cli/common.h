@@ -63,6 +63,7 @@ struct Command {
 Command add_index_command(CLI::App& app, Globals& g);
 Command add_list_command(CLI::App& app, Globals& g);
 Command add_normalize_command(CLI::App& app, Globals& g);
+Command add_report_command(CLI::App& app, Globals& g);
 Command add_dedup_command(CLI::App& app, Globals& g);
 Command add_check_command(CLI::App& app, Globals& g);
 Command add_delete_command(CLI::App& app, Globals& g);

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     commands.push_back(add_index_command(app, g));
     commands.push_back(add_list_command(app, g));
     commands.push_back(add_normalize_command(app, g));
+    commands.push_back(add_report_command(app, g));
     commands.push_back(add_dedup_command(app, g));
     commands.push_back(add_check_command(app, g));
     commands.push_back(add_delete_command(app, g));

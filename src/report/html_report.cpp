@@ -66,7 +66,9 @@ td.rtl{text-align:right;font-family:"Noto Naskh Arabic","Noto Sans Arabic","Deja
 .unitno{color:#999;font-size:.8em;margin:0 .3em}
 .why{color:#555;font-size:.9em}
 .legend span{display:inline-block;padding:.1em .6em;margin-right:.3em}
-code{background:#f4f4f4;padding:0 .2em}
+code{background:#f4f4f4;padding:0 .2em;word-break:break-all}
+table.summary{max-width:100%}table.summary td{max-width:900px}
+details{margin:.5em 0}summary{cursor:pointer;color:#333}
 )css";
 
 void histogram_svg(std::string& h, const std::vector<double>& scores, const std::string& caption) {
@@ -185,6 +187,15 @@ std::string render_html_report(const ReportData& d) {
                  "</td></tr>";
         h += "</table>";
     }
+    if (!d.repeated_lines.empty()) {
+        h += "<details class=\"repeated-lines\"><summary>" + std::to_string(d.repeated_lines.size()) +
+             " lines repeated inside one document</summary><table class=\"repeated-lines\"><tr><th>document</th>"
+             "<th>times</th><th>line</th></tr>";
+        for (const auto& r : d.repeated_lines)
+            h += "<tr><td>" + esc(r.id) + "</td><td class=\"num\">" + std::to_string(r.count) + "</td><td" +
+                 dir_attr(lang_of.count(r.id) ? lang_of[r.id] : "") + ">" + esc(r.text) + "</td></tr>";
+        h += "</table></details>";
+    }
     h += "</section>\n";
 
     // Translations.
@@ -193,8 +204,9 @@ std::string render_html_report(const ReportData& d) {
     else {
         h += "<table class=\"translation-pairs\"><tr><th>a</th><th>b</th><th>label</th><th>score</th><th>why</th></tr>";
         for (const auto& t : d.translations)
-            h += "<tr><td><a href=\"#" + anchor(t.id_a, t.id_b) + "\">" + esc(t.id_a) + "</a> (" + esc(t.lang_a) +
-                 ")</td><td>" + esc(t.id_b) + " (" + esc(t.lang_b) + ")</td><td class=\"label-" + esc(t.label) +
+            h += "<tr><td>" +
+                 (t.beads.empty() ? esc(t.id_a) : "<a href=\"#" + anchor(t.id_a, t.id_b) + "\">" + esc(t.id_a) + "</a>") +
+                 " (" + esc(t.lang_a) + ")</td><td>" + esc(t.id_b) + " (" + esc(t.lang_b) + ")</td><td class=\"label-" + esc(t.label) +
                  "\">" + esc(t.label) + "</td><td class=\"num\">" + fmt(t.score) + "</td><td class=\"why\">" +
                  esc(t.why) + "</td></tr>";
         h += "</table><p class=\"legend\">Bead colours: <span style=\"background:" + score_colour(1) +

@@ -6,7 +6,7 @@
 //
 //  - Summary: counts, and the specs and model versions that produced the store.
 //  - Duplicates: clusters with their kept representative, each member's similarity and
-//    containment, and the pairs.
+//    containment, the pairs, and lines repeated inside one document.
 //  - Translations: each linked pair with its score, label and why; then a side-by-side view of
 //    the aligned units, one row per bead, coloured by the bead's score (green = sure, yellow =
 //    doubtful, red = weak); a unit with no counterpart is marked "unaligned". Text in a
@@ -43,6 +43,13 @@ struct ReportCluster {
     std::vector<double> similarities;      // members[i]'s similarity to the representative
 };
 
+// A line printed more than once inside one document (a headline list repeated by the page).
+struct ReportRepeatedLine {
+    std::string id;
+    std::string text;
+    std::size_t count = 0;
+};
+
 struct ReportBead {
     std::vector<int> a, b;  // unit numbers on each side (either may be empty)
     double score = 0;       // in [0, 1]
@@ -64,6 +71,7 @@ struct ReportData {
     std::vector<ReportDocument> documents;
     std::vector<ReportCluster> clusters;
     std::vector<ReportDuplicate> duplicates;
+    std::vector<ReportRepeatedLine> repeated_lines;
     std::vector<ReportTranslation> translations;
     std::vector<std::string> notes;  // anything worth a line in the summary
 };

@@ -1,0 +1,65 @@
+// doppel report --store DIR --html OUT.html
+#include <fstream>
+#include <iostream>
+
+#include "cli/align_support.h"
+#include "cli/common.h"
+#include "doppel/match/store_matching.h"
+#include "doppel/report/html_report.h"
+#include "doppel/report/report_builder.h"
+#include "doppel/store/store.h"
+
+namespace doppel::cli {
+
+Command add_report_command(CLI::App& app, Globals& g) {
+    auto* cmd = app.add_subcommand("report", "Write a self-contained HTML report of duplicates and translations");
+    struct Args {
+        std::string store, html;
+        double threshold = NearDuplicateOptions{}.threshold;
+        std::string units = "lines";
+        std::size_t max_pairs = ReportBuilderOptions{}.max_aligned_pairs;
+        std::string title = "doppel report";
+        bool same_story = false;
+    };
+    auto args = std::make_shared<Args>();
+    cmd->add_option("--store", args->store, "Store folder")->required();
+    cmd->add_option("--html", args->html, "Output HTML file")->required();
+    cmd->add_option("--threshold", args->threshold, "Near-duplicate Jaccard threshold")->capture_default_str();
+    cmd->add_option("--units", args->units, "Units shown side by side: lines, sentences or paragraphs")
+        ->check(CLI::IsMember({"lines", "sentences", "paragraphs"}))
+        ->capture_default_str();
+    cmd->add_option("--max-pairs", args->max_pairs, "Pairs shown side by side")->capture_default_str();
+    cmd->add_option("--title", args->title, "Title of the report")->capture_default_str();
+    cmd->add_flag("--align-same-story", args->same_story, "Also show same-story pairs side by side");
+    return {cmd, [args, &g]() -> int {
+        Progress progress("report", g.quiet);
+        Store store(args->store, StoreOptions{false, true});
+        NearDuplicateOptions dopt;
+        dopt.threshold = args->threshold;
+        const NearDuplicateResult dups = find_stored_duplicates(store, dopt);
+        TranslationSearch translations;
+        try {
+            translations = find_stored_translations(store, find_models_dir(g), MatcherOptions{});
+        } catch (const Error& e) {
+            if (!g.quiet) std::cerr << "doppel report: warning: no translations: " << e.what() << '\n';
+        }
+        auto aligner = make_aligner(g, "");
+        ReportBuilderOptions ropt;
+        ropt.units = parse_unit_kind(args->units);
+        ropt.max_aligned_pairs = args->max_pairs;
+        ropt.same_story_alignments = args->same_story;
+        ReportData data = build_report_data(store, dups, translations.pairs, *aligner, ropt);
+        data.title = args->title;
+        std::ofstream out(args->html, std::ios::binary);
+        if (!out) DOPPEL_THROW("cannot write " + args->html);
+        out << render_html_report(data);
+        out.close();
+        if (!out) DOPPEL_THROW("cannot write " + args->html);
+        progress.finish(std::to_string(data.documents.size()) + " documents, " + std::to_string(data.duplicates.size()) +
+                        " duplicate pairs, " + std::to_string(data.translations.size()) + " cross-language pairs -> " +
+                        args->html);
+        return kExitOk;
+    }};
+}
+
+}  // namespace doppel::cli

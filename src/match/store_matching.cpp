@@ -1,0 +1,103 @@
+#include "doppel/match/store_matching.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "doppel/embed/bridge_embedder.h"
+#include "doppel/error.h"
+#include "doppel/index/embedding_stage.h"
+#include "doppel/index/vector_index.h"
+#include "doppel/store/store.h"
+
+namespace doppel {
+
+NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                           std::size_t batch, const ProgressCallback& progress) {
+    NearDuplicateFinder finder(options);
+    const std::size_t total = store.size();
+    auto for_each_batch = [&](const std::function<void(std::vector<Document>&)>& fn) {
+        std::vector<Document> docs;
+        std::size_t done = 0;
+        store.scan([&](const StoredDocument& s) {
+            Document d;
+            d.id = s.id;
+            d.text = s.text;
+            d.source = s.source;
+            d.url = s.url;
+            docs.push_back(std::move(d));
+            if (docs.size() >= batch) {
+                fn(docs);
+                done += docs.size();
+                docs.clear();
+                if (progress) progress(done, total);
+            }
+            return true;
+        });
+        if (!docs.empty()) fn(docs);
+    };
+    if (options.boilerplate) for_each_batch([&](std::vector<Document>& d) { finder.count_lines(d.size(), d.data()); });
+    for_each_batch([&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
+    return finder.finish();
+}
+
+TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
+                                           const MatcherOptions& options, const ProgressCallback& progress) {
+    using clock = std::chrono::steady_clock;
+    auto seconds = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+    auto spec = store.meta("embedder");
+    if (!spec || !VectorIndex::exists(store.dir()))
+        DOPPEL_THROW("store " + store.dir() + " has no embeddings (index it with a build that has models/bridge.lex)");
+    TranslationSearch out;
+    const auto t0 = clock::now();
+    BridgeEmbedder embedder(BridgeEmbedder::parse_spec(*spec), EmbedderContext{models_dir});
+    StoredFeatures f = load_features(store);
+    auto df = std::make_shared<DocumentFrequencies>(std::move(f.frequencies));
+    embedder.set_frequencies(df);
+    const std::size_t n = f.seqs.size(), dim = embedder.dim();
+    std::vector<MatchDocument> docs(n);
+    std::vector<SparseVector> sparse(n);
+    std::vector<float> dense(n * dim);
+    for (std::size_t i = 0; i < n; ++i) {
+        sparse[i] = embedder.weigh(f.counts[i]);
+        embedder.densify(sparse[i], dense.data() + i * dim);
+        float len = 0;
+        for (std::size_t j = 0; j < f.counts[i].size(); ++j)
+            if (BridgeEmbedder::kind_of(f.counts[i].ids[j]) == BridgeEmbedder::FeatureKind::kConcept)
+                len += f.counts[i].weights[j];
+        docs[i] = {f.seqs[i], f.langs[i], len};
+        if (progress && (i + 1) % 1024 == 0) progress(i + 1, n);
+    }
+    const auto t1 = clock::now();
+    VectorIndex index = VectorIndex::load(store.dir());
+    const auto t2 = clock::now();
+    Matcher matcher(options);
+    auto links = matcher.match(index, docs, dense.data(), sparse);
+    const auto t3 = clock::now();
+    std::map<int64_t, std::pair<std::string, std::string>> meta;  // seq -> (id, lang)
+    store.scan([&](const StoredDocument& d) {
+        meta[d.seq] = {d.id, d.lang};
+        return true;
+    }, false);
+    for (const auto& l : links) {
+        TranslationPair p;
+        std::tie(p.id_a, p.lang_a) = meta[docs[l.a].seq];
+        std::tie(p.id_b, p.lang_b) = meta[docs[l.b].seq];
+        if (p.id_b < p.id_a) {
+            std::swap(p.id_a, p.id_b);
+            std::swap(p.lang_a, p.lang_b);
+        }
+        p.link = l;
+        out.pairs.push_back(std::move(p));
+    }
+    std::sort(out.pairs.begin(), out.pairs.end(),
+              [](const TranslationPair& x, const TranslationPair& y) { return std::tie(x.id_a, x.id_b) < std::tie(y.id_a, y.id_b); });
+    out.documents = n;
+    out.features_seconds = seconds(t0, t1);
+    out.index_seconds = seconds(t1, t2);
+    out.match_seconds = seconds(t2, t3);
+    return out;
+}
+
+}  // namespace doppel
