@@ -2,6 +2,7 @@
 // doppel dedup [--threshold J] PATH... | --files-from LIST   (storeless batch mode)
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -78,18 +79,29 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
         auto for_each_batch = [&](bool report, const std::function<void(std::vector<Document>&)>& fn) {
             std::vector<Document> docs;
             if (storeless) {
+                // Reads the next batch on another thread while this one is processed.
                 DocumentReader reader(paths);
-                std::vector<RecordError> errors;
-                while (reader.next_batch(args->batch, docs, errors) || !errors.empty()) {
-                    if (report) {
-                        report_errors(errors);
-                        n_errors += errors.size();
-                    }
-                    errors.clear();
+                struct Batch {
+                    std::vector<Document> docs;
+                    std::vector<RecordError> errors;
+                    bool more = false;
+                };
+                auto read = [&] {
+                    Batch b;
+                    b.more = reader.next_batch(args->batch, b.docs, b.errors) || !b.errors.empty();
                     if (args->id_kind == "path")
-                        for (auto& d : docs) d.id = d.source;
-                    if (!docs.empty()) fn(docs);
-                    docs.clear();
+                        for (auto& d : b.docs) d.id = d.source;
+                    return b;
+                };
+                Batch cur = read();
+                while (cur.more) {
+                    auto next = std::async(std::launch::async, read);
+                    if (report) {
+                        report_errors(cur.errors);
+                        n_errors += cur.errors.size();
+                    }
+                    if (!cur.docs.empty()) fn(cur.docs);
+                    cur = next.get();
                     progress.update(reader.bytes_read(), reader.bytes_total(), reader.bytes_read());
                 }
                 return;

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <cstring>
@@ -14,21 +15,26 @@
 namespace doppel {
 namespace {
 
-// Runs fn(begin, end) over [0, n) split into `threads` contiguous chunks.
+// Runs fn(begin, end, worker) over [0, n) on `threads` threads (worker in [0, threads)); the threads take small chunks in turn,
+// so documents of very different sizes still keep every thread busy.
 template <class Fn>
-void parallel_for(std::size_t n, int threads, Fn fn) {
-    const std::size_t t = std::max<std::size_t>(1, std::min<std::size_t>(threads, n));
+void parallel_for(std::size_t n, int threads, Fn fn, std::size_t grain = 16) {
+    const std::size_t t = std::max<std::size_t>(1, std::min<std::size_t>(threads, (n + grain - 1) / grain));
     if (t <= 1) {
-        fn(std::size_t{0}, n);
+        if (n) fn(std::size_t{0}, n, std::size_t{0});
         return;
     }
+    std::atomic<std::size_t> next{0};
+    auto work = [&](std::size_t worker) {
+        for (;;) {
+            const std::size_t b = next.fetch_add(grain);
+            if (b >= n) return;
+            fn(b, std::min(n, b + grain), worker);
+        }
+    };
     std::vector<std::thread> pool;
-    const std::size_t chunk = (n + t - 1) / t;
-    for (std::size_t k = 0; k < t; ++k) {
-        const std::size_t b = k * chunk, e = std::min(n, b + chunk);
-        if (b >= e) break;
-        pool.emplace_back([&fn, b, e] { fn(b, e); });
-    }
+    for (std::size_t k = 1; k < t; ++k) pool.emplace_back(work, k);
+    work(0);
     for (auto& th : pool) th.join();
 }
 
@@ -171,11 +177,8 @@ void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
     if (!options_.boilerplate) return;
     DOPPEL_CHECK(!impl_->boilerplate_ready, "count_lines() after add()");
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> parts(impl_->threads);
-    std::vector<std::size_t> part_of(impl_->threads);
-    std::size_t next = 0;
-    std::mutex m;
-    parallel_for(n, impl_->threads, [&](std::size_t b, std::size_t e) {
-        std::vector<std::pair<uint64_t, uint64_t>> out;
+    parallel_for(n, impl_->threads, [&](std::size_t b, std::size_t e, std::size_t worker) {
+        auto& out = parts[worker];
         std::vector<uint64_t> lines;
         for (std::size_t i = b; i < e; ++i) {
             const uint64_t src = source_hash(docs[i]);
@@ -187,11 +190,8 @@ void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
             lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
             for (uint64_t h : lines) out.emplace_back(src, h);
         }
-        std::lock_guard<std::mutex> lock(m);
-        parts[next++] = std::move(out);
     });
     for (auto& p : parts) impl_->line_keys.insert(impl_->line_keys.end(), p.begin(), p.end());
-    (void)part_of;
 }
 
 void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
@@ -203,8 +203,10 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
     im.shingles.resize(base + n);
     im.set_hash.resize(base + n);
     im.sigs.resize((base + n) * perms);
-    parallel_for(n, im.threads, [&](std::size_t b, std::size_t e) {
-        Segmenter segmenter;
+    std::vector<std::unique_ptr<Segmenter>> segmenters(im.threads);
+    for (auto& sp : segmenters) sp = std::make_unique<Segmenter>();
+    parallel_for(n, im.threads, [&](std::size_t b, std::size_t e, std::size_t worker) {
+        Segmenter& segmenter = *segmenters[worker];
         std::vector<std::pair<uint64_t, std::string_view>> lines;
         for (std::size_t i = b; i < e; ++i) {
             const Document& d = docs[i];
@@ -243,7 +245,7 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
             im.set_hash[base + i] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
             im.minhash->sign(sh.data(), sh.size(), &im.sigs[(base + i) * perms]);
         }
-    });
+    }, 2);
     for (std::size_t i = 0; i < n; ++i) im.bytes += docs[i].text.size();
 }
 
@@ -356,10 +358,8 @@ NearDuplicateResult NearDuplicateFinder::finish() {
 
     // Verify in parallel.
     std::vector<std::vector<NearDuplicatePair>> found(im.threads);
-    std::vector<std::size_t> slot_next(1, 0);
-    std::mutex m;
-    parallel_for(candidates.size(), im.threads, [&](std::size_t b, std::size_t e) {
-        std::vector<NearDuplicatePair> out;
+    parallel_for(candidates.size(), im.threads, [&](std::size_t b, std::size_t e, std::size_t worker) {
+        std::vector<NearDuplicatePair>& out = found[worker];
         for (std::size_t k = b; k < e; ++k) {
             const uint32_t a = static_cast<uint32_t>(candidates[k] >> 32), c = static_cast<uint32_t>(candidates[k]);
             const auto& sa = im.shingles[a];
@@ -375,15 +375,16 @@ NearDuplicateResult NearDuplicateFinder::finish() {
                 out.push_back(p);
             }
         }
-        std::lock_guard<std::mutex> lock(m);
-        found[slot_next[0]++] = std::move(out);
-    });
+    }, 256);
     std::vector<uint64_t>().swap(candidates);
 
     // Expand groups to document pairs.
     std::vector<NearDuplicatePair> rep_pairs;
     for (auto& f : found) rep_pairs.insert(rep_pairs.end(), f.begin(), f.end());
     found.clear();
+    std::sort(rep_pairs.begin(), rep_pairs.end(), [](const auto& x, const auto& y) {
+        return x.a != y.a ? x.a < y.a : x.b < y.b;
+    });
     for (const auto& p : rep_pairs) {
         for (uint32_t x : groups[group_of[p.a]])
             for (uint32_t y : groups[group_of[p.b]]) {

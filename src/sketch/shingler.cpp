@@ -153,14 +153,37 @@ uint64_t Shingler::line_hash(std::string_view line) {
 
 std::string Shingler::normalize(std::string_view text) const {
     const NormalizerOptions& o = normalizer_.options();
-    if (o.nfkc_casefold && o.collapse_space && is_ascii(text)) {
-        // Fast path with the same words: spaces need no collapsing for the word scanner.
-        std::string out(text);
-        for (char& c : out)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-        return out;
+    if (!o.nfkc_casefold || !o.collapse_space) return normalizer_.normalize_text(text);
+    // Fast path with the same words: an ASCII line only needs lower-casing (space runs need no
+    // collapsing for the word scanner, and normalization never crosses a line break); runs of
+    // lines with other characters go through the Normalizer.
+    std::string out;
+    out.reserve(text.size() + 1);
+    std::size_t pos = 0, pending = std::string_view::npos;  // start of non-ASCII lines to normalize
+    auto flush = [&](std::size_t end) {
+        if (pending == std::string_view::npos) return;
+        out += normalizer_.normalize_text(text.substr(pending, end - pending));
+        out.push_back('\n');
+        pending = std::string_view::npos;
+    };
+    while (pos < text.size()) {
+        const void* p = std::memchr(text.data() + pos, '\n', text.size() - pos);
+        const std::size_t nl = p ? static_cast<const char*>(p) - text.data() : text.size();
+        std::string_view line = text.substr(pos, nl - pos);
+        if (is_ascii(line)) {
+            flush(pos);
+            const std::size_t at = out.size();
+            out.append(line);
+            for (std::size_t i = at; i < out.size(); ++i)
+                if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] + 32);
+            out.push_back('\n');
+        } else if (pending == std::string_view::npos) {
+            pending = pos;
+        }
+        pos = nl + 1;
     }
-    return normalizer_.normalize_text(text);
+    flush(text.size());
+    return out;
 }
 
 void Shingler::shingle(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
