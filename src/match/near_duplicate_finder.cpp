@@ -1,5 +1,6 @@
 #include "doppel/match/near_duplicate_finder.h"
 
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
@@ -218,12 +219,11 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
                 auto it = im.boilerplate.find(source_hash(d));
                 if (it != im.boilerplate.end()) skip = &it->second;
             }
-            if (skip || options_.repeated_lines) {
+            if (options_.repeated_lines) {
                 lines.clear();
                 for_each_line(d.text, [&](std::string_view line) {
                     const uint64_t h = Shingler::line_hash(line);
                     if (!h) return;
-                    if (skip && skip->count(h)) ++fd.boilerplate_lines;
                     if (options_.repeated_lines && trim(line).size() >= static_cast<std::size_t>(options_.repeated_line_min_bytes))
                         lines.emplace_back(h, trim(line));
                 });
@@ -239,7 +239,9 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
                 }
             }
             std::vector<uint64_t>& sh = im.shingles[base + i];
-            im.shingler->shingle(d.text, segmenter, &sh, skip);
+            std::size_t skipped = 0;
+            im.shingler->shingle(d.text, segmenter, &sh, skip, &skipped);
+            fd.boilerplate_lines = static_cast<uint32_t>(skipped);
             sh.shrink_to_fit();
             fd.shingles = static_cast<uint32_t>(sh.size());
             im.set_hash[base + i] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));

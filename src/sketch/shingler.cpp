@@ -1,6 +1,7 @@
 #include "doppel/sketch/shingler.h"
 
 #include <unicode/uscript.h>
+#define XXH_INLINE_ALL  // inlined XXH3: the per-word and per-shingle calls are short
 #include <xxhash.h>
 
 #include <algorithm>
@@ -136,19 +137,7 @@ uint64_t Shingler::line_hash(std::string_view line) {
     while (b < e && space(line[b])) ++b;
     while (e > b && space(line[e - 1])) --e;
     if (b == e) return 0;
-    char buf[256];
-    const std::size_t len = e - b;
-    if (len <= sizeof buf) {
-        for (std::size_t i = 0; i < len; ++i) {
-            char c = line[b + i];
-            buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-        }
-        return XXH3_64bits(buf, len) | 1;
-    }
-    std::string s(line.substr(b, len));
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return XXH3_64bits(s.data(), s.size()) | 1;
+    return XXH3_64bits(line.data() + b, e - b) | 1;
 }
 
 std::string Shingler::normalize(std::string_view text) const {
@@ -187,7 +176,8 @@ std::string Shingler::normalize(std::string_view text) const {
 }
 
 void Shingler::shingle(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
-                       const LineHashSet* skip) const {
+                       const LineHashSet* skip, std::size_t* skipped) const {
+    if (skipped) *skipped = 0;
     if (skip && !skip->empty()) {
         std::string kept;
         kept.reserve(text.size());
@@ -199,6 +189,8 @@ void Shingler::shingle(std::string_view text, Segmenter& segmenter, std::vector<
             if (!skip->count(line_hash(line))) {
                 kept.append(line);
                 kept.push_back('\n');
+            } else if (skipped) {
+                ++*skipped;
             }
             pos = nl + 1;
         }

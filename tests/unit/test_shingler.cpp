@@ -63,6 +63,7 @@ TEST(Shingler, SkippedLinesAreLeftOut) {
     LineHashSet skip = {Shingler::line_hash(chrome)};
     EXPECT_EQ(shingles(s, chrome + "\n" + kText, &skip), shingles(s, kText));
     EXPECT_NE(shingles(s, chrome + "\n" + kText), shingles(s, kText));
-    EXPECT_EQ(Shingler::line_hash("  Same Tag  "), Shingler::line_hash("same tag"));
+    EXPECT_EQ(Shingler::line_hash("  Same tag \t"), Shingler::line_hash("Same tag"));
+    EXPECT_NE(Shingler::line_hash("Same tag"), Shingler::line_hash("Same tags"));
     EXPECT_EQ(Shingler::line_hash("   "), 0u);
 }

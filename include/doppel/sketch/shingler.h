@@ -53,16 +53,18 @@ public:
     static std::unique_ptr<Shingler> from_spec(const std::string& spec);
 
     // The sorted unique shingle hashes of `text` (original, not yet normalized) into *out
-    // (cleared first). Lines whose line_hash is in *skip are left out.
+    // (cleared first). Lines whose line_hash is in *skip are left out; *skipped (when given) is
+    // set to how many.
     void shingle(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
-                 const LineHashSet* skip = nullptr) const;
+                 const LineHashSet* skip = nullptr, std::size_t* skipped = nullptr) const;
     // The same for a text that is normalized already (Normalizer::normalize_text).
     void shingle_normalized(std::string_view normalized, Segmenter& segmenter,
                             std::vector<uint64_t>* out) const;
 
     // The hash that identifies a line for boilerplate detection and repeated-line reports: XXH3 of
-    // the line with surrounding spaces trimmed and ASCII letters lower-cased (cheap enough to run
-    // over raw text before normalization). 0 for a blank line.
+    // the line with surrounding spaces trimmed, byte for byte (cheap enough to run over raw text
+    // before normalization; page chrome repeats verbatim). Never 0 for a non-blank line, 0 for a
+    // blank one.
     static uint64_t line_hash(std::string_view line);
 
     // The text as shingling sees it: Normalizer::normalize_text, with a fast path for ASCII text
