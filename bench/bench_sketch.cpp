@@ -28,7 +28,7 @@ std::vector<std::string> seed_texts() {
     return out;
 }
 
-// Reference shingling: Normalizer::normalize_text (no ASCII fast path), then word 5-grams.
+// Reference shingling: Normalizer::normalize_text (no ASCII fast path), then the n-grams.
 std::vector<uint64_t> reference_shingles(const Shingler& s, const std::string& text) {
     Segmenter seg;
     std::vector<uint64_t> v;
@@ -62,6 +62,7 @@ void BM_Shingle(benchmark::State& state, const char* spec) {
                                                   benchmark::Counter::kIsRate);
     state.counters["shingles/doc"] = static_cast<double>(shingles) / static_cast<double>(state.iterations() * texts.size());
 }
+BENCHMARK_CAPTURE(BM_Shingle, word3, "word:n=3");
 BENCHMARK_CAPTURE(BM_Shingle, word5, "word:n=5");
 BENCHMARK_CAPTURE(BM_Shingle, char5, "char:n=5");
 

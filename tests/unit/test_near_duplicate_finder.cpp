@@ -27,7 +27,13 @@ Document doc(std::string id, std::string text, std::string source = "feed/x.txt"
     d.source = std::move(source);
     return d;
 }
-NearDuplicateResult run(std::vector<Document> docs, NearDuplicateOptions o = {}) {
+// The figures below are for word 5-grams (each changed word changes 5 shingles).
+NearDuplicateOptions word5() {
+    NearDuplicateOptions o;
+    o.shingle_spec = "word:n=5";
+    return o;
+}
+NearDuplicateResult run(std::vector<Document> docs, NearDuplicateOptions o = word5()) {
     NearDuplicateFinder f(o);
     f.count_lines(docs.size(), docs.data());
     f.add(docs.size(), docs.data());
@@ -36,7 +42,7 @@ NearDuplicateResult run(std::vector<Document> docs, NearDuplicateOptions o = {})
 std::vector<uint64_t> shingles_of(const std::string& t) {
     Segmenter seg;
     std::vector<uint64_t> v;
-    Shingler().shingle(t, seg, &v);
+    Shingler::from_spec("word:n=5")->shingle(t, seg, &v);
     return v;
 }
 
@@ -77,7 +83,7 @@ TEST(NearDuplicateFinder, ExactDuplicatesAndExactModeAgree) {
         docs.push_back(doc("d" + std::to_string(k), text(w)));
     }
     const auto lsh = run(docs);
-    NearDuplicateOptions o;
+    NearDuplicateOptions o = word5();
     o.exact = true;
     const auto exact = run(docs, o);
     ASSERT_EQ(lsh.pairs.size(), exact.pairs.size());
@@ -99,7 +105,7 @@ TEST(NearDuplicateFinder, PartialCopyByContainment) {
     EXPECT_EQ(r.pairs[0].kind, DuplicateKind::kPartial);
     EXPECT_LT(r.pairs[0].jaccard, 0.8);
     EXPECT_GE(r.pairs[0].containment, 0.98);
-    NearDuplicateOptions o;
+    NearDuplicateOptions o = word5();
     o.partial = false;
     EXPECT_TRUE(run({doc("page", text(page)), doc("story", text(story))}, o).pairs.empty());
 }
@@ -145,7 +151,7 @@ TEST(NearDuplicateFinder, BoilerplateOfASourceIsLeftOut) {
     EXPECT_DOUBLE_EQ(with.pairs[0].jaccard, 1.0);
     EXPECT_GT(with.boilerplate_lines, 0u);
     EXPECT_EQ(with.docs[0].boilerplate_lines, 10u);
-    NearDuplicateOptions o;
+    NearDuplicateOptions o = word5();
     o.boilerplate = false;
     const auto without = run(docs, o);
     // Without boilerplate removal the chrome hides the copy and makes short pages look alike.

@@ -17,7 +17,7 @@ const std::string kText =
 }  // namespace
 
 TEST(Shingler, SpecRoundTrip) {
-    EXPECT_EQ(Shingler().describe(), "word:n=5,char_n=5,min_words=10");
+    EXPECT_EQ(Shingler().describe(), "word:n=3,char_n=5,min_words=10");
     EXPECT_EQ(Shingler::from_spec("word:n=3")->describe(), "word:n=3,char_n=5,min_words=10");
     EXPECT_EQ(Shingler::from_spec("char:n=4")->describe(), "char:n=4");
     EXPECT_THROW(Shingler::from_spec("bytes:n=4"), Error);
@@ -25,7 +25,7 @@ TEST(Shingler, SpecRoundTrip) {
 }
 
 TEST(Shingler, WordNgramsSortedUnique) {
-    Shingler s;
+    const Shingler s(ShinglerOptions{ShinglerOptions::Kind::kWord, 5});
     const auto v = shingles(s, kText);
     EXPECT_EQ(v.size(), 20u - 5 + 1);  // 20 words
     EXPECT_TRUE(std::is_sorted(v.begin(), v.end()));

@@ -53,7 +53,7 @@ namespace doppel {
 struct NearDuplicateOptions {
     double threshold = 0.8;            // Jaccard (near) and containment (partial) threshold
     double target_recall = 0.99;       // LSH recall at the threshold (choose_lsh_params)
-    std::string shingle_spec = "word:n=5";             // sketch/shingler.h
+    std::string shingle_spec = "word:n=3";             // sketch/shingler.h
     std::string minhash_spec = "minhash:perms=128,seed=1";  // sketch/min_hash.h
     bool boilerplate = true;           // leave lines repeated across a source out of the shingles
     int boilerplate_min_docs = 5;      // ...when found in at least this many documents of it

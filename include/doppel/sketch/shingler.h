@@ -16,8 +16,14 @@
 //      punctuation left out, is one shingle. A text shorter than n units gives one shingle (all
 //      of it); an empty text gives none.
 //
-// Spec strings: "word:n=5,char_n=5,min_words=10" (the default) or "char:n=5". describe() gives
+// Spec strings: "word:n=3,char_n=5,min_words=10" (the default) or "char:n=5". describe() gives
 // the spec back.
+//
+// Why word 3-grams: on simulated news reprints of 832 real texts (scripts/measure-shingles: a
+// credit line and a footer added, one word in 100 changed, the last paragraph dropped), the
+// share of reprints whose Jaccard reaches 0.8 is 93% with n=3, 88% with n=4, 83% with n=5 and
+// 66% with n=7; character 5-grams find 94% but make 2-3x more shingles per document. Unrelated
+// texts stay far apart with n=3 (the five seeds: at most 0.05).
 //
 // Thread safety: a Shingler is immutable; shingle() may be called from many threads at once, each
 // with its own Segmenter (segmenter.h).
@@ -38,7 +44,7 @@ namespace doppel {
 struct ShinglerOptions {
     enum class Kind { kWord, kChar };
     Kind kind = Kind::kWord;  // word n-grams (with the character fallback above)
-    int n = 5;                // words per shingle (kWord) or characters per shingle (kChar)
+    int n = 3;                // words per shingle (kWord) or characters per shingle (kChar)
     int char_n = 5;           // characters per shingle of the fallback (kWord only)
     int min_words = 10;       // fewer words than this: character shingles (kWord only)
 };
