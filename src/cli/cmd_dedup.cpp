@@ -34,7 +34,7 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
         std::string id_kind = "name";
         NearDuplicateOptions opt;
         bool no_boilerplate = false;
-        std::size_t batch = 1024;
+        std::size_t batch = 256;
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder (else read PATH... directly, storing nothing)");
@@ -53,6 +53,7 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
                     "A line in this many documents of one source is boilerplate")->capture_default_str();
     cmd->add_flag("--exact", args->opt.exact, "Exact all-pairs join instead of LSH (ground truth; slower)");
     cmd->add_option("--threads", args->opt.threads, "Worker threads (0: all cores)")->capture_default_str();
+    cmd->add_option("--batch", args->batch, "Documents read ahead while the previous ones are processed")->capture_default_str();
     cmd->add_option("--id", args->id_kind, "Storeless ids: name (as index does) or path (the file path)")
         ->check(CLI::IsMember({"name", "path"}))
         ->capture_default_str();
