@@ -1,5 +1,6 @@
 // doppel dedup --store DIR [--threshold J] [--format tsv|jsonl]
 // doppel dedup [--threshold J] PATH... | --files-from LIST   (storeless batch mode)
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <future>
@@ -35,6 +36,7 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
         NearDuplicateOptions opt;
         bool no_boilerplate = false;
         std::size_t batch = 256;
+        std::size_t cache_mb = 256;
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder (else read PATH... directly, storing nothing)");
@@ -53,6 +55,8 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
                     "A line in this many documents of one source is boilerplate")->capture_default_str();
     cmd->add_flag("--exact", args->opt.exact, "Exact all-pairs join instead of LSH (ground truth; slower)");
     cmd->add_option("--threads", args->opt.threads, "Worker threads (0: all cores)")->capture_default_str();
+    cmd->add_option("--cache-mb", args->cache_mb, "Keep inputs up to this size in memory between the two passes")
+        ->capture_default_str();
     cmd->add_option("--batch", args->batch, "Documents read ahead while the previous ones are processed")->capture_default_str();
     cmd->add_option("--id", args->id_kind, "Storeless ids: name (as index does) or path (the file path)")
         ->check(CLI::IsMember({"name", "path"}))
@@ -127,9 +131,33 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             });
             if (!docs.empty()) fn(docs);
         };
+        // Boilerplate needs two passes (line counts per source, then shingles). The first keeps
+        // the documents in memory up to --cache-mb, so small inputs (and standard input, which
+        // cannot be read twice) are read once.
+        const bool from_stdin = std::find(paths.begin(), paths.end(), "-") != paths.end();
+        std::vector<std::vector<Document>> cache;
+        std::size_t cached_bytes = 0;
+        bool cached = opt.boilerplate;
         if (opt.boilerplate)
-            for_each_batch(true, [&](std::vector<Document>& d) { finder.count_lines(d.size(), d.data()); });
-        for_each_batch(!opt.boilerplate, [&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
+            for_each_batch(true, [&](std::vector<Document>& d) {
+                finder.count_lines(d.size(), d.data());
+                if (!cached) return;
+                for (const auto& doc : d) cached_bytes += doc.text.size() + doc.id.size() + doc.source.size();
+                if (cached_bytes > (args->cache_mb << 20) && !from_stdin) {
+                    cached = false;
+                    std::vector<std::vector<Document>>().swap(cache);
+                    return;
+                }
+                cache.push_back(std::move(d));
+            });
+        if (cached) {
+            for (auto& d : cache) {
+                finder.add(d.size(), d.data());
+                std::vector<Document>().swap(d);
+            }
+        } else {
+            for_each_batch(!opt.boilerplate, [&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
+        }
         const NearDuplicateResult r = finder.finish();
 
         std::ofstream file;

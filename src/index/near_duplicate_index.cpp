@@ -93,10 +93,7 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
                  "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
     std::vector<std::string> shingle_blobs(n), sig_blobs(n);
     std::vector<uint64_t> sh;
-    const uint64_t seed = [&] {
-        const std::string d = minhash_->describe();
-        return std::stoull(d.substr(d.find("seed=") + 5));
-    }();
+    const uint64_t seed = minhash_->seed();
     for (std::size_t i = 0; i < n; ++i) {
         shingler_->shingle(docs[i].doc.text, segmenter_, &sh);
         shingle_blobs[i] = encode_shingles(sh);
@@ -117,10 +114,7 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
       threshold_(threshold),
       shingler_(Shingler::from_spec(options.shingle_spec)),
       minhash_(MinHash::from_spec(options.minhash_spec)),
-      seed_([&] {
-          const std::string d = minhash_->describe();
-          return std::stoull(d.substr(d.find("seed=") + 5));
-      }()),
+      seed_(minhash_->seed()),
       lsh_(minhash_->perms(), choose_lsh_params(threshold, minhash_->perms(), target_recall)) {
     const auto stored = store.meta(kSpecKey);
     DOPPEL_CHECK(!stored || *stored == spec_of(*shingler_, *minhash_),

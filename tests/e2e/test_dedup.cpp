@@ -75,6 +75,12 @@ TEST(DedupE2E, CheckDeleteExpireAndStorelessMode) {
     r = run_doppel("dedup " + dir / "in" + " " + dir / "new");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("copy\ten\t1.000000\n"), std::string::npos) << r.out;
+    // JSONL on standard input (read once: kept in memory between the two passes).
+    write_file(dir / "feed.jsonl", nlohmann::json{{"id", "x1"}, {"text", en}, {"url", "https://a.example/1"}}.dump() + "\n" +
+                                       nlohmann::json{{"id", "x2"}, {"text", en}, {"url", "https://b.example/2"}}.dump() + "\n");
+    r = run_doppel("dedup -", dir / "feed.jsonl");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "x1\tx2\t1.000000\n");
     // Misuse: exit code 2.
     EXPECT_EQ(run_doppel("dedup").exit_code, 2);
     EXPECT_EQ(run_doppel("dedup --store " + dir / "store" + " --format xml").exit_code, 2);
