@@ -53,6 +53,8 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
     cmd->add_flag("--no-boilerplate", args->no_boilerplate, "Keep lines repeated across a source in the shingles");
     cmd->add_option("--boilerplate-min-docs", args->opt.boilerplate_min_docs,
                     "A line in this many documents of one source is boilerplate")->capture_default_str();
+    cmd->add_option("--boilerplate-min-share", args->opt.boilerplate_min_share,
+                    "...and in this share of them")->capture_default_str();
     cmd->add_flag("--exact", args->opt.exact, "Exact all-pairs join instead of LSH (ground truth; slower)");
     cmd->add_option("--threads", args->opt.threads, "Worker threads (0: all cores)")->capture_default_str();
     cmd->add_option("--cache-mb", args->cache_mb, "Keep inputs up to this size in memory between the two passes")

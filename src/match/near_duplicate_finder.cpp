@@ -126,6 +126,7 @@ struct NearDuplicateFinder::Impl {
     int threads = 1;
     // Pass 1: (source hash, line hash) once per document and distinct line.
     std::vector<std::pair<uint64_t, uint64_t>> line_keys;
+    std::unordered_map<uint64_t, uint32_t> source_docs;  // documents per source hash
     bool boilerplate_ready = false;
     std::unordered_map<uint64_t, LineHashSet> boilerplate;  // by source hash
     std::size_t boilerplate_entries = 0;
@@ -136,14 +137,15 @@ struct NearDuplicateFinder::Impl {
     std::vector<uint64_t> set_hash;
     uint64_t bytes = 0;
 
-    void build_boilerplate(int min_docs) {
+    void build_boilerplate(int min_docs, double min_share) {
         if (boilerplate_ready) return;
         boilerplate_ready = true;
         std::sort(line_keys.begin(), line_keys.end());
         for (std::size_t s = 0; s < line_keys.size();) {
             std::size_t e = s + 1;
             while (e < line_keys.size() && line_keys[e] == line_keys[s]) ++e;
-            if (static_cast<int>(e - s) >= min_docs) {
+            const double share_needed = min_share * source_docs[line_keys[s].first];
+            if (static_cast<int>(e - s) >= min_docs && static_cast<double>(e - s) >= share_needed) {
                 boilerplate[line_keys[s].first].insert(line_keys[s].second);
                 ++boilerplate_entries;
             }
@@ -193,11 +195,12 @@ void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
         }
     });
     for (auto& p : parts) impl_->line_keys.insert(impl_->line_keys.end(), p.begin(), p.end());
+    for (std::size_t i = 0; i < n; ++i) ++impl_->source_docs[source_hash(docs[i])];
 }
 
 void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
     Impl& im = *impl_;
-    im.build_boilerplate(options_.boilerplate_min_docs);
+    im.build_boilerplate(options_.boilerplate_min_docs, options_.boilerplate_min_share);
     const std::size_t base = im.docs.size();
     const int perms = im.minhash->perms();
     im.docs.resize(base + n);
@@ -312,7 +315,7 @@ std::vector<uint64_t> NearDuplicateFinder::Impl::exact_candidates(const std::vec
 
 NearDuplicateResult NearDuplicateFinder::finish() {
     Impl& im = *impl_;
-    im.build_boilerplate(options_.boilerplate_min_docs);
+    im.build_boilerplate(options_.boilerplate_min_docs, options_.boilerplate_min_share);
     const std::size_t n = im.docs.size();
     const int perms = im.minhash->perms();
     const double t = options_.threshold;

@@ -182,3 +182,16 @@ TEST(DocumentSourceKey, UrlHostElseFolder) {
     d.source = "/data/feed.jsonl:12";
     EXPECT_EQ(document_source_key(d), "file:/data/feed.jsonl");
 }
+
+TEST(NearDuplicateFinder, BoilerplateNeedsAShareOfTheSource) {
+    // A quote repeated in 5 of 40 documents of one folder is content, not chrome (5 < 20% of 40).
+    const std::string quote = "A line quoted by several of the documents in this folder\n";
+    std::vector<Document> docs;
+    for (int k = 0; k < 40; ++k)
+        docs.push_back(doc("d" + std::to_string(k), (k < 5 ? quote : std::string()) + text(words(30, 200 + k)),
+                           "folder/d" + std::to_string(k) + ".txt"));
+    EXPECT_EQ(run(docs).boilerplate_lines, 0u);
+    NearDuplicateOptions o = word5();
+    o.boilerplate_min_share = 0.1;
+    EXPECT_EQ(run(docs, o).boilerplate_lines, 1u);
+}

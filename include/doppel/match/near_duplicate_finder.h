@@ -18,7 +18,7 @@
 //    mostly inside the larger one, e.g. a wire story inside a page). Partial copies are found
 //    among the LSH candidates, so their recall is not guaranteed (it is for near pairs).
 //  - boilerplate: a line (Shingler::line_hash) found in at least `boilerplate_min_docs` documents
-//    of one source is page chrome (menus, "Same tag", lists of other headlines) and is left out
+//    of one source, and in at least `boilerplate_min_share` of them, is page chrome (menus, "Same tag", lists of other headlines) and is left out
 //    of those documents' shingles. The source of a document is the host of its URL when it has
 //    one, else the folder of its file (or the JSONL file it came from).
 //  - repeated lines: a line occurring more than once inside one document (a headline printed
@@ -57,6 +57,7 @@ struct NearDuplicateOptions {
     std::string minhash_spec = "minhash:perms=128,seed=1";  // sketch/min_hash.h
     bool boilerplate = true;           // leave lines repeated across a source out of the shingles
     int boilerplate_min_docs = 5;      // ...when found in at least this many documents of it
+    double boilerplate_min_share = 0.2;  // ...and in at least this share of them
     bool repeated_lines = true;        // report lines repeated inside one document
     int repeated_line_min_bytes = 20;  // ...when at least this long (trimmed)
     bool partial = true;               // report partial copies (containment) among candidates
