@@ -60,7 +60,8 @@ void BM_Shingle(benchmark::State& state, const char* spec) {
     state.SetBytesProcessed(static_cast<int64_t>(bytes));
     state.counters["docs/s"] = benchmark::Counter(static_cast<double>(state.iterations() * texts.size()),
                                                   benchmark::Counter::kIsRate);
-    state.counters["shingles/doc"] = static_cast<double>(shingles) / static_cast<double>(state.iterations() * texts.size());
+    state.counters["shingles/doc"] =
+        static_cast<double>(shingles) / static_cast<double>(state.iterations() * texts.size());
 }
 BENCHMARK_CAPTURE(BM_Shingle, word3, "word:n=3");
 BENCHMARK_CAPTURE(BM_Shingle, word5, "word:n=5");
@@ -97,7 +98,8 @@ void BM_MinHash(benchmark::State& state) {
         benchmark::DoNotOptimize(sig.data());
     }
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n * sizeof(uint64_t)));
-    state.counters["shingles/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
+    state.counters["shingles/s"] =
+        benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_MinHash)->Args({1000, 128})->Args({10000, 128})->Args({10000, 256});
 
@@ -130,7 +132,8 @@ void BM_LshInsert(benchmark::State& state) {
         index.add(docs, ids.data(), sigs.data());
         benchmark::DoNotOptimize(index.size());
     }
-    state.counters["docs/s"] = benchmark::Counter(static_cast<double>(state.iterations() * docs), benchmark::Counter::kIsRate);
+    state.counters["docs/s"] =
+        benchmark::Counter(static_cast<double>(state.iterations() * docs), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_LshInsert)->Arg(10000);
 
@@ -160,7 +163,8 @@ void BM_LshBatchCandidates(benchmark::State& state) {
         return;
     }
     for (auto _ : state) benchmark::DoNotOptimize(lsh_candidate_pairs(docs, sigs.data(), 128, p));
-    state.counters["docs/s"] = benchmark::Counter(static_cast<double>(state.iterations() * docs), benchmark::Counter::kIsRate);
+    state.counters["docs/s"] =
+        benchmark::Counter(static_cast<double>(state.iterations() * docs), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_LshBatchCandidates)->Arg(50000);
 

@@ -37,7 +37,9 @@ void check_header(std::string_view blob, const char* magic, const char* what) {
                                                 std::to_string(kFormatVersion));
 }
 
-std::string spec_of(const Shingler& s, const MinHash& m) { return "near-duplicate:" + s.describe() + ";" + m.describe(); }
+std::string spec_of(const Shingler& s, const MinHash& m) {
+    return "near-duplicate:" + s.describe() + ";" + m.describe();
+}
 
 }  // namespace
 
@@ -73,7 +75,8 @@ std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_
     std::size_t at = 8;
     const uint32_t n = get<uint32_t>(blob, at);
     const uint64_t s = get<uint64_t>(blob, at);
-    DOPPEL_CHECK(static_cast<int>(n) == perms && s == seed, "minhash artifact was made with other perms or seed");
+    DOPPEL_CHECK(static_cast<int>(n) == perms && s == seed,
+                 "minhash artifact was made with other perms or seed");
     DOPPEL_CHECK(blob.size() == at + n * sizeof(uint32_t), "minhash artifact has the wrong size");
     std::vector<uint32_t> v(n);
     std::memcpy(v.data(), blob.data() + at, n * sizeof(uint32_t));
@@ -117,8 +120,9 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
       seed_(minhash_->seed()),
       lsh_(minhash_->perms(), choose_lsh_params(threshold, minhash_->perms(), target_recall)) {
     const auto stored = store.meta(kSpecKey);
-    DOPPEL_CHECK(!stored || *stored == spec_of(*shingler_, *minhash_),
-                 "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
+    DOPPEL_CHECK(
+        !stored || *stored == spec_of(*shingler_, *minhash_),
+        "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
     const int perms = minhash_->perms();
     std::vector<int64_t> ids;
     std::vector<uint32_t> sigs;

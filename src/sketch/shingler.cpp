@@ -107,9 +107,12 @@ std::unique_ptr<Shingler> Shingler::from_spec(const std::string& spec) {
     ShinglerOptions o;
     const auto colon = spec.find(':');
     const std::string kind = spec.substr(0, colon);
-    if (kind == "word") o.kind = ShinglerOptions::Kind::kWord;
-    else if (kind == "char") o.kind = ShinglerOptions::Kind::kChar;
-    else DOPPEL_THROW("unknown shingle kind in spec '" + spec + "' (expected word: or char:)");
+    if (kind == "word")
+        o.kind = ShinglerOptions::Kind::kWord;
+    else if (kind == "char")
+        o.kind = ShinglerOptions::Kind::kChar;
+    else
+        DOPPEL_THROW("unknown shingle kind in spec '" + spec + "' (expected word: or char:)");
     if (colon != std::string::npos) {
         std::stringstream ss(spec.substr(colon + 1));
         std::string item;
@@ -123,10 +126,14 @@ std::unique_ptr<Shingler> Shingler::from_spec(const std::string& spec) {
             } catch (const std::exception&) {
                 DOPPEL_THROW("bad number in shingle spec '" + spec + "'");
             }
-            if (key == "n") o.n = value;
-            else if (key == "char_n" && o.kind == ShinglerOptions::Kind::kWord) o.char_n = value;
-            else if (key == "min_words" && o.kind == ShinglerOptions::Kind::kWord) o.min_words = value;
-            else DOPPEL_THROW("unknown shingle spec key '" + key + "' in '" + spec + "'");
+            if (key == "n")
+                o.n = value;
+            else if (key == "char_n" && o.kind == ShinglerOptions::Kind::kWord)
+                o.char_n = value;
+            else if (key == "min_words" && o.kind == ShinglerOptions::Kind::kWord)
+                o.min_words = value;
+            else
+                DOPPEL_THROW("unknown shingle spec key '" + key + "' in '" + spec + "'");
         }
     }
     return std::make_unique<Shingler>(o);
@@ -140,7 +147,9 @@ std::string Shingler::describe() const {
 
 uint64_t Shingler::line_hash(std::string_view line) {
     std::size_t b = 0, e = line.size();
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; };
+    auto space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+    };
     while (b < e && space(line[b])) ++b;
     while (e > b && space(line[e - 1])) --e;
     if (b == e) return 0;
@@ -207,7 +216,8 @@ void Shingler::shingle(std::string_view text, Segmenter& segmenter, std::vector<
     shingle_normalized(normalize(text), segmenter, out);
 }
 
-void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out) const {
+void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter,
+                                  std::vector<uint64_t>* out) const {
     out->clear();
     const std::vector<Span> words = segmenter.words(text);
     if (words.empty()) return;
@@ -243,7 +253,8 @@ void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter, s
         return;
     }
     out->reserve(wh.size() - n + 1);
-    for (std::size_t i = 0; i + n <= wh.size(); ++i) out->push_back(XXH3_64bits(&wh[i], n * sizeof(uint64_t)));
+    for (std::size_t i = 0; i + n <= wh.size(); ++i)
+        out->push_back(XXH3_64bits(&wh[i], n * sizeof(uint64_t)));
     sort_unique(out);
 }
 

@@ -76,8 +76,9 @@ TEST(DedupE2E, CheckDeleteExpireAndStorelessMode) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("copy\ten\t1.000000\n"), std::string::npos) << r.out;
     // JSONL on standard input (read once: kept in memory between the two passes).
-    write_file(dir / "feed.jsonl", nlohmann::json{{"id", "x1"}, {"text", en}, {"url", "https://a.example/1"}}.dump() + "\n" +
-                                       nlohmann::json{{"id", "x2"}, {"text", en}, {"url", "https://b.example/2"}}.dump() + "\n");
+    write_file(dir / "feed.jsonl",
+               nlohmann::json{{"id", "x1"}, {"text", en}, {"url", "https://a.example/1"}}.dump() + "\n" +
+                   nlohmann::json{{"id", "x2"}, {"text", en}, {"url", "https://b.example/2"}}.dump() + "\n");
     r = run_doppel("dedup -", dir / "feed.jsonl");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "x1\tx2\t1.000000\n");

@@ -10,8 +10,8 @@
 #include "support/test_support.h"
 
 TEST(DedupQuality, CopyrightCorpusMeetsTargets) {
-    const std::string cmd = "python3 " + doppel::test::source_dir() + "/scripts/eval-dedup --corpus small --check --doppel " +
-                            DOPPEL_CLI + " 2>&1";
+    const std::string cmd = "python3 " + doppel::test::source_dir() +
+                            "/scripts/eval-dedup --corpus small --check --doppel " + DOPPEL_CLI + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     ASSERT_NE(p, nullptr);
     std::string out;

@@ -135,8 +135,8 @@ TEST(NearDuplicateFinder, ClustersDoNotChain) {
 TEST(NearDuplicateFinder, BoilerplateOfASourceIsLeftOut) {
     // Eight pages of one site share a menu and a headline list; two are scrapes of one article
     // with different chrome.
-    const std::string menu = text(words(100, 77));   // 10 lines of site chrome
-    const std::string menu2 = text(words(60, 78));   // 6 lines: another template of the site
+    const std::string menu = text(words(100, 77));  // 10 lines of site chrome
+    const std::string menu2 = text(words(60, 78));  // 6 lines: another template of the site
     std::vector<Document> docs;
     const auto article = words(60, 42);
     docs.push_back(doc("scrape1", menu + text(article), "site/a.html"));
@@ -166,7 +166,8 @@ TEST(NearDuplicateFinder, BoilerplateOfASourceIsLeftOut) {
 
 TEST(NearDuplicateFinder, RepeatedLinesInsideADocument) {
     const std::string title = "A headline that is printed several times";
-    const auto r = run({doc("d", title + "\n" + text(words(30, 1)) + title + "\n  " + title + "  \nshort\nshort\n")});
+    const auto r =
+        run({doc("d", title + "\n" + text(words(30, 1)) + title + "\n  " + title + "  \nshort\nshort\n")});
     ASSERT_EQ(r.docs[0].repeated_lines.size(), 1u);  // "short" is under repeated_line_min_bytes
     EXPECT_EQ(r.docs[0].repeated_lines[0].text, title);
     EXPECT_EQ(r.docs[0].repeated_lines[0].count, 3u);
@@ -188,7 +189,8 @@ TEST(NearDuplicateFinder, BoilerplateNeedsAShareOfTheSource) {
     const std::string quote = "A line quoted by several of the documents in this folder\n";
     std::vector<Document> docs;
     for (int k = 0; k < 40; ++k)
-        docs.push_back(doc("d" + std::to_string(k), (k < 5 ? quote : std::string()) + text(words(30, 200 + k)),
+        docs.push_back(doc("d" + std::to_string(k),
+                           (k < 5 ? quote : std::string()) + text(words(30, 200 + k)),
                            "folder/d" + std::to_string(k) + ".txt"));
     EXPECT_EQ(run(docs).boilerplate_lines, 0u);
     NearDuplicateOptions o = word5();

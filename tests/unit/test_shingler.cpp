@@ -6,7 +6,8 @@
 using namespace doppel;
 
 namespace {
-std::vector<uint64_t> shingles(const Shingler& s, const std::string& text, const LineHashSet* skip = nullptr) {
+std::vector<uint64_t> shingles(const Shingler& s, const std::string& text,
+                               const LineHashSet* skip = nullptr) {
     Segmenter seg;
     std::vector<uint64_t> out;
     s.shingle(text, seg, &out, skip);
@@ -36,10 +37,14 @@ TEST(Shingler, WordNgramsSortedUnique) {
 
 TEST(Shingler, NormalizationMakesSpellingsEqual) {
     Shingler s;
-    EXPECT_EQ(shingles(s, kText), shingles(s, "THE quick  brown fox, jumps over the LAZY dog; while the cat sleeps "
-                                              "on the warm mat near the door!"));
+    EXPECT_EQ(shingles(s, kText),
+              shingles(s,
+                       "THE quick  brown fox, jumps over the LAZY dog; while the cat sleeps "
+                       "on the warm mat near the door!"));
     // Full-width letters and non-ASCII lines go through the ICU normalizer.
-    EXPECT_EQ(shingles(s, "Ｔｈｅ quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat near the door"),
+    EXPECT_EQ(shingles(s,
+                       "Ｔｈｅ quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat "
+                       "near the door"),
               shingles(s, kText));
     EXPECT_EQ(shingles(s, "Café au lait is served here every single morning of the week\nthe end"),
               shingles(s, "CAFÉ au lait is served here every single morning of the week\nTHE END"));

@@ -65,9 +65,9 @@ private:
 };
 
 struct NearDuplicateMatch {
-    int64_t seq = 0;          // the stored document
-    double jaccard = 0;       // exact, from the shingle sets
-    double containment = 0;   // |A ∩ B| / min(|A|, |B|)
+    int64_t seq = 0;         // the stored document
+    double jaccard = 0;      // exact, from the shingle sets
+    double containment = 0;  // |A ∩ B| / min(|A|, |B|)
 };
 
 class NearDuplicateIndex {
