@@ -21,18 +21,18 @@ Command add_delete_command(CLI::App& app, Globals& g) {
     cmd->add_option("--store", args->store, "Store folder")->required();
     cmd->add_option("ids", args->ids, "Document ids")->required();
     return {cmd, [args, &g]() -> int {
-        Store store(args->store, StoreOptions{false, false});
-        LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
-        Indexer indexer(store, langid);
-        for (auto& stage : make_index_stages(g, store)) indexer.add_stage(std::move(stage));
-        const std::size_t n = indexer.remove(args->ids);
-        for (const auto& id : args->ids)
-            if (store.get(id, false)) std::cerr << id << ": still stored\n";
-        Progress progress("delete", g.quiet);
-        progress.finish(std::to_string(n) + " of " + std::to_string(args->ids.size()) + " deleted; store holds " +
-                        std::to_string(store.size()));
-        return n == args->ids.size() ? kExitOk : kExitSkipped;
-    }};
+                Store store(args->store, StoreOptions{false, false});
+                LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
+                Indexer indexer(store, langid);
+                for (auto& stage : make_index_stages(g, store)) indexer.add_stage(std::move(stage));
+                const std::size_t n = indexer.remove(args->ids);
+                for (const auto& id : args->ids)
+                    if (store.get(id, false)) std::cerr << id << ": still stored\n";
+                Progress progress("delete", g.quiet);
+                progress.finish(std::to_string(n) + " of " + std::to_string(args->ids.size()) +
+                                " deleted; store holds " + std::to_string(store.size()));
+                return n == args->ids.size() ? kExitOk : kExitSkipped;
+            }};
 }
 
 Command add_expire_command(CLI::App& app, Globals& g) {
@@ -44,19 +44,22 @@ Command add_expire_command(CLI::App& app, Globals& g) {
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
-    cmd->add_option("--older-than", args->older_than, "Age in seconds")->required()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--older-than", args->older_than, "Age in seconds")
+        ->required()
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--time", args->now, "The time now (seconds since the epoch; default now)");
     return {cmd, [args, &g]() -> int {
-        Store store(args->store, StoreOptions{false, false});
-        LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
-        Indexer indexer(store, langid);
-        for (auto& stage : make_index_stages(g, store)) indexer.add_stage(std::move(stage));
-        const int64_t now = args->now ? args->now : static_cast<int64_t>(std::time(nullptr));
-        const std::vector<std::string> ids = indexer.expire(now - args->older_than);
-        Progress progress("expire", g.quiet);
-        progress.finish(std::to_string(ids.size()) + " expired; store holds " + std::to_string(store.size()));
-        return kExitOk;
-    }};
+                Store store(args->store, StoreOptions{false, false});
+                LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
+                Indexer indexer(store, langid);
+                for (auto& stage : make_index_stages(g, store)) indexer.add_stage(std::move(stage));
+                const int64_t now = args->now ? args->now : static_cast<int64_t>(std::time(nullptr));
+                const std::vector<std::string> ids = indexer.expire(now - args->older_than);
+                Progress progress("expire", g.quiet);
+                progress.finish(std::to_string(ids.size()) + " expired; store holds " +
+                                std::to_string(store.size()));
+                return kExitOk;
+            }};
 }
 
 }  // namespace doppel::cli

@@ -82,7 +82,8 @@ void LshIndex::add(std::size_t n, const int64_t* ids, const uint32_t* sigs) {
     for (std::size_t i = 0; i < n; ++i) {
         if (sigs_.count(ids[i])) remove(ids[i]);
         const uint32_t* sig = sigs + i * perms_;
-        for (int band = 0; band < params_.bands; ++band) tables_[band][lsh_band_key(sig, params_, band)].push_back(ids[i]);
+        for (int band = 0; band < params_.bands; ++band)
+            tables_[band][lsh_band_key(sig, params_, band)].push_back(ids[i]);
         sigs_.emplace(ids[i], std::vector<uint32_t>(sig, sig + perms_));
     }
 }
@@ -104,7 +105,8 @@ std::vector<int64_t> LshIndex::query(const uint32_t* sig) const {
     std::vector<int64_t> out;
     for (int band = 0; band < params_.bands; ++band) {
         auto bucket = tables_[band].find(lsh_band_key(sig, params_, band));
-        if (bucket != tables_[band].end()) out.insert(out.end(), bucket->second.begin(), bucket->second.end());
+        if (bucket != tables_[band].end())
+            out.insert(out.end(), bucket->second.begin(), bucket->second.end());
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());

@@ -37,7 +37,9 @@ void check_header(std::string_view blob, const char* magic, const char* what) {
                                                 std::to_string(kFormatVersion));
 }
 
-std::string spec_of(const Shingler& s, const MinHash& m) { return "near-duplicate:" + s.describe() + ";" + m.describe(); }
+std::string spec_of(const Shingler& s, const MinHash& m) {
+    return "near-duplicate:" + s.describe() + ";" + m.describe();
+}
 
 }  // namespace
 
@@ -73,7 +75,8 @@ std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_
     std::size_t at = 8;
     const uint32_t n = get<uint32_t>(blob, at);
     const uint64_t s = get<uint64_t>(blob, at);
-    DOPPEL_CHECK(static_cast<int>(n) == perms && s == seed, "minhash artifact was made with other perms or seed");
+    DOPPEL_CHECK(static_cast<int>(n) == perms && s == seed,
+                 "minhash artifact was made with other perms or seed");
     DOPPEL_CHECK(blob.size() == at + n * sizeof(uint32_t), "minhash artifact has the wrong size");
     std::vector<uint32_t> v(n);
     std::memcpy(v.data(), blob.data() + at, n * sizeof(uint32_t));
@@ -93,10 +96,7 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
                  "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
     std::vector<std::string> shingle_blobs(n), sig_blobs(n);
     std::vector<uint64_t> sh;
-    const uint64_t seed = [&] {
-        const std::string d = minhash_->describe();
-        return std::stoull(d.substr(d.find("seed=") + 5));
-    }();
+    const uint64_t seed = minhash_->seed();
     for (std::size_t i = 0; i < n; ++i) {
         shingler_->shingle(docs[i].doc.text, segmenter_, &sh);
         shingle_blobs[i] = encode_shingles(sh);
@@ -117,14 +117,12 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
       threshold_(threshold),
       shingler_(Shingler::from_spec(options.shingle_spec)),
       minhash_(MinHash::from_spec(options.minhash_spec)),
-      seed_([&] {
-          const std::string d = minhash_->describe();
-          return std::stoull(d.substr(d.find("seed=") + 5));
-      }()),
+      seed_(minhash_->seed()),
       lsh_(minhash_->perms(), choose_lsh_params(threshold, minhash_->perms(), target_recall)) {
     const auto stored = store.meta(kSpecKey);
-    DOPPEL_CHECK(!stored || *stored == spec_of(*shingler_, *minhash_),
-                 "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
+    DOPPEL_CHECK(
+        !stored || *stored == spec_of(*shingler_, *minhash_),
+        "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
     const int perms = minhash_->perms();
     std::vector<int64_t> ids;
     std::vector<uint32_t> sigs;

@@ -1,11 +1,13 @@
 #include "doppel/match/near_duplicate_finder.h"
 
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <map>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -14,21 +16,26 @@
 namespace doppel {
 namespace {
 
-// Runs fn(begin, end) over [0, n) split into `threads` contiguous chunks.
+// Runs fn(begin, end, worker) over [0, n) on `threads` threads (worker in [0, threads)); the threads take
+// small chunks in turn, so documents of very different sizes still keep every thread busy.
 template <class Fn>
-void parallel_for(std::size_t n, int threads, Fn fn) {
-    const std::size_t t = std::max<std::size_t>(1, std::min<std::size_t>(threads, n));
+void parallel_for(std::size_t n, int threads, Fn fn, std::size_t grain = 16) {
+    const std::size_t t = std::max<std::size_t>(1, std::min<std::size_t>(threads, (n + grain - 1) / grain));
     if (t <= 1) {
-        fn(std::size_t{0}, n);
+        if (n) fn(std::size_t{0}, n, std::size_t{0});
         return;
     }
+    std::atomic<std::size_t> next{0};
+    auto work = [&](std::size_t worker) {
+        for (;;) {
+            const std::size_t b = next.fetch_add(grain);
+            if (b >= n) return;
+            fn(b, std::min(n, b + grain), worker);
+        }
+    };
     std::vector<std::thread> pool;
-    const std::size_t chunk = (n + t - 1) / t;
-    for (std::size_t k = 0; k < t; ++k) {
-        const std::size_t b = k * chunk, e = std::min(n, b + chunk);
-        if (b >= e) break;
-        pool.emplace_back([&fn, b, e] { fn(b, e); });
-    }
+    for (std::size_t k = 1; k < t; ++k) pool.emplace_back(work, k);
+    work(0);
     for (auto& th : pool) th.join();
 }
 
@@ -63,8 +70,10 @@ ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t
     std::size_t i = 0, j = 0;
     uint32_t common = 0;
     while (i < na && j < nb) {
-        if (a[i] < b[j]) ++i;
-        else if (b[j] < a[i]) ++j;
+        if (a[i] < b[j])
+            ++i;
+        else if (b[j] < a[i])
+            ++j;
         else {
             ++common;
             ++i;
@@ -105,9 +114,12 @@ std::string document_source_key(const Document& doc) {
 
 const char* duplicate_kind_name(DuplicateKind k) {
     switch (k) {
-        case DuplicateKind::kExact: return "exact";
-        case DuplicateKind::kNear: return "near";
-        case DuplicateKind::kPartial: return "partial";
+        case DuplicateKind::kExact:
+            return "exact";
+        case DuplicateKind::kNear:
+            return "near";
+        case DuplicateKind::kPartial:
+            return "partial";
     }
     return "?";
 }
@@ -119,6 +131,7 @@ struct NearDuplicateFinder::Impl {
     int threads = 1;
     // Pass 1: (source hash, line hash) once per document and distinct line.
     std::vector<std::pair<uint64_t, uint64_t>> line_keys;
+    std::unordered_map<uint64_t, uint32_t> source_docs;  // documents per source hash
     bool boilerplate_ready = false;
     std::unordered_map<uint64_t, LineHashSet> boilerplate;  // by source hash
     std::size_t boilerplate_entries = 0;
@@ -129,14 +142,15 @@ struct NearDuplicateFinder::Impl {
     std::vector<uint64_t> set_hash;
     uint64_t bytes = 0;
 
-    void build_boilerplate(int min_docs) {
+    void build_boilerplate(int min_docs, double min_share) {
         if (boilerplate_ready) return;
         boilerplate_ready = true;
         std::sort(line_keys.begin(), line_keys.end());
         for (std::size_t s = 0; s < line_keys.size();) {
             std::size_t e = s + 1;
             while (e < line_keys.size() && line_keys[e] == line_keys[s]) ++e;
-            if (static_cast<int>(e - s) >= min_docs) {
+            const double share_needed = min_share * source_docs[line_keys[s].first];
+            if (static_cast<int>(e - s) >= min_docs && static_cast<double>(e - s) >= share_needed) {
                 boilerplate[line_keys[s].first].insert(line_keys[s].second);
                 ++boilerplate_entries;
             }
@@ -154,8 +168,9 @@ NearDuplicateFinder::NearDuplicateFinder(NearDuplicateOptions options)
     impl_->shingler = Shingler::from_spec(options_.shingle_spec);
     impl_->minhash = MinHash::from_spec(options_.minhash_spec);
     impl_->lsh = choose_lsh_params(options_.threshold, impl_->minhash->perms(), options_.target_recall);
-    impl_->threads = options_.threads > 0 ? options_.threads
-                                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    impl_->threads = options_.threads > 0
+                         ? options_.threads
+                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 NearDuplicateFinder::~NearDuplicateFinder() = default;
@@ -171,11 +186,8 @@ void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
     if (!options_.boilerplate) return;
     DOPPEL_CHECK(!impl_->boilerplate_ready, "count_lines() after add()");
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> parts(impl_->threads);
-    std::vector<std::size_t> part_of(impl_->threads);
-    std::size_t next = 0;
-    std::mutex m;
-    parallel_for(n, impl_->threads, [&](std::size_t b, std::size_t e) {
-        std::vector<std::pair<uint64_t, uint64_t>> out;
+    parallel_for(n, impl_->threads, [&](std::size_t b, std::size_t e, std::size_t worker) {
+        auto& out = parts[worker];
         std::vector<uint64_t> lines;
         for (std::size_t i = b; i < e; ++i) {
             const uint64_t src = source_hash(docs[i]);
@@ -187,70 +199,78 @@ void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
             lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
             for (uint64_t h : lines) out.emplace_back(src, h);
         }
-        std::lock_guard<std::mutex> lock(m);
-        parts[next++] = std::move(out);
     });
     for (auto& p : parts) impl_->line_keys.insert(impl_->line_keys.end(), p.begin(), p.end());
-    (void)part_of;
+    for (std::size_t i = 0; i < n; ++i) ++impl_->source_docs[source_hash(docs[i])];
 }
 
 void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
     Impl& im = *impl_;
-    im.build_boilerplate(options_.boilerplate_min_docs);
+    im.build_boilerplate(options_.boilerplate_min_docs, options_.boilerplate_min_share);
     const std::size_t base = im.docs.size();
     const int perms = im.minhash->perms();
     im.docs.resize(base + n);
     im.shingles.resize(base + n);
     im.set_hash.resize(base + n);
     im.sigs.resize((base + n) * perms);
-    parallel_for(n, im.threads, [&](std::size_t b, std::size_t e) {
-        Segmenter segmenter;
-        std::vector<std::pair<uint64_t, std::string_view>> lines;
-        for (std::size_t i = b; i < e; ++i) {
-            const Document& d = docs[i];
-            FinderDocument& fd = im.docs[base + i];
-            fd.id = d.id;
-            fd.bytes = d.text.size();
-            const LineHashSet* skip = nullptr;
-            if (!im.boilerplate.empty()) {
-                auto it = im.boilerplate.find(source_hash(d));
-                if (it != im.boilerplate.end()) skip = &it->second;
-            }
-            if (skip || options_.repeated_lines) {
-                lines.clear();
-                for_each_line(d.text, [&](std::string_view line) {
-                    const uint64_t h = Shingler::line_hash(line);
-                    if (!h) return;
-                    if (skip && skip->count(h)) ++fd.boilerplate_lines;
-                    if (options_.repeated_lines && trim(line).size() >= static_cast<std::size_t>(options_.repeated_line_min_bytes))
-                        lines.emplace_back(h, trim(line));
-                });
-                if (lines.size() > 1) {
-                    std::stable_sort(lines.begin(), lines.end(),
-                                     [](const auto& x, const auto& y) { return x.first < y.first; });
-                    for (std::size_t s = 0; s < lines.size();) {
-                        std::size_t t = s + 1;
-                        while (t < lines.size() && lines[t].first == lines[s].first) ++t;
-                        if (t - s > 1) fd.repeated_lines.push_back({std::string(lines[s].second), static_cast<uint32_t>(t - s)});
-                        s = t;
+    std::vector<std::unique_ptr<Segmenter>> segmenters(im.threads);
+    for (auto& sp : segmenters) sp = std::make_unique<Segmenter>();
+    parallel_for(
+        n, im.threads,
+        [&](std::size_t b, std::size_t e, std::size_t worker) {
+            Segmenter& segmenter = *segmenters[worker];
+            std::vector<std::pair<uint64_t, std::string_view>> lines;
+            for (std::size_t i = b; i < e; ++i) {
+                const Document& d = docs[i];
+                FinderDocument& fd = im.docs[base + i];
+                fd.id = d.id;
+                fd.bytes = d.text.size();
+                const LineHashSet* skip = nullptr;
+                if (!im.boilerplate.empty()) {
+                    auto it = im.boilerplate.find(source_hash(d));
+                    if (it != im.boilerplate.end()) skip = &it->second;
+                }
+                if (options_.repeated_lines) {
+                    lines.clear();
+                    for_each_line(d.text, [&](std::string_view line) {
+                        const uint64_t h = Shingler::line_hash(line);
+                        if (!h) return;
+                        if (options_.repeated_lines &&
+                            trim(line).size() >= static_cast<std::size_t>(options_.repeated_line_min_bytes))
+                            lines.emplace_back(h, trim(line));
+                    });
+                    if (lines.size() > 1) {
+                        std::stable_sort(lines.begin(), lines.end(),
+                                         [](const auto& x, const auto& y) { return x.first < y.first; });
+                        for (std::size_t s = 0; s < lines.size();) {
+                            std::size_t t = s + 1;
+                            while (t < lines.size() && lines[t].first == lines[s].first) ++t;
+                            if (t - s > 1)
+                                fd.repeated_lines.push_back(
+                                    {std::string(lines[s].second), static_cast<uint32_t>(t - s)});
+                            s = t;
+                        }
                     }
                 }
+                std::vector<uint64_t>& sh = im.shingles[base + i];
+                std::size_t skipped = 0;
+                im.shingler->shingle(d.text, segmenter, &sh, skip, &skipped);
+                fd.boilerplate_lines = static_cast<uint32_t>(skipped);
+                sh.shrink_to_fit();
+                fd.shingles = static_cast<uint32_t>(sh.size());
+                im.set_hash[base + i] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
+                im.minhash->sign(sh.data(), sh.size(), &im.sigs[(base + i) * perms]);
             }
-            std::vector<uint64_t>& sh = im.shingles[base + i];
-            im.shingler->shingle(d.text, segmenter, &sh, skip);
-            sh.shrink_to_fit();
-            fd.shingles = static_cast<uint32_t>(sh.size());
-            im.set_hash[base + i] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
-            im.minhash->sign(sh.data(), sh.size(), &im.sigs[(base + i) * perms]);
-        }
-    });
+        },
+        2);
     for (std::size_t i = 0; i < n; ++i) im.bytes += docs[i].text.size();
 }
 
 // Exact all-pairs candidates among `reps` by prefix filtering: tokens ordered by global frequency
 // (rarest first); a pair with Jaccard >= t shares a token within the first |x| - ceil(t|x|) + 1
 // tokens of each side. Returns pairs of document numbers, sorted.
-std::vector<uint64_t> NearDuplicateFinder::Impl::exact_candidates(const std::vector<uint32_t>& reps, double t) const {
+std::vector<uint64_t> NearDuplicateFinder::Impl::exact_candidates(const std::vector<uint32_t>& reps,
+                                                                  double t) const {
     std::vector<uint64_t> all;
     for (uint32_t r : reps) all.insert(all.end(), shingles[r].begin(), shingles[r].end());
     std::sort(all.begin(), all.end());
@@ -266,9 +286,8 @@ std::vector<uint64_t> NearDuplicateFinder::Impl::exact_candidates(const std::vec
     std::vector<uint64_t>().swap(all);
     std::vector<uint32_t> order(uniq.size());
     for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-        return count[x] != count[y] ? count[x] < count[y] : x < y;
-    });
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t x, uint32_t y) { return count[x] != count[y] ? count[x] < count[y] : x < y; });
     std::vector<uint32_t> rank(uniq.size());
     for (uint32_t k = 0; k < order.size(); ++k) rank[order[k]] = k;
     std::vector<uint32_t>().swap(order);
@@ -277,9 +296,11 @@ std::vector<uint64_t> NearDuplicateFinder::Impl::exact_candidates(const std::vec
     for (uint32_t p = 0; p < reps.size(); ++p) {
         const auto& s = shingles[reps[p]];
         ranks.clear();
-        for (uint64_t x : s) ranks.push_back(rank[std::lower_bound(uniq.begin(), uniq.end(), x) - uniq.begin()]);
+        for (uint64_t x : s)
+            ranks.push_back(rank[std::lower_bound(uniq.begin(), uniq.end(), x) - uniq.begin()]);
         std::sort(ranks.begin(), ranks.end());
-        const std::size_t need = static_cast<std::size_t>(std::ceil(t * static_cast<double>(s.size()) - 1e-9));
+        const std::size_t need =
+            static_cast<std::size_t>(std::ceil(t * static_cast<double>(s.size()) - 1e-9));
         const std::size_t prefix = std::min(s.size(), s.size() - std::min(need, s.size()) + 1);
         for (std::size_t k = 0; k < prefix; ++k) entries.push_back(static_cast<uint64_t>(ranks[k]) << 32 | p);
     }
@@ -290,10 +311,13 @@ std::vector<uint64_t> NearDuplicateFinder::Impl::exact_candidates(const std::vec
         while (e < entries.size() && entries[e] >> 32 == entries[s] >> 32) ++e;
         for (std::size_t x = s; x < e; ++x)
             for (std::size_t y = x + 1; y < e; ++y) {
-                const uint32_t a = reps[static_cast<uint32_t>(entries[x])], b = reps[static_cast<uint32_t>(entries[y])];
-                const double sa = static_cast<double>(shingles[a].size()), sb = static_cast<double>(shingles[b].size());
+                const uint32_t a = reps[static_cast<uint32_t>(entries[x])],
+                               b = reps[static_cast<uint32_t>(entries[y])];
+                const double sa = static_cast<double>(shingles[a].size()),
+                             sb = static_cast<double>(shingles[b].size());
                 if (std::min(sa, sb) < t * std::max(sa, sb) - 1e-9) continue;  // size filter
-                pairs.push_back(a < b ? (static_cast<uint64_t>(a) << 32 | b) : (static_cast<uint64_t>(b) << 32 | a));
+                pairs.push_back(a < b ? (static_cast<uint64_t>(a) << 32 | b)
+                                      : (static_cast<uint64_t>(b) << 32 | a));
             }
         s = e;
         if (pairs.size() > (64u << 20)) {
@@ -308,7 +332,7 @@ std::vector<uint64_t> NearDuplicateFinder::Impl::exact_candidates(const std::vec
 
 NearDuplicateResult NearDuplicateFinder::finish() {
     Impl& im = *impl_;
-    im.build_boilerplate(options_.boilerplate_min_docs);
+    im.build_boilerplate(options_.boilerplate_min_docs, options_.boilerplate_min_share);
     const std::size_t n = im.docs.size();
     const int perms = im.minhash->perms();
     const double t = options_.threshold;
@@ -350,40 +374,44 @@ NearDuplicateResult NearDuplicateFinder::finish() {
     }
     std::sort(reps.begin(), reps.end());
 
-    std::vector<uint64_t> candidates = options_.exact ? im.exact_candidates(reps, t)
-                                                      : lsh_candidate_pairs(n, im.sigs.data(), perms, im.lsh, &skip);
+    std::vector<uint64_t> candidates = options_.exact
+                                           ? im.exact_candidates(reps, t)
+                                           : lsh_candidate_pairs(n, im.sigs.data(), perms, im.lsh, &skip);
     r.candidates = candidates.size();
 
     // Verify in parallel.
     std::vector<std::vector<NearDuplicatePair>> found(im.threads);
-    std::vector<std::size_t> slot_next(1, 0);
-    std::mutex m;
-    parallel_for(candidates.size(), im.threads, [&](std::size_t b, std::size_t e) {
-        std::vector<NearDuplicatePair> out;
-        for (std::size_t k = b; k < e; ++k) {
-            const uint32_t a = static_cast<uint32_t>(candidates[k] >> 32), c = static_cast<uint32_t>(candidates[k]);
-            const auto& sa = im.shingles[a];
-            const auto& sc = im.shingles[c];
-            const bool near_possible =
-                static_cast<double>(std::min(sa.size(), sc.size())) >= t * static_cast<double>(std::max(sa.size(), sc.size())) - 1e-9;
-            if (!near_possible && !options_.partial) continue;
-            const ShingleOverlap o = shingle_overlap(sa.data(), sa.size(), sc.data(), sc.size());
-            NearDuplicatePair p{a, c, DuplicateKind::kNear, o.jaccard, o.containment, o.common};
-            if (o.jaccard >= t) out.push_back(p);
-            else if (options_.partial && o.containment >= t) {
-                p.kind = DuplicateKind::kPartial;
-                out.push_back(p);
+    parallel_for(
+        candidates.size(), im.threads,
+        [&](std::size_t b, std::size_t e, std::size_t worker) {
+            std::vector<NearDuplicatePair>& out = found[worker];
+            for (std::size_t k = b; k < e; ++k) {
+                const uint32_t a = static_cast<uint32_t>(candidates[k] >> 32),
+                               c = static_cast<uint32_t>(candidates[k]);
+                const auto& sa = im.shingles[a];
+                const auto& sc = im.shingles[c];
+                const bool near_possible = static_cast<double>(std::min(sa.size(), sc.size())) >=
+                                           t * static_cast<double>(std::max(sa.size(), sc.size())) - 1e-9;
+                if (!near_possible && !options_.partial) continue;
+                const ShingleOverlap o = shingle_overlap(sa.data(), sa.size(), sc.data(), sc.size());
+                NearDuplicatePair p{a, c, DuplicateKind::kNear, o.jaccard, o.containment, o.common};
+                if (o.jaccard >= t)
+                    out.push_back(p);
+                else if (options_.partial && o.containment >= t) {
+                    p.kind = DuplicateKind::kPartial;
+                    out.push_back(p);
+                }
             }
-        }
-        std::lock_guard<std::mutex> lock(m);
-        found[slot_next[0]++] = std::move(out);
-    });
+        },
+        256);
     std::vector<uint64_t>().swap(candidates);
 
     // Expand groups to document pairs.
     std::vector<NearDuplicatePair> rep_pairs;
     for (auto& f : found) rep_pairs.insert(rep_pairs.end(), f.begin(), f.end());
     found.clear();
+    std::sort(rep_pairs.begin(), rep_pairs.end(),
+              [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
     for (const auto& p : rep_pairs) {
         for (uint32_t x : groups[group_of[p.a]])
             for (uint32_t y : groups[group_of[p.b]]) {
@@ -399,9 +427,8 @@ NearDuplicateResult NearDuplicateFinder::finish() {
                 const uint32_t s = static_cast<uint32_t>(im.shingles[g[x]].size());
                 r.pairs.push_back({g[x], g[y], DuplicateKind::kExact, 1.0, 1.0, s});
             }
-    std::sort(r.pairs.begin(), r.pairs.end(), [](const auto& x, const auto& y) {
-        return x.a != y.a ? x.a < y.a : x.b < y.b;
-    });
+    std::sort(r.pairs.begin(), r.pairs.end(),
+              [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
 
     // Clusters that do not chain, at group level (a group's members share one shingle set).
     std::vector<std::vector<std::pair<uint32_t, double>>> near_groups(groups.size());

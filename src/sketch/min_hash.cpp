@@ -64,9 +64,12 @@ std::unique_ptr<MinHash> MinHash::from_spec(const std::string& spec) {
             DOPPEL_CHECK(eq != std::string::npos, "bad minhash spec item '" + item + "'");
             const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
             try {
-                if (key == "perms") o.perms = std::stoi(value);
-                else if (key == "seed") o.seed = std::stoull(value);
-                else DOPPEL_THROW("unknown minhash spec key '" + key + "' in '" + spec + "'");
+                if (key == "perms")
+                    o.perms = std::stoi(value);
+                else if (key == "seed")
+                    o.seed = std::stoull(value);
+                else
+                    DOPPEL_THROW("unknown minhash spec key '" + key + "' in '" + spec + "'");
             } catch (const std::invalid_argument&) {
                 DOPPEL_THROW("bad number in minhash spec '" + spec + "'");
             }

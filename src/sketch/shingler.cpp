@@ -1,6 +1,7 @@
 #include "doppel/sketch/shingler.h"
 
 #include <unicode/uscript.h>
+#define XXH_INLINE_ALL  // inlined XXH3: the per-word and per-shingle calls are short
 #include <xxhash.h>
 
 #include <algorithm>
@@ -21,30 +22,37 @@ bool no_space_script(char32_t c) {
            s == USCRIPT_LAO || s == USCRIPT_KHMER || s == USCRIPT_MYANMAR;
 }
 
-// Sorts and removes repeats. Shingle hashes are uniformly random 64-bit values: a byte-wise LSD
-// radix sort beats std::sort (about 3x) from a few hundred values on.
+// Sorts and removes repeats. Shingle hashes are uniformly random 64-bit values, so one counting
+// pass on the top bits (about 8 values a bucket) and an insertion sort inside each bucket beat
+// std::sort (about 3x on documents of a few thousand shingles).
 void sort_unique(std::vector<uint64_t>* v) {
     const std::size_t n = v->size();
-    if (n < 256) {
+    if (n < 64) {
         std::sort(v->begin(), v->end());
     } else {
-        std::vector<uint64_t> tmp(n);
-        uint32_t counts[8][256] = {};
-        for (uint64_t x : *v)
-            for (int d = 0; d < 8; ++d) ++counts[d][(x >> (8 * d)) & 0xFF];
-        uint64_t* src = v->data();
-        uint64_t* dst = tmp.data();
-        for (int d = 0; d < 8; ++d) {
-            uint32_t sum = 0;
-            for (auto& c : counts[d]) {
-                const uint32_t k = c;
-                c = sum;
-                sum += k;
+        int bits = 1;
+        while ((std::size_t{1} << bits) < n / 8 && bits < 20) ++bits;
+        const int shift = 64 - bits;
+        std::vector<uint32_t> start((std::size_t{1} << bits) + 1, 0);
+        for (uint64_t x : *v) ++start[(x >> shift) + 1];
+        for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+        std::vector<uint64_t> out(n);
+        std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+        for (uint64_t x : *v) out[fill[x >> shift]++] = x;
+        for (std::size_t k = 0; k + 1 < start.size(); ++k) {
+            uint64_t* b = out.data() + start[k];
+            uint64_t* e = out.data() + start[k + 1];
+            for (uint64_t* i = b + 1; i < e; ++i) {
+                const uint64_t x = *i;
+                uint64_t* j = i;
+                while (j > b && *(j - 1) > x) {
+                    *j = *(j - 1);
+                    --j;
+                }
+                *j = x;
             }
-            for (std::size_t i = 0; i < n; ++i) dst[counts[d][(src[i] >> (8 * d)) & 0xFF]++] = src[i];
-            std::swap(src, dst);
         }
-        // 8 passes: the sorted values are back in v.
+        v->swap(out);
     }
     v->erase(std::unique(v->begin(), v->end()), v->end());
 }
@@ -99,9 +107,12 @@ std::unique_ptr<Shingler> Shingler::from_spec(const std::string& spec) {
     ShinglerOptions o;
     const auto colon = spec.find(':');
     const std::string kind = spec.substr(0, colon);
-    if (kind == "word") o.kind = ShinglerOptions::Kind::kWord;
-    else if (kind == "char") o.kind = ShinglerOptions::Kind::kChar;
-    else DOPPEL_THROW("unknown shingle kind in spec '" + spec + "' (expected word: or char:)");
+    if (kind == "word")
+        o.kind = ShinglerOptions::Kind::kWord;
+    else if (kind == "char")
+        o.kind = ShinglerOptions::Kind::kChar;
+    else
+        DOPPEL_THROW("unknown shingle kind in spec '" + spec + "' (expected word: or char:)");
     if (colon != std::string::npos) {
         std::stringstream ss(spec.substr(colon + 1));
         std::string item;
@@ -115,10 +126,14 @@ std::unique_ptr<Shingler> Shingler::from_spec(const std::string& spec) {
             } catch (const std::exception&) {
                 DOPPEL_THROW("bad number in shingle spec '" + spec + "'");
             }
-            if (key == "n") o.n = value;
-            else if (key == "char_n" && o.kind == ShinglerOptions::Kind::kWord) o.char_n = value;
-            else if (key == "min_words" && o.kind == ShinglerOptions::Kind::kWord) o.min_words = value;
-            else DOPPEL_THROW("unknown shingle spec key '" + key + "' in '" + spec + "'");
+            if (key == "n")
+                o.n = value;
+            else if (key == "char_n" && o.kind == ShinglerOptions::Kind::kWord)
+                o.char_n = value;
+            else if (key == "min_words" && o.kind == ShinglerOptions::Kind::kWord)
+                o.min_words = value;
+            else
+                DOPPEL_THROW("unknown shingle spec key '" + key + "' in '" + spec + "'");
         }
     }
     return std::make_unique<Shingler>(o);
@@ -132,39 +147,53 @@ std::string Shingler::describe() const {
 
 uint64_t Shingler::line_hash(std::string_view line) {
     std::size_t b = 0, e = line.size();
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; };
+    auto space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+    };
     while (b < e && space(line[b])) ++b;
     while (e > b && space(line[e - 1])) --e;
     if (b == e) return 0;
-    char buf[256];
-    const std::size_t len = e - b;
-    if (len <= sizeof buf) {
-        for (std::size_t i = 0; i < len; ++i) {
-            char c = line[b + i];
-            buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-        }
-        return XXH3_64bits(buf, len) | 1;
-    }
-    std::string s(line.substr(b, len));
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return XXH3_64bits(s.data(), s.size()) | 1;
+    return XXH3_64bits(line.data() + b, e - b) | 1;
 }
 
 std::string Shingler::normalize(std::string_view text) const {
     const NormalizerOptions& o = normalizer_.options();
-    if (o.nfkc_casefold && o.collapse_space && is_ascii(text)) {
-        // Fast path with the same words: spaces need no collapsing for the word scanner.
-        std::string out(text);
-        for (char& c : out)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-        return out;
+    if (!o.nfkc_casefold || !o.collapse_space) return normalizer_.normalize_text(text);
+    // Fast path with the same words: an ASCII line only needs lower-casing (space runs need no
+    // collapsing for the word scanner, and normalization never crosses a line break); runs of
+    // lines with other characters go through the Normalizer.
+    std::string out;
+    out.reserve(text.size() + 1);
+    std::size_t pos = 0, pending = std::string_view::npos;  // start of non-ASCII lines to normalize
+    auto flush = [&](std::size_t end) {
+        if (pending == std::string_view::npos) return;
+        out += normalizer_.normalize_text(text.substr(pending, end - pending));
+        out.push_back('\n');
+        pending = std::string_view::npos;
+    };
+    while (pos < text.size()) {
+        const void* p = std::memchr(text.data() + pos, '\n', text.size() - pos);
+        const std::size_t nl = p ? static_cast<const char*>(p) - text.data() : text.size();
+        std::string_view line = text.substr(pos, nl - pos);
+        if (is_ascii(line)) {
+            flush(pos);
+            const std::size_t at = out.size();
+            out.append(line);
+            for (std::size_t i = at; i < out.size(); ++i)
+                if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] + 32);
+            out.push_back('\n');
+        } else if (pending == std::string_view::npos) {
+            pending = pos;
+        }
+        pos = nl + 1;
     }
-    return normalizer_.normalize_text(text);
+    flush(text.size());
+    return out;
 }
 
 void Shingler::shingle(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
-                       const LineHashSet* skip) const {
+                       const LineHashSet* skip, std::size_t* skipped) const {
+    if (skipped) *skipped = 0;
     if (skip && !skip->empty()) {
         std::string kept;
         kept.reserve(text.size());
@@ -176,6 +205,8 @@ void Shingler::shingle(std::string_view text, Segmenter& segmenter, std::vector<
             if (!skip->count(line_hash(line))) {
                 kept.append(line);
                 kept.push_back('\n');
+            } else if (skipped) {
+                ++*skipped;
             }
             pos = nl + 1;
         }
@@ -185,7 +216,8 @@ void Shingler::shingle(std::string_view text, Segmenter& segmenter, std::vector<
     shingle_normalized(normalize(text), segmenter, out);
 }
 
-void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out) const {
+void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter,
+                                  std::vector<uint64_t>* out) const {
     out->clear();
     const std::vector<Span> words = segmenter.words(text);
     if (words.empty()) return;
@@ -221,7 +253,8 @@ void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter, s
         return;
     }
     out->reserve(wh.size() - n + 1);
-    for (std::size_t i = 0; i + n <= wh.size(); ++i) out->push_back(XXH3_64bits(&wh[i], n * sizeof(uint64_t)));
+    for (std::size_t i = 0; i + n <= wh.size(); ++i)
+        out->push_back(XXH3_64bits(&wh[i], n * sizeof(uint64_t)));
     sort_unique(out);
 }
 

@@ -40,7 +40,7 @@ namespace doppel {
 class Store;
 
 struct NearDuplicateIndexOptions {
-    std::string shingle_spec = "word:n=5";                  // sketch/shingler.h
+    std::string shingle_spec = "word:n=3";                  // sketch/shingler.h
     std::string minhash_spec = "minhash:perms=128,seed=1";  // sketch/min_hash.h
 };
 
@@ -65,9 +65,9 @@ private:
 };
 
 struct NearDuplicateMatch {
-    int64_t seq = 0;          // the stored document
-    double jaccard = 0;       // exact, from the shingle sets
-    double containment = 0;   // |A ∩ B| / min(|A|, |B|)
+    int64_t seq = 0;         // the stored document
+    double jaccard = 0;      // exact, from the shingle sets
+    double containment = 0;  // |A ∩ B| / min(|A|, |B|)
 };
 
 class NearDuplicateIndex {

@@ -18,9 +18,9 @@
 //    mostly inside the larger one, e.g. a wire story inside a page). Partial copies are found
 //    among the LSH candidates, so their recall is not guaranteed (it is for near pairs).
 //  - boilerplate: a line (Shingler::line_hash) found in at least `boilerplate_min_docs` documents
-//    of one source is page chrome (menus, "Same tag", lists of other headlines) and is left out
-//    of those documents' shingles. The source of a document is the host of its URL when it has
-//    one, else the folder of its file (or the JSONL file it came from).
+//    of one source, and in at least `boilerplate_min_share` of them, is page chrome (menus, "Same tag", lists
+//    of other headlines) and is left out of those documents' shingles. The source of a document is the host
+//    of its URL when it has one, else the folder of its file (or the JSONL file it came from).
 //  - repeated lines: a line occurring more than once inside one document (a headline printed
 //    twice); reported per document, lines shorter than `repeated_line_min_bytes` left out.
 //  - clusters do not chain: documents are visited in order (earliest seen first; among equal
@@ -51,17 +51,18 @@
 namespace doppel {
 
 struct NearDuplicateOptions {
-    double threshold = 0.8;            // Jaccard (near) and containment (partial) threshold
-    double target_recall = 0.99;       // LSH recall at the threshold (choose_lsh_params)
-    std::string shingle_spec = "word:n=5";             // sketch/shingler.h
+    double threshold = 0.8;                 // Jaccard (near) and containment (partial) threshold
+    double target_recall = 0.99;            // LSH recall at the threshold (choose_lsh_params)
+    std::string shingle_spec = "word:n=3";  // sketch/shingler.h
     std::string minhash_spec = "minhash:perms=128,seed=1";  // sketch/min_hash.h
-    bool boilerplate = true;           // leave lines repeated across a source out of the shingles
-    int boilerplate_min_docs = 5;      // ...when found in at least this many documents of it
-    bool repeated_lines = true;        // report lines repeated inside one document
-    int repeated_line_min_bytes = 20;  // ...when at least this long (trimmed)
-    bool partial = true;               // report partial copies (containment) among candidates
-    bool exact = false;                // exact all-pairs join instead of LSH (ground truth)
-    int threads = 0;                   // worker threads; 0: std::thread::hardware_concurrency()
+    bool boilerplate = true;             // leave lines repeated across a source out of the shingles
+    int boilerplate_min_docs = 5;        // ...when found in at least this many documents of it
+    double boilerplate_min_share = 0.2;  // ...and in at least this share of them
+    bool repeated_lines = true;          // report lines repeated inside one document
+    int repeated_line_min_bytes = 20;    // ...when at least this long (trimmed)
+    bool partial = true;                 // report partial copies (containment) among candidates
+    bool exact = false;                  // exact all-pairs join instead of LSH (ground truth)
+    int threads = 0;                     // worker threads; 0: std::thread::hardware_concurrency()
 };
 
 // The overlap of two sorted unique shingle arrays.
@@ -82,36 +83,36 @@ struct NearDuplicatePair {
     uint32_t a = 0, b = 0;  // document numbers, a < b
     DuplicateKind kind = DuplicateKind::kNear;
     double jaccard = 0, containment = 0;
-    uint32_t common = 0;    // shared shingles
+    uint32_t common = 0;  // shared shingles
 };
 
 struct RepeatedLine {
-    std::string text;   // the line, trimmed, as in the first occurrence
-    uint32_t count = 0; // occurrences in the document (>= 2)
+    std::string text;    // the line, trimmed, as in the first occurrence
+    uint32_t count = 0;  // occurrences in the document (>= 2)
 };
 
 struct FinderDocument {
     std::string id;
-    uint64_t bytes = 0;            // text size
-    uint32_t shingles = 0;         // shingle set size
+    uint64_t bytes = 0;     // text size
+    uint32_t shingles = 0;  // shingle set size
     uint32_t boilerplate_lines = 0;
     std::vector<RepeatedLine> repeated_lines;
 };
 
 struct NearDuplicateCluster {
     uint32_t representative = 0;
-    std::vector<uint32_t> members;    // other members, in document order
-    std::vector<double> similarity;   // Jaccard of members[i] with the representative
+    std::vector<uint32_t> members;   // other members, in document order
+    std::vector<double> similarity;  // Jaccard of members[i] with the representative
 };
 
 struct NearDuplicateResult {
     std::vector<FinderDocument> docs;
-    std::vector<NearDuplicatePair> pairs;         // sorted by (a, b)
-    std::vector<NearDuplicateCluster> clusters;   // clusters of two or more, by representative
-    LshParams lsh;                                // bands and rows used (zero in exact mode)
-    uint64_t candidates = 0;                      // candidate pairs verified
-    uint64_t bytes = 0;                           // total text size
-    std::size_t boilerplate_lines = 0;            // distinct (source, line) boilerplate entries
+    std::vector<NearDuplicatePair> pairs;        // sorted by (a, b)
+    std::vector<NearDuplicateCluster> clusters;  // clusters of two or more, by representative
+    LshParams lsh;                               // bands and rows used (zero in exact mode)
+    uint64_t candidates = 0;                     // candidate pairs verified
+    uint64_t bytes = 0;                          // total text size
+    std::size_t boilerplate_lines = 0;           // distinct (source, line) boilerplate entries
 };
 
 class NearDuplicateFinder {

@@ -40,6 +40,7 @@ public:
     static std::unique_ptr<MinHash> from_spec(const std::string& spec);
 
     int perms() const { return options_.perms; }
+    uint64_t seed() const { return options_.seed; }
     // Writes the signature of the n shingle hashes at `shingles` to sig[0..perms).
     void sign(const uint64_t* shingles, std::size_t n, uint32_t* sig) const;
     std::vector<uint32_t> sign(const std::vector<uint64_t>& shingles) const;

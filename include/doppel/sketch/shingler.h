@@ -16,8 +16,14 @@
 //      punctuation left out, is one shingle. A text shorter than n units gives one shingle (all
 //      of it); an empty text gives none.
 //
-// Spec strings: "word:n=5,char_n=5,min_words=10" (the default) or "char:n=5". describe() gives
+// Spec strings: "word:n=3,char_n=5,min_words=10" (the default) or "char:n=5". describe() gives
 // the spec back.
+//
+// Why word 3-grams: on simulated news reprints of 832 real texts (scripts/measure-shingles: a
+// credit line and a footer added, one word in 100 changed, the last paragraph dropped), the
+// share of reprints whose Jaccard reaches 0.8 is 93% with n=3, 88% with n=4, 83% with n=5 and
+// 66% with n=7; character 5-grams find 94% but make 2-3x more shingles per document. Unrelated
+// texts stay far apart with n=3 (the five seeds: at most 0.05).
 //
 // Thread safety: a Shingler is immutable; shingle() may be called from many threads at once, each
 // with its own Segmenter (segmenter.h).
@@ -38,7 +44,7 @@ namespace doppel {
 struct ShinglerOptions {
     enum class Kind { kWord, kChar };
     Kind kind = Kind::kWord;  // word n-grams (with the character fallback above)
-    int n = 5;                // words per shingle (kWord) or characters per shingle (kChar)
+    int n = 3;                // words per shingle (kWord) or characters per shingle (kChar)
     int char_n = 5;           // characters per shingle of the fallback (kWord only)
     int min_words = 10;       // fewer words than this: character shingles (kWord only)
 };
@@ -53,16 +59,18 @@ public:
     static std::unique_ptr<Shingler> from_spec(const std::string& spec);
 
     // The sorted unique shingle hashes of `text` (original, not yet normalized) into *out
-    // (cleared first). Lines whose line_hash is in *skip are left out.
+    // (cleared first). Lines whose line_hash is in *skip are left out; *skipped (when given) is
+    // set to how many.
     void shingle(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
-                 const LineHashSet* skip = nullptr) const;
+                 const LineHashSet* skip = nullptr, std::size_t* skipped = nullptr) const;
     // The same for a text that is normalized already (Normalizer::normalize_text).
     void shingle_normalized(std::string_view normalized, Segmenter& segmenter,
                             std::vector<uint64_t>* out) const;
 
     // The hash that identifies a line for boilerplate detection and repeated-line reports: XXH3 of
-    // the line with surrounding spaces trimmed and ASCII letters lower-cased (cheap enough to run
-    // over raw text before normalization). 0 for a blank line.
+    // the line with surrounding spaces trimmed, byte for byte (cheap enough to run over raw text
+    // before normalization; page chrome repeats verbatim). Never 0 for a non-blank line, 0 for a
+    // blank one.
     static uint64_t line_hash(std::string_view line);
 
     // The text as shingling sees it: Normalizer::normalize_text, with a fast path for ASCII text

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/test_support.h"
+
+using namespace doppel::test;
+
+namespace {
+std::vector<nlohmann::json> jsonl(const std::string& out) {
+    std::vector<nlohmann::json> v;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) v.push_back(nlohmann::json::parse(line));
+    return v;
+}
+}  // namespace
+
+TEST(DedupE2E, SeedsAreNotNearDuplicatesAndRepeatedLinesAreReported) {
+    TempDir dir("e2e_dedup_seeds");
+    auto r = run_doppel("index --store " + dir / "store" + " " + seeds_dir());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_doppel("dedup --store " + dir / "store" + " --threshold 0.8");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "");  // no two seeds are near-duplicates
+    r = run_doppel("dedup --store " + dir / "store" + " --format jsonl");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    bool title = false;
+    int related = 0;
+    for (const auto& j : jsonl(r.out)) {
+        EXPECT_NE(j["type"], "pair");
+        if (j["type"] != "repeated_lines") continue;
+        EXPECT_EQ(j["id"], "vi-2024-nz-interview-ben-quinn");
+        for (const auto& l : j["lines"]) {
+            const std::string text = l["text"];
+            if (text.rfind("Việt Nam-New Zealand: Hợp tác vì tương lai chung", 0) == 0) {
+                EXPECT_EQ(l["count"], 3);
+                title = true;
+            } else {
+                ++related;
+            }
+        }
+    }
+    EXPECT_TRUE(title);
+    EXPECT_GE(related, 10);  // the related headlines, each printed twice or more
+}
+
+TEST(DedupE2E, CheckDeleteExpireAndStorelessMode) {
+    TempDir dir("e2e_dedup_check");
+    const std::string en = read_file(seed_path("en-2024-hanoi-working-group.txt"));
+    write_file(dir / "in/reprint.txt", "Reprinted from the Hanoi news service.\n" + en);
+    write_file(dir / "in/en.txt", en);
+    write_file(dir / "new/fresh.txt", read_file(seed_path("vi-2019-gcm-central-region.txt")));
+    write_file(dir / "new/copy.txt", en);
+    auto r = run_doppel("index --store " + dir / "store" + " --time 1000 " + dir / "in");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_doppel("dedup --store " + dir / "store");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(r.out.substr(0, r.out.rfind('\t')), "en\treprint");
+    const double sim = std::stod(r.out.substr(r.out.rfind('\t') + 1));
+    EXPECT_GT(sim, 0.98);
+    EXPECT_LT(sim, 1.0);
+    r = run_doppel("check --store " + dir / "store" + " " + dir / "new");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "copy\texact\ten\t1.000000\nfresh\tnew\t\t\n");
+    r = run_doppel("delete --store " + dir / "store" + " en");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_doppel("check --store " + dir / "store" + " " + dir / "new/copy.txt");
+    EXPECT_EQ(r.out.substr(0, r.out.rfind('\t')), "copy\tnear\treprint");
+    r = run_doppel("expire --store " + dir / "store" + " --older-than 10 --time 2000");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_doppel("check --store " + dir / "store" + " " + dir / "new/copy.txt");
+    EXPECT_EQ(r.out, "copy\tnew\t\t\n");
+    // Storeless batch mode reads the files directly.
+    r = run_doppel("dedup " + dir / "in" + " " + dir / "new");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("copy\ten\t1.000000\n"), std::string::npos) << r.out;
+    // JSONL on standard input (read once: kept in memory between the two passes).
+    write_file(dir / "feed.jsonl",
+               nlohmann::json{{"id", "x1"}, {"text", en}, {"url", "https://a.example/1"}}.dump() + "\n" +
+                   nlohmann::json{{"id", "x2"}, {"text", en}, {"url", "https://b.example/2"}}.dump() + "\n");
+    r = run_doppel("dedup -", dir / "feed.jsonl");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "x1\tx2\t1.000000\n");
+    // Misuse: exit code 2.
+    EXPECT_EQ(run_doppel("dedup").exit_code, 2);
+    EXPECT_EQ(run_doppel("dedup --store " + dir / "store" + " --format xml").exit_code, 2);
+}

@@ -1,0 +1,52 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "doppel/error.h"
+#include "doppel/sketch/min_hash.h"
+
+using namespace doppel;
+
+TEST(MinHash, SpecRoundTrip) {
+    auto m = MinHash::from_spec("minhash:perms=64,seed=9");
+    EXPECT_EQ(m->perms(), 64);
+    EXPECT_EQ(m->describe(), "minhash:perms=64,seed=9");
+    EXPECT_EQ(MinHash().describe(), "minhash:perms=128,seed=1");
+    EXPECT_THROW(MinHash::from_spec("minhash:perms=7"), Error);
+    EXPECT_THROW(MinHash::from_spec("simhash"), Error);
+}
+
+TEST(MinHash, EstimatesJaccard) {
+    std::mt19937_64 rng(1);
+    MinHash mh(MinHashOptions{256, 5});
+    double err = 0;
+    int trials = 0;
+    for (double j : {0.2, 0.5, 0.8, 0.95}) {
+        for (int t = 0; t < 10; ++t) {
+            // |A| = |B| = 1000, |A ∩ B| = c with c / (2000 - c) = j.
+            const int c = static_cast<int>(2000 * j / (1 + j));
+            std::vector<uint64_t> a, b;
+            for (int i = 0; i < c; ++i) {
+                const uint64_t x = rng();
+                a.push_back(x);
+                b.push_back(x);
+            }
+            for (int i = c; i < 1000; ++i) a.push_back(rng()), b.push_back(rng());
+            std::sort(a.begin(), a.end());
+            std::sort(b.begin(), b.end());
+            const double truth = static_cast<double>(c) / (2000 - c);
+            err += std::abs(mh.estimate(mh.sign(a).data(), mh.sign(b).data()) - truth);
+            ++trials;
+        }
+    }
+    EXPECT_LT(err / trials, 0.04);  // standard error of 256 permutations is <= 0.031
+}
+
+TEST(MinHash, EmptySetAndDeterminism) {
+    MinHash mh;
+    const auto e = mh.sign(std::vector<uint64_t>{});
+    for (uint32_t v : e) EXPECT_EQ(v, 0xFFFFFFFFu);
+    const std::vector<uint64_t> s = {1, 2, 3, 99};
+    EXPECT_EQ(mh.sign(s), MinHash().sign(s));
+    EXPECT_NE(mh.sign(s), MinHash(MinHashOptions{128, 2}).sign(s));
+}

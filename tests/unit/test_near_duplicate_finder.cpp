@@ -1,0 +1,199 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "doppel/match/near_duplicate_finder.h"
+
+using namespace doppel;
+
+namespace {
+
+// n distinct pseudo-words, as lines of 10 words.
+std::vector<std::string> words(int n, int seed) {
+    std::vector<std::string> w;
+    std::mt19937 rng(seed);
+    for (int i = 0; i < n; ++i) w.push_back("w" + std::to_string(rng() % 100000000));
+    return w;
+}
+std::string text(const std::vector<std::string>& w) {
+    std::string s;
+    for (std::size_t i = 0; i < w.size(); ++i) s += w[i] + ((i % 10 == 9) ? "\n" : " ");
+    return s;
+}
+Document doc(std::string id, std::string text, std::string source = "feed/x.txt") {
+    Document d;
+    d.id = std::move(id);
+    d.text = std::move(text);
+    d.source = std::move(source);
+    return d;
+}
+// The figures below are for word 5-grams (each changed word changes 5 shingles).
+NearDuplicateOptions word5() {
+    NearDuplicateOptions o;
+    o.shingle_spec = "word:n=5";
+    return o;
+}
+NearDuplicateResult run(std::vector<Document> docs, NearDuplicateOptions o = word5()) {
+    NearDuplicateFinder f(o);
+    f.count_lines(docs.size(), docs.data());
+    f.add(docs.size(), docs.data());
+    return f.finish();
+}
+std::vector<uint64_t> shingles_of(const std::string& t) {
+    Segmenter seg;
+    std::vector<uint64_t> v;
+    Shingler::from_spec("word:n=5")->shingle(t, seg, &v);
+    return v;
+}
+
+}  // namespace
+
+TEST(ShingleOverlap, ExactCounts) {
+    const std::vector<uint64_t> a = {1, 2, 3, 4, 5, 6, 7, 8}, b = {2, 4, 6, 8, 10};
+    const ShingleOverlap o = shingle_overlap(a.data(), a.size(), b.data(), b.size());
+    EXPECT_EQ(o.common, 4u);
+    EXPECT_DOUBLE_EQ(o.jaccard, 4.0 / 9);
+    EXPECT_DOUBLE_EQ(o.containment, 4.0 / 5);
+    EXPECT_EQ(shingle_overlap(a.data(), 0, b.data(), 0).jaccard, 0.0);
+}
+
+TEST(NearDuplicateFinder, VerifiedPairsCarryExactJaccard) {
+    auto base = words(400, 1);
+    auto edited = base;
+    for (int i = 10; i < 400; i += 50) edited[i] = "changed" + std::to_string(i);  // 8 edits
+    const auto other = words(400, 2);
+    const auto r = run({doc("a", text(base)), doc("b", text(edited)), doc("c", text(other))});
+    ASSERT_EQ(r.pairs.size(), 1u);
+    const auto sa = shingles_of(text(base)), sb = shingles_of(text(edited));
+    const ShingleOverlap o = shingle_overlap(sa.data(), sa.size(), sb.data(), sb.size());
+    EXPECT_EQ(r.pairs[0].a, 0u);
+    EXPECT_EQ(r.pairs[0].b, 1u);
+    EXPECT_EQ(r.pairs[0].kind, DuplicateKind::kNear);
+    EXPECT_DOUBLE_EQ(r.pairs[0].jaccard, o.jaccard);
+    EXPECT_GT(o.jaccard, 0.8);
+    EXPECT_LT(o.jaccard, 0.9);
+    EXPECT_EQ(r.docs[2].id, "c");
+}
+
+TEST(NearDuplicateFinder, ExactDuplicatesAndExactModeAgree) {
+    std::vector<Document> docs;
+    for (int k = 0; k < 30; ++k) {
+        auto w = words(200, 100 + k % 10);  // 10 distinct texts, 3 copies each
+        for (int e = 0; e < k / 10; ++e) w[e * 50] = "edit" + std::to_string(e);
+        docs.push_back(doc("d" + std::to_string(k), text(w)));
+    }
+    const auto lsh = run(docs);
+    NearDuplicateOptions o = word5();
+    o.exact = true;
+    const auto exact = run(docs, o);
+    ASSERT_EQ(lsh.pairs.size(), exact.pairs.size());
+    for (std::size_t i = 0; i < lsh.pairs.size(); ++i) {
+        EXPECT_EQ(lsh.pairs[i].a, exact.pairs[i].a);
+        EXPECT_EQ(lsh.pairs[i].b, exact.pairs[i].b);
+        EXPECT_DOUBLE_EQ(lsh.pairs[i].jaccard, exact.pairs[i].jaccard);
+    }
+    EXPECT_EQ(lsh.pairs.size(), 30u);  // each of 10 texts: 3 versions, 3 pairs
+}
+
+TEST(NearDuplicateFinder, PartialCopyByContainment) {
+    const auto story = words(300, 5);
+    auto page = story;
+    const auto extra = words(80, 6);
+    page.insert(page.end(), extra.begin(), extra.end());  // story inside a longer page
+    const auto r = run({doc("page", text(page)), doc("story", text(story))});
+    ASSERT_EQ(r.pairs.size(), 1u);
+    EXPECT_EQ(r.pairs[0].kind, DuplicateKind::kPartial);
+    EXPECT_LT(r.pairs[0].jaccard, 0.8);
+    EXPECT_GE(r.pairs[0].containment, 0.98);
+    NearDuplicateOptions o = word5();
+    o.partial = false;
+    EXPECT_TRUE(run({doc("page", text(page)), doc("story", text(story))}, o).pairs.empty());
+}
+
+TEST(NearDuplicateFinder, ClustersDoNotChain) {
+    // a ~ b and b ~ c at about 0.85, a and c below 0.8: c must not join a's cluster.
+    const auto a = words(600, 9);
+    auto b = a, c = a;
+    for (int i = 10; i < 600; i += 75) b[i] = "b" + std::to_string(i);
+    for (int i = 10; i < 600; i += 75) c[i] = "b" + std::to_string(i);
+    for (int i = 37; i < 600; i += 75) c[i] = "c" + std::to_string(i);
+    const auto r = run({doc("a", text(a)), doc("b", text(b)), doc("c", text(c))});
+    bool ab = false, bc = false, ac = false;
+    for (const auto& p : r.pairs) {
+        if (p.kind == DuplicateKind::kPartial) continue;
+        ab |= p.a == 0 && p.b == 1;
+        bc |= p.a == 1 && p.b == 2;
+        ac |= p.a == 0 && p.b == 2;
+    }
+    ASSERT_TRUE(ab && bc && !ac);
+    ASSERT_EQ(r.clusters.size(), 1u);
+    EXPECT_EQ(r.clusters[0].representative, 0u);  // earliest seen
+    EXPECT_EQ(r.clusters[0].members, (std::vector<uint32_t>{1}));
+    for (double s : r.clusters[0].similarity) EXPECT_GE(s, 0.8);
+}
+
+TEST(NearDuplicateFinder, BoilerplateOfASourceIsLeftOut) {
+    // Eight pages of one site share a menu and a headline list; two are scrapes of one article
+    // with different chrome.
+    const std::string menu = text(words(100, 77));  // 10 lines of site chrome
+    const std::string menu2 = text(words(60, 78));  // 6 lines: another template of the site
+    std::vector<Document> docs;
+    const auto article = words(60, 42);
+    docs.push_back(doc("scrape1", menu + text(article), "site/a.html"));
+    docs.push_back(doc("scrape2", menu2 + text(article) + menu2, "site/b.html"));
+    for (int k = 0; k < 6; ++k)
+        docs.push_back(doc("p" + std::to_string(k), menu + menu2 + text(words(10, 50 + k)),
+                           "site/p" + std::to_string(k) + ".html"));
+    const auto with = run(docs);
+    ASSERT_EQ(with.pairs.size(), 1u);
+    EXPECT_EQ(with.pairs[0].a, 0u);
+    EXPECT_EQ(with.pairs[0].b, 1u);
+    EXPECT_DOUBLE_EQ(with.pairs[0].jaccard, 1.0);
+    EXPECT_GT(with.boilerplate_lines, 0u);
+    EXPECT_EQ(with.docs[0].boilerplate_lines, 10u);
+    NearDuplicateOptions o = word5();
+    o.boilerplate = false;
+    const auto without = run(docs, o);
+    // Without boilerplate removal the chrome hides the copy and makes short pages look alike.
+    bool scrapes = false, pages = false;
+    for (const auto& p : without.pairs) {
+        scrapes |= p.a == 0 && p.b == 1 && p.kind != DuplicateKind::kPartial;
+        pages |= p.a >= 2;
+    }
+    EXPECT_FALSE(scrapes);
+    EXPECT_TRUE(pages);
+}
+
+TEST(NearDuplicateFinder, RepeatedLinesInsideADocument) {
+    const std::string title = "A headline that is printed several times";
+    const auto r =
+        run({doc("d", title + "\n" + text(words(30, 1)) + title + "\n  " + title + "  \nshort\nshort\n")});
+    ASSERT_EQ(r.docs[0].repeated_lines.size(), 1u);  // "short" is under repeated_line_min_bytes
+    EXPECT_EQ(r.docs[0].repeated_lines[0].text, title);
+    EXPECT_EQ(r.docs[0].repeated_lines[0].count, 3u);
+}
+
+TEST(DocumentSourceKey, UrlHostElseFolder) {
+    Document d;
+    d.url = "https://User@News.Example.com:443/a/b?x=1";
+    EXPECT_EQ(document_source_key(d), "url:news.example.com:443");
+    d.url.clear();
+    d.source = "/data/feeds/site/page.html";
+    EXPECT_EQ(document_source_key(d), "dir:/data/feeds/site");
+    d.source = "/data/feed.jsonl:12";
+    EXPECT_EQ(document_source_key(d), "file:/data/feed.jsonl");
+}
+
+TEST(NearDuplicateFinder, BoilerplateNeedsAShareOfTheSource) {
+    // A quote repeated in 5 of 40 documents of one folder is content, not chrome (5 < 20% of 40).
+    const std::string quote = "A line quoted by several of the documents in this folder\n";
+    std::vector<Document> docs;
+    for (int k = 0; k < 40; ++k)
+        docs.push_back(doc("d" + std::to_string(k),
+                           (k < 5 ? quote : std::string()) + text(words(30, 200 + k)),
+                           "folder/d" + std::to_string(k) + ".txt"));
+    EXPECT_EQ(run(docs).boilerplate_lines, 0u);
+    NearDuplicateOptions o = word5();
+    o.boilerplate_min_share = 0.1;
+    EXPECT_EQ(run(docs, o).boilerplate_lines, 1u);
+}

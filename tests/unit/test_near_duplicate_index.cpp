@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "doppel/error.h"
+#include "doppel/index/near_duplicate_index.h"
+#include "doppel/indexer.h"
+#include "doppel/langid/language_identifier.h"
+#include "doppel/store/store.h"
+#include "support/test_support.h"
+
+using namespace doppel;
+
+namespace {
+
+std::string words_text(int n, int seed) {
+    std::mt19937 rng(seed);
+    std::string s;
+    for (int i = 0; i < n; ++i) s += "w" + std::to_string(rng() % 100000000) + ((i % 12 == 11) ? "\n" : " ");
+    return s;
+}
+Document doc(const std::string& id, const std::string& text) {
+    Document d;
+    d.id = id;
+    d.text = text;
+    d.source = id + ".txt";
+    return d;
+}
+void index_docs(Store& store, const LanguageIdentifier& lid, std::vector<Document> docs, int64_t now) {
+    Indexer indexer(store, lid);
+    indexer.add_stage(std::make_unique<NearDuplicateStage>());
+    indexer.add(docs.size(), docs.data(), now);
+    indexer.finish();
+}
+
+}  // namespace
+
+TEST(NearDuplicateArtifacts, RoundTripAndVersionCheck) {
+    const std::vector<uint64_t> sh = {3, 5, 1ull << 60};
+    EXPECT_EQ(decode_shingles(encode_shingles(sh)), sh);
+    const std::vector<uint32_t> sig(128, 7);
+    EXPECT_EQ(decode_signature(encode_signature(sig, 1), 128, 1), sig);
+    EXPECT_THROW(decode_signature(encode_signature(sig, 1), 128, 2), Error);  // other seed
+    std::string bad = encode_shingles(sh);
+    bad[4] = 9;  // format version 9
+    EXPECT_THROW(decode_shingles(bad), Error);
+    bad = encode_shingles(sh);
+    bad[0] = 'X';
+    EXPECT_THROW(decode_shingles(bad), Error);
+    EXPECT_THROW(decode_shingles(encode_signature(sig, 1)), Error);
+}
+
+TEST(NearDuplicateIndex, IncrementalAddQueryReopenDeleteExpire) {
+    test::TempDir dir("near_duplicate_index");
+    LanguageIdentifier lid(test::lid_model());
+    const std::string a = words_text(300, 1), b = words_text(300, 2), c = words_text(300, 3);
+    std::string a_edit = a;
+    a_edit.replace(a_edit.find(' '), 1, " inserted ");  // one word more: Jaccard about 0.98
+    {
+        Store store(dir.path());
+        index_docs(store, lid, {doc("a", a), doc("b", b)}, 1000);
+        index_docs(store, lid, {doc("c", c)}, 2000);  // incremental: a and b are not redone
+        EXPECT_TRUE(store.artifact(store.get("a", false)->seq, "minhash").has_value());
+    }
+    {
+        Store store(dir.path(), StoreOptions{false, true});  // reopened, read-only
+        NearDuplicateIndex index(store, 0.8);
+        EXPECT_EQ(index.size(), 3u);
+        EXPECT_EQ(index.params(), (LshParams{16, 6}));
+        const auto m = index.query(a_edit);
+        ASSERT_EQ(m.size(), 1u);
+        EXPECT_EQ(store.get_by_seq(m[0].seq, false)->id, "a");
+        EXPECT_GT(m[0].jaccard, 0.95);
+        EXPECT_LT(m[0].jaccard, 1.0);
+        EXPECT_TRUE(index.query(words_text(300, 4)).empty());
+        EXPECT_EQ(index.query(c).size(), 1u);
+        EXPECT_DOUBLE_EQ(index.query(c)[0].jaccard, 1.0);
+    }
+    {
+        Store store(dir.path());
+        Indexer indexer(store, lid);
+        indexer.add_stage(std::make_unique<NearDuplicateStage>());
+        EXPECT_EQ(indexer.remove({"a"}), 1u);
+        EXPECT_EQ(indexer.expire(1500), (std::vector<std::string>{"b"}));  // added at 1000
+    }
+    {
+        Store store(dir.path(), StoreOptions{false, true});
+        NearDuplicateIndex index(store, 0.8);
+        EXPECT_EQ(index.size(), 1u);  // only c is left, after a restart
+        EXPECT_TRUE(index.query(a_edit).empty());
+        EXPECT_FALSE(store.artifact(1, "shingles").has_value());
+        EXPECT_EQ(index.query(c).size(), 1u);
+    }
+}
+
+TEST(NearDuplicateIndex, RefusesAStoreBuiltWithAnotherSpec) {
+    test::TempDir dir("near_duplicate_spec");
+    LanguageIdentifier lid(test::lid_model());
+    {
+        Store store(dir.path());
+        index_docs(store, lid, {doc("a", words_text(100, 1))}, 1000);
+    }
+    Store store(dir.path(), StoreOptions{false, true});
+    NearDuplicateIndexOptions o;
+    o.shingle_spec = "word:n=4";  // not the default the store was built with
+    EXPECT_THROW(NearDuplicateIndex(store, 0.8, 0.99, o), Error);
+    EXPECT_NO_THROW(NearDuplicateIndex(store, 0.8, 0.99));
+}
