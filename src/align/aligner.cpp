@@ -97,15 +97,31 @@ struct Level {
     std::vector<double> cnt_a, cnt_b;  // base units per block
 };
 
-// Sum of consecutive row pairs: the next coarser level.
-SpMat merge_rows(const SpMat& m) {
+// Sum of consecutive row pairs: the next coarser level. Each block keeps its `keep` heaviest
+// features, so that comparing blocks costs the same at every level.
+SpMat merge_rows(const SpMat& m, int keep) {
     const Eigen::Index n = m.rows(), k = (n + 1) / 2;
     SpMat p(k, n);
     std::vector<Eigen::Triplet<float, int32_t>> t;
     t.reserve(static_cast<std::size_t>(n));
     for (Eigen::Index i = 0; i < n; ++i) t.emplace_back(static_cast<int32_t>(i / 2), static_cast<int32_t>(i), 1.0f);
     p.setFromTriplets(t.begin(), t.end());
-    SpMat out = p * m;
+    SpMat sum = p * m;
+    sum.makeCompressed();
+    std::vector<Eigen::Triplet<float, int32_t>> kept;
+    std::vector<std::pair<float, int32_t>> row;
+    for (Eigen::Index r = 0; r < sum.rows(); ++r) {
+        row.clear();
+        for (SpMat::InnerIterator it(sum, r); it; ++it) row.emplace_back(it.value(), static_cast<int32_t>(it.index()));
+        if (static_cast<int>(row.size()) > keep) {
+            std::nth_element(row.begin(), row.begin() + keep, row.end(),
+                             [](const auto& x, const auto& y) { return x.first > y.first; });
+            row.resize(static_cast<std::size_t>(keep));
+        }
+        for (const auto& [w, c] : row) kept.emplace_back(static_cast<int32_t>(r), c, w);
+    }
+    SpMat out(sum.rows(), sum.cols());
+    out.setFromTriplets(kept.begin(), kept.end());
     out.makeCompressed();
     return out;
 }
@@ -365,6 +381,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec) {
     p.take_number("merge", o.merge_cost);
     p.take_number("band", o.band);
     p.take_number("full", o.max_full_cells);
+    p.take_number("coarse", o.coarse_features);
     p.take_number("scale", o.score_scale);
     p.take_number("aligned", o.aligned_score);
     p.take_number("translation", o.translation_coverage);
@@ -399,7 +416,7 @@ std::string Aligner::describe() const {
     std::string s = "dp:max_side=" + std::to_string(o.max_side) + ",max_units=" + std::to_string(o.max_units) +
                     ",skip=" + spec_number(o.skip_cost) + ",len=" + spec_number(o.length_weight) +
                     ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) +
-                    ",band=" + std::to_string(o.band) + ",full=" + std::to_string(o.max_full_cells) +
+                    ",band=" + std::to_string(o.band) + ",full=" + std::to_string(o.max_full_cells) + ",coarse=" + std::to_string(o.coarse_features) +
                     ",scale=" + spec_number(o.score_scale) + ",aligned=" + spec_number(o.aligned_score) +
                     ",translation=" + spec_number(o.translation_coverage) +
                     ",partial=" + spec_number(o.partial_coverage) + ",story=" + spec_number(o.same_story_similarity);
@@ -426,12 +443,18 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
             const uint64_t salt = 0x9E3779B97F4A7C15ull * (e + 1);
             enc->encode(ta.size(), ta.data(), ca, tmp_a.data());
             enc->encode(tb.size(), tb.data(), cb, tmp_b.data());
-            for (std::size_t u = 0; u < fa.size(); ++u)
+            for (std::size_t u = 0; u < fa.size(); ++u) {
                 for (const Feature& f : tmp_a[u]) fa[u].push_back({f.id ^ salt, f.weight * weight});
-            for (std::size_t v = 0; v < fb.size(); ++v)
+                FeatureVector().swap(tmp_a[u]);
+            }
+            for (std::size_t v = 0; v < fb.size(); ++v) {
                 for (const Feature& f : tmp_b[v]) fb[v].push_back({f.id ^ salt, f.weight * weight});
+                FeatureVector().swap(tmp_b[v]);
+            }
         }
     }
+    decltype(ta)().swap(ta);
+    decltype(tb)().swap(tb);
     std::unordered_map<uint64_t, int32_t> column;
     std::vector<int32_t> df;
     auto build = [&](std::vector<FeatureVector>& fv, std::vector<std::vector<std::pair<int32_t, float>>>& rows) {
@@ -518,8 +541,8 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
            levels.back().a.rows() > 1 && levels.back().b.rows() > 1) {
         const Level& f = levels.back();
         Level c;
-        c.a = merge_rows(f.a);
-        c.b = merge_rows(f.b);
+        c.a = merge_rows(f.a, o.coarse_features);
+        c.b = merge_rows(f.b, o.coarse_features);
         c.len_a = merge_values(f.len_a);
         c.len_b = merge_values(f.len_b);
         c.cnt_a = merge_values(f.cnt_a);
@@ -528,11 +551,12 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
     }
     out.levels = static_cast<int>(levels.size());
     std::vector<Step> path;
-    for (int l = static_cast<int>(levels.size()) - 1; l >= 0; --l) {
+    const int top = static_cast<int>(levels.size()) - 1;
+    for (int l = top; l >= 0; --l) {
         const Level& lv = levels[static_cast<std::size_t>(l)];
         const int la = static_cast<int>(lv.a.rows()), lb = static_cast<int>(lv.b.rows());
         Band band;
-        if (l == static_cast<int>(levels.size()) - 1) {
+        if (l == top) {
             band.lo.assign(static_cast<std::size_t>(la + 1), 0);
             band.hi.assign(static_cast<std::size_t>(la + 1), lb);
         } else {

@@ -67,14 +67,15 @@
 namespace doppel {
 
 struct AlignerOptions {                // spec key
-    int max_side = 2;                  // max_side: most units on one side of a bead (1..4)
+    int max_side = 3;                  // max_side: most units on one side of a bead (1..4)
     int max_units = 4;                 // max_units: most units in a bead, both sides together
-    double skip_cost = 0.55;           // skip: cost of a 1-0 or 0-1 bead
-    double length_weight = 0.12;       // len: weight of the Gale-Church length cost
+    double skip_cost = 0.7;            // skip: cost of a 1-0 or 0-1 bead
+    double length_weight = 0.1;        // len: weight of the Gale-Church length cost
     double length_variance = 6.8;      // var: Gale-Church variance per character (s^2)
-    double merge_cost = 0.12;          // merge: extra cost per unit beyond 1-1 in a bead
+    double merge_cost = 0.2;           // merge: extra cost per unit beyond 1-1 in a bead
     int band = 8;                      // band: half-width of the coarse-to-fine search band
-    std::size_t max_full_cells = 1 << 20;  // full: largest lattice searched in full
+    std::size_t max_full_cells = 1 << 18;  // full: largest lattice searched in full
+    int coarse_features = 128;         // coarse: features kept per block at coarser levels
     double score_scale = 0.15;         // scale: logistic scale of bead scores
     double aligned_score = 0.5;        // aligned: least bead score counted in coverage
     double translation_coverage = 0.5; // translation: least coverage of both sides
