@@ -535,6 +535,7 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
 
     // 3. Coarse-to-fine search.
     std::vector<Level> levels;
+    levels.reserve(48);  // never reallocated: a level is never copied
     levels.push_back(std::move(base));
     while (static_cast<double>(levels.back().a.rows() + 1) * static_cast<double>(levels.back().b.rows() + 1) >
                static_cast<double>(o.max_full_cells) &&
