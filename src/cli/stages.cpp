@@ -1,9 +1,21 @@
 #include "cli/stages.h"
 
+#include <filesystem>
+#include <iostream>
+
+#include "doppel/index/embedding_stage.h"
+
 namespace doppel::cli {
 
 std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, Store& store) {
     std::vector<std::unique_ptr<IndexStage>> stages;
+    // Cross-language embeddings (translations): needs models/bridge.lex (scripts/build-bridge).
+    if (std::filesystem::exists(model_path(g, "bridge.lex"))) {
+        stages.push_back(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{find_models_dir(g)}));
+    } else if (!g.quiet) {
+        std::cerr << "doppel: warning: " << model_path(g, "bridge.lex")
+                  << " missing (run scripts/build-bridge): no embeddings for translations\n";
+    }
     return stages;
 }
 

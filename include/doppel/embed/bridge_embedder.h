@@ -1,0 +1,112 @@
+// doppel: the "bridge" embedder, doppel's default cross-language representation.
+//
+// A text becomes a bag of language-neutral *features*, each a hashed string:
+//   c:STEM   an English concept: an English word's Snowball stem, or a concept that a word or
+//            phrase of another language reaches through the bridge lexicon (bridge_lexicon.h);
+//            a word that reaches k concepts gives each 1/sqrt(k). A Latin-script word the
+//            lexicon does not know is read as English (untranslated terms, cognates).
+//   n:KEY    a name key: the word transliterated to ASCII (ICU "Any-Latin; Latin-ASCII; Lower")
+//            reduced to its consonant skeleton (vowels, h, w, y dropped; c, q -> k; repeats
+//            collapsed), for words the lexicon does not know; keys under 3 letters are dropped
+//            (they collide by chance). "Caroline" and "كارولين" both give "krln".
+//   #:DIGITS a number (digits only, separators dropped): "2,024" and "2024" agree.
+//   u:URL    a URL without scheme and "www.".
+//   t:WORD   a word of a script without a lexicon entry (Han text after ICU's
+//            Traditional-Simplified conversion, Korean, ...): shared verbatim.
+// Numbers, names and URLs are the *anchors*: tokens that survive translation unchanged.
+//
+// features() gives the raw counts. weigh() turns them into a TF-IDF vector, weight
+// (1 + ln tf) * idf * kind_weight with idf = ln((N + 1) / (df + 1)) + 1 over a DocumentFrequencies
+// table, L2-normalized: the exact sparse form, used for rescoring. densify() folds it into dim()
+// floats by signed feature hashing (feature h adds sign(h) * w to component h mod dim),
+// L2-normalized again: the dense form searched with FAISS (inner product).
+//
+// Spec: "bridge:dim=1024" (options below; describe() lists the non-default ones).
+//
+// Thread safety: NOT safe for concurrent use (ICU transliterators and stemmers are reused
+// between calls); the lexicon it holds may be shared. DocumentFrequencies is a plain value.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "doppel/embed/bridge_lexicon.h"
+#include "doppel/embed/embedder.h"
+#include "doppel/embed/sparse_vector.h"
+
+namespace doppel {
+
+struct BridgeEmbedderOptions {
+    std::size_t dim = 1024;        // dense dimension (signed feature hashing)
+    float concept_weight = 1.0f;   // c: features
+    float name_weight = 0.7f;      // n: features
+    float number_weight = 1.0f;    // #: features
+    float url_weight = 1.0f;       // u: features
+    float token_weight = 1.0f;     // t: features
+    float spread = 0.5f;           // a word reaching k concepts gives each k^-spread
+    std::string lexicon = "bridge.lex";  // file name under EmbedderContext::models_dir
+};
+
+// How many documents hold each feature. Plain value.
+struct DocumentFrequencies {
+    std::unordered_map<uint64_t, uint32_t> df;
+    uint64_t documents = 0;
+    void add(const SparseVector& features);
+    void remove(const SparseVector& features);
+    float idf(uint64_t feature) const;
+};
+
+class BridgeEmbedder : public Embedder {
+public:
+    // Loads models_dir/options.lexicon. Throws doppel::Error when it is missing or invalid.
+    BridgeEmbedder(BridgeEmbedderOptions options, const EmbedderContext& ctx = {});
+    // Shares an already loaded lexicon.
+    BridgeEmbedder(BridgeEmbedderOptions options, std::shared_ptr<const BridgeLexicon> lexicon);
+    ~BridgeEmbedder() override;
+
+    static BridgeEmbedderOptions parse_spec(const std::string& spec);
+
+    std::size_t dim() const override { return options_.dim; }
+    std::string describe() const override;
+    void embed_documents(std::size_t n, const AnalyzedDocument* docs, float* out) override;
+    void embed_sentences(std::size_t n, const std::string_view* texts, const std::string* langs,
+                         float* out) override;
+
+    // Raw feature counts of a whole document (paragraph by paragraph, each in its language).
+    SparseVector document_features(const AnalyzedDocument& doc);
+    // Raw feature counts of one text of language `lang` (not yet normalized: done here).
+    SparseVector features(std::string_view text, const std::string& lang);
+    // TF-IDF weighted, L2-normalized form of raw counts. Without frequencies (documents == 0),
+    // every idf is 1.
+    SparseVector weigh(const SparseVector& counts) const;
+    // Dense form of a weighted vector into out[dim()].
+    void densify(const SparseVector& weighted, float* out) const;
+
+    // The frequencies used by embed_documents / embed_sentences (none: idf 1).
+    void set_frequencies(std::shared_ptr<const DocumentFrequencies> df) { df_ = std::move(df); }
+    // The language a document is matched under: its language, with "zh" split into "zh" and
+    // "zh-Hant" (Traditional characters), which are translations of each other in practice.
+    std::string matching_language(const AnalyzedDocument& doc);
+    // The kind of a feature hash is kept in its top 3 bits (anchors are numbers, names, URLs).
+    enum class FeatureKind : uint8_t { kConcept = 0, kName = 1, kNumber = 2, kUrl = 3, kToken = 4 };
+    static FeatureKind kind_of(uint64_t feature) { return static_cast<FeatureKind>(feature >> 61); }
+    static bool is_anchor(uint64_t feature) {
+        auto k = kind_of(feature);
+        return k == FeatureKind::kName || k == FeatureKind::kNumber || k == FeatureKind::kUrl;
+    }
+    static uint64_t feature_id(FeatureKind kind, std::string_view key);
+    const BridgeLexicon& lexicon() const { return *lexicon_; }
+
+private:
+    struct Impl;
+    BridgeEmbedderOptions options_;
+    std::shared_ptr<const BridgeLexicon> lexicon_;
+    std::shared_ptr<const DocumentFrequencies> df_;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace doppel

@@ -1,0 +1,101 @@
+// doppel: the cross-language bridge lexicon (models/bridge.lex, built by scripts/build-bridge).
+//
+// The lexicon maps words and short phrases of about 40 languages to English *concepts*: a
+// concept is an English word stemmed with Snowball's English stemmer ("meet" for "meeting"), so
+// a German "Sitzung" and an Arabic "اجتماع" both reach "meet" and "session". Texts in different
+// languages become comparable by the concepts they reach (embed/bridge_embedder.h).
+//
+// A *key* is a phrase of one language as doppel's Normalizer gives it (NFKC case-folded, ASCII
+// digits, Arabic letter forms unified), split into words as the Segmenter does, each word
+// stemmed with the language's Snowball stemmer (normalize/stemmer.h) where there is one; words
+// are joined by one space, except that two adjacent CJK words (Han, kana, Thai, ...) are joined
+// with nothing. Keys have at most kMaxKeyWords words. make_key() builds one.
+//
+// The data comes from FreeDict dictionaries (Debian dict-freedict-*), the English-Vietnamese
+// dictionary of npm tratu@2.2.0, ICU display names (countries, languages, months, weekdays),
+// iso-codes and libgeonames-common catalogs; header_json() records each input's version and
+// sha256.
+//
+// File format (little-endian): magic "DPBL", uint32 format version (kFormatVersion), uint32
+// header length, JSON header (space-padded to a multiple of 4 bytes; every byte block below is
+// NUL-padded likewise, so tables are 4-byte aligned); uint32 n_concepts, uint32 offsets[n_concepts + 1], concept bytes;
+// uint32 n_keys, uint32 key_offsets[n_keys + 1], key bytes ("lang\tkey", sorted bytewise);
+// uint32 value_offsets[n_keys + 1], uint32 values[] (concept ids, most frequent translation
+// first). Loading reads the file once and builds nothing: lookups binary-search the keys.
+//
+// Thread safety: a BridgeLexicon is immutable after loading; all const methods may be called
+// from many threads at once (each thread with its own Stemmer).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "doppel/normalize/stemmer.h"
+
+namespace doppel {
+
+// One phrase of a text found in the lexicon: words [first, first + count) reach `concepts`.
+struct LexiconMatch {
+    uint32_t first = 0;
+    uint32_t count = 0;
+    std::span<const uint32_t> concepts;  // points into the lexicon
+};
+
+class BridgeLexicon {
+public:
+    static constexpr char kMagic[4] = {'D', 'P', 'B', 'L'};
+    static constexpr uint32_t kFormatVersion = 1;
+    static constexpr int kMaxKeyWords = 4;
+
+    // Loads a lexicon file. Throws doppel::Error if it is missing, truncated, not a bridge
+    // lexicon (magic) or of another format version.
+    explicit BridgeLexicon(const std::string& path);
+    BridgeLexicon(const BridgeLexicon&) = delete;
+    BridgeLexicon& operator=(const BridgeLexicon&) = delete;
+
+    // Concept ids of a key (make_key) in `lang`; empty when the key is not in the lexicon.
+    std::span<const uint32_t> lookup(std::string_view lang, std::string_view key) const;
+    // Concept ids of one normalized word (stemmed here).
+    std::span<const uint32_t> lookup_word(std::string_view lang, std::string_view word,
+                                          Stemmer& stemmer) const;
+    // Greedy longest match of a sequence of normalized words of `lang` against the keys: at
+    // each position the longest phrase (up to kMaxKeyWords words) found wins; words found in no
+    // key are skipped. Matches come in text order and do not overlap.
+    std::vector<LexiconMatch> match(std::string_view lang, std::span<const std::string_view> words,
+                                    Stemmer& stemmer) const;
+
+    // The key of normalized words of `lang` (stemmed, joined as described above).
+    static std::string make_key(std::string_view lang, std::span<const std::string_view> words,
+                                Stemmer& stemmer);
+
+    std::string_view concept_name(uint32_t id) const;  // the English stem
+    std::size_t concept_count() const { return n_concepts_; }
+    std::size_t key_count() const { return n_keys_; }
+    // True when the lexicon has keys of `lang`.
+    bool has_language(std::string_view lang) const;
+    // The JSON header: inputs with versions and sha256, keys per language, build fingerprint.
+    const std::string& header_json() const { return header_; }
+    const std::string& path() const { return path_; }
+    // "bridge.lex:v1:<first 12 hex digits of the fingerprint>"
+    std::string describe() const;
+
+private:
+    std::string_view key_at(std::size_t i) const;
+    std::string path_, data_, header_, fingerprint_;
+    const uint32_t* concept_offsets_ = nullptr;
+    const char* concept_bytes_ = nullptr;
+    const uint32_t* key_offsets_ = nullptr;
+    const char* key_bytes_ = nullptr;
+    const uint32_t* value_offsets_ = nullptr;
+    const uint32_t* values_ = nullptr;
+    std::size_t n_concepts_ = 0, n_keys_ = 0;
+};
+
+// True when the first code point of a UTF-8 word belongs to a script written without spaces
+// (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar).
+bool is_cjk_word(std::string_view word);
+
+}  // namespace doppel

@@ -1,0 +1,38 @@
+// doppel: a sparse vector over hashed features, the exact form of a bridge embedding.
+//
+// ids are 64-bit feature hashes, sorted ascending and unique; weights[i] belongs to ids[i].
+// Used raw (term counts, as stored in the "features/bridge" artifact) or TF-IDF weighted and
+// L2-normalized (then dot() of two such vectors is their cosine similarity).
+//
+// Thread safety: a plain value.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace doppel {
+
+struct SparseVector {
+    std::vector<uint64_t> ids;
+    std::vector<float> weights;
+
+    std::size_t size() const { return ids.size(); }
+    bool empty() const { return ids.empty(); }
+    // Sorts by id and sums the weights of equal ids.
+    void canonicalize();
+    // Scales to unit L2 norm (no change when all weights are 0).
+    void normalize();
+    float norm() const;
+
+    // Binary form: magic "DPSV", uint32 version 1, uint32 n, n uint64 ids, n float weights.
+    std::string serialize() const;
+    // Throws doppel::Error on a bad magic, version or size.
+    static SparseVector deserialize(std::string_view blob);
+};
+
+// Inner product of two canonical sparse vectors (a merge over the sorted ids).
+float dot(const SparseVector& a, const SparseVector& b);
+
+}  // namespace doppel

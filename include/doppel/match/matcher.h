@@ -1,0 +1,94 @@
+// doppel: finding the versions of a document in other languages.
+//
+// Terms:
+//  - candidate: a document of another language among the k nearest neighbours of a document
+//    in the vector index (dense embeddings, index/vector_index.h), searched per target language.
+//  - similarity: the exact cosine of the two documents' sparse bridge vectors (TF-IDF weighted
+//    language-neutral features, embed/bridge_embedder.h), computed for every candidate
+//    (rescoring: the dense vectors only choose whom to look at).
+//  - hubness: in high-dimensional spaces some documents are near to everything (short pages,
+//    boilerplate); raw similarity ranks them first for many queries.
+//  - margin: the ratio margin of Artetxe & Schwenk (2019), which corrects hubness:
+//      margin(x, y) = sim(x, y) / ((avg_k sim(x, NN_B(x)) + avg_k sim(y, NN_A(y))) / 2)
+//    where NN_B(x) are x's margin_k most similar candidates in y's language B (a missing
+//    neighbour counts as 0). A translation stands out from its neighbours: margin well above 1.
+//    Margin alone links unrelated texts when nothing better exists, so an absolute floor on the
+//    similarity applies as well.
+//  - anchors: features that survive translation unchanged (numbers, name keys, URLs); their
+//    agreement is the cosine of the anchor part of the two vectors.
+//  - one-to-one: per pair of languages, pairs are taken greedily by decreasing
+//    score * min(margin, 3), each document at most once (a document may still have one version
+//    in each other language). One-to-many keeps every candidate pair above the thresholds.
+//
+// Labels: `translation` (one-to-one winner with similarity >= translation_similarity and margin
+// >= translation_margin, lengths comparable), `partial` (the same, but the shorter document has
+// less than partial_length_ratio of the other's length), `same-story` (similarity >=
+// related_similarity but not a translation). Pairs below related_similarity are not reported.
+//
+// score, in [0, 1]: the similarity, raised or lowered by anchor agreement:
+//     score = (1 - anchor_weight) * similarity + anchor_weight * anchors  (when both have anchors).
+//
+// Thread safety: a Matcher is immutable; match() may run from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "doppel/embed/sparse_vector.h"
+#include "doppel/index/vector_index.h"
+
+namespace doppel {
+
+struct MatcherOptions {
+    std::size_t k = 10;                   // candidates per document and target language
+    std::size_t margin_k = 4;             // neighbours averaged in the margin's denominator
+    float related_similarity = 0.10f;     // floor: pairs below are not reported
+    float translation_similarity = 0.18f; // floor for translation / partial
+    float translation_margin = 1.15f;     // ratio margin needed for translation / partial
+    float partial_length_ratio = 0.4f;    // shorter/longer length below this: partial
+    float anchor_weight = 0.15f;          // weight of anchor agreement in the score
+    bool one_to_one = true;               // false: one-to-many
+    bool same_story = true;               // report same-story pairs
+};
+
+enum class LinkLabel { kTranslation, kPartial, kSameStory };
+const char* to_string(LinkLabel label);
+
+// One document to match: its seq (its id in the vector index), matching language, and length
+// (any unit comparable across languages; the bridge uses its count of concept features).
+struct MatchDocument {
+    int64_t seq = 0;
+    std::string lang;
+    float length = 0;
+};
+
+struct TranslationLink {
+    std::size_t a = 0, b = 0;  // positions in the documents passed to match()
+    float score = 0;           // in [0, 1]
+    float similarity = 0;      // exact sparse cosine
+    float margin = 0;          // ratio margin
+    float anchors = 0;         // anchor agreement in [0, 1]; -1 when one side has no anchors
+    LinkLabel label = LinkLabel::kSameStory;
+};
+
+class Matcher {
+public:
+    explicit Matcher(MatcherOptions options = {}) : options_(options) {}
+    const MatcherOptions& options() const { return options_; }
+
+    // docs[i] has dense vector dense[i * index.dim() ...] (as in the index) and weighted,
+    // L2-normalized sparse vector sparse[i]. Documents of the same matching language are never
+    // linked. Returns links in no particular order.
+    std::vector<TranslationLink> match(const VectorIndex& index, std::span<const MatchDocument> docs,
+                                       const float* dense, std::span<const SparseVector> sparse) const;
+
+    // The ratio margin of a similarity given the two neighbourhood averages.
+    static float margin(float similarity, float avg_a, float avg_b);
+
+private:
+    MatcherOptions options_;
+};
+
+}  // namespace doppel

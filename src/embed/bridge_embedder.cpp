@@ -1,0 +1,327 @@
+#include "doppel/embed/bridge_embedder.h"
+
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+#include <unordered_set>
+
+#include "doppel/error.h"
+#include "doppel/normalize/normalizer.h"
+#include "doppel/normalize/segmenter.h"
+#include "impl/utf8.h"
+
+namespace doppel {
+namespace {
+
+const std::unordered_set<std::string_view>& english_stopwords() {
+    static const std::unordered_set<std::string_view> s = {
+        "a", "an", "the", "to", "of", "be", "in", "on", "for", "with", "by", "at", "or", "and", "as",
+        "from", "into", "is", "are", "was", "were", "been", "being", "it", "its", "this", "that",
+        "these", "those", "not", "no", "if", "then", "than", "so", "but", "do", "does", "did", "has",
+        "have", "had", "will", "would", "can", "could", "may", "might", "shall", "should", "must",
+        "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "your", "my", "me",
+        "him", "them", "us", "which", "who", "whom", "what", "when", "where", "how", "there",
+        "here", "also", "all", "any", "some", "such", "each", "other", "more", "most", "only",
+        "s", "t", "about", "over", "out", "up", "one"};
+    return s;
+}
+
+bool is_ascii(std::string_view w) {
+    for (unsigned char c : w)
+        if (c >= 0x80) return false;
+    return true;
+}
+
+bool is_latin_word(std::string_view w) {
+    std::size_t i = 0;
+    while (i < w.size()) {
+        char32_t c = impl::next_code_point(w, i);
+        if (c >= 0x250 && !(c >= 0x1E00 && c <= 0x1EFF)) return false;  // beyond Latin blocks
+    }
+    return true;
+}
+
+bool starts_with_digit(std::string_view w) { return !w.empty() && w[0] >= '0' && w[0] <= '9'; }
+
+std::string skeleton(std::string_view ascii) {
+    std::string out;
+    for (char c : ascii) {
+        if (c < 'a' || c > 'z') continue;
+        if (std::strchr("aeiouyhw", c)) continue;
+        if (c == 'c' || c == 'q') c = 'k';
+        if (!out.empty() && out.back() == c) continue;
+        out.push_back(c);
+    }
+    return out;
+}
+
+std::unique_ptr<icu::Transliterator> make_translit(const char* id) {
+    UErrorCode st = U_ZERO_ERROR;
+    std::unique_ptr<icu::Transliterator> t(
+        icu::Transliterator::createInstance(icu::UnicodeString::fromUTF8(id), UTRANS_FORWARD, st));
+    if (U_FAILURE(st) || !t) DOPPEL_THROW(std::string("ICU transliterator ") + id + ": " + u_errorName(st));
+    return t;
+}
+
+}  // namespace
+
+struct BridgeEmbedder::Impl {
+    Normalizer normalizer;
+    Segmenter segmenter;
+    Stemmer stemmer;
+    std::unique_ptr<icu::Transliterator> to_ascii = make_translit("Any-Latin; Latin-ASCII; Lower");
+    std::unique_ptr<icu::Transliterator> latin_ascii = make_translit("Latin-ASCII");
+    std::unique_ptr<icu::Transliterator> hant_hans = make_translit("Traditional-Simplified");
+    std::unordered_map<std::string, std::string> ascii_cache;
+
+    std::string translit(icu::Transliterator& t, std::string_view s) {
+        icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+        t.transliterate(u);
+        std::string out;
+        u.toUTF8String(out);
+        return out;
+    }
+    const std::string& ascii_of(std::string_view w) {
+        auto it = ascii_cache.find(std::string(w));
+        if (it != ascii_cache.end()) return it->second;
+        if (ascii_cache.size() > 200000) ascii_cache.clear();
+        return ascii_cache.emplace(std::string(w), translit(*to_ascii, w)).first->second;
+    }
+};
+
+uint64_t BridgeEmbedder::feature_id(FeatureKind kind, std::string_view key) {
+    uint64_t h = XXH3_64bits(key.data(), key.size());
+    return (h >> 3) | (static_cast<uint64_t>(kind) << 61);
+}
+
+void DocumentFrequencies::add(const SparseVector& f) {
+    ++documents;
+    for (uint64_t id : f.ids) ++df[id];
+}
+
+void DocumentFrequencies::remove(const SparseVector& f) {
+    if (documents > 0) --documents;
+    for (uint64_t id : f.ids) {
+        auto it = df.find(id);
+        if (it != df.end() && --it->second == 0) df.erase(it);
+    }
+}
+
+float DocumentFrequencies::idf(uint64_t feature) const {
+    if (documents == 0) return 1.0f;
+    auto it = df.find(feature);
+    uint32_t d = it == df.end() ? 0 : it->second;
+    return static_cast<float>(std::log((documents + 1.0) / (d + 1.0)) + 1.0);
+}
+
+BridgeEmbedder::BridgeEmbedder(BridgeEmbedderOptions options, const EmbedderContext& ctx)
+    : BridgeEmbedder(options, std::make_shared<const BridgeLexicon>(ctx.models_dir + "/" + options.lexicon)) {}
+
+BridgeEmbedder::BridgeEmbedder(BridgeEmbedderOptions options, std::shared_ptr<const BridgeLexicon> lexicon)
+    : options_(std::move(options)), lexicon_(std::move(lexicon)), impl_(std::make_unique<Impl>()) {
+    DOPPEL_CHECK(options_.dim >= 8 && options_.dim <= 65536, "bridge: dim must be in [8, 65536]");
+}
+
+BridgeEmbedder::~BridgeEmbedder() = default;
+
+BridgeEmbedderOptions BridgeEmbedder::parse_spec(const std::string& spec) {
+    BridgeEmbedderOptions o;
+    std::string_view s = spec;
+    if (!s.starts_with("bridge")) DOPPEL_THROW("not a bridge spec: " + spec);
+    s.remove_prefix(6);
+    if (s.empty()) return o;
+    if (s[0] != ':') DOPPEL_THROW("bad bridge spec: " + spec);
+    s.remove_prefix(1);
+    std::stringstream ss{std::string(s)};
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        auto eq = item.find('=');
+        if (eq == std::string::npos) DOPPEL_THROW("bad bridge option '" + item + "' in " + spec);
+        std::string k = item.substr(0, eq), v = item.substr(eq + 1);
+        try {
+            if (k == "dim") o.dim = std::stoul(v);
+            else if (k == "concept") o.concept_weight = std::stof(v);
+            else if (k == "name") o.name_weight = std::stof(v);
+            else if (k == "number") o.number_weight = std::stof(v);
+            else if (k == "url") o.url_weight = std::stof(v);
+            else if (k == "token") o.token_weight = std::stof(v);
+            else if (k == "spread") o.spread = std::stof(v);
+            else if (k == "lexicon") o.lexicon = v;
+            else DOPPEL_THROW("unknown bridge option '" + k + "' in " + spec);
+        } catch (const std::logic_error&) {
+            DOPPEL_THROW("bad value for bridge option '" + k + "' in " + spec);
+        }
+    }
+    return o;
+}
+
+std::string BridgeEmbedder::describe() const {
+    BridgeEmbedderOptions d;
+    std::ostringstream s;
+    s << "bridge:dim=" << options_.dim;
+    auto f = [&](const char* k, float v, float dv) {
+        if (v != dv) s << ',' << k << '=' << v;
+    };
+    f("concept", options_.concept_weight, d.concept_weight);
+    f("name", options_.name_weight, d.name_weight);
+    f("number", options_.number_weight, d.number_weight);
+    f("url", options_.url_weight, d.url_weight);
+    f("token", options_.token_weight, d.token_weight);
+    f("spread", options_.spread, d.spread);
+    if (options_.lexicon != d.lexicon) s << ",lexicon=" << options_.lexicon;
+    return s.str();
+}
+
+SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& lang_in) {
+    SparseVector out;
+    std::string lang = lang_in;
+    std::string text = impl_->normalizer.normalize_text(raw);
+    if (lang == "zh") text = impl_->translit(*impl_->hant_hans, text);
+    auto emit = [&](FeatureKind k, std::string_view key, float w) {
+        out.ids.push_back(feature_id(k, key));
+        out.weights.push_back(w);
+    };
+    // URLs first (the word splitter cuts them apart).
+    for (std::size_t p = 0; (p = text.find("http", p)) != std::string::npos;) {
+        std::size_t e = p;
+        while (e < text.size() && !std::isspace(static_cast<unsigned char>(text[e])) && text[e] != ')' &&
+               text[e] != '"' && text[e] != '>')
+            ++e;
+        std::string_view u(text.data() + p, e - p);
+        if (u.starts_with("https://") || u.starts_with("http://")) {
+            u.remove_prefix(u.find("//") + 2);
+            if (u.starts_with("www.")) u.remove_prefix(4);
+            while (!u.empty() && (u.back() == '/' || u.back() == '.' || u.back() == ',')) u.remove_suffix(1);
+            if (!u.empty()) emit(FeatureKind::kUrl, u, 1.0f);
+        }
+        p = e;
+    }
+    auto spans = impl_->segmenter.words(text);
+    std::vector<std::string_view> words;
+    words.reserve(spans.size());
+    for (auto sp : spans) words.emplace_back(text.data() + sp.begin, sp.size());
+
+    const bool english = lang == "en";
+    std::vector<char> covered(words.size(), 0);
+    if (!english && lexicon_) {
+        for (const auto& m : lexicon_->match(lang, words, impl_->stemmer)) {
+            float w = std::pow(static_cast<float>(m.concepts.size()), -options_.spread);
+            for (uint32_t c : m.concepts) emit(FeatureKind::kConcept, lexicon_->concept_name(c), w);
+            for (uint32_t j = m.first; j < m.first + m.count; ++j) covered[j] = 1;
+        }
+    }
+    const auto& stop = english_stopwords();
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        std::string_view w = words[i];
+        if (starts_with_digit(w)) {
+            std::string d;
+            for (char c : w)
+                if (c >= '0' && c <= '9') d.push_back(c);
+            emit(FeatureKind::kNumber, d, 1.0f);
+            continue;
+        }
+        if (covered[i]) continue;
+        if (is_latin_word(w)) {
+            std::string ascii = is_ascii(w) ? std::string(w) : impl_->translit(*impl_->latin_ascii, w);
+            if (stop.count(ascii) || ascii.size() < 2) continue;
+            // English words, and words of other languages the lexicon does not know (left
+            // untranslated, or cognates), read as English.
+            emit(FeatureKind::kConcept, impl_->stemmer.stem("en", ascii), 1.0f);
+            std::string sk = skeleton(ascii);
+            if (sk.size() >= 3) emit(FeatureKind::kName, sk, 1.0f);
+        } else if (is_cjk_word(w) || lang == "ko" || lang == "zh") {
+            emit(FeatureKind::kToken, w, 1.0f);
+        } else {
+            std::string sk = skeleton(impl_->ascii_of(w));
+            if (sk.size() >= 3) emit(FeatureKind::kName, sk, 1.0f);
+            emit(FeatureKind::kToken, w, 1.0f);
+        }
+    }
+    out.canonicalize();
+    return out;
+}
+
+SparseVector BridgeEmbedder::document_features(const AnalyzedDocument& doc) {
+    SparseVector all;
+    for (const auto& p : doc.paragraphs) {
+        std::string_view t(doc.doc.text.data() + p.span.begin, p.span.size());
+        const std::string& lang = p.lang.empty() ? doc.lang : p.lang;
+        SparseVector f = features(t, lang);
+        all.ids.insert(all.ids.end(), f.ids.begin(), f.ids.end());
+        all.weights.insert(all.weights.end(), f.weights.begin(), f.weights.end());
+    }
+    if (doc.paragraphs.empty() && !doc.doc.text.empty()) return features(doc.doc.text, doc.lang);
+    all.canonicalize();
+    return all;
+}
+
+SparseVector BridgeEmbedder::weigh(const SparseVector& counts) const {
+    SparseVector v = counts;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        float kw = 1.0f;
+        switch (kind_of(v.ids[i])) {
+            case FeatureKind::kConcept: kw = options_.concept_weight; break;
+            case FeatureKind::kName: kw = options_.name_weight; break;
+            case FeatureKind::kNumber: kw = options_.number_weight; break;
+            case FeatureKind::kUrl: kw = options_.url_weight; break;
+            case FeatureKind::kToken: kw = options_.token_weight; break;
+        }
+        // Sublinear term frequency; a fractional count (a word spread over several concepts)
+        // stays as it is.
+        float c = v.weights[i];
+        float tf = c >= 1.0f ? 1.0f + std::log(c) : std::max(c, 0.0f);
+        v.weights[i] = tf * kw * (df_ ? df_->idf(v.ids[i]) : 1.0f);
+    }
+    v.normalize();
+    return v;
+}
+
+void BridgeEmbedder::densify(const SparseVector& w, float* out) const {
+    std::fill(out, out + options_.dim, 0.0f);
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        uint64_t h = XXH3_64bits(&w.ids[i], 8);
+        float sign = (h >> 63) ? -1.0f : 1.0f;
+        out[h % options_.dim] += sign * w.weights[i];
+    }
+    double n = 0;
+    for (std::size_t j = 0; j < options_.dim; ++j) n += double(out[j]) * out[j];
+    if (n > 0) {
+        float inv = static_cast<float>(1.0 / std::sqrt(n));
+        for (std::size_t j = 0; j < options_.dim; ++j) out[j] *= inv;
+    }
+}
+
+void BridgeEmbedder::embed_documents(std::size_t n, const AnalyzedDocument* docs, float* out) {
+    for (std::size_t i = 0; i < n; ++i) densify(weigh(document_features(docs[i])), out + i * options_.dim);
+}
+
+void BridgeEmbedder::embed_sentences(std::size_t n, const std::string_view* texts, const std::string* langs,
+                                     float* out) {
+    for (std::size_t i = 0; i < n; ++i) densify(weigh(features(texts[i], langs[i])), out + i * options_.dim);
+}
+
+std::string BridgeEmbedder::matching_language(const AnalyzedDocument& doc) {
+    if (doc.lang != "zh") return doc.lang;
+    // Traditional when a good share of its Han characters change under Traditional-Simplified.
+    std::string_view t(doc.doc.text);
+    std::size_t cut = std::min<std::size_t>(t.size(), 6000);
+    while (cut < t.size() && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80) ++cut;
+    std::string sample(t.substr(0, cut));
+    std::string simp = impl_->translit(*impl_->hant_hans, sample);
+    std::size_t han = 0, changed = 0, i = 0, j = 0;
+    while (i < sample.size() && j < simp.size()) {
+        char32_t a = impl::next_code_point(sample, i), b = impl::next_code_point(simp, j);
+        if (a >= 0x4E00 && a <= 0x9FFF) {
+            ++han;
+            changed += a != b;
+        }
+    }
+    return han > 0 && changed * 20 > han ? "zh-Hant" : "zh";
+}
+
+}  // namespace doppel

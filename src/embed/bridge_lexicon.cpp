@@ -1,0 +1,198 @@
+#include "doppel/embed/bridge_lexicon.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "doppel/error.h"
+
+namespace doppel {
+namespace {
+
+char32_t first_code_point(std::string_view s) {
+    if (s.empty()) return 0;
+    auto b = static_cast<unsigned char>(s[0]);
+    if (b < 0x80) return b;
+    int n = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : 1;
+    char32_t c = b & (0x3F >> n);
+    for (int i = 1; i <= n && i < static_cast<int>(s.size()); ++i)
+        c = (c << 6) | (static_cast<unsigned char>(s[i]) & 0x3F);
+    return c;
+}
+
+char32_t last_code_point(std::string_view s) {
+    std::size_t i = s.size();
+    while (i > 0 && (static_cast<unsigned char>(s[i - 1]) & 0xC0) == 0x80) --i;
+    return i > 0 ? first_code_point(s.substr(i - 1)) : 0;
+}
+
+bool is_cjk(char32_t o) {
+    return (0x3040 <= o && o <= 0x30FF) || (0x3400 <= o && o <= 0x4DBF) ||
+           (0x4E00 <= o && o <= 0x9FFF) || (0xF900 <= o && o <= 0xFAFF) ||
+           (0x0E00 <= o && o <= 0x0EFF) || (0x1780 <= o && o <= 0x17FF) ||
+           (0x1000 <= o && o <= 0x109F) || (0x31F0 <= o && o <= 0x31FF) ||
+           (0xFF66 <= o && o <= 0xFF9F);
+}
+
+}  // namespace
+
+bool is_cjk_word(std::string_view word) { return is_cjk(first_code_point(word)); }
+
+BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) DOPPEL_THROW("cannot open bridge lexicon " + path + " (run scripts/build-bridge)");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    data_ = std::move(ss).str();
+    const std::string where = "bridge lexicon " + path + ": ";
+    std::size_t pos = 0;
+    auto need = [&](std::size_t n) {
+        if (pos + n > data_.size()) DOPPEL_THROW(where + "truncated file");
+    };
+    auto u32 = [&]() {
+        need(4);
+        uint32_t v;
+        std::memcpy(&v, data_.data() + pos, 4);
+        pos += 4;
+        return v;
+    };
+    need(4);
+    if (std::memcmp(data_.data(), kMagic, 4) != 0) DOPPEL_THROW(where + "not a bridge lexicon (bad magic)");
+    pos = 4;
+    uint32_t version = u32();
+    if (version != kFormatVersion)
+        DOPPEL_THROW(where + "format version " + std::to_string(version) + ", this build reads " +
+                     std::to_string(kFormatVersion) + " (rebuild it with scripts/build-bridge --force)");
+    uint32_t hlen = u32();
+    need(hlen);
+    header_ = data_.substr(pos, hlen);
+    pos += hlen;
+    if (auto f = header_.find("\"fingerprint\": \""); f != std::string::npos)
+        fingerprint_ = header_.substr(f + 16, 12);
+    auto u32s = [&](std::size_t n) {
+        need(4 * n);
+        auto p = reinterpret_cast<const uint32_t*>(data_.data() + pos);
+        pos += 4 * n;
+        return p;
+    };
+    auto bytes = [&](std::size_t n) {
+        std::size_t padded = (n + 3) / 4 * 4;
+        need(padded);
+        const char* p = data_.data() + pos;
+        pos += padded;
+        return p;
+    };
+    // data_ is heap-allocated (aligned for uint32_t) and every block has a multiple of 4 bytes.
+    if (hlen % 4 != 0) DOPPEL_THROW(where + "bad header length");
+    n_concepts_ = u32();
+    concept_offsets_ = u32s(n_concepts_ + 1);
+    concept_bytes_ = bytes(concept_offsets_[n_concepts_]);
+    n_keys_ = u32();
+    key_offsets_ = u32s(n_keys_ + 1);
+    key_bytes_ = bytes(key_offsets_[n_keys_]);
+    value_offsets_ = u32s(n_keys_ + 1);
+    values_ = u32s(value_offsets_[n_keys_]);
+    for (std::size_t i = 0; i < value_offsets_[n_keys_]; ++i)
+        if (values_[i] >= n_concepts_) DOPPEL_THROW(where + "concept id out of range");
+}
+
+std::string_view BridgeLexicon::key_at(std::size_t i) const {
+    return {key_bytes_ + key_offsets_[i], key_offsets_[i + 1] - key_offsets_[i]};
+}
+
+std::span<const uint32_t> BridgeLexicon::lookup(std::string_view lang, std::string_view key) const {
+    std::string full;
+    full.reserve(lang.size() + 1 + key.size());
+    full.append(lang).push_back('\t');
+    full.append(key);
+    std::size_t lo = 0, hi = n_keys_;
+    while (lo < hi) {
+        std::size_t mid = (lo + hi) / 2;
+        if (key_at(mid) < std::string_view(full)) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < n_keys_ && key_at(lo) == std::string_view(full))
+        return {values_ + value_offsets_[lo], value_offsets_[lo + 1] - value_offsets_[lo]};
+    return {};
+}
+
+bool BridgeLexicon::has_language(std::string_view lang) const {
+    std::string prefix(lang);
+    prefix.push_back('\t');
+    std::size_t lo = 0, hi = n_keys_;
+    while (lo < hi) {
+        std::size_t mid = (lo + hi) / 2;
+        if (key_at(mid) < std::string_view(prefix)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n_keys_ && key_at(lo).starts_with(prefix);
+}
+
+std::string BridgeLexicon::make_key(std::string_view lang, std::span<const std::string_view> words,
+                                    Stemmer& stemmer) {
+    std::string key;
+    std::string prev;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        std::string part = is_cjk_word(words[i]) ? std::string(words[i]) : stemmer.stem(lang, words[i]);
+        if (i > 0 && !(is_cjk(first_code_point(part)) && is_cjk(last_code_point(prev)))) key += ' ';
+        key += part;
+        prev = std::move(part);
+    }
+    return key;
+}
+
+std::span<const uint32_t> BridgeLexicon::lookup_word(std::string_view lang, std::string_view word,
+                                                     Stemmer& stemmer) const {
+    std::string_view w[1] = {word};
+    return lookup(lang, make_key(lang, w, stemmer));
+}
+
+std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
+                                               std::span<const std::string_view> words,
+                                               Stemmer& stemmer) const {
+    std::vector<LexiconMatch> out;
+    // Stem each word once; keys are built from the stems.
+    std::vector<std::string> parts(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i)
+        parts[i] = is_cjk_word(words[i]) ? std::string(words[i]) : stemmer.stem(lang, words[i]);
+    std::string key;
+    std::size_t i = 0;
+    while (i < words.size()) {
+        std::size_t best = 0;
+        std::span<const uint32_t> best_c;
+        std::size_t max_n = std::min<std::size_t>(kMaxKeyWords, words.size() - i);
+        for (std::size_t n = max_n; n >= 1; --n) {
+            key.clear();
+            for (std::size_t j = i; j < i + n; ++j) {
+                if (j > i && !(is_cjk(first_code_point(parts[j])) && is_cjk(last_code_point(parts[j - 1]))))
+                    key += ' ';
+                key += parts[j];
+            }
+            auto c = lookup(lang, key);
+            if (!c.empty()) {
+                best = n;
+                best_c = c;
+                break;
+            }
+        }
+        if (best > 0) {
+            out.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(best), best_c});
+            i += best;
+        } else {
+            ++i;
+        }
+    }
+    return out;
+}
+
+std::string_view BridgeLexicon::concept_name(uint32_t id) const {
+    if (id >= n_concepts_) DOPPEL_THROW("concept id out of range");
+    return {concept_bytes_ + concept_offsets_[id], concept_offsets_[id + 1] - concept_offsets_[id]};
+}
+
+std::string BridgeLexicon::describe() const {
+    return "bridge.lex:v" + std::to_string(kFormatVersion) + ":" + fingerprint_;
+}
+
+}  // namespace doppel

@@ -1,0 +1,13 @@
+#include "doppel/embed/embedder.h"
+
+#include "doppel/embed/bridge_embedder.h"
+#include "doppel/error.h"
+
+namespace doppel {
+
+std::unique_ptr<Embedder> Embedder::from_spec(const std::string& spec, const EmbedderContext& ctx) {
+    if (spec.starts_with("bridge")) return std::make_unique<BridgeEmbedder>(BridgeEmbedder::parse_spec(spec), ctx);
+    DOPPEL_THROW("unknown embedder spec '" + spec + "' (known: bridge:..., vectors:...)");
+}
+
+}  // namespace doppel

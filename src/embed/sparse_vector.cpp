@@ -1,0 +1,84 @@
+#include "doppel/embed/sparse_vector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "doppel/error.h"
+
+namespace doppel {
+
+void SparseVector::canonicalize() {
+    std::vector<std::size_t> order(ids.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+    std::vector<uint64_t> ni;
+    std::vector<float> nw;
+    ni.reserve(ids.size());
+    nw.reserve(ids.size());
+    for (std::size_t i : order) {
+        if (!ni.empty() && ni.back() == ids[i]) nw.back() += weights[i];
+        else {
+            ni.push_back(ids[i]);
+            nw.push_back(weights[i]);
+        }
+    }
+    ids = std::move(ni);
+    weights = std::move(nw);
+}
+
+float SparseVector::norm() const {
+    double s = 0;
+    for (float w : weights) s += double(w) * w;
+    return static_cast<float>(std::sqrt(s));
+}
+
+void SparseVector::normalize() {
+    float n = norm();
+    if (n > 0)
+        for (float& w : weights) w /= n;
+}
+
+namespace {
+constexpr char kMagic[4] = {'D', 'P', 'S', 'V'};
+constexpr uint32_t kVersion = 1;
+}  // namespace
+
+std::string SparseVector::serialize() const {
+    std::string s(kMagic, 4);
+    uint32_t v = kVersion, n = static_cast<uint32_t>(ids.size());
+    s.append(reinterpret_cast<const char*>(&v), 4);
+    s.append(reinterpret_cast<const char*>(&n), 4);
+    s.append(reinterpret_cast<const char*>(ids.data()), 8 * n);
+    s.append(reinterpret_cast<const char*>(weights.data()), 4 * n);
+    return s;
+}
+
+SparseVector SparseVector::deserialize(std::string_view b) {
+    if (b.size() < 12 || std::memcmp(b.data(), kMagic, 4) != 0) DOPPEL_THROW("not a sparse vector (bad magic)");
+    uint32_t v, n;
+    std::memcpy(&v, b.data() + 4, 4);
+    std::memcpy(&n, b.data() + 8, 4);
+    if (v != kVersion) DOPPEL_THROW("sparse vector format version " + std::to_string(v) + " unsupported");
+    if (b.size() != 12 + 12ull * n) DOPPEL_THROW("sparse vector of wrong size");
+    SparseVector s;
+    s.ids.resize(n);
+    s.weights.resize(n);
+    std::memcpy(s.ids.data(), b.data() + 12, 8ull * n);
+    std::memcpy(s.weights.data(), b.data() + 12 + 8ull * n, 4ull * n);
+    return s;
+}
+
+float dot(const SparseVector& a, const SparseVector& b) {
+    double s = 0;
+    std::size_t i = 0, j = 0;
+    while (i < a.ids.size() && j < b.ids.size()) {
+        if (a.ids[i] < b.ids[j]) ++i;
+        else if (a.ids[i] > b.ids[j]) ++j;
+        else s += double(a.weights[i++]) * b.weights[j++];
+    }
+    return static_cast<float>(s);
+}
+
+}  // namespace doppel
