@@ -42,7 +42,7 @@ void BM_Align(benchmark::State& state) {
         b.units.emplace_back(s);
         bytes += s.size();
     }
-    const auto aligner = doppel::Aligner::from_spec(doppel::Aligner::kDefaultSpec);
+    const auto aligner = doppel::Aligner::from_spec(doppel::Aligner::kLexicalSpec);
     const doppel::Alignment check = aligner->align(a, b);
     const double f1 = strict_f1(check, pair);
     if (f1 < 0.8) {

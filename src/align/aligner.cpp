@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "doppel/align/anchor_encoder.h"
+#include "doppel/align/bridge_encoder.h"
 #include "doppel/align/cognate_encoder.h"
 #include "doppel/error.h"
 #include "doppel/normalize/normalizer.h"
@@ -361,7 +362,7 @@ void Aligner::add_encoder(float weight, std::unique_ptr<UnitEncoder> encoder) {
     encoders_.emplace_back(weight, std::move(encoder));
 }
 
-std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec) {
+std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::string& models_dir) {
     std::vector<std::string> parts;
     std::size_t start = 0;
     while (start <= spec.size()) {
@@ -405,7 +406,8 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec) {
         const std::string name = part.substr(0, part.find(':'));
         if (name == "anchors") aligner->add_encoder(weight, AnchorEncoder::from_spec(part));
         else if (name == "cognates") aligner->add_encoder(weight, CognateEncoder::from_spec(part));
-        else DOPPEL_THROW("aligner spec: unknown encoder '" + name + "' (built in: anchors, cognates)");
+        else if (name == "bridge") aligner->add_encoder(weight, BridgeEncoder::from_spec(part, models_dir));
+        else DOPPEL_THROW("aligner spec: unknown encoder '" + name + "' (built in: anchors, cognates, bridge)");
     }
     return aligner;
 }

@@ -53,7 +53,11 @@ UnitDocument load_document_file(const std::string& path, UnitKind kind, const La
 }
 
 std::unique_ptr<Aligner> make_aligner(const Globals& g, const std::string& spec) {
-    return Aligner::from_spec(spec.empty() ? Aligner::kDefaultSpec : spec);
+    const std::string dir = find_models_dir(g);
+    if (!spec.empty()) return Aligner::from_spec(spec, dir);
+    // Without the bridge lexicon (scripts/setup.sh builds it), anchors and cognates alone.
+    const bool lexicon = fs::exists(fs::path(dir) / "bridge.lex");
+    return Aligner::from_spec(lexicon ? Aligner::kDefaultSpec : Aligner::kLexicalSpec, dir);
 }
 
 std::string bead_units(const Bead& b) {

@@ -116,9 +116,11 @@ struct Alignment {
 
 class Aligner {
 public:
-    // DP defaults with anchors and cognates (works for any pair of languages, best for pairs
-    // that share a script); add a dictionary or embedding encoder for distant pairs.
-    static constexpr const char* kDefaultSpec = "dp;1*anchors;1*cognates";
+    // DP defaults with anchors and cognates: needs no model, works for any pair of languages,
+    // best for pairs that share a script.
+    static constexpr const char* kLexicalSpec = "dp;1*anchors;1*cognates";
+    // kLexicalSpec plus dictionary evidence from the bridge lexicon (models/bridge.lex).
+    static constexpr const char* kDefaultSpec = "dp;1*anchors;1*cognates;1*bridge";
 
     explicit Aligner(AlignerOptions options = {});
     ~Aligner();
@@ -126,8 +128,9 @@ public:
     Aligner& operator=(const Aligner&) = delete;
 
     // Builds from a spec string; the encoders named there must be built-in ("anchors",
-    // "cognates"); others are added with add_encoder. Throws doppel::Error on a bad spec.
-    static std::unique_ptr<Aligner> from_spec(const std::string& spec);
+    // "cognates", "bridge": loads models_dir/bridge.lex); others are added with add_encoder.
+    // Throws doppel::Error on a bad spec or a missing model.
+    static std::unique_ptr<Aligner> from_spec(const std::string& spec, const std::string& models_dir = "models");
     // Adds a unit encoder whose features count `weight` times.
     void add_encoder(float weight, std::unique_ptr<UnitEncoder> encoder);
 
