@@ -283,6 +283,29 @@ std::vector<Step> search(const Level& lv, const Band& band, const AlignerOptions
                     const double len_b = plb[static_cast<std::size_t>(j)] - plb[static_cast<std::size_t>(pj)];
                     c = (1.0 - sim) * units / 2 + o.length_weight * length_cost(len_a, len_b, ratio, o.length_variance) +
                         o.merge_cost * (la + lb - 2);
+                    // In a merge, every unit must bring its own evidence: a unit whose cosine
+                    // with the other side is under kMemberFloor adds up to member_weight.
+                    if (o.member_weight > 0 && (la > 1 || lb > 1) && nx > 0 && ny > 0) {
+                        constexpr float kMemberFloor = 0.2f;
+                        double pen = 0;
+                        if (la > 1)
+                            for (int u = pi; u < i; ++u) {
+                                float dm = 0;
+                                for (int v = pj; v < j; ++v) dm += dot_at(u, v);
+                                const float nu = norm_a[1][static_cast<std::size_t>(u + 1)];
+                                const float cm = nu > 0 ? dm / (nu * ny) : 0.0f;
+                                pen += std::max(0.0f, kMemberFloor - cm) / kMemberFloor;
+                            }
+                        if (lb > 1)
+                            for (int v = pj; v < j; ++v) {
+                                float dm = 0;
+                                for (int u = pi; u < i; ++u) dm += dot_at(u, v);
+                                const float nv = norm_b[1][static_cast<std::size_t>(v + 1)];
+                                const float cm = nv > 0 ? dm / (nv * nx) : 0.0f;
+                                pen += std::max(0.0f, kMemberFloor - cm) / kMemberFloor;
+                            }
+                        c += o.member_weight * pen;
+                    }
                 }
                 c += cost[static_cast<std::size_t>(prev)];
                 if (c < best) {
@@ -380,6 +403,10 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("len", o.length_weight);
     p.take_number("var", o.length_variance);
     p.take_number("merge", o.merge_cost);
+    p.take_number("member", o.member_weight);
+    int shared = o.shared_features ? 1 : 0;
+    p.take_number("shared", shared);
+    o.shared_features = shared != 0;
     p.take_number("band", o.band);
     p.take_number("full", o.max_full_cells);
     p.take_number("coarse", o.coarse_features);
@@ -417,7 +444,8 @@ std::string Aligner::describe() const {
     const auto& o = options_;
     std::string s = "dp:max_side=" + std::to_string(o.max_side) + ",max_units=" + std::to_string(o.max_units) +
                     ",skip=" + spec_number(o.skip_cost) + ",len=" + spec_number(o.length_weight) +
-                    ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) +
+                    ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) + ",member=" + spec_number(o.member_weight) +
+                    ",shared=" + (o.shared_features ? "1" : "0") +
                     ",band=" + std::to_string(o.band) + ",full=" + std::to_string(o.max_full_cells) + ",coarse=" + std::to_string(o.coarse_features) +
                     ",scale=" + spec_number(o.score_scale) + ",aligned=" + spec_number(o.aligned_score) +
                     ",translation=" + spec_number(o.translation_coverage) +
@@ -485,7 +513,9 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
     };
     std::vector<std::vector<std::pair<int32_t, float>>> ra, rb;
     build(fa, ra);
+    std::vector<int32_t> df_a = df;  // so far: units of A only
     build(fb, rb);
+    df_a.resize(df.size(), 0);
     const auto vocab = static_cast<Eigen::Index>(column.size());
     const double n_units = std::max(1, na + nb);
     auto to_matrix = [&](const std::vector<std::vector<std::pair<int32_t, float>>>& rows) {
@@ -497,6 +527,11 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
         t.reserve(nnz);
         for (std::size_t u = 0; u < rows.size(); ++u)
             for (const auto& [col, w] : rows[u]) {
+                // A feature found on one side only can add nothing to a dot product, only to
+                // norms: dropped (with shared_features) so that words with no counterpart in
+                // the other language do not dilute the evidence.
+                const int32_t in_a = df_a[static_cast<std::size_t>(col)];
+                if (o.shared_features && (in_a == 0 || in_a == df[static_cast<std::size_t>(col)])) continue;
                 const double idf = std::log(1.0 + n_units / df[static_cast<std::size_t>(col)]);
                 t.emplace_back(static_cast<int32_t>(u), col, static_cast<float>(w * idf));
             }

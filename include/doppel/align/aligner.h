@@ -69,10 +69,12 @@ namespace doppel {
 struct AlignerOptions {                // spec key
     int max_side = 3;                  // max_side: most units on one side of a bead (1..4)
     int max_units = 4;                 // max_units: most units in a bead, both sides together
-    double skip_cost = 0.7;            // skip: cost of a 1-0 or 0-1 bead
-    double length_weight = 0.1;        // len: weight of the Gale-Church length cost
+    double skip_cost = 1.0;            // skip: cost of a 1-0 or 0-1 bead
+    double length_weight = 0.2;        // len: weight of the Gale-Church length cost
     double length_variance = 6.8;      // var: Gale-Church variance per character (s^2)
-    double merge_cost = 0.2;           // merge: extra cost per unit beyond 1-1 in a bead
+    double merge_cost = 0.3;           // merge: extra cost per unit beyond 1-1 in a bead
+    double member_weight = 0.6;        // member: cost of a merged unit with no evidence of its own
+    bool shared_features = true;       // shared: drop features found in one document only
     int band = 8;                      // band: half-width of the coarse-to-fine search band
     std::size_t max_full_cells = 1 << 18;  // full: largest lattice searched in full
     int coarse_features = 128;         // coarse: features kept per block at coarser levels
