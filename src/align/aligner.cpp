@@ -404,13 +404,12 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("var", o.length_variance);
     p.take_number("merge", o.merge_cost);
     p.take_number("member", o.member_weight);
-    int shared = o.shared_features ? 1 : 0;
-    p.take_number("shared", shared);
-    o.shared_features = shared != 0;
+    p.take_number("unshared", o.unshared_weight);
     p.take_number("band", o.band);
     p.take_number("full", o.max_full_cells);
     p.take_number("coarse", o.coarse_features);
-    p.take_number("scale", o.score_scale);
+    p.take_number("score_len", o.score_length_weight);
+    p.take_number("sigmas", o.score_sigmas);
     p.take_number("aligned", o.aligned_score);
     p.take_number("translation", o.translation_coverage);
     p.take_number("partial", o.partial_coverage);
@@ -445,9 +444,9 @@ std::string Aligner::describe() const {
     std::string s = "dp:max_side=" + std::to_string(o.max_side) + ",max_units=" + std::to_string(o.max_units) +
                     ",skip=" + spec_number(o.skip_cost) + ",len=" + spec_number(o.length_weight) +
                     ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) + ",member=" + spec_number(o.member_weight) +
-                    ",shared=" + (o.shared_features ? "1" : "0") +
+                    ",unshared=" + spec_number(o.unshared_weight) +
                     ",band=" + std::to_string(o.band) + ",full=" + std::to_string(o.max_full_cells) + ",coarse=" + std::to_string(o.coarse_features) +
-                    ",scale=" + spec_number(o.score_scale) + ",aligned=" + spec_number(o.aligned_score) +
+                    ",score_len=" + spec_number(o.score_length_weight) + ",sigmas=" + spec_number(o.score_sigmas) + ",aligned=" + spec_number(o.aligned_score) +
                     ",translation=" + spec_number(o.translation_coverage) +
                     ",partial=" + spec_number(o.partial_coverage) + ",story=" + spec_number(o.same_story_similarity);
     for (const auto& [w, e] : encoders_) s += ";" + spec_number(w) + "*" + e->describe();
@@ -518,7 +517,9 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
     df_a.resize(df.size(), 0);
     const auto vocab = static_cast<Eigen::Index>(column.size());
     const double n_units = std::max(1, na + nb);
-    auto to_matrix = [&](const std::vector<std::vector<std::pair<int32_t, float>>>& rows) {
+    // extra[u]: squared norm of the one-sided features of unit u that the matrix leaves out.
+    auto to_matrix = [&](const std::vector<std::vector<std::pair<int32_t, float>>>& rows, std::vector<double>& extra) {
+        extra.assign(rows.size(), 0.0);
         SpMat m(static_cast<Eigen::Index>(rows.size()), std::max<Eigen::Index>(vocab, 1));
         std::size_t nnz = 0;
         for (const auto& r : rows) nnz += r.size();
@@ -528,20 +529,23 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
         for (std::size_t u = 0; u < rows.size(); ++u)
             for (const auto& [col, w] : rows[u]) {
                 // A feature found on one side only can add nothing to a dot product, only to
-                // norms: dropped (with shared_features) so that words with no counterpart in
-                // the other language do not dilute the evidence.
+                // norms: scaled by unshared_weight so that words with no counterpart in the
+                // other language do not dilute the evidence.
                 const int32_t in_a = df_a[static_cast<std::size_t>(col)];
-                if (o.shared_features && (in_a == 0 || in_a == df[static_cast<std::size_t>(col)])) continue;
+                const bool one_side = in_a == 0 || in_a == df[static_cast<std::size_t>(col)];
+                if (one_side && o.unshared_weight <= 0) continue;
                 const double idf = std::log(1.0 + n_units / df[static_cast<std::size_t>(col)]);
-                t.emplace_back(static_cast<int32_t>(u), col, static_cast<float>(w * idf));
+                if (one_side && o.unshared_weight < 1) extra[u] += std::pow(w * idf * (1.0 - o.unshared_weight), 2);
+                t.emplace_back(static_cast<int32_t>(u), col, static_cast<float>(w * idf * (one_side ? o.unshared_weight : 1.0)));
             }
         m.setFromTriplets(t.begin(), t.end());
         m.makeCompressed();
         return m;
     };
     Level base;
-    base.a = to_matrix(ra);
-    base.b = to_matrix(rb);
+    std::vector<double> extra_a, extra_b;
+    base.a = to_matrix(ra, extra_a);
+    base.b = to_matrix(rb, extra_b);
     decltype(ra)().swap(ra);
     decltype(rb)().swap(rb);
     for (int u = 0; u < na; ++u) base.len_a.push_back(static_cast<double>(char_length(side_a.units[static_cast<std::size_t>(u)])));
@@ -552,6 +556,34 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
     for (double l : base.len_a) total_a += l;
     for (double l : base.len_b) total_b += l;
     const double ratio = (total_a > 0 && total_b > 0) ? std::clamp(total_b / total_a, 0.25, 4.0) : 1.0;
+
+    // What unrelated units score: the cosines of pseudo-random 1-1 pairs (mean and spread), the
+    // null model against which bead similarities become scores.
+    double null_mean = 0, null_sd = 0;
+    if (na > 0 && nb > 0) {
+        constexpr int kSamples = 256;
+        std::vector<float> na_norm(static_cast<std::size_t>(na)), nb_norm(static_cast<std::size_t>(nb));
+        // Full norms (one-sided features included): a score needs the share of each unit that
+        // the other side explains, not only how well the shared part matches.
+        for (int u = 0; u < na; ++u)
+            na_norm[static_cast<std::size_t>(u)] = static_cast<float>(std::sqrt(base.a.row(u).squaredNorm() + extra_a[static_cast<std::size_t>(u)]));
+        for (int v = 0; v < nb; ++v)
+            nb_norm[static_cast<std::size_t>(v)] = static_cast<float>(std::sqrt(base.b.row(v).squaredNorm() + extra_b[static_cast<std::size_t>(v)]));
+        std::vector<double> c(kSamples);
+        for (int k = 0; k < kSamples; ++k) {
+            const int u = static_cast<int>((static_cast<uint64_t>(k) * 7919u + 13u) % static_cast<uint64_t>(na));
+            const int v = static_cast<int>((static_cast<uint64_t>(k) * 104729u + 7u) % static_cast<uint64_t>(nb));
+            const float d = na_norm[static_cast<std::size_t>(u)] * nb_norm[static_cast<std::size_t>(v)];
+            c[static_cast<std::size_t>(k)] = d > 0 ? sparse_dot(base.a, u, base.b, v) / d : 0.0;
+        }
+        // Robust (median, scaled median absolute deviation): some samples are true pairs.
+        std::nth_element(c.begin(), c.begin() + kSamples / 2, c.end());
+        null_mean = c[kSamples / 2];
+        for (double& x : c) x = std::abs(x - null_mean);
+        std::nth_element(c.begin(), c.begin() + kSamples / 2, c.end());
+        null_sd = 1.4826 * c[kSamples / 2];
+    }
+    null_sd = std::max(null_sd, 0.02);
 
     // Whole-document similarity, for the same-story label.
     {
@@ -604,8 +636,47 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
         if (l > 0) levels.resize(static_cast<std::size_t>(l));  // coarser levels no longer needed
     }
 
-    // 4. Beads and scores.
+    // 4. Beads and scores. The length ratio, first estimated from the whole documents (which
+    // may hold text the other lacks), is estimated again from the aligned beads.
     const Level& lv = levels[0];
+    std::vector<float> scatter_a(static_cast<std::size_t>(std::max<Eigen::Index>(vocab, 1)), 0.0f), scatter_b = scatter_a;
+    std::vector<int32_t> touched_a, touched_b;
+    // Cosine of a bead's sides with the one-sided features counted in the norms.
+    auto full_cosine = [&](const Step& s) {
+        touched_a.clear();
+        touched_b.clear();
+        double extra_x = 0, extra_y = 0;
+        for (int u = s.i0; u < s.i1; ++u) {
+            extra_x += extra_a[static_cast<std::size_t>(u)];
+            for (SpMat::InnerIterator it(lv.a, u); it; ++it) {
+                if (scatter_a[static_cast<std::size_t>(it.index())] == 0.0f) touched_a.push_back(static_cast<int32_t>(it.index()));
+                scatter_a[static_cast<std::size_t>(it.index())] += it.value();
+            }
+        }
+        for (int v = s.j0; v < s.j1; ++v) {
+            extra_y += extra_b[static_cast<std::size_t>(v)];
+            for (SpMat::InnerIterator it(lv.b, v); it; ++it) {
+                if (scatter_b[static_cast<std::size_t>(it.index())] == 0.0f) touched_b.push_back(static_cast<int32_t>(it.index()));
+                scatter_b[static_cast<std::size_t>(it.index())] += it.value();
+            }
+        }
+        double xx = extra_x, yy = extra_y, xy = 0;
+        for (int32_t c : touched_a) xx += static_cast<double>(scatter_a[static_cast<std::size_t>(c)]) * scatter_a[static_cast<std::size_t>(c)];
+        for (int32_t c : touched_b) {
+            yy += static_cast<double>(scatter_b[static_cast<std::size_t>(c)]) * scatter_b[static_cast<std::size_t>(c)];
+            xy += static_cast<double>(scatter_a[static_cast<std::size_t>(c)]) * scatter_b[static_cast<std::size_t>(c)];
+        }
+        for (int32_t c : touched_a) scatter_a[static_cast<std::size_t>(c)] = 0.0f;
+        for (int32_t c : touched_b) scatter_b[static_cast<std::size_t>(c)] = 0.0f;
+        return (xx > 0 && yy > 0) ? std::clamp(xy / std::sqrt(xx * yy), 0.0, 1.0) : 0.0;
+    };
+    double ratio_a = 0, ratio_b = 0;
+    for (const Step& s : path) {
+        if (s.i1 == s.i0 || s.j1 == s.j0 || full_cosine(s) <= null_mean + o.score_sigmas * null_sd) continue;
+        for (int u = s.i0; u < s.i1; ++u) ratio_a += lv.len_a[static_cast<std::size_t>(u)];
+        for (int v = s.j0; v < s.j1; ++v) ratio_b += lv.len_b[static_cast<std::size_t>(v)];
+    }
+    const double bead_ratio = (ratio_a > 0 && ratio_b > 0) ? std::clamp(ratio_b / ratio_a, 0.25, 4.0) : ratio;
     double cov_a = 0, cov_b = 0, qual = 0, qual_w = 0;
     for (const Step& s : path) {
         Bead b;
@@ -616,13 +687,16 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
         b.similarity = s.sim;
         out.cost += s.cost;
         if (b.aligned()) {
-            const double units = (s.i1 - s.i0) + (s.j1 - s.j0);
-            const double margin = (o.skip_cost * units - s.cost) / units;
-            b.score = static_cast<float>(1.0 / (1.0 + std::exp(-margin / o.score_scale)));
+            double ca = 0, cb = 0;
+            for (int u = s.i0; u < s.i1; ++u) ca += lv.len_a[static_cast<std::size_t>(u)];
+            for (int v = s.j0; v < s.j1; ++v) cb += lv.len_b[static_cast<std::size_t>(v)];
+            // Evidence, not the search's preference: the similarity, lowered when the lengths
+            // disagree with the documents' length ratio.
+            const double len_p = std::exp(-o.score_length_weight * length_cost(ca, cb, bead_ratio, o.length_variance));
+            const double full_sim = full_cosine(s);
+            const double z = (full_sim - null_mean) / null_sd - o.score_sigmas;
+            b.score = std::clamp(static_cast<float>(len_p / (1.0 + std::exp(-z))), 0.0f, 1.0f);
             if (b.score >= o.aligned_score) {
-                double ca = 0, cb = 0;
-                for (int u = s.i0; u < s.i1; ++u) ca += lv.len_a[static_cast<std::size_t>(u)];
-                for (int v = s.j0; v < s.j1; ++v) cb += lv.len_b[static_cast<std::size_t>(v)];
                 cov_a += ca;
                 cov_b += cb;
                 qual += b.score * (ca + cb);

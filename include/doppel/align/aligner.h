@@ -35,8 +35,13 @@
 // similarities inside the band are computed once per level into a banded matrix (sparse
 // feature vectors are Eigen sparse matrices, one row per unit).
 //
-// Scores. A bead's score is in [0, 1]: a logistic function of how much cheaper, per unit, the
-// bead is than leaving its units unaligned (0.5 = no better); 1-0 and 0-1 beads score 0. The
+// Scores. A bead's score is in [0, 1]: how far its similarity (the cosine above, but with the
+// features found in one document only counted in the norms) stands above
+// what unrelated units of the same two documents get (a null model: median m and scaled median
+// absolute deviation s, at least 0.02, of the cosines of 256 pseudo-random unit pairs), logistic((sim - m) / s - score_sigmas), times
+// exp(-score_length_weight * length cost) (the length ratio estimated again from the aligned
+// beads); so a bead whose sides share no more than chance, or
+// whose lengths disagree with the documents' ratio, scores low. 1-0 and 0-1 beads score 0. The
 // pair's score is the character-weighted mean score of its aligned beads times its mean
 // coverage. The pair's label:
 //   translation  both coverages >= translation_coverage;
@@ -74,11 +79,12 @@ struct AlignerOptions {                // spec key
     double length_variance = 6.8;      // var: Gale-Church variance per character (s^2)
     double merge_cost = 0.3;           // merge: extra cost per unit beyond 1-1 in a bead
     double member_weight = 0.6;        // member: cost of a merged unit with no evidence of its own
-    bool shared_features = true;       // shared: drop features found in one document only
+    double unshared_weight = 0.3;      // unshared: weight of features found in one document only
     int band = 8;                      // band: half-width of the coarse-to-fine search band
     std::size_t max_full_cells = 1 << 18;  // full: largest lattice searched in full
     int coarse_features = 128;         // coarse: features kept per block at coarser levels
-    double score_scale = 0.15;         // scale: logistic scale of bead scores
+    double score_sigmas = 3.0;         // sigmas: similarity (in null-model spreads) scoring 0.5
+    double score_length_weight = 0.25; // score_len: how much a length mismatch lowers a bead score
     double aligned_score = 0.5;        // aligned: least bead score counted in coverage
     double translation_coverage = 0.5; // translation: least coverage of both sides
     double partial_coverage = 0.5;     // partial: least coverage of one side
