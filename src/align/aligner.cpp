@@ -410,6 +410,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("coarse", o.coarse_features);
     p.take_number("score_len", o.score_length_weight);
     p.take_number("sigmas", o.score_sigmas);
+    p.take_number("same_lang", o.same_language_similarity);
     p.take_number("aligned", o.aligned_score);
     p.take_number("translation", o.translation_coverage);
     p.take_number("partial", o.partial_coverage);
@@ -446,7 +447,8 @@ std::string Aligner::describe() const {
                     ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) + ",member=" + spec_number(o.member_weight) +
                     ",unshared=" + spec_number(o.unshared_weight) +
                     ",band=" + std::to_string(o.band) + ",full=" + std::to_string(o.max_full_cells) + ",coarse=" + std::to_string(o.coarse_features) +
-                    ",score_len=" + spec_number(o.score_length_weight) + ",sigmas=" + spec_number(o.score_sigmas) + ",aligned=" + spec_number(o.aligned_score) +
+                    ",score_len=" + spec_number(o.score_length_weight) + ",sigmas=" + spec_number(o.score_sigmas) +
+                    ",same_lang=" + spec_number(o.same_language_similarity) + ",aligned=" + spec_number(o.aligned_score) +
                     ",translation=" + spec_number(o.translation_coverage) +
                     ",partial=" + spec_number(o.partial_coverage) + ",story=" + spec_number(o.same_story_similarity);
     for (const auto& [w, e] : encoders_) s += ";" + spec_number(w) + "*" + e->describe();
@@ -533,9 +535,13 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
                 // other language do not dilute the evidence.
                 const int32_t in_a = df_a[static_cast<std::size_t>(col)];
                 const bool one_side = in_a == 0 || in_a == df[static_cast<std::size_t>(col)];
-                if (one_side && o.unshared_weight <= 0) continue;
                 const double idf = std::log(1.0 + n_units / df[static_cast<std::size_t>(col)]);
-                if (one_side && o.unshared_weight < 1) extra[u] += std::pow(w * idf * (1.0 - o.unshared_weight), 2);
+                if (one_side) {
+                    // Kept in the unit's full norm (for scores) with its whole weight.
+                    const double full = w * idf, kept = full * o.unshared_weight;
+                    extra[u] += full * full - kept * kept;
+                    if (o.unshared_weight <= 0) continue;
+                }
                 t.emplace_back(static_cast<int32_t>(u), col, static_cast<float>(w * idf * (one_side ? o.unshared_weight : 1.0)));
             }
         m.setFromTriplets(t.begin(), t.end());
@@ -670,6 +676,7 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
         for (int32_t c : touched_b) scatter_b[static_cast<std::size_t>(c)] = 0.0f;
         return (xx > 0 && yy > 0) ? std::clamp(xy / std::sqrt(xx * yy), 0.0, 1.0) : 0.0;
     };
+    const bool same_language = !side_a.lang.empty() && side_a.lang == side_b.lang;
     double ratio_a = 0, ratio_b = 0;
     for (const Step& s : path) {
         if (s.i1 == s.i0 || s.j1 == s.j0 || full_cosine(s) <= null_mean + o.score_sigmas * null_sd) continue;
@@ -695,7 +702,11 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
             const double len_p = std::exp(-o.score_length_weight * length_cost(ca, cb, bead_ratio, o.length_variance));
             const double full_sim = full_cosine(s);
             const double z = (full_sim - null_mean) / null_sd - o.score_sigmas;
-            b.score = std::clamp(static_cast<float>(len_p / (1.0 + std::exp(-z))), 0.0f, 1.0f);
+            double score = len_p / (1.0 + std::exp(-z));
+            // Two versions in one language share their very words: demand more of them.
+            if (same_language && full_sim < o.same_language_similarity)
+                score *= full_sim / o.same_language_similarity;
+            b.score = std::clamp(static_cast<float>(score), 0.0f, 1.0f);
             if (b.score >= o.aligned_score) {
                 cov_a += ca;
                 cov_b += cb;

@@ -63,6 +63,7 @@ struct Command {
 Command add_index_command(CLI::App& app, Globals& g);
 Command add_list_command(CLI::App& app, Globals& g);
 Command add_align_command(CLI::App& app, Globals& g);
+Command add_score_command(CLI::App& app, Globals& g);
 Command add_translations_command(CLI::App& app, Globals& g);
 
 }  // namespace doppel::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     commands.push_back(add_index_command(app, g));
     commands.push_back(add_list_command(app, g));
     commands.push_back(add_align_command(app, g));
+    commands.push_back(add_score_command(app, g));
     commands.push_back(add_translations_command(app, g));
 
     try {

@@ -41,7 +41,9 @@
 // absolute deviation s, at least 0.02, of the cosines of 256 pseudo-random unit pairs), logistic((sim - m) / s - score_sigmas), times
 // exp(-score_length_weight * length cost) (the length ratio estimated again from the aligned
 // beads); so a bead whose sides share no more than chance, or
-// whose lengths disagree with the documents' ratio, scores low. 1-0 and 0-1 beads score 0. The
+// whose lengths disagree with the documents' ratio, scores low. Two sides in the same language
+// share their very words when one copies the other, so there a similarity under
+// same_language_similarity lowers the score in proportion. 1-0 and 0-1 beads score 0. The
 // pair's score is the character-weighted mean score of its aligned beads times its mean
 // coverage. The pair's label:
 //   translation  both coverages >= translation_coverage;
@@ -79,15 +81,17 @@ struct AlignerOptions {                // spec key
     double length_variance = 6.8;      // var: Gale-Church variance per character (s^2)
     double merge_cost = 0.3;           // merge: extra cost per unit beyond 1-1 in a bead
     double member_weight = 0.6;        // member: cost of a merged unit with no evidence of its own
-    double unshared_weight = 0.3;      // unshared: weight of features found in one document only
+    double unshared_weight = 0.0;      // unshared: weight of features found in one document only
     int band = 8;                      // band: half-width of the coarse-to-fine search band
     std::size_t max_full_cells = 1 << 18;  // full: largest lattice searched in full
     int coarse_features = 128;         // coarse: features kept per block at coarser levels
-    double score_sigmas = 3.0;         // sigmas: similarity (in null-model spreads) scoring 0.5
+    double score_sigmas = 1.5;         // sigmas: similarity (in null-model spreads) scoring 0.5
+    double same_language_similarity = 0.7;  // same_lang: below this similarity a bead of two
+                                       // texts in the same language scores proportionally less
     double score_length_weight = 0.25; // score_len: how much a length mismatch lowers a bead score
     double aligned_score = 0.5;        // aligned: least bead score counted in coverage
-    double translation_coverage = 0.5; // translation: least coverage of both sides
-    double partial_coverage = 0.5;     // partial: least coverage of one side
+    double translation_coverage = 0.6; // translation: least coverage of both sides
+    double partial_coverage = 0.6;     // partial: least coverage of one side
     double same_story_similarity = 0.15;  // story: least whole-document anchor cosine
 };
 
