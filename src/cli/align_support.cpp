@@ -47,7 +47,15 @@ UnitDocument load_document_file(const std::string& path, UnitKind kind, const La
         d.text = std::move(docs.front().text);
         d.lang = docs.front().lang_hint;
     }
-    if (d.lang.empty() && langid) d.lang = langid->identify(d.text).lang;
+    if (d.lang.empty() && langid) {
+        // The first 32 KiB (cut at a line break) tell the language as well as the whole text.
+        std::size_t end = d.text.size();
+        if (end > (32u << 10)) {
+            end = d.text.rfind('\n', 32u << 10);
+            if (end == std::string::npos || end == 0) end = std::min<std::size_t>(d.text.size(), 32u << 10);
+        }
+        d.lang = langid->identify(std::string_view(d.text).substr(0, end)).lang;
+    }
     d.units = split_units(d.text, kind, d.lang, segmenter);
     return d;
 }

@@ -115,5 +115,31 @@ TEST(AlignSeeds, SentencesAndParagraphsRun) {
     EXPECT_NE(bad.err.find("/nonexistent/file.txt"), std::string::npos);
 }
 
+TEST(ScoreSeeds, BatchOfPairsFromFiles) {
+    test::TempDir dir("score-seeds");
+    const std::string pairs = dir / "pairs.tsv";
+    test::write_file(pairs, test::seed_path(kArabic) + "\t" + test::seed_path(kEnglish) + "\n" +
+                                test::seed_path("vi-2024-nz-interview-ben-quinn.txt") + "\t" +
+                                test::seed_path(kEnglish) + "\nnot a pair\n");
+    const auto r = test::run_doppel("score '" + pairs + "' --units lines --format tsv");
+    EXPECT_EQ(r.exit_code, 1) << r.err;  // the bad line is skipped and reported
+    EXPECT_NE(r.err.find(pairs + ":3: "), std::string::npos) << r.err;
+    std::istringstream in(r.out);
+    std::string line;
+    std::vector<std::vector<std::string>> rows;
+    while (std::getline(in, line)) {
+        std::vector<std::string> cols;
+        std::istringstream ls(line);
+        std::string c;
+        while (std::getline(ls, c, '\t')) cols.push_back(c);
+        rows.push_back(cols);
+    }
+    ASSERT_EQ(rows.size(), 2u);
+    ASSERT_EQ(rows[0].size(), 6u);
+    EXPECT_EQ(rows[0][3], "translation");
+    EXPECT_NE(rows[1][3], "translation");  // same story, another article
+    EXPECT_GT(std::stod(rows[0][2]), std::stod(rows[1][2]));
+}
+
 }  // namespace
 }  // namespace doppel
