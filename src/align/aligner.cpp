@@ -732,8 +732,18 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
 }
 
 void Aligner::align_batch(std::size_t n, const AlignSide* a, const AlignSide* b, Alignment* out) const {
-    // Pairs are independent; the caller may also run several batches on several threads.
-    for (std::size_t k = 0; k < n; ++k) out[k] = align(a[k], b[k]);
+    // Pairs are independent and align() is const: one pair per OpenMP thread.
+    std::vector<std::string> errors(n);
+#pragma omp parallel for schedule(dynamic)
+    for (std::ptrdiff_t k = 0; k < static_cast<std::ptrdiff_t>(n); ++k) {
+        try {
+            out[k] = align(a[k], b[k]);
+        } catch (const std::exception& e) {
+            errors[static_cast<std::size_t>(k)] = e.what();
+        }
+    }
+    for (const auto& e : errors)
+        if (!e.empty()) DOPPEL_THROW("aligner: " + e);
 }
 
 }  // namespace doppel

@@ -201,3 +201,19 @@ TEST(Units, SplitLinesSentencesParagraphs) {
 
 }  // namespace
 }  // namespace doppel
+
+namespace doppel {
+namespace {
+
+TEST(Aligner, BatchEqualsOneByOne) {
+    const auto aligner = lexical();
+    const auto de = numbered(40, false), fr = numbered(40, true);  // AlignSide holds views
+    std::vector<AlignSide> a = {side(kGerman, "de"), side(de, "de")};
+    std::vector<AlignSide> b = {side(kFrench, "fr"), side(fr, "fr")};
+    std::vector<Alignment> out(2);
+    aligner->align_batch(2, a.data(), b.data(), out.data());
+    for (std::size_t k = 0; k < 2; ++k) EXPECT_EQ(beads_of(out[k]), beads_of(aligner->align(a[k], b[k])));
+}
+
+}  // namespace
+}  // namespace doppel

@@ -50,7 +50,8 @@
 //   partial      one coverage >= partial_coverage (one side's text largely inside the other,
 //                as when a page adds captions and chrome);
 //   same-story   little aligned text, but the documents share names, numbers and words: the
-//                cosine of their whole-document anchor vectors >= same_story_similarity;
+//                cosine of their whole-document feature vectors (features found in both
+//                documents) >= same_story_similarity;
 //   none         otherwise.
 //
 // Spec string: "dp:KEY=VALUE,...;WEIGHT*ENCODER_SPEC;..." e.g. kDefaultSpec below: the DP
@@ -92,7 +93,7 @@ struct AlignerOptions {                // spec key
     double aligned_score = 0.5;        // aligned: least bead score counted in coverage
     double translation_coverage = 0.6; // translation: least coverage of both sides
     double partial_coverage = 0.6;     // partial: least coverage of one side
-    double same_story_similarity = 0.15;  // story: least whole-document anchor cosine
+    double same_story_similarity = 0.15;  // story: least whole-document feature cosine
 };
 
 // One side of an alignment: the texts of its units, in order, and its language.
@@ -119,7 +120,7 @@ struct Alignment {
     float coverage_a = 0;      // share of A's characters in aligned beads scoring >= aligned_score
     float coverage_b = 0;
     float quality = 0;         // character-weighted mean score of those beads
-    float document_similarity = 0;  // cosine of the whole documents' anchor vectors
+    float document_similarity = 0;  // cosine of the whole documents' feature vectors
     float score = 0;           // quality * (coverage_a + coverage_b) / 2, in [0, 1]
     PairLabel label = PairLabel::kNone;
     double cost = 0;           // total cost of the beads (what the search minimized)
