@@ -1,7 +1,7 @@
 // doppel: aligning two versions of a document unit by unit, with scores.
 //
 // Usage:
-//   auto aligner = doppel::Aligner::from_spec(doppel::Aligner::kDefaultSpec);
+//   auto aligner = doppel::Aligner::from_spec(doppel::Aligner::kDefaultSpec, "models");
 //   doppel::AlignSide a{units_of_a, "de"}, b{units_of_b, "fr"};
 //   doppel::Alignment al = aligner->align(a, b);
 //   for (const doppel::Bead& bead : al.beads) ...  // bead.a_begin..a_end : bead.b_begin..b_end
@@ -23,29 +23,33 @@
 //
 // The method. A dynamic program finds the sequence of beads of least total cost. A bead's cost
 // adds (1) its dissimilarity, 1 - cosine of the summed feature vectors of its two sides, times
-// the number of units it holds over two; (2) a Gale-Church length cost, -log P(|delta|) of the
-// standardized difference between the character lengths of its sides, with the expected ratio
-// of lengths estimated from the two documents themselves (so it adapts to each language pair);
-// (3) a cost per extra unit in a merge (1-2, 2-2, ...). A 1-0 or 0-1 bead costs skip_cost.
+// the number of units it holds over two; features found in one document only are left out
+// (unshared_weight), as they could only dilute the cosine; (2) a Gale-Church length cost,
+// -log P(|delta|) of the standardized difference between the character lengths of its sides,
+// with the expected ratio of lengths estimated from the two documents themselves (so it adapts
+// to each language pair); (3) merge_cost per unit beyond 1-1, and member_weight for each merged
+// unit whose own cosine with the other side is under 0.2 (so that a stray line is left
+// unaligned rather than glued to a good neighbour). A 1-0 or 0-1 bead costs skip_cost.
 // The search is coarse-to-fine, as in Vecalign (Thompson and Koehn 2019): when the full lattice
 // of positions (units of A + 1) x (units of B + 1) exceeds max_full_cells, consecutive units are
-// merged pairwise into blocks (their feature vectors and lengths summed) until it does not; the
-// coarsest level is searched in full, and each finer level only within `band` units of the path
-// found one level up. Time and memory then grow linearly with the length of the documents. Unit
-// similarities inside the band are computed once per level into a banded matrix (sparse
-// feature vectors are Eigen sparse matrices, one row per unit).
+// merged pairwise into blocks (their feature vectors and lengths summed, the coarse_features
+// heaviest features kept) until it does not; the coarsest level is searched in full, and each
+// finer level only within `band` units of the path found one level up. Time and memory then
+// grow linearly with the length of the documents. Unit similarities inside the band are
+// computed once per level into a banded matrix (Eigen; sparse feature vectors are Eigen sparse
+// matrices, one row per unit). The defaults were tuned on Text+Berg's dev file and checked on
+// the Arabic-English seeds.
 //
 // Scores. A bead's score is in [0, 1]: how far its similarity (the cosine above, but with the
-// features found in one document only counted in the norms) stands above
-// what unrelated units of the same two documents get (a null model: median m and scaled median
-// absolute deviation s, at least 0.02, of the cosines of 256 pseudo-random unit pairs), logistic((sim - m) / s - score_sigmas), times
-// exp(-score_length_weight * length cost) (the length ratio estimated again from the aligned
-// beads); so a bead whose sides share no more than chance, or
-// whose lengths disagree with the documents' ratio, scores low. Two sides in the same language
-// share their very words when one copies the other, so there a similarity under
-// same_language_similarity lowers the score in proportion. 1-0 and 0-1 beads score 0. The
-// pair's score is the character-weighted mean score of its aligned beads times its mean
-// coverage. The pair's label:
+// one-sided features counted in the norms) stands above what unrelated units of the same two
+// documents get. The null model is the median m and scaled median absolute deviation s (at
+// least 0.02) of the cosines of 256 pseudo-random unit pairs; the score is
+// logistic((sim - m) / s - score_sigmas) * exp(-score_length_weight * length cost), the length
+// ratio estimated again from the aligned beads. So a bead whose sides share no more than chance,
+// or whose lengths disagree, scores low. Two sides in the same language share their very words
+// when one copies the other, so there a similarity under same_language_similarity lowers the
+// score in proportion. 1-0 and 0-1 beads score 0. The pair's score is the character-weighted
+// mean score of its aligned beads times its mean coverage. The pair's label:
 //   translation  both coverages >= translation_coverage;
 //   partial      one coverage >= partial_coverage (one side's text largely inside the other,
 //                as when a page adds captions and chrome);
