@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "doppel/align/anchor_encoder.h"
+#include "doppel/align/bridge_encoder.h"
 #include "doppel/align/cognate_encoder.h"
 #include "doppel/error.h"
 #include "doppel/normalize/normalizer.h"
@@ -97,15 +98,31 @@ struct Level {
     std::vector<double> cnt_a, cnt_b;  // base units per block
 };
 
-// Sum of consecutive row pairs: the next coarser level.
-SpMat merge_rows(const SpMat& m) {
+// Sum of consecutive row pairs: the next coarser level. Each block keeps its `keep` heaviest
+// features, so that comparing blocks costs the same at every level.
+SpMat merge_rows(const SpMat& m, int keep) {
     const Eigen::Index n = m.rows(), k = (n + 1) / 2;
     SpMat p(k, n);
     std::vector<Eigen::Triplet<float, int32_t>> t;
     t.reserve(static_cast<std::size_t>(n));
     for (Eigen::Index i = 0; i < n; ++i) t.emplace_back(static_cast<int32_t>(i / 2), static_cast<int32_t>(i), 1.0f);
     p.setFromTriplets(t.begin(), t.end());
-    SpMat out = p * m;
+    SpMat sum = p * m;
+    sum.makeCompressed();
+    std::vector<Eigen::Triplet<float, int32_t>> kept;
+    std::vector<std::pair<float, int32_t>> row;
+    for (Eigen::Index r = 0; r < sum.rows(); ++r) {
+        row.clear();
+        for (SpMat::InnerIterator it(sum, r); it; ++it) row.emplace_back(it.value(), static_cast<int32_t>(it.index()));
+        if (static_cast<int>(row.size()) > keep) {
+            std::nth_element(row.begin(), row.begin() + keep, row.end(),
+                             [](const auto& x, const auto& y) { return x.first > y.first; });
+            row.resize(static_cast<std::size_t>(keep));
+        }
+        for (const auto& [w, c] : row) kept.emplace_back(static_cast<int32_t>(r), c, w);
+    }
+    SpMat out(sum.rows(), sum.cols());
+    out.setFromTriplets(kept.begin(), kept.end());
     out.makeCompressed();
     return out;
 }
@@ -266,6 +283,29 @@ std::vector<Step> search(const Level& lv, const Band& band, const AlignerOptions
                     const double len_b = plb[static_cast<std::size_t>(j)] - plb[static_cast<std::size_t>(pj)];
                     c = (1.0 - sim) * units / 2 + o.length_weight * length_cost(len_a, len_b, ratio, o.length_variance) +
                         o.merge_cost * (la + lb - 2);
+                    // In a merge, every unit must bring its own evidence: a unit whose cosine
+                    // with the other side is under kMemberFloor adds up to member_weight.
+                    if (o.member_weight > 0 && (la > 1 || lb > 1) && nx > 0 && ny > 0) {
+                        constexpr float kMemberFloor = 0.2f;
+                        double pen = 0;
+                        if (la > 1)
+                            for (int u = pi; u < i; ++u) {
+                                float dm = 0;
+                                for (int v = pj; v < j; ++v) dm += dot_at(u, v);
+                                const float nu = norm_a[1][static_cast<std::size_t>(u + 1)];
+                                const float cm = nu > 0 ? dm / (nu * ny) : 0.0f;
+                                pen += std::max(0.0f, kMemberFloor - cm) / kMemberFloor;
+                            }
+                        if (lb > 1)
+                            for (int v = pj; v < j; ++v) {
+                                float dm = 0;
+                                for (int u = pi; u < i; ++u) dm += dot_at(u, v);
+                                const float nv = norm_b[1][static_cast<std::size_t>(v + 1)];
+                                const float cm = nv > 0 ? dm / (nv * nx) : 0.0f;
+                                pen += std::max(0.0f, kMemberFloor - cm) / kMemberFloor;
+                            }
+                        c += o.member_weight * pen;
+                    }
                 }
                 c += cost[static_cast<std::size_t>(prev)];
                 if (c < best) {
@@ -345,7 +385,7 @@ void Aligner::add_encoder(float weight, std::unique_ptr<UnitEncoder> encoder) {
     encoders_.emplace_back(weight, std::move(encoder));
 }
 
-std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec) {
+std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::string& models_dir) {
     std::vector<std::string> parts;
     std::size_t start = 0;
     while (start <= spec.size()) {
@@ -363,9 +403,14 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec) {
     p.take_number("len", o.length_weight);
     p.take_number("var", o.length_variance);
     p.take_number("merge", o.merge_cost);
+    p.take_number("member", o.member_weight);
+    p.take_number("unshared", o.unshared_weight);
     p.take_number("band", o.band);
     p.take_number("full", o.max_full_cells);
-    p.take_number("scale", o.score_scale);
+    p.take_number("coarse", o.coarse_features);
+    p.take_number("score_len", o.score_length_weight);
+    p.take_number("sigmas", o.score_sigmas);
+    p.take_number("same_lang", o.same_language_similarity);
     p.take_number("aligned", o.aligned_score);
     p.take_number("translation", o.translation_coverage);
     p.take_number("partial", o.partial_coverage);
@@ -388,7 +433,8 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec) {
         const std::string name = part.substr(0, part.find(':'));
         if (name == "anchors") aligner->add_encoder(weight, AnchorEncoder::from_spec(part));
         else if (name == "cognates") aligner->add_encoder(weight, CognateEncoder::from_spec(part));
-        else DOPPEL_THROW("aligner spec: unknown encoder '" + name + "' (built in: anchors, cognates)");
+        else if (name == "bridge") aligner->add_encoder(weight, BridgeEncoder::from_spec(part, models_dir));
+        else DOPPEL_THROW("aligner spec: unknown encoder '" + name + "' (built in: anchors, cognates, bridge)");
     }
     return aligner;
 }
@@ -398,9 +444,11 @@ std::string Aligner::describe() const {
     const auto& o = options_;
     std::string s = "dp:max_side=" + std::to_string(o.max_side) + ",max_units=" + std::to_string(o.max_units) +
                     ",skip=" + spec_number(o.skip_cost) + ",len=" + spec_number(o.length_weight) +
-                    ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) +
-                    ",band=" + std::to_string(o.band) + ",full=" + std::to_string(o.max_full_cells) +
-                    ",scale=" + spec_number(o.score_scale) + ",aligned=" + spec_number(o.aligned_score) +
+                    ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) + ",member=" + spec_number(o.member_weight) +
+                    ",unshared=" + spec_number(o.unshared_weight) +
+                    ",band=" + std::to_string(o.band) + ",full=" + std::to_string(o.max_full_cells) + ",coarse=" + std::to_string(o.coarse_features) +
+                    ",score_len=" + spec_number(o.score_length_weight) + ",sigmas=" + spec_number(o.score_sigmas) +
+                    ",same_lang=" + spec_number(o.same_language_similarity) + ",aligned=" + spec_number(o.aligned_score) +
                     ",translation=" + spec_number(o.translation_coverage) +
                     ",partial=" + spec_number(o.partial_coverage) + ",story=" + spec_number(o.same_story_similarity);
     for (const auto& [w, e] : encoders_) s += ";" + spec_number(w) + "*" + e->describe();
@@ -426,12 +474,18 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
             const uint64_t salt = 0x9E3779B97F4A7C15ull * (e + 1);
             enc->encode(ta.size(), ta.data(), ca, tmp_a.data());
             enc->encode(tb.size(), tb.data(), cb, tmp_b.data());
-            for (std::size_t u = 0; u < fa.size(); ++u)
+            for (std::size_t u = 0; u < fa.size(); ++u) {
                 for (const Feature& f : tmp_a[u]) fa[u].push_back({f.id ^ salt, f.weight * weight});
-            for (std::size_t v = 0; v < fb.size(); ++v)
+                FeatureVector().swap(tmp_a[u]);
+            }
+            for (std::size_t v = 0; v < fb.size(); ++v) {
                 for (const Feature& f : tmp_b[v]) fb[v].push_back({f.id ^ salt, f.weight * weight});
+                FeatureVector().swap(tmp_b[v]);
+            }
         }
     }
+    decltype(ta)().swap(ta);
+    decltype(tb)().swap(tb);
     std::unordered_map<uint64_t, int32_t> column;
     std::vector<int32_t> df;
     auto build = [&](std::vector<FeatureVector>& fv, std::vector<std::vector<std::pair<int32_t, float>>>& rows) {
@@ -460,10 +514,14 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
     };
     std::vector<std::vector<std::pair<int32_t, float>>> ra, rb;
     build(fa, ra);
+    std::vector<int32_t> df_a = df;  // so far: units of A only
     build(fb, rb);
+    df_a.resize(df.size(), 0);
     const auto vocab = static_cast<Eigen::Index>(column.size());
     const double n_units = std::max(1, na + nb);
-    auto to_matrix = [&](const std::vector<std::vector<std::pair<int32_t, float>>>& rows) {
+    // extra[u]: squared norm of the one-sided features of unit u that the matrix leaves out.
+    auto to_matrix = [&](const std::vector<std::vector<std::pair<int32_t, float>>>& rows, std::vector<double>& extra) {
+        extra.assign(rows.size(), 0.0);
         SpMat m(static_cast<Eigen::Index>(rows.size()), std::max<Eigen::Index>(vocab, 1));
         std::size_t nnz = 0;
         for (const auto& r : rows) nnz += r.size();
@@ -472,16 +530,28 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
         t.reserve(nnz);
         for (std::size_t u = 0; u < rows.size(); ++u)
             for (const auto& [col, w] : rows[u]) {
+                // A feature found on one side only can add nothing to a dot product, only to
+                // norms: scaled by unshared_weight so that words with no counterpart in the
+                // other language do not dilute the evidence.
+                const int32_t in_a = df_a[static_cast<std::size_t>(col)];
+                const bool one_side = in_a == 0 || in_a == df[static_cast<std::size_t>(col)];
                 const double idf = std::log(1.0 + n_units / df[static_cast<std::size_t>(col)]);
-                t.emplace_back(static_cast<int32_t>(u), col, static_cast<float>(w * idf));
+                if (one_side) {
+                    // Kept in the unit's full norm (for scores) with its whole weight.
+                    const double full = w * idf, kept = full * o.unshared_weight;
+                    extra[u] += full * full - kept * kept;
+                    if (o.unshared_weight <= 0) continue;
+                }
+                t.emplace_back(static_cast<int32_t>(u), col, static_cast<float>(w * idf * (one_side ? o.unshared_weight : 1.0)));
             }
         m.setFromTriplets(t.begin(), t.end());
         m.makeCompressed();
         return m;
     };
     Level base;
-    base.a = to_matrix(ra);
-    base.b = to_matrix(rb);
+    std::vector<double> extra_a, extra_b;
+    base.a = to_matrix(ra, extra_a);
+    base.b = to_matrix(rb, extra_b);
     decltype(ra)().swap(ra);
     decltype(rb)().swap(rb);
     for (int u = 0; u < na; ++u) base.len_a.push_back(static_cast<double>(char_length(side_a.units[static_cast<std::size_t>(u)])));
@@ -492,6 +562,34 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
     for (double l : base.len_a) total_a += l;
     for (double l : base.len_b) total_b += l;
     const double ratio = (total_a > 0 && total_b > 0) ? std::clamp(total_b / total_a, 0.25, 4.0) : 1.0;
+
+    // What unrelated units score: the cosines of pseudo-random 1-1 pairs (mean and spread), the
+    // null model against which bead similarities become scores.
+    double null_mean = 0, null_sd = 0;
+    if (na > 0 && nb > 0) {
+        constexpr int kSamples = 256;
+        std::vector<float> na_norm(static_cast<std::size_t>(na)), nb_norm(static_cast<std::size_t>(nb));
+        // Full norms (one-sided features included): a score needs the share of each unit that
+        // the other side explains, not only how well the shared part matches.
+        for (int u = 0; u < na; ++u)
+            na_norm[static_cast<std::size_t>(u)] = static_cast<float>(std::sqrt(base.a.row(u).squaredNorm() + extra_a[static_cast<std::size_t>(u)]));
+        for (int v = 0; v < nb; ++v)
+            nb_norm[static_cast<std::size_t>(v)] = static_cast<float>(std::sqrt(base.b.row(v).squaredNorm() + extra_b[static_cast<std::size_t>(v)]));
+        std::vector<double> c(kSamples);
+        for (int k = 0; k < kSamples; ++k) {
+            const int u = static_cast<int>((static_cast<uint64_t>(k) * 7919u + 13u) % static_cast<uint64_t>(na));
+            const int v = static_cast<int>((static_cast<uint64_t>(k) * 104729u + 7u) % static_cast<uint64_t>(nb));
+            const float d = na_norm[static_cast<std::size_t>(u)] * nb_norm[static_cast<std::size_t>(v)];
+            c[static_cast<std::size_t>(k)] = d > 0 ? sparse_dot(base.a, u, base.b, v) / d : 0.0;
+        }
+        // Robust (median, scaled median absolute deviation): some samples are true pairs.
+        std::nth_element(c.begin(), c.begin() + kSamples / 2, c.end());
+        null_mean = c[kSamples / 2];
+        for (double& x : c) x = std::abs(x - null_mean);
+        std::nth_element(c.begin(), c.begin() + kSamples / 2, c.end());
+        null_sd = 1.4826 * c[kSamples / 2];
+    }
+    null_sd = std::max(null_sd, 0.02);
 
     // Whole-document similarity, for the same-story label.
     {
@@ -512,14 +610,15 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
 
     // 3. Coarse-to-fine search.
     std::vector<Level> levels;
+    levels.reserve(48);  // never reallocated: a level is never copied
     levels.push_back(std::move(base));
     while (static_cast<double>(levels.back().a.rows() + 1) * static_cast<double>(levels.back().b.rows() + 1) >
                static_cast<double>(o.max_full_cells) &&
            levels.back().a.rows() > 1 && levels.back().b.rows() > 1) {
         const Level& f = levels.back();
         Level c;
-        c.a = merge_rows(f.a);
-        c.b = merge_rows(f.b);
+        c.a = merge_rows(f.a, o.coarse_features);
+        c.b = merge_rows(f.b, o.coarse_features);
         c.len_a = merge_values(f.len_a);
         c.len_b = merge_values(f.len_b);
         c.cnt_a = merge_values(f.cnt_a);
@@ -528,11 +627,12 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
     }
     out.levels = static_cast<int>(levels.size());
     std::vector<Step> path;
-    for (int l = static_cast<int>(levels.size()) - 1; l >= 0; --l) {
+    const int top = static_cast<int>(levels.size()) - 1;
+    for (int l = top; l >= 0; --l) {
         const Level& lv = levels[static_cast<std::size_t>(l)];
         const int la = static_cast<int>(lv.a.rows()), lb = static_cast<int>(lv.b.rows());
         Band band;
-        if (l == static_cast<int>(levels.size()) - 1) {
+        if (l == top) {
             band.lo.assign(static_cast<std::size_t>(la + 1), 0);
             band.hi.assign(static_cast<std::size_t>(la + 1), lb);
         } else {
@@ -542,8 +642,48 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
         if (l > 0) levels.resize(static_cast<std::size_t>(l));  // coarser levels no longer needed
     }
 
-    // 4. Beads and scores.
+    // 4. Beads and scores. The length ratio, first estimated from the whole documents (which
+    // may hold text the other lacks), is estimated again from the aligned beads.
     const Level& lv = levels[0];
+    std::vector<float> scatter_a(static_cast<std::size_t>(std::max<Eigen::Index>(vocab, 1)), 0.0f), scatter_b = scatter_a;
+    std::vector<int32_t> touched_a, touched_b;
+    // Cosine of a bead's sides with the one-sided features counted in the norms.
+    auto full_cosine = [&](const Step& s) {
+        touched_a.clear();
+        touched_b.clear();
+        double extra_x = 0, extra_y = 0;
+        for (int u = s.i0; u < s.i1; ++u) {
+            extra_x += extra_a[static_cast<std::size_t>(u)];
+            for (SpMat::InnerIterator it(lv.a, u); it; ++it) {
+                if (scatter_a[static_cast<std::size_t>(it.index())] == 0.0f) touched_a.push_back(static_cast<int32_t>(it.index()));
+                scatter_a[static_cast<std::size_t>(it.index())] += it.value();
+            }
+        }
+        for (int v = s.j0; v < s.j1; ++v) {
+            extra_y += extra_b[static_cast<std::size_t>(v)];
+            for (SpMat::InnerIterator it(lv.b, v); it; ++it) {
+                if (scatter_b[static_cast<std::size_t>(it.index())] == 0.0f) touched_b.push_back(static_cast<int32_t>(it.index()));
+                scatter_b[static_cast<std::size_t>(it.index())] += it.value();
+            }
+        }
+        double xx = extra_x, yy = extra_y, xy = 0;
+        for (int32_t c : touched_a) xx += static_cast<double>(scatter_a[static_cast<std::size_t>(c)]) * scatter_a[static_cast<std::size_t>(c)];
+        for (int32_t c : touched_b) {
+            yy += static_cast<double>(scatter_b[static_cast<std::size_t>(c)]) * scatter_b[static_cast<std::size_t>(c)];
+            xy += static_cast<double>(scatter_a[static_cast<std::size_t>(c)]) * scatter_b[static_cast<std::size_t>(c)];
+        }
+        for (int32_t c : touched_a) scatter_a[static_cast<std::size_t>(c)] = 0.0f;
+        for (int32_t c : touched_b) scatter_b[static_cast<std::size_t>(c)] = 0.0f;
+        return (xx > 0 && yy > 0) ? std::clamp(xy / std::sqrt(xx * yy), 0.0, 1.0) : 0.0;
+    };
+    const bool same_language = !side_a.lang.empty() && side_a.lang == side_b.lang;
+    double ratio_a = 0, ratio_b = 0;
+    for (const Step& s : path) {
+        if (s.i1 == s.i0 || s.j1 == s.j0 || full_cosine(s) <= null_mean + o.score_sigmas * null_sd) continue;
+        for (int u = s.i0; u < s.i1; ++u) ratio_a += lv.len_a[static_cast<std::size_t>(u)];
+        for (int v = s.j0; v < s.j1; ++v) ratio_b += lv.len_b[static_cast<std::size_t>(v)];
+    }
+    const double bead_ratio = (ratio_a > 0 && ratio_b > 0) ? std::clamp(ratio_b / ratio_a, 0.25, 4.0) : ratio;
     double cov_a = 0, cov_b = 0, qual = 0, qual_w = 0;
     for (const Step& s : path) {
         Bead b;
@@ -554,13 +694,20 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
         b.similarity = s.sim;
         out.cost += s.cost;
         if (b.aligned()) {
-            const double units = (s.i1 - s.i0) + (s.j1 - s.j0);
-            const double margin = (o.skip_cost * units - s.cost) / units;
-            b.score = static_cast<float>(1.0 / (1.0 + std::exp(-margin / o.score_scale)));
+            double ca = 0, cb = 0;
+            for (int u = s.i0; u < s.i1; ++u) ca += lv.len_a[static_cast<std::size_t>(u)];
+            for (int v = s.j0; v < s.j1; ++v) cb += lv.len_b[static_cast<std::size_t>(v)];
+            // Evidence, not the search's preference: the similarity, lowered when the lengths
+            // disagree with the documents' length ratio.
+            const double len_p = std::exp(-o.score_length_weight * length_cost(ca, cb, bead_ratio, o.length_variance));
+            const double full_sim = full_cosine(s);
+            const double z = (full_sim - null_mean) / null_sd - o.score_sigmas;
+            double score = len_p / (1.0 + std::exp(-z));
+            // Two versions in one language share their very words: demand more of them.
+            if (same_language && full_sim < o.same_language_similarity)
+                score *= full_sim / o.same_language_similarity;
+            b.score = std::clamp(static_cast<float>(score), 0.0f, 1.0f);
             if (b.score >= o.aligned_score) {
-                double ca = 0, cb = 0;
-                for (int u = s.i0; u < s.i1; ++u) ca += lv.len_a[static_cast<std::size_t>(u)];
-                for (int v = s.j0; v < s.j1; ++v) cb += lv.len_b[static_cast<std::size_t>(v)];
                 cov_a += ca;
                 cov_b += cb;
                 qual += b.score * (ca + cb);
@@ -585,8 +732,18 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
 }
 
 void Aligner::align_batch(std::size_t n, const AlignSide* a, const AlignSide* b, Alignment* out) const {
-    // Pairs are independent; the caller may also run several batches on several threads.
-    for (std::size_t k = 0; k < n; ++k) out[k] = align(a[k], b[k]);
+    // Pairs are independent and align() is const: one pair per OpenMP thread.
+    std::vector<std::string> errors(n);
+#pragma omp parallel for schedule(dynamic)
+    for (std::ptrdiff_t k = 0; k < static_cast<std::ptrdiff_t>(n); ++k) {
+        try {
+            out[k] = align(a[k], b[k]);
+        } catch (const std::exception& e) {
+            errors[static_cast<std::size_t>(k)] = e.what();
+        }
+    }
+    for (const auto& e : errors)
+        if (!e.empty()) DOPPEL_THROW("aligner: " + e);
 }
 
 }  // namespace doppel

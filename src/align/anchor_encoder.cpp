@@ -49,9 +49,9 @@ std::string AnchorEncoder::skeleton(std::string_view latin) {
                 continue;
             case 'c': case 'q': c = 'k'; break;
             case 'g': c = 'j'; break;
-            case 'p': c = 'b'; break;
-            case 'v': c = 'f'; break;
-            case 'z': c = 's'; break;
+            case 'p': case 'f': case 'v': c = 'b'; break;  // Arabic has no p or v
+            case 'z': case 'x': c = 's'; break;            // Vietnamese x sounds s
+            case 'd': c = 't'; break;
             default: break;
         }
         if (!out.empty() && out.back() == c) continue;

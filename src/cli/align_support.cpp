@@ -47,13 +47,25 @@ UnitDocument load_document_file(const std::string& path, UnitKind kind, const La
         d.text = std::move(docs.front().text);
         d.lang = docs.front().lang_hint;
     }
-    if (d.lang.empty() && langid) d.lang = langid->identify(d.text).lang;
+    if (d.lang.empty() && langid) {
+        // The first 32 KiB (cut at a line break) tell the language as well as the whole text.
+        std::size_t end = d.text.size();
+        if (end > (32u << 10)) {
+            end = d.text.rfind('\n', 32u << 10);
+            if (end == std::string::npos || end == 0) end = std::min<std::size_t>(d.text.size(), 32u << 10);
+        }
+        d.lang = langid->identify(std::string_view(d.text).substr(0, end)).lang;
+    }
     d.units = split_units(d.text, kind, d.lang, segmenter);
     return d;
 }
 
 std::unique_ptr<Aligner> make_aligner(const Globals& g, const std::string& spec) {
-    return Aligner::from_spec(spec.empty() ? Aligner::kDefaultSpec : spec);
+    const std::string dir = find_models_dir(g);
+    if (!spec.empty()) return Aligner::from_spec(spec, dir);
+    // Without the bridge lexicon (scripts/setup.sh builds it), anchors and cognates alone.
+    const bool lexicon = fs::exists(fs::path(dir) / "bridge.lex");
+    return Aligner::from_spec(lexicon ? Aligner::kDefaultSpec : Aligner::kLexicalSpec, dir);
 }
 
 std::string bead_units(const Bead& b) {

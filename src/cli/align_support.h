@@ -32,7 +32,8 @@ std::unique_ptr<LanguageIdentifier> load_langid(const Globals& g);
 UnitDocument load_document_file(const std::string& path, UnitKind kind, const LanguageIdentifier* langid,
                                 Segmenter& segmenter);
 
-// The aligner from a spec string (Aligner::kDefaultSpec when empty).
+// The aligner from a spec string; when empty Aligner::kDefaultSpec, or kLexicalSpec when the
+// models folder has no bridge.lex.
 std::unique_ptr<Aligner> make_aligner(const Globals& g, const std::string& spec);
 
 // "[0, 1]:[2]"

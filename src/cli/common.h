@@ -69,6 +69,7 @@ Command add_check_command(CLI::App& app, Globals& g);
 Command add_delete_command(CLI::App& app, Globals& g);
 Command add_expire_command(CLI::App& app, Globals& g);
 Command add_align_command(CLI::App& app, Globals& g);
+Command add_score_command(CLI::App& app, Globals& g);
 Command add_translations_command(CLI::App& app, Globals& g);
 
 }  // namespace doppel::cli

@@ -1,7 +1,7 @@
 // doppel: aligning two versions of a document unit by unit, with scores.
 //
 // Usage:
-//   auto aligner = doppel::Aligner::from_spec(doppel::Aligner::kDefaultSpec);
+//   auto aligner = doppel::Aligner::from_spec(doppel::Aligner::kDefaultSpec, "models");
 //   doppel::AlignSide a{units_of_a, "de"}, b{units_of_b, "fr"};
 //   doppel::Alignment al = aligner->align(a, b);
 //   for (const doppel::Bead& bead : al.beads) ...  // bead.a_begin..a_end : bead.b_begin..b_end
@@ -23,27 +23,39 @@
 //
 // The method. A dynamic program finds the sequence of beads of least total cost. A bead's cost
 // adds (1) its dissimilarity, 1 - cosine of the summed feature vectors of its two sides, times
-// the number of units it holds over two; (2) a Gale-Church length cost, -log P(|delta|) of the
-// standardized difference between the character lengths of its sides, with the expected ratio
-// of lengths estimated from the two documents themselves (so it adapts to each language pair);
-// (3) a cost per extra unit in a merge (1-2, 2-2, ...). A 1-0 or 0-1 bead costs skip_cost.
+// the number of units it holds over two; features found in one document only are left out
+// (unshared_weight), as they could only dilute the cosine; (2) a Gale-Church length cost,
+// -log P(|delta|) of the standardized difference between the character lengths of its sides,
+// with the expected ratio of lengths estimated from the two documents themselves (so it adapts
+// to each language pair); (3) merge_cost per unit beyond 1-1, and member_weight for each merged
+// unit whose own cosine with the other side is under 0.2 (so that a stray line is left
+// unaligned rather than glued to a good neighbour). A 1-0 or 0-1 bead costs skip_cost.
 // The search is coarse-to-fine, as in Vecalign (Thompson and Koehn 2019): when the full lattice
 // of positions (units of A + 1) x (units of B + 1) exceeds max_full_cells, consecutive units are
-// merged pairwise into blocks (their feature vectors and lengths summed) until it does not; the
-// coarsest level is searched in full, and each finer level only within `band` units of the path
-// found one level up. Time and memory then grow linearly with the length of the documents. Unit
-// similarities inside the band are computed once per level into a banded matrix (sparse
-// feature vectors are Eigen sparse matrices, one row per unit).
+// merged pairwise into blocks (their feature vectors and lengths summed, the coarse_features
+// heaviest features kept) until it does not; the coarsest level is searched in full, and each
+// finer level only within `band` units of the path found one level up. Time and memory then
+// grow linearly with the length of the documents. Unit similarities inside the band are
+// computed once per level into a banded matrix (Eigen; sparse feature vectors are Eigen sparse
+// matrices, one row per unit). The defaults were tuned on Text+Berg's dev file and checked on
+// the Arabic-English seeds.
 //
-// Scores. A bead's score is in [0, 1]: a logistic function of how much cheaper, per unit, the
-// bead is than leaving its units unaligned (0.5 = no better); 1-0 and 0-1 beads score 0. The
-// pair's score is the character-weighted mean score of its aligned beads times its mean
-// coverage. The pair's label:
+// Scores. A bead's score is in [0, 1]: how far its similarity (the cosine above, but with the
+// one-sided features counted in the norms) stands above what unrelated units of the same two
+// documents get. The null model is the median m and scaled median absolute deviation s (at
+// least 0.02) of the cosines of 256 pseudo-random unit pairs; the score is
+// logistic((sim - m) / s - score_sigmas) * exp(-score_length_weight * length cost), the length
+// ratio estimated again from the aligned beads. So a bead whose sides share no more than chance,
+// or whose lengths disagree, scores low. Two sides in the same language share their very words
+// when one copies the other, so there a similarity under same_language_similarity lowers the
+// score in proportion. 1-0 and 0-1 beads score 0. The pair's score is the character-weighted
+// mean score of its aligned beads times its mean coverage. The pair's label:
 //   translation  both coverages >= translation_coverage;
 //   partial      one coverage >= partial_coverage (one side's text largely inside the other,
 //                as when a page adds captions and chrome);
 //   same-story   little aligned text, but the documents share names, numbers and words: the
-//                cosine of their whole-document anchor vectors >= same_story_similarity;
+//                cosine of their whole-document feature vectors (features found in both
+//                documents) >= same_story_similarity;
 //   none         otherwise.
 //
 // Spec string: "dp:KEY=VALUE,...;WEIGHT*ENCODER_SPEC;..." e.g. kDefaultSpec below: the DP
@@ -67,19 +79,25 @@
 namespace doppel {
 
 struct AlignerOptions {                // spec key
-    int max_side = 2;                  // max_side: most units on one side of a bead (1..4)
+    int max_side = 3;                  // max_side: most units on one side of a bead (1..4)
     int max_units = 4;                 // max_units: most units in a bead, both sides together
-    double skip_cost = 0.55;           // skip: cost of a 1-0 or 0-1 bead
-    double length_weight = 0.12;       // len: weight of the Gale-Church length cost
+    double skip_cost = 1.0;            // skip: cost of a 1-0 or 0-1 bead
+    double length_weight = 0.2;        // len: weight of the Gale-Church length cost
     double length_variance = 6.8;      // var: Gale-Church variance per character (s^2)
-    double merge_cost = 0.12;          // merge: extra cost per unit beyond 1-1 in a bead
+    double merge_cost = 0.3;           // merge: extra cost per unit beyond 1-1 in a bead
+    double member_weight = 0.6;        // member: cost of a merged unit with no evidence of its own
+    double unshared_weight = 0.0;      // unshared: weight of features found in one document only
     int band = 8;                      // band: half-width of the coarse-to-fine search band
-    std::size_t max_full_cells = 1 << 20;  // full: largest lattice searched in full
-    double score_scale = 0.15;         // scale: logistic scale of bead scores
+    std::size_t max_full_cells = 1 << 18;  // full: largest lattice searched in full
+    int coarse_features = 128;         // coarse: features kept per block at coarser levels
+    double score_sigmas = 1.5;         // sigmas: similarity (in null-model spreads) scoring 0.5
+    double same_language_similarity = 0.7;  // same_lang: below this similarity a bead of two
+                                       // texts in the same language scores proportionally less
+    double score_length_weight = 0.25; // score_len: how much a length mismatch lowers a bead score
     double aligned_score = 0.5;        // aligned: least bead score counted in coverage
-    double translation_coverage = 0.5; // translation: least coverage of both sides
-    double partial_coverage = 0.5;     // partial: least coverage of one side
-    double same_story_similarity = 0.15;  // story: least whole-document anchor cosine
+    double translation_coverage = 0.6; // translation: least coverage of both sides
+    double partial_coverage = 0.6;     // partial: least coverage of one side
+    double same_story_similarity = 0.15;  // story: least whole-document feature cosine
 };
 
 // One side of an alignment: the texts of its units, in order, and its language.
@@ -106,7 +124,7 @@ struct Alignment {
     float coverage_a = 0;      // share of A's characters in aligned beads scoring >= aligned_score
     float coverage_b = 0;
     float quality = 0;         // character-weighted mean score of those beads
-    float document_similarity = 0;  // cosine of the whole documents' anchor vectors
+    float document_similarity = 0;  // cosine of the whole documents' feature vectors
     float score = 0;           // quality * (coverage_a + coverage_b) / 2, in [0, 1]
     PairLabel label = PairLabel::kNone;
     double cost = 0;           // total cost of the beads (what the search minimized)
@@ -115,9 +133,11 @@ struct Alignment {
 
 class Aligner {
 public:
-    // DP defaults with anchors and cognates (works for any pair of languages, best for pairs
-    // that share a script); add a dictionary or embedding encoder for distant pairs.
-    static constexpr const char* kDefaultSpec = "dp;1*anchors;1*cognates";
+    // DP defaults with anchors and cognates: needs no model, works for any pair of languages,
+    // best for pairs that share a script.
+    static constexpr const char* kLexicalSpec = "dp;1*anchors;1*cognates";
+    // kLexicalSpec plus dictionary evidence from the bridge lexicon (models/bridge.lex).
+    static constexpr const char* kDefaultSpec = "dp;1*anchors;1*cognates;1*bridge";
 
     explicit Aligner(AlignerOptions options = {});
     ~Aligner();
@@ -125,8 +145,9 @@ public:
     Aligner& operator=(const Aligner&) = delete;
 
     // Builds from a spec string; the encoders named there must be built-in ("anchors",
-    // "cognates"); others are added with add_encoder. Throws doppel::Error on a bad spec.
-    static std::unique_ptr<Aligner> from_spec(const std::string& spec);
+    // "cognates", "bridge": loads models_dir/bridge.lex); others are added with add_encoder.
+    // Throws doppel::Error on a bad spec or a missing model.
+    static std::unique_ptr<Aligner> from_spec(const std::string& spec, const std::string& models_dir = "models");
     // Adds a unit encoder whose features count `weight` times.
     void add_encoder(float weight, std::unique_ptr<UnitEncoder> encoder);
 

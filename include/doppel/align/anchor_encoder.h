@@ -10,8 +10,9 @@
 //  - identical tokens, compared in their lower-case ASCII form (names, acronyms, cognates that
 //    are spelled alike such as "Engelhörner");
 //  - names that transliterate alike: the consonant skeleton of a token's Latin form (vowels,
-//    'h', 'w', 'y' dropped, c/k/q and g/j merged, doubled letters collapsed), so that Arabic
-//    "كارولين بيريسفورد" and "Caroline Beresford" share features ("krln", "brsfrd").
+//    'h', 'w', 'y' dropped; c/k/q, g/j, b/p/f/v, s/z/x and d/t merged; doubled letters
+//    collapsed), so that Arabic
+//    "كارولين بيريسفورد" and "Caroline Beresford" share features ("krln", "brsbrt").
 //
 // Spec string: "anchors" or "anchors:num=3,url=3,punct=0.5,token=1,skeleton=1" (the weights
 // of each kind; those are the defaults).
@@ -44,7 +45,7 @@ public:
                 FeatureVector* out) const override;
     std::string describe() const override;
 
-    // The consonant skeleton of a lower-case ASCII word ("beresford" -> "brsfrd").
+    // The consonant skeleton of a lower-case ASCII word ("beresford" -> "brsbrt").
     static std::string skeleton(std::string_view latin);
 
 private:

@@ -1,0 +1,219 @@
+// Unit tests of the aligner (align/aligner.h) and its encoders, on small constructed documents.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "doppel/align/aligner.h"
+#include "doppel/align/anchor_encoder.h"
+#include "doppel/align/units.h"
+#include "doppel/error.h"
+
+namespace doppel {
+namespace {
+
+// German and French sentences that translate each other, sharing names, numbers and cognates.
+const std::vector<std::string> kGerman = {
+    "Am 9. September 1988 erreichte Michel Piola den Gipfel des Kingspitz .",
+    "Die Expedition dauerte 14 Tage und kostete 2500 Franken .",
+    "Der Bergführer Hans Müller kam aus Grindelwald .",
+    "Im Jahr 1952 begann die Neuvermessung des Mount Everest .",
+    "Das Resultat war 8848 Meter , eine Sensation für die Presse .",
+    "Die Route führt über den Nordgrat ( 4200 m ) zum Gipfel .",
+    "Marcel Kurz publizierte die Karte im Jahr 1930 .",
+    "Die Gruppe kehrte am 23. September nach Interlaken zurück .",
+};
+const std::vector<std::string> kFrench = {
+    "Le 9 septembre 1988 , Michel Piola atteignit le sommet du Kingspitz .",
+    "L' expédition dura 14 jours et coûta 2500 francs .",
+    "Le guide Hans Müller venait de Grindelwald .",
+    "En 1952 commença la nouvelle mensuration du Mont Everest .",
+    "Le résultat fut de 8848 mètres , une sensation pour la presse .",
+    "La route passe par l' arête nord ( 4200 m ) jusqu' au sommet .",
+    "Marcel Kurz publia la carte en 1930 .",
+    "Le groupe revint à Interlaken le 23 septembre .",
+};
+
+AlignSide side(const std::vector<std::string>& units, const std::string& lang) {
+    AlignSide s;
+    s.lang = lang;
+    for (const auto& u : units) s.units.emplace_back(u);
+    return s;
+}
+
+using Pairs = std::vector<std::pair<std::vector<uint32_t>, std::vector<uint32_t>>>;
+
+Pairs beads_of(const Alignment& al) {
+    Pairs out;
+    for (const Bead& b : al.beads) {
+        std::vector<uint32_t> a, bb;
+        for (uint32_t i = b.a_begin; i < b.a_end; ++i) a.push_back(i);
+        for (uint32_t j = b.b_begin; j < b.b_end; ++j) bb.push_back(j);
+        out.emplace_back(a, bb);
+    }
+    return out;
+}
+
+// Every unit of both sides exactly once, in order; scores in [0, 1].
+void expect_well_formed(const Alignment& al, std::size_t na, std::size_t nb) {
+    uint32_t ia = 0, ib = 0;
+    for (const Bead& b : al.beads) {
+        EXPECT_EQ(b.a_begin, ia);
+        EXPECT_EQ(b.b_begin, ib);
+        EXPECT_TRUE(b.a_end > b.a_begin || b.b_end > b.b_begin);
+        ia = b.a_end;
+        ib = b.b_end;
+        EXPECT_GE(b.score, 0.0f);
+        EXPECT_LE(b.score, 1.0f);
+        EXPECT_GE(b.similarity, 0.0f);
+        EXPECT_LE(b.similarity, 1.0f);
+        if (!b.aligned()) EXPECT_EQ(b.score, 0.0f);
+    }
+    EXPECT_EQ(ia, na);
+    EXPECT_EQ(ib, nb);
+    for (float v : {al.score, al.coverage_a, al.coverage_b, al.quality, al.document_similarity}) {
+        EXPECT_GE(v, 0.0f);
+        EXPECT_LE(v, 1.0f);
+    }
+}
+
+std::unique_ptr<Aligner> lexical() { return Aligner::from_spec(Aligner::kLexicalSpec); }
+
+TEST(Aligner, OneToOne) {
+    const auto al = lexical()->align(side(kGerman, "de"), side(kFrench, "fr"));
+    expect_well_formed(al, kGerman.size(), kFrench.size());
+    ASSERT_EQ(al.beads.size(), kGerman.size());
+    for (uint32_t k = 0; k < kGerman.size(); ++k) {
+        EXPECT_EQ(al.beads[k].a_begin, k);
+        EXPECT_EQ(al.beads[k].b_begin, k);
+        EXPECT_EQ(al.beads[k].a_end, k + 1);
+        EXPECT_EQ(al.beads[k].b_end, k + 1);
+        EXPECT_GT(al.beads[k].score, 0.5f);
+    }
+    EXPECT_EQ(al.label, PairLabel::kTranslation);
+    EXPECT_GT(al.coverage_a, 0.9f);
+}
+
+TEST(Aligner, MergesInsertionsAndDeletions) {
+    // French: sentence 1 split in two (1-2), sentences 4 and 5 of German joined (2-1), an
+    // inserted French sentence, and German sentence 6 deleted.
+    std::vector<std::string> fr = {
+        kFrench[0],
+        "L' expédition dura 14 jours .",
+        "Elle coûta 2500 francs .",
+        kFrench[2],
+        "Ajout : ce paragraphe inédit sur la cuisine valaisanne manque en allemand .",
+        kFrench[3],
+        "Le résultat fut de 8848 mètres , une sensation pour la presse , et Marcel Kurz publia la carte en 1930 .",
+        kFrench[7],
+    };
+    std::vector<std::string> de = {kGerman[0], kGerman[1], kGerman[2], kGerman[3], kGerman[4], kGerman[6],
+                                   "Dieser Satz über das Wetter in Zermatt fehlt im Französischen vollständig .",
+                                   kGerman[7]};
+    const auto al = lexical()->align(side(de, "de"), side(fr, "fr"));
+    expect_well_formed(al, de.size(), fr.size());
+    const Pairs want = {{{0}, {0}}, {{1}, {1, 2}}, {{2}, {3}}, {{}, {4}}, {{3}, {5}}, {{4, 5}, {6}}, {{6}, {}}, {{7}, {7}}};
+    EXPECT_EQ(beads_of(al), want);
+}
+
+TEST(Aligner, EmptySides) {
+    const auto aligner = lexical();
+    const auto al = aligner->align(side({}, "de"), side(kFrench, "fr"));
+    expect_well_formed(al, 0, kFrench.size());
+    for (const Bead& b : al.beads) EXPECT_FALSE(b.aligned());
+    EXPECT_EQ(al.label, PairLabel::kNone);
+    const auto none = aligner->align(side({}, "de"), side({}, "fr"));
+    EXPECT_TRUE(none.beads.empty());
+}
+
+TEST(Aligner, UnrelatedDocumentsAreNotTranslations) {
+    const std::vector<std::string> other = {"Quarterly revenue rose sharply .", "The board met on Tuesday .",
+                                            "Shares closed higher in London ."};
+    const auto al = lexical()->align(side(kGerman, "de"), side(other, "en"));
+    expect_well_formed(al, kGerman.size(), other.size());
+    EXPECT_NE(al.label, PairLabel::kTranslation);
+    EXPECT_NE(al.label, PairLabel::kPartial);
+}
+
+// Many units, so that the coarse-to-fine search has several levels.
+std::vector<std::string> numbered(int n, bool french) {
+    std::vector<std::string> out;
+    for (int k = 0; k < n; ++k) {
+        const std::string name = "Name" + std::string(1, static_cast<char>('a' + k % 26)) + std::to_string(k % 7);
+        if (french) out.push_back("le rapport " + std::to_string(1000 + k) + " de " + name + " cite " +
+                                  std::to_string(k * 37 % 1000) + " mesures .");
+        else out.push_back("der Bericht " + std::to_string(1000 + k) + " von " + name + " nennt " +
+                           std::to_string(k * 37 % 1000) + " Messungen .");
+        if (french && k % 17 == 5) out.push_back("une phrase ajoutée sans équivalent numéro " + std::to_string(k) + " .");
+    }
+    return out;
+}
+
+TEST(Aligner, CoarseToFineFindsTheFullPath) {
+    const auto de = numbered(120, false), fr = numbered(120, true);
+    AlignerOptions full_o;
+    full_o.max_full_cells = 1u << 30;
+    AlignerOptions coarse_o = full_o;
+    coarse_o.max_full_cells = 64;  // forces several levels
+    coarse_o.band = 4;
+    Aligner full(full_o), coarse(coarse_o);
+    for (Aligner* a : {&full, &coarse}) {
+        a->add_encoder(1, std::make_unique<AnchorEncoder>());
+    }
+    const auto al_full = full.align(side(de, "de"), side(fr, "fr"));
+    const auto al_coarse = coarse.align(side(de, "de"), side(fr, "fr"));
+    EXPECT_EQ(al_full.levels, 1);
+    EXPECT_GE(al_coarse.levels, 3);
+    expect_well_formed(al_coarse, de.size(), fr.size());
+    EXPECT_EQ(beads_of(al_full), beads_of(al_coarse));
+    EXPECT_NEAR(al_full.cost, al_coarse.cost, 1e-6);
+}
+
+TEST(Aligner, SpecRoundTrip) {
+    const auto a = Aligner::from_spec("dp:skip=0.8,max_side=2,band=5;1*anchors:num=2;0.5*cognates:prefix=5");
+    EXPECT_EQ(a->options().skip_cost, 0.8);
+    EXPECT_EQ(a->options().max_side, 2);
+    const auto b = Aligner::from_spec(a->describe());
+    EXPECT_EQ(a->describe(), b->describe());
+    EXPECT_NE(a->describe().find("0.5*cognates:prefix=5"), std::string::npos);
+    EXPECT_THROW(Aligner::from_spec("dp:nonsense=1;1*anchors"), Error);
+    EXPECT_THROW(Aligner::from_spec("dp;1*unknown"), Error);
+    EXPECT_THROW(Aligner::from_spec("beam;1*anchors"), Error);
+}
+
+TEST(AnchorEncoder, SkeletonsOfNamesAgreeAcrossScripts) {
+    EXPECT_EQ(AnchorEncoder::skeleton("caroline"), AnchorEncoder::skeleton("karwlyn"));
+    EXPECT_EQ(AnchorEncoder::skeleton("beresford"), "brsbrt");
+    EXPECT_EQ(AnchorEncoder::skeleton("xuan"), AnchorEncoder::skeleton("shwan"));
+    EXPECT_NE(AnchorEncoder::skeleton("wellington"), AnchorEncoder::skeleton("hanoi"));
+}
+
+TEST(Units, SplitLinesSentencesParagraphs) {
+    Segmenter seg;
+    const std::string text = "First line. Second sentence.\n\n  Next block\nsame block\n";
+    EXPECT_EQ(split_units(text, UnitKind::kLines, "en", seg).size(), 3u);
+    EXPECT_EQ(split_units(text, UnitKind::kSentences, "en", seg).size(), 4u);
+    EXPECT_EQ(split_units(text, UnitKind::kParagraphs, "en", seg).size(), 2u);
+    EXPECT_EQ(parse_unit_kind("sentences"), UnitKind::kSentences);
+    EXPECT_THROW(parse_unit_kind("words"), Error);
+}
+
+}  // namespace
+}  // namespace doppel
+
+namespace doppel {
+namespace {
+
+TEST(Aligner, BatchEqualsOneByOne) {
+    const auto aligner = lexical();
+    const auto de = numbered(40, false), fr = numbered(40, true);  // AlignSide holds views
+    std::vector<AlignSide> a = {side(kGerman, "de"), side(de, "de")};
+    std::vector<AlignSide> b = {side(kFrench, "fr"), side(fr, "fr")};
+    std::vector<Alignment> out(2);
+    aligner->align_batch(2, a.data(), b.data(), out.data());
+    for (std::size_t k = 0; k < 2; ++k) EXPECT_EQ(beads_of(out[k]), beads_of(aligner->align(a[k], b[k])));
+}
+
+}  // namespace
+}  // namespace doppel
