@@ -451,7 +451,7 @@ std::string Aligner::describe() const {
                     ",same_lang=" + spec_number(o.same_language_similarity) + ",aligned=" + spec_number(o.aligned_score) +
                     ",translation=" + spec_number(o.translation_coverage) +
                     ",partial=" + spec_number(o.partial_coverage) + ",story=" + spec_number(o.same_story_similarity);
-    for (const auto& [w, e] : encoders_) s += ";" + spec_number(w) + "*" + e->describe();
+    for (const auto& [w, e] : encoders_) s.append(";").append(spec_number(w)).append("*").append(e->describe());
     return s;
 }
 

@@ -68,7 +68,9 @@ void expect_well_formed(const Alignment& al, std::size_t na, std::size_t nb) {
         EXPECT_LE(b.score, 1.0f);
         EXPECT_GE(b.similarity, 0.0f);
         EXPECT_LE(b.similarity, 1.0f);
-        if (!b.aligned()) EXPECT_EQ(b.score, 0.0f);
+        if (!b.aligned()) {
+            EXPECT_EQ(b.score, 0.0f);
+        }
     }
     EXPECT_EQ(ia, na);
     EXPECT_EQ(ib, nb);

@@ -80,7 +80,7 @@ TEST(NearDuplicateFinder, ExactDuplicatesAndExactModeAgree) {
     for (int k = 0; k < 30; ++k) {
         auto w = words(200, 100 + k % 10);  // 10 distinct texts, 3 copies each
         for (int e = 0; e < k / 10; ++e) w[e * 50] = "edit" + std::to_string(e);
-        docs.push_back(doc("d" + std::to_string(k), text(w)));
+        docs.push_back(doc(std::string("d").append(std::to_string(k)), text(w)));
     }
     const auto lsh = run(docs);
     NearDuplicateOptions o = word5();
@@ -189,7 +189,7 @@ TEST(NearDuplicateFinder, BoilerplateNeedsAShareOfTheSource) {
     const std::string quote = "A line quoted by several of the documents in this folder\n";
     std::vector<Document> docs;
     for (int k = 0; k < 40; ++k)
-        docs.push_back(doc("d" + std::to_string(k),
+        docs.push_back(doc(std::string("d").append(std::to_string(k)),
                            (k < 5 ? quote : std::string()) + text(words(30, 200 + k)),
                            "folder/d" + std::to_string(k) + ".txt"));
     EXPECT_EQ(run(docs).boilerplate_lines, 0u);

@@ -16,7 +16,7 @@ namespace {
 std::string words_text(int n, int seed) {
     std::mt19937 rng(seed);
     std::string s;
-    for (int i = 0; i < n; ++i) s += "w" + std::to_string(rng() % 100000000) + ((i % 12 == 11) ? "\n" : " ");
+    for (int i = 0; i < n; ++i) s.append("w").append(std::to_string(rng() % 100000000)).append((i % 12 == 11) ? "\n" : " ");
     return s;
 }
 Document doc(const std::string& id, const std::string& text) {
