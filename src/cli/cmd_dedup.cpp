@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "doppel/ingest/document_reader.h"
 #include "doppel/match/near_duplicate_finder.h"
+#include "doppel/match/store_matching.h"
 #include "doppel/store/store.h"
 
 namespace doppel::cli {
@@ -93,87 +94,72 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             if (storeless && paths.empty()) DOPPEL_THROW("give --store DIR or the files to compare");
             if (!storeless && !paths.empty()) DOPPEL_THROW("give either --store DIR or files, not both");
 
-            // Calls fn(batch) for every batch of documents; reports read errors when `report`.
+            // Calls fn(batch) for every batch of documents read from the files; reports read errors
+            // when `report`.
             auto for_each_batch = [&](bool report, const std::function<void(std::vector<Document>&)>& fn) {
-                std::vector<Document> docs;
-                if (storeless) {
-                    // Reads the next batch on another thread while this one is processed.
-                    DocumentReader reader(paths);
-                    struct Batch {
-                        std::vector<Document> docs;
-                        std::vector<RecordError> errors;
-                        bool more = false;
-                    };
-                    auto read = [&] {
-                        Batch b;
-                        b.more = reader.next_batch(args->batch, b.docs, b.errors) || !b.errors.empty();
-                        if (args->id_kind == "path")
-                            for (auto& d : b.docs) d.id = d.source;
-                        return b;
-                    };
-                    Batch cur = read();
-                    while (cur.more) {
-                        auto next = std::async(std::launch::async, read);
-                        if (report) {
-                            report_errors(cur.errors);
-                            n_errors += cur.errors.size();
-                        }
-                        if (!cur.docs.empty()) fn(cur.docs);
-                        cur = next.get();
-                        progress.update(reader.bytes_read(), reader.bytes_total(), reader.bytes_read());
+                // Reads the next batch on another thread while this one is processed.
+                DocumentReader reader(paths);
+                struct Batch {
+                    std::vector<Document> docs;
+                    std::vector<RecordError> errors;
+                    bool more = false;
+                };
+                auto read = [&] {
+                    Batch b;
+                    b.more = reader.next_batch(args->batch, b.docs, b.errors) || !b.errors.empty();
+                    if (args->id_kind == "path")
+                        for (auto& d : b.docs) d.id = d.source;
+                    return b;
+                };
+                Batch cur = read();
+                while (cur.more) {
+                    auto next = std::async(std::launch::async, read);
+                    if (report) {
+                        report_errors(cur.errors);
+                        n_errors += cur.errors.size();
                     }
-                    return;
+                    if (!cur.docs.empty()) fn(cur.docs);
+                    cur = next.get();
+                    progress.update(reader.bytes_read(), reader.bytes_total(), reader.bytes_read());
                 }
-                Store store(args->store, StoreOptions{false, true});
-                std::size_t done = 0;
-                const std::size_t total = store.size();
-                store.scan([&](const StoredDocument& s) {
-                    Document d;
-                    d.id = s.id;
-                    d.text = s.text;
-                    d.source = s.source;
-                    d.url = s.url;
-                    docs.push_back(std::move(d));
-                    if (docs.size() >= args->batch) {
-                        fn(docs);
-                        done += docs.size();
-                        docs.clear();
-                        progress.update(done, total);
-                    }
-                    return true;
-                });
-                if (!docs.empty()) fn(docs);
             };
-            // Boilerplate needs two passes (line counts per source, then shingles). The first keeps
-            // the documents in memory up to --cache-mb, so small inputs (and standard input, which
-            // cannot be read twice) are read once.
-            const bool from_stdin = std::find(paths.begin(), paths.end(), "-") != paths.end();
-            std::vector<std::vector<Document>> cache;
-            std::size_t cached_bytes = 0;
-            bool cached = opt.boilerplate;
-            if (opt.boilerplate)
-                for_each_batch(true, [&](std::vector<Document>& d) {
-                    finder.count_lines(d.size(), d.data());
-                    if (!cached) return;
-                    for (const auto& doc : d)
-                        cached_bytes += doc.text.size() + doc.id.size() + doc.source.size();
-                    if (cached_bytes > (args->cache_mb << 20) && !from_stdin) {
-                        cached = false;
-                        std::vector<std::vector<Document>>().swap(cache);
-                        return;
-                    }
-                    cache.push_back(std::move(d));
-                });
-            if (cached) {
-                for (auto& d : cache) {
-                    finder.add(d.size(), d.data());
-                    std::vector<Document>().swap(d);
-                }
+            NearDuplicateResult r;
+            if (!storeless) {
+                Store store(args->store, StoreOptions{false, true});
+                r = find_stored_duplicates(store, opt, args->batch,
+                                           [&](std::size_t done, std::size_t total) { progress.update(done, total); });
             } else {
-                for_each_batch(!opt.boilerplate,
-                               [&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
+                // Boilerplate needs two passes (line counts per source, then shingles). The first
+                // keeps the documents in memory up to --cache-mb, so small inputs (and standard
+                // input, which cannot be read twice) are read once.
+                const bool from_stdin = std::find(paths.begin(), paths.end(), "-") != paths.end();
+                std::vector<std::vector<Document>> cache;
+                std::size_t cached_bytes = 0;
+                bool cached = opt.boilerplate;
+                if (opt.boilerplate)
+                    for_each_batch(true, [&](std::vector<Document>& d) {
+                        finder.count_lines(d.size(), d.data());
+                        if (!cached) return;
+                        for (const auto& doc : d)
+                            cached_bytes += doc.text.size() + doc.id.size() + doc.source.size();
+                        if (cached_bytes > (args->cache_mb << 20) && !from_stdin) {
+                            cached = false;
+                            std::vector<std::vector<Document>>().swap(cache);
+                            return;
+                        }
+                        cache.push_back(std::move(d));
+                    });
+                if (cached) {
+                    for (auto& d : cache) {
+                        finder.add(d.size(), d.data());
+                        std::vector<Document>().swap(d);
+                    }
+                } else {
+                    for_each_batch(!opt.boilerplate,
+                                   [&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
+                }
+                r = finder.finish();
             }
-            const NearDuplicateResult r = finder.finish();
 
             std::ofstream file;
             if (!args->out.empty()) {
