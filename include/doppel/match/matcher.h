@@ -51,8 +51,8 @@ struct MatcherOptions {
     std::size_t k = 10;                   // candidates per document and target language
     std::size_t margin_k = 4;             // neighbours averaged in the margin's denominator
     float related_similarity = 0.10f;     // floor: pairs below are not reported
-    float translation_similarity = 0.18f; // floor for translation / partial
-    float translation_margin = 1.15f;     // ratio margin needed for translation / partial
+    float translation_similarity = 0.10f; // floor for translation / partial
+    float translation_margin = 1.05f;     // ratio margin needed for translation / partial
     float partial_length_ratio = 0.4f;    // shorter/longer length below this: partial
     float anchor_weight = 0.15f;          // weight of anchor agreement in the score
     bool one_to_one = true;               // false: one-to-many
