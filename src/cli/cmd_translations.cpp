@@ -32,6 +32,9 @@ Command add_translations_command(CLI::App& app, Globals& g) {
     cmd->add_option("--min-similarity", args->m.translation_similarity, "Similarity floor for translation/partial")->capture_default_str();
     cmd->add_option("--min-margin", args->m.translation_margin, "Ratio margin needed for translation/partial")->capture_default_str();
     cmd->add_option("--related", args->m.related_similarity, "Similarity floor for reporting a pair at all")->capture_default_str();
+    cmd->add_option("--margin-k", args->m.margin_k, "Competitors averaged in the margin")->capture_default_str();
+    cmd->add_option("--anchor-weight", args->m.anchor_weight, "Weight of anchor agreement in the score")->capture_default_str();
+    cmd->add_option("--long-score", args->m.long_translation_score, "Score floor for long documents")->capture_default_str();
     cmd->add_flag("--no-same-story", args->no_same_story, "List translation and partial pairs only");
     cmd->add_option("--embedder", args->embedder,
                     "Bridge spec to weigh the stored features with (default: the store's); the vectors are then "

@@ -199,13 +199,13 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
     for (std::size_t i = 0; i < docs.size(); ++i)
         comps[find(i)].push_back(i);
     for (auto& [root, members] : comps) {
+        // Only documents whose language is unique in the group: two documents of one language
+        // (pt and pt-BR pages both identified as "pt", or a wrong link) leave it ambiguous which
+        // of them a third document translates.
+        std::map<std::string, int> per_lang;
+        for (std::size_t m : members) ++per_lang[docs[m].lang];
+        std::erase_if(members, [&](std::size_t m) { return per_lang[docs[m].lang] > 1; });
         if (members.size() < 3) continue;
-        // Only components with one document per language: chains that reach two documents of
-        // one language are ambiguous and left as they are.
-        std::set<std::string> seen;
-        bool unique = true;
-        for (std::size_t m : members) unique &= seen.insert(docs[m].lang).second;
-        if (!unique) continue;
         for (std::size_t i = 0; i < members.size(); ++i) {
             for (std::size_t j = i + 1; j < members.size(); ++j) {
                 std::size_t a = std::min(members[i], members[j]), b = std::max(members[i], members[j]);

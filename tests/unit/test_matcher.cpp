@@ -51,8 +51,8 @@ TEST(Matcher, Margin) {
     EXPECT_STREQ(to_string(LinkLabel::kSameStory), "same-story");
     Matcher m;
     EXPECT_FLOAT_EQ(m.translation_floor(10, 1000), 0.10f);
-    EXPECT_FLOAT_EQ(m.translation_floor(1000, 2000), 0.20f);
-    EXPECT_FLOAT_EQ(m.translation_floor(175, 400), 0.15f);
+    EXPECT_FLOAT_EQ(m.translation_floor(1000, 2000), 0.15f);
+    EXPECT_FLOAT_EQ(m.translation_floor(175, 400), 0.125f);
 }
 
 TEST(Matcher, MarginAgainstCompetitors) {

@@ -23,9 +23,9 @@
 //    in each other language). One-to-many keeps every candidate pair above the thresholds.
 //  - pivot: when x and y are both translations of z (say a German and a Polish page of one
 //    English page), x and y are translations of each other, although their own similarity,
-//    through two lexicons, is weaker. With `pivot`, every group of documents joined by
-//    translation links that holds at most one document per language has all its pairs linked
-//    (when their similarity reaches pivot_similarity).
+//    through two lexicons, is weaker. With `pivot`, in every group of documents joined by
+//    translation links, the documents whose language occurs once in the group are all linked
+//    to each other (when their similarity reaches pivot_similarity).
 //
 // Labels: `translation` (one-to-one winner with score >= translation_floor() and margin
 // >= translation_margin, lengths comparable), `partial` (the same, but the shorter document has
@@ -52,13 +52,13 @@ namespace doppel {
 
 struct MatcherOptions {
     std::size_t k = 10;                   // candidates per document and target language
-    std::size_t margin_k = 4;             // neighbours averaged in the margin's denominator
+    std::size_t margin_k = 8;             // competitors averaged in the margin's denominator
     float related_similarity = 0.10f;     // floor: pairs below are not reported
     float translation_similarity = 0.10f; // score floor for translation / partial (short texts)
-    float long_translation_score = 0.20f; // score floor for long texts (see translation_floor)
+    float long_translation_score = 0.15f; // score floor for long texts (see translation_floor)
     float short_length = 50;              // length (concept tokens) up to which texts are short
     float long_length = 300;              // length from which texts are long
-    float translation_margin = 1.05f;     // ratio margin needed for translation / partial
+    float translation_margin = 1.10f;     // ratio margin needed for translation / partial
     float partial_length_ratio = 0.4f;    // shorter/longer length below this: partial
     float anchor_weight = 0.15f;          // weight of anchor agreement in the score
     bool one_to_one = true;               // false: one-to-many
