@@ -50,9 +50,9 @@ TEST(Matcher, Margin) {
     EXPECT_FLOAT_EQ(Matcher::margin(0.5f, 0.5f, 0.5f), 1.0f);
     EXPECT_STREQ(to_string(LinkLabel::kSameStory), "same-story");
     Matcher m;
-    EXPECT_FLOAT_EQ(m.translation_floor(10, 1000), 0.10f);
+    EXPECT_FLOAT_EQ(m.translation_floor(10, 1000), 0.08f);
     EXPECT_FLOAT_EQ(m.translation_floor(1000, 2000), 0.15f);
-    EXPECT_FLOAT_EQ(m.translation_floor(175, 400), 0.125f);
+    EXPECT_FLOAT_EQ(m.translation_floor(175, 400), 0.115f);
 }
 
 TEST(Matcher, MarginAgainstCompetitors) {

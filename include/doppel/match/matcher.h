@@ -53,8 +53,8 @@ namespace doppel {
 struct MatcherOptions {
     std::size_t k = 10;                   // candidates per document and target language
     std::size_t margin_k = 8;             // competitors averaged in the margin's denominator
-    float related_similarity = 0.10f;     // floor: pairs below are not reported
-    float translation_similarity = 0.10f; // score floor for translation / partial (short texts)
+    float related_similarity = 0.08f;     // floor: pairs below are not reported
+    float translation_similarity = 0.08f; // score floor for translation / partial (short texts)
     float long_translation_score = 0.15f; // score floor for long texts (see translation_floor)
     float short_length = 50;              // length (concept tokens) up to which texts are short
     float long_length = 300;              // length from which texts are long
