@@ -21,6 +21,7 @@ Command add_translations_command(CLI::App& app, Globals& g) {
         std::string mode = "one-to-one";
         MatcherOptions m;
         bool no_same_story = false;
+        std::string embedder;
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
@@ -31,7 +32,13 @@ Command add_translations_command(CLI::App& app, Globals& g) {
     cmd->add_option("--min-similarity", args->m.translation_similarity, "Similarity floor for translation/partial")->capture_default_str();
     cmd->add_option("--min-margin", args->m.translation_margin, "Ratio margin needed for translation/partial")->capture_default_str();
     cmd->add_option("--related", args->m.related_similarity, "Similarity floor for reporting a pair at all")->capture_default_str();
+    cmd->add_option("--margin-k", args->m.margin_k, "Competitors averaged in the margin")->capture_default_str();
+    cmd->add_option("--anchor-weight", args->m.anchor_weight, "Weight of anchor agreement in the score")->capture_default_str();
+    cmd->add_option("--long-score", args->m.long_translation_score, "Score floor for long documents")->capture_default_str();
     cmd->add_flag("--no-same-story", args->no_same_story, "List translation and partial pairs only");
+    cmd->add_option("--embedder", args->embedder,
+                    "Bridge spec to weigh the stored features with (default: the store's); the vectors are then "
+                    "searched in an index rebuilt in memory");
     return {cmd, [args, &g]() -> int {
         args->m.one_to_one = args->mode == "one-to-one";
         args->m.same_story = !args->no_same_story;
@@ -41,7 +48,8 @@ Command add_translations_command(CLI::App& app, Globals& g) {
         if (!spec || !VectorIndex::exists(store.dir()))
             DOPPEL_THROW("store " + args->store + " has no embeddings (index it with a build that has models/bridge.lex)");
         EmbedderContext ctx{find_models_dir(g)};
-        BridgeEmbedder embedder(BridgeEmbedder::parse_spec(*spec), ctx);
+        const bool override_spec = !args->embedder.empty() && args->embedder != *spec;
+        BridgeEmbedder embedder(BridgeEmbedder::parse_spec(override_spec ? args->embedder : *spec), ctx);
         if (auto lex = store.meta("bridge.lexicon"); lex && *lex != embedder.lexicon().describe() && !g.quiet)
             std::cerr << "doppel translations: warning: store was indexed with " << *lex << ", models have "
                       << embedder.lexicon().describe() << " (re-index for exact results)\n";
@@ -65,6 +73,11 @@ Command add_translations_command(CLI::App& app, Globals& g) {
         }
         auto t1 = progress.seconds();
         VectorIndex index = VectorIndex::load(store.dir());
+        if (override_spec) {
+            VectorIndex fresh(dim, index.factory());
+            for (std::size_t i = 0; i < n; ++i) fresh.add(docs[i].lang, 1, &docs[i].seq, dense.data() + i * dim);
+            index = std::move(fresh);
+        }
         auto t2 = progress.seconds();
         Matcher matcher(args->m);
         auto links = matcher.match(index, docs, dense.data(), sparse);

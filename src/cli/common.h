@@ -24,6 +24,7 @@ struct Globals {
     std::string argv0;
     std::string models_dir;  // --models, or found by find_models_dir()
     bool quiet = false;      // --quiet: no progress and no summary line
+    std::string vector_index = "Flat";  // --vector-index: FAISS factory for new embedding indexes
 };
 
 // The folder with the model files: $DOPPEL_MODELS, else models/ beside the executable's parent

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
     g.argv0 = argv[0];
     app.add_option("--models", g.models_dir, "Folder with model files (default: models/ of the install)");
     app.add_flag("--quiet,-q", g.quiet, "No progress and no summary line");
+    app.add_option("--vector-index", g.vector_index, "FAISS factory of the translation index (Flat, HNSW32, IVF1024,PQ64)")
+        ->capture_default_str();
 
     std::vector<Command> commands;
     commands.push_back(add_index_command(app, g));

@@ -13,7 +13,9 @@ std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, Sto
     stages.push_back(std::make_unique<NearDuplicateStage>());
     // Cross-language embeddings (translations): needs models/bridge.lex (scripts/build-bridge).
     if (std::filesystem::exists(model_path(g, "bridge.lex"))) {
-        stages.push_back(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{find_models_dir(g)}));
+        EmbeddingStageOptions options;
+        options.index = g.vector_index;
+        stages.push_back(std::make_unique<EmbeddingStage>(options, EmbedderContext{find_models_dir(g)}));
     } else if (!g.quiet) {
         std::cerr << "doppel: warning: " << model_path(g, "bridge.lex")
                   << " missing (run scripts/build-bridge): no embeddings for translations\n";

@@ -46,6 +46,16 @@ bool is_latin_word(std::string_view w) {
     return true;
 }
 
+// A closely related language whose lexicon entries serve words a language's own entries miss
+// (languages with few or no dictionary entries of their own).
+const char* fallback_language(std::string_view lang) {
+    static const std::pair<std::string_view, const char*> kFallback[] = {
+        {"uk", "ru"}, {"be", "ru"}, {"mk", "bg"}, {"nb", "no"}, {"nn", "no"}, {"gl", "pt"}};
+    for (auto& [l, f] : kFallback)
+        if (l == lang) return f;
+    return nullptr;
+}
+
 bool starts_with_digit(std::string_view w) { return !w.empty() && w[0] >= '0' && w[0] <= '9'; }
 
 std::string skeleton(std::string_view ascii) {
@@ -151,6 +161,7 @@ BridgeEmbedderOptions BridgeEmbedder::parse_spec(const std::string& spec) {
             else if (k == "url") o.url_weight = std::stof(v);
             else if (k == "token") o.token_weight = std::stof(v);
             else if (k == "spread") o.spread = std::stof(v);
+            else if (k == "prefix") o.prefix_weight = std::stof(v);
             else if (k == "lexicon") o.lexicon = v;
             else DOPPEL_THROW("unknown bridge option '" + k + "' in " + spec);
         } catch (const std::logic_error&) {
@@ -173,6 +184,7 @@ std::string BridgeEmbedder::describe() const {
     f("url", options_.url_weight, d.url_weight);
     f("token", options_.token_weight, d.token_weight);
     f("spread", options_.spread, d.spread);
+    f("prefix", options_.prefix_weight, d.prefix_weight);
     if (options_.lexicon != d.lexicon) s << ",lexicon=" << options_.lexicon;
     return s.str();
 }
@@ -209,10 +221,27 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
     const bool english = lang == "en";
     std::vector<char> covered(words.size(), 0);
     if (!english && lexicon_) {
-        for (const auto& m : lexicon_->match(lang, words, impl_->stemmer)) {
-            float w = std::pow(static_cast<float>(m.concepts.size()), -options_.spread);
-            for (uint32_t c : m.concepts) emit(FeatureKind::kConcept, lexicon_->concept_name(c), w);
-            for (uint32_t j = m.first; j < m.first + m.count; ++j) covered[j] = 1;
+        auto take = [&](const std::string& l, std::size_t offset, std::span<const std::string_view> ws) {
+            for (const auto& m : lexicon_->match(l, ws, impl_->stemmer)) {
+                float w = std::pow(static_cast<float>(m.concepts.size()), -options_.spread);
+                for (uint32_t c : m.concepts) emit(FeatureKind::kConcept, lexicon_->concept_name(c), w);
+                for (uint32_t j = m.first; j < m.first + m.count; ++j) covered[offset + j] = 1;
+            }
+        };
+        take(lang, 0, words);
+        // Words the language's own entries miss, looked up in a closely related language's.
+        if (const char* fb = fallback_language(lang)) {
+            std::size_t i = 0;
+            while (i < words.size()) {
+                if (covered[i]) {
+                    ++i;
+                    continue;
+                }
+                std::size_t j = i;
+                while (j < words.size() && !covered[j]) ++j;
+                take(fb, i, std::span<const std::string_view>(words).subspan(i, j - i));
+                i = j;
+            }
         }
     }
     const auto& stop = english_stopwords();
@@ -232,6 +261,7 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
             // English words, and words of other languages the lexicon does not know (left
             // untranslated, or cognates), read as English.
             emit(FeatureKind::kConcept, impl_->stemmer.stem("en", ascii), 1.0f);
+            if (ascii.size() >= 6) emit(FeatureKind::kPrefix, std::string_view(ascii).substr(0, 5), 1.0f);
             std::string sk = skeleton(ascii);
             if (sk.size() >= 3) emit(FeatureKind::kName, sk, 1.0f);
         } else if (is_cjk_word(w) || lang == "ko" || lang == "zh") {
@@ -270,6 +300,7 @@ SparseVector BridgeEmbedder::weigh(const SparseVector& counts) const {
             case FeatureKind::kNumber: kw = options_.number_weight; break;
             case FeatureKind::kUrl: kw = options_.url_weight; break;
             case FeatureKind::kToken: kw = options_.token_weight; break;
+            case FeatureKind::kPrefix: kw = options_.prefix_weight; break;
         }
         // Sublinear term frequency; a fractional count (a word spread over several concepts)
         // stays as it is.

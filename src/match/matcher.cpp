@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -18,6 +19,10 @@ const char* to_string(LinkLabel label) {
         case LinkLabel::kSameStory: return "same-story";
     }
     return "?";
+}
+
+namespace {
+constexpr float kNoCompetition = 10.0f;  // margin reported when no other candidate exists
 }
 
 float Matcher::margin(float similarity, float avg_a, float avg_b) {
@@ -70,8 +75,6 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
     const std::size_t L = langs.size();
     std::map<std::string, std::size_t> lang_index;
     for (std::size_t i = 0; i < L; ++i) lang_index[langs[i]] = i;
-    // avg[i * L + t]: neighbourhood average of document i in language t.
-    std::vector<float> avg(docs.size() * L, 0.0f);
     std::vector<std::vector<Cand>> cands(docs.size() * L);
 
     for (std::size_t sa = 0; sa < L; ++sa) {
@@ -96,13 +99,29 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
                     cl.push_back({it->second, dot(sparse[x], sparse[it->second])});
                 }
                 std::sort(cl.begin(), cl.end(), [](const Cand& a, const Cand& b) { return a.sim > b.sim; });
-                float s = 0;
-                for (std::size_t r = 0; r < std::min(options_.margin_k, cl.size()); ++r) s += cl[r].sim;
-                avg[x * L + tb] = s / static_cast<float>(options_.margin_k);
             }
         }
     }
 
+    // Neighbourhood of x in language t without y: the mean similarity of x's best margin_k
+    // other candidates there; -1 when x has no other candidate.
+    auto others = [&](std::size_t x, std::size_t t, std::size_t y) {
+        float s = 0;
+        std::size_t n = 0;
+        for (const auto& c : cands[x * L + t]) {
+            if (c.other == y) continue;
+            s += c.sim;
+            if (++n == options_.margin_k) break;
+        }
+        return n ? s / static_cast<float>(n) : -1.0f;
+    };
+    auto pair_margin = [&](std::size_t a, std::size_t b, float sim) {
+        std::size_t la = lang_index.at(docs[a].lang), lb = lang_index.at(docs[b].lang);
+        float na = others(a, lb, b), nb = others(b, la, a);
+        if (na < 0 && nb < 0) return kNoCompetition;
+        float d = na < 0 ? nb : nb < 0 ? na : 0.5f * (na + nb);
+        return d > 0 ? std::min(sim / d, kNoCompetition) : kNoCompetition;
+    };
     std::vector<TranslationLink> out;
     for (std::size_t sa = 0; sa < L; ++sa) {
         for (std::size_t tb = sa + 1; tb < L; ++tb) {
@@ -119,7 +138,7 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
                 l.a = p.first;
                 l.b = p.second;
                 l.similarity = sim;
-                l.margin = margin(sim, avg[l.a * L + tb], avg[l.b * L + sa]);
+                l.margin = pair_margin(l.a, l.b, sim);
                 l.anchors = anchor_cosine(sparse[l.a], sparse[l.b]);
                 l.score = l.anchors >= 0 ? (1 - options_.anchor_weight) * sim + options_.anchor_weight * l.anchors : sim;
                 l.score = std::clamp(l.score, 0.0f, 1.0f);
@@ -134,7 +153,8 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
             std::vector<char> used_a(docs.size(), 0), used_b(docs.size(), 0);
             for (auto& l : links) {
                 bool winner = !options_.one_to_one || (!used_a[l.a] && !used_b[l.b]);
-                bool strong = l.similarity >= options_.translation_similarity && l.margin >= options_.translation_margin;
+                bool strong = l.score >= translation_floor(docs[l.a].length, docs[l.b].length) &&
+                              l.margin >= options_.translation_margin;
                 if (winner && strong) {
                     used_a[l.a] = used_b[l.b] = 1;
                     float la = docs[l.a].length, lb = docs[l.b].length;
@@ -148,12 +168,19 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
             }
         }
     }
-    if (options_.pivot) close_over_pivots(docs, sparse, avg, lang_index, out);
+    if (options_.pivot) close_over_pivots(docs, sparse, pair_margin, out);
     return out;
 }
 
+float Matcher::translation_floor(float length_a, float length_b) const {
+    float t = std::clamp((std::min(length_a, length_b) - options_.short_length) /
+                             std::max(1.0f, options_.long_length - options_.short_length),
+                         0.0f, 1.0f);
+    return options_.translation_similarity + t * (options_.long_translation_score - options_.translation_similarity);
+}
+
 void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
-                                const std::vector<float>& avg, const std::map<std::string, std::size_t>& lang_index,
+                                const std::function<float(std::size_t, std::size_t, float)>& margins,
                                 std::vector<TranslationLink>& out) const {
     // Union-find over translation / partial links.
     std::vector<std::size_t> parent(docs.size());
@@ -171,15 +198,14 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
     std::map<std::size_t, std::vector<std::size_t>> comps;
     for (std::size_t i = 0; i < docs.size(); ++i)
         comps[find(i)].push_back(i);
-    const std::size_t L = lang_index.size();
     for (auto& [root, members] : comps) {
+        // Only documents whose language is unique in the group: two documents of one language
+        // (pt and pt-BR pages both identified as "pt", or a wrong link) leave it ambiguous which
+        // of them a third document translates.
+        std::map<std::string, int> per_lang;
+        for (std::size_t m : members) ++per_lang[docs[m].lang];
+        std::erase_if(members, [&](std::size_t m) { return per_lang[docs[m].lang] > 1; });
         if (members.size() < 3) continue;
-        // Only components with one document per language: chains that reach two documents of
-        // one language are ambiguous and left as they are.
-        std::set<std::string> seen;
-        bool unique = true;
-        for (std::size_t m : members) unique &= seen.insert(docs[m].lang).second;
-        if (!unique) continue;
         for (std::size_t i = 0; i < members.size(); ++i) {
             for (std::size_t j = i + 1; j < members.size(); ++j) {
                 std::size_t a = std::min(members[i], members[j]), b = std::max(members[i], members[j]);
@@ -191,7 +217,7 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
                 l.a = a;
                 l.b = b;
                 l.similarity = sim;
-                l.margin = margin(sim, avg[a * L + lang_index.at(docs[b].lang)], avg[b * L + lang_index.at(docs[a].lang)]);
+                l.margin = margins(a, b, sim);
                 l.anchors = anchor_cosine(sparse[a], sparse[b]);
                 l.score = l.anchors >= 0 ? (1 - options_.anchor_weight) * sim + options_.anchor_weight * l.anchors : sim;
                 l.score = std::clamp(l.score, 0.0f, 1.0f);

@@ -48,7 +48,26 @@ struct Pool {
 TEST(Matcher, Margin) {
     EXPECT_FLOAT_EQ(Matcher::margin(0.5f, 0.25f, 0.25f), 2.0f);
     EXPECT_FLOAT_EQ(Matcher::margin(0.5f, 0.5f, 0.5f), 1.0f);
-    EXPECT_FLOAT_EQ(to_string(LinkLabel::kSameStory)[0], 's');
+    EXPECT_STREQ(to_string(LinkLabel::kSameStory), "same-story");
+    Matcher m;
+    EXPECT_FLOAT_EQ(m.translation_floor(10, 1000), 0.08f);
+    EXPECT_FLOAT_EQ(m.translation_floor(1000, 2000), 0.15f);
+    EXPECT_FLOAT_EQ(m.translation_floor(175, 400), 0.115f);
+}
+
+TEST(Matcher, MarginAgainstCompetitors) {
+    // en 10 is about equally close to three German texts: no stand-out, no translation.
+    Pool p;
+    p.add(10, "en", {{1, 1}, {2, 1}, {3, 1}, {4, 1}});
+    p.add(11, "de", {{1, 1}, {2, 1}, {5, 1}});
+    p.add(12, "de", {{2, 1}, {3, 1}, {6, 1}});
+    p.add(13, "de", {{3, 1}, {4, 1}, {7, 1}});
+    auto m = p.run();
+    for (auto& [k, l] : m) {
+        EXPECT_EQ(l.label, LinkLabel::kSameStory);
+        EXPECT_LT(l.margin, 1.05f);
+    }
+    EXPECT_FALSE(m.empty());
 }
 
 TEST(Matcher, LinksTranslationsOneToOne) {

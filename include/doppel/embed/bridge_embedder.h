@@ -3,7 +3,9 @@
 // A text becomes a bag of language-neutral *features*, each a hashed string:
 //   c:STEM   an English concept: an English word's Snowball stem, or a concept that a word or
 //            phrase of another language reaches through the bridge lexicon (bridge_lexicon.h);
-//            a word that reaches k concepts gives each 1/sqrt(k). A Latin-script word the
+//            a word that reaches k concepts gives each 1/sqrt(k). Words a language's own
+//            entries miss are looked up in a closely related language's (uk, be -> ru;
+//            mk -> bg; nb, nn -> no; gl -> pt). A Latin-script word the
 //            lexicon does not know is read as English (untranslated terms, cognates).
 //   n:KEY    a name key: the word transliterated to ASCII (ICU "Any-Latin; Latin-ASCII; Lower")
 //            reduced to its consonant skeleton (vowels, h, w, y dropped; c, q -> k; repeats
@@ -11,6 +13,8 @@
 //            (they collide by chance). "Caroline" and "كارولين" both give "krln".
 //   #:DIGITS a number (digits only, separators dropped): "2,024" and "2024" agree.
 //   u:URL    a URL without scheme and "www.".
+//   p:PREFIX the first 5 letters (ASCII-folded) of a Latin-script word of 6 letters or more, for
+//            cognates the lexicon misses ("información", "information": "infor").
 //   t:WORD   a word of a script without a lexicon entry (Han text after ICU's
 //            Traditional-Simplified conversion, Korean, ...): shared verbatim.
 // Numbers, names and URLs are the *anchors*: tokens that survive translation unchanged.
@@ -21,7 +25,7 @@
 // floats by signed feature hashing (feature h adds sign(h) * w to component h mod dim),
 // L2-normalized again: the dense form searched with FAISS (inner product).
 //
-// Spec: "bridge:dim=1024" (options below; describe() lists the non-default ones).
+// Spec: "bridge:dim=2048" (options below; describe() lists the non-default ones).
 //
 // Thread safety: NOT safe for concurrent use (ICU transliterators and stemmers are reused
 // between calls); the lexicon it holds may be shared. DocumentFrequencies is a plain value.
@@ -41,12 +45,13 @@
 namespace doppel {
 
 struct BridgeEmbedderOptions {
-    std::size_t dim = 1024;        // dense dimension (signed feature hashing)
+    std::size_t dim = 2048;        // dense dimension (signed feature hashing)
     float concept_weight = 1.0f;   // c: features
-    float name_weight = 0.7f;      // n: features
+    float name_weight = 0.2f;      // n: features
     float number_weight = 1.0f;    // #: features
     float url_weight = 1.0f;       // u: features
     float token_weight = 1.0f;     // t: features
+    float prefix_weight = 0.25f;   // p: features
     float spread = 0.5f;           // a word reaching k concepts gives each k^-spread
     std::string lexicon = "bridge.lex";  // file name under EmbedderContext::models_dir
 };
@@ -92,7 +97,7 @@ public:
     // "zh-Hant" (Traditional characters), which are translations of each other in practice.
     std::string matching_language(const AnalyzedDocument& doc);
     // The kind of a feature hash is kept in its top 3 bits (anchors are numbers, names, URLs).
-    enum class FeatureKind : uint8_t { kConcept = 0, kName = 1, kNumber = 2, kUrl = 3, kToken = 4 };
+    enum class FeatureKind : uint8_t { kConcept = 0, kName = 1, kNumber = 2, kUrl = 3, kToken = 4, kPrefix = 5 };
     static FeatureKind kind_of(uint64_t feature) { return static_cast<FeatureKind>(feature >> 61); }
     static bool is_anchor(uint64_t feature) {
         auto k = kind_of(feature);

@@ -5,7 +5,7 @@
 // text i; every vector is L2-normalized (all zeros when a text gives no features).
 //
 // Backends, built from a spec string (from_spec), describe() giving it back:
-//   "bridge:dim=1024"                     language-neutral features through the bridge lexicon
+//   "bridge:dim=2048"                     language-neutral features through the bridge lexicon
 //                                         (embed/bridge_embedder.h); the default
 //   "vectors:path=FILE.vec,max_words=200000"  aligned word vectors (embed/vectors_embedder.h)
 //

@@ -29,7 +29,7 @@
 namespace doppel {
 
 struct EmbeddingStageOptions {
-    std::string embedder = "bridge:dim=1024";  // embedder spec (bridge_embedder.h)
+    std::string embedder = "bridge:dim=2048";  // embedder spec (bridge_embedder.h)
     std::string index = "Flat";                // FAISS factory string (vector_index.h)
     double rebuild_growth = 0.25;              // full rebuild when the store grew by more
 };

@@ -10,8 +10,10 @@
 //    boilerplate); raw similarity ranks them first for many queries.
 //  - margin: the ratio margin of Artetxe & Schwenk (2019), which corrects hubness:
 //      margin(x, y) = sim(x, y) / ((avg_k sim(x, NN_B(x)) + avg_k sim(y, NN_A(y))) / 2)
-//    where NN_B(x) are x's margin_k most similar candidates in y's language B (a missing
-//    neighbour counts as 0). A translation stands out from its neighbours: margin well above 1.
+//    where NN_B(x) are x's margin_k most similar *other* candidates in y's language B (y
+//    itself left out, so the margin says how much y stands out from its competitors; a side
+//    with no other candidate is left out of the mean, and with none on either side the margin
+//    is 10, "no competition"). A translation stands out: margin above 1.
 //    Margin alone links unrelated texts when nothing better exists, so an absolute floor on the
 //    similarity applies as well.
 //  - anchors: features that survive translation unchanged (numbers, name keys, URLs); their
@@ -21,11 +23,11 @@
 //    in each other language). One-to-many keeps every candidate pair above the thresholds.
 //  - pivot: when x and y are both translations of z (say a German and a Polish page of one
 //    English page), x and y are translations of each other, although their own similarity,
-//    through two lexicons, is weaker. With `pivot`, every group of documents joined by
-//    translation links that holds at most one document per language has all its pairs linked
-//    (when their similarity reaches pivot_similarity).
+//    through two lexicons, is weaker. With `pivot`, in every group of documents joined by
+//    translation links, the documents whose language occurs once in the group are all linked
+//    to each other (when their similarity reaches pivot_similarity).
 //
-// Labels: `translation` (one-to-one winner with similarity >= translation_similarity and margin
+// Labels: `translation` (one-to-one winner with score >= translation_floor() and margin
 // >= translation_margin, lengths comparable), `partial` (the same, but the shorter document has
 // less than partial_length_ratio of the other's length), `same-story` (similarity >=
 // related_similarity but not a translation). Pairs below related_similarity are not reported.
@@ -37,6 +39,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -49,11 +52,14 @@ namespace doppel {
 
 struct MatcherOptions {
     std::size_t k = 10;                   // candidates per document and target language
-    std::size_t margin_k = 4;             // neighbours averaged in the margin's denominator
-    float related_similarity = 0.10f;     // floor: pairs below are not reported
-    float translation_similarity = 0.18f; // floor for translation / partial
-    float translation_margin = 1.15f;     // ratio margin needed for translation / partial
-    float partial_length_ratio = 0.4f;    // shorter/longer length below this: partial
+    std::size_t margin_k = 8;             // competitors averaged in the margin's denominator
+    float related_similarity = 0.08f;     // floor: pairs below are not reported
+    float translation_similarity = 0.08f; // score floor for translation / partial (short texts)
+    float long_translation_score = 0.15f; // score floor for long texts (see translation_floor)
+    float short_length = 50;              // length (concept tokens) up to which texts are short
+    float long_length = 300;              // length from which texts are long
+    float translation_margin = 1.10f;     // ratio margin needed for translation / partial
+    float partial_length_ratio = 0.25f;   // shorter/longer length below this: partial
     float anchor_weight = 0.15f;          // weight of anchor agreement in the score
     bool one_to_one = true;               // false: one-to-many
     bool same_story = true;               // report same-story pairs
@@ -94,10 +100,15 @@ public:
 
     // The ratio margin of a similarity given the two neighbourhood averages.
     static float margin(float similarity, float avg_a, float avg_b);
+    // The score a pair needs for translation / partial: translation_similarity when the shorter
+    // text is short, rising linearly to long_translation_score for long texts (chance overlap
+    // of unrelated long texts on one topic is higher, and translations of long texts share
+    // more of their vocabulary, so long pairs must score higher).
+    float translation_floor(float length_a, float length_b) const;
 
 private:
     void close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
-                           const std::vector<float>& avg, const std::map<std::string, std::size_t>& lang_index,
+                           const std::function<float(std::size_t, std::size_t, float)>& margins,
                            std::vector<TranslationLink>& out) const;
     MatcherOptions options_;
 };

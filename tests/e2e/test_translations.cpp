@@ -1,0 +1,79 @@
+// doppel translations on the seeds: the Arabic and English versions of the July 2024 article
+// are linked as `translation` with the top score; the Vietnamese interview about the same
+// event is at most `same-story`; no other pair is a translation.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "support/test_support.h"
+
+namespace doppel {
+namespace {
+
+struct Row {
+    std::string a, b, label;
+    double score;
+};
+
+std::vector<Row> parse(const std::string& out) {
+    std::vector<Row> rows;
+    std::istringstream in(out);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream f(line);
+        Row r;
+        std::string score;
+        std::getline(f, r.a, '\t');
+        std::getline(f, r.b, '\t');
+        std::getline(f, score, '\t');
+        std::getline(f, r.label, '\t');
+        r.score = std::stod(score);
+        rows.push_back(r);
+    }
+    return rows;
+}
+
+TEST(Translations, Seeds) {
+    if (!std::filesystem::exists(test::source_dir() + "/models/bridge.lex"))
+        GTEST_SKIP() << "models/bridge.lex not built (scripts/build-bridge)";
+    test::TempDir dir("e2e-translations");
+    auto idx = test::run_doppel("index --store '" + dir.path() + "/store' '" + test::seeds_dir() + "'");
+    ASSERT_EQ(idx.exit_code, 0) << idx.err;
+    auto r = test::run_doppel("translations --store '" + dir.path() + "/store'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("translation"), std::string::npos);  // summary line
+    auto rows = parse(r.out);
+    ASSERT_FALSE(rows.empty()) << r.out;
+    const Row* best = &rows[0];
+    for (const auto& row : rows) {
+        EXPECT_LT(row.a, row.b);
+        EXPECT_GE(row.score, 0.0);
+        EXPECT_LE(row.score, 1.0);
+        if (row.score > best->score) best = &row;
+        bool arabic_english = row.a == "ar-2024-hanoi-working-group" && row.b == "en-2024-hanoi-working-group";
+        if (arabic_english) {
+            EXPECT_EQ(row.label, "translation");
+        } else {
+            EXPECT_EQ(row.label, "same-story") << row.a << " " << row.b;
+        }
+    }
+    EXPECT_EQ(best->a, "ar-2024-hanoi-working-group");
+    EXPECT_EQ(best->b, "en-2024-hanoi-working-group");
+    EXPECT_EQ(best->label, "translation");
+
+    // JSONL carries the same pairs with the similarity and margin.
+    auto j = test::run_doppel("translations --store '" + dir.path() + "/store' --format jsonl");
+    ASSERT_EQ(j.exit_code, 0) << j.err;
+    EXPECT_NE(j.out.find("\"label\":\"translation\""), std::string::npos);
+    EXPECT_NE(j.out.find("\"margin\""), std::string::npos);
+}
+
+TEST(Translations, StoreWithoutEmbeddingsIsAnError) {
+    test::TempDir dir("e2e-translations-empty");
+    auto r = test::run_doppel("translations --store '" + dir.path() + "/nothing'");
+    EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace doppel
