@@ -39,7 +39,7 @@ Command add_report_command(CLI::App& app, Globals& g) {
         const NearDuplicateResult dups = find_stored_duplicates(store, dopt);
         TranslationSearch translations;
         try {
-            translations = find_stored_translations(store, find_models_dir(g), MatcherOptions{});
+            translations = find_stored_translations(store, find_models_dir(g));
         } catch (const Error& e) {
             if (!g.quiet) std::cerr << "doppel report: warning: no translations: " << e.what() << '\n';
         }

@@ -1,14 +1,15 @@
 // doppel translations --store DIR [--format tsv|jsonl]
+// JSONL adds, for each translation or partial pair, its alignment: the beads over the two
+// documents' units (non-blank lines by default) with their scores and texts.
 #include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/align_support.h"
 #include "cli/common.h"
-#include "doppel/embed/bridge_embedder.h"
-#include "doppel/index/embedding_stage.h"
-#include "doppel/index/vector_index.h"
-#include "doppel/match/matcher.h"
+#include "doppel/align/units.h"
+#include "doppel/match/store_matching.h"
 #include "doppel/store/store.h"
 
 namespace doppel::cli {
@@ -22,6 +23,8 @@ Command add_translations_command(CLI::App& app, Globals& g) {
         MatcherOptions m;
         bool no_same_story = false;
         std::string embedder;
+        std::string units = "lines";
+        bool no_align = false;
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
@@ -39,87 +42,63 @@ Command add_translations_command(CLI::App& app, Globals& g) {
     cmd->add_option("--embedder", args->embedder,
                     "Bridge spec to weigh the stored features with (default: the store's); the vectors are then "
                     "searched in an index rebuilt in memory");
+    cmd->add_option("--units", args->units, "jsonl: units of the alignment (lines, sentences or paragraphs)")
+        ->check(CLI::IsMember({"lines", "sentences", "paragraphs"}))
+        ->capture_default_str();
+    cmd->add_flag("--no-align", args->no_align, "jsonl: leave the aligned units out");
     return {cmd, [args, &g]() -> int {
-        args->m.one_to_one = args->mode == "one-to-one";
-        args->m.same_story = !args->no_same_story;
         Progress progress("translations", g.quiet);
         Store store(args->store, StoreOptions{false, true});
-        auto spec = store.meta("embedder");
-        if (!spec || !VectorIndex::exists(store.dir()))
-            DOPPEL_THROW("store " + args->store + " has no embeddings (index it with a build that has models/bridge.lex)");
-        EmbedderContext ctx{find_models_dir(g)};
-        const bool override_spec = !args->embedder.empty() && args->embedder != *spec;
-        BridgeEmbedder embedder(BridgeEmbedder::parse_spec(override_spec ? args->embedder : *spec), ctx);
-        if (auto lex = store.meta("bridge.lexicon"); lex && *lex != embedder.lexicon().describe() && !g.quiet)
-            std::cerr << "doppel translations: warning: store was indexed with " << *lex << ", models have "
-                      << embedder.lexicon().describe() << " (re-index for exact results)\n";
-        auto t0 = progress.seconds();
-        StoredFeatures f = load_features(store);
-        auto df = std::make_shared<DocumentFrequencies>(std::move(f.frequencies));
-        embedder.set_frequencies(df);
-        const std::size_t n = f.seqs.size(), dim = embedder.dim();
-        std::vector<MatchDocument> docs(n);
-        std::vector<SparseVector> sparse(n);
-        std::vector<float> dense(n * dim);
-        for (std::size_t i = 0; i < n; ++i) {
-            sparse[i] = embedder.weigh(f.counts[i]);
-            embedder.densify(sparse[i], dense.data() + i * dim);
-            float len = 0;
-            for (std::size_t j = 0; j < f.counts[i].size(); ++j)
-                if (BridgeEmbedder::kind_of(f.counts[i].ids[j]) == BridgeEmbedder::FeatureKind::kConcept)
-                    len += f.counts[i].weights[j];
-            docs[i] = {f.seqs[i], f.langs[i], len};
-            progress.update(i + 1, n);
-        }
-        auto t1 = progress.seconds();
-        VectorIndex index = VectorIndex::load(store.dir());
-        if (override_spec) {
-            VectorIndex fresh(dim, index.factory());
-            for (std::size_t i = 0; i < n; ++i) fresh.add(docs[i].lang, 1, &docs[i].seq, dense.data() + i * dim);
-            index = std::move(fresh);
-        }
-        auto t2 = progress.seconds();
-        Matcher matcher(args->m);
-        auto links = matcher.match(index, docs, dense.data(), sparse);
-        auto t3 = progress.seconds();
-        struct Row {
-            std::string a, b;
-            TranslationLink l;
-        };
-        std::vector<Row> rows;
-        std::map<int64_t, std::string> ids;
-        store.scan([&](const StoredDocument& d) {
-            ids[d.seq] = d.id;
-            return true;
-        }, false);
-        for (auto& l : links) {
-            std::string a = ids[docs[l.a].seq], b = ids[docs[l.b].seq];
-            if (b < a) std::swap(a, b);
-            rows.push_back({a, b, l});
-        }
-        std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); });
+        TranslationSearchOptions opt;
+        opt.matcher = args->m;
+        opt.matcher.one_to_one = args->mode == "one-to-one";
+        opt.matcher.same_story = !args->no_same_story;
+        opt.embedder_spec = args->embedder;
+        const TranslationSearch found = find_stored_translations(
+            store, find_models_dir(g), opt, [&](std::size_t done, std::size_t total) { progress.update(done, total); });
+        if (!g.quiet)
+            for (const auto& w : found.warnings) std::cerr << "doppel translations: warning: " << w << '\n';
+        const bool align = args->format == "jsonl" && !args->no_align;
+        std::unique_ptr<Aligner> aligner = align ? make_aligner(g, "") : nullptr;
+        const UnitKind kind = parse_unit_kind(args->units);
+        Segmenter segmenter;
         std::size_t nt = 0, np = 0, ns = 0;
-        for (auto& r : rows) {
-            nt += r.l.label == LinkLabel::kTranslation;
-            np += r.l.label == LinkLabel::kPartial;
-            ns += r.l.label == LinkLabel::kSameStory;
+        for (const TranslationPair& p : found.pairs) {
+            const TranslationLink& l = p.link;
+            nt += l.label == LinkLabel::kTranslation;
+            np += l.label == LinkLabel::kPartial;
+            ns += l.label == LinkLabel::kSameStory;
             char score[32];
-            std::snprintf(score, sizeof score, "%.4f", r.l.score);
+            std::snprintf(score, sizeof score, "%.4f", l.score);
             if (args->format == "tsv") {
-                std::cout << r.a << '\t' << r.b << '\t' << score << '\t' << to_string(r.l.label) << '\n';
-            } else {
-                nlohmann::json j = {{"id_a", r.a}, {"id_b", r.b}, {"score", std::stod(score)},
-                                    {"label", to_string(r.l.label)}, {"similarity", r.l.similarity},
-                                    {"margin", r.l.margin}};
-                if (r.l.anchors >= 0) j["anchors"] = r.l.anchors;
-                std::cout << j.dump() << '\n';
+                std::cout << p.id_a << '\t' << p.id_b << '\t' << score << '\t' << to_string(l.label) << '\n';
+                continue;
             }
+            nlohmann::json j = {{"id_a", p.id_a}, {"id_b", p.id_b}, {"lang_a", p.lang_a}, {"lang_b", p.lang_b},
+                                {"score", std::stod(score)}, {"label", to_string(l.label)},
+                                {"similarity", l.similarity}, {"margin", l.margin}};
+            if (l.anchors >= 0) j["anchors"] = l.anchors;
+            if (aligner && l.label != LinkLabel::kSameStory) {
+                auto a = store.get(p.id_a), b = store.get(p.id_b);
+                if (a && b) {
+                    UnitDocument ua{a->id, a->text, a->lang, split_units(a->text, kind, a->lang, segmenter)};
+                    UnitDocument ub{b->id, b->text, b->lang, split_units(b->text, kind, b->lang, segmenter)};
+                    const Alignment al = aligner->align(ua.side(), ub.side());
+                    nlohmann::json beads = nlohmann::json::array();
+                    for (const Bead& bead : al.beads) beads.push_back(bead_json(bead, ua, ub, true));
+                    j["alignment"] = pair_json(al);
+                    j["alignment"]["units"] = unit_kind_name(kind);
+                    j["aligned_units"] = std::move(beads);
+                }
+            }
+            std::cout << j.dump() << '\n';
         }
         std::ostringstream s;
         s.setf(std::ios::fixed);
         s.precision(2);
-        s << n << " documents, " << nt << " translation, " << np << " partial, " << ns << " same-story pairs"
-          << " (features " << (t1 - t0) << " s, index load " << (t2 - t1) << " s, match " << (t3 - t2) << " s)";
+        s << found.documents << " documents, " << nt << " translation, " << np << " partial, " << ns
+          << " same-story pairs (features " << found.features_seconds << " s, index load " << found.index_seconds
+          << " s, match " << found.match_seconds << " s)";
         progress.finish(s.str());
         return kExitOk;
     }};

@@ -43,7 +43,7 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
 }
 
 TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
-                                           const MatcherOptions& options, const ProgressCallback& progress) {
+                                           const TranslationSearchOptions& options, const ProgressCallback& progress) {
     using clock = std::chrono::steady_clock;
     auto seconds = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
     auto spec = store.meta("embedder");
@@ -51,7 +51,12 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
         DOPPEL_THROW("store " + store.dir() + " has no embeddings (index it with a build that has models/bridge.lex)");
     TranslationSearch out;
     const auto t0 = clock::now();
-    BridgeEmbedder embedder(BridgeEmbedder::parse_spec(*spec), EmbedderContext{models_dir});
+    const bool override_spec = !options.embedder_spec.empty() && options.embedder_spec != *spec;
+    BridgeEmbedder embedder(BridgeEmbedder::parse_spec(override_spec ? options.embedder_spec : *spec),
+                            EmbedderContext{models_dir});
+    if (auto lex = store.meta("bridge.lexicon"); lex && *lex != embedder.lexicon().describe())
+        out.warnings.push_back("store was indexed with " + *lex + ", models have " + embedder.lexicon().describe() +
+                               " (re-index for exact results)");
     StoredFeatures f = load_features(store);
     auto df = std::make_shared<DocumentFrequencies>(std::move(f.frequencies));
     embedder.set_frequencies(df);
@@ -71,8 +76,13 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     }
     const auto t1 = clock::now();
     VectorIndex index = VectorIndex::load(store.dir());
+    if (override_spec) {  // other weights: other dense vectors, so a fresh index of them
+        VectorIndex fresh(dim, index.factory());
+        for (std::size_t i = 0; i < n; ++i) fresh.add(docs[i].lang, 1, &docs[i].seq, dense.data() + i * dim);
+        index = std::move(fresh);
+    }
     const auto t2 = clock::now();
-    Matcher matcher(options);
+    Matcher matcher(options.matcher);
     auto links = matcher.match(index, docs, dense.data(), sparse);
     const auto t3 = clock::now();
     std::map<int64_t, std::pair<std::string, std::string>> meta;  // seq -> (id, lang)

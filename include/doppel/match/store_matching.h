@@ -38,8 +38,16 @@ struct TranslationPair {
     TranslationLink link;        // score, similarity, margin, anchors, label
 };
 
+struct TranslationSearchOptions {
+    MatcherOptions matcher;
+    // A bridge spec to weigh the stored features with instead of the store's own ("" = the
+    // store's); the dense vectors are then searched in an index rebuilt in memory.
+    std::string embedder_spec;
+};
+
 struct TranslationSearch {
     std::vector<TranslationPair> pairs;  // sorted by (id_a, id_b)
+    std::vector<std::string> warnings;   // e.g. the store was indexed with another lexicon
     std::size_t documents = 0;
     double features_seconds = 0, index_seconds = 0, match_seconds = 0;  // time per stage
 };
@@ -47,6 +55,7 @@ struct TranslationSearch {
 // Finds cross-language versions among the stored documents. `models_dir` holds bridge.lex.
 // Throws doppel::Error when the store has no embeddings (indexed without the bridge model).
 TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
-                                           const MatcherOptions& options, const ProgressCallback& progress = {});
+                                           const TranslationSearchOptions& options = {},
+                                           const ProgressCallback& progress = {});
 
 }  // namespace doppel
