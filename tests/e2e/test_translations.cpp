@@ -67,6 +67,14 @@ TEST(Translations, Seeds) {
     ASSERT_EQ(j.exit_code, 0) << j.err;
     EXPECT_NE(j.out.find("\"label\":\"translation\""), std::string::npos);
     EXPECT_NE(j.out.find("\"margin\""), std::string::npos);
+    // ...and the translation pair's aligned units: the Arabic caption of the souvenir photo
+    // (Arabic line 0) is linked to the English one (English line 5), and the advertisement
+    // marker is left without a counterpart.
+    const auto line = j.out.substr(0, j.out.find('\n'));
+    ASSERT_NE(line.find("\"aligned_units\""), std::string::npos) << line.substr(0, 500);
+    EXPECT_NE(line.find("\"a\":[0],\"a_text\":\"يلتقط المشاركون"), std::string::npos);
+    EXPECT_NE(line.find("\"b\":[5],\"b_text\":\"Conference delegates take souvenir photo."), std::string::npos);
+    EXPECT_NE(line.find("\"a\":[17],\"a_text\":\"[إعلان رقم 2]\",\"b\":[]"), std::string::npos);
 }
 
 TEST(Translations, StoreWithoutEmbeddingsIsAnError) {
