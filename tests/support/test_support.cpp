@@ -43,6 +43,20 @@ TempDir::~TempDir() {
     fs::remove_all(path_, ec);
 }
 
+CommandResult run_eval_script(const std::string& script, const std::string& args) {
+    const std::string cmd = "python3 '" + source_dir() + "/scripts/" + script + "' " + args + " --doppel '" +
+                            DOPPEL_CLI + "' 2>&1";
+    CommandResult r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("cannot run " + cmd);
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, p)) r.out += buf;
+    const int status = pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::printf("%s", r.out.c_str());
+    return r;
+}
+
 CommandResult run_doppel(const std::string& args, const std::string& input_file) {
     static int counter = 0;
     const std::string base = std::string(DOPPEL_TEST_TMP) + "/run-" + std::to_string(getpid()) + "-" +

@@ -32,6 +32,10 @@ struct CommandResult {
     std::string err;  // standard error
 };
 
+// Runs an evaluation script of scripts/ (python3 SCRIPT ARGS, with --doppel pointing at the built
+// tool), echoing its output; exit_code is the script's, out holds stdout and stderr together.
+CommandResult run_eval_script(const std::string& script, const std::string& args);
+
 // Runs the built doppel with `args` (a shell-quoted argument string), stdin from `input_file`
 // when not empty.
 CommandResult run_doppel(const std::string& args, const std::string& input_file = "");
