@@ -41,7 +41,8 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
     work();
     for (auto& t : pool) t.join();
-    std::vector<PutStatus> status = store_.put(analyzed.size(), analyzed.data(), now);
+    std::vector<int64_t> stored_seqs;
+    std::vector<PutStatus> status = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
     std::vector<AnalyzedDocument> changed;
     std::vector<int64_t> seqs;
     for (std::size_t i = 0; i < n; ++i) {
@@ -51,7 +52,7 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
             else ++summary->unchanged;
         }
         if (status[i] == PutStatus::kUnchanged) continue;
-        seqs.push_back(store_.get(analyzed[i].doc.id, false)->seq);
+        seqs.push_back(stored_seqs[i]);
         changed.push_back(std::move(analyzed[i]));
     }
     if (!changed.empty())
@@ -72,11 +73,7 @@ std::size_t Indexer::remove(const std::vector<std::string>& ids) {
 
 std::vector<std::string> Indexer::expire(int64_t cutoff) {
     std::vector<int64_t> seqs;
-    store_.scan([&](const StoredDocument& d) {
-        if (d.added_at < cutoff) seqs.push_back(d.seq);
-        return true;
-    }, false);
-    std::vector<std::string> ids = store_.expire(cutoff);
+    std::vector<std::string> ids = store_.expire(cutoff, &seqs);
     if (!seqs.empty())
         for (auto& stage : stages_) stage->removed(store_, seqs.size(), seqs.data());
     return ids;

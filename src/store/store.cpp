@@ -184,8 +184,10 @@ void Store::transaction(const std::function<void()>& fn) {
     }
 }
 
-std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, int64_t now) {
+std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, int64_t now,
+                                  std::vector<int64_t>* seqs) {
     std::vector<PutStatus> status(n, PutStatus::kUnchanged);
+    if (seqs) seqs->assign(n, 0);
     transaction([&] {
         Statement find(impl_->db, "SELECT seq, content_hash FROM documents WHERE id = ?");
         Statement del(impl_->db, "DELETE FROM documents WHERE seq = ?");
@@ -199,7 +201,10 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
             find.bind(1, std::string_view(d.doc.id));
             bool existed = false;
             if (find.step()) {
-                if (find.text(1) == d.content_hash) continue;  // same text: unchanged
+                if (find.text(1) == d.content_hash) {  // same text: unchanged
+                    if (seqs) (*seqs)[i] = find.int64(0);
+                    continue;
+                }
                 existed = true;
                 const int64_t old_seq = find.int64(0);
                 find.reset();
@@ -218,6 +223,7 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
                 .bind(10, std::string_view(d.content_hash)).bind(11, std::string_view(d.doc.text))
                 .bind(12, now);
             ins.step();
+            if (seqs) (*seqs)[i] = sqlite3_last_insert_rowid(impl_->db);
             status[i] = existed ? PutStatus::kReplaced : PutStatus::kAdded;
         }
     });
@@ -261,12 +267,16 @@ bool Store::remove(const std::string& id) {
     return removed;
 }
 
-std::vector<std::string> Store::expire(int64_t cutoff) {
+std::vector<std::string> Store::expire(int64_t cutoff, std::vector<int64_t>* seqs) {
     std::vector<std::string> ids;
+    if (seqs) seqs->clear();
     transaction([&] {
-        Statement sel(impl_->db, "SELECT id FROM documents WHERE added_at < ? ORDER BY seq");
+        Statement sel(impl_->db, "SELECT id, seq FROM documents WHERE added_at < ? ORDER BY seq");
         sel.bind(1, cutoff);
-        while (sel.step()) ids.push_back(sel.text(0));
+        while (sel.step()) {
+            ids.push_back(sel.text(0));
+            if (seqs) seqs->push_back(sel.int64(1));
+        }
         Statement del(impl_->db, "DELETE FROM documents WHERE added_at < ?");
         del.bind(1, cutoff);
         del.step();

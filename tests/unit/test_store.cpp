@@ -43,6 +43,18 @@ TEST(Store, PutIsIdempotentAndReplacesChangedText) {
     EXPECT_GT(b->seq, old_seq);
     EXPECT_EQ(b->added_at, 300);
     EXPECT_EQ(s.size(), 2u);
+    // put and expire tell the seqs they assigned or removed.
+    std::vector<int64_t> seqs;
+    auto c = make("c", "gamma");
+    s.put(1, &c, 400, &seqs);
+    ASSERT_EQ(seqs.size(), 1u);
+    EXPECT_EQ(seqs[0], s.get("c")->seq);
+    s.put(1, &c, 500, &seqs);  // unchanged: the existing seq
+    EXPECT_EQ(seqs[0], s.get("c")->seq);
+    std::vector<int64_t> expired;
+    EXPECT_EQ(s.expire(350, &expired), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(expired.size(), 2u);
+    EXPECT_EQ(expired[1], b->seq);
 }
 
 TEST(Store, RoundTripsEveryFieldAcrossReopen) {

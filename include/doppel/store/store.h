@@ -67,8 +67,10 @@ public:
     const std::string& dir() const { return dir_; }
 
     // Puts n analyzed documents in one transaction; status[i] says what happened to docs[i].
-    // `now` is the time recorded as added_at for new versions (seconds since the epoch).
-    std::vector<PutStatus> put(std::size_t n, const AnalyzedDocument* docs, int64_t now);
+    // `now` is the time recorded as added_at for new versions (seconds since the epoch). When
+    // `seqs` is given, (*seqs)[i] is docs[i]'s seq afterwards (new for added and replaced ones).
+    std::vector<PutStatus> put(std::size_t n, const AnalyzedDocument* docs, int64_t now,
+                               std::vector<int64_t>* seqs = nullptr);
 
     std::optional<StoredDocument> get(const std::string& id, bool with_text = true) const;
     std::optional<StoredDocument> get_by_seq(int64_t seq, bool with_text = true) const;
@@ -78,8 +80,9 @@ public:
 
     // Deletes a document (and its artifacts); returns false if the id was not stored.
     bool remove(const std::string& id);
-    // Deletes documents added before `cutoff` (seconds since the epoch); returns their ids.
-    std::vector<std::string> expire(int64_t cutoff);
+    // Deletes documents added before `cutoff` (seconds since the epoch); returns their ids, and
+    // their seqs in *seqs when given.
+    std::vector<std::string> expire(int64_t cutoff, std::vector<int64_t>* seqs = nullptr);
 
     // Per-document artifacts. put_artifacts writes n (seq, blob) pairs of one kind in one
     // transaction, replacing existing ones.
