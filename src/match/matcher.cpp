@@ -182,52 +182,68 @@ float Matcher::translation_floor(float length_a, float length_b) const {
 void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
                                 const std::function<float(std::size_t, std::size_t, float)>& margins,
                                 std::vector<TranslationLink>& out) const {
-    // Union-find over translation / partial links.
-    std::vector<std::size_t> parent(docs.size());
-    for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
-    auto find = [&](std::size_t x) {
-        while (parent[x] != x) x = parent[x] = parent[parent[x]];
-        return x;
-    };
+    // Two-hop closure: x and y, both linked to a pivot z, become candidates (support = how many
+    // pivots they share). Per language pair, candidates are taken greedily by support, then
+    // similarity, and only for documents with no link in that language pair yet, so one wrong
+    // link adds at most a weak candidate, never a chain through a whole group.
+    std::vector<std::vector<std::size_t>> linked(docs.size());
     std::map<std::pair<std::size_t, std::size_t>, std::size_t> existing;
+    // has[(doc, other language)]: the document already has a translation in that language.
+    std::set<std::pair<std::size_t, std::string>> has;
     for (std::size_t i = 0; i < out.size(); ++i) {
-        auto& l = out[i];
+        const auto& l = out[i];
         existing[{std::min(l.a, l.b), std::max(l.a, l.b)}] = i;
-        if (l.label != LinkLabel::kSameStory) parent[find(l.a)] = find(l.b);
+        if (l.label == LinkLabel::kSameStory) continue;
+        linked[l.a].push_back(l.b);
+        linked[l.b].push_back(l.a);
+        has.insert({l.a, docs[l.b].lang});
+        has.insert({l.b, docs[l.a].lang});
     }
-    std::map<std::size_t, std::vector<std::size_t>> comps;
-    for (std::size_t i = 0; i < docs.size(); ++i)
-        comps[find(i)].push_back(i);
-    for (auto& [root, members] : comps) {
-        // Only documents whose language is unique in the group: two documents of one language
-        // (pt and pt-BR pages both identified as "pt", or a wrong link) leave it ambiguous which
-        // of them a third document translates.
-        std::map<std::string, int> per_lang;
-        for (std::size_t m : members) ++per_lang[docs[m].lang];
-        std::erase_if(members, [&](std::size_t m) { return per_lang[docs[m].lang] > 1; });
-        if (members.size() < 3) continue;
-        for (std::size_t i = 0; i < members.size(); ++i) {
-            for (std::size_t j = i + 1; j < members.size(); ++j) {
-                std::size_t a = std::min(members[i], members[j]), b = std::max(members[i], members[j]);
-                float sim = dot(sparse[a], sparse[b]);
-                if (sim < options_.pivot_similarity) continue;
-                auto it = existing.find({a, b});
-                if (it != existing.end() && out[it->second].label != LinkLabel::kSameStory) continue;
-                TranslationLink l;
-                l.a = a;
-                l.b = b;
-                l.similarity = sim;
-                l.margin = margins(a, b, sim);
-                l.anchors = anchor_cosine(sparse[a], sparse[b]);
-                l.score = l.anchors >= 0 ? (1 - options_.anchor_weight) * sim + options_.anchor_weight * l.anchors : sim;
-                l.score = std::clamp(l.score, 0.0f, 1.0f);
-                float la = docs[a].length, lb = docs[b].length;
-                float ratio = std::max(la, lb) > 0 ? std::min(la, lb) / std::max(la, lb) : 1.0f;
-                l.label = ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
-                if (it != existing.end()) out[it->second] = l;
-                else out.push_back(l);
+    std::map<std::pair<std::size_t, std::size_t>, int> support;
+    for (std::size_t z = 0; z < docs.size(); ++z) {
+        const auto& nz = linked[z];
+        for (std::size_t i = 0; i < nz.size(); ++i)
+            for (std::size_t j = i + 1; j < nz.size(); ++j) {
+                std::size_t a = std::min(nz[i], nz[j]), b = std::max(nz[i], nz[j]);
+                if (docs[a].lang == docs[b].lang) continue;
+                ++support[{a, b}];
             }
-        }
+    }
+    struct Cand {
+        std::size_t a, b;
+        int support;
+        float sim;
+    };
+    std::vector<Cand> cands;
+    for (const auto& [p, n] : support) {
+        auto [a, b] = p;
+        if (has.count({a, docs[b].lang}) || has.count({b, docs[a].lang})) continue;
+        float sim = dot(sparse[a], sparse[b]);
+        if (sim >= options_.pivot_similarity) cands.push_back({a, b, n, sim});
+    }
+    std::sort(cands.begin(), cands.end(), [](const Cand& x, const Cand& y) {
+        if (x.support != y.support) return x.support > y.support;
+        if (x.sim != y.sim) return x.sim > y.sim;
+        return std::tie(x.a, x.b) < std::tie(y.a, y.b);
+    });
+    for (const auto& c : cands) {
+        if (has.count({c.a, docs[c.b].lang}) || has.count({c.b, docs[c.a].lang})) continue;
+        has.insert({c.a, docs[c.b].lang});
+        has.insert({c.b, docs[c.a].lang});
+        TranslationLink l;
+        l.a = c.a;
+        l.b = c.b;
+        l.similarity = c.sim;
+        l.margin = margins(c.a, c.b, c.sim);
+        l.anchors = anchor_cosine(sparse[c.a], sparse[c.b]);
+        l.score = l.anchors >= 0 ? (1 - options_.anchor_weight) * c.sim + options_.anchor_weight * l.anchors : c.sim;
+        l.score = std::clamp(l.score, 0.0f, 1.0f);
+        float la = docs[c.a].length, lb = docs[c.b].length;
+        float ratio = std::max(la, lb) > 0 ? std::min(la, lb) / std::max(la, lb) : 1.0f;
+        l.label = ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
+        auto it = existing.find({c.a, c.b});
+        if (it != existing.end()) out[it->second] = l;
+        else out.push_back(l);
     }
 }
 

@@ -23,9 +23,12 @@
 //    in each other language). One-to-many keeps every candidate pair above the thresholds.
 //  - pivot: when x and y are both translations of z (say a German and a Polish page of one
 //    English page), x and y are translations of each other, although their own similarity,
-//    through two lexicons, is weaker. With `pivot`, in every group of documents joined by
-//    translation links, the documents whose language occurs once in the group are all linked
-//    to each other (when their similarity reaches pivot_similarity).
+//    through two lexicons, is weaker. With `pivot`, every two documents linked to a common
+//    document (a pivot) become candidates, supported by the number of pivots they share; per
+//    pair of languages they are linked greedily by support, then similarity, each document at
+//    most once per language and only where it has no link to that language yet (when their
+//    similarity reaches pivot_similarity). A wrong link so adds one weak candidate at most,
+//    instead of joining two groups of versions.
 //
 // Labels: `translation` (one-to-one winner with score >= translation_floor() and margin
 // >= translation_margin, lengths comparable), `partial` (the same, but the shorter document has
