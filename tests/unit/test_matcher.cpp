@@ -141,5 +141,28 @@ TEST(Matcher, PivotLinksTranslationsOfOneDocument) {
     EXPECT_EQ(m.at({2, 3}).label, LinkLabel::kTranslation);
 }
 
+TEST(Matcher, PivotLinksStayOneToOnePerLanguage) {
+    // en 1 is translated by de 2, pl 3 and cs 5; de 2 also has a direct Polish version, pl 4.
+    Pool p;
+    p.add(1, "en", {{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}});
+    p.add(2, "de", {{1, 1}, {2, 1}, {10, 1}});
+    p.add(3, "pl", {{3, 1}, {4, 1}, {20, 1}});
+    p.add(4, "pl", {{10, 1}, {11, 1}});
+    p.add(5, "cs", {{5, 1}, {6, 1}, {3, 0.15f}});
+    auto m = p.run();
+    ASSERT_TRUE(m.count({2, 4}));
+    EXPECT_EQ(m.at({2, 4}).label, LinkLabel::kTranslation);
+    // de 2 has its Polish version: the pivot en 1 adds no second one.
+    EXPECT_TRUE(!m.count({2, 3}) || m.at({2, 3}).label == LinkLabel::kSameStory);
+    // pl 3 and cs 5 share only a trace directly, and are linked through en 1 although Polish
+    // occurs twice among the documents linked together.
+    ASSERT_TRUE(m.count({3, 5}));
+    EXPECT_EQ(m.at({3, 5}).label, LinkLabel::kTranslation);
+    MatcherOptions o;
+    o.pivot = false;
+    m = p.run(o);
+    EXPECT_TRUE(!m.count({3, 5}) || m.at({3, 5}).label == LinkLabel::kSameStory);
+}
+
 }  // namespace
 }  // namespace doppel
