@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "doppel/document.h"
@@ -25,8 +26,13 @@ namespace doppel {
 // Hex XXH3-128 of a text: the content hash stored with every document.
 std::string content_hash(std::string_view text);
 
+// What a run of add() / finish() did, and where its time went: wall seconds per step, in the
+// order first seen ("analyze": language ID and segmentation; "store": SQLite writes; then each
+// stage by name, "<name> flush" for its flush at finish()).
 struct IndexSummary {
     std::size_t added = 0, replaced = 0, unchanged = 0;
+    std::vector<std::pair<std::string, double>> seconds;
+    void add_seconds(const std::string& step, double s);
 };
 
 class Indexer {
@@ -48,7 +54,7 @@ public:
     std::vector<std::string> expire(int64_t cutoff);
 
     // Flushes every stage and records the specs that built the store in its metadata.
-    void finish();
+    void finish(IndexSummary* summary = nullptr);
 
 private:
     Store& store_;

@@ -1,4 +1,6 @@
 // doppel index --store DIR PATH...
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 
@@ -40,7 +42,9 @@ Command add_index_command(CLI::App& app, Globals& g) {
         std::size_t n_errors = 0, n_read = 0;
         std::vector<Document> docs;
         std::vector<RecordError> errors;
+        auto t_read = std::chrono::steady_clock::now();
         while (reader.next_batch(args->batch, docs, errors) || !errors.empty()) {
+            summary.add_seconds("read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_read).count());
             report_errors(errors);
             n_errors += errors.size();
             errors.clear();
@@ -49,12 +53,20 @@ Command add_index_command(CLI::App& app, Globals& g) {
             docs.clear();
             progress.update(reader.bytes_read(), reader.bytes_total(), reader.bytes_read());
             if (reader.bytes_total() == 0) progress.update(n_read, 0);
+            t_read = std::chrono::steady_clock::now();
         }
-        indexer.finish();
+        indexer.finish(&summary);
+        std::string times;
+        for (const auto& [step, s] : summary.seconds) {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%s%s %.2f s", times.empty() ? "" : ", ", step.c_str(), s);
+            times += buf;
+        }
         progress.finish(std::to_string(n_read) + " documents read, " + std::to_string(summary.added) +
                         " added, " + std::to_string(summary.replaced) + " replaced, " +
                         std::to_string(summary.unchanged) + " unchanged, " + std::to_string(n_errors) +
-                        " skipped; store holds " + std::to_string(store.size()));
+                        " skipped; store holds " + std::to_string(store.size()) +
+                        (times.empty() ? "" : " (" + times + ")"));
         return n_errors ? kExitSkipped : kExitOk;
     }};
 }

@@ -2,12 +2,25 @@
 
 #include <xxhash.h>
 
-#include <algorithm>
-#include <atomic>
+#include <chrono>
 #include <cstdio>
-#include <thread>
+
+#include "impl/parallel.h"
 
 namespace doppel {
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+}  // namespace
+
+void IndexSummary::add_seconds(const std::string& stage, double s) {
+    for (auto& [name, v] : seconds)
+        if (name == stage) {
+            v += s;
+            return;
+        }
+    seconds.emplace_back(stage, s);
+}
 
 std::string content_hash(std::string_view text) {
     const XXH128_hash_t h = XXH3_128bits(text.data(), text.size());
@@ -32,17 +45,17 @@ AnalyzedDocument Indexer::analyze(Document doc) const {
 std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary) {
     // Analysis (language ID dominates) is independent per document: spread it over the cores.
     std::vector<AnalyzedDocument> analyzed(n);
-    const std::size_t threads = std::min<std::size_t>(n, std::max(1u, std::thread::hardware_concurrency()));
-    std::atomic<std::size_t> next{0};
-    auto work = [&] {
-        for (std::size_t i = next++; i < n; i = next++) analyzed[i] = analyze(std::move(docs[i]));
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
+    auto t0 = Clock::now();
+    impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
+        analyzed[i] = analyze(std::move(docs[i]));
+    });
+    auto t1 = Clock::now();
     std::vector<int64_t> stored_seqs;
     std::vector<PutStatus> status = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
+    if (summary) {
+        summary->add_seconds("analyze", seconds_since(t0, t1));
+        summary->add_seconds("store", seconds_since(t1, Clock::now()));
+    }
     std::vector<AnalyzedDocument> changed;
     std::vector<int64_t> seqs;
     for (std::size_t i = 0; i < n; ++i) {
@@ -55,8 +68,13 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
         seqs.push_back(stored_seqs[i]);
         changed.push_back(std::move(analyzed[i]));
     }
-    if (!changed.empty())
-        for (auto& stage : stages_) stage->add(store_, changed.size(), seqs.data(), changed.data());
+    if (!changed.empty()) {
+        for (auto& stage : stages_) {
+            auto t = Clock::now();
+            stage->add(store_, changed.size(), seqs.data(), changed.data());
+            if (summary) summary->add_seconds(stage->name(), seconds_since(t, Clock::now()));
+        }
+    }
     return status;
 }
 
@@ -79,8 +97,12 @@ std::vector<std::string> Indexer::expire(int64_t cutoff) {
     return ids;
 }
 
-void Indexer::finish() {
-    for (auto& stage : stages_) stage->flush(store_);
+void Indexer::finish(IndexSummary* summary) {
+    for (auto& stage : stages_) {
+        auto t = Clock::now();
+        stage->flush(store_);
+        if (summary) summary->add_seconds(stage->name() + " flush", seconds_since(t, Clock::now()));
+    }
     std::string specs = langid_.describe();
     for (auto& stage : stages_) specs.append(";").append(stage->describe());
     store_.set_meta("specs", specs);

@@ -5,6 +5,7 @@
 
 #include "doppel/error.h"
 #include "doppel/store/store.h"
+#include "impl/parallel.h"
 
 namespace doppel {
 
@@ -25,10 +26,15 @@ std::string EmbeddingStage::describe() const {
 
 void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
     std::vector<std::string> feats(n), langs(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        feats[i] = embedder_->document_features(docs[i]).serialize();
-        langs[i] = embedder_->matching_language(docs[i]);
-    }
+    // A BridgeEmbedder is not thread-safe: one per worker, all sharing the lexicon.
+    const std::size_t workers = impl::worker_count(n / 16 + 1);
+    while (workers_.size() + 1 < workers)
+        workers_.push_back(std::make_unique<BridgeEmbedder>(embedder_->options(), embedder_->lexicon_ptr()));
+    impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
+        BridgeEmbedder& e = w == 0 ? *embedder_ : *workers_[w - 1];
+        feats[i] = e.document_features(docs[i]).serialize();
+        langs[i] = e.matching_language(docs[i]);
+    });
     store.transaction([&] {
         store.put_artifacts(kFeaturesKind, n, seqs, feats.data());
         store.put_artifacts(kLanguageKind, n, seqs, langs.data());

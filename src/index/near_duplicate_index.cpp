@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "doppel/error.h"
+#include "impl/parallel.h"
 #include "doppel/match/near_duplicate_finder.h"
 #include "doppel/store/store.h"
 
@@ -95,13 +96,17 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
     DOPPEL_CHECK(!stored || *stored == describe(),
                  "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
     std::vector<std::string> shingle_blobs(n), sig_blobs(n);
-    std::vector<uint64_t> sh;
     const uint64_t seed = minhash_->seed();
-    for (std::size_t i = 0; i < n; ++i) {
-        shingler_->shingle(docs[i].doc.text, segmenter_, &sh);
+    // Shingler and MinHash are immutable; each worker has its own Segmenter and buffer.
+    const std::size_t workers = impl::worker_count(n / 16 + 1);
+    std::vector<Segmenter> segmenters(workers);
+    std::vector<std::vector<uint64_t>> buffers(workers);
+    impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
+        auto& sh = buffers[w];
+        shingler_->shingle(docs[i].doc.text, segmenters[w], &sh);
         shingle_blobs[i] = encode_shingles(sh);
         sig_blobs[i] = encode_signature(minhash_->sign(sh), seed);
-    }
+    });
     store.transaction([&] {
         store.put_artifacts("shingles", n, seqs, shingle_blobs.data());
         store.put_artifacts("minhash", n, seqs, sig_blobs.data());

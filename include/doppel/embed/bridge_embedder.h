@@ -105,6 +105,8 @@ public:
     }
     static uint64_t feature_id(FeatureKind kind, std::string_view key);
     const BridgeLexicon& lexicon() const { return *lexicon_; }
+    std::shared_ptr<const BridgeLexicon> lexicon_ptr() const { return lexicon_; }
+    const BridgeEmbedderOptions& options() const { return options_; }
 
 private:
     struct Impl;

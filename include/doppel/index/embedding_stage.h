@@ -50,6 +50,7 @@ public:
 private:
     EmbeddingStageOptions options_;
     std::unique_ptr<BridgeEmbedder> embedder_;
+    std::vector<std::unique_ptr<BridgeEmbedder>> workers_;  // per extra thread in add()
     std::vector<int64_t> pending_;
     bool removed_any_ = false;
 };

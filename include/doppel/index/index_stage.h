@@ -4,7 +4,8 @@
 // The Indexer (indexer.h) calls add() once per batch with the documents that were added or
 // replaced, after they are in the store; a stage writes its artifacts and index files there.
 //
-// Thread safety: implementations need not be thread-safe; the Indexer calls them from one thread.
+// Thread safety: implementations need not be thread-safe; the Indexer calls them from one thread
+// (a stage may spread its own work over threads inside add()).
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,11 @@ public:
     virtual void flush(Store& store) {}
     // The spec string that builds this stage.
     virtual std::string describe() const = 0;
+    // A short name for progress and timing ("sketch", "embed"): describe() up to its first ':'.
+    std::string name() const {
+        std::string d = describe();
+        return d.substr(0, d.find(':'));
+    }
 };
 
 }  // namespace doppel

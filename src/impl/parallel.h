@@ -1,0 +1,42 @@
+// doppel (private): a fork-join loop over [0, n) on a few threads.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <thread>
+#include <vector>
+
+namespace doppel::impl {
+
+// Threads to use for n independent items: `threads` when given, else the hardware's, at most n.
+inline std::size_t worker_count(std::size_t n, std::size_t threads = 0) {
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    return std::max<std::size_t>(1, std::min(n, threads));
+}
+
+// Calls f(i, w) for every i in [0, n), items taken in order by `workers` threads; w in
+// [0, workers) names the calling thread, so f can use per-worker state (ICU objects are not
+// thread-safe). The calling thread is worker 0. The first exception thrown by f is rethrown
+// here after all threads stopped.
+template <class F>
+void parallel_for(std::size_t n, std::size_t workers, F&& f) {
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr error;
+    std::atomic<bool> failed{false};
+    auto work = [&](std::size_t w) {
+        try {
+            for (std::size_t i = next++; i < n && !failed; i = next++) f(i, w);
+        } catch (...) {
+            if (!failed.exchange(true)) error = std::current_exception();
+        }
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+    work(0);
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+}
+
+}  // namespace doppel::impl
