@@ -219,7 +219,11 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         auto [a, b] = p;
         if (has.count({a, docs[b].lang}) || has.count({b, docs[a].lang})) continue;
         float sim = dot(sparse[a], sparse[b]);
-        if (sim >= options_.pivot_similarity) cands.push_back({a, b, n, sim});
+        if (sim < options_.pivot_similarity) continue;
+        // Through one pivot only, the pair must stand out against its competitors: one wrong
+        // link would otherwise bring its whole group of versions along.
+        if (n < 2 && margins(a, b, sim) < options_.pivot_margin) continue;
+        cands.push_back({a, b, n, sim});
     }
     std::sort(cands.begin(), cands.end(), [](const Cand& x, const Cand& y) {
         if (x.support != y.support) return x.support > y.support;

@@ -164,5 +164,24 @@ TEST(Matcher, PivotLinksStayOneToOnePerLanguage) {
     EXPECT_TRUE(!m.count({3, 5}) || m.at({3, 5}).label == LinkLabel::kSameStory);
 }
 
+TEST(Matcher, SinglePivotNeedsAMargin) {
+    // de 2 and pl 3 both translate en 1 and share a trace; cs 4, linked to nothing, shares as
+    // much with de 2 as pl 3 does: through its one pivot, the de-pl pair does not stand out.
+    Pool p;
+    p.add(1, "en", {{1, 1}, {2, 1}, {3, 1}, {4, 1}});
+    p.add(2, "de", {{1, 1}, {2, 1}, {5, 0.4f}, {6, 0.4f}});
+    p.add(3, "pl", {{3, 1}, {4, 1}, {5, 0.4f}});
+    p.add(4, "pl", {{6, 0.4f}, {7, 1}, {8, 1}});
+    auto m = p.run();
+    EXPECT_TRUE(m.count({1, 2}) && m.at({1, 2}).label == LinkLabel::kTranslation);
+    EXPECT_TRUE(m.count({1, 3}) && m.at({1, 3}).label == LinkLabel::kTranslation);
+    EXPECT_TRUE(!m.count({2, 3}) || m.at({2, 3}).label == LinkLabel::kSameStory);
+    MatcherOptions o;
+    o.pivot_margin = 0;
+    m = p.run(o);
+    ASSERT_TRUE(m.count({2, 3}));
+    EXPECT_EQ(m.at({2, 3}).label, LinkLabel::kTranslation);
+}
+
 }  // namespace
 }  // namespace doppel

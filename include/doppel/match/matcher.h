@@ -27,7 +27,8 @@
 //    document (a pivot) become candidates, supported by the number of pivots they share; per
 //    pair of languages they are linked greedily by support, then similarity, each document at
 //    most once per language and only where it has no link to that language yet (when their
-//    similarity reaches pivot_similarity). A wrong link so adds one weak candidate at most,
+//    similarity reaches pivot_similarity, and, with a single pivot, their margin reaches
+//    pivot_margin). A wrong link so adds one weak candidate at most,
 //    instead of joining two groups of versions.
 //
 // Labels: `translation` (one-to-one winner with score >= translation_floor() and margin
@@ -68,6 +69,7 @@ struct MatcherOptions {
     bool same_story = true;               // report same-story pairs
     bool pivot = true;                    // close translation links over pivots (below)
     float pivot_similarity = 0.05f;       // similarity floor for a pair found through a pivot
+    float pivot_margin = 1.4f;            // ratio margin a pair with a single pivot must reach
 };
 
 enum class LinkLabel { kTranslation, kPartial, kSameStory };
