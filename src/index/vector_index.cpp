@@ -1,6 +1,7 @@
 #include "doppel/index/vector_index.h"
 
 #include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/impl/FaissException.h>
@@ -27,9 +28,19 @@ struct VectorIndex::Part {
 
 namespace {
 
+// HNSW's search breadth: FAISS's default of 16 loses true neighbours as a store grows (a
+// translation missing from the 10 nearest cannot be linked); 64 keeps recall at 32,000 documents a
+// language (bench_match) for about twice the search time.
+constexpr int kHnswEfSearch = 64;
+
+void tune(faiss::Index* index) {
+    if (auto* h = dynamic_cast<faiss::IndexHNSW*>(index)) h->hnsw.efSearch = std::max(h->hnsw.efSearch, kHnswEfSearch);
+}
+
 std::unique_ptr<faiss::IndexIDMap2> make_index(std::size_t dim, const std::string& factory) {
     try {
         faiss::Index* inner = faiss::index_factory(static_cast<int>(dim), factory.c_str(), faiss::METRIC_INNER_PRODUCT);
+        tune(inner);
         auto m = std::make_unique<faiss::IndexIDMap2>(inner);
         m->own_fields = true;
         return m;
@@ -256,6 +267,7 @@ VectorIndex VectorIndex::load(const std::string& dir) {
             part->pending_x.assign(flat->get_xb(), flat->get_xb() + map->ntotal * dim);
             delete raw;
         } else {
+            tune(map->index);
             part->index.reset(map);
         }
         vi.parts_[lang] = std::move(part);

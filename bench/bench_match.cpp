@@ -1,0 +1,121 @@
+// Cost of the translation matcher (match/matcher.h) against the store size, per FAISS index kind.
+//
+// Synthetic pool: n documents in English and their n versions in German. A document is 40
+// features drawn from a Zipf-like vocabulary of 50,000 (document frequency shapes real text);
+// its version keeps 70% of them and replaces the rest, so the exact sparse cosine of a pair is
+// about 0.7 and of unrelated documents near 0. Dense vectors are the signed feature hashing of
+// the bridge embedder into 256 dimensions. Before timing, every run checks that at least 95% of
+// the pairs come out as translations.
+//
+// BM_Match/<n>/<index>: index 0 = Flat (exact search, quadratic), 1 = HNSW32 (graph search).
+// Google Benchmark fits the growth: read the BigO rows (N^2 for Flat; NlgN for HNSW32) and the
+// time per size. End-to-end figures on real paragraphs: scripts/scale-translations.
+#include <benchmark/benchmark.h>
+
+#include <xxhash.h>
+
+#include <cmath>
+#include <random>
+
+#include "doppel/index/vector_index.h"
+#include "doppel/match/matcher.h"
+
+using namespace doppel;
+
+namespace {
+
+constexpr std::size_t kDim = 256;
+const char* kFactories[] = {"Flat", "HNSW32"};
+
+struct Pool {
+    std::vector<MatchDocument> docs;
+    std::vector<SparseVector> sparse;
+    std::vector<float> dense;
+};
+
+void densify(const SparseVector& v, float* out) {
+    std::fill(out, out + kDim, 0.0f);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        uint64_t h = XXH3_64bits(&v.ids[i], 8);
+        out[h % kDim] += ((h >> 63) ? -1.0f : 1.0f) * v.weights[i];
+    }
+    double n = 0;
+    for (std::size_t j = 0; j < kDim; ++j) n += double(out[j]) * out[j];
+    if (n > 0)
+        for (std::size_t j = 0; j < kDim; ++j) out[j] = static_cast<float>(out[j] / std::sqrt(n));
+}
+
+Pool make_pool(std::size_t n) {
+    std::mt19937_64 rng(7);
+    // Zipf-like: feature rank r drawn with probability ~ 1 / (r + 10).
+    std::vector<double> w(50000);
+    for (std::size_t r = 0; r < w.size(); ++r) w[r] = 1.0 / (r + 10.0);
+    std::discrete_distribution<uint64_t> vocab(w.begin(), w.end());
+    std::uniform_real_distribution<float> u(0, 1);
+    Pool p;
+    auto add = [&](int64_t seq, const char* lang, std::vector<uint64_t> f) {
+        SparseVector v;
+        for (uint64_t id : f) {
+            v.ids.push_back(id);
+            // idf-like weight: rare features weigh more.
+            v.weights.push_back(static_cast<float>(std::log(2.0 + static_cast<double>(id))));
+        }
+        v.canonicalize();
+        v.normalize();
+        p.docs.push_back({seq, lang, static_cast<float>(f.size())});
+        p.dense.resize(p.dense.size() + kDim);
+        densify(v, p.dense.data() + p.dense.size() - kDim);
+        p.sparse.push_back(std::move(v));
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+        std::vector<uint64_t> en, de;
+        for (int j = 0; j < 40; ++j) en.push_back(vocab(rng));
+        for (uint64_t f : en) de.push_back(u(rng) < 0.7f ? f : vocab(rng));
+        add(static_cast<int64_t>(2 * i), "en", en);
+        add(static_cast<int64_t>(2 * i + 1), "de", de);
+    }
+    return p;
+}
+
+VectorIndex build_index(const Pool& p, const char* factory) {
+    VectorIndex index(kDim, factory);
+    for (const char* lang : {"en", "de"}) {
+        std::vector<int64_t> ids;
+        std::vector<float> x;
+        for (std::size_t i = 0; i < p.docs.size(); ++i) {
+            if (p.docs[i].lang != lang) continue;
+            ids.push_back(p.docs[i].seq);
+            x.insert(x.end(), p.dense.begin() + i * kDim, p.dense.begin() + (i + 1) * kDim);
+        }
+        index.add(lang, ids.size(), ids.data(), x.data());
+    }
+    return index;
+}
+
+void BM_Match(benchmark::State& state) {
+    const std::size_t n = static_cast<std::size_t>(state.range(0));
+    const char* factory = kFactories[state.range(1)];
+    const Pool pool = make_pool(n);
+    const VectorIndex index = build_index(pool, factory);
+    const Matcher matcher;
+    std::size_t found = 0;
+    for (const auto& l : matcher.match(index, pool.docs, pool.dense.data(), pool.sparse))
+        if (l.label != LinkLabel::kSameStory && pool.docs[l.a].seq / 2 == pool.docs[l.b].seq / 2) ++found;
+    if (found < n * 95 / 100) state.SkipWithError("fewer than 95% of the pairs found");
+    for (auto _ : state) benchmark::DoNotOptimize(matcher.match(index, pool.docs, pool.dense.data(), pool.sparse));
+    state.SetComplexityN(static_cast<int64_t>(2 * n));
+    state.counters["recall"] = static_cast<double>(found) / static_cast<double>(n);
+    state.SetLabel(factory);
+}
+BENCHMARK(BM_Match)
+    ->ArgsProduct({{2000, 4000, 8000, 16000}, {0}})
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity(benchmark::oNSquared);
+BENCHMARK(BM_Match)
+    ->ArgsProduct({{2000, 4000, 8000, 16000, 32000}, {1}})
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity(benchmark::oNLogN);
+
+}  // namespace
+
+BENCHMARK_MAIN();
