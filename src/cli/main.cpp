@@ -14,6 +14,11 @@ int main(int argc, char** argv) {
     app.add_flag("--quiet,-q", g.quiet, "No progress and no summary line");
     app.add_option("--vector-index", g.vector_index, "FAISS factory of the translation index (Flat, HNSW32, IVF1024,PQ64)")
         ->capture_default_str();
+    app.add_option("--vectors", g.vectors,
+                   "index: also embed with aligned word vectors and combine them with the bridge "
+                   "(vectors:path=DIR/wiki.{lang}.align.vec)");
+    app.add_option("--vectors-weight", g.vectors_weight, "index: share of the vectors cosine in the similarity")
+        ->capture_default_str();
 
     std::vector<Command> commands;
     commands.push_back(add_index_command(app, g));

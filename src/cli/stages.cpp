@@ -15,6 +15,8 @@ std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, Sto
     if (std::filesystem::exists(model_path(g, "bridge.lex"))) {
         EmbeddingStageOptions options;
         options.index = g.vector_index;
+        options.vectors = g.vectors;
+        options.vectors_weight = g.vectors_weight;
         stages.push_back(std::make_unique<EmbeddingStage>(options, EmbedderContext{find_models_dir(g)}));
     } else if (!g.quiet) {
         std::cerr << "doppel: warning: " << model_path(g, "bridge.lex")

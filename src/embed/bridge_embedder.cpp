@@ -109,6 +109,23 @@ uint64_t BridgeEmbedder::feature_id(FeatureKind kind, std::string_view key) {
     return (h >> 3) | (static_cast<uint64_t>(kind) << 61);
 }
 
+SparseVector BridgeEmbedder::with_vectors(const SparseVector& weighted, const float* v, std::size_t d, float weight) {
+    DOPPEL_CHECK(weight >= 0 && weight <= 1, "with_vectors: weight must be in [0, 1]");
+    double norm = 0;
+    for (std::size_t j = 0; j < d; ++j) norm += double(v[j]) * v[j];
+    if (norm <= 0 || weight == 0) return weighted;
+    SparseVector out = weighted;
+    const float a = std::sqrt(1.0f - weight), b = static_cast<float>(std::sqrt(weight / norm));
+    for (float& w : out.weights) w *= a;
+    for (std::size_t j = 0; j < d; ++j) {
+        if (v[j] == 0) continue;
+        out.ids.push_back((static_cast<uint64_t>(FeatureKind::kVector) << 61) | j);
+        out.weights.push_back(b * v[j]);
+    }
+    out.canonicalize();
+    return out;
+}
+
 void DocumentFrequencies::add(const SparseVector& f) {
     ++documents;
     for (uint64_t id : f.ids) ++df[id];
@@ -301,6 +318,7 @@ SparseVector BridgeEmbedder::weigh(const SparseVector& counts) const {
             case FeatureKind::kUrl: kw = options_.url_weight; break;
             case FeatureKind::kToken: kw = options_.token_weight; break;
             case FeatureKind::kPrefix: kw = options_.prefix_weight; break;
+            case FeatureKind::kVector: break;
         }
         // Sublinear term frequency; a fractional count (a word spread over several concepts)
         // stays as it is.

@@ -86,6 +86,11 @@ std::string VectorsEmbedder::describe() const {
 
 std::size_t VectorsEmbedder::dim() const { return impl_->dim; }
 
+std::size_t VectorsEmbedder::load(const std::string& lang) {
+    table(lang);
+    return impl_->dim;
+}
+
 VectorsEmbedder::Table& VectorsEmbedder::table(const std::string& lang) {
     auto& slot = impl_->tables[lang];
     if (slot) return *slot;

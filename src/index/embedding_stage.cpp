@@ -1,5 +1,8 @@
 #include "doppel/index/embedding_stage.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <unordered_map>
 
@@ -16,12 +19,61 @@ EmbeddingStage::EmbeddingStage(EmbeddingStageOptions options, const EmbedderCont
                      "' is not supported here");
     embedder_ = std::make_unique<BridgeEmbedder>(BridgeEmbedder::parse_spec(options_.embedder), ctx);
     VectorIndex check(embedder_->dim(), options_.index);  // validates the factory string
+    if (!options_.vectors.empty()) {
+        DOPPEL_CHECK(options_.vectors.starts_with("vectors:"), "embedding stage: '" + options_.vectors +
+                                                                  "' is not a vectors spec (vectors:path=...)");
+        DOPPEL_CHECK(options_.vectors_weight > 0 && options_.vectors_weight <= 1,
+                     "embedding stage: vectors weight must be in (0, 1]");
+        vectors_ = std::make_unique<VectorsEmbedder>(VectorsEmbedder::parse_spec(options_.vectors));
+    }
+}
+
+namespace {
+constexpr char kVectorsMagic[4] = {'D', 'P', 'V', 'V'};
+constexpr uint32_t kVectorsVersion = 1;
+
+std::string encode_vector(const float* v, uint32_t dim) {
+    std::string b(kVectorsMagic, 4);
+    b.append(reinterpret_cast<const char*>(&kVectorsVersion), 4);
+    b.append(reinterpret_cast<const char*>(&dim), 4);
+    b.append(reinterpret_cast<const char*>(v), dim * sizeof(float));
+    return b;
+}
+}  // namespace
+
+SparseVector StoredVectors::join(const SparseVector& weighted, int64_t seq) const {
+    auto it = by_seq.find(seq);
+    if (it == by_seq.end() || it->second.empty()) return weighted;
+    return BridgeEmbedder::with_vectors(weighted, it->second.data(), it->second.size(), weight);
+}
+
+StoredVectors load_vectors(const Store& store) {
+    StoredVectors out;
+    auto w = store.meta("embedding.vectors_weight");
+    if (!store.meta("embedding.vectors") || !w) return out;
+    out.weight = std::stof(*w);
+    store.scan_artifacts(EmbeddingStage::kVectorsKind, [&](int64_t seq, std::string_view blob) {
+        uint32_t version = 0, dim = 0;
+        if (blob.size() < 12 || std::memcmp(blob.data(), kVectorsMagic, 4) != 0) return;
+        std::memcpy(&version, blob.data() + 4, 4);
+        std::memcpy(&dim, blob.data() + 8, 4);
+        if (version != kVectorsVersion || blob.size() != 12 + std::size_t(dim) * 4)
+            DOPPEL_THROW("store " + store.dir() + ": vectors artifact of document " + std::to_string(seq) +
+                         " has another format version or a bad size");
+        std::vector<float> v(dim);
+        std::memcpy(v.data(), blob.data() + 12, std::size_t(dim) * 4);
+        out.dim = std::max<std::size_t>(out.dim, dim);
+        out.by_seq.emplace(seq, std::move(v));
+    });
+    return out;
 }
 
 EmbeddingStage::~EmbeddingStage() = default;
 
 std::string EmbeddingStage::describe() const {
-    return "embed:" + embedder_->describe() + ";index=faiss:" + options_.index;
+    std::string d = "embed:" + embedder_->describe() + ";index=faiss:" + options_.index;
+    if (vectors_) d += ";with=" + vectors_->describe() + ";weight=" + std::to_string(options_.vectors_weight);
+    return d;
 }
 
 void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
@@ -35,9 +87,35 @@ void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const
         feats[i] = e.document_features(docs[i]).serialize();
         langs[i] = e.matching_language(docs[i]);
     });
+    std::vector<std::string> vecs;
+    if (vectors_) {  // not thread-safe (files load lazily): one thread
+        // A document whose language has no vectors file gets none (zeros): the bridge alone
+        // then speaks for it.
+        std::vector<float> v;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::size_t d = 0;
+            try {
+                d = vectors_->load(docs[i].lang);
+                v.assign(d, 0.0f);
+                vectors_->embed_documents(1, docs + i, v.data());
+            } catch (const Error& e) {
+                if (missing_.insert(docs[i].lang).second)
+                    std::fprintf(stderr, "doppel: warning: no word vectors for language '%s': %s\n",
+                                 docs[i].lang.c_str(), e.what());
+                d = vectors_->dim();
+                v.assign(d, 0.0f);
+            }
+            vecs.push_back(encode_vector(v.data(), static_cast<uint32_t>(d)));
+        }
+    }
     store.transaction([&] {
         store.put_artifacts(kFeaturesKind, n, seqs, feats.data());
         store.put_artifacts(kLanguageKind, n, seqs, langs.data());
+        if (vectors_) {
+            store.put_artifacts(kVectorsKind, n, seqs, vecs.data());
+            store.set_meta("embedding.vectors", vectors_->describe());
+            store.set_meta("embedding.vectors_weight", std::to_string(options_.vectors_weight));
+        }
     });
     pending_.insert(pending_.end(), seqs, seqs + n);
 }
@@ -91,6 +169,7 @@ void EmbeddingStage::flush(Store& store) {
         for (int64_t s : pending_)
             if (auto it = pos.find(s); it != pos.end()) todo.push_back(it->second);
     }
+    const StoredVectors vecs = load_vectors(store);
     // Group by language and add.
     std::map<std::string, std::vector<std::size_t>> by_lang;
     for (std::size_t i : todo) by_lang[all.langs[i]].push_back(i);
@@ -98,7 +177,7 @@ void EmbeddingStage::flush(Store& store) {
         std::vector<float> x(items.size() * dim);
         std::vector<int64_t> ids(items.size());
         for (std::size_t j = 0; j < items.size(); ++j) {
-            embedder_->densify(embedder_->weigh(all.counts[items[j]]), x.data() + j * dim);
+            embedder_->densify(vecs.join(embedder_->weigh(all.counts[items[j]]), all.seqs[items[j]]), x.data() + j * dim);
             ids[j] = all.seqs[items[j]];
         }
         index.add(lang, items.size(), ids.data(), x.data());

@@ -64,8 +64,9 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     std::vector<MatchDocument> docs(n);
     std::vector<SparseVector> sparse(n);
     std::vector<float> dense(n * dim);
+    const StoredVectors vecs = load_vectors(store);
     for (std::size_t i = 0; i < n; ++i) {
-        sparse[i] = embedder.weigh(f.counts[i]);
+        sparse[i] = vecs.join(embedder.weigh(f.counts[i]), f.seqs[i]);
         embedder.densify(sparse[i], dense.data() + i * dim);
         float len = 0;
         for (std::size_t j = 0; j < f.counts[i].size(); ++j)

@@ -83,5 +83,51 @@ TEST(Translations, StoreWithoutEmbeddingsIsAnError) {
     EXPECT_EQ(r.exit_code, 2);
 }
 
+// `--vectors` at index time: aligned word vectors combined with the bridge. Two unrelated texts
+// whose words all share one vector in the (test-written) aligned files become translations;
+// without the vectors they are not.
+TEST(Translations, IndexWithVectorsCombinesThemWithTheBridge) {
+    if (!std::filesystem::exists(test::source_dir() + "/models/bridge.lex"))
+        GTEST_SKIP() << "models/bridge.lex not built (scripts/build-bridge)";
+    test::TempDir dir("e2e-translations-vectors");
+    const std::string en = "The weather in the mountains was cold and windy during the whole week of our holiday.";
+    const std::string de = "Der Computer rechnet die Steuern für das kommende Jahr automatisch und schnell aus.";
+    test::write_file(dir / "docs/en-weather.txt", en + "\n");
+    test::write_file(dir / "docs/de-taxes.txt", de + "\n");
+    auto vec = [](const std::string& text) {
+        std::istringstream in(text);
+        std::string w, body;
+        int n = 0;
+        while (in >> w) {
+            std::string lw;
+            for (char c : w)
+                if (c != '.') lw.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+            body += lw + " 1 0 0 0\n";
+            ++n;
+        }
+        return std::to_string(n) + " 4\n" + body;
+    };
+    test::write_file(dir / "vec/en.vec", vec(en));
+    test::write_file(dir / "vec/de.vec", vec(de));
+
+    auto plain = test::run_doppel("-q index --store '" + dir.path() + "/plain' '" + dir.path() + "/docs'");
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    auto r = test::run_doppel("translations --store '" + dir.path() + "/plain' --no-same-story");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(parse(r.out).empty()) << r.out;
+
+    auto idx = test::run_doppel("-q --vectors 'vectors:path=" + dir.path() + "/vec/{lang}.vec' index --store '" +
+                                dir.path() + "/combined' '" + dir.path() + "/docs'");
+    ASSERT_EQ(idx.exit_code, 0) << idx.err;
+    r = test::run_doppel("translations --store '" + dir.path() + "/combined' --no-same-story");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto rows = parse(r.out);
+    ASSERT_EQ(rows.size(), 1u) << r.out;
+    EXPECT_EQ(rows[0].a, "de-taxes");
+    EXPECT_EQ(rows[0].b, "en-weather");
+    EXPECT_EQ(rows[0].label, "translation");
+    EXPECT_GT(rows[0].score, 0.4);  // about half of it from the vectors' cosine of 1
+}
+
 }  // namespace
 }  // namespace doppel

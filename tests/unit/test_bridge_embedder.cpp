@@ -112,5 +112,25 @@ TEST(BridgeEmbedder, RealModelGermanEnglish) {
     EXPECT_GT(cosine(de, en), cosine(de, other) + 0.2f);
 }
 
+TEST(BridgeEmbedder, WithVectorsMixesTheTwoCosines) {
+    SparseVector a, b;
+    a.ids = {1, 2};
+    a.weights = {1, 1};
+    b.ids = {2, 3};
+    b.weights = {1, 1};
+    a.normalize();
+    b.normalize();
+    const float va[] = {1, 0, 0}, vb[] = {0.6f, 0.8f, 0};  // cosine 0.6
+    const float w = 0.3f;
+    SparseVector ja = BridgeEmbedder::with_vectors(a, va, 3, w), jb = BridgeEmbedder::with_vectors(b, vb, 3, w);
+    EXPECT_NEAR(dot(ja, ja), 1.0f, 1e-5);
+    EXPECT_NEAR(dot(ja, jb), (1 - w) * dot(a, b) + w * 0.6f, 1e-5);
+    // No vector (a language without a vectors file): the bridge vector alone, unscaled.
+    const float zero[] = {0, 0, 0};
+    SparseVector z = BridgeEmbedder::with_vectors(a, zero, 3, w);
+    EXPECT_EQ(z.ids, a.ids);
+    EXPECT_EQ(z.weights, a.weights);
+}
+
 }  // namespace
 }  // namespace doppel

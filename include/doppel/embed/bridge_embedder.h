@@ -97,13 +97,22 @@ public:
     // "zh-Hant" (Traditional characters), which are translations of each other in practice.
     std::string matching_language(const AnalyzedDocument& doc);
     // The kind of a feature hash is kept in its top 3 bits (anchors are numbers, names, URLs).
-    enum class FeatureKind : uint8_t { kConcept = 0, kName = 1, kNumber = 2, kUrl = 3, kToken = 4, kPrefix = 5 };
+    // kVector: component j of a dense embedding of another backend, joined by with_vectors().
+    enum class FeatureKind : uint8_t { kConcept = 0, kName = 1, kNumber = 2, kUrl = 3, kToken = 4, kPrefix = 5, kVector = 6 };
     static FeatureKind kind_of(uint64_t feature) { return static_cast<FeatureKind>(feature >> 61); }
     static bool is_anchor(uint64_t feature) {
         auto k = kind_of(feature);
         return k == FeatureKind::kName || k == FeatureKind::kNumber || k == FeatureKind::kUrl;
     }
     static uint64_t feature_id(FeatureKind kind, std::string_view key);
+    // Joins a weighted bridge vector (L2-normalized) with the L2-normalized dense embedding
+    // v[0..d) of another backend ("vectors": aligned word vectors): the bridge weights are
+    // scaled by sqrt(1 - weight), and component j of v becomes feature (kVector, j) scaled by
+    // sqrt(weight). The dot product of two joined vectors is then
+    //     (1 - weight) * bridge cosine + weight * cosine of the dense embeddings,
+    // and densify() folds the joined vector like any other. An all-zero v (no known word)
+    // leaves the bridge part alone, unscaled.
+    static SparseVector with_vectors(const SparseVector& weighted, const float* v, std::size_t d, float weight);
     const BridgeLexicon& lexicon() const { return *lexicon_; }
     std::shared_ptr<const BridgeLexicon> lexicon_ptr() const { return lexicon_; }
     const BridgeEmbedderOptions& options() const { return options_; }

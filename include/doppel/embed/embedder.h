@@ -7,7 +7,9 @@
 // Backends, built from a spec string (from_spec), describe() giving it back:
 //   "bridge:dim=2048"                     language-neutral features through the bridge lexicon
 //                                         (embed/bridge_embedder.h); the default
-//   "vectors:path=FILE.vec,max_words=200000"  aligned word vectors (embed/vectors_embedder.h)
+//   "vectors:path=FILE.vec,max_words=200000"  aligned word vectors (embed/vectors_embedder.h);
+//                                         combined with the bridge by the index stage
+//                                         (index/embedding_stage.h, BridgeEmbedder::with_vectors)
 //
 // Thread safety: embedders keep per-call scratch state (ICU transliterators, stemmers) and are
 // NOT safe for concurrent use; make one per thread.

@@ -51,6 +51,11 @@ public:
     void embed_sentences(std::size_t n, const std::string_view* texts, const std::string* langs,
                          float* out) override;
 
+    // Loads the vectors of `lang` now (the file for it when path holds {lang}) and returns
+    // dim(), which is 0 until a file is loaded. Throws doppel::Error when the file is missing
+    // or malformed.
+    std::size_t load(const std::string& lang);
+
     // Number of words loaded for a language ("" for a single file).
     std::size_t vocabulary_size(const std::string& lang = "");
 

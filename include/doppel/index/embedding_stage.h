@@ -12,17 +12,28 @@
 // re-embedded with the new frequencies and the index rebuilt, so early documents do not keep
 // embeddings weighted by a few documents' statistics.
 //
+// With a `vectors` spec (aligned word vectors, embed/vectors_embedder.h) the stage also writes
+//   "vectors/dense"    each document's vectors embedding (magic "DPVV", uint32 format version,
+//                      uint32 dim, dim floats),
+// and every document's weighted bridge vector is joined with it
+// (BridgeEmbedder::with_vectors, weight `vectors_weight`) before it is densified for the index
+// and when the matcher rescores: bridge and vectors combined.
+//
 // Store metadata written: "embedder" (spec), "vector_index" (spec), "bridge.lexicon"
-// (lexicon describe()), "embedding.built_docs" (documents at the last full build).
+// (lexicon describe()), "embedding.built_docs" (documents at the last full build), and with
+// vectors "embedding.vectors" (its spec) and "embedding.vectors_weight".
 //
 // Thread safety: as IndexStage (one thread).
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "doppel/embed/bridge_embedder.h"
+#include "doppel/embed/vectors_embedder.h"
 #include "doppel/index/index_stage.h"
 #include "doppel/index/vector_index.h"
 
@@ -32,12 +43,15 @@ struct EmbeddingStageOptions {
     std::string embedder = "bridge:dim=2048";  // embedder spec (bridge_embedder.h)
     std::string index = "Flat";                // FAISS factory string (vector_index.h)
     double rebuild_growth = 0.25;              // full rebuild when the store grew by more
+    std::string vectors;                       // "vectors:path=..." to combine with the bridge; "" none
+    float vectors_weight = 0.5f;               // share of the vectors cosine in the similarity
 };
 
 class EmbeddingStage : public IndexStage {
 public:
     static constexpr const char* kFeaturesKind = "features/bridge";
     static constexpr const char* kLanguageKind = "mlang/bridge";
+    static constexpr const char* kVectorsKind = "vectors/dense";
 
     EmbeddingStage(EmbeddingStageOptions options, const EmbedderContext& ctx);
     ~EmbeddingStage() override;
@@ -51,6 +65,8 @@ private:
     EmbeddingStageOptions options_;
     std::unique_ptr<BridgeEmbedder> embedder_;
     std::vector<std::unique_ptr<BridgeEmbedder>> workers_;  // per extra thread in add()
+    std::unique_ptr<VectorsEmbedder> vectors_;              // null without options_.vectors
+    std::set<std::string> missing_;                         // languages without vectors (warned)
     std::vector<int64_t> pending_;
     bool removed_any_ = false;
 };
@@ -65,5 +81,16 @@ struct StoredFeatures {
     DocumentFrequencies frequencies;
 };
 StoredFeatures load_features(const Store& store);
+
+// The vectors embeddings of a store indexed with a `vectors` spec (empty otherwise: dim 0).
+struct StoredVectors {
+    std::size_t dim = 0;
+    float weight = 0;
+    std::unordered_map<int64_t, std::vector<float>> by_seq;
+    // The weighted bridge vector of document `seq` joined with its vectors embedding (as it is
+    // when the stage built the index); unchanged without one.
+    SparseVector join(const SparseVector& weighted, int64_t seq) const;
+};
+StoredVectors load_vectors(const Store& store);
 
 }  // namespace doppel
