@@ -144,8 +144,44 @@ StoredFeatures load_features(const Store& store) {
     return f;
 }
 
+void EmbeddingStage::refeaturize(Store& store) {
+    std::vector<AnalyzedDocument> batch;
+    std::vector<int64_t> seqs;
+    auto run = [&] {
+        std::vector<int64_t> s = seqs;
+        const std::vector<int64_t> keep = pending_;
+        add(store, batch.size(), s.data(), batch.data());
+        pending_ = keep;
+        batch.clear();
+        seqs.clear();
+    };
+    store.scan([&](const StoredDocument& d) {
+        AnalyzedDocument a;
+        a.doc.id = d.id;
+        a.doc.text = d.text;
+        a.lang = d.lang;
+        a.lang_confidence = d.lang_confidence;
+        a.paragraphs = d.paragraphs;
+        a.other_languages = d.other_languages;
+        a.content_hash = d.content_hash;
+        batch.push_back(std::move(a));
+        seqs.push_back(d.seq);
+        if (batch.size() >= 256) run();
+        return true;
+    });
+    if (!batch.empty()) run();
+}
+
 void EmbeddingStage::flush(Store& store) {
-    if (pending_.empty()) return;
+    // Features computed with another lexicon (models rebuilt since) are recomputed for every
+    // stored document, and the index rebuilt from them.
+    const auto lex = store.meta("bridge.lexicon");
+    const bool stale = lex && *lex != embedder_->lexicon().describe();
+    if (stale) {
+        refeaturize(store);
+        store.set_meta("embedding.built_docs", "0");
+    }
+    if (pending_.empty() && !stale) return;
     StoredFeatures all = load_features(store);
     auto df = std::make_shared<DocumentFrequencies>(std::move(all.frequencies));
     embedder_->set_frequencies(df);

@@ -56,7 +56,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
                             EmbedderContext{models_dir});
     if (auto lex = store.meta("bridge.lexicon"); lex && *lex != embedder.lexicon().describe())
         out.warnings.push_back("store was indexed with " + *lex + ", models have " + embedder.lexicon().describe() +
-                               " (re-index for exact results)");
+                               " (the next doppel index on this store recomputes its features)");
     StoredFeatures f = load_features(store);
     auto df = std::make_shared<DocumentFrequencies>(std::move(f.frequencies));
     embedder.set_frequencies(df);

@@ -10,7 +10,9 @@
 // (index/vector_index.h, one FAISS index per matching language). When the store has grown by
 // more than `rebuild_growth` since the index was last built from scratch, every document is
 // re-embedded with the new frequencies and the index rebuilt, so early documents do not keep
-// embeddings weighted by a few documents' statistics.
+// embeddings weighted by a few documents' statistics. When the store's features were computed
+// with another bridge lexicon (store metadata "bridge.lexicon"), flush() first recomputes the
+// features of every stored document from its stored text and analysis.
 //
 // With a `vectors` spec (aligned word vectors, embed/vectors_embedder.h) the stage also writes
 //   "vectors/dense"    each document's vectors embedding (magic "DPVV", uint32 format version,
@@ -62,6 +64,8 @@ public:
     std::string describe() const override;
 
 private:
+    // Recomputes the features (and vectors) of every stored document.
+    void refeaturize(Store& store);
     EmbeddingStageOptions options_;
     std::unique_ptr<BridgeEmbedder> embedder_;
     std::vector<std::unique_ptr<BridgeEmbedder>> workers_;  // per extra thread in add()
