@@ -32,6 +32,7 @@ std::string content_hash(std::string_view text);
 struct IndexSummary {
     std::size_t added = 0, replaced = 0, unchanged = 0;
     std::vector<std::pair<std::string, double>> seconds;
+    std::vector<std::string> warnings;  // from the stages (IndexStage::take_warnings)
     void add_seconds(const std::string& step, double s);
 };
 

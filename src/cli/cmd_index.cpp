@@ -50,12 +50,15 @@ Command add_index_command(CLI::App& app, Globals& g) {
             errors.clear();
             n_read += docs.size();
             if (!docs.empty()) indexer.add(docs.size(), docs.data(), now, &summary);
+            for (const auto& w : summary.warnings) std::cerr << "doppel: warning: " << w << "\n";
+            summary.warnings.clear();
             docs.clear();
             progress.update(reader.bytes_read(), reader.bytes_total(), reader.bytes_read());
             if (reader.bytes_total() == 0) progress.update(n_read, 0);
             t_read = std::chrono::steady_clock::now();
         }
         indexer.finish(&summary);
+        for (const auto& w : summary.warnings) std::cerr << "doppel: warning: " << w << "\n";
         std::string times;
         for (const auto& [step, s] : summary.seconds) {
             char buf[64];

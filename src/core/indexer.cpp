@@ -72,7 +72,10 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
         for (auto& stage : stages_) {
             auto t = Clock::now();
             stage->add(store_, changed.size(), seqs.data(), changed.data());
-            if (summary) summary->add_seconds(stage->name(), seconds_since(t, Clock::now()));
+            if (summary) {
+                summary->add_seconds(stage->name(), seconds_since(t, Clock::now()));
+                for (auto& w : stage->take_warnings()) summary->warnings.push_back(std::move(w));
+            }
         }
     }
     return status;
@@ -101,7 +104,10 @@ void Indexer::finish(IndexSummary* summary) {
     for (auto& stage : stages_) {
         auto t = Clock::now();
         stage->flush(store_);
-        if (summary) summary->add_seconds(stage->name() + " flush", seconds_since(t, Clock::now()));
+        if (summary) {
+            summary->add_seconds(stage->name() + " flush", seconds_since(t, Clock::now()));
+            for (auto& w : stage->take_warnings()) summary->warnings.push_back(std::move(w));
+        }
     }
     std::string specs = langid_.describe();
     for (auto& stage : stages_) specs.append(";").append(stage->describe());

@@ -1,7 +1,6 @@
 #include "doppel/index/embedding_stage.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <unordered_map>
@@ -100,8 +99,8 @@ void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const
                 vectors_->embed_documents(1, docs + i, v.data());
             } catch (const Error& e) {
                 if (missing_.insert(docs[i].lang).second)
-                    std::fprintf(stderr, "doppel: warning: no word vectors for language '%s': %s\n",
-                                 docs[i].lang.c_str(), e.what());
+                    warnings_.push_back("no word vectors for language '" + docs[i].lang + "' (" + e.what() +
+                                        "): the bridge alone embeds it");
                 d = vectors_->dim();
                 v.assign(d, 0.0f);
             }

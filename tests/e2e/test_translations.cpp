@@ -127,6 +127,16 @@ TEST(Translations, IndexWithVectorsCombinesThemWithTheBridge) {
     EXPECT_EQ(rows[0].b, "en-weather");
     EXPECT_EQ(rows[0].label, "translation");
     EXPECT_GT(rows[0].score, 0.4);  // about half of it from the vectors' cosine of 1
+
+    // A language without a vectors file: a warning, and the bridge alone for it.
+    std::filesystem::remove(dir / "vec/de.vec");
+    idx = test::run_doppel("--vectors 'vectors:path=" + dir.path() + "/vec/{lang}.vec' index --store '" + dir.path() +
+                           "/partial' '" + dir.path() + "/docs'");
+    ASSERT_EQ(idx.exit_code, 0) << idx.err;
+    EXPECT_NE(idx.err.find("no word vectors for language 'de'"), std::string::npos) << idx.err;
+    r = test::run_doppel("translations --store '" + dir.path() + "/partial' --no-same-story");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(parse(r.out).empty()) << r.out;
 }
 
 }  // namespace

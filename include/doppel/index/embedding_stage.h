@@ -32,6 +32,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "doppel/embed/bridge_embedder.h"
@@ -62,6 +63,7 @@ public:
     void removed(Store& store, std::size_t n, const int64_t* seqs) override;
     void flush(Store& store) override;
     std::string describe() const override;
+    std::vector<std::string> take_warnings() override { return std::exchange(warnings_, {}); }
 
 private:
     // Recomputes the features (and vectors) of every stored document.
@@ -71,6 +73,7 @@ private:
     std::vector<std::unique_ptr<BridgeEmbedder>> workers_;  // per extra thread in add()
     std::unique_ptr<VectorsEmbedder> vectors_;              // null without options_.vectors
     std::set<std::string> missing_;                         // languages without vectors (warned)
+    std::vector<std::string> warnings_;
     std::vector<int64_t> pending_;
     bool removed_any_ = false;
 };

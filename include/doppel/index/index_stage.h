@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "doppel/document.h"
 
@@ -28,6 +29,8 @@ public:
     virtual void removed(Store& store, std::size_t n, const int64_t* seqs) {}
     // Writes anything kept in memory (index files) to the store; called at the end of a run.
     virtual void flush(Store& store) {}
+    // Warnings since the last call (a language without model data, ...), handed over once.
+    virtual std::vector<std::string> take_warnings() { return {}; }
     // The spec string that builds this stage.
     virtual std::string describe() const = 0;
     // A short name for progress and timing ("sketch", "embed"): describe() up to its first ':'.
