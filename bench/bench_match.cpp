@@ -3,8 +3,8 @@
 // Synthetic pool: n documents in English and their n versions in German. A document is 40
 // features drawn from a Zipf-like vocabulary of 50,000 (document frequency shapes real text);
 // its version keeps 70% of them and replaces the rest, so the exact sparse cosine of a pair is
-// about 0.7 and of unrelated documents near 0. Dense vectors are the signed feature hashing of
-// the bridge embedder into 256 dimensions. Before timing, every run checks that at least 95% of
+// about 0.7 and of unrelated documents near 0. Dense vectors are BridgeEmbedder::densify's
+// signed feature hashing into 256 dimensions. Before timing, every run checks that at least 95% of
 // the pairs come out as translations.
 //
 // BM_Match/<n>/<index>: index 0 = Flat (exact search, quadratic), 1 = HNSW32 (graph search).
@@ -12,11 +12,10 @@
 // time per size. End-to-end figures on real paragraphs: scripts/scale-translations.
 #include <benchmark/benchmark.h>
 
-#include <xxhash.h>
-
 #include <cmath>
 #include <random>
 
+#include "doppel/embed/bridge_embedder.h"
 #include "doppel/index/vector_index.h"
 #include "doppel/match/matcher.h"
 
@@ -33,18 +32,6 @@ struct Pool {
     std::vector<float> dense;
 };
 
-void densify(const SparseVector& v, float* out) {
-    std::fill(out, out + kDim, 0.0f);
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        uint64_t h = XXH3_64bits(&v.ids[i], 8);
-        out[h % kDim] += ((h >> 63) ? -1.0f : 1.0f) * v.weights[i];
-    }
-    double n = 0;
-    for (std::size_t j = 0; j < kDim; ++j) n += double(out[j]) * out[j];
-    if (n > 0)
-        for (std::size_t j = 0; j < kDim; ++j) out[j] = static_cast<float>(out[j] / std::sqrt(n));
-}
-
 Pool make_pool(std::size_t n) {
     std::mt19937_64 rng(7);
     // Zipf-like: feature rank r drawn with probability ~ 1 / (r + 10).
@@ -52,6 +39,10 @@ Pool make_pool(std::size_t n) {
     for (std::size_t r = 0; r < w.size(); ++r) w[r] = 1.0 / (r + 10.0);
     std::discrete_distribution<uint64_t> vocab(w.begin(), w.end());
     std::uniform_real_distribution<float> u(0, 1);
+    // The bridge embedder's dense form (signed feature hashing); no lexicon needed for it.
+    BridgeEmbedderOptions eo;
+    eo.dim = kDim;
+    const BridgeEmbedder hasher(eo, std::shared_ptr<const BridgeLexicon>());
     Pool p;
     auto add = [&](int64_t seq, const char* lang, std::vector<uint64_t> f) {
         SparseVector v;
@@ -64,7 +55,7 @@ Pool make_pool(std::size_t n) {
         v.normalize();
         p.docs.push_back({seq, lang, static_cast<float>(f.size())});
         p.dense.resize(p.dense.size() + kDim);
-        densify(v, p.dense.data() + p.dense.size() - kDim);
+        hasher.densify(v, p.dense.data() + p.dense.size() - kDim);
         p.sparse.push_back(std::move(v));
     };
     for (std::size_t i = 0; i < n; ++i) {

@@ -13,6 +13,7 @@
 #include "doppel/error.h"
 #include "doppel/normalize/normalizer.h"
 #include "doppel/normalize/segmenter.h"
+#include "impl/spec.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -157,34 +158,19 @@ BridgeEmbedder::BridgeEmbedder(BridgeEmbedderOptions options, std::shared_ptr<co
 BridgeEmbedder::~BridgeEmbedder() = default;
 
 BridgeEmbedderOptions BridgeEmbedder::parse_spec(const std::string& spec) {
+    auto p = impl::parse_spec(spec);
+    if (p.name != "bridge") DOPPEL_THROW("not a bridge spec: '" + spec + "'");
     BridgeEmbedderOptions o;
-    std::string_view s = spec;
-    if (!s.starts_with("bridge")) DOPPEL_THROW("not a bridge spec: " + spec);
-    s.remove_prefix(6);
-    if (s.empty()) return o;
-    if (s[0] != ':') DOPPEL_THROW("bad bridge spec: " + spec);
-    s.remove_prefix(1);
-    std::stringstream ss{std::string(s)};
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        auto eq = item.find('=');
-        if (eq == std::string::npos) DOPPEL_THROW("bad bridge option '" + item + "' in " + spec);
-        std::string k = item.substr(0, eq), v = item.substr(eq + 1);
-        try {
-            if (k == "dim") o.dim = std::stoul(v);
-            else if (k == "concept") o.concept_weight = std::stof(v);
-            else if (k == "name") o.name_weight = std::stof(v);
-            else if (k == "number") o.number_weight = std::stof(v);
-            else if (k == "url") o.url_weight = std::stof(v);
-            else if (k == "token") o.token_weight = std::stof(v);
-            else if (k == "spread") o.spread = std::stof(v);
-            else if (k == "prefix") o.prefix_weight = std::stof(v);
-            else if (k == "lexicon") o.lexicon = v;
-            else DOPPEL_THROW("unknown bridge option '" + k + "' in " + spec);
-        } catch (const std::logic_error&) {
-            DOPPEL_THROW("bad value for bridge option '" + k + "' in " + spec);
-        }
-    }
+    p.take_number("dim", o.dim);
+    p.take_number("concept", o.concept_weight);
+    p.take_number("name", o.name_weight);
+    p.take_number("number", o.number_weight);
+    p.take_number("url", o.url_weight);
+    p.take_number("token", o.token_weight);
+    p.take_number("spread", o.spread);
+    p.take_number("prefix", o.prefix_weight);
+    p.take("lexicon", o.lexicon);
+    p.check_empty();
     return o;
 }
 

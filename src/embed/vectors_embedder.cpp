@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "doppel/error.h"
+#include "impl/spec.h"
 #include "doppel/normalize/normalizer.h"
 #include "doppel/normalize/segmenter.h"
 
@@ -56,24 +57,16 @@ VectorsEmbedder::VectorsEmbedder(VectorsEmbedderOptions options)
 VectorsEmbedder::~VectorsEmbedder() = default;
 
 VectorsEmbedderOptions VectorsEmbedder::parse_spec(const std::string& spec) {
+    auto p = impl::parse_spec(spec);
+    if (p.name != "vectors") DOPPEL_THROW("not a vectors spec: '" + spec + "'");
     VectorsEmbedderOptions o;
-    if (!spec.starts_with("vectors:")) DOPPEL_THROW("not a vectors spec: " + spec);
-    std::stringstream ss(spec.substr(8));
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        auto eq = item.find('=');
-        if (eq == std::string::npos) DOPPEL_THROW("bad vectors option '" + item + "' in " + spec);
-        std::string k = item.substr(0, eq), v = item.substr(eq + 1);
-        try {
-            if (k == "path") o.path = v;
-            else if (k == "max_words") o.max_words = std::stoul(v);
-            else if (k == "a") o.a = std::stof(v);
-            else if (k == "cache") o.cache = v != "0" && v != "false";
-            else DOPPEL_THROW("unknown vectors option '" + k + "' in " + spec);
-        } catch (const std::logic_error&) {
-            DOPPEL_THROW("bad value for vectors option '" + k + "' in " + spec);
-        }
-    }
+    p.take("path", o.path);
+    p.take_number("max_words", o.max_words);
+    p.take_number("a", o.a);
+    std::string cache;
+    if (p.take("cache", cache)) o.cache = cache != "0" && cache != "false";
+    p.check_empty();
+    if (o.path.empty()) DOPPEL_THROW("vectors spec needs path=FILE: '" + spec + "'");
     return o;
 }
 

@@ -110,11 +110,7 @@ void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const
     store.transaction([&] {
         store.put_artifacts(kFeaturesKind, n, seqs, feats.data());
         store.put_artifacts(kLanguageKind, n, seqs, langs.data());
-        if (vectors_) {
-            store.put_artifacts(kVectorsKind, n, seqs, vecs.data());
-            store.set_meta("embedding.vectors", vectors_->describe());
-            store.set_meta("embedding.vectors_weight", std::to_string(options_.vectors_weight));
-        }
+        if (vectors_) store.put_artifacts(kVectorsKind, n, seqs, vecs.data());
     });
     pending_.insert(pending_.end(), seqs, seqs + n);
 }
@@ -144,31 +140,34 @@ StoredFeatures load_features(const Store& store) {
 }
 
 void EmbeddingStage::refeaturize(Store& store) {
+    // Ids first, then documents a batch at a time: add() writes to the store, which must not
+    // happen inside an open scan, and a whole store's text need not sit in memory at once.
+    std::vector<std::string> ids;
+    store.scan([&](const StoredDocument& d) {
+        ids.push_back(d.id);
+        return true;
+    }, false);
     std::vector<AnalyzedDocument> batch;
     std::vector<int64_t> seqs;
-    auto run = [&] {
-        std::vector<int64_t> s = seqs;
-        const std::vector<int64_t> keep = pending_;
-        add(store, batch.size(), s.data(), batch.data());
-        pending_ = keep;
-        batch.clear();
-        seqs.clear();
-    };
-    store.scan([&](const StoredDocument& d) {
-        AnalyzedDocument a;
-        a.doc.id = d.id;
-        a.doc.text = d.text;
-        a.lang = d.lang;
-        a.lang_confidence = d.lang_confidence;
-        a.paragraphs = d.paragraphs;
-        a.other_languages = d.other_languages;
-        a.content_hash = d.content_hash;
-        batch.push_back(std::move(a));
-        seqs.push_back(d.seq);
-        if (batch.size() >= 256) run();
-        return true;
-    });
-    if (!batch.empty()) run();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (auto d = store.get(ids[i])) {
+            AnalyzedDocument a;
+            a.doc.id = d->id;
+            a.doc.text = std::move(d->text);
+            a.lang = d->lang;
+            a.lang_confidence = d->lang_confidence;
+            a.paragraphs = std::move(d->paragraphs);
+            a.other_languages = std::move(d->other_languages);
+            a.content_hash = d->content_hash;
+            batch.push_back(std::move(a));
+            seqs.push_back(d->seq);
+        }
+        if (!batch.empty() && (batch.size() == 256 || i + 1 == ids.size())) {
+            add(store, batch.size(), seqs.data(), batch.data());
+            batch.clear();
+            seqs.clear();
+        }
+    }
 }
 
 void EmbeddingStage::flush(Store& store) {
@@ -203,6 +202,10 @@ void EmbeddingStage::flush(Store& store) {
     } else {
         for (int64_t s : pending_)
             if (auto it = pos.find(s); it != pos.end()) todo.push_back(it->second);
+    }
+    if (vectors_) {
+        store.set_meta("embedding.vectors", vectors_->describe());
+        store.set_meta("embedding.vectors_weight", std::to_string(options_.vectors_weight));
     }
     const StoredVectors vecs = load_vectors(store);
     // Group by language and add.
