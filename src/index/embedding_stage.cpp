@@ -1,6 +1,5 @@
 #include "doppel/index/embedding_stage.h"
 
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <unordered_map>
@@ -19,8 +18,6 @@ EmbeddingStage::EmbeddingStage(EmbeddingStageOptions options, const EmbedderCont
     embedder_ = std::make_unique<BridgeEmbedder>(BridgeEmbedder::parse_spec(options_.embedder), ctx);
     VectorIndex check(embedder_->dim(), options_.index);  // validates the factory string
     if (!options_.vectors.empty()) {
-        DOPPEL_CHECK(options_.vectors.starts_with("vectors:"), "embedding stage: '" + options_.vectors +
-                                                                  "' is not a vectors spec (vectors:path=...)");
         DOPPEL_CHECK(options_.vectors_weight > 0 && options_.vectors_weight <= 1,
                      "embedding stage: vectors weight must be in (0, 1]");
         vectors_ = std::make_unique<VectorsEmbedder>(VectorsEmbedder::parse_spec(options_.vectors));
@@ -61,7 +58,6 @@ StoredVectors load_vectors(const Store& store) {
                          " has another format version or a bad size");
         std::vector<float> v(dim);
         std::memcpy(v.data(), blob.data() + 12, std::size_t(dim) * 4);
-        out.dim = std::max<std::size_t>(out.dim, dim);
         out.by_seq.emplace(seq, std::move(v));
     });
     return out;

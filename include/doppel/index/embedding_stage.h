@@ -89,9 +89,8 @@ struct StoredFeatures {
 };
 StoredFeatures load_features(const Store& store);
 
-// The vectors embeddings of a store indexed with a `vectors` spec (empty otherwise: dim 0).
+// The vectors embeddings of a store indexed with a `vectors` spec (empty otherwise).
 struct StoredVectors {
-    std::size_t dim = 0;
     float weight = 0;
     std::unordered_map<int64_t, std::vector<float>> by_seq;
     // The weighted bridge vector of document `seq` joined with its vectors embedding (as it is
