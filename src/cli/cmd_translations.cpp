@@ -25,6 +25,8 @@ Command add_translations_command(CLI::App& app, Globals& g) {
         std::string embedder;
         std::string units = "lines";
         bool no_align = false;
+        bool no_learn = false;
+        FeatureAssociationOptions learn;
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
@@ -45,6 +47,16 @@ Command add_translations_command(CLI::App& app, Globals& g) {
     cmd->add_option("--units", args->units, "jsonl: units of the alignment (lines, sentences or paragraphs)")
         ->check(CLI::IsMember({"lines", "sentences", "paragraphs"}))
         ->capture_default_str();
+    cmd->add_flag("--no-learn", args->no_learn,
+                  "One pass only: no second pass with word associations learned from the first pass's links");
+    cmd->add_option("--learn-margin", args->learn.min_margin, "Margin of the first-pass links learned from")
+        ->capture_default_str();
+    cmd->add_option("--learn-dice", args->learn.min_dice, "Dice coefficient a learned association must reach")
+        ->capture_default_str();
+    cmd->add_option("--learn-count", args->learn.min_count, "Links a learned association must be seen in")
+        ->capture_default_str();
+    cmd->add_option("--learn-new-margin", args->learn.new_link_margin,
+                    "Margin a link found only in the second pass needs")->capture_default_str();
     cmd->add_flag("--no-align", args->no_align, "jsonl: leave the aligned units out");
     return {cmd, [args, &g]() -> int {
         Progress progress("translations", g.quiet);
@@ -54,6 +66,8 @@ Command add_translations_command(CLI::App& app, Globals& g) {
         opt.matcher.one_to_one = args->mode == "one-to-one";
         opt.matcher.same_story = !args->no_same_story;
         opt.embedder_spec = args->embedder;
+        opt.learn = !args->no_learn;
+        opt.associations = args->learn;
         const TranslationSearch found = find_stored_translations(
             store, find_models_dir(g), opt, [&](std::size_t done, std::size_t total) { progress.update(done, total); });
         if (!g.quiet)
@@ -98,7 +112,9 @@ Command add_translations_command(CLI::App& app, Globals& g) {
         s.precision(2);
         s << found.documents << " documents, " << nt << " translation, " << np << " partial, " << ns
           << " same-story pairs (features " << found.features_seconds << " s, index load " << found.index_seconds
-          << " s, match " << found.match_seconds << " s)";
+          << " s, match " << found.match_seconds << " s";
+        if (opt.learn) s << ", learned " << found.associations << " associations and matched again " << found.learn_seconds << " s";
+        s << ")";
         progress.finish(s.str());
         return kExitOk;
     }};

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/error.h"
 #include "doppel/index/embedding_stage.h"
 #include "doppel/index/vector_index.h"
+#include "doppel/match/feature_associations.h"
 #include "doppel/store/store.h"
 
 namespace doppel {
@@ -58,34 +60,84 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
         out.warnings.push_back("store was indexed with " + *lex + ", models have " + embedder.lexicon().describe() +
                                " (the next doppel index on this store recomputes its features)");
     StoredFeatures f = load_features(store);
-    auto df = std::make_shared<DocumentFrequencies>(std::move(f.frequencies));
-    embedder.set_frequencies(df);
     const std::size_t n = f.seqs.size(), dim = embedder.dim();
     std::vector<MatchDocument> docs(n);
     std::vector<SparseVector> sparse(n);
     std::vector<float> dense(n * dim);
     const StoredVectors vecs = load_vectors(store);
-    for (std::size_t i = 0; i < n; ++i) {
-        sparse[i] = vecs.join(embedder.weigh(f.counts[i]), f.seqs[i]);
-        embedder.densify(sparse[i], dense.data() + i * dim);
-        float len = 0;
-        for (std::size_t j = 0; j < f.counts[i].size(); ++j)
-            if (BridgeEmbedder::kind_of(f.counts[i].ids[j]) == BridgeEmbedder::FeatureKind::kConcept)
-                len += f.counts[i].weights[j];
-        docs[i] = {f.seqs[i], f.langs[i], len};
-        if (progress && (i + 1) % 1024 == 0) progress(i + 1, n);
-    }
+    // Weighted, dense and length of every document from raw counts and their frequencies.
+    auto prepare = [&](const std::vector<SparseVector>& counts, DocumentFrequencies frequencies) {
+        embedder.set_frequencies(std::make_shared<DocumentFrequencies>(std::move(frequencies)));
+        for (std::size_t i = 0; i < n; ++i) {
+            sparse[i] = vecs.join(embedder.weigh(counts[i]), f.seqs[i]);
+            embedder.densify(sparse[i], dense.data() + i * dim);
+            float len = 0;
+            for (std::size_t j = 0; j < counts[i].size(); ++j)
+                if (BridgeEmbedder::kind_of(counts[i].ids[j]) == BridgeEmbedder::FeatureKind::kConcept)
+                    len += counts[i].weights[j];
+            docs[i] = {f.seqs[i], f.langs[i], len};
+            if (progress && (i + 1) % 1024 == 0) progress(i + 1, n);
+        }
+    };
+    prepare(f.counts, std::move(f.frequencies));
     const auto t1 = clock::now();
     VectorIndex index = VectorIndex::load(store.dir());
-    if (override_spec) {  // other weights: other dense vectors, so a fresh index of them
-        VectorIndex fresh(dim, index.factory());
-        for (std::size_t i = 0; i < n; ++i) fresh.add(docs[i].lang, 1, &docs[i].seq, dense.data() + i * dim);
-        index = std::move(fresh);
-    }
+    auto fresh_index = [&]() {  // other vectors than the stored ones: index them in memory
+        const std::string factory = index.factory();
+        index = VectorIndex(dim, factory);  // the old one goes first: a large index is not held twice
+        std::map<std::string, std::vector<std::size_t>> by_lang;
+        for (std::size_t i = 0; i < n; ++i) by_lang[docs[i].lang].push_back(i);
+        constexpr std::size_t kChunk = 4096;  // added in batches (FAISS adds a batch in parallel)
+        std::vector<int64_t> seqs;
+        std::vector<float> x;
+        for (const auto& [lang, members] : by_lang)
+            for (std::size_t c = 0; c < members.size(); c += kChunk) {
+                seqs.clear();
+                x.clear();
+                for (std::size_t j = c; j < std::min(members.size(), c + kChunk); ++j) {
+                    seqs.push_back(docs[members[j]].seq);
+                    x.insert(x.end(), dense.data() + members[j] * dim, dense.data() + (members[j] + 1) * dim);
+                }
+                index.add(lang, seqs.size(), seqs.data(), x.data());
+            }
+    };
+    if (override_spec) fresh_index();
     const auto t2 = clock::now();
     Matcher matcher(options.matcher);
     auto links = matcher.match(index, docs, dense.data(), sparse);
     const auto t3 = clock::now();
+    if (options.learn) {
+        // Second pass: words the lexicon misses, learned from the first pass's confident pairs.
+        std::vector<std::pair<std::size_t, std::size_t>> confident;
+        for (const auto& l : links)
+            if (l.label != LinkLabel::kSameStory && l.margin >= options.associations.min_margin)
+                confident.push_back({l.a, l.b});
+        FeatureAssociations learned = FeatureAssociations::learn(f.counts, f.langs, confident, options.associations);
+        out.associations = learned.size();
+        if (learned.size() > 0) {
+            DocumentFrequencies df;
+            for (std::size_t i = 0; i < n; ++i) {
+                f.counts[i] = learned.apply(f.counts[i], f.langs[i]);
+                df.add(f.counts[i]);
+            }
+            prepare(f.counts, std::move(df));
+            fresh_index();
+            // A link the first pass did not make rests on learned evidence, which lifts the
+            // similarity of every document of the domain a little: it must stand out more.
+            std::set<std::pair<std::size_t, std::size_t>> before;
+            for (const auto& l : links)
+                if (l.label != LinkLabel::kSameStory) before.insert({std::min(l.a, l.b), std::max(l.a, l.b)});
+            links = matcher.match(index, docs, dense.data(), sparse);
+            std::erase_if(links, [&](TranslationLink& l) {
+                if (l.label == LinkLabel::kSameStory || l.margin >= options.associations.new_link_margin ||
+                    before.count({std::min(l.a, l.b), std::max(l.a, l.b)}))
+                    return false;
+                l.label = LinkLabel::kSameStory;
+                return !options.matcher.same_story;
+            });
+        }
+        out.learn_seconds = seconds(t3, clock::now());
+    }
     std::map<int64_t, std::pair<std::string, std::string>> meta;  // seq -> (id, lang)
     store.scan([&](const StoredDocument& d) {
         meta[d.seq] = {d.id, d.lang};

@@ -139,5 +139,54 @@ TEST(Translations, IndexWithVectorsCombinesThemWithTheBridge) {
     EXPECT_TRUE(parse(r.out).empty()) << r.out;
 }
 
+// The second pass: words the lexicon does not know, learned from the first pass's links. 24
+// English/Vietnamese pairs that the first pass links by their numbers; in 8 of them the
+// Vietnamese says "quơnhít" where the English says "teapot", in 8 others "lơxíp" for "lantern"
+// (made-up words, in no dictionary). A last pair holds little else: only the learned words
+// link it.
+TEST(Translations, SecondPassLearnsWordsTheLexiconMisses) {
+    if (!std::filesystem::exists(test::source_dir() + "/models/bridge.lex"))
+        GTEST_SKIP() << "models/bridge.lex not built (scripts/build-bridge)";
+    test::TempDir dir("e2e-translations-learn");
+    for (int i = 0; i < 24; ++i) {
+        const std::string a = std::to_string(1000 + 37 * i), b = std::to_string(500 + 11 * i);
+        std::string extra_en, extra_vi;
+        if (i < 8) extra_en = " The teapot is ready.", extra_vi = " Cái quơnhít đã sẵn sàng.";
+        else if (i < 16) extra_en = " Bring the lantern.", extra_vi = " Hãy mang lơxíp theo.";
+        char name[16];
+        std::snprintf(name, sizeof name, "%02d.txt", i);
+        test::write_file(dir / ("docs/en" + std::string(name)),
+                         "The committee met on day " + a + " in the city and counted " + b + " visitors." + extra_en +
+                             " The weather was good and everyone went home happy.\n");
+        test::write_file(dir / ("docs/vi" + std::string(name)),
+                         "Ủy ban đã họp vào ngày " + a + " tại thành phố và đếm được " + b + " khách." + extra_vi +
+                             " Thời tiết tốt và mọi người về nhà vui vẻ.\n");
+    }
+    test::write_file(dir / "docs/en99.txt", "Where are the teapot and the lantern?\n");
+    test::write_file(dir / "docs/vi99.txt", "Cái quơnhít và lơxíp của tôi ở đâu vậy?\n");
+    auto idx = test::run_doppel("-q index --store '" + dir.path() + "/store' '" + dir.path() + "/docs'");
+    ASSERT_EQ(idx.exit_code, 0) << idx.err;
+    auto linked = [](const std::vector<Row>& rows, const std::string& a, const std::string& b) {
+        for (const auto& r : rows)
+            if (r.a == a && r.b == b) return r.label == "translation" || r.label == "partial";
+        return false;
+    };
+
+    auto one = test::run_doppel("translations --store '" + dir.path() + "/store' --no-same-story --no-learn");
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    auto rows = parse(one.out);
+    EXPECT_EQ(rows.size(), 24u) << one.out;
+    EXPECT_TRUE(linked(rows, "en05", "vi05"));
+    EXPECT_FALSE(linked(rows, "en99", "vi99")) << one.out;
+
+    auto two = test::run_doppel("translations --store '" + dir.path() + "/store' --no-same-story");
+    ASSERT_EQ(two.exit_code, 0) << two.err;
+    rows = parse(two.out);
+    EXPECT_EQ(rows.size(), 25u) << two.out;
+    EXPECT_TRUE(linked(rows, "en05", "vi05"));
+    EXPECT_TRUE(linked(rows, "en99", "vi99")) << two.out;
+    EXPECT_NE(two.err.find("associations and matched again"), std::string::npos) << two.err;
+}
+
 }  // namespace
 }  // namespace doppel

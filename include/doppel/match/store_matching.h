@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "doppel/match/feature_associations.h"
 #include "doppel/match/matcher.h"
 #include "doppel/match/near_duplicate_finder.h"
 
@@ -43,13 +44,19 @@ struct TranslationSearchOptions {
     // A bridge spec to weigh the stored features with instead of the store's own ("" = the
     // store's); the dense vectors are then searched in an index rebuilt in memory.
     std::string embedder_spec;
+    // A second pass with word associations learned from the first pass's confident pairs
+    // (match/feature_associations.h): the lexicon's missing words, from the pool itself.
+    bool learn = true;
+    FeatureAssociationOptions associations;
 };
 
 struct TranslationSearch {
     std::vector<TranslationPair> pairs;  // sorted by (id_a, id_b)
     std::vector<std::string> warnings;   // e.g. the store was indexed with another lexicon
     std::size_t documents = 0;
-    double features_seconds = 0, index_seconds = 0, match_seconds = 0;  // time per stage
+    std::size_t associations = 0;  // learned for the second pass (0: one pass)
+    // Time per stage; learn_seconds holds the learning and the whole second pass.
+    double features_seconds = 0, index_seconds = 0, match_seconds = 0, learn_seconds = 0;
 };
 
 // Finds cross-language versions among the stored documents. `models_dir` holds bridge.lex.

@@ -1,0 +1,77 @@
+// doppel: word associations learned from the pool itself, for a second matching pass.
+//
+// The bridge lexicon misses words: a domain's terms ("tập tin", file; "trình đơn", menu), new
+// words, spellings. A word it does not know becomes a feature of its own language alone (read
+// as English, or a raw token), so it adds nothing to the similarity with the document's
+// versions. But once a first matching pass has linked documents, the linked pairs are a small
+// parallel corpus, and a word that keeps appearing where the other side has one English concept
+// is, most likely, a translation of it. hunalign's "realign" builds its dictionary this way from
+// a first alignment; this is the same idea over documents.
+//
+// Terms:
+//  - confident pair: a pair the first pass labelled translation or partial with a ratio margin
+//    of at least min_margin.
+//  - exclusive feature of language A: one that documents of A hold far more often than all
+//    other documents together (df elsewhere <= exclusive_ratio * df in A): an unknown word.
+//  - association f -> g, for a language A other than English: f an exclusive concept or token
+//    feature of A, g a concept feature of the other side of A's confident pairs, scored by the
+//    Dice coefficient 2 n(f,g) / (n(f) + n(g)) over those pairs (n: how many pairs hold it on
+//    that side). f keeps its best g when n(f,g) >= min_count and Dice >= min_dice. Associations
+//    are accepted best first; one whose target is another's source (or the reverse) is dropped,
+//    so two rewrites never undo each other.
+//  - apply: in every document of A, each source feature's count moves to its target. English
+//    documents are never rewritten: English concepts are the space the bridge maps into.
+//
+// Plain value; thread safety: const methods may run from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "doppel/embed/sparse_vector.h"
+
+namespace doppel {
+
+struct FeatureAssociationOptions {
+    float min_margin = 1.2f;          // first-pass margin of a confident pair
+    std::size_t min_pairs = 20;       // fewer confident pairs for a language: learn nothing
+    std::size_t min_count = 3;        // pairs an association must be seen in
+    float min_dice = 0.3f;            // Dice coefficient an association must reach
+    float exclusive_ratio = 0.1f;     // df elsewhere / df in the language, at most, for a source
+    std::size_t max_targets = 64;     // per document, the highest-weighted concepts considered
+    float new_link_margin = 1.4f;     // margin a second-pass link the first pass did not make needs
+};
+
+struct FeatureAssociation {
+    uint64_t source = 0, target = 0;
+    uint32_t count = 0;  // confident pairs holding both
+    float dice = 0;
+};
+
+class FeatureAssociations {
+public:
+    FeatureAssociations() = default;
+
+    // Learns from raw feature counts (one vector per document, as stored, of language langs[i])
+    // and the first pass's confident pairs (positions into counts). Documents of the same language
+    // are never a pair; English is never a source language.
+    static FeatureAssociations learn(std::span<const SparseVector> counts, std::span<const std::string> langs,
+                                     std::span<const std::pair<std::size_t, std::size_t>> pairs,
+                                     const FeatureAssociationOptions& options = {});
+
+    // Raw counts of a document of language `lang` with every source feature moved to its target.
+    SparseVector apply(const SparseVector& counts, const std::string& lang) const;
+
+    // The associations of one language, best first.
+    std::vector<FeatureAssociation> of(const std::string& lang) const;
+    std::size_t size() const;
+
+private:
+    std::unordered_map<std::string, std::unordered_map<uint64_t, FeatureAssociation>> by_lang_;
+};
+
+}  // namespace doppel

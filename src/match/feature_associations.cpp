@@ -1,0 +1,154 @@
+#include "doppel/match/feature_associations.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_set>
+
+#include "doppel/embed/bridge_embedder.h"
+#include "doppel/error.h"
+
+namespace doppel {
+
+namespace {
+
+using Kind = BridgeEmbedder::FeatureKind;
+
+bool can_be_source(uint64_t f) {
+    auto k = BridgeEmbedder::kind_of(f);
+    return k == Kind::kConcept || k == Kind::kToken;
+}
+
+bool can_be_target(uint64_t f) { return BridgeEmbedder::kind_of(f) == Kind::kConcept; }
+
+struct PairHash {
+    std::size_t operator()(const std::pair<uint64_t, uint64_t>& p) const {
+        return std::hash<uint64_t>()(p.first * 0x9E3779B97F4A7C15ULL ^ p.second);
+    }
+};
+
+}  // namespace
+
+FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> counts, std::span<const std::string> langs,
+                                               std::span<const std::pair<std::size_t, std::size_t>> pairs,
+                                               const FeatureAssociationOptions& o) {
+    DOPPEL_CHECK(counts.size() == langs.size(), "feature associations: one language per document needed");
+    // Document frequencies per language, and over all documents.
+    std::map<std::string, std::unordered_map<uint64_t, uint32_t>> df_lang;
+    std::unordered_map<uint64_t, uint32_t> df_all;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        auto& d = df_lang[langs[i]];
+        for (uint64_t f : counts[i].ids) ++d[f], ++df_all[f];
+    }
+    const double n_docs = static_cast<double>(counts.size());
+    auto idf = [&](uint64_t f) {
+        auto it = df_all.find(f);
+        return std::log((n_docs + 1.0) / ((it == df_all.end() ? 0 : it->second) + 1.0)) + 1.0;
+    };
+    // The targets of a document: its concepts of highest tf-idf weight.
+    auto targets = [&](const SparseVector& v) {
+        std::vector<std::pair<double, uint64_t>> w;
+        for (std::size_t j = 0; j < v.size(); ++j)
+            if (can_be_target(v.ids[j])) w.push_back({(1.0 + std::log(std::max(1.0f, v.weights[j]))) * idf(v.ids[j]), v.ids[j]});
+        if (w.size() > o.max_targets) {
+            std::partial_sort(w.begin(), w.begin() + o.max_targets, w.end(), std::greater<>());
+            w.resize(o.max_targets);
+        }
+        std::vector<uint64_t> out;
+        for (auto& [_, f] : w) out.push_back(f);
+        return out;
+    };
+
+    // Each language's confident pairs as (its document, the other).
+    std::map<std::string, std::vector<std::pair<std::size_t, std::size_t>>> sides;
+    for (auto [a, b] : pairs) {
+        DOPPEL_CHECK(a < counts.size() && b < counts.size(), "feature associations: pair out of range");
+        if (langs[a] == langs[b]) continue;
+        sides[langs[a]].push_back({a, b});
+        sides[langs[b]].push_back({b, a});
+    }
+    std::vector<std::pair<std::string, FeatureAssociation>> found;
+    for (const auto& [lang, ps] : sides) {
+        if (lang == "en" || ps.size() < o.min_pairs) continue;
+        const auto& own = df_lang[lang];
+        auto exclusive = [&](uint64_t f) {
+            if (!can_be_source(f)) return false;
+            uint32_t in = own.at(f), all = df_all.at(f);
+            return in >= o.min_count && static_cast<float>(all - in) <= o.exclusive_ratio * static_cast<float>(in);
+        };
+        std::unordered_map<uint64_t, uint32_t> n_src, n_tgt;
+        std::unordered_map<std::pair<uint64_t, uint64_t>, uint32_t, PairHash> n_both;
+        std::vector<std::vector<uint64_t>> srcs(ps.size()), tgts(ps.size());
+        for (std::size_t p = 0; p < ps.size(); ++p) {
+            for (uint64_t f : counts[ps[p].first].ids)
+                if (exclusive(f)) srcs[p].push_back(f), ++n_src[f];
+            tgts[p] = targets(counts[ps[p].second]);
+            for (uint64_t g : tgts[p]) ++n_tgt[g];
+        }
+        for (std::size_t p = 0; p < ps.size(); ++p)
+            for (uint64_t f : srcs[p]) {
+                if (n_src[f] < o.min_count) continue;
+                for (uint64_t g : tgts[p])
+                    if (g != f && n_tgt[g] >= o.min_count) ++n_both[{f, g}];
+            }
+        std::unordered_map<uint64_t, FeatureAssociation> best;
+        for (const auto& [fg, n] : n_both) {
+            if (n < o.min_count) continue;
+            float dice = 2.0f * n / static_cast<float>(n_src[fg.first] + n_tgt[fg.second]);
+            if (dice < o.min_dice) continue;
+            auto& b = best[fg.first];
+            // Ties go to the smaller target id, so the result does not depend on hash order.
+            if (dice > b.dice || (dice == b.dice && fg.second < b.target)) b = {fg.first, fg.second, n, dice};
+        }
+        for (auto& [f, a] : best) found.push_back({lang, a});
+    }
+    // Accept best first; drop an association whose target is a source elsewhere, or whose
+    // source is a target elsewhere.
+    std::sort(found.begin(), found.end(), [](const auto& x, const auto& y) {
+        if (x.second.dice != y.second.dice) return x.second.dice > y.second.dice;
+        if (x.second.count != y.second.count) return x.second.count > y.second.count;
+        return std::tie(x.first, x.second.source, x.second.target) < std::tie(y.first, y.second.source, y.second.target);
+    });
+    std::unordered_set<uint64_t> sources, targets_taken;
+    FeatureAssociations out;
+    for (const auto& [lang, a] : found) {
+        if (sources.count(a.target) || targets_taken.count(a.source)) continue;
+        sources.insert(a.source);
+        targets_taken.insert(a.target);
+        out.by_lang_[lang][a.source] = a;
+    }
+    return out;
+}
+
+SparseVector FeatureAssociations::apply(const SparseVector& counts, const std::string& lang) const {
+    auto it = by_lang_.find(lang);
+    if (it == by_lang_.end()) return counts;
+    const auto& m = it->second;
+    SparseVector out = counts;
+    bool changed = false;
+    for (auto& id : out.ids) {
+        auto a = m.find(id);
+        if (a != m.end()) id = a->second.target, changed = true;
+    }
+    if (changed) out.canonicalize();
+    return out;
+}
+
+std::vector<FeatureAssociation> FeatureAssociations::of(const std::string& lang) const {
+    std::vector<FeatureAssociation> out;
+    if (auto it = by_lang_.find(lang); it != by_lang_.end())
+        for (const auto& [_, a] : it->second) out.push_back(a);
+    std::sort(out.begin(), out.end(), [](const FeatureAssociation& x, const FeatureAssociation& y) {
+        if (x.dice != y.dice) return x.dice > y.dice;
+        return x.source < y.source;
+    });
+    return out;
+}
+
+std::size_t FeatureAssociations::size() const {
+    std::size_t n = 0;
+    for (const auto& [_, m] : by_lang_) n += m.size();
+    return n;
+}
+
+}  // namespace doppel

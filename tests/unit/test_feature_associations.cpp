@@ -1,0 +1,97 @@
+// FeatureAssociations: learning a missing word from linked pairs, the thresholds that keep chance
+// co-occurrences out, English never rewritten, and apply().
+#include <gtest/gtest.h>
+
+#include "doppel/embed/bridge_embedder.h"
+#include "doppel/match/feature_associations.h"
+
+namespace doppel {
+namespace {
+
+using Kind = BridgeEmbedder::FeatureKind;
+uint64_t concept_of(const char* s) { return BridgeEmbedder::feature_id(Kind::kConcept, s); }
+uint64_t number_of(const char* s) { return BridgeEmbedder::feature_id(Kind::kNumber, s); }
+
+SparseVector bag(std::initializer_list<uint64_t> ids) {
+    SparseVector v;
+    for (uint64_t id : ids) v.ids.push_back(id), v.weights.push_back(1.0f);
+    v.canonicalize();
+    return v;
+}
+
+// n Vietnamese/English pairs. Pair i shares a topic concept with its English side (what the
+// lexicon knows); "tap" (an unknown word, a feature of vi alone) stands for "file" and occurs
+// in the first `with_file` pairs, where the English side says "file".
+struct Pool {
+    std::vector<SparseVector> counts;
+    std::vector<std::string> langs;
+    std::vector<std::pair<std::size_t, std::size_t>> pairs;
+    Pool(std::size_t n, std::size_t with_file) {
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string topic = "topic" + std::to_string(i);
+            uint64_t t = concept_of(topic.c_str()), num = number_of(std::to_string(i).c_str());
+            counts.push_back(i < with_file ? bag({t, num, concept_of("tap")}) : bag({t, num}));
+            langs.push_back("vi");
+            counts.push_back(i < with_file ? bag({t, num, concept_of("file")}) : bag({t, num}));
+            langs.push_back("en");
+            pairs.push_back({2 * i, 2 * i + 1});
+        }
+    }
+};
+
+TEST(FeatureAssociations, LearnsAWordTheLexiconMisses) {
+    Pool p(30, 6);
+    auto learned = FeatureAssociations::learn(p.counts, p.langs, p.pairs);
+    auto vi = learned.of("vi");
+    ASSERT_EQ(vi.size(), 1u);
+    EXPECT_EQ(vi[0].source, concept_of("tap"));
+    EXPECT_EQ(vi[0].target, concept_of("file"));
+    EXPECT_EQ(vi[0].count, 6u);
+    EXPECT_FLOAT_EQ(vi[0].dice, 1.0f);
+    EXPECT_TRUE(learned.of("en").empty());  // English is the space mapped into: never a source
+
+    // apply() moves the count; other languages' documents are left alone.
+    SparseVector doc = bag({concept_of("tap"), concept_of("topic3")});
+    doc.weights[0] = doc.weights[1] = 2.0f;
+    SparseVector v = learned.apply(doc, "vi");
+    EXPECT_EQ(v.ids, bag({concept_of("file"), concept_of("topic3")}).ids);
+    EXPECT_EQ(v.weights, (std::vector<float>{2.0f, 2.0f}));
+    EXPECT_EQ(learned.apply(doc, "de").ids, doc.ids);
+}
+
+TEST(FeatureAssociations, NeedsEnoughPairsAndEvidence) {
+    // Seen in two pairs only: below min_count.
+    EXPECT_EQ(FeatureAssociations::learn(Pool(30, 2).counts, Pool(30, 2).langs, Pool(30, 2).pairs).size(), 0u);
+    // Too few confident pairs in all.
+    Pool few(10, 6);
+    EXPECT_EQ(FeatureAssociations::learn(few.counts, few.langs, few.pairs).size(), 0u);
+    FeatureAssociationOptions o;
+    o.min_pairs = 5;
+    EXPECT_EQ(FeatureAssociations::learn(few.counts, few.langs, few.pairs, o).size(), 1u);
+}
+
+TEST(FeatureAssociations, ChanceCoOccurrenceIsNotLearned) {
+    // "tap" in 6 pairs, "file" on the English side of 6 others, together in only 3: Dice 0.5
+    // passes the default, a stricter floor drops it.
+    Pool p(30, 0);
+    for (std::size_t i = 0; i < 6; ++i) {
+        p.counts[2 * i] = bag({p.counts[2 * i].ids[0], p.counts[2 * i].ids[1], concept_of("tap")});
+        std::size_t j = i + 3;
+        p.counts[2 * j + 1] = bag({p.counts[2 * j + 1].ids[0], p.counts[2 * j + 1].ids[1], concept_of("file")});
+    }
+    ASSERT_EQ(FeatureAssociations::learn(p.counts, p.langs, p.pairs).size(), 1u);
+    EXPECT_FLOAT_EQ(FeatureAssociations::learn(p.counts, p.langs, p.pairs).of("vi")[0].dice, 0.5f);
+    FeatureAssociationOptions strict;
+    strict.min_dice = 0.6f;
+    EXPECT_EQ(FeatureAssociations::learn(p.counts, p.langs, p.pairs, strict).size(), 0u);
+}
+
+TEST(FeatureAssociations, SharedWordsAreNotSources) {
+    // "tap" also occurs in English documents (not a word of vi alone): nothing to learn.
+    Pool p(30, 6);
+    for (std::size_t i = 10; i < 20; ++i) p.counts[2 * i + 1] = bag({p.counts[2 * i + 1].ids[0], concept_of("tap")});
+    EXPECT_EQ(FeatureAssociations::learn(p.counts, p.langs, p.pairs).size(), 0u);
+}
+
+}  // namespace
+}  // namespace doppel
