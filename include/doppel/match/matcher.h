@@ -62,7 +62,7 @@ struct MatcherOptions {
     float long_translation_score = 0.15f; // score floor for long texts (see translation_floor)
     float short_length = 50;              // length (concept tokens) up to which texts are short
     float long_length = 300;              // length from which texts are long
-    float translation_margin = 1.10f;     // ratio margin needed for translation / partial
+    float translation_margin = 1.20f;     // ratio margin needed for translation / partial
     float partial_length_ratio = 0.25f;   // shorter/longer length below this: partial
     float anchor_weight = 0.15f;          // weight of anchor agreement in the score
     bool one_to_one = true;               // false: one-to-many
