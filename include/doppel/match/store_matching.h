@@ -6,7 +6,9 @@
 //    (match/near_duplicate_finder.h: LSH candidates, exact verification, non-chaining clusters,
 //    boilerplate lines left out per source);
 //  - find_stored_translations(): the cross-language versions among them (bridge features stored
-//    at index time, FAISS kNN per language, margin scoring, match/matcher.h).
+//    at index time, FAISS kNN per language, margin scoring, match/matcher.h), then, by default,
+//    a second pass with the words learned from the first pass's links
+//    (match/feature_associations.h).
 //
 // Thread safety: the functions read the store through the given object only; do not use that
 // Store from another thread meanwhile.
