@@ -33,23 +33,19 @@ FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> cou
                                                std::span<const std::pair<std::size_t, std::size_t>> pairs,
                                                const FeatureAssociationOptions& o) {
     DOPPEL_CHECK(counts.size() == langs.size(), "feature associations: one language per document needed");
-    // Document frequencies per language, and over all documents.
+    // Document frequencies per language, and over all documents (the bridge's table and idf).
     std::map<std::string, std::unordered_map<uint64_t, uint32_t>> df_lang;
-    std::unordered_map<uint64_t, uint32_t> df_all;
+    DocumentFrequencies all;
     for (std::size_t i = 0; i < counts.size(); ++i) {
         auto& d = df_lang[langs[i]];
-        for (uint64_t f : counts[i].ids) ++d[f], ++df_all[f];
+        for (uint64_t f : counts[i].ids) ++d[f];
+        all.add(counts[i]);
     }
-    const double n_docs = static_cast<double>(counts.size());
-    auto idf = [&](uint64_t f) {
-        auto it = df_all.find(f);
-        return std::log((n_docs + 1.0) / ((it == df_all.end() ? 0 : it->second) + 1.0)) + 1.0;
-    };
     // The targets of a document: its concepts of highest tf-idf weight.
     auto targets = [&](const SparseVector& v) {
         std::vector<std::pair<double, uint64_t>> w;
         for (std::size_t j = 0; j < v.size(); ++j)
-            if (can_be_target(v.ids[j])) w.push_back({(1.0 + std::log(std::max(1.0f, v.weights[j]))) * idf(v.ids[j]), v.ids[j]});
+            if (can_be_target(v.ids[j])) w.push_back({(1.0 + std::log(std::max(1.0f, v.weights[j]))) * all.idf(v.ids[j]), v.ids[j]});
         if (w.size() > o.max_targets) {
             std::partial_sort(w.begin(), w.begin() + o.max_targets, w.end(), std::greater<>());
             w.resize(o.max_targets);
@@ -73,8 +69,8 @@ FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> cou
         const auto& own = df_lang[lang];
         auto exclusive = [&](uint64_t f) {
             if (!can_be_source(f)) return false;
-            uint32_t in = own.at(f), all = df_all.at(f);
-            return in >= o.min_count && static_cast<float>(all - in) <= o.exclusive_ratio * static_cast<float>(in);
+            uint32_t in = own.at(f), elsewhere = all.df.at(f) - in;
+            return in >= o.min_count && static_cast<float>(elsewhere) <= o.exclusive_ratio * static_cast<float>(in);
         };
         std::unordered_map<uint64_t, uint32_t> n_src, n_tgt;
         std::unordered_map<std::pair<uint64_t, uint64_t>, uint32_t, PairHash> n_both;

@@ -61,7 +61,8 @@ TEST(FeatureAssociations, LearnsAWordTheLexiconMisses) {
 
 TEST(FeatureAssociations, NeedsEnoughPairsAndEvidence) {
     // Seen in two pairs only: below min_count.
-    EXPECT_EQ(FeatureAssociations::learn(Pool(30, 2).counts, Pool(30, 2).langs, Pool(30, 2).pairs).size(), 0u);
+    Pool rare(30, 2);
+    EXPECT_EQ(FeatureAssociations::learn(rare.counts, rare.langs, rare.pairs).size(), 0u);
     // Too few confident pairs in all.
     Pool few(10, 6);
     EXPECT_EQ(FeatureAssociations::learn(few.counts, few.langs, few.pairs).size(), 0u);
