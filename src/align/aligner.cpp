@@ -41,7 +41,7 @@ public:
     Tokenizer() {
         UErrorCode st = U_ZERO_ERROR;
         translit_.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, st));
-        if (U_FAILURE(st)) DOPPEL_THROW(std::string("ICU transliterator: ") + u_errorName(st));
+        if (U_FAILURE(st)) DOPPEL_THROW(kIcu, std::string("ICU transliterator: ") + u_errorName(st));
     }
 
     void prepare(std::string_view text, UnitTokens& out) {
@@ -320,7 +320,7 @@ std::vector<Step> search(const Level& lv, const Band& band, const AlignerOptions
         }
     }
     const std::ptrdiff_t end = cell(na, nb);
-    if (end < 0 || cost[static_cast<std::size_t>(end)] == kInf) DOPPEL_THROW("aligner: no path through the search band");
+    if (end < 0 || cost[static_cast<std::size_t>(end)] == kInf) DOPPEL_THROW(kInternal, "aligner: no path through the search band");
     std::vector<Step> path;
     int i = na, j = nb;
     while (i > 0 || j > 0) {
@@ -373,15 +373,15 @@ Band band_around(const std::vector<Step>& coarse, int na, int nb, int width) {
 }  // namespace
 
 Aligner::Aligner(AlignerOptions options) : options_(options) {
-    if (options_.max_side < 1 || options_.max_side > 4) DOPPEL_THROW("aligner: max_side must be 1..4");
-    if (options_.max_units < 2) DOPPEL_THROW("aligner: max_units must be at least 2");
-    if (options_.band < 1) DOPPEL_THROW("aligner: band must be at least 1");
+    if (options_.max_side < 1 || options_.max_side > 4) DOPPEL_THROW(kInvalidArgument, "aligner: max_side must be 1..4");
+    if (options_.max_units < 2) DOPPEL_THROW(kInvalidArgument, "aligner: max_units must be at least 2");
+    if (options_.band < 1) DOPPEL_THROW(kInvalidArgument, "aligner: band must be at least 1");
 }
 Aligner::~Aligner() = default;
 
 void Aligner::add_encoder(float weight, std::unique_ptr<UnitEncoder> encoder) {
-    DOPPEL_CHECK(encoder != nullptr, "aligner: null encoder");
-    DOPPEL_CHECK(weight > 0, "aligner: encoder weight must be positive");
+    DOPPEL_CHECK(kInvalidArgument, encoder != nullptr, "aligner: null encoder");
+    DOPPEL_CHECK(kInvalidArgument, weight > 0, "aligner: encoder weight must be positive");
     encoders_.emplace_back(weight, std::move(encoder));
 }
 
@@ -395,7 +395,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
         start = semi + 1;
     }
     auto p = impl::parse_spec(parts[0]);
-    if (p.name != "dp") DOPPEL_THROW("aligner spec must start with 'dp': '" + spec + "'");
+    if (p.name != "dp") DOPPEL_THROW(kBadSpec, "aligner spec must start with 'dp': '" + spec + "'");
     AlignerOptions o;
     p.take_number("max_side", o.max_side);
     p.take_number("max_units", o.max_units);
@@ -426,7 +426,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
             try {
                 weight = std::stof(part.substr(0, star));
             } catch (const std::exception&) {
-                DOPPEL_THROW("aligner spec: bad weight in '" + part + "'");
+                DOPPEL_THROW(kBadSpec, "aligner spec: bad weight in '" + part + "'");
             }
             part = part.substr(star + 1);
         }
@@ -434,7 +434,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
         if (name == "anchors") aligner->add_encoder(weight, AnchorEncoder::from_spec(part));
         else if (name == "cognates") aligner->add_encoder(weight, CognateEncoder::from_spec(part));
         else if (name == "bridge") aligner->add_encoder(weight, BridgeEncoder::from_spec(part, models_dir));
-        else DOPPEL_THROW("aligner spec: unknown encoder '" + name + "' (built in: anchors, cognates, bridge)");
+        else DOPPEL_THROW(kBadSpec, "aligner spec: unknown encoder '" + name + "' (built in: anchors, cognates, bridge)");
     }
     return aligner;
 }
@@ -743,7 +743,7 @@ void Aligner::align_batch(std::size_t n, const AlignSide* a, const AlignSide* b,
         }
     }
     for (const auto& e : errors)
-        if (!e.empty()) DOPPEL_THROW("aligner: " + e);
+        if (!e.empty()) DOPPEL_THROW(kInternal, "aligner: " + e);
 }
 
 }  // namespace doppel

@@ -62,7 +62,7 @@ std::string AnchorEncoder::skeleton(std::string_view latin) {
 
 std::unique_ptr<AnchorEncoder> AnchorEncoder::from_spec(const std::string& spec) {
     auto p = impl::parse_spec(spec);
-    if (p.name != "anchors") DOPPEL_THROW("not an anchors spec: '" + spec + "'");
+    if (p.name != "anchors") DOPPEL_THROW(kBadSpec, "not an anchors spec: '" + spec + "'");
     AnchorEncoderOptions o;
     p.take_number("num", o.number_weight);
     p.take_number("url", o.url_weight);

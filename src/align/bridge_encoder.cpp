@@ -8,12 +8,12 @@ namespace doppel {
 
 BridgeEncoder::BridgeEncoder(std::shared_ptr<const BridgeLexicon> lexicon, BridgeEncoderOptions options)
     : lexicon_(std::move(lexicon)), options_(options) {
-    DOPPEL_CHECK(lexicon_ != nullptr, "bridge encoder: no lexicon");
+    DOPPEL_CHECK(kInvalidArgument, lexicon_ != nullptr, "bridge encoder: no lexicon");
 }
 
 std::unique_ptr<BridgeEncoder> BridgeEncoder::from_spec(const std::string& spec, const std::string& models_dir) {
     auto p = impl::parse_spec(spec);
-    if (p.name != "bridge") DOPPEL_THROW("not a bridge encoder spec: '" + spec + "'");
+    if (p.name != "bridge") DOPPEL_THROW(kBadSpec, "not a bridge encoder spec: '" + spec + "'");
     BridgeEncoderOptions o;
     int anchors = 0;
     p.take_number("anchors", anchors);

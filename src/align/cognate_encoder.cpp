@@ -6,7 +6,7 @@ namespace doppel {
 
 std::unique_ptr<CognateEncoder> CognateEncoder::from_spec(const std::string& spec) {
     auto p = impl::parse_spec(spec);
-    if (p.name != "cognates") DOPPEL_THROW("not a cognates spec: '" + spec + "'");
+    if (p.name != "cognates") DOPPEL_THROW(kBadSpec, "not a cognates spec: '" + spec + "'");
     CognateEncoderOptions o;
     p.take_number("prefix", o.prefix);
     p.take_number("n", o.n);
@@ -14,7 +14,7 @@ std::unique_ptr<CognateEncoder> CognateEncoder::from_spec(const std::string& spe
     p.take_number("prefix_weight", o.prefix_weight);
     p.take_number("ngram_weight", o.ngram_weight);
     p.check_empty();
-    if (o.prefix < 0 || o.n < 0 || o.min_length < 1) DOPPEL_THROW("spec '" + spec + "': bad value");
+    if (o.prefix < 0 || o.n < 0 || o.min_length < 1) DOPPEL_THROW(kBadSpec, "spec '" + spec + "': bad value");
     return std::make_unique<CognateEncoder>(o);
 }
 

@@ -8,7 +8,7 @@ UnitKind parse_unit_kind(const std::string& name) {
     if (name == "lines") return UnitKind::kLines;
     if (name == "sentences") return UnitKind::kSentences;
     if (name == "paragraphs") return UnitKind::kParagraphs;
-    DOPPEL_THROW("unknown unit kind '" + name + "' (lines, sentences or paragraphs)");
+    DOPPEL_THROW(kInvalidArgument, "unknown unit kind '" + name + "' (lines, sentences or paragraphs)");
 }
 
 const char* unit_kind_name(UnitKind kind) {

@@ -30,19 +30,19 @@ UnitDocument load_document_file(const std::string& path, UnitKind kind, const La
     d.id = fs::path(path).stem().string();
     if (kind == UnitKind::kLines) {
         std::ifstream f(path, std::ios::binary);
-        if (!f) DOPPEL_THROW(path + ": cannot read the file");
+        if (!f) DOPPEL_THROW(kIo, path + ": cannot read the file");
         std::ostringstream ss;
         ss << f.rdbuf();
         d.text = ss.str();
         std::size_t line = 0;
-        if (!validate_utf8(d.text, &line)) DOPPEL_THROW(path + ":" + std::to_string(line) + ": invalid UTF-8");
+        if (!validate_utf8(d.text, &line)) DOPPEL_THROW(kBadFormat, path + ":" + std::to_string(line) + ": invalid UTF-8");
     } else {
         DocumentReader reader({path});
         std::vector<Document> docs;
         std::vector<RecordError> errors;
         while (docs.empty() && reader.next_batch(1, docs, errors)) {
         }
-        if (docs.empty()) DOPPEL_THROW(errors.empty() ? path + ": no document" : errors.front().to_string());
+        if (docs.empty()) DOPPEL_THROW(kNotFound, errors.empty() ? path + ": no document" : errors.front().to_string());
         d.id = docs.front().id;
         d.text = std::move(docs.front().text);
         d.lang = docs.front().lang_hint;

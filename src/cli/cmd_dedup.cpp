@@ -87,12 +87,12 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             std::vector<std::string> paths = args->paths;
             if (!args->files_from.empty()) {
                 std::ifstream in(args->files_from);
-                if (!in) DOPPEL_THROW("cannot read " + args->files_from);
+                if (!in) DOPPEL_THROW(kIo, "cannot read " + args->files_from);
                 for (std::string line; std::getline(in, line);)
                     if (!line.empty()) paths.push_back(line);
             }
-            if (storeless && paths.empty()) DOPPEL_THROW("give --store DIR or the files to compare");
-            if (!storeless && !paths.empty()) DOPPEL_THROW("give either --store DIR or files, not both");
+            if (storeless && paths.empty()) DOPPEL_THROW(kInvalidArgument, "give --store DIR or the files to compare");
+            if (!storeless && !paths.empty()) DOPPEL_THROW(kInvalidArgument, "give either --store DIR or files, not both");
 
             // Calls fn(batch) for every batch of documents read from the files; reports read errors
             // when `report`.
@@ -164,7 +164,7 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             std::ofstream file;
             if (!args->out.empty()) {
                 file.open(args->out);
-                if (!file) DOPPEL_THROW("cannot write " + args->out);
+                if (!file) DOPPEL_THROW(kIo, "cannot write " + args->out);
             }
             std::ostream& out = args->out.empty() ? std::cout : file;
             std::size_t n_near = 0, n_partial = 0;

@@ -51,10 +51,10 @@ Command add_report_command(CLI::App& app, Globals& g) {
         ReportData data = build_report_data(store, dups, translations.pairs, *aligner, ropt);
         data.title = args->title;
         std::ofstream out(args->html, std::ios::binary);
-        if (!out) DOPPEL_THROW("cannot write " + args->html);
+        if (!out) DOPPEL_THROW(kIo, "cannot write " + args->html);
         out << render_html_report(data);
         out.close();
-        if (!out) DOPPEL_THROW("cannot write " + args->html);
+        if (!out) DOPPEL_THROW(kIo, "cannot write " + args->html);
         progress.finish(std::to_string(data.documents.size()) + " documents, " + std::to_string(data.duplicates.size()) +
                         " duplicate pairs, " + std::to_string(data.translations.size()) + " cross-language pairs -> " +
                         args->html);

@@ -48,7 +48,7 @@ Command add_score_command(CLI::App& app, Globals& g) {
         auto load = [&](const std::string& ref) -> UnitDocument {
             if (store) {
                 auto d = store->get(ref, true);
-                if (!d) DOPPEL_THROW("no document '" + ref + "' in the store");
+                if (!d) DOPPEL_THROW(kNotFound, "no document '" + ref + "' in the store");
                 UnitDocument u;
                 u.id = d->id;
                 u.text = std::move(d->text);
@@ -64,7 +64,7 @@ Command add_score_command(CLI::App& app, Globals& g) {
         std::istream* in = &std::cin;
         if (args->pairs != "-") {
             file.open(args->pairs);
-            if (!file) DOPPEL_THROW(args->pairs + ": cannot read the file");
+            if (!file) DOPPEL_THROW(kIo, args->pairs + ": cannot read the file");
             in = &file;
         }
         const std::string name = args->pairs == "-" ? "-" : args->pairs;

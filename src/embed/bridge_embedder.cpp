@@ -75,7 +75,7 @@ std::unique_ptr<icu::Transliterator> make_translit(const char* id) {
     UErrorCode st = U_ZERO_ERROR;
     std::unique_ptr<icu::Transliterator> t(
         icu::Transliterator::createInstance(icu::UnicodeString::fromUTF8(id), UTRANS_FORWARD, st));
-    if (U_FAILURE(st) || !t) DOPPEL_THROW(std::string("ICU transliterator ") + id + ": " + u_errorName(st));
+    if (U_FAILURE(st) || !t) DOPPEL_THROW(kIcu, std::string("ICU transliterator ") + id + ": " + u_errorName(st));
     return t;
 }
 
@@ -111,7 +111,7 @@ uint64_t BridgeEmbedder::feature_id(FeatureKind kind, std::string_view key) {
 }
 
 SparseVector BridgeEmbedder::with_vectors(const SparseVector& weighted, const float* v, std::size_t d, float weight) {
-    DOPPEL_CHECK(weight >= 0 && weight <= 1, "with_vectors: weight must be in [0, 1]");
+    DOPPEL_CHECK(kInvalidArgument, weight >= 0 && weight <= 1, "with_vectors: weight must be in [0, 1]");
     double norm = 0;
     for (std::size_t j = 0; j < d; ++j) norm += double(v[j]) * v[j];
     if (norm <= 0 || weight == 0) return weighted;
@@ -152,14 +152,14 @@ BridgeEmbedder::BridgeEmbedder(BridgeEmbedderOptions options, const EmbedderCont
 
 BridgeEmbedder::BridgeEmbedder(BridgeEmbedderOptions options, std::shared_ptr<const BridgeLexicon> lexicon)
     : options_(std::move(options)), lexicon_(std::move(lexicon)), impl_(std::make_unique<Impl>()) {
-    DOPPEL_CHECK(options_.dim >= 8 && options_.dim <= 65536, "bridge: dim must be in [8, 65536]");
+    DOPPEL_CHECK(kInvalidArgument, options_.dim >= 8 && options_.dim <= 65536, "bridge: dim must be in [8, 65536]");
 }
 
 BridgeEmbedder::~BridgeEmbedder() = default;
 
 BridgeEmbedderOptions BridgeEmbedder::parse_spec(const std::string& spec) {
     auto p = impl::parse_spec(spec);
-    if (p.name != "bridge") DOPPEL_THROW("not a bridge spec: '" + spec + "'");
+    if (p.name != "bridge") DOPPEL_THROW(kBadSpec, "not a bridge spec: '" + spec + "'");
     BridgeEmbedderOptions o;
     p.take_number("dim", o.dim);
     p.take_number("concept", o.concept_weight);

@@ -41,14 +41,14 @@ bool is_cjk_word(std::string_view word) { return is_cjk(first_code_point(word));
 
 BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) DOPPEL_THROW("cannot open bridge lexicon " + path + " (run scripts/build-bridge)");
+    if (!in) DOPPEL_THROW(kIo, "cannot open bridge lexicon " + path + " (run scripts/build-bridge)");
     std::ostringstream ss;
     ss << in.rdbuf();
     data_ = std::move(ss).str();
     const std::string where = "bridge lexicon " + path + ": ";
     std::size_t pos = 0;
     auto need = [&](std::size_t n) {
-        if (pos + n > data_.size()) DOPPEL_THROW(where + "truncated file");
+        if (pos + n > data_.size()) DOPPEL_THROW(kBadFormat, where + "truncated file");
     };
     auto u32 = [&]() {
         need(4);
@@ -58,11 +58,11 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
         return v;
     };
     need(4);
-    if (std::memcmp(data_.data(), kMagic, 4) != 0) DOPPEL_THROW(where + "not a bridge lexicon (bad magic)");
+    if (std::memcmp(data_.data(), kMagic, 4) != 0) DOPPEL_THROW(kBadFormat, where + "not a bridge lexicon (bad magic)");
     pos = 4;
     uint32_t version = u32();
     if (version != kFormatVersion)
-        DOPPEL_THROW(where + "format version " + std::to_string(version) + ", this build reads " +
+        DOPPEL_THROW(kVersion, where + "format version " + std::to_string(version) + ", this build reads " +
                      std::to_string(kFormatVersion) + " (rebuild it with scripts/build-bridge --force)");
     uint32_t hlen = u32();
     need(hlen);
@@ -84,7 +84,7 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
         return p;
     };
     // data_ is heap-allocated (aligned for uint32_t) and every block has a multiple of 4 bytes.
-    if (hlen % 4 != 0) DOPPEL_THROW(where + "bad header length");
+    if (hlen % 4 != 0) DOPPEL_THROW(kBadFormat, where + "bad header length");
     n_concepts_ = u32();
     concept_offsets_ = u32s(n_concepts_ + 1);
     concept_bytes_ = bytes(concept_offsets_[n_concepts_]);
@@ -94,7 +94,7 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
     value_offsets_ = u32s(n_keys_ + 1);
     values_ = u32s(value_offsets_[n_keys_]);
     for (std::size_t i = 0; i < value_offsets_[n_keys_]; ++i)
-        if (values_[i] >= n_concepts_) DOPPEL_THROW(where + "concept id out of range");
+        if (values_[i] >= n_concepts_) DOPPEL_THROW(kBadFormat, where + "concept id out of range");
 }
 
 std::string_view BridgeLexicon::key_at(std::size_t i) const {
@@ -187,7 +187,7 @@ std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
 }
 
 std::string_view BridgeLexicon::concept_name(uint32_t id) const {
-    if (id >= n_concepts_) DOPPEL_THROW("concept id out of range");
+    if (id >= n_concepts_) DOPPEL_THROW(kInvalidArgument, "concept id out of range");
     return {concept_bytes_ + concept_offsets_[id], concept_offsets_[id + 1] - concept_offsets_[id]};
 }
 

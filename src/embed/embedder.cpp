@@ -9,7 +9,7 @@ namespace doppel {
 std::unique_ptr<Embedder> Embedder::from_spec(const std::string& spec, const EmbedderContext& ctx) {
     if (spec.starts_with("bridge")) return std::make_unique<BridgeEmbedder>(BridgeEmbedder::parse_spec(spec), ctx);
     if (spec.starts_with("vectors:")) return std::make_unique<VectorsEmbedder>(VectorsEmbedder::parse_spec(spec));
-    DOPPEL_THROW("unknown embedder spec '" + spec + "' (known: bridge:..., vectors:...)");
+    DOPPEL_THROW(kBadSpec, "unknown embedder spec '" + spec + "' (known: bridge:..., vectors:...)");
 }
 
 }  // namespace doppel

@@ -56,12 +56,12 @@ std::string SparseVector::serialize() const {
 }
 
 SparseVector SparseVector::deserialize(std::string_view b) {
-    if (b.size() < 12 || std::memcmp(b.data(), kMagic, 4) != 0) DOPPEL_THROW("not a sparse vector (bad magic)");
+    if (b.size() < 12 || std::memcmp(b.data(), kMagic, 4) != 0) DOPPEL_THROW(kBadFormat, "not a sparse vector (bad magic)");
     uint32_t v, n;
     std::memcpy(&v, b.data() + 4, 4);
     std::memcpy(&n, b.data() + 8, 4);
-    if (v != kVersion) DOPPEL_THROW("sparse vector format version " + std::to_string(v) + " unsupported");
-    if (b.size() != 12 + 12ull * n) DOPPEL_THROW("sparse vector of wrong size");
+    if (v != kVersion) DOPPEL_THROW(kVersion, "sparse vector format version " + std::to_string(v) + " unsupported");
+    if (b.size() != 12 + 12ull * n) DOPPEL_THROW(kBadFormat, "sparse vector of wrong size");
     SparseVector s;
     s.ids.resize(n);
     s.weights.resize(n);

@@ -43,14 +43,14 @@ struct SourceStamp {
 };
 SourceStamp stamp(const std::string& path) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) DOPPEL_THROW("cannot open word vectors " + path);
+    if (::stat(path.c_str(), &st) != 0) DOPPEL_THROW(kIo, "cannot open word vectors " + path);
     return {static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_mtime)};
 }
 }  // namespace
 
 VectorsEmbedder::VectorsEmbedder(VectorsEmbedderOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
-    DOPPEL_CHECK(!options_.path.empty(), "vectors: path= is required");
+    DOPPEL_CHECK(kBadSpec, !options_.path.empty(), "vectors: path= is required");
     if (options_.path.find("{lang}") == std::string::npos) impl_->dim = table("").dim;
 }
 
@@ -58,7 +58,7 @@ VectorsEmbedder::~VectorsEmbedder() = default;
 
 VectorsEmbedderOptions VectorsEmbedder::parse_spec(const std::string& spec) {
     auto p = impl::parse_spec(spec);
-    if (p.name != "vectors") DOPPEL_THROW("not a vectors spec: '" + spec + "'");
+    if (p.name != "vectors") DOPPEL_THROW(kBadSpec, "not a vectors spec: '" + spec + "'");
     VectorsEmbedderOptions o;
     p.take("path", o.path);
     p.take_number("max_words", o.max_words);
@@ -66,7 +66,7 @@ VectorsEmbedderOptions VectorsEmbedder::parse_spec(const std::string& spec) {
     std::string cache;
     if (p.take("cache", cache)) o.cache = cache != "0" && cache != "false";
     p.check_empty();
-    if (o.path.empty()) DOPPEL_THROW("vectors spec needs path=FILE: '" + spec + "'");
+    if (o.path.empty()) DOPPEL_THROW(kBadSpec, "vectors spec needs path=FILE: '" + spec + "'");
     return o;
 }
 
@@ -95,7 +95,7 @@ VectorsEmbedder::Table& VectorsEmbedder::table(const std::string& lang) {
         try {
             t->bin->loadModel(path);
         } catch (const std::exception& e) {
-            DOPPEL_THROW("cannot load fastText model " + path + ": " + e.what());
+            DOPPEL_THROW(kIo, "cannot load fastText model " + path + ": " + e.what());
         }
         t->dim = static_cast<std::size_t>(t->bin->getDimension());
     } else {
@@ -128,11 +128,11 @@ VectorsEmbedder::Table& VectorsEmbedder::table(const std::string& lang) {
         }
         if (!loaded) {
             std::ifstream in(path);
-            if (!in) DOPPEL_THROW("cannot open word vectors " + path);
+            if (!in) DOPPEL_THROW(kIo, "cannot open word vectors " + path);
             std::string line;
             std::size_t count = 0, dim = 0;
             if (!std::getline(in, line) || std::sscanf(line.c_str(), "%zu %zu", &count, &dim) != 2 || dim == 0)
-                DOPPEL_THROW(path + ":1: not a .vec file (want a \"COUNT DIM\" header)");
+                DOPPEL_THROW(kBadFormat, path + ":1: not a .vec file (want a \"COUNT DIM\" header)");
             t->dim = dim;
             t->index.clear();
             t->vectors.clear();
@@ -147,7 +147,7 @@ VectorsEmbedder::Table& VectorsEmbedder::table(const std::string& lang) {
                 for (std::size_t j = 0; j < dim; ++j) {
                     char* end = nullptr;
                     v[j] = std::strtof(p, &end);
-                    if (end == p) DOPPEL_THROW(path + ":" + std::to_string(lineno) + ": expected " + std::to_string(dim) + " numbers");
+                    if (end == p) DOPPEL_THROW(kBadFormat, path + ":" + std::to_string(lineno) + ": expected " + std::to_string(dim) + " numbers");
                     p = end;
                 }
                 if (t->index.count(word)) continue;  // keep the most frequent spelling
@@ -179,7 +179,7 @@ VectorsEmbedder::Table& VectorsEmbedder::table(const std::string& lang) {
     }
     if (impl_->dim == 0) impl_->dim = t->dim;
     if (t->dim != impl_->dim)
-        DOPPEL_THROW("word vectors " + path + " have dimension " + std::to_string(t->dim) + ", not " + std::to_string(impl_->dim));
+        DOPPEL_THROW(kModelMismatch, "word vectors " + path + " have dimension " + std::to_string(t->dim) + ", not " + std::to_string(impl_->dim));
     slot = std::move(t);
     return *slot;
 }

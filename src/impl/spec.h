@@ -29,7 +29,7 @@ struct ParsedSpec {
             value = std::stod(s, &pos);
             if (pos != s.size()) throw std::invalid_argument(s);
         } catch (const std::exception&) {
-            DOPPEL_THROW("spec '" + name + "': " + key + "=" + s + " is not a number");
+            DOPPEL_THROW(kBadSpec, "spec '" + name + "': " + key + "=" + s + " is not a number");
         }
         return true;
     }
@@ -42,7 +42,7 @@ struct ParsedSpec {
     }
     // Throws if any parameter was not taken.
     void check_empty() const {
-        if (!params.empty()) DOPPEL_THROW("spec '" + name + "': unknown parameter '" + params.begin()->first + "'");
+        if (!params.empty()) DOPPEL_THROW(kBadSpec, "spec '" + name + "': unknown parameter '" + params.begin()->first + "'");
     }
 };
 
@@ -59,7 +59,7 @@ inline ParsedSpec parse_spec(const std::string& spec) {
         std::string item = rest.substr(start, comma - start);
         if (!item.empty()) {
             const auto eq = item.find('=');
-            if (eq == std::string::npos) DOPPEL_THROW("spec '" + spec + "': expected key=value, got '" + item + "'");
+            if (eq == std::string::npos) DOPPEL_THROW(kBadSpec, "spec '" + spec + "': expected key=value, got '" + item + "'");
             p.params[item.substr(0, eq)] = item.substr(eq + 1);
         }
         start = comma + 1;

@@ -15,7 +15,7 @@ class Statement {
 public:
     Statement(sqlite3* db, const char* sql) : db_(db) {
         if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            DOPPEL_THROW(std::string("SQLite prepare failed: ") + sqlite3_errmsg(db) + " in: " + sql);
+            DOPPEL_THROW(kStore, std::string("SQLite prepare failed: ") + sqlite3_errmsg(db) + " in: " + sql);
     }
     ~Statement() { sqlite3_finalize(stmt_); }
     Statement(const Statement&) = delete;
@@ -36,7 +36,7 @@ public:
         const int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW) return true;
         if (rc == SQLITE_DONE) return false;
-        DOPPEL_THROW(std::string("SQLite step failed: ") + sqlite3_errmsg(db_));
+        DOPPEL_THROW(kStore, std::string("SQLite step failed: ") + sqlite3_errmsg(db_));
     }
     void reset() { sqlite3_reset(stmt_); sqlite3_clear_bindings(stmt_); }
 
@@ -55,7 +55,7 @@ public:
 
 private:
     void check(int rc) {
-        if (rc != SQLITE_OK) DOPPEL_THROW(std::string("SQLite bind failed: ") + sqlite3_errmsg(db_));
+        if (rc != SQLITE_OK) DOPPEL_THROW(kStore, std::string("SQLite bind failed: ") + sqlite3_errmsg(db_));
     }
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
@@ -66,7 +66,7 @@ inline void exec(sqlite3* db, const char* sql) {
     if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
-        DOPPEL_THROW("SQLite error: " + msg + " in: " + sql);
+        DOPPEL_THROW(kStore, "SQLite error: " + msg + " in: " + sql);
     }
 }
 

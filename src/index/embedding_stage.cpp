@@ -13,12 +13,12 @@ namespace doppel {
 EmbeddingStage::EmbeddingStage(EmbeddingStageOptions options, const EmbedderContext& ctx)
     : options_(std::move(options)) {
     if (!options_.embedder.starts_with("bridge"))
-        DOPPEL_THROW("the embedding stage stores bridge features; embedder '" + options_.embedder +
+        DOPPEL_THROW(kBadSpec, "the embedding stage stores bridge features; embedder '" + options_.embedder +
                      "' is not supported here");
     embedder_ = std::make_unique<BridgeEmbedder>(BridgeEmbedder::parse_spec(options_.embedder), ctx);
     VectorIndex check(embedder_->dim(), options_.index);  // validates the factory string
     if (!options_.vectors.empty()) {
-        DOPPEL_CHECK(options_.vectors_weight > 0 && options_.vectors_weight <= 1,
+        DOPPEL_CHECK(kInvalidArgument, options_.vectors_weight > 0 && options_.vectors_weight <= 1,
                      "embedding stage: vectors weight must be in (0, 1]");
         vectors_ = std::make_unique<VectorsEmbedder>(VectorsEmbedder::parse_spec(options_.vectors));
     }
@@ -54,7 +54,7 @@ StoredVectors load_vectors(const Store& store) {
         std::memcpy(&version, blob.data() + 4, 4);
         std::memcpy(&dim, blob.data() + 8, 4);
         if (version != kVectorsVersion || blob.size() != 12 + std::size_t(dim) * 4)
-            DOPPEL_THROW("store " + store.dir() + ": vectors artifact of document " + std::to_string(seq) +
+            DOPPEL_THROW(kBadFormat, "store " + store.dir() + ": vectors artifact of document " + std::to_string(seq) +
                          " has another format version or a bad size");
         std::vector<float> v(dim);
         std::memcpy(v.data(), blob.data() + 12, std::size_t(dim) * 4);

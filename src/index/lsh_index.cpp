@@ -14,8 +14,8 @@ double lsh_candidate_probability(double s, LshParams p) {
 }
 
 LshParams choose_lsh_params(double threshold, int perms, double target_recall) {
-    DOPPEL_CHECK(threshold > 0 && threshold <= 1, "LSH threshold must be in (0, 1]");
-    DOPPEL_CHECK(target_recall > 0 && target_recall < 1, "LSH target recall must be in (0, 1)");
+    DOPPEL_CHECK(kInvalidArgument, threshold > 0 && threshold <= 1, "LSH threshold must be in (0, 1]");
+    DOPPEL_CHECK(kInvalidArgument, target_recall > 0 && target_recall < 1, "LSH target recall must be in (0, 1)");
     LshParams best;
     double best_area = 0;
     for (int r = 1; r <= perms; ++r) {
@@ -34,7 +34,7 @@ LshParams choose_lsh_params(double threshold, int perms, double target_recall) {
         }
     }
     if (best.bands == 0)
-        DOPPEL_THROW("no LSH banding of " + std::to_string(perms) + " values reaches recall " +
+        DOPPEL_THROW(kInvalidArgument, "no LSH banding of " + std::to_string(perms) + " values reaches recall " +
                      std::to_string(target_recall) + " at threshold " + std::to_string(threshold));
     return best;
 }
@@ -74,7 +74,7 @@ std::vector<uint64_t> lsh_candidate_pairs(std::size_t n, const uint32_t* sigs, i
 }
 
 LshIndex::LshIndex(int perms, LshParams params) : perms_(perms), params_(params), tables_(params.bands) {
-    DOPPEL_CHECK(params.bands > 0 && params.rows > 0 && params.bands * params.rows <= perms,
+    DOPPEL_CHECK(kInvalidArgument, params.bands > 0 && params.rows > 0 && params.bands * params.rows <= perms,
                  "LSH bands * rows must fit in the signature");
 }
 

@@ -22,18 +22,18 @@ void put(std::string& s, T v) {
 }
 template <class T>
 T get(std::string_view s, std::size_t& at) {
-    DOPPEL_CHECK(at + sizeof(T) <= s.size(), "truncated near-duplicate artifact");
+    DOPPEL_CHECK(kBadFormat, at + sizeof(T) <= s.size(), "truncated near-duplicate artifact");
     T v;
     std::memcpy(&v, s.data() + at, sizeof v);
     at += sizeof v;
     return v;
 }
 void check_header(std::string_view blob, const char* magic, const char* what) {
-    DOPPEL_CHECK(blob.size() >= 8 && std::memcmp(blob.data(), magic, 4) == 0,
+    DOPPEL_CHECK(kBadFormat, blob.size() >= 8 && std::memcmp(blob.data(), magic, 4) == 0,
                  std::string("not a doppel ") + what + " artifact (bad magic)");
     uint32_t version;
     std::memcpy(&version, blob.data() + 4, 4);
-    DOPPEL_CHECK(version == kFormatVersion, std::string(what) + " artifact has format version " +
+    DOPPEL_CHECK(kVersion, version == kFormatVersion, std::string(what) + " artifact has format version " +
                                                 std::to_string(version) + ", this build reads " +
                                                 std::to_string(kFormatVersion));
 }
@@ -56,7 +56,7 @@ std::vector<uint64_t> decode_shingles(std::string_view blob) {
     check_header(blob, kShinglesMagic, "shingles");
     std::size_t at = 8;
     const uint32_t n = get<uint32_t>(blob, at);
-    DOPPEL_CHECK(blob.size() == at + n * sizeof(uint64_t), "shingles artifact has the wrong size");
+    DOPPEL_CHECK(kBadFormat, blob.size() == at + n * sizeof(uint64_t), "shingles artifact has the wrong size");
     std::vector<uint64_t> v(n);
     std::memcpy(v.data(), blob.data() + at, n * sizeof(uint64_t));
     return v;
@@ -76,9 +76,9 @@ std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_
     std::size_t at = 8;
     const uint32_t n = get<uint32_t>(blob, at);
     const uint64_t s = get<uint64_t>(blob, at);
-    DOPPEL_CHECK(static_cast<int>(n) == perms && s == seed,
+    DOPPEL_CHECK(kBadFormat, static_cast<int>(n) == perms && s == seed,
                  "minhash artifact was made with other perms or seed");
-    DOPPEL_CHECK(blob.size() == at + n * sizeof(uint32_t), "minhash artifact has the wrong size");
+    DOPPEL_CHECK(kBadFormat, blob.size() == at + n * sizeof(uint32_t), "minhash artifact has the wrong size");
     std::vector<uint32_t> v(n);
     std::memcpy(v.data(), blob.data() + at, n * sizeof(uint32_t));
     return v;
@@ -93,7 +93,7 @@ std::string NearDuplicateStage::describe() const { return spec_of(*shingler_, *m
 
 void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
     const auto stored = store.meta(kSpecKey);
-    DOPPEL_CHECK(!stored || *stored == describe(),
+    DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
                  "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
     std::vector<std::string> shingle_blobs(n), sig_blobs(n);
     const uint64_t seed = minhash_->seed();
@@ -125,7 +125,7 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
       seed_(minhash_->seed()),
       lsh_(minhash_->perms(), choose_lsh_params(threshold, minhash_->perms(), target_recall)) {
     const auto stored = store.meta(kSpecKey);
-    DOPPEL_CHECK(
+    DOPPEL_CHECK(kModelMismatch, 
         !stored || *stored == spec_of(*shingler_, *minhash_),
         "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
     const int perms = minhash_->perms();

@@ -45,7 +45,7 @@ std::unique_ptr<faiss::IndexIDMap2> make_index(std::size_t dim, const std::strin
         m->own_fields = true;
         return m;
     } catch (const faiss::FaissException& e) {
-        DOPPEL_THROW("FAISS rejects factory '" + factory + "': " + e.what());
+        DOPPEL_THROW(kBadSpec, "FAISS rejects factory '" + factory + "': " + e.what());
     }
 }
 
@@ -196,7 +196,7 @@ void VectorIndex::save(const std::string& dir) const {
                 faiss::write_index(part->index.get(), tmp.c_str());
             }
         } catch (const faiss::FaissException& e) {
-            DOPPEL_THROW("cannot write " + tmp + ": " + e.what());
+            DOPPEL_THROW(kIo, "cannot write " + tmp + ": " + e.what());
         }
         fs::rename(tmp, dir + "/" + file);
     }
@@ -204,7 +204,7 @@ void VectorIndex::save(const std::string& dir) const {
     {
         std::ofstream f(tmp, std::ios::binary);
         f << h;
-        if (!f) DOPPEL_THROW("cannot write " + tmp);
+        if (!f) DOPPEL_THROW(kIo, "cannot write " + tmp);
     }
     fs::rename(tmp, dir + "/" + kHeaderFile);
 }
@@ -214,11 +214,11 @@ bool VectorIndex::exists(const std::string& dir) { return fs::exists(dir + "/" +
 VectorIndex VectorIndex::load(const std::string& dir) {
     const std::string path = dir + "/" + kHeaderFile;
     std::ifstream f(path, std::ios::binary);
-    if (!f) DOPPEL_THROW("cannot open vector index " + path);
+    if (!f) DOPPEL_THROW(kIo, "cannot open vector index " + path);
     std::string h((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     std::size_t pos = 0;
     auto need = [&](std::size_t n) {
-        if (pos + n > h.size()) DOPPEL_THROW("vector index " + path + ": truncated header");
+        if (pos + n > h.size()) DOPPEL_THROW(kBadFormat, "vector index " + path + ": truncated header");
     };
     auto u32 = [&]() {
         need(4);
@@ -235,11 +235,11 @@ VectorIndex VectorIndex::load(const std::string& dir) {
         return s;
     };
     need(4);
-    if (std::memcmp(h.data(), kMagic, 4) != 0) DOPPEL_THROW("vector index " + path + ": bad magic");
+    if (std::memcmp(h.data(), kMagic, 4) != 0) DOPPEL_THROW(kBadFormat, "vector index " + path + ": bad magic");
     pos = 4;
     uint32_t version = u32();
     if (version != kFormatVersion)
-        DOPPEL_THROW("vector index " + path + ": format version " + std::to_string(version) +
+        DOPPEL_THROW(kVersion, "vector index " + path + ": format version " + std::to_string(version) +
                      ", this build reads " + std::to_string(kFormatVersion) + " (re-index the store)");
     std::size_t dim = u32();
     std::string factory = str();
@@ -252,12 +252,12 @@ VectorIndex VectorIndex::load(const std::string& dir) {
         try {
             raw = faiss::read_index((dir + "/" + file).c_str());
         } catch (const faiss::FaissException& e) {
-            DOPPEL_THROW("cannot read " + dir + "/" + file + ": " + e.what());
+            DOPPEL_THROW(kIo, "cannot read " + dir + "/" + file + ": " + e.what());
         }
         auto* map = dynamic_cast<faiss::IndexIDMap2*>(raw);
         if (!map || raw->d != static_cast<faiss_idx>(dim)) {
             delete raw;
-            DOPPEL_THROW(dir + "/" + file + ": not a doppel vector index of dimension " + std::to_string(dim));
+            DOPPEL_THROW(kBadFormat, dir + "/" + file + ": not a doppel vector index of dimension " + std::to_string(dim));
         }
         auto part = std::make_unique<Part>();
         if (pending) {

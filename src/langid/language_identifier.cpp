@@ -21,11 +21,11 @@ struct LanguageIdentifier::Impl {
 LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageIdOptions options)
     : impl_(std::make_unique<Impl>()), model_path_(model_path), options_(options) {
     if (!std::filesystem::exists(model_path))
-        DOPPEL_THROW("language model not found: " + model_path + " (run scripts/setup.sh)");
+        DOPPEL_THROW(kNotFound, "language model not found: " + model_path + " (run scripts/setup.sh)");
     try {
         impl_->model.loadModel(model_path);
     } catch (const std::exception& e) {
-        DOPPEL_THROW("cannot load fastText model " + model_path + ": " + e.what());
+        DOPPEL_THROW(kIo, "cannot load fastText model " + model_path + ": " + e.what());
     }
 }
 

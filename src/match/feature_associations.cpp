@@ -32,7 +32,7 @@ struct PairHash {
 FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> counts, std::span<const std::string> langs,
                                                std::span<const std::pair<std::size_t, std::size_t>> pairs,
                                                const FeatureAssociationOptions& o) {
-    DOPPEL_CHECK(counts.size() == langs.size(), "feature associations: one language per document needed");
+    DOPPEL_CHECK(kInvalidArgument, counts.size() == langs.size(), "feature associations: one language per document needed");
     // Document frequencies per language, and over all documents (the bridge's table and idf).
     std::map<std::string, std::unordered_map<uint64_t, uint32_t>> df_lang;
     DocumentFrequencies all;
@@ -58,7 +58,7 @@ FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> cou
     // Each language's confident pairs as (its document, the other).
     std::map<std::string, std::vector<std::pair<std::size_t, std::size_t>>> sides;
     for (auto [a, b] : pairs) {
-        DOPPEL_CHECK(a < counts.size() && b < counts.size(), "feature associations: pair out of range");
+        DOPPEL_CHECK(kInvalidArgument, a < counts.size() && b < counts.size(), "feature associations: pair out of range");
         if (langs[a] == langs[b]) continue;
         sides[langs[a]].push_back({a, b});
         sides[langs[b]].push_back({b, a});

@@ -55,7 +55,7 @@ float anchor_cosine(const SparseVector& a, const SparseVector& b) {
 
 std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<const MatchDocument> docs,
                                             const float* dense, std::span<const SparseVector> sparse) const {
-    DOPPEL_CHECK(sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     const std::size_t dim = index.dim();
     std::unordered_map<int64_t, std::size_t> pos;
     std::map<std::string, std::vector<std::size_t>> by_lang;

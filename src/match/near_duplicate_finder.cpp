@@ -164,7 +164,7 @@ struct NearDuplicateFinder::Impl {
 
 NearDuplicateFinder::NearDuplicateFinder(NearDuplicateOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
-    DOPPEL_CHECK(options_.threshold > 0 && options_.threshold <= 1, "threshold must be in (0, 1]");
+    DOPPEL_CHECK(kInvalidArgument, options_.threshold > 0 && options_.threshold <= 1, "threshold must be in (0, 1]");
     impl_->shingler = Shingler::from_spec(options_.shingle_spec);
     impl_->minhash = MinHash::from_spec(options_.minhash_spec);
     impl_->lsh = choose_lsh_params(options_.threshold, impl_->minhash->perms(), options_.target_recall);
@@ -184,7 +184,7 @@ std::string NearDuplicateFinder::describe() const {
 
 void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
     if (!options_.boilerplate) return;
-    DOPPEL_CHECK(!impl_->boilerplate_ready, "count_lines() after add()");
+    DOPPEL_CHECK(kInvalidArgument, !impl_->boilerplate_ready, "count_lines() after add()");
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> parts(impl_->threads);
     parallel_for(n, impl_->threads, [&](std::size_t b, std::size_t e, std::size_t worker) {
         auto& out = parts[worker];

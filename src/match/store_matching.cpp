@@ -50,7 +50,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     auto seconds = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
     auto spec = store.meta("embedder");
     if (!spec || !VectorIndex::exists(store.dir()))
-        DOPPEL_THROW("store " + store.dir() + " has no embeddings (index it with a build that has models/bridge.lex)");
+        DOPPEL_THROW(kNotFound, "store " + store.dir() + " has no embeddings (index it with a build that has models/bridge.lex)");
     TranslationSearch out;
     const auto t0 = clock::now();
     const bool override_spec = !options.embedder_spec.empty() && options.embedder_spec != *spec;

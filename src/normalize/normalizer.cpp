@@ -109,13 +109,13 @@ Normalizer::Normalizer(NormalizerOptions options) : options_(options), nfkc_cf_(
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
     if (U_FAILURE(status))
-        DOPPEL_THROW(std::string("ICU NFKC_Casefold unavailable: ") + u_errorName(status));
+        DOPPEL_THROW(kIcu, std::string("ICU NFKC_Casefold unavailable: ") + u_errorName(status));
     nfkc_cf_ = n;
 }
 
 std::unique_ptr<Normalizer> Normalizer::from_spec(const std::string& spec) {
     const std::string prefix = "icu:";
-    if (spec.rfind(prefix, 0) != 0) DOPPEL_THROW("unknown normalizer spec '" + spec + "' (expected icu:...)");
+    if (spec.rfind(prefix, 0) != 0) DOPPEL_THROW(kBadSpec, "unknown normalizer spec '" + spec + "' (expected icu:...)");
     NormalizerOptions o{false, false, false, false};
     std::stringstream ss(spec.substr(prefix.size()));
     std::string flag;
@@ -124,7 +124,7 @@ std::unique_ptr<Normalizer> Normalizer::from_spec(const std::string& spec) {
         else if (flag == "digits") o.ascii_digits = true;
         else if (flag == "arabic") o.arabic = true;
         else if (flag == "space") o.collapse_space = true;
-        else if (!flag.empty()) DOPPEL_THROW("unknown normalizer flag '" + flag + "' in '" + spec + "'");
+        else if (!flag.empty()) DOPPEL_THROW(kBadSpec, "unknown normalizer flag '" + flag + "' in '" + spec + "'");
     }
     return std::make_unique<Normalizer>(o);
 }

@@ -47,7 +47,7 @@ struct Segmenter::Impl {
             UErrorCode st = U_ZERO_ERROR;
             it.reset(icu::BreakIterator::createSentenceInstance(
                 lang.empty() ? icu::Locale::getRoot() : icu::Locale(lang.c_str()), st));
-            if (U_FAILURE(st)) DOPPEL_THROW(std::string("ICU sentence iterator: ") + u_errorName(st));
+            if (U_FAILURE(st)) DOPPEL_THROW(kIcu, std::string("ICU sentence iterator: ") + u_errorName(st));
         }
         return it.get();
     }
@@ -55,7 +55,7 @@ struct Segmenter::Impl {
         if (!word_iter) {
             UErrorCode st = U_ZERO_ERROR;
             word_iter.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), st));
-            if (U_FAILURE(st)) DOPPEL_THROW(std::string("ICU word iterator: ") + u_errorName(st));
+            if (U_FAILURE(st)) DOPPEL_THROW(kIcu, std::string("ICU word iterator: ") + u_errorName(st));
         }
         return word_iter.get();
     }
@@ -85,7 +85,7 @@ std::vector<Span> Segmenter::sentences(std::string_view text, const std::string&
     for (const Span& p : paragraphs(text)) {
         UErrorCode st = U_ZERO_ERROR;
         UText* ut = utext_openUTF8(nullptr, text.data() + p.begin, p.size(), &st);
-        if (U_FAILURE(st)) DOPPEL_THROW(std::string("ICU utext: ") + u_errorName(st));
+        if (U_FAILURE(st)) DOPPEL_THROW(kIcu, std::string("ICU utext: ") + u_errorName(st));
         it->setText(ut, st);
         int32_t prev = it->first();
         for (int32_t pos = it->next(); pos != icu::BreakIterator::DONE; pos = it->next()) {
@@ -122,7 +122,7 @@ std::vector<Span> Segmenter::words(std::string_view text) {
             icu::BreakIterator* it = impl_->words();
             UErrorCode st = U_ZERO_ERROR;
             UText* ut = utext_openUTF8(nullptr, text.data() + i, static_cast<int64_t>(e - i), &st);
-            if (U_FAILURE(st)) DOPPEL_THROW(std::string("ICU utext: ") + u_errorName(st));
+            if (U_FAILURE(st)) DOPPEL_THROW(kIcu, std::string("ICU utext: ") + u_errorName(st));
             it->setText(ut, st);
             int32_t prev = it->first();
             for (int32_t pos = it->next(); pos != icu::BreakIterator::DONE; pos = it->next()) {

@@ -38,7 +38,7 @@ __attribute__((target_clones("avx2", "default"))) void minhash_kernel(const uint
 }  // namespace
 
 MinHash::MinHash(MinHashOptions options) : options_(options) {
-    DOPPEL_CHECK(options_.perms >= 8 && options_.perms <= 1024 && options_.perms % 8 == 0,
+    DOPPEL_CHECK(kInvalidArgument, options_.perms >= 8 && options_.perms <= 1024 && options_.perms % 8 == 0,
                  "minhash perms must be a multiple of 8 in 8..1024");
     uint64_t state = options_.seed;
     a_.resize(options_.perms);
@@ -54,14 +54,14 @@ MinHash::MinHash(MinHashOptions options) : options_(options) {
 std::unique_ptr<MinHash> MinHash::from_spec(const std::string& spec) {
     MinHashOptions o;
     const std::string prefix = "minhash";
-    DOPPEL_CHECK(spec.rfind(prefix, 0) == 0, "unknown sketch spec '" + spec + "' (expected minhash:...)");
+    DOPPEL_CHECK(kBadSpec, spec.rfind(prefix, 0) == 0, "unknown sketch spec '" + spec + "' (expected minhash:...)");
     const auto colon = spec.find(':');
     if (colon != std::string::npos) {
         std::stringstream ss(spec.substr(colon + 1));
         std::string item;
         while (std::getline(ss, item, ',')) {
             const auto eq = item.find('=');
-            DOPPEL_CHECK(eq != std::string::npos, "bad minhash spec item '" + item + "'");
+            DOPPEL_CHECK(kBadSpec, eq != std::string::npos, "bad minhash spec item '" + item + "'");
             const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
             try {
                 if (key == "perms")
@@ -69,13 +69,13 @@ std::unique_ptr<MinHash> MinHash::from_spec(const std::string& spec) {
                 else if (key == "seed")
                     o.seed = std::stoull(value);
                 else
-                    DOPPEL_THROW("unknown minhash spec key '" + key + "' in '" + spec + "'");
+                    DOPPEL_THROW(kBadSpec, "unknown minhash spec key '" + key + "' in '" + spec + "'");
             } catch (const std::invalid_argument&) {
-                DOPPEL_THROW("bad number in minhash spec '" + spec + "'");
+                DOPPEL_THROW(kBadSpec, "bad number in minhash spec '" + spec + "'");
             }
         }
     } else {
-        DOPPEL_CHECK(spec == prefix, "unknown sketch spec '" + spec + "'");
+        DOPPEL_CHECK(kBadSpec, spec == prefix, "unknown sketch spec '" + spec + "'");
     }
     return std::make_unique<MinHash>(o);
 }

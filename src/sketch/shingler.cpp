@@ -98,9 +98,9 @@ void char_shingles(std::string_view text, const std::vector<Span>& words, int n,
 
 Shingler::Shingler(ShinglerOptions options, NormalizerOptions normalizer)
     : options_(options), normalizer_(normalizer) {
-    DOPPEL_CHECK(options_.n >= 1 && options_.n <= 64, "shingle n must be in 1..64");
-    DOPPEL_CHECK(options_.char_n >= 1 && options_.char_n <= 64, "shingle char_n must be in 1..64");
-    DOPPEL_CHECK(options_.min_words >= 0, "shingle min_words must be >= 0");
+    DOPPEL_CHECK(kInvalidArgument, options_.n >= 1 && options_.n <= 64, "shingle n must be in 1..64");
+    DOPPEL_CHECK(kInvalidArgument, options_.char_n >= 1 && options_.char_n <= 64, "shingle char_n must be in 1..64");
+    DOPPEL_CHECK(kInvalidArgument, options_.min_words >= 0, "shingle min_words must be >= 0");
 }
 
 std::unique_ptr<Shingler> Shingler::from_spec(const std::string& spec) {
@@ -112,19 +112,19 @@ std::unique_ptr<Shingler> Shingler::from_spec(const std::string& spec) {
     else if (kind == "char")
         o.kind = ShinglerOptions::Kind::kChar;
     else
-        DOPPEL_THROW("unknown shingle kind in spec '" + spec + "' (expected word: or char:)");
+        DOPPEL_THROW(kBadSpec, "unknown shingle kind in spec '" + spec + "' (expected word: or char:)");
     if (colon != std::string::npos) {
         std::stringstream ss(spec.substr(colon + 1));
         std::string item;
         while (std::getline(ss, item, ',')) {
             const auto eq = item.find('=');
-            DOPPEL_CHECK(eq != std::string::npos, "bad shingle spec item '" + item + "' in '" + spec + "'");
+            DOPPEL_CHECK(kBadSpec, eq != std::string::npos, "bad shingle spec item '" + item + "' in '" + spec + "'");
             const std::string key = item.substr(0, eq);
             int value = 0;
             try {
                 value = std::stoi(item.substr(eq + 1));
             } catch (const std::exception&) {
-                DOPPEL_THROW("bad number in shingle spec '" + spec + "'");
+                DOPPEL_THROW(kBadSpec, "bad number in shingle spec '" + spec + "'");
             }
             if (key == "n")
                 o.n = value;
@@ -133,7 +133,7 @@ std::unique_ptr<Shingler> Shingler::from_spec(const std::string& spec) {
             else if (key == "min_words" && o.kind == ShinglerOptions::Kind::kWord)
                 o.min_words = value;
             else
-                DOPPEL_THROW("unknown shingle spec key '" + key + "' in '" + spec + "'");
+                DOPPEL_THROW(kBadSpec, "unknown shingle spec key '" + key + "' in '" + spec + "'");
         }
     }
     return std::make_unique<Shingler>(o);

@@ -120,17 +120,17 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
     std::error_code ec;
     const fs::path db_path = fs::path(dir) / kDatabaseFile;
     if (!fs::exists(dir, ec)) {
-        if (!options.create || options.read_only) DOPPEL_THROW("store not found: " + dir);
+        if (!options.create || options.read_only) DOPPEL_THROW(kNotFound, "store not found: " + dir);
         fs::create_directories(dir, ec);
-        if (ec) DOPPEL_THROW("cannot create store folder " + dir + ": " + ec.message());
+        if (ec) DOPPEL_THROW(kIo, "cannot create store folder " + dir + ": " + ec.message());
     } else if (!fs::is_directory(dir, ec)) {
-        DOPPEL_THROW("store path is not a folder: " + dir);
+        DOPPEL_THROW(kInvalidArgument, "store path is not a folder: " + dir);
     }
     if (!fs::exists(db_path) && (!options.create || options.read_only))
-        DOPPEL_THROW("no doppel store in " + dir + " (missing " + kDatabaseFile + ")");
+        DOPPEL_THROW(kNotFound, "no doppel store in " + dir + " (missing " + kDatabaseFile + ")");
     const int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(db_path.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)
-        DOPPEL_THROW("cannot open store " + db_path.string() + ": " + sqlite3_errmsg(impl_->db));
+        DOPPEL_THROW(kStore, "cannot open store " + db_path.string() + ": " + sqlite3_errmsg(impl_->db));
     sqlite3_busy_timeout(impl_->db, 10000);
     try {
         impl::exec(impl_->db, "PRAGMA foreign_keys = ON;");
@@ -145,16 +145,16 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         }
         if (has_meta) {
             auto v = meta("schema_version");
-            if (!v) DOPPEL_THROW("not a doppel store (no schema version): " + db_path.string());
+            if (!v) DOPPEL_THROW(kBadFormat, "not a doppel store (no schema version): " + db_path.string());
             const int version = std::stoi(*v);
             if (version > kSchemaVersion)
-                DOPPEL_THROW("store " + dir + " has schema version " + *v + ", newer than this build's " +
+                DOPPEL_THROW(kVersion, "store " + dir + " has schema version " + *v + ", newer than this build's " +
                              std::to_string(kSchemaVersion) + ": upgrade doppel");
         } else {
             Statement st(impl_->db, "SELECT count(*) FROM sqlite_master");
             if (st.step() && st.int64(0) > 0)
-                DOPPEL_THROW("not a doppel store (unknown tables): " + db_path.string());
-            if (options.read_only) DOPPEL_THROW("empty store: " + dir);
+                DOPPEL_THROW(kBadFormat, "not a doppel store (unknown tables): " + db_path.string());
+            if (options.read_only) DOPPEL_THROW(kNotFound, "empty store: " + dir);
         }
         if (!options.read_only) {
             transaction([&] {
@@ -163,7 +163,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
             });
         }
     } catch (const std::exception& e) {
-        DOPPEL_THROW(std::string(e.what()));
+        DOPPEL_THROW(kStore, std::string(e.what()));
     }
 }
 

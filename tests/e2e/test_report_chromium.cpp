@@ -75,7 +75,7 @@ window.addEventListener('load', () => {
     EXPECT_EQ(std::stoi(m[6]), 0) << "self-contained: no external resources";
 
     // The screenshot, kept as the test's output.
-    const fs::path shots = fs::path(DOPPEL_TEST_TMP).parent_path().parent_path() / "test-output";
+    const fs::path shots = fs::path(doppel::test::test_tmp_dir()).parent_path().parent_path() / "test-output";
     fs::create_directories(shots);
     const std::string png = (shots / "report-seeds.png").string();
     fs::remove(png);

@@ -17,6 +17,7 @@ std::string seeds_dir() { return source_dir() + "/seeds"; }
 std::string seed_path(const std::string& name) { return seeds_dir() + "/" + name; }
 std::string shared_dir() { return DOPPEL_SHARED_DIR; }
 std::string lid_model() { return source_dir() + "/models/lid.176.ftz"; }
+std::string test_tmp_dir() { return DOPPEL_TEST_TMP; }
 
 std::string read_file(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
@@ -33,7 +34,7 @@ void write_file(const std::string& path, const std::string& data) {
 }
 
 TempDir::TempDir(const std::string& name) {
-    path_ = std::string(DOPPEL_TEST_TMP) + "/" + name + "-" + std::to_string(getpid());
+    path_ = test_tmp_dir() + "/" + name + "-" + std::to_string(getpid());
     fs::remove_all(path_);
     fs::create_directories(path_);
 }

@@ -11,6 +11,7 @@ std::string seeds_dir();                   // <root>/seeds
 std::string seed_path(const std::string& name);  // <root>/seeds/<name>
 std::string shared_dir();                  // ../shared beside the repository
 std::string lid_model();                   // <root>/models/lid.176.ftz
+std::string test_tmp_dir();                // the build tree's folder for test files
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& data);
 
