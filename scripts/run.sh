@@ -11,7 +11,7 @@ run() {
     echo "== doppel $*" >&2
     build/doppel "$@"
 }
-run index --store "$STORE" seeds/
+run index --store "$STORE" seeds/*.txt
 run list --store "$STORE"
 run dedup --store "$STORE"
 run translations --store "$STORE"

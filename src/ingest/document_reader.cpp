@@ -7,7 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "impl/utf8.h"
+#include "ingest/bounded_io.h"
+#include "ingest/input_walk.h"
+#include "ingest/text_decoding.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
@@ -22,39 +28,12 @@ bool validate_utf8(const std::string& text, std::size_t* line, std::size_t* byte
 
 namespace {
 
-enum class Kind { kText, kHtml, kJsonl };
+using ingest::human_size;
+using ingest::Input;
+using ingest::InputKind;
 
-struct Input {
-    std::string path;  // as given or found
-    std::string id;    // document id for text and HTML files
-    Kind kind = Kind::kText;
-    bool missing = false;
-    std::string problem;  // set when the path cannot be used at all
-};
-
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-Kind kind_of(const fs::path& p) {
-    const std::string ext = lower(p.extension().string());
-    if (ext == ".html" || ext == ".htm") return Kind::kHtml;
-    if (ext == ".jsonl" || ext == ".ndjson") return Kind::kJsonl;
-    return Kind::kText;
-}
-
-// Id of a file: relative path without the last extension, '/'-separated.
-std::string id_of(const fs::path& rel) {
-    fs::path p = rel;
-    p.replace_extension();
-    return p.generic_string();
-}
-
-void strip_bom_and_crlf(std::string& s) {
-    if (s.size() >= 3 && static_cast<unsigned char>(s[0]) == 0xEF &&
-        static_cast<unsigned char>(s[1]) == 0xBB && static_cast<unsigned char>(s[2]) == 0xBF)
-        s.erase(0, 3);
+// CR LF and lone CR line ends become LF.
+void normalize_line_ends(std::string& s) {
     if (s.find('\r') == std::string::npos) return;
     std::string out;
     out.reserve(s.size());
@@ -87,14 +66,6 @@ bool looks_binary(const std::string& s, double max_control_fraction) {
     return n > 0 && static_cast<double>(control) / static_cast<double>(n) > max_control_fraction;
 }
 
-std::string human_size(uint64_t bytes) {
-    std::ostringstream os;
-    if (bytes >= (1u << 20)) os << (bytes >> 20) << " MiB";
-    else if (bytes >= 1024) os << (bytes >> 10) << " KiB";
-    else os << bytes << " bytes";
-    return os.str();
-}
-
 }  // namespace
 
 struct DocumentReader::Impl {
@@ -109,73 +80,19 @@ struct DocumentReader::Impl {
     // The JSONL stream being read, if any.
     std::unique_ptr<std::ifstream> owned_stream;
     std::istream* stream = nullptr;
+    std::unique_ptr<ingest::LineReader> lines;
     std::string stream_name;
     std::size_t stream_line = 0;
+    std::size_t stream_records = 0;  // documents and bad records met in the stream
+    bool counts_bytes = false;       // a file whose size is in bytes_total
 
     void expand() {
         expanded = true;
-        for (const auto& raw : raw_paths) {
-            if (raw == "-") {
-                inputs.push_back({"-", "", Kind::kJsonl, false, ""});
-                continue;
-            }
-            std::error_code ec;
-            fs::path p(raw);
-            auto st = fs::status(p, ec);
-            if (ec || !fs::exists(st)) {
-                inputs.push_back({raw, "", Kind::kText, true, "no such file or directory"});
-                continue;
-            }
-            if (fs::is_directory(st)) {
-                std::vector<fs::path> files;
-                fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
-                if (ec) {
-                    inputs.push_back({raw, "", Kind::kText, true, "cannot read directory: " + ec.message()});
-                    continue;
-                }
-                for (; it != end; it.increment(ec)) {
-                    if (ec) break;
-                    if (!it->is_regular_file(ec)) continue;
-                    const std::string ext = lower(it->path().extension().string());
-                    if (std::find(options.extensions.begin(), options.extensions.end(), ext) ==
-                        options.extensions.end())
-                        continue;
-                    files.push_back(it->path());
-                }
-                std::sort(files.begin(), files.end());
-                for (const auto& f : files) {
-                    Input in{f.string(), id_of(fs::relative(f, p)), kind_of(f), false, ""};
-                    bytes_total += fs::file_size(f, ec);
-                    inputs.push_back(std::move(in));
-                }
-            } else {
-                inputs.push_back({raw, id_of(p.filename()), kind_of(p), false, ""});
-                bytes_total += fs::file_size(p, ec);
-            }
-        }
+        inputs = ingest::expand_inputs(raw_paths, options.extensions, &bytes_total);
     }
 
-    // Reads a whole file; returns false (with an error) when it cannot be used.
-    bool read_file(const Input& in, std::string& data, std::vector<RecordError>& errors) {
-        std::ifstream f(in.path, std::ios::binary);
-        if (!f) {
-            errors.push_back({in.path, 0, "cannot open file"});
-            return false;
-        }
-        std::error_code ec;
-        const auto size = fs::file_size(in.path, ec);
-        if (!ec && size > options.max_document_bytes) {
-            errors.push_back({in.path, 0, "document is " + human_size(size) + ", over the limit of " +
-                                              human_size(options.max_document_bytes)});
-            bytes_read += size;
-            return false;
-        }
-        std::ostringstream ss;
-        ss << f.rdbuf();
-        data = ss.str();
-        bytes_read += data.size();
-        return true;
-    }
+    // The largest JSONL line kept: a document at the limit plus room for its JSON.
+    std::size_t line_limit() const { return options.max_document_bytes + (options.max_document_bytes >> 3) + 4096; }
 
     // Checks text shared by every input kind; returns false with an error when it is unusable.
     bool check_text(const std::string& path, std::size_t base_line, std::string& text,
@@ -190,7 +107,7 @@ struct DocumentReader::Impl {
                               "invalid UTF-8 at byte " + std::to_string(offset)});
             return false;
         }
-        strip_bom_and_crlf(text);
+        normalize_line_ends(text);
         if (is_blank(text)) {
             errors.push_back({path, base_line, "empty document"});
             return false;
@@ -201,12 +118,6 @@ struct DocumentReader::Impl {
     // Parses one JSONL line into a document; returns false with an error on a bad record.
     bool parse_jsonl_line(std::string& line, std::size_t lineno, Document& doc,
                           std::vector<RecordError>& errors) {
-        if (line.size() > options.max_document_bytes + 4096) {
-            errors.push_back({stream_name, lineno, "record is " + human_size(line.size()) +
-                                                       ", over the limit of " +
-                                                       human_size(options.max_document_bytes)});
-            return false;
-        }
         std::size_t bad_line = 0, offset = 0;
         if (!validate_utf8(line, &bad_line, &offset)) {
             errors.push_back({stream_name, lineno, "invalid UTF-8 at byte " + std::to_string(offset)});
@@ -240,9 +151,11 @@ struct DocumentReader::Impl {
         if (text_it != j.end() && text_it->is_string()) {
             doc.text = text_it->get<std::string>();
         } else if (html_it != j.end() && html_it->is_string()) {
-            std::string title;
-            doc.text = html_to_text(html_it->get<std::string>(), &title);
-            doc.title = title;
+            std::string reason;
+            if (!extract_html_text(html_it->get_ref<const std::string&>(), &doc.text, &doc.title, &reason)) {
+                errors.push_back({stream_name, lineno, reason});
+                return false;
+            }
         } else {
             errors.push_back({stream_name, lineno, "missing \"text\" (or \"html\") string"});
             return false;
@@ -261,75 +174,119 @@ struct DocumentReader::Impl {
         return check_text(stream_name, lineno, doc.text, errors);
     }
 
-    bool next_batch(std::size_t max_docs, std::vector<Document>& out,
-                    std::vector<RecordError>& errors) {
+    void open_stream(const Input& in, std::vector<RecordError>& errors) {
+        stream_line = 0;
+        stream_records = 0;
+        stream_name = in.path;
+        counts_bytes = in.path != "-";
+        if (in.path == "-") {
+            if (::fcntl(STDIN_FILENO, F_GETFD) == -1) {
+                errors.push_back({"-", 0, "standard input is closed"});
+                return;
+            }
+            stream = &std::cin;
+        } else {
+            owned_stream = std::make_unique<std::ifstream>(in.path, std::ios::binary);
+            if (!*owned_stream) {
+                errors.push_back({in.path, 0, "cannot open file"});
+                owned_stream.reset();
+                return;
+            }
+            stream = owned_stream.get();
+        }
+        lines = std::make_unique<ingest::LineReader>(*stream, line_limit());
+    }
+
+    void close_stream(std::vector<RecordError>& errors, const char* why) {
+        if (why) errors.push_back({stream_name, stream_line + 1, why});
+        else if (stream_records == 0) errors.push_back({stream_name, 0, "no records in it"});
+        if (counts_bytes) bytes_read += lines->consumed();
+        stream = nullptr;
+        lines.reset();
+        owned_stream.reset();
+    }
+
+    // The next record of the open stream: true when one was read (good or bad), false at its end.
+    bool next_stream_record(std::vector<Document>& out, std::vector<RecordError>& errors) {
+        std::string line;
+        for (;;) {
+            const auto r = lines->next(&line);
+            if (r == ingest::LineReader::Result::kEnd) {
+                close_stream(errors, nullptr);
+                return false;
+            }
+            if (r == ingest::LineReader::Result::kBinary) {
+                close_stream(errors, "binary data (a NUL byte), the rest of the file is skipped");
+                return false;
+            }
+            ++stream_line;
+            if (r == ingest::LineReader::Result::kTooLong) {
+                ++stream_records;
+                errors.push_back({stream_name, stream_line, "record is " + human_size(lines->length()) +
+                                                                 ", over the limit of " + human_size(line_limit())});
+                return true;
+            }
+            if (is_blank(line)) continue;
+            ++stream_records;
+            Document doc;
+            if (parse_jsonl_line(line, stream_line, doc, errors)) out.push_back(std::move(doc));
+            return true;
+        }
+    }
+
+    // A text or HTML file as one document; false (with an error) when it cannot be used.
+    bool read_document_file(const Input& in, Document& doc, std::vector<RecordError>& errors) {
+        std::string data, reason;
+        std::size_t consumed = 0;
+        const bool ok = ingest::read_bounded(in.path, options.max_document_bytes, &data, &reason, &consumed);
+        bytes_read += consumed;
+        if (ok && !ingest::decode_to_utf8(&data, &reason)) data.clear();
+        if (!ok || !reason.empty()) {
+            errors.push_back({in.path, 0, reason});
+            return false;
+        }
+        doc.id = in.id;
+        doc.source = in.path;
+        if (in.kind != InputKind::kHtml) {
+            doc.text = std::move(data);
+            return check_text(in.path, 0, doc.text, errors);
+        }
+        if (looks_binary(data, options.max_control_fraction)) {
+            errors.push_back({in.path, 0, "binary data, not text"});
+            return false;
+        }
+        std::size_t line = 0, offset = 0;
+        if (!validate_utf8(data, &line, &offset)) {
+            errors.push_back({in.path, line, "invalid UTF-8 at byte " + std::to_string(offset)});
+            return false;
+        }
+        if (!extract_html_text(data, &doc.text, &doc.title, &reason)) {
+            errors.push_back({in.path, 0, reason});
+            return false;
+        }
+        return check_text(in.path, 0, doc.text, errors);
+    }
+
+    bool next_batch(std::size_t max_docs, std::vector<Document>& out, std::vector<RecordError>& errors) {
         if (!expanded) expand();
-        std::size_t added = 0;
-        while (added < max_docs) {
+        const std::size_t before = out.size();
+        while (out.size() - before < max_docs) {
             if (stream) {
-                std::string line;
-                if (!std::getline(*stream, line)) {
-                    stream = nullptr;
-                    owned_stream.reset();
-                    continue;
-                }
-                ++stream_line;
-                if (stream != &std::cin && stream_name != "-") bytes_read += line.size() + 1;
-                if (!line.empty() && line.back() == '\r') line.pop_back();
-                if (is_blank(line)) continue;
-                Document doc;
-                if (parse_jsonl_line(line, stream_line, doc, errors)) {
-                    out.push_back(std::move(doc));
-                    ++added;
-                }
+                next_stream_record(out, errors);
                 continue;
             }
             if (next_input >= inputs.size()) break;
             const Input& in = inputs[next_input++];
-            if (in.missing) {
+            if (!in.problem.empty()) {
                 errors.push_back({in.path, 0, in.problem});
-                continue;
-            }
-            if (in.kind == Kind::kJsonl) {
-                stream_line = 0;
-                stream_name = in.path;
-                if (in.path == "-") {
-                    stream = &std::cin;
-                } else {
-                    owned_stream = std::make_unique<std::ifstream>(in.path, std::ios::binary);
-                    if (!*owned_stream) {
-                        errors.push_back({in.path, 0, "cannot open file"});
-                        owned_stream.reset();
-                        continue;
-                    }
-                    stream = owned_stream.get();
-                }
-                continue;
-            }
-            std::string data;
-            if (!read_file(in, data, errors)) continue;
-            Document doc;
-            doc.id = in.id;
-            doc.source = in.path;
-            if (in.kind == Kind::kHtml) {
-                if (looks_binary(data, options.max_control_fraction)) {
-                    errors.push_back({in.path, 0, "binary data, not text"});
-                    continue;
-                }
-                std::size_t line = 0, offset = 0;
-                if (!validate_utf8(data, &line, &offset)) {
-                    errors.push_back({in.path, line, "invalid UTF-8 at byte " + std::to_string(offset)});
-                    continue;
-                }
-                doc.text = html_to_text(data, &doc.title);
+            } else if (in.kind == InputKind::kJsonl) {
+                open_stream(in, errors);
             } else {
-                doc.text = std::move(data);
+                Document doc;
+                if (read_document_file(in, doc, errors)) out.push_back(std::move(doc));
             }
-            if (!check_text(in.path, 0, doc.text, errors)) continue;
-            out.push_back(std::move(doc));
-            ++added;
         }
-        return added > 0;
+        return out.size() > before;
     }
 };
 
@@ -345,6 +302,7 @@ DocumentReader::DocumentReader(std::istream& in, std::string name, ReaderOptions
     impl_->expanded = true;
     impl_->stream = &in;
     impl_->stream_name = std::move(name);
+    impl_->lines = std::make_unique<ingest::LineReader>(in, impl_->line_limit());
 }
 
 DocumentReader::~DocumentReader() = default;
@@ -354,7 +312,10 @@ bool DocumentReader::next_batch(std::size_t max_docs, std::vector<Document>& out
     return impl_->next_batch(max_docs, out, errors);
 }
 
-uint64_t DocumentReader::bytes_read() const { return impl_->bytes_read; }
+uint64_t DocumentReader::bytes_read() const {
+    const bool live = impl_->stream && impl_->counts_bytes && impl_->lines;
+    return impl_->bytes_read + (live ? impl_->lines->consumed() : 0);
+}
 uint64_t DocumentReader::bytes_total() const { return impl_->bytes_total; }
 
 std::string DocumentReader::describe() const {

@@ -18,7 +18,7 @@ std::vector<nlohmann::json> jsonl(const std::string& out) {
 
 TEST(DedupE2E, SeedsAreNotNearDuplicatesAndRepeatedLinesAreReported) {
     TempDir dir("e2e_dedup_seeds");
-    auto r = run_doppel("index --store " + dir / "store" + " " + seeds_dir());
+    auto r = run_doppel("index --store " + dir / "store" + " " + doppel::test::seed_args());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     r = run_doppel("dedup --store " + dir / "store" + " --threshold 0.8");
     ASSERT_EQ(r.exit_code, 0) << r.err;

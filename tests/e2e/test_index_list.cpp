@@ -31,7 +31,7 @@ std::vector<std::vector<std::string>> tsv(const std::string& out) {
 TEST(CliIndex, SeedsIndexListAndReindexChangesNothing) {
     TempDir dir("e2e-seeds");
     const std::string store = dir / "store";
-    auto r = run_doppel("index --store '" + store + "' '" + doppel::test::seeds_dir() + "'");
+    auto r = run_doppel("index --store '" + store + "' " + doppel::test::seed_args());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("5 added"), std::string::npos) << r.err;
 
@@ -53,7 +53,7 @@ TEST(CliIndex, SeedsIndexListAndReindexChangesNothing) {
     EXPECT_NE(by_id["en-2024-hanoi-working-group"][3].find("vi"), std::string::npos);
 
     const std::string before = doppel::test::read_file(store + "/doppel.sqlite");
-    auto again = run_doppel("index --store '" + store + "' '" + doppel::test::seeds_dir() + "'");
+    auto again = run_doppel("index --store '" + store + "' " + doppel::test::seed_args());
     ASSERT_EQ(again.exit_code, 0) << again.err;
     EXPECT_NE(again.err.find("0 added, 0 replaced, 5 unchanged"), std::string::npos) << again.err;
     EXPECT_EQ(run_doppel("list --store '" + store + "'").out, list.out);
@@ -98,4 +98,13 @@ TEST(CliIndex, MisuseExitsTwo) {
     auto help = run_doppel("index --help");
     EXPECT_EQ(help.exit_code, 0);
     EXPECT_NE(help.out.find("--store"), std::string::npos);
+}
+
+TEST(CliIndex, FilesOfOtherTypesInAFolderAreNamedAndTheExitCodeSaysSo) {
+    TempDir dir("e2e-seeds-folder");
+    auto r = run_doppel("index --store '" + dir / "store" + "' '" + doppel::test::seeds_dir() + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("README.md: unknown file type '.md', skipped"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("5 added"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("1 skipped"), std::string::npos) << r.err;
 }

@@ -37,7 +37,7 @@ TEST(ReportInChromium, SeedsReportRendersWithArabicRightToLeft) {
     if (chromium().empty()) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
     TempDir dir("e2e-report");
     const std::string store = dir / "store";
-    ASSERT_EQ(run_doppel("index --store '" + store + "' '" + doppel::test::seeds_dir() + "'").exit_code, 0);
+    ASSERT_EQ(run_doppel("index --store '" + store + "' " + doppel::test::seed_args()).exit_code, 0);
     const std::string html = dir / "report.html";
     auto r = run_doppel("report --store '" + store + "' --html '" + html + "'");
     ASSERT_EQ(r.exit_code, 0) << r.err;

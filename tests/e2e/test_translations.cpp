@@ -38,7 +38,7 @@ TEST(Translations, Seeds) {
     if (!std::filesystem::exists(test::source_dir() + "/models/bridge.lex"))
         GTEST_SKIP() << "models/bridge.lex not built (scripts/build-bridge)";
     test::TempDir dir("e2e-translations");
-    auto idx = test::run_doppel("index --store '" + dir.path() + "/store' '" + test::seeds_dir() + "'");
+    auto idx = test::run_doppel("index --store '" + dir.path() + "/store' " + test::seed_args());
     ASSERT_EQ(idx.exit_code, 0) << idx.err;
     auto r = test::run_doppel("translations --store '" + dir.path() + "/store'");
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -3,7 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,6 +17,15 @@ namespace fs = std::filesystem;
 std::string source_dir() { return DOPPEL_SOURCE_DIR; }
 std::string seeds_dir() { return source_dir() + "/seeds"; }
 std::string seed_path(const std::string& name) { return seeds_dir() + "/" + name; }
+std::string seed_args() {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(seeds_dir()))
+        if (e.path().extension() == ".txt") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    std::string out;
+    for (const auto& f : files) out += (out.empty() ? "'" : " '") + f + "'";
+    return out;
+}
 std::string shared_dir() { return DOPPEL_SHARED_DIR; }
 std::string lid_model() { return source_dir() + "/models/lid.176.ftz"; }
 std::string test_tmp_dir() { return DOPPEL_TEST_TMP; }

@@ -9,6 +9,8 @@ namespace doppel::test {
 std::string source_dir();                  // the repository root
 std::string seeds_dir();                   // <root>/seeds
 std::string seed_path(const std::string& name);  // <root>/seeds/<name>
+// The seed documents (seeds/*.txt, not their README) as shell-quoted arguments, sorted.
+std::string seed_args();
 std::string shared_dir();                  // ../shared beside the repository
 std::string lid_model();                   // <root>/models/lid.176.ftz
 std::string test_tmp_dir();                // the build tree's folder for test files

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "doppel/ingest/document_reader.h"
@@ -34,7 +35,10 @@ TEST(DocumentReader, DirectoryIdsAreRelativePathsWithoutExtension) {
     ASSERT_EQ(all.docs.size(), 2u);
     EXPECT_EQ(all.docs[0].id, "en/ls.1");
     EXPECT_EQ(all.docs[1].id, "vi/ls.1");
-    EXPECT_TRUE(all.errors.empty());
+    // A file of an unknown type inside a folder is named, never skipped silently.
+    ASSERT_EQ(all.errors.size(), 1u);
+    EXPECT_NE(all.errors[0].path.find("notes.md"), std::string::npos);
+    EXPECT_NE(all.errors[0].reason.find("unknown file type"), std::string::npos);
     // A file given by name: its file name without the last extension.
     DocumentReader r2({dir / "docs/vi/ls.1.txt"});
     auto one = read_all(r2);
@@ -132,4 +136,111 @@ TEST(DocumentReader, Utf8Validation) {
     EXPECT_EQ(offset, 4u);
     EXPECT_FALSE(doppel::validate_utf8("\xed\xa0\x80"));  // surrogate
     EXPECT_FALSE(doppel::validate_utf8("\xc0\xaf"));      // overlong
+}
+
+// ---- inputs that used to crash, hang, or read without bound (issue: reliability) -------------
+
+TEST(DocumentReader, DeeplyNestedHtmlIsSkippedWithAMessageAndTheBatchGoesOn) {
+    TempDir dir("reader-deep-html");
+    std::string deep_b, deep_div;
+    for (int i = 0; i < 100000; ++i) deep_b += "<b>";
+    for (int i = 0; i < 100000; ++i) deep_div += "<div>";
+    write_file(dir / "a-deep-b.html", "<html><body>" + deep_b + "x</body></html>");
+    write_file(dir / "b-deep-div.html", deep_div + "y");
+    write_file(dir / "c-good.html", "<p>still read</p>");
+    DocumentReader r({dir.path()});
+    auto all = read_all(r);
+    ASSERT_EQ(all.docs.size(), 1u);
+    EXPECT_EQ(all.docs[0].id, "c-good");
+    ASSERT_EQ(all.errors.size(), 2u);
+    EXPECT_NE(all.errors[0].reason.find("nested 100000 elements deep"), std::string::npos) << all.errors[0].reason;
+    EXPECT_NE(all.errors[1].reason.find("over the limit"), std::string::npos);
+}
+
+TEST(DocumentReader, HtmlUnderTheLimitsKeepsItsText) {
+    std::string nested;
+    for (int i = 0; i < 500; ++i) nested += "<div><span>";
+    nested += "deep text";
+    std::string text, title, reason;
+    ASSERT_TRUE(doppel::extract_html_text(nested, &text, &title, &reason)) << reason;
+    EXPECT_EQ(text, "deep text");
+    // Unclosed paragraphs and list items do not count as depth.
+    std::string list;
+    for (int i = 0; i < 5000; ++i) list += "<li>item <p>para";
+    EXPECT_TRUE(doppel::extract_html_text(list, &text, &title, &reason)) << reason;
+    // Script bodies are not markup.
+    EXPECT_TRUE(doppel::extract_html_text("<script>" + std::string(5000, '<') + "b>" + "</script><p>ok", &text,
+                                          &title, &reason));
+    EXPECT_EQ(text, "ok");
+}
+
+TEST(DocumentReader, DevicesAndEndlessInputsAreReadWithinTheLimit) {
+    doppel::ReaderOptions opt;
+    opt.max_document_bytes = 1 << 20;
+    DocumentReader r({"/dev/zero"}, opt);
+    auto all = read_all(r);
+    EXPECT_TRUE(all.docs.empty());
+    ASSERT_EQ(all.errors.size(), 1u);
+    EXPECT_NE(all.errors[0].reason.find("over the limit"), std::string::npos) << all.errors[0].reason;
+}
+
+TEST(DocumentReader, OverlongJsonlLineIsSkippedWithoutBeingKept) {
+    doppel::ReaderOptions opt;
+    opt.max_document_bytes = 1000;
+    std::string data = R"({"id": "big", "text": ")" + std::string(200000, 'x') + "\"}\n";
+    data += R"({"id": "small", "text": "kept"})" "\n";
+    std::istringstream in(data);
+    DocumentReader r(in, "feed", opt);
+    auto all = read_all(r);
+    ASSERT_EQ(all.docs.size(), 1u);
+    EXPECT_EQ(all.docs[0].id, "small");
+    ASSERT_EQ(all.errors.size(), 1u);
+    EXPECT_EQ(all.errors[0].line, 1u);
+    EXPECT_NE(all.errors[0].reason.find("over the limit"), std::string::npos);
+}
+
+TEST(DocumentReader, NulBytesInJsonlEndTheFileWithAMessage) {
+    TempDir dir("reader-nul");
+    write_file(dir / "a.jsonl", std::string(R"({"id": "a", "text": "before"})" "\n") + std::string(100, '\0'));
+    DocumentReader r({dir / "a.jsonl"});
+    auto all = read_all(r);
+    ASSERT_EQ(all.docs.size(), 1u);
+    ASSERT_EQ(all.errors.size(), 1u);
+    EXPECT_EQ(all.errors[0].line, 2u);
+    EXPECT_NE(all.errors[0].reason.find("binary"), std::string::npos);
+}
+
+TEST(DocumentReader, Utf16And32WithAByteOrderMarkAreDecoded) {
+    TempDir dir("reader-utf16");
+    const std::string le16("\xFF\xFE" "T\0i\0\xBF\x1E" "n\0g\0", 12);           // "Tiếng" in UTF-16LE
+    const std::string be16("\xFE\xFF" "\0T\0i\x1E\xBF" "\0n\0g", 12);           // the same, big-endian
+    const std::string le32("\xFF\xFE\0\0" "T\0\0\0" "\xBF\x1E\0\0", 12);        // "Tế" in UTF-32LE
+    write_file(dir / "le16.txt", le16);
+    write_file(dir / "be16.txt", be16);
+    write_file(dir / "le32.txt", le32);
+    write_file(dir / "odd.txt", std::string("\xFF\xFE" "T\0i", 5));             // odd length: broken
+    DocumentReader r({dir.path()});
+    auto all = read_all(r, 10);
+    ASSERT_EQ(all.docs.size(), 3u);
+    EXPECT_EQ(all.docs[0].text, "Tiếng");  // be16 (files in sorted order)
+    EXPECT_EQ(all.docs[1].text, "Tiếng");  // le16
+    EXPECT_EQ(all.docs[2].text, "Tế");     // le32
+    ASSERT_EQ(all.errors.size(), 1u);
+    EXPECT_NE(all.errors[0].reason.find("does not decode"), std::string::npos);
+}
+
+TEST(DocumentReader, LinksLoopsAndEmptyStreamsAreNamed) {
+    TempDir dir("reader-links");
+    write_file(dir / "docs/a.txt", "a document\n");
+    std::filesystem::create_directory_symlink(dir / "docs", dir / "docs/again");
+    std::filesystem::create_symlink(dir / "loop1", dir / "loop2");
+    std::filesystem::create_symlink(dir / "loop2", dir / "loop1");
+    write_file(dir / "empty.jsonl", "\n\n");
+    DocumentReader r({dir / "docs", dir / "loop1", dir / "empty.jsonl"});
+    auto all = read_all(r);
+    ASSERT_EQ(all.docs.size(), 1u);
+    ASSERT_EQ(all.errors.size(), 3u);
+    EXPECT_NE(all.errors[0].reason.find("link to a folder"), std::string::npos) << all.errors[0].reason;
+    EXPECT_NE(all.errors[1].reason.find("loop of symbolic links"), std::string::npos) << all.errors[1].reason;
+    EXPECT_NE(all.errors[2].reason.find("no records"), std::string::npos) << all.errors[2].reason;
 }

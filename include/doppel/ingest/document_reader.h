@@ -6,16 +6,21 @@
 //   std::vector<doppel::RecordError> errors;
 //   while (reader.next_batch(256, docs, errors)) { ...use docs...; docs.clear(); }
 //
-// Inputs (by extension): .txt (UTF-8 text), .html/.htm (text extracted with gumbo; script, style,
-// nav, header, footer, aside, form and similar elements dropped; block elements become line
-// breaks), .jsonl/.ndjson (one JSON object a line: "id" and "text" or "html" required; "url",
-// "lang", "title", "date" optional), and "-" for JSONL on standard input. Directories are walked
-// recursively in sorted order; files with other extensions inside a directory are ignored (given
-// by name they are read as text).
+// Inputs (by extension): .txt (UTF-8 text; UTF-16 and UTF-32 with a byte-order mark are
+// converted), .html/.htm (text extracted with gumbo; script, style, nav, header, footer, aside,
+// form and similar elements dropped; block elements become line breaks), .jsonl/.ndjson (one
+// JSON object a line: "id" and "text" or "html" required; "url", "lang", "title", "date"
+// optional), and "-" for JSONL on standard input. Directories are walked recursively in sorted
+// order; given by name, a file of any other extension is read as text.
 //
-// One bad record (a missing file, invalid UTF-8, binary data, malformed JSON, a missing or empty
-// text, more than max_document_bytes) becomes a RecordError naming the file and line; reading goes
-// on with the next record.
+// Nothing is skipped silently. One bad record (a missing file, invalid UTF-8, binary data,
+// malformed JSON, a missing or empty text, more than max_document_bytes, HTML nested beyond
+// HtmlLimits) becomes a RecordError naming the file and line, and reading goes on with the next
+// record; so does every entry of a folder that is not read (a file of another type, a link to a
+// folder, an unreadable folder, a loop of links) and an input that holds no record.
+//
+// Bounded: no read keeps more than the limit in memory, whatever the input is (a pipe, a device
+// such as /dev/zero, a JSONL line of hundreds of megabytes on standard input: it is skipped).
 //
 // Thread safety: a DocumentReader is a single-threaded cursor; use one per thread.
 #pragma once
@@ -25,6 +30,7 @@
 #include <istream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "doppel/document.h"
@@ -42,8 +48,19 @@ struct ReaderOptions {
     std::vector<std::string> extensions = {".txt", ".html", ".htm", ".jsonl", ".ndjson"};
 };
 
-// Extracts readable text from an HTML page: one line per block, scripts and chrome dropped.
-// Returns the text; sets *title to the <title> when title is not null.
+// Bounds on the HTML a page may hold before it is parsed (deep or unclosed markup makes parsing
+// quadratic). Depth counts elements that need an end tag (not <p>, <li>, <br>, ...).
+struct HtmlLimits {
+    std::size_t max_depth = 1024;           // deepest nesting of elements
+    std::size_t max_elements = 1u << 20;    // elements in the page
+};
+
+// Extracts readable text from an HTML page: one line per block, scripts and chrome dropped;
+// *title gets the <title> when title is not null. Returns false and sets *reason (one sentence)
+// without parsing when the page exceeds `limits`.
+bool extract_html_text(std::string_view html, std::string* text, std::string* title, std::string* reason,
+                       const HtmlLimits& limits = {});
+// The same, returning the text ("" for a page over the limits).
 std::string html_to_text(const std::string& html, std::string* title = nullptr);
 
 // Checks that `text` is valid UTF-8. On failure returns false and sets *line (1-based) and
