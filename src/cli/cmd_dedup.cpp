@@ -19,6 +19,7 @@ struct Args {
     std::string format = "tsv";
     std::string out;
     std::string id_kind = "name";
+    std::string spec;
     NearDuplicateOptions opt;
     bool no_boilerplate = false;
     FileDedupOptions read;
@@ -43,6 +44,8 @@ void add_options(CLI::App* cmd, Args& a) {
     cmd->add_option("--boilerplate-min-share", a.opt.boilerplate_min_share, "...and in this share of them")
         ->capture_default_str();
     cmd->add_flag("--exact", a.opt.exact, "Exact all-pairs join instead of LSH (ground truth; slower)");
+    cmd->add_option("--spec", a.spec, "All settings at once, as the JSONL summary records them (replaces "
+                    "--threshold, --recall, --shingles, --minhash and the boilerplate options)");
     cmd->add_option("--threads", a.opt.threads, "Worker threads (0: all cores)")->capture_default_str();
     cmd->add_option("--cache-mb", a.read.cache_mb, "Keep inputs up to this size in memory between the two passes")
         ->capture_default_str();
@@ -81,6 +84,8 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
                 NearDuplicateOptions opt = args->opt;
                 opt.boilerplate = !args->no_boilerplate;
                 opt.repeated_lines = opt.partial = args->format == "jsonl";
+                if (!args->spec.empty()) opt = NearDuplicateOptions::parse_spec(args->spec);
+                opt.threads = args->opt.threads;
                 FileDedupOptions& read = args->read;
                 read.id_from_path = args->id_kind == "path";
                 Progress progress("dedup", g.quiet);
