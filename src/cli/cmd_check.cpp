@@ -46,8 +46,10 @@ Command add_check_command(CLI::App& app, Globals& g) {
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
     cmd->add_option("paths", args->paths, "Files, directories, or - for JSONL on stdin")->required();
-    cmd->add_option("--threshold", args->opt.threshold, "Jaccard similarity threshold")->capture_default_str();
-    cmd->add_option("--recall", args->opt.recall, "LSH recall target at the threshold")->capture_default_str();
+    cmd->add_option("--threshold", args->opt.threshold, "Jaccard similarity threshold")
+        ->capture_default_str();
+    cmd->add_option("--recall", args->opt.recall, "LSH recall target at the threshold")
+        ->capture_default_str();
     cmd->add_option("--format", args->format, "tsv or jsonl (jsonl adds containment and partial copies)")
         ->check(CLI::IsMember({"tsv", "jsonl"}))
         ->capture_default_str();
@@ -73,9 +75,10 @@ Command add_check_command(CLI::App& app, Globals& g) {
                     docs.clear();
                     progress.update(n_docs, 0);
                 }
-                progress.finish(std::to_string(n_docs) + " documents: " + std::to_string(counts[0]) + " new, " +
-                                std::to_string(counts[1]) + " exact, " + std::to_string(counts[2]) +
-                                " near; index holds " + std::to_string(checker.size()) +
+                progress.finish(std::to_string(n_docs) + " documents: " + std::to_string(counts[0]) +
+                                " new, " + std::to_string(counts[1]) + " exact, " +
+                                std::to_string(counts[2]) + " near; index holds " +
+                                std::to_string(checker.size()) +
                                 (n_errors ? ", " + std::to_string(n_errors) + " skipped" : ""));
                 return n_errors ? kExitSkipped : kExitOk;
             }};

@@ -1,6 +1,5 @@
 // doppel dedup --store DIR [--threshold J] [--format tsv|jsonl]
 // doppel dedup [--threshold J] PATH... | --files-from LIST   (storeless batch mode)
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -28,26 +27,30 @@ struct Args {
 void add_options(CLI::App* cmd, Args& a) {
     cmd->add_option("--store", a.store, "Store folder (else read PATH... directly, storing nothing)");
     cmd->add_option("paths", a.paths, "Files or directories to compare (storeless mode)");
-    cmd->add_option("--files-from", a.files_from, "Read the paths of files to compare from this file, one a line");
+    cmd->add_option("--files-from", a.files_from,
+                    "Read the paths of files to compare from this file, one a line");
     cmd->add_option("--threshold", a.opt.threshold, "Jaccard similarity threshold")->capture_default_str();
-    cmd->add_option("--format", a.format, "tsv or jsonl (jsonl adds containment, partial copies, clusters, repeated lines)")
+    cmd->add_option("--format", a.format,
+                    "tsv or jsonl (jsonl adds containment, partial copies, clusters, repeated lines)")
         ->check(CLI::IsMember({"tsv", "jsonl"}))
         ->capture_default_str();
     cmd->add_option("--out", a.out, "Write results to this file instead of standard output");
-    cmd->add_option("--recall", a.opt.target_recall, "LSH recall target at the threshold")->capture_default_str();
+    cmd->add_option("--recall", a.opt.target_recall, "LSH recall target at the threshold")
+        ->capture_default_str();
     cmd->add_option("--shingles", a.opt.shingle_spec, "Shingle spec")->capture_default_str();
     cmd->add_option("--minhash", a.opt.minhash_spec, "MinHash spec")->capture_default_str();
-    cmd->add_flag("--no-boilerplate", a.no_boilerplate, "Keep lines repeated across a source in the shingles");
+    cmd->add_flag("--no-boilerplate", a.no_boilerplate,
+                  "Keep lines repeated across a source in the shingles");
     cmd->add_option("--boilerplate-min-docs", a.opt.boilerplate_min_docs,
                     "A line in this many documents of one source is boilerplate")
         ->capture_default_str();
     cmd->add_option("--boilerplate-min-share", a.opt.boilerplate_min_share, "...and in this share of them")
         ->capture_default_str();
     cmd->add_flag("--exact", a.opt.exact, "Exact all-pairs join instead of LSH (ground truth; slower)");
-    cmd->add_option("--spec", a.spec, "All settings at once, as the JSONL summary records them (replaces "
-                    "--threshold, --recall, --shingles, --minhash and the boilerplate options)");
+    cmd->add_option("--spec", a.spec, "Every setting at once, as the JSONL summary records it");
     cmd->add_option("--threads", a.opt.threads, "Worker threads (0: all cores)")->capture_default_str();
-    cmd->add_option("--cache-mb", a.read.cache_mb, "Keep inputs up to this size in memory between the two passes")
+    cmd->add_option("--cache-mb", a.read.cache_mb,
+                    "Keep inputs up to this size in memory between the two passes")
         ->capture_default_str();
     cmd->add_option("--batch", a.read.batch, "Documents read ahead while the previous ones are processed")
         ->capture_default_str();
@@ -65,52 +68,50 @@ FileDedup run_dedup(const Args& a, const NearDuplicateOptions& opt, Progress& pr
         for (std::string line; std::getline(in, line);)
             if (!line.empty()) paths.push_back(line);
     }
-    if (a.store.empty() && paths.empty()) DOPPEL_THROW(kInvalidArgument, "give --store DIR or the files to compare");
-    if (!a.store.empty() && !paths.empty()) DOPPEL_THROW(kInvalidArgument, "give either --store DIR or files, not both");
+    if (a.store.empty() && paths.empty())
+        DOPPEL_THROW(kInvalidArgument, "give --store DIR or the files to compare");
+    if (!a.store.empty() && !paths.empty())
+        DOPPEL_THROW(kInvalidArgument, "give either --store DIR or files, not both");
     if (a.store.empty())
-        return find_file_duplicates(paths, opt, a.read, [&](uint64_t done, uint64_t total) { progress.update(done, total, done); });
+        return find_file_duplicates(
+            paths, opt, a.read, [&](uint64_t done, uint64_t total) { progress.update(done, total, done); });
     Store store(a.store, StoreOptions{false, true});
-    return {find_stored_duplicates(store, opt, a.read.batch, [&](std::size_t d, std::size_t t) { progress.update(d, t); }), {}};
+    return {find_stored_duplicates(store, opt, a.read.batch,
+                                   [&](std::size_t d, std::size_t t) { progress.update(d, t); }),
+            {}};
 }
 
 }  // namespace
 
 Command add_dedup_command(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand(
-        "dedup", "Near-duplicate pairs (exact Jaccard of shingle sets) among stored documents, or among files");
+        "dedup",
+        "Near-duplicate pairs (exact Jaccard of shingle sets) among stored documents, or among files");
     auto args = std::make_shared<Args>();
     add_options(cmd, *args);
-    return {cmd, [args, &g]() -> int {
-                NearDuplicateOptions opt = args->opt;
-                opt.boilerplate = !args->no_boilerplate;
-                opt.repeated_lines = opt.partial = args->format == "jsonl";
-                if (!args->spec.empty()) opt = NearDuplicateOptions::parse_spec(args->spec);
-                opt.threads = args->opt.threads;
-                FileDedupOptions& read = args->read;
-                read.id_from_path = args->id_kind == "path";
-                Progress progress("dedup", g.quiet);
-                const FileDedup d = run_dedup(*args, opt, progress);
-                report_errors(d.errors);
-                const NearDuplicateResult& r = d.result;
-                std::ofstream file;
-                if (!args->out.empty()) {
-                    file.open(args->out);
-                    if (!file) DOPPEL_THROW(kIo, "cannot write " + args->out);
-                }
-                std::ostream& out = args->out.empty() ? std::cout : file;
-                const auto [n_near, n_partial] = write_result(out, r, args->format == "jsonl");
-                out.flush();
-                const double secs = progress.seconds();
-                char rate[96];
-                std::snprintf(rate, sizeof rate, "; %.1f MB/s, %.0f docs/s", static_cast<double>(r.bytes) / 1e6 / secs,
-                              static_cast<double>(r.docs.size()) / secs);
-                progress.finish(std::to_string(r.docs.size()) + " documents, " + std::to_string(r.bytes) + " bytes, " +
-                                std::to_string(r.candidates) + " candidates, " + std::to_string(n_near) + " pairs, " +
-                                std::to_string(n_partial) + " partial, " + std::to_string(r.clusters.size()) +
-                                " clusters, bands=" + std::to_string(r.lsh.bands) + " rows=" + std::to_string(r.lsh.rows) +
-                                rate + (d.errors.empty() ? "" : ", " + std::to_string(d.errors.size()) + " skipped"));
-                return d.errors.empty() ? kExitOk : kExitSkipped;
-            }};
+    return {
+        cmd, [args, &g]() -> int {
+            NearDuplicateOptions opt = args->opt;
+            opt.boilerplate = !args->no_boilerplate;
+            opt.repeated_lines = opt.partial = args->format == "jsonl";
+            if (!args->spec.empty()) opt = NearDuplicateOptions::parse_spec(args->spec);
+            opt.threads = args->opt.threads;
+            args->read.id_from_path = args->id_kind == "path";
+            Progress progress("dedup", g.quiet);
+            const FileDedup d = run_dedup(*args, opt, progress);
+            report_errors(d.errors);
+            std::ofstream file;
+            if (!args->out.empty()) {
+                file.open(args->out);
+                if (!file) DOPPEL_THROW(kIo, "cannot write " + args->out);
+            }
+            std::ostream& out = args->out.empty() ? std::cout : file;
+            const auto [n_near, n_partial] = write_result(out, d.result, args->format == "jsonl");
+            out.flush();
+            progress.finish(summary_line(d.result, n_near, n_partial, progress.seconds()) +
+                            (d.errors.empty() ? "" : ", " + std::to_string(d.errors.size()) + " skipped"));
+            return d.errors.empty() ? kExitOk : kExitSkipped;
+        }};
 }
 
 }  // namespace doppel::cli

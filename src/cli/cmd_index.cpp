@@ -24,7 +24,8 @@ std::string format_times(const IndexSummary& summary) {
 
 // Prints the errors and warnings of `run` that were not printed yet.
 void report_new(const IndexRun& run, std::size_t& errors_shown, std::size_t& warnings_shown) {
-    report_errors(std::vector<RecordError>(run.errors.begin() + static_cast<std::ptrdiff_t>(errors_shown), run.errors.end()));
+    report_errors(std::vector<RecordError>(run.errors.begin() + static_cast<std::ptrdiff_t>(errors_shown),
+                                           run.errors.end()));
     errors_shown = run.errors.size();
     for (; warnings_shown < run.summary.warnings.size(); ++warnings_shown)
         std::cerr << "doppel: warning: " << run.summary.warnings[warnings_shown] << "\n";
@@ -43,30 +44,32 @@ Command add_index_command(CLI::App& app, Globals& g) {
     cmd->add_option("--store", args->store, "Store folder")->required();
     cmd->add_option("paths", args->paths, "Files, directories, or - for JSONL on stdin")->required();
     cmd->add_option("--batch", args->run.batch, "Documents per transaction")->capture_default_str();
-    cmd->add_option("--time", args->run.now, "Time to record as added (seconds since the epoch; default now)");
+    cmd->add_option("--time", args->run.now,
+                    "Time to record as added (seconds since the epoch; default now)");
     cmd->add_option("--max-bytes", args->run.reader.max_document_bytes, "Largest document accepted, in bytes")
         ->capture_default_str();
     return {cmd, [args, &g]() -> int {
-        Store store(args->store);
-        LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
-        auto stages = make_index_stages(g);
-        Progress progress("index", g.quiet);
-        std::size_t errors_shown = 0, warnings_shown = 0;
-        const IndexRun run = index_paths(store, langid, std::move(stages), args->paths, args->run,
-                                         [&](const IndexRun& so_far, uint64_t done, uint64_t total) {
-                                             report_new(so_far, errors_shown, warnings_shown);
-                                             progress.update(done, total, done);
-                                             if (total == 0) progress.update(so_far.read, 0);
-                                         });
-        report_new(run, errors_shown, warnings_shown);
-        const std::string times = format_times(run.summary);
-        const IndexSummary& s = run.summary;
-        progress.finish(std::to_string(run.read) + " documents read, " + std::to_string(s.added) + " added, " +
-                        std::to_string(s.replaced) + " replaced, " + std::to_string(s.unchanged) +
-                        " unchanged, " + std::to_string(run.errors.size()) + " skipped; store holds " +
-                        std::to_string(run.stored) + (times.empty() ? "" : " (" + times + ")"));
-        return run.errors.empty() ? kExitOk : kExitSkipped;
-    }};
+                Store store(args->store);
+                LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
+                auto stages = make_index_stages(g);
+                Progress progress("index", g.quiet);
+                std::size_t errors_shown = 0, warnings_shown = 0;
+                const IndexRun run = index_paths(store, langid, std::move(stages), args->paths, args->run,
+                                                 [&](const IndexRun& so_far, uint64_t done, uint64_t total) {
+                                                     report_new(so_far, errors_shown, warnings_shown);
+                                                     progress.update(done, total, done);
+                                                     if (total == 0) progress.update(so_far.read, 0);
+                                                 });
+                report_new(run, errors_shown, warnings_shown);
+                const std::string times = format_times(run.summary);
+                const IndexSummary& s = run.summary;
+                progress.finish(std::to_string(run.read) + " documents read, " + std::to_string(s.added) +
+                                " added, " + std::to_string(s.replaced) + " replaced, " +
+                                std::to_string(s.unchanged) + " unchanged, " +
+                                std::to_string(run.errors.size()) + " skipped; store holds " +
+                                std::to_string(run.stored) + (times.empty() ? "" : " (" + times + ")"));
+                return run.errors.empty() ? kExitOk : kExitSkipped;
+            }};
 }
 
 }  // namespace doppel::cli

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <ostream>
+#include <string>
 #include <utility>
 
 #include "doppel/match/near_duplicate_finder.h"
@@ -13,5 +14,10 @@ namespace doppel::cli {
 // kind), then in JSONL the clusters, the repeated lines and a summary that records the spec.
 // Returns (near and exact pairs, partial copies).
 std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDuplicateResult& r, bool jsonl);
+
+// The summary line: documents, bytes, candidates, pairs, partial copies, clusters, LSH bands and
+// rows, and the throughput over `secs`.
+std::string summary_line(const NearDuplicateResult& r, std::size_t n_near, std::size_t n_partial,
+                         double secs);
 
 }  // namespace doppel::cli

@@ -157,7 +157,8 @@ struct NearDuplicateFinder::Impl {
     void sketch(const Document& d, std::size_t k, Segmenter& segmenter, const NearDuplicateOptions& o);
     Groups group_identical_sets() const;
     std::vector<uint64_t> exact_candidates(const std::vector<uint32_t>& reps, double t) const;
-    std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates, double t, bool partial) const;
+    std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates, double t,
+                                          bool partial) const;
     std::vector<NearDuplicatePair> expand_to_documents(const std::vector<NearDuplicatePair>& rep_pairs,
                                                        const Groups& groups) const;
     std::vector<NearDuplicateCluster> cluster(const std::vector<NearDuplicatePair>& rep_pairs,
@@ -183,11 +184,13 @@ void NearDuplicateFinder::Impl::build_boilerplate(int min_docs, double min_share
 
 NearDuplicateFinder::NearDuplicateFinder(NearDuplicateOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
-    DOPPEL_CHECK(kInvalidArgument, options_.threshold > 0 && options_.threshold <= 1, "threshold must be in (0, 1]");
+    DOPPEL_CHECK(kInvalidArgument, options_.threshold > 0 && options_.threshold <= 1,
+                 "threshold must be in (0, 1]");
     impl_->shingler = Shingler::from_spec(options_.shingle_spec);
     impl_->minhash = MinHash::from_spec(options_.minhash_spec);
     impl_->lsh = choose_lsh_params(options_.threshold, impl_->minhash->perms(), options_.target_recall);
-    impl_->threads = options_.threads > 0 ? static_cast<std::size_t>(options_.threads) : impl::worker_count(SIZE_MAX);
+    impl_->threads =
+        options_.threads > 0 ? static_cast<std::size_t>(options_.threads) : impl::worker_count(SIZE_MAX);
 }
 
 NearDuplicateFinder::~NearDuplicateFinder() = default;
@@ -203,20 +206,22 @@ void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
     if (!options_.boilerplate) return;
     DOPPEL_CHECK(kInvalidArgument, !impl_->boilerplate_ready, "count_lines() after add()");
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> parts(impl_->threads);
-    impl::parallel_for_ranges(n, impl_->threads, kLineCountGrain, [&](std::size_t b, std::size_t e, std::size_t worker) {
-        auto& out = parts[worker];
-        std::vector<uint64_t> lines;
-        for (std::size_t i = b; i < e; ++i) {
-            const uint64_t src = source_hash(docs[i]);
-            lines.clear();
-            for_each_line(docs[i].text, [&](std::string_view line) {
-                if (const uint64_t h = Shingler::line_hash(line)) lines.push_back(h);
-            });
-            std::sort(lines.begin(), lines.end());
-            lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
-            for (uint64_t h : lines) out.emplace_back(src, h);
-        }
-    });
+    impl::parallel_for_ranges(n, impl_->threads, kLineCountGrain,
+                              [&](std::size_t b, std::size_t e, std::size_t worker) {
+                                  auto& out = parts[worker];
+                                  std::vector<uint64_t> lines;
+                                  for (std::size_t i = b; i < e; ++i) {
+                                      const uint64_t src = source_hash(docs[i]);
+                                      lines.clear();
+                                      for_each_line(docs[i].text, [&](std::string_view line) {
+                                          if (const uint64_t h = Shingler::line_hash(line))
+                                              lines.push_back(h);
+                                      });
+                                      std::sort(lines.begin(), lines.end());
+                                      lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+                                      for (uint64_t h : lines) out.emplace_back(src, h);
+                                  }
+                              });
     for (auto& p : parts) impl_->line_keys.insert(impl_->line_keys.end(), p.begin(), p.end());
     for (std::size_t i = 0; i < n; ++i) ++impl_->source_docs[source_hash(docs[i])];
 }
@@ -230,7 +235,8 @@ void NearDuplicateFinder::Impl::find_repeated_lines(std::string_view text, int m
         if (h && trim(line).size() >= static_cast<std::size_t>(min_bytes)) lines.emplace_back(h, trim(line));
     });
     if (lines.size() < 2) return;
-    std::stable_sort(lines.begin(), lines.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::stable_sort(lines.begin(), lines.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
     for (std::size_t s = 0; s < lines.size();) {
         std::size_t t = s + 1;
         while (t < lines.size() && lines[t].first == lines[s].first) ++t;
@@ -273,9 +279,11 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
     im.sigs.resize((base + n) * perms);
     std::vector<std::unique_ptr<Segmenter>> segmenters(im.threads);
     for (auto& sp : segmenters) sp = std::make_unique<Segmenter>();
-    impl::parallel_for_ranges(n, im.threads, kSketchGrain, [&](std::size_t b, std::size_t e, std::size_t worker) {
-        for (std::size_t i = b; i < e; ++i) im.sketch(docs[i], base + i, *segmenters[worker], options_);
-    });
+    impl::parallel_for_ranges(n, im.threads, kSketchGrain,
+                              [&](std::size_t b, std::size_t e, std::size_t worker) {
+                                  for (std::size_t i = b; i < e; ++i)
+                                      im.sketch(docs[i], base + i, *segmenters[worker], options_);
+                              });
     for (std::size_t i = 0; i < n; ++i) im.bytes += docs[i].text.size();
 }
 
@@ -383,28 +391,31 @@ NearDuplicateFinder::Impl::Groups NearDuplicateFinder::Impl::group_identical_set
 std::vector<NearDuplicatePair> NearDuplicateFinder::Impl::verify(const std::vector<uint64_t>& candidates,
                                                                  double t, bool partial) const {
     std::vector<std::vector<NearDuplicatePair>> found(threads);
-    impl::parallel_for_ranges(candidates.size(), threads, kVerifyGrain, [&](std::size_t b, std::size_t e, std::size_t worker) {
-        std::vector<NearDuplicatePair>& out = found[worker];
-        for (std::size_t k = b; k < e; ++k) {
-            const uint32_t a = static_cast<uint32_t>(candidates[k] >> 32), c = static_cast<uint32_t>(candidates[k]);
-            const auto& sa = shingles[a];
-            const auto& sc = shingles[c];
-            const bool near_possible = static_cast<double>(std::min(sa.size(), sc.size())) >=
-                                       t * static_cast<double>(std::max(sa.size(), sc.size())) - 1e-9;
-            if (!near_possible && !partial) continue;
-            const ShingleOverlap o = shingle_overlap(sa.data(), sa.size(), sc.data(), sc.size());
-            NearDuplicatePair p{a, c, DuplicateKind::kNear, o.jaccard, o.containment, o.common};
-            if (o.jaccard >= t)
-                out.push_back(p);
-            else if (partial && o.containment >= t) {
-                p.kind = DuplicateKind::kPartial;
-                out.push_back(p);
+    impl::parallel_for_ranges(
+        candidates.size(), threads, kVerifyGrain, [&](std::size_t b, std::size_t e, std::size_t worker) {
+            std::vector<NearDuplicatePair>& out = found[worker];
+            for (std::size_t k = b; k < e; ++k) {
+                const uint32_t a = static_cast<uint32_t>(candidates[k] >> 32),
+                               c = static_cast<uint32_t>(candidates[k]);
+                const auto& sa = shingles[a];
+                const auto& sc = shingles[c];
+                const bool near_possible = static_cast<double>(std::min(sa.size(), sc.size())) >=
+                                           t * static_cast<double>(std::max(sa.size(), sc.size())) - 1e-9;
+                if (!near_possible && !partial) continue;
+                const ShingleOverlap o = shingle_overlap(sa.data(), sa.size(), sc.data(), sc.size());
+                NearDuplicatePair p{a, c, DuplicateKind::kNear, o.jaccard, o.containment, o.common};
+                if (o.jaccard >= t)
+                    out.push_back(p);
+                else if (partial && o.containment >= t) {
+                    p.kind = DuplicateKind::kPartial;
+                    out.push_back(p);
+                }
             }
-        }
-    });
+        });
     std::vector<NearDuplicatePair> pairs;
     for (auto& f : found) pairs.insert(pairs.end(), f.begin(), f.end());
-    std::sort(pairs.begin(), pairs.end(), [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
+    std::sort(pairs.begin(), pairs.end(),
+              [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
     return pairs;
 }
 
@@ -428,13 +439,14 @@ std::vector<NearDuplicatePair> NearDuplicateFinder::Impl::expand_to_documents(
                 const uint32_t s = static_cast<uint32_t>(shingles[g[x]].size());
                 pairs.push_back({g[x], g[y], DuplicateKind::kExact, 1.0, 1.0, s});
             }
-    std::sort(pairs.begin(), pairs.end(), [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
+    std::sort(pairs.begin(), pairs.end(),
+              [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
     return pairs;
 }
 
 // Clusters that do not chain (see the header), at group level: a group's members share one set.
-std::vector<NearDuplicateCluster> NearDuplicateFinder::Impl::cluster(const std::vector<NearDuplicatePair>& rep_pairs,
-                                                                     const Groups& groups) const {
+std::vector<NearDuplicateCluster> NearDuplicateFinder::Impl::cluster(
+    const std::vector<NearDuplicatePair>& rep_pairs, const Groups& groups) const {
     const auto& members_of = groups.members;
     std::vector<std::vector<std::pair<uint32_t, double>>> near_groups(members_of.size());
     for (const auto& p : rep_pairs) {
@@ -483,10 +495,12 @@ NearDuplicateResult NearDuplicateFinder::finish() {
     r.spec = describe();
     const Impl::Groups groups = im.group_identical_sets();
     std::vector<uint64_t> candidates =
-        options_.exact ? im.exact_candidates(groups.reps, options_.threshold)
-                       : lsh_candidate_pairs(im.docs.size(), im.sigs.data(), im.minhash->perms(), im.lsh, &groups.skip);
+        options_.exact
+            ? im.exact_candidates(groups.reps, options_.threshold)
+            : lsh_candidate_pairs(im.docs.size(), im.sigs.data(), im.minhash->perms(), im.lsh, &groups.skip);
     r.candidates = candidates.size();
-    const std::vector<NearDuplicatePair> rep_pairs = im.verify(candidates, options_.threshold, options_.partial);
+    const std::vector<NearDuplicatePair> rep_pairs =
+        im.verify(candidates, options_.threshold, options_.partial);
     std::vector<uint64_t>().swap(candidates);
     r.pairs = im.expand_to_documents(rep_pairs, groups);
     r.clusters = im.cluster(rep_pairs, groups);

@@ -97,7 +97,8 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
     if (options.boilerplate)
         for_each_stored_batch(store, batch, progress,
                               [&](std::vector<Document>& d) { finder.count_lines(d.size(), d.data()); });
-    for_each_stored_batch(store, batch, progress, [&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
+    for_each_stored_batch(store, batch, progress,
+                          [&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
     return finder.finish();
 }
 
@@ -173,7 +174,8 @@ CheckResult DuplicateChecker::check_one(const Document& doc) {
     if (!options_.partial) return r;
     for (const auto& m : matches) {
         if (m.jaccard >= options_.threshold) continue;
-        if (const auto s = store_.get_by_seq(m.seq, false)) r.partial.push_back({s->id, m.jaccard, m.containment});
+        if (const auto s = store_.get_by_seq(m.seq, false))
+            r.partial.push_back({s->id, m.jaccard, m.containment});
     }
     return r;
 }

@@ -14,7 +14,9 @@
 namespace doppel {
 namespace {
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds_since(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+}
 }  // namespace
 
 void IndexSummary::add_seconds(const std::string& stage, double s) {
@@ -50,9 +52,8 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
     // Analysis (language ID dominates) is independent per document: spread it over the cores.
     std::vector<AnalyzedDocument> analyzed(n);
     auto t0 = Clock::now();
-    impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
-        analyzed[i] = analyze(std::move(docs[i]));
-    });
+    impl::parallel_for(n, impl::worker_count(n),
+                       [&](std::size_t i, std::size_t) { analyzed[i] = analyze(std::move(docs[i])); });
     auto t1 = Clock::now();
     std::vector<int64_t> stored_seqs;
     std::vector<PutStatus> status = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
@@ -64,9 +65,12 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
     std::vector<int64_t> seqs;
     for (std::size_t i = 0; i < n; ++i) {
         if (summary) {
-            if (status[i] == PutStatus::kAdded) ++summary->added;
-            else if (status[i] == PutStatus::kReplaced) ++summary->replaced;
-            else ++summary->unchanged;
+            if (status[i] == PutStatus::kAdded)
+                ++summary->added;
+            else if (status[i] == PutStatus::kReplaced)
+                ++summary->replaced;
+            else
+                ++summary->unchanged;
         }
         if (status[i] == PutStatus::kUnchanged) continue;
         seqs.push_back(stored_seqs[i]);
@@ -124,7 +128,8 @@ IndexStages open_index_stages(const IndexConfig& config) {
     if (!config.embeddings) return out;
     const std::string lexicon = (std::filesystem::path(config.models_dir) / "bridge.lex").string();
     if (!std::filesystem::exists(lexicon)) {
-        out.warnings.push_back(lexicon + " missing (run scripts/build-bridge): no embeddings for translations");
+        out.warnings.push_back(lexicon +
+                               " missing (run scripts/build-bridge): no embeddings for translations");
         return out;
     }
     EmbeddingStageOptions options;
@@ -135,9 +140,9 @@ IndexStages open_index_stages(const IndexConfig& config) {
     return out;
 }
 
-IndexRun index_paths(Store& store, const LanguageIdentifier& langid, std::vector<std::unique_ptr<IndexStage>> stages,
-                     const std::vector<std::string>& paths, const IndexRunOptions& options,
-                     const IndexProgressCallback& progress) {
+IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
+                     std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
+                     const IndexRunOptions& options, const IndexProgressCallback& progress) {
     Indexer indexer(store, langid);
     for (auto& stage : stages) indexer.add_stage(std::move(stage));
     DocumentReader reader(paths, options.reader);

@@ -123,7 +123,7 @@ TEST(OpsDuplicates, StorelessEqualsStored) {
     texts.push_back(texts[0]);  // exact copy
     auto w = words(200, 11);
     w[20] = "edited";
-    texts.push_back(text(w) + footer);                   // near copy of 1
+    texts.push_back(text(w) + footer);                    // near copy of 1
     texts.push_back(text(words(200, 12), 150) + footer);  // most of 2
     texts.push_back(footer);                              // the footer alone
     for (std::size_t k = 0; k < texts.size(); ++k)
@@ -153,7 +153,8 @@ TEST(OpsDuplicates, StorelessEqualsStored) {
             EXPECT_DOUBLE_EQ(r.pairs[i].jaccard, stored.pairs[i].jaccard);
         }
         ASSERT_EQ(r.clusters.size(), stored.clusters.size());
-        for (std::size_t i = 0; i < r.clusters.size(); ++i) EXPECT_EQ(r.clusters[i].members, stored.clusters[i].members);
+        for (std::size_t i = 0; i < r.clusters.size(); ++i)
+            EXPECT_EQ(r.clusters[i].members, stored.clusters[i].members);
         EXPECT_EQ(r.boilerplate_lines, stored.boilerplate_lines);
         EXPECT_EQ(r.spec, stored.spec);
     }
