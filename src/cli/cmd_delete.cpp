@@ -5,8 +5,8 @@
 
 #include "cli/common.h"
 #include "cli/stages.h"
-#include "doppel/indexer.h"
 #include "doppel/langid/language_identifier.h"
+#include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
 
 namespace doppel::cli {
@@ -24,7 +24,7 @@ Command add_delete_command(CLI::App& app, Globals& g) {
                 Store store(args->store, StoreOptions{false, false});
                 LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
                 Indexer indexer(store, langid);
-                for (auto& stage : make_index_stages(g, store)) indexer.add_stage(std::move(stage));
+                for (auto& stage : make_index_stages(g)) indexer.add_stage(std::move(stage));
                 const std::size_t n = indexer.remove(args->ids);
                 for (const auto& id : args->ids)
                     if (store.get(id, false)) std::cerr << id << ": still stored\n";
@@ -52,7 +52,7 @@ Command add_expire_command(CLI::App& app, Globals& g) {
                 Store store(args->store, StoreOptions{false, false});
                 LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
                 Indexer indexer(store, langid);
-                for (auto& stage : make_index_stages(g, store)) indexer.add_stage(std::move(stage));
+                for (auto& stage : make_index_stages(g)) indexer.add_stage(std::move(stage));
                 const int64_t now = args->now ? args->now : static_cast<int64_t>(std::time(nullptr));
                 const std::vector<std::string> ids = indexer.expire(now - args->older_than);
                 Progress progress("expire", g.quiet);

@@ -5,6 +5,7 @@
 #include "cli/align_support.h"
 #include "cli/common.h"
 #include "doppel/match/store_matching.h"
+#include "doppel/ops/duplicates.h"
 #include "doppel/report/html_report.h"
 #include "doppel/report/report_builder.h"
 #include "doppel/store/store.h"

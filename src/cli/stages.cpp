@@ -1,28 +1,23 @@
 #include "cli/stages.h"
 
-#include <filesystem>
 #include <iostream>
-
-#include "doppel/index/embedding_stage.h"
-#include "doppel/index/near_duplicate_index.h"
 
 namespace doppel::cli {
 
-std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, Store& store) {
-    std::vector<std::unique_ptr<IndexStage>> stages;
-    stages.push_back(std::make_unique<NearDuplicateStage>());
-    // Cross-language embeddings (translations): needs models/bridge.lex (scripts/build-bridge).
-    if (std::filesystem::exists(model_path(g, "bridge.lex"))) {
-        EmbeddingStageOptions options;
-        options.index = g.vector_index;
-        options.vectors = g.vectors;
-        options.vectors_weight = g.vectors_weight;
-        stages.push_back(std::make_unique<EmbeddingStage>(options, EmbedderContext{find_models_dir(g)}));
-    } else if (!g.quiet) {
-        std::cerr << "doppel: warning: " << model_path(g, "bridge.lex")
-                  << " missing (run scripts/build-bridge): no embeddings for translations\n";
-    }
-    return stages;
+IndexConfig index_config(const Globals& g) {
+    IndexConfig config;
+    config.models_dir = find_models_dir(g);
+    config.vector_index = g.vector_index;
+    config.vectors = g.vectors;
+    config.vectors_weight = g.vectors_weight;
+    return config;
+}
+
+std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g) {
+    IndexStages stages = open_index_stages(index_config(g));
+    if (!g.quiet)
+        for (const auto& w : stages.warnings) std::cerr << "doppel: warning: " << w << "\n";
+    return std::move(stages.stages);
 }
 
 }  // namespace doppel::cli

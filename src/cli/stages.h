@@ -1,5 +1,5 @@
-// Which index stages the command-line tool runs at index time (sketches for near-duplicates,
-// embeddings for translations), built from their default spec strings.
+// The index configuration of the command-line tool (models folder, --vector-index, --vectors,
+// --vectors-weight) and the index-time stages it gives (ops/indexer.h), warnings printed.
 #pragma once
 
 #include <memory>
@@ -7,10 +7,12 @@
 
 #include "cli/common.h"
 #include "doppel/index/index_stage.h"
-#include "doppel/store/store.h"
+#include "doppel/ops/indexer.h"
 
 namespace doppel::cli {
 
-std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, Store& store);
+IndexConfig index_config(const Globals& g);
+// open_index_stages(index_config(g)); its warnings go to stderr unless --quiet.
+std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g);
 
 }  // namespace doppel::cli

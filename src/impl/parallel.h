@@ -39,4 +39,17 @@ void parallel_for(std::size_t n, std::size_t workers, F&& f) {
     if (error) std::rethrow_exception(error);
 }
 
+// Calls f(begin, end, w) over [0, n) cut into ranges of `grain` items (the last may be shorter),
+// ranges taken in order by up to `workers` threads, so items of very different cost still keep
+// every thread busy while each call amortizes its setup over a few items. w as in parallel_for;
+// exceptions are carried back the same way.
+template <class F>
+void parallel_for_ranges(std::size_t n, std::size_t workers, std::size_t grain, F&& f) {
+    grain = std::max<std::size_t>(1, grain);
+    const std::size_t ranges = (n + grain - 1) / grain;
+    parallel_for(ranges, std::max<std::size_t>(1, std::min(workers, ranges)), [&](std::size_t r, std::size_t w) {
+        f(r * grain, std::min(n, (r + 1) * grain), w);
+    });
+}
+
 }  // namespace doppel::impl

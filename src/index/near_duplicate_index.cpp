@@ -4,9 +4,8 @@
 #include <cstring>
 
 #include "doppel/error.h"
-#include "impl/parallel.h"
-#include "doppel/match/near_duplicate_finder.h"
 #include "doppel/store/store.h"
+#include "impl/parallel.h"
 
 namespace doppel {
 namespace {

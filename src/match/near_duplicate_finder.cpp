@@ -4,40 +4,21 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
-#include <map>
-#include <mutex>
-#include <thread>
 
 #include "doppel/error.h"
+#include "impl/parallel.h"
+#include "impl/spec.h"
 
 namespace doppel {
 namespace {
 
-// Runs fn(begin, end, worker) over [0, n) on `threads` threads (worker in [0, threads)); the threads take
-// small chunks in turn, so documents of very different sizes still keep every thread busy.
-template <class Fn>
-void parallel_for(std::size_t n, int threads, Fn fn, std::size_t grain = 16) {
-    const std::size_t t = std::max<std::size_t>(1, std::min<std::size_t>(threads, (n + grain - 1) / grain));
-    if (t <= 1) {
-        if (n) fn(std::size_t{0}, n, std::size_t{0});
-        return;
-    }
-    std::atomic<std::size_t> next{0};
-    auto work = [&](std::size_t worker) {
-        for (;;) {
-            const std::size_t b = next.fetch_add(grain);
-            if (b >= n) return;
-            fn(b, std::min(n, b + grain), worker);
-        }
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t k = 1; k < t; ++k) pool.emplace_back(work, k);
-    work(0);
-    for (auto& th : pool) th.join();
-}
+// Work handed to one worker at a time (impl::parallel_for_ranges): small enough that documents
+// of very different sizes keep every thread busy.
+constexpr std::size_t kLineCountGrain = 16;
+constexpr std::size_t kSketchGrain = 2;
+constexpr std::size_t kVerifyGrain = 256;
 
 // Calls fn(line) for every line of text (without its '\n').
 template <class Fn>
@@ -64,29 +45,6 @@ uint64_t source_hash(const Document& doc) {
 }
 
 }  // namespace
-
-ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb) {
-    ShingleOverlap o;
-    std::size_t i = 0, j = 0;
-    uint32_t common = 0;
-    while (i < na && j < nb) {
-        if (a[i] < b[j])
-            ++i;
-        else if (b[j] < a[i])
-            ++j;
-        else {
-            ++common;
-            ++i;
-            ++j;
-        }
-    }
-    o.common = common;
-    const std::size_t uni = na + nb - common;
-    o.jaccard = uni ? static_cast<double>(common) / static_cast<double>(uni) : 0.0;
-    const std::size_t small = std::min(na, nb);
-    o.containment = small ? static_cast<double>(common) / static_cast<double>(small) : 0.0;
-    return o;
-}
 
 std::string document_source_key(const Document& doc) {
     if (!doc.url.empty()) {
@@ -124,11 +82,55 @@ const char* duplicate_kind_name(DuplicateKind k) {
     return "?";
 }
 
+NearDuplicateOptions NearDuplicateOptions::parse_spec(const std::string& spec) {
+    NearDuplicateOptions o;
+    const auto semi = spec.find(';');
+    impl::ParsedSpec p = impl::parse_spec(spec.substr(0, semi));
+    DOPPEL_CHECK(kBadSpec, p.name == kName, "spec '" + spec + "': expected '" + kName + ":...'");
+    auto take_bool = [&](const char* key, bool& value) {
+        std::string v;
+        if (!p.take(key, v)) return;
+        DOPPEL_CHECK(kBadSpec, v == "0" || v == "1", "spec '" + spec + "': " + key + " must be 0 or 1");
+        value = v == "1";
+    };
+    p.take_double("threshold", o.threshold);
+    p.take_double("recall", o.target_recall);
+    take_bool("boilerplate", o.boilerplate);
+    p.take_number("boilerplate_min_docs", o.boilerplate_min_docs);
+    p.take_double("boilerplate_min_share", o.boilerplate_min_share);
+    take_bool("repeated_lines", o.repeated_lines);
+    p.take_number("repeated_line_min_bytes", o.repeated_line_min_bytes);
+    take_bool("partial", o.partial);
+    take_bool("exact", o.exact);
+    p.check_empty();
+    if (semi == std::string::npos) return o;
+    const std::string rest = spec.substr(semi + 1);
+    const auto semi2 = rest.find(';');
+    if (!rest.substr(0, semi2).empty()) o.shingle_spec = rest.substr(0, semi2);
+    if (semi2 != std::string::npos) {
+        o.minhash_spec = rest.substr(semi2 + 1);
+        DOPPEL_CHECK(kBadSpec, o.minhash_spec.find(';') == std::string::npos,
+                     "spec '" + spec + "': more than three parts");
+    }
+    return o;
+}
+
+std::string NearDuplicateOptions::describe() const {
+    auto flag = [](bool b) { return b ? "1" : "0"; };
+    return std::string(kName) + ":threshold=" + impl::spec_number(threshold) +
+           ",recall=" + impl::spec_number(target_recall) + ",boilerplate=" + flag(boilerplate) +
+           ",boilerplate_min_docs=" + std::to_string(boilerplate_min_docs) +
+           ",boilerplate_min_share=" + impl::spec_number(boilerplate_min_share) +
+           ",repeated_lines=" + flag(repeated_lines) +
+           ",repeated_line_min_bytes=" + std::to_string(repeated_line_min_bytes) +
+           ",partial=" + flag(partial) + ",exact=" + flag(exact) + ";" + shingle_spec + ";" + minhash_spec;
+}
+
 struct NearDuplicateFinder::Impl {
     std::unique_ptr<Shingler> shingler;
     std::unique_ptr<MinHash> minhash;
     LshParams lsh;
-    int threads = 1;
+    std::size_t threads = 1;
     // Pass 1: (source hash, line hash) once per document and distinct line.
     std::vector<std::pair<uint64_t, uint64_t>> line_keys;
     std::unordered_map<uint64_t, uint32_t> source_docs;  // documents per source hash
@@ -142,127 +144,146 @@ struct NearDuplicateFinder::Impl {
     std::vector<uint64_t> set_hash;
     uint64_t bytes = 0;
 
-    void build_boilerplate(int min_docs, double min_share) {
-        if (boilerplate_ready) return;
-        boilerplate_ready = true;
-        std::sort(line_keys.begin(), line_keys.end());
-        for (std::size_t s = 0; s < line_keys.size();) {
-            std::size_t e = s + 1;
-            while (e < line_keys.size() && line_keys[e] == line_keys[s]) ++e;
-            const double share_needed = min_share * source_docs[line_keys[s].first];
-            if (static_cast<int>(e - s) >= min_docs && static_cast<double>(e - s) >= share_needed) {
-                boilerplate[line_keys[s].first].insert(line_keys[s].second);
-                ++boilerplate_entries;
-            }
-            s = e;
-        }
-        std::vector<std::pair<uint64_t, uint64_t>>().swap(line_keys);
-    }
+    // Identical shingle sets: each group's members in document order; the first stands for it.
+    struct Groups {
+        std::vector<std::vector<uint32_t>> members;
+        std::vector<uint32_t> group_of;  // by document; UINT32_MAX for an empty shingle set
+        std::vector<uint32_t> reps;      // first members, sorted
+        std::vector<bool> skip;          // by document: not a representative
+    };
 
+    void build_boilerplate(int min_docs, double min_share);
+    void find_repeated_lines(std::string_view text, int min_bytes, std::vector<RepeatedLine>* out) const;
+    void sketch(const Document& d, std::size_t k, Segmenter& segmenter, const NearDuplicateOptions& o);
+    Groups group_identical_sets() const;
     std::vector<uint64_t> exact_candidates(const std::vector<uint32_t>& reps, double t) const;
+    std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates, double t,
+                                          bool partial) const;
+    std::vector<NearDuplicatePair> expand_to_documents(const std::vector<NearDuplicatePair>& rep_pairs,
+                                                       const Groups& groups) const;
+    std::vector<NearDuplicateCluster> cluster(const std::vector<NearDuplicatePair>& rep_pairs,
+                                              const Groups& groups) const;
 };
+
+void NearDuplicateFinder::Impl::build_boilerplate(int min_docs, double min_share) {
+    if (boilerplate_ready) return;
+    boilerplate_ready = true;
+    std::sort(line_keys.begin(), line_keys.end());
+    for (std::size_t s = 0; s < line_keys.size();) {
+        std::size_t e = s + 1;
+        while (e < line_keys.size() && line_keys[e] == line_keys[s]) ++e;
+        const double share_needed = min_share * source_docs[line_keys[s].first];
+        if (static_cast<int>(e - s) >= min_docs && static_cast<double>(e - s) >= share_needed) {
+            boilerplate[line_keys[s].first].insert(line_keys[s].second);
+            ++boilerplate_entries;
+        }
+        s = e;
+    }
+    std::vector<std::pair<uint64_t, uint64_t>>().swap(line_keys);
+}
 
 NearDuplicateFinder::NearDuplicateFinder(NearDuplicateOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
-    DOPPEL_CHECK(kInvalidArgument, options_.threshold > 0 && options_.threshold <= 1, "threshold must be in (0, 1]");
+    DOPPEL_CHECK(kInvalidArgument, options_.threshold > 0 && options_.threshold <= 1,
+                 "threshold must be in (0, 1]");
     impl_->shingler = Shingler::from_spec(options_.shingle_spec);
     impl_->minhash = MinHash::from_spec(options_.minhash_spec);
     impl_->lsh = choose_lsh_params(options_.threshold, impl_->minhash->perms(), options_.target_recall);
-    impl_->threads = options_.threads > 0
-                         ? options_.threads
-                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    impl_->threads =
+        options_.threads > 0 ? static_cast<std::size_t>(options_.threads) : impl::worker_count(SIZE_MAX);
 }
 
 NearDuplicateFinder::~NearDuplicateFinder() = default;
 
 std::string NearDuplicateFinder::describe() const {
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "lsh:threshold=%g,recall=%g,bands=%d,rows=%d", options_.threshold,
-                  options_.target_recall, impl_->lsh.bands, impl_->lsh.rows);
-    return impl_->shingler->describe() + ";" + impl_->minhash->describe() + ";" + buf;
+    NearDuplicateOptions o = options_;
+    o.shingle_spec = impl_->shingler->describe();
+    o.minhash_spec = impl_->minhash->describe();
+    return o.describe();
 }
 
 void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
     if (!options_.boilerplate) return;
     DOPPEL_CHECK(kInvalidArgument, !impl_->boilerplate_ready, "count_lines() after add()");
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> parts(impl_->threads);
-    parallel_for(n, impl_->threads, [&](std::size_t b, std::size_t e, std::size_t worker) {
-        auto& out = parts[worker];
-        std::vector<uint64_t> lines;
-        for (std::size_t i = b; i < e; ++i) {
-            const uint64_t src = source_hash(docs[i]);
-            lines.clear();
-            for_each_line(docs[i].text, [&](std::string_view line) {
-                if (const uint64_t h = Shingler::line_hash(line)) lines.push_back(h);
-            });
-            std::sort(lines.begin(), lines.end());
-            lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
-            for (uint64_t h : lines) out.emplace_back(src, h);
-        }
-    });
+    impl::parallel_for_ranges(n, impl_->threads, kLineCountGrain,
+                              [&](std::size_t b, std::size_t e, std::size_t worker) {
+                                  auto& out = parts[worker];
+                                  std::vector<uint64_t> lines;
+                                  for (std::size_t i = b; i < e; ++i) {
+                                      const uint64_t src = source_hash(docs[i]);
+                                      lines.clear();
+                                      for_each_line(docs[i].text, [&](std::string_view line) {
+                                          if (const uint64_t h = Shingler::line_hash(line))
+                                              lines.push_back(h);
+                                      });
+                                      std::sort(lines.begin(), lines.end());
+                                      lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+                                      for (uint64_t h : lines) out.emplace_back(src, h);
+                                  }
+                              });
     for (auto& p : parts) impl_->line_keys.insert(impl_->line_keys.end(), p.begin(), p.end());
     for (std::size_t i = 0; i < n; ++i) ++impl_->source_docs[source_hash(docs[i])];
+}
+
+// The lines of `text` occurring more than once (trimmed, at least min_bytes long), by line hash.
+void NearDuplicateFinder::Impl::find_repeated_lines(std::string_view text, int min_bytes,
+                                                    std::vector<RepeatedLine>* out) const {
+    std::vector<std::pair<uint64_t, std::string_view>> lines;
+    for_each_line(text, [&](std::string_view line) {
+        const uint64_t h = Shingler::line_hash(line);
+        if (h && trim(line).size() >= static_cast<std::size_t>(min_bytes)) lines.emplace_back(h, trim(line));
+    });
+    if (lines.size() < 2) return;
+    std::stable_sort(lines.begin(), lines.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (std::size_t s = 0; s < lines.size();) {
+        std::size_t t = s + 1;
+        while (t < lines.size() && lines[t].first == lines[s].first) ++t;
+        if (t - s > 1) out->push_back({std::string(lines[s].second), static_cast<uint32_t>(t - s)});
+        s = t;
+    }
+}
+
+// Shingles and signs document number k (boilerplate of its source left out).
+void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Segmenter& segmenter,
+                                       const NearDuplicateOptions& o) {
+    FinderDocument& fd = docs[k];
+    fd.id = d.id;
+    fd.bytes = d.text.size();
+    const LineHashSet* skip = nullptr;
+    if (!boilerplate.empty()) {
+        auto it = boilerplate.find(source_hash(d));
+        if (it != boilerplate.end()) skip = &it->second;
+    }
+    if (o.repeated_lines) find_repeated_lines(d.text, o.repeated_line_min_bytes, &fd.repeated_lines);
+    std::vector<uint64_t>& sh = shingles[k];
+    std::size_t skipped = 0;
+    shingler->shingle(d.text, segmenter, &sh, skip, &skipped);
+    fd.boilerplate_lines = static_cast<uint32_t>(skipped);
+    sh.shrink_to_fit();
+    fd.shingles = static_cast<uint32_t>(sh.size());
+    set_hash[k] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
+    const auto perms = static_cast<std::size_t>(minhash->perms());
+    minhash->sign(sh.data(), sh.size(), &sigs[k * perms]);
 }
 
 void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
     Impl& im = *impl_;
     im.build_boilerplate(options_.boilerplate_min_docs, options_.boilerplate_min_share);
     const std::size_t base = im.docs.size();
-    const int perms = im.minhash->perms();
+    const auto perms = static_cast<std::size_t>(im.minhash->perms());
     im.docs.resize(base + n);
     im.shingles.resize(base + n);
     im.set_hash.resize(base + n);
     im.sigs.resize((base + n) * perms);
     std::vector<std::unique_ptr<Segmenter>> segmenters(im.threads);
     for (auto& sp : segmenters) sp = std::make_unique<Segmenter>();
-    parallel_for(
-        n, im.threads,
-        [&](std::size_t b, std::size_t e, std::size_t worker) {
-            Segmenter& segmenter = *segmenters[worker];
-            std::vector<std::pair<uint64_t, std::string_view>> lines;
-            for (std::size_t i = b; i < e; ++i) {
-                const Document& d = docs[i];
-                FinderDocument& fd = im.docs[base + i];
-                fd.id = d.id;
-                fd.bytes = d.text.size();
-                const LineHashSet* skip = nullptr;
-                if (!im.boilerplate.empty()) {
-                    auto it = im.boilerplate.find(source_hash(d));
-                    if (it != im.boilerplate.end()) skip = &it->second;
-                }
-                if (options_.repeated_lines) {
-                    lines.clear();
-                    for_each_line(d.text, [&](std::string_view line) {
-                        const uint64_t h = Shingler::line_hash(line);
-                        if (!h) return;
-                        if (options_.repeated_lines &&
-                            trim(line).size() >= static_cast<std::size_t>(options_.repeated_line_min_bytes))
-                            lines.emplace_back(h, trim(line));
-                    });
-                    if (lines.size() > 1) {
-                        std::stable_sort(lines.begin(), lines.end(),
-                                         [](const auto& x, const auto& y) { return x.first < y.first; });
-                        for (std::size_t s = 0; s < lines.size();) {
-                            std::size_t t = s + 1;
-                            while (t < lines.size() && lines[t].first == lines[s].first) ++t;
-                            if (t - s > 1)
-                                fd.repeated_lines.push_back(
-                                    {std::string(lines[s].second), static_cast<uint32_t>(t - s)});
-                            s = t;
-                        }
-                    }
-                }
-                std::vector<uint64_t>& sh = im.shingles[base + i];
-                std::size_t skipped = 0;
-                im.shingler->shingle(d.text, segmenter, &sh, skip, &skipped);
-                fd.boilerplate_lines = static_cast<uint32_t>(skipped);
-                sh.shrink_to_fit();
-                fd.shingles = static_cast<uint32_t>(sh.size());
-                im.set_hash[base + i] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
-                im.minhash->sign(sh.data(), sh.size(), &im.sigs[(base + i) * perms]);
-            }
-        },
-        2);
+    impl::parallel_for_ranges(n, im.threads, kSketchGrain,
+                              [&](std::size_t b, std::size_t e, std::size_t worker) {
+                                  for (std::size_t i = b; i < e; ++i)
+                                      im.sketch(docs[i], base + i, *segmenters[worker], options_);
+                              });
     for (std::size_t i = 0; i < n; ++i) im.bytes += docs[i].text.size();
 }
 
@@ -330,140 +351,159 @@ std::vector<uint64_t> NearDuplicateFinder::Impl::exact_candidates(const std::vec
     return pairs;
 }
 
-NearDuplicateResult NearDuplicateFinder::finish() {
-    Impl& im = *impl_;
-    im.build_boilerplate(options_.boilerplate_min_docs, options_.boilerplate_min_share);
-    const std::size_t n = im.docs.size();
-    const int perms = im.minhash->perms();
-    const double t = options_.threshold;
-    NearDuplicateResult r;
-    r.bytes = im.bytes;
-    r.boilerplate_lines = im.boilerplate_entries;
-    r.lsh = options_.exact ? LshParams{} : im.lsh;
-
-    // Groups of identical shingle sets; the group's first document stands for it.
+NearDuplicateFinder::Impl::Groups NearDuplicateFinder::Impl::group_identical_sets() const {
+    const std::size_t n = docs.size();
     std::vector<uint32_t> by_hash;
     for (uint32_t i = 0; i < n; ++i)
-        if (!im.shingles[i].empty()) by_hash.push_back(i);
+        if (!shingles[i].empty()) by_hash.push_back(i);
     std::sort(by_hash.begin(), by_hash.end(), [&](uint32_t x, uint32_t y) {
-        return im.set_hash[x] != im.set_hash[y] ? im.set_hash[x] < im.set_hash[y] : x < y;
+        return set_hash[x] != set_hash[y] ? set_hash[x] < set_hash[y] : x < y;
     });
-    std::vector<uint32_t> group_of(n, UINT32_MAX);
-    std::vector<std::vector<uint32_t>> groups;  // members in document order
+    Groups g;
+    g.group_of.assign(n, UINT32_MAX);
     for (std::size_t k = 0; k < by_hash.size(); ++k) {
         const uint32_t i = by_hash[k];
         bool joined = false;
-        if (k > 0 && im.set_hash[by_hash[k - 1]] == im.set_hash[i]) {
-            const uint32_t g = group_of[by_hash[k - 1]];
-            if (im.shingles[groups[g][0]] == im.shingles[i]) {
-                groups[g].push_back(i);
-                group_of[i] = g;
+        if (k > 0 && set_hash[by_hash[k - 1]] == set_hash[i]) {
+            const uint32_t prev = g.group_of[by_hash[k - 1]];
+            if (shingles[g.members[prev][0]] == shingles[i]) {
+                g.members[prev].push_back(i);
+                g.group_of[i] = prev;
                 joined = true;
             }
         }
         if (!joined) {
-            group_of[i] = static_cast<uint32_t>(groups.size());
-            groups.push_back({i});
+            g.group_of[i] = static_cast<uint32_t>(g.members.size());
+            g.members.push_back({i});
         }
     }
-    std::vector<uint32_t> reps;
-    std::vector<bool> skip(n, true);
-    for (const auto& g : groups) {
-        reps.push_back(g[0]);
-        skip[g[0]] = false;
+    g.skip.assign(n, true);
+    for (const auto& m : g.members) {
+        g.reps.push_back(m[0]);
+        g.skip[m[0]] = false;
     }
-    std::sort(reps.begin(), reps.end());
+    std::sort(g.reps.begin(), g.reps.end());
+    return g;
+}
 
-    std::vector<uint64_t> candidates = options_.exact
-                                           ? im.exact_candidates(reps, t)
-                                           : lsh_candidate_pairs(n, im.sigs.data(), perms, im.lsh, &skip);
-    r.candidates = candidates.size();
-
-    // Verify in parallel.
-    std::vector<std::vector<NearDuplicatePair>> found(im.threads);
-    parallel_for(
-        candidates.size(), im.threads,
-        [&](std::size_t b, std::size_t e, std::size_t worker) {
+// Exact scores of the candidate pairs (in parallel); keeps near pairs and, with `partial`,
+// partial copies. Sorted by (a, b).
+std::vector<NearDuplicatePair> NearDuplicateFinder::Impl::verify(const std::vector<uint64_t>& candidates,
+                                                                 double t, bool partial) const {
+    std::vector<std::vector<NearDuplicatePair>> found(threads);
+    impl::parallel_for_ranges(
+        candidates.size(), threads, kVerifyGrain, [&](std::size_t b, std::size_t e, std::size_t worker) {
             std::vector<NearDuplicatePair>& out = found[worker];
             for (std::size_t k = b; k < e; ++k) {
                 const uint32_t a = static_cast<uint32_t>(candidates[k] >> 32),
                                c = static_cast<uint32_t>(candidates[k]);
-                const auto& sa = im.shingles[a];
-                const auto& sc = im.shingles[c];
+                const auto& sa = shingles[a];
+                const auto& sc = shingles[c];
                 const bool near_possible = static_cast<double>(std::min(sa.size(), sc.size())) >=
                                            t * static_cast<double>(std::max(sa.size(), sc.size())) - 1e-9;
-                if (!near_possible && !options_.partial) continue;
+                if (!near_possible && !partial) continue;
                 const ShingleOverlap o = shingle_overlap(sa.data(), sa.size(), sc.data(), sc.size());
                 NearDuplicatePair p{a, c, DuplicateKind::kNear, o.jaccard, o.containment, o.common};
                 if (o.jaccard >= t)
                     out.push_back(p);
-                else if (options_.partial && o.containment >= t) {
+                else if (partial && o.containment >= t) {
                     p.kind = DuplicateKind::kPartial;
                     out.push_back(p);
                 }
             }
-        },
-        256);
-    std::vector<uint64_t>().swap(candidates);
-
-    // Expand groups to document pairs.
-    std::vector<NearDuplicatePair> rep_pairs;
-    for (auto& f : found) rep_pairs.insert(rep_pairs.end(), f.begin(), f.end());
-    found.clear();
-    std::sort(rep_pairs.begin(), rep_pairs.end(),
+        });
+    std::vector<NearDuplicatePair> pairs;
+    for (auto& f : found) pairs.insert(pairs.end(), f.begin(), f.end());
+    std::sort(pairs.begin(), pairs.end(),
               [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
+    return pairs;
+}
+
+// Pairs of representatives become pairs of every member of their groups; members of one group
+// are exact copies of each other. Sorted by (a, b).
+std::vector<NearDuplicatePair> NearDuplicateFinder::Impl::expand_to_documents(
+    const std::vector<NearDuplicatePair>& rep_pairs, const Groups& groups) const {
+    std::vector<NearDuplicatePair> pairs;
     for (const auto& p : rep_pairs) {
-        for (uint32_t x : groups[group_of[p.a]])
-            for (uint32_t y : groups[group_of[p.b]]) {
+        for (uint32_t x : groups.members[groups.group_of[p.a]])
+            for (uint32_t y : groups.members[groups.group_of[p.b]]) {
                 NearDuplicatePair q = p;
                 q.a = std::min(x, y);
                 q.b = std::max(x, y);
-                r.pairs.push_back(q);
+                pairs.push_back(q);
             }
     }
-    for (const auto& g : groups)
+    for (const auto& g : groups.members)
         for (std::size_t x = 0; x < g.size(); ++x)
             for (std::size_t y = x + 1; y < g.size(); ++y) {
-                const uint32_t s = static_cast<uint32_t>(im.shingles[g[x]].size());
-                r.pairs.push_back({g[x], g[y], DuplicateKind::kExact, 1.0, 1.0, s});
+                const uint32_t s = static_cast<uint32_t>(shingles[g[x]].size());
+                pairs.push_back({g[x], g[y], DuplicateKind::kExact, 1.0, 1.0, s});
             }
-    std::sort(r.pairs.begin(), r.pairs.end(),
+    std::sort(pairs.begin(), pairs.end(),
               [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
+    return pairs;
+}
 
-    // Clusters that do not chain, at group level (a group's members share one shingle set).
-    std::vector<std::vector<std::pair<uint32_t, double>>> near_groups(groups.size());
+// Clusters that do not chain (see the header), at group level: a group's members share one set.
+std::vector<NearDuplicateCluster> NearDuplicateFinder::Impl::cluster(
+    const std::vector<NearDuplicatePair>& rep_pairs, const Groups& groups) const {
+    const auto& members_of = groups.members;
+    std::vector<std::vector<std::pair<uint32_t, double>>> near_groups(members_of.size());
     for (const auto& p : rep_pairs) {
         if (p.kind == DuplicateKind::kPartial) continue;
-        near_groups[group_of[p.a]].emplace_back(group_of[p.b], p.jaccard);
-        near_groups[group_of[p.b]].emplace_back(group_of[p.a], p.jaccard);
+        near_groups[groups.group_of[p.a]].emplace_back(groups.group_of[p.b], p.jaccard);
+        near_groups[groups.group_of[p.b]].emplace_back(groups.group_of[p.a], p.jaccard);
     }
-    std::vector<uint32_t> group_order(groups.size());
-    for (uint32_t g = 0; g < groups.size(); ++g) group_order[g] = g;
+    std::vector<uint32_t> group_order(members_of.size());
+    for (uint32_t g = 0; g < group_order.size(); ++g) group_order[g] = g;
     std::sort(group_order.begin(), group_order.end(), [&](uint32_t x, uint32_t y) {
-        const uint32_t a = groups[x][0], b = groups[y][0];
-        return a != b ? a < b : im.docs[a].bytes > im.docs[b].bytes;
+        const uint32_t a = members_of[x][0], b = members_of[y][0];
+        return a != b ? a < b : docs[a].bytes > docs[b].bytes;
     });
-    std::vector<bool> assigned(groups.size(), false);
+    std::vector<NearDuplicateCluster> clusters;
+    std::vector<bool> assigned(members_of.size(), false);
     for (uint32_t g : group_order) {
         if (assigned[g]) continue;
         assigned[g] = true;
-        NearDuplicateCluster c;
-        c.representative = groups[g][0];
         std::vector<std::pair<uint32_t, double>> members;
-        for (std::size_t k = 1; k < groups[g].size(); ++k) members.emplace_back(groups[g][k], 1.0);
+        for (std::size_t k = 1; k < members_of[g].size(); ++k) members.emplace_back(members_of[g][k], 1.0);
         for (const auto& [h, sim] : near_groups[g]) {
             if (assigned[h]) continue;
             assigned[h] = true;
-            for (uint32_t d : groups[h]) members.emplace_back(d, sim);
+            for (uint32_t d : members_of[h]) members.emplace_back(d, sim);
         }
         if (members.empty()) continue;
         std::sort(members.begin(), members.end());
+        NearDuplicateCluster c;
+        c.representative = members_of[g][0];
         for (const auto& [d, sim] : members) {
             c.members.push_back(d);
             c.similarity.push_back(sim);
         }
-        r.clusters.push_back(std::move(c));
+        clusters.push_back(std::move(c));
     }
+    return clusters;
+}
+
+NearDuplicateResult NearDuplicateFinder::finish() {
+    Impl& im = *impl_;
+    im.build_boilerplate(options_.boilerplate_min_docs, options_.boilerplate_min_share);
+    NearDuplicateResult r;
+    r.bytes = im.bytes;
+    r.boilerplate_lines = im.boilerplate_entries;
+    r.lsh = options_.exact ? LshParams{} : im.lsh;
+    r.spec = describe();
+    const Impl::Groups groups = im.group_identical_sets();
+    std::vector<uint64_t> candidates =
+        options_.exact
+            ? im.exact_candidates(groups.reps, options_.threshold)
+            : lsh_candidate_pairs(im.docs.size(), im.sigs.data(), im.minhash->perms(), im.lsh, &groups.skip);
+    r.candidates = candidates.size();
+    const std::vector<NearDuplicatePair> rep_pairs =
+        im.verify(candidates, options_.threshold, options_.partial);
+    std::vector<uint64_t>().swap(candidates);
+    r.pairs = im.expand_to_documents(rep_pairs, groups);
+    r.clusters = im.cluster(rep_pairs, groups);
     r.docs = std::move(im.docs);
     return r;
 }

@@ -258,4 +258,27 @@ void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter,
     sort_unique(out);
 }
 
+ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb) {
+    ShingleOverlap o;
+    std::size_t i = 0, j = 0;
+    uint32_t common = 0;
+    while (i < na && j < nb) {
+        if (a[i] < b[j])
+            ++i;
+        else if (b[j] < a[i])
+            ++j;
+        else {
+            ++common;
+            ++i;
+            ++j;
+        }
+    }
+    o.common = common;
+    const std::size_t uni = na + nb - common;
+    o.jaccard = uni ? static_cast<double>(common) / static_cast<double>(uni) : 0.0;
+    const std::size_t small = std::min(na, nb);
+    o.containment = small ? static_cast<double>(common) / static_cast<double>(small) : 0.0;
+    return o;
+}
+
 }  // namespace doppel

@@ -86,3 +86,18 @@ TEST(DedupE2E, CheckDeleteExpireAndStorelessMode) {
     EXPECT_EQ(run_doppel("dedup").exit_code, 2);
     EXPECT_EQ(run_doppel("dedup --store " + dir / "store" + " --format xml").exit_code, 2);
 }
+
+TEST(DedupE2E, TheSummarySpecReproducesTheRun) {
+    const std::string first = "dedup --format jsonl --threshold 0.3 --no-boilerplate --shingles word:n=2 " + seeds_dir();
+    auto r = run_doppel(first);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto lines = jsonl(r.out);
+    ASSERT_FALSE(lines.empty());
+    const std::string spec = lines.back()["spec"];
+    EXPECT_NE(spec.find("threshold=0.3"), std::string::npos);
+    EXPECT_NE(spec.find("boilerplate=0"), std::string::npos);
+    EXPECT_NE(spec.find("word:n=2"), std::string::npos);
+    auto again = run_doppel("dedup --format jsonl --spec '" + spec + "' " + seeds_dir());
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.out, r.out);
+}

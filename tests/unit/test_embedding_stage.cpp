@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "doppel/index/embedding_stage.h"
-#include "doppel/indexer.h"
+#include "doppel/ops/indexer.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/store/store.h"
 #include "support/test_support.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "doppel/error.h"
-#include "doppel/indexer.h"
+#include "doppel/ops/indexer.h"
 #include "doppel/langid/language_identifier.h"
 #include "support/test_support.h"
 

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "doppel/error.h"
 #include "doppel/match/near_duplicate_finder.h"
 
 using namespace doppel;
@@ -196,4 +197,42 @@ TEST(NearDuplicateFinder, BoilerplateNeedsAShareOfTheSource) {
     NearDuplicateOptions o = word5();
     o.boilerplate_min_share = 0.1;
     EXPECT_EQ(run(docs, o).boilerplate_lines, 1u);
+}
+
+TEST(NearDuplicateOptions, SpecRoundTrip) {
+    const NearDuplicateOptions defaults;
+    EXPECT_EQ(NearDuplicateOptions::parse_spec(defaults.describe()), defaults);
+    EXPECT_EQ(defaults.describe(),
+              "near-duplicate:threshold=0.8,recall=0.99,boilerplate=1,boilerplate_min_docs=5,"
+              "boilerplate_min_share=0.2,repeated_lines=1,repeated_line_min_bytes=20,partial=1,exact=0;"
+              "word:n=3;minhash:perms=128,seed=1");
+    NearDuplicateOptions o;
+    o.threshold = 0.65;
+    o.target_recall = 0.995;
+    o.shingle_spec = "char:n=4";
+    o.minhash_spec = "minhash:perms=64,seed=9";
+    o.boilerplate = false;
+    o.boilerplate_min_docs = 7;
+    o.boilerplate_min_share = 0.35;
+    o.repeated_lines = false;
+    o.repeated_line_min_bytes = 11;
+    o.partial = false;
+    o.exact = true;
+    EXPECT_EQ(NearDuplicateOptions::parse_spec(o.describe()), o);
+    // A partial spec keeps the other defaults; the finder's spec reads back to its options.
+    EXPECT_EQ(NearDuplicateOptions::parse_spec("near-duplicate:threshold=0.65").threshold, 0.65);
+    EXPECT_EQ(NearDuplicateOptions::parse_spec("near-duplicate:exact=1").shingle_spec, NearDuplicateOptions{}.shingle_spec);
+    NearDuplicateFinder finder(o);
+    const NearDuplicateOptions back = NearDuplicateOptions::parse_spec(finder.describe());
+    EXPECT_EQ(NearDuplicateFinder(back).describe(), finder.describe());
+    EXPECT_NE(finder.describe().find("boilerplate_min_share=0.35"), std::string::npos);
+    EXPECT_THROW(NearDuplicateOptions::parse_spec("near-duplicate:thresold=0.8"), Error);
+    EXPECT_THROW(NearDuplicateOptions::parse_spec("near-duplicate:partial=yes"), Error);
+    EXPECT_THROW(NearDuplicateOptions::parse_spec("minhash:perms=64"), Error);
+    EXPECT_THROW(NearDuplicateOptions::parse_spec("near-duplicate:;word:n=3;minhash:perms=64;x"), Error);
+}
+
+TEST(NearDuplicateFinder, ResultRecordsTheSpec) {
+    const auto r = run({doc("a", text(words(50, 1)))});
+    EXPECT_EQ(r.spec, NearDuplicateFinder(word5()).describe());
 }

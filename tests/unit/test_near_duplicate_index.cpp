@@ -4,7 +4,7 @@
 
 #include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
-#include "doppel/indexer.h"
+#include "doppel/ops/indexer.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/store/store.h"
 #include "support/test_support.h"

@@ -3,7 +3,7 @@
 #include <sqlite3.h>
 
 #include "doppel/error.h"
-#include "doppel/indexer.h"
+#include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
 #include "support/test_support.h"
 

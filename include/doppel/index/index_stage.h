@@ -1,7 +1,7 @@
 // doppel: the interface of a stage that derives per-document data when documents are indexed
 // (near-duplicate sketches, cross-language embeddings) and keeps it in the store.
 //
-// The Indexer (indexer.h) calls add() once per batch with the documents that were added or
+// The Indexer (ops/indexer.h) calls add() once per batch with the documents that were added or
 // replaced, after they are in the store; a stage writes its artifacts and index files there.
 //
 // Thread safety: implementations need not be thread-safe; the Indexer calls them from one thread

@@ -40,8 +40,8 @@ namespace doppel {
 class Store;
 
 struct NearDuplicateIndexOptions {
-    std::string shingle_spec = "word:n=3";                  // sketch/shingler.h
-    std::string minhash_spec = "minhash:perms=128,seed=1";  // sketch/min_hash.h
+    std::string shingle_spec = kDefaultShingleSpec;  // sketch/shingler.h
+    std::string minhash_spec = kDefaultMinHashSpec;  // sketch/min_hash.h
 };
 
 // Artifact encoding (formats above). decode_* throw doppel::Error on a wrong magic or version.

@@ -32,8 +32,8 @@
 // Exact ground truth: with options.exact the candidates come from an exact all-pairs join
 // (prefix filtering over the same shingle sets) instead of LSH: slower, and misses nothing.
 //
-// Thread safety: a finder is used from one thread; it runs its own worker threads inside add()
-// and finish().
+// Thread safety: a finder is used from one thread; it runs worker threads (impl::parallel_for)
+// inside count_lines(), add() and finish(), and an exception thrown in one reaches the caller.
 #pragma once
 
 #include <cstddef>
@@ -50,11 +50,34 @@
 
 namespace doppel {
 
+// Every setting that changes the result, and the worker count (which does not).
+//
+//   setting                  default                     spec key
+//   threshold                0.8                         threshold
+//   target_recall            0.99                        recall
+//   boilerplate              true                        boilerplate (1/0)
+//   boilerplate_min_docs     5                           boilerplate_min_docs
+//   boilerplate_min_share    0.2                         boilerplate_min_share
+//   repeated_lines           true                        repeated_lines (1/0)
+//   repeated_line_min_bytes  20                          repeated_line_min_bytes
+//   partial                  true                        partial (1/0)
+//   exact                    false                       exact (1/0)
+//   shingle_spec             kDefaultShingleSpec         second part of the spec
+//   minhash_spec             kDefaultMinHashSpec         third part of the spec
+//   threads                  0 (all cores)               not in the spec
+//
+// Spec string: three parts joined by ';': "near-duplicate:KEY=VALUE,...;SHINGLE SPEC;MINHASH
+// SPEC", e.g. "near-duplicate:threshold=0.8,recall=0.99,boilerplate=1,...;word:n=3;
+// minhash:perms=128,seed=1". parse_spec() accepts any subset of the keys (the rest keep their
+// defaults) and the second and third parts may be left out; describe() writes every key, so
+// parse_spec(describe()) gives equal options.
 struct NearDuplicateOptions {
-    double threshold = 0.8;                 // Jaccard (near) and containment (partial) threshold
-    double target_recall = 0.99;            // LSH recall at the threshold (choose_lsh_params)
-    std::string shingle_spec = "word:n=3";  // sketch/shingler.h
-    std::string minhash_spec = "minhash:perms=128,seed=1";  // sketch/min_hash.h
+    static constexpr const char* kName = "near-duplicate";
+
+    double threshold = 0.8;                      // Jaccard (near) and containment (partial) threshold
+    double target_recall = 0.99;                 // LSH recall at the threshold (choose_lsh_params)
+    std::string shingle_spec = kDefaultShingleSpec;  // sketch/shingler.h
+    std::string minhash_spec = kDefaultMinHashSpec;  // sketch/min_hash.h
     bool boilerplate = true;             // leave lines repeated across a source out of the shingles
     int boilerplate_min_docs = 5;        // ...when found in at least this many documents of it
     double boilerplate_min_share = 0.2;  // ...and in at least this share of them
@@ -63,15 +86,12 @@ struct NearDuplicateOptions {
     bool partial = true;                 // report partial copies (containment) among candidates
     bool exact = false;                  // exact all-pairs join instead of LSH (ground truth)
     int threads = 0;                     // worker threads; 0: std::thread::hardware_concurrency()
-};
 
-// The overlap of two sorted unique shingle arrays.
-struct ShingleOverlap {
-    uint32_t common = 0;
-    double jaccard = 0;      // common / |A ∪ B| (0 when both are empty)
-    double containment = 0;  // common / min(|A|, |B|) (0 when one is empty)
+    // Throws doppel::Error (kBadSpec) on an unknown key, a bad value or a wrong name.
+    static NearDuplicateOptions parse_spec(const std::string& spec);
+    std::string describe() const;
+    bool operator==(const NearDuplicateOptions&) const = default;
 };
-ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb);
 
 // The source of a document for boilerplate detection (see above).
 std::string document_source_key(const Document& doc);
@@ -113,6 +133,7 @@ struct NearDuplicateResult {
     uint64_t candidates = 0;                     // candidate pairs verified
     uint64_t bytes = 0;                          // total text size
     std::size_t boilerplate_lines = 0;           // distinct (source, line) boilerplate entries
+    std::string spec;                            // NearDuplicateFinder::describe() of the run
 };
 
 class NearDuplicateFinder {
@@ -130,7 +151,9 @@ public:
     // Finds, verifies and clusters the pairs. Call once.
     NearDuplicateResult finish();
 
-    std::string describe() const;  // "<shingle spec>;<minhash spec>;lsh:t=...,recall=..."
+    // The options' spec (NearDuplicateOptions::describe) with the shingle and MinHash specs
+    // written out in full (Shingler::describe, MinHash::describe): parse it back to repeat a run.
+    std::string describe() const;
     const NearDuplicateOptions& options() const { return options_; }
 
 private:

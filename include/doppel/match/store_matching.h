@@ -1,10 +1,7 @@
 // doppel: matching the documents of a store, end to end.
 //
-// The two questions doppel answers about a store, each as one batched call that returns plain
-// data, so the command-line tool, the report and later language bindings share one code path:
-//  - find_stored_duplicates(): every near-duplicate pair and cluster among the stored documents
-//    (match/near_duplicate_finder.h: LSH candidates, exact verification, non-chaining clusters,
-//    boilerplate lines left out per source);
+// One batched call that returns plain data, so the command-line tool, the report and later
+// language bindings share one code path (near-duplicates: ops/duplicates.h):
 //  - find_stored_translations(): the cross-language versions among them (bridge features stored
 //    at index time, FAISS kNN per language, margin scoring, match/matcher.h), then, by default,
 //    a second pass with the words learned from the first pass's links
@@ -29,11 +26,6 @@ class Store;
 
 // Called now and then with (documents done, documents in all).
 using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
-
-// Runs the near-duplicate finder over every stored document. Document numbers in the result are
-// positions in seq order (the order documents arrived), so "earliest seen" is the earliest stored.
-NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
-                                           std::size_t batch = 1024, const ProgressCallback& progress = {});
 
 struct TranslationPair {
     std::string id_a, id_b;      // id_a < id_b bytewise

@@ -28,6 +28,9 @@
 
 namespace doppel {
 
+// The MinHash spec doppel uses unless told otherwise (near-duplicate finder and index).
+inline constexpr const char* kDefaultMinHashSpec = "minhash:perms=128,seed=1";
+
 struct MinHashOptions {
     int perms = 128;    // values per signature (permutations); a multiple of 8, 8..1024
     uint64_t seed = 1;  // seeds the permutations: signatures compare only under the same seed

@@ -41,6 +41,9 @@
 
 namespace doppel {
 
+// The shingle spec doppel uses unless told otherwise (near-duplicate finder and index).
+inline constexpr const char* kDefaultShingleSpec = "word:n=3";
+
 struct ShinglerOptions {
     enum class Kind { kWord, kChar };
     Kind kind = Kind::kWord;  // word n-grams (with the character fallback above)
@@ -85,5 +88,13 @@ private:
     ShinglerOptions options_;
     Normalizer normalizer_;
 };
+
+// The overlap of two shingle sets given as sorted unique arrays (the form shingle() writes).
+struct ShingleOverlap {
+    uint32_t common = 0;     // |A ∩ B|
+    double jaccard = 0;      // common / |A ∪ B| (0 when both are empty)
+    double containment = 0;  // common / min(|A|, |B|) (0 when one is empty)
+};
+ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb);
 
 }  // namespace doppel

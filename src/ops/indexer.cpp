@@ -1,16 +1,22 @@
-#include "doppel/indexer.h"
+#include "doppel/ops/indexer.h"
 
 #include <xxhash.h>
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 
+#include "doppel/index/embedding_stage.h"
+#include "doppel/index/near_duplicate_index.h"
 #include "impl/parallel.h"
 
 namespace doppel {
 namespace {
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds_since(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+}
 }  // namespace
 
 void IndexSummary::add_seconds(const std::string& stage, double s) {
@@ -46,9 +52,8 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
     // Analysis (language ID dominates) is independent per document: spread it over the cores.
     std::vector<AnalyzedDocument> analyzed(n);
     auto t0 = Clock::now();
-    impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
-        analyzed[i] = analyze(std::move(docs[i]));
-    });
+    impl::parallel_for(n, impl::worker_count(n),
+                       [&](std::size_t i, std::size_t) { analyzed[i] = analyze(std::move(docs[i])); });
     auto t1 = Clock::now();
     std::vector<int64_t> stored_seqs;
     std::vector<PutStatus> status = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
@@ -60,9 +65,12 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
     std::vector<int64_t> seqs;
     for (std::size_t i = 0; i < n; ++i) {
         if (summary) {
-            if (status[i] == PutStatus::kAdded) ++summary->added;
-            else if (status[i] == PutStatus::kReplaced) ++summary->replaced;
-            else ++summary->unchanged;
+            if (status[i] == PutStatus::kAdded)
+                ++summary->added;
+            else if (status[i] == PutStatus::kReplaced)
+                ++summary->replaced;
+            else
+                ++summary->unchanged;
         }
         if (status[i] == PutStatus::kUnchanged) continue;
         seqs.push_back(stored_seqs[i]);
@@ -112,6 +120,50 @@ void Indexer::finish(IndexSummary* summary) {
     std::string specs = langid_.describe();
     for (auto& stage : stages_) specs.append(";").append(stage->describe());
     store_.set_meta("specs", specs);
+}
+
+IndexStages open_index_stages(const IndexConfig& config) {
+    IndexStages out;
+    if (config.near_duplicates) out.stages.push_back(std::make_unique<NearDuplicateStage>());
+    if (!config.embeddings) return out;
+    const std::string lexicon = (std::filesystem::path(config.models_dir) / "bridge.lex").string();
+    if (!std::filesystem::exists(lexicon)) {
+        out.warnings.push_back(lexicon +
+                               " missing (run scripts/build-bridge): no embeddings for translations");
+        return out;
+    }
+    EmbeddingStageOptions options;
+    options.index = config.vector_index;
+    options.vectors = config.vectors;
+    options.vectors_weight = config.vectors_weight;
+    out.stages.push_back(std::make_unique<EmbeddingStage>(options, EmbedderContext{config.models_dir}));
+    return out;
+}
+
+IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
+                     std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
+                     const IndexRunOptions& options, const IndexProgressCallback& progress) {
+    Indexer indexer(store, langid);
+    for (auto& stage : stages) indexer.add_stage(std::move(stage));
+    DocumentReader reader(paths, options.reader);
+    const int64_t now = options.now ? options.now : static_cast<int64_t>(std::time(nullptr));
+    IndexRun run;
+    std::vector<Document> docs;
+    std::vector<RecordError> errors;
+    auto t_read = Clock::now();
+    while (reader.next_batch(options.batch, docs, errors) || !errors.empty()) {
+        run.summary.add_seconds("read", seconds_since(t_read, Clock::now()));
+        run.errors.insert(run.errors.end(), errors.begin(), errors.end());
+        errors.clear();
+        run.read += docs.size();
+        if (!docs.empty()) indexer.add(docs.size(), docs.data(), now, &run.summary);
+        docs.clear();
+        if (progress) progress(run, reader.bytes_read(), reader.bytes_total());
+        t_read = Clock::now();
+    }
+    indexer.finish(&run.summary);
+    run.stored = store.size();
+    return run;
 }
 
 }  // namespace doppel

@@ -1,0 +1,120 @@
+// doppel: the near-duplicate operations, end to end, as batched calls on plain data.
+//
+//  - find_stored_duplicates(): every near-duplicate pair and cluster among the documents of a
+//    store (`doppel dedup --store`).
+//  - find_file_duplicates(): the same over files, storing nothing (`doppel dedup PATH...`).
+//  - DuplicateChecker: for new documents, whether each copies a stored one (`doppel check`),
+//    without storing them.
+// The finding itself is match/near_duplicate_finder.h (LSH candidates, exact verification,
+// non-chaining clusters, boilerplate lines left out per source) and, for check,
+// index/near_duplicate_index.h. The command-line tool and the language bindings call these.
+//
+// Thread safety: each call reads its store or files through the objects it is given only; do
+// not use that Store from another thread meanwhile. A DuplicateChecker is used from one thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "doppel/document.h"
+#include "doppel/error.h"
+#include "doppel/match/near_duplicate_finder.h"
+
+namespace doppel {
+
+class Store;
+class NearDuplicateIndex;
+
+// Called now and then with (documents done, documents in all).
+using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
+
+// Runs the near-duplicate finder over every stored document. Document numbers in the result are
+// positions in seq order (the order documents arrived), so "earliest seen" is the earliest stored.
+// `batch` documents are held in memory at a time.
+NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                           std::size_t batch = 1024, const ProgressCallback& progress = {});
+
+// How find_file_duplicates() reads.
+//   batch         256    documents read ahead (on another thread) while the previous are processed
+//   cache_mb      256    with boilerplate on, inputs up to this size stay in memory between the
+//                        two passes (line counts, then shingles) so they are read once; larger
+//                        ones are read twice. Standard input ("-") is always kept (read once).
+//   id_from_path  false  a document's id is its source path (else as `doppel index` names it)
+struct FileDedupOptions {
+    std::size_t batch = 256;
+    std::size_t cache_mb = 256;
+    bool id_from_path = false;
+};
+
+struct FileDedup {
+    NearDuplicateResult result;       // documents numbered in reading order
+    std::vector<RecordError> errors;  // records skipped (unreadable, invalid, ...)
+};
+
+// Called after every batch with (bytes read, bytes to read; 0 when unknown).
+using ReadProgressCallback = std::function<void(uint64_t bytes_read, uint64_t bytes_total)>;
+
+// Finds the near-duplicates among the documents of `paths` (files, folders, "-" for JSONL on
+// standard input; see DocumentReader). Gives the same pairs and clusters as indexing the
+// documents and calling find_stored_duplicates().
+FileDedup find_file_duplicates(const std::vector<std::string>& paths, const NearDuplicateOptions& options,
+                               const FileDedupOptions& read = {}, const ReadProgressCallback& progress = {});
+
+// What check says about one document.
+//   kNew    no stored document within the threshold
+//   kExact  a stored document with the same text (content hash) or an identical shingle set
+//   kNear   a stored document with Jaccard >= threshold
+enum class CheckStatus { kNew, kExact, kNear };
+const char* check_status_name(CheckStatus s);  // "new", "exact", "near"
+
+// A stored document that holds most of the checked one (containment >= threshold) without
+// being a near-duplicate of it (Jaccard < threshold).
+struct PartialMatch {
+    std::string id;
+    double similarity = 0;   // Jaccard
+    double containment = 0;  // |A ∩ B| / min(|A|, |B|)
+};
+
+struct CheckResult {
+    std::string id;  // of the checked document
+    CheckStatus status = CheckStatus::kNew;
+    std::string match_id;  // the stored document (kExact, kNear; "" for kNew): an exact copy
+                           // when there is one, else the most similar
+    double similarity = 0, containment = 0;  // of that match (0 for kNew)
+    std::vector<PartialMatch> partial;       // only with CheckOptions::partial, most similar first
+};
+
+//   threshold  0.8    Jaccard threshold for near (and containment threshold for partial)
+//   recall     0.99   LSH recall target at the threshold
+//   partial    false  also report partial copies (CheckResult::partial)
+struct CheckOptions {
+    double threshold = 0.8;
+    double recall = 0.99;
+    bool partial = false;
+};
+
+class DuplicateChecker {
+public:
+    // Builds the LSH tables from the signatures of `store` (which must outlive the checker).
+    // Throws doppel::Error if the store was indexed with another near-duplicate spec.
+    DuplicateChecker(const Store& store, CheckOptions options = {});
+    ~DuplicateChecker();
+    DuplicateChecker(const DuplicateChecker&) = delete;
+    DuplicateChecker& operator=(const DuplicateChecker&) = delete;
+
+    // One result per document, in order.
+    std::vector<CheckResult> check(std::size_t n, const Document* docs);
+    std::size_t size() const;  // stored documents in the index
+
+private:
+    CheckResult check_one(const Document& doc);
+    const Store& store_;
+    CheckOptions options_;
+    std::unique_ptr<NearDuplicateIndex> index_;
+};
+
+}  // namespace doppel

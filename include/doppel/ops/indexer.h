@@ -1,0 +1,141 @@
+// doppel: the indexing operation, from files to the store.
+//
+//   Document --analyze()--> AnalyzedDocument --Store::put--> stored row --IndexStage::add-->
+//   artifacts (sketches, embeddings) and index files
+//
+// analyze() identifies the languages of the document and of each paragraph and computes the
+// content hash (hex XXH3-128 of the text). add() analyzes and stores a batch in one transaction,
+// then hands the documents that were added or replaced to each registered IndexStage.
+//
+// The whole `doppel index` operation is one call, index_paths(): read the inputs in batches
+// (ingest/document_reader.h), add each batch, finish; bad records are collected, not fatal.
+// open_index_stages() builds the stages a store gets at index time from an IndexConfig
+// (near-duplicate sketches, and cross-language embeddings when the bridge model is there).
+//
+// Usage:
+//   Store store(dir);
+//   LanguageIdentifier langid(config.models_dir + "/lid.176.ftz");
+//   IndexStages stages = open_index_stages(config);   // stages.warnings: say them or not
+//   IndexRun run = index_paths(store, langid, std::move(stages.stages), {"news/"});
+//
+// Thread safety: an Indexer writes to one Store and is not safe for concurrent use; the same
+// holds for index_paths() and the Store it is given.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "doppel/document.h"
+#include "doppel/index/index_stage.h"
+#include "doppel/ingest/document_reader.h"
+#include "doppel/langid/language_identifier.h"
+#include "doppel/store/store.h"
+
+namespace doppel {
+
+// Hex XXH3-128 of a text: the content hash stored with every document.
+std::string content_hash(std::string_view text);
+
+// What a run of add() / finish() did, and where its time went: wall seconds per step, in the
+// order first seen ("analyze": language ID and segmentation; "store": SQLite writes; then each
+// stage by name, "<name> flush" for its flush at finish()).
+struct IndexSummary {
+    std::size_t added = 0, replaced = 0, unchanged = 0;
+    std::vector<std::pair<std::string, double>> seconds;
+    std::vector<std::string> warnings;  // from the stages (IndexStage::take_warnings)
+    void add_seconds(const std::string& step, double s);
+};
+
+class Indexer {
+public:
+    // The store and language identifier must outlive the Indexer.
+    Indexer(Store& store, const LanguageIdentifier& langid);
+
+    // Registers a stage that derives data for every added or replaced document.
+    void add_stage(std::unique_ptr<IndexStage> stage);
+
+    AnalyzedDocument analyze(Document doc) const;
+
+    // Analyzes and stores n documents (moved from); returns what happened to each.
+    std::vector<PutStatus> add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary = nullptr);
+
+    // Deletes documents and tells the stages; returns how many were stored.
+    std::size_t remove(const std::vector<std::string>& ids);
+    // Deletes documents added before `cutoff` (seconds since the epoch); returns their ids.
+    std::vector<std::string> expire(int64_t cutoff);
+
+    // Flushes every stage and records the specs that built the store in its metadata.
+    void finish(IndexSummary* summary = nullptr);
+
+private:
+    Store& store_;
+    const LanguageIdentifier& langid_;
+    std::vector<std::unique_ptr<IndexStage>> stages_;
+};
+
+// Which index stages a store gets, and what they need.
+//
+//   setting          default    meaning
+//   models_dir       "models"   folder holding bridge.lex (and lid.176.ftz, see the usage above)
+//   near_duplicates  true       NearDuplicateStage: shingles and MinHash for dedup and check
+//   embeddings       true       EmbeddingStage: features and vectors for translations; needs
+//                               models_dir/bridge.lex (skipped with a warning when missing).
+//                               A store used only for duplicates needs none.
+//   vector_index     "Flat"     FAISS factory string for new embedding indexes
+//   vectors          ""         "vectors:path=..." aligned word vectors combined with the bridge
+//   vectors_weight   0.5        share of the vectors cosine in the similarity
+struct IndexConfig {
+    std::string models_dir = "models";
+    bool near_duplicates = true;
+    bool embeddings = true;
+    std::string vector_index = "Flat";
+    std::string vectors;
+    float vectors_weight = 0.5f;
+};
+
+struct IndexStages {
+    std::vector<std::unique_ptr<IndexStage>> stages;  // in the order they run
+    std::vector<std::string> warnings;                // e.g. bridge.lex missing: no embeddings
+};
+
+// Builds the stages of `config`, each from its default spec. Throws doppel::Error when a model
+// that is there cannot be loaded.
+IndexStages open_index_stages(const IndexConfig& config);
+
+// How index_paths() reads and stores.
+//   batch   256   documents per transaction
+//   now     0     time recorded as added, seconds since the epoch (0: the current time)
+//   reader  {}    ingest options (largest document, ...)
+struct IndexRunOptions {
+    std::size_t batch = 256;
+    int64_t now = 0;
+    ReaderOptions reader;
+};
+
+// What index_paths() did.
+struct IndexRun {
+    IndexSummary summary;             // added, replaced, unchanged; seconds ("read" first); warnings
+    std::size_t read = 0;             // documents read
+    std::vector<RecordError> errors;  // records skipped (unreadable, invalid, too large, ...)
+    std::size_t stored = 0;           // documents in the store afterwards
+};
+
+// Called after every batch with the run so far (errors and warnings grow at the end, so a
+// caller can show the new ones) and the bytes read of the bytes to read (0 when unknown, e.g.
+// standard input).
+using IndexProgressCallback =
+    std::function<void(const IndexRun& so_far, uint64_t bytes_read, uint64_t bytes_total)>;
+
+// Reads `paths` (files, folders, "-" for JSONL on standard input; see DocumentReader), adds every
+// document to `store` through an Indexer with `stages`, and finishes it (flushes the stages,
+// records the specs). A bad record is collected in IndexRun::errors and reading goes on; I/O and
+// store failures throw doppel::Error.
+IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
+                     std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
+                     const IndexRunOptions& options = {}, const IndexProgressCallback& progress = {});
+
+}  // namespace doppel

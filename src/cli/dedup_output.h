@@ -1,0 +1,23 @@
+// How `doppel dedup` writes a NearDuplicateResult (formats in ../shared/docs/INTERFACE.md).
+#pragma once
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <utility>
+
+#include "doppel/match/near_duplicate_finder.h"
+
+namespace doppel::cli {
+
+// Pairs (TSV: near and exact only, "ID_A<TAB>ID_B<TAB>JACCARD" with ID_A < ID_B; JSONL: every
+// kind), then in JSONL the clusters, the repeated lines and a summary that records the spec.
+// Returns (near and exact pairs, partial copies).
+std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDuplicateResult& r, bool jsonl);
+
+// The summary line: documents, bytes, candidates, pairs, partial copies, clusters, LSH bands and
+// rows, and the throughput over `secs`.
+std::string summary_line(const NearDuplicateResult& r, std::size_t n_near, std::size_t n_partial,
+                         double secs);
+
+}  // namespace doppel::cli

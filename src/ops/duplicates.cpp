@@ -1,0 +1,183 @@
+#include "doppel/ops/duplicates.h"
+
+#include <algorithm>
+#include <future>
+
+#include "doppel/error.h"
+#include "doppel/index/near_duplicate_index.h"
+#include "doppel/ingest/document_reader.h"
+#include "doppel/ops/indexer.h"
+#include "doppel/store/store.h"
+
+namespace doppel {
+namespace {
+
+using BatchFn = std::function<void(std::vector<Document>&)>;
+
+// Calls fn(batch) for every batch of the stored documents, in seq order.
+void for_each_stored_batch(const Store& store, std::size_t batch, const ProgressCallback& progress,
+                           const BatchFn& fn) {
+    const std::size_t total = store.size();
+    std::vector<Document> docs;
+    std::size_t done = 0;
+    store.scan([&](const StoredDocument& s) {
+        Document d;
+        d.id = s.id;
+        d.text = s.text;
+        d.source = s.source;
+        d.url = s.url;
+        docs.push_back(std::move(d));
+        if (docs.size() >= batch) {
+            fn(docs);
+            done += docs.size();
+            docs.clear();
+            if (progress) progress(done, total);
+        }
+        return true;
+    });
+    if (!docs.empty()) fn(docs);
+}
+
+// One pass over the files: calls fn(batch) for every batch while the next one is read on another
+// thread. Bad records go to *errors when it is given.
+void for_each_file_batch(const std::vector<std::string>& paths, const FileDedupOptions& read,
+                         const ReadProgressCallback& progress, std::vector<RecordError>* errors,
+                         const BatchFn& fn) {
+    DocumentReader reader(paths);
+    struct Batch {
+        std::vector<Document> docs;
+        std::vector<RecordError> errors;
+        bool more = false;
+    };
+    auto next_batch = [&] {
+        Batch b;
+        b.more = reader.next_batch(read.batch, b.docs, b.errors) || !b.errors.empty();
+        if (read.id_from_path)
+            for (auto& d : b.docs) d.id = d.source;
+        return b;
+    };
+    Batch cur = next_batch();
+    while (cur.more) {
+        auto next = std::async(std::launch::async, next_batch);
+        if (errors) errors->insert(errors->end(), cur.errors.begin(), cur.errors.end());
+        if (!cur.docs.empty()) fn(cur.docs);
+        cur = next.get();
+        if (progress) progress(reader.bytes_read(), reader.bytes_total());
+    }
+}
+
+// Pass 1 with boilerplate on: counts the lines of every source and keeps the documents while they
+// fit in cache_mb (always for standard input, which cannot be read twice). Returns whether the
+// cache holds every document.
+bool count_lines_and_cache(NearDuplicateFinder& finder, const std::vector<std::string>& paths,
+                           const FileDedupOptions& read, const ReadProgressCallback& progress,
+                           std::vector<RecordError>* errors, std::vector<std::vector<Document>>* cache) {
+    const bool from_stdin = std::find(paths.begin(), paths.end(), "-") != paths.end();
+    std::size_t cached_bytes = 0;
+    bool cached = true;
+    for_each_file_batch(paths, read, progress, errors, [&](std::vector<Document>& d) {
+        finder.count_lines(d.size(), d.data());
+        if (!cached) return;
+        for (const auto& doc : d) cached_bytes += doc.text.size() + doc.id.size() + doc.source.size();
+        if (cached_bytes > (read.cache_mb << 20) && !from_stdin) {
+            cached = false;
+            std::vector<std::vector<Document>>().swap(*cache);
+            return;
+        }
+        cache->push_back(std::move(d));
+    });
+    return cached;
+}
+
+}  // namespace
+
+NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                           std::size_t batch, const ProgressCallback& progress) {
+    NearDuplicateFinder finder(options);
+    if (options.boilerplate)
+        for_each_stored_batch(store, batch, progress,
+                              [&](std::vector<Document>& d) { finder.count_lines(d.size(), d.data()); });
+    for_each_stored_batch(store, batch, progress,
+                          [&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
+    return finder.finish();
+}
+
+FileDedup find_file_duplicates(const std::vector<std::string>& paths, const NearDuplicateOptions& options,
+                               const FileDedupOptions& read, const ReadProgressCallback& progress) {
+    DOPPEL_CHECK(kInvalidArgument, !paths.empty(), "no files to compare");
+    NearDuplicateFinder finder(options);
+    FileDedup out;
+    // Boilerplate needs two passes (line counts per source, then shingles); the first keeps the
+    // documents in memory when they fit, so small inputs are read once.
+    std::vector<std::vector<Document>> cache;
+    const bool cached =
+        options.boilerplate && count_lines_and_cache(finder, paths, read, progress, &out.errors, &cache);
+    if (cached) {
+        for (auto& d : cache) {
+            finder.add(d.size(), d.data());
+            std::vector<Document>().swap(d);
+        }
+    } else {
+        for_each_file_batch(paths, read, progress, options.boilerplate ? nullptr : &out.errors,
+                            [&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
+    }
+    out.result = finder.finish();
+    return out;
+}
+
+const char* check_status_name(CheckStatus s) {
+    switch (s) {
+        case CheckStatus::kNew:
+            return "new";
+        case CheckStatus::kExact:
+            return "exact";
+        case CheckStatus::kNear:
+            return "near";
+    }
+    return "?";
+}
+
+DuplicateChecker::DuplicateChecker(const Store& store, CheckOptions options)
+    : store_(store),
+      options_(options),
+      index_(std::make_unique<NearDuplicateIndex>(store, options.threshold, options.recall)) {}
+
+DuplicateChecker::~DuplicateChecker() = default;
+
+std::size_t DuplicateChecker::size() const { return index_->size(); }
+
+std::vector<CheckResult> DuplicateChecker::check(std::size_t n, const Document* docs) {
+    std::vector<CheckResult> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(check_one(docs[i]));
+    return out;
+}
+
+CheckResult DuplicateChecker::check_one(const Document& doc) {
+    CheckResult r;
+    r.id = doc.id;
+    const std::vector<NearDuplicateMatch> matches = index_->query(doc.text, options_.partial);
+    const std::string hash = content_hash(doc.text);
+    // Matches come most similar first; an exact copy wins over a more similar near one.
+    for (const auto& m : matches) {
+        if (m.jaccard < options_.threshold) continue;
+        const auto s = store_.get_by_seq(m.seq, false);
+        if (!s) continue;
+        const bool same = s->content_hash == hash || m.jaccard >= 1.0;
+        if (r.match_id.empty() || (same && r.status != CheckStatus::kExact)) {
+            r.status = same ? CheckStatus::kExact : CheckStatus::kNear;
+            r.match_id = s->id;
+            r.similarity = m.jaccard;
+            r.containment = m.containment;
+        }
+    }
+    if (!options_.partial) return r;
+    for (const auto& m : matches) {
+        if (m.jaccard >= options_.threshold) continue;
+        if (const auto s = store_.get_by_seq(m.seq, false))
+            r.partial.push_back({s->id, m.jaccard, m.containment});
+    }
+    return r;
+}
+
+}  // namespace doppel

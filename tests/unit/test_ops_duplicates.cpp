@@ -1,0 +1,171 @@
+// The near-duplicate operations (ops/duplicates.h) and the index operation (ops/indexer.h) on a
+// small store built from files.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+
+#include "doppel/langid/language_identifier.h"
+#include "doppel/ops/duplicates.h"
+#include "doppel/ops/indexer.h"
+#include "doppel/store/store.h"
+#include "support/test_support.h"
+
+using namespace doppel;
+
+namespace {
+
+// n pseudo-words, 12 to a line.
+std::vector<std::string> words(std::size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::vector<std::string> w;
+    char buf[16];
+    for (std::size_t i = 0; i < n; ++i) {
+        std::snprintf(buf, sizeof buf, "w%u", static_cast<unsigned>(rng() % 100000000));
+        w.emplace_back(buf);
+    }
+    return w;
+}
+std::string text(const std::vector<std::string>& w, std::size_t n = SIZE_MAX) {
+    std::string s;
+    for (std::size_t i = 0; i < std::min(n, w.size()); ++i) s += w[i] + (i % 12 == 11 ? "\n" : " ");
+    return s;
+}
+Document doc(const std::string& id, const std::string& t) {
+    Document d;
+    d.id = id;
+    d.text = t;
+    d.source = id + ".txt";
+    return d;
+}
+IndexConfig duplicates_only() {
+    IndexConfig c;
+    c.embeddings = false;
+    return c;
+}
+// Indexes the folder `dir` into `store` with the near-duplicate stage only.
+IndexRun index_folder(Store& store, const std::string& dir) {
+    LanguageIdentifier lid(test::lid_model());
+    IndexStages stages = open_index_stages(duplicates_only());
+    EXPECT_TRUE(stages.warnings.empty());
+    IndexRunOptions options;
+    options.now = 1000;
+    return index_paths(store, lid, std::move(stages.stages), {dir}, options);
+}
+
+}  // namespace
+
+TEST(OpsIndexer, OpenStagesWarnsWhenTheBridgeIsMissing) {
+    IndexConfig c;
+    c.models_dir = "/nonexistent";
+    IndexStages s = open_index_stages(c);
+    ASSERT_EQ(s.stages.size(), 1u);  // near-duplicates only
+    ASSERT_EQ(s.warnings.size(), 1u);
+    EXPECT_NE(s.warnings[0].find("bridge.lex missing"), std::string::npos);
+    c.near_duplicates = false;
+    EXPECT_TRUE(open_index_stages(c).stages.empty());
+}
+
+TEST(OpsDuplicates, CheckStatusesOnASmallStore) {
+    test::TempDir dir("ops_check");
+    const auto a = words(300, 1), b = words(300, 2), c = words(300, 3);
+    test::write_file(dir / "in/a.txt", text(a));
+    test::write_file(dir / "in/b.txt", text(b));
+    test::write_file(dir / "in/c.txt", text(c));
+    test::write_file(dir / "in/bad.txt", std::string("caf\xc3 broken\n"));
+    Store store(dir / "store");
+    const IndexRun run = index_folder(store, dir / "in");
+    EXPECT_EQ(run.read, 3u);
+    EXPECT_EQ(run.summary.added, 3u);
+    EXPECT_EQ(run.stored, 3u);
+    ASSERT_EQ(run.errors.size(), 1u);  // bad.txt: invalid UTF-8
+    EXPECT_EQ(run.summary.seconds.front().first, "read");
+
+    auto b_edit = b;
+    b_edit[150] = "changed";  // one word of 300: Jaccard about 0.98
+    const std::vector<Document> docs = {doc("copy", text(a)), doc("edit", text(b_edit)),
+                                        doc("other", text(words(300, 4))), doc("part", text(c, 230))};
+    CheckOptions options;
+    options.partial = true;
+    DuplicateChecker checker(store, options);
+    EXPECT_EQ(checker.size(), 3u);
+    const std::vector<CheckResult> r = checker.check(docs.size(), docs.data());
+    ASSERT_EQ(r.size(), 4u);
+    EXPECT_EQ(r[0].id, "copy");
+    EXPECT_EQ(r[0].status, CheckStatus::kExact);
+    EXPECT_EQ(r[0].match_id, "a");
+    EXPECT_DOUBLE_EQ(r[0].similarity, 1.0);
+    EXPECT_EQ(r[1].status, CheckStatus::kNear);
+    EXPECT_EQ(r[1].match_id, "b");
+    EXPECT_GT(r[1].similarity, 0.9);
+    EXPECT_LT(r[1].similarity, 1.0);
+    EXPECT_EQ(r[2].status, CheckStatus::kNew);
+    EXPECT_EQ(r[2].match_id, "");
+    EXPECT_TRUE(r[2].partial.empty());
+    EXPECT_EQ(r[3].status, CheckStatus::kNew);  // most of c, but under the threshold
+    ASSERT_EQ(r[3].partial.size(), 1u);
+    EXPECT_EQ(r[3].partial[0].id, "c");
+    EXPECT_LT(r[3].partial[0].similarity, 0.8);
+    EXPECT_DOUBLE_EQ(r[3].partial[0].containment, 1.0);
+    EXPECT_STREQ(check_status_name(CheckStatus::kNear), "near");
+
+    options.partial = false;  // no partial copies asked for: none reported
+    DuplicateChecker plain(store, options);
+    EXPECT_TRUE(plain.check(1, &docs[3])[0].partial.empty());
+}
+
+TEST(OpsDuplicates, StorelessEqualsStored) {
+    test::TempDir dir("ops_dedup");
+    // Ten documents of one source sharing a footer line (boilerplate), with copies and edits.
+    const std::string footer = "\nCopyright the example news site, all rights reserved, 2024\n";
+    std::vector<std::string> texts;
+    for (unsigned k = 0; k < 6; ++k) texts.push_back(text(words(200, 10 + k)) + footer);
+    texts.push_back(texts[0]);  // exact copy
+    auto w = words(200, 11);
+    w[20] = "edited";
+    texts.push_back(text(w) + footer);                    // near copy of 1
+    texts.push_back(text(words(200, 12), 150) + footer);  // most of 2
+    texts.push_back(footer);                              // the footer alone
+    for (std::size_t k = 0; k < texts.size(); ++k)
+        test::write_file(dir / ("in/d" + std::to_string(k) + ".txt"), texts[k]);
+    Store store(dir / "store");
+    index_folder(store, dir / "in");
+
+    const NearDuplicateOptions options;
+    const NearDuplicateResult stored = find_stored_duplicates(store, options, 3);
+    FileDedupOptions read;
+    read.batch = 4;
+    for (std::size_t cache_mb : {256u, 0u}) {
+        read.cache_mb = cache_mb;
+        const FileDedup files = find_file_duplicates({dir / "in"}, options, read);
+        EXPECT_TRUE(files.errors.empty());
+        const NearDuplicateResult& r = files.result;
+        ASSERT_EQ(r.docs.size(), stored.docs.size());
+        for (std::size_t i = 0; i < r.docs.size(); ++i) {
+            EXPECT_EQ(r.docs[i].id, stored.docs[i].id);
+            EXPECT_EQ(r.docs[i].shingles, stored.docs[i].shingles);
+        }
+        ASSERT_EQ(r.pairs.size(), stored.pairs.size());
+        for (std::size_t i = 0; i < r.pairs.size(); ++i) {
+            EXPECT_EQ(r.pairs[i].a, stored.pairs[i].a);
+            EXPECT_EQ(r.pairs[i].b, stored.pairs[i].b);
+            EXPECT_EQ(r.pairs[i].kind, stored.pairs[i].kind);
+            EXPECT_DOUBLE_EQ(r.pairs[i].jaccard, stored.pairs[i].jaccard);
+        }
+        ASSERT_EQ(r.clusters.size(), stored.clusters.size());
+        for (std::size_t i = 0; i < r.clusters.size(); ++i)
+            EXPECT_EQ(r.clusters[i].members, stored.clusters[i].members);
+        EXPECT_EQ(r.boilerplate_lines, stored.boilerplate_lines);
+        EXPECT_EQ(r.spec, stored.spec);
+    }
+    EXPECT_GE(stored.boilerplate_lines, 1u);
+    std::size_t exact = 0, near = 0, partial = 0;
+    for (const auto& p : stored.pairs)
+        ++(p.kind == DuplicateKind::kExact ? exact : p.kind == DuplicateKind::kNear ? near : partial);
+    EXPECT_EQ(exact, 1u);
+    EXPECT_EQ(near, 1u);
+    EXPECT_EQ(partial, 1u);
+    FileDedupOptions by_path;
+    by_path.id_from_path = true;
+    EXPECT_EQ(find_file_duplicates({dir / "in"}, options, by_path).result.docs[0].id, dir / "in/d0.txt");
+}
