@@ -88,7 +88,7 @@ TEST(DedupE2E, CheckDeleteExpireAndStorelessMode) {
 }
 
 TEST(DedupE2E, TheSummarySpecReproducesTheRun) {
-    const std::string first = "dedup --format jsonl --threshold 0.3 --no-boilerplate --shingles word:n=2 " + seeds_dir();
+    const std::string first = "dedup --format jsonl --threshold 0.3 --no-boilerplate --shingles word:n=2 " + doppel::test::seed_args();
     auto r = run_doppel(first);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto lines = jsonl(r.out);
@@ -97,7 +97,7 @@ TEST(DedupE2E, TheSummarySpecReproducesTheRun) {
     EXPECT_NE(spec.find("threshold=0.3"), std::string::npos);
     EXPECT_NE(spec.find("boilerplate=0"), std::string::npos);
     EXPECT_NE(spec.find("word:n=2"), std::string::npos);
-    auto again = run_doppel("dedup --format jsonl --spec '" + spec + "' " + seeds_dir());
+    auto again = run_doppel("dedup --format jsonl --spec '" + spec + "' " + doppel::test::seed_args());
     ASSERT_EQ(again.exit_code, 0) << again.err;
     EXPECT_EQ(again.out, r.out);
 }
