@@ -96,10 +96,6 @@ float anchor_cosine(const SparseVector& a, const SparseVector& b) {
     return static_cast<float>(ab / std::sqrt(aa * bb));
 }
 
-}  // namespace
-
-namespace {
-
 // Documents grouped by matching language (in language order), and each seq's position.
 struct Languages {
     std::unordered_map<int64_t, std::size_t> pos;          // seq -> position in docs
@@ -134,17 +130,21 @@ struct CandidateTable {
     const std::vector<Candidate>& of(std::size_t doc, std::size_t lang) const { return lists[doc * languages + lang]; }
 };
 
+// The dense vectors of the documents of one language, one after the other (the queries).
+std::vector<float> gather_queries(const std::vector<std::size_t>& members, const float* dense, std::size_t dim) {
+    std::vector<float> qx(members.size() * dim);
+    for (std::size_t j = 0; j < members.size(); ++j)
+        std::copy(dense + members[j] * dim, dense + (members[j] + 1) * dim, qx.data() + j * dim);
+    return qx;
+}
+
 // Searches the index for the k nearest documents of language `target` of every document of
-// language `source` (queries with their dense vectors), and rescores them exactly.
-void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, std::size_t target,
-                       std::size_t k, const float* dense, std::span<const SparseVector> sparse, CandidateTable& table) {
-    const std::size_t dim = index.dim();
+// language `source` (queries qx: their dense vectors), and rescores them exactly.
+void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, const std::vector<float>& qx,
+                       std::size_t target, std::size_t k, std::span<const SparseVector> sparse, CandidateTable& table) {
     const auto& qs = g.members[source];
     const std::size_t kk = std::min(k, index.size(g.names[target]));
     if (kk == 0) return;
-    std::vector<float> qx(qs.size() * dim);
-    for (std::size_t j = 0; j < qs.size(); ++j)
-        std::copy(dense + qs[j] * dim, dense + (qs[j] + 1) * dim, qx.data() + j * dim);
     std::vector<float> dist(qs.size() * kk);
     std::vector<int64_t> lab(qs.size() * kk);
     index.search(g.names[target], qs.size(), qx.data(), kk, dist.data(), lab.data());
@@ -219,9 +219,11 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
     const Languages g = group_by_language(docs);
     const std::size_t L = g.names.size();
     CandidateTable table{L, std::vector<std::vector<Candidate>>(docs.size() * L)};
-    for (std::size_t sa = 0; sa < L; ++sa)
+    for (std::size_t sa = 0; sa < L; ++sa) {
+        const std::vector<float> qx = gather_queries(g.members[sa], dense, index.dim());
         for (std::size_t tb = 0; tb < L; ++tb)
-            if (tb != sa) search_candidates(index, g, sa, tb, options_.k, dense, sparse, table);
+            if (tb != sa) search_candidates(index, g, sa, qx, tb, options_.k, sparse, table);
+    }
     const Margins margins(table, g, docs, options_.margin_k);
     std::vector<TranslationLink> out;
     for (std::size_t sa = 0; sa < L; ++sa)
