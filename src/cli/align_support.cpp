@@ -1,72 +1,10 @@
 #include "cli/align_support.h"
 
-#include <filesystem>
-#include <fstream>
+#include <cstdio>
+#include <ostream>
 #include <sstream>
 
-#include "doppel/error.h"
-#include "doppel/ingest/document_reader.h"
-
 namespace doppel::cli {
-namespace fs = std::filesystem;
-
-AlignSide UnitDocument::side() const {
-    AlignSide s;
-    s.lang = lang;
-    s.units.reserve(units.size());
-    for (const Span& u : units) s.units.emplace_back(std::string_view(text).substr(u.begin, u.size()));
-    return s;
-}
-
-std::unique_ptr<LanguageIdentifier> load_langid(const Globals& g) {
-    const std::string path = model_path(g, "lid.176.ftz");
-    if (!fs::exists(path)) return nullptr;
-    return std::make_unique<LanguageIdentifier>(path);
-}
-
-UnitDocument load_document_file(const std::string& path, UnitKind kind, const LanguageIdentifier* langid,
-                                Segmenter& segmenter) {
-    UnitDocument d;
-    d.id = fs::path(path).stem().string();
-    if (kind == UnitKind::kLines) {
-        std::ifstream f(path, std::ios::binary);
-        if (!f) DOPPEL_THROW(kIo, path + ": cannot read the file");
-        std::ostringstream ss;
-        ss << f.rdbuf();
-        d.text = ss.str();
-        std::size_t line = 0;
-        if (!validate_utf8(d.text, &line)) DOPPEL_THROW(kBadFormat, path + ":" + std::to_string(line) + ": invalid UTF-8");
-    } else {
-        DocumentReader reader({path});
-        std::vector<Document> docs;
-        std::vector<RecordError> errors;
-        while (docs.empty() && reader.next_batch(1, docs, errors)) {
-        }
-        if (docs.empty()) DOPPEL_THROW(kNotFound, errors.empty() ? path + ": no document" : errors.front().to_string());
-        d.id = docs.front().id;
-        d.text = std::move(docs.front().text);
-        d.lang = docs.front().lang_hint;
-    }
-    if (d.lang.empty() && langid) {
-        // The first 32 KiB (cut at a line break) tell the language as well as the whole text.
-        std::size_t end = d.text.size();
-        if (end > (32u << 10)) {
-            end = d.text.rfind('\n', 32u << 10);
-            if (end == std::string::npos || end == 0) end = std::min<std::size_t>(d.text.size(), 32u << 10);
-        }
-        d.lang = langid->identify(std::string_view(d.text).substr(0, end)).lang;
-    }
-    d.units = split_units(d.text, kind, d.lang, segmenter);
-    return d;
-}
-
-std::unique_ptr<Aligner> make_aligner(const Globals& g, const std::string& spec) {
-    const std::string dir = find_models_dir(g);
-    if (!spec.empty()) return Aligner::from_spec(spec, dir);
-    // Without the bridge lexicon (scripts/setup.sh builds it), anchors and cognates alone.
-    const bool lexicon = fs::exists(fs::path(dir) / "bridge.lex");
-    return Aligner::from_spec(lexicon ? Aligner::kDefaultSpec : Aligner::kLexicalSpec, dir);
-}
 
 std::string bead_units(const Bead& b) {
     std::string s = "[";
@@ -82,23 +20,14 @@ nlohmann::json bead_json(const Bead& b, const UnitDocument& a, const UnitDocumen
     for (uint32_t j = b.b_begin; j < b.b_end; ++j) jb.push_back(j);
     nlohmann::json j = {{"a", ja}, {"b", jb}, {"score", b.score}, {"similarity", b.similarity}};
     if (with_text) {
-        auto text = [](const UnitDocument& d, uint32_t from, uint32_t to) {
-            std::string s;
-            for (uint32_t k = from; k < to; ++k) {
-                if (!s.empty()) s += ' ';
-                s += d.text.substr(d.units[k].begin, d.units[k].size());
-            }
-            return s;
-        };
-        j["a_text"] = text(a, b.a_begin, b.a_end);
-        j["b_text"] = text(bdoc, b.b_begin, b.b_end);
+        j["a_text"] = a.unit_text(b.a_begin, b.a_end);
+        j["b_text"] = bdoc.unit_text(b.b_begin, b.b_end);
     }
     return j;
 }
 
-nlohmann::json pair_json(const Alignment& al) {
-    std::size_t aligned = 0;
-    for (const Bead& b : al.beads) aligned += b.aligned();
+nlohmann::json pair_json(const AlignedPair& p) {
+    const Alignment& al = p.alignment;
     return {{"score", al.score},
             {"label", pair_label_name(al.label)},
             {"coverage_a", al.coverage_a},
@@ -106,7 +35,101 @@ nlohmann::json pair_json(const Alignment& al) {
             {"quality", al.quality},
             {"document_similarity", al.document_similarity},
             {"beads", al.beads.size()},
-            {"aligned_beads", aligned}};
+            {"aligned_beads", p.aligned_beads()}};
+}
+
+nlohmann::json beads_json(const AlignedPair& p, bool aligned_only, bool with_text) {
+    nlohmann::json beads = nlohmann::json::array();
+    for (const Bead& bead : p.alignment.beads)
+        if (!aligned_only || bead.aligned()) beads.push_back(bead_json(bead, p.a, p.b, with_text));
+    return beads;
+}
+
+std::string translation_tsv(const TranslationPair& p) {
+    char score[32];
+    std::snprintf(score, sizeof score, "%.4f", p.link.score);
+    return p.id_a + '\t' + p.id_b + '\t' + score + '\t' + to_string(p.link.label);
+}
+
+nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* aligned) {
+    const TranslationLink& l = p.link;
+    char score[32];
+    std::snprintf(score, sizeof score, "%.4f", l.score);
+    nlohmann::json j = {{"id_a", p.id_a}, {"id_b", p.id_b}, {"lang_a", p.lang_a}, {"lang_b", p.lang_b},
+                        {"score", std::stod(score)}, {"label", to_string(l.label)},
+                        {"similarity", l.similarity}, {"margin", l.margin}};
+    if (l.anchors >= 0) j["anchors"] = l.anchors;
+    if (aligned) {
+        j["alignment"] = pair_json(*aligned);
+        j["alignment"]["units"] = unit_kind_name(aligned->a.kind);
+        j["aligned_units"] = beads_json(*aligned, false, true);
+    }
+    return j;
+}
+
+nlohmann::json specs_json(const TranslationSearch& found) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [what, spec] : found.specs) j[what] = spec;
+    return j;
+}
+
+nlohmann::json summary_json(const TranslationSearch& found, const LabelCounts& counts, const nlohmann::json& specs) {
+    return {{"type", "summary"},       {"documents", found.documents}, {"translation", counts[0]},
+            {"partial", counts[1]},    {"same_story", counts[2]},      {"associations", found.associations},
+            {"specs", specs}};
+}
+
+std::string summary_line(const TranslationSearch& found, const LabelCounts& counts, bool learn) {
+    std::ostringstream s;
+    s.setf(std::ios::fixed);
+    s.precision(2);
+    s << found.documents << " documents, " << counts[0] << " translation, " << counts[1] << " partial, " << counts[2]
+      << " same-story pairs (features " << found.features_seconds << " s, index load " << found.index_seconds
+      << " s, match " << found.match_seconds << " s";
+    if (learn) s << ", learned " << found.associations << " associations and matched again " << found.learn_seconds << " s";
+    s << ")";
+    return s.str();
+}
+
+LabelCounts write_translations(std::ostream& out, const std::string& format, UnitKind units, const Store& store,
+                               const TranslationSearch& found, const Aligner* aligner, nlohmann::json& specs) {
+    LabelCounts counts{};
+    UnitReader reader(units);
+    constexpr std::size_t kBatch = 64;
+    for (std::size_t from = 0; from < found.pairs.size(); from += kBatch) {
+        const std::size_t to = std::min(found.pairs.size(), from + kBatch);
+        std::vector<PairToScore> batch;
+        for (std::size_t i = from; i < to; ++i)
+            if (aligner && found.pairs[i].link.label != LinkLabel::kSameStory)
+                batch.push_back({found.pairs[i].id_a, found.pairs[i].id_b});
+        const auto scored = aligner ? score_pairs(batch, *aligner, reader, &store) : std::vector<ScoredPair>{};
+        for (std::size_t i = from, k = 0; i < to; ++i) {
+            const TranslationPair& p = found.pairs[i];
+            ++counts[static_cast<std::size_t>(p.link.label)];
+            const bool aligned = aligner && p.link.label != LinkLabel::kSameStory;
+            const AlignedPair* pair = aligned && scored[k].ok() ? &scored[k].pair : nullptr;
+            k += aligned;
+            out << (format == "tsv" ? translation_tsv(p) : translation_json(p, pair).dump()) << '\n';
+        }
+    }
+    if (aligner) specs["aligner"] = aligner->describe(), specs["units"] = unit_kind_name(units);
+    return counts;
+}
+
+std::string scored_pair_tsv(const PairToScore& refs, const AlignedPair& p) {
+    const Alignment& al = p.alignment;
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%.4f\t%s\t%.4f\t%.4f", al.score, pair_label_name(al.label), al.coverage_a,
+                  al.coverage_b);
+    return refs.a + '\t' + refs.b + '\t' + buf;
+}
+
+nlohmann::json scored_pair_json(const PairToScore& refs, const AlignedPair& p, bool with_text) {
+    nlohmann::json j = pair_json(p);
+    j["a"] = {{"id", refs.a}, {"lang", p.a.lang}, {"units", p.a.units.size()}};
+    j["b"] = {{"id", refs.b}, {"lang", p.b.lang}, {"units", p.b.units.size()}};
+    j["aligned"] = beads_json(p, true, with_text);
+    return j;
 }
 
 }  // namespace doppel::cli

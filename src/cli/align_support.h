@@ -1,44 +1,48 @@
-// Shared by the align and score commands: loading a document as units, building the aligner,
-// writing alignments.
+// Shared by the align, score, translations and report commands: writing alignments
+// (ops/alignment.h) and translation pairs (ops/translations.h) as text and JSON.
 #pragma once
 
-#include <memory>
 #include <nlohmann/json.hpp>
+#include <array>
+#include <iosfwd>
 #include <string>
-#include <vector>
 
-#include "cli/common.h"
-#include "doppel/align/aligner.h"
-#include "doppel/align/units.h"
-#include "doppel/langid/language_identifier.h"
-#include "doppel/normalize/segmenter.h"
+#include "doppel/ops/alignment.h"
+#include "doppel/ops/translations.h"
 
 namespace doppel::cli {
 
-struct UnitDocument {
-    std::string id;
-    std::string text;
-    std::string lang;
-    std::vector<Span> units;
-    AlignSide side() const;  // views into text: keep this object alive
-};
-
-// The language identifier when models/lid.176.ftz is there, else null (languages then unknown).
-std::unique_ptr<LanguageIdentifier> load_langid(const Globals& g);
-
-// Reads a file as the CLI reads inputs: in lines mode the raw text (one unit a non-blank line),
-// otherwise through the document reader (HTML and JSONL turned into text; the first record).
-// Throws doppel::Error when the file cannot be read.
-UnitDocument load_document_file(const std::string& path, UnitKind kind, const LanguageIdentifier* langid,
-                                Segmenter& segmenter);
-
-// The aligner from a spec string; when empty Aligner::kDefaultSpec, or kLexicalSpec when the
-// models folder has no bridge.lex.
-std::unique_ptr<Aligner> make_aligner(const Globals& g, const std::string& spec);
-
 // "[0, 1]:[2]"
 std::string bead_units(const Bead& b);
+// {"a":[...],"b":[...],"score":...,"similarity":...} and with_text "a_text", "b_text".
 nlohmann::json bead_json(const Bead& b, const UnitDocument& a, const UnitDocument& bdoc, bool with_text);
-nlohmann::json pair_json(const Alignment& al);
+// The pair's score, label, coverages, quality, document similarity and bead counts.
+nlohmann::json pair_json(const AlignedPair& p);
+// The beads of a pair as JSON, all or only the aligned ones.
+nlohmann::json beads_json(const AlignedPair& p, bool aligned_only, bool with_text);
+
+// Pairs per label, indexed by LinkLabel (translation, partial, same-story).
+using LabelCounts = std::array<std::size_t, 3>;
+
+// "id_a<TAB>id_b<TAB>score<TAB>label" (score with 4 decimals).
+std::string translation_tsv(const TranslationPair& p);
+// A pair's JSONL record; with an aligned pair its alignment and aligned units.
+nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* aligned);
+// {"matcher": SPEC, "associations": SPEC, ...} of TranslationSearch::specs.
+nlohmann::json specs_json(const TranslationSearch& found);
+// The JSONL summary record: {"type":"summary","documents":N,"translation":N,...,"specs":{...}}.
+nlohmann::json summary_json(const TranslationSearch& found, const LabelCounts& counts, const nlohmann::json& specs);
+// Writes the pairs as TSV or JSONL lines to out; with an aligner, JSONL records of translation
+// and partial pairs hold their alignment over `units` (aligned a batch at a time with
+// score_pairs), and specs gets the aligner's spec and the units. Returns the pairs per label.
+LabelCounts write_translations(std::ostream& out, const std::string& format, UnitKind units, const Store& store,
+                               const TranslationSearch& found, const Aligner* aligner, nlohmann::json& specs);
+// The summary line: counts and time per stage.
+std::string summary_line(const TranslationSearch& found, const LabelCounts& counts, bool learn);
+
+// A scored pair (doppel score): "a<TAB>b<TAB>score<TAB>label<TAB>coverage_a<TAB>coverage_b", or
+// its JSONL record with the aligned beads.
+std::string scored_pair_tsv(const PairToScore& refs, const AlignedPair& p);
+nlohmann::json scored_pair_json(const PairToScore& refs, const AlignedPair& p, bool with_text);
 
 }  // namespace doppel::cli

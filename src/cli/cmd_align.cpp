@@ -3,19 +3,44 @@
 #include <iostream>
 
 #include "cli/align_support.h"
+#include "cli/common.h"
 
 namespace doppel::cli {
 
+namespace {
+struct Args {
+    std::string a, b;
+    std::string units = "sentences";
+    std::string format = "beads";
+    std::string spec;
+    std::string lang_a, lang_b;
+    bool no_text = false;
+};
+
+void write_alignment(const Args& args, const AlignedPair& p, const Aligner& aligner) {
+    for (const Bead& bead : p.alignment.beads) {
+        if (args.format == "beads") {
+            char score[32];
+            std::snprintf(score, sizeof score, "%.4f", bead.score);
+            std::cout << bead_units(bead) << '\t' << score << '\n';
+        } else {
+            nlohmann::json j = bead_json(bead, p.a, p.b, !args.no_text);
+            j["type"] = "bead";
+            std::cout << j.dump() << '\n';
+        }
+    }
+    if (args.format != "jsonl") return;
+    nlohmann::json j = pair_json(p);
+    j["type"] = "pair";
+    j["a"] = {{"path", args.a}, {"lang", p.a.lang}, {"units", p.a.units.size()}};
+    j["b"] = {{"path", args.b}, {"lang", p.b.lang}, {"units", p.b.units.size()}};
+    j["spec"] = aligner.describe();
+    std::cout << j.dump() << '\n';
+}
+}  // namespace
+
 Command add_align_command(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand("align", "Align two documents unit by unit, with scores");
-    struct Args {
-        std::string a, b;
-        std::string units = "sentences";
-        std::string format = "beads";
-        std::string spec;
-        std::string lang_a, lang_b;
-        bool no_text = false;
-    };
     auto args = std::make_shared<Args>();
     cmd->add_option("FILE_A", args->a, "First document")->required();
     cmd->add_option("FILE_B", args->b, "Second document")->required();
@@ -33,42 +58,22 @@ Command add_align_command(CLI::App& app, Globals& g) {
     cmd->add_flag("--no-text", args->no_text, "jsonl: leave the units' texts out");
     return {cmd, [args, &g]() -> int {
         Progress progress("align", g.quiet);
-        const UnitKind kind = parse_unit_kind(args->units);
-        auto langid = load_langid(g);
-        Segmenter segmenter;
-        UnitDocument a = load_document_file(args->a, kind, langid.get(), segmenter);
-        UnitDocument b = load_document_file(args->b, kind, langid.get(), segmenter);
+        const std::string models = find_models_dir(g);
+        const auto langid = load_language_identifier(models);
+        UnitReader reader(parse_unit_kind(args->units), langid.get());
+        UnitDocument a = reader.from_file(args->a), b = reader.from_file(args->b);
         if (!args->lang_a.empty()) a.lang = args->lang_a;
         if (!args->lang_b.empty()) b.lang = args->lang_b;
-        auto aligner = make_aligner(g, args->spec);
-        const Alignment al = aligner->align(a.side(), b.side());
-        std::size_t aligned = 0;
-        for (const Bead& bead : al.beads) {
-            aligned += bead.aligned();
-            if (args->format == "beads") {
-                char score[32];
-                std::snprintf(score, sizeof score, "%.4f", bead.score);
-                std::cout << bead_units(bead) << '\t' << score << '\n';
-            } else {
-                nlohmann::json j = bead_json(bead, a, b, !args->no_text);
-                j["type"] = "bead";
-                std::cout << j.dump() << '\n';
-            }
-        }
-        if (args->format == "jsonl") {
-            nlohmann::json j = pair_json(al);
-            j["type"] = "pair";
-            j["a"] = {{"path", args->a}, {"lang", a.lang}, {"units", a.units.size()}};
-            j["b"] = {{"path", args->b}, {"lang", b.lang}, {"units", b.units.size()}};
-            j["spec"] = aligner->describe();
-            std::cout << j.dump() << '\n';
-        }
+        const auto aligner = make_aligner(models, args->spec);
+        const AlignedPair p = align_documents(std::move(a), std::move(b), *aligner);
+        write_alignment(*args, p, *aligner);
         char summary[256];
         std::snprintf(summary, sizeof summary,
                       "%zu x %zu %s (%s, %s), %zu aligned beads, coverage %.2f / %.2f, score %.3f, label %s",
-                      a.units.size(), b.units.size(), unit_kind_name(kind), a.lang.empty() ? "?" : a.lang.c_str(),
-                      b.lang.empty() ? "?" : b.lang.c_str(), aligned, al.coverage_a, al.coverage_b, al.score,
-                      pair_label_name(al.label));
+                      p.a.units.size(), p.b.units.size(), unit_kind_name(reader.kind()),
+                      p.a.lang.empty() ? "?" : p.a.lang.c_str(), p.b.lang.empty() ? "?" : p.b.lang.c_str(),
+                      p.aligned_beads(), p.alignment.coverage_a, p.alignment.coverage_b, p.alignment.score,
+                      pair_label_name(p.alignment.label));
         progress.finish(summary);
         return kExitOk;
     }};

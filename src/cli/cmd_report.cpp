@@ -2,12 +2,12 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli/align_support.h"
 #include "cli/common.h"
-#include "doppel/match/store_matching.h"
+#include "doppel/ops/alignment.h"
 #include "doppel/ops/duplicates.h"
+#include "doppel/ops/report_data.h"
+#include "doppel/ops/translations.h"
 #include "doppel/report/html_report.h"
-#include "doppel/report/report_builder.h"
 #include "doppel/store/store.h"
 
 namespace doppel::cli {
@@ -18,7 +18,7 @@ Command add_report_command(CLI::App& app, Globals& g) {
         std::string store, html;
         double threshold = NearDuplicateOptions{}.threshold;
         std::string units = "lines";
-        std::size_t max_pairs = ReportBuilderOptions{}.max_aligned_pairs;
+        std::size_t max_pairs = ReportDataOptions{}.max_aligned_pairs;
         std::string title = "doppel report";
         bool same_story = false;
     };
@@ -44,12 +44,12 @@ Command add_report_command(CLI::App& app, Globals& g) {
         } catch (const Error& e) {
             if (!g.quiet) std::cerr << "doppel report: warning: no translations: " << e.what() << '\n';
         }
-        auto aligner = make_aligner(g, "");
-        ReportBuilderOptions ropt;
+        const auto aligner = make_aligner(find_models_dir(g));
+        ReportDataOptions ropt;
         ropt.units = parse_unit_kind(args->units);
         ropt.max_aligned_pairs = args->max_pairs;
         ropt.same_story_alignments = args->same_story;
-        ReportData data = build_report_data(store, dups, translations.pairs, *aligner, ropt);
+        ReportData data = build_report_data(store, dups, translations, *aligner, ropt);
         data.title = args->title;
         std::ofstream out(args->html, std::ios::binary);
         if (!out) DOPPEL_THROW(kIo, "cannot write " + args->html);

@@ -1,26 +1,56 @@
 // doppel score PAIRS.tsv [--store DIR] [--units ...] [--format jsonl|tsv]
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "cli/align_support.h"
+#include "cli/common.h"
 #include "doppel/store/store.h"
 
 namespace doppel::cli {
-namespace fs = std::filesystem;
+
+namespace {
+struct Args {
+    std::string pairs, store, spec;
+    std::string units = "sentences";
+    std::string format = "jsonl";
+    bool no_text = false;
+};
+
+// One line of the pairs file: a pair to score, or why it is not one.
+struct Line {
+    std::size_t number = 0;
+    PairToScore pair;
+    std::string error;
+};
+constexpr std::size_t kBatch = 256;  // pairs read and aligned at once
+
+// Reads up to kBatch pairs (and the bad lines among them); false at the end of the input.
+bool read_lines(std::istream& in, std::size_t& line_no, std::vector<Line>& out) {
+    out.clear();
+    std::string line;
+    std::size_t pairs = 0;
+    while (pairs < kBatch && std::getline(in, line)) {
+        ++line_no;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty() || line[0] == '#') continue;
+        const auto tab = line.find('\t');
+        if (tab == std::string::npos) {
+            out.push_back({line_no, {}, "expected ID_A<TAB>ID_B"});
+            continue;
+        }
+        std::string rb = line.substr(tab + 1);
+        if (const auto t2 = rb.find('\t'); t2 != std::string::npos) rb.resize(t2);  // extra columns ignored
+        out.push_back({line_no, {line.substr(0, tab), std::move(rb)}, ""});
+        ++pairs;
+    }
+    return !out.empty();
+}
+
+}  // namespace
 
 Command add_score_command(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand(
         "score", "Align a batch of document pairs and score them (translation, partial, same-story, none)");
-    struct Args {
-        std::string pairs;
-        std::string store;
-        std::string units = "sentences";
-        std::string format = "jsonl";
-        std::string spec;
-        bool no_text = false;
-    };
     auto args = std::make_shared<Args>();
     cmd->add_option("PAIRS", args->pairs,
                     "TSV file, one pair a line: ID_A<TAB>ID_B (ids in --store, or file paths); - for stdin")
@@ -38,83 +68,40 @@ Command add_score_command(CLI::App& app, Globals& g) {
     cmd->add_flag("--no-text", args->no_text, "jsonl: leave the units' texts out");
     return {cmd, [args, &g]() -> int {
         Progress progress("score", g.quiet);
-        const UnitKind kind = parse_unit_kind(args->units);
         std::unique_ptr<Store> store;
         if (!args->store.empty()) store = std::make_unique<Store>(args->store, StoreOptions{false, true});
-        std::unique_ptr<LanguageIdentifier> langid;  // loaded on first use (files only)
-        Segmenter segmenter;
-        auto aligner = make_aligner(g, args->spec);
-
-        auto load = [&](const std::string& ref) -> UnitDocument {
-            if (store) {
-                auto d = store->get(ref, true);
-                if (!d) DOPPEL_THROW(kNotFound, "no document '" + ref + "' in the store");
-                UnitDocument u;
-                u.id = d->id;
-                u.text = std::move(d->text);
-                u.lang = d->lang;
-                u.units = split_units(u.text, kind, u.lang, segmenter);
-                return u;
-            }
-            if (!langid) langid = load_langid(g);
-            return load_document_file(ref, kind, langid.get(), segmenter);
-        };
-
+        const auto langid = store ? nullptr : load_language_identifier(find_models_dir(g));  // files only
+        UnitReader reader(parse_unit_kind(args->units), langid.get());
+        const auto aligner = make_aligner(find_models_dir(g), args->spec);
         std::ifstream file;
-        std::istream* in = &std::cin;
-        if (args->pairs != "-") {
-            file.open(args->pairs);
-            if (!file) DOPPEL_THROW(kIo, args->pairs + ": cannot read the file");
-            in = &file;
-        }
-        const std::string name = args->pairs == "-" ? "-" : args->pairs;
-        std::vector<RecordError> errors;
-        std::string line;
-        std::size_t line_no = 0, done = 0, translations = 0;
-        while (std::getline(*in, line)) {
-            ++line_no;
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (line.empty() || line[0] == '#') continue;
-            const auto tab = line.find('\t');
-            if (tab == std::string::npos) {
-                errors.push_back({name, line_no, "expected ID_A<TAB>ID_B"});
-                report_errors({errors.back()});
-                continue;
+        if (args->pairs != "-" && (file.open(args->pairs), !file)) DOPPEL_THROW(kIo, args->pairs + ": cannot read the file");
+        std::istream& in = args->pairs == "-" ? std::cin : file;
+        std::size_t line_no = 0, done = 0, skipped = 0, translations = 0;
+        std::vector<Line> lines;
+        while (read_lines(in, line_no, lines)) {
+            std::vector<PairToScore> batch;
+            for (const Line& l : lines)
+                if (l.error.empty()) batch.push_back(l.pair);
+            const std::vector<ScoredPair> scored = score_pairs(batch, *aligner, reader, store.get());
+            std::size_t k = 0;
+            for (const Line& l : lines) {
+                const std::string error = l.error.empty() ? scored[k].error : l.error;
+                if (!error.empty()) {
+                    report_errors({{args->pairs, l.number, error}});
+                    ++skipped;
+                } else {
+                    std::cout << (args->format == "tsv" ? scored_pair_tsv(l.pair, scored[k].pair)
+                                                        : scored_pair_json(l.pair, scored[k].pair, !args->no_text).dump())
+                              << '\n';
+                    translations += scored[k].pair.alignment.label == PairLabel::kTranslation;
+                    progress.update(++done, 0);
+                }
+                k += l.error.empty();
             }
-            std::string ra = line.substr(0, tab), rb = line.substr(tab + 1);
-            if (const auto t2 = rb.find('\t'); t2 != std::string::npos) rb.resize(t2);  // extra columns ignored
-            UnitDocument a, b;
-            try {
-                a = load(ra);
-                b = load(rb);
-            } catch (const Error& e) {
-                errors.push_back({name, line_no, e.what()});
-                report_errors({errors.back()});
-                continue;
-            }
-            const Alignment al = aligner->align(a.side(), b.side());
-            ++done;
-            translations += al.label == PairLabel::kTranslation;
-            if (args->format == "tsv") {
-                char buf[128];
-                std::snprintf(buf, sizeof buf, "%.4f\t%s\t%.4f\t%.4f", al.score, pair_label_name(al.label),
-                              al.coverage_a, al.coverage_b);
-                std::cout << ra << '\t' << rb << '\t' << buf << '\n';
-            } else {
-                nlohmann::json j = pair_json(al);
-                j["a"] = {{"id", ra}, {"lang", a.lang}, {"units", a.units.size()}};
-                j["b"] = {{"id", rb}, {"lang", b.lang}, {"units", b.units.size()}};
-                nlohmann::json beads = nlohmann::json::array();
-                for (const Bead& bead : al.beads)
-                    if (bead.aligned()) beads.push_back(bead_json(bead, a, b, !args->no_text));
-                j["aligned"] = std::move(beads);
-                std::cout << j.dump() << '\n';
-            }
-            progress.update(done, 0);
         }
         progress.finish(std::to_string(done) + " pairs scored (" + std::to_string(translations) + " translations), " +
-                        std::to_string(errors.size()) + " skipped; spec " + aligner->describe());
-        return errors.empty() ? kExitOk : kExitSkipped;
+                        std::to_string(skipped) + " skipped; spec " + aligner->describe());
+        return skipped == 0 ? kExitOk : kExitSkipped;
     }};
 }
 

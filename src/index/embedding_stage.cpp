@@ -1,6 +1,5 @@
 #include "doppel/index/embedding_stage.h"
 
-#include <cstring>
 #include <filesystem>
 #include <unordered_map>
 
@@ -22,45 +21,6 @@ EmbeddingStage::EmbeddingStage(EmbeddingStageOptions options, const EmbedderCont
                      "embedding stage: vectors weight must be in (0, 1]");
         vectors_ = std::make_unique<VectorsEmbedder>(VectorsEmbedder::parse_spec(options_.vectors));
     }
-}
-
-namespace {
-constexpr char kVectorsMagic[4] = {'D', 'P', 'V', 'V'};
-constexpr uint32_t kVectorsVersion = 1;
-
-std::string encode_vector(const float* v, uint32_t dim) {
-    std::string b(kVectorsMagic, 4);
-    b.append(reinterpret_cast<const char*>(&kVectorsVersion), 4);
-    b.append(reinterpret_cast<const char*>(&dim), 4);
-    b.append(reinterpret_cast<const char*>(v), dim * sizeof(float));
-    return b;
-}
-}  // namespace
-
-SparseVector StoredVectors::join(const SparseVector& weighted, int64_t seq) const {
-    auto it = by_seq.find(seq);
-    if (it == by_seq.end() || it->second.empty()) return weighted;
-    return BridgeEmbedder::with_vectors(weighted, it->second.data(), it->second.size(), weight);
-}
-
-StoredVectors load_vectors(const Store& store) {
-    StoredVectors out;
-    auto w = store.meta("embedding.vectors_weight");
-    if (!store.meta("embedding.vectors") || !w) return out;
-    out.weight = std::stof(*w);
-    store.scan_artifacts(EmbeddingStage::kVectorsKind, [&](int64_t seq, std::string_view blob) {
-        uint32_t version = 0, dim = 0;
-        if (blob.size() < 12 || std::memcmp(blob.data(), kVectorsMagic, 4) != 0) return;
-        std::memcpy(&version, blob.data() + 4, 4);
-        std::memcpy(&dim, blob.data() + 8, 4);
-        if (version != kVectorsVersion || blob.size() != 12 + std::size_t(dim) * 4)
-            DOPPEL_THROW(kBadFormat, "store " + store.dir() + ": vectors artifact of document " + std::to_string(seq) +
-                         " has another format version or a bad size");
-        std::vector<float> v(dim);
-        std::memcpy(v.data(), blob.data() + 12, std::size_t(dim) * 4);
-        out.by_seq.emplace(seq, std::move(v));
-    });
-    return out;
 }
 
 EmbeddingStage::~EmbeddingStage() = default;
@@ -100,7 +60,7 @@ void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const
                 d = vectors_->dim();
                 v.assign(d, 0.0f);
             }
-            vecs.push_back(encode_vector(v.data(), static_cast<uint32_t>(d)));
+            vecs.push_back(encode_vectors_artifact(v.data(), static_cast<uint32_t>(d)));
         }
     }
     store.transaction([&] {
@@ -116,23 +76,6 @@ void EmbeddingStage::removed(Store& store, std::size_t n, const int64_t* seqs) {
     VectorIndex index = VectorIndex::load(store.dir());
     index.remove(n, seqs);
     index.save(store.dir());
-}
-
-StoredFeatures load_features(const Store& store) {
-    StoredFeatures f;
-    std::unordered_map<int64_t, std::size_t> pos;
-    store.scan_artifacts(EmbeddingStage::kFeaturesKind, [&](int64_t seq, std::string_view blob) {
-        pos[seq] = f.seqs.size();
-        f.seqs.push_back(seq);
-        f.counts.push_back(SparseVector::deserialize(blob));
-        f.frequencies.add(f.counts.back());
-    });
-    f.langs.resize(f.seqs.size());
-    store.scan_artifacts(EmbeddingStage::kLanguageKind, [&](int64_t seq, std::string_view blob) {
-        auto it = pos.find(seq);
-        if (it != pos.end()) f.langs[it->second] = std::string(blob);
-    });
-    return f;
 }
 
 void EmbeddingStage::refeaturize(Store& store) {

@@ -66,18 +66,19 @@ int count_letters(std::string_view s) {
 }
 }  // namespace
 
-void LanguageIdentifier::analyze(AnalyzedDocument* doc) const {
-    const std::string& text = doc->doc.text;
-    // The main language from the first kMaxWholeBytes (cut at a line end): enough for a
-    // reliable guess, and bounded for huge documents.
-    constexpr std::size_t kMaxWholeBytes = 64 * 1024;
+std::string_view language_sample(std::string_view text) {
     std::size_t cut = text.size();
-    if (cut > kMaxWholeBytes) {
-        cut = text.rfind('\n', kMaxWholeBytes);
-        if (cut == std::string::npos || cut == 0) cut = kMaxWholeBytes;
+    if (cut > kLanguageSampleBytes) {
+        cut = text.rfind('\n', kLanguageSampleBytes);
+        if (cut == std::string_view::npos || cut == 0) cut = kLanguageSampleBytes;
         while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) ++cut;
     }
-    const LanguageGuess whole = identify(std::string_view(text).substr(0, cut));
+    return text.substr(0, cut);
+}
+
+void LanguageIdentifier::analyze(AnalyzedDocument* doc) const {
+    const std::string& text = doc->doc.text;
+    const LanguageGuess whole = identify_document(text);
     doc->lang = whole.lang;
     doc->lang_confidence = whole.confidence;
     doc->paragraphs.clear();

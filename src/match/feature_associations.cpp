@@ -7,6 +7,7 @@
 
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/error.h"
+#include "impl/spec.h"
 
 namespace doppel {
 
@@ -29,32 +30,98 @@ struct PairHash {
 
 }  // namespace
 
+FeatureAssociationOptions FeatureAssociationOptions::parse_spec(const std::string& spec) {
+    impl::ParsedSpec p = impl::parse_spec(spec);
+    DOPPEL_CHECK(kBadSpec, p.name == kName, "associations spec '" + spec + "': expected the name '" + kName + "'");
+    FeatureAssociationOptions o;
+    p.take_number("min_margin", o.min_margin);
+    p.take_number("min_pairs", o.min_pairs);
+    p.take_number("min_count", o.min_count);
+    p.take_number("min_dice", o.min_dice);
+    p.take_number("exclusive_ratio", o.exclusive_ratio);
+    p.take_number("max_targets", o.max_targets);
+    p.take_number("new_link_margin", o.new_link_margin);
+    p.check_empty();
+    return o;
+}
+
+std::string FeatureAssociationOptions::describe() const {
+    using impl::spec_number;
+    return std::string(kName) + ":min_margin=" + spec_number(min_margin) + ",min_pairs=" + std::to_string(min_pairs) +
+           ",min_count=" + std::to_string(min_count) + ",min_dice=" + spec_number(min_dice) +
+           ",exclusive_ratio=" + spec_number(exclusive_ratio) + ",max_targets=" + std::to_string(max_targets) +
+           ",new_link_margin=" + spec_number(new_link_margin);
+}
+
+namespace {
+
+using LanguageFrequencies = std::unordered_map<uint64_t, uint32_t>;  // feature -> documents of one language
+
+// The targets of a document: its concepts of highest tf-idf weight, at most max_targets.
+std::vector<uint64_t> top_targets(const SparseVector& v, const DocumentFrequencies& all, std::size_t max_targets) {
+    std::vector<std::pair<double, uint64_t>> w;
+    for (std::size_t j = 0; j < v.size(); ++j)
+        if (can_be_target(v.ids[j])) w.push_back({(1.0 + std::log(std::max(1.0f, v.weights[j]))) * all.idf(v.ids[j]), v.ids[j]});
+    if (w.size() > max_targets) {
+        std::partial_sort(w.begin(), w.begin() + max_targets, w.end(), std::greater<>());
+        w.resize(max_targets);
+    }
+    std::vector<uint64_t> out;
+    for (auto& [_, f] : w) out.push_back(f);
+    return out;
+}
+
+// The best association of each exclusive source feature of one language, from its confident
+// pairs ps (its document, the other), appended to found.
+void learn_language(const std::string& lang, const std::vector<std::pair<std::size_t, std::size_t>>& ps,
+                    std::span<const SparseVector> counts, const LanguageFrequencies& own, const DocumentFrequencies& all,
+                    const FeatureAssociationOptions& o, std::vector<std::pair<std::string, FeatureAssociation>>& found) {
+    auto exclusive = [&](uint64_t f) {
+        if (!can_be_source(f)) return false;
+        uint32_t in = own.at(f), elsewhere = all.df.at(f) - in;
+        return in >= o.min_count && static_cast<float>(elsewhere) <= o.exclusive_ratio * static_cast<float>(in);
+    };
+    std::unordered_map<uint64_t, uint32_t> n_src, n_tgt;
+    std::unordered_map<std::pair<uint64_t, uint64_t>, uint32_t, PairHash> n_both;
+    std::vector<std::vector<uint64_t>> srcs(ps.size()), tgts(ps.size());
+    for (std::size_t p = 0; p < ps.size(); ++p) {
+        for (uint64_t f : counts[ps[p].first].ids)
+            if (exclusive(f)) srcs[p].push_back(f), ++n_src[f];
+        tgts[p] = top_targets(counts[ps[p].second], all, o.max_targets);
+        for (uint64_t g : tgts[p]) ++n_tgt[g];
+    }
+    for (std::size_t p = 0; p < ps.size(); ++p)
+        for (uint64_t f : srcs[p]) {
+            if (n_src[f] < o.min_count) continue;
+            for (uint64_t g : tgts[p])
+                if (g != f && n_tgt[g] >= o.min_count) ++n_both[{f, g}];
+        }
+    std::unordered_map<uint64_t, FeatureAssociation> best;
+    for (const auto& [fg, n] : n_both) {
+        if (n < o.min_count) continue;
+        float dice = 2.0f * n / static_cast<float>(n_src[fg.first] + n_tgt[fg.second]);
+        if (dice < o.min_dice) continue;
+        auto& b = best[fg.first];
+        // Ties go to the smaller target id, so the result does not depend on hash order.
+        if (dice > b.dice || (dice == b.dice && fg.second < b.target)) b = {fg.first, fg.second, n, dice};
+    }
+    for (auto& [f, a] : best) found.push_back({lang, a});
+}
+
+}  // namespace
+
 FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> counts, std::span<const std::string> langs,
                                                std::span<const std::pair<std::size_t, std::size_t>> pairs,
                                                const FeatureAssociationOptions& o) {
     DOPPEL_CHECK(kInvalidArgument, counts.size() == langs.size(), "feature associations: one language per document needed");
     // Document frequencies per language, and over all documents (the bridge's table and idf).
-    std::map<std::string, std::unordered_map<uint64_t, uint32_t>> df_lang;
+    std::map<std::string, LanguageFrequencies> df_lang;
     DocumentFrequencies all;
     for (std::size_t i = 0; i < counts.size(); ++i) {
         auto& d = df_lang[langs[i]];
         for (uint64_t f : counts[i].ids) ++d[f];
         all.add(counts[i]);
     }
-    // The targets of a document: its concepts of highest tf-idf weight.
-    auto targets = [&](const SparseVector& v) {
-        std::vector<std::pair<double, uint64_t>> w;
-        for (std::size_t j = 0; j < v.size(); ++j)
-            if (can_be_target(v.ids[j])) w.push_back({(1.0 + std::log(std::max(1.0f, v.weights[j]))) * all.idf(v.ids[j]), v.ids[j]});
-        if (w.size() > o.max_targets) {
-            std::partial_sort(w.begin(), w.begin() + o.max_targets, w.end(), std::greater<>());
-            w.resize(o.max_targets);
-        }
-        std::vector<uint64_t> out;
-        for (auto& [_, f] : w) out.push_back(f);
-        return out;
-    };
-
     // Each language's confident pairs as (its document, the other).
     std::map<std::string, std::vector<std::pair<std::size_t, std::size_t>>> sides;
     for (auto [a, b] : pairs) {
@@ -64,40 +131,8 @@ FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> cou
         sides[langs[b]].push_back({b, a});
     }
     std::vector<std::pair<std::string, FeatureAssociation>> found;
-    for (const auto& [lang, ps] : sides) {
-        if (lang == "en" || ps.size() < o.min_pairs) continue;
-        const auto& own = df_lang[lang];
-        auto exclusive = [&](uint64_t f) {
-            if (!can_be_source(f)) return false;
-            uint32_t in = own.at(f), elsewhere = all.df.at(f) - in;
-            return in >= o.min_count && static_cast<float>(elsewhere) <= o.exclusive_ratio * static_cast<float>(in);
-        };
-        std::unordered_map<uint64_t, uint32_t> n_src, n_tgt;
-        std::unordered_map<std::pair<uint64_t, uint64_t>, uint32_t, PairHash> n_both;
-        std::vector<std::vector<uint64_t>> srcs(ps.size()), tgts(ps.size());
-        for (std::size_t p = 0; p < ps.size(); ++p) {
-            for (uint64_t f : counts[ps[p].first].ids)
-                if (exclusive(f)) srcs[p].push_back(f), ++n_src[f];
-            tgts[p] = targets(counts[ps[p].second]);
-            for (uint64_t g : tgts[p]) ++n_tgt[g];
-        }
-        for (std::size_t p = 0; p < ps.size(); ++p)
-            for (uint64_t f : srcs[p]) {
-                if (n_src[f] < o.min_count) continue;
-                for (uint64_t g : tgts[p])
-                    if (g != f && n_tgt[g] >= o.min_count) ++n_both[{f, g}];
-            }
-        std::unordered_map<uint64_t, FeatureAssociation> best;
-        for (const auto& [fg, n] : n_both) {
-            if (n < o.min_count) continue;
-            float dice = 2.0f * n / static_cast<float>(n_src[fg.first] + n_tgt[fg.second]);
-            if (dice < o.min_dice) continue;
-            auto& b = best[fg.first];
-            // Ties go to the smaller target id, so the result does not depend on hash order.
-            if (dice > b.dice || (dice == b.dice && fg.second < b.target)) b = {fg.first, fg.second, n, dice};
-        }
-        for (auto& [f, a] : best) found.push_back({lang, a});
-    }
+    for (const auto& [lang, ps] : sides)
+        if (lang != "en" && ps.size() >= o.min_pairs) learn_language(lang, ps, counts, df_lang[lang], all, o, found);
     // Accept best first; drop an association whose target is a source elsewhere, or whose
     // source is a target elsewhere.
     std::sort(found.begin(), found.end(), [](const auto& x, const auto& y) {

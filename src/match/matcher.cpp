@@ -9,6 +9,8 @@
 
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/error.h"
+#include "impl/parallel.h"
+#include "impl/spec.h"
 
 namespace doppel {
 
@@ -19,6 +21,49 @@ const char* to_string(LinkLabel label) {
         case LinkLabel::kSameStory: return "same-story";
     }
     return "?";
+}
+
+MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
+    impl::ParsedSpec p = impl::parse_spec(spec);
+    DOPPEL_CHECK(kBadSpec, p.name == kName, "matcher spec '" + spec + "': expected the name '" + kName + "'");
+    MatcherOptions o;
+    p.take_number("k", o.k);
+    p.take_number("margin_k", o.margin_k);
+    p.take_number("related_similarity", o.related_similarity);
+    p.take_number("translation_similarity", o.translation_similarity);
+    p.take_number("long_translation_score", o.long_translation_score);
+    p.take_number("short_length", o.short_length);
+    p.take_number("long_length", o.long_length);
+    p.take_number("translation_margin", o.translation_margin);
+    p.take_number("partial_length_ratio", o.partial_length_ratio);
+    p.take_number("anchor_weight", o.anchor_weight);
+    p.take_number("one_to_one", o.one_to_one);
+    p.take_number("same_story", o.same_story);
+    p.take_number("pivot", o.pivot);
+    p.take_number("pivot_similarity", o.pivot_similarity);
+    p.take_number("pivot_margin", o.pivot_margin);
+    p.check_empty();
+    return o;
+}
+
+namespace {
+// A spec number; whole numbers (the lengths) without an exponent ("300", not "3e+02").
+std::string spec_number(double v) {
+    if (v == std::floor(v) && std::fabs(v) < 1e9) return std::to_string(static_cast<long long>(v));
+    return impl::spec_number(v);
+}
+}  // namespace
+
+std::string MatcherOptions::describe() const {
+    return std::string(kName) + ":k=" + std::to_string(k) + ",margin_k=" + std::to_string(margin_k) +
+           ",related_similarity=" + spec_number(related_similarity) +
+           ",translation_similarity=" + spec_number(translation_similarity) +
+           ",long_translation_score=" + spec_number(long_translation_score) + ",short_length=" + spec_number(short_length) +
+           ",long_length=" + spec_number(long_length) + ",translation_margin=" + spec_number(translation_margin) +
+           ",partial_length_ratio=" + spec_number(partial_length_ratio) + ",anchor_weight=" + spec_number(anchor_weight) +
+           ",one_to_one=" + (one_to_one ? "1" : "0") + ",same_story=" + (same_story ? "1" : "0") +
+           ",pivot=" + (pivot ? "1" : "0") + ",pivot_similarity=" + spec_number(pivot_similarity) +
+           ",pivot_margin=" + spec_number(pivot_margin);
 }
 
 namespace {
@@ -51,125 +96,176 @@ float anchor_cosine(const SparseVector& a, const SparseVector& b) {
     return static_cast<float>(ab / std::sqrt(aa * bb));
 }
 
+// Documents grouped by matching language (in language order), and each seq's position.
+struct Languages {
+    std::unordered_map<int64_t, std::size_t> pos;          // seq -> position in docs
+    std::vector<std::string> names;                        // sorted
+    std::vector<std::vector<std::size_t>> members;         // per language: positions in docs
+    std::map<std::string, std::size_t> index;              // name -> position in names
+};
+
+Languages group_by_language(std::span<const MatchDocument> docs) {
+    Languages g;
+    std::map<std::string, std::vector<std::size_t>> by_lang;
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        g.pos[docs[i].seq] = i;
+        by_lang[docs[i].lang].push_back(i);
+    }
+    for (auto& [lang, members] : by_lang) {
+        g.index[lang] = g.names.size();
+        g.names.push_back(lang);
+        g.members.push_back(std::move(members));
+    }
+    return g;
+}
+
+// For each (document, target language): the candidates with exact similarities, best first.
+struct Candidate {
+    std::size_t other;
+    float sim;
+};
+struct CandidateTable {
+    std::size_t languages = 0;
+    std::vector<std::vector<Candidate>> lists;  // [doc * languages + target language]
+    const std::vector<Candidate>& of(std::size_t doc, std::size_t lang) const { return lists[doc * languages + lang]; }
+};
+
+// The dense vectors of the documents of one language, one after the other (the queries).
+std::vector<float> gather_queries(const std::vector<std::size_t>& members, const float* dense, std::size_t dim) {
+    std::vector<float> qx(members.size() * dim);
+    for (std::size_t j = 0; j < members.size(); ++j)
+        std::copy(dense + members[j] * dim, dense + (members[j] + 1) * dim, qx.data() + j * dim);
+    return qx;
+}
+
+// Searches the index for the k nearest documents of language `target` of every document of
+// language `source` (queries qx: their dense vectors), and rescores them exactly.
+void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, const std::vector<float>& qx,
+                       std::size_t target, std::size_t k, std::span<const SparseVector> sparse, CandidateTable& table) {
+    const auto& qs = g.members[source];
+    const std::size_t kk = std::min(k, index.size(g.names[target]));
+    if (kk == 0) return;
+    std::vector<float> dist(qs.size() * kk);
+    std::vector<int64_t> lab(qs.size() * kk);
+    index.search(g.names[target], qs.size(), qx.data(), kk, dist.data(), lab.data());
+    impl::parallel_for(qs.size(), impl::worker_count(qs.size()), [&](std::size_t j, std::size_t) {
+        const std::size_t x = qs[j];
+        auto& cl = table.lists[x * table.languages + target];
+        for (std::size_t r = 0; r < kk; ++r) {
+            auto it = g.pos.find(lab[j * kk + r]);
+            if (lab[j * kk + r] < 0 || it == g.pos.end()) continue;
+            cl.push_back({it->second, dot(sparse[x], sparse[it->second])});
+        }
+        std::sort(cl.begin(), cl.end(), [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
+    });
+}
+
+// The ratio margin of candidate pairs, from the candidate table (see matcher.h).
+class Margins {
+public:
+    Margins(const CandidateTable& table, const Languages& g, std::span<const MatchDocument> docs, std::size_t margin_k)
+        : table_(table), g_(g), docs_(docs), margin_k_(margin_k) {}
+
+    float operator()(std::size_t a, std::size_t b, float sim) const {
+        const std::size_t la = g_.index.at(docs_[a].lang), lb = g_.index.at(docs_[b].lang);
+        const float na = others(a, lb, b), nb = others(b, la, a);
+        if (na < 0 && nb < 0) return kNoCompetition;
+        const float d = na < 0 ? nb : nb < 0 ? na : 0.5f * (na + nb);
+        return d > 0 ? std::min(sim / d, kNoCompetition) : kNoCompetition;
+    }
+
+private:
+    // Neighbourhood of x in language t without y: the mean similarity of x's best margin_k
+    // other candidates there; -1 when x has no other candidate.
+    float others(std::size_t x, std::size_t t, std::size_t y) const {
+        float s = 0;
+        std::size_t n = 0;
+        for (const auto& c : table_.of(x, t)) {
+            if (c.other == y) continue;
+            s += c.sim;
+            if (++n == margin_k_) break;
+        }
+        return n ? s / static_cast<float>(n) : -1.0f;
+    }
+    const CandidateTable& table_;
+    const Languages& g_;
+    std::span<const MatchDocument> docs_;
+    std::size_t margin_k_;
+};
+
 }  // namespace
+
+TranslationLink Matcher::make_link(std::size_t a, std::size_t b, float sim, float margin,
+                                   std::span<const SparseVector> sparse) const {
+    TranslationLink l;
+    l.a = a;
+    l.b = b;
+    l.similarity = sim;
+    l.margin = margin;
+    l.anchors = anchor_cosine(sparse[a], sparse[b]);
+    l.score = l.anchors >= 0 ? (1 - options_.anchor_weight) * sim + options_.anchor_weight * l.anchors : sim;
+    l.score = std::clamp(l.score, 0.0f, 1.0f);
+    return l;
+}
+
+LinkLabel Matcher::length_label(float length_a, float length_b) const {
+    const float ratio = std::max(length_a, length_b) > 0 ? std::min(length_a, length_b) / std::max(length_a, length_b) : 1.0f;
+    return ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
+}
 
 std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<const MatchDocument> docs,
                                             const float* dense, std::span<const SparseVector> sparse) const {
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
-    const std::size_t dim = index.dim();
-    std::unordered_map<int64_t, std::size_t> pos;
-    std::map<std::string, std::vector<std::size_t>> by_lang;
-    for (std::size_t i = 0; i < docs.size(); ++i) {
-        pos[docs[i].seq] = i;
-        by_lang[docs[i].lang].push_back(i);
-    }
-    const std::size_t k = options_.k;
-    // For each (document, target language): the candidates with exact similarities, best first,
-    // and the margin denominator term.
-    struct Cand {
-        std::size_t other;
-        float sim;
-    };
-    std::vector<std::string> langs;
-    for (auto& [l, v] : by_lang) langs.push_back(l);
-    const std::size_t L = langs.size();
-    std::map<std::string, std::size_t> lang_index;
-    for (std::size_t i = 0; i < L; ++i) lang_index[langs[i]] = i;
-    std::vector<std::vector<Cand>> cands(docs.size() * L);
-
+    const Languages g = group_by_language(docs);
+    const std::size_t L = g.names.size();
+    CandidateTable table{L, std::vector<std::vector<Candidate>>(docs.size() * L)};
     for (std::size_t sa = 0; sa < L; ++sa) {
-        const auto& qs = by_lang[langs[sa]];
-        std::vector<float> qx(qs.size() * dim);
-        for (std::size_t j = 0; j < qs.size(); ++j)
-            std::copy(dense + qs[j] * dim, dense + (qs[j] + 1) * dim, qx.data() + j * dim);
-        for (std::size_t tb = 0; tb < L; ++tb) {
-            if (tb == sa) continue;
-            std::size_t kk = std::min(k, index.size(langs[tb]));
-            if (kk == 0) continue;
-            std::vector<float> dist(qs.size() * kk);
-            std::vector<int64_t> lab(qs.size() * kk);
-            index.search(langs[tb], qs.size(), qx.data(), kk, dist.data(), lab.data());
-#pragma omp parallel for schedule(dynamic, 16)
-            for (std::size_t j = 0; j < qs.size(); ++j) {
-                std::size_t x = qs[j];
-                auto& cl = cands[x * L + tb];
-                for (std::size_t r = 0; r < kk; ++r) {
-                    auto it = pos.find(lab[j * kk + r]);
-                    if (lab[j * kk + r] < 0 || it == pos.end()) continue;
-                    cl.push_back({it->second, dot(sparse[x], sparse[it->second])});
-                }
-                std::sort(cl.begin(), cl.end(), [](const Cand& a, const Cand& b) { return a.sim > b.sim; });
-            }
-        }
+        const std::vector<float> qx = gather_queries(g.members[sa], dense, index.dim());
+        for (std::size_t tb = 0; tb < L; ++tb)
+            if (tb != sa) search_candidates(index, g, sa, qx, tb, options_.k, sparse, table);
     }
-
-    // Neighbourhood of x in language t without y: the mean similarity of x's best margin_k
-    // other candidates there; -1 when x has no other candidate.
-    auto others = [&](std::size_t x, std::size_t t, std::size_t y) {
-        float s = 0;
-        std::size_t n = 0;
-        for (const auto& c : cands[x * L + t]) {
-            if (c.other == y) continue;
-            s += c.sim;
-            if (++n == options_.margin_k) break;
-        }
-        return n ? s / static_cast<float>(n) : -1.0f;
-    };
-    auto pair_margin = [&](std::size_t a, std::size_t b, float sim) {
-        std::size_t la = lang_index.at(docs[a].lang), lb = lang_index.at(docs[b].lang);
-        float na = others(a, lb, b), nb = others(b, la, a);
-        if (na < 0 && nb < 0) return kNoCompetition;
-        float d = na < 0 ? nb : nb < 0 ? na : 0.5f * (na + nb);
-        return d > 0 ? std::min(sim / d, kNoCompetition) : kNoCompetition;
-    };
+    const Margins margins(table, g, docs, options_.margin_k);
     std::vector<TranslationLink> out;
-    for (std::size_t sa = 0; sa < L; ++sa) {
+    for (std::size_t sa = 0; sa < L; ++sa)
         for (std::size_t tb = sa + 1; tb < L; ++tb) {
             // Candidate pairs of this language pair, from both directions.
             std::map<std::pair<std::size_t, std::size_t>, float> pairs;
-            for (std::size_t x : by_lang[langs[sa]])
-                for (auto& c : cands[x * L + tb]) pairs[{x, c.other}] = c.sim;
-            for (std::size_t y : by_lang[langs[tb]])
-                for (auto& c : cands[y * L + sa]) pairs[{c.other, y}] = c.sim;
+            for (std::size_t x : g.members[sa])
+                for (const auto& c : table.of(x, tb)) pairs[{x, c.other}] = c.sim;
+            for (std::size_t y : g.members[tb])
+                for (const auto& c : table.of(y, sa)) pairs[{c.other, y}] = c.sim;
             std::vector<TranslationLink> links;
-            for (auto& [p, sim] : pairs) {
-                if (sim < options_.related_similarity) continue;
-                TranslationLink l;
-                l.a = p.first;
-                l.b = p.second;
-                l.similarity = sim;
-                l.margin = pair_margin(l.a, l.b, sim);
-                l.anchors = anchor_cosine(sparse[l.a], sparse[l.b]);
-                l.score = l.anchors >= 0 ? (1 - options_.anchor_weight) * sim + options_.anchor_weight * l.anchors : sim;
-                l.score = std::clamp(l.score, 0.0f, 1.0f);
-                links.push_back(l);
-            }
-            // Greedy one-to-one by margin-weighted score.
-            std::sort(links.begin(), links.end(), [](const TranslationLink& a, const TranslationLink& b) {
-                float ka = a.score * std::min(a.margin, 3.0f), kb = b.score * std::min(b.margin, 3.0f);
-                if (ka != kb) return ka > kb;
-                return std::tie(a.a, a.b) < std::tie(b.a, b.b);
-            });
-            std::vector<char> used_a(docs.size(), 0), used_b(docs.size(), 0);
-            for (auto& l : links) {
-                bool winner = !options_.one_to_one || (!used_a[l.a] && !used_b[l.b]);
-                bool strong = l.score >= translation_floor(docs[l.a].length, docs[l.b].length) &&
-                              l.margin >= options_.translation_margin;
-                if (winner && strong) {
-                    used_a[l.a] = used_b[l.b] = 1;
-                    float la = docs[l.a].length, lb = docs[l.b].length;
-                    float ratio = std::max(la, lb) > 0 ? std::min(la, lb) / std::max(la, lb) : 1.0f;
-                    l.label = ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
-                    out.push_back(l);
-                } else if (options_.same_story) {
-                    l.label = LinkLabel::kSameStory;
-                    out.push_back(l);
-                }
-            }
+            for (const auto& [p, sim] : pairs)
+                if (sim >= options_.related_similarity)
+                    links.push_back(make_link(p.first, p.second, sim, margins(p.first, p.second, sim), sparse));
+            label_links(docs, links, out);
+        }
+    if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
+    return out;
+}
+
+void Matcher::label_links(std::span<const MatchDocument> docs, std::vector<TranslationLink>& links,
+                          std::vector<TranslationLink>& out) const {
+    // Greedy one-to-one by margin-weighted score.
+    std::sort(links.begin(), links.end(), [](const TranslationLink& a, const TranslationLink& b) {
+        const float ka = a.score * std::min(a.margin, 3.0f), kb = b.score * std::min(b.margin, 3.0f);
+        if (ka != kb) return ka > kb;
+        return std::tie(a.a, a.b) < std::tie(b.a, b.b);
+    });
+    std::vector<char> used_a(docs.size(), 0), used_b(docs.size(), 0);
+    for (auto& l : links) {
+        const bool winner = !options_.one_to_one || (!used_a[l.a] && !used_b[l.b]);
+        const bool strong = l.score >= translation_floor(docs[l.a].length, docs[l.b].length) &&
+                            l.margin >= options_.translation_margin;
+        if (winner && strong) {
+            used_a[l.a] = used_b[l.b] = 1;
+            l.label = length_label(docs[l.a].length, docs[l.b].length);
+            out.push_back(l);
+        } else if (options_.same_story) {
+            l.label = LinkLabel::kSameStory;
+            out.push_back(l);
         }
     }
-    if (options_.pivot) close_over_pivots(docs, sparse, pair_margin, out);
-    return out;
 }
 
 float Matcher::translation_floor(float length_a, float length_b) const {
@@ -234,17 +330,8 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         if (has.count({c.a, docs[c.b].lang}) || has.count({c.b, docs[c.a].lang})) continue;
         has.insert({c.a, docs[c.b].lang});
         has.insert({c.b, docs[c.a].lang});
-        TranslationLink l;
-        l.a = c.a;
-        l.b = c.b;
-        l.similarity = c.sim;
-        l.margin = margins(c.a, c.b, c.sim);
-        l.anchors = anchor_cosine(sparse[c.a], sparse[c.b]);
-        l.score = l.anchors >= 0 ? (1 - options_.anchor_weight) * c.sim + options_.anchor_weight * l.anchors : c.sim;
-        l.score = std::clamp(l.score, 0.0f, 1.0f);
-        float la = docs[c.a].length, lb = docs[c.b].length;
-        float ratio = std::max(la, lb) > 0 ? std::min(la, lb) / std::max(la, lb) : 1.0f;
-        l.label = ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
+        TranslationLink l = make_link(c.a, c.b, c.sim, margins(c.a, c.b, c.sim), sparse);
+        l.label = length_label(docs[c.a].length, docs[c.b].length);
         auto it = existing.find({c.a, c.b});
         if (it != existing.end()) out[it->second] = l;
         else out.push_back(l);

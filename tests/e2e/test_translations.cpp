@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "support/test_support.h"
@@ -75,6 +76,22 @@ TEST(Translations, Seeds) {
     EXPECT_NE(line.find("\"a\":[0],\"a_text\":\"يلتقط المشاركون"), std::string::npos);
     EXPECT_NE(line.find("\"b\":[5],\"b_text\":\"Conference delegates take souvenir photo."), std::string::npos);
     EXPECT_NE(line.find("\"a\":[17],\"a_text\":\"[إعلان رقم 2]\",\"b\":[]"), std::string::npos);
+
+    // JSONL ends with a summary record of the specs used; given back, they reproduce the pairs.
+    const std::string body = j.out.substr(0, j.out.size() - 1);
+    const auto last = nlohmann::json::parse(body.substr(body.rfind('\n') + 1));
+    ASSERT_EQ(last["type"], "summary");
+    EXPECT_EQ(last["translation"], 1);
+    const auto& specs = last["specs"];
+    EXPECT_EQ(specs["matcher"].get<std::string>().rfind("matcher:k=10,", 0), 0u) << specs.dump();
+    EXPECT_EQ(specs["associations"].get<std::string>().rfind("learn:", 0), 0u) << specs.dump();
+    EXPECT_NE(r.err.find("specs {"), std::string::npos) << r.err;
+    auto again = test::run_doppel("-q translations --store '" + dir.path() + "/store' --matcher '" +
+                                  specs["matcher"].get<std::string>() + "' --associations '" +
+                                  specs["associations"].get<std::string>() + "' --embedder '" +
+                                  specs["embedder"].get<std::string>() + "'");
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.out, r.out);
 }
 
 TEST(Translations, StoreWithoutEmbeddingsIsAnError) {

@@ -2,6 +2,8 @@
 // co-occurrences out, English never rewritten, and apply().
 #include <gtest/gtest.h>
 
+#include "doppel/error.h"
+
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/match/feature_associations.h"
 
@@ -92,6 +94,34 @@ TEST(FeatureAssociations, SharedWordsAreNotSources) {
     Pool p(30, 6);
     for (std::size_t i = 10; i < 20; ++i) p.counts[2 * i + 1] = bag({p.counts[2 * i + 1].ids[0], concept_of("tap")});
     EXPECT_EQ(FeatureAssociations::learn(p.counts, p.langs, p.pairs).size(), 0u);
+}
+
+}  // namespace
+}  // namespace doppel
+
+namespace doppel {
+namespace {
+
+TEST(FeatureAssociationOptions, SpecRoundTrip) {
+    const FeatureAssociationOptions d;
+    EXPECT_EQ(FeatureAssociationOptions::parse_spec("learn").describe(), d.describe());
+    FeatureAssociationOptions o;
+    o.min_margin = 1.3f, o.min_pairs = 10, o.min_count = 4, o.min_dice = 0.25f;
+    o.exclusive_ratio = 0.2f, o.max_targets = 32, o.new_link_margin = 1.6f;
+    const std::string spec = o.describe();
+    EXPECT_EQ(spec, "learn:min_margin=1.3,min_pairs=10,min_count=4,min_dice=0.25,exclusive_ratio=0.2,max_targets=32,"
+                    "new_link_margin=1.6");
+    const FeatureAssociationOptions r = FeatureAssociationOptions::parse_spec(spec);
+    EXPECT_EQ(r.describe(), spec);
+    EXPECT_EQ(r.min_margin, 1.3f);
+    EXPECT_EQ(r.min_pairs, 10u);
+    EXPECT_EQ(r.min_count, 4u);
+    EXPECT_EQ(r.min_dice, 0.25f);
+    EXPECT_EQ(r.exclusive_ratio, 0.2f);
+    EXPECT_EQ(r.max_targets, 32u);
+    EXPECT_EQ(r.new_link_margin, 1.6f);
+    EXPECT_THROW(FeatureAssociationOptions::parse_spec("learn:margin=1"), Error);
+    EXPECT_THROW(FeatureAssociationOptions::parse_spec("matcher:min_margin=1"), Error);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Matcher: margin, floor, one-to-one, labels, pivots, same-language pairs never linked.
 #include <gtest/gtest.h>
 
+#include "doppel/error.h"
+
 #include <map>
 
 #include "doppel/match/matcher.h"
@@ -181,6 +183,48 @@ TEST(Matcher, SinglePivotNeedsAMargin) {
     m = p.run(o);
     ASSERT_TRUE(m.count({2, 3}));
     EXPECT_EQ(m.at({2, 3}).label, LinkLabel::kTranslation);
+}
+
+}  // namespace
+}  // namespace doppel
+
+namespace doppel {
+namespace {
+
+TEST(MatcherOptions, SpecRoundTrip) {
+    const MatcherOptions d;
+    EXPECT_EQ(MatcherOptions::parse_spec("matcher").describe(), d.describe());
+    EXPECT_EQ(MatcherOptions::parse_spec(d.describe()).describe(), d.describe());
+    // Every field has a key: change each and read it back.
+    MatcherOptions o;
+    o.k = 7, o.margin_k = 5, o.related_similarity = 0.07f, o.translation_similarity = 0.11f;
+    o.long_translation_score = 0.2f, o.short_length = 40, o.long_length = 250.5f, o.translation_margin = 1.3f;
+    o.partial_length_ratio = 0.3f, o.anchor_weight = 0.1f, o.one_to_one = false, o.same_story = false;
+    o.pivot = false, o.pivot_similarity = 0.06f, o.pivot_margin = 1.5f;
+    const std::string spec = o.describe();
+    EXPECT_EQ(spec.rfind("matcher:k=7,margin_k=5,", 0), 0u) << spec;
+    EXPECT_NE(spec.find("short_length=40,"), std::string::npos) << spec;
+    const MatcherOptions r = MatcherOptions::parse_spec(spec);
+    EXPECT_EQ(r.describe(), spec);
+    EXPECT_EQ(r.k, 7u);
+    EXPECT_EQ(r.margin_k, 5u);
+    EXPECT_EQ(r.related_similarity, 0.07f);
+    EXPECT_EQ(r.translation_similarity, 0.11f);
+    EXPECT_EQ(r.long_translation_score, 0.2f);
+    EXPECT_EQ(r.short_length, 40.0f);
+    EXPECT_EQ(r.long_length, 250.5f);
+    EXPECT_EQ(r.translation_margin, 1.3f);
+    EXPECT_EQ(r.partial_length_ratio, 0.3f);
+    EXPECT_EQ(r.anchor_weight, 0.1f);
+    EXPECT_FALSE(r.one_to_one);
+    EXPECT_FALSE(r.same_story);
+    EXPECT_FALSE(r.pivot);
+    EXPECT_EQ(r.pivot_similarity, 0.06f);
+    EXPECT_EQ(r.pivot_margin, 1.5f);
+    EXPECT_EQ(MatcherOptions::parse_spec("matcher:k=3").k, 3u);
+    EXPECT_THROW(MatcherOptions::parse_spec("matcher:nope=1"), Error);
+    EXPECT_THROW(MatcherOptions::parse_spec("learn:k=1"), Error);
+    EXPECT_THROW(MatcherOptions::parse_spec("matcher:k=x"), Error);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // doppel: the index stage that embeds documents for cross-language matching.
 //
-// For every added document it writes two artifacts to the store:
+// For every added document it writes two artifacts to the store (their formats, and the
+// functions that read them back, are in embed/feature_artifacts.h):
 //   "features/bridge"  the raw bridge feature counts (embed/sparse_vector.h format), from which
 //                      document frequencies (IDF) and exact sparse vectors are derived;
 //   "mlang/bridge"     the language the document is matched under (its language; "zh-Hant"
@@ -15,8 +16,7 @@
 // features of every stored document from its stored text and analysis.
 //
 // With a `vectors` spec (aligned word vectors, embed/vectors_embedder.h) the stage also writes
-//   "vectors/dense"    each document's vectors embedding (magic "DPVV", uint32 format version,
-//                      uint32 dim, dim floats),
+//   "vectors/dense"    each document's vectors embedding,
 // and every document's weighted bridge vector is joined with it
 // (BridgeEmbedder::with_vectors, weight `vectors_weight`) before it is densified for the index
 // and when the matcher rescores: bridge and vectors combined.
@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "doppel/embed/bridge_embedder.h"
+#include "doppel/embed/feature_artifacts.h"
 #include "doppel/embed/vectors_embedder.h"
 #include "doppel/index/index_stage.h"
 #include "doppel/index/vector_index.h"
@@ -52,9 +53,10 @@ struct EmbeddingStageOptions {
 
 class EmbeddingStage : public IndexStage {
 public:
-    static constexpr const char* kFeaturesKind = "features/bridge";
-    static constexpr const char* kLanguageKind = "mlang/bridge";
-    static constexpr const char* kVectorsKind = "vectors/dense";
+    // The artifacts it writes (embed/feature_artifacts.h).
+    static constexpr const char* kFeaturesKind = kBridgeFeaturesArtifact;
+    static constexpr const char* kLanguageKind = kMatchingLanguageArtifact;
+    static constexpr const char* kVectorsKind = kVectorsArtifact;
 
     EmbeddingStage(EmbeddingStageOptions options, const EmbedderContext& ctx);
     ~EmbeddingStage() override;
@@ -77,26 +79,5 @@ private:
     std::vector<int64_t> pending_;
     bool removed_any_ = false;
 };
-
-// Reads every document's bridge features and matching language from a store: the
-// frequencies over them, and per seq the raw counts and language. Used by the stage and by
-// the matcher's callers.
-struct StoredFeatures {
-    std::vector<int64_t> seqs;
-    std::vector<std::string> langs;
-    std::vector<SparseVector> counts;
-    DocumentFrequencies frequencies;
-};
-StoredFeatures load_features(const Store& store);
-
-// The vectors embeddings of a store indexed with a `vectors` spec (empty otherwise).
-struct StoredVectors {
-    float weight = 0;
-    std::unordered_map<int64_t, std::vector<float>> by_seq;
-    // The weighted bridge vector of document `seq` joined with its vectors embedding (as it is
-    // when the stage built the index); unchanged without one.
-    SparseVector join(const SparseVector& weighted, int64_t seq) const;
-};
-StoredVectors load_vectors(const Store& store);
 
 }  // namespace doppel

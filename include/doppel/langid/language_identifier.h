@@ -33,6 +33,14 @@ struct LanguageIdOptions {
     float min_paragraph_confidence = 0.5f;
 };
 
+// A document's main language is identified from its first kLanguageSampleBytes (cut at a line
+// end): enough for a reliable guess, and bounded for huge documents.
+inline constexpr std::size_t kLanguageSampleBytes = 64 * 1024;
+// The part of `text` its main language is identified from: all of it up to
+// kLanguageSampleBytes, else its beginning up to the last line end within them (or exactly
+// kLanguageSampleBytes when there is none), never cutting a UTF-8 sequence.
+std::string_view language_sample(std::string_view text);
+
 class LanguageIdentifier {
 public:
     // Loads a fastText model (lid.176.ftz or lid.176.bin). Throws doppel::Error if the file is
@@ -43,6 +51,8 @@ public:
     LanguageIdentifier& operator=(const LanguageIdentifier&) = delete;
 
     LanguageGuess identify(std::string_view text) const;
+    // The main language of a whole document: identify(language_sample(text)).
+    LanguageGuess identify_document(std::string_view text) const { return identify(language_sample(text)); }
     void identify_batch(std::size_t n, const std::string_view* texts, LanguageGuess* out) const;
 
     // Sets doc->lang, doc->lang_confidence, doc->paragraphs (with languages) and

@@ -36,14 +36,25 @@
 
 namespace doppel {
 
-struct FeatureAssociationOptions {
-    float min_margin = 1.2f;          // first-pass margin of a confident pair
-    std::size_t min_pairs = 20;       // fewer confident pairs for a language: learn nothing
-    std::size_t min_count = 3;        // pairs an association must be seen in
-    float min_dice = 0.3f;            // Dice coefficient an association must reach
-    float exclusive_ratio = 0.1f;     // df elsewhere / df in the language, at most, for a source
-    std::size_t max_targets = 64;     // per document, the highest-weighted concepts considered
-    float new_link_margin = 1.4f;     // margin a second-pass link the first pass did not make needs
+struct FeatureAssociationOptions {   // spec key (every field has one, named as the field)
+    static constexpr const char* kName = "learn";
+    float min_margin = 1.2f;          // min_margin: first-pass margin of a confident pair
+    std::size_t min_pairs = 20;       // min_pairs: fewer confident pairs for a language: learn nothing
+    std::size_t min_count = 3;        // min_count: pairs an association must be seen in
+    float min_dice = 0.3f;            // min_dice: Dice coefficient an association must reach
+    float exclusive_ratio = 0.1f;     // exclusive_ratio: df elsewhere / df in the language, at
+                                      // most, for a source
+    std::size_t max_targets = 64;     // max_targets: per document, the highest-weighted concepts
+                                      // considered
+    float new_link_margin = 1.4f;     // new_link_margin: margin a second-pass link the first pass
+                                      // did not make needs
+
+    // Spec "learn:min_margin=1.2,min_pairs=20,..." (keys above; missing keys keep their
+    // defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key or a value that
+    // is not a number.
+    static FeatureAssociationOptions parse_spec(const std::string& spec);
+    // The spec of every field; parse_spec(describe()) gives these options back.
+    std::string describe() const;
 };
 
 struct FeatureAssociation {

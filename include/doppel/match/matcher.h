@@ -54,22 +54,37 @@
 
 namespace doppel {
 
-struct MatcherOptions {
-    std::size_t k = 10;                   // candidates per document and target language
-    std::size_t margin_k = 8;             // competitors averaged in the margin's denominator
-    float related_similarity = 0.08f;     // floor: pairs below are not reported
-    float translation_similarity = 0.08f; // score floor for translation / partial (short texts)
-    float long_translation_score = 0.15f; // score floor for long texts (see translation_floor)
-    float short_length = 50;              // length (concept tokens) up to which texts are short
-    float long_length = 300;              // length from which texts are long
-    float translation_margin = 1.20f;     // ratio margin needed for translation / partial
-    float partial_length_ratio = 0.25f;   // shorter/longer length below this: partial
-    float anchor_weight = 0.15f;          // weight of anchor agreement in the score
-    bool one_to_one = true;               // false: one-to-many
-    bool same_story = true;               // report same-story pairs
-    bool pivot = true;                    // close translation links over pivots (below)
-    float pivot_similarity = 0.05f;       // similarity floor for a pair found through a pivot
-    float pivot_margin = 1.4f;            // ratio margin a pair with a single pivot must reach
+struct MatcherOptions {                    // spec key (every field has one, named as the field)
+    static constexpr const char* kName = "matcher";
+    std::size_t k = 10;                   // k: candidates per document and target language
+    std::size_t margin_k = 8;             // margin_k: competitors averaged in the margin's denominator
+    float related_similarity = 0.08f;     // related_similarity: floor, pairs below are not reported
+    float translation_similarity = 0.08f; // translation_similarity: score floor for translation /
+                                          // partial (short texts)
+    float long_translation_score = 0.15f; // long_translation_score: score floor for long texts
+                                          // (see translation_floor)
+    float short_length = 50;              // short_length: length (concept tokens) up to which
+                                          // texts are short
+    float long_length = 300;              // long_length: length from which texts are long
+    float translation_margin = 1.20f;     // translation_margin: ratio margin needed for
+                                          // translation / partial
+    float partial_length_ratio = 0.25f;   // partial_length_ratio: shorter/longer length below
+                                          // this: partial
+    float anchor_weight = 0.15f;          // anchor_weight: weight of anchor agreement in the score
+    bool one_to_one = true;               // one_to_one: 1, or 0 for one-to-many
+    bool same_story = true;               // same_story: 1 to report same-story pairs
+    bool pivot = true;                    // pivot: 1 to close translation links over pivots (below)
+    float pivot_similarity = 0.05f;       // pivot_similarity: similarity floor for a pair found
+                                          // through a pivot
+    float pivot_margin = 1.4f;            // pivot_margin: ratio margin a pair with a single pivot
+                                          // must reach
+
+    // Spec "matcher:k=10,margin_k=8,..." (keys above; missing keys keep their defaults; "matcher"
+    // alone gives the defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key
+    // or a value that is not a number.
+    static MatcherOptions parse_spec(const std::string& spec);
+    // The spec of every field, in the order above; parse_spec(describe()) gives these options back.
+    std::string describe() const;
 };
 
 enum class LinkLabel { kTranslation, kPartial, kSameStory };
@@ -112,6 +127,15 @@ public:
     float translation_floor(float length_a, float length_b) const;
 
 private:
+    // A candidate pair's link: its similarity, margin, anchor agreement and score (unlabelled).
+    TranslationLink make_link(std::size_t a, std::size_t b, float sim, float margin,
+                              std::span<const SparseVector> sparse) const;
+    // kPartial when the shorter document is under partial_length_ratio of the other, else kTranslation.
+    LinkLabel length_label(float length_a, float length_b) const;
+    // Labels the candidate links of one language pair (greedy one-to-one by margin-weighted
+    // score) and appends those reported to out.
+    void label_links(std::span<const MatchDocument> docs, std::vector<TranslationLink>& links,
+                     std::vector<TranslationLink>& out) const;
     void close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
                            const std::function<float(std::size_t, std::size_t, float)>& margins,
                            std::vector<TranslationLink>& out) const;

@@ -23,14 +23,12 @@
 #include "doppel/document.h"
 #include "doppel/error.h"
 #include "doppel/match/near_duplicate_finder.h"
+#include "doppel/ops/progress.h"
 
 namespace doppel {
 
 class Store;
 class NearDuplicateIndex;
-
-// Called now and then with (documents done, documents in all).
-using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
 
 // Runs the near-duplicate finder over every stored document. Document numbers in the result are
 // positions in seq order (the order documents arrived), so "earliest seen" is the earliest stored.

@@ -1,0 +1,63 @@
+// doppel: the stored forms of the bridge embedder's per-document data (one home for each file
+// format), written by the embedding stage (index/embedding_stage.h) and read by it and by the
+// operations that match stored documents (ops/translations.h).
+//
+// Artifacts (Store::put_artifacts, one blob per document and kind):
+//   "features/bridge"  the raw bridge feature counts (SparseVector::serialize format), from which
+//                      document frequencies (IDF) and exact sparse vectors are derived;
+//   "mlang/bridge"     the language the document is matched under (its language; "zh-Hant"
+//                      for Traditional Chinese, see BridgeEmbedder::matching_language);
+//   "vectors/dense"    with aligned word vectors (embed/vectors_embedder.h): the document's
+//                      vectors embedding, magic "DPVV", uint32 format version (1), uint32 dim,
+//                      then dim floats (host byte order).
+// Store metadata read: "embedding.vectors" (the vectors spec) and "embedding.vectors_weight".
+//
+// Thread safety: plain functions of their arguments; they read the store through the given
+// object only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "doppel/embed/bridge_embedder.h"
+#include "doppel/embed/sparse_vector.h"
+
+namespace doppel {
+
+class Store;
+
+// Artifact kinds.
+inline constexpr const char* kBridgeFeaturesArtifact = "features/bridge";
+inline constexpr const char* kMatchingLanguageArtifact = "mlang/bridge";
+inline constexpr const char* kVectorsArtifact = "vectors/dense";
+
+// Every document's bridge features and matching language, in the store's artifact order: the
+// frequencies over them, and per seq the raw counts and language.
+struct StoredFeatures {
+    std::vector<int64_t> seqs;
+    std::vector<std::string> langs;
+    std::vector<SparseVector> counts;
+    DocumentFrequencies frequencies;
+};
+StoredFeatures load_features(const Store& store);
+
+// The vectors embeddings of a store indexed with a `vectors` spec (empty otherwise).
+struct StoredVectors {
+    float weight = 0;
+    std::unordered_map<int64_t, std::vector<float>> by_seq;
+    // The weighted bridge vector of document `seq` joined with its vectors embedding (as it is
+    // when the stage built the index); unchanged without one.
+    SparseVector join(const SparseVector& weighted, int64_t seq) const;
+};
+StoredVectors load_vectors(const Store& store);
+
+// The "vectors/dense" blob of a dim-float embedding, and back (throws doppel::Error kBadFormat
+// on another format version or a bad size; `what` names the blob in the message). A blob
+// without the magic decodes to an empty vector (not a vectors artifact).
+std::string encode_vectors_artifact(const float* v, uint32_t dim);
+std::vector<float> decode_vectors_artifact(std::string_view blob, const std::string& what);
+
+}  // namespace doppel

@@ -1,0 +1,71 @@
+// doppel: finding the cross-language versions among the documents of a store, end to end.
+//
+// find_stored_translations() is one batched call that returns plain data, so the command-line
+// tool, the report and language bindings share one code path. Its phases:
+//  1. features: the bridge features stored at index time (embed/feature_artifacts.h), weighed
+//     with their document frequencies over the store (TF-IDF, embed/bridge_embedder.h), joined
+//     with the stored word-vector embeddings when the store has them;
+//  2. index: the store's vector index (index/vector_index.h), or, when the features are weighed
+//     with another bridge spec than the store's, an index rebuilt in memory;
+//  3. first pass: FAISS kNN per language, exact rescoring, margin scoring (match/matcher.h);
+//  4. learn (by default): word associations learned from the first pass's confident links
+//     (match/feature_associations.h), the lexicon's missing words, from the pool itself;
+//  5. second pass: the features rewritten with them, weighed and indexed again, matched again;
+//     a link the first pass did not make must reach associations.new_link_margin.
+//
+// Thread safety: reads the store through the given object only; do not use that Store from
+// another thread meanwhile.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "doppel/match/feature_associations.h"
+#include "doppel/match/matcher.h"
+#include "doppel/ops/progress.h"
+
+namespace doppel {
+
+class Store;
+
+struct TranslationPair {
+    std::string id_a, id_b;      // id_a < id_b bytewise
+    std::string lang_a, lang_b;
+    TranslationLink link;        // score, similarity, margin, anchors, label
+};
+
+struct TranslationSearchOptions {
+    MatcherOptions matcher;
+    // A bridge spec to weigh the stored features with instead of the store's own ("" = the
+    // store's); the dense vectors are then searched in an index rebuilt in memory.
+    std::string embedder_spec;
+    // A second pass with word associations learned from the first pass's confident pairs
+    // (match/feature_associations.h): the lexicon's missing words, from the pool itself.
+    bool learn = true;
+    FeatureAssociationOptions associations;
+};
+
+struct TranslationSearch {
+    std::vector<TranslationPair> pairs;  // sorted by (id_a, id_b)
+    std::vector<std::string> warnings;   // e.g. the store was indexed with another lexicon
+    std::size_t documents = 0;
+    std::size_t associations = 0;  // learned for the second pass (0: one pass)
+    // The specs that produced the pairs, as (what, spec): "matcher" (MatcherOptions::describe),
+    // "associations" (FeatureAssociationOptions::describe, or "none" without the second pass),
+    // "embedder" (the bridge spec the features were weighed with), "vector_index" (the index
+    // searched). Feeding them back (and the same store and models) gives the same pairs.
+    std::vector<std::pair<std::string, std::string>> specs;
+    // Time per stage; learn_seconds holds the learning and the whole second pass.
+    double features_seconds = 0, index_seconds = 0, match_seconds = 0, learn_seconds = 0;
+};
+
+// Finds cross-language versions among the stored documents. `models_dir` holds bridge.lex.
+// Throws doppel::Error (kNotFound) when the store has no embeddings (indexed without the
+// bridge model).
+TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
+                                           const TranslationSearchOptions& options = {},
+                                           const ProgressCallback& progress = {});
+
+}  // namespace doppel

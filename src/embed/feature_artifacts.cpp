@@ -1,0 +1,72 @@
+#include "doppel/embed/feature_artifacts.h"
+
+#include <cstring>
+
+#include "doppel/error.h"
+#include "doppel/store/store.h"
+
+namespace doppel {
+
+namespace {
+constexpr char kVectorsMagic[4] = {'D', 'P', 'V', 'V'};
+constexpr uint32_t kVectorsVersion = 1;
+constexpr std::size_t kVectorsHeader = 12;  // magic, version, dim
+}  // namespace
+
+std::string encode_vectors_artifact(const float* v, uint32_t dim) {
+    std::string b(kVectorsMagic, 4);
+    b.append(reinterpret_cast<const char*>(&kVectorsVersion), 4);
+    b.append(reinterpret_cast<const char*>(&dim), 4);
+    b.append(reinterpret_cast<const char*>(v), dim * sizeof(float));
+    return b;
+}
+
+std::vector<float> decode_vectors_artifact(std::string_view blob, const std::string& what) {
+    uint32_t version = 0, dim = 0;
+    if (blob.size() < kVectorsHeader || std::memcmp(blob.data(), kVectorsMagic, 4) != 0) return {};
+    std::memcpy(&version, blob.data() + 4, 4);
+    std::memcpy(&dim, blob.data() + 8, 4);
+    if (version != kVectorsVersion || blob.size() != kVectorsHeader + std::size_t(dim) * sizeof(float))
+        DOPPEL_THROW(kBadFormat, what + " has another format version or a bad size");
+    std::vector<float> v(dim);
+    std::memcpy(v.data(), blob.data() + kVectorsHeader, std::size_t(dim) * sizeof(float));
+    return v;
+}
+
+SparseVector StoredVectors::join(const SparseVector& weighted, int64_t seq) const {
+    auto it = by_seq.find(seq);
+    if (it == by_seq.end() || it->second.empty()) return weighted;
+    return BridgeEmbedder::with_vectors(weighted, it->second.data(), it->second.size(), weight);
+}
+
+StoredVectors load_vectors(const Store& store) {
+    StoredVectors out;
+    auto w = store.meta("embedding.vectors_weight");
+    if (!store.meta("embedding.vectors") || !w) return out;
+    out.weight = std::stof(*w);
+    store.scan_artifacts(kVectorsArtifact, [&](int64_t seq, std::string_view blob) {
+        if (blob.size() < kVectorsHeader || std::memcmp(blob.data(), kVectorsMagic, 4) != 0) return;
+        out.by_seq.emplace(seq, decode_vectors_artifact(blob, "store " + store.dir() + ": vectors artifact of document " +
+                                                                  std::to_string(seq)));
+    });
+    return out;
+}
+
+StoredFeatures load_features(const Store& store) {
+    StoredFeatures f;
+    std::unordered_map<int64_t, std::size_t> pos;
+    store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
+        pos[seq] = f.seqs.size();
+        f.seqs.push_back(seq);
+        f.counts.push_back(SparseVector::deserialize(blob));
+        f.frequencies.add(f.counts.back());
+    });
+    f.langs.resize(f.seqs.size());
+    store.scan_artifacts(kMatchingLanguageArtifact, [&](int64_t seq, std::string_view blob) {
+        auto it = pos.find(seq);
+        if (it != pos.end()) f.langs[it->second] = std::string(blob);
+    });
+    return f;
+}
+
+}  // namespace doppel

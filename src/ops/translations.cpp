@@ -1,0 +1,199 @@
+#include "doppel/ops/translations.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "doppel/embed/bridge_embedder.h"
+#include "doppel/embed/feature_artifacts.h"
+#include "doppel/error.h"
+#include "doppel/index/vector_index.h"
+#include "doppel/store/store.h"
+
+namespace doppel {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+// The documents being matched: their stored features and, per document, the forms the matcher
+// takes (MatchDocument, weighted sparse vector, dense vector of dim floats).
+struct Pool {
+    StoredFeatures features;
+    StoredVectors vectors;
+    std::size_t dim = 0;
+    std::vector<MatchDocument> docs;
+    std::vector<SparseVector> sparse;
+    std::vector<float> dense;
+    std::size_t size() const { return features.seqs.size(); }
+};
+
+// Phase 1: the bridge embedder the stored features are weighed with (the store's spec unless
+// options name another), with a warning when the store's lexicon differs from the models'.
+std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::string& models_dir,
+                                              const TranslationSearchOptions& options, TranslationSearch& out,
+                                              bool& override_spec) {
+    auto spec = store.meta("embedder");
+    if (!spec || !VectorIndex::exists(store.dir()))
+        DOPPEL_THROW(kNotFound, "store " + store.dir() + " has no embeddings (index it with a build that has models/bridge.lex)");
+    override_spec = !options.embedder_spec.empty() && options.embedder_spec != *spec;
+    auto embedder = std::make_unique<BridgeEmbedder>(
+        BridgeEmbedder::parse_spec(override_spec ? options.embedder_spec : *spec), EmbedderContext{models_dir});
+    if (auto lex = store.meta("bridge.lexicon"); lex && *lex != embedder->lexicon().describe())
+        out.warnings.push_back("store was indexed with " + *lex + ", models have " + embedder->lexicon().describe() +
+                               " (the next doppel index on this store recomputes its features)");
+    return embedder;
+}
+
+// Phase 2: the weighted, dense and length of every document from the pool's raw counts and
+// their frequencies.
+void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies, const ProgressCallback& progress) {
+    const std::size_t n = pool.size(), dim = pool.dim;
+    embedder.set_frequencies(std::make_shared<DocumentFrequencies>(std::move(frequencies)));
+    for (std::size_t i = 0; i < n; ++i) {
+        const SparseVector& counts = pool.features.counts[i];
+        pool.sparse[i] = pool.vectors.join(embedder.weigh(counts), pool.features.seqs[i]);
+        embedder.densify(pool.sparse[i], pool.dense.data() + i * dim);
+        float len = 0;
+        for (std::size_t j = 0; j < counts.size(); ++j)
+            if (BridgeEmbedder::kind_of(counts.ids[j]) == BridgeEmbedder::FeatureKind::kConcept) len += counts.weights[j];
+        pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], len};
+        if (progress && (i + 1) % 1024 == 0) progress(i + 1, n);
+    }
+}
+
+Pool load_pool(const Store& store, BridgeEmbedder& embedder, const ProgressCallback& progress) {
+    Pool pool;
+    pool.features = load_features(store);
+    pool.vectors = load_vectors(store);
+    pool.dim = embedder.dim();
+    const std::size_t n = pool.size();
+    pool.docs.resize(n);
+    pool.sparse.resize(n);
+    pool.dense.resize(n * pool.dim);
+    weigh(pool, embedder, std::move(pool.features.frequencies), progress);
+    return pool;
+}
+
+// Phase 3: an index of the pool's dense vectors (other than the stored ones) in memory, of the
+// same FAISS factory as `index`, which it replaces.
+void index_in_memory(VectorIndex& index, const Pool& pool) {
+    const std::string factory = index.factory();
+    index = VectorIndex(pool.dim, factory);  // the old one goes first: a large index is not held twice
+    std::map<std::string, std::vector<std::size_t>> by_lang;
+    for (std::size_t i = 0; i < pool.size(); ++i) by_lang[pool.docs[i].lang].push_back(i);
+    constexpr std::size_t kChunk = 4096;  // added in batches (FAISS adds a batch in parallel)
+    std::vector<int64_t> seqs;
+    std::vector<float> x;
+    for (const auto& [lang, members] : by_lang)
+        for (std::size_t c = 0; c < members.size(); c += kChunk) {
+            seqs.clear();
+            x.clear();
+            for (std::size_t j = c; j < std::min(members.size(), c + kChunk); ++j) {
+                seqs.push_back(pool.docs[members[j]].seq);
+                x.insert(x.end(), pool.dense.data() + members[j] * pool.dim,
+                         pool.dense.data() + (members[j] + 1) * pool.dim);
+            }
+            index.add(lang, seqs.size(), seqs.data(), x.data());
+        }
+}
+
+// Phase 4: word associations learned from the first pass's confident links.
+FeatureAssociations learn_associations(const Pool& pool, const std::vector<TranslationLink>& links,
+                                       const FeatureAssociationOptions& options) {
+    std::vector<std::pair<std::size_t, std::size_t>> confident;
+    for (const auto& l : links)
+        if (l.label != LinkLabel::kSameStory && l.margin >= options.min_margin) confident.push_back({l.a, l.b});
+    return FeatureAssociations::learn(pool.features.counts, pool.features.langs, confident, options);
+}
+
+// Phase 5: the pool's features rewritten with the associations, weighed and indexed again, and
+// matched again. A link the first pass did not make rests on learned evidence, which lifts the
+// similarity of every document of the domain a little: it must stand out more
+// (new_link_margin), or it is same-story.
+std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index,
+                                         const FeatureAssociations& learned, const std::vector<TranslationLink>& first,
+                                         const TranslationSearchOptions& options, const ProgressCallback& progress) {
+    DocumentFrequencies df;
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+        pool.features.counts[i] = learned.apply(pool.features.counts[i], pool.features.langs[i]);
+        df.add(pool.features.counts[i]);
+    }
+    weigh(pool, embedder, std::move(df), progress);
+    index_in_memory(index, pool);
+    std::set<std::pair<std::size_t, std::size_t>> before;
+    for (const auto& l : first)
+        if (l.label != LinkLabel::kSameStory) before.insert({std::min(l.a, l.b), std::max(l.a, l.b)});
+    std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense.data(), pool.sparse);
+    std::erase_if(links, [&](TranslationLink& l) {
+        if (l.label == LinkLabel::kSameStory || l.margin >= options.associations.new_link_margin ||
+            before.count({std::min(l.a, l.b), std::max(l.a, l.b)}))
+            return false;
+        l.label = LinkLabel::kSameStory;
+        return !options.matcher.same_story;
+    });
+    return links;
+}
+
+// Phase 6: the links as pairs of stored ids, sorted by (id_a, id_b).
+std::vector<TranslationPair> to_pairs(const Store& store, const Pool& pool, const std::vector<TranslationLink>& links) {
+    std::map<int64_t, std::pair<std::string, std::string>> meta;  // seq -> (id, lang)
+    store.scan([&](const StoredDocument& d) {
+        meta[d.seq] = {d.id, d.lang};
+        return true;
+    }, false);
+    std::vector<TranslationPair> pairs;
+    for (const auto& l : links) {
+        TranslationPair p;
+        std::tie(p.id_a, p.lang_a) = meta[pool.docs[l.a].seq];
+        std::tie(p.id_b, p.lang_b) = meta[pool.docs[l.b].seq];
+        if (p.id_b < p.id_a) {
+            std::swap(p.id_a, p.id_b);
+            std::swap(p.lang_a, p.lang_b);
+        }
+        p.link = l;
+        pairs.push_back(std::move(p));
+    }
+    std::sort(pairs.begin(), pairs.end(), [](const TranslationPair& x, const TranslationPair& y) {
+        return std::tie(x.id_a, x.id_b) < std::tie(y.id_a, y.id_b);
+    });
+    return pairs;
+}
+
+}  // namespace
+
+TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
+                                           const TranslationSearchOptions& options, const ProgressCallback& progress) {
+    TranslationSearch out;
+    const auto t0 = Clock::now();
+    bool override_spec = false;
+    std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
+    Pool pool = load_pool(store, *embedder, progress);
+    const auto t1 = Clock::now();
+    VectorIndex index = VectorIndex::load(store.dir());
+    if (override_spec) index_in_memory(index, pool);
+    const auto t2 = Clock::now();
+    std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense.data(), pool.sparse);
+    const auto t3 = Clock::now();
+    if (options.learn) {
+        const FeatureAssociations learned = learn_associations(pool, links, options.associations);
+        out.associations = learned.size();
+        if (learned.size() > 0) links = second_pass(pool, *embedder, index, learned, links, options, progress);
+        out.learn_seconds = seconds_between(t3, Clock::now());
+    }
+    out.pairs = to_pairs(store, pool, links);
+    out.documents = pool.size();
+    out.specs = {{"matcher", options.matcher.describe()},
+                 {"associations", options.learn ? options.associations.describe() : "none"},
+                 {"embedder", embedder->describe()},
+                 {"vector_index", index.describe()}};
+    out.features_seconds = seconds_between(t0, t1);
+    out.index_seconds = seconds_between(t1, t2);
+    out.match_seconds = seconds_between(t2, t3);
+    return out;
+}
+
+}  // namespace doppel
