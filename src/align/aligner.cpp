@@ -1,8 +1,5 @@
 #include "doppel/align/aligner.h"
 
-#include <unicode/translit.h>
-#include <unicode/unistr.h>
-
 #include <Eigen/SparseCore>
 #include <algorithm>
 #include <cmath>
@@ -15,6 +12,7 @@
 #include "doppel/error.h"
 #include "doppel/normalize/normalizer.h"
 #include "doppel/normalize/segmenter.h"
+#include "doppel/normalize/text_keys.h"
 #include "impl/spec.h"
 #include "impl/utf8.h"
 
@@ -38,12 +36,6 @@ using SpMat = Eigen::SparseMatrix<float, Eigen::RowMajor, int32_t>;
 
 class Tokenizer {
 public:
-    Tokenizer() {
-        UErrorCode st = U_ZERO_ERROR;
-        translit_.reset(icu::Transliterator::createInstance("Any-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, st));
-        if (U_FAILURE(st)) DOPPEL_THROW(kIcu, std::string("ICU transliterator: ") + u_errorName(st));
-    }
-
     void prepare(std::string_view text, UnitTokens& out) {
         out.text = text;
         out.tokens.clear();
@@ -51,37 +43,14 @@ public:
         const std::string norm = normalizer_.normalize_text(text);
         for (const Span& w : segmenter_.words(norm)) {
             out.tokens.emplace_back(norm.substr(w.begin, w.size()));
-            out.latin.push_back(latin(out.tokens.back()));
+            out.latin.push_back(keys_.ascii_token(out.tokens.back()));
         }
     }
 
 private:
-    const std::string& latin(const std::string& token) {
-        auto it = cache_.find(token);
-        if (it != cache_.end()) return it->second;
-        std::string lat;
-        bool ascii = true;
-        for (char c : token) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-        if (ascii) {
-            lat = token;
-        } else {
-            icu::UnicodeString u = icu::UnicodeString::fromUTF8(token);
-            translit_->transliterate(u);
-            std::string s;
-            u.toUTF8String(s);
-            for (char c : s) {
-                const auto uc = static_cast<unsigned char>(c);
-                if ((uc >= 'a' && uc <= 'z') || (uc >= '0' && uc <= '9')) lat.push_back(c);
-                else if (uc >= 'A' && uc <= 'Z') lat.push_back(static_cast<char>(uc - 'A' + 'a'));
-            }
-        }
-        return cache_.emplace(token, std::move(lat)).first->second;
-    }
-
     Normalizer normalizer_;
     Segmenter segmenter_;
-    std::unique_ptr<icu::Transliterator> translit_;
-    std::unordered_map<std::string, std::string> cache_;
+    TextKeys keys_;
 };
 
 std::size_t char_length(std::string_view s) {
