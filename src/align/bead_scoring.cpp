@@ -18,30 +18,28 @@ public:
         const double extra_x = gather(f_.units.a, f_.extra_a, s.i0, s.i1, scatter_a_, touched_a_);
         const double extra_y = gather(f_.units.b, f_.extra_b, s.j0, s.j1, scatter_b_, touched_b_);
         double xx = extra_x, yy = extra_y, xy = 0;
-        for (int32_t c : touched_a_) xx += static_cast<double>(scatter_a_[column(c)]) * scatter_a_[column(c)];
-        for (int32_t c : touched_b_) {
-            yy += static_cast<double>(scatter_b_[column(c)]) * scatter_b_[column(c)];
-            xy += static_cast<double>(scatter_a_[column(c)]) * scatter_b_[column(c)];
+        for (std::size_t c : touched_a_) xx += static_cast<double>(scatter_a_[c]) * scatter_a_[c];
+        for (std::size_t c : touched_b_) {
+            yy += static_cast<double>(scatter_b_[c]) * scatter_b_[c];
+            xy += static_cast<double>(scatter_a_[c]) * scatter_b_[c];
         }
-        for (int32_t c : touched_a_) scatter_a_[column(c)] = 0.0f;
-        for (int32_t c : touched_b_) scatter_b_[column(c)] = 0.0f;
+        for (std::size_t c : touched_a_) scatter_a_[c] = 0.0f;
+        for (std::size_t c : touched_b_) scatter_b_[c] = 0.0f;
         return (xx > 0 && yy > 0) ? std::clamp(xy / std::sqrt(xx * yy), 0.0, 1.0) : 0.0;
     }
 
 private:
-    static std::size_t column(int32_t c) { return static_cast<std::size_t>(c); }
-
     // Sums rows [begin, end) into `scatter` (columns listed in `touched`); returns the sum of
     // their extra squared norms.
-    static double gather(const SparseRows& rows, const std::vector<double>& extra, std::size_t begin, std::size_t end,
-                         std::vector<float>& scatter, std::vector<int32_t>& touched) {
+    static double gather(const SparseRows& rows, const std::vector<double>& extra, std::size_t begin,
+                         std::size_t end, std::vector<float>& scatter, std::vector<std::size_t>& touched) {
         touched.clear();
         double sum = 0;
         for (std::size_t u = begin; u < end; ++u) {
             sum += extra[u];
             for (SparseRows::InnerIterator it(rows, row_index(u)); it; ++it) {
-                if (scatter[column(it.index())] == 0.0f) touched.push_back(static_cast<int32_t>(it.index()));
-                scatter[column(it.index())] += it.value();
+                if (scatter[column_of(it)] == 0.0f) touched.push_back(column_of(it));
+                scatter[column_of(it)] += it.value();
             }
         }
         return sum;
@@ -49,7 +47,7 @@ private:
 
     const UnitFeatures& f_;
     std::vector<float> scatter_a_, scatter_b_;
-    std::vector<int32_t> touched_a_, touched_b_;
+    std::vector<std::size_t> touched_a_, touched_b_;
 };
 
 double sum(const std::vector<double>& v, std::size_t begin, std::size_t end) {
@@ -73,18 +71,21 @@ double bead_length_ratio(const std::vector<PathStep>& path, const SearchLevel& u
 
 // Evidence, not the search's preference: the bead's full similarity against the null model,
 // lowered when the lengths disagree with the documents' length ratio.
-float bead_score(double full_sim, double len_a, double len_b, double ratio, const NullModel& null, bool same_language,
-                 const AlignerOptions& o) {
-    const double len_p = std::exp(-o.score_length_weight * length_cost(len_a, len_b, ratio, o.length_variance));
+float bead_score(double full_sim, double len_a, double len_b, double ratio, const NullModel& null,
+                 bool same_language, const AlignerOptions& o) {
+    const double len_p =
+        std::exp(-o.score_length_weight * length_cost(len_a, len_b, ratio, o.length_variance));
     const double z = (full_sim - null.mean) / null.spread - o.score_sigmas;
     double score = len_p / (1.0 + std::exp(-z));
     // Two versions in one language share their very words: demand more of them.
-    if (same_language && full_sim < o.same_language_similarity) score *= full_sim / o.same_language_similarity;
+    if (same_language && full_sim < o.same_language_similarity)
+        score *= full_sim / o.same_language_similarity;
     return std::clamp(static_cast<float>(score), 0.0f, 1.0f);
 }
 
 PairLabel pair_label(const Alignment& al, const AlignerOptions& o) {
-    if (al.coverage_a >= o.translation_coverage && al.coverage_b >= o.translation_coverage) return PairLabel::kTranslation;
+    if (al.coverage_a >= o.translation_coverage && al.coverage_b >= o.translation_coverage)
+        return PairLabel::kTranslation;
     if (std::max(al.coverage_a, al.coverage_b) >= o.partial_coverage) return PairLabel::kPartial;
     if (al.document_similarity >= o.same_story_similarity) return PairLabel::kSameStory;
     return PairLabel::kNone;
@@ -92,8 +93,8 @@ PairLabel pair_label(const Alignment& al, const AlignerOptions& o) {
 
 }  // namespace
 
-void score_alignment(const std::vector<PathStep>& path, const UnitFeatures& f, const NullModel& null, double ratio,
-                     bool same_language, const AlignerOptions& o, Alignment& out) {
+void score_alignment(const std::vector<PathStep>& path, const UnitFeatures& f, const NullModel& null,
+                     double ratio, bool same_language, const AlignerOptions& o, Alignment& out) {
     const SearchLevel& units = f.units;
     FullCosine cosine(f);
     const double bead_ratio = bead_length_ratio(path, units, cosine, null, o.score_sigmas, ratio);

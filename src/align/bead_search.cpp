@@ -60,14 +60,15 @@ public:
         dots_ = Eigen::MatrixXf::Zero(row_index(width), row_index(std::max<std::size_t>(na, 1)));
         std::vector<float> scatter(static_cast<std::size_t>(level.a.cols()), 0.0f);
         for (std::size_t u = 0; u < na; ++u) {
-            for (SparseRows::InnerIterator it(level.a, row_index(u)); it; ++it) scatter[static_cast<std::size_t>(it.index())] = it.value();
+            for (SparseRows::InnerIterator it(level.a, row_index(u)); it; ++it)
+                scatter[column_of(it)] = it.value();
             for (std::size_t v = lo_[u]; v < hi_[u]; ++v) {
                 float s = 0;
                 for (SparseRows::InnerIterator it(level.b, row_index(v)); it; ++it)
-                    s += it.value() * scatter[static_cast<std::size_t>(it.index())];
+                    s += it.value() * scatter[column_of(it)];
                 dots_(row_index(v - lo_[u]), row_index(u)) = s;
             }
-            for (SparseRows::InnerIterator it(level.a, row_index(u)); it; ++it) scatter[static_cast<std::size_t>(it.index())] = 0.0f;
+            for (SparseRows::InnerIterator it(level.a, row_index(u)); it; ++it) scatter[column_of(it)] = 0.0f;
         }
     }
 
@@ -115,7 +116,8 @@ public:
         sim = (nx > 0 && ny > 0) ? std::clamp(d / (nx * ny), 0.0f, 1.0f) : 0.0f;
         const double units = (cnt_a_[i] - cnt_a_[pi]) + (cnt_b_[j] - cnt_b_[pj]);
         const double len_a = len_a_[i] - len_a_[pi], len_b = len_b_[j] - len_b_[pj];
-        double c = (1.0 - sim) * units / 2 + o_.length_weight * length_cost(len_a, len_b, ratio_, o_.length_variance) +
+        double c = (1.0 - sim) * units / 2 +
+                   o_.length_weight * length_cost(len_a, len_b, ratio_, o_.length_variance) +
                    o_.merge_cost * static_cast<double>(t.la + t.lb - 2);
         if (o_.member_weight > 0 && (t.la > 1 || t.lb > 1) && nx > 0 && ny > 0)
             c += o_.member_weight * member_penalty(pi, i, pj, j, t, nx, ny);
@@ -125,8 +127,8 @@ public:
 private:
     // Sum over the merged units of (kMemberFloor - the unit's cosine with the other side) /
     // kMemberFloor, where positive.
-    double member_penalty(std::size_t pi, std::size_t i, std::size_t pj, std::size_t j, const BeadType& t, float nx,
-                          float ny) const {
+    double member_penalty(std::size_t pi, std::size_t i, std::size_t pj, std::size_t j, const BeadType& t,
+                          float nx, float ny) const {
         double pen = 0;
         if (t.la > 1)
             for (std::size_t u = pi; u < i; ++u) {
@@ -160,7 +162,8 @@ class Lattice {
 public:
     explicit Lattice(const SearchBand& band) : band_(band), row_offset_(band.lo.size() + 1, 0) {
         for (std::size_t i = 0; i < band.lo.size(); ++i)
-            row_offset_[i + 1] = row_offset_[i] + (band.hi[i] >= band.lo[i] ? band.hi[i] - band.lo[i] + 1 : 0);
+            row_offset_[i + 1] =
+                row_offset_[i] + (band.hi[i] >= band.lo[i] ? band.hi[i] - band.lo[i] + 1 : 0);
         cost.assign(row_offset_.back(), kInf);
         back.assign(row_offset_.back(), kNoBead);
         sim.assign(row_offset_.back(), 0.0f);
@@ -182,7 +185,8 @@ private:
 };
 
 // Forward pass: every cell of the band from the cells one bead before it.
-void fill(Lattice& lattice, const SearchBand& band, const BeadCosts& costs, const std::vector<BeadType>& types) {
+void fill(Lattice& lattice, const SearchBand& band, const BeadCosts& costs,
+          const std::vector<BeadType>& types) {
     for (std::size_t i = 0; i < band.lo.size(); ++i) {
         for (std::size_t j = band.lo[i]; j <= band.hi[i]; ++j) {
             const std::size_t here = lattice.cell(i, j);
@@ -217,7 +221,8 @@ void fill(Lattice& lattice, const SearchBand& band, const BeadCosts& costs, cons
 std::vector<PathStep> backtrack(const Lattice& lattice, const std::vector<BeadType>& types, std::size_t na,
                                 std::size_t nb) {
     const std::size_t end = lattice.cell(na, nb);
-    if (end == kNoCell || lattice.cost[end] == kInf) DOPPEL_THROW(kInternal, "aligner: no path through the search band");
+    if (end == kNoCell || lattice.cost[end] == kInf)
+        DOPPEL_THROW(kInternal, "aligner: no path through the search band");
     std::vector<PathStep> path;
     std::size_t i = na, j = nb;
     while (i > 0 || j > 0) {
@@ -236,7 +241,8 @@ std::vector<PathStep> backtrack(const Lattice& lattice, const std::vector<BeadTy
 
 std::vector<BeadType> bead_types(const AlignerOptions& o) {
     std::vector<BeadType> types = {{1, 0}, {0, 1}};
-    const auto max_side = static_cast<std::size_t>(o.max_side), max_units = static_cast<std::size_t>(o.max_units);
+    const auto max_side = static_cast<std::size_t>(o.max_side),
+               max_units = static_cast<std::size_t>(o.max_units);
     for (std::size_t la = 1; la <= max_side; ++la)
         for (std::size_t lb = 1; lb <= max_side; ++lb)
             if (la + lb <= max_units) types.push_back({la, lb});
@@ -255,8 +261,9 @@ double length_ratio(double len_a, double len_b, double fallback) {
     return (len_a > 0 && len_b > 0) ? std::clamp(len_b / len_a, kMinLengthRatio, kMaxLengthRatio) : fallback;
 }
 
-std::vector<PathStep> search_band(const SearchLevel& level, const SearchBand& band, const AlignerOptions& options,
-                                  double ratio, const std::vector<BeadType>& types) {
+std::vector<PathStep> search_band(const SearchLevel& level, const SearchBand& band,
+                                  const AlignerOptions& options, double ratio,
+                                  const std::vector<BeadType>& types) {
     const BeadCosts costs(level, band, options, ratio);
     Lattice lattice(band);
     fill(lattice, band, costs, types);

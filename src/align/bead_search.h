@@ -41,7 +41,8 @@ double length_ratio(double len_a, double len_b, double fallback);
 
 // Least-cost path from (0, 0) to (rows of A, rows of B) through the band of one level.
 // Throws doppel::Error (kInternal) when the band holds no path.
-std::vector<PathStep> search_band(const SearchLevel& level, const SearchBand& band, const AlignerOptions& options,
-                                  double ratio, const std::vector<BeadType>& types);
+std::vector<PathStep> search_band(const SearchLevel& level, const SearchBand& band,
+                                  const AlignerOptions& options, double ratio,
+                                  const std::vector<BeadType>& types);
 
 }  // namespace doppel::impl

@@ -14,7 +14,8 @@ SparseRows merge_rows(const SparseRows& m, std::size_t keep) {
     SparseRows pairs(row_index((n + 1) / 2), row_index(n));
     std::vector<Eigen::Triplet<float, int32_t>> t;
     t.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) t.emplace_back(static_cast<int32_t>(i / 2), static_cast<int32_t>(i), 1.0f);
+    for (std::size_t i = 0; i < n; ++i)
+        t.emplace_back(static_cast<int32_t>(i / 2), static_cast<int32_t>(i), 1.0f);
     pairs.setFromTriplets(t.begin(), t.end());
     SparseRows sum = pairs * m;
     sum.makeCompressed();
@@ -22,7 +23,8 @@ SparseRows merge_rows(const SparseRows& m, std::size_t keep) {
     std::vector<std::pair<float, int32_t>> row;
     for (Eigen::Index r = 0; r < sum.rows(); ++r) {
         row.clear();
-        for (SparseRows::InnerIterator it(sum, r); it; ++it) row.emplace_back(it.value(), static_cast<int32_t>(it.index()));
+        for (SparseRows::InnerIterator it(sum, r); it; ++it)
+            row.emplace_back(it.value(), static_cast<int32_t>(it.index()));
         if (row.size() > keep) {
             std::nth_element(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(keep), row.end(),
                              [](const auto& x, const auto& y) { return x.first > y.first; });
@@ -84,7 +86,8 @@ SearchBand cells_under(const std::vector<PathStep>& coarse, std::size_t na, std:
 // The band of a finer level (na x nb) around the path found at the coarser one: the cells under
 // it widened by `width` in both directions, kept monotonic, from (0, 0) to (na, nb). Every row
 // lies under the coarse path, which runs from (0, 0) to the coarser level's end.
-SearchBand band_around(const std::vector<PathStep>& coarse, std::size_t na, std::size_t nb, std::size_t width) {
+SearchBand band_around(const std::vector<PathStep>& coarse, std::size_t na, std::size_t nb,
+                       std::size_t width) {
     const SearchBand under = cells_under(coarse, na, nb);
     SearchBand band;
     band.lo.resize(na + 1);
@@ -114,7 +117,8 @@ CoarseToFinePath search_coarse_to_fine(const SearchLevel& units, const AlignerOp
     std::vector<std::unique_ptr<SearchLevel>> coarser;
     const SearchLevel* finest_coarse = &units;
     while (too_large(*finest_coarse, o.max_full_cells)) {
-        coarser.push_back(std::make_unique<SearchLevel>(coarser_level(*finest_coarse, static_cast<std::size_t>(o.coarse_features))));
+        coarser.push_back(std::make_unique<SearchLevel>(
+            coarser_level(*finest_coarse, static_cast<std::size_t>(o.coarse_features))));
         finest_coarse = coarser.back().get();
     }
     CoarseToFinePath out;

@@ -38,7 +38,8 @@ NullModel estimate_null_model(const UnitFeatures& f) {
     const SearchLevel& units = f.units;
     const std::size_t na = units.rows_a(), nb = units.rows_b();
     if (na > 0 && nb > 0) {
-        const std::vector<float> norm_a = full_norms(units.a, f.extra_a), norm_b = full_norms(units.b, f.extra_b);
+        const std::vector<float> norm_a = full_norms(units.a, f.extra_a),
+                                 norm_b = full_norms(units.b, f.extra_b);
         std::vector<double> c(kNullSamples);
         for (std::size_t k = 0; k < kNullSamples; ++k) {
             const std::size_t u = (k * kStrideA + kOffsetA) % na;

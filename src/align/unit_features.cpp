@@ -59,7 +59,8 @@ void run_encoders(const WeightedEncoders& encoders, const AlignSide& side_a, con
     fb.assign(tb.size(), {});
     std::vector<FeatureVector> tmp_a(ta.size()), tmp_b(tb.size());
     const EncodeContext ca{side_a.lang, side_b.lang}, cb{side_b.lang, side_a.lang};
-    auto append = [](std::vector<FeatureVector>& from, std::vector<FeatureVector>& to, uint64_t salt, float weight) {
+    auto append = [](std::vector<FeatureVector>& from, std::vector<FeatureVector>& to, uint64_t salt,
+                     float weight) {
         for (std::size_t u = 0; u < to.size(); ++u) {
             for (const Feature& f : from[u]) to[u].push_back({f.id ^ salt, f.weight * weight});
             FeatureVector().swap(from[u]);
@@ -111,8 +112,9 @@ struct Vocabulary {
 // of df) can add nothing to a dot product, only to norms: scaled by unshared_weight so that
 // words with no counterpart in the other language do not dilute the evidence, and kept whole
 // in extra[u] (the squared norm the matrix leaves out) for the scores.
-SparseRows idf_matrix(const std::vector<WeightedRow>& rows, const std::vector<int32_t>& df_a, const Vocabulary& voc,
-                      double n_units, double unshared_weight, std::vector<double>& extra) {
+SparseRows idf_matrix(const std::vector<WeightedRow>& rows, const std::vector<int32_t>& df_a,
+                      const Vocabulary& voc, double n_units, double unshared_weight,
+                      std::vector<double>& extra) {
     extra.assign(rows.size(), 0.0);
     SparseRows m(row_index(rows.size()), std::max<Eigen::Index>(row_index(voc.column.size()), 1));
     std::size_t nnz = 0;
@@ -129,7 +131,8 @@ SparseRows idf_matrix(const std::vector<WeightedRow>& rows, const std::vector<in
                 extra[u] += full * full - kept * kept;
                 if (unshared_weight <= 0) continue;
             }
-            t.emplace_back(static_cast<int32_t>(u), col, static_cast<float>(w * idf * (one_side ? unshared_weight : 1.0)));
+            t.emplace_back(static_cast<int32_t>(u), col,
+                           static_cast<float>(w * idf * (one_side ? unshared_weight : 1.0)));
         }
     m.setFromTriplets(t.begin(), t.end());
     m.makeCompressed();

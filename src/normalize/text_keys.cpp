@@ -38,19 +38,14 @@ bool has_letter(std::string_view s) {
 
 // The letter that stands for `c` in a skeleton, or 0 when `c` is left out.
 char skeleton_letter(char c, SkeletonRule rule) {
-    switch (c) {
-        case 'a': case 'e': case 'i': case 'o': case 'u': case 'h': case 'w': case 'y': return 0;
-        case 'c': case 'q': return 'k';
-        default: break;
-    }
+    if (std::string_view("aeiouhwy").find(c) != std::string_view::npos) return 0;
+    if (c == 'c' || c == 'q') return 'k';
     if (rule == SkeletonRule::kConsonants) return c;
-    switch (c) {
-        case 'g': return 'j';
-        case 'p': case 'f': case 'v': return 'b';
-        case 'z': case 'x': return 's';
-        case 'd': return 't';
-        default: return c;
-    }
+    if (c == 'g') return 'j';
+    if (c == 'p' || c == 'f' || c == 'v') return 'b';
+    if (c == 'z' || c == 'x') return 's';
+    if (c == 'd') return 't';
+    return c;
 }
 
 std::string leading_digits_key(std::string_view token) {
@@ -97,10 +92,13 @@ void chunk_keys(std::string_view text, std::vector<std::string>& out) {
         std::size_t e = i;
         while (e < text.size() && !std::isspace(static_cast<unsigned char>(text[e]))) ++e;
         std::string_view chunk = text.substr(i, e - i);
-        const bool url = chunk.starts_with("http://") || chunk.starts_with("https://") || chunk.starts_with("www.");
-        const bool mail = chunk.find('@') != std::string_view::npos && chunk.find('.') != std::string_view::npos;
+        const bool url =
+            chunk.starts_with("http://") || chunk.starts_with("https://") || chunk.starts_with("www.");
+        const bool mail =
+            chunk.find('@') != std::string_view::npos && chunk.find('.') != std::string_view::npos;
         if (url || mail) {
-            while (!chunk.empty() && kTrailing.find(chunk.back()) != std::string_view::npos) chunk.remove_suffix(1);
+            while (!chunk.empty() && kTrailing.find(chunk.back()) != std::string_view::npos)
+                chunk.remove_suffix(1);
             std::string key(chunk);
             for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             out.push_back(std::move(key));
@@ -113,12 +111,14 @@ std::unique_ptr<icu::Transliterator> make_transliterator(const char* id) {
     UErrorCode st = U_ZERO_ERROR;
     std::unique_ptr<icu::Transliterator> t(
         icu::Transliterator::createInstance(icu::UnicodeString::fromUTF8(id), UTRANS_FORWARD, st));
-    if (U_FAILURE(st) || !t) DOPPEL_THROW(kIcu, std::string("ICU transliterator ") + id + ": " + u_errorName(st));
+    if (U_FAILURE(st) || !t)
+        DOPPEL_THROW(kIcu, std::string("ICU transliterator ") + id + ": " + u_errorName(st));
     return t;
 }
 
 std::string transliterate(icu::Transliterator& t, std::string_view s) {
-    icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+    icu::UnicodeString u =
+        icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
     t.transliterate(u);
     std::string out;
     u.toUTF8String(out);
@@ -153,15 +153,18 @@ std::optional<std::string> number_key(std::string_view token, NumberRule rule) {
 
 std::vector<std::string> url_keys(std::string_view text, UrlRule rule) {
     std::vector<std::string> out;
-    if (rule == UrlRule::kHostPath) host_path_keys(text, out);
-    else chunk_keys(text, out);
+    if (rule == UrlRule::kHostPath)
+        host_path_keys(text, out);
+    else
+        chunk_keys(text, out);
     return out;
 }
 
 struct TextKeys::Transliterators {
     std::unique_ptr<icu::Transliterator> any_to_ascii = make_transliterator("Any-Latin; Latin-ASCII; Lower");
     std::unique_ptr<icu::Transliterator> latin_to_ascii = make_transliterator("Latin-ASCII");
-    std::unique_ptr<icu::Transliterator> traditional_to_simplified = make_transliterator("Traditional-Simplified");
+    std::unique_ptr<icu::Transliterator> traditional_to_simplified =
+        make_transliterator("Traditional-Simplified");
 };
 
 TextKeys::TextKeys() : icu_(std::make_unique<Transliterators>()) {}

@@ -1,10 +1,9 @@
 // Text keys (normalize/text_keys.h): name skeletons, number keys, URL keys and transliteration.
-#include "doppel/normalize/text_keys.h"
-
 #include <gtest/gtest.h>
 
 #include "doppel/normalize/normalizer.h"
 #include "doppel/normalize/segmenter.h"
+#include "doppel/normalize/text_keys.h"
 
 namespace doppel {
 namespace {
@@ -39,10 +38,14 @@ TEST(TextKeys, ArabicAndLatinNamesShareASkeleton) {
         const std::string ar = name_skeleton(keys.ascii_latin("كارولين"), rule);
         EXPECT_EQ(ar, name_skeleton("caroline", rule)) << keys.ascii_latin("كارولين");
     }
+    EXPECT_EQ(keys.ascii_token("كارولين"), "karwlyn");
+    EXPECT_EQ(name_skeleton(keys.ascii_token("كارولين"), SkeletonRule::kSoundClasses), "krln");
     // Arabic has no p: "باريس" comes out with b, which only the sound classes join to "paris".
     const std::string paris = keys.ascii_token("باريس");
-    EXPECT_EQ(name_skeleton(paris, SkeletonRule::kSoundClasses), name_skeleton("paris", SkeletonRule::kSoundClasses));
-    EXPECT_NE(name_skeleton(paris, SkeletonRule::kConsonants), name_skeleton("paris", SkeletonRule::kConsonants));
+    EXPECT_EQ(name_skeleton(paris, SkeletonRule::kSoundClasses),
+              name_skeleton("paris", SkeletonRule::kSoundClasses));
+    EXPECT_NE(name_skeleton(paris, SkeletonRule::kConsonants),
+              name_skeleton("paris", SkeletonRule::kConsonants));
 }
 
 TEST(TextKeys, VietnameseNamesLoseTheirDiacritics) {
@@ -63,8 +66,10 @@ TEST(TextKeys, AsciiTokenKeepsLettersAndDigits) {
     EXPECT_EQ(keys.ascii_token("l'été"), "lete");           // apostrophe dropped
     EXPECT_EQ(keys.ascii_token("москва"), "moskva");
     EXPECT_EQ(keys.ascii_latin("москва"), "moskva");
+    EXPECT_EQ(keys.ascii_latin("Nguyễn"), "nguyen");
     // The cached form is the same on the second call.
     EXPECT_EQ(keys.ascii_latin("москва"), "moskva");
+    EXPECT_EQ(keys.ascii_latin("Nguyễn"), "nguyen");
 }
 
 TEST(TextKeys, SimplifiedChinese) {
