@@ -1,18 +1,16 @@
 #include "doppel/embed/bridge_embedder.h"
 
-#include <unicode/translit.h>
-#include <unicode/unistr.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <sstream>
 #include <unordered_set>
 
 #include "doppel/error.h"
 #include "doppel/normalize/normalizer.h"
 #include "doppel/normalize/segmenter.h"
+#include "doppel/normalize/text_keys.h"
 #include "impl/spec.h"
 #include "impl/utf8.h"
 
@@ -30,12 +28,6 @@ const std::unordered_set<std::string_view>& english_stopwords() {
         "here", "also", "all", "any", "some", "such", "each", "other", "more", "most", "only",
         "s", "t", "about", "over", "out", "up", "one"};
     return s;
-}
-
-bool is_ascii(std::string_view w) {
-    for (unsigned char c : w)
-        if (c >= 0x80) return false;
-    return true;
 }
 
 bool is_latin_word(std::string_view w) {
@@ -57,27 +49,12 @@ const char* fallback_language(std::string_view lang) {
     return nullptr;
 }
 
-bool starts_with_digit(std::string_view w) { return !w.empty() && w[0] >= '0' && w[0] <= '9'; }
-
-std::string skeleton(std::string_view ascii) {
-    std::string out;
-    for (char c : ascii) {
-        if (c < 'a' || c > 'z') continue;
-        if (std::strchr("aeiouyhw", c)) continue;
-        if (c == 'c' || c == 'q') c = 'k';
-        if (!out.empty() && out.back() == c) continue;
-        out.push_back(c);
-    }
-    return out;
-}
-
-std::unique_ptr<icu::Transliterator> make_translit(const char* id) {
-    UErrorCode st = U_ZERO_ERROR;
-    std::unique_ptr<icu::Transliterator> t(
-        icu::Transliterator::createInstance(icu::UnicodeString::fromUTF8(id), UTRANS_FORWARD, st));
-    if (U_FAILURE(st) || !t) DOPPEL_THROW(kIcu, std::string("ICU transliterator ") + id + ": " + u_errorName(st));
-    return t;
-}
+// The embedder's text keys (normalize/text_keys.h): document-level name, number and URL features.
+constexpr SkeletonRule kSkeletonRule = SkeletonRule::kConsonants;
+constexpr NumberRule kNumberRule = NumberRule::kLeadingDigits;
+constexpr UrlRule kUrlRule = UrlRule::kHostPath;
+// Shortest skeleton kept as a name feature.
+constexpr std::size_t kMinSkeleton = 3;
 
 }  // namespace
 
@@ -85,24 +62,7 @@ struct BridgeEmbedder::Impl {
     Normalizer normalizer;
     Segmenter segmenter;
     Stemmer stemmer;
-    std::unique_ptr<icu::Transliterator> to_ascii = make_translit("Any-Latin; Latin-ASCII; Lower");
-    std::unique_ptr<icu::Transliterator> latin_ascii = make_translit("Latin-ASCII");
-    std::unique_ptr<icu::Transliterator> hant_hans = make_translit("Traditional-Simplified");
-    std::unordered_map<std::string, std::string> ascii_cache;
-
-    std::string translit(icu::Transliterator& t, std::string_view s) {
-        icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
-        t.transliterate(u);
-        std::string out;
-        u.toUTF8String(out);
-        return out;
-    }
-    const std::string& ascii_of(std::string_view w) {
-        auto it = ascii_cache.find(std::string(w));
-        if (it != ascii_cache.end()) return it->second;
-        if (ascii_cache.size() > 200000) ascii_cache.clear();
-        return ascii_cache.emplace(std::string(w), translit(*to_ascii, w)).first->second;
-    }
+    TextKeys keys;
 };
 
 uint64_t BridgeEmbedder::feature_id(FeatureKind kind, std::string_view key) {
@@ -196,26 +156,13 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
     SparseVector out;
     std::string lang = lang_in;
     std::string text = impl_->normalizer.normalize_text(raw);
-    if (lang == "zh") text = impl_->translit(*impl_->hant_hans, text);
+    if (lang == "zh") text = impl_->keys.simplified_chinese(text);
     auto emit = [&](FeatureKind k, std::string_view key, float w) {
         out.ids.push_back(feature_id(k, key));
         out.weights.push_back(w);
     };
     // URLs first (the word splitter cuts them apart).
-    for (std::size_t p = 0; (p = text.find("http", p)) != std::string::npos;) {
-        std::size_t e = p;
-        while (e < text.size() && !std::isspace(static_cast<unsigned char>(text[e])) && text[e] != ')' &&
-               text[e] != '"' && text[e] != '>')
-            ++e;
-        std::string_view u(text.data() + p, e - p);
-        if (u.starts_with("https://") || u.starts_with("http://")) {
-            u.remove_prefix(u.find("//") + 2);
-            if (u.starts_with("www.")) u.remove_prefix(4);
-            while (!u.empty() && (u.back() == '/' || u.back() == '.' || u.back() == ',')) u.remove_suffix(1);
-            if (!u.empty()) emit(FeatureKind::kUrl, u, 1.0f);
-        }
-        p = e;
-    }
+    for (const std::string& url : url_keys(text, kUrlRule)) emit(FeatureKind::kUrl, url, 1.0f);
     auto spans = impl_->segmenter.words(text);
     std::vector<std::string_view> words;
     words.reserve(spans.size());
@@ -250,28 +197,25 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
     const auto& stop = english_stopwords();
     for (std::size_t i = 0; i < words.size(); ++i) {
         std::string_view w = words[i];
-        if (starts_with_digit(w)) {
-            std::string d;
-            for (char c : w)
-                if (c >= '0' && c <= '9') d.push_back(c);
-            emit(FeatureKind::kNumber, d, 1.0f);
+        if (const auto number = number_key(w, kNumberRule)) {
+            emit(FeatureKind::kNumber, *number, 1.0f);
             continue;
         }
         if (covered[i]) continue;
         if (is_latin_word(w)) {
-            std::string ascii = is_ascii(w) ? std::string(w) : impl_->translit(*impl_->latin_ascii, w);
+            std::string ascii = impl_->keys.latin_to_ascii(w);
             if (stop.count(ascii) || ascii.size() < 2) continue;
             // English words, and words of other languages the lexicon does not know (left
             // untranslated, or cognates), read as English.
             emit(FeatureKind::kConcept, impl_->stemmer.stem("en", ascii), 1.0f);
             if (ascii.size() >= 6) emit(FeatureKind::kPrefix, std::string_view(ascii).substr(0, 5), 1.0f);
-            std::string sk = skeleton(ascii);
-            if (sk.size() >= 3) emit(FeatureKind::kName, sk, 1.0f);
+            std::string sk = name_skeleton(ascii, kSkeletonRule);
+            if (sk.size() >= kMinSkeleton) emit(FeatureKind::kName, sk, 1.0f);
         } else if (is_cjk_word(w) || lang == "ko" || lang == "zh") {
             emit(FeatureKind::kToken, w, 1.0f);
         } else {
-            std::string sk = skeleton(impl_->ascii_of(w));
-            if (sk.size() >= 3) emit(FeatureKind::kName, sk, 1.0f);
+            std::string sk = name_skeleton(impl_->keys.ascii_latin(w), kSkeletonRule);
+            if (sk.size() >= kMinSkeleton) emit(FeatureKind::kName, sk, 1.0f);
             emit(FeatureKind::kToken, w, 1.0f);
         }
     }
@@ -347,7 +291,7 @@ std::string BridgeEmbedder::matching_language(const AnalyzedDocument& doc) {
     std::size_t cut = std::min<std::size_t>(t.size(), 6000);
     while (cut < t.size() && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80) ++cut;
     std::string sample(t.substr(0, cut));
-    std::string simp = impl_->translit(*impl_->hant_hans, sample);
+    std::string simp = impl_->keys.simplified_chinese(sample);
     std::size_t han = 0, changed = 0, i = 0, j = 0;
     while (i < sample.size() && j < simp.size()) {
         char32_t a = impl::next_code_point(sample, i), b = impl::next_code_point(simp, j);

@@ -1,6 +1,7 @@
 // Unit tests of the aligner (align/aligner.h) and its encoders, on small constructed documents.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -215,6 +216,37 @@ TEST(Aligner, BatchEqualsOneByOne) {
     std::vector<Alignment> out(2);
     aligner->align_batch(2, a.data(), b.data(), out.data());
     for (std::size_t k = 0; k < 2; ++k) EXPECT_EQ(beads_of(out[k]), beads_of(aligner->align(a[k], b[k])));
+}
+
+// An encoder that fails on units holding "FAIL".
+class FailingEncoder : public UnitEncoder {
+public:
+    void encode(std::size_t n, const UnitTokens* units, const EncodeContext&, FeatureVector* out) const override {
+        for (std::size_t u = 0; u < n; ++u) {
+            if (units[u].text.find("FAIL") != std::string_view::npos) DOPPEL_THROW(kInternal, "unit failed");
+            out[u].clear();
+        }
+    }
+    std::string describe() const override { return "failing"; }
+};
+
+TEST(Aligner, BatchAlignsEveryPairThenThrowsTheFirstFailure) {
+    Aligner aligner;
+    aligner.add_encoder(1.0f, std::make_unique<FailingEncoder>());
+    const std::vector<std::string> good = {"one", "two"}, bad = {"FAIL"};
+    std::vector<AlignSide> a = {side(good, "en"), side(bad, "en"), side(good, "en")};
+    std::vector<AlignSide> b = {side(good, "en"), side(good, "en"), side(good, "en")};
+    std::vector<Alignment> out(3);
+    try {
+        aligner.align_batch(3, a.data(), b.data(), out.data());
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kInternal);
+        EXPECT_NE(std::string(e.what()).find("aligner: "), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("unit failed"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(out[0].beads.empty());  // the pairs around the failure were aligned
+    EXPECT_FALSE(out[2].beads.empty());
 }
 
 }  // namespace

@@ -40,6 +40,10 @@
 // matrices, one row per unit). The defaults were tuned on Text+Berg's dev file and checked on
 // the Arabic-English seeds.
 //
+// align() runs four phases, in this order: the unit features (every encoder on both sides,
+// idf-weighted sparse rows), the null model (below), the coarse-to-fine search, and the scores
+// of the beads and of the pair.
+//
 // Scores. A bead's score is in [0, 1]: how far its similarity (the cosine above, but with the
 // one-sided features counted in the norms) stands above what unrelated units of the same two
 // documents get. The null model is the median m and scaled median absolute deviation s (at
@@ -152,7 +156,9 @@ public:
     void add_encoder(float weight, std::unique_ptr<UnitEncoder> encoder);
 
     Alignment align(const AlignSide& a, const AlignSide& b) const;
-    // Aligns the pairs (a[k], b[k]) into out[k], k < n (in parallel when OpenMP is there).
+    // Aligns the pairs (a[k], b[k]) into out[k], k < n, several pairs at once (one thread per
+    // hardware thread). A pair that fails does not stop the others; afterwards the first failure
+    // (in pair order) is thrown as doppel::Error (kInternal, "aligner: " + its message).
     void align_batch(std::size_t n, const AlignSide* a, const AlignSide* b, Alignment* out) const;
 
     const AlignerOptions& options() const { return options_; }

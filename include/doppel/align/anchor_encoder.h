@@ -3,15 +3,15 @@
 //
 // An anchor is a piece of a unit that a translation keeps as it is or nearly so:
 //  - numbers ("1988", "16/07/2024" gives 16, 7, 2024; "1.000" and "1,000" both give 1000), with
-//    a high weight;
-//  - URLs and e-mail addresses;
+//    a high weight (normalize/text_keys.h, NumberRule::kToken);
+//  - URLs and e-mail addresses (UrlRule::kChunk);
 //  - punctuation that translations keep: parentheses, quotes (all kinds as one), '?', '!', '%',
 //    ':' and ellipses;
 //  - identical tokens, compared in their lower-case ASCII form (names, acronyms, cognates that
 //    are spelled alike such as "Engelhörner");
 //  - names that transliterate alike: the consonant skeleton of a token's Latin form (vowels,
 //    'h', 'w', 'y' dropped; c/k/q, g/j, b/p/f/v, s/z/x and d/t merged; doubled letters
-//    collapsed), so that Arabic
+//    collapsed: normalize/text_keys.h, SkeletonRule::kSoundClasses), so that Arabic
 //    "كارولين بيريسفورد" and "Caroline Beresford" share features ("krln", "brsbrt").
 //
 // Spec string: "anchors" or "anchors:num=3,url=3,punct=0.5,token=1,skeleton=1" (the weights
@@ -45,7 +45,8 @@ public:
                 FeatureVector* out) const override;
     std::string describe() const override;
 
-    // The consonant skeleton of a lower-case ASCII word ("beresford" -> "brsbrt").
+    // The consonant skeleton of a lower-case ASCII word ("beresford" -> "brsbrt"):
+    // name_skeleton(latin, SkeletonRule::kSoundClasses) of normalize/text_keys.h.
     static std::string skeleton(std::string_view latin);
 
 private:

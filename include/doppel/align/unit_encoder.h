@@ -44,7 +44,9 @@ struct UnitTokens {
     std::string_view text;            // the unit as written
     std::vector<std::string> tokens;  // word tokens, NFKC case-folded (Segmenter::words)
     std::vector<std::string> latin;   // tokens[k] in lower-case ASCII ("Any-Latin; Latin-ASCII;
-                                      // Lower"); empty where nothing Latin comes out
+                                      // Lower": TextKeys::ascii_token of
+                                      // normalize/text_keys.h); empty where nothing Latin
+                                      // comes out
 };
 
 // The language context of one encode() call: the units are in `lang`, to be compared with units

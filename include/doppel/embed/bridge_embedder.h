@@ -9,10 +9,12 @@
 //            lexicon does not know is read as English (untranslated terms, cognates).
 //   n:KEY    a name key: the word transliterated to ASCII (ICU "Any-Latin; Latin-ASCII; Lower")
 //            reduced to its consonant skeleton (vowels, h, w, y dropped; c, q -> k; repeats
-//            collapsed), for words the lexicon does not know; keys under 3 letters are dropped
-//            (they collide by chance). "Caroline" and "كارولين" both give "krln".
-//   #:DIGITS a number (digits only, separators dropped): "2,024" and "2024" agree.
-//   u:URL    a URL without scheme and "www.".
+//            collapsed; normalize/text_keys.h, SkeletonRule::kConsonants), for words the
+//            lexicon does not know; keys under 3 letters are dropped (they collide by chance).
+//            "Caroline" and "كارولين" both give "krln".
+//   #:DIGITS a number (digits only, separators dropped; NumberRule::kLeadingDigits): "2,024"
+//            and "2024" agree.
+//   u:URL    a URL without scheme and "www." (UrlRule::kHostPath).
 //   p:PREFIX the first 5 letters (ASCII-folded) of a Latin-script word of 6 letters or more, for
 //            cognates the lexicon misses ("información", "information": "infor").
 //   t:WORD   a word of a script without a lexicon entry (Han text after ICU's

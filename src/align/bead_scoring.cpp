@@ -1,0 +1,129 @@
+#include "align/bead_scoring.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace doppel::impl {
+namespace {
+
+// Cosine of a bead's sides with the one-sided features counted in the norms.
+class FullCosine {
+public:
+    explicit FullCosine(const UnitFeatures& f)
+        : f_(f),
+          scatter_a_(static_cast<std::size_t>(std::max<Eigen::Index>(f.vocabulary, 1)), 0.0f),
+          scatter_b_(scatter_a_) {}
+
+    double operator()(const PathStep& s) {
+        const double extra_x = gather(f_.units.a, f_.extra_a, s.i0, s.i1, scatter_a_, touched_a_);
+        const double extra_y = gather(f_.units.b, f_.extra_b, s.j0, s.j1, scatter_b_, touched_b_);
+        double xx = extra_x, yy = extra_y, xy = 0;
+        for (std::size_t c : touched_a_) xx += static_cast<double>(scatter_a_[c]) * scatter_a_[c];
+        for (std::size_t c : touched_b_) {
+            yy += static_cast<double>(scatter_b_[c]) * scatter_b_[c];
+            xy += static_cast<double>(scatter_a_[c]) * scatter_b_[c];
+        }
+        for (std::size_t c : touched_a_) scatter_a_[c] = 0.0f;
+        for (std::size_t c : touched_b_) scatter_b_[c] = 0.0f;
+        return (xx > 0 && yy > 0) ? std::clamp(xy / std::sqrt(xx * yy), 0.0, 1.0) : 0.0;
+    }
+
+private:
+    // Sums rows [begin, end) into `scatter` (columns listed in `touched`); returns the sum of
+    // their extra squared norms.
+    static double gather(const SparseRows& rows, const std::vector<double>& extra, std::size_t begin,
+                         std::size_t end, std::vector<float>& scatter, std::vector<std::size_t>& touched) {
+        touched.clear();
+        double sum = 0;
+        for (std::size_t u = begin; u < end; ++u) {
+            sum += extra[u];
+            for (SparseRows::InnerIterator it(rows, row_index(u)); it; ++it) {
+                if (scatter[column_of(it)] == 0.0f) touched.push_back(column_of(it));
+                scatter[column_of(it)] += it.value();
+            }
+        }
+        return sum;
+    }
+
+    const UnitFeatures& f_;
+    std::vector<float> scatter_a_, scatter_b_;
+    std::vector<std::size_t> touched_a_, touched_b_;
+};
+
+double sum(const std::vector<double>& v, std::size_t begin, std::size_t end) {
+    double s = 0;
+    for (std::size_t i = begin; i < end; ++i) s += v[i];
+    return s;
+}
+
+// The length ratio, first estimated from the whole documents (which may hold text the other
+// lacks), estimated again from the aligned beads that stand above the null model.
+double bead_length_ratio(const std::vector<PathStep>& path, const SearchLevel& units, FullCosine& cosine,
+                         const NullModel& null, double score_sigmas, double ratio) {
+    double len_a = 0, len_b = 0;
+    for (const PathStep& s : path) {
+        if (s.i1 == s.i0 || s.j1 == s.j0 || cosine(s) <= null.mean + score_sigmas * null.spread) continue;
+        for (std::size_t u = s.i0; u < s.i1; ++u) len_a += units.len_a[u];
+        for (std::size_t v = s.j0; v < s.j1; ++v) len_b += units.len_b[v];
+    }
+    return length_ratio(len_a, len_b, ratio);
+}
+
+// Evidence, not the search's preference: the bead's full similarity against the null model,
+// lowered when the lengths disagree with the documents' length ratio.
+float bead_score(double full_sim, double len_a, double len_b, double ratio, const NullModel& null,
+                 bool same_language, const AlignerOptions& o) {
+    const double len_p =
+        std::exp(-o.score_length_weight * length_cost(len_a, len_b, ratio, o.length_variance));
+    const double z = (full_sim - null.mean) / null.spread - o.score_sigmas;
+    double score = len_p / (1.0 + std::exp(-z));
+    // Two versions in one language share their very words: demand more of them.
+    if (same_language && full_sim < o.same_language_similarity)
+        score *= full_sim / o.same_language_similarity;
+    return std::clamp(static_cast<float>(score), 0.0f, 1.0f);
+}
+
+PairLabel pair_label(const Alignment& al, const AlignerOptions& o) {
+    if (al.coverage_a >= o.translation_coverage && al.coverage_b >= o.translation_coverage)
+        return PairLabel::kTranslation;
+    if (std::max(al.coverage_a, al.coverage_b) >= o.partial_coverage) return PairLabel::kPartial;
+    if (al.document_similarity >= o.same_story_similarity) return PairLabel::kSameStory;
+    return PairLabel::kNone;
+}
+
+}  // namespace
+
+void score_alignment(const std::vector<PathStep>& path, const UnitFeatures& f, const NullModel& null,
+                     double ratio, bool same_language, const AlignerOptions& o, Alignment& out) {
+    const SearchLevel& units = f.units;
+    FullCosine cosine(f);
+    const double bead_ratio = bead_length_ratio(path, units, cosine, null, o.score_sigmas, ratio);
+    double cov_a = 0, cov_b = 0, qual = 0, qual_w = 0;
+    for (const PathStep& s : path) {
+        Bead b;
+        b.a_begin = static_cast<uint32_t>(s.i0);
+        b.a_end = static_cast<uint32_t>(s.i1);
+        b.b_begin = static_cast<uint32_t>(s.j0);
+        b.b_end = static_cast<uint32_t>(s.j1);
+        b.similarity = s.sim;
+        out.cost += s.cost;
+        if (b.aligned()) {
+            const double ca = sum(units.len_a, s.i0, s.i1), cb = sum(units.len_b, s.j0, s.j1);
+            b.score = bead_score(cosine(s), ca, cb, bead_ratio, null, same_language, o);
+            if (b.score >= o.aligned_score) {
+                cov_a += ca;
+                cov_b += cb;
+                qual += b.score * (ca + cb);
+                qual_w += ca + cb;
+            }
+        }
+        out.beads.push_back(b);
+    }
+    out.coverage_a = f.total_a > 0 ? static_cast<float>(cov_a / f.total_a) : 0.0f;
+    out.coverage_b = f.total_b > 0 ? static_cast<float>(cov_b / f.total_b) : 0.0f;
+    out.quality = qual_w > 0 ? static_cast<float>(qual / qual_w) : 0.0f;
+    out.score = std::clamp(out.quality * (out.coverage_a + out.coverage_b) / 2.0f, 0.0f, 1.0f);
+    out.label = pair_label(out, o);
+}
+
+}  // namespace doppel::impl

@@ -1,0 +1,17 @@
+// doppel (private): the aligner's last phase: the beads of the path found, their scores, and
+// the pair's coverage, score and label (align/aligner.h: "Scores").
+#pragma once
+
+#include <vector>
+
+#include "align/bead_search.h"
+#include "align/null_model.h"
+
+namespace doppel::impl {
+
+// Fills out.beads, out.cost, coverage_a/b, quality, score and label from `path` (beads of
+// units). out.document_similarity must be set (the same-story label reads it).
+void score_alignment(const std::vector<PathStep>& path, const UnitFeatures& features, const NullModel& null,
+                     double ratio, bool same_language, const AlignerOptions& options, Alignment& out);
+
+}  // namespace doppel::impl

@@ -1,0 +1,176 @@
+#include "align/unit_features.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+
+#include "doppel/normalize/normalizer.h"
+#include "doppel/normalize/segmenter.h"
+#include "doppel/normalize/text_keys.h"
+
+namespace doppel::impl {
+namespace {
+
+// Mixed into the feature ids of the e-th encoder (times e + 1), so that two encoders never
+// share a feature (the 64-bit golden ratio).
+constexpr uint64_t kEncoderSalt = 0x9E3779B97F4A7C15ull;
+
+// A unit's features as (column, weight), sorted by column, one entry per column.
+using WeightedRow = std::vector<std::pair<int32_t, float>>;
+
+// Units as the encoders see them: normalized word tokens and their ASCII Latin forms.
+class Tokenizer {
+public:
+    std::vector<UnitTokens> prepare(const AlignSide& side) {
+        std::vector<UnitTokens> out(side.units.size());
+        for (std::size_t u = 0; u < out.size(); ++u) prepare(side.units[u], out[u]);
+        return out;
+    }
+
+private:
+    void prepare(std::string_view text, UnitTokens& out) {
+        out.text = text;
+        const std::string norm = normalizer_.normalize_text(text);
+        for (const Span& w : segmenter_.words(norm)) {
+            out.tokens.emplace_back(norm.substr(w.begin, w.size()));
+            out.latin.push_back(keys_.ascii_token(out.tokens.back()));
+        }
+    }
+
+    Normalizer normalizer_;
+    Segmenter segmenter_;
+    TextKeys keys_;
+};
+
+// Characters of a unit (code points), spaces not counted.
+std::size_t visible_length(std::string_view s) {
+    std::size_t n = 0;
+    for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 && c != ' ';
+    return n;
+}
+
+// Every encoder on both sides: ids salted per encoder, weights times the encoder's weight.
+void run_encoders(const WeightedEncoders& encoders, const AlignSide& side_a, const AlignSide& side_b,
+                  std::vector<FeatureVector>& fa, std::vector<FeatureVector>& fb) {
+    Tokenizer tokenizer;
+    const std::vector<UnitTokens> ta = tokenizer.prepare(side_a), tb = tokenizer.prepare(side_b);
+    fa.assign(ta.size(), {});
+    fb.assign(tb.size(), {});
+    std::vector<FeatureVector> tmp_a(ta.size()), tmp_b(tb.size());
+    const EncodeContext ca{side_a.lang, side_b.lang}, cb{side_b.lang, side_a.lang};
+    auto append = [](std::vector<FeatureVector>& from, std::vector<FeatureVector>& to, uint64_t salt,
+                     float weight) {
+        for (std::size_t u = 0; u < to.size(); ++u) {
+            for (const Feature& f : from[u]) to[u].push_back({f.id ^ salt, f.weight * weight});
+            FeatureVector().swap(from[u]);
+        }
+    };
+    for (std::size_t e = 0; e < encoders.size(); ++e) {
+        const auto& [weight, encoder] = encoders[e];
+        const uint64_t salt = kEncoderSalt * (e + 1);
+        encoder->encode(ta.size(), ta.data(), ca, tmp_a.data());
+        encoder->encode(tb.size(), tb.data(), cb, tmp_b.data());
+        append(tmp_a, fa, salt, weight);
+        append(tmp_b, fb, salt, weight);
+    }
+}
+
+// Feature ids mapped to matrix columns, and the number of units holding each column.
+struct Vocabulary {
+    std::unordered_map<uint64_t, int32_t> column;
+    std::vector<int32_t> df;
+
+    // The rows of `features` (emptied on the way), duplicates merged; counts their columns.
+    std::vector<WeightedRow> add(std::vector<FeatureVector>& features) {
+        std::vector<WeightedRow> rows(features.size());
+        for (std::size_t u = 0; u < features.size(); ++u) {
+            WeightedRow& row = rows[u];
+            for (const Feature& f : features[u]) {
+                auto [it, added] = column.try_emplace(f.id, static_cast<int32_t>(column.size()));
+                if (added) df.push_back(0);
+                row.emplace_back(it->second, f.weight);
+            }
+            std::sort(row.begin(), row.end());
+            std::size_t w = 0;
+            for (std::size_t r = 0; r < row.size(); ++r) {
+                if (w > 0 && row[w - 1].first == row[r].first) {
+                    row[w - 1].second += row[r].second;
+                } else {
+                    row[w++] = row[r];
+                    ++df[static_cast<std::size_t>(row[r].first)];
+                }
+            }
+            row.resize(w);
+            FeatureVector().swap(features[u]);
+        }
+        return rows;
+    }
+};
+
+// The idf-weighted sparse matrix of `rows`. A feature found on one side only (df_a 0 or all
+// of df) can add nothing to a dot product, only to norms: scaled by unshared_weight so that
+// words with no counterpart in the other language do not dilute the evidence, and kept whole
+// in extra[u] (the squared norm the matrix leaves out) for the scores.
+SparseRows idf_matrix(const std::vector<WeightedRow>& rows, const std::vector<int32_t>& df_a,
+                      const Vocabulary& voc, double n_units, double unshared_weight,
+                      std::vector<double>& extra) {
+    extra.assign(rows.size(), 0.0);
+    SparseRows m(row_index(rows.size()), std::max<Eigen::Index>(row_index(voc.column.size()), 1));
+    std::size_t nnz = 0;
+    for (const auto& r : rows) nnz += r.size();
+    std::vector<Eigen::Triplet<float, int32_t>> t;
+    t.reserve(nnz);
+    for (std::size_t u = 0; u < rows.size(); ++u)
+        for (const auto& [col, w] : rows[u]) {
+            const auto c = static_cast<std::size_t>(col);
+            const bool one_side = df_a[c] == 0 || df_a[c] == voc.df[c];
+            const double idf = std::log(1.0 + n_units / voc.df[c]);
+            if (one_side) {
+                const double full = w * idf, kept = full * unshared_weight;
+                extra[u] += full * full - kept * kept;
+                if (unshared_weight <= 0) continue;
+            }
+            t.emplace_back(static_cast<int32_t>(u), col,
+                           static_cast<float>(w * idf * (one_side ? unshared_weight : 1.0)));
+        }
+    m.setFromTriplets(t.begin(), t.end());
+    m.makeCompressed();
+    return m;
+}
+
+std::vector<double> unit_lengths(const AlignSide& side, double& total) {
+    std::vector<double> out;
+    out.reserve(side.units.size());
+    for (std::string_view unit : side.units) out.push_back(static_cast<double>(visible_length(unit)));
+    total = 0;
+    for (double l : out) total += l;
+    return out;
+}
+
+}  // namespace
+
+UnitFeatures encode_units(const AlignSide& side_a, const AlignSide& side_b, const WeightedEncoders& encoders,
+                          const AlignerOptions& options) {
+    std::vector<FeatureVector> fa, fb;
+    run_encoders(encoders, side_a, side_b, fa, fb);
+    Vocabulary voc;
+    const std::vector<WeightedRow> ra = voc.add(fa);
+    std::vector<int32_t> df_a = voc.df;  // units of A only
+    const std::vector<WeightedRow> rb = voc.add(fb);
+    df_a.resize(voc.df.size(), 0);
+
+    UnitFeatures out;
+    const double n_units = static_cast<double>(std::max<std::size_t>(1, ra.size() + rb.size()));
+    SearchLevel& units = out.units;
+    units.a = idf_matrix(ra, df_a, voc, n_units, options.unshared_weight, out.extra_a);
+    units.b = idf_matrix(rb, df_a, voc, n_units, options.unshared_weight, out.extra_b);
+    units.len_a = unit_lengths(side_a, out.total_a);
+    units.len_b = unit_lengths(side_b, out.total_b);
+    units.cnt_a.assign(ra.size(), 1.0);
+    units.cnt_b.assign(rb.size(), 1.0);
+    out.vocabulary = row_index(voc.column.size());
+    return out;
+}
+
+}  // namespace doppel::impl

@@ -1,0 +1,202 @@
+#include "doppel/normalize/text_keys.h"
+
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+
+#include <cctype>
+
+#include "doppel/error.h"
+
+namespace doppel {
+namespace {
+
+// The ascii_latin() cache is emptied when it holds more words than this.
+constexpr std::size_t kMaxCachedWords = 200000;
+
+bool is_ascii(std::string_view s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    return true;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+char to_lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool has_digit(std::string_view s) {
+    for (char c : s)
+        if (is_digit(c)) return true;
+    return false;
+}
+
+bool has_letter(std::string_view s) {
+    for (char c : s)
+        if (is_lower(c) || is_upper(c)) return true;
+    return false;
+}
+
+// The letter that stands for `c` in a skeleton, or 0 when `c` is left out.
+char skeleton_letter(char c, SkeletonRule rule) {
+    if (std::string_view("aeiouhwy").find(c) != std::string_view::npos) return 0;
+    if (c == 'c' || c == 'q') return 'k';
+    if (rule == SkeletonRule::kConsonants) return c;
+    if (c == 'g') return 'j';
+    if (c == 'p' || c == 'f' || c == 'v') return 'b';
+    if (c == 'z' || c == 'x') return 's';
+    if (c == 'd') return 't';
+    return c;
+}
+
+std::string leading_digits_key(std::string_view token) {
+    std::string out;
+    for (char c : token)
+        if (is_digit(c)) out.push_back(c);
+    return out;
+}
+
+std::string token_number_key(std::string_view token) {
+    std::string out;
+    for (char c : token)
+        if (c != '.' && c != ',') out.push_back(c);
+    if (!has_letter(out)) {
+        std::size_t zeros = 0;
+        while (zeros + 1 < out.size() && out[zeros] == '0') ++zeros;
+        out.erase(0, zeros);
+    }
+    return out;
+}
+
+void host_path_keys(std::string_view text, std::vector<std::string>& out) {
+    for (std::size_t p = 0; (p = text.find("http", p)) != std::string_view::npos;) {
+        std::size_t e = p;
+        while (e < text.size() && !std::isspace(static_cast<unsigned char>(text[e])) && text[e] != ')' &&
+               text[e] != '"' && text[e] != '>')
+            ++e;
+        std::string_view u = text.substr(p, e - p);
+        if (u.starts_with("https://") || u.starts_with("http://")) {
+            u.remove_prefix(u.find("//") + 2);
+            if (u.starts_with("www.")) u.remove_prefix(4);
+            while (!u.empty() && (u.back() == '/' || u.back() == '.' || u.back() == ',')) u.remove_suffix(1);
+            if (!u.empty()) out.emplace_back(u);
+        }
+        p = e;
+    }
+}
+
+void chunk_keys(std::string_view text, std::vector<std::string>& out) {
+    constexpr std::string_view kTrailing = ".,;:)]\"'";
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+        std::size_t e = i;
+        while (e < text.size() && !std::isspace(static_cast<unsigned char>(text[e]))) ++e;
+        std::string_view chunk = text.substr(i, e - i);
+        const bool url =
+            chunk.starts_with("http://") || chunk.starts_with("https://") || chunk.starts_with("www.");
+        const bool mail =
+            chunk.find('@') != std::string_view::npos && chunk.find('.') != std::string_view::npos;
+        if (url || mail) {
+            while (!chunk.empty() && kTrailing.find(chunk.back()) != std::string_view::npos)
+                chunk.remove_suffix(1);
+            std::string key(chunk);
+            for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            out.push_back(std::move(key));
+        }
+        i = e;
+    }
+}
+
+std::unique_ptr<icu::Transliterator> make_transliterator(const char* id) {
+    UErrorCode st = U_ZERO_ERROR;
+    std::unique_ptr<icu::Transliterator> t(
+        icu::Transliterator::createInstance(icu::UnicodeString::fromUTF8(id), UTRANS_FORWARD, st));
+    if (U_FAILURE(st) || !t)
+        DOPPEL_THROW(kIcu, std::string("ICU transliterator ") + id + ": " + u_errorName(st));
+    return t;
+}
+
+std::string transliterate(icu::Transliterator& t, std::string_view s) {
+    icu::UnicodeString u =
+        icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+    t.transliterate(u);
+    std::string out;
+    u.toUTF8String(out);
+    return out;
+}
+
+}  // namespace
+
+std::string name_skeleton(std::string_view ascii, SkeletonRule rule) {
+    std::string out;
+    for (char c : ascii) {
+        c = to_lower(c);
+        if (!is_lower(c)) continue;
+        c = skeleton_letter(c, rule);
+        if (c == 0 || (!out.empty() && out.back() == c)) continue;
+        out.push_back(c);
+    }
+    return out;
+}
+
+std::optional<std::string> number_key(std::string_view token, NumberRule rule) {
+    switch (rule) {
+        case NumberRule::kLeadingDigits:
+            if (token.empty() || !is_digit(token[0])) return std::nullopt;
+            return leading_digits_key(token);
+        case NumberRule::kToken:
+            if (!has_digit(token)) return std::nullopt;
+            return token_number_key(token);
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> url_keys(std::string_view text, UrlRule rule) {
+    std::vector<std::string> out;
+    if (rule == UrlRule::kHostPath)
+        host_path_keys(text, out);
+    else
+        chunk_keys(text, out);
+    return out;
+}
+
+struct TextKeys::Transliterators {
+    std::unique_ptr<icu::Transliterator> any_to_ascii = make_transliterator("Any-Latin; Latin-ASCII; Lower");
+    std::unique_ptr<icu::Transliterator> latin_to_ascii = make_transliterator("Latin-ASCII");
+    std::unique_ptr<icu::Transliterator> traditional_to_simplified =
+        make_transliterator("Traditional-Simplified");
+};
+
+TextKeys::TextKeys() : icu_(std::make_unique<Transliterators>()) {}
+
+TextKeys::~TextKeys() = default;
+
+const std::string& TextKeys::ascii_latin(std::string_view word) {
+    std::string key(word);
+    auto it = ascii_cache_.find(key);
+    if (it != ascii_cache_.end()) return it->second;
+    if (ascii_cache_.size() > kMaxCachedWords) ascii_cache_.clear();
+    std::string latin = transliterate(*icu_->any_to_ascii, word);
+    return ascii_cache_.emplace(std::move(key), std::move(latin)).first->second;
+}
+
+std::string TextKeys::ascii_token(std::string_view token) {
+    if (is_ascii(token)) return std::string(token);
+    std::string out;
+    for (char c : ascii_latin(token)) {
+        c = to_lower(c);
+        if (is_lower(c) || is_digit(c)) out.push_back(c);
+    }
+    return out;
+}
+
+std::string TextKeys::latin_to_ascii(std::string_view latin_word) {
+    if (is_ascii(latin_word)) return std::string(latin_word);
+    return transliterate(*icu_->latin_to_ascii, latin_word);
+}
+
+std::string TextKeys::simplified_chinese(std::string_view text) {
+    return transliterate(*icu_->traditional_to_simplified, text);
+}
+
+}  // namespace doppel

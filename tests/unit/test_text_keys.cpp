@@ -1,0 +1,138 @@
+// Text keys (normalize/text_keys.h): name skeletons, number keys, URL keys and transliteration.
+#include <gtest/gtest.h>
+
+#include "doppel/normalize/normalizer.h"
+#include "doppel/normalize/segmenter.h"
+#include "doppel/normalize/text_keys.h"
+
+namespace doppel {
+namespace {
+
+// The word tokens of `text` after normalization, as the embedder and the aligner see them.
+std::vector<std::string> normalized_words(std::string_view text) {
+    Normalizer normalizer;
+    Segmenter segmenter;
+    const std::string norm = normalizer.normalize_text(text);
+    std::vector<std::string> out;
+    for (const Span& w : segmenter.words(norm)) out.push_back(norm.substr(w.begin, w.size()));
+    return out;
+}
+
+TEST(TextKeys, SkeletonRulesOfLatinNames) {
+    EXPECT_EQ(name_skeleton("beresford", SkeletonRule::kConsonants), "brsfrd");
+    EXPECT_EQ(name_skeleton("beresford", SkeletonRule::kSoundClasses), "brsbrt");
+    EXPECT_EQ(name_skeleton("caroline", SkeletonRule::kConsonants), "krln");
+    EXPECT_EQ(name_skeleton("caroline", SkeletonRule::kSoundClasses), "krln");
+    // Upper case is lowered, everything but letters dropped, doubles collapsed after merging.
+    EXPECT_EQ(name_skeleton("Mc-Queen 2", SkeletonRule::kConsonants), "mkn");
+    EXPECT_EQ(name_skeleton("Vivaldi", SkeletonRule::kSoundClasses), "blt");
+    EXPECT_EQ(name_skeleton("Appelzell", SkeletonRule::kSoundClasses), "blsl");
+    EXPECT_EQ(name_skeleton("Xuzhou", SkeletonRule::kSoundClasses), "s");
+    EXPECT_EQ(name_skeleton("aeiou hwy", SkeletonRule::kConsonants), "");
+    EXPECT_EQ(name_skeleton("", SkeletonRule::kSoundClasses), "");
+}
+
+TEST(TextKeys, ArabicAndLatinNamesShareASkeleton) {
+    TextKeys keys;
+    for (const SkeletonRule rule : {SkeletonRule::kConsonants, SkeletonRule::kSoundClasses}) {
+        const std::string ar = name_skeleton(keys.ascii_latin("كارولين"), rule);
+        EXPECT_EQ(ar, name_skeleton("caroline", rule)) << keys.ascii_latin("كارولين");
+    }
+    EXPECT_EQ(keys.ascii_token("كارولين"), "karwlyn");
+    EXPECT_EQ(name_skeleton(keys.ascii_token("كارولين"), SkeletonRule::kSoundClasses), "krln");
+    // Arabic has no p: "باريس" comes out with b, which only the sound classes join to "paris".
+    const std::string paris = keys.ascii_token("باريس");
+    EXPECT_EQ(name_skeleton(paris, SkeletonRule::kSoundClasses),
+              name_skeleton("paris", SkeletonRule::kSoundClasses));
+    EXPECT_NE(name_skeleton(paris, SkeletonRule::kConsonants),
+              name_skeleton("paris", SkeletonRule::kConsonants));
+}
+
+TEST(TextKeys, VietnameseNamesLoseTheirDiacritics) {
+    TextKeys keys;
+    EXPECT_EQ(keys.latin_to_ascii("nguyễn"), "nguyen");
+    EXPECT_EQ(keys.latin_to_ascii("hà"), "ha");
+    EXPECT_EQ(keys.latin_to_ascii("hanoi"), "hanoi");
+    EXPECT_EQ(keys.ascii_token("nguyễn"), "nguyen");
+    EXPECT_EQ(name_skeleton(keys.ascii_token("nguyễn"), SkeletonRule::kSoundClasses), "njn");
+    // Vietnamese x sounds s: "xuân" and "suan" share the sound-class skeleton.
+    EXPECT_EQ(name_skeleton(keys.ascii_token("xuân"), SkeletonRule::kSoundClasses),
+              name_skeleton("suan", SkeletonRule::kSoundClasses));
+}
+
+TEST(TextKeys, AsciiTokenKeepsLettersAndDigits) {
+    TextKeys keys;
+    EXPECT_EQ(keys.ascii_token("beresford"), "beresford");  // ASCII: as it is
+    EXPECT_EQ(keys.ascii_token("l'été"), "lete");           // apostrophe dropped
+    EXPECT_EQ(keys.ascii_token("москва"), "moskva");
+    EXPECT_EQ(keys.ascii_latin("москва"), "moskva");
+    EXPECT_EQ(keys.ascii_latin("Nguyễn"), "nguyen");
+    // The cached form is the same on the second call.
+    EXPECT_EQ(keys.ascii_latin("москва"), "moskva");
+    EXPECT_EQ(keys.ascii_latin("Nguyễn"), "nguyen");
+}
+
+TEST(TextKeys, SimplifiedChinese) {
+    TextKeys keys;
+    EXPECT_EQ(keys.simplified_chinese("會議"), "会议");
+    EXPECT_EQ(keys.simplified_chinese("会议 2024"), "会议 2024");
+}
+
+TEST(TextKeys, NumberKeysUnderEachRule) {
+    EXPECT_EQ(number_key("1,000", NumberRule::kLeadingDigits), "1000");
+    EXPECT_EQ(number_key("1.000", NumberRule::kLeadingDigits), "1000");
+    EXPECT_EQ(number_key("007", NumberRule::kLeadingDigits), "007");
+    EXPECT_EQ(number_key("3rd", NumberRule::kLeadingDigits), "3");
+    EXPECT_EQ(number_key("covid19", NumberRule::kLeadingDigits), std::nullopt);
+    EXPECT_EQ(number_key("word", NumberRule::kLeadingDigits), std::nullopt);
+    EXPECT_EQ(number_key("", NumberRule::kLeadingDigits), std::nullopt);
+
+    EXPECT_EQ(number_key("1,000", NumberRule::kToken), "1000");
+    EXPECT_EQ(number_key("1.000", NumberRule::kToken), "1000");
+    EXPECT_EQ(number_key("007", NumberRule::kToken), "7");
+    EXPECT_EQ(number_key("000", NumberRule::kToken), "0");
+    EXPECT_EQ(number_key("3rd", NumberRule::kToken), "3rd");
+    EXPECT_EQ(number_key("covid19", NumberRule::kToken), "covid19");
+    EXPECT_EQ(number_key("word", NumberRule::kToken), std::nullopt);
+}
+
+TEST(TextKeys, ArabicIndicDigitsAfterNormalization) {
+    // The normalizer makes every decimal digit ASCII; the segmenter keeps a digit run's inner
+    // '.' and ','. So Arabic-Indic and Latin writings of a number give one key.
+    const auto ar = normalized_words("عام ٢٠٢٤ و ١,٥٠٠ شخص");
+    const auto en = normalized_words("in 2024 and 1.500 people");
+    ASSERT_EQ(ar.size(), 5u);
+    ASSERT_EQ(en.size(), 5u);
+    for (const NumberRule rule : {NumberRule::kLeadingDigits, NumberRule::kToken}) {
+        EXPECT_EQ(number_key(ar[1], rule), "2024");
+        EXPECT_EQ(number_key(ar[1], rule), number_key(en[1], rule));
+        EXPECT_EQ(number_key(ar[3], rule), "1500");
+        EXPECT_EQ(number_key(ar[3], rule), number_key(en[3], rule));
+        EXPECT_EQ(number_key(ar[0], rule), std::nullopt);
+    }
+    // Persian (extended Arabic-Indic) digits too.
+    const auto fa = normalized_words("۱۳۹۹");
+    ASSERT_EQ(fa.size(), 1u);
+    EXPECT_EQ(number_key(fa[0], NumberRule::kToken), "1399");
+}
+
+TEST(TextKeys, HostPathUrlKeys) {
+    using V = std::vector<std::string>;
+    EXPECT_EQ(url_keys("see (https://www.un.org/en/) and http://example.com/a,", UrlRule::kHostPath),
+              (V{"un.org/en", "example.com/a"}));
+    EXPECT_EQ(url_keys("<a href=\"http://x.org/p\">", UrlRule::kHostPath), (V{"x.org/p"}));
+    // Not found: no scheme, e-mail, a bare scheme.
+    EXPECT_EQ(url_keys("www.un.org mail@un.org http:// httpd", UrlRule::kHostPath), V{});
+}
+
+TEST(TextKeys, ChunkUrlKeys) {
+    using V = std::vector<std::string>;
+    EXPECT_EQ(url_keys("See https://UN.org/en. or www.who.int;", UrlRule::kChunk),
+              (V{"https://un.org/en", "www.who.int"}));
+    EXPECT_EQ(url_keys("Write to Info@Example.COM) now", UrlRule::kChunk), (V{"info@example.com"}));
+    EXPECT_EQ(url_keys("(https://x.org) example.com user@localhost", UrlRule::kChunk), V{});
+    EXPECT_EQ(url_keys("", UrlRule::kChunk), V{});
+}
+
+}  // namespace
+}  // namespace doppel
