@@ -15,11 +15,17 @@
 
 namespace doppel {
 
-struct VectorsEmbedder::Table {
+namespace {
+// The words of a .vec file, most frequent first.
+struct WordTable {
     std::size_t dim = 0;
     std::unordered_map<std::string, uint32_t> index;  // word -> rank
     std::vector<float> vectors;                       // rank * dim
-    std::unique_ptr<fasttext::FastText> bin;          // for .bin files
+};
+}  // namespace
+
+struct VectorsEmbedder::Table : WordTable {
+    std::unique_ptr<fasttext::FastText> bin;  // for .bin files
 };
 
 struct VectorsEmbedder::Impl {
@@ -84,6 +90,100 @@ std::size_t VectorsEmbedder::load(const std::string& lang) {
     return impl_->dim;
 }
 
+namespace {
+
+std::unique_ptr<fasttext::FastText> load_bin(const std::string& path, std::size_t* dim) {
+    auto bin = std::make_unique<fasttext::FastText>();
+    try {
+        bin->loadModel(path);
+    } catch (const std::exception& e) {
+        DOPPEL_THROW(kIo, "cannot load fastText model " + path + ": " + e.what());
+    }
+    *dim = static_cast<std::size_t>(bin->getDimension());
+    return bin;
+}
+
+// The binary cache beside a .vec file (magic, version, the source's size and mtime, max_words):
+// false when it is missing or made from another file or setting.
+bool read_cache(const std::string& cache, const SourceStamp& src, uint64_t max_words_wanted, WordTable& t) {
+    std::ifstream c(cache, std::ios::binary);
+    char magic[4];
+    uint32_t version = 0;
+    uint64_t max_words = 0, size = 0, mtime = 0, n = 0, dim = 0;
+    if (!(c.read(magic, 4) && std::memcmp(magic, kCacheMagic, 4) == 0 &&
+          c.read(reinterpret_cast<char*>(&version), 4) && version == kCacheVersion &&
+          c.read(reinterpret_cast<char*>(&max_words), 8) && max_words == max_words_wanted &&
+          c.read(reinterpret_cast<char*>(&size), 8) && size == src.size &&
+          c.read(reinterpret_cast<char*>(&mtime), 8) && mtime == src.mtime &&
+          c.read(reinterpret_cast<char*>(&n), 8) && c.read(reinterpret_cast<char*>(&dim), 8)))
+        return false;
+    t.dim = dim;
+    t.vectors.resize(n * dim);
+    for (uint64_t i = 0; i < n; ++i) {
+        uint32_t len = 0;
+        c.read(reinterpret_cast<char*>(&len), 4);
+        std::string w(len, '\0');
+        c.read(w.data(), len);
+        t.index.emplace(std::move(w), static_cast<uint32_t>(i));
+    }
+    c.read(reinterpret_cast<char*>(t.vectors.data()), static_cast<std::streamsize>(4 * n * dim));
+    return static_cast<bool>(c);
+}
+
+void write_cache(const std::string& cache, const SourceStamp& src, uint64_t max_words, const WordTable& t) {
+    std::vector<const std::string*> words(t.index.size());
+    for (auto& [w, i] : t.index) words[i] = &w;
+    std::ofstream c(cache + ".tmp", std::ios::binary);
+    uint64_t n = words.size(), d = t.dim;
+    c.write(kCacheMagic, 4);
+    c.write(reinterpret_cast<const char*>(&kCacheVersion), 4);
+    c.write(reinterpret_cast<const char*>(&max_words), 8);
+    c.write(reinterpret_cast<const char*>(&src.size), 8);
+    c.write(reinterpret_cast<const char*>(&src.mtime), 8);
+    c.write(reinterpret_cast<const char*>(&n), 8);
+    c.write(reinterpret_cast<const char*>(&d), 8);
+    for (auto* w : words) {
+        uint32_t len = static_cast<uint32_t>(w->size());
+        c.write(reinterpret_cast<const char*>(&len), 4);
+        c.write(w->data(), len);
+    }
+    c.write(reinterpret_cast<const char*>(t.vectors.data()), static_cast<std::streamsize>(4 * t.vectors.size()));
+    c.close();
+    if (c) std::rename((cache + ".tmp").c_str(), cache.c_str());
+}
+
+// Reads the first max_words distinct words (normalized) of a .vec text file.
+void read_vec(const std::string& path, std::size_t max_words, const Normalizer& normalizer, WordTable& t) {
+    std::ifstream in(path);
+    if (!in) DOPPEL_THROW(kIo, "cannot open word vectors " + path);
+    std::string line;
+    std::size_t count = 0, dim = 0;
+    if (!std::getline(in, line) || std::sscanf(line.c_str(), "%zu %zu", &count, &dim) != 2 || dim == 0)
+        DOPPEL_THROW(kBadFormat, path + ":1: not a .vec file (want a \"COUNT DIM\" header)");
+    t.dim = dim;
+    t.index.clear();
+    t.vectors.clear();
+    std::vector<float> v(dim);
+    for (std::size_t lineno = 2; t.index.size() < max_words && std::getline(in, line); ++lineno) {
+        auto sp = line.find(' ');
+        if (sp == std::string::npos) continue;
+        std::string word = normalizer.normalize_text(line.substr(0, sp));
+        const char* p = line.c_str() + sp;
+        for (std::size_t j = 0; j < dim; ++j) {
+            char* end = nullptr;
+            v[j] = std::strtof(p, &end);
+            if (end == p)
+                DOPPEL_THROW(kBadFormat, path + ":" + std::to_string(lineno) + ": expected " + std::to_string(dim) + " numbers");
+            p = end;
+        }
+        if (t.index.count(word)) continue;  // keep the most frequent spelling
+        t.index.emplace(word, static_cast<uint32_t>(t.index.size()));
+        t.vectors.insert(t.vectors.end(), v.begin(), v.end());
+    }
+}
+
+}  // namespace
+
 VectorsEmbedder::Table& VectorsEmbedder::table(const std::string& lang) {
     auto& slot = impl_->tables[lang];
     if (slot) return *slot;
@@ -91,95 +191,19 @@ VectorsEmbedder::Table& VectorsEmbedder::table(const std::string& lang) {
     if (auto p = path.find("{lang}"); p != std::string::npos) path.replace(p, 6, lang);
     auto t = std::make_unique<Table>();
     if (ends_with(path, ".bin")) {
-        t->bin = std::make_unique<fasttext::FastText>();
-        try {
-            t->bin->loadModel(path);
-        } catch (const std::exception& e) {
-            DOPPEL_THROW(kIo, "cannot load fastText model " + path + ": " + e.what());
-        }
-        t->dim = static_cast<std::size_t>(t->bin->getDimension());
+        t->bin = load_bin(path, &t->dim);
     } else {
-        SourceStamp src = stamp(path);
+        const SourceStamp src = stamp(path);
         const std::string cache = path + ".dcache";
-        bool loaded = false;
-        if (options_.cache) {
-            std::ifstream c(cache, std::ios::binary);
-            char magic[4];
-            uint32_t version = 0;
-            uint64_t max_words = 0, size = 0, mtime = 0, n = 0, dim = 0;
-            if (c.read(magic, 4) && std::memcmp(magic, kCacheMagic, 4) == 0 &&
-                c.read(reinterpret_cast<char*>(&version), 4) && version == kCacheVersion &&
-                c.read(reinterpret_cast<char*>(&max_words), 8) && max_words == options_.max_words &&
-                c.read(reinterpret_cast<char*>(&size), 8) && size == src.size &&
-                c.read(reinterpret_cast<char*>(&mtime), 8) && mtime == src.mtime &&
-                c.read(reinterpret_cast<char*>(&n), 8) && c.read(reinterpret_cast<char*>(&dim), 8)) {
-                t->dim = dim;
-                t->vectors.resize(n * dim);
-                for (uint64_t i = 0; i < n; ++i) {
-                    uint32_t len = 0;
-                    c.read(reinterpret_cast<char*>(&len), 4);
-                    std::string w(len, '\0');
-                    c.read(w.data(), len);
-                    t->index.emplace(std::move(w), static_cast<uint32_t>(i));
-                }
-                c.read(reinterpret_cast<char*>(t->vectors.data()), static_cast<std::streamsize>(4 * n * dim));
-                loaded = static_cast<bool>(c);
-            }
-        }
-        if (!loaded) {
-            std::ifstream in(path);
-            if (!in) DOPPEL_THROW(kIo, "cannot open word vectors " + path);
-            std::string line;
-            std::size_t count = 0, dim = 0;
-            if (!std::getline(in, line) || std::sscanf(line.c_str(), "%zu %zu", &count, &dim) != 2 || dim == 0)
-                DOPPEL_THROW(kBadFormat, path + ":1: not a .vec file (want a \"COUNT DIM\" header)");
-            t->dim = dim;
-            t->index.clear();
-            t->vectors.clear();
-            std::size_t lineno = 1;
-            while (t->index.size() < options_.max_words && std::getline(in, line)) {
-                ++lineno;
-                auto sp = line.find(' ');
-                if (sp == std::string::npos) continue;
-                std::string word = impl_->normalizer.normalize_text(line.substr(0, sp));
-                const char* p = line.c_str() + sp;
-                std::vector<float> v(dim);
-                for (std::size_t j = 0; j < dim; ++j) {
-                    char* end = nullptr;
-                    v[j] = std::strtof(p, &end);
-                    if (end == p) DOPPEL_THROW(kBadFormat, path + ":" + std::to_string(lineno) + ": expected " + std::to_string(dim) + " numbers");
-                    p = end;
-                }
-                if (t->index.count(word)) continue;  // keep the most frequent spelling
-                t->index.emplace(word, static_cast<uint32_t>(t->index.size()));
-                t->vectors.insert(t->vectors.end(), v.begin(), v.end());
-            }
-            if (options_.cache) {
-                std::vector<const std::string*> words(t->index.size());
-                for (auto& [w, i] : t->index) words[i] = &w;
-                std::ofstream c(cache + ".tmp", std::ios::binary);
-                uint64_t mw = options_.max_words, n = words.size(), d = dim;
-                c.write(kCacheMagic, 4);
-                c.write(reinterpret_cast<const char*>(&kCacheVersion), 4);
-                c.write(reinterpret_cast<const char*>(&mw), 8);
-                c.write(reinterpret_cast<const char*>(&src.size), 8);
-                c.write(reinterpret_cast<const char*>(&src.mtime), 8);
-                c.write(reinterpret_cast<const char*>(&n), 8);
-                c.write(reinterpret_cast<const char*>(&d), 8);
-                for (auto* w : words) {
-                    uint32_t len = static_cast<uint32_t>(w->size());
-                    c.write(reinterpret_cast<const char*>(&len), 4);
-                    c.write(w->data(), len);
-                }
-                c.write(reinterpret_cast<const char*>(t->vectors.data()), static_cast<std::streamsize>(4 * t->vectors.size()));
-                c.close();
-                if (c) std::rename((cache + ".tmp").c_str(), cache.c_str());
-            }
+        if (!options_.cache || !read_cache(cache, src, options_.max_words, *t)) {
+            read_vec(path, options_.max_words, impl_->normalizer, *t);
+            if (options_.cache) write_cache(cache, src, options_.max_words, *t);
         }
     }
     if (impl_->dim == 0) impl_->dim = t->dim;
     if (t->dim != impl_->dim)
-        DOPPEL_THROW(kModelMismatch, "word vectors " + path + " have dimension " + std::to_string(t->dim) + ", not " + std::to_string(impl_->dim));
+        DOPPEL_THROW(kModelMismatch, "word vectors " + path + " have dimension " + std::to_string(t->dim) + ", not " +
+                                         std::to_string(impl_->dim));
     slot = std::move(t);
     return *slot;
 }

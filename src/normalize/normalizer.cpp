@@ -143,6 +143,133 @@ std::string Normalizer::describe() const {
     return s;
 }
 
+namespace {
+
+// One pass of Normalizer::run over a text, as phases: the ASCII fast path, letters that NFKC
+// case folding leaves alone, then chunks (a code point and the following ones up to the next
+// normalization boundary) through ICU, with a small cache of recent short chunks.
+class NormalizeLoop {
+public:
+    NormalizeLoop(std::string_view text, const NormalizerOptions& options, const icu::Normalizer2* norm, Sink& sink)
+        : text_(text), n_(text.size()), options_(options), norm_(norm), sink_(sink) {}
+
+    void run() {
+        std::size_t i = 0;
+        while (i < n_) {
+            if (put_ascii(i)) continue;
+            const std::size_t start = i;
+            std::size_t j = i;
+            impl::next_code_point(text_, j);
+            if (!options_.nfkc_casefold) {
+                put_code_point(start);
+            } else if (!put_inert(start, j)) {
+                j = chunk_end(j);
+                put_chunk(start, j - start);
+            }
+            i = j;
+        }
+    }
+
+private:
+    struct CacheEntry {
+        uint64_t key = 0;  // chunk bytes, with the length in the top byte (never 0 when used)
+        int n = 0;
+        char32_t out[4];
+    };
+    static constexpr std::size_t kMaxCachedChunk = 7;
+
+    // ASCII fast path: NFKC_Casefold of ASCII is ASCII lower-casing, unless a combining mark
+    // follows (it changes the composition: ICU handles that case). Advances i when it put one.
+    bool put_ascii(std::size_t& i) {
+        const auto b = static_cast<unsigned char>(text_[i]);
+        if (b >= 0x80) return false;
+        if (options_.nfkc_casefold && i + 1 < n_ && static_cast<unsigned char>(text_[i + 1]) >= 0xCC) return false;
+        char c = static_cast<char>(b);
+        if (options_.nfkc_casefold && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        sink_.put(static_cast<char32_t>(static_cast<unsigned char>(c)), static_cast<uint32_t>(i));
+        ++i;
+        return true;
+    }
+
+    void put_code_point(std::size_t start) {
+        std::size_t k = start;
+        sink_.put(impl::next_code_point(text_, k), static_cast<uint32_t>(start));
+    }
+
+    // Most letters of most scripts are inert under NFKC_Casefold (unchanged, with boundaries on
+    // both sides): emitted without a round trip through ICU.
+    bool put_inert(std::size_t start, std::size_t next) {
+        std::size_t k = start;
+        const char32_t c0 = impl::next_code_point(text_, k);
+        if (!norm_->isInert(static_cast<UChar32>(c0))) return false;
+        if (next < n_ && static_cast<unsigned char>(text_[next]) >= 0x80 &&
+            !norm_->hasBoundaryBefore(static_cast<UChar32>(impl::next_code_point(text_, k))))
+            return false;
+        sink_.put(c0, static_cast<uint32_t>(start));
+        return true;
+    }
+
+    // The end of the chunk whose second code point starts at j.
+    std::size_t chunk_end(std::size_t j) const {
+        while (j < n_) {
+            std::size_t k = j;
+            const char32_t c = impl::next_code_point(text_, k);
+            if (norm_->hasBoundaryBefore(static_cast<UChar32>(c))) break;
+            j = k;
+        }
+        return j;
+    }
+
+    // Short chunks (a precomposed letter, a letter and its marks) repeat a lot: cached.
+    void put_chunk(std::size_t start, std::size_t len) {
+        CacheEntry* entry = nullptr;
+        uint64_t key = 0;
+        if (len <= kMaxCachedChunk) {
+            __builtin_memcpy(&key, text_.data() + start, len);
+            key |= static_cast<uint64_t>(len) << 56;
+            entry = &cache_[(key * 0x9E3779B97F4A7C15ull) >> 56];
+            if (entry->key == key) {
+                for (int k = 0; k < entry->n; ++k) sink_.put(entry->out[k], static_cast<uint32_t>(start));
+                return;
+            }
+        }
+        const int produced = normalize_chunk(start, len);
+        if (entry && produced <= 4) {
+            entry->key = key;
+            entry->n = produced;
+            std::copy(buf_, buf_ + produced, entry->out);
+        }
+    }
+
+    // Through ICU; returns how many code points came out (the first four kept in buf_).
+    int normalize_chunk(std::size_t start, std::size_t len) {
+        chunk_ = icu::UnicodeString::fromUTF8(icu::StringPiece(text_.data() + start, static_cast<int32_t>(len)));
+        UErrorCode status = U_ZERO_ERROR;
+        norm_->normalize(chunk_, normalized_, status);
+        if (U_FAILURE(status)) normalized_ = chunk_;
+        int produced = 0;
+        for (int32_t k = 0; k < normalized_.length();) {
+            const UChar32 c = normalized_.char32At(k);
+            sink_.put(static_cast<char32_t>(c), static_cast<uint32_t>(start));
+            if (produced < 4) buf_[produced] = static_cast<char32_t>(c);
+            ++produced;
+            k += U16_LENGTH(c);
+        }
+        return produced;
+    }
+
+    std::string_view text_;
+    std::size_t n_;
+    const NormalizerOptions& options_;
+    const icu::Normalizer2* norm_;
+    Sink& sink_;
+    icu::UnicodeString chunk_, normalized_;
+    std::array<CacheEntry, 256> cache_{};
+    char32_t buf_[4];
+};
+
+}  // namespace
+
 void Normalizer::run(std::string_view text, std::string& out, std::vector<uint32_t>* offsets) const {
     out.clear();
     out.reserve(text.size());
@@ -151,95 +278,9 @@ void Normalizer::run(std::string_view text, std::string& out, std::vector<uint32
         offsets->reserve(text.size() + 1);
     }
     Sink sink{options_, out, offsets};
-    const icu::Normalizer2* norm = as_icu(nfkc_cf_);
-    std::size_t i = 0;
-    const std::size_t n = text.size();
-    icu::UnicodeString chunk, normalized;
-    struct CacheEntry {
-        uint64_t key = 0;  // chunk bytes, with the length in the top byte (never 0 when used)
-        int n = 0;
-        char32_t out[4];
-    };
-    std::array<CacheEntry, 256> cache{};
-    std::string tmp;
-    while (i < n) {
-        const auto b = static_cast<unsigned char>(text[i]);
-        if (b < 0x80) {
-            // ASCII fast path: NFKC_Casefold of ASCII is ASCII lower-casing.
-            char c = static_cast<char>(b);
-            if (options_.nfkc_casefold && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            // A following combining mark changes the composition: let ICU handle that case.
-            if (!(options_.nfkc_casefold && i + 1 < n && static_cast<unsigned char>(text[i + 1]) >= 0xCC)) {
-                sink.put(static_cast<char32_t>(static_cast<unsigned char>(c)), static_cast<uint32_t>(i));
-                ++i;
-                continue;
-            }
-        }
-        // A chunk: this code point and following ones up to the next normalization boundary.
-        const std::size_t start = i;
-        std::size_t j = i;
-        impl::next_code_point(text, j);
-        if (!options_.nfkc_casefold) {
-            std::size_t k = start;
-            sink.put(impl::next_code_point(text, k), static_cast<uint32_t>(start));
-            i = j;
-            continue;
-        }
-        {
-            // Most letters of most scripts are inert under NFKC_Casefold (unchanged, with
-            // boundaries on both sides): emit them without a round trip through ICU.
-            std::size_t k = start;
-            const char32_t c0 = impl::next_code_point(text, k);
-            if (norm->isInert(static_cast<UChar32>(c0)) &&
-                (j >= n || static_cast<unsigned char>(text[j]) < 0x80 ||
-                 norm->hasBoundaryBefore(static_cast<UChar32>(impl::next_code_point(text, k))))) {
-                sink.put(c0, static_cast<uint32_t>(start));
-                i = j;
-                continue;
-            }
-        }
-        while (j < n) {
-            std::size_t k = j;
-            const char32_t c = impl::next_code_point(text, k);
-            if (norm->hasBoundaryBefore(static_cast<UChar32>(c))) break;
-            j = k;
-        }
-        // Short chunks (a precomposed letter, a letter and its marks) repeat a lot: cache them.
-        const std::size_t len = j - start;
-        CacheEntry* entry = nullptr;
-        uint64_t key = 0;
-        if (len <= 7) {
-            __builtin_memcpy(&key, text.data() + start, len);
-            key |= static_cast<uint64_t>(len) << 56;
-            entry = &cache[(key * 0x9E3779B97F4A7C15ull) >> 56];
-            if (entry->key == key) {
-                for (int k = 0; k < entry->n; ++k) sink.put(entry->out[k], static_cast<uint32_t>(start));
-                i = j;
-                continue;
-            }
-        }
-        chunk = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data() + start, static_cast<int32_t>(len)));
-        UErrorCode status = U_ZERO_ERROR;
-        norm->normalize(chunk, normalized, status);
-        if (U_FAILURE(status)) normalized = chunk;
-        int produced = 0;
-        char32_t buf[4];
-        for (int32_t k = 0; k < normalized.length();) {
-            const UChar32 c = normalized.char32At(k);
-            sink.put(static_cast<char32_t>(c), static_cast<uint32_t>(start));
-            if (produced < 4) buf[produced] = static_cast<char32_t>(c);
-            ++produced;
-            k += U16_LENGTH(c);
-        }
-        if (entry && produced <= 4) {
-            entry->key = key;
-            entry->n = produced;
-            std::copy(buf, buf + produced, entry->out);
-        }
-        i = j;
-    }
+    NormalizeLoop(text, options_, as_icu(nfkc_cf_), sink).run();
     // Trailing spaces at the end are dropped; leading ones were never emitted.
-    if (offsets) offsets->push_back(static_cast<uint32_t>(n));
+    if (offsets) offsets->push_back(static_cast<uint32_t>(text.size()));
 }
 
 NormalizedText Normalizer::normalize(std::string_view text) const {
