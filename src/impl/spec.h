@@ -1,6 +1,7 @@
 // Private: parsing spec strings of the form "name:key=value,key=value". Not installed.
 #pragma once
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <utility>
@@ -27,9 +28,9 @@ struct ParsedSpec {
         try {
             std::size_t pos = 0;
             value = std::stod(s, &pos);
-            if (pos != s.size()) throw std::invalid_argument(s);
+            if (pos != s.size() || !std::isfinite(value)) throw std::invalid_argument(s);
         } catch (const std::exception&) {
-            DOPPEL_THROW(kBadSpec, "spec '" + name + "': " + key + "=" + s + " is not a number");
+            DOPPEL_THROW(kBadSpec, "spec '" + name + "': " + key + "=" + s + " is not a finite number");
         }
         return true;
     }
