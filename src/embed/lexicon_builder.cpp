@@ -162,7 +162,9 @@ void LexiconBuilder::Impl::add_keys(Worker& w, const std::string& lang, std::str
 
 void LexiconBuilder::Impl::add_vietnamese_parts(Worker& w, std::string_view phrase, double weight,
                                                 std::vector<std::pair<std::string, double>>& out) const {
-    auto is_particle = [&](std::string_view s) { return vietnamese_particles().count(normalizer.normalize_text(s)) > 0; };
+    // Particles are matched as the dictionary writes them (composed forms): also splitting
+    // tratu's decomposed entries was measured worse (para-dev vi F1 0.933 against 0.937).
+    auto is_particle = [](std::string_view s) { return vietnamese_particles().count(s) > 0; };
     if (const auto sp = phrase.find(' '); sp != std::string_view::npos && is_particle(phrase.substr(0, sp))) {
         add_keys(w, "vi", phrase.substr(sp + 1), weight * kViStripWeight, out);
         return;

@@ -14,9 +14,10 @@
 //    dropped; a phrase of more than max_english_words content words gives none; each content
 //    word of two or more characters stemmed with the English stemmer is one concept. An entry
 //    adds weight / n to each of its n concepts under its key;
-//  - Vietnamese: a phrase led by a nominalizer or classifier ("sự giúp đỡ") also gives the rest
-//    ("giúp đỡ", weight x 0.8); a compound of 2 or 3 syllables with weight >= 0.3 also gives each
-//    syllable that is not such a particle alone (weight x 0.25);
+//  - Vietnamese: a phrase led by a nominalizer or classifier ("sự giúp đỡ", the particle written
+//    in composed form, as matched) also gives the rest ("giúp đỡ", weight x 0.8); a compound of 2
+//    or 3 syllables with weight >= 0.3 also gives each syllable that is not such a particle
+//    alone (weight x 0.25);
 //  - ranking: a key keeps its max_concepts concepts of highest weight x (1 + prior x ln(1 + the
 //    number of keys, over all languages, that reach the concept)), ties by name: a word listed
 //    late among the translations of a common English word would otherwise lose its place to
