@@ -1,5 +1,7 @@
 #include "doppel/embed/lexicon_builder.h"
 
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
 #include <unicode/uversion.h>
 
 #include <algorithm>
@@ -93,6 +95,7 @@ struct LexiconBuilder::Impl {
     struct Worker {
         Segmenter segmenter;
         Stemmer stemmer;
+        std::unique_ptr<icu::Transliterator> hant_hans;  // made on first use
     };
     struct Weighted {
         uint32_t id;
@@ -111,12 +114,16 @@ struct LexiconBuilder::Impl {
         for (std::size_t w = 0; w < n; ++w) workers.push_back(std::make_unique<Worker>());
     }
 
-    std::vector<std::string> words_of(Worker& w, std::string_view phrase, std::string& text) const {
+    // The words of a phrase as the embedder reads text of `lang`: normalized, Chinese in
+    // Simplified characters (BridgeEmbedder::features), split by the Segmenter.
+    std::vector<std::string> words_of(Worker& w, std::string_view lang, std::string_view phrase, std::string& text) const {
         text = normalizer.normalize_text(phrase);
+        if (lang == "zh") text = simplified(w, text);
         std::vector<std::string> out;
         for (auto sp : w.segmenter.words(text)) out.emplace_back(text.data() + sp.begin, sp.size());
         return out;
     }
+    static std::string simplified(Worker& w, const std::string& text);
     std::string key_of(Worker& w, const std::string& lang, std::string_view phrase) const;
     std::vector<std::string> english_concepts(Worker& w, std::string_view english) const;
     void add_keys(Worker& w, const std::string& lang, std::string_view phrase, double weight,
@@ -128,10 +135,24 @@ struct LexiconBuilder::Impl {
     std::vector<Row> ranked_rows() const;
 };
 
+// Chinese text in Simplified characters, as the embedder looks Chinese up.
+std::string LexiconBuilder::Impl::simplified(Worker& w, const std::string& text) {
+    if (!w.hant_hans) {
+        UErrorCode st = U_ZERO_ERROR;
+        w.hant_hans.reset(icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, st));
+        if (U_FAILURE(st) || !w.hant_hans) DOPPEL_THROW(kIcu, std::string("ICU Traditional-Simplified: ") + u_errorName(st));
+    }
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(text);
+    w.hant_hans->transliterate(u);
+    std::string out;
+    u.toUTF8String(out);
+    return out;
+}
+
 // The key of a phrase, as BridgeLexicon::match builds it from the embedder's words.
 std::string LexiconBuilder::Impl::key_of(Worker& w, const std::string& lang, std::string_view phrase) const {
     std::string text;
-    const std::vector<std::string> words = words_of(w, phrase, text);
+    const std::vector<std::string> words = words_of(w, lang, phrase, text);
     if (words.empty() || words.size() > static_cast<std::size_t>(BridgeLexicon::kMaxKeyWords)) return {};
     std::vector<std::string_view> views(words.begin(), words.end());
     std::string key = BridgeLexicon::make_key(lang, views, w.stemmer);
@@ -142,7 +163,7 @@ std::string LexiconBuilder::Impl::key_of(Worker& w, const std::string& lang, std
 std::vector<std::string> LexiconBuilder::Impl::english_concepts(Worker& w, std::string_view english) const {
     std::string text;
     std::vector<std::string> content;
-    for (auto& word : words_of(w, english, text))
+    for (auto& word : words_of(w, "en", english, text))
         if (!english_stop_words().count(word) && !is_number(word)) content.push_back(std::move(word));
     std::vector<std::string> out;
     if (content.empty() || content.size() > options.max_english_words) return out;

@@ -98,6 +98,8 @@ TEST_F(LexiconBuilderTest, EveryKeyWrittenIsFoundByTheEmbeddersLookup) {
 TEST_F(LexiconBuilderTest, KeysFollowTheLookupRules) {
     // German is stemmed: "Sitzungen" and "Sitzung" share one key.
     EXPECT_EQ(builder.key_of("de", "Sitzungen"), builder.key_of("de", "Sitzung"));
+    // Chinese is looked up in Simplified characters.
+    EXPECT_EQ(builder.key_of("zh", "會議室"), builder.key_of("zh", "会议室"));
     // CJK words ICU splits apart are joined without spaces.
     EXPECT_EQ(builder.key_of("ja", "東京都庁"), "東京都庁");
     EXPECT_EQ(builder.key_of("th", "การประชุม"), "การประชุม");

@@ -6,7 +6,8 @@
 // 1 and a display name 2). Extracting entries from the packages is the script's job; everything
 // that decides what the lexicon holds is done here, with the rules used at lookup:
 //
-//  - keys: the phrase normalized by the Normalizer, split into words by the Segmenter (ICU
+//  - keys: the phrase normalized by the Normalizer (Chinese then written in Simplified
+//    characters, as BridgeEmbedder looks Chinese up), split into words by the Segmenter (ICU
 //    dictionary breaks for Han, kana, Thai, ...), then BridgeLexicon::make_key (stemmed words,
 //    CJK words joined without a space). A phrase of more than BridgeLexicon::kMaxKeyWords words
 //    gives no key (lookup could never find it), nor does a key of one non-CJK character;
