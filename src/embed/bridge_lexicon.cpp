@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "doppel/error.h"
@@ -68,8 +69,10 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
     need(hlen);
     header_ = data_.substr(pos, hlen);
     pos += hlen;
-    if (auto f = header_.find("\"fingerprint\": \""); f != std::string::npos)
-        fingerprint_ = header_.substr(f + 16, 12);
+    const auto header = nlohmann::json::parse(header_, nullptr, false);
+    if (header.is_discarded() || !header.is_object()) DOPPEL_THROW(kBadFormat, where + "header is not a JSON object");
+    if (auto f = header.find("fingerprint"); f != header.end() && f->is_string())
+        fingerprint_ = f->get<std::string>().substr(0, 12);
     auto u32s = [&](std::size_t n) {
         need(4 * n);
         auto p = reinterpret_cast<const uint32_t*>(data_.data() + pos);

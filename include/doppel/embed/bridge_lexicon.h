@@ -1,4 +1,5 @@
-// doppel: the cross-language bridge lexicon (models/bridge.lex, built by scripts/build-bridge).
+// doppel: the cross-language bridge lexicon (models/bridge.lex, written by LexiconBuilder,
+// embed/lexicon_builder.h, from the dictionary entries scripts/build-bridge extracts).
 //
 // The lexicon maps words and short phrases of about 40 languages to English *concepts*: a
 // concept is an English word stemmed with Snowball's English stemmer ("meet" for "meeting"), so
@@ -9,7 +10,8 @@
 // digits, Arabic letter forms unified), split into words as the Segmenter does, each word
 // stemmed with the language's Snowball stemmer (normalize/stemmer.h) where there is one; words
 // are joined by one space, except that two adjacent CJK words (Han, kana, Thai, ...) are joined
-// with nothing. Keys have at most kMaxKeyWords words. make_key() builds one.
+// with nothing. Keys have at most kMaxKeyWords words. make_key() builds one; LexiconBuilder
+// builds every key of the file with it, from words split by the Segmenter, so lookup finds them.
 //
 // The data comes from FreeDict dictionaries (Debian dict-freedict-*), the English-Vietnamese
 // dictionary of npm tratu@2.2.0, ICU display names (countries, languages, months, weekdays),
