@@ -7,19 +7,15 @@
 #include <sstream>
 
 #include "doppel/error.h"
+#include "impl/utf8.h"
 
 namespace doppel {
 namespace {
 
+// The first code point of a valid UTF-8 string (0 when empty).
 char32_t first_code_point(std::string_view s) {
-    if (s.empty()) return 0;
-    auto b = static_cast<unsigned char>(s[0]);
-    if (b < 0x80) return b;
-    int n = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : 1;
-    char32_t c = b & (0x3F >> n);
-    for (int i = 1; i <= n && i < static_cast<int>(s.size()); ++i)
-        c = (c << 6) | (static_cast<unsigned char>(s[i]) & 0x3F);
-    return c;
+    std::size_t i = 0;
+    return s.empty() ? 0 : impl::next_code_point(s, i);
 }
 
 char32_t last_code_point(std::string_view s) {

@@ -1,6 +1,5 @@
 #include "doppel/embed/lexicon_builder.h"
 
-#include <unicode/translit.h>
 #include <unicode/unistr.h>
 #include <unicode/uversion.h>
 
@@ -17,6 +16,7 @@
 
 #include "doppel/embed/bridge_lexicon.h"
 #include "doppel/normalize/normalizer.h"
+#include "doppel/normalize/text_keys.h"
 #include "doppel/normalize/segmenter.h"
 #include "doppel/normalize/stemmer.h"
 #include "impl/parallel.h"
@@ -95,7 +95,7 @@ struct LexiconBuilder::Impl {
     struct Worker {
         Segmenter segmenter;
         Stemmer stemmer;
-        std::unique_ptr<icu::Transliterator> hant_hans;  // made on first use
+        std::unique_ptr<TextKeys> keys;  // made on first use (Chinese only)
     };
     struct Weighted {
         uint32_t id;
@@ -135,18 +135,11 @@ struct LexiconBuilder::Impl {
     std::vector<Row> ranked_rows() const;
 };
 
-// Chinese text in Simplified characters, as the embedder looks Chinese up.
+// Chinese text in Simplified characters, as the embedder looks Chinese up (the one converter of
+// normalize/text_keys.h).
 std::string LexiconBuilder::Impl::simplified(Worker& w, const std::string& text) {
-    if (!w.hant_hans) {
-        UErrorCode st = U_ZERO_ERROR;
-        w.hant_hans.reset(icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, st));
-        if (U_FAILURE(st) || !w.hant_hans) DOPPEL_THROW(kIcu, std::string("ICU Traditional-Simplified: ") + u_errorName(st));
-    }
-    icu::UnicodeString u = icu::UnicodeString::fromUTF8(text);
-    w.hant_hans->transliterate(u);
-    std::string out;
-    u.toUTF8String(out);
-    return out;
+    if (!w.keys) w.keys = std::make_unique<TextKeys>();
+    return w.keys->simplified_chinese(text);
 }
 
 // The key of a phrase, as BridgeLexicon::match builds it from the embedder's words.
