@@ -74,7 +74,10 @@ fi
 # ---- 3. build -----------------------------------------------------------------------------
 if [ "$BUILD" = 1 ]; then
     if [ ! -f build/CMakeCache.txt ]; then
-        cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null || fail "cmake configure failed"
+        # ccache, when installed, makes rebuilds of another checkout cheap; the build is the same.
+        launcher=()
+        command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+        cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null || fail "cmake configure failed"
     fi
     if ! cmake --build build -j "$(nproc)" >build/build.log 2>&1; then
         grep -E 'error|Error' build/build.log | head -30 >&2
