@@ -10,6 +10,7 @@
 
 #include "doppel/error.h"
 #include "doppel/normalize/segmenter.h"
+#include "impl/spec.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -107,6 +108,11 @@ void LanguageIdentifier::analyze(AnalyzedDocument* doc) const {
         doc->paragraphs.push_back(std::move(p));
     }
     doc->other_languages.assign(others.begin(), others.end());
+}
+
+std::string LanguageIdentifier::describe() const {
+    return "fasttext:lid.176,min_letters=" + std::to_string(options_.min_paragraph_letters) +
+           ",min_confidence=" + impl::spec_number(options_.min_paragraph_confidence);
 }
 
 }  // namespace doppel

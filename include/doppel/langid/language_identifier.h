@@ -5,7 +5,7 @@
 // analyze_paragraphs() labels a document and each of its paragraphs; lines too short to be
 // identified reliably (lid.176 calls "Comment (0)" French) take the document's language instead.
 //
-// Spec string: "fasttext:lid.176" (describe()); the model file is passed explicitly, the library
+// Spec string: "fasttext:lid.176,min_letters=20,min_confidence=0.5" (describe()); the model file is passed explicitly, the library
 // never looks for it.
 //
 // Thread safety: after construction, identify() and analyze() are const and may be called from
@@ -59,7 +59,8 @@ public:
     // doc->other_languages from doc->doc.text.
     void analyze(AnalyzedDocument* doc) const;
 
-    std::string describe() const { return "fasttext:lid.176"; }
+    // "fasttext:lid.176,min_letters=20,min_confidence=0.5": the model and the paragraph rules.
+    std::string describe() const;
     const std::string& model_path() const { return model_path_; }
 
 private:
