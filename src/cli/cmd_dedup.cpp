@@ -5,6 +5,7 @@
 
 #include "cli/common.h"
 #include "cli/dedup_output.h"
+#include "cli/output.h"
 #include "doppel/ops/duplicates.h"
 #include "doppel/store/store.h"
 
@@ -100,14 +101,9 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             Progress progress("dedup", g.quiet);
             const FileDedup d = run_dedup(*args, opt, progress);
             report_errors(d.errors);
-            std::ofstream file;
-            if (!args->out.empty()) {
-                file.open(args->out);
-                if (!file) DOPPEL_THROW(kIo, "cannot write " + args->out);
-            }
-            std::ostream& out = args->out.empty() ? std::cout : file;
-            const auto [n_near, n_partial] = write_result(out, d.result, args->format == "jsonl");
-            out.flush();
+            OutputFile out(args->out);
+            const auto [n_near, n_partial] = write_result(out.stream(), d.result, args->format == "jsonl");
+            out.commit();
             progress.finish(summary_line(d.result, n_near, n_partial, progress.seconds()) +
                             (d.errors.empty() ? "" : ", " + std::to_string(d.errors.size()) + " skipped"));
             return d.errors.empty() ? kExitOk : kExitSkipped;

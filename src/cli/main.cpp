@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/output.h"
 
 int main(int argc, char** argv) {
     using namespace doppel::cli;
@@ -48,7 +49,9 @@ int main(int argc, char** argv) {
     for (auto& c : commands) {
         if (!c.app->parsed()) continue;
         try {
-            return c.run();
+            const int code = c.run();
+            check_stdout();  // results cut short by a write error are a failure, not a success
+            return code;
         } catch (const std::exception& e) {
             std::cerr << "doppel " << c.app->get_name() << ": error: " << e.what() << '\n';
             return kExitFatal;
