@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cli/tsv.h"
 #include "doppel/ingest/document_reader.h"
 #include "doppel/ops/duplicates.h"
 #include "doppel/store/store.h"
@@ -14,7 +15,7 @@ namespace {
 void write_tsv(const CheckResult& r) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6f", r.similarity);
-    std::cout << r.id << '\t' << check_status_name(r.status) << '\t' << r.match_id << '\t'
+    std::cout << tsv_field(r.id) << '\t' << check_status_name(r.status) << '\t' << tsv_field(r.match_id) << '\t'
               << (r.match_id.empty() ? "" : buf) << '\n';
 }
 
