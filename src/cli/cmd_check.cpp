@@ -48,8 +48,10 @@ Command add_check_command(CLI::App& app, Globals& g) {
     cmd->add_option("--store", args->store, "Store folder")->required();
     cmd->add_option("paths", args->paths, "Files, directories, or - for JSONL on stdin")->required();
     cmd->add_option("--threshold", args->opt.threshold, "Jaccard similarity threshold")
+        ->check(kFiniteNumber)
         ->capture_default_str();
     cmd->add_option("--recall", args->opt.recall, "LSH recall target at the threshold")
+        ->check(kFiniteNumber)
         ->capture_default_str();
     cmd->add_option("--format", args->format, "tsv or jsonl (jsonl adds containment and partial copies)")
         ->check(CLI::IsMember({"tsv", "jsonl"}))

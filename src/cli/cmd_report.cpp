@@ -25,7 +25,9 @@ Command add_report_command(CLI::App& app, Globals& g) {
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
     cmd->add_option("--html", args->html, "Output HTML file")->required();
-    cmd->add_option("--threshold", args->threshold, "Near-duplicate Jaccard threshold")->capture_default_str();
+    cmd->add_option("--threshold", args->threshold, "Near-duplicate Jaccard threshold")
+        ->check(kFiniteNumber)
+        ->capture_default_str();
     cmd->add_option("--units", args->units, "Units shown side by side: lines, sentences or paragraphs")
         ->check(CLI::IsMember({"lines", "sentences", "paragraphs"}))
         ->capture_default_str();

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
                    "index: also embed with aligned word vectors and combine them with the bridge "
                    "(vectors:path=DIR/wiki.{lang}.align.vec)");
     app.add_option("--vectors-weight", g.vectors_weight, "index: share of the vectors cosine in the similarity")
+        ->check(kFiniteNumber)
         ->capture_default_str();
 
     std::vector<Command> commands;
