@@ -4,6 +4,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "cli/tsv.h"
+
 namespace doppel::cli {
 
 std::string bead_units(const Bead& b) {
@@ -48,7 +50,7 @@ nlohmann::json beads_json(const AlignedPair& p, bool aligned_only, bool with_tex
 std::string translation_tsv(const TranslationPair& p) {
     char score[32];
     std::snprintf(score, sizeof score, "%.4f", p.link.score);
-    return p.id_a + '\t' + p.id_b + '\t' + score + '\t' + to_string(p.link.label);
+    return tsv_field(p.id_a) + '\t' + tsv_field(p.id_b) + '\t' + score + '\t' + to_string(p.link.label);
 }
 
 nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* aligned) {
@@ -121,7 +123,7 @@ std::string scored_pair_tsv(const PairToScore& refs, const AlignedPair& p) {
     char buf[128];
     std::snprintf(buf, sizeof buf, "%.4f\t%s\t%.4f\t%.4f", al.score, pair_label_name(al.label), al.coverage_a,
                   al.coverage_b);
-    return refs.a + '\t' + refs.b + '\t' + buf;
+    return tsv_field(refs.a) + '\t' + tsv_field(refs.b) + '\t' + buf;
 }
 
 nlohmann::json scored_pair_json(const PairToScore& refs, const AlignedPair& p, bool with_text) {

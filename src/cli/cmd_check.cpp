@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cli/tsv.h"
 #include "doppel/ingest/document_reader.h"
 #include "doppel/ops/duplicates.h"
 #include "doppel/store/store.h"
@@ -14,7 +15,7 @@ namespace {
 void write_tsv(const CheckResult& r) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6f", r.similarity);
-    std::cout << r.id << '\t' << check_status_name(r.status) << '\t' << r.match_id << '\t'
+    std::cout << tsv_field(r.id) << '\t' << check_status_name(r.status) << '\t' << tsv_field(r.match_id) << '\t'
               << (r.match_id.empty() ? "" : buf) << '\n';
 }
 
@@ -47,8 +48,10 @@ Command add_check_command(CLI::App& app, Globals& g) {
     cmd->add_option("--store", args->store, "Store folder")->required();
     cmd->add_option("paths", args->paths, "Files, directories, or - for JSONL on stdin")->required();
     cmd->add_option("--threshold", args->opt.threshold, "Jaccard similarity threshold")
+        ->check(kFiniteNumber)
         ->capture_default_str();
     cmd->add_option("--recall", args->opt.recall, "LSH recall target at the threshold")
+        ->check(kFiniteNumber)
         ->capture_default_str();
     cmd->add_option("--format", args->format, "tsv or jsonl (jsonl adds containment and partial copies)")
         ->check(CLI::IsMember({"tsv", "jsonl"}))

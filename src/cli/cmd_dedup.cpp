@@ -5,6 +5,7 @@
 
 #include "cli/common.h"
 #include "cli/dedup_output.h"
+#include "cli/output.h"
 #include "doppel/ops/duplicates.h"
 #include "doppel/store/store.h"
 
@@ -29,13 +30,16 @@ void add_options(CLI::App* cmd, Args& a) {
     cmd->add_option("paths", a.paths, "Files or directories to compare (storeless mode)");
     cmd->add_option("--files-from", a.files_from,
                     "Read the paths of files to compare from this file, one a line");
-    cmd->add_option("--threshold", a.opt.threshold, "Jaccard similarity threshold")->capture_default_str();
+    cmd->add_option("--threshold", a.opt.threshold, "Jaccard similarity threshold")
+        ->check(kFiniteNumber)
+        ->capture_default_str();
     cmd->add_option("--format", a.format,
                     "tsv or jsonl (jsonl adds containment, partial copies, clusters, repeated lines)")
         ->check(CLI::IsMember({"tsv", "jsonl"}))
         ->capture_default_str();
     cmd->add_option("--out", a.out, "Write results to this file instead of standard output");
     cmd->add_option("--recall", a.opt.target_recall, "LSH recall target at the threshold")
+        ->check(kFiniteNumber)
         ->capture_default_str();
     cmd->add_option("--shingles", a.opt.shingle_spec, "Shingle spec")->capture_default_str();
     cmd->add_option("--minhash", a.opt.minhash_spec, "MinHash spec")->capture_default_str();
@@ -45,6 +49,7 @@ void add_options(CLI::App* cmd, Args& a) {
                     "A line in this many documents of one source is boilerplate")
         ->capture_default_str();
     cmd->add_option("--boilerplate-min-share", a.opt.boilerplate_min_share, "...and in this share of them")
+        ->check(kFiniteNumber)
         ->capture_default_str();
     cmd->add_flag("--exact", a.opt.exact, "Exact all-pairs join instead of LSH (ground truth; slower)");
     cmd->add_option("--spec", a.spec, "Every setting at once, as the JSONL summary records it");
@@ -53,6 +58,7 @@ void add_options(CLI::App* cmd, Args& a) {
                     "Keep inputs up to this size in memory between the two passes")
         ->capture_default_str();
     cmd->add_option("--batch", a.read.batch, "Documents read ahead while the previous ones are processed")
+        ->check(kAtLeastOne)
         ->capture_default_str();
     cmd->add_option("--id", a.id_kind, "Storeless ids: name (as index does) or path (the file path)")
         ->check(CLI::IsMember({"name", "path"}))
@@ -100,14 +106,9 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             Progress progress("dedup", g.quiet);
             const FileDedup d = run_dedup(*args, opt, progress);
             report_errors(d.errors);
-            std::ofstream file;
-            if (!args->out.empty()) {
-                file.open(args->out);
-                if (!file) DOPPEL_THROW(kIo, "cannot write " + args->out);
-            }
-            std::ostream& out = args->out.empty() ? std::cout : file;
-            const auto [n_near, n_partial] = write_result(out, d.result, args->format == "jsonl");
-            out.flush();
+            OutputFile out(args->out);
+            const auto [n_near, n_partial] = write_result(out.stream(), d.result, args->format == "jsonl");
+            out.commit();
             progress.finish(summary_line(d.result, n_near, n_partial, progress.seconds()) +
                             (d.errors.empty() ? "" : ", " + std::to_string(d.errors.size()) + " skipped"));
             return d.errors.empty() ? kExitOk : kExitSkipped;

@@ -43,7 +43,9 @@ Command add_index_command(CLI::App& app, Globals& g) {
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
     cmd->add_option("paths", args->paths, "Files, directories, or - for JSONL on stdin")->required();
-    cmd->add_option("--batch", args->run.batch, "Documents per transaction")->capture_default_str();
+    cmd->add_option("--batch", args->run.batch, "Documents per transaction")
+        ->check(kAtLeastOne)
+        ->capture_default_str();
     cmd->add_option("--time", args->run.now,
                     "Time to record as added (seconds since the epoch; default now)");
     cmd->add_option("--max-bytes", args->run.reader.max_document_bytes, "Largest document accepted, in bytes")

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cli/tsv.h"
 #include "doppel/store/store.h"
 
 namespace doppel::cli {
@@ -22,7 +23,7 @@ Command add_list_command(CLI::App& app, Globals& g) {
             std::string others;
             for (const auto& l : d.other_languages) others += (others.empty() ? "" : ",") + l;
             if (args->format == "tsv") {
-                std::cout << d.id << '\t' << d.lang << '\t' << d.paragraphs.size() << '\t' << others << '\n';
+                std::cout << tsv_field(d.id) << '\t' << d.lang << '\t' << d.paragraphs.size() << '\t' << others << '\n';
             } else {
                 nlohmann::json j = {{"id", d.id},
                                     {"language", d.lang},

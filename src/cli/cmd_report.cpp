@@ -1,8 +1,8 @@
 // doppel report --store DIR --html OUT.html
-#include <fstream>
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/output.h"
 #include "doppel/ops/alignment.h"
 #include "doppel/ops/duplicates.h"
 #include "doppel/ops/report_data.h"
@@ -25,7 +25,9 @@ Command add_report_command(CLI::App& app, Globals& g) {
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
     cmd->add_option("--html", args->html, "Output HTML file")->required();
-    cmd->add_option("--threshold", args->threshold, "Near-duplicate Jaccard threshold")->capture_default_str();
+    cmd->add_option("--threshold", args->threshold, "Near-duplicate Jaccard threshold")
+        ->check(kFiniteNumber)
+        ->capture_default_str();
     cmd->add_option("--units", args->units, "Units shown side by side: lines, sentences or paragraphs")
         ->check(CLI::IsMember({"lines", "sentences", "paragraphs"}))
         ->capture_default_str();
@@ -51,11 +53,9 @@ Command add_report_command(CLI::App& app, Globals& g) {
         ropt.same_story_alignments = args->same_story;
         ReportData data = build_report_data(store, dups, translations, *aligner, ropt);
         data.title = args->title;
-        std::ofstream out(args->html, std::ios::binary);
-        if (!out) DOPPEL_THROW(kIo, "cannot write " + args->html);
-        out << render_html_report(data);
-        out.close();
-        if (!out) DOPPEL_THROW(kIo, "cannot write " + args->html);
+        OutputFile out(args->html);
+        out.stream() << render_html_report(data);
+        out.commit();
         progress.finish(std::to_string(data.documents.size()) + " documents, " + std::to_string(data.duplicates.size()) +
                         " duplicate pairs, " + std::to_string(data.translations.size()) + " cross-language pairs -> " +
                         args->html);

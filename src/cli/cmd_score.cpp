@@ -4,6 +4,7 @@
 
 #include "cli/align_support.h"
 #include "cli/common.h"
+#include "cli/tsv.h"
 #include "doppel/store/store.h"
 
 namespace doppel::cli {
@@ -40,7 +41,7 @@ bool read_lines(std::istream& in, std::size_t& line_no, std::vector<Line>& out) 
         }
         std::string rb = line.substr(tab + 1);
         if (const auto t2 = rb.find('\t'); t2 != std::string::npos) rb.resize(t2);  // extra columns ignored
-        out.push_back({line_no, {line.substr(0, tab), std::move(rb)}, ""});
+        out.push_back({line_no, {tsv_unescape(line.substr(0, tab)), tsv_unescape(rb)}, ""});
         ++pairs;
     }
     return !out.empty();
@@ -53,7 +54,8 @@ Command add_score_command(CLI::App& app, Globals& g) {
         "score", "Align a batch of document pairs and score them (translation, partial, same-story, none)");
     auto args = std::make_shared<Args>();
     cmd->add_option("PAIRS", args->pairs,
-                    "TSV file, one pair a line: ID_A<TAB>ID_B (ids in --store, or file paths); - for stdin")
+                    "TSV file, one pair a line: ID_A<TAB>ID_B (ids in --store, or file paths; \\t \\n \\r \\\\ "
+                    "escapes read back); - for stdin")
         ->required();
     cmd->add_option("--store", args->store, "Store folder the ids refer to (without it: file paths)");
     cmd->add_option("--units", args->units, "lines, sentences or paragraphs")

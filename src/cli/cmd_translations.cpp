@@ -2,6 +2,7 @@
 // JSONL adds each translation or partial pair's aligned units and ends with a summary record of
 // the specs used (--matcher, --associations and --embedder given them reproduce the output).
 #include <iostream>
+#include <type_traits>
 
 #include "cli/align_support.h"
 #include "cli/common.h"
@@ -22,6 +23,7 @@ struct Args {
 template <class O, class T>
 void field(CLI::App* cmd, Args& args, const std::string& flag, O Args::*opts, T O::*member, const std::string& help) {
     CLI::Option* opt = cmd->add_option(flag, args.*opts.*member, help)->capture_default_str();
+    if constexpr (std::is_floating_point_v<T>) opt->check(kFiniteNumber);
     args.overrides.push_back([opt, opts, member](const Args& a, TranslationSearchOptions& o) {
         if (opt->count() == 0) return;
         if constexpr (std::is_same_v<O, MatcherOptions>) o.matcher.*member = a.*opts.*member;

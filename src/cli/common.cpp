@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +10,27 @@
 
 namespace doppel::cli {
 namespace fs = std::filesystem;
+
+namespace {
+// `s` as a number; nan when it is not entirely one.
+double parse_number(const std::string& s) {
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    return s.empty() || end != s.c_str() + s.size() ? std::nan("") : v;
+}
+}  // namespace
+
+const CLI::Validator kFiniteNumber(
+    [](std::string& s) -> std::string {
+        return std::isfinite(parse_number(s)) ? std::string() : "must be a finite number, not '" + s + "'";
+    },
+    "FINITE", "finite number");
+
+const CLI::Validator kAtLeastOne(
+    [](std::string& s) -> std::string {
+        return parse_number(s) >= 1 ? std::string() : "must be at least 1, not '" + s + "'";
+    },
+    ">=1", "at least one");
 
 std::string find_models_dir(const Globals& g) {
     if (!g.models_dir.empty()) return g.models_dir;

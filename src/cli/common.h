@@ -34,6 +34,12 @@ struct Globals {
 std::string find_models_dir(const Globals& g);
 std::string model_path(const Globals& g, const std::string& file);
 
+// Checks for numeric options, shared by every command: kFiniteNumber rejects nan and inf (which
+// pass CLI11's ranges, every comparison with nan being false) and anything that is not a number;
+// kAtLeastOne rejects 0 and negative counts (--batch 0 would read nothing).
+extern const CLI::Validator kFiniteNumber;
+extern const CLI::Validator kAtLeastOne;
+
 // Prints "PATH:LINE: reason" lines on stderr.
 void report_errors(const std::vector<RecordError>& errors);
 

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/tsv.h"
+
 namespace doppel::cli {
 
 std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDuplicateResult& r,
@@ -17,7 +19,7 @@ std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDu
             if (p.kind == DuplicateKind::kPartial) continue;
             char score[32];
             std::snprintf(score, sizeof score, "%.6f", p.jaccard);
-            out << a.id << '\t' << b.id << '\t' << score << '\n';
+            out << tsv_field(a.id) << '\t' << tsv_field(b.id) << '\t' << score << '\n';
             continue;
         }
         out << nlohmann::json{{"type", "pair"},

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/output.h"
 
 int main(int argc, char** argv) {
     using namespace doppel::cli;
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
                    "index: also embed with aligned word vectors and combine them with the bridge "
                    "(vectors:path=DIR/wiki.{lang}.align.vec)");
     app.add_option("--vectors-weight", g.vectors_weight, "index: share of the vectors cosine in the similarity")
+        ->check(kFiniteNumber)
         ->capture_default_str();
 
     std::vector<Command> commands;
@@ -49,7 +51,9 @@ int main(int argc, char** argv) {
     for (auto& c : commands) {
         if (!c.app->parsed()) continue;
         try {
-            return c.run();
+            const int code = c.run();
+            check_stdout();  // results cut short by a write error are a failure, not a success
+            return code;
         } catch (const std::exception& e) {
             std::cerr << "doppel " << c.app->get_name() << ": error: " << e.what() << '\n';
             return kExitFatal;

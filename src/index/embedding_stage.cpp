@@ -118,8 +118,11 @@ void EmbeddingStage::flush(Store& store) {
         refeaturize(store);
         store.set_meta("embedding.built_docs", "0");
     }
-    if (pending_.empty() && !stale) return;
+    // A vector index that is missing (a run stopped before this flush, a deleted file) is rebuilt
+    // from the stored features, even when nothing changed.
+    if (pending_.empty() && !stale && VectorIndex::exists(store.dir())) return;
     StoredFeatures all = load_features(store);
+    if (all.seqs.empty() && pending_.empty() && !stale) return;  // no features: nothing to index
     auto df = std::make_shared<DocumentFrequencies>(std::move(all.frequencies));
     embedder_->set_frequencies(df);
     const std::size_t dim = embedder_->dim();

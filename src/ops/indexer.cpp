@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <string_view>
+#include <unordered_map>
 
 #include "doppel/index/embedding_stage.h"
 #include "doppel/index/near_duplicate_index.h"
@@ -48,31 +50,62 @@ AnalyzedDocument Indexer::analyze(Document doc) const {
     return a;
 }
 
+namespace {
+
+// The positions in docs[0, n) of the last document of each id, in order. The earlier ones of an
+// id would be stored and replaced within one transaction, their artifacts then naming a row that
+// is gone; each is described in `superseded` with the source of the one that replaces it.
+std::vector<std::size_t> last_of_each_id(std::size_t n, const Document* docs,
+                                         std::vector<RecordError>* superseded) {
+    std::unordered_map<std::string_view, std::size_t> last;
+    for (std::size_t i = 0; i < n; ++i) last[docs[i].id] = i;
+    std::vector<std::size_t> kept;
+    kept.reserve(last.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t j = last[docs[i].id];
+        if (j == i) {
+            kept.push_back(i);
+        } else if (superseded) {
+            superseded->push_back(RecordError{docs[i].source, 0,
+                                              "id '" + docs[i].id + "' given again at " + docs[j].source +
+                                                  ": the later record replaces this one"});
+        }
+    }
+    return kept;
+}
+
+void count_status(PutStatus s, IndexSummary& summary) {
+    if (s == PutStatus::kAdded)
+        ++summary.added;
+    else if (s == PutStatus::kReplaced)
+        ++summary.replaced;
+    else if (s == PutStatus::kUnchanged)
+        ++summary.unchanged;
+}
+
+}  // namespace
+
 std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary) {
+    const std::vector<std::size_t> kept = last_of_each_id(n, docs, summary ? &summary->superseded : nullptr);
     // Analysis (language ID dominates) is independent per document: spread it over the cores.
-    std::vector<AnalyzedDocument> analyzed(n);
+    std::vector<AnalyzedDocument> analyzed(kept.size());
     auto t0 = Clock::now();
-    impl::parallel_for(n, impl::worker_count(n),
-                       [&](std::size_t i, std::size_t) { analyzed[i] = analyze(std::move(docs[i])); });
+    impl::parallel_for(kept.size(), impl::worker_count(kept.size()),
+                       [&](std::size_t i, std::size_t) { analyzed[i] = analyze(std::move(docs[kept[i]])); });
     auto t1 = Clock::now();
     std::vector<int64_t> stored_seqs;
-    std::vector<PutStatus> status = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
+    const std::vector<PutStatus> put = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
     if (summary) {
         summary->add_seconds("analyze", seconds_since(t0, t1));
         summary->add_seconds("store", seconds_since(t1, Clock::now()));
     }
+    std::vector<PutStatus> status(n, PutStatus::kSuperseded);
     std::vector<AnalyzedDocument> changed;
     std::vector<int64_t> seqs;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (summary) {
-            if (status[i] == PutStatus::kAdded)
-                ++summary->added;
-            else if (status[i] == PutStatus::kReplaced)
-                ++summary->replaced;
-            else
-                ++summary->unchanged;
-        }
-        if (status[i] == PutStatus::kUnchanged) continue;
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        status[kept[i]] = put[i];
+        if (summary) count_status(put[i], *summary);
+        if (put[i] == PutStatus::kUnchanged) continue;
         seqs.push_back(stored_seqs[i]);
         changed.push_back(std::move(analyzed[i]));
     }
@@ -157,6 +190,8 @@ IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
         errors.clear();
         run.read += docs.size();
         if (!docs.empty()) indexer.add(docs.size(), docs.data(), now, &run.summary);
+        for (auto& e : run.summary.superseded) run.errors.push_back(std::move(e));
+        run.summary.superseded.clear();
         docs.clear();
         if (progress) progress(run, reader.bytes_read(), reader.bytes_total());
         t_read = Clock::now();

@@ -37,8 +37,15 @@ std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::str
                                               const TranslationSearchOptions& options, TranslationSearch& out,
                                               bool& override_spec) {
     auto spec = store.meta("embedder");
-    if (!spec || !VectorIndex::exists(store.dir()))
-        DOPPEL_THROW(kNotFound, "store " + store.dir() + " has no embeddings (index it with a build that has models/bridge.lex)");
+    const bool has_index = VectorIndex::exists(store.dir());
+    if (!has_index && (spec || !load_features(store).seqs.empty()))
+        DOPPEL_THROW(kNotFound, "store " + store.dir() + ": the vector index (" + VectorIndex::kHeaderFile +
+                                    ") is missing, though the documents' features are stored: the last doppel "
+                                    "index was stopped before writing it, or it was deleted; run doppel index "
+                                    "on the store again to rebuild it");
+    if (!spec || !has_index)
+        DOPPEL_THROW(kNotFound, "store " + store.dir() +
+                                    " has no embeddings: its documents were indexed without models/bridge.lex");
     override_spec = !options.embedder_spec.empty() && options.embedder_spec != *spec;
     auto embedder = std::make_unique<BridgeEmbedder>(
         BridgeEmbedder::parse_spec(override_spec ? options.embedder_spec : *spec), EmbedderContext{models_dir});

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <filesystem>
 
 #include "doppel/error.h"
@@ -116,6 +117,45 @@ struct Store::Impl {
     }
 };
 
+namespace {
+
+// The schema version recorded in a store's meta table; throws doppel::Error (kBadFormat) for
+// anything but a plain decimal number.
+int parse_schema_version(const std::string& dir, const std::string& v) {
+    int version = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size() || version < 0)
+        DOPPEL_THROW(kBadFormat, "store " + dir + ": schema version '" + v + "' is not a number");
+    return version;
+}
+
+bool table_exists(sqlite3* db, const char* name) {
+    Statement st(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
+    st.bind(1, std::string_view(name));
+    return st.step() && st.int64(0) > 0;
+}
+
+// Whether `db` is a doppel store this build can open (true), an empty database (false, or
+// kNotFound when read-only), or something else (doppel::Error). Reads only.
+bool check_schema(sqlite3* db, const std::string& dir, bool read_only) {
+    const std::string db_path = (fs::path(dir) / Store::kDatabaseFile).string();
+    if (table_exists(db, "meta")) {
+        Statement st(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+        if (!st.step()) DOPPEL_THROW(kBadFormat, "not a doppel store (no schema version): " + db_path);
+        const std::string v = st.text(0);
+        if (parse_schema_version(dir, v) > Store::kSchemaVersion)
+            DOPPEL_THROW(kVersion, "store " + dir + " has schema version " + v + ", newer than this build's " +
+                                       std::to_string(Store::kSchemaVersion) + ": upgrade doppel");
+        return true;
+    }
+    Statement st(db, "SELECT count(*) FROM sqlite_master");
+    if (st.step() && st.int64(0) > 0) DOPPEL_THROW(kBadFormat, "not a doppel store (unknown tables): " + db_path);
+    if (read_only) DOPPEL_THROW(kNotFound, "empty store: " + dir);
+    return false;
+}
+
+}  // namespace
+
 Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_unique<Impl>()), dir_(dir) {
     std::error_code ec;
     const fs::path db_path = fs::path(dir) / kDatabaseFile;
@@ -134,36 +174,20 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
     sqlite3_busy_timeout(impl_->db, 10000);
     try {
         impl::exec(impl_->db, "PRAGMA foreign_keys = ON;");
+        // Only a database that is a doppel store (or empty) is changed: the journal mode and the
+        // tables come after the check, so another program's file is left exactly as it was.
+        const bool has_meta = check_schema(impl_->db, dir, options.read_only);
         if (!options.read_only) {
             impl::exec(impl_->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-        }
-        // Is it a doppel store, and which version?
-        bool has_meta = false;
-        {
-            Statement st(impl_->db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
-            if (st.step()) has_meta = st.int64(0) > 0;
-        }
-        if (has_meta) {
-            auto v = meta("schema_version");
-            if (!v) DOPPEL_THROW(kBadFormat, "not a doppel store (no schema version): " + db_path.string());
-            const int version = std::stoi(*v);
-            if (version > kSchemaVersion)
-                DOPPEL_THROW(kVersion, "store " + dir + " has schema version " + *v + ", newer than this build's " +
-                             std::to_string(kSchemaVersion) + ": upgrade doppel");
-        } else {
-            Statement st(impl_->db, "SELECT count(*) FROM sqlite_master");
-            if (st.step() && st.int64(0) > 0)
-                DOPPEL_THROW(kBadFormat, "not a doppel store (unknown tables): " + db_path.string());
-            if (options.read_only) DOPPEL_THROW(kNotFound, "empty store: " + dir);
-        }
-        if (!options.read_only) {
             transaction([&] {
                 impl::exec(impl_->db, kSchema);
                 if (!has_meta) set_meta("schema_version", std::to_string(kSchemaVersion));
             });
         }
+    } catch (const Error&) {
+        throw;
     } catch (const std::exception& e) {
-        DOPPEL_THROW(kStore, std::string(e.what()));
+        DOPPEL_THROW(kStore, "store " + dir + ": " + e.what());
     }
 }
 

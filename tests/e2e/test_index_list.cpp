@@ -1,6 +1,7 @@
 // The command-line tool on the seeds: index, list, index again, bad input.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "support/test_support.h"
@@ -107,4 +108,35 @@ TEST(CliIndex, FilesOfOtherTypesInAFolderAreNamedAndTheExitCodeSaysSo) {
     EXPECT_NE(r.err.find("README.md: unknown file type '.md', skipped"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("5 added"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("1 skipped"), std::string::npos) << r.err;
+}
+
+// Two records of one batch with the same id (issue 11, item 4): the later one is stored, the
+// earlier one is named with both lines, the exit code is 1 (a record read and not stored) and the
+// store works afterwards.
+TEST(CliIndex, ARepeatedIdInOneBatchKeepsTheLaterRecordAndNamesBoth) {
+    TempDir dir("e2e-repeat");
+    std::string data;
+    data += R"({"id": "same", "text": "The first version of the report on the conference in Hanoi."})" "\n";
+    data += R"({"id": "other", "text": "A different text about the delegates who took a photo together."})" "\n";
+    data += R"({"id": "same", "text": "The second version of the report on the conference in Hanoi."})" "\n";
+    doppel::test::write_file(dir / "feed.jsonl", data);
+    const std::string store = dir / "store";
+    auto r = run_doppel("index --store '" + store + "' '" + (dir / "feed.jsonl") + "'");
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find(dir / "feed.jsonl:1: id 'same' given again at " + dir / "feed.jsonl:3"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("FOREIGN KEY"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("2 added"), std::string::npos) << r.err;
+    // The first version was never stored; the second is in the database (or its log).
+    namespace fs = std::filesystem;
+    std::string db = doppel::test::read_file(store + "/doppel.sqlite");
+    if (fs::exists(store + "/doppel.sqlite-wal")) db += doppel::test::read_file(store + "/doppel.sqlite-wal");
+    EXPECT_NE(db.find("The second version"), std::string::npos);
+    EXPECT_EQ(db.find("The first version"), std::string::npos);
+    EXPECT_EQ(tsv(run_doppel("list --store '" + store + "'").out).size(), 2u);
+    auto dedup = run_doppel("dedup --store '" + store + "'");
+    EXPECT_EQ(dedup.exit_code, 0) << dedup.err;
+    auto again = run_doppel("index --store '" + store + "' '" + (dir / "feed.jsonl") + "'");
+    EXPECT_EQ(again.exit_code, 1) << again.err;
+    EXPECT_NE(again.err.find("2 unchanged"), std::string::npos) << again.err;
 }

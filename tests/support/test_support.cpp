@@ -69,22 +69,33 @@ CommandResult run_eval_script(const std::string& script, const std::string& args
     return r;
 }
 
-CommandResult run_doppel(const std::string& args, const std::string& input_file) {
+namespace {
+CommandResult run_doppel_with(const std::string& args, const std::string& input_file,
+                              const std::string& stdout_path) {
     static int counter = 0;
     const std::string base = std::string(DOPPEL_TEST_TMP) + "/run-" + std::to_string(getpid()) + "-" +
                              std::to_string(counter++);
     fs::create_directories(DOPPEL_TEST_TMP);
     std::string cmd = std::string("'") + DOPPEL_CLI + "' --models '" + source_dir() + "/models' " + args +
-                      " >'" + base + ".out' 2>'" + base + ".err'";
+                      " >'" + (stdout_path.empty() ? base + ".out" : stdout_path) + "' 2>'" + base + ".err'";
     cmd += input_file.empty() ? " </dev/null" : " <'" + input_file + "'";
     CommandResult r;
     const int status = std::system(cmd.c_str());
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_file(base + ".out");
+    if (stdout_path.empty()) r.out = read_file(base + ".out");
     r.err = read_file(base + ".err");
     fs::remove(base + ".out");
     fs::remove(base + ".err");
     return r;
+}
+}  // namespace
+
+CommandResult run_doppel(const std::string& args, const std::string& input_file) {
+    return run_doppel_with(args, input_file, "");
+}
+
+CommandResult run_doppel_stdout_to(const std::string& args, const std::string& stdout_path) {
+    return run_doppel_with(args, "", stdout_path);
 }
 
 }  // namespace doppel::test

@@ -6,6 +6,7 @@
 
 #include "doppel/index/embedding_stage.h"
 #include "doppel/ops/indexer.h"
+#include "doppel/ops/translations.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/store/store.h"
 #include "support/test_support.h"
@@ -53,6 +54,42 @@ TEST(EmbeddingStage, RecomputesFeaturesWhenTheLexiconChanged) {
     EXPECT_EQ(features_of(store), fresh);
     EXPECT_EQ(store.meta("bridge.lexicon").value_or(""), lexicon);
     EXPECT_EQ(store.meta("embedding.built_docs").value_or(""), "2");
+}
+
+// A vector index that was not written (a run stopped before the end) or was deleted is named as
+// such, not as a store without embeddings, and the next indexing run rebuilds it.
+TEST(EmbeddingStage, AMissingVectorIndexIsNamedAndRebuilt) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-missing-index");
+    LanguageIdentifier langid(test::lid_model());
+    Store store(dir / "store");
+    {
+        Indexer indexer(store, langid);
+        indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
+        std::vector<Document> docs(2);
+        docs[0].id = "ar";
+        docs[0].text = test::read_file(test::seed_path("ar-2024-hanoi-working-group.txt"));
+        docs[1].id = "en";
+        docs[1].text = test::read_file(test::seed_path("en-2024-hanoi-working-group.txt"));
+        indexer.add(docs.size(), docs.data(), 1);
+        indexer.finish();
+    }
+    const std::size_t links = find_stored_translations(store, models).pairs.size();
+    std::filesystem::remove(dir / "store/vectors.idx");
+    try {
+        find_stored_translations(store, models);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("the vector index (vectors.idx) is missing"), std::string::npos)
+            << e.what();
+        EXPECT_EQ(std::string(e.what()).find("bridge.lex"), std::string::npos) << e.what();
+    }
+    Indexer indexer(store, langid);
+    indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
+    indexer.finish();  // nothing added: the missing index alone makes it work
+    EXPECT_TRUE(std::filesystem::exists(dir / "store/vectors.idx"));
+    EXPECT_EQ(find_stored_translations(store, models).pairs.size(), links);
 }
 
 }  // namespace

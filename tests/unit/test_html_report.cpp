@@ -66,3 +66,30 @@ TEST(HtmlReport, ArabicCellsAreRightToLeftAndUnalignedUnitsMarked) {
     EXPECT_TRUE(doppel::is_rtl_language("fa"));
     EXPECT_FALSE(doppel::is_rtl_language("vi"));
 }
+
+// Right-to-left overrides in ids and texts (issue 11, item 9) stay inside their element: every id
+// is a <bdi>, every text a unicode-bidi: isolate span, so nothing after them is reordered.
+TEST(HtmlReport, IdsAndTextsAreBidiIsolated) {
+    const std::string rlo = "\u202E";  // RIGHT-TO-LEFT OVERRIDE, never closed
+    ReportData d = sample();
+    d.documents[1].id = rlo + "en-doc";
+    d.documents[1].title = rlo + "Title";
+    d.duplicates[0].id_a = rlo + "a";
+    d.clusters[0].members[0] = rlo + "b";
+    d.repeated_lines = {{rlo + "en-doc", rlo + "repeated", 2}};
+    d.translations[0].id_b = rlo + "en-doc";
+    d.translations[0].why = rlo + "why";
+    d.translations[0].units_b[0] = rlo + "In Hanoi";
+    const std::string html = doppel::render_html_report(d);
+    std::size_t n = 0, isolated = 0;
+    for (std::size_t pos = 0; (pos = html.find(rlo, pos)) != std::string::npos; pos += rlo.size()) {
+        ++n;
+        const bool in_bdi = html.compare(pos - 5, 5, "<bdi>") == 0;
+        const bool in_span = pos >= 16 && html.compare(pos - 16, 16, "<span class=\"t\">") == 0;
+        isolated += in_bdi || in_span;
+        EXPECT_TRUE(in_bdi || in_span) << html.substr(pos - 30, 60);
+    }
+    EXPECT_GE(n, 10u);
+    EXPECT_EQ(isolated, n);
+    EXPECT_NE(html.find(".t,bdi{unicode-bidi:isolate}"), std::string::npos);
+}

@@ -169,3 +169,49 @@ TEST(OpsDuplicates, StorelessEqualsStored) {
     by_path.id_from_path = true;
     EXPECT_EQ(find_file_duplicates({dir / "in"}, options, by_path).result.docs[0].id, dir / "in/d0.txt");
 }
+
+TEST(OpsIndexer, ARepeatedIdInOneBatchKeepsTheLaterRecord) {
+    test::TempDir dir("ops_repeat");
+    Store store(dir / "store");
+    LanguageIdentifier lid(test::lid_model());
+    Indexer indexer(store, lid);
+    indexer.add_stage(std::move(open_index_stages(duplicates_only()).stages[0]));
+    const auto a = words(200, 4), b = words(200, 5), c = words(200, 6);
+    std::vector<Document> docs = {doc("x", text(a)), doc("y", text(c)), doc("x", text(b))};
+    docs[0].source = "feed.jsonl:1";
+    docs[2].source = "feed.jsonl:3";
+    IndexSummary summary;
+    const auto status = indexer.add(docs.size(), docs.data(), 1000, &summary);
+    ASSERT_EQ(status.size(), 3u);
+    EXPECT_EQ(status[0], PutStatus::kSuperseded);
+    EXPECT_EQ(status[1], PutStatus::kAdded);
+    EXPECT_EQ(status[2], PutStatus::kAdded);
+    EXPECT_EQ(summary.added, 2u);
+    ASSERT_EQ(summary.superseded.size(), 1u);
+    EXPECT_EQ(summary.superseded[0].to_string(),
+              "feed.jsonl:1: id 'x' given again at feed.jsonl:3: the later record replaces this one");
+    EXPECT_EQ(store.get("x")->text, text(b));
+    EXPECT_EQ(store.size(), 2u);
+}
+
+TEST(OpsIndexer, IndexPathsReportsARepeatedIdAndStoresTheRest) {
+    test::TempDir dir("ops_repeat_run");
+    const auto a = words(200, 7), b = words(200, 8);
+    std::string jsonl;
+    for (const auto* t : {&a, &b, &a}) {
+        std::string escaped;
+        for (char ch : text(*t)) escaped += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+        jsonl += std::string("{\"id\": \"") + (t == &b ? "b" : "a") + "\", \"text\": \"" + escaped + "\"}\n";
+    }
+    jsonl.replace(jsonl.find("w"), 1, "v");  // the first "a" differs from the second
+    test::write_file(dir / "in/feed.jsonl", jsonl);
+    Store store(dir / "store");
+    const IndexRun run = index_folder(store, dir / "in");
+    EXPECT_EQ(run.read, 3u);
+    EXPECT_EQ(run.summary.added, 2u);
+    ASSERT_EQ(run.errors.size(), 1u);
+    EXPECT_EQ(run.errors[0].to_string(), (dir / "in/feed.jsonl") + ":1: id 'a' given again at " +
+                                             (dir / "in/feed.jsonl") + ":3: the later record replaces this one");
+    EXPECT_EQ(store.get("a")->text, text(a));
+    EXPECT_EQ(run.stored, 2u);
+}

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "doppel/error.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
@@ -149,4 +151,44 @@ TEST(Store, RefusesForeignOrNewerDatabases) {
         EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos);
     }
     EXPECT_THROW(Store s(dir.path() + "/missing", doppel::StoreOptions{false, false}), doppel::Error);
+}
+
+TEST(Store, LeavesAnotherProgramsDatabaseAsItWas) {
+    TempDir dir("store-foreign-untouched");
+    const std::string file = dir / "doppel.sqlite";
+    {
+        sqlite3* db = nullptr;
+        sqlite3_open(file.c_str(), &db);
+        sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+    }
+    const std::string before = doppel::test::read_file(file);
+    EXPECT_THROW(Store s(dir.path()), doppel::Error);
+    EXPECT_EQ(doppel::test::read_file(file), before);  // not switched to WAL (header bytes 18, 19)
+    EXPECT_FALSE(std::filesystem::exists(file + "-wal"));
+    sqlite3* db = nullptr;
+    sqlite3_open(file.c_str(), &db);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "delete");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+TEST(Store, ABadSchemaVersionIsNamed) {
+    TempDir dir("store-bad-version");
+    {
+        Store s(dir.path());
+        s.set_meta("schema_version", "x");
+    }
+    for (bool read_only : {false, true}) {
+        try {
+            Store s(dir.path(), doppel::StoreOptions{true, read_only});
+            FAIL() << "expected an error";
+        } catch (const doppel::Error& e) {
+            EXPECT_EQ(e.code(), doppel::ErrorCode::kBadFormat);
+            EXPECT_EQ(std::string(e.what()), "store " + dir.path() + ": schema version 'x' is not a number");
+        }
+    }
 }

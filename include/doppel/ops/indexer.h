@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "doppel/document.h"
+#include "doppel/error.h"
 #include "doppel/index/index_stage.h"
 #include "doppel/ingest/document_reader.h"
 #include "doppel/langid/language_identifier.h"
@@ -47,6 +48,9 @@ struct IndexSummary {
     std::size_t added = 0, replaced = 0, unchanged = 0;
     std::vector<std::pair<std::string, double>> seconds;
     std::vector<std::string> warnings;  // from the stages (IndexStage::take_warnings)
+    // Documents not stored because a later one of the same batch had the same id, each named by
+    // its source and the source of the one that replaced it.
+    std::vector<RecordError> superseded;
     void add_seconds(const std::string& step, double s);
 };
 
@@ -60,7 +64,9 @@ public:
 
     AnalyzedDocument analyze(Document doc) const;
 
-    // Analyzes and stores n documents (moved from); returns what happened to each.
+    // Analyzes and stores n documents (moved from); returns what happened to each. When several
+    // have the same id, the last one is stored (it replaces the others, as a later batch would)
+    // and the earlier ones get PutStatus::kSuperseded and an entry in summary->superseded.
     std::vector<PutStatus> add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary = nullptr);
 
     // Deletes documents and tells the stages; returns how many were stored.
@@ -120,7 +126,8 @@ struct IndexRunOptions {
 struct IndexRun {
     IndexSummary summary;             // added, replaced, unchanged; seconds ("read" first); warnings
     std::size_t read = 0;             // documents read
-    std::vector<RecordError> errors;  // records skipped (unreadable, invalid, too large, ...)
+    std::vector<RecordError> errors;  // records skipped (unreadable, invalid, too large, ...,
+                                      // or replaced by a later record of its batch with its id)
     std::size_t stored = 0;           // documents in the store afterwards
 };
 

@@ -63,7 +63,8 @@ struct TranslationSearch {
 
 // Finds cross-language versions among the stored documents. `models_dir` holds bridge.lex.
 // Throws doppel::Error (kNotFound) when the store has no embeddings (indexed without the
-// bridge model).
+// bridge model), or when its vector index is missing though features are stored (the message
+// says so: the next doppel index on the store rebuilds it).
 TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
                                            const TranslationSearchOptions& options = {},
                                            const ProgressCallback& progress = {});

@@ -45,7 +45,9 @@ struct StoredDocument {
     int64_t added_at = 0;  // seconds since the Unix epoch
 };
 
-enum class PutStatus { kAdded, kReplaced, kUnchanged };
+// What put() did with a document. kSuperseded comes only from Indexer::add (ops/indexer.h): a
+// later document of the same batch had the same id, so this one was not stored.
+enum class PutStatus { kAdded, kReplaced, kUnchanged, kSuperseded };
 
 struct StoreOptions {
     bool create = true;      // create the folder and database if missing
