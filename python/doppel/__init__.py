@@ -19,6 +19,7 @@ With pandas installed, the *_frame() helpers give the results as DataFrames.
 """
 
 from ._doppel import (  # noqa: F401
+    Bridge,
     Error,
     Store,
     __version__,
@@ -36,7 +37,7 @@ from ._doppel import (  # noqa: F401
 )
 
 __all__ = [
-    "Error", "Store", "align", "containment", "error_code_names", "jaccard", "language",
+    "Bridge", "Error", "Store", "align", "containment", "error_code_names", "jaccard", "language",
     "lsh_band_keys", "lsh_params", "minhash", "models_dir", "normalize", "shingle_hashes",
 ]
 

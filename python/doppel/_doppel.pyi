@@ -133,3 +133,24 @@ def align(text_a: str, text_b: str, units: str = "lines", *, lang_a: str = "", l
     """Aligns two texts unit by unit, as `doppel align --format beads`: units "lines" (each
     non-blank line), "sentences" or "paragraphs"; languages identified unless given; scores with
     4 decimals; beads in document order."""
+
+class Bridge:
+    """The bridge embedder (doppel's language-neutral representation of texts): features such
+    as English concepts reached through the bridge lexicon, name keys, numbers and URLs, each a
+    64-bit hash. Without document frequencies the weights use idf 1. Calls from several threads
+    take turns (the embedder is not safe for concurrent use); the GIL is released meanwhile."""
+
+    dim: int
+    spec: str
+
+    def __init__(self, spec: str = "bridge", models: str = "") -> None:
+        """Loads models/bridge.lex (Error "not-found" when it is missing); spec as
+        "bridge:dim=2048,name=0.2"."""
+    def sparse(self, texts: Sequence[str], langs: Sequence[str] | None = None,
+               weighted: bool = True) -> tuple[Any, npt.NDArray[np.uint64]]:
+        """(scipy.sparse.csr_matrix (n, m) float32, feature ids (m,) uint64): row i holds text
+        i's features, column j is the feature ids[j]; raw counts, or (weighted) TF weights
+        L2-normalized. Languages identified unless given."""
+    def dense(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> npt.NDArray[np.float32]:
+        """(n, dim) float32 unit vectors, the dense form FAISS searches (signed feature hashing
+        of the weighted features): the inner product of two rows is their cosine."""

@@ -15,6 +15,7 @@ PYBIND11_MODULE(_doppel, m) {
           "tree's models/.");
     dp::bind_store(m);
     dp::bind_primitives(m);
+    dp::bind_vectors(m);
 #ifdef DOPPEL_VERSION
     m.attr("__version__") = DOPPEL_VERSION;
 #endif
