@@ -59,14 +59,22 @@ class Store:
         `models` is the model folder (default: models_dir())."""
     def __len__(self) -> int:
         """The number of stored documents."""
+    def close(self) -> None:
+        """Closes the store (its database); later calls raise Error "invalid-argument"."""
+    def __enter__(self) -> "Store": ...
+    def __exit__(self, *exc: object) -> None:
+        """Closes the store: `with doppel.Store(dir) as store: ...`."""
     def index(self, paths: Sequence[str], batch: int = 256, now: int = 0) -> IndexSummary:
         """Adds the documents of files and folders, as `doppel index` (same ids: a file's path
         relative to its folder argument without the extension, a JSONL record's "id"). `now`:
         the time recorded as added (seconds since the epoch; 0 for now)."""
     def add(self, documents: Iterable[Document], batch: int = 256, now: int = 0) -> IndexSummary:
-        """Adds documents given from Python through the same indexer as index(); a bad record
-        (no id, blank text) is skipped and reported in "errors". str documents get the ids "0",
-        "1", ... by position in this call: give dicts with ids to add in several calls."""
+        """Adds documents given from Python through the same indexer as index(), checked and
+        with line ends made "\n" as JSONL records are; a bad record (no id, blank or binary
+        text) is skipped and reported in "errors" as "<python>:N: reason" (N from 1). All the
+        documents of one call are one source for boilerplate detection, as one JSONL file. str
+        documents get the ids "0", "1", ... by position in this call: give dicts with ids to add
+        in several calls."""
     def list(self, with_text: bool = False) -> list[dict[str, Any]]:
         """The stored documents in arrival order: id, language, language_confidence, paragraphs,
         other_languages, source, content_hash, added_at, url, title, date (and text)."""

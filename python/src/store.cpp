@@ -27,9 +27,17 @@ constexpr const char* kPythonSource = "<python>";
 class PyStore {
 public:
     PyStore(const std::string& dir, bool create, bool read_only, const std::string& models)
-        : store_(dir, StoreOptions{create, read_only}), models_dir_(find_models_dir(models)) {}
+        : store_(std::make_unique<Store>(dir, StoreOptions{create, read_only})), models_dir_(find_models_dir(models)) {}
 
-    Store& store() { return store_; }
+    Store& store() {
+        DOPPEL_CHECK(kInvalidArgument, store_ != nullptr, "the store is closed");
+        return *store_;
+    }
+    // Closes the database (and drops the language model); later calls raise Error.
+    void close() {
+        store_.reset();
+        langid_.reset();
+    }
     const std::string& models_dir() const { return models_dir_; }
 
     // The language identifier of models_dir(), loaded on first use.
@@ -44,7 +52,7 @@ public:
     }
 
 private:
-    Store store_;
+    std::unique_ptr<Store> store_;
     std::string models_dir_;
     std::unique_ptr<LanguageIdentifier> langid_;
 };
@@ -94,8 +102,9 @@ std::string optional_str(const py::dict& d, const char* key) {
     return py::cast<std::string>(d[key]);
 }
 
-// One document from a str (id: its position `k` in the call) or a dict (id, text, and
-// url, lang, title, date, source optional). Returns false (with an error) for a bad record.
+// One document from a str (id: its position `k` in the call) or a dict (id, text or html, and
+// url, lang, title, date, source optional), checked as the reader checks a JSONL record. Returns
+// false (with an error) for a bad record.
 bool to_document(const py::handle& item, std::size_t k, Document& doc, std::vector<RecordError>& errors) {
     const std::size_t line = k + 1;
     if (py::isinstance<py::str>(item)) {
@@ -118,8 +127,9 @@ bool to_document(const py::handle& item, std::size_t k, Document& doc, std::vect
         return errors.push_back({kPythonSource, line, "not a str or a dict"}), false;
     }
     if (doc.source.empty()) doc.source = std::string(kPythonSource) + ":" + std::to_string(line);
-    if (doc.text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
-        return errors.push_back({kPythonSource, line, "empty document"}), false;
+    // The reader's checks (binary, blank) and line ends, as for a JSONL record.
+    if (std::string reason = check_document_text(doc.text); !reason.empty())
+        return errors.push_back({kPythonSource, line, std::move(reason)}), false;
     return true;
 }
 
@@ -225,6 +235,10 @@ void bind_store(py::module_& m) {
     c.def_property_readonly("dir", [](PyStore& s) { return s.store().dir(); });
     c.def_property_readonly("models_dir", &PyStore::models_dir);
     c.def("__len__", [](PyStore& s) { return s.store().size(); });
+    c.def("close", &PyStore::close, py::call_guard<py::gil_scoped_release>(),
+          "Closes the store; later calls raise Error (invalid-argument).");
+    c.def("__enter__", [](py::object self) { return self; });
+    c.def("__exit__", [](PyStore& s, const py::args&) { s.close(); });
     c.def("index", &index, py::arg("paths"), py::arg("batch") = 256, py::arg("now") = 0,
           "Adds the documents of files and folders, as `doppel index`; returns a summary dict.");
     c.def("add", &add, py::arg("documents"), py::arg("batch") = 256, py::arg("now") = 0,

@@ -86,11 +86,14 @@ def test_add_as_index(tmp_path, cli, corpus):
 
 def test_add_strings_and_bad_records(tmp_path):
     store = doppel.Store(str(tmp_path / "s"))
-    s = store.add(["first text here", "   ", {"text": "no id"}, {"id": "x", "text": "a text", "lang": "en"}])
-    assert (s["added"], s["skipped"]) == (2, 2)
-    assert s["errors"] == ['<python>:2: empty document', '<python>:3: missing "id" string']
-    assert sorted(d["id"] for d in store.list()) == ["0", "x"]
-    assert store.get("x")["text"] == "a text" and store.get("nope") is None
+    s = store.add(["first text here", "   ", {"text": "no id"}, {"id": "x", "text": "a\r\ntext", "lang": "en"},
+                   {"id": "bin", "text": "a\0b"}, {"id": "h", "html": "<p>Hello</p><script>x()</script>"}])
+    assert (s["added"], s["skipped"]) == (3, 3)
+    assert s["errors"] == ['<python>:2: empty document', '<python>:3: missing "id" string',
+                           '<python>:5: binary data, not text']
+    assert sorted(d["id"] for d in store.list()) == ["0", "h", "x"]
+    assert store.get("x")["text"] == "a\ntext" and store.get("nope") is None
+    assert store.get("h")["text"].strip() == "Hello"
 
 
 def test_delete_and_expire(tmp_path):
@@ -122,6 +125,15 @@ def test_errors(tmp_path):
         store.translations(mode="sideways")
     assert e.value.code == "invalid-argument"
     assert set(doppel.error_code_names()) >= {"not-found", "bad-spec", "io", "internal"}
+
+
+def test_close(tmp_path):
+    with doppel.Store(str(tmp_path / "s")) as store:
+        store.add(["some text to keep"])
+    with pytest.raises(doppel.Error) as e:
+        store.list()
+    assert e.value.code == "invalid-argument"
+    assert len(doppel.Store(str(tmp_path / "s"), create=False)) == 1
 
 
 def test_read_only(stores):
