@@ -72,8 +72,10 @@ SigArray minhash(const py::list& items, const std::string& shingles, const std::
     std::vector<std::string> texts;
     std::vector<HashArray> arrays;
     for (const py::handle item : items) {
-        if (py::isinstance<py::str>(item)) texts.push_back(py::cast<std::string>(item));
-        else arrays.push_back(py::cast<HashArray>(item));
+        if (py::isinstance<py::str>(item))
+            texts.push_back(py::cast<std::string>(item));
+        else
+            arrays.push_back(py::cast<HashArray>(item));
     }
     DOPPEL_CHECK(kInvalidArgument, texts.empty() || arrays.empty(), "give texts or hash arrays, not both");
     SigArray sigs({n, perms});
@@ -96,7 +98,8 @@ SigArray minhash(const py::list& items, const std::string& shingles, const std::
 
 py::array_t<uint64_t> lsh_band_keys(const SigArray& sigs, int bands, int rows) {
     DOPPEL_CHECK(kInvalidArgument, sigs.ndim() == 2, "signatures must be a 2-d array (n, perms)");
-    const std::size_t n = static_cast<std::size_t>(sigs.shape(0)), perms = static_cast<std::size_t>(sigs.shape(1));
+    const std::size_t n = static_cast<std::size_t>(sigs.shape(0)),
+                      perms = static_cast<std::size_t>(sigs.shape(1));
     DOPPEL_CHECK(kInvalidArgument, bands > 0 && rows > 0 && static_cast<std::size_t>(bands * rows) <= perms,
                  "bands * rows must be positive and at most the signature length " + std::to_string(perms));
     py::array_t<uint64_t> keys({n, static_cast<std::size_t>(bands)});
@@ -106,7 +109,8 @@ py::array_t<uint64_t> lsh_band_keys(const SigArray& sigs, int bands, int rows) {
     const LshParams p{bands, rows};
     for (std::size_t i = 0; i < n; ++i)
         for (int b = 0; b < bands; ++b)
-            out[i * static_cast<std::size_t>(bands) + static_cast<std::size_t>(b)] = lsh_band_key(in + i * perms, p, b);
+            out[i * static_cast<std::size_t>(bands) + static_cast<std::size_t>(b)] =
+                lsh_band_key(in + i * perms, p, b);
     return keys;
 }
 
@@ -155,15 +159,17 @@ py::tuple units_of(uint32_t begin, uint32_t end) {
     return t;
 }
 
-py::list align(const std::string& a, const std::string& b, const std::string& units, const std::string& lang_a,
-               const std::string& lang_b, const std::string& spec, const std::string& models) {
+py::list align(const std::string& a, const std::string& b, const std::string& units,
+               const std::string& lang_a, const std::string& lang_b, const std::string& spec,
+               const std::string& models) {
     AlignedPair p;
     {
         py::gil_scoped_release release;
         const std::string dir = find_models_dir(models);
         const auto langid = load_language_identifier(dir);
         UnitReader reader(parse_unit_kind(units), langid.get());
-        UnitDocument da = reader.from_text_identified("a", a, lang_a), db = reader.from_text_identified("b", b, lang_b);
+        UnitDocument da = reader.from_text_identified("a", a, lang_a),
+                     db = reader.from_text_identified("b", b, lang_b);
         p = align_documents(std::move(da), std::move(db), *make_aligner(dir, spec));
     }
     py::list beads;  // as `doppel align --format beads`: scores with 4 decimals
@@ -183,17 +189,22 @@ void bind_primitives(py::module_& m) {
     m.def("minhash", &minhash, py::arg("items"), py::arg("shingles") = kDefaultShingleSpec,
           py::arg("spec") = kDefaultMinHashSpec,
           "MinHash signatures (n, perms) uint32 of texts (shingled with `shingles`) or hash arrays.");
-    m.def("lsh_params", [](double threshold, int perms, double recall) {
-        const LshParams p = choose_lsh_params(threshold, perms, recall);
-        return py::make_tuple(p.bands, p.rows);
-    }, py::arg("threshold") = 0.8, py::arg("perms") = 128, py::arg("recall") = 0.99,
-          "(bands, rows) doppel chooses for a Jaccard threshold and a recall target at it.");
+    m.def(
+        "lsh_params",
+        [](double threshold, int perms, double recall) {
+            const LshParams p = choose_lsh_params(threshold, perms, recall);
+            return py::make_tuple(p.bands, p.rows);
+        },
+        py::arg("threshold") = 0.8, py::arg("perms") = 128, py::arg("recall") = 0.99,
+        "(bands, rows) doppel chooses for a Jaccard threshold and a recall target at it.");
     m.def("lsh_band_keys", &lsh_band_keys, py::arg("signatures"), py::arg("bands"), py::arg("rows"),
           "The (n, bands) uint64 bucket keys of signatures: equal keys in a column make candidates.");
-    m.def("jaccard", [](const HashArray& a, const HashArray& b) { return overlap(a, b).jaccard; },
-          py::arg("a"), py::arg("b"), "Exact Jaccard similarity |A ∩ B| / |A ∪ B| of two shingle hash sets.");
-    m.def("containment", [](const HashArray& a, const HashArray& b) { return overlap(a, b).containment; },
-          py::arg("a"), py::arg("b"), "|A ∩ B| / min(|A|, |B|) of two shingle hash sets.");
+    m.def(
+        "jaccard", [](const HashArray& a, const HashArray& b) { return overlap(a, b).jaccard; }, py::arg("a"),
+        py::arg("b"), "Exact Jaccard similarity |A ∩ B| / |A ∪ B| of two shingle hash sets.");
+    m.def(
+        "containment", [](const HashArray& a, const HashArray& b) { return overlap(a, b).containment; },
+        py::arg("a"), py::arg("b"), "|A ∩ B| / min(|A|, |B|) of two shingle hash sets.");
     m.def("language", &language, py::arg("texts"), py::arg("models") = "",
           "(language, confidence) of a text, or of each of a list, as doppel identifies documents.");
     m.def("align", &align, py::arg("text_a"), py::arg("text_b"), py::arg("units") = "lines", py::kw_only(),

@@ -27,7 +27,8 @@ constexpr const char* kPythonSource = "<python>";
 class PyStore {
 public:
     PyStore(const std::string& dir, bool create, bool read_only, const std::string& models)
-        : store_(std::make_unique<Store>(dir, StoreOptions{create, read_only})), models_dir_(find_models_dir(models)) {}
+        : store_(std::make_unique<Store>(dir, StoreOptions{create, read_only})),
+          models_dir_(find_models_dir(models)) {}
 
     Store& store() {
         DOPPEL_CHECK(kInvalidArgument, store_ != nullptr, "the store is closed");
@@ -115,8 +116,10 @@ bool to_document(const py::handle& item, std::size_t k, Document& doc, std::vect
         doc.id = optional_str(d, "id");
         if (doc.id.empty()) return errors.push_back({kPythonSource, line, "missing \"id\" string"}), false;
         std::string reason;
-        if (d.contains("text")) doc.text = optional_str(d, "text");
-        else if (d.contains("html") && !extract_html_text(optional_str(d, "html"), &doc.text, &doc.title, &reason))
+        if (d.contains("text"))
+            doc.text = optional_str(d, "text");
+        else if (d.contains("html") &&
+                 !extract_html_text(optional_str(d, "html"), &doc.text, &doc.title, &reason))
             return errors.push_back({kPythonSource, line, reason}), false;
         doc.url = optional_str(d, "url");
         doc.lang_hint = optional_str(d, "lang");
@@ -228,10 +231,12 @@ std::vector<std::string> expire(PyStore& s, int64_t older_than, int64_t now) {
 void bind_store_matching(py::class_<PyStore>& c);
 
 void bind_store(py::module_& m) {
-    py::class_<PyStore> c(m, "Store", "A doppel store: a folder holding documents, their sketches and embeddings.");
+    py::class_<PyStore> c(m, "Store",
+                          "A doppel store: a folder holding documents, their sketches and embeddings.");
     c.def(py::init<const std::string&, bool, bool, const std::string&>(), py::arg("dir"), py::kw_only(),
           py::arg("create") = true, py::arg("read_only") = false, py::arg("models") = "",
-          py::call_guard<py::gil_scoped_release>(), "Opens the store in `dir` (created when missing and create).");
+          py::call_guard<py::gil_scoped_release>(),
+          "Opens the store in `dir` (created when missing and create).");
     c.def_property_readonly("dir", [](PyStore& s) { return s.store().dir(); });
     c.def_property_readonly("models_dir", &PyStore::models_dir);
     c.def("__len__", [](PyStore& s) { return s.store().size(); });
@@ -254,7 +259,8 @@ void bind_store(py::module_& m) {
 // ---- dedup, check, translations, report -----------------------------------------------------
 namespace {
 
-NearDuplicateOptions dedup_options(double threshold, double recall, bool boilerplate, bool exact, int threads) {
+NearDuplicateOptions dedup_options(double threshold, double recall, bool boilerplate, bool exact,
+                                   int threads) {
     NearDuplicateOptions opt;  // as `doppel dedup --format tsv`
     opt.threshold = threshold;
     opt.target_recall = recall;
@@ -325,7 +331,8 @@ py::list check(PyStore& s, const py::iterable& items, double threshold, double r
     py::list out;
     for (const auto& r : results) {
         const bool match = !r.match_id.empty();
-        out.append(py::make_tuple(r.id, check_status_name(r.status), match ? py::object(py::str(r.match_id)) : py::none(),
+        out.append(py::make_tuple(r.id, check_status_name(r.status),
+                                  match ? py::object(py::str(r.match_id)) : py::none(),
                                   match ? py::object(py::float_(as_printed(r.similarity, 6))) : py::none()));
     }
     return out;
@@ -339,16 +346,19 @@ TranslationSearchOptions translation_options(const std::string& mode, bool same_
     TranslationSearchOptions o;  // as `doppel translations` with the same flags
     if (!matcher.empty()) o.matcher = MatcherOptions::parse_spec(matcher);
     o.learn = learn && associations != "none";
-    if (o.learn && !associations.empty()) o.associations = FeatureAssociationOptions::parse_spec(associations);
+    if (o.learn && !associations.empty())
+        o.associations = FeatureAssociationOptions::parse_spec(associations);
     if (!mode.empty()) o.matcher.one_to_one = mode == "one-to-one";
     if (!same_story) o.matcher.same_story = false;
     o.embedder_spec = embedder;
     return o;
 }
 
-py::list translations(PyStore& s, const std::string& mode, bool same_story, bool learn, const std::string& matcher,
-                      const std::string& associations, const std::string& embedder) {
-    const TranslationSearchOptions opt = translation_options(mode, same_story, learn, matcher, associations, embedder);
+py::list translations(PyStore& s, const std::string& mode, bool same_story, bool learn,
+                      const std::string& matcher, const std::string& associations,
+                      const std::string& embedder) {
+    const TranslationSearchOptions opt =
+        translation_options(mode, same_story, learn, matcher, associations, embedder);
     TranslationSearch found;
     {
         py::gil_scoped_release release;
@@ -395,10 +405,12 @@ void bind_store_matching(py::class_<PyStore>& c) {
           py::arg("clusters") = false,
           "Near-duplicate pairs [(id_a, id_b, similarity)] as `doppel dedup --store` TSV; with "
           "clusters=True a dict with pairs, clusters, candidates and spec.");
-    c.def("check", &check, py::arg("documents"), py::arg("threshold") = 0.8, py::kw_only(), py::arg("recall") = 0.99,
+    c.def("check", &check, py::arg("documents"), py::arg("threshold") = 0.8, py::kw_only(),
+          py::arg("recall") = 0.99,
           "For each document (str or dict), without storing it: (id, status, match_id, similarity).");
     c.def("translations", &translations, py::kw_only(), py::arg("mode") = "", py::arg("same_story") = true,
-          py::arg("learn") = true, py::arg("matcher") = "", py::arg("associations") = "", py::arg("embedder") = "",
+          py::arg("learn") = true, py::arg("matcher") = "", py::arg("associations") = "",
+          py::arg("embedder") = "",
           "Cross-language pairs [(id_a, id_b, score, label)] as `doppel translations` TSV.");
     c.def("report", &report, py::arg("html_path"), py::kw_only(), py::arg("threshold") = 0.8,
           py::arg("units") = "lines", py::arg("max_pairs") = 200, py::arg("title") = "doppel report",

@@ -31,20 +31,22 @@ public:
     std::string describe() const { return embedder_->describe(); }
 
     // The languages of texts: those given, else identified as documents are.
-    std::vector<std::string> languages(const std::vector<std::string>& texts, std::optional<std::vector<std::string>> langs) {
+    std::vector<std::string> languages(const std::vector<std::string>& texts,
+                                       std::optional<std::vector<std::string>> langs) {
         if (langs) {
             DOPPEL_CHECK(kInvalidArgument, langs->size() == texts.size(), "give one language per text");
             return *langs;
         }
         if (!langid_) langid_ = load_language_identifier(models_dir_);
         std::vector<std::string> out(texts.size());
-        for (std::size_t i = 0; i < texts.size() && langid_; ++i) out[i] = langid_->identify_document(texts[i]).lang;
+        for (std::size_t i = 0; i < texts.size() && langid_; ++i)
+            out[i] = langid_->identify_document(texts[i]).lang;
         return out;
     }
 
     // Raw or weighted feature vectors, one per text.
-    std::vector<SparseVector> features(const std::vector<std::string>& texts, const std::vector<std::string>& langs,
-                                       bool weighted) {
+    std::vector<SparseVector> features(const std::vector<std::string>& texts,
+                                       const std::vector<std::string>& langs, bool weighted) {
         std::vector<SparseVector> out(texts.size());
         for (std::size_t i = 0; i < texts.size(); ++i) {
             out[i] = embedder_->features(texts[i], langs[i]);
@@ -86,12 +88,12 @@ py::tuple to_csr(const std::vector<SparseVector>& vecs) {
     py::array_t<int32_t> ind(static_cast<py::ssize_t>(indices.size()), indices.data());
     py::array_t<int32_t> ptr(static_cast<py::ssize_t>(indptr.size()), indptr.data());
     py::array_t<uint64_t> cols(static_cast<py::ssize_t>(ids.size()), ids.data());
-    return py::make_tuple(csr(py::make_tuple(d, ind, ptr), py::arg("shape") = py::make_tuple(vecs.size(), ids.size())),
-                          cols);
+    return py::make_tuple(
+        csr(py::make_tuple(d, ind, ptr), py::arg("shape") = py::make_tuple(vecs.size(), ids.size())), cols);
 }
 
-py::tuple sparse(PyBridge& b, const std::vector<std::string>& texts, std::optional<std::vector<std::string>> langs,
-                 bool weighted) {
+py::tuple sparse(PyBridge& b, const std::vector<std::string>& texts,
+                 std::optional<std::vector<std::string>> langs, bool weighted) {
     std::vector<SparseVector> vecs;
     {
         py::gil_scoped_release release;
@@ -101,7 +103,8 @@ py::tuple sparse(PyBridge& b, const std::vector<std::string>& texts, std::option
     return to_csr(vecs);
 }
 
-py::array_t<float> dense(PyBridge& b, const std::vector<std::string>& texts, std::optional<std::vector<std::string>> langs) {
+py::array_t<float> dense(PyBridge& b, const std::vector<std::string>& texts,
+                         std::optional<std::vector<std::string>> langs) {
     py::array_t<float> out({texts.size(), b.dim()});
     float* p = out.mutable_data();
     py::gil_scoped_release release;
@@ -114,8 +117,9 @@ py::array_t<float> dense(PyBridge& b, const std::vector<std::string>& texts, std
 
 void bind_vectors(py::module_& m) {
     py::class_<PyBridge> c(m, "Bridge", "The bridge embedder: language-neutral feature vectors of texts.");
-    c.def(py::init<const std::string&, const std::string&>(), py::arg("spec") = "bridge", py::arg("models") = "",
-          py::call_guard<py::gil_scoped_release>(), "Loads the bridge lexicon of the models folder.");
+    c.def(py::init<const std::string&, const std::string&>(), py::arg("spec") = "bridge",
+          py::arg("models") = "", py::call_guard<py::gil_scoped_release>(),
+          "Loads the bridge lexicon of the models folder.");
     c.def_property_readonly("dim", &PyBridge::dim);
     c.def_property_readonly("spec", &PyBridge::describe);
     c.def("sparse", &sparse, py::arg("texts"), py::arg("langs") = py::none(), py::arg("weighted") = true,

@@ -42,6 +42,7 @@ ReportData build_report_data(const Store& store, const NearDuplicateResult& dupl
 // bridge; none, with a line in *warnings, when the store has no embeddings) and their alignments
 // with make_aligner(models_dir).
 ReportData build_store_report(const Store& store, const std::string& models_dir, double threshold,
-                              const ReportDataOptions& options = {}, std::vector<std::string>* warnings = nullptr);
+                              const ReportDataOptions& options = {},
+                              std::vector<std::string>* warnings = nullptr);
 
 }  // namespace doppel
