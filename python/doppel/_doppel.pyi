@@ -94,7 +94,8 @@ class Store:
     def check(self, documents: Iterable[Document], threshold: float = 0.8, *,
               recall: float = 0.99) -> list[tuple[str, str, str | None, float | None]]:
         """For each document, without storing it, as `doppel check`: (id, status, match_id,
-        similarity), status "new", "exact" or "near"; match_id and similarity None for "new"."""
+        similarity), status "new", "exact" or "near"; match_id and similarity None for "new".
+        Documents are checked as add() checks them; a bad one raises Error "invalid-argument"."""
     def translations(self, *, mode: str = "", same_story: bool = True, learn: bool = True, matcher: str = "",
                      associations: str = "", embedder: str = "") -> list[tuple[str, str, float, str]]:
         """Cross-language pairs [(id_a, id_b, score, label)] as `doppel translations` TSV (score
