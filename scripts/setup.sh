@@ -30,6 +30,8 @@ PACKAGES=(
     time
     # The report's browser test: headless Chromium and fonts for Arabic and Vietnamese.
     chromium fonts-noto-core
+    # The Python module (python/) for Debian's /usr/bin/python3, and its tests.
+    pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-scipy
 )
 # Tools that may come from elsewhere than Debian (nodejs' own npm, pyenv's python3): installed
 # from Debian only when the command is missing.

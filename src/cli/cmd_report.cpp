@@ -3,10 +3,7 @@
 
 #include "cli/common.h"
 #include "cli/output.h"
-#include "doppel/ops/alignment.h"
-#include "doppel/ops/duplicates.h"
 #include "doppel/ops/report_data.h"
-#include "doppel/ops/translations.h"
 #include "doppel/report/html_report.h"
 #include "doppel/store/store.h"
 
@@ -37,21 +34,14 @@ Command add_report_command(CLI::App& app, Globals& g) {
     return {cmd, [args, &g]() -> int {
         Progress progress("report", g.quiet);
         Store store(args->store, StoreOptions{false, true});
-        NearDuplicateOptions dopt;
-        dopt.threshold = args->threshold;
-        const NearDuplicateResult dups = find_stored_duplicates(store, dopt);
-        TranslationSearch translations;
-        try {
-            translations = find_stored_translations(store, find_models_dir(g));
-        } catch (const Error& e) {
-            if (!g.quiet) std::cerr << "doppel report: warning: no translations: " << e.what() << '\n';
-        }
-        const auto aligner = make_aligner(find_models_dir(g));
         ReportDataOptions ropt;
         ropt.units = parse_unit_kind(args->units);
         ropt.max_aligned_pairs = args->max_pairs;
         ropt.same_story_alignments = args->same_story;
-        ReportData data = build_report_data(store, dups, translations, *aligner, ropt);
+        std::vector<std::string> warnings;
+        ReportData data = build_store_report(store, find_models_dir(g), args->threshold, ropt, &warnings);
+        if (!g.quiet)
+            for (const auto& w : warnings) std::cerr << "doppel report: warning: " << w << '\n';
         data.title = args->title;
         OutputFile out(args->html);
         out.stream() << render_html_report(data);

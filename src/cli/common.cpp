@@ -1,10 +1,11 @@
 #include "cli/common.h"
 
+#include "doppel/ops/models.h"
+
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -32,21 +33,7 @@ const CLI::Validator kAtLeastOne(
     },
     ">=1", "at least one");
 
-std::string find_models_dir(const Globals& g) {
-    if (!g.models_dir.empty()) return g.models_dir;
-    if (const char* env = std::getenv("DOPPEL_MODELS"); env && *env) return env;
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
-            if (fs::exists(dir / "models" / "lid.176.ftz")) return (dir / "models").string();
-        }
-    }
-#ifdef DOPPEL_SOURCE_DIR
-    if (fs::exists(fs::path(DOPPEL_SOURCE_DIR) / "models")) return (fs::path(DOPPEL_SOURCE_DIR) / "models").string();
-#endif
-    return "models";
-}
+std::string find_models_dir(const Globals& g) { return doppel::find_models_dir(g.models_dir); }
 
 std::string model_path(const Globals& g, const std::string& file) {
     return (fs::path(find_models_dir(g)) / file).string();

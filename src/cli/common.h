@@ -29,8 +29,7 @@ struct Globals {
     float vectors_weight = 0.5f;        // --vectors-weight
 };
 
-// The folder with the model files: $DOPPEL_MODELS, else models/ beside the executable's parent
-// folder (build/doppel -> models/), else the source tree's models/, else ./models.
+// The folder with the model files: --models, else doppel::find_models_dir() (ops/models.h).
 std::string find_models_dir(const Globals& g);
 std::string model_path(const Globals& g, const std::string& file);
 

@@ -68,6 +68,16 @@ bool looks_binary(const std::string& s, double max_control_fraction) {
 
 }  // namespace
 
+std::string check_document_text(std::string& text, const ReaderOptions& options, std::size_t* line) {
+    if (line) *line = 0;
+    if (looks_binary(text, options.max_control_fraction)) return "binary data, not text";
+    std::size_t offset = 0;
+    if (!validate_utf8(text, line, &offset)) return "invalid UTF-8 at byte " + std::to_string(offset);
+    normalize_line_ends(text);
+    if (is_blank(text)) return "empty document";
+    return "";
+}
+
 struct DocumentReader::Impl {
     ReaderOptions options;
     std::vector<Input> inputs;
@@ -97,22 +107,11 @@ struct DocumentReader::Impl {
     // Checks text shared by every input kind; returns false with an error when it is unusable.
     bool check_text(const std::string& path, std::size_t base_line, std::string& text,
                     std::vector<RecordError>& errors) {
-        if (looks_binary(text, options.max_control_fraction)) {
-            errors.push_back({path, base_line, "binary data, not text"});
-            return false;
-        }
-        std::size_t line = 0, offset = 0;
-        if (!validate_utf8(text, &line, &offset)) {
-            errors.push_back({path, base_line ? base_line : line,
-                              "invalid UTF-8 at byte " + std::to_string(offset)});
-            return false;
-        }
-        normalize_line_ends(text);
-        if (is_blank(text)) {
-            errors.push_back({path, base_line, "empty document"});
-            return false;
-        }
-        return true;
+        std::size_t line = 0;
+        std::string reason = check_document_text(text, options, &line);
+        if (reason.empty()) return true;
+        errors.push_back({path, base_line ? base_line : line, std::move(reason)});
+        return false;
     }
 
     // Parses one JSONL line into a document; returns false with an error on a bad record.

@@ -94,6 +94,10 @@ UnitDocument UnitReader::from_file(const std::string& path) {
         text = std::move(doc.text);
         lang = std::move(doc.lang_hint);
     }
+    return from_text_identified(std::move(id), std::move(text), std::move(lang));
+}
+
+UnitDocument UnitReader::from_text_identified(std::string id, std::string text, std::string lang) {
     if (lang.empty() && langid_) lang = langid_->identify_document(text).lang;
     return from_text(std::move(id), std::move(text), std::move(lang));
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "doppel/ops/alignment.h"
+#include "doppel/ops/duplicates.h"
 #include "doppel/store/store.h"
 
 namespace doppel {
@@ -115,6 +116,21 @@ ReportData build_report_data(const Store& store, const NearDuplicateResult& dupl
     for (const TranslationPair* t : order) d.translations.push_back(translation_row(*t));
     align_rows(d, store, order, aligner, options);
     return d;
+}
+
+ReportData build_store_report(const Store& store, const std::string& models_dir, double threshold,
+                              const ReportDataOptions& options, std::vector<std::string>* warnings) {
+    NearDuplicateOptions dopt;
+    dopt.threshold = threshold;
+    const NearDuplicateResult dups = find_stored_duplicates(store, dopt);
+    TranslationSearch translations;
+    try {
+        translations = find_stored_translations(store, models_dir);
+    } catch (const Error& e) {
+        if (warnings) warnings->push_back(std::string("no translations: ") + e.what());
+    }
+    const auto aligner = make_aligner(models_dir);
+    return build_report_data(store, dups, translations, *aligner, options);
 }
 
 }  // namespace doppel

@@ -66,6 +66,9 @@ public:
     UnitKind kind() const { return kind_; }
     // Splits a text in the language given (units follow its sentence rules).
     UnitDocument from_text(std::string id, std::string text, std::string lang);
+    // The same, the language identified as from_file() does when `lang` is empty (and there is a
+    // language identifier).
+    UnitDocument from_text_identified(std::string id, std::string text, std::string lang = "");
     // A stored document, with its stored language. Throws doppel::Error (kNotFound) when the
     // store has no document of that id.
     UnitDocument from_store(const Store& store, const std::string& id);

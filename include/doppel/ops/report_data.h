@@ -37,4 +37,12 @@ ReportData build_report_data(const Store& store, const NearDuplicateResult& dupl
                              const TranslationSearch& translations, const Aligner& aligner,
                              const ReportDataOptions& options = {});
 
+// Everything `doppel report` shows, from the store alone: the near-duplicates at `threshold`
+// (find_stored_duplicates), the cross-language pairs (find_stored_translations with models_dir's
+// bridge; none, with a line in *warnings, when the store has no embeddings) and their alignments
+// with make_aligner(models_dir).
+ReportData build_store_report(const Store& store, const std::string& models_dir, double threshold,
+                              const ReportDataOptions& options = {},
+                              std::vector<std::string>* warnings = nullptr);
+
 }  // namespace doppel

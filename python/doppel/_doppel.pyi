@@ -1,0 +1,165 @@
+"""Type hints and documentation of doppel's compiled module (re-exported by ``doppel``)."""
+
+from typing import Any, Iterable, Mapping, Sequence, TypedDict, Union
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+Document = Union[str, Mapping[str, str]]
+"""A document from Python: a str (its id is its position in the call: "0", "1", ...), or a dict
+with "id" and "text" (or "html"), and optionally "url", "lang", "title", "date", "source"."""
+
+Bead = tuple[tuple[int, ...], tuple[int, ...], float]
+"""0-based units of text A, units of text B (either may be empty), score in [0, 1]."""
+
+class Error(RuntimeError):
+    """An error of the doppel library, with its message.
+
+    code: the kind of failure, one of error_code_names() ("invalid-argument", "bad-spec",
+    "not-found", "io", "bad-format", "version", "store", "model-mismatch", "icu", "internal").
+    file, line: where in doppel's sources it was raised.
+    """
+
+    code: str
+    file: str
+    line: int
+
+class IndexSummary(TypedDict):
+    read: int  # documents read
+    added: int
+    replaced: int  # stored before with another text
+    unchanged: int  # stored before with the same text
+    skipped: int  # records not used (len(errors))
+    errors: list[str]  # "PATH:LINE: reason" ("<python>:N: reason" for add())
+    warnings: list[str]  # e.g. no bridge.lex: no embeddings
+    stored: int  # documents in the store afterwards
+    seconds: dict[str, float]  # time per step
+
+def error_code_names() -> list[str]:
+    """The names an Error's .code can take."""
+
+def models_dir(given: str = "") -> str:
+    """The model folder (lid.176.ftz, bridge.lex), found as the command-line tool finds it:
+    `given`, else $DOPPEL_MODELS, else models/ above the program or the doppel library, else the
+    source tree's models/, else "models"."""
+
+class Store:
+    """A doppel store: a folder holding documents, their sketches and embeddings.
+
+    Not safe for concurrent use from several threads; the GIL is released during every call.
+    """
+
+    dir: str
+    models_dir: str
+
+    def __init__(self, dir: str, *, create: bool = True, read_only: bool = False, models: str = "") -> None:
+        """Opens the store in `dir`, created when missing (unless create=False: Error "not-found").
+        `models` is the model folder (default: models_dir())."""
+    def __len__(self) -> int:
+        """The number of stored documents."""
+    def close(self) -> None:
+        """Closes the store (its database); later calls raise Error "invalid-argument"."""
+    def __enter__(self) -> "Store": ...
+    def __exit__(self, *exc: object) -> None:
+        """Closes the store: `with doppel.Store(dir) as store: ...`."""
+    def index(self, paths: Sequence[str], batch: int = 256, now: int = 0) -> IndexSummary:
+        """Adds the documents of files and folders, as `doppel index` (same ids: a file's path
+        relative to its folder argument without the extension, a JSONL record's "id"). `now`:
+        the time recorded as added (seconds since the epoch; 0 for now)."""
+    def add(self, documents: Iterable[Document], batch: int = 256, now: int = 0) -> IndexSummary:
+        """Adds documents given from Python through the same indexer as index(), checked and
+        with line ends made "\n" as JSONL records are; a bad record (no id, blank or binary
+        text) is skipped and reported in "errors" as "<python>:N: reason" (N from 1). All the
+        documents of one call are one source for boilerplate detection, as one JSONL file. str
+        documents get the ids "0", "1", ... by position in this call: give dicts with ids to add
+        in several calls."""
+    def list(self, with_text: bool = False) -> list[dict[str, Any]]:
+        """The stored documents in arrival order: id, language, language_confidence, paragraphs,
+        other_languages, source, content_hash, added_at, url, title, date (and text)."""
+    def get(self, id: str, with_text: bool = True) -> dict[str, Any] | None:
+        """One stored document as list() gives it, or None."""
+    def delete(self, ids: Sequence[str]) -> int:
+        """Deletes documents (and their sketches); returns how many were stored."""
+    def expire(self, older_than_seconds: int, now: int = 0) -> list[str]:
+        """Deletes the documents added more than older_than_seconds before `now` (0: the current
+        time); returns their ids."""
+    def dedup(self, threshold: float = 0.8, *, recall: float = 0.99, boilerplate: bool = True,
+              exact: bool = False, threads: int = 0, clusters: bool = False) -> Any:
+        """Near-duplicate pairs [(id_a, id_b, similarity)], id_a < id_b, similarity the exact
+        Jaccard of the shingle sets as `doppel dedup --store` prints it (6 decimals), in its
+        order. clusters=True: {"pairs": [...], "clusters": [(representative, [(id, similarity)])],
+        "candidates": int, "spec": str}."""
+    def check(self, documents: Iterable[Document], threshold: float = 0.8, *,
+              recall: float = 0.99) -> list[tuple[str, str, str | None, float | None]]:
+        """For each document, without storing it, as `doppel check`: (id, status, match_id,
+        similarity), status "new", "exact" or "near"; match_id and similarity None for "new".
+        Documents are checked as add() checks them; a bad one raises Error "invalid-argument"."""
+    def translations(self, *, mode: str = "", same_story: bool = True, learn: bool = True, matcher: str = "",
+                     associations: str = "", embedder: str = "") -> list[tuple[str, str, float, str]]:
+        """Cross-language pairs [(id_a, id_b, score, label)] as `doppel translations` TSV (score
+        with 4 decimals; label "translation", "partial" or "same-story"). The options are the
+        tool's: mode "one-to-one" or "one-to-many", same_story=False as --no-same-story,
+        learn=False as --no-learn, matcher/associations/embedder specs."""
+    def report(self, html_path: str, *, threshold: float = 0.8, units: str = "lines", max_pairs: int = 200,
+               title: str = "doppel report", align_same_story: bool = False) -> dict[str, Any]:
+        """Writes the self-contained HTML report of `doppel report`; returns its counts
+        (documents, duplicates, translations) and warnings."""
+
+def normalize(texts: str | Sequence[str]) -> Any:
+    """A text (or each of a list) as doppel normalizes it: NFKC case folding, ASCII digits,
+    Arabic letter forms, collapsed spaces."""
+
+def shingle_hashes(texts: str | Sequence[str], spec: str = "word:n=3") -> Any:
+    """The sorted unique 64-bit shingle hashes (uint64 array) of a text, or a list of arrays for
+    a list of texts. spec: "word:n=3,char_n=5,min_words=10" or "char:n=5"."""
+
+def minhash(items: Sequence[str] | Sequence[npt.ArrayLike], shingles: str = "word:n=3",
+            spec: str = "minhash:perms=128,seed=1") -> npt.NDArray[np.uint32]:
+    """MinHash signatures, shape (n, perms) uint32, of texts (shingled with `shingles`) or of
+    uint64 shingle hash arrays. An empty set's signature is all 0xFFFFFFFF."""
+
+def lsh_params(threshold: float = 0.8, perms: int = 128, recall: float = 0.99) -> tuple[int, int]:
+    """(bands, rows) doppel chooses for a Jaccard threshold and a recall target at it."""
+
+def lsh_band_keys(signatures: npt.ArrayLike, bands: int, rows: int) -> npt.NDArray[np.uint64]:
+    """Bucket keys, shape (n, bands) uint64: two documents with an equal key in a column are a
+    candidate pair (doppel's own band hash)."""
+
+def jaccard(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
+    """Exact Jaccard similarity |A ∩ B| / |A ∪ B| of two shingle hash sets (0 when both empty)."""
+
+def containment(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
+    """|A ∩ B| / min(|A|, |B|) of two shingle hash sets (0 when one is empty)."""
+
+def language(texts: str | Sequence[str], models: str = "") -> Any:
+    """(language, confidence) of a text, or a list of them: the ISO 639-1 code where one exists
+    ("" when nothing to identify) and fastText's probability."""
+
+def align(text_a: str, text_b: str, units: str = "lines", *, lang_a: str = "", lang_b: str = "",
+          spec: str = "", models: str = "") -> list[Bead]:
+    """Aligns two texts unit by unit, as `doppel align --format beads`: units "lines" (each
+    non-blank line), "sentences" or "paragraphs"; languages identified unless given; scores with
+    4 decimals; beads in document order."""
+
+class Bridge:
+    """The bridge embedder (doppel's language-neutral representation of texts): features such
+    as English concepts reached through the bridge lexicon, name keys, numbers and URLs, each a
+    64-bit hash. Without document frequencies the weights use idf 1. Calls from several threads
+    take turns (the embedder is not safe for concurrent use); the GIL is released meanwhile."""
+
+    dim: int
+    spec: str
+
+    def __init__(self, spec: str = "bridge", models: str = "") -> None:
+        """Loads models/bridge.lex (Error "not-found" when it is missing); spec as
+        "bridge:dim=2048,name=0.2"."""
+    def sparse(self, texts: Sequence[str], langs: Sequence[str] | None = None,
+               weighted: bool = True) -> tuple[Any, npt.NDArray[np.uint64]]:
+        """(scipy.sparse.csr_matrix (n, m) float32, feature ids (m,) uint64): row i holds text
+        i's features, column j is the feature ids[j]; raw counts, or (weighted) TF weights
+        L2-normalized. Languages identified unless given."""
+    def dense(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> npt.NDArray[np.float32]:
+        """(n, dim) float32 unit vectors, the dense form FAISS searches (signed feature hashing
+        of the weighted features): the inner product of two rows is their cosine."""

@@ -1,0 +1,31 @@
+// The Python module _doppel (pybind11), over the library's operations layer (include/doppel/ops)
+// and its primitives. One file per area; each defines one bind_* function called by module.cpp.
+//
+// Every call that does real work releases the GIL (py::gil_scoped_release) around the library
+// call; Python objects are read and built only while it is held. doppel::Error becomes
+// doppel.Error (errors.cpp).
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <cstdio>
+#include <string>
+
+namespace doppel::python {
+
+namespace py = pybind11;
+
+void bind_errors(py::module_& m);
+void bind_store(py::module_& m);
+void bind_primitives(py::module_& m);
+void bind_vectors(py::module_& m);
+
+// A value as the command-line tool prints it with `decimals` decimals, read back: so Python
+// results equal the CLI's TSV fields parsed with float().
+inline double as_printed(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return std::stod(buf);
+}
+
+}  // namespace doppel::python

@@ -1,0 +1,65 @@
+"""Shared fixtures of the Python tests: the CLI to compare with, the seeds, a corpus with
+near-duplicates. ctest sets DOPPEL_CLI and PYTHONPATH (build/python); run by hand:
+    PYTHONPATH=build/python /usr/bin/python3 -m pytest -q tests/python
+"""
+
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def cli():
+    path = os.environ.get("DOPPEL_CLI", str(ROOT / "build" / "doppel"))
+    if not os.path.exists(path):
+        pytest.skip("the doppel tool is not built: " + path)
+
+    def run(*args, ok=(0,)):
+        r = subprocess.run([path, "--quiet", *args], capture_output=True, text=True)
+        assert r.returncode in ok, r.stderr
+        return r.stdout
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def seed_files():
+    return sorted(str(p) for p in SEEDS.glob("*.txt"))
+
+
+def edited(text, k):
+    """A reprint of `text`: a credit line added, one word in 100 changed, the last line dropped."""
+    lines = text.splitlines()[:-1]
+    words = "\n".join(lines).split(" ")
+    for i in range(k, len(words), 100):
+        words[i] = words[i] + "x"
+    return "Reprinted with permission (%d)\n" % k + " ".join(words) + "\n"
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory, seed_files):
+    """The seeds and a reprint of each: a folder of .txt files and the same as JSONL records."""
+    import json
+
+    d = tmp_path_factory.mktemp("corpus")
+    folder = d / "docs"
+    folder.mkdir()
+    records = []
+    for k, f in enumerate(seed_files):
+        text = pathlib.Path(f).read_text(encoding="utf-8")
+        name = pathlib.Path(f).stem
+        for doc_id, t in ((name, text), (name + "-reprint", edited(text, k + 1))):
+            (folder / (doc_id + ".txt")).write_text(t, encoding="utf-8")
+            records.append({"id": doc_id, "text": t})
+    jsonl = d / "docs.jsonl"
+    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return {"folder": str(folder), "jsonl": str(jsonl), "records": records}
+
+
+def tsv(text):
+    return [tuple(line.split("\t")) for line in text.splitlines() if line]

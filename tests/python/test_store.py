@@ -1,0 +1,150 @@
+"""doppel.Store gives the answers of the doppel tool on the same inputs."""
+
+import os
+
+import pytest
+
+import doppel
+from conftest import tsv
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory, cli, corpus):
+    """The corpus folder indexed by the tool (store "cli") and by Python (store "py")."""
+    d = tmp_path_factory.mktemp("stores")
+    cli("index", "--store", str(d / "cli"), corpus["folder"])
+    store = doppel.Store(str(d / "py"))
+    summary = store.index([corpus["folder"]])
+    return {"cli": str(d / "cli"), "py": str(d / "py"), "store": store, "summary": summary}
+
+
+def test_index_summary(stores, corpus):
+    s = stores["summary"]
+    n = len(corpus["records"])
+    assert (s["read"], s["added"], s["replaced"], s["unchanged"], s["skipped"]) == (n, n, 0, 0, 0)
+    assert s["errors"] == [] and s["stored"] == n
+    again = stores["store"].index([corpus["folder"]])
+    assert (again["added"], again["unchanged"]) == (0, n)
+
+
+def test_list_as_cli(stores, cli):
+    rows = [(d["id"], d["language"], str(d["paragraphs"]), ",".join(d["other_languages"]))
+            for d in stores["store"].list()]
+    assert rows == tsv(cli("list", "--store", stores["cli"]))
+    assert len(stores["store"]) == len(rows)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8])
+def test_dedup_as_cli(stores, cli, threshold):
+    expected = tsv(cli("dedup", "--store", stores["cli"], "--threshold", str(threshold)))
+    got = stores["store"].dedup(threshold=threshold)
+    assert expected, "the reprints must be found"
+    assert [(a, b, "%.6f" % s) for a, b, s in got] == expected
+    assert [(a, b, float(s)) for a, b, s in expected] == got
+    assert all(a < b for a, b, _ in got)
+    # The tool's own store read from Python gives the same.
+    assert doppel.Store(stores["cli"], read_only=True).dedup(threshold=threshold) == got
+
+
+def test_dedup_clusters(stores):
+    r = stores["store"].dedup(0.5, clusters=True)
+    assert r["pairs"] == stores["store"].dedup(0.5)
+    # Each seed and its reprint form a cluster (the earlier read is the representative).
+    clusters = {frozenset([rep] + [m for m, _ in ms]) for rep, ms in r["clusters"]}
+    assert {frozenset([a, b]) for a, b, _ in r["pairs"] if a.replace("-reprint", "") == b.replace("-reprint", "")} <= clusters
+    assert r["clusters"] and r["candidates"] >= len(r["pairs"]) and r["spec"]
+
+
+def test_translations_as_cli(stores, cli):
+    expected = tsv(cli("translations", "--store", stores["cli"]))
+    got = stores["store"].translations()
+    assert [(a, b, "%.4f" % s, label) for a, b, s, label in got] == expected
+    one_pass = stores["store"].translations(learn=False, same_story=False)
+    assert [(a, b, "%.4f" % s, label) for a, b, s, label in one_pass] == tsv(
+        cli("translations", "--store", stores["cli"], "--no-learn", "--no-same-story"))
+
+
+def test_check_as_cli(stores, cli, corpus, seed_files):
+    expected = tsv(cli("check", "--store", stores["cli"], "--threshold", "0.5", *seed_files))
+    docs = [{"id": os.path.splitext(os.path.basename(f))[0], "text": open(f, encoding="utf-8").read()}
+            for f in seed_files]
+    got = stores["store"].check(docs, threshold=0.5)
+    assert [(i, st, m or "", "" if s is None else "%.6f" % s) for i, st, m, s in got] == expected
+    assert stores["store"].check(["nothing like any stored text at all"])[0] == ("0", "new", None, None)
+
+
+def test_add_as_index(tmp_path, cli, corpus):
+    """Documents added from Python give the pairs of the same records indexed from JSONL."""
+    cli("index", "--store", str(tmp_path / "cli"), corpus["jsonl"])
+    store = doppel.Store(str(tmp_path / "py"))
+    s = store.add(iter(corpus["records"]))
+    assert (s["read"], s["added"], s["skipped"]) == (len(corpus["records"]), len(corpus["records"]), 0)
+    assert [(a, b, "%.6f" % x) for a, b, x in store.dedup(0.5)] == tsv(
+        cli("dedup", "--store", str(tmp_path / "cli"), "--threshold", "0.5"))
+    assert store.add(corpus["records"][:2])["unchanged"] == 2
+
+
+def test_add_strings_and_bad_records(tmp_path):
+    store = doppel.Store(str(tmp_path / "s"))
+    s = store.add(["first text here", "   ", {"text": "no id"}, {"id": "x", "text": "a\r\ntext", "lang": "en"},
+                   {"id": "bin", "text": "a\0b"}, {"id": "h", "html": "<p>Hello</p><script>x()</script>"}])
+    assert (s["added"], s["skipped"]) == (3, 3)
+    assert s["errors"] == ['<python>:2: empty document', '<python>:3: missing "id" string',
+                           '<python>:5: binary data, not text']
+    assert sorted(d["id"] for d in store.list()) == ["0", "h", "x"]
+    assert store.get("x")["text"] == "a\ntext" and store.get("nope") is None
+    assert store.get("h")["text"].strip() == "Hello"
+
+
+def test_delete_and_expire(tmp_path):
+    store = doppel.Store(str(tmp_path / "s"))
+    store.add([{"id": "old", "text": "an old text"}], now=1000)
+    store.add([{"id": "a", "text": "text a"}, {"id": "b", "text": "text b"}], now=5000)
+    assert store.delete(["a", "missing"]) == 1
+    assert store.expire(older_than_seconds=100, now=2000) == ["old"]
+    assert [d["id"] for d in store.list()] == ["b"]
+
+
+def test_report(stores, tmp_path):
+    out = tmp_path / "r.html"
+    r = stores["store"].report(str(out))
+    assert out.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert r["documents"] == len(stores["store"]) and r["duplicates"] > 0
+
+
+def test_errors(tmp_path):
+    with pytest.raises(doppel.Error) as e:
+        doppel.Store(str(tmp_path / "missing"), create=False)
+    assert isinstance(e.value, RuntimeError) and e.value.code == "not-found"
+    assert str(tmp_path / "missing") in str(e.value)
+    store = doppel.Store(str(tmp_path / "s"))
+    with pytest.raises(doppel.Error) as e:
+        store.translations(matcher="matcher:nonsense=1")
+    assert e.value.code == "bad-spec"
+    with pytest.raises(doppel.Error) as e:
+        store.translations(mode="sideways")
+    assert e.value.code == "invalid-argument"
+    assert set(doppel.error_code_names()) >= {"not-found", "bad-spec", "io", "internal"}
+
+
+def test_close(tmp_path):
+    with doppel.Store(str(tmp_path / "s")) as store:
+        store.add(["some text to keep"])
+    with pytest.raises(doppel.Error) as e:
+        store.list()
+    assert e.value.code == "invalid-argument"
+    assert len(doppel.Store(str(tmp_path / "s"), create=False)) == 1
+
+
+def test_read_only(stores):
+    ro = doppel.Store(stores["cli"], read_only=True)
+    with pytest.raises(doppel.Error):
+        ro.add([{"id": "z", "text": "some text"}])
+
+
+def test_frames(stores):
+    pd = pytest.importorskip("pandas")
+    df = doppel.dedup_frame(stores["store"], 0.5)
+    assert isinstance(df, pd.DataFrame) and list(df.columns) == ["id_a", "id_b", "similarity"]
+    assert len(df) == len(stores["store"].dedup(0.5))
+    assert len(doppel.list_frame(stores["store"])) == len(stores["store"])
