@@ -38,7 +38,8 @@ std::string content_hash(std::string_view text) {
     return buf;
 }
 
-Indexer::Indexer(Store& store, const LanguageIdentifier& langid) : store_(store), langid_(langid) {}
+Indexer::Indexer(Store& store, const LanguageIdentifier& langid)
+    : store_(store), lock_(store.dir()), langid_(langid) {}
 
 void Indexer::add_stage(std::unique_ptr<IndexStage> stage) { stages_.push_back(std::move(stage)); }
 

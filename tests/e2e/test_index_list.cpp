@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 #include <sstream>
 
 #include "support/test_support.h"
@@ -139,4 +142,46 @@ TEST(CliIndex, ARepeatedIdInOneBatchKeepsTheLaterRecordAndNamesBoth) {
     auto again = run_doppel("index --store '" + store + "' '" + (dir / "feed.jsonl") + "'");
     EXPECT_EQ(again.exit_code, 1) << again.err;
     EXPECT_NE(again.err.find("2 unchanged"), std::string::npos) << again.err;
+}
+
+// Two writers into one store at once, and a reader meanwhile: the writers take turns (the
+// store's write lock), so neither loses the other's documents or vector-index entries.
+TEST(CliIndex, TwoWritersAtOnceKeepEachOthersWork) {
+    TempDir dir("e2e-two-writers");
+    const std::string store = dir / "store";
+    auto feed = [&](const std::string& name, const std::vector<std::string>& seeds, int copies) {
+        std::string out;
+        for (int c = 0; c < copies; ++c)
+            for (const auto& s : seeds) {
+                nlohmann::json j = {{"id", name + "-" + std::to_string(c) + "-" + s},
+                                    {"text", doppel::test::read_file(doppel::test::seed_path(s + ".txt"))}};
+                out += j.dump() + "\n";
+            }
+        doppel::test::write_file(dir / (name + ".jsonl"), out);
+        return dir / (name + ".jsonl");
+    };
+    const std::string a = feed("a", {"ar-2024-hanoi-working-group", "vi-2019-bali-process-som14"}, 40);
+    const std::string b = feed("b", {"en-2024-hanoi-working-group"}, 40);
+    ASSERT_EQ(run_doppel("index --store '" + store + "' " + doppel::test::seed_args()).exit_code, 0);
+    doppel::test::CommandResult ra, rb, rl;
+    std::thread wa([&] { ra = run_doppel("index --store '" + store + "' '" + a + "'"); });
+    std::thread wb([&] { rb = run_doppel("index --store '" + store + "' '" + b + "'"); });
+    std::thread rd([&] { rl = run_doppel("list --store '" + store + "'"); });
+    wa.join();
+    wb.join();
+    rd.join();
+    ASSERT_EQ(ra.exit_code, 0) << ra.err;
+    ASSERT_EQ(rb.exit_code, 0) << rb.err;
+    EXPECT_EQ(rl.exit_code, 0) << rl.err;
+    auto list = run_doppel("list --store '" + store + "'");
+    EXPECT_EQ(tsv(list.out).size(), 5u + 120u);
+    // Both writers' documents are in the vector index: copies of writer a are related to copies
+    // of writer b (the copies are alike, so margins are low and the labels are same-story).
+    auto tr = run_doppel("translations --store '" + store + "'");
+    ASSERT_EQ(tr.exit_code, 0) << tr.err;
+    std::size_t across = 0;
+    for (const auto& row : tsv(tr.out))
+        across += (row[0].rfind("a-", 0) == 0 && row[1].rfind("b-", 0) == 0) ||
+                  (row[0].rfind("b-", 0) == 0 && row[1].rfind("a-", 0) == 0);
+    EXPECT_GT(across, 0u) << tr.out;
 }

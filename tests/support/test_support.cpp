@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <vector>
 #include <filesystem>
@@ -72,7 +73,7 @@ CommandResult run_eval_script(const std::string& script, const std::string& args
 namespace {
 CommandResult run_doppel_with(const std::string& args, const std::string& input_file,
                               const std::string& stdout_path) {
-    static int counter = 0;
+    static std::atomic<int> counter{0};  // tests may run the tool from several threads
     const std::string base = std::string(DOPPEL_TEST_TMP) + "/run-" + std::to_string(getpid()) + "-" +
                              std::to_string(counter++);
     fs::create_directories(DOPPEL_TEST_TMP);

@@ -35,6 +35,7 @@
 #include "doppel/ingest/document_reader.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/store/store.h"
+#include "doppel/store/store_write_lock.h"
 
 namespace doppel {
 
@@ -56,7 +57,8 @@ struct IndexSummary {
 
 class Indexer {
 public:
-    // The store and language identifier must outlive the Indexer.
+    // The store and language identifier must outlive the Indexer. Takes the store's write lock
+    // (store/store_write_lock.h) for the Indexer's lifetime: waits while another writer holds it.
     Indexer(Store& store, const LanguageIdentifier& langid);
 
     // Registers a stage that derives data for every added or replaced document.
@@ -79,6 +81,7 @@ public:
 
 private:
     Store& store_;
+    StoreWriteLock lock_;  // after store_: built from its folder
     const LanguageIdentifier& langid_;
     std::vector<std::unique_ptr<IndexStage>> stages_;
 };

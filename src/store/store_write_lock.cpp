@@ -1,0 +1,46 @@
+#include "doppel/store/store_write_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "doppel/error.h"
+
+namespace doppel {
+namespace {
+
+int open_lock_file(const std::string& dir) {
+    const std::string path = dir + "/" + StoreWriteLock::kLockFile;
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) DOPPEL_THROW(kIo, "cannot open " + path + ": " + std::strerror(errno));
+    return fd;
+}
+
+}  // namespace
+
+StoreWriteLock::StoreWriteLock(const std::string& dir) : fd_(open_lock_file(dir)) {
+    int rc;
+    while ((rc = ::flock(fd_, LOCK_EX)) != 0 && errno == EINTR) {
+    }
+    if (rc != 0) {
+        const int err = errno;
+        ::close(fd_);
+        DOPPEL_THROW(kIo, "cannot lock store " + dir + ": " + std::strerror(err));
+    }
+}
+
+StoreWriteLock::~StoreWriteLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing the file releases the lock
+}
+
+bool StoreWriteLock::held_by_another(const std::string& dir) {
+    const int fd = open_lock_file(dir);
+    const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return busy;
+}
+
+}  // namespace doppel

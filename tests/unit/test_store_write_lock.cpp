@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "doppel/error.h"
+#include "doppel/store/store.h"
+#include "doppel/store/store_write_lock.h"
+#include "support/test_support.h"
+
+namespace doppel {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(StoreWriteLock, ASecondWriterWaitsForTheFirst) {
+    test::TempDir dir("store-write-lock");
+    Store store(dir.path());
+    EXPECT_FALSE(StoreWriteLock::held_by_another(dir.path()));
+    auto first = std::make_unique<StoreWriteLock>(dir.path());
+    EXPECT_TRUE(StoreWriteLock::held_by_another(dir.path()));
+
+    std::atomic<bool> second_has_it{false};
+    std::thread second([&] {
+        StoreWriteLock lock(dir.path());
+        second_has_it = true;
+    });
+    std::this_thread::sleep_for(300ms);
+    EXPECT_FALSE(second_has_it) << "the second writer must wait while the first holds the store";
+    first.reset();
+    second.join();
+    EXPECT_TRUE(second_has_it);
+    EXPECT_FALSE(StoreWriteLock::held_by_another(dir.path()));
+}
+
+TEST(StoreWriteLock, AMissingFolderIsAnIoError) {
+    try {
+        StoreWriteLock lock("/nonexistent/doppel-store");
+        FAIL() << "locking a missing folder should throw";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kIo);
+    }
+}
+
+}  // namespace
+}  // namespace doppel
