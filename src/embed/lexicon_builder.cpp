@@ -211,8 +211,9 @@ void LexiconBuilder::Impl::merge(const std::string& lang, const Prepared& p) {
         for (const auto& c : p.concepts) {
             auto [it, fresh] = concept_ids.try_emplace(c, static_cast<uint32_t>(concept_names.size()));
             if (fresh) concept_names.push_back(c);
-            auto hit = std::find_if(row.begin(), row.end(), [&](const Weighted& x) { return x.id == it->second; });
-            if (hit == row.end()) row.push_back({it->second, share});
+            const uint32_t id = it->second;
+            auto hit = std::find_if(row.begin(), row.end(), [id](const Weighted& x) { return x.id == id; });
+            if (hit == row.end()) row.push_back({id, share});
             else hit->weight += share;
         }
     }

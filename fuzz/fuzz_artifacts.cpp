@@ -1,0 +1,19 @@
+// libFuzzer target: the binary formats read back from a store (sparse vectors, shingles,
+// signatures, vectors): a bad blob must give a doppel::Error, never a crash.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "doppel/embed/feature_artifacts.h"
+#include "doppel/embed/sparse_vector.h"
+#include "doppel/error.h"
+#include "doppel/index/near_duplicate_index.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+    const std::string_view blob(reinterpret_cast<const char*>(data), size);
+    try { doppel::SparseVector::deserialize(blob); } catch (const doppel::Error&) {}
+    try { doppel::decode_shingles(blob); } catch (const doppel::Error&) {}
+    try { doppel::decode_signature(blob, 128, 1); } catch (const doppel::Error&) {}
+    try { doppel::decode_vectors_artifact(blob, "fuzz"); } catch (const doppel::Error&) {}
+    return 0;
+}
