@@ -21,6 +21,19 @@ std::map<int64_t, std::string> features_of(const Store& store) {
     return out;
 }
 
+// Indexes the Arabic and English seed articles (ids "ar", "en") with the embedding stage alone.
+void index_seed_pair(Store& store, const LanguageIdentifier& langid, const std::string& models) {
+    Indexer indexer(store, langid);
+    indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
+    std::vector<Document> docs(2);
+    docs[0].id = "ar";
+    docs[0].text = test::read_file(test::seed_path("ar-2024-hanoi-working-group.txt"));
+    docs[1].id = "en";
+    docs[1].text = test::read_file(test::seed_path("en-2024-hanoi-working-group.txt"));
+    indexer.add(docs.size(), docs.data(), 1);
+    indexer.finish();
+}
+
 TEST(EmbeddingStage, RecomputesFeaturesWhenTheLexiconChanged) {
     const std::string models = test::source_dir() + "/models";
     if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
@@ -29,15 +42,7 @@ TEST(EmbeddingStage, RecomputesFeaturesWhenTheLexiconChanged) {
     std::map<int64_t, std::string> fresh;
     {
         Store store(dir / "store");
-        Indexer indexer(store, langid);
-        indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
-        std::vector<Document> docs(2);
-        docs[0].id = "ar";
-        docs[0].text = test::read_file(test::seed_path("ar-2024-hanoi-working-group.txt"));
-        docs[1].id = "en";
-        docs[1].text = test::read_file(test::seed_path("en-2024-hanoi-working-group.txt"));
-        indexer.add(docs.size(), docs.data(), 1);
-        indexer.finish();
+        index_seed_pair(store, langid, models);
         fresh = features_of(store);
         ASSERT_EQ(fresh.size(), 2u);
         // As if indexed with another lexicon: other metadata, emptied features.
@@ -64,17 +69,7 @@ TEST(EmbeddingStage, AMissingVectorIndexIsNamedAndRebuilt) {
     test::TempDir dir("embedding-stage-missing-index");
     LanguageIdentifier langid(test::lid_model());
     Store store(dir / "store");
-    {
-        Indexer indexer(store, langid);
-        indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
-        std::vector<Document> docs(2);
-        docs[0].id = "ar";
-        docs[0].text = test::read_file(test::seed_path("ar-2024-hanoi-working-group.txt"));
-        docs[1].id = "en";
-        docs[1].text = test::read_file(test::seed_path("en-2024-hanoi-working-group.txt"));
-        indexer.add(docs.size(), docs.data(), 1);
-        indexer.finish();
-    }
+    index_seed_pair(store, langid, models);
     const std::size_t links = find_stored_translations(store, models).pairs.size();
     std::filesystem::remove(dir / "store/vectors.idx");
     try {
