@@ -80,5 +80,6 @@ Command add_align_command(CLI::App& app, Globals& g);
 Command add_score_command(CLI::App& app, Globals& g);
 Command add_translations_command(CLI::App& app, Globals& g);
 Command add_lexicon_command(CLI::App& app, Globals& g);
+Command add_verify_command(CLI::App& app, Globals& g);
 
 }  // namespace doppel::cli

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     commands.push_back(add_score_command(app, g));
     commands.push_back(add_translations_command(app, g));
     commands.push_back(add_lexicon_command(app, g));
+    commands.push_back(add_verify_command(app, g));
 
     try {
         app.parse(argc, argv);

@@ -1,9 +1,16 @@
 #include "doppel/index/embedding_stage.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <iterator>
+#include <map>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "doppel/error.h"
+#include "doppel/index/vector_index_check.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 
@@ -24,6 +31,12 @@ EmbeddingStage::EmbeddingStage(EmbeddingStageOptions options, const EmbedderCont
 }
 
 EmbeddingStage::~EmbeddingStage() = default;
+
+std::vector<std::string> EmbeddingStage::artifact_kinds() const {
+    std::vector<std::string> kinds{kFeaturesKind, kLanguageKind};
+    if (vectors_) kinds.push_back(kVectorsKind);
+    return kinds;
+}
 
 std::string EmbeddingStage::describe() const {
     std::string d = "embed:" + embedder_->describe() + ";index=faiss:" + options_.index;
@@ -64,6 +77,9 @@ void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const
         }
     }
     store.transaction([&] {
+        // The spec is recorded with the first features, so a reader can weigh them even when the
+        // run stops before the vector index is written.
+        if (!store.meta("embedder")) store.set_meta("embedder", embedder_->describe());
         store.put_artifacts(kFeaturesKind, n, seqs, feats.data());
         store.put_artifacts(kLanguageKind, n, seqs, langs.data());
         if (vectors_) store.put_artifacts(kVectorsKind, n, seqs, vecs.data());
@@ -72,10 +88,8 @@ void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const
 }
 
 void EmbeddingStage::removed(Store& store, std::size_t n, const int64_t* seqs) {
-    if (!VectorIndex::exists(store.dir())) return;
-    VectorIndex index = VectorIndex::load(store.dir());
-    index.remove(n, seqs);
-    index.save(store.dir());
+    // The deleted documents' features are gone: bringing the index in step removes them.
+    if (VectorIndex::exists(store.dir())) sync_index(store, false);
 }
 
 void EmbeddingStage::refeaturize(Store& store) {
@@ -90,16 +104,8 @@ void EmbeddingStage::refeaturize(Store& store) {
     std::vector<int64_t> seqs;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (auto d = store.get(ids[i])) {
-            AnalyzedDocument a;
-            a.doc.id = d->id;
-            a.doc.text = std::move(d->text);
-            a.lang = d->lang;
-            a.lang_confidence = d->lang_confidence;
-            a.paragraphs = std::move(d->paragraphs);
-            a.other_languages = std::move(d->other_languages);
-            a.content_hash = d->content_hash;
-            batch.push_back(std::move(a));
             seqs.push_back(d->seq);
+            batch.push_back(as_analyzed(std::move(*d)));
         }
         if (!batch.empty() && (batch.size() == 256 || i + 1 == ids.size())) {
             add(store, batch.size(), seqs.data(), batch.data());
@@ -118,56 +124,94 @@ void EmbeddingStage::flush(Store& store) {
         refeaturize(store);
         store.set_meta("embedding.built_docs", "0");
     }
-    // A vector index that is missing (a run stopped before this flush, a deleted file) is rebuilt
-    // from the stored features, even when nothing changed.
-    if (pending_.empty() && !stale && VectorIndex::exists(store.dir())) return;
-    StoredFeatures all = load_features(store);
-    if (all.seqs.empty() && pending_.empty() && !stale) return;  // no features: nothing to index
-    auto df = std::make_shared<DocumentFrequencies>(std::move(all.frequencies));
-    embedder_->set_frequencies(df);
-    const std::size_t dim = embedder_->dim();
+    sync_index(store, stale);
+}
 
+// ---- the vector index: derived from the stored features, kept in step with the store --------
+
+// What sync_index() does: rebuild from every stored feature vector, or update `index` (loaded)
+// by adding the documents in `add` and removing the ids in `remove`.
+struct EmbeddingStage::IndexPlan {
+    bool rebuild = false;
+    std::optional<VectorIndex> index;
+    std::vector<int64_t> add, remove;
+};
+
+EmbeddingStage::IndexPlan EmbeddingStage::plan_index(Store& store, bool stale) {
+    IndexPlan plan;
+    const VectorIndexCheck check = check_vector_index(store);
+    const std::vector<int64_t> expected = store.artifact_seqs(kFeaturesKind);
+    if (expected.empty() && !check.present) return plan;  // no features: nothing to index
     std::size_t built = 0;
-    if (auto m = store.meta("embedding.built_docs")) built = std::stoul(*m);
-    bool rebuild = !VectorIndex::exists(store.dir()) ||
-                   static_cast<double>(all.seqs.size()) > (1.0 + options_.rebuild_growth) * static_cast<double>(built);
-    VectorIndex index = rebuild ? VectorIndex(dim, options_.index) : VectorIndex::load(store.dir());
-    if (!rebuild && (index.dim() != dim || index.factory() != options_.index)) {
-        rebuild = true;
-        index = VectorIndex(dim, options_.index);
+    if (auto m = store.meta("embedding.built_docs")) built = std::strtoul(m->c_str(), nullptr, 10);
+    plan.rebuild = stale || !check.intact ||
+                   static_cast<double>(expected.size()) > (1.0 + options_.rebuild_growth) * static_cast<double>(built);
+    // A missing or damaged index is said; a first build (every document new in this run) is not.
+    if (!check.intact && (check.present || expected.size() > pending_.size()))
+        warnings_.push_back(check.problem + ": rebuilding the vector index from the stored features");
+    if (!plan.rebuild) {
+        plan.index = VectorIndex::load(store.dir());
+        if (plan.index->dim() != embedder_->dim() || plan.index->factory() != options_.index) plan.rebuild = true;
     }
-    std::unordered_map<int64_t, std::size_t> pos;
-    for (std::size_t i = 0; i < all.seqs.size(); ++i) pos[all.seqs[i]] = i;
-    std::vector<std::size_t> todo;
-    if (rebuild) {
-        for (std::size_t i = 0; i < all.seqs.size(); ++i) todo.push_back(i);
-    } else {
-        for (int64_t s : pending_)
-            if (auto it = pos.find(s); it != pos.end()) todo.push_back(it->second);
+    if (plan.rebuild) {
+        plan.index.reset();
+        plan.add = expected;
+        return plan;
     }
-    if (vectors_) {
-        store.set_meta("embedding.vectors", vectors_->describe());
-        store.set_meta("embedding.vectors_weight", std::to_string(options_.vectors_weight));
-    }
-    const StoredVectors vecs = load_vectors(store);
-    // Group by language and add.
-    std::map<std::string, std::vector<std::size_t>> by_lang;
-    for (std::size_t i : todo) by_lang[all.langs[i]].push_back(i);
-    for (auto& [lang, items] : by_lang) {
-        std::vector<float> x(items.size() * dim);
-        std::vector<int64_t> ids(items.size());
-        for (std::size_t j = 0; j < items.size(); ++j) {
-            embedder_->densify(vecs.join(embedder_->weigh(all.counts[items[j]]), all.seqs[items[j]]), x.data() + j * dim);
-            ids[j] = all.seqs[items[j]];
-        }
-        index.add(lang, items.size(), ids.data(), x.data());
-    }
-    index.save(store.dir());
-    store.set_meta("embedder", embedder_->describe());
-    store.set_meta("vector_index", index.describe());
-    store.set_meta("bridge.lexicon", embedder_->lexicon().describe());
-    if (rebuild) store.set_meta("embedding.built_docs", std::to_string(all.seqs.size()));
+    const std::vector<int64_t> have = plan.index->ids();
+    std::set_difference(expected.begin(), expected.end(), have.begin(), have.end(), std::back_inserter(plan.add));
+    std::set_difference(have.begin(), have.end(), expected.begin(), expected.end(), std::back_inserter(plan.remove));
+    std::vector<int64_t> pending = pending_, lost;
+    std::sort(pending.begin(), pending.end());
+    std::set_difference(plan.add.begin(), plan.add.end(), pending.begin(), pending.end(), std::back_inserter(lost));
+    if (!lost.empty())
+        warnings_.push_back(check.problem + ": adding the " + std::to_string(lost.size()) +
+                            " documents stored by an interrupted run to it");
+    return plan;
+}
+
+void EmbeddingStage::sync_index(Store& store, bool stale) {
+    IndexPlan plan = plan_index(store, stale);
     pending_.clear();
+    if (!plan.rebuild && plan.add.empty() && plan.remove.empty()) return;  // in step already
+    const std::size_t dim = embedder_->dim();
+    VectorIndex index = plan.rebuild ? VectorIndex(dim, options_.index) : std::move(*plan.index);
+    if (!plan.remove.empty()) index.remove(plan.remove.size(), plan.remove.data());
+    if (!plan.add.empty()) {
+        StoredFeatures all = load_features(store);
+        embedder_->set_frequencies(std::make_shared<DocumentFrequencies>(std::move(all.frequencies)));
+        if (vectors_) {
+            store.set_meta("embedding.vectors", vectors_->describe());
+            store.set_meta("embedding.vectors_weight", std::to_string(options_.vectors_weight));
+        }
+        const StoredVectors vecs = load_vectors(store);
+        std::unordered_set<int64_t> wanted(plan.add.begin(), plan.add.end());
+        std::map<std::string, std::vector<std::size_t>> by_lang;  // grouped by language and added
+        for (std::size_t i = 0; i < all.seqs.size(); ++i)
+            if (wanted.count(all.seqs[i])) by_lang[all.langs[i]].push_back(i);
+        for (auto& [lang, items] : by_lang) {
+            std::vector<float> x(items.size() * dim);
+            std::vector<int64_t> ids(items.size());
+            for (std::size_t j = 0; j < items.size(); ++j) {
+                embedder_->densify(vecs.join(embedder_->weigh(all.counts[items[j]]), all.seqs[items[j]]),
+                                   x.data() + j * dim);
+                ids[j] = all.seqs[items[j]];
+            }
+            index.add(lang, items.size(), ids.data(), x.data());
+        }
+    }
+    save_index(store, index);
+    if (plan.rebuild) store.set_meta("embedding.built_docs", std::to_string(plan.add.size()));
+}
+
+void EmbeddingStage::save_index(Store& store, const VectorIndex& index) {
+    const VectorIndex::FileState state = index.save(store.dir());
+    store.transaction([&] {
+        record_vector_index(store, state);
+        store.set_meta("embedder", embedder_->describe());
+        store.set_meta("vector_index", index.describe());
+        store.set_meta("bridge.lexicon", embedder_->lexicon().describe());
+    });
 }
 
 }  // namespace doppel

@@ -8,7 +8,12 @@
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+#include <xxhash.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -164,30 +169,187 @@ std::size_t VectorIndex::size() const {
     return s;
 }
 
+std::vector<int64_t> VectorIndex::ids() const {
+    std::vector<int64_t> out;
+    for (auto& [lang, part] : parts_) {
+        out.insert(out.end(), part->index->id_map.begin(), part->index->id_map.end());
+        out.insert(out.end(), part->pending_ids.begin(), part->pending_ids.end());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+uint64_t VectorIndex::ids_digest(std::size_t n, const int64_t* ids) {
+    uint64_t d = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        uint64_t z = static_cast<uint64_t>(ids[i]) + 0x9e3779b97f4a7c15ULL;  // splitmix64
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        d ^= z ^ (z >> 31);
+    }
+    return d;
+}
+
+// ---- persistence: the header, checksums, synced writes ------------------------------------
 namespace {
+
+struct HeaderPart {
+    std::string lang, file;
+    bool pending = false;
+    uint64_t count = 0, checksum = 0;
+};
+
+struct Header {
+    std::size_t dim = 0;
+    std::string factory;
+    std::vector<HeaderPart> parts;
+    uint64_t count = 0, digest = 0;
+};
+
 void put32(std::string& s, uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
+void put64(std::string& s, uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
 void put_str(std::string& s, const std::string& v) {
     put32(s, static_cast<uint32_t>(v.size()));
     s += v;
 }
+
+std::string encode_header(const Header& h) {
+    std::string s(VectorIndex::kMagic, 4);
+    put32(s, VectorIndex::kFormatVersion);
+    put32(s, static_cast<uint32_t>(h.dim));
+    put_str(s, h.factory);
+    put32(s, static_cast<uint32_t>(h.parts.size()));
+    for (const auto& p : h.parts) {
+        put_str(s, p.lang);
+        put_str(s, p.file);
+        put32(s, p.pending ? 1u : 0u);
+        put64(s, p.count);
+        put64(s, p.checksum);
+    }
+    put64(s, h.count);
+    put64(s, h.digest);
+    return s;
+}
+
+// A reader of the header bytes that names the file in every error.
+struct HeaderReader {
+    const std::string& path;
+    const std::string& h;
+    std::size_t pos = 0;
+    void need(std::size_t n) {
+        if (n > h.size() || pos > h.size() - n) DOPPEL_THROW(kBadFormat, "vector index " + path + ": truncated header");
+    }
+    template <class T>
+    T num() {
+        need(sizeof(T));
+        T v;
+        std::memcpy(&v, h.data() + pos, sizeof(T));
+        pos += sizeof(T);
+        return v;
+    }
+    std::string str() {
+        const uint32_t n = num<uint32_t>();
+        need(n);
+        std::string s = h.substr(pos, n);
+        pos += n;
+        return s;
+    }
+};
+
+std::string read_all(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) DOPPEL_THROW(kIo, "cannot open vector index " + path);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+Header decode_header(const std::string& path, const std::string& bytes) {
+    HeaderReader r{path, bytes};
+    r.need(4);
+    if (std::memcmp(bytes.data(), VectorIndex::kMagic, 4) != 0)
+        DOPPEL_THROW(kBadFormat, "vector index " + path + ": bad magic");
+    r.pos = 4;
+    const uint32_t version = r.num<uint32_t>();
+    if (version != VectorIndex::kFormatVersion)
+        DOPPEL_THROW(kVersion, "vector index " + path + ": format version " + std::to_string(version) +
+                                   ", this build reads " + std::to_string(VectorIndex::kFormatVersion));
+    Header h;
+    h.dim = r.num<uint32_t>();
+    h.factory = r.str();
+    const uint32_t n = r.num<uint32_t>();
+    for (uint32_t i = 0; i < n; ++i) {
+        HeaderPart p;
+        p.lang = r.str();
+        p.file = r.str();
+        p.pending = r.num<uint32_t>() != 0;
+        p.count = r.num<uint64_t>();
+        p.checksum = r.num<uint64_t>();
+        if (p.file.find('/') != std::string::npos)
+            DOPPEL_THROW(kBadFormat, "vector index " + path + ": bad file name '" + p.file + "'");
+        h.parts.push_back(std::move(p));
+    }
+    h.count = r.num<uint64_t>();
+    h.digest = r.num<uint64_t>();
+    return h;
+}
+
+// XXH3-64 of a file's bytes, read in blocks.
+uint64_t file_checksum(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) DOPPEL_THROW(kIo, "cannot open " + path);
+    XXH3_state_t* state = XXH3_createState();
+    XXH3_64bits_reset(state);
+    std::vector<char> buf(1 << 20);
+    while (f.read(buf.data(), static_cast<std::streamsize>(buf.size())) || f.gcount() > 0)
+        XXH3_64bits_update(state, buf.data(), static_cast<std::size_t>(f.gcount()));
+    const uint64_t h = XXH3_64bits_digest(state);
+    XXH3_freeState(state);
+    return h;
+}
+
+// Flushes a written file to the disk (so a rename after it never names a file still in the cache).
+void sync_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        const std::string why = std::strerror(errno);
+        if (fd >= 0) ::close(fd);
+        DOPPEL_THROW(kIo, "cannot flush " + path + " to disk: " + why);
+    }
+    ::close(fd);
+}
+
+void rename_file(const std::string& from, const std::string& to) {
+    std::error_code ec;
+    fs::rename(from, to, ec);
+    if (ec) DOPPEL_THROW(kIo, "cannot rename " + from + " to " + to + ": " + ec.message());
+}
+
+// Reads the header and checks every file it names against its checksum.
+Header verified_header(const std::string& dir, uint64_t* header_checksum) {
+    const std::string path = dir + "/" + VectorIndex::kHeaderFile;
+    const std::string bytes = read_all(path);
+    Header h = decode_header(path, bytes);
+    for (const auto& p : h.parts) {
+        const std::string file = dir + "/" + p.file;
+        if (!fs::exists(file)) DOPPEL_THROW(kBadFormat, "vector index " + path + ": " + file + " is missing");
+        if (file_checksum(file) != p.checksum)
+            DOPPEL_THROW(kBadFormat, "vector index " + path + ": " + file + " does not match its checksum");
+    }
+    if (header_checksum) *header_checksum = XXH3_64bits(bytes.data(), bytes.size());
+    return h;
+}
+
 }  // namespace
 
-void VectorIndex::save(const std::string& dir) const {
-    std::string h(kMagic, 4);
-    put32(h, kFormatVersion);
-    put32(h, static_cast<uint32_t>(dim_));
-    put_str(h, factory_);
-    put32(h, static_cast<uint32_t>(parts_.size()));
+VectorIndex::FileState VectorIndex::save(const std::string& dir) const {
+    Header h;
+    h.dim = dim_;
+    h.factory = factory_;
     for (auto& [lang, part] : parts_) {
-        std::string file = "vectors-" + safe_lang(lang) + ".faiss";
-        put_str(h, lang);
-        put_str(h, file);
-        // Pending vectors (untrained IVF) are saved in a Flat index of their own.
-        bool pending = !part->pending_ids.empty();
-        put32(h, pending ? 1u : 0u);
-        const std::string tmp = dir + "/" + file + ".tmp";
+        HeaderPart p{lang, "vectors-" + safe_lang(lang) + ".faiss", !part->pending_ids.empty(), 0, 0};
+        p.count = static_cast<uint64_t>(part->index->ntotal) + part->pending_ids.size();
+        const std::string tmp = dir + "/" + p.file + ".tmp";
         try {
-            if (pending) {
+            if (p.pending) {  // pending vectors (untrained IVF) are saved in a Flat index of their own
                 auto flat = make_index(dim_, "Flat");
                 flat->add_with_ids(static_cast<faiss_idx>(part->pending_ids.size()), part->pending_x.data(),
                                    part->pending_ids.data());
@@ -198,79 +360,69 @@ void VectorIndex::save(const std::string& dir) const {
         } catch (const faiss::FaissException& e) {
             DOPPEL_THROW(kIo, "cannot write " + tmp + ": " + e.what());
         }
-        fs::rename(tmp, dir + "/" + file);
+        sync_file(tmp);
+        p.checksum = file_checksum(tmp);
+        rename_file(tmp, dir + "/" + p.file);
+        h.count += p.count;
+        h.parts.push_back(std::move(p));
     }
+    const std::vector<int64_t> all = ids();
+    h.digest = ids_digest(all.size(), all.data());
+    const std::string bytes = encode_header(h);
     const std::string tmp = dir + "/" + kHeaderFile + ".tmp";
     {
         std::ofstream f(tmp, std::ios::binary);
-        f << h;
+        f << bytes;
+        f.flush();
         if (!f) DOPPEL_THROW(kIo, "cannot write " + tmp);
     }
-    fs::rename(tmp, dir + "/" + kHeaderFile);
+    sync_file(tmp);
+    rename_file(tmp, dir + "/" + kHeaderFile);
+    return FileState{static_cast<std::size_t>(h.count), h.digest, XXH3_64bits(bytes.data(), bytes.size())};
 }
 
 bool VectorIndex::exists(const std::string& dir) { return fs::exists(dir + "/" + kHeaderFile); }
 
+VectorIndex::FileState VectorIndex::inspect(const std::string& dir) {
+    FileState st;
+    const Header h = verified_header(dir, &st.header_checksum);
+    st.count = static_cast<std::size_t>(h.count);
+    st.ids_digest = h.digest;
+    return st;
+}
+
 VectorIndex VectorIndex::load(const std::string& dir) {
-    const std::string path = dir + "/" + kHeaderFile;
-    std::ifstream f(path, std::ios::binary);
-    if (!f) DOPPEL_THROW(kIo, "cannot open vector index " + path);
-    std::string h((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::size_t pos = 0;
-    auto need = [&](std::size_t n) {
-        if (pos + n > h.size()) DOPPEL_THROW(kBadFormat, "vector index " + path + ": truncated header");
-    };
-    auto u32 = [&]() {
-        need(4);
-        uint32_t v;
-        std::memcpy(&v, h.data() + pos, 4);
-        pos += 4;
-        return v;
-    };
-    auto str = [&]() {
-        uint32_t n = u32();
-        need(n);
-        std::string s = h.substr(pos, n);
-        pos += n;
-        return s;
-    };
-    need(4);
-    if (std::memcmp(h.data(), kMagic, 4) != 0) DOPPEL_THROW(kBadFormat, "vector index " + path + ": bad magic");
-    pos = 4;
-    uint32_t version = u32();
-    if (version != kFormatVersion)
-        DOPPEL_THROW(kVersion, "vector index " + path + ": format version " + std::to_string(version) +
-                     ", this build reads " + std::to_string(kFormatVersion) + " (re-index the store)");
-    std::size_t dim = u32();
-    std::string factory = str();
-    VectorIndex vi(dim, factory);
-    uint32_t n = u32();
-    for (uint32_t i = 0; i < n; ++i) {
-        std::string lang = str(), file = str();
-        bool pending = u32() != 0;
+    const Header h = verified_header(dir, nullptr);
+    VectorIndex vi(h.dim, h.factory);
+    for (const auto& p : h.parts) {
+        const std::string file = dir + "/" + p.file;
         faiss::Index* raw = nullptr;
         try {
-            raw = faiss::read_index((dir + "/" + file).c_str());
+            raw = faiss::read_index(file.c_str());
         } catch (const faiss::FaissException& e) {
-            DOPPEL_THROW(kIo, "cannot read " + dir + "/" + file + ": " + e.what());
+            DOPPEL_THROW(kIo, "cannot read " + file + ": " + e.what());
         }
         auto* map = dynamic_cast<faiss::IndexIDMap2*>(raw);
-        if (!map || raw->d != static_cast<faiss_idx>(dim)) {
+        if (!map || raw->d != static_cast<faiss_idx>(h.dim)) {
             delete raw;
-            DOPPEL_THROW(kBadFormat, dir + "/" + file + ": not a doppel vector index of dimension " + std::to_string(dim));
+            DOPPEL_THROW(kBadFormat, file + ": not a doppel vector index of dimension " + std::to_string(h.dim));
         }
         auto part = std::make_unique<Part>();
-        if (pending) {
-            part->index = make_index(dim, factory);
+        if (p.pending) {
+            part->index = make_index(h.dim, h.factory);
             auto* flat = dynamic_cast<faiss::IndexFlat*>(map->index);
+            if (!flat) {
+                delete raw;
+                DOPPEL_THROW(kBadFormat, file + ": pending vectors not in a Flat index");
+            }
             part->pending_ids.assign(map->id_map.begin(), map->id_map.end());
-            part->pending_x.assign(flat->get_xb(), flat->get_xb() + map->ntotal * dim);
+            part->pending_x.assign(flat->get_xb(), flat->get_xb() + map->ntotal * h.dim);
             delete raw;
         } else {
             tune(map->index);
             part->index.reset(map);
         }
-        vi.parts_[lang] = std::move(part);
+        vi.parts_[p.lang] = std::move(part);
     }
     return vi;
 }

@@ -2,10 +2,12 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 
@@ -41,7 +43,6 @@ std::string content_hash(std::string_view text) {
 Indexer::Indexer(Store& store, const LanguageIdentifier& langid)
     : store_(store), lock_(store.dir()), langid_(langid) {}
 
-void Indexer::add_stage(std::unique_ptr<IndexStage> stage) { stages_.push_back(std::move(stage)); }
 
 AnalyzedDocument Indexer::analyze(Document doc) const {
     AnalyzedDocument a;
@@ -86,6 +87,90 @@ void count_status(PutStatus s, IndexSummary& summary) {
 
 }  // namespace
 
+void Indexer::add_stage(std::unique_ptr<IndexStage> stage) {
+    for (auto& kind : stage->artifact_kinds())
+        if (std::find(kinds_.begin(), kinds_.end(), kind) == kinds_.end()) kinds_.push_back(kind);
+    stages_.push_back(std::move(stage));
+}
+
+namespace {
+
+// The documents one stage is given: the added and replaced ones, and the unchanged ones stored
+// without one of the stage's artifacts (by an interrupted older build, or before the stage was
+// configured), which it completes.
+struct StageInput {
+    std::vector<int64_t> seqs;
+    std::vector<const AnalyzedDocument*> docs;
+};
+
+StageInput stage_input(const Store& store, const IndexStage& stage, const std::vector<PutStatus>& put,
+                       const std::vector<int64_t>& seqs, const std::vector<AnalyzedDocument>& analyzed,
+                       std::set<int64_t>& completed) {
+    std::vector<int64_t> unchanged;
+    for (std::size_t i = 0; i < put.size(); ++i)
+        if (put[i] == PutStatus::kUnchanged) unchanged.push_back(seqs[i]);
+    std::set<int64_t> incomplete;
+    if (!unchanged.empty())
+        for (const auto& kind : stage.artifact_kinds())
+            for (int64_t s : store.documents_missing(kind, unchanged.size(), unchanged.data())) incomplete.insert(s);
+    StageInput in;
+    for (std::size_t i = 0; i < put.size(); ++i) {
+        if (put[i] == PutStatus::kUnchanged && !incomplete.count(seqs[i])) continue;
+        if (put[i] == PutStatus::kUnchanged) completed.insert(seqs[i]);
+        in.seqs.push_back(seqs[i]);
+        in.docs.push_back(&analyzed[i]);
+    }
+    return in;
+}
+
+}  // namespace
+
+void Indexer::run_stages(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
+                         const std::vector<AnalyzedDocument>& analyzed, IndexSummary* summary) {
+    std::set<int64_t> completed;
+    for (auto& stage : stages_) {
+        const StageInput in = stage_input(store_, *stage, put, seqs, analyzed, completed);
+        if (in.seqs.empty()) continue;
+        std::vector<AnalyzedDocument> copies;  // a stage takes a contiguous array: copy a subset
+        if (in.docs.size() < analyzed.size())
+            for (const AnalyzedDocument* d : in.docs) copies.push_back(*d);
+        const AnalyzedDocument* docs = copies.empty() ? analyzed.data() : copies.data();
+        auto t = Clock::now();
+        stage->add(store_, in.seqs.size(), in.seqs.data(), docs);
+        if (summary) {
+            summary->add_seconds(stage->name(), seconds_since(t, Clock::now()));
+            for (auto& w : stage->take_warnings()) summary->warnings.push_back(std::move(w));
+        }
+    }
+    if (summary) summary->completed += completed.size();
+}
+
+// Records the artifact kinds this Indexer's stages write (joined with those recorded before), so
+// `doppel verify` knows what every document should have.
+void Indexer::record_artifact_kinds() {
+    if (kinds_recorded_ || kinds_.empty()) return;
+    std::vector<std::string> kinds = split_kinds(store_.meta(kArtifactKindsMeta).value_or(""));
+    for (const auto& k : kinds_)
+        if (std::find(kinds.begin(), kinds.end(), k) == kinds.end()) kinds.push_back(k);
+    std::sort(kinds.begin(), kinds.end());
+    std::string joined;
+    for (const auto& k : kinds) joined += (joined.empty() ? "" : ",") + k;
+    store_.set_meta(kArtifactKindsMeta, joined);
+    kinds_recorded_ = true;
+}
+
+std::vector<std::string> split_kinds(const std::string& joined) {
+    std::vector<std::string> kinds;
+    std::size_t start = 0;
+    while (start < joined.size()) {
+        std::size_t comma = joined.find(',', start);
+        if (comma == std::string::npos) comma = joined.size();
+        if (comma > start) kinds.push_back(joined.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return kinds;
+}
+
 std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary) {
     const std::vector<std::size_t> kept = last_of_each_id(n, docs, summary ? &summary->superseded : nullptr);
     // Analysis (language ID dominates) is independent per document: spread it over the cores.
@@ -94,33 +179,45 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
     impl::parallel_for(kept.size(), impl::worker_count(kept.size()),
                        [&](std::size_t i, std::size_t) { analyzed[i] = analyze(std::move(docs[kept[i]])); });
     auto t1 = Clock::now();
+    if (summary) summary->add_seconds("analyze", seconds_since(t0, t1));
+    // The documents and every stage's artifacts in one transaction: all visible, or none.
     std::vector<int64_t> stored_seqs;
-    const std::vector<PutStatus> put = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
-    if (summary) {
-        summary->add_seconds("analyze", seconds_since(t0, t1));
-        summary->add_seconds("store", seconds_since(t1, Clock::now()));
-    }
+    std::vector<PutStatus> put;
+    store_.transaction([&] {
+        put = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
+        if (summary) summary->add_seconds("store", seconds_since(t1, Clock::now()));
+        run_stages(put, stored_seqs, analyzed, summary);
+        record_artifact_kinds();
+    });
     std::vector<PutStatus> status(n, PutStatus::kSuperseded);
-    std::vector<AnalyzedDocument> changed;
-    std::vector<int64_t> seqs;
     for (std::size_t i = 0; i < kept.size(); ++i) {
         status[kept[i]] = put[i];
         if (summary) count_status(put[i], *summary);
-        if (put[i] == PutStatus::kUnchanged) continue;
-        seqs.push_back(stored_seqs[i]);
-        changed.push_back(std::move(analyzed[i]));
-    }
-    if (!changed.empty()) {
-        for (auto& stage : stages_) {
-            auto t = Clock::now();
-            stage->add(store_, changed.size(), seqs.data(), changed.data());
-            if (summary) {
-                summary->add_seconds(stage->name(), seconds_since(t, Clock::now()));
-                for (auto& w : stage->take_warnings()) summary->warnings.push_back(std::move(w));
-            }
-        }
     }
     return status;
+}
+
+std::size_t Indexer::complete_stored(IndexSummary* summary) {
+    std::set<int64_t> incomplete;
+    for (const auto& kind : kinds_)
+        for (int64_t s : store_.documents_missing(kind)) incomplete.insert(s);
+    const std::vector<int64_t> seqs(incomplete.begin(), incomplete.end());
+    constexpr std::size_t kBatch = 256;
+    for (std::size_t b = 0; b < seqs.size(); b += kBatch) {
+        std::vector<AnalyzedDocument> docs;
+        std::vector<int64_t> batch;
+        for (std::size_t i = b; i < std::min(seqs.size(), b + kBatch); ++i)
+            if (auto d = store_.get_by_seq(seqs[i])) {
+                docs.push_back(as_analyzed(std::move(*d)));
+                batch.push_back(seqs[i]);
+            }
+        const std::vector<PutStatus> put(docs.size(), PutStatus::kUnchanged);
+        store_.transaction([&] {
+            run_stages(put, batch, docs, summary);
+            record_artifact_kinds();
+        });
+    }
+    return seqs.size();
 }
 
 std::size_t Indexer::remove(const std::vector<std::string>& ids) {
@@ -197,6 +294,10 @@ IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
         if (progress) progress(run, reader.bytes_read(), reader.bytes_total());
         t_read = Clock::now();
     }
+    if (run.summary.completed > 0)
+        run.summary.warnings.push_back(std::to_string(run.summary.completed) +
+                                       " stored documents lacked some of their sketches or features (an "
+                                       "interrupted run of an older build, or a stage added since): completed");
     indexer.finish(&run.summary);
     run.stored = store.size();
     return run;

@@ -10,6 +10,7 @@
 #include "doppel/embed/feature_artifacts.h"
 #include "doppel/error.h"
 #include "doppel/index/vector_index.h"
+#include "doppel/index/vector_index_check.h"
 #include "doppel/store/store.h"
 
 namespace doppel {
@@ -37,13 +38,7 @@ std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::str
                                               const TranslationSearchOptions& options, TranslationSearch& out,
                                               bool& override_spec) {
     auto spec = store.meta("embedder");
-    const bool has_index = VectorIndex::exists(store.dir());
-    if (!has_index && (spec || !load_features(store).seqs.empty()))
-        DOPPEL_THROW(kNotFound, "store " + store.dir() + ": the vector index (" + VectorIndex::kHeaderFile +
-                                    ") is missing, though the documents' features are stored: the last doppel "
-                                    "index was stopped before writing it, or it was deleted; run doppel index "
-                                    "on the store again to rebuild it");
-    if (!spec || !has_index)
+    if (!spec)
         DOPPEL_THROW(kNotFound, "store " + store.dir() +
                                     " has no embeddings: its documents were indexed without models/bridge.lex");
     override_spec = !options.embedder_spec.empty() && options.embedder_spec != *spec;
@@ -106,6 +101,23 @@ void index_in_memory(VectorIndex& index, const Pool& pool) {
             }
             index.add(lang, seqs.size(), seqs.data(), x.data());
         }
+}
+
+// Phase 3 for the stored index: used when it is in step with the store (index/vector_index_check.h)
+// and the options keep the store's embedder; otherwise built in memory for this run, saying why.
+VectorIndex stored_or_rebuilt_index(const Store& store, const Pool& pool, bool override_spec,
+                                    std::vector<std::string>& warnings) {
+    const VectorIndexCheck check = check_vector_index(store);
+    if (check.in_step && !override_spec) return VectorIndex::load(store.dir());
+    std::string factory = "Flat";  // the store's ("faiss:FACTORY,dim=D") where it names one
+    if (auto m = store.meta("vector_index"); m && m->starts_with("faiss:") && m->rfind(",dim=") > 6)
+        factory = m->substr(6, m->rfind(",dim=") - 6);
+    if (!check.in_step)
+        warnings.push_back(check.problem + ": built in memory for this run (doppel index or doppel verify --repair "
+                           "on the store saves it)");
+    VectorIndex index(pool.dim, factory);
+    index_in_memory(index, pool);
+    return index;
 }
 
 // Phase 4: word associations learned from the first pass's confident links.
@@ -180,8 +192,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
     Pool pool = load_pool(store, *embedder, progress);
     const auto t1 = Clock::now();
-    VectorIndex index = VectorIndex::load(store.dir());
-    if (override_spec) index_in_memory(index, pool);
+    VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec, out.warnings);
     const auto t2 = Clock::now();
     std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense.data(), pool.sparse);
     const auto t3 = Clock::now();

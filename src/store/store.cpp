@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
@@ -109,6 +110,22 @@ std::string select_sql(bool with_text, const char* where) {
 }
 
 }  // namespace
+
+AnalyzedDocument as_analyzed(StoredDocument d) {
+    AnalyzedDocument a;
+    a.doc.id = std::move(d.id);
+    a.doc.source = std::move(d.source);
+    a.doc.url = std::move(d.url);
+    a.doc.title = std::move(d.title);
+    a.doc.date = std::move(d.date);
+    a.doc.text = std::move(d.text);
+    a.lang = std::move(d.lang);
+    a.lang_confidence = d.lang_confidence;
+    a.paragraphs = std::move(d.paragraphs);
+    a.other_languages = std::move(d.other_languages);
+    a.content_hash = std::move(d.content_hash);
+    return a;
+}
 
 struct Store::Impl {
     sqlite3* db = nullptr;
@@ -330,6 +347,65 @@ void Store::scan_artifacts(const std::string& kind, const std::function<void(int
     Statement st(impl_->db, "SELECT seq, data FROM artifacts WHERE kind = ? ORDER BY seq");
     st.bind(1, std::string_view(kind));
     while (st.step()) fn(st.int64(0), st.blob(1));
+}
+
+std::vector<std::string> Store::artifact_kinds() const {
+    std::vector<std::string> kinds;
+    Statement st(impl_->db, "SELECT DISTINCT kind FROM artifacts ORDER BY kind");
+    while (st.step()) kinds.push_back(st.text(0));
+    return kinds;
+}
+
+std::size_t Store::artifact_count(const std::string& kind) const {
+    Statement st(impl_->db, "SELECT count(*) FROM artifacts WHERE kind = ?");
+    st.bind(1, std::string_view(kind));
+    st.step();
+    return static_cast<std::size_t>(st.int64(0));
+}
+
+std::vector<int64_t> Store::documents_missing(const std::string& kind, std::size_t n, const int64_t* seqs) const {
+    std::vector<int64_t> missing;
+    if (!seqs) {
+        Statement st(impl_->db,
+                     "SELECT seq FROM documents d WHERE NOT EXISTS "
+                     "(SELECT 1 FROM artifacts a WHERE a.kind = ? AND a.seq = d.seq) ORDER BY seq");
+        st.bind(1, std::string_view(kind));
+        while (st.step()) missing.push_back(st.int64(0));
+        return missing;
+    }
+    Statement st(impl_->db, "SELECT 1 FROM artifacts WHERE kind = ? AND seq = ?");
+    for (std::size_t i = 0; i < n; ++i) {
+        st.reset();
+        st.bind(1, std::string_view(kind)).bind(2, seqs[i]);
+        if (!st.step()) missing.push_back(seqs[i]);
+    }
+    std::sort(missing.begin(), missing.end());
+    return missing;
+}
+
+std::vector<int64_t> Store::artifact_seqs(const std::string& kind) const {
+    std::vector<int64_t> seqs;
+    Statement st(impl_->db, "SELECT seq FROM artifacts WHERE kind = ? ORDER BY seq");
+    st.bind(1, std::string_view(kind));
+    while (st.step()) seqs.push_back(st.int64(0));
+    return seqs;
+}
+
+std::vector<std::string> Store::integrity_problems() const {
+    std::vector<std::string> problems;
+    Statement st(impl_->db, "PRAGMA integrity_check");
+    while (st.step())
+        if (const std::string line = st.text(0); line != "ok") problems.push_back(line);
+    Statement fk(impl_->db, "PRAGMA foreign_key_check");
+    while (fk.step())
+        problems.push_back("row " + std::to_string(fk.int64(1)) + " of table " + fk.text(0) + " names a missing " +
+                           fk.text(2));
+    return problems;
+}
+
+int Store::schema_version() const {
+    const auto v = meta("schema_version");
+    return v ? parse_schema_version(dir_, *v) : 0;
 }
 
 void Store::set_meta(const std::string& key, const std::string& value) {

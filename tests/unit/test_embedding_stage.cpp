@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "doppel/index/embedding_stage.h"
+#include "doppel/index/vector_index_check.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/ops/translations.h"
 #include "doppel/langid/language_identifier.h"
@@ -62,7 +64,8 @@ TEST(EmbeddingStage, RecomputesFeaturesWhenTheLexiconChanged) {
 }
 
 // A vector index that was not written (a run stopped before the end) or was deleted is named as
-// such, not as a store without embeddings, and the next indexing run rebuilds it.
+// such, not as a store without embeddings: a reader builds one in memory (same links), and the
+// next indexing run rebuilds and saves it, saying so.
 TEST(EmbeddingStage, AMissingVectorIndexIsNamedAndRebuilt) {
     const std::string models = test::source_dir() + "/models";
     if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
@@ -70,21 +73,83 @@ TEST(EmbeddingStage, AMissingVectorIndexIsNamedAndRebuilt) {
     LanguageIdentifier langid(test::lid_model());
     Store store(dir / "store");
     index_seed_pair(store, langid, models);
-    const std::size_t links = find_stored_translations(store, models).pairs.size();
+    EXPECT_TRUE(check_vector_index(store).in_step);
+    const auto links = find_stored_translations(store, models).pairs;
+    ASSERT_FALSE(links.empty());
     std::filesystem::remove(dir / "store/vectors.idx");
-    try {
-        find_stored_translations(store, models);
-        FAIL() << "expected an error";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("the vector index (vectors.idx) is missing"), std::string::npos)
-            << e.what();
-        EXPECT_EQ(std::string(e.what()).find("bridge.lex"), std::string::npos) << e.what();
-    }
+    EXPECT_FALSE(check_vector_index(store).in_step);
+    const TranslationSearch in_memory = find_stored_translations(store, models);
+    EXPECT_EQ(in_memory.pairs.size(), links.size());
+    ASSERT_FALSE(in_memory.warnings.empty());
+    EXPECT_NE(in_memory.warnings.back().find("vectors.idx is missing"), std::string::npos) << in_memory.warnings.back();
+    EXPECT_NE(in_memory.warnings.back().find("built in memory"), std::string::npos) << in_memory.warnings.back();
     Indexer indexer(store, langid);
     indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
-    indexer.finish();  // nothing added: the missing index alone makes it work
-    EXPECT_TRUE(std::filesystem::exists(dir / "store/vectors.idx"));
+    IndexSummary summary;
+    indexer.finish(&summary);  // nothing added: the missing index alone makes it work
+    ASSERT_EQ(summary.warnings.size(), 1u);
+    EXPECT_NE(summary.warnings[0].find("rebuilding the vector index"), std::string::npos) << summary.warnings[0];
+    EXPECT_TRUE(check_vector_index(store).in_step);
+    EXPECT_EQ(find_stored_translations(store, models).pairs.size(), links.size());
+}
+
+// A damaged FAISS file fails its checksum: the index is not intact, and the next run rebuilds it.
+TEST(EmbeddingStage, ADamagedVectorIndexIsRebuilt) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-damaged-index");
+    LanguageIdentifier langid(test::lid_model());
+    Store store(dir / "store");
+    index_seed_pair(store, langid, models);
+    const std::size_t links = find_stored_translations(store, models).pairs.size();
+    for (const auto& e : std::filesystem::directory_iterator(dir / "store"))
+        if (e.path().extension() == ".faiss") {
+            std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(-4, std::ios::end);
+            f.write("\x7f\x7f\x7f\x7f", 4);
+        }
+    const VectorIndexCheck damaged = check_vector_index(store);
+    EXPECT_FALSE(damaged.intact);
+    EXPECT_NE(damaged.problem.find("does not match its checksum"), std::string::npos) << damaged.problem;
+    EXPECT_THROW(VectorIndex::load(dir / "store"), Error);
+    Indexer indexer(store, langid);
+    indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
+    indexer.finish();
+    EXPECT_TRUE(check_vector_index(store).in_step);
     EXPECT_EQ(find_stored_translations(store, models).pairs.size(), links);
+}
+
+// A vector index that lacks documents committed by an interrupted run (their features are
+// stored, the index was saved before them) gets them at the next run's flush.
+TEST(EmbeddingStage, AnIndexMissingDocumentsIsCompleted) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-lagging-index");
+    LanguageIdentifier langid(test::lid_model());
+    Store store(dir / "store");
+    index_seed_pair(store, langid, models);
+    const std::string state = store.meta("vector_index.state").value_or("");
+    {  // a run that stored one more document and was killed before its flush
+        Indexer indexer(store, langid);
+        indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
+        Document d;
+        d.id = "late";
+        d.text = "The committee met again on Tuesday to discuss the budget for next year.";
+        indexer.add(1, &d, 0);
+    }
+    EXPECT_TRUE(check_vector_index(store).in_step == false);
+    EXPECT_EQ(state, store.meta("vector_index.state").value_or(""));
+    Indexer indexer(store, langid);
+    EmbeddingStageOptions options;
+    options.rebuild_growth = 10;  // 2 -> 3 documents would otherwise be a full rebuild
+    indexer.add_stage(std::make_unique<EmbeddingStage>(options, EmbedderContext{models}));
+    IndexSummary summary;
+    indexer.finish(&summary);
+    ASSERT_EQ(summary.warnings.size(), 1u);
+    EXPECT_NE(summary.warnings[0].find("interrupted run"), std::string::npos) << summary.warnings[0];
+    const VectorIndexCheck after = check_vector_index(store);
+    EXPECT_TRUE(after.in_step) << after.problem;
+    EXPECT_EQ(after.indexed, store.size());
 }
 
 }  // namespace

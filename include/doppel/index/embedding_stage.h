@@ -6,9 +6,12 @@
 //                      document frequencies (IDF) and exact sparse vectors are derived;
 //   "mlang/bridge"     the language the document is matched under (its language; "zh-Hant"
 //                      for Traditional Chinese, see BridgeEmbedder::matching_language).
-// At flush() it computes document frequencies over all stored features, embeds the new
-// documents (dense form, signed feature hashing) and adds them to the store's VectorIndex
-// (index/vector_index.h, one FAISS index per matching language). When the store has grown by
+// At flush() it computes document frequencies over all stored features, embeds the documents
+// missing from the store's VectorIndex (index/vector_index.h, one FAISS index per matching
+// language; dense form, signed feature hashing), adds them and removes deleted ones. The index is
+// derived data, checked against the store first (index/vector_index_check.h): a missing or
+// damaged one is rebuilt, one missing documents stored by an interrupted run is completed, each
+// with a warning. When the store has grown by
 // more than `rebuild_growth` since the index was last built from scratch, every document is
 // re-embedded with the new frequencies and the index rebuilt, so early documents do not keep
 // embeddings weighted by a few documents' statistics. When the store's features were computed
@@ -64,20 +67,26 @@ public:
     void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override;
     void removed(Store& store, std::size_t n, const int64_t* seqs) override;
     void flush(Store& store) override;
+    std::vector<std::string> artifact_kinds() const override;
     std::string describe() const override;
     std::vector<std::string> take_warnings() override { return std::exchange(warnings_, {}); }
 
 private:
     // Recomputes the features (and vectors) of every stored document.
     void refeaturize(Store& store);
+    // The vector index in step with the stored features (index/vector_index_check.h): rebuilt
+    // when missing, damaged, stale or grown, else updated; saved and recorded.
+    struct IndexPlan;
+    IndexPlan plan_index(Store& store, bool stale);
+    void sync_index(Store& store, bool stale);
+    void save_index(Store& store, const VectorIndex& index);
     EmbeddingStageOptions options_;
     std::unique_ptr<BridgeEmbedder> embedder_;
     std::vector<std::unique_ptr<BridgeEmbedder>> workers_;  // per extra thread in add()
     std::unique_ptr<VectorsEmbedder> vectors_;              // null without options_.vectors
     std::set<std::string> missing_;                         // languages without vectors (warned)
     std::vector<std::string> warnings_;
-    std::vector<int64_t> pending_;
-    bool removed_any_ = false;
+    std::vector<int64_t> pending_;  // documents added since the last flush
 };
 
 }  // namespace doppel

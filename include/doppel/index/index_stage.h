@@ -2,7 +2,10 @@
 // (near-duplicate sketches, cross-language embeddings) and keeps it in the store.
 //
 // The Indexer (ops/indexer.h) calls add() once per batch with the documents that were added or
-// replaced, after they are in the store; a stage writes its artifacts and index files there.
+// replaced (or stored earlier without this stage's artifacts), inside the transaction that
+// stores them, so a document and its artifacts are committed together; a stage writes its
+// artifacts there, and its index files (derived data, rebuilt from the artifacts when they
+// disagree with the store) at flush().
 //
 // Thread safety: implementations need not be thread-safe; the Indexer calls them from one thread
 // (a stage may spread its own work over threads inside add()).
@@ -22,8 +25,8 @@ class Store;
 class IndexStage {
 public:
     virtual ~IndexStage() = default;
-    // docs[i] was stored under seqs[i]. Called inside no transaction: open one with
-    // Store::transaction if the writes must be atomic.
+    // docs[i] was stored under seqs[i]. Called inside the Indexer's transaction (a stage's own
+    // Store::transaction joins it).
     virtual void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) = 0;
     // Called after documents were deleted from the store (their artifacts are gone already).
     virtual void removed(Store& store, std::size_t n, const int64_t* seqs) {}
@@ -31,6 +34,9 @@ public:
     virtual void flush(Store& store) {}
     // Warnings since the last call (a language without model data, ...), handed over once.
     virtual std::vector<std::string> take_warnings() { return {}; }
+    // The artifact kinds add() writes for every document: a stored document without one of them
+    // is incomplete (written by an older build, or before this stage was configured).
+    virtual std::vector<std::string> artifact_kinds() const { return {}; }
     // The spec string that builds this stage.
     virtual std::string describe() const = 0;
     // A short name for progress and timing ("sketch", "embed"): describe() up to its first ':'.

@@ -55,6 +55,7 @@ public:
     explicit NearDuplicateStage(NearDuplicateIndexOptions options = {});
     void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override;
     void flush(Store& store) override;
+    std::vector<std::string> artifact_kinds() const override { return {"shingles", "minhash"}; }
     std::string describe() const override;
 
 private:

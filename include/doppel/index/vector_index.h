@@ -12,9 +12,14 @@
 // results for query i are distances[i * k + r] and labels[i * k + r], rank r from 0 (best);
 // missing results have label -1.
 //
-// Files, in the store folder: "vectors.idx" (magic "DPVI", uint32 format version, then dim,
-// factory and per language: name, file, count) and one "vectors-<lang>.faiss" per language
-// (faiss::write_index).
+// Files, in the store folder: "vectors.idx", the header (magic "DPVI", uint32 format version 2,
+// uint32 dim, factory; uint32 parts, then per language: name, file, uint32 pending flag, uint64
+// vector count, uint64 XXH3-64 checksum of the file; then uint64 total count and uint64 digest of
+// the ids; strings as uint32 length + bytes, little-endian) and one "vectors-<lang>.faiss" per
+// language (faiss::write_index). Each file is written to a temporary name, flushed and renamed,
+// the header last; load() checks every file against its checksum. The index is derived data:
+// index/vector_index_check.h says whether it is in step with its store, and the embedding stage
+// rebuilds it when it is not.
 //
 // Thread safety: search() is const and may run from many threads at once when no thread
 // modifies the index; add(), remove() and save() need exclusive access.
@@ -35,7 +40,7 @@ namespace doppel {
 class VectorIndex {
 public:
     static constexpr char kMagic[4] = {'D', 'P', 'V', 'I'};
-    static constexpr uint32_t kFormatVersion = 1;
+    static constexpr uint32_t kFormatVersion = 2;
     static constexpr const char* kHeaderFile = "vectors.idx";
 
     // An empty index of dimension dim; factory is a FAISS factory string ("Flat", "HNSW32",
@@ -63,11 +68,28 @@ public:
     std::size_t size(const std::string& lang) const;
     std::size_t size() const;
 
-    // Writes the index files into dir (atomically per file). Throws doppel::Error on I/O errors.
-    void save(const std::string& dir) const;
+    // The ids of every vector, sorted.
+    std::vector<int64_t> ids() const;
+
+    // What a saved index holds, from its header: the vectors (count) and an order-free digest of
+    // their ids (ids_digest), and the checksum of the header file itself.
+    struct FileState {
+        std::size_t count = 0;
+        uint64_t ids_digest = 0;
+        uint64_t header_checksum = 0;
+    };
+    // An order-free digest of a set of ids (XOR of a mix of each): equal sets, equal digests.
+    static uint64_t ids_digest(std::size_t n, const int64_t* ids);
+
+    // Writes the index files into dir (each to a temporary file, flushed and renamed; the header
+    // last) and returns what it wrote. Throws doppel::Error on I/O errors.
+    FileState save(const std::string& dir) const;
     // Reads an index written by save(). Throws doppel::Error when the header is missing, has a
-    // bad magic or another format version, or a FAISS file cannot be read.
+    // bad magic or another format version, or a FAISS file cannot be read or fails its checksum.
     static VectorIndex load(const std::string& dir);
+    // Reads the header and checks every file against its checksum without loading FAISS; throws
+    // doppel::Error as load() does.
+    static FileState inspect(const std::string& dir);
     static bool exists(const std::string& dir);
 
 private:

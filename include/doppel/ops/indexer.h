@@ -47,6 +47,9 @@ std::string content_hash(std::string_view text);
 // stage by name, "<name> flush" for its flush at finish()).
 struct IndexSummary {
     std::size_t added = 0, replaced = 0, unchanged = 0;
+    // Of the unchanged: stored earlier without some artifact (an interrupted run of an older
+    // build, or a stage not configured then), whose artifacts were computed now.
+    std::size_t completed = 0;
     std::vector<std::pair<std::string, double>> seconds;
     std::vector<std::string> warnings;  // from the stages (IndexStage::take_warnings)
     // Documents not stored because a later one of the same batch had the same id, each named by
@@ -66,10 +69,18 @@ public:
 
     AnalyzedDocument analyze(Document doc) const;
 
-    // Analyzes and stores n documents (moved from); returns what happened to each. When several
+    // Analyzes and stores n documents (moved from) and every stage's artifacts of them, in one
+    // transaction: after a kill or an error a document is stored with all its artifacts or not
+    // at all. Unchanged documents that lack an artifact of a stage get it now (summary->completed).
+    // Returns what happened to each. When several
     // have the same id, the last one is stored (it replaces the others, as a later batch would)
     // and the earlier ones get PutStatus::kSuperseded and an entry in summary->superseded.
     std::vector<PutStatus> add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary = nullptr);
+
+    // Computes the missing artifacts of every stored document that lacks one of the stages'
+    // kinds (see Store::documents_missing), a batch per transaction; returns how many documents
+    // were incomplete. `doppel verify --repair` calls it, then finish().
+    std::size_t complete_stored(IndexSummary* summary = nullptr);
 
     // Deletes documents and tells the stages; returns how many were stored.
     std::size_t remove(const std::vector<std::string>& ids);
@@ -80,11 +91,22 @@ public:
     void finish(IndexSummary* summary = nullptr);
 
 private:
+    void run_stages(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
+                    const std::vector<AnalyzedDocument>& analyzed, IndexSummary* summary);
+    void record_artifact_kinds();
+
     Store& store_;
     StoreWriteLock lock_;  // after store_: built from its folder
     const LanguageIdentifier& langid_;
     std::vector<std::unique_ptr<IndexStage>> stages_;
+    std::vector<std::string> kinds_;  // the stages' artifact kinds
+    bool kinds_recorded_ = false;
 };
+
+// Store metadata key: the artifact kinds every document of the store should have, comma-separated
+// (the union of the kinds of the stages that have indexed into it). split_kinds() splits it.
+constexpr const char* kArtifactKindsMeta = "artifact_kinds";
+std::vector<std::string> split_kinds(const std::string& joined);
 
 // Which index stages a store gets, and what they need.
 //

@@ -15,6 +15,11 @@
 // artifacts.
 //
 // Every write method runs in one SQLite transaction: a failure leaves the store as it was.
+// The Indexer (ops/indexer.h) writes a batch of documents and all their artifacts in one
+// transaction, so a document is stored with its artifacts or not at all (a kill, a full disk or
+// an error in between leaves the store as it was before the batch). A store written by an older
+// build may hold documents without some artifact: documents_missing() finds them, and a re-run
+// of `doppel index` or `doppel verify --repair` completes them.
 // The schema carries a version (kSchemaVersion), checked on open.
 //
 // Thread safety: a Store is not safe for concurrent use; open one per thread (SQLite allows
@@ -44,6 +49,10 @@ struct StoredDocument {
     std::string text;      // empty when read with with_text = false
     int64_t added_at = 0;  // seconds since the Unix epoch
 };
+
+// The analysis of a stored document as the Indexer made it (document fields, languages,
+// paragraphs, content hash), for recomputing its artifacts without analyzing it again.
+AnalyzedDocument as_analyzed(StoredDocument d);
 
 // What put() did with a document. kSuperseded comes only from Indexer::add (ops/indexer.h): a
 // later document of the same batch had the same id, so this one was not stored.
@@ -94,6 +103,22 @@ public:
     // Calls fn(seq, blob) for every artifact of `kind` in seq order.
     void scan_artifacts(const std::string& kind,
                         const std::function<void(int64_t, std::string_view)>& fn) const;
+
+    // Artifact bookkeeping, for completing and verifying a store. artifact_kinds(): the kinds
+    // that have at least one artifact, sorted. artifact_count(): how many documents have one of
+    // `kind`. documents_missing(): the seqs of documents without an artifact of `kind`, in seq
+    // order (of the n given seqs when seqs is not null, else of all documents).
+    std::vector<std::string> artifact_kinds() const;
+    std::size_t artifact_count(const std::string& kind) const;
+    std::vector<int64_t> documents_missing(const std::string& kind, std::size_t n = 0,
+                                           const int64_t* seqs = nullptr) const;
+    // The seqs of the documents that have an artifact of `kind`, in seq order (reads no blob).
+    std::vector<int64_t> artifact_seqs(const std::string& kind) const;
+
+    // SQLite's own check of the database file ("PRAGMA integrity_check"): the problems it lists,
+    // empty when the file is sound. The schema version recorded in the store.
+    std::vector<std::string> integrity_problems() const;
+    int schema_version() const;
 
     // Store-wide metadata (specs and model versions that produced the store, index manifests).
     void set_meta(const std::string& key, const std::string& value);

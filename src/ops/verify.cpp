@@ -1,0 +1,134 @@
+#include "doppel/ops/verify.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "doppel/embed/feature_artifacts.h"
+#include "doppel/error.h"
+#include "doppel/index/vector_index_check.h"
+#include "doppel/store/store.h"
+#include "doppel/store/store_write_lock.h"
+
+namespace doppel {
+namespace {
+
+// The artifact kinds every document of the store should have: those recorded by the stages that
+// indexed into it and those present.
+std::vector<std::string> expected_kinds(const Store& store) {
+    std::set<std::string> kinds;
+    for (auto& k : split_kinds(store.meta(kArtifactKindsMeta).value_or(""))) kinds.insert(k);
+    for (auto& k : store.artifact_kinds()) kinds.insert(k);
+    return {kinds.begin(), kinds.end()};
+}
+
+// "3 documents (a, b, c)", naming at most five.
+std::string name_documents(const Store& store, const std::vector<int64_t>& seqs) {
+    std::string s = std::to_string(seqs.size()) + (seqs.size() == 1 ? " document (" : " documents (");
+    for (std::size_t i = 0; i < std::min<std::size_t>(seqs.size(), 5); ++i) {
+        const auto d = store.get_by_seq(seqs[i], false);
+        s += (i ? ", " : "") + (d ? d->id : "seq " + std::to_string(seqs[i]));
+    }
+    return s + (seqs.size() > 5 ? ", ...)" : ")");
+}
+
+VerifyFinding check_integrity(const Store& store) {
+    const std::vector<std::string> problems = store.integrity_problems();
+    if (problems.empty()) return {"integrity", true, "ok"};
+    std::string detail = "SQLite reports " + std::to_string(problems.size()) + " problems in " +
+                         (std::filesystem::path(store.dir()) / Store::kDatabaseFile).string() + ": " + problems[0];
+    return {"integrity", false, detail};
+}
+
+VerifyFinding check_schema(const Store& store) {
+    const int v = store.schema_version();
+    if (v == Store::kSchemaVersion) return {"schema", true, "ok (version " + std::to_string(v) + ")"};
+    return {"schema", false, "version " + std::to_string(v) + ", this build writes " + std::to_string(Store::kSchemaVersion)};
+}
+
+VerifyFinding check_artifacts(const Store& store) {
+    std::string detail;
+    for (const auto& kind : expected_kinds(store)) {
+        const std::vector<int64_t> missing = store.documents_missing(kind);
+        if (!missing.empty())
+            detail += (detail.empty() ? "" : "; ") + name_documents(store, missing) + " without \"" + kind + "\"";
+    }
+    if (detail.empty()) return {"artifacts", true, "ok (" + std::to_string(store.size()) + " documents complete)"};
+    return {"artifacts", false, detail};
+}
+
+VerifyFinding check_index(const Store& store) {
+    const VectorIndexCheck c = check_vector_index(store);
+    if (c.in_step)
+        return {"vector index", true,
+                c.present ? "ok (" + std::to_string(c.indexed) + " documents)" : "ok (no features, no index)"};
+    return {"vector index", false, c.problem};
+}
+
+std::vector<VerifyFinding> run_checks(const Store& store) {
+    std::vector<VerifyFinding> out{check_integrity(store), check_schema(store)};
+    if (!out[0].ok) return out;  // a damaged file: the other checks would read garbage
+    out.push_back(check_artifacts(store));
+    out.push_back(check_index(store));
+    return out;
+}
+
+bool all_ok(const std::vector<VerifyFinding>& findings) {
+    return std::all_of(findings.begin(), findings.end(), [](const VerifyFinding& f) { return f.ok; });
+}
+
+// The stages that write the store's artifact kinds, as configured for it (vectors and vector
+// index factory from its metadata).
+IndexStages repair_stages(const Store& store, IndexConfig config) {
+    const std::vector<std::string> kinds = expected_kinds(store);
+    auto has = [&](const std::string& k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
+    config.near_duplicates = has("minhash") || has("shingles");
+    config.embeddings = has(kBridgeFeaturesArtifact) || VectorIndex::exists(store.dir());
+    if (auto v = store.meta("embedding.vectors")) config.vectors = *v;
+    if (auto w = store.meta("embedding.vectors_weight")) config.vectors_weight = std::stof(*w);
+    if (auto m = store.meta("vector_index"); m && m->starts_with("faiss:") && m->rfind(",dim=") > 6)
+        config.vector_index = m->substr(6, m->rfind(",dim=") - 6);
+    return open_index_stages(config);
+}
+
+// Recomputes missing artifacts and brings the vector index in step; returns what it did.
+std::vector<std::string> repair(Store& store, const VerifyOptions& options) {
+    IndexStages stages = repair_stages(store, options.index);
+    std::vector<std::string> done = stages.warnings;
+    const std::string lid = (std::filesystem::path(options.index.models_dir) / "lid.176.ftz").string();
+    LanguageIdentifier langid(lid);
+    Indexer indexer(store, langid);  // takes the write lock
+    for (auto& s : stages.stages) indexer.add_stage(std::move(s));
+    IndexSummary summary;
+    const std::size_t completed = indexer.complete_stored(&summary);
+    if (completed) done.push_back("computed the missing artifacts of " + std::to_string(completed) + " documents");
+    indexer.finish(&summary);
+    for (auto& w : summary.warnings) done.push_back(std::move(w));
+    return done;
+}
+
+}  // namespace
+
+StoreVerification verify_store(const std::string& dir, const VerifyOptions& options) {
+    StoreVerification v;
+    Store store(dir, StoreOptions{false, !options.repair});
+    try {
+        v.writer_running = StoreWriteLock::held_by_another(dir);
+    } catch (const Error&) {  // a read-only folder: no writer can hold it either
+    }
+    v.findings = run_checks(store);
+    v.healthy = all_ok(v.findings);
+    if (v.healthy || !options.repair) return v;
+    if (!v.findings[0].ok) {
+        v.repairs.push_back("not repaired: the database file itself is damaged (restore a copy, or index the "
+                            "inputs into a new store)");
+        v.after = v.findings;
+        return v;
+    }
+    v.repairs = repair(store, options);
+    v.after = run_checks(store);
+    v.repaired = all_ok(v.after);
+    return v;
+}
+
+}  // namespace doppel

@@ -1,0 +1,162 @@
+// Atomic documents: a batch and every stage's artifacts are stored in one transaction (a failure
+// leaves nothing of the batch), re-runs complete documents stored without some artifact, and
+// doppel verify (ops/verify.h) finds and repairs what is missing.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "doppel/index/near_duplicate_index.h"
+#include "doppel/index/vector_index_check.h"
+#include "doppel/ops/indexer.h"
+#include "doppel/ops/verify.h"
+#include "doppel/store/store.h"
+#include "support/test_support.h"
+
+namespace doppel {
+namespace {
+
+// A stage that writes an artifact, then fails on the batch holding a document with id "boom".
+class FailingStage : public IndexStage {
+public:
+    void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override {
+        std::vector<std::string> blobs(n, "x");
+        store.put_artifacts("failing", n, seqs, blobs.data());
+        for (std::size_t i = 0; i < n; ++i)
+            if (docs[i].doc.id == "boom") throw std::runtime_error("disk full");
+    }
+    std::vector<std::string> artifact_kinds() const override { return {"failing"}; }
+    std::string describe() const override { return "failing"; }
+};
+
+std::vector<Document> make_docs(const std::string& prefix, std::size_t n) {
+    std::vector<Document> docs;
+    for (std::size_t i = 0; i < n; ++i) {
+        Document d;
+        d.id = prefix + std::to_string(i);
+        d.text = "Document number " + std::to_string(i) + " of the " + prefix +
+                 " batch tells of the harbour, the market and the rain that fell all week.";
+        d.source = prefix + ".txt";
+        docs.push_back(std::move(d));
+    }
+    return docs;
+}
+
+void sql(const std::string& dir, const std::string& statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/doppel.sqlite").c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &err);
+    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+}
+
+TEST(AtomicDocuments, AFailingStageLeavesNothingOfItsBatch) {
+    test::TempDir dir("atomic-failing-stage");
+    LanguageIdentifier langid(test::lid_model());
+    Store store(dir.path());
+    Indexer indexer(store, langid);
+    indexer.add_stage(std::make_unique<NearDuplicateStage>());
+    indexer.add_stage(std::make_unique<FailingStage>());
+    auto first = make_docs("a", 5);
+    indexer.add(first.size(), first.data(), 1);
+    auto second = make_docs("b", 5);
+    second[3].id = "boom";
+    EXPECT_THROW(indexer.add(second.size(), second.data(), 1), std::runtime_error);
+    EXPECT_EQ(store.size(), 5u);
+    for (const char* kind : {"shingles", "minhash", "failing"}) {
+        EXPECT_EQ(store.artifact_count(kind), 5u) << kind;
+        EXPECT_TRUE(store.documents_missing(kind).empty()) << kind;
+    }
+    EXPECT_FALSE(store.get("b0", false));
+}
+
+TEST(AtomicDocuments, ReRunsCompleteDocumentsWithoutSomeArtifact) {
+    test::TempDir dir("atomic-complete");
+    LanguageIdentifier langid(test::lid_model());
+    Store store(dir.path());
+    {
+        Indexer indexer(store, langid);
+        indexer.add_stage(std::make_unique<NearDuplicateStage>());
+        auto docs = make_docs("a", 6);
+        indexer.add(docs.size(), docs.data(), 1);
+    }
+    const std::string minhash = *store.artifact(2, "minhash");
+    sql(dir.path(), "DELETE FROM artifacts WHERE kind = 'minhash' AND seq IN (2, 4)");
+    EXPECT_EQ(store.documents_missing("minhash"), (std::vector<int64_t>{2, 4}));
+    Indexer indexer(store, langid);
+    indexer.add_stage(std::make_unique<NearDuplicateStage>());
+    auto docs = make_docs("a", 6);
+    IndexSummary summary;
+    indexer.add(docs.size(), docs.data(), 2, &summary);
+    EXPECT_EQ(summary.unchanged, 6u);
+    EXPECT_EQ(summary.completed, 2u);
+    EXPECT_TRUE(store.documents_missing("minhash").empty());
+    EXPECT_EQ(*store.artifact(2, "minhash"), minhash);
+}
+
+TEST(AtomicDocuments, VerifyFindsAndRepairsMissingArtifacts) {
+    test::TempDir dir("atomic-verify");
+    {
+        LanguageIdentifier langid(test::lid_model());
+        Store store(dir.path());
+        Indexer indexer(store, langid);
+        indexer.add_stage(std::make_unique<NearDuplicateStage>());
+        auto docs = make_docs("a", 8);
+        indexer.add(docs.size(), docs.data(), 1);
+        indexer.finish();
+    }
+    const StoreVerification clean = verify_store(dir.path());
+    EXPECT_TRUE(clean.healthy);
+    ASSERT_EQ(clean.findings.size(), 4u);
+    sql(dir.path(), "DELETE FROM artifacts WHERE kind = 'shingles' AND seq = 3");
+    const StoreVerification broken = verify_store(dir.path());
+    EXPECT_FALSE(broken.healthy);
+    EXPECT_FALSE(broken.findings[2].ok);
+    EXPECT_NE(broken.findings[2].detail.find("1 document (a2) without \"shingles\""), std::string::npos)
+        << broken.findings[2].detail;
+    VerifyOptions options;
+    options.repair = true;
+    options.index.models_dir = test::source_dir() + "/models";
+    const StoreVerification repaired = verify_store(dir.path(), options);
+    EXPECT_FALSE(repaired.healthy);
+    EXPECT_TRUE(repaired.repaired) << (repaired.after.size() > 2 ? repaired.after[2].detail : "");
+    EXPECT_TRUE(verify_store(dir.path()).healthy);
+}
+
+TEST(AtomicDocuments, VerifyRebuildsAMissingVectorIndex) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("atomic-verify-index");
+    {
+        LanguageIdentifier langid(test::lid_model());
+        Store store(dir.path());
+        IndexConfig config;
+        config.models_dir = models;
+        index_paths(store, langid, open_index_stages(config).stages,
+                    {test::seed_path("ar-2024-hanoi-working-group.txt"),
+                     test::seed_path("en-2024-hanoi-working-group.txt")});
+    }
+    EXPECT_TRUE(verify_store(dir.path()).healthy);
+    std::filesystem::remove(dir.path() + "/vectors.idx");
+    const StoreVerification broken = verify_store(dir.path());
+    EXPECT_FALSE(broken.healthy);
+    EXPECT_NE(broken.findings[3].detail.find("vectors.idx is missing"), std::string::npos) << broken.findings[3].detail;
+    VerifyOptions options;
+    options.repair = true;
+    options.index.models_dir = models;
+    const StoreVerification repaired = verify_store(dir.path(), options);
+    EXPECT_TRUE(repaired.repaired);
+    Store store(dir.path(), StoreOptions{false, true});
+    EXPECT_TRUE(check_vector_index(store).in_step);
+}
+
+TEST(AtomicDocuments, VerifyNamesAStoreThatCannotBeOpened) {
+    test::TempDir dir("atomic-verify-missing");
+    EXPECT_THROW(verify_store(dir.path() + "/nothing"), Error);
+}
+
+}  // namespace
+}  // namespace doppel
