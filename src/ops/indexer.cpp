@@ -171,13 +171,45 @@ std::vector<std::string> split_kinds(const std::string& joined) {
     return kinds;
 }
 
+// The positions in `kept` of documents stored already with the same text and every artifact of
+// the stages: nothing is to be done for them, so they are not analyzed again (a re-run over a
+// folder costs a hash and a lookup per unchanged document).
+std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, const Document* docs) const {
+    std::vector<bool> done(kept.size(), false);
+    std::vector<int64_t> seqs;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        const Document& d = docs[kept[i]];
+        if (auto stored = store_.get(d.id, false); stored && stored->content_hash == content_hash(d.text)) {
+            seqs.push_back(stored->seq);
+            where.push_back(i);
+        }
+    }
+    std::set<int64_t> incomplete;
+    for (const auto& kind : kinds_)
+        for (int64_t s : store_.documents_missing(kind, seqs.size(), seqs.data())) incomplete.insert(s);
+    for (std::size_t j = 0; j < seqs.size(); ++j) done[where[j]] = !incomplete.count(seqs[j]);
+    return done;
+}
+
 std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary) {
     const std::vector<std::size_t> kept = last_of_each_id(n, docs, summary ? &summary->superseded : nullptr);
+    std::vector<PutStatus> status(n, PutStatus::kSuperseded);
+    const std::vector<bool> done = done_already(kept, docs);
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        if (!done[i]) {
+            todo.push_back(kept[i]);
+            continue;
+        }
+        status[kept[i]] = PutStatus::kUnchanged;
+        if (summary) ++summary->unchanged;
+    }
     // Analysis (language ID dominates) is independent per document: spread it over the cores.
-    std::vector<AnalyzedDocument> analyzed(kept.size());
+    std::vector<AnalyzedDocument> analyzed(todo.size());
     auto t0 = Clock::now();
-    impl::parallel_for(kept.size(), impl::worker_count(kept.size()),
-                       [&](std::size_t i, std::size_t) { analyzed[i] = analyze(std::move(docs[kept[i]])); });
+    impl::parallel_for(todo.size(), impl::worker_count(todo.size()),
+                       [&](std::size_t i, std::size_t) { analyzed[i] = analyze(std::move(docs[todo[i]])); });
     auto t1 = Clock::now();
     if (summary) summary->add_seconds("analyze", seconds_since(t0, t1));
     // The documents and every stage's artifacts in one transaction: all visible, or none.
@@ -189,9 +221,8 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
         run_stages(put, stored_seqs, analyzed, summary);
         record_artifact_kinds();
     });
-    std::vector<PutStatus> status(n, PutStatus::kSuperseded);
-    for (std::size_t i = 0; i < kept.size(); ++i) {
-        status[kept[i]] = put[i];
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+        status[todo[i]] = put[i];
         if (summary) count_status(put[i], *summary);
     }
     return status;

@@ -94,6 +94,7 @@ private:
     void run_stages(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
                     const std::vector<AnalyzedDocument>& analyzed, IndexSummary* summary);
     void record_artifact_kinds();
+    std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs) const;
 
     Store& store_;
     StoreWriteLock lock_;  // after store_: built from its folder
