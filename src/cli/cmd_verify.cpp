@@ -29,7 +29,9 @@ std::string summary(const StoreVerification& v, bool repair) {
 }  // namespace
 
 Command add_verify_command(CLI::App& app, Globals& g) {
-    auto* cmd = app.add_subcommand("verify", "Check a store (database, artifacts, vector index) and repair it");
+    auto* cmd = app.add_subcommand(
+        "verify", "Check a store (database, artifacts, vector index); exit 0 healthy, 1 problems found (repaired "
+                  "with --repair), 2 could not run");
     struct Args {
         std::string store;
         bool repair = false;
