@@ -100,5 +100,44 @@ TEST(VectorIndex, RejectsBadFilesAndFactories) {
     EXPECT_THROW(VectorIndex::load(dir.path()), Error);
 }
 
+// The header records each file's checksum, the count and a digest of the ids: inspect() gives
+// them back, a changed FAISS file or a truncated header is refused by load() and inspect().
+TEST(VectorIndex, FilesAreCheckedAgainstTheirChecksums) {
+    test::TempDir dir("vindex-checksums");
+    VectorIndex vi(8, "Flat");
+    const auto x = random_unit(5, 8, 3);
+    const std::vector<int64_t> ids{4, 9, 2, 7, 5};
+    vi.add("en", 3, ids.data(), x.data());
+    vi.add("de", 2, ids.data() + 3, x.data() + 3 * 8);
+    EXPECT_EQ(vi.ids(), (std::vector<int64_t>{2, 4, 5, 7, 9}));
+    const VectorIndex::FileState saved = vi.save(dir.path());
+    EXPECT_EQ(saved.count, 5u);
+    const std::vector<int64_t> other_order{9, 7, 5, 4, 2}, fewer{9, 7, 5, 4};
+    EXPECT_EQ(saved.ids_digest, VectorIndex::ids_digest(other_order.size(), other_order.data()));
+    EXPECT_NE(saved.ids_digest, VectorIndex::ids_digest(fewer.size(), fewer.data()));
+    const VectorIndex::FileState inspected = VectorIndex::inspect(dir.path());
+    EXPECT_EQ(inspected.count, saved.count);
+    EXPECT_EQ(inspected.ids_digest, saved.ids_digest);
+    EXPECT_EQ(inspected.header_checksum, saved.header_checksum);
+    EXPECT_EQ(VectorIndex::load(dir.path()).size(), 5u);
+
+    std::string faiss = test::read_file(dir / "vectors-de.faiss");
+    faiss[faiss.size() - 1] ^= 1;
+    test::write_file(dir / "vectors-de.faiss", faiss);
+    for (int i = 0; i < 2; ++i) {
+        try {
+            if (i == 0) VectorIndex::load(dir.path());
+            else VectorIndex::inspect(dir.path());
+            FAIL() << "a changed file was accepted";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("vectors-de.faiss does not match its checksum"), std::string::npos)
+                << e.what();
+        }
+    }
+    const std::string h = test::read_file(dir / VectorIndex::kHeaderFile);
+    test::write_file(dir / VectorIndex::kHeaderFile, h.substr(0, h.size() - 3));
+    EXPECT_THROW(VectorIndex::inspect(dir.path()), Error);
+}
+
 }  // namespace
 }  // namespace doppel
