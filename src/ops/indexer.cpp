@@ -198,6 +198,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
         t_read = Clock::now();
     }
     indexer.finish(&run.summary);
+    for (auto& note : reader.notes()) run.summary.warnings.push_back(std::move(note));  // WARC records left out
     run.stored = store.size();
     return run;
 }

@@ -117,38 +117,6 @@ TEST(IngestDates, Rfc822AndIso8601BecomeUtc) {
     EXPECT_EQ(ingest::parse_date("1970-01-02T00:00:00Z").value_or(-1), 86400);
 }
 
-namespace {
-
-// A crawl as Common Crawl writes it: every record its own gzip member.
-std::string sample_warc_gz() {
-    const std::string en = "<html><head><title>Flu campaign</title></head><body><nav>Home | News</nav><p>" +
-                           kEnglishNews + "</p></body></html>";
-    const std::string ar = "<html><head><title>حملة التطعيم</title></head><body><p>" + kArabicNews + "</p></body></html>";
-    const std::string vi = "<html><head><meta charset=\"windows-1258\"><title>Tiêm chủng</title></head><body><p>" +
-                           kVietnameseNews + "</p></body></html>";
-    const std::string records[] = {
-        warc_record("warcinfo", "", "software: test\r\n", "2024-03-01T10:00:00Z", "application/warc-fields"),
-        warc_record("request", "https://news.example/en/flu", "GET /en/flu HTTP/1.1\r\nHost: news.example\r\n\r\n",
-                    "2024-03-01T10:00:00Z", "application/http; msgtype=request"),
-        warc_record("response", "https://news.example/en/flu",
-                    http_response("200 OK", "text/html; charset=utf-8", en), "2024-03-01T10:00:00Z"),
-        warc_record("response", "https://news.example/ar/flu",
-                    http_response("200 OK", "text/html; charset=windows-1256", to_legacy("windows-1256", ar)),
-                    "2024-03-02T11:30:00Z"),
-        warc_record("response", "https://vi.news.example/flu",
-                    http_response("200 OK", "text/html", to_legacy("windows-1258", vi)), "2024-03-03T12:00:00Z"),
-        warc_record("response", "https://news.example/logo.png", http_response("200 OK", "image/png", "\x89PNG....")),
-        warc_record("response", "https://news.example/old", http_response("301 Moved", "text/html", "moved")),
-        warc_record("metadata", "https://news.example/en/flu", "fetchTimeMs: 12\r\n", "2024-03-01T10:00:00Z",
-                    "application/warc-fields"),
-    };
-    std::string out;
-    for (const auto& r : records) out += gzip_bytes(r);
-    return out;
-}
-
-}  // namespace
-
 TEST(IngestWarc, PerRecordGzipResponsesInThreeCharsetsBecomeDocuments) {
     TempDir dir("ingest-warc");
     write_file(dir / "crawl.warc.gz", sample_warc_gz());
