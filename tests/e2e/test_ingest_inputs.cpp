@@ -90,6 +90,12 @@ TEST(CliIngest, IndexReadsWarcFeedsAndCompressedJsonl) {
     EXPECT_EQ(store.get("https://vi.news.example/flu")->text, kVietnameseNews);
     EXPECT_EQ(store.get("j1")->text, kEnglishNews);
 
+    const CommandResult rep = run_doppel("report --store '" + dir / "s" + "' --html '" + dir / "r.html" + "'");
+    ASSERT_EQ(rep.exit_code, 0) << rep.err;
+    const std::string html = read_file(dir / "r.html");
+    EXPECT_NE(html.find("<a href=\"https://news.example/ar/flu\""), std::string::npos);
+    EXPECT_NE(html.find("<td>2024-03-02T11:30:00Z</td>"), std::string::npos);
+
     const CommandResult z = run_doppel("index --store '" + dir / "z" + "' '" + dir / "zst" + "'");
     ASSERT_EQ(z.exit_code, 0) << z.err;
     const auto zdocs = listed(dir / "z");
