@@ -25,7 +25,7 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config git ca-certificates
     libicu-dev libfasttext-dev libfaiss-dev libeigen3-dev libsqlite3-dev
     libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libgumbo-dev libcli11-dev
-    libxxhash-dev libzstd-dev libstemmer-dev zstd iso-codes
+    libxxhash-dev libzstd-dev zlib1g-dev libxml2-dev libstemmer-dev zstd iso-codes
     # Measuring scripts (eval-dedup, bench-align, scale-translations): /usr/bin/time -v.
     time
     # The report's browser test: headless Chromium and fonts for Arabic and Vietnamese.

@@ -53,7 +53,7 @@ std::string translation_tsv(const TranslationPair& p) {
     return tsv_field(p.id_a) + '\t' + tsv_field(p.id_b) + '\t' + score + '\t' + to_string(p.link.label);
 }
 
-nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* aligned) {
+nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* aligned, DocumentMetadata* meta) {
     const TranslationLink& l = p.link;
     char score[32];
     std::snprintf(score, sizeof score, "%.4f", l.score);
@@ -61,6 +61,7 @@ nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* ali
                         {"score", std::stod(score)}, {"label", to_string(l.label)},
                         {"similarity", l.similarity}, {"margin", l.margin}};
     if (l.anchors >= 0) j["anchors"] = l.anchors;
+    if (meta) meta->add(j, p.id_a, "_a"), meta->add(j, p.id_b, "_b");
     if (aligned) {
         j["alignment"] = pair_json(*aligned);
         j["alignment"]["units"] = unit_kind_name(aligned->a.kind);
@@ -97,6 +98,7 @@ LabelCounts write_translations(std::ostream& out, const std::string& format, Uni
                                const TranslationSearch& found, const Aligner* aligner, nlohmann::json& specs) {
     LabelCounts counts{};
     UnitReader reader(units);
+    DocumentMetadata meta(&store);
     constexpr std::size_t kBatch = 64;
     for (std::size_t from = 0; from < found.pairs.size(); from += kBatch) {
         const std::size_t to = std::min(found.pairs.size(), from + kBatch);
@@ -111,7 +113,7 @@ LabelCounts write_translations(std::ostream& out, const std::string& format, Uni
             const bool aligned = aligner && p.link.label != LinkLabel::kSameStory;
             const AlignedPair* pair = aligned && scored[k].ok() ? &scored[k].pair : nullptr;
             k += aligned;
-            out << (format == "tsv" ? translation_tsv(p) : translation_json(p, pair).dump()) << '\n';
+            out << (format == "tsv" ? translation_tsv(p) : translation_json(p, pair, &meta).dump()) << '\n';
         }
     }
     if (aligner) specs["aligner"] = aligner->describe(), specs["units"] = unit_kind_name(units);

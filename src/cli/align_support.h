@@ -10,6 +10,8 @@
 #include "doppel/ops/alignment.h"
 #include "doppel/ops/translations.h"
 
+#include "cli/metadata.h"
+
 namespace doppel::cli {
 
 // "[0, 1]:[2]"
@@ -27,7 +29,8 @@ using LabelCounts = std::array<std::size_t, 3>;
 // "id_a<TAB>id_b<TAB>score<TAB>label" (score with 4 decimals).
 std::string translation_tsv(const TranslationPair& p);
 // A pair's JSONL record; with an aligned pair its alignment and aligned units.
-nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* aligned);
+// With `meta`, the documents' url_a, title_a, date_a, url_b, ... are added.
+nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* aligned, DocumentMetadata* meta = nullptr);
 // {"matcher": SPEC, "associations": SPEC, ...} of TranslationSearch::specs.
 nlohmann::json specs_json(const TranslationSearch& found);
 // The JSONL summary record: {"type":"summary","documents":N,"translation":N,...,"specs":{...}}.

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cli/metadata.h"
 #include "cli/tsv.h"
 #include "doppel/ingest/document_reader.h"
 #include "doppel/ops/duplicates.h"
@@ -19,9 +20,11 @@ void write_tsv(const CheckResult& r) {
               << (r.match_id.empty() ? "" : buf) << '\n';
 }
 
-void write_jsonl(const CheckResult& r) {
+void write_jsonl(const CheckResult& r, DocumentMetadata& meta) {
     nlohmann::json j = {{"id", r.id}, {"status", check_status_name(r.status)}};
+    meta.add(j, r.id);
     if (!r.match_id.empty()) {
+        meta.add(j, r.match_id, "_match");
         j["match_id"] = r.match_id;
         j["similarity"] = r.similarity;
         j["containment"] = r.containment;
@@ -62,6 +65,7 @@ Command add_check_command(CLI::App& app, Globals& g) {
                 opt.partial = args->format == "jsonl";
                 DuplicateChecker checker(store, opt);
                 DocumentReader reader(args->paths);
+                DocumentMetadata meta(&store);
                 Progress progress("check", g.quiet);
                 std::size_t n_errors = 0, n_docs = 0, counts[3] = {0, 0, 0};
                 std::vector<Document> docs;
@@ -70,9 +74,10 @@ Command add_check_command(CLI::App& app, Globals& g) {
                     report_errors(errors);
                     n_errors += errors.size();
                     errors.clear();
+                    for (const Document& d : docs) meta.remember(d);
                     for (const CheckResult& r : checker.check(docs.size(), docs.data())) {
                         ++counts[static_cast<std::size_t>(r.status)];
-                        opt.partial ? write_jsonl(r) : write_tsv(r);
+                        opt.partial ? write_jsonl(r, meta) : write_tsv(r);
                     }
                     n_docs += docs.size();
                     docs.clear();

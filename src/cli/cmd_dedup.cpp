@@ -107,7 +107,7 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             const FileDedup d = run_dedup(*args, opt, progress);
             report_errors(d.errors);
             OutputFile out(args->out);
-            const auto [n_near, n_partial] = write_result(out.stream(), d.result, args->format == "jsonl");
+            const auto [n_near, n_partial] = write_result(out.stream(), d.result, args->format == "jsonl", args->store);
             out.commit();
             progress.finish(summary_line(d.result, n_near, n_partial, progress.seconds()) +
                             (d.errors.empty() ? "" : ", " + std::to_string(d.errors.size()) + " skipped"));

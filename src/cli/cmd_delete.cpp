@@ -1,11 +1,12 @@
 // doppel delete --store DIR ID...
-// doppel expire --store DIR --older-than SECONDS
+// doppel expire --store DIR --older-than SECONDS [--by added|published]
 #include <ctime>
 #include <iostream>
 
 #include "cli/common.h"
 #include "cli/stages.h"
 #include "doppel/langid/language_identifier.h"
+#include "doppel/ops/expire.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
 
@@ -36,9 +37,9 @@ Command add_delete_command(CLI::App& app, Globals& g) {
 }
 
 Command add_expire_command(CLI::App& app, Globals& g) {
-    auto* cmd = app.add_subcommand("expire", "Delete documents added more than SECONDS ago");
+    auto* cmd = app.add_subcommand("expire", "Delete documents added (or published) more than SECONDS ago");
     struct Args {
-        std::string store;
+        std::string store, by = "added";
         int64_t older_than = 0;
         int64_t now = 0;
     };
@@ -48,16 +49,19 @@ Command add_expire_command(CLI::App& app, Globals& g) {
         ->required()
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--time", args->now, "The time now (seconds since the epoch; default now)");
+    cmd->add_option("--by", args->by, "added (when stored) or published (the document's own date; undated kept)")
+        ->check(CLI::IsMember({"added", "published"}))->capture_default_str();
     return {cmd, [args, &g]() -> int {
                 Store store(args->store, StoreOptions{false, false});
                 LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
                 Indexer indexer(store, langid);
                 for (auto& stage : make_index_stages(g)) indexer.add_stage(std::move(stage));
                 const int64_t now = args->now ? args->now : static_cast<int64_t>(std::time(nullptr));
-                const std::vector<std::string> ids = indexer.expire(now - args->older_than);
+                const ExpireResult r = expire_documents(indexer, store, now - args->older_than, parse_expire_by(args->by));
                 Progress progress("expire", g.quiet);
-                progress.finish(std::to_string(ids.size()) + " expired; store holds " +
-                                std::to_string(store.size()));
+                progress.finish(std::to_string(r.ids.size()) + " expired" +
+                                (r.undated ? ", " + std::to_string(r.undated) + " kept without a date" : "") +
+                                "; store holds " + std::to_string(store.size()));
                 return kExitOk;
             }};
 }

@@ -35,6 +35,7 @@ Command add_list_command(CLI::App& app, Globals& g) {
                                     {"added_at", d.added_at}};
                 if (!d.url.empty()) j["url"] = d.url;
                 if (!d.title.empty()) j["title"] = d.title;
+                if (!d.date.empty()) j["date"] = d.date;
                 std::cout << j.dump() << '\n';
             }
             return true;

@@ -1,14 +1,19 @@
 #include "cli/dedup_output.h"
 
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/metadata.h"
 #include "cli/tsv.h"
 
 namespace doppel::cli {
 
 std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDuplicateResult& r,
-                                                 bool jsonl) {
+                                                 bool jsonl, const std::string& store_dir) {
+    std::unique_ptr<Store> store;
+    if (jsonl && !store_dir.empty()) store = std::make_unique<Store>(store_dir, StoreOptions{false, true});
+    DocumentMetadata meta(store.get());
     std::size_t n_near = 0, n_partial = 0;
     for (const auto& p : r.pairs) {
         const bool swap = r.docs[p.b].id < r.docs[p.a].id;
@@ -22,23 +27,26 @@ std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDu
             out << tsv_field(a.id) << '\t' << tsv_field(b.id) << '\t' << score << '\n';
             continue;
         }
-        out << nlohmann::json{{"type", "pair"},
-                              {"id_a", a.id},
-                              {"id_b", b.id},
-                              {"similarity", p.jaccard},
-                              {"containment", p.containment},
-                              {"status", duplicate_kind_name(p.kind)},
-                              {"common_shingles", p.common},
-                              {"shingles_a", a.shingles},
-                              {"shingles_b", b.shingles}}
-                   .dump()
-            << '\n';
+        nlohmann::json j{{"type", "pair"},
+                         {"id_a", a.id},
+                         {"id_b", b.id},
+                         {"similarity", p.jaccard},
+                         {"containment", p.containment},
+                         {"status", duplicate_kind_name(p.kind)},
+                         {"common_shingles", p.common},
+                         {"shingles_a", a.shingles},
+                         {"shingles_b", b.shingles}};
+        meta.add(j, a.id, "_a");
+        meta.add(j, b.id, "_b");
+        out << j.dump() << '\n';
     }
     if (!jsonl) return {n_near, n_partial};
     for (const auto& c : r.clusters) {
         nlohmann::json members = nlohmann::json::array();
-        for (std::size_t k = 0; k < c.members.size(); ++k)
+        for (std::size_t k = 0; k < c.members.size(); ++k) {
             members.push_back({{"id", r.docs[c.members[k]].id}, {"similarity", c.similarity[k]}});
+            meta.add(members.back(), r.docs[c.members[k]].id);
+        }
         out << nlohmann::json{{"type", "cluster"},
                               {"representative", r.docs[c.representative].id},
                               {"members", members}}

@@ -12,8 +12,10 @@ namespace doppel::cli {
 
 // Pairs (TSV: near and exact only, "ID_A<TAB>ID_B<TAB>JACCARD" with ID_A < ID_B; JSONL: every
 // kind), then in JSONL the clusters, the repeated lines and a summary that records the spec.
-// Returns (near and exact pairs, partial copies).
-std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDuplicateResult& r, bool jsonl);
+// JSONL pairs and cluster members carry the documents' url, title and date (url_a, title_b, ...)
+// when `store_dir` names the store they came from. Returns (near and exact pairs, partial copies).
+std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDuplicateResult& r, bool jsonl,
+                                                 const std::string& store_dir = "");
 
 // The summary line: documents, bytes, candidates, pairs, partial copies, clusters, LSH bands and
 // rows, and the throughput over `secs`.

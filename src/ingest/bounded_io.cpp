@@ -45,6 +45,28 @@ bool read_bounded(const std::string& path, std::size_t limit, std::string* data,
     return true;
 }
 
+bool read_bounded(std::streambuf& in, std::size_t limit, std::string* data, std::string* reason,
+                  std::size_t* consumed) {
+    data->clear();
+    *consumed = 0;
+    constexpr std::size_t kChunk = 1 << 16;
+    char buf[kChunk];
+    bool over = false;
+    for (;;) {
+        const auto n = static_cast<std::size_t>(std::max<std::streamsize>(in.sgetn(buf, kChunk), 0));
+        *consumed += n;
+        if (data->size() + n > limit) {
+            over = true;
+            std::string().swap(*data);
+            break;
+        }
+        data->append(buf, n);
+        if (n < kChunk) break;
+    }
+    if (over) *reason = "document is over the limit of " + human_size(limit);
+    return !over;
+}
+
 bool LineReader::fill() {
     constexpr std::size_t kChunk = 1 << 16;
     buf_.resize(kChunk);
@@ -80,6 +102,7 @@ LineReader::Result LineReader::next(std::string* line) {
         }
         line->append(begin, n);
     }
+    newline_ = newline;
     if (too_long) return Result::kTooLong;
     if (!line->empty() && line->back() == '\r') line->pop_back();
     return Result::kLine;

@@ -14,6 +14,11 @@ namespace doppel::ingest {
 bool read_bounded(const std::string& path, std::size_t limit, std::string* data, std::string* reason,
                   std::size_t* consumed);
 
+// The same over a stream buffer (a ByteSource, decompressing): at most `limit` bytes are kept;
+// a longer stream is refused (reading stops there).
+bool read_bounded(std::streambuf& in, std::size_t limit, std::string* data, std::string* reason,
+                  std::size_t* consumed);
+
 // Reads lines of at most `limit` bytes from a stream. A longer line is consumed without being
 // kept; a NUL byte marks the stream as binary (JSON text holds none), and reading stops there.
 class LineReader {
@@ -26,6 +31,7 @@ public:
     Result next(std::string* line);
     std::size_t length() const { return length_; }        // bytes of the last line
     std::size_t consumed() const { return consumed_; }    // bytes read in all
+    bool ended_with_newline() const { return newline_; }  // false: the last line ended the stream
 
 private:
     bool fill();  // refills buf_ from the stream; false at its end
@@ -34,6 +40,7 @@ private:
     std::size_t limit_;
     std::size_t length_ = 0;
     std::size_t consumed_ = 0;
+    bool newline_ = false;
     std::string buf_;       // bytes read from the stream, not yet handed out from pos_ on
     std::size_t pos_ = 0;
 };

@@ -13,6 +13,7 @@
 #include "impl/utf8.h"
 #include "ingest/bounded_io.h"
 #include "ingest/input_walk.h"
+#include "ingest/record_stream.h"
 #include "ingest/text_decoding.h"
 
 namespace doppel {
@@ -86,184 +87,98 @@ struct DocumentReader::Impl {
     std::vector<std::string> raw_paths;
     uint64_t bytes_read = 0;
     uint64_t bytes_total = 0;
+    std::vector<std::string> notes;
 
-    // The JSONL stream being read, if any.
-    std::unique_ptr<std::ifstream> owned_stream;
-    std::istream* stream = nullptr;
-    std::unique_ptr<ingest::LineReader> lines;
+    // The input being read record by record, if any.
+    std::unique_ptr<ingest::RecordStream> stream;
     std::string stream_name;
-    std::size_t stream_line = 0;
-    std::size_t stream_records = 0;  // documents and bad records met in the stream
-    bool counts_bytes = false;       // a file whose size is in bytes_total
+    bool counts_bytes = false;  // a file whose size is in bytes_total
 
     void expand() {
         expanded = true;
         inputs = ingest::expand_inputs(raw_paths, options.extensions, &bytes_total);
     }
 
-    // The largest JSONL line kept: a document at the limit plus room for its JSON.
-    std::size_t line_limit() const { return options.max_document_bytes + (options.max_document_bytes >> 3) + 4096; }
-
     // Checks text shared by every input kind; returns false with an error when it is unusable.
-    bool check_text(const std::string& path, std::size_t base_line, std::string& text,
-                    std::vector<RecordError>& errors) {
+    bool check_text(const std::string& path, std::string& text, std::vector<RecordError>& errors) {
         std::size_t line = 0;
         std::string reason = check_document_text(text, options, &line);
         if (reason.empty()) return true;
-        errors.push_back({path, base_line ? base_line : line, std::move(reason)});
+        errors.push_back({path, line, std::move(reason)});
         return false;
     }
 
-    // Parses one JSONL line into a document; returns false with an error on a bad record.
-    bool parse_jsonl_line(std::string& line, std::size_t lineno, Document& doc,
-                          std::vector<RecordError>& errors) {
-        std::size_t bad_line = 0, offset = 0;
-        if (!validate_utf8(line, &bad_line, &offset)) {
-            errors.push_back({stream_name, lineno, "invalid UTF-8 at byte " + std::to_string(offset)});
-            return false;
+    // Opens a file (decompressing) and reads it as its content or name says.
+    void open_input(const Input& in, std::vector<Document>& out, std::vector<RecordError>& errors) {
+        if (in.path == "-" && ::fcntl(STDIN_FILENO, F_GETFD) == -1) {
+            errors.push_back({"-", 0, "standard input is closed"});
+            return;
         }
-        nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (j.is_discarded()) {
-            errors.push_back({stream_name, lineno, "malformed JSON"});
-            return false;
+        auto source = std::make_unique<ingest::ByteSource>();
+        std::string reason;
+        if (!source->open(in.path, &reason)) {
+            errors.push_back({in.path, 0, reason});
+            return;
         }
-        if (!j.is_object()) {
-            errors.push_back({stream_name, lineno, "a record must be a JSON object"});
-            return false;
-        }
-        auto id_it = j.find("id");
-        if (id_it == j.end() || !(id_it->is_string() || id_it->is_number_integer())) {
-            errors.push_back({stream_name, lineno, "missing \"id\" (a string)"});
-            return false;
-        }
-        doc.id = id_it->is_string() ? id_it->get<std::string>() : std::to_string(id_it->get<long long>());
-        if (doc.id.empty()) {
-            errors.push_back({stream_name, lineno, "empty \"id\""});
-            return false;
-        }
-        auto get_str = [&](const char* key) -> std::string {
-            auto it = j.find(key);
-            return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-        };
-        auto text_it = j.find("text");
-        auto html_it = j.find("html");
-        if (text_it != j.end() && text_it->is_string()) {
-            doc.text = text_it->get<std::string>();
-        } else if (html_it != j.end() && html_it->is_string()) {
-            std::string reason;
-            if (!extract_html_text(html_it->get_ref<const std::string&>(), &doc.text, &doc.title, &reason)) {
-                errors.push_back({stream_name, lineno, reason});
-                return false;
-            }
-        } else {
-            errors.push_back({stream_name, lineno, "missing \"text\" (or \"html\") string"});
-            return false;
-        }
-        if (auto t = get_str("title"); !t.empty()) doc.title = t;
-        doc.url = get_str("url");
-        doc.date = get_str("date");
-        doc.lang_hint = get_str("lang");
-        doc.source = stream_name + ":" + std::to_string(lineno);
-        if (doc.text.size() > options.max_document_bytes) {
-            errors.push_back({stream_name, lineno, "text is " + human_size(doc.text.size()) +
-                                                       ", over the limit of " +
-                                                       human_size(options.max_document_bytes)});
-            return false;
-        }
-        return check_text(stream_name, lineno, doc.text, errors);
-    }
-
-    void open_stream(const Input& in, std::vector<RecordError>& errors) {
-        stream_line = 0;
-        stream_records = 0;
+        const InputKind kind = source->peek().starts_with("WARC/1.") ? InputKind::kWarc : in.kind;
         stream_name = in.path;
         counts_bytes = in.path != "-";
-        if (in.path == "-") {
-            if (::fcntl(STDIN_FILENO, F_GETFD) == -1) {
-                errors.push_back({"-", 0, "standard input is closed"});
-                return;
-            }
-            stream = &std::cin;
-        } else {
-            owned_stream = std::make_unique<std::ifstream>(in.path, std::ios::binary);
-            if (!*owned_stream) {
-                errors.push_back({in.path, 0, "cannot open file"});
-                owned_stream.reset();
-                return;
-            }
-            stream = owned_stream.get();
+        if (kind == InputKind::kJsonl) stream = ingest::open_jsonl_stream(std::move(source), in.path, options);
+        else if (kind == InputKind::kWarc) stream = ingest::open_warc_stream(std::move(source), in.path, options);
+        else if (kind == InputKind::kFeed) stream = ingest::open_feed_stream(std::move(source), in.path, options);
+        else read_document(in, *source, out, errors);
+    }
+
+    void close_stream() {
+        if (counts_bytes) bytes_read += stream->consumed();
+        std::size_t total = 0;
+        std::string what;
+        for (const auto& [reason, n] : stream->skipped()) {
+            total += n;
+            what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + reason;
         }
-        lines = std::make_unique<ingest::LineReader>(*stream, line_limit());
+        if (total) notes.push_back(stream_name + ": " + std::to_string(total) + " records are not documents (" + what + ")");
+        stream.reset();
     }
 
-    void close_stream(std::vector<RecordError>& errors, const char* why) {
-        if (why) errors.push_back({stream_name, stream_line + 1, why});
-        else if (stream_records == 0) errors.push_back({stream_name, 0, "no records in it"});
-        if (counts_bytes) bytes_read += lines->consumed();
-        stream = nullptr;
-        lines.reset();
-        owned_stream.reset();
-    }
-
-    // The next record of the open stream: true when one was read (good or bad), false at its end.
-    bool next_stream_record(std::vector<Document>& out, std::vector<RecordError>& errors) {
-        std::string line;
-        for (;;) {
-            const auto r = lines->next(&line);
-            if (r == ingest::LineReader::Result::kEnd) {
-                close_stream(errors, nullptr);
-                return false;
-            }
-            if (r == ingest::LineReader::Result::kBinary) {
-                close_stream(errors, "binary data (a NUL byte), the rest of the file is skipped");
-                return false;
-            }
-            ++stream_line;
-            if (r == ingest::LineReader::Result::kTooLong) {
-                ++stream_records;
-                errors.push_back({stream_name, stream_line, "record is " + human_size(lines->length()) +
-                                                                 ", over the limit of " + human_size(line_limit())});
-                return true;
-            }
-            if (is_blank(line)) continue;
-            ++stream_records;
-            Document doc;
-            if (parse_jsonl_line(line, stream_line, doc, errors)) out.push_back(std::move(doc));
-            return true;
-        }
-    }
-
-    // A text or HTML file as one document; false (with an error) when it cannot be used.
-    bool read_document_file(const Input& in, Document& doc, std::vector<RecordError>& errors) {
+    // A text or HTML file as one document.
+    void read_document(const Input& in, ingest::ByteSource& source, std::vector<Document>& out,
+                       std::vector<RecordError>& errors) {
         std::string data, reason;
         std::size_t consumed = 0;
-        const bool ok = ingest::read_bounded(in.path, options.max_document_bytes, &data, &reason, &consumed);
-        bytes_read += consumed;
-        if (ok && !ingest::decode_to_utf8(&data, &reason)) data.clear();
+        const bool ok = ingest::read_bounded(source, options.max_document_bytes, &data, &reason, &consumed);
+        bytes_read += source.raw_consumed();
+        if (!source.error().empty()) reason = source.error();
+        else if (ok && !ingest::decode_to_utf8(&data, &reason)) data.clear();
         if (!ok || !reason.empty()) {
             errors.push_back({in.path, 0, reason});
-            return false;
+            return;
         }
+        Document doc;
         doc.id = in.id;
         doc.source = in.path;
-        if (in.kind != InputKind::kHtml) {
-            doc.text = std::move(data);
-            return check_text(in.path, 0, doc.text, errors);
-        }
-        if (looks_binary(data, options.max_control_fraction)) {
-            errors.push_back({in.path, 0, "binary data, not text"});
-            return false;
-        }
+        if (in.kind == InputKind::kHtml ? html_document(in.path, data, doc, errors)
+                                        : (doc.text = std::move(data), check_text(in.path, doc.text, errors)))
+            out.push_back(std::move(doc));
+    }
+
+    // A page: converted from the charset its <meta> names, then its text extracted.
+    bool html_document(const std::string& path, std::string& data, Document& doc, std::vector<RecordError>& errors) {
+        std::string reason;
+        if (looks_binary(data, options.max_control_fraction)) reason = "binary data, not text";
+        const std::string charset = reason.empty() ? ingest::charset_of_html(data) : "";
+        std::string converted;
+        if (!charset.empty() && charset != "utf-8" && ingest::convert_to_utf8(charset, data, &converted, &reason))
+            data.swap(converted);
         std::size_t line = 0, offset = 0;
-        if (!validate_utf8(data, &line, &offset)) {
-            errors.push_back({in.path, line, "invalid UTF-8 at byte " + std::to_string(offset)});
+        if (reason.empty() && !validate_utf8(data, &line, &offset)) {
+            errors.push_back({path, line, "invalid UTF-8 at byte " + std::to_string(offset)});
             return false;
         }
-        if (!extract_html_text(data, &doc.text, &doc.title, &reason)) {
-            errors.push_back({in.path, 0, reason});
-            return false;
-        }
-        return check_text(in.path, 0, doc.text, errors);
+        if (reason.empty() && extract_html_text(data, &doc.text, &doc.title, &reason))
+            return check_text(path, doc.text, errors);
+        errors.push_back({path, 0, reason});
+        return false;
     }
 
     bool next_batch(std::size_t max_docs, std::vector<Document>& out, std::vector<RecordError>& errors) {
@@ -271,19 +186,13 @@ struct DocumentReader::Impl {
         const std::size_t before = out.size();
         while (out.size() - before < max_docs) {
             if (stream) {
-                next_stream_record(out, errors);
+                if (!stream->next(out, errors)) close_stream();
                 continue;
             }
             if (next_input >= inputs.size()) break;
             const Input& in = inputs[next_input++];
-            if (!in.problem.empty()) {
-                errors.push_back({in.path, 0, in.problem});
-            } else if (in.kind == InputKind::kJsonl) {
-                open_stream(in, errors);
-            } else {
-                Document doc;
-                if (read_document_file(in, doc, errors)) out.push_back(std::move(doc));
-            }
+            if (!in.problem.empty()) errors.push_back({in.path, 0, in.problem});
+            else open_input(in, out, errors);
         }
         return out.size() > before;
     }
@@ -299,9 +208,8 @@ DocumentReader::DocumentReader(std::istream& in, std::string name, ReaderOptions
     : impl_(std::make_unique<Impl>()) {
     impl_->options = std::move(options);
     impl_->expanded = true;
-    impl_->stream = &in;
-    impl_->stream_name = std::move(name);
-    impl_->lines = std::make_unique<ingest::LineReader>(in, impl_->line_limit());
+    impl_->stream_name = name;
+    impl_->stream = ingest::open_jsonl_stream(in, std::move(name), impl_->options);
 }
 
 DocumentReader::~DocumentReader() = default;
@@ -312,9 +220,10 @@ bool DocumentReader::next_batch(std::size_t max_docs, std::vector<Document>& out
 }
 
 uint64_t DocumentReader::bytes_read() const {
-    const bool live = impl_->stream && impl_->counts_bytes && impl_->lines;
-    return impl_->bytes_read + (live ? impl_->lines->consumed() : 0);
+    const bool live = impl_->stream && impl_->counts_bytes;
+    return impl_->bytes_read + (live ? impl_->stream->consumed() : 0);
 }
+std::vector<std::string> DocumentReader::notes() const { return impl_->notes; }
 uint64_t DocumentReader::bytes_total() const { return impl_->bytes_total; }
 
 std::string DocumentReader::describe() const {

@@ -9,6 +9,8 @@
 #include <set>
 #include <utility>
 
+#include "ingest/byte_source.h"
+
 namespace doppel::ingest {
 namespace fs = std::filesystem;
 namespace {
@@ -18,9 +20,12 @@ std::string lower(std::string s) {
     return s;
 }
 
-// Id of a file: relative path without the last extension, '/'-separated.
+// Id of a file: relative path without the last extension (and without a compression suffix
+// before it: "a/b.html.gz" -> "a/b"), '/'-separated.
 std::string id_of(const fs::path& rel) {
-    fs::path p = rel;
+    std::string s = rel.generic_string();
+    s.resize(s.size() - compression_suffix(s).size());
+    fs::path p = s;
     p.replace_extension();
     return p.generic_string();
 }
@@ -85,7 +90,7 @@ private:
             else visit(p);
         } else if (!fs::is_regular_file(st)) {
             found_.push_back(problem(p.string(), "not a regular file, skipped"));
-        } else if (std::find(extensions_.begin(), extensions_.end(), lower(p.extension().string())) ==
+        } else if (std::find(extensions_.begin(), extensions_.end(), type_extension(p.string())) ==
                    extensions_.end()) {
             found_.push_back(problem(p.string(), "unknown file type '" + p.extension().string() + "', skipped"));
         } else {
@@ -101,10 +106,17 @@ private:
 
 }  // namespace
 
+std::string type_extension(const std::string& path) {
+    const std::string_view suffix = compression_suffix(path);
+    return lower(fs::path(path.substr(0, path.size() - suffix.size())).extension().string());
+}
+
 InputKind kind_of(const std::string& path) {
-    const std::string ext = lower(fs::path(path).extension().string());
+    const std::string ext = type_extension(path);
     if (ext == ".html" || ext == ".htm") return InputKind::kHtml;
     if (ext == ".jsonl" || ext == ".ndjson") return InputKind::kJsonl;
+    if (ext == ".warc") return InputKind::kWarc;
+    if (ext == ".rss" || ext == ".atom" || ext == ".xml") return InputKind::kFeed;
     return InputKind::kText;
 }
 

@@ -11,7 +11,9 @@
 
 namespace doppel::ingest {
 
-enum class InputKind { kText, kHtml, kJsonl };
+// kWarc: a WARC file (records); kFeed: an RSS or Atom feed (items). A file's content can
+// overrule its name: the reader sniffs the first bytes (a WARC file is a WARC whatever its name).
+enum class InputKind { kText, kHtml, kJsonl, kWarc, kFeed };
 
 struct Input {
     std::string path;     // as given or found
@@ -20,11 +22,15 @@ struct Input {
     std::string problem;  // set when the input cannot be used: reported instead of read
 };
 
-// The kind of a file by its extension (.html/.htm, .jsonl/.ndjson, anything else text).
+// The kind of a file by its extension, after a compression suffix (.gz, .zst, .zstd) is set
+// aside: .html/.htm, .jsonl/.ndjson, .warc, .rss/.atom/.xml (feeds), anything else text.
 InputKind kind_of(const std::string& path);
+// The extension that names a file's type (lower case, with the dot): "x.jsonl.gz" -> ".jsonl".
+std::string type_extension(const std::string& path);
 
 // Expands `paths` ("-" is standard input) into inputs, in order. `extensions` are those read
-// inside directories (lower case, with the dot). *bytes_total grows by the regular files' sizes.
+// inside directories (lower case, with the dot; a compressed file is read when its
+// type_extension() is one of them). *bytes_total grows by the regular files' sizes.
 std::vector<Input> expand_inputs(const std::vector<std::string>& paths, const std::vector<std::string>& extensions,
                                  uint64_t* bytes_total);
 

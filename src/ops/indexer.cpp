@@ -330,6 +330,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
                                        " stored documents lacked some of their sketches or features (an "
                                        "interrupted run of an older build, or a stage added since): completed");
     indexer.finish(&run.summary);
+    for (auto& note : reader.notes()) run.summary.warnings.push_back(std::move(note));  // WARC records left out
     run.stored = store.size();
     return run;
 }

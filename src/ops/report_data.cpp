@@ -104,7 +104,7 @@ ReportData build_report_data(const Store& store, const NearDuplicateResult& dupl
     ReportData d;
     add_provenance(d, store, translations, aligner);
     store.scan([&](const StoredDocument& s) {
-        d.documents.push_back({s.id, s.lang, s.title, s.paragraphs.size(), s.other_languages});
+        d.documents.push_back({s.id, s.lang, s.title, s.paragraphs.size(), s.other_languages, s.url, s.date});
         return true;
     }, false);
     add_duplicates(d, duplicates);

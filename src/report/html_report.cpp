@@ -148,13 +148,16 @@ void summary_section(std::string& h, const ReportData& d) {
 
 void documents_section(std::string& h, const ReportData& d) {
     h += "<section id=\"documents\"><h2>Documents</h2><table class=\"documents\"><tr><th>id</th><th>language</th>"
-         "<th>paragraphs</th><th>other languages</th><th>title</th></tr>";
+         "<th>paragraphs</th><th>other languages</th><th>title</th><th>date</th><th>url</th></tr>";
     for (const auto& doc : d.documents) {
         std::string others;
         for (const auto& o : doc.other_languages) others += (others.empty() ? "" : ", ") + o;
         h += "<tr><td>" + id_html(doc.id) + "</td><td>" + esc(doc.lang) + "</td><td class=\"num\">" +
              std::to_string(doc.paragraphs) + "</td><td>" + esc(others) + "</td><td" + dir_attr(doc.lang) + ">" +
-             text_html(doc.title) + "</td></tr>";
+             text_html(doc.title) + "</td><td>" + esc(doc.date) + "</td><td class=\"url\">" +
+             (doc.url.starts_with("http://") || doc.url.starts_with("https://")
+                  ? "<a href=\"" + esc(doc.url) + "\" rel=\"noreferrer\">" + esc(doc.url) + "</a>" : esc(doc.url)) +
+             "</td></tr>";
     }
     h += "</table></section>\n";
 }

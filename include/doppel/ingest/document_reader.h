@@ -8,15 +8,28 @@
 //
 // Inputs (by extension): .txt (UTF-8 text; UTF-16 and UTF-32 with a byte-order mark are
 // converted), .html/.htm (text extracted with gumbo; script, style, nav, header, footer, aside,
-// form and similar elements dropped; block elements become line breaks), .jsonl/.ndjson (one
-// JSON object a line: "id" and "text" or "html" required; "url", "lang", "title", "date"
-// optional), and "-" for JSONL on standard input. Directories are walked recursively in sorted
-// order; given by name, a file of any other extension is read as text.
+// form and similar elements dropped; block elements become line breaks; a <meta charset> other
+// than UTF-8 is converted with ICU), .jsonl/.ndjson (one JSON object a line: "id" and "text" or
+// "html" required; "url", "lang", "title", "date" optional), .warc (WARC/1.0 and 1.1: each
+// response, resource or conversion record holding HTML or text is a document, id and url its
+// WARC-Target-URI, date its WARC-Date, its charset from the HTTP header or the page's <meta>),
+// .rss/.atom/.xml (RSS or Atom feeds, by their root element: each item or entry is a document,
+// id its guid or Atom id, else its link; url its link; date its pubDate or published, in ISO 8601
+// UTC; title; source the feed's title with PATH:LINE), and "-" for JSONL on standard input.
+// Any of them may be gzip (one or more members, as per-record WARC.gz) or zstd compressed: the
+// compression is recognized by the first bytes, whatever the name ("x.jsonl.gz" and a gzip file
+// named "x.jsonl" both work), and read as a stream; the limits below apply to the decompressed
+// bytes. A file that starts with a WARC version line is read as WARC whatever its name.
+// Directories are walked recursively in sorted order; given by name, a file of any other
+// extension is read as text. Document::source is PATH (text, HTML), PATH:LINE (JSONL, feed
+// items), PATH@BYTE (WARC records: the offset in the decompressed WARC stream).
 //
 // Nothing is skipped silently. One bad record (a missing file, invalid UTF-8, binary data,
 // malformed JSON, a missing or empty text, more than max_document_bytes, HTML nested beyond
-// HtmlLimits) becomes a RecordError naming the file and line, and reading goes on with the next
-// record; so does every entry of a folder that is not read (a file of another type, a link to a
+// HtmlLimits, a broken WARC record, a feed item without an id) becomes a RecordError naming the
+// file and line (or byte offset), and reading goes on with the next record; a truncated or
+// corrupt compressed stream or XML error ends its file with one RecordError, the records before
+// it kept; so does every entry of a folder that is not read (a file of another type, a link to a
 // folder, an unreadable folder, a loop of links) and an input that holds no record.
 //
 // Bounded: no read keeps more than the limit in memory, whatever the input is (a pipe, a device
@@ -45,7 +58,10 @@ struct ReaderOptions {
     // is treated as binary and skipped.
     double max_control_fraction = 0.10;
     // Extensions read when walking a directory (lower-case, with the dot).
-    std::vector<std::string> extensions = {".txt", ".html", ".htm", ".jsonl", ".ndjson"};
+    // A compressed file (".jsonl.gz", ".warc.zst") is read when the extension before its
+    // compression suffix is one of these.
+    std::vector<std::string> extensions = {".txt", ".html", ".htm", ".jsonl", ".ndjson",
+                                           ".warc", ".rss", ".atom", ".xml"};
 };
 
 // Bounds on the HTML a page may hold before it is parsed (deep or unclosed markup makes parsing
@@ -93,6 +109,10 @@ public:
     // after the first call; standard input is not counted).
     uint64_t bytes_read() const;
     uint64_t bytes_total() const;
+    // One line per input that held records which are not documents by design (WARC request and
+    // metadata records, responses that are images or redirects), with their counts by kind:
+    // "PATH: 12 records are not documents (5 WARC request records, ...)". Not errors.
+    std::vector<std::string> notes() const;
 
     std::string describe() const;
 

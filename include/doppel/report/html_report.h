@@ -28,6 +28,8 @@ struct ReportDocument {
     std::string title;
     std::size_t paragraphs = 0;
     std::vector<std::string> other_languages;
+    std::string url;   // where it came from (shown as a link when http or https), may be empty
+    std::string date;  // its own date (published or fetched), may be empty
 };
 
 struct ReportDuplicate {

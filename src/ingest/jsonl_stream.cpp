@@ -1,0 +1,152 @@
+// JSONL input: one JSON object a line (document_reader.h names the fields).
+#include <nlohmann/json.hpp>
+
+#include "ingest/bounded_io.h"
+#include "ingest/record_stream.h"
+
+namespace doppel::ingest {
+namespace {
+
+bool is_blank(const std::string& s) { return s.find_first_not_of(" \t\n\r\f\v") == std::string::npos; }
+
+class JsonlStream : public RecordStream {
+public:
+    JsonlStream(std::unique_ptr<ByteSource> source, std::istream* in, std::string name, const ReaderOptions& options)
+        : source_(std::move(source)), owned_in_(source_ ? std::make_unique<std::istream>(source_.get()) : nullptr),
+          lines_(owned_in_ ? *owned_in_ : *in, jsonl_line_limit(options)), name_(std::move(name)), options_(options) {}
+
+    bool next(std::vector<Document>& out, std::vector<RecordError>& errors) override;
+    uint64_t consumed() const override { return source_ ? source_->raw_consumed() : lines_.consumed(); }
+
+private:
+    bool finish(std::vector<RecordError>& errors, const char* why);
+    bool parse_line(std::string& line, Document& doc, std::vector<RecordError>& errors);
+    bool take_body(const nlohmann::json& j, Document& doc, std::vector<RecordError>& errors);
+    void error(std::vector<RecordError>& errors, std::string reason) {
+        errors.push_back({name_, line_, std::move(reason)});
+    }
+
+    std::unique_ptr<ByteSource> source_;
+    std::unique_ptr<std::istream> owned_in_;
+    LineReader lines_;
+    std::string name_;
+    ReaderOptions options_;
+    std::size_t line_ = 0;
+    std::size_t records_ = 0;  // documents and bad records met
+    bool done_ = false;
+};
+
+bool JsonlStream::finish(std::vector<RecordError>& errors, const char* why) {
+    done_ = true;
+    if (source_ && !source_->error().empty()) errors.push_back({name_, line_ + 1, source_->error()});
+    else if (why) errors.push_back({name_, line_ + 1, why});
+    else if (records_ == 0) errors.push_back({name_, 0, "no records in it"});
+    return false;
+}
+
+bool JsonlStream::next(std::vector<Document>& out, std::vector<RecordError>& errors) {
+    if (done_) return false;
+    std::string line;
+    for (;;) {
+        const auto r = lines_.next(&line);
+        if (r == LineReader::Result::kEnd) return finish(errors, nullptr);
+        if (r == LineReader::Result::kBinary)
+            return finish(errors, "binary data (a NUL byte), the rest of the file is skipped");
+        // The last piece of a broken compressed stream is no record: the error says why.
+        if (source_ && !source_->error().empty() && !lines_.ended_with_newline()) return finish(errors, nullptr);
+        ++line_;
+        if (r == LineReader::Result::kTooLong) {
+            ++records_;
+            error(errors, "record is " + human_size(lines_.length()) + ", over the limit of " +
+                              human_size(jsonl_line_limit(options_)));
+            return true;
+        }
+        if (is_blank(line)) continue;
+        ++records_;
+        Document doc;
+        if (parse_line(line, doc, errors)) out.push_back(std::move(doc));
+        return true;
+    }
+}
+
+// "text", or "html" turned into text (and a title).
+bool JsonlStream::take_body(const nlohmann::json& j, Document& doc, std::vector<RecordError>& errors) {
+    auto text_it = j.find("text");
+    auto html_it = j.find("html");
+    if (text_it != j.end() && text_it->is_string()) {
+        doc.text = text_it->get<std::string>();
+        return true;
+    }
+    if (html_it != j.end() && html_it->is_string()) {
+        std::string reason;
+        if (extract_html_text(html_it->get_ref<const std::string&>(), &doc.text, &doc.title, &reason)) return true;
+        error(errors, reason);
+        return false;
+    }
+    error(errors, "missing \"text\" (or \"html\") string");
+    return false;
+}
+
+bool JsonlStream::parse_line(std::string& line, Document& doc, std::vector<RecordError>& errors) {
+    std::size_t bad_line = 0, offset = 0;
+    if (!validate_utf8(line, &bad_line, &offset)) {
+        error(errors, "invalid UTF-8 at byte " + std::to_string(offset));
+        return false;
+    }
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+        error(errors, "malformed JSON");
+        return false;
+    }
+    if (!j.is_object()) {
+        error(errors, "a record must be a JSON object");
+        return false;
+    }
+    auto id_it = j.find("id");
+    if (id_it == j.end() || !(id_it->is_string() || id_it->is_number_integer())) {
+        error(errors, "missing \"id\" (a string)");
+        return false;
+    }
+    doc.id = id_it->is_string() ? id_it->get<std::string>() : std::to_string(id_it->get<long long>());
+    if (doc.id.empty()) {
+        error(errors, "empty \"id\"");
+        return false;
+    }
+    auto get_str = [&](const char* key) -> std::string {
+        auto it = j.find(key);
+        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (!take_body(j, doc, errors)) return false;
+    if (auto t = get_str("title"); !t.empty()) doc.title = t;
+    doc.url = get_str("url");
+    doc.date = get_str("date");
+    doc.lang_hint = get_str("lang");
+    doc.source = name_ + ":" + std::to_string(line_);
+    if (doc.text.size() > options_.max_document_bytes) {
+        error(errors, "text is " + human_size(doc.text.size()) + ", over the limit of " +
+                          human_size(options_.max_document_bytes));
+        return false;
+    }
+    std::size_t ignored = 0;
+    std::string reason = check_document_text(doc.text, options_, &ignored);
+    if (reason.empty()) return true;
+    error(errors, std::move(reason));
+    return false;
+}
+
+}  // namespace
+
+std::size_t jsonl_line_limit(const ReaderOptions& options) {
+    return options.max_document_bytes + (options.max_document_bytes >> 3) + 4096;
+}
+
+std::unique_ptr<RecordStream> open_jsonl_stream(std::unique_ptr<ByteSource> source, std::string name,
+                                                const ReaderOptions& options) {
+    return std::make_unique<JsonlStream>(std::move(source), nullptr, std::move(name), options);
+}
+
+std::unique_ptr<RecordStream> open_jsonl_stream(std::istream& in, std::string name, const ReaderOptions& options) {
+    return std::make_unique<JsonlStream>(nullptr, &in, std::move(name), options);
+}
+
+}  // namespace doppel::ingest
