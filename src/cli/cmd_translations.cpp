@@ -41,6 +41,7 @@ void add_flags(CLI::App* cmd, Args& a) {
     field(cmd, a, "--margin-k", &Args::m, &M::margin_k, "Competitors averaged in the margin");
     field(cmd, a, "--anchor-weight", &Args::m, &M::anchor_weight, "Weight of anchor agreement in the score");
     field(cmd, a, "--long-score", &Args::m, &M::long_translation_score, "Score floor for long documents");
+    field(cmd, a, "--same-story-per-doc", &Args::m, &M::same_story_per_doc, "Most same-story pairs per document (0: all)");
     field(cmd, a, "--learn-margin", &Args::learn, &F::min_margin, "Margin of the first-pass links learned from");
     field(cmd, a, "--learn-dice", &Args::learn, &F::min_dice, "Dice coefficient a learned association must reach");
     field(cmd, a, "--learn-count", &Args::learn, &F::min_count, "Links a learned association must be seen in");

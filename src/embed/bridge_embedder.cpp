@@ -39,16 +39,6 @@ bool is_latin_word(std::string_view w) {
     return true;
 }
 
-// A closely related language whose lexicon entries serve words a language's own entries miss
-// (languages with few or no dictionary entries of their own).
-const char* fallback_language(std::string_view lang) {
-    static const std::pair<std::string_view, const char*> kFallback[] = {
-        {"uk", "ru"}, {"be", "ru"}, {"mk", "bg"}, {"nb", "no"}, {"nn", "no"}, {"gl", "pt"}};
-    for (auto& [l, f] : kFallback)
-        if (l == lang) return f;
-    return nullptr;
-}
-
 // The embedder's text keys (normalize/text_keys.h): document-level name, number and URL features.
 constexpr SkeletonRule kSkeletonRule = SkeletonRule::kConsonants;
 constexpr NumberRule kNumberRule = NumberRule::kLeadingDigits;
@@ -150,6 +140,14 @@ std::string BridgeEmbedder::describe() const {
     f("prefix", options_.prefix_weight, d.prefix_weight);
     if (options_.lexicon != d.lexicon) s << ",lexicon=" << options_.lexicon;
     return s.str();
+}
+
+const char* fallback_language(std::string_view lang) {
+    static const std::pair<std::string_view, const char*> kFallback[] = {
+        {"uk", "ru"}, {"be", "ru"}, {"mk", "bg"}, {"nb", "no"}, {"nn", "no"}, {"gl", "pt"}};
+    for (auto& [l, f] : kFallback)
+        if (l == lang) return f;
+    return nullptr;
 }
 
 SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& lang_in) {

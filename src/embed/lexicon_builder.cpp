@@ -457,4 +457,38 @@ std::size_t read_lexicon_entries(const std::string& path,
     return n + entries.size();
 }
 
+struct LexiconCoverageCounter::Impl {
+    explicit Impl(const BridgeLexicon& l) : lexicon(l) {}
+    const BridgeLexicon& lexicon;
+    Normalizer normalizer;
+    Segmenter segmenter;
+    Stemmer stemmer;
+    std::unique_ptr<TextKeys> keys;  // made on first use (Chinese only)
+};
+
+LexiconCoverageCounter::LexiconCoverageCounter(const BridgeLexicon& lexicon)
+    : impl_(std::make_unique<Impl>(lexicon)) {}
+LexiconCoverageCounter::~LexiconCoverageCounter() = default;
+
+void LexiconCoverageCounter::add(const std::string& lang, std::string_view raw, LexiconCoverage& into) {
+    std::string text = impl_->normalizer.normalize_text(raw);
+    if (lang == "zh") {
+        if (!impl_->keys) impl_->keys = std::make_unique<TextKeys>();
+        text = impl_->keys->simplified_chinese(text);
+    }
+    std::vector<std::string_view> words;
+    for (auto sp : impl_->segmenter.words(text)) words.emplace_back(text.data() + sp.begin, sp.size());
+    std::vector<char> covered(words.size(), 0);
+    for (const auto& m : impl_->lexicon.match(lang, words, impl_->stemmer))
+        std::fill(covered.begin() + m.first, covered.begin() + m.first + m.count, 1);
+    if (const char* fb = fallback_language(lang))  // as the embedder: the relative's entries, word by word
+        for (std::size_t i = 0; i < words.size(); ++i)
+            if (!covered[i] && !impl_->lexicon.lookup_word(fb, words[i], impl_->stemmer).empty()) covered[i] = 1;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        if (is_number(words[i]) || (code_points(words[i]) < 2 && !is_cjk_word(words[i]))) continue;
+        ++into.words;
+        into.covered += covered[i];
+    }
+}
+
 }  // namespace doppel

@@ -42,6 +42,7 @@ MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
     p.take_number("pivot", o.pivot);
     p.take_number("pivot_similarity", o.pivot_similarity);
     p.take_number("pivot_margin", o.pivot_margin);
+    p.take_number("same_story_per_doc", o.same_story_per_doc);
     p.check_empty();
     return o;
 }
@@ -63,7 +64,7 @@ std::string MatcherOptions::describe() const {
            ",partial_length_ratio=" + spec_number(partial_length_ratio) + ",anchor_weight=" + spec_number(anchor_weight) +
            ",one_to_one=" + (one_to_one ? "1" : "0") + ",same_story=" + (same_story ? "1" : "0") +
            ",pivot=" + (pivot ? "1" : "0") + ",pivot_similarity=" + spec_number(pivot_similarity) +
-           ",pivot_margin=" + spec_number(pivot_margin);
+           ",pivot_margin=" + spec_number(pivot_margin) + ",same_story_per_doc=" + std::to_string(same_story_per_doc);
 }
 
 namespace {
@@ -241,6 +242,7 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
             label_links(docs, links, out);
         }
     if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
+    limit_same_story(out);
     return out;
 }
 
@@ -266,6 +268,29 @@ void Matcher::label_links(std::span<const MatchDocument> docs, std::vector<Trans
             out.push_back(l);
         }
     }
+}
+
+void Matcher::limit_same_story(std::vector<TranslationLink>& links) const {
+    if (options_.same_story_per_doc == 0) return;
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < links.size(); ++i)
+        if (links[i].label == LinkLabel::kSameStory) order.push_back(i);
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        const TranslationLink &a = links[x], &b = links[y];
+        if (a.score != b.score) return a.score > b.score;
+        return std::tie(a.a, a.b) < std::tie(b.a, b.b);
+    });
+    std::unordered_map<std::size_t, std::size_t> kept;  // document -> same-story links kept
+    std::vector<char> drop(links.size(), 0);
+    for (std::size_t i : order) {
+        std::size_t &na = kept[links[i].a], &nb = kept[links[i].b];
+        if (na < options_.same_story_per_doc && nb < options_.same_story_per_doc) ++na, ++nb;
+        else drop[i] = 1;
+    }
+    std::size_t w = 0;
+    for (std::size_t i = 0; i < links.size(); ++i)
+        if (!drop[i]) links[w++] = links[i];
+    links.resize(w);
 }
 
 float Matcher::translation_floor(float length_a, float length_b) const {

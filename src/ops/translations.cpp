@@ -202,6 +202,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
         if (learned.size() > 0) links = second_pass(pool, *embedder, index, learned, links, options, progress);
         out.learn_seconds = seconds_between(t3, Clock::now());
     }
+    Matcher(options.matcher).limit_same_story(links);  // again: the second pass relabels links
     out.pairs = to_pairs(store, pool, links);
     out.documents = pool.size();
     out.specs = {{"matcher", options.matcher.describe()},

@@ -78,6 +78,10 @@ td.rtl{text-align:right;font-family:"Noto Naskh Arabic","Noto Sans Arabic","Deja
 code{background:#f4f4f4;padding:0 .2em;word-break:break-all}
 table.summary{max-width:100%}table.summary td{max-width:900px}
 details{margin:.5em 0}summary{cursor:pointer;color:#333}
+.chunk{content-visibility:auto;contain-intrinsic-size:auto 3000px}
+nav.contents{margin:1em 0}.group{margin:1em 0;border-left:3px solid #ccc;padding-left:.6em}
+.members{margin:.2em 0}.lang{color:#666;font-size:.85em}th.related{font-weight:normal;color:#555;background:#fafafa}
+details.pair>summary{font-weight:bold}
 )css";
 
 void histogram_svg(std::string& h, const std::vector<double>& scores, const std::string& caption) {
@@ -126,15 +130,58 @@ void unit_cell(std::string& h, const std::vector<int>& ids, const std::vector<st
     h += "</td>";
 }
 
-void summary_section(std::string& h, const ReportData& d) {
-    std::size_t n_translation = 0;
-    for (const auto& t : d.translations) n_translation += t.label == "translation";
+// What is long is inert until asked for: a closed <details class="lazy"> holds its content as
+// text in a <script type="text/html" class="lazy"> (tokenized, never built into the page), and
+// the page's one inline script (kScript) builds it when the details is opened. The content is
+// escaped HTML (esc() turns every '<' of the input into &lt;), so it holds no "</script".
+void lazy_begin(std::string& h, const std::string& cls, const std::string& id, const std::string& summary) {
+    h += "<details class=\"lazy " + cls + "\"" + (id.empty() ? std::string() : " id=\"" + id + "\"") + "><summary>" +
+         summary + "</summary><script type=\"text/html\" class=\"lazy\">";
+}
+void lazy_end(std::string& h) { h += "</script></details>"; }
+
+// Long lists come in pages of `page` items: the first is part of the page, the others are lazy.
+constexpr std::size_t kClusterPage = 100, kGroupPage = 25;
+
+void open_chunk(std::string& h, std::size_t i, std::size_t total, std::size_t page, const char* what) {
+    if (i % page != 0) return;
+    if (i == 0) {
+        h += "<div class=\"chunk\">";
+        return;
+    }
+    h += i == page ? "</div>" : "</script></details>";
+    lazy_begin(h, "page", "", std::string(what) + " " + std::to_string(i + 1) + "–" +
+                                  std::to_string(std::min(total, i + page)) + " of " + std::to_string(total));
+}
+void close_chunks(std::string& h, std::size_t n, std::size_t page) {
+    if (n) h += n <= page ? "</div>" : "</script></details>";
+}
+
+void contents_nav(std::string& h) {
+    h += "<nav class=\"contents\"><a href=\"#summary\">Summary</a> · <a href=\"#duplicates\">Duplicates</a> · "
+         "<a href=\"#translations\">Cross-language versions</a> · <a href=\"#alignments\">Alignments</a> · "
+         "<a href=\"#documents\">Documents</a></nav>\n";
+}
+
+void summary_section(std::string& h, const ReportData& d, const std::vector<TranslationGroup>& groups) {
+    std::size_t n_translation = 0, n_same = 0, n_aligned = 0, n_versions = 0;
+    for (const auto& t : d.translations) {
+        n_translation += t.label == "translation";
+        n_same += t.label == "same-story";
+        n_aligned += !t.beads.empty();
+    }
+    for (const auto& g : groups) n_versions += g.members.size() > 1;
+    auto row = [&](const char* what, const char* id, const std::string& value) {
+        h += "<tr><th>" + std::string(what) + "</th><td class=\"num\" id=\"" + id + "\">" + value + "</td></tr>";
+    };
     h += "<section id=\"summary\"><h2>Summary</h2><table class=\"summary\">";
-    h += "<tr><th>documents</th><td class=\"num\" id=\"n-documents\">" + std::to_string(d.documents.size()) + "</td></tr>";
-    h += "<tr><th>duplicate pairs</th><td class=\"num\" id=\"n-duplicates\">" + std::to_string(d.duplicates.size()) + "</td></tr>";
-    h += "<tr><th>duplicate clusters</th><td class=\"num\" id=\"n-clusters\">" + std::to_string(d.clusters.size()) + "</td></tr>";
-    h += "<tr><th>cross-language pairs</th><td class=\"num\" id=\"n-translations\">" + std::to_string(d.translations.size()) +
-         " (" + std::to_string(n_translation) + " translations)</td></tr>";
+    row("documents", "n-documents", std::to_string(d.documents.size()));
+    row("duplicate pairs", "n-duplicates", std::to_string(d.duplicates.size()));
+    row("duplicate clusters", "n-clusters", std::to_string(d.clusters.size()));
+    row("cross-language pairs", "n-translations", std::to_string(d.translations.size()) + " (" +
+        std::to_string(n_translation) + " translations, " + std::to_string(n_same) + " same-story)");
+    row("groups of versions", "n-groups", std::to_string(n_versions));
+    row("pairs aligned side by side", "n-aligned", std::to_string(n_aligned));
     for (const auto& [k, v] : d.provenance) h += "<tr><th>" + esc(k) + "</th><td><code>" + esc(v) + "</code></td></tr>";
     h += "</table>";
     for (const auto& n : d.notes) h += "<p>" + esc(n) + "</p>";
@@ -147,8 +194,10 @@ void summary_section(std::string& h, const ReportData& d) {
 }
 
 void documents_section(std::string& h, const ReportData& d) {
-    h += "<section id=\"documents\"><h2>Documents</h2><table class=\"documents\"><tr><th>id</th><th>language</th>"
-         "<th>paragraphs</th><th>other languages</th><th>title</th><th>date</th><th>url</th></tr>";
+    h += "<section id=\"documents\"><h2>Documents</h2>";
+    lazy_begin(h, "documents", "", std::to_string(d.documents.size()) + " documents");
+    h += "<table class=\"documents\"><tr><th>id</th><th>language</th><th>paragraphs</th><th>other languages</th>"
+         "<th>title</th><th>date</th><th>url</th></tr>";
     for (const auto& doc : d.documents) {
         std::string others;
         for (const auto& o : doc.other_languages) others += (others.empty() ? "" : ", ") + o;
@@ -159,20 +208,30 @@ void documents_section(std::string& h, const ReportData& d) {
                   ? "<a href=\"" + esc(doc.url) + "\" rel=\"noreferrer\">" + esc(doc.url) + "</a>" : esc(doc.url)) +
              "</td></tr>";
     }
-    h += "</table></section>\n";
+    h += "</table>";
+    lazy_end(h);
+    h += "</section>\n";
+}
+
+void clusters_html(std::string& h, const ReportData& d) {
+    for (std::size_t i = 0; i < d.clusters.size(); ++i) {
+        const auto& c = d.clusters[i];
+        open_chunk(h, i, d.clusters.size(), kClusterPage, "clusters");
+        h += "<table class=\"cluster\"><tr><th>kept</th><td colspan=\"2\">" + id_html(c.representative) + "</td></tr>";
+        for (std::size_t m = 0; m < c.members.size(); ++m)
+            h += "<tr><td>copy</td><td>" + id_html(c.members[m]) + "</td><td class=\"num\">" +
+                 fmt(m < c.similarities.size() ? c.similarities[m] : 0) + "</td></tr>";
+        h += "</table>";
+    }
+    close_chunks(h, d.clusters.size(), kClusterPage);
 }
 
 void duplicates_section(std::string& h, const ReportData& d, std::map<std::string, std::string>& lang_of) {
     h += "<section id=\"duplicates\"><h2>Duplicates</h2>";
     if (d.clusters.empty() && d.duplicates.empty()) h += "<p class=\"empty\">No near-duplicates at the threshold.</p>";
-    for (const auto& c : d.clusters) {
-        h += "<table class=\"cluster\"><tr><th>kept</th><td colspan=\"2\">" + id_html(c.representative) + "</td></tr>";
-        for (std::size_t i = 0; i < c.members.size(); ++i)
-            h += "<tr><td>copy</td><td>" + id_html(c.members[i]) + "</td><td class=\"num\">" +
-                 fmt(i < c.similarities.size() ? c.similarities[i] : 0) + "</td></tr>";
-        h += "</table>";
-    }
+    clusters_html(h, d);
     if (!d.duplicates.empty()) {
+        lazy_begin(h, "duplicate-pairs", "", std::to_string(d.duplicates.size()) + " duplicate pairs");
         h += "<table class=\"duplicate-pairs\"><tr><th>a</th><th>b</th><th>status</th><th>similarity</th>"
              "<th>containment</th></tr>";
         for (const auto& p : d.duplicates)
@@ -180,35 +239,64 @@ void duplicates_section(std::string& h, const ReportData& d, std::map<std::strin
                  "</td><td class=\"num\">" + fmt(p.similarity) + "</td><td class=\"num\">" + fmt(p.containment) +
                  "</td></tr>";
         h += "</table>";
+        lazy_end(h);
     }
     if (!d.repeated_lines.empty()) {
-        h += "<details class=\"repeated-lines\"><summary>" + std::to_string(d.repeated_lines.size()) +
-             " lines repeated inside one document</summary><table class=\"repeated-lines\"><tr><th>document</th>"
-             "<th>times</th><th>line</th></tr>";
+        lazy_begin(h, "repeated-lines", "", std::to_string(d.repeated_lines.size()) + " lines repeated inside one document");
+        h += "<table class=\"repeated-lines\"><tr><th>document</th><th>times</th><th>line</th></tr>";
         for (const auto& r : d.repeated_lines)
             h += "<tr><td>" + id_html(r.id) + "</td><td class=\"num\">" + std::to_string(r.count) + "</td><td" +
                  dir_attr(lang_of.count(r.id) ? lang_of[r.id] : "") + ">" + text_html(r.text) + "</td></tr>";
-        h += "</table></details>";
+        h += "</table>";
+        lazy_end(h);
     }
     h += "</section>\n";
 }
 
-void translation_table(std::string& h, const ReportData& d) {
-    h += "<table class=\"translation-pairs\"><tr><th>a</th><th>b</th><th>label</th><th>score</th><th>why</th></tr>";
-    for (const auto& t : d.translations)
-        h += "<tr><td>" +
-             (t.beads.empty() ? id_html(t.id_a) : "<a href=\"#" + anchor(t.id_a, t.id_b) + "\">" + id_html(t.id_a) + "</a>") +
-             " (" + esc(t.lang_a) + ")</td><td>" + id_html(t.id_b) + " (" + esc(t.lang_b) + ")</td><td class=\"label-" + esc(t.label) +
-             "\">" + esc(t.label) + "</td><td class=\"num\">" + fmt(t.score) + "</td><td class=\"why\">" +
-             text_html(t.why) + "</td></tr>";
-    h += "</table><p class=\"legend\">Bead colours: <span style=\"background:" + score_colour(1) +
-         "\">sure</span><span style=\"background:" + score_colour(0.5) + "\">doubtful</span><span style=\"background:" +
-         score_colour(0) + "\">weak</span><span class=\"unaligned\" style=\"border:1px solid #ddd\">no counterpart</span></p>";
+// One pair as a row of a group: the other side, its label and score, the evidence, and a link
+// to its alignment when it has one.
+void pair_row(std::string& h, const ReportTranslation& t) {
+    h += "<tr><td>" + id_html(t.id_a) + " (" + esc(t.lang_a) + ")</td><td>" + id_html(t.id_b) + " (" + esc(t.lang_b) +
+         ")</td><td class=\"label-" + esc(t.label) + "\">" + esc(t.label) + "</td><td class=\"num\">" + fmt(t.score) +
+         "</td><td class=\"why\">" + text_html(t.why) + "</td><td>" +
+         (t.beads.empty() ? std::string() : "<a href=\"#" + anchor(t.id_a, t.id_b) + "\">aligned</a>") + "</td></tr>";
 }
 
+void group_html(std::string& h, const ReportData& d, const TranslationGroup& g) {
+    h += "<div class=\"group\"><p class=\"members\">";
+    for (std::size_t i = 0; i < g.members.size(); ++i)
+        h += (i ? " · " : "") + id_html(g.members[i].first) + " <span class=\"lang\">" + esc(g.members[i].second) +
+             "</span>";
+    h += "</p><table class=\"group-pairs\">";
+    for (std::size_t r : g.versions) pair_row(h, d.translations[r]);
+    if (!g.related.empty())
+        h += "<tr><th colspan=\"6\" class=\"related\">related (same story, each document's best " +
+             std::string("few)") + "</th></tr>";
+    for (std::size_t r : g.related) pair_row(h, d.translations[r]);
+    h += "</table></div>";
+}
+
+void translations_section(std::string& h, const ReportData& d, const std::vector<TranslationGroup>& groups) {
+    h += "<section id=\"translations\"><h2>Cross-language versions</h2>";
+    if (d.translations.empty()) {
+        h += "<p class=\"empty\">No cross-language pairs.</p></section>\n";
+        return;
+    }
+    h += "<p>Each group holds documents linked as translations (or partial translations) of each other, largest "
+         "groups first; below its pairs, the same-story pairs of its documents. Documents with same-story pairs "
+         "only come last.</p>";
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        open_chunk(h, i, groups.size(), kGroupPage, "groups");
+        group_html(h, d, groups[i]);
+    }
+    close_chunks(h, groups.size(), kGroupPage);
+    h += "</section>\n";
+}
+
+// A pair's alignment, side by side, lazy (closed until opened).
 void pair_article(std::string& h, const ReportTranslation& t) {
-    h += "<article class=\"pair\" id=\"" + anchor(t.id_a, t.id_b) + "\"><h3>" + id_html(t.id_a) + " ↔ " + id_html(t.id_b) +
-         " <span class=\"label-" + esc(t.label) + "\">" + esc(t.label) + " " + fmt(t.score) + "</span></h3>";
+    lazy_begin(h, "pair", anchor(t.id_a, t.id_b), id_html(t.id_a) + " ↔ " + id_html(t.id_b) + " <span class=\"label-" +
+                                                     esc(t.label) + "\">" + esc(t.label) + " " + fmt(t.score) + "</span>");
     if (!t.why.empty()) h += "<p class=\"why\">" + text_html(t.why) + "</p>";
     h += "<table class=\"alignment\"><tr><th" + dir_attr(t.lang_a) + ">" + id_html(t.id_a) + " (" + esc(t.lang_a) +
          ")</th><th>score</th><th" + dir_attr(t.lang_b) + ">" + id_html(t.id_b) + " (" + esc(t.lang_b) + ")</th></tr>";
@@ -220,15 +308,28 @@ void pair_article(std::string& h, const ReportTranslation& t) {
         unit_cell(h, b.b, t.units_b, t.lang_b, b.score, "b", one_sided);
         h += "</tr>";
     }
-    h += "</table></article>\n";
+    h += "</table>";
+    lazy_end(h);
+    h += "\n";
 }
 
-void translations_section(std::string& h, const ReportData& d) {
-    h += "<section id=\"translations\"><h2>Cross-language versions</h2>";
-    if (d.translations.empty())
-        h += "<p class=\"empty\">No cross-language pairs.</p>";
-    else
-        translation_table(h, d);
+// Builds an opened lazy details' content (doppelOpen(details), also callable by hand); a link to
+// a pair opens it (the browser opens a closed <details> that holds the target).
+const char* kScript = R"js(
+function doppelOpen(d){const s=d.querySelector(':scope>script.lazy');if(s){s.insertAdjacentHTML('afterend',s.textContent);s.remove();}}
+document.addEventListener('toggle',e=>{const d=e.target;if(d.open&&d.classList&&d.classList.contains('lazy'))doppelOpen(d);},true);
+)js";
+
+void alignments_section(std::string& h, const ReportData& d) {
+    std::size_t n = 0;
+    for (const auto& t : d.translations) n += !t.beads.empty();
+    h += "<section id=\"alignments\"><h2>Alignments</h2>";
+    if (n == 0) h += "<p class=\"empty\">No pair aligned.</p>";
+    else h += "<p>" + std::to_string(n) + " pairs, best scores first; open one to see it side by side (the page "
+              "builds it then, with its own inline script).</p>";
+    h += "<p class=\"legend\">Bead colours: <span style=\"background:" + score_colour(1) +
+         "\">sure</span><span style=\"background:" + score_colour(0.5) + "\">doubtful</span><span style=\"background:" +
+         score_colour(0) + "\">weak</span><span class=\"unaligned\" style=\"border:1px solid #ddd\">no counterpart</span></p>";
     for (const auto& t : d.translations)
         if (!t.beads.empty()) pair_article(h, t);
     h += "</section>\n";
@@ -244,19 +345,93 @@ bool is_rtl_language(const std::string& lang) {
     return false;
 }
 
+namespace {
+
+// Union-find over document ids, joined by translation and partial pairs.
+struct Components {
+    std::map<std::string, std::string> parent;
+    std::string find(const std::string& x) {
+        auto it = parent.try_emplace(x, x).first;
+        if (it->second == x) return x;
+        return it->second = find(it->second);
+    }
+    void join(const std::string& a, const std::string& b) { parent[find(a)] = find(b); }
+};
+
+bool is_version(const ReportTranslation& t) { return t.label != "same-story"; }
+
+// Largest groups first, then best score; groups of one document (same-story pairs only) last.
+void sort_groups(std::vector<TranslationGroup>& groups, const ReportData& d) {
+    auto best = [&](const TranslationGroup& g) {
+        double b = 0;
+        for (std::size_t r : g.versions.empty() ? g.related : g.versions) b = std::max(b, d.translations[r].score);
+        return b;
+    };
+    std::vector<std::pair<double, std::size_t>> key(groups.size());
+    for (std::size_t i = 0; i < groups.size(); ++i) key[i] = {best(groups[i]), i};
+    std::vector<std::size_t> order(groups.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        if (groups[x].members.size() != groups[y].members.size())
+            return groups[x].members.size() > groups[y].members.size();
+        return key[x].first > key[y].first;
+    });
+    std::vector<TranslationGroup> sorted;
+    for (std::size_t i : order) sorted.push_back(std::move(groups[i]));
+    groups = std::move(sorted);
+}
+
+}  // namespace
+
+std::vector<TranslationGroup> group_translations(const ReportData& d) {
+    Components c;
+    std::map<std::string, std::string> lang;
+    for (const auto& t : d.translations) {
+        lang[t.id_a] = t.lang_a, lang[t.id_b] = t.lang_b;
+        c.find(t.id_a), c.find(t.id_b);
+        if (is_version(t)) c.join(t.id_a, t.id_b);
+    }
+    std::map<std::string, std::size_t> group_of;  // root -> group
+    std::vector<TranslationGroup> groups;
+    for (const auto& [id, l] : lang) {
+        auto [it, added] = group_of.try_emplace(c.find(id), groups.size());
+        if (added) groups.emplace_back();
+        groups[it->second].members.push_back({id, l});
+    }
+    for (std::size_t r = 0; r < d.translations.size(); ++r) {
+        const auto& t = d.translations[r];
+        const std::size_t ga = group_of[c.find(t.id_a)], gb = group_of[c.find(t.id_b)];
+        if (is_version(t)) groups[ga].versions.push_back(r);
+        else {
+            groups[ga].related.push_back(r);
+            if (gb != ga) groups[gb].related.push_back(r);
+        }
+    }
+    for (auto& g : groups)
+        std::stable_sort(g.members.begin(), g.members.end(),
+                         [](const auto& x, const auto& y) { return std::tie(x.second, x.first) < std::tie(y.second, y.first); });
+    sort_groups(groups, d);
+    return groups;
+}
+
 std::string render_html_report(const ReportData& d) {
     std::string h;
     h.reserve(1 << 16);
     h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
     h += "<meta name=\"generator\" content=\"doppel\"><title>" + esc(d.title) + "</title><style>";
     h += kStyle;
-    h += "</style></head><body>\n<h1>" + esc(d.title) + "</h1>\n";
-    summary_section(h, d);
+    h += "</style><script>";
+    h += kScript;
+    h += "</script></head><body>\n<h1>" + esc(d.title) + "</h1>\n";
+    contents_nav(h);
+    const std::vector<TranslationGroup> groups = group_translations(d);
+    summary_section(h, d, groups);
     std::map<std::string, std::string> lang_of;
     for (const auto& doc : d.documents) lang_of[doc.id] = doc.lang;
-    documents_section(h, d);
     duplicates_section(h, d, lang_of);
-    translations_section(h, d);
+    translations_section(h, d, groups);
+    alignments_section(h, d);
+    documents_section(h, d);
     h += "</body></html>\n";
     return h;
 }

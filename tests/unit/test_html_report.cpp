@@ -29,11 +29,18 @@ ReportData sample() {
 TEST(HtmlReport, SelfContainedWithSectionsAndEscaping) {
     const std::string html = doppel::render_html_report(sample());
     EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
-    for (const char* id : {"id=\"summary\"", "id=\"documents\"", "id=\"duplicates\"", "id=\"translations\""})
-        EXPECT_NE(html.find(id), std::string::npos) << id;
-    // No external resources: no src= or href= pointing outside the page, no <link>, no <script>.
+    // Summary first, then duplicates, versions, alignments, documents.
+    std::size_t last = 0;
+    for (const char* id : {"id=\"summary\"", "id=\"duplicates\"", "id=\"translations\"", "id=\"alignments\"",
+                           "id=\"documents\""}) {
+        const std::size_t at = html.find(id);
+        EXPECT_NE(at, std::string::npos) << id;
+        EXPECT_GT(at, last) << id;
+        last = at;
+    }
+    // No external resources: no src= or href= pointing outside the page, no <link>; scripts inline.
     EXPECT_EQ(html.find("<link"), std::string::npos);
-    EXPECT_EQ(html.find("<script"), std::string::npos);
+    EXPECT_EQ(html.find("<script src"), std::string::npos);
     EXPECT_EQ(html.find("src=\""), std::string::npos);
     EXPECT_EQ(html.find("href=\"http"), std::string::npos);
     // Unit text is escaped.
@@ -92,4 +99,54 @@ TEST(HtmlReport, IdsAndTextsAreBidiIsolated) {
     EXPECT_GE(n, 10u);
     EXPECT_EQ(isolated, n);
     EXPECT_NE(html.find(".t,bdi{unicode-bidi:isolate}"), std::string::npos);
+}
+
+namespace {
+doppel::ReportTranslation pair(const std::string& a, const std::string& b, const std::string& label, double score) {
+    doppel::ReportTranslation t;
+    t.id_a = a, t.id_b = b, t.lang_a = a.substr(0, 2), t.lang_b = b.substr(0, 2), t.label = label, t.score = score;
+    return t;
+}
+}  // namespace
+
+// Versions joined transitively into groups, largest first; same-story pairs listed with the
+// groups of both their documents; a document with same-story pairs only is a group of its own.
+TEST(HtmlReport, GroupsVersionsAndRelatedDocuments) {
+    ReportData d;
+    d.translations = {pair("de/x", "en/x", "translation", 0.8), pair("en/x", "fr/x", "partial", 0.5),
+                      pair("de/y", "en/y", "translation", 0.9), pair("en/x", "en/z", "same-story", 0.2),
+                      pair("de/y", "fr/x", "same-story", 0.15)};
+    d.translations[3].lang_b = "vi";  // en/z in another language
+    const auto groups = doppel::group_translations(d);
+    ASSERT_EQ(groups.size(), 3u);
+    ASSERT_EQ(groups[0].members.size(), 3u);
+    EXPECT_EQ(groups[0].members[0].first, "de/x");
+    EXPECT_EQ(groups[0].members[2].first, "fr/x");
+    EXPECT_EQ(groups[0].versions, (std::vector<std::size_t>{0, 1}));
+    EXPECT_EQ(groups[0].related, (std::vector<std::size_t>{3, 4}));
+    ASSERT_EQ(groups[1].members.size(), 2u);
+    EXPECT_EQ(groups[1].versions, (std::vector<std::size_t>{2}));
+    EXPECT_EQ(groups[1].related, (std::vector<std::size_t>{4}));
+    ASSERT_EQ(groups[2].members.size(), 1u);
+    EXPECT_EQ(groups[2].members[0], (std::pair<std::string, std::string>{"en/z", "vi"}));
+    EXPECT_TRUE(groups[2].versions.empty());
+    const std::string html = doppel::render_html_report(d);
+    std::size_t n = 0;
+    for (std::size_t pos = 0; (pos = html.find("<div class=\"group\">", pos)) != std::string::npos; ++pos) ++n;
+    EXPECT_EQ(n, 3u);
+    EXPECT_NE(html.find("id=\"n-groups\">2<"), std::string::npos);
+    EXPECT_NE(html.find("<div class=\"chunk\">"), std::string::npos);
+}
+
+// Alignments are closed until opened, and a group links to its pair's alignment.
+TEST(HtmlReport, AlignmentsOnDemand) {
+    const std::string html = doppel::render_html_report(sample());
+    EXPECT_NE(html.find("<details class=\"lazy pair\" id=\"pair-ar-doc--en-doc\">"), std::string::npos);
+    EXPECT_NE(html.find("<a href=\"#pair-ar-doc--en-doc\">aligned</a>"), std::string::npos);
+    EXPECT_EQ(html.find("id=\"pair-ar-doc--en-doc\" open"), std::string::npos);
+    // The table is inert text in the closed pair, built when opened.
+    const std::size_t data = html.find("<script type=\"text/html\" class=\"lazy\"><p class=\"why\">");
+    EXPECT_NE(data, std::string::npos);
+    EXPECT_EQ(html.find("</script", data), html.find("</table></script></details>", data) + 8);
+    EXPECT_NE(html.find("function doppelOpen(d)"), std::string::npos);
 }

@@ -124,6 +124,29 @@ TEST_F(LexiconBuilderTest, RanksConceptsByWeight) {
     EXPECT_NE(lex.header_json().find("\"builder\":\"lexicon:max_concepts=8"), std::string::npos);
 }
 
+// Coverage: content words a phrase covers, over content words (numbers and one-letter words
+// left out), Chinese read in Simplified characters.
+TEST_F(LexiconBuilderTest, CoverageCountsContentWordsAPhraseCovers) {
+    BridgeLexicon lex(dir / "bridge.lex");
+    LexiconCoverageCounter counter(lex);
+    LexiconCoverage de;
+    counter.add("de", "Die Sitzungen der Arbeitsgruppe, 2024 x", de);
+    EXPECT_EQ(de.words, 4u);  // die, sitzungen, der, arbeitsgruppe
+    EXPECT_EQ(de.covered, 2u);
+    EXPECT_DOUBLE_EQ(de.share(), 0.5);
+    counter.add("de", "Vertrag von Lissabon", de);  // one phrase of three words
+    EXPECT_EQ(de.words, 7u);
+    EXPECT_EQ(de.covered, 5u);
+    LexiconCoverage zh;
+    counter.add("zh", "會議室", zh);  // Traditional, found in Simplified
+    EXPECT_GE(zh.words, 1u);
+    EXPECT_EQ(zh.covered, zh.words);
+    LexiconCoverage none;
+    counter.add("ko", "회의실 회의", none);
+    EXPECT_EQ(none.covered, 0u);
+    EXPECT_EQ(none.share(), 0.0);
+}
+
 TEST(LexiconBuilder, EntriesFileReportsBadLinesAndSkipsThem) {
     test::TempDir dir("lexicon_entries");
     test::write_file(dir / "e.tsv",

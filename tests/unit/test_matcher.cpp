@@ -72,6 +72,41 @@ TEST(Matcher, MarginAgainstCompetitors) {
     EXPECT_FALSE(m.empty());
 }
 
+// Nine German texts each share a little with one English text and with each other's English
+// neighbours: every pair is same-story. A document keeps its best same_story_per_doc of them.
+TEST(Matcher, SameStoryCappedPerDocument) {
+    Pool p;
+    for (int e = 0; e < 3; ++e) p.add(100 + e, "en", {{1, 1}, {2, 1}, {uint64_t(10 + e), 1}, {uint64_t(20 + e), 1}});
+    for (int d = 0; d < 9; ++d)
+        p.add(200 + d, "de", {{1, 0.5f + 0.05f * d}, {2, 0.5f}, {uint64_t(30 + d), 1}, {uint64_t(50 + d % 4), 1}});
+    MatcherOptions unlimited;
+    unlimited.same_story_per_doc = 0;
+    const auto all = p.run(unlimited);
+    const auto capped = p.run();
+    std::map<int64_t, std::size_t> per_all, per_capped;
+    for (auto& [k, l] : all)
+        if (l.label == LinkLabel::kSameStory) ++per_all[k.first], ++per_all[k.second];
+    for (auto& [k, l] : capped)
+        if (l.label == LinkLabel::kSameStory) ++per_capped[k.first], ++per_capped[k.second];
+    ASSERT_GT(per_all[100], 5u) << "the pool gives an English text more than 5 same-story pairs";
+    for (auto& [doc, n] : per_capped) EXPECT_LE(n, 5u) << doc;
+    EXPECT_EQ(per_capped[100], 5u);
+    // The kept ones are the English text's best-scored.
+    std::vector<float> scores;
+    for (auto& [k, l] : all)
+        if (k.first == 100 && l.label == LinkLabel::kSameStory) scores.push_back(l.score);
+    std::sort(scores.rbegin(), scores.rend());
+    for (auto& [k, l] : capped)
+        if (k.first == 100 && l.label == LinkLabel::kSameStory) {
+            EXPECT_GE(l.score, scores[4]) << k.second;
+        }
+    MatcherOptions two;
+    two.same_story_per_doc = 2;
+    for (auto& [k, l] : p.run(two))
+        if (l.label == LinkLabel::kSameStory) ++per_capped[-1 - k.first];
+    EXPECT_EQ(per_capped[-101], 2u);
+}
+
 TEST(Matcher, LinksTranslationsOneToOne) {
     Pool p;
     p.add(1, "de", {{1, 1}, {2, 1}, {3, 1}, {40, 0.2f}});
@@ -200,7 +235,7 @@ TEST(MatcherOptions, SpecRoundTrip) {
     o.k = 7, o.margin_k = 5, o.related_similarity = 0.07f, o.translation_similarity = 0.11f;
     o.long_translation_score = 0.2f, o.short_length = 40, o.long_length = 250.5f, o.translation_margin = 1.3f;
     o.partial_length_ratio = 0.3f, o.anchor_weight = 0.1f, o.one_to_one = false, o.same_story = false;
-    o.pivot = false, o.pivot_similarity = 0.06f, o.pivot_margin = 1.5f;
+    o.pivot = false, o.pivot_similarity = 0.06f, o.pivot_margin = 1.5f, o.same_story_per_doc = 3;
     const std::string spec = o.describe();
     EXPECT_EQ(spec.rfind("matcher:k=7,margin_k=5,", 0), 0u) << spec;
     EXPECT_NE(spec.find("short_length=40,"), std::string::npos) << spec;
@@ -221,6 +256,8 @@ TEST(MatcherOptions, SpecRoundTrip) {
     EXPECT_FALSE(r.pivot);
     EXPECT_EQ(r.pivot_similarity, 0.06f);
     EXPECT_EQ(r.pivot_margin, 1.5f);
+    EXPECT_EQ(r.same_story_per_doc, 3u);
+    EXPECT_NE(MatcherOptions().describe().find(",same_story_per_doc=5"), std::string::npos);
     EXPECT_EQ(MatcherOptions::parse_spec("matcher:k=3").k, 3u);
     EXPECT_THROW(MatcherOptions::parse_spec("matcher:nope=1"), Error);
     EXPECT_THROW(MatcherOptions::parse_spec("learn:k=1"), Error);

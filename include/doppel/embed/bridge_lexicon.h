@@ -100,4 +100,9 @@ private:
 // (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar).
 bool is_cjk_word(std::string_view word);
 
+// A closely related language whose lexicon entries serve words a language's own entries miss
+// (languages with few or no dictionary entries of their own: Ukrainian -> Russian, Norwegian
+// Bokmål -> Norwegian, ...), or nullptr. BridgeEmbedder looks those words up there.
+const char* fallback_language(std::string_view lang);
+
 }  // namespace doppel

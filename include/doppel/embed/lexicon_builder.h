@@ -55,6 +55,10 @@
 #include "doppel/error.h"
 
 namespace doppel {
+class BridgeLexicon;
+}
+
+namespace doppel {
 
 struct LexiconEntry {
     std::string lang;              // ISO 639 code of `phrase` ("de", "vi")
@@ -133,5 +137,30 @@ private:
 std::size_t read_lexicon_entries(const std::string& path,
                                  const std::function<void(std::span<const LexiconEntry>)>& sink,
                                  std::vector<RecordError>& errors, std::size_t batch = 1 << 16);
+
+// Coverage of a language's text by a lexicon: the share of its content words that a lexicon
+// phrase of that language covers, the words read as BridgeEmbedder reads them (normalized,
+// Chinese in Simplified characters, split by the Segmenter, greedy longest match of
+// BridgeLexicon::match). Content words: words of two or more characters (any CJK word) that are
+// not numbers. Words the language's entries miss count as covered when its fallback_language's
+// entries have them (one word at a time: the embedder also matches the relative's phrases).
+struct LexiconCoverage {
+    std::size_t words = 0;    // content words seen
+    std::size_t covered = 0;  // of them, covered by a lexicon phrase
+    double share() const { return words ? static_cast<double>(covered) / static_cast<double>(words) : 0.0; }
+};
+
+// Counts coverage text by text. Not thread-safe (one per thread); the lexicon must outlive it.
+class LexiconCoverageCounter {
+public:
+    explicit LexiconCoverageCounter(const BridgeLexicon& lexicon);
+    ~LexiconCoverageCounter();
+    // Adds the content words of `text`, of language `lang`, to `into`.
+    void add(const std::string& lang, std::string_view text, LexiconCoverage& into);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace doppel

@@ -35,6 +35,9 @@
 // >= translation_margin, lengths comparable), `partial` (the same, but the shorter document has
 // less than partial_length_ratio of the other's length), `same-story` (similarity >=
 // related_similarity but not a translation). Pairs below related_similarity are not reported.
+// Same-story pairs are capped: each document keeps at most same_story_per_doc of them, the
+// best-scored (limit_same_story), so a person reads a document's few related documents, not
+// every pair above a low floor.
 //
 // score, in [0, 1]: the similarity, raised or lowered by anchor agreement:
 //     score = (1 - anchor_weight) * similarity + anchor_weight * anchors  (when both have anchors).
@@ -78,6 +81,8 @@ struct MatcherOptions {                    // spec key (every field has one, nam
                                           // through a pivot
     float pivot_margin = 1.4f;            // pivot_margin: ratio margin a pair with a single pivot
                                           // must reach
+    std::size_t same_story_per_doc = 5;   // same_story_per_doc: most same-story pairs a document
+                                          // is in (its best-scored); 0 = unlimited
 
     // Spec "matcher:k=10,margin_k=8,..." (keys above; missing keys keep their defaults; "matcher"
     // alone gives the defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key
@@ -117,6 +122,12 @@ public:
     // linked. Returns links in no particular order.
     std::vector<TranslationLink> match(const VectorIndex& index, std::span<const MatchDocument> docs,
                                        const float* dense, std::span<const SparseVector> sparse) const;
+
+    // Keeps each document's best same_story_per_doc same-story links: links taken by decreasing
+    // score (ties: positions), a same-story link kept only while both its documents are in
+    // fewer than same_story_per_doc kept ones; translation and partial links are all kept.
+    // Order of the rest is kept. match() applies it; call it again after relabelling links.
+    void limit_same_story(std::vector<TranslationLink>& links) const;
 
     // The ratio margin of a similarity given the two neighbourhood averages.
     static float margin(float similarity, float avg_a, float avg_b);

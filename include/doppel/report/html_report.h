@@ -2,17 +2,24 @@
 //
 // render_html_report() turns plain report data (documents, duplicate clusters, translation pairs
 // with their aligned units) into one HTML file that needs no external file and no network:
-// styles are inline, the score-distribution plot is an inline SVG, and there is no script.
+// styles are inline, the score-distribution plot is an inline SVG, and one small inline script
+// builds an alignment when it is opened. It opens at corpus size (thousands of documents): what
+// is long is either closed (<details>; an alignment's table is inert text until opened) or cut
+// into chunks laid out only when scrolled into view (CSS content-visibility: auto). In page order:
 //
-//  - Summary: counts, and the specs and model versions that produced the store.
-//  - Duplicates: clusters with their kept representative, each member's similarity and
-//    containment, the pairs, and lines repeated inside one document.
-//  - Translations: each linked pair with its score, label and why; then a side-by-side view of
-//    the aligned units, one row per bead, coloured by the bead's score (green = sure, yellow =
-//    doubtful, red = weak); a unit with no counterpart is marked "unaligned". Text in a
-//    right-to-left language (Arabic, Hebrew, Persian, Urdu, ...) is shown right to left
-//    (dir="rtl"); other cells use dir="auto".
-//  - A histogram of the pair scores.
+//  - Summary: counts, the specs and model versions that produced the store, and histograms of
+//    the pair scores and duplicate similarities; then links to the sections.
+//  - Duplicates: clusters with their kept representative and each member's similarity; the
+//    pairs (similarity, containment) and lines repeated inside one document, closed.
+//  - Cross-language versions, as groups (group_translations): documents linked as translations
+//    or partial translations of each other, with their pairs (score, label, why, a link to the
+//    alignment), then the same-story pairs of the group's documents (the matcher keeps a
+//    document's best few: MatcherOptions::same_story_per_doc).
+//  - Alignments, each closed until opened: the aligned units side by side, one row per bead,
+//    coloured by the bead's score (green = sure, yellow = doubtful, red = weak); a unit with no
+//    counterpart is marked "unaligned". Text in a right-to-left language (Arabic, Hebrew,
+//    Persian, Urdu, ...) is shown right to left (dir="rtl"); other cells use dir="auto".
+//  - Documents (closed): id, language, paragraphs, other languages, title.
 //
 // Thread safety: a pure function of its input.
 #pragma once
@@ -77,6 +84,19 @@ struct ReportData {
     std::vector<ReportTranslation> translations;
     std::vector<std::string> notes;  // anything worth a line in the summary
 };
+
+// A group of versions: documents joined (transitively) by translation or partial pairs, or one
+// document with same-story pairs only.
+struct TranslationGroup {
+    std::vector<std::pair<std::string, std::string>> members;  // (id, language), by language then id
+    std::vector<std::size_t> versions;  // rows of ReportData::translations between members
+    std::vector<std::size_t> related;   // same-story rows with a member on either side
+};
+
+// The groups of data.translations: largest first, then by best score; groups of one document
+// (same-story pairs only) come after those with versions. Every document in a pair is in
+// exactly one group; a same-story pair between two groups is listed in both.
+std::vector<TranslationGroup> group_translations(const ReportData& data);
 
 // True for languages written right to left (ISO 639-1/-3 codes as fastText names them).
 bool is_rtl_language(const std::string& lang);
