@@ -53,7 +53,7 @@ Pool make_pool(std::size_t n) {
         }
         v.canonicalize();
         v.normalize();
-        p.docs.push_back({seq, lang, static_cast<float>(f.size())});
+        p.docs.push_back({seq, lang, static_cast<float>(f.size()), ""});
         p.dense.resize(p.dense.size() + kDim);
         hasher.densify(v, p.dense.data() + p.dense.size() - kDim);
         p.sparse.push_back(std::move(v));

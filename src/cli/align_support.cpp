@@ -61,6 +61,7 @@ nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* ali
                         {"score", std::stod(score)}, {"label", to_string(l.label)},
                         {"similarity", l.similarity}, {"margin", l.margin}};
     if (l.anchors >= 0) j["anchors"] = l.anchors;
+    if (l.url_evidence) j["url_evidence"] = true;
     if (meta) meta->add(j, p.id_a, "_a"), meta->add(j, p.id_b, "_b");
     if (aligned) {
         j["alignment"] = pair_json(*aligned);

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "doppel/embed/bridge_embedder.h"
+#include "match/url_evidence.h"
 #include "doppel/error.h"
 #include "impl/parallel.h"
 #include "impl/spec.h"
@@ -37,6 +38,7 @@ MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
     p.take_number("translation_margin", o.translation_margin);
     p.take_number("partial_length_ratio", o.partial_length_ratio);
     p.take_number("anchor_weight", o.anchor_weight);
+    p.take_number("url_weight", o.url_weight);
     p.take_number("one_to_one", o.one_to_one);
     p.take_number("same_story", o.same_story);
     p.take_number("pivot", o.pivot);
@@ -61,7 +63,7 @@ std::string MatcherOptions::describe() const {
            ",translation_similarity=" + spec_number(translation_similarity) +
            ",long_translation_score=" + spec_number(long_translation_score) + ",short_length=" + spec_number(short_length) +
            ",long_length=" + spec_number(long_length) + ",translation_margin=" + spec_number(translation_margin) +
-           ",partial_length_ratio=" + spec_number(partial_length_ratio) + ",anchor_weight=" + spec_number(anchor_weight) +
+           ",partial_length_ratio=" + spec_number(partial_length_ratio) + ",anchor_weight=" + spec_number(anchor_weight) + ",url_weight=" + spec_number(url_weight) +
            ",one_to_one=" + (one_to_one ? "1" : "0") + ",same_story=" + (same_story ? "1" : "0") +
            ",pivot=" + (pivot ? "1" : "0") + ",pivot_similarity=" + spec_number(pivot_similarity) +
            ",pivot_margin=" + spec_number(pivot_margin) + ",same_story_per_doc=" + std::to_string(same_story_per_doc);
@@ -239,6 +241,7 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
             for (const auto& [p, sim] : pairs)
                 if (sim >= options_.related_similarity)
                     links.push_back(make_link(p.first, p.second, sim, margins(p.first, p.second, sim), sparse));
+            for (auto& l : links) url_evidence::add_url_evidence(docs, options_.url_weight, l);
             label_links(docs, links, out);
         }
     if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
@@ -356,6 +359,7 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         has.insert({c.a, docs[c.b].lang});
         has.insert({c.b, docs[c.a].lang});
         TranslationLink l = make_link(c.a, c.b, c.sim, margins(c.a, c.b, c.sim), sparse);
+        url_evidence::add_url_evidence(docs, options_.url_weight, l);
         l.label = length_label(docs[c.a].length, docs[c.b].length);
         auto it = existing.find({c.a, c.b});
         if (it != existing.end()) out[it->second] = l;

@@ -53,6 +53,7 @@ ReportTranslation translation_row(const TranslationPair& t) {
         std::snprintf(why, sizeof why, ", anchors %.2f", t.link.anchors);
         rt.why += why;
     }
+    if (t.link.url_evidence) rt.why += ", same URL but for the language code";
     return rt;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <set>
 
@@ -27,6 +28,7 @@ struct Pool {
     StoredVectors vectors;
     std::size_t dim = 0;
     std::vector<MatchDocument> docs;
+    std::vector<std::string> urls;  // per document, for URL evidence ("" when unknown)
     std::vector<SparseVector> sparse;
     std::vector<float> dense;
     std::size_t size() const { return features.seqs.size(); }
@@ -62,7 +64,7 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
         float len = 0;
         for (std::size_t j = 0; j < counts.size(); ++j)
             if (BridgeEmbedder::kind_of(counts.ids[j]) == BridgeEmbedder::FeatureKind::kConcept) len += counts.weights[j];
-        pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], len};
+        pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], len, pool.urls[i]};
         if (progress && (i + 1) % 1024 == 0) progress(i + 1, n);
     }
 }
@@ -76,6 +78,11 @@ Pool load_pool(const Store& store, BridgeEmbedder& embedder, const ProgressCallb
     pool.docs.resize(n);
     pool.sparse.resize(n);
     pool.dense.resize(n * pool.dim);
+    std::unordered_map<int64_t, std::string> url_of;
+    store.scan([&](const StoredDocument& d) { return d.url.empty() || url_of.emplace(d.seq, d.url).second; }, false);
+    pool.urls.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
+        if (auto it = url_of.find(pool.features.seqs[i]); it != url_of.end()) pool.urls[i] = it->second;
     weigh(pool, embedder, std::move(pool.features.frequencies), progress);
     return pool;
 }

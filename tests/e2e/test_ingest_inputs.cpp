@@ -96,6 +96,13 @@ TEST(CliIngest, IndexReadsWarcFeedsAndCompressedJsonl) {
     EXPECT_NE(html.find("<a href=\"https://news.example/ar/flu\""), std::string::npos);
     EXPECT_NE(html.find("<td>2024-03-02T11:30:00Z</td>"), std::string::npos);
 
+    // The English and Arabic flu pages are translations whose URLs differ only in /en/ vs /ar/.
+    const CommandResult tr = run_doppel("translations --store '" + dir / "s" + "' --format jsonl --no-align");
+    ASSERT_EQ(tr.exit_code, 0) << tr.err;
+    EXPECT_NE(tr.out.find("\"id_a\":\"https://news.example/ar/flu\",\"id_b\":\"https://news.example/en/flu\""), std::string::npos) << tr.out;
+    EXPECT_NE(tr.out.find("\"url_evidence\":true"), std::string::npos) << tr.out;
+    EXPECT_NE(html.find("same URL but for the language code"), std::string::npos);
+
     const CommandResult z = run_doppel("index --store '" + dir / "z" + "' '" + dir / "zst" + "'");
     ASSERT_EQ(z.exit_code, 0) << z.err;
     const auto zdocs = listed(dir / "z");

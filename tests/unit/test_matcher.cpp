@@ -25,7 +25,7 @@ struct Pool {
             v.weights.push_back(w);
         }
         v.normalize();
-        docs.push_back({seq, lang, length});
+        docs.push_back({seq, lang, length, ""});
         std::vector<float> d(kDim, 0.0f);
         for (std::size_t i = 0; i < v.size(); ++i) d[v.ids[i]] = v.weights[i];
         dense.insert(dense.end(), d.begin(), d.end());

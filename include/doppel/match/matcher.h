@@ -40,7 +40,9 @@
 // every pair above a low floor.
 //
 // score, in [0, 1]: the similarity, raised or lowered by anchor agreement:
-//     score = (1 - anchor_weight) * similarity + anchor_weight * anchors  (when both have anchors).
+//     score = (1 - anchor_weight) * similarity + anchor_weight * anchors  (when both have anchors),
+// plus url_weight when the two documents' URLs are the same but for a language code
+// (match/url_evidence.h; only for pairs found on content).
 //
 // Thread safety: a Matcher is immutable; match() may run from many threads at once.
 #pragma once
@@ -74,6 +76,9 @@ struct MatcherOptions {                    // spec key (every field has one, nam
     float partial_length_ratio = 0.25f;   // partial_length_ratio: shorter/longer length below
                                           // this: partial
     float anchor_weight = 0.15f;          // anchor_weight: weight of anchor agreement in the score
+    float url_weight = 0.05f;             // url_weight: added to the score of a candidate pair whose
+                                          // URLs are the same but for a language code (URL
+                                          // evidence, as CCAligned); never makes a candidate
     bool one_to_one = true;               // one_to_one: 1, or 0 for one-to-many
     bool same_story = true;               // same_story: 1 to report same-story pairs
     bool pivot = true;                    // pivot: 1 to close translation links over pivots (below)
@@ -101,6 +106,7 @@ struct MatchDocument {
     int64_t seq = 0;
     std::string lang;
     float length = 0;
+    std::string url;  // where it came from, "" when unknown (URL evidence)
 };
 
 struct TranslationLink {
@@ -110,6 +116,7 @@ struct TranslationLink {
     float margin = 0;          // ratio margin
     float anchors = 0;         // anchor agreement in [0, 1]; -1 when one side has no anchors
     LinkLabel label = LinkLabel::kSameStory;
+    bool url_evidence = false; // the URLs are the same but for a language code (+url_weight)
 };
 
 class Matcher {
