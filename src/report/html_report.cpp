@@ -267,8 +267,7 @@ void group_html(std::string& h, const ReportData& d, const TranslationGroup& g) 
     h += "</p><table class=\"group-pairs\">";
     for (std::size_t r : g.versions) pair_row(h, d.translations[r]);
     if (!g.related.empty())
-        h += "<tr><th colspan=\"6\" class=\"related\">related (same story, each document's best " +
-             std::string("few)") + "</th></tr>";
+        h += "<tr><th colspan=\"6\" class=\"related\">related: same story (each document's best few)</th></tr>";
     for (std::size_t r : g.related) pair_row(h, d.translations[r]);
     h += "</table></div>";
 }
@@ -322,8 +321,10 @@ void alignments_section(std::string& h, const ReportData& d) {
     for (const auto& t : d.translations) n += !t.beads.empty();
     h += "<section id=\"alignments\"><h2>Alignments</h2>";
     if (n == 0) h += "<p class=\"empty\">No pair aligned.</p>";
-    else h += "<p>" + std::to_string(n) + " pairs, best scores first; open one to see it side by side (the page "
-              "builds it then, with its own inline script).</p>";
+    else
+        h += "<p>" + std::to_string(n) + (n == 1 ? " pair" : " pairs") +
+             ", best scores first; open one to see it side by side (the page builds it then, with its own inline "
+             "script).</p>";
     h += "<p class=\"legend\">Bead colours: <span style=\"background:" + score_colour(1) +
          "\">sure</span><span style=\"background:" + score_colour(0.5) + "\">doubtful</span><span style=\"background:" +
          score_colour(0) + "\">weak</span><span class=\"unaligned\" style=\"border:1px solid #ddd\">no counterpart</span></p>";
