@@ -46,6 +46,19 @@ std::string score_colour(double s) {
     return "hsl(" + std::to_string(hue) + ",70%,88%)";
 }
 
+// Bead colours as classes (a bead cell is one of tens of thousands): sK for a score in the K-th
+// twentieth, its rule written once in the page's style (score_classes).
+constexpr int kScoreClasses = 20;
+std::string score_class(double s) {
+    return "s" + std::to_string(static_cast<int>(std::lround(std::clamp(s, 0.0, 1.0) * kScoreClasses)));
+}
+std::string score_classes() {
+    std::string css;
+    for (int k = 0; k <= kScoreClasses; ++k)
+        css += ".s" + std::to_string(k) + "{background:" + score_colour(static_cast<double>(k) / kScoreClasses) + "}";
+    return css + "\n";
+}
+
 std::string dir_attr(const std::string& lang) {
     return is_rtl_language(lang) ? " dir=\"rtl\" class=\"rtl\"" : " dir=\"auto\"";
 }
@@ -118,9 +131,9 @@ void unit_cell(std::string& h, const std::vector<int>& ids, const std::vector<st
         return;
     }
     // A unit with no counterpart is hatched, not coloured.
-    h += "<td class=\"unit" + std::string(is_rtl_language(lang) ? " rtl" : "") + (one_sided ? " unaligned" : "") +
-         "\" data-side=\"" + side + "\" dir=\"" + (is_rtl_language(lang) ? "rtl" : "auto") + "\" lang=\"" +
-         esc(lang) + "\"" + (one_sided ? std::string() : " style=\"background:" + score_colour(score) + "\"") + ">";
+    h += "<td class=\"unit" + std::string(is_rtl_language(lang) ? " rtl" : "") +
+         (one_sided ? " unaligned" : " " + score_class(score)) + "\" data-side=\"" + side + "\" dir=\"" +
+         (is_rtl_language(lang) ? "rtl" : "auto") + "\" lang=\"" + esc(lang) + "\">";
     for (std::size_t k = 0; k < ids.size(); ++k) {
         const int i = ids[k];
         if (k) h += " ";
@@ -270,8 +283,7 @@ void group_html(std::string& h, const ReportData& d, const TranslationGroup& g) 
     h += "</p><table class=\"group-pairs\">";
     for (std::size_t r : g.versions) pair_row(h, d.translations[r]);
     if (!g.related.empty())
-        h += "<tr><th colspan=\"6\" class=\"related\">related (same story, each document's best " +
-             std::string("few)") + "</th></tr>";
+        h += "<tr><th colspan=\"6\" class=\"related\">related: same story (each document's best few)</th></tr>";
     for (std::size_t r : g.related) pair_row(h, d.translations[r]);
     h += "</table></div>";
 }
@@ -325,8 +337,10 @@ void alignments_section(std::string& h, const ReportData& d) {
     for (const auto& t : d.translations) n += !t.beads.empty();
     h += "<section id=\"alignments\"><h2>Alignments</h2>";
     if (n == 0) h += "<p class=\"empty\">No pair aligned.</p>";
-    else h += "<p>" + std::to_string(n) + " pairs, best scores first; open one to see it side by side (the page "
-              "builds it then, with its own inline script).</p>";
+    else
+        h += "<p>" + std::to_string(n) + (n == 1 ? " pair" : " pairs") +
+             ", best scores first; open one to see it side by side (the page builds it then, with its own inline "
+             "script).</p>";
     h += "<p class=\"legend\">Bead colours: <span style=\"background:" + score_colour(1) +
          "\">sure</span><span style=\"background:" + score_colour(0.5) + "\">doubtful</span><span style=\"background:" +
          score_colour(0) + "\">weak</span><span class=\"unaligned\" style=\"border:1px solid #ddd\">no counterpart</span></p>";
@@ -420,6 +434,7 @@ std::string render_html_report(const ReportData& d) {
     h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
     h += "<meta name=\"generator\" content=\"doppel\"><title>" + esc(d.title) + "</title><style>";
     h += kStyle;
+    h += score_classes();
     h += "</style><script>";
     h += kScript;
     h += "</script></head><body>\n<h1>" + esc(d.title) + "</h1>\n";

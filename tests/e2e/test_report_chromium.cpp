@@ -76,7 +76,7 @@ window.addEventListener('load', () => {
 namespace {
 
 // A report of `n` documents in 8 languages: stories of 8 versions (translations of the English
-// one), each document with 5 same-story pairs, and 200 pairs aligned (150 beads each).
+// one), each document in up to 4 same-story pairs, and 200 pairs aligned (150 beads each).
 doppel::ReportData corpus_sized(std::size_t n) {
     const char* langs[] = {"en", "de", "fr", "ar", "ja", "vi", "ru", "zh"};
     doppel::ReportData d;
