@@ -68,7 +68,8 @@ class Store:
         """Adds the documents of files and folders, as `doppel index` (same ids: a file's path
         relative to its folder argument without the extension, a JSONL record's "id"). `now`:
         the time recorded as added (seconds since the epoch; 0 for now)."""
-    def add(self, documents: Iterable[Document], batch: int = 256, now: int = 0) -> IndexSummary:
+    def add(self, documents: Iterable[Document], batch: int = 256, now: int = 0,
+            max_bytes: int = 16777216) -> IndexSummary:
         """Adds documents given from Python through the same indexer as index(), checked and
         with line ends made "\n" as JSONL records are; a bad record (no id, blank or binary
         text) is skipped and reported in "errors" as "<python>:N: reason" (N from 1). All the
