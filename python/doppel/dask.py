@@ -73,7 +73,10 @@ def _mark(work, stage, info):
 
 
 def _shard_of(keys, shards):
-    return (np.asarray(keys, dtype=np.uint64) % np.uint64(shards)).astype(np.int64)
+    """The shard of each key: a multiplicative hash, so keys with patterned low bits spread too."""
+    with np.errstate(over="ignore"):
+        mixed = np.asarray(keys, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return ((mixed >> np.uint64(32)) % np.uint64(shards)).astype(np.int64)
 
 
 # ---- input -----------------------------------------------------------------------------------
@@ -167,9 +170,8 @@ def _boilerplate_task(s, parts, cfg, work):
     srcs = np.concatenate([np.load(os.path.join(work, "sources-%05d.npy" % k)).reshape(-1, 2)
                            for k in range(parts)])
     sources = _st.merge_counts([_counts(np.zeros((0, 3), np.uint64), srcs)])
-    lines = _st.merge_counts([_counts(np.load(os.path.join(work, "lines-%05d-%03d.npy" % (k, s))))
-                              for k in range(parts)])
-    src, line = _st.boilerplate(lines, sources, cfg["spec"])
+    lines = [np.load(os.path.join(work, "lines-%05d-%03d.npy" % (k, s))).reshape(-1, 3) for k in range(parts)]
+    src, line = _st.boilerplate_of(lines, sources, cfg["spec"])
     _save(os.path.join(work, "boilerplate-%03d.npy" % s), np.stack([src, line], axis=1))
     return s
 

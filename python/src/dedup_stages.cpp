@@ -145,6 +145,31 @@ py::tuple boilerplate(const py::dict& lines, const py::dict& sources, const std:
     return py::make_tuple(to_array(t.source), to_array(t.line));
 }
 
+// (m, 3) uint64 rows (source, line, documents) as counts.
+SourceLineCounts rows_of(const Array<uint64_t>& rows) {
+    DOPPEL_CHECK(kInvalidArgument, rows.ndim() == 2 && rows.shape(1) == 3, "line counts must be (m, 3) rows");
+    SourceLineCounts c;
+    const uint64_t* r = rows.data();
+    for (py::ssize_t k = 0; k < rows.shape(0); ++k, r += 3) {
+        c.source.push_back(r[0]);
+        c.line.push_back(r[1]);
+        c.docs.push_back(static_cast<uint32_t>(r[2]));
+    }
+    return c;
+}
+
+py::tuple boilerplate_of(const py::list& parts, const py::dict& sources, const std::string& spec) {
+    std::vector<SourceLineCounts> in;
+    for (const py::handle p : parts) in.push_back(rows_of(py::cast<Array<uint64_t>>(p)));
+    const SourceLineCounts s = counts_of(sources);
+    BoilerplateTable t;
+    {
+        py::gil_scoped_release release;
+        t = boilerplate_of_parts(in, s, options_of(spec, 1));
+    }
+    return py::make_tuple(to_array(t.source), to_array(t.line));
+}
+
 py::dict sketch(const DocumentBatch& docs, const std::string& spec, int threads, const Array<uint64_t>& bp_source,
                 const Array<uint64_t>& bp_line) {
     const NearDuplicateOptions o = options_of(spec, threads);
@@ -318,6 +343,9 @@ void bind_dedup_stages(py::module_& parent) {
     m.def("merge_counts", &merge_counts, py::arg("parts"), "Sums count_lines() results per key and source.");
     m.def("boilerplate", &boilerplate, py::arg("lines"), py::arg("sources"), py::arg("spec"),
           "The boilerplate (source, line) entries among `lines`, sources counted by `sources`.");
+    m.def("boilerplate_of", &boilerplate_of, py::arg("parts"), py::arg("sources"), py::arg("spec"),
+          "The boilerplate (source, line) entries of (m, 3) line-count rows of several parts, sources "
+          "counted by `sources` (merged): ops/dedup_stages.h boilerplate_of_parts().");
     m.def("sketch", &sketch, py::arg("documents"), py::arg("spec"), py::arg("threads"), py::arg("bp_source"),
           py::arg("bp_line"), "Stage 2: ids, sizes, set hashes, LSH band keys and shingle sets (flat, offsets).");
     m.def("verify", &verify, py::arg("pairs"), py::arg("numbers"), py::arg("offsets"), py::arg("flat"),

@@ -87,6 +87,26 @@ BoilerplateTable select_boilerplate(const SourceLineCounts& lines, const SourceL
     return t;
 }
 
+BoilerplateTable boilerplate_of_parts(const std::vector<SourceLineCounts>& line_parts,
+                                      const SourceLineCounts& sources, const NearDuplicateOptions& options) {
+    auto docs_of = [&](uint64_t src) -> std::size_t {
+        const auto it = std::lower_bound(sources.sources.begin(), sources.sources.end(), src);
+        return it != sources.sources.end() && *it == src ? sources.source_docs[it - sources.sources.begin()] : 0;
+    };
+    std::vector<SourceLineCounts> kept(line_parts.size());
+    for (std::size_t p = 0; p < line_parts.size(); ++p) {
+        const SourceLineCounts& in = line_parts[p];
+        for (std::size_t k = 0; k < in.source.size(); ++k) {
+            // docs_with_line <= source_docs: below min_docs documents nothing is boilerplate.
+            if (!is_boilerplate_line(docs_of(in.source[k]), docs_of(in.source[k]), options)) continue;
+            kept[p].source.push_back(in.source[k]);
+            kept[p].line.push_back(in.line[k]);
+            kept[p].docs.push_back(in.docs[k]);
+        }
+    }
+    return select_boilerplate(merge_line_counts(kept), sources, options);
+}
+
 FinderSketches sketch_documents(std::size_t n, const Document* docs, const NearDuplicateOptions& options,
                                 const BoilerplateTable& table) {
     NearDuplicateFinder finder(options);

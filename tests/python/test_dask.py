@@ -174,3 +174,17 @@ def test_scheduler_and_two_worker_processes_on_localhost(cli, small_corpus, tmp_
             if p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+@pytest.mark.slow
+def test_copyright_corpus_equals_the_tool(cli, client, tmp_path):
+    """Every /usr/share/doc/*/copyright (ids from paths), as scripts/measure-dask measures it."""
+    import glob
+    files = sorted(glob.glob("/usr/share/doc/*/copyright"))
+    if len(files) < 100:
+        pytest.skip("too few /usr/share/doc/*/copyright files")
+    want = records_of(cli("dedup", "--format", "jsonl", "--id", "path", *files))
+    s, got = run_dask(tmp_path, files, client, id_from_path=True, part_mb=4)
+    assert got == want
+    assert got[-1]["pairs"] > 0
+

@@ -53,6 +53,13 @@ struct BoilerplateTable {
 BoilerplateTable select_boilerplate(const SourceLineCounts& lines, const SourceLineCounts& sources,
                                     const NearDuplicateOptions& options);
 
+// The boilerplate among the keys of several parts' counts (`line_parts`, a share of the keys
+// each), the sources counted in `sources` (every part's, merged): keys of a source with fewer
+// than boilerplate_min_docs documents are dropped before the merge (no line of such a source is
+// boilerplate), then merge_line_counts() and select_boilerplate().
+BoilerplateTable boilerplate_of_parts(const std::vector<SourceLineCounts>& line_parts,
+                                      const SourceLineCounts& sources, const NearDuplicateOptions& options);
+
 // Stage 2: the sketches of a part with the boilerplate of `table` left out.
 FinderSketches sketch_documents(std::size_t n, const Document* docs, const NearDuplicateOptions& options,
                                 const BoilerplateTable& table);
