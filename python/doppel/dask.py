@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import time
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -453,9 +454,10 @@ def _fingerprint(documents, cfg, part_mb):
     return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
-def near_duplicates(documents, work_dir, *, client=None, threshold=0.8, recall=0.99, boilerplate=True,
-                    spec="", id_from_path=False, max_bytes=0, shards=0, part_mb=64, threads=0,
-                    out=None):
+def near_duplicates(documents: Any, work_dir: str, *, client: Any = None, threshold: float = 0.8,
+                    recall: float = 0.99, boilerplate: bool = True, spec: str = "", id_from_path: bool = False,
+                    max_bytes: int = 0, shards: int = 0, part_mb: int = 64, threads: int = 0,
+                    out: Optional[str] = None) -> Dict[str, Any]:
     """Near-duplicate pairs and clusters of `documents`, as `doppel dedup --format jsonl`.
 
     documents: a list of files and folders (read as `doppel dedup PATH...` reads them, grouped
@@ -520,7 +522,7 @@ def near_duplicates(documents, work_dir, *, client=None, threshold=0.8, recall=0
             "shuffle_bytes": shuffle, "out": out}
 
 
-def read_result(path):
+def read_result(path: str) -> List[Dict[str, Any]]:
     """The records of a result file (or of `doppel dedup --format jsonl` output), as dicts."""
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
