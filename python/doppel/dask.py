@@ -12,8 +12,10 @@ of Dask tasks writing its results under the work directory (numpy .npy and JSONL
 
   0. input     a Dask bag or dataframe is written out, one JSONL file per partition (a list of
                paths is read where it lies)
-  1. count     (boilerplate on) per part: (source, line) counts; shuffled by key into shards,
-               summed per shard, the library's boilerplate rule keeps the table
+  1. count     (boilerplate on) per part: (source, line) counts; a source found in one part
+               only is decided there, the lines of sources found in several parts are
+               shuffled by line into shards and summed per shard; the library's boilerplate
+               rule keeps the table
   2. sketch    per part: shingle sets, set hashes, LSH band keys (MinHash as `--spec` says)
   3. group     identical shingle sets, by set hash (on the client: 12 bytes per document)
   4. buckets   the shuffle: (band, key, document) of every representative, sent by key to a
@@ -145,13 +147,10 @@ def _read(part, cfg):
 
 # ---- stage 1: boilerplate ----------------------------------------------------------------------
 
-def _count_task(k, part, cfg, work, shards):
+def _count_task(k, part, cfg, work):
     c = _st.count_lines(_read(part, cfg), cfg["spec"], cfg["threads"])
-    shard = _shard_of(c["line"], shards)
-    for s in range(shards):
-        m = shard == s
-        _save(os.path.join(work, "lines-%05d-%03d.npy" % (k, s)),
-              np.stack([c["source"][m], c["line"][m], c["docs"][m].astype(np.uint64)], axis=1))
+    _save(os.path.join(work, "lines-%05d.npy" % k),
+          np.stack([c["source"], c["line"], c["docs"].astype(np.uint64)], axis=1))
     _save(os.path.join(work, "sources-%05d.npy" % k),
           np.stack([c["sources"], c["source_docs"].astype(np.uint64)], axis=1))
     return k
@@ -167,30 +166,62 @@ def _counts(rows, sources=None):
     return d
 
 
+def _load_sources(work):
+    return _counts(np.zeros((0, 3), np.uint64), np.load(os.path.join(work, "sources.npy")))
+
+
+def _local_task(k, cfg, work, shards):
+    """The boilerplate of the sources held by part k alone; the lines of sources shared with other
+    parts go to the shards of the shuffle, by line."""
+    rows = np.load(os.path.join(work, "lines-%05d.npy" % k)).reshape(-1, 3)
+    shared = np.isin(rows[:, 0], np.load(os.path.join(work, "shared_sources.npy")))
+    src, line = _st.boilerplate_of([rows[~shared]], _load_sources(work), cfg["spec"])
+    _save(os.path.join(work, "boilerplate-local-%05d.npy" % k), np.stack([src, line], axis=1))
+    rows = rows[shared]
+    shard = _shard_of(rows[:, 1], shards)
+    written = 0
+    for s in range(shards):
+        part = rows[shard == s]
+        _save(os.path.join(work, "lines-%05d-%03d.npy" % (k, s)), part)
+        written += part.nbytes
+    return written
+
+
 def _boilerplate_task(s, parts, cfg, work):
-    srcs = np.concatenate([np.load(os.path.join(work, "sources-%05d.npy" % k)).reshape(-1, 2)
-                           for k in range(parts)])
-    sources = _st.merge_counts([_counts(np.zeros((0, 3), np.uint64), srcs)])
     lines = [np.load(os.path.join(work, "lines-%05d-%03d.npy" % (k, s))).reshape(-1, 3) for k in range(parts)]
-    src, line = _st.boilerplate_of(lines, sources, cfg["spec"])
+    src, line = _st.boilerplate_of(lines, _load_sources(work), cfg["spec"])
     _save(os.path.join(work, "boilerplate-%03d.npy" % s), np.stack([src, line], axis=1))
     return s
+
+
+def _merge_sources(parts, work):
+    """Every part's source counts summed (sources.npy) and the sources found in several parts."""
+    per_part = [np.load(os.path.join(work, "sources-%05d.npy" % k)).reshape(-1, 2) for k in range(parts)]
+    merged = _st.merge_counts([_counts(np.zeros((0, 3), np.uint64), p) for p in per_part])
+    _save(os.path.join(work, "sources.npy"),
+          np.stack([merged["sources"], merged["source_docs"].astype(np.uint64)], axis=1))
+    keys, seen = np.unique(np.concatenate([p[:, 0] for p in per_part]), return_counts=True)
+    _save(os.path.join(work, "shared_sources.npy"), keys[seen > 1])
 
 
 def _stage_boilerplate(client, parts, cfg, work, shards):
     info = _done(work, "count")
     if info is None:
+        table, shuffled = [np.zeros((0, 2), np.uint64)], 0
         if cfg["boilerplate"]:
-            client.gather(client.map(_count_task, range(len(parts)), parts, cfg=cfg, work=work,
-                                     shards=shards, pure=False))
-            client.gather(client.map(_boilerplate_task, range(shards), parts=len(parts), cfg=cfg,
-                                     work=work, pure=False))
-            table = np.concatenate([np.load(os.path.join(work, "boilerplate-%03d.npy" % s)).reshape(-1, 2)
-                                    for s in range(shards)])
-        else:
-            table = np.zeros((0, 2), np.uint64)
+            n = len(parts)
+            client.gather(client.map(_count_task, range(n), parts, cfg=cfg, work=work, pure=False))
+            _merge_sources(n, work)
+            shuffled = sum(client.gather(client.map(_local_task, range(n), cfg=cfg, work=work, shards=shards,
+                                                    pure=False)))
+            client.gather(client.map(_boilerplate_task, range(shards), parts=n, cfg=cfg, work=work, pure=False))
+            table += [np.load(os.path.join(work, "boilerplate-local-%05d.npy" % k)).reshape(-1, 2)
+                      for k in range(n)]
+            table += [np.load(os.path.join(work, "boilerplate-%03d.npy" % s)).reshape(-1, 2)
+                      for s in range(shards)]
+        table = np.concatenate(table)
         _save(os.path.join(work, "boilerplate.npy"), table)
-        info = {"boilerplate_lines": int(len(table))}
+        info = {"boilerplate_lines": int(len(table)), "line_bytes": int(shuffled)}
         _mark(work, "count", info)
     return info
 
@@ -390,10 +421,18 @@ def _record(obj):
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+# A pair record as _record() writes it (keys sorted), filled in by % for speed: ids are written
+# once each with json.dumps, floats with repr as json.dumps writes them.
+_PAIR_LINE = ('{"common_shingles":%d,"containment":%r,"id_a":%s,"id_b":%s,"shingles_a":%d,"shingles_b":%d,'
+              '"similarity":%r,"status":"%s","type":"pair"}')
+
+
 def _records(result, ids, shingles, repeated):
     """The lines of `doppel dedup --format jsonl` (cli/dedup_output.cpp), summary aside."""
     p = result["pairs"]
     raw = [i.encode("utf-8") for i in ids]
+    quoted = [json.dumps(i, ensure_ascii=False) for i in ids]
+    sizes = shingles.tolist()
     lines, near, partial = [], 0, 0
     for a, b, kind, jac, cont, common in zip(p["a"].tolist(), p["b"].tolist(), p["kind"].tolist(),
                                              p["jaccard"].tolist(), p["containment"].tolist(),
@@ -404,9 +443,7 @@ def _records(result, ids, shingles, repeated):
             partial += 1
         else:
             near += 1
-        lines.append(_record({"type": "pair", "id_a": ids[a], "id_b": ids[b], "similarity": jac,
-                              "containment": cont, "status": _KINDS[kind], "common_shingles": common,
-                              "shingles_a": int(shingles[a]), "shingles_b": int(shingles[b])}))
+        lines.append(_PAIR_LINE % (common, cont, quoted[a], quoted[b], sizes[a], sizes[b], jac, _KINDS[kind]))
     for rep, members, sims in result["clusters"]:
         lines.append(_record({"type": "cluster", "representative": ids[rep],
                               "members": [{"id": ids[m], "similarity": s} for m, s in zip(members, sims)]}))
@@ -510,7 +547,7 @@ def near_duplicates(documents: Any, work_dir: str, *, client: Any = None, thresh
     record, nbytes = _stage_finish(len(parts), sk["bases"], shards, info, work_dir, out)
     lap("finish")
     secs = time.time() - t0
-    shuffle = bk["bucket_bytes"] + bk["candidate_bytes"]
+    shuffle = bk["bucket_bytes"] + bk["candidate_bytes"] + bp.get("line_bytes", 0)
     summary = ("%d documents, %d bytes, %d candidates, %d pairs, %d partial, %d clusters, bands=%d rows=%d; "
                "%.1f MB/s, %.0f docs/s; %d parts, %d shards, shuffle %.1f MB in %.1f s"
                % (record["documents"], nbytes, record["candidates"], record["pairs"], record["partial"],
