@@ -1,6 +1,8 @@
 // doppel._doppel.dedup_stages: `doppel dedup` in stages over parts of the input
 // (ops/dedup_stages.h), as numpy arrays, for doppel.dask. Every rule (boilerplate, verification,
 // identical sets, clusters) is the library's; this file only converts.
+#include "doppel/ops/dedup_stages.h"
+
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -8,7 +10,6 @@
 
 #include "bindings.h"
 #include "doppel/error.h"
-#include "doppel/ops/dedup_stages.h"
 
 namespace doppel::python {
 namespace {
@@ -170,8 +171,8 @@ py::tuple boilerplate_of(const py::list& parts, const py::dict& sources, const s
     return py::make_tuple(to_array(t.source), to_array(t.line));
 }
 
-py::dict sketch(const DocumentBatch& docs, const std::string& spec, int threads, const Array<uint64_t>& bp_source,
-                const Array<uint64_t>& bp_line) {
+py::dict sketch(const DocumentBatch& docs, const std::string& spec, int threads,
+                const Array<uint64_t>& bp_source, const Array<uint64_t>& bp_line) {
     const NearDuplicateOptions o = options_of(spec, threads);
     BoilerplateTable table{to_vector(bp_source), to_vector(bp_line)};
     FinderSketches s;
@@ -201,8 +202,8 @@ py::dict sketch(const DocumentBatch& docs, const std::string& spec, int threads,
             sizes.mutable_data()[i] = s.docs[i].shingles;
             bp_lines.mutable_data()[i] = s.docs[i].boilerplate_lines;
             for (std::size_t b = 0; b < bands; ++b)
-                keys.mutable_data()[i * bands + b] =
-                    lsh_band_key(s.sigs.data() + i * static_cast<std::size_t>(s.perms), lsh, static_cast<int>(b));
+                keys.mutable_data()[i * bands + b] = lsh_band_key(
+                    s.sigs.data() + i * static_cast<std::size_t>(s.perms), lsh, static_cast<int>(b));
         }
     }
     for (std::size_t i = 0; i < n; ++i) {
@@ -254,13 +255,14 @@ std::vector<NearDuplicatePair> pairs_of(const py::dict& d) {
     const auto a = py::cast<Array<uint32_t>>(d["a"]), b = py::cast<Array<uint32_t>>(d["b"]);
     const auto common = py::cast<Array<uint32_t>>(d["common"]);
     const auto kind = py::cast<Array<uint8_t>>(d["kind"]);
-    const auto jaccard = py::cast<Array<double>>(d["jaccard"]), containment = py::cast<Array<double>>(d["containment"]);
+    const auto jaccard = py::cast<Array<double>>(d["jaccard"]),
+               containment = py::cast<Array<double>>(d["containment"]);
     std::vector<NearDuplicatePair> out(static_cast<std::size_t>(a.size()));
     for (std::size_t k = 0; k < out.size(); ++k) {
         const auto i = static_cast<py::ssize_t>(k);
         DOPPEL_CHECK(kInvalidArgument, kind.at(i) <= 2, "pair kind must be 0, 1 or 2");
-        out[k] = {a.at(i), b.at(i), static_cast<DuplicateKind>(kind.at(i)), jaccard.at(i), containment.at(i),
-                  common.at(i)};
+        out[k] = {a.at(i),       b.at(i),           static_cast<DuplicateKind>(kind.at(i)),
+                  jaccard.at(i), containment.at(i), common.at(i)};
     }
     return out;
 }
@@ -312,7 +314,8 @@ py::dict finish(const py::dict& rep_pairs, const Array<uint32_t>& group_of, cons
         r = finish_duplicates(pairs, groups_from_numbers(groups_in), std::move(docs));
     }
     py::list clusters;
-    for (const auto& c : r.clusters) clusters.append(py::make_tuple(c.representative, c.members, c.similarity));
+    for (const auto& c : r.clusters)
+        clusters.append(py::make_tuple(c.representative, c.members, c.similarity));
     py::dict d;
     d["pairs"] = pairs_dict(r.pairs);
     d["clusters"] = clusters;
@@ -323,7 +326,8 @@ py::dict finish(const py::dict& rep_pairs, const Array<uint32_t>& group_of, cons
 
 void bind_dedup_stages(py::module_& parent) {
     py::module_ m = parent.def_submodule(
-        "dedup_stages", "`doppel dedup` in stages over parts of the input (ops/dedup_stages.h), for doppel.dask.");
+        "dedup_stages",
+        "`doppel dedup` in stages over parts of the input (ops/dedup_stages.h), for doppel.dask.");
     py::class_<DocumentBatch>(m, "Documents", "Documents read or converted for the stages (held in C++).")
         .def("__len__", [](const DocumentBatch& b) { return b.docs.size(); })
         .def_property_readonly("errors", [](const DocumentBatch& b) {
@@ -331,12 +335,15 @@ void bind_dedup_stages(py::module_& parent) {
             for (const auto& e : b.errors) out.push_back(e.to_string());
             return out;
         });
-    m.def("plan", &plan, py::arg("spec") = "", py::arg("threshold") = 0.8, py::arg("recall") = 0.99,
-          py::arg("boilerplate") = true, py::arg("threads") = 0,
-          "{spec, bands, rows, boilerplate}: the full spec as `doppel dedup --format jsonl` (or --spec) runs.");
-    m.def("read_paths", &read_paths, py::arg("paths"), py::arg("id_from_path") = false, py::arg("max_bytes") = 0,
+    m.def(
+        "plan", &plan, py::arg("spec") = "", py::arg("threshold") = 0.8, py::arg("recall") = 0.99,
+        py::arg("boilerplate") = true, py::arg("threads") = 0,
+        "{spec, bands, rows, boilerplate}: the full spec as `doppel dedup --format jsonl` (or --spec) runs.");
+    m.def("read_paths", &read_paths, py::arg("paths"), py::arg("id_from_path") = false,
+          py::arg("max_bytes") = 0,
           "The documents of files and folders, as `doppel dedup PATH...` reads them.");
-    m.def("from_records", &from_records, py::arg("records"), py::arg("name") = "<dask>", py::arg("max_bytes") = 0,
+    m.def("from_records", &from_records, py::arg("records"), py::arg("name") = "<dask>",
+          py::arg("max_bytes") = 0,
           "Documents from dicts with id and text (url, source optional), checked as the reader checks them.");
     m.def("count_lines", &count_lines, py::arg("documents"), py::arg("spec"), py::arg("threads") = 0,
           "Stage 1: (source, line) keys with document counts, and documents per source.");
@@ -347,7 +354,8 @@ void bind_dedup_stages(py::module_& parent) {
           "The boilerplate (source, line) entries of (m, 3) line-count rows of several parts, sources "
           "counted by `sources` (merged): ops/dedup_stages.h boilerplate_of_parts().");
     m.def("sketch", &sketch, py::arg("documents"), py::arg("spec"), py::arg("threads"), py::arg("bp_source"),
-          py::arg("bp_line"), "Stage 2: ids, sizes, set hashes, LSH band keys and shingle sets (flat, offsets).");
+          py::arg("bp_line"),
+          "Stage 2: ids, sizes, set hashes, LSH band keys and shingle sets (flat, offsets).");
     m.def("verify", &verify, py::arg("pairs"), py::arg("numbers"), py::arg("offsets"), py::arg("flat"),
           py::arg("spec"), py::arg("threads") = 0,
           "Stage 5: candidates (a << 32 | b) verified on the shingle sets of `numbers`: verified pairs.");

@@ -53,7 +53,8 @@ py::object normalize(const py::object& texts) {
     std::vector<std::string> in = texts_of(texts), out(in.size());
     {
         py::gil_scoped_release release;
-        on_all_cores<Normalizer>(in.size(), [&](std::size_t i, Normalizer& n) { out[i] = n.normalize_text(in[i]); });
+        on_all_cores<Normalizer>(in.size(),
+                                 [&](std::size_t i, Normalizer& n) { out[i] = n.normalize_text(in[i]); });
     }
     return one ? py::object(py::str(out[0])) : py::object(py::cast(out));
 }
@@ -71,7 +72,8 @@ py::object shingle_hashes(const py::object& texts, const std::string& spec) {
     {
         py::gil_scoped_release release;
         const auto shingler = Shingler::from_spec(spec);
-        on_all_cores<Segmenter>(in.size(), [&](std::size_t i, Segmenter& seg) { shingler->shingle(in[i], seg, &out[i]); });
+        on_all_cores<Segmenter>(
+            in.size(), [&](std::size_t i, Segmenter& seg) { shingler->shingle(in[i], seg, &out[i]); });
     }
     if (one) return to_array(out[0]);
     py::list l;

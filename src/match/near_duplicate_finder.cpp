@@ -535,9 +535,11 @@ SourceLineCounts NearDuplicateFinder::take_line_counts() {
     return c;
 }
 
-void NearDuplicateFinder::set_boilerplate(const std::vector<uint64_t>& source, const std::vector<uint64_t>& line) {
+void NearDuplicateFinder::set_boilerplate(const std::vector<uint64_t>& source,
+                                          const std::vector<uint64_t>& line) {
     Impl& im = *impl_;
-    DOPPEL_CHECK(kInvalidArgument, source.size() == line.size(), "boilerplate sources and lines differ in length");
+    DOPPEL_CHECK(kInvalidArgument, source.size() == line.size(),
+                 "boilerplate sources and lines differ in length");
     DOPPEL_CHECK(kInvalidArgument, im.docs.empty(), "set_boilerplate() after add()");
     im.boilerplate.clear();
     for (std::size_t k = 0; k < source.size(); ++k) im.boilerplate[source[k]].insert(line[k]);

@@ -49,7 +49,8 @@ DocumentBatch read_documents(const std::vector<std::string>& paths, const FileDe
     return out;
 }
 
-SourceLineCounts count_source_lines(std::size_t n, const Document* docs, const NearDuplicateOptions& options) {
+SourceLineCounts count_source_lines(std::size_t n, const Document* docs,
+                                    const NearDuplicateOptions& options) {
     NearDuplicateFinder finder(options);
     finder.count_lines(n, docs);
     return finder.take_line_counts();
@@ -59,8 +60,10 @@ SourceLineCounts merge_line_counts(const std::vector<SourceLineCounts>& parts) {
     std::vector<std::pair<std::pair<uint64_t, uint64_t>, uint32_t>> lines;
     std::vector<std::pair<uint64_t, uint32_t>> sources;
     for (const auto& p : parts) {
-        for (std::size_t k = 0; k < p.source.size(); ++k) lines.push_back({{p.source[k], p.line[k]}, p.docs[k]});
-        for (std::size_t k = 0; k < p.sources.size(); ++k) sources.emplace_back(p.sources[k], p.source_docs[k]);
+        for (std::size_t k = 0; k < p.source.size(); ++k)
+            lines.push_back({{p.source[k], p.line[k]}, p.docs[k]});
+        for (std::size_t k = 0; k < p.sources.size(); ++k)
+            sources.emplace_back(p.sources[k], p.source_docs[k]);
     }
     SourceLineCounts out;
     std::vector<std::pair<uint64_t, uint64_t>> keys;
@@ -91,7 +94,8 @@ BoilerplateTable boilerplate_of_parts(const std::vector<SourceLineCounts>& line_
                                       const SourceLineCounts& sources, const NearDuplicateOptions& options) {
     auto docs_of = [&](uint64_t src) -> std::size_t {
         const auto it = std::lower_bound(sources.sources.begin(), sources.sources.end(), src);
-        return it != sources.sources.end() && *it == src ? sources.source_docs[it - sources.sources.begin()] : 0;
+        return it != sources.sources.end() && *it == src ? sources.source_docs[it - sources.sources.begin()]
+                                                         : 0;
     };
     std::vector<SourceLineCounts> kept(line_parts.size());
     for (std::size_t p = 0; p < line_parts.size(); ++p) {
@@ -119,24 +123,27 @@ std::vector<NearDuplicatePair> verify_candidates(const std::vector<uint64_t>& pa
                                                  const NearDuplicateOptions& options) {
     DOPPEL_CHECK(kInvalidArgument, sets.offsets.size() == sets.numbers.size() + 1,
                  "verify_candidates: offsets must hold one more entry than numbers");
-    const std::size_t threads = impl::worker_count(SIZE_MAX, static_cast<std::size_t>(std::max(0, options.threads)));
+    const std::size_t threads =
+        impl::worker_count(SIZE_MAX, static_cast<std::size_t>(std::max(0, options.threads)));
     std::vector<std::vector<NearDuplicatePair>> found(threads);
-    impl::parallel_for_ranges(pairs.size(), threads, kVerifyGrain, [&](std::size_t b, std::size_t e, std::size_t w) {
-        for (std::size_t k = b; k < e; ++k) {
-            const auto a = static_cast<uint32_t>(pairs[k] >> 32), c = static_cast<uint32_t>(pairs[k]);
-            const std::size_t pa = position_of(sets, a), pc = position_of(sets, c);
-            const uint64_t* sa = sets.flat.data() + sets.offsets[pa];
-            const uint64_t* sc = sets.flat.data() + sets.offsets[pc];
-            NearDuplicatePair p;
-            if (verify_candidate_pair(a, c, sa, sets.offsets[pa + 1] - sets.offsets[pa], sc,
-                                      sets.offsets[pc + 1] - sets.offsets[pc], options.threshold, options.partial,
-                                      &p))
-                found[w].push_back(p);
-        }
-    });
+    impl::parallel_for_ranges(
+        pairs.size(), threads, kVerifyGrain, [&](std::size_t b, std::size_t e, std::size_t w) {
+            for (std::size_t k = b; k < e; ++k) {
+                const auto a = static_cast<uint32_t>(pairs[k] >> 32), c = static_cast<uint32_t>(pairs[k]);
+                const std::size_t pa = position_of(sets, a), pc = position_of(sets, c);
+                const uint64_t* sa = sets.flat.data() + sets.offsets[pa];
+                const uint64_t* sc = sets.flat.data() + sets.offsets[pc];
+                NearDuplicatePair p;
+                if (verify_candidate_pair(a, c, sa, sets.offsets[pa + 1] - sets.offsets[pa], sc,
+                                          sets.offsets[pc + 1] - sets.offsets[pc], options.threshold,
+                                          options.partial, &p))
+                    found[w].push_back(p);
+            }
+        });
     std::vector<NearDuplicatePair> out;
     for (auto& f : found) out.insert(out.end(), f.begin(), f.end());
-    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
+    std::sort(out.begin(), out.end(),
+              [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
     return out;
 }
 
