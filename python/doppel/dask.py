@@ -421,10 +421,12 @@ def _record(obj):
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-# A pair record as _record() writes it (keys sorted), filled in by % for speed: ids are written
-# once each with json.dumps, floats with repr as json.dumps writes them.
-_PAIR_LINE = ('{"common_shingles":%d,"containment":%r,"id_a":%s,"id_b":%s,"shingles_a":%d,"shingles_b":%d,'
-              '"similarity":%r,"status":"%s","type":"pair"}')
+# The records as the tool writes them (keys sorted, no spaces), filled in by % for speed: ids
+# written once each with json.dumps, numbers as the tool's JSON library writes them
+# (_st.json_numbers: not always Python's shortest repr).
+_PAIR_LINE = ('{"common_shingles":%d,"containment":%s,"id_a":%s,"id_b":%s,"shingles_a":%d,"shingles_b":%d,'
+              '"similarity":%s,"status":"%s","type":"pair"}')
+_MEMBER = '{"id":%s,"similarity":%s}'
 
 
 def _records(result, ids, shingles, repeated):
@@ -435,7 +437,7 @@ def _records(result, ids, shingles, repeated):
     sizes = shingles.tolist()
     lines, near, partial = [], 0, 0
     for a, b, kind, jac, cont, common in zip(p["a"].tolist(), p["b"].tolist(), p["kind"].tolist(),
-                                             p["jaccard"].tolist(), p["containment"].tolist(),
+                                             _st.json_numbers(p["jaccard"]), _st.json_numbers(p["containment"]),
                                              p["common"].tolist()):
         if raw[b] < raw[a]:
             a, b = b, a
@@ -445,8 +447,9 @@ def _records(result, ids, shingles, repeated):
             near += 1
         lines.append(_PAIR_LINE % (common, cont, quoted[a], quoted[b], sizes[a], sizes[b], jac, _KINDS[kind]))
     for rep, members, sims in result["clusters"]:
-        lines.append(_record({"type": "cluster", "representative": ids[rep],
-                              "members": [{"id": ids[m], "similarity": s} for m, s in zip(members, sims)]}))
+        sims = _st.json_numbers(np.asarray(sims, np.float64))
+        lines.append('{"members":[%s],"representative":%s,"type":"cluster"}'
+                     % (",".join(_MEMBER % (quoted[m], s) for m, s in zip(members, sims)), quoted[rep]))
     for i, rl in repeated:
         lines.append(_record({"type": "repeated_lines", "id": ids[i],
                               "lines": [{"text": t, "count": c} for t, c in rl]}))

@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "bindings.h"
 #include "doppel/error.h"
@@ -322,6 +323,14 @@ py::dict finish(const py::dict& rep_pairs, const Array<uint32_t>& group_of, cons
     return d;
 }
 
+// Numbers as the tool's JSONL writer (nlohmann::json::dump) writes them: not always Python's
+// shortest repr, so records written from Python use these to be the same bytes.
+std::vector<std::string> json_numbers(const Array<double>& values) {
+    std::vector<std::string> out(static_cast<std::size_t>(values.size()));
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = nlohmann::json(values.data()[k]).dump();
+    return out;
+}
+
 }  // namespace
 
 void bind_dedup_stages(py::module_& parent) {
@@ -361,6 +370,8 @@ void bind_dedup_stages(py::module_& parent) {
           "Stage 5: candidates (a << 32 | b) verified on the shingle sets of `numbers`: verified pairs.");
     m.def("group", &group, py::arg("set_hash"), py::arg("set_size"),
           "Stage 3: (group_of, joins) of identical shingle sets; joins are to be confirmed on the sets.");
+    m.def("json_numbers", &json_numbers, py::arg("values"),
+          "Each number as `doppel dedup --format jsonl` writes it (nlohmann::json::dump).");
     m.def("finish", &finish, py::arg("rep_pairs"), py::arg("group_of"), py::arg("set_size"), py::arg("bytes"),
           "Stage 6: every pair and the non-chaining clusters [(representative, members, similarity)].");
 }

@@ -62,17 +62,21 @@ def run_dask(tmp_path, documents, client, **kw):
 
 def test_near_duplicates_of_files_equal_the_tool(cli, client, corpus, tmp_path):
     files = sorted(str(p) for p in pathlib.Path(corpus["folder"]).iterdir())
-    want = records_of(cli("dedup", "--format", "jsonl", *files))
+    text = cli("dedup", "--format", "jsonl", *files)
+    want = records_of(text)
     s, got = run_dask(tmp_path, files, client, part_mb=0)  # one file a part
     assert got == want
+    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text  # the same bytes
     assert any(r["type"] == "pair" for r in got) and any(r["type"] == "cluster" for r in got)
     assert s["summary"].startswith("%d documents" % len(files))
 
 
 def test_small_corpus_with_boilerplate_and_copies_equals_the_tool(cli, client, small_corpus, tmp_path):
-    want = records_of(cli("dedup", "--format", "jsonl", *small_corpus))
+    text = cli("dedup", "--format", "jsonl", *small_corpus)
+    want = records_of(text)
     s, got = run_dask(tmp_path, small_corpus, client, part_mb=0)
     assert got == want
+    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text
     summary = got[-1]
     assert summary["boilerplate_lines"] > 0 and summary["partial"] > 0
     assert any(r.get("status") == "exact" for r in got)
@@ -109,6 +113,13 @@ def test_a_run_resumes_after_the_last_finished_stage(client, small_corpus, tmp_p
     assert os.path.getmtime(work / "flat-00000.npy") == sketch_time  # sketches not made again
     with pytest.raises(ValueError, match="other input"):
         run_dask(tmp_path, small_corpus, client, threshold=0.5)
+
+
+def test_numbers_are_written_as_the_tool_writes_them():
+    import numpy as np
+    # nlohmann's shortest-digits search is not always Python's: 35/127 has one digit more.
+    assert doppel.dask._st.json_numbers(np.array([35 / 127, 0.8, 1.0])) == ["0.27559055118110237", "0.8", "1.0"]
+    assert repr(35 / 127) == "0.2755905511811024"
 
 
 def test_stage_functions_raise_library_errors():
