@@ -32,6 +32,7 @@ PACKAGES=(
     chromium fonts-noto-core
     # The Python module (python/) for Debian's /usr/bin/python3, and its tests.
     pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-scipy
+    python3-distributed python3-dask
 )
 # Tools that may come from elsewhere than Debian (nodejs' own npm, pyenv's python3): installed
 # from Debian only when the command is missing.

@@ -16,6 +16,10 @@ containment, language) build custom pipelines from the same components. Errors r
 doppel.Error (a RuntimeError) with .code, the library's ErrorCode name.
 
 With pandas installed, the *_frame() helpers give the results as DataFrames.
+
+doppel.dask (import it: it needs dask.distributed) runs `doppel dedup` on a Dask cluster:
+doppel.dask.near_duplicates(paths_or_bag, work_dir, client=...) writes the records of
+`doppel dedup --format jsonl`, stage by stage, resumable.
 """
 
 from ._doppel import (  # noqa: F401

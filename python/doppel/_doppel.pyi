@@ -68,7 +68,8 @@ class Store:
         """Adds the documents of files and folders, as `doppel index` (same ids: a file's path
         relative to its folder argument without the extension, a JSONL record's "id"). `now`:
         the time recorded as added (seconds since the epoch; 0 for now)."""
-    def add(self, documents: Iterable[Document], batch: int = 256, now: int = 0) -> IndexSummary:
+    def add(self, documents: Iterable[Document], batch: int = 256, now: int = 0,
+            max_bytes: int = 16777216) -> IndexSummary:
         """Adds documents given from Python through the same indexer as index(), checked and
         with line ends made "\n" as JSONL records are; a bad record (no id, blank or binary
         text) is skipped and reported in "errors" as "<python>:N: reason" (N from 1). All the
@@ -163,3 +164,53 @@ class Bridge:
     def dense(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> npt.NDArray[np.float32]:
         """(n, dim) float32 unit vectors, the dense form FAISS searches (signed feature hashing
         of the weighted features): the inner product of two rows is their cosine."""
+
+class Documents:
+    """Documents read or converted for the dedup stages, held in C++ (not picklable)."""
+
+    errors: list[str]
+    def __len__(self) -> int: ...
+
+class _DedupStages:
+    """`doppel dedup` in stages over parts of the input (include/doppel/ops/dedup_stages.h), as
+    numpy arrays: what doppel.dask runs in its tasks. Every rule is the library's."""
+
+    Documents: type[Documents]
+
+    def plan(self, spec: str = "", threshold: float = 0.8, recall: float = 0.99, boilerplate: bool = True,
+             threads: int = 0) -> dict[str, Any]:
+        """{spec, bands, rows, boilerplate}: the finder's full spec as `doppel dedup --format jsonl`
+        (or `--spec SPEC`) runs; Error for exact mode or a bad spec."""
+    def read_paths(self, paths: Sequence[str], id_from_path: bool = False, max_bytes: int = 0) -> Documents:
+        """The documents of files and folders, as `doppel dedup PATH...` reads them."""
+    def from_records(self, records: list[dict[str, Any]], name: str = "<dask>", max_bytes: int = 0) -> Documents:
+        """Documents from dicts (id, text; url, source optional), checked as the reader checks them."""
+    def count_lines(self, documents: Documents, spec: str, threads: int = 0) -> dict[str, npt.NDArray[Any]]:
+        """Stage 1: {source, line, docs, sources, source_docs}: (source, line) keys with their
+        document counts, and the documents of each source."""
+    def merge_counts(self, parts: list[dict[str, npt.NDArray[Any]]]) -> dict[str, npt.NDArray[Any]]:
+        """count_lines() results summed per key and per source."""
+    def boilerplate(self, lines: dict[str, npt.NDArray[Any]], sources: dict[str, npt.NDArray[Any]],
+                    spec: str) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """(source, line) boilerplate entries among `lines`, sources counted by `sources`."""
+    def boilerplate_of(self, parts: list[npt.NDArray[np.uint64]], sources: dict[str, npt.NDArray[Any]],
+                       spec: str) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """The same from (m, 3) rows (source, line, docs) of several parts."""
+    def sketch(self, documents: Documents, spec: str, threads: int, bp_source: npt.ArrayLike,
+               bp_line: npt.ArrayLike) -> dict[str, Any]:
+        """Stage 2: {ids, repeated_lines, bytes, shingles, boilerplate_lines, set_hash, band_keys
+        (n, bands), flat, offsets (n + 1)}: set i is flat[offsets[i]:offsets[i + 1]]."""
+    def group(self, set_hash: npt.ArrayLike, set_size: npt.ArrayLike) -> tuple[npt.NDArray[np.uint32],
+                                                                                npt.NDArray[np.uint64]]:
+        """Stage 3: (group_of, joins): identical-set group of each document (0xFFFFFFFF for an
+        empty set) and the joins (first << 32 | doc) to confirm on the sets."""
+    def verify(self, pairs: npt.ArrayLike, numbers: npt.ArrayLike, offsets: npt.ArrayLike, flat: npt.ArrayLike,
+               spec: str, threads: int = 0) -> dict[str, npt.NDArray[Any]]:
+        """Stage 5: candidates (a << 32 | b) verified on the sets of documents `numbers` (sorted):
+        {a, b, kind (0 exact, 1 near, 2 partial), jaccard, containment, common}."""
+    def finish(self, rep_pairs: dict[str, npt.ArrayLike], group_of: npt.ArrayLike, set_size: npt.ArrayLike,
+               bytes: npt.ArrayLike) -> dict[str, Any]:
+        """Stage 6: {pairs (as verify's, every copy), clusters [(representative, members,
+        similarity)]} as NearDuplicateFinder::finish() makes them."""
+
+dedup_stages: _DedupStages

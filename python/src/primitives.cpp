@@ -20,12 +20,28 @@
 #include "doppel/ops/models.h"
 #include "doppel/sketch/min_hash.h"
 #include "doppel/sketch/shingler.h"
+#include "impl/parallel.h"
 
 namespace doppel::python {
 namespace {
 
 using HashArray = py::array_t<uint64_t, py::array::c_style | py::array::forcecast>;
 using SigArray = py::array_t<uint32_t, py::array::c_style | py::array::forcecast>;
+
+// Items handed to one worker thread at a time.
+constexpr std::size_t kGrain = 16;
+
+// Calls f(i, state) for every i in [0, n) on every core (impl::parallel_for_ranges), with one
+// State per worker thread (Segmenter and Normalizer hold ICU objects, which are not thread-safe).
+template <class State, class F>
+void on_all_cores(std::size_t n, F&& f) {
+    const std::size_t workers = impl::worker_count(n);
+    std::vector<std::unique_ptr<State>> states(workers);
+    for (auto& st : states) st = std::make_unique<State>();
+    impl::parallel_for_ranges(n, workers, kGrain, [&](std::size_t b, std::size_t e, std::size_t w) {
+        for (std::size_t i = b; i < e; ++i) f(i, *states[w]);
+    });
+}
 
 std::vector<std::string> texts_of(const py::object& texts) {
     if (py::isinstance<py::str>(texts)) return {py::cast<std::string>(texts)};
@@ -37,8 +53,8 @@ py::object normalize(const py::object& texts) {
     std::vector<std::string> in = texts_of(texts), out(in.size());
     {
         py::gil_scoped_release release;
-        const Normalizer normalizer;
-        for (std::size_t i = 0; i < in.size(); ++i) out[i] = normalizer.normalize_text(in[i]);
+        on_all_cores<Normalizer>(in.size(),
+                                 [&](std::size_t i, Normalizer& n) { out[i] = n.normalize_text(in[i]); });
     }
     return one ? py::object(py::str(out[0])) : py::object(py::cast(out));
 }
@@ -56,8 +72,8 @@ py::object shingle_hashes(const py::object& texts, const std::string& spec) {
     {
         py::gil_scoped_release release;
         const auto shingler = Shingler::from_spec(spec);
-        Segmenter segmenter;
-        for (std::size_t i = 0; i < in.size(); ++i) shingler->shingle(in[i], segmenter, &out[i]);
+        on_all_cores<Segmenter>(
+            in.size(), [&](std::size_t i, Segmenter& seg) { shingler->shingle(in[i], seg, &out[i]); });
     }
     if (one) return to_array(out[0]);
     py::list l;
@@ -83,15 +99,16 @@ SigArray minhash(const py::list& items, const std::string& shingles, const std::
     py::gil_scoped_release release;
     if (!texts.empty()) {
         const auto shingler = Shingler::from_spec(shingles);
-        Segmenter segmenter;
-        std::vector<uint64_t> h;
-        for (std::size_t i = 0; i < n; ++i) {
-            shingler->shingle(texts[i], segmenter, &h);
+        on_all_cores<Segmenter>(n, [&](std::size_t i, Segmenter& seg) {
+            std::vector<uint64_t> h;
+            shingler->shingle(texts[i], seg, &h);
             mh->sign(h.data(), h.size(), out + i * perms);
-        }
+        });
     } else {
-        for (std::size_t i = 0; i < n; ++i)
+        struct None {};
+        on_all_cores<None>(n, [&](std::size_t i, None&) {
             mh->sign(arrays[i].data(), static_cast<std::size_t>(arrays[i].size()), out + i * perms);
+        });
     }
     return sigs;
 }

@@ -106,7 +106,8 @@ std::string optional_str(const py::dict& d, const char* key) {
 // One document from a str (id: its position `k` in the call) or a dict (id, text or html, and
 // url, lang, title, date, source optional), checked as the reader checks a JSONL record. Returns
 // false (with an error) for a bad record.
-bool to_document(const py::handle& item, std::size_t k, Document& doc, std::vector<RecordError>& errors) {
+bool to_document(const py::handle& item, std::size_t k, Document& doc, std::vector<RecordError>& errors,
+                 const ReaderOptions& limits) {
     const std::size_t line = k + 1;
     if (py::isinstance<py::str>(item)) {
         doc.id = std::to_string(k);
@@ -131,13 +132,15 @@ bool to_document(const py::handle& item, std::size_t k, Document& doc, std::vect
     }
     if (doc.source.empty()) doc.source = std::string(kPythonSource) + ":" + std::to_string(line);
     // The reader's checks (binary, blank) and line ends, as for a JSONL record.
-    if (std::string reason = check_document_text(doc.text); !reason.empty())
+    if (std::string reason = check_document_text(doc.text, limits); !reason.empty())
         return errors.push_back({kPythonSource, line, std::move(reason)}), false;
     return true;
 }
 
-py::dict add(PyStore& s, const py::iterable& items, std::size_t batch, int64_t now) {
+py::dict add(PyStore& s, const py::iterable& items, std::size_t batch, int64_t now, std::size_t max_bytes) {
     DOPPEL_CHECK(kInvalidArgument, batch > 0, "batch must be positive");
+    ReaderOptions limits;
+    if (max_bytes > 0) limits.max_document_bytes = max_bytes;
     if (now == 0) now = static_cast<int64_t>(std::time(nullptr));
     IndexRun run;
     std::vector<std::string> warnings;
@@ -158,7 +161,7 @@ py::dict add(PyStore& s, const py::iterable& items, std::size_t batch, int64_t n
     std::size_t k = 0;
     for (const py::handle item : items) {
         Document doc;
-        if (to_document(item, k++, doc, run.errors)) docs.push_back(std::move(doc)), ++run.read;
+        if (to_document(item, k++, doc, run.errors, limits)) docs.push_back(std::move(doc)), ++run.read;
         if (docs.size() >= batch) flush();
     }
     flush();
@@ -247,7 +250,10 @@ void bind_store(py::module_& m) {
     c.def("index", &index, py::arg("paths"), py::arg("batch") = 256, py::arg("now") = 0,
           "Adds the documents of files and folders, as `doppel index`; returns a summary dict.");
     c.def("add", &add, py::arg("documents"), py::arg("batch") = 256, py::arg("now") = 0,
-          "Adds documents given as str or dict; returns a summary dict as index().");
+          py::arg("max_bytes") = ReaderOptions{}.max_document_bytes,
+          "Adds documents given as str or dict; returns a summary dict as index(). A document over "
+          "max_bytes (as `doppel index --max-bytes`), binary or blank is skipped and reported in "
+          "'errors', as the reader skips such a record.");
     c.def("list", &list_documents, py::arg("with_text") = false, "The stored documents, as dicts.");
     c.def("get", &get_document, py::arg("id"), py::arg("with_text") = true, "A stored document, or None.");
     c.def("delete", &delete_documents, py::arg("ids"), "Deletes documents; returns how many were stored.");
@@ -316,7 +322,7 @@ py::list check(PyStore& s, const py::iterable& items, double threshold, double r
     std::size_t k = 0;
     for (const py::handle item : items) {
         Document doc;
-        if (to_document(item, k++, doc, errors)) docs.push_back(std::move(doc));
+        if (to_document(item, k++, doc, errors, ReaderOptions{})) docs.push_back(std::move(doc));
     }
     if (!errors.empty()) DOPPEL_THROW(kInvalidArgument, errors.front().to_string());
     std::vector<CheckResult> results;

@@ -71,6 +71,9 @@ bool looks_binary(const std::string& s, double max_control_fraction) {
 
 std::string check_document_text(std::string& text, const ReaderOptions& options, std::size_t* line) {
     if (line) *line = 0;
+    if (text.size() > options.max_document_bytes)
+        return "text is " + human_size(text.size()) + ", over the limit of " +
+               human_size(options.max_document_bytes);
     if (looks_binary(text, options.max_control_fraction)) return "binary data, not text";
     std::size_t offset = 0;
     if (!validate_utf8(text, line, &offset)) return "invalid UTF-8 at byte " + std::to_string(offset);

@@ -82,6 +82,130 @@ const char* duplicate_kind_name(DuplicateKind k) {
     return "?";
 }
 
+bool is_boilerplate_line(std::size_t docs_with_line, std::size_t source_docs, const NearDuplicateOptions& o) {
+    return static_cast<int>(docs_with_line) >= o.boilerplate_min_docs &&
+           static_cast<double>(docs_with_line) >= o.boilerplate_min_share * static_cast<double>(source_docs);
+}
+
+bool verify_candidate_pair(uint32_t a, uint32_t b, const uint64_t* sa, std::size_t na, const uint64_t* sb,
+                           std::size_t nb, double t, bool partial, NearDuplicatePair* out) {
+    const bool near_possible =
+        static_cast<double>(std::min(na, nb)) >= t * static_cast<double>(std::max(na, nb)) - 1e-9;
+    if (!near_possible && !partial) return false;
+    const ShingleOverlap o = shingle_overlap(sa, na, sb, nb);
+    *out = NearDuplicatePair{a, b, DuplicateKind::kNear, o.jaccard, o.containment, o.common};
+    if (o.jaccard >= t) return true;
+    if (!partial || o.containment < t) return false;
+    out->kind = DuplicateKind::kPartial;
+    return true;
+}
+
+IdenticalSetGroups group_identical_sets(const std::vector<uint64_t>& set_hash,
+                                        const std::vector<uint32_t>& set_size,
+                                        const std::function<bool(uint32_t, uint32_t)>& same_set) {
+    const std::size_t n = set_hash.size();
+    std::vector<uint32_t> by_hash;
+    for (uint32_t i = 0; i < n; ++i)
+        if (set_size[i] > 0) by_hash.push_back(i);
+    std::sort(by_hash.begin(), by_hash.end(), [&](uint32_t x, uint32_t y) {
+        return set_hash[x] != set_hash[y] ? set_hash[x] < set_hash[y] : x < y;
+    });
+    IdenticalSetGroups g;
+    g.group_of.assign(n, UINT32_MAX);
+    for (std::size_t k = 0; k < by_hash.size(); ++k) {
+        const uint32_t i = by_hash[k];
+        bool joined = false;
+        if (k > 0 && set_hash[by_hash[k - 1]] == set_hash[i]) {
+            const uint32_t prev = g.group_of[by_hash[k - 1]];
+            const uint32_t first = g.members[prev][0];
+            if (set_size[first] == set_size[i] && same_set(first, i)) {
+                g.members[prev].push_back(i);
+                g.group_of[i] = prev;
+                joined = true;
+            }
+        }
+        if (!joined) {
+            g.group_of[i] = static_cast<uint32_t>(g.members.size());
+            g.members.push_back({i});
+        }
+    }
+    g.skip.assign(n, true);
+    for (const auto& m : g.members) {
+        g.reps.push_back(m[0]);
+        g.skip[m[0]] = false;
+    }
+    std::sort(g.reps.begin(), g.reps.end());
+    return g;
+}
+
+// Pairs of representatives become pairs of every member of their groups; members of one group
+// are exact copies of each other. Sorted by (a, b).
+std::vector<NearDuplicatePair> expand_duplicate_pairs(const std::vector<NearDuplicatePair>& rep_pairs,
+                                                      const IdenticalSetGroups& groups,
+                                                      const std::vector<FinderDocument>& docs) {
+    std::vector<NearDuplicatePair> pairs;
+    for (const auto& p : rep_pairs) {
+        for (uint32_t x : groups.members[groups.group_of[p.a]])
+            for (uint32_t y : groups.members[groups.group_of[p.b]]) {
+                NearDuplicatePair q = p;
+                q.a = std::min(x, y);
+                q.b = std::max(x, y);
+                pairs.push_back(q);
+            }
+    }
+    for (const auto& g : groups.members)
+        for (std::size_t x = 0; x < g.size(); ++x)
+            for (std::size_t y = x + 1; y < g.size(); ++y) {
+                const uint32_t s = docs[g[x]].shingles;
+                pairs.push_back({g[x], g[y], DuplicateKind::kExact, 1.0, 1.0, s});
+            }
+    std::sort(pairs.begin(), pairs.end(),
+              [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
+    return pairs;
+}
+
+// Clusters that do not chain (see the header), at group level: a group's members share one set.
+std::vector<NearDuplicateCluster> cluster_near_duplicates(const std::vector<NearDuplicatePair>& rep_pairs,
+                                                          const IdenticalSetGroups& groups,
+                                                          const std::vector<FinderDocument>& docs) {
+    const auto& members_of = groups.members;
+    std::vector<std::vector<std::pair<uint32_t, double>>> near_groups(members_of.size());
+    for (const auto& p : rep_pairs) {
+        if (p.kind == DuplicateKind::kPartial) continue;
+        near_groups[groups.group_of[p.a]].emplace_back(groups.group_of[p.b], p.jaccard);
+        near_groups[groups.group_of[p.b]].emplace_back(groups.group_of[p.a], p.jaccard);
+    }
+    std::vector<uint32_t> group_order(members_of.size());
+    for (uint32_t g = 0; g < group_order.size(); ++g) group_order[g] = g;
+    std::sort(group_order.begin(), group_order.end(), [&](uint32_t x, uint32_t y) {
+        const uint32_t a = members_of[x][0], b = members_of[y][0];
+        return a != b ? a < b : docs[a].bytes > docs[b].bytes;
+    });
+    std::vector<NearDuplicateCluster> clusters;
+    std::vector<bool> assigned(members_of.size(), false);
+    for (uint32_t g : group_order) {
+        if (assigned[g]) continue;
+        assigned[g] = true;
+        std::vector<std::pair<uint32_t, double>> members;
+        for (std::size_t k = 1; k < members_of[g].size(); ++k) members.emplace_back(members_of[g][k], 1.0);
+        for (const auto& [h, sim] : near_groups[g]) {
+            if (assigned[h]) continue;
+            assigned[h] = true;
+            for (uint32_t d : members_of[h]) members.emplace_back(d, sim);
+        }
+        if (members.empty()) continue;
+        std::sort(members.begin(), members.end());
+        NearDuplicateCluster c;
+        c.representative = members_of[g][0];
+        for (const auto& [d, sim] : members) {
+            c.members.push_back(d);
+            c.similarity.push_back(sim);
+        }
+        clusters.push_back(std::move(c));
+    }
+    return clusters;
+}
+
 NearDuplicateOptions NearDuplicateOptions::parse_spec(const std::string& spec) {
     NearDuplicateOptions o;
     const auto semi = spec.find(';');
@@ -144,15 +268,9 @@ struct NearDuplicateFinder::Impl {
     std::vector<uint64_t> set_hash;
     uint64_t bytes = 0;
 
-    // Identical shingle sets: each group's members in document order; the first stands for it.
-    struct Groups {
-        std::vector<std::vector<uint32_t>> members;
-        std::vector<uint32_t> group_of;  // by document; UINT32_MAX for an empty shingle set
-        std::vector<uint32_t> reps;      // first members, sorted
-        std::vector<bool> skip;          // by document: not a representative
-    };
+    using Groups = IdenticalSetGroups;
 
-    void build_boilerplate(int min_docs, double min_share);
+    void build_boilerplate(const NearDuplicateOptions& o);
     void find_repeated_lines(std::string_view text, int min_bytes, std::vector<RepeatedLine>* out) const;
     void sketch(const Document& d, std::size_t k, Segmenter& segmenter, const NearDuplicateOptions& o);
     Groups group_identical_sets() const;
@@ -165,15 +283,14 @@ struct NearDuplicateFinder::Impl {
                                               const Groups& groups) const;
 };
 
-void NearDuplicateFinder::Impl::build_boilerplate(int min_docs, double min_share) {
+void NearDuplicateFinder::Impl::build_boilerplate(const NearDuplicateOptions& o) {
     if (boilerplate_ready) return;
     boilerplate_ready = true;
     std::sort(line_keys.begin(), line_keys.end());
     for (std::size_t s = 0; s < line_keys.size();) {
         std::size_t e = s + 1;
         while (e < line_keys.size() && line_keys[e] == line_keys[s]) ++e;
-        const double share_needed = min_share * source_docs[line_keys[s].first];
-        if (static_cast<int>(e - s) >= min_docs && static_cast<double>(e - s) >= share_needed) {
+        if (is_boilerplate_line(e - s, source_docs[line_keys[s].first], o)) {
             boilerplate[line_keys[s].first].insert(line_keys[s].second);
             ++boilerplate_entries;
         }
@@ -270,7 +387,7 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Segment
 
 void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
     Impl& im = *impl_;
-    im.build_boilerplate(options_.boilerplate_min_docs, options_.boilerplate_min_share);
+    im.build_boilerplate(options_);
     const std::size_t base = im.docs.size();
     const auto perms = static_cast<std::size_t>(im.minhash->perms());
     im.docs.resize(base + n);
@@ -352,38 +469,10 @@ std::vector<uint64_t> NearDuplicateFinder::Impl::exact_candidates(const std::vec
 }
 
 NearDuplicateFinder::Impl::Groups NearDuplicateFinder::Impl::group_identical_sets() const {
-    const std::size_t n = docs.size();
-    std::vector<uint32_t> by_hash;
-    for (uint32_t i = 0; i < n; ++i)
-        if (!shingles[i].empty()) by_hash.push_back(i);
-    std::sort(by_hash.begin(), by_hash.end(), [&](uint32_t x, uint32_t y) {
-        return set_hash[x] != set_hash[y] ? set_hash[x] < set_hash[y] : x < y;
-    });
-    Groups g;
-    g.group_of.assign(n, UINT32_MAX);
-    for (std::size_t k = 0; k < by_hash.size(); ++k) {
-        const uint32_t i = by_hash[k];
-        bool joined = false;
-        if (k > 0 && set_hash[by_hash[k - 1]] == set_hash[i]) {
-            const uint32_t prev = g.group_of[by_hash[k - 1]];
-            if (shingles[g.members[prev][0]] == shingles[i]) {
-                g.members[prev].push_back(i);
-                g.group_of[i] = prev;
-                joined = true;
-            }
-        }
-        if (!joined) {
-            g.group_of[i] = static_cast<uint32_t>(g.members.size());
-            g.members.push_back({i});
-        }
-    }
-    g.skip.assign(n, true);
-    for (const auto& m : g.members) {
-        g.reps.push_back(m[0]);
-        g.skip[m[0]] = false;
-    }
-    std::sort(g.reps.begin(), g.reps.end());
-    return g;
+    std::vector<uint32_t> sizes(docs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) sizes[i] = static_cast<uint32_t>(shingles[i].size());
+    return doppel::group_identical_sets(set_hash, sizes,
+                                        [&](uint32_t x, uint32_t y) { return shingles[x] == shingles[y]; });
 }
 
 // Exact scores of the candidate pairs (in parallel); keeps near pairs and, with `partial`,
@@ -399,17 +488,9 @@ std::vector<NearDuplicatePair> NearDuplicateFinder::Impl::verify(const std::vect
                                c = static_cast<uint32_t>(candidates[k]);
                 const auto& sa = shingles[a];
                 const auto& sc = shingles[c];
-                const bool near_possible = static_cast<double>(std::min(sa.size(), sc.size())) >=
-                                           t * static_cast<double>(std::max(sa.size(), sc.size())) - 1e-9;
-                if (!near_possible && !partial) continue;
-                const ShingleOverlap o = shingle_overlap(sa.data(), sa.size(), sc.data(), sc.size());
-                NearDuplicatePair p{a, c, DuplicateKind::kNear, o.jaccard, o.containment, o.common};
-                if (o.jaccard >= t)
+                NearDuplicatePair p;
+                if (verify_candidate_pair(a, c, sa.data(), sa.size(), sc.data(), sc.size(), t, partial, &p))
                     out.push_back(p);
-                else if (partial && o.containment >= t) {
-                    p.kind = DuplicateKind::kPartial;
-                    out.push_back(p);
-                }
             }
         });
     std::vector<NearDuplicatePair> pairs;
@@ -419,75 +500,72 @@ std::vector<NearDuplicatePair> NearDuplicateFinder::Impl::verify(const std::vect
     return pairs;
 }
 
-// Pairs of representatives become pairs of every member of their groups; members of one group
-// are exact copies of each other. Sorted by (a, b).
 std::vector<NearDuplicatePair> NearDuplicateFinder::Impl::expand_to_documents(
     const std::vector<NearDuplicatePair>& rep_pairs, const Groups& groups) const {
-    std::vector<NearDuplicatePair> pairs;
-    for (const auto& p : rep_pairs) {
-        for (uint32_t x : groups.members[groups.group_of[p.a]])
-            for (uint32_t y : groups.members[groups.group_of[p.b]]) {
-                NearDuplicatePair q = p;
-                q.a = std::min(x, y);
-                q.b = std::max(x, y);
-                pairs.push_back(q);
-            }
-    }
-    for (const auto& g : groups.members)
-        for (std::size_t x = 0; x < g.size(); ++x)
-            for (std::size_t y = x + 1; y < g.size(); ++y) {
-                const uint32_t s = static_cast<uint32_t>(shingles[g[x]].size());
-                pairs.push_back({g[x], g[y], DuplicateKind::kExact, 1.0, 1.0, s});
-            }
-    std::sort(pairs.begin(), pairs.end(),
-              [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
-    return pairs;
+    return expand_duplicate_pairs(rep_pairs, groups, docs);
 }
 
-// Clusters that do not chain (see the header), at group level: a group's members share one set.
 std::vector<NearDuplicateCluster> NearDuplicateFinder::Impl::cluster(
     const std::vector<NearDuplicatePair>& rep_pairs, const Groups& groups) const {
-    const auto& members_of = groups.members;
-    std::vector<std::vector<std::pair<uint32_t, double>>> near_groups(members_of.size());
-    for (const auto& p : rep_pairs) {
-        if (p.kind == DuplicateKind::kPartial) continue;
-        near_groups[groups.group_of[p.a]].emplace_back(groups.group_of[p.b], p.jaccard);
-        near_groups[groups.group_of[p.b]].emplace_back(groups.group_of[p.a], p.jaccard);
+    return cluster_near_duplicates(rep_pairs, groups, docs);
+}
+
+LshParams NearDuplicateFinder::lsh_params() const { return impl_->lsh; }
+
+SourceLineCounts NearDuplicateFinder::take_line_counts() {
+    Impl& im = *impl_;
+    SourceLineCounts c;
+    std::sort(im.line_keys.begin(), im.line_keys.end());
+    for (std::size_t s = 0; s < im.line_keys.size();) {
+        std::size_t e = s + 1;
+        while (e < im.line_keys.size() && im.line_keys[e] == im.line_keys[s]) ++e;
+        c.source.push_back(im.line_keys[s].first);
+        c.line.push_back(im.line_keys[s].second);
+        c.docs.push_back(static_cast<uint32_t>(e - s));
+        s = e;
     }
-    std::vector<uint32_t> group_order(members_of.size());
-    for (uint32_t g = 0; g < group_order.size(); ++g) group_order[g] = g;
-    std::sort(group_order.begin(), group_order.end(), [&](uint32_t x, uint32_t y) {
-        const uint32_t a = members_of[x][0], b = members_of[y][0];
-        return a != b ? a < b : docs[a].bytes > docs[b].bytes;
-    });
-    std::vector<NearDuplicateCluster> clusters;
-    std::vector<bool> assigned(members_of.size(), false);
-    for (uint32_t g : group_order) {
-        if (assigned[g]) continue;
-        assigned[g] = true;
-        std::vector<std::pair<uint32_t, double>> members;
-        for (std::size_t k = 1; k < members_of[g].size(); ++k) members.emplace_back(members_of[g][k], 1.0);
-        for (const auto& [h, sim] : near_groups[g]) {
-            if (assigned[h]) continue;
-            assigned[h] = true;
-            for (uint32_t d : members_of[h]) members.emplace_back(d, sim);
-        }
-        if (members.empty()) continue;
-        std::sort(members.begin(), members.end());
-        NearDuplicateCluster c;
-        c.representative = members_of[g][0];
-        for (const auto& [d, sim] : members) {
-            c.members.push_back(d);
-            c.similarity.push_back(sim);
-        }
-        clusters.push_back(std::move(c));
+    std::vector<std::pair<uint64_t, uint32_t>> sources(im.source_docs.begin(), im.source_docs.end());
+    std::sort(sources.begin(), sources.end());
+    for (const auto& [src, n] : sources) {
+        c.sources.push_back(src);
+        c.source_docs.push_back(n);
     }
-    return clusters;
+    std::vector<std::pair<uint64_t, uint64_t>>().swap(im.line_keys);
+    im.source_docs.clear();
+    return c;
+}
+
+void NearDuplicateFinder::set_boilerplate(const std::vector<uint64_t>& source,
+                                          const std::vector<uint64_t>& line) {
+    Impl& im = *impl_;
+    DOPPEL_CHECK(kInvalidArgument, source.size() == line.size(),
+                 "boilerplate sources and lines differ in length");
+    DOPPEL_CHECK(kInvalidArgument, im.docs.empty(), "set_boilerplate() after add()");
+    im.boilerplate.clear();
+    for (std::size_t k = 0; k < source.size(); ++k) im.boilerplate[source[k]].insert(line[k]);
+    im.boilerplate_entries = source.size();
+    im.line_keys.clear();
+    im.boilerplate_ready = true;
+}
+
+FinderSketches NearDuplicateFinder::take_sketches() {
+    Impl& im = *impl_;
+    FinderSketches s;
+    s.docs = std::move(im.docs);
+    s.shingles = std::move(im.shingles);
+    s.set_hash = std::move(im.set_hash);
+    s.sigs = std::move(im.sigs);
+    s.perms = im.minhash->perms();
+    im.docs.clear();
+    im.shingles.clear();
+    im.set_hash.clear();
+    im.sigs.clear();
+    return s;
 }
 
 NearDuplicateResult NearDuplicateFinder::finish() {
     Impl& im = *impl_;
-    im.build_boilerplate(options_.boilerplate_min_docs, options_.boilerplate_min_share);
+    im.build_boilerplate(options_);
     NearDuplicateResult r;
     r.bytes = im.bytes;
     r.boilerplate_lines = im.boilerplate_entries;

@@ -13,6 +13,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: over a minute; ctest label slow (python_slow)")
+
+
 @pytest.fixture(scope="session")
 def cli():
     path = os.environ.get("DOPPEL_CLI", str(ROOT / "build" / "doppel"))

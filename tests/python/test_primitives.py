@@ -133,3 +133,13 @@ def test_bridge_vectors(texts, seed_files):
     assert np.allclose(bridge.dense(texts, langs), d)
     with pytest.raises(doppel.Error):
         bridge.dense(texts, ["en"])
+
+
+def test_batches_on_all_cores_keep_the_order_of_one_by_one_calls(seed_files):
+    texts = [pathlib.Path(f).read_text(encoding="utf-8") for f in seed_files] * 40
+    texts = [t[: 200 + 37 * k] for k, t in enumerate(texts)]  # all different
+    sigs = doppel.minhash(texts)
+    for k in (0, 7, 101, len(texts) - 1):
+        assert np.array_equal(sigs[k], doppel.minhash([texts[k]])[0])
+        assert np.array_equal(doppel.shingle_hashes(texts)[k], doppel.shingle_hashes(texts[k]))
+    assert doppel.normalize(texts)[55] == doppel.normalize(texts[55])

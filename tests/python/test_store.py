@@ -1,6 +1,7 @@
 """doppel.Store gives the answers of the doppel tool on the same inputs."""
 
 import os
+import subprocess
 
 import pytest
 
@@ -148,3 +149,20 @@ def test_frames(stores):
     assert isinstance(df, pd.DataFrame) and list(df.columns) == ["id_a", "id_b", "similarity"]
     assert len(df) == len(stores["store"].dedup(0.5))
     assert len(doppel.list_frame(stores["store"])) == len(stores["store"])
+
+
+def test_add_skips_a_document_over_max_bytes_as_the_reader_does(tmp_path, cli):
+    big = "word " * 400  # 2,000 bytes
+    s = doppel.Store(str(tmp_path / "s"))
+    r = s.add([{"id": "small", "text": "a short text of a few words"}, {"id": "big", "text": big}], max_bytes=1000)
+    assert r["added"] == 1 and r["skipped"] == 1
+    assert "over the limit" in r["errors"][0]
+    assert [d["id"] for d in s.list()] == ["small"]
+    # The reader's message for the same record in a JSONL file.
+    path = tmp_path / "big.jsonl"
+    path.write_text('{"id": "big", "text": "%s"}\n' % big)
+    out = tmp_path / "t"
+    r2 = subprocess.run([os.environ.get("DOPPEL_CLI", "build/doppel"), "index", "--store", str(out),
+                         "--max-bytes", "1000", str(path)], capture_output=True, text=True)
+    reason = r["errors"][0].split(": ", 1)[1]
+    assert reason in r2.stderr

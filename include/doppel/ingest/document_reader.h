@@ -85,7 +85,8 @@ bool validate_utf8(const std::string& text, std::size_t* line = nullptr,
                    std::size_t* byte_offset = nullptr);
 
 // The checks every document's text gets from the reader, for documents made elsewhere (from
-// Python, say): not binary, valid UTF-8, not blank; line ends made "\n" in place. Returns ""
+// Python, say): at most options.max_document_bytes, not binary, valid UTF-8, not blank; line
+// ends made "\n" in place. Returns ""
 // when the text is usable, else the reason (as RecordError::reason); *line (when given) gets the
 // 1-based line of an invalid UTF-8 sequence, else 0.
 std::string check_document_text(std::string& text, const ReaderOptions& options = {},

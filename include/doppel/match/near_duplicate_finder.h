@@ -38,6 +38,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -136,6 +137,60 @@ struct NearDuplicateResult {
     std::string spec;                            // NearDuplicateFinder::describe() of the run
 };
 
+// ---- The finder's rules one at a time, for runs split into stages (ops/dedup_stages.h) ----
+// finish() applies exactly these, so a run split across processes or machines that feeds them
+// the same data gives the same result.
+
+// Whether a line found in `docs_with_line` documents of a source holding `source_docs`
+// documents is boilerplate (boilerplate_min_docs and boilerplate_min_share).
+bool is_boilerplate_line(std::size_t docs_with_line, std::size_t source_docs, const NearDuplicateOptions& o);
+
+// Verifies candidate (a, b) on its exact shingle sets (sorted, without repeats): returns true and
+// fills *out when the pair is near (Jaccard >= threshold) or, with `partial`, a partial copy.
+bool verify_candidate_pair(uint32_t a, uint32_t b, const uint64_t* sa, std::size_t na, const uint64_t* sb,
+                           std::size_t nb, double threshold, bool partial, NearDuplicatePair* out);
+
+// Documents with identical shingle sets: each group's members in document order; the first
+// stands for the group (its *representative*), only representatives are candidates.
+struct IdenticalSetGroups {
+    std::vector<std::vector<uint32_t>> members;
+    std::vector<uint32_t> group_of;  // by document; UINT32_MAX for an empty shingle set
+    std::vector<uint32_t> reps;      // first members, sorted
+    std::vector<bool> skip;          // by document: not a representative
+};
+// Groups documents by set hash (XXH3 of the shingle set) and set size, joining a document to the
+// group of the one before it in (hash, document) order when same_set(first member, document).
+IdenticalSetGroups group_identical_sets(const std::vector<uint64_t>& set_hash,
+                                        const std::vector<uint32_t>& set_size,
+                                        const std::function<bool(uint32_t, uint32_t)>& same_set);
+// Verified pairs of representatives as pairs of every member of their groups, plus the exact
+// pairs inside each group; sorted by (a, b). docs[i].shingles is document i's set size.
+std::vector<NearDuplicatePair> expand_duplicate_pairs(const std::vector<NearDuplicatePair>& rep_pairs,
+                                                      const IdenticalSetGroups& groups,
+                                                      const std::vector<FinderDocument>& docs);
+// The non-chaining clusters (see above) from the verified pairs of representatives.
+std::vector<NearDuplicateCluster> cluster_near_duplicates(const std::vector<NearDuplicatePair>& rep_pairs,
+                                                          const IdenticalSetGroups& groups,
+                                                          const std::vector<FinderDocument>& docs);
+
+// What a finder holds after count_lines() (see take_line_counts()).
+struct SourceLineCounts {
+    std::vector<uint64_t> source, line;  // distinct (source hash, line hash) keys, sorted
+    std::vector<uint32_t> docs;          // documents holding each key
+    std::vector<uint64_t> sources;       // source hashes, sorted
+    std::vector<uint32_t> source_docs;   // documents of each source
+};
+
+// What a finder holds after add() (see take_sketches()); document k's signature is
+// sigs[k * perms, (k + 1) * perms).
+struct FinderSketches {
+    std::vector<FinderDocument> docs;
+    std::vector<std::vector<uint64_t>> shingles;  // sorted, without repeats
+    std::vector<uint64_t> set_hash;
+    std::vector<uint32_t> sigs;
+    int perms = 0;
+};
+
 class NearDuplicateFinder {
 public:
     explicit NearDuplicateFinder(NearDuplicateOptions options = {});
@@ -155,6 +210,15 @@ public:
     // written out in full (Shingler::describe, MinHash::describe): parse it back to repeat a run.
     std::string describe() const;
     const NearDuplicateOptions& options() const { return options_; }
+    LshParams lsh_params() const;
+
+    // Staged runs (ops/dedup_stages.h), instead of finish():
+    // the line counts gathered by count_lines() so far (the finder forgets them);
+    SourceLineCounts take_line_counts();
+    // the boilerplate table given whole, as (source hash, line hash) entries, before add();
+    void set_boilerplate(const std::vector<uint64_t>& source, const std::vector<uint64_t>& line);
+    // the sketches made by add() so far (the finder forgets them).
+    FinderSketches take_sketches();
 
 private:
     struct Impl;

@@ -1,0 +1,568 @@
+"""doppel on Dask (dask.distributed): near-duplicates of a corpus spread over workers.
+
+    from dask.distributed import Client
+    import doppel.dask
+    client = Client("tcp://scheduler:8786")          # or LocalCluster(n_workers=2)
+    s = doppel.dask.near_duplicates(["a.jsonl", "b.jsonl"], "work/", client=client)
+    print(s["summary"])                                # the summary line
+    # work/result.jsonl holds the records of `doppel dedup --format jsonl` on the same input
+
+near_duplicates() runs `doppel dedup` as stages (the library's ops/dedup_stages.h), each a set
+of Dask tasks writing its results under the work directory (numpy .npy and JSONL files):
+
+  0. input     a Dask bag or dataframe is written out, one JSONL file per partition (a list of
+               paths is read where it lies)
+  1. count     (boilerplate on) per part: (source, line) counts; a source found in one part
+               only is decided there, the lines of sources found in several parts are
+               shuffled by line into shards and summed per shard; the library's boilerplate
+               rule keeps the table
+  2. sketch    per part: shingle sets, set hashes, LSH band keys (MinHash as `--spec` says)
+  3. group     identical shingle sets, by set hash (on the client: 12 bytes per document)
+  4. buckets   the shuffle: (band, key, document) of every representative, sent by key to a
+               shard; each shard's buckets give candidate pairs, sent on by document to a shard
+  5. verify    per shard: every candidate verified on its exact shingle sets (library rule)
+  6. finish    the library expands pairs to every copy and makes the non-chaining clusters;
+               records written as `doppel dedup --format jsonl` writes them
+
+A stage that finished left DONE-<stage>.json behind; running again with the same work directory
+and input resumes after the last finished stage. Every file is written under a temporary name and
+renamed, so a task killed half-way (a lost worker: Dask runs it again) leaves nothing half-written.
+The work directory must be reachable under the same path by the client and every worker (one
+machine, or a shared file system across several).
+"""
+
+import hashlib
+import json
+import os
+import time
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from ._doppel import dedup_stages as _st
+
+__all__ = ["near_duplicates", "read_result"]
+
+_KINDS = ("exact", "near", "partial")
+_MAX = np.uint32(0xFFFFFFFF)
+
+
+# ---- files -----------------------------------------------------------------------------------
+
+def _save(path, array):
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    with open(tmp, "wb") as f:
+        np.save(f, array)
+    os.replace(tmp, path)
+
+
+def _write_text(path, text):
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _done(work, stage):
+    p = os.path.join(work, "DONE-%s.json" % stage)
+    if not os.path.exists(p):
+        return None
+    with open(p, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _mark(work, stage, info):
+    _write_text(os.path.join(work, "DONE-%s.json" % stage), json.dumps(info))
+
+
+def _shard_of(keys, shards):
+    """The shard of each key: a multiplicative hash, so keys with patterned low bits spread too."""
+    with np.errstate(over="ignore"):
+        mixed = np.asarray(keys, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return ((mixed >> np.uint64(32)) % np.uint64(shards)).astype(np.int64)
+
+
+# ---- input -----------------------------------------------------------------------------------
+
+def _input_parts(documents, work, client, part_mb):
+    """[(kind, payload)]: ("paths", [path, ...]) read by the library, or ("records", jsonl file)."""
+    if isinstance(documents, (list, tuple)):
+        parts, cur, size = [], [], 0
+        for p in documents:
+            cur.append(os.fspath(p))
+            try:
+                size += os.path.getsize(p) if os.path.isfile(p) else (part_mb << 20)
+            except OSError:
+                pass
+            if size >= (part_mb << 20):
+                parts.append(("paths", cur))
+                cur, size = [], 0
+        if cur:
+            parts.append(("paths", cur))
+        return parts
+    info = _done(work, "input")
+    if info is None:
+        delayed = _partitions_of(documents)
+        names = [os.path.join(work, "input-%05d.jsonl" % k) for k in range(len(delayed))]
+        futures = client.compute([_write_partition(d, n) for d, n in zip(delayed, names)])
+        client.gather(futures)
+        info = {"files": names}
+        _mark(work, "input", info)
+    return [("records", n) for n in info["files"]]
+
+
+def _partitions_of(documents):
+    import dask
+    if hasattr(documents, "to_delayed") and hasattr(documents, "columns"):  # a dataframe
+        return [dask.delayed(lambda df: df.to_dict("records"))(d) for d in documents.to_delayed()]
+    if hasattr(documents, "to_delayed"):  # a bag
+        return list(documents.to_delayed())
+    raise TypeError("documents: a list of paths, a dask bag or a dask dataframe")
+
+
+def _write_partition(delayed_records, name):
+    import dask
+
+    def write(records):
+        lines = []
+        for r in records:
+            if isinstance(r, str):
+                r = {"id": str(len(lines)), "text": r}
+            lines.append(json.dumps({k: r.get(k) for k in ("id", "text", "url", "source")},
+                                    ensure_ascii=False))
+        _write_text(name, "\n".join(lines) + ("\n" if lines else ""))
+        return name
+
+    return dask.delayed(write)(delayed_records)
+
+
+def _read(part, cfg):
+    kind, payload = part
+    if kind == "paths":
+        return _st.read_paths(payload, cfg["id_from_path"], cfg["max_bytes"])
+    with open(payload, encoding="utf-8") as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    return _st.from_records(records, payload, cfg["max_bytes"])
+
+
+# ---- stage 1: boilerplate ----------------------------------------------------------------------
+
+def _count_task(k, part, cfg, work):
+    c = _st.count_lines(_read(part, cfg), cfg["spec"], cfg["threads"])
+    _save(os.path.join(work, "lines-%05d.npy" % k),
+          np.stack([c["source"], c["line"], c["docs"].astype(np.uint64)], axis=1))
+    _save(os.path.join(work, "sources-%05d.npy" % k),
+          np.stack([c["sources"], c["source_docs"].astype(np.uint64)], axis=1))
+    return k
+
+
+def _counts(rows, sources=None):
+    rows = rows.reshape(-1, 3)
+    d = {"source": rows[:, 0].copy(), "line": rows[:, 1].copy(), "docs": rows[:, 2].astype(np.uint32),
+         "sources": np.zeros(0, np.uint64), "source_docs": np.zeros(0, np.uint32)}
+    if sources is not None:
+        d["sources"] = sources[:, 0].copy()
+        d["source_docs"] = sources[:, 1].astype(np.uint32)
+    return d
+
+
+def _load_sources(work):
+    return _counts(np.zeros((0, 3), np.uint64), np.load(os.path.join(work, "sources.npy")))
+
+
+def _local_task(k, cfg, work, shards):
+    """The boilerplate of the sources held by part k alone; the lines of sources shared with other
+    parts go to the shards of the shuffle, by line."""
+    rows = np.load(os.path.join(work, "lines-%05d.npy" % k)).reshape(-1, 3)
+    shared = np.isin(rows[:, 0], np.load(os.path.join(work, "shared_sources.npy")))
+    src, line = _st.boilerplate_of([rows[~shared]], _load_sources(work), cfg["spec"])
+    _save(os.path.join(work, "boilerplate-local-%05d.npy" % k), np.stack([src, line], axis=1))
+    rows = rows[shared]
+    shard = _shard_of(rows[:, 1], shards)
+    written = 0
+    for s in range(shards):
+        part = rows[shard == s]
+        _save(os.path.join(work, "lines-%05d-%03d.npy" % (k, s)), part)
+        written += part.nbytes
+    return written
+
+
+def _boilerplate_task(s, parts, cfg, work):
+    lines = [np.load(os.path.join(work, "lines-%05d-%03d.npy" % (k, s))).reshape(-1, 3) for k in range(parts)]
+    src, line = _st.boilerplate_of(lines, _load_sources(work), cfg["spec"])
+    _save(os.path.join(work, "boilerplate-%03d.npy" % s), np.stack([src, line], axis=1))
+    return s
+
+
+def _merge_sources(parts, work):
+    """Every part's source counts summed (sources.npy) and the sources found in several parts."""
+    per_part = [np.load(os.path.join(work, "sources-%05d.npy" % k)).reshape(-1, 2) for k in range(parts)]
+    merged = _st.merge_counts([_counts(np.zeros((0, 3), np.uint64), p) for p in per_part])
+    _save(os.path.join(work, "sources.npy"),
+          np.stack([merged["sources"], merged["source_docs"].astype(np.uint64)], axis=1))
+    keys, seen = np.unique(np.concatenate([p[:, 0] for p in per_part]), return_counts=True)
+    _save(os.path.join(work, "shared_sources.npy"), keys[seen > 1])
+
+
+def _stage_boilerplate(client, parts, cfg, work, shards):
+    info = _done(work, "count")
+    if info is None:
+        table, shuffled = [np.zeros((0, 2), np.uint64)], 0
+        if cfg["boilerplate"]:
+            n = len(parts)
+            client.gather(client.map(_count_task, range(n), parts, cfg=cfg, work=work, pure=False))
+            _merge_sources(n, work)
+            shuffled = sum(client.gather(client.map(_local_task, range(n), cfg=cfg, work=work, shards=shards,
+                                                    pure=False)))
+            client.gather(client.map(_boilerplate_task, range(shards), parts=n, cfg=cfg, work=work, pure=False))
+            table += [np.load(os.path.join(work, "boilerplate-local-%05d.npy" % k)).reshape(-1, 2)
+                      for k in range(n)]
+            table += [np.load(os.path.join(work, "boilerplate-%03d.npy" % s)).reshape(-1, 2)
+                      for s in range(shards)]
+        table = np.concatenate(table)
+        _save(os.path.join(work, "boilerplate.npy"), table)
+        info = {"boilerplate_lines": int(len(table)), "line_bytes": int(shuffled)}
+        _mark(work, "count", info)
+    return info
+
+
+# ---- stage 2: sketches -----------------------------------------------------------------------
+
+def _threads(cfg):
+    """Library threads for a task: as given, else the worker's own thread count."""
+    if cfg["threads"]:
+        return cfg["threads"]
+    try:
+        from distributed import get_worker
+        return int(get_worker().nthreads)
+    except (ImportError, ValueError, AttributeError):
+        return 0
+
+
+def _sketch_task(k, part, cfg, work):
+    docs = _read(part, cfg)
+    table = np.load(os.path.join(work, "boilerplate.npy")).reshape(-1, 2)
+    s = _st.sketch(docs, cfg["spec"], _threads(cfg), table[:, 0].copy(), table[:, 1].copy())
+    for name in ("flat", "offsets", "set_hash", "band_keys", "bytes", "shingles"):
+        _save(os.path.join(work, "%s-%05d.npy" % (name, k)), s[name])
+    _write_text(os.path.join(work, "docs-%05d.json" % k),
+                json.dumps({"ids": s["ids"], "repeated_lines": s["repeated_lines"]}, ensure_ascii=False))
+    return {"documents": len(s["ids"]), "errors": docs.errors}
+
+
+def _stage_sketch(client, parts, cfg, work):
+    info = _done(work, "sketch")
+    if info is None:
+        out = client.gather(client.map(_sketch_task, range(len(parts)), parts, cfg=cfg, work=work,
+                                       pure=False))
+        counts = [o["documents"] for o in out]
+        info = {"counts": counts, "bases": [int(x) for x in np.cumsum([0] + counts)],
+                "errors": [e for o in out for e in o["errors"]]}
+        _mark(work, "sketch", info)
+    return info
+
+
+def _load_all(work, name, parts):
+    return np.concatenate([np.load(os.path.join(work, "%s-%05d.npy" % (name, k))) for k in range(parts)])
+
+
+# ---- stage 3: identical sets -------------------------------------------------------------------
+
+def _stage_group(parts, work):
+    info = _done(work, "group")
+    if info is None:
+        group_of, joins = _st.group(_load_all(work, "set_hash", parts), _load_all(work, "shingles", parts))
+        valid = np.flatnonzero(group_of != _MAX)
+        rep = np.zeros(len(group_of), bool)
+        _, first = np.unique(group_of[valid], return_index=True)
+        rep[valid[first]] = True
+        _save(os.path.join(work, "group_of.npy"), group_of)
+        _save(os.path.join(work, "rep.npy"), rep)
+        _save(os.path.join(work, "joins.npy"), joins)
+        info = {"groups": int(len(first)), "joins": int(len(joins))}
+        _mark(work, "group", info)
+    return info
+
+
+# ---- stage 4: the shuffle of band buckets ------------------------------------------------------
+
+def _bucket_task(k, base, work, shards):
+    keys = np.load(os.path.join(work, "band_keys-%05d.npy" % k))
+    rep = np.load(os.path.join(work, "rep.npy"), mmap_mode="r")[base:base + len(keys)]
+    docs = np.flatnonzero(rep)
+    bands = keys.shape[1] if keys.ndim == 2 else 0
+    rows = np.empty((len(docs) * bands, 3), np.uint64)
+    rows[:, 0] = np.tile(np.arange(bands, dtype=np.uint64), len(docs))
+    rows[:, 1] = keys[docs].reshape(-1)
+    rows[:, 2] = np.repeat(docs.astype(np.uint64) + np.uint64(base), bands)
+    shard = _shard_of(rows[:, 1], shards)
+    written = 0
+    for s in range(shards):
+        part = rows[shard == s]
+        _save(os.path.join(work, "bucket-%05d-%03d.npy" % (k, s)), part)
+        written += part.nbytes
+    return written
+
+
+def _bucket_pairs(rows):
+    """Candidate pairs (a << 32 | b, a < b) of documents sharing a (band, key) bucket."""
+    if len(rows) < 2:
+        return np.zeros(0, np.uint64)
+    rows = rows[np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))]
+    new_run = np.ones(len(rows), bool)
+    new_run[1:] = (rows[1:, 0] != rows[:-1, 0]) | (rows[1:, 1] != rows[:-1, 1])
+    starts = np.flatnonzero(new_run)
+    lengths = np.diff(np.append(starts, len(rows)))
+    run_len = np.repeat(lengths, lengths)
+    pos = np.arange(len(rows)) - np.repeat(starts, lengths)
+    docs = rows[:, 2]
+    out = []
+    idx = np.flatnonzero(run_len - pos > 1)
+    d = 1
+    while len(idx):
+        out.append(docs[idx] << np.uint64(32) | docs[idx + d])
+        d += 1
+        idx = idx[run_len[idx] - pos[idx] > d]
+    return np.unique(np.concatenate(out)) if out else np.zeros(0, np.uint64)
+
+
+def _pairs_task(s, parts, work, shards):
+    rows = np.concatenate([np.load(os.path.join(work, "bucket-%05d-%03d.npy" % (k, s))).reshape(-1, 3)
+                           for k in range(parts)])
+    pairs = _bucket_pairs(rows)
+    shard = _shard_of(pairs >> np.uint64(32), shards)
+    written = 0
+    for t in range(shards):
+        part = pairs[shard == t]
+        _save(os.path.join(work, "cand-%03d-%03d.npy" % (s, t)), part)
+        written += part.nbytes
+    return written
+
+
+def _stage_buckets(client, bases, work, shards):
+    info = _done(work, "buckets")
+    if info is None:
+        parts = len(bases) - 1
+        a = client.gather(client.map(_bucket_task, range(parts), bases[:-1], work=work, shards=shards,
+                                     pure=False))
+        b = client.gather(client.map(_pairs_task, range(shards), parts=parts, work=work, shards=shards,
+                                     pure=False))
+        info = {"bucket_bytes": int(sum(a)), "candidate_bytes": int(sum(b))}
+        _mark(work, "buckets", info)
+    return info
+
+
+# ---- stage 5: verification -------------------------------------------------------------------
+
+def _gather_sets(numbers, bases, work):
+    """(offsets, flat) of the shingle sets of documents `numbers` (sorted), from the parts' files."""
+    part_of = np.searchsorted(bases, numbers, side="right") - 1
+    offsets = np.zeros(len(numbers) + 1, np.uint64)
+    chunks = []
+    for k in np.unique(part_of):
+        local = numbers[part_of == k] - bases[k]
+        off = np.load(os.path.join(work, "offsets-%05d.npy" % k))
+        flat = np.load(os.path.join(work, "flat-%05d.npy" % k), mmap_mode="r")
+        starts, ends = off[local], off[local + 1]
+        lengths = (ends - starts).astype(np.int64)
+        idx = np.repeat(starts.astype(np.int64) - np.cumsum(lengths) + lengths, lengths) + \
+            np.arange(int(lengths.sum()))
+        chunks.append(np.asarray(flat[idx]))
+        offsets[np.flatnonzero(part_of == k) + 1] = lengths.astype(np.uint64)
+    np.cumsum(offsets, out=offsets)
+    flat = np.concatenate(chunks) if chunks else np.zeros(0, np.uint64)
+    return offsets, flat
+
+
+def _verify_task(t, shards, bases, cfg, work):
+    pairs = np.unique(np.concatenate([np.load(os.path.join(work, "cand-%03d-%03d.npy" % (s, t)))
+                                      for s in range(shards)]))
+    joins = np.load(os.path.join(work, "joins.npy"))
+    joins = joins[_shard_of(joins >> np.uint64(32), shards) == t]
+    bases = np.asarray(bases, np.int64)
+    ends = np.concatenate([pairs >> np.uint64(32), pairs & np.uint64(0xFFFFFFFF),
+                           joins >> np.uint64(32), joins & np.uint64(0xFFFFFFFF)])
+    numbers = np.unique(ends).astype(np.int64)
+    offsets, flat = _gather_sets(numbers, bases, work)
+    for j in joins:  # identical set hashes: the sets themselves must be equal
+        x, y = np.searchsorted(numbers, [int(j >> np.uint64(32)), int(j & np.uint64(0xFFFFFFFF))])
+        if not np.array_equal(flat[offsets[x]:offsets[x + 1]], flat[offsets[y]:offsets[y + 1]]):
+            raise RuntimeError("doppel.dask: a 64-bit set-hash collision between documents %d and %d; "
+                               "run doppel dedup on this input" % (numbers[x], numbers[y]))
+    found = _st.verify(pairs, numbers.astype(np.uint32), offsets, flat, cfg["spec"], _threads(cfg))
+    _save(os.path.join(work, "pairs-%03d.npy" % t), _pairs_array(found))
+    return int(len(pairs))
+
+
+_PAIR_DTYPE = np.dtype([("a", "<u4"), ("b", "<u4"), ("kind", "u1"), ("jaccard", "<f8"),
+                        ("containment", "<f8"), ("common", "<u4")])
+
+
+def _pairs_array(d):
+    out = np.zeros(len(d["a"]), _PAIR_DTYPE)
+    for name in _PAIR_DTYPE.names:
+        out[name] = d[name]
+    return out
+
+
+def _stage_verify(client, bases, cfg, work, shards):
+    info = _done(work, "verify")
+    if info is None:
+        n = client.gather(client.map(_verify_task, range(shards), shards=shards, bases=bases, cfg=cfg,
+                                     work=work, pure=False))
+        info = {"candidates": int(sum(n))}
+        _mark(work, "verify", info)
+    return info
+
+
+# ---- stage 6: pairs of every copy, clusters, records -------------------------------------------
+
+def _record(obj):
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+# The records as the tool writes them (keys sorted, no spaces), filled in by % for speed: ids
+# written once each with json.dumps, numbers as the tool's JSON library writes them
+# (_st.json_numbers: not always Python's shortest repr).
+_PAIR_LINE = ('{"common_shingles":%d,"containment":%s,"id_a":%s,"id_b":%s,"shingles_a":%d,"shingles_b":%d,'
+              '"similarity":%s,"status":"%s","type":"pair"}')
+_MEMBER = '{"id":%s,"similarity":%s}'
+
+
+def _records(result, ids, shingles, repeated):
+    """The lines of `doppel dedup --format jsonl` (cli/dedup_output.cpp), summary aside."""
+    p = result["pairs"]
+    raw = [i.encode("utf-8") for i in ids]
+    quoted = [json.dumps(i, ensure_ascii=False) for i in ids]
+    sizes = shingles.tolist()
+    lines, near, partial = [], 0, 0
+    for a, b, kind, jac, cont, common in zip(p["a"].tolist(), p["b"].tolist(), p["kind"].tolist(),
+                                             _st.json_numbers(p["jaccard"]), _st.json_numbers(p["containment"]),
+                                             p["common"].tolist()):
+        if raw[b] < raw[a]:
+            a, b = b, a
+        if kind == 2:
+            partial += 1
+        else:
+            near += 1
+        lines.append(_PAIR_LINE % (common, cont, quoted[a], quoted[b], sizes[a], sizes[b], jac, _KINDS[kind]))
+    for rep, members, sims in result["clusters"]:
+        sims = _st.json_numbers(np.asarray(sims, np.float64))
+        lines.append('{"members":[%s],"representative":%s,"type":"cluster"}'
+                     % (",".join(_MEMBER % (quoted[m], s) for m, s in zip(members, sims)), quoted[rep]))
+    for i, rl in repeated:
+        lines.append(_record({"type": "repeated_lines", "id": ids[i],
+                              "lines": [{"text": t, "count": c} for t, c in rl]}))
+    return lines, near, partial
+
+
+def _stage_finish(parts, bases, shards, info, work, out):
+    pairs = np.concatenate([np.load(os.path.join(work, "pairs-%03d.npy" % t)) for t in range(shards)])
+    pairs = pairs[np.lexsort((pairs["b"], pairs["a"]))]
+    rep_pairs = {name: np.ascontiguousarray(pairs[name]) for name in _PAIR_DTYPE.names}
+    shingles = _load_all(work, "shingles", parts)
+    nbytes = _load_all(work, "bytes", parts)
+    result = _st.finish(rep_pairs, np.load(os.path.join(work, "group_of.npy")), shingles, nbytes)
+    ids, repeated = [], []
+    for k in range(parts):
+        with open(os.path.join(work, "docs-%05d.json" % k), encoding="utf-8") as f:
+            d = json.load(f)
+        repeated += [(bases[k] + i, rl) for i, rl in d["repeated_lines"]]
+        ids += d["ids"]
+    lines, near, partial = _records(result, ids, shingles, repeated)
+    summary = {"type": "summary", "documents": len(ids), "pairs": near, "partial": partial,
+               "clusters": len(result["clusters"]), "candidates": info["candidates"],
+               "boilerplate_lines": info["boilerplate_lines"], "spec": info["spec"]}
+    lines.append(_record(summary))
+    _write_text(out, "\n".join(lines) + "\n")
+    return summary, int(nbytes.sum())
+
+
+# ---- the job ---------------------------------------------------------------------------------
+
+def _client(client):
+    if client is not None:
+        return client
+    from distributed import get_client
+    return get_client()
+
+
+def _fingerprint(documents, cfg, part_mb):
+    key = {"cfg": cfg, "part_mb": part_mb,
+           "input": list(map(os.fspath, documents)) if isinstance(documents, (list, tuple))
+           else getattr(documents, "name", repr(documents))}
+    return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def near_duplicates(documents: Any, work_dir: str, *, client: Any = None, threshold: float = 0.8,
+                    recall: float = 0.99, boilerplate: bool = True, spec: str = "", id_from_path: bool = False,
+                    max_bytes: int = 0, shards: int = 0, part_mb: int = 64, threads: int = 0,
+                    out: Optional[str] = None) -> Dict[str, Any]:
+    """Near-duplicate pairs and clusters of `documents`, as `doppel dedup --format jsonl`.
+
+    documents: a list of files and folders (read as `doppel dedup PATH...` reads them, grouped
+    into parts of about part_mb), a dask bag of dicts (id, text; url and source optional: the
+    source names the document's source for boilerplate, as the reader's "PATH:LINE") or of
+    strings, or a dask dataframe with those columns. threshold, recall, boilerplate, spec,
+    id_from_path (`--id path`) and max_bytes (`--max-bytes`) as the command's options; shards:
+    buckets of the shuffles (0: twice the workers); threads: library threads per task (0: the
+    worker's). Writes the records to `out` (default WORK_DIR/result.jsonl) and returns a dict:
+    summary (the summary line), record (the summary record), errors (records skipped), seconds
+    (per stage), shuffle_bytes, out. Resumes from the last finished stage of an earlier run in
+    work_dir with the same input and options.
+    """
+    t0 = time.time()
+    client = _client(client)
+    os.makedirs(work_dir, exist_ok=True)
+    plan = _st.plan(spec, threshold, recall, boilerplate, 0)
+    cfg = {"spec": plan["spec"], "boilerplate": plan["boilerplate"], "id_from_path": bool(id_from_path),
+           "max_bytes": int(max_bytes), "threads": int(threads)}
+    if not shards:
+        shards = max(2, 2 * len(client.scheduler_info().get("workers", {})))
+    manifest = {"fingerprint": _fingerprint(documents, cfg, part_mb), "shards": shards}
+    old = _done(work_dir, "start")
+    if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
+        raise ValueError("doppel.dask: %s holds a run with other input or options; give an empty "
+                         "work directory" % work_dir)
+    shards = old["shards"] if old else shards
+    _mark(work_dir, "start", manifest)
+    seconds, tick = {}, time.time()
+
+    def lap(stage):
+        nonlocal tick
+        seconds[stage] = round(time.time() - tick, 3)
+        tick = time.time()
+
+    parts = _input_parts(documents, work_dir, client, part_mb)
+    lap("input")
+    bp = _stage_boilerplate(client, parts, cfg, work_dir, shards)
+    lap("count")
+    sk = _stage_sketch(client, parts, cfg, work_dir)
+    lap("sketch")
+    _stage_group(len(parts), work_dir)
+    lap("group")
+    bk = _stage_buckets(client, sk["bases"], work_dir, shards)
+    lap("buckets")
+    vf = _stage_verify(client, sk["bases"], cfg, work_dir, shards)
+    lap("verify")
+    out = out or os.path.join(work_dir, "result.jsonl")
+    info = {"candidates": vf["candidates"], "boilerplate_lines": bp["boilerplate_lines"], "spec": plan["spec"]}
+    record, nbytes = _stage_finish(len(parts), sk["bases"], shards, info, work_dir, out)
+    lap("finish")
+    secs = time.time() - t0
+    shuffle = bk["bucket_bytes"] + bk["candidate_bytes"] + bp.get("line_bytes", 0)
+    summary = ("%d documents, %d bytes, %d candidates, %d pairs, %d partial, %d clusters, bands=%d rows=%d; "
+               "%.1f MB/s, %.0f docs/s; %d parts, %d shards, shuffle %.1f MB in %.1f s"
+               % (record["documents"], nbytes, record["candidates"], record["pairs"], record["partial"],
+                  record["clusters"], plan["bands"], plan["rows"], nbytes / 1e6 / secs,
+                  record["documents"] / secs, len(parts), shards, shuffle / 1e6, seconds["buckets"]))
+    if sk["errors"]:
+        summary += ", %d skipped" % len(sk["errors"])
+    return {"summary": summary, "record": record, "errors": sk["errors"], "seconds": seconds,
+            "shuffle_bytes": shuffle, "out": out}
+
+
+def read_result(path: str) -> List[Dict[str, Any]]:
+    """The records of a result file (or of `doppel dedup --format jsonl` output), as dicts."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]

@@ -1,0 +1,201 @@
+"""doppel.dask against the tool: near_duplicates() on a real dask.distributed cluster (worker
+processes) gives the records of `doppel dedup --format jsonl` on the same input."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import edited
+
+distributed = pytest.importorskip("distributed")
+import dask.bag as db  # noqa: E402
+
+import doppel.dask  # noqa: E402
+
+FOOTER = "Subscribe to our newsletter for the week's top stories, every Friday morning."
+
+
+def records_of(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory, seed_files):
+    """Reprints of the seeds in three JSONL files (three sources), each page with a shared footer
+    (boilerplate), some pages twice (identical copies), some only half a page (partial copies)."""
+    d = tmp_path_factory.mktemp("small")
+    texts = [pathlib.Path(f).read_text(encoding="utf-8") for f in seed_files]
+    files = []
+    for s in range(3):
+        lines = []
+        for k, t in enumerate(texts):
+            for v in range(4):
+                body = t if v == 0 else edited(t, 7 * v + s)
+                if v == 3:
+                    body = "\n".join(body.splitlines()[: max(2, len(body.splitlines()) // 2)]) + "\n"
+                lines.append({"id": "s%d/%d-%d" % (s, k, v), "text": body + FOOTER + "\n"})
+            lines.append({"id": "s%d/%d-copy" % (s, k), "text": t + FOOTER + "\n"})
+        path = d / ("part%d.jsonl" % s)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+        files.append(str(path))
+    return files
+
+
+def run_dask(tmp_path, documents, client, **kw):
+    s = doppel.dask.near_duplicates(documents, str(tmp_path / "work"), client=client, **kw)
+    return s, doppel.dask.read_result(s["out"])
+
+
+def test_near_duplicates_of_files_equal_the_tool(cli, client, corpus, tmp_path):
+    files = sorted(str(p) for p in pathlib.Path(corpus["folder"]).iterdir())
+    text = cli("dedup", "--format", "jsonl", *files)
+    want = records_of(text)
+    s, got = run_dask(tmp_path, files, client, part_mb=0)  # one file a part
+    assert got == want
+    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text  # the same bytes
+    assert any(r["type"] == "pair" for r in got) and any(r["type"] == "cluster" for r in got)
+    assert s["summary"].startswith("%d documents" % len(files))
+
+
+def test_small_corpus_with_boilerplate_and_copies_equals_the_tool(cli, client, small_corpus, tmp_path):
+    text = cli("dedup", "--format", "jsonl", *small_corpus)
+    want = records_of(text)
+    s, got = run_dask(tmp_path, small_corpus, client, part_mb=0)
+    assert got == want
+    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text
+    summary = got[-1]
+    assert summary["boilerplate_lines"] > 0 and summary["partial"] > 0
+    assert any(r.get("status") == "exact" for r in got)
+    assert s["shuffle_bytes"] > 0
+
+
+def test_bag_and_dataframe_equal_the_tool(cli, client, small_corpus, tmp_path):
+    want = records_of(cli("dedup", "--format", "jsonl", "--threshold", "0.7", *small_corpus))
+    recs = []
+    for f in small_corpus:
+        for n, line in enumerate(open(f, encoding="utf-8"), 1):
+            r = json.loads(line)
+            r["source"] = "%s:%d" % (f, n)  # as the reader names a record's source
+            recs.append(r)
+    bag = db.from_sequence(recs, npartitions=4)
+    _, got = run_dask(tmp_path / "bag", bag, client, threshold=0.7)
+    assert got == want
+    pd = pytest.importorskip("pandas")
+    import dask.dataframe as dd
+    frame = dd.from_pandas(pd.DataFrame(recs), npartitions=3)
+    _, got = run_dask(tmp_path / "frame", frame, client, threshold=0.7)
+    assert got == want
+
+
+def test_a_run_resumes_after_the_last_finished_stage(client, small_corpus, tmp_path):
+    s, first = run_dask(tmp_path, small_corpus, client)
+    work = tmp_path / "work"
+    sketch_time = os.path.getmtime(work / "flat-00000.npy")
+    (work / "DONE-verify.json").unlink()
+    for p in work.glob("pairs-*.npy"):
+        p.unlink()
+    s2, again = run_dask(tmp_path, small_corpus, client)
+    assert again == first
+    assert os.path.getmtime(work / "flat-00000.npy") == sketch_time  # sketches not made again
+    with pytest.raises(ValueError, match="other input"):
+        run_dask(tmp_path, small_corpus, client, threshold=0.5)
+
+
+def test_numbers_are_written_as_the_tool_writes_them():
+    import numpy as np
+    # nlohmann's shortest-digits search is not always Python's: 35/127 has one digit more.
+    assert doppel.dask._st.json_numbers(np.array([35 / 127, 0.8, 1.0])) == ["0.27559055118110237", "0.8", "1.0"]
+    assert repr(35 / 127) == "0.2755905511811024"
+
+
+def test_stage_functions_raise_library_errors():
+    with pytest.raises(doppel.Error, match="exact"):
+        doppel.dask._st.plan("near-duplicate:exact=1")
+    with pytest.raises(doppel.Error):
+        doppel.dask._st.plan("near-duplicate:threshold=2")
+
+
+def test_killing_a_worker_mid_run_gives_the_same_result(cli, small_corpus, tmp_path):
+    many = small_corpus * 4  # a longer run: the same files again (ids repeat, as the tool sees them)
+    want = records_of(cli("dedup", "--format", "jsonl", *many))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        pids = list(c.run(os.getpid).values())
+        work = tmp_path / "work"
+        done = {}
+
+        def job():
+            done["s"] = doppel.dask.near_duplicates(many, str(work), client=c, part_mb=0)
+
+        t = threading.Thread(target=job)
+        t.start()
+        deadline = time.time() + 60
+        while not list(work.glob("flat-*.npy")) and time.time() < deadline:
+            time.sleep(0.01)
+        os.kill(pids[0], signal.SIGKILL)  # the nanny starts a new worker; Dask runs its tasks again
+        t.join(240)
+        assert not t.is_alive()
+        assert pids[0] not in c.run(os.getpid).values()
+    assert doppel.dask.read_result(done["s"]["out"]) == want
+
+
+@pytest.mark.slow
+def test_scheduler_and_two_worker_processes_on_localhost(cli, small_corpus, tmp_path):
+    """dask-scheduler and two dask-worker processes, as on several machines (README)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    sched_file = tmp_path / "scheduler.json"
+    bindir = os.path.dirname(sys.executable)
+    exe = lambda name: os.path.join(bindir, name) if os.path.exists(os.path.join(bindir, name)) else name  # noqa
+    procs = [subprocess.Popen([exe("dask-scheduler"), "--host", "127.0.0.1", "--port", "0",
+                               "--dashboard-address", ":0", "--scheduler-file", str(sched_file)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.time() + 60
+        while not sched_file.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        for _ in range(2):
+            procs.append(subprocess.Popen([exe("dask-worker"), "--scheduler-file", str(sched_file),
+                                           "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1"],
+                                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with distributed.Client(scheduler_file=str(sched_file), timeout=60) as c:
+            c.wait_for_workers(2, timeout=60)
+            want = records_of(cli("dedup", "--format", "jsonl", *small_corpus))
+            s = doppel.dask.near_duplicates(small_corpus, str(tmp_path / "work"), client=c, part_mb=0)
+            assert doppel.dask.read_result(s["out"]) == want
+            c.shutdown()  # scheduler and workers stop
+        for p in procs:
+            assert p.wait(timeout=60) is not None
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+@pytest.mark.slow
+def test_copyright_corpus_equals_the_tool(cli, client, tmp_path):
+    """Every /usr/share/doc/*/copyright (ids from paths), as scripts/measure-dask measures it."""
+    import glob
+    files = sorted(glob.glob("/usr/share/doc/*/copyright"))
+    if len(files) < 100:
+        pytest.skip("too few /usr/share/doc/*/copyright files")
+    want = records_of(cli("dedup", "--format", "jsonl", "--id", "path", *files))
+    s, got = run_dask(tmp_path, files, client, id_from_path=True, part_mb=4)
+    assert got == want
+    assert got[-1]["pairs"] > 0
+
