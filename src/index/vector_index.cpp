@@ -105,20 +105,18 @@ VectorIndex::VectorIndex(VectorIndex&&) noexcept = default;
 VectorIndex& VectorIndex::operator=(VectorIndex&&) noexcept = default;
 
 std::string VectorIndex::describe() const {
-    std::string d = "faiss:" + factory_ + ",dim=" + std::to_string(dim_);
-    if (auto_) {
-        const Approximate a = approximate();
-        d += a.model ? ",kind=pca" + std::to_string(a.model->chain[0]->d_out) + "-ivf" + std::to_string(a.nlist)
-                     : std::string(",kind=flat");
-    }
-    return d;
+    if (!auto_) return "faiss:" + factory_ + ",dim=" + std::to_string(dim_);
+    const Approximate a = approximate();
+    return "faiss:" + auto_->describe() + ";dim=" + std::to_string(dim_) +
+           (a.model ? ";kind=pca" + std::to_string(a.model->chain[0]->d_out) + "-ivf"
+                    : std::string(";kind=flat"));
 }
 
 void VectorIndex::add(const std::string& lang, std::size_t n, const int64_t* ids, const float* x) {
     if (n == 0) return;
     if (auto_ && !approximate().model && size() + n > auto_->exact_limit) grow(n, x);
     auto it = parts_.find(lang);
-    if (it == parts_.end()) it = parts_.emplace(lang, make_part()).first;  // make_part() reads parts_
+    if (it == parts_.end()) it = parts_.emplace(lang, make_part(n, x)).first;  // make_part() reads parts_
     auto& part = it->second;
     auto* idx = part->index.get();
     if (!idx->index->is_trained) {
@@ -211,9 +209,10 @@ const faiss::IndexIVF* ivf_of(const faiss::IndexPreTransform& t) {
     return t.chain.size() == 1 ? dynamic_cast<const faiss::IndexIVF*>(t.index) : nullptr;
 }
 
-// A power of two near 4 sqrt(expected), with at least 8 training vectors per list.
+// A power of two near 4 sqrt(expected), with at least 8 training vectors per list (1 for a
+// handful of vectors).
 std::size_t list_count(std::size_t expected, std::size_t sample) {
-    std::size_t nlist = 16;
+    std::size_t nlist = 1;
     while (nlist * 2 <= 4 * std::sqrt(static_cast<double>(expected)) && nlist * 2 * 8 <= sample && nlist < 65536)
         nlist *= 2;
     return nlist;
@@ -232,28 +231,52 @@ std::unique_ptr<faiss::IndexPreTransform> empty_approximate(const faiss::IndexPr
     return t;
 }
 
-// Projection to dout dimensions and nlist spherical k-means centroids, trained on sample x.
-std::unique_ptr<faiss::IndexPreTransform> train_approximate(std::size_t dim, std::size_t dout, std::size_t nlist,
-                                                            std::size_t n, const float* x) {
+// Projection to dout dimensions, trained on sample x, with an empty inverted file of one list as
+// a template (each language trains its own lists: language_index()).
+std::unique_ptr<faiss::IndexPreTransform> train_approximate(std::size_t dim, std::size_t dout, std::size_t n,
+                                                            const float* x) {
     auto* pca = new faiss::PCAMatrix(static_cast<int>(dim), static_cast<int>(dout));
     pca->train(static_cast<faiss_idx>(std::min(n, kPcaSample)), x);
     // No centring: inner products of projections then approximate those of the vectors.
     std::fill(pca->mean.begin(), pca->mean.end(), 0.0f);
     pca->prepare_Ab();
-    std::vector<float> xt(n * dout);
-    pca->apply_noalloc(static_cast<faiss_idx>(n), x, xt.data());
+    auto* quantizer = new faiss::IndexFlatIP(static_cast<faiss_idx>(dout));
+    const std::vector<float> zero(dout, 0.0f);
+    quantizer->add(1, zero.data());
+    auto* inner = new faiss::IndexIVFFlat(quantizer, dout, 1, faiss::METRIC_INNER_PRODUCT);
+    inner->own_fields = true;
+    auto t = std::make_unique<faiss::IndexPreTransform>(pca, inner);
+    t->own_fields = true;
+    return t;
+}
+
+// One language's approximate index: model's projection and its own inverted lists (spherical
+// k-means on the language's n vectors x, every stride-th of them). A query of another language
+// is assigned to this language's lists by their centroids, which carry this language's words
+// only: lists shared by all languages would group documents by language, not by content.
+std::unique_ptr<faiss::IndexPreTransform> language_index(const faiss::IndexPreTransform& model, std::size_t n,
+                                                         const float* x) {
+    const auto* pca = model.chain[0];
+    const std::size_t dim = static_cast<std::size_t>(pca->d_in), dout = static_cast<std::size_t>(pca->d_out);
+    const std::size_t stride = (n + kTrainSample - 1) / kTrainSample;
+    std::vector<float> sample;
+    for (std::size_t i = 0; i < n; i += stride) sample.insert(sample.end(), x + i * dim, x + (i + 1) * dim);
+    const std::size_t m = sample.size() / dim, nlist = list_count(n, m);
+    std::vector<float> xt(m * dout);
+    pca->apply_noalloc(static_cast<faiss_idx>(m), sample.data(), xt.data());
     auto* quantizer = new faiss::IndexFlatIP(static_cast<faiss_idx>(dout));
     faiss::ClusteringParameters cp;
     cp.niter = 8;
     cp.spherical = true;
     cp.max_points_per_centroid = 64;
-    cp.min_points_per_centroid = 8;  // list_count() keeps at least 8; FAISS would warn under 39
+    cp.min_points_per_centroid = 1;  // list_count() keeps about 8; FAISS would warn under 39
     cp.seed = 1234;
     faiss::Clustering kmeans(static_cast<int>(dout), static_cast<int>(nlist), cp);
-    kmeans.train(static_cast<faiss_idx>(n), xt.data(), *quantizer);
+    if (nlist > 1) kmeans.train(static_cast<faiss_idx>(m), xt.data(), *quantizer);
+    else quantizer->add(1, xt.data());
     auto* inner = new faiss::IndexIVFFlat(quantizer, dout, nlist, faiss::METRIC_INNER_PRODUCT);
     inner->own_fields = true;
-    auto t = std::make_unique<faiss::IndexPreTransform>(pca, inner);
+    auto t = std::make_unique<faiss::IndexPreTransform>(faiss::Cloner().clone_VectorTransform(pca), inner);
     t->own_fields = true;
     return t;
 }
@@ -269,14 +292,14 @@ VectorIndex::Approximate VectorIndex::approximate() const {
     return {model, ivf->quantizer, ivf->nlist};
 }
 
-std::unique_ptr<VectorIndex::Part> VectorIndex::make_part() const {
+std::unique_ptr<VectorIndex::Part> VectorIndex::make_part(std::size_t n, const float* x) const {
     auto part = std::make_unique<Part>();
     const Approximate a = approximate();
     if (!a.model) {
         part->index = make_index(dim_, factory_);
         return part;
     }
-    part->index = std::make_unique<faiss::IndexIDMap2>(empty_approximate(*a.model).release());
+    part->index = std::make_unique<faiss::IndexIDMap2>(language_index(*a.model, n, x).release());
     part->index->own_fields = true;
     return part;
 }
@@ -303,11 +326,12 @@ void VectorIndex::prepare(std::size_t expected, std::size_t n, const float* x) {
 
 void VectorIndex::convert(std::size_t expected, std::size_t n, const float* x) {
     const std::size_t dout = std::min(auto_->dim, dim_);
-    trained_ = train_approximate(dim_, dout, list_count(expected, n), n, x);
+    (void)expected;  // each language sizes its own lists (language_index())
+    trained_ = train_approximate(dim_, dout, n, x);
     for (auto& [lang, part] : parts_) {
         const auto* flat = dynamic_cast<const faiss::IndexFlat*>(part->index->index);
         DOPPEL_CHECK(kInternal, flat && part->pending_ids.empty(), "vector index: an auto index holds a non-Flat part");
-        auto fresh = make_part();
+        auto fresh = make_part(static_cast<std::size_t>(part->index->ntotal), flat->get_xb());
         fresh->index->add_with_ids(part->index->ntotal, flat->get_xb(), part->index->id_map.data());
         part = std::move(fresh);
     }
@@ -373,19 +397,27 @@ void scan_lists(const faiss::IndexIDMap2& map, const faiss::IndexIVF& ivf, faiss
 void VectorIndex::search_approximate(const std::vector<std::string>& targets, std::size_t n, const float* x,
                                      std::size_t k, float* distances, int64_t* labels) const {
     const Approximate a = approximate();
-    const std::size_t T = targets.size(), dout = a.model->chain[0]->d_out;
-    const std::size_t nprobe = std::min(auto_->nprobe, a.nlist);
-    std::vector<float> xt(n * dout), sims(n * nprobe);
-    std::vector<faiss_idx> lists(n * nprobe);
+    const std::size_t T = targets.size(), dout = a.model->chain[0]->d_out, nprobe = auto_->nprobe;
+    std::vector<float> xt(n * dout), sims(T * n * nprobe);
+    std::vector<faiss_idx> lists(T * n * nprobe, -1);
     a.model->chain[0]->apply_noalloc(static_cast<faiss_idx>(n), x, xt.data());
-    a.quantizer->search(static_cast<faiss_idx>(n), xt.data(), static_cast<faiss_idx>(nprobe), sims.data(), lists.data());
     std::vector<const faiss::IndexIDMap2*> maps(T, nullptr);
     std::vector<const faiss::IndexIVF*> ivfs(T, nullptr);
-    for (std::size_t t = 0; t < T; ++t)
-        if (auto it = parts_.find(targets[t]); it != parts_.end()) {
-            maps[t] = it->second->index.get();
-            ivfs[t] = ivf_of(*static_cast<const faiss::IndexPreTransform*>(maps[t]->index));
+    for (std::size_t t = 0; t < T; ++t) {
+        auto it = parts_.find(targets[t]);
+        if (it == parts_.end()) continue;
+        maps[t] = it->second->index.get();
+        ivfs[t] = ivf_of(*static_cast<const faiss::IndexPreTransform*>(maps[t]->index));
+        // Each language's lists (FAISS searches the centroids on all cores).
+        const std::size_t np = std::min(nprobe, ivfs[t]->nlist);
+        std::vector<float> s(n * np);
+        std::vector<faiss_idx> l(n * np);
+        ivfs[t]->quantizer->search(static_cast<faiss_idx>(n), xt.data(), static_cast<faiss_idx>(np), s.data(), l.data());
+        for (std::size_t i = 0; i < n; ++i) {
+            std::copy_n(s.begin() + i * np, np, sims.begin() + (t * n + i) * nprobe);
+            std::copy_n(l.begin() + i * np, np, lists.begin() + (t * n + i) * nprobe);
         }
+    }
     const std::size_t workers = impl::worker_count(n / 64 + 1);
     std::vector<std::vector<std::unique_ptr<faiss::InvertedListScanner>>> scanners(workers);
     impl::parallel_for_ranges(n, workers, 64, [&](std::size_t begin, std::size_t end, std::size_t w) {
@@ -402,8 +434,8 @@ void VectorIndex::search_approximate(const std::vector<std::string>& targets, st
                     continue;
                 }
                 sc[t]->set_query(xt.data() + i * dout);
-                scan_lists(*maps[t], *ivfs[t], *sc[t], nprobe, lists.data() + i * nprobe, sims.data() + i * nprobe, k,
-                           d, l);
+                const std::size_t at = (t * n + i) * nprobe;
+                scan_lists(*maps[t], *ivfs[t], *sc[t], nprobe, lists.data() + at, sims.data() + at, k, d, l);
             }
     });
 }

@@ -5,21 +5,22 @@
 // index is built from a FAISS factory string, always with the inner-product metric (cosine
 // similarity on L2-normalized vectors), wrapped in an IndexIDMap2 so ids are document seqs:
 //   "auto"  (the default; AutoIndexOptions below) exact search (Flat) while the index holds at
-//           most exact_limit vectors; beyond that one approximate kind for every language: a
-//           PCA projection to `dim` dimensions and an inverted file (IVF, nlist ~ 4 sqrt(n)
-//           lists, k-means) whose projection and coarse centroids are trained once, on a sample
-//           of all languages, and shared by every language's index. An index that grows past the
+//           most exact_limit vectors; beyond that an approximate kind: a PCA projection to `dim`
+//           dimensions, trained once on a sample of all languages and shared, and per language an
+//           inverted file (IVFFlat, about 4 sqrt(n) lists from k-means on that language's own
+//           vectors: lists trained on all languages at once group documents by language, not by
+//           content, and lose most cross-language neighbours). An index that grows past the
 //           limit converts itself in add(); prepare() trains up front for a bulk build.
 //   "Flat" (exact, quadratic over a store), "HNSW32" (graph), "IVF1024,PQ64" (compressed; needs
 //           training: until a language has 40 vectors per list it is kept in a Flat index): the
 //           FAISS kind named, for every store size.
 //
 // search_languages() answers one query batch for several target languages at once. With the
-// approximate "auto" kind each query is projected and assigned to its nprobe nearest lists once,
-// and then only those lists are scanned in every target language: as every document is in one
-// language, the work per query does not grow with the number of languages (the id check per
-// language is all that does). Approximate results are ordered by the projected similarity; ask
-// for candidates_for(k) of them and re-rank them with the full vectors (the matcher does).
+// approximate "auto" kind each query is projected once, and then scans its nprobe nearest lists
+// in each target language: a language of n_t documents costs about nprobe * sqrt(n_t) / 4
+// similarities, so the work per query grows like sqrt(store size * languages), not with the
+// store. Approximate results are ordered by the projected similarity; ask for candidates_for(k)
+// of them and re-rank them with the full vectors (the matcher does).
 //
 // Memory layout of every batched method: vector i is x[i * dim() .. (i + 1) * dim()); search
 // results for query i are distances[i * k + r] and labels[i * k + r], rank r from 0 (best);
@@ -77,7 +78,7 @@ public:
 
     std::size_t dim() const { return dim_; }
     const std::string& factory() const { return factory_; }
-    // "faiss:FACTORY,dim=D"
+    // "faiss:FACTORY,dim=D"; for "auto": "faiss:SPEC;dim=D;kind=flat" or ";kind=pcaP-ivfN" (now).
     std::string describe() const;
 
     // An empty index of the same kind whose trained parts (the "auto" projection and
@@ -127,7 +128,8 @@ private:
     // The trained parts of the approximate "auto" kind (those of its first language; every
     // language has the same); all null when the index is exact or of another kind.
     Approximate approximate() const;
-    std::unique_ptr<Part> make_part() const;
+    // A new language's index; an approximate one trains its lists on the n vectors x.
+    std::unique_ptr<Part> make_part(std::size_t n, const float* x) const;
     // Trains the approximate kind for about `expected` vectors on sample x and converts every
     // language's Flat index to it.
     void convert(std::size_t expected, std::size_t n, const float* x);
