@@ -24,7 +24,7 @@ struct Globals {
     std::string argv0;
     std::string models_dir;  // --models, or found by find_models_dir()
     bool quiet = false;      // --quiet: no progress and no summary line
-    std::string vector_index = "Flat";  // --vector-index: FAISS factory for new embedding indexes
+    std::string vector_index = "auto";  // --vector-index: FAISS factory or "auto" spec for new embedding indexes
     std::string vectors;                // --vectors: aligned word vectors combined with the bridge
     float vectors_weight = 0.5f;        // --vectors-weight
 };

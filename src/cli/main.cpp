@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     g.argv0 = argv[0];
     app.add_option("--models", g.models_dir, "Folder with model files (default: models/ of the install)");
     app.add_flag("--quiet,-q", g.quiet, "No progress and no summary line");
-    app.add_option("--vector-index", g.vector_index, "FAISS factory of the translation index (Flat, HNSW32, IVF1024,PQ64)")
+    app.add_option("--vector-index", g.vector_index, "translation index: auto (exact Flat up to auto:exact_limit=20000 vectors, then PCA+IVF), or a FAISS factory (Flat, HNSW32, IVF1024,PQ64)")
         ->capture_default_str();
     app.add_option("--vectors", g.vectors,
                    "index: also embed with aligned word vectors and combine them with the bridge "

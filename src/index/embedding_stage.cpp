@@ -115,6 +115,21 @@ void EmbeddingStage::refeaturize(Store& store) {
     }
 }
 
+void EmbeddingStage::train_index(VectorIndex& index, const StoredFeatures& all, const std::vector<std::size_t>& todo,
+                                 const StoredVectors& vecs) {
+    // An "auto" index past its exact limit is trained up front, on a sample of every language,
+    // before the languages are added one after the other.
+    if (!index.needs_training(todo.size())) return;
+    const std::size_t dim = embedder_->dim(), stride = std::max<std::size_t>(1, todo.size() / 32768);
+    std::vector<std::size_t> picks;
+    for (std::size_t j = 0; j < todo.size(); j += stride) picks.push_back(todo[j]);
+    std::vector<float> x(picks.size() * dim);
+    impl::parallel_for(picks.size(), impl::worker_count(picks.size() / 256 + 1), [&](std::size_t j, std::size_t) {
+        embedder_->densify(vecs.join(embedder_->weigh(all.counts[picks[j]]), all.seqs[picks[j]]), x.data() + j * dim);
+    });
+    index.prepare(todo.size(), picks.size(), x.data());
+}
+
 void EmbeddingStage::flush(Store& store) {
     // Features computed with another lexicon (models rebuilt since) are recomputed for every
     // stored document, and the index rebuilt from them.
@@ -177,31 +192,45 @@ void EmbeddingStage::sync_index(Store& store, bool stale) {
     const std::size_t dim = embedder_->dim();
     VectorIndex index = plan.rebuild ? VectorIndex(dim, options_.index) : std::move(*plan.index);
     if (!plan.remove.empty()) index.remove(plan.remove.size(), plan.remove.data());
-    if (!plan.add.empty()) {
-        StoredFeatures all = load_features(store);
-        embedder_->set_frequencies(std::make_shared<DocumentFrequencies>(std::move(all.frequencies)));
-        if (vectors_) {
-            store.set_meta("embedding.vectors", vectors_->describe());
-            store.set_meta("embedding.vectors_weight", std::to_string(options_.vectors_weight));
-        }
-        const StoredVectors vecs = load_vectors(store);
-        std::unordered_set<int64_t> wanted(plan.add.begin(), plan.add.end());
-        std::map<std::string, std::vector<std::size_t>> by_lang;  // grouped by language and added
-        for (std::size_t i = 0; i < all.seqs.size(); ++i)
-            if (wanted.count(all.seqs[i])) by_lang[all.langs[i]].push_back(i);
-        for (auto& [lang, items] : by_lang) {
-            std::vector<float> x(items.size() * dim);
-            std::vector<int64_t> ids(items.size());
-            for (std::size_t j = 0; j < items.size(); ++j) {
-                embedder_->densify(vecs.join(embedder_->weigh(all.counts[items[j]]), all.seqs[items[j]]),
-                                   x.data() + j * dim);
-                ids[j] = all.seqs[items[j]];
-            }
-            index.add(lang, items.size(), ids.data(), x.data());
-        }
-    }
+    if (!plan.add.empty()) add_to_index(store, index, plan.add, plan.rebuild);
     save_index(store, index);
     if (plan.rebuild) store.set_meta("embedding.built_docs", std::to_string(plan.add.size()));
+}
+
+// Embeds the stored documents `seqs` and adds them to `index`, language by language, in chunks
+// (memory) each embedded on all cores (weigh and densify are const). A rebuilt "auto" index is
+// trained first.
+void EmbeddingStage::add_to_index(Store& store, VectorIndex& index, const std::vector<int64_t>& seqs, bool rebuild) {
+    StoredFeatures all = load_features(store);
+    embedder_->set_frequencies(std::make_shared<DocumentFrequencies>(std::move(all.frequencies)));
+    if (vectors_) {
+        store.set_meta("embedding.vectors", vectors_->describe());
+        store.set_meta("embedding.vectors_weight", std::to_string(options_.vectors_weight));
+    }
+    const StoredVectors vecs = load_vectors(store);
+    std::unordered_set<int64_t> wanted(seqs.begin(), seqs.end());
+    std::vector<std::size_t> todo;
+    std::map<std::string, std::vector<std::size_t>> by_lang;
+    for (std::size_t i = 0; i < all.seqs.size(); ++i)
+        if (wanted.count(all.seqs[i])) {
+            todo.push_back(i);
+            by_lang[all.langs[i]].push_back(i);
+        }
+    if (rebuild) train_index(index, all, todo, vecs);
+    const std::size_t dim = embedder_->dim();
+    constexpr std::size_t kChunk = 8192;
+    for (auto& [lang, items] : by_lang)
+        for (std::size_t c = 0; c < items.size(); c += kChunk) {
+            const std::size_t m = std::min(kChunk, items.size() - c);
+            std::vector<float> x(m * dim);
+            std::vector<int64_t> ids(m);
+            impl::parallel_for(m, impl::worker_count(m / 256 + 1), [&](std::size_t j, std::size_t) {
+                const std::size_t i = items[c + j];
+                embedder_->densify(vecs.join(embedder_->weigh(all.counts[i]), all.seqs[i]), x.data() + j * dim);
+                ids[j] = all.seqs[i];
+            });
+            index.add(lang, m, ids.data(), x.data());
+        }
 }
 
 void EmbeddingStage::save_index(Store& store, const VectorIndex& index) {

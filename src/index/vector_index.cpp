@@ -1,12 +1,19 @@
 #include "doppel/index/vector_index.h"
 
+#include <faiss/Clustering.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
-#include <faiss/impl/IDSelector.h>
+#include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexPreTransform.h>
+#include <faiss/VectorTransform.h>
+#include <faiss/clone_index.h>
 #include <faiss/impl/FaissException.h>
+#include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <faiss/invlists/InvertedLists.h>
+#include <faiss/utils/Heap.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,11 +21,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "doppel/error.h"
+#include "impl/parallel.h"
+#include "impl/spec.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
@@ -29,6 +39,12 @@ struct VectorIndex::Part {
     // Vectors waiting for an index that needs training (IVF): kept until there are enough.
     std::vector<float> pending_x;
     std::vector<int64_t> pending_ids;
+};
+
+struct VectorIndex::Approximate {
+    const faiss::IndexPreTransform* model = nullptr;  // its projection and coarse quantizer
+    const faiss::Index* quantizer = nullptr;
+    std::size_t nlist = 0;
 };
 
 namespace {
@@ -42,9 +58,13 @@ void tune(faiss::Index* index) {
     if (auto* h = dynamic_cast<faiss::IndexHNSW*>(index)) h->hnsw.efSearch = std::max(h->hnsw.efSearch, kHnswEfSearch);
 }
 
+bool is_auto(const std::string& factory) { return factory == AutoIndexOptions::kName || factory.starts_with("auto:"); }
+
 std::unique_ptr<faiss::IndexIDMap2> make_index(std::size_t dim, const std::string& factory) {
     try {
-        faiss::Index* inner = faiss::index_factory(static_cast<int>(dim), factory.c_str(), faiss::METRIC_INNER_PRODUCT);
+        // "auto" starts exact; VectorIndex converts it (convert()).
+        const char* kind = is_auto(factory) ? "Flat" : factory.c_str();
+        faiss::Index* inner = faiss::index_factory(static_cast<int>(dim), kind, faiss::METRIC_INNER_PRODUCT);
         tune(inner);
         auto m = std::make_unique<faiss::IndexIDMap2>(inner);
         m->own_fields = true;
@@ -62,22 +82,47 @@ std::string safe_lang(const std::string& lang) {
 
 }  // namespace
 
+AutoIndexOptions AutoIndexOptions::parse_spec(const std::string& spec) {
+    impl::ParsedSpec p = impl::parse_spec(spec);
+    DOPPEL_CHECK(kBadSpec, p.name == kName, "vector index spec '" + spec + "': expected the name '" + kName + "'");
+    AutoIndexOptions o;
+    p.take_number("exact_limit", o.exact_limit);
+    p.take_number("dim", o.dim);
+    p.take_number("nprobe", o.nprobe);
+    p.take_number("refine", o.refine);
+    p.check_empty();
+    DOPPEL_CHECK(kBadSpec, o.dim > 0 && o.nprobe > 0 && o.refine > 0,
+                 "vector index spec '" + spec + "': dim, nprobe and refine must be positive");
+    return o;
+}
+
+std::string AutoIndexOptions::describe() const {
+    return std::string(kName) + ":exact_limit=" + std::to_string(exact_limit) + ",dim=" + std::to_string(dim) +
+           ",nprobe=" + std::to_string(nprobe) + ",refine=" + std::to_string(refine);
+}
+
 VectorIndex::VectorIndex(std::size_t dim, std::string factory) : dim_(dim), factory_(std::move(factory)) {
+    if (is_auto(factory_)) auto_ = std::make_unique<AutoIndexOptions>(AutoIndexOptions::parse_spec(factory_));
     make_index(dim_, factory_);  // validates the factory string now
 }
 VectorIndex::~VectorIndex() = default;
 VectorIndex::VectorIndex(VectorIndex&&) noexcept = default;
 VectorIndex& VectorIndex::operator=(VectorIndex&&) noexcept = default;
 
-std::string VectorIndex::describe() const { return "faiss:" + factory_ + ",dim=" + std::to_string(dim_); }
+std::string VectorIndex::describe() const {
+    if (!auto_) return "faiss:" + factory_ + ",dim=" + std::to_string(dim_);
+    const Approximate a = approximate();
+    return "faiss:" + auto_->describe() + ";dim=" + std::to_string(dim_) +
+           (a.model ? ";kind=pca" + std::to_string(a.model->chain[0]->d_out) + "-ivf"
+                    : std::string(";kind=flat"));
+}
 
 void VectorIndex::add(const std::string& lang, std::size_t n, const int64_t* ids, const float* x) {
     if (n == 0) return;
-    auto& part = parts_[lang];
-    if (!part) {
-        part = std::make_unique<Part>();
-        part->index = make_index(dim_, factory_);
-    }
+    if (auto_ && !approximate().model && size() + n > auto_->exact_limit) grow(n, x);
+    auto it = parts_.find(lang);
+    if (it == parts_.end()) it = parts_.emplace(lang, make_part(n, x)).first;  // make_part() reads parts_
+    auto& part = it->second;
     auto* idx = part->index.get();
     if (!idx->index->is_trained) {
         // Train once enough vectors are there; until then keep them for exact search.
@@ -103,6 +148,10 @@ std::size_t VectorIndex::remove(std::size_t n, const int64_t* ids) {
     std::size_t removed = 0;
     faiss::IDSelectorBatch sel(n, ids);
     for (auto& [lang, part] : parts_) {
+        if (approximate().model) {
+            removed += remove_approximate(*part, sel);
+            continue;
+        }
         removed += part->index->remove_ids(sel);
         std::vector<float> px;
         std::vector<int64_t> pi;
@@ -126,6 +175,7 @@ void VectorIndex::search(const std::string& lang, std::size_t n, const float* x,
     std::fill(distances, distances + n * k, -1e30f);
     auto it = parts_.find(lang);
     if (it == parts_.end() || n == 0 || k == 0) return;
+    if (approximate().model) return search_approximate({lang}, n, x, k, distances, labels);
     const Part& part = *it->second;
     if (part.index->ntotal > 0)
         part.index->search(static_cast<faiss_idx>(n), x, static_cast<faiss_idx>(k), distances, labels);
@@ -150,6 +200,286 @@ void VectorIndex::search(const std::string& lang, std::size_t n, const float* x,
         }
     }
 }
+
+// ---- The approximate "auto" kind: PCA + IVF, trained once and shared by every language.
+
+
+namespace {
+
+// Sample sizes for training: the projection (covariance of dim x dim) and k-means.
+constexpr std::size_t kPcaSample = 8192;
+constexpr std::size_t kTrainSample = 32768;
+
+const faiss::IndexIVF* ivf_of(const faiss::IndexPreTransform& t) {
+    return t.chain.size() == 1 ? dynamic_cast<const faiss::IndexIVF*>(t.index) : nullptr;
+}
+
+// A power of two near 4 sqrt(expected), with at least 8 training vectors per list (1 for a
+// handful of vectors).
+std::size_t list_count(std::size_t expected, std::size_t sample) {
+    std::size_t nlist = 1;
+    while (nlist * 2 <= 4 * std::sqrt(static_cast<double>(expected)) && nlist * 2 * 8 <= sample && nlist < 65536)
+        nlist *= 2;
+    return nlist;
+}
+
+// An empty approximate index with copies of model's projection and centroids.
+std::unique_ptr<faiss::IndexPreTransform> empty_approximate(const faiss::IndexPreTransform& model) {
+    const faiss::IndexIVF* ivf = ivf_of(model);
+    faiss::Cloner cloner;
+    faiss::VectorTransform* pca = cloner.clone_VectorTransform(model.chain[0]);
+    faiss::Index* quantizer = cloner.clone_Index(ivf->quantizer);
+    auto* inner = new faiss::IndexIVFFlat(quantizer, ivf->d, ivf->nlist, faiss::METRIC_INNER_PRODUCT);
+    inner->own_fields = true;
+    auto t = std::make_unique<faiss::IndexPreTransform>(pca, inner);
+    t->own_fields = true;
+    return t;
+}
+
+// Projection to dout dimensions, trained on sample x, with an empty inverted file of one list as
+// a template (each language trains its own lists: language_index()).
+std::unique_ptr<faiss::IndexPreTransform> train_approximate(std::size_t dim, std::size_t dout, std::size_t n,
+                                                            const float* x) {
+    auto* pca = new faiss::PCAMatrix(static_cast<int>(dim), static_cast<int>(dout));
+    pca->train(static_cast<faiss_idx>(std::min(n, kPcaSample)), x);
+    // No centring: inner products of projections then approximate those of the vectors.
+    std::fill(pca->mean.begin(), pca->mean.end(), 0.0f);
+    pca->prepare_Ab();
+    auto* quantizer = new faiss::IndexFlatIP(static_cast<faiss_idx>(dout));
+    const std::vector<float> zero(dout, 0.0f);
+    quantizer->add(1, zero.data());
+    auto* inner = new faiss::IndexIVFFlat(quantizer, dout, 1, faiss::METRIC_INNER_PRODUCT);
+    inner->own_fields = true;
+    auto t = std::make_unique<faiss::IndexPreTransform>(pca, inner);
+    t->own_fields = true;
+    return t;
+}
+
+// One language's approximate index: model's projection and its own inverted lists (spherical
+// k-means on the language's n vectors x, every stride-th of them). A query of another language
+// is assigned to this language's lists by their centroids, which carry this language's words
+// only: lists shared by all languages would group documents by language, not by content.
+std::unique_ptr<faiss::IndexPreTransform> language_index(const faiss::IndexPreTransform& model, std::size_t n,
+                                                         const float* x) {
+    const auto* pca = model.chain[0];
+    const std::size_t dim = static_cast<std::size_t>(pca->d_in), dout = static_cast<std::size_t>(pca->d_out);
+    const std::size_t stride = (n + kTrainSample - 1) / kTrainSample;
+    std::vector<float> sample;
+    for (std::size_t i = 0; i < n; i += stride) sample.insert(sample.end(), x + i * dim, x + (i + 1) * dim);
+    const std::size_t m = sample.size() / dim, nlist = list_count(n, m);
+    std::vector<float> xt(m * dout);
+    pca->apply_noalloc(static_cast<faiss_idx>(m), sample.data(), xt.data());
+    auto* quantizer = new faiss::IndexFlatIP(static_cast<faiss_idx>(dout));
+    faiss::ClusteringParameters cp;
+    cp.niter = 8;
+    cp.spherical = true;
+    cp.max_points_per_centroid = 64;
+    cp.min_points_per_centroid = 1;  // list_count() keeps about 8; FAISS would warn under 39
+    cp.seed = 1234;
+    faiss::Clustering kmeans(static_cast<int>(dout), static_cast<int>(nlist), cp);
+    if (nlist > 1) kmeans.train(static_cast<faiss_idx>(m), xt.data(), *quantizer);
+    else quantizer->add(1, xt.data());
+    auto* inner = new faiss::IndexIVFFlat(quantizer, dout, nlist, faiss::METRIC_INNER_PRODUCT);
+    inner->own_fields = true;
+    auto t = std::make_unique<faiss::IndexPreTransform>(faiss::Cloner().clone_VectorTransform(pca), inner);
+    t->own_fields = true;
+    return t;
+}
+
+}  // namespace
+
+VectorIndex::Approximate VectorIndex::approximate() const {
+    if (!auto_) return {};
+    const faiss::IndexPreTransform* model = trained_.get();
+    if (!model && !parts_.empty()) model = dynamic_cast<const faiss::IndexPreTransform*>(parts_.begin()->second->index->index);
+    const faiss::IndexIVF* ivf = model ? ivf_of(*model) : nullptr;
+    if (!ivf) return {};
+    return {model, ivf->quantizer, ivf->nlist};
+}
+
+std::unique_ptr<VectorIndex::Part> VectorIndex::make_part(std::size_t n, const float* x) const {
+    auto part = std::make_unique<Part>();
+    const Approximate a = approximate();
+    if (!a.model) {
+        part->index = make_index(dim_, factory_);
+        return part;
+    }
+    part->index = std::make_unique<faiss::IndexIDMap2>(language_index(*a.model, n, x).release());
+    part->index->own_fields = true;
+    return part;
+}
+
+VectorIndex VectorIndex::empty_like() const {
+    VectorIndex v(dim_, factory_);
+    if (const Approximate a = approximate(); a.model) v.trained_ = empty_approximate(*a.model);
+    return v;
+}
+
+bool VectorIndex::exact() const { return auto_ ? approximate().model == nullptr : factory_ == "Flat"; }
+
+std::size_t VectorIndex::candidates_for(std::size_t k) const {
+    return auto_ && !exact() ? k * auto_->refine : k;
+}
+
+bool VectorIndex::needs_training(std::size_t expected) const {
+    return auto_ && !approximate().model && expected > auto_->exact_limit;
+}
+
+void VectorIndex::prepare(std::size_t expected, std::size_t n, const float* x) {
+    if (needs_training(expected) && n > 0) convert(expected, n, x);
+}
+
+void VectorIndex::convert(std::size_t expected, std::size_t n, const float* x) {
+    const std::size_t dout = std::min(auto_->dim, dim_);
+    (void)expected;  // each language sizes its own lists (language_index())
+    trained_ = train_approximate(dim_, dout, n, x);
+    for (auto& [lang, part] : parts_) {
+        const auto* flat = dynamic_cast<const faiss::IndexFlat*>(part->index->index);
+        DOPPEL_CHECK(kInternal, flat && part->pending_ids.empty(), "vector index: an auto index holds a non-Flat part");
+        auto fresh = make_part(static_cast<std::size_t>(part->index->ntotal), flat->get_xb());
+        fresh->index->add_with_ids(part->index->ntotal, flat->get_xb(), part->index->id_map.data());
+        part = std::move(fresh);
+    }
+}
+
+void VectorIndex::grow(std::size_t n, const float* x) {
+    const std::size_t total = size() + n;
+    const std::size_t stride = (total + kTrainSample - 1) / kTrainSample;
+    std::vector<float> sample;
+    std::size_t i = 0;
+    auto take = [&](const float* v) {
+        if (i++ % stride == 0) sample.insert(sample.end(), v, v + dim_);
+    };
+    for (const auto& [lang, part] : parts_) {
+        const auto* flat = dynamic_cast<const faiss::IndexFlat*>(part->index->index);
+        for (faiss_idx j = 0; flat && j < part->index->ntotal; ++j) take(flat->get_xb() + j * dim_);
+    }
+    for (std::size_t j = 0; j < n; ++j) take(x + j * dim_);
+    convert(total, sample.size() / dim_, sample.data());
+}
+
+void VectorIndex::search_languages(const std::vector<std::string>& targets, std::size_t n, const float* x, std::size_t k,
+                                   float* distances, int64_t* labels) const {
+    const std::size_t T = targets.size();
+    if (n == 0 || k == 0 || T == 0) return;
+    if (approximate().model) return search_approximate(targets, n, x, k, distances, labels);
+    std::vector<float> d(n * k);
+    std::vector<int64_t> l(n * k);
+    for (std::size_t t = 0; t < T; ++t) {
+        search(targets[t], n, x, k, d.data(), l.data());
+        for (std::size_t i = 0; i < n; ++i) {
+            std::copy(d.begin() + i * k, d.begin() + (i + 1) * k, distances + (i * T + t) * k);
+            std::copy(l.begin() + i * k, l.begin() + (i + 1) * k, labels + (i * T + t) * k);
+        }
+    }
+}
+
+namespace {
+
+// One query's k best in one language's inverted file, over the lists it was assigned to.
+void scan_lists(const faiss::IndexIDMap2& map, const faiss::IndexIVF& ivf, faiss::InvertedListScanner& scanner,
+                std::size_t nprobe, const faiss_idx* lists, const float* list_sims, std::size_t k, float* d,
+                int64_t* l) {
+    faiss::minheap_heapify(k, d, l);
+    for (std::size_t p = 0; p < nprobe; ++p) {
+        if (lists[p] < 0) continue;
+        const std::size_t size = ivf.invlists->list_size(lists[p]);
+        if (size == 0) continue;
+        scanner.set_list(lists[p], list_sims[p]);
+        faiss::InvertedLists::ScopedCodes codes(ivf.invlists, lists[p]);
+        faiss::InvertedLists::ScopedIds ids(ivf.invlists, lists[p]);
+        scanner.scan_codes(size, codes.get(), ids.get(), d, l, k);
+    }
+    faiss::minheap_reorder(k, d, l);
+    for (std::size_t r = 0; r < k; ++r) {
+        if (l[r] >= 0) l[r] = map.id_map[l[r]];
+        else d[r] = -1e30f;
+    }
+}
+
+}  // namespace
+
+void VectorIndex::search_approximate(const std::vector<std::string>& targets, std::size_t n, const float* x,
+                                     std::size_t k, float* distances, int64_t* labels) const {
+    const Approximate a = approximate();
+    const std::size_t T = targets.size(), dout = a.model->chain[0]->d_out, nprobe = auto_->nprobe;
+    std::vector<float> xt(n * dout), sims(T * n * nprobe);
+    std::vector<faiss_idx> lists(T * n * nprobe, -1);
+    a.model->chain[0]->apply_noalloc(static_cast<faiss_idx>(n), x, xt.data());
+    std::vector<const faiss::IndexIDMap2*> maps(T, nullptr);
+    std::vector<const faiss::IndexIVF*> ivfs(T, nullptr);
+    for (std::size_t t = 0; t < T; ++t) {
+        auto it = parts_.find(targets[t]);
+        if (it == parts_.end()) continue;
+        maps[t] = it->second->index.get();
+        ivfs[t] = ivf_of(*static_cast<const faiss::IndexPreTransform*>(maps[t]->index));
+        // Each language's lists (FAISS searches the centroids on all cores).
+        const std::size_t np = std::min(nprobe, ivfs[t]->nlist);
+        std::vector<float> s(n * np);
+        std::vector<faiss_idx> l(n * np);
+        ivfs[t]->quantizer->search(static_cast<faiss_idx>(n), xt.data(), static_cast<faiss_idx>(np), s.data(), l.data());
+        for (std::size_t i = 0; i < n; ++i) {
+            std::copy_n(s.begin() + i * np, np, sims.begin() + (t * n + i) * nprobe);
+            std::copy_n(l.begin() + i * np, np, lists.begin() + (t * n + i) * nprobe);
+        }
+    }
+    const std::size_t workers = impl::worker_count(n / 64 + 1);
+    std::vector<std::vector<std::unique_ptr<faiss::InvertedListScanner>>> scanners(workers);
+    impl::parallel_for_ranges(n, workers, 64, [&](std::size_t begin, std::size_t end, std::size_t w) {
+        auto& sc = scanners[w];
+        if (sc.empty())
+            for (std::size_t t = 0; t < T; ++t) sc.emplace_back(ivfs[t] ? ivfs[t]->get_InvertedListScanner() : nullptr);
+        for (std::size_t i = begin; i < end; ++i)
+            for (std::size_t t = 0; t < T; ++t) {
+                float* d = distances + (i * T + t) * k;
+                int64_t* l = labels + (i * T + t) * k;
+                if (!ivfs[t]) {
+                    std::fill(d, d + k, -1e30f);
+                    std::fill(l, l + k, -1);
+                    continue;
+                }
+                sc[t]->set_query(xt.data() + i * dout);
+                const std::size_t at = (t * n + i) * nprobe;
+                scan_lists(*maps[t], *ivfs[t], *sc[t], nprobe, lists.data() + at, sims.data() + at, k, d, l);
+            }
+    });
+}
+
+std::size_t VectorIndex::remove_approximate(Part& part, const faiss::IDSelector& sel) {
+    faiss::IndexIDMap2& map = *part.index;
+    auto* t = static_cast<faiss::IndexPreTransform*>(map.index);
+    auto* ivf = const_cast<faiss::IndexIVF*>(ivf_of(*t));
+    auto* lists = dynamic_cast<faiss::ArrayInvertedLists*>(ivf ? ivf->invlists : nullptr);
+    DOPPEL_CHECK(kInternal, lists, "vector index: an approximate part without array inverted lists");
+    // New internal numbers: the kept entries, in order (IndexIDMap2 expects 0..ntotal-1).
+    std::vector<faiss_idx> renumber(static_cast<std::size_t>(map.ntotal), -1);
+    std::vector<faiss_idx> kept;
+    for (std::size_t i = 0; i < renumber.size(); ++i)
+        if (!sel.is_member(map.id_map[i])) {
+            renumber[i] = static_cast<faiss_idx>(kept.size());
+            kept.push_back(map.id_map[i]);
+        }
+    const std::size_t removed = renumber.size() - kept.size();
+    if (removed == 0) return 0;
+    const std::size_t cs = lists->code_size;
+    for (std::size_t list = 0; list < lists->nlist; ++list) {
+        auto& ids = lists->ids[list];
+        auto& codes = lists->codes[list];
+        std::size_t out = 0;
+        for (std::size_t j = 0; j < ids.size(); ++j) {
+            if (renumber[ids[j]] < 0) continue;
+            std::memmove(codes.data() + out * cs, codes.data() + j * cs, cs);
+            ids[out++] = renumber[ids[j]];
+        }
+        ids.resize(out);
+        codes.resize(out * cs);
+    }
+    ivf->ntotal = t->ntotal = map.ntotal = static_cast<faiss_idx>(kept.size());
+    map.id_map = std::move(kept);
+    map.construct_rev_map();
+    return removed;
+}
+
 
 std::vector<std::string> VectorIndex::languages() const {
     std::vector<std::string> v;

@@ -7,6 +7,8 @@
 #include <set>
 #include <unordered_map>
 
+#include <faiss/utils/distances.h>
+
 #include "doppel/embed/bridge_embedder.h"
 #include "match/url_evidence.h"
 #include "doppel/error.h"
@@ -133,33 +135,71 @@ struct CandidateTable {
     const std::vector<Candidate>& of(std::size_t doc, std::size_t lang) const { return lists[doc * languages + lang]; }
 };
 
-// The dense vectors of the documents of one language, one after the other (the queries).
-std::vector<float> gather_queries(const std::vector<std::size_t>& members, const float* dense, std::size_t dim) {
-    std::vector<float> qx(members.size() * dim);
-    for (std::size_t j = 0; j < members.size(); ++j)
-        std::copy(dense + members[j] * dim, dense + (members[j] + 1) * dim, qx.data() + j * dim);
+// Queries are searched a batch at a time, so the search buffers (batch x languages x k) stay small.
+constexpr std::size_t kQueryBatch = 4096;
+
+// The dense vectors of members[begin, end), one after the other (the queries).
+std::vector<float> gather_queries(const std::vector<std::size_t>& members, std::size_t begin, std::size_t end,
+                                  const float* dense, std::size_t dim) {
+    std::vector<float> qx((end - begin) * dim);
+    for (std::size_t j = begin; j < end; ++j)
+        std::copy(dense + members[j] * dim, dense + (members[j] + 1) * dim, qx.data() + (j - begin) * dim);
     return qx;
 }
 
-// Searches the index for the k nearest documents of language `target` of every document of
-// language `source` (queries qx: their dense vectors), and rescores them exactly.
-void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, const std::vector<float>& qx,
-                       std::size_t target, std::size_t k, std::span<const SparseVector> sparse, CandidateTable& table) {
-    const auto& qs = g.members[source];
-    const std::size_t kk = std::min(k, index.size(g.names[target]));
-    if (kk == 0) return;
-    std::vector<float> dist(qs.size() * kk);
-    std::vector<int64_t> lab(qs.size() * kk);
-    index.search(g.names[target], qs.size(), qx.data(), kk, dist.data(), lab.data());
-    impl::parallel_for(qs.size(), impl::worker_count(qs.size()), [&](std::size_t j, std::size_t) {
-        const std::size_t x = qs[j];
-        auto& cl = table.lists[x * table.languages + target];
+// Every target language's k candidates of document x from its search results (res: per target,
+// `kk` labels and similarities). Approximate results (kk > k) are re-ranked by the exact dense
+// similarity first, so the k kept are the dense nearest as an exact search gives them; the k are
+// then rescored exactly (sparse) and sorted.
+void take_candidates(std::size_t x, const Languages& g, const std::vector<std::size_t>& targets, const float* res_d,
+                     const int64_t* res_l, std::size_t kk, std::size_t k, const float* dense, std::size_t dim,
+                     std::span<const SparseVector> sparse, CandidateTable& table, std::vector<Candidate>& found) {
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+        found.clear();
         for (std::size_t r = 0; r < kk; ++r) {
-            auto it = g.pos.find(lab[j * kk + r]);
-            if (lab[j * kk + r] < 0 || it == g.pos.end()) continue;
-            cl.push_back({it->second, dot(sparse[x], sparse[it->second])});
+            const int64_t label = res_l[t * kk + r];
+            auto it = label < 0 ? g.pos.end() : g.pos.find(label);
+            if (it == g.pos.end()) continue;
+            const float s = kk > k ? faiss::fvec_inner_product(dense + x * dim, dense + it->second * dim, dim)
+                                   : res_d[t * kk + r];
+            found.push_back({it->second, s});
         }
+        if (found.size() > k) {
+            std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(k), found.end(),
+                              [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
+            found.resize(k);
+        }
+        auto& cl = table.lists[x * table.languages + targets[t]];
+        for (const Candidate& c : found) cl.push_back({c.other, dot(sparse[x], sparse[c.other])});
         std::sort(cl.begin(), cl.end(), [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
+    }
+}
+
+// The candidates of documents members[begin, end) of language `source` in every other language:
+// one search for all target languages (index.search_languages), then take_candidates per
+// document on all cores.
+void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, std::size_t begin,
+                       std::size_t end, const float* dense, std::size_t k, std::span<const SparseVector> sparse,
+                       CandidateTable& table) {
+    std::vector<std::string> names;
+    std::vector<std::size_t> targets;
+    for (std::size_t t = 0; t < g.names.size(); ++t)
+        if (t != source) {
+            names.push_back(g.names[t]);
+            targets.push_back(t);
+        }
+    const std::size_t n = end - begin, T = targets.size(), dim = index.dim(), kk = index.candidates_for(k);
+    if (n == 0 || T == 0 || k == 0) return;
+    const std::vector<float> qx = gather_queries(g.members[source], begin, end, dense, dim);
+    std::vector<float> dist(n * T * kk);
+    std::vector<int64_t> lab(n * T * kk);
+    index.search_languages(names, n, qx.data(), kk, dist.data(), lab.data());
+    const std::size_t workers = impl::worker_count(n / 16 + 1);
+    std::vector<std::vector<Candidate>> found(workers);
+    impl::parallel_for_ranges(n, workers, 16, [&](std::size_t b, std::size_t e, std::size_t w) {
+        for (std::size_t j = b; j < e; ++j)
+            take_candidates(g.members[source][begin + j], g, targets, dist.data() + j * T * kk, lab.data() + j * T * kk,
+                            kk, k, dense, dim, sparse, table, found[w]);
     });
 }
 
@@ -222,28 +262,33 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
     const Languages g = group_by_language(docs);
     const std::size_t L = g.names.size();
     CandidateTable table{L, std::vector<std::vector<Candidate>>(docs.size() * L)};
-    for (std::size_t sa = 0; sa < L; ++sa) {
-        const std::vector<float> qx = gather_queries(g.members[sa], dense, index.dim());
-        for (std::size_t tb = 0; tb < L; ++tb)
-            if (tb != sa) search_candidates(index, g, sa, qx, tb, options_.k, sparse, table);
-    }
-    const Margins margins(table, g, docs, options_.margin_k);
-    std::vector<TranslationLink> out;
     for (std::size_t sa = 0; sa < L; ++sa)
-        for (std::size_t tb = sa + 1; tb < L; ++tb) {
-            // Candidate pairs of this language pair, from both directions.
-            std::map<std::pair<std::size_t, std::size_t>, float> pairs;
-            for (std::size_t x : g.members[sa])
-                for (const auto& c : table.of(x, tb)) pairs[{x, c.other}] = c.sim;
-            for (std::size_t y : g.members[tb])
-                for (const auto& c : table.of(y, sa)) pairs[{c.other, y}] = c.sim;
-            std::vector<TranslationLink> links;
-            for (const auto& [p, sim] : pairs)
-                if (sim >= options_.related_similarity)
-                    links.push_back(make_link(p.first, p.second, sim, margins(p.first, p.second, sim), sparse));
-            for (auto& l : links) url_evidence::add_url_evidence(docs, options_.url_weight, l);
-            label_links(docs, links, out);
-        }
+        for (std::size_t b = 0; b < g.members[sa].size(); b += kQueryBatch)
+            search_candidates(index, g, sa, b, std::min(g.members[sa].size(), b + kQueryBatch), dense, options_.k,
+                              sparse, table);
+    const Margins margins(table, g, docs, options_.margin_k);
+    // Language pairs are linked independently, on all cores; their links join in pair order.
+    std::vector<std::pair<std::size_t, std::size_t>> lang_pairs;
+    for (std::size_t sa = 0; sa < L; ++sa)
+        for (std::size_t tb = sa + 1; tb < L; ++tb) lang_pairs.push_back({sa, tb});
+    std::vector<std::vector<TranslationLink>> linked(lang_pairs.size());
+    impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
+        const auto [sa, tb] = lang_pairs[p];
+        // Candidate pairs of this language pair, from both directions.
+        std::map<std::pair<std::size_t, std::size_t>, float> pairs;
+        for (std::size_t x : g.members[sa])
+            for (const auto& c : table.of(x, tb)) pairs[{x, c.other}] = c.sim;
+        for (std::size_t y : g.members[tb])
+            for (const auto& c : table.of(y, sa)) pairs[{c.other, y}] = c.sim;
+        std::vector<TranslationLink> links;
+        for (const auto& [pr, sim] : pairs)
+            if (sim >= options_.related_similarity)
+                links.push_back(make_link(pr.first, pr.second, sim, margins(pr.first, pr.second, sim), sparse));
+        for (auto& l : links) url_evidence::add_url_evidence(docs, options_.url_weight, l);
+        label_links(docs, links, linked[p]);
+    });
+    std::vector<TranslationLink> out;
+    for (auto& links : linked) out.insert(out.end(), links.begin(), links.end());
     if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
     limit_same_story(out);
     return out;

@@ -1,6 +1,7 @@
 #include "doppel/ops/translations.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "doppel/index/vector_index.h"
 #include "doppel/index/vector_index_check.h"
 #include "doppel/store/store.h"
+#include "impl/parallel.h"
 
 namespace doppel {
 
@@ -54,19 +56,25 @@ std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::str
 
 // Phase 2: the weighted, dense and length of every document from the pool's raw counts and
 // their frequencies.
+// On all cores (weigh and densify are const and only read the frequencies).
 void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies, const ProgressCallback& progress) {
     const std::size_t n = pool.size(), dim = pool.dim;
     embedder.set_frequencies(std::make_shared<DocumentFrequencies>(std::move(frequencies)));
-    for (std::size_t i = 0; i < n; ++i) {
-        const SparseVector& counts = pool.features.counts[i];
-        pool.sparse[i] = pool.vectors.join(embedder.weigh(counts), pool.features.seqs[i]);
-        embedder.densify(pool.sparse[i], pool.dense.data() + i * dim);
-        float len = 0;
-        for (std::size_t j = 0; j < counts.size(); ++j)
-            if (BridgeEmbedder::kind_of(counts.ids[j]) == BridgeEmbedder::FeatureKind::kConcept) len += counts.weights[j];
-        pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], len, pool.urls[i]};
-        if (progress && (i + 1) % 1024 == 0) progress(i + 1, n);
-    }
+    constexpr std::size_t kGrain = 1024;
+    std::atomic<std::size_t> done{0};
+    impl::parallel_for_ranges(n, impl::worker_count(n / kGrain + 1), kGrain, [&](std::size_t b, std::size_t e, std::size_t w) {
+        for (std::size_t i = b; i < e; ++i) {
+            const SparseVector& counts = pool.features.counts[i];
+            pool.sparse[i] = pool.vectors.join(embedder.weigh(counts), pool.features.seqs[i]);
+            embedder.densify(pool.sparse[i], pool.dense.data() + i * dim);
+            float len = 0;
+            for (std::size_t j = 0; j < counts.size(); ++j)
+                if (BridgeEmbedder::kind_of(counts.ids[j]) == BridgeEmbedder::FeatureKind::kConcept) len += counts.weights[j];
+            pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], len, pool.urls[i]};
+        }
+        const std::size_t d = done += e - b;
+        if (progress && w == 0) progress(d, n);  // the calling thread only: callbacks need not be thread-safe
+    });
 }
 
 Pool load_pool(const Store& store, BridgeEmbedder& embedder, const ProgressCallback& progress) {
@@ -87,11 +95,29 @@ Pool load_pool(const Store& store, BridgeEmbedder& embedder, const ProgressCallb
     return pool;
 }
 
+// A sample of the pool's dense vectors (every stride-th), to train an approximate index on.
+std::vector<float> sample_dense(const Pool& pool, std::size_t want) {
+    const std::size_t stride = std::max<std::size_t>(1, pool.size() / want);
+    std::vector<float> x;
+    for (std::size_t i = 0; i < pool.size(); i += stride)
+        x.insert(x.end(), pool.dense.data() + i * pool.dim, pool.dense.data() + (i + 1) * pool.dim);
+    return x;
+}
+
 // Phase 3: an index of the pool's dense vectors (other than the stored ones) in memory, of the
-// same FAISS factory as `index`, which it replaces.
-void index_in_memory(VectorIndex& index, const Pool& pool) {
-    const std::string factory = index.factory();
-    index = VectorIndex(pool.dim, factory);  // the old one goes first: a large index is not held twice
+// same FAISS factory as `index`, which it replaces. With `retrain` false an approximate index
+// keeps its trained projection and centroids (the second pass: vectors of the same space).
+void index_in_memory(VectorIndex& index, const Pool& pool, bool retrain) {
+    if (retrain) {
+        const std::string factory = index.factory();
+        index = VectorIndex(pool.dim, factory);  // the old one goes first: a large index is not held twice
+        if (index.needs_training(pool.size())) {
+            const std::vector<float> sample = sample_dense(pool, 32768);
+            index.prepare(pool.size(), sample.size() / pool.dim, sample.data());
+        }
+    } else {
+        index = index.empty_like();
+    }
     std::map<std::string, std::vector<std::size_t>> by_lang;
     for (std::size_t i = 0; i < pool.size(); ++i) by_lang[pool.docs[i].lang].push_back(i);
     constexpr std::size_t kChunk = 4096;  // added in batches (FAISS adds a batch in parallel)
@@ -116,14 +142,16 @@ VectorIndex stored_or_rebuilt_index(const Store& store, const Pool& pool, bool o
                                     std::vector<std::string>& warnings) {
     const VectorIndexCheck check = check_vector_index(store);
     if (check.in_step && !override_spec) return VectorIndex::load(store.dir());
-    std::string factory = "Flat";  // the store's ("faiss:FACTORY,dim=D") where it names one
-    if (auto m = store.meta("vector_index"); m && m->starts_with("faiss:") && m->rfind(",dim=") > 6)
-        factory = m->substr(6, m->rfind(",dim=") - 6);
+    std::string factory = "auto";  // the store's ("faiss:FACTORY,dim=D" or "faiss:SPEC;dim=D;...")
+    if (auto m = store.meta("vector_index"); m && m->starts_with("faiss:")) {
+        const std::size_t end = std::min(m->rfind(",dim="), m->find(";dim="));
+        if (end != std::string::npos && end > 6) factory = m->substr(6, end - 6);
+    }
     if (!check.in_step)
         warnings.push_back(check.problem + ": built in memory for this run (doppel index or doppel verify --repair "
                            "on the store saves it)");
     VectorIndex index(pool.dim, factory);
-    index_in_memory(index, pool);
+    index_in_memory(index, pool, true);
     return index;
 }
 
@@ -143,13 +171,15 @@ FeatureAssociations learn_associations(const Pool& pool, const std::vector<Trans
 std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index,
                                          const FeatureAssociations& learned, const std::vector<TranslationLink>& first,
                                          const TranslationSearchOptions& options, const ProgressCallback& progress) {
+    const std::size_t n = pool.size();
+    impl::parallel_for_ranges(n, impl::worker_count(n / 1024 + 1), 1024, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t i = b; i < e; ++i)
+            pool.features.counts[i] = learned.apply(pool.features.counts[i], pool.features.langs[i]);
+    });
     DocumentFrequencies df;
-    for (std::size_t i = 0; i < pool.size(); ++i) {
-        pool.features.counts[i] = learned.apply(pool.features.counts[i], pool.features.langs[i]);
-        df.add(pool.features.counts[i]);
-    }
+    for (std::size_t i = 0; i < n; ++i) df.add(pool.features.counts[i]);
     weigh(pool, embedder, std::move(df), progress);
-    index_in_memory(index, pool);
+    index_in_memory(index, pool, false);
     std::set<std::pair<std::size_t, std::size_t>> before;
     for (const auto& l : first)
         if (l.label != LinkLabel::kSameStory) before.insert({std::min(l.a, l.b), std::max(l.a, l.b)});

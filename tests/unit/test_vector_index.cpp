@@ -79,8 +79,79 @@ TEST(VectorIndex, TrainedFactoryKeepsVectorsUntilTrained) {
     EXPECT_EQ(l, 3);
 }
 
+// Groups of versions (one per language) around centres in a 16-dimensional subspace of 64.
+std::vector<float> versions(std::size_t groups, unsigned seed) {
+    const std::size_t dim = 64;
+    auto centres = random_unit(groups, 16, 3);
+    auto noise = random_unit(groups, dim, seed);
+    std::vector<float> x(groups * dim, 0.0f);
+    for (std::size_t g = 0; g < groups; ++g) {
+        float s = 0;
+        for (std::size_t j = 0; j < dim; ++j) {
+            float& v = x[g * dim + j];
+            v = (j < 16 ? centres[g * 16 + j] : 0.0f) + 0.05f * noise[g * dim + j];
+            s += v * v;
+        }
+        for (std::size_t j = 0; j < dim; ++j) x[g * dim + j] /= std::sqrt(s);
+    }
+    return x;
+}
+
+TEST(VectorIndex, AutoGrowsIntoOneApproximateIndexForAllLanguages) {
+    const std::size_t dim = 64, groups = 400;
+    VectorIndex vi(dim, "auto:exact_limit=500,dim=16,nprobe=8,refine=2");
+    EXPECT_EQ(vi.factory(), "auto:exact_limit=500,dim=16,nprobe=8,refine=2");
+    const std::vector<std::string> langs = {"de", "en", "fr"};
+    std::vector<std::vector<float>> x;
+    for (std::size_t l = 0; l < langs.size(); ++l) {
+        x.push_back(versions(groups, 10 + static_cast<unsigned>(l)));
+        std::vector<int64_t> ids(groups);
+        for (std::size_t g = 0; g < groups; ++g) ids[g] = static_cast<int64_t>(g * 10 + l);
+        vi.add(langs[l], groups, ids.data(), x[l].data());
+        // Exact while at most 500 vectors; the second language takes it past: approximate.
+        EXPECT_EQ(vi.exact(), l == 0);
+    }
+    EXPECT_EQ(vi.size(), 3 * groups);
+    EXPECT_NE(vi.describe().find("kind=pca16-ivf"), std::string::npos) << vi.describe();
+    EXPECT_EQ(vi.candidates_for(5), 10u);
+    // German queries against English and French at once: the group's version comes first.
+    auto hits = [&](const VectorIndex& index) {
+        const std::size_t k = 2;
+        std::vector<float> d(groups * 2 * k);
+        std::vector<int64_t> l(groups * 2 * k);
+        index.search_languages({"en", "fr"}, groups, x[0].data(), k, d.data(), l.data());
+        std::size_t found = 0;
+        for (std::size_t g = 0; g < groups; ++g)
+            found += (l[(g * 2) * k] == static_cast<int64_t>(g * 10 + 1)) + (l[(g * 2 + 1) * k] == static_cast<int64_t>(g * 10 + 2));
+        return found;
+    };
+    EXPECT_GE(hits(vi), 2 * groups * 95 / 100);
+    test::TempDir dir("vindex-auto");
+    vi.save(dir.path());
+    VectorIndex back = VectorIndex::load(dir.path());
+    EXPECT_FALSE(back.exact());
+    EXPECT_EQ(hits(back), hits(vi));
+    // Removing keeps the other ids right (the inverted lists are renumbered).
+    std::vector<int64_t> gone = {11, 21, 31};
+    EXPECT_EQ(back.remove(gone.size(), gone.data()), 3u);
+    EXPECT_EQ(back.size("en"), groups - 3);
+    EXPECT_GE(hits(back), hits(vi) - 3);
+    float d;
+    int64_t l;
+    back.search("en", 1, x[1].data() + 2 * dim, 1, &d, &l);  // group 2 kept: id 21 is gone, not 21's slot
+    EXPECT_NE(l, 21);
+    back.search("en", 1, x[1].data() + 5 * dim, 1, &d, &l);
+    EXPECT_EQ(l, 51);
+    // A rebuild of the same kind reuses the training: approximate from the first vector.
+    VectorIndex again = back.empty_like();
+    EXPECT_FALSE(again.exact());
+    EXPECT_EQ(again.size(), 0u);
+}
+
 TEST(VectorIndex, RejectsBadFilesAndFactories) {
     EXPECT_THROW(VectorIndex(16, "NoSuchIndex"), Error);
+    EXPECT_THROW(VectorIndex(16, "auto:nprobe=0"), Error);
+    EXPECT_THROW(VectorIndex(16, "auto:lists=3"), Error);
     test::TempDir dir("vindex-bad");
     EXPECT_FALSE(VectorIndex::exists(dir.path()));
     EXPECT_THROW(VectorIndex::load(dir.path()), Error);

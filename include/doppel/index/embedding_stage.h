@@ -48,7 +48,7 @@ namespace doppel {
 
 struct EmbeddingStageOptions {
     std::string embedder = "bridge:dim=2048";  // embedder spec (bridge_embedder.h)
-    std::string index = "Flat";                // FAISS factory string (vector_index.h)
+    std::string index = "auto";                // FAISS factory string or "auto" spec (vector_index.h)
     double rebuild_growth = 0.25;              // full rebuild when the store grew by more
     std::string vectors;                       // "vectors:path=..." to combine with the bridge; "" none
     float vectors_weight = 0.5f;               // share of the vectors cosine in the similarity
@@ -80,6 +80,11 @@ private:
     IndexPlan plan_index(Store& store, bool stale);
     void sync_index(Store& store, bool stale);
     void save_index(Store& store, const VectorIndex& index);
+    // Trains an "auto" index that a build of todo will take past its exact limit.
+    void train_index(VectorIndex& index, const StoredFeatures& all, const std::vector<std::size_t>& todo,
+                     const StoredVectors& vecs);
+    // Embeds the stored documents `seqs` into `index` (trained first when `rebuild`).
+    void add_to_index(Store& store, VectorIndex& index, const std::vector<int64_t>& seqs, bool rebuild);
     EmbeddingStageOptions options_;
     std::unique_ptr<BridgeEmbedder> embedder_;
     std::vector<std::unique_ptr<BridgeEmbedder>> workers_;  // per extra thread in add()

@@ -2,11 +2,25 @@
 //
 // Embeddings (embed/embedder.h) of stored documents are kept in one FAISS index per matching
 // language, so a query asks "the k nearest documents in language L" directly. Each per-language
-// index is built from a FAISS factory string: "Flat" (exact, the default), "HNSW32" (graph,
-// sub-linear search for large stores), "IVF1024,PQ64" (compressed; needs training: until a
-// language has 40 vectors per list it is kept in a Flat index), always with the inner-product
-// metric (cosine similarity on L2-normalized vectors), wrapped in an IndexIDMap2 so ids are
-// document seqs.
+// index is built from a FAISS factory string, always with the inner-product metric (cosine
+// similarity on L2-normalized vectors), wrapped in an IndexIDMap2 so ids are document seqs:
+//   "auto"  (the default; AutoIndexOptions below) exact search (Flat) while the index holds at
+//           most exact_limit vectors; beyond that an approximate kind: a PCA projection to `dim`
+//           dimensions, trained once on a sample of all languages and shared, and per language an
+//           inverted file (IVFFlat, about 4 sqrt(n) lists from k-means on that language's own
+//           vectors: lists trained on all languages at once group documents by language, not by
+//           content, and lose most cross-language neighbours). An index that grows past the
+//           limit converts itself in add(); prepare() trains up front for a bulk build.
+//   "Flat" (exact, quadratic over a store), "HNSW32" (graph), "IVF1024,PQ64" (compressed; needs
+//           training: until a language has 40 vectors per list it is kept in a Flat index): the
+//           FAISS kind named, for every store size.
+//
+// search_languages() answers one query batch for several target languages at once. With the
+// approximate "auto" kind each query is projected once, and then scans its nprobe nearest lists
+// in each target language: a language of n_t documents costs about nprobe * sqrt(n_t) / 4
+// similarities, so the work per query grows like sqrt(store size * languages), not with the
+// store. Approximate results are ordered by the projected similarity; ask for candidates_for(k)
+// of them and re-rank them with the full vectors (the matcher does).
 //
 // Memory layout of every batched method: vector i is x[i * dim() .. (i + 1) * dim()); search
 // results for query i are distances[i * k + r] and labels[i * k + r], rank r from 0 (best);
@@ -21,8 +35,9 @@
 // index/vector_index_check.h says whether it is in step with its store, and the embedding stage
 // rebuilds it when it is not.
 //
-// Thread safety: search() is const and may run from many threads at once when no thread
-// modifies the index; add(), remove() and save() need exclusive access.
+// Thread safety: search() and search_languages() are const and may run from many threads at
+// once when no thread modifies the index; add(), prepare(), remove() and save() need exclusive
+// access.
 #pragma once
 
 #include <cstdint>
@@ -33,9 +48,24 @@
 
 namespace faiss {
 struct Index;
+struct IndexPreTransform;
+struct IDSelector;
 }
 
 namespace doppel {
+
+// Options of the "auto" index kind, spec "auto:exact_limit=20000,dim=256,nprobe=16,refine=4".
+struct AutoIndexOptions {
+    static constexpr const char* kName = "auto";
+    std::size_t exact_limit = 20000;  // exact_limit: vectors up to which search is exact (Flat)
+    std::size_t dim = 256;            // dim: PCA dimensions of the approximate index
+    std::size_t nprobe = 16;          // nprobe: inverted lists scanned per query
+    std::size_t refine = 4;           // refine: approximate candidates per wanted one (re-ranked)
+
+    // Throws doppel::Error (kBadSpec) on another name, an unknown key or a zero value.
+    static AutoIndexOptions parse_spec(const std::string& spec);
+    std::string describe() const;
+};
 
 class VectorIndex {
 public:
@@ -44,18 +74,36 @@ public:
     static constexpr const char* kHeaderFile = "vectors.idx";
 
     // An empty index of dimension dim; factory is a FAISS factory string ("Flat", "HNSW32",
-    // "IVF256,PQ32"). Throws doppel::Error when FAISS rejects the factory string.
-    VectorIndex(std::size_t dim, std::string factory = "Flat");
+    // "IVF256,PQ32") or an "auto" spec (AutoIndexOptions). Throws doppel::Error when FAISS
+    // rejects the factory string.
+    VectorIndex(std::size_t dim, std::string factory = "auto");
     ~VectorIndex();
     VectorIndex(VectorIndex&&) noexcept;
     VectorIndex& operator=(VectorIndex&&) noexcept;
 
     std::size_t dim() const { return dim_; }
     const std::string& factory() const { return factory_; }
-    // "faiss:FACTORY,dim=D"
+    // "faiss:FACTORY,dim=D"; for "auto": "faiss:SPEC;dim=D;kind=flat" or ";kind=pcaP-ivfN" (now).
     std::string describe() const;
 
-    // Adds n vectors of language `lang` with ids (document seqs).
+    // An empty index of the same kind whose trained parts (the "auto" projection and
+    // centroids) are copied, so a rebuild with vectors of the same space needs no training.
+    VectorIndex empty_like() const;
+
+    // True when search() and search_languages() are exact (Flat or "auto" below its limit).
+    bool exact() const;
+    // How many approximate results to ask for when k are wanted: k, or k * refine when the
+    // "auto" index is approximate (the caller re-ranks them with its full vectors).
+    std::size_t candidates_for(std::size_t k) const;
+
+    // For a bulk build of about `expected` vectors: when an "auto" index will pass its exact
+    // limit, trains its approximate kind now on the n sample vectors x (drawn from every
+    // language) and converts what it holds. Does nothing for other kinds.
+    void prepare(std::size_t expected, std::size_t n, const float* x);
+    // Whether prepare(expected, ...) would train (so a caller draws a sample only then).
+    bool needs_training(std::size_t expected) const;
+    // Adds n vectors of language `lang` with ids (document seqs). An "auto" index that passes
+    // its exact limit here converts itself (trained on its vectors and these).
     void add(const std::string& lang, std::size_t n, const int64_t* ids, const float* x);
     // Removes ids from every language; returns how many were removed.
     std::size_t remove(std::size_t n, const int64_t* ids);
@@ -63,6 +111,10 @@ public:
     // first). A language with no vectors gives only -1 labels.
     void search(const std::string& lang, std::size_t n, const float* x, std::size_t k, float* distances,
                 int64_t* labels) const;
+    // The k nearest vectors of each target language to each of n queries: results for query i
+    // and targets[t] at distances/labels[(i * targets.size() + t) * k + r]. Runs on all cores.
+    void search_languages(const std::vector<std::string>& targets, std::size_t n, const float* x, std::size_t k,
+                          float* distances, int64_t* labels) const;
 
     std::vector<std::string> languages() const;
     std::size_t size(const std::string& lang) const;
@@ -94,8 +146,26 @@ public:
 
 private:
     struct Part;
+    struct Approximate;
+    // The trained parts of the approximate "auto" kind (those of its first language; every
+    // language has the same); all null when the index is exact or of another kind.
+    Approximate approximate() const;
+    // A new language's index; an approximate one trains its lists on the n vectors x.
+    std::unique_ptr<Part> make_part(std::size_t n, const float* x) const;
+    // Trains the approximate kind for about `expected` vectors on sample x and converts every
+    // language's Flat index to it.
+    void convert(std::size_t expected, std::size_t n, const float* x);
+    // convert() on a sample of the vectors held and the n about to be added.
+    void grow(std::size_t n, const float* x);
+    void search_approximate(const std::vector<std::string>& targets, std::size_t n, const float* x, std::size_t k,
+                            float* distances, int64_t* labels) const;
+    std::size_t remove_approximate(Part& part, const faiss::IDSelector& sel);
     std::size_t dim_;
     std::string factory_;
+    std::unique_ptr<AutoIndexOptions> auto_;  // null unless factory_ is an "auto" spec
+    // The trained, empty approximate kind, when trained here (a loaded index finds it in its
+    // languages' indexes instead).
+    std::unique_ptr<faiss::IndexPreTransform> trained_;
     std::map<std::string, std::unique_ptr<Part>> parts_;
 };
 

@@ -117,14 +117,14 @@ std::vector<std::string> split_kinds(const std::string& joined);
 //   embeddings       true       EmbeddingStage: features and vectors for translations; needs
 //                               models_dir/bridge.lex (skipped with a warning when missing).
 //                               A store used only for duplicates needs none.
-//   vector_index     "Flat"     FAISS factory string for new embedding indexes
+//   vector_index     "auto"     FAISS factory string or "auto" spec (index/vector_index.h)
 //   vectors          ""         "vectors:path=..." aligned word vectors combined with the bridge
 //   vectors_weight   0.5        share of the vectors cosine in the similarity
 struct IndexConfig {
     std::string models_dir = "models";
     bool near_duplicates = true;
     bool embeddings = true;
-    std::string vector_index = "Flat";
+    std::string vector_index = "auto";
     std::string vectors;
     float vectors_weight = 0.5f;
 };
