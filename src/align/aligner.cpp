@@ -178,7 +178,11 @@ double null_share(const std::vector<Bead>& beads) {
 AlignerOptions second_pass_options(const AlignerOptions& o, const Alignment& first, bool& again) {
     AlignerOptions second = o;
     again = o.learn_weight > 0;
-    if (o.clean_nulls > 0 && null_share(first.beads) < o.clean_nulls) {
+    // Only pairs whose lattice is searched in full: on longer ones the second search would
+    // triple the time (bench-align's limits).
+    const double na = first.beads.empty() ? 0 : first.beads.back().a_end, nb = first.beads.empty() ? 0 : first.beads.back().b_end;
+    const bool small = (na + 1) * (nb + 1) <= static_cast<double>(o.max_full_cells);
+    if (o.clean_nulls > 0 && small && null_share(first.beads) < o.clean_nulls) {
         second.skip_cost = o.clean_skip;
         second.max_side = o.clean_max_side;
         second.max_units = o.clean_max_units;

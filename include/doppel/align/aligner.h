@@ -50,7 +50,8 @@
 // translation (a book and its translation, not a web page and another site's version with its
 // own chrome): a unit left alone is then rarely right, and translators merge and split
 // sentences more freely, so the pair is aligned again with skip_cost = clean_skip and beads of
-// up to clean_max_side units a side, clean_max_units in all. (Tuned on Text+Berg's dev file,
+// up to clean_max_side units a side, clean_max_units in all. Only pairs whose lattice is searched
+// in full (at most max_full_cells) get this pass: on longer ones it would triple the time. (Tuned on Text+Berg's dev file,
 // where the first pass leaves 7% of units alone, against 24-32% on the seed pages; the seeds'
 // alignments must not change.)
 // The second pass can also (off by default) use word pairs learned from the first pass, as
