@@ -1,7 +1,10 @@
 #include "doppel/align/aligner.h"
 
+#include <algorithm>
+
 #include "align/bead_scoring.h"
 #include "align/coarse_to_fine.h"
+#include "align/learned_pairs.h"
 #include "align/null_model.h"
 #include "align/unit_features.h"
 #include "doppel/align/anchor_encoder.h"
@@ -26,6 +29,9 @@ const char* pair_label_name(PairLabel label) {
 Aligner::Aligner(AlignerOptions options) : options_(options) {
     if (options_.max_side < 1 || options_.max_side > 4) DOPPEL_THROW(kInvalidArgument, "aligner: max_side must be 1..4");
     if (options_.max_units < 2) DOPPEL_THROW(kInvalidArgument, "aligner: max_units must be at least 2");
+    if (options_.clean_max_side < 1 || options_.clean_max_side > 4)
+        DOPPEL_THROW(kInvalidArgument, "aligner: clean_side must be 1..4");
+    if (options_.clean_max_units < 2) DOPPEL_THROW(kInvalidArgument, "aligner: clean_units must be at least 2");
     if (options_.band < 1) DOPPEL_THROW(kInvalidArgument, "aligner: band must be at least 1");
 }
 Aligner::~Aligner() = default;
@@ -55,6 +61,8 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("var", o.length_variance);
     p.take_number("merge", o.merge_cost);
     p.take_number("member", o.member_weight);
+    p.take_number("member_floor", o.member_floor);
+    p.take_number("member_rel", o.member_relative);
     p.take_number("unshared", o.unshared_weight);
     p.take_number("band", o.band);
     p.take_number("full", o.max_full_cells);
@@ -66,6 +74,15 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("translation", o.translation_coverage);
     p.take_number("partial", o.partial_coverage);
     p.take_number("story", o.same_story_similarity);
+    p.take_number("clean", o.clean_nulls);
+    p.take_number("clean_skip", o.clean_skip);
+    p.take_number("clean_side", o.clean_max_side);
+    p.take_number("clean_units", o.clean_max_units);
+    p.take_number("learn", o.learn_weight);
+    p.take_number("learn_score", o.learn_score);
+    p.take_number("learn_dice", o.learn_dice);
+    p.take_number("cross", o.cross_sigmas);
+    p.take_number("cross_side", o.cross_max_side);
     p.check_empty();
     auto aligner = std::make_unique<Aligner>(o);
     for (std::size_t k = 1; k < parts.size(); ++k) {
@@ -96,21 +113,30 @@ std::string Aligner::describe() const {
     std::string s = "dp:max_side=" + std::to_string(o.max_side) + ",max_units=" + std::to_string(o.max_units) +
                     ",skip=" + spec_number(o.skip_cost) + ",len=" + spec_number(o.length_weight) +
                     ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) + ",member=" + spec_number(o.member_weight) +
+                    ",member_floor=" + spec_number(o.member_floor) + ",member_rel=" + spec_number(o.member_relative) +
                     ",unshared=" + spec_number(o.unshared_weight) +
                     ",band=" + std::to_string(o.band) + ",full=" + std::to_string(o.max_full_cells) + ",coarse=" + std::to_string(o.coarse_features) +
                     ",score_len=" + spec_number(o.score_length_weight) + ",sigmas=" + spec_number(o.score_sigmas) +
                     ",same_lang=" + spec_number(o.same_language_similarity) + ",aligned=" + spec_number(o.aligned_score) +
                     ",translation=" + spec_number(o.translation_coverage) +
-                    ",partial=" + spec_number(o.partial_coverage) + ",story=" + spec_number(o.same_story_similarity);
+                    ",partial=" + spec_number(o.partial_coverage) + ",story=" + spec_number(o.same_story_similarity) +
+                    ",clean=" + spec_number(o.clean_nulls) + ",clean_skip=" + spec_number(o.clean_skip) +
+                    ",clean_side=" + std::to_string(o.clean_max_side) + ",clean_units=" + std::to_string(o.clean_max_units) +
+                    ",learn=" + spec_number(o.learn_weight) + ",learn_score=" + spec_number(o.learn_score) +
+                    ",learn_dice=" + spec_number(o.learn_dice) + ",cross=" + spec_number(o.cross_sigmas) +
+                    ",cross_side=" + std::to_string(o.cross_max_side);
     for (const auto& [w, e] : encoders_) s.append(";").append(spec_number(w)).append("*").append(e->describe());
     return s;
 }
 
-Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const {
-    const AlignerOptions& o = options_;
+namespace {
+
+// One pass of the aligner over encoded units: the four phases of align() (aligner.h).
+Alignment align_pass(const impl::EncodedUnits& encoded, const AlignSide& side_a, const AlignSide& side_b,
+                     const AlignerOptions& o) {
     Alignment out;
-    // 1. Features: every encoder on both sides, ids mapped to columns, weighted by idf.
-    const impl::UnitFeatures features = impl::encode_units(side_a, side_b, encoders_, o);
+    // 1. Features: ids mapped to columns, weighted by idf.
+    const impl::UnitFeatures features = impl::build_unit_features(encoded, side_a, side_b, o);
     const double ratio = impl::length_ratio(features.total_a, features.total_b, 1.0);
     // 2. The null model: what unrelated units score; and the documents' own similarity.
     const impl::NullModel null = impl::estimate_null_model(features);
@@ -121,8 +147,70 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
     out.levels = static_cast<int>(found.levels);
     // 4. Bead scores, coverage, the pair's score and label.
     const bool same_language = !side_a.lang.empty() && side_a.lang == side_b.lang;
-    impl::score_alignment(found.path, features, null, ratio, same_language, o, out);
+    const std::vector<impl::PathStep> path = impl::merge_crossing_beads(found.path, features, null, o);
+    impl::score_alignment(path, features, null, ratio, same_language, o, out);
     return out;
+}
+
+// The median search similarity of the 1-1 beads, 0 when there are none.
+double median_one_to_one_similarity(const std::vector<Bead>& beads) {
+    std::vector<float> sims;
+    for (const Bead& b : beads)
+        if (b.a_end - b.a_begin == 1 && b.b_end - b.b_begin == 1) sims.push_back(b.similarity);
+    if (sims.empty()) return 0;
+    std::nth_element(sims.begin(), sims.begin() + static_cast<std::ptrdiff_t>(sims.size() / 2), sims.end());
+    return sims[sims.size() / 2];
+}
+
+// The share of the units of both sides that lie in 1-0 and 0-1 beads.
+double null_share(const std::vector<Bead>& beads) {
+    double alone = 0, all = 0;
+    for (const Bead& b : beads) {
+        const double units = (b.a_end - b.a_begin) + (b.b_end - b.b_begin);
+        all += units;
+        if (!b.aligned()) alone += units;
+    }
+    return all > 0 ? alone / all : 0.0;
+}
+
+// The options of the second pass (aligner.h: "Second pass"); `again` tells whether it differs
+// from the first.
+AlignerOptions second_pass_options(const AlignerOptions& o, const Alignment& first, bool& again) {
+    AlignerOptions second = o;
+    again = o.learn_weight > 0;
+    // Only pairs whose lattice is searched in full: on longer ones the second search would
+    // triple the time (bench-align's limits).
+    const double na = first.beads.empty() ? 0 : first.beads.back().a_end, nb = first.beads.empty() ? 0 : first.beads.back().b_end;
+    const bool small = (na + 1) * (nb + 1) <= static_cast<double>(o.max_full_cells);
+    if (o.clean_nulls > 0 && small && null_share(first.beads) < o.clean_nulls) {
+        second.skip_cost = o.clean_skip;
+        second.max_side = o.clean_max_side;
+        second.max_units = o.clean_max_units;
+        again = true;
+    }
+    const double median = median_one_to_one_similarity(first.beads);
+    if (o.member_relative > 0 && median > 0) {
+        second.member_floor = o.member_relative * median;
+        again = true;
+    }
+    return second;
+}
+
+}  // namespace
+
+Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const {
+    const AlignerOptions& o = options_;
+    impl::EncodedUnits encoded = impl::run_encoders(side_a, side_b, encoders_);
+    Alignment out = align_pass(encoded, side_a, side_b, o);
+    // Second pass (aligner.h): clean pairs, learned word pairs, the calibrated member floor.
+    bool again = false;
+    const AlignerOptions second = second_pass_options(o, out, again);
+    if (!again) return out;
+    if (o.learn_weight > 0) {
+        const impl::LearnedPairs pairs = impl::learn_word_pairs(encoded, out.beads, o);
+        impl::add_learned_features(pairs, static_cast<float>(o.learn_weight), encoded);
+    }
+    return align_pass(encoded, side_a, side_b, second);
 }
 
 void Aligner::align_batch(std::size_t n, const AlignSide* a, const AlignSide* b, Alignment* out) const {

@@ -91,7 +91,40 @@ PairLabel pair_label(const Alignment& al, const AlignerOptions& o) {
     return PairLabel::kNone;
 }
 
+// Whether the units of `x` and `y` (adjacent, at least one aligned) belong in one bead: one
+// side of one of them shares with the other side of the other more than unrelated units do.
+bool crossing(const PathStep& x, const PathStep& y, FullCosine& cosine, const NullModel& null, double sigmas) {
+    const double least = null.mean + sigmas * null.spread;
+    const PathStep xa_yb{x.i0, y.j0, x.i1, y.j1, 0, 0}, ya_xb{y.i0, x.j0, y.i1, x.j1, 0, 0};
+    return (xa_yb.i0 < xa_yb.i1 && xa_yb.j0 < xa_yb.j1 && cosine(xa_yb) >= least) ||
+           (ya_xb.i0 < ya_xb.i1 && ya_xb.j0 < ya_xb.j1 && cosine(ya_xb) >= least);
+}
+
 }  // namespace
+
+std::vector<PathStep> merge_crossing_beads(const std::vector<PathStep>& path, const UnitFeatures& f,
+                                           const NullModel& null, const AlignerOptions& o) {
+    if (o.cross_sigmas <= 0) return path;
+    FullCosine cosine(f);
+    const auto max_side = static_cast<std::size_t>(o.cross_max_side);
+    std::vector<PathStep> out;
+    for (const PathStep& s : path) {
+        if (!out.empty()) {
+            PathStep& last = out.back();
+            const bool one_aligned = (last.i1 > last.i0 && last.j1 > last.j0) || (s.i1 > s.i0 && s.j1 > s.j0);
+            if (one_aligned && s.i1 - last.i0 <= max_side && s.j1 - last.j0 <= max_side &&
+                crossing(last, s, cosine, null, o.cross_sigmas)) {
+                last.i1 = s.i1;
+                last.j1 = s.j1;
+                last.cost += s.cost;
+                last.sim = static_cast<float>(cosine(last));
+                continue;
+            }
+        }
+        out.push_back(s);
+    }
+    return out;
+}
 
 void score_alignment(const std::vector<PathStep>& path, const UnitFeatures& f, const NullModel& null,
                      double ratio, bool same_language, const AlignerOptions& o, Alignment& out) {

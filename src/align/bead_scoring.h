@@ -9,6 +9,11 @@
 
 namespace doppel::impl {
 
+// The path with adjacent beads merged where they cross (AlignerOptions::cross_sigmas; aligner.h
+// "Crossing beads"): at most cross_max_side units a side; the path itself when cross_sigmas <= 0.
+std::vector<PathStep> merge_crossing_beads(const std::vector<PathStep>& path, const UnitFeatures& features,
+                                           const NullModel& null, const AlignerOptions& options);
+
 // Fills out.beads, out.cost, coverage_a/b, quality, score and label from `path` (beads of
 // units). out.document_similarity must be set (the same-story label reads it).
 void score_alignment(const std::vector<PathStep>& path, const UnitFeatures& features, const NullModel& null,

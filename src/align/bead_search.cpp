@@ -13,9 +13,6 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMinLengthRatio = 0.25, kMaxLengthRatio = 4.0;
 constexpr double kMinLengthProbability = 1e-12;  // length_cost is at most -log of this
-// In a merge, every unit must bring its own evidence: a unit whose cosine with the other side
-// is under kMemberFloor adds up to member_weight.
-constexpr float kMemberFloor = 0.2f;
 constexpr uint8_t kNoBead = 255;  // back pointer of an unreachable cell
 constexpr std::size_t kNoCell = std::numeric_limits<std::size_t>::max();
 
@@ -125,26 +122,29 @@ public:
     }
 
 private:
-    // Sum over the merged units of (kMemberFloor - the unit's cosine with the other side) /
-    // kMemberFloor, where positive.
+    // Sum over the merged units of (floor - the unit's cosine with the other side) / floor, where
+    // positive (floor: AlignerOptions::member_floor). In a merge, every unit with features must
+    // bring its own evidence.
     double member_penalty(std::size_t pi, std::size_t i, std::size_t pj, std::size_t j, const BeadType& t,
                           float nx, float ny) const {
+        const auto floor = static_cast<float>(o_.member_floor);
+        if (floor <= 0) return 0;
         double pen = 0;
         if (t.la > 1)
             for (std::size_t u = pi; u < i; ++u) {
                 float dm = 0;
                 for (std::size_t v = pj; v < j; ++v) dm += dots_.at(u, v);
                 const float nu = norm_a_[1][u + 1];
-                const float cm = nu > 0 ? dm / (nu * ny) : 0.0f;
-                pen += std::max(0.0f, kMemberFloor - cm) / kMemberFloor;
+                if (nu <= 0) continue;  // no evidence either way
+                pen += std::max(0.0f, floor - dm / (nu * ny)) / floor;
             }
         if (t.lb > 1)
             for (std::size_t v = pj; v < j; ++v) {
                 float dm = 0;
                 for (std::size_t u = pi; u < i; ++u) dm += dots_.at(u, v);
                 const float nv = norm_b_[1][v + 1];
-                const float cm = nv > 0 ? dm / (nv * nx) : 0.0f;
-                pen += std::max(0.0f, kMemberFloor - cm) / kMemberFloor;
+                if (nv <= 0) continue;  // no evidence either way
+                pen += std::max(0.0f, floor - dm / (nv * nx)) / floor;
             }
         return pen;
     }

@@ -50,39 +50,13 @@ std::size_t visible_length(std::string_view s) {
     return n;
 }
 
-// Every encoder on both sides: ids salted per encoder, weights times the encoder's weight.
-void run_encoders(const WeightedEncoders& encoders, const AlignSide& side_a, const AlignSide& side_b,
-                  std::vector<FeatureVector>& fa, std::vector<FeatureVector>& fb) {
-    Tokenizer tokenizer;
-    const std::vector<UnitTokens> ta = tokenizer.prepare(side_a), tb = tokenizer.prepare(side_b);
-    fa.assign(ta.size(), {});
-    fb.assign(tb.size(), {});
-    std::vector<FeatureVector> tmp_a(ta.size()), tmp_b(tb.size());
-    const EncodeContext ca{side_a.lang, side_b.lang}, cb{side_b.lang, side_a.lang};
-    auto append = [](std::vector<FeatureVector>& from, std::vector<FeatureVector>& to, uint64_t salt,
-                     float weight) {
-        for (std::size_t u = 0; u < to.size(); ++u) {
-            for (const Feature& f : from[u]) to[u].push_back({f.id ^ salt, f.weight * weight});
-            FeatureVector().swap(from[u]);
-        }
-    };
-    for (std::size_t e = 0; e < encoders.size(); ++e) {
-        const auto& [weight, encoder] = encoders[e];
-        const uint64_t salt = kEncoderSalt * (e + 1);
-        encoder->encode(ta.size(), ta.data(), ca, tmp_a.data());
-        encoder->encode(tb.size(), tb.data(), cb, tmp_b.data());
-        append(tmp_a, fa, salt, weight);
-        append(tmp_b, fb, salt, weight);
-    }
-}
-
 // Feature ids mapped to matrix columns, and the number of units holding each column.
 struct Vocabulary {
     std::unordered_map<uint64_t, int32_t> column;
     std::vector<int32_t> df;
 
-    // The rows of `features` (emptied on the way), duplicates merged; counts their columns.
-    std::vector<WeightedRow> add(std::vector<FeatureVector>& features) {
+    // The rows of `features`, duplicates merged; counts their columns.
+    std::vector<WeightedRow> add(const std::vector<FeatureVector>& features) {
         std::vector<WeightedRow> rows(features.size());
         for (std::size_t u = 0; u < features.size(); ++u) {
             WeightedRow& row = rows[u];
@@ -102,7 +76,6 @@ struct Vocabulary {
                 }
             }
             row.resize(w);
-            FeatureVector().swap(features[u]);
         }
         return rows;
     }
@@ -150,14 +123,47 @@ std::vector<double> unit_lengths(const AlignSide& side, double& total) {
 
 }  // namespace
 
+// Every encoder on both sides: ids salted per encoder, weights times the encoder's weight.
+EncodedUnits run_encoders(const AlignSide& side_a, const AlignSide& side_b, const WeightedEncoders& encoders) {
+    Tokenizer tokenizer;
+    EncodedUnits out;
+    out.tokens_a = tokenizer.prepare(side_a);
+    out.tokens_b = tokenizer.prepare(side_b);
+    const std::vector<UnitTokens>& ta = out.tokens_a;
+    const std::vector<UnitTokens>& tb = out.tokens_b;
+    out.a.assign(ta.size(), {});
+    out.b.assign(tb.size(), {});
+    std::vector<FeatureVector> tmp_a(ta.size()), tmp_b(tb.size());
+    const EncodeContext ca{side_a.lang, side_b.lang}, cb{side_b.lang, side_a.lang};
+    auto append = [](std::vector<FeatureVector>& from, std::vector<FeatureVector>& to, uint64_t salt,
+                     float weight) {
+        for (std::size_t u = 0; u < to.size(); ++u) {
+            for (const Feature& f : from[u]) to[u].push_back({f.id ^ salt, f.weight * weight});
+            FeatureVector().swap(from[u]);
+        }
+    };
+    for (std::size_t e = 0; e < encoders.size(); ++e) {
+        const auto& [weight, encoder] = encoders[e];
+        const uint64_t salt = kEncoderSalt * (e + 1);
+        encoder->encode(ta.size(), ta.data(), ca, tmp_a.data());
+        encoder->encode(tb.size(), tb.data(), cb, tmp_b.data());
+        append(tmp_a, out.a, salt, weight);
+        append(tmp_b, out.b, salt, weight);
+    }
+    return out;
+}
+
 UnitFeatures encode_units(const AlignSide& side_a, const AlignSide& side_b, const WeightedEncoders& encoders,
                           const AlignerOptions& options) {
-    std::vector<FeatureVector> fa, fb;
-    run_encoders(encoders, side_a, side_b, fa, fb);
+    return build_unit_features(run_encoders(side_a, side_b, encoders), side_a, side_b, options);
+}
+
+UnitFeatures build_unit_features(const EncodedUnits& encoded, const AlignSide& side_a, const AlignSide& side_b,
+                                 const AlignerOptions& options) {
     Vocabulary voc;
-    const std::vector<WeightedRow> ra = voc.add(fa);
+    const std::vector<WeightedRow> ra = voc.add(encoded.a);
     std::vector<int32_t> df_a = voc.df;  // units of A only
-    const std::vector<WeightedRow> rb = voc.add(fb);
+    const std::vector<WeightedRow> rb = voc.add(encoded.b);
     df_a.resize(voc.df.size(), 0);
 
     UnitFeatures out;

@@ -24,7 +24,21 @@ struct UnitFeatures {
     double total_a = 0, total_b = 0;  // characters of each side
 };
 
-// Runs every encoder on the units of both sides and builds their feature rows.
+// What the encoders make of the units of both sides, before the vocabulary and idf weights: kept
+// so that a second pass can add features (align/learned_pairs.h) without encoding again.
+struct EncodedUnits {
+    std::vector<UnitTokens> tokens_a, tokens_b;  // the units as the encoders saw them
+    std::vector<FeatureVector> a, b;             // their features, ids salted per encoder
+};
+
+// Runs every encoder on the units of both sides.
+EncodedUnits run_encoders(const AlignSide& a, const AlignSide& b, const WeightedEncoders& encoders);
+
+// The feature rows of encoded units (the sides give the units' lengths).
+UnitFeatures build_unit_features(const EncodedUnits& encoded, const AlignSide& a, const AlignSide& b,
+                                 const AlignerOptions& options);
+
+// run_encoders, then build_unit_features.
 UnitFeatures encode_units(const AlignSide& a, const AlignSide& b, const WeightedEncoders& encoders,
                           const AlignerOptions& options);
 

@@ -156,6 +156,7 @@ std::vector<std::string> numbered(int n, bool french) {
 TEST(Aligner, CoarseToFineFindsTheFullPath) {
     const auto de = numbered(120, false), fr = numbered(120, true);
     AlignerOptions full_o;
+    full_o.clean_nulls = 0;  // the search alone (the clean-pair pass is for pairs searched in full)
     full_o.max_full_cells = 1u << 30;
     AlignerOptions coarse_o = full_o;
     coarse_o.max_full_cells = 64;  // forces several levels
@@ -173,13 +174,38 @@ TEST(Aligner, CoarseToFineFindsTheFullPath) {
     EXPECT_NEAR(al_full.cost, al_coarse.cost, 1e-6);
 }
 
+// The second pass (clean pairs, learned word pairs, calibrated member floor) and the merging of
+// crossing beads keep a plain 1-1 translation as it is (MergesInsertionsAndDeletions checks
+// the clean-pair pass, which its pair gets by default, on 1-2, 2-1, 1-0 and 0-1 beads).
+TEST(Aligner, SecondPassAndCrossingKeepGoodAlignments) {
+    const auto all = Aligner::from_spec("dp:learn=1,learn_score=0.5,member_rel=0.3,cross=9;1*anchors;1*cognates");
+    EXPECT_NE(all->describe().find("learn=1,"), std::string::npos);
+    const auto al = all->align(side(kGerman, "de"), side(kFrench, "fr"));
+    expect_well_formed(al, kGerman.size(), kFrench.size());
+    ASSERT_EQ(al.beads.size(), kGerman.size());
+    for (uint32_t k = 0; k < kGerman.size(); ++k) {
+        EXPECT_EQ(al.beads[k].a_begin, k);
+        EXPECT_EQ(al.beads[k].b_end, k + 1);
+    }
+    // clean=0 turns the clean-pair pass off: the first pass alone, which must agree here.
+    const auto one = Aligner::from_spec("dp:clean=0;1*anchors;1*cognates")->align(side(kGerman, "de"), side(kFrench, "fr"));
+    EXPECT_EQ(beads_of(one), beads_of(al));
+    EXPECT_THROW(Aligner::from_spec("dp:clean_side=5;1*anchors"), Error);
+    EXPECT_THROW(Aligner::from_spec("dp:clean_units=1;1*anchors"), Error);
+}
+
 TEST(Aligner, SpecRoundTrip) {
-    const auto a = Aligner::from_spec("dp:skip=0.8,max_side=2,band=5;1*anchors:num=2;0.5*cognates:prefix=5");
+    const auto a = Aligner::from_spec(
+        "dp:skip=0.8,max_side=2,band=5,clean=0.2,clean_skip=1.4,learn=0.5,cross=7,member_rel=0.3;1*anchors:num=2;"
+        "0.5*cognates:prefix=5");
     EXPECT_EQ(a->options().skip_cost, 0.8);
     EXPECT_EQ(a->options().max_side, 2);
     const auto b = Aligner::from_spec(a->describe());
     EXPECT_EQ(a->describe(), b->describe());
     EXPECT_NE(a->describe().find("0.5*cognates:prefix=5"), std::string::npos);
+    EXPECT_NE(a->describe().find("clean=0.2,clean_skip=1.4,"), std::string::npos);
+    EXPECT_NE(a->describe().find("learn=0.5,"), std::string::npos);
+    EXPECT_NE(a->describe().find("cross=7,"), std::string::npos);
     EXPECT_THROW(Aligner::from_spec("dp:nonsense=1;1*anchors"), Error);
     EXPECT_THROW(Aligner::from_spec("dp;1*unknown"), Error);
     EXPECT_THROW(Aligner::from_spec("beam;1*anchors"), Error);

@@ -28,8 +28,9 @@
 // -log P(|delta|) of the standardized difference between the character lengths of its sides,
 // with the expected ratio of lengths estimated from the two documents themselves (so it adapts
 // to each language pair); (3) merge_cost per unit beyond 1-1, and member_weight for each merged
-// unit whose own cosine with the other side is under 0.2 (so that a stray line is left
-// unaligned rather than glued to a good neighbour). A 1-0 or 0-1 bead costs skip_cost.
+// unit whose own cosine with the other side is under member_floor (so that a stray line is left
+// unaligned rather than glued to a good neighbour; a unit without features has no evidence
+// either way and pays nothing). A 1-0 or 0-1 bead costs skip_cost.
 // The search is coarse-to-fine, as in Vecalign (Thompson and Koehn 2019): when the full lattice
 // of positions (units of A + 1) x (units of B + 1) exceeds max_full_cells, consecutive units are
 // merged pairwise into blocks (their feature vectors and lengths summed, the coarse_features
@@ -43,6 +44,29 @@
 // align() runs four phases, in this order: the unit features (every encoder on both sides,
 // idf-weighted sparse rows), the null model (below), the coarse-to-fine search, and the scores
 // of the beads and of the pair.
+//
+// Second pass. A first pass with the options above shows what kind of pair this is. When it
+// leaves fewer than clean_nulls of the units of both sides in 1-0/0-1 beads, the pair is a clean
+// translation (a book and its translation, not a web page and another site's version with its
+// own chrome): a unit left alone is then rarely right, and translators merge and split
+// sentences more freely, so the pair is aligned again with skip_cost = clean_skip and beads of
+// up to clean_max_side units a side, clean_max_units in all. Only pairs whose lattice is searched
+// in full (at most max_full_cells) get this pass: on longer ones it would triple the time. (Tuned on Text+Berg's dev file,
+// where the first pass leaves 7% of units alone, against 24-32% on the seed pages; the seeds'
+// alignments must not change.)
+// The second pass can also (off by default) use word pairs learned from the first pass, as
+// hunalign does: with learn > 0 the words of the 1-1 beads scoring at least learn_score are
+// counted, and each pair of a word of A and a word of B seen together in at least three of them
+// with a Dice coefficient 2n(x,y)/(n(x)+n(y)) of at least learn_dice becomes a feature of both
+// sides (weight learn_weight, idf-weighted like the others; at most three pairs per word). With
+// member_rel > 0 it calibrates member_floor on the pair: member_rel times the median similarity
+// of the first pass's 1-1 beads. On Text+Berg (de-fr, with the bridge lexicon) neither helped on
+// the dev file enough to be a default (README, "Alignment").
+//
+// Crossing beads (off by default). With cross > 0, after the search two adjacent beads (one of
+// them aligned) become one when a side of one shares with the other side of the other at least
+// cross null-model spreads above chance (the cosine of the scores, below), at most cross_side
+// units a side: a translator who moved a sentence boundary leaves such crossings.
 //
 // Scores. A bead's score is in [0, 1]: how far its similarity (the cosine above, but with the
 // one-sided features counted in the norms) stands above what unrelated units of the same two
@@ -90,6 +114,10 @@ struct AlignerOptions {                // spec key
     double length_variance = 6.8;      // var: Gale-Church variance per character (s^2)
     double merge_cost = 0.3;           // merge: extra cost per unit beyond 1-1 in a bead
     double member_weight = 0.6;        // member: cost of a merged unit with no evidence of its own
+    double member_floor = 0.2;         // member_floor: a merged unit's cosine with the other side
+                                       // under which it pays (part of) member_weight
+    double member_relative = 0;        // member_rel: in the second pass, member_floor becomes
+                                       // this times the first pass's median 1-1 similarity (0: kept)
     double unshared_weight = 0.0;      // unshared: weight of features found in one document only
     int band = 8;                      // band: half-width of the coarse-to-fine search band
     std::size_t max_full_cells = 1 << 18;  // full: largest lattice searched in full
@@ -102,6 +130,19 @@ struct AlignerOptions {                // spec key
     double translation_coverage = 0.6; // translation: least coverage of both sides
     double partial_coverage = 0.6;     // partial: least coverage of one side
     double same_story_similarity = 0.15;  // story: least whole-document feature cosine
+    double clean_nulls = 0.15;         // clean: a pair whose first pass leaves fewer than this share
+                                       // of its units in 1-0/0-1 beads is a clean translation,
+                                       // aligned again with the clean_* values (0: never)
+    double clean_skip = 1.3;           // clean_skip: skip_cost of a clean pair
+    int clean_max_side = 4;            // clean_side: max_side of a clean pair (1..4)
+    int clean_max_units = 6;           // clean_units: max_units of a clean pair
+    double learn_weight = 0;           // learn: weight of the word pairs learned from the first
+                                       // pass's confident beads (0: one pass only)
+    double learn_score = 0.8;          // learn_score: least score of a 1-1 bead learned from
+    double learn_dice = 0.5;           // learn_dice: least Dice coefficient of a learned pair
+    double cross_sigmas = 0;           // cross: merge adjacent beads whose sides cross by this
+                                       // many null-model spreads (0: never)
+    int cross_max_side = 5;            // cross_side: most units a side of a merged bead
 };
 
 // One side of an alignment: the texts of its units, in order, and its language.
