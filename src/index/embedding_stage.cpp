@@ -219,7 +219,9 @@ void EmbeddingStage::add_to_index(Store& store, VectorIndex& index, const std::v
     if (rebuild) train_index(index, all, todo, vecs);
     const std::size_t dim = embedder_->dim();
     constexpr std::size_t kChunk = 8192;
-    for (auto& [lang, items] : by_lang)
+    for (const auto& entry : by_lang) {  // no structured binding: lambdas capture it only from C++20 compilers on
+        const std::string& lang = entry.first;
+        const std::vector<std::size_t>& items = entry.second;
         for (std::size_t c = 0; c < items.size(); c += kChunk) {
             const std::size_t m = std::min(kChunk, items.size() - c);
             std::vector<float> x(m * dim);
@@ -231,6 +233,7 @@ void EmbeddingStage::add_to_index(Store& store, VectorIndex& index, const std::v
             });
             index.add(lang, m, ids.data(), x.data());
         }
+    }
 }
 
 void EmbeddingStage::save_index(Store& store, const VectorIndex& index) {
