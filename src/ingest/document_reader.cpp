@@ -149,10 +149,11 @@ struct DocumentReader::Impl {
                        std::vector<RecordError>& errors) {
         std::string data, reason;
         std::size_t consumed = 0;
+        bool marked = false;
         const bool ok = ingest::read_bounded(source, options.max_document_bytes, &data, &reason, &consumed);
         bytes_read += source.raw_consumed();
         if (!source.error().empty()) reason = source.error();
-        else if (ok && !ingest::decode_to_utf8(&data, &reason)) data.clear();
+        else if (ok && !ingest::decode_to_utf8(&data, &reason, &marked)) data.clear();
         if (!ok || !reason.empty()) {
             errors.push_back({in.path, 0, reason});
             return;
@@ -160,16 +161,18 @@ struct DocumentReader::Impl {
         Document doc;
         doc.id = in.id;
         doc.source = in.path;
-        if (in.kind == InputKind::kHtml ? html_document(in.path, data, doc, errors)
+        if (in.kind == InputKind::kHtml ? html_document(in.path, data, marked, doc, errors)
                                         : (doc.text = std::move(data), check_text(in.path, doc.text, errors)))
             out.push_back(std::move(doc));
     }
 
-    // A page: converted from the charset its <meta> names, then its text extracted.
-    bool html_document(const std::string& path, std::string& data, Document& doc, std::vector<RecordError>& errors) {
+    // A page: converted from the charset its <meta> names (unless a byte-order mark named one,
+    // `marked`), then its text extracted.
+    bool html_document(const std::string& path, std::string& data, bool marked, Document& doc,
+                       std::vector<RecordError>& errors) {
         std::string reason;
         if (looks_binary(data, options.max_control_fraction)) reason = "binary data, not text";
-        const std::string charset = reason.empty() ? ingest::charset_of_html(data) : "";
+        const std::string charset = reason.empty() && !marked ? ingest::charset_of_html(data) : "";
         std::string converted;
         if (!charset.empty() && charset != "utf-8" && ingest::convert_to_utf8(charset, data, &converted, &reason))
             data.swap(converted);

@@ -85,7 +85,12 @@ std::string charset_of_html(std::string_view html) {
     for (std::size_t at = l.find("<meta"); at != std::string::npos; at = l.find("<meta", at + 5)) {
         const std::size_t end = std::min(l.find('>', at), l.size());
         const std::size_t cs = l.find("charset", at);
-        if (cs < end) return charset_token(l.substr(0, end), cs);
+        if (cs >= end) continue;
+        // A page read as bytes that found its <meta> is not UTF-16/32: browsers read such a
+        // label as UTF-8 (WHATWG's prescan), as a page "saved as Unicode" with a byte-order
+        // mark has been converted already.
+        const std::string charset = charset_token(l.substr(0, end), cs);
+        return charset.starts_with("utf-16") || charset.starts_with("utf-32") ? "utf-8" : charset;
     }
     return "";
 }
@@ -111,8 +116,9 @@ bool convert_to_utf8(const std::string& charset, std::string_view in, std::strin
     return false;
 }
 
-bool decode_to_utf8(std::string* data, std::string* reason) {
+bool decode_to_utf8(std::string* data, std::string* reason, bool* marked) {
     const Marked m = byte_order_mark(*data);
+    if (marked) *marked = m.charset != nullptr;
     if (!m.charset) return true;
     if (m.bom == 3) {
         data->erase(0, 3);

@@ -11,13 +11,15 @@
 namespace doppel::ingest {
 
 // Converts *data in place. Returns false with *reason set when a marked file does not decode
-// (an odd length, an unpaired surrogate).
-bool decode_to_utf8(std::string* data, std::string* reason);
+// (an odd length, an unpaired surrogate). *marked (when given) says whether a byte-order mark
+// named the encoding: it then wins over any charset the text itself declares, as in browsers.
+bool decode_to_utf8(std::string* data, std::string* reason, bool* marked = nullptr);
 
 // Pages (WARC responses, HTML files) name their encoding: the HTTP Content-Type header's
 // charset, else a <meta charset> or <meta http-equiv="Content-Type"> near the top of the page.
 // Labels are read as browsers read them (WHATWG): "iso-8859-1" and "us-ascii" are windows-1252,
-// "gb2312" and "gbk" are GB18030; the result is lower case, "" when none is named.
+// "gb2312" and "gbk" are GB18030; the result is lower case, "" when none is named. A <meta>
+// that names UTF-16 or UTF-32 means UTF-8 (the page was readable as ASCII bytes to find it).
 std::string charset_of_content_type(std::string_view content_type);
 std::string charset_of_html(std::string_view html);  // looks at the first 4 KiB
 std::string canonical_charset(std::string_view label);

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unicode/unistr.h>
 
 #include <filesystem>
 #include <sstream>
@@ -227,6 +228,26 @@ TEST(DocumentReader, Utf16And32WithAByteOrderMarkAreDecoded) {
     EXPECT_EQ(all.docs[2].text, "Tế");     // le32
     ASSERT_EQ(all.errors.size(), 1u);
     EXPECT_NE(all.errors[0].reason.find("does not decode"), std::string::npos);
+}
+
+TEST(DocumentReader, AByteOrderMarkWinsOverThePagesMetaCharset) {
+    // A page "saved as Unicode": UTF-16LE with a mark, and a <meta> that says utf-16 (true of the
+    // file, not of the text once decoded). A UTF-8 page with a mark and a wrong <meta> too.
+    TempDir dir("reader-bom-meta");
+    const std::string html = "<html><head><meta charset=\"utf-16\"><title>T</title></head><body><p>Tiếng Việt</p></body></html>";
+    std::string le16 = "\xFF\xFE";
+    const icu::UnicodeString u = icu::UnicodeString::fromUTF8(html);
+    for (int32_t i = 0; i < u.length(); ++i) {
+        le16 += static_cast<char>(u[i] & 0xFF);
+        le16 += static_cast<char>((u[i] >> 8) & 0xFF);
+    }
+    write_file(dir / "a.html", le16);
+    write_file(dir / "b.html", "\xEF\xBB\xBF<html><head><meta charset=\"windows-1252\"></head><body><p>Tiếng Việt</p></body></html>");
+    write_file(dir / "c.html", "<html><head><meta charset=\"UTF-16\"></head><body><p>Tiếng Việt</p></body></html>");
+    DocumentReader r({dir.path()});
+    auto all = read_all(r, 10);
+    ASSERT_EQ(all.docs.size(), 3u) << (all.errors.empty() ? "" : all.errors[0].reason);
+    for (const auto& d : all.docs) EXPECT_EQ(d.text, "Tiếng Việt") << d.id;
 }
 
 TEST(DocumentReader, LinksLoopsAndEmptyStreamsAreNamed) {
