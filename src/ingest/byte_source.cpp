@@ -91,7 +91,10 @@ bool ByteSource::refill_input() {
     const std::size_t n = std::fread(in_.data(), 1, kChunk, file_);
     in_.resize(n);
     raw_consumed_ += n;
-    if (n < kChunk) eof_ = true;
+    if (n < kChunk) {
+        eof_ = true;  // fread stops short only at the end or on an error: an error is never an end
+        if (std::ferror(file_)) fail("read error after byte " + std::to_string(raw_consumed_) + ": " + std::strerror(errno));
+    }
     return n > 0;
 }
 
