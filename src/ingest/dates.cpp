@@ -31,12 +31,14 @@ struct Cursor {
     bool done() const { return i >= s.size(); }
     bool eat(char c) { return i < s.size() && s[i] == c ? (++i, true) : false; }
     void spaces() { while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i; }
-    // Exactly n digits (n == 0: one or more).
+    bool digit() const { return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); }
+    // Exactly n digits (n == 0: one to 18, so that *v cannot overflow; more is no date).
     bool digits(std::size_t n, int64_t* v) {
+        const std::size_t most = n == 0 ? 18 : n;
         std::size_t k = 0;
         *v = 0;
-        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && (n == 0 || k < n)) *v = *v * 10 + (s[i++] - '0'), ++k;
-        return n == 0 ? k > 0 : k == n;
+        while (digit() && k < most) *v = *v * 10 + (s[i++] - '0'), ++k;
+        return n == 0 ? k > 0 && !digit() : k == n;
     }
     std::string word() {
         std::string w;

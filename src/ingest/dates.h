@@ -1,9 +1,10 @@
 // doppel (private): the dates that inputs carry, read into one form.
 //
 // Feeds write RFC 822 dates ("Tue, 01 Dec 2026 10:00:00 +0300", RSS pubDate), Atom and WARC
-// write RFC 3339 ("2026-12-01T07:00:00Z"), JSONL records whatever their writer chose. doppel
-// stores a date it can read as ISO 8601 in UTC ("2026-12-01T07:00:00Z") and any other as given,
-// so `expire --by published` and sorting compare like with like.
+// write RFC 3339 ("2026-12-01T07:00:00Z"), JSONL records whatever their writer chose. A feed's
+// or WARC record's date is stored as ISO 8601 in UTC ("2026-12-01T07:00:00Z") where it reads as
+// a date, else as given; a JSONL record's date is kept exactly as its writer gave it (it is the
+// user's own field). `expire --by published` reads every stored date through parse_date().
 #pragma once
 
 #include <cstdint>

@@ -115,6 +115,8 @@ TEST(IngestDates, Rfc822AndIso8601BecomeUtc) {
     EXPECT_EQ(normalize_date("2026-02-30"), "2026-02-30") << "no such day: kept as given";
     EXPECT_EQ(normalize_date("last Tuesday"), "last Tuesday");
     EXPECT_EQ(ingest::parse_date("1970-01-02T00:00:00Z").value_or(-1), 86400);
+    EXPECT_EQ(normalize_date("99999999999999999999999 Dec 2026"), "99999999999999999999999 Dec 2026")
+        << "too many digits to be a day: kept as given, no overflow";
 }
 
 TEST(IngestWarc, PerRecordGzipResponsesInThreeCharsetsBecomeDocuments) {
