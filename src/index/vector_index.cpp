@@ -109,6 +109,14 @@ VectorIndex::~VectorIndex() = default;
 VectorIndex::VectorIndex(VectorIndex&&) noexcept = default;
 VectorIndex& VectorIndex::operator=(VectorIndex&&) noexcept = default;
 
+std::string VectorIndex::factory_of(const std::string& description) {
+    if (!description.starts_with("faiss:")) return "";
+    // An "auto" spec holds its own ",dim=", so its ";dim=" (the index's) is looked for first.
+    std::size_t end = description.find(";dim=");
+    if (end == std::string::npos) end = description.rfind(",dim=");
+    return end == std::string::npos || end <= 6 ? "" : description.substr(6, end - 6);
+}
+
 std::string VectorIndex::describe() const {
     if (!auto_) return "faiss:" + factory_ + ",dim=" + std::to_string(dim_);
     const Approximate a = approximate();
@@ -333,6 +341,8 @@ void VectorIndex::convert(std::size_t expected, std::size_t n, const float* x) {
     const std::size_t dout = std::min(auto_->dim, dim_);
     (void)expected;  // each language sizes its own lists (language_index())
     trained_ = train_approximate(dim_, dout, n, x);
+    // A language whose documents were all removed has nothing to train its lists on: dropped.
+    std::erase_if(parts_, [](const auto& entry) { return entry.second->index->ntotal == 0; });
     for (auto& [lang, part] : parts_) {
         const auto* flat = dynamic_cast<const faiss::IndexFlat*>(part->index->index);
         DOPPEL_CHECK(kInternal, flat && part->pending_ids.empty(), "vector index: an auto index holds a non-Flat part");

@@ -142,11 +142,9 @@ VectorIndex stored_or_rebuilt_index(const Store& store, const Pool& pool, bool o
                                     std::vector<std::string>& warnings) {
     const VectorIndexCheck check = check_vector_index(store);
     if (check.in_step && !override_spec) return VectorIndex::load(store.dir());
-    std::string factory = "auto";  // the store's ("faiss:FACTORY,dim=D" or "faiss:SPEC;dim=D;...")
-    if (auto m = store.meta("vector_index"); m && m->starts_with("faiss:")) {
-        const std::size_t end = std::min(m->rfind(",dim="), m->find(";dim="));
-        if (end != std::string::npos && end > 6) factory = m->substr(6, end - 6);
-    }
+    std::string factory = "auto";  // the store's, where it names one
+    if (auto m = store.meta("vector_index"); m && !VectorIndex::factory_of(*m).empty())
+        factory = VectorIndex::factory_of(*m);
     if (!check.in_step)
         warnings.push_back(check.problem + ": built in memory for this run (doppel index or doppel verify --repair "
                            "on the store saves it)");

@@ -86,8 +86,8 @@ IndexStages repair_stages(const Store& store, IndexConfig config) {
     config.embeddings = has(kBridgeFeaturesArtifact) || VectorIndex::exists(store.dir());
     if (auto v = store.meta("embedding.vectors")) config.vectors = *v;
     if (auto w = store.meta("embedding.vectors_weight")) config.vectors_weight = std::stof(*w);
-    if (auto m = store.meta("vector_index"); m && m->starts_with("faiss:") && m->rfind(",dim=") > 6)
-        config.vector_index = m->substr(6, m->rfind(",dim=") - 6);
+    if (auto m = store.meta("vector_index"); m && !VectorIndex::factory_of(*m).empty())
+        config.vector_index = VectorIndex::factory_of(*m);
     return open_index_stages(config);
 }
 

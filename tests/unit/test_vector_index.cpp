@@ -212,3 +212,13 @@ TEST(VectorIndex, FilesAreCheckedAgainstTheirChecksums) {
 
 }  // namespace
 }  // namespace doppel
+
+TEST(VectorIndex, FactoryOfADescriptionKeepsAnAutoSpecWhole) {
+    EXPECT_EQ(doppel::VectorIndex::factory_of("faiss:Flat,dim=2048"), "Flat");
+    EXPECT_EQ(doppel::VectorIndex::factory_of("faiss:IVF256,PQ32,dim=64"), "IVF256,PQ32");
+    EXPECT_EQ(doppel::VectorIndex::factory_of("faiss:auto:exact_limit=100,dim=128,nprobe=8,refine=2;dim=2048;kind=flat"),
+              "auto:exact_limit=100,dim=128,nprobe=8,refine=2");
+    EXPECT_EQ(doppel::VectorIndex::factory_of(doppel::VectorIndex(16, "auto:exact_limit=5,dim=8,nprobe=2,refine=3").describe()),
+              "auto:exact_limit=5,dim=8,nprobe=2,refine=3");
+    EXPECT_EQ(doppel::VectorIndex::factory_of("bridge:dim=2048"), "");
+}

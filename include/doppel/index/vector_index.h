@@ -85,6 +85,9 @@ public:
     const std::string& factory() const { return factory_; }
     // "faiss:FACTORY,dim=D"; for "auto": "faiss:SPEC;dim=D;kind=flat" or ";kind=pcaP-ivfN" (now).
     std::string describe() const;
+    // The factory (or "auto" spec, with its options) that a describe() text was made from; ""
+    // when `description` is not one.
+    static std::string factory_of(const std::string& description);
 
     // An empty index of the same kind whose trained parts (the "auto" projection and
     // centroids) are copied, so a rebuild with vectors of the same space needs no training.
