@@ -159,8 +159,10 @@ EmbeddingStage::IndexPlan EmbeddingStage::plan_index(Store& store, bool stale) {
     if (expected.empty() && !check.present) return plan;  // no features: nothing to index
     std::size_t built = 0;
     if (auto m = store.meta("embedding.built_docs")) built = std::strtoul(m->c_str(), nullptr, 10);
-    plan.rebuild = stale || !check.intact ||
-                   static_cast<double>(expected.size()) > (1.0 + options_.rebuild_growth) * static_cast<double>(built);
+    const bool grown =
+        static_cast<double>(expected.size()) > (1.0 + options_.rebuild_growth) * static_cast<double>(built);
+    if (check.in_step && pending_.empty() && !stale && !grown) return plan;  // nothing to do: not loaded
+    plan.rebuild = stale || !check.intact || grown;
     // A missing or damaged index is said; a first build (every document new in this run) is not.
     if (!check.intact && (check.present || expected.size() > pending_.size()))
         warnings_.push_back(check.problem + ": rebuilding the vector index from the stored features");
