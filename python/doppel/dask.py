@@ -75,6 +75,16 @@ def _mark(work, stage, info):
     _write_text(os.path.join(work, "DONE-%s.json" % stage), json.dumps(info))
 
 
+def _scatter(rows, shard, shards, path_of):
+    """Writes the rows of each shard s (shard == s) to path_of(s); returns the bytes written."""
+    written = 0
+    for s in range(shards):
+        part = rows[shard == s]
+        _save(path_of(s), part)
+        written += part.nbytes
+    return written
+
+
 def _shard_of(keys, shards):
     """The shard of each key: a multiplicative hash, so keys with patterned low bits spread too."""
     with np.errstate(over="ignore"):
@@ -178,13 +188,8 @@ def _local_task(k, cfg, work, shards):
     src, line = _st.boilerplate_of([rows[~shared]], _load_sources(work), cfg["spec"])
     _save(os.path.join(work, "boilerplate-local-%05d.npy" % k), np.stack([src, line], axis=1))
     rows = rows[shared]
-    shard = _shard_of(rows[:, 1], shards)
-    written = 0
-    for s in range(shards):
-        part = rows[shard == s]
-        _save(os.path.join(work, "lines-%05d-%03d.npy" % (k, s)), part)
-        written += part.nbytes
-    return written
+    return _scatter(rows, _shard_of(rows[:, 1], shards), shards,
+                    lambda s: os.path.join(work, "lines-%05d-%03d.npy" % (k, s)))
 
 
 def _boilerplate_task(s, parts, cfg, work):
@@ -295,13 +300,8 @@ def _bucket_task(k, base, work, shards):
     rows[:, 0] = np.tile(np.arange(bands, dtype=np.uint64), len(docs))
     rows[:, 1] = keys[docs].reshape(-1)
     rows[:, 2] = np.repeat(docs.astype(np.uint64) + np.uint64(base), bands)
-    shard = _shard_of(rows[:, 1], shards)
-    written = 0
-    for s in range(shards):
-        part = rows[shard == s]
-        _save(os.path.join(work, "bucket-%05d-%03d.npy" % (k, s)), part)
-        written += part.nbytes
-    return written
+    return _scatter(rows, _shard_of(rows[:, 1], shards), shards,
+                    lambda s: os.path.join(work, "bucket-%05d-%03d.npy" % (k, s)))
 
 
 def _bucket_pairs(rows):
@@ -330,13 +330,8 @@ def _pairs_task(s, parts, work, shards):
     rows = np.concatenate([np.load(os.path.join(work, "bucket-%05d-%03d.npy" % (k, s))).reshape(-1, 3)
                            for k in range(parts)])
     pairs = _bucket_pairs(rows)
-    shard = _shard_of(pairs >> np.uint64(32), shards)
-    written = 0
-    for t in range(shards):
-        part = pairs[shard == t]
-        _save(os.path.join(work, "cand-%03d-%03d.npy" % (s, t)), part)
-        written += part.nbytes
-    return written
+    return _scatter(pairs, _shard_of(pairs >> np.uint64(32), shards), shards,
+                    lambda t: os.path.join(work, "cand-%03d-%03d.npy" % (s, t)))
 
 
 def _stage_buckets(client, bases, work, shards):

@@ -155,6 +155,17 @@ const LanguageIdentifier& language_identifier(const std::string& models) {
     return *id;
 }
 
+// The aligner of a models folder and spec, built once per pair (loading the bridge lexicon takes
+// seconds); Aligner::align is const and thread-safe.
+const Aligner& aligner_of(const std::string& dir, const std::string& spec) {
+    static std::mutex mutex;
+    static std::map<std::pair<std::string, std::string>, std::unique_ptr<Aligner>> built;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto& a = built[{dir, spec}];
+    if (!a) a = make_aligner(dir, spec);
+    return *a;
+}
+
 py::object language(const py::object& texts, const std::string& models) {
     const bool one = py::isinstance<py::str>(texts);
     const std::vector<std::string> in = texts_of(texts);
@@ -183,11 +194,10 @@ py::list align(const std::string& a, const std::string& b, const std::string& un
     {
         py::gil_scoped_release release;
         const std::string dir = find_models_dir(models);
-        const auto langid = load_language_identifier(dir);
-        UnitReader reader(parse_unit_kind(units), langid.get());
+        UnitReader reader(parse_unit_kind(units), &language_identifier(dir));
         UnitDocument da = reader.from_text_identified("a", a, lang_a),
                      db = reader.from_text_identified("b", b, lang_b);
-        p = align_documents(std::move(da), std::move(db), *make_aligner(dir, spec));
+        p = align_documents(std::move(da), std::move(db), aligner_of(dir, spec));
     }
     py::list beads;  // as `doppel align --format beads`: scores with 4 decimals
     for (const Bead& bead : p.alignment.beads)

@@ -146,6 +146,7 @@ def test_killing_a_worker_mid_run_gives_the_same_result(cli, small_corpus, tmp_p
         deadline = time.time() + 60
         while not list(work.glob("flat-*.npy")) and time.time() < deadline:
             time.sleep(0.01)
+        assert t.is_alive(), "the job ended before the kill: the test would prove nothing"
         os.kill(pids[0], signal.SIGKILL)  # the nanny starts a new worker; Dask runs its tasks again
         t.join(240)
         assert not t.is_alive()
