@@ -18,6 +18,7 @@
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/index/vector_index.h"
 #include "doppel/match/matcher.h"
+#include "synthetic_features.h"
 
 using namespace doppel;
 
@@ -33,53 +34,31 @@ struct Pool {
 };
 
 Pool make_pool(std::size_t n) {
-    std::mt19937_64 rng(7);
-    // Zipf-like: feature rank r drawn with probability ~ 1 / (r + 10).
-    std::vector<double> w(50000);
-    for (std::size_t r = 0; r < w.size(); ++r) w[r] = 1.0 / (r + 10.0);
-    std::discrete_distribution<uint64_t> vocab(w.begin(), w.end());
-    std::uniform_real_distribution<float> u(0, 1);
-    // The bridge embedder's dense form (signed feature hashing); no lexicon needed for it.
-    BridgeEmbedderOptions eo;
-    eo.dim = kDim;
-    const BridgeEmbedder hasher(eo, std::shared_ptr<const BridgeLexicon>());
+    bench::SyntheticFeatures gen(kDim);
     Pool p;
-    auto add = [&](int64_t seq, const char* lang, std::vector<uint64_t> f) {
-        SparseVector v;
-        for (uint64_t id : f) {
-            v.ids.push_back(id);
-            // idf-like weight: rare features weigh more.
-            v.weights.push_back(static_cast<float>(std::log(2.0 + static_cast<double>(id))));
-        }
-        v.canonicalize();
-        v.normalize();
+    auto add = [&](int64_t seq, const char* lang, const std::vector<uint64_t>& f) {
+        SparseVector v = bench::SyntheticFeatures::vector_of(f);
         p.docs.push_back({seq, lang, static_cast<float>(f.size()), ""});
-        p.dense.resize(p.dense.size() + kDim);
-        hasher.densify(v, p.dense.data() + p.dense.size() - kDim);
+        gen.append_dense(v, p.dense);
         p.sparse.push_back(std::move(v));
     };
     for (std::size_t i = 0; i < n; ++i) {
-        std::vector<uint64_t> en, de;
-        for (int j = 0; j < 40; ++j) en.push_back(vocab(rng));
-        for (uint64_t f : en) de.push_back(u(rng) < 0.7f ? f : vocab(rng));
+        const std::vector<uint64_t> en = gen.words(40);
         add(static_cast<int64_t>(2 * i), "en", en);
-        add(static_cast<int64_t>(2 * i + 1), "de", de);
+        add(static_cast<int64_t>(2 * i + 1), "de", gen.version_of(en));
     }
     return p;
 }
 
 VectorIndex build_index(const Pool& p, const char* factory) {
     VectorIndex index(kDim, factory);
-    for (const char* lang : {"en", "de"}) {
-        std::vector<int64_t> ids;
-        std::vector<float> x;
-        for (std::size_t i = 0; i < p.docs.size(); ++i) {
-            if (p.docs[i].lang != lang) continue;
-            ids.push_back(p.docs[i].seq);
-            x.insert(x.end(), p.dense.begin() + i * kDim, p.dense.begin() + (i + 1) * kDim);
-        }
-        index.add(lang, ids.size(), ids.data(), x.data());
+    std::vector<std::string> langs;
+    std::vector<int64_t> seqs;
+    for (const auto& d : p.docs) {
+        langs.push_back(d.lang);
+        seqs.push_back(d.seq);
     }
+    bench::add_by_language(index, {"en", "de"}, langs, seqs, p.dense);
     return index;
 }
 

@@ -30,6 +30,7 @@
 #include "doppel/index/vector_index.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
+#include "synthetic_features.h"
 
 using namespace doppel;
 
@@ -45,33 +46,15 @@ struct Docs {
 };
 
 Docs synthetic(std::size_t n, std::size_t languages) {
-    std::mt19937_64 rng(7);
-    std::vector<double> w(50000);
-    for (std::size_t r = 0; r < w.size(); ++r) w[r] = 1.0 / (r + 10.0);
-    std::discrete_distribution<uint64_t> vocab(w.begin(), w.end());
-    std::uniform_real_distribution<float> u(0, 1);
-    BridgeEmbedderOptions eo;
-    eo.dim = kDim;
-    const BridgeEmbedder hasher(eo, std::shared_ptr<const BridgeLexicon>());
+    bench::SyntheticFeatures gen(kDim);
     Docs d;
     for (std::size_t l = 0; l < languages; ++l) d.names.push_back("l" + std::to_string(l));
     std::vector<uint64_t> group;
     for (std::size_t i = 0; i < n; ++i) {
-        if (i % languages == 0) {
-            group.clear();
-            for (int j = 0; j < 40; ++j) group.push_back(vocab(rng));
-        }
-        SparseVector v;
-        for (uint64_t f : group) {
-            v.ids.push_back(u(rng) < 0.7f ? f : vocab(rng));
-            v.weights.push_back(static_cast<float>(std::log(2.0 + static_cast<double>(v.ids.back()))));
-        }
-        v.canonicalize();
-        v.normalize();
+        if (i % languages == 0) group = gen.words(40);
         d.langs.push_back(d.names[i % languages]);
         d.seqs.push_back(static_cast<int64_t>(i));
-        d.dense.resize(d.dense.size() + kDim);
-        hasher.densify(v, d.dense.data() + d.dense.size() - kDim);
+        gen.append_dense(bench::SyntheticFeatures::vector_of(gen.version_of(group)), d.dense);
     }
     return d;
 }
@@ -80,16 +63,7 @@ VectorIndex build(const Docs& d, const std::string& factory) {
     VectorIndex index(kDim, factory);
     const std::size_t n = d.seqs.size();
     index.prepare(n, n, d.dense.data());
-    for (const std::string& lang : d.names) {
-        std::vector<int64_t> ids;
-        std::vector<float> x;
-        for (std::size_t i = 0; i < n; ++i)
-            if (d.langs[i] == lang) {
-                ids.push_back(d.seqs[i]);
-                x.insert(x.end(), d.dense.begin() + i * kDim, d.dense.begin() + (i + 1) * kDim);
-            }
-        index.add(lang, ids.size(), ids.data(), x.data());
-    }
+    bench::add_by_language(index, d.names, d.langs, d.seqs, d.dense);
     return index;
 }
 
