@@ -183,7 +183,7 @@ bool FeedStream::to_document(Item& item, Document& doc, std::string* reason) {
     const std::string& html = has_content ? item.content : item.summary;
     std::string body;
     if (has_content ? item.content_is_text : item.summary_is_text) body = html;
-    else if (!html.empty() && !extract_html_text(html, &body, nullptr, reason)) return false;
+    else if (!html.empty() && !extract_html_text(html, &body, nullptr, reason, options_.extract)) return false;
     doc.title = item.title;
     doc.text = item.title.empty() ? body : item.title + "\n" + body;
     doc.url = item.alternate.empty() ? item.link : item.alternate;
