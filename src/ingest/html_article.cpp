@@ -9,6 +9,8 @@ namespace {
 // A block long enough to be prose (about one sentence) and not mostly links.
 constexpr std::size_t kProseWeight = 40;
 constexpr double kProseLinkDensity = 0.4;
+// A body paragraph, which starts and ends the article: longer, with punctuation.
+constexpr std::size_t kBodyWeight = 60;
 // Under this much visible text (weighted characters) a page is kept whole.
 constexpr std::size_t kShortPage = 500;
 // The region must hold this share of the page's prose, and this much, else the page is kept whole.
@@ -16,14 +18,28 @@ constexpr double kDominance = 0.4;
 constexpr std::size_t kMinArticle = 150;
 // A sibling of the best container joins the region when it scores this share of it.
 constexpr double kSiblingShare = 0.2;
-// A score moved by a hint (readability's class weight).
-constexpr double kHintScore = 25;
+// A container with a content hint (<article>, articleBody, "story-body") scores this much more.
+constexpr double kHintFactor = 1.5;
+// The region grows from the best container to a hinted parent that adds at most this share of prose.
+constexpr double kClimbShare = 1.5;
 
 bool is_paragraph(GumboTag t) {
     switch (t) {
-        case GUMBO_TAG_P: case GUMBO_TAG_LI: case GUMBO_TAG_TD: case GUMBO_TAG_PRE: case GUMBO_TAG_BLOCKQUOTE:
-        case GUMBO_TAG_DD: case GUMBO_TAG_DT: case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
-        case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_BR:
+        case GUMBO_TAG_P:
+        case GUMBO_TAG_LI:
+        case GUMBO_TAG_TD:
+        case GUMBO_TAG_PRE:
+        case GUMBO_TAG_BLOCKQUOTE:
+        case GUMBO_TAG_DD:
+        case GUMBO_TAG_DT:
+        case GUMBO_TAG_H1:
+        case GUMBO_TAG_H2:
+        case GUMBO_TAG_H3:
+        case GUMBO_TAG_H4:
+        case GUMBO_TAG_H5:
+        case GUMBO_TAG_H6:
+        case GUMBO_TAG_FIGCAPTION:
+        case GUMBO_TAG_BR:
             return true;
         default:
             return false;
@@ -41,7 +57,8 @@ struct NodeStats {
 
 NodeStats node_stats(const PageBlocks& page) {
     const std::size_t n = page.nodes.size();
-    NodeStats s{std::vector<double>(n), std::vector<double>(n), std::vector<double>(n), std::vector<double>(n)};
+    NodeStats s{std::vector<double>(n), std::vector<double>(n), std::vector<double>(n),
+                std::vector<double>(n)};
     for (const HtmlBlock& b : page.blocks) {
         s.chars[b.node] += static_cast<double>(b.chars);
         s.link_chars[b.node] += static_cast<double>(b.link_chars);
@@ -69,12 +86,21 @@ std::vector<double> final_scores(const PageBlocks& page, const NodeStats& s) {
     std::vector<double> out(page.nodes.size());
     for (std::size_t i = 1; i < out.size(); ++i) {
         if (s.score[i] <= 0) continue;
-        const HtmlNode& node = page.nodes[i];
-        const double hint = node.chrome ? -kHintScore : node.hint > 0 ? kHintScore : 0;
         const double links = s.chars[i] > 0 ? s.link_chars[i] / s.chars[i] : 0;
-        out[i] = (s.score[i] + hint) * (1.0 - links);
+        out[i] = s.score[i] * (1.0 - links) * (page.nodes[i].hint > 0 ? kHintFactor : 1.0);
     }
     return out;
+}
+
+// The best container, or the <article> (or other hinted element) around it when that adds
+// little prose: the headline, the lead and the byline sit beside the article's body.
+std::size_t climb(const PageBlocks& page, const NodeStats& s, std::size_t best) {
+    for (std::size_t p = page.nodes[best].parent; p != kNoNode && p != 0; p = page.nodes[best].parent) {
+        if (page.nodes[p].hint <= 0 || page.nodes[p].chrome || s.prose[p] > kClimbShare * s.prose[best])
+            break;
+        best = p;
+    }
+    return best;
 }
 
 // Marks the region: the best container and the siblings that score close to it.
@@ -89,6 +115,43 @@ std::vector<char> choose_region(const PageBlocks& page, const std::vector<double
     return in;
 }
 
+bool is_heading_or_caption(GumboTag t) {
+    return t == GUMBO_TAG_H1 || t == GUMBO_TAG_H2 || t == GUMBO_TAG_H3 || t == GUMBO_TAG_H4 ||
+           t == GUMBO_TAG_H5 || t == GUMBO_TAG_H6 || t == GUMBO_TAG_FIGURE || t == GUMBO_TAG_FIGCAPTION ||
+           t == GUMBO_TAG_CAPTION;
+}
+
+// A paragraph of the article's body: a sentence or more, not a heading or a caption.
+bool is_body(const PageBlocks& page, const HtmlBlock& b) {
+    const HtmlNode& n = page.nodes[b.node];
+    return is_prose(b) && b.weight >= kBodyWeight && b.punct > 0 && !is_heading_or_caption(n.tag) &&
+           !(n.parent != kNoNode && is_heading_or_caption(page.nodes[n.parent].tag));
+}
+
+// The region's blocks, less chrome and link lists, from its first body paragraph to its last:
+// the lines before and after (kicker, headline, byline, date, caption, "Share", tags) are left
+// out; the title is the document's title.
+std::string region_text(const PageBlocks& page, const std::vector<char>& in) {
+    std::size_t first = page.blocks.size(), last = 0;
+    // Body paragraphs, else (verse, lyrics: no punctuation) prose blocks.
+    for (int pass = 0; pass < 2 && first == page.blocks.size(); ++pass) {
+        for (std::size_t i = 0; i < page.blocks.size(); ++i) {
+            const HtmlBlock& b = page.blocks[i];
+            if (!in[b.node] || !(pass == 0 ? is_body(page, b) : is_prose(b))) continue;
+            first = std::min(first, i);
+            last = i;
+        }
+    }
+    std::string out;
+    for (std::size_t i = first; i <= last && i < page.blocks.size(); ++i) {
+        const HtmlBlock& b = page.blocks[i];
+        if (!in[b.node] || b.chrome || b.link_density() > 0.5) continue;
+        if (!out.empty()) out.push_back('\n');
+        out += b.text;
+    }
+    return out;
+}
+
 }  // namespace
 
 std::optional<std::string> article_text(const PageBlocks& page) {
@@ -97,21 +160,19 @@ std::optional<std::string> article_text(const PageBlocks& page) {
     if (visible < kShortPage || page.nodes.size() < 2) return std::nullopt;
     const NodeStats stats = node_stats(page);
     const std::vector<double> score = final_scores(page, stats);
-    const std::size_t best = static_cast<std::size_t>(std::max_element(score.begin() + 1, score.end()) - score.begin());
+    std::size_t best =
+        static_cast<std::size_t>(std::max_element(score.begin() + 1, score.end()) - score.begin());
     if (score[best] <= 0) return std::nullopt;
+    best = climb(page, stats, best);
     const std::vector<char> in = choose_region(page, score, best);
     double region_prose = 0;
     for (const HtmlBlock& b : page.blocks)
         if (in[b.node] && is_prose(b)) region_prose += static_cast<double>(b.weight);
     if (region_prose < static_cast<double>(kMinArticle) || region_prose < kDominance * stats.prose[0])
         return std::nullopt;
-    std::string out;
-    for (const HtmlBlock& b : page.blocks) {
-        if (!in[b.node] || b.chrome || b.link_density() > 0.5) continue;
-        if (!out.empty()) out.push_back('\n');
-        out += b.text;
-    }
-    return out;
+    std::string text = region_text(page, in);
+    if (text.empty()) return std::nullopt;
+    return text;
 }
 
 }  // namespace doppel::ingest

@@ -14,12 +14,24 @@ namespace {
 // Not <form>: ASP.NET pages hold their whole body in one; its controls are dropped instead.
 bool is_dropped(GumboTag tag) {
     switch (tag) {
-        case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_NOSCRIPT:
-        case GUMBO_TAG_NAV: case GUMBO_TAG_HEADER: case GUMBO_TAG_FOOTER:
-        case GUMBO_TAG_ASIDE: case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_TEMPLATE:
-        case GUMBO_TAG_SVG: case GUMBO_TAG_IFRAME: case GUMBO_TAG_OBJECT:
-        case GUMBO_TAG_EMBED: case GUMBO_TAG_CANVAS: case GUMBO_TAG_BUTTON:
-        case GUMBO_TAG_SELECT: case GUMBO_TAG_HEAD: case GUMBO_TAG_MENU:
+        case GUMBO_TAG_SCRIPT:
+        case GUMBO_TAG_STYLE:
+        case GUMBO_TAG_NOSCRIPT:
+        case GUMBO_TAG_NAV:
+        case GUMBO_TAG_HEADER:
+        case GUMBO_TAG_FOOTER:
+        case GUMBO_TAG_ASIDE:
+        case GUMBO_TAG_TEXTAREA:
+        case GUMBO_TAG_TEMPLATE:
+        case GUMBO_TAG_SVG:
+        case GUMBO_TAG_IFRAME:
+        case GUMBO_TAG_OBJECT:
+        case GUMBO_TAG_EMBED:
+        case GUMBO_TAG_CANVAS:
+        case GUMBO_TAG_BUTTON:
+        case GUMBO_TAG_SELECT:
+        case GUMBO_TAG_HEAD:
+        case GUMBO_TAG_MENU:
             return true;
         default:
             return false;
@@ -28,14 +40,35 @@ bool is_dropped(GumboTag tag) {
 
 bool is_block(GumboTag tag) {
     switch (tag) {
-        case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_BR: case GUMBO_TAG_LI:
-        case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_H1: case GUMBO_TAG_H2:
-        case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
-        case GUMBO_TAG_TR: case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_TABLE:
-        case GUMBO_TAG_ARTICLE: case GUMBO_TAG_SECTION: case GUMBO_TAG_BLOCKQUOTE:
-        case GUMBO_TAG_PRE: case GUMBO_TAG_FIGURE: case GUMBO_TAG_FIGCAPTION:
-        case GUMBO_TAG_DT: case GUMBO_TAG_DD: case GUMBO_TAG_DL: case GUMBO_TAG_HR:
-        case GUMBO_TAG_MAIN: case GUMBO_TAG_ADDRESS: case GUMBO_TAG_CAPTION:
+        case GUMBO_TAG_P:
+        case GUMBO_TAG_DIV:
+        case GUMBO_TAG_BR:
+        case GUMBO_TAG_LI:
+        case GUMBO_TAG_UL:
+        case GUMBO_TAG_OL:
+        case GUMBO_TAG_H1:
+        case GUMBO_TAG_H2:
+        case GUMBO_TAG_H3:
+        case GUMBO_TAG_H4:
+        case GUMBO_TAG_H5:
+        case GUMBO_TAG_H6:
+        case GUMBO_TAG_TR:
+        case GUMBO_TAG_TD:
+        case GUMBO_TAG_TH:
+        case GUMBO_TAG_TABLE:
+        case GUMBO_TAG_ARTICLE:
+        case GUMBO_TAG_SECTION:
+        case GUMBO_TAG_BLOCKQUOTE:
+        case GUMBO_TAG_PRE:
+        case GUMBO_TAG_FIGURE:
+        case GUMBO_TAG_FIGCAPTION:
+        case GUMBO_TAG_DT:
+        case GUMBO_TAG_DD:
+        case GUMBO_TAG_DL:
+        case GUMBO_TAG_HR:
+        case GUMBO_TAG_MAIN:
+        case GUMBO_TAG_ADDRESS:
+        case GUMBO_TAG_CAPTION:
         case GUMBO_TAG_BODY:
             return true;
         default:
@@ -68,14 +101,17 @@ bool has_word(std::string_view s, std::string_view word) {
 
 // Chrome that no "article" in the same name redeems: "article-comments", "story-share".
 constexpr std::array<std::string_view, 22> kStrongChrome = {
-    "cookie", "consent", "gdpr", "breadcrumb", "sidebar", "social", "share", "sharing", "related",
-    "comment", "newsletter", "subscri", "promo", "outbrain", "taboola", "recommend", "popular",
-    "trending", "sponsor", "advert", "signup", "paywall"};
+    "cookie",  "consent",  "gdpr",       "breadcrumb", "sidebar", "social",   "share",   "sharing",
+    "related", "comment",  "newsletter", "subscri",    "promo",   "outbrain", "taboola", "recommend",
+    "popular", "trending", "sponsor",    "advert",     "signup",  "paywall"};
 // Chrome unless the name also says content ("article-header" is the article's own header).
-constexpr std::array<std::string_view, 10> kWeakChrome = {"navigation", "navbar", "menu",  "footer", "banner",
-                                                          "masthead",   "widget", "popup", "toolbar", "pagination"};
-constexpr std::array<std::string_view, 8> kWeakChromeWords = {"nav", "ad", "ads", "header", "tags", "skip", "modal", "more"};
-constexpr std::array<std::string_view, 6> kContentWords = {"article", "content", "entry", "story", "post", "body"};
+constexpr std::array<std::string_view, 14> kWeakChrome = {
+    "navigation", "navbar",  "menu",       "footer", "banner",   "masthead", "widget",
+    "popup",      "toolbar", "pagination", "author", "dropdown", "caption",  "slideshow"};
+constexpr std::array<std::string_view, 8> kWeakChromeWords = {"nav",  "ad",   "ads",   "header",
+                                                              "tags", "skip", "modal", "more"};
+constexpr std::array<std::string_view, 6> kContentWords = {"article", "content", "entry",
+                                                           "story",   "post",    "body"};
 
 int name_hint(const std::string& names) {
     if (names.empty()) return 0;
@@ -94,15 +130,18 @@ int element_hint(const GumboElement& e) {
     if (e.tag == GUMBO_TAG_ARTICLE || e.tag == GUMBO_TAG_MAIN) return 2;
     if (e.tag == GUMBO_TAG_BODY || e.tag == GUMBO_TAG_HTML) return 0;
     const std::string role = attribute(e, "role");
-    if (role == "main" || role == "article" || attribute(e, "itemprop").find("articlebody") != std::string::npos)
+    if (role == "main" || role == "article" ||
+        attribute(e, "itemprop").find("articlebody") != std::string::npos)
         return 2;
-    static constexpr std::string_view kChromeRoles[] = {"navigation", "banner", "contentinfo", "complementary", "menu",
-                                                        "menubar", "dialog", "alertdialog", "search", "toolbar"};
+    static constexpr std::string_view kChromeRoles[] = {
+        "navigation", "banner", "contentinfo", "complementary", "menu",
+        "menubar",    "dialog", "alertdialog", "search",        "toolbar"};
     for (auto r : kChromeRoles)
         if (role == r) return -1;
     if (gumbo_get_attribute(&e.attributes, "hidden") || attribute(e, "aria-hidden") == "true") return -1;
     const std::string style = attribute(e, "style");
-    if (style.find("display:none") != std::string::npos || style.find("display: none") != std::string::npos) return -1;
+    if (style.find("display:none") != std::string::npos || style.find("display: none") != std::string::npos)
+        return -1;
     return name_hint(attribute(e, "class") + " " + attribute(e, "id"));
 }
 
@@ -114,7 +153,7 @@ struct BlockBuilder {
     HtmlBlock current;
     bool pending_space = false;
 
-    void text(std::string_view s, std::size_t node, bool link, bool chrome) {
+    void text(std::string_view s, std::size_t node, std::size_t hint_node, bool link) {
         for (char c : s) {
             if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
                 pending_space = true;
@@ -122,7 +161,7 @@ struct BlockBuilder {
             }
             if (current.text.empty()) {
                 current.node = node;
-                current.chrome = chrome;
+                current.hint_node = hint_node;
             } else if (pending_space) {
                 current.text.push_back(' ');
             }
@@ -136,9 +175,23 @@ struct BlockBuilder {
 
 bool is_punct(char32_t c) {
     switch (c) {
-        case '.': case ',': case ';': case ':': case '!': case '?': case U'\u3001': case U'\u3002':
-        case U'\uFF0C': case U'\uFF1A': case U'\uFF1B': case U'\uFF01': case U'\uFF1F': case U'\u060C':
-        case U'\u061B': case U'\u061F': case U'\u06D4':
+        case '.':
+        case ',':
+        case ';':
+        case ':':
+        case '!':
+        case '?':
+        case U'\u3001':
+        case U'\u3002':
+        case U'\uFF0C':
+        case U'\uFF1A':
+        case U'\uFF1B':
+        case U'\uFF01':
+        case U'\uFF1F':
+        case U'\u060C':
+        case U'\u061B':
+        case U'\u061F':
+        case U'\u06D4':
             return true;
         default:
             return false;
@@ -172,7 +225,8 @@ void BlockBuilder::line_break() {
 
 const GumboVector* children_of(const GumboNode* node) {
     if (node->type == GUMBO_NODE_DOCUMENT) return &node->v.document.children;
-    if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) return &node->v.element.children;
+    if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE)
+        return &node->v.element.children;
     return nullptr;
 }
 
@@ -180,36 +234,55 @@ const GumboVector* children_of(const GumboNode* node) {
 struct Entry {
     const GumboNode* node;
     std::size_t block_node;  // innermost block element around it (index into PageBlocks::nodes)
-    bool in_pre, in_link, chrome, close;
+    std::size_t hint_node;   // innermost recorded element around it
+    bool in_pre, in_link, close;
 };
 
 void emit_text(const Entry& e, BlockBuilder& b) {
     std::string_view s = e.node->v.text.text;
-    if (!e.in_pre) return b.text(s, e.block_node, e.in_link, e.chrome);
+    if (!e.in_pre) return b.text(s, e.block_node, e.hint_node, e.in_link);
     for (char c : s) {
-        if (c == '\n') b.line_break();
-        else b.text(std::string_view(&c, 1), e.block_node, e.in_link, e.chrome);
+        if (c == '\n')
+            b.line_break();
+        else
+            b.text(std::string_view(&c, 1), e.block_node, e.hint_node, e.in_link);
     }
 }
 
-// Pushes an element's children (first child on top), recording it when it is a block element.
+// Pushes an element's children (first child on top), recording it when it is a block element
+// or has a hint.
 void open_element(const Entry& e, std::vector<Entry>& stack, BlockBuilder& b) {
     const GumboElement& el = e.node->v.element;
     const int hint = element_hint(el);
+    const bool block = is_block(el.tag);
     Entry child = e;
-    child.chrome = e.chrome || hint < 0;
     child.in_pre = e.in_pre || el.tag == GUMBO_TAG_PRE;
     child.in_link = e.in_link || (el.tag == GUMBO_TAG_A && gumbo_get_attribute(&el.attributes, "href"));
-    if (is_block(el.tag)) {
-        b.line_break();
-        child.block_node = b.page.nodes.size();
-        b.page.nodes.push_back({e.block_node, el.tag, hint, child.chrome});
-        stack.push_back({e.node, 0, false, false, false, true});
+    if (block) b.line_break();
+    if (block || hint != 0) {
+        child.hint_node = b.page.nodes.size();
+        if (block) child.block_node = child.hint_node;
+        b.page.nodes.push_back({e.hint_node, el.tag, block, hint, false});
     }
+    if (block) stack.push_back({e.node, 0, 0, false, false, true});
     for (unsigned i = el.children.length; i-- > 0;) {
         child.node = static_cast<const GumboNode*>(el.children.data[i]);
         stack.push_back(child);
     }
+}
+
+// Chrome hints hold for an element and all inside it, except on a wrapper of at least half the
+// page's prose-like text ("ad-wallpaper" around a whole page is no advertisement).
+void settle_chrome(PageBlocks& page) {
+    std::vector<std::size_t> text(page.nodes.size());
+    for (const HtmlBlock& blk : page.blocks)
+        if (blk.weight >= 40 && blk.link_chars * 2 < blk.chars) text[blk.hint_node] += blk.weight;
+    for (std::size_t i = page.nodes.size(); i-- > 1;) text[page.nodes[i].parent] += text[i];
+    for (std::size_t i = 1; i < page.nodes.size(); ++i) {
+        HtmlNode& n = page.nodes[i];
+        n.chrome = page.nodes[n.parent].chrome || (n.hint < 0 && 2 * text[i] < text[0]);
+    }
+    for (HtmlBlock& blk : page.blocks) blk.chrome = page.nodes[blk.hint_node].chrome;
 }
 
 }  // namespace
@@ -218,11 +291,11 @@ void open_element(const Entry& e, std::vector<Entry>& stack, BlockBuilder& b) {
 // stack).
 PageBlocks segment_blocks(const GumboNode* document) {
     BlockBuilder b;
-    b.page.nodes.push_back({kNoNode, GUMBO_TAG_UNKNOWN, 0, false});
+    b.page.nodes.push_back({kNoNode, GUMBO_TAG_UNKNOWN, true, 0, false});
     std::vector<Entry> stack;
     const GumboVector* top = children_of(document);
     for (unsigned i = top->length; i-- > 0;)
-        stack.push_back({static_cast<const GumboNode*>(top->data[i]), 0, false, false, false, false});
+        stack.push_back({static_cast<const GumboNode*>(top->data[i]), 0, 0, false, false, false});
     while (!stack.empty()) {
         const Entry e = stack.back();
         stack.pop_back();
@@ -238,6 +311,7 @@ PageBlocks segment_blocks(const GumboNode* document) {
         }
     }
     b.line_break();
+    settle_chrome(b.page);
     return std::move(b.page);
 }
 
