@@ -164,6 +164,7 @@ std::optional<std::string> article_text(const PageBlocks& page) {
         static_cast<std::size_t>(std::max_element(score.begin() + 1, score.end()) - score.begin());
     if (score[best] <= 0) return std::nullopt;
     best = climb(page, stats, best);
+    if (page.nodes[best].tag == GUMBO_TAG_BODY) return std::nullopt;  // the whole page: no region
     const std::vector<char> in = choose_region(page, score, best);
     double region_prose = 0;
     for (const HtmlBlock& b : page.blocks)
