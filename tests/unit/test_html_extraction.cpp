@@ -162,4 +162,21 @@ TEST(HtmlExtraction, HtmlFilesJsonlAndWarcPagesGetTheSameExtraction) {
     }
 }
 
+TEST(HtmlExtraction, AFeedItemKeepsAllItsText) {
+    TempDir dir("html-extraction-feed");
+    const std::string content = "<div class=\"story\"><h2>Budget night</h2>" + body_html() +
+                                "<p>Photo: City Hall press office</p></div>";
+    std::string escaped;
+    for (char c : content) escaped += c == '<' ? std::string("&lt;") : c == '>' ? std::string("&gt;") : std::string(1, c);
+    write_file(dir / "feed.rss", "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>City news</title><item>"
+                                 "<title>Council approves budget</title><link>https://news.example/budget</link>"
+                                 "<description>" + escaped + "</description></item></channel></rss>");
+    const auto t = texts({dir / "feed.rss"}, ReaderOptions{});
+    ASSERT_EQ(t.size(), 1u);
+    const std::string& text = t.begin()->second;
+    EXPECT_EQ(text, "Council approves budget\n" + html_to_text(content, nullptr, HtmlExtract::kAll));
+    EXPECT_NE(text.find("Photo: City Hall press office"), std::string::npos) << text;
+    EXPECT_NE(html_to_text(content), html_to_text(content, nullptr, HtmlExtract::kAll));  // a page would lose lines
+}
+
 }  // namespace

@@ -57,8 +57,7 @@ namespace doppel {
 //             class/id hints), less the navigation, menus, cookie banners, sharing buttons and
 //             related-links lists in and around it. A short page (under about 500 characters
 //             of text), or one where no region holds most of the prose (a home page, a list),
-//             is kept whole, as by kAll: short HTML documents, feed items and JSONL fragments
-//             lose nothing.
+//             is kept whole, as by kAll: short HTML documents and JSONL fragments lose nothing.
 //   kAll      all visible text: only script, style, form, nav, header, footer, aside, menu and
 //             similar elements are dropped.
 enum class HtmlExtract { kArticle, kAll };
@@ -67,8 +66,9 @@ const char* html_extract_name(HtmlExtract extract);  // "article", "all"
 
 // How DocumentReader reads; spec "reader:max_bytes=16777216,extract=article".
 //   max_bytes  16 MiB   max_document_bytes
-//   extract    article  extract: "article" or "all" (HtmlExtract), for .html files, WARC pages,
-//                       JSONL "html" fields and feed items alike
+//   extract    article  extract: "article" or "all" (HtmlExtract), for .html files, WARC pages
+//                       and JSONL "html" fields alike (a feed item's HTML is the publisher's
+//                       text without a page around it: always all of it)
 struct ReaderOptions {
     // Largest document accepted, in bytes of text (a JSONL line may be that plus its JSON).
     std::size_t max_document_bytes = 16u << 20;  // 16 MiB
