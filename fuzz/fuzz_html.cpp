@@ -11,6 +11,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     std::string text, title, reason;
     doppel::HtmlLimits limits;
     limits.max_depth = 256;
-    doppel::extract_html_text(html, &text, &title, &reason, limits);
+    doppel::extract_html_text(html, &text, &title, &reason, doppel::HtmlExtract::kArticle, limits);
     return 0;
 }

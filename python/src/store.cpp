@@ -120,7 +120,7 @@ bool to_document(const py::handle& item, std::size_t k, Document& doc, std::vect
         if (d.contains("text"))
             doc.text = optional_str(d, "text");
         else if (d.contains("html") &&
-                 !extract_html_text(optional_str(d, "html"), &doc.text, &doc.title, &reason))
+                 !extract_html_text(optional_str(d, "html"), &doc.text, &doc.title, &reason, limits.extract))
             return errors.push_back({kPythonSource, line, reason}), false;
         doc.url = optional_str(d, "url");
         doc.lang_hint = optional_str(d, "lang");

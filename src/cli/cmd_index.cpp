@@ -50,6 +50,7 @@ Command add_index_command(CLI::App& app, Globals& g) {
                     "Time to record as added (seconds since the epoch; default now)");
     cmd->add_option("--max-bytes", args->run.reader.max_document_bytes, "Largest document accepted, in bytes")
         ->capture_default_str();
+    add_extract_option(cmd, args->run.reader.extract);
     return {cmd, [args, &g]() -> int {
                 Store store(args->store);
                 LanguageIdentifier langid(model_path(g, "lid.176.ftz"));

@@ -19,6 +19,7 @@ Command add_normalize_command(CLI::App& app, Globals& g) {
         std::string spec = Normalizer().describe();
         bool words = false, sentences = false;
         std::string lang;
+        ReaderOptions reader;
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("paths", args->paths, "Files, directories, or - for JSONL on stdin")->required();
@@ -26,10 +27,11 @@ Command add_normalize_command(CLI::App& app, Globals& g) {
     cmd->add_flag("--words", args->words, "One word a line");
     cmd->add_flag("--sentences", args->sentences, "One sentence a line (of the original text)");
     cmd->add_option("--lang", args->lang, "Language for sentence rules (ISO 639-1)");
+    add_extract_option(cmd, args->reader.extract);
     return {cmd, [args]() -> int {
         auto normalizer = Normalizer::from_spec(args->spec);
         Segmenter seg;
-        DocumentReader reader(args->paths);
+        DocumentReader reader(args->paths, args->reader);
         std::vector<Document> docs;
         std::vector<RecordError> errors;
         std::size_t n_errors = 0;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 namespace doppel::cli {
 namespace fs = std::filesystem;
@@ -37,6 +38,15 @@ std::string find_models_dir(const Globals& g) { return doppel::find_models_dir(g
 
 std::string model_path(const Globals& g, const std::string& file) {
     return (fs::path(find_models_dir(g)) / file).string();
+}
+
+void add_extract_option(CLI::App* cmd, HtmlExtract& extract) {
+    cmd->add_option("--extract", extract,
+                    "What of an HTML page is kept: article (the main content, else all of a short or "
+                    "list-like page) or all (every visible text)")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, HtmlExtract>{{"article", HtmlExtract::kArticle},
+                                                                               {"all", HtmlExtract::kAll}}))
+        ->default_str("article");
 }
 
 void report_errors(const std::vector<RecordError>& errors) {

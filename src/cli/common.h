@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "doppel/error.h"
+#include "doppel/ingest/document_reader.h"
 
 namespace doppel::cli {
 
@@ -38,6 +39,9 @@ std::string model_path(const Globals& g, const std::string& file);
 // kAtLeastOne rejects 0 and negative counts (--batch 0 would read nothing).
 extern const CLI::Validator kFiniteNumber;
 extern const CLI::Validator kAtLeastOne;
+
+// --extract article|all: what of an HTML page becomes the text (ReaderOptions::extract).
+void add_extract_option(CLI::App* cmd, HtmlExtract& extract);
 
 // Prints "PATH:LINE: reason" lines on stderr.
 void report_errors(const std::vector<RecordError>& errors);

@@ -10,8 +10,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "impl/spec.h"
 #include "impl/utf8.h"
 #include "ingest/bounded_io.h"
+#include "ingest/html_page.h"
 #include "ingest/input_walk.h"
 #include "ingest/record_stream.h"
 #include "ingest/text_decoding.h"
@@ -171,19 +173,11 @@ struct DocumentReader::Impl {
     bool html_document(const std::string& path, std::string& data, bool marked, Document& doc,
                        std::vector<RecordError>& errors) {
         std::string reason;
+        std::size_t line = 0;
         if (looks_binary(data, options.max_control_fraction)) reason = "binary data, not text";
-        const std::string charset = reason.empty() && !marked ? ingest::charset_of_html(data) : "";
-        std::string converted;
-        if (!charset.empty() && charset != "utf-8" && ingest::convert_to_utf8(charset, data, &converted, &reason))
-            data.swap(converted);
-        std::size_t line = 0, offset = 0;
-        if (reason.empty() && !validate_utf8(data, &line, &offset)) {
-            errors.push_back({path, line, "invalid UTF-8 at byte " + std::to_string(offset)});
-            return false;
-        }
-        if (reason.empty() && extract_html_text(data, &doc.text, &doc.title, &reason))
+        else if (ingest::page_to_text(data, marked ? "utf-8" : "", !marked, options, doc, &reason, &line))
             return check_text(path, doc.text, errors);
-        errors.push_back({path, 0, reason});
+        errors.push_back({path, line, reason});
         return false;
     }
 
@@ -232,8 +226,29 @@ uint64_t DocumentReader::bytes_read() const {
 std::vector<std::string> DocumentReader::notes() const { return impl_->notes; }
 uint64_t DocumentReader::bytes_total() const { return impl_->bytes_total; }
 
-std::string DocumentReader::describe() const {
-    return "reader:max_bytes=" + std::to_string(impl_->options.max_document_bytes);
+std::string DocumentReader::describe() const { return impl_->options.describe(); }
+
+const char* html_extract_name(HtmlExtract extract) { return extract == HtmlExtract::kAll ? "all" : "article"; }
+
+ReaderOptions ReaderOptions::from_spec(const std::string& spec) {
+    impl::ParsedSpec p = impl::parse_spec(spec);
+    DOPPEL_CHECK(kBadSpec, p.name == "reader", "spec '" + spec + "': expected reader:...");
+    ReaderOptions o;
+    double bytes = 0;
+    if (p.take_double("max_bytes", bytes)) {
+        DOPPEL_CHECK(kBadSpec, bytes >= 1, "spec '" + spec + "': max_bytes must be at least 1");
+        o.max_document_bytes = static_cast<std::size_t>(bytes);
+    }
+    if (std::string e; p.take("extract", e)) {
+        DOPPEL_CHECK(kBadSpec, e == "article" || e == "all", "spec '" + spec + "': extract must be article or all");
+        o.extract = e == "all" ? HtmlExtract::kAll : HtmlExtract::kArticle;
+    }
+    p.check_empty();
+    return o;
+}
+
+std::string ReaderOptions::describe() const {
+    return "reader:max_bytes=" + std::to_string(max_document_bytes) + ",extract=" + html_extract_name(extract);
 }
 
 }  // namespace doppel

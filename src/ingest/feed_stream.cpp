@@ -182,8 +182,9 @@ bool FeedStream::to_document(Item& item, Document& doc, std::string* reason) {
     const bool has_content = !item.content.empty();
     const std::string& html = has_content ? item.content : item.summary;
     std::string body;
+    // An item's content is the publisher's text, no page around it: all of it is kept.
     if (has_content ? item.content_is_text : item.summary_is_text) body = html;
-    else if (!html.empty() && !extract_html_text(html, &body, nullptr, reason)) return false;
+    else if (!html.empty() && !extract_html_text(html, &body, nullptr, reason, HtmlExtract::kAll)) return false;
     doc.title = item.title;
     doc.text = item.title.empty() ? body : item.title + "\n" + body;
     doc.url = item.alternate.empty() ? item.link : item.alternate;

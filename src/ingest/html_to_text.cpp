@@ -1,68 +1,19 @@
-// HTML to text with gumbo: one line per block element, chrome elements dropped.
+// HTML to text with gumbo: the markup checked against the limits, parsed, cut into blocks
+// (ingest/html_blocks.h), and the article or all of it kept.
 #include <gumbo.h>
 
 #include <algorithm>
+#include <optional>
 #include <cctype>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "doppel/ingest/document_reader.h"
+#include "ingest/html_blocks.h"
 
 namespace doppel {
 namespace {
-
-bool is_dropped(GumboTag tag) {
-    switch (tag) {
-        case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_NOSCRIPT:
-        case GUMBO_TAG_NAV: case GUMBO_TAG_HEADER: case GUMBO_TAG_FOOTER:
-        case GUMBO_TAG_ASIDE: case GUMBO_TAG_FORM: case GUMBO_TAG_TEMPLATE:
-        case GUMBO_TAG_SVG: case GUMBO_TAG_IFRAME: case GUMBO_TAG_OBJECT:
-        case GUMBO_TAG_EMBED: case GUMBO_TAG_CANVAS: case GUMBO_TAG_BUTTON:
-        case GUMBO_TAG_SELECT: case GUMBO_TAG_HEAD: case GUMBO_TAG_MENU:
-            return true;
-        default:
-            return false;
-    }
-}
-
-bool is_block(GumboTag tag) {
-    switch (tag) {
-        case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_BR: case GUMBO_TAG_LI:
-        case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_H1: case GUMBO_TAG_H2:
-        case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
-        case GUMBO_TAG_TR: case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_TABLE:
-        case GUMBO_TAG_ARTICLE: case GUMBO_TAG_SECTION: case GUMBO_TAG_BLOCKQUOTE:
-        case GUMBO_TAG_PRE: case GUMBO_TAG_FIGURE: case GUMBO_TAG_FIGCAPTION:
-        case GUMBO_TAG_DT: case GUMBO_TAG_DD: case GUMBO_TAG_DL: case GUMBO_TAG_HR:
-        case GUMBO_TAG_MAIN: case GUMBO_TAG_ADDRESS: case GUMBO_TAG_CAPTION:
-        case GUMBO_TAG_BODY:
-            return true;
-        default:
-            return false;
-    }
-}
-
-struct TextBuilder {
-    std::string out;
-    bool pending_space = false;
-
-    void text(std::string_view s) {
-        for (char c : s) {
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
-                pending_space = true;
-            } else {
-                if (pending_space && !out.empty() && out.back() != '\n') out.push_back(' ');
-                pending_space = false;
-                out.push_back(c);
-            }
-        }
-    }
-    void line_break() {
-        pending_space = false;
-        if (!out.empty() && out.back() != '\n') out.push_back('\n');
-    }
-};
 
 // ---- a cheap look at the markup before gumbo parses it --------------------------------------
 // Gumbo has no depth limit: a page nested 100,000 elements deep overflows a recursive walk, and
@@ -162,64 +113,12 @@ MarkupShape scan_markup(std::string_view s) {
     return shape;
 }
 
-// ---- the text --------------------------------------------------------------------------------
+// ---- the title ------------------------------------------------------------------------------
 
 const GumboVector* children_of(const GumboNode* node) {
     if (node->type == GUMBO_NODE_DOCUMENT) return &node->v.document.children;
     if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) return &node->v.element.children;
     return nullptr;
-}
-
-void emit_text(const GumboNode* node, TextBuilder& tb, bool in_pre) {
-    std::string_view s = node->v.text.text;
-    if (!in_pre) {
-        tb.text(s);
-        return;
-    }
-    for (char c : s) {
-        if (c == '\n') tb.line_break();
-        else tb.text(std::string_view(&c, 1));
-    }
-}
-
-// The tree walk, with an explicit stack (a page nested thousands deep must not exhaust the call
-// stack). An entry is a node to visit, or, with `close` set, the end of a block element.
-void walk(const GumboNode* root, TextBuilder& tb) {
-    struct Entry {
-        const GumboNode* node;
-        bool in_pre;
-        bool close;
-    };
-    std::vector<Entry> stack{{root, false, false}};
-    while (!stack.empty()) {
-        const Entry e = stack.back();
-        stack.pop_back();
-        if (e.close) {
-            tb.line_break();
-            continue;
-        }
-        const GumboNode* node = e.node;
-        if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_CDATA) {
-            emit_text(node, tb, e.in_pre);
-            continue;
-        }
-        if (node->type == GUMBO_NODE_WHITESPACE) {
-            tb.pending_space = true;
-            continue;
-        }
-        const GumboVector* children = children_of(node);
-        if (!children) continue;
-        const GumboTag tag = node->type == GUMBO_NODE_DOCUMENT ? GUMBO_TAG_UNKNOWN : node->v.element.tag;
-        if (is_dropped(tag)) continue;
-        const bool block = is_block(tag);
-        if (block) {
-            tb.line_break();
-            stack.push_back({node, false, true});
-        }
-        const bool in_pre = e.in_pre || tag == GUMBO_TAG_PRE;
-        for (unsigned i = children->length; i-- > 0;)
-            stack.push_back({static_cast<const GumboNode*>(children->data[i]), in_pre, false});
-    }
 }
 
 // The first element with `tag`, depth first, without recursion.
@@ -239,19 +138,29 @@ const GumboNode* find_tag(const GumboNode* root, GumboTag tag) {
 std::string title_of(const GumboNode* document) {
     const GumboNode* t = find_tag(document, GUMBO_TAG_TITLE);
     if (!t) return {};
-    TextBuilder tt;
+    std::string out;
+    bool space = false;
     const GumboVector& ch = t->v.element.children;
     for (unsigned i = 0; i < ch.length; ++i) {
         auto* c = static_cast<const GumboNode*>(ch.data[i]);
-        if (c->type == GUMBO_NODE_TEXT) tt.text(c->v.text.text);
+        if (c->type != GUMBO_NODE_TEXT) continue;
+        for (const char* p = c->v.text.text; *p; ++p) {
+            if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f') {
+                space = true;
+                continue;
+            }
+            if (space && !out.empty()) out.push_back(' ');
+            space = false;
+            out.push_back(*p);
+        }
     }
-    return tt.out;
+    return out;
 }
 
 }  // namespace
 
 bool extract_html_text(std::string_view html, std::string* text, std::string* title, std::string* reason,
-                       const HtmlLimits& limits) {
+                       HtmlExtract extract, const HtmlLimits& limits) {
     const MarkupShape shape = scan_markup(html);
     if (shape.max_depth > limits.max_depth || shape.elements > limits.max_elements) {
         if (reason)
@@ -263,18 +172,18 @@ bool extract_html_text(std::string_view html, std::string* text, std::string* ti
         return false;
     }
     GumboOutput* output = gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size());
-    TextBuilder tb;
-    walk(output->document, tb);
+    const ingest::PageBlocks page = ingest::segment_blocks(output->document);
     if (title) *title = title_of(output->document);
     gumbo_destroy_output(&kGumboDefaultOptions, output);
-    while (!tb.out.empty() && tb.out.back() == '\n') tb.out.pop_back();
-    *text = std::move(tb.out);
+    std::optional<std::string> article;
+    if (extract == HtmlExtract::kArticle) article = ingest::article_text(page);
+    *text = article ? std::move(*article) : ingest::all_text(page);
     return true;
 }
 
-std::string html_to_text(const std::string& html, std::string* title) {
+std::string html_to_text(const std::string& html, std::string* title, HtmlExtract extract) {
     std::string text;
-    if (!extract_html_text(html, &text, title, nullptr)) {
+    if (!extract_html_text(html, &text, title, nullptr, extract)) {
         if (title) title->clear();
         return {};
     }

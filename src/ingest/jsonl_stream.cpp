@@ -79,7 +79,8 @@ bool JsonlStream::take_body(const nlohmann::json& j, Document& doc, std::vector<
     }
     if (html_it != j.end() && html_it->is_string()) {
         std::string reason;
-        if (extract_html_text(html_it->get_ref<const std::string&>(), &doc.text, &doc.title, &reason)) return true;
+        if (extract_html_text(html_it->get_ref<const std::string&>(), &doc.text, &doc.title, &reason, options_.extract))
+            return true;
         error(errors, reason);
         return false;
     }

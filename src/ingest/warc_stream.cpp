@@ -14,6 +14,7 @@
 
 #include "ingest/bounded_io.h"
 #include "ingest/dates.h"
+#include "ingest/html_page.h"
 #include "ingest/record_stream.h"
 #include "ingest/text_decoding.h"
 
@@ -304,19 +305,15 @@ void WarcStream::page(const Fields& warc, std::string& block, std::vector<Docume
 // and the record's metadata.
 bool WarcStream::to_document(const Fields& warc, std::string_view content_type, std::string& body, Document& doc,
                              std::string* reason) {
-    const bool html = page_kind(content_type) == 'h';
-    std::string charset = charset_of_content_type(content_type);
-    if (charset.empty() && html) charset = charset_of_html(body);
-    if (!charset.empty() && charset != "utf-8") {
-        std::string converted;
-        if (!convert_to_utf8(charset, body, &converted, reason)) return false;
-        body.swap(converted);
+    const std::string charset = charset_of_content_type(content_type);
+    std::size_t line = 0;
+    if (page_kind(content_type) == 'h') {
+        if (!page_to_text(body, charset, true, options_, doc, reason, &line)) return false;
+    } else if (!charset.empty() && charset != "utf-8") {
+        if (!convert_to_utf8(charset, body, &doc.text, reason)) return false;
+    } else {
+        doc.text.swap(body);
     }
-    std::size_t line = 0, offset = 0;
-    if (html && !validate_utf8(body, &line, &offset))
-        return *reason = "invalid UTF-8 at byte " + std::to_string(offset) + " of the page (no charset named)", false;
-    if (!html) doc.text.swap(body);
-    else if (!extract_html_text(body, &doc.text, &doc.title, reason)) return false;
     if (doc.text.size() > options_.max_document_bytes)
         return *reason = "text is over the limit of " + human_size(options_.max_document_bytes), false;
     if (std::string r = check_document_text(doc.text, options_); !r.empty()) return *reason = r, false;

@@ -7,9 +7,9 @@
 //   while (reader.next_batch(256, docs, errors)) { ...use docs...; docs.clear(); }
 //
 // Inputs (by extension): .txt (UTF-8 text; UTF-16 and UTF-32 with a byte-order mark are
-// converted), .html/.htm (text extracted with gumbo; script, style, nav, header, footer, aside,
-// form and similar elements dropped; block elements become line breaks; a <meta charset> other
-// than UTF-8 is converted with ICU), .jsonl/.ndjson (one JSON object a line: "id" and "text" or
+// converted), .html/.htm (text extracted with gumbo, see extract_html_text(): the article of a
+// news page, else all its visible text; a <meta charset> other than UTF-8 is converted with
+// ICU), .jsonl/.ndjson (one JSON object a line: "id" and "text" or
 // "html" required; "url", "lang", "title", "date" optional), .warc (WARC/1.0 and 1.1: each
 // response, resource or conversion record holding HTML or text is a document, id and url its
 // WARC-Target-URI, date its WARC-Date, its charset from the HTTP header or the page's <meta>),
@@ -51,6 +51,24 @@
 
 namespace doppel {
 
+// What extract_html_text() keeps of a page.
+//   kArticle  the article: the main content region of the page (chosen by how much prose and how
+//             few links its blocks hold, and by <article>, <main>, itemprop=articleBody and
+//             class/id hints), less the navigation, menus, cookie banners, sharing buttons and
+//             related-links lists in and around it. A short page (under about 500 characters
+//             of text), or one where no region holds most of the prose (a home page, a list),
+//             is kept whole, as by kAll: short HTML documents and JSONL fragments lose nothing.
+//   kAll      all visible text: only script, style, form, nav, header, footer, aside, menu and
+//             similar elements are dropped.
+enum class HtmlExtract { kArticle, kAll };
+
+const char* html_extract_name(HtmlExtract extract);  // "article", "all"
+
+// How DocumentReader reads; spec "reader:max_bytes=16777216,extract=article".
+//   max_bytes  16 MiB   max_document_bytes
+//   extract    article  extract: "article" or "all" (HtmlExtract), for .html files, WARC pages
+//                       and JSONL "html" fields alike (a feed item's HTML is the publisher's
+//                       text without a page around it: always all of it)
 struct ReaderOptions {
     // Largest document accepted, in bytes of text (a JSONL line may be that plus its JSON).
     std::size_t max_document_bytes = 16u << 20;  // 16 MiB
@@ -62,6 +80,13 @@ struct ReaderOptions {
     // compression suffix is one of these.
     std::vector<std::string> extensions = {".txt", ".html", ".htm", ".jsonl", ".ndjson",
                                            ".warc", ".rss", ".atom", ".xml"};
+    // What of an HTML page becomes the document's text.
+    HtmlExtract extract = HtmlExtract::kArticle;
+
+    // Parses a "reader:key=value,..." spec (keys above; others keep their defaults); throws
+    // doppel::Error (kBadSpec) on an unknown key or value. describe() gives the spec back.
+    static ReaderOptions from_spec(const std::string& spec);
+    std::string describe() const;
 };
 
 // Bounds on the HTML a page may hold before it is parsed (deep or unclosed markup makes parsing
@@ -71,13 +96,16 @@ struct HtmlLimits {
     std::size_t max_elements = 1u << 20;    // elements in the page
 };
 
-// Extracts readable text from an HTML page: one line per block, scripts and chrome dropped;
-// *title gets the <title> when title is not null. Returns false and sets *reason (one sentence)
-// without parsing when the page exceeds `limits`.
+// Extracts readable text from an HTML page (UTF-8): one line per block (p, div, li, h1, br...),
+// what `extract` keeps (see HtmlExtract); *title gets the <title> when title is not null. The one
+// extraction every page goes through (.html files, WARC pages, JSONL "html", feed items).
+// Returns false and sets *reason (one sentence) without parsing when the page exceeds `limits`.
+// Thread safe (no shared state).
 bool extract_html_text(std::string_view html, std::string* text, std::string* title, std::string* reason,
-                       const HtmlLimits& limits = {});
+                       HtmlExtract extract = HtmlExtract::kArticle, const HtmlLimits& limits = {});
 // The same, returning the text ("" for a page over the limits).
-std::string html_to_text(const std::string& html, std::string* title = nullptr);
+std::string html_to_text(const std::string& html, std::string* title = nullptr,
+                         HtmlExtract extract = HtmlExtract::kArticle);
 
 // Checks that `text` is valid UTF-8. On failure returns false and sets *line (1-based) and
 // *byte_offset to where the first invalid sequence starts.
