@@ -209,7 +209,10 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
             if (ascii.size() >= 6) emit(FeatureKind::kPrefix, std::string_view(ascii).substr(0, 5), 1.0f);
             std::string sk = name_skeleton(ascii, kSkeletonRule);
             if (sk.size() >= kMinSkeleton) emit(FeatureKind::kName, sk, 1.0f);
-        } else if (is_cjk_word(w) || lang == "ko" || lang == "zh") {
+        } else if (lang == "ko") {
+            // Without its particle (문서를, 문서에서 -> 문서), so the second pass can learn it.
+            emit(FeatureKind::kToken, impl_->stemmer.stem(lang, w), 1.0f);
+        } else if (is_cjk_word(w) || lang == "zh") {
             emit(FeatureKind::kToken, w, 1.0f);
         } else {
             std::string sk = name_skeleton(impl_->keys.ascii_latin(w), kSkeletonRule);

@@ -112,6 +112,20 @@ TEST_F(LexiconBuilderTest, KeysFollowTheLookupRules) {
     EXPECT_EQ(builder.entries_unused(), 5u);
 }
 
+TEST(LexiconBuilder, KoreanKeysDropParticlesAndEndings) {
+    // Korean has no Snowball stemmer: the stemmer's own rule strips particles and the endings of
+    // noun + 하다/되다 verbs while two syllables stay, for keys and lookup alike.
+    LexiconBuilder b;
+    EXPECT_EQ(b.key_of("ko", "문서를"), "문서");
+    EXPECT_EQ(b.key_of("ko", "문서에서는"), "문서");
+    EXPECT_EQ(b.key_of("ko", "선택하십시오"), "선택");
+    EXPECT_EQ(b.key_of("ko", "선택된"), "선택");
+    EXPECT_EQ(b.key_of("ko", "파일들을"), "파일");
+    EXPECT_EQ(b.key_of("ko", "추가가"), "추가");
+    EXPECT_EQ(b.key_of("ko", "추가"), "추가");  // two syllables stay whole
+    EXPECT_EQ(b.key_of("ko", "문서 삽입"), "문서 삽입");
+}
+
 TEST_F(LexiconBuilderTest, RanksConceptsByWeight) {
     BridgeLexicon lex(dir / "bridge.lex");
     const auto de = find(lex, "de", "Sitzungen");

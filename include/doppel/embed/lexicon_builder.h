@@ -96,7 +96,7 @@ public:
     static constexpr const char* kName = "lexicon";
     // The version of the rules above: bump it when a change makes the same entries give another
     // lexicon (scripts/build-bridge rebuilds when describe() changes).
-    static constexpr uint32_t kRulesVersion = 1;
+    static constexpr uint32_t kRulesVersion = 2;
 
     explicit LexiconBuilder(LexiconBuilderOptions options = {});
     ~LexiconBuilder();

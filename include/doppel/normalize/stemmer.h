@@ -30,7 +30,9 @@ public:
     // True when `lang` has a Snowball stemmer.
     static bool has_stemmer(std::string_view lang);
     // The stem of a normalized word; the word itself when the language has no stemmer or the
-    // stem would be empty.
+    // stem would be empty. Korean ("ko", no Snowball stemmer) has a rule of its own: a word of
+    // Hangul syllables loses its particle or verb ending (문서를 -> 문서, 선택하십시오 -> 선택)
+    // while two syllables stay.
     std::string stem(std::string_view lang, std::string_view word);
 
 private:
