@@ -34,6 +34,7 @@ machine, or a shared file system across several).
 import hashlib
 import json
 import os
+import shutil
 import time
 from typing import Any, Dict, List, Optional
 
@@ -138,7 +139,7 @@ def _write_partition(delayed_records, name):
         for r in records:
             if isinstance(r, str):
                 r = {"id": str(len(lines)), "text": r}
-            lines.append(json.dumps({k: r.get(k) for k in ("id", "text", "url", "source")},
+            lines.append(json.dumps({k: r.get(k) for k in ("id", "text", "url", "source", "lang", "title", "date")},
                                     ensure_ascii=False))
         _write_text(name, "\n".join(lines) + ("\n" if lines else ""))
         return name
@@ -581,7 +582,8 @@ def read_result(path: str) -> List[Dict[str, Any]]:
 #                   candidates (on the client: it reads every candidate table row)
 #   6. learn        word associations from the confident links, counts rewritten; stages 2-5
 #                   again on them (suffix 2), the second pass's rule (library)
-#   7. finish       records as `doppel translations --format jsonl --no-align` writes them
+#   7. finish       the final pairs (library); their records, aligned by chunks on the workers, as
+#                   `doppel translations --format jsonl` writes them
 
 from ._doppel import translation_stages as _tr  # noqa: E402
 
@@ -631,7 +633,9 @@ def _csr_split(d, bases):
 def _tr_features_task(k, part, cfg, work):
     docs = _read(part, cfg)
     errors = docs.errors
-    f = _tr.featurize(docs, cfg["embedder"], cfg["models"], _threads(cfg))
+    f = _tr.featurize(docs, cfg["embedder"], cfg["models"], _threads(cfg), cfg["align"])
+    if cfg["align"]:  # the texts, for the alignment of the final pairs
+        _write_text(os.path.join(work, "texts-%05d.json" % k), json.dumps(f["texts"], ensure_ascii=False))
     _csr_save(os.path.join(work, "counts1-%05d" % k), f)
     ids, n, docs = _tr.frequencies(f)
     _save(os.path.join(work, "df1-%05d.npy" % k), np.stack([ids, n.astype(np.uint64)], axis=1))
@@ -793,64 +797,75 @@ def _tr_stage_learn(cfg, work, meta):
     return info
 
 
-def _json_object(fields):
-    """An object as the tool's JSON library writes it: keys sorted, no spaces; values given as JSON."""
-    return "{" + ",".join("%s:%s" % (json.dumps(k), v) for k, v in sorted(fields)) + "}"
+def _tr_records_task(c, chunk, cfg, work):
+    """Records of the final pairs of chunk c (pairs-<c>.npy beside its ids) as JSONL lines."""
+    pairs = chunk["pairs"]
+    texts = None
+    if cfg["align"]:
+        by_part = {}
+        for pos in set(chunk["pos_a"]) | set(chunk["pos_b"]):
+            k = int(np.searchsorted(cfg["bases"], pos, side="right") - 1)
+            by_part.setdefault(k, []).append(pos)
+        text_of = {}
+        for k, positions in by_part.items():
+            with open(os.path.join(work, "texts-%05d.json" % k), encoding="utf-8") as f:
+                part = json.load(f)
+            for pos in positions:
+                text_of[pos] = part[pos - cfg["bases"][k]]
+        texts = [(text_of[a], text_of[b]) for a, b in zip(chunk["pos_a"], chunk["pos_b"])]
+    lines, aligner = _tr.records(pairs, chunk["meta"], texts, cfg["units"], cfg["models"])
+    _write_text(os.path.join(work, "records-%05d.jsonl" % c), "".join(line + "\n" for line in lines))
+    return aligner
 
 
-def _tr_records(pairs, meta):
-    """The lines of `doppel translations --format jsonl --no-align` (cli/align_support.cpp), summary aside."""
-    index = {doc_id: i for i, doc_id in enumerate(meta["doc_ids"])}
-    n = len(pairs["id_a"])
-    score = _st.json_numbers(np.array([float("%.4f" % s) for s in pairs["score"].tolist()], np.float64))
-    sim = _st.json_numbers(pairs["similarity"].astype(np.float64))
-    margin = _st.json_numbers(pairs["margin"].astype(np.float64))
-    anchors = _st.json_numbers(pairs["anchors"].astype(np.float64))
-    q = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
-    lines, counts = [], [0, 0, 0]
-    for r in range(n):
-        label = int(pairs["label"][r])
-        counts[label] += 1
-        a, b = pairs["id_a"][r], pairs["id_b"][r]
-        f = [("id_a", q(a)), ("id_b", q(b)), ("lang_a", q(pairs["lang_a"][r])), ("lang_b", q(pairs["lang_b"][r])),
-             ("score", score[r]), ("label", q(_LABELS[label])), ("similarity", sim[r]), ("margin", margin[r])]
-        if pairs["anchors"][r] >= 0:
-            f.append(("anchors", anchors[r]))
-        if pairs["url_evidence"][r]:
-            f.append(("url_evidence", "true"))
-        for doc_id, suffix in ((a, "_a"), (b, "_b")):
-            i = index[doc_id]
-            for key, values in (("url", meta["urls"]), ("title", meta["titles"]), ("date", meta["dates"])):
-                if values[i]:
-                    f.append((key + suffix, q(values[i])))
-        lines.append(_json_object(f))
-    return lines, counts
-
-
-def _tr_stage_finish(cfg, work, meta, learned, specs, out):
+def _tr_stage_finish(client, cfg, work, meta, learned, specs, out, chunk_size=2000):
+    """The final pairs (library), their records written by chunks on the workers (aligned there),
+    joined with the summary record into `out`."""
     first = _links_dict(np.load(os.path.join(work, "links1.npy")))
     second = _links_dict(np.load(os.path.join(work, "links2.npy"))) if learned else None
     pairs = _tr.finish(first, second, meta["doc_ids"], meta["langs"], cfg["matcher"], cfg["associations"])
-    lines, counts = _tr_records(pairs, meta)
+    index = {doc_id: i for i, doc_id in enumerate(meta["doc_ids"])}
+    n = len(pairs["id_a"])
+    chunks = []
+    for c0 in range(0, n, chunk_size):
+        sl = slice(c0, min(n, c0 + chunk_size))
+        pos_a = [index[i] for i in pairs["id_a"][sl]]
+        pos_b = [index[i] for i in pairs["id_b"][sl]]
+        m = [(meta["urls"][a], meta["titles"][a], meta["dates"][a], meta["urls"][b], meta["titles"][b],
+              meta["dates"][b]) for a, b in zip(pos_a, pos_b)]
+        part = {k: (v[sl] if isinstance(v, list) else np.ascontiguousarray(v[sl])) for k, v in pairs.items()}
+        chunks.append({"pairs": part, "pos_a": pos_a, "pos_b": pos_b, "meta": m})
+    aligners = client.gather(client.map(_tr_records_task, range(len(chunks)), chunks, cfg=cfg, work=work, pure=False))
+    counts = np.bincount(pairs["label"], minlength=3).tolist()
+    if cfg["align"]:
+        specs = dict(specs, aligner=next((a for a in aligners if a), "") or _tr.records(
+            {k: v[:0] for k, v in pairs.items()}, [], [], cfg["units"], cfg["models"])[1], units=cfg["units"])
     record = {"type": "summary", "documents": len(meta["doc_ids"]), "translation": counts[0], "partial": counts[1],
               "same_story": counts[2], "associations": learned, "specs": specs}
-    lines.append(_record(record))
-    _write_text(out, "\n".join(lines) + "\n")
+    tmp = "%s.tmp-%d" % (out, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        for c in range(len(chunks)):
+            with open(os.path.join(work, "records-%05d.jsonl" % c), encoding="utf-8") as r:
+                shutil.copyfileobj(r, f)
+        f.write(_record(record) + "\n")
+    os.replace(tmp, out)
     return record
 
 
 def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: str = "",
                  associations: str = "", same_story: Optional[bool] = None, embedder: str = "",
-                 index: str = "auto", models: str = "", max_bytes: int = 0, part_mb: int = 64,
-                 threads: int = 0, out: Optional[str] = None) -> Dict[str, Any]:
-    """Cross-language versions among `documents`, as `doppel translations --format jsonl --no-align`
-    gives them on a store that `doppel index` made of the same documents.
+                 index: str = "auto", align: bool = True, units: str = "lines", models: str = "",
+                 max_bytes: int = 0, part_mb: int = 64, threads: int = 0,
+                 out: Optional[str] = None) -> Dict[str, Any]:
+    """Cross-language versions among `documents`, as `doppel translations --format jsonl` gives
+    them on a store that `doppel index` made of the same documents.
 
     documents: as near_duplicates() (a list of files and folders, read as `doppel index` reads
     them, or a dask bag or dataframe of dicts with id, text and optionally lang, url, title, date).
     matcher, associations ("none": one pass), same_story (False: `--no-same-story`) as the
     command's specs; embedder: the bridge spec (`doppel index`'s default when ""); index: the
-    FAISS factory of each language's shard ("auto": exact up to its limit); models: the models
+    FAISS factory of each language's shard ("auto": exact up to its limit); align False as
+    `--no-align`, units as `--units`; models: the models
     folder (bridge.lex, lid.176.ftz; found as the tool finds it when ""); threads: library
     threads per task (0: the worker's). Writes the records to `out` (default
     WORK_DIR/result.jsonl) and returns a dict: summary (a line), record (the summary record),
@@ -863,7 +878,7 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
     os.makedirs(work_dir, exist_ok=True)
     plan = _tr.plan(matcher, associations, same_story)
     cfg = {"matcher": plan["matcher"], "associations": plan["associations"], "embedder": embedder,
-           "index": index, "models": models, "id_from_path": False, "max_bytes": int(max_bytes),
+           "index": index, "align": bool(align), "units": units, "models": models, "id_from_path": False, "max_bytes": int(max_bytes),
            "threads": int(threads)}
     manifest = {"fingerprint": _fingerprint(documents, dict(cfg, job="translations"), part_mb)}
     old = _done(work_dir, "start")
@@ -904,7 +919,7 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
         specs = {"matcher": plan["matcher"], "associations": plan["associations"], "embedder": wg["embedder"],
                  "vector_index": cd["vector_index"]}
     out = out or os.path.join(work_dir, "result.jsonl")
-    record = _tr_stage_finish(cfg, work_dir, meta, learned, specs, out)
+    record = _tr_stage_finish(client, cfg, work_dir, meta, learned, specs, out)
     lap("finish")
     secs = time.time() - t0
     summary = ("%d documents, %d translation, %d partial, %d same-story pairs, %d languages, %d associations; "

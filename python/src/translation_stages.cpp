@@ -90,8 +90,12 @@ std::unique_ptr<BridgeEmbedder> embedder_for(const std::string& spec, const std:
     return std::make_unique<BridgeEmbedder>(options, lexicon);
 }
 
-py::dict featurize(DocumentBatch& batch, const std::string& spec, const std::string& models, std::size_t threads) {
+py::dict featurize(DocumentBatch& batch, const std::string& spec, const std::string& models, std::size_t threads,
+                   bool texts) {
     TranslationFeatures f;
+    std::vector<std::string> kept;
+    if (texts)
+        for (const auto& d : batch.docs) kept.push_back(d.text);
     {
         py::gil_scoped_release release;
         const std::string dir = find_models_dir(models);
@@ -105,6 +109,7 @@ py::dict featurize(DocumentBatch& batch, const std::string& spec, const std::str
     d["urls"] = f.urls;
     d["titles"] = f.titles;
     d["dates"] = f.dates;
+    if (texts) d["texts"] = kept;
     return d;
 }
 
@@ -152,6 +157,7 @@ py::dict weigh(const py::dict& counts, const Array<uint64_t>& df_ids, const Arra
 }  // namespace
 
 void bind_translation_stages_search(py::module_& m);
+void bind_translation_records(py::module_& m);
 
 void bind_translation_stages(py::module_& parent) {
     py::module_ m = parent.def_submodule(
@@ -159,8 +165,10 @@ void bind_translation_stages(py::module_& parent) {
         "`doppel translations` in stages over parts of the input (ops/translation_stages.h), for doppel.dask.");
     m.def("featurize", &featurize, py::arg("documents"), py::arg("embedder") = "", py::arg("models") = "",
           py::arg("threads") = 0,
+          py::arg("texts") = false,
           "Stage 1: language ID, analysis and raw bridge feature counts of documents (consumed), as "
-          "`doppel index` stores them: {indptr, ids, weights, doc_ids, langs, match_langs, urls, titles, dates}.");
+          "`doppel index` stores them: {indptr, ids, weights, doc_ids, langs, match_langs, urls, titles, dates} "
+          "and with texts their texts.");
     m.def("frequencies", &frequencies, py::arg("counts"),
           "Stage 2: (feature ids, document counts, documents) of raw counts {indptr, ids, weights}.");
     m.def("weigh", &weigh, py::arg("counts"), py::arg("df_ids"), py::arg("df_counts"), py::arg("documents"),
@@ -168,6 +176,7 @@ void bind_translation_stages(py::module_& parent) {
           "Stage 3: the weighted sparse vectors {indptr, ids, weights}, dense (n, dim) and lengths the "
           "matcher takes, with the frequencies summed over every part.");
     bind_translation_stages_search(m);
+    bind_translation_records(m);
 }
 
 }  // namespace doppel::python
