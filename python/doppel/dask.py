@@ -1,4 +1,6 @@
-"""doppel on Dask (dask.distributed): near-duplicates of a corpus spread over workers.
+"""doppel on Dask (dask.distributed): near-duplicates and translations of a corpus spread over
+workers. near_duplicates() below; translations() (the records of `doppel translations --format
+jsonl` on a store indexed from the same documents) further down, with its stages.
 
     from dask.distributed import Client
     import doppel.dask
