@@ -213,15 +213,15 @@ XLING = pathlib.Path(os.environ.get("DOPPEL_SHARED_DIR", pathlib.Path(__file__).
 
 @pytest.fixture(scope="module")
 def translation_pool(tmp_path_factory, seed_files):
-    """A slice of xling-dev (where ../shared has it): 30 man pages in English, German, French and
-    Spanish, and 10 English pages without a version; else the seeds. A folder docs/<lang>/<id>.txt."""
+    """A slice of xling-dev (where ../shared has it): 20 man pages in English, German, French and
+    Spanish, and 5 English pages without a version; else the seeds. A folder docs/<lang>/<id>.txt."""
     d = tmp_path_factory.mktemp("xling")
     docs = d / "docs"
     if XLING.exists():
         subprocess.run(["tar", "--zstd", "-xf", str(XLING), "-C", str(d)], check=True)
         langs = ("en", "de", "fr", "es")
-        common = sorted(set.intersection(*({p.name for p in (docs / lang).iterdir()} for lang in langs)))[:30]
-        lonely = sorted({p.name for p in (docs / "en").iterdir()} - set(common))[:10]
+        common = sorted(set.intersection(*({p.name for p in (docs / lang).iterdir()} for lang in langs)))[:20]
+        lonely = sorted({p.name for p in (docs / "en").iterdir()} - set(common))[:5]
         for sub in list(docs.iterdir()):
             if sub.is_dir():
                 for p in sub.iterdir():
@@ -242,15 +242,29 @@ def tool_translations(cli, tmp_path, *paths, extra=()):
     return cli("translations", "--store", store, "--format", "jsonl", *extra)
 
 
-def test_translations_equal_the_tool(cli, client, translation_pool, tmp_path):
+def test_translations_equal_the_tool_and_resume(cli, client, translation_pool, tmp_path):
     text = tool_translations(cli, tmp_path, translation_pool)
-    s = doppel.dask.translations([translation_pool], str(tmp_path / "work"), client=client)
+    work = tmp_path / "work"
+    s = doppel.dask.translations([translation_pool], str(work), client=client)
     assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text  # the same records, byte for byte
     got = records_of(text)
     assert s["record"] == got[-1] and s["summary"].startswith("%d documents" % got[-1]["documents"])
     if XLING.exists():
-        assert got[-1]["translation"] + got[-1]["partial"] > 100 and got[-1]["associations"] > 0
+        assert got[-1]["translation"] + got[-1]["partial"] > 50 and got[-1]["associations"] > 0
         assert any("aligned_units" in r for r in got)
+    # A run that failed after the search: resumed from there, earlier stages not run again.
+    features_time = os.path.getmtime(work / "counts1-00000-ids.npy")
+    candidates_time = os.path.getmtime(work / "cand1-000-query.npy")
+    last = "link2" if s["record"]["associations"] else "link1"
+    (work / ("DONE-%s.json" % last)).unlink()
+    (work / ("links%s.npy" % last[-1])).unlink()
+    os.unlink(s["out"])
+    again = doppel.dask.translations([translation_pool], str(work), client=client)
+    assert pathlib.Path(again["out"]).read_text(encoding="utf-8") == text
+    assert os.path.getmtime(work / "counts1-00000-ids.npy") == features_time  # not featurized again
+    assert os.path.getmtime(work / "cand1-000-query.npy") == candidates_time  # nor searched again
+    with pytest.raises(ValueError, match="other input"):
+        doppel.dask.translations([translation_pool], str(work), client=client, associations="none")
 
 
 def test_translations_of_a_bag_one_pass_unaligned_equal_the_tool(cli, client, translation_pool, tmp_path):
@@ -265,24 +279,6 @@ def test_translations_of_a_bag_one_pass_unaligned_equal_the_tool(cli, client, tr
                                  same_story=False, matcher="matcher:k=5", align=False)
     assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text
     assert s["record"]["associations"] == 0 and s["record"]["same_story"] == 0
-
-
-def test_translations_resume_after_the_last_finished_stage(client, translation_pool, tmp_path):
-    work = tmp_path / "work"
-    first = doppel.dask.translations([translation_pool], str(work), client=client)
-    result = pathlib.Path(first["out"]).read_text(encoding="utf-8")
-    features_time = os.path.getmtime(work / "counts1-00000-ids.npy")
-    candidates_time = os.path.getmtime(work / "cand1-000-query.npy")
-    last = "link2" if first["record"]["associations"] else "link1"
-    (work / ("DONE-%s.json" % last)).unlink()
-    (work / ("links%s.npy" % last[-1])).unlink()
-    os.unlink(first["out"])
-    again = doppel.dask.translations([translation_pool], str(work), client=client)
-    assert pathlib.Path(again["out"]).read_text(encoding="utf-8") == result
-    assert os.path.getmtime(work / "counts1-00000-ids.npy") == features_time  # not featurized again
-    assert os.path.getmtime(work / "cand1-000-query.npy") == candidates_time  # nor searched again
-    with pytest.raises(ValueError, match="other input"):
-        doppel.dask.translations([translation_pool], str(work), client=client, associations="none")
 
 
 def test_translation_stages_raise_library_errors():
