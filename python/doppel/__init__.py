@@ -17,9 +17,11 @@ doppel.Error (a RuntimeError) with .code, the library's ErrorCode name.
 
 With pandas installed, the *_frame() helpers give the results as DataFrames.
 
-doppel.dask (import it: it needs dask.distributed) runs `doppel dedup` on a Dask cluster:
-doppel.dask.near_duplicates(paths_or_bag, work_dir, client=...) writes the records of
-`doppel dedup --format jsonl`, stage by stage, resumable.
+doppel.dask (import it: it needs dask.distributed) runs `doppel dedup` and `doppel translations`
+on a Dask cluster: doppel.dask.near_duplicates(paths_or_bag, work_dir, client=...) writes the
+records of `doppel dedup --format jsonl`, doppel.dask.translations(...) those of `doppel
+translations --format jsonl --no-align` (on a store indexed from the same documents), stage by
+stage, resumable.
 """
 
 from ._doppel import (  # noqa: F401

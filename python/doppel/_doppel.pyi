@@ -184,7 +184,8 @@ class _DedupStages:
     def read_paths(self, paths: Sequence[str], id_from_path: bool = False, max_bytes: int = 0) -> Documents:
         """The documents of files and folders, as `doppel dedup PATH...` reads them."""
     def from_records(self, records: list[dict[str, Any]], name: str = "<dask>", max_bytes: int = 0) -> Documents:
-        """Documents from dicts (id, text; url, source optional), checked as the reader checks them."""
+        """Documents from dicts (id, text; url, source, lang, title, date optional), checked as the
+        reader checks them."""
     def count_lines(self, documents: Documents, spec: str, threads: int = 0) -> dict[str, npt.NDArray[Any]]:
         """Stage 1: {source, line, docs, sources, source_docs}: (source, line) keys with their
         document counts, and the documents of each source."""
@@ -214,3 +215,49 @@ class _DedupStages:
         similarity)]} as NearDuplicateFinder::finish() makes them."""
 
 dedup_stages: _DedupStages
+
+class _TranslationStages:
+    """`doppel translations` in stages over parts of the input
+    (include/doppel/ops/translation_stages.h), as numpy arrays: what doppel.dask.translations runs
+    in its tasks. Every rule is the library's. Sparse vectors are dicts of CSR arrays {indptr
+    (n + 1, uint64), ids (uint64), weights (float32)}; links are dicts of arrays {a, b (uint64
+    positions), score, similarity, margin, anchors (float32), label (uint8: 0 translation,
+    1 partial, 2 same-story), url_evidence (bool)}."""
+
+    def plan(self, matcher: str = "", associations: str = "", same_story: Optional[bool] = None) -> dict[str, Any]:
+        """{matcher, associations, learn}: the full specs `doppel translations --matcher M
+        --associations A` runs ("" = defaults, associations "none" = one pass); same_story False as
+        `--no-same-story`. Error for a bad spec."""
+    def featurize(self, documents: Documents, embedder: str = "", models: str = "",
+                  threads: int = 0) -> dict[str, Any]:
+        """Stage 1: language ID, analysis and raw bridge feature counts of the documents (consumed),
+        as `doppel index` stores them: the CSR arrays and doc_ids, langs, match_langs, urls,
+        titles, dates (lists)."""
+    def frequencies(self, counts: dict[str, npt.ArrayLike]) -> tuple[npt.NDArray[np.uint64],
+                                                                     npt.NDArray[np.uint32], int]:
+        """Stage 2: (feature ids, document counts, documents) of raw counts."""
+    def weigh(self, counts: dict[str, npt.ArrayLike], df_ids: npt.ArrayLike, df_counts: npt.ArrayLike,
+              documents: int, embedder: str = "", models: str = "") -> dict[str, Any]:
+        """Stage 3: weighted sparse vectors (CSR arrays), dense (n, dim) float32, lengths and the
+        embedder's spec, with the document frequencies of the whole input."""
+    def shard_search(self, lang: str, shard_pos: npt.ArrayLike, shard_dense: npt.ArrayLike,
+                     shard_sparse: dict[str, npt.ArrayLike], query_pos: npt.ArrayLike, query_dense: npt.ArrayLike,
+                     query_sparse: dict[str, npt.ArrayLike], matcher: str, factory: str = "auto") -> dict[str, Any]:
+        """Stage 4: an index of one language's documents (positions shard_pos) searched by the
+        queries: {query, other, sim} (the k candidates of each query, best first, exact
+        similarities) and index (the index's description)."""
+    def link(self, match_langs: Sequence[str], lengths: npt.ArrayLike, urls: Sequence[str],
+             sparse: dict[str, npt.ArrayLike], shards: list[dict[str, Any]], matcher: str) -> dict[str, Any]:
+        """Stage 5: the library's Matcher::link (margins, one-to-one, pivots) over every shard's
+        candidates ({lang, query, other, sim}): the links."""
+    def learn(self, counts: dict[str, npt.ArrayLike], match_langs: Sequence[str], first: dict[str, Any],
+              associations: str) -> tuple[int, dict[str, npt.NDArray[Any]]]:
+        """Stage 6: (associations learned from the first pass's confident links, every document's
+        raw counts rewritten with them)."""
+    def finish(self, first: dict[str, Any], second: Optional[dict[str, Any]], ids: Sequence[str],
+               langs: Sequence[str], matcher: str, associations: str) -> dict[str, Any]:
+        """Stage 7: the final links (the second pass's rule applied when `second` is given,
+        same-story links limited) as pairs with id_a < id_b, sorted: the link arrays and id_a,
+        id_b, lang_a, lang_b."""
+
+translation_stages: _TranslationStages

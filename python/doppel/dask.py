@@ -1,4 +1,6 @@
-"""doppel on Dask (dask.distributed): near-duplicates of a corpus spread over workers.
+"""doppel on Dask (dask.distributed): near-duplicates and translations of a corpus spread over
+workers. near_duplicates() below; translations() (the records of `doppel translations --format
+jsonl` on a store indexed from the same documents) further down, with its stages.
 
     from dask.distributed import Client
     import doppel.dask
@@ -34,6 +36,7 @@ machine, or a shared file system across several).
 import hashlib
 import json
 import os
+import shutil
 import time
 from typing import Any, Dict, List, Optional
 
@@ -41,7 +44,7 @@ import numpy as np
 
 from ._doppel import dedup_stages as _st
 
-__all__ = ["near_duplicates", "read_result"]
+__all__ = ["near_duplicates", "translations", "read_result"]
 
 _KINDS = ("exact", "near", "partial")
 _MAX = np.uint32(0xFFFFFFFF)
@@ -138,7 +141,7 @@ def _write_partition(delayed_records, name):
         for r in records:
             if isinstance(r, str):
                 r = {"id": str(len(lines)), "text": r}
-            lines.append(json.dumps({k: r.get(k) for k in ("id", "text", "url", "source")},
+            lines.append(json.dumps({k: r.get(k) for k in ("id", "text", "url", "source", "lang", "title", "date")},
                                     ensure_ascii=False))
         _write_text(name, "\n".join(lines) + ("\n" if lines else ""))
         return name
@@ -561,3 +564,371 @@ def read_result(path: str) -> List[Dict[str, Any]]:
     """The records of a result file (or of `doppel dedup --format jsonl` output), as dicts."""
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+# ==== translations ============================================================================
+#
+# translations() runs `doppel translations` on the documents as `doppel index` would store them,
+# as stages (the library's ops/translation_stages.h), each a set of Dask tasks writing under the
+# work directory:
+#
+#   0. input        as near_duplicates()
+#   1. features     per part: language ID and analysis, raw bridge feature counts (as the index
+#                   stores them) and each part's document frequencies
+#   2. frequencies  the parts' frequencies summed (on the client)
+#   3. weigh        per part: weighted sparse vectors, dense vectors, lengths; rows of each
+#                   matching language written apart, for the shards
+#   4. candidates   per matching language, a shard: a FAISS index of its documents, searched by
+#                   every document of another language (k candidates, rescored exactly)
+#   5. link         margins, one-to-one, pivots: the library's Matcher::link over every shard's
+#                   candidates (on the client: it reads every candidate table row)
+#   6. learn        word associations from the confident links, counts rewritten; stages 2-5
+#                   again on them (suffix 2), the second pass's rule (library)
+#   7. finish       the final pairs (library); their records, aligned by chunks on the workers, as
+#                   `doppel translations --format jsonl` writes them
+
+from ._doppel import translation_stages as _tr  # noqa: E402
+
+_LABELS = ("translation", "partial", "same-story")
+_LINK_DTYPE = np.dtype([("a", "<u8"), ("b", "<u8"), ("score", "<f4"), ("similarity", "<f4"), ("margin", "<f4"),
+                        ("anchors", "<f4"), ("label", "u1"), ("url_evidence", "?")])
+
+
+def _csr_save(prefix, d):
+    for name in ("indptr", "ids", "weights"):
+        _save("%s-%s.npy" % (prefix, name), d[name])
+
+
+def _csr_load(prefix):
+    return {name: np.load("%s-%s.npy" % (prefix, name)) for name in ("indptr", "ids", "weights")}
+
+
+def _csr_rows(d, rows):
+    """The vectors `rows` (sorted positions) of a CSR dict."""
+    indptr = d["indptr"].astype(np.int64)
+    starts, ends = indptr[rows], indptr[rows + 1]
+    lengths = ends - starts
+    idx = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    out_ptr = np.zeros(len(rows) + 1, np.uint64)
+    np.cumsum(lengths, out=out_ptr[1:])
+    return {"indptr": out_ptr, "ids": d["ids"][idx], "weights": d["weights"][idx]}
+
+
+def _csr_concat(parts):
+    ptrs, off = [np.zeros(1, np.uint64)], np.uint64(0)
+    for p in parts:
+        ptrs.append(p["indptr"][1:] + off)
+        off += p["indptr"][-1]
+    return {"indptr": np.concatenate(ptrs), "ids": np.concatenate([p["ids"] for p in parts]),
+            "weights": np.concatenate([p["weights"] for p in parts])}
+
+
+def _csr_split(d, bases):
+    indptr = d["indptr"]
+    out = []
+    for b, e in zip(bases[:-1], bases[1:]):
+        lo, hi = int(indptr[b]), int(indptr[e])
+        out.append({"indptr": indptr[b:e + 1] - indptr[b], "ids": d["ids"][lo:hi], "weights": d["weights"][lo:hi]})
+    return out
+
+
+def _tr_features_task(k, part, cfg, work):
+    docs = _read(part, cfg)
+    errors = docs.errors
+    f = _tr.featurize(docs, cfg["embedder"], cfg["models"], _threads(cfg), cfg["align"])
+    if cfg["align"]:  # the texts, for the alignment of the final pairs
+        _write_text(os.path.join(work, "texts-%05d.json" % k), json.dumps(f["texts"], ensure_ascii=False))
+    _csr_save(os.path.join(work, "counts1-%05d" % k), f)
+    ids, n, docs = _tr.frequencies(f)
+    _save(os.path.join(work, "df1-%05d.npy" % k), np.stack([ids, n.astype(np.uint64)], axis=1))
+    meta = {key: f[key] for key in ("doc_ids", "langs", "match_langs", "urls", "titles", "dates")}
+    _write_text(os.path.join(work, "docs-%05d.json" % k), json.dumps(meta, ensure_ascii=False))
+    return {"documents": len(meta["doc_ids"]), "errors": errors, "langs": sorted(set(meta["match_langs"]))}
+
+
+def _tr_load_docs(work, parts):
+    meta = {key: [] for key in ("doc_ids", "langs", "match_langs", "urls", "titles", "dates")}
+    for k in range(parts):
+        with open(os.path.join(work, "docs-%05d.json" % k), encoding="utf-8") as f:
+            d = json.load(f)
+        for key in meta:
+            meta[key] += d[key]
+    return meta
+
+
+def _tr_stage_features(client, parts, cfg, work):
+    info = _done(work, "features")
+    if info is None:
+        out = client.gather(client.map(_tr_features_task, range(len(parts)), parts, cfg=cfg, work=work, pure=False))
+        counts = [o["documents"] for o in out]
+        info = {"counts": counts, "bases": [int(x) for x in np.cumsum([0] + counts)],
+                "errors": [e for o in out for e in o["errors"]],
+                "langs": sorted(set(lang for o in out for lang in o["langs"]))}
+        _mark(work, "features", info)
+    return info
+
+
+def _tr_stage_frequencies(parts, work, p):
+    """The document frequencies of every part summed: df<p>.npy (feature id, documents)."""
+    info = _done(work, "frequencies%d" % p)
+    if info is None:
+        rows = np.concatenate([np.load(os.path.join(work, "df%d-%05d.npy" % (p, k))).reshape(-1, 2)
+                               for k in range(parts)])
+        ids, inverse = np.unique(rows[:, 0], return_inverse=True)
+        n = np.bincount(inverse, weights=rows[:, 1].astype(np.float64), minlength=len(ids)).astype(np.uint64)
+        _save(os.path.join(work, "df%d.npy" % p), np.stack([ids, n], axis=1))
+        info = {"features": int(len(ids))}
+        _mark(work, "frequencies%d" % p, info)
+    return info
+
+
+def _tr_weigh_task(k, cfg, work, p, documents, langs):
+    df = np.load(os.path.join(work, "df%d.npy" % p)).reshape(-1, 2)
+    counts = _csr_load(os.path.join(work, "counts%d-%05d" % (p, k)))
+    w = _tr.weigh(counts, df[:, 0].copy(), df[:, 1].astype(np.uint32), documents, cfg["embedder"], cfg["models"])
+    with open(os.path.join(work, "docs-%05d.json" % k), encoding="utf-8") as f:
+        match = np.asarray(json.load(f)["match_langs"], dtype=object)
+    base = cfg["bases"][k]
+    _save(os.path.join(work, "lengths%d-%05d.npy" % (p, k)), w["lengths"])
+    _csr_save(os.path.join(work, "sparse%d-%05d" % (p, k)), w)
+    for t, lang in enumerate(langs):  # each matching language's rows apart: the shards' input
+        rows = np.flatnonzero(match == lang)
+        prefix = os.path.join(work, "w%d-%05d-%03d" % (p, k, t))
+        _save(prefix + "-pos.npy", rows.astype(np.int64) + base)
+        _save(prefix + "-dense.npy", w["dense"][rows])
+        _csr_save(prefix, _csr_rows(w, rows))
+    return w["embedder"]
+
+
+def _tr_stage_weigh(client, cfg, work, p, documents, langs):
+    info = _done(work, "weigh%d" % p)
+    if info is None:
+        parts = len(cfg["bases"]) - 1
+        out = client.gather(client.map(_tr_weigh_task, range(parts), cfg=cfg, work=work, p=p, documents=documents,
+                                       langs=langs, pure=False))
+        info = {"embedder": out[0] if out else ""}
+        _mark(work, "weigh%d" % p, info)
+    return info
+
+
+def _tr_rows(work, p, parts, t):
+    """(positions, dense, sparse) of matching language t over every part."""
+    pos, dense, sparse = [], [], []
+    for k in range(parts):
+        prefix = os.path.join(work, "w%d-%05d-%03d" % (p, k, t))
+        pos.append(np.load(prefix + "-pos.npy"))
+        dense.append(np.load(prefix + "-dense.npy"))
+        sparse.append(_csr_load(prefix))
+    return np.concatenate(pos), np.concatenate(dense), _csr_concat(sparse)
+
+
+def _tr_shard_task(t, cfg, work, p, langs):
+    parts = len(cfg["bases"]) - 1
+    shard = _tr_rows(work, p, parts, t)
+    found, index = [], ""
+    for u in range(len(langs)):  # the queries: every other language, one at a time
+        if u == t:
+            continue
+        q = _tr_rows(work, p, parts, u)
+        if len(q[0]) == 0 or len(shard[0]) == 0:
+            continue
+        r = _tr.shard_search(langs[t], shard[0], shard[1], shard[2], q[0], q[1], q[2], cfg["matcher"], cfg["index"])
+        found.append((r["query"], r["other"], r["sim"]))
+        index = r["index"]
+    prefix = os.path.join(work, "cand%d-%03d" % (p, t))
+    for j, name in enumerate(("query", "other", "sim")):
+        arrays = [f[j] for f in found]
+        _save("%s-%s.npy" % (prefix, name), np.concatenate(arrays) if arrays else
+              np.zeros(0, np.float32 if name == "sim" else np.int64))
+    return index
+
+
+def _tr_stage_candidates(client, cfg, work, p, langs):
+    info = _done(work, "candidates%d" % p)
+    if info is None:
+        out = client.gather(client.map(_tr_shard_task, range(len(langs)), cfg=cfg, work=work, p=p, langs=langs,
+                                       pure=False))
+        info = {"vector_index": next((x for x in out if x), "")}
+        _mark(work, "candidates%d" % p, info)
+    return info
+
+
+def _links_array(d):
+    out = np.zeros(len(d["a"]), _LINK_DTYPE)
+    for name in _LINK_DTYPE.names:
+        out[name] = d[name]
+    return out
+
+
+def _links_dict(a):
+    return {name: np.ascontiguousarray(a[name]) for name in _LINK_DTYPE.names}
+
+
+def _tr_stage_link(cfg, work, p, langs, meta):
+    info = _done(work, "link%d" % p)
+    if info is None:
+        parts = len(cfg["bases"]) - 1
+        lengths = np.concatenate([np.load(os.path.join(work, "lengths%d-%05d.npy" % (p, k))) for k in range(parts)])
+        sparse = _csr_concat([_csr_load(os.path.join(work, "sparse%d-%05d" % (p, k))) for k in range(parts)])
+        shards = []
+        for t, lang in enumerate(langs):
+            prefix = os.path.join(work, "cand%d-%03d" % (p, t))
+            shards.append({"lang": lang, "query": np.load(prefix + "-query.npy"),
+                           "other": np.load(prefix + "-other.npy"), "sim": np.load(prefix + "-sim.npy")})
+        links = _tr.link(meta["match_langs"], lengths, meta["urls"], sparse, shards, cfg["matcher"])
+        _save(os.path.join(work, "links%d.npy" % p), _links_array(links))
+        info = {"links": int(len(links["a"]))}
+        _mark(work, "link%d" % p, info)
+    return info
+
+
+def _tr_stage_learn(cfg, work, meta):
+    info = _done(work, "learn")
+    if info is None:
+        parts = len(cfg["bases"]) - 1
+        counts = _csr_concat([_csr_load(os.path.join(work, "counts1-%05d" % k)) for k in range(parts)])
+        first = _links_dict(np.load(os.path.join(work, "links1.npy")))
+        size, rewritten = _tr.learn(counts, meta["match_langs"], first, cfg["associations"])
+        if size:
+            for k, part in enumerate(_csr_split(rewritten, cfg["bases"])):
+                _csr_save(os.path.join(work, "counts2-%05d" % k), part)
+                ids, n, _ = _tr.frequencies(part)
+                _save(os.path.join(work, "df2-%05d.npy" % k), np.stack([ids, n.astype(np.uint64)], axis=1))
+        info = {"associations": int(size)}
+        _mark(work, "learn", info)
+    return info
+
+
+def _tr_records_task(c, chunk, cfg, work):
+    """Records of the final pairs of chunk c (pairs-<c>.npy beside its ids) as JSONL lines."""
+    pairs = chunk["pairs"]
+    texts = None
+    if cfg["align"]:
+        by_part = {}
+        for pos in set(chunk["pos_a"]) | set(chunk["pos_b"]):
+            k = int(np.searchsorted(cfg["bases"], pos, side="right") - 1)
+            by_part.setdefault(k, []).append(pos)
+        text_of = {}
+        for k, positions in by_part.items():
+            with open(os.path.join(work, "texts-%05d.json" % k), encoding="utf-8") as f:
+                part = json.load(f)
+            for pos in positions:
+                text_of[pos] = part[pos - cfg["bases"][k]]
+        texts = [(text_of[a], text_of[b]) for a, b in zip(chunk["pos_a"], chunk["pos_b"])]
+    lines, aligner = _tr.records(pairs, chunk["meta"], texts, cfg["units"], cfg["models"])
+    _write_text(os.path.join(work, "records-%05d.jsonl" % c), "".join(line + "\n" for line in lines))
+    return aligner
+
+
+def _tr_stage_finish(client, cfg, work, meta, learned, specs, out, chunk_size=2000):
+    """The final pairs (library), their records written by chunks on the workers (aligned there),
+    joined with the summary record into `out`."""
+    first = _links_dict(np.load(os.path.join(work, "links1.npy")))
+    second = _links_dict(np.load(os.path.join(work, "links2.npy"))) if learned else None
+    pairs = _tr.finish(first, second, meta["doc_ids"], meta["langs"], cfg["matcher"], cfg["associations"])
+    index = {doc_id: i for i, doc_id in enumerate(meta["doc_ids"])}
+    n = len(pairs["id_a"])
+    chunks = []
+    for c0 in range(0, n, chunk_size):
+        sl = slice(c0, min(n, c0 + chunk_size))
+        pos_a = [index[i] for i in pairs["id_a"][sl]]
+        pos_b = [index[i] for i in pairs["id_b"][sl]]
+        m = [(meta["urls"][a], meta["titles"][a], meta["dates"][a], meta["urls"][b], meta["titles"][b],
+              meta["dates"][b]) for a, b in zip(pos_a, pos_b)]
+        part = {k: (v[sl] if isinstance(v, list) else np.ascontiguousarray(v[sl])) for k, v in pairs.items()}
+        chunks.append({"pairs": part, "pos_a": pos_a, "pos_b": pos_b, "meta": m})
+    aligners = client.gather(client.map(_tr_records_task, range(len(chunks)), chunks, cfg=cfg, work=work, pure=False))
+    counts = np.bincount(pairs["label"], minlength=3).tolist()
+    if cfg["align"]:
+        specs = dict(specs, aligner=next((a for a in aligners if a), "") or _tr.records(
+            {k: v[:0] for k, v in pairs.items()}, [], [], cfg["units"], cfg["models"])[1], units=cfg["units"])
+    record = {"type": "summary", "documents": len(meta["doc_ids"]), "translation": counts[0], "partial": counts[1],
+              "same_story": counts[2], "associations": learned, "specs": specs}
+    tmp = "%s.tmp-%d" % (out, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        for c in range(len(chunks)):
+            with open(os.path.join(work, "records-%05d.jsonl" % c), encoding="utf-8") as r:
+                shutil.copyfileobj(r, f)
+        f.write(_record(record) + "\n")
+    os.replace(tmp, out)
+    return record
+
+
+def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: str = "",
+                 associations: str = "", same_story: Optional[bool] = None, embedder: str = "",
+                 index: str = "auto", align: bool = True, units: str = "lines", models: str = "",
+                 max_bytes: int = 0, part_mb: int = 64, threads: int = 0,
+                 out: Optional[str] = None) -> Dict[str, Any]:
+    """Cross-language versions among `documents`, as `doppel translations --format jsonl` gives
+    them on a store that `doppel index` made of the same documents.
+
+    documents: as near_duplicates() (a list of files and folders, read as `doppel index` reads
+    them, or a dask bag or dataframe of dicts with id, text and optionally lang, url, title, date).
+    matcher, associations ("none": one pass), same_story (False: `--no-same-story`) as the
+    command's specs; embedder: the bridge spec (`doppel index`'s default when ""); index: the
+    FAISS factory of each language's shard ("auto": exact up to its limit); align False as
+    `--no-align`, units as `--units`; models: the models
+    folder (bridge.lex, lid.176.ftz; found as the tool finds it when ""); threads: library
+    threads per task (0: the worker's). Writes the records to `out` (default
+    WORK_DIR/result.jsonl) and returns a dict: summary (a line), record (the summary record),
+    errors (records skipped), seconds (per stage), out. Resumes after the last finished stage of
+    an earlier run in work_dir with the same input and options. Ids are taken as unique (a store
+    keeps the last record of an id).
+    """
+    t0 = time.time()
+    client = _client(client)
+    os.makedirs(work_dir, exist_ok=True)
+    plan = _tr.plan(matcher, associations, same_story)
+    cfg = {"matcher": plan["matcher"], "associations": plan["associations"], "embedder": embedder,
+           "index": index, "align": bool(align), "units": units, "models": models, "id_from_path": False, "max_bytes": int(max_bytes),
+           "threads": int(threads)}
+    manifest = {"fingerprint": _fingerprint(documents, dict(cfg, job="translations"), part_mb)}
+    old = _done(work_dir, "start")
+    if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
+        raise ValueError("doppel.dask: %s holds a run with other input or options; give an empty "
+                         "work directory" % work_dir)
+    _mark(work_dir, "start", manifest)
+    seconds, tick = {}, time.time()
+
+    def lap(stage):
+        nonlocal tick
+        seconds[stage] = round(time.time() - tick, 3)
+        tick = time.time()
+
+    parts = _input_parts(documents, work_dir, client, part_mb)
+    lap("input")
+    ft = _tr_stage_features(client, parts, cfg, work_dir)
+    cfg["bases"], langs = ft["bases"], ft["langs"]
+    documents_n = ft["bases"][-1]
+    meta = _tr_load_docs(work_dir, len(parts))
+    lap("features")
+    passes, learned, specs = [1], 0, {}
+    if plan["learn"]:
+        passes.append(2)
+    for p in passes:
+        if p == 2:
+            learned = _tr_stage_learn(cfg, work_dir, meta)["associations"]
+            lap("learn")
+            if not learned:
+                break
+        _tr_stage_frequencies(len(parts), work_dir, p)
+        wg = _tr_stage_weigh(client, cfg, work_dir, p, documents_n, langs)
+        lap("weigh%d" % p)
+        cd = _tr_stage_candidates(client, cfg, work_dir, p, langs)
+        lap("candidates%d" % p)
+        _tr_stage_link(cfg, work_dir, p, langs, meta)
+        lap("link%d" % p)
+        specs = {"matcher": plan["matcher"], "associations": plan["associations"], "embedder": wg["embedder"],
+                 "vector_index": cd["vector_index"]}
+    out = out or os.path.join(work_dir, "result.jsonl")
+    record = _tr_stage_finish(client, cfg, work_dir, meta, learned, specs, out)
+    lap("finish")
+    secs = time.time() - t0
+    summary = ("%d documents, %d translation, %d partial, %d same-story pairs, %d languages, %d associations; "
+               "%.0f docs/s; %d parts (%s)"
+               % (record["documents"], record["translation"], record["partial"], record["same_story"], len(langs),
+                  learned, record["documents"] / secs if secs > 0 else 0, len(parts),
+                  ", ".join("%s %.1f s" % kv for kv in seconds.items())))
+    if ft["errors"]:
+        summary += ", %d skipped" % len(ft["errors"])
+    return {"summary": summary, "record": record, "errors": ft["errors"], "seconds": seconds, "out": out}

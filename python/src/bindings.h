@@ -20,6 +20,7 @@ void bind_store(py::module_& m);
 void bind_primitives(py::module_& m);
 void bind_vectors(py::module_& m);
 void bind_dedup_stages(py::module_& m);
+void bind_translation_stages(py::module_& m);
 
 // A value as the command-line tool prints it with `decimals` decimals, read back: so Python
 // results equal the CLI's TSV fields parsed with float().

@@ -84,6 +84,9 @@ DocumentBatch from_records(const py::list& records, const std::string& name, std
         doc.text = field(d, "text");
         doc.url = field(d, "url");
         doc.source = field(d, "source");
+        doc.lang_hint = field(d, "lang");
+        doc.title = field(d, "title");
+        doc.date = field(d, "date");
         if (doc.id.empty()) {
             out.errors.push_back({name, line, "missing \"id\" string"});
             continue;
@@ -353,7 +356,8 @@ void bind_dedup_stages(py::module_& parent) {
           "The documents of files and folders, as `doppel dedup PATH...` reads them.");
     m.def("from_records", &from_records, py::arg("records"), py::arg("name") = "<dask>",
           py::arg("max_bytes") = 0,
-          "Documents from dicts with id and text (url, source optional), checked as the reader checks them.");
+          "Documents from dicts with id and text (url, source, lang, title, date optional), checked as the reader checks "
+          "them.");
     m.def("count_lines", &count_lines, py::arg("documents"), py::arg("spec"), py::arg("threads") = 0,
           "Stage 1: (source, line) keys with document counts, and documents per source.");
     m.def("merge_counts", &merge_counts, py::arg("parts"), "Sums count_lines() results per key and source.");

@@ -18,6 +18,7 @@ PYBIND11_MODULE(_doppel, m) {
     dp::bind_primitives(m);
     dp::bind_vectors(m);
     dp::bind_dedup_stages(m);
+    dp::bind_translation_stages(m);
 #ifdef DOPPEL_VERSION
     m.attr("__version__") = DOPPEL_VERSION;
 #endif

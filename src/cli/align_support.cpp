@@ -16,37 +16,6 @@ std::string bead_units(const Bead& b) {
     return s + "]";
 }
 
-nlohmann::json bead_json(const Bead& b, const UnitDocument& a, const UnitDocument& bdoc, bool with_text) {
-    nlohmann::json ja = nlohmann::json::array(), jb = nlohmann::json::array();
-    for (uint32_t i = b.a_begin; i < b.a_end; ++i) ja.push_back(i);
-    for (uint32_t j = b.b_begin; j < b.b_end; ++j) jb.push_back(j);
-    nlohmann::json j = {{"a", ja}, {"b", jb}, {"score", b.score}, {"similarity", b.similarity}};
-    if (with_text) {
-        j["a_text"] = a.unit_text(b.a_begin, b.a_end);
-        j["b_text"] = bdoc.unit_text(b.b_begin, b.b_end);
-    }
-    return j;
-}
-
-nlohmann::json pair_json(const AlignedPair& p) {
-    const Alignment& al = p.alignment;
-    return {{"score", al.score},
-            {"label", pair_label_name(al.label)},
-            {"coverage_a", al.coverage_a},
-            {"coverage_b", al.coverage_b},
-            {"quality", al.quality},
-            {"document_similarity", al.document_similarity},
-            {"beads", al.beads.size()},
-            {"aligned_beads", p.aligned_beads()}};
-}
-
-nlohmann::json beads_json(const AlignedPair& p, bool aligned_only, bool with_text) {
-    nlohmann::json beads = nlohmann::json::array();
-    for (const Bead& bead : p.alignment.beads)
-        if (!aligned_only || bead.aligned()) beads.push_back(bead_json(bead, p.a, p.b, with_text));
-    return beads;
-}
-
 std::string translation_tsv(const TranslationPair& p) {
     char score[32];
     std::snprintf(score, sizeof score, "%.4f", p.link.score);
@@ -54,20 +23,8 @@ std::string translation_tsv(const TranslationPair& p) {
 }
 
 nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* aligned, DocumentMetadata* meta) {
-    const TranslationLink& l = p.link;
-    char score[32];
-    std::snprintf(score, sizeof score, "%.4f", l.score);
-    nlohmann::json j = {{"id_a", p.id_a}, {"id_b", p.id_b}, {"lang_a", p.lang_a}, {"lang_b", p.lang_b},
-                        {"score", std::stod(score)}, {"label", to_string(l.label)},
-                        {"similarity", l.similarity}, {"margin", l.margin}};
-    if (l.anchors >= 0) j["anchors"] = l.anchors;
-    if (l.url_evidence) j["url_evidence"] = true;
+    nlohmann::json j = json_records::translation_json(p, aligned);
     if (meta) meta->add(j, p.id_a, "_a"), meta->add(j, p.id_b, "_b");
-    if (aligned) {
-        j["alignment"] = pair_json(*aligned);
-        j["alignment"]["units"] = unit_kind_name(aligned->a.kind);
-        j["aligned_units"] = beads_json(*aligned, false, true);
-    }
     return j;
 }
 

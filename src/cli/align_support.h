@@ -11,17 +11,17 @@
 #include "doppel/ops/translations.h"
 
 #include "cli/metadata.h"
+#include "ops/record_json.h"
 
 namespace doppel::cli {
 
 // "[0, 1]:[2]"
 std::string bead_units(const Bead& b);
-// {"a":[...],"b":[...],"score":...,"similarity":...} and with_text "a_text", "b_text".
-nlohmann::json bead_json(const Bead& b, const UnitDocument& a, const UnitDocument& bdoc, bool with_text);
-// The pair's score, label, coverages, quality, document similarity and bead counts.
-nlohmann::json pair_json(const AlignedPair& p);
-// The beads of a pair as JSON, all or only the aligned ones.
-nlohmann::json beads_json(const AlignedPair& p, bool aligned_only, bool with_text);
+// bead_json, pair_json, beads_json: the records' parts (ops/record_json.h, shared with the
+// Python module).
+using json_records::bead_json;
+using json_records::beads_json;
+using json_records::pair_json;
 
 // Pairs per label, indexed by LinkLabel (translation, partial, same-story).
 using LabelCounts = std::array<std::size_t, 3>;

@@ -1,5 +1,7 @@
 #include "cli/metadata.h"
 
+#include "ops/record_json.h"
+
 namespace doppel::cli {
 
 void DocumentMetadata::add(nlohmann::json& j, const std::string& id, const std::string& suffix) {
@@ -10,9 +12,7 @@ void DocumentMetadata::add(nlohmann::json& j, const std::string& id, const std::
             if (auto d = store_->get(id, false)) m = {d->url, d->title, d->date};
         it = cache_.emplace(id, std::move(m)).first;
     }
-    static const char* const kNames[] = {"url", "title", "date"};
-    for (std::size_t k = 0; k < 3; ++k)
-        if (!it->second[k].empty()) j[kNames[k] + suffix] = it->second[k];
+    json_records::add_metadata(j, suffix, it->second[0], it->second[1], it->second[2]);
 }
 
 }  // namespace doppel::cli

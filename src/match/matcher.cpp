@@ -124,16 +124,7 @@ Languages group_by_language(std::span<const MatchDocument> docs) {
     return g;
 }
 
-// For each (document, target language): the candidates with exact similarities, best first.
-struct Candidate {
-    std::size_t other;
-    float sim;
-};
-struct CandidateTable {
-    std::size_t languages = 0;
-    std::vector<std::vector<Candidate>> lists;  // [doc * languages + target language]
-    const std::vector<Candidate>& of(std::size_t doc, std::size_t lang) const { return lists[doc * languages + lang]; }
-};
+using Candidate = MatchCandidate;
 
 // Queries are searched a batch at a time, so the search buffers (batch x languages x k) stay small.
 constexpr std::size_t kQueryBatch = 4096;
@@ -147,32 +138,28 @@ std::vector<float> gather_queries(const std::vector<std::size_t>& members, std::
     return qx;
 }
 
-// Every target language's k candidates of document x from its search results (res: per target,
-// `kk` labels and similarities). Approximate results (kk > k) are re-ranked by the exact dense
-// similarity first, so the k kept are the dense nearest as an exact search gives them; the k are
-// then rescored exactly (sparse) and sorted.
-void take_candidates(std::size_t x, const Languages& g, const std::vector<std::size_t>& targets, const float* res_d,
+// The k candidates of document x in one target language from its search results (res: `kk`
+// labels and similarities; labels are seqs, found by `pos`). Approximate results (kk > k) are
+// re-ranked by the exact dense similarity first, so the k kept are the dense nearest as an exact
+// search gives them; the k are then rescored exactly (sparse) and sorted into `out`.
+void take_candidates(std::size_t x, const std::unordered_map<int64_t, std::size_t>& pos, const float* res_d,
                      const int64_t* res_l, std::size_t kk, std::size_t k, const float* dense, std::size_t dim,
-                     std::span<const SparseVector> sparse, CandidateTable& table, std::vector<Candidate>& found) {
-    for (std::size_t t = 0; t < targets.size(); ++t) {
-        found.clear();
-        for (std::size_t r = 0; r < kk; ++r) {
-            const int64_t label = res_l[t * kk + r];
-            auto it = label < 0 ? g.pos.end() : g.pos.find(label);
-            if (it == g.pos.end()) continue;
-            const float s = kk > k ? faiss::fvec_inner_product(dense + x * dim, dense + it->second * dim, dim)
-                                   : res_d[t * kk + r];
-            found.push_back({it->second, s});
-        }
-        if (found.size() > k) {
-            std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(k), found.end(),
-                              [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
-            found.resize(k);
-        }
-        auto& cl = table.lists[x * table.languages + targets[t]];
-        for (const Candidate& c : found) cl.push_back({c.other, dot(sparse[x], sparse[c.other])});
-        std::sort(cl.begin(), cl.end(), [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
+                     std::span<const SparseVector> sparse, std::vector<Candidate>& found, std::vector<Candidate>& out) {
+    found.clear();
+    for (std::size_t r = 0; r < kk; ++r) {
+        const int64_t label = res_l[r];
+        auto it = label < 0 ? pos.end() : pos.find(label);
+        if (it == pos.end()) continue;
+        const float s = kk > k ? faiss::fvec_inner_product(dense + x * dim, dense + it->second * dim, dim) : res_d[r];
+        found.push_back({it->second, s});
     }
+    if (found.size() > k) {
+        std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(k), found.end(),
+                          [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
+        found.resize(k);
+    }
+    for (const Candidate& c : found) out.push_back({c.other, dot(sparse[x], sparse[c.other])});
+    std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
 }
 
 // The candidates of documents members[begin, end) of language `source` in every other language:
@@ -198,8 +185,11 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
     std::vector<std::vector<Candidate>> found(workers);
     impl::parallel_for_ranges(n, workers, 16, [&](std::size_t b, std::size_t e, std::size_t w) {
         for (std::size_t j = b; j < e; ++j)
-            take_candidates(g.members[source][begin + j], g, targets, dist.data() + j * T * kk, lab.data() + j * T * kk,
-                            kk, k, dense, dim, sparse, table, found[w]);
+            for (std::size_t t = 0; t < T; ++t) {
+                const std::size_t x = g.members[source][begin + j];
+                take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k, dense,
+                                dim, sparse, found[w], table.lists[x * table.languages.size() + targets[t]]);
+            }
     });
 }
 
@@ -256,16 +246,72 @@ LinkLabel Matcher::length_label(float length_a, float length_b) const {
     return ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
 }
 
-std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<const MatchDocument> docs,
-                                            const float* dense, std::span<const SparseVector> sparse) const {
+CandidateTable CandidateTable::empty(std::size_t n, std::vector<std::string> languages) {
+    CandidateTable t;
+    t.lists.resize(n * languages.size());
+    t.languages = std::move(languages);
+    return t;
+}
+
+std::vector<std::string> Matcher::languages_of(std::span<const MatchDocument> docs) {
+    std::set<std::string> names;
+    for (const auto& d : docs) names.insert(d.lang);
+    return {names.begin(), names.end()};
+}
+
+CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
+                                   std::span<const SparseVector> sparse) const {
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     const Languages g = group_by_language(docs);
-    const std::size_t L = g.names.size();
-    CandidateTable table{L, std::vector<std::vector<Candidate>>(docs.size() * L)};
-    for (std::size_t sa = 0; sa < L; ++sa)
+    CandidateTable table = CandidateTable::empty(docs.size(), g.names);
+    for (std::size_t sa = 0; sa < g.names.size(); ++sa)
         for (std::size_t b = 0; b < g.members[sa].size(); b += kQueryBatch)
             search_candidates(index, g, sa, b, std::min(g.members[sa].size(), b + kQueryBatch), dense, options_.k,
                               sparse, table);
+    return table;
+}
+
+std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorIndex& shard, const std::string& lang,
+                                                                   std::span<const MatchDocument> docs,
+                                                                   std::span<const std::size_t> queries,
+                                                                   const float* dense,
+                                                                   std::span<const SparseVector> sparse) const {
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
+    std::vector<std::vector<MatchCandidate>> out(queries.size());
+    std::unordered_map<int64_t, std::size_t> pos;
+    for (std::size_t i = 0; i < docs.size(); ++i) pos[docs[i].seq] = i;
+    const std::size_t dim = shard.dim(), k = options_.k, kk = shard.candidates_for(k);
+    if (k == 0) return out;
+    const std::vector<std::size_t> members(queries.begin(), queries.end());
+    for (std::size_t b = 0; b < members.size(); b += kQueryBatch) {
+        const std::size_t n = std::min(members.size(), b + kQueryBatch) - b;
+        const std::vector<float> qx = gather_queries(members, b, b + n, dense, dim);
+        std::vector<float> dist(n * kk);
+        std::vector<int64_t> lab(n * kk);
+        shard.search_languages({lang}, n, qx.data(), kk, dist.data(), lab.data());
+        const std::size_t workers = impl::worker_count(n / 16 + 1);
+        std::vector<std::vector<Candidate>> found(workers);
+        impl::parallel_for_ranges(n, workers, 16, [&](std::size_t from, std::size_t to, std::size_t w) {
+            for (std::size_t j = from; j < to; ++j)
+                take_candidates(members[b + j], pos, dist.data() + j * kk, lab.data() + j * kk, kk, k, dense, dim,
+                                sparse, found[w], out[b + j]);
+        });
+    }
+    return out;
+}
+
+std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<const MatchDocument> docs,
+                                            const float* dense, std::span<const SparseVector> sparse) const {
+    return link(docs, sparse, candidates(index, docs, dense, sparse));
+}
+
+std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+                                           const CandidateTable& table) const {
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
+    const Languages g = group_by_language(docs);
+    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
+                 "matcher: the candidate table is not of these documents");
+    const std::size_t L = g.names.size();
     const Margins margins(table, g, docs, options_.margin_k);
     // Language pairs are linked independently, on all cores; their links join in pair order.
     std::vector<std::pair<std::size_t, std::size_t>> lang_pairs;

@@ -44,13 +44,15 @@ Indexer::Indexer(Store& store, const LanguageIdentifier& langid)
     : store_(store), lock_(store.dir()), langid_(langid) {}
 
 
-AnalyzedDocument Indexer::analyze(Document doc) const {
+AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid) {
     AnalyzedDocument a;
     a.doc = std::move(doc);
     a.content_hash = content_hash(a.doc.text);
-    langid_.analyze(&a);
+    langid.analyze(&a);
     return a;
 }
+
+AnalyzedDocument Indexer::analyze(Document doc) const { return analyze_document(std::move(doc), langid_); }
 
 namespace {
 

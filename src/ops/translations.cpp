@@ -13,6 +13,7 @@
 #include "doppel/error.h"
 #include "doppel/index/vector_index.h"
 #include "doppel/index/vector_index_check.h"
+#include "doppel/ops/translation_stages.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 
@@ -64,12 +65,8 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
     std::atomic<std::size_t> done{0};
     impl::parallel_for_ranges(n, impl::worker_count(n / kGrain + 1), kGrain, [&](std::size_t b, std::size_t e, std::size_t w) {
         for (std::size_t i = b; i < e; ++i) {
-            const SparseVector& counts = pool.features.counts[i];
-            pool.sparse[i] = pool.vectors.join(embedder.weigh(counts), pool.features.seqs[i]);
-            embedder.densify(pool.sparse[i], pool.dense.data() + i * dim);
-            float len = 0;
-            for (std::size_t j = 0; j < counts.size(); ++j)
-                if (BridgeEmbedder::kind_of(counts.ids[j]) == BridgeEmbedder::FeatureKind::kConcept) len += counts.weights[j];
+            const float len = weigh_for_matching(embedder, pool.features.counts[i], pool.vectors, pool.features.seqs[i],
+                                                 pool.sparse[i], pool.dense.data() + i * dim);
             pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], len, pool.urls[i]};
         }
         const std::size_t d = done += e - b;
@@ -156,16 +153,11 @@ VectorIndex stored_or_rebuilt_index(const Store& store, const Pool& pool, bool o
 // Phase 4: word associations learned from the first pass's confident links.
 FeatureAssociations learn_associations(const Pool& pool, const std::vector<TranslationLink>& links,
                                        const FeatureAssociationOptions& options) {
-    std::vector<std::pair<std::size_t, std::size_t>> confident;
-    for (const auto& l : links)
-        if (l.label != LinkLabel::kSameStory && l.margin >= options.min_margin) confident.push_back({l.a, l.b});
-    return FeatureAssociations::learn(pool.features.counts, pool.features.langs, confident, options);
+    return FeatureAssociations::learn(pool.features.counts, pool.features.langs, confident_pairs(links, options), options);
 }
 
 // Phase 5: the pool's features rewritten with the associations, weighed and indexed again, and
-// matched again. A link the first pass did not make rests on learned evidence, which lifts the
-// similarity of every document of the domain a little: it must stand out more
-// (new_link_margin), or it is same-story.
+// matched again, the second pass's rule applied (second_pass_labels).
 std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index,
                                          const FeatureAssociations& learned, const std::vector<TranslationLink>& first,
                                          const TranslationSearchOptions& options, const ProgressCallback& progress) {
@@ -178,43 +170,21 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     for (std::size_t i = 0; i < n; ++i) df.add(pool.features.counts[i]);
     weigh(pool, embedder, std::move(df), progress);
     index_in_memory(index, pool, false);
-    std::set<std::pair<std::size_t, std::size_t>> before;
-    for (const auto& l : first)
-        if (l.label != LinkLabel::kSameStory) before.insert({std::min(l.a, l.b), std::max(l.a, l.b)});
     std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense.data(), pool.sparse);
-    std::erase_if(links, [&](TranslationLink& l) {
-        if (l.label == LinkLabel::kSameStory || l.margin >= options.associations.new_link_margin ||
-            before.count({std::min(l.a, l.b), std::max(l.a, l.b)}))
-            return false;
-        l.label = LinkLabel::kSameStory;
-        return !options.matcher.same_story;
-    });
+    second_pass_labels(links, first, options);
     return links;
 }
 
 // Phase 6: the links as pairs of stored ids, sorted by (id_a, id_b).
 std::vector<TranslationPair> to_pairs(const Store& store, const Pool& pool, const std::vector<TranslationLink>& links) {
-    std::map<int64_t, std::pair<std::string, std::string>> meta;  // seq -> (id, lang)
+    std::unordered_map<int64_t, std::pair<std::string, std::string>> meta;  // seq -> (id, lang)
     store.scan([&](const StoredDocument& d) {
         meta[d.seq] = {d.id, d.lang};
         return true;
     }, false);
-    std::vector<TranslationPair> pairs;
-    for (const auto& l : links) {
-        TranslationPair p;
-        std::tie(p.id_a, p.lang_a) = meta[pool.docs[l.a].seq];
-        std::tie(p.id_b, p.lang_b) = meta[pool.docs[l.b].seq];
-        if (p.id_b < p.id_a) {
-            std::swap(p.id_a, p.id_b);
-            std::swap(p.lang_a, p.lang_b);
-        }
-        p.link = l;
-        pairs.push_back(std::move(p));
-    }
-    std::sort(pairs.begin(), pairs.end(), [](const TranslationPair& x, const TranslationPair& y) {
-        return std::tie(x.id_a, x.id_b) < std::tie(y.id_a, y.id_b);
-    });
-    return pairs;
+    std::vector<std::string> ids(pool.size()), langs(pool.size());
+    for (std::size_t i = 0; i < pool.size(); ++i) std::tie(ids[i], langs[i]) = meta[pool.docs[i].seq];
+    return translation_pairs(links, ids, langs);
 }
 
 }  // namespace

@@ -155,7 +155,7 @@ def test_killing_a_worker_mid_run_gives_the_same_result(cli, small_corpus, tmp_p
 
 
 @pytest.mark.slow
-def test_scheduler_and_two_worker_processes_on_localhost(cli, small_corpus, tmp_path):
+def test_scheduler_and_two_worker_processes_on_localhost(cli, small_corpus, translation_pool, tmp_path):
     """dask-scheduler and two dask-worker processes, as on several machines (README)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
@@ -178,6 +178,9 @@ def test_scheduler_and_two_worker_processes_on_localhost(cli, small_corpus, tmp_
             want = records_of(cli("dedup", "--format", "jsonl", *small_corpus))
             s = doppel.dask.near_duplicates(small_corpus, str(tmp_path / "work"), client=c, part_mb=0)
             assert doppel.dask.read_result(s["out"]) == want
+            want = tool_translations(cli, tmp_path, translation_pool)
+            s = doppel.dask.translations([translation_pool], str(tmp_path / "work-tr"), client=c)
+            assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == want
             c.shutdown()  # scheduler and workers stop
         for p in procs:
             assert p.wait(timeout=60) is not None
@@ -200,3 +203,94 @@ def test_copyright_corpus_equals_the_tool(cli, client, tmp_path):
     assert got == want
     assert got[-1]["pairs"] > 0
 
+
+
+# ---- translations ------------------------------------------------------------------------------
+
+XLING = pathlib.Path(os.environ.get("DOPPEL_SHARED_DIR", pathlib.Path(__file__).resolve().parents[3] / "shared")) \
+    / "data" / "xling-dev" / "docs.tar.zst"
+
+
+@pytest.fixture(scope="module")
+def translation_pool(tmp_path_factory, seed_files):
+    """A slice of xling-dev (where ../shared has it): 20 man pages in English, German, French and
+    Spanish, and 5 English pages without a version; else the seeds. A folder docs/<lang>/<id>.txt."""
+    d = tmp_path_factory.mktemp("xling")
+    docs = d / "docs"
+    if XLING.exists():
+        subprocess.run(["tar", "--zstd", "-xf", str(XLING), "-C", str(d)], check=True)
+        langs = ("en", "de", "fr", "es")
+        common = sorted(set.intersection(*({p.name for p in (docs / lang).iterdir()} for lang in langs)))[:20]
+        lonely = sorted({p.name for p in (docs / "en").iterdir()} - set(common))[:5]
+        for sub in list(docs.iterdir()):
+            if sub.is_dir():
+                for p in sub.iterdir():
+                    if not (sub.name in langs and (p.name in common or (sub.name == "en" and p.name in lonely))):
+                        p.unlink()
+            else:
+                sub.unlink()
+    else:
+        docs.mkdir()
+        for f in seed_files:
+            (docs / pathlib.Path(f).name).write_text(pathlib.Path(f).read_text(encoding="utf-8"), encoding="utf-8")
+    return str(docs)
+
+
+def tool_translations(cli, tmp_path, *paths, extra=()):
+    store = str(tmp_path / "store")
+    cli("index", "--store", store, *paths)
+    return cli("translations", "--store", store, "--format", "jsonl", *extra)
+
+
+def test_translations_equal_the_tool_and_resume(cli, client, translation_pool, tmp_path):
+    text = tool_translations(cli, tmp_path, translation_pool)
+    work = tmp_path / "work"
+    s = doppel.dask.translations([translation_pool], str(work), client=client)
+    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text  # the same records, byte for byte
+    got = records_of(text)
+    assert s["record"] == got[-1] and s["summary"].startswith("%d documents" % got[-1]["documents"])
+    if XLING.exists():
+        assert got[-1]["translation"] + got[-1]["partial"] > 50 and got[-1]["associations"] > 0
+        assert any("aligned_units" in r for r in got)
+    # A run that failed after the search: resumed from there, earlier stages not run again.
+    features_time = os.path.getmtime(work / "counts1-00000-ids.npy")
+    candidates_time = os.path.getmtime(work / "cand1-000-query.npy")
+    last = "link2" if s["record"]["associations"] else "link1"
+    (work / ("DONE-%s.json" % last)).unlink()
+    (work / ("links%s.npy" % last[-1])).unlink()
+    os.unlink(s["out"])
+    again = doppel.dask.translations([translation_pool], str(work), client=client)
+    assert pathlib.Path(again["out"]).read_text(encoding="utf-8") == text
+    assert os.path.getmtime(work / "counts1-00000-ids.npy") == features_time  # not featurized again
+    assert os.path.getmtime(work / "cand1-000-query.npy") == candidates_time  # nor searched again
+    with pytest.raises(ValueError, match="other input"):
+        doppel.dask.translations([translation_pool], str(work), client=client, associations="none")
+
+
+def test_translations_of_a_bag_one_pass_unaligned_equal_the_tool(cli, client, translation_pool, tmp_path):
+    recs = [{"id": str(p.relative_to(translation_pool).with_suffix("")), "text": p.read_text(encoding="utf-8")}
+            for p in sorted(pathlib.Path(translation_pool).rglob("*.txt"))]
+    jsonl = tmp_path / "pool.jsonl"
+    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    text = tool_translations(cli, tmp_path, str(jsonl),
+                             extra=("--no-learn", "--no-same-story", "--k", "5", "--no-align"))
+    bag = db.from_sequence(recs, npartitions=3)
+    s = doppel.dask.translations(bag, str(tmp_path / "work"), client=client, associations="none",
+                                 same_story=False, matcher="matcher:k=5", align=False)
+    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text
+    assert s["record"]["associations"] == 0 and s["record"]["same_story"] == 0
+
+
+def test_translation_stages_raise_library_errors():
+    with pytest.raises(doppel.Error, match="matcher"):
+        doppel.dask._tr.plan("matcher:k=x")
+    with pytest.raises(doppel.Error, match="candidate"):
+        doppel.dask._tr.link(["en"], np_array([1.0]), [""], {"indptr": np_array([0, 0], "u8"),
+                             "ids": np_array([], "u8"), "weights": np_array([], "f4")},
+                             [{"lang": "en", "query": np_array([0], "i8"), "other": np_array([5], "i8"),
+                               "sim": np_array([0.5], "f4")}], "matcher")
+
+
+def np_array(values, dtype="f4"):
+    import numpy as np
+    return np.array(values, dtype=dtype)

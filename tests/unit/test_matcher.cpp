@@ -3,7 +3,9 @@
 
 #include "doppel/error.h"
 
+#include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "doppel/match/matcher.h"
 
@@ -218,6 +220,59 @@ TEST(Matcher, SinglePivotNeedsAMargin) {
     m = p.run(o);
     ASSERT_TRUE(m.count({2, 3}));
     EXPECT_EQ(m.at({2, 3}).label, LinkLabel::kTranslation);
+}
+
+TEST(Matcher, ShardsGiveTheCandidatesAndLinksOfOneIndex) {
+    // Each language searched in its own index (a shard, as doppel.dask builds them) gives the
+    // candidate table of the whole index, and link() over it the links of match().
+    Pool p;
+    p.add(10, "en", {{1, 1}, {2, 1}, {3, 0.5f}});
+    p.add(11, "en", {{4, 1}, {5, 1}, {3, 0.5f}});
+    p.add(12, "en", {{6, 1}, {7, 0.3f}});
+    p.add(20, "de", {{1, 1}, {2, 0.8f}, {3, 0.4f}});
+    p.add(21, "de", {{4, 1}, {5, 0.9f}});
+    p.add(30, "fr", {{1, 0.9f}, {2, 1}, {7, 0.2f}});
+    p.add(31, "fr", {{6, 1}, {4, 0.3f}});
+    MatcherOptions o;
+    o.k = 2;
+    const Matcher m(o);
+    const VectorIndex whole = p.index();
+    const CandidateTable want = m.candidates(whole, p.docs, p.dense.data(), p.sparse);
+    ASSERT_EQ(want.languages, (std::vector<std::string>{"de", "en", "fr"}));
+    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs));
+    for (std::size_t t = 0; t < got.languages.size(); ++t) {
+        const std::string& lang = got.languages[t];
+        VectorIndex shard(kDim, "Flat");
+        std::vector<std::size_t> queries;
+        for (std::size_t i = 0; i < p.docs.size(); ++i) {
+            if (p.docs[i].lang == lang) shard.add(lang, 1, &p.docs[i].seq, p.dense.data() + i * kDim);
+            else queries.push_back(i);
+        }
+        const auto found = m.shard_candidates(shard, lang, p.docs, queries, p.dense.data(), p.sparse);
+        ASSERT_EQ(found.size(), queries.size());
+        for (std::size_t j = 0; j < queries.size(); ++j) got.lists[queries[j] * got.languages.size() + t] = found[j];
+    }
+    std::size_t listed = 0;
+    for (std::size_t i = 0; i < want.lists.size(); ++i) {
+        ASSERT_EQ(got.lists[i].size(), want.lists[i].size()) << i;
+        listed += want.lists[i].size();
+        for (std::size_t r = 0; r < want.lists[i].size(); ++r) {
+            EXPECT_EQ(got.lists[i][r].other, want.lists[i][r].other);
+            EXPECT_FLOAT_EQ(got.lists[i][r].sim, want.lists[i][r].sim);
+        }
+    }
+    EXPECT_GT(listed, 10u);
+    const auto key = [](const std::vector<TranslationLink>& links) {
+        std::vector<std::tuple<std::size_t, std::size_t, int, float>> k;
+        for (const auto& l : links) k.emplace_back(l.a, l.b, static_cast<int>(l.label), l.margin);
+        std::sort(k.begin(), k.end());
+        return k;
+    };
+    const auto links = m.link(p.docs, p.sparse, got);
+    EXPECT_FALSE(links.empty());
+    EXPECT_EQ(key(links), key(m.match(whole, p.docs, p.dense.data(), p.sparse)));
+    CandidateTable wrong = CandidateTable::empty(p.docs.size(), {"de", "en"});
+    EXPECT_THROW(m.link(p.docs, p.sparse, wrong), Error);
 }
 
 }  // namespace

@@ -119,6 +119,25 @@ struct TranslationLink {
     bool url_evidence = false; // the URLs are the same but for a language code (+url_weight)
 };
 
+// A candidate of a document in one target language: its position among the documents matched
+// and the exact (sparse) similarity of the two.
+struct MatchCandidate {
+    std::size_t other = 0;
+    float sim = 0;
+};
+
+// Every document's candidates in every other matching language: what match() finds in the
+// vector index before it links anything (phase 1), and all that linking (phase 2) reads of it.
+struct CandidateTable {
+    std::vector<std::string> languages;              // the documents' matching languages, sorted
+    std::vector<std::vector<MatchCandidate>> lists;  // [doc * languages.size() + language], best first
+    const std::vector<MatchCandidate>& of(std::size_t doc, std::size_t lang) const {
+        return lists[doc * languages.size() + lang];
+    }
+    // An empty table for n documents of these (sorted) languages.
+    static CandidateTable empty(std::size_t n, std::vector<std::string> languages);
+};
+
 class Matcher {
 public:
     explicit Matcher(MatcherOptions options = {}) : options_(options) {}
@@ -127,8 +146,30 @@ public:
     // docs[i] has dense vector dense[i * index.dim() ...] (as in the index) and weighted,
     // L2-normalized sparse vector sparse[i]. Documents of the same matching language are never
     // linked. Returns links in no particular order.
+    // match() is link(docs, sparse, candidates(index, docs, dense, sparse)); the two phases are
+    // callable apart for runs that search the index elsewhere (doppel.dask: one shard per language).
     std::vector<TranslationLink> match(const VectorIndex& index, std::span<const MatchDocument> docs,
                                        const float* dense, std::span<const SparseVector> sparse) const;
+
+    // Phase 1: every document's k candidates per other language: the k nearest in the index
+    // (approximate results re-ranked by the exact dense similarity), rescored exactly (sparse).
+    // The sorted matching languages of docs.
+    static std::vector<std::string> languages_of(std::span<const MatchDocument> docs);
+    CandidateTable candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
+                              std::span<const SparseVector> sparse) const;
+    // Phase 1 for one target language `lang` of `shard` (an index whose ids are seqs of docs):
+    // the candidates of docs[queries[j]] there, as candidates() finds them. `docs` holds the
+    // queries and every document of the shard (any others are ignored); dense and sparse as in
+    // match(). Result j: positions in docs, best first.
+    std::vector<std::vector<MatchCandidate>> shard_candidates(const VectorIndex& shard, const std::string& lang,
+                                                              std::span<const MatchDocument> docs,
+                                                              std::span<const std::size_t> queries, const float* dense,
+                                                              std::span<const SparseVector> sparse) const;
+    // Phase 2: candidate pairs (both directions) above related_similarity with their margins,
+    // labelled per language pair (one-to-one), closed over pivots, same-story links limited.
+    // table.languages must be languages_of(docs).
+    std::vector<TranslationLink> link(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+                                      const CandidateTable& table) const;
 
     // Keeps each document's best same_story_per_doc same-story links: links taken by decreasing
     // score (ties: positions), a same-story link kept only while both its documents are in

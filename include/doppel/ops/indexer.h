@@ -39,6 +39,10 @@
 
 namespace doppel {
 
+// A document as `doppel index` analyzes it before storing: content hash, then language ID of the
+// document and of each paragraph (LanguageIdentifier::analyze). Indexer::analyze calls it.
+AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid);
+
 // Hex XXH3-128 of a text: the content hash stored with every document.
 std::string content_hash(std::string_view text);
 

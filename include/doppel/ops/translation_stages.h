@@ -1,0 +1,81 @@
+// doppel: `doppel translations` split into stages over parts of the input, for runs spread
+// across processes or machines (the Python module's doppel.dask.translations). Each stage is a
+// batched call on plain data; fed the documents in the order a store holds them, the stages give
+// the pairs of find_stored_translations() (ops/translations.h) on a store indexed from them.
+//
+// The stages (a part is any slice of the input, in reading order; positions are then global: a
+// part's offset plus the position in it):
+//  1. features:    featurize_documents(part): language ID and analysis (analyze_document, as
+//                  `doppel index`), raw bridge feature counts and matching languages (what the
+//                  index's EmbeddingStage stores).
+//  2. frequencies: DocumentFrequencies::add of every document's counts, summed over the parts.
+//  3. weigh:       weigh_for_matching() per document with those frequencies: the weighted sparse
+//                  vector, the dense vector and the length that the matcher takes.
+//  4. candidates:  per matching language, a shard: an index of its documents' dense vectors;
+//                  every document of another language searched in it (Matcher::shard_candidates,
+//                  match/matcher.h), which makes the CandidateTable that Matcher::candidates()
+//                  makes on one machine.
+//  5. link:        Matcher::link over the whole table (margins, one-to-one, pivots).
+//  6. learn:       confident_pairs() of the links, FeatureAssociations::learn and apply
+//                  (match/feature_associations.h); 2-5 again on the rewritten counts, then
+//                  second_pass_labels() and Matcher::limit_same_story.
+//  7. finish:      translation_pairs(): the links as pairs of ids, sorted.
+//
+// Thread safety: the calls share no state; featurize_documents runs worker threads
+// (impl::parallel_for) over `threads` (0: all cores).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "doppel/document.h"
+#include "doppel/embed/bridge_embedder.h"
+#include "doppel/embed/feature_artifacts.h"
+#include "doppel/langid/language_identifier.h"
+#include "doppel/match/matcher.h"
+#include "doppel/ops/translations.h"
+
+namespace doppel {
+
+// Stage 1: what `doppel index` stores of each document for translations.
+struct TranslationFeatures {
+    std::vector<std::string> ids;
+    std::vector<std::string> langs;        // the document's language (as the store records it)
+    std::vector<std::string> match_langs;  // the language it is matched under (BridgeEmbedder::matching_language)
+    std::vector<std::string> urls, titles, dates;  // metadata, "" when unknown
+    std::vector<SparseVector> counts;      // raw bridge feature counts
+};
+// `embedder_spec` as `doppel index` records it (store metadata "embedder"; "" = the index's
+// default, EmbeddingStageOptions::embedder); models_dir holds bridge.lex.
+TranslationFeatures featurize_documents(std::vector<Document> docs, const LanguageIdentifier& langid,
+                                        const std::string& embedder_spec, const std::string& models_dir,
+                                        std::size_t threads = 0);
+// The bridge spec featurize_documents uses for `embedder_spec` (the default filled in).
+std::string translation_embedder_spec(const std::string& embedder_spec);
+
+// Stage 3, one document: the weighted sparse vector of raw `counts` (TF-IDF with the embedder's
+// frequencies, joined with the document's word-vector embedding where `vectors` holds one for
+// `seq`), its dense form into dense[embedder.dim()], and its length, the count of concept
+// features (MatchDocument::length). Const on the embedder: may run from many threads.
+float weigh_for_matching(const BridgeEmbedder& embedder, const SparseVector& counts, const StoredVectors& vectors,
+                         int64_t seq, SparseVector& sparse, float* dense);
+
+// Stage 6: the first pass's links the associations are learned from (positions), and the second
+// pass's rule: a link the first pass did not make rests on learned evidence, which lifts the
+// similarity of every document of a domain a little, so it must reach
+// associations.new_link_margin or it is same-story (dropped without matcher.same_story).
+std::vector<std::pair<std::size_t, std::size_t>> confident_pairs(const std::vector<TranslationLink>& links,
+                                                                 const FeatureAssociationOptions& options);
+void second_pass_labels(std::vector<TranslationLink>& links, const std::vector<TranslationLink>& first,
+                        const TranslationSearchOptions& options);
+
+// Stage 7: the links as pairs, ids[l.a] and ids[l.b] ordered so that id_a < id_b bytewise, their
+// languages from langs; sorted by (id_a, id_b).
+std::vector<TranslationPair> translation_pairs(const std::vector<TranslationLink>& links,
+                                               std::span<const std::string> ids, std::span<const std::string> langs);
+
+}  // namespace doppel

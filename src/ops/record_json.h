@@ -1,0 +1,27 @@
+// doppel (private): the JSON records that `doppel translations --format jsonl`, `doppel align`
+// and `doppel score` write, built in one place for the command-line tool and the Python module
+// (doppel.dask.translations). nlohmann::json objects: keys sorted, written with dump().
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "doppel/ops/alignment.h"
+#include "doppel/ops/translations.h"
+
+namespace doppel::json_records {
+
+// {"a":[...],"b":[...],"score":...,"similarity":...} and with_text "a_text", "b_text".
+nlohmann::json bead_json(const Bead& b, const UnitDocument& a, const UnitDocument& bdoc, bool with_text);
+// The pair's score, label, coverages, quality, document similarity and bead counts.
+nlohmann::json pair_json(const AlignedPair& p);
+// The beads of a pair as JSON, all or only the aligned ones.
+nlohmann::json beads_json(const AlignedPair& p, bool aligned_only, bool with_text);
+// A translation pair's JSONL record (score with 4 decimals); with an aligned pair its alignment
+// and aligned units.
+nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* aligned);
+// Adds a document's "url"+suffix, "title"+suffix, "date"+suffix to j, those not empty.
+void add_metadata(nlohmann::json& j, const std::string& suffix, const std::string& url, const std::string& title,
+                  const std::string& date);
+
+}  // namespace doppel::json_records

@@ -1,0 +1,99 @@
+#include "doppel/ops/translation_stages.h"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <tuple>
+
+#include "doppel/error.h"
+#include "doppel/index/embedding_stage.h"
+#include "doppel/ops/indexer.h"
+#include "impl/parallel.h"
+
+namespace doppel {
+
+std::string translation_embedder_spec(const std::string& embedder_spec) {
+    return embedder_spec.empty() ? EmbeddingStageOptions{}.embedder : embedder_spec;
+}
+
+TranslationFeatures featurize_documents(std::vector<Document> docs, const LanguageIdentifier& langid,
+                                        const std::string& embedder_spec, const std::string& models_dir,
+                                        std::size_t threads) {
+    const std::size_t n = docs.size();
+    TranslationFeatures out;
+    out.ids.resize(n), out.langs.resize(n), out.match_langs.resize(n), out.counts.resize(n);
+    out.urls.resize(n), out.titles.resize(n), out.dates.resize(n);
+    if (n == 0) return out;
+    const BridgeEmbedderOptions options = BridgeEmbedder::parse_spec(translation_embedder_spec(embedder_spec));
+    // A BridgeEmbedder is not thread-safe: one per worker, all sharing the lexicon (as EmbeddingStage::add).
+    const std::size_t workers = impl::worker_count(n / 16 + 1, threads);
+    std::vector<std::unique_ptr<BridgeEmbedder>> embedders;
+    embedders.push_back(std::make_unique<BridgeEmbedder>(options, EmbedderContext{models_dir}));
+    while (embedders.size() < workers)
+        embedders.push_back(std::make_unique<BridgeEmbedder>(options, embedders[0]->lexicon_ptr()));
+    impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
+        const AnalyzedDocument a = analyze_document(std::move(docs[i]), langid);
+        out.counts[i] = embedders[w]->document_features(a);
+        out.match_langs[i] = embedders[w]->matching_language(a);
+        out.ids[i] = a.doc.id;
+        out.langs[i] = a.lang;
+        out.urls[i] = a.doc.url;
+        out.titles[i] = a.doc.title;
+        out.dates[i] = a.doc.date;
+    });
+    return out;
+}
+
+float weigh_for_matching(const BridgeEmbedder& embedder, const SparseVector& counts, const StoredVectors& vectors,
+                         int64_t seq, SparseVector& sparse, float* dense) {
+    sparse = vectors.join(embedder.weigh(counts), seq);
+    embedder.densify(sparse, dense);
+    float length = 0;
+    for (std::size_t j = 0; j < counts.size(); ++j)
+        if (BridgeEmbedder::kind_of(counts.ids[j]) == BridgeEmbedder::FeatureKind::kConcept) length += counts.weights[j];
+    return length;
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> confident_pairs(const std::vector<TranslationLink>& links,
+                                                                 const FeatureAssociationOptions& options) {
+    std::vector<std::pair<std::size_t, std::size_t>> confident;
+    for (const auto& l : links)
+        if (l.label != LinkLabel::kSameStory && l.margin >= options.min_margin) confident.push_back({l.a, l.b});
+    return confident;
+}
+
+void second_pass_labels(std::vector<TranslationLink>& links, const std::vector<TranslationLink>& first,
+                        const TranslationSearchOptions& options) {
+    std::set<std::pair<std::size_t, std::size_t>> before;
+    for (const auto& l : first)
+        if (l.label != LinkLabel::kSameStory) before.insert({std::min(l.a, l.b), std::max(l.a, l.b)});
+    std::erase_if(links, [&](TranslationLink& l) {
+        if (l.label == LinkLabel::kSameStory || l.margin >= options.associations.new_link_margin ||
+            before.count({std::min(l.a, l.b), std::max(l.a, l.b)}))
+            return false;
+        l.label = LinkLabel::kSameStory;
+        return !options.matcher.same_story;
+    });
+}
+
+std::vector<TranslationPair> translation_pairs(const std::vector<TranslationLink>& links,
+                                               std::span<const std::string> ids, std::span<const std::string> langs) {
+    DOPPEL_CHECK(kInvalidArgument, ids.size() == langs.size(), "translation pairs: one language per id needed");
+    std::vector<TranslationPair> pairs;
+    pairs.reserve(links.size());
+    for (const auto& l : links) {
+        DOPPEL_CHECK(kInvalidArgument, l.a < ids.size() && l.b < ids.size(), "translation pairs: a link past the ids");
+        TranslationPair p{ids[l.a], ids[l.b], langs[l.a], langs[l.b], l};
+        if (p.id_b < p.id_a) {
+            std::swap(p.id_a, p.id_b);
+            std::swap(p.lang_a, p.lang_b);
+        }
+        pairs.push_back(std::move(p));
+    }
+    std::sort(pairs.begin(), pairs.end(), [](const TranslationPair& x, const TranslationPair& y) {
+        return std::tie(x.id_a, x.id_b) < std::tie(y.id_a, y.id_b);
+    });
+    return pairs;
+}
+
+}  // namespace doppel
