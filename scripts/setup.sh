@@ -30,6 +30,9 @@ PACKAGES=(
     libxxhash-dev libzstd-dev zlib1g-dev libxml2-dev libstemmer-dev zstd iso-codes
     # Measuring scripts (eval-dedup, bench-align, scale-translations): /usr/bin/time -v.
     time
+    # scripts/test-sanitize and scripts/fuzz: clang with libFuzzer and the sanitizer runtimes
+    # (libclang-rt-dev, only recommended by clang) and LLVM's OpenMP (FAISS' OpenMP under clang).
+    clang libclang-rt-dev libomp-dev
     # The report's browser test: headless Chromium and fonts for Arabic and Vietnamese.
     chromium fonts-noto-core
     # The Python module (python/) for Debian's /usr/bin/python3, and its tests.

@@ -1,6 +1,7 @@
 // doppel verify --store DIR [--repair]
-// Checks a store (ops/verify.h) and prints one line per check on stdout; exit 0 healthy, 1
-// problems found (repaired with --repair when possible), 2 could not run.
+// Checks a store (ops/verify.h) and prints one line per check on stdout. Exit codes (as fsck's):
+// 0 the store is sound; 1 problems were found and --repair fixed them all (sound now); 2 verify
+// could not run; 3 the store is damaged and was not repaired (no --repair, or it could not be).
 #include <iomanip>
 #include <iostream>
 
@@ -10,6 +11,14 @@
 
 namespace doppel::cli {
 namespace {
+
+constexpr int kExitRepaired = 1;  // problems found and all repaired
+constexpr int kExitDamaged = 3;   // problems found, not (all) repaired
+
+int exit_code(const StoreVerification& v) {
+    if (v.healthy) return kExitOk;
+    return v.repaired ? kExitRepaired : kExitDamaged;
+}
 
 void print_findings(const std::vector<VerifyFinding>& findings, const std::string& prefix) {
     for (const auto& f : findings)
@@ -30,8 +39,8 @@ std::string summary(const StoreVerification& v, bool repair) {
 
 Command add_verify_command(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand(
-        "verify", "Check a store (database, artifacts, vector index); exit 0 healthy, 1 problems found (repaired "
-                  "with --repair), 2 could not run");
+        "verify", "Check a store (database, artifacts, vector index). Exit 0 sound; 1 problems found and all "
+                  "repaired (--repair); 2 could not run; 3 damaged, not repaired (without --repair, or beyond it)");
     struct Args {
         std::string store;
         bool repair = false;
@@ -52,7 +61,7 @@ Command add_verify_command(CLI::App& app, Globals& g) {
                 for (const auto& r : v.repairs) std::cout << "repair: " << r << '\n';
                 if (!v.after.empty()) print_findings(v.after, "after repair: ");
                 progress.finish(args->store + ": " + summary(v, args->repair));
-                return v.healthy ? kExitOk : kExitSkipped;
+                return exit_code(v);
             }};
 }
 

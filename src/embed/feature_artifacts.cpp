@@ -29,7 +29,7 @@ std::vector<float> decode_vectors_artifact(std::string_view blob, const std::str
     if (version != kVectorsVersion || blob.size() != kVectorsHeader + std::size_t(dim) * sizeof(float))
         DOPPEL_THROW(kBadFormat, what + " has another format version or a bad size");
     std::vector<float> v(dim);
-    std::memcpy(v.data(), blob.data() + kVectorsHeader, std::size_t(dim) * sizeof(float));
+    if (dim) std::memcpy(v.data(), blob.data() + kVectorsHeader, std::size_t(dim) * sizeof(float));  // no null dest
     return v;
 }
 

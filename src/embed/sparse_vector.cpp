@@ -65,6 +65,7 @@ SparseVector SparseVector::deserialize(std::string_view b) {
     SparseVector s;
     s.ids.resize(n);
     s.weights.resize(n);
+    if (n == 0) return s;  // empty vectors have no data() to copy to (memcpy of null is undefined)
     std::memcpy(s.ids.data(), b.data() + 12, 8ull * n);
     std::memcpy(s.weights.data(), b.data() + 12 + 8ull * n, 4ull * n);
     return s;

@@ -57,7 +57,7 @@ std::vector<uint64_t> decode_shingles(std::string_view blob) {
     const uint32_t n = get<uint32_t>(blob, at);
     DOPPEL_CHECK(kBadFormat, blob.size() == at + n * sizeof(uint64_t), "shingles artifact has the wrong size");
     std::vector<uint64_t> v(n);
-    std::memcpy(v.data(), blob.data() + at, n * sizeof(uint64_t));
+    if (n) std::memcpy(v.data(), blob.data() + at, n * sizeof(uint64_t));  // an empty text has no shingles
     return v;
 }
 
@@ -79,7 +79,7 @@ std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_
                  "minhash artifact was made with other perms or seed");
     DOPPEL_CHECK(kBadFormat, blob.size() == at + n * sizeof(uint32_t), "minhash artifact has the wrong size");
     std::vector<uint32_t> v(n);
-    std::memcpy(v.data(), blob.data() + at, n * sizeof(uint32_t));
+    if (n) std::memcpy(v.data(), blob.data() + at, n * sizeof(uint32_t));
     return v;
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "doppel/error.h"
 #include "doppel/index/embedding_stage.h"
 #include "doppel/index/near_duplicate_index.h"
 #include "impl/parallel.h"
@@ -41,7 +42,9 @@ std::string content_hash(std::string_view text) {
 }
 
 Indexer::Indexer(Store& store, const LanguageIdentifier& langid)
-    : store_(store), lock_(store.dir()), langid_(langid) {}
+    : store_(store), lock_(store.dir()), langid_(&langid) {}
+
+Indexer::Indexer(Store& store) : store_(store), lock_(store.dir()), langid_(nullptr) {}
 
 
 AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid) {
@@ -52,7 +55,10 @@ AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid
     return a;
 }
 
-AnalyzedDocument Indexer::analyze(Document doc) const { return analyze_document(std::move(doc), langid_); }
+AnalyzedDocument Indexer::analyze(Document doc) const {
+    DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
+    return analyze_document(std::move(doc), *langid_);
+}
 
 namespace {
 
@@ -195,6 +201,7 @@ std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, co
 }
 
 std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary) {
+    DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot add documents");
     const std::vector<std::size_t> kept = last_of_each_id(n, docs, summary ? &summary->superseded : nullptr);
     std::vector<PutStatus> status(n, PutStatus::kSuperseded);
     const std::vector<bool> done = done_already(kept, docs);
@@ -281,9 +288,17 @@ void Indexer::finish(IndexSummary* summary) {
             for (auto& w : stage->take_warnings()) summary->warnings.push_back(std::move(w));
         }
     }
-    std::string specs = langid_.describe();
+    std::string specs = language_spec();
     for (auto& stage : stages_) specs.append(";").append(stage->describe());
     store_.set_meta("specs", specs);
+}
+
+// The language identifier's spec, or without one the part of the recorded specs before the
+// first stage's.
+std::string Indexer::language_spec() const {
+    if (langid_) return langid_->describe();
+    const std::string recorded = store_.meta("specs").value_or("");
+    return recorded.substr(0, recorded.find(';'));
 }
 
 IndexStages open_index_stages(const IndexConfig& config) {

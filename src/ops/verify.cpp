@@ -95,9 +95,7 @@ IndexStages repair_stages(const Store& store, IndexConfig config) {
 std::vector<std::string> repair(Store& store, const VerifyOptions& options) {
     IndexStages stages = repair_stages(store, options.index);
     std::vector<std::string> done = stages.warnings;
-    const std::string lid = (std::filesystem::path(options.index.models_dir) / "lid.176.ftz").string();
-    LanguageIdentifier langid(lid);
-    Indexer indexer(store, langid);  // takes the write lock
+    Indexer indexer(store);  // takes the write lock; stored documents only: no language model loaded
     for (auto& s : stages.stages) indexer.add_stage(std::move(s));
     IndexSummary summary;
     const std::size_t completed = indexer.complete_stored(&summary);

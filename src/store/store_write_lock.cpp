@@ -12,8 +12,10 @@
 namespace doppel {
 namespace {
 
+std::string lock_path(const std::string& dir) { return dir + "/" + StoreWriteLock::kLockFile; }
+
 int open_lock_file(const std::string& dir) {
-    const std::string path = dir + "/" + StoreWriteLock::kLockFile;
+    const std::string path = lock_path(dir);
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) DOPPEL_THROW(kIo, "cannot open " + path + ": " + std::strerror(errno));
     return fd;
@@ -37,7 +39,14 @@ StoreWriteLock::~StoreWriteLock() {
 }
 
 bool StoreWriteLock::held_by_another(const std::string& dir) {
-    const int fd = open_lock_file(dir);
+    // Read-only and never created: a writer creates the file before it locks it, so without one
+    // there is no writer; a reader (verify) leaves the store's folder as it found it.
+    const std::string path = lock_path(dir);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return false;
+        DOPPEL_THROW(kIo, "cannot open " + path + ": " + std::strerror(errno));
+    }
     const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
     ::close(fd);
     return busy;

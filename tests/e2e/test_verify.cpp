@@ -54,14 +54,14 @@ TEST(CliVerify, FindsAndRepairsMissingArtifactsAndVectorIndex) {
     std::filesystem::remove(store + "/vectors.idx");
 
     auto found = run_doppel("verify --store '" + store + "'");
-    EXPECT_EQ(found.exit_code, 1) << found.out << found.err;
+    EXPECT_EQ(found.exit_code, 3) << "damaged, not repaired\n" << found.out << found.err;
     EXPECT_NE(found.out.find("artifacts     PROBLEM: 2 documents"), std::string::npos) << found.out;
     EXPECT_NE(found.out.find("without \"minhash\""), std::string::npos) << found.out;
     EXPECT_NE(found.out.find("vector index  PROBLEM:"), std::string::npos) << found.out;
     EXPECT_NE(found.out.find("vectors.idx is missing"), std::string::npos) << found.out;
 
     auto repaired = run_doppel("verify --store '" + store + "' --repair");
-    EXPECT_EQ(repaired.exit_code, 1) << repaired.out << repaired.err;
+    EXPECT_EQ(repaired.exit_code, 1) << "repaired\n" << repaired.out << repaired.err;
     EXPECT_NE(repaired.out.find("repair: computed the missing artifacts of 2 documents"), std::string::npos)
         << repaired.out;
     EXPECT_NE(repaired.err.find("repaired"), std::string::npos) << repaired.err;
@@ -70,6 +70,32 @@ TEST(CliVerify, FindsAndRepairsMissingArtifactsAndVectorIndex) {
     auto after = run_doppel("verify --store '" + store + "'");
     EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
     EXPECT_EQ(answers(store), expected);
+}
+
+TEST(CliVerify, ACheckWithoutRepairWritesNothingNotEvenTheLockFile) {
+    TempDir dir("e2e-verify-readonly");
+    const std::string store = dir / "store";
+    ASSERT_EQ(run_doppel("index --store '" + store + "' " + doppel::test::seed_args()).exit_code, 0);
+    std::filesystem::remove(store + "/doppel.lock");
+    sql(store, "DELETE FROM artifacts WHERE kind = 'minhash' AND seq = 2");
+    EXPECT_EQ(run_doppel("verify --store '" + store + "'").exit_code, 3);
+    EXPECT_FALSE(std::filesystem::exists(store + "/doppel.lock")) << "a read-only verify created the lock file";
+}
+
+// The repair reuses the stored analyses: it runs with a models folder that has no language-ID
+// model (only the bridge lexicon the embedding stage needs, when there is one).
+TEST(CliVerify, RepairLoadsNoLanguageModel) {
+    TempDir dir("e2e-verify-nolid");
+    const std::string store = dir / "store", models = dir / "models";
+    ASSERT_EQ(run_doppel("index --store '" + store + "' " + doppel::test::seed_args()).exit_code, 0);
+    std::filesystem::create_directories(models);
+    if (have_bridge())
+        std::filesystem::create_symlink(doppel::test::source_dir() + "/models/bridge.lex", models + "/bridge.lex");
+    sql(store, "DELETE FROM artifacts WHERE kind = 'minhash' AND seq IN (2, 4)");
+    auto r = run_doppel("--models '" + models + "' verify --store '" + store + "' --repair");
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("repair: computed the missing artifacts of 2 documents"), std::string::npos) << r.out;
+    EXPECT_EQ(run_doppel("verify --store '" + store + "'").exit_code, 0);
 }
 
 TEST(CliVerify, AMissingStoreCannotBeVerified) {

@@ -77,7 +77,8 @@ CommandResult run_doppel_with(const std::string& args, const std::string& input_
     const std::string base = std::string(DOPPEL_TEST_TMP) + "/run-" + std::to_string(getpid()) + "-" +
                              std::to_string(counter++);
     fs::create_directories(DOPPEL_TEST_TMP);
-    std::string cmd = std::string("'") + DOPPEL_CLI + "' --models '" + source_dir() + "/models' " + args +
+    const bool own_models = args.rfind("--models ", 0) == 0;  // args that start with --models replace the default
+    std::string cmd = std::string("'") + DOPPEL_CLI + "' " + (own_models ? "" : "--models '" + source_dir() + "/models' ") + args +
                       " >'" + (stdout_path.empty() ? base + ".out" : stdout_path) + "' 2>'" + base + ".err'";
     cmd += input_file.empty() ? " </dev/null" : " <'" + input_file + "'";
     CommandResult r;

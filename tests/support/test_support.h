@@ -40,7 +40,7 @@ struct CommandResult {
 CommandResult run_eval_script(const std::string& script, const std::string& args);
 
 // Runs the built doppel with `args` (a shell-quoted argument string), stdin from `input_file`
-// when not empty.
+// when not empty; with --models <root>/models unless `args` starts with its own --models.
 CommandResult run_doppel(const std::string& args, const std::string& input_file = "");
 // The same with standard output sent to `stdout_path` (e.g. /dev/full); out stays empty.
 CommandResult run_doppel_stdout_to(const std::string& args, const std::string& stdout_path);

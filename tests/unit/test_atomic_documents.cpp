@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/index/vector_index_check.h"
 #include "doppel/ops/indexer.h"
@@ -95,6 +96,35 @@ TEST(AtomicDocuments, ReRunsCompleteDocumentsWithoutSomeArtifact) {
     EXPECT_EQ(summary.completed, 2u);
     EXPECT_TRUE(store.documents_missing("minhash").empty());
     EXPECT_EQ(*store.artifact(2, "minhash"), minhash);
+}
+
+TEST(AtomicDocuments, AnIndexerWithoutALanguageModelCompletesStoredDocumentsAndKeepsTheSpecs) {
+    test::TempDir dir("atomic-no-langid");
+    Store store(dir.path());
+    {
+        LanguageIdentifier langid(test::lid_model());
+        Indexer indexer(store, langid);
+        indexer.add_stage(std::make_unique<NearDuplicateStage>());
+        auto docs = make_docs("a", 6);
+        indexer.add(docs.size(), docs.data(), 1);
+        indexer.finish();
+    }
+    const std::string specs = store.meta("specs").value_or("");
+    ASSERT_EQ(specs.rfind("fasttext:", 0), 0u) << specs;
+    sql(dir.path(), "DELETE FROM artifacts WHERE kind = 'minhash' AND seq IN (2, 4)");
+    Indexer indexer(store);
+    indexer.add_stage(std::make_unique<NearDuplicateStage>());
+    EXPECT_EQ(indexer.complete_stored(), 2u);
+    indexer.finish();
+    EXPECT_TRUE(store.documents_missing("minhash").empty());
+    EXPECT_EQ(store.meta("specs").value_or(""), specs);
+    auto more = make_docs("b", 1);
+    try {
+        indexer.add(more.size(), more.data(), 2);
+        FAIL() << "add() needs a language identifier";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    }
 }
 
 TEST(AtomicDocuments, VerifyFindsAndRepairsMissingArtifacts) {

@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "doppel/embed/feature_artifacts.h"
+#include "doppel/embed/sparse_vector.h"
 #include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/ops/indexer.h"
@@ -48,6 +50,14 @@ TEST(NearDuplicateArtifacts, RoundTripAndVersionCheck) {
     bad[0] = 'X';
     EXPECT_THROW(decode_shingles(bad), Error);
     EXPECT_THROW(decode_shingles(encode_signature(sig, 1)), Error);
+}
+
+// Empty artifacts (a text too short for one shingle; a zero-length vector) decode to empty vectors
+// (found by fuzz_artifacts under UBSan: memcpy to an empty vector's null data()).
+TEST(NearDuplicateArtifacts, EmptyArtifactsDecode) {
+    EXPECT_TRUE(decode_shingles(encode_shingles({})).empty());
+    EXPECT_TRUE(SparseVector::deserialize(SparseVector{}.serialize()).ids.empty());
+    EXPECT_TRUE(decode_vectors_artifact(encode_vectors_artifact(nullptr, 0), "empty").empty());
 }
 
 TEST(NearDuplicateIndex, IncrementalAddQueryReopenDeleteExpire) {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "doppel/error.h"
@@ -31,6 +32,16 @@ TEST(StoreWriteLock, ASecondWriterWaitsForTheFirst) {
     first.reset();
     second.join();
     EXPECT_TRUE(second_has_it);
+    EXPECT_FALSE(StoreWriteLock::held_by_another(dir.path()));
+}
+
+TEST(StoreWriteLock, AskingWhetherAWriterRunsCreatesNoLockFile) {
+    test::TempDir dir("store-write-lock-probe");
+    const std::string lock_file = dir.path() + "/" + StoreWriteLock::kLockFile;
+    EXPECT_FALSE(StoreWriteLock::held_by_another(dir.path()));
+    EXPECT_FALSE(std::filesystem::exists(lock_file)) << "a reader's probe must leave the folder as it was";
+    { StoreWriteLock writer(dir.path()); }
+    EXPECT_TRUE(std::filesystem::exists(lock_file));
     EXPECT_FALSE(StoreWriteLock::held_by_another(dir.path()));
 }
 

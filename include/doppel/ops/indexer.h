@@ -67,6 +67,10 @@ public:
     // The store and language identifier must outlive the Indexer. Takes the store's write lock
     // (store/store_write_lock.h) for the Indexer's lifetime: waits while another writer holds it.
     Indexer(Store& store, const LanguageIdentifier& langid);
+    // An Indexer for the documents already stored (complete_stored, remove, expire, finish), which
+    // needs no language model: add() and analyze() throw doppel::Error (kInvalidArgument), and finish()
+    // keeps the language identifier's part of the specs the store recorded. `verify --repair`.
+    explicit Indexer(Store& store);
 
     // Registers a stage that derives data for every added or replaced document.
     void add_stage(std::unique_ptr<IndexStage> stage);
@@ -102,7 +106,9 @@ private:
 
     Store& store_;
     StoreWriteLock lock_;  // after store_: built from its folder
-    const LanguageIdentifier& langid_;
+    std::string language_spec() const;
+
+    const LanguageIdentifier* langid_;  // null: stored documents only
     std::vector<std::unique_ptr<IndexStage>> stages_;
     std::vector<std::string> kinds_;  // the stages' artifact kinds
     bool kinds_recorded_ = false;

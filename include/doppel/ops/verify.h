@@ -9,13 +9,16 @@
 //   vector index  the index is intact and in step with the stored features
 //                 (index/vector_index_check.h); only for stores with features or an index.
 // With repair, the missing artifacts are computed again from the stored texts and analyses with
-// the stages of the store's kinds (which need the models in options.index.models_dir), and the
+// the stages of the store's kinds (the embedding stage needs bridge.lex in options.index.models_dir;
+// the stored analyses are reused, so the language-ID model is never loaded), and the
 // vector index is rebuilt or brought in step; the checks then run again. A damaged database file
 // cannot be repaired here (restore a copy, or index the inputs into a new store).
 //
 // Usage:
 //   StoreVerification v = verify_store("store/", {.repair = true});
 //   for (const auto& f : v.findings) std::cout << f.check << ": " << f.detail << "\n";
+//
+// Without repair nothing in the store's folder is written or created (not even the lock file).
 //
 // Thread safety: verification reads the store like any reader (a writer running meanwhile can
 // make the vector index look out of step: `writer_running` says so); repair takes the store's

@@ -27,7 +27,8 @@ public:
     StoreWriteLock(const StoreWriteLock&) = delete;
     StoreWriteLock& operator=(const StoreWriteLock&) = delete;
 
-    // Whether another writer holds the store in `dir` right now (does not wait).
+    // Whether another writer holds the store in `dir` right now (does not wait). Opens the lock
+    // file read-only and never creates it (no file: no writer).
     static bool held_by_another(const std::string& dir);
 
 private:
