@@ -28,6 +28,8 @@ PACKAGES=(
     libxxhash-dev libzstd-dev zlib1g-dev libxml2-dev libstemmer-dev zstd iso-codes
     # Measuring scripts (eval-dedup, bench-align, scale-translations): /usr/bin/time -v.
     time
+    # scripts/build-short-pool: msgunfmt and the GTK 3 / GLib message catalogs.
+    gettext libgtk-3-common libglib2.0-data
     # The report's browser test: headless Chromium and fonts for Arabic and Vietnamese.
     chromium fonts-noto-core
     # The Python module (python/) for Debian's /usr/bin/python3, and its tests.
