@@ -33,6 +33,8 @@ PACKAGES=(
     # scripts/test-sanitize and scripts/fuzz: clang with libFuzzer and the sanitizer runtimes
     # (libclang-rt-dev, only recommended by clang) and LLVM's OpenMP (FAISS' OpenMP under clang).
     clang libclang-rt-dev libomp-dev
+    # scripts/build-short-pool: msgunfmt and the GTK 3 / GLib message catalogs.
+    gettext libgtk-3-common libglib2.0-data
     # The report's browser test: headless Chromium and fonts for Arabic and Vietnamese.
     chromium fonts-noto-core
     # The Python module (python/) for Debian's /usr/bin/python3, and its tests.

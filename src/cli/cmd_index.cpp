@@ -39,6 +39,7 @@ Command add_index_command(CLI::App& app, Globals& g) {
         std::string store;
         std::vector<std::string> paths;
         IndexRunOptions run;
+        std::string langid = LanguageIdOptions().describe();
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
@@ -51,9 +52,12 @@ Command add_index_command(CLI::App& app, Globals& g) {
     cmd->add_option("--max-bytes", args->run.reader.max_document_bytes, "Largest document accepted, in bytes")
         ->capture_default_str();
     add_extract_option(cmd, args->run.reader.extract);
+    cmd->add_option("--langid", args->langid,
+                    "Language-ID spec: short texts, confidence floor, likely languages (README: Language ID)")
+        ->capture_default_str();
     return {cmd, [args, &g]() -> int {
                 Store store(args->store);
-                LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
+                LanguageIdentifier langid(model_path(g, "lid.176.ftz"), LanguageIdOptions::parse_spec(args->langid));
                 auto stages = make_index_stages(g);
                 Progress progress("index", g.quiet);
                 std::size_t errors_shown = 0, warnings_shown = 0;

@@ -4,11 +4,13 @@
 #include <unicode/uchar.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 #include <sstream>
 
 #include "doppel/error.h"
+#include "doppel/langid/language_relatives.h"
 #include "doppel/normalize/segmenter.h"
 #include "impl/spec.h"
 #include "impl/utf8.h"
@@ -32,7 +34,9 @@ LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageId
 
 LanguageIdentifier::~LanguageIdentifier() = default;
 
-LanguageGuess LanguageIdentifier::identify(std::string_view text) const {
+namespace {
+// fastText's top k labels of a text (one line), without "__label__", best first.
+std::vector<LanguageGuess> predict(fasttext::FastText& model, std::string_view text, int k) {
     // fastText reads one line: put the whole text on it.
     std::string line(text);
     std::replace(line.begin(), line.end(), '\n', ' ');
@@ -40,15 +44,22 @@ LanguageGuess LanguageIdentifier::identify(std::string_view text) const {
     line.push_back('\n');
     std::istringstream in(line);
     std::vector<std::pair<fasttext::real, std::string>> predictions;
-    impl_->model.predictLine(in, predictions, 1, 0.0f);
-    LanguageGuess g;
-    if (predictions.empty()) return g;
-    std::string label = predictions[0].second;
+    model.predictLine(in, predictions, k, 0.0f);
+    std::vector<LanguageGuess> out;
     const std::string prefix = "__label__";
-    if (label.rfind(prefix, 0) == 0) label = label.substr(prefix.size());
-    g.lang = label;
-    g.confidence = std::clamp(static_cast<float>(predictions[0].first), 0.0f, 1.0f);
-    return g;
+    for (auto& [p, label] : predictions) {
+        LanguageGuess g;
+        g.lang = label.rfind(prefix, 0) == 0 ? label.substr(prefix.size()) : label;
+        g.confidence = std::clamp(static_cast<float>(p), 0.0f, 1.0f);
+        out.push_back(std::move(g));
+    }
+    return out;
+}
+}  // namespace
+
+LanguageGuess LanguageIdentifier::identify(std::string_view text) const {
+    auto top = predict(impl_->model, text, 1);
+    return top.empty() ? LanguageGuess{} : std::move(top[0]);
 }
 
 void LanguageIdentifier::identify_batch(std::size_t n, const std::string_view* texts, LanguageGuess* out) const {
@@ -77,9 +88,87 @@ std::string_view language_sample(std::string_view text) {
     return text.substr(0, cut);
 }
 
-void LanguageIdentifier::analyze(AnalyzedDocument* doc) const {
+LanguageScores LanguageIdentifier::score(std::string_view text) const {
+    LanguageScores s;
+    s.labels = predict(impl_->model, text, static_cast<int>(std::max<std::size_t>(1, options_.max_labels)));
+    s.letters = static_cast<std::size_t>(count_letters(text));
+    return s;
+}
+
+bool LanguageIdentifier::trusted(const LanguageScores& s) const {
+    return s.letters >= options_.short_letters && !s.labels.empty() &&
+           s.labels[0].confidence >= options_.min_doc_confidence;
+}
+
+namespace {
+// "pt_BR", "nb-NO", "sr@latin" -> "pt", "no", "sr": the language part of a record's "lang", as
+// lid.176 labels it.
+std::string hint_language(std::string_view hint) {
+    std::string h(hint.substr(0, hint.find_first_of("_-@.")));
+    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return std::string(lid_language(h));
+}
+
+// The likely language a label counts for: itself, or the likely member of its family (the
+// family's home first, when several are likely); "" when neither.
+std::string_view counts_for(std::string_view label, const std::set<std::string, std::less<>>& likely) {
+    if (likely.count(label)) return label;
+    const std::string_view home = language_family(label);
+    if (home != label && likely.count(home)) return home;
+    for (std::string_view r : relatives_of(label))
+        if (likely.count(r)) return r;
+    return {};
+}
+}  // namespace
+
+LanguageGuess LanguageIdentifier::choose(const LanguageScores& s, const std::vector<std::string>& likely,
+                                         std::string_view hint) const {
+    if (s.labels.empty()) return {};
+    if (trusted(s)) return s.labels[0];
+    std::set<std::string, std::less<>> set(likely.begin(), likely.end());
+    set.insert(options_.likely.begin(), options_.likely.end());
+    if (options_.use_hint && !hint.empty()) {
+        // The record's own language decides when it or a relative is among the top labels.
+        const std::string h = hint_language(hint);
+        if (std::any_of(s.labels.begin(), s.labels.end(),
+                        [&](const LanguageGuess& g) { return g.lang == h || are_relatives(g.lang, h); }))
+            set = {h};
+    }
+    std::map<std::string_view, float> mass;  // per likely language: its labels' probability
+    float total = 0;
+    for (const LanguageGuess& g : s.labels) {
+        const std::string_view as = counts_for(g.lang, set);
+        if (as.empty()) continue;
+        mass[as] += g.confidence;
+        total += g.confidence;
+    }
+    if (mass.empty() || total <= 0) return s.labels[0];
+    auto best = mass.begin();
+    for (auto it = mass.begin(); it != mass.end(); ++it)
+        if (it->second > best->second) best = it;
+    // A likely language far below the top label: the text is plainly of another language.
+    if (best->second < options_.min_likely_ratio * s.labels[0].confidence) return s.labels[0];
+    return LanguageGuess{std::string(best->first), std::clamp(best->second / total, 0.0f, 1.0f)};
+}
+
+std::vector<std::string> LanguageIdentifier::likely_languages(const std::map<std::string, std::size_t>& counts) const {
+    std::vector<std::string> out;
+    if (options_.likely_docs == 0) return out;
+    std::size_t total = 0;
+    for (const auto& [lang, n] : counts) total += n;
+    for (const auto& [lang, n] : counts)
+        if (!lang.empty() && n >= options_.likely_docs &&
+            static_cast<double>(n) >= options_.likely_share * static_cast<double>(total))
+            out.push_back(lang);
+    return out;
+}
+
+void LanguageIdentifier::analyze(AnalyzedDocument* doc, const std::vector<std::string>& likely) const {
+    analyze(doc, choose(score_document(doc->doc.text), likely, doc->doc.lang_hint));
+}
+
+void LanguageIdentifier::analyze(AnalyzedDocument* doc, const LanguageGuess& whole) const {
     const std::string& text = doc->doc.text;
-    const LanguageGuess whole = identify_document(text);
     doc->lang = whole.lang;
     doc->lang_confidence = whole.confidence;
     doc->paragraphs.clear();
@@ -110,9 +199,51 @@ void LanguageIdentifier::analyze(AnalyzedDocument* doc) const {
     doc->other_languages.assign(others.begin(), others.end());
 }
 
-std::string LanguageIdentifier::describe() const {
-    return "fasttext:lid.176,min_letters=" + std::to_string(options_.min_paragraph_letters) +
-           ",min_confidence=" + impl::spec_number(options_.min_paragraph_confidence);
+LanguageIdOptions LanguageIdOptions::parse_spec(const std::string& spec) {
+    // "fasttext:lid.176,key=value,...": the model's name first (the only one), then the keys.
+    std::string rest = spec;
+    for (const std::string head : {"fasttext:lid.176,", "fasttext:lid.176", "fasttext:"})
+        if (rest.rfind(head, 0) == 0) {
+            rest = "fasttext:" + rest.substr(head.size());
+            break;
+        }
+    impl::ParsedSpec p = impl::parse_spec(rest);
+    if (p.name != "fasttext")
+        DOPPEL_THROW(kBadSpec, "language-ID spec '" + spec + "': expected fasttext:lid.176,key=value,...");
+    LanguageIdOptions o;
+    p.take_number("min_letters", o.min_paragraph_letters);
+    p.take_number("min_confidence", o.min_paragraph_confidence);
+    p.take_number("short_letters", o.short_letters);
+    p.take_number("min_doc_confidence", o.min_doc_confidence);
+    p.take_number("likely_docs", o.likely_docs);
+    p.take_number("likely_share", o.likely_share);
+    p.take_number("min_likely_ratio", o.min_likely_ratio);
+    p.take_number("max_labels", o.max_labels);
+    double hint = 1;
+    if (p.take_double("hint", hint)) o.use_hint = hint != 0;
+    std::string list;
+    if (p.take("likely", list))
+        for (std::size_t b = 0; b < list.size();) {
+            std::size_t e = list.find('+', b);
+            if (e == std::string::npos) e = list.size();
+            if (e > b) o.likely.push_back(list.substr(b, e - b));
+            b = e + 1;
+        }
+    p.check_empty();
+    return o;
+}
+
+std::string LanguageIdOptions::describe() const {
+    std::string likely_list;
+    for (const auto& l : likely) likely_list += (likely_list.empty() ? "" : "+") + l;
+    return "fasttext:lid.176,min_letters=" + std::to_string(min_paragraph_letters) +
+           ",min_confidence=" + impl::spec_number(min_paragraph_confidence) +
+           ",short_letters=" + std::to_string(short_letters) +
+           ",min_doc_confidence=" + impl::spec_number(min_doc_confidence) +
+           ",likely_docs=" + std::to_string(likely_docs) + ",likely_share=" + impl::spec_number(likely_share) +
+           ",min_likely_ratio=" + impl::spec_number(min_likely_ratio) +
+           ",likely=" + likely_list +
+           ",hint=" + (use_hint ? "1" : "0") + ",max_labels=" + std::to_string(max_labels);
 }
 
 }  // namespace doppel

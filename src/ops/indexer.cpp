@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -47,17 +48,45 @@ Indexer::Indexer(Store& store, const LanguageIdentifier& langid)
 Indexer::Indexer(Store& store) : store_(store), lock_(store.dir()), langid_(nullptr) {}
 
 
-AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid) {
+AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid,
+                                  const std::vector<std::string>& likely) {
     AnalyzedDocument a;
     a.doc = std::move(doc);
     a.content_hash = content_hash(a.doc.text);
-    langid.analyze(&a);
+    langid.analyze(&a, likely);
     return a;
 }
 
 AnalyzedDocument Indexer::analyze(Document doc) const {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
-    return analyze_document(std::move(doc), *langid_);
+    return analyze_document(std::move(doc), *langid_, langid_->likely_languages(store_.language_counts()));
+}
+
+// Language ID of a batch in two phases: every document's top labels (on all cores), then the
+// likely languages that the documents whose top label is not trusted choose among, then
+// paragraphs (on all cores). A language's support is the larger of its stored documents and
+// the documents of this Indexer's batches (this one included) it is the top label of: the
+// store's labels after the fallback, and the model's own view of what is being indexed.
+std::vector<AnalyzedDocument> Indexer::analyze_batch(const std::vector<std::size_t>& todo, Document* docs) {
+    DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
+    const std::size_t n = todo.size();
+    std::vector<LanguageScores> scores(n);
+    impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
+        scores[i] = langid_->score_document(docs[todo[i]].text);
+    });
+    for (const LanguageScores& s : scores)
+        if (!s.labels.empty()) ++top_labels_[s.labels[0].lang];
+    std::map<std::string, std::size_t> counts = store_.language_counts();
+    for (const auto& [lang, c] : top_labels_) counts[lang] = std::max(counts[lang], c);
+    const std::vector<std::string> likely = langid_->likely_languages(counts);
+    std::vector<AnalyzedDocument> analyzed(n);
+    impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
+        AnalyzedDocument& a = analyzed[i];
+        a.doc = std::move(docs[todo[i]]);
+        a.content_hash = content_hash(a.doc.text);
+        langid_->analyze(&a, langid_->choose(scores[i], likely, a.doc.lang_hint));
+    });
+    return analyzed;
 }
 
 namespace {
@@ -214,11 +243,8 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
         status[kept[i]] = PutStatus::kUnchanged;
         if (summary) ++summary->unchanged;
     }
-    // Analysis (language ID dominates) is independent per document: spread it over the cores.
-    std::vector<AnalyzedDocument> analyzed(todo.size());
     auto t0 = Clock::now();
-    impl::parallel_for(todo.size(), impl::worker_count(todo.size()),
-                       [&](std::size_t i, std::size_t) { analyzed[i] = analyze(std::move(docs[todo[i]])); });
+    std::vector<AnalyzedDocument> analyzed = analyze_batch(todo, docs);
     auto t1 = Clock::now();
     if (summary) summary->add_seconds("analyze", seconds_since(t0, t1));
     // The documents and every stage's artifacts in one transaction: all visible, or none.

@@ -13,6 +13,7 @@
 #include "doppel/error.h"
 #include "doppel/index/vector_index.h"
 #include "doppel/index/vector_index_check.h"
+#include "doppel/langid/language_relatives.h"
 #include "doppel/ops/translation_stages.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
@@ -34,8 +35,22 @@ struct Pool {
     std::vector<std::string> urls;  // per document, for URL evidence ("" when unknown)
     std::vector<SparseVector> sparse;
     std::vector<float> dense;
+    bool regrouped = false;  // some documents are matched as a relative's language
     std::size_t size() const { return features.seqs.size(); }
 };
+
+// Phase 1b: minor relatives matched as their family's main language (merge_minor_relatives).
+void regroup_relatives(Pool& pool, double minor_share) {
+    if (minor_share <= 0) return;
+    std::map<std::string, std::size_t> counts;
+    for (const auto& lang : pool.features.langs) ++counts[lang];
+    const std::map<std::string, std::string> as = merge_minor_relatives(counts, minor_share);
+    for (auto& lang : pool.features.langs)
+        if (const std::string& to = as.at(lang); to != lang) {
+            lang = to;
+            pool.regrouped = true;
+        }
+}
 
 // Phase 1: the bridge embedder the stored features are weighed with (the store's spec unless
 // options name another), with a warning when the store's lexicon differs from the models'.
@@ -74,9 +89,10 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
     });
 }
 
-Pool load_pool(const Store& store, BridgeEmbedder& embedder, const ProgressCallback& progress) {
+Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share, const ProgressCallback& progress) {
     Pool pool;
     pool.features = load_features(store);
+    regroup_relatives(pool, minor_share);
     pool.vectors = load_vectors(store);
     pool.dim = embedder.dim();
     const std::size_t n = pool.size();
@@ -195,9 +211,9 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     const auto t0 = Clock::now();
     bool override_spec = false;
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
-    Pool pool = load_pool(store, *embedder, progress);
+    Pool pool = load_pool(store, *embedder, options.minor_relative_share, progress);
     const auto t1 = Clock::now();
-    VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec, out.warnings);
+    VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings);
     const auto t2 = Clock::now();
     std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense.data(), pool.sparse);
     const auto t3 = Clock::now();

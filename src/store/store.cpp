@@ -297,6 +297,13 @@ std::size_t Store::size() const {
     return static_cast<std::size_t>(st.int64(0));
 }
 
+std::map<std::string, std::size_t> Store::language_counts() const {
+    Statement st(impl_->db, "SELECT lang, count(*) FROM documents GROUP BY lang");
+    std::map<std::string, std::size_t> out;
+    while (st.step()) out[st.text(0)] = static_cast<std::size_t>(st.int64(1));
+    return out;
+}
+
 bool Store::remove(const std::string& id) {
     bool removed = false;
     transaction([&] {

@@ -2,16 +2,33 @@
 //
 // identify() gives the most probable language of a text as an ISO 639-1 code where one exists
 // (fastText's label without "__label__": "en", "vi", "ar", "zh", "ceb") and its probability.
-// analyze_paragraphs() labels a document and each of its paragraphs; lines too short to be
-// identified reliably (lid.176 calls "Comment (0)" French) take the document's language instead.
+// analyze() labels a document and each of its paragraphs; lines too short to be identified
+// reliably (lid.176 calls "Comment (0)" French) take the document's language instead.
 //
-// Spec string: "fasttext:lid.176,min_letters=20,min_confidence=0.5" (describe()); the model file is passed explicitly, the library
-// never looks for it.
+// Short texts: on a UI string or a one-line paragraph lid.176's top label is often a rare
+// relative or a neighbour (Asturian for Spanish, Cebuano, Wu Chinese, "sh" for Croatian). A
+// document's top label is trusted when the document has at least short_letters letters and the
+// label at least min_doc_confidence; otherwise the label is chosen among the likely languages
+// (choose()): the languages the store holds and the batch being indexed has as top labels with
+// at least likely_docs documents and likely_share of them, and the fixed `likely` list; the
+// record's own "lang" (Document::lang_hint) decides alone when it or a relative is among the
+// top labels. The model's top max_labels probabilities are restricted to that
+// set and renormalised; a label outside it counts for a likely member of its family
+// (langid/language_relatives.h: Occitan for Catalan). When none of the likely languages is
+// among them, or the best has less than min_likely_ratio of the top label's probability, the
+// top label stays (a text that is plainly of another language).
+//
+// Spec string (describe(), parse_spec()):
+//   "fasttext:lid.176,min_letters=20,min_confidence=0.5,short_letters=100,min_doc_confidence=0.9,
+//    likely_docs=5,likely_share=0,min_likely_ratio=0.1,likely=,hint=1,max_labels=20"
+// The model file is passed explicitly; the library never looks for it.
 //
 // Thread safety: after construction, identify() and analyze() are const and may be called from
 // many threads at once.
 #pragma once
 
+#include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,11 +43,36 @@ struct LanguageGuess {
     float confidence = 0;   // probability in [0, 1]
 };
 
-struct LanguageIdOptions {
-    // A paragraph with fewer letters than this inherits the document's language.
-    int min_paragraph_letters = 20;
-    // A paragraph whose best guess is below this probability inherits the document's language.
-    float min_paragraph_confidence = 0.5f;
+// Every text's top labels, best first, and its count of letters: what choose() decides from.
+struct LanguageScores {
+    std::vector<LanguageGuess> labels;  // at most max_labels, probabilities in [0, 1]
+    std::size_t letters = 0;
+};
+
+struct LanguageIdOptions {                // spec key     default  meaning
+    int min_paragraph_letters = 20;       // min_letters      20   a paragraph with fewer letters
+                                          //                       inherits the document's language
+    float min_paragraph_confidence = 0.5f;// min_confidence  0.5   a paragraph guessed below this
+                                          //                       inherits the document's language
+    std::size_t short_letters = 100;      // short_letters   100   a document with fewer letters is
+                                          //                       short: its top label not trusted
+    float min_doc_confidence = 0.9f;      // min_doc_confidence 0.9  a top label below this is not
+                                          //                       trusted
+    std::size_t likely_docs = 5;          // likely_docs       5   documents a language needs in
+                                          //                       the store and batch to be likely
+                                          //                       (0: none from there)
+    float likely_share = 0.0f;            // likely_share      0   and this share of their documents
+    float min_likely_ratio = 0.1f;        // min_likely_ratio 0.1  the best likely language needs this
+                                          //                       share of the top label's probability
+    std::vector<std::string> likely;      // likely           ""   languages always likely,
+                                          //                       '+'-separated ("en+de")
+    bool use_hint = true;                 // hint              1   the record's "lang" is likely
+    std::size_t max_labels = 20;          // max_labels       20   labels of the model considered
+
+    // "fasttext:lid.176,key=value,..." (keys above; missing keys keep their defaults). Throws
+    // doppel::Error (kBadSpec) on another name, an unknown key or a bad value.
+    static LanguageIdOptions parse_spec(const std::string& spec);
+    std::string describe() const;  // parse_spec(describe()) gives these options back
 };
 
 // A document's main language is identified from its first kLanguageSampleBytes (cut at a line
@@ -50,17 +92,36 @@ public:
     LanguageIdentifier(const LanguageIdentifier&) = delete;
     LanguageIdentifier& operator=(const LanguageIdentifier&) = delete;
 
+    // The model's top label of a text (no fallback).
     LanguageGuess identify(std::string_view text) const;
     // The main language of a whole document: identify(language_sample(text)).
     LanguageGuess identify_document(std::string_view text) const { return identify(language_sample(text)); }
     void identify_batch(std::size_t n, const std::string_view* texts, LanguageGuess* out) const;
 
-    // Sets doc->lang, doc->lang_confidence, doc->paragraphs (with languages) and
-    // doc->other_languages from doc->doc.text.
-    void analyze(AnalyzedDocument* doc) const;
+    // The top max_labels labels of a text, and its letters; score_document() of its sample.
+    LanguageScores score(std::string_view text) const;
+    LanguageScores score_document(std::string_view text) const { return score(language_sample(text)); }
+    // Whether a text's top label is taken as it is (enough letters and confidence).
+    bool trusted(const LanguageScores& scores) const;
+    // The language of a text: the top label when trusted, else the best of `likely` (with the
+    // options' list and `hint`, when hint is on), renormalised (see the top of this file).
+    LanguageGuess choose(const LanguageScores& scores, const std::vector<std::string>& likely,
+                         std::string_view hint = {}) const;
+    // The likely languages of a store or batch: those with at least likely_docs documents and
+    // likely_share of all documents in `counts` (documents per language: the store's labels and
+    // the batch's top labels), sorted.
+    std::vector<std::string> likely_languages(const std::map<std::string, std::size_t>& counts) const;
 
-    // "fasttext:lid.176,min_letters=20,min_confidence=0.5": the model and the paragraph rules.
-    std::string describe() const;
+    // Sets doc->lang, doc->lang_confidence, doc->paragraphs (with languages) and
+    // doc->other_languages from doc->doc.text; the document's language is choose()n among
+    // `likely` (and the options' list and hint).
+    void analyze(AnalyzedDocument* doc, const std::vector<std::string>& likely = {}) const;
+    // The same with the document's language given (choose()n by the caller from score_document()).
+    void analyze(AnalyzedDocument* doc, const LanguageGuess& whole) const;
+
+    // "fasttext:lid.176,min_letters=20,...": the model and the rules (LanguageIdOptions::describe).
+    std::string describe() const { return options_.describe(); }
+    const LanguageIdOptions& options() const { return options_; }
     const std::string& model_path() const { return model_path_; }
 
 private:

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -40,8 +41,10 @@
 namespace doppel {
 
 // A document as `doppel index` analyzes it before storing: content hash, then language ID of the
-// document and of each paragraph (LanguageIdentifier::analyze). Indexer::analyze calls it.
-AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid);
+// document and of each paragraph (LanguageIdentifier::analyze; a short or unsure text falls back
+// to the `likely` languages, none given: its top label). Indexer::analyze calls it.
+AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid,
+                                  const std::vector<std::string>& likely = {});
 
 // Hex XXH3-128 of a text: the content hash stored with every document.
 std::string content_hash(std::string_view text);
@@ -75,6 +78,9 @@ public:
     // Registers a stage that derives data for every added or replaced document.
     void add_stage(std::unique_ptr<IndexStage> stage);
 
+    // Language ID (the likely languages: the store's, see langid/language_identifier.h),
+    // paragraphs and content hash of one document. add() analyzes a batch at once, so the
+    // batch's own confidently identified languages are likely too.
     AnalyzedDocument analyze(Document doc) const;
 
     // Analyzes and stores n documents (moved from) and every stage's artifacts of them, in one
@@ -102,6 +108,7 @@ private:
     void run_stages(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
                     const std::vector<AnalyzedDocument>& analyzed, IndexSummary* summary);
     void record_artifact_kinds();
+    std::vector<AnalyzedDocument> analyze_batch(const std::vector<std::size_t>& todo, Document* docs);
     std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs) const;
 
     Store& store_;
@@ -112,6 +119,7 @@ private:
     std::vector<std::unique_ptr<IndexStage>> stages_;
     std::vector<std::string> kinds_;  // the stages' artifact kinds
     bool kinds_recorded_ = false;
+    std::map<std::string, std::size_t> top_labels_;  // documents analyzed per top label (likely languages)
 };
 
 // Store metadata key: the artifact kinds every document of the store should have, comma-separated

@@ -45,6 +45,11 @@ struct TranslationSearchOptions {
     // (match/feature_associations.h): the lexicon's missing words, from the pool itself.
     bool learn = true;
     FeatureAssociationOptions associations;
+    // Close relatives (langid/language_relatives.h): a language of a family with fewer than this
+    // share of the documents of the family's largest language in the store is matched as that
+    // language (a few Catalan texts labelled Occitan are searched with the Catalan ones; the
+    // vector index is then rebuilt in memory). 0: every language is matched on its own.
+    double minor_relative_share = 0.1;
 };
 
 struct TranslationSearch {

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +89,8 @@ public:
     // Calls fn for every document in seq order; stops early when fn returns false.
     void scan(const std::function<bool(const StoredDocument&)>& fn, bool with_text = true) const;
     std::size_t size() const;
+    // Documents per main language (StoredDocument::lang), for the likely languages of language ID.
+    std::map<std::string, std::size_t> language_counts() const;
 
     // Deletes a document (and its artifacts); returns false if the id was not stored.
     bool remove(const std::string& id);

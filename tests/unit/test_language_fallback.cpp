@@ -1,0 +1,127 @@
+// Language ID of short texts: the fallback to the likely languages and the close-relatives
+// table, with the real lid.176 model.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "doppel/error.h"
+#include "doppel/langid/language_identifier.h"
+#include "doppel/langid/language_relatives.h"
+#include "doppel/ops/indexer.h"
+#include "doppel/store/store.h"
+#include "support/test_support.h"
+
+using doppel::LanguageIdentifier;
+using doppel::LanguageIdOptions;
+
+namespace {
+const LanguageIdentifier& lid() {
+    static LanguageIdentifier model(doppel::test::lid_model());
+    return model;
+}
+// Croatian and Indonesian UI strings whose top label is a relative (Serbo-Croatian, Malay).
+const char* kCroatian = "Naziv ikone teme";
+const char* kIndonesian = "Ofset horisontal kotak jangkar";
+}  // namespace
+
+TEST(LanguageFallback, ShortTextWhoseTopLabelIsARelativeTakesTheLikelyOne) {
+    const auto hr = lid().score(kCroatian);
+    ASSERT_FALSE(hr.labels.empty());
+    EXPECT_EQ(hr.labels[0].lang, "sh");  // the premise: lid.176 calls it Serbo-Croatian
+    EXPECT_FALSE(lid().trusted(hr));
+    const auto g = lid().choose(hr, {"en", "de", "hr"});
+    EXPECT_EQ(g.lang, "hr");
+    EXPECT_GT(g.confidence, 0.5f);
+    EXPECT_EQ(lid().choose(hr, {}).lang, "sh");  // nothing likely: the top label stays
+    const auto id = lid().score(kIndonesian);
+    EXPECT_EQ(id.labels[0].lang, "ms");
+    EXPECT_EQ(lid().choose(id, {"en", "id"}).lang, "id");
+    EXPECT_EQ(lid().choose(id, {"en", "ms", "id"}).lang, "ms");  // both likely: the model decides
+}
+
+TEST(LanguageFallback, TextsOfOtherLanguagesAndLongTextsKeepTheirLabel) {
+    // Japanese is plainly none of the likely languages: no mass there, the top label stays.
+    EXPECT_EQ(lid().choose(lid().score("ファイルを開くことができません"), {"en", "de"}).lang, "ja");
+    // A long, confident English text is trusted whatever the store holds.
+    const std::string en =
+        "The window manager decides where each new window appears on the screen, how large it is, and "
+        "which of the open windows receives the keyboard input when the user clicks on it.";
+    const auto s = lid().score(en);
+    EXPECT_TRUE(lid().trusted(s));
+    EXPECT_EQ(lid().choose(s, {"de", "fr"}).lang, "en");
+}
+
+TEST(LanguageFallback, TheRecordsOwnLanguageIsLikely) {
+    const auto hr = lid().score(kCroatian);
+    EXPECT_EQ(lid().choose(hr, {"en"}, "hr_HR").lang, "hr");
+    LanguageIdOptions o;
+    o.use_hint = false;
+    LanguageIdentifier no_hint(doppel::test::lid_model(), o);
+    EXPECT_EQ(no_hint.choose(no_hint.score(kCroatian), {"en"}, "hr_HR").lang, "sh");  // en: far below
+}
+
+TEST(LanguageFallback, AStoresLanguagesSteerTheChoice) {
+    namespace fs = std::filesystem;
+    const std::string dir = doppel::test::test_tmp_dir() + "/lid-fallback-store";
+    fs::remove_all(dir);
+    doppel::Store store(dir);
+    doppel::Indexer indexer(store, lid());
+    doppel::Document d;
+    d.id = "x";
+    d.text = kCroatian;
+    EXPECT_EQ(indexer.analyze(d).lang, "sh");  // an empty store: the top label
+    // Twenty Croatian documents stored: "hr" is a likely language of the store.
+    std::vector<doppel::AnalyzedDocument> hr(20);
+    for (std::size_t i = 0; i < hr.size(); ++i) {
+        hr[i].doc.id = "hr/" + std::to_string(i);
+        hr[i].doc.text = "tekst " + std::to_string(i);
+        hr[i].lang = "hr";
+    }
+    store.put(hr.size(), hr.data(), 1);
+    EXPECT_EQ(store.language_counts().at("hr"), 20u);
+    EXPECT_EQ(indexer.analyze(d).lang, "hr");
+}
+
+TEST(LanguageFallback, LikelyLanguagesNeedDocumentsAndAShare) {
+    const auto likely = lid().likely_languages({{"en", 500}, {"hr", 40}, {"sl", 4}, {"mk", 6}});
+    EXPECT_EQ(likely, (std::vector<std::string>{"en", "hr", "mk"}));  // sl: under likely_docs
+    LanguageIdOptions share;
+    share.likely_share = 0.05f;
+    EXPECT_EQ(LanguageIdentifier(doppel::test::lid_model(), share).likely_languages({{"en", 500}, {"hr", 40}, {"mk", 6}}),
+              (std::vector<std::string>{"en", "hr"}));  // mk: 6 of 546 is under 5 %
+    LanguageIdOptions o = LanguageIdOptions::parse_spec("fasttext:lid.176,likely_docs=10,likely=en+de");
+    EXPECT_EQ(o.likely_docs, 10u);
+    EXPECT_EQ(o.likely, (std::vector<std::string>{"en", "de"}));
+}
+
+TEST(LanguageFallback, SpecRoundTrips) {
+    const LanguageIdOptions d;
+    EXPECT_EQ(LanguageIdOptions::parse_spec(d.describe()).describe(), d.describe());
+    EXPECT_EQ(LanguageIdOptions::parse_spec("fasttext:lid.176").describe(), d.describe());
+    const std::string custom =
+        "fasttext:lid.176,min_letters=10,min_confidence=0.4,short_letters=50,min_doc_confidence=0.8,"
+        "likely_docs=3,likely_share=0.02,min_likely_ratio=0.2,likely=en+vi,hint=0,max_labels=10";
+    EXPECT_EQ(LanguageIdOptions::parse_spec(custom).describe(), custom);
+    EXPECT_EQ(LanguageIdentifier(doppel::test::lid_model(), LanguageIdOptions::parse_spec(custom)).describe(), custom);
+    EXPECT_THROW(LanguageIdOptions::parse_spec("fasttext:lid.176,bogus=1"), doppel::Error);
+    EXPECT_THROW(LanguageIdOptions::parse_spec("cld3"), doppel::Error);
+}
+
+TEST(LanguageRelatives, FamiliesAndMinorMembers) {
+    EXPECT_EQ(doppel::language_family("nn"), "no");
+    EXPECT_EQ(doppel::lid_language("nb"), "no");
+    EXPECT_EQ(doppel::lid_language("de"), "de");
+    EXPECT_EQ(doppel::language_family("hr"), "sh");
+    EXPECT_EQ(doppel::language_family("ru"), "ru");
+    EXPECT_TRUE(doppel::are_relatives("ca", "oc"));
+    EXPECT_TRUE(doppel::are_relatives("id", "ms"));
+    EXPECT_FALSE(doppel::are_relatives("ru", "uk"));  // separate languages
+    EXPECT_FALSE(doppel::are_relatives("ca", "ca"));
+    const auto as = doppel::merge_minor_relatives({{"ca", 100}, {"oc", 5}, {"no", 100}, {"nn", 40},
+                                                   {"ru", 100}, {"uk", 3}}, 0.1);
+    EXPECT_EQ(as.at("oc"), "ca");  // a few stray labels: matched with the Catalan ones
+    EXPECT_EQ(as.at("nn"), "nn");  // a real second variety keeps its own
+    EXPECT_EQ(as.at("uk"), "uk");  // not a relative of Russian in the table
+    EXPECT_EQ(as.at("ca"), "ca");
+    EXPECT_EQ(doppel::merge_minor_relatives({{"ca", 100}, {"oc", 5}}, 0).at("oc"), "oc");
+}
