@@ -224,15 +224,18 @@ void EmbeddingStage::add_to_index(Store& store, VectorIndex& index, const std::v
     for (const auto& entry : by_lang) {  // no structured binding: lambdas capture it only from C++20 compilers on
         const std::string& lang = entry.first;
         const std::vector<std::size_t>& items = entry.second;
+        // The first chunk is spread over the whole language: it trains a new language's lists.
+        const std::vector<std::size_t> order = VectorIndex::spread_order(items.size(), kChunk);
         for (std::size_t c = 0; c < items.size(); c += kChunk) {
             const std::size_t m = std::min(kChunk, items.size() - c);
             std::vector<float> x(m * dim);
             std::vector<int64_t> ids(m);
             impl::parallel_for(m, impl::worker_count(m / 256 + 1), [&](std::size_t j, std::size_t) {
-                const std::size_t i = items[c + j];
+                const std::size_t i = items[order[c + j]];
                 embedder_->densify(vecs.join(embedder_->weigh(all.counts[i]), all.seqs[i]), x.data() + j * dim);
                 ids[j] = all.seqs[i];
             });
+            if (c == 0) index.prepare_language(lang, items.size(), m, x.data());
             index.add(lang, m, ids.data(), x.data());
         }
     }

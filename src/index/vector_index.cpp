@@ -129,7 +129,7 @@ void VectorIndex::add(const std::string& lang, std::size_t n, const int64_t* ids
     if (n == 0) return;
     if (auto_ && !approximate().model && size() + n > auto_->exact_limit) grow(n, x);
     auto it = parts_.find(lang);
-    if (it == parts_.end()) it = parts_.emplace(lang, make_part(n, x)).first;  // make_part() reads parts_
+    if (it == parts_.end()) it = parts_.emplace(lang, make_part(n, n, x)).first;  // make_part() reads parts_
     auto& part = it->second;
     auto* idx = part->index.get();
     if (!idx->index->is_trained) {
@@ -151,6 +151,8 @@ void VectorIndex::add(const std::string& lang, std::size_t n, const int64_t* ids
     }
     idx->add_with_ids(static_cast<faiss_idx>(n), x, ids);
 }
+
+bool VectorIndex::can_remove() const { return factory_.find("HNSW") == std::string::npos; }
 
 std::size_t VectorIndex::remove(std::size_t n, const int64_t* ids) {
     std::size_t removed = 0;
@@ -267,14 +269,14 @@ std::unique_ptr<faiss::IndexPreTransform> train_approximate(std::size_t dim, std
 // k-means on the language's n vectors x, every stride-th of them). A query of another language
 // is assigned to this language's lists by their centroids, which carry this language's words
 // only: lists shared by all languages would group documents by language, not by content.
-std::unique_ptr<faiss::IndexPreTransform> language_index(const faiss::IndexPreTransform& model, std::size_t n,
-                                                         const float* x) {
+std::unique_ptr<faiss::IndexPreTransform> language_index(const faiss::IndexPreTransform& model, std::size_t expected,
+                                                         std::size_t n, const float* x) {
     const auto* pca = model.chain[0];
     const std::size_t dim = static_cast<std::size_t>(pca->d_in), dout = static_cast<std::size_t>(pca->d_out);
     const std::size_t stride = (n + kTrainSample - 1) / kTrainSample;
     std::vector<float> sample;
     for (std::size_t i = 0; i < n; i += stride) sample.insert(sample.end(), x + i * dim, x + (i + 1) * dim);
-    const std::size_t m = sample.size() / dim, nlist = list_count(n, m);
+    const std::size_t m = sample.size() / dim, nlist = list_count(std::max(n, expected), m);
     std::vector<float> xt(m * dout);
     pca->apply_noalloc(static_cast<faiss_idx>(m), sample.data(), xt.data());
     auto* quantizer = new faiss::IndexFlatIP(static_cast<faiss_idx>(dout));
@@ -305,14 +307,14 @@ VectorIndex::Approximate VectorIndex::approximate() const {
     return {model, ivf->quantizer, ivf->nlist};
 }
 
-std::unique_ptr<VectorIndex::Part> VectorIndex::make_part(std::size_t n, const float* x) const {
+std::unique_ptr<VectorIndex::Part> VectorIndex::make_part(std::size_t expected, std::size_t n, const float* x) const {
     auto part = std::make_unique<Part>();
     const Approximate a = approximate();
     if (!a.model) {
         part->index = make_index(dim_, factory_);
         return part;
     }
-    part->index = std::make_unique<faiss::IndexIDMap2>(language_index(*a.model, n, x).release());
+    part->index = std::make_unique<faiss::IndexIDMap2>(language_index(*a.model, expected, n, x).release());
     part->index->own_fields = true;
     return part;
 }
@@ -327,6 +329,20 @@ bool VectorIndex::exact() const { return auto_ ? approximate().model == nullptr 
 
 std::size_t VectorIndex::candidates_for(std::size_t k) const {
     return auto_ && !exact() ? k * auto_->refine : k;
+}
+
+void VectorIndex::prepare_language(const std::string& lang, std::size_t expected, std::size_t n, const float* x) {
+    if (n == 0 || parts_.count(lang) || !approximate().model) return;
+    parts_.emplace(lang, make_part(expected, n, x));
+}
+
+std::vector<std::size_t> VectorIndex::spread_order(std::size_t n, std::size_t batch) {
+    const std::size_t stride = batch == 0 ? 1 : std::max<std::size_t>(1, (n + batch - 1) / batch);
+    std::vector<std::size_t> order;
+    order.reserve(n);
+    for (std::size_t r = 0; r < stride; ++r)
+        for (std::size_t i = r; i < n; i += stride) order.push_back(i);
+    return order;
 }
 
 bool VectorIndex::needs_training(std::size_t expected) const {
@@ -346,7 +362,8 @@ void VectorIndex::convert(std::size_t expected, std::size_t n, const float* x) {
     for (auto& [lang, part] : parts_) {
         const auto* flat = dynamic_cast<const faiss::IndexFlat*>(part->index->index);
         DOPPEL_CHECK(kInternal, flat && part->pending_ids.empty(), "vector index: an auto index holds a non-Flat part");
-        auto fresh = make_part(static_cast<std::size_t>(part->index->ntotal), flat->get_xb());
+        const auto held = static_cast<std::size_t>(part->index->ntotal);
+        auto fresh = make_part(held, held, flat->get_xb());
         fresh->index->add_with_ids(part->index->ntotal, flat->get_xb(), part->index->id_map.data());
         part = std::move(fresh);
     }

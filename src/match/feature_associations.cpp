@@ -7,6 +7,7 @@
 
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/error.h"
+#include "impl/parallel.h"
 #include "impl/spec.h"
 
 namespace doppel {
@@ -114,14 +115,21 @@ FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> cou
                                                std::span<const std::pair<std::size_t, std::size_t>> pairs,
                                                const FeatureAssociationOptions& o) {
     DOPPEL_CHECK(kInvalidArgument, counts.size() == langs.size(), "feature associations: one language per document needed");
-    // Document frequencies per language, and over all documents (the bridge's table and idf).
-    std::map<std::string, LanguageFrequencies> df_lang;
+    // Document frequencies per language (each language on its own core), and over all documents
+    // (the bridge's table and idf).
+    std::map<std::string, std::vector<std::size_t>> members;
+    for (std::size_t i = 0; i < counts.size(); ++i) members[langs[i]].push_back(i);
+    std::vector<const std::string*> names;
+    for (const auto& [lang, _] : members) names.push_back(&lang);
+    std::vector<LanguageFrequencies> own(names.size());
+    impl::parallel_for(names.size(), impl::worker_count(names.size()), [&](std::size_t l, std::size_t) {
+        for (std::size_t i : members.at(*names[l]))
+            for (uint64_t f : counts[i].ids) ++own[l][f];
+    });
     DocumentFrequencies all;
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-        auto& d = df_lang[langs[i]];
-        for (uint64_t f : counts[i].ids) ++d[f];
-        all.add(counts[i]);
-    }
+    all.documents = counts.size();
+    for (const auto& d : own)
+        for (const auto& [f, n] : d) all.df[f] += n;
     // Each language's confident pairs as (its document, the other).
     std::map<std::string, std::vector<std::pair<std::size_t, std::size_t>>> sides;
     for (auto [a, b] : pairs) {
@@ -130,9 +138,17 @@ FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> cou
         sides[langs[a]].push_back({a, b});
         sides[langs[b]].push_back({b, a});
     }
+    // Languages learn independently, on all cores; the order of `found` does not matter (sorted below).
+    std::vector<std::size_t> learning;
+    for (std::size_t l = 0; l < names.size(); ++l)
+        if (*names[l] != "en" && sides.count(*names[l]) && sides.at(*names[l]).size() >= o.min_pairs) learning.push_back(l);
+    std::vector<std::vector<std::pair<std::string, FeatureAssociation>>> per(learning.size());
+    impl::parallel_for(learning.size(), impl::worker_count(learning.size()), [&](std::size_t j, std::size_t) {
+        const std::size_t l = learning[j];
+        learn_language(*names[l], sides.at(*names[l]), counts, own[l], all, o, per[j]);
+    });
     std::vector<std::pair<std::string, FeatureAssociation>> found;
-    for (const auto& [lang, ps] : sides)
-        if (lang != "en" && ps.size() >= o.min_pairs) learn_language(lang, ps, counts, df_lang[lang], all, o, found);
+    for (auto& v : per) found.insert(found.end(), v.begin(), v.end());
     // Accept best first; drop an association whose target is a source elsewhere, or whose
     // source is a target elsewhere.
     std::sort(found.begin(), found.end(), [](const auto& x, const auto& y) {

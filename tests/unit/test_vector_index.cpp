@@ -148,6 +148,39 @@ TEST(VectorIndex, AutoGrowsIntoOneApproximateIndexForAllLanguages) {
     EXPECT_EQ(again.size(), 0u);
 }
 
+// A bulk add trains a new language's lists on a batch spread over all of it (spread_order),
+// sized for the whole language; an exact index ignores prepare_language().
+TEST(VectorIndex, PrepareLanguageTrainsOnASpreadSample) {
+    const std::vector<std::size_t> order = VectorIndex::spread_order(10, 4);
+    EXPECT_EQ(order, (std::vector<std::size_t>{0, 3, 6, 9, 1, 4, 7, 2, 5, 8}));
+    EXPECT_EQ(VectorIndex::spread_order(3, 8), (std::vector<std::size_t>{0, 1, 2}));
+    const std::size_t dim = 64, groups = 400;
+    VectorIndex exact(dim, "auto:exact_limit=500,dim=16,nprobe=8,refine=2");
+    const std::vector<float> en = versions(groups, 11), de = versions(groups, 10);
+    exact.prepare_language("en", groups, groups, en.data());
+    EXPECT_TRUE(exact.languages().empty());
+    VectorIndex trained(dim, "auto:exact_limit=500,dim=16,nprobe=8,refine=2");
+    trained.prepare(2 * groups, groups, en.data());
+    ASSERT_FALSE(trained.exact());
+    const std::vector<std::size_t> spread = VectorIndex::spread_order(groups, 100);
+    std::vector<float> first;
+    std::vector<int64_t> ids;
+    for (std::size_t j = 0; j < groups; ++j) {
+        ids.push_back(static_cast<int64_t>(spread[j]));
+        first.insert(first.end(), en.begin() + spread[j] * dim, en.begin() + (spread[j] + 1) * dim);
+    }
+    trained.prepare_language("en", groups, 100, first.data());
+    EXPECT_EQ(trained.languages(), std::vector<std::string>{"en"});
+    EXPECT_EQ(trained.size("en"), 0u);
+    for (std::size_t c = 0; c < groups; c += 100) trained.add("en", 100, ids.data() + c, first.data() + c * dim);
+    std::vector<float> d(groups);
+    std::vector<int64_t> l(groups);
+    trained.search("en", groups, de.data(), 1, d.data(), l.data());
+    std::size_t found = 0;
+    for (std::size_t g = 0; g < groups; ++g) found += l[g] == static_cast<int64_t>(g);
+    EXPECT_GE(found, groups * 95 / 100);
+}
+
 TEST(VectorIndex, RejectsBadFilesAndFactories) {
     EXPECT_THROW(VectorIndex(16, "NoSuchIndex"), Error);
     EXPECT_THROW(VectorIndex(16, "auto:nprobe=0"), Error);

@@ -103,11 +103,22 @@ public:
     // limit, trains its approximate kind now on the n sample vectors x (drawn from every
     // language) and converts what it holds. Does nothing for other kinds.
     void prepare(std::size_t expected, std::size_t n, const float* x);
+    // For a bulk add of about `expected` vectors of a language the index does not hold yet:
+    // when the index is approximate, trains that language's lists (sized for `expected`) on the
+    // n sample vectors x, drawn from all of the language's vectors (spread_order() gives such a
+    // first batch). Does nothing otherwise; add() then trains a new language on its first batch.
+    void prepare_language(const std::string& lang, std::size_t expected, std::size_t n, const float* x);
+    // An order of 0..n-1 whose first `batch` positions are spread evenly over the whole range
+    // (every stride-th first, then the next residue), so that the first batch of a bulk add is a
+    // sample of all of it, not of its beginning.
+    static std::vector<std::size_t> spread_order(std::size_t n, std::size_t batch);
     // Whether prepare(expected, ...) would train (so a caller draws a sample only then).
     bool needs_training(std::size_t expected) const;
     // Adds n vectors of language `lang` with ids (document seqs). An "auto" index that passes
     // its exact limit here converts itself (trained on its vectors and these).
     void add(const std::string& lang, std::size_t n, const int64_t* ids, const float* x);
+    // Whether remove() works for this kind (FAISS's HNSW cannot remove vectors).
+    bool can_remove() const;
     // Removes ids from every language; returns how many were removed.
     std::size_t remove(std::size_t n, const int64_t* ids);
     // The k nearest vectors of language `lang` to each of n queries (inner product, highest
@@ -153,8 +164,9 @@ private:
     // The trained parts of the approximate "auto" kind (those of its first language; every
     // language has the same); all null when the index is exact or of another kind.
     Approximate approximate() const;
-    // A new language's index; an approximate one trains its lists on the n vectors x.
-    std::unique_ptr<Part> make_part(std::size_t n, const float* x) const;
+    // A new language's index; an approximate one trains its lists (sized for `expected`
+    // vectors) on the n vectors x.
+    std::unique_ptr<Part> make_part(std::size_t expected, std::size_t n, const float* x) const;
     // Trains the approximate kind for about `expected` vectors on sample x and converts every
     // language's Flat index to it.
     void convert(std::size_t expected, std::size_t n, const float* x);
