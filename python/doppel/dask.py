@@ -492,6 +492,23 @@ def _fingerprint(documents, cfg, part_mb):
     return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
+def _start(work_dir, manifest):
+    """Checks that work_dir holds no run of other input or options, marks the run started, and
+    returns (the earlier start marker or None, the stage timings dict, lap(stage) that records
+    the seconds since the previous lap)."""
+    old = _done(work_dir, "start")
+    if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
+        raise ValueError("doppel.dask: %s holds a run with other input or options; give an empty "
+                         "work directory" % work_dir)
+    seconds, tick = {}, [time.time()]
+
+    def lap(stage):
+        seconds[stage] = round(time.time() - tick[0], 3)
+        tick[0] = time.time()
+
+    return old, seconds, lap
+
+
 def near_duplicates(documents: Any, work_dir: str, *, client: Any = None, threshold: float = 0.8,
                     recall: float = 0.99, boilerplate: bool = True, spec: str = "", id_from_path: bool = False,
                     max_bytes: int = 0, shards: int = 0, part_mb: int = 64, threads: int = 0,
@@ -518,18 +535,10 @@ def near_duplicates(documents: Any, work_dir: str, *, client: Any = None, thresh
     if not shards:
         shards = max(2, 2 * len(client.scheduler_info().get("workers", {})))
     manifest = {"fingerprint": _fingerprint(documents, cfg, part_mb), "shards": shards}
-    old = _done(work_dir, "start")
-    if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
-        raise ValueError("doppel.dask: %s holds a run with other input or options; give an empty "
-                         "work directory" % work_dir)
+    old, seconds, lap = _start(work_dir, manifest)
     shards = old["shards"] if old else shards
+    manifest["shards"] = shards
     _mark(work_dir, "start", manifest)
-    seconds, tick = {}, time.time()
-
-    def lap(stage):
-        nonlocal tick
-        seconds[stage] = round(time.time() - tick, 3)
-        tick = time.time()
 
     parts = _input_parts(documents, work_dir, client, part_mb)
     lap("input")
@@ -883,17 +892,8 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
            "index": index, "align": bool(align), "units": units, "models": models, "id_from_path": False, "max_bytes": int(max_bytes),
            "threads": int(threads)}
     manifest = {"fingerprint": _fingerprint(documents, dict(cfg, job="translations"), part_mb)}
-    old = _done(work_dir, "start")
-    if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
-        raise ValueError("doppel.dask: %s holds a run with other input or options; give an empty "
-                         "work directory" % work_dir)
+    _, seconds, lap = _start(work_dir, manifest)
     _mark(work_dir, "start", manifest)
-    seconds, tick = {}, time.time()
-
-    def lap(stage):
-        nonlocal tick
-        seconds[stage] = round(time.time() - tick, 3)
-        tick = time.time()
 
     parts = _input_parts(documents, work_dir, client, part_mb)
     lap("input")
