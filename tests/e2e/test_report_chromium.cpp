@@ -82,7 +82,7 @@ doppel::ReportData corpus_sized(std::size_t n) {
     doppel::ReportData d;
     for (std::size_t i = 0; i < n; ++i)
         d.documents.push_back({std::string(langs[i % 8]) + "/page" + std::to_string(i / 8), langs[i % 8],
-                               "Title of page " + std::to_string(i / 8), 40, {}});
+                               "Title of page " + std::to_string(i / 8), 40, {}, "", ""});
     for (std::size_t i = 0; i < n; ++i) {
         const std::size_t story = i / 8, lang = i % 8;
         auto add = [&](std::size_t j, const char* label, double score) {
