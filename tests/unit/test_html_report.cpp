@@ -7,7 +7,7 @@ using doppel::ReportData;
 namespace {
 ReportData sample() {
     ReportData d;
-    d.documents = {{"ar-doc", "ar", "عنوان", 3, {}}, {"en-doc", "en", "Title", 4, {"vi"}}};
+    d.documents = {{"ar-doc", "ar", "عنوان", 3, {}, "", ""}, {"en-doc", "en", "Title", 4, {"vi"}, "", ""}};
     d.duplicates = {{"a", "b", 0.91, 0.95, "near"}};
     d.clusters = {{"a", {"b"}, {0.91}}};
     doppel::ReportTranslation t;
