@@ -11,6 +11,7 @@
 
 #include "doppel/error.h"
 #include "doppel/langid/language_relatives.h"
+#include "doppel/langid/script_evidence.h"
 #include "doppel/normalize/segmenter.h"
 #include "impl/spec.h"
 #include "impl/utf8.h"
@@ -35,7 +36,8 @@ LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageId
 LanguageIdentifier::~LanguageIdentifier() = default;
 
 namespace {
-// fastText's top k labels of a text (one line), without "__label__", best first.
+// fastText's top k labels of a text (one line), without "__label__", best first, corrected by
+// the text's script (langid/script_evidence.h).
 std::vector<LanguageGuess> predict(fasttext::FastText& model, std::string_view text, int k) {
     // fastText reads one line: put the whole text on it.
     std::string line(text);
@@ -53,6 +55,7 @@ std::vector<LanguageGuess> predict(fasttext::FastText& model, std::string_view t
         g.confidence = std::clamp(static_cast<float>(p), 0.0f, 1.0f);
         out.push_back(std::move(g));
     }
+    apply_script_evidence(text, &out);  // kana / Hangul / Han rule some labels out
     return out;
 }
 }  // namespace

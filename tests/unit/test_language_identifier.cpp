@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "doppel/error.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/langid/language_identifier.h"
+#include "doppel/langid/script_evidence.h"
 #include "support/test_support.h"
 
 using doppel::AnalyzedDocument;
@@ -71,6 +73,57 @@ TEST(LanguageIdentifier, SentencesInManyScripts) {
     EXPECT_EQ(lid().identify("Ceci est une phrase française sur la météo.").lang, "fr");
     EXPECT_EQ(lid().identify("これは天気についての日本語の文です。").lang, "ja");
     EXPECT_EQ(lid().identify("Hội nghị diễn ra tại Hà Nội trong ba ngày.").lang, "vi");
+}
+
+TEST(LanguageIdentifier, ChineseWithoutKanaIsNotJapanese) {
+    // LibreOffice help paragraphs (zh-CN) that lid.176 alone labels "ja": no kana, so Chinese.
+    EXPECT_EQ(lid().identify("将单元格内容水平居中。").lang, "zh");
+    EXPECT_EQ(lid().identify("选择要转换的位图图像。").lang, "zh");
+    const auto s = lid().score("将单元格内容水平居中。");
+    ASSERT_FALSE(s.labels.empty());
+    EXPECT_EQ(s.labels[0].lang, "zh");
+    for (const auto& g : s.labels) EXPECT_NE(g.lang, "ja");
+    EXPECT_EQ(lid().identify("これは天気についての日本語の文です。").lang, "ja");
+}
+
+TEST(ScriptEvidence, CountsHanKanaAndHangul) {
+    const auto n = doppel::count_cjk_scripts("日本語のテキスト, 한국어 abc");
+    EXPECT_EQ(n.han, 3u);
+    EXPECT_EQ(n.kana, 5u);
+    EXPECT_EQ(n.hangul, 3u);
+    const auto z = doppel::count_cjk_scripts("ー・, plain ASCII");  // marks shared by scripts count for none
+    EXPECT_EQ(z.han + z.kana + z.hangul, 0u);
+}
+
+TEST(ScriptEvidence, LabelsTheScriptRulesOutAreMovedAndMerged) {
+    using G = doppel::LanguageGuess;
+    std::vector<G> labels{{"ja", 0.6f}, {"zh", 0.3f}, {"ko", 0.05f}, {"en", 0.05f}};
+    doppel::apply_script_evidence("将单元格内容水平居中。", &labels);
+    ASSERT_EQ(labels.size(), 2u);
+    EXPECT_EQ(labels[0].lang, "zh");
+    EXPECT_NEAR(labels[0].confidence, 0.95f, 1e-6);
+    EXPECT_EQ(labels[1].lang, "en");
+
+    std::vector<G> ja{{"zh", 0.7f}, {"wuu", 0.2f}, {"ja", 0.1f}};
+    doppel::apply_script_evidence("セルの内容を中央に揃えます。", &ja);
+    ASSERT_EQ(ja.size(), 1u);
+    EXPECT_EQ(ja[0].lang, "ja");
+
+    std::vector<G> ko{{"ja", 0.5f}, {"ko", 0.4f}};
+    doppel::apply_script_evidence("셀 내용을 가운데 맞춤합니다.", &ko);
+    ASSERT_EQ(ko.size(), 1u);
+    EXPECT_EQ(ko[0].lang, "ko");
+
+    // No CJK characters, or a Japanese text labelled Japanese: nothing changes.
+    std::vector<G> latin{{"ja", 0.5f}, {"en", 0.4f}};
+    doppel::apply_script_evidence("plain text", &latin);
+    EXPECT_EQ(latin[0].lang, "ja");
+    std::vector<G> kanji_name{{"zh", 0.8f}, {"ja", 0.2f}};
+    doppel::apply_script_evidence("东京的文件 ファ", &kanji_name);  // two kana of seven CJK characters: above the share
+    EXPECT_EQ(kanji_name[0].lang, "ja");
+    std::vector<G> quoted{{"zh", 0.8f}, {"ja", 0.2f}};
+    doppel::apply_script_evidence("这是一个很长的中文句子，其中引用了日本的名字の一个字", &quoted);
+    EXPECT_EQ(quoted[0].lang, "zh");
 }
 
 TEST(LanguageIdentifier, MissingModelIsAClearError) {
