@@ -45,8 +45,7 @@ PACKAGES=(
 # from Debian only when the command is missing.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 command -v python3 >/dev/null 2>&1 || PACKAGES+=(python3)
-# Data for the cross-language bridge (scripts/build-bridge), the report test and the held-out
-# LibreOffice pools (scripts/build-libreoffice-pool).
+# Data for the cross-language bridge (scripts/build-bridge) and the report test.
 if [ -f scripts/packages-extra.txt ]; then
     while read -r p; do [ -n "$p" ] && [ "${p#\#}" = "$p" ] && PACKAGES+=("$p"); done < scripts/packages-extra.txt
 fi
