@@ -88,6 +88,29 @@ def _scatter(rows, shard, shards, path_of):
     return written
 
 
+_TUNED = []
+
+
+def _on_worker():
+    """Called first by every task: once per process, glibc's allocator back to a plain process's
+    behaviour. Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns off
+    glibc's adaptive mmap threshold: every allocation over 128 KiB (each large array and vector)
+    is then a fresh mmap, faulted in page by page, and the heap is trimmed on every free. The
+    stages ran 3-4 times slower in such a worker than in a plain process."""
+    if _TUNED:
+        return
+    _TUNED.append(True)
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: keep up to 256 MiB of freed heap
+        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: glibc's ceiling for the adaptive one
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _shard_of(keys, shards):
     """The shard of each key: a multiplicative hash, so keys with patterned low bits spread too."""
     with np.errstate(over="ignore"):
@@ -161,7 +184,8 @@ def _read(part, cfg):
 # ---- stage 1: boilerplate ----------------------------------------------------------------------
 
 def _count_task(k, part, cfg, work):
-    c = _st.count_lines(_read(part, cfg), cfg["spec"], cfg["threads"])
+    _on_worker()
+    c = _st.count_lines(_read(part, cfg), cfg["spec"], _threads(cfg))
     _save(os.path.join(work, "lines-%05d.npy" % k),
           np.stack([c["source"], c["line"], c["docs"].astype(np.uint64)], axis=1))
     _save(os.path.join(work, "sources-%05d.npy" % k),
@@ -186,6 +210,7 @@ def _load_sources(work):
 def _local_task(k, cfg, work, shards):
     """The boilerplate of the sources held by part k alone; the lines of sources shared with other
     parts go to the shards of the shuffle, by line."""
+    _on_worker()
     rows = np.load(os.path.join(work, "lines-%05d.npy" % k)).reshape(-1, 3)
     shared = np.isin(rows[:, 0], np.load(os.path.join(work, "shared_sources.npy")))
     src, line = _st.boilerplate_of([rows[~shared]], _load_sources(work), cfg["spec"])
@@ -196,6 +221,7 @@ def _local_task(k, cfg, work, shards):
 
 
 def _boilerplate_task(s, parts, cfg, work):
+    _on_worker()
     lines = [np.load(os.path.join(work, "lines-%05d-%03d.npy" % (k, s))).reshape(-1, 3) for k in range(parts)]
     src, line = _st.boilerplate_of(lines, _load_sources(work), cfg["spec"])
     _save(os.path.join(work, "boilerplate-%03d.npy" % s), np.stack([src, line], axis=1))
@@ -248,6 +274,7 @@ def _threads(cfg):
 
 
 def _sketch_task(k, part, cfg, work):
+    _on_worker()
     docs = _read(part, cfg)
     table = np.load(os.path.join(work, "boilerplate.npy")).reshape(-1, 2)
     s = _st.sketch(docs, cfg["spec"], _threads(cfg), table[:, 0].copy(), table[:, 1].copy())
@@ -295,6 +322,7 @@ def _stage_group(parts, work):
 # ---- stage 4: the shuffle of band buckets ------------------------------------------------------
 
 def _bucket_task(k, base, work, shards):
+    _on_worker()
     keys = np.load(os.path.join(work, "band_keys-%05d.npy" % k))
     rep = np.load(os.path.join(work, "rep.npy"), mmap_mode="r")[base:base + len(keys)]
     docs = np.flatnonzero(rep)
@@ -330,6 +358,7 @@ def _bucket_pairs(rows):
 
 
 def _pairs_task(s, parts, work, shards):
+    _on_worker()
     rows = np.concatenate([np.load(os.path.join(work, "bucket-%05d-%03d.npy" % (k, s))).reshape(-1, 3)
                            for k in range(parts)])
     pairs = _bucket_pairs(rows)
@@ -373,6 +402,7 @@ def _gather_sets(numbers, bases, work):
 
 
 def _verify_task(t, shards, bases, cfg, work):
+    _on_worker()
     pairs = np.unique(np.concatenate([np.load(os.path.join(work, "cand-%03d-%03d.npy" % (s, t)))
                                       for s in range(shards)]))
     joins = np.load(os.path.join(work, "joins.npy"))
@@ -642,6 +672,7 @@ def _csr_split(d, bases):
 
 
 def _tr_features_task(k, part, cfg, work):
+    _on_worker()
     docs = _read(part, cfg)
     errors = docs.errors
     f = _tr.featurize(docs, cfg["embedder"], cfg["models"], _threads(cfg), cfg["align"])
@@ -692,6 +723,7 @@ def _tr_stage_frequencies(parts, work, p):
 
 
 def _tr_weigh_task(k, cfg, work, p, documents, langs):
+    _on_worker()
     df = np.load(os.path.join(work, "df%d.npy" % p)).reshape(-1, 2)
     counts = _csr_load(os.path.join(work, "counts%d-%05d" % (p, k)))
     w = _tr.weigh(counts, df[:, 0].copy(), df[:, 1].astype(np.uint32), documents, cfg["embedder"], cfg["models"])
@@ -732,6 +764,7 @@ def _tr_rows(work, p, parts, t):
 
 
 def _tr_shard_task(t, cfg, work, p, langs):
+    _on_worker()
     parts = len(cfg["bases"]) - 1
     shard = _tr_rows(work, p, parts, t)
     found, index = [], ""
@@ -810,6 +843,7 @@ def _tr_stage_learn(cfg, work, meta):
 
 def _tr_records_task(c, chunk, cfg, work):
     """Records of the final pairs of chunk c (pairs-<c>.npy beside its ids) as JSONL lines."""
+    _on_worker()
     pairs = chunk["pairs"]
     texts = None
     if cfg["align"]:
