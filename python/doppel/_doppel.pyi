@@ -210,9 +210,11 @@ class _DedupStages:
         """Stage 5: candidates (a << 32 | b) verified on the sets of documents `numbers` (sorted):
         {a, b, kind (0 exact, 1 near, 2 partial), jaccard, containment, common}."""
     def finish(self, rep_pairs: dict[str, npt.ArrayLike], group_of: npt.ArrayLike, set_size: npt.ArrayLike,
-               bytes: npt.ArrayLike) -> dict[str, Any]:
-        """Stage 6: {pairs (as verify's, every copy), clusters [(representative, members,
-        similarity)]} as NearDuplicateFinder::finish() makes them."""
+               bytes: npt.ArrayLike, ids: Sequence[str], repeated_lines: list[tuple[int, list[tuple[str, int]]]],
+               candidates: int, boilerplate_lines: int, spec: str, out: str) -> dict[str, int]:
+        """Stage 6: every pair and the non-chaining clusters as NearDuplicateFinder::finish() makes
+        them, written to `out` as `doppel dedup --format jsonl` writes them (the same code):
+        {documents, pairs, partial, clusters, bytes}."""
 
 dedup_stages: _DedupStages
 

@@ -46,7 +46,6 @@ from ._doppel import dedup_stages as _st
 
 __all__ = ["near_duplicates", "translations", "read_result"]
 
-_KINDS = ("exact", "near", "partial")
 _MAX = np.uint32(0xFFFFFFFF)
 
 
@@ -183,14 +182,30 @@ def _read(part, cfg):
 
 # ---- stage 1: boilerplate ----------------------------------------------------------------------
 
+# The documents of the parts this worker process read in the count stage, kept in C++ memory
+# for its sketch stage (read once, as `doppel dedup` caches them between its two passes):
+# (work dir, part) -> Documents. A sketch task that runs elsewhere (a lost worker) reads again.
+_HELD: Dict[Any, Any] = {}
+
+
+def _worker_address():
+    try:
+        from distributed import get_worker
+        return get_worker().address
+    except (ImportError, ValueError):
+        return None
+
+
 def _count_task(k, part, cfg, work):
     _on_worker()
-    c = _st.count_lines(_read(part, cfg), cfg["spec"], _threads(cfg))
+    docs = _read(part, cfg)
+    c = _st.count_lines(docs, cfg["spec"], _threads(cfg))
+    _HELD[(work, k)] = docs
     _save(os.path.join(work, "lines-%05d.npy" % k),
           np.stack([c["source"], c["line"], c["docs"].astype(np.uint64)], axis=1))
     _save(os.path.join(work, "sources-%05d.npy" % k),
           np.stack([c["sources"], c["source_docs"].astype(np.uint64)], axis=1))
-    return k
+    return _worker_address()
 
 
 def _counts(rows, sources=None):
@@ -239,12 +254,14 @@ def _merge_sources(parts, work):
 
 
 def _stage_boilerplate(client, parts, cfg, work, shards):
-    info = _done(work, "count")
+    """The boilerplate table (boilerplate.npy); returns (the stage's info, the worker holding each
+    part's documents, or None)."""
+    info, holders = _done(work, "count"), None
     if info is None:
         table, shuffled = [np.zeros((0, 2), np.uint64)], 0
         if cfg["boilerplate"]:
             n = len(parts)
-            client.gather(client.map(_count_task, range(n), parts, cfg=cfg, work=work, pure=False))
+            holders = client.gather(client.map(_count_task, range(n), parts, cfg=cfg, work=work, pure=False))
             _merge_sources(n, work)
             shuffled = sum(client.gather(client.map(_local_task, range(n), cfg=cfg, work=work, shards=shards,
                                                     pure=False)))
@@ -257,7 +274,7 @@ def _stage_boilerplate(client, parts, cfg, work, shards):
         _save(os.path.join(work, "boilerplate.npy"), table)
         info = {"boilerplate_lines": int(len(table)), "line_bytes": int(shuffled)}
         _mark(work, "count", info)
-    return info
+    return info, holders
 
 
 # ---- stage 2: sketches -----------------------------------------------------------------------
@@ -275,7 +292,9 @@ def _threads(cfg):
 
 def _sketch_task(k, part, cfg, work):
     _on_worker()
-    docs = _read(part, cfg)
+    docs = _HELD.pop((work, k), None)
+    if docs is None:
+        docs = _read(part, cfg)
     table = np.load(os.path.join(work, "boilerplate.npy")).reshape(-1, 2)
     s = _st.sketch(docs, cfg["spec"], _threads(cfg), table[:, 0].copy(), table[:, 1].copy())
     for name in ("flat", "offsets", "set_hash", "band_keys", "bytes", "shingles"):
@@ -285,11 +304,15 @@ def _sketch_task(k, part, cfg, work):
     return {"documents": len(s["ids"]), "errors": docs.errors}
 
 
-def _stage_sketch(client, parts, cfg, work):
+def _stage_sketch(client, parts, cfg, work, holders=None):
+    """Sketches of every part, each on the worker that holds its documents (holders) if any."""
     info = _done(work, "sketch")
     if info is None:
-        out = client.gather(client.map(_sketch_task, range(len(parts)), parts, cfg=cfg, work=work,
-                                       pure=False))
+        futures = [client.submit(_sketch_task, k, part, cfg=cfg, work=work, pure=False,
+                                 workers=[holders[k]] if holders and holders[k] else None,
+                                 allow_other_workers=True)
+                   for k, part in enumerate(parts)]
+        out = client.gather(futures)
         counts = [o["documents"] for o in out]
         info = {"counts": counts, "bases": [int(x) for x in np.cumsum([0] + counts)],
                 "errors": [e for o in out for e in o["errors"]]}
@@ -449,61 +472,27 @@ def _record(obj):
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-# The records as the tool writes them (keys sorted, no spaces), filled in by % for speed: ids
-# written once each with json.dumps, numbers as the tool's JSON library writes them
-# (_st.json_numbers: not always Python's shortest repr).
-_PAIR_LINE = ('{"common_shingles":%d,"containment":%s,"id_a":%s,"id_b":%s,"shingles_a":%d,"shingles_b":%d,'
-              '"similarity":%s,"status":"%s","type":"pair"}')
-_MEMBER = '{"id":%s,"similarity":%s}'
-
-
-def _records(result, ids, shingles, repeated):
-    """The lines of `doppel dedup --format jsonl` (cli/dedup_output.cpp), summary aside."""
-    p = result["pairs"]
-    raw = [i.encode("utf-8") for i in ids]
-    quoted = [json.dumps(i, ensure_ascii=False) for i in ids]
-    sizes = shingles.tolist()
-    lines, near, partial = [], 0, 0
-    for a, b, kind, jac, cont, common in zip(p["a"].tolist(), p["b"].tolist(), p["kind"].tolist(),
-                                             _st.json_numbers(p["jaccard"]), _st.json_numbers(p["containment"]),
-                                             p["common"].tolist()):
-        if raw[b] < raw[a]:
-            a, b = b, a
-        if kind == 2:
-            partial += 1
-        else:
-            near += 1
-        lines.append(_PAIR_LINE % (common, cont, quoted[a], quoted[b], sizes[a], sizes[b], jac, _KINDS[kind]))
-    for rep, members, sims in result["clusters"]:
-        sims = _st.json_numbers(np.asarray(sims, np.float64))
-        lines.append('{"members":[%s],"representative":%s,"type":"cluster"}'
-                     % (",".join(_MEMBER % (quoted[m], s) for m, s in zip(members, sims)), quoted[rep]))
-    for i, rl in repeated:
-        lines.append(_record({"type": "repeated_lines", "id": ids[i],
-                              "lines": [{"text": t, "count": c} for t, c in rl]}))
-    return lines, near, partial
-
-
 def _stage_finish(parts, bases, shards, info, work, out):
+    """Every pair and the clusters (library), written to `out` by the library's record code, as
+    `doppel dedup --format jsonl` writes them."""
     pairs = np.concatenate([np.load(os.path.join(work, "pairs-%03d.npy" % t)) for t in range(shards)])
     pairs = pairs[np.lexsort((pairs["b"], pairs["a"]))]
     rep_pairs = {name: np.ascontiguousarray(pairs[name]) for name in _PAIR_DTYPE.names}
-    shingles = _load_all(work, "shingles", parts)
-    nbytes = _load_all(work, "bytes", parts)
-    result = _st.finish(rep_pairs, np.load(os.path.join(work, "group_of.npy")), shingles, nbytes)
     ids, repeated = [], []
     for k in range(parts):
         with open(os.path.join(work, "docs-%05d.json" % k), encoding="utf-8") as f:
             d = json.load(f)
-        repeated += [(bases[k] + i, rl) for i, rl in d["repeated_lines"]]
+        repeated += [(bases[k] + i, [tuple(x) for x in rl]) for i, rl in d["repeated_lines"]]
         ids += d["ids"]
-    lines, near, partial = _records(result, ids, shingles, repeated)
-    summary = {"type": "summary", "documents": len(ids), "pairs": near, "partial": partial,
-               "clusters": len(result["clusters"]), "candidates": info["candidates"],
+    tmp = "%s.tmp-%d" % (out, os.getpid())
+    r = _st.finish(rep_pairs, np.load(os.path.join(work, "group_of.npy")), _load_all(work, "shingles", parts),
+                   _load_all(work, "bytes", parts), ids, repeated, info["candidates"], info["boilerplate_lines"],
+                   info["spec"], tmp)
+    os.replace(tmp, out)
+    summary = {"type": "summary", "documents": r["documents"], "pairs": r["pairs"], "partial": r["partial"],
+               "clusters": r["clusters"], "candidates": info["candidates"],
                "boilerplate_lines": info["boilerplate_lines"], "spec": info["spec"]}
-    lines.append(_record(summary))
-    _write_text(out, "\n".join(lines) + "\n")
-    return summary, int(nbytes.sum())
+    return summary, r["bytes"]
 
 
 # ---- the job ---------------------------------------------------------------------------------
@@ -572,9 +561,9 @@ def near_duplicates(documents: Any, work_dir: str, *, client: Any = None, thresh
 
     parts = _input_parts(documents, work_dir, client, part_mb)
     lap("input")
-    bp = _stage_boilerplate(client, parts, cfg, work_dir, shards)
+    bp, holders = _stage_boilerplate(client, parts, cfg, work_dir, shards)
     lap("count")
-    sk = _stage_sketch(client, parts, cfg, work_dir)
+    sk = _stage_sketch(client, parts, cfg, work_dir, holders)
     lap("sketch")
     _stage_group(len(parts), work_dir)
     lap("group")
