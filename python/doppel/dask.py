@@ -603,6 +603,8 @@ def read_result(path: str) -> List[Dict[str, Any]]:
 #   0. input        as near_duplicates()
 #   1. features     per part: language ID and analysis, raw bridge feature counts (as the index
 #                   stores them) and each part's document frequencies
+#   1b. relatives   minor relatives matched as their family's main language (the library's
+#                   regroup_relatives over every document's matching language, on the client)
 #   2. frequencies  the parts' frequencies summed (on the client)
 #   3. weigh        per part: weighted sparse vectors, dense vectors, lengths; rows of each
 #                   matching language written apart, for the shards
@@ -697,6 +699,19 @@ def _tr_stage_features(client, parts, cfg, work):
     return info
 
 
+def _tr_stage_relatives(work, match_langs, minor_share):
+    """Stage 1b: the matching language of every document with minor relatives matched as their
+    family's main language (the library's regroup_relatives, on the whole input's counts, as
+    `doppel translations` regroups its store): match_langs.json."""
+    path = os.path.join(work, "match_langs.json")
+    if _done(work, "relatives") is None:
+        regrouped, changed = _tr.regroup(match_langs, minor_share)
+        _write_text(path, json.dumps(regrouped, ensure_ascii=False))
+        _mark(work, "relatives", {"regrouped": bool(changed)})
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def _tr_stage_frequencies(parts, work, p):
     """The document frequencies of every part summed: df<p>.npy (feature id, documents)."""
     info = _done(work, "frequencies%d" % p)
@@ -711,13 +726,13 @@ def _tr_stage_frequencies(parts, work, p):
     return info
 
 
-def _tr_weigh_task(k, cfg, work, p, documents, langs):
+def _tr_weigh_task(k, match, cfg, work, p, documents, langs):
+    """Part k's weighted vectors; `match`: its documents' matching languages (after stage 1b)."""
     _on_worker()
     df = np.load(os.path.join(work, "df%d.npy" % p)).reshape(-1, 2)
     counts = _csr_load(os.path.join(work, "counts%d-%05d" % (p, k)))
     w = _tr.weigh(counts, df[:, 0].copy(), df[:, 1].astype(np.uint32), documents, cfg["embedder"], cfg["models"])
-    with open(os.path.join(work, "docs-%05d.json" % k), encoding="utf-8") as f:
-        match = np.asarray(json.load(f)["match_langs"], dtype=object)
+    match = np.asarray(match, dtype=object)
     base = cfg["bases"][k]
     _save(os.path.join(work, "lengths%d-%05d.npy" % (p, k)), w["lengths"])
     _csr_save(os.path.join(work, "sparse%d-%05d" % (p, k)), w)
@@ -730,12 +745,13 @@ def _tr_weigh_task(k, cfg, work, p, documents, langs):
     return w["embedder"]
 
 
-def _tr_stage_weigh(client, cfg, work, p, documents, langs):
+def _tr_stage_weigh(client, cfg, work, p, documents, langs, match_langs):
     info = _done(work, "weigh%d" % p)
     if info is None:
-        parts = len(cfg["bases"]) - 1
-        out = client.gather(client.map(_tr_weigh_task, range(parts), cfg=cfg, work=work, p=p, documents=documents,
-                                       langs=langs, pure=False))
+        bases = cfg["bases"]
+        match = [match_langs[b:e] for b, e in zip(bases[:-1], bases[1:])]
+        out = client.gather(client.map(_tr_weigh_task, range(len(bases) - 1), match, cfg=cfg, work=work, p=p,
+                                       documents=documents, langs=langs, pure=False))
         info = {"embedder": out[0] if out else ""}
         _mark(work, "weigh%d" % p, info)
     return info
@@ -921,10 +937,12 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
     parts = _input_parts(documents, work_dir, client, part_mb)
     lap("input")
     ft = _tr_stage_features(client, parts, cfg, work_dir)
-    cfg["bases"], langs = ft["bases"], ft["langs"]
+    cfg["bases"] = ft["bases"]
     documents_n = ft["bases"][-1]
     meta = _tr_load_docs(work_dir, len(parts))
     lap("features")
+    meta["match_langs"] = _tr_stage_relatives(work_dir, meta["match_langs"], plan["minor_share"])
+    langs = sorted(set(meta["match_langs"]))
     passes, learned, specs = [1], 0, {}
     if plan["learn"]:
         passes.append(2)
@@ -935,7 +953,7 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
             if not learned:
                 break
         _tr_stage_frequencies(len(parts), work_dir, p)
-        wg = _tr_stage_weigh(client, cfg, work_dir, p, documents_n, langs)
+        wg = _tr_stage_weigh(client, cfg, work_dir, p, documents_n, langs, meta["match_langs"])
         lap("weigh%d" % p)
         cd = _tr_stage_candidates(client, cfg, work_dir, p, langs)
         lap("candidates%d" % p)

@@ -287,3 +287,13 @@ def test_translation_stages_raise_library_errors():
 def np_array(values, dtype="f4"):
     import numpy as np
     return np.array(values, dtype=dtype)
+
+
+def test_translations_match_minor_relatives_as_the_tool_does():
+    tr = doppel.dask._tr
+    langs = ["ca"] * 20 + ["oc"] + ["no"] * 10 + ["nn"] * 10
+    minor_share = tr.plan()["minor_share"]
+    assert minor_share > 0
+    regrouped, changed = tr.regroup(langs, minor_share)  # a stray Occitan label among Catalan texts
+    assert changed and regrouped == ["ca"] * 21 + ["no"] * 10 + ["nn"] * 10  # two real varieties stay
+    assert tr.regroup(langs, 0) == (langs, False)
