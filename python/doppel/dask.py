@@ -188,6 +188,12 @@ def _read(part, cfg):
 _HELD: Dict[Any, Any] = {}
 
 
+def _drop_held(work):
+    """Forgets the documents of this work dir's parts still held here (their sketch ran elsewhere)."""
+    for key in [key for key in _HELD if key[0] == work]:
+        del _HELD[key]
+
+
 def _worker_address():
     try:
         from distributed import get_worker
@@ -313,6 +319,10 @@ def _stage_sketch(client, parts, cfg, work, holders=None):
                                  allow_other_workers=True)
                    for k, part in enumerate(parts)]
         out = client.gather(futures)
+        try:  # best effort: memory only
+            client.run(_drop_held, work)
+        except Exception:  # noqa: BLE001 (a worker gone meanwhile holds nothing)
+            pass
         counts = [o["documents"] for o in out]
         info = {"counts": counts, "bases": [int(x) for x in np.cumsum([0] + counts)],
                 "errors": [e for o in out for e in o["errors"]]}
