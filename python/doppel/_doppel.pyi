@@ -210,9 +210,11 @@ class _DedupStages:
         """Stage 5: candidates (a << 32 | b) verified on the sets of documents `numbers` (sorted):
         {a, b, kind (0 exact, 1 near, 2 partial), jaccard, containment, common}."""
     def finish(self, rep_pairs: dict[str, npt.ArrayLike], group_of: npt.ArrayLike, set_size: npt.ArrayLike,
-               bytes: npt.ArrayLike) -> dict[str, Any]:
-        """Stage 6: {pairs (as verify's, every copy), clusters [(representative, members,
-        similarity)]} as NearDuplicateFinder::finish() makes them."""
+               bytes: npt.ArrayLike, ids: Sequence[str], repeated_lines: list[tuple[int, list[tuple[str, int]]]],
+               candidates: int, boilerplate_lines: int, spec: str, out: str) -> dict[str, int]:
+        """Stage 6: every pair and the non-chaining clusters as NearDuplicateFinder::finish() makes
+        them, written to `out` as `doppel dedup --format jsonl` writes them (the same code):
+        {documents, pairs, partial, clusters, bytes}."""
 
 dedup_stages: _DedupStages
 
@@ -225,9 +227,12 @@ class _TranslationStages:
     1 partial, 2 same-story), url_evidence (bool)}."""
 
     def plan(self, matcher: str = "", associations: str = "", same_story: Optional[bool] = None) -> dict[str, Any]:
-        """{matcher, associations, learn}: the full specs `doppel translations --matcher M
+        """{matcher, associations, learn, minor_share}: the full specs `doppel translations --matcher M
         --associations A` runs ("" = defaults, associations "none" = one pass); same_story False as
-        `--no-same-story`. Error for a bad spec."""
+        `--no-same-story`; minor_share: its share for minor relatives (regroup). Error for a bad spec."""
+    def regroup(self, match_langs: Sequence[str], minor_share: float) -> tuple[list[str], bool]:
+        """Stage 1b: (the matching language of every document, minor relatives matched as their
+        family's main language; whether any changed), as `doppel translations` regroups its store."""
     def featurize(self, documents: Documents, embedder: str = "", models: str = "",
                   threads: int = 0) -> dict[str, Any]:
         """Stage 1: language ID, analysis and raw bridge feature counts of the documents (consumed),

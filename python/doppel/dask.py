@@ -46,7 +46,6 @@ from ._doppel import dedup_stages as _st
 
 __all__ = ["near_duplicates", "translations", "read_result"]
 
-_KINDS = ("exact", "near", "partial")
 _MAX = np.uint32(0xFFFFFFFF)
 
 
@@ -86,6 +85,29 @@ def _scatter(rows, shard, shards, path_of):
         _save(path_of(s), part)
         written += part.nbytes
     return written
+
+
+_TUNED = []
+
+
+def _on_worker():
+    """Called first by every task: once per process, glibc's allocator back to a plain process's
+    behaviour. Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns off
+    glibc's adaptive mmap threshold: every allocation over 128 KiB (each large array and vector)
+    is then a fresh mmap, faulted in page by page, and the heap is trimmed on every free. The
+    stages ran 3-4 times slower in such a worker than in a plain process."""
+    if _TUNED:
+        return
+    _TUNED.append(True)
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: keep up to 256 MiB of freed heap
+        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: glibc's ceiling for the adaptive one
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _shard_of(keys, shards):
@@ -160,13 +182,36 @@ def _read(part, cfg):
 
 # ---- stage 1: boilerplate ----------------------------------------------------------------------
 
+# The documents of the parts this worker process read in the count stage, kept in C++ memory
+# for its sketch stage (read once, as `doppel dedup` caches them between its two passes):
+# (work dir, part) -> Documents. A sketch task that runs elsewhere (a lost worker) reads again.
+_HELD: Dict[Any, Any] = {}
+
+
+def _drop_held(work):
+    """Forgets the documents of this work dir's parts still held here (their sketch ran elsewhere)."""
+    for key in [key for key in _HELD if key[0] == work]:
+        del _HELD[key]
+
+
+def _worker_address():
+    try:
+        from distributed import get_worker
+        return get_worker().address
+    except (ImportError, ValueError):
+        return None
+
+
 def _count_task(k, part, cfg, work):
-    c = _st.count_lines(_read(part, cfg), cfg["spec"], cfg["threads"])
+    _on_worker()
+    docs = _read(part, cfg)
+    c = _st.count_lines(docs, cfg["spec"], _threads(cfg))
+    _HELD[(work, k)] = docs
     _save(os.path.join(work, "lines-%05d.npy" % k),
           np.stack([c["source"], c["line"], c["docs"].astype(np.uint64)], axis=1))
     _save(os.path.join(work, "sources-%05d.npy" % k),
           np.stack([c["sources"], c["source_docs"].astype(np.uint64)], axis=1))
-    return k
+    return _worker_address()
 
 
 def _counts(rows, sources=None):
@@ -186,6 +231,7 @@ def _load_sources(work):
 def _local_task(k, cfg, work, shards):
     """The boilerplate of the sources held by part k alone; the lines of sources shared with other
     parts go to the shards of the shuffle, by line."""
+    _on_worker()
     rows = np.load(os.path.join(work, "lines-%05d.npy" % k)).reshape(-1, 3)
     shared = np.isin(rows[:, 0], np.load(os.path.join(work, "shared_sources.npy")))
     src, line = _st.boilerplate_of([rows[~shared]], _load_sources(work), cfg["spec"])
@@ -196,6 +242,7 @@ def _local_task(k, cfg, work, shards):
 
 
 def _boilerplate_task(s, parts, cfg, work):
+    _on_worker()
     lines = [np.load(os.path.join(work, "lines-%05d-%03d.npy" % (k, s))).reshape(-1, 3) for k in range(parts)]
     src, line = _st.boilerplate_of(lines, _load_sources(work), cfg["spec"])
     _save(os.path.join(work, "boilerplate-%03d.npy" % s), np.stack([src, line], axis=1))
@@ -213,12 +260,14 @@ def _merge_sources(parts, work):
 
 
 def _stage_boilerplate(client, parts, cfg, work, shards):
-    info = _done(work, "count")
+    """The boilerplate table (boilerplate.npy); returns (the stage's info, the worker holding each
+    part's documents, or None)."""
+    info, holders = _done(work, "count"), None
     if info is None:
         table, shuffled = [np.zeros((0, 2), np.uint64)], 0
         if cfg["boilerplate"]:
             n = len(parts)
-            client.gather(client.map(_count_task, range(n), parts, cfg=cfg, work=work, pure=False))
+            holders = client.gather(client.map(_count_task, range(n), parts, cfg=cfg, work=work, pure=False))
             _merge_sources(n, work)
             shuffled = sum(client.gather(client.map(_local_task, range(n), cfg=cfg, work=work, shards=shards,
                                                     pure=False)))
@@ -231,7 +280,7 @@ def _stage_boilerplate(client, parts, cfg, work, shards):
         _save(os.path.join(work, "boilerplate.npy"), table)
         info = {"boilerplate_lines": int(len(table)), "line_bytes": int(shuffled)}
         _mark(work, "count", info)
-    return info
+    return info, holders
 
 
 # ---- stage 2: sketches -----------------------------------------------------------------------
@@ -248,7 +297,10 @@ def _threads(cfg):
 
 
 def _sketch_task(k, part, cfg, work):
-    docs = _read(part, cfg)
+    _on_worker()
+    docs = _HELD.pop((work, k), None)
+    if docs is None:
+        docs = _read(part, cfg)
     table = np.load(os.path.join(work, "boilerplate.npy")).reshape(-1, 2)
     s = _st.sketch(docs, cfg["spec"], _threads(cfg), table[:, 0].copy(), table[:, 1].copy())
     for name in ("flat", "offsets", "set_hash", "band_keys", "bytes", "shingles"):
@@ -258,11 +310,19 @@ def _sketch_task(k, part, cfg, work):
     return {"documents": len(s["ids"]), "errors": docs.errors}
 
 
-def _stage_sketch(client, parts, cfg, work):
+def _stage_sketch(client, parts, cfg, work, holders=None):
+    """Sketches of every part, each on the worker that holds its documents (holders) if any."""
     info = _done(work, "sketch")
     if info is None:
-        out = client.gather(client.map(_sketch_task, range(len(parts)), parts, cfg=cfg, work=work,
-                                       pure=False))
+        futures = [client.submit(_sketch_task, k, part, cfg=cfg, work=work, pure=False,
+                                 workers=[holders[k]] if holders and holders[k] else None,
+                                 allow_other_workers=True)
+                   for k, part in enumerate(parts)]
+        out = client.gather(futures)
+        try:  # best effort: memory only
+            client.run(_drop_held, work)
+        except Exception:  # noqa: BLE001 (a worker gone meanwhile holds nothing)
+            pass
         counts = [o["documents"] for o in out]
         info = {"counts": counts, "bases": [int(x) for x in np.cumsum([0] + counts)],
                 "errors": [e for o in out for e in o["errors"]]}
@@ -295,6 +355,7 @@ def _stage_group(parts, work):
 # ---- stage 4: the shuffle of band buckets ------------------------------------------------------
 
 def _bucket_task(k, base, work, shards):
+    _on_worker()
     keys = np.load(os.path.join(work, "band_keys-%05d.npy" % k))
     rep = np.load(os.path.join(work, "rep.npy"), mmap_mode="r")[base:base + len(keys)]
     docs = np.flatnonzero(rep)
@@ -330,6 +391,7 @@ def _bucket_pairs(rows):
 
 
 def _pairs_task(s, parts, work, shards):
+    _on_worker()
     rows = np.concatenate([np.load(os.path.join(work, "bucket-%05d-%03d.npy" % (k, s))).reshape(-1, 3)
                            for k in range(parts)])
     pairs = _bucket_pairs(rows)
@@ -373,6 +435,7 @@ def _gather_sets(numbers, bases, work):
 
 
 def _verify_task(t, shards, bases, cfg, work):
+    _on_worker()
     pairs = np.unique(np.concatenate([np.load(os.path.join(work, "cand-%03d-%03d.npy" % (s, t)))
                                       for s in range(shards)]))
     joins = np.load(os.path.join(work, "joins.npy"))
@@ -419,61 +482,27 @@ def _record(obj):
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-# The records as the tool writes them (keys sorted, no spaces), filled in by % for speed: ids
-# written once each with json.dumps, numbers as the tool's JSON library writes them
-# (_st.json_numbers: not always Python's shortest repr).
-_PAIR_LINE = ('{"common_shingles":%d,"containment":%s,"id_a":%s,"id_b":%s,"shingles_a":%d,"shingles_b":%d,'
-              '"similarity":%s,"status":"%s","type":"pair"}')
-_MEMBER = '{"id":%s,"similarity":%s}'
-
-
-def _records(result, ids, shingles, repeated):
-    """The lines of `doppel dedup --format jsonl` (cli/dedup_output.cpp), summary aside."""
-    p = result["pairs"]
-    raw = [i.encode("utf-8") for i in ids]
-    quoted = [json.dumps(i, ensure_ascii=False) for i in ids]
-    sizes = shingles.tolist()
-    lines, near, partial = [], 0, 0
-    for a, b, kind, jac, cont, common in zip(p["a"].tolist(), p["b"].tolist(), p["kind"].tolist(),
-                                             _st.json_numbers(p["jaccard"]), _st.json_numbers(p["containment"]),
-                                             p["common"].tolist()):
-        if raw[b] < raw[a]:
-            a, b = b, a
-        if kind == 2:
-            partial += 1
-        else:
-            near += 1
-        lines.append(_PAIR_LINE % (common, cont, quoted[a], quoted[b], sizes[a], sizes[b], jac, _KINDS[kind]))
-    for rep, members, sims in result["clusters"]:
-        sims = _st.json_numbers(np.asarray(sims, np.float64))
-        lines.append('{"members":[%s],"representative":%s,"type":"cluster"}'
-                     % (",".join(_MEMBER % (quoted[m], s) for m, s in zip(members, sims)), quoted[rep]))
-    for i, rl in repeated:
-        lines.append(_record({"type": "repeated_lines", "id": ids[i],
-                              "lines": [{"text": t, "count": c} for t, c in rl]}))
-    return lines, near, partial
-
-
 def _stage_finish(parts, bases, shards, info, work, out):
+    """Every pair and the clusters (library), written to `out` by the library's record code, as
+    `doppel dedup --format jsonl` writes them."""
     pairs = np.concatenate([np.load(os.path.join(work, "pairs-%03d.npy" % t)) for t in range(shards)])
     pairs = pairs[np.lexsort((pairs["b"], pairs["a"]))]
     rep_pairs = {name: np.ascontiguousarray(pairs[name]) for name in _PAIR_DTYPE.names}
-    shingles = _load_all(work, "shingles", parts)
-    nbytes = _load_all(work, "bytes", parts)
-    result = _st.finish(rep_pairs, np.load(os.path.join(work, "group_of.npy")), shingles, nbytes)
     ids, repeated = [], []
     for k in range(parts):
         with open(os.path.join(work, "docs-%05d.json" % k), encoding="utf-8") as f:
             d = json.load(f)
-        repeated += [(bases[k] + i, rl) for i, rl in d["repeated_lines"]]
+        repeated += [(bases[k] + i, [tuple(x) for x in rl]) for i, rl in d["repeated_lines"]]
         ids += d["ids"]
-    lines, near, partial = _records(result, ids, shingles, repeated)
-    summary = {"type": "summary", "documents": len(ids), "pairs": near, "partial": partial,
-               "clusters": len(result["clusters"]), "candidates": info["candidates"],
+    tmp = "%s.tmp-%d" % (out, os.getpid())
+    r = _st.finish(rep_pairs, np.load(os.path.join(work, "group_of.npy")), _load_all(work, "shingles", parts),
+                   _load_all(work, "bytes", parts), ids, repeated, info["candidates"], info["boilerplate_lines"],
+                   info["spec"], tmp)
+    os.replace(tmp, out)
+    summary = {"type": "summary", "documents": r["documents"], "pairs": r["pairs"], "partial": r["partial"],
+               "clusters": r["clusters"], "candidates": info["candidates"],
                "boilerplate_lines": info["boilerplate_lines"], "spec": info["spec"]}
-    lines.append(_record(summary))
-    _write_text(out, "\n".join(lines) + "\n")
-    return summary, int(nbytes.sum())
+    return summary, r["bytes"]
 
 
 # ---- the job ---------------------------------------------------------------------------------
@@ -542,9 +571,9 @@ def near_duplicates(documents: Any, work_dir: str, *, client: Any = None, thresh
 
     parts = _input_parts(documents, work_dir, client, part_mb)
     lap("input")
-    bp = _stage_boilerplate(client, parts, cfg, work_dir, shards)
+    bp, holders = _stage_boilerplate(client, parts, cfg, work_dir, shards)
     lap("count")
-    sk = _stage_sketch(client, parts, cfg, work_dir)
+    sk = _stage_sketch(client, parts, cfg, work_dir, holders)
     lap("sketch")
     _stage_group(len(parts), work_dir)
     lap("group")
@@ -584,6 +613,8 @@ def read_result(path: str) -> List[Dict[str, Any]]:
 #   0. input        as near_duplicates()
 #   1. features     per part: language ID and analysis, raw bridge feature counts (as the index
 #                   stores them) and each part's document frequencies
+#   1b. relatives   minor relatives matched as their family's main language (the library's
+#                   regroup_relatives over every document's matching language, on the client)
 #   2. frequencies  the parts' frequencies summed (on the client)
 #   3. weigh        per part: weighted sparse vectors, dense vectors, lengths; rows of each
 #                   matching language written apart, for the shards
@@ -642,6 +673,7 @@ def _csr_split(d, bases):
 
 
 def _tr_features_task(k, part, cfg, work):
+    _on_worker()
     docs = _read(part, cfg)
     errors = docs.errors
     f = _tr.featurize(docs, cfg["embedder"], cfg["models"], _threads(cfg), cfg["align"])
@@ -677,6 +709,19 @@ def _tr_stage_features(client, parts, cfg, work):
     return info
 
 
+def _tr_stage_relatives(work, match_langs, minor_share):
+    """Stage 1b: the matching language of every document with minor relatives matched as their
+    family's main language (the library's regroup_relatives, on the whole input's counts, as
+    `doppel translations` regroups its store): match_langs.json."""
+    path = os.path.join(work, "match_langs.json")
+    if _done(work, "relatives") is None:
+        regrouped, changed = _tr.regroup(match_langs, minor_share)
+        _write_text(path, json.dumps(regrouped, ensure_ascii=False))
+        _mark(work, "relatives", {"regrouped": bool(changed)})
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def _tr_stage_frequencies(parts, work, p):
     """The document frequencies of every part summed: df<p>.npy (feature id, documents)."""
     info = _done(work, "frequencies%d" % p)
@@ -691,12 +736,13 @@ def _tr_stage_frequencies(parts, work, p):
     return info
 
 
-def _tr_weigh_task(k, cfg, work, p, documents, langs):
+def _tr_weigh_task(k, match, cfg, work, p, documents, langs):
+    """Part k's weighted vectors; `match`: its documents' matching languages (after stage 1b)."""
+    _on_worker()
     df = np.load(os.path.join(work, "df%d.npy" % p)).reshape(-1, 2)
     counts = _csr_load(os.path.join(work, "counts%d-%05d" % (p, k)))
     w = _tr.weigh(counts, df[:, 0].copy(), df[:, 1].astype(np.uint32), documents, cfg["embedder"], cfg["models"])
-    with open(os.path.join(work, "docs-%05d.json" % k), encoding="utf-8") as f:
-        match = np.asarray(json.load(f)["match_langs"], dtype=object)
+    match = np.asarray(match, dtype=object)
     base = cfg["bases"][k]
     _save(os.path.join(work, "lengths%d-%05d.npy" % (p, k)), w["lengths"])
     _csr_save(os.path.join(work, "sparse%d-%05d" % (p, k)), w)
@@ -709,12 +755,13 @@ def _tr_weigh_task(k, cfg, work, p, documents, langs):
     return w["embedder"]
 
 
-def _tr_stage_weigh(client, cfg, work, p, documents, langs):
+def _tr_stage_weigh(client, cfg, work, p, documents, langs, match_langs):
     info = _done(work, "weigh%d" % p)
     if info is None:
-        parts = len(cfg["bases"]) - 1
-        out = client.gather(client.map(_tr_weigh_task, range(parts), cfg=cfg, work=work, p=p, documents=documents,
-                                       langs=langs, pure=False))
+        bases = cfg["bases"]
+        match = [match_langs[b:e] for b, e in zip(bases[:-1], bases[1:])]
+        out = client.gather(client.map(_tr_weigh_task, range(len(bases) - 1), match, cfg=cfg, work=work, p=p,
+                                       documents=documents, langs=langs, pure=False))
         info = {"embedder": out[0] if out else ""}
         _mark(work, "weigh%d" % p, info)
     return info
@@ -732,6 +779,7 @@ def _tr_rows(work, p, parts, t):
 
 
 def _tr_shard_task(t, cfg, work, p, langs):
+    _on_worker()
     parts = len(cfg["bases"]) - 1
     shard = _tr_rows(work, p, parts, t)
     found, index = [], ""
@@ -810,6 +858,7 @@ def _tr_stage_learn(cfg, work, meta):
 
 def _tr_records_task(c, chunk, cfg, work):
     """Records of the final pairs of chunk c (pairs-<c>.npy beside its ids) as JSONL lines."""
+    _on_worker()
     pairs = chunk["pairs"]
     texts = None
     if cfg["align"]:
@@ -898,10 +947,12 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
     parts = _input_parts(documents, work_dir, client, part_mb)
     lap("input")
     ft = _tr_stage_features(client, parts, cfg, work_dir)
-    cfg["bases"], langs = ft["bases"], ft["langs"]
+    cfg["bases"] = ft["bases"]
     documents_n = ft["bases"][-1]
     meta = _tr_load_docs(work_dir, len(parts))
     lap("features")
+    meta["match_langs"] = _tr_stage_relatives(work_dir, meta["match_langs"], plan["minor_share"])
+    langs = sorted(set(meta["match_langs"]))
     passes, learned, specs = [1], 0, {}
     if plan["learn"]:
         passes.append(2)
@@ -912,7 +963,7 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
             if not learned:
                 break
         _tr_stage_frequencies(len(parts), work_dir, p)
-        wg = _tr_stage_weigh(client, cfg, work_dir, p, documents_n, langs)
+        wg = _tr_stage_weigh(client, cfg, work_dir, p, documents_n, langs, meta["match_langs"])
         lap("weigh%d" % p)
         cd = _tr_stage_candidates(client, cfg, work_dir, p, langs)
         lap("candidates%d" % p)

@@ -7,10 +7,11 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <fstream>
 
 #include "bindings.h"
 #include "doppel/error.h"
+#include "ops/record_json.h"
 
 namespace doppel::python {
 namespace {
@@ -301,37 +302,61 @@ py::tuple group(const Array<uint64_t>& set_hash, const Array<uint32_t>& set_size
     return py::make_tuple(to_array(g.group_of), to_array(joins));
 }
 
+// The documents as finish_duplicates() needs them: ids, set sizes, text sizes and the repeated
+// lines [(document, [(text, count)])].
+std::vector<FinderDocument> finder_documents(const std::vector<std::string>& ids, const Array<uint32_t>& set_size,
+                                             const Array<uint64_t>& bytes, const py::list& repeated) {
+    DOPPEL_CHECK(kInvalidArgument,
+                 set_size.size() == static_cast<py::ssize_t>(ids.size()) && bytes.size() == set_size.size(),
+                 "ids, set_size and bytes differ in length");
+    std::vector<FinderDocument> docs(ids.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        docs[i].id = ids[i];
+        docs[i].shingles = set_size.data()[i];
+        docs[i].bytes = bytes.data()[i];
+    }
+    for (const py::handle item : repeated) {
+        const auto t = py::cast<py::tuple>(item);
+        const auto i = py::cast<std::size_t>(t[0]);
+        DOPPEL_CHECK(kInvalidArgument, i < docs.size(), "repeated lines of an unknown document");
+        for (const py::handle l : py::cast<py::list>(t[1])) {
+            const auto line = py::cast<py::tuple>(l);
+            docs[i].repeated_lines.push_back({py::cast<std::string>(line[0]), py::cast<uint32_t>(line[1])});
+        }
+    }
+    return docs;
+}
+
+// Stage 6 whole: every pair and the clusters, written to `out` as `doppel dedup --format jsonl`
+// writes them (src/ops/record_json.h). Returns the summary's counts and the bytes.
 py::dict finish(const py::dict& rep_pairs, const Array<uint32_t>& group_of, const Array<uint32_t>& set_size,
-                const Array<uint64_t>& bytes) {
+                const Array<uint64_t>& bytes, const std::vector<std::string>& ids, const py::list& repeated,
+                uint64_t candidates, std::size_t boilerplate_lines, const std::string& spec, const std::string& out) {
     const std::vector<NearDuplicatePair> pairs = pairs_of(rep_pairs);
     const std::vector<uint32_t> groups_in = to_vector(group_of);
-    DOPPEL_CHECK(kInvalidArgument, set_size.size() == group_of.size() && bytes.size() == group_of.size(),
-                 "group_of, set_size and bytes differ in length");
-    std::vector<FinderDocument> docs(groups_in.size());
-    for (std::size_t i = 0; i < docs.size(); ++i) {
-        docs[i].shingles = set_size.at(static_cast<py::ssize_t>(i));
-        docs[i].bytes = bytes.at(static_cast<py::ssize_t>(i));
-    }
+    DOPPEL_CHECK(kInvalidArgument, groups_in.size() == ids.size(), "group_of and ids differ in length");
+    std::vector<FinderDocument> docs = finder_documents(ids, set_size, bytes, repeated);
+    std::pair<std::size_t, std::size_t> counts;
     NearDuplicateResult r;
     {
         py::gil_scoped_release release;
         r = finish_duplicates(pairs, groups_from_numbers(groups_in), std::move(docs));
+        r.candidates = candidates;
+        r.boilerplate_lines = boilerplate_lines;
+        r.spec = spec;
+        std::ofstream f(out, std::ios::binary);
+        DOPPEL_CHECK(kIo, static_cast<bool>(f), "cannot write " + out);
+        counts = json_records::write_dedup_records(f, r);
+        f.close();
+        DOPPEL_CHECK(kIo, static_cast<bool>(f), "cannot write " + out);
     }
-    py::list clusters;
-    for (const auto& c : r.clusters)
-        clusters.append(py::make_tuple(c.representative, c.members, c.similarity));
     py::dict d;
-    d["pairs"] = pairs_dict(r.pairs);
-    d["clusters"] = clusters;
+    d["documents"] = r.docs.size();
+    d["pairs"] = counts.first;
+    d["partial"] = counts.second;
+    d["clusters"] = r.clusters.size();
+    d["bytes"] = r.bytes;
     return d;
-}
-
-// Numbers as the tool's JSONL writer (nlohmann::json::dump) writes them: not always Python's
-// shortest repr, so records written from Python use these to be the same bytes.
-std::vector<std::string> json_numbers(const Array<double>& values) {
-    std::vector<std::string> out(static_cast<std::size_t>(values.size()));
-    for (std::size_t k = 0; k < out.size(); ++k) out[k] = nlohmann::json(values.data()[k]).dump();
-    return out;
 }
 
 }  // namespace
@@ -374,10 +399,11 @@ void bind_dedup_stages(py::module_& parent) {
           "Stage 5: candidates (a << 32 | b) verified on the shingle sets of `numbers`: verified pairs.");
     m.def("group", &group, py::arg("set_hash"), py::arg("set_size"),
           "Stage 3: (group_of, joins) of identical shingle sets; joins are to be confirmed on the sets.");
-    m.def("json_numbers", &json_numbers, py::arg("values"),
-          "Each number as `doppel dedup --format jsonl` writes it (nlohmann::json::dump).");
     m.def("finish", &finish, py::arg("rep_pairs"), py::arg("group_of"), py::arg("set_size"), py::arg("bytes"),
-          "Stage 6: every pair and the non-chaining clusters [(representative, members, similarity)].");
+          py::arg("ids"), py::arg("repeated_lines"), py::arg("candidates"), py::arg("boilerplate_lines"),
+          py::arg("spec"), py::arg("out"),
+          "Stage 6: every pair and the non-chaining clusters, written to `out` as `doppel dedup --format jsonl` "
+          "writes them: {documents, pairs, partial, clusters, bytes}.");
 }
 
 }  // namespace doppel::python

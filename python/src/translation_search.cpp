@@ -40,6 +40,7 @@ py::dict plan(const std::string& matcher, const std::string& associations, std::
     d["matcher"] = o.matcher.describe();
     d["associations"] = o.learn ? o.associations.describe() : std::string("none");
     d["learn"] = o.learn;
+    d["minor_share"] = o.minor_relative_share;
     return d;
 }
 
@@ -209,7 +210,8 @@ py::dict finish(const py::dict& first, const py::object& second, const std::vect
 
 void bind_translation_stages_search(py::module_& m) {
     m.def("plan", &plan, py::arg("matcher") = "", py::arg("associations") = "", py::arg("same_story") = py::none(),
-          "{matcher, associations, learn}: the full specs `doppel translations --matcher/--associations` runs.");
+          "{matcher, associations, learn, minor_share}: the full specs `doppel translations --matcher/--associations` "
+          "runs, and its share for minor relatives (TranslationSearchOptions::minor_relative_share).");
     m.def("shard_search", &shard_search, py::arg("lang"), py::arg("shard_pos"), py::arg("shard_dense"),
           py::arg("shard_sparse"), py::arg("query_pos"), py::arg("query_dense"), py::arg("query_sparse"),
           py::arg("matcher"), py::arg("factory") = "auto",

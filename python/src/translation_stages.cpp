@@ -175,6 +175,19 @@ void bind_translation_stages(py::module_& parent) {
           py::arg("embedder") = "", py::arg("models") = "",
           "Stage 3: the weighted sparse vectors {indptr, ids, weights}, dense (n, dim) and lengths the "
           "matcher takes, with the frequencies summed over every part.");
+    m.def(
+        "regroup",
+        [](std::vector<std::string> match_langs, double minor_share) {
+            bool changed = false;
+            {
+                py::gil_scoped_release release;
+                changed = regroup_relatives(match_langs, minor_share);
+            }
+            return py::make_tuple(match_langs, changed);
+        },
+        py::arg("match_langs"), py::arg("minor_share"),
+        "Stage 1b: (the matching languages of every document with minor relatives matched as their family's "
+        "main language, whether any changed): regroup_relatives(), as `doppel translations` does.");
     bind_translation_stages_search(m);
     bind_translation_records(m);
 }

@@ -59,4 +59,69 @@ void add_metadata(nlohmann::json& j, const std::string& suffix, const std::strin
     if (!date.empty()) j["date" + suffix] = date;
 }
 
+namespace {
+
+void dedup_pair_records(std::ostream& out, const NearDuplicateResult& r, const MetadataFn& meta,
+                        std::size_t* n_near, std::size_t* n_partial) {
+    for (const auto& p : r.pairs) {
+        const bool swap = r.docs[p.b].id < r.docs[p.a].id;
+        const FinderDocument& a = r.docs[swap ? p.b : p.a];
+        const FinderDocument& b = r.docs[swap ? p.a : p.b];
+        ++*(p.kind == DuplicateKind::kPartial ? n_partial : n_near);
+        nlohmann::json j{{"type", "pair"},
+                         {"id_a", a.id},
+                         {"id_b", b.id},
+                         {"similarity", p.jaccard},
+                         {"containment", p.containment},
+                         {"status", duplicate_kind_name(p.kind)},
+                         {"common_shingles", p.common},
+                         {"shingles_a", a.shingles},
+                         {"shingles_b", b.shingles}};
+        if (meta) {
+            meta(j, a.id, "_a");
+            meta(j, b.id, "_b");
+        }
+        out << j.dump() << '\n';
+    }
+}
+
+void dedup_cluster_records(std::ostream& out, const NearDuplicateResult& r, const MetadataFn& meta) {
+    for (const auto& c : r.clusters) {
+        nlohmann::json members = nlohmann::json::array();
+        for (std::size_t k = 0; k < c.members.size(); ++k) {
+            members.push_back({{"id", r.docs[c.members[k]].id}, {"similarity", c.similarity[k]}});
+            if (meta) meta(members.back(), r.docs[c.members[k]].id, "");
+        }
+        out << nlohmann::json{{"type", "cluster"}, {"representative", r.docs[c.representative].id}, {"members", members}}
+                   .dump()
+            << '\n';
+    }
+}
+
+}  // namespace
+
+std::pair<std::size_t, std::size_t> write_dedup_records(std::ostream& out, const NearDuplicateResult& r,
+                                                        const MetadataFn& meta) {
+    std::size_t n_near = 0, n_partial = 0;
+    dedup_pair_records(out, r, meta, &n_near, &n_partial);
+    dedup_cluster_records(out, r, meta);
+    for (const auto& d : r.docs) {
+        if (d.repeated_lines.empty()) continue;
+        nlohmann::json lines = nlohmann::json::array();
+        for (const auto& l : d.repeated_lines) lines.push_back({{"text", l.text}, {"count", l.count}});
+        out << nlohmann::json{{"type", "repeated_lines"}, {"id", d.id}, {"lines", lines}}.dump() << '\n';
+    }
+    out << nlohmann::json{{"type", "summary"},
+                          {"documents", r.docs.size()},
+                          {"pairs", n_near},
+                          {"partial", n_partial},
+                          {"clusters", r.clusters.size()},
+                          {"candidates", r.candidates},
+                          {"boilerplate_lines", r.boilerplate_lines},
+                          {"spec", r.spec}}
+               .dump()
+        << '\n';
+    return {n_near, n_partial};
+}
+
 }  // namespace doppel::json_records

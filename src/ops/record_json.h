@@ -1,11 +1,17 @@
-// doppel (private): the JSON records that `doppel translations --format jsonl`, `doppel align`
-// and `doppel score` write, built in one place for the command-line tool and the Python module
-// (doppel.dask.translations). nlohmann::json objects: keys sorted, written with dump().
+// doppel (private): the JSON records that `doppel dedup --format jsonl`, `doppel translations
+// --format jsonl`, `doppel align` and `doppel score` write, built in one place for the
+// command-line tool and the Python module (doppel.dask). nlohmann::json objects: keys sorted,
+// written with dump().
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
+#include <utility>
 
+#include "doppel/match/near_duplicate_finder.h"
 #include "doppel/ops/alignment.h"
 #include "doppel/ops/translations.h"
 
@@ -23,5 +29,14 @@ nlohmann::json translation_json(const TranslationPair& p, const AlignedPair* ali
 // Adds a document's "url"+suffix, "title"+suffix, "date"+suffix to j, those not empty.
 void add_metadata(nlohmann::json& j, const std::string& suffix, const std::string& url, const std::string& title,
                   const std::string& date);
+
+// Adds the metadata of document `id` to a record (url, title, date + suffix), or nothing.
+using MetadataFn = std::function<void(nlohmann::json& j, const std::string& id, const std::string& suffix)>;
+// The records of `doppel dedup --format jsonl`, one a line: every pair (ids in order, with
+// `meta`'s "_a"/"_b" fields), the clusters, each document's repeated lines and the summary
+// (documents, pairs, partial, clusters, candidates, boilerplate_lines, spec of r). Returns (near
+// and exact pairs, partial copies).
+std::pair<std::size_t, std::size_t> write_dedup_records(std::ostream& out, const NearDuplicateResult& r,
+                                                        const MetadataFn& meta = nullptr);
 
 }  // namespace doppel::json_records

@@ -1,12 +1,14 @@
 #include "doppel/ops/translation_stages.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 #include <tuple>
 
 #include "doppel/error.h"
 #include "doppel/index/embedding_stage.h"
+#include "doppel/langid/language_relatives.h"
 #include "doppel/ops/indexer.h"
 #include "impl/parallel.h"
 
@@ -52,6 +54,20 @@ float weigh_for_matching(const BridgeEmbedder& embedder, const SparseVector& cou
     for (std::size_t j = 0; j < counts.size(); ++j)
         if (BridgeEmbedder::kind_of(counts.ids[j]) == BridgeEmbedder::FeatureKind::kConcept) length += counts.weights[j];
     return length;
+}
+
+bool regroup_relatives(std::vector<std::string>& match_langs, double minor_share) {
+    if (minor_share <= 0) return false;
+    std::map<std::string, std::size_t> counts;
+    for (const auto& lang : match_langs) ++counts[lang];
+    const std::map<std::string, std::string> as = merge_minor_relatives(counts, minor_share);
+    bool changed = false;
+    for (auto& lang : match_langs)
+        if (const std::string& to = as.at(lang); to != lang) {
+            lang = to;
+            changed = true;
+        }
+    return changed;
 }
 
 std::vector<std::pair<std::size_t, std::size_t>> confident_pairs(const std::vector<TranslationLink>& links,

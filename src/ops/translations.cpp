@@ -13,7 +13,6 @@
 #include "doppel/error.h"
 #include "doppel/index/vector_index.h"
 #include "doppel/index/vector_index_check.h"
-#include "doppel/langid/language_relatives.h"
 #include "doppel/ops/translation_stages.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
@@ -38,19 +37,6 @@ struct Pool {
     bool regrouped = false;  // some documents are matched as a relative's language
     std::size_t size() const { return features.seqs.size(); }
 };
-
-// Phase 1b: minor relatives matched as their family's main language (merge_minor_relatives).
-void regroup_relatives(Pool& pool, double minor_share) {
-    if (minor_share <= 0) return;
-    std::map<std::string, std::size_t> counts;
-    for (const auto& lang : pool.features.langs) ++counts[lang];
-    const std::map<std::string, std::string> as = merge_minor_relatives(counts, minor_share);
-    for (auto& lang : pool.features.langs)
-        if (const std::string& to = as.at(lang); to != lang) {
-            lang = to;
-            pool.regrouped = true;
-        }
-}
 
 // Phase 1: the bridge embedder the stored features are weighed with (the store's spec unless
 // options name another), with a warning when the store's lexicon differs from the models'.
@@ -92,7 +78,7 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
 Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share, const ProgressCallback& progress) {
     Pool pool;
     pool.features = load_features(store);
-    regroup_relatives(pool, minor_share);
+    pool.regrouped = regroup_relatives(pool.features.langs, minor_share);  // phase 1b
     pool.vectors = load_vectors(store);
     pool.dim = embedder.dim();
     const std::size_t n = pool.size();

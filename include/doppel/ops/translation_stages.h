@@ -8,6 +8,8 @@
 //  1. features:    featurize_documents(part): language ID and analysis (analyze_document, as
 //                  `doppel index`), raw bridge feature counts and matching languages (what the
 //                  index's EmbeddingStage stores).
+//  1b. relatives:  regroup_relatives() over the matching languages of every document (the whole
+//                  input's counts): minor relatives matched as their family's main language.
 //  2. frequencies: DocumentFrequencies::add of every document's counts, summed over the parts.
 //  3. weigh:       weigh_for_matching() per document with those frequencies: the weighted sparse
 //                  vector, the dense vector and the length that the matcher takes.
@@ -56,6 +58,14 @@ TranslationFeatures featurize_documents(std::vector<Document> docs, const Langua
                                         std::size_t threads = 0);
 // The bridge spec featurize_documents uses for `embedder_spec` (the default filled in).
 std::string translation_embedder_spec(const std::string& embedder_spec);
+
+// Stage 1b (and find_stored_translations' phase 1b): minor relatives matched as their family's
+// main language. The documents of each language in `match_langs` (one entry per document, the
+// whole collection) are counted, merge_minor_relatives(counts, minor_share)
+// (langid/language_relatives.h) names the language each is matched as, and the entries are
+// rewritten in place. Returns whether any changed. minor_share as
+// TranslationSearchOptions::minor_relative_share (0 or less: nothing changes).
+bool regroup_relatives(std::vector<std::string>& match_langs, double minor_share);
 
 // Stage 3, one document: the weighted sparse vector of raw `counts` (TF-IDF with the embedder's
 // frequencies, joined with the document's word-vector embedding where `vectors` holds one for
