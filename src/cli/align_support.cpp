@@ -49,6 +49,12 @@ std::string summary_line(const TranslationSearch& found, const LabelCounts& coun
       << " s, match " << found.match_seconds << " s";
     if (learn) s << ", learned " << found.associations << " associations and matched again " << found.learn_seconds << " s";
     s << ")";
+    if (!found.phases.empty()) {
+        s << "; phases:";
+        for (std::size_t i = 0; i < found.phases.size(); ++i)
+            s << (i ? ", " : " ") << found.phases[i].name << ' ' << found.phases[i].seconds << " s (CPU "
+              << found.phases[i].cpu_seconds << " s)";
+    }
     return s.str();
 }
 

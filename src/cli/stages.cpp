@@ -13,8 +13,8 @@ IndexConfig index_config(const Globals& g) {
     return config;
 }
 
-std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g) {
-    IndexStages stages = open_index_stages(index_config(g));
+std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, const std::string& purpose) {
+    IndexStages stages = open_index_stages(config_for_purpose(index_config(g), purpose));
     if (!g.quiet)
         for (const auto& w : stages.warnings) std::cerr << "doppel: warning: " << w << "\n";
     return std::move(stages.stages);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "cli/common.h"
@@ -12,7 +13,8 @@
 namespace doppel::cli {
 
 IndexConfig index_config(const Globals& g);
-// open_index_stages(index_config(g)); its warnings go to stderr unless --quiet.
-std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g);
+// open_index_stages() of index_config(g) for a store's purpose ("all" or "duplicates", see
+// ops/indexer.h); its warnings go to stderr unless --quiet.
+std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, const std::string& purpose = "all");
 
 }  // namespace doppel::cli

@@ -21,7 +21,7 @@ public:
 private:
     bool finish(std::vector<RecordError>& errors, const char* why);
     bool parse_line(std::string& line, Document& doc, std::vector<RecordError>& errors);
-    bool take_body(const nlohmann::json& j, Document& doc, std::vector<RecordError>& errors);
+    bool take_body(nlohmann::json& j, Document& doc, std::vector<RecordError>& errors);
     void error(std::vector<RecordError>& errors, std::string reason) {
         errors.push_back({name_, line_, std::move(reason)});
     }
@@ -70,11 +70,11 @@ bool JsonlStream::next(std::vector<Document>& out, std::vector<RecordError>& err
 }
 
 // "text", or "html" turned into text (and a title).
-bool JsonlStream::take_body(const nlohmann::json& j, Document& doc, std::vector<RecordError>& errors) {
+bool JsonlStream::take_body(nlohmann::json& j, Document& doc, std::vector<RecordError>& errors) {
     auto text_it = j.find("text");
     auto html_it = j.find("html");
     if (text_it != j.end() && text_it->is_string()) {
-        doc.text = text_it->get<std::string>();
+        doc.text = std::move(text_it->get_ref<std::string&>());  // the record is dropped next
         return true;
     }
     if (html_it != j.end() && html_it->is_string()) {

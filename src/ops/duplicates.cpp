@@ -34,7 +34,7 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
             if (progress) progress(done, total);
         }
         return true;
-    });
+    }, true, false);  // the text without the paragraphs' languages
     if (!docs.empty()) fn(docs);
 }
 

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -46,6 +48,9 @@ Indexer::Indexer(Store& store, const LanguageIdentifier& langid)
     : store_(store), lock_(store.dir()), langid_(&langid) {}
 
 Indexer::Indexer(Store& store) : store_(store), lock_(store.dir()), langid_(nullptr) {}
+
+Indexer::Indexer(Store& store, WithoutLanguages)
+    : store_(store), lock_(store.dir()), langid_(nullptr), without_languages_(true) {}
 
 
 AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid,
@@ -111,6 +116,16 @@ std::vector<std::size_t> last_of_each_id(std::size_t n, const Document* docs,
         }
     }
     return kept;
+}
+
+// The documents of a store for duplicates only: content hash, no language analysis.
+std::vector<AnalyzedDocument> hash_only(const std::vector<std::size_t>& todo, Document* docs) {
+    std::vector<AnalyzedDocument> analyzed(todo.size());
+    impl::parallel_for(todo.size(), impl::worker_count(todo.size() / 16 + 1), [&](std::size_t i, std::size_t) {
+        analyzed[i].doc = std::move(docs[todo[i]]);
+        analyzed[i].content_hash = content_hash(analyzed[i].doc.text);
+    });
+    return analyzed;
 }
 
 void count_status(PutStatus s, IndexSummary& summary) {
@@ -230,7 +245,8 @@ std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, co
 }
 
 std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary) {
-    DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot add documents");
+    DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr || without_languages_,
+                 "Indexer without a language identifier cannot add documents");
     const std::vector<std::size_t> kept = last_of_each_id(n, docs, summary ? &summary->superseded : nullptr);
     std::vector<PutStatus> status(n, PutStatus::kSuperseded);
     const std::vector<bool> done = done_already(kept, docs);
@@ -244,9 +260,9 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
         if (summary) ++summary->unchanged;
     }
     auto t0 = Clock::now();
-    std::vector<AnalyzedDocument> analyzed = analyze_batch(todo, docs);
+    std::vector<AnalyzedDocument> analyzed = without_languages_ ? hash_only(todo, docs) : analyze_batch(todo, docs);
     auto t1 = Clock::now();
-    if (summary) summary->add_seconds("analyze", seconds_since(t0, t1));
+    if (summary) summary->add_seconds(without_languages_ ? "hash" : "analyze", seconds_since(t0, t1));
     // The documents and every stage's artifacts in one transaction: all visible, or none.
     std::vector<int64_t> stored_seqs;
     std::vector<PutStatus> put;
@@ -323,8 +339,28 @@ void Indexer::finish(IndexSummary* summary) {
 // first stage's.
 std::string Indexer::language_spec() const {
     if (langid_) return langid_->describe();
+    if (without_languages_) return "no-language-id";
     const std::string recorded = store_.meta("specs").value_or("");
     return recorded.substr(0, recorded.find(';'));
+}
+
+std::string store_purpose(const Store& store, const std::string& requested) {
+    DOPPEL_CHECK(kInvalidArgument, requested.empty() || requested == "all" || requested == "duplicates",
+                 "store purpose '" + requested + "': expected all or duplicates");
+    const std::optional<std::string> recorded = store.meta(kPurposeMeta);
+    if (requested.empty()) return recorded.value_or("all");
+    DOPPEL_CHECK(kInvalidArgument, !recorded || *recorded == requested,
+                 store.dir() + ": the store is for " + *recorded + " (doppel index --for " + *recorded +
+                     "), not " + requested + ": index into a new store");
+    return requested;
+}
+
+IndexConfig config_for_purpose(IndexConfig config, const std::string& purpose) {
+    if (purpose == "duplicates") {
+        config.embeddings = false;
+        config.language_id = false;
+    }
+    return config;
 }
 
 IndexStages open_index_stages(const IndexConfig& config) {
@@ -348,25 +384,48 @@ IndexStages open_index_stages(const IndexConfig& config) {
 IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
                      std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
                      const IndexRunOptions& options, const IndexProgressCallback& progress) {
-    Indexer indexer(store, langid);
+    return index_paths(store, &langid, std::move(stages), paths, options, progress);
+}
+
+IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
+                     std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
+                     const IndexRunOptions& options, const IndexProgressCallback& progress) {
+    const std::string purpose = store_purpose(store, langid ? "all" : "duplicates");
+    Indexer indexer = langid ? Indexer(store, *langid) : Indexer(store, Indexer::WithoutLanguages{});
+    if (!store.meta(kPurposeMeta)) store.set_meta(kPurposeMeta, purpose);
     for (auto& stage : stages) indexer.add_stage(std::move(stage));
     DocumentReader reader(paths, options.reader);
     const int64_t now = options.now ? options.now : static_cast<int64_t>(std::time(nullptr));
     IndexRun run;
-    std::vector<Document> docs;
-    std::vector<RecordError> errors;
-    auto t_read = Clock::now();
-    while (reader.next_batch(options.batch, docs, errors) || !errors.empty()) {
-        run.summary.add_seconds("read", seconds_since(t_read, Clock::now()));
-        run.errors.insert(run.errors.end(), errors.begin(), errors.end());
-        errors.clear();
-        run.read += docs.size();
-        if (!docs.empty()) indexer.add(docs.size(), docs.data(), now, &run.summary);
+    // The next batch is read (and parsed) on another thread while this one is analyzed and stored.
+    struct ReadBatch {
+        std::vector<Document> docs;
+        std::vector<RecordError> errors;
+        bool more = false;
+        double seconds = 0;
+        uint64_t bytes_read = 0, bytes_total = 0;
+    };
+    auto read_batch = [&] {
+        ReadBatch b;
+        const auto t = Clock::now();
+        b.more = reader.next_batch(options.batch, b.docs, b.errors) || !b.errors.empty();
+        b.seconds = seconds_since(t, Clock::now());
+        b.bytes_read = reader.bytes_read();
+        b.bytes_total = reader.bytes_total();
+        return b;
+    };
+    ReadBatch cur = read_batch();
+    while (cur.more) {
+        auto next = std::async(std::launch::async, read_batch);
+        run.summary.add_seconds("read", cur.seconds);
+        run.errors.insert(run.errors.end(), cur.errors.begin(), cur.errors.end());
+        run.read += cur.docs.size();
+        for (const Document& d : cur.docs) run.text_bytes += d.text.size();
+        if (!cur.docs.empty()) indexer.add(cur.docs.size(), cur.docs.data(), now, &run.summary);
         for (auto& e : run.summary.superseded) run.errors.push_back(std::move(e));
         run.summary.superseded.clear();
-        docs.clear();
-        if (progress) progress(run, reader.bytes_read(), reader.bytes_total());
-        t_read = Clock::now();
+        if (progress) progress(run, cur.bytes_read, cur.bytes_total);
+        cur = next.get();
     }
     if (run.summary.completed > 0)
         run.summary.warnings.push_back(std::to_string(run.summary.completed) +

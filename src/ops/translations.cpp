@@ -13,8 +13,10 @@
 #include "doppel/error.h"
 #include "doppel/index/vector_index.h"
 #include "doppel/index/vector_index_check.h"
+#include "doppel/ops/indexer.h"
 #include "doppel/ops/translation_stages.h"
 #include "doppel/store/store.h"
+#include "impl/clock.h"
 #include "impl/parallel.h"
 
 namespace doppel {
@@ -23,6 +25,24 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+// Times phases one after the other: each mark() ends one (wall and process CPU time).
+class PhaseClock {
+public:
+    explicit PhaseClock(TranslationSearch& out) : out_(out) {}
+    void mark(const std::string& name) {
+        const Clock::time_point now = Clock::now();
+        const double cpu = impl::process_cpu_seconds();
+        out_.phases.push_back({name, seconds_between(wall_, now), cpu - cpu_});
+        wall_ = now;
+        cpu_ = cpu;
+    }
+
+private:
+    TranslationSearch& out_;
+    Clock::time_point wall_ = Clock::now();
+    double cpu_ = impl::process_cpu_seconds();
+};
 
 // The documents being matched: their stored features and, per document, the forms the matcher
 // takes (MatchDocument, weighted sparse vector, dense vector of dim floats).
@@ -46,7 +66,9 @@ std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::str
     auto spec = store.meta("embedder");
     if (!spec)
         DOPPEL_THROW(kNotFound, "store " + store.dir() +
-                                    " has no embeddings: its documents were indexed without models/bridge.lex");
+                                    (store.meta(kPurposeMeta) == "duplicates"
+                                         ? " is for duplicates only (doppel index --for duplicates): no embeddings"
+                                         : " has no embeddings: its documents were indexed without models/bridge.lex"));
     override_spec = !options.embedder_spec.empty() && options.embedder_spec != *spec;
     auto embedder = std::make_unique<BridgeEmbedder>(
         BridgeEmbedder::parse_spec(override_spec ? options.embedder_spec : *spec), EmbedderContext{models_dir});
@@ -194,23 +216,32 @@ std::vector<TranslationPair> to_pairs(const Store& store, const Pool& pool, cons
 TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
                                            const TranslationSearchOptions& options, const ProgressCallback& progress) {
     TranslationSearch out;
+    PhaseClock clock(out);
     const auto t0 = Clock::now();
     bool override_spec = false;
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
     Pool pool = load_pool(store, *embedder, options.minor_relative_share, progress);
+    clock.mark("load and weigh");
     const auto t1 = Clock::now();
     VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings);
+    clock.mark("index");
     const auto t2 = Clock::now();
     std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense.data(), pool.sparse);
+    clock.mark("match");
     const auto t3 = Clock::now();
     if (options.learn) {
         const FeatureAssociations learned = learn_associations(pool, links, options.associations);
         out.associations = learned.size();
-        if (learned.size() > 0) links = second_pass(pool, *embedder, index, learned, links, options, progress);
+        clock.mark("learn");
+        if (learned.size() > 0) {
+            links = second_pass(pool, *embedder, index, learned, links, options, progress);
+            clock.mark("match again");
+        }
         out.learn_seconds = seconds_between(t3, Clock::now());
     }
     Matcher(options.matcher).limit_same_story(links);  // again: the second pass relabels links
     out.pairs = to_pairs(store, pool, links);
+    clock.mark("pairs");
     out.documents = pool.size();
     out.specs = {{"matcher", options.matcher.describe()},
                  {"associations", options.learn ? options.associations.describe() : "none"},

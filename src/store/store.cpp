@@ -87,7 +87,7 @@ constexpr const char* kColumns =
     "seq, id, source, url, title, date, lang, lang_confidence, paragraphs, other_languages, "
     "content_hash, added_at";
 
-StoredDocument read_row(const Statement& st, bool with_text) {
+StoredDocument read_row(const Statement& st, bool with_text, bool with_paragraphs = true) {
     StoredDocument d;
     d.seq = st.int64(0);
     d.id = st.text(1);
@@ -97,7 +97,7 @@ StoredDocument read_row(const Statement& st, bool with_text) {
     d.date = st.text(5);
     d.lang = st.text(6);
     d.lang_confidence = static_cast<float>(st.real(7));
-    d.paragraphs = parse_paragraphs(st.text(8));
+    if (with_paragraphs) d.paragraphs = parse_paragraphs(st.text(8));
     d.other_languages = split(st.text(9));
     d.content_hash = st.text(10);
     d.added_at = st.int64(11);
@@ -285,10 +285,10 @@ std::optional<StoredDocument> Store::get_by_seq(int64_t seq, bool with_text) con
     return read_row(st, with_text);
 }
 
-void Store::scan(const std::function<bool(const StoredDocument&)>& fn, bool with_text) const {
+void Store::scan(const std::function<bool(const StoredDocument&)>& fn, bool with_text, bool with_paragraphs) const {
     Statement st(impl_->db, select_sql(with_text, "ORDER BY seq").c_str());
     while (st.step())
-        if (!fn(read_row(st, with_text))) break;
+        if (!fn(read_row(st, with_text, with_paragraphs))) break;
 }
 
 std::size_t Store::size() const {

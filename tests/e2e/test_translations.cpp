@@ -203,6 +203,10 @@ TEST(Translations, SecondPassLearnsWordsTheLexiconMisses) {
     EXPECT_TRUE(linked(rows, "en05", "vi05"));
     EXPECT_TRUE(linked(rows, "en99", "vi99")) << two.out;
     EXPECT_NE(two.err.find("associations and matched again"), std::string::npos) << two.err;
+    // Every phase with its wall and CPU time, the second pass among them.
+    EXPECT_NE(two.err.find("; phases: load and weigh "), std::string::npos) << two.err;
+    EXPECT_NE(two.err.find(", match again "), std::string::npos) << two.err;
+    EXPECT_NE(two.err.find(" s (CPU "), std::string::npos) << two.err;
 }
 
 }  // namespace

@@ -215,3 +215,39 @@ TEST(OpsIndexer, IndexPathsReportsARepeatedIdAndStoresTheRest) {
     EXPECT_EQ(store.get("a")->text, text(a));
     EXPECT_EQ(run.stored, 2u);
 }
+
+TEST(OpsIndexer, AStoreForDuplicatesOnlySkipsLanguageIdAndKeepsItsPurpose) {
+    test::TempDir dir("ops_purpose");
+    const auto a = words(300, 21), b = words(300, 22);
+    test::write_file(dir / "in/a.txt", text(a));
+    test::write_file(dir / "in/b.txt", text(b));
+    test::write_file(dir / "in/copy.txt", text(a));
+    Store store(dir / "store");
+    EXPECT_EQ(store_purpose(store), "all");  // nothing recorded yet
+    const IndexConfig config = config_for_purpose(IndexConfig{}, "duplicates");
+    EXPECT_FALSE(config.embeddings);
+    EXPECT_FALSE(config.language_id);
+    IndexStages stages = open_index_stages(config);
+    ASSERT_EQ(stages.stages.size(), 1u);
+    const IndexRun run = index_paths(store, nullptr, std::move(stages.stages), {dir / "in"});
+    EXPECT_EQ(run.summary.added, 3u);
+    EXPECT_EQ(run.text_bytes, 2 * text(a).size() + text(b).size());
+    EXPECT_EQ(store.meta(kPurposeMeta).value_or(""), "duplicates");
+    EXPECT_EQ(store_purpose(store), "duplicates");
+    const auto stored = store.get("a");
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->lang, "");  // no language ID
+    EXPECT_TRUE(stored->paragraphs.empty());
+    EXPECT_EQ(stored->content_hash, content_hash(text(a)));
+    EXPECT_TRUE(store.documents_missing("minhash").empty());
+    const NearDuplicateResult r = find_stored_duplicates(store, NearDuplicateOptions{});
+    ASSERT_EQ(r.pairs.size(), 1u);
+    EXPECT_EQ(r.pairs[0].kind, DuplicateKind::kExact);
+
+    // The other purpose is refused, by name and by indexing with a language identifier.
+    EXPECT_THROW(store_purpose(store, "all"), Error);
+    EXPECT_THROW(store_purpose(store, "everything"), Error);
+    LanguageIdentifier lid(test::lid_model());
+    EXPECT_THROW(index_paths(store, lid, {}, {dir / "in"}), Error);
+    EXPECT_EQ(index_paths(store, nullptr, {}, {dir / "in"}).summary.unchanged, 3u);
+}

@@ -74,6 +74,11 @@ public:
     // needs no language model: add() and analyze() throw doppel::Error (kInvalidArgument), and finish()
     // keeps the language identifier's part of the specs the store recorded. `verify --repair`.
     explicit Indexer(Store& store);
+    // An Indexer for a store kept for near-duplicates only (IndexConfig::for_duplicates): add()
+    // stores documents with their content hash and no language analysis (no language, no
+    // paragraphs), so no language model is needed and none is loaded.
+    struct WithoutLanguages {};
+    Indexer(Store& store, WithoutLanguages);
 
     // Registers a stage that derives data for every added or replaced document.
     void add_stage(std::unique_ptr<IndexStage> stage);
@@ -115,7 +120,8 @@ private:
     StoreWriteLock lock_;  // after store_: built from its folder
     std::string language_spec() const;
 
-    const LanguageIdentifier* langid_;  // null: stored documents only
+    const LanguageIdentifier* langid_;  // null: stored documents only, or without_languages_
+    bool without_languages_ = false;
     std::vector<std::unique_ptr<IndexStage>> stages_;
     std::vector<std::string> kinds_;  // the stages' artifact kinds
     bool kinds_recorded_ = false;
@@ -138,14 +144,36 @@ std::vector<std::string> split_kinds(const std::string& joined);
 //   vector_index     "auto"     FAISS factory string or "auto" spec (index/vector_index.h)
 //   vectors          ""         "vectors:path=..." aligned word vectors combined with the bridge
 //   vectors_weight   0.5        share of the vectors cosine in the similarity
+//   language_id      true       language of every document and paragraph (lid.176.ftz);
+//                               translations need it, a store for duplicates alone does not
+//
+// What a store is for, its *purpose* (`doppel index --for duplicates|all`), picks these:
+//   "all"         every stage above, language ID (the default)
+//   "duplicates"  near-duplicates only: no language ID, no embeddings; `dedup --store` and
+//                 `check` work as with "all", `translations` finds nothing to link.
+// The purpose is recorded in the store's metadata (kPurposeMeta) at the first index run; later
+// runs keep it, and one asking for the other purpose is refused (its documents would lack the
+// analysis, or carry one nobody uses): index into a new store instead.
 struct IndexConfig {
     std::string models_dir = "models";
     bool near_duplicates = true;
     bool embeddings = true;
+    bool language_id = true;
     std::string vector_index = "auto";
     std::string vectors;
     float vectors_weight = 0.5f;
 };
+
+// Store metadata key: the store's purpose, "all" or "duplicates" (see IndexConfig).
+constexpr const char* kPurposeMeta = "purpose";
+
+// The purpose of `store`: `requested` when given ("all" or "duplicates"), else the one it
+// recorded, else "all". Throws doppel::Error (kInvalidArgument) on another name, and when the
+// store recorded another purpose than the one requested.
+std::string store_purpose(const Store& store, const std::string& requested = "");
+// `config` (models folder, vector index, ...) set up for `purpose`: "duplicates" turns off the
+// embeddings and language ID, "all" keeps them as given.
+IndexConfig config_for_purpose(IndexConfig config, const std::string& purpose);
 
 struct IndexStages {
     std::vector<std::unique_ptr<IndexStage>> stages;  // in the order they run
@@ -168,8 +196,11 @@ struct IndexRunOptions {
 
 // What index_paths() did.
 struct IndexRun {
-    IndexSummary summary;             // added, replaced, unchanged; seconds ("read" first); warnings
+    IndexSummary summary;             // added, replaced, unchanged; seconds ("read" first: reading
+                                      // and parsing, on its own thread alongside the other steps,
+                                      // the next batch read while one is stored); warnings
     std::size_t read = 0;             // documents read
+    uint64_t text_bytes = 0;          // bytes of their texts (UTF-8): each stage's throughput
     std::vector<RecordError> errors;  // records skipped (unreadable, invalid, too large, ...,
                                       // or replaced by a later record of its batch with its id)
     std::size_t stored = 0;           // documents in the store afterwards
@@ -186,6 +217,11 @@ using IndexProgressCallback =
 // records the specs). A bad record is collected in IndexRun::errors and reading goes on; I/O and
 // store failures throw doppel::Error.
 IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
+                     std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
+                     const IndexRunOptions& options = {}, const IndexProgressCallback& progress = {});
+// The same without language ID (langid null): a store for duplicates only (see IndexConfig),
+// through Indexer(store, Indexer::WithoutLanguages{}); records the purpose "duplicates".
+IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
                      std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
                      const IndexRunOptions& options = {}, const IndexProgressCallback& progress = {});
 

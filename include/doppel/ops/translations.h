@@ -64,6 +64,15 @@ struct TranslationSearch {
     std::vector<std::pair<std::string, std::string>> specs;
     // Time per stage; learn_seconds holds the learning and the whole second pass.
     double features_seconds = 0, index_seconds = 0, match_seconds = 0, learn_seconds = 0;
+    // Each phase in order: "load and weigh", "index", "match" (candidates, exact rescoring and
+    // links), "learn", "match again" (the second pass: features rewritten, weighed, indexed and
+    // matched again), "pairs"; wall time and CPU time of the process (all threads: on a busy
+    // machine the CPU time says the work, the wall time what other programs left).
+    struct Phase {
+        std::string name;
+        double seconds = 0, cpu_seconds = 0;
+    };
+    std::vector<Phase> phases;
 };
 
 // Finds cross-language versions among the stored documents. `models_dir` holds bridge.lex.
