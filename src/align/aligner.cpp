@@ -57,6 +57,9 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("max_side", o.max_side);
     p.take_number("max_units", o.max_units);
     p.take_number("skip", o.skip_cost);
+    p.take_number("skip_len", o.skip_length);
+    p.take_number("skip_short", o.skip_short);
+    p.take_number("skip_long", o.skip_long);
     p.take_number("len", o.length_weight);
     p.take_number("var", o.length_variance);
     p.take_number("merge", o.merge_cost);
@@ -111,7 +114,8 @@ std::string Aligner::describe() const {
     using impl::spec_number;
     const auto& o = options_;
     std::string s = "dp:max_side=" + std::to_string(o.max_side) + ",max_units=" + std::to_string(o.max_units) +
-                    ",skip=" + spec_number(o.skip_cost) + ",len=" + spec_number(o.length_weight) +
+                    ",skip=" + spec_number(o.skip_cost) + ",skip_len=" + spec_number(o.skip_length) +
+                    ",skip_short=" + spec_number(o.skip_short) + ",skip_long=" + spec_number(o.skip_long) + ",len=" + spec_number(o.length_weight) +
                     ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) + ",member=" + spec_number(o.member_weight) +
                     ",member_floor=" + spec_number(o.member_floor) + ",member_rel=" + spec_number(o.member_relative) +
                     ",unshared=" + spec_number(o.unshared_weight) +

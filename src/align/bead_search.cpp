@@ -96,15 +96,16 @@ public:
           len_a_(prefix_sums(level.len_a)),
           len_b_(prefix_sums(level.len_b)),
           cnt_a_(prefix_sums(level.cnt_a)),
-          cnt_b_(prefix_sums(level.cnt_b)) {}
+          cnt_b_(prefix_sums(level.cnt_b)),
+          skip_a_(prefix_sums(level.skip_a)),
+          skip_b_(prefix_sums(level.skip_b)) {}
 
     // The cost of bead type t ending at lattice cell (i, j) (t.la <= i, t.lb <= j); sets `sim`
     // to its cosine when it is aligned.
     double operator()(std::size_t i, std::size_t j, const BeadType& t, float& sim) const {
         const std::size_t pi = i - t.la, pj = j - t.lb;
         if (t.la == 0 || t.lb == 0) {
-            const double units = t.la ? cnt_a_[i] - cnt_a_[pi] : cnt_b_[j] - cnt_b_[pj];
-            return o_.skip_cost * units;
+            return o_.skip_cost * (t.la ? skip_a_[i] - skip_a_[pi] : skip_b_[j] - skip_b_[pj]);
         }
         float d = 0;
         for (std::size_t u = pi; u < i; ++u)
@@ -153,7 +154,8 @@ private:
     double ratio_;
     WindowNorms norm_a_, norm_b_;
     BandedDots dots_;
-    std::vector<double> len_a_, len_b_, cnt_a_, cnt_b_;  // prefix sums of lengths and counts
+    std::vector<double> len_a_, len_b_, cnt_a_, cnt_b_, skip_a_, skip_b_;  // prefix sums of lengths,
+                                                                           // counts and skip shares
 };
 
 // The lattice of one level, stored row by row inside the band: the least cost of reaching

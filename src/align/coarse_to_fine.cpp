@@ -52,6 +52,8 @@ SearchLevel coarser_level(const SearchLevel& fine, std::size_t keep) {
     c.len_b = merge_values(fine.len_b);
     c.cnt_a = merge_values(fine.cnt_a);
     c.cnt_b = merge_values(fine.cnt_b);
+    c.skip_a = merge_values(fine.skip_a);
+    c.skip_b = merge_values(fine.skip_b);
     return c;
 }
 

@@ -41,6 +41,7 @@ struct SearchLevel {
     SparseRows a, b;                   // one row per unit (or block) of A, of B
     std::vector<double> len_a, len_b;  // characters per row
     std::vector<double> cnt_a, cnt_b;  // units per row
+    std::vector<double> skip_a, skip_b;  // per row: the cost of leaving it alone, in skip_costs
     std::size_t rows_a() const { return static_cast<std::size_t>(a.rows()); }
     std::size_t rows_b() const { return static_cast<std::size_t>(b.rows()); }
 };

@@ -194,6 +194,30 @@ TEST(Aligner, SecondPassAndCrossingKeepGoodAlignments) {
     EXPECT_THROW(Aligner::from_spec("dp:clean_units=1;1*anchors"), Error);
 }
 
+// skip_len: a unit left alone pays skip_cost times its length over skip_len, clamped to
+// [skip_short, skip_long]. A cheaper skip keeps the beads and lowers the cost of the 1-0 bead;
+// a dear one (1.5 x skip_cost) makes the unit join its neighbour's bead instead.
+TEST(Aligner, SkipCostFollowsTheUnitsLength) {
+    std::vector<std::string> de = kGerman;
+    de.insert(de.begin() + 4, "Zwischentitel ohne jede Entsprechung im anderen Text");
+    const std::string lexical = ";1*anchors;1*cognates";
+    auto run = [&](const std::string& options) {
+        return Aligner::from_spec("dp:clean=0" + options + lexical)->align(side(de, "de"), side(kFrench, "fr"));
+    };
+    const Alignment plain = run(""), cheap = run(",skip_len=1000,skip_short=0.5"),
+                    dear = run(",skip_len=1,skip_long=1.5");
+    ASSERT_EQ(plain.beads.size(), kFrench.size() + 1);
+    EXPECT_EQ(plain.beads[4].a_begin, 4u);
+    EXPECT_FALSE(plain.beads[4].aligned());
+    EXPECT_EQ(beads_of(plain), beads_of(cheap));
+    EXPECT_NEAR(cheap.cost - plain.cost, -0.5, 1e-6);
+    ASSERT_EQ(dear.beads.size(), kFrench.size());
+    for (const Bead& b : dear.beads) EXPECT_TRUE(b.aligned());
+    const auto spec = Aligner::from_spec("dp:skip_len=60,skip_short=0.8" + lexical);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().skip_length, 60.0);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().skip_short, 0.8);
+}
+
 TEST(Aligner, SpecRoundTrip) {
     const auto a = Aligner::from_spec(
         "dp:skip=0.8,max_side=2,band=5,clean=0.2,clean_skip=1.4,learn=0.5,cross=7,member_rel=0.3;1*anchors:num=2;"

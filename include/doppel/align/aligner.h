@@ -30,7 +30,9 @@
 // to each language pair); (3) merge_cost per unit beyond 1-1, and member_weight for each merged
 // unit whose own cosine with the other side is under member_floor (so that a stray line is left
 // unaligned rather than glued to a good neighbour; a unit without features has no evidence
-// either way and pays nothing). A 1-0 or 0-1 bead costs skip_cost.
+// either way and pays nothing). A 1-0 or 0-1 bead costs skip_cost; with skip_length > 0 (off
+// by default) it costs skip_cost times its unit's length over skip_length, clamped to
+// [skip_short, skip_long], so that a long sentence is dearer to leave alone than a scrap.
 // The search is coarse-to-fine, as in Vecalign (Thompson and Koehn 2019): when the full lattice
 // of positions (units of A + 1) x (units of B + 1) exceeds max_full_cells, consecutive units are
 // merged pairwise into blocks (their feature vectors and lengths summed, the coarse_features
@@ -110,6 +112,11 @@ struct AlignerOptions {                // spec key
     int max_side = 3;                  // max_side: most units on one side of a bead (1..4)
     int max_units = 4;                 // max_units: most units in a bead, both sides together
     double skip_cost = 1.0;            // skip: cost of a 1-0 or 0-1 bead
+    double skip_length = 0;            // skip_len: a unit of this many characters pays skip_cost
+                                       // alone; others in proportion, within [skip_short,
+                                       // skip_long] times skip_cost (0: every unit pays skip_cost)
+    double skip_short = 0.5;           // skip_short: least share of skip_cost a unit pays alone
+    double skip_long = 1.5;            // skip_long: most share of skip_cost a unit pays alone
     double length_weight = 0.2;        // len: weight of the Gale-Church length cost
     double length_variance = 6.8;      // var: Gale-Church variance per character (s^2)
     double merge_cost = 0.3;           // merge: extra cost per unit beyond 1-1 in a bead
