@@ -52,6 +52,13 @@ struct AnalyzedDocument {
     std::vector<Paragraph> paragraphs;
     std::vector<std::string> other_languages;  // paragraph languages that differ from `lang`
     std::string content_hash;              // hex XXH3-128 of doc.text
+    // The language model's own top label of the whole text (what the store's likely languages
+    // are counted from), and, when `lang` was chosen among the likely languages because that
+    // label is not trusted (a short or unsure text), what it was chosen from: the model's labels,
+    // letters and the record's lang hint, encoded by langid (encode_language_scores in
+    // langid/language_identifier.h); "" when the top label was taken as it is.
+    std::string lang_top;
+    std::string lang_scores;
 };
 
 }  // namespace doppel

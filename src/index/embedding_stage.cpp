@@ -87,6 +87,13 @@ void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const
     pending_.insert(pending_.end(), seqs, seqs + n);
 }
 
+void EmbeddingStage::relabeled(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
+    store.transaction([&] {
+        add(store, n, seqs, docs);  // features and matching language of the new languages
+        add_relabeled(store, n, seqs);  // the index moves them at flush (or the next writer's)
+    });
+}
+
 void EmbeddingStage::removed(Store& store, std::size_t n, const int64_t* seqs) {
     // The deleted documents' features are gone: bringing the index in step removes them.
     if (VectorIndex::exists(store.dir())) sync_index(store, false);
@@ -150,6 +157,7 @@ struct EmbeddingStage::IndexPlan {
     bool rebuild = false;
     std::optional<VectorIndex> index;
     std::vector<int64_t> add, remove;
+    bool moved = false;  // documents were relabeled: save (and so empty their list) even with nothing to do
 };
 
 EmbeddingStage::IndexPlan EmbeddingStage::plan_index(Store& store, bool stale) {
@@ -166,9 +174,12 @@ EmbeddingStage::IndexPlan EmbeddingStage::plan_index(Store& store, bool stale) {
     // A missing or damaged index is said; a first build (every document new in this run) is not.
     if (!check.intact && (check.present || expected.size() > pending_.size()))
         warnings_.push_back(check.problem + ": rebuilding the vector index from the stored features");
+    const std::vector<int64_t> relabeled = relabeled_seqs(store);
     if (!plan.rebuild) {
         plan.index = VectorIndex::load(store.dir());
-        if (plan.index->dim() != embedder_->dim() || plan.index->factory() != options_.index) plan.rebuild = true;
+        if (plan.index->dim() != embedder_->dim() || plan.index->factory() != options_.index ||
+            (!relabeled.empty() && !plan.index->can_remove()))
+            plan.rebuild = true;
     }
     if (plan.rebuild) {
         plan.index.reset();
@@ -184,13 +195,20 @@ EmbeddingStage::IndexPlan EmbeddingStage::plan_index(Store& store, bool stale) {
     if (!lost.empty())
         warnings_.push_back(check.problem + ": adding the " + std::to_string(lost.size()) +
                             " documents stored by an interrupted run to it");
+    // Documents whose language changed in place: out of their old language's part, into the new.
+    std::vector<int64_t> kept, moved;
+    std::set_intersection(have.begin(), have.end(), expected.begin(), expected.end(), std::back_inserter(kept));
+    std::set_intersection(kept.begin(), kept.end(), relabeled.begin(), relabeled.end(), std::back_inserter(moved));
+    plan.remove.insert(plan.remove.end(), moved.begin(), moved.end());
+    plan.add.insert(plan.add.end(), moved.begin(), moved.end());
+    plan.moved = !relabeled.empty();
     return plan;
 }
 
 void EmbeddingStage::sync_index(Store& store, bool stale) {
     IndexPlan plan = plan_index(store, stale);
     pending_.clear();
-    if (!plan.rebuild && plan.add.empty() && plan.remove.empty()) return;  // in step already
+    if (!plan.rebuild && plan.add.empty() && plan.remove.empty() && !plan.moved) return;  // in step already
     const std::size_t dim = embedder_->dim();
     VectorIndex index = plan.rebuild ? VectorIndex(dim, options_.index) : std::move(*plan.index);
     if (!plan.remove.empty()) index.remove(plan.remove.size(), plan.remove.data());

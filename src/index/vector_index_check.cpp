@@ -1,6 +1,8 @@
 #include "doppel/index/vector_index_check.h"
 
+#include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <vector>
 
 #include "doppel/embed/feature_artifacts.h"
@@ -11,6 +13,7 @@ namespace doppel {
 namespace {
 
 constexpr const char* kStateMeta = "vector_index.state";
+constexpr const char* kRelabeledMeta = "vector_index.relabeled";
 
 std::string format_state(const VectorIndex::FileState& st) {
     return std::to_string(st.count) + " " + std::to_string(st.ids_digest) + " " + std::to_string(st.header_checksum);
@@ -19,7 +22,31 @@ std::string format_state(const VectorIndex::FileState& st) {
 }  // namespace
 
 void record_vector_index(Store& store, const VectorIndex::FileState& state) {
-    store.set_meta(kStateMeta, format_state(state));
+    store.transaction([&] {
+        store.set_meta(kStateMeta, format_state(state));
+        if (store.meta(kRelabeledMeta).value_or("") != "") store.set_meta(kRelabeledMeta, "");
+    });
+}
+
+std::vector<int64_t> relabeled_seqs(const Store& store) {
+    std::set<int64_t> seqs;
+    const std::string list = store.meta(kRelabeledMeta).value_or("");
+    for (std::size_t b = 0; b < list.size();) {
+        std::size_t e = list.find(',', b);
+        if (e == std::string::npos) e = list.size();
+        if (e > b) seqs.insert(std::strtoll(list.c_str() + b, nullptr, 10));
+        b = e + 1;
+    }
+    return {seqs.begin(), seqs.end()};
+}
+
+void add_relabeled(Store& store, std::size_t n, const int64_t* seqs) {
+    if (n == 0) return;
+    store.transaction([&] {
+        std::string list = store.meta(kRelabeledMeta).value_or("");
+        for (std::size_t i = 0; i < n; ++i) list += (list.empty() ? "" : ",") + std::to_string(seqs[i]);
+        store.set_meta(kRelabeledMeta, list);
+    });
 }
 
 VectorIndexCheck check_vector_index(const Store& store) {
@@ -53,6 +80,10 @@ VectorIndexCheck check_vector_index(const Store& store) {
         c.problem = path + " indexes " + std::to_string(st.count) + " documents, the store has " +
                     std::to_string(expected.size()) + " with features" +
                     (st.count == expected.size() ? " (not the same ones)" : "");
+        return c;
+    }
+    if (const std::size_t moved = relabeled_seqs(store).size(); moved > 0) {
+        c.problem = path + " holds " + std::to_string(moved) + " documents under a language they no longer have";
         return c;
     }
     c.in_step = true;

@@ -1,6 +1,7 @@
 #include "doppel/langid/language_identifier.h"
 
 #include <fasttext/fasttext.h>
+#include <nlohmann/json.hpp>
 #include <unicode/uchar.h>
 
 #include <algorithm>
@@ -167,7 +168,44 @@ std::vector<std::string> LanguageIdentifier::likely_languages(const std::map<std
 }
 
 void LanguageIdentifier::analyze(AnalyzedDocument* doc, const std::vector<std::string>& likely) const {
-    analyze(doc, choose(score_document(doc->doc.text), likely, doc->doc.lang_hint));
+    analyze(doc, score_document(doc->doc.text), likely);
+}
+
+void LanguageIdentifier::analyze(AnalyzedDocument* doc, const LanguageScores& scores,
+                                 const std::vector<std::string>& likely) const {
+    analyze(doc, choose(scores, likely, doc->doc.lang_hint));
+    doc->lang_top = scores.labels.empty() ? std::string() : scores.labels[0].lang;
+    doc->lang_scores = scores.labels.empty() || trusted(scores) ? std::string()
+                                                                : encode_language_scores(scores, doc->doc.lang_hint);
+}
+
+LanguageGuess LanguageIdentifier::choose_stored(std::string_view lang_scores,
+                                                const std::vector<std::string>& likely) const {
+    std::string hint;
+    const LanguageScores s = decode_language_scores(lang_scores, &hint);
+    return choose(s, likely, hint);
+}
+
+std::string encode_language_scores(const LanguageScores& scores, std::string_view hint) {
+    if (scores.labels.empty()) return {};
+    nlohmann::json labels = nlohmann::json::array();
+    for (const LanguageGuess& g : scores.labels) labels.push_back({g.lang, static_cast<double>(g.confidence)});
+    return nlohmann::json{{"labels", labels}, {"letters", scores.letters}, {"hint", std::string(hint)}}.dump();
+}
+
+LanguageScores decode_language_scores(std::string_view encoded, std::string* hint) {
+    LanguageScores s;
+    const auto j = nlohmann::json::parse(encoded, nullptr, false);
+    try {
+        DOPPEL_CHECK(kBadFormat, j.is_object(), "stored language scores are not a JSON object");
+        for (const auto& e : j.at("labels"))
+            s.labels.push_back(LanguageGuess{e.at(0).get<std::string>(), static_cast<float>(e.at(1).get<double>())});
+        s.letters = j.at("letters").get<std::size_t>();
+        if (hint) *hint = j.at("hint").get<std::string>();
+    } catch (const nlohmann::json::exception& e) {
+        DOPPEL_THROW(kBadFormat, std::string("stored language scores: ") + e.what());
+    }
+    return s;
 }
 
 void LanguageIdentifier::analyze(AnalyzedDocument* doc, const LanguageGuess& whole) const {

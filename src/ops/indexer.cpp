@@ -64,14 +64,21 @@ AnalyzedDocument analyze_document(Document doc, const LanguageIdentifier& langid
 
 AnalyzedDocument Indexer::analyze(Document doc) const {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
-    return analyze_document(std::move(doc), *langid_, langid_->likely_languages(store_.language_counts()));
+    if (!likely_) likely_ = langid_->likely_languages(store_.top_label_counts());
+    return analyze_document(std::move(doc), *langid_, *likely_);
+}
+
+// The stored documents per top label, read once and kept up to date by add().
+std::map<std::string, std::size_t>& Indexer::stored_top_labels() {
+    if (!top_labels_) top_labels_ = store_.top_label_counts();
+    return *top_labels_;
 }
 
 // Language ID of a batch in two phases: every document's top labels (on all cores), then the
 // likely languages that the documents whose top label is not trusted choose among, then
-// paragraphs (on all cores). A language's support is the larger of its stored documents and
-// the documents of this Indexer's batches (this one included) it is the top label of: the
-// store's labels after the fallback, and the model's own view of what is being indexed.
+// paragraphs (on all cores). The likely languages are counted from the top labels of the stored
+// documents and of this batch: those of the store once the batch is stored, so that settling
+// (settle_languages) seldom changes a decision.
 std::vector<AnalyzedDocument> Indexer::analyze_batch(const std::vector<std::size_t>& todo, Document* docs) {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
     const std::size_t n = todo.size();
@@ -79,19 +86,70 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(const std::vector<std::size
     impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
         scores[i] = langid_->score_document(docs[todo[i]].text);
     });
+    std::map<std::string, std::size_t> counts = stored_top_labels();
     for (const LanguageScores& s : scores)
-        if (!s.labels.empty()) ++top_labels_[s.labels[0].lang];
-    std::map<std::string, std::size_t> counts = store_.language_counts();
-    for (const auto& [lang, c] : top_labels_) counts[lang] = std::max(counts[lang], c);
+        if (!s.labels.empty()) ++counts[s.labels[0].lang];
     const std::vector<std::string> likely = langid_->likely_languages(counts);
     std::vector<AnalyzedDocument> analyzed(n);
     impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
         AnalyzedDocument& a = analyzed[i];
         a.doc = std::move(docs[todo[i]]);
         a.content_hash = content_hash(a.doc.text);
-        langid_->analyze(&a, langid_->choose(scores[i], likely, a.doc.lang_hint));
+        langid_->analyze(&a, scores[i], likely);
     });
     return analyzed;
+}
+
+// Settling: every document the fallback decided is decided again among the likely languages of
+// the store as it is now (LanguageIdentifier::choose_stored); those whose language or confidence
+// changes are analyzed again and updated in place, with the artifacts that depend on their
+// languages (IndexStage::relabeled), a batch per transaction. The store's kSettledMeta records
+// the rule and the likely languages of the last settling, so an unchanged store costs a count.
+std::size_t Indexer::settle_languages(IndexSummary* summary) {
+    if (!langid_) return 0;
+    const auto t = Clock::now();
+    const std::vector<std::string> likely = langid_->likely_languages(store_.top_label_counts());
+    std::string mark = langid_->describe() + ";settled:likely=";
+    for (const auto& l : likely) mark += l + "+";
+    if (store_.meta(Store::kSettledMeta) == mark) return 0;
+    std::vector<int64_t> seqs;
+    std::vector<LanguageGuess> guesses;
+    for (const Store::LanguageDecision& d : store_.fallback_decisions()) {
+        LanguageGuess g = langid_->choose_stored(d.lang_scores, likely);
+        if (g.lang == d.lang && g.confidence == d.lang_confidence) continue;
+        seqs.push_back(d.seq);
+        guesses.push_back(std::move(g));
+    }
+    constexpr std::size_t kBatch = 256;
+    for (std::size_t b = 0; b < seqs.size(); b += kBatch)
+        relabel(std::min(kBatch, seqs.size() - b), seqs.data() + b, guesses.data() + b);
+    store_.set_meta(Store::kSettledMeta, mark);
+    likely_.reset();
+    if (summary) {
+        summary->relabeled += seqs.size();
+        summary->add_seconds("settle", seconds_since(t, Clock::now()));
+    }
+    return seqs.size();
+}
+
+// Documents seqs[0, n) analyzed again with the languages `guesses` and updated in place, in one
+// transaction with their stages' artifacts.
+void Indexer::relabel(std::size_t n, const int64_t* seqs, const LanguageGuess* guesses) {
+    std::vector<AnalyzedDocument> docs;
+    std::vector<int64_t> found;
+    std::vector<const LanguageGuess*> gs;
+    for (std::size_t i = 0; i < n; ++i)
+        if (auto d = store_.get_by_seq(seqs[i])) {
+            docs.push_back(as_analyzed(std::move(*d)));
+            found.push_back(seqs[i]);
+            gs.push_back(guesses + i);
+        }
+    impl::parallel_for(docs.size(), impl::worker_count(docs.size()),
+                       [&](std::size_t i, std::size_t) { langid_->analyze(&docs[i], *gs[i]); });
+    store_.transaction([&] {
+        store_.update_languages(docs.size(), found.data(), docs.data());
+        for (auto& stage : stages_) stage->relabeled(store_, docs.size(), found.data(), docs.data());
+    });
 }
 
 namespace {
@@ -272,8 +330,10 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
         run_stages(put, stored_seqs, analyzed, summary);
         record_artifact_kinds();
     });
+    likely_.reset();
     for (std::size_t i = 0; i < todo.size(); ++i) {
         status[todo[i]] = put[i];
+        if (put[i] == PutStatus::kAdded || put[i] == PutStatus::kReplaced) ++stored_top_labels()[analyzed[i].lang_top];
         if (summary) count_status(put[i], *summary);
     }
     return status;
@@ -308,20 +368,27 @@ std::size_t Indexer::remove(const std::vector<std::string>& ids) {
         auto d = store_.get(id, false);
         if (d && store_.remove(id)) seqs.push_back(d->seq);
     }
-    if (!seqs.empty())
-        for (auto& stage : stages_) stage->removed(store_, seqs.size(), seqs.data());
+    if (seqs.empty()) return 0;
+    top_labels_.reset();
+    likely_.reset();
+    settle_languages(nullptr);  // before removed(): the embedding stage then saves the moved documents too
+    for (auto& stage : stages_) stage->removed(store_, seqs.size(), seqs.data());
     return seqs.size();
 }
 
 std::vector<std::string> Indexer::expire(int64_t cutoff) {
     std::vector<int64_t> seqs;
     std::vector<std::string> ids = store_.expire(cutoff, &seqs);
-    if (!seqs.empty())
-        for (auto& stage : stages_) stage->removed(store_, seqs.size(), seqs.data());
+    if (seqs.empty()) return ids;
+    top_labels_.reset();
+    likely_.reset();
+    settle_languages(nullptr);
+    for (auto& stage : stages_) stage->removed(store_, seqs.size(), seqs.data());
     return ids;
 }
 
 void Indexer::finish(IndexSummary* summary) {
+    settle_languages(summary);
     for (auto& stage : stages_) {
         auto t = Clock::now();
         stage->flush(store_);

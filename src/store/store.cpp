@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS documents(
     other_languages TEXT NOT NULL DEFAULT '',
     content_hash TEXT NOT NULL,
     text TEXT NOT NULL,
-    added_at INTEGER NOT NULL);
+    added_at INTEGER NOT NULL,
+    lang_top TEXT NOT NULL DEFAULT '',
+    lang_scores TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS documents_added_at ON documents(added_at);
 CREATE TABLE IF NOT EXISTS artifacts(
     seq INTEGER NOT NULL REFERENCES documents(seq) ON DELETE CASCADE,
@@ -38,6 +40,22 @@ CREATE TABLE IF NOT EXISTS artifacts(
     data BLOB NOT NULL,
     PRIMARY KEY(kind, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS artifacts_seq ON artifacts(seq);
+)sql";
+
+// Indexes of the schema-2 columns (after the migration of a version-1 store has added them).
+const char* kSchema2Indexes = R"sql(
+CREATE INDEX IF NOT EXISTS documents_lang_top ON documents(lang_top);
+CREATE INDEX IF NOT EXISTS documents_fallback ON documents(seq) WHERE lang_scores != '';
+)sql";
+
+// Version 1 -> 2: the model's top label and the fallback's scores per document. A version-1
+// document has no record of them: its stored language counts as its top label and it is taken
+// as trusted (never decided again).
+const char* kMigrate1to2 = R"sql(
+ALTER TABLE documents ADD COLUMN lang_top TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN lang_scores TEXT NOT NULL DEFAULT '';
+UPDATE documents SET lang_top = lang;
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
 )sql";
 
 std::string join(const std::vector<std::string>& v) {
@@ -85,7 +103,11 @@ std::vector<Paragraph> parse_paragraphs(const std::string& s) {
 
 constexpr const char* kColumns =
     "seq, id, source, url, title, date, lang, lang_confidence, paragraphs, other_languages, "
-    "content_hash, added_at";
+    "content_hash, added_at, lang_top, lang_scores";
+// A version-1 store opened read-only (not migrated): its language counts as the top label.
+constexpr const char* kColumnsV1 =
+    "seq, id, source, url, title, date, lang, lang_confidence, paragraphs, other_languages, "
+    "content_hash, added_at, lang, ''";
 
 StoredDocument read_row(const Statement& st, bool with_text, bool with_paragraphs = true) {
     StoredDocument d;
@@ -101,12 +123,15 @@ StoredDocument read_row(const Statement& st, bool with_text, bool with_paragraph
     d.other_languages = split(st.text(9));
     d.content_hash = st.text(10);
     d.added_at = st.int64(11);
-    if (with_text) d.text = st.text(12);
+    d.lang_top = st.text(12);
+    d.lang_scores = st.text(13);
+    if (with_text) d.text = st.text(14);
     return d;
 }
 
-std::string select_sql(bool with_text, const char* where) {
-    return std::string("SELECT ") + kColumns + (with_text ? ", text" : "") + " FROM documents " + where;
+std::string select_sql(bool v1, bool with_text, const char* where) {
+    return std::string("SELECT ") + (v1 ? kColumnsV1 : kColumns) + (with_text ? ", text" : "") +
+           " FROM documents " + where;
 }
 
 }  // namespace
@@ -124,11 +149,14 @@ AnalyzedDocument as_analyzed(StoredDocument d) {
     a.paragraphs = std::move(d.paragraphs);
     a.other_languages = std::move(d.other_languages);
     a.content_hash = std::move(d.content_hash);
+    a.lang_top = std::move(d.lang_top);
+    a.lang_scores = std::move(d.lang_scores);
     return a;
 }
 
 struct Store::Impl {
     sqlite3* db = nullptr;
+    bool v1 = false;  // a version-1 store opened read-only: no lang_top, lang_scores columns
     ~Impl() {
         if (db) sqlite3_close_v2(db);
     }
@@ -152,23 +180,24 @@ bool table_exists(sqlite3* db, const char* name) {
     return st.step() && st.int64(0) > 0;
 }
 
-// Whether `db` is a doppel store this build can open (true), an empty database (false, or
-// kNotFound when read-only), or something else (doppel::Error). Reads only.
-bool check_schema(sqlite3* db, const std::string& dir, bool read_only) {
+// The schema version of `db` when it is a doppel store this build can open, 0 for an empty
+// database (kNotFound when read-only), or doppel::Error for something else. Reads only.
+int check_schema(sqlite3* db, const std::string& dir, bool read_only) {
     const std::string db_path = (fs::path(dir) / Store::kDatabaseFile).string();
     if (table_exists(db, "meta")) {
         Statement st(db, "SELECT value FROM meta WHERE key = 'schema_version'");
         if (!st.step()) DOPPEL_THROW(kBadFormat, "not a doppel store (no schema version): " + db_path);
         const std::string v = st.text(0);
-        if (parse_schema_version(dir, v) > Store::kSchemaVersion)
+        const int version = parse_schema_version(dir, v);
+        if (version > Store::kSchemaVersion)
             DOPPEL_THROW(kVersion, "store " + dir + " has schema version " + v + ", newer than this build's " +
                                        std::to_string(Store::kSchemaVersion) + ": upgrade doppel");
-        return true;
+        return std::max(version, 1);
     }
     Statement st(db, "SELECT count(*) FROM sqlite_master");
     if (st.step() && st.int64(0) > 0) DOPPEL_THROW(kBadFormat, "not a doppel store (unknown tables): " + db_path);
     if (read_only) DOPPEL_THROW(kNotFound, "empty store: " + dir);
-    return false;
+    return 0;
 }
 
 }  // namespace
@@ -193,12 +222,15 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         impl::exec(impl_->db, "PRAGMA foreign_keys = ON;");
         // Only a database that is a doppel store (or empty) is changed: the journal mode and the
         // tables come after the check, so another program's file is left exactly as it was.
-        const bool has_meta = check_schema(impl_->db, dir, options.read_only);
+        const int version = check_schema(impl_->db, dir, options.read_only);
+        impl_->v1 = options.read_only && version < 2;
         if (!options.read_only) {
             impl::exec(impl_->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
             transaction([&] {
+                if (version != 0 && schema_version() < 2) impl::exec(impl_->db, kMigrate1to2);  // re-read: another writer may have migrated it
                 impl::exec(impl_->db, kSchema);
-                if (!has_meta) set_meta("schema_version", std::to_string(kSchemaVersion));
+                impl::exec(impl_->db, kSchema2Indexes);
+                if (version == 0) set_meta("schema_version", std::to_string(kSchemaVersion));
             });
         }
     } catch (const Error&) {
@@ -234,8 +266,9 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
         Statement del(impl_->db, "DELETE FROM documents WHERE seq = ?");
         Statement ins(impl_->db,
                       "INSERT INTO documents(id, source, url, title, date, lang, lang_confidence, "
-                      "paragraphs, other_languages, content_hash, text, added_at) "
-                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+                      "paragraphs, other_languages, content_hash, text, added_at, lang_top, lang_scores) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        bool changed = false;
         for (std::size_t i = 0; i < n; ++i) {
             const AnalyzedDocument& d = docs[i];
             find.reset();
@@ -262,31 +295,65 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
                 .bind(8, std::string_view(paragraphs_json(d.paragraphs)))
                 .bind(9, std::string_view(join(d.other_languages)))
                 .bind(10, std::string_view(d.content_hash)).bind(11, std::string_view(d.doc.text))
-                .bind(12, now);
+                .bind(12, now).bind(13, std::string_view(d.lang_top)).bind(14, std::string_view(d.lang_scores));
             ins.step();
+            changed = true;
             if (seqs) (*seqs)[i] = sqlite3_last_insert_rowid(impl_->db);
             status[i] = existed ? PutStatus::kReplaced : PutStatus::kAdded;
         }
+        if (changed) unsettle();
     });
     return status;
 }
 
+void Store::unsettle() {
+    Statement st(impl_->db, "DELETE FROM meta WHERE key = ?");
+    st.bind(1, std::string_view(kSettledMeta));
+    st.step();
+}
+
+void Store::update_languages(std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
+    transaction([&] {
+        Statement up(impl_->db,
+                     "UPDATE documents SET lang = ?, lang_confidence = ?, paragraphs = ?, other_languages = ? "
+                     "WHERE seq = ?");
+        for (std::size_t i = 0; i < n; ++i) {
+            const AnalyzedDocument& d = docs[i];
+            up.reset();
+            up.bind(1, std::string_view(d.lang)).bind(2, static_cast<double>(d.lang_confidence))
+                .bind(3, std::string_view(paragraphs_json(d.paragraphs)))
+                .bind(4, std::string_view(join(d.other_languages))).bind(5, seqs[i]);
+            up.step();
+        }
+    });
+}
+
+std::vector<Store::LanguageDecision> Store::fallback_decisions() const {
+    std::vector<LanguageDecision> out;
+    if (impl_->v1) return out;
+    Statement st(impl_->db,
+                 "SELECT seq, lang, lang_confidence, lang_scores FROM documents WHERE lang_scores != '' ORDER BY seq");
+    while (st.step())
+        out.push_back(LanguageDecision{st.int64(0), st.text(1), static_cast<float>(st.real(2)), st.text(3)});
+    return out;
+}
+
 std::optional<StoredDocument> Store::get(const std::string& id, bool with_text) const {
-    Statement st(impl_->db, select_sql(with_text, "WHERE id = ?").c_str());
+    Statement st(impl_->db, select_sql(impl_->v1, with_text, "WHERE id = ?").c_str());
     st.bind(1, std::string_view(id));
     if (!st.step()) return std::nullopt;
     return read_row(st, with_text);
 }
 
 std::optional<StoredDocument> Store::get_by_seq(int64_t seq, bool with_text) const {
-    Statement st(impl_->db, select_sql(with_text, "WHERE seq = ?").c_str());
+    Statement st(impl_->db, select_sql(impl_->v1, with_text, "WHERE seq = ?").c_str());
     st.bind(1, seq);
     if (!st.step()) return std::nullopt;
     return read_row(st, with_text);
 }
 
 void Store::scan(const std::function<bool(const StoredDocument&)>& fn, bool with_text, bool with_paragraphs) const {
-    Statement st(impl_->db, select_sql(with_text, "ORDER BY seq").c_str());
+    Statement st(impl_->db, select_sql(impl_->v1, with_text, "ORDER BY seq").c_str());
     while (st.step())
         if (!fn(read_row(st, with_text, with_paragraphs))) break;
 }
@@ -304,6 +371,14 @@ std::map<std::string, std::size_t> Store::language_counts() const {
     return out;
 }
 
+std::map<std::string, std::size_t> Store::top_label_counts() const {
+    Statement st(impl_->db, impl_->v1 ? "SELECT lang, count(*) FROM documents GROUP BY lang"
+                                      : "SELECT lang_top, count(*) FROM documents GROUP BY lang_top");
+    std::map<std::string, std::size_t> out;
+    while (st.step()) out[st.text(0)] = static_cast<std::size_t>(st.int64(1));
+    return out;
+}
+
 bool Store::remove(const std::string& id) {
     bool removed = false;
     transaction([&] {
@@ -311,6 +386,7 @@ bool Store::remove(const std::string& id) {
         st.bind(1, std::string_view(id));
         st.step();
         removed = sqlite3_changes(impl_->db) > 0;
+        if (removed) unsettle();
     });
     return removed;
 }
@@ -328,6 +404,7 @@ std::vector<std::string> Store::expire(int64_t cutoff, std::vector<int64_t>* seq
         Statement del(impl_->db, "DELETE FROM documents WHERE added_at < ?");
         del.bind(1, cutoff);
         del.step();
+        if (!ids.empty()) unsettle();
     });
     return ids;
 }

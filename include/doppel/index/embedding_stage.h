@@ -65,6 +65,9 @@ public:
     ~EmbeddingStage() override;
 
     void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override;
+    // add(), and the seqs listed as relabeled (index/vector_index_check.h): flush() moves them
+    // to their new language's part of the vector index.
+    void relabeled(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override;
     void removed(Store& store, std::size_t n, const int64_t* seqs) override;
     void flush(Store& store) override;
     std::vector<std::string> artifact_kinds() const override;

@@ -28,6 +28,13 @@ public:
     // docs[i] was stored under seqs[i]. Called inside the Indexer's transaction (a stage's own
     // Store::transaction joins it).
     virtual void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) = 0;
+    // Called, inside the Indexer's transaction, for documents whose language analysis changed in
+    // place (same seq and text: language ID's settling, ops/indexer.h): the stage recomputes what
+    // depends on the languages. By default as add(); a stage whose artifacts depend on the text
+    // alone does nothing.
+    virtual void relabeled(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
+        add(store, n, seqs, docs);
+    }
     // Called after documents were deleted from the store (their artifacts are gone already).
     virtual void removed(Store& store, std::size_t n, const int64_t* seqs) {}
     // Writes anything kept in memory (index files) to the store; called at the end of a run.

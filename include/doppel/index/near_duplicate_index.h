@@ -55,6 +55,8 @@ public:
     explicit NearDuplicateStage(NearDuplicateIndexOptions options = {});
     void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override;
     void flush(Store& store) override;
+    // Shingles and signatures depend on the text alone: nothing to do.
+    void relabeled(Store&, std::size_t, const int64_t*, const AnalyzedDocument*) override {}
     std::vector<std::string> artifact_kinds() const override { return {"shingles", "minhash"}; }
     std::string describe() const override;
 

@@ -10,6 +10,11 @@
 //            names this very header;
 //   in step  intact, and it indexes exactly the documents that have a "features/bridge" artifact
 //            (the documents with features), by count and by a digest of their seqs.
+// A document whose language changed in place (same seq: language ID's settling, ops/indexer.h)
+// sits in the index under its old language until the index is saved again: the embedding stage
+// lists such seqs in the metadata ("vector_index.relabeled", add_relabeled()) in the transaction
+// that changes them, and an index is not in step while the list is not empty;
+// record_vector_index() empties it.
 // Writers rebuild an index that is not intact and bring an intact one in step (EmbeddingStage::
 // flush); readers (`doppel translations`) build one in memory for the run; `doppel verify`
 // reports it and `--repair` rebuilds it.
@@ -38,7 +43,14 @@ struct VectorIndexCheck {
 // Checks the vector index of `store` (reads the header and hashes the FAISS files).
 VectorIndexCheck check_vector_index(const Store& store);
 
-// Records in the store's metadata what VectorIndex::save wrote (call right after it).
+// The seqs listed as relabeled since the index was saved (sorted, unique), and adding to them
+// (inside the transaction that changes those documents).
+std::vector<int64_t> relabeled_seqs(const Store& store);
+void add_relabeled(Store& store, std::size_t n, const int64_t* seqs);
+
+// Records in the store's metadata what VectorIndex::save wrote (call right after it, with an
+// index that holds the relabeled documents under their present languages): empties the list of
+// relabeled seqs.
 void record_vector_index(Store& store, const VectorIndex::FileState& state);
 
 }  // namespace doppel

@@ -9,14 +9,23 @@
 // relative or a neighbour (Asturian for Spanish, Cebuano, Wu Chinese, "sh" for Croatian). A
 // document's top label is trusted when the document has at least short_letters letters and the
 // label at least min_doc_confidence; otherwise the label is chosen among the likely languages
-// (choose()): the languages the store holds and the batch being indexed has as top labels with
-// at least likely_docs documents and likely_share of them, and the fixed `likely` list; the
+// (choose()): the languages that are the model's top label (AnalyzedDocument::lang_top) of at
+// least likely_docs documents and likely_share of them (likely_languages()), and the fixed
+// `likely` list; the
 // record's own "lang" (Document::lang_hint) decides alone when it or a relative is among the
 // top labels. The model's top max_labels probabilities are restricted to that
 // set and renormalised; a label outside it counts for a likely member of its family
 // (langid/language_relatives.h: Occitan for Catalan). When none of the likely languages is
 // among them, or the best has less than min_likely_ratio of the top label's probability, the
 // top label stays (a text that is plainly of another language).
+//
+// The rule is a function of the set of documents, not of their order: the likely languages are
+// counted from top labels (each a function of one text), and a document decided by the fallback
+// keeps what it was decided from (AnalyzedDocument::lang_scores, encode_language_scores()) so
+// that it can be decided again (choose_stored()) when the set changes. `doppel index` settles
+// every such document at the end of a run (ops/indexer.h); a pool-wide pass elsewhere does the
+// same: count lang_top over the pool, likely_languages(counts), then choose_stored() for every
+// document with lang_scores and analyze(doc, guess) the ones whose guess changed.
 //
 // Spec string (describe(), parse_spec()):
 //   "fasttext:lid.176,min_letters=20,min_confidence=0.5,short_letters=100,min_doc_confidence=0.9,
@@ -83,6 +92,13 @@ inline constexpr std::size_t kLanguageSampleBytes = 64 * 1024;
 // kLanguageSampleBytes when there is none), never cutting a UTF-8 sequence.
 std::string_view language_sample(std::string_view text);
 
+// What a fallback decision is made from, as AnalyzedDocument::lang_scores keeps it: the labels,
+// the letters and the record's lang hint (JSON; probabilities round-trip exactly). "" for a text
+// without labels. decode_language_scores() reads it back; throws doppel::Error (kBadFormat) on
+// anything else.
+std::string encode_language_scores(const LanguageScores& scores, std::string_view hint);
+LanguageScores decode_language_scores(std::string_view encoded, std::string* hint);
+
 class LanguageIdentifier {
 public:
     // Loads a fastText model (lid.176.ftz or lid.176.bin). Throws doppel::Error if the file is
@@ -107,16 +123,22 @@ public:
     // options' list and `hint`, when hint is on), renormalised (see the top of this file).
     LanguageGuess choose(const LanguageScores& scores, const std::vector<std::string>& likely,
                          std::string_view hint = {}) const;
-    // The likely languages of a store or batch: those with at least likely_docs documents and
-    // likely_share of all documents in `counts` (documents per language: the store's labels and
-    // the batch's top labels), sorted.
+    // Decides again from what a fallback decision was made from (AnalyzedDocument::lang_scores):
+    // choose(its scores, likely, its hint). Throws doppel::Error (kBadFormat) on a bad encoding.
+    LanguageGuess choose_stored(std::string_view lang_scores, const std::vector<std::string>& likely) const;
+    // The likely languages of a set of documents: those with at least likely_docs documents and
+    // likely_share of all documents in `counts` (documents per language: the model's top labels,
+    // AnalyzedDocument::lang_top, of the store's documents and the batch's), sorted.
     std::vector<std::string> likely_languages(const std::map<std::string, std::size_t>& counts) const;
 
-    // Sets doc->lang, doc->lang_confidence, doc->paragraphs (with languages) and
-    // doc->other_languages from doc->doc.text; the document's language is choose()n among
-    // `likely` (and the options' list and hint).
+    // Sets doc->lang, doc->lang_confidence, doc->paragraphs (with languages),
+    // doc->other_languages, doc->lang_top and doc->lang_scores from doc->doc.text; the document's
+    // language is choose()n among `likely` (and the options' list and hint).
     void analyze(AnalyzedDocument* doc, const std::vector<std::string>& likely = {}) const;
-    // The same with the document's language given (choose()n by the caller from score_document()).
+    // The same from the document's score_document() computed already.
+    void analyze(AnalyzedDocument* doc, const LanguageScores& scores, const std::vector<std::string>& likely) const;
+    // The same with the document's language given (choose()n by the caller from score_document());
+    // sets neither lang_top nor lang_scores.
     void analyze(AnalyzedDocument* doc, const LanguageGuess& whole) const;
 
     // "fasttext:lid.176,min_letters=20,...": the model and the rules (LanguageIdOptions::describe).

@@ -7,6 +7,16 @@
 // content hash (hex XXH3-128 of the text). add() analyzes and stores a batch in one transaction,
 // then hands the documents that were added or replaced to each registered IndexStage.
 //
+// Language ID's fallback (langid/language_identifier.h) makes a short or unsure document's
+// language depend on the likely languages, counted from the model's top labels of the stored
+// documents. A batch is decided with those of the store and the batch; finish() then settles
+// (settle_languages()): every fallback decision is made again with the store's final counts and
+// the changed documents are updated in place, so that once a run has finished a document's
+// language, confidence, paragraph labels and artifacts depend on the store's content only, not
+// on the order, the batches or the interrupted runs that brought it there. remove() and expire()
+// settle too. A run killed before it settled leaves Store::kSettledMeta unset: the next one
+// re-checks every fallback decision.
+//
 // The whole `doppel index` operation is one call, index_paths(): read the inputs in batches
 // (ingest/document_reader.h), add each batch, finish; bad records are collected, not fatal.
 // open_index_stages() builds the stages a store gets at index time from an IndexConfig
@@ -26,6 +36,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +68,8 @@ struct IndexSummary {
     // Of the unchanged: stored earlier without some artifact (an interrupted run of an older
     // build, or a stage not configured then), whose artifacts were computed now.
     std::size_t completed = 0;
+    // Stored documents whose language the settling at finish() changed (Indexer::settle_languages).
+    std::size_t relabeled = 0;
     std::vector<std::pair<std::string, double>> seconds;
     std::vector<std::string> warnings;  // from the stages (IndexStage::take_warnings)
     // Documents not stored because a later one of the same batch had the same id, each named by
@@ -83,9 +96,9 @@ public:
     // Registers a stage that derives data for every added or replaced document.
     void add_stage(std::unique_ptr<IndexStage> stage);
 
-    // Language ID (the likely languages: the store's, see langid/language_identifier.h),
-    // paragraphs and content hash of one document. add() analyzes a batch at once, so the
-    // batch's own confidently identified languages are likely too.
+    // Language ID (the likely languages: the store's, see langid/language_identifier.h; counted
+    // once per Indexer and again after it changed the store), paragraphs and content hash of one
+    // document.
     AnalyzedDocument analyze(Document doc) const;
 
     // Analyzes and stores n documents (moved from) and every stage's artifacts of them, in one
@@ -101,12 +114,21 @@ public:
     // were incomplete. `doppel verify --repair` calls it, then finish().
     std::size_t complete_stored(IndexSummary* summary = nullptr);
 
-    // Deletes documents and tells the stages; returns how many were stored.
+    // Deletes documents, settles language ID and tells the stages; returns how many were stored.
     std::size_t remove(const std::vector<std::string>& ids);
-    // Deletes documents added before `cutoff` (seconds since the epoch); returns their ids.
+    // Deletes documents added before `cutoff` (seconds since the epoch), as remove(); returns
+    // their ids.
     std::vector<std::string> expire(int64_t cutoff);
 
-    // Flushes every stage and records the specs that built the store in its metadata.
+    // Settles language ID (see the top of this file): the documents whose language the fallback
+    // chose are decided again among the likely languages of the store as it is now, and the
+    // changed ones updated in place with their artifacts (IndexStage::relabeled), a batch per
+    // transaction. Returns how many changed. Nothing to do (0) without a language identifier,
+    // and when the store is unchanged since the last settling (Store::kSettledMeta).
+    std::size_t settle_languages(IndexSummary* summary = nullptr);
+
+    // Settles language ID, flushes every stage and records the specs that built the store in its
+    // metadata.
     void finish(IndexSummary* summary = nullptr);
 
 private:
@@ -125,7 +147,12 @@ private:
     std::vector<std::unique_ptr<IndexStage>> stages_;
     std::vector<std::string> kinds_;  // the stages' artifact kinds
     bool kinds_recorded_ = false;
-    std::map<std::string, std::size_t> top_labels_;  // documents analyzed per top label (likely languages)
+    std::map<std::string, std::size_t>& stored_top_labels();
+    void relabel(std::size_t n, const int64_t* seqs, const LanguageGuess* guesses);
+    // Stored documents per top label (Store::top_label_counts), read at the first batch and
+    // counted on by add(); null until then and after a removal.
+    std::optional<std::map<std::string, std::size_t>> top_labels_;
+    mutable std::optional<std::vector<std::string>> likely_;  // analyze()'s likely languages
 };
 
 // Store metadata key: the artifact kinds every document of the store should have, comma-separated

@@ -49,6 +49,8 @@ struct StoredDocument {
     std::string content_hash;
     std::string text;      // empty when read with with_text = false
     int64_t added_at = 0;  // seconds since the Unix epoch
+    std::string lang_top;     // AnalyzedDocument::lang_top (a version-1 store: lang)
+    std::string lang_scores;  // AnalyzedDocument::lang_scores ("" when trusted; version 1: "")
 };
 
 // The analysis of a stored document as the Indexer made it (document fields, languages,
@@ -66,7 +68,14 @@ struct StoreOptions {
 
 class Store {
 public:
-    static constexpr int kSchemaVersion = 1;
+    // Version 2 added the columns lang_top and lang_scores (StoredDocument); a version-1 store
+    // opened for writing is migrated (its documents' lang becomes their lang_top, lang_scores
+    // stays "": taken as trusted); opened read-only it is read as if migrated.
+    static constexpr int kSchemaVersion = 2;
+    // Metadata key a writer sets when it has brought decisions that depend on the whole store
+    // (language ID's fallback, ops/indexer.h) in step with it; every put() that adds or replaces
+    // a document, remove() and expire() delete it in their own transaction.
+    static constexpr const char* kSettledMeta = "documents.settled";
     static constexpr const char* kDatabaseFile = "doppel.sqlite";
 
     // Opens (or creates) the store in `dir`. Throws doppel::Error when the folder cannot be used,
@@ -92,8 +101,24 @@ public:
     void scan(const std::function<bool(const StoredDocument&)>& fn, bool with_text = true,
               bool with_paragraphs = true) const;
     std::size_t size() const;
-    // Documents per main language (StoredDocument::lang), for the likely languages of language ID.
+    // Documents per main language (StoredDocument::lang).
     std::map<std::string, std::size_t> language_counts() const;
+    // Documents per top label of the language model (StoredDocument::lang_top): the likely
+    // languages of language ID (langid/language_identifier.h) are counted from these.
+    std::map<std::string, std::size_t> top_label_counts() const;
+    // The documents whose language the fallback decided (lang_scores not ""), in seq order, with
+    // their decision and what it was made from.
+    struct LanguageDecision {
+        int64_t seq = 0;
+        std::string lang;
+        float lang_confidence = 0;
+        std::string lang_scores;
+    };
+    std::vector<LanguageDecision> fallback_decisions() const;
+    // Sets the language analysis (lang, lang_confidence, paragraphs, other_languages) of the
+    // documents seqs[i] to docs[i]'s, in place: same seq, text and artifacts (the caller
+    // recomputes the artifacts that depend on the language in the same transaction).
+    void update_languages(std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs);
 
     // Deletes a document (and its artifacts); returns false if the id was not stored.
     bool remove(const std::string& id);
@@ -134,6 +159,7 @@ public:
     void transaction(const std::function<void()>& fn);
 
 private:
+    void unsettle();  // deletes kSettledMeta
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string dir_;
