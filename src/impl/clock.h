@@ -1,10 +1,19 @@
-// doppel (private): the CPU time of the process, for phase timings that stay meaningful on a
-// busy machine (wall time there says what other programs left over, CPU time the work done).
+// doppel (private): the clocks of stage and phase timings. Wall time (a steady clock) and the
+// CPU time of the process, which stays meaningful on a busy machine (wall time there says what
+// other programs left over, CPU time the work done).
 #pragma once
 
+#include <chrono>
 #include <ctime>
 
 namespace doppel::impl {
+
+using Clock = std::chrono::steady_clock;
+
+// Seconds from a to b.
+inline double seconds_between(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+}
 
 // CPU seconds used by all threads of this process so far (user + system).
 inline double process_cpu_seconds() {

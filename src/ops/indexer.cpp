@@ -17,14 +17,13 @@
 #include "doppel/error.h"
 #include "doppel/index/embedding_stage.h"
 #include "doppel/index/near_duplicate_index.h"
+#include "impl/clock.h"
 #include "impl/parallel.h"
 
 namespace doppel {
 namespace {
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point a, Clock::time_point b) {
-    return std::chrono::duration<double>(b - a).count();
-}
+using impl::Clock;
+using impl::seconds_between;
 }  // namespace
 
 void IndexSummary::add_seconds(const std::string& stage, double s) {
@@ -127,7 +126,7 @@ std::size_t Indexer::settle_languages(IndexSummary* summary) {
     likely_.reset();
     if (summary) {
         summary->relabeled += seqs.size();
-        summary->add_seconds("settle", seconds_since(t, Clock::now()));
+        summary->add_seconds("settle", seconds_between(t, Clock::now()));
     }
     return seqs.size();
 }
@@ -248,7 +247,7 @@ void Indexer::run_stages(const std::vector<PutStatus>& put, const std::vector<in
         auto t = Clock::now();
         stage->add(store_, in.seqs.size(), in.seqs.data(), docs);
         if (summary) {
-            summary->add_seconds(stage->name(), seconds_since(t, Clock::now()));
+            summary->add_seconds(stage->name(), seconds_between(t, Clock::now()));
             for (auto& w : stage->take_warnings()) summary->warnings.push_back(std::move(w));
         }
     }
@@ -320,13 +319,13 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
     auto t0 = Clock::now();
     std::vector<AnalyzedDocument> analyzed = without_languages_ ? hash_only(todo, docs) : analyze_batch(todo, docs);
     auto t1 = Clock::now();
-    if (summary) summary->add_seconds(without_languages_ ? "hash" : "analyze", seconds_since(t0, t1));
+    if (summary) summary->add_seconds(without_languages_ ? "hash" : "analyze", seconds_between(t0, t1));
     // The documents and every stage's artifacts in one transaction: all visible, or none.
     std::vector<int64_t> stored_seqs;
     std::vector<PutStatus> put;
     store_.transaction([&] {
         put = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
-        if (summary) summary->add_seconds("store", seconds_since(t1, Clock::now()));
+        if (summary) summary->add_seconds("store", seconds_between(t1, Clock::now()));
         run_stages(put, stored_seqs, analyzed, summary);
         record_artifact_kinds();
     });
@@ -393,7 +392,7 @@ void Indexer::finish(IndexSummary* summary) {
         auto t = Clock::now();
         stage->flush(store_);
         if (summary) {
-            summary->add_seconds(stage->name() + " flush", seconds_since(t, Clock::now()));
+            summary->add_seconds(stage->name() + " flush", seconds_between(t, Clock::now()));
             for (auto& w : stage->take_warnings()) summary->warnings.push_back(std::move(w));
         }
     }
@@ -476,7 +475,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
         ReadBatch b;
         const auto t = Clock::now();
         b.more = reader.next_batch(options.batch, b.docs, b.errors) || !b.errors.empty();
-        b.seconds = seconds_since(t, Clock::now());
+        b.seconds = seconds_between(t, Clock::now());
         b.bytes_read = reader.bytes_read();
         b.bytes_total = reader.bytes_total();
         return b;

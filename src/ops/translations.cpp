@@ -23,8 +23,8 @@ namespace doppel {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+using impl::Clock;
+using impl::seconds_between;
 
 // Times phases one after the other: each mark() ends one (wall and process CPU time).
 class PhaseClock {

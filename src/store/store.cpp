@@ -364,19 +364,21 @@ std::size_t Store::size() const {
     return static_cast<std::size_t>(st.int64(0));
 }
 
-std::map<std::string, std::size_t> Store::language_counts() const {
-    Statement st(impl_->db, "SELECT lang, count(*) FROM documents GROUP BY lang");
+namespace {
+// Documents per value of one text column of `documents`.
+std::map<std::string, std::size_t> counts_by(sqlite3* db, const std::string& column) {
+    Statement st(db, ("SELECT " + column + ", count(*) FROM documents GROUP BY " + column).c_str());
     std::map<std::string, std::size_t> out;
     while (st.step()) out[st.text(0)] = static_cast<std::size_t>(st.int64(1));
     return out;
 }
+}  // namespace
 
+std::map<std::string, std::size_t> Store::language_counts() const { return counts_by(impl_->db, "lang"); }
+
+// A version-1 store opened read-only has no lang_top: its language counts as the top label.
 std::map<std::string, std::size_t> Store::top_label_counts() const {
-    Statement st(impl_->db, impl_->v1 ? "SELECT lang, count(*) FROM documents GROUP BY lang"
-                                      : "SELECT lang_top, count(*) FROM documents GROUP BY lang_top");
-    std::map<std::string, std::size_t> out;
-    while (st.step()) out[st.text(0)] = static_cast<std::size_t>(st.int64(1));
-    return out;
+    return counts_by(impl_->db, impl_->v1 ? "lang" : "lang_top");
 }
 
 bool Store::remove(const std::string& id) {
