@@ -395,6 +395,7 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Segment
         sh = std::move(pre->shingles);
         std::copy(pre->sig.begin(), pre->sig.end(), sigs.begin() + static_cast<std::ptrdiff_t>(k * perms));
     } else {
+        if (pre) std::vector<uint64_t>().swap(pre->shingles);  // not taken: freed now
         std::size_t skipped = 0;
         shingler->shingle(d.text, segmenter, &sh, skip, &skipped);
         fd.boilerplate_lines = static_cast<uint32_t>(skipped);
