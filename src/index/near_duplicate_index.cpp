@@ -13,7 +13,7 @@ namespace {
 constexpr char kShinglesMagic[4] = {'D', 'P', 'S', 'H'};
 constexpr char kMinHashMagic[4] = {'D', 'P', 'M', 'H'};
 constexpr uint32_t kFormatVersion = 1;
-constexpr const char* kSpecKey = "near_duplicate_spec";
+constexpr const char* kSpecKey = kNearDuplicateSpecMeta;
 
 template <class T>
 void put(std::string& s, T v) {
@@ -42,6 +42,10 @@ std::string spec_of(const Shingler& s, const MinHash& m) {
 }
 
 }  // namespace
+
+std::string near_duplicate_sketch_spec(const std::string& shingle_spec, const std::string& minhash_spec) {
+    return spec_of(*Shingler::from_spec(shingle_spec), *MinHash::from_spec(minhash_spec));
+}
 
 std::string encode_shingles(const std::vector<uint64_t>& shingles) {
     std::string s(kShinglesMagic, 4);
@@ -90,11 +94,11 @@ NearDuplicateStage::NearDuplicateStage(NearDuplicateIndexOptions options)
 
 std::string NearDuplicateStage::describe() const { return spec_of(*shingler_, *minhash_); }
 
-void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
-    const auto stored = store.meta(kSpecKey);
-    DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
-                 "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
-    std::vector<std::string> shingle_blobs(n), sig_blobs(n);
+void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
+    shingle_blobs_.assign(n, {});
+    sig_blobs_.assign(n, {});
+    prepared_hashes_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) prepared_hashes_[i] = docs[i].content_hash;
     const uint64_t seed = minhash_->seed();
     // Shingler and MinHash are immutable; each worker has its own Segmenter and buffer.
     const std::size_t workers = impl::worker_count(n / 16 + 1);
@@ -103,14 +107,32 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
     impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
         auto& sh = buffers[w];
         shingler_->shingle(docs[i].doc.text, segmenters[w], &sh);
-        shingle_blobs[i] = encode_shingles(sh);
-        sig_blobs[i] = encode_signature(minhash_->sign(sh), seed);
+        shingle_blobs_[i] = encode_shingles(sh);
+        sig_blobs_[i] = encode_signature(minhash_->sign(sh), seed);
     });
+}
+
+void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
+    const auto stored = store.meta(kSpecKey);
+    DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
+                 "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
+    if (!is_prepared(n, docs)) prepare(n, docs);
     store.transaction([&] {
-        store.put_artifacts("shingles", n, seqs, shingle_blobs.data());
-        store.put_artifacts("minhash", n, seqs, sig_blobs.data());
+        store.put_artifacts("shingles", n, seqs, shingle_blobs_.data());
+        store.put_artifacts("minhash", n, seqs, sig_blobs_.data());
         if (!stored) store.set_meta(kSpecKey, describe());
     });
+    prepared_hashes_.clear();
+    shingle_blobs_.clear();
+    sig_blobs_.clear();
+}
+
+// Whether prepare() was given these texts (by content hash: the sketches depend on the text alone).
+bool NearDuplicateStage::is_prepared(std::size_t n, const AnalyzedDocument* docs) const {
+    if (prepared_hashes_.size() != n) return false;
+    for (std::size_t i = 0; i < n; ++i)
+        if (docs[i].content_hash.empty() || docs[i].content_hash != prepared_hashes_[i]) return false;
+    return true;
 }
 
 void NearDuplicateStage::flush(Store& store) {}

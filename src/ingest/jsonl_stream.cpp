@@ -1,7 +1,9 @@
-// JSONL input: one JSON object a line (document_reader.h names the fields).
+// JSONL input: one JSON object a line (document_reader.h names the fields), read by
+// scan_json_record() (ingest/json_record.h) and, where it is unsure, by nlohmann::json.
 #include <nlohmann/json.hpp>
 
 #include "ingest/bounded_io.h"
+#include "ingest/json_record.h"
 #include "ingest/record_stream.h"
 
 namespace doppel::ingest {
@@ -21,7 +23,8 @@ public:
 private:
     bool finish(std::vector<RecordError>& errors, const char* why);
     bool parse_line(std::string& line, Document& doc, std::vector<RecordError>& errors);
-    bool take_body(nlohmann::json& j, Document& doc, std::vector<RecordError>& errors);
+    bool parse_json(const std::string& line, RecordFields& r, std::vector<RecordError>& errors);
+    bool take_body(RecordFields& r, Document& doc, std::vector<RecordError>& errors);
     void error(std::vector<RecordError>& errors, std::string reason) {
         errors.push_back({name_, line_, std::move(reason)});
     }
@@ -69,18 +72,42 @@ bool JsonlStream::next(std::vector<Document>& out, std::vector<RecordError>& err
     }
 }
 
+// The record's fields as nlohmann::json reads them: for the lines scan_json_record() is unsure of.
+bool JsonlStream::parse_json(const std::string& line, RecordFields& r, std::vector<RecordError>& errors) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+        error(errors, "malformed JSON");
+        return false;
+    }
+    if (!j.is_object()) {
+        error(errors, "a record must be a JSON object");
+        return false;
+    }
+    for (std::size_t k = 0; k < kRecordKeys.size(); ++k) {
+        auto it = j.find(kRecordKeys[k]);
+        RecordField& f = r.fields[k];
+        if (it == j.end()) continue;
+        f.type = RecordField::Type::kOther;
+        if (it->is_string()) {
+            f.type = RecordField::Type::kString;
+            f.value = std::move(it->get_ref<std::string&>());
+        } else if (k == kKeyId && it->is_number_integer()) {
+            f.type = RecordField::Type::kString;
+            f.value = std::to_string(it->get<long long>());
+        }
+    }
+    return true;
+}
+
 // "text", or "html" turned into text (and a title).
-bool JsonlStream::take_body(nlohmann::json& j, Document& doc, std::vector<RecordError>& errors) {
-    auto text_it = j.find("text");
-    auto html_it = j.find("html");
-    if (text_it != j.end() && text_it->is_string()) {
-        doc.text = std::move(text_it->get_ref<std::string&>());  // the record is dropped next
+bool JsonlStream::take_body(RecordFields& r, Document& doc, std::vector<RecordError>& errors) {
+    if (r[kKeyText].type == RecordField::Type::kString) {
+        doc.text = std::move(r[kKeyText].value);
         return true;
     }
-    if (html_it != j.end() && html_it->is_string()) {
+    if (r[kKeyHtml].type == RecordField::Type::kString) {
         std::string reason;
-        if (extract_html_text(html_it->get_ref<const std::string&>(), &doc.text, &doc.title, &reason, options_.extract))
-            return true;
+        if (extract_html_text(r[kKeyHtml].value, &doc.text, &doc.title, &reason, options_.extract)) return true;
         error(errors, reason);
         return false;
     }
@@ -94,34 +121,28 @@ bool JsonlStream::parse_line(std::string& line, Document& doc, std::vector<Recor
         error(errors, "invalid UTF-8 at byte " + std::to_string(offset));
         return false;
     }
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) {
-        error(errors, "malformed JSON");
-        return false;
+    RecordFields r;
+    if (scan_json_record(line, &r) == ScanResult::kUnsure) {
+        r = RecordFields{};
+        if (!parse_json(line, r, errors)) return false;
     }
-    if (!j.is_object()) {
-        error(errors, "a record must be a JSON object");
-        return false;
-    }
-    auto id_it = j.find("id");
-    if (id_it == j.end() || !(id_it->is_string() || id_it->is_number_integer())) {
+    if (r[kKeyId].type != RecordField::Type::kString) {
         error(errors, "missing \"id\" (a string)");
         return false;
     }
-    doc.id = id_it->is_string() ? id_it->get<std::string>() : std::to_string(id_it->get<long long>());
+    doc.id = std::move(r[kKeyId].value);
     if (doc.id.empty()) {
         error(errors, "empty \"id\"");
         return false;
     }
-    auto get_str = [&](const char* key) -> std::string {
-        auto it = j.find(key);
-        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    auto get_str = [&](RecordKey key) -> std::string {
+        return r[key].type == RecordField::Type::kString ? std::move(r[key].value) : std::string();
     };
-    if (!take_body(j, doc, errors)) return false;
-    if (auto t = get_str("title"); !t.empty()) doc.title = t;
-    doc.url = get_str("url");
-    doc.date = get_str("date");
-    doc.lang_hint = get_str("lang");
+    if (!take_body(r, doc, errors)) return false;
+    if (auto t = get_str(kKeyTitle); !t.empty()) doc.title = t;
+    doc.url = get_str(kKeyUrl);
+    doc.date = get_str(kKeyDate);
+    doc.lang_hint = get_str(kKeyLang);
     doc.source = name_ + ":" + std::to_string(line_);
     if (doc.text.size() > options_.max_document_bytes) {
         error(errors, "text is " + human_size(doc.text.size()) + ", over the limit of " +

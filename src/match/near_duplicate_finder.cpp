@@ -272,7 +272,8 @@ struct NearDuplicateFinder::Impl {
 
     void build_boilerplate(const NearDuplicateOptions& o);
     void find_repeated_lines(std::string_view text, int min_bytes, std::vector<RepeatedLine>* out) const;
-    void sketch(const Document& d, std::size_t k, Segmenter& segmenter, const NearDuplicateOptions& o);
+    void sketch(const Document& d, std::size_t k, Segmenter& segmenter, const NearDuplicateOptions& o,
+                PrecomputedSketch* pre);
     Groups group_identical_sets() const;
     std::vector<uint64_t> exact_candidates(const std::vector<uint32_t>& reps, double t) const;
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates, double t,
@@ -362,9 +363,20 @@ void NearDuplicateFinder::Impl::find_repeated_lines(std::string_view text, int m
     }
 }
 
-// Shingles and signs document number k (boilerplate of its source left out).
+namespace {
+// Whether a line of `text` is in `skip` (the lines Shingler::shingle would leave out).
+bool has_line_in(std::string_view text, const LineHashSet* skip) {
+    if (!skip || skip->empty()) return false;
+    bool found = false;
+    for_each_line(text, [&](std::string_view line) { found = found || skip->count(Shingler::line_hash(line)); });
+    return found;
+}
+}  // namespace
+
+// Shingles and signs document number k (boilerplate of its source left out), or takes `pre`
+// (may be null) when the document has no boilerplate line.
 void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Segmenter& segmenter,
-                                       const NearDuplicateOptions& o) {
+                                       const NearDuplicateOptions& o, PrecomputedSketch* pre) {
     FinderDocument& fd = docs[k];
     fd.id = d.id;
     fd.bytes = d.text.size();
@@ -375,17 +387,28 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Segment
     }
     if (o.repeated_lines) find_repeated_lines(d.text, o.repeated_line_min_bytes, &fd.repeated_lines);
     std::vector<uint64_t>& sh = shingles[k];
-    std::size_t skipped = 0;
-    shingler->shingle(d.text, segmenter, &sh, skip, &skipped);
-    fd.boilerplate_lines = static_cast<uint32_t>(skipped);
-    sh.shrink_to_fit();
+    const auto perms = static_cast<std::size_t>(minhash->perms());
+    if (pre && !has_line_in(d.text, skip)) {
+        DOPPEL_CHECK(kInvalidArgument, pre->sig.size() == perms,
+                     "precomputed signature of '" + d.id + "' has " + std::to_string(pre->sig.size()) +
+                         " values, not " + std::to_string(perms));
+        sh = std::move(pre->shingles);
+        std::copy(pre->sig.begin(), pre->sig.end(), sigs.begin() + static_cast<std::ptrdiff_t>(k * perms));
+    } else {
+        if (pre) std::vector<uint64_t>().swap(pre->shingles);  // not taken: freed now
+        std::size_t skipped = 0;
+        shingler->shingle(d.text, segmenter, &sh, skip, &skipped);
+        fd.boilerplate_lines = static_cast<uint32_t>(skipped);
+        sh.shrink_to_fit();
+        minhash->sign(sh.data(), sh.size(), &sigs[k * perms]);
+    }
     fd.shingles = static_cast<uint32_t>(sh.size());
     set_hash[k] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
-    const auto perms = static_cast<std::size_t>(minhash->perms());
-    minhash->sign(sh.data(), sh.size(), &sigs[k * perms]);
 }
 
-void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
+void NearDuplicateFinder::add(std::size_t n, const Document* docs) { add(n, docs, nullptr); }
+
+void NearDuplicateFinder::add(std::size_t n, const Document* docs, PrecomputedSketch* const* pre) {
     Impl& im = *impl_;
     im.build_boilerplate(options_);
     const std::size_t base = im.docs.size();
@@ -399,7 +422,8 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs) {
     impl::parallel_for_ranges(n, im.threads, kSketchGrain,
                               [&](std::size_t b, std::size_t e, std::size_t worker) {
                                   for (std::size_t i = b; i < e; ++i)
-                                      im.sketch(docs[i], base + i, *segmenters[worker], options_);
+                                      im.sketch(docs[i], base + i, *segmenters[worker], options_,
+                                                pre ? pre[i] : nullptr);
                               });
     for (std::size_t i = 0; i < n; ++i) im.bytes += docs[i].text.size();
 }

@@ -7,18 +7,21 @@
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/ingest/document_reader.h"
 #include "doppel/ops/indexer.h"
+#include "doppel/sketch/min_hash.h"
 #include "doppel/store/store.h"
 
 namespace doppel {
 namespace {
 
 using BatchFn = std::function<void(std::vector<Document>&)>;
+using StoredBatchFn = std::function<void(std::vector<Document>&, const std::vector<int64_t>& seqs)>;
 
-// Calls fn(batch) for every batch of the stored documents, in seq order.
+// Calls fn(batch, seqs) for every batch of the stored documents, in seq order.
 void for_each_stored_batch(const Store& store, std::size_t batch, const ProgressCallback& progress,
-                           const BatchFn& fn) {
+                           const StoredBatchFn& fn) {
     const std::size_t total = store.size();
     std::vector<Document> docs;
+    std::vector<int64_t> seqs;
     std::size_t done = 0;
     store.scan([&](const StoredDocument& s) {
         Document d;
@@ -27,15 +30,73 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
         d.source = s.source;
         d.url = s.url;
         docs.push_back(std::move(d));
+        seqs.push_back(s.seq);
         if (docs.size() >= batch) {
-            fn(docs);
+            fn(docs, seqs);
             done += docs.size();
             docs.clear();
+            seqs.clear();
             if (progress) progress(done, total);
         }
         return true;
     }, true, false);  // the text without the paragraphs' languages
-    if (!docs.empty()) fn(docs);
+    if (!docs.empty()) fn(docs, seqs);
+}
+
+// Stored documents kept in memory between the two passes of find_stored_duplicates (MiB of text).
+constexpr std::size_t kStoredCacheMb = 256;
+
+// The shingles and signatures the near-duplicate stage stored (index/near_duplicate_index.h), in
+// seq order, when it made them with the finder's shingle and MinHash specs; none otherwise. A
+// document without both artifacts, or with one that does not decode, has none: it is shingled.
+class StoredSketches {
+public:
+    StoredSketches(const Store& store, const NearDuplicateOptions& o);
+    // The sketch of `seq` (null: none); seqs are asked in increasing order.
+    PrecomputedSketch* next(int64_t seq) {
+        while (at_ < seqs_.size() && seqs_[at_] < seq) ++at_;
+        return at_ < seqs_.size() && seqs_[at_] == seq ? &sketches_[at_] : nullptr;
+    }
+
+private:
+    std::vector<int64_t> seqs_;
+    std::vector<PrecomputedSketch> sketches_;
+    std::size_t at_ = 0;
+};
+
+StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o) {
+    const auto spec = store.meta(kNearDuplicateSpecMeta);
+    if (!spec || *spec != near_duplicate_sketch_spec(o.shingle_spec, o.minhash_spec)) return;
+    const auto minhash = MinHash::from_spec(o.minhash_spec);
+    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) {
+        try {
+            sketches_.push_back({{}, decode_signature(blob, minhash->perms(), minhash->seed())});
+            seqs_.push_back(seq);
+        } catch (const Error&) {
+        }
+    });
+    std::vector<bool> complete(seqs_.size(), false);
+    store.scan_artifacts("shingles", [&](int64_t seq, std::string_view blob) {
+        PrecomputedSketch* s = next(seq);
+        if (!s) return;
+        try {
+            s->shingles = decode_shingles(blob);
+            complete[at_] = true;
+        } catch (const Error&) {
+        }
+    });
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < seqs_.size(); ++i)
+        if (complete[i]) {
+            if (kept != i) {
+                seqs_[kept] = seqs_[i];
+                sketches_[kept] = std::move(sketches_[i]);
+            }
+            ++kept;
+        }
+    seqs_.resize(kept);
+    sketches_.resize(kept);
+    at_ = 0;
 }
 
 // One pass over the files: calls fn(batch) for every batch while the next one is read on another
@@ -94,11 +155,31 @@ bool count_lines_and_cache(NearDuplicateFinder& finder, const std::vector<std::s
 NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                            std::size_t batch, const ProgressCallback& progress) {
     NearDuplicateFinder finder(options);
+    StoredSketches sketches(store, options);
+    std::vector<PrecomputedSketch*> pre;
+    auto add = [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) {
+        pre.clear();
+        for (int64_t seq : seqs) pre.push_back(sketches.next(seq));
+        finder.add(d.size(), d.data(), pre.data());
+    };
+    // Boilerplate needs two passes (line counts per source, then shingles); the documents of the
+    // first stay in memory while they fit in kStoredCacheMb, so a small store is read once.
+    std::vector<std::pair<std::vector<Document>, std::vector<int64_t>>> cache;
+    bool cached = options.boilerplate;
+    std::size_t cached_bytes = 0;
     if (options.boilerplate)
-        for_each_stored_batch(store, batch, progress,
-                              [&](std::vector<Document>& d) { finder.count_lines(d.size(), d.data()); });
-    for_each_stored_batch(store, batch, progress,
-                          [&](std::vector<Document>& d) { finder.add(d.size(), d.data()); });
+        for_each_stored_batch(store, batch, progress, [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) {
+            finder.count_lines(d.size(), d.data());
+            for (const auto& doc : d) cached_bytes += doc.text.size() + doc.id.size() + doc.source.size();
+            if (cached && cached_bytes > (kStoredCacheMb << 20)) decltype(cache)().swap(cache);
+            cached = cached && cached_bytes <= (kStoredCacheMb << 20);
+            if (cached) cache.emplace_back(std::move(d), seqs);
+        });
+    if (!cached) for_each_stored_batch(store, batch, progress, add);
+    for (auto& [d, seqs] : cache) {
+        add(d, seqs);
+        std::vector<Document>().swap(d);
+    }
     return finder.finish();
 }
 

@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <sstream>
 
@@ -92,6 +93,62 @@ void char_shingles(std::string_view text, const std::vector<Span>& words, int n,
     out->reserve(chars - n + 1);
     for (std::size_t i = 0; i + n <= chars; ++i)
         out->push_back(XXH3_64bits(joined.data() + starts[i], starts[i + n] - starts[i]));
+}
+
+// Classes of ASCII bytes for the one-pass word scanner: 1 a word character, 2 a digit (also a
+// word character), 4 an upper-case letter (also a word character).
+constexpr std::array<uint8_t, 128> kAsciiClass = [] {
+    std::array<uint8_t, 128> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = 1;
+    for (int c = 'A'; c <= 'Z'; ++c) t[c] = 1 | 4;
+    for (int c = '0'; c <= '9'; ++c) t[c] = 1 | 2;
+    t['_'] = 1;
+    return t;
+}();
+bool ascii_word_char(char c) { return kAsciiClass[static_cast<unsigned char>(c) & 0x7F] & 1; }
+bool ascii_digit(char c) { return kAsciiClass[static_cast<unsigned char>(c) & 0x7F] & 2; }
+
+// Segmenter::words on a line of ASCII text, the same rules (a run of word characters; '.' or ','
+// between digits and an apostrophe between letters stay inside), calling fn(begin, end) per word.
+template <class Fn>
+void for_each_ascii_word(std::string_view s, Fn fn) {
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        if (!ascii_word_char(s[i])) {
+            ++i;
+            continue;
+        }
+        std::size_t e = i + 1;
+        char last = s[i];
+        while (e < n) {
+            const char d = s[e];
+            if (ascii_word_char(d)) {
+                last = d;
+                ++e;
+            } else if ((d == '.' || d == ',') && ascii_digit(last) && e + 1 < n && ascii_digit(s[e + 1])) {
+                ++e;
+            } else if (d == '\'' && !ascii_digit(last) && e + 1 < n && ascii_word_char(s[e + 1]) &&
+                       !ascii_digit(s[e + 1])) {
+                ++e;
+            } else {
+                break;
+            }
+        }
+        fn(i, e);
+        i = e;
+    }
+}
+
+// Every run of n consecutive word hashes as one shingle (all of them as one when there are no
+// more than n), sorted and unique.
+void word_shingles(const std::vector<uint64_t>& wh, std::size_t n, std::vector<uint64_t>* out) {
+    if (wh.size() <= n) {
+        out->push_back(XXH3_64bits(wh.data(), wh.size() * sizeof(uint64_t)));
+        return;
+    }
+    out->reserve(wh.size() - n + 1);
+    for (std::size_t i = 0; i + n <= wh.size(); ++i) out->push_back(XXH3_64bits(&wh[i], n * sizeof(uint64_t)));
+    sort_unique(out);
 }
 
 }  // namespace
@@ -194,6 +251,8 @@ std::string Shingler::normalize(std::string_view text) const {
 void Shingler::shingle(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
                        const LineHashSet* skip, std::size_t* skipped) const {
     if (skipped) *skipped = 0;
+    if (fused_word_shingles(text, segmenter, out, skip, skipped)) return;
+    if (skipped) *skipped = 0;
     if (skip && !skip->empty()) {
         std::string kept;
         kept.reserve(text.size());
@@ -247,15 +306,70 @@ void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter,
     std::vector<uint64_t> wh(words.size());
     for (std::size_t i = 0; i < words.size(); ++i)
         wh[i] = XXH3_64bits(text.data() + words[i].begin, words[i].size());
-    const std::size_t n = static_cast<std::size_t>(options_.n);
-    if (wh.size() <= n) {
-        out->push_back(XXH3_64bits(wh.data(), wh.size() * sizeof(uint64_t)));
-        return;
+    word_shingles(wh, static_cast<std::size_t>(options_.n), out);
+}
+
+// shingle() in one pass over the lines for word shingles with the default normalization: an
+// ASCII line is lower-cased and split into words right away (the words normalize() and the
+// Segmenter give it: no word crosses a line break), a run of other lines goes through the
+// Normalizer and the Segmenter as in normalize(). Returns false, having written nothing that
+// counts, for a document that gets character shingles (few words, or mostly a script without
+// spaces): shingle() then takes the general path.
+bool Shingler::fused_word_shingles(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
+                                   const LineHashSet* skip, std::size_t* skipped) const {
+    const NormalizerOptions& o = normalizer_.options();
+    if (options_.kind != ShinglerOptions::Kind::kWord || !o.nfkc_casefold || !o.collapse_space) return false;
+    const bool skipping = skip && !skip->empty();
+    std::vector<uint64_t> wh;
+    std::size_t spaceless = 0, total = 0;
+    std::string lower, pending;  // pending: the run of non-ASCII lines, as normalize() cuts it
+    auto flush = [&] {
+        if (pending.empty()) return;
+        const std::string piece = normalizer_.normalize_text(pending) + '\n';
+        for (const Span& w : segmenter.words(piece)) {
+            wh.push_back(XXH3_64bits(piece.data() + w.begin, w.size()));
+            total += w.size();
+            std::size_t i = w.begin;
+            if (static_cast<unsigned char>(piece[i]) >= 0xE0 && no_space_script(impl::next_code_point(piece, i)))
+                spaceless += w.size();
+        }
+        pending.clear();
+    };
+    for (std::size_t pos = 0; pos < text.size();) {
+        const void* p = std::memchr(text.data() + pos, '\n', text.size() - pos);
+        const std::size_t nl = p ? static_cast<const char*>(p) - text.data() : text.size();
+        const std::string_view line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        if (skipping && skip->count(line_hash(line))) {
+            if (skipped) ++*skipped;
+            continue;
+        }
+        if (!is_ascii(line)) {
+            pending.append(line);
+            if (skipping || nl < text.size()) pending.push_back('\n');  // the line break normalize() sees
+            continue;
+        }
+        flush();
+        for_each_ascii_word(line, [&](std::size_t b, std::size_t e) {
+            std::string_view word = line.substr(b, e - b);
+            bool upper = false;
+            for (char c : word) upper |= (kAsciiClass[static_cast<unsigned char>(c)] & 4) != 0;
+            if (upper) {  // normalize() lower-cases it
+                lower.assign(word);
+                for (char& c : lower)
+                    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+                word = lower;
+            }
+            wh.push_back(XXH3_64bits(word.data(), word.size()));
+            total += word.size();
+        });
     }
-    out->reserve(wh.size() - n + 1);
-    for (std::size_t i = 0; i + n <= wh.size(); ++i)
-        out->push_back(XXH3_64bits(&wh[i], n * sizeof(uint64_t)));
-    sort_unique(out);
+    flush();
+    out->clear();
+    if (wh.empty()) return true;
+    if (wh.size() < static_cast<std::size_t>(options_.min_words) || spaceless * 2 > total) return false;
+    word_shingles(wh, static_cast<std::size_t>(options_.n), out);
+    return true;
 }
 
 ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb) {

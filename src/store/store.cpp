@@ -225,6 +225,8 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         const int version = check_schema(impl_->db, dir, options.read_only);
         impl_->v1 = options.read_only && version < 2;
         if (!options.read_only) {
+            if (version == 0)  // before the first write, which fixes the page size
+                impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
             impl::exec(impl_->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
             transaction([&] {
                 if (version != 0 && schema_version() < 2) impl::exec(impl_->db, kMigrate1to2);  // re-read: another writer may have migrated it

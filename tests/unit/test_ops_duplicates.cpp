@@ -251,3 +251,54 @@ TEST(OpsIndexer, AStoreForDuplicatesOnlySkipsLanguageIdAndKeepsItsPurpose) {
     EXPECT_THROW(index_paths(store, lid, {}, {dir / "in"}), Error);
     EXPECT_EQ(index_paths(store, nullptr, {}, {dir / "in"}).summary.unchanged, 3u);
 }
+
+// dedup --store takes the shingles and signatures the index stored for documents without
+// boilerplate lines, shingles the others again, and gives what the storeless run gives.
+TEST(OpsDuplicates, StoredSketchesAreTakenWhereNoLineIsBoilerplate) {
+    test::TempDir dir("ops_dedup_sketches");
+    const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";
+    std::vector<std::string> texts;
+    for (unsigned k = 0; k < 6; ++k) texts.push_back(text(words(200, 30 + k)) + footer);  // boilerplate
+    texts.push_back(text(words(200, 40)));                                               // none
+    auto w = words(200, 40);
+    w[50] = "edited";
+    texts.push_back(text(w));  // near copy of the one before
+    for (std::size_t k = 0; k < texts.size(); ++k)
+        test::write_file(dir / ("in/d" + std::to_string(k) + ".txt"), texts[k]);
+    Store store(dir / "store");
+    index_folder(store, dir / "in");
+    const NearDuplicateOptions options;
+    const NearDuplicateResult files = find_file_duplicates({dir / "in"}, options).result;
+    auto same_pairs = [](const NearDuplicateResult& x, const NearDuplicateResult& y) {
+        if (x.pairs.size() != y.pairs.size()) return false;
+        for (std::size_t i = 0; i < x.pairs.size(); ++i)
+            if (x.pairs[i].a != y.pairs[i].a || x.pairs[i].b != y.pairs[i].b || x.pairs[i].jaccard != y.pairs[i].jaccard)
+                return false;
+        return true;
+    };
+    const NearDuplicateResult stored = find_stored_duplicates(store, options, 3);
+    EXPECT_TRUE(same_pairs(files, stored));
+    ASSERT_EQ(stored.pairs.size(), 1u);
+    EXPECT_GE(stored.boilerplate_lines, 1u);
+
+    // The stored sketches are what is compared: d7's replaced by d6's makes the pair exact; d0's
+    // replaced changes nothing (d0 has a boilerplate line: it is shingled again).
+    const auto seq_of = [&](const std::string& id) { return store.get(id, false)->seq; };
+    const int64_t d6 = seq_of("d6"), d7 = seq_of("d7"), d0 = seq_of("d0");
+    for (const char* kind : {"shingles", "minhash"}) {
+        const std::string blob = *store.artifact(d6, kind);
+        store.put_artifacts(kind, 1, &d7, &blob);
+        store.put_artifacts(kind, 1, &d0, &blob);
+    }
+    const NearDuplicateResult taken = find_stored_duplicates(store, options);
+    ASSERT_EQ(taken.pairs.size(), 1u);
+    EXPECT_EQ(taken.pairs[0].jaccard, 1.0);
+
+    // A blob that does not decode, or another shingle spec, and the text is shingled again.
+    const std::string bad = "not a sketch";
+    store.put_artifacts("shingles", 1, &d7, &bad);
+    EXPECT_TRUE(same_pairs(files, find_stored_duplicates(store, options)));
+    NearDuplicateOptions chars;
+    chars.shingle_spec = "char:n=5";
+    EXPECT_TRUE(same_pairs(find_file_duplicates({dir / "in"}, chars).result, find_stored_duplicates(store, chars)));
+}

@@ -72,3 +72,48 @@ TEST(Shingler, SkippedLinesAreLeftOut) {
     EXPECT_NE(Shingler::line_hash("Same tag"), Shingler::line_hash("Same tags"));
     EXPECT_EQ(Shingler::line_hash("   "), 0u);
 }
+
+// shingle() reads ASCII lines in one pass; it must give what normalize() and
+// shingle_normalized() give, with and without skipped lines, on mixed texts.
+TEST(Shingler, OnePassEqualsNormalizeThenShingle) {
+    const Shingler s;
+    Segmenter seg;
+    const std::vector<std::string> texts = {
+        "",
+        "\n\n   \n",
+        kText,
+        kText + "\n",
+        "It's 3.14, or 1,000 -- don't split U.S. 2.0. x'y 'quoted' end' 7'a a_b\nNEXT Line 42\r\nlast",
+        "Ünïcödé line one with words\nan ASCII line between them\nΚαλημέρα κόσμε, ελληνικά\nΣΟΦΙΑ ΣΟΦΙΑ\n" + kText,
+        kText + "\nＦＵＬＬＷＩＤＴＨ ｌｅｔｔｅｒｓ and ﬁ ligatures\n" + kText + "\nＦＩＮＡＬ",
+        "日本語の文章です。これはテストです。\n" + kText + "\n中文文本，没有空格。",
+        "short text\nof few words",
+        kText + "\nIt’s curly — and café’s 1.5\n" + kText,
+    };
+    for (const std::string& text : texts) {
+        std::vector<uint64_t> general;
+        s.shingle_normalized(s.normalize(text), seg, &general);
+        EXPECT_EQ(shingles(s, text), general) << text;
+        // With lines skipped: the kept lines, each with its line break, as shingle() documents.
+        LineHashSet skip = {Shingler::line_hash("an ASCII line between them"), Shingler::line_hash("NEXT Line 42\r"),
+                            Shingler::line_hash("ΣΟΦΙΑ ΣΟΦΙΑ"), Shingler::line_hash(kText)};
+        std::string kept;
+        std::size_t skipped_lines = 0;
+        for (std::size_t pos = 0; pos < text.size();) {
+            std::size_t nl = text.find('\n', pos);
+            if (nl == std::string::npos) nl = text.size();
+            const std::string line = text.substr(pos, nl - pos);
+            if (skip.count(Shingler::line_hash(line)))
+                ++skipped_lines;
+            else
+                kept += line + "\n";
+            pos = nl + 1;
+        }
+        s.shingle_normalized(s.normalize(kept), seg, &general);
+        std::vector<uint64_t> out;
+        std::size_t skipped = 99;
+        s.shingle(text, seg, &out, &skip, &skipped);
+        EXPECT_EQ(out, general) << text;
+        EXPECT_EQ(skipped, skipped_lines) << text;
+    }
+}

@@ -7,8 +7,9 @@
 // artifacts there, and its index files (derived data, rebuilt from the artifacts when they
 // disagree with the store) at flush().
 //
-// Thread safety: implementations need not be thread-safe; the Indexer calls them from one thread
-// (a stage may spread its own work over threads inside add()).
+// Thread safety: implementations need not be thread-safe; the Indexer calls one method at a time
+// (prepare() on a thread of its own; a stage may spread its own work over threads inside add()
+// and prepare()).
 #pragma once
 
 #include <cstddef>
@@ -28,6 +29,12 @@ public:
     // docs[i] was stored under seqs[i]. Called inside the Indexer's transaction (a stage's own
     // Store::transaction joins it).
     virtual void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) = 0;
+    // Optional work on a batch before it is stored: what depends on the documents alone (the
+    // sketches of their texts). The Indexer calls it on another thread while it stores the
+    // batch (never while another method of the stage runs), then add(); an add() given the same
+    // documents takes the prepared work, an add() given others does its own. prepare() must not
+    // use the store. By default nothing.
+    virtual void prepare(std::size_t n, const AnalyzedDocument* docs) {}
     // Called, inside the Indexer's transaction, for documents whose language analysis changed in
     // place (same seq and text: language ID's settling, ops/indexer.h): the stage recomputes what
     // depends on the languages. By default as add(); a stage whose artifacts depend on the text

@@ -50,10 +50,18 @@ std::vector<uint64_t> decode_shingles(std::string_view blob);
 std::string encode_signature(const std::vector<uint32_t>& sig, uint64_t seed);
 std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_t seed);
 
+// The spec the stage records in a store's metadata (kNearDuplicateSpecMeta) for these shingle and
+// MinHash specs, each written out in full: a reader may take the stored artifacts as its own
+// shingles and signatures only when the spec it would record is the stored one.
+inline constexpr const char* kNearDuplicateSpecMeta = "near_duplicate_spec";
+std::string near_duplicate_sketch_spec(const std::string& shingle_spec, const std::string& minhash_spec);
+
 class NearDuplicateStage : public IndexStage {
 public:
     explicit NearDuplicateStage(NearDuplicateIndexOptions options = {});
     void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override;
+    // Shingles and signs the batch (the artifacts' blobs), on all cores.
+    void prepare(std::size_t n, const AnalyzedDocument* docs) override;
     void flush(Store& store) override;
     // Shingles and signatures depend on the text alone: nothing to do.
     void relabeled(Store&, std::size_t, const int64_t*, const AnalyzedDocument*) override {}
@@ -65,6 +73,9 @@ private:
     std::unique_ptr<Shingler> shingler_;
     std::unique_ptr<MinHash> minhash_;
     Segmenter segmenter_;
+    // What prepare() made, and the content hashes of the texts it made them of.
+    std::vector<std::string> prepared_hashes_, shingle_blobs_, sig_blobs_;
+    bool is_prepared(std::size_t n, const AnalyzedDocument* docs) const;
 };
 
 struct NearDuplicateMatch {

@@ -191,6 +191,15 @@ struct FinderSketches {
     int perms = 0;
 };
 
+// A document's shingles and MinHash signature made before over its whole text with the
+// finder's shingle and MinHash specs (a store's "shingles" and "minhash" artifacts,
+// index/near_duplicate_index.h). add() takes them instead of shingling the text again when none
+// of the document's lines is boilerplate of its source: they are then exactly what it would make.
+struct PrecomputedSketch {
+    std::vector<uint64_t> shingles;  // sorted, without repeats
+    std::vector<uint32_t> sig;       // the MinHash's perms values
+};
+
 class NearDuplicateFinder {
 public:
     explicit NearDuplicateFinder(NearDuplicateOptions options = {});
@@ -203,6 +212,9 @@ public:
     void count_lines(std::size_t n, const Document* docs);
     // Pass 2: shingles and signs n documents (texts may be dropped afterwards).
     void add(std::size_t n, const Document* docs);
+    // The same with sketches made before: pre[i] (null: none) for docs[i], see PrecomputedSketch
+    // (the finder moves from them). Throws doppel::Error when a signature has the wrong length.
+    void add(std::size_t n, const Document* docs, PrecomputedSketch* const* pre);
     // Finds, verifies and clusters the pairs. Call once.
     NearDuplicateResult finish();
 

@@ -32,7 +32,11 @@ class NearDuplicateIndex;
 
 // Runs the near-duplicate finder over every stored document. Document numbers in the result are
 // positions in seq order (the order documents arrived), so "earliest seen" is the earliest stored.
-// `batch` documents are held in memory at a time.
+// `batch` documents are held in memory at a time (with boilerplate on, stores of up to 256 MiB of
+// text are held whole between its two passes, so they are read once). The shingles and signatures the store's
+// near-duplicate stage made at index time are taken as they are (when the options' shingle and
+// MinHash specs are the stage's, and the document has no boilerplate line): only documents with
+// boilerplate are shingled again.
 NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                            std::size_t batch = 1024, const ProgressCallback& progress = {});
 

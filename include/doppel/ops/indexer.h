@@ -135,6 +135,7 @@ private:
     void run_stages(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
                     const std::vector<AnalyzedDocument>& analyzed, IndexSummary* summary);
     void record_artifact_kinds();
+    std::vector<std::pair<std::string, double>> prepare_stages(const std::vector<AnalyzedDocument>& analyzed);
     std::vector<AnalyzedDocument> analyze_batch(const std::vector<std::size_t>& todo, Document* docs);
     std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs) const;
 

@@ -85,6 +85,9 @@ public:
     std::string describe() const;
 
 private:
+    bool fused_word_shingles(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
+                             const LineHashSet* skip, std::size_t* skipped) const;
+
     ShinglerOptions options_;
     Normalizer normalizer_;
 };
