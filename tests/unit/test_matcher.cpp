@@ -199,7 +199,7 @@ TEST(Matcher, NoCounterpartUnderTheTypicalScore) {
     Pool q = p;
     q.docs[24].length = q.docs[25].length = 12;
     EXPECT_EQ(q.run().at({300, 301}).label, LinkLabel::kTranslation);
-    q.docs[25].length = 40;
+    q.docs[25].length = 60;
     EXPECT_EQ(q.run().at({300, 301}).label, LinkLabel::kSameStory);
 }
 

@@ -102,14 +102,14 @@ struct MatcherOptions {                    // spec key (every field has one, nam
                                           // must reach
     std::size_t same_story_per_doc = 5;   // same_story_per_doc: most same-story pairs a document
                                           // is in (its best-scored); 0 = unlimited
-    float counterpart_ratio = 0.4f;       // counterpart_ratio: a translation's score must reach
+    float counterpart_ratio = 0.3f;       // counterpart_ratio: a translation's score must reach
                                           // this share of its language pair's typical score
                                           // (no counterpart, above); 0 = off
     float counterpart_margin = 2.0f;      // counterpart_margin: margin of the confident links
                                           // the typical score is taken from
     std::size_t counterpart_links = 10;   // counterpart_links: confident links a language pair
                                           // (or language) needs for a typical score of its own
-    float counterpart_length_ratio = 0.5f; // counterpart_length_ratio: shorter/longer length
+    float counterpart_length_ratio = 0.3f; // counterpart_length_ratio: shorter/longer length
                                           // under this: lengths disagree (no-counterpart rule)
 
     // Spec "matcher:k=10,margin_k=8,..." (keys above; missing keys keep their defaults; "matcher"
