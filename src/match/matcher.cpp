@@ -47,6 +47,10 @@ MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
     p.take_number("pivot_similarity", o.pivot_similarity);
     p.take_number("pivot_margin", o.pivot_margin);
     p.take_number("same_story_per_doc", o.same_story_per_doc);
+    p.take_number("counterpart_ratio", o.counterpart_ratio);
+    p.take_number("counterpart_margin", o.counterpart_margin);
+    p.take_number("counterpart_links", o.counterpart_links);
+    p.take_number("counterpart_length_ratio", o.counterpart_length_ratio);
     p.check_empty();
     return o;
 }
@@ -68,7 +72,10 @@ std::string MatcherOptions::describe() const {
            ",partial_length_ratio=" + spec_number(partial_length_ratio) + ",anchor_weight=" + spec_number(anchor_weight) + ",url_weight=" + spec_number(url_weight) +
            ",one_to_one=" + (one_to_one ? "1" : "0") + ",same_story=" + (same_story ? "1" : "0") +
            ",pivot=" + (pivot ? "1" : "0") + ",pivot_similarity=" + spec_number(pivot_similarity) +
-           ",pivot_margin=" + spec_number(pivot_margin) + ",same_story_per_doc=" + std::to_string(same_story_per_doc);
+           ",pivot_margin=" + spec_number(pivot_margin) + ",same_story_per_doc=" + std::to_string(same_story_per_doc) +
+           ",counterpart_ratio=" + spec_number(counterpart_ratio) + ",counterpart_margin=" + spec_number(counterpart_margin) +
+           ",counterpart_links=" + std::to_string(counterpart_links) +
+           ",counterpart_length_ratio=" + spec_number(counterpart_length_ratio);
 }
 
 namespace {
@@ -241,6 +248,11 @@ TranslationLink Matcher::make_link(std::size_t a, std::size_t b, float sim, floa
     return l;
 }
 
+bool Matcher::counterpart_applies(float length_a, float length_b) const {
+    const float shorter = std::min(length_a, length_b), longer = std::max(length_a, length_b);
+    return shorter > options_.short_length || shorter < options_.counterpart_length_ratio * longer;
+}
+
 LinkLabel Matcher::length_label(float length_a, float length_b) const {
     const float ratio = std::max(length_a, length_b) > 0 ? std::min(length_a, length_b) / std::max(length_a, length_b) : 1.0f;
     return ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
@@ -317,21 +329,24 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     std::vector<std::pair<std::size_t, std::size_t>> lang_pairs;
     for (std::size_t sa = 0; sa < L; ++sa)
         for (std::size_t tb = sa + 1; tb < L; ++tb) lang_pairs.push_back({sa, tb});
-    std::vector<std::vector<TranslationLink>> linked(lang_pairs.size());
+    // Candidate links of each language pair, from both directions.
+    std::vector<std::vector<TranslationLink>> candidates(lang_pairs.size());
     impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
         const auto [sa, tb] = lang_pairs[p];
-        // Candidate pairs of this language pair, from both directions.
         std::map<std::pair<std::size_t, std::size_t>, float> pairs;
         for (std::size_t x : g.members[sa])
             for (const auto& c : table.of(x, tb)) pairs[{x, c.other}] = c.sim;
         for (std::size_t y : g.members[tb])
             for (const auto& c : table.of(y, sa)) pairs[{c.other, y}] = c.sim;
-        std::vector<TranslationLink> links;
         for (const auto& [pr, sim] : pairs)
             if (sim >= options_.related_similarity)
-                links.push_back(make_link(pr.first, pr.second, sim, margins(pr.first, pr.second, sim), sparse));
-        for (auto& l : links) url_evidence::add_url_evidence(docs, options_.url_weight, l);
-        label_links(docs, links, linked[p]);
+                candidates[p].push_back(make_link(pr.first, pr.second, sim, margins(pr.first, pr.second, sim), sparse));
+        for (auto& l : candidates[p]) url_evidence::add_url_evidence(docs, options_.url_weight, l);
+    });
+    const std::vector<float> floors = typical_floors(docs, lang_pairs, L, candidates);
+    std::vector<std::vector<TranslationLink>> linked(lang_pairs.size());
+    impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
+        label_links(docs, candidates[p], floors[p], linked[p]);
     });
     std::vector<TranslationLink> out;
     for (auto& links : linked) out.insert(out.end(), links.begin(), links.end());
@@ -340,8 +355,57 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     return out;
 }
 
+namespace {
+// The median of xs (reordered); 0 when empty.
+float median(std::vector<float>& xs) {
+    if (xs.empty()) return 0.0f;
+    const auto mid = xs.begin() + static_cast<std::ptrdiff_t>((xs.size() - 1) / 2);
+    std::nth_element(xs.begin(), mid, xs.end());
+    return *mid;
+}
+}  // namespace
+
+std::vector<float> Matcher::typical_floors(std::span<const MatchDocument> docs,
+                                           std::span<const std::pair<std::size_t, std::size_t>> lang_pairs,
+                                           std::size_t languages,
+                                           std::vector<std::vector<TranslationLink>>& candidates) const {
+    std::vector<float> floors(lang_pairs.size(), 0.0f);
+    if (options_.counterpart_ratio <= 0) return floors;
+    // Phase 1: every language pair labelled without the rule; its confident links' scores kept.
+    std::vector<std::vector<float>> confident(lang_pairs.size());
+    impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
+        std::vector<TranslationLink> labelled;
+        label_links(docs, candidates[p], 0.0f, labelled);
+        for (const auto& l : labelled)
+            if (l.label != LinkLabel::kSameStory && l.margin >= options_.counterpart_margin)
+                confident[p].push_back(l.score);
+    });
+    // Phase 2: typical scores of each language and of the whole pool, the fallbacks.
+    std::vector<std::vector<float>> of_language(languages);
+    std::vector<float> all;
+    for (std::size_t p = 0; p < lang_pairs.size(); ++p)
+        for (float s : confident[p]) {
+            of_language[lang_pairs[p].first].push_back(s);
+            of_language[lang_pairs[p].second].push_back(s);
+            all.push_back(s);
+        }
+    const std::size_t need = std::max<std::size_t>(1, options_.counterpart_links);
+    const float pool_typical = all.size() >= need ? median(all) : 0.0f;  // 0: too few, no floor
+    std::vector<float> language_typical(languages);
+    for (std::size_t t = 0; t < languages; ++t)
+        language_typical[t] = of_language[t].size() >= need ? median(of_language[t]) : pool_typical;
+    // Phase 3: each pair's floor, from its own typical score where it has enough confident links.
+    for (std::size_t p = 0; p < lang_pairs.size(); ++p) {
+        const float typical = confident[p].size() >= need
+                                  ? median(confident[p])
+                                  : std::min(language_typical[lang_pairs[p].first], language_typical[lang_pairs[p].second]);
+        floors[p] = options_.counterpart_ratio * typical;
+    }
+    return floors;
+}
+
 void Matcher::label_links(std::span<const MatchDocument> docs, std::vector<TranslationLink>& links,
-                          std::vector<TranslationLink>& out) const {
+                          float typical_floor, std::vector<TranslationLink>& out) const {
     // Greedy one-to-one by margin-weighted score.
     std::sort(links.begin(), links.end(), [](const TranslationLink& a, const TranslationLink& b) {
         const float ka = a.score * std::min(a.margin, 3.0f), kb = b.score * std::min(b.margin, 3.0f);
@@ -352,7 +416,8 @@ void Matcher::label_links(std::span<const MatchDocument> docs, std::vector<Trans
     for (auto& l : links) {
         const bool winner = !options_.one_to_one || (!used_a[l.a] && !used_b[l.b]);
         const bool strong = l.score >= translation_floor(docs[l.a].length, docs[l.b].length) &&
-                            l.margin >= options_.translation_margin;
+                            l.margin >= options_.translation_margin &&
+                            (l.score >= typical_floor || !counterpart_applies(docs[l.a].length, docs[l.b].length));
         if (winner && strong) {
             used_a[l.a] = used_b[l.b] = 1;
             l.label = length_label(docs[l.a].length, docs[l.b].length);

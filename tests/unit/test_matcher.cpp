@@ -163,6 +163,46 @@ TEST(Matcher, FloorAndLabels) {
     EXPECT_EQ(mq.at({1, 2}).label, LinkLabel::kPartial);
 }
 
+// No counterpart: twelve German-English translations share most of their features (score
+// about 0.99, far from competitors); a German text and an English text without a version in
+// the other language, both long, share a little (score about 0.2) and nothing else near: both
+// stand out (margin 10, "no competition"), so only the language pair's typical score keeps
+// them apart. Two short texts of similar length are spared.
+TEST(Matcher, NoCounterpartUnderTheTypicalScore) {
+    Pool p;
+    for (uint64_t i = 0; i < 12; ++i) {
+        const uint64_t f = 1 + 2 * i;
+        p.add(int64_t(100 + i), "de", {{f, 1}, {f + 1, 1}, {63, 0.1f}});
+        p.add(int64_t(200 + i), "en", {{f, 1}, {f + 1, 0.8f}, {62, 0.1f}});
+    }
+    p.add(300, "de", {{40, 1}, {41, 1}, {45, 1}}, 200);
+    p.add(301, "en", {{42, 1}, {43, 1}, {45, 0.5f}}, 220);
+    MatcherOptions off;
+    off.counterpart_ratio = 0;
+    const auto without = p.run(off);
+    ASSERT_TRUE(without.count({300, 301}));
+    EXPECT_EQ(without.at({300, 301}).label, LinkLabel::kTranslation) << "the case needs the rule";
+    EXPECT_LT(without.at({300, 301}).score, 0.3f);
+    const auto with = p.run();
+    for (uint64_t i = 0; i < 12; ++i) {
+        ASSERT_TRUE(with.count({int64_t(100 + i), int64_t(200 + i)})) << i;
+        EXPECT_EQ(with.at({int64_t(100 + i), int64_t(200 + i)}).label, LinkLabel::kTranslation) << i;
+    }
+    ASSERT_TRUE(with.count({300, 301}));
+    EXPECT_EQ(with.at({300, 301}).label, LinkLabel::kSameStory);
+    // Too few confident links for a typical score of the pair, the language or the pool: no floor.
+    MatcherOptions needs_more;
+    needs_more.counterpart_links = 14;  // 13 confident links, the weak one among them
+    EXPECT_EQ(p.run(needs_more).at({300, 301}).label, LinkLabel::kTranslation);
+    // Short texts of similar length: no evidence against them, a translation still; lengths
+    // that disagree are.
+    Pool q = p;
+    q.docs[24].length = q.docs[25].length = 12;
+    EXPECT_EQ(q.run().at({300, 301}).label, LinkLabel::kTranslation);
+    q.docs[25].length = 60;
+    EXPECT_EQ(q.run().at({300, 301}).label, LinkLabel::kSameStory);
+}
+
 TEST(Matcher, PivotLinksTranslationsOfOneDocument) {
     Pool p;
     // de and pl share little directly, but both translate en.
@@ -291,6 +331,7 @@ TEST(MatcherOptions, SpecRoundTrip) {
     o.long_translation_score = 0.2f, o.short_length = 40, o.long_length = 250.5f, o.translation_margin = 1.3f;
     o.partial_length_ratio = 0.3f, o.anchor_weight = 0.1f, o.one_to_one = false, o.same_story = false;
     o.pivot = false, o.pivot_similarity = 0.06f, o.pivot_margin = 1.5f, o.same_story_per_doc = 3;
+    o.counterpart_ratio = 0.3f, o.counterpart_margin = 1.5f, o.counterpart_links = 7, o.counterpart_length_ratio = 0.4f;
     const std::string spec = o.describe();
     EXPECT_EQ(spec.rfind("matcher:k=7,margin_k=5,", 0), 0u) << spec;
     EXPECT_NE(spec.find("short_length=40,"), std::string::npos) << spec;
@@ -312,6 +353,10 @@ TEST(MatcherOptions, SpecRoundTrip) {
     EXPECT_EQ(r.pivot_similarity, 0.06f);
     EXPECT_EQ(r.pivot_margin, 1.5f);
     EXPECT_EQ(r.same_story_per_doc, 3u);
+    EXPECT_EQ(r.counterpart_ratio, 0.3f);
+    EXPECT_EQ(r.counterpart_margin, 1.5f);
+    EXPECT_EQ(r.counterpart_links, 7u);
+    EXPECT_EQ(r.counterpart_length_ratio, 0.4f);
     EXPECT_NE(MatcherOptions().describe().find(",same_story_per_doc=5"), std::string::npos);
     EXPECT_EQ(MatcherOptions::parse_spec("matcher:k=3").k, 3u);
     EXPECT_THROW(MatcherOptions::parse_spec("matcher:nope=1"), Error);

@@ -31,8 +31,22 @@
 //    pivot_margin). A wrong link so adds one weak candidate at most,
 //    instead of joining two groups of versions.
 //
+//  - no counterpart: a document whose version in the other language is missing still has a
+//    best candidate there, often one whose own version is missing too; the two stand out
+//    against their (even weaker) competitors, so the margin passes them. Their score, though,
+//    is far under what true translations of that language pair score. The pool's confident
+//    links (one-to-one winners with a margin >= counterpart_margin) give each language pair
+//    its typical score (their median; with fewer than counterpart_links of them, the lower of
+//    the two languages' medians over all their pairs, else the median of all confident links;
+//    with fewer than counterpart_links in the whole pool, no floor),
+//    and a link scoring under counterpart_ratio times it is no translation (per-pair score
+//    calibration, as bitext mining sets its threshold from the score distribution) when its
+//    documents also look unlike versions of each other: the shorter one is under
+//    counterpart_length_ratio of the other's length, or both are longer than short_length.
+//    Two short texts of similar length are spared: a few words score anywhere.
+//
 // Labels: `translation` (one-to-one winner with score >= translation_floor() and margin
-// >= translation_margin, lengths comparable), `partial` (the same, but the shorter document has
+// >= translation_margin, score >= counterpart_ratio * the pair's typical score, lengths comparable), `partial` (the same, but the shorter document has
 // less than partial_length_ratio of the other's length), `same-story` (similarity >=
 // related_similarity but not a translation). Pairs below related_similarity are not reported.
 // Same-story pairs are capped: each document keeps at most same_story_per_doc of them, the
@@ -88,6 +102,15 @@ struct MatcherOptions {                    // spec key (every field has one, nam
                                           // must reach
     std::size_t same_story_per_doc = 5;   // same_story_per_doc: most same-story pairs a document
                                           // is in (its best-scored); 0 = unlimited
+    float counterpart_ratio = 0.3f;       // counterpart_ratio: a translation's score must reach
+                                          // this share of its language pair's typical score
+                                          // (no counterpart, above); 0 = off
+    float counterpart_margin = 2.0f;      // counterpart_margin: margin of the confident links
+                                          // the typical score is taken from
+    std::size_t counterpart_links = 10;   // counterpart_links: confident links a language pair
+                                          // (or language) needs for a typical score of its own
+    float counterpart_length_ratio = 0.3f; // counterpart_length_ratio: shorter/longer length
+                                          // under this: lengths disagree (no-counterpart rule)
 
     // Spec "matcher:k=10,margin_k=8,..." (keys above; missing keys keep their defaults; "matcher"
     // alone gives the defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key
@@ -189,12 +212,22 @@ private:
     // A candidate pair's link: its similarity, margin, anchor agreement and score (unlabelled).
     TranslationLink make_link(std::size_t a, std::size_t b, float sim, float margin,
                               std::span<const SparseVector> sparse) const;
+    // Whether the no-counterpart floor applies to documents of these lengths: lengths that
+    // disagree (under counterpart_length_ratio), or both above short_length.
+    bool counterpart_applies(float length_a, float length_b) const;
     // kPartial when the shorter document is under partial_length_ratio of the other, else kTranslation.
     LinkLabel length_label(float length_a, float length_b) const;
     // Labels the candidate links of one language pair (greedy one-to-one by margin-weighted
-    // score) and appends those reported to out.
-    void label_links(std::span<const MatchDocument> docs, std::vector<TranslationLink>& links,
+    // score, a translation scoring at least `typical_floor`) and appends those reported to out.
+    void label_links(std::span<const MatchDocument> docs, std::vector<TranslationLink>& links, float typical_floor,
                      std::vector<TranslationLink>& out) const;
+    // The no-counterpart floor of each language pair (counterpart_ratio times its typical
+    // score; all 0 when the rule is off). candidates[p]: the candidate links of lang_pairs[p]
+    // (reordered); `languages`: how many languages the pairs index.
+    std::vector<float> typical_floors(std::span<const MatchDocument> docs,
+                                      std::span<const std::pair<std::size_t, std::size_t>> lang_pairs,
+                                      std::size_t languages,
+                                      std::vector<std::vector<TranslationLink>>& candidates) const;
     void close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
                            const std::function<float(std::size_t, std::size_t, float)>& margins,
                            std::vector<TranslationLink>& out) const;
