@@ -42,6 +42,8 @@ FeatureAssociationOptions FeatureAssociationOptions::parse_spec(const std::strin
     p.take_number("exclusive_ratio", o.exclusive_ratio);
     p.take_number("max_targets", o.max_targets);
     p.take_number("new_link_margin", o.new_link_margin);
+    p.take_number("prune_count", o.prune_count);
+    p.take_number("prune_share", o.prune_share);
     p.check_empty();
     return o;
 }
@@ -51,7 +53,8 @@ std::string FeatureAssociationOptions::describe() const {
     return std::string(kName) + ":min_margin=" + spec_number(min_margin) + ",min_pairs=" + std::to_string(min_pairs) +
            ",min_count=" + std::to_string(min_count) + ",min_dice=" + spec_number(min_dice) +
            ",exclusive_ratio=" + spec_number(exclusive_ratio) + ",max_targets=" + std::to_string(max_targets) +
-           ",new_link_margin=" + spec_number(new_link_margin);
+           ",new_link_margin=" + spec_number(new_link_margin) + ",prune_count=" + std::to_string(prune_count) +
+           ",prune_share=" + spec_number(prune_share);
 }
 
 namespace {
@@ -72,16 +75,43 @@ std::vector<uint64_t> top_targets(const SparseVector& v, const DocumentFrequenci
     return out;
 }
 
+bool is_exclusive(uint64_t f, const LanguageFrequencies& own, const DocumentFrequencies& all,
+                  const FeatureAssociationOptions& o) {
+    if (!can_be_source(f)) return false;
+    uint32_t in = own.at(f), elsewhere = all.df.at(f) - in;
+    return in >= o.min_count && static_cast<float>(elsewhere) <= o.exclusive_ratio * static_cast<float>(in);
+}
+
+// The false senses of one language, from its confident pairs ps (its document, the other): its
+// concept features held by at least prune_count of the pairs' documents on its side, and by the
+// other side in under prune_share of those pairs. Ascending.
+std::vector<uint64_t> false_senses(const std::vector<std::pair<std::size_t, std::size_t>>& ps,
+                                   std::span<const SparseVector> counts, const FeatureAssociationOptions& o) {
+    std::vector<uint64_t> out;
+    if (o.prune_share <= 0) return out;
+    std::unordered_map<uint64_t, std::pair<uint32_t, uint32_t>> seen;  // f -> (pairs, pairs with f on both sides)
+    for (auto [a, b] : ps) {
+        const SparseVector& other = counts[b];
+        for (uint64_t f : counts[a].ids) {
+            if (!can_be_target(f)) continue;
+            auto& [n, both] = seen[f];
+            ++n;
+            both += std::binary_search(other.ids.begin(), other.ids.end(), f);
+        }
+    }
+    for (const auto& [f, nb] : seen)
+        if (nb.first >= o.prune_count && static_cast<float>(nb.second) < o.prune_share * static_cast<float>(nb.first))
+            out.push_back(f);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 // The best association of each exclusive source feature of one language, from its confident
 // pairs ps (its document, the other), appended to found.
 void learn_language(const std::string& lang, const std::vector<std::pair<std::size_t, std::size_t>>& ps,
                     std::span<const SparseVector> counts, const LanguageFrequencies& own, const DocumentFrequencies& all,
                     const FeatureAssociationOptions& o, std::vector<std::pair<std::string, FeatureAssociation>>& found) {
-    auto exclusive = [&](uint64_t f) {
-        if (!can_be_source(f)) return false;
-        uint32_t in = own.at(f), elsewhere = all.df.at(f) - in;
-        return in >= o.min_count && static_cast<float>(elsewhere) <= o.exclusive_ratio * static_cast<float>(in);
-    };
+    auto exclusive = [&](uint64_t f) { return is_exclusive(f, own, all, o); };
     std::unordered_map<uint64_t, uint32_t> n_src, n_tgt;
     std::unordered_map<std::pair<uint64_t, uint64_t>, uint32_t, PairHash> n_both;
     std::vector<std::vector<uint64_t>> srcs(ps.size()), tgts(ps.size());
@@ -143,9 +173,11 @@ FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> cou
     for (std::size_t l = 0; l < names.size(); ++l)
         if (*names[l] != "en" && sides.count(*names[l]) && sides.at(*names[l]).size() >= o.min_pairs) learning.push_back(l);
     std::vector<std::vector<std::pair<std::string, FeatureAssociation>>> per(learning.size());
+    std::vector<std::vector<uint64_t>> pruned(learning.size());
     impl::parallel_for(learning.size(), impl::worker_count(learning.size()), [&](std::size_t j, std::size_t) {
         const std::size_t l = learning[j];
         learn_language(*names[l], sides.at(*names[l]), counts, own[l], all, o, per[j]);
+        pruned[j] = false_senses(sides.at(*names[l]), counts, o);
     });
     std::vector<std::pair<std::string, FeatureAssociation>> found;
     for (auto& v : per) found.insert(found.end(), v.begin(), v.end());
@@ -164,20 +196,41 @@ FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> cou
         targets_taken.insert(a.target);
         out.by_lang_[lang][a.source] = a;
     }
+    // False senses, but for the sources and targets of associations.
+    for (std::size_t j = 0; j < learning.size(); ++j) {
+        const std::string& lang = *names[learning[j]];
+        for (uint64_t f : pruned[j])
+            if (!sources.count(f) && !targets_taken.count(f)) out.dropped_[lang].insert(f);
+    }
     return out;
 }
 
 SparseVector FeatureAssociations::apply(const SparseVector& counts, const std::string& lang) const {
     auto it = by_lang_.find(lang);
-    if (it == by_lang_.end()) return counts;
-    const auto& m = it->second;
-    SparseVector out = counts;
+    auto dr = dropped_.find(lang);
+    if (it == by_lang_.end() && dr == dropped_.end()) return counts;
+    SparseVector out;
     bool changed = false;
-    for (auto& id : out.ids) {
-        auto a = m.find(id);
-        if (a != m.end()) id = a->second.target, changed = true;
+    for (std::size_t j = 0; j < counts.size(); ++j) {
+        uint64_t id = counts.ids[j];
+        if (dr != dropped_.end() && dr->second.count(id)) {
+            changed = true;
+            continue;
+        }
+        if (it != by_lang_.end())
+            if (auto a = it->second.find(id); a != it->second.end()) id = a->second.target, changed = true;
+        out.ids.push_back(id);
+        out.weights.push_back(counts.weights[j]);
     }
-    if (changed) out.canonicalize();
+    if (!changed) return counts;
+    out.canonicalize();
+    return out;
+}
+
+std::vector<uint64_t> FeatureAssociations::dropped(const std::string& lang) const {
+    std::vector<uint64_t> out;
+    if (auto it = dropped_.find(lang); it != dropped_.end()) out.assign(it->second.begin(), it->second.end());
+    std::sort(out.begin(), out.end());
     return out;
 }
 

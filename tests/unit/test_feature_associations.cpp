@@ -96,6 +96,36 @@ TEST(FeatureAssociations, SharedWordsAreNotSources) {
     EXPECT_EQ(FeatureAssociations::learn(p.counts, p.langs, p.pairs).size(), 0u);
 }
 
+TEST(FeatureAssociations, PrunesSensesTranslationsNeverShow) {
+    // Every Vietnamese document also reads as "card" (a false sense of a function word), which
+    // the English side holds in 4 pairs of 30 only (so it is no word of vi alone, and no source);
+    // "shared" is on both sides of half the pairs, "rare" on the Vietnamese side of 5 others.
+    Pool p(30, 6);
+    auto add = [](SparseVector& v, const char* c) {
+        v.ids.push_back(concept_of(c)), v.weights.push_back(1.0f);
+        v.canonicalize();
+    };
+    for (std::size_t i = 0; i < 30; ++i) {
+        add(p.counts[2 * i], "card");
+        if (i < 4) add(p.counts[2 * i + 1], "card");
+        if (i % 2 == 0) add(p.counts[2 * i], "shared"), add(p.counts[2 * i + 1], "shared");
+        if (i >= 11 && i < 20 && i % 2 == 1) add(p.counts[2 * i], "rare");
+    }
+    // Off by default: nothing pruned.
+    EXPECT_TRUE(FeatureAssociations::learn(p.counts, p.langs, p.pairs).dropped("vi").empty());
+    FeatureAssociationOptions o;
+    o.prune_share = 0.2f;
+    const FeatureAssociations learned = FeatureAssociations::learn(p.counts, p.langs, p.pairs, o);
+    EXPECT_EQ(learned.dropped("vi"), std::vector<uint64_t>{concept_of("card")});  // "rare": under prune_count
+    EXPECT_TRUE(learned.dropped("en").empty());
+    ASSERT_EQ(learned.of("vi").size(), 1u);  // "tap" -> "file" still learned; a source is never pruned
+    SparseVector doc = bag({concept_of("card"), concept_of("tap"), concept_of("shared")});
+    EXPECT_EQ(learned.apply(doc, "vi").ids, bag({concept_of("file"), concept_of("shared")}).ids);
+    EXPECT_EQ(learned.apply(doc, "en").ids, doc.ids);
+    o.prune_share = 0.1f;  // card's other side holds it in 4/30 of its pairs: kept
+    EXPECT_TRUE(FeatureAssociations::learn(p.counts, p.langs, p.pairs, o).dropped("vi").empty());
+}
+
 }  // namespace
 }  // namespace doppel
 
@@ -107,10 +137,10 @@ TEST(FeatureAssociationOptions, SpecRoundTrip) {
     EXPECT_EQ(FeatureAssociationOptions::parse_spec("learn").describe(), d.describe());
     FeatureAssociationOptions o;
     o.min_margin = 1.3f, o.min_pairs = 10, o.min_count = 4, o.min_dice = 0.25f;
-    o.exclusive_ratio = 0.2f, o.max_targets = 32, o.new_link_margin = 1.6f;
+    o.exclusive_ratio = 0.2f, o.max_targets = 32, o.new_link_margin = 1.6f, o.prune_count = 12, o.prune_share = 0.1f;
     const std::string spec = o.describe();
     EXPECT_EQ(spec, "learn:min_margin=1.3,min_pairs=10,min_count=4,min_dice=0.25,exclusive_ratio=0.2,max_targets=32,"
-                    "new_link_margin=1.6");
+                    "new_link_margin=1.6,prune_count=12,prune_share=0.1");
     const FeatureAssociationOptions r = FeatureAssociationOptions::parse_spec(spec);
     EXPECT_EQ(r.describe(), spec);
     EXPECT_EQ(r.min_margin, 1.3f);
@@ -120,6 +150,8 @@ TEST(FeatureAssociationOptions, SpecRoundTrip) {
     EXPECT_EQ(r.exclusive_ratio, 0.2f);
     EXPECT_EQ(r.max_targets, 32u);
     EXPECT_EQ(r.new_link_margin, 1.6f);
+    EXPECT_EQ(r.prune_count, 12u);
+    EXPECT_EQ(r.prune_share, 0.1f);
     EXPECT_THROW(FeatureAssociationOptions::parse_spec("learn:margin=1"), Error);
     EXPECT_THROW(FeatureAssociationOptions::parse_spec("matcher:min_margin=1"), Error);
 }

@@ -19,7 +19,13 @@
 //    that side). f keeps its best g when n(f,g) >= min_count and Dice >= min_dice. Associations
 //    are accepted best first; one whose target is another's source (or the reverse) is dropped,
 //    so two rewrites never undo each other.
-//  - apply: in every document of A, each source feature's count moves to its target. English
+//  - false sense of A: a concept feature of A that A's side of its confident pairs holds at least
+//    prune_count times while the other side holds it in under prune_share of those pairs. The
+//    lexicon reads a word as all its dictionary senses (Vietnamese "các", a plural marker, as
+//    card, service, root; "để", to, as put, preserve): where translations never show a sense, it
+//    only meets unrelated documents by chance.
+//  - apply: in every document of A, each source feature's count moves to its target, and each
+//    false sense of A is removed (but for the sources and targets of associations). English
 //    documents are never rewritten: English concepts are the space the bridge maps into.
 //
 // Plain value; thread safety: const methods may run from many threads at once.
@@ -29,6 +35,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -48,6 +55,10 @@ struct FeatureAssociationOptions {   // spec key (every field has one, named as 
                                       // considered
     float new_link_margin = 1.4f;     // new_link_margin: margin a second-pass link the first pass
                                       // did not make needs
+    std::size_t prune_count = 10;     // prune_count: confident pairs a false sense must be seen in
+    float prune_share = 0.0f;         // prune_share: share of those pairs whose other side holds a
+                                      // concept, under which it is a false sense and removed;
+                                      // 0 = never
 
     // Spec "learn:min_margin=1.2,min_pairs=20,..." (keys above; missing keys keep their
     // defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key or a value that
@@ -79,10 +90,15 @@ public:
 
     // The associations of one language, best first.
     std::vector<FeatureAssociation> of(const std::string& lang) const;
-    std::size_t size() const;
+    // The false senses of one language (features apply() removes), ascending.
+    std::vector<uint64_t> dropped(const std::string& lang) const;
+    std::size_t size() const;  // associations, all languages
+    // Neither associations nor false senses: apply() changes nothing.
+    bool empty() const { return by_lang_.empty() && dropped_.empty(); }
 
 private:
     std::unordered_map<std::string, std::unordered_map<uint64_t, FeatureAssociation>> by_lang_;
+    std::unordered_map<std::string, std::unordered_set<uint64_t>> dropped_;
 };
 
 }  // namespace doppel
