@@ -81,7 +81,7 @@ public:
     // Of the key's English words, those whose vowels agree most (loanword_vowel_agreement) are
     // kept, at most kMaxLoanwordConcepts, in the table's order.
     std::vector<uint32_t> lookup_korean_loanword(std::string_view hangul_word) const;
-    static constexpr std::size_t kMaxLoanwordConcepts = 3;
+    static constexpr std::size_t kMaxLoanwordConcepts = 2;
     // Greedy longest match of a sequence of normalized words of `lang` against the keys: at
     // each position the longest phrase (up to kMaxKeyWords words) found wins; words found in no
     // key are skipped. Matches come in text order and do not overlap.
