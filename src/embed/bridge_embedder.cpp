@@ -119,6 +119,7 @@ BridgeEmbedderOptions BridgeEmbedder::parse_spec(const std::string& spec) {
     p.take_number("token", o.token_weight);
     p.take_number("spread", o.spread);
     p.take_number("prefix", o.prefix_weight);
+    p.take_number("loanword", o.loanword_weight);
     p.take("lexicon", o.lexicon);
     p.check_empty();
     return o;
@@ -138,6 +139,7 @@ std::string BridgeEmbedder::describe() const {
     f("token", options_.token_weight, d.token_weight);
     f("spread", options_.spread, d.spread);
     f("prefix", options_.prefix_weight, d.prefix_weight);
+    f("loanword", options_.loanword_weight, d.loanword_weight);
     if (options_.lexicon != d.lexicon) s << ",lexicon=" << options_.lexicon;
     return s.str();
 }
@@ -210,8 +212,15 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
             std::string sk = name_skeleton(ascii, kSkeletonRule);
             if (sk.size() >= kMinSkeleton) emit(FeatureKind::kName, sk, 1.0f);
         } else if (lang == "ko") {
-            // Without its particle (문서를, 문서에서 -> 문서), so the second pass can learn it.
-            emit(FeatureKind::kToken, impl_->stemmer.stem(lang, w), 1.0f);
+            // Without its particle (문서를, 문서에서 -> 문서), so the second pass can learn it;
+            // and the English words it may be a loanword of (마우스 -> mouse).
+            const std::string stem = impl_->stemmer.stem(lang, w);
+            emit(FeatureKind::kToken, stem, 1.0f);
+            if (lexicon_ && options_.loanword_weight > 0) {
+                const std::vector<uint32_t> loan = lexicon_->lookup_korean_loanword(stem);
+                const float lw = options_.loanword_weight * std::pow(static_cast<float>(loan.size()), -options_.spread);
+                for (uint32_t c : loan) emit(FeatureKind::kConcept, lexicon_->concept_name(c), lw);
+            }
         } else if (is_cjk_word(w) || lang == "zh") {
             emit(FeatureKind::kToken, w, 1.0f);
         } else {

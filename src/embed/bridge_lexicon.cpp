@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "doppel/error.h"
+#include "doppel/normalize/text_keys.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -145,6 +146,31 @@ std::span<const uint32_t> BridgeLexicon::lookup_word(std::string_view lang, std:
                                                      Stemmer& stemmer) const {
     std::string_view w[1] = {word};
     return lookup(lang, make_key(lang, w, stemmer));
+}
+
+std::vector<uint32_t> BridgeLexicon::lookup_korean_loanword(std::string_view hangul_word) const {
+    auto find = [&](std::string_view word) -> std::span<const uint32_t> {
+        const std::string key = hangul_loanword_key(word);
+        if (loanword_key_consonants(key) < kMinLoanwordConsonants) return {};
+        return lookup(kKoreanLoanwords, key);
+    };
+    std::string word(hangul_word);
+    auto found = find(word);
+    if (found.empty()) {
+        const std::string shorter = Stemmer::korean_stem(hangul_word, 1);
+        if (shorter.size() < word.size()) {
+            found = find(shorter);
+            word = shorter;
+        }
+    }
+    std::vector<std::size_t> agree(found.size());
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < found.size(); ++i)
+        best = std::max(best, agree[i] = loanword_vowel_agreement(word, concept_name(found[i])));
+    std::vector<uint32_t> out;
+    for (std::size_t i = 0; i < found.size() && out.size() < kMaxLoanwordConcepts; ++i)
+        if (agree[i] == best) out.push_back(found[i]);
+    return out;
 }
 
 std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,

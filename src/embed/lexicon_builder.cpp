@@ -80,6 +80,7 @@ std::vector<std::string_view> split_spaces(std::string_view s) {
 struct Prepared {
     std::vector<std::string> concepts;
     std::vector<std::pair<std::string, double>> keys;
+    std::string loanword_key;  // english_loanword_key of a one-word English side, else empty
 };
 
 // One key of the lexicon being written.
@@ -125,13 +126,14 @@ struct LexiconBuilder::Impl {
     }
     static std::string simplified(Worker& w, const std::string& text);
     std::string key_of(Worker& w, const std::string& lang, std::string_view phrase) const;
-    std::vector<std::string> english_concepts(Worker& w, std::string_view english) const;
+    std::vector<std::string> english_content_words(Worker& w, std::string_view english) const;
     void add_keys(Worker& w, const std::string& lang, std::string_view phrase, double weight,
                   std::vector<std::pair<std::string, double>>& out) const;
     void add_vietnamese_parts(Worker& w, std::string_view phrase, double weight,
                               std::vector<std::pair<std::string, double>>& out) const;
     Prepared prepare(Worker& w, const LexiconEntry& e) const;
-    void merge(const std::string& lang, const Prepared& p);
+    void merge(const std::string& lang, double weight, const Prepared& p);
+    void add_weight(const std::string& key, const std::string& concept_name, double weight);
     std::vector<Row> ranked_rows() const;
 };
 
@@ -153,16 +155,13 @@ std::string LexiconBuilder::Impl::key_of(Worker& w, const std::string& lang, std
     return key;
 }
 
-std::vector<std::string> LexiconBuilder::Impl::english_concepts(Worker& w, std::string_view english) const {
+// The words of an English phrase that name concepts: not stop words, not numbers.
+std::vector<std::string> LexiconBuilder::Impl::english_content_words(Worker& w, std::string_view english) const {
     std::string text;
     std::vector<std::string> content;
     for (auto& word : words_of(w, "en", english, text))
         if (!english_stop_words().count(word) && !is_number(word)) content.push_back(std::move(word));
-    std::vector<std::string> out;
-    if (content.empty() || content.size() > options.max_english_words) return out;
-    for (const auto& word : content)
-        if (code_points(word) > 1) out.push_back(w.stemmer.stem("en", word));
-    return out;
+    return content;
 }
 
 // The key of `phrase` and, for Vietnamese, of its parts (see the header), depth first.
@@ -192,31 +191,47 @@ void LexiconBuilder::Impl::add_vietnamese_parts(Worker& w, std::string_view phra
 
 Prepared LexiconBuilder::Impl::prepare(Worker& w, const LexiconEntry& e) const {
     Prepared p;
-    p.concepts = english_concepts(w, e.english);
+    const std::vector<std::string> content = english_content_words(w, e.english);
+    if (content.size() > options.max_english_words) return {};
+    for (const auto& word : content)
+        if (code_points(word) > 1) p.concepts.push_back(w.stemmer.stem("en", word));
     if (p.concepts.empty() || (e.max_concepts > 0 && p.concepts.size() > e.max_concepts)) return {};
     add_keys(w, e.lang, e.phrase, e.weight, p.keys);
+    // A capitalized English side is a name (a country, a language, a city): Korean writes names
+    // by other rules, and ICU's Korean display names have them.
+    const bool name = !e.english.empty() && e.english[0] >= 'A' && e.english[0] <= 'Z';
+    if (content.size() == 1 && options.loanword_concepts > 0 && !name) {
+        p.loanword_key = english_loanword_key(content[0]);
+        if (loanword_key_consonants(p.loanword_key) < BridgeLexicon::kMinLoanwordConsonants) p.loanword_key.clear();
+    }
     return p;
 }
 
 // Each key of the entry adds its weight, shared among the concepts, to each concept.
-void LexiconBuilder::Impl::merge(const std::string& lang, const Prepared& p) {
+// The English word of a one-word English side also adds the entry's weight to its own concept
+// under its Korean loanword key (however many keys the phrase gave).
+void LexiconBuilder::Impl::merge(const std::string& lang, double weight, const Prepared& p) {
     ++added;
+    if (!p.loanword_key.empty()) add_weight(std::string(BridgeLexicon::kKoreanLoanwords) + '\t' + p.loanword_key, p.concepts[0], weight);
     if (p.keys.empty()) {
         ++unused;
         return;
     }
-    for (const auto& [key, weight] : p.keys) {
-        auto& row = table[lang + '\t' + key];
-        const double share = weight / static_cast<double>(p.concepts.size());
-        for (const auto& c : p.concepts) {
-            auto [it, fresh] = concept_ids.try_emplace(c, static_cast<uint32_t>(concept_names.size()));
-            if (fresh) concept_names.push_back(c);
-            const uint32_t id = it->second;
-            auto hit = std::find_if(row.begin(), row.end(), [id](const Weighted& x) { return x.id == id; });
-            if (hit == row.end()) row.push_back({id, share});
-            else hit->weight += share;
-        }
+    for (const auto& [key, key_weight] : p.keys) {
+        const std::string full = lang + '\t' + key;
+        const double share = key_weight / static_cast<double>(p.concepts.size());
+        for (const auto& c : p.concepts) add_weight(full, c, share);
     }
+}
+
+void LexiconBuilder::Impl::add_weight(const std::string& key, const std::string& concept_name, double weight) {
+    auto& row = table[key];
+    auto [it, fresh] = concept_ids.try_emplace(concept_name, static_cast<uint32_t>(concept_names.size()));
+    if (fresh) concept_names.push_back(concept_name);
+    const uint32_t id = it->second;
+    auto hit = std::find_if(row.begin(), row.end(), [id](const Weighted& x) { return x.id == id; });
+    if (hit == row.end()) row.push_back({id, weight});
+    else hit->weight += weight;
 }
 
 // ---- writing ----------------------------------------------------------------------------------
@@ -259,9 +274,15 @@ static std::string header_text(const std::string& extractor_json, const LexiconB
 
 // Ranks every key's concepts (weight x common-concept prior) and sorts the keys bytewise.
 std::vector<Row> LexiconBuilder::Impl::ranked_rows() const {
+    auto is_loanword = [](std::string_view key) {
+        return key.starts_with(BridgeLexicon::kKoreanLoanwords) && key.size() > BridgeLexicon::kKoreanLoanwords.size() &&
+               key[BridgeLexicon::kKoreanLoanwords.size()] == '\t';
+    };
+    // The prior counts dictionary keys only: the loanword table leaves every language's ranking as it was.
     std::vector<std::size_t> reach(concept_names.size(), 0);
     for (const auto& [key, row] : table)
-        for (const auto& c : row) ++reach[c.id];
+        if (!is_loanword(key))
+            for (const auto& c : row) ++reach[c.id];
     std::vector<Row> rows;
     rows.reserve(table.size());
     std::vector<std::pair<double, uint32_t>> scored;
@@ -273,7 +294,8 @@ std::vector<Row> LexiconBuilder::Impl::ranked_rows() const {
             return a.first != b.first ? a.first < b.first : concept_names[a.second] < concept_names[b.second];
         });
         Row r{key, {}};
-        for (std::size_t i = 0; i < scored.size() && i < options.max_concepts; ++i) r.concepts.push_back(scored[i].second);
+        const std::size_t keep = is_loanword(key) ? options.loanword_concepts : options.max_concepts;
+        for (std::size_t i = 0; i < scored.size() && i < keep; ++i) r.concepts.push_back(scored[i].second);
         rows.push_back(std::move(r));
     }
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.key < b.key; });
@@ -327,6 +349,7 @@ LexiconBuilderOptions LexiconBuilderOptions::parse_spec(const std::string& spec)
     p.take_number("max_concepts", o.max_concepts);
     p.take_double("prior", o.prior);
     p.take_number("max_english_words", o.max_english_words);
+    p.take_number("loanword_concepts", o.loanword_concepts);
     p.check_empty();
     DOPPEL_CHECK(kBadSpec, o.max_concepts > 0 && o.max_english_words > 0 && o.prior >= 0,
                  "lexicon builder spec out of range: " + spec);
@@ -335,7 +358,8 @@ LexiconBuilderOptions LexiconBuilderOptions::parse_spec(const std::string& spec)
 
 std::string LexiconBuilderOptions::describe() const {
     return std::string(LexiconBuilder::kName) + ":max_concepts=" + std::to_string(max_concepts) +
-           ",prior=" + impl::spec_number(prior) + ",max_english_words=" + std::to_string(max_english_words);
+           ",prior=" + impl::spec_number(prior) + ",max_english_words=" + std::to_string(max_english_words) +
+           ",loanword_concepts=" + std::to_string(loanword_concepts);
 }
 
 LexiconBuilder::LexiconBuilder(LexiconBuilderOptions options)
@@ -349,7 +373,7 @@ void LexiconBuilder::add(std::span<const LexiconEntry> entries) {
     impl::parallel_for(entries.size(), workers, [&](std::size_t i, std::size_t w) {
         prepared[i] = impl_->prepare(*impl_->workers[w], entries[i]);
     });
-    for (std::size_t i = 0; i < entries.size(); ++i) impl_->merge(entries[i].lang, prepared[i]);
+    for (std::size_t i = 0; i < entries.size(); ++i) impl_->merge(entries[i].lang, entries[i].weight, prepared[i]);
 }
 
 std::size_t LexiconBuilder::entries_added() const { return impl_->added; }
@@ -481,6 +505,10 @@ void LexiconCoverageCounter::add(const std::string& lang, std::string_view raw, 
     std::vector<char> covered(words.size(), 0);
     for (const auto& m : impl_->lexicon.match(lang, words, impl_->stemmer))
         std::fill(covered.begin() + m.first, covered.begin() + m.first + m.count, 1);
+    if (lang == "ko")  // as the embedder: a Hangul word may be an English loanword
+        for (std::size_t i = 0; i < words.size(); ++i)
+            if (!covered[i] && !impl_->lexicon.lookup_korean_loanword(impl_->stemmer.stem(lang, words[i])).empty())
+                covered[i] = 1;
     if (const char* fb = fallback_language(lang))  // as the embedder: the relative's entries, word by word
         for (std::size_t i = 0; i < words.size(); ++i)
             if (!covered[i] && !impl_->lexicon.lookup_word(fb, words[i], impl_->stemmer).empty()) covered[i] = 1;

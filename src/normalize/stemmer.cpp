@@ -31,13 +31,15 @@ constexpr std::u32string_view kKoreanShortParticles[] = {
 
 bool hangul_syllable(char32_t c) { return c >= 0xAC00 && c <= 0xD7A3; }
 
-bool strip_one(std::u32string& w, std::u32string_view ending) {
-    if (w.size() < ending.size() + 2 || !std::u32string_view(w).ends_with(ending)) return false;
+bool strip_one(std::u32string& w, std::u32string_view ending, std::size_t min_syllables) {
+    if (w.size() < ending.size() + min_syllables || !std::u32string_view(w).ends_with(ending)) return false;
     w.resize(w.size() - ending.size());
     return true;
 }
 
-std::string korean_stem(std::string_view word) {
+}  // namespace
+
+std::string Stemmer::korean_stem(std::string_view word, std::size_t min_syllables) {
     std::u32string w;
     for (std::size_t i = 0; i < word.size();) {
         char32_t c = impl::next_code_point(word, i);
@@ -46,16 +48,15 @@ std::string korean_stem(std::string_view word) {
     }
     bool stripped = false;
     for (auto e : kKoreanEndings)
-        if ((stripped = strip_one(w, e))) break;
+        if ((stripped = strip_one(w, e, min_syllables))) break;
     if (!stripped)
         for (auto e : kKoreanShortParticles)
-            if (strip_one(w, e)) break;
-    strip_one(w, U"들");
+            if (strip_one(w, e, min_syllables)) break;
+    strip_one(w, U"들", min_syllables);
     std::string out;
     for (char32_t c : w) impl::append_utf8(out, c);
     return out;
 }
-}  // namespace
 
 struct Stemmer::Impl {
     std::map<std::string, sb_stemmer*, std::less<>> handles;
@@ -75,7 +76,7 @@ bool Stemmer::has_stemmer(std::string_view lang) {
 }
 
 std::string Stemmer::stem(std::string_view lang, std::string_view word) {
-    if (lang == "ko") return korean_stem(word);
+    if (lang == "ko") return korean_stem(word, 2);
     if (!has_stemmer(lang) || word.empty()) return std::string(word);
     auto it = impl_->handles.find(lang);
     if (it == impl_->handles.end()) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "doppel/embed/bridge_lexicon.h"
+#include "doppel/normalize/text_keys.h"
 #include "support/test_support.h"
 
 namespace doppel {
@@ -24,7 +25,10 @@ TEST(LexiconBuild, WritesALexiconAndReportsBadLines) {
 
     BridgeLexicon lex(dir / "b.lex");
     Stemmer stemmer;
-    EXPECT_EQ(lex.key_count(), 4u);  // "sitzung", "hà nội" and its syllables "hà", "nội"
+    // "sitzung", "hà nội" and its syllables "hà", "nội", and the Korean loanword key of
+    // "meeting" (the name Hanoi has none)
+    EXPECT_EQ(lex.key_count(), 5u);
+    EXPECT_FALSE(lex.lookup(BridgeLexicon::kKoreanLoanwords, english_loanword_key("meeting")).empty());
     ASSERT_EQ(lex.lookup_word("de", "sitzung", stemmer).size(), 1u);
     EXPECT_EQ(lex.concept_name(lex.lookup_word("de", "sitzung", stemmer)[0]), "meet");
     EXPECT_FALSE(lex.lookup("vi", "hà nội").empty());

@@ -89,9 +89,12 @@ TEST_F(LexiconBuilderTest, EveryKeyWrittenIsFoundByTheEmbeddersLookup) {
         keys.insert(lang + "\t" + key);
         EXPECT_FALSE(find(lex, lang, phrase).empty()) << lang << " '" << phrase << "'";
     }
-    // Every key of the file is one of those, so every key written was found.
-    EXPECT_EQ(lex.key_count(), keys.size());
-    EXPECT_EQ(summary.keys, keys.size());
+    // Every key of the file is one of those or a Korean loanword key of a one-word English side
+    // ("meeting" -> "mtN", "help" -> "hlp", ...), so every key written was found.
+    const std::size_t loanword_keys = summary.keys_per_language.at(std::string(BridgeLexicon::kKoreanLoanwords));
+    EXPECT_EQ(loanword_keys, 6u);  // meeting, session, help, sentence, discussion, ex (not the name Thailand)
+    EXPECT_EQ(lex.key_count(), keys.size() + loanword_keys);
+    EXPECT_EQ(summary.keys, keys.size() + loanword_keys);
     EXPECT_EQ(summary.keys_per_language.at("ja"), 3u);
 }
 
@@ -161,6 +164,47 @@ TEST_F(LexiconBuilderTest, CoverageCountsContentWordsAPhraseCovers) {
     EXPECT_EQ(none.share(), 0.0);
 }
 
+// English words of the entries reach Hangul spellings of them through the loanword table,
+// common words (more entries) first; the embedder and the coverage count find them.
+TEST(LexiconBuilder, KoreanLoanwordsReachTheirEnglishConcepts) {
+    test::TempDir dir("lexicon_loanwords");
+    const std::vector<LexiconEntry> entries = {
+        {"de", "Maus", "mouse", 1.0},    {"fr", "souris", "mouse", 1.0}, {"de", "Moos", "moss", 1.0},
+        {"de", "Knopf", "button", 1.0},  {"de", "Diener", "server", 1.0}, {"de", "Tisch", "table", 1.0},
+        {"de", "Zelle", "cell", 1.0},    {"de", "Polen", "Poland", 2.0},  // a name: no loanword key
+        {"de", "Tisch", "a small table", 1.0},  // two content words: no loanword key
+    };
+    LexiconBuilder builder(LexiconBuilderOptions::parse_spec("lexicon:loanword_concepts=2"));
+    builder.add(entries);
+    builder.write(dir / "bridge.lex");
+    BridgeLexicon lex(dir / "bridge.lex");
+    auto names = [&](std::span<const uint32_t> ids) {
+        std::vector<std::string> out;
+        for (uint32_t c : ids) out.emplace_back(lex.concept_name(c));
+        return out;
+    };
+    EXPECT_EQ(names(lex.lookup_korean_loanword("마우스")), (std::vector<std::string>{"mous", "moss"}));
+    EXPECT_EQ(names(lex.lookup_korean_loanword("버튼")), std::vector<std::string>{"button"});
+    EXPECT_EQ(names(lex.lookup_korean_loanword("서버")), std::vector<std::string>{"server"});
+    EXPECT_EQ(names(lex.lookup_korean_loanword("테이블")), std::vector<std::string>{"tabl"});
+    EXPECT_EQ(names(lex.lookup_korean_loanword("셀을")), std::vector<std::string>{"cell"});  // one syllable stays
+    EXPECT_TRUE(lex.lookup_korean_loanword("폴란드").empty());
+    EXPECT_TRUE(lex.lookup_korean_loanword("문서").empty());
+    EXPECT_TRUE(lex.lookup_korean_loanword("mouse").empty());  // not Hangul
+    EXPECT_FALSE(lex.has_language("ko"));
+
+    LexiconCoverageCounter counter(lex);
+    LexiconCoverage ko;
+    counter.add("ko", "마우스를 버튼 문서", ko);  // particle stripped, as the embedder reads it
+    EXPECT_EQ(ko.words, 3u);
+    EXPECT_EQ(ko.covered, 2u);
+
+    LexiconBuilder none(LexiconBuilderOptions::parse_spec("lexicon:loanword_concepts=0"));
+    none.add(entries);
+    none.write(dir / "none.lex");
+    EXPECT_TRUE(BridgeLexicon(dir / "none.lex").lookup_korean_loanword("마우스").empty());
+}
+
 TEST(LexiconBuilder, EntriesFileReportsBadLinesAndSkipsThem) {
     test::TempDir dir("lexicon_entries");
     test::write_file(dir / "e.tsv",
@@ -193,7 +237,7 @@ TEST(LexiconBuilder, EntriesFileReportsBadLinesAndSkipsThem) {
 TEST(LexiconBuilder, OptionsSpecRoundTrips) {
     const auto o = LexiconBuilderOptions::parse_spec("lexicon:max_concepts=4,prior=0.25");
     EXPECT_EQ(o.max_concepts, 4u);
-    EXPECT_EQ(o.describe(), "lexicon:max_concepts=4,prior=0.25,max_english_words=3");
+    EXPECT_EQ(o.describe(), "lexicon:max_concepts=4,prior=0.25,max_english_words=3,loanword_concepts=16");
     EXPECT_EQ(LexiconBuilderOptions::parse_spec(o.describe()).describe(), o.describe());
     EXPECT_THROW(LexiconBuilderOptions::parse_spec("lexicon:bogus=1"), Error);
 }

@@ -78,6 +78,43 @@ TEST(TextKeys, SimplifiedChinese) {
     EXPECT_EQ(keys.simplified_chinese("会议 2024"), "会议 2024");
 }
 
+// English loanwords written in Hangul and the English words share a key (vowels, epenthetic
+// eu / i, a non-rhotic r and doubled letters left out; r / l, p / f, b / v folded).
+TEST(TextKeys, KoreanLoanwordKeys) {
+    const std::pair<const char*, const char*> pairs[] = {
+        {"마우스", "mouse"}, {"클릭", "click"},   {"버튼", "button"},     {"서버", "server"},
+        {"아이콘", "icon"},  {"테이블", "table"}, {"텍스트", "text"},     {"스타일", "style"},
+        {"페이지", "page"},  {"그래픽", "graphic"}, {"인터넷", "internet"}, {"옵션", "option"},
+        {"버전", "version"}, {"링크", "link"},    {"스트링", "string"},   {"필터", "filter"},
+        {"파일", "file"},    {"셀", "cell"},      {"매쓰", "math"},       {"익스포트", "export"},
+        {"그룹", "group"},   {"코드", "code"},    {"탭", "tab"},          {"차트", "chart"},
+        {"이미지", "image"}, {"브리지", "bridge"}, {"태그", "tag"},        {"쿼리", "query"}};
+    for (const auto& [ko, en] : pairs) EXPECT_EQ(hangul_loanword_key(ko), english_loanword_key(en)) << ko << " " << en;
+    EXPECT_EQ(english_loanword_key("server"), "sba");  // not "srvr": r before a consonant or at the end is silent
+    EXPECT_EQ(hangul_loanword_key("서버"), "sba");  // a vowel sound at the end: a
+    EXPECT_EQ(english_loanword_key("icon"), "akn");  // ... and at the start
+    EXPECT_EQ(hangul_loanword_key("아이콘"), "akn");
+    EXPECT_EQ(hangul_loanword_key("페이지"), "pj");  // the ㅣ of 지 is epenthetic
+    EXPECT_EQ(english_loanword_key("click"), "klk");
+    EXPECT_EQ(hangul_loanword_key("클릭"), "klk");  // keul-lik: ㄹ ㄹ collapse
+    EXPECT_EQ(english_loanword_key("table"), "tbl");
+    EXPECT_EQ(english_loanword_key("mouse"), "ms");
+    EXPECT_EQ(english_loanword_key("knight"), "nt");  // silent k, gh
+    EXPECT_EQ(hangul_loanword_key("사용"), "sN");      // final ㅇ is ng, not n
+    // Native words that loanword spelling cannot give: tense ㄸ, final ㅆ, 으 without a consonant.
+    EXPECT_EQ(hangul_loanword_key("또는"), "");
+    EXPECT_EQ(hangul_loanword_key("있는"), "");
+    EXPECT_EQ(hangul_loanword_key("다음"), "");
+    EXPECT_EQ(loanword_key_consonants("akn"), 2u);
+    EXPECT_NE(hangul_loanword_key("사용"), english_loanword_key("sun"));
+    // Only Hangul syllables, only a-z.
+    EXPECT_EQ(hangul_loanword_key("마우스a"), "");
+    EXPECT_EQ(hangul_loanword_key("ㅁ"), "");
+    EXPECT_EQ(english_loanword_key("Mouse"), "");
+    EXPECT_EQ(english_loanword_key("e-mail"), "");
+    EXPECT_EQ(english_loanword_key(""), "");
+}
+
 TEST(TextKeys, NumberKeysUnderEachRule) {
     EXPECT_EQ(number_key("1,000", NumberRule::kLeadingDigits), "1000");
     EXPECT_EQ(number_key("1.000", NumberRule::kLeadingDigits), "1000");

@@ -6,7 +6,9 @@
 //            a word that reaches k concepts gives each 1/sqrt(k). Words a language's own
 //            entries miss are looked up in a closely related language's (uk, be -> ru;
 //            mk -> bg; nb, nn -> no; gl -> pt). A Latin-script word the
-//            lexicon does not know is read as English (untranslated terms, cognates).
+//            lexicon does not know is read as English (untranslated terms, cognates). A Korean
+//            word the lexicon does not know also reaches the English words it may be a loanword
+//            of (BridgeLexicon::lookup_korean_loanword: 마우스 -> mous), weighed loanword x k^-spread.
 //   n:KEY    a name key: the word transliterated to ASCII (ICU "Any-Latin; Latin-ASCII; Lower")
 //            reduced to its consonant skeleton (vowels, h, w, y dropped; c, q -> k; repeats
 //            collapsed; normalize/text_keys.h, SkeletonRule::kConsonants), for words the
@@ -55,6 +57,7 @@ struct BridgeEmbedderOptions {
     float token_weight = 1.0f;     // t: features
     float prefix_weight = 0.25f;   // p: features
     float spread = 0.5f;           // a word reaching k concepts gives each k^-spread
+    float loanword_weight = 1.0f;  // c: features of a Korean word's loanword concepts (0: none)
     std::string lexicon = "bridge.lex";  // file name under EmbedderContext::models_dir
 };
 

@@ -13,6 +13,13 @@
 // with nothing. Keys have at most kMaxKeyWords words. make_key() builds one; LexiconBuilder
 // builds every key of the file with it, from words split by the Segmenter, so lookup finds them.
 //
+// Korean loanwords: English words written in Hangul (마우스 "mouse", 서버 "server") are in no
+// dictionary here. The lexicon keeps them as a table of its own, language kKoreanLoanwords:
+// each English headword of one content word (the English side of every entry) under its
+// english_loanword_key (normalize/text_keys.h), reaching its own concept, weighed by the entries
+// it occurs in (common words first). A Hangul word is looked up by its hangul_loanword_key.
+// English text is read as before: nothing is added to English documents.
+//
 // The data comes from FreeDict dictionaries (Debian dict-freedict-*), the English-Vietnamese
 // dictionary of npm tratu@2.2.0, ICU display names (countries, languages, months, weekdays),
 // iso-codes and libgeonames-common catalogs; header_json() records each input's version and
@@ -51,6 +58,10 @@ public:
     static constexpr char kMagic[4] = {'D', 'P', 'B', 'L'};
     static constexpr uint32_t kFormatVersion = 1;
     static constexpr int kMaxKeyWords = 4;
+    // The language code of the Korean loanword table (see above), and the fewest consonant
+    // classes of a key in it (loanword_key_consonants: one class would join unrelated words).
+    static constexpr std::string_view kKoreanLoanwords = "ko-x-loan";
+    static constexpr std::size_t kMinLoanwordConsonants = 2;
 
     // Loads a lexicon file. Throws doppel::Error if it is missing, truncated, not a bridge
     // lexicon (magic) or of another format version.
@@ -63,6 +74,14 @@ public:
     // Concept ids of one normalized word (stemmed here).
     std::span<const uint32_t> lookup_word(std::string_view lang, std::string_view word,
                                           Stemmer& stemmer) const;
+    // Concept ids of the English loanword a normalized, stemmed Korean word may be (its
+    // hangul_loanword_key in the kKoreanLoanwords table; when that has none, the key of the word
+    // with a particle stripped down to one syllable: 셀을 -> 셀); empty when it is not all Hangul,
+    // its key has fewer than kMinLoanwordConsonants classes or no English word has it.
+    // Of the key's English words, those whose vowels agree most (loanword_vowel_agreement) are
+    // kept, at most kMaxLoanwordConcepts, in the table's order.
+    std::vector<uint32_t> lookup_korean_loanword(std::string_view hangul_word) const;
+    static constexpr std::size_t kMaxLoanwordConcepts = 2;
     // Greedy longest match of a sequence of normalized words of `lang` against the keys: at
     // each position the longest phrase (up to kMaxKeyWords words) found wins; words found in no
     // key are skipped. Matches come in text order and do not overlap.

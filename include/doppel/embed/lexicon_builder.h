@@ -19,7 +19,11 @@
 //    in composed form, as matched) also gives the rest ("giúp đỡ", weight x 0.8); a compound of 2
 //    or 3 syllables with weight >= 0.3 also gives each syllable that is not such a particle
 //    alone (weight x 0.25);
-//  - ranking: a key keeps its max_concepts concepts of highest weight x (1 + prior x ln(1 + the
+//  - Korean loanwords (embed/bridge_lexicon.h, BridgeLexicon::kKoreanLoanwords): an entry whose
+//    English phrase is one content word, not capitalized (names), adds its weight to that word's
+//    concept under the word's english_loanword_key (normalize/text_keys.h), whatever the phrase
+//    gave (these keys count for no concept's prior below);
+//  - ranking: a key keeps its max_concepts concepts (a loanword key its loanword_concepts) of highest weight x (1 + prior x ln(1 + the
 //    number of keys, over all languages, that reach the concept)), ties by name: a word listed
 //    late among the translations of a common English word would otherwise lose its place to
 //    rare words that list it first.
@@ -68,16 +72,19 @@ struct LexiconEntry {
     std::size_t max_concepts = 0;  // drop the entry when `english` gives more concepts (0: no limit)
 };
 
-// Spec string: "lexicon:max_concepts=8,prior=0.5,max_english_words=3" (describe() gives it back).
+// Spec string: "lexicon:max_concepts=8,prior=0.5,max_english_words=3,loanword_concepts=16"
+// (describe() gives it back).
 struct LexiconBuilderOptions {
     // key                default  meaning
     // max_concepts       8        concepts kept per key, best first
     // prior              0.5      weight of the common-concept prior (see the ranking above)
     // max_english_words  3        an English phrase with more content words gives no concept
+    // loanword_concepts  16       concepts kept per Korean loanword key (0: no loanword table)
     // threads            0        (not in the spec) threads for add(); 0: the hardware's
     std::size_t max_concepts = 8;
     double prior = 0.5;
     std::size_t max_english_words = 3;
+    std::size_t loanword_concepts = 16;
     std::size_t threads = 0;
 
     static LexiconBuilderOptions parse_spec(const std::string& spec);
@@ -96,7 +103,7 @@ public:
     static constexpr const char* kName = "lexicon";
     // The version of the rules above: bump it when a change makes the same entries give another
     // lexicon (scripts/build-bridge rebuilds when describe() changes).
-    static constexpr uint32_t kRulesVersion = 2;
+    static constexpr uint32_t kRulesVersion = 3;
 
     explicit LexiconBuilder(LexiconBuilderOptions options = {});
     ~LexiconBuilder();
@@ -143,7 +150,8 @@ std::size_t read_lexicon_entries(const std::string& path,
 // Chinese in Simplified characters, split by the Segmenter, greedy longest match of
 // BridgeLexicon::match). Content words: words of two or more characters (any CJK word) that are
 // not numbers. Words the language's entries miss count as covered when its fallback_language's
-// entries have them (one word at a time: the embedder also matches the relative's phrases).
+// entries have them (one word at a time: the embedder also matches the relative's phrases), and
+// a Korean word when the loanword table has it (BridgeLexicon::lookup_korean_loanword).
 struct LexiconCoverage {
     std::size_t words = 0;    // content words seen
     std::size_t covered = 0;  // of them, covered by a lexicon phrase

@@ -34,6 +34,10 @@ public:
     // Hangul syllables loses its particle or verb ending (문서를 -> 문서, 선택하십시오 -> 선택)
     // while two syllables stay.
     std::string stem(std::string_view lang, std::string_view word);
+    // Korean's rule with `min_syllables` left to stay: stem("ko", w) is korean_stem(w, 2); the
+    // Korean loanword lookup (embed/bridge_lexicon.h) also tries 1, for one-syllable loanwords
+    // (셀을 -> 셀 "cell", 탭의 -> 탭 "tab").
+    static std::string korean_stem(std::string_view word, std::size_t min_syllables);
 
 private:
     struct Impl;

@@ -9,6 +9,9 @@
 //    ("caroline" and the Latin form of "كارولين" both give "krln").
 //  - number key: a number written with or without grouping separators ("1,000", "1.000").
 //  - URL / e-mail key: an address found in running text, without the punctuation around it.
+//  - Korean loanword key: the consonants of an English word as Korean writes it in Hangul
+//    (마우스 "mouse", 서버 "server"), so that the Hangul word and the English word share a key
+//    (see hangul_loanword_key below).
 //
 // The bridge embedder (embed/bridge_embedder.h) and the aligner's encoders (align/) both take
 // their keys from here. Where they need different keys, the rule is named (SkeletonRule,
@@ -17,6 +20,10 @@
 //   purpose                     skeleton        number            URL
 //   bridge embedder (document)  kConsonants     kLeadingDigits    kHostPath
 //   aligner anchors (unit)      kSoundClasses   kToken            kChunk
+//
+// The Korean loanword key has one rule, and one user: the bridge lexicon's Korean loanword
+// table (LexiconBuilder keys English headwords with english_loanword_key,
+// BridgeLexicon::lookup_korean_loanword keys Hangul words with hangul_loanword_key).
 //
 // The rules were measured, not guessed: each is what its caller was tuned with, and the figures
 // of scripts/eval-translations and scripts/eval-align depend on them.
@@ -93,6 +100,42 @@ std::optional<std::string> number_key(std::string_view token, NumberRule rule);
 
 // The keys of the addresses in `text` under `rule`, in order of appearance.
 std::vector<std::string> url_keys(std::string_view text, UrlRule rule);
+
+// Korean loanword keys. Korean writes an English loanword by its (British, non-rhotic)
+// sound, with Korean phonology and a regular spelling: 서버 seobeo "server", 클릭 keullik
+// "click", 테이블 teibeul "table". Both sides are reduced to consonant classes, vowels left out
+// (so the epenthetic eu / i of 스, 트, 지 and the vowel spellings of English do not count),
+// doubled classes collapsed (클릭 kll-k and "click" both give "klk"). Voiceless English stops
+// are written aspirated, voiced ones plain, and the key keeps that apart (native Korean words,
+// full of plain consonants, then meet fewer English words):
+//   k  k c(hard) q ck, ㅋ, final ㄱ     g  g(hard), ㄱ        t  t, ㅌ, finals ㅅ ㅈ ㅊ ㅌ ㄷ
+//   d  d, ㄷ                           p  p f ph, ㅍ, final ㅂ, a final b    b  b v, ㅂ
+//   s  s c(soft) sh th -tio- -ssion, ㅅ ㅆ    j  j z g(soft) -sion after a vowel or r, ㅈ
+//   c  ch -ture, ㅊ                    l  l r, ㄹ            m n h as they are
+//   N  ng, n before a hard k sound, final ㅇ
+// English spelling is read as it sounds: an 'r' not followed by a vowel is silent (non-rhotic:
+// "server" -> "sb" as 서버), as are w, y, gh, initial kn / wr, final mb and gn.
+// A vowel sound at the start or the end of the word is marked 'a' (Korean: a silent initial ㅇ;
+// no final and a vowel other than the epenthetic ㅡ, or ㅣ after ㅈ ㅊ ㅅ ㅆ: 페이지 page, 플래시
+// flash. English: a vowel letter, or y / w before one, first; a vowel letter other than a silent
+// final e, y, w, r, re or gh last).
+// A Hangul word that Korean loanword spelling cannot give has no key: a tense ㄲ ㄸ ㅃ ㅉ, a
+// final other than ㄱ ㄴ ㄹ ㅁ ㅂ ㅅ ㅇ (있는, 같은), 의, or 으 without a consonant (다음).
+// Examples: 마우스 / "mouse" -> "ms", 버튼 / "button" -> "btn", 아이콘 / "icon" -> "akn",
+// 서버 / "server" -> "sba", 테이블 / "table" -> "tbl", 링크 / "link" -> "lNk".
+
+// The key of a word of Hangul syllables (U+AC00..U+D7A3 only), else empty.
+std::string hangul_loanword_key(std::string_view hangul_word);
+// The key of an English word of ASCII letters a-z (lower case), else empty.
+std::string english_loanword_key(std::string_view english_word);
+// The consonant classes of a loanword key (its length without the vowel marks).
+std::size_t loanword_key_consonants(std::string_view key);
+// How many vowels of a Hangul word agree with those of an English word (or its stem), in order:
+// each Korean vowel writes some English vowel letters (ㅏ a o u, ㅔ e a, ㅣ i e y, ㅓ any, ...;
+// 아이 / 에이 / 아우 one vowel: i y / a / o; ㅡ and a final 지 치 시's ㅣ none), compared with the
+// first letter of each vowel group of the English word. Ranks the English words of one key:
+// 셀 "cell" 1, "sole" 0.
+std::size_t loanword_vowel_agreement(std::string_view hangul_word, std::string_view english_word);
 
 // Transliteration to ASCII Latin (and between Chinese scripts), with the ICU transliterators
 // built once. See the file comment for thread safety.
