@@ -152,15 +152,77 @@ const char* fallback_language(std::string_view lang) {
     return nullptr;
 }
 
-SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& lang_in) {
+// Where a text's features are collected, in order (canonicalize() sums repeats).
+struct BridgeEmbedder::FeatureSink {
+    SparseVector& out;
+    void operator()(FeatureKind kind, std::string_view key, float weight) {
+        out.ids.push_back(BridgeEmbedder::feature_id(kind, key));
+        out.weights.push_back(weight);
+    }
+};
+
+// The lexicon phrase of each word (English concepts, each weighted by the number of senses to
+// the power -spread), first in the text's language, then, for the words its entries miss, in a
+// close relative's; marks the words covered.
+void BridgeEmbedder::emit_lexicon_concepts(const std::string& lang, std::span<const std::string_view> words,
+                                           std::vector<char>& covered, FeatureSink& emit) {
+    auto take = [&](const std::string& l, std::size_t offset, std::span<const std::string_view> ws) {
+        for (const auto& m : lexicon_->match(l, ws, impl_->stemmer)) {
+            const float w = std::pow(static_cast<float>(m.concepts.size()), -options_.spread);
+            for (uint32_t c : m.concepts) emit(FeatureKind::kConcept, lexicon_->concept_name(c), w);
+            for (uint32_t j = m.first; j < m.first + m.count; ++j) covered[offset + j] = 1;
+        }
+    };
+    take(lang, 0, words);
+    const char* fb = fallback_language(lang);
+    if (!fb) return;
+    std::size_t i = 0;
+    while (i < words.size()) {
+        if (covered[i]) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < words.size() && !covered[j]) ++j;
+        take(fb, i, words.subspan(i, j - i));
+        i = j;
+    }
+}
+
+// A word no lexicon phrase covered: read as English when in Latin script (untranslated words,
+// cognates), as a Korean stem and its loanword concepts in Korean, as itself otherwise, with a
+// name skeleton where one can be made.
+void BridgeEmbedder::emit_uncovered_word(std::string_view w, const std::string& lang, FeatureSink& emit) {
+    if (is_latin_word(w)) {
+        std::string ascii = impl_->keys.latin_to_ascii(w);
+        if (english_stopwords().count(ascii) || ascii.size() < 2) return;
+        emit(FeatureKind::kConcept, impl_->stemmer.stem("en", ascii), 1.0f);
+        if (ascii.size() >= 6) emit(FeatureKind::kPrefix, std::string_view(ascii).substr(0, 5), 1.0f);
+        std::string sk = name_skeleton(ascii, kSkeletonRule);
+        if (sk.size() >= kMinSkeleton) emit(FeatureKind::kName, sk, 1.0f);
+    } else if (lang == "ko") {
+        // Without its particle (문서를, 문서에서 -> 문서), so the second pass can learn it;
+        // and the English words it may be a loanword of (마우스 -> mouse).
+        const std::string stem = impl_->stemmer.stem(lang, w);
+        emit(FeatureKind::kToken, stem, 1.0f);
+        if (!lexicon_ || options_.loanword_weight <= 0) return;
+        const std::vector<uint32_t> loan = lexicon_->lookup_korean_loanword(stem);
+        const float lw = options_.loanword_weight * std::pow(static_cast<float>(loan.size()), -options_.spread);
+        for (uint32_t c : loan) emit(FeatureKind::kConcept, lexicon_->concept_name(c), lw);
+    } else if (is_cjk_word(w) || lang == "zh") {
+        emit(FeatureKind::kToken, w, 1.0f);
+    } else {
+        std::string sk = name_skeleton(impl_->keys.ascii_latin(w), kSkeletonRule);
+        if (sk.size() >= kMinSkeleton) emit(FeatureKind::kName, sk, 1.0f);
+        emit(FeatureKind::kToken, w, 1.0f);
+    }
+}
+
+SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& lang) {
     SparseVector out;
-    std::string lang = lang_in;
+    FeatureSink emit{out};
     std::string text = impl_->normalizer.normalize_text(raw);
     if (lang == "zh") text = impl_->keys.simplified_chinese(text);
-    auto emit = [&](FeatureKind k, std::string_view key, float w) {
-        out.ids.push_back(feature_id(k, key));
-        out.weights.push_back(w);
-    };
     // URLs first (the word splitter cuts them apart).
     for (const std::string& url : url_keys(text, kUrlRule)) emit(FeatureKind::kUrl, url, 1.0f);
     auto spans = impl_->segmenter.words(text);
@@ -168,66 +230,15 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
     words.reserve(spans.size());
     for (auto sp : spans) words.emplace_back(text.data() + sp.begin, sp.size());
 
-    const bool english = lang == "en";
     std::vector<char> covered(words.size(), 0);
-    if (!english && lexicon_) {
-        auto take = [&](const std::string& l, std::size_t offset, std::span<const std::string_view> ws) {
-            for (const auto& m : lexicon_->match(l, ws, impl_->stemmer)) {
-                float w = std::pow(static_cast<float>(m.concepts.size()), -options_.spread);
-                for (uint32_t c : m.concepts) emit(FeatureKind::kConcept, lexicon_->concept_name(c), w);
-                for (uint32_t j = m.first; j < m.first + m.count; ++j) covered[offset + j] = 1;
-            }
-        };
-        take(lang, 0, words);
-        // Words the language's own entries miss, looked up in a closely related language's.
-        if (const char* fb = fallback_language(lang)) {
-            std::size_t i = 0;
-            while (i < words.size()) {
-                if (covered[i]) {
-                    ++i;
-                    continue;
-                }
-                std::size_t j = i;
-                while (j < words.size() && !covered[j]) ++j;
-                take(fb, i, std::span<const std::string_view>(words).subspan(i, j - i));
-                i = j;
-            }
-        }
-    }
-    const auto& stop = english_stopwords();
+    if (lang != "en" && lexicon_)
+        emit_lexicon_concepts(lang, words, covered, emit);
     for (std::size_t i = 0; i < words.size(); ++i) {
-        std::string_view w = words[i];
-        if (const auto number = number_key(w, kNumberRule)) {
+        if (const auto number = number_key(words[i], kNumberRule)) {
             emit(FeatureKind::kNumber, *number, 1.0f);
             continue;
         }
-        if (covered[i]) continue;
-        if (is_latin_word(w)) {
-            std::string ascii = impl_->keys.latin_to_ascii(w);
-            if (stop.count(ascii) || ascii.size() < 2) continue;
-            // English words, and words of other languages the lexicon does not know (left
-            // untranslated, or cognates), read as English.
-            emit(FeatureKind::kConcept, impl_->stemmer.stem("en", ascii), 1.0f);
-            if (ascii.size() >= 6) emit(FeatureKind::kPrefix, std::string_view(ascii).substr(0, 5), 1.0f);
-            std::string sk = name_skeleton(ascii, kSkeletonRule);
-            if (sk.size() >= kMinSkeleton) emit(FeatureKind::kName, sk, 1.0f);
-        } else if (lang == "ko") {
-            // Without its particle (문서를, 문서에서 -> 문서), so the second pass can learn it;
-            // and the English words it may be a loanword of (마우스 -> mouse).
-            const std::string stem = impl_->stemmer.stem(lang, w);
-            emit(FeatureKind::kToken, stem, 1.0f);
-            if (lexicon_ && options_.loanword_weight > 0) {
-                const std::vector<uint32_t> loan = lexicon_->lookup_korean_loanword(stem);
-                const float lw = options_.loanword_weight * std::pow(static_cast<float>(loan.size()), -options_.spread);
-                for (uint32_t c : loan) emit(FeatureKind::kConcept, lexicon_->concept_name(c), lw);
-            }
-        } else if (is_cjk_word(w) || lang == "zh") {
-            emit(FeatureKind::kToken, w, 1.0f);
-        } else {
-            std::string sk = name_skeleton(impl_->keys.ascii_latin(w), kSkeletonRule);
-            if (sk.size() >= kMinSkeleton) emit(FeatureKind::kName, sk, 1.0f);
-            emit(FeatureKind::kToken, w, 1.0f);
-        }
+        if (!covered[i]) emit_uncovered_word(words[i], lang, emit);
     }
     out.canonicalize();
     return out;

@@ -37,6 +37,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -124,6 +125,13 @@ public:
 
 private:
     struct Impl;
+    struct FeatureSink;
+    // The phases of features(): lexicon phrases (marking the words they cover), then each word
+    // left uncovered.
+    void emit_lexicon_concepts(const std::string& lang, std::span<const std::string_view> words,
+                               std::vector<char>& covered, FeatureSink& emit);
+    void emit_uncovered_word(std::string_view word, const std::string& lang, FeatureSink& emit);
+
     BridgeEmbedderOptions options_;
     std::shared_ptr<const BridgeLexicon> lexicon_;
     std::shared_ptr<const DocumentFrequencies> df_;
