@@ -53,10 +53,16 @@ class Store:
 
     dir: str
     models_dir: str
+    purpose: str
 
-    def __init__(self, dir: str, *, create: bool = True, read_only: bool = False, models: str = "") -> None:
+    def __init__(self, dir: str, *, create: bool = True, read_only: bool = False, models: str = "",
+                 purpose: str = "", langid: str = "") -> None:
         """Opens the store in `dir`, created when missing (unless create=False: Error "not-found").
-        `models` is the model folder (default: models_dir())."""
+        `models` is the model folder (default: models_dir()). `purpose` as `doppel index --for`:
+        "all" (translations too), "duplicates" (no language ID, no embeddings, no model loaded) or
+        "" for the one the store recorded (else "all"); another than the recorded one raises Error
+        "invalid-argument". `langid` as `doppel index --langid`: the language-ID spec ("" for the
+        defaults; a bad one raises Error "bad-spec")."""
     def __len__(self) -> int:
         """The number of stored documents."""
     def close(self) -> None:

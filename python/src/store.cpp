@@ -26,9 +26,14 @@ constexpr const char* kPythonSource = "<python>";
 
 class PyStore {
 public:
-    PyStore(const std::string& dir, bool create, bool read_only, const std::string& models)
+    // purpose: "all", "duplicates" or "" (the store's recorded one, else "all"), as `index --for`;
+    // langid: the language-ID spec, as `index --langid` ("" for the defaults).
+    PyStore(const std::string& dir, bool create, bool read_only, const std::string& models,
+            const std::string& purpose, const std::string& langid)
         : store_(std::make_unique<Store>(dir, StoreOptions{create, read_only})),
-          models_dir_(find_models_dir(models)) {}
+          models_dir_(find_models_dir(models)),
+          purpose_(store_purpose(*store_, purpose)),
+          langid_options_(langid.empty() ? LanguageIdOptions{} : LanguageIdOptions::parse_spec(langid)) {}
 
     Store& store() {
         DOPPEL_CHECK(kInvalidArgument, store_ != nullptr, "the store is closed");
@@ -41,20 +46,26 @@ public:
     }
     const std::string& models_dir() const { return models_dir_; }
 
-    // The language identifier of models_dir(), loaded on first use.
-    const LanguageIdentifier& langid() {
-        if (!langid_) langid_ = std::make_unique<LanguageIdentifier>(models_dir_ + "/lid.176.ftz");
-        return *langid_;
+    const std::string& purpose() const { return purpose_; }
+
+    // The language identifier of models_dir(), loaded on first use; null for a store kept for
+    // duplicates only, which needs none.
+    const LanguageIdentifier* langid() {
+        if (purpose_ == "duplicates") return nullptr;
+        if (!langid_) langid_ = std::make_unique<LanguageIdentifier>(models_dir_ + "/lid.176.ftz", langid_options_);
+        return langid_.get();
     }
     IndexStages stages() {
         IndexConfig config;
         config.models_dir = models_dir_;
-        return open_index_stages(config);
+        return open_index_stages(config_for_purpose(config, purpose_));
     }
 
 private:
     std::unique_ptr<Store> store_;
     std::string models_dir_;
+    std::string purpose_;
+    LanguageIdOptions langid_options_;
     std::unique_ptr<LanguageIdentifier> langid_;
 };
 
@@ -147,7 +158,7 @@ py::dict add(PyStore& s, const py::iterable& items, std::size_t batch, int64_t n
     std::unique_ptr<Indexer> indexer;
     {
         py::gil_scoped_release release;
-        indexer = std::make_unique<Indexer>(s.store(), s.langid());
+        indexer = open_indexer(s.store(), s.langid());
         IndexStages stages = s.stages();
         warnings = std::move(stages.warnings);
         for (auto& stage : stages.stages) indexer->add_stage(std::move(stage));
@@ -212,7 +223,7 @@ py::object get_document(PyStore& s, const std::string& id, bool with_text) {
 
 // An Indexer with the store's stages, for delete and expire (the stages drop their data too).
 std::unique_ptr<Indexer> maintenance_indexer(PyStore& s) {
-    auto indexer = std::make_unique<Indexer>(s.store(), s.langid());
+    auto indexer = std::make_unique<Indexer>(s.store());  // stored documents only: no language model
     for (auto& stage : s.stages().stages) indexer->add_stage(std::move(stage));
     return indexer;
 }
@@ -236,12 +247,15 @@ void bind_store_matching(py::class_<PyStore>& c);
 void bind_store(py::module_& m) {
     py::class_<PyStore> c(m, "Store",
                           "A doppel store: a folder holding documents, their sketches and embeddings.");
-    c.def(py::init<const std::string&, bool, bool, const std::string&>(), py::arg("dir"), py::kw_only(),
-          py::arg("create") = true, py::arg("read_only") = false, py::arg("models") = "",
+    c.def(py::init<const std::string&, bool, bool, const std::string&, const std::string&, const std::string&>(),
+          py::arg("dir"), py::kw_only(), py::arg("create") = true, py::arg("read_only") = false,
+          py::arg("models") = "", py::arg("purpose") = "", py::arg("langid") = "",
           py::call_guard<py::gil_scoped_release>(),
-          "Opens the store in `dir` (created when missing and create).");
+          "Opens the store in `dir` (created when missing and create); purpose and langid as `doppel "
+          "index --for` and `--langid`.");
     c.def_property_readonly("dir", [](PyStore& s) { return s.store().dir(); });
     c.def_property_readonly("models_dir", &PyStore::models_dir);
+    c.def_property_readonly("purpose", &PyStore::purpose);
     c.def("__len__", [](PyStore& s) { return s.store().size(); });
     c.def("close", &PyStore::close, py::call_guard<py::gil_scoped_release>(),
           "Closes the store; later calls raise Error (invalid-argument).");

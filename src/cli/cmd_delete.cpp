@@ -5,7 +5,6 @@
 
 #include "cli/common.h"
 #include "cli/stages.h"
-#include "doppel/langid/language_identifier.h"
 #include "doppel/ops/expire.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
@@ -23,9 +22,8 @@ Command add_delete_command(CLI::App& app, Globals& g) {
     cmd->add_option("ids", args->ids, "Document ids")->required();
     return {cmd, [args, &g]() -> int {
                 Store store(args->store, StoreOptions{false, false});
-                LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
-                Indexer indexer(store, langid);
-                for (auto& stage : make_index_stages(g)) indexer.add_stage(std::move(stage));
+                Indexer indexer(store);  // stored documents only: no language model to load
+                for (auto& stage : make_index_stages(g, store_purpose(store))) indexer.add_stage(std::move(stage));
                 const std::size_t n = indexer.remove(args->ids);
                 for (const auto& id : args->ids)
                     if (store.get(id, false)) std::cerr << id << ": still stored\n";
@@ -53,9 +51,8 @@ Command add_expire_command(CLI::App& app, Globals& g) {
         ->check(CLI::IsMember({"added", "published"}))->capture_default_str();
     return {cmd, [args, &g]() -> int {
                 Store store(args->store, StoreOptions{false, false});
-                LanguageIdentifier langid(model_path(g, "lid.176.ftz"));
-                Indexer indexer(store, langid);
-                for (auto& stage : make_index_stages(g)) indexer.add_stage(std::move(stage));
+                Indexer indexer(store);  // stored documents only: no language model to load
+                for (auto& stage : make_index_stages(g, store_purpose(store))) indexer.add_stage(std::move(stage));
                 const int64_t now = args->now ? args->now : static_cast<int64_t>(std::time(nullptr));
                 const ExpireResult r = expire_documents(indexer, store, now - args->older_than, parse_expire_by(args->by));
                 Progress progress("expire", g.quiet);

@@ -463,6 +463,14 @@ IndexStages open_index_stages(const IndexConfig& config) {
     return out;
 }
 
+std::unique_ptr<Indexer> open_indexer(Store& store, const LanguageIdentifier* langid) {
+    const std::string purpose = store_purpose(store, langid ? "all" : "duplicates");
+    auto indexer = langid ? std::make_unique<Indexer>(store, *langid)
+                          : std::make_unique<Indexer>(store, Indexer::WithoutLanguages{});
+    if (!store.meta(kPurposeMeta)) store.set_meta(kPurposeMeta, purpose);
+    return indexer;
+}
+
 IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
                      std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
                      const IndexRunOptions& options, const IndexProgressCallback& progress) {
@@ -472,9 +480,8 @@ IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
 IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
                      std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
                      const IndexRunOptions& options, const IndexProgressCallback& progress) {
-    const std::string purpose = store_purpose(store, langid ? "all" : "duplicates");
-    Indexer indexer = langid ? Indexer(store, *langid) : Indexer(store, Indexer::WithoutLanguages{});
-    if (!store.meta(kPurposeMeta)) store.set_meta(kPurposeMeta, purpose);
+    const std::unique_ptr<Indexer> indexer_ptr = open_indexer(store, langid);
+    Indexer& indexer = *indexer_ptr;
     for (auto& stage : stages) indexer.add_stage(std::move(stage));
     DocumentReader reader(paths, options.reader);
     const int64_t now = options.now ? options.now : static_cast<int64_t>(std::time(nullptr));

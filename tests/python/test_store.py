@@ -166,3 +166,33 @@ def test_add_skips_a_document_over_max_bytes_as_the_reader_does(tmp_path, cli):
                          "--max-bytes", "1000", str(path)], capture_output=True, text=True)
     reason = r["errors"][0].split(": ", 1)[1]
     assert reason in r2.stderr
+
+
+def test_duplicates_store_as_cli(tmp_path, cli, corpus):
+    """purpose="duplicates" is `doppel index --for duplicates`: no language ID, the same pairs, and
+    a store the tool made for duplicates can be added to and pruned from Python."""
+    cli("index", "--for", "duplicates", "--store", str(tmp_path / "cli"), corpus["folder"])
+    py = doppel.Store(str(tmp_path / "py"), purpose="duplicates")
+    assert py.purpose == "duplicates"
+    py.index([corpus["folder"]])
+    assert {d["language"] for d in py.list()} == {""}
+    expected = tsv(cli("dedup", "--store", str(tmp_path / "cli")))
+    assert expected and [(a, b, "%.6f" % s) for a, b, s in py.dedup()] == expected
+    # The tool's duplicates store keeps its purpose when opened from Python without one.
+    theirs = doppel.Store(str(tmp_path / "cli"))
+    assert theirs.purpose == "duplicates"
+    assert theirs.add([{"id": "new", "text": "a new item for the feed, with a few words"}])["added"] == 1
+    assert theirs.delete(["new"]) == 1
+    with pytest.raises(doppel.Error) as e:
+        doppel.Store(str(tmp_path / "cli"), purpose="all")
+    assert e.value.code == "invalid-argument"
+
+
+def test_langid_spec(tmp_path):
+    """langid is `doppel index --langid`: a bad spec is refused, a good one is used."""
+    with pytest.raises(doppel.Error) as e:
+        doppel.Store(str(tmp_path / "bad"), langid="fasttext:lid.176,no_such_key=1")
+    assert e.value.code == "bad-spec"
+    s = doppel.Store(str(tmp_path / "s"), langid="fasttext:lid.176,likely=en")
+    s.add([{"id": "a", "text": "The meeting in Hanoi was held in July and the ministers spoke."}])
+    assert s.get("a")["language"] == "en"

@@ -240,6 +240,12 @@ struct IndexRun {
 using IndexProgressCallback =
     std::function<void(const IndexRun& so_far, uint64_t bytes_read, uint64_t bytes_total)>;
 
+// The Indexer of a store's purpose (see store_purpose): with language ID when `langid` is given
+// (purpose "all"), without it (Indexer::WithoutLanguages, purpose "duplicates") when null. Records
+// the purpose in a store that has none yet; throws doppel::Error (kInvalidArgument) when the store
+// recorded the other one. `langid`, when given, must outlive the Indexer.
+std::unique_ptr<Indexer> open_indexer(Store& store, const LanguageIdentifier* langid);
+
 // Reads `paths` (files, folders, "-" for JSONL on standard input; see DocumentReader), adds every
 // document to `store` through an Indexer with `stages`, and finishes it (flushes the stages,
 // records the specs). A bad record is collected in IndexRun::errors and reading goes on; I/O and
