@@ -31,6 +31,7 @@ class IndexSummary(TypedDict):
     added: int
     replaced: int  # stored before with another text
     unchanged: int  # stored before with the same text
+    relabeled: int  # stored documents whose language the settling at the end changed
     skipped: int  # records not used (len(errors))
     errors: list[str]  # "PATH:LINE: reason" ("<python>:N: reason" for add())
     warnings: list[str]  # e.g. no bridge.lex: no embeddings

@@ -82,6 +82,7 @@ py::dict run_summary(const IndexRun& run, const std::vector<std::string>& stage_
     d["added"] = run.summary.added;
     d["replaced"] = run.summary.replaced;
     d["unchanged"] = run.summary.unchanged;
+    d["relabeled"] = run.summary.relabeled;
     d["skipped"] = run.errors.size();
     d["errors"] = error_strings(run.errors);
     std::vector<std::string> warnings = stage_warnings;

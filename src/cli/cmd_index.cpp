@@ -88,7 +88,9 @@ Command add_index_command(CLI::App& app, Globals& g) {
                 progress.finish(std::to_string(run.read) + " documents read, " + std::to_string(s.added) +
                                 " added, " + std::to_string(s.replaced) + " replaced, " +
                                 std::to_string(s.unchanged) + " unchanged, " +
-                                std::to_string(run.errors.size()) + " skipped; store holds " +
+                                std::to_string(run.errors.size()) + " skipped" +
+                                (s.relabeled ? ", " + std::to_string(s.relabeled) + " relabeled" : "") +
+                                "; store holds " +
                                 std::to_string(run.stored) + (times.empty() ? "" : " (" + times + ")"));
                 return run.errors.empty() ? kExitOk : kExitSkipped;
             }};

@@ -23,7 +23,7 @@ def test_index_summary(stores, corpus):
     s = stores["summary"]
     n = len(corpus["records"])
     assert (s["read"], s["added"], s["replaced"], s["unchanged"], s["skipped"]) == (n, n, 0, 0, 0)
-    assert s["errors"] == [] and s["stored"] == n
+    assert s["errors"] == [] and s["stored"] == n and s["relabeled"] == 0
     again = stores["store"].index([corpus["folder"]])
     assert (again["added"], again["unchanged"]) == (0, n)
 
