@@ -60,6 +60,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("skip_len", o.skip_length);
     p.take_number("skip_short", o.skip_short);
     p.take_number("skip_long", o.skip_long);
+    p.take_number("skip_bare", o.skip_bare);
     p.take_number("len", o.length_weight);
     p.take_number("var", o.length_variance);
     p.take_number("merge", o.merge_cost);
@@ -86,6 +87,8 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("learn_dice", o.learn_dice);
     p.take_number("cross", o.cross_sigmas);
     p.take_number("cross_side", o.cross_max_side);
+    p.take_number("margin", o.margin_weight);
+    p.take_number("margin_floor", o.margin_floor);
     p.check_empty();
     auto aligner = std::make_unique<Aligner>(o);
     for (std::size_t k = 1; k < parts.size(); ++k) {
@@ -115,7 +118,8 @@ std::string Aligner::describe() const {
     const auto& o = options_;
     std::string s = "dp:max_side=" + std::to_string(o.max_side) + ",max_units=" + std::to_string(o.max_units) +
                     ",skip=" + spec_number(o.skip_cost) + ",skip_len=" + spec_number(o.skip_length) +
-                    ",skip_short=" + spec_number(o.skip_short) + ",skip_long=" + spec_number(o.skip_long) + ",len=" + spec_number(o.length_weight) +
+                    ",skip_short=" + spec_number(o.skip_short) + ",skip_long=" + spec_number(o.skip_long) +
+                    ",skip_bare=" + spec_number(o.skip_bare) + ",len=" + spec_number(o.length_weight) +
                     ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) + ",member=" + spec_number(o.member_weight) +
                     ",member_floor=" + spec_number(o.member_floor) + ",member_rel=" + spec_number(o.member_relative) +
                     ",unshared=" + spec_number(o.unshared_weight) +
@@ -128,7 +132,8 @@ std::string Aligner::describe() const {
                     ",clean_side=" + std::to_string(o.clean_max_side) + ",clean_units=" + std::to_string(o.clean_max_units) +
                     ",learn=" + spec_number(o.learn_weight) + ",learn_score=" + spec_number(o.learn_score) +
                     ",learn_dice=" + spec_number(o.learn_dice) + ",cross=" + spec_number(o.cross_sigmas) +
-                    ",cross_side=" + std::to_string(o.cross_max_side);
+                    ",cross_side=" + std::to_string(o.cross_max_side) + ",margin=" + spec_number(o.margin_weight) +
+                    ",margin_floor=" + spec_number(o.margin_floor);
     for (const auto& [w, e] : encoders_) s.append(";").append(spec_number(w)).append("*").append(e->describe());
     return s;
 }

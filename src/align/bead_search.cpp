@@ -119,6 +119,9 @@ public:
                    o_.merge_cost * static_cast<double>(t.la + t.lb - 2);
         if (o_.member_weight > 0 && (t.la > 1 || t.lb > 1) && nx > 0 && ny > 0)
             c += o_.member_weight * member_penalty(pi, i, pj, j, t, nx, ny);
+        if (o_.margin_weight > 0 && nx > 0 && ny > 0)
+            c += o_.margin_weight * std::max(0.0, neighbour_similarity(pi, i, pj, j, nx, ny) - o_.margin_floor) *
+                 units / 2;
         return c;
     }
 
@@ -148,6 +151,30 @@ private:
                 pen += std::max(0.0f, floor - dm / (nv * nx)) / floor;
             }
         return pen;
+    }
+
+    // The highest cosine of one side of the bead with the unit just before or just after its
+    // other side: a translator who moved a sentence boundary leaves a bead that a neighbour
+    // shares (aligner.h: "Neighbour margin").
+    double neighbour_similarity(std::size_t pi, std::size_t i, std::size_t pj, std::size_t j, float nx,
+                                float ny) const {
+        const std::size_t na = norm_a_[1].size() - 1, nb = norm_b_[1].size() - 1;
+        double best = 0;
+        for (std::size_t v : {pj - 1, j}) {  // side A with B's neighbours (pj - 1 wraps at 0)
+            const float nv = v < nb ? norm_b_[1][v + 1] : 0.0f;
+            if (nv <= 0) continue;
+            double d = 0;
+            for (std::size_t u = pi; u < i; ++u) d += dots_.at(u, v);
+            best = std::max(best, d / (nx * nv));
+        }
+        for (std::size_t u : {pi - 1, i}) {  // side B with A's neighbours
+            const float nu = u < na ? norm_a_[1][u + 1] : 0.0f;
+            if (nu <= 0) continue;
+            double d = 0;
+            for (std::size_t v = pj; v < j; ++v) d += dots_.at(u, v);
+            best = std::max(best, d / (nu * ny));
+        }
+        return std::min(best, 1.0);
     }
 
     const AlignerOptions& o_;

@@ -123,11 +123,14 @@ std::vector<double> unit_lengths(const AlignSide& side, double& total) {
 
 // The cost of leaving each unit alone, in skip_costs (aligner.h: "The method"): a short unit
 // (a page number, a caption's scrap) is cheaper to leave alone than a long sentence.
-std::vector<double> skip_shares(const std::vector<double>& lengths, const AlignerOptions& o) {
+// A unit that shares no feature with the other document (an empty row) pays skip_bare.
+std::vector<double> skip_shares(const std::vector<double>& lengths, const SparseRows& rows,
+                                const AlignerOptions& o) {
     std::vector<double> out(lengths.size(), 1.0);
-    if (o.skip_length <= 0) return out;
-    for (std::size_t u = 0; u < lengths.size(); ++u)
-        out[u] = std::clamp(lengths[u] / o.skip_length, o.skip_short, o.skip_long);
+    for (std::size_t u = 0; u < lengths.size(); ++u) {
+        if (o.skip_length > 0) out[u] = std::clamp(lengths[u] / o.skip_length, o.skip_short, o.skip_long);
+        if (rows.outerIndexPtr()[u + 1] == rows.outerIndexPtr()[u]) out[u] *= o.skip_bare;
+    }
     return out;
 }
 
@@ -185,8 +188,8 @@ UnitFeatures build_unit_features(const EncodedUnits& encoded, const AlignSide& s
     units.len_b = unit_lengths(side_b, out.total_b);
     units.cnt_a.assign(ra.size(), 1.0);
     units.cnt_b.assign(rb.size(), 1.0);
-    units.skip_a = skip_shares(units.len_a, options);
-    units.skip_b = skip_shares(units.len_b, options);
+    units.skip_a = skip_shares(units.len_a, units.a, options);
+    units.skip_b = skip_shares(units.len_b, units.b, options);
     out.vocabulary = row_index(voc.column.size());
     return out;
 }

@@ -218,6 +218,51 @@ TEST(Aligner, SkipCostFollowsTheUnitsLength) {
     EXPECT_EQ(Aligner::from_spec(spec->describe())->options().skip_short, 0.8);
 }
 
+// skip_bare: a unit that shares no feature with the other document (OCR debris) pays
+// skip_bare times the skip cost; cheap enough, it is left alone instead of joining a neighbour.
+TEST(Aligner, DebrisIsCheapToLeaveAlone) {
+    std::vector<std::string> fr = kFrench;
+    fr.insert(fr.begin() + 4, "~ _ ~");
+    const std::string lexical = ";1*anchors;1*cognates";
+    auto run = [&](const std::string& options) {
+        return Aligner::from_spec("dp:clean=0,skip=2" + options + lexical)->align(side(kGerman, "de"), side(fr, "fr"));
+    };
+    const Alignment plain = run(""), bare = run(",skip_bare=0.1");
+    expect_well_formed(bare, kGerman.size(), fr.size());
+    ASSERT_EQ(plain.beads.size(), kGerman.size());  // the debris joins a neighbour's bead
+    ASSERT_EQ(bare.beads.size(), kGerman.size() + 1);
+    EXPECT_EQ(bare.beads[4].b_begin, 4u);
+    EXPECT_FALSE(bare.beads[4].aligned());
+    EXPECT_LT(bare.cost, plain.cost);
+    EXPECT_EQ(Aligner::from_spec("dp:skip_bare=0.3" + lexical)->describe().find("skip_bare=0.3,") == std::string::npos,
+              false);
+}
+
+// margin: a bead pays for what a neighbour shares with it. Where the French moved a number
+// across a sentence boundary, the two 1-1 beads become one 2-2 bead; a plain translation keeps
+// its 1-1 beads.
+TEST(Aligner, NeighbourMarginMergesMovedBoundaries) {
+    std::vector<std::string> de = kGerman, fr = kFrench;
+    de.insert(de.begin() + 4, {"Larch und Reinagl kamen am 4. Juli 1956 in Lager 3 an , nach 250 Metern .",
+                               "Sie brauchten 6 Stunden bis zum Biwak auf 7123 Metern ."});
+    fr.insert(fr.begin() + 4, {"Larch et Reinagl arrivèrent au camp 3 le 4 juillet 1956 .",
+                               "Après 250 mètres , il leur fallut 6 heures jusqu' au bivouac à 7123 mètres ."});
+    const std::string lexical = ";1*anchors;1*cognates";
+    auto run = [&](const std::string& options, const std::vector<std::string>& a, const std::vector<std::string>& b) {
+        return Aligner::from_spec("dp:clean=0" + options + lexical)->align(side(a, "de"), side(b, "fr"));
+    };
+    const Alignment plain = run("", de, fr), margin = run(",margin=4,margin_floor=0", de, fr);
+    expect_well_formed(margin, de.size(), fr.size());
+    ASSERT_EQ(plain.beads.size(), de.size());
+    ASSERT_EQ(margin.beads.size(), de.size() - 1);
+    EXPECT_EQ(margin.beads[4].a_end - margin.beads[4].a_begin, 2u);
+    EXPECT_EQ(margin.beads[4].b_end - margin.beads[4].b_begin, 2u);
+    EXPECT_EQ(beads_of(run(",margin=4,margin_floor=0", kGerman, kFrench)), beads_of(run("", kGerman, kFrench)));
+    const auto spec = Aligner::from_spec("dp:margin=0.5,margin_floor=0.2" + lexical);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().margin_weight, 0.5);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().margin_floor, 0.2);
+}
+
 TEST(Aligner, SpecRoundTrip) {
     const auto a = Aligner::from_spec(
         "dp:skip=0.8,max_side=2,band=5,clean=0.2,clean_skip=1.4,learn=0.5,cross=7,member_rel=0.3;1*anchors:num=2;"

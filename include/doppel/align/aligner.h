@@ -70,6 +70,14 @@
 // cross null-model spreads above chance (the cosine of the scores, below), at most cross_side
 // units a side: a translator who moved a sentence boundary leaves such crossings.
 //
+// Neighbour margin (off by default). With margin > 0 a bead also pays margin times its number
+// of units over two times how far its neighbour similarity (the highest cosine of one side
+// with the unit just before or just after the other side) exceeds margin_floor, as Bertalign
+// and Vecalign score a bead against its neighbours: a 1-1 bead whose units a neighbour shares
+// is likely part of a larger bead. Skipped debris (off by default): a unit that shares no
+// feature with the other document pays skip_bare times its skip cost. Neither carried from
+// Text+Berg's dev file to test (README, "Alignment").
+//
 // Scores. A bead's score is in [0, 1]: how far its similarity (the cosine above, but with the
 // one-sided features counted in the norms) stands above what unrelated units of the same two
 // documents get. The null model is the median m and scaled median absolute deviation s (at
@@ -117,6 +125,9 @@ struct AlignerOptions {                // spec key
                                        // skip_long] times skip_cost (0: every unit pays skip_cost)
     double skip_short = 0.5;           // skip_short: least share of skip_cost a unit pays alone
     double skip_long = 1.5;            // skip_long: most share of skip_cost a unit pays alone
+    double skip_bare = 1;              // skip_bare: share of skip_cost paid by a unit that shares
+                                       // no feature with the other document (OCR debris, a
+                                       // page's scrap: no evidence that it belongs anywhere)
     double length_weight = 0.2;        // len: weight of the Gale-Church length cost
     double length_variance = 6.8;      // var: Gale-Church variance per character (s^2)
     double merge_cost = 0.3;           // merge: extra cost per unit beyond 1-1 in a bead
@@ -150,6 +161,9 @@ struct AlignerOptions {                // spec key
     double cross_sigmas = 0;           // cross: merge adjacent beads whose sides cross by this
                                        // many null-model spreads (0: never)
     int cross_max_side = 5;            // cross_side: most units a side of a merged bead
+    double margin_weight = 0;          // margin: weight of the bead's neighbour similarity
+                                       // above margin_floor (0: off)
+    double margin_floor = 0.1;         // margin_floor: neighbour similarity that costs nothing
 };
 
 // One side of an alignment: the texts of its units, in order, and its language.
