@@ -219,7 +219,10 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         DOPPEL_THROW(kStore, "cannot open store " + db_path.string() + ": " + sqlite3_errmsg(impl_->db));
     sqlite3_busy_timeout(impl_->db, 10000);
     try {
-        impl::exec(impl_->db, "PRAGMA foreign_keys = ON;");
+        // Temporary files (statement journals) in memory: indexing the copyright corpus writes
+        // 109 MB instead of 308 MB. (A 64 MiB page cache, against SQLite's 2 MiB, halves the
+        // pages read back while indexing but costs dedup --store page faults: left out.)
+        impl::exec(impl_->db, "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;");
         // Only a database that is a doppel store (or empty) is changed: the journal mode and the
         // tables come after the check, so another program's file is left exactly as it was.
         const int version = check_schema(impl_->db, dir, options.read_only);
