@@ -95,6 +95,12 @@ int count_letters(std::string_view s) {
     int n = 0;
     std::size_t i = 0;
     while (i < s.size()) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x80) {  // ASCII: exactly A-Z and a-z are letters (u_isalpha)
+            n += (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+            ++i;
+            continue;
+        }
         const char32_t c = impl::next_code_point(s, i);
         if (u_isalpha(static_cast<UChar32>(c))) ++n;
     }

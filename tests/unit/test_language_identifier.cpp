@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <fasttext/fasttext.h>
+#include <unicode/uchar.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -208,4 +209,15 @@ TEST(LanguageIdentifier, CachedTokenIdsAreFastTextsOwn) {
         EXPECT_EQ("__label__" + g.lang, predictions[0].second);
         EXPECT_EQ(g.confidence, std::clamp(static_cast<float>(predictions[0].first), 0.0f, 1.0f));
     }
+}
+
+// score()'s letter count takes ASCII without ICU: the same count as u_isalpha on every byte.
+TEST(LanguageIdentifier, AsciiLettersCountAsIcuCountsThem) {
+    std::string ascii;
+    for (int c = 1; c < 0x80; ++c) ascii.push_back(static_cast<char>(c));
+    std::size_t icu = 0;
+    for (char c : ascii) icu += u_isalpha(static_cast<unsigned char>(c)) ? 1 : 0;
+    EXPECT_EQ(icu, 52u);
+    EXPECT_EQ(lid().score(ascii).letters, icu);
+    EXPECT_EQ(lid().score(ascii + "Ünïcödé ÄÖ 日本").letters, icu + 11);
 }
