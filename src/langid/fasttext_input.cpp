@@ -17,6 +17,19 @@ const std::vector<int32_t>& TokenIdCache::ids(const fasttext::Dictionary& dict, 
     return ids_.emplace(std::string(token), std::move(ids)).first->second;
 }
 
+std::unique_ptr<TokenIdCache> TokenIdCachePool::take() {
+    const std::lock_guard lock(mutex_);
+    if (free_.empty()) return std::make_unique<TokenIdCache>();
+    std::unique_ptr<TokenIdCache> cache = std::move(free_.back());
+    free_.pop_back();
+    return cache;
+}
+
+void TokenIdCachePool::give_back(std::unique_ptr<TokenIdCache> cache) {
+    const std::lock_guard lock(mutex_);
+    free_.push_back(std::move(cache));
+}
+
 namespace {
 bool is_separator(char c) {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == '\0';

@@ -13,10 +13,14 @@
 // predictLine() gives, bit for bit (tests/unit/test_language_identifier.cpp compares both on
 // real text).
 //
-// Thread safety: a TokenIdCache belongs to one thread; the Dictionary is only read.
+// Thread safety: a TokenIdCache is used by one thread at a time, lent by a TokenIdCachePool (the
+// worker threads of impl::parallel_for end with each loop: the pool keeps their caches warm);
+// the Dictionary is only read.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,6 +47,30 @@ public:
 
 private:
     std::unordered_map<std::string, std::vector<int32_t>, TransparentHash, std::equal_to<>> ids_;
+};
+
+// Caches lent to the threads that predict, each to one thread at a time, and kept between calls.
+class TokenIdCachePool {
+public:
+    // A cache for the caller alone until the lease ends.
+    class Lease {
+    public:
+        explicit Lease(TokenIdCachePool& pool) : pool_(pool), cache_(pool.take()) {}
+        ~Lease() { pool_.give_back(std::move(cache_)); }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        TokenIdCache& operator*() { return *cache_; }
+
+    private:
+        TokenIdCachePool& pool_;
+        std::unique_ptr<TokenIdCache> cache_;
+    };
+
+private:
+    std::unique_ptr<TokenIdCache> take();
+    void give_back(std::unique_ptr<TokenIdCache> cache);
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<TokenIdCache>> free_;
 };
 
 // The ids fastText reads from `text` as one line (newlines read as spaces), appended to *out

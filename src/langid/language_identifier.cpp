@@ -5,7 +5,6 @@
 #include <unicode/uchar.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cctype>
 #include <filesystem>
@@ -28,9 +27,8 @@ struct LidModel {
     std::shared_ptr<const fasttext::Dictionary> dict;
     std::string label_prefix;         // "__label__"
     std::vector<std::string> labels;  // per label id, without label_prefix
-    uint64_t serial = 0;              // which model a thread's cached token ids belong to
+    mutable langid_detail::TokenIdCachePool token_ids;
 };
-std::atomic<uint64_t> model_serials{0};
 }  // namespace
 
 struct LanguageIdentifier::Impl : LidModel {};
@@ -42,7 +40,6 @@ LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageId
     try {
         impl_->model.loadModel(model_path);
         impl_->dict = impl_->model.getDictionary();
-        impl_->serial = ++model_serials;
         impl_->label_prefix = impl_->model.getArgs().label;
         for (int32_t i = 0; i < impl_->dict->nlabels(); ++i) {
             const std::string label = impl_->dict->getLabel(i);
@@ -58,17 +55,15 @@ LanguageIdentifier::~LanguageIdentifier() = default;
 
 namespace {
 // fastText's top k labels of a text (one line), without "__label__", best first, corrected by
-// the text's script (langid/script_evidence.h). The model's input is built from each thread's
-// cache of token ids (langid/fasttext_input.h): what predictLine() reads, without its stream.
+// the text's script (langid/script_evidence.h). The model's input is built from a cache of
+// token ids lent by the model's pool (langid/fasttext_input.h): what predictLine() reads,
+// without its stream.
 std::vector<LanguageGuess> predict(const LidModel& impl, std::string_view text, int k) {
-    thread_local uint64_t cache_owner = 0;
-    thread_local langid_detail::TokenIdCache cache;
     thread_local std::vector<int32_t> ids;
-    if (cache_owner != impl.serial) {  // another model's ids
-        cache = langid_detail::TokenIdCache();
-        cache_owner = impl.serial;
+    {
+        langid_detail::TokenIdCachePool::Lease cache(impl.token_ids);
+        langid_detail::line_input_ids(*impl.dict, impl.label_prefix, text, *cache, &ids);
     }
-    langid_detail::line_input_ids(*impl.dict, impl.label_prefix, text, cache, &ids);
     fasttext::Predictions predictions;
     impl.model.predict(k, ids, predictions, 0.0f);
     std::vector<LanguageGuess> out;
