@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "doppel/error.h"
@@ -46,6 +47,29 @@ constexpr UrlRule kUrlRule = UrlRule::kHostPath;
 // Shortest skeleton kept as a name feature.
 constexpr std::size_t kMinSkeleton = 3;
 
+// The features of words no lexicon phrase covers, per language and word: a pure function of
+// both (and of the embedder's options and lexicon, fixed), so each worker computes a word's once
+// (the stemmer and the skeleton were most of the embedding's time) and replays them in order:
+// the features are exactly those computed afresh.
+class UncoveredWordMemo {
+public:
+    static constexpr std::size_t kMaxWords = 1 << 17;  // then it starts afresh
+    template <class Compute>
+    const SparseVector& get(std::string_view lang, std::string_view word, Compute&& compute) {
+        key_.assign(lang).push_back('\0');
+        key_.append(word);
+        if (auto it = memo_.find(key_); it != memo_.end()) return it->second;
+        if (memo_.size() >= kMaxWords) memo_.clear();
+        SparseVector f;
+        compute(f);
+        return memo_.emplace(key_, std::move(f)).first->second;
+    }
+
+private:
+    std::unordered_map<std::string, SparseVector> memo_;
+    std::string key_;
+};
+
 }  // namespace
 
 struct BridgeEmbedder::Impl {
@@ -53,6 +77,7 @@ struct BridgeEmbedder::Impl {
     Segmenter segmenter;
     Stemmer stemmer;
     TextKeys keys;
+    UncoveredWordMemo uncovered;
 };
 
 uint64_t BridgeEmbedder::feature_id(FeatureKind kind, std::string_view key) {
@@ -238,7 +263,13 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
             emit(FeatureKind::kNumber, *number, 1.0f);
             continue;
         }
-        if (!covered[i]) emit_uncovered_word(words[i], lang, emit);
+        if (covered[i]) continue;
+        const SparseVector& f = impl_->uncovered.get(lang, words[i], [&](SparseVector& fresh) {
+            FeatureSink sink{fresh};
+            emit_uncovered_word(words[i], lang, sink);
+        });
+        out.ids.insert(out.ids.end(), f.ids.begin(), f.ids.end());
+        out.weights.insert(out.weights.end(), f.weights.begin(), f.weights.end());
     }
     out.canonicalize();
     return out;

@@ -8,6 +8,7 @@
 
 #include "doppel/error.h"
 #include "doppel/normalize/text_keys.h"
+#include "impl/mapped_file.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -38,11 +39,11 @@ bool is_cjk(char32_t o) {
 bool is_cjk_word(std::string_view word) { return is_cjk(first_code_point(word)); }
 
 BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) DOPPEL_THROW(kIo, "cannot open bridge lexicon " + path + " (run scripts/build-bridge)");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    data_ = std::move(ss).str();
+    if (!std::ifstream(path, std::ios::binary))
+        DOPPEL_THROW(kIo, "cannot open bridge lexicon " + path + " (run scripts/build-bridge)");
+    impl::MappedFile file = impl::map_file(path);
+    mapping_ = std::move(file.owner);
+    data_ = file.bytes;
     const std::string where = "bridge lexicon " + path + ": ";
     std::size_t pos = 0;
     auto need = [&](std::size_t n) {
@@ -64,7 +65,7 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
                      std::to_string(kFormatVersion) + " (rebuild it with scripts/build-bridge --force)");
     uint32_t hlen = u32();
     need(hlen);
-    header_ = data_.substr(pos, hlen);
+    header_ = std::string(data_.substr(pos, hlen));
     pos += hlen;
     const auto header = nlohmann::json::parse(header_, nullptr, false);
     if (header.is_discarded() || !header.is_object()) DOPPEL_THROW(kBadFormat, where + "header is not a JSON object");
@@ -83,7 +84,8 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
         pos += padded;
         return p;
     };
-    // data_ is heap-allocated (aligned for uint32_t) and every block has a multiple of 4 bytes.
+    // data_ is mapped page-aligned (or heap-allocated: aligned for uint32_t) and every block has a
+    // multiple of 4 bytes.
     if (hlen % 4 != 0) DOPPEL_THROW(kBadFormat, where + "bad header length");
     n_concepts_ = u32();
     concept_offsets_ = u32s(n_concepts_ + 1);

@@ -5,6 +5,7 @@
 #include <unicode/uchar.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <filesystem>
 #include <set>
@@ -16,12 +17,21 @@
 #include "doppel/normalize/segmenter.h"
 #include "impl/spec.h"
 #include "impl/utf8.h"
+#include "langid/fasttext_input.h"
 
 namespace doppel {
 
-struct LanguageIdentifier::Impl {
+namespace {
+struct LidModel {
     fasttext::FastText model;
+    std::shared_ptr<const fasttext::Dictionary> dict;
+    std::string label_prefix;         // "__label__"
+    std::vector<std::string> labels;  // per label id, without label_prefix
+    mutable langid_detail::TokenIdCachePool token_ids;
 };
+}  // namespace
+
+struct LanguageIdentifier::Impl : LidModel {};
 
 LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageIdOptions options)
     : impl_(std::make_unique<Impl>()), model_path_(model_path), options_(options) {
@@ -29,6 +39,13 @@ LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageId
         DOPPEL_THROW(kNotFound, "language model not found: " + model_path + " (run scripts/setup.sh)");
     try {
         impl_->model.loadModel(model_path);
+        impl_->dict = impl_->model.getDictionary();
+        impl_->label_prefix = impl_->model.getArgs().label;
+        for (int32_t i = 0; i < impl_->dict->nlabels(); ++i) {
+            const std::string label = impl_->dict->getLabel(i);
+            const bool prefixed = label.rfind(impl_->label_prefix, 0) == 0;
+            impl_->labels.push_back(prefixed ? label.substr(impl_->label_prefix.size()) : label);
+        }
     } catch (const std::exception& e) {
         DOPPEL_THROW(kIo, "cannot load fastText model " + model_path + ": " + e.what());
     }
@@ -38,31 +55,29 @@ LanguageIdentifier::~LanguageIdentifier() = default;
 
 namespace {
 // fastText's top k labels of a text (one line), without "__label__", best first, corrected by
-// the text's script (langid/script_evidence.h).
-std::vector<LanguageGuess> predict(fasttext::FastText& model, std::string_view text, int k) {
-    // fastText reads one line: put the whole text on it.
-    std::string line(text);
-    std::replace(line.begin(), line.end(), '\n', ' ');
-    std::replace(line.begin(), line.end(), '\r', ' ');
-    line.push_back('\n');
-    std::istringstream in(line);
-    std::vector<std::pair<fasttext::real, std::string>> predictions;
-    model.predictLine(in, predictions, k, 0.0f);
-    std::vector<LanguageGuess> out;
-    const std::string prefix = "__label__";
-    for (auto& [p, label] : predictions) {
-        LanguageGuess g;
-        g.lang = label.rfind(prefix, 0) == 0 ? label.substr(prefix.size()) : label;
-        g.confidence = std::clamp(static_cast<float>(p), 0.0f, 1.0f);
-        out.push_back(std::move(g));
+// the text's script (langid/script_evidence.h). The model's input is built from a cache of
+// token ids lent by the model's pool (langid/fasttext_input.h): what predictLine() reads,
+// without its stream.
+std::vector<LanguageGuess> predict(const LidModel& impl, std::string_view text, int k) {
+    thread_local std::vector<int32_t> ids;
+    {
+        langid_detail::TokenIdCachePool::Lease cache(impl.token_ids);
+        langid_detail::line_input_ids(*impl.dict, impl.label_prefix, text, *cache, &ids);
     }
+    fasttext::Predictions predictions;
+    impl.model.predict(k, ids, predictions, 0.0f);
+    std::vector<LanguageGuess> out;
+    out.reserve(predictions.size());
+    for (const auto& [log_p, label] : predictions)
+        out.push_back(LanguageGuess{impl.labels[static_cast<std::size_t>(label)],
+                                    std::clamp(static_cast<float>(std::exp(log_p)), 0.0f, 1.0f)});
     apply_script_evidence(text, &out);  // kana / Hangul / Han rule some labels out
     return out;
 }
 }  // namespace
 
 LanguageGuess LanguageIdentifier::identify(std::string_view text) const {
-    auto top = predict(impl_->model, text, 1);
+    auto top = predict(*impl_, text, 1);
     return top.empty() ? LanguageGuess{} : std::move(top[0]);
 }
 
@@ -75,6 +90,12 @@ int count_letters(std::string_view s) {
     int n = 0;
     std::size_t i = 0;
     while (i < s.size()) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x80) {  // ASCII: exactly A-Z and a-z are letters (u_isalpha)
+            n += (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+            ++i;
+            continue;
+        }
         const char32_t c = impl::next_code_point(s, i);
         if (u_isalpha(static_cast<UChar32>(c))) ++n;
     }
@@ -94,7 +115,7 @@ std::string_view language_sample(std::string_view text) {
 
 LanguageScores LanguageIdentifier::score(std::string_view text) const {
     LanguageScores s;
-    s.labels = predict(impl_->model, text, static_cast<int>(std::max<std::size_t>(1, options_.max_labels)));
+    s.labels = predict(*impl_, text, static_cast<int>(std::max<std::size_t>(1, options_.max_labels)));
     s.letters = static_cast<std::size_t>(count_letters(text));
     return s;
 }

@@ -134,3 +134,32 @@ TEST(BridgeEmbedder, WithVectorsMixesTheTwoCosines) {
 
 }  // namespace
 }  // namespace doppel
+
+namespace doppel {
+namespace {
+// Each worker memoizes the features of uncovered words: an embedder that has seen other texts
+// first gives exactly the features of a fresh one, in every branch (Latin read as English,
+// Korean, CJK, other scripts).
+TEST(BridgeEmbedder, WarmEmbedderGivesAFreshOnesFeatures) {
+    test::TempDir dir("embedder-memo");
+    const auto lexicon = tiny(dir);
+    BridgeEmbedder warm(BridgeEmbedderOptions{}, lexicon);
+    const std::pair<const char*, const char*> texts[] = {
+        {"Die Arbeitsgruppe der Regierung hielt eine Sitzung, Müller und Smith.", "de"},
+        {"The government working group held a meeting, Müller and Smith.", "en"},
+        {"문서를 마우스 문서에서 Smith", "ko"},
+        {"문서를 마우스 Smith", "ja"},  // the same words, another language: other features
+        {"会议 工作组 Smith", "zh"},
+        {"Правительство провело заседание Smith Müller", "ru"},
+        {"Die Katze schläft auf dem Sofa; the cat sleeps.", "de"}};
+    for (int pass = 0; pass < 2; ++pass)
+        for (const auto& [text, lang] : texts) {
+            BridgeEmbedder fresh(BridgeEmbedderOptions{}, lexicon);
+            const SparseVector a = warm.features(text, lang), b = fresh.features(text, lang);
+            EXPECT_EQ(a.ids, b.ids) << text;
+            EXPECT_EQ(a.weights, b.weights) << text;
+            EXPECT_FALSE(a.ids.empty()) << text;
+        }
+}
+}  // namespace
+}  // namespace doppel

@@ -1,12 +1,19 @@
 #include <gtest/gtest.h>
 
+#include <fasttext/fasttext.h>
+#include <unicode/uchar.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <sstream>
 #include <vector>
 
 #include "doppel/error.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/langid/script_evidence.h"
+#include "doppel/normalize/segmenter.h"
+#include "langid/fasttext_input.h"
 #include "support/test_support.h"
 
 using doppel::AnalyzedDocument;
@@ -139,4 +146,78 @@ TEST(Indexer, ContentHashIsStableAndSensitive) {
     EXPECT_EQ(doppel::content_hash("abc"), doppel::content_hash("abc"));
     EXPECT_NE(doppel::content_hash("abc"), doppel::content_hash("abd"));
     EXPECT_EQ(doppel::content_hash("abc").size(), 32u);
+}
+
+namespace {
+bool cjk(const std::string& text) {
+    const doppel::CjkScriptCounts c = doppel::count_cjk_scripts(text);
+    return c.han + c.kana + c.hangul > 0;
+}
+
+// Real text: the seeds, whole and paragraph by paragraph, and the Debian copyright files of this
+// machine (many languages' names, licence texts, odd spacing), and strings at fastText's edges.
+std::vector<std::string> real_and_edge_texts() {
+    std::vector<std::string> texts;
+    for (const char* name : {"vi-2019-bali-process-som14.txt", "en-2024-hanoi-working-group.txt",
+                             "ar-2024-hanoi-working-group.txt", "vi-2024-nz-interview-ben-quinn.txt"}) {
+        const std::string text = doppel::test::read_file(doppel::test::seed_path(name));
+        texts.push_back(text);
+        for (const doppel::Span& s : doppel::Segmenter::paragraphs(text)) texts.push_back(text.substr(s.begin, s.size()));
+    }
+    std::size_t files = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/usr/share/doc", ec)) {
+        const std::filesystem::path p = e.path() / "copyright";
+        if (files == 200 || !std::filesystem::is_regular_file(p, ec)) continue;
+        texts.push_back(doppel::test::read_file(p.string()));
+        ++files;
+    }
+    for (const char* edge : {"", " ", "\n", "\r\n\t\v\f", "a\tb\vc\fd\re\nf", "__label__en __label__xx words",
+                             "__label__ x", "</s> </s>", "\xff\xfe broken \xc3", "x", "Ünïcödé  text  ",
+                             "日本語のテキスト", "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"})
+        texts.emplace_back(edge);
+    texts.push_back(std::string("nul\0inside", 10));
+    return texts;
+}
+}  // namespace
+
+// The cached token ids are exactly what fastText's own line reader gives (langid/fasttext_input.h),
+// so identify() and score() give predictLine()'s labels and probabilities bit for bit.
+TEST(LanguageIdentifier, CachedTokenIdsAreFastTextsOwn) {
+    fasttext::FastText model;
+    model.loadModel(doppel::test::lid_model());
+    const auto dict = model.getDictionary();
+    doppel::langid_detail::TokenIdCache cache;
+    std::vector<int32_t> fast, reference;
+    const std::vector<std::string> texts = real_and_edge_texts();
+    ASSERT_GT(texts.size(), 40u);
+    for (int pass = 0; pass < 2; ++pass)  // the second pass reads every token from the cache
+        for (const std::string& t : texts) {
+            doppel::langid_detail::line_input_ids(*dict, model.getArgs().label, t, cache, &fast);
+            doppel::langid_detail::line_input_ids_reference(*dict, t, &reference);
+            ASSERT_EQ(fast, reference) << t.substr(0, 200);
+        }
+    for (std::size_t i = 0; i < texts.size(); i += 7) {
+        std::string line = texts[i];
+        std::replace(line.begin(), line.end(), '\n', ' ');
+        std::replace(line.begin(), line.end(), '\r', ' ');
+        std::istringstream in(line + "\n");
+        std::vector<std::pair<fasttext::real, std::string>> predictions;
+        model.predictLine(in, predictions, 1, 0.0f);
+        const doppel::LanguageGuess g = lid().identify(texts[i]);
+        if (predictions.empty() || cjk(texts[i])) continue;  // script evidence may relabel
+        EXPECT_EQ("__label__" + g.lang, predictions[0].second);
+        EXPECT_EQ(g.confidence, std::clamp(static_cast<float>(predictions[0].first), 0.0f, 1.0f));
+    }
+}
+
+// score()'s letter count takes ASCII without ICU: the same count as u_isalpha on every byte.
+TEST(LanguageIdentifier, AsciiLettersCountAsIcuCountsThem) {
+    std::string ascii;
+    for (int c = 1; c < 0x80; ++c) ascii.push_back(static_cast<char>(c));
+    std::size_t icu = 0;
+    for (char c : ascii) icu += u_isalpha(static_cast<unsigned char>(c)) ? 1 : 0;
+    EXPECT_EQ(icu, 52u);
+    EXPECT_EQ(lid().score(ascii).letters, icu);
+    EXPECT_EQ(lid().score(ascii + "Ünïcödé ÄÖ 日本").letters, icu + 11);
 }

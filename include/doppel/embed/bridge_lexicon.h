@@ -30,13 +30,15 @@
 // NUL-padded likewise, so tables are 4-byte aligned); uint32 n_concepts, uint32 offsets[n_concepts + 1], concept bytes;
 // uint32 n_keys, uint32 key_offsets[n_keys + 1], key bytes ("lang\tkey", sorted bytewise);
 // uint32 value_offsets[n_keys + 1], uint32 values[] (concept ids, most frequent translation
-// first). Loading reads the file once and builds nothing: lookups binary-search the keys.
+// first). Loading maps the file read-only (pages are read as they are touched) and builds
+// nothing: lookups binary-search the keys.
 //
 // Thread safety: a BridgeLexicon is immutable after loading; all const methods may be called
 // from many threads at once (each thread with its own Stemmer).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -105,7 +107,9 @@ public:
 
 private:
     std::string_view key_at(std::size_t i) const;
-    std::string path_, data_, header_, fingerprint_;
+    std::string path_, header_, fingerprint_;
+    std::shared_ptr<const void> mapping_;  // the file, mapped read-only (impl/mapped_file.h)
+    std::string_view data_;
     const uint32_t* concept_offsets_ = nullptr;
     const char* concept_bytes_ = nullptr;
     const uint32_t* key_offsets_ = nullptr;

@@ -1,0 +1,85 @@
+// doppel: the input of fastText's predictLine() built without a stream, with each token's ids
+// cached (private to langid/).
+//
+// fastText (Dictionary::getLine) reads a line as tokens split at ' ', '\t', '\v', '\f', '\0'
+// (and '\n', '\r', which predict() turns into spaces) up to the end-of-sentence token "</s>"
+// (the one added at the line's end, or one written in the text);
+// each word token gives its dictionary id and the ids of its character n-grams (hashed, then
+// looked up in the pruned model's table: the costly part, about 40% of `doppel index` before
+// this cache); label tokens ("__label__xx") give none. A token's ids are a function of the token
+// alone, so each thread keeps them per distinct token (TokenIdCache): a paragraph's words were
+// read already with its document's sample, and words repeat across documents. The ids, in the
+// same order, are exactly what getLine() gives, so FastText::predict() on them gives what
+// predictLine() gives, bit for bit (tests/unit/test_language_identifier.cpp compares both on
+// real text).
+//
+// Thread safety: a TokenIdCache is used by one thread at a time, lent by a TokenIdCachePool (the
+// worker threads of impl::parallel_for end with each loop: the pool keeps their caches warm);
+// the Dictionary is only read.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace fasttext {
+class Dictionary;
+}
+
+namespace doppel::langid_detail {
+
+struct TransparentHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+class TokenIdCache {
+public:
+    // At most this many distinct tokens are kept; the cache starts afresh past it.
+    static constexpr std::size_t kMaxTokens = 1 << 18;
+    // The ids of one token (what Dictionary::getLine adds for it).
+    const std::vector<int32_t>& ids(const fasttext::Dictionary& dict, std::string_view label_prefix,
+                                    std::string_view token);
+
+private:
+    std::unordered_map<std::string, std::vector<int32_t>, TransparentHash, std::equal_to<>> ids_;
+};
+
+// Caches lent to the threads that predict, each to one thread at a time, and kept between calls.
+class TokenIdCachePool {
+public:
+    // A cache for the caller alone until the lease ends.
+    class Lease {
+    public:
+        explicit Lease(TokenIdCachePool& pool) : pool_(pool), cache_(pool.take()) {}
+        ~Lease() { pool_.give_back(std::move(cache_)); }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        TokenIdCache& operator*() { return *cache_; }
+
+    private:
+        TokenIdCachePool& pool_;
+        std::unique_ptr<TokenIdCache> cache_;
+    };
+
+private:
+    std::unique_ptr<TokenIdCache> take();
+    void give_back(std::unique_ptr<TokenIdCache> cache);
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<TokenIdCache>> free_;
+};
+
+// The ids fastText reads from `text` as one line (newlines read as spaces), appended to *out
+// after clearing it.
+void line_input_ids(const fasttext::Dictionary& dict, std::string_view label_prefix, std::string_view text,
+                    TokenIdCache& cache, std::vector<int32_t>* out);
+
+// The same through fastText's own reader (a stream and Dictionary::getLine): the reference the
+// test compares line_input_ids() with.
+void line_input_ids_reference(const fasttext::Dictionary& dict, std::string_view text, std::vector<int32_t>* out);
+
+}  // namespace doppel::langid_detail
