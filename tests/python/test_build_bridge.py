@@ -54,3 +54,15 @@ def test_read_freedict_senses_skips_glosses(tmp_path):
         b64(0), b64(first_len), b64(first_len), b64(len(second.encode()))), encoding="utf-8")
     got = dict(bb.read_freedict_senses(str(tmp_path / "x.index")))
     assert got == {"avec": ["mit", "bei", "mit"], "glacier": ["Gletscher", "Ferner"]}
+
+
+def test_ui_terms_short_strings_without_marks():
+    catalog = {"_File": "_Tập tin", "Menu": "Trình đơn", "icon": "biểu tượng", "table cell": "ô bảng",
+               "_Open\u2026": "파일 열기(_O)\u2026", "Name:": "名称：",
+               "keyboard label\x04Delete": "Delete",     # a key's label: left out
+               "Show hidden files": "Hiện tập tin ẩn",    # three words: left out
+               "Copy": "Copy",                            # untranslated: left out
+               "%d items": "%d mục", ("file", 0): "tập tin", "": "header"}
+    got = sorted(bb.ui_terms(catalog))
+    assert got == sorted([("File", "Tập tin"), ("Menu", "Trình đơn"), ("icon", "biểu tượng"),
+                          ("table cell", "ô bảng"), ("Open", "파일 열기"), ("Name", "名称")])

@@ -194,13 +194,41 @@ TEST(Matcher, NoCounterpartUnderTheTypicalScore) {
     MatcherOptions needs_more;
     needs_more.counterpart_links = 14;  // 13 confident links, the weak one among them
     EXPECT_EQ(p.run(needs_more).at({300, 301}).label, LinkLabel::kTranslation);
-    // Short texts of similar length: no evidence against them, a translation still; lengths
-    // that disagree are.
+    // Short texts of similar length: no evidence against them, a translation still; nor is a
+    // short text against one a few times longer (a paragraph and its wordier version); a short
+    // text against a whole document (under counterpart_length_ratio of its length) is.
     Pool q = p;
     q.docs[24].length = q.docs[25].length = 12;
     EXPECT_EQ(q.run().at({300, 301}).label, LinkLabel::kTranslation);
-    q.docs[25].length = 60;
+    q.docs[25].length = 60;  // 0.2 of the length: a partial translation
+    EXPECT_EQ(q.run().at({300, 301}).label, LinkLabel::kPartial);
+    q.docs[25].length = 100;  // 0.12
     EXPECT_EQ(q.run().at({300, 301}).label, LinkLabel::kSameStory);
+    MatcherOptions old_lengths;
+    old_lengths.counterpart_length_ratio = 0.3f;
+    q.docs[25].length = 60;
+    EXPECT_EQ(q.run(old_lengths).at({300, 301}).label, LinkLabel::kSameStory);
+}
+
+// The default floor is 0.4 of the typical score: two long texts scoring 0.39 of it (about 0.385
+// against 0.99) are no translation; at a ratio of 0.3 they were.
+TEST(Matcher, NoCounterpartFloorIsFourTenthsOfTheTypicalScore) {
+    Pool p;
+    for (uint64_t i = 0; i < 12; ++i) {
+        const uint64_t f = 1 + 2 * i;
+        p.add(int64_t(100 + i), "de", {{f, 1}, {f + 1, 1}, {63, 0.1f}});
+        p.add(int64_t(200 + i), "en", {{f, 1}, {f + 1, 0.8f}, {62, 0.1f}});
+    }
+    p.add(300, "de", {{40, 1}, {41, 1}, {45, 1}}, 200);
+    p.add(301, "en", {{42, 1}, {43, 0.5f}, {45, 1}}, 220);
+    const auto with = p.run();
+    ASSERT_TRUE(with.count({300, 301}));
+    EXPECT_GT(with.at({300, 301}).score, 0.3f * 0.99f);
+    EXPECT_LT(with.at({300, 301}).score, 0.4f * 0.98f);
+    EXPECT_EQ(with.at({300, 301}).label, LinkLabel::kSameStory);
+    MatcherOptions lower;
+    lower.counterpart_ratio = 0.3f;
+    EXPECT_EQ(p.run(lower).at({300, 301}).label, LinkLabel::kTranslation);
 }
 
 TEST(Matcher, PivotLinksTranslationsOfOneDocument) {

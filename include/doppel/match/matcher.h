@@ -43,7 +43,10 @@
 //    calibration, as bitext mining sets its threshold from the score distribution) when its
 //    documents also look unlike versions of each other: the shorter one is under
 //    counterpart_length_ratio of the other's length, or both are longer than short_length.
-//    Two short texts of similar length are spared: a few words score anywhere.
+//    Two short texts of similar length are spared: a few words score anywhere. So is a short
+//    text whose version is two to six times longer (a paragraph and its wordier translation),
+//    which scores low for its length alone; a short text against a whole document (man page
+//    against a help paragraph: under a sixth of its length) is not.
 //
 // Labels: `translation` (one-to-one winner with score >= translation_floor() and margin
 // >= translation_margin, score >= counterpart_ratio * the pair's typical score, lengths comparable), `partial` (the same, but the shorter document has
@@ -102,14 +105,14 @@ struct MatcherOptions {                    // spec key (every field has one, nam
                                           // must reach
     std::size_t same_story_per_doc = 5;   // same_story_per_doc: most same-story pairs a document
                                           // is in (its best-scored); 0 = unlimited
-    float counterpart_ratio = 0.3f;       // counterpart_ratio: a translation's score must reach
+    float counterpart_ratio = 0.4f;       // counterpart_ratio: a translation's score must reach
                                           // this share of its language pair's typical score
                                           // (no counterpart, above); 0 = off
     float counterpart_margin = 2.0f;      // counterpart_margin: margin of the confident links
                                           // the typical score is taken from
     std::size_t counterpart_links = 10;   // counterpart_links: confident links a language pair
                                           // (or language) needs for a typical score of its own
-    float counterpart_length_ratio = 0.3f; // counterpart_length_ratio: shorter/longer length
+    float counterpart_length_ratio = 0.16f; // counterpart_length_ratio: shorter/longer length
                                           // under this: lengths disagree (no-counterpart rule)
 
     // Spec "matcher:k=10,margin_k=8,..." (keys above; missing keys keep their defaults; "matcher"
