@@ -252,6 +252,38 @@ std::unique_ptr<faiss::IndexPreTransform> empty_approximate(const faiss::IndexPr
     return t;
 }
 
+// The "auto" projection as a d_in x d_out matrix (FAISS's A transposed) and its bias: a document's
+// projection is then a sum over its nonzero coordinates (hashed bridge features are mostly zeros),
+// about a tenth of the work of the dense product, and needs no BLAS (Debian's is the reference one).
+struct Projection {
+    std::size_t din = 0, dout = 0;
+    std::vector<float> at, bias;
+
+    explicit Projection(const faiss::VectorTransform& vt) {
+        const auto* lt = dynamic_cast<const faiss::LinearTransform*>(&vt);
+        DOPPEL_CHECK(kInternal, lt && lt->is_trained, "vector index: the auto projection is not a trained linear map");
+        din = static_cast<std::size_t>(lt->d_in);
+        dout = static_cast<std::size_t>(lt->d_out);
+        at.resize(din * dout);
+        for (std::size_t i = 0; i < dout; ++i)
+            for (std::size_t j = 0; j < din; ++j) at[j * dout + i] = lt->A[i * din + j];
+        bias = lt->have_bias ? lt->b : std::vector<float>(dout, 0.0f);
+    }
+    // y (dout floats) = A x + b for one vector x (din floats).
+    void apply(const float* x, float* y) const {
+        std::copy(bias.begin(), bias.end(), y);
+        for (std::size_t j = 0; j < din; ++j)
+            if (x[j] != 0.0f) impl::axpy_f32(x[j], at.data() + j * dout, y, dout);
+    }
+};
+
+// Projects n vectors x (din floats each) into xt (dout each), on all cores.
+void project_all(const Projection& projection, std::size_t n, const float* x, float* xt) {
+    impl::parallel_for_ranges(n, impl::worker_count(n / 64 + 1), 64, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t i = b; i < e; ++i) projection.apply(x + i * projection.din, xt + i * projection.dout);
+    });
+}
+
 // Projection to dout dimensions, trained on sample x, with an empty inverted file of one list as
 // a template (each language trains its own lists: language_index()).
 std::unique_ptr<faiss::IndexPreTransform> train_approximate(std::size_t dim, std::size_t dout, std::size_t n,
@@ -284,7 +316,7 @@ std::unique_ptr<faiss::IndexPreTransform> language_index(const faiss::IndexPreTr
     for (std::size_t i = 0; i < n; i += stride) sample.insert(sample.end(), x + i * dim, x + (i + 1) * dim);
     const std::size_t m = sample.size() / dim, nlist = list_count(std::max(n, expected), m);
     std::vector<float> xt(m * dout);
-    pca->apply_noalloc(static_cast<faiss_idx>(m), sample.data(), xt.data());
+    project_all(Projection(*pca), m, sample.data(), xt.data());
     auto* quantizer = new faiss::IndexFlatIP(static_cast<faiss_idx>(dout));
     faiss::ClusteringParameters cp;
     cp.niter = 8;
@@ -408,31 +440,6 @@ void VectorIndex::search_languages(const std::vector<std::string>& targets, std:
 }
 
 namespace {
-
-// The "auto" projection as a d_in x d_out matrix (FAISS's A transposed) and its bias: a document's
-// projection is then a sum over its nonzero coordinates (hashed bridge features are mostly zeros),
-// about a tenth of the work of the dense product, and needs no BLAS (Debian's is the reference one).
-struct Projection {
-    std::size_t din = 0, dout = 0;
-    std::vector<float> at, bias;
-
-    explicit Projection(const faiss::VectorTransform& vt) {
-        const auto* lt = dynamic_cast<const faiss::LinearTransform*>(&vt);
-        DOPPEL_CHECK(kInternal, lt && lt->is_trained, "vector index: the auto projection is not a trained linear map");
-        din = static_cast<std::size_t>(lt->d_in);
-        dout = static_cast<std::size_t>(lt->d_out);
-        at.resize(din * dout);
-        for (std::size_t i = 0; i < dout; ++i)
-            for (std::size_t j = 0; j < din; ++j) at[j * dout + i] = lt->A[i * din + j];
-        bias = lt->have_bias ? lt->b : std::vector<float>(dout, 0.0f);
-    }
-    // y (dout floats) = A x + b for one vector x (din floats).
-    void apply(const float* x, float* y) const {
-        std::copy(bias.begin(), bias.end(), y);
-        for (std::size_t j = 0; j < din; ++j)
-            if (x[j] != 0.0f) impl::axpy_f32(x[j], at.data() + j * dout, y, dout);
-    }
-};
 
 // One language's inverted file as the search reads it.
 struct LanguageLists {
