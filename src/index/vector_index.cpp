@@ -28,6 +28,7 @@
 
 #include "doppel/error.h"
 #include "impl/parallel.h"
+#include "impl/simd.h"
 #include "impl/spec.h"
 
 namespace doppel {
@@ -125,6 +126,10 @@ std::string VectorIndex::describe() const {
                     : std::string(";kind=flat"));
 }
 
+namespace {
+void add_projected(faiss::IndexIDMap2& map, std::size_t n, const int64_t* ids, const float* x);  // below
+}  // namespace
+
 void VectorIndex::add(const std::string& lang, std::size_t n, const int64_t* ids, const float* x) {
     if (n == 0) return;
     if (auto_ && !approximate().model && size() + n > auto_->exact_limit) grow(n, x);
@@ -149,7 +154,8 @@ void VectorIndex::add(const std::string& lang, std::size_t n, const int64_t* ids
         }
         return;
     }
-    idx->add_with_ids(static_cast<faiss_idx>(n), x, ids);
+    if (approximate().model) add_projected(*idx, n, ids, x);
+    else idx->add_with_ids(static_cast<faiss_idx>(n), x, ids);
 }
 
 bool VectorIndex::can_remove() const { return factory_.find("HNSW") == std::string::npos; }
@@ -246,6 +252,38 @@ std::unique_ptr<faiss::IndexPreTransform> empty_approximate(const faiss::IndexPr
     return t;
 }
 
+// The "auto" projection as a d_in x d_out matrix (FAISS's A transposed) and its bias: a document's
+// projection is then a sum over its nonzero coordinates (hashed bridge features are mostly zeros),
+// about a tenth of the work of the dense product, and needs no BLAS (Debian's is the reference one).
+struct Projection {
+    std::size_t din = 0, dout = 0;
+    std::vector<float> at, bias;
+
+    explicit Projection(const faiss::VectorTransform& vt) {
+        const auto* lt = dynamic_cast<const faiss::LinearTransform*>(&vt);
+        DOPPEL_CHECK(kInternal, lt && lt->is_trained, "vector index: the auto projection is not a trained linear map");
+        din = static_cast<std::size_t>(lt->d_in);
+        dout = static_cast<std::size_t>(lt->d_out);
+        at.resize(din * dout);
+        for (std::size_t i = 0; i < dout; ++i)
+            for (std::size_t j = 0; j < din; ++j) at[j * dout + i] = lt->A[i * din + j];
+        bias = lt->have_bias ? lt->b : std::vector<float>(dout, 0.0f);
+    }
+    // y (dout floats) = A x + b for one vector x (din floats).
+    void apply(const float* x, float* y) const {
+        std::copy(bias.begin(), bias.end(), y);
+        for (std::size_t j = 0; j < din; ++j)
+            if (x[j] != 0.0f) impl::axpy_f32(x[j], at.data() + j * dout, y, dout);
+    }
+};
+
+// Projects n vectors x (din floats each) into xt (dout each), on all cores.
+void project_all(const Projection& projection, std::size_t n, const float* x, float* xt) {
+    impl::parallel_for_ranges(n, impl::worker_count(n / 64 + 1), 64, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t i = b; i < e; ++i) projection.apply(x + i * projection.din, xt + i * projection.dout);
+    });
+}
+
 // Projection to dout dimensions, trained on sample x, with an empty inverted file of one list as
 // a template (each language trains its own lists: language_index()).
 std::unique_ptr<faiss::IndexPreTransform> train_approximate(std::size_t dim, std::size_t dout, std::size_t n,
@@ -278,7 +316,7 @@ std::unique_ptr<faiss::IndexPreTransform> language_index(const faiss::IndexPreTr
     for (std::size_t i = 0; i < n; i += stride) sample.insert(sample.end(), x + i * dim, x + (i + 1) * dim);
     const std::size_t m = sample.size() / dim, nlist = list_count(std::max(n, expected), m);
     std::vector<float> xt(m * dout);
-    pca->apply_noalloc(static_cast<faiss_idx>(m), sample.data(), xt.data());
+    project_all(Projection(*pca), m, sample.data(), xt.data());
     auto* quantizer = new faiss::IndexFlatIP(static_cast<faiss_idx>(dout));
     faiss::ClusteringParameters cp;
     cp.niter = 8;
@@ -364,7 +402,7 @@ void VectorIndex::convert(std::size_t expected, std::size_t n, const float* x) {
         DOPPEL_CHECK(kInternal, flat && part->pending_ids.empty(), "vector index: an auto index holds a non-Flat part");
         const auto held = static_cast<std::size_t>(part->index->ntotal);
         auto fresh = make_part(held, held, flat->get_xb());
-        fresh->index->add_with_ids(part->index->ntotal, flat->get_xb(), part->index->id_map.data());
+        add_projected(*fresh->index, held, part->index->id_map.data(), flat->get_xb());
         part = std::move(fresh);
     }
 }
@@ -403,25 +441,84 @@ void VectorIndex::search_languages(const std::vector<std::string>& targets, std:
 
 namespace {
 
-// One query's k best in one language's inverted file, over the lists it was assigned to.
-void scan_lists(const faiss::IndexIDMap2& map, const faiss::IndexIVF& ivf, faiss::InvertedListScanner& scanner,
-                std::size_t nprobe, const faiss_idx* lists, const float* list_sims, std::size_t k, float* d,
-                int64_t* l) {
+// One language's inverted file as the search reads it.
+struct LanguageLists {
+    const faiss::IndexIDMap2* map = nullptr;
+    const faiss::IndexIVF* ivf = nullptr;
+    const float* centroids = nullptr;  // nlist x dout (the coarse quantizer's vectors)
+};
+
+// Pushes (s, id) into a min-heap of the k best.
+inline void keep_best(std::size_t k, float* d, int64_t* l, float s, int64_t id) {
+    if (s > d[0]) faiss::minheap_replace_top(k, d, l, s, id);
+}
+
+// One projected query's k best in one language: its nprobe nearest lists by centroid, then
+// every vector of those lists (the inner products of IVFFlat's raw float codes). `sims` is
+// scratch of nlist floats.
+void search_lists(const LanguageLists& lang, std::size_t dout, std::size_t nprobe, const float* q, std::size_t k,
+                  std::vector<float>& sims, std::vector<int64_t>& lists, std::vector<float>& list_sims, float* d,
+                  int64_t* l) {
+    const std::size_t nlist = lang.ivf->nlist, np = std::min(nprobe, nlist);
+    sims.resize(nlist);
+    impl::dots_f32(q, lang.centroids, nlist, dout, sims.data());
+    lists.assign(np, -1);
+    list_sims.assign(np, 0.0f);
+    faiss::minheap_heapify(np, list_sims.data(), lists.data());
+    for (std::size_t c = 0; c < nlist; ++c) keep_best(np, list_sims.data(), lists.data(), sims[c], static_cast<int64_t>(c));
     faiss::minheap_heapify(k, d, l);
-    for (std::size_t p = 0; p < nprobe; ++p) {
+    const auto* invlists = lang.ivf->invlists;
+    for (std::size_t p = 0; p < np; ++p) {
         if (lists[p] < 0) continue;
-        const std::size_t size = ivf.invlists->list_size(lists[p]);
+        const std::size_t size = invlists->list_size(lists[p]);
         if (size == 0) continue;
-        scanner.set_list(lists[p], list_sims[p]);
-        faiss::InvertedLists::ScopedCodes codes(ivf.invlists, lists[p]);
-        faiss::InvertedLists::ScopedIds ids(ivf.invlists, lists[p]);
-        scanner.scan_codes(size, codes.get(), ids.get(), d, l, k);
+        faiss::InvertedLists::ScopedCodes codes(invlists, lists[p]);
+        faiss::InvertedLists::ScopedIds ids(invlists, lists[p]);
+        const auto* x = reinterpret_cast<const float*>(codes.get());
+        for (std::size_t v = 0; v < size; ++v) keep_best(k, d, l, impl::dot_f32(q, x + v * dout, dout), ids[v]);
     }
     faiss::minheap_reorder(k, d, l);
     for (std::size_t r = 0; r < k; ++r) {
-        if (l[r] >= 0) l[r] = map.id_map[l[r]];
+        if (l[r] >= 0) l[r] = lang.map->id_map[l[r]];
         else d[r] = -1e30f;
     }
+}
+
+// The nearest centroid (inner product) of a projected vector among nlist of dout floats.
+faiss_idx nearest_list(const float* q, const float* centroids, std::size_t nlist, std::size_t dout) {
+    faiss_idx best = 0;
+    float best_sim = -1e30f;
+    for (std::size_t c = 0; c < nlist; ++c)
+        if (const float s = impl::dot_f32(q, centroids + c * dout, dout); s > best_sim) best_sim = s, best = static_cast<faiss_idx>(c);
+    return best;
+}
+
+// Adds n vectors x with ids to one language's approximate index: projected and assigned to their
+// lists on all cores (as FAISS's add would, without its BLAS products), then stored in the lists
+// and the id map as IndexIDMap2::add_with_ids does.
+void add_projected(faiss::IndexIDMap2& map, std::size_t n, const int64_t* ids, const float* x) {
+    auto* t = static_cast<faiss::IndexPreTransform*>(map.index);
+    auto* ivf = const_cast<faiss::IndexIVF*>(ivf_of(*t));
+    const auto* flat = ivf ? dynamic_cast<const faiss::IndexFlat*>(ivf->quantizer) : nullptr;
+    DOPPEL_CHECK(kInternal, flat, "vector index: an auto language without a flat quantizer");
+    const Projection projection(*t->chain[0]);
+    const std::size_t din = projection.din, dout = projection.dout;
+    std::vector<float> xt(n * dout);
+    std::vector<faiss_idx> assign(n);
+    impl::parallel_for_ranges(n, impl::worker_count(n / 64 + 1), 64, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t i = b; i < e; ++i) {
+            projection.apply(x + i * din, xt.data() + i * dout);
+            assign[i] = nearest_list(xt.data() + i * dout, flat->get_xb(), ivf->nlist, dout);
+        }
+    });
+    const faiss_idx before = map.ntotal;
+    ivf->add_core(static_cast<faiss_idx>(n), xt.data(), nullptr, assign.data());
+    t->ntotal = ivf->ntotal;
+    for (std::size_t i = 0; i < n; ++i) {
+        map.id_map.push_back(ids[i]);
+        map.rev_map[ids[i]] = before + static_cast<faiss_idx>(i);
+    }
+    map.ntotal = t->ntotal;
 }
 
 }  // namespace
@@ -429,46 +526,36 @@ void scan_lists(const faiss::IndexIDMap2& map, const faiss::IndexIVF& ivf, faiss
 void VectorIndex::search_approximate(const std::vector<std::string>& targets, std::size_t n, const float* x,
                                      std::size_t k, float* distances, int64_t* labels) const {
     const Approximate a = approximate();
-    const std::size_t T = targets.size(), dout = a.model->chain[0]->d_out, nprobe = auto_->nprobe;
-    std::vector<float> xt(n * dout), sims(T * n * nprobe);
-    std::vector<faiss_idx> lists(T * n * nprobe, -1);
-    a.model->chain[0]->apply_noalloc(static_cast<faiss_idx>(n), x, xt.data());
-    std::vector<const faiss::IndexIDMap2*> maps(T, nullptr);
-    std::vector<const faiss::IndexIVF*> ivfs(T, nullptr);
+    const Projection projection(*a.model->chain[0]);
+    const std::size_t T = targets.size(), dout = projection.dout, nprobe = auto_->nprobe;
+    std::vector<LanguageLists> langs(T);
     for (std::size_t t = 0; t < T; ++t) {
         auto it = parts_.find(targets[t]);
         if (it == parts_.end()) continue;
-        maps[t] = it->second->index.get();
-        ivfs[t] = ivf_of(*static_cast<const faiss::IndexPreTransform*>(maps[t]->index));
-        // Each language's lists (FAISS searches the centroids on all cores).
-        const std::size_t np = std::min(nprobe, ivfs[t]->nlist);
-        std::vector<float> s(n * np);
-        std::vector<faiss_idx> l(n * np);
-        ivfs[t]->quantizer->search(static_cast<faiss_idx>(n), xt.data(), static_cast<faiss_idx>(np), s.data(), l.data());
-        for (std::size_t i = 0; i < n; ++i) {
-            std::copy_n(s.begin() + i * np, np, sims.begin() + (t * n + i) * nprobe);
-            std::copy_n(l.begin() + i * np, np, lists.begin() + (t * n + i) * nprobe);
-        }
+        langs[t].map = it->second->index.get();
+        langs[t].ivf = ivf_of(*static_cast<const faiss::IndexPreTransform*>(langs[t].map->index));
+        const auto* flat = dynamic_cast<const faiss::IndexFlat*>(langs[t].ivf->quantizer);
+        DOPPEL_CHECK(kInternal, flat, "vector index: an auto language without a flat quantizer");
+        langs[t].centroids = flat->get_xb();
     }
-    const std::size_t workers = impl::worker_count(n / 64 + 1);
-    std::vector<std::vector<std::unique_ptr<faiss::InvertedListScanner>>> scanners(workers);
-    impl::parallel_for_ranges(n, workers, 64, [&](std::size_t begin, std::size_t end, std::size_t w) {
-        auto& sc = scanners[w];
-        if (sc.empty())
-            for (std::size_t t = 0; t < T; ++t) sc.emplace_back(ivfs[t] ? ivfs[t]->get_InvertedListScanner() : nullptr);
-        for (std::size_t i = begin; i < end; ++i)
+    // Each query is projected once and searched in every target language, queries on all cores.
+    const std::size_t workers = impl::worker_count(n / 16 + 1);
+    impl::parallel_for_ranges(n, workers, 16, [&](std::size_t begin, std::size_t end, std::size_t) {
+        std::vector<float> q(dout), sims, list_sims;
+        std::vector<int64_t> lists;
+        for (std::size_t i = begin; i < end; ++i) {
+            projection.apply(x + i * dim_, q.data());
             for (std::size_t t = 0; t < T; ++t) {
                 float* d = distances + (i * T + t) * k;
                 int64_t* l = labels + (i * T + t) * k;
-                if (!ivfs[t]) {
+                if (!langs[t].ivf) {
                     std::fill(d, d + k, -1e30f);
                     std::fill(l, l + k, -1);
                     continue;
                 }
-                sc[t]->set_query(xt.data() + i * dout);
-                const std::size_t at = (t * n + i) * nprobe;
-                scan_lists(*maps[t], *ivfs[t], *sc[t], nprobe, lists.data() + at, sims.data() + at, k, d, l);
+                search_lists(langs[t], dout, nprobe, q.data(), k, sims, lists, list_sims, d, l);
             }
+        }
     });
 }
 

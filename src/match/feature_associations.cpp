@@ -23,11 +23,6 @@ bool can_be_source(uint64_t f) {
 
 bool can_be_target(uint64_t f) { return BridgeEmbedder::kind_of(f) == Kind::kConcept; }
 
-struct PairHash {
-    std::size_t operator()(const std::pair<uint64_t, uint64_t>& p) const {
-        return std::hash<uint64_t>()(p.first * 0x9E3779B97F4A7C15ULL ^ p.second);
-    }
-};
 
 }  // namespace
 
@@ -113,7 +108,6 @@ void learn_language(const std::string& lang, const std::vector<std::pair<std::si
                     const FeatureAssociationOptions& o, std::vector<std::pair<std::string, FeatureAssociation>>& found) {
     auto exclusive = [&](uint64_t f) { return is_exclusive(f, own, all, o); };
     std::unordered_map<uint64_t, uint32_t> n_src, n_tgt;
-    std::unordered_map<std::pair<uint64_t, uint64_t>, uint32_t, PairHash> n_both;
     std::vector<std::vector<uint64_t>> srcs(ps.size()), tgts(ps.size());
     for (std::size_t p = 0; p < ps.size(); ++p) {
         for (uint64_t f : counts[ps[p].first].ids)
@@ -121,20 +115,31 @@ void learn_language(const std::string& lang, const std::vector<std::pair<std::si
         tgts[p] = top_targets(counts[ps[p].second], all, o.max_targets);
         for (uint64_t g : tgts[p]) ++n_tgt[g];
     }
-    for (std::size_t p = 0; p < ps.size(); ++p)
-        for (uint64_t f : srcs[p]) {
-            if (n_src[f] < o.min_count) continue;
-            for (uint64_t g : tgts[p])
-                if (g != f && n_tgt[g] >= o.min_count) ++n_both[{f, g}];
-        }
+    // Per source feature, the pairs holding it (features of min_count pairs or more); targets of
+    // fewer than min_count pairs never count.
+    std::unordered_map<uint64_t, std::vector<uint32_t>> postings;
+    for (std::size_t p = 0; p < ps.size(); ++p) {
+        for (uint64_t f : srcs[p])
+            if (n_src[f] >= o.min_count) postings[f].push_back(static_cast<uint32_t>(p));
+        std::erase_if(tgts[p], [&](uint64_t g) { return n_tgt[g] < o.min_count; });
+    }
+    // Each source's co-occurrence counts with the targets of its pairs (a small table per
+    // source, not one for every pair of features), and its best association by Dice.
     std::unordered_map<uint64_t, FeatureAssociation> best;
-    for (const auto& [fg, n] : n_both) {
-        if (n < o.min_count) continue;
-        float dice = 2.0f * n / static_cast<float>(n_src[fg.first] + n_tgt[fg.second]);
-        if (dice < o.min_dice) continue;
-        auto& b = best[fg.first];
-        // Ties go to the smaller target id, so the result does not depend on hash order.
-        if (dice > b.dice || (dice == b.dice && fg.second < b.target)) b = {fg.first, fg.second, n, dice};
+    std::unordered_map<uint64_t, uint32_t> n_both;
+    for (const auto& [f, holding] : postings) {
+        n_both.clear();
+        for (uint32_t p : holding)
+            for (uint64_t g : tgts[p])
+                if (g != f) ++n_both[g];
+        for (const auto& [g, n] : n_both) {
+            if (n < o.min_count) continue;
+            float dice = 2.0f * n / static_cast<float>(n_src[f] + n_tgt[g]);
+            if (dice < o.min_dice) continue;
+            auto& b = best[f];
+            // Ties go to the smaller target id, so the result does not depend on hash order.
+            if (dice > b.dice || (dice == b.dice && g < b.target)) b = {f, g, n, dice};
+        }
     }
     for (auto& [f, a] : best) found.push_back({lang, a});
 }

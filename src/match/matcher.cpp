@@ -7,12 +7,11 @@
 #include <set>
 #include <unordered_map>
 
-#include <faiss/utils/distances.h>
-
 #include "doppel/embed/bridge_embedder.h"
 #include "match/url_evidence.h"
 #include "doppel/error.h"
 #include "impl/parallel.h"
+#include "impl/simd.h"
 #include "impl/spec.h"
 
 namespace doppel {
@@ -157,7 +156,7 @@ void take_candidates(std::size_t x, const std::unordered_map<int64_t, std::size_
         const int64_t label = res_l[r];
         auto it = label < 0 ? pos.end() : pos.find(label);
         if (it == pos.end()) continue;
-        const float s = kk > k ? faiss::fvec_inner_product(dense + x * dim, dense + it->second * dim, dim) : res_d[r];
+        const float s = kk > k ? impl::dot_f32(dense + x * dim, dense + it->second * dim, dim) : res_d[r];
         found.push_back({it->second, s});
     }
     if (found.size() > k) {

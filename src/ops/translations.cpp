@@ -144,17 +144,22 @@ void index_in_memory(VectorIndex& index, const Pool& pool, bool retrain) {
     constexpr std::size_t kChunk = 4096;  // added in batches (FAISS adds a batch in parallel)
     std::vector<int64_t> seqs;
     std::vector<float> x;
-    for (const auto& [lang, members] : by_lang)
+    for (auto& [lang, members] : by_lang) {
+        // The first chunk is spread over the whole language, so an approximate index trains the
+        // language's lists on a sample of all of it, sized for all of it (as `index` does).
+        const std::vector<std::size_t> order = VectorIndex::spread_order(members.size(), kChunk);
         for (std::size_t c = 0; c < members.size(); c += kChunk) {
             seqs.clear();
             x.clear();
             for (std::size_t j = c; j < std::min(members.size(), c + kChunk); ++j) {
-                seqs.push_back(pool.docs[members[j]].seq);
-                x.insert(x.end(), pool.dense.data() + members[j] * pool.dim,
-                         pool.dense.data() + (members[j] + 1) * pool.dim);
+                const std::size_t d = members[order[j]];
+                seqs.push_back(pool.docs[d].seq);
+                x.insert(x.end(), pool.dense.data() + d * pool.dim, pool.dense.data() + (d + 1) * pool.dim);
             }
+            if (c == 0) index.prepare_language(lang, members.size(), seqs.size(), x.data());
             index.add(lang, seqs.size(), seqs.data(), x.data());
         }
+    }
 }
 
 // Phase 3 for the stored index: used when it is in step with the store (index/vector_index_check.h)

@@ -1,0 +1,21 @@
+// doppel (private): float kernels of the approximate vector search (dot products, axpy), with
+// AVX2 + FMA code chosen at run time where the CPU has it (the library is built for the
+// baseline x86-64, and Debian's FAISS and reference BLAS have no such kernels), portable code
+// elsewhere. Results equal the plain loops' up to the order of float additions.
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstddef>
+
+namespace doppel::impl {
+
+// sum_i a[i] * b[i] over n floats.
+float dot_f32(const float* a, const float* b, std::size_t n);
+
+// out[v] = dot_f32(q, xs + v * dim, dim) for v in [0, count): one query against a row-major block.
+void dots_f32(const float* q, const float* xs, std::size_t count, std::size_t dim, float* out);
+
+// y[i] += a * x[i] over n floats.
+void axpy_f32(float a, const float* x, float* y, std::size_t n);
+
+}  // namespace doppel::impl
