@@ -1,6 +1,7 @@
 #include "doppel/index/lsh_band_store.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -171,28 +172,14 @@ void compact(Store& store, Catalogue& c) {
     }
 }
 
-// The entries of `key` in segment s of run r, appended to out as seqs.
-void lookup_segment(const Store& store, const Run& r, std::size_t s, uint64_t key, std::vector<int64_t>& out) {
-    const std::string name = segment_name(r.id, s);
-    const std::size_t n = segment_entries(r, s);
-    std::size_t lo = 0, hi = n;
-    uint64_t k;
-    while (lo < hi) {  // the first entry with a key >= key
-        const std::size_t mid = (lo + hi) / 2;
-        store.read_blob(name, mid * kEntryBytes, sizeof k, &k);
-        if (k < key) lo = mid + 1;
-        else hi = mid;
-    }
-    Entry chunk[16];
-    for (std::size_t at = lo; at < n;) {
-        const std::size_t m = std::min<std::size_t>(16, n - at);
-        store.read_blob(name, at * kEntryBytes, m * kEntryBytes, chunk);
-        for (std::size_t i = 0; i < m; ++i) {
-            if (chunk[i].key != key) return;
-            out.push_back(chunk[i].seq);
-        }
-        at += m;
-    }
+// The entries of `key` in segment s of run r (read whole), appended to out as seqs.
+void lookup_segment(const Store& store, const Run& r, std::size_t s, uint64_t key, std::vector<int64_t>& out,
+                    std::vector<Entry>& buf) {
+    buf.resize(segment_entries(r, s));
+    DOPPEL_CHECK(kBadFormat, store.read_blob(segment_name(r.id, s), 0, buf.size() * kEntryBytes, buf.data()),
+                 "LSH band segment " + segment_name(r.id, s) + " is missing");
+    auto it = std::lower_bound(buf.begin(), buf.end(), Entry{key, INT64_MIN});
+    for (; it != buf.end() && it->key == key; ++it) out.push_back(it->seq);
 }
 
 }  // namespace
@@ -246,6 +233,7 @@ void LshBandStore::add(Store& store, int perms, LshParams params, std::size_t n,
 
 std::vector<int64_t> LshBandStore::query(const Store& store, const uint32_t* sig) const {
     std::vector<int64_t> out;
+    std::vector<Entry> buf;
     for (int band = 0; band < params_.bands; ++band) {
         const uint64_t key = entry_key(sig, params_, band);
         for (const Run& r : runs_) {
@@ -254,7 +242,7 @@ std::vector<int64_t> LshBandStore::query(const Store& store, const uint32_t* sig
             std::size_t first = static_cast<std::size_t>(std::lower_bound(fk.begin(), fk.end(), key) - fk.begin());
             first = first ? first - 1 : 0;
             for (std::size_t s = first; s < fk.size() && (s == first || fk[s] <= key); ++s)
-                lookup_segment(store, r, s, key, out);
+                lookup_segment(store, r, s, key, out, buf);
         }
     }
     std::sort(out.begin(), out.end());

@@ -7,7 +7,8 @@
 // being the band number (top 10 bits: at most 1023 bands) over 54 bits of lsh_band_key(),
 // (little-endian, 16 bytes), cut into segments of at most kSegmentEntries entries, each a named
 // blob of the store (store/store.h) "lsh/<run>/<segment>". A catalogue in the store's metadata
-// (kMetaKey) lists the runs with their entry counts and the first key of every segment:
+// (kMetaKey) lists the runs with their entry counts and the first key of every segment (about
+// 8 bytes of catalogue per 2,048 entries):
 //     line 1: "doppel-lsh-runs <version> <perms> <bands> <rows> <next run id> <max seq>"
 //     then one line per run, oldest first: "<run id> <entries> <first key of segment 0> ..."
 // Version 1 is this format. `max seq` is the largest seq whose keys are in the runs: a store
@@ -45,7 +46,9 @@ class LshBandStore {
 public:
     static constexpr const char* kMetaKey = "lsh_band_runs";
     static constexpr uint32_t kVersion = 1;
-    static constexpr std::size_t kSegmentEntries = 1u << 20;  // 16 MiB a segment
+    // 32 KiB a segment: a lookup reads whole segments (SQLite reads a blob's pages as a chain,
+    // so reading the middle of a long blob costs reading its first half).
+    static constexpr std::size_t kSegmentEntries = 2048;
     static constexpr std::size_t kFanIn = 8;
 
     struct Run {
