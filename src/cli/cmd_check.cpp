@@ -85,8 +85,9 @@ Command add_check_command(CLI::App& app, Globals& g) {
                 }
                 progress.finish(std::to_string(n_docs) + " documents: " + std::to_string(counts[0]) +
                                 " new, " + std::to_string(counts[1]) + " exact, " +
-                                std::to_string(counts[2]) + " near; index holds " +
-                                std::to_string(checker.size()) +
+                                std::to_string(counts[2]) + " near" +
+                                // counting the stored signatures reads them all: not when quiet
+                                (g.quiet ? "" : "; index holds " + std::to_string(checker.size())) +
                                 (n_errors ? ", " + std::to_string(n_errors) + " skipped" : ""));
                 return n_errors ? kExitSkipped : kExitOk;
             }};

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "doppel/error.h"
+#include "doppel/index/lsh_band_store.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 
@@ -41,7 +42,44 @@ std::string spec_of(const Shingler& s, const MinHash& m) {
     return "near-duplicate:" + s.describe() + ";" + m.describe();
 }
 
+// Signatures decoded from "minhash" blobs, side by side (sigs[i * perms ...]).
+struct Signatures {
+    std::vector<int64_t> seqs;
+    std::vector<uint32_t> sigs;
+    void add(int64_t seq, std::string_view blob, int perms, uint64_t seed) {
+        const std::vector<uint32_t> sig = decode_signature(blob, perms, seed);
+        seqs.push_back(seq);
+        sigs.insert(sigs.end(), sig.begin(), sig.end());
+    }
+    void clear() {
+        seqs.clear();
+        sigs.clear();
+    }
+};
+
+// Adds to the band runs the stored signatures newer than what they cover (a store written
+// before band runs, or by a build without them), in chunks.
+void catch_up_band_runs(Store& store, const MinHash& minhash, LshParams p) {
+    const int64_t covered = LshBandStore::covered_seq(store, minhash.perms(), p);
+    if (store.max_artifact_seq("minhash") <= covered) return;
+    Signatures chunk;
+    auto flush = [&] {
+        LshBandStore::add(store, minhash.perms(), p, chunk.seqs.size(), chunk.seqs.data(), chunk.sigs.data());
+        chunk.clear();
+    };
+    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) {
+        if (seq <= covered) return;
+        chunk.add(seq, blob, minhash.perms(), minhash.seed());
+        if (chunk.seqs.size() == 65536) flush();
+    });
+    if (!chunk.seqs.empty()) flush();
+}
+
 }  // namespace
+
+LshParams default_band_params(int perms) {
+    return choose_lsh_params(kDefaultBandThreshold, perms, kDefaultBandRecall);
+}
 
 std::string near_duplicate_sketch_spec(const std::string& shingle_spec, const std::string& minhash_spec) {
     return spec_of(*Shingler::from_spec(shingle_spec), *MinHash::from_spec(minhash_spec));
@@ -117,9 +155,15 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
     DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
                  "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
     if (!is_prepared(n, docs)) prepare(n, docs);
+    // The band runs of the banding a check at the default threshold uses (index/lsh_band_store.h).
+    const LshParams bands = default_band_params(minhash_->perms());
+    Signatures batch;
+    for (std::size_t i = 0; i < n; ++i) batch.add(seqs[i], sig_blobs_[i], minhash_->perms(), minhash_->seed());
     store.transaction([&] {
+        catch_up_band_runs(store, *minhash_, bands);
         store.put_artifacts("shingles", n, seqs, shingle_blobs_.data());
         store.put_artifacts("minhash", n, seqs, sig_blobs_.data());
+        LshBandStore::add(store, minhash_->perms(), bands, n, seqs, batch.sigs.data());
         if (!stored) store.set_meta(kSpecKey, describe());
     });
     prepared_hashes_.clear();
@@ -150,14 +194,17 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
         !stored || *stored == spec_of(*shingler_, *minhash_),
         "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
     const int perms = minhash_->perms();
-    std::vector<int64_t> ids;
-    std::vector<uint32_t> sigs;
-    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) {
-        const std::vector<uint32_t> sig = decode_signature(blob, perms, seed_);
-        ids.push_back(seq);
-        sigs.insert(sigs.end(), sig.begin(), sig.end());
-    });
-    lsh_.add(ids.size(), ids.data(), sigs.data());
+    bands_ = LshBandStore::open(store, perms, lsh_.params(), store.max_artifact_seq("minhash"));
+    if (bands_) return;  // nothing to build: queries read the band runs
+    Signatures all;
+    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) { all.add(seq, blob, perms, seed_); });
+    lsh_.add(all.seqs.size(), all.seqs.data(), all.sigs.data());
+}
+
+NearDuplicateIndex::~NearDuplicateIndex() = default;
+
+std::size_t NearDuplicateIndex::size() const {
+    return bands_ ? store_.artifact_count("minhash") : lsh_.size();
 }
 
 std::vector<NearDuplicateMatch> NearDuplicateIndex::query(std::string_view text, bool partial) {
@@ -166,7 +213,7 @@ std::vector<NearDuplicateMatch> NearDuplicateIndex::query(std::string_view text,
     std::vector<NearDuplicateMatch> out;
     if (sh.empty()) return out;
     const std::vector<uint32_t> sig = minhash_->sign(sh);
-    for (int64_t seq : lsh_.query(sig.data())) {
+    for (int64_t seq : bands_ ? bands_->query(store_, sig.data()) : lsh_.query(sig.data())) {
         const auto blob = store_.artifact(seq, "shingles");
         if (!blob) continue;
         const std::vector<uint64_t> other = decode_shingles(*blob);

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS artifacts(
     data BLOB NOT NULL,
     PRIMARY KEY(kind, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS artifacts_seq ON artifacts(seq);
+CREATE TABLE IF NOT EXISTS blobs(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
 )sql";
 
 // Indexes of the schema-2 columns (after the migration of a version-1 store has added them).
@@ -157,7 +158,16 @@ AnalyzedDocument as_analyzed(StoredDocument d) {
 struct Store::Impl {
     sqlite3* db = nullptr;
     bool v1 = false;  // a version-1 store opened read-only: no lang_top, lang_scores columns
+    // The named blob read last (read_blob), kept open for the next read of the same blob.
+    sqlite3_blob* blob = nullptr;
+    std::string blob_name;
+    void close_blob() {
+        if (blob) sqlite3_blob_close(blob);
+        blob = nullptr;
+        blob_name.clear();
+    }
     ~Impl() {
+        close_blob();
         if (db) sqlite3_close_v2(db);
     }
 };
@@ -252,6 +262,7 @@ void Store::transaction(const std::function<void()>& fn) {
         fn();
         return;
     }
+    impl_->close_blob();  // an open blob handle would hold a read transaction
     impl::exec(impl_->db, "BEGIN IMMEDIATE");
     try {
         fn();
@@ -480,6 +491,50 @@ std::vector<int64_t> Store::artifact_seqs(const std::string& kind) const {
     st.bind(1, std::string_view(kind));
     while (st.step()) seqs.push_back(st.int64(0));
     return seqs;
+}
+
+void Store::put_blob(const std::string& name, std::string_view data) {
+    impl_->close_blob();
+    Statement st(impl_->db, "INSERT OR REPLACE INTO blobs(name, data) VALUES(?, ?)");
+    st.bind(1, std::string_view(name)).bind_blob(2, data.data(), data.size());
+    st.step();
+}
+
+void Store::remove_blob(const std::string& name) {
+    impl_->close_blob();
+    Statement st(impl_->db, "DELETE FROM blobs WHERE name = ?");
+    st.bind(1, std::string_view(name));
+    st.step();
+}
+
+bool Store::read_blob(const std::string& name, std::size_t offset, std::size_t n, void* out) const {
+    if (impl_->blob_name != name || !impl_->blob) {
+        impl_->close_blob();
+        if (sqlite3_table_column_metadata(impl_->db, nullptr, "blobs", "data", nullptr, nullptr, nullptr, nullptr,
+                                          nullptr) != SQLITE_OK)
+            return false;  // a store made before named blobs
+        Statement st(impl_->db, "SELECT id FROM blobs WHERE name = ?");
+        st.bind(1, std::string_view(name));
+        if (!st.step()) return false;
+        if (sqlite3_blob_open(impl_->db, "main", "blobs", "data", st.int64(0), 0, &impl_->blob) != SQLITE_OK) {
+            impl_->close_blob();
+            DOPPEL_THROW(kStore, "cannot open blob " + name + ": " + sqlite3_errmsg(impl_->db));
+        }
+        impl_->blob_name = name;
+    }
+    const auto size = static_cast<std::size_t>(sqlite3_blob_bytes(impl_->blob));
+    DOPPEL_CHECK(kBadFormat, offset <= size && n <= size - offset, "read past the end of blob " + name);
+    if (sqlite3_blob_read(impl_->blob, out, static_cast<int>(n), static_cast<int>(offset)) != SQLITE_OK) {
+        impl_->close_blob();
+        DOPPEL_THROW(kStore, "cannot read blob " + name + ": " + sqlite3_errmsg(impl_->db));
+    }
+    return true;
+}
+
+int64_t Store::max_artifact_seq(const std::string& kind) const {
+    Statement st(impl_->db, "SELECT max(seq) FROM artifacts WHERE kind = ?");
+    st.bind(1, std::string_view(kind));
+    return st.step() ? st.int64(0) : 0;
 }
 
 std::vector<std::string> Store::integrity_problems() const {

@@ -5,6 +5,7 @@
 #include "doppel/embed/feature_artifacts.h"
 #include "doppel/embed/sparse_vector.h"
 #include "doppel/error.h"
+#include "doppel/index/lsh_band_store.h"
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/langid/language_identifier.h"
@@ -75,6 +76,7 @@ TEST(NearDuplicateIndex, IncrementalAddQueryReopenDeleteExpire) {
     {
         Store store(dir.path(), StoreOptions{false, true});  // reopened, read-only
         NearDuplicateIndex index(store, 0.8);
+        EXPECT_TRUE(index.on_disk());  // check's default banding: read from the band runs
         EXPECT_EQ(index.size(), 3u);
         EXPECT_EQ(index.params(), (LshParams{16, 6}));
         const auto m = index.query(a_edit);
@@ -115,4 +117,34 @@ TEST(NearDuplicateIndex, RefusesAStoreBuiltWithAnotherSpec) {
     o.shingle_spec = "word:n=4";  // not the default the store was built with
     EXPECT_THROW(NearDuplicateIndex(store, 0.8, 0.99, o), Error);
     EXPECT_NO_THROW(NearDuplicateIndex(store, 0.8, 0.99));
+}
+
+// Band runs on disk and tables built in memory give the same matches; a store whose runs miss
+// signatures (written before them) is read from memory, and the next index run completes them.
+TEST(NearDuplicateIndex, BandRunsMatchTheInMemoryTablesAndCatchUp) {
+    test::TempDir dir("near_duplicate_bands");
+    LanguageIdentifier lid(test::lid_model());
+    std::vector<Document> docs;
+    for (int i = 0; i < 40; ++i) docs.push_back(doc("d" + std::to_string(i), words_text(200, i % 20)));
+    std::string edit = words_text(200, 3);
+    edit.replace(edit.find(' '), 1, " inserted ");
+    {
+        Store store(dir.path());
+        index_docs(store, lid, {docs.begin(), docs.begin() + 20}, 1000);
+        store.set_meta(LshBandStore::kMetaKey, "doppel-lsh-runs 1 128 16 6 1 0\n");  // as if written before
+        index_docs(store, lid, {docs.begin() + 20, docs.end()}, 2000);  // copies of the first 20
+    }
+    Store store(dir.path(), StoreOptions{false, true});
+    NearDuplicateIndex disk(store, 0.8), ram(store, 0.7);
+    EXPECT_TRUE(disk.on_disk());
+    EXPECT_FALSE(ram.on_disk());  // another banding
+    EXPECT_EQ(disk.size(), 40u);
+    const auto m = disk.query(edit);
+    ASSERT_EQ(m.size(), 2u);  // d3 and its copy d23, though only d23 was indexed with band runs
+    EXPECT_EQ(store.get_by_seq(m[0].seq, false)->id, "d3");
+    EXPECT_EQ(store.get_by_seq(m[1].seq, false)->id, "d23");
+    const auto r = ram.query(edit);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[0].seq, m[0].seq);
+    EXPECT_DOUBLE_EQ(r[0].jaccard, m[0].jaccard);
 }

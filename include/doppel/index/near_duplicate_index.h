@@ -10,11 +10,17 @@
 //    Deleted documents lose their artifacts with them (Store::remove, Store::expire), so delete
 //    and expiry need nothing more. The stage records its spec in the store's metadata
 //    ("near_duplicate_spec"); an index opened with another spec is refused.
-//  - NearDuplicateIndex: opens the index of a store. The LSH tables (index/lsh_index.h) are
-//    rebuilt from the "minhash" artifacts at open (a sequential scan: about 0.1 s per 100,000
-//    documents), so there is no separate index file to keep in step with the database. query()
-//    answers for a new document without storing it: the stored document it is most similar to,
-//    with exact Jaccard and containment from the stored shingle sets.
+//    In the same transaction it adds the documents' LSH band keys, for the banding of
+//    default_band_params() (threshold 0.8, recall 0.99: check's defaults), to the store's band
+//    runs (index/lsh_band_store.h); signatures the runs lack (a store written before them) are
+//    added first.
+//  - NearDuplicateIndex: opens the index of a store. When the store's band runs are for the
+//    banding asked for and cover every signature, queries read them from disk and opening builds
+//    nothing (memory does not grow with the store); otherwise the LSH tables (index/lsh_index.h)
+//    are rebuilt in memory from the "minhash" artifacts (a sequential scan: about 0.1 s per
+//    100,000 documents). Both give the same candidates. query() answers for a new document
+//    without storing it: the stored document it is most similar to, with exact Jaccard and
+//    containment from the stored shingle sets.
 //
 // The stored shingles are those of the whole text: boilerplate removal needs statistics over a
 // source's documents, which `doppel dedup` computes over the stored texts at run time.
@@ -30,6 +36,7 @@
 #include <vector>
 
 #include "doppel/index/index_stage.h"
+#include "doppel/index/lsh_band_store.h"
 #include "doppel/index/lsh_index.h"
 #include "doppel/normalize/segmenter.h"
 #include "doppel/sketch/min_hash.h"
@@ -55,6 +62,11 @@ std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_
 // shingles and signatures only when the spec it would record is the stored one.
 inline constexpr const char* kNearDuplicateSpecMeta = "near_duplicate_spec";
 std::string near_duplicate_sketch_spec(const std::string& shingle_spec, const std::string& minhash_spec);
+
+// The banding whose keys the stage keeps on disk: choose_lsh_params() at these defaults.
+inline constexpr double kDefaultBandThreshold = 0.8;
+inline constexpr double kDefaultBandRecall = 0.99;
+LshParams default_band_params(int perms);
 
 class NearDuplicateStage : public IndexStage {
 public:
@@ -95,8 +107,11 @@ public:
     // The stored documents whose Jaccard (or, with partial, containment) with `text` is at least
     // the threshold, best Jaccard first.
     std::vector<NearDuplicateMatch> query(std::string_view text, bool partial = false);
-    std::size_t size() const { return lsh_.size(); }
+    ~NearDuplicateIndex();
+    std::size_t size() const;  // documents with a signature
     LshParams params() const { return lsh_.params(); }
+    // Whether queries read the store's band runs (else the tables were built in memory).
+    bool on_disk() const { return bands_.has_value(); }
 
 private:
     const Store& store_;
@@ -105,7 +120,8 @@ private:
     std::unique_ptr<MinHash> minhash_;
     uint64_t seed_;
     Segmenter segmenter_;
-    LshIndex lsh_;
+    LshIndex lsh_;  // empty when bands_ is set
+    std::optional<LshBandStore> bands_;
 };
 
 }  // namespace doppel

@@ -1,7 +1,8 @@
 // doppel: the persistent store (a folder holding an SQLite database and index files).
 //
 // Layout of a store folder:
-//   doppel.sqlite   documents, per-document artifacts (sketches, embeddings) and metadata
+//   doppel.sqlite   documents, per-document artifacts (sketches, embeddings), named blobs
+//                   (index data kept for the whole store) and metadata
 //   *.faiss, ...    index files written by the index stage, named in the metadata
 //
 // Documents are keyed by their id (document.h) and get a `seq`, an integer assigned in order of
@@ -150,6 +151,19 @@ public:
                                            const int64_t* seqs = nullptr) const;
     // The seqs of the documents that have an artifact of `kind`, in seq order (reads no blob).
     std::vector<int64_t> artifact_seqs(const std::string& kind) const;
+
+    // Named blobs: data an index keeps for the whole store rather than per document (the sorted
+    // runs of LSH band keys, index/lsh_band_store.h), written in the caller's transaction like
+    // everything else. A blob is written whole and can be read in parts: read_blob() reads n bytes
+    // at `offset` without loading the rest (a binary search over a sorted blob reads a few pages).
+    // read_blob() returns false when there is no such blob (or the store predates named blobs)
+    // and throws doppel::Error when the range is past its end. blob_max_seq()/max_artifact_seq()
+    // help an index notice documents written without it.
+    void put_blob(const std::string& name, std::string_view data);
+    void remove_blob(const std::string& name);
+    bool read_blob(const std::string& name, std::size_t offset, std::size_t n, void* out) const;
+    // The largest seq with an artifact of `kind` (0: none).
+    int64_t max_artifact_seq(const std::string& kind) const;
 
     // SQLite's own check of the database file ("PRAGMA integrity_check"): the problems it lists,
     // empty when the file is sound. The schema version recorded in the store.

@@ -1,0 +1,91 @@
+// doppel: the LSH band keys of a store's documents, kept on disk in the store, so that looking
+// up a new document costs a few reads whatever the store's size, and opening a store builds
+// nothing in memory.
+//
+// Every document with a MinHash signature has one key per band (lsh_index.h: lsh_band_key). The
+// (key, seq) pairs live in *runs*: each a sorted array of entries {uint64 key, int64 seq}, the key
+// being the band number (top 10 bits: at most 1023 bands) over 54 bits of lsh_band_key(),
+// (little-endian, 16 bytes), cut into segments of at most kSegmentEntries entries, each a named
+// blob of the store (store/store.h) "lsh/<run>/<segment>". A catalogue in the store's metadata
+// (kMetaKey) lists the runs with their entry counts and the first key of every segment (about
+// 8 bytes of catalogue per 2,048 entries):
+//     line 1: "doppel-lsh-runs <version> <perms> <bands> <rows> <next run id> <max seq>"
+//     then one line per run, oldest first: "<run id> <entries> <first key of segment 0> ..."
+// Version 1 is this format. `max seq` is the largest seq whose keys are in the runs: a store
+// whose newest signature is newer was written by a build without band runs, and add() first
+// adds the signatures it lacks.
+//
+// add() writes one run per batch in the caller's transaction (so a document is stored with its
+// band keys or not at all), then merges runs as a log-structured merge does: when kFanIn runs of
+// one size tier (entries within a factor kFanIn) end the list, they are merged into one, so a
+// store of N entries has O(kFanIn log N) runs and each entry is rewritten O(log N) times. A merge
+// streams its inputs segment by segment: memory stays within (kFanIn + 1) segments.
+// Deleted or replaced documents keep their entries (a replaced document gets a new seq): query()
+// may return seqs that are gone, and the caller skips them when it reads their shingles.
+//
+// The keys are made for one banding (LshParams): open() returns nothing for another, and the
+// caller then builds an in-memory LshIndex from the signatures as before.
+//
+// Thread safety: open() objects are safe for concurrent const use only if their Store is; add()
+// writes through the Store it is given.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "doppel/index/lsh_index.h"
+
+namespace doppel {
+
+class Store;
+
+class LshBandStore {
+public:
+    static constexpr const char* kMetaKey = "lsh_band_runs";
+    static constexpr uint32_t kVersion = 1;
+    // 32 KiB a segment: a lookup reads whole segments (SQLite reads a blob's pages as a chain,
+    // so reading the middle of a long blob costs reading its first half).
+    static constexpr std::size_t kSegmentEntries = 2048;
+    static constexpr std::size_t kFanIn = 8;
+
+    struct Run {
+        int64_t id = 0;
+        uint64_t entries = 0;
+        std::vector<uint64_t> first_keys;  // of each segment
+    };
+    struct Entry {
+        uint64_t key;
+        int64_t seq;
+        auto operator<=>(const Entry&) const = default;
+    };
+
+    // The band runs of `store` when they exist for this banding of `perms` values and cover every
+    // stored signature (max_seq >= newest_seq); else nullopt. Reads only the catalogue.
+    static std::optional<LshBandStore> open(const Store& store, int perms, LshParams params, int64_t newest_seq);
+
+    // Adds the band keys of n documents (seqs[i], signature sigs[i * perms ...]) as one run and
+    // merges runs; creates the catalogue when there is none (or one for another banding, which
+    // is dropped). Call inside a transaction of `store`.
+    static void add(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
+                    const uint32_t* sigs);
+    // The largest seq whose keys are stored (0: no catalogue, or one for another banding).
+    static int64_t covered_seq(const Store& store, int perms, LshParams params);
+
+    // The seqs sharing at least one band key with `sig`, sorted, without repeats (deleted
+    // documents included).
+    std::vector<int64_t> query(const Store& store, const uint32_t* sig) const;
+
+    LshParams params() const { return params_; }
+    const std::vector<Run>& runs() const { return runs_; }
+
+private:
+    int perms_ = 0;
+    LshParams params_;
+    int64_t next_id_ = 1, max_seq_ = 0;
+    std::vector<Run> runs_;
+};
+
+}  // namespace doppel

@@ -1,0 +1,253 @@
+#include "doppel/index/lsh_band_store.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "doppel/error.h"
+#include "doppel/store/store.h"
+
+namespace doppel {
+namespace {
+
+using Entry = LshBandStore::Entry;
+using Run = LshBandStore::Run;
+constexpr std::size_t kEntryBytes = 16;
+static_assert(sizeof(Entry) == kEntryBytes);
+
+std::string segment_name(int64_t run, std::size_t segment) {
+    return "lsh/" + std::to_string(run) + "/" + std::to_string(segment);
+}
+
+std::size_t segment_entries(const Run& r, std::size_t s) {
+    return static_cast<std::size_t>(
+        std::min<uint64_t>(LshBandStore::kSegmentEntries, r.entries - s * LshBandStore::kSegmentEntries));
+}
+
+// The key of an entry: the band number in the top 10 bits and 54 bits of the band's key.
+// lsh_band_key() alone is not enough in one key space: XXH3 takes its seed (the band number) into
+// its input by XOR and addition, so two bands' keys of nearby values can coincide.
+constexpr int kBandBits = 10;
+uint64_t entry_key(const uint32_t* sig, LshParams p, int band) {
+    return static_cast<uint64_t>(band) << (64 - kBandBits) | lsh_band_key(sig, p, band) >> kBandBits;
+}
+
+int tier(uint64_t entries) {
+    return static_cast<int>(std::log(static_cast<double>(std::max<uint64_t>(entries, 1))) /
+                            std::log(static_cast<double>(LshBandStore::kFanIn)));
+}
+
+// The catalogue (format in the header).
+struct Catalogue {
+    int perms = 0;
+    LshParams params;
+    int64_t next_id = 1, max_seq = 0;
+    std::vector<Run> runs;
+};
+
+std::optional<Catalogue> read_catalogue(const Store& store) {
+    const auto text = store.meta(LshBandStore::kMetaKey);
+    if (!text) return std::nullopt;
+    std::istringstream in(*text);
+    std::string magic, line;
+    uint32_t version = 0;
+    Catalogue c;
+    in >> magic >> version;
+    DOPPEL_CHECK(kBadFormat, magic == "doppel-lsh-runs", "LSH band catalogue has a bad header");
+    DOPPEL_CHECK(kVersion, version == LshBandStore::kVersion,
+                 "LSH band catalogue has format version " + std::to_string(version) + ", this build reads " +
+                     std::to_string(LshBandStore::kVersion));
+    in >> c.perms >> c.params.bands >> c.params.rows >> c.next_id >> c.max_seq;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+        std::istringstream l(line);
+        Run r;
+        l >> r.id >> r.entries;
+        for (uint64_t k; l >> k;) r.first_keys.push_back(k);
+        DOPPEL_CHECK(kBadFormat, !l.bad() && r.first_keys.size() == (r.entries + LshBandStore::kSegmentEntries - 1) /
+                                                                    LshBandStore::kSegmentEntries,
+                     "LSH band catalogue lists a run with the wrong number of segments");
+        c.runs.push_back(std::move(r));
+    }
+    DOPPEL_CHECK(kBadFormat, c.params.bands > 0 && c.params.rows > 0, "LSH band catalogue has no banding");
+    return c;
+}
+
+void write_catalogue(Store& store, const Catalogue& c) {
+    std::ostringstream out;
+    out << "doppel-lsh-runs " << LshBandStore::kVersion << ' ' << c.perms << ' ' << c.params.bands << ' '
+        << c.params.rows << ' ' << c.next_id << ' ' << c.max_seq << '\n';
+    for (const Run& r : c.runs) {
+        out << r.id << ' ' << r.entries;
+        for (uint64_t k : r.first_keys) out << ' ' << k;
+        out << '\n';
+    }
+    store.set_meta(LshBandStore::kMetaKey, out.str());
+}
+
+void drop_run(Store& store, const Run& r) {
+    for (std::size_t s = 0; s < r.first_keys.size(); ++s) store.remove_blob(segment_name(r.id, s));
+}
+
+// Writes sorted entries as segments of a new run.
+class RunWriter {
+public:
+    RunWriter(Store& store, int64_t id) : store_(store) { run_.id = id; }
+    void push(const Entry& e) {
+        buf_.push_back(e);
+        if (buf_.size() == LshBandStore::kSegmentEntries) flush();
+    }
+    Run finish() {
+        flush();
+        return std::move(run_);
+    }
+
+private:
+    void flush() {
+        if (buf_.empty()) return;
+        run_.first_keys.push_back(buf_.front().key);
+        store_.put_blob(segment_name(run_.id, run_.first_keys.size() - 1),
+                        std::string_view(reinterpret_cast<const char*>(buf_.data()), buf_.size() * kEntryBytes));
+        run_.entries += buf_.size();
+        buf_.clear();
+    }
+    Store& store_;
+    Run run_;
+    std::vector<Entry> buf_;
+};
+
+// Reads the entries of a run in order, one segment in memory at a time.
+class RunReader {
+public:
+    RunReader(const Store& store, const Run& run) : store_(store), run_(run) { load(); }
+    bool done() const { return at_ == buf_.size(); }
+    const Entry& top() const { return buf_[at_]; }
+    void pop() {
+        if (++at_ == buf_.size()) load();
+    }
+
+private:
+    void load() {
+        buf_.clear();
+        at_ = 0;
+        if (segment_ == run_.first_keys.size()) return;
+        buf_.resize(segment_entries(run_, segment_));
+        DOPPEL_CHECK(kBadFormat,
+                     store_.read_blob(segment_name(run_.id, segment_), 0, buf_.size() * kEntryBytes, buf_.data()),
+                     "LSH band segment " + segment_name(run_.id, segment_) + " is missing");
+        ++segment_;
+    }
+    const Store& store_;
+    const Run& run_;
+    std::vector<Entry> buf_;
+    std::size_t at_ = 0, segment_ = 0;
+};
+
+Run merge_runs(Store& store, const std::vector<Run>& inputs, int64_t id) {
+    std::vector<RunReader> readers;
+    readers.reserve(inputs.size());
+    for (const Run& r : inputs) readers.emplace_back(store, r);
+    RunWriter out(store, id);
+    for (;;) {
+        RunReader* best = nullptr;
+        for (auto& r : readers)
+            if (!r.done() && (!best || r.top() < best->top())) best = &r;
+        if (!best) break;
+        out.push(best->top());
+        best->pop();
+    }
+    for (const Run& r : inputs) drop_run(store, r);
+    return out.finish();
+}
+
+// Merges the newest kFanIn runs while the oldest of them is of no higher size tier than the newest.
+void compact(Store& store, Catalogue& c) {
+    const std::size_t f = LshBandStore::kFanIn;
+    while (c.runs.size() >= f && tier(c.runs[c.runs.size() - f].entries) <= tier(c.runs.back().entries)) {
+        std::vector<Run> inputs(c.runs.end() - f, c.runs.end());
+        c.runs.resize(c.runs.size() - f);
+        c.runs.push_back(merge_runs(store, inputs, c.next_id++));
+    }
+}
+
+// The entries of `key` in segment s of run r (read whole), appended to out as seqs.
+void lookup_segment(const Store& store, const Run& r, std::size_t s, uint64_t key, std::vector<int64_t>& out,
+                    std::vector<Entry>& buf) {
+    buf.resize(segment_entries(r, s));
+    DOPPEL_CHECK(kBadFormat, store.read_blob(segment_name(r.id, s), 0, buf.size() * kEntryBytes, buf.data()),
+                 "LSH band segment " + segment_name(r.id, s) + " is missing");
+    auto it = std::lower_bound(buf.begin(), buf.end(), Entry{key, INT64_MIN});
+    for (; it != buf.end() && it->key == key; ++it) out.push_back(it->seq);
+}
+
+}  // namespace
+
+std::optional<LshBandStore> LshBandStore::open(const Store& store, int perms, LshParams params, int64_t newest_seq) {
+    const auto c = read_catalogue(store);
+    if (!c || c->perms != perms || !(c->params == params) || c->max_seq < newest_seq) return std::nullopt;
+    LshBandStore b;
+    b.perms_ = perms;
+    b.params_ = params;
+    b.next_id_ = c->next_id;
+    b.max_seq_ = c->max_seq;
+    b.runs_ = c->runs;
+    return b;
+}
+
+int64_t LshBandStore::covered_seq(const Store& store, int perms, LshParams params) {
+    const auto c = read_catalogue(store);
+    return c && c->perms == perms && c->params == params ? c->max_seq : 0;
+}
+
+void LshBandStore::add(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
+                       const uint32_t* sigs) {
+    DOPPEL_CHECK(kInvalidArgument, params.bands < (1 << kBandBits), "too many LSH bands for the band runs");
+    auto c = read_catalogue(store);
+    if (c && (c->perms != perms || !(c->params == params))) {
+        for (const Run& r : c->runs) drop_run(store, r);
+        c.reset();
+    }
+    if (!c) {
+        c.emplace();
+        c->perms = perms;
+        c->params = params;
+    }
+    std::vector<Entry> entries;
+    entries.reserve(n * params.bands);
+    for (std::size_t i = 0; i < n; ++i) {
+        for (int band = 0; band < params.bands; ++band)
+            entries.push_back({entry_key(sigs + i * perms, params, band), seqs[i]});
+        c->max_seq = std::max(c->max_seq, seqs[i]);
+    }
+    if (!entries.empty()) {
+        std::sort(entries.begin(), entries.end());
+        RunWriter w(store, c->next_id++);
+        for (const Entry& e : entries) w.push(e);
+        c->runs.push_back(w.finish());
+        compact(store, *c);
+    }
+    write_catalogue(store, *c);
+}
+
+std::vector<int64_t> LshBandStore::query(const Store& store, const uint32_t* sig) const {
+    std::vector<int64_t> out;
+    std::vector<Entry> buf;
+    for (int band = 0; band < params_.bands; ++band) {
+        const uint64_t key = entry_key(sig, params_, band);
+        for (const Run& r : runs_) {
+            const auto& fk = r.first_keys;
+            // A key's entries may begin at the end of the segment before the first one it opens.
+            std::size_t first = static_cast<std::size_t>(std::lower_bound(fk.begin(), fk.end(), key) - fk.begin());
+            first = first ? first - 1 : 0;
+            for (std::size_t s = first; s < fk.size() && (s == first || fk[s] <= key); ++s)
+                lookup_segment(store, r, s, key, out, buf);
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+}  // namespace doppel

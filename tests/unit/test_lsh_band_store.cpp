@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "doppel/error.h"
+#include "doppel/index/lsh_band_store.h"
+#include "doppel/index/lsh_index.h"
+#include "doppel/store/store.h"
+#include "support/test_support.h"
+
+using namespace doppel;
+
+namespace {
+
+constexpr int kPerms = 16;
+const LshParams kParams{4, 4};
+
+// n signatures; every 3rd shares band 0 with signature 0 (a key with many entries, across runs
+// and, after merges, across segments), the rest random.
+std::vector<uint32_t> signatures(std::size_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::vector<uint32_t> sigs(n * kPerms);
+    for (auto& v : sigs) v = rng() % 50;  // small values: random band collisions happen too
+    for (std::size_t i = 3; i < n; i += 3) std::copy(sigs.begin(), sigs.begin() + 4, sigs.begin() + i * kPerms);
+    return sigs;
+}
+
+// Adds n documents in batches of `batch` to the band runs and to an in-memory LshIndex.
+void add_batches(Store& store, LshIndex& ram, const std::vector<uint32_t>& sigs, std::size_t batch, int64_t first_seq) {
+    const std::size_t n = sigs.size() / kPerms;
+    for (std::size_t at = 0; at < n; at += batch) {
+        const std::size_t m = std::min(batch, n - at);
+        std::vector<int64_t> seqs(m);
+        for (std::size_t i = 0; i < m; ++i) seqs[i] = first_seq + static_cast<int64_t>(at + i);
+        store.transaction([&] { LshBandStore::add(store, kPerms, kParams, m, seqs.data(), sigs.data() + at * kPerms); });
+        ram.add(m, seqs.data(), sigs.data() + at * kPerms);
+    }
+}
+
+}  // namespace
+
+// The on-disk runs answer exactly as the in-memory tables, through merges and segment boundaries.
+TEST(LshBandStore, SameCandidatesAsTheInMemoryIndex) {
+    test::TempDir dir("lsh_band_store");
+    Store store(dir.path());
+    LshIndex ram(kPerms, kParams);
+    // 300,000 documents x 4 bands = 1.2 M entries: merged runs span more than one segment.
+    const auto sigs = signatures(300000, 1);
+    add_batches(store, ram, sigs, 37500, 1);  // 8 runs of 150,000 entries, merged
+    const auto bands = LshBandStore::open(store, kPerms, kParams, 300000);
+    ASSERT_TRUE(bands.has_value());
+    EXPECT_LT(bands->runs().size(), 2 * LshBandStore::kFanIn);
+    bool spans = false;
+    for (const auto& r : bands->runs()) spans = spans || r.first_keys.size() > 1;
+    EXPECT_TRUE(spans);
+    const auto queries = signatures(200, 2);
+    for (std::size_t q = 0; q < 200; ++q) {
+        const uint32_t* sig = q < 100 ? queries.data() + q * kPerms : sigs.data() + (q * 997 % 300000) * kPerms;
+        EXPECT_EQ(bands->query(store, sig), ram.query(sig)) << q;
+    }
+    EXPECT_EQ(bands->query(store, sigs.data()).size(), ram.query(sigs.data()).size());
+    EXPECT_GE(bands->query(store, sigs.data()).size(), 100000u);
+}
+
+// Runs for another banding, or that miss newer signatures, are not used.
+TEST(LshBandStore, OpenRefusesOtherBandingOrUncoveredSignatures) {
+    test::TempDir dir("lsh_band_store_open");
+    Store store(dir.path());
+    EXPECT_FALSE(LshBandStore::open(store, kPerms, kParams, 0).has_value());  // no catalogue
+    LshIndex ram(kPerms, kParams);
+    add_batches(store, ram, signatures(100, 3), 50, 1);
+    EXPECT_TRUE(LshBandStore::open(store, kPerms, kParams, 100).has_value());
+    EXPECT_FALSE(LshBandStore::open(store, kPerms, kParams, 101).has_value());
+    EXPECT_FALSE(LshBandStore::open(store, kPerms, LshParams{2, 8}, 100).has_value());
+    EXPECT_EQ(LshBandStore::covered_seq(store, kPerms, kParams), 100);
+    EXPECT_EQ(LshBandStore::covered_seq(store, kPerms, LshParams{2, 8}), 0);
+    store.set_meta(LshBandStore::kMetaKey, "doppel-lsh-runs 9 16 4 4 1 0\n");
+    EXPECT_THROW(LshBandStore::open(store, kPerms, kParams, 0), Error);  // a newer format
+}
