@@ -163,18 +163,24 @@ TEST(Matcher, FloorAndLabels) {
     EXPECT_EQ(mq.at({1, 2}).label, LinkLabel::kPartial);
 }
 
-// No counterpart: twelve German-English translations share most of their features (score
-// about 0.99, far from competitors); a German text and an English text without a version in
-// the other language, both long, share a little (score about 0.2) and nothing else near: both
-// stand out (margin 10, "no competition"), so only the language pair's typical score keeps
-// them apart. Two short texts of similar length are spared.
-TEST(Matcher, NoCounterpartUnderTheTypicalScore) {
+// Twelve German-English translations (ids 100 + i and 200 + i) sharing most of their features.
+Pool twelve_translations() {
     Pool p;
     for (uint64_t i = 0; i < 12; ++i) {
         const uint64_t f = 1 + 2 * i;
         p.add(int64_t(100 + i), "de", {{f, 1}, {f + 1, 1}, {63, 0.1f}});
         p.add(int64_t(200 + i), "en", {{f, 1}, {f + 1, 0.8f}, {62, 0.1f}});
     }
+    return p;
+}
+
+// No counterpart: twelve German-English translations share most of their features (score
+// about 0.99, far from competitors); a German text and an English text without a version in
+// the other language, both long, share a little (score about 0.2) and nothing else near: both
+// stand out (margin 10, "no competition"), so only the language pair's typical score keeps
+// them apart. Two short texts of similar length are spared.
+TEST(Matcher, NoCounterpartUnderTheTypicalScore) {
+    Pool p = twelve_translations();
     p.add(300, "de", {{40, 1}, {41, 1}, {45, 1}}, 200);
     p.add(301, "en", {{42, 1}, {43, 1}, {45, 0.5f}}, 220);
     MatcherOptions off;
@@ -213,12 +219,7 @@ TEST(Matcher, NoCounterpartUnderTheTypicalScore) {
 // The default floor is 0.4 of the typical score: two long texts scoring 0.39 of it (about 0.385
 // against 0.99) are no translation; at a ratio of 0.3 they were.
 TEST(Matcher, NoCounterpartFloorIsFourTenthsOfTheTypicalScore) {
-    Pool p;
-    for (uint64_t i = 0; i < 12; ++i) {
-        const uint64_t f = 1 + 2 * i;
-        p.add(int64_t(100 + i), "de", {{f, 1}, {f + 1, 1}, {63, 0.1f}});
-        p.add(int64_t(200 + i), "en", {{f, 1}, {f + 1, 0.8f}, {62, 0.1f}});
-    }
+    Pool p = twelve_translations();
     p.add(300, "de", {{40, 1}, {41, 1}, {45, 1}}, 200);
     p.add(301, "en", {{42, 1}, {43, 0.5f}, {45, 1}}, 220);
     const auto with = p.run();
