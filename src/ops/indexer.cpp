@@ -221,7 +221,7 @@ StageInput stage_input(const Store& store, const IndexStage& stage, const std::v
     std::set<int64_t> incomplete;
     if (!unchanged.empty())
         for (const auto& kind : stage.artifact_kinds())
-            for (int64_t s : store.documents_missing(kind, unchanged.size(), unchanged.data())) incomplete.insert(s);
+            for (int64_t s : store.documents_missing(kind, unchanged)) incomplete.insert(s);
     StageInput in;
     for (std::size_t i = 0; i < put.size(); ++i) {
         if (put[i] == PutStatus::kUnchanged && !incomplete.count(seqs[i])) continue;
@@ -308,7 +308,7 @@ std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, co
     }
     std::set<int64_t> incomplete;
     for (const auto& kind : kinds_)
-        for (int64_t s : store_.documents_missing(kind, seqs.size(), seqs.data())) incomplete.insert(s);
+        for (int64_t s : store_.documents_missing(kind, seqs)) incomplete.insert(s);
     for (std::size_t j = 0; j < seqs.size(); ++j) done[where[j]] = !incomplete.count(seqs[j]);
     return done;
 }

@@ -465,21 +465,24 @@ std::size_t Store::artifact_count(const std::string& kind) const {
     return static_cast<std::size_t>(st.int64(0));
 }
 
-std::vector<int64_t> Store::documents_missing(const std::string& kind, std::size_t n, const int64_t* seqs) const {
+std::vector<int64_t> Store::documents_missing(const std::string& kind) const {
     std::vector<int64_t> missing;
-    if (!seqs) {
-        Statement st(impl_->db,
-                     "SELECT seq FROM documents d WHERE NOT EXISTS "
-                     "(SELECT 1 FROM artifacts a WHERE a.kind = ? AND a.seq = d.seq) ORDER BY seq");
-        st.bind(1, std::string_view(kind));
-        while (st.step()) missing.push_back(st.int64(0));
-        return missing;
-    }
+    Statement st(impl_->db,
+                 "SELECT seq FROM documents d WHERE NOT EXISTS "
+                 "(SELECT 1 FROM artifacts a WHERE a.kind = ? AND a.seq = d.seq) ORDER BY seq");
+    st.bind(1, std::string_view(kind));
+    while (st.step()) missing.push_back(st.int64(0));
+    return missing;
+}
+
+std::vector<int64_t> Store::documents_missing(const std::string& kind, const std::vector<int64_t>& seqs) const {
+    std::vector<int64_t> missing;
+    if (seqs.empty()) return missing;
     Statement st(impl_->db, "SELECT 1 FROM artifacts WHERE kind = ? AND seq = ?");
-    for (std::size_t i = 0; i < n; ++i) {
+    for (const int64_t seq : seqs) {
         st.reset();
-        st.bind(1, std::string_view(kind)).bind(2, seqs[i]);
-        if (!st.step()) missing.push_back(seqs[i]);
+        st.bind(1, std::string_view(kind)).bind(2, seq);
+        if (!st.step()) missing.push_back(seq);
     }
     std::sort(missing.begin(), missing.end());
     return missing;

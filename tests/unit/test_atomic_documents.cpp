@@ -87,6 +87,9 @@ TEST(AtomicDocuments, ReRunsCompleteDocumentsWithoutSomeArtifact) {
     const std::string minhash = *store.artifact(2, "minhash");
     sql(dir.path(), "DELETE FROM artifacts WHERE kind = 'minhash' AND seq IN (2, 4)");
     EXPECT_EQ(store.documents_missing("minhash"), (std::vector<int64_t>{2, 4}));
+    // Of given documents only: none given reads none (a batch of new documents scans nothing).
+    EXPECT_EQ(store.documents_missing("minhash", {1, 2, 3}), (std::vector<int64_t>{2}));
+    EXPECT_TRUE(store.documents_missing("minhash", std::vector<int64_t>{}).empty());
     Indexer indexer(store, langid);
     indexer.add_stage(std::make_unique<NearDuplicateStage>());
     auto docs = make_docs("a", 6);

@@ -144,11 +144,12 @@ public:
     // Artifact bookkeeping, for completing and verifying a store. artifact_kinds(): the kinds
     // that have at least one artifact, sorted. artifact_count(): how many documents have one of
     // `kind`. documents_missing(): the seqs of documents without an artifact of `kind`, in seq
-    // order (of the n given seqs when seqs is not null, else of all documents).
+    // order: of every stored document (a scan of the store), or of the given seqs only (one
+    // lookup each; none given, none read).
     std::vector<std::string> artifact_kinds() const;
     std::size_t artifact_count(const std::string& kind) const;
-    std::vector<int64_t> documents_missing(const std::string& kind, std::size_t n = 0,
-                                           const int64_t* seqs = nullptr) const;
+    std::vector<int64_t> documents_missing(const std::string& kind) const;
+    std::vector<int64_t> documents_missing(const std::string& kind, const std::vector<int64_t>& seqs) const;
     // The seqs of the documents that have an artifact of `kind`, in seq order (reads no blob).
     std::vector<int64_t> artifact_seqs(const std::string& kind) const;
 
