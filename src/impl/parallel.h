@@ -1,10 +1,12 @@
-// doppel (private): a fork-join loop over [0, n) on a few threads.
+// doppel (private): the threads doppel starts: a fork-join loop over [0, n) on a few threads, and
+// one task run beside the caller (a pipeline of two stages).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -50,6 +52,14 @@ void parallel_for_ranges(std::size_t n, std::size_t workers, std::size_t grain, 
     parallel_for(ranges, std::max<std::size_t>(1, std::min(workers, ranges)), [&](std::size_t r, std::size_t w) {
         f(r * grain, std::min(n, (r + 1) * grain), w);
     });
+}
+
+// Runs f() on a thread of its own while the caller goes on (the next batch read while this one
+// is indexed); the future's get() gives f's result or rethrows what it threw. The caller must
+// get() or drop the future before the state f uses goes away (a dropped future waits for f).
+template <class F>
+auto in_background(F&& f) {
+    return std::async(std::launch::async, std::forward<F>(f));
 }
 
 }  // namespace doppel::impl

@@ -1,7 +1,6 @@
 #include "doppel/ops/duplicates.h"
 
 #include <algorithm>
-#include <future>
 
 #include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
@@ -9,6 +8,7 @@
 #include "doppel/ops/indexer.h"
 #include "doppel/sketch/min_hash.h"
 #include "doppel/store/store.h"
+#include "impl/parallel.h"
 
 namespace doppel {
 namespace {
@@ -119,7 +119,7 @@ void for_each_file_batch(const std::vector<std::string>& paths, const FileDedupO
     };
     Batch cur = next_batch();
     while (cur.more) {
-        auto next = std::async(std::launch::async, next_batch);
+        auto next = impl::in_background(next_batch);
         if (errors) errors->insert(errors->end(), cur.errors.begin(), cur.errors.end());
         if (!cur.docs.empty()) fn(cur.docs);
         cur = next.get();

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -337,7 +336,7 @@ std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, 
     std::vector<int64_t> stored_seqs;
     std::vector<PutStatus> put;
     store_.transaction([&] {
-        auto prepared = std::async(std::launch::async, [&] { return prepare_stages(analyzed); });
+        auto prepared = impl::in_background([&] { return prepare_stages(analyzed); });
         put = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
         if (summary) summary->add_seconds("store", seconds_between(t1, Clock::now()));
         for (const auto& [stage, s] : prepared.get())
@@ -505,7 +504,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     };
     ReadBatch cur = read_batch();
     while (cur.more) {
-        auto next = std::async(std::launch::async, read_batch);
+        auto next = impl::in_background(read_batch);
         run.summary.add_seconds("read", cur.seconds);
         run.errors.insert(run.errors.end(), cur.errors.begin(), cur.errors.end());
         run.read += cur.docs.size();

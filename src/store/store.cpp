@@ -161,6 +161,7 @@ struct Store::Impl {
     // The named blob read last (read_blob), kept open for the next read of the same blob.
     sqlite3_blob* blob = nullptr;
     std::string blob_name;
+    bool has_blobs = false;  // the blobs table was seen (a store made before it has none)
     void close_blob() {
         if (blob) sqlite3_blob_close(blob);
         blob = nullptr;
@@ -513,9 +514,10 @@ void Store::remove_blob(const std::string& name) {
 bool Store::read_blob(const std::string& name, std::size_t offset, std::size_t n, void* out) const {
     if (impl_->blob_name != name || !impl_->blob) {
         impl_->close_blob();
-        if (sqlite3_table_column_metadata(impl_->db, nullptr, "blobs", "data", nullptr, nullptr, nullptr, nullptr,
-                                          nullptr) != SQLITE_OK)
-            return false;  // a store made before named blobs
+        if (!impl_->has_blobs)
+            impl_->has_blobs = sqlite3_table_column_metadata(impl_->db, nullptr, "blobs", "data", nullptr, nullptr,
+                                                             nullptr, nullptr, nullptr) == SQLITE_OK;
+        if (!impl_->has_blobs) return false;  // a store made before named blobs
         Statement st(impl_->db, "SELECT id FROM blobs WHERE name = ?");
         st.bind(1, std::string_view(name));
         if (!st.step()) return false;
