@@ -15,6 +15,7 @@ constexpr double kMinLengthRatio = 0.25, kMaxLengthRatio = 4.0;
 constexpr double kMinLengthProbability = 1e-12;  // length_cost is at most -log of this
 constexpr uint8_t kNoBead = 255;  // back pointer of an unreachable cell
 constexpr std::size_t kNoCell = std::numeric_limits<std::size_t>::max();
+constexpr std::size_t kBaselineSamples = 32;  // rows of the other side a window's baseline reads
 
 // norm[k][e] = |sum of rows [e - k, e)| for k = 1..max_side: the norms of every window of up
 // to max_side consecutive rows, from the dot products of rows less than max_side apart.
@@ -37,6 +38,35 @@ WindowNorms window_norms(const SparseRows& m, std::size_t max_side) {
         }
     }
     return norm;
+}
+
+// base[k][e] = the mean cosine of the window of rows [e - k, e) of `m` with kBaselineSamples
+// rows of `other` spread over it (aligner.h "Chance baseline"); `norm` are m's window norms,
+// `other_norm[v + 1]` the norm of row v of `other`.
+WindowNorms window_baseline(const SparseRows& m, const SparseRows& other, const WindowNorms& norm,
+                            const std::vector<float>& other_norm) {
+    const auto n = static_cast<std::size_t>(m.rows()), no = static_cast<std::size_t>(other.rows());
+    const std::size_t max_side = norm.size() - 1, samples = std::min(kBaselineSamples, no);
+    std::vector<std::size_t> pick;
+    for (std::size_t s = 0; s < samples; ++s)
+        if (other_norm[s * no / samples + 1] > 0) pick.push_back(s * no / samples);
+    // dots[p][s] = row p of m . sampled row s of other
+    std::vector<std::vector<float>> dots(n, std::vector<float>(pick.size(), 0.0f));
+    for (std::size_t p = 0; p < n; ++p)
+        for (std::size_t s = 0; s < pick.size(); ++s) dots[p][s] = sparse_dot(m, p, other, pick[s]);
+    WindowNorms base(max_side + 1, std::vector<float>(n + 1, 0.0f));
+    for (std::size_t k = 1; k <= max_side; ++k)
+        for (std::size_t e = k; e <= n; ++e) {
+            if (norm[k][e] <= 0 || pick.empty()) continue;
+            double sum = 0;
+            for (std::size_t s = 0; s < pick.size(); ++s) {
+                double d = 0;
+                for (std::size_t p = e - k; p < e; ++p) d += dots[p][s];
+                sum += d / (norm[k][e] * other_norm[pick[s] + 1]);
+            }
+            base[k][e] = static_cast<float>(sum / static_cast<double>(pick.size()));
+        }
+    return base;
 }
 
 // Banded similarity matrix: the dot products of row u of A with the rows of B that a bead
@@ -93,6 +123,8 @@ public:
           norm_a_(window_norms(level.a, static_cast<std::size_t>(options.max_side))),
           norm_b_(window_norms(level.b, static_cast<std::size_t>(options.max_side))),
           dots_(level, band, static_cast<std::size_t>(options.max_side)),
+          base_a_(options.baseline_weight > 0 ? window_baseline(level.a, level.b, norm_a_, norm_b_[1]) : WindowNorms{}),
+          base_b_(options.baseline_weight > 0 ? window_baseline(level.b, level.a, norm_b_, norm_a_[1]) : WindowNorms{}),
           len_a_(prefix_sums(level.len_a)),
           len_b_(prefix_sums(level.len_b)),
           cnt_a_(prefix_sums(level.cnt_a)),
@@ -112,10 +144,14 @@ public:
             for (std::size_t v = pj; v < j; ++v) d += dots_.at(u, v);
         const float nx = norm_a_[t.la][i], ny = norm_b_[t.lb][j];
         sim = (nx > 0 && ny > 0) ? std::clamp(d / (nx * ny), 0.0f, 1.0f) : 0.0f;
+        // The cost reads the cosine above chance (aligner.h "Chance baseline"); `sim` stays the cosine.
+        const double above = o_.baseline_weight > 0
+                                 ? sim - o_.baseline_weight * (base_a_[t.la][i] + base_b_[t.lb][j]) / 2
+                                 : sim;
         const double units = (cnt_a_[i] - cnt_a_[pi]) + (cnt_b_[j] - cnt_b_[pj]);
         const double len_a = len_a_[i] - len_a_[pi], len_b = len_b_[j] - len_b_[pj];
-        double c = (1.0 - sim) * units / 2 +
-                   o_.length_weight * length_cost(len_a, len_b, ratio_, o_.length_variance) +
+        const double len_w = o_.length_weight + (t.la + t.lb > 2 ? o_.merge_length_weight : 0.0);
+        double c = (1.0 - above) * units / 2 + len_w * length_cost(len_a, len_b, ratio_, o_.length_variance) +
                    o_.merge_cost * static_cast<double>(t.la + t.lb - 2);
         if (o_.member_weight > 0 && (t.la > 1 || t.lb > 1) && nx > 0 && ny > 0)
             c += o_.member_weight * member_penalty(pi, i, pj, j, t, nx, ny);
@@ -181,6 +217,7 @@ private:
     double ratio_;
     WindowNorms norm_a_, norm_b_;
     BandedDots dots_;
+    WindowNorms base_a_, base_b_;  // window_baseline of A's windows, of B's (when base > 0)
     std::vector<double> len_a_, len_b_, cnt_a_, cnt_b_, skip_a_, skip_b_;  // prefix sums of lengths,
                                                                            // counts and skip shares
 };

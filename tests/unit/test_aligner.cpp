@@ -263,6 +263,30 @@ TEST(Aligner, NeighbourMarginMergesMovedBoundaries) {
     EXPECT_EQ(Aligner::from_spec(spec->describe())->options().margin_floor, 0.2);
 }
 
+// base: the cost reads each bead's cosine less its sides' chance similarity, so the same
+// beads cost more; merge_len: a bead of more than two units pays more for its lengths. Neither
+// moves the beads of a plain translation.
+TEST(Aligner, ChanceBaselineAndMergedLengthRaiseCosts) {
+    std::vector<std::string> fr = kFrench;
+    fr[2] += " " + fr[3];  // one French sentence for German 2 and 3: a 2-1 bead
+    fr.erase(fr.begin() + 3);
+    const std::string lexical = ";1*anchors;1*cognates";
+    auto run = [&](const std::string& options) {
+        return Aligner::from_spec("dp:clean=0" + options + lexical)->align(side(kGerman, "de"), side(fr, "fr"));
+    };
+    const Alignment plain = run(""), base = run(",base=1"), merged = run(",merge_len=1");
+    expect_well_formed(base, kGerman.size(), fr.size());
+    ASSERT_EQ(plain.beads.size(), kGerman.size() - 1);
+    EXPECT_EQ(plain.beads[2].a_end - plain.beads[2].a_begin, 2u);
+    EXPECT_EQ(beads_of(base), beads_of(plain));
+    EXPECT_EQ(beads_of(merged), beads_of(plain));
+    EXPECT_GT(base.cost, plain.cost + 0.01);
+    EXPECT_GT(merged.cost, plain.cost);
+    const auto spec = Aligner::from_spec("dp:base=0.5,merge_len=0.2" + lexical);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().baseline_weight, 0.5);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().merge_length_weight, 0.2);
+}
+
 TEST(Aligner, SpecRoundTrip) {
     const auto a = Aligner::from_spec(
         "dp:skip=0.8,max_side=2,band=5,clean=0.2,clean_skip=1.4,learn=0.5,cross=7,member_rel=0.3;1*anchors:num=2;"

@@ -78,6 +78,14 @@
 // feature with the other document pays skip_bare times its skip cost. Neither carried from
 // Text+Berg's dev file to test (README, "Alignment").
 //
+// Chance baseline (off by default). With base > 0 the cost reads a bead's cosine less base
+// times the mean of its two sides' chance similarities, each the mean cosine of that side (the
+// merged units summed) with 32 units spread over the other document, as Vecalign normalizes a
+// bead's cosine by its sides' cosines with random sentences: a merged side holds more features
+// and so shares more with anything. With merge_len > 0 a bead of more than two units pays
+// merge_len more times its length cost. Neither carried from Text+Berg's dev file to test
+// (README, "Alignment").
+//
 // Scores. A bead's score is in [0, 1]: how far its similarity (the cosine above, but with the
 // one-sided features counted in the norms) stands above what unrelated units of the same two
 // documents get. The null model is the median m and scaled median absolute deviation s (at
@@ -164,6 +172,11 @@ struct AlignerOptions {                // spec key
     double margin_weight = 0;          // margin: weight of the bead's neighbour similarity
                                        // above margin_floor (0: off)
     double margin_floor = 0.1;         // margin_floor: neighbour similarity that costs nothing
+    double baseline_weight = 0;        // base: weight of the chance similarity of a bead's
+                                       // sides taken off its cosine (aligner.h "Chance
+                                       // baseline"; 0: off)
+    double merge_length_weight = 0;    // merge_len: extra weight of the length cost of a bead
+                                       // of more than two units
 };
 
 // One side of an alignment: the texts of its units, in order, and its language.
