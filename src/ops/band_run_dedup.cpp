@@ -52,6 +52,13 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
     const auto minhash = MinHash::from_spec(finder.options().minhash_spec);
     perms_ = minhash->perms();
     seed_ = minhash->seed();
+    // Sized once: a growing vector would hold two copies while it moves.
+    const std::size_t n = store.size();
+    seqs_.reserve(n);
+    docs_.reserve(n);
+    set_hash_.reserve(n);
+    set_size_.reserve(n);
+    own_keys_.reserve(n);
 }
 
 BandRunDedup::~BandRunDedup() = default;
