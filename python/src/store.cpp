@@ -297,9 +297,8 @@ py::list near_pairs(const NearDuplicateResult& r) {
     py::list out;
     for (const auto& p : r.pairs) {
         if (p.kind == DuplicateKind::kPartial) continue;
-        std::string a = r.docs[p.a].id, b = r.docs[p.b].id;
-        if (b < a) std::swap(a, b);
-        out.append(py::make_tuple(a, b, as_printed(p.jaccard, 6)));
+        const ReportedPair order = reported_order(p, r.docs);
+        out.append(py::make_tuple(order.a->id, order.b->id, as_printed(p.jaccard, 6)));
     }
     return out;
 }

@@ -22,11 +22,10 @@ std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDu
     for (const auto& p : r.pairs) {
         ++(p.kind == DuplicateKind::kPartial ? n_partial : n_near);
         if (p.kind == DuplicateKind::kPartial) continue;
-        const bool swap = r.docs[p.b].id < r.docs[p.a].id;
+        const ReportedPair order = reported_order(p, r.docs);
         char score[32];
         std::snprintf(score, sizeof score, "%.6f", p.jaccard);
-        out << tsv_field(r.docs[swap ? p.b : p.a].id) << '\t' << tsv_field(r.docs[swap ? p.a : p.b].id) << '\t'
-            << score << '\n';
+        out << tsv_field(order.a->id) << '\t' << tsv_field(order.b->id) << '\t' << score << '\n';
     }
     return {n_near, n_partial};
 }

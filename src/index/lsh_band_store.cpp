@@ -26,13 +26,7 @@ std::size_t segment_entries(const Run& r, std::size_t s) {
         std::min<uint64_t>(LshBandStore::kSegmentEntries, r.entries - s * LshBandStore::kSegmentEntries));
 }
 
-// The key of an entry: the band number in the top 10 bits and 54 bits of the band's key.
-// lsh_band_key() alone is not enough in one key space: XXH3 takes its seed (the band number) into
-// its input by XOR and addition, so two bands' keys of nearby values can coincide.
-constexpr int kBandBits = 10;
-uint64_t entry_key(const uint32_t* sig, LshParams p, int band) {
-    return static_cast<uint64_t>(band) << (64 - kBandBits) | lsh_band_key(sig, p, band) >> kBandBits;
-}
+constexpr int kBandBits = 10;  // of an entry's key (LshBandStore::entry_key)
 
 int tier(uint64_t entries) {
     return static_cast<int>(std::log(static_cast<double>(std::max<uint64_t>(entries, 1))) /
@@ -184,6 +178,10 @@ void lookup_segment(const Store& store, const Run& r, std::size_t s, uint64_t ke
 
 }  // namespace
 
+uint64_t LshBandStore::entry_key(const uint32_t* sig, LshParams p, int band) {
+    return static_cast<uint64_t>(band) << (64 - kBandBits) | lsh_band_key(sig, p, band) >> kBandBits;
+}
+
 std::optional<LshBandStore> LshBandStore::open(const Store& store, int perms, LshParams params, int64_t newest_seq) {
     const auto c = read_catalogue(store);
     if (!c || c->perms != perms || !(c->params == params) || c->max_seq < newest_seq) return std::nullopt;
@@ -218,7 +216,7 @@ void LshBandStore::add(Store& store, int perms, LshParams params, std::size_t n,
     entries.reserve(n * params.bands);
     for (std::size_t i = 0; i < n; ++i) {
         for (int band = 0; band < params.bands; ++band)
-            entries.push_back({entry_key(sigs + i * perms, params, band), seqs[i]});
+            entries.push_back({LshBandStore::entry_key(sigs + i * perms, params, band), seqs[i]});
         c->max_seq = std::max(c->max_seq, seqs[i]);
     }
     if (!entries.empty()) {
@@ -235,7 +233,7 @@ std::vector<int64_t> LshBandStore::query(const Store& store, const uint32_t* sig
     std::vector<int64_t> out;
     std::vector<Entry> buf;
     for (int band = 0; band < params_.bands; ++band) {
-        const uint64_t key = entry_key(sig, params_, band);
+        const uint64_t key = LshBandStore::entry_key(sig, params_, band);
         for (const Run& r : runs_) {
             const auto& fk = r.first_keys;
             // A key's entries may begin at the end of the segment before the first one it opens.
@@ -248,6 +246,28 @@ std::vector<int64_t> LshBandStore::query(const Store& store, const uint32_t* sig
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
+}
+
+void LshBandStore::for_each_entry(const Store& store, const std::function<void(const Entry&)>& fn) const {
+    std::vector<RunReader> readers;
+    readers.reserve(runs_.size());
+    for (const Run& r : runs_) readers.emplace_back(store, r);
+    // A heap of the readers by their next entry: the smallest on top.
+    auto later = [](const RunReader* a, const RunReader* b) { return b->top() < a->top(); };
+    std::vector<RunReader*> heap;
+    for (auto& r : readers)
+        if (!r.done()) heap.push_back(&r);
+    std::make_heap(heap.begin(), heap.end(), later);
+    while (!heap.empty()) {
+        std::pop_heap(heap.begin(), heap.end(), later);
+        RunReader* r = heap.back();
+        fn(r->top());
+        r->pop();
+        if (r->done())
+            heap.pop_back();
+        else
+            std::push_heap(heap.begin(), heap.end(), later);
+    }
 }
 
 }  // namespace doppel

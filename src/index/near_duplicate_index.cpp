@@ -135,6 +135,8 @@ std::string NearDuplicateStage::describe() const { return spec_of(*shingler_, *m
 void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
     shingle_blobs_.assign(n, {});
     sig_blobs_.assign(n, {});
+    const auto perms = static_cast<std::size_t>(minhash_->perms());
+    sigs_.assign(n * perms, 0);
     prepared_hashes_.resize(n);
     for (std::size_t i = 0; i < n; ++i) prepared_hashes_[i] = docs[i].content_hash;
     const uint64_t seed = minhash_->seed();
@@ -146,7 +148,8 @@ void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
         auto& sh = buffers[w];
         shingler_->shingle(docs[i].doc.text, segmenters[w], &sh);
         shingle_blobs_[i] = encode_shingles(sh);
-        sig_blobs_[i] = encode_signature(minhash_->sign(sh), seed);
+        minhash_->sign(sh.data(), sh.size(), &sigs_[i * perms]);
+        sig_blobs_[i] = encode_signature({sigs_.begin() + i * perms, sigs_.begin() + (i + 1) * perms}, seed);
     });
 }
 
@@ -157,18 +160,19 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
     if (!is_prepared(n, docs)) prepare(n, docs);
     // The band runs of the banding a check at the default threshold uses (index/lsh_band_store.h).
     const LshParams bands = default_band_params(minhash_->perms());
-    Signatures batch;
-    for (std::size_t i = 0; i < n; ++i) batch.add(seqs[i], sig_blobs_[i], minhash_->perms(), minhash_->seed());
     store.transaction([&] {
-        catch_up_band_runs(store, *minhash_, bands);
+        // Once per store this stage writes to: later batches add every signature they write.
+        if (caught_up_ != &store) catch_up_band_runs(store, *minhash_, bands);
         store.put_artifacts("shingles", n, seqs, shingle_blobs_.data());
         store.put_artifacts("minhash", n, seqs, sig_blobs_.data());
-        LshBandStore::add(store, minhash_->perms(), bands, n, seqs, batch.sigs.data());
+        LshBandStore::add(store, minhash_->perms(), bands, n, seqs, sigs_.data());
         if (!stored) store.set_meta(kSpecKey, describe());
     });
+    caught_up_ = &store;
     prepared_hashes_.clear();
     shingle_blobs_.clear();
     sig_blobs_.clear();
+    sigs_.clear();
 }
 
 // Whether prepare() was given these texts (by content hash: the sketches depend on the text alone).

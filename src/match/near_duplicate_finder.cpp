@@ -82,6 +82,11 @@ const char* duplicate_kind_name(DuplicateKind k) {
     return "?";
 }
 
+ReportedPair reported_order(const NearDuplicatePair& p, const std::vector<FinderDocument>& docs) {
+    const FinderDocument *a = &docs[p.a], *b = &docs[p.b];
+    return b->id < a->id ? ReportedPair{b, a} : ReportedPair{a, b};
+}
+
 bool is_boilerplate_line(std::size_t docs_with_line, std::size_t source_docs, const NearDuplicateOptions& o) {
     return static_cast<int>(docs_with_line) >= o.boilerplate_min_docs &&
            static_cast<double>(docs_with_line) >= o.boilerplate_min_share * static_cast<double>(source_docs);

@@ -9,6 +9,7 @@
 #include "doppel/sketch/min_hash.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
+#include "ops/band_run_dedup.h"
 
 namespace doppel {
 namespace {
@@ -152,22 +153,18 @@ bool count_lines_and_cache(NearDuplicateFinder& finder, const std::vector<std::s
 
 }  // namespace
 
-NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
-                                           std::size_t batch, const ProgressCallback& progress) {
-    NearDuplicateFinder finder(options);
-    StoredSketches sketches(store, options);
-    std::vector<PrecomputedSketch*> pre;
-    auto add = [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) {
-        pre.clear();
-        for (int64_t seq : seqs) pre.push_back(sketches.next(seq));
-        finder.add(d.size(), d.data(), pre.data());
-    };
-    // Boilerplate needs two passes (line counts per source, then shingles); the documents of the
-    // first stay in memory while they fit in kStoredCacheMb, so a small store is read once.
+namespace {
+
+// Gives the finder every stored document: count_lines() over all of them first when boilerplate is
+// on (the documents stay in memory between the passes while they fit in kStoredCacheMb, so a small
+// store is read once), then add(batch, seqs) in seq order.
+void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std::size_t batch,
+                           const ProgressCallback& progress, const StoredBatchFn& add) {
     std::vector<std::pair<std::vector<Document>, std::vector<int64_t>>> cache;
-    bool cached = options.boilerplate;
+    const bool boilerplate = finder.options().boilerplate;
+    bool cached = boilerplate;
     std::size_t cached_bytes = 0;
-    if (options.boilerplate)
+    if (boilerplate)
         for_each_stored_batch(store, batch, progress, [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) {
             finder.count_lines(d.size(), d.data());
             for (const auto& doc : d) cached_bytes += doc.text.size() + doc.id.size() + doc.source.size();
@@ -180,6 +177,27 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
         add(d, seqs);
         std::vector<Document>().swap(d);
     }
+}
+
+}  // namespace
+
+NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                           std::size_t batch, const ProgressCallback& progress) {
+    NearDuplicateFinder finder(options);
+    // Memory bounded by design where the store's band runs serve these options (ops/band_run_dedup.h).
+    if (auto on_disk = BandRunDedup::open(store, finder)) {
+        feed_stored_documents(store, finder, batch, progress,
+                              [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) { on_disk->add(d, seqs); });
+        return on_disk->finish();
+    }
+    // Else every sketch in memory, the stored ones taken where they serve.
+    StoredSketches sketches(store, options);
+    std::vector<PrecomputedSketch*> pre;
+    feed_stored_documents(store, finder, batch, progress, [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) {
+        pre.clear();
+        for (int64_t seq : seqs) pre.push_back(sketches.next(seq));
+        finder.add(d.size(), d.data(), pre.data());
+    });
     return finder.finish();
 }
 

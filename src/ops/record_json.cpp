@@ -64,9 +64,9 @@ namespace {
 void dedup_pair_records(std::ostream& out, const NearDuplicateResult& r, const MetadataFn& meta,
                         std::size_t* n_near, std::size_t* n_partial) {
     for (const auto& p : r.pairs) {
-        const bool swap = r.docs[p.b].id < r.docs[p.a].id;
-        const FinderDocument& a = r.docs[swap ? p.b : p.a];
-        const FinderDocument& b = r.docs[swap ? p.a : p.b];
+        const ReportedPair order = reported_order(p, r.docs);
+        const FinderDocument& a = *order.a;
+        const FinderDocument& b = *order.b;
         ++*(p.kind == DuplicateKind::kPartial ? n_partial : n_near);
         nlohmann::json j{{"type", "pair"},
                          {"id_a", a.id},

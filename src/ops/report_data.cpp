@@ -20,9 +20,8 @@ void add_provenance(ReportData& d, const Store& store, const TranslationSearch& 
 
 void add_duplicates(ReportData& d, const NearDuplicateResult& duplicates) {
     for (const auto& p : duplicates.pairs) {
-        std::string a = duplicates.docs[p.a].id, b = duplicates.docs[p.b].id;
-        if (b < a) std::swap(a, b);
-        d.duplicates.push_back({a, b, p.jaccard, p.containment, duplicate_kind_name(p.kind)});
+        const ReportedPair order = reported_order(p, duplicates.docs);
+        d.duplicates.push_back({order.a->id, order.b->id, p.jaccard, p.containment, duplicate_kind_name(p.kind)});
     }
     for (const auto& c : duplicates.clusters) {
         ReportCluster rc;

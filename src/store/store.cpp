@@ -452,6 +452,23 @@ void Store::scan_artifacts(const std::string& kind, const std::function<void(int
     while (st.step()) fn(st.int64(0), st.blob(1));
 }
 
+void Store::scan_artifacts(const std::string& kind, int64_t from, int64_t to,
+                           const std::function<void(int64_t, std::string_view)>& fn) const {
+    Statement st(impl_->db, "SELECT seq, data FROM artifacts WHERE kind = ? AND seq BETWEEN ? AND ? ORDER BY seq");
+    st.bind(1, std::string_view(kind)).bind(2, from).bind(3, to);
+    while (st.step()) fn(st.int64(0), st.blob(1));
+}
+
+void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& seqs,
+                           const std::function<void(int64_t, std::string_view)>& fn) const {
+    Statement st(impl_->db, "SELECT data FROM artifacts WHERE kind = ? AND seq = ?");
+    for (int64_t seq : seqs) {
+        st.reset();
+        st.bind(1, std::string_view(kind)).bind(2, seq);
+        if (st.step()) fn(seq, st.blob(0));
+    }
+}
+
 std::vector<std::string> Store::artifact_kinds() const {
     std::vector<std::string> kinds;
     Statement st(impl_->db, "SELECT DISTINCT kind FROM artifacts ORDER BY kind");

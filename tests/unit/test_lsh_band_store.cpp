@@ -77,3 +77,24 @@ TEST(LshBandStore, OpenRefusesOtherBandingOrUncoveredSignatures) {
     store.set_meta(LshBandStore::kMetaKey, "doppel-lsh-runs 9 16 4 4 1 0\n");
     EXPECT_THROW(LshBandStore::open(store, kPerms, kParams, 0), Error);  // a newer format
 }
+
+// for_each_entry gives every entry of every run once, merged in (key, seq) order: a key's
+// entries come together whatever run they are in.
+TEST(LshBandStore, ForEachEntryMergesTheRuns) {
+    test::TempDir dir("lsh_band_store_scan");
+    Store store(dir.path());
+    LshIndex ram(kPerms, kParams);
+    const auto sigs = signatures(3000, 4);
+    add_batches(store, ram, sigs, 100, 1);  // 30 runs, some merged
+    const auto bands = LshBandStore::open(store, kPerms, kParams, 3000);
+    ASSERT_TRUE(bands.has_value());
+    ASSERT_GT(bands->runs().size(), 1u);
+    std::vector<LshBandStore::Entry> got;
+    bands->for_each_entry(store, [&](const LshBandStore::Entry& e) { got.push_back(e); });
+    std::vector<LshBandStore::Entry> want;
+    for (std::size_t i = 0; i < 3000; ++i)
+        for (int band = 0; band < kParams.bands; ++band)
+            want.push_back({LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), static_cast<int64_t>(i + 1)});
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want);
+}

@@ -236,3 +236,17 @@ TEST(NearDuplicateFinder, ResultRecordsTheSpec) {
     const auto r = run({doc("a", text(words(50, 1)))});
     EXPECT_EQ(r.spec, NearDuplicateFinder(word5()).describe());
 }
+
+// Every output reports a pair with the smaller id first, whatever order the documents came in.
+TEST(NearDuplicateFinder, PairsAreReportedSmallerIdFirst) {
+    std::vector<FinderDocument> docs(3);
+    docs[0].id = "b";
+    docs[1].id = "a";
+    docs[2].id = "c";
+    const ReportedPair swapped = reported_order(NearDuplicatePair{0, 1}, docs);
+    EXPECT_EQ(swapped.a->id, "a");
+    EXPECT_EQ(swapped.b->id, "b");
+    const ReportedPair kept = reported_order(NearDuplicatePair{0, 2}, docs);
+    EXPECT_EQ(kept.a->id, "b");
+    EXPECT_EQ(kept.b->id, "c");
+}

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <random>
 
 #include "doppel/langid/language_identifier.h"
 #include "doppel/ops/duplicates.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
+#include "ops/band_run_dedup.h"
 #include "support/test_support.h"
 
 using namespace doppel;
@@ -301,4 +303,101 @@ TEST(OpsDuplicates, StoredSketchesAreTakenWhereNoLineIsBoilerplate) {
     NearDuplicateOptions chars;
     chars.shingle_spec = "char:n=5";
     EXPECT_TRUE(same_pairs(find_file_duplicates({dir / "in"}, chars).result, find_stored_duplicates(store, chars)));
+}
+
+namespace {
+
+// Whether two results are the same: documents, pairs, clusters and counts.
+void expect_same_result(const NearDuplicateResult& x, const NearDuplicateResult& y) {
+    ASSERT_EQ(x.docs.size(), y.docs.size());
+    for (std::size_t i = 0; i < x.docs.size(); ++i) {
+        EXPECT_EQ(x.docs[i].id, y.docs[i].id);
+        EXPECT_EQ(x.docs[i].shingles, y.docs[i].shingles);
+        EXPECT_EQ(x.docs[i].boilerplate_lines, y.docs[i].boilerplate_lines);
+    }
+    ASSERT_EQ(x.pairs.size(), y.pairs.size());
+    for (std::size_t i = 0; i < x.pairs.size(); ++i) {
+        EXPECT_EQ(x.pairs[i].a, y.pairs[i].a);
+        EXPECT_EQ(x.pairs[i].b, y.pairs[i].b);
+        EXPECT_EQ(x.pairs[i].kind, y.pairs[i].kind);
+        EXPECT_EQ(x.pairs[i].jaccard, y.pairs[i].jaccard);
+        EXPECT_EQ(x.pairs[i].containment, y.pairs[i].containment);
+    }
+    ASSERT_EQ(x.clusters.size(), y.clusters.size());
+    for (std::size_t i = 0; i < x.clusters.size(); ++i) {
+        EXPECT_EQ(x.clusters[i].representative, y.clusters[i].representative);
+        EXPECT_EQ(x.clusters[i].members, y.clusters[i].members);
+    }
+    EXPECT_EQ(x.candidates, y.candidates);
+    EXPECT_EQ(x.bytes, y.bytes);
+    EXPECT_EQ(x.boilerplate_lines, y.boilerplate_lines);
+    EXPECT_EQ(x.spec, y.spec);
+}
+
+}  // namespace
+
+// dedup --store over a store with band runs for its banding reads candidates from the runs and
+// shingles by seq (ops/band_run_dedup.h) and gives what the finder gives over the same files:
+// with boilerplate (shingled again), exact and near copies, partial copies, several index runs
+// (several band runs), and after deleting documents (whose band entries stay in the runs).
+TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
+    test::TempDir dir("ops_dedup_band_runs");
+    const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";
+    for (unsigned part = 0; part < 3; ++part) {
+        std::vector<std::string> texts;
+        for (unsigned k = 0; k < 6; ++k) texts.push_back(text(words(200, 50 + k + 10 * part)) + (part == 0 ? footer : ""));
+        texts.push_back(text(words(200, 50)) + footer);  // a copy of part 0's first (exact in part 0)
+        auto w = words(200, 51);
+        w[30] = "edited";
+        texts.push_back(text(w));                        // near copy of 51 (without the footer)
+        texts.push_back(text(words(200, 52), 120));      // most of 52
+        for (std::size_t k = 0; k < texts.size(); ++k)
+            test::write_file(dir / ("in/p" + std::to_string(part) + "/d" + std::to_string(k) + ".txt"), texts[k]);
+    }
+    Store store(dir / "store");
+    {
+        LanguageIdentifier lid(test::lid_model());
+        IndexRunOptions run;
+        run.batch = 4;  // a band run per batch of 4, merged as they come
+        index_paths(store, lid, std::move(open_index_stages(duplicates_only()).stages), {dir / "in"}, run);
+    }
+    NearDuplicateOptions options;
+    options.partial = options.repeated_lines = true;
+    {
+        NearDuplicateFinder finder(options);
+        EXPECT_NE(BandRunDedup::open(store, finder), nullptr);
+        NearDuplicateOptions other = options;
+        other.threshold = 0.7;  // another banding: the sketches in memory
+        NearDuplicateFinder other_finder(other);
+        EXPECT_EQ(BandRunDedup::open(store, other_finder), nullptr);
+    }
+    const std::vector<std::string> in = {dir / "in"};
+    const NearDuplicateResult stored = find_stored_duplicates(store, options, 4);
+    EXPECT_GE(stored.pairs.size(), 6u);
+    EXPECT_GE(stored.clusters.size(), 2u);
+    expect_same_result(stored, find_file_duplicates(in, options).result);
+
+    // Deleted documents are not reported, though their band keys are still in the runs.
+    ASSERT_TRUE(store.remove("p1/d6"));
+    ASSERT_TRUE(store.remove("p0/d0"));
+    std::filesystem::remove(dir / "in/p1/d6.txt");
+    std::filesystem::remove(dir / "in/p0/d0.txt");
+    const NearDuplicateResult after = find_stored_duplicates(store, options, 4);
+    for (const auto& d : after.docs) EXPECT_TRUE(d.id != "p1/d6" && d.id != "p0/d0") << d.id;
+    expect_same_result(after, find_file_duplicates(in, options).result);
+}
+
+// check does not report a deleted document, though its band keys are still in the runs.
+TEST(OpsDuplicates, CheckDoesNotReportADeletedDocument) {
+    test::TempDir dir("ops_check_deleted");
+    const auto a = words(300, 61);
+    test::write_file(dir / "in/a.txt", text(a));
+    test::write_file(dir / "in/b.txt", text(words(300, 62)));
+    Store store(dir / "store");
+    index_folder(store, dir / "in");
+    const Document copy = doc("copy", text(a));
+    EXPECT_EQ(DuplicateChecker(store).check(1, &copy)[0].match_id, "a");
+    ASSERT_TRUE(store.remove("a"));
+    DuplicateChecker checker(store);
+    EXPECT_EQ(checker.check(1, &copy)[0].status, CheckStatus::kNew);
 }

@@ -20,8 +20,10 @@
 // one size tier (entries within a factor kFanIn) end the list, they are merged into one, so a
 // store of N entries has O(kFanIn log N) runs and each entry is rewritten O(log N) times. A merge
 // streams its inputs segment by segment: memory stays within (kFanIn + 1) segments.
-// Deleted or replaced documents keep their entries (a replaced document gets a new seq): query()
-// may return seqs that are gone, and the caller skips them when it reads their shingles.
+// Deleted or replaced documents keep their entries (a replaced document gets a new seq): they are
+// filtered at read: query() may return seqs that are gone, and the caller skips them when it reads
+// their shingles; a reader of every entry (for_each_entry, as `dedup --store` does) skips the seqs
+// that are not among the stored documents it reads.
 //
 // The keys are made for one banding (LshParams): open() returns nothing for another, and the
 // caller then builds an in-memory LshIndex from the signatures as before.
@@ -32,6 +34,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +80,15 @@ public:
     // The seqs sharing at least one band key with `sig`, sorted, without repeats (deleted
     // documents included).
     std::vector<int64_t> query(const Store& store, const uint32_t* sig) const;
+    // Calls fn(entry) for every entry of every run, in (key, seq) order (a merge of the runs:
+    // equal keys come together, so documents sharing a bucket are adjacent). Memory: one segment
+    // per run.
+    void for_each_entry(const Store& store, const std::function<void(const Entry&)>& fn) const;
+
+    // The key of band `band` of `sig` in the runs: the band number in the top 10 bits over 54
+    // bits of lsh_band_key() (XXH3 takes its seed, the band number, into its input by XOR and
+    // addition, so two bands' keys of nearby values could coincide in one key space).
+    static uint64_t entry_key(const uint32_t* sig, LshParams p, int band);
 
     LshParams params() const { return params_; }
     const std::vector<Run>& runs() const { return runs_; }

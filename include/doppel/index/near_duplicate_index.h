@@ -13,7 +13,7 @@
 //    In the same transaction it adds the documents' LSH band keys, for the banding of
 //    default_band_params() (threshold 0.8, recall 0.99: check's defaults), to the store's band
 //    runs (index/lsh_band_store.h); signatures the runs lack (a store written before them) are
-//    added first.
+//    added first, in the stage's first add() to a store.
 //  - NearDuplicateIndex: opens the index of a store. When the store's band runs are for the
 //    banding asked for and cover every signature, queries read them from disk and opening builds
 //    nothing (memory does not grow with the store); otherwise the LSH tables (index/lsh_index.h)
@@ -87,6 +87,10 @@ private:
     Segmenter segmenter_;
     // What prepare() made, and the content hashes of the texts it made them of.
     std::vector<std::string> prepared_hashes_, shingle_blobs_, sig_blobs_;
+    std::vector<uint32_t> sigs_;  // the signatures sig_blobs_ encode, side by side
+    // The store whose band runs the stage has caught up with the stored signatures (in its first
+    // add() to it: a store written by a build without band runs), so later batches skip the check.
+    const Store* caught_up_ = nullptr;
     bool is_prepared(std::size_t n, const AnalyzedDocument* docs) const;
 };
 

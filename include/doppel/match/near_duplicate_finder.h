@@ -126,6 +126,14 @@ struct NearDuplicateCluster {
     std::vector<double> similarity;  // Jaccard of members[i] with the representative
 };
 
+// The documents of pair p in the order every output reports them: the smaller id first (ids are
+// compared as byte strings; p.a < p.b are document numbers, the order they were seen).
+struct ReportedPair {
+    const FinderDocument* a;
+    const FinderDocument* b;
+};
+ReportedPair reported_order(const NearDuplicatePair& p, const std::vector<FinderDocument>& docs);
+
 struct NearDuplicateResult {
     std::vector<FinderDocument> docs;
     std::vector<NearDuplicatePair> pairs;        // sorted by (a, b)

@@ -36,7 +36,13 @@ class NearDuplicateIndex;
 // text are held whole between its two passes, so they are read once). The shingles and signatures the store's
 // near-duplicate stage made at index time are taken as they are (when the options' shingle and
 // MinHash specs are the stage's, and the document has no boilerplate line): only documents with
-// boilerplate are shingled again.
+// boilerplate are shingled again. When the store's band runs (index/lsh_band_store.h) are for
+// the options' banding (threshold 0.8 and recall 0.99, the defaults) and cover every signature,
+// memory does not grow with the store beyond small per-document arrays (about 200 bytes a
+// document: id, seq, set hash and size, identical-set groups) and the verified pairs: candidates
+// come from the runs on disk and shingles are read by seq as they are verified. Otherwise
+// (another threshold or recall, exact mode, a store indexed by a build without band runs) every
+// document's shingles and signature are held in memory until the end.
 NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                            std::size_t batch = 1024, const ProgressCallback& progress = {});
 

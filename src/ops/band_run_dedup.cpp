@@ -1,0 +1,266 @@
+#include "ops/band_run_dedup.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "doppel/error.h"
+#include "doppel/index/near_duplicate_index.h"
+#include "doppel/sketch/min_hash.h"
+#include "doppel/store/store.h"
+#include "impl/parallel.h"
+
+namespace doppel {
+namespace {
+
+// Candidates verified at a time: their shingle sets (at most two per candidate) are read at once.
+constexpr std::size_t kVerifyChunk = 1 << 15;
+constexpr std::size_t kVerifyGrain = 256;
+// Candidate pairs gathered before repeats are dropped (many bands repeat the same pairs).
+constexpr std::size_t kCandidateCompaction = 64u << 20;
+
+void sort_unique(std::vector<uint64_t>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+// The sketches stored for a batch (index/near_duplicate_index.h), by position in the batch.
+struct BandRunDedup::StoredBatch {
+    std::vector<PrecomputedSketch> sketches;
+    std::vector<bool> complete;        // both artifacts there and decoded
+    std::vector<uint64_t> set_hash;    // of the stored shingles
+    std::vector<uint32_t> set_size;
+};
+
+std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplicateFinder& finder) {
+    const NearDuplicateOptions& o = finder.options();
+    if (o.exact) return nullptr;
+    const auto spec = store.meta(kNearDuplicateSpecMeta);
+    if (!spec || *spec != near_duplicate_sketch_spec(o.shingle_spec, o.minhash_spec)) return nullptr;
+    const int perms = MinHash::from_spec(o.minhash_spec)->perms();
+    auto bands = LshBandStore::open(store, perms, finder.lsh_params(), store.max_artifact_seq("minhash"));
+    if (!bands) return nullptr;
+    return std::unique_ptr<BandRunDedup>(new BandRunDedup(store, finder, std::move(*bands)));
+}
+
+BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands)
+    : store_(store), finder_(finder), bands_(std::move(bands)), tmp_(nullptr, &std::fclose) {
+    const auto minhash = MinHash::from_spec(finder.options().minhash_spec);
+    perms_ = minhash->perms();
+    seed_ = minhash->seed();
+    // Sized once: a growing vector would hold two copies while it moves.
+    const std::size_t n = store.size();
+    seqs_.reserve(n);
+    docs_.reserve(n);
+    set_hash_.reserve(n);
+    set_size_.reserve(n);
+    own_keys_.reserve(n);
+}
+
+BandRunDedup::~BandRunDedup() = default;
+
+BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs) const {
+    StoredBatch b;
+    const std::size_t n = seqs.size();
+    b.sketches.resize(n);
+    b.complete.assign(n, false);
+    b.set_hash.assign(n, 0);
+    b.set_size.assign(n, 0);
+    if (n == 0) return b;
+    auto at = [&](int64_t seq) {
+        const auto it = std::lower_bound(seqs.begin(), seqs.end(), seq);
+        return it != seqs.end() && *it == seq ? static_cast<std::size_t>(it - seqs.begin()) : n;
+    };
+    std::vector<bool> signed_(n, false);
+    store_.scan_artifacts("minhash", seqs.front(), seqs.back(), [&](int64_t seq, std::string_view blob) {
+        const std::size_t i = at(seq);
+        if (i == n) return;
+        try {
+            b.sketches[i].sig = decode_signature(blob, perms_, seed_);
+            signed_[i] = true;
+        } catch (const Error&) {
+        }
+    });
+    store_.scan_artifacts("shingles", seqs.front(), seqs.back(), [&](int64_t seq, std::string_view blob) {
+        const std::size_t i = at(seq);
+        if (i == n || !signed_[i]) return;
+        try {
+            auto& sh = b.sketches[i].shingles;
+            sh = decode_shingles(blob);
+            b.set_hash[i] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
+            b.set_size[i] = static_cast<uint32_t>(sh.size());
+            b.complete[i] = true;
+        } catch (const Error&) {
+        }
+    });
+    return b;
+}
+
+void BandRunDedup::add(const std::vector<Document>& docs, const std::vector<int64_t>& seqs) {
+    StoredBatch stored = read_stored(seqs);
+    std::vector<PrecomputedSketch*> pre(docs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) pre[i] = stored.complete[i] ? &stored.sketches[i] : nullptr;
+    finder_.add(docs.size(), docs.data(), pre.data());
+    FinderSketches s = finder_.take_sketches();
+    for (std::size_t i = 0; i < docs.size(); ++i) keep(s, i, seqs[i], stored);
+}
+
+// Keeps document i of a batch: its small arrays, its shingles when they are not the stored ones,
+// its band keys when its signature is not the stored one.
+void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored) {
+    const auto k = static_cast<uint32_t>(docs_.size());
+    const std::vector<uint64_t>& sh = s.shingles[i];
+    seqs_.push_back(seq);
+    set_hash_.push_back(s.set_hash[i]);
+    set_size_.push_back(static_cast<uint32_t>(sh.size()));
+    docs_.push_back(std::move(s.docs[i]));
+    const bool same_set =
+        stored.complete[i] && stored.set_hash[i] == s.set_hash[i] && stored.set_size[i] == sh.size();
+    if (!same_set) {
+        if (!tmp_) tmp_.reset(std::tmpfile());
+        DOPPEL_CHECK(kIo, tmp_ != nullptr, "cannot create a temporary file for dedup");
+        DOPPEL_CHECK(kIo, std::fwrite(sh.data(), sizeof(uint64_t), sh.size(), tmp_.get()) == sh.size(),
+                     "cannot write dedup's temporary file");
+        own_sets_.push_back(k);
+        own_set_at_.push_back(tmp_size_);
+        tmp_size_ += sh.size() * sizeof(uint64_t);
+    }
+    const uint32_t* sig = &s.sigs[i * static_cast<std::size_t>(perms_)];
+    const bool same_sig = stored.complete[i] && std::equal(sig, sig + perms_, stored.sketches[i].sig.begin());
+    own_keys_.push_back(!same_sig);
+    if (!same_sig)
+        for (int band = 0; band < bands_.params().bands; ++band)
+            extra_.push_back({LshBandStore::entry_key(sig, bands_.params(), band), seq});
+}
+
+// Document k's shingles: its own (the temporary file) or the stored ones.
+std::vector<uint64_t> BandRunDedup::shingles_of(uint32_t k) const {
+    return std::move(shingles_of(std::vector<uint32_t>{k})[0]);
+}
+
+// The shingles of documents ks (sorted, without repeats), in that order.
+std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<uint32_t>& ks) const {
+    std::vector<std::vector<uint64_t>> out(ks.size());
+    std::vector<int64_t> stored;
+    std::vector<std::size_t> stored_at;
+    for (std::size_t j = 0; j < ks.size(); ++j) {
+        const auto own = std::lower_bound(own_sets_.begin(), own_sets_.end(), ks[j]);
+        if (own == own_sets_.end() || *own != ks[j]) {
+            stored.push_back(seqs_[ks[j]]);
+            stored_at.push_back(j);
+            continue;
+        }
+        auto& sh = out[j];
+        sh.resize(set_size_[ks[j]]);
+        const auto offset = static_cast<off_t>(own_set_at_[own - own_sets_.begin()]);
+        const auto bytes = static_cast<ssize_t>(sh.size() * sizeof(uint64_t));
+        DOPPEL_CHECK(kIo, sh.empty() || pread(fileno(tmp_.get()), sh.data(), bytes, offset) == bytes,
+                     "cannot read dedup's temporary file");
+    }
+    std::size_t next = 0;
+    store_.read_artifacts("shingles", stored, [&](int64_t seq, std::string_view blob) {
+        while (seqs_[ks[stored_at[next]]] != seq) ++next;
+        out[stored_at[next]] = decode_shingles(blob);
+    });
+    return out;
+}
+
+// Candidate pairs (a << 32 | b, a < b, sorted, without repeats) among the documents not skipped:
+// a merge of the band runs (the stored documents' keys) with extra_ (the keys of documents whose
+// signature is their own), taking each bucket of equal keys.
+std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& skip) const {
+    std::vector<uint64_t> pairs;
+    std::vector<std::pair<int64_t, bool>> bucket;  // (seq, from extra_)
+    std::vector<uint32_t> ks;
+    uint64_t key = 0;
+    auto close_bucket = [&] {
+        if (bucket.size() >= 2) {
+            ks.clear();
+            for (const auto& [seq, own] : bucket) {
+                const auto it = std::lower_bound(seqs_.begin(), seqs_.end(), seq);
+                if (it == seqs_.end() || *it != seq) continue;  // deleted or replaced since
+                const auto k = static_cast<uint32_t>(it - seqs_.begin());
+                if (own == own_keys_[k] && !skip[k]) ks.push_back(k);
+            }
+            std::sort(ks.begin(), ks.end());
+            ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
+            for (std::size_t x = 0; x < ks.size(); ++x)
+                for (std::size_t y = x + 1; y < ks.size(); ++y) pairs.push_back(uint64_t{ks[x]} << 32 | ks[y]);
+            if (pairs.size() > kCandidateCompaction) sort_unique(pairs);
+        }
+        bucket.clear();
+    };
+    auto take = [&](const LshBandStore::Entry& e, bool own) {
+        if (!bucket.empty() && e.key != key) close_bucket();
+        key = e.key;
+        bucket.emplace_back(e.seq, own);
+    };
+    std::size_t next = 0;
+    bands_.for_each_entry(store_, [&](const LshBandStore::Entry& e) {
+        for (; next < extra_.size() && extra_[next] < e; ++next) take(extra_[next], true);
+        take(e, false);
+    });
+    for (; next < extra_.size(); ++next) take(extra_[next], true);
+    close_bucket();
+    sort_unique(pairs);
+    return pairs;
+}
+
+// The verified candidates (verify_candidate_pair), sorted by (a, b); the shingles are read for
+// one chunk of candidates at a time.
+std::vector<NearDuplicatePair> BandRunDedup::verify(const std::vector<uint64_t>& candidates) const {
+    const NearDuplicateOptions& o = finder_.options();
+    const std::size_t threads =
+        o.threads > 0 ? static_cast<std::size_t>(o.threads) : impl::worker_count(SIZE_MAX);
+    std::vector<std::vector<NearDuplicatePair>> found(threads);
+    for (std::size_t begin = 0; begin < candidates.size(); begin += kVerifyChunk) {
+        const std::size_t end = std::min(candidates.size(), begin + kVerifyChunk);
+        std::vector<uint32_t> ks;
+        for (std::size_t c = begin; c < end; ++c) {
+            ks.push_back(static_cast<uint32_t>(candidates[c] >> 32));
+            ks.push_back(static_cast<uint32_t>(candidates[c]));
+        }
+        std::sort(ks.begin(), ks.end());
+        ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
+        const std::vector<std::vector<uint64_t>> sets = shingles_of(ks);
+        auto set = [&](uint32_t k) -> const std::vector<uint64_t>& {
+            return sets[std::lower_bound(ks.begin(), ks.end(), k) - ks.begin()];
+        };
+        impl::parallel_for_ranges(end - begin, threads, kVerifyGrain, [&](std::size_t b, std::size_t e, std::size_t w) {
+            for (std::size_t c = begin + b; c < begin + e; ++c) {
+                const auto x = static_cast<uint32_t>(candidates[c] >> 32), y = static_cast<uint32_t>(candidates[c]);
+                const auto &sx = set(x), &sy = set(y);
+                NearDuplicatePair p;
+                if (verify_candidate_pair(x, y, sx.data(), sx.size(), sy.data(), sy.size(), o.threshold, o.partial, &p))
+                    found[w].push_back(p);
+            }
+        });
+    }
+    std::vector<NearDuplicatePair> pairs;
+    for (auto& f : found) pairs.insert(pairs.end(), f.begin(), f.end());
+    std::sort(pairs.begin(), pairs.end(), [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
+    return pairs;
+}
+
+NearDuplicateResult BandRunDedup::finish() {
+    if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
+    std::sort(extra_.begin(), extra_.end());
+    // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
+    NearDuplicateResult r = finder_.finish();
+    const IdenticalSetGroups groups = group_identical_sets(
+        set_hash_, set_size_, [&](uint32_t x, uint32_t y) { return shingles_of(x) == shingles_of(y); });
+    std::vector<uint64_t> candidates = candidate_pairs(groups.skip);
+    r.candidates = candidates.size();
+    const std::vector<NearDuplicatePair> rep_pairs = verify(candidates);
+    std::vector<uint64_t>().swap(candidates);
+    r.pairs = expand_duplicate_pairs(rep_pairs, groups, docs_);
+    r.clusters = cluster_near_duplicates(rep_pairs, groups, docs_);
+    r.docs = std::move(docs_);
+    return r;
+}
+
+}  // namespace doppel

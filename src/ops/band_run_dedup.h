@@ -1,0 +1,75 @@
+// doppel (private): `dedup --store` with memory bounded by design, for find_stored_duplicates.
+//
+// The finder (match/near_duplicate_finder.h) keeps every document's shingles and signature in
+// memory until finish(). Over a store whose band runs (index/lsh_band_store.h) are for the
+// finder's banding, BandRunDedup keeps only small per-document arrays instead (seq, set hash,
+// set size, the finder's FinderDocument) and applies the finder's rules one at a time:
+//   add()     each batch goes through the finder (boilerplate, repeated lines; the stored
+//             sketches are taken where no line is boilerplate), which hands its sketches back at
+//             once (take_sketches); a document whose shingles differ from its stored ones (a
+//             boilerplate line left out) keeps them in a temporary file, and one whose signature
+//             differs gets its band keys kept beside the runs;
+//   finish()  groups identical sets (group_identical_sets), takes candidate pairs from a merge of
+//             the band runs (equal keys: a bucket; entries of seqs no longer stored are skipped),
+//             verifies them in chunks with the shingles read from the store by seq
+//             (verify_candidate_pair), then expands and clusters the pairs as the finder does.
+// The result is the finder's, byte for byte (a bucket is 54 bits of the 64-bit band key: a
+// collision adds a candidate with odds of about 2^-54, which verification then drops).
+//
+// Thread safety: one thread drives it (it runs workers inside finish()); the Store is only read.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "doppel/document.h"
+#include "doppel/index/lsh_band_store.h"
+#include "doppel/match/near_duplicate_finder.h"
+
+namespace doppel {
+
+class Store;
+
+class BandRunDedup {
+public:
+    // Null when the store cannot serve the finder's options this way: exact mode, sketches of
+    // another spec, no band runs of the finder's banding, or runs that miss a signature.
+    static std::unique_ptr<BandRunDedup> open(const Store& store, NearDuplicateFinder& finder);
+    ~BandRunDedup();
+
+    // The next stored documents, in seq order (after the finder's count_lines pass).
+    void add(const std::vector<Document>& docs, const std::vector<int64_t>& seqs);
+    NearDuplicateResult finish();
+
+private:
+    BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands);
+    struct StoredBatch;
+    StoredBatch read_stored(const std::vector<int64_t>& seqs) const;
+    void keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored);
+    std::vector<uint64_t> shingles_of(uint32_t k) const;
+    std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks) const;
+    std::vector<uint64_t> candidate_pairs(const std::vector<bool>& skip) const;
+    std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
+
+    const Store& store_;
+    NearDuplicateFinder& finder_;
+    LshBandStore bands_;
+    int perms_ = 0;
+    uint64_t seed_ = 0;
+    // By document number (position in seq order).
+    std::vector<int64_t> seqs_;
+    std::vector<FinderDocument> docs_;
+    std::vector<uint64_t> set_hash_;
+    std::vector<uint32_t> set_size_;
+    std::vector<bool> own_keys_;  // band keys in extra_ (not the runs')
+    // Documents whose shingles are not the stored ones: number, offset in tmp_ (sorted by number).
+    std::vector<uint32_t> own_sets_;
+    std::vector<uint64_t> own_set_at_;
+    uint64_t tmp_size_ = 0;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> tmp_;
+    std::vector<LshBandStore::Entry> extra_;  // band keys of own_keys_ documents
+};
+
+}  // namespace doppel
