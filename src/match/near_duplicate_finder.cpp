@@ -271,6 +271,7 @@ struct NearDuplicateFinder::Impl {
     using Groups = IdenticalSetGroups;
 
     void build_boilerplate(const NearDuplicateOptions& o);
+    const LineHashSet* boilerplate_of(const Document& d) const;
     void find_repeated_lines(std::string_view text, int min_bytes, std::vector<RepeatedLine>* out) const;
     void sketch(const Document& d, std::size_t k, Segmenter& segmenter, const NearDuplicateOptions& o,
                 PrecomputedSketch* pre);
@@ -380,11 +381,7 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Segment
     FinderDocument& fd = docs[k];
     fd.id = d.id;
     fd.bytes = d.text.size();
-    const LineHashSet* skip = nullptr;
-    if (!boilerplate.empty()) {
-        auto it = boilerplate.find(source_hash(d));
-        if (it != boilerplate.end()) skip = &it->second;
-    }
+    const LineHashSet* skip = boilerplate_of(d);
     if (o.repeated_lines) find_repeated_lines(d.text, o.repeated_line_min_bytes, &fd.repeated_lines);
     std::vector<uint64_t>& sh = shingles[k];
     const auto perms = static_cast<std::size_t>(minhash->perms());
@@ -404,6 +401,23 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Segment
     }
     fd.shingles = static_cast<uint32_t>(sh.size());
     set_hash[k] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
+}
+
+// The boilerplate lines of the document's source (null: none).
+const LineHashSet* NearDuplicateFinder::Impl::boilerplate_of(const Document& d) const {
+    if (boilerplate.empty()) return nullptr;
+    const auto it = boilerplate.find(source_hash(d));
+    return it == boilerplate.end() ? nullptr : &it->second;
+}
+
+std::vector<uint8_t> NearDuplicateFinder::needs_text(std::size_t n, const Document* docs) {
+    Impl& im = *impl_;
+    im.build_boilerplate(options_);
+    std::vector<uint8_t> out(n, 0);
+    impl::parallel_for_ranges(n, im.threads, kLineCountGrain, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t i = b; i < e; ++i) out[i] = has_line_in(docs[i].text, im.boilerplate_of(docs[i]));
+    });
+    return out;
 }
 
 void NearDuplicateFinder::add(std::size_t n, const Document* docs) { add(n, docs, nullptr); }
