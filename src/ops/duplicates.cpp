@@ -23,12 +23,12 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
     std::vector<Document> docs;
     std::vector<int64_t> seqs;
     std::size_t done = 0;
-    store.scan([&](StoredDocument& s) {
+    store.scan([&](const StoredDocument& s) {
         Document d;
-        d.id = std::move(s.id);
-        d.text = std::move(s.text);
-        d.source = std::move(s.source);
-        d.url = std::move(s.url);
+        d.id = s.id;
+        d.text = s.text;
+        d.source = s.source;
+        d.url = s.url;
         docs.push_back(std::move(d));
         seqs.push_back(s.seq);
         if (docs.size() >= batch) {

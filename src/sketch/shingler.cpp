@@ -44,8 +44,8 @@ void trim_scratch(Scratch& s) {
 
 // Sorts and removes repeats. Shingle hashes are uniformly random 64-bit values, so one counting
 // pass on the top bits (about 8 values a bucket) and an insertion sort inside each bucket beat
-// std::sort (about 3x on documents of a few thousand shingles). The sorted values are written to
-// the scratch buffer, which is then swapped with *v.
+// std::sort (about 3x on documents of a few thousand shingles). The values are sorted into the
+// scratch buffer and copied back, so that both vectors keep their memory.
 void sort_unique(std::vector<uint64_t>* v, Scratch& scratch) {
     const std::size_t n = v->size();
     if (n < 64) {
@@ -76,7 +76,7 @@ void sort_unique(std::vector<uint64_t>* v, Scratch& scratch) {
                 *j = x;
             }
         }
-        v->swap(out);
+        std::copy(out.begin(), out.end(), v->begin());
     }
     v->erase(std::unique(v->begin(), v->end()), v->end());
 }
