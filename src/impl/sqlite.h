@@ -31,6 +31,16 @@ public:
         check(sqlite3_bind_blob64(stmt_, i, p, n, SQLITE_TRANSIENT));
         return *this;
     }
+    // The same without SQLite's copy of the bytes, for large values (a document's text, an
+    // artifact): they must stay unchanged until the statement is stepped and reset.
+    Statement& bind_unowned(int i, std::string_view v) {
+        check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
+        return *this;
+    }
+    Statement& bind_blob_unowned(int i, const void* p, std::size_t n) {
+        check(sqlite3_bind_blob64(stmt_, i, p, n, SQLITE_STATIC));
+        return *this;
+    }
     // Returns true while a row is available.
     bool step() {
         const int rc = sqlite3_step(stmt_);

@@ -276,8 +276,15 @@ struct NearDuplicateFinder::Impl {
     using Groups = IdenticalSetGroups;
 
     void build_boilerplate(const NearDuplicateOptions& o);
+    const LineHashSet* boilerplate_of(const Document& d) const;
     void find_repeated_lines(std::string_view text, int min_bytes, std::vector<RepeatedLine>* out) const;
-    void sketch(const Document& d, std::size_t k, Segmenter& segmenter, const NearDuplicateOptions& o,
+    // The worker's state for sketch(): ICU's segmenter, and a buffer of shingles kept from one
+    // document to the next (each document's own set is then allocated once, at its size).
+    struct Worker {
+        Segmenter segmenter;
+        std::vector<uint64_t> shingles;
+    };
+    void sketch(const Document& d, std::size_t k, Worker& worker, const NearDuplicateOptions& o,
                 PrecomputedSketch* pre);
     Groups group_identical_sets() const;
     std::vector<uint64_t> exact_candidates(const std::vector<uint32_t>& reps, double t) const;
@@ -380,16 +387,12 @@ bool has_line_in(std::string_view text, const LineHashSet* skip) {
 
 // Shingles and signs document number k (boilerplate of its source left out), or takes `pre`
 // (may be null) when the document has no boilerplate line.
-void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Segmenter& segmenter,
+void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Worker& worker,
                                        const NearDuplicateOptions& o, PrecomputedSketch* pre) {
     FinderDocument& fd = docs[k];
     fd.id = d.id;
     fd.bytes = d.text.size();
-    const LineHashSet* skip = nullptr;
-    if (!boilerplate.empty()) {
-        auto it = boilerplate.find(source_hash(d));
-        if (it != boilerplate.end()) skip = &it->second;
-    }
+    const LineHashSet* skip = boilerplate_of(d);
     if (o.repeated_lines) find_repeated_lines(d.text, o.repeated_line_min_bytes, &fd.repeated_lines);
     std::vector<uint64_t>& sh = shingles[k];
     const auto perms = static_cast<std::size_t>(minhash->perms());
@@ -402,13 +405,30 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Segment
     } else {
         if (pre) std::vector<uint64_t>().swap(pre->shingles);  // not taken: freed now
         std::size_t skipped = 0;
-        shingler->shingle(d.text, segmenter, &sh, skip, &skipped);
+        shingler->shingle(d.text, worker.segmenter, &worker.shingles, skip, &skipped);
         fd.boilerplate_lines = static_cast<uint32_t>(skipped);
-        sh.shrink_to_fit();
+        sh.assign(worker.shingles.begin(), worker.shingles.end());
         minhash->sign(sh.data(), sh.size(), &sigs[k * perms]);
     }
     fd.shingles = static_cast<uint32_t>(sh.size());
     set_hash[k] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
+}
+
+// The boilerplate lines of the document's source (null: none).
+const LineHashSet* NearDuplicateFinder::Impl::boilerplate_of(const Document& d) const {
+    if (boilerplate.empty()) return nullptr;
+    const auto it = boilerplate.find(source_hash(d));
+    return it == boilerplate.end() ? nullptr : &it->second;
+}
+
+std::vector<uint8_t> NearDuplicateFinder::needs_text(std::size_t n, const Document* docs) {
+    Impl& im = *impl_;
+    im.build_boilerplate(options_);
+    std::vector<uint8_t> out(n, 0);
+    impl::parallel_for_ranges(n, im.threads, kLineCountGrain, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t i = b; i < e; ++i) out[i] = has_line_in(docs[i].text, im.boilerplate_of(docs[i]));
+    });
+    return out;
 }
 
 void NearDuplicateFinder::add(std::size_t n, const Document* docs) { add(n, docs, nullptr); }
@@ -422,12 +442,12 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs, PrecomputedSk
     im.shingles.resize(base + n);
     im.set_hash.resize(base + n);
     im.sigs.resize((base + n) * perms);
-    std::vector<std::unique_ptr<Segmenter>> segmenters(im.threads);
-    for (auto& sp : segmenters) sp = std::make_unique<Segmenter>();
+    std::vector<std::unique_ptr<Impl::Worker>> workers(im.threads);
+    for (auto& w : workers) w = std::make_unique<Impl::Worker>();
     impl::parallel_for_ranges(n, im.threads, kSketchGrain,
                               [&](std::size_t b, std::size_t e, std::size_t worker) {
                                   for (std::size_t i = b; i < e; ++i)
-                                      im.sketch(docs[i], base + i, *segmenters[worker], options_,
+                                      im.sketch(docs[i], base + i, *workers[worker], options_,
                                                 pre ? pre[i] : nullptr);
                               });
     for (std::size_t i = 0; i < n; ++i) im.bytes += docs[i].text.size();

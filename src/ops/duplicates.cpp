@@ -47,25 +47,25 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
 // Stored documents kept in memory between the two passes of find_stored_duplicates (MiB of text).
 constexpr std::size_t kStoredCacheMb = 256;
 
-// The shingles and signatures the near-duplicate stage stored (index/near_duplicate_index.h), in
-// seq order, when it made them with the finder's shingle and MinHash specs; none otherwise. A
-// document without both artifacts, or with one that does not decode, has none: it is shingled.
+// The shingles and signatures the near-duplicate stage stored (index/near_duplicate_index.h),
+// when it made them with the finder's shingle and MinHash specs; none otherwise. The signatures
+// are read at once (in seq order), the shingles of a document only when it takes its sketch (most
+// documents with a boilerplate line do not: they are shingled again without it). A document
+// without both artifacts, or with one that does not decode, has none: it is shingled.
 class StoredSketches {
 public:
     StoredSketches(const Store& store, const NearDuplicateOptions& o);
     // The sketch of `seq` (null: none); seqs are asked in increasing order.
-    PrecomputedSketch* next(int64_t seq) {
-        while (at_ < seqs_.size() && seqs_[at_] < seq) ++at_;
-        return at_ < seqs_.size() && seqs_[at_] == seq ? &sketches_[at_] : nullptr;
-    }
+    PrecomputedSketch* take(int64_t seq);
 
 private:
+    const Store& store_;
     std::vector<int64_t> seqs_;
     std::vector<PrecomputedSketch> sketches_;
     std::size_t at_ = 0;
 };
 
-StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o) {
+StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o) : store_(store) {
     const auto spec = store.meta(kNearDuplicateSpecMeta);
     if (!spec || *spec != near_duplicate_sketch_spec(o.shingle_spec, o.minhash_spec)) return;
     const auto minhash = MinHash::from_spec(o.minhash_spec);
@@ -76,28 +76,19 @@ StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o
         } catch (const Error&) {
         }
     });
-    std::vector<bool> complete(seqs_.size(), false);
-    store.scan_artifacts("shingles", [&](int64_t seq, std::string_view blob) {
-        PrecomputedSketch* s = next(seq);
-        if (!s) return;
-        try {
-            s->shingles = decode_shingles(blob);
-            complete[at_] = true;
-        } catch (const Error&) {
-        }
-    });
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < seqs_.size(); ++i)
-        if (complete[i]) {
-            if (kept != i) {
-                seqs_[kept] = seqs_[i];
-                sketches_[kept] = std::move(sketches_[i]);
-            }
-            ++kept;
-        }
-    seqs_.resize(kept);
-    sketches_.resize(kept);
-    at_ = 0;
+}
+
+PrecomputedSketch* StoredSketches::take(int64_t seq) {
+    while (at_ < seqs_.size() && seqs_[at_] < seq) ++at_;
+    if (at_ == seqs_.size() || seqs_[at_] != seq) return nullptr;
+    const std::optional<std::string> blob = store_.artifact(seq, "shingles");
+    if (!blob) return nullptr;
+    try {
+        sketches_[at_].shingles = decode_shingles(*blob);
+    } catch (const Error&) {
+        return nullptr;
+    }
+    return &sketches_[at_];
 }
 
 // One pass over the files: calls fn(batch) for every batch while the next one is read on another
@@ -194,8 +185,9 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
     StoredSketches sketches(store, options);
     std::vector<PrecomputedSketch*> pre;
     feed_stored_documents(store, finder, batch, progress, [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) {
+        const std::vector<uint8_t> own = finder.needs_text(d.size(), d.data());  // shingled again
         pre.clear();
-        for (int64_t seq : seqs) pre.push_back(sketches.next(seq));
+        for (std::size_t i = 0; i < seqs.size(); ++i) pre.push_back(own[i] ? nullptr : sketches.take(seqs[i]));
         finder.add(d.size(), d.data(), pre.data());
     });
     return finder.finish();

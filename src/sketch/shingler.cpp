@@ -23,10 +23,30 @@ bool no_space_script(char32_t c) {
            s == USCRIPT_LAO || s == USCRIPT_KHMER || s == USCRIPT_MYANMAR;
 }
 
+// Buffers of one thread's shingling, kept from one document to the next so that a document costs
+// no allocation: fresh memory costs a page fault per 4 KiB, which on a virtual machine costs more
+// than the hashing. Buffers grown past kKeptScratch values are let go after the document.
+struct Scratch {
+    std::vector<uint64_t> words, sorted;
+    std::vector<uint32_t> start;
+    std::string lower, pending;
+};
+constexpr std::size_t kKeptScratch = std::size_t{1} << 21;
+Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+}
+void trim_scratch(Scratch& s) {
+    if (s.words.capacity() > kKeptScratch) std::vector<uint64_t>().swap(s.words);
+    if (s.sorted.capacity() > kKeptScratch) std::vector<uint64_t>().swap(s.sorted);
+    if (s.lower.capacity() > 8 * kKeptScratch) std::string().swap(s.lower);
+}
+
 // Sorts and removes repeats. Shingle hashes are uniformly random 64-bit values, so one counting
 // pass on the top bits (about 8 values a bucket) and an insertion sort inside each bucket beat
-// std::sort (about 3x on documents of a few thousand shingles).
-void sort_unique(std::vector<uint64_t>* v) {
+// std::sort (about 3x on documents of a few thousand shingles). The values are sorted into the
+// scratch buffer and copied back, so that both vectors keep their memory.
+void sort_unique(std::vector<uint64_t>* v, Scratch& scratch) {
     const std::size_t n = v->size();
     if (n < 64) {
         std::sort(v->begin(), v->end());
@@ -34,15 +54,18 @@ void sort_unique(std::vector<uint64_t>* v) {
         int bits = 1;
         while ((std::size_t{1} << bits) < n / 8 && bits < 20) ++bits;
         const int shift = 64 - bits;
-        std::vector<uint32_t> start((std::size_t{1} << bits) + 1, 0);
+        // start[k + 1] counts bucket k, then start[k] is where bucket k begins; the scatter moves
+        // each start[k] to the end of bucket k (the beginning of bucket k + 1).
+        std::vector<uint32_t>& start = scratch.start;
+        start.assign((std::size_t{1} << bits) + 1, 0);
         for (uint64_t x : *v) ++start[(x >> shift) + 1];
         for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
-        std::vector<uint64_t> out(n);
-        std::vector<uint32_t> fill(start.begin(), start.end() - 1);
-        for (uint64_t x : *v) out[fill[x >> shift]++] = x;
+        std::vector<uint64_t>& out = scratch.sorted;
+        out.resize(n);
+        for (uint64_t x : *v) out[start[x >> shift]++] = x;
         for (std::size_t k = 0; k + 1 < start.size(); ++k) {
-            uint64_t* b = out.data() + start[k];
-            uint64_t* e = out.data() + start[k + 1];
+            uint64_t* b = out.data() + (k ? start[k - 1] : 0);
+            uint64_t* e = out.data() + start[k];
             for (uint64_t* i = b + 1; i < e; ++i) {
                 const uint64_t x = *i;
                 uint64_t* j = i;
@@ -53,7 +76,7 @@ void sort_unique(std::vector<uint64_t>* v) {
                 *j = x;
             }
         }
-        v->swap(out);
+        std::copy(out.begin(), out.end(), v->begin());
     }
     v->erase(std::unique(v->begin(), v->end()), v->end());
 }
@@ -141,14 +164,26 @@ void for_each_ascii_word(std::string_view s, Fn fn) {
 
 // Every run of n consecutive word hashes as one shingle (all of them as one when there are no
 // more than n), sorted and unique.
-void word_shingles(const std::vector<uint64_t>& wh, std::size_t n, std::vector<uint64_t>* out) {
+void word_shingles(const std::vector<uint64_t>& wh, std::size_t n, std::vector<uint64_t>* out, Scratch& scratch) {
+    out->clear();
     if (wh.size() <= n) {
         out->push_back(XXH3_64bits(wh.data(), wh.size() * sizeof(uint64_t)));
         return;
     }
-    out->reserve(wh.size() - n + 1);
-    for (std::size_t i = 0; i + n <= wh.size(); ++i) out->push_back(XXH3_64bits(&wh[i], n * sizeof(uint64_t)));
-    sort_unique(out);
+    out->resize(wh.size() - n + 1);
+    uint64_t* o = out->data();
+    for (std::size_t i = 0; i + n <= wh.size(); ++i) o[i] = XXH3_64bits(&wh[i], n * sizeof(uint64_t));
+    sort_unique(out, scratch);
+}
+
+// ASCII lower-casing of text into *out (same length; other bytes kept).
+void ascii_lower(std::string_view text, std::string* out) {
+    out->resize(text.size());
+    char* o = out->data();
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        o[i] = static_cast<char>(c + (static_cast<unsigned char>(c - 'A') < 26 ? 32 : 0));
+    }
 }
 
 }  // namespace
@@ -282,7 +317,7 @@ void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter,
     if (words.empty()) return;
     if (options_.kind == ShinglerOptions::Kind::kChar) {
         char_shingles(text, words, options_.n, out);
-        sort_unique(out);
+        sort_unique(out, scratch());
         return;
     }
     bool use_chars = words.size() < static_cast<std::size_t>(options_.min_words);
@@ -300,13 +335,13 @@ void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter,
     }
     if (use_chars) {
         char_shingles(text, words, options_.char_n, out);
-        sort_unique(out);
+        sort_unique(out, scratch());
         return;
     }
     std::vector<uint64_t> wh(words.size());
     for (std::size_t i = 0; i < words.size(); ++i)
         wh[i] = XXH3_64bits(text.data() + words[i].begin, words[i].size());
-    word_shingles(wh, static_cast<std::size_t>(options_.n), out);
+    word_shingles(wh, static_cast<std::size_t>(options_.n), out, scratch());
 }
 
 // shingle() in one pass over the lines for word shingles with the default normalization: an
@@ -320,9 +355,12 @@ bool Shingler::fused_word_shingles(std::string_view text, Segmenter& segmenter, 
     const NormalizerOptions& o = normalizer_.options();
     if (options_.kind != ShinglerOptions::Kind::kWord || !o.nfkc_casefold || !o.collapse_space) return false;
     const bool skipping = skip && !skip->empty();
-    std::vector<uint64_t> wh;
+    Scratch& sc = scratch();
+    std::vector<uint64_t>& wh = sc.words;
+    wh.clear();
     std::size_t spaceless = 0, total = 0;
-    std::string lower, pending;  // pending: the run of non-ASCII lines, as normalize() cuts it
+    std::string& pending = sc.pending;  // the run of non-ASCII lines, as normalize() cuts it
+    pending.clear();
     auto flush = [&] {
         if (pending.empty()) return;
         const std::string piece = normalizer_.normalize_text(pending) + '\n';
@@ -335,41 +373,46 @@ bool Shingler::fused_word_shingles(std::string_view text, Segmenter& segmenter, 
         }
         pending.clear();
     };
-    for (std::size_t pos = 0; pos < text.size();) {
-        const void* p = std::memchr(text.data() + pos, '\n', text.size() - pos);
-        const std::size_t nl = p ? static_cast<const char*>(p) - text.data() : text.size();
-        const std::string_view line = text.substr(pos, nl - pos);
-        pos = nl + 1;
-        if (skipping && skip->count(line_hash(line))) {
-            if (skipped) ++*skipped;
-            continue;
-        }
-        if (!is_ascii(line)) {
-            pending.append(line);
-            if (skipping || nl < text.size()) pending.push_back('\n');  // the line break normalize() sees
-            continue;
+    // The ASCII lines' words are read from the text lower-cased as a whole (normalize() lower-cases
+    // them; no word crosses a line break, so an ASCII text is one run of words).
+    ascii_lower(text, &sc.lower);
+    const std::string_view lower = sc.lower;
+    auto add_words = [&](std::size_t begin, std::size_t end) {
+        const std::string_view run = lower.substr(begin, end - begin);
+        for_each_ascii_word(run, [&](std::size_t b, std::size_t e) {
+            wh.push_back(XXH3_64bits(run.data() + b, e - b));
+            total += e - b;
+        });
+    };
+    if (!skipping && is_ascii(text)) {
+        add_words(0, text.size());
+    } else {
+        for (std::size_t pos = 0; pos < text.size();) {
+            const void* p = std::memchr(text.data() + pos, '\n', text.size() - pos);
+            const std::size_t nl = p ? static_cast<const char*>(p) - text.data() : text.size();
+            const std::string_view line = text.substr(pos, nl - pos);
+            const std::size_t begin = pos;
+            pos = nl + 1;
+            if (skipping && skip->count(line_hash(line))) {
+                if (skipped) ++*skipped;
+                continue;
+            }
+            if (!is_ascii(line)) {
+                pending.append(line);
+                if (skipping || nl < text.size()) pending.push_back('\n');  // the line break normalize() sees
+                continue;
+            }
+            flush();
+            add_words(begin, nl);
         }
         flush();
-        for_each_ascii_word(line, [&](std::size_t b, std::size_t e) {
-            std::string_view word = line.substr(b, e - b);
-            bool upper = false;
-            for (char c : word) upper |= (kAsciiClass[static_cast<unsigned char>(c)] & 4) != 0;
-            if (upper) {  // normalize() lower-cases it
-                lower.assign(word);
-                for (char& c : lower)
-                    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-                word = lower;
-            }
-            wh.push_back(XXH3_64bits(word.data(), word.size()));
-            total += word.size();
-        });
     }
-    flush();
     out->clear();
-    if (wh.empty()) return true;
-    if (wh.size() < static_cast<std::size_t>(options_.min_words) || spaceless * 2 > total) return false;
-    word_shingles(wh, static_cast<std::size_t>(options_.n), out);
-    return true;
+    const bool words = wh.size() >= static_cast<std::size_t>(options_.min_words) && spaceless * 2 <= total;
+    const bool done = wh.empty() || words;
+    if (!wh.empty() && words) word_shingles(wh, static_cast<std::size_t>(options_.n), out, sc);
+    trim_scratch(sc);
+    return done;
 }
 
 ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb) {

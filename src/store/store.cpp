@@ -311,7 +311,7 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
                 .bind(7, static_cast<double>(d.lang_confidence))
                 .bind(8, std::string_view(paragraphs_json(d.paragraphs)))
                 .bind(9, std::string_view(join(d.other_languages)))
-                .bind(10, std::string_view(d.content_hash)).bind(11, std::string_view(d.doc.text))
+                .bind(10, std::string_view(d.content_hash)).bind_unowned(11, d.doc.text)
                 .bind(12, now).bind(13, std::string_view(d.lang_top)).bind(14, std::string_view(d.lang_scores));
             ins.step();
             changed = true;
@@ -433,7 +433,7 @@ void Store::put_artifacts(const std::string& kind, std::size_t n, const int64_t*
         Statement st(impl_->db, "INSERT OR REPLACE INTO artifacts(seq, kind, data) VALUES(?,?,?)");
         for (std::size_t i = 0; i < n; ++i) {
             st.reset();
-            st.bind(1, seqs[i]).bind(2, std::string_view(kind)).bind_blob(3, blobs[i].data(), blobs[i].size());
+            st.bind(1, seqs[i]).bind(2, std::string_view(kind)).bind_blob_unowned(3, blobs[i].data(), blobs[i].size());
             st.step();
         }
     });

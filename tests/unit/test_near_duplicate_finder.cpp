@@ -250,3 +250,26 @@ TEST(NearDuplicateFinder, PairsAreReportedSmallerIdFirst) {
     EXPECT_EQ(kept.a->id, "b");
     EXPECT_EQ(kept.b->id, "c");
 }
+
+// needs_text() says which documents add() shingles from their text whatever sketch they come
+// with: those with a boilerplate line of their source (dedup --store reads stored shingles only
+// for the others).
+TEST(NearDuplicateFinder, NeedsTextWhereALineIsBoilerplate) {
+    const std::string footer = "Shared footer line of the site, the same in most of its pages\n";
+    std::vector<Document> docs;
+    for (int k = 0; k < 6; ++k) docs.push_back(doc("f" + std::to_string(k), text(words(40, 10 + k)) + footer));
+    docs.push_back(doc("plain", text(words(40, 30))));
+    docs.push_back(doc("other-site", text(words(40, 31)) + footer, "elsewhere/y.txt"));
+    for (const bool boilerplate : {true, false}) {
+        NearDuplicateOptions o = word5();
+        o.boilerplate = boilerplate;
+        NearDuplicateFinder f(o);
+        f.count_lines(docs.size(), docs.data());
+        const std::vector<uint8_t> own = f.needs_text(docs.size(), docs.data());
+        const std::vector<uint8_t> expected = boilerplate ? std::vector<uint8_t>{1, 1, 1, 1, 1, 1, 0, 0}
+                                                          : std::vector<uint8_t>(8, 0);
+        EXPECT_EQ(own, expected) << boilerplate;
+        f.add(docs.size(), docs.data());  // still allowed after it
+        EXPECT_EQ(f.finish().docs[0].boilerplate_lines, boilerplate ? 1u : 0u);
+    }
+}

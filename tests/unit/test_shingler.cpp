@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <xxhash.h>
+
+#include <random>
+#include <set>
 
 #include "doppel/error.h"
 #include "doppel/sketch/shingler.h"
@@ -115,5 +119,43 @@ TEST(Shingler, OnePassEqualsNormalizeThenShingle) {
         s.shingle(text, seg, &out, &skip, &skipped);
         EXPECT_EQ(out, general) << text;
         EXPECT_EQ(skipped, skipped_lines) << text;
+    }
+}
+
+// Word 3-gram hashes of a text of ASCII letters, spaces and line breaks, computed here from the
+// definition (XXH3 of each lower-cased word, XXH3 of three consecutive word hashes), sorted.
+std::vector<uint64_t> reference_trigrams(const std::string& text) {
+    std::vector<uint64_t> words;
+    std::string w;
+    for (const char c : text + " ") {
+        if (std::isalpha(static_cast<unsigned char>(c))) {
+            w.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        } else if (!w.empty()) {
+            words.push_back(XXH3_64bits(w.data(), w.size()));
+            w.clear();
+        }
+    }
+    std::set<uint64_t> set;
+    for (std::size_t i = 0; i + 3 <= words.size(); ++i) set.insert(XXH3_64bits(&words[i], 3 * sizeof(uint64_t)));
+    return {set.begin(), set.end()};
+}
+
+// shingle() keeps its buffers from one document to the next (and sorts large sets by buckets):
+// documents of very different sizes, one after the other into the same output vector, each get
+// exactly their own sorted, unique shingles.
+TEST(Shingler, ReusedBuffersGiveEachDocumentItsShingles) {
+    const Shingler s;
+    Segmenter seg;
+    std::mt19937 rng(7);
+    const std::vector<std::string> vocab = {"alpha", "Beta", "GAMMA", "delta", "eps", "Zeta", "eta", "theta"};
+    std::vector<uint64_t> out;
+    for (const std::size_t words : {20000, 12, 300, 3000000 / 8, 50, 70000}) {
+        std::string text;
+        for (std::size_t i = 0; i < words; ++i) {
+            text += vocab[rng() % vocab.size()];
+            text += rng() % 9 == 0 ? "\n" : " ";
+        }
+        s.shingle(text, seg, &out);
+        EXPECT_EQ(out, reference_trigrams(text)) << words << " words";
     }
 }

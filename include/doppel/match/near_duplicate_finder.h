@@ -223,6 +223,10 @@ public:
     // The same with sketches made before: pre[i] (null: none) for docs[i], see PrecomputedSketch
     // (the finder moves from them). Throws doppel::Error when a signature has the wrong length.
     void add(std::size_t n, const Document* docs, PrecomputedSketch* const* pre);
+    // Whether add() shingles each of docs[0, n) from its text even when given a precomputed
+    // sketch: it has a line that is boilerplate of its source (1) or not (0). Ends pass 1, as
+    // add() does; lets a caller read precomputed sketches only for the documents that take them.
+    std::vector<uint8_t> needs_text(std::size_t n, const Document* docs);
     // Finds, verifies and clusters the pairs. Call once.
     NearDuplicateResult finish();
 
