@@ -78,6 +78,25 @@ std::vector<std::pair<std::size_t, std::size_t>> confident_pairs(const std::vect
     return confident;
 }
 
+namespace {
+
+// The first pass's links that the second pass does not contradict (second_pass_labels).
+void keep_first_links(std::vector<TranslationLink>& links, const std::vector<TranslationLink>& first, float min_margin) {
+    if (min_margin <= 0) return;
+    std::set<std::size_t> linked;  // documents with a second-pass translation or partial link
+    for (const auto& l : links)
+        if (l.label != LinkLabel::kSameStory) linked.insert(l.a), linked.insert(l.b);
+    std::map<std::pair<std::size_t, std::size_t>, const TranslationLink*> kept;
+    for (const auto& l : first)
+        if (l.label != LinkLabel::kSameStory && l.margin >= min_margin && !linked.count(l.a) && !linked.count(l.b))
+            kept[{std::min(l.a, l.b), std::max(l.a, l.b)}] = &l;
+    if (kept.empty()) return;
+    std::erase_if(links, [&](const TranslationLink& l) { return kept.count({std::min(l.a, l.b), std::max(l.a, l.b)}) > 0; });
+    for (const auto& [pair, l] : kept) links.push_back(*l);
+}
+
+}  // namespace
+
 void second_pass_labels(std::vector<TranslationLink>& links, const std::vector<TranslationLink>& first,
                         const TranslationSearchOptions& options) {
     std::set<std::pair<std::size_t, std::size_t>> before;
@@ -90,6 +109,7 @@ void second_pass_labels(std::vector<TranslationLink>& links, const std::vector<T
         l.label = LinkLabel::kSameStory;
         return !options.matcher.same_story;
     });
+    keep_first_links(links, first, options.associations.keep_first_margin);
 }
 
 std::vector<TranslationPair> translation_pairs(const std::vector<TranslationLink>& links,

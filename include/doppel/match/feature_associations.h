@@ -27,6 +27,13 @@
 //  - apply: in every document of A, each source feature's count moves to its target, and each
 //    false sense of A is removed (but for the sources and targets of associations). English
 //    documents are never rewritten: English concepts are the space the bridge maps into.
+//  - kept first-pass link: the second pass matches every document again, and the rewritten
+//    features lift all of a domain's documents a little, so a pair the first pass linked with
+//    a clear margin can fall under the margin against its lifted competitors. When the second
+//    pass links neither of its documents to anything, nothing contradicts the first pass, and
+//    its link (margin >= keep_first_margin) is kept. Where either document has found versions
+//    in the second pass, the first pass's link is not kept: the second pass's groups (closed
+//    over pivots) left it out.
 //
 // Plain value; thread safety: const methods may run from many threads at once.
 #pragma once
@@ -59,6 +66,9 @@ struct FeatureAssociationOptions {   // spec key (every field has one, named as 
     float prune_share = 0.0f;         // prune_share: share of those pairs whose other side holds a
                                       // concept, under which it is a false sense and removed;
                                       // 0 = never
+    float keep_first_margin = 1.2f;   // keep_first_margin: a first-pass link of at least this
+                                      // margin whose two documents the second pass links to
+                                      // nothing is kept; 0 = never
 
     // Spec "learn:min_margin=1.2,min_pairs=20,..." (keys above; missing keys keep their
     // defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key or a value that

@@ -80,6 +80,9 @@ float weigh_for_matching(const BridgeEmbedder& embedder, const SparseVector& cou
 // associations.new_link_margin or it is same-story (dropped without matcher.same_story).
 std::vector<std::pair<std::size_t, std::size_t>> confident_pairs(const std::vector<TranslationLink>& links,
                                                                  const FeatureAssociationOptions& options);
+// Then a first-pass link (margin >= associations.keep_first_margin, > 0) whose two documents
+// the second pass links to no document at all (no translation or partial link) is kept as the
+// first pass made it, replacing the pair's same-story link if there is one.
 void second_pass_labels(std::vector<TranslationLink>& links, const std::vector<TranslationLink>& first,
                         const TranslationSearchOptions& options);
 

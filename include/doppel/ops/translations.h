@@ -11,7 +11,9 @@
 //  4. learn (by default): word associations learned from the first pass's confident links
 //     (match/feature_associations.h), the lexicon's missing words, from the pool itself;
 //  5. second pass: the features rewritten with them, weighed and indexed again, matched again;
-//     a link the first pass did not make must reach associations.new_link_margin.
+//     a link the first pass did not make must reach associations.new_link_margin, and a
+//     first-pass link whose two documents the second pass links to nothing is kept
+//     (associations.keep_first_margin).
 //
 // Thread safety: reads the store through the given object only; do not use that Store from
 // another thread meanwhile.

@@ -1,0 +1,84 @@
+// The second pass's rule (ops/translation_stages.h, second_pass_labels): a link only the second
+// pass makes needs new_link_margin, and a first-pass link survives where the second pass leaves
+// both its documents without any link (keep_first_margin).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "doppel/ops/translation_stages.h"
+
+namespace doppel {
+namespace {
+
+TranslationLink link(std::size_t a, std::size_t b, float margin, LinkLabel label = LinkLabel::kTranslation) {
+    TranslationLink l;
+    l.a = a, l.b = b, l.margin = margin, l.score = 0.5f, l.similarity = 0.5f, l.label = label;
+    return l;
+}
+
+bool has(const std::vector<TranslationLink>& links, std::size_t a, std::size_t b, LinkLabel label) {
+    return std::any_of(links.begin(), links.end(), [&](const TranslationLink& l) {
+        return ((l.a == a && l.b == b) || (l.a == b && l.b == a)) && l.label == label;
+    });
+}
+
+TranslationSearchOptions options(float keep_first_margin) {
+    TranslationSearchOptions o;
+    o.associations.keep_first_margin = keep_first_margin;
+    o.matcher.same_story = true;
+    return o;
+}
+
+// Documents 0-3 English, 4-7 the other language. The first pass linked 0-4 (margin 2.4) and
+// 1-5 (1.3); the second pass lost 0-4 under the margin (same-story) and 1-5 altogether, and
+// linked 2-6 and 3-7 (7 is new to it: 3-7 needs the new-link margin).
+TEST(SecondPassLabels, KeepsFirstPassLinksOfDocumentsLeftUnlinked) {
+    const std::vector<TranslationLink> first = {link(0, 4, 2.4f), link(1, 5, 1.3f), link(2, 6, 1.5f)};
+    std::vector<TranslationLink> second = {link(0, 4, 0.9f, LinkLabel::kSameStory), link(2, 6, 1.6f), link(3, 7, 1.5f)};
+    second_pass_labels(second, first, options(1.2f));
+    EXPECT_TRUE(has(second, 0, 4, LinkLabel::kTranslation));
+    EXPECT_FALSE(has(second, 0, 4, LinkLabel::kSameStory));  // replaced, not doubled
+    EXPECT_TRUE(has(second, 1, 5, LinkLabel::kTranslation));
+    EXPECT_TRUE(has(second, 2, 6, LinkLabel::kTranslation));
+    EXPECT_TRUE(has(second, 3, 7, LinkLabel::kTranslation));
+    EXPECT_EQ(second.size(), 4u);
+    // The kept link is the first pass's, its margin included.
+    for (const auto& l : second) {
+        if (l.a == 0) {
+            EXPECT_EQ(l.margin, 2.4f);
+        }
+    }
+}
+
+TEST(SecondPassLabels, KeepsNoFirstPassLinkTheSecondPassContradicts) {
+    // 0 is linked to 5 in the second pass: its first-pass link to 4 is not kept, though 4 is
+    // left alone; nor is 1-6, 6 having found 2.
+    const std::vector<TranslationLink> first = {link(0, 4, 2.4f), link(1, 6, 2.0f)};
+    std::vector<TranslationLink> second = {link(0, 5, 1.5f), link(2, 6, 1.6f)};
+    second_pass_labels(second, first, options(1.2f));
+    EXPECT_FALSE(has(second, 0, 4, LinkLabel::kTranslation));
+    EXPECT_FALSE(has(second, 1, 6, LinkLabel::kTranslation));
+    EXPECT_EQ(second.size(), 2u);
+}
+
+TEST(SecondPassLabels, KeepFirstMarginAndOff) {
+    const std::vector<TranslationLink> first = {link(0, 4, 2.4f), link(1, 5, 1.3f)};
+    std::vector<TranslationLink> second;
+    second_pass_labels(second, first, options(1.5f));
+    EXPECT_TRUE(has(second, 0, 4, LinkLabel::kTranslation));
+    EXPECT_FALSE(has(second, 1, 5, LinkLabel::kTranslation));
+    std::vector<TranslationLink> off;
+    second_pass_labels(off, first, options(0));
+    EXPECT_TRUE(off.empty());
+}
+
+TEST(SecondPassLabels, NewLinksNeedTheNewLinkMargin) {
+    const std::vector<TranslationLink> first;
+    std::vector<TranslationLink> second = {link(0, 4, 1.3f), link(1, 5, 1.5f)};
+    second_pass_labels(second, first, options(1.2f));
+    EXPECT_TRUE(has(second, 0, 4, LinkLabel::kSameStory));
+    EXPECT_TRUE(has(second, 1, 5, LinkLabel::kTranslation));
+}
+
+}  // namespace
+}  // namespace doppel
