@@ -1,5 +1,7 @@
 #include "impl/simd.h"
 
+#include <vector>
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define DOPPEL_SIMD_X86 1
@@ -20,6 +22,14 @@ float dot_plain(const float* a, const float* b, std::size_t n) {
     }
     for (; i < n; ++i) s0 += a[i] * b[i];
     return (s0 + s1) + (s2 + s3);
+}
+
+// dot_plain's four sums over the nonzeros: position p < n4 adds to sum p % 4, the tail to sum 0.
+float dot_nonzeros_plain(const float* a, const uint16_t* pos, const float* val, std::size_t nnz, std::size_t n) {
+    float s[4] = {0, 0, 0, 0};
+    const std::size_t n4 = n / 4 * 4;
+    for (std::size_t j = 0; j < nnz; ++j) s[pos[j] < n4 ? pos[j] % 4 : 0] += a[pos[j]] * val[j];
+    return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 void axpy_plain(float a, const float* x, float* y, std::size_t n) {
@@ -46,6 +56,23 @@ __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* 
     return r;
 }
 
+// dot_avx2's 32 fused lanes over the nonzeros (positions under n / 32 * 32 in lane p % 32, then
+// the 8-wide tail in lanes p % 8) and its reduction; lengths with a scalar tail (n % 8 != 0) are
+// left to the caller.
+__attribute__((target("avx2,fma"))) float dot_nonzeros_avx2(const float* a, const uint16_t* pos, const float* val,
+                                                          std::size_t nnz, std::size_t n) {
+    float s[32] = {};
+    const std::size_t n32 = n / 32 * 32;
+    for (std::size_t j = 0; j < nnz; ++j) {
+        float& lane = s[pos[j] < n32 ? pos[j] % 32 : pos[j] % 8];
+        lane = __builtin_fmaf(a[pos[j]], val[j], lane);
+    }
+    float t[8], h[4];
+    for (int l = 0; l < 8; ++l) t[l] = (s[l] + s[8 + l]) + (s[16 + l] + s[24 + l]);
+    for (int l = 0; l < 4; ++l) h[l] = t[l] + t[4 + l];
+    return (h[0] + h[2]) + (h[1] + h[3]);
+}
+
 __attribute__((target("avx2,fma"))) void axpy_avx2(float a, const float* x, float* y, std::size_t n) {
     const __m256 va = _mm256_set1_ps(a);
     std::size_t i = 0;
@@ -66,6 +93,18 @@ float dot_f32(const float* a, const float* b, std::size_t n) {
     if (has_avx2()) return dot_avx2(a, b, n);
 #endif
     return dot_plain(a, b, n);
+}
+
+float dot_f32_nonzeros(const float* a, const uint16_t* pos, const float* val, std::size_t nnz, std::size_t n) {
+#ifdef DOPPEL_SIMD_X86
+    if (has_avx2()) {
+        if (n % 8 == 0) return dot_nonzeros_avx2(a, pos, val, nnz, n);
+        std::vector<float> b(n, 0.0f);  // a scalar tail: the full row (not a length the bridge uses)
+        for (std::size_t j = 0; j < nnz; ++j) b[pos[j]] = val[j];
+        return dot_avx2(a, b.data(), n);
+    }
+#endif
+    return dot_nonzeros_plain(a, pos, val, nnz, n);
 }
 
 void dots_f32(const float* q, const float* xs, std::size_t count, std::size_t dim, float* out) {

@@ -6,11 +6,17 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace doppel::impl {
 
 // sum_i a[i] * b[i] over n floats.
 float dot_f32(const float* a, const float* b, std::size_t n);
+
+// dot_f32(a, b, n) bit for bit, where b is zero but at nnz positions pos[j] (ascending, < n)
+// that hold val[j]: the same products summed in the same order (zeros add nothing), at a cost
+// of nnz instead of n. Used on rows kept by their nonzeros (match/dense_rows.h).
+float dot_f32_nonzeros(const float* a, const uint16_t* pos, const float* val, std::size_t nnz, std::size_t n);
 
 // out[v] = dot_f32(q, xs + v * dim, dim) for v in [0, count): one query against a row-major block.
 void dots_f32(const float* q, const float* xs, std::size_t count, std::size_t dim, float* out);

@@ -137,26 +137,26 @@ constexpr std::size_t kQueryBatch = 4096;
 
 // The dense vectors of members[begin, end), one after the other (the queries).
 std::vector<float> gather_queries(const std::vector<std::size_t>& members, std::size_t begin, std::size_t end,
-                                  const float* dense, std::size_t dim) {
+                                  const DenseRows& dense) {
+    const std::size_t dim = dense.dim();
     std::vector<float> qx((end - begin) * dim);
-    for (std::size_t j = begin; j < end; ++j)
-        std::copy(dense + members[j] * dim, dense + (members[j] + 1) * dim, qx.data() + (j - begin) * dim);
+    for (std::size_t j = begin; j < end; ++j) dense.copy(members[j], qx.data() + (j - begin) * dim);
     return qx;
 }
 
 // The k candidates of document x in one target language from its search results (res: `kk`
-// labels and similarities; labels are seqs, found by `pos`). Approximate results (kk > k) are
-// re-ranked by the exact dense similarity first, so the k kept are the dense nearest as an exact
+// labels and similarities; labels are seqs, found by `pos`; q: x's dense vector). Approximate
+// results (kk > k) are re-ranked by the exact dense similarity first, so the k kept are the dense nearest as an exact
 // search gives them; the k are then rescored exactly (sparse) and sorted into `out`.
 void take_candidates(std::size_t x, const std::unordered_map<int64_t, std::size_t>& pos, const float* res_d,
-                     const int64_t* res_l, std::size_t kk, std::size_t k, const float* dense, std::size_t dim,
+                     const int64_t* res_l, std::size_t kk, std::size_t k, const float* q, const DenseRows& dense,
                      std::span<const SparseVector> sparse, std::vector<Candidate>& found, std::vector<Candidate>& out) {
     found.clear();
     for (std::size_t r = 0; r < kk; ++r) {
         const int64_t label = res_l[r];
         auto it = label < 0 ? pos.end() : pos.find(label);
         if (it == pos.end()) continue;
-        const float s = kk > k ? impl::dot_f32(dense + x * dim, dense + it->second * dim, dim) : res_d[r];
+        const float s = kk > k ? dense.dot(q, it->second) : res_d[r];
         found.push_back({it->second, s});
     }
     if (found.size() > k) {
@@ -172,7 +172,7 @@ void take_candidates(std::size_t x, const std::unordered_map<int64_t, std::size_
 // one search for all target languages (index.search_languages), then take_candidates per
 // document on all cores.
 void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, std::size_t begin,
-                       std::size_t end, const float* dense, std::size_t k, std::span<const SparseVector> sparse,
+                       std::size_t end, const DenseRows& dense, std::size_t k, std::span<const SparseVector> sparse,
                        CandidateTable& table) {
     std::vector<std::string> names;
     std::vector<std::size_t> targets;
@@ -183,7 +183,7 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
         }
     const std::size_t n = end - begin, T = targets.size(), dim = index.dim(), kk = index.candidates_for(k);
     if (n == 0 || T == 0 || k == 0) return;
-    const std::vector<float> qx = gather_queries(g.members[source], begin, end, dense, dim);
+    const std::vector<float> qx = gather_queries(g.members[source], begin, end, dense);
     std::vector<float> dist(n * T * kk);
     std::vector<int64_t> lab(n * T * kk);
     index.search_languages(names, n, qx.data(), kk, dist.data(), lab.data());
@@ -193,8 +193,9 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
         for (std::size_t j = b; j < e; ++j)
             for (std::size_t t = 0; t < T; ++t) {
                 const std::size_t x = g.members[source][begin + j];
-                take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k, dense,
-                                dim, sparse, found[w], table.lists[x * table.languages.size() + targets[t]]);
+                take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
+                                qx.data() + j * dim, dense, sparse, found[w],
+                                table.lists[x * table.languages.size() + targets[t]]);
             }
     });
 }
@@ -272,7 +273,13 @@ std::vector<std::string> Matcher::languages_of(std::span<const MatchDocument> do
 
 CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                                    std::span<const SparseVector> sparse) const {
+    return candidates(index, docs, DenseRows::view(dense, index.dim()), sparse);
+}
+
+CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
+                                   std::span<const SparseVector> sparse) const {
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
+    DOPPEL_CHECK(kInvalidArgument, dense.dim() == index.dim(), "matcher: dense vectors of the index's dimension needed");
     const Languages g = group_by_language(docs);
     CandidateTable table = CandidateTable::empty(docs.size(), g.names);
     for (std::size_t sa = 0; sa < g.names.size(); ++sa)
@@ -293,10 +300,11 @@ std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorI
     for (std::size_t i = 0; i < docs.size(); ++i) pos[docs[i].seq] = i;
     const std::size_t dim = shard.dim(), k = options_.k, kk = shard.candidates_for(k);
     if (k == 0) return out;
+    const DenseRows rows = DenseRows::view(dense, dim);
     const std::vector<std::size_t> members(queries.begin(), queries.end());
     for (std::size_t b = 0; b < members.size(); b += kQueryBatch) {
         const std::size_t n = std::min(members.size(), b + kQueryBatch) - b;
-        const std::vector<float> qx = gather_queries(members, b, b + n, dense, dim);
+        const std::vector<float> qx = gather_queries(members, b, b + n, rows);
         std::vector<float> dist(n * kk);
         std::vector<int64_t> lab(n * kk);
         shard.search_languages({lang}, n, qx.data(), kk, dist.data(), lab.data());
@@ -304,8 +312,8 @@ std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorI
         std::vector<std::vector<Candidate>> found(workers);
         impl::parallel_for_ranges(n, workers, 16, [&](std::size_t from, std::size_t to, std::size_t w) {
             for (std::size_t j = from; j < to; ++j)
-                take_candidates(members[b + j], pos, dist.data() + j * kk, lab.data() + j * kk, kk, k, dense, dim,
-                                sparse, found[w], out[b + j]);
+                take_candidates(members[b + j], pos, dist.data() + j * kk, lab.data() + j * kk, kk, k,
+                                qx.data() + j * dim, rows, sparse, found[w], out[b + j]);
         });
     }
     return out;
@@ -313,6 +321,11 @@ std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorI
 
 std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<const MatchDocument> docs,
                                             const float* dense, std::span<const SparseVector> sparse) const {
+    return link(docs, sparse, candidates(index, docs, dense, sparse));
+}
+
+std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<const MatchDocument> docs,
+                                            const DenseRows& dense, std::span<const SparseVector> sparse) const {
     return link(docs, sparse, candidates(index, docs, dense, sparse));
 }
 

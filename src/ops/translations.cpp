@@ -53,7 +53,7 @@ struct Pool {
     std::vector<MatchDocument> docs;
     std::vector<std::string> urls;  // per document, for URL evidence ("" when unknown)
     std::vector<SparseVector> sparse;
-    std::vector<float> dense;
+    DenseRows dense;  // compact: a document's dense vector is mostly zeros (match/dense_rows.h)
     bool regrouped = false;  // some documents are matched as a relative's language
     std::size_t size() const { return features.seqs.size(); }
 };
@@ -80,21 +80,30 @@ std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::str
 
 // Phase 2: the weighted, dense and length of every document from the pool's raw counts and
 // their frequencies.
-// On all cores (weigh and densify are const and only read the frequencies).
+// On all cores (weigh and densify are const and only read the frequencies); each range of
+// documents keeps its dense vectors compactly, and the ranges are joined in order.
 void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies, const ProgressCallback& progress) {
     const std::size_t n = pool.size(), dim = pool.dim;
     embedder.set_frequencies(std::make_shared<DocumentFrequencies>(std::move(frequencies)));
     constexpr std::size_t kGrain = 1024;
+    std::vector<DenseRows> ranges((n + kGrain - 1) / kGrain, DenseRows::compact(dim));
     std::atomic<std::size_t> done{0};
     impl::parallel_for_ranges(n, impl::worker_count(n / kGrain + 1), kGrain, [&](std::size_t b, std::size_t e, std::size_t w) {
+        std::vector<float> dense(dim);
         for (std::size_t i = b; i < e; ++i) {
             const float len = weigh_for_matching(embedder, pool.features.counts[i], pool.vectors, pool.features.seqs[i],
-                                                 pool.sparse[i], pool.dense.data() + i * dim);
+                                                 pool.sparse[i], dense.data());
+            ranges[b / kGrain].append(dense.data());
             pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], len, pool.urls[i]};
         }
         const std::size_t d = done += e - b;
         if (progress && w == 0) progress(d, n);  // the calling thread only: callbacks need not be thread-safe
     });
+    pool.dense = DenseRows::compact(dim);
+    for (DenseRows& r : ranges) {
+        pool.dense.append_rows(r);
+        r = DenseRows();
+    }
 }
 
 Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share, const ProgressCallback& progress) {
@@ -106,7 +115,6 @@ Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share,
     const std::size_t n = pool.size();
     pool.docs.resize(n);
     pool.sparse.resize(n);
-    pool.dense.resize(n * pool.dim);
     std::unordered_map<int64_t, std::string> url_of;
     store.scan([&](const StoredDocument& d) { return d.url.empty() || url_of.emplace(d.seq, d.url).second; }, false);
     pool.urls.resize(n);
@@ -119,9 +127,8 @@ Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share,
 // A sample of the pool's dense vectors (every stride-th), to train an approximate index on.
 std::vector<float> sample_dense(const Pool& pool, std::size_t want) {
     const std::size_t stride = std::max<std::size_t>(1, pool.size() / want);
-    std::vector<float> x;
-    for (std::size_t i = 0; i < pool.size(); i += stride)
-        x.insert(x.end(), pool.dense.data() + i * pool.dim, pool.dense.data() + (i + 1) * pool.dim);
+    std::vector<float> x((pool.size() + stride - 1) / stride * pool.dim);
+    for (std::size_t i = 0; i < pool.size(); i += stride) pool.dense.copy(i, x.data() + i / stride * pool.dim);
     return x;
 }
 
@@ -150,11 +157,11 @@ void index_in_memory(VectorIndex& index, const Pool& pool, bool retrain) {
         const std::vector<std::size_t> order = VectorIndex::spread_order(members.size(), kChunk);
         for (std::size_t c = 0; c < members.size(); c += kChunk) {
             seqs.clear();
-            x.clear();
+            x.resize((std::min(members.size(), c + kChunk) - c) * pool.dim);
             for (std::size_t j = c; j < std::min(members.size(), c + kChunk); ++j) {
                 const std::size_t d = members[order[j]];
                 seqs.push_back(pool.docs[d].seq);
-                x.insert(x.end(), pool.dense.data() + d * pool.dim, pool.dense.data() + (d + 1) * pool.dim);
+                pool.dense.copy(d, x.data() + (j - c) * pool.dim);
             }
             if (c == 0) index.prepare_language(lang, members.size(), seqs.size(), x.data());
             index.add(lang, seqs.size(), seqs.data(), x.data());
@@ -199,7 +206,7 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     for (std::size_t i = 0; i < n; ++i) df.add(pool.features.counts[i]);
     weigh(pool, embedder, std::move(df), progress);
     index_in_memory(index, pool, false);
-    std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense.data(), pool.sparse);
+    std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense, pool.sparse);
     second_pass_labels(links, first, options);
     return links;
 }
@@ -231,7 +238,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings);
     clock.mark("index");
     const auto t2 = Clock::now();
-    std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense.data(), pool.sparse);
+    std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense, pool.sparse);
     clock.mark("match");
     const auto t3 = Clock::now();
     if (options.learn) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <tuple>
 
 #include "doppel/match/matcher.h"
@@ -391,6 +392,44 @@ TEST(MatcherOptions, SpecRoundTrip) {
     EXPECT_THROW(MatcherOptions::parse_spec("matcher:nope=1"), Error);
     EXPECT_THROW(MatcherOptions::parse_spec("learn:k=1"), Error);
     EXPECT_THROW(MatcherOptions::parse_spec("matcher:k=x"), Error);
+}
+
+TEST(Matcher, CompactDenseRowsGiveTheCandidatesOfFullOnes) {
+    // The dense vectors held compactly (DenseRows::compact, as doppel translations holds them)
+    // give the same candidate table as the full array, in an exact index and in an approximate
+    // one, whose results are re-ranked with the rows' dot products.
+    Pool p;
+    std::mt19937 rng(9);
+    std::uniform_int_distribution<uint64_t> feature(0, kDim - 1);
+    std::uniform_real_distribution<float> weight(0.1f, 1.0f);
+    const char* langs[] = {"de", "en", "fr"};
+    for (int64_t seq = 1; seq <= 600; ++seq) {
+        std::map<uint64_t, float> f;
+        for (int j = 0; j < 6; ++j) f[feature(rng)] = weight(rng);
+        p.add(seq, langs[seq % 3], f);
+    }
+    DenseRows compact = DenseRows::compact(kDim);
+    for (std::size_t i = 0; i < p.docs.size(); ++i) compact.append(p.dense.data() + i * kDim);
+    for (const char* factory : {"Flat", "auto:exact_limit=50,dim=16,nprobe=4,refine=4"}) {
+        VectorIndex vi(kDim, factory);
+        for (std::size_t i = 0; i < p.docs.size(); ++i) vi.add(p.docs[i].lang, 1, &p.docs[i].seq, p.dense.data() + i * kDim);
+        EXPECT_EQ(vi.exact(), std::string(factory) == "Flat");
+        const Matcher m;
+        const CandidateTable want = m.candidates(vi, p.docs, p.dense.data(), p.sparse);
+        const CandidateTable got = m.candidates(vi, p.docs, compact, p.sparse);
+        ASSERT_EQ(got.lists.size(), want.lists.size());
+        std::size_t listed = 0;
+        for (std::size_t i = 0; i < want.lists.size(); ++i) {
+            ASSERT_EQ(got.lists[i].size(), want.lists[i].size()) << factory << " " << i;
+            listed += want.lists[i].size();
+            for (std::size_t r = 0; r < want.lists[i].size(); ++r) {
+                EXPECT_EQ(got.lists[i][r].other, want.lists[i][r].other);
+                EXPECT_EQ(got.lists[i][r].sim, want.lists[i][r].sim);
+            }
+        }
+        EXPECT_GT(listed, 1000u) << factory;
+    }
+    EXPECT_THROW(Matcher().candidates(p.index(), p.docs, DenseRows::compact(kDim + 1), p.sparse), Error);
 }
 
 }  // namespace

@@ -72,6 +72,7 @@
 #include <vector>
 
 #include "doppel/embed/sparse_vector.h"
+#include "doppel/match/dense_rows.h"
 #include "doppel/index/vector_index.h"
 
 namespace doppel {
@@ -176,12 +177,18 @@ public:
     // callable apart for runs that search the index elsewhere (doppel.dask: one shard per language).
     std::vector<TranslationLink> match(const VectorIndex& index, std::span<const MatchDocument> docs,
                                        const float* dense, std::span<const SparseVector> sparse) const;
+    // The same with the dense vectors in either form of DenseRows (match/dense_rows.h; the
+    // same links for the same vectors).
+    std::vector<TranslationLink> match(const VectorIndex& index, std::span<const MatchDocument> docs,
+                                       const DenseRows& dense, std::span<const SparseVector> sparse) const;
 
     // Phase 1: every document's k candidates per other language: the k nearest in the index
     // (approximate results re-ranked by the exact dense similarity), rescored exactly (sparse).
     // The sorted matching languages of docs.
     static std::vector<std::string> languages_of(std::span<const MatchDocument> docs);
     CandidateTable candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
+                              std::span<const SparseVector> sparse) const;
+    CandidateTable candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
                               std::span<const SparseVector> sparse) const;
     // Phase 1 for one target language `lang` of `shard` (an index whose ids are seqs of docs):
     // the candidates of docs[queries[j]] there, as candidates() finds them. `docs` holds the
