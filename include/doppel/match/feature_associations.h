@@ -59,6 +59,10 @@ struct FeatureAssociationOptions {   // spec key (every field has one, named as 
     float prune_share = 0.0f;         // prune_share: share of those pairs whose other side holds a
                                       // concept, under which it is a false sense and removed;
                                       // 0 = never
+    float rematch_similarity = 1.0f;  // rematch_similarity: the second pass searches a rewritten
+                                      // document again when the cosine of its weighted vectors
+                                      // before and after is under this; above, it keeps its
+                                      // first-pass candidates, rescored (1 = every one changed)
 
     // Spec "learn:min_margin=1.2,min_pairs=20,..." (keys above; missing keys keep their
     // defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key or a value that
