@@ -256,11 +256,13 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
                                          const ProgressCallback& progress) {
     DocumentFrequencies df = *embedder.frequencies();
     std::vector<char> changed = rewrite(pool, learned, df);
-    std::vector<SparseVector> before(pool.size());
-    for (std::size_t i = 0; i < pool.size(); ++i)
-        if (changed[i]) before[i] = std::move(pool.sparse[i]);
-    weigh(pool, embedder, std::move(df), progress);
-    moved_documents(pool, before, options.associations.rematch_similarity, changed);
+    {
+        std::vector<SparseVector> before(pool.size());  // the rewritten documents' first-pass weights, until compared
+        for (std::size_t i = 0; i < pool.size(); ++i)
+            if (changed[i]) before[i] = std::move(pool.sparse[i]);
+        weigh(pool, embedder, std::move(df), progress);
+        moved_documents(pool, before, options.associations.rematch_similarity, changed);
+    }
     reindex_changed(index, pool, changed);
     const Matcher matcher(options.matcher);
     matcher.update_candidates(index, pool.docs, pool.dense.data(), pool.sparse, changed, table);
