@@ -211,11 +211,12 @@ std::vector<char> rewrite(Pool& pool, const FeatureAssociations& learned, Docume
 
 // Phase 5b: of the rewritten documents, those the rewrite moved: the cosine of their weighted
 // vectors before and after under `similarity`; the others are unflagged (they keep their
-// first-pass candidates, rescored).
+// first-pass candidates, rescored). A similarity above 1 flags every document: all are searched
+// again, as the second pass of doppel.dask does.
 void moved_documents(const Pool& pool, const std::vector<SparseVector>& before, float similarity,
                      std::vector<char>& changed) {
     for (std::size_t i = 0; i < pool.size(); ++i)
-        if (changed[i]) changed[i] = dot(before[i], pool.sparse[i]) < similarity;
+        changed[i] = similarity > 1 || (changed[i] && dot(before[i], pool.sparse[i]) < similarity);
 }
 
 // Phase 5c: the changed documents' dense vectors replaced in the index (removed and added again
