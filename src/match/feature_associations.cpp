@@ -40,6 +40,7 @@ FeatureAssociationOptions FeatureAssociationOptions::parse_spec(const std::strin
     p.take_number("prune_count", o.prune_count);
     p.take_number("prune_share", o.prune_share);
     p.take_number("keep_first_margin", o.keep_first_margin);
+    p.take_number("rematch_similarity", o.rematch_similarity);
     p.check_empty();
     return o;
 }
@@ -50,7 +51,8 @@ std::string FeatureAssociationOptions::describe() const {
            ",min_count=" + std::to_string(min_count) + ",min_dice=" + spec_number(min_dice) +
            ",exclusive_ratio=" + spec_number(exclusive_ratio) + ",max_targets=" + std::to_string(max_targets) +
            ",new_link_margin=" + spec_number(new_link_margin) + ",prune_count=" + std::to_string(prune_count) +
-           ",prune_share=" + spec_number(prune_share) + ",keep_first_margin=" + spec_number(keep_first_margin);
+           ",prune_share=" + spec_number(prune_share) + ",keep_first_margin=" + spec_number(keep_first_margin) +
+           ",rematch_similarity=" + spec_number(rematch_similarity);
 }
 
 namespace {

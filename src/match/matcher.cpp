@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "doppel/embed/bridge_embedder.h"
@@ -287,6 +288,106 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
             search_candidates(index, g, sa, b, std::min(g.members[sa].size(), b + kQueryBatch), dense, options_.k,
                               sparse, table);
     return table;
+}
+
+namespace {
+
+// update_candidates' phase 1: the lists of unchanged documents rescored (sparse) and re-sorted;
+// those of changed documents emptied (searched again).
+void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> changed, CandidateTable& table) {
+    const std::size_t n = sparse.size(), L = table.languages.size();
+    impl::parallel_for_ranges(n, impl::worker_count(n / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t x = b; x < e; ++x)
+            for (std::size_t t = 0; t < L; ++t) {
+                std::vector<Candidate>& list = table.lists[x * L + t];
+                if (changed[x]) {
+                    list.clear();
+                    continue;
+                }
+                for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
+                std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
+            }
+    });
+}
+
+// update_candidates' phase 3: changed documents ys, found by their search near unchanged x,
+// offered to x's list in their language (list): each appended while the list holds fewer than k,
+// else in place of the entry of lowest dense similarity to x when its own is higher.
+void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const DenseRows& dense,
+           std::span<const SparseVector> sparse, std::vector<Candidate>& list) {
+    std::vector<float> row(dense.dim());
+    dense.copy(x, row.data());
+    const auto near = [&](std::size_t o) { return dense.dot(row.data(), o); };
+    std::vector<float> nears;  // per entry of list, its dense similarity to x
+    for (const Candidate& c : list) nears.push_back(near(c.other));
+    for (std::size_t y : ys) {
+        if (std::any_of(list.begin(), list.end(), [&](const Candidate& c) { return c.other == y; })) continue;
+        const float s = near(y);
+        if (list.size() < k) {
+            list.push_back({y, dot(sparse[x], sparse[y])});
+            nears.push_back(s);
+            continue;
+        }
+        const std::size_t worst = static_cast<std::size_t>(std::min_element(nears.begin(), nears.end()) - nears.begin());
+        if (s <= nears[worst]) continue;
+        list[worst] = {y, dot(sparse[x], sparse[y])};
+        nears[worst] = s;
+    }
+    std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
+}
+
+}  // namespace
+
+void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
+                                std::span<const SparseVector> sparse, std::span<const char> changed,
+                                CandidateTable& table) const {
+    update_candidates(index, docs, DenseRows::view(dense, index.dim()), sparse, changed, table);
+}
+
+void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
+                                std::span<const SparseVector> sparse, std::span<const char> changed,
+                                CandidateTable& table) const {
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size() && changed.size() == docs.size(),
+                 "matcher: one sparse vector and one changed flag per document needed");
+    const Languages g = group_by_language(docs);
+    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
+                 "matcher: the candidate table is not of these documents");
+    const std::size_t L = g.names.size();
+    rescore_lists(sparse, changed, table);
+    // Phase 2: the changed documents searched again, as candidates() searches all.
+    Languages queries = g;
+    for (auto& members : queries.members) std::erase_if(members, [&](std::size_t i) { return !changed[i]; });
+    for (std::size_t sa = 0; sa < L; ++sa)
+        for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
+            search_candidates(index, queries, sa, b, std::min(queries.members[sa].size(), b + kQueryBatch), dense,
+                              options_.k, sparse, table);
+    // Phase 3: each changed document offered to the unchanged documents it found, grouped by
+    // the unchanged one and the changed one's language (each group on one core).
+    struct Offer {
+        std::size_t x, t, y;  // unchanged x, changed y of language t
+        bool operator<(const Offer& o) const { return std::tie(x, t, y) < std::tie(o.x, o.t, o.y); }
+    };
+    std::vector<Offer> offers;
+    for (std::size_t sa = 0; sa < L; ++sa)
+        for (std::size_t y : queries.members[sa])
+            for (std::size_t t = 0; t < L; ++t)
+                for (const Candidate& c : table.of(y, t))
+                    if (!changed[c.other]) offers.push_back({c.other, sa, y});
+    std::sort(offers.begin(), offers.end());
+    std::vector<std::size_t> starts, ys(offers.size());
+    for (std::size_t i = 0; i < offers.size(); ++i) {
+        ys[i] = offers[i].y;
+        if (i == 0 || offers[i].x != offers[i - 1].x || offers[i].t != offers[i - 1].t) starts.push_back(i);
+    }
+    starts.push_back(offers.size());
+    impl::parallel_for_ranges(starts.size() - 1, impl::worker_count(starts.size() / 256 + 1), 256,
+                              [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t s = b; s < e; ++s) {
+            const Offer& o = offers[starts[s]];
+            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), options_.k, dense, sparse,
+                  table.lists[o.x * L + o.t]);
+        }
+    });
 }
 
 std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorIndex& shard, const std::string& lang,

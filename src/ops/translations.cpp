@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <memory>
 #include <set>
+#include <utility>
 
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/embed/feature_artifacts.h"
@@ -192,21 +193,89 @@ FeatureAssociations learn_associations(const Pool& pool, const std::vector<Trans
     return FeatureAssociations::learn(pool.features.counts, pool.features.langs, confident_pairs(links, options), options);
 }
 
-// Phase 5: the pool's features rewritten with the associations, weighed and indexed again, and
-// matched again, the second pass's rule applied (second_pass_labels).
+// Phase 5a: the associations applied to every document's raw counts; which documents they
+// changed (flags). The frequencies follow: derived from the first pass's, each changed document's
+// old counts taken out and its new ones put in (what counting the rewritten pool gives).
+std::vector<char> rewrite(Pool& pool, const FeatureAssociations& learned, DocumentFrequencies& df) {
+    const std::size_t n = pool.size();
+    std::vector<char> changed(n, 0);
+    std::vector<SparseVector> before(n);
+    impl::parallel_for_ranges(n, impl::worker_count(n / 1024 + 1), 1024, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t i = b; i < e; ++i) {
+            SparseVector after = learned.apply(pool.features.counts[i], pool.features.langs[i]);
+            if (after.ids == pool.features.counts[i].ids && after.weights == pool.features.counts[i].weights) continue;
+            changed[i] = 1;
+            before[i] = std::exchange(pool.features.counts[i], std::move(after));
+        }
+    });
+    for (std::size_t i = 0; i < n; ++i)
+        if (changed[i]) {
+            df.remove(before[i]);
+            df.add(pool.features.counts[i]);
+        }
+    return changed;
+}
+
+// Phase 5b: of the rewritten documents, those the rewrite moved: the cosine of their weighted
+// vectors before and after under `similarity`; the others are unflagged (they keep their
+// first-pass candidates, rescored). A similarity above 1 flags every document: all are searched
+// again, as the second pass of doppel.dask does.
+void moved_documents(const Pool& pool, const std::vector<SparseVector>& before, float similarity,
+                     std::vector<char>& changed) {
+    for (std::size_t i = 0; i < pool.size(); ++i)
+        changed[i] = similarity > 1 || (changed[i] && dot(before[i], pool.sparse[i]) < similarity);
+}
+
+// Phase 5c: the changed documents' dense vectors replaced in the index (removed and added again
+// per language); an index that cannot remove (HNSW) is built again from every vector.
+void reindex_changed(VectorIndex& index, const Pool& pool, const std::vector<char>& changed) {
+    if (!index.can_remove()) return index_in_memory(index, pool, false);
+    std::vector<int64_t> gone;
+    std::map<std::string, std::vector<std::size_t>> by_lang;
+    for (std::size_t i = 0; i < pool.size(); ++i)
+        if (changed[i]) {
+            gone.push_back(pool.docs[i].seq);
+            by_lang[pool.docs[i].lang].push_back(i);
+        }
+    if (gone.empty()) return;
+    index.remove(gone.size(), gone.data());
+    constexpr std::size_t kChunk = 4096;
+    std::vector<int64_t> seqs;
+    std::vector<float> x;
+    for (const auto& [lang, members] : by_lang)
+        for (std::size_t c = 0; c < members.size(); c += kChunk) {
+            seqs.clear();
+            x.clear();
+            for (std::size_t j = c; j < std::min(members.size(), c + kChunk); ++j) {
+                seqs.push_back(pool.docs[members[j]].seq);
+                x.resize(x.size() + pool.dim);
+                pool.dense.copy(members[j], x.data() + x.size() - pool.dim);
+            }
+            index.add(lang, seqs.size(), seqs.data(), x.data());
+        }
+}
+
+// Phase 5: the pool's features rewritten with the associations and weighed again (every
+// document: the frequencies moved), and matched again: the changed documents searched again, the
+// others keeping their first-pass candidates, rescored (Matcher::update_candidates), then linked,
+// the second pass's rule applied (second_pass_labels).
 std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index,
                                          const FeatureAssociations& learned, const std::vector<TranslationLink>& first,
-                                         const TranslationSearchOptions& options, const ProgressCallback& progress) {
-    const std::size_t n = pool.size();
-    impl::parallel_for_ranges(n, impl::worker_count(n / 1024 + 1), 1024, [&](std::size_t b, std::size_t e, std::size_t) {
-        for (std::size_t i = b; i < e; ++i)
-            pool.features.counts[i] = learned.apply(pool.features.counts[i], pool.features.langs[i]);
-    });
-    DocumentFrequencies df;
-    for (std::size_t i = 0; i < n; ++i) df.add(pool.features.counts[i]);
-    weigh(pool, embedder, std::move(df), progress);
-    index_in_memory(index, pool, false);
-    std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense, pool.sparse);
+                                         CandidateTable& table, const TranslationSearchOptions& options,
+                                         const ProgressCallback& progress) {
+    DocumentFrequencies df = *embedder.frequencies();
+    std::vector<char> changed = rewrite(pool, learned, df);
+    {
+        std::vector<SparseVector> before(pool.size());  // the rewritten documents' first-pass weights, until compared
+        for (std::size_t i = 0; i < pool.size(); ++i)
+            if (changed[i]) before[i] = std::move(pool.sparse[i]);
+        weigh(pool, embedder, std::move(df), progress);
+        moved_documents(pool, before, options.associations.rematch_similarity, changed);
+    }
+    reindex_changed(index, pool, changed);
+    const Matcher matcher(options.matcher);
+    matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, changed, table);
+    std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
     second_pass_labels(links, first, options);
     return links;
 }
@@ -238,7 +307,9 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings);
     clock.mark("index");
     const auto t2 = Clock::now();
-    std::vector<TranslationLink> links = Matcher(options.matcher).match(index, pool.docs, pool.dense, pool.sparse);
+    const Matcher matcher(options.matcher);
+    CandidateTable table = matcher.candidates(index, pool.docs, pool.dense, pool.sparse);  // kept: the second pass updates it
+    std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
     clock.mark("match");
     const auto t3 = Clock::now();
     if (options.learn) {
@@ -246,7 +317,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
         out.associations = learned.size();
         clock.mark("learn");
         if (learned.size() > 0) {
-            links = second_pass(pool, *embedder, index, learned, links, options, progress);
+            links = second_pass(pool, *embedder, index, learned, links, table, options, progress);
             clock.mark("match again");
         }
         out.learn_seconds = seconds_between(t3, Clock::now());

@@ -236,9 +236,12 @@ def tool_translations(cli, tmp_path, *paths, extra=()):
 
 
 def test_translations_equal_the_tool_and_resume(cli, client, translation_pool, tmp_path):
-    text = tool_translations(cli, tmp_path, translation_pool)
+    # The tool's second pass searches only the rewritten documents again; rematch_similarity
+    # above 1 has it search every one, as doppel.dask's second pass does.
+    full = "learn:rematch_similarity=2"
+    text = tool_translations(cli, tmp_path, translation_pool, extra=("--associations", full))
     work = tmp_path / "work"
-    s = doppel.dask.translations([translation_pool], str(work), client=client)
+    s = doppel.dask.translations([translation_pool], str(work), client=client, associations=full)
     assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text  # the same records, byte for byte
     got = records_of(text)
     assert s["record"] == got[-1] and s["summary"].startswith("%d documents" % got[-1]["documents"])
@@ -252,7 +255,7 @@ def test_translations_equal_the_tool_and_resume(cli, client, translation_pool, t
     (work / ("DONE-%s.json" % last)).unlink()
     (work / ("links%s.npy" % last[-1])).unlink()
     os.unlink(s["out"])
-    again = doppel.dask.translations([translation_pool], str(work), client=client)
+    again = doppel.dask.translations([translation_pool], str(work), client=client, associations=full)
     assert pathlib.Path(again["out"]).read_text(encoding="utf-8") == text
     assert os.path.getmtime(work / "counts1-00000-ids.npy") == features_time  # not featurized again
     assert os.path.getmtime(work / "cand1-000-query.npy") == candidates_time  # nor searched again

@@ -345,6 +345,57 @@ TEST(Matcher, ShardsGiveTheCandidatesAndLinksOfOneIndex) {
     EXPECT_THROW(m.link(p.docs, p.sparse, wrong), Error);
 }
 
+TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighbours) {
+    // A second pass: one German document's vector moves next to an English one. It is searched
+    // again; the English document it now finds gets it among its German candidates; documents
+    // whose neighbourhood did not change keep their lists. With every document changed, the
+    // update is a fresh candidates().
+    const auto build = [](bool moved) {
+        Pool p;
+        p.add(10, "en", {{1, 1}, {2, 1}, {3, 0.5f}});
+        p.add(11, "en", {{4, 1}, {5, 1}, {3, 0.5f}});
+        p.add(12, "en", {{6, 1}, {7, 0.3f}});
+        p.add(20, "de", {{1, 1}, {2, 0.8f}, {3, 0.4f}});
+        p.add(21, "de", {{4, 1}, {5, 0.9f}});
+        if (moved) p.add(22, "de", {{6, 1}, {7, 0.4f}});
+        else p.add(22, "de", {{8, 1}, {9, 0.5f}});
+        p.add(30, "fr", {{1, 0.9f}, {2, 1}, {7, 0.2f}});
+        return p;
+    };
+    const Pool before = build(false), after = build(true);
+    MatcherOptions o;
+    o.k = 1;
+    const Matcher m(o);
+    CandidateTable table = m.candidates(before.index(), before.docs, before.dense.data(), before.sparse);
+    const CandidateTable old = table;
+    const VectorIndex index = after.index();
+    const CandidateTable fresh = m.candidates(index, after.docs, after.dense.data(), after.sparse);
+    std::vector<char> changed(after.docs.size(), 0);
+    changed[5] = 1;  // seq 22
+    m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, table);
+    const std::size_t L = table.languages.size(), de = 0, en = 1;
+    const auto others = [](const std::vector<MatchCandidate>& list) {
+        std::vector<std::size_t> o;
+        for (const auto& c : list) o.push_back(c.other);
+        return o;
+    };
+    for (std::size_t t = 0; t < L; ++t) EXPECT_EQ(others(table.of(5, t)), others(fresh.of(5, t))) << t;
+    EXPECT_EQ(others(table.of(2, de)), std::vector<std::size_t>{5});  // en 12 was offered de 22
+    EXPECT_NE(others(old.of(2, de)), others(table.of(2, de)));
+    EXPECT_EQ(others(table.of(0, de)), others(old.of(0, de)));  // en 10 keeps de 20
+    EXPECT_EQ(others(table.of(6, en)), others(old.of(6, en)));  // fr 30 keeps en 10
+    for (std::size_t i = 0; i < table.lists.size(); ++i)
+        for (std::size_t r = 0; r < table.lists[i].size(); ++r)
+            EXPECT_FLOAT_EQ(table.lists[i][r].sim, dot(after.sparse[i / L], after.sparse[table.lists[i][r].other]));
+    EXPECT_EQ(others(table.of(2, en)), std::vector<std::size_t>{});
+    std::vector<char> all(after.docs.size(), 1);
+    CandidateTable redone = old;
+    m.update_candidates(index, after.docs, after.dense.data(), after.sparse, all, redone);
+    for (std::size_t i = 0; i < fresh.lists.size(); ++i) EXPECT_EQ(others(redone.lists[i]), others(fresh.lists[i])) << i;
+    EXPECT_THROW(m.update_candidates(index, after.docs, after.dense.data(), after.sparse, std::vector<char>(2, 0), table),
+                 Error);
+}
+
 }  // namespace
 }  // namespace doppel
 

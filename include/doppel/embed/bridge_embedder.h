@@ -99,6 +99,7 @@ public:
 
     // The frequencies used by embed_documents / embed_sentences (none: idf 1).
     void set_frequencies(std::shared_ptr<const DocumentFrequencies> df) { df_ = std::move(df); }
+    std::shared_ptr<const DocumentFrequencies> frequencies() const { return df_; }
     // The language a document is matched under: its language, with "zh" split into "zh" and
     // "zh-Hant" (Traditional characters), which are translations of each other in practice.
     std::string matching_language(const AnalyzedDocument& doc);

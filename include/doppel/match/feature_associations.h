@@ -69,6 +69,10 @@ struct FeatureAssociationOptions {   // spec key (every field has one, named as 
     float keep_first_margin = 1.2f;   // keep_first_margin: a first-pass link of at least this
                                       // margin whose two documents the second pass links to
                                       // nothing is kept; 0 = never
+    float rematch_similarity = 1.0f;  // rematch_similarity: the second pass searches a rewritten
+                                      // document again when the cosine of its weighted vectors
+                                      // before and after is under this; above, it keeps its
+                                      // first-pass candidates, rescored (1 = every one changed)
 
     // Spec "learn:min_margin=1.2,min_pairs=20,..." (keys above; missing keys keep their
     // defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key or a value that

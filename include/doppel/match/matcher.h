@@ -198,6 +198,22 @@ public:
                                                               std::span<const MatchDocument> docs,
                                                               std::span<const std::size_t> queries, const float* dense,
                                                               std::span<const SparseVector> sparse) const;
+    // Phase 1 again after some documents changed (changed[i] != 0: docs[i]'s vectors are new and
+    // the index holds them; every document's sparse vector may have moved a little, as when the
+    // frequencies change). table is the candidate table of the vectors before, updated in place:
+    //  - a changed document is searched again in every other language;
+    //  - an unchanged one keeps its candidates, their similarities computed again (sparse);
+    //  - a changed document y that finds an unchanged x among its candidates is offered to x's
+    //    list in y's language: taken when the list is short of k, or in place of the entry of
+    //    lowest dense similarity to x when y's is higher (neighbourhoods are mostly mutual, so
+    //    the lists of x that an exact search would change are those y reaches).
+    // With every document changed this is candidates(); it costs the search of the changed ones.
+    void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
+                           std::span<const SparseVector> sparse, std::span<const char> changed,
+                           CandidateTable& table) const;
+    void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
+                           std::span<const SparseVector> sparse, std::span<const char> changed,
+                           CandidateTable& table) const;
     // Phase 2: candidate pairs (both directions) above related_similarity with their margins,
     // labelled per language pair (one-to-one), closed over pivots, same-story links limited.
     // table.languages must be languages_of(docs).
