@@ -28,6 +28,10 @@ PACKAGES=(
     libicu-dev libfasttext-dev libfaiss-dev libeigen3-dev libsqlite3-dev
     libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libgumbo-dev libcli11-dev
     libxxhash-dev libzstd-dev zlib1g-dev libxml2-dev libstemmer-dev zstd iso-codes
+    # FAISS's exact search and training call BLAS's sgemm through libblas.so.3: Debian's reference
+    # BLAS is the default provider, ten times slower; OpenBLAS (OpenMP build, the same threads as
+    # FAISS) takes over libblas.so.3 once installed (Debian's alternatives, priority 100 > 10).
+    libopenblas0-openmp
     # Measuring scripts (eval-dedup, bench-align, scale-translations): /usr/bin/time -v.
     time
     # scripts/test-sanitize and scripts/fuzz: clang with libFuzzer and the sanitizer runtimes
