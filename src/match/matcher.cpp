@@ -108,9 +108,46 @@ float anchor_cosine(const SparseVector& a, const SparseVector& b) {
     return static_cast<float>(ab / std::sqrt(aa * bb));
 }
 
+// seq -> position in docs (the last document of a repeated seq): a flat table over [lowest,
+// highest seq] when the seqs are dense enough (a store's are), else a hash map. Every search
+// result is looked up here, T x k of them a document, so a lookup must not miss the cache twice.
+class SeqPositions {
+public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    SeqPositions() = default;
+    explicit SeqPositions(std::span<const MatchDocument> docs) {
+        if (docs.empty()) return;
+        auto [lo, hi] = std::minmax_element(docs.begin(), docs.end(),
+                                            [](const MatchDocument& a, const MatchDocument& b) { return a.seq < b.seq; });
+        const uint64_t span = static_cast<uint64_t>(hi->seq) - static_cast<uint64_t>(lo->seq);
+        if (span <= 4 * docs.size() + 1024 && docs.size() < kNone) {
+            lo_ = lo->seq;
+            flat_.assign(span + 1, kNone);
+            for (std::size_t i = 0; i < docs.size(); ++i) flat_[docs[i].seq - lo_] = static_cast<uint32_t>(i);
+        } else {
+            for (std::size_t i = 0; i < docs.size(); ++i) map_[docs[i].seq] = i;
+        }
+    }
+    std::size_t find(int64_t seq) const {
+        if (flat_.empty()) {
+            auto it = map_.find(seq);
+            return it == map_.end() ? npos : it->second;
+        }
+        if (seq < lo_ || static_cast<uint64_t>(seq - lo_) >= flat_.size()) return npos;
+        const uint32_t p = flat_[seq - lo_];
+        return p == kNone ? npos : p;
+    }
+
+private:
+    static constexpr uint32_t kNone = static_cast<uint32_t>(-1);
+    int64_t lo_ = 0;
+    std::vector<uint32_t> flat_;
+    std::unordered_map<int64_t, std::size_t> map_;
+};
+
 // Documents grouped by matching language (in language order), and each seq's position.
 struct Languages {
-    std::unordered_map<int64_t, std::size_t> pos;          // seq -> position in docs
+    SeqPositions pos;                                      // seq -> position in docs
     std::vector<std::string> names;                        // sorted
     std::vector<std::vector<std::size_t>> members;         // per language: positions in docs
     std::map<std::string, std::size_t> index;              // name -> position in names
@@ -119,10 +156,8 @@ struct Languages {
 Languages group_by_language(std::span<const MatchDocument> docs) {
     Languages g;
     std::map<std::string, std::vector<std::size_t>> by_lang;
-    for (std::size_t i = 0; i < docs.size(); ++i) {
-        g.pos[docs[i].seq] = i;
-        by_lang[docs[i].lang].push_back(i);
-    }
+    g.pos = SeqPositions(docs);
+    for (std::size_t i = 0; i < docs.size(); ++i) by_lang[docs[i].lang].push_back(i);
     for (auto& [lang, members] : by_lang) {
         g.index[lang] = g.names.size();
         g.names.push_back(lang);
@@ -149,16 +184,16 @@ std::vector<float> gather_queries(const std::vector<std::size_t>& members, std::
 // labels and similarities; labels are seqs, found by `pos`; q: x's dense vector). Approximate
 // results (kk > k) are re-ranked by the exact dense similarity first, so the k kept are the dense nearest as an exact
 // search gives them; the k are then rescored exactly (sparse) and sorted into `out`.
-void take_candidates(std::size_t x, const std::unordered_map<int64_t, std::size_t>& pos, const float* res_d,
+void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
                      const int64_t* res_l, std::size_t kk, std::size_t k, const float* q, const DenseRows& dense,
                      std::span<const SparseVector> sparse, std::vector<Candidate>& found, std::vector<Candidate>& out) {
     found.clear();
     for (std::size_t r = 0; r < kk; ++r) {
         const int64_t label = res_l[r];
-        auto it = label < 0 ? pos.end() : pos.find(label);
-        if (it == pos.end()) continue;
-        const float s = kk > k ? dense.dot(q, it->second) : res_d[r];
-        found.push_back({it->second, s});
+        const std::size_t at = label < 0 ? SeqPositions::npos : pos.find(label);
+        if (at == SeqPositions::npos) continue;
+        const float s = kk > k ? dense.dot(q, at) : res_d[r];
+        found.push_back({at, s});
     }
     if (found.size() > k) {
         std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(k), found.end(),
@@ -397,8 +432,7 @@ std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorI
                                                                    std::span<const SparseVector> sparse) const {
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     std::vector<std::vector<MatchCandidate>> out(queries.size());
-    std::unordered_map<int64_t, std::size_t> pos;
-    for (std::size_t i = 0; i < docs.size(); ++i) pos[docs[i].seq] = i;
+    const SeqPositions pos(docs);
     const std::size_t dim = shard.dim(), k = options_.k, kk = shard.candidates_for(k);
     if (k == 0) return out;
     const DenseRows rows = DenseRows::view(dense, dim);

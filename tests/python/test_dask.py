@@ -171,8 +171,9 @@ def test_scheduler_and_two_worker_processes_on_localhost(cli, small_corpus, tran
             want = records_of(cli("dedup", "--format", "jsonl", *small_corpus))
             s = doppel.dask.near_duplicates(small_corpus, str(tmp_path / "work"), client=c, part_mb=0)
             assert doppel.dask.read_result(s["out"]) == want
-            want = tool_translations(cli, tmp_path, translation_pool)
-            s = doppel.dask.translations([translation_pool], str(tmp_path / "work-tr"), client=c)
+            full = "learn:rematch_similarity=2"  # dask's second pass searches every document again
+            want = tool_translations(cli, tmp_path, translation_pool, extra=("--associations", full))
+            s = doppel.dask.translations([translation_pool], str(tmp_path / "work-tr"), client=c, associations=full)
             assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == want
             c.shutdown()  # scheduler and workers stop
         for p in procs:
