@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <numeric>
 #include <unordered_map>
 #include <memory>
 #include <set>
@@ -133,6 +134,34 @@ std::vector<float> sample_dense(const Pool& pool, std::size_t want) {
     return x;
 }
 
+// Adds the dense vectors of each language's members (positions in the pool) to `index`, in
+// chunks (FAISS adds a chunk in parallel). With `prepare`, each language is prepared on its first
+// chunk, spread over the whole language, so an approximate index trains the language's lists on
+// a sample of all of it, sized for all of it (as `index` does); else members go in their order.
+void add_by_language(VectorIndex& index, const Pool& pool,
+                     const std::map<std::string, std::vector<std::size_t>>& by_lang, bool prepare) {
+    constexpr std::size_t kChunk = 4096;
+    std::vector<int64_t> seqs;
+    std::vector<float> x;
+    for (const auto& [lang, members] : by_lang) {
+        std::vector<std::size_t> order(members.size());
+        if (prepare) order = VectorIndex::spread_order(members.size(), kChunk);
+        else std::iota(order.begin(), order.end(), std::size_t{0});
+        for (std::size_t c = 0; c < members.size(); c += kChunk) {
+            const std::size_t end = std::min(members.size(), c + kChunk);
+            seqs.clear();
+            x.resize((end - c) * pool.dim);
+            for (std::size_t j = c; j < end; ++j) {
+                const std::size_t d = members[order[j]];
+                seqs.push_back(pool.docs[d].seq);
+                pool.dense.copy(d, x.data() + (j - c) * pool.dim);
+            }
+            if (prepare && c == 0) index.prepare_language(lang, members.size(), seqs.size(), x.data());
+            index.add(lang, seqs.size(), seqs.data(), x.data());
+        }
+    }
+}
+
 // Phase 3: an index of the pool's dense vectors (other than the stored ones) in memory, of the
 // same FAISS factory as `index`, which it replaces. With `retrain` false an approximate index
 // keeps its trained projection and centroids (the second pass: vectors of the same space).
@@ -149,25 +178,7 @@ void index_in_memory(VectorIndex& index, const Pool& pool, bool retrain) {
     }
     std::map<std::string, std::vector<std::size_t>> by_lang;
     for (std::size_t i = 0; i < pool.size(); ++i) by_lang[pool.docs[i].lang].push_back(i);
-    constexpr std::size_t kChunk = 4096;  // added in batches (FAISS adds a batch in parallel)
-    std::vector<int64_t> seqs;
-    std::vector<float> x;
-    for (auto& [lang, members] : by_lang) {
-        // The first chunk is spread over the whole language, so an approximate index trains the
-        // language's lists on a sample of all of it, sized for all of it (as `index` does).
-        const std::vector<std::size_t> order = VectorIndex::spread_order(members.size(), kChunk);
-        for (std::size_t c = 0; c < members.size(); c += kChunk) {
-            seqs.clear();
-            x.resize((std::min(members.size(), c + kChunk) - c) * pool.dim);
-            for (std::size_t j = c; j < std::min(members.size(), c + kChunk); ++j) {
-                const std::size_t d = members[order[j]];
-                seqs.push_back(pool.docs[d].seq);
-                pool.dense.copy(d, x.data() + (j - c) * pool.dim);
-            }
-            if (c == 0) index.prepare_language(lang, members.size(), seqs.size(), x.data());
-            index.add(lang, seqs.size(), seqs.data(), x.data());
-        }
-    }
+    add_by_language(index, pool, by_lang, true);
 }
 
 // Phase 3 for the stored index: used when it is in step with the store (index/vector_index_check.h)
@@ -239,20 +250,7 @@ void reindex_changed(VectorIndex& index, const Pool& pool, const std::vector<cha
         }
     if (gone.empty()) return;
     index.remove(gone.size(), gone.data());
-    constexpr std::size_t kChunk = 4096;
-    std::vector<int64_t> seqs;
-    std::vector<float> x;
-    for (const auto& [lang, members] : by_lang)
-        for (std::size_t c = 0; c < members.size(); c += kChunk) {
-            seqs.clear();
-            x.clear();
-            for (std::size_t j = c; j < std::min(members.size(), c + kChunk); ++j) {
-                seqs.push_back(pool.docs[members[j]].seq);
-                x.resize(x.size() + pool.dim);
-                pool.dense.copy(members[j], x.data() + x.size() - pool.dim);
-            }
-            index.add(lang, seqs.size(), seqs.data(), x.data());
-        }
+    add_by_language(index, pool, by_lang, false);
 }
 
 // Phase 5: the pool's features rewritten with the associations and weighed again (every

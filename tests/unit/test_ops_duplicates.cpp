@@ -55,6 +55,33 @@ IndexRun index_folder(Store& store, const std::string& dir) {
     return index_paths(store, lid, std::move(stages.stages), {dir}, options);
 }
 
+// Whether two results are the same: documents, pairs, clusters and counts.
+void expect_same_result(const NearDuplicateResult& x, const NearDuplicateResult& y) {
+    ASSERT_EQ(x.docs.size(), y.docs.size());
+    for (std::size_t i = 0; i < x.docs.size(); ++i) {
+        EXPECT_EQ(x.docs[i].id, y.docs[i].id);
+        EXPECT_EQ(x.docs[i].shingles, y.docs[i].shingles);
+        EXPECT_EQ(x.docs[i].boilerplate_lines, y.docs[i].boilerplate_lines);
+    }
+    ASSERT_EQ(x.pairs.size(), y.pairs.size());
+    for (std::size_t i = 0; i < x.pairs.size(); ++i) {
+        EXPECT_EQ(x.pairs[i].a, y.pairs[i].a);
+        EXPECT_EQ(x.pairs[i].b, y.pairs[i].b);
+        EXPECT_EQ(x.pairs[i].kind, y.pairs[i].kind);
+        EXPECT_EQ(x.pairs[i].jaccard, y.pairs[i].jaccard);
+        EXPECT_EQ(x.pairs[i].containment, y.pairs[i].containment);
+    }
+    ASSERT_EQ(x.clusters.size(), y.clusters.size());
+    for (std::size_t i = 0; i < x.clusters.size(); ++i) {
+        EXPECT_EQ(x.clusters[i].representative, y.clusters[i].representative);
+        EXPECT_EQ(x.clusters[i].members, y.clusters[i].members);
+    }
+    EXPECT_EQ(x.candidates, y.candidates);
+    EXPECT_EQ(x.bytes, y.bytes);
+    EXPECT_EQ(x.boilerplate_lines, y.boilerplate_lines);
+    EXPECT_EQ(x.spec, y.spec);
+}
+
 }  // namespace
 
 TEST(OpsIndexer, OpenStagesWarnsWhenTheBridgeIsMissing) {
@@ -142,23 +169,7 @@ TEST(OpsDuplicates, StorelessEqualsStored) {
         const FileDedup files = find_file_duplicates({dir / "in"}, options, read);
         EXPECT_TRUE(files.errors.empty());
         const NearDuplicateResult& r = files.result;
-        ASSERT_EQ(r.docs.size(), stored.docs.size());
-        for (std::size_t i = 0; i < r.docs.size(); ++i) {
-            EXPECT_EQ(r.docs[i].id, stored.docs[i].id);
-            EXPECT_EQ(r.docs[i].shingles, stored.docs[i].shingles);
-        }
-        ASSERT_EQ(r.pairs.size(), stored.pairs.size());
-        for (std::size_t i = 0; i < r.pairs.size(); ++i) {
-            EXPECT_EQ(r.pairs[i].a, stored.pairs[i].a);
-            EXPECT_EQ(r.pairs[i].b, stored.pairs[i].b);
-            EXPECT_EQ(r.pairs[i].kind, stored.pairs[i].kind);
-            EXPECT_DOUBLE_EQ(r.pairs[i].jaccard, stored.pairs[i].jaccard);
-        }
-        ASSERT_EQ(r.clusters.size(), stored.clusters.size());
-        for (std::size_t i = 0; i < r.clusters.size(); ++i)
-            EXPECT_EQ(r.clusters[i].members, stored.clusters[i].members);
-        EXPECT_EQ(r.boilerplate_lines, stored.boilerplate_lines);
-        EXPECT_EQ(r.spec, stored.spec);
+        expect_same_result(r, stored);
     }
     EXPECT_GE(stored.boilerplate_lines, 1u);
     std::size_t exact = 0, near = 0, partial = 0;
@@ -305,36 +316,6 @@ TEST(OpsDuplicates, StoredSketchesAreTakenWhereNoLineIsBoilerplate) {
     EXPECT_TRUE(same_pairs(find_file_duplicates({dir / "in"}, chars).result, find_stored_duplicates(store, chars)));
 }
 
-namespace {
-
-// Whether two results are the same: documents, pairs, clusters and counts.
-void expect_same_result(const NearDuplicateResult& x, const NearDuplicateResult& y) {
-    ASSERT_EQ(x.docs.size(), y.docs.size());
-    for (std::size_t i = 0; i < x.docs.size(); ++i) {
-        EXPECT_EQ(x.docs[i].id, y.docs[i].id);
-        EXPECT_EQ(x.docs[i].shingles, y.docs[i].shingles);
-        EXPECT_EQ(x.docs[i].boilerplate_lines, y.docs[i].boilerplate_lines);
-    }
-    ASSERT_EQ(x.pairs.size(), y.pairs.size());
-    for (std::size_t i = 0; i < x.pairs.size(); ++i) {
-        EXPECT_EQ(x.pairs[i].a, y.pairs[i].a);
-        EXPECT_EQ(x.pairs[i].b, y.pairs[i].b);
-        EXPECT_EQ(x.pairs[i].kind, y.pairs[i].kind);
-        EXPECT_EQ(x.pairs[i].jaccard, y.pairs[i].jaccard);
-        EXPECT_EQ(x.pairs[i].containment, y.pairs[i].containment);
-    }
-    ASSERT_EQ(x.clusters.size(), y.clusters.size());
-    for (std::size_t i = 0; i < x.clusters.size(); ++i) {
-        EXPECT_EQ(x.clusters[i].representative, y.clusters[i].representative);
-        EXPECT_EQ(x.clusters[i].members, y.clusters[i].members);
-    }
-    EXPECT_EQ(x.candidates, y.candidates);
-    EXPECT_EQ(x.bytes, y.bytes);
-    EXPECT_EQ(x.boilerplate_lines, y.boilerplate_lines);
-    EXPECT_EQ(x.spec, y.spec);
-}
-
-}  // namespace
 
 // dedup --store over a store with band runs for its banding reads candidates from the runs and
 // shingles by seq (ops/band_run_dedup.h) and gives what the finder gives over the same files:
