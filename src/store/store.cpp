@@ -369,10 +369,12 @@ std::optional<StoredDocument> Store::get_by_seq(int64_t seq, bool with_text) con
     return read_row(st, with_text);
 }
 
-void Store::scan(const std::function<bool(const StoredDocument&)>& fn, bool with_text, bool with_paragraphs) const {
+void Store::scan(const std::function<bool(StoredDocument&)>& fn, bool with_text, bool with_paragraphs) const {
     Statement st(impl_->db, select_sql(impl_->v1, with_text, "ORDER BY seq").c_str());
-    while (st.step())
-        if (!fn(read_row(st, with_text, with_paragraphs))) break;
+    while (st.step()) {
+        StoredDocument d = read_row(st, with_text, with_paragraphs);
+        if (!fn(d)) break;
+    }
 }
 
 std::size_t Store::size() const {
