@@ -369,6 +369,19 @@ std::optional<StoredDocument> Store::get_by_seq(int64_t seq, bool with_text) con
     return read_row(st, with_text);
 }
 
+std::vector<Store::StoredVersion> Store::versions(const std::vector<std::string_view>& ids) const {
+    std::vector<StoredVersion> out(ids.size());
+    Statement st(impl_->db, "SELECT seq, content_hash FROM documents WHERE id = ?");
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        st.reset();
+        st.bind(1, ids[i]);
+        if (!st.step()) continue;
+        out[i].seq = st.int64(0);
+        out[i].content_hash = st.text(1);
+    }
+    return out;
+}
+
 void Store::scan(const std::function<bool(StoredDocument&)>& fn, bool with_text, bool with_paragraphs) const {
     Statement st(impl_->db, select_sql(impl_->v1, with_text, "ORDER BY seq").c_str());
     while (st.step()) {

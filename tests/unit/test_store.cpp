@@ -59,6 +59,24 @@ TEST(Store, PutIsIdempotentAndReplacesChangedText) {
     EXPECT_EQ(expired[1], b->seq);
 }
 
+// versions(): the seq and content hash of each id asked, seq 0 for an id not stored.
+TEST(Store, VersionsGivesSeqAndContentHashPerId) {
+    TempDir dir("store-versions");
+    Store s(dir.path());
+    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
+    std::vector<int64_t> seqs;
+    s.put(2, docs.data(), 100, &seqs);
+    const auto v = s.versions({"b", "missing", "a"});
+    ASSERT_EQ(v.size(), 3u);
+    EXPECT_EQ(v[0].seq, seqs[1]);
+    EXPECT_EQ(v[0].content_hash, doppel::content_hash("beta"));
+    EXPECT_EQ(v[1].seq, 0);
+    EXPECT_EQ(v[1].content_hash, "");
+    EXPECT_EQ(v[2].seq, seqs[0]);
+    EXPECT_EQ(v[2].content_hash, doppel::content_hash("alpha"));
+    EXPECT_TRUE(s.versions({}).empty());
+}
+
 TEST(Store, RoundTripsEveryFieldAcrossReopen) {
     TempDir dir("store-reopen");
     {
