@@ -445,7 +445,12 @@ std::vector<std::string> Store::expire(int64_t cutoff, std::vector<int64_t>* seq
 
 void Store::put_artifacts(const std::string& kind, std::size_t n, const int64_t* seqs, const std::string* blobs) {
     transaction([&] {
-        Statement st(impl_->db, "INSERT OR REPLACE INTO artifacts(seq, kind, data) VALUES(?,?,?)");
+        // An upsert, not INSERT OR REPLACE: REPLACE may delete a row (and cascade), so SQLite
+        // opens a statement journal per row, copying every page the row touches (a third of
+        // index's CPU on a feed of short items). The rows afterwards are the same.
+        Statement st(impl_->db,
+                     "INSERT INTO artifacts(seq, kind, data) VALUES(?,?,?) "
+                     "ON CONFLICT(kind, seq) DO UPDATE SET data = excluded.data");
         for (std::size_t i = 0; i < n; ++i) {
             st.reset();
             st.bind(1, seqs[i]).bind(2, std::string_view(kind)).bind_blob_unowned(3, blobs[i].data(), blobs[i].size());

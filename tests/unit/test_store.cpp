@@ -111,6 +111,12 @@ TEST(Store, ArtifactsAreDeletedWithTheirDocument) {
     const std::string blobs[2] = {std::string("A\0x", 3), "B"};
     s.put_artifacts("sketch", 2, seqs, blobs);
     EXPECT_EQ(*s.artifact(seqs[0], "sketch"), std::string("A\0x", 3));
+    // Put again: replaced, one row per (kind, seq).
+    const std::string again = "A2";
+    s.put_artifacts("sketch", 1, seqs, &again);
+    EXPECT_EQ(*s.artifact(seqs[0], "sketch"), "A2");
+    EXPECT_EQ(*s.artifact(seqs[1], "sketch"), "B");
+    EXPECT_EQ(s.artifact_count("sketch"), 2u);
     EXPECT_TRUE(s.remove("a"));
     EXPECT_FALSE(s.remove("a"));
     EXPECT_FALSE(s.artifact(seqs[0], "sketch"));
