@@ -51,6 +51,9 @@ MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
     p.take_number("counterpart_margin", o.counterpart_margin);
     p.take_number("counterpart_links", o.counterpart_links);
     p.take_number("counterpart_length_ratio", o.counterpart_length_ratio);
+    p.take_number("affinity_sample", o.affinity_sample);
+    p.take_number("target_languages", o.target_languages);
+    p.take_number("target_affinity", o.target_affinity);
     p.check_empty();
     return o;
 }
@@ -75,7 +78,9 @@ std::string MatcherOptions::describe() const {
            ",pivot_margin=" + spec_number(pivot_margin) + ",same_story_per_doc=" + std::to_string(same_story_per_doc) +
            ",counterpart_ratio=" + spec_number(counterpart_ratio) + ",counterpart_margin=" + spec_number(counterpart_margin) +
            ",counterpart_links=" + std::to_string(counterpart_links) +
-           ",counterpart_length_ratio=" + spec_number(counterpart_length_ratio);
+           ",counterpart_length_ratio=" + spec_number(counterpart_length_ratio) +
+           ",affinity_sample=" + std::to_string(affinity_sample) + ",target_languages=" + std::to_string(target_languages) +
+           ",target_affinity=" + spec_number(target_affinity);
 }
 
 namespace {
@@ -204,16 +209,16 @@ void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
     std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
 }
 
-// The candidates of documents members[begin, end) of language `source` in every other language:
-// one search for all target languages (index.search_languages), then take_candidates per
-// document on all cores.
+// The candidates of documents members[begin, end) of language `source` in every language it
+// searches (table.searches): one search for all target languages (index.search_languages), then
+// take_candidates per document on all cores.
 void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, std::size_t begin,
                        std::size_t end, const DenseRows& dense, std::size_t k, std::span<const SparseVector> sparse,
                        CandidateTable& table) {
     std::vector<std::string> names;
     std::vector<std::size_t> targets;
     for (std::size_t t = 0; t < g.names.size(); ++t)
-        if (t != source) {
+        if (t != source && table.searches(source, t)) {
             names.push_back(g.names[t]);
             targets.push_back(t);
         }
@@ -312,19 +317,6 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
     return candidates(index, docs, DenseRows::view(dense, index.dim()), sparse);
 }
 
-CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
-                                   std::span<const SparseVector> sparse) const {
-    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
-    DOPPEL_CHECK(kInvalidArgument, dense.dim() == index.dim(), "matcher: dense vectors of the index's dimension needed");
-    const Languages g = group_by_language(docs);
-    CandidateTable table = CandidateTable::empty(docs.size(), g.names);
-    for (std::size_t sa = 0; sa < g.names.size(); ++sa)
-        for (std::size_t b = 0; b < g.members[sa].size(); b += kQueryBatch)
-            search_candidates(index, g, sa, b, std::min(g.members[sa].size(), b + kQueryBatch), dense, options_.k,
-                              sparse, table);
-    return table;
-}
-
 namespace {
 
 // update_candidates' phase 1: the lists of unchanged documents rescored (sparse) and re-sorted;
@@ -371,7 +363,134 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
     std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
 }
 
+
+// Every document of `queries` searched in the languages its language searches, a batch at a time.
+void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, std::size_t k,
+                std::span<const SparseVector> sparse, CandidateTable& table) {
+    for (std::size_t sa = 0; sa < queries.names.size(); ++sa)
+        for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
+            search_candidates(index, queries, sa, b, std::min(queries.members[sa].size(), b + kQueryBatch), dense, k,
+                              sparse, table);
+}
+
+// g with each language's members cut to those with flags[i] == keep.
+Languages subset(const Languages& g, std::span<const char> flags, char keep) {
+    Languages s = g;
+    for (auto& members : s.members) std::erase_if(members, [&](std::size_t i) { return (flags[i] != 0) != (keep != 0); });
+    return s;
+}
+
+// The search plan's sample (matcher.h): per language, `per_language` of its documents spread
+// evenly over it (all of a smaller language); flags per document.
+std::vector<char> sample_flags(const Languages& g, std::size_t n, std::size_t per_language) {
+    std::vector<char> sampled(n, 0);
+    for (const auto& members : g.members) {
+        const std::size_t stride = std::max<std::size_t>(1, members.size() / std::max<std::size_t>(1, per_language));
+        for (std::size_t j = 0, taken = 0; j < members.size() && taken < per_language; j += stride, ++taken)
+            sampled[members[j]] = 1;
+    }
+    return sampled;
+}
+
+// The affinity of each language for each other, [a * L + b] (matcher.h, search plan): the share
+// of a's sampled documents whose best candidate in b is confident. The sample's lists are full.
+std::vector<float> affinities(const Matcher& m, std::span<const MatchDocument> docs, const Languages& sample,
+                              const CandidateTable& table) {
+    const std::size_t L = sample.names.size(), mk = m.options().margin_k;
+    std::vector<float> aff(L * L, 0.0f);
+    for (std::size_t a = 0; a < L; ++a) {
+        for (std::size_t x : sample.members[a])
+            for (std::size_t b = 0; b < L; ++b) {
+                const auto& list = table.of(x, b);
+                if (b == a || list.empty()) continue;
+                float others = 0;
+                std::size_t n = 0;
+                for (std::size_t i = 1; i < list.size() && n < mk; ++i, ++n) others += list[i].sim;
+                const float margin = n > 0 && others > 0 ? list[0].sim * static_cast<float>(n) / others : kNoCompetition;
+                if (list[0].sim >= m.translation_floor(docs[x].length, docs[list[0].other].length) &&
+                    margin >= m.options().counterpart_margin)
+                    aff[a * L + b] += 1;
+            }
+        for (std::size_t b = 0; b < L; ++b)
+            aff[a * L + b] /= static_cast<float>(std::max<std::size_t>(1, sample.members[a].size()));
+    }
+    return aff;
+}
+
+// The search plan from the affinities (matcher.h): searched[a * L + b], symmetric: each
+// language's `targets` languages of highest affinity (above 0; ties: the first), every
+// language that has it among its own, and every language either way of affinity >= `least`.
+std::vector<char> plan_searches(const std::vector<float>& aff, std::size_t L, std::size_t targets, float least) {
+    std::vector<char> plan(L * L, 0);
+    for (std::size_t a = 0; a < L; ++a) {
+        std::vector<std::size_t> order;
+        for (std::size_t b = 0; b < L; ++b)
+            if (b != a && aff[a * L + b] > 0) order.push_back(b);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t x, std::size_t y) { return aff[a * L + x] > aff[a * L + y]; });
+        for (std::size_t i = 0; i < order.size(); ++i)
+            if (i < targets || aff[a * L + order[i]] >= least) plan[a * L + order[i]] = plan[order[i] * L + a] = 1;
+    }
+    return plan;
+}
+
+// update_candidates' phase 3: each changed document y offered to the list, in y's language, of
+// each unchanged document x it found (offer()); grouped by x and y's language, each group on one core.
+void offer_found(const Languages& g, std::span<const char> changed, std::size_t k, const DenseRows& dense,
+                 std::span<const SparseVector> sparse, CandidateTable& table) {
+    struct Offer {
+        std::size_t x, t, y;  // unchanged x, changed y of language t
+        bool operator<(const Offer& o) const { return std::tie(x, t, y) < std::tie(o.x, o.t, o.y); }
+    };
+    const std::size_t L = g.names.size();
+    std::vector<Offer> offers;
+    for (std::size_t ty = 0; ty < L; ++ty)
+        for (std::size_t y : g.members[ty])
+            for (std::size_t tx = 0; tx < L && changed[y]; ++tx)
+                for (const Candidate& c : table.of(y, tx))
+                    if (!changed[c.other]) offers.push_back({c.other, ty, y});
+    std::sort(offers.begin(), offers.end());
+    std::vector<std::size_t> starts, ys(offers.size());
+    for (std::size_t i = 0; i < offers.size(); ++i) {
+        ys[i] = offers[i].y;
+        if (i == 0 || offers[i].x != offers[i - 1].x || offers[i].t != offers[i - 1].t) starts.push_back(i);
+    }
+    starts.push_back(offers.size());
+    impl::parallel_for_ranges(starts.size() - 1, impl::worker_count(starts.size() / 256 + 1), 256,
+                              [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t s = b; s < e; ++s) {
+            const Offer& o = offers[starts[s]];
+            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), k, dense, sparse,
+                  table.lists[o.x * L + o.t]);
+        }
+    });
+}
+
 }  // namespace
+
+CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
+                                   std::span<const SparseVector> sparse) const {
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
+    DOPPEL_CHECK(kInvalidArgument, dense.dim() == index.dim(), "matcher: dense vectors of the index's dimension needed");
+    const Languages g = group_by_language(docs);
+    CandidateTable table = CandidateTable::empty(docs.size(), g.names);
+    const bool plan = options_.affinity_sample > 0 && options_.target_languages > 0 && g.names.size() > 2 &&
+                      std::any_of(g.members.begin(), g.members.end(),
+                                  [&](const auto& m) { return m.size() > options_.affinity_sample; });
+    if (!plan) {
+        search_all(index, g, dense, options_.k, sparse, table);
+        return table;
+    }
+    // Phase 1: the sample searched in every language; the plan from its affinities.
+    const std::vector<char> sampled = sample_flags(g, docs.size(), options_.affinity_sample);
+    const Languages sample = subset(g, sampled, 1);
+    search_all(index, sample, dense, options_.k, sparse, table);
+    table.searched = plan_searches(affinities(*this, docs, sample, table), g.names.size(), options_.target_languages,
+                                   options_.target_affinity);
+    // Phase 2: the other documents searched in their planned languages.
+    search_all(index, subset(g, sampled, 0), dense, options_.k, sparse, table);
+    return table;
+}
 
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                                 std::span<const SparseVector> sparse, std::span<const char> changed,
@@ -387,42 +506,11 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     const Languages g = group_by_language(docs);
     DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
                  "matcher: the candidate table is not of these documents");
-    const std::size_t L = g.names.size();
     rescore_lists(sparse, changed, table);
     // Phase 2: the changed documents searched again, as candidates() searches all.
-    Languages queries = g;
-    for (auto& members : queries.members) std::erase_if(members, [&](std::size_t i) { return !changed[i]; });
-    for (std::size_t sa = 0; sa < L; ++sa)
-        for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
-            search_candidates(index, queries, sa, b, std::min(queries.members[sa].size(), b + kQueryBatch), dense,
-                              options_.k, sparse, table);
-    // Phase 3: each changed document offered to the unchanged documents it found, grouped by
-    // the unchanged one and the changed one's language (each group on one core).
-    struct Offer {
-        std::size_t x, t, y;  // unchanged x, changed y of language t
-        bool operator<(const Offer& o) const { return std::tie(x, t, y) < std::tie(o.x, o.t, o.y); }
-    };
-    std::vector<Offer> offers;
-    for (std::size_t sa = 0; sa < L; ++sa)
-        for (std::size_t y : queries.members[sa])
-            for (std::size_t t = 0; t < L; ++t)
-                for (const Candidate& c : table.of(y, t))
-                    if (!changed[c.other]) offers.push_back({c.other, sa, y});
-    std::sort(offers.begin(), offers.end());
-    std::vector<std::size_t> starts, ys(offers.size());
-    for (std::size_t i = 0; i < offers.size(); ++i) {
-        ys[i] = offers[i].y;
-        if (i == 0 || offers[i].x != offers[i - 1].x || offers[i].t != offers[i - 1].t) starts.push_back(i);
-    }
-    starts.push_back(offers.size());
-    impl::parallel_for_ranges(starts.size() - 1, impl::worker_count(starts.size() / 256 + 1), 256,
-                              [&](std::size_t b, std::size_t e, std::size_t) {
-        for (std::size_t s = b; s < e; ++s) {
-            const Offer& o = offers[starts[s]];
-            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), options_.k, dense, sparse,
-                  table.lists[o.x * L + o.t]);
-        }
-    });
+    search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table);
+    // Phase 3: each changed document offered to the unchanged documents it found.
+    offer_found(g, changed, options_.k, dense, sparse, table);
 }
 
 std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorIndex& shard, const std::string& lang,

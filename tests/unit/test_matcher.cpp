@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 #include <tuple>
 
 #include "doppel/match/matcher.h"
@@ -396,6 +397,124 @@ TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighb
                  Error);
 }
 
+
+// One large language (en) and small ones that translate a few of its documents each (a help
+// manual): with a search plan English and each small language search each other, and two
+// small languages without translations between them do not; the links are those of the full
+// search.
+Pool manual() {
+    Pool p;
+    for (int i = 0; i < 24; ++i) p.add(100 + i, "en", {{uint64_t(2 * i), 1}, {uint64_t(2 * i + 1), 0.5f}});
+    const std::vector<std::string> small = {"de", "es", "fr"};
+    for (int s = 0; s < 3; ++s)
+        for (int j = 0; j < 4; ++j) {
+            const int i = 4 * s + j;
+            p.add(200 + i, small[s], {{uint64_t(2 * i), 0.9f}, {uint64_t(2 * i + 1), 0.6f}, {uint64_t(50 + s), 0.2f}});
+        }
+    return p;
+}
+
+MatcherOptions planned() {
+    MatcherOptions o;
+    o.k = 2;
+    o.affinity_sample = 4;
+    o.target_languages = 1;
+    o.target_affinity = 0.5f;
+    return o;
+}
+
+std::set<std::pair<int64_t, int64_t>> translations(const std::map<std::pair<int64_t, int64_t>, TranslationLink>& links) {
+    std::set<std::pair<int64_t, int64_t>> out;
+    for (const auto& [pair, l] : links)
+        if (l.label != LinkLabel::kSameStory) out.insert(pair);
+    return out;
+}
+
+TEST(Matcher, SearchPlanSearchesOnlyLanguagesWithTranslations) {
+    const Pool p = manual();
+    const VectorIndex index = p.index();
+    const Matcher m(planned());
+    const CandidateTable table = m.candidates(index, p.docs, p.dense.data(), p.sparse);
+    ASSERT_EQ(table.languages, (std::vector<std::string>{"de", "en", "es", "fr"}));
+    const std::size_t de = 0, en = 1, es = 2, fr = 3;
+    for (std::size_t s : {de, es, fr}) {
+        EXPECT_TRUE(table.searches(s, en)) << s;
+        EXPECT_TRUE(table.searches(en, s)) << s;
+    }
+    EXPECT_FALSE(table.searches(de, fr));
+    EXPECT_FALSE(table.searches(fr, de));
+    EXPECT_FALSE(table.of(24, fr).empty());  // de 200: German is small, all of it is the sample
+    // en 101 (not sampled: every sixth English document is) searched German.
+    ASSERT_FALSE(table.of(1, de).empty());
+    EXPECT_EQ(table.of(1, de)[0].other, 25u);
+    // Without the plan every language searches every other; the translations are the same.
+    MatcherOptions full = planned();
+    full.affinity_sample = 0;
+    const CandidateTable all = Matcher(full).candidates(index, p.docs, p.dense.data(), p.sparse);
+    EXPECT_TRUE(all.searched.empty());
+    EXPECT_TRUE(all.searches(de, fr));
+    const auto want = translations(p.run(full));
+    EXPECT_EQ(want.size(), 12u);
+    EXPECT_EQ(translations(p.run(planned())), want);
+    // A sample as large as every language, or target_languages 0: no plan.
+    MatcherOptions large = planned();
+    large.affinity_sample = 24;
+    EXPECT_TRUE(Matcher(large).candidates(index, p.docs, p.dense.data(), p.sparse).searched.empty());
+    MatcherOptions every = planned();
+    every.target_languages = 0;
+    EXPECT_TRUE(Matcher(every).candidates(index, p.docs, p.dense.data(), p.sparse).searched.empty());
+}
+
+TEST(Matcher, SearchPlanTakesEachLanguagesLikeliestTargets) {
+    // es and fr share a document (affinity 1/5 either way): with target_languages 1 each
+    // searches only English, its language of highest affinity; with 2, or with a
+    // target_affinity of 1/5, es and fr search each other too.
+    Pool p = manual();
+    p.add(300, "es", {{60, 1}, {61, 1}});
+    p.add(301, "fr", {{60, 1}, {61, 0.9f}});
+    MatcherOptions o = planned();
+    o.affinity_sample = 5;
+    o.target_affinity = 0.2f;
+    const VectorIndex index0 = p.index();
+    const CandidateTable near = Matcher(o).candidates(index0, p.docs, p.dense.data(), p.sparse);
+    EXPECT_TRUE(near.searches(2, 3) && near.searches(3, 2));
+    o.target_affinity = 0.5f;
+    const VectorIndex index = p.index();
+    const std::size_t de = 0, en = 1, es = 2, fr = 3;
+    const CandidateTable one = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    EXPECT_TRUE(one.searches(es, en));
+    EXPECT_FALSE(one.searches(es, fr) || one.searches(fr, es));
+    o.target_languages = 2;
+    const CandidateTable two = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    EXPECT_TRUE(two.searches(es, fr) && two.searches(fr, es));
+    EXPECT_FALSE(two.searches(de, fr));  // no affinity at all
+}
+
+TEST(Matcher, UpdateCandidatesSearchesThePlannedLanguagesOnly) {
+    // A changed German document is searched again in English, not in French.
+    const Pool p = manual();
+    const VectorIndex index = p.index();
+    MatcherOptions o = planned();
+    o.affinity_sample = 2;  // de 200 and de 202 are sampled, de 203 is not
+    const Matcher m(o);
+    CandidateTable table = m.candidates(index, p.docs, p.dense.data(), p.sparse);
+    const CandidateTable fresh = table;
+    const std::size_t en = 1, fr = 3;
+    ASSERT_FALSE(table.searches(0, fr));
+    ASSERT_TRUE(table.of(27, fr).empty());
+    std::vector<char> changed(p.docs.size(), 0);
+    changed[27] = 1;  // de 203
+    table.lists[27 * 4 + en].clear();
+    m.update_candidates(index, p.docs, p.dense.data(), p.sparse, changed, table);
+    ASSERT_FALSE(table.of(27, en).empty());
+    EXPECT_EQ(table.of(27, en)[0].other, 3u);  // en 103
+    EXPECT_TRUE(table.of(27, fr).empty());
+    for (std::size_t i = 0; i < table.lists.size(); ++i) {
+        ASSERT_EQ(table.lists[i].size(), fresh.lists[i].size()) << i;
+        for (std::size_t r = 0; r < table.lists[i].size(); ++r) EXPECT_EQ(table.lists[i][r].other, fresh.lists[i][r].other);
+    }
+}
+
 }  // namespace
 }  // namespace doppel
 
@@ -413,6 +532,7 @@ TEST(MatcherOptions, SpecRoundTrip) {
     o.partial_length_ratio = 0.3f, o.anchor_weight = 0.1f, o.one_to_one = false, o.same_story = false;
     o.pivot = false, o.pivot_similarity = 0.06f, o.pivot_margin = 1.5f, o.same_story_per_doc = 3;
     o.counterpart_ratio = 0.3f, o.counterpart_margin = 1.5f, o.counterpart_links = 7, o.counterpart_length_ratio = 0.4f;
+    o.affinity_sample = 100, o.target_languages = 4, o.target_affinity = 0.35f;
     const std::string spec = o.describe();
     EXPECT_EQ(spec.rfind("matcher:k=7,margin_k=5,", 0), 0u) << spec;
     EXPECT_NE(spec.find("short_length=40,"), std::string::npos) << spec;
