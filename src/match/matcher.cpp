@@ -94,21 +94,29 @@ float Matcher::margin(float similarity, float avg_a, float avg_b) {
 
 namespace {
 
+// The anchor features of v (names, numbers, URLs): one range [first, second) of its ids, as
+// the kinds are consecutive and the kind is an id's top bits (ids sorted ascending).
+std::pair<std::size_t, std::size_t> anchor_range(const SparseVector& v) {
+    using Kind = BridgeEmbedder::FeatureKind;
+    static_assert(static_cast<int>(Kind::kNumber) == static_cast<int>(Kind::kName) + 1 &&
+                  static_cast<int>(Kind::kUrl) == static_cast<int>(Kind::kName) + 2);
+    constexpr uint64_t lo = static_cast<uint64_t>(Kind::kName) << 61, hi = (static_cast<uint64_t>(Kind::kUrl) + 1) << 61;
+    const auto first = std::lower_bound(v.ids.begin(), v.ids.end(), lo);
+    const auto last = std::lower_bound(first, v.ids.end(), hi);
+    return {static_cast<std::size_t>(first - v.ids.begin()), static_cast<std::size_t>(last - v.ids.begin())};
+}
+
 float anchor_cosine(const SparseVector& a, const SparseVector& b) {
+    const auto [a0, a1] = anchor_range(a);
+    const auto [b0, b1] = anchor_range(b);
     double ab = 0, aa = 0, bb = 0;
-    std::size_t i = 0, j = 0;
-    for (std::size_t x = 0; x < a.size(); ++x)
-        if (BridgeEmbedder::is_anchor(a.ids[x])) aa += double(a.weights[x]) * a.weights[x];
-    for (std::size_t x = 0; x < b.size(); ++x)
-        if (BridgeEmbedder::is_anchor(b.ids[x])) bb += double(b.weights[x]) * b.weights[x];
+    for (std::size_t x = a0; x < a1; ++x) aa += double(a.weights[x]) * a.weights[x];
+    for (std::size_t x = b0; x < b1; ++x) bb += double(b.weights[x]) * b.weights[x];
     if (aa <= 0 || bb <= 0) return -1.0f;
-    while (i < a.size() && j < b.size()) {
+    for (std::size_t i = a0, j = b0; i < a1 && j < b1;) {
         if (a.ids[i] < b.ids[j]) ++i;
         else if (a.ids[i] > b.ids[j]) ++j;
-        else {
-            if (BridgeEmbedder::is_anchor(a.ids[i])) ab += double(a.weights[i]) * b.weights[j];
-            ++i, ++j;
-        }
+        else ab += double(a.weights[i++]) * b.weights[j++];
     }
     return static_cast<float>(ab / std::sqrt(aa * bb));
 }
@@ -244,11 +252,15 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
 // The ratio margin of candidate pairs, from the candidate table (see matcher.h).
 class Margins {
 public:
-    Margins(const CandidateTable& table, const Languages& g, std::span<const MatchDocument> docs, std::size_t margin_k)
-        : table_(table), g_(g), docs_(docs), margin_k_(margin_k) {}
+    Margins(const CandidateTable& table, const Languages& g, std::size_t margin_k)
+        : table_(table), lang_(table.lists.size() / std::max<std::size_t>(1, table.languages.size())),
+          margin_k_(margin_k) {
+        for (std::size_t t = 0; t < g.members.size(); ++t)
+            for (std::size_t x : g.members[t]) lang_[x] = static_cast<uint32_t>(t);
+    }
 
     float operator()(std::size_t a, std::size_t b, float sim) const {
-        const std::size_t la = g_.index.at(docs_[a].lang), lb = g_.index.at(docs_[b].lang);
+        const std::size_t la = lang_[a], lb = lang_[b];
         const float na = others(a, lb, b), nb = others(b, la, a);
         if (na < 0 && nb < 0) return kNoCompetition;
         const float d = na < 0 ? nb : nb < 0 ? na : 0.5f * (na + nb);
@@ -269,10 +281,36 @@ private:
         return n ? s / static_cast<float>(n) : -1.0f;
     }
     const CandidateTable& table_;
-    const Languages& g_;
-    std::span<const MatchDocument> docs_;
+    std::vector<uint32_t> lang_;  // per document, its language's position in table_.languages
     std::size_t margin_k_;
 };
+
+// A candidate pair of two languages: a of the first, b of the second.
+struct PairCandidate {
+    std::size_t a = 0, b = 0;
+    float sim = 0;
+};
+
+// The candidate pairs of languages sa and tb from both directions' lists, each pair once, in
+// (a, b) order; a pair in both directions takes the similarity of tb's list (the same cosine).
+std::vector<PairCandidate> pair_candidates(const CandidateTable& table, const Languages& g, std::size_t sa,
+                                           std::size_t tb) {
+    std::vector<PairCandidate> pairs;
+    for (std::size_t x : g.members[sa])
+        for (const auto& c : table.of(x, tb)) pairs.push_back({x, c.other, c.sim});
+    for (std::size_t y : g.members[tb])
+        for (const auto& c : table.of(y, sa)) pairs.push_back({c.other, y, c.sim});
+    std::stable_sort(pairs.begin(), pairs.end(), [](const PairCandidate& x, const PairCandidate& y) {
+        return std::tie(x.a, x.b) < std::tie(y.a, y.b);
+    });
+    std::size_t w = 0;  // of a run of one pair, its last entry (tb's list) stays
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        if (w > 0 && pairs[w - 1].a == pairs[i].a && pairs[w - 1].b == pairs[i].b) pairs[w - 1] = pairs[i];
+        else pairs[w++] = pairs[i];
+    }
+    pairs.resize(w);
+    return pairs;
+}
 
 }  // namespace
 
@@ -559,7 +597,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
                  "matcher: the candidate table is not of these documents");
     const std::size_t L = g.names.size();
-    const Margins margins(table, g, docs, options_.margin_k);
+    const Margins margins(table, g, options_.margin_k);
     // Language pairs are linked independently, on all cores; their links join in pair order.
     std::vector<std::pair<std::size_t, std::size_t>> lang_pairs;
     for (std::size_t sa = 0; sa < L; ++sa)
@@ -567,15 +605,9 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     // Candidate links of each language pair, from both directions.
     std::vector<std::vector<TranslationLink>> candidates(lang_pairs.size());
     impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
-        const auto [sa, tb] = lang_pairs[p];
-        std::map<std::pair<std::size_t, std::size_t>, float> pairs;
-        for (std::size_t x : g.members[sa])
-            for (const auto& c : table.of(x, tb)) pairs[{x, c.other}] = c.sim;
-        for (std::size_t y : g.members[tb])
-            for (const auto& c : table.of(y, sa)) pairs[{c.other, y}] = c.sim;
-        for (const auto& [pr, sim] : pairs)
+        for (const auto& [a, b, sim] : pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second))
             if (sim >= options_.related_similarity)
-                candidates[p].push_back(make_link(pr.first, pr.second, sim, margins(pr.first, pr.second, sim), sparse));
+                candidates[p].push_back(make_link(a, b, sim, margins(a, b, sim), sparse));
         for (auto& l : candidates[p]) url_evidence::add_url_evidence(docs, options_.url_weight, l);
     });
     const std::vector<float> floors = typical_floors(docs, lang_pairs, L, candidates);

@@ -4,11 +4,13 @@
 #include "doppel/error.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
 #include <tuple>
 
+#include "doppel/embed/bridge_embedder.h"
 #include "doppel/match/matcher.h"
 
 namespace doppel {
@@ -515,6 +517,68 @@ TEST(Matcher, UpdateCandidatesSearchesThePlannedLanguagesOnly) {
     }
 }
 
+// Anchor agreement reads only names, numbers and URLs among all of a vector's feature kinds
+// (concepts before them, tokens and prefixes after them in id order), and a pair listed in both
+// documents' candidate lists is one link.
+TEST(Matcher, LinkAnchorsAreTheCosineOfTheAnchorFeaturesOnly) {
+    using Kind = BridgeEmbedder::FeatureKind;
+    const auto f = [](Kind k, uint64_t n) { return (static_cast<uint64_t>(k) << 61) | n; };
+    const auto vec = [](std::map<uint64_t, float> m) {
+        SparseVector v;
+        for (auto& [id, w] : m) v.ids.push_back(id), v.weights.push_back(w);
+        v.normalize();
+        return v;
+    };
+    std::vector<SparseVector> sparse = {
+        vec({{f(Kind::kConcept, 1), 1}, {f(Kind::kName, 2), 0.5f}, {f(Kind::kNumber, 3), 0.3f}, {f(Kind::kUrl, 4), 0.2f},
+             {f(Kind::kToken, 5), 0.7f}, {f(Kind::kPrefix, 6), 0.4f}}),
+        vec({{f(Kind::kConcept, 1), 0.9f}, {f(Kind::kName, 2), 0.4f}, {f(Kind::kUrl, 4), 0.6f}, {f(Kind::kUrl, 7), 0.1f},
+             {f(Kind::kToken, 5), 0.5f}, {f(Kind::kPrefix, 6), 0.8f}})};
+    const std::vector<MatchDocument> docs = {{1, "de", 10, ""}, {2, "en", 10, ""}};
+    double ab = 0, aa = 0, bb = 0;  // the anchor cosine, plainly
+    for (std::size_t i = 0; i < sparse[0].size(); ++i)
+        for (std::size_t j = 0; j < sparse[1].size(); ++j)
+            if (BridgeEmbedder::is_anchor(sparse[0].ids[i]) && sparse[0].ids[i] == sparse[1].ids[j])
+                ab += double(sparse[0].weights[i]) * sparse[1].weights[j];
+    for (std::size_t i = 0; i < sparse[0].size(); ++i)
+        if (BridgeEmbedder::is_anchor(sparse[0].ids[i])) aa += double(sparse[0].weights[i]) * sparse[0].weights[i];
+    for (std::size_t j = 0; j < sparse[1].size(); ++j)
+        if (BridgeEmbedder::is_anchor(sparse[1].ids[j])) bb += double(sparse[1].weights[j]) * sparse[1].weights[j];
+    CandidateTable table = CandidateTable::empty(2, {"de", "en"});
+    const float sim = dot(sparse[0], sparse[1]);
+    table.lists[0 * 2 + 1] = {{1, sim}};  // de 1 lists en 2, and en 2 lists de 1
+    table.lists[1 * 2 + 0] = {{0, sim}};
+    MatcherOptions o;
+    o.pivot = false;
+    const auto links = Matcher(o).link(docs, sparse, table);
+    ASSERT_EQ(links.size(), 1u);
+    EXPECT_FLOAT_EQ(links[0].anchors, static_cast<float>(ab / std::sqrt(aa * bb)));
+    EXPECT_GT(links[0].anchors, 0.3f);
+    EXPECT_FLOAT_EQ(links[0].similarity, sim);
+    sparse[1] = vec({{f(Kind::kConcept, 1), 1}, {f(Kind::kToken, 5), 1}});  // no anchors on one side
+    table.lists[0 * 2 + 1] = {{1, dot(sparse[0], sparse[1])}};
+    table.lists[1 * 2 + 0] = {{0, dot(sparse[0], sparse[1])}};
+    EXPECT_EQ(Matcher(o).link(docs, sparse, table).at(0).anchors, -1.0f);
+}
+
+// The sparse dot product: the products of the shared ids, summed in id order.
+TEST(SparseVector, DotSumsTheProductsOfSharedIds) {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 50; ++round) {
+        SparseVector a, b;
+        for (uint64_t id = 0; id < 300; ++id) {
+            if (rng() % 3 == 0) a.ids.push_back(id), a.weights.push_back(float(rng() % 100) / 37.0f);
+            if (rng() % 5 == 0) b.ids.push_back(id), b.weights.push_back(float(rng() % 100) / 41.0f);
+        }
+        double want = 0;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            for (std::size_t j = 0; j < b.size(); ++j)
+                if (a.ids[i] == b.ids[j]) want += double(a.weights[i]) * b.weights[j];
+        EXPECT_EQ(dot(a, b), static_cast<float>(want));
+        EXPECT_EQ(dot(b, a), static_cast<float>(want));
+    }
+    EXPECT_EQ(dot(SparseVector{}, SparseVector{}), 0.0f);
+}
 }  // namespace
 }  // namespace doppel
 
