@@ -1,5 +1,7 @@
 #include "doppel/align/pair_encoder.h"
 
+#include "align/compound_splitter.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -31,7 +33,8 @@ void add_id(std::vector<uint64_t>& ids, uint64_t id) {
 
 }  // namespace
 
-PairEncoder::PairEncoder(const std::string& path) {
+PairEncoder::PairEncoder(const std::string& path, PairEncoderOptions options) : options_(options) {
+    if (options_.min_part < 1) DOPPEL_THROW(kBadSpec, "pairs: part must be at least 1");
     std::ifstream in(path);
     if (!in) DOPPEL_THROW(kNotFound, "pair dictionary not found: " + path + " (scripts/build-pairs writes it)");
     std::string line;
@@ -59,9 +62,18 @@ PairEncoder::PairEncoder(const std::string& path) {
 std::unique_ptr<PairEncoder> PairEncoder::from_spec(const std::string& spec, const std::string& models_dir) {
     auto p = impl::parse_spec(spec);
     if (p.name != "pairs") DOPPEL_THROW(kBadSpec, "not a pairs encoder spec: '" + spec + "'");
+    PairEncoderOptions o;
+    int split = o.split ? 1 : 0;
+    p.take_number("split", split);
+    p.take_number("part", o.min_part);
     p.check_empty();
+    o.split = split != 0;
     const std::string dir = models_dir.empty() ? std::string("models") : models_dir;
-    return std::make_unique<PairEncoder>((std::filesystem::path(dir) / "pairs.lex").string());
+    return std::make_unique<PairEncoder>((std::filesystem::path(dir) / "pairs.lex").string(), o);
+}
+
+std::string PairEncoder::describe() const {
+    return std::string("pairs:split=") + (options_.split ? "1" : "0") + ",part=" + std::to_string(options_.min_part);
 }
 
 const std::unordered_map<std::string, std::vector<uint64_t>>* PairEncoder::words_of(const EncodeContext& c) const {
@@ -75,15 +87,27 @@ const std::unordered_map<std::string, std::vector<uint64_t>>* PairEncoder::words
 void PairEncoder::encode(std::size_t n, const UnitTokens* units, const EncodeContext& context,
                          FeatureVector* out) const {
     const auto* words = words_of(context);
+    const bool split = options_.split && impl::writes_compounds(context.lang);
+    const auto min_part = static_cast<std::size_t>(options_.min_part);
     Stemmer stemmer;
+    const auto known = [&](std::string_view w) { return words->contains(stemmer.stem(context.lang, w)); };
+    const auto add = [](const std::vector<uint64_t>& ids, FeatureVector& f) {
+        const float w = 1.0f / std::sqrt(static_cast<float>(ids.size()));
+        for (uint64_t id : ids) f.push_back({id, w});
+    };
     for (std::size_t u = 0; u < n; ++u) {
         out[u].clear();
         if (words == nullptr) continue;
         for (const std::string& token : units[u].tokens) {
             const auto it = words->find(stemmer.stem(context.lang, token));
-            if (it == words->end()) continue;
-            const float w = 1.0f / std::sqrt(static_cast<float>(it->second.size()));
-            for (uint64_t id : it->second) out[u].push_back({id, w});
+            if (it != words->end()) {
+                add(it->second, out[u]);
+                continue;
+            }
+            if (!split) continue;
+            // A compound the dictionary lacks: the pairs of its parts.
+            for (const std::string& part : impl::split_compound(token, known, min_part))
+                add(words->at(stemmer.stem(context.lang, part)), out[u]);
         }
     }
 }

@@ -48,7 +48,7 @@ TEST(PairEncoder, TranslationsShareTheirPair) {
     test::TempDir dir("pair_encoder");
     test::write_file(dir / "pairs.lex", kDictionary);
     const auto enc = PairEncoder::from_spec("pairs", dir.path());
-    EXPECT_EQ(enc->describe(), "pairs");
+    EXPECT_EQ(enc->describe(), "pairs:split=0,part=3");
     EXPECT_EQ(enc->header_json(), "{\"inputs\": []}");
     // Inflected forms reach the dictionary's words through the stemmers.
     const UnitTokens de[] = {tokens({"die", "berge", "und", "die", "zeit"}), tokens({"die", "grösse"}),

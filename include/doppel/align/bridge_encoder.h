@@ -8,8 +8,14 @@
 // By default only concept features are kept: numbers, names and URLs come from the anchor
 // encoder (align/anchor_encoder.h), so they are not counted twice.
 //
-// Spec string: "bridge" or "bridge:anchors=1" (keep the embedder's anchor features too); the
-// lexicon is the file bridge.lex of the models folder given to Aligner::from_spec.
+// With split=1 (off by default), in a language that writes compounds as one word (German, Dutch,
+// the Scandinavian languages), a word the lexicon lacks is read as the known words it splits into
+// (align/pair_encoder.h, "Compounds"): "Gletscherzunge" as "Gletscher Zunge".
+//
+// Spec string: "bridge" or "bridge:anchors=0,split=0,part=3" (those are the defaults; anchors=1
+// keeps the embedder's anchor features too; split=1 splits compounds; part: fewest letters of a
+// compound's part); the lexicon is the file bridge.lex of the models folder given to
+// Aligner::from_spec.
 //
 // Thread safety: encode() is const and safe to call from many threads at once (each call makes
 // its own embedder; the lexicon is shared read-only).
@@ -23,14 +29,16 @@
 
 namespace doppel {
 
-struct BridgeEncoderOptions {
-    bool anchors = false;  // also keep the embedder's number, name and URL features
+struct BridgeEncoderOptions {  // spec key
+    bool anchors = false;     // anchors: also keep the embedder's number, name and URL features
+    bool split = false;       // split: read unknown compounds as their known parts
+    int min_part = 3;         // part: fewest letters of a compound's part
 };
 
 class BridgeEncoder : public UnitEncoder {
 public:
     BridgeEncoder(std::shared_ptr<const BridgeLexicon> lexicon, BridgeEncoderOptions options = {});
-    // Parses "bridge[:anchors=0|1]" and loads models_dir/bridge.lex. Throws doppel::Error when
+    // Parses "bridge[:anchors=0|1,split=0|1,part=N]" and loads models_dir/bridge.lex. Throws doppel::Error when
     // the spec is bad or the lexicon missing.
     static std::unique_ptr<BridgeEncoder> from_spec(const std::string& spec, const std::string& models_dir);
 
