@@ -278,6 +278,28 @@ def test_translations_of_a_bag_one_pass_unaligned_equal_the_tool(cli, client, tr
     assert s["record"]["associations"] == 0 and s["record"]["same_story"] == 0
 
 
+# A sample of 4 documents per language, each language searching only its language of highest
+# affinity (the first on ties): on the pool of 4 languages of 20 or more documents each, the
+# search plan leaves language pairs unsearched.
+PLANNED = "matcher:affinity_sample=4,target_languages=1,target_affinity=1.5"
+
+
+def test_translations_follow_the_tools_search_plan(cli, client, translation_pool, tmp_path):
+    full = "learn:rematch_similarity=2"  # dask's second pass searches every document again
+    text = tool_translations(cli, tmp_path, translation_pool, extra=("--matcher", PLANNED, "--associations", full))
+    unplanned = cli("translations", "--store", str(tmp_path / "store"), "--format", "jsonl", "--associations", full,
+                    "--matcher", PLANNED.replace("affinity_sample=4", "affinity_sample=0"))
+    if XLING.exists():  # a run that ignored the plan would give other links
+        assert [r for r in records_of(unplanned) if "id_a" in r] != [r for r in records_of(text) if "id_a" in r]
+    s = doppel.dask.translations([translation_pool], str(tmp_path / "work"), client=client, matcher=PLANNED,
+                                 associations=full)
+    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text
+    if XLING.exists():  # 85 documents: 16 sampled search 3 shards, the rest fewer than every shard
+        langs = 4
+        assert s["searches"][1] < 85 * (langs - 1) and s["searches"][2] < 85 * (langs - 1)
+        assert "of 6 language pairs searched" in s["summary"] and "6 of 6" not in s["summary"]
+
+
 def test_translation_stages_raise_library_errors():
     with pytest.raises(doppel.Error, match="matcher"):
         doppel.dask._tr.plan("matcher:k=x")
