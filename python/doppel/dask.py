@@ -1029,7 +1029,7 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
             pl = _tr_stage_plan(client, cfg, work_dir, langs, meta["match_langs"])
             lap("plan")
         cd = _tr_stage_candidates(client, cfg, work_dir, p, langs)
-        searches[p] = cd["searches"] + (pl["searches"] if p == 1 else 0)
+        searches[p] = cd.get("searches", 0) + (pl["searches"] if p == 1 else 0)
         lap("candidates%d" % p)
         _tr_stage_link(cfg, work_dir, p, langs, meta)
         lap("link%d" % p)
