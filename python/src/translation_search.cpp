@@ -158,9 +158,8 @@ CandidateTable candidate_table(const std::vector<MatchDocument>& docs, const py:
 
 // Stage 4a: per document, whether it is in the search plan's sample (uint8); empty: no plan.
 Array<uint8_t> search_sample(const std::vector<std::string>& match_langs, const std::string& matcher) {
-    const std::vector<MatchDocument> docs =
-        match_documents(match_langs, Array<float>(static_cast<py::ssize_t>(match_langs.size())),
-                        std::vector<std::string>(match_langs.size()));
+    std::vector<MatchDocument> docs(match_langs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) docs[i] = {static_cast<int64_t>(i), match_langs[i], 0, ""};
     const std::vector<char> sampled = Matcher(search_options(matcher, "none").matcher).search_sample(docs);
     Array<uint8_t> out(static_cast<py::ssize_t>(sampled.size()));
     std::copy(sampled.begin(), sampled.end(), out.mutable_data());

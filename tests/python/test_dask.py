@@ -349,6 +349,22 @@ def test_translation_stages_raise_library_errors():
                                "sim": np_array([0.5], "f4")}], "matcher")
 
 
+def test_search_sample_and_plan_are_the_libraries():
+    tr = doppel.dask._tr
+    langs = ["en"] * 12 + ["de"] * 3 + ["fr"] * 3
+    sample = tr.search_sample(langs, "matcher:affinity_sample=3")
+    assert sample.tolist() == [1, 0, 0, 0] * 3 + [1] * 6  # every fourth English document, all of the others
+    assert len(tr.search_sample(langs, "matcher:affinity_sample=12")) == 0  # no language above the sample
+    assert len(tr.search_sample(langs[:15], "matcher:affinity_sample=3")) == 0  # two languages
+    # de's and fr's sampled documents find their English versions (en 0 and 4) and nothing else.
+    shards = [{"lang": "en", "query": np_array([12, 15], "i8"), "other": np_array([0, 4], "i8"),
+               "sim": np_array([0.9, 0.8])}]
+    plan = tr.search_plan(langs, np_array([10.0] * 18), shards, "matcher:affinity_sample=3,target_languages=1")
+    assert plan.shape == (3, 3) and plan.tolist() == [[0, 1, 0], [1, 0, 1], [0, 1, 0]]  # de, en, fr
+    with pytest.raises(doppel.Error, match="shard of no document"):
+        tr.search_plan(langs, np_array([10.0] * 18), [dict(shards[0], lang="xx")], "matcher:affinity_sample=3")
+
+
 def np_array(values, dtype="f4"):
     import numpy as np
     return np.array(values, dtype=dtype)
