@@ -258,6 +258,15 @@ class _TranslationStages:
         """Stage 4: an index of one language's documents (positions shard_pos) searched by the
         queries: {query, other, sim} (the k candidates of each query, best first, exact
         similarities) and index (the index's description)."""
+    def search_sample(self, match_langs: Sequence[str], matcher: str) -> npt.NDArray[np.uint8]:
+        """Stage 4a: per document (its matching language), 1 when it is in the search plan's
+        sample, searched in every other language (Matcher::search_sample); empty when the
+        documents get no plan (every document searches every other language)."""
+    def search_plan(self, match_langs: Sequence[str], lengths: npt.ArrayLike, shards: list[dict[str, Any]],
+                    matcher: str) -> npt.NDArray[np.uint8]:
+        """Stage 4b: the search plan (Matcher::search_plan) from the sample's candidates in every
+        shard ({lang, query, other, sim}): (L, L), [source, target] over the sorted matching
+        languages, 1 where the documents of source search target; empty when no plan."""
     def link(self, match_langs: Sequence[str], lengths: npt.ArrayLike, urls: Sequence[str],
              sparse: dict[str, npt.ArrayLike], shards: list[dict[str, Any]], matcher: str) -> dict[str, Any]:
         """Stage 5: the library's Matcher::link (margins, one-to-one, pivots) over every shard's

@@ -619,7 +619,11 @@ def read_result(path: str) -> List[Dict[str, Any]]:
 #   3. weigh        per part: weighted sparse vectors, dense vectors, lengths; rows of each
 #                   matching language written apart, for the shards
 #   4. candidates   per matching language, a shard: a FAISS index of its documents, searched by
-#                   every document of another language (k candidates, rescored exactly)
+#                   the documents of the languages the search plan pairs with it (k candidates,
+#                   rescored exactly). In the first pass, where the matcher plans (the library's
+#                   Matcher::search_sample): 4a the sample searched in every shard, 4b the plan
+#                   from its candidates (Matcher::search_plan, on the client), 4c the other
+#                   documents searched in their planned shards; the second pass keeps the plan
 #   5. link         margins, one-to-one, pivots: the library's Matcher::link over every shard's
 #                   candidates (on the client: it reads every candidate table row)
 #   6. learn        word associations from the confident links, counts rewritten; stages 2-5
@@ -778,34 +782,89 @@ def _tr_rows(work, p, parts, t):
     return np.concatenate(pos), np.concatenate(dense), _csr_concat(sparse)
 
 
-def _tr_shard_task(t, cfg, work, p, langs):
-    _on_worker()
-    parts = len(cfg["bases"]) - 1
-    shard = _tr_rows(work, p, parts, t)
-    found, index = [], ""
-    for u in range(len(langs)):  # the queries: every other language, one at a time
-        if u == t:
-            continue
-        q = _tr_rows(work, p, parts, u)
-        if len(q[0]) == 0 or len(shard[0]) == 0:
-            continue
-        r = _tr.shard_search(langs[t], shard[0], shard[1], shard[2], q[0], q[1], q[2], cfg["matcher"], cfg["index"])
-        found.append((r["query"], r["other"], r["sim"]))
-        index = r["index"]
-    prefix = os.path.join(work, "cand%d-%03d" % (p, t))
+def _tr_load_plan(work):
+    """(sample flags per document, plan (L, L)); empty arrays where the matcher does not plan."""
+    return np.load(os.path.join(work, "sample.npy")), np.load(os.path.join(work, "plan.npy"))
+
+
+def _tr_save_candidates(prefix, found):
     for j, name in enumerate(("query", "other", "sim")):
         arrays = [f[j] for f in found]
         _save("%s-%s.npy" % (prefix, name), np.concatenate(arrays) if arrays else
               np.zeros(0, np.float32 if name == "sim" else np.int64))
-    return index
+
+
+def _tr_load_candidates(prefix):
+    return tuple(np.load("%s-%s.npy" % (prefix, name)) for name in ("query", "other", "sim"))
+
+
+def _tr_shard_task(t, cfg, work, p, langs, step):
+    """Shard t searched by the documents of the other languages that `step` gives it: "sample" (4a)
+    the sample; "planned" (4c) the documents of the languages planned with it, but the sample in
+    the first pass (its candidates, found in 4a, joined in). One search of every query."""
+    _on_worker()
+    parts = len(cfg["bases"]) - 1
+    shard = _tr_rows(work, p, parts, t)
+    sampled, plan = _tr_load_plan(work)
+    queries = []
+    for u in range(len(langs)):  # the queries: the other languages' documents the step selects
+        if u == t or (step == "planned" and len(plan) and not plan[u, t]):
+            continue
+        q = _tr_rows(work, p, parts, u)
+        if step == "sample":
+            keep = sampled[q[0]] != 0
+        elif p == 1 and len(sampled):
+            keep = sampled[q[0]] == 0
+        else:
+            keep = np.ones(len(q[0]), bool)
+        rows = np.flatnonzero(keep)
+        queries.append((q[0][rows], q[1][rows], _csr_rows(q[2], rows)))
+    n = sum(len(q[0]) for q in queries)
+    found, index = [], ""
+    if n and len(shard[0]):
+        q = (np.concatenate([q[0] for q in queries]), np.concatenate([q[1] for q in queries]),
+             _csr_concat([q[2] for q in queries]))
+        r = _tr.shard_search(langs[t], shard[0], shard[1], shard[2], q[0], q[1], q[2], cfg["matcher"], cfg["index"])
+        found.append((r["query"], r["other"], r["sim"]))
+        index = r["index"]
+    if step == "planned" and p == 1 and len(sampled):
+        found.insert(0, _tr_load_candidates(os.path.join(work, "sample-%03d" % t)))
+    _tr_save_candidates(os.path.join(work, ("sample-%03d" if step == "sample" else "cand%d-%%03d" % p) % t), found)
+    return {"index": index, "searches": n}
+
+
+def _tr_stage_plan(client, cfg, work, langs, match_langs):
+    """Stages 4a and 4b (first pass): the sample (sample.npy, library) searched in every shard, the
+    plan from its candidates (plan.npy, library); both empty where the matcher does not plan."""
+    info = _done(work, "plan")
+    if info is None:
+        sampled = _tr.search_sample(match_langs, cfg["matcher"])
+        _save(os.path.join(work, "sample.npy"), sampled)
+        _save(os.path.join(work, "plan.npy"), np.zeros(0, np.uint8))
+        searches = 0
+        if len(sampled):
+            out = client.gather(client.map(_tr_shard_task, range(len(langs)), cfg=cfg, work=work, p=1, langs=langs,
+                                           step="sample", pure=False))
+            searches = sum(o["searches"] for o in out)
+            parts = len(cfg["bases"]) - 1
+            lengths = np.concatenate([np.load(os.path.join(work, "lengths1-%05d.npy" % k)) for k in range(parts)])
+            shards = [dict(zip(("query", "other", "sim"), _tr_load_candidates(os.path.join(work, "sample-%03d" % t))),
+                           lang=lang) for t, lang in enumerate(langs)]
+            _save(os.path.join(work, "plan.npy"), _tr.search_plan(match_langs, lengths, shards, cfg["matcher"]))
+        plan = np.load(os.path.join(work, "plan.npy"))
+        info = {"sampled": int(np.count_nonzero(sampled)), "searches": searches,
+                "pairs": int(np.count_nonzero(plan)) // 2 if len(plan) else len(langs) * (len(langs) - 1) // 2}
+        _mark(work, "plan", info)
+    return info
 
 
 def _tr_stage_candidates(client, cfg, work, p, langs):
     info = _done(work, "candidates%d" % p)
     if info is None:
         out = client.gather(client.map(_tr_shard_task, range(len(langs)), cfg=cfg, work=work, p=p, langs=langs,
-                                       pure=False))
-        info = {"vector_index": next((x for x in out if x), "")}
+                                       step="planned", pure=False))
+        info = {"vector_index": next((x["index"] for x in out if x["index"]), ""),
+                "searches": sum(o["searches"] for o in out)}
         _mark(work, "candidates%d" % p, info)
     return info
 
@@ -929,7 +988,8 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
     folder (bridge.lex, lid.176.ftz; found as the tool finds it when ""); threads: library
     threads per task (0: the worker's). Writes the records to `out` (default
     WORK_DIR/result.jsonl) and returns a dict: summary (a line), record (the summary record),
-    errors (records skipped), seconds (per stage), out. Resumes after the last finished stage of
+    errors (records skipped), seconds (per stage), out, searches ({pass: searches of a document in
+    a shard}: the search plan's work, Matcher::search_sample). Resumes after the last finished stage of
     an earlier run in work_dir with the same input and options. Ids are taken as unique (a store
     keeps the last record of an id).
     """
@@ -953,7 +1013,7 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
     lap("features")
     meta["match_langs"] = _tr_stage_relatives(work_dir, meta["match_langs"], plan["minor_share"])
     langs = sorted(set(meta["match_langs"]))
-    passes, learned, specs = [1], 0, {}
+    passes, learned, specs, searches = [1], 0, {}, {}
     if plan["learn"]:
         passes.append(2)
     for p in passes:
@@ -965,7 +1025,11 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
         _tr_stage_frequencies(len(parts), work_dir, p)
         wg = _tr_stage_weigh(client, cfg, work_dir, p, documents_n, langs, meta["match_langs"])
         lap("weigh%d" % p)
+        if p == 1:
+            pl = _tr_stage_plan(client, cfg, work_dir, langs, meta["match_langs"])
+            lap("plan")
         cd = _tr_stage_candidates(client, cfg, work_dir, p, langs)
+        searches[p] = cd.get("searches", 0) + (pl["searches"] if p == 1 else 0)
         lap("candidates%d" % p)
         _tr_stage_link(cfg, work_dir, p, langs, meta)
         lap("link%d" % p)
@@ -976,10 +1040,12 @@ def translations(documents: Any, work_dir: str, *, client: Any = None, matcher: 
     lap("finish")
     secs = time.time() - t0
     summary = ("%d documents, %d translation, %d partial, %d same-story pairs, %d languages, %d associations; "
-               "%.0f docs/s; %d parts (%s)"
+               "%d of %d language pairs searched, %s searches; %.0f docs/s; %d parts (%s)"
                % (record["documents"], record["translation"], record["partial"], record["same_story"], len(langs),
-                  learned, record["documents"] / secs if secs > 0 else 0, len(parts),
+                  learned, pl["pairs"], len(langs) * (len(langs) - 1) // 2, "+".join(map(str, searches.values())),
+                  record["documents"] / secs if secs > 0 else 0, len(parts),
                   ", ".join("%s %.1f s" % kv for kv in seconds.items())))
     if ft["errors"]:
         summary += ", %d skipped" % len(ft["errors"])
-    return {"summary": summary, "record": record, "errors": ft["errors"], "seconds": seconds, "out": out}
+    return {"summary": summary, "record": record, "errors": ft["errors"], "seconds": seconds, "out": out,
+            "searches": searches}

@@ -136,12 +136,8 @@ std::vector<MatchDocument> match_documents(const std::vector<std::string>& match
     return docs;
 }
 
-// Stage 5: the links of every document from the shards' candidates ({lang, query, other, sim}).
-py::dict link(const std::vector<std::string>& match_langs, const Array<float>& lengths,
-              const std::vector<std::string>& urls, const py::dict& sparse, const py::list& shards,
-              const std::string& matcher) {
-    const std::vector<MatchDocument> docs = match_documents(match_langs, lengths, urls);
-    const std::vector<SparseVector> vecs = csr_vectors(sparse);
+// The candidate table of docs from the shards' candidates ({lang, query, other, sim}).
+CandidateTable candidate_table(const std::vector<MatchDocument>& docs, const py::list& shards) {
     CandidateTable table = CandidateTable::empty(docs.size(), Matcher::languages_of(docs));
     for (const py::handle h : shards) {
         const auto s = py::cast<py::dict>(h);
@@ -157,6 +153,44 @@ py::dict link(const std::vector<std::string>& match_langs, const Array<float>& l
             table.lists[x * L + t].push_back({y, sim.data()[r]});
         }
     }
+    return table;
+}
+
+// Stage 4a: per document, whether it is in the search plan's sample (uint8); empty: no plan.
+Array<uint8_t> search_sample(const std::vector<std::string>& match_langs, const std::string& matcher) {
+    std::vector<MatchDocument> docs(match_langs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) docs[i] = {static_cast<int64_t>(i), match_langs[i], 0, ""};
+    const std::vector<char> sampled = Matcher(search_options(matcher, "none").matcher).search_sample(docs);
+    Array<uint8_t> out(static_cast<py::ssize_t>(sampled.size()));
+    std::copy(sampled.begin(), sampled.end(), out.mutable_data());
+    return out;
+}
+
+// Stage 4b: the search plan (L x L uint8, [source, target] over the sorted matching languages)
+// from the sample's candidates in every shard; empty: no plan.
+Array<uint8_t> search_plan(const std::vector<std::string>& match_langs, const Array<float>& lengths,
+                           const py::list& shards, const std::string& matcher) {
+    const std::vector<MatchDocument> docs =
+        match_documents(match_langs, lengths, std::vector<std::string>(match_langs.size()));
+    const CandidateTable table = candidate_table(docs, shards);
+    std::vector<char> plan;
+    {
+        py::gil_scoped_release release;
+        plan = Matcher(search_options(matcher, "none").matcher).search_plan(docs, table);
+    }
+    const auto L = static_cast<py::ssize_t>(plan.empty() ? 0 : table.languages.size());
+    Array<uint8_t> out(plan.empty() ? std::vector<py::ssize_t>{0} : std::vector<py::ssize_t>{L, L});
+    std::copy(plan.begin(), plan.end(), out.mutable_data());
+    return out;
+}
+
+// Stage 5: the links of every document from the shards' candidates ({lang, query, other, sim}).
+py::dict link(const std::vector<std::string>& match_langs, const Array<float>& lengths,
+              const std::vector<std::string>& urls, const py::dict& sparse, const py::list& shards,
+              const std::string& matcher) {
+    const std::vector<MatchDocument> docs = match_documents(match_langs, lengths, urls);
+    const std::vector<SparseVector> vecs = csr_vectors(sparse);
+    const CandidateTable table = candidate_table(docs, shards);
     std::vector<TranslationLink> links;
     {
         py::gil_scoped_release release;
@@ -217,6 +251,14 @@ void bind_translation_stages_search(py::module_& m) {
           py::arg("matcher"), py::arg("factory") = "auto",
           "Stage 4: the k candidates of each query in the shard of one language (Matcher::shard_candidates): "
           "{query, other, sim, index}, best first per query.");
+    m.def("search_sample", &search_sample, py::arg("match_langs"), py::arg("matcher"),
+          "Stage 4a: per document (its matching language), 1 when it is in the search plan's sample, searched "
+          "in every other language (Matcher::search_sample); empty when the documents get no plan.");
+    m.def("search_plan", &search_plan, py::arg("match_langs"), py::arg("lengths"), py::arg("shards"),
+          py::arg("matcher"),
+          "Stage 4b: the search plan (Matcher::search_plan) from the sample's candidates in every shard "
+          "({lang, query, other, sim} as link takes them): (L, L) uint8, [source, target] over the sorted "
+          "matching languages, 1 where the documents of source search target; empty when no plan.");
     m.def("link", &link, py::arg("match_langs"), py::arg("lengths"), py::arg("urls"), py::arg("sparse"),
           py::arg("shards"), py::arg("matcher"),
           "Stage 5: Matcher::link over the candidates of every shard: the links (a dict of arrays).");

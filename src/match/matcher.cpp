@@ -419,8 +419,14 @@ Languages subset(const Languages& g, std::span<const char> flags, char keep) {
 }
 
 // The search plan's sample (matcher.h): per language, `per_language` of its documents spread
-// evenly over it (all of a smaller language); flags per document.
-std::vector<char> sample_flags(const Languages& g, std::size_t n, std::size_t per_language) {
+// evenly over it (all of a smaller language); flags per document. Empty when the documents get no
+// plan: affinity_sample or target_languages 0, two languages or fewer, none larger than the sample.
+std::vector<char> sample_flags(const MatcherOptions& o, const Languages& g, std::size_t n) {
+    const std::size_t per_language = o.affinity_sample;
+    const bool plan = per_language > 0 && o.target_languages > 0 && g.names.size() > 2 &&
+                      std::any_of(g.members.begin(), g.members.end(),
+                                  [&](const auto& m) { return m.size() > per_language; });
+    if (!plan) return {};
     std::vector<char> sampled(n, 0);
     for (const auto& members : g.members) {
         const std::size_t stride = std::max<std::size_t>(1, members.size() / std::max<std::size_t>(1, per_language));
@@ -512,15 +518,12 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
     DOPPEL_CHECK(kInvalidArgument, dense.dim() == index.dim(), "matcher: dense vectors of the index's dimension needed");
     const Languages g = group_by_language(docs);
     CandidateTable table = CandidateTable::empty(docs.size(), g.names);
-    const bool plan = options_.affinity_sample > 0 && options_.target_languages > 0 && g.names.size() > 2 &&
-                      std::any_of(g.members.begin(), g.members.end(),
-                                  [&](const auto& m) { return m.size() > options_.affinity_sample; });
-    if (!plan) {
+    const std::vector<char> sampled = sample_flags(options_, g, docs.size());
+    if (sampled.empty()) {
         search_all(index, g, dense, options_.k, sparse, table);
         return table;
     }
     // Phase 1: the sample searched in every language; the plan from its affinities.
-    const std::vector<char> sampled = sample_flags(g, docs.size(), options_.affinity_sample);
     const Languages sample = subset(g, sampled, 1);
     search_all(index, sample, dense, options_.k, sparse, table);
     table.searched = plan_searches(affinities(*this, docs, sample, table), g.names.size(), options_.target_languages,
@@ -528,6 +531,20 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
     // Phase 2: the other documents searched in their planned languages.
     search_all(index, subset(g, sampled, 0), dense, options_.k, sparse, table);
     return table;
+}
+
+std::vector<char> Matcher::search_sample(std::span<const MatchDocument> docs) const {
+    return sample_flags(options_, group_by_language(docs), docs.size());
+}
+
+std::vector<char> Matcher::search_plan(std::span<const MatchDocument> docs, const CandidateTable& table) const {
+    const Languages g = group_by_language(docs);
+    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
+                 "matcher: the candidate table is not of these documents");
+    const std::vector<char> sampled = sample_flags(options_, g, docs.size());
+    if (sampled.empty()) return {};
+    return plan_searches(affinities(*this, docs, subset(g, sampled, 1), table), g.names.size(),
+                         options_.target_languages, options_.target_affinity);
 }
 
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,

@@ -4,6 +4,7 @@ processes) gives the records of `doppel dedup --format jsonl` on the same input.
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -172,8 +173,10 @@ def test_scheduler_and_two_worker_processes_on_localhost(cli, small_corpus, tran
             s = doppel.dask.near_duplicates(small_corpus, str(tmp_path / "work"), client=c, part_mb=0)
             assert doppel.dask.read_result(s["out"]) == want
             full = "learn:rematch_similarity=2"  # dask's second pass searches every document again
-            want = tool_translations(cli, tmp_path, translation_pool, extra=("--associations", full))
-            s = doppel.dask.translations([translation_pool], str(tmp_path / "work-tr"), client=c, associations=full)
+            want = tool_translations(cli, tmp_path, translation_pool,
+                                     extra=("--associations", full, "--matcher", PLANNED))
+            s = doppel.dask.translations([translation_pool], str(tmp_path / "work-tr"), client=c, associations=full,
+                                         matcher=PLANNED)
             assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == want
             c.shutdown()  # scheduler and workers stop
         for p in procs:
@@ -236,19 +239,33 @@ def tool_translations(cli, tmp_path, *paths, extra=()):
     return cli("translations", "--store", store, "--format", "jsonl", *extra)
 
 
+# A sample of 4 documents per language, each language searching only its language of highest
+# affinity (the first on ties): on the pool of 4 languages of 20 or more documents each, the
+# search plan leaves language pairs unsearched.
+PLANNED = "matcher:affinity_sample=4,target_languages=1,target_affinity=1.5"
+
+
 def test_translations_equal_the_tool_and_resume(cli, client, translation_pool, tmp_path):
     # The tool's second pass searches only the rewritten documents again; rematch_similarity
-    # above 1 has it search every one, as doppel.dask's second pass does.
+    # above 1 has it search every one, as doppel.dask's second pass does. The matcher plans its
+    # search (PLANNED): doppel.dask searches as the tool does.
     full = "learn:rematch_similarity=2"
-    text = tool_translations(cli, tmp_path, translation_pool, extra=("--associations", full))
+    text = tool_translations(cli, tmp_path, translation_pool, extra=("--associations", full, "--matcher", PLANNED))
     work = tmp_path / "work"
-    s = doppel.dask.translations([translation_pool], str(work), client=client, associations=full)
+    s = doppel.dask.translations([translation_pool], str(work), client=client, associations=full, matcher=PLANNED)
     assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text  # the same records, byte for byte
     got = records_of(text)
     assert s["record"] == got[-1] and s["summary"].startswith("%d documents" % got[-1]["documents"])
     if XLING.exists():
         assert got[-1]["translation"] + got[-1]["partial"] > 50 and got[-1]["associations"] > 0
         assert any("aligned_units" in r for r in got)
+        # A run that ignored the plan would give other links: those of the tool without one.
+        unplanned = cli("translations", "--store", str(tmp_path / "store"), "--format", "jsonl", "--associations",
+                        full, "--matcher", PLANNED.replace("affinity_sample=4", "affinity_sample=0"))
+        assert [r for r in records_of(unplanned) if "id_a" in r] != [r for r in got if "id_a" in r]
+        # 85 documents of 4 languages: 16 sampled search 3 shards, the others fewer.
+        assert s["searches"][1] < 85 * 3 and s["searches"][2] < 85 * 3
+        assert "of 6 language pairs searched" in s["summary"] and "6 of 6" not in s["summary"]
     # A run that failed after the search: resumed from there, earlier stages not run again.
     features_time = os.path.getmtime(work / "counts1-00000-ids.npy")
     candidates_time = os.path.getmtime(work / "cand1-000-query.npy")
@@ -256,7 +273,7 @@ def test_translations_equal_the_tool_and_resume(cli, client, translation_pool, t
     (work / ("DONE-%s.json" % last)).unlink()
     (work / ("links%s.npy" % last[-1])).unlink()
     os.unlink(s["out"])
-    again = doppel.dask.translations([translation_pool], str(work), client=client, associations=full)
+    again = doppel.dask.translations([translation_pool], str(work), client=client, associations=full, matcher=PLANNED)
     assert pathlib.Path(again["out"]).read_text(encoding="utf-8") == text
     assert os.path.getmtime(work / "counts1-00000-ids.npy") == features_time  # not featurized again
     assert os.path.getmtime(work / "cand1-000-query.npy") == candidates_time  # nor searched again
@@ -278,6 +295,50 @@ def test_translations_of_a_bag_one_pass_unaligned_equal_the_tool(cli, client, tr
     assert s["record"]["associations"] == 0 and s["record"]["same_story"] == 0
 
 
+@pytest.fixture(scope="module")
+def many_language_pool(tmp_path_factory):
+    """xling-dev's 18 languages of 29 documents or more but English, 12 man pages each, and the
+    English versions of them all with 20 English pages more: a folder docs/<lang>/<id>.txt."""
+    if not XLING.exists():
+        pytest.skip("no xling-dev in ../shared")
+    d = tmp_path_factory.mktemp("many")
+    subprocess.run(["tar", "--zstd", "-xf", str(XLING), "-C", str(d)], check=True)
+    docs = d / "docs"
+    english = sorted(p.name for p in (docs / "en").iterdir())
+    keep = {"en": set(english[:20])}
+    for sub in sorted(docs.iterdir()):
+        names = sorted(p.name for p in sub.iterdir()) if sub.is_dir() else []
+        if sub.name != "en" and len(names) >= 29:
+            keep[sub.name] = set(names[:12])
+            keep["en"] |= set(names[:12]) & set(english)
+    for sub in list(docs.iterdir()):
+        for p in (sub.iterdir() if sub.is_dir() else []):
+            if p.name not in keep.get(sub.name, ()):
+                p.unlink()
+        if not sub.is_dir() or sub.name not in keep:
+            subprocess.run(["rm", "-rf", str(sub)], check=True)
+    return str(docs)
+
+
+@pytest.mark.slow
+def test_translations_of_many_languages_follow_the_tools_search_plan(cli, client, many_language_pool, tmp_path):
+    """19 languages, a sample of 8 documents each (the other plan settings the defaults): the
+    search plan leaves a third of the language pairs unsearched (other links than a full
+    search), and doppel.dask gives the tool's records."""
+    full, planned = "learn:rematch_similarity=2", "matcher:affinity_sample=8"
+    text = tool_translations(cli, tmp_path, many_language_pool, extra=("--matcher", planned, "--associations", full))
+    unplanned = cli("translations", "--store", str(tmp_path / "store"), "--format", "jsonl", "--associations", full,
+                    "--matcher", "matcher:affinity_sample=0")
+    assert [r for r in records_of(unplanned) if "id_a" in r] != [r for r in records_of(text) if "id_a" in r]
+    s = doppel.dask.translations([many_language_pool], str(tmp_path / "work"), client=client, matcher=planned,
+                                 associations=full)
+    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text
+    got = records_of(text)
+    assert got[-1]["translation"] + got[-1]["partial"] > 100
+    pairs, every = re.search(r"(\d+) of (\d+) language pairs searched", s["summary"]).groups()
+    assert int(every) == 19 * 18 // 2 and int(pairs) < int(every) * 2 // 3, s["summary"]
+
+
 def test_translation_stages_raise_library_errors():
     with pytest.raises(doppel.Error, match="matcher"):
         doppel.dask._tr.plan("matcher:k=x")
@@ -286,6 +347,22 @@ def test_translation_stages_raise_library_errors():
                              "ids": np_array([], "u8"), "weights": np_array([], "f4")},
                              [{"lang": "en", "query": np_array([0], "i8"), "other": np_array([5], "i8"),
                                "sim": np_array([0.5], "f4")}], "matcher")
+
+
+def test_search_sample_and_plan_are_the_libraries():
+    tr = doppel.dask._tr
+    langs = ["en"] * 12 + ["de"] * 3 + ["fr"] * 3
+    sample = tr.search_sample(langs, "matcher:affinity_sample=3")
+    assert sample.tolist() == [1, 0, 0, 0] * 3 + [1] * 6  # every fourth English document, all of the others
+    assert len(tr.search_sample(langs, "matcher:affinity_sample=12")) == 0  # no language above the sample
+    assert len(tr.search_sample(langs[:15], "matcher:affinity_sample=3")) == 0  # two languages
+    # de's and fr's sampled documents find their English versions (en 0 and 4) and nothing else.
+    shards = [{"lang": "en", "query": np_array([12, 15], "i8"), "other": np_array([0, 4], "i8"),
+               "sim": np_array([0.9, 0.8])}]
+    plan = tr.search_plan(langs, np_array([10.0] * 18), shards, "matcher:affinity_sample=3,target_languages=1")
+    assert plan.shape == (3, 3) and plan.tolist() == [[0, 1, 0], [1, 0, 1], [0, 1, 0]]  # de, en, fr
+    with pytest.raises(doppel.Error, match="shard of no document"):
+        tr.search_plan(langs, np_array([10.0] * 18), [dict(shards[0], lang="xx")], "matcher:affinity_sample=3")
 
 
 def np_array(values, dtype="f4"):

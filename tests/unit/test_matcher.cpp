@@ -517,6 +517,60 @@ TEST(Matcher, UpdateCandidatesSearchesThePlannedLanguagesOnly) {
     }
 }
 
+TEST(Matcher, SearchPlanInStepsOverShardsGivesTheTableOfCandidates) {
+    // As doppel.dask runs it: the sample (search_sample) searched in every other language's
+    // shard, the plan (search_plan) from its candidates, the other documents searched in the
+    // shards planned for their language: candidates()'s table, plan and links.
+    const Pool p = manual();
+    const Matcher m(planned());
+    const VectorIndex whole = p.index();
+    const CandidateTable want = m.candidates(whole, p.docs, p.dense.data(), p.sparse);
+    const std::vector<char> sampled = m.search_sample(p.docs);
+    ASSERT_EQ(sampled.size(), p.docs.size());
+    EXPECT_EQ(std::count(sampled.begin(), sampled.begin() + 24, 1), 4);  // every sixth English document
+    EXPECT_EQ(std::count(sampled.begin() + 24, sampled.end(), 1), 12);  // all of each small language
+    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs));
+    const std::size_t L = got.languages.size();
+    const auto search_shards = [&](const auto& searches) {
+        for (std::size_t t = 0; t < L; ++t) {
+            VectorIndex shard(kDim, "Flat");
+            std::vector<std::size_t> queries;
+            for (std::size_t i = 0; i < p.docs.size(); ++i) {
+                const std::size_t s = static_cast<std::size_t>(
+                    std::find(got.languages.begin(), got.languages.end(), p.docs[i].lang) - got.languages.begin());
+                if (s == t) shard.add(got.languages[t], 1, &p.docs[i].seq, p.dense.data() + i * kDim);
+                else if (searches(i, s, t)) queries.push_back(i);
+            }
+            const auto found = m.shard_candidates(shard, got.languages[t], p.docs, queries, p.dense.data(), p.sparse);
+            for (std::size_t j = 0; j < queries.size(); ++j) got.lists[queries[j] * L + t] = found[j];
+        }
+    };
+    search_shards([&](std::size_t i, std::size_t, std::size_t) { return sampled[i] != 0; });
+    const std::vector<char> plan = m.search_plan(p.docs, got);
+    EXPECT_EQ(plan, want.searched);
+    ASSERT_FALSE(plan.empty());
+    EXPECT_EQ(plan[0 * L + 3], 0);  // de and fr do not search each other
+    search_shards([&](std::size_t i, std::size_t s, std::size_t t) { return !sampled[i] && plan[s * L + t]; });
+    for (std::size_t i = 0; i < want.lists.size(); ++i) {
+        ASSERT_EQ(got.lists[i].size(), want.lists[i].size()) << i;
+        for (std::size_t r = 0; r < want.lists[i].size(); ++r) EXPECT_EQ(got.lists[i][r].other, want.lists[i][r].other);
+    }
+    got.searched = plan;
+    const auto key = [&](const CandidateTable& table) {
+        std::set<std::tuple<std::size_t, std::size_t, int>> k;
+        for (const auto& l : m.link(p.docs, p.sparse, table)) k.emplace(l.a, l.b, static_cast<int>(l.label));
+        return k;
+    };
+    EXPECT_EQ(key(got), key(want));
+    EXPECT_GE(key(got).size(), 12u);
+    // No plan: no sample, no plan; a table of other documents is refused.
+    MatcherOptions large = planned();
+    large.affinity_sample = 24;
+    EXPECT_TRUE(Matcher(large).search_sample(p.docs).empty());
+    EXPECT_TRUE(Matcher(large).search_plan(p.docs, got).empty());
+    EXPECT_THROW(m.search_plan(p.docs, CandidateTable::empty(3, {"de", "en"})), Error);
+}
+
 // Anchor agreement reads only names, numbers and URLs among all of a vector's feature kinds
 // (concepts before them, tokens and prefixes after them in id order), and a pair listed in both
 // documents' candidate lists is one link.

@@ -232,6 +232,16 @@ public:
                                                               std::span<const MatchDocument> docs,
                                                               std::span<const std::size_t> queries, const float* dense,
                                                               std::span<const SparseVector> sparse) const;
+    // The search plan (above) in its two steps, for runs that search the index elsewhere
+    // (doppel.dask); candidates() takes the same steps. search_sample: per document, whether it
+    // is in the sample (searched in every other language); empty when docs get no plan (every
+    // document searches every other language): affinity_sample or target_languages 0, two
+    // languages or fewer, or none larger than affinity_sample.
+    std::vector<char> search_sample(std::span<const MatchDocument> docs) const;
+    // The plan (CandidateTable::searched over languages_of(docs)) from the sample's candidates:
+    // `table` (of docs) holds every sampled document's lists in every other language, as
+    // candidates() finds them; no other list is read. Empty when docs get no plan.
+    std::vector<char> search_plan(std::span<const MatchDocument> docs, const CandidateTable& table) const;
     // Phase 1 again after some documents changed (changed[i] != 0: docs[i]'s vectors are new and
     // the index holds them; every document's sparse vector may have moved a little, as when the
     // frequencies change). table is the candidate table of the vectors before, updated in place:

@@ -13,10 +13,22 @@
 //  2. frequencies: DocumentFrequencies::add of every document's counts, summed over the parts.
 //  3. weigh:       weigh_for_matching() per document with those frequencies: the weighted sparse
 //                  vector, the dense vector and the length that the matcher takes.
-//  4. candidates:  per matching language, a shard: an index of its documents' dense vectors;
-//                  every document of another language searched in it (Matcher::shard_candidates,
-//                  match/matcher.h), which makes the CandidateTable that Matcher::candidates()
-//                  makes on one machine.
+//  4. candidates:  per matching language, a shard: an index of its documents' dense vectors,
+//                  searched by the documents of other languages (Matcher::shard_candidates,
+//                  match/matcher.h) as the search plan (matcher.h) gives them, which makes the
+//                  CandidateTable that Matcher::candidates() makes on one machine. In the first
+//                  pass, in three steps (Matcher::candidates() takes the same ones):
+//                  4a. sample: Matcher::search_sample() over every document's matching language
+//                      (empty: no plan, every document searches every shard, 4b is skipped); the
+//                      sampled documents searched in every other language's shard;
+//                  4b. plan:   Matcher::search_plan() over the sample's candidates (the table of
+//                      every document, only the sample's lists filled, with stage 3's lengths):
+//                      which languages' documents search which shard;
+//                  4c. the other documents searched in the shards planned for their language;
+//                      the sample's candidates from 4a kept (all of them, planned or not).
+//                  The second pass keeps the first pass's plan: every document, sampled or not,
+//                  searches the shards planned for its language (as update_candidates() with
+//                  every document changed).
 //  5. link:        Matcher::link over the whole table (margins, one-to-one, pivots).
 //  6. learn:       confident_pairs() of the links, FeatureAssociations::learn and apply
 //                  (match/feature_associations.h); 2-5 again on the rewritten counts, then
