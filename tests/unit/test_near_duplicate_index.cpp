@@ -53,6 +53,39 @@ TEST(NearDuplicateArtifacts, RoundTripAndVersionCheck) {
     EXPECT_THROW(decode_shingles(encode_signature(sig, 1)), Error);
 }
 
+// The "lines" artifact gives back the summary it encodes, refuses another version or a truncated
+// blob, and the stage writes one per document, equal to summarize_lines of its text.
+TEST(NearDuplicateArtifacts, LinesRoundTripVersionAndStage) {
+    const std::string text = "  Same line of the page  \nother\n\nSame line of the page\nother\n";
+    const LineSummary s = summarize_lines(text);
+    ASSERT_EQ(s.repeated.size(), 2u);
+    const LineSummary back = decode_lines(encode_lines(s));
+    EXPECT_EQ(back.bytes, text.size());
+    EXPECT_EQ(back.lines, s.lines);
+    ASSERT_EQ(back.repeated.size(), s.repeated.size());
+    for (std::size_t i = 0; i < s.repeated.size(); ++i) {
+        EXPECT_EQ(back.repeated[i].text, s.repeated[i].text);
+        EXPECT_EQ(back.repeated[i].count, s.repeated[i].count);
+    }
+    EXPECT_TRUE(decode_lines(encode_lines({})).lines.empty());
+    std::string bad = encode_lines(s);
+    bad[4] = 2;  // format version 2
+    EXPECT_THROW(decode_lines(bad), Error);
+    bad = encode_lines(s);
+    bad.pop_back();
+    EXPECT_THROW(decode_lines(bad), Error);
+    EXPECT_THROW(decode_lines(encode_shingles({1, 2})), Error);
+
+    test::TempDir dir("nd_lines");
+    Store store(dir / "store");
+    LanguageIdentifier lid(test::lid_model());
+    index_docs(store, lid, {doc("a", text), doc("b", words_text(40, 3))}, 1000);
+    const auto blob = store.artifact(store.get("a", false)->seq, "lines");
+    ASSERT_TRUE(blob.has_value());
+    EXPECT_EQ(decode_lines(*blob).lines, s.lines);
+    EXPECT_EQ(store.artifact_count("lines"), 2u);
+}
+
 // Empty artifacts (a text too short for one shingle; a zero-length vector) decode to empty vectors
 // (found by fuzz_artifacts under UBSan: memcpy to an empty vector's null data()).
 TEST(NearDuplicateArtifacts, EmptyArtifactsDecode) {
