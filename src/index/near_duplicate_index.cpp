@@ -16,6 +16,8 @@ constexpr char kMinHashMagic[4] = {'D', 'P', 'M', 'H'};
 constexpr char kLinesMagic[4] = {'D', 'P', 'L', 'N'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr const char* kSpecKey = kNearDuplicateSpecMeta;
+// Set once every stored document has a "lines" artifact (catch_up_line_summaries).
+constexpr const char* kLinesMeta = "near_duplicate_lines";
 
 template <class T>
 void put(std::string& s, T v) {
@@ -74,6 +76,29 @@ void catch_up_band_runs(Store& store, const MinHash& minhash, LshParams p) {
         if (chunk.seqs.size() == 65536) flush();
     });
     if (!chunk.seqs.empty()) flush();
+}
+
+// Adds the "lines" artifacts a store written before them lacks (from the stored texts, in chunks),
+// once: the store's metadata then records that every document has one. The batch being written
+// (seqs[0, n)) gets its own.
+void catch_up_line_summaries(Store& store, std::size_t n, const int64_t* seqs) {
+    if (store.meta(kLinesMeta)) return;
+    std::vector<int64_t> missing = store.documents_missing("lines");
+    std::vector<int64_t> batch(seqs, seqs + n);
+    std::sort(batch.begin(), batch.end());
+    std::erase_if(missing, [&](int64_t s) { return std::binary_search(batch.begin(), batch.end(), s); });
+    constexpr std::size_t kChunk = 4096;
+    for (std::size_t b = 0; b < missing.size(); b += kChunk) {
+        const std::vector<int64_t> chunk(missing.begin() + b, missing.begin() + std::min(missing.size(), b + kChunk));
+        std::vector<int64_t> got;
+        std::vector<std::string> blobs;
+        store.read_texts(chunk, [&](int64_t seq, std::string_view text) {
+            got.push_back(seq);
+            blobs.push_back(encode_lines(summarize_lines(text)));
+        });
+        store.put_artifacts("lines", got.size(), got.data(), blobs.data());
+    }
+    store.set_meta(kLinesMeta, "1");
 }
 
 }  // namespace
@@ -205,6 +230,7 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
     store.transaction([&] {
         // Once per store this stage writes to: later batches add every signature they write.
         if (caught_up_ != &store) catch_up_band_runs(store, *minhash_, bands);
+        if (caught_up_ != &store) catch_up_line_summaries(store, n, seqs);
         store.put_artifacts("shingles", n, seqs, shingle_blobs_.data());
         store.put_artifacts("minhash", n, seqs, sig_blobs_.data());
         store.put_artifacts("lines", n, seqs, line_blobs_.data());

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <random>
 
 #include "doppel/embed/feature_artifacts.h"
@@ -180,4 +182,30 @@ TEST(NearDuplicateIndex, BandRunsMatchTheInMemoryTablesAndCatchUp) {
     ASSERT_EQ(r.size(), 2u);
     EXPECT_EQ(r[0].seq, m[0].seq);
     EXPECT_DOUBLE_EQ(r[0].jaccard, m[0].jaccard);
+}
+
+// A store written before line summaries (here: their artifacts and record deleted with SQLite)
+// gets them from its texts in the stage's first write to it, once.
+TEST(NearDuplicateArtifacts, LinesAreCaughtUpInAStoreWithout) {
+    test::TempDir dir("nd_lines_catch_up");
+    LanguageIdentifier lid(test::lid_model());
+    const std::string a = "a line\nanother line\na line\n";
+    {
+        Store store(dir / "store");
+        index_docs(store, lid, {doc("a", a), doc("b", words_text(40, 3))}, 1000);
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "store/doppel.sqlite").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM artifacts WHERE kind = 'lines'; DELETE FROM meta WHERE key = "
+                               "'near_duplicate_lines';", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    Store store(dir / "store");
+    EXPECT_EQ(store.artifact_count("lines"), 0u);
+    index_docs(store, lid, {doc("c", words_text(40, 4))}, 2000);
+    EXPECT_EQ(store.artifact_count("lines"), 3u);
+    const LineSummary back = decode_lines(*store.artifact(store.get("a", false)->seq, "lines"));
+    EXPECT_EQ(back.bytes, a.size());
+    ASSERT_EQ(back.repeated.size(), 1u);
+    EXPECT_EQ(back.repeated[0].text, "a line");
+    EXPECT_EQ(store.meta("near_duplicate_lines").value_or(""), "1");
 }

@@ -13,7 +13,9 @@
 //                  (sketch/line_summary.h), from which `dedup --store` counts lines,
 //                  reports repeated lines and picks the documents to shingle again (those with a
 //                  boilerplate line) without reading the texts. It depends on the text alone, not
-//                  on the spec; a store written before it has none and is read as before (texts).
+//                  on the spec; a store written before it is read as before (texts) until
+//                  the stage first writes to it, which adds the missing ones from the stored
+//                  texts (once; metadata "near_duplicate_lines").
 //    Deleted documents lose their artifacts with them (Store::remove, Store::expire), so delete
 //    and expiry need nothing more. The stage records its spec in the store's metadata
 //    ("near_duplicate_spec"); an index opened with another spec is refused.
