@@ -13,8 +13,11 @@ namespace {
 
 constexpr char kShinglesMagic[4] = {'D', 'P', 'S', 'H'};
 constexpr char kMinHashMagic[4] = {'D', 'P', 'M', 'H'};
+constexpr char kLinesMagic[4] = {'D', 'P', 'L', 'N'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr const char* kSpecKey = kNearDuplicateSpecMeta;
+// Set once every stored document has a "lines" artifact (catch_up_line_summaries).
+constexpr const char* kLinesMeta = "near_duplicate_lines";
 
 template <class T>
 void put(std::string& s, T v) {
@@ -75,6 +78,29 @@ void catch_up_band_runs(Store& store, const MinHash& minhash, LshParams p) {
     if (!chunk.seqs.empty()) flush();
 }
 
+// Adds the "lines" artifacts a store written before them lacks (from the stored texts, in chunks),
+// once: the store's metadata then records that every document has one. The batch being written
+// (seqs[0, n)) gets its own.
+void catch_up_line_summaries(Store& store, std::size_t n, const int64_t* seqs) {
+    if (store.meta(kLinesMeta)) return;
+    std::vector<int64_t> missing = store.documents_missing("lines");
+    std::vector<int64_t> batch(seqs, seqs + n);
+    std::sort(batch.begin(), batch.end());
+    std::erase_if(missing, [&](int64_t s) { return std::binary_search(batch.begin(), batch.end(), s); });
+    constexpr std::size_t kChunk = 4096;
+    for (std::size_t b = 0; b < missing.size(); b += kChunk) {
+        const std::vector<int64_t> chunk(missing.begin() + b, missing.begin() + std::min(missing.size(), b + kChunk));
+        std::vector<int64_t> got;
+        std::vector<std::string> blobs;
+        store.read_texts(chunk, [&](int64_t seq, std::string_view text) {
+            got.push_back(seq);
+            blobs.push_back(encode_lines(summarize_lines(text)));
+        });
+        store.put_artifacts("lines", got.size(), got.data(), blobs.data());
+    }
+    store.set_meta(kLinesMeta, "1");
+}
+
 }  // namespace
 
 LshParams default_band_params(int perms) {
@@ -125,6 +151,45 @@ std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_
     return v;
 }
 
+std::string encode_lines(const LineSummary& s) {
+    std::string out(kLinesMagic, 4);
+    put(out, kFormatVersion);
+    put(out, s.bytes);
+    put(out, static_cast<uint32_t>(s.lines.size()));
+    out.append(reinterpret_cast<const char*>(s.lines.data()), s.lines.size() * sizeof(uint64_t));
+    put(out, static_cast<uint32_t>(s.repeated.size()));
+    for (const RepeatedLine& r : s.repeated) {
+        put(out, r.count);
+        put(out, static_cast<uint32_t>(r.text.size()));
+        out += r.text;
+    }
+    return out;
+}
+
+LineSummary decode_lines(std::string_view blob) {
+    check_header(blob, kLinesMagic, "lines");
+    std::size_t at = 8;
+    LineSummary s;
+    s.bytes = get<uint64_t>(blob, at);
+    const uint32_t n = get<uint32_t>(blob, at);
+    DOPPEL_CHECK(kBadFormat, blob.size() >= at + std::size_t{n} * sizeof(uint64_t), "truncated lines artifact");
+    s.lines.resize(n);
+    if (n) std::memcpy(s.lines.data(), blob.data() + at, n * sizeof(uint64_t));
+    at += std::size_t{n} * sizeof(uint64_t);
+    const uint32_t repeated = get<uint32_t>(blob, at);
+    for (uint32_t k = 0; k < repeated; ++k) {
+        RepeatedLine r;
+        r.count = get<uint32_t>(blob, at);
+        const uint32_t len = get<uint32_t>(blob, at);
+        DOPPEL_CHECK(kBadFormat, blob.size() >= at + len, "truncated lines artifact");
+        r.text.assign(blob.data() + at, len);
+        at += len;
+        s.repeated.push_back(std::move(r));
+    }
+    DOPPEL_CHECK(kBadFormat, at == blob.size(), "lines artifact has the wrong size");
+    return s;
+}
+
 NearDuplicateStage::NearDuplicateStage(NearDuplicateIndexOptions options)
     : options_(std::move(options)),
       shingler_(Shingler::from_spec(options_.shingle_spec)),
@@ -135,6 +200,7 @@ std::string NearDuplicateStage::describe() const { return spec_of(*shingler_, *m
 void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
     shingle_blobs_.assign(n, {});
     sig_blobs_.assign(n, {});
+    line_blobs_.assign(n, {});
     const auto perms = static_cast<std::size_t>(minhash_->perms());
     sigs_.assign(n * perms, 0);
     prepared_hashes_.resize(n);
@@ -150,6 +216,7 @@ void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
         shingle_blobs_[i] = encode_shingles(sh);
         minhash_->sign(sh.data(), sh.size(), &sigs_[i * perms]);
         sig_blobs_[i] = encode_signature({sigs_.begin() + i * perms, sigs_.begin() + (i + 1) * perms}, seed);
+        line_blobs_[i] = encode_lines(summarize_lines(docs[i].doc.text));
     });
 }
 
@@ -163,8 +230,10 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
     store.transaction([&] {
         // Once per store this stage writes to: later batches add every signature they write.
         if (caught_up_ != &store) catch_up_band_runs(store, *minhash_, bands);
+        if (caught_up_ != &store) catch_up_line_summaries(store, n, seqs);
         store.put_artifacts("shingles", n, seqs, shingle_blobs_.data());
         store.put_artifacts("minhash", n, seqs, sig_blobs_.data());
+        store.put_artifacts("lines", n, seqs, line_blobs_.data());
         LshBandStore::add(store, minhash_->perms(), bands, n, seqs, sigs_.data());
         if (!stored) store.set_meta(kSpecKey, describe());
     });
@@ -172,6 +241,7 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
     prepared_hashes_.clear();
     shingle_blobs_.clear();
     sig_blobs_.clear();
+    line_blobs_.clear();
     sigs_.clear();
 }
 

@@ -32,13 +32,6 @@ void for_each_line(std::string_view text, Fn fn) {
     }
 }
 
-std::string_view trim(std::string_view s) {
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
-    while (!s.empty() && space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 uint64_t source_hash(const Document& doc) {
     const std::string key = document_source_key(doc);
     return XXH3_64bits(key.data(), key.size());
@@ -277,7 +270,6 @@ struct NearDuplicateFinder::Impl {
 
     void build_boilerplate(const NearDuplicateOptions& o);
     const LineHashSet* boilerplate_of(const Document& d) const;
-    void find_repeated_lines(std::string_view text, int min_bytes, std::vector<RepeatedLine>* out) const;
     // The worker's state for sketch(): ICU's segmenter, and a buffer of shingles kept from one
     // document to the next (each document's own set is then allocated once, at its size).
     struct Worker {
@@ -285,7 +277,7 @@ struct NearDuplicateFinder::Impl {
         std::vector<uint64_t> shingles;
     };
     void sketch(const Document& d, std::size_t k, Worker& worker, const NearDuplicateOptions& o,
-                PrecomputedSketch* pre);
+                PrecomputedSketch* pre, const LineSummary* summary);
     Groups group_identical_sets() const;
     std::vector<uint64_t> exact_candidates(const std::vector<uint32_t>& reps, double t) const;
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates, double t,
@@ -332,7 +324,9 @@ std::string NearDuplicateFinder::describe() const {
     return o.describe();
 }
 
-void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
+void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) { count_lines(n, docs, nullptr); }
+
+void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs, const LineSummary* const* summaries) {
     if (!options_.boilerplate) return;
     DOPPEL_CHECK(kInvalidArgument, !impl_->boilerplate_ready, "count_lines() after add()");
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> parts(impl_->threads);
@@ -342,37 +336,16 @@ void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) {
                                   std::vector<uint64_t> lines;
                                   for (std::size_t i = b; i < e; ++i) {
                                       const uint64_t src = source_hash(docs[i]);
-                                      lines.clear();
-                                      for_each_line(docs[i].text, [&](std::string_view line) {
-                                          if (const uint64_t h = Shingler::line_hash(line))
-                                              lines.push_back(h);
-                                      });
-                                      std::sort(lines.begin(), lines.end());
-                                      lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+                                      if (summaries && summaries[i]) {
+                                          for (uint64_t h : summaries[i]->lines) out.emplace_back(src, h);
+                                          continue;
+                                      }
+                                      distinct_line_hashes(docs[i].text, &lines);
                                       for (uint64_t h : lines) out.emplace_back(src, h);
                                   }
                               });
     for (auto& p : parts) impl_->line_keys.insert(impl_->line_keys.end(), p.begin(), p.end());
     for (std::size_t i = 0; i < n; ++i) ++impl_->source_docs[source_hash(docs[i])];
-}
-
-// The lines of `text` occurring more than once (trimmed, at least min_bytes long), by line hash.
-void NearDuplicateFinder::Impl::find_repeated_lines(std::string_view text, int min_bytes,
-                                                    std::vector<RepeatedLine>* out) const {
-    std::vector<std::pair<uint64_t, std::string_view>> lines;
-    for_each_line(text, [&](std::string_view line) {
-        const uint64_t h = Shingler::line_hash(line);
-        if (h && trim(line).size() >= static_cast<std::size_t>(min_bytes)) lines.emplace_back(h, trim(line));
-    });
-    if (lines.size() < 2) return;
-    std::stable_sort(lines.begin(), lines.end(),
-                     [](const auto& x, const auto& y) { return x.first < y.first; });
-    for (std::size_t s = 0; s < lines.size();) {
-        std::size_t t = s + 1;
-        while (t < lines.size() && lines[t].first == lines[s].first) ++t;
-        if (t - s > 1) out->push_back({std::string(lines[s].second), static_cast<uint32_t>(t - s)});
-        s = t;
-    }
 }
 
 namespace {
@@ -383,20 +356,33 @@ bool has_line_in(std::string_view text, const LineHashSet* skip) {
     for_each_line(text, [&](std::string_view line) { found = found || skip->count(Shingler::line_hash(line)); });
     return found;
 }
+// The same from the document's line summary when it has one.
+bool has_line_in(const Document& d, const LineSummary* summary, const LineHashSet* skip) {
+    if (!summary) return has_line_in(d.text, skip);
+    if (!skip || skip->empty()) return false;
+    return std::any_of(summary->lines.begin(), summary->lines.end(), [&](uint64_t h) { return skip->count(h) > 0; });
+}
 }  // namespace
 
 // Shingles and signs document number k (boilerplate of its source left out), or takes `pre`
-// (may be null) when the document has no boilerplate line.
+// (may be null) when the document has no boilerplate line; its line summary (may be null) stands
+// for its text in all but shingling.
 void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Worker& worker,
-                                       const NearDuplicateOptions& o, PrecomputedSketch* pre) {
+                                       const NearDuplicateOptions& o, PrecomputedSketch* pre,
+                                       const LineSummary* summary) {
     FinderDocument& fd = docs[k];
     fd.id = d.id;
-    fd.bytes = d.text.size();
+    fd.bytes = summary ? summary->bytes : d.text.size();
     const LineHashSet* skip = boilerplate_of(d);
-    if (o.repeated_lines) find_repeated_lines(d.text, o.repeated_line_min_bytes, &fd.repeated_lines);
+    if (o.repeated_lines && summary) {
+        for (const RepeatedLine& r : summary->repeated)
+            if (r.text.size() >= static_cast<std::size_t>(o.repeated_line_min_bytes)) fd.repeated_lines.push_back(r);
+    } else if (o.repeated_lines) {
+        find_repeated_lines(d.text, o.repeated_line_min_bytes, &fd.repeated_lines);
+    }
     std::vector<uint64_t>& sh = shingles[k];
     const auto perms = static_cast<std::size_t>(minhash->perms());
-    if (pre && !has_line_in(d.text, skip)) {
+    if (pre && !has_line_in(d, summary, skip)) {
         DOPPEL_CHECK(kInvalidArgument, pre->sig.size() == perms,
                      "precomputed signature of '" + d.id + "' has " + std::to_string(pre->sig.size()) +
                          " values, not " + std::to_string(perms));
@@ -404,6 +390,8 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Worker&
         std::copy(pre->sig.begin(), pre->sig.end(), sigs.begin() + static_cast<std::ptrdiff_t>(k * perms));
     } else {
         if (pre) std::vector<uint64_t>().swap(pre->shingles);  // not taken: freed now
+        DOPPEL_CHECK(kInvalidArgument, !summary || d.text.size() == summary->bytes,
+                     "document '" + d.id + "' is shingled again but came without its text");
         std::size_t skipped = 0;
         shingler->shingle(d.text, worker.segmenter, &worker.shingles, skip, &skipped);
         fd.boilerplate_lines = static_cast<uint32_t>(skipped);
@@ -422,18 +410,29 @@ const LineHashSet* NearDuplicateFinder::Impl::boilerplate_of(const Document& d) 
 }
 
 std::vector<uint8_t> NearDuplicateFinder::needs_text(std::size_t n, const Document* docs) {
+    return needs_text(n, docs, nullptr);
+}
+
+std::vector<uint8_t> NearDuplicateFinder::needs_text(std::size_t n, const Document* docs,
+                                                     const LineSummary* const* lines) {
     Impl& im = *impl_;
     im.build_boilerplate(options_);
     std::vector<uint8_t> out(n, 0);
     impl::parallel_for_ranges(n, im.threads, kLineCountGrain, [&](std::size_t b, std::size_t e, std::size_t) {
-        for (std::size_t i = b; i < e; ++i) out[i] = has_line_in(docs[i].text, im.boilerplate_of(docs[i]));
+        for (std::size_t i = b; i < e; ++i)
+            out[i] = has_line_in(docs[i], lines ? lines[i] : nullptr, im.boilerplate_of(docs[i]));
     });
     return out;
 }
 
-void NearDuplicateFinder::add(std::size_t n, const Document* docs) { add(n, docs, nullptr); }
+void NearDuplicateFinder::add(std::size_t n, const Document* docs) { add(n, docs, nullptr, nullptr); }
 
 void NearDuplicateFinder::add(std::size_t n, const Document* docs, PrecomputedSketch* const* pre) {
+    add(n, docs, pre, nullptr);
+}
+
+void NearDuplicateFinder::add(std::size_t n, const Document* docs, PrecomputedSketch* const* pre,
+                              const LineSummary* const* lines) {
     Impl& im = *impl_;
     im.build_boilerplate(options_);
     const std::size_t base = im.docs.size();
@@ -448,9 +447,9 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs, PrecomputedSk
                               [&](std::size_t b, std::size_t e, std::size_t worker) {
                                   for (std::size_t i = b; i < e; ++i)
                                       im.sketch(docs[i], base + i, *workers[worker], options_,
-                                                pre ? pre[i] : nullptr);
+                                                pre ? pre[i] : nullptr, lines ? lines[i] : nullptr);
                               });
-    for (std::size_t i = 0; i < n; ++i) im.bytes += docs[i].text.size();
+    for (std::size_t i = 0; i < n; ++i) im.bytes += im.docs[base + i].bytes;
 }
 
 // Exact all-pairs candidates among `reps` by prefix filtering: tokens ordered by global frequency

@@ -108,13 +108,39 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
     return b;
 }
 
-void BandRunDedup::add(const std::vector<Document>& docs, const std::vector<int64_t>& seqs) {
-    StoredBatch stored = read_stored(seqs);
-    std::vector<PrecomputedSketch*> pre(docs.size());
-    for (std::size_t i = 0; i < docs.size(); ++i) pre[i] = stored.complete[i] ? &stored.sketches[i] : nullptr;
-    finder_.add(docs.size(), docs.data(), pre.data());
+void StoredDocuments::read_texts(const Store& store, const std::vector<uint8_t>& need) {
+    std::vector<int64_t> want;
+    for (std::size_t i = 0; i < docs.size(); ++i)
+        if (need[i] && lines[i]) want.push_back(seqs[i]);
+    std::size_t i = 0;
+    store.read_texts(want, [&](int64_t seq, std::string_view text) {
+        while (seqs[i] != seq) ++i;
+        docs[i].text.assign(text);
+    });
+}
+
+std::size_t StoredDocuments::memory() const {
+    std::size_t bytes = 0;
+    for (const auto& d : docs) bytes += d.text.size() + d.id.size() + d.source.size() + d.url.size();
+    for (const auto& s : summaries) {
+        bytes += s.lines.size() * sizeof(uint64_t);
+        for (const auto& r : s.repeated) bytes += r.text.size() + sizeof r;
+    }
+    return bytes;
+}
+
+void BandRunDedup::add(StoredDocuments& b) {
+    const std::size_t n = b.docs.size();
+    StoredBatch stored = read_stored(b.seqs);
+    std::vector<PrecomputedSketch*> pre(n);
+    for (std::size_t i = 0; i < n; ++i) pre[i] = stored.complete[i] ? &stored.sketches[i] : nullptr;
+    // The texts of the documents shingled again: a boilerplate line, or no stored sketch.
+    std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    for (std::size_t i = 0; i < n; ++i) need[i] = need[i] || !pre[i];
+    b.read_texts(store_, need);
+    finder_.add(n, b.docs.data(), pre.data(), b.lines.data());
     FinderSketches s = finder_.take_sketches();
-    for (std::size_t i = 0; i < docs.size(); ++i) keep(s, i, seqs[i], stored);
+    for (std::size_t i = 0; i < n; ++i) keep(s, i, b.seqs[i], stored);
 }
 
 // Keeps document i of a batch: its small arrays, its shingles when they are not the stored ones,
@@ -273,13 +299,44 @@ std::vector<NearDuplicatePair> BandRunDedup::verify(const std::vector<uint64_t>&
     return pairs;
 }
 
+// The sets group_identical_sets compares (documents whose set hash and size another document
+// shares), read with one statement while they fit in kSharedSetsInMemory; the rest are read when
+// compared.
+BandRunDedup::SetCache BandRunDedup::sets_sharing_a_hash() const {
+    std::vector<uint32_t> order;
+    for (uint32_t k = 0; k < set_hash_.size(); ++k)
+        if (set_size_[k] > 0) order.push_back(k);
+    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+        return set_hash_[x] != set_hash_[y] ? set_hash_[x] < set_hash_[y] : x < y;
+    });
+    SetCache cache;
+    uint64_t bytes = 0;
+    for (std::size_t b = 0; b < order.size();) {
+        std::size_t e = b + 1;
+        while (e < order.size() && set_hash_[order[e]] == set_hash_[order[b]]) ++e;
+        for (std::size_t i = b; i < e && e - b > 1; ++i) {
+            bytes += set_size_[order[i]] * sizeof(uint64_t);
+            if (bytes <= kSharedSetsInMemory) cache.ks.push_back(order[i]);
+        }
+        b = e;
+    }
+    std::sort(cache.ks.begin(), cache.ks.end());
+    cache.sets = shingles_of(cache.ks);
+    return cache;
+}
+
 NearDuplicateResult BandRunDedup::finish() {
     if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
     std::sort(extra_.begin(), extra_.end());
     // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
     NearDuplicateResult r = finder_.finish();
-    const IdenticalSetGroups groups = group_identical_sets(
-        set_hash_, set_size_, [&](uint32_t x, uint32_t y) { return shingles_of(x) == shingles_of(y); });
+    const SetCache cache = sets_sharing_a_hash();
+    auto set_of = [&](uint32_t k) {
+        const auto it = std::lower_bound(cache.ks.begin(), cache.ks.end(), k);
+        return it != cache.ks.end() && *it == k ? cache.sets[it - cache.ks.begin()] : shingles_of(k);
+    };
+    const IdenticalSetGroups groups =
+        group_identical_sets(set_hash_, set_size_, [&](uint32_t x, uint32_t y) { return set_of(x) == set_of(y); });
     std::vector<uint64_t> candidates = candidate_pairs(groups.skip);
     r.candidates = candidates.size();
     const std::vector<NearDuplicatePair> rep_pairs = verify(candidates);

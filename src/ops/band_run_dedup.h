@@ -33,6 +33,19 @@ namespace doppel {
 
 class Store;
 
+// Stored documents of one batch, in seq order. Where the store holds a document's line summary
+// (its "lines" artifact, index/near_duplicate_index.h), its text is not read: the summary stands
+// for it (NearDuplicateFinder::add) until read_texts() reads the texts a caller needs.
+struct StoredDocuments {
+    std::vector<Document> docs;
+    std::vector<int64_t> seqs;
+    std::vector<LineSummary> summaries;     // by position (empty where lines[i] is null)
+    std::vector<const LineSummary*> lines;  // &summaries[i], or null: docs[i].text was read
+    // Reads the text of each document i with need[i] whose text was not read.
+    void read_texts(const Store& store, const std::vector<uint8_t>& need);
+    std::size_t memory() const;  // bytes held, roughly
+};
+
 class BandRunDedup {
 public:
     // Null when the store cannot serve the finder's options this way: exact mode, sketches of
@@ -44,8 +57,9 @@ public:
                                               uint64_t own_sets_in_memory = kOwnSetsInMemory);
     ~BandRunDedup();
 
-    // The next stored documents, in seq order (after the finder's count_lines pass).
-    void add(const std::vector<Document>& docs, const std::vector<int64_t>& seqs);
+    // The next stored documents, in seq order (after the finder's count_lines pass); the texts
+    // the finder shingles again are read into b.
+    void add(StoredDocuments& b);
     NearDuplicateResult finish();
 
 private:
@@ -56,6 +70,12 @@ private:
     std::vector<uint64_t> shingles_of(uint32_t k) const;
     std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks) const;
     std::vector<uint64_t> candidate_pairs(const std::vector<bool>& skip) const;
+    struct SetCache {
+        std::vector<uint32_t> ks;                   // document numbers, sorted
+        std::vector<std::vector<uint64_t>> sets;    // their shingles
+    };
+    static constexpr uint64_t kSharedSetsInMemory = uint64_t{256} << 20;
+    SetCache sets_sharing_a_hash() const;
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
 
     const Store& store_;

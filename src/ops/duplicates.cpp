@@ -15,33 +15,65 @@ namespace doppel {
 namespace {
 
 using BatchFn = std::function<void(std::vector<Document>&)>;
-using StoredBatchFn = std::function<void(std::vector<Document>&, const std::vector<int64_t>& seqs)>;
+using StoredBatchFn = std::function<void(StoredDocuments&)>;
 
-// Calls fn(batch, seqs) for every batch of the stored documents, in seq order.
+// Reads the line summaries of b's documents ("lines" artifacts, in one range scan); the texts of
+// those without one (or with one that does not decode) are read instead.
+void read_line_summaries(const Store& store, StoredDocuments& b) {
+    const std::size_t n = b.seqs.size();
+    b.summaries.assign(n, {});
+    std::vector<uint8_t> missing(n, 1);
+    std::size_t i = 0;
+    store.scan_artifacts("lines", b.seqs.front(), b.seqs.back(), [&](int64_t seq, std::string_view blob) {
+        while (i < n && b.seqs[i] < seq) ++i;
+        if (i == n || b.seqs[i] != seq) return;
+        try {
+            b.summaries[i] = decode_lines(blob);
+            missing[i] = 0;
+        } catch (const Error&) {
+        }
+    });
+    b.lines.assign(n, nullptr);
+    for (std::size_t k = 0; k < n; ++k)
+        if (!missing[k]) b.lines[k] = &b.summaries[k];
+    std::vector<int64_t> want;
+    for (std::size_t k = 0; k < n; ++k)
+        if (missing[k]) want.push_back(b.seqs[k]);
+    std::size_t k = 0;
+    store.read_texts(want, [&](int64_t seq, std::string_view text) {
+        while (b.seqs[k] != seq) ++k;
+        b.docs[k].text.assign(text);
+    });
+}
+
+// Calls fn(batch) for every batch of the stored documents, in seq order. A store with line
+// summaries is read without the texts (read_line_summaries), one without as it was written.
 void for_each_stored_batch(const Store& store, std::size_t batch, const ProgressCallback& progress,
                            const StoredBatchFn& fn) {
     const std::size_t total = store.size();
-    std::vector<Document> docs;
-    std::vector<int64_t> seqs;
+    const bool summaries = store.max_artifact_seq("lines") > 0;
+    StoredDocuments b;
     std::size_t done = 0;
+    auto flush = [&] {
+        if (summaries) read_line_summaries(store, b);
+        else b.lines.assign(b.docs.size(), nullptr);
+        fn(b);
+        done += b.docs.size();
+        b = StoredDocuments();
+        if (progress) progress(done, total);
+    };
     store.scan([&](StoredDocument& s) {
         Document d;
         d.id = std::move(s.id);
         d.text = std::move(s.text);  // the store's copy of the row: no second copy
         d.source = std::move(s.source);
         d.url = std::move(s.url);
-        docs.push_back(std::move(d));
-        seqs.push_back(s.seq);
-        if (docs.size() >= batch) {
-            fn(docs, seqs);
-            done += docs.size();
-            docs.clear();
-            seqs.clear();
-            if (progress) progress(done, total);
-        }
+        b.docs.push_back(std::move(d));
+        b.seqs.push_back(s.seq);
+        if (b.docs.size() >= batch) flush();
         return true;
-    }, true, false);  // the text without the paragraphs' languages
-    if (!docs.empty()) fn(docs, seqs);
+    }, !summaries, false);  // the text (unless summaries stand for it) without the paragraphs' languages
+    if (!b.docs.empty()) flush();
 }
 
 // Stored documents kept in memory between the two passes of find_stored_duplicates (MiB of text).
@@ -151,22 +183,22 @@ namespace {
 // store is read once), then add(batch, seqs) in seq order.
 void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std::size_t batch,
                            const ProgressCallback& progress, const StoredBatchFn& add) {
-    std::vector<std::pair<std::vector<Document>, std::vector<int64_t>>> cache;
+    std::vector<StoredDocuments> cache;
     const bool boilerplate = finder.options().boilerplate;
     bool cached = boilerplate;
     std::size_t cached_bytes = 0;
     if (boilerplate)
-        for_each_stored_batch(store, batch, progress, [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) {
-            finder.count_lines(d.size(), d.data());
-            for (const auto& doc : d) cached_bytes += doc.text.size() + doc.id.size() + doc.source.size();
+        for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) {
+            finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+            cached_bytes += b.memory();
             if (cached && cached_bytes > (kStoredCacheMb << 20)) decltype(cache)().swap(cache);
             cached = cached && cached_bytes <= (kStoredCacheMb << 20);
-            if (cached) cache.emplace_back(std::move(d), seqs);
+            if (cached) cache.push_back(std::move(b));
         });
     if (!cached) for_each_stored_batch(store, batch, progress, add);
-    for (auto& [d, seqs] : cache) {
-        add(d, seqs);
-        std::vector<Document>().swap(d);
+    for (auto& b : cache) {
+        add(b);
+        b = StoredDocuments();
     }
 }
 
@@ -177,18 +209,21 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
     NearDuplicateFinder finder(options);
     // Memory bounded by design where the store's band runs serve these options (ops/band_run_dedup.h).
     if (auto on_disk = BandRunDedup::open(store, finder)) {
-        feed_stored_documents(store, finder, batch, progress,
-                              [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) { on_disk->add(d, seqs); });
+        feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); });
         return on_disk->finish();
     }
     // Else every sketch in memory, the stored ones taken where they serve.
     StoredSketches sketches(store, options);
     std::vector<PrecomputedSketch*> pre;
-    feed_stored_documents(store, finder, batch, progress, [&](std::vector<Document>& d, const std::vector<int64_t>& seqs) {
-        const std::vector<uint8_t> own = finder.needs_text(d.size(), d.data());  // shingled again
+    feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) {
+        std::vector<uint8_t> own = finder.needs_text(b.docs.size(), b.docs.data(), b.lines.data());  // shingled again
         pre.clear();
-        for (std::size_t i = 0; i < seqs.size(); ++i) pre.push_back(own[i] ? nullptr : sketches.take(seqs[i]));
-        finder.add(d.size(), d.data(), pre.data());
+        for (std::size_t i = 0; i < b.seqs.size(); ++i) {
+            pre.push_back(own[i] ? nullptr : sketches.take(b.seqs[i]));
+            own[i] = !pre.back();
+        }
+        b.read_texts(store, own);
+        finder.add(b.docs.size(), b.docs.data(), pre.data(), b.lines.data());
     });
     return finder.finish();
 }

@@ -489,6 +489,15 @@ void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& 
     }
 }
 
+void Store::read_texts(const std::vector<int64_t>& seqs, const std::function<void(int64_t, std::string_view)>& fn) const {
+    Statement st(impl_->db, "SELECT text FROM documents WHERE seq = ?");
+    for (int64_t seq : seqs) {
+        st.reset();
+        st.bind(1, seq);
+        if (st.step()) fn(seq, st.blob(0));
+    }
+}
+
 std::vector<std::string> Store::artifact_kinds() const {
     std::vector<std::string> kinds;
     Statement st(impl_->db, "SELECT DISTINCT kind FROM artifacts ORDER BY kind");

@@ -273,3 +273,50 @@ TEST(NearDuplicateFinder, NeedsTextWhereALineIsBoilerplate) {
         EXPECT_EQ(f.finish().docs[0].boilerplate_lines, boilerplate ? 1u : 0u);
     }
 }
+
+// Line summaries stand for the texts in counting lines, finding repeated lines and choosing the
+// documents to shingle again; a document shingled again without its text is refused.
+TEST(NearDuplicateFinder, LineSummariesStandForTheTexts) {
+    const std::string footer = "Shared footer line of the site, the same in most of its pages\n";
+    const std::string title = "A headline that is printed several times\n";
+    std::vector<Document> docs;
+    for (int k = 0; k < 6; ++k) docs.push_back(doc("f" + std::to_string(k), text(words(40, 10 + k)) + footer));
+    docs.push_back(doc("plain", title + text(words(40, 30)) + title));
+    std::vector<LineSummary> sums;
+    for (const auto& d : docs) sums.push_back(summarize_lines(d.text));
+    std::vector<const LineSummary*> lines;
+    for (const auto& s : sums) lines.push_back(&s);
+    std::vector<Document> bare = docs;  // without the texts
+    for (auto& d : bare) d.text.clear();
+
+    NearDuplicateFinder f(word5());
+    f.count_lines(bare.size(), bare.data(), lines.data());
+    EXPECT_EQ(f.needs_text(bare.size(), bare.data(), lines.data()), (std::vector<uint8_t>{1, 1, 1, 1, 1, 1, 0}));
+    std::vector<PrecomputedSketch> pre(docs.size());
+    std::vector<PrecomputedSketch*> pre_of(docs.size(), nullptr);
+    NearDuplicateFinder sketcher(word5());
+    sketcher.add(docs.size(), docs.data());  // no boilerplate: the sketches of the whole texts
+    FinderSketches whole = sketcher.take_sketches();
+    pre[6] = {whole.shingles[6], {whole.sigs.begin() + 6 * whole.perms, whole.sigs.begin() + 7 * whole.perms}};
+    pre_of[6] = &pre[6];
+    std::vector<Document> given = bare;
+    for (int k = 0; k < 6; ++k) given[k].text = docs[k].text;  // the ones shingled again
+    f.add(given.size(), given.data(), pre_of.data(), lines.data());
+    const NearDuplicateResult with = f.finish();
+    const NearDuplicateResult expected = run(docs);
+    ASSERT_EQ(with.docs.size(), expected.docs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        EXPECT_EQ(with.docs[i].bytes, docs[i].text.size());
+        EXPECT_EQ(with.docs[i].shingles, expected.docs[i].shingles);
+        EXPECT_EQ(with.docs[i].boilerplate_lines, expected.docs[i].boilerplate_lines);
+        EXPECT_EQ(with.docs[i].repeated_lines.size(), expected.docs[i].repeated_lines.size());
+    }
+    EXPECT_EQ(with.bytes, expected.bytes);
+    EXPECT_EQ(with.boilerplate_lines, expected.boilerplate_lines);
+    ASSERT_EQ(with.docs[6].repeated_lines.size(), 1u);
+    EXPECT_EQ(with.docs[6].repeated_lines[0].count, 2u);
+
+    NearDuplicateFinder g(word5());
+    g.count_lines(bare.size(), bare.data(), lines.data());
+    EXPECT_THROW(g.add(bare.size(), bare.data(), pre_of.data(), lines.data()), Error);  // f0..f5 without text
+}

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <random>
 
 #include "doppel/embed/feature_artifacts.h"
@@ -51,6 +53,39 @@ TEST(NearDuplicateArtifacts, RoundTripAndVersionCheck) {
     bad[0] = 'X';
     EXPECT_THROW(decode_shingles(bad), Error);
     EXPECT_THROW(decode_shingles(encode_signature(sig, 1)), Error);
+}
+
+// The "lines" artifact gives back the summary it encodes, refuses another version or a truncated
+// blob, and the stage writes one per document, equal to summarize_lines of its text.
+TEST(NearDuplicateArtifacts, LinesRoundTripVersionAndStage) {
+    const std::string text = "  Same line of the page  \nother\n\nSame line of the page\nother\n";
+    const LineSummary s = summarize_lines(text);
+    ASSERT_EQ(s.repeated.size(), 2u);
+    const LineSummary back = decode_lines(encode_lines(s));
+    EXPECT_EQ(back.bytes, text.size());
+    EXPECT_EQ(back.lines, s.lines);
+    ASSERT_EQ(back.repeated.size(), s.repeated.size());
+    for (std::size_t i = 0; i < s.repeated.size(); ++i) {
+        EXPECT_EQ(back.repeated[i].text, s.repeated[i].text);
+        EXPECT_EQ(back.repeated[i].count, s.repeated[i].count);
+    }
+    EXPECT_TRUE(decode_lines(encode_lines({})).lines.empty());
+    std::string bad = encode_lines(s);
+    bad[4] = 2;  // format version 2
+    EXPECT_THROW(decode_lines(bad), Error);
+    bad = encode_lines(s);
+    bad.pop_back();
+    EXPECT_THROW(decode_lines(bad), Error);
+    EXPECT_THROW(decode_lines(encode_shingles({1, 2})), Error);
+
+    test::TempDir dir("nd_lines");
+    Store store(dir / "store");
+    LanguageIdentifier lid(test::lid_model());
+    index_docs(store, lid, {doc("a", text), doc("b", words_text(40, 3))}, 1000);
+    const auto blob = store.artifact(store.get("a", false)->seq, "lines");
+    ASSERT_TRUE(blob.has_value());
+    EXPECT_EQ(decode_lines(*blob).lines, s.lines);
+    EXPECT_EQ(store.artifact_count("lines"), 2u);
 }
 
 // Empty artifacts (a text too short for one shingle; a zero-length vector) decode to empty vectors
@@ -147,4 +182,30 @@ TEST(NearDuplicateIndex, BandRunsMatchTheInMemoryTablesAndCatchUp) {
     ASSERT_EQ(r.size(), 2u);
     EXPECT_EQ(r[0].seq, m[0].seq);
     EXPECT_DOUBLE_EQ(r[0].jaccard, m[0].jaccard);
+}
+
+// A store written before line summaries (here: their artifacts and record deleted with SQLite)
+// gets them from its texts in the stage's first write to it, once.
+TEST(NearDuplicateArtifacts, LinesAreCaughtUpInAStoreWithout) {
+    test::TempDir dir("nd_lines_catch_up");
+    LanguageIdentifier lid(test::lid_model());
+    const std::string a = "a line\nanother line\na line\n";
+    {
+        Store store(dir / "store");
+        index_docs(store, lid, {doc("a", a), doc("b", words_text(40, 3))}, 1000);
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "store/doppel.sqlite").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM artifacts WHERE kind = 'lines'; DELETE FROM meta WHERE key = "
+                               "'near_duplicate_lines';", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    Store store(dir / "store");
+    EXPECT_EQ(store.artifact_count("lines"), 0u);
+    index_docs(store, lid, {doc("c", words_text(40, 4))}, 2000);
+    EXPECT_EQ(store.artifact_count("lines"), 3u);
+    const LineSummary back = decode_lines(*store.artifact(store.get("a", false)->seq, "lines"));
+    EXPECT_EQ(back.bytes, a.size());
+    ASSERT_EQ(back.repeated.size(), 1u);
+    EXPECT_EQ(back.repeated[0].text, "a line");
+    EXPECT_EQ(store.meta("near_duplicate_lines").value_or(""), "1");
 }

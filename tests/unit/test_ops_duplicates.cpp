@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <random>
 
+#include "doppel/index/near_duplicate_index.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/ops/duplicates.h"
 #include "doppel/ops/indexer.h"
@@ -62,6 +63,12 @@ void expect_same_result(const NearDuplicateResult& x, const NearDuplicateResult&
         EXPECT_EQ(x.docs[i].id, y.docs[i].id);
         EXPECT_EQ(x.docs[i].shingles, y.docs[i].shingles);
         EXPECT_EQ(x.docs[i].boilerplate_lines, y.docs[i].boilerplate_lines);
+        EXPECT_EQ(x.docs[i].bytes, y.docs[i].bytes);
+        ASSERT_EQ(x.docs[i].repeated_lines.size(), y.docs[i].repeated_lines.size()) << x.docs[i].id;
+        for (std::size_t k = 0; k < x.docs[i].repeated_lines.size(); ++k) {
+            EXPECT_EQ(x.docs[i].repeated_lines[k].text, y.docs[i].repeated_lines[k].text);
+            EXPECT_EQ(x.docs[i].repeated_lines[k].count, y.docs[i].repeated_lines[k].count);
+        }
     }
     ASSERT_EQ(x.pairs.size(), y.pairs.size());
     for (std::size_t i = 0; i < x.pairs.size(); ++i) {
@@ -332,6 +339,8 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
         w[30] = "edited";
         texts.push_back(text(w));                        // near copy of 51 (without the footer)
         texts.push_back(text(words(200, 52), 120));      // most of 52
+        texts.push_back("A line printed twice in the page\n" + text(words(100, 53 + part)) +
+                        "A line printed twice in the page\nshort\nshort\n");  // repeated lines
         for (std::size_t k = 0; k < texts.size(); ++k)
             test::write_file(dir / ("in/p" + std::to_string(part) + "/d" + std::to_string(k) + ".txt"), texts[k]);
     }
@@ -364,18 +373,18 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
         NearDuplicateFinder finder(options);
         auto spilled = BandRunDedup::open(store, finder, 0);
         ASSERT_NE(spilled, nullptr);
-        std::vector<Document> docs;
-        std::vector<int64_t> seqs;
+        StoredDocuments b;
         store.scan([&](StoredDocument& s) {
-            docs.push_back({});
-            docs.back().id = s.id;
-            docs.back().text = s.text;
-            docs.back().source = s.source;
-            seqs.push_back(s.seq);
+            b.docs.push_back({});
+            b.docs.back().id = s.id;
+            b.docs.back().text = s.text;
+            b.docs.back().source = s.source;
+            b.seqs.push_back(s.seq);
             return true;
         }, true, false);
-        finder.count_lines(docs.size(), docs.data());
-        spilled->add(docs, seqs);
+        b.lines.assign(b.docs.size(), nullptr);
+        finder.count_lines(b.docs.size(), b.docs.data());
+        spilled->add(b);
         expect_same_result(stored, spilled->finish());
     }
 
@@ -402,4 +411,50 @@ TEST(OpsDuplicates, CheckDoesNotReportADeletedDocument) {
     ASSERT_TRUE(store.remove("a"));
     DuplicateChecker checker(store);
     EXPECT_EQ(checker.check(1, &copy)[0].status, CheckStatus::kNew);
+}
+
+// A store whose documents have line summaries ("lines" artifacts) is deduplicated from them: the
+// texts of the documents without a boilerplate line are not read (a summary changed in the store
+// shows in the result), and documents without a summary (a store written before them, or a blob
+// that does not decode) are read from their texts, with the same result.
+TEST(OpsDuplicates, LineSummariesStandForTheTexts) {
+    test::TempDir dir("ops_dedup_lines");
+    const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";
+    const std::string twice = "A line printed twice in the page\n";
+    std::vector<std::string> texts;
+    for (unsigned k = 0; k < 6; ++k) texts.push_back(text(words(200, 70 + k)) + footer);  // boilerplate
+    texts.push_back(twice + text(words(200, 80)) + "\n" + twice);                      // none, repeated
+    auto w = words(200, 80);
+    w[50] = "edited";
+    texts.push_back(text(w));  // near copy of the one before
+    for (std::size_t k = 0; k < texts.size(); ++k)
+        test::write_file(dir / ("in/d" + std::to_string(k) + ".txt"), texts[k]);
+    Store store(dir / "store");
+    index_folder(store, dir / "in");
+    ASSERT_EQ(store.artifact_count("lines"), texts.size());
+    NearDuplicateOptions options;
+    const std::vector<std::string> in = {dir / "in"};
+    const NearDuplicateResult files = find_file_duplicates(in, options).result;
+    for (std::size_t batch : {3u, 256u}) expect_same_result(find_stored_duplicates(store, options, batch), files);
+    NearDuplicateOptions in_memory = options;
+    in_memory.threshold = 0.7;  // no band runs of this banding: the sketches in memory
+    expect_same_result(find_stored_duplicates(store, in_memory), find_file_duplicates(in, in_memory).result);
+
+    // d6's summary replaced by one with another repeated line: the stored one is what is reported.
+    const int64_t d6 = store.get("d6", false)->seq;
+    LineSummary changed = summarize_lines(texts[6]);
+    ASSERT_EQ(changed.repeated.size(), 1u);
+    changed.repeated[0].text = "A line from the summary, not from the text";
+    const std::string blob = encode_lines(changed);
+    store.put_artifacts("lines", 1, &d6, &blob);
+    const NearDuplicateResult taken = find_stored_duplicates(store, options);
+    EXPECT_EQ(taken.docs[6].repeated_lines[0].text, changed.repeated[0].text);
+
+    // Summaries that do not decode: the texts are read, and the result is the files' again.
+    const std::string bad = "not a summary";
+    for (const auto& id : {"d0", "d6", "d7"}) {
+        const int64_t seq = store.get(id, false)->seq;
+        store.put_artifacts("lines", 1, &seq, &bad);
+    }
+    expect_same_result(find_stored_duplicates(store, options, 3), files);
 }

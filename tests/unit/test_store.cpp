@@ -77,6 +77,18 @@ TEST(Store, VersionsGivesSeqAndContentHashPerId) {
     EXPECT_TRUE(s.versions({}).empty());
 }
 
+// read_texts(): the text of each stored seq asked, in the order asked; a seq not stored is skipped.
+TEST(Store, ReadTextsGivesTheTextsOfTheSeqsAsked) {
+    TempDir dir("store-read-texts");
+    Store s(dir.path());
+    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};
+    std::vector<int64_t> seqs;
+    s.put(3, docs.data(), 100, &seqs);
+    std::vector<std::pair<int64_t, std::string>> got;
+    s.read_texts({seqs[2], 9999, seqs[0]}, [&](int64_t seq, std::string_view text) { got.emplace_back(seq, text); });
+    EXPECT_EQ(got, (std::vector<std::pair<int64_t, std::string>>{{seqs[2], "gamma"}, {seqs[0], "alpha"}}));
+}
+
 TEST(Store, RoundTripsEveryFieldAcrossReopen) {
     TempDir dir("store-reopen");
     {

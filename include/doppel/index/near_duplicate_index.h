@@ -6,7 +6,16 @@
 //      "shingles"  magic "DPSH", uint32 version 1, uint32 count, then count uint64 shingle hashes
 //                  (sorted, unique; sketch/shingler.h), little-endian;
 //      "minhash"   magic "DPMH", uint32 version 1, uint32 perms, uint64 seed, then perms uint32
-//                  values (sketch/min_hash.h).
+//                  values (sketch/min_hash.h);
+//      "lines"     magic "DPLN", uint32 version 1, uint64 text bytes, uint32 count, count uint64
+//                  distinct line hashes (sorted), uint32 repeated, then per repeated line uint32
+//                  occurrences, uint32 length, its bytes: the LineSummary of the text
+//                  (sketch/line_summary.h), from which `dedup --store` counts lines,
+//                  reports repeated lines and picks the documents to shingle again (those with a
+//                  boilerplate line) without reading the texts. It depends on the text alone, not
+//                  on the spec; a store written before it is read as before (texts) until
+//                  the stage first writes to it, which adds the missing ones from the stored
+//                  texts (once; metadata "near_duplicate_lines").
 //    Deleted documents lose their artifacts with them (Store::remove, Store::expire), so delete
 //    and expiry need nothing more. The stage records its spec in the store's metadata
 //    ("near_duplicate_spec"); an index opened with another spec is refused.
@@ -39,6 +48,7 @@
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/index/lsh_index.h"
 #include "doppel/normalize/segmenter.h"
+#include "doppel/sketch/line_summary.h"
 #include "doppel/sketch/min_hash.h"
 #include "doppel/sketch/shingler.h"
 
@@ -56,6 +66,8 @@ std::string encode_shingles(const std::vector<uint64_t>& shingles);
 std::vector<uint64_t> decode_shingles(std::string_view blob);
 std::string encode_signature(const std::vector<uint32_t>& sig, uint64_t seed);
 std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_t seed);
+std::string encode_lines(const LineSummary& summary);
+LineSummary decode_lines(std::string_view blob);
 
 // The spec the stage records in a store's metadata (kNearDuplicateSpecMeta) for these shingle and
 // MinHash specs, each written out in full: a reader may take the stored artifacts as its own
@@ -77,7 +89,7 @@ public:
     void flush(Store& store) override;
     // Shingles and signatures depend on the text alone: nothing to do.
     void relabeled(Store&, std::size_t, const int64_t*, const AnalyzedDocument*) override {}
-    std::vector<std::string> artifact_kinds() const override { return {"shingles", "minhash"}; }
+    std::vector<std::string> artifact_kinds() const override { return {"shingles", "minhash", "lines"}; }
     std::string describe() const override;
 
 private:
@@ -86,7 +98,7 @@ private:
     std::unique_ptr<MinHash> minhash_;
     Segmenter segmenter_;
     // What prepare() made, and the content hashes of the texts it made them of.
-    std::vector<std::string> prepared_hashes_, shingle_blobs_, sig_blobs_;
+    std::vector<std::string> prepared_hashes_, shingle_blobs_, sig_blobs_, line_blobs_;
     std::vector<uint32_t> sigs_;  // the signatures sig_blobs_ encode, side by side
     // The store whose band runs the stage has caught up with the stored signatures (in its first
     // add() to it: a store written by a build without band runs), so later batches skip the check.

@@ -46,6 +46,7 @@
 
 #include "doppel/document.h"
 #include "doppel/index/lsh_index.h"
+#include "doppel/sketch/line_summary.h"
 #include "doppel/sketch/min_hash.h"
 #include "doppel/sketch/shingler.h"
 
@@ -105,11 +106,6 @@ struct NearDuplicatePair {
     DuplicateKind kind = DuplicateKind::kNear;
     double jaccard = 0, containment = 0;
     uint32_t common = 0;  // shared shingles
-};
-
-struct RepeatedLine {
-    std::string text;    // the line, trimmed, as in the first occurrence
-    uint32_t count = 0;  // occurrences in the document (>= 2)
 };
 
 struct FinderDocument {
@@ -218,15 +214,25 @@ public:
     // Pass 1 (only needed with options.boilerplate): counts the lines of every source. Give every
     // document once, before the first add().
     void count_lines(std::size_t n, const Document* docs);
+    // The same with summaries made before: lines[i] (null: none, read docs[i].text) for docs[i].
+    // A line summary (sketch/line_summary.h; a store's "lines" artifact) stands for the text in
+    // everything but shingling, so a document given one needs no text unless it is shingled.
+    void count_lines(std::size_t n, const Document* docs, const LineSummary* const* lines);
     // Pass 2: shingles and signs n documents (texts may be dropped afterwards).
     void add(std::size_t n, const Document* docs);
     // The same with sketches made before: pre[i] (null: none) for docs[i], see PrecomputedSketch
     // (the finder moves from them). Throws doppel::Error when a signature has the wrong length.
     void add(std::size_t n, const Document* docs, PrecomputedSketch* const* pre);
+    // The same with line summaries (lines may be null, and so may lines[i]): a document with a
+    // summary needs its text only when it is shingled (needs_text(), or no sketch given); throws
+    // doppel::Error (kInvalidArgument) when such a document comes without it.
+    void add(std::size_t n, const Document* docs, PrecomputedSketch* const* pre, const LineSummary* const* lines);
     // Whether add() shingles each of docs[0, n) from its text even when given a precomputed
     // sketch: it has a line that is boilerplate of its source (1) or not (0). Ends pass 1, as
     // add() does; lets a caller read precomputed sketches only for the documents that take them.
     std::vector<uint8_t> needs_text(std::size_t n, const Document* docs);
+    // The same from line summaries where given (lines[i] null: docs[i].text).
+    std::vector<uint8_t> needs_text(std::size_t n, const Document* docs, const LineSummary* const* lines);
     // Finds, verifies and clusters the pairs. Call once.
     NearDuplicateResult finish();
 

@@ -156,6 +156,10 @@ public:
     void read_artifacts(const std::string& kind, const std::vector<int64_t>& seqs,
                         const std::function<void(int64_t, std::string_view)>& fn) const;
 
+    // Calls fn(seq, text) for each of `seqs` that is stored, in the order given (one prepared
+    // statement for all: a reader that needs the texts of some documents only).
+    void read_texts(const std::vector<int64_t>& seqs, const std::function<void(int64_t, std::string_view)>& fn) const;
+
     // Artifact bookkeeping, for completing and verifying a store. artifact_kinds(): the kinds
     // that have at least one artifact, sorted. artifact_count(): how many documents have one of
     // `kind`. documents_missing(): the seqs of documents without an artifact of `kind`, in seq

@@ -1,0 +1,84 @@
+#include "doppel/sketch/line_summary.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "doppel/sketch/shingler.h"
+
+namespace doppel {
+namespace {
+
+// Calls fn(line) for every line of text (without its '\n').
+template <class Fn>
+void for_each_line(std::string_view text, Fn fn) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const void* p = std::memchr(text.data() + pos, '\n', text.size() - pos);
+        const std::size_t nl = p ? static_cast<const char*>(p) - text.data() : text.size();
+        fn(text.substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+}
+
+std::string_view trim(std::string_view s) {
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
+    while (!s.empty() && space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+void distinct_line_hashes(std::string_view text, std::vector<uint64_t>* out) {
+    out->clear();
+    for_each_line(text, [&](std::string_view line) {
+        if (const uint64_t h = Shingler::line_hash(line)) out->push_back(h);
+    });
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+}
+
+void find_repeated_lines(std::string_view text, int min_bytes, std::vector<RepeatedLine>* out) {
+    std::vector<std::pair<uint64_t, std::string_view>> lines;
+    for_each_line(text, [&](std::string_view line) {
+        const uint64_t h = Shingler::line_hash(line);
+        if (h && trim(line).size() >= static_cast<std::size_t>(min_bytes)) lines.emplace_back(h, trim(line));
+    });
+    if (lines.size() < 2) return;
+    std::stable_sort(lines.begin(), lines.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (std::size_t s = 0; s < lines.size();) {
+        std::size_t t = s + 1;
+        while (t < lines.size() && lines[t].first == lines[s].first) ++t;
+        if (t - s > 1) out->push_back({std::string(lines[s].second), static_cast<uint32_t>(t - s)});
+        s = t;
+    }
+}
+
+// One hash per line and one sort give both parts: the distinct hashes, and the groups of equal
+// hashes that find_repeated_lines(text, 0) reports (sorted by hash, then position: its order).
+LineSummary summarize_lines(std::string_view text) {
+    struct Line {
+        uint64_t hash;
+        uint32_t begin, size;
+    };
+    std::vector<Line> lines;
+    for_each_line(text, [&](std::string_view line) {
+        if (const uint64_t h = Shingler::line_hash(line))
+            lines.push_back({h, static_cast<uint32_t>(line.data() - text.data()), static_cast<uint32_t>(line.size())});
+    });
+    std::sort(lines.begin(), lines.end(),
+              [](const Line& x, const Line& y) { return x.hash != y.hash ? x.hash < y.hash : x.begin < y.begin; });
+    LineSummary s;
+    s.bytes = text.size();
+    for (std::size_t b = 0; b < lines.size();) {
+        std::size_t e = b + 1;
+        while (e < lines.size() && lines[e].hash == lines[b].hash) ++e;
+        s.lines.push_back(lines[b].hash);
+        if (e - b > 1)
+            s.repeated.push_back({std::string(trim(text.substr(lines[b].begin, lines[b].size))), static_cast<uint32_t>(e - b)});
+        b = e;
+    }
+    return s;
+}
+
+}  // namespace doppel
