@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "doppel/error.h"
+#include "doppel/sketch/line_summary.h"
 #include "impl/parallel.h"
 #include "impl/spec.h"
 
@@ -19,18 +20,6 @@ namespace {
 constexpr std::size_t kLineCountGrain = 16;
 constexpr std::size_t kSketchGrain = 2;
 constexpr std::size_t kVerifyGrain = 256;
-
-// Calls fn(line) for every line of text (without its '\n').
-template <class Fn>
-void for_each_line(std::string_view text, Fn fn) {
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const void* p = std::memchr(text.data() + pos, '\n', text.size() - pos);
-        const std::size_t nl = p ? static_cast<const char*>(p) - text.data() : text.size();
-        fn(text.substr(pos, nl - pos));
-        pos = nl + 1;
-    }
-}
 
 uint64_t source_hash(const Document& doc) {
     const std::string key = document_source_key(doc);

@@ -8,18 +8,6 @@
 namespace doppel {
 namespace {
 
-// Calls fn(line) for every line of text (without its '\n').
-template <class Fn>
-void for_each_line(std::string_view text, Fn fn) {
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const void* p = std::memchr(text.data() + pos, '\n', text.size() - pos);
-        const std::size_t nl = p ? static_cast<const char*>(p) - text.data() : text.size();
-        fn(text.substr(pos, nl - pos));
-        pos = nl + 1;
-    }
-}
-
 std::string_view trim(std::string_view s) {
     auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
     while (!s.empty() && space(s.front())) s.remove_prefix(1);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,19 @@ struct LineSummary {
     std::vector<RepeatedLine> repeated;  // lines occurring more than once, of any length, in
                                          // the order find_repeated_lines gives them
 };
+
+// Calls fn(line) for every line of `text`, without its '\n' (the one line splitter of the
+// near-duplicate rules: line counts, repeated lines, boilerplate lines).
+template <class Fn>
+void for_each_line(std::string_view text, Fn fn) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const void* p = std::memchr(text.data() + pos, '\n', text.size() - pos);
+        const std::size_t nl = p ? static_cast<const char*>(p) - text.data() : text.size();
+        fn(text.substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+}
 
 // The distinct line hashes of `text`'s non-blank lines, sorted, into *out (cleared first).
 void distinct_line_hashes(std::string_view text, std::vector<uint64_t>* out);
