@@ -183,17 +183,19 @@ std::vector<float> gather_queries(const std::vector<std::size_t>& members, std::
 // The k candidates of document x in one target language from its search results (res: `kk`
 // labels and similarities; labels are seqs, found by `pos`; q: x's dense vector). Approximate
 // results (kk > k) are re-ranked by the exact dense similarity first, so the k kept are the dense nearest as an exact
-// search gives them; the k are then rescored exactly (sparse) and sorted into `out`.
+// search gives them; the k are then rescored exactly (sparse) and sorted into `out` (a
+// CandidateList or a vector).
+template <class List>
 void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
                      const int64_t* res_l, std::size_t kk, std::size_t k, const float* q, const DenseRows& dense,
-                     std::span<const SparseVector> sparse, std::vector<Candidate>& found, std::vector<Candidate>& out) {
+                     std::span<const SparseVector> sparse, std::vector<Candidate>& found, List& out) {
     found.clear();
     for (std::size_t r = 0; r < kk; ++r) {
         const int64_t label = res_l[r];
         const std::size_t at = label < 0 ? SeqPositions::npos : pos.find(label);
         if (at == SeqPositions::npos) continue;
         const float s = kk > k ? dense.dot(q, at) : res_d[r];
-        found.push_back({at, s});
+        found.push_back({static_cast<uint32_t>(at), s});
     }
     if (found.size() > k) {
         std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(k), found.end(),
@@ -229,9 +231,9 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
         for (std::size_t j = b; j < e; ++j)
             for (std::size_t t = 0; t < T; ++t) {
                 const std::size_t x = g.members[source][begin + j];
+                CandidateList list = table.edit(x, targets[t]);
                 take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
-                                qx.data() + j * dim, dense, sparse, found[w],
-                                table.lists[x * table.languages.size() + targets[t]]);
+                                qx.data() + j * dim, dense, sparse, found[w], list);
             }
     });
 }
@@ -269,6 +271,41 @@ private:
     std::size_t margin_k_;
 };
 
+// A candidate pair of one language pair: a of the first language, b of the second, with the
+// similarity its list gives (`order`: where it was listed, to break ties).
+struct ListedPair {
+    uint32_t a, b;
+    float sim;
+    uint32_t order;
+};
+
+// The candidate pairs of languages sa and tb from both directions (sa's lists in tb, then tb's
+// in sa), each pair once, sorted by (a, b); a pair listed more than once takes the similarity it
+// was listed with last. 16 bytes a listed candidate (a std::map took 64).
+std::vector<ListedPair> listed_pairs(const CandidateTable& table, const Languages& g, std::size_t sa, std::size_t tb) {
+    std::size_t n = 0;
+    for (std::size_t x : g.members[sa]) n += table.of(x, tb).size();
+    for (std::size_t y : g.members[tb]) n += table.of(y, sa).size();
+    std::vector<ListedPair> pairs;
+    pairs.reserve(n);
+    for (std::size_t x : g.members[sa])
+        for (const auto& c : table.of(x, tb))
+            pairs.push_back({static_cast<uint32_t>(x), c.other, c.sim, static_cast<uint32_t>(pairs.size())});
+    for (std::size_t y : g.members[tb])
+        for (const auto& c : table.of(y, sa))
+            pairs.push_back({c.other, static_cast<uint32_t>(y), c.sim, static_cast<uint32_t>(pairs.size())});
+    std::sort(pairs.begin(), pairs.end(), [](const ListedPair& p, const ListedPair& q) {
+        return std::tie(p.a, p.b, p.order) < std::tie(q.a, q.b, q.order);
+    });
+    std::size_t w = 0;
+    for (const ListedPair& p : pairs) {
+        if (w > 0 && pairs[w - 1].a == p.a && pairs[w - 1].b == p.b) pairs[w - 1] = p;
+        else pairs[w++] = p;
+    }
+    pairs.resize(w);
+    return pairs;
+}
+
 }  // namespace
 
 TranslationLink Matcher::make_link(std::size_t a, std::size_t b, float sim, float margin,
@@ -294,13 +331,6 @@ LinkLabel Matcher::length_label(float length_a, float length_b) const {
     return ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
 }
 
-CandidateTable CandidateTable::empty(std::size_t n, std::vector<std::string> languages) {
-    CandidateTable t;
-    t.lists.resize(n * languages.size());
-    t.languages = std::move(languages);
-    return t;
-}
-
 std::vector<std::string> Matcher::languages_of(std::span<const MatchDocument> docs) {
     std::set<std::string> names;
     for (const auto& d : docs) names.insert(d.lang);
@@ -317,7 +347,7 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     DOPPEL_CHECK(kInvalidArgument, dense.dim() == index.dim(), "matcher: dense vectors of the index's dimension needed");
     const Languages g = group_by_language(docs);
-    CandidateTable table = CandidateTable::empty(docs.size(), g.names);
+    CandidateTable table = CandidateTable::empty(docs.size(), g.names, options_.k);
     for (std::size_t sa = 0; sa < g.names.size(); ++sa)
         for (std::size_t b = 0; b < g.members[sa].size(); b += kQueryBatch)
             search_candidates(index, g, sa, b, std::min(g.members[sa].size(), b + kQueryBatch), dense, options_.k,
@@ -334,7 +364,7 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
     impl::parallel_for_ranges(n, impl::worker_count(n / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t x = b; x < e; ++x)
             for (std::size_t t = 0; t < L; ++t) {
-                std::vector<Candidate>& list = table.lists[x * L + t];
+                const CandidateList list = table.edit(x, t);
                 if (changed[x]) {
                     list.clear();
                     continue;
@@ -349,7 +379,7 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
 // offered to x's list in their language (list): each appended while the list holds fewer than k,
 // else in place of the entry of lowest dense similarity to x when its own is higher.
 void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const DenseRows& dense,
-           std::span<const SparseVector> sparse, std::vector<Candidate>& list) {
+           std::span<const SparseVector> sparse, const CandidateList& list) {
     std::vector<float> row(dense.dim());
     dense.copy(x, row.data());
     const auto near = [&](std::size_t o) { return dense.dot(row.data(), o); };
@@ -359,13 +389,13 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
         if (std::any_of(list.begin(), list.end(), [&](const Candidate& c) { return c.other == y; })) continue;
         const float s = near(y);
         if (list.size() < k) {
-            list.push_back({y, dot(sparse[x], sparse[y])});
+            list.push_back({static_cast<uint32_t>(y), dot(sparse[x], sparse[y])});
             nears.push_back(s);
             continue;
         }
         const std::size_t worst = static_cast<std::size_t>(std::min_element(nears.begin(), nears.end()) - nears.begin());
         if (s <= nears[worst]) continue;
-        list[worst] = {y, dot(sparse[x], sparse[y])};
+        list[worst] = {static_cast<uint32_t>(y), dot(sparse[x], sparse[y])};
         nears[worst] = s;
     }
     std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
@@ -385,7 +415,7 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size() && changed.size() == docs.size(),
                  "matcher: one sparse vector and one changed flag per document needed");
     const Languages g = group_by_language(docs);
-    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
+    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.documents() == docs.size(),
                  "matcher: the candidate table is not of these documents");
     const std::size_t L = g.names.size();
     rescore_lists(sparse, changed, table);
@@ -420,7 +450,7 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
         for (std::size_t s = b; s < e; ++s) {
             const Offer& o = offers[starts[s]];
             offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), options_.k, dense, sparse,
-                  table.lists[o.x * L + o.t]);
+                  table.edit(o.x, o.t));
         }
     });
 }
@@ -468,7 +498,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
                                            const CandidateTable& table) const {
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     const Languages g = group_by_language(docs);
-    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
+    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.documents() == docs.size(),
                  "matcher: the candidate table is not of these documents");
     const std::size_t L = g.names.size();
     const Margins margins(table, g, docs, options_.margin_k);
@@ -480,14 +510,12 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     std::vector<std::vector<TranslationLink>> candidates(lang_pairs.size());
     impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
         const auto [sa, tb] = lang_pairs[p];
-        std::map<std::pair<std::size_t, std::size_t>, float> pairs;
-        for (std::size_t x : g.members[sa])
-            for (const auto& c : table.of(x, tb)) pairs[{x, c.other}] = c.sim;
-        for (std::size_t y : g.members[tb])
-            for (const auto& c : table.of(y, sa)) pairs[{c.other, y}] = c.sim;
-        for (const auto& [pr, sim] : pairs)
-            if (sim >= options_.related_similarity)
-                candidates[p].push_back(make_link(pr.first, pr.second, sim, margins(pr.first, pr.second, sim), sparse));
+        const std::vector<ListedPair> pairs = listed_pairs(table, g, sa, tb);
+        candidates[p].reserve(static_cast<std::size_t>(std::count_if(
+            pairs.begin(), pairs.end(), [&](const ListedPair& pr) { return pr.sim >= options_.related_similarity; })));
+        for (const ListedPair& pr : pairs)
+            if (pr.sim >= options_.related_similarity)
+                candidates[p].push_back(make_link(pr.a, pr.b, pr.sim, margins(pr.a, pr.b, pr.sim), sparse));
         for (auto& l : candidates[p]) url_evidence::add_url_evidence(docs, options_.url_weight, l);
     });
     const std::vector<float> floors = typical_floors(docs, lang_pairs, L, candidates);

@@ -309,7 +309,7 @@ TEST(Matcher, ShardsGiveTheCandidatesAndLinksOfOneIndex) {
     const VectorIndex whole = p.index();
     const CandidateTable want = m.candidates(whole, p.docs, p.dense.data(), p.sparse);
     ASSERT_EQ(want.languages, (std::vector<std::string>{"de", "en", "fr"}));
-    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs));
+    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs), o.k);
     for (std::size_t t = 0; t < got.languages.size(); ++t) {
         const std::string& lang = got.languages[t];
         VectorIndex shard(kDim, "Flat");
@@ -320,15 +320,15 @@ TEST(Matcher, ShardsGiveTheCandidatesAndLinksOfOneIndex) {
         }
         const auto found = m.shard_candidates(shard, lang, p.docs, queries, p.dense.data(), p.sparse);
         ASSERT_EQ(found.size(), queries.size());
-        for (std::size_t j = 0; j < queries.size(); ++j) got.lists[queries[j] * got.languages.size() + t] = found[j];
+        for (std::size_t j = 0; j < queries.size(); ++j) got.edit(queries[j], t).assign(found[j]);
     }
     std::size_t listed = 0;
-    for (std::size_t i = 0; i < want.lists.size(); ++i) {
-        ASSERT_EQ(got.lists[i].size(), want.lists[i].size()) << i;
-        listed += want.lists[i].size();
-        for (std::size_t r = 0; r < want.lists[i].size(); ++r) {
-            EXPECT_EQ(got.lists[i][r].other, want.lists[i][r].other);
-            EXPECT_FLOAT_EQ(got.lists[i][r].sim, want.lists[i][r].sim);
+    for (std::size_t i = 0; i < want.lists(); ++i) {
+        ASSERT_EQ(got.list(i).size(), want.list(i).size()) << i;
+        listed += want.list(i).size();
+        for (std::size_t r = 0; r < want.list(i).size(); ++r) {
+            EXPECT_EQ(got.list(i)[r].other, want.list(i)[r].other);
+            EXPECT_FLOAT_EQ(got.list(i)[r].sim, want.list(i)[r].sim);
         }
     }
     EXPECT_GT(listed, 10u);
@@ -341,7 +341,7 @@ TEST(Matcher, ShardsGiveTheCandidatesAndLinksOfOneIndex) {
     const auto links = m.link(p.docs, p.sparse, got);
     EXPECT_FALSE(links.empty());
     EXPECT_EQ(key(links), key(m.match(whole, p.docs, p.dense.data(), p.sparse)));
-    CandidateTable wrong = CandidateTable::empty(p.docs.size(), {"de", "en"});
+    CandidateTable wrong = CandidateTable::empty(p.docs.size(), {"de", "en"}, o.k);
     EXPECT_THROW(m.link(p.docs, p.sparse, wrong), Error);
 }
 
@@ -374,7 +374,7 @@ TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighb
     changed[5] = 1;  // seq 22
     m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, table);
     const std::size_t L = table.languages.size(), de = 0, en = 1;
-    const auto others = [](const std::vector<MatchCandidate>& list) {
+    const auto others = [](std::span<const MatchCandidate> list) {
         std::vector<std::size_t> o;
         for (const auto& c : list) o.push_back(c.other);
         return o;
@@ -384,14 +384,14 @@ TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighb
     EXPECT_NE(others(old.of(2, de)), others(table.of(2, de)));
     EXPECT_EQ(others(table.of(0, de)), others(old.of(0, de)));  // en 10 keeps de 20
     EXPECT_EQ(others(table.of(6, en)), others(old.of(6, en)));  // fr 30 keeps en 10
-    for (std::size_t i = 0; i < table.lists.size(); ++i)
-        for (std::size_t r = 0; r < table.lists[i].size(); ++r)
-            EXPECT_FLOAT_EQ(table.lists[i][r].sim, dot(after.sparse[i / L], after.sparse[table.lists[i][r].other]));
+    for (std::size_t i = 0; i < table.lists(); ++i)
+        for (std::size_t r = 0; r < table.list(i).size(); ++r)
+            EXPECT_FLOAT_EQ(table.list(i)[r].sim, dot(after.sparse[i / L], after.sparse[table.list(i)[r].other]));
     EXPECT_EQ(others(table.of(2, en)), std::vector<std::size_t>{});
     std::vector<char> all(after.docs.size(), 1);
     CandidateTable redone = old;
     m.update_candidates(index, after.docs, after.dense.data(), after.sparse, all, redone);
-    for (std::size_t i = 0; i < fresh.lists.size(); ++i) EXPECT_EQ(others(redone.lists[i]), others(fresh.lists[i])) << i;
+    for (std::size_t i = 0; i < fresh.lists(); ++i) EXPECT_EQ(others(redone.list(i)), others(fresh.list(i))) << i;
     EXPECT_THROW(m.update_candidates(index, after.docs, after.dense.data(), after.sparse, std::vector<char>(2, 0), table),
                  Error);
 }
@@ -468,14 +468,14 @@ TEST(Matcher, CompactDenseRowsGiveTheCandidatesOfFullOnes) {
         const Matcher m;
         const CandidateTable want = m.candidates(vi, p.docs, p.dense.data(), p.sparse);
         const CandidateTable got = m.candidates(vi, p.docs, compact, p.sparse);
-        ASSERT_EQ(got.lists.size(), want.lists.size());
+        ASSERT_EQ(got.lists(), want.lists());
         std::size_t listed = 0;
-        for (std::size_t i = 0; i < want.lists.size(); ++i) {
-            ASSERT_EQ(got.lists[i].size(), want.lists[i].size()) << factory << " " << i;
-            listed += want.lists[i].size();
-            for (std::size_t r = 0; r < want.lists[i].size(); ++r) {
-                EXPECT_EQ(got.lists[i][r].other, want.lists[i][r].other);
-                EXPECT_EQ(got.lists[i][r].sim, want.lists[i][r].sim);
+        for (std::size_t i = 0; i < want.lists(); ++i) {
+            ASSERT_EQ(got.list(i).size(), want.list(i).size()) << factory << " " << i;
+            listed += want.list(i).size();
+            for (std::size_t r = 0; r < want.list(i).size(); ++r) {
+                EXPECT_EQ(got.list(i)[r].other, want.list(i)[r].other);
+                EXPECT_EQ(got.list(i)[r].sim, want.list(i)[r].sim);
             }
         }
         EXPECT_GT(listed, 1000u) << factory;
