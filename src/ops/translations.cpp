@@ -52,8 +52,7 @@ struct Pool {
     StoredFeatures features;
     StoredVectors vectors;
     std::size_t dim = 0;
-    std::vector<MatchDocument> docs;
-    std::vector<std::string> urls;  // per document, for URL evidence ("" when unknown)
+    std::vector<MatchDocument> docs;  // seq, language and URL set on loading, length on weighing
     std::vector<SparseVector> sparse;
     DenseRows dense;  // compact: a document's dense vector is mostly zeros (match/dense_rows.h)
     bool regrouped = false;  // some documents are matched as a relative's language
@@ -83,9 +82,11 @@ std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::str
 // Phase 2: the weighted, dense and length of every document from the pool's raw counts and
 // their frequencies.
 // On all cores (weigh and densify are const and only read the frequencies); each range of
-// documents keeps its dense vectors compactly, and the ranges are joined in order.
+// documents keeps its dense vectors compactly, and the ranges are joined in order. The old
+// dense vectors go first (weighing again: they are not held twice).
 void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies, const ProgressCallback& progress) {
     const std::size_t n = pool.size(), dim = pool.dim;
+    pool.dense = DenseRows();
     embedder.set_frequencies(std::make_shared<DocumentFrequencies>(std::move(frequencies)));
     constexpr std::size_t kGrain = 1024;
     std::vector<DenseRows> ranges((n + kGrain - 1) / kGrain, DenseRows::compact(dim));
@@ -96,7 +97,7 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
             const float len = weigh_for_matching(embedder, pool.features.counts[i], pool.vectors, pool.features.seqs[i],
                                                  pool.sparse[i], dense.data());
             ranges[b / kGrain].append(dense.data());
-            pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], len, pool.urls[i]};
+            pool.docs[i].length = len;
         }
         const std::size_t d = done += e - b;
         if (progress && w == 0) progress(d, n);  // the calling thread only: callbacks need not be thread-safe
@@ -119,9 +120,10 @@ Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share,
     pool.sparse.resize(n);
     std::unordered_map<int64_t, std::string> url_of;
     store.scan([&](const StoredDocument& d) { return d.url.empty() || url_of.emplace(d.seq, d.url).second; }, false);
-    pool.urls.resize(n);
-    for (std::size_t i = 0; i < n; ++i)
-        if (auto it = url_of.find(pool.features.seqs[i]); it != url_of.end()) pool.urls[i] = it->second;
+    for (std::size_t i = 0; i < n; ++i) {
+        pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], 0.0f, ""};
+        if (auto it = url_of.find(pool.features.seqs[i]); it != url_of.end()) pool.docs[i].url = std::move(it->second);
+    }
     weigh(pool, embedder, std::move(pool.features.frequencies), progress);
     return pool;
 }
