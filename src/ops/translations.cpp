@@ -272,6 +272,7 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
         weigh(pool, embedder, std::move(df), progress);
         moved_documents(pool, before, options.associations.rematch_similarity, changed);
     }
+    pool.features.counts = {};  // weighed for the last time: their memory serves the matching
     reindex_changed(index, pool, changed);
     const Matcher matcher(options.matcher);
     matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, changed, table);
@@ -302,6 +303,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     bool override_spec = false;
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
     Pool pool = load_pool(store, *embedder, options.minor_relative_share, progress);
+    if (!options.learn) pool.features.counts = {};  // weighed for the last time
     clock.mark("load and weigh");
     const auto t1 = Clock::now();
     VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings);
