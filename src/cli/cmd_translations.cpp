@@ -54,7 +54,7 @@ void add_flags(CLI::App* cmd, Args& a) {
 // the old ones freed by the main thread). glibc gives each thread an arena, and memory freed in
 // one is not reused by allocations in another, so the peak grew with the arenas: one arena for
 // the whole run. 100,000 documents (scripts/scale-translations' store, load 8-12): peak RSS
-// 1,337 -> 1,157 MiB (two arenas: 1,268), CPU 132 -> 106 s, the same links. Set before the
+// 1,306 -> 1,130 MiB (two arenas: 1,238), CPU 132 -> 106 s, the same links. Set before the
 // command starts any thread; the library leaves malloc alone.
 void share_one_heap() { mallopt(M_ARENA_MAX, 1); }
 
