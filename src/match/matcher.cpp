@@ -51,6 +51,9 @@ MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
     p.take_number("counterpart_margin", o.counterpart_margin);
     p.take_number("counterpart_links", o.counterpart_links);
     p.take_number("counterpart_length_ratio", o.counterpart_length_ratio);
+    p.take_number("affinity_sample", o.affinity_sample);
+    p.take_number("target_languages", o.target_languages);
+    p.take_number("target_affinity", o.target_affinity);
     p.check_empty();
     return o;
 }
@@ -75,7 +78,9 @@ std::string MatcherOptions::describe() const {
            ",pivot_margin=" + spec_number(pivot_margin) + ",same_story_per_doc=" + std::to_string(same_story_per_doc) +
            ",counterpart_ratio=" + spec_number(counterpart_ratio) + ",counterpart_margin=" + spec_number(counterpart_margin) +
            ",counterpart_links=" + std::to_string(counterpart_links) +
-           ",counterpart_length_ratio=" + spec_number(counterpart_length_ratio);
+           ",counterpart_length_ratio=" + spec_number(counterpart_length_ratio) +
+           ",affinity_sample=" + std::to_string(affinity_sample) + ",target_languages=" + std::to_string(target_languages) +
+           ",target_affinity=" + spec_number(target_affinity);
 }
 
 namespace {
@@ -89,21 +94,29 @@ float Matcher::margin(float similarity, float avg_a, float avg_b) {
 
 namespace {
 
+// The anchor features of v (names, numbers, URLs): one range [first, second) of its ids, as
+// the kinds are consecutive and the kind is an id's top bits (ids sorted ascending).
+std::pair<std::size_t, std::size_t> anchor_range(const SparseVector& v) {
+    using Kind = BridgeEmbedder::FeatureKind;
+    static_assert(static_cast<int>(Kind::kNumber) == static_cast<int>(Kind::kName) + 1 &&
+                  static_cast<int>(Kind::kUrl) == static_cast<int>(Kind::kName) + 2);
+    constexpr uint64_t lo = static_cast<uint64_t>(Kind::kName) << 61, hi = (static_cast<uint64_t>(Kind::kUrl) + 1) << 61;
+    const auto first = std::lower_bound(v.ids.begin(), v.ids.end(), lo);
+    const auto last = std::lower_bound(first, v.ids.end(), hi);
+    return {static_cast<std::size_t>(first - v.ids.begin()), static_cast<std::size_t>(last - v.ids.begin())};
+}
+
 float anchor_cosine(const SparseVector& a, const SparseVector& b) {
+    const auto [a0, a1] = anchor_range(a);
+    const auto [b0, b1] = anchor_range(b);
     double ab = 0, aa = 0, bb = 0;
-    std::size_t i = 0, j = 0;
-    for (std::size_t x = 0; x < a.size(); ++x)
-        if (BridgeEmbedder::is_anchor(a.ids[x])) aa += double(a.weights[x]) * a.weights[x];
-    for (std::size_t x = 0; x < b.size(); ++x)
-        if (BridgeEmbedder::is_anchor(b.ids[x])) bb += double(b.weights[x]) * b.weights[x];
+    for (std::size_t x = a0; x < a1; ++x) aa += double(a.weights[x]) * a.weights[x];
+    for (std::size_t x = b0; x < b1; ++x) bb += double(b.weights[x]) * b.weights[x];
     if (aa <= 0 || bb <= 0) return -1.0f;
-    while (i < a.size() && j < b.size()) {
+    for (std::size_t i = a0, j = b0; i < a1 && j < b1;) {
         if (a.ids[i] < b.ids[j]) ++i;
         else if (a.ids[i] > b.ids[j]) ++j;
-        else {
-            if (BridgeEmbedder::is_anchor(a.ids[i])) ab += double(a.weights[i]) * b.weights[j];
-            ++i, ++j;
-        }
+        else ab += double(a.weights[i++]) * b.weights[j++];
     }
     return static_cast<float>(ab / std::sqrt(aa * bb));
 }
@@ -206,16 +219,16 @@ void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
     std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
 }
 
-// The candidates of documents members[begin, end) of language `source` in every other language:
-// one search for all target languages (index.search_languages), then take_candidates per
-// document on all cores.
+// The candidates of documents members[begin, end) of language `source` in every language it
+// searches (table.searches): one search for all target languages (index.search_languages), then
+// take_candidates per document on all cores.
 void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, std::size_t begin,
                        std::size_t end, const DenseRows& dense, std::size_t k, std::span<const SparseVector> sparse,
                        CandidateTable& table) {
     std::vector<std::string> names;
     std::vector<std::size_t> targets;
     for (std::size_t t = 0; t < g.names.size(); ++t)
-        if (t != source) {
+        if (t != source && table.searches(source, t)) {
             names.push_back(g.names[t]);
             targets.push_back(t);
         }
@@ -241,11 +254,15 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
 // The ratio margin of candidate pairs, from the candidate table (see matcher.h).
 class Margins {
 public:
-    Margins(const CandidateTable& table, const Languages& g, std::span<const MatchDocument> docs, std::size_t margin_k)
-        : table_(table), g_(g), docs_(docs), margin_k_(margin_k) {}
+    Margins(const CandidateTable& table, const Languages& g, std::size_t margin_k)
+        : table_(table), lang_(table.documents()),
+          margin_k_(margin_k) {
+        for (std::size_t t = 0; t < g.members.size(); ++t)
+            for (std::size_t x : g.members[t]) lang_[x] = static_cast<uint32_t>(t);
+    }
 
     float operator()(std::size_t a, std::size_t b, float sim) const {
-        const std::size_t la = g_.index.at(docs_[a].lang), lb = g_.index.at(docs_[b].lang);
+        const std::size_t la = lang_[a], lb = lang_[b];
         const float na = others(a, lb, b), nb = others(b, la, a);
         if (na < 0 && nb < 0) return kNoCompetition;
         const float d = na < 0 ? nb : nb < 0 ? na : 0.5f * (na + nb);
@@ -266,41 +283,36 @@ private:
         return n ? s / static_cast<float>(n) : -1.0f;
     }
     const CandidateTable& table_;
-    const Languages& g_;
-    std::span<const MatchDocument> docs_;
+    std::vector<uint32_t> lang_;  // per document, its language's position in table_.languages
     std::size_t margin_k_;
 };
 
-// A candidate pair of one language pair: a of the first language, b of the second, with the
-// similarity its list gives (`order`: where it was listed, to break ties).
-struct ListedPair {
-    uint32_t a, b;
-    float sim;
-    uint32_t order;
+// A candidate pair of two languages: a of the first, b of the second (12 bytes).
+struct PairCandidate {
+    uint32_t a = 0, b = 0;
+    float sim = 0;
 };
 
-// The candidate pairs of languages sa and tb from both directions (sa's lists in tb, then tb's
-// in sa), each pair once, sorted by (a, b); a pair listed more than once takes the similarity it
-// was listed with last. 16 bytes a listed candidate (a std::map took 64).
-std::vector<ListedPair> listed_pairs(const CandidateTable& table, const Languages& g, std::size_t sa, std::size_t tb) {
+// The candidate pairs of languages sa and tb from both directions' lists, each pair once, in
+// (a, b) order; a pair in both directions takes the similarity of tb's list (the same cosine).
+std::vector<PairCandidate> pair_candidates(const CandidateTable& table, const Languages& g, std::size_t sa,
+                                           std::size_t tb) {
     std::size_t n = 0;
     for (std::size_t x : g.members[sa]) n += table.of(x, tb).size();
     for (std::size_t y : g.members[tb]) n += table.of(y, sa).size();
-    std::vector<ListedPair> pairs;
+    std::vector<PairCandidate> pairs;
     pairs.reserve(n);
     for (std::size_t x : g.members[sa])
-        for (const auto& c : table.of(x, tb))
-            pairs.push_back({static_cast<uint32_t>(x), c.other, c.sim, static_cast<uint32_t>(pairs.size())});
+        for (const auto& c : table.of(x, tb)) pairs.push_back({static_cast<uint32_t>(x), c.other, c.sim});
     for (std::size_t y : g.members[tb])
-        for (const auto& c : table.of(y, sa))
-            pairs.push_back({c.other, static_cast<uint32_t>(y), c.sim, static_cast<uint32_t>(pairs.size())});
-    std::sort(pairs.begin(), pairs.end(), [](const ListedPair& p, const ListedPair& q) {
-        return std::tie(p.a, p.b, p.order) < std::tie(q.a, q.b, q.order);
+        for (const auto& c : table.of(y, sa)) pairs.push_back({c.other, static_cast<uint32_t>(y), c.sim});
+    std::stable_sort(pairs.begin(), pairs.end(), [](const PairCandidate& x, const PairCandidate& y) {
+        return std::tie(x.a, x.b) < std::tie(y.a, y.b);
     });
-    std::size_t w = 0;
-    for (const ListedPair& p : pairs) {
-        if (w > 0 && pairs[w - 1].a == p.a && pairs[w - 1].b == p.b) pairs[w - 1] = p;
-        else pairs[w++] = p;
+    std::size_t w = 0;  // of a run of one pair, its last entry (tb's list) stays
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        if (w > 0 && pairs[w - 1].a == pairs[i].a && pairs[w - 1].b == pairs[i].b) pairs[w - 1] = pairs[i];
+        else pairs[w++] = pairs[i];
     }
     pairs.resize(w);
     return pairs;
@@ -340,19 +352,6 @@ std::vector<std::string> Matcher::languages_of(std::span<const MatchDocument> do
 CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                                    std::span<const SparseVector> sparse) const {
     return candidates(index, docs, DenseRows::view(dense, index.dim()), sparse);
-}
-
-CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
-                                   std::span<const SparseVector> sparse) const {
-    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
-    DOPPEL_CHECK(kInvalidArgument, dense.dim() == index.dim(), "matcher: dense vectors of the index's dimension needed");
-    const Languages g = group_by_language(docs);
-    CandidateTable table = CandidateTable::empty(docs.size(), g.names, options_.k);
-    for (std::size_t sa = 0; sa < g.names.size(); ++sa)
-        for (std::size_t b = 0; b < g.members[sa].size(); b += kQueryBatch)
-            search_candidates(index, g, sa, b, std::min(g.members[sa].size(), b + kQueryBatch), dense, options_.k,
-                              sparse, table);
-    return table;
 }
 
 namespace {
@@ -401,7 +400,134 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
     std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
 }
 
+
+// Every document of `queries` searched in the languages its language searches, a batch at a time.
+void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, std::size_t k,
+                std::span<const SparseVector> sparse, CandidateTable& table) {
+    for (std::size_t sa = 0; sa < queries.names.size(); ++sa)
+        for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
+            search_candidates(index, queries, sa, b, std::min(queries.members[sa].size(), b + kQueryBatch), dense, k,
+                              sparse, table);
+}
+
+// g with each language's members cut to those with flags[i] == keep.
+Languages subset(const Languages& g, std::span<const char> flags, char keep) {
+    Languages s = g;
+    for (auto& members : s.members) std::erase_if(members, [&](std::size_t i) { return (flags[i] != 0) != (keep != 0); });
+    return s;
+}
+
+// The search plan's sample (matcher.h): per language, `per_language` of its documents spread
+// evenly over it (all of a smaller language); flags per document.
+std::vector<char> sample_flags(const Languages& g, std::size_t n, std::size_t per_language) {
+    std::vector<char> sampled(n, 0);
+    for (const auto& members : g.members) {
+        const std::size_t stride = std::max<std::size_t>(1, members.size() / std::max<std::size_t>(1, per_language));
+        for (std::size_t j = 0, taken = 0; j < members.size() && taken < per_language; j += stride, ++taken)
+            sampled[members[j]] = 1;
+    }
+    return sampled;
+}
+
+// The affinity of each language for each other, [a * L + b] (matcher.h, search plan): the share
+// of a's sampled documents whose best candidate in b is confident. The sample's lists are full.
+std::vector<float> affinities(const Matcher& m, std::span<const MatchDocument> docs, const Languages& sample,
+                              const CandidateTable& table) {
+    const std::size_t L = sample.names.size(), mk = m.options().margin_k;
+    std::vector<float> aff(L * L, 0.0f);
+    for (std::size_t a = 0; a < L; ++a) {
+        for (std::size_t x : sample.members[a])
+            for (std::size_t b = 0; b < L; ++b) {
+                const auto& list = table.of(x, b);
+                if (b == a || list.empty()) continue;
+                float others = 0;
+                std::size_t n = 0;
+                for (std::size_t i = 1; i < list.size() && n < mk; ++i, ++n) others += list[i].sim;
+                const float margin = n > 0 && others > 0 ? list[0].sim * static_cast<float>(n) / others : kNoCompetition;
+                if (list[0].sim >= m.translation_floor(docs[x].length, docs[list[0].other].length) &&
+                    margin >= m.options().counterpart_margin)
+                    aff[a * L + b] += 1;
+            }
+        for (std::size_t b = 0; b < L; ++b)
+            aff[a * L + b] /= static_cast<float>(std::max<std::size_t>(1, sample.members[a].size()));
+    }
+    return aff;
+}
+
+// The search plan from the affinities (matcher.h): searched[a * L + b], symmetric: each
+// language's `targets` languages of highest affinity (above 0; ties: the first), every
+// language that has it among its own, and every language either way of affinity >= `least`.
+std::vector<char> plan_searches(const std::vector<float>& aff, std::size_t L, std::size_t targets, float least) {
+    std::vector<char> plan(L * L, 0);
+    for (std::size_t a = 0; a < L; ++a) {
+        std::vector<std::size_t> order;
+        for (std::size_t b = 0; b < L; ++b)
+            if (b != a && aff[a * L + b] > 0) order.push_back(b);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t x, std::size_t y) { return aff[a * L + x] > aff[a * L + y]; });
+        for (std::size_t i = 0; i < order.size(); ++i)
+            if (i < targets || aff[a * L + order[i]] >= least) plan[a * L + order[i]] = plan[order[i] * L + a] = 1;
+    }
+    return plan;
+}
+
+// update_candidates' phase 3: each changed document y offered to the list, in y's language, of
+// each unchanged document x it found (offer()); grouped by x and y's language, each group on one core.
+void offer_found(const Languages& g, std::span<const char> changed, std::size_t k, const DenseRows& dense,
+                 std::span<const SparseVector> sparse, CandidateTable& table) {
+    struct Offer {
+        std::size_t x, t, y;  // unchanged x, changed y of language t
+        bool operator<(const Offer& o) const { return std::tie(x, t, y) < std::tie(o.x, o.t, o.y); }
+    };
+    const std::size_t L = g.names.size();
+    std::vector<Offer> offers;
+    for (std::size_t ty = 0; ty < L; ++ty)
+        for (std::size_t y : g.members[ty])
+            for (std::size_t tx = 0; tx < L && changed[y]; ++tx)
+                for (const Candidate& c : table.of(y, tx))
+                    if (!changed[c.other]) offers.push_back({c.other, ty, y});
+    std::sort(offers.begin(), offers.end());
+    std::vector<std::size_t> starts, ys(offers.size());
+    for (std::size_t i = 0; i < offers.size(); ++i) {
+        ys[i] = offers[i].y;
+        if (i == 0 || offers[i].x != offers[i - 1].x || offers[i].t != offers[i - 1].t) starts.push_back(i);
+    }
+    starts.push_back(offers.size());
+    impl::parallel_for_ranges(starts.size() - 1, impl::worker_count(starts.size() / 256 + 1), 256,
+                              [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t s = b; s < e; ++s) {
+            const Offer& o = offers[starts[s]];
+            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), k, dense, sparse,
+                  table.edit(o.x, o.t));
+        }
+    });
+}
+
 }  // namespace
+
+CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
+                                   std::span<const SparseVector> sparse) const {
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
+    DOPPEL_CHECK(kInvalidArgument, dense.dim() == index.dim(), "matcher: dense vectors of the index's dimension needed");
+    const Languages g = group_by_language(docs);
+    CandidateTable table = CandidateTable::empty(docs.size(), g.names, options_.k);
+    const bool plan = options_.affinity_sample > 0 && options_.target_languages > 0 && g.names.size() > 2 &&
+                      std::any_of(g.members.begin(), g.members.end(),
+                                  [&](const auto& m) { return m.size() > options_.affinity_sample; });
+    if (!plan) {
+        search_all(index, g, dense, options_.k, sparse, table);
+        return table;
+    }
+    // Phase 1: the sample searched in every language; the plan from its affinities.
+    const std::vector<char> sampled = sample_flags(g, docs.size(), options_.affinity_sample);
+    const Languages sample = subset(g, sampled, 1);
+    search_all(index, sample, dense, options_.k, sparse, table);
+    table.searched = plan_searches(affinities(*this, docs, sample, table), g.names.size(), options_.target_languages,
+                                   options_.target_affinity);
+    // Phase 2: the other documents searched in their planned languages.
+    search_all(index, subset(g, sampled, 0), dense, options_.k, sparse, table);
+    return table;
+}
 
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                                 std::span<const SparseVector> sparse, std::span<const char> changed,
@@ -417,42 +543,11 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     const Languages g = group_by_language(docs);
     DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.documents() == docs.size(),
                  "matcher: the candidate table is not of these documents");
-    const std::size_t L = g.names.size();
     rescore_lists(sparse, changed, table);
     // Phase 2: the changed documents searched again, as candidates() searches all.
-    Languages queries = g;
-    for (auto& members : queries.members) std::erase_if(members, [&](std::size_t i) { return !changed[i]; });
-    for (std::size_t sa = 0; sa < L; ++sa)
-        for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
-            search_candidates(index, queries, sa, b, std::min(queries.members[sa].size(), b + kQueryBatch), dense,
-                              options_.k, sparse, table);
-    // Phase 3: each changed document offered to the unchanged documents it found, grouped by
-    // the unchanged one and the changed one's language (each group on one core).
-    struct Offer {
-        std::size_t x, t, y;  // unchanged x, changed y of language t
-        bool operator<(const Offer& o) const { return std::tie(x, t, y) < std::tie(o.x, o.t, o.y); }
-    };
-    std::vector<Offer> offers;
-    for (std::size_t sa = 0; sa < L; ++sa)
-        for (std::size_t y : queries.members[sa])
-            for (std::size_t t = 0; t < L; ++t)
-                for (const Candidate& c : table.of(y, t))
-                    if (!changed[c.other]) offers.push_back({c.other, sa, y});
-    std::sort(offers.begin(), offers.end());
-    std::vector<std::size_t> starts, ys(offers.size());
-    for (std::size_t i = 0; i < offers.size(); ++i) {
-        ys[i] = offers[i].y;
-        if (i == 0 || offers[i].x != offers[i - 1].x || offers[i].t != offers[i - 1].t) starts.push_back(i);
-    }
-    starts.push_back(offers.size());
-    impl::parallel_for_ranges(starts.size() - 1, impl::worker_count(starts.size() / 256 + 1), 256,
-                              [&](std::size_t b, std::size_t e, std::size_t) {
-        for (std::size_t s = b; s < e; ++s) {
-            const Offer& o = offers[starts[s]];
-            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), options_.k, dense, sparse,
-                  table.edit(o.x, o.t));
-        }
-    });
+    search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table);
+    // Phase 3: each changed document offered to the unchanged documents it found.
+    offer_found(g, changed, options_.k, dense, sparse, table);
 }
 
 std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorIndex& shard, const std::string& lang,
@@ -501,7 +596,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.documents() == docs.size(),
                  "matcher: the candidate table is not of these documents");
     const std::size_t L = g.names.size();
-    const Margins margins(table, g, docs, options_.margin_k);
+    const Margins margins(table, g, options_.margin_k);
     // Language pairs are linked independently, on all cores; their links join in pair order.
     std::vector<std::pair<std::size_t, std::size_t>> lang_pairs;
     for (std::size_t sa = 0; sa < L; ++sa)
@@ -509,13 +604,9 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     // Candidate links of each language pair, from both directions.
     std::vector<std::vector<TranslationLink>> candidates(lang_pairs.size());
     impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
-        const auto [sa, tb] = lang_pairs[p];
-        const std::vector<ListedPair> pairs = listed_pairs(table, g, sa, tb);
-        candidates[p].reserve(static_cast<std::size_t>(std::count_if(
-            pairs.begin(), pairs.end(), [&](const ListedPair& pr) { return pr.sim >= options_.related_similarity; })));
-        for (const ListedPair& pr : pairs)
-            if (pr.sim >= options_.related_similarity)
-                candidates[p].push_back(make_link(pr.a, pr.b, pr.sim, margins(pr.a, pr.b, pr.sim), sparse));
+        for (const auto& [a, b, sim] : pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second))
+            if (sim >= options_.related_similarity)
+                candidates[p].push_back(make_link(a, b, sim, margins(a, b, sim), sparse));
         for (auto& l : candidates[p]) url_evidence::add_url_evidence(docs, options_.url_weight, l);
     });
     const std::vector<float> floors = typical_floors(docs, lang_pairs, L, candidates);

@@ -110,9 +110,12 @@ std::unique_ptr<LanguageIdentifier> load_language_identifier(const std::string& 
 
 std::unique_ptr<Aligner> make_aligner(const std::string& models_dir, const std::string& spec) {
     if (!spec.empty()) return Aligner::from_spec(spec, models_dir);
-    // Without the bridge lexicon (scripts/setup.sh builds it), anchors and cognates alone.
+    // Without the bridge lexicon (scripts/setup.sh builds it), anchors and cognates alone; without
+    // the pair dictionary (scripts/build-pairs), no direct word pairs.
     const bool lexicon = fs::exists(fs::path(models_dir) / "bridge.lex");
-    return Aligner::from_spec(lexicon ? Aligner::kDefaultSpec : Aligner::kLexicalSpec, models_dir);
+    const bool pairs = fs::exists(fs::path(models_dir) / "pairs.lex");
+    const char* spec_used = !lexicon ? Aligner::kLexicalSpec : pairs ? Aligner::kDefaultSpec : Aligner::kBridgeSpec;
+    return Aligner::from_spec(spec_used, models_dir);
 }
 
 AlignedPair align_documents(UnitDocument a, UnitDocument b, const Aligner& aligner) {

@@ -36,7 +36,10 @@ struct BandRunDedup::StoredBatch {
     std::vector<uint32_t> set_size;
 };
 
-std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplicateFinder& finder) {
+// Own shingle sets are kept in memory up to a bound: writing them to the temporary file costs a
+// copy into the page cache per set, and most are never read back (only candidates' sets are).
+std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplicateFinder& finder,
+                                                 uint64_t own_sets_in_memory) {
     const NearDuplicateOptions& o = finder.options();
     if (o.exact) return nullptr;
     const auto spec = store.meta(kNearDuplicateSpecMeta);
@@ -44,11 +47,16 @@ std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplica
     const int perms = MinHash::from_spec(o.minhash_spec)->perms();
     auto bands = LshBandStore::open(store, perms, finder.lsh_params(), store.max_artifact_seq("minhash"));
     if (!bands) return nullptr;
-    return std::unique_ptr<BandRunDedup>(new BandRunDedup(store, finder, std::move(*bands)));
+    return std::unique_ptr<BandRunDedup>(new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory));
 }
 
-BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands)
-    : store_(store), finder_(finder), bands_(std::move(bands)), tmp_(nullptr, &std::fclose) {
+BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
+                           uint64_t own_sets_in_memory)
+    : store_(store),
+      finder_(finder),
+      bands_(std::move(bands)),
+      own_sets_in_memory_(own_sets_in_memory),
+      tmp_(nullptr, &std::fclose) {
     const auto minhash = MinHash::from_spec(finder.options().minhash_spec);
     perms_ = minhash->perms();
     seed_ = minhash->seed();
@@ -121,13 +129,14 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
     const bool same_set =
         stored.complete[i] && stored.set_hash[i] == s.set_hash[i] && stored.set_size[i] == sh.size();
     if (!same_set) {
-        if (!tmp_) tmp_.reset(std::tmpfile());
-        DOPPEL_CHECK(kIo, tmp_ != nullptr, "cannot create a temporary file for dedup");
-        DOPPEL_CHECK(kIo, std::fwrite(sh.data(), sizeof(uint64_t), sh.size(), tmp_.get()) == sh.size(),
-                     "cannot write dedup's temporary file");
         own_sets_.push_back(k);
         own_set_at_.push_back(tmp_size_);
         tmp_size_ += sh.size() * sizeof(uint64_t);
+        if (!tmp_ && tmp_size_ > own_sets_in_memory_) spill_own_sets();
+        if (tmp_)
+            write_own_set(sh);
+        else
+            own_mem_.push_back(std::move(s.shingles[i]));  // sh is not used after this
     }
     const uint32_t* sig = &s.sigs[i * static_cast<std::size_t>(perms_)];
     const bool same_sig = stored.complete[i] && std::equal(sig, sig + perms_, stored.sketches[i].sig.begin());
@@ -137,7 +146,20 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
             extra_.push_back({LshBandStore::entry_key(sig, bands_.params(), band), seq});
 }
 
-// Document k's shingles: its own (the temporary file) or the stored ones.
+// Moves the own sets kept in memory to the temporary file (in order: their offsets are kept).
+void BandRunDedup::spill_own_sets() {
+    tmp_.reset(std::tmpfile());
+    DOPPEL_CHECK(kIo, tmp_ != nullptr, "cannot create a temporary file for dedup");
+    for (const auto& sh : own_mem_) write_own_set(sh);
+    std::vector<std::vector<uint64_t>>().swap(own_mem_);
+}
+
+void BandRunDedup::write_own_set(const std::vector<uint64_t>& sh) {
+    DOPPEL_CHECK(kIo, std::fwrite(sh.data(), sizeof(uint64_t), sh.size(), tmp_.get()) == sh.size(),
+                 "cannot write dedup's temporary file");
+}
+
+// Document k's shingles: its own (in memory or the temporary file) or the stored ones.
 std::vector<uint64_t> BandRunDedup::shingles_of(uint32_t k) const {
     return std::move(shingles_of(std::vector<uint32_t>{k})[0]);
 }
@@ -155,8 +177,13 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
             continue;
         }
         auto& sh = out[j];
+        const auto at = static_cast<std::size_t>(own - own_sets_.begin());
+        if (!tmp_) {
+            sh = own_mem_[at];
+            continue;
+        }
         sh.resize(set_size_[ks[j]]);
-        const auto offset = static_cast<off_t>(own_set_at_[own - own_sets_.begin()]);
+        const auto offset = static_cast<off_t>(own_set_at_[at]);
         const auto bytes = static_cast<ssize_t>(sh.size() * sizeof(uint64_t));
         DOPPEL_CHECK(kIo, sh.empty() || pread(fileno(tmp_.get()), sh.data(), bytes, offset) == bytes,
                      "cannot read dedup's temporary file");

@@ -7,7 +7,8 @@
 //   add()     each batch goes through the finder (boilerplate, repeated lines; the stored
 //             sketches are taken where no line is boilerplate), which hands its sketches back at
 //             once (take_sketches); a document whose shingles differ from its stored ones (a
-//             boilerplate line left out) keeps them in a temporary file, and one whose signature
+//             boilerplate line left out) keeps them in memory up to a bound, then in a temporary
+//             file, and one whose signature
 //             differs gets its band keys kept beside the runs;
 //   finish()  groups identical sets (group_identical_sets), takes candidate pairs from a merge of
 //             the band runs (equal keys: a bucket; entries of seqs no longer stored are skipped),
@@ -36,7 +37,11 @@ class BandRunDedup {
 public:
     // Null when the store cannot serve the finder's options this way: exact mode, sketches of
     // another spec, no band runs of the finder's banding, or runs that miss a signature.
-    static std::unique_ptr<BandRunDedup> open(const Store& store, NearDuplicateFinder& finder);
+    // own_sets_in_memory: bytes of shingle sets that are not the stored ones (a boilerplate
+    // line left out) kept in memory before all of them go to a temporary file.
+    static constexpr uint64_t kOwnSetsInMemory = uint64_t{256} << 20;
+    static std::unique_ptr<BandRunDedup> open(const Store& store, NearDuplicateFinder& finder,
+                                              uint64_t own_sets_in_memory = kOwnSetsInMemory);
     ~BandRunDedup();
 
     // The next stored documents, in seq order (after the finder's count_lines pass).
@@ -44,7 +49,7 @@ public:
     NearDuplicateResult finish();
 
 private:
-    BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands);
+    BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands, uint64_t own_sets_in_memory);
     struct StoredBatch;
     StoredBatch read_stored(const std::vector<int64_t>& seqs) const;
     void keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored);
@@ -65,10 +70,16 @@ private:
     std::vector<uint32_t> set_size_;
     std::vector<bool> own_keys_;  // band keys in extra_ (not the runs')
     // Documents whose shingles are not the stored ones: number, offset in tmp_ (sorted by number).
+    // Their sets stay in memory (own_mem_, by position in own_sets_) while they fit in
+    // own_sets_in_memory_; past that all of them go to the temporary file (spill_own_sets).
     std::vector<uint32_t> own_sets_;
     std::vector<uint64_t> own_set_at_;
+    std::vector<std::vector<uint64_t>> own_mem_;
+    uint64_t own_sets_in_memory_ = 0;
     uint64_t tmp_size_ = 0;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> tmp_;
+    void spill_own_sets();
+    void write_own_set(const std::vector<uint64_t>& sh);
     std::vector<LshBandStore::Entry> extra_;  // band keys of own_keys_ documents
 };
 

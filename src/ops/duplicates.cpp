@@ -24,12 +24,12 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
     std::vector<Document> docs;
     std::vector<int64_t> seqs;
     std::size_t done = 0;
-    store.scan([&](const StoredDocument& s) {
+    store.scan([&](StoredDocument& s) {
         Document d;
-        d.id = s.id;
-        d.text = s.text;
-        d.source = s.source;
-        d.url = s.url;
+        d.id = std::move(s.id);
+        d.text = std::move(s.text);  // the store's copy of the row: no second copy
+        d.source = std::move(s.source);
+        d.url = std::move(s.url);
         docs.push_back(std::move(d));
         seqs.push_back(s.seq);
         if (docs.size() >= batch) {

@@ -296,12 +296,15 @@ std::vector<std::string> split_kinds(const std::string& joined) {
 // folder costs a hash and a lookup per unchanged document).
 std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, const Document* docs) const {
     std::vector<bool> done(kept.size(), false);
+    std::vector<std::string_view> ids;
+    ids.reserve(kept.size());
+    for (std::size_t k : kept) ids.push_back(docs[k].id);
+    const std::vector<Store::StoredVersion> stored = store_.versions(ids);
     std::vector<int64_t> seqs;
     std::vector<std::size_t> where;
     for (std::size_t i = 0; i < kept.size(); ++i) {
-        const Document& d = docs[kept[i]];
-        if (auto stored = store_.get(d.id, false); stored && stored->content_hash == content_hash(d.text)) {
-            seqs.push_back(stored->seq);
+        if (stored[i].seq != 0 && stored[i].content_hash == content_hash(docs[kept[i]].text)) {
+            seqs.push_back(stored[i].seq);
             where.push_back(i);
         }
     }

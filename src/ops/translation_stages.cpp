@@ -98,12 +98,13 @@ void keep_first_links(std::vector<TranslationLink>& links, const std::vector<Tra
 }  // namespace
 
 void second_pass_labels(std::vector<TranslationLink>& links, const std::vector<TranslationLink>& first,
-                        const TranslationSearchOptions& options) {
+                        const TranslationSearchOptions& options, std::span<const char> spared) {
     std::set<std::pair<std::size_t, std::size_t>> before;
     for (const auto& l : first)
         if (l.label != LinkLabel::kSameStory) before.insert({std::min(l.a, l.b), std::max(l.a, l.b)});
     std::erase_if(links, [&](TranslationLink& l) {
-        if (l.label == LinkLabel::kSameStory || l.margin >= options.associations.new_link_margin ||
+        const bool both_spared = !spared.empty() && spared[l.a] && spared[l.b];
+        if (l.label == LinkLabel::kSameStory || (l.margin >= options.associations.new_link_margin && !both_spared) ||
             before.count({std::min(l.a, l.b), std::max(l.a, l.b)}))
             return false;
         l.label = LinkLabel::kSameStory;

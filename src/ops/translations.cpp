@@ -229,14 +229,30 @@ std::vector<char> rewrite(Pool& pool, const FeatureAssociations& learned, Docume
     return changed;
 }
 
-// Phase 5b: of the rewritten documents, those the rewrite moved: the cosine of their weighted
-// vectors before and after under `similarity`; the others are unflagged (they keep their
-// first-pass candidates, rescored). A similarity above 1 flags every document: all are searched
+// Phase 5b: of the rewritten documents (rewritten[i]), those searched again (search): the ones
+// the rewrite moved (the cosine of their weighted vectors before and after under
+// rematch_similarity) but those the first pass linked (translation or partial) with a margin of
+// rematch_margin or more (spared: their version is among their candidates already). The others
+// keep their first-pass candidates, rescored. A similarity above 1 searches every document
 // again, as the second pass of doppel.dask does.
-void moved_documents(const Pool& pool, const std::vector<SparseVector>& before, float similarity,
-                     std::vector<char>& changed) {
-    for (std::size_t i = 0; i < pool.size(); ++i)
-        changed[i] = similarity > 1 || (changed[i] && dot(before[i], pool.sparse[i]) < similarity);
+struct SecondSearch {
+    std::vector<char> search, spared;
+};
+
+SecondSearch documents_to_search(const Pool& pool, const std::vector<SparseVector>& before,
+                                 const std::vector<char>& rewritten, const std::vector<TranslationLink>& first,
+                                 const FeatureAssociationOptions& options) {
+    const std::size_t n = pool.size();
+    SecondSearch out{std::vector<char>(n, options.rematch_similarity > 1), std::vector<char>(n, 0)};
+    if (options.rematch_similarity > 1) return out;
+    for (std::size_t i = 0; i < n; ++i)
+        out.search[i] = rewritten[i] && dot(before[i], pool.sparse[i]) < options.rematch_similarity;
+    if (options.rematch_margin <= 0) return out;
+    for (const TranslationLink& l : first)
+        if (l.label != LinkLabel::kSameStory && l.margin >= options.rematch_margin)
+            for (std::size_t d : {l.a, l.b})
+                if (out.search[d]) out.search[d] = 0, out.spared[d] = 1;
+    return out;
 }
 
 // Phase 5c: the changed documents' dense vectors replaced in the index (removed and added again
@@ -264,20 +280,21 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
                                          CandidateTable& table, const TranslationSearchOptions& options,
                                          const ProgressCallback& progress) {
     DocumentFrequencies df = *embedder.frequencies();
-    std::vector<char> changed = rewrite(pool, learned, df);
+    std::vector<char> rewritten = rewrite(pool, learned, df);
+    SecondSearch search;
     {
         std::vector<SparseVector> before(pool.size());  // the rewritten documents' first-pass weights, until compared
         for (std::size_t i = 0; i < pool.size(); ++i)
-            if (changed[i]) before[i] = std::move(pool.sparse[i]);
+            if (rewritten[i]) before[i] = std::move(pool.sparse[i]);
         weigh(pool, embedder, std::move(df), progress);
-        moved_documents(pool, before, options.associations.rematch_similarity, changed);
+        search = documents_to_search(pool, before, rewritten, first, options.associations);
     }
     pool.features.counts = {};  // weighed for the last time: their memory serves the matching
-    reindex_changed(index, pool, changed);
+    reindex_changed(index, pool, options.associations.rematch_similarity > 1 ? search.search : rewritten);
     const Matcher matcher(options.matcher);
-    matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, changed, table);
+    matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
-    second_pass_labels(links, first, options);
+    second_pass_labels(links, first, options, search.spared);
     return links;
 }
 

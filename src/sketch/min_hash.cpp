@@ -16,8 +16,9 @@ uint64_t splitmix64(uint64_t& state) {
 }
 
 // The hot loop: every shingle against every permutation. 32-bit lanes, no branches: the compiler
-// vectorizes the inner loop; the clones let it use AVX2 where the CPU has it.
-__attribute__((target_clones("avx2", "default"))) void minhash_kernel(const uint64_t* shingles, std::size_t n,
+// vectorizes the inner loop; the clones let it use AVX-512 or AVX2 where the CPU has them (16 or 8
+// lanes; integer arithmetic, so every clone gives the same signature).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void minhash_kernel(const uint64_t* shingles, std::size_t n,
                                                                       const uint32_t* __restrict a,
                                                                       const uint32_t* __restrict b,
                                                                       const uint32_t* __restrict c, int perms,

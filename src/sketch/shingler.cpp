@@ -45,7 +45,7 @@ void trim_scratch(Scratch& s) {
 // Sorts and removes repeats. Shingle hashes are uniformly random 64-bit values, so one counting
 // pass on the top bits (about 8 values a bucket) and an insertion sort inside each bucket beat
 // std::sort (about 3x on documents of a few thousand shingles). The values are sorted into the
-// scratch buffer and copied back, so that both vectors keep their memory.
+// scratch buffer and copied back without repeats, so that both vectors keep their memory.
 void sort_unique(std::vector<uint64_t>* v, Scratch& scratch) {
     const std::size_t n = v->size();
     if (n < 64) {
@@ -76,7 +76,13 @@ void sort_unique(std::vector<uint64_t>* v, Scratch& scratch) {
                 *j = x;
             }
         }
-        std::copy(out.begin(), out.end(), v->begin());
+        // Back into *v without the repeats (one pass instead of a copy and std::unique).
+        uint64_t* d = v->data();
+        std::size_t m = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (m == 0 || d[m - 1] != out[i]) d[m++] = out[i];
+        v->resize(m);
+        return;
     }
     v->erase(std::unique(v->begin(), v->end()), v->end());
 }

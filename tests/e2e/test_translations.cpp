@@ -207,6 +207,16 @@ TEST(Translations, SecondPassLearnsWordsTheLexiconMisses) {
     EXPECT_NE(two.err.find("; phases: load and weigh "), std::string::npos) << two.err;
     EXPECT_NE(two.err.find(", match again "), std::string::npos) << two.err;
     EXPECT_NE(two.err.find(" s (CPU "), std::string::npos) << two.err;
+
+    // learn:rematch_margin: documents the first pass linked with that margin keep their
+    // candidates; vi99, which it left unlinked, is searched again and finds en99.
+    auto spared = test::run_doppel("translations --store '" + dir.path() +
+                                   "/store' --no-same-story --associations learn:rematch_margin=1.2");
+    ASSERT_EQ(spared.exit_code, 0) << spared.err;
+    rows = parse(spared.out);
+    EXPECT_TRUE(linked(rows, "en05", "vi05"));
+    EXPECT_TRUE(linked(rows, "en99", "vi99")) << spared.out;
+    EXPECT_NE(spared.err.find("rematch_margin=1.2"), std::string::npos) << spared.err;
 }
 
 }  // namespace

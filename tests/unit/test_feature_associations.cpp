@@ -140,9 +140,11 @@ TEST(FeatureAssociationOptions, SpecRoundTrip) {
     o.exclusive_ratio = 0.2f, o.max_targets = 32, o.new_link_margin = 1.6f, o.prune_count = 12, o.prune_share = 0.1f;
     o.keep_first_margin = 1.5f;
     o.rematch_similarity = 0.9f;
+    o.rematch_margin = 2.5f;
     const std::string spec = o.describe();
     EXPECT_EQ(spec, "learn:min_margin=1.3,min_pairs=10,min_count=4,min_dice=0.25,exclusive_ratio=0.2,max_targets=32,"
-                    "new_link_margin=1.6,prune_count=12,prune_share=0.1,keep_first_margin=1.5,rematch_similarity=0.9");
+                    "new_link_margin=1.6,prune_count=12,prune_share=0.1,keep_first_margin=1.5,rematch_similarity=0.9,"
+                    "rematch_margin=2.5");
     const FeatureAssociationOptions r = FeatureAssociationOptions::parse_spec(spec);
     EXPECT_EQ(r.describe(), spec);
     EXPECT_EQ(r.min_margin, 1.3f);
@@ -156,6 +158,7 @@ TEST(FeatureAssociationOptions, SpecRoundTrip) {
     EXPECT_EQ(r.prune_share, 0.1f);
     EXPECT_EQ(r.keep_first_margin, 1.5f);
     EXPECT_EQ(r.rematch_similarity, 0.9f);
+    EXPECT_EQ(r.rematch_margin, 2.5f);
     EXPECT_THROW(FeatureAssociationOptions::parse_spec("learn:margin=1"), Error);
     EXPECT_THROW(FeatureAssociationOptions::parse_spec("matcher:min_margin=1"), Error);
 }

@@ -4,10 +4,13 @@
 #include "doppel/error.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
+#include <set>
 #include <tuple>
 
+#include "doppel/embed/bridge_embedder.h"
 #include "doppel/match/matcher.h"
 
 namespace doppel {
@@ -396,6 +399,186 @@ TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighb
                  Error);
 }
 
+
+// One large language (en) and small ones that translate a few of its documents each (a help
+// manual): with a search plan English and each small language search each other, and two
+// small languages without translations between them do not; the links are those of the full
+// search.
+Pool manual() {
+    Pool p;
+    for (int i = 0; i < 24; ++i) p.add(100 + i, "en", {{uint64_t(2 * i), 1}, {uint64_t(2 * i + 1), 0.5f}});
+    const std::vector<std::string> small = {"de", "es", "fr"};
+    for (int s = 0; s < 3; ++s)
+        for (int j = 0; j < 4; ++j) {
+            const int i = 4 * s + j;
+            p.add(200 + i, small[s], {{uint64_t(2 * i), 0.9f}, {uint64_t(2 * i + 1), 0.6f}, {uint64_t(50 + s), 0.2f}});
+        }
+    return p;
+}
+
+MatcherOptions planned() {
+    MatcherOptions o;
+    o.k = 2;
+    o.affinity_sample = 4;
+    o.target_languages = 1;
+    o.target_affinity = 0.5f;
+    return o;
+}
+
+std::set<std::pair<int64_t, int64_t>> translations(const std::map<std::pair<int64_t, int64_t>, TranslationLink>& links) {
+    std::set<std::pair<int64_t, int64_t>> out;
+    for (const auto& [pair, l] : links)
+        if (l.label != LinkLabel::kSameStory) out.insert(pair);
+    return out;
+}
+
+TEST(Matcher, SearchPlanSearchesOnlyLanguagesWithTranslations) {
+    const Pool p = manual();
+    const VectorIndex index = p.index();
+    const Matcher m(planned());
+    const CandidateTable table = m.candidates(index, p.docs, p.dense.data(), p.sparse);
+    ASSERT_EQ(table.languages, (std::vector<std::string>{"de", "en", "es", "fr"}));
+    const std::size_t de = 0, en = 1, es = 2, fr = 3;
+    for (std::size_t s : {de, es, fr}) {
+        EXPECT_TRUE(table.searches(s, en)) << s;
+        EXPECT_TRUE(table.searches(en, s)) << s;
+    }
+    EXPECT_FALSE(table.searches(de, fr));
+    EXPECT_FALSE(table.searches(fr, de));
+    EXPECT_FALSE(table.of(24, fr).empty());  // de 200: German is small, all of it is the sample
+    // en 101 (not sampled: every sixth English document is) searched German.
+    ASSERT_FALSE(table.of(1, de).empty());
+    EXPECT_EQ(table.of(1, de)[0].other, 25u);
+    // Without the plan every language searches every other; the translations are the same.
+    MatcherOptions full = planned();
+    full.affinity_sample = 0;
+    const CandidateTable all = Matcher(full).candidates(index, p.docs, p.dense.data(), p.sparse);
+    EXPECT_TRUE(all.searched.empty());
+    EXPECT_TRUE(all.searches(de, fr));
+    const auto want = translations(p.run(full));
+    EXPECT_EQ(want.size(), 12u);
+    EXPECT_EQ(translations(p.run(planned())), want);
+    // A sample as large as every language, or target_languages 0: no plan.
+    MatcherOptions large = planned();
+    large.affinity_sample = 24;
+    EXPECT_TRUE(Matcher(large).candidates(index, p.docs, p.dense.data(), p.sparse).searched.empty());
+    MatcherOptions every = planned();
+    every.target_languages = 0;
+    EXPECT_TRUE(Matcher(every).candidates(index, p.docs, p.dense.data(), p.sparse).searched.empty());
+}
+
+TEST(Matcher, SearchPlanTakesEachLanguagesLikeliestTargets) {
+    // es and fr share a document (affinity 1/5 either way): with target_languages 1 each
+    // searches only English, its language of highest affinity; with 2, or with a
+    // target_affinity of 1/5, es and fr search each other too.
+    Pool p = manual();
+    p.add(300, "es", {{60, 1}, {61, 1}});
+    p.add(301, "fr", {{60, 1}, {61, 0.9f}});
+    MatcherOptions o = planned();
+    o.affinity_sample = 5;
+    o.target_affinity = 0.2f;
+    const VectorIndex index0 = p.index();
+    const CandidateTable near = Matcher(o).candidates(index0, p.docs, p.dense.data(), p.sparse);
+    EXPECT_TRUE(near.searches(2, 3) && near.searches(3, 2));
+    o.target_affinity = 0.5f;
+    const VectorIndex index = p.index();
+    const std::size_t de = 0, en = 1, es = 2, fr = 3;
+    const CandidateTable one = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    EXPECT_TRUE(one.searches(es, en));
+    EXPECT_FALSE(one.searches(es, fr) || one.searches(fr, es));
+    o.target_languages = 2;
+    const CandidateTable two = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    EXPECT_TRUE(two.searches(es, fr) && two.searches(fr, es));
+    EXPECT_FALSE(two.searches(de, fr));  // no affinity at all
+}
+
+TEST(Matcher, UpdateCandidatesSearchesThePlannedLanguagesOnly) {
+    // A changed German document is searched again in English, not in French.
+    const Pool p = manual();
+    const VectorIndex index = p.index();
+    MatcherOptions o = planned();
+    o.affinity_sample = 2;  // de 200 and de 202 are sampled, de 203 is not
+    const Matcher m(o);
+    CandidateTable table = m.candidates(index, p.docs, p.dense.data(), p.sparse);
+    const CandidateTable fresh = table;
+    const std::size_t en = 1, fr = 3;
+    ASSERT_FALSE(table.searches(0, fr));
+    ASSERT_TRUE(table.of(27, fr).empty());
+    std::vector<char> changed(p.docs.size(), 0);
+    changed[27] = 1;  // de 203
+    table.edit(27, en).clear();
+    m.update_candidates(index, p.docs, p.dense.data(), p.sparse, changed, table);
+    ASSERT_FALSE(table.of(27, en).empty());
+    EXPECT_EQ(table.of(27, en)[0].other, 3u);  // en 103
+    EXPECT_TRUE(table.of(27, fr).empty());
+    for (std::size_t i = 0; i < table.lists(); ++i) {
+        ASSERT_EQ(table.list(i).size(), fresh.list(i).size()) << i;
+        for (std::size_t r = 0; r < table.list(i).size(); ++r) EXPECT_EQ(table.list(i)[r].other, fresh.list(i)[r].other);
+    }
+}
+
+// Anchor agreement reads only names, numbers and URLs among all of a vector's feature kinds
+// (concepts before them, tokens and prefixes after them in id order), and a pair listed in both
+// documents' candidate lists is one link.
+TEST(Matcher, LinkAnchorsAreTheCosineOfTheAnchorFeaturesOnly) {
+    using Kind = BridgeEmbedder::FeatureKind;
+    const auto f = [](Kind k, uint64_t n) { return (static_cast<uint64_t>(k) << 61) | n; };
+    const auto vec = [](std::map<uint64_t, float> m) {
+        SparseVector v;
+        for (auto& [id, w] : m) v.ids.push_back(id), v.weights.push_back(w);
+        v.normalize();
+        return v;
+    };
+    std::vector<SparseVector> sparse = {
+        vec({{f(Kind::kConcept, 1), 1}, {f(Kind::kName, 2), 0.5f}, {f(Kind::kNumber, 3), 0.3f}, {f(Kind::kUrl, 4), 0.2f},
+             {f(Kind::kToken, 5), 0.7f}, {f(Kind::kPrefix, 6), 0.4f}}),
+        vec({{f(Kind::kConcept, 1), 0.9f}, {f(Kind::kName, 2), 0.4f}, {f(Kind::kUrl, 4), 0.6f}, {f(Kind::kUrl, 7), 0.1f},
+             {f(Kind::kToken, 5), 0.5f}, {f(Kind::kPrefix, 6), 0.8f}})};
+    const std::vector<MatchDocument> docs = {{1, "de", 10, ""}, {2, "en", 10, ""}};
+    double ab = 0, aa = 0, bb = 0;  // the anchor cosine, plainly
+    for (std::size_t i = 0; i < sparse[0].size(); ++i)
+        for (std::size_t j = 0; j < sparse[1].size(); ++j)
+            if (BridgeEmbedder::is_anchor(sparse[0].ids[i]) && sparse[0].ids[i] == sparse[1].ids[j])
+                ab += double(sparse[0].weights[i]) * sparse[1].weights[j];
+    for (std::size_t i = 0; i < sparse[0].size(); ++i)
+        if (BridgeEmbedder::is_anchor(sparse[0].ids[i])) aa += double(sparse[0].weights[i]) * sparse[0].weights[i];
+    for (std::size_t j = 0; j < sparse[1].size(); ++j)
+        if (BridgeEmbedder::is_anchor(sparse[1].ids[j])) bb += double(sparse[1].weights[j]) * sparse[1].weights[j];
+    CandidateTable table = CandidateTable::empty(2, {"de", "en"}, 1);
+    const float sim = dot(sparse[0], sparse[1]);
+    table.edit(0, 1).assign(std::vector<MatchCandidate>{{1, sim}});  // de 1 lists en 2, and en 2 lists de 1
+    table.edit(1, 0).assign(std::vector<MatchCandidate>{{0, sim}});
+    MatcherOptions o;
+    o.pivot = false;
+    const auto links = Matcher(o).link(docs, sparse, table);
+    ASSERT_EQ(links.size(), 1u);
+    EXPECT_FLOAT_EQ(links[0].anchors, static_cast<float>(ab / std::sqrt(aa * bb)));
+    EXPECT_GT(links[0].anchors, 0.3f);
+    EXPECT_FLOAT_EQ(links[0].similarity, sim);
+    sparse[1] = vec({{f(Kind::kConcept, 1), 1}, {f(Kind::kToken, 5), 1}});  // no anchors on one side
+    table.edit(0, 1).assign(std::vector<MatchCandidate>{{1, dot(sparse[0], sparse[1])}});
+    table.edit(1, 0).assign(std::vector<MatchCandidate>{{0, dot(sparse[0], sparse[1])}});
+    EXPECT_EQ(Matcher(o).link(docs, sparse, table).at(0).anchors, -1.0f);
+}
+
+// The sparse dot product: the products of the shared ids, summed in id order.
+TEST(SparseVector, DotSumsTheProductsOfSharedIds) {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 50; ++round) {
+        SparseVector a, b;
+        for (uint64_t id = 0; id < 300; ++id) {
+            if (rng() % 3 == 0) a.ids.push_back(id), a.weights.push_back(float(rng() % 100) / 37.0f);
+            if (rng() % 5 == 0) b.ids.push_back(id), b.weights.push_back(float(rng() % 100) / 41.0f);
+        }
+        double want = 0;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            for (std::size_t j = 0; j < b.size(); ++j)
+                if (a.ids[i] == b.ids[j]) want += double(a.weights[i]) * b.weights[j];
+        EXPECT_EQ(dot(a, b), static_cast<float>(want));
+        EXPECT_EQ(dot(b, a), static_cast<float>(want));
+    }
+    EXPECT_EQ(dot(SparseVector{}, SparseVector{}), 0.0f);
+}
 }  // namespace
 }  // namespace doppel
 
@@ -413,6 +596,7 @@ TEST(MatcherOptions, SpecRoundTrip) {
     o.partial_length_ratio = 0.3f, o.anchor_weight = 0.1f, o.one_to_one = false, o.same_story = false;
     o.pivot = false, o.pivot_similarity = 0.06f, o.pivot_margin = 1.5f, o.same_story_per_doc = 3;
     o.counterpart_ratio = 0.3f, o.counterpart_margin = 1.5f, o.counterpart_links = 7, o.counterpart_length_ratio = 0.4f;
+    o.affinity_sample = 100, o.target_languages = 4, o.target_affinity = 0.35f;
     const std::string spec = o.describe();
     EXPECT_EQ(spec.rfind("matcher:k=7,margin_k=5,", 0), 0u) << spec;
     EXPECT_NE(spec.find("short_length=40,"), std::string::npos) << spec;

@@ -2,6 +2,8 @@
 // gives per pair what align_documents gives, and an error for a missing document.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "doppel/error.h"
 #include "doppel/ops/alignment.h"
 #include "doppel/store/store.h"
@@ -67,6 +69,24 @@ TEST(OpsAlignment, ScorePairsMatchesOnePairAtATime) {
     EXPECT_EQ(scored[0].pair.alignment.score, one.alignment.score);
     EXPECT_EQ(scored[2].pair.a.id, "b");
     EXPECT_THROW(align_stored_pair(*f.store, "a", "missing", *f.aligner, reader), Error);
+}
+
+// The default aligner takes the encoders whose models are there: anchors and cognates alone
+// without bridge.lex; with it, the bridge; with pairs.lex as well, the German-French pairs.
+TEST(OpsAlignment, DefaultSpecFollowsTheModels) {
+    test::TempDir dir("ops-alignment-models");
+    const std::string pairs = "#doppel-pairs 1\n{}\nde\tfr\tberg\tmontagne\n";
+    EXPECT_EQ(make_aligner(dir.path())->describe(), Aligner::from_spec(Aligner::kLexicalSpec)->describe());
+    test::write_file(dir / "pairs.lex", pairs);
+    EXPECT_EQ(make_aligner(dir.path())->describe(), Aligner::from_spec(Aligner::kLexicalSpec)->describe());
+    const std::string bridge = test::source_dir() + "/models/bridge.lex";
+    if (!std::filesystem::exists(bridge)) GTEST_SKIP() << "models/bridge.lex missing";
+    std::filesystem::create_symlink(std::filesystem::absolute(bridge), dir / "bridge.lex");
+    EXPECT_EQ(make_aligner(dir.path())->describe(), Aligner::from_spec(Aligner::kDefaultSpec, dir.path())->describe());
+    EXPECT_NE(make_aligner(dir.path())->describe().find(";2.5*pairs"), std::string::npos);
+    std::filesystem::remove(dir / "pairs.lex");
+    EXPECT_EQ(make_aligner(dir.path())->describe(), Aligner::from_spec(Aligner::kBridgeSpec, dir.path())->describe());
+    EXPECT_EQ(make_aligner(dir.path())->describe().find("pairs"), std::string::npos);
 }
 
 TEST(OpsAlignment, UnitTextJoinsUnits) {

@@ -358,6 +358,27 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
     EXPECT_GE(stored.clusters.size(), 2u);
     expect_same_result(stored, find_file_duplicates(in, options).result);
 
+    // With no memory for the sets that are not the stored ones, they all go to the temporary
+    // file: the same result.
+    {
+        NearDuplicateFinder finder(options);
+        auto spilled = BandRunDedup::open(store, finder, 0);
+        ASSERT_NE(spilled, nullptr);
+        std::vector<Document> docs;
+        std::vector<int64_t> seqs;
+        store.scan([&](StoredDocument& s) {
+            docs.push_back({});
+            docs.back().id = s.id;
+            docs.back().text = s.text;
+            docs.back().source = s.source;
+            seqs.push_back(s.seq);
+            return true;
+        }, true, false);
+        finder.count_lines(docs.size(), docs.data());
+        spilled->add(docs, seqs);
+        expect_same_result(stored, spilled->finish());
+    }
+
     // Deleted documents are not reported, though their band keys are still in the runs.
     ASSERT_TRUE(store.remove("p1/d6"));
     ASSERT_TRUE(store.remove("p0/d0"));

@@ -59,6 +59,24 @@ TEST(Store, PutIsIdempotentAndReplacesChangedText) {
     EXPECT_EQ(expired[1], b->seq);
 }
 
+// versions(): the seq and content hash of each id asked, seq 0 for an id not stored.
+TEST(Store, VersionsGivesSeqAndContentHashPerId) {
+    TempDir dir("store-versions");
+    Store s(dir.path());
+    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
+    std::vector<int64_t> seqs;
+    s.put(2, docs.data(), 100, &seqs);
+    const auto v = s.versions({"b", "missing", "a"});
+    ASSERT_EQ(v.size(), 3u);
+    EXPECT_EQ(v[0].seq, seqs[1]);
+    EXPECT_EQ(v[0].content_hash, doppel::content_hash("beta"));
+    EXPECT_EQ(v[1].seq, 0);
+    EXPECT_EQ(v[1].content_hash, "");
+    EXPECT_EQ(v[2].seq, seqs[0]);
+    EXPECT_EQ(v[2].content_hash, doppel::content_hash("alpha"));
+    EXPECT_TRUE(s.versions({}).empty());
+}
+
 TEST(Store, RoundTripsEveryFieldAcrossReopen) {
     TempDir dir("store-reopen");
     {
@@ -93,6 +111,12 @@ TEST(Store, ArtifactsAreDeletedWithTheirDocument) {
     const std::string blobs[2] = {std::string("A\0x", 3), "B"};
     s.put_artifacts("sketch", 2, seqs, blobs);
     EXPECT_EQ(*s.artifact(seqs[0], "sketch"), std::string("A\0x", 3));
+    // Put again: replaced, one row per (kind, seq).
+    const std::string again = "A2";
+    s.put_artifacts("sketch", 1, seqs, &again);
+    EXPECT_EQ(*s.artifact(seqs[0], "sketch"), "A2");
+    EXPECT_EQ(*s.artifact(seqs[1], "sketch"), "B");
+    EXPECT_EQ(s.artifact_count("sketch"), 2u);
     EXPECT_TRUE(s.remove("a"));
     EXPECT_FALSE(s.remove("a"));
     EXPECT_FALSE(s.artifact(seqs[0], "sketch"));

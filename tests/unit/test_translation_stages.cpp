@@ -50,6 +50,23 @@ TEST(SecondPassLabels, KeepsFirstPassLinksOfDocumentsLeftUnlinked) {
     }
 }
 
+TEST(SecondPassLabels, NoNewLinkBetweenTwoDocumentsNotSearchedAgain) {
+    // 0, 1 and 2 kept their first-pass candidates (spared): a new link between two of them is
+    // same-story whatever its margin; one with a searched document (3) is judged as always;
+    // a link the first pass made stays.
+    TranslationSearchOptions o = options(0.0f);
+    const std::vector<TranslationLink> first = {link(0, 2, 1.5f)};
+    std::vector<TranslationLink> second = {link(0, 1, 3.0f), link(2, 3, 3.0f), link(0, 2, 1.3f)};
+    const std::vector<char> spared = {1, 1, 1, 0};
+    second_pass_labels(second, first, o, spared);
+    EXPECT_TRUE(has(second, 0, 1, LinkLabel::kSameStory));
+    EXPECT_TRUE(has(second, 2, 3, LinkLabel::kTranslation));
+    EXPECT_TRUE(has(second, 0, 2, LinkLabel::kTranslation));
+    std::vector<TranslationLink> unspared = {link(0, 1, 3.0f)};
+    second_pass_labels(unspared, first, o);
+    EXPECT_TRUE(has(unspared, 0, 1, LinkLabel::kTranslation));
+}
+
 TEST(SecondPassLabels, KeepsNoFirstPassLinkTheSecondPassContradicts) {
     // 0 is linked to 5 in the second pass: its first-pass link to 4 is not kept, though 4 is
     // left alone; nor is 1-6, 6 having found 2.

@@ -16,8 +16,9 @@
 //    that has no counterpart (an insertion or deletion). The beads of an alignment cover every
 //    unit of both sides exactly once, in document order (monotonic alignment).
 //  - anchor: a piece of text that translation keeps (numbers, names, URLs, some punctuation;
-//    align/anchor_encoder.h); with cognates and dictionary translations they make the unit
-//    similarity (align/unit_encoder.h).
+//    align/anchor_encoder.h); with cognates, dictionary translations through English concepts
+//    (align/bridge_encoder.h) and direct word pairs of two languages (align/pair_encoder.h)
+//    they make the unit similarity (align/unit_encoder.h).
 //  - coverage: the share of a side's characters that lies in aligned beads (not 1-0/0-1) whose
 //    score is at least AlignerOptions::aligned_score.
 //
@@ -216,7 +217,11 @@ public:
     // best for pairs that share a script.
     static constexpr const char* kLexicalSpec = "dp;1*anchors;1*cognates";
     // kLexicalSpec plus dictionary evidence from the bridge lexicon (models/bridge.lex).
-    static constexpr const char* kDefaultSpec = "dp;1*anchors;1*cognates;1*bridge";
+    static constexpr const char* kBridgeSpec = "dp;1*anchors;1*cognates;1*bridge";
+    // kBridgeSpec plus direct word pairs between two languages other than English
+    // (models/pairs.lex, align/pair_encoder.h; German-French): the default when both files are
+    // there. The weight 2.5 was chosen on Text+Berg's dev file (README, "Alignment").
+    static constexpr const char* kDefaultSpec = "dp;1*anchors;1*cognates;1*bridge;2.5*pairs";
 
     explicit Aligner(AlignerOptions options = {});
     ~Aligner();
@@ -224,7 +229,8 @@ public:
     Aligner& operator=(const Aligner&) = delete;
 
     // Builds from a spec string; the encoders named there must be built-in ("anchors",
-    // "cognates", "bridge": loads models_dir/bridge.lex); others are added with add_encoder.
+    // "cognates", "bridge": loads models_dir/bridge.lex, "pairs": loads models_dir/pairs.lex);
+    // others are added with add_encoder.
     // Throws doppel::Error on a bad spec or a missing model.
     static std::unique_ptr<Aligner> from_spec(const std::string& spec, const std::string& models_dir = "models");
     // Adds a unit encoder whose features count `weight` times.

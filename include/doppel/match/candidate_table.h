@@ -61,6 +61,13 @@ private:
 class CandidateTable {
 public:
     std::vector<std::string> languages;  // the documents' matching languages, sorted
+    // searched[source * languages.size() + target]: the documents of language source search
+    // target (the matcher's search plan; symmetric); where not, the documents' lists there stay
+    // empty. Empty: every language searches every other.
+    std::vector<char> searched;
+    bool searches(std::size_t source, std::size_t target) const {
+        return searched.empty() || searched[source * languages.size() + target] != 0;
+    }
 
     CandidateTable() = default;
     // An empty table for n documents of these (sorted) languages, each list holding at most
@@ -82,7 +89,7 @@ public:
     }
     // Bytes held.
     std::size_t memory_bytes() const {
-        return entries_.capacity() * sizeof(MatchCandidate) + sizes_.capacity() * sizeof(uint32_t);
+        return entries_.capacity() * sizeof(MatchCandidate) + sizes_.capacity() * sizeof(uint32_t) + searched.capacity();
     }
 
 private:

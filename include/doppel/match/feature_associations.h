@@ -73,6 +73,10 @@ struct FeatureAssociationOptions {   // spec key (every field has one, named as 
                                       // document again when the cosine of its weighted vectors
                                       // before and after is under this; above, it keeps its
                                       // first-pass candidates, rescored (1 = every one changed)
+    float rematch_margin = 0.0f;      // rematch_margin: the second pass does not search again a
+                                      // rewritten document the first pass linked (translation
+                                      // or partial) with at least this margin; it keeps its
+                                      // first-pass candidates, rescored (0 = off)
 
     // Spec "learn:min_margin=1.2,min_pairs=20,..." (keys above; missing keys keep their
     // defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key or a value that

@@ -31,6 +31,25 @@
 //    pivot_margin). A wrong link so adds one weak candidate at most,
 //    instead of joining two groups of versions.
 //
+//  - search plan: every document searching every other language costs (languages - 1)
+//    searches a document, most of them in vain in a pool of many languages that are each
+//    translated from one or two (a help manual in 25 languages). With affinity_sample, a
+//    sample of each language (affinity_sample documents, spread over it) is searched in every
+//    language; the affinity of language A for B is the share of A's sampled documents whose
+//    best candidate in B is confident (a similarity above translation_floor and a one-sided
+//    margin, against its other candidates there, of at least counterpart_margin). The other
+//    documents of A then search B (and those of B search A) only when B is among A's
+//    target_languages languages of highest affinity, or A among B's, or the affinity of
+//    either for the other reaches target_affinity. So a small language
+//    searches its source language and few others, and the source language the languages
+//    translated from it: in such a pool about two searches a document instead of one per
+//    language. A language no larger than the sample is searched in full (all of it is the
+//    sample); so is every pool of two languages.
+//    (Searching one way only, the large language's lists filled with the documents of the
+//    small one that found them, lost a fifth of the links on such a pool: a paragraph's
+//    English version is easier to find among the few documents of its language than the
+//    other way round, among many English documents that share its paragraphs.)
+//
 //  - no counterpart: a document whose version in the other language is missing still has a
 //    best candidate there, often one whose own version is missing too; the two stand out
 //    against their (even weaker) competitors, so the margin passes them. Their score, though,
@@ -116,6 +135,13 @@ struct MatcherOptions {                    // spec key (every field has one, nam
                                           // (or language) needs for a typical score of its own
     float counterpart_length_ratio = 0.16f; // counterpart_length_ratio: shorter/longer length
                                           // under this: lengths disagree (no-counterpart rule)
+    std::size_t affinity_sample = 256;    // affinity_sample: documents per language searched in
+                                          // every other language to plan the search (search plan,
+                                          // above); 0 = every document searches every language
+    std::size_t target_languages = 2;     // target_languages: languages of highest affinity each
+                                          // language's pairs are searched with; 0 = every pair
+    float target_affinity = 0.2f;         // target_affinity: affinity (either way) from which a
+                                          // pair of languages is searched whatever its rank
 
     // Spec "matcher:k=10,margin_k=8,..." (keys above; missing keys keep their defaults; "matcher"
     // alone gives the defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key
@@ -165,7 +191,8 @@ public:
                                        const DenseRows& dense, std::span<const SparseVector> sparse) const;
 
     // Phase 1: every document's k candidates per other language: the k nearest in the index
-    // (approximate results re-ranked by the exact dense similarity), rescored exactly (sparse).
+    // (approximate results re-ranked by the exact dense similarity), rescored exactly (sparse),
+    // in the languages the search plan gives it (above).
     // The sorted matching languages of docs.
     static std::vector<std::string> languages_of(std::span<const MatchDocument> docs);
     CandidateTable candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
@@ -183,13 +210,15 @@ public:
     // Phase 1 again after some documents changed (changed[i] != 0: docs[i]'s vectors are new and
     // the index holds them; every document's sparse vector may have moved a little, as when the
     // frequencies change). table is the candidate table of the vectors before, updated in place:
-    //  - a changed document is searched again in every other language;
+    //  - a changed document is searched again in every language its language searches
+    //    (table.searched; with a plan, the sampled documents too search only those);
     //  - an unchanged one keeps its candidates, their similarities computed again (sparse);
     //  - a changed document y that finds an unchanged x among its candidates is offered to x's
     //    list in y's language: taken when the list is short of k, or in place of the entry of
     //    lowest dense similarity to x when y's is higher (neighbourhoods are mostly mutual, so
     //    the lists of x that an exact search would change are those y reaches).
-    // With every document changed this is candidates(); it costs the search of the changed ones.
+    // With every document changed this is candidates() (with a plan, but for the sample's lists in
+    // the languages it does not plan); it costs the search of the changed ones.
     void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                            std::span<const SparseVector> sparse, std::span<const char> changed,
                            CandidateTable& table) const;

@@ -89,8 +89,9 @@ private:
 // (languages are then unknown).
 std::unique_ptr<LanguageIdentifier> load_language_identifier(const std::string& models_dir);
 
-// The aligner of a spec; when spec is empty Aligner::kDefaultSpec, or Aligner::kLexicalSpec when
-// models_dir has no bridge.lex. Throws doppel::Error on a bad spec or a missing model.
+// The aligner of a spec; when spec is empty Aligner::kDefaultSpec, Aligner::kBridgeSpec when
+// models_dir has bridge.lex but no pairs.lex, Aligner::kLexicalSpec when it has no bridge.lex.
+// Throws doppel::Error on a bad spec or a missing model.
 std::unique_ptr<Aligner> make_aligner(const std::string& models_dir, const std::string& spec = "");
 
 // Aligns two unit documents (taken over into the result).

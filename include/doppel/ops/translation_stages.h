@@ -80,11 +80,15 @@ float weigh_for_matching(const BridgeEmbedder& embedder, const SparseVector& cou
 // associations.new_link_margin or it is same-story (dropped without matcher.same_story).
 std::vector<std::pair<std::size_t, std::size_t>> confident_pairs(const std::vector<TranslationLink>& links,
                                                                  const FeatureAssociationOptions& options);
+// spared[i] != 0 (empty: none): document i was not searched again (learn:rematch_margin; it
+// kept its first-pass candidates, rescored, which make weaker competitors than a search finds,
+// so its margins run high); a link the first pass did not make between two spared documents is
+// same-story too.
 // Then a first-pass link (margin >= associations.keep_first_margin, > 0) whose two documents
 // the second pass links to no document at all (no translation or partial link) is kept as the
 // first pass made it, replacing the pair's same-story link if there is one.
 void second_pass_labels(std::vector<TranslationLink>& links, const std::vector<TranslationLink>& first,
-                        const TranslationSearchOptions& options);
+                        const TranslationSearchOptions& options, std::span<const char> spared = {});
 
 // Stage 7: the links as pairs, ids[l.a] and ids[l.b] ordered so that id_a < id_b bytewise, their
 // languages from langs; sorted by (id_a, id_b).

@@ -101,10 +101,18 @@ public:
 
     std::optional<StoredDocument> get(const std::string& id, bool with_text = true) const;
     std::optional<StoredDocument> get_by_seq(int64_t seq, bool with_text = true) const;
+    // The seq and content hash stored for each of ids (seq 0: not stored), with one prepared
+    // statement: what deciding whether a batch is new costs per document.
+    struct StoredVersion {
+        int64_t seq = 0;
+        std::string content_hash;
+    };
+    std::vector<StoredVersion> versions(const std::vector<std::string_view>& ids) const;
     // Calls fn for every document in seq order; stops early when fn returns false. Without
     // paragraphs, StoredDocument::paragraphs is left empty (decoding them costs more than reading
-    // the text: a scan for near-duplicates needs none).
-    void scan(const std::function<bool(const StoredDocument&)>& fn, bool with_text = true,
+    // the text: a scan for near-duplicates needs none). The document is fn's to move from (each
+    // row is read into a fresh one), so a caller keeping the text need not copy it.
+    void scan(const std::function<bool(StoredDocument&)>& fn, bool with_text = true,
               bool with_paragraphs = true) const;
     std::size_t size() const;
     // Documents per main language (StoredDocument::lang).
