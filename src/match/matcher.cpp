@@ -604,20 +604,34 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     // Candidate links of each language pair, from both directions.
     std::vector<std::vector<TranslationLink>> candidates(lang_pairs.size());
     impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
-        for (const auto& [a, b, sim] : pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second))
+        const std::vector<PairCandidate> pairs = pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second);
+        candidates[p].reserve(static_cast<std::size_t>(std::count_if(
+            pairs.begin(), pairs.end(), [&](const PairCandidate& c) { return c.sim >= options_.related_similarity; })));
+        for (const auto& [a, b, sim] : pairs)
             if (sim >= options_.related_similarity)
                 candidates[p].push_back(make_link(a, b, sim, margins(a, b, sim), sparse));
         for (auto& l : candidates[p]) url_evidence::add_url_evidence(docs, options_.url_weight, l);
     });
     const std::vector<float> floors = typical_floors(docs, lang_pairs, L, candidates);
+    // Each pair's candidates are freed once labelled, its labelled links once joined (issue 12:
+    // at 100,000 documents the candidates, labelled and joined links were 3 copies of ~90 MiB).
     std::vector<std::vector<TranslationLink>> linked(lang_pairs.size());
     impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
+        linked[p].reserve(candidates[p].size());
         label_links(docs, candidates[p], floors[p], linked[p]);
+        std::vector<TranslationLink>().swap(candidates[p]);
     });
     std::vector<TranslationLink> out;
-    for (auto& links : linked) out.insert(out.end(), links.begin(), links.end());
+    std::size_t total = 0;
+    for (const auto& links : linked) total += links.size();
+    out.reserve(total);
+    for (auto& links : linked) {
+        out.insert(out.end(), links.begin(), links.end());
+        std::vector<TranslationLink>().swap(links);
+    }
     if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
     limit_same_story(out);
+    out.shrink_to_fit();
     return out;
 }
 
@@ -725,6 +739,42 @@ float Matcher::translation_floor(float length_a, float length_b) const {
     return options_.translation_similarity + t * (options_.long_translation_score - options_.translation_similarity);
 }
 
+namespace {
+// The links' positions by document pair (the lower position first): a sorted vector of 16-byte
+// entries (a std::map took about 80 bytes a link, and every candidate pair is a link here).
+// A pair linked twice finds its last link.
+class ExistingLinks {
+public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    explicit ExistingLinks(const std::vector<TranslationLink>& links) {
+        entries_.reserve(links.size());
+        for (std::size_t i = 0; i < links.size(); ++i)
+            entries_.push_back({static_cast<uint32_t>(std::min(links[i].a, links[i].b)),
+                                static_cast<uint32_t>(std::max(links[i].a, links[i].b)), static_cast<uint64_t>(i)});
+        std::sort(entries_.begin(), entries_.end(), [](const Entry& x, const Entry& y) {
+            return std::tie(x.a, x.b, x.at) < std::tie(y.a, y.b, y.at);
+        });
+    }
+    // The position of the last link of pair (a, b), a < b; npos when none.
+    std::size_t find(std::size_t a, std::size_t b) const {
+        const Entry key{static_cast<uint32_t>(a), static_cast<uint32_t>(b), ~uint64_t{0}};
+        auto it = std::upper_bound(entries_.begin(), entries_.end(), key, [](const Entry& x, const Entry& y) {
+            return std::tie(x.a, x.b, x.at) < std::tie(y.a, y.b, y.at);
+        });
+        if (it == entries_.begin()) return npos;
+        --it;
+        return it->a == a && it->b == b ? static_cast<std::size_t>(it->at) : npos;
+    }
+
+private:
+    struct Entry {
+        uint32_t a, b;
+        uint64_t at;
+    };
+    std::vector<Entry> entries_;
+};
+}  // namespace
+
 void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
                                 const std::function<float(std::size_t, std::size_t, float)>& margins,
                                 std::vector<TranslationLink>& out) const {
@@ -733,12 +783,11 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
     // similarity, and only for documents with no link in that language pair yet, so one wrong
     // link adds at most a weak candidate, never a chain through a whole group.
     std::vector<std::vector<std::size_t>> linked(docs.size());
-    std::map<std::pair<std::size_t, std::size_t>, std::size_t> existing;
+    const ExistingLinks existing(out);
     // has[(doc, other language)]: the document already has a translation in that language.
     std::set<std::pair<std::size_t, std::string>> has;
     for (std::size_t i = 0; i < out.size(); ++i) {
         const auto& l = out[i];
-        existing[{std::min(l.a, l.b), std::max(l.a, l.b)}] = i;
         if (l.label == LinkLabel::kSameStory) continue;
         linked[l.a].push_back(l.b);
         linked[l.b].push_back(l.a);
@@ -783,8 +832,8 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         TranslationLink l = make_link(c.a, c.b, c.sim, margins(c.a, c.b, c.sim), sparse);
         url_evidence::add_url_evidence(docs, options_.url_weight, l);
         l.label = length_label(docs[c.a].length, docs[c.b].length);
-        auto it = existing.find({c.a, c.b});
-        if (it != existing.end()) out[it->second] = l;
+        const std::size_t at = existing.find(c.a, c.b);
+        if (at != ExistingLinks::npos) out[at] = l;
         else out.push_back(l);
     }
 }

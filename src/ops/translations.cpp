@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <malloc.h>
 #include <map>
 #include <numeric>
 #include <unordered_map>
@@ -58,6 +63,36 @@ struct Pool {
     bool regrouped = false;  // some documents are matched as a relative's language
     std::size_t size() const { return features.seqs.size(); }
 };
+
+// Debugging memory (environment DOPPEL_DEBUG_MEMORY set): at `where`, the process's resident
+// and peak memory (/proc/self/status), glibc's bytes in use, and the bytes of the pool's
+// structures, on stderr. Costs nothing when unset.
+std::size_t sparse_bytes(const std::vector<SparseVector>& v) {
+    std::size_t b = v.capacity() * sizeof(SparseVector);
+    for (const SparseVector& x : v) b += x.ids.capacity() * sizeof(uint64_t) + x.weights.capacity() * sizeof(float);
+    return b;
+}
+
+void trace_memory(const char* where, const Pool& pool, const BridgeEmbedder& embedder,
+                  const CandidateTable* table = nullptr, std::size_t links = 0) {
+    static const bool on = std::getenv("DOPPEL_DEBUG_MEMORY") != nullptr;
+    if (!on) return;
+    std::ifstream status("/proc/self/status");
+    std::string line, rss, hwm;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) rss = line.substr(6);
+        if (line.rfind("VmHWM:", 0) == 0) hwm = line.substr(6);
+    }
+    const auto mib = [](std::size_t b) { return static_cast<double>(b) / (1 << 20); };
+    const struct mallinfo2 mi = mallinfo2();
+    std::fprintf(stderr,
+                 "doppel memory: %-22s rss%s peak%s heap in use %.0f MiB | counts %.0f sparse %.0f dense %.0f "
+                 "df %zu entries table %.0f links %.0f MiB\n",
+                 where, rss.c_str(), hwm.c_str(), mib(mi.uordblks + mi.hblkhd), mib(sparse_bytes(pool.features.counts)),
+                 mib(sparse_bytes(pool.sparse)), mib(pool.dense.memory_bytes()),
+                 embedder.frequencies() ? embedder.frequencies()->df.size() : 0,
+                 table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)));
+}
 
 // Phase 1: the bridge embedder the stored features are weighed with (the store's spec unless
 // options name another), with a warning when the store's lexicon differs from the models'.
@@ -281,6 +316,7 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
                                          const ProgressCallback& progress) {
     DocumentFrequencies df = *embedder.frequencies();
     std::vector<char> rewritten = rewrite(pool, learned, df);
+    trace_memory("rewritten", pool, embedder, &table, first.size());
     SecondSearch search;
     {
         std::vector<SparseVector> before(pool.size());  // the rewritten documents' first-pass weights, until compared
@@ -288,12 +324,16 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
             if (rewritten[i]) before[i] = std::move(pool.sparse[i]);
         weigh(pool, embedder, std::move(df), progress);
         search = documents_to_search(pool, before, rewritten, first, options.associations);
+        trace_memory("weighed again", pool, embedder, &table, first.size());
     }
-    pool.features.counts = {};  // weighed for the last time: their memory serves the matching
+    std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time: freed for the matching
     reindex_changed(index, pool, options.associations.rematch_similarity > 1 ? search.search : rewritten);
     const Matcher matcher(options.matcher);
+    trace_memory("reindexed", pool, embedder, &table, first.size());
     matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table);
+    trace_memory("candidates again", pool, embedder, &table, first.size());
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
+    trace_memory("linked again", pool, embedder, &table, first.size() + links.size());
     second_pass_labels(links, first, options, search.spared);
     return links;
 }
@@ -320,21 +360,26 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     bool override_spec = false;
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
     Pool pool = load_pool(store, *embedder, options.minor_relative_share, progress);
-    if (!options.learn) pool.features.counts = {};  // weighed for the last time
+    if (!options.learn) std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time
     clock.mark("load and weigh");
+    trace_memory("loaded and weighed", pool, *embedder);
     const auto t1 = Clock::now();
     VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings);
     clock.mark("index");
+    trace_memory("index", pool, *embedder);
     const auto t2 = Clock::now();
     const Matcher matcher(options.matcher);
     CandidateTable table = matcher.candidates(index, pool.docs, pool.dense, pool.sparse);  // kept: the second pass updates it
+    trace_memory("candidates", pool, *embedder, &table);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
     clock.mark("match");
+    trace_memory("linked", pool, *embedder, &table, links.size());
     const auto t3 = Clock::now();
     if (options.learn) {
         const FeatureAssociations learned = learn_associations(pool, links, options.associations);
         out.associations = learned.size();
         clock.mark("learn");
+        trace_memory("learned", pool, *embedder, &table, links.size());
         if (learned.size() > 0) {
             links = second_pass(pool, *embedder, index, learned, links, table, options, progress);
             clock.mark("match again");
@@ -344,6 +389,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     Matcher(options.matcher).limit_same_story(links);  // again: the second pass relabels links
     out.pairs = to_pairs(store, pool, links);
     clock.mark("pairs");
+    trace_memory("pairs", pool, *embedder, nullptr, links.size());
     out.documents = pool.size();
     out.specs = {{"matcher", options.matcher.describe()},
                  {"associations", options.learn ? options.associations.describe() : "none"},
