@@ -253,6 +253,31 @@ TEST(Matcher, PivotLinksTranslationsOfOneDocument) {
     EXPECT_EQ(m.at({2, 3}).label, LinkLabel::kTranslation);
 }
 
+// A pair the first labelling made same-story and the pivot closure links replaces its link in
+// place (close_over_pivots finds it among the existing links): each pair is listed once.
+TEST(Matcher, PivotLinkReplacesThePairsSameStoryLink) {
+    // As in SinglePivotNeedsAMargin: de 2 and pl 3 share a trace, as de 2 and pl 4 do.
+    Pool p;
+    p.add(1, "en", {{1, 1}, {2, 1}, {3, 1}, {4, 1}});
+    p.add(2, "de", {{1, 1}, {2, 1}, {5, 0.7f}, {6, 0.7f}});
+    p.add(3, "pl", {{3, 1}, {4, 1}, {5, 0.7f}});
+    p.add(4, "pl", {{6, 0.7f}, {7, 1}, {8, 1}});
+    MatcherOptions o;
+    o.pivot = false;
+    ASSERT_TRUE(p.run(o).count({2, 3}));  // listed without the pivot, same-story
+    ASSERT_EQ(p.run(o).at({2, 3}).label, LinkLabel::kSameStory);
+    o.pivot = true;
+    o.pivot_margin = 0;
+    const auto vi = p.index();
+    std::size_t listed = 0;
+    for (const auto& l : Matcher(o).match(vi, p.docs, p.dense.data(), p.sparse))
+        if (std::min(l.a, l.b) == 1 && std::max(l.a, l.b) == 2) {
+            ++listed;
+            EXPECT_EQ(l.label, LinkLabel::kTranslation);
+        }
+    EXPECT_EQ(listed, 1u);
+}
+
 TEST(Matcher, PivotLinksStayOneToOnePerLanguage) {
     // en 1 is translated by de 2, pl 3 and cs 5; de 2 also has a direct Polish version, pl 4.
     Pool p;
