@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "bindings.h"
 #include "doppel/error.h"
@@ -136,23 +137,34 @@ std::vector<MatchDocument> match_documents(const std::vector<std::string>& match
     return docs;
 }
 
-// The candidate table of docs from the shards' candidates ({lang, query, other, sim}).
+// The candidate table of docs from the shards' candidates ({lang, query, other, sim}), sized for
+// its longest list.
 CandidateTable candidate_table(const std::vector<MatchDocument>& docs, const py::list& shards) {
-    CandidateTable table = CandidateTable::empty(docs.size(), Matcher::languages_of(docs));
+    const std::vector<std::string> languages = Matcher::languages_of(docs);
+    const std::size_t L = languages.size();
+    // Each shard as (language, queries, others, similarities).
+    std::vector<std::tuple<std::size_t, Array<int64_t>, Array<int64_t>, Array<float>>> parts;
+    std::vector<uint32_t> listed(docs.size() * L, 0);
     for (const py::handle h : shards) {
         const auto s = py::cast<py::dict>(h);
         const auto lang = py::cast<std::string>(s["lang"]);
-        const auto it = std::find(table.languages.begin(), table.languages.end(), lang);
-        DOPPEL_CHECK(kInvalidArgument, it != table.languages.end(), "link: a shard of no document's language: " + lang);
-        const std::size_t t = static_cast<std::size_t>(it - table.languages.begin()), L = table.languages.size();
+        const auto it = std::find(languages.begin(), languages.end(), lang);
+        DOPPEL_CHECK(kInvalidArgument, it != languages.end(), "link: a shard of no document's language: " + lang);
+        const auto t = static_cast<std::size_t>(it - languages.begin());
         const auto q = py::cast<Array<int64_t>>(s["query"]), o = py::cast<Array<int64_t>>(s["other"]);
-        const auto sim = py::cast<Array<float>>(s["sim"]);
         for (py::ssize_t r = 0; r < q.size(); ++r) {
             const auto x = static_cast<std::size_t>(q.data()[r]), y = static_cast<std::size_t>(o.data()[r]);
             DOPPEL_CHECK(kInvalidArgument, x < docs.size() && y < docs.size(), "link: a candidate past the documents");
-            table.lists[x * L + t].push_back({y, sim.data()[r]});
+            ++listed[x * L + t];
         }
+        parts.emplace_back(t, q, o, py::cast<Array<float>>(s["sim"]));
     }
+    const uint32_t longest = listed.empty() ? 0 : *std::max_element(listed.begin(), listed.end());
+    CandidateTable table = CandidateTable::empty(docs.size(), languages, longest);
+    for (const auto& [t, q, o, sim] : parts)
+        for (py::ssize_t r = 0; r < q.size(); ++r)
+            table.edit(static_cast<std::size_t>(q.data()[r]), t)
+                .push_back({static_cast<uint32_t>(o.data()[r]), sim.data()[r]});
     return table;
 }
 

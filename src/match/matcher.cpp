@@ -196,17 +196,19 @@ std::vector<float> gather_queries(const std::vector<std::size_t>& members, std::
 // The k candidates of document x in one target language from its search results (res: `kk`
 // labels and similarities; labels are seqs, found by `pos`; q: x's dense vector). Approximate
 // results (kk > k) are re-ranked by the exact dense similarity first, so the k kept are the dense nearest as an exact
-// search gives them; the k are then rescored exactly (sparse) and sorted into `out`.
+// search gives them; the k are then rescored exactly (sparse) and sorted into `out` (a
+// CandidateList or a vector).
+template <class List>
 void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
                      const int64_t* res_l, std::size_t kk, std::size_t k, const float* q, const DenseRows& dense,
-                     std::span<const SparseVector> sparse, std::vector<Candidate>& found, std::vector<Candidate>& out) {
+                     std::span<const SparseVector> sparse, std::vector<Candidate>& found, List& out) {
     found.clear();
     for (std::size_t r = 0; r < kk; ++r) {
         const int64_t label = res_l[r];
         const std::size_t at = label < 0 ? SeqPositions::npos : pos.find(label);
         if (at == SeqPositions::npos) continue;
         const float s = kk > k ? dense.dot(q, at) : res_d[r];
-        found.push_back({at, s});
+        found.push_back({static_cast<uint32_t>(at), s});
     }
     if (found.size() > k) {
         std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(k), found.end(),
@@ -242,9 +244,9 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
         for (std::size_t j = b; j < e; ++j)
             for (std::size_t t = 0; t < T; ++t) {
                 const std::size_t x = g.members[source][begin + j];
+                CandidateList list = table.edit(x, targets[t]);
                 take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
-                                qx.data() + j * dim, dense, sparse, found[w],
-                                table.lists[x * table.languages.size() + targets[t]]);
+                                qx.data() + j * dim, dense, sparse, found[w], list);
             }
     });
 }
@@ -253,7 +255,7 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
 class Margins {
 public:
     Margins(const CandidateTable& table, const Languages& g, std::size_t margin_k)
-        : table_(table), lang_(table.lists.size() / std::max<std::size_t>(1, table.languages.size())),
+        : table_(table), lang_(table.documents()),
           margin_k_(margin_k) {
         for (std::size_t t = 0; t < g.members.size(); ++t)
             for (std::size_t x : g.members[t]) lang_[x] = static_cast<uint32_t>(t);
@@ -285,9 +287,9 @@ private:
     std::size_t margin_k_;
 };
 
-// A candidate pair of two languages: a of the first, b of the second.
+// A candidate pair of two languages: a of the first, b of the second (12 bytes).
 struct PairCandidate {
-    std::size_t a = 0, b = 0;
+    uint32_t a = 0, b = 0;
     float sim = 0;
 };
 
@@ -295,11 +297,15 @@ struct PairCandidate {
 // (a, b) order; a pair in both directions takes the similarity of tb's list (the same cosine).
 std::vector<PairCandidate> pair_candidates(const CandidateTable& table, const Languages& g, std::size_t sa,
                                            std::size_t tb) {
+    std::size_t n = 0;
+    for (std::size_t x : g.members[sa]) n += table.of(x, tb).size();
+    for (std::size_t y : g.members[tb]) n += table.of(y, sa).size();
     std::vector<PairCandidate> pairs;
+    pairs.reserve(n);
     for (std::size_t x : g.members[sa])
-        for (const auto& c : table.of(x, tb)) pairs.push_back({x, c.other, c.sim});
+        for (const auto& c : table.of(x, tb)) pairs.push_back({static_cast<uint32_t>(x), c.other, c.sim});
     for (std::size_t y : g.members[tb])
-        for (const auto& c : table.of(y, sa)) pairs.push_back({c.other, y, c.sim});
+        for (const auto& c : table.of(y, sa)) pairs.push_back({c.other, static_cast<uint32_t>(y), c.sim});
     std::stable_sort(pairs.begin(), pairs.end(), [](const PairCandidate& x, const PairCandidate& y) {
         return std::tie(x.a, x.b) < std::tie(y.a, y.b);
     });
@@ -337,13 +343,6 @@ LinkLabel Matcher::length_label(float length_a, float length_b) const {
     return ratio < options_.partial_length_ratio ? LinkLabel::kPartial : LinkLabel::kTranslation;
 }
 
-CandidateTable CandidateTable::empty(std::size_t n, std::vector<std::string> languages) {
-    CandidateTable t;
-    t.lists.resize(n * languages.size());
-    t.languages = std::move(languages);
-    return t;
-}
-
 std::vector<std::string> Matcher::languages_of(std::span<const MatchDocument> docs) {
     std::set<std::string> names;
     for (const auto& d : docs) names.insert(d.lang);
@@ -364,7 +363,7 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
     impl::parallel_for_ranges(n, impl::worker_count(n / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t x = b; x < e; ++x)
             for (std::size_t t = 0; t < L; ++t) {
-                std::vector<Candidate>& list = table.lists[x * L + t];
+                const CandidateList list = table.edit(x, t);
                 if (changed[x]) {
                     list.clear();
                     continue;
@@ -379,7 +378,7 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
 // offered to x's list in their language (list): each appended while the list holds fewer than k,
 // else in place of the entry of lowest dense similarity to x when its own is higher.
 void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const DenseRows& dense,
-           std::span<const SparseVector> sparse, std::vector<Candidate>& list) {
+           std::span<const SparseVector> sparse, const CandidateList& list) {
     std::vector<float> row(dense.dim());
     dense.copy(x, row.data());
     const auto near = [&](std::size_t o) { return dense.dot(row.data(), o); };
@@ -389,13 +388,13 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
         if (std::any_of(list.begin(), list.end(), [&](const Candidate& c) { return c.other == y; })) continue;
         const float s = near(y);
         if (list.size() < k) {
-            list.push_back({y, dot(sparse[x], sparse[y])});
+            list.push_back({static_cast<uint32_t>(y), dot(sparse[x], sparse[y])});
             nears.push_back(s);
             continue;
         }
         const std::size_t worst = static_cast<std::size_t>(std::min_element(nears.begin(), nears.end()) - nears.begin());
         if (s <= nears[worst]) continue;
-        list[worst] = {y, dot(sparse[x], sparse[y])};
+        list[worst] = {static_cast<uint32_t>(y), dot(sparse[x], sparse[y])};
         nears[worst] = s;
     }
     std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
@@ -505,7 +504,7 @@ void offer_found(const Languages& g, std::span<const char> changed, std::size_t 
         for (std::size_t s = b; s < e; ++s) {
             const Offer& o = offers[starts[s]];
             offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), k, dense, sparse,
-                  table.lists[o.x * L + o.t]);
+                  table.edit(o.x, o.t));
         }
     });
 }
@@ -517,7 +516,7 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     DOPPEL_CHECK(kInvalidArgument, dense.dim() == index.dim(), "matcher: dense vectors of the index's dimension needed");
     const Languages g = group_by_language(docs);
-    CandidateTable table = CandidateTable::empty(docs.size(), g.names);
+    CandidateTable table = CandidateTable::empty(docs.size(), g.names, options_.k);
     const std::vector<char> sampled = sample_flags(options_, g, docs.size());
     if (sampled.empty()) {
         search_all(index, g, dense, options_.k, sparse, table);
@@ -539,7 +538,7 @@ std::vector<char> Matcher::search_sample(std::span<const MatchDocument> docs) co
 
 std::vector<char> Matcher::search_plan(std::span<const MatchDocument> docs, const CandidateTable& table) const {
     const Languages g = group_by_language(docs);
-    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
+    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists() == docs.size() * g.names.size(),
                  "matcher: the candidate table is not of these documents");
     const std::vector<char> sampled = sample_flags(options_, g, docs.size());
     if (sampled.empty()) return {};
@@ -559,7 +558,7 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size() && changed.size() == docs.size(),
                  "matcher: one sparse vector and one changed flag per document needed");
     const Languages g = group_by_language(docs);
-    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
+    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.documents() == docs.size(),
                  "matcher: the candidate table is not of these documents");
     rescore_lists(sparse, changed, table);
     // Phase 2: the changed documents searched again, as candidates() searches all.
@@ -611,7 +610,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
                                            const CandidateTable& table) const {
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     const Languages g = group_by_language(docs);
-    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists.size() == docs.size() * g.names.size(),
+    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.documents() == docs.size(),
                  "matcher: the candidate table is not of these documents");
     const std::size_t L = g.names.size();
     const Margins margins(table, g, options_.margin_k);
@@ -622,20 +621,34 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     // Candidate links of each language pair, from both directions.
     std::vector<std::vector<TranslationLink>> candidates(lang_pairs.size());
     impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
-        for (const auto& [a, b, sim] : pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second))
+        const std::vector<PairCandidate> pairs = pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second);
+        candidates[p].reserve(static_cast<std::size_t>(std::count_if(
+            pairs.begin(), pairs.end(), [&](const PairCandidate& c) { return c.sim >= options_.related_similarity; })));
+        for (const auto& [a, b, sim] : pairs)
             if (sim >= options_.related_similarity)
                 candidates[p].push_back(make_link(a, b, sim, margins(a, b, sim), sparse));
         for (auto& l : candidates[p]) url_evidence::add_url_evidence(docs, options_.url_weight, l);
     });
     const std::vector<float> floors = typical_floors(docs, lang_pairs, L, candidates);
+    // Each pair's candidates are freed once labelled, its labelled links once joined (issue 12:
+    // at 100,000 documents the candidates, labelled and joined links were 3 copies of ~90 MiB).
     std::vector<std::vector<TranslationLink>> linked(lang_pairs.size());
     impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
+        linked[p].reserve(candidates[p].size());
         label_links(docs, candidates[p], floors[p], linked[p]);
+        std::vector<TranslationLink>().swap(candidates[p]);
     });
     std::vector<TranslationLink> out;
-    for (auto& links : linked) out.insert(out.end(), links.begin(), links.end());
+    std::size_t total = 0;
+    for (const auto& links : linked) total += links.size();
+    out.reserve(total);
+    for (auto& links : linked) {
+        out.insert(out.end(), links.begin(), links.end());
+        std::vector<TranslationLink>().swap(links);
+    }
     if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
     limit_same_story(out);
+    out.shrink_to_fit();
     return out;
 }
 
@@ -743,6 +756,42 @@ float Matcher::translation_floor(float length_a, float length_b) const {
     return options_.translation_similarity + t * (options_.long_translation_score - options_.translation_similarity);
 }
 
+namespace {
+// The links' positions by document pair (the lower position first): a sorted vector of 16-byte
+// entries (a std::map took about 80 bytes a link, and every candidate pair is a link here).
+// A pair linked twice finds its last link.
+class ExistingLinks {
+public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    explicit ExistingLinks(const std::vector<TranslationLink>& links) {
+        entries_.reserve(links.size());
+        for (std::size_t i = 0; i < links.size(); ++i)
+            entries_.push_back({static_cast<uint32_t>(std::min(links[i].a, links[i].b)),
+                                static_cast<uint32_t>(std::max(links[i].a, links[i].b)), static_cast<uint64_t>(i)});
+        std::sort(entries_.begin(), entries_.end(), [](const Entry& x, const Entry& y) {
+            return std::tie(x.a, x.b, x.at) < std::tie(y.a, y.b, y.at);
+        });
+    }
+    // The position of the last link of pair (a, b), a < b; npos when none.
+    std::size_t find(std::size_t a, std::size_t b) const {
+        const Entry key{static_cast<uint32_t>(a), static_cast<uint32_t>(b), ~uint64_t{0}};
+        auto it = std::upper_bound(entries_.begin(), entries_.end(), key, [](const Entry& x, const Entry& y) {
+            return std::tie(x.a, x.b, x.at) < std::tie(y.a, y.b, y.at);
+        });
+        if (it == entries_.begin()) return npos;
+        --it;
+        return it->a == a && it->b == b ? static_cast<std::size_t>(it->at) : npos;
+    }
+
+private:
+    struct Entry {
+        uint32_t a, b;
+        uint64_t at;
+    };
+    std::vector<Entry> entries_;
+};
+}  // namespace
+
 void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
                                 const std::function<float(std::size_t, std::size_t, float)>& margins,
                                 std::vector<TranslationLink>& out) const {
@@ -751,12 +800,11 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
     // similarity, and only for documents with no link in that language pair yet, so one wrong
     // link adds at most a weak candidate, never a chain through a whole group.
     std::vector<std::vector<std::size_t>> linked(docs.size());
-    std::map<std::pair<std::size_t, std::size_t>, std::size_t> existing;
+    const ExistingLinks existing(out);
     // has[(doc, other language)]: the document already has a translation in that language.
     std::set<std::pair<std::size_t, std::string>> has;
     for (std::size_t i = 0; i < out.size(); ++i) {
         const auto& l = out[i];
-        existing[{std::min(l.a, l.b), std::max(l.a, l.b)}] = i;
         if (l.label == LinkLabel::kSameStory) continue;
         linked[l.a].push_back(l.b);
         linked[l.b].push_back(l.a);
@@ -801,8 +849,8 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         TranslationLink l = make_link(c.a, c.b, c.sim, margins(c.a, c.b, c.sim), sparse);
         url_evidence::add_url_evidence(docs, options_.url_weight, l);
         l.label = length_label(docs[c.a].length, docs[c.b].length);
-        auto it = existing.find({c.a, c.b});
-        if (it != existing.end()) out[it->second] = l;
+        const std::size_t at = existing.find(c.a, c.b);
+        if (at != ExistingLinks::npos) out[at] = l;
         else out.push_back(l);
     }
 }

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <malloc.h>
 #include <map>
 #include <numeric>
 #include <unordered_map>
@@ -52,13 +57,42 @@ struct Pool {
     StoredFeatures features;
     StoredVectors vectors;
     std::size_t dim = 0;
-    std::vector<MatchDocument> docs;
-    std::vector<std::string> urls;  // per document, for URL evidence ("" when unknown)
+    std::vector<MatchDocument> docs;  // seq, language and URL set on loading, length on weighing
     std::vector<SparseVector> sparse;
     DenseRows dense;  // compact: a document's dense vector is mostly zeros (match/dense_rows.h)
     bool regrouped = false;  // some documents are matched as a relative's language
     std::size_t size() const { return features.seqs.size(); }
 };
+
+// Debugging memory (environment DOPPEL_DEBUG_MEMORY set): at `where`, the process's resident
+// and peak memory (/proc/self/status), glibc's bytes in use, and the bytes of the pool's
+// structures, on stderr. Costs nothing when unset.
+std::size_t sparse_bytes(const std::vector<SparseVector>& v) {
+    std::size_t b = v.capacity() * sizeof(SparseVector);
+    for (const SparseVector& x : v) b += x.ids.capacity() * sizeof(uint64_t) + x.weights.capacity() * sizeof(float);
+    return b;
+}
+
+void trace_memory(const char* where, const Pool& pool, const BridgeEmbedder& embedder,
+                  const CandidateTable* table = nullptr, std::size_t links = 0) {
+    static const bool on = std::getenv("DOPPEL_DEBUG_MEMORY") != nullptr;
+    if (!on) return;
+    std::ifstream status("/proc/self/status");
+    std::string line, rss, hwm;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) rss = line.substr(6);
+        if (line.rfind("VmHWM:", 0) == 0) hwm = line.substr(6);
+    }
+    const auto mib = [](std::size_t b) { return static_cast<double>(b) / (1 << 20); };
+    const struct mallinfo2 mi = mallinfo2();
+    std::fprintf(stderr,
+                 "doppel memory: %-22s rss%s peak%s heap in use %.0f MiB | counts %.0f sparse %.0f dense %.0f "
+                 "df %zu entries table %.0f links %.0f MiB\n",
+                 where, rss.c_str(), hwm.c_str(), mib(mi.uordblks + mi.hblkhd), mib(sparse_bytes(pool.features.counts)),
+                 mib(sparse_bytes(pool.sparse)), mib(pool.dense.memory_bytes()),
+                 embedder.frequencies() ? embedder.frequencies()->df.size() : 0,
+                 table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)));
+}
 
 // Phase 1: the bridge embedder the stored features are weighed with (the store's spec unless
 // options name another), with a warning when the store's lexicon differs from the models'.
@@ -83,9 +117,11 @@ std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::str
 // Phase 2: the weighted, dense and length of every document from the pool's raw counts and
 // their frequencies.
 // On all cores (weigh and densify are const and only read the frequencies); each range of
-// documents keeps its dense vectors compactly, and the ranges are joined in order.
+// documents keeps its dense vectors compactly, and the ranges are joined in order. The old
+// dense vectors go first (weighing again: they are not held twice).
 void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies, const ProgressCallback& progress) {
     const std::size_t n = pool.size(), dim = pool.dim;
+    pool.dense = DenseRows();
     embedder.set_frequencies(std::make_shared<DocumentFrequencies>(std::move(frequencies)));
     constexpr std::size_t kGrain = 1024;
     std::vector<DenseRows> ranges((n + kGrain - 1) / kGrain, DenseRows::compact(dim));
@@ -96,7 +132,7 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
             const float len = weigh_for_matching(embedder, pool.features.counts[i], pool.vectors, pool.features.seqs[i],
                                                  pool.sparse[i], dense.data());
             ranges[b / kGrain].append(dense.data());
-            pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], len, pool.urls[i]};
+            pool.docs[i].length = len;
         }
         const std::size_t d = done += e - b;
         if (progress && w == 0) progress(d, n);  // the calling thread only: callbacks need not be thread-safe
@@ -119,9 +155,10 @@ Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share,
     pool.sparse.resize(n);
     std::unordered_map<int64_t, std::string> url_of;
     store.scan([&](const StoredDocument& d) { return d.url.empty() || url_of.emplace(d.seq, d.url).second; }, false);
-    pool.urls.resize(n);
-    for (std::size_t i = 0; i < n; ++i)
-        if (auto it = url_of.find(pool.features.seqs[i]); it != url_of.end()) pool.urls[i] = it->second;
+    for (std::size_t i = 0; i < n; ++i) {
+        pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], 0.0f, ""};
+        if (auto it = url_of.find(pool.features.seqs[i]); it != url_of.end()) pool.docs[i].url = std::move(it->second);
+    }
     weigh(pool, embedder, std::move(pool.features.frequencies), progress);
     return pool;
 }
@@ -279,6 +316,7 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
                                          const ProgressCallback& progress) {
     DocumentFrequencies df = *embedder.frequencies();
     std::vector<char> rewritten = rewrite(pool, learned, df);
+    trace_memory("rewritten", pool, embedder, &table, first.size());
     SecondSearch search;
     {
         std::vector<SparseVector> before(pool.size());  // the rewritten documents' first-pass weights, until compared
@@ -286,11 +324,16 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
             if (rewritten[i]) before[i] = std::move(pool.sparse[i]);
         weigh(pool, embedder, std::move(df), progress);
         search = documents_to_search(pool, before, rewritten, first, options.associations);
+        trace_memory("weighed again", pool, embedder, &table, first.size());
     }
+    std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time: freed for the matching
     reindex_changed(index, pool, options.associations.rematch_similarity > 1 ? search.search : rewritten);
     const Matcher matcher(options.matcher);
+    trace_memory("reindexed", pool, embedder, &table, first.size());
     matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table);
+    trace_memory("candidates again", pool, embedder, &table, first.size());
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
+    trace_memory("linked again", pool, embedder, &table, first.size() + links.size());
     second_pass_labels(links, first, options, search.spared);
     return links;
 }
@@ -317,20 +360,26 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     bool override_spec = false;
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
     Pool pool = load_pool(store, *embedder, options.minor_relative_share, progress);
+    if (!options.learn) std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time
     clock.mark("load and weigh");
+    trace_memory("loaded and weighed", pool, *embedder);
     const auto t1 = Clock::now();
     VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings);
     clock.mark("index");
+    trace_memory("index", pool, *embedder);
     const auto t2 = Clock::now();
     const Matcher matcher(options.matcher);
     CandidateTable table = matcher.candidates(index, pool.docs, pool.dense, pool.sparse);  // kept: the second pass updates it
+    trace_memory("candidates", pool, *embedder, &table);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
     clock.mark("match");
+    trace_memory("linked", pool, *embedder, &table, links.size());
     const auto t3 = Clock::now();
     if (options.learn) {
         const FeatureAssociations learned = learn_associations(pool, links, options.associations);
         out.associations = learned.size();
         clock.mark("learn");
+        trace_memory("learned", pool, *embedder, &table, links.size());
         if (learned.size() > 0) {
             links = second_pass(pool, *embedder, index, learned, links, table, options, progress);
             clock.mark("match again");
@@ -340,6 +389,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     Matcher(options.matcher).limit_same_story(links);  // again: the second pass relabels links
     out.pairs = to_pairs(store, pool, links);
     clock.mark("pairs");
+    trace_memory("pairs", pool, *embedder, nullptr, links.size());
     out.documents = pool.size();
     out.specs = {{"matcher", options.matcher.describe()},
                  {"associations", options.learn ? options.associations.describe() : "none"},

@@ -253,6 +253,31 @@ TEST(Matcher, PivotLinksTranslationsOfOneDocument) {
     EXPECT_EQ(m.at({2, 3}).label, LinkLabel::kTranslation);
 }
 
+// A pair the first labelling made same-story and the pivot closure links replaces its link in
+// place (close_over_pivots finds it among the existing links): each pair is listed once.
+TEST(Matcher, PivotLinkReplacesThePairsSameStoryLink) {
+    // As in SinglePivotNeedsAMargin: de 2 and pl 3 share a trace, as de 2 and pl 4 do.
+    Pool p;
+    p.add(1, "en", {{1, 1}, {2, 1}, {3, 1}, {4, 1}});
+    p.add(2, "de", {{1, 1}, {2, 1}, {5, 0.7f}, {6, 0.7f}});
+    p.add(3, "pl", {{3, 1}, {4, 1}, {5, 0.7f}});
+    p.add(4, "pl", {{6, 0.7f}, {7, 1}, {8, 1}});
+    MatcherOptions o;
+    o.pivot = false;
+    ASSERT_TRUE(p.run(o).count({2, 3}));  // listed without the pivot, same-story
+    ASSERT_EQ(p.run(o).at({2, 3}).label, LinkLabel::kSameStory);
+    o.pivot = true;
+    o.pivot_margin = 0;
+    const auto vi = p.index();
+    std::size_t listed = 0;
+    for (const auto& l : Matcher(o).match(vi, p.docs, p.dense.data(), p.sparse))
+        if (std::min(l.a, l.b) == 1 && std::max(l.a, l.b) == 2) {
+            ++listed;
+            EXPECT_EQ(l.label, LinkLabel::kTranslation);
+        }
+    EXPECT_EQ(listed, 1u);
+}
+
 TEST(Matcher, PivotLinksStayOneToOnePerLanguage) {
     // en 1 is translated by de 2, pl 3 and cs 5; de 2 also has a direct Polish version, pl 4.
     Pool p;
@@ -312,7 +337,7 @@ TEST(Matcher, ShardsGiveTheCandidatesAndLinksOfOneIndex) {
     const VectorIndex whole = p.index();
     const CandidateTable want = m.candidates(whole, p.docs, p.dense.data(), p.sparse);
     ASSERT_EQ(want.languages, (std::vector<std::string>{"de", "en", "fr"}));
-    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs));
+    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs), o.k);
     for (std::size_t t = 0; t < got.languages.size(); ++t) {
         const std::string& lang = got.languages[t];
         VectorIndex shard(kDim, "Flat");
@@ -323,15 +348,15 @@ TEST(Matcher, ShardsGiveTheCandidatesAndLinksOfOneIndex) {
         }
         const auto found = m.shard_candidates(shard, lang, p.docs, queries, p.dense.data(), p.sparse);
         ASSERT_EQ(found.size(), queries.size());
-        for (std::size_t j = 0; j < queries.size(); ++j) got.lists[queries[j] * got.languages.size() + t] = found[j];
+        for (std::size_t j = 0; j < queries.size(); ++j) got.edit(queries[j], t).assign(found[j]);
     }
     std::size_t listed = 0;
-    for (std::size_t i = 0; i < want.lists.size(); ++i) {
-        ASSERT_EQ(got.lists[i].size(), want.lists[i].size()) << i;
-        listed += want.lists[i].size();
-        for (std::size_t r = 0; r < want.lists[i].size(); ++r) {
-            EXPECT_EQ(got.lists[i][r].other, want.lists[i][r].other);
-            EXPECT_FLOAT_EQ(got.lists[i][r].sim, want.lists[i][r].sim);
+    for (std::size_t i = 0; i < want.lists(); ++i) {
+        ASSERT_EQ(got.list(i).size(), want.list(i).size()) << i;
+        listed += want.list(i).size();
+        for (std::size_t r = 0; r < want.list(i).size(); ++r) {
+            EXPECT_EQ(got.list(i)[r].other, want.list(i)[r].other);
+            EXPECT_FLOAT_EQ(got.list(i)[r].sim, want.list(i)[r].sim);
         }
     }
     EXPECT_GT(listed, 10u);
@@ -344,7 +369,7 @@ TEST(Matcher, ShardsGiveTheCandidatesAndLinksOfOneIndex) {
     const auto links = m.link(p.docs, p.sparse, got);
     EXPECT_FALSE(links.empty());
     EXPECT_EQ(key(links), key(m.match(whole, p.docs, p.dense.data(), p.sparse)));
-    CandidateTable wrong = CandidateTable::empty(p.docs.size(), {"de", "en"});
+    CandidateTable wrong = CandidateTable::empty(p.docs.size(), {"de", "en"}, o.k);
     EXPECT_THROW(m.link(p.docs, p.sparse, wrong), Error);
 }
 
@@ -377,7 +402,7 @@ TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighb
     changed[5] = 1;  // seq 22
     m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, table);
     const std::size_t L = table.languages.size(), de = 0, en = 1;
-    const auto others = [](const std::vector<MatchCandidate>& list) {
+    const auto others = [](std::span<const MatchCandidate> list) {
         std::vector<std::size_t> o;
         for (const auto& c : list) o.push_back(c.other);
         return o;
@@ -387,14 +412,14 @@ TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighb
     EXPECT_NE(others(old.of(2, de)), others(table.of(2, de)));
     EXPECT_EQ(others(table.of(0, de)), others(old.of(0, de)));  // en 10 keeps de 20
     EXPECT_EQ(others(table.of(6, en)), others(old.of(6, en)));  // fr 30 keeps en 10
-    for (std::size_t i = 0; i < table.lists.size(); ++i)
-        for (std::size_t r = 0; r < table.lists[i].size(); ++r)
-            EXPECT_FLOAT_EQ(table.lists[i][r].sim, dot(after.sparse[i / L], after.sparse[table.lists[i][r].other]));
+    for (std::size_t i = 0; i < table.lists(); ++i)
+        for (std::size_t r = 0; r < table.list(i).size(); ++r)
+            EXPECT_FLOAT_EQ(table.list(i)[r].sim, dot(after.sparse[i / L], after.sparse[table.list(i)[r].other]));
     EXPECT_EQ(others(table.of(2, en)), std::vector<std::size_t>{});
     std::vector<char> all(after.docs.size(), 1);
     CandidateTable redone = old;
     m.update_candidates(index, after.docs, after.dense.data(), after.sparse, all, redone);
-    for (std::size_t i = 0; i < fresh.lists.size(); ++i) EXPECT_EQ(others(redone.lists[i]), others(fresh.lists[i])) << i;
+    for (std::size_t i = 0; i < fresh.lists(); ++i) EXPECT_EQ(others(redone.list(i)), others(fresh.list(i))) << i;
     EXPECT_THROW(m.update_candidates(index, after.docs, after.dense.data(), after.sparse, std::vector<char>(2, 0), table),
                  Error);
 }
@@ -506,14 +531,14 @@ TEST(Matcher, UpdateCandidatesSearchesThePlannedLanguagesOnly) {
     ASSERT_TRUE(table.of(27, fr).empty());
     std::vector<char> changed(p.docs.size(), 0);
     changed[27] = 1;  // de 203
-    table.lists[27 * 4 + en].clear();
+    table.edit(27, en).clear();
     m.update_candidates(index, p.docs, p.dense.data(), p.sparse, changed, table);
     ASSERT_FALSE(table.of(27, en).empty());
     EXPECT_EQ(table.of(27, en)[0].other, 3u);  // en 103
     EXPECT_TRUE(table.of(27, fr).empty());
-    for (std::size_t i = 0; i < table.lists.size(); ++i) {
-        ASSERT_EQ(table.lists[i].size(), fresh.lists[i].size()) << i;
-        for (std::size_t r = 0; r < table.lists[i].size(); ++r) EXPECT_EQ(table.lists[i][r].other, fresh.lists[i][r].other);
+    for (std::size_t i = 0; i < table.lists(); ++i) {
+        ASSERT_EQ(table.list(i).size(), fresh.list(i).size()) << i;
+        for (std::size_t r = 0; r < table.list(i).size(); ++r) EXPECT_EQ(table.list(i)[r].other, fresh.list(i)[r].other);
     }
 }
 
@@ -529,7 +554,7 @@ TEST(Matcher, SearchPlanInStepsOverShardsGivesTheTableOfCandidates) {
     ASSERT_EQ(sampled.size(), p.docs.size());
     EXPECT_EQ(std::count(sampled.begin(), sampled.begin() + 24, 1), 4);  // every sixth English document
     EXPECT_EQ(std::count(sampled.begin() + 24, sampled.end(), 1), 12);  // all of each small language
-    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs));
+    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs), planned().k);
     const std::size_t L = got.languages.size();
     const auto search_shards = [&](const auto& searches) {
         for (std::size_t t = 0; t < L; ++t) {
@@ -542,7 +567,10 @@ TEST(Matcher, SearchPlanInStepsOverShardsGivesTheTableOfCandidates) {
                 else if (searches(i, s, t)) queries.push_back(i);
             }
             const auto found = m.shard_candidates(shard, got.languages[t], p.docs, queries, p.dense.data(), p.sparse);
-            for (std::size_t j = 0; j < queries.size(); ++j) got.lists[queries[j] * L + t] = found[j];
+            for (std::size_t j = 0; j < queries.size(); ++j) {
+                CandidateList list = got.edit(queries[j], t);
+                for (const MatchCandidate& c : found[j]) list.push_back(c);
+            }
         }
     };
     search_shards([&](std::size_t i, std::size_t, std::size_t) { return sampled[i] != 0; });
@@ -551,9 +579,10 @@ TEST(Matcher, SearchPlanInStepsOverShardsGivesTheTableOfCandidates) {
     ASSERT_FALSE(plan.empty());
     EXPECT_EQ(plan[0 * L + 3], 0);  // de and fr do not search each other
     search_shards([&](std::size_t i, std::size_t s, std::size_t t) { return !sampled[i] && plan[s * L + t]; });
-    for (std::size_t i = 0; i < want.lists.size(); ++i) {
-        ASSERT_EQ(got.lists[i].size(), want.lists[i].size()) << i;
-        for (std::size_t r = 0; r < want.lists[i].size(); ++r) EXPECT_EQ(got.lists[i][r].other, want.lists[i][r].other);
+    ASSERT_EQ(got.lists(), want.lists());
+    for (std::size_t i = 0; i < want.lists(); ++i) {
+        ASSERT_EQ(got.list(i).size(), want.list(i).size()) << i;
+        for (std::size_t r = 0; r < want.list(i).size(); ++r) EXPECT_EQ(got.list(i)[r].other, want.list(i)[r].other);
     }
     got.searched = plan;
     const auto key = [&](const CandidateTable& table) {
@@ -568,7 +597,7 @@ TEST(Matcher, SearchPlanInStepsOverShardsGivesTheTableOfCandidates) {
     large.affinity_sample = 24;
     EXPECT_TRUE(Matcher(large).search_sample(p.docs).empty());
     EXPECT_TRUE(Matcher(large).search_plan(p.docs, got).empty());
-    EXPECT_THROW(m.search_plan(p.docs, CandidateTable::empty(3, {"de", "en"})), Error);
+    EXPECT_THROW(m.search_plan(p.docs, CandidateTable::empty(3, {"de", "en"}, 10)), Error);
 }
 
 // Anchor agreement reads only names, numbers and URLs among all of a vector's feature kinds
@@ -598,10 +627,10 @@ TEST(Matcher, LinkAnchorsAreTheCosineOfTheAnchorFeaturesOnly) {
         if (BridgeEmbedder::is_anchor(sparse[0].ids[i])) aa += double(sparse[0].weights[i]) * sparse[0].weights[i];
     for (std::size_t j = 0; j < sparse[1].size(); ++j)
         if (BridgeEmbedder::is_anchor(sparse[1].ids[j])) bb += double(sparse[1].weights[j]) * sparse[1].weights[j];
-    CandidateTable table = CandidateTable::empty(2, {"de", "en"});
+    CandidateTable table = CandidateTable::empty(2, {"de", "en"}, 1);
     const float sim = dot(sparse[0], sparse[1]);
-    table.lists[0 * 2 + 1] = {{1, sim}};  // de 1 lists en 2, and en 2 lists de 1
-    table.lists[1 * 2 + 0] = {{0, sim}};
+    table.edit(0, 1).assign(std::vector<MatchCandidate>{{1, sim}});  // de 1 lists en 2, and en 2 lists de 1
+    table.edit(1, 0).assign(std::vector<MatchCandidate>{{0, sim}});
     MatcherOptions o;
     o.pivot = false;
     const auto links = Matcher(o).link(docs, sparse, table);
@@ -610,8 +639,8 @@ TEST(Matcher, LinkAnchorsAreTheCosineOfTheAnchorFeaturesOnly) {
     EXPECT_GT(links[0].anchors, 0.3f);
     EXPECT_FLOAT_EQ(links[0].similarity, sim);
     sparse[1] = vec({{f(Kind::kConcept, 1), 1}, {f(Kind::kToken, 5), 1}});  // no anchors on one side
-    table.lists[0 * 2 + 1] = {{1, dot(sparse[0], sparse[1])}};
-    table.lists[1 * 2 + 0] = {{0, dot(sparse[0], sparse[1])}};
+    table.edit(0, 1).assign(std::vector<MatchCandidate>{{1, dot(sparse[0], sparse[1])}});
+    table.edit(1, 0).assign(std::vector<MatchCandidate>{{0, dot(sparse[0], sparse[1])}});
     EXPECT_EQ(Matcher(o).link(docs, sparse, table).at(0).anchors, -1.0f);
 }
 
@@ -706,14 +735,14 @@ TEST(Matcher, CompactDenseRowsGiveTheCandidatesOfFullOnes) {
         const Matcher m;
         const CandidateTable want = m.candidates(vi, p.docs, p.dense.data(), p.sparse);
         const CandidateTable got = m.candidates(vi, p.docs, compact, p.sparse);
-        ASSERT_EQ(got.lists.size(), want.lists.size());
+        ASSERT_EQ(got.lists(), want.lists());
         std::size_t listed = 0;
-        for (std::size_t i = 0; i < want.lists.size(); ++i) {
-            ASSERT_EQ(got.lists[i].size(), want.lists[i].size()) << factory << " " << i;
-            listed += want.lists[i].size();
-            for (std::size_t r = 0; r < want.lists[i].size(); ++r) {
-                EXPECT_EQ(got.lists[i][r].other, want.lists[i][r].other);
-                EXPECT_EQ(got.lists[i][r].sim, want.lists[i][r].sim);
+        for (std::size_t i = 0; i < want.lists(); ++i) {
+            ASSERT_EQ(got.list(i).size(), want.list(i).size()) << factory << " " << i;
+            listed += want.list(i).size();
+            for (std::size_t r = 0; r < want.list(i).size(); ++r) {
+                EXPECT_EQ(got.list(i)[r].other, want.list(i)[r].other);
+                EXPECT_EQ(got.list(i)[r].sim, want.list(i)[r].sim);
             }
         }
         EXPECT_GT(listed, 1000u) << factory;

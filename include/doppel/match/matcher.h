@@ -91,6 +91,7 @@
 #include <vector>
 
 #include "doppel/embed/sparse_vector.h"
+#include "doppel/match/candidate_table.h"
 #include "doppel/match/dense_rows.h"
 #include "doppel/index/vector_index.h"
 
@@ -170,32 +171,6 @@ struct TranslationLink {
     float anchors = 0;         // anchor agreement in [0, 1]; -1 when one side has no anchors
     LinkLabel label = LinkLabel::kSameStory;
     bool url_evidence = false; // the URLs are the same but for a language code (+url_weight)
-};
-
-// A candidate of a document in one target language: its position among the documents matched
-// and the exact (sparse) similarity of the two.
-struct MatchCandidate {
-    std::size_t other = 0;
-    float sim = 0;
-};
-
-// Every document's candidates in every other matching language: what match() finds in the
-// vector index before it links anything (phase 1), and all that linking (phase 2) reads of it.
-struct CandidateTable {
-    std::vector<std::string> languages;              // the documents' matching languages, sorted
-    std::vector<std::vector<MatchCandidate>> lists;  // [doc * languages.size() + language], best first
-    // searched[source * languages.size() + target]: the documents of language source search
-    // target (the search plan; symmetric); where not, the documents' lists there stay empty.
-    // Empty: every language searches every other.
-    std::vector<char> searched;
-    bool searches(std::size_t source, std::size_t target) const {
-        return searched.empty() || searched[source * languages.size() + target] != 0;
-    }
-    const std::vector<MatchCandidate>& of(std::size_t doc, std::size_t lang) const {
-        return lists[doc * languages.size() + lang];
-    }
-    // An empty table for n documents of these (sorted) languages.
-    static CandidateTable empty(std::size_t n, std::vector<std::string> languages);
 };
 
 class Matcher {
