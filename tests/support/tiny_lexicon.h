@@ -1,11 +1,15 @@
-// Writes small bridge lexicons in the documented format (embed/bridge_lexicon.h) for tests.
+// Writes small lexicons for tests: bridge lexicons in the documented format
+// (embed/bridge_lexicon.h) and word-pair dictionaries in scripts/build-pairs' format
+// (align/pair_encoder.h); and the unit tokens the aligner's encoders take.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "doppel/align/unit_encoder.h"
 #include "doppel/embed/bridge_lexicon.h"
 
 namespace doppel::test {
@@ -43,6 +47,21 @@ inline std::string tiny_lexicon(const std::vector<std::string>& concepts,
     for (auto& [k, v] : entries)
         for (uint32_t id : v) put32(s, id);
     return s;
+}
+
+// A pairs dictionary: the header build-pairs writes (no inputs), then one
+// "lang\tlang\tword\tword" line per entry of `pairs`.
+inline std::string tiny_pairs(const std::vector<std::string>& pairs) {
+    std::string s = "#doppel-pairs 1\n{\"inputs\": []}\n";
+    for (const std::string& p : pairs) s += p + "\n";
+    return s;
+}
+
+// A unit of these (already folded) tokens, as the encoders take it.
+inline UnitTokens unit_tokens(std::vector<std::string> words) {
+    UnitTokens t;
+    t.tokens = std::move(words);
+    return t;
 }
 
 }  // namespace doppel::test

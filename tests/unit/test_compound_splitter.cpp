@@ -53,17 +53,9 @@ TEST(CompoundSplitter, LeavesWhatItCannotSplit) {
     EXPECT_FALSE(impl::writes_compounds("fr"));
 }
 
-const char* kDictionary =
-    "#doppel-pairs 1\n"
-    "{\"inputs\": []}\n"
-    "de\tfr\tgipfel\tsommet\n"
-    "de\tfr\tmannschaft\téquipe\n";
+const std::string kDictionary = test::tiny_pairs({"de\tfr\tgipfel\tsommet", "de\tfr\tmannschaft\téquipe"});
 
-UnitTokens tokens(std::vector<std::string> words) {
-    UnitTokens t;
-    t.tokens = std::move(words);
-    return t;
-}
+UnitTokens tokens(std::vector<std::string> words) { return test::unit_tokens(std::move(words)); }
 
 // With split=1 a German compound the dictionary lacks shares its parts' pairs; French words are
 // never split; the spec round-trips.

@@ -56,6 +56,23 @@ IndexRun index_folder(Store& store, const std::string& dir) {
     return index_paths(store, lid, std::move(stages.stages), {dir}, options);
 }
 
+// Writes d0.txt ... d7.txt into `dir` and returns their texts: six pages (words of seeds seed ...
+// seed + 5) ending in one shared footer line, the boilerplate; a page without it (seed + 10),
+// between two copies of `twice` when given (a line repeated in one page, not boilerplate); and a
+// near copy of that page without `twice` (one word edited).
+std::vector<std::string> write_footer_pool(const std::string& dir, unsigned seed, const std::string& twice = "") {
+    const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";
+    std::vector<std::string> texts;
+    for (unsigned k = 0; k < 6; ++k) texts.push_back(text(words(200, seed + k)) + footer);
+    const std::string plain = text(words(200, seed + 10));
+    texts.push_back(twice.empty() ? plain : twice + plain + "\n" + twice);
+    auto w = words(200, seed + 10);
+    w[50] = "edited";
+    texts.push_back(text(w));
+    for (std::size_t k = 0; k < texts.size(); ++k) test::write_file(dir + "/d" + std::to_string(k) + ".txt", texts[k]);
+    return texts;
+}
+
 // Whether two results are the same: documents, pairs, clusters and counts.
 void expect_same_result(const NearDuplicateResult& x, const NearDuplicateResult& y) {
     ASSERT_EQ(x.docs.size(), y.docs.size());
@@ -276,15 +293,7 @@ TEST(OpsIndexer, AStoreForDuplicatesOnlySkipsLanguageIdAndKeepsItsPurpose) {
 // boilerplate lines, shingles the others again, and gives what the storeless run gives.
 TEST(OpsDuplicates, StoredSketchesAreTakenWhereNoLineIsBoilerplate) {
     test::TempDir dir("ops_dedup_sketches");
-    const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";
-    std::vector<std::string> texts;
-    for (unsigned k = 0; k < 6; ++k) texts.push_back(text(words(200, 30 + k)) + footer);  // boilerplate
-    texts.push_back(text(words(200, 40)));                                               // none
-    auto w = words(200, 40);
-    w[50] = "edited";
-    texts.push_back(text(w));  // near copy of the one before
-    for (std::size_t k = 0; k < texts.size(); ++k)
-        test::write_file(dir / ("in/d" + std::to_string(k) + ".txt"), texts[k]);
+    write_footer_pool(dir / "in", 30);
     Store store(dir / "store");
     index_folder(store, dir / "in");
     const NearDuplicateOptions options;
@@ -419,16 +428,7 @@ TEST(OpsDuplicates, CheckDoesNotReportADeletedDocument) {
 // that does not decode) are read from their texts, with the same result.
 TEST(OpsDuplicates, LineSummariesStandForTheTexts) {
     test::TempDir dir("ops_dedup_lines");
-    const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";
-    const std::string twice = "A line printed twice in the page\n";
-    std::vector<std::string> texts;
-    for (unsigned k = 0; k < 6; ++k) texts.push_back(text(words(200, 70 + k)) + footer);  // boilerplate
-    texts.push_back(twice + text(words(200, 80)) + "\n" + twice);                      // none, repeated
-    auto w = words(200, 80);
-    w[50] = "edited";
-    texts.push_back(text(w));  // near copy of the one before
-    for (std::size_t k = 0; k < texts.size(); ++k)
-        test::write_file(dir / ("in/d" + std::to_string(k) + ".txt"), texts[k]);
+    const std::vector<std::string> texts = write_footer_pool(dir / "in", 70, "A line printed twice in the page\n");
     Store store(dir / "store");
     index_folder(store, dir / "in");
     ASSERT_EQ(store.artifact_count("lines"), texts.size());

@@ -10,25 +10,17 @@
 #include "doppel/align/pair_encoder.h"
 #include "doppel/error.h"
 #include "support/test_support.h"
+#include "support/tiny_lexicon.h"
 
 namespace doppel {
 namespace {
 
 // A dictionary in scripts/build-pairs' format: German-French pairs, with "Größe" written as
 // the dictionary writes it (the Swiss text has "Grösse": both fold to "grösse").
-const char* kDictionary =
-    "#doppel-pairs 1\n"
-    "{\"inputs\": []}\n"
-    "de\tfr\tberg\tmontagne\n"
-    "de\tfr\tgröße\ttaille\n"
-    "de\tfr\tgröße\tgrandeur\n"
-    "de\tfr\tzeit\ttemps\n";
+const std::string kDictionary = test::tiny_pairs(
+    {"de\tfr\tberg\tmontagne", "de\tfr\tgröße\ttaille", "de\tfr\tgröße\tgrandeur", "de\tfr\tzeit\ttemps"});
 
-UnitTokens tokens(std::vector<std::string> words) {
-    UnitTokens t;
-    t.tokens = std::move(words);
-    return t;
-}
+UnitTokens tokens(std::vector<std::string> words) { return test::unit_tokens(std::move(words)); }
 
 std::vector<uint64_t> ids(const FeatureVector& f) {
     std::vector<uint64_t> out;
