@@ -179,6 +179,12 @@ Languages group_by_language(std::span<const MatchDocument> docs) {
     return g;
 }
 
+// The one check that `table` holds the lists of these n documents grouped as g.
+void check_table(const CandidateTable& table, const Languages& g, std::size_t n) {
+    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.documents() == n,
+                 "matcher: the candidate table is not of these documents");
+}
+
 using Candidate = MatchCandidate;
 
 // Queries are searched a batch at a time, so the search buffers (batch x languages x k) stay small.
@@ -538,8 +544,7 @@ std::vector<char> Matcher::search_sample(std::span<const MatchDocument> docs) co
 
 std::vector<char> Matcher::search_plan(std::span<const MatchDocument> docs, const CandidateTable& table) const {
     const Languages g = group_by_language(docs);
-    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.lists() == docs.size() * g.names.size(),
-                 "matcher: the candidate table is not of these documents");
+    check_table(table, g, docs.size());
     const std::vector<char> sampled = sample_flags(options_, g, docs.size());
     if (sampled.empty()) return {};
     return plan_searches(affinities(*this, docs, subset(g, sampled, 1), table), g.names.size(),
@@ -558,8 +563,9 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size() && changed.size() == docs.size(),
                  "matcher: one sparse vector and one changed flag per document needed");
     const Languages g = group_by_language(docs);
-    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.documents() == docs.size(),
-                 "matcher: the candidate table is not of these documents");
+    check_table(table, g, docs.size());
+    DOPPEL_CHECK(kInvalidArgument, table.capacity() >= options_.k,
+                 "matcher: the candidate table's lists hold fewer than k candidates");
     rescore_lists(sparse, changed, table);
     // Phase 2: the changed documents searched again, as candidates() searches all.
     search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table);
@@ -610,8 +616,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
                                            const CandidateTable& table) const {
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     const Languages g = group_by_language(docs);
-    DOPPEL_CHECK(kInvalidArgument, table.languages == g.names && table.documents() == docs.size(),
-                 "matcher: the candidate table is not of these documents");
+    check_table(table, g, docs.size());
     const std::size_t L = g.names.size();
     const Margins margins(table, g, options_.margin_k);
     // Language pairs are linked independently, on all cores; their links join in pair order.

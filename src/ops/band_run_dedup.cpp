@@ -331,12 +331,17 @@ NearDuplicateResult BandRunDedup::finish() {
     // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
     NearDuplicateResult r = finder_.finish();
     const SetCache cache = sets_sharing_a_hash();
-    auto set_of = [&](uint32_t k) {
+    // A pre-read set by reference; others read into `own` (a copy only where not cached).
+    auto set_of = [&](uint32_t k, std::vector<uint64_t>& own) -> const std::vector<uint64_t>& {
         const auto it = std::lower_bound(cache.ks.begin(), cache.ks.end(), k);
-        return it != cache.ks.end() && *it == k ? cache.sets[it - cache.ks.begin()] : shingles_of(k);
+        if (it != cache.ks.end() && *it == k) return cache.sets[it - cache.ks.begin()];
+        own = shingles_of(k);
+        return own;
     };
-    const IdenticalSetGroups groups =
-        group_identical_sets(set_hash_, set_size_, [&](uint32_t x, uint32_t y) { return set_of(x) == set_of(y); });
+    const IdenticalSetGroups groups = group_identical_sets(set_hash_, set_size_, [&](uint32_t x, uint32_t y) {
+        std::vector<uint64_t> own_x, own_y;
+        return set_of(x, own_x) == set_of(y, own_y);
+    });
     std::vector<uint64_t> candidates = candidate_pairs(groups.skip);
     r.candidates = candidates.size();
     const std::vector<NearDuplicatePair> rep_pairs = verify(candidates);

@@ -55,8 +55,6 @@ TEST(CompoundSplitter, LeavesWhatItCannotSplit) {
 
 const std::string kDictionary = test::tiny_pairs({"de\tfr\tgipfel\tsommet", "de\tfr\tmannschaft\téquipe"});
 
-UnitTokens tokens(std::vector<std::string> words) { return test::unit_tokens(std::move(words)); }
-
 // With split=1 a German compound the dictionary lacks shares its parts' pairs; French words are
 // never split; the spec round-trips.
 TEST(CompoundSplitter, PairEncoderSplitsGermanCompounds) {
@@ -67,7 +65,7 @@ TEST(CompoundSplitter, PairEncoderSplitsGermanCompounds) {
     EXPECT_EQ(whole->describe(), "pairs:split=0,part=3");
     EXPECT_EQ(split->describe(), "pairs:split=1,part=3");
     EXPECT_EQ(PairEncoder::from_spec(split->describe(), dir.path())->describe(), split->describe());
-    const UnitTokens de[] = {tokens({"die", "gipfelmannschaft"})}, fr[] = {tokens({"équipesommet"})};
+    const UnitTokens de[] = {test::unit_tokens({"die", "gipfelmannschaft"})}, fr[] = {test::unit_tokens({"équipesommet"})};
     FeatureVector f[1];
     whole->encode(1, de, {"de", "fr"}, f);
     EXPECT_TRUE(f[0].empty());
@@ -98,7 +96,7 @@ TEST(CompoundSplitter, BridgeEncoderSplitsGermanCompounds) {
     EXPECT_EQ(split->describe(), "bridge:anchors=0,split=1,part=3");
     EXPECT_EQ(BridgeEncoder::from_spec(split->describe(), dir.path())->describe(), split->describe());
     EXPECT_THROW(BridgeEncoder::from_spec("bridge:part=0", dir.path()), Error);
-    UnitTokens de = tokens({"die", "gletscherzunge"}), fr = tokens({"la", "langue", "du", "glacier"});
+    UnitTokens de = test::unit_tokens({"die", "gletscherzunge"}), fr = test::unit_tokens({"la", "langue", "du", "glacier"});
     de.text = "Die Gletscherzunge";
     fr.text = "la langue du glacier";
     FeatureVector fd[1], ff[1], fw[1];

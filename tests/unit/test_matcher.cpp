@@ -422,6 +422,12 @@ TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighb
     for (std::size_t i = 0; i < fresh.lists(); ++i) EXPECT_EQ(others(redone.list(i)), others(fresh.list(i))) << i;
     EXPECT_THROW(m.update_candidates(index, after.docs, after.dense.data(), after.sparse, std::vector<char>(2, 0), table),
                  Error);
+    // A table whose lists hold fewer than k candidates is refused before anything is rescored.
+    MatcherOptions two = o;
+    two.k = 2;
+    CandidateTable small = old;
+    EXPECT_THROW(Matcher(two).update_candidates(index, after.docs, after.dense.data(), after.sparse, all, small), Error);
+    for (std::size_t i = 0; i < old.lists(); ++i) EXPECT_EQ(others(small.list(i)), others(old.list(i))) << i;
 }
 
 

@@ -20,8 +20,6 @@ namespace {
 const std::string kDictionary = test::tiny_pairs(
     {"de\tfr\tberg\tmontagne", "de\tfr\tgröße\ttaille", "de\tfr\tgröße\tgrandeur", "de\tfr\tzeit\ttemps"});
 
-UnitTokens tokens(std::vector<std::string> words) { return test::unit_tokens(std::move(words)); }
-
 std::vector<uint64_t> ids(const FeatureVector& f) {
     std::vector<uint64_t> out;
     for (const Feature& x : f) out.push_back(x.id);
@@ -43,9 +41,9 @@ TEST(PairEncoder, TranslationsShareTheirPair) {
     EXPECT_EQ(enc->describe(), "pairs:split=0,part=3");
     EXPECT_EQ(enc->header_json(), "{\"inputs\": []}");
     // Inflected forms reach the dictionary's words through the stemmers.
-    const UnitTokens de[] = {tokens({"die", "berge", "und", "die", "zeit"}), tokens({"die", "grösse"}),
-                             tokens({"nichts", "davon"})};
-    const UnitTokens fr[] = {tokens({"les", "montagnes", "et", "le", "temps"}), tokens({"la", "taille"})};
+    const UnitTokens de[] = {test::unit_tokens({"die", "berge", "und", "die", "zeit"}), test::unit_tokens({"die", "grösse"}),
+                             test::unit_tokens({"nichts", "davon"})};
+    const UnitTokens fr[] = {test::unit_tokens({"les", "montagnes", "et", "le", "temps"}), test::unit_tokens({"la", "taille"})};
     FeatureVector fd[3], ff[2];
     enc->encode(3, de, {"de", "fr"}, fd);
     enc->encode(2, fr, {"fr", "de"}, ff);
@@ -74,6 +72,8 @@ TEST(PairEncoder, RejectsMissingOrForeignFiles) {
     }
     test::write_file(dir / "pairs.lex", std::string("#doppel-pairs 1\n{}\nde\tfr\tberg\n"));
     EXPECT_THROW(PairEncoder(dir / "pairs.lex"), Error);
+    // An unknown key is refused with a good file in place (the bad one would throw anyway).
+    test::write_file(dir / "pairs.lex", kDictionary);
     EXPECT_THROW(PairEncoder::from_spec("pairs:x=1", dir.path()), Error);
 }
 
