@@ -12,27 +12,25 @@ namespace doppel {
 BridgeEncoder::BridgeEncoder(std::shared_ptr<const BridgeLexicon> lexicon, BridgeEncoderOptions options)
     : lexicon_(std::move(lexicon)), options_(options) {
     DOPPEL_CHECK(kInvalidArgument, lexicon_ != nullptr, "bridge encoder: no lexicon");
-    if (options_.min_part < 1) DOPPEL_THROW(kBadSpec, "bridge: part must be at least 1");
+    impl::check_compound_part("bridge", options_.min_part);
 }
 
 std::unique_ptr<BridgeEncoder> BridgeEncoder::from_spec(const std::string& spec, const std::string& models_dir) {
     auto p = impl::parse_spec(spec);
     if (p.name != "bridge") DOPPEL_THROW(kBadSpec, "not a bridge encoder spec: '" + spec + "'");
     BridgeEncoderOptions o;
-    int anchors = o.anchors ? 1 : 0, split = o.split ? 1 : 0;
+    int anchors = o.anchors ? 1 : 0;
     p.take_number("anchors", anchors);
-    p.take_number("split", split);
-    p.take_number("part", o.min_part);
+    impl::take_compound_keys(p, o.split, o.min_part);
     o.anchors = anchors != 0;
-    o.split = split != 0;
     p.check_empty();
     const std::string path = (models_dir.empty() ? std::string("models") : models_dir) + "/bridge.lex";
     return std::make_unique<BridgeEncoder>(std::make_shared<const BridgeLexicon>(path), o);
 }
 
 std::string BridgeEncoder::describe() const {
-    return std::string("bridge:anchors=") + (options_.anchors ? "1" : "0") + ",split=" + (options_.split ? "1" : "0") +
-           ",part=" + std::to_string(options_.min_part);
+    return std::string("bridge:anchors=") + (options_.anchors ? "1" : "0") + "," +
+           impl::describe_compound_keys(options_.split, options_.min_part);
 }
 
 namespace {

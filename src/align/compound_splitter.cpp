@@ -1,4 +1,5 @@
 #include "align/compound_splitter.h"
+#include "doppel/error.h"
 
 #include <algorithm>
 #include <array>
@@ -81,6 +82,21 @@ std::vector<std::string> split_compound(std::string_view word, const std::functi
     std::vector<std::string> out;
     if (!split_into(word, kMaxCompoundParts, true, min_part, known, out)) out.clear();
     return out;
+}
+
+void take_compound_keys(ParsedSpec& p, bool& split, int& min_part) {
+    int on = split ? 1 : 0;
+    p.take_number("split", on);
+    p.take_number("part", min_part);
+    split = on != 0;
+}
+
+void check_compound_part(const char* encoder, int min_part) {
+    if (min_part < 1) DOPPEL_THROW(kBadSpec, std::string(encoder) + ": part must be at least 1");
+}
+
+std::string describe_compound_keys(bool split, int min_part) {
+    return std::string("split=") + (split ? "1" : "0") + ",part=" + std::to_string(min_part);
 }
 
 }  // namespace doppel::impl

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "impl/spec.h"
+
 namespace doppel::impl {
 
 // Languages that join compounds into one word (German, Dutch, the Scandinavian languages).
@@ -22,5 +24,14 @@ std::vector<std::string> split_compound(std::string_view word, const std::functi
                                         std::size_t min_part = 3);
 
 constexpr std::size_t kMaxCompoundParts = 4;
+
+// The spec keys of an encoder that splits compounds (pairs, bridge), split=0|1 and part=N: the
+// one home of their parsing, check and description.
+// Takes split and part from p (unset keys keep their values).
+void take_compound_keys(ParsedSpec& p, bool& split, int& min_part);
+// Throws kBadSpec, naming the encoder, when min_part is below 1.
+void check_compound_part(const char* encoder, int min_part);
+// "split=0,part=3".
+std::string describe_compound_keys(bool split, int min_part);
 
 }  // namespace doppel::impl

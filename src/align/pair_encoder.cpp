@@ -34,7 +34,7 @@ void add_id(std::vector<uint64_t>& ids, uint64_t id) {
 }  // namespace
 
 PairEncoder::PairEncoder(const std::string& path, PairEncoderOptions options) : options_(options) {
-    if (options_.min_part < 1) DOPPEL_THROW(kBadSpec, "pairs: part must be at least 1");
+    impl::check_compound_part("pairs", options_.min_part);
     std::ifstream in(path);
     if (!in) DOPPEL_THROW(kNotFound, "pair dictionary not found: " + path + " (scripts/build-pairs writes it)");
     std::string line;
@@ -63,17 +63,14 @@ std::unique_ptr<PairEncoder> PairEncoder::from_spec(const std::string& spec, con
     auto p = impl::parse_spec(spec);
     if (p.name != "pairs") DOPPEL_THROW(kBadSpec, "not a pairs encoder spec: '" + spec + "'");
     PairEncoderOptions o;
-    int split = o.split ? 1 : 0;
-    p.take_number("split", split);
-    p.take_number("part", o.min_part);
+    impl::take_compound_keys(p, o.split, o.min_part);
     p.check_empty();
-    o.split = split != 0;
     const std::string dir = models_dir.empty() ? std::string("models") : models_dir;
     return std::make_unique<PairEncoder>((std::filesystem::path(dir) / "pairs.lex").string(), o);
 }
 
 std::string PairEncoder::describe() const {
-    return std::string("pairs:split=") + (options_.split ? "1" : "0") + ",part=" + std::to_string(options_.min_part);
+    return "pairs:" + impl::describe_compound_keys(options_.split, options_.min_part);
 }
 
 const std::unordered_map<std::string, std::vector<uint64_t>>* PairEncoder::words_of(const EncodeContext& c) const {
