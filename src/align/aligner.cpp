@@ -92,6 +92,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("margin_floor", o.margin_floor);
     p.take_number("base", o.baseline_weight);
     p.take_number("merge_len", o.merge_length_weight);
+    p.take_number("bound", o.boundary_weight);
     p.check_empty();
     auto aligner = std::make_unique<Aligner>(o);
     for (std::size_t k = 1; k < parts.size(); ++k) {
@@ -138,7 +139,8 @@ std::string Aligner::describe() const {
                     ",learn_dice=" + spec_number(o.learn_dice) + ",cross=" + spec_number(o.cross_sigmas) +
                     ",cross_side=" + std::to_string(o.cross_max_side) + ",margin=" + spec_number(o.margin_weight) +
                     ",margin_floor=" + spec_number(o.margin_floor) +
-                    ",base=" + spec_number(o.baseline_weight) + ",merge_len=" + spec_number(o.merge_length_weight);
+                    ",base=" + spec_number(o.baseline_weight) + ",merge_len=" + spec_number(o.merge_length_weight) +
+                    ",bound=" + spec_number(o.boundary_weight);
     for (const auto& [w, e] : encoders_) s.append(";").append(spec_number(w)).append("*").append(e->describe());
     return s;
 }

@@ -130,7 +130,9 @@ public:
           cnt_a_(prefix_sums(level.cnt_a)),
           cnt_b_(prefix_sums(level.cnt_b)),
           skip_a_(prefix_sums(level.skip_a)),
-          skip_b_(prefix_sums(level.skip_b)) {}
+          skip_b_(prefix_sums(level.skip_b)),
+          open_a_(level.open_a),
+          open_b_(level.open_b) {}
 
     // The cost of bead type t ending at lattice cell (i, j) (t.la <= i, t.lb <= j); sets `sim`
     // to its cosine when it is aligned.
@@ -153,6 +155,8 @@ public:
         const double len_w = o_.length_weight + (t.la + t.lb > 2 ? o_.merge_length_weight : 0.0);
         double c = (1.0 - above) * units / 2 + len_w * length_cost(len_a, len_b, ratio_, o_.length_variance) +
                    o_.merge_cost * static_cast<double>(t.la + t.lb - 2);
+        // Boundaries (aligner.h): one side closes its sentence, the other leaves it open.
+        if (o_.boundary_weight > 0 && open_a_[i - 1] != open_b_[j - 1]) c += o_.boundary_weight;
         if (o_.member_weight > 0 && (t.la > 1 || t.lb > 1) && nx > 0 && ny > 0)
             c += o_.member_weight * member_penalty(pi, i, pj, j, t, nx, ny);
         if (o_.margin_weight > 0 && nx > 0 && ny > 0)
@@ -220,6 +224,8 @@ private:
     WindowNorms base_a_, base_b_;  // window_baseline of A's windows, of B's (when base > 0)
     std::vector<double> len_a_, len_b_, cnt_a_, cnt_b_, skip_a_, skip_b_;  // prefix sums of lengths,
                                                                            // counts and skip shares
+    const std::vector<double>& open_a_;  // SearchLevel::open_a, open_b
+    const std::vector<double>& open_b_;
 };
 
 // The lattice of one level, stored row by row inside the band: the least cost of reaching

@@ -44,6 +44,13 @@ std::vector<double> merge_values(const std::vector<double>& v) {
     return out;
 }
 
+// The value of the last row of each pair of consecutive rows (a block ends where its last row does).
+std::vector<double> last_values(const std::vector<double>& v) {
+    std::vector<double> out((v.size() + 1) / 2, 0.0);
+    for (std::size_t i = 0; i < v.size(); ++i) out[i / 2] = v[i];
+    return out;
+}
+
 SearchLevel coarser_level(const SearchLevel& fine, std::size_t keep) {
     SearchLevel c;
     c.a = merge_rows(fine.a, keep);
@@ -54,6 +61,8 @@ SearchLevel coarser_level(const SearchLevel& fine, std::size_t keep) {
     c.cnt_b = merge_values(fine.cnt_b);
     c.skip_a = merge_values(fine.skip_a);
     c.skip_b = merge_values(fine.skip_b);
+    c.open_a = last_values(fine.open_a);
+    c.open_b = last_values(fine.open_b);
     return c;
 }
 

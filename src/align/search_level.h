@@ -42,6 +42,8 @@ struct SearchLevel {
     std::vector<double> len_a, len_b;  // characters per row
     std::vector<double> cnt_a, cnt_b;  // units per row
     std::vector<double> skip_a, skip_b;  // per row: the cost of leaving it alone, in skip_costs
+    std::vector<double> open_a, open_b;  // per row: 1 when its last unit ends without closing a
+                                         // sentence (a colon, a semicolon, no final stop), else 0
     std::size_t rows_a() const { return static_cast<std::size_t>(a.rows()); }
     std::size_t rows_b() const { return static_cast<std::size_t>(b.rows()); }
 };

@@ -134,6 +134,52 @@ std::vector<double> skip_shares(const std::vector<double>& lengths, const Sparse
     return out;
 }
 
+// Whether `text` ends with `suffix`; if so, drops it from `text`.
+bool drop_suffix(std::string_view& text, std::string_view suffix) {
+    if (!text.ends_with(suffix)) return false;
+    text.remove_suffix(suffix.size());
+    return true;
+}
+
+// Whether a unit ends without closing a sentence (aligner.h "Boundaries"): after its closing
+// quotes and brackets, its last character is not a full stop, ! ? or an ellipsis (in Latin,
+// Arabic, Devanagari or CJK script). Colons, semicolons, commas, hyphens and words are open.
+bool open_end(std::string_view text) {
+    static constexpr std::string_view kClosers[] = {" ", "\t", ")", "]", "}", "\"", "'", ">", "\u00bb", "\u00ab",
+                                                    "\u201d", "\u201c", "\u2019", "\u2018", "\u203a", "\u2039"};
+    static constexpr std::string_view kStops[] = {".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", "\u061f", "\u0964"};
+    for (bool dropped = true; dropped;) {
+        dropped = false;
+        for (std::string_view c : kClosers) dropped = dropped || drop_suffix(text, c);
+    }
+    if (text.empty()) return false;
+    for (std::string_view stop : kStops)
+        if (text.ends_with(stop)) return false;
+    return true;
+}
+
+// Whether a unit starts with a lower-case Latin letter (ASCII or Latin-1: a-z, ß, à-ÿ), after
+// opening quotes, brackets and dashes.
+bool lower_start(std::string_view text) {
+    std::size_t k = 0;
+    while (k < text.size() && std::string_view(" \t(<[\"'-").find(text[k]) != std::string_view::npos) ++k;
+    if (k >= text.size()) return false;
+    const auto c = static_cast<unsigned char>(text[k]);
+    if (c >= 'a' && c <= 'z') return true;
+    const auto d = k + 1 < text.size() ? static_cast<unsigned char>(text[k + 1]) : 0;
+    return c == 0xC3 && d >= 0x9F && d != 0xB7;  // ß, à-ÿ; not ÷
+}
+
+// Per unit: 1 when it leaves its sentence open (open_end, or the next unit starts in lower case:
+// the sentence goes on), else 0 (aligner.h "Boundaries").
+std::vector<double> open_ends(const AlignSide& side) {
+    const std::size_t n = side.units.size();
+    std::vector<double> out(n, 0.0);
+    for (std::size_t u = 0; u < n; ++u)
+        out[u] = open_end(side.units[u]) || (u + 1 < n && lower_start(side.units[u + 1])) ? 1.0 : 0.0;
+    return out;
+}
+
 }  // namespace
 
 // Every encoder on both sides: ids salted per encoder, weights times the encoder's weight.
@@ -190,6 +236,8 @@ UnitFeatures build_unit_features(const EncodedUnits& encoded, const AlignSide& s
     units.cnt_b.assign(rb.size(), 1.0);
     units.skip_a = skip_shares(units.len_a, units.a, options);
     units.skip_b = skip_shares(units.len_b, units.b, options);
+    units.open_a = open_ends(side_a);
+    units.open_b = open_ends(side_b);
     out.vocabulary = row_index(voc.column.size());
     return out;
 }

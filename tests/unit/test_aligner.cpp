@@ -287,6 +287,35 @@ TEST(Aligner, ChanceBaselineAndMergedLengthRaiseCosts) {
     EXPECT_EQ(Aligner::from_spec(spec->describe())->options().merge_length_weight, 0.2);
 }
 
+// bound: a bead ends where both sides end a sentence or both leave it open. German cuts a
+// sentence at a colon (and before a lower-case continuation) where French keeps one sentence:
+// with the boundary cost the German pieces join one bead instead of a piece left alone; a
+// plain translation keeps its 1-1 beads.
+TEST(Aligner, BoundariesJoinSentencesCutAtAColon) {
+    const std::string lexical = ";1*anchors;1*cognates";
+    auto run = [&](const std::string& options, const std::vector<std::string>& a) {
+        return Aligner::from_spec("dp:clean=0" + options + lexical)->align(side(a, "de"), side(kFrench, "fr"));
+    };
+    // Cut at a colon; cut before a lower-case word (the full stop is an abbreviation's).
+    for (const std::string& cut : {std::string("Der Bergführer Hans Müller kam aus Grindelwald :"),
+                                   std::string("Der Bergführer Hans Müller kam aus Grindelwald bzw .")}) {
+        std::vector<std::string> de = kGerman;
+        de[2] = cut;
+        de.insert(de.begin() + 3, "im Berner Oberland .");
+        const Alignment plain = run(",bound=0", de), bound = run(",bound=2", de);
+        expect_well_formed(bound, de.size(), kFrench.size());
+        const Pairs joined = beads_of(bound);
+        ASSERT_EQ(joined.size(), kFrench.size()) << cut;
+        EXPECT_EQ(joined[2], (std::pair<std::vector<uint32_t>, std::vector<uint32_t>>{{2, 3}, {2}})) << cut;
+        EXPECT_NE(beads_of(plain), joined) << cut;
+    }
+    EXPECT_EQ(beads_of(run(",bound=2", kGerman)), beads_of(run(",bound=0", kGerman)));
+    EXPECT_EQ(Aligner().options().boundary_weight, 0.2);
+    const auto spec = Aligner::from_spec("dp:bound=0.7" + lexical);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().boundary_weight, 0.7);
+    EXPECT_NE(spec->describe().find(",bound=0.7;"), std::string::npos);
+}
+
 TEST(Aligner, SpecRoundTrip) {
     const auto a = Aligner::from_spec(
         "dp:skip=0.8,max_side=2,band=5,clean=0.2,clean_skip=1.4,learn=0.5,cross=7,member_rel=0.3;1*anchors:num=2;"

@@ -87,6 +87,16 @@
 // merge_len more times its length cost. Neither carried from Text+Berg's dev file to test
 // (README, "Alignment").
 //
+// Boundaries. A bead ends where both sides end a sentence, or where both leave one open: a
+// translator who splits or joins sentences keeps the text between two full stops together.
+// A unit leaves its sentence open when, after closing quotes and brackets, it does not end with
+// a full stop, ! ? or an ellipsis (a colon, a semicolon, a word: the sentence splitter cut at a
+// colon, or a caption), or when the next unit starts with a lower-case letter. An aligned bead
+// one of whose sides ends open while the other is closed pays boundary_weight (the cue is read
+// on the last unit of each side; at coarser levels on a block's last unit). On Text+Berg's dev
+// file 93% of the gold beads end alike on both sides; 73% of French units followed by a
+// lower-case one lie inside a gold bead, against 26% of all.
+//
 // Scores. A bead's score is in [0, 1]: how far its similarity (the cosine above, but with the
 // one-sided features counted in the norms) stands above what unrelated units of the same two
 // documents get. The null model is the median m and scaled median absolute deviation s (at
@@ -178,6 +188,9 @@ struct AlignerOptions {                // spec key
                                        // baseline"; 0: off)
     double merge_length_weight = 0;    // merge_len: extra weight of the length cost of a bead
                                        // of more than two units
+    double boundary_weight = 0.2;      // bound: cost of a bead one of whose sides ends a
+                                       // sentence while the other leaves it open (aligner.h
+                                       // "Boundaries"; 0: off)
 };
 
 // One side of an alignment: the texts of its units, in order, and its language.
