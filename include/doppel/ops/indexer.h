@@ -214,12 +214,13 @@ IndexStages open_index_stages(const IndexConfig& config);
 
 // How index_paths() reads and stores.
 //   batch        0       documents per transaction; 0: by the store's purpose (index_batch_size)
-//   batch_bytes  64 MiB  a batch also ends once its texts reach this many bytes (bounds memory)
+//   batch_bytes  8 MiB   a batch also ends once its texts reach this many bytes (bounds memory:
+//                        the copyright corpus, 28 KB a document, peaks at 99 MB, 122 with 64 MiB)
 //   now          0       time recorded as added, seconds since the epoch (0: the current time)
 //   reader       {}      ingest options (largest document, ...)
 struct IndexRunOptions {
     std::size_t batch = 0;
-    std::size_t batch_bytes = std::size_t{64} << 20;
+    std::size_t batch_bytes = std::size_t{8} << 20;
     int64_t now = 0;
     ReaderOptions reader;
 };
