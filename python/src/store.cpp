@@ -262,8 +262,9 @@ void bind_store(py::module_& m) {
           "Closes the store; later calls raise Error (invalid-argument).");
     c.def("__enter__", [](py::object self) { return self; });
     c.def("__exit__", [](PyStore& s, const py::args&) { s.close(); });
-    c.def("index", &index, py::arg("paths"), py::arg("batch") = 256, py::arg("now") = 0,
-          "Adds the documents of files and folders, as `doppel index`; returns a summary dict.");
+    c.def("index", &index, py::arg("paths"), py::arg("batch") = 0, py::arg("now") = 0,
+          "Adds the documents of files and folders, as `doppel index` (batch 0: by the store's purpose, "
+          "as the tool); returns a summary dict.");
     c.def("add", &add, py::arg("documents"), py::arg("batch") = 256, py::arg("now") = 0,
           py::arg("max_bytes") = ReaderOptions{}.max_document_bytes,
           "Adds documents given as str or dict; returns a summary dict as index(). A document over "

@@ -51,7 +51,11 @@ Command add_index_command(CLI::App& app, Globals& g) {
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
     cmd->add_option("paths", args->paths, "Files, directories, or - for JSONL on stdin")->required();
-    cmd->add_option("--batch", args->run.batch, "Documents per transaction")
+    cmd->add_option("--batch", args->run.batch,
+                    "Documents per transaction (default: " + std::to_string(kLanguageBatch) + " with language ID, " +
+                        std::to_string(kDuplicatesBatch) + " for a store for duplicates)")
+        ->check(kAtLeastOne);
+    cmd->add_option("--batch-bytes", args->run.batch_bytes, "A batch also ends at this many bytes of text")
         ->check(kAtLeastOne)
         ->capture_default_str();
     cmd->add_option("--time", args->run.now,

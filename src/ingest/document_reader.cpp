@@ -181,18 +181,25 @@ struct DocumentReader::Impl {
         return false;
     }
 
-    bool next_batch(std::size_t max_docs, std::vector<Document>& out, std::vector<RecordError>& errors) {
+    bool next_batch(std::size_t max_docs, std::vector<Document>& out, std::vector<RecordError>& errors,
+                    std::size_t max_bytes) {
         if (!expanded) expand();
         const std::size_t before = out.size();
-        while (out.size() - before < max_docs) {
+        std::size_t bytes = 0, counted = before;
+        auto count_bytes = [&] {
+            for (; counted < out.size(); ++counted) bytes += out[counted].text.size();
+        };
+        while (out.size() - before < max_docs && bytes < max_bytes) {
             if (stream) {
                 if (!stream->next(out, errors)) close_stream();
+                count_bytes();
                 continue;
             }
             if (next_input >= inputs.size()) break;
             const Input& in = inputs[next_input++];
             if (!in.problem.empty()) errors.push_back({in.path, 0, in.problem});
             else open_input(in, out, errors);
+            count_bytes();
         }
         return out.size() > before;
     }
@@ -215,8 +222,8 @@ DocumentReader::DocumentReader(std::istream& in, std::string name, ReaderOptions
 DocumentReader::~DocumentReader() = default;
 
 bool DocumentReader::next_batch(std::size_t max_docs, std::vector<Document>& out,
-                                std::vector<RecordError>& errors) {
-    return impl_->next_batch(max_docs, out, errors);
+                                std::vector<RecordError>& errors, std::size_t max_bytes) {
+    return impl_->next_batch(max_docs, out, errors, max_bytes);
 }
 
 uint64_t DocumentReader::bytes_read() const {

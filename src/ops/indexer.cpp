@@ -473,6 +473,11 @@ std::unique_ptr<Indexer> open_indexer(Store& store, const LanguageIdentifier* la
     return indexer;
 }
 
+std::size_t index_batch_size(const IndexRunOptions& options, bool with_languages) {
+    if (options.batch) return options.batch;
+    return with_languages ? kLanguageBatch : kDuplicatesBatch;
+}
+
 IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
                      std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
                      const IndexRunOptions& options, const IndexProgressCallback& progress) {
@@ -488,6 +493,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     DocumentReader reader(paths, options.reader);
     const int64_t now = options.now ? options.now : static_cast<int64_t>(std::time(nullptr));
     IndexRun run;
+    const std::size_t batch = index_batch_size(options, langid != nullptr);
     // The next batch is read (and parsed) on another thread while this one is analyzed and stored.
     struct ReadBatch {
         std::vector<Document> docs;
@@ -499,7 +505,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     auto read_batch = [&] {
         ReadBatch b;
         const auto t = Clock::now();
-        b.more = reader.next_batch(options.batch, b.docs, b.errors) || !b.errors.empty();
+        b.more = reader.next_batch(batch, b.docs, b.errors, options.batch_bytes) || !b.errors.empty();
         b.seconds = seconds_between(t, Clock::now());
         b.bytes_read = reader.bytes_read();
         b.bytes_total = reader.bytes_total();

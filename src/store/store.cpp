@@ -274,6 +274,21 @@ void Store::transaction(const std::function<void()>& fn) {
     }
 }
 
+void Store::read_snapshot(const std::function<void()>& fn) const {
+    if (!sqlite3_get_autocommit(impl_->db)) {  // inside a transaction already
+        fn();
+        return;
+    }
+    impl::exec(impl_->db, "BEGIN DEFERRED");  // the read lock is taken by the first read
+    try {
+        fn();
+        impl::exec(impl_->db, "COMMIT");
+    } catch (...) {
+        sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
 std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, int64_t now,
                                   std::vector<int64_t>* seqs) {
     std::vector<PutStatus> status(n, PutStatus::kUnchanged);
@@ -371,14 +386,16 @@ std::optional<StoredDocument> Store::get_by_seq(int64_t seq, bool with_text) con
 
 std::vector<Store::StoredVersion> Store::versions(const std::vector<std::string_view>& ids) const {
     std::vector<StoredVersion> out(ids.size());
-    Statement st(impl_->db, "SELECT seq, content_hash FROM documents WHERE id = ?");
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        st.reset();
-        st.bind(1, ids[i]);
-        if (!st.step()) continue;
-        out[i].seq = st.int64(0);
-        out[i].content_hash = st.text(1);
-    }
+    read_snapshot([&] {
+        Statement st(impl_->db, "SELECT seq, content_hash FROM documents WHERE id = ?");
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            st.reset();
+            st.bind(1, ids[i]);
+            if (!st.step()) continue;
+            out[i].seq = st.int64(0);
+            out[i].content_hash = st.text(1);
+        }
+    });
     return out;
 }
 
@@ -481,21 +498,25 @@ void Store::scan_artifacts(const std::string& kind, int64_t from, int64_t to,
 
 void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& seqs,
                            const std::function<void(int64_t, std::string_view)>& fn) const {
-    Statement st(impl_->db, "SELECT data FROM artifacts WHERE kind = ? AND seq = ?");
-    for (int64_t seq : seqs) {
-        st.reset();
-        st.bind(1, std::string_view(kind)).bind(2, seq);
-        if (st.step()) fn(seq, st.blob(0));
-    }
+    read_snapshot([&] {
+        Statement st(impl_->db, "SELECT data FROM artifacts WHERE kind = ? AND seq = ?");
+        for (int64_t seq : seqs) {
+            st.reset();
+            st.bind(1, std::string_view(kind)).bind(2, seq);
+            if (st.step()) fn(seq, st.blob(0));
+        }
+    });
 }
 
 void Store::read_texts(const std::vector<int64_t>& seqs, const std::function<void(int64_t, std::string_view)>& fn) const {
-    Statement st(impl_->db, "SELECT text FROM documents WHERE seq = ?");
-    for (int64_t seq : seqs) {
-        st.reset();
-        st.bind(1, seq);
-        if (st.step()) fn(seq, st.blob(0));
-    }
+    read_snapshot([&] {
+        Statement st(impl_->db, "SELECT text FROM documents WHERE seq = ?");
+        for (int64_t seq : seqs) {
+            st.reset();
+            st.bind(1, seq);
+            if (st.step()) fn(seq, st.blob(0));
+        }
+    });
 }
 
 std::vector<std::string> Store::artifact_kinds() const {
@@ -525,12 +546,14 @@ std::vector<int64_t> Store::documents_missing(const std::string& kind) const {
 std::vector<int64_t> Store::documents_missing(const std::string& kind, const std::vector<int64_t>& seqs) const {
     std::vector<int64_t> missing;
     if (seqs.empty()) return missing;
-    Statement st(impl_->db, "SELECT 1 FROM artifacts WHERE kind = ? AND seq = ?");
-    for (const int64_t seq : seqs) {
-        st.reset();
-        st.bind(1, std::string_view(kind)).bind(2, seq);
-        if (!st.step()) missing.push_back(seq);
-    }
+    read_snapshot([&] {
+        Statement st(impl_->db, "SELECT 1 FROM artifacts WHERE kind = ? AND seq = ?");
+        for (const int64_t seq : seqs) {
+            st.reset();
+            st.bind(1, std::string_view(kind)).bind(2, seq);
+            if (!st.step()) missing.push_back(seq);
+        }
+    });
     std::sort(missing.begin(), missing.end());
     return missing;
 }

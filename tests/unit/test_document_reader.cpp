@@ -265,3 +265,23 @@ TEST(DocumentReader, LinksLoopsAndEmptyStreamsAreNamed) {
     EXPECT_NE(all.errors[1].reason.find("loop of symbolic links"), std::string::npos) << all.errors[1].reason;
     EXPECT_NE(all.errors[2].reason.find("no records"), std::string::npos) << all.errors[2].reason;
 }
+
+TEST(DocumentReader, ABatchEndsAtItsBytesOfText) {
+    TempDir dir("reader-batch-bytes");
+    std::string jsonl;
+    for (int i = 0; i < 6; ++i) jsonl += "{\"id\": \"d" + std::to_string(i) + "\", \"text\": \"0123456789\"}\n";
+    write_file(dir / "in.jsonl", jsonl);
+    DocumentReader r({dir / "in.jsonl"});
+    std::vector<Document> docs;
+    std::vector<RecordError> errors;
+    // 25 bytes: the record that reaches them (the third, 30 bytes) ends the batch.
+    ASSERT_TRUE(r.next_batch(100, docs, errors, 25));
+    EXPECT_EQ(docs.size(), 3u);
+    docs.clear();
+    ASSERT_TRUE(r.next_batch(2, docs, errors, 1000));  // the count still bounds it
+    EXPECT_EQ(docs.size(), 2u);
+    docs.clear();
+    ASSERT_TRUE(r.next_batch(100, docs, errors));
+    EXPECT_EQ(docs.size(), 1u);
+    EXPECT_TRUE(errors.empty());
+}

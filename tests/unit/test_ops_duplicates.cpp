@@ -289,6 +289,52 @@ TEST(OpsIndexer, AStoreForDuplicatesOnlySkipsLanguageIdAndKeepsItsPurpose) {
     EXPECT_EQ(index_paths(store, nullptr, {}, {dir / "in"}).summary.unchanged, 3u);
 }
 
+TEST(OpsIndexer, BatchSizeFollowsThePurposeUnlessGiven) {
+    IndexRunOptions options;
+    EXPECT_EQ(index_batch_size(options, true), kLanguageBatch);
+    EXPECT_EQ(index_batch_size(options, false), kDuplicatesBatch);
+    options.batch = 7;
+    EXPECT_EQ(index_batch_size(options, true), 7u);
+    EXPECT_EQ(index_batch_size(options, false), 7u);
+}
+
+// A store for duplicates indexed in batches of 2 documents, or of 20 bytes of text, holds the
+// same documents, sketches and pairs as one indexed in one batch.
+TEST(OpsIndexer, BatchesDoNotChangeAStoreForDuplicates) {
+    test::TempDir dir("ops_batches");
+    const auto a = words(300, 31), b = words(300, 32);
+    auto c = a;
+    c[100] = "edited";
+    test::write_file(dir / "in/a.txt", text(a));
+    test::write_file(dir / "in/b.txt", text(b));
+    test::write_file(dir / "in/c.txt", text(c));
+    test::write_file(dir / "in/d.txt", text(b, 250));
+    test::write_file(dir / "in/e.txt", text(a));
+    auto index_with = [&](const std::string& name, std::size_t batch, std::size_t bytes) {
+        auto store = std::make_unique<Store>(dir / name);
+        IndexRunOptions options;
+        options.batch = batch;
+        options.batch_bytes = bytes;
+        options.now = 1000;
+        IndexStages stages = open_index_stages(config_for_purpose(IndexConfig{}, "duplicates"));
+        EXPECT_EQ(index_paths(*store, nullptr, std::move(stages.stages), {dir / "in"}, options).summary.added, 5u);
+        return store;
+    };
+    const auto one = index_with("one", 0, SIZE_MAX), pairs = index_with("pairs", 2, SIZE_MAX),
+               small = index_with("small", 0, 20);
+    for (const Store* s : {pairs.get(), small.get()}) {
+        for (const char* kind : {"shingles", "minhash", "lines"}) {
+            std::vector<std::pair<int64_t, std::string>> want, got;
+            one->scan_artifacts(kind, [&](int64_t seq, std::string_view blob) { want.emplace_back(seq, blob); });
+            s->scan_artifacts(kind, [&](int64_t seq, std::string_view blob) { got.emplace_back(seq, blob); });
+            EXPECT_EQ(got, want) << kind;
+        }
+        NearDuplicateOptions options;
+        options.partial = true;
+        expect_same_result(find_stored_duplicates(*s, options), find_stored_duplicates(*one, options));
+    }
+}
+
 // dedup --store takes the shingles and signatures the index stored for documents without
 // boilerplate lines, shingles the others again, and gives what the storeless run gives.
 TEST(OpsDuplicates, StoredSketchesAreTakenWhereNoLineIsBoilerplate) {

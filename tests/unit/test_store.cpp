@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <stdexcept>
 
 #include "doppel/error.h"
 #include "doppel/ops/indexer.h"
@@ -87,6 +88,36 @@ TEST(Store, ReadTextsGivesTheTextsOfTheSeqsAsked) {
     std::vector<std::pair<int64_t, std::string>> got;
     s.read_texts({seqs[2], 9999, seqs[0]}, [&](int64_t seq, std::string_view text) { got.emplace_back(seq, text); });
     EXPECT_EQ(got, (std::vector<std::pair<int64_t, std::string>>{{seqs[2], "gamma"}, {seqs[0], "alpha"}}));
+}
+
+// The per-item reads run in one read transaction of their own (or the caller's): one that a
+// callback leaves by throwing is ended, so the store takes writes and other readers see them.
+TEST(Store, APerItemReadLeftByAnExceptionEndsItsTransaction) {
+    TempDir dir("store-read-snapshot");
+    Store s(dir.path());
+    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
+    std::vector<int64_t> seqs;
+    s.put(2, docs.data(), 100, &seqs);
+    s.put_artifacts("k", 1, seqs.data(), std::vector<std::string>{"blob"}.data());
+    EXPECT_THROW(s.read_texts(seqs, [](int64_t, std::string_view) { throw std::runtime_error("stop"); }),
+                 std::runtime_error);
+    EXPECT_THROW(s.read_artifacts("k", seqs, [](int64_t, std::string_view) { throw std::runtime_error("stop"); }),
+                 std::runtime_error);
+    std::vector<AnalyzedDocument> more = {make("c", "gamma")};
+    EXPECT_EQ(s.put(1, more.data(), 100)[0], PutStatus::kAdded);  // not inside a transaction left open
+    Store other(dir.path());
+    EXPECT_EQ(other.versions({"a", "c", "z"})[1].content_hash, doppel::content_hash("gamma"));
+    // Inside a caller's transaction the reads join it and see its writes.
+    s.transaction([&] {
+        std::vector<AnalyzedDocument> d = {make("d", "delta")};
+        std::vector<int64_t> dseq;
+        s.put(1, d.data(), 100, &dseq);
+        std::string text;
+        s.read_texts(dseq, [&](int64_t, std::string_view t) { text = t; });
+        EXPECT_EQ(text, "delta");
+        EXPECT_EQ(s.documents_missing("k", dseq), dseq);
+    });
+    EXPECT_EQ(other.size(), 4u);
 }
 
 TEST(Store, RoundTripsEveryFieldAcrossReopen) {

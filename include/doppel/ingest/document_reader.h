@@ -129,10 +129,11 @@ public:
     DocumentReader(const DocumentReader&) = delete;
     DocumentReader& operator=(const DocumentReader&) = delete;
 
-    // Appends up to `max_docs` documents to `out` and any bad records met on the way to `errors`.
-    // Returns false once every input is exhausted (and nothing was appended).
-    bool next_batch(std::size_t max_docs, std::vector<Document>& out,
-                    std::vector<RecordError>& errors);
+    // Appends up to `max_docs` documents to `out` and any bad records met on the way to `errors`,
+    // stopping early once the texts appended reach `max_bytes` (the record that reaches it is
+    // kept). Returns false once every input is exhausted (and nothing was appended).
+    bool next_batch(std::size_t max_docs, std::vector<Document>& out, std::vector<RecordError>& errors,
+                    std::size_t max_bytes = SIZE_MAX);
 
     // Progress: bytes consumed so far, and the total size of the regular files to read (known
     // after the first call; standard input is not counted).
