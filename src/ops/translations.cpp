@@ -94,6 +94,42 @@ void trace_memory(const char* where, const Pool& pool, const BridgeEmbedder& emb
                  table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)));
 }
 
+// Debugging the search plan (environment DOPPEL_DEBUG_SEARCH set): per language, its documents,
+// the languages it searches and the lists and candidates its documents hold (and of the second
+// pass, the documents searched again), with the process's CPU time, on stderr. Costs nothing when unset.
+void trace_search(const char* where, const Pool& pool, const CandidateTable& table,
+                  const std::vector<char>* searched_again = nullptr) {
+    static const bool on = std::getenv("DOPPEL_DEBUG_SEARCH") != nullptr;
+    if (!on) return;
+    const std::size_t L = table.languages.size();
+    std::vector<std::size_t> docs(L), lists(L), cands(L);
+    std::map<std::string, std::size_t> at;
+    for (std::size_t t = 0; t < L; ++t) at[table.languages[t]] = t;
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+        const std::size_t s = at[pool.docs[i].lang];
+        ++docs[s];
+        for (std::size_t t = 0; t < L; ++t) {
+            lists[s] += !table.of(i, t).empty();
+            cands[s] += table.of(i, t).size();
+        }
+    }
+    std::size_t total_lists = 0, total_cands = 0;
+    for (std::size_t s = 0; s < L; ++s) {
+        std::size_t targets = 0;
+        for (std::size_t t = 0; t < L; ++t) targets += t != s && table.searches(s, t);
+        std::fprintf(stderr, "doppel search: %-18s %-6s docs %6zu searches %2zu languages, lists %8zu candidates %9zu\n",
+                     where, table.languages[s].c_str(), docs[s], targets, lists[s], cands[s]);
+        total_lists += lists[s];
+        total_cands += cands[s];
+    }
+    std::fprintf(stderr, "doppel search: %-18s total lists %zu candidates %zu (process CPU %.2f s)\n", where,
+                 total_lists, total_cands, impl::process_cpu_seconds());
+    if (searched_again)
+        std::fprintf(stderr, "doppel search: %-18s %zu of %zu documents searched again\n", where,
+                     static_cast<std::size_t>(std::count(searched_again->begin(), searched_again->end(), 1)),
+                     pool.size());
+}
+
 // Phase 1: the bridge embedder the stored features are weighed with (the store's spec unless
 // options name another), with a warning when the store's lexicon differs from the models'.
 std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::string& models_dir,
@@ -332,6 +368,7 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     trace_memory("reindexed", pool, embedder, &table, first.size());
     matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table);
     trace_memory("candidates again", pool, embedder, &table, first.size());
+    trace_search("second pass", pool, table, &search.search);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
     trace_memory("linked again", pool, embedder, &table, first.size() + links.size());
     second_pass_labels(links, first, options, search.spared);
@@ -371,6 +408,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     const Matcher matcher(options.matcher);
     CandidateTable table = matcher.candidates(index, pool.docs, pool.dense, pool.sparse);  // kept: the second pass updates it
     trace_memory("candidates", pool, *embedder, &table);
+    trace_search("first pass", pool, table);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
     clock.mark("match");
     trace_memory("linked", pool, *embedder, &table, links.size());
