@@ -41,4 +41,9 @@ std::string summary_line(const NearDuplicateResult& r, std::size_t n_near, std::
            " clusters, bands=" + std::to_string(r.lsh.bands) + " rows=" + std::to_string(r.lsh.rows) + rate;
 }
 
+std::string new_run_note(std::size_t new_docs, int64_t since, const std::string& full_run) {
+    return ", " + std::to_string(new_docs) + " new after seq " + std::to_string(since) +
+           (full_run.empty() ? "" : " (a full run: " + full_run + ")");
+}
+
 }  // namespace doppel::cli

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -21,5 +22,7 @@ std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDu
 // rows, and the throughput over `secs`.
 std::string summary_line(const NearDuplicateResult& r, std::size_t n_near, std::size_t n_partial,
                          double secs);
+// What the summary line adds for `dedup --store --new` (find_new_stored_duplicates).
+std::string new_run_note(std::size_t new_docs, int64_t since, const std::string& full_run);
 
 }  // namespace doppel::cli

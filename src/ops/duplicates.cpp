@@ -10,6 +10,7 @@
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 #include "ops/band_run_dedup.h"
+#include "ops/dedup_state.h"
 
 namespace doppel {
 namespace {
@@ -204,18 +205,23 @@ void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std:
 
 }  // namespace
 
-NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
-                                           std::size_t batch, const ProgressCallback& progress) {
+namespace {
+
+// A full run; the seq of each document number in *seqs when given.
+NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOptions& options, std::size_t batch,
+                                      const ProgressCallback& progress, std::vector<int64_t>* seqs) {
     NearDuplicateFinder finder(options);
     // Memory bounded by design where the store's band runs serve these options (ops/band_run_dedup.h).
     if (auto on_disk = BandRunDedup::open(store, finder)) {
         feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); });
+        if (seqs) *seqs = on_disk->seqs();
         return on_disk->finish();
     }
     // Else every sketch in memory, the stored ones taken where they serve.
     StoredSketches sketches(store, options);
     std::vector<PrecomputedSketch*> pre;
     feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) {
+        if (seqs) seqs->insert(seqs->end(), b.seqs.begin(), b.seqs.end());
         std::vector<uint8_t> own = finder.needs_text(b.docs.size(), b.docs.data(), b.lines.data());  // shingled again
         pre.clear();
         for (std::size_t i = 0; i < b.seqs.size(); ++i) {
@@ -226,6 +232,83 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
         finder.add(b.docs.size(), b.docs.data(), pre.data(), b.lines.data());
     });
     return finder.finish();
+}
+
+// Records the state a run leaves (ops/dedup_state.h): the members of its clusters from document
+// `from` on are added (all of them with `full`).
+void record_state(Store& store, const NearDuplicateResult& r, const std::vector<int64_t>& seqs, int64_t since,
+                  uint32_t from, bool full) {
+    std::vector<int64_t> members;
+    for (const auto& c : r.clusters)
+        for (uint32_t m : c.members)
+            if (m >= from) members.push_back(seqs[m]);
+    std::sort(members.begin(), members.end());
+    DedupState::write(store, seqs.empty() ? since : std::max(since, seqs.back()), seqs.size(),
+                      boilerplate_fingerprint(seqs, r.docs, seqs.size()), members, r.spec, full);
+}
+
+// A full run's result cut to the documents from first_new on: their pairs, their clusters with
+// only them as members, their repeated lines.
+void keep_new(NearDuplicateResult& r, uint32_t first_new) {
+    std::erase_if(r.pairs, [&](const NearDuplicatePair& p) { return p.b < first_new; });
+    for (auto& c : r.clusters) {
+        NearDuplicateCluster kept{c.representative, {}, {}};
+        for (std::size_t i = 0; i < c.members.size(); ++i)
+            if (c.members[i] >= first_new) kept.members.push_back(c.members[i]), kept.similarity.push_back(c.similarity[i]);
+        c = std::move(kept);
+    }
+    std::erase_if(r.clusters, [](const NearDuplicateCluster& c) { return c.members.empty(); });
+    for (uint32_t k = 0; k < first_new && k < r.docs.size(); ++k) std::vector<RepeatedLine>().swap(r.docs[k].repeated_lines);
+}
+
+uint32_t first_after(const std::vector<int64_t>& seqs, int64_t since) {
+    return static_cast<uint32_t>(std::upper_bound(seqs.begin(), seqs.end(), since) - seqs.begin());
+}
+
+// Only the new documents, through the band runs; nullopt (with the reason in *why) when a full
+// run is needed.
+std::optional<NewStoredDuplicates> only_new(Store& store, const NearDuplicateOptions& options, const DedupState& earlier,
+                                            std::size_t batch, const ProgressCallback& progress, std::string* why) {
+    NearDuplicateFinder finder(options);
+    auto on_disk = BandRunDedup::open(store, finder, BandRunDedup::kOwnSetsInMemory, &earlier);
+    if (!on_disk) {
+        *why = "the store's band runs do not serve these options";
+        return std::nullopt;
+    }
+    feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); });
+    NewStoredDuplicates out{on_disk->finish(), earlier.since, 0, {}};
+    const std::vector<int64_t>& seqs = on_disk->seqs();
+    const uint32_t first_new = first_after(seqs, earlier.since);
+    if (first_new != earlier.docs) *why = "earlier documents were deleted or replaced";
+    else if (boilerplate_fingerprint(seqs, out.result.docs, first_new) != earlier.boilerplate)
+        *why = "boilerplate lines of earlier documents changed";
+    if (!why->empty()) return std::nullopt;
+    out.new_docs = seqs.size() - first_new;
+    record_state(store, out.result, seqs, earlier.since, first_new, false);
+    return out;
+}
+
+}  // namespace
+
+NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                           std::size_t batch, const ProgressCallback& progress) {
+    return stored_duplicates(store, options, batch, progress, nullptr);
+}
+
+NewStoredDuplicates find_new_stored_duplicates(Store& store, const NearDuplicateOptions& options, std::size_t batch,
+                                               const ProgressCallback& progress) {
+    const std::optional<DedupState> earlier = DedupState::read(store, NearDuplicateFinder(options).describe());
+    std::string why = earlier ? "" : "no earlier run with these options recorded";
+    if (earlier)
+        if (auto out = only_new(store, options, *earlier, batch, progress, &why)) return std::move(*out);
+    // A full run, cut to the new documents.
+    std::vector<int64_t> seqs;
+    NewStoredDuplicates out{stored_duplicates(store, options, batch, progress, &seqs), earlier ? earlier->since : 0, 0, why};
+    record_state(store, out.result, seqs, out.since, 0, true);
+    const uint32_t first_new = first_after(seqs, out.since);
+    out.new_docs = seqs.size() - first_new;
+    keep_new(out.result, first_new);
+    return out;
 }
 
 FileDedup find_file_duplicates(const std::vector<std::string>& paths, const NearDuplicateOptions& options,

@@ -46,6 +46,26 @@ class NearDuplicateIndex;
 NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                            std::size_t batch = 1024, const ProgressCallback& progress = {});
 
+// The near-duplicates of the documents added since the last call on this store with the same
+// options (a daily feed: `index` a batch, then `dedup --store --new`): every pair with a new
+// document, exactly the pairs a full find_stored_duplicates() reports with it, and for each new
+// document in a cluster its representative, as the full run's clusters have it (a cluster lists
+// its new members only; its representative may be an earlier document). The call records in the
+// store what the next one needs (ops/dedup_state.h: the newest seq covered, the earlier cluster
+// members), so `store` is written. Where the store's band runs serve the options, only the
+// buckets holding a new document are compared and only candidates' shingles are read; the first
+// call on a store (or with other options), a store without band runs, and a store where earlier
+// documents were deleted or changed their boilerplate lines since get a full run, its result
+// cut to the new documents (all of them, on a first call).
+struct NewStoredDuplicates {
+    NearDuplicateResult result;  // documents: every stored one, numbered in seq order
+    int64_t since = 0;           // documents after this seq were new (0: all of them)
+    std::size_t new_docs = 0;    // how many (result.docs[docs.size() - new_docs ...])
+    std::string full_run;        // why a full run was needed; empty when only new ones were compared
+};
+NewStoredDuplicates find_new_stored_duplicates(Store& store, const NearDuplicateOptions& options,
+                                               std::size_t batch = 1024, const ProgressCallback& progress = {});
+
 // How find_file_duplicates() reads.
 //   batch         256    documents read ahead (on another thread) while the previous are processed
 //   cache_mb      256    with boilerplate on, inputs up to this size stay in memory between the
