@@ -218,6 +218,9 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
     const uint32_t* sig = &s.sigs[i * static_cast<std::size_t>(perms_)];
     const bool same_sig = stored.complete[i] && std::equal(sig, sig + perms_, stored.sketches[i].sig.begin());
     own_keys_.push_back(!same_sig);
+    if (earlier_ && seq > earlier_->since)
+        for (int band = 0; band < bands_.params().bands; ++band)
+            new_keys_.push_back(LshBandStore::entry_key(sig, bands_.params(), band));
     if (!same_sig)
         for (int band = 0; band < bands_.params().bands; ++band)
             extra_.push_back({LshBandStore::entry_key(sig, bands_.params(), band), seq});
@@ -276,7 +279,7 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
 // Candidate pairs (a << 32 | b, a < b, b >= first_new, sorted, without repeats) among the
 // documents not skipped: a merge of the band runs (the stored documents' keys) with extra_ (the
 // keys of documents whose signature is their own), taking each bucket of equal keys. With
-// first_new > 0 a bucket without a new document is passed over unread.
+// first_new > 0 only the buckets of the new documents' keys are read.
 std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& skip, uint32_t first_new) const {
     const int64_t newest_earlier = first_new == 0 ? INT64_MIN : seqs_[first_new - 1];
     std::vector<uint64_t> pairs;
@@ -309,10 +312,12 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
         bucket.emplace_back(e.seq, own);
     };
     std::size_t next = 0;
-    bands_.for_each_entry(store_, [&](const LshBandStore::Entry& e) {
+    auto visit = [&](const LshBandStore::Entry& e) {
         for (; next < extra_.size() && extra_[next] < e; ++next) take(extra_[next], true);
         take(e, false);
-    });
+    };
+    if (first_new == 0) bands_.for_each_entry(store_, visit);
+    else for (const auto& e : bands_.entries_of(store_, new_keys_)) visit(e);
     for (; next < extra_.size(); ++next) take(extra_[next], true);
     close_bucket();
     sort_unique(pairs);
@@ -421,6 +426,7 @@ namespace doppel {
 // Only the new documents (see the header): the pairs with one, verified directly, and the
 // clusters they join; earlier documents' repeated lines are not reported again.
 NearDuplicateResult BandRunDedup::finish_new() {
+    sort_unique(new_keys_);
     NearDuplicateResult r = finder_.finish();
     const auto first_new =
         static_cast<uint32_t>(std::upper_bound(seqs_.begin(), seqs_.end(), earlier_->since) - seqs_.begin());

@@ -125,6 +125,7 @@ private:
     void spill_own_sets();
     void write_own_set(const std::vector<uint64_t>& sh);
     std::vector<LshBandStore::Entry> extra_;  // band keys of own_keys_ documents
+    std::vector<uint64_t> new_keys_;          // band keys of the new documents (only new ones run)
 };
 
 }  // namespace doppel
