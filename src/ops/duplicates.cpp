@@ -17,17 +17,24 @@ namespace {
 
 using BatchFn = std::function<void(std::vector<Document>&)>;
 using StoredBatchFn = std::function<void(StoredDocuments&)>;
+// Which documents of a batch (read without texts or summaries) to read them for: 1 or 0 each.
+using WantFn = std::function<std::vector<uint8_t>(const StoredDocuments&)>;
 
-// Reads the line summaries of b's documents ("lines" artifacts, in one range scan); the texts of
-// those without one (or with one that does not decode) are read instead.
-void read_line_summaries(const Store& store, StoredDocuments& b) {
+// Reads the line summaries of b's documents wanted (want[i]; all of them when `want` is null:
+// "lines" artifacts, in one range scan); the texts of those without one (or with one that does
+// not decode) are read instead. With `summaries` false (a store without them) only texts.
+void read_line_summaries(const Store& store, StoredDocuments& b, const std::vector<uint8_t>* want,
+                         bool summaries = true) {
     const std::size_t n = b.seqs.size();
     b.summaries.assign(n, {});
     std::vector<uint8_t> missing(n, 1);
-    std::size_t i = 0;
-    store.scan_artifacts("lines", b.seqs.front(), b.seqs.back(), [&](int64_t seq, std::string_view blob) {
+    std::size_t i = 0, first = 0, last = n;  // the wanted range [first, last)
+    while (want && first < n && !(*want)[first]) ++first;
+    while (want && last > first && !(*want)[last - 1]) --last;
+    if (first < last && summaries)
+    store.scan_artifacts("lines", b.seqs[first], b.seqs[last - 1], [&](int64_t seq, std::string_view blob) {
         while (i < n && b.seqs[i] < seq) ++i;
-        if (i == n || b.seqs[i] != seq) return;
+        if (i == n || b.seqs[i] != seq || (want && !(*want)[i])) return;
         try {
             b.summaries[i] = decode_lines(blob);
             missing[i] = 0;
@@ -37,11 +44,11 @@ void read_line_summaries(const Store& store, StoredDocuments& b) {
     b.lines.assign(n, nullptr);
     for (std::size_t k = 0; k < n; ++k)
         if (!missing[k]) b.lines[k] = &b.summaries[k];
-    std::vector<int64_t> want;
+    std::vector<int64_t> texts;
     for (std::size_t k = 0; k < n; ++k)
-        if (missing[k]) want.push_back(b.seqs[k]);
+        if (missing[k] && (!want || (*want)[k])) texts.push_back(b.seqs[k]);
     std::size_t k = 0;
-    store.read_texts(want, [&](int64_t seq, std::string_view text) {
+    store.read_texts(texts, [&](int64_t seq, std::string_view text) {
         while (b.seqs[k] != seq) ++k;
         b.docs[k].text.assign(text);
     });
@@ -49,15 +56,22 @@ void read_line_summaries(const Store& store, StoredDocuments& b) {
 
 // Calls fn(batch) for every batch of the stored documents, in seq order. A store with line
 // summaries is read without the texts (read_line_summaries), one without as it was written.
+// With `want`, only the wanted documents' summaries (or texts) are read.
 void for_each_stored_batch(const Store& store, std::size_t batch, const ProgressCallback& progress,
-                           const StoredBatchFn& fn) {
+                           const StoredBatchFn& fn, const WantFn& want = {}) {
     const std::size_t total = store.size();
     const bool summaries = store.max_artifact_seq("lines") > 0;
     StoredDocuments b;
     std::size_t done = 0;
     auto flush = [&] {
-        if (summaries) read_line_summaries(store, b);
-        else b.lines.assign(b.docs.size(), nullptr);
+        if (want) {
+            const std::vector<uint8_t> w = want(b);
+            read_line_summaries(store, b, &w, summaries);
+        } else if (summaries) {
+            read_line_summaries(store, b, nullptr);
+        } else {
+            b.lines.assign(b.docs.size(), nullptr);
+        }
         fn(b);
         done += b.docs.size();
         b = StoredDocuments();
@@ -73,7 +87,7 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
         b.seqs.push_back(s.seq);
         if (b.docs.size() >= batch) flush();
         return true;
-    }, !summaries, false);  // the text (unless summaries stand for it) without the paragraphs' languages
+    }, !summaries && !want, false);  // the text (unless summaries stand for it) without the paragraphs' languages
     if (!b.docs.empty()) flush();
 }
 
@@ -275,7 +289,18 @@ std::optional<NewStoredDuplicates> only_new(Store& store, const NearDuplicateOpt
         *why = "the store's band runs do not serve these options";
         return std::nullopt;
     }
-    feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); });
+    // Pass 1 counts every document's lines (boilerplate is per source); pass 2 reads the
+    // summaries (or texts) of the new documents and of earlier ones of a source with boilerplate.
+    if (options.boilerplate)
+        for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) {
+            finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+        });
+    const WantFn want = [&](const StoredDocuments& b) {
+        std::vector<uint8_t> w = finder.in_boilerplate_source(b.docs.size(), b.docs.data());
+        for (std::size_t i = 0; i < w.size(); ++i) w[i] = w[i] || b.seqs[i] > earlier.since;
+        return w;
+    };
+    for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); }, want);
     NewStoredDuplicates out{on_disk->finish(), earlier.since, 0, {}};
     const std::vector<int64_t>& seqs = on_disk->seqs();
     const uint32_t first_new = first_after(seqs, earlier.since);
