@@ -2,6 +2,8 @@
 //
 //  - find_stored_duplicates(): every near-duplicate pair and cluster among the documents of a
 //    store (`doppel dedup --store`).
+//  - find_new_stored_duplicates(): the same for the documents added since its last call only
+//    (`doppel dedup --store --new`, a daily feed).
 //  - find_file_duplicates(): the same over files, storing nothing (`doppel dedup PATH...`).
 //  - DuplicateChecker: for new documents, whether each copies a stored one (`doppel check`),
 //    without storing them.
