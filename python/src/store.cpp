@@ -321,8 +321,12 @@ py::object dedup(PyStore& s, double threshold, double recall, bool boilerplate, 
     {
         py::gil_scoped_release release;
         const NearDuplicateOptions o = dedup_options(threshold, recall, boilerplate, exact, threads);
-        if (only_new) n = find_new_stored_duplicates(s.store(), o);
-        else r = find_stored_duplicates(s.store(), o);
+        if (only_new) {
+            n = find_new_stored_duplicates(s.store(), o);
+            record_new_duplicates(s.store(), n.mark);  // the result is returned whole
+        } else {
+            r = find_stored_duplicates(s.store(), o);
+        }
     }
     if (!with_clusters) return near_pairs(r);
     py::dict d;

@@ -1,7 +1,6 @@
 // doppel dedup --store DIR [--new] [--threshold J] [--format tsv|jsonl]
 // doppel dedup [--threshold J] PATH... | --files-from LIST   (storeless batch mode)
-#include <fstream>
-#include <iostream>
+#include <functional>
 
 #include "cli/common.h"
 #include "cli/dedup_output.h"
@@ -28,11 +27,13 @@ struct Args {
 
 void add_options(CLI::App* cmd, Args& a) {
     cmd->add_option("--store", a.store, "Store folder (else read PATH... directly, storing nothing)");
-    cmd->add_flag("--new", a.only_new, "Only documents added since the last --new run (the first: all); "
+    cmd->add_flag("--new", a.only_new,
+                  "Only documents added since the last --new run (the first: all); "
                   "their pairs and the clusters they join. Records its place in the store")
         ->needs("--store");
     cmd->add_option("paths", a.paths, "Files or directories to compare (storeless mode)");
-    cmd->add_option("--files-from", a.files_from, "Read the paths of files to compare from this file, one a line");
+    cmd->add_option("--files-from", a.files_from,
+                    "Read the paths of files to compare from this file, one a line");
     cmd->add_option("--threshold", a.opt.threshold, "Jaccard similarity threshold")
         ->check(kFiniteNumber)
         ->capture_default_str();
@@ -46,7 +47,8 @@ void add_options(CLI::App* cmd, Args& a) {
         ->capture_default_str();
     cmd->add_option("--shingles", a.opt.shingle_spec, "Shingle spec")->capture_default_str();
     cmd->add_option("--minhash", a.opt.minhash_spec, "MinHash spec")->capture_default_str();
-    cmd->add_flag("--no-boilerplate", a.no_boilerplate, "Keep lines repeated across a source in the shingles");
+    cmd->add_flag("--no-boilerplate", a.no_boilerplate,
+                  "Keep lines repeated across a source in the shingles");
     cmd->add_option("--boilerplate-min-docs", a.opt.boilerplate_min_docs,
                     "A line in this many documents of one source is boilerplate")
         ->capture_default_str();
@@ -56,7 +58,8 @@ void add_options(CLI::App* cmd, Args& a) {
     cmd->add_flag("--exact", a.opt.exact, "Exact all-pairs join instead of LSH (ground truth; slower)");
     cmd->add_option("--spec", a.spec, "Every setting at once, as the JSONL summary records it");
     cmd->add_option("--threads", a.opt.threads, "Worker threads (0: all cores)")->capture_default_str();
-    cmd->add_option("--cache-mb", a.read.cache_mb, "Keep inputs up to this size in memory between the two passes")
+    cmd->add_option("--cache-mb", a.read.cache_mb,
+                    "Keep inputs up to this size in memory between the two passes")
         ->capture_default_str();
     cmd->add_option("--batch", a.read.batch, "Documents read ahead while the previous ones are processed")
         ->check(kAtLeastOne)
@@ -66,33 +69,27 @@ void add_options(CLI::App* cmd, Args& a) {
         ->capture_default_str();
 }
 
-// --store, or the files given and listed in --files-from (storeless). *note: what --new says.
-FileDedup run_dedup(const Args& a, const NearDuplicateOptions& opt, Progress& progress, std::string* note) {
+// --store, or files (storeless). --new: *note says what it did, *record records it (after output).
+FileDedup run_dedup(const Args& a, const NearDuplicateOptions& opt, Progress& progress, std::string* note,
+                    std::function<void()>* record) {
     std::vector<std::string> paths = a.paths;
-    if (!a.files_from.empty()) {
-        std::ifstream in(a.files_from);
-        if (!in) DOPPEL_THROW(kIo, "cannot read " + a.files_from);
-        for (std::string line; std::getline(in, line);)
-            if (!line.empty()) paths.push_back(line);
-    }
-    DOPPEL_CHECK(kInvalidArgument, !a.store.empty() || !paths.empty(), "give --store DIR or the files to compare");
-    DOPPEL_CHECK(kInvalidArgument, a.store.empty() || paths.empty(), "give either --store DIR or files, not both");
+    if (!a.files_from.empty()) append_path_list(a.files_from, paths);
+    DOPPEL_CHECK(kInvalidArgument, !a.store.empty() || !paths.empty(),
+                 "give --store DIR or the files to compare");
+    DOPPEL_CHECK(kInvalidArgument, a.store.empty() || paths.empty(),
+                 "give either --store DIR or files, not both");
     if (a.store.empty())
         return find_file_duplicates(
             paths, opt, a.read, [&](uint64_t done, uint64_t total) { progress.update(done, total, done); });
-    Store store(a.store, StoreOptions{false, !a.only_new});
-    const auto on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
-    if (!a.only_new) return {find_stored_duplicates(store, opt, a.read.batch, on_progress), {}};
-    NewStoredDuplicates d = find_new_stored_duplicates(store, opt, a.read.batch, on_progress);
-    *note = new_run_note(d.new_docs, d.since, d.full_run);
-    return {std::move(d.result), {}};
+    return {run_stored_dedup(a.store, a.only_new, opt, a.read.batch, progress, note, record), {}};
 }
 
 }  // namespace
 
 Command add_dedup_command(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand(
-        "dedup", "Near-duplicate pairs (exact Jaccard of shingle sets) among stored documents, or among files");
+        "dedup",
+        "Near-duplicate pairs (exact Jaccard of shingle sets) among stored documents, or among files");
     auto args = std::make_shared<Args>();
     add_options(cmd, *args);
     return {
@@ -105,11 +102,14 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             args->read.id_from_path = args->id_kind == "path";
             Progress progress("dedup", g.quiet);
             std::string note;
-            const FileDedup d = run_dedup(*args, opt, progress, &note);
+            std::function<void()> record;
+            const FileDedup d = run_dedup(*args, opt, progress, &note, &record);
             report_errors(d.errors);
             OutputFile out(args->out);
-            const auto [n_near, n_partial] = write_result(out.stream(), d.result, args->format == "jsonl", args->store);
+            const auto [n_near, n_partial] =
+                write_result(out.stream(), d.result, args->format == "jsonl", args->store);
             out.commit();
+            if (record) record();
             progress.finish(summary_line(d.result, n_near, n_partial, progress.seconds()) + note +
                             (d.errors.empty() ? "" : ", " + std::to_string(d.errors.size()) + " skipped"));
             return d.errors.empty() ? kExitOk : kExitSkipped;

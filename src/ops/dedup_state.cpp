@@ -21,7 +21,8 @@ constexpr const char* kFirstWord = "doppel-dedup-state";
 // Each spec's state under its own names: "<kMetaKey>/<hash>", "dedup/<hash>/members/<part>".
 std::string spec_hash(const std::string& spec) {
     char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(XXH3_64bits(spec.data(), spec.size())));
+    std::snprintf(hex, sizeof hex, "%016llx",
+                  static_cast<unsigned long long>(XXH3_64bits(spec.data(), spec.size())));
     return hex;
 }
 std::string part_name(const std::string& spec, std::size_t part) {
@@ -58,10 +59,12 @@ std::optional<Header> read_header(const Store& store, const std::string& spec) {
     return h;
 }
 
-std::vector<int64_t> read_part(const Store& store, const std::string& spec, std::size_t part, uint64_t count) {
+std::vector<int64_t> read_part(const Store& store, const std::string& spec, std::size_t part,
+                               uint64_t count) {
     const std::string name = part_name(spec, part);
     std::string buf(kHeaderBytes + count * sizeof(int64_t), '\0');
-    DOPPEL_CHECK(kBadFormat, store.read_blob(name, 0, buf.size(), buf.data()), "the store's dedup state misses " + name);
+    DOPPEL_CHECK(kBadFormat, store.read_blob(name, 0, buf.size(), buf.data()),
+                 "the store's dedup state misses " + name);
     uint32_t version = 0;
     std::memcpy(&version, buf.data() + 4, 4);
     DOPPEL_CHECK(kBadFormat, std::memcmp(buf.data(), kMagic, 4) == 0, name + ": bad magic");
@@ -126,7 +129,8 @@ void DedupState::write(Store& store, int64_t since, uint64_t docs, uint64_t boil
             write_part(store, spec, counts.size(), added);
             counts.push_back(added.size());
         }
-        for (std::size_t p = counts.size(); old && p < old->counts.size(); ++p) store.remove_blob(part_name(spec, p));
+        for (std::size_t p = counts.size(); old && p < old->counts.size(); ++p)
+            store.remove_blob(part_name(spec, p));
         // Phase 3: the header.
         std::ostringstream meta;
         meta << kFirstWord << ' ' << kVersion << ' ' << since << ' ' << docs << ' ' << std::hex << boilerplate

@@ -248,17 +248,17 @@ NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOpt
     return finder.finish();
 }
 
-// Records the state a run leaves (ops/dedup_state.h): the members of its clusters from document
-// `from` on are added (all of them with `full`).
-void record_state(Store& store, const NearDuplicateResult& r, const std::vector<int64_t>& seqs, int64_t since,
-                  uint32_t from, bool full) {
-    std::vector<int64_t> members;
+// The state a run leaves (ops/dedup_state.h), for record_new_duplicates(): the members of its
+// clusters from document `from` on are added (all of them with `full`).
+NewStoredDuplicates::Mark mark_of(const NearDuplicateResult& r, const std::vector<int64_t>& seqs, int64_t since,
+                                  uint32_t from, bool full) {
+    NewStoredDuplicates::Mark m{seqs.empty() ? since : std::max(since, seqs.back()), seqs.size(),
+                                boilerplate_fingerprint(seqs, r.docs, seqs.size()), {}, r.spec, full};
     for (const auto& c : r.clusters)
-        for (uint32_t m : c.members)
-            if (m >= from) members.push_back(seqs[m]);
-    std::sort(members.begin(), members.end());
-    DedupState::write(store, seqs.empty() ? since : std::max(since, seqs.back()), seqs.size(),
-                      boilerplate_fingerprint(seqs, r.docs, seqs.size()), members, r.spec, full);
+        for (uint32_t k : c.members)
+            if (k >= from) m.members.push_back(seqs[k]);
+    std::sort(m.members.begin(), m.members.end());
+    return m;
 }
 
 // A full run's result cut to the documents from first_new on: their pairs, their clusters with
@@ -281,7 +281,7 @@ uint32_t first_after(const std::vector<int64_t>& seqs, int64_t since) {
 
 // Only the new documents, through the band runs; nullopt (with the reason in *why) when a full
 // run is needed.
-std::optional<NewStoredDuplicates> only_new(Store& store, const NearDuplicateOptions& options, const DedupState& earlier,
+std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplicateOptions& options, const DedupState& earlier,
                                             std::size_t batch, const ProgressCallback& progress, std::string* why) {
     NearDuplicateFinder finder(options);
     auto on_disk = BandRunDedup::open(store, finder, BandRunDedup::kOwnSetsInMemory, &earlier);
@@ -301,7 +301,7 @@ std::optional<NewStoredDuplicates> only_new(Store& store, const NearDuplicateOpt
         return w;
     };
     for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); }, want);
-    NewStoredDuplicates out{on_disk->finish(), earlier.since, 0, {}};
+    NewStoredDuplicates out{on_disk->finish(), earlier.since, 0, {}, {}};
     const std::vector<int64_t>& seqs = on_disk->seqs();
     const uint32_t first_new = first_after(seqs, earlier.since);
     if (first_new != earlier.docs) *why = "earlier documents were deleted or replaced";
@@ -309,7 +309,7 @@ std::optional<NewStoredDuplicates> only_new(Store& store, const NearDuplicateOpt
         *why = "boilerplate lines of earlier documents changed";
     if (!why->empty()) return std::nullopt;
     out.new_docs = seqs.size() - first_new;
-    record_state(store, out.result, seqs, earlier.since, first_new, false);
+    out.mark = mark_of(out.result, seqs, earlier.since, first_new, false);
     return out;
 }
 
@@ -320,7 +320,11 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
     return stored_duplicates(store, options, batch, progress, nullptr);
 }
 
-NewStoredDuplicates find_new_stored_duplicates(Store& store, const NearDuplicateOptions& options, std::size_t batch,
+void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& m) {
+    DedupState::write(store, m.since, m.docs, m.boilerplate, m.members, m.spec, m.full);
+}
+
+NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options, std::size_t batch,
                                                const ProgressCallback& progress) {
     const std::optional<DedupState> earlier = DedupState::read(store, NearDuplicateFinder(options).describe());
     std::string why = earlier ? "" : "no earlier run with these options recorded";
@@ -328,8 +332,9 @@ NewStoredDuplicates find_new_stored_duplicates(Store& store, const NearDuplicate
         if (auto out = only_new(store, options, *earlier, batch, progress, &why)) return std::move(*out);
     // A full run, cut to the new documents.
     std::vector<int64_t> seqs;
-    NewStoredDuplicates out{stored_duplicates(store, options, batch, progress, &seqs), earlier ? earlier->since : 0, 0, why};
-    record_state(store, out.result, seqs, out.since, 0, true);
+    NewStoredDuplicates out{stored_duplicates(store, options, batch, progress, &seqs), earlier ? earlier->since : 0, 0, why,
+                            {}};
+    out.mark = mark_of(out.result, seqs, out.since, 0, true);
     const uint32_t first_new = first_after(seqs, out.since);
     out.new_docs = seqs.size() - first_new;
     keep_new(out.result, first_new);

@@ -2,9 +2,9 @@
 // batches, the pairs and clusters of the new documents equal a full run's.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <algorithm>
 #include <initializer_list>
 #include <map>
 #include <random>
@@ -58,8 +58,8 @@ void write_batch(const test::TempDir& dir, const std::string& name, unsigned bas
     texts.push_back(page(101, 200, 40));
     texts.push_back(page(100, 200, 90));
     for (unsigned k = 0; k < 6; ++k) texts.push_back(page(base + 20 + k) + footer);
-    texts.push_back(page(base + 20));         // a footer page without its footer
-    texts.push_back(page(120));               // the first batch's (its footer boilerplate there)
+    texts.push_back(page(base + 20));  // a footer page without its footer
+    texts.push_back(page(120));        // the first batch's (its footer boilerplate there)
     // Two pages not within the threshold of each other (Jaccard about 0.78: two representatives)
     // and one within it of both (about 0.89): it joins the earlier.
     texts.push_back(page(300));
@@ -94,6 +94,7 @@ std::map<std::string, std::pair<std::string, double>> clusters_from(const NearDu
 // The --new run on `store` against a full run: the same pairs and clusters for the new documents.
 NewStoredDuplicates expect_new_equals_full(Store& store, const NearDuplicateOptions& o) {
     NewStoredDuplicates got = find_new_stored_duplicates(store, o, 4);
+    record_new_duplicates(store, got.mark);
     const NearDuplicateResult full = find_stored_duplicates(store, o, 4);
     const std::size_t first_new = full.docs.size() - got.new_docs;
     EXPECT_EQ(got.result.docs.size(), full.docs.size());
@@ -130,6 +131,11 @@ TEST(OpsNewDuplicates, NewDocumentsGetTheFullRunsPairsAndClusters) {
         EXPECT_GE(clusters_from(next.result, 0).size(), 5u);  // joined earlier clusters and their own
     }
     // Nothing new: nothing to report.
+    // A run not recorded (its output lost) leaves the next one the same documents.
+    write_batch(dir, "b4", 400);
+    index_folder(store, dir / "b4");
+    EXPECT_EQ(find_new_stored_duplicates(store, o, 4).new_docs, 21u);
+    expect_new_equals_full(store, o);
     const NewStoredDuplicates none = find_new_stored_duplicates(store, o, 4);
     EXPECT_EQ(none.new_docs, 0u);
     EXPECT_TRUE(none.result.pairs.empty());
@@ -143,7 +149,7 @@ TEST(OpsNewDuplicates, DeletionsAndOtherOptionsGetAFullRun) {
     NearDuplicateOptions o;
     write_batch(dir, "b0", 100);
     index_folder(store, dir / "b0");
-    find_new_stored_duplicates(store, o, 4);
+    record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
     // An earlier representative deleted: its members' clusters change, so a full run.
     ASSERT_TRUE(store.remove("b0_d0"));
     write_batch(dir, "b1", 150);
@@ -154,7 +160,9 @@ TEST(OpsNewDuplicates, DeletionsAndOtherOptionsGetAFullRun) {
     // Another threshold has no recorded run: a full run of everything. Each has its own state.
     NearDuplicateOptions other = o;
     other.threshold = 0.7;
-    EXPECT_EQ(find_new_stored_duplicates(store, other, 4).new_docs, store.size());
+    const NewStoredDuplicates at_07 = find_new_stored_duplicates(store, other, 4);
+    EXPECT_EQ(at_07.new_docs, store.size());
+    record_new_duplicates(store, at_07.mark);
     for (unsigned b = 2; b <= 3; ++b) {
         write_batch(dir, "b" + std::to_string(b), 100 + 50 * b);
         index_folder(store, dir / ("b" + std::to_string(b)));
