@@ -270,7 +270,8 @@ void LshBandStore::for_each_entry(const Store& store, const std::function<void(c
     }
 }
 
-std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store, const std::vector<uint64_t>& keys) const {
+std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store,
+                                                          const std::vector<uint64_t>& keys) const {
     std::vector<Entry> out, buf;
     for (const Run& r : runs_) {
         const auto& fk = r.first_keys;
@@ -280,7 +281,8 @@ std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store, co
             const auto hi = s + 1 < fk.size() ? std::upper_bound(lo, keys.end(), fk[s + 1]) : keys.end();
             if (lo == hi) continue;
             buf.resize(segment_entries(r, s));
-            DOPPEL_CHECK(kBadFormat, store.read_blob(segment_name(r.id, s), 0, buf.size() * kEntryBytes, buf.data()),
+            DOPPEL_CHECK(kBadFormat,
+                         store.read_blob(segment_name(r.id, s), 0, buf.size() * kEntryBytes, buf.data()),
                          "LSH band segment " + segment_name(r.id, s) + " is missing");
             auto at = buf.begin();
             for (auto k = lo; k != hi; ++k) {

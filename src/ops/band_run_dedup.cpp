@@ -176,8 +176,10 @@ void BandRunDedup::add(StoredDocuments& b) {
         if (sub.lines[j]) sub.lines[j] = &sub.summaries[j];
     Sketched k = sub.docs.empty() ? Sketched{} : sketch(sub);
     for (std::size_t i = 0, j = 0; i < n; ++i) {
-        if (in_sub[i]) keep(k.s, j, sub.seqs[j], k.stored), ++j;
-        else keep_earlier(b, i);
+        if (in_sub[i])
+            keep(k.s, j, sub.seqs[j], k.stored), ++j;
+        else
+            keep_earlier(b, i);
     }
 }
 
@@ -316,8 +318,10 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
         for (; next < extra_.size() && extra_[next] < e; ++next) take(extra_[next], true);
         take(e, false);
     };
-    if (first_new == 0) bands_.for_each_entry(store_, visit);
-    else for (const auto& e : bands_.entries_of(store_, new_keys_)) visit(e);
+    if (first_new == 0)
+        bands_.for_each_entry(store_, visit);
+    else
+        for (const auto& e : bands_.entries_of(store_, new_keys_)) visit(e);
     for (; next < extra_.size(); ++next) take(extra_[next], true);
     close_bucket();
     sort_unique(pairs);
@@ -350,7 +354,8 @@ std::vector<NearDuplicatePair> BandRunDedup::verify(const std::vector<uint64_t>&
                 const auto &sx = set(x), &sy = set(y);
                 NearDuplicatePair p;
                 if (sx.empty() || sy.empty()) continue;  // as in a full run: an empty set is no candidate
-                if (!verify_candidate_pair(x, y, sx.data(), sx.size(), sy.data(), sy.size(), o.threshold, o.partial, &p))
+                if (!verify_candidate_pair(x, y, sx.data(), sx.size(), sy.data(), sy.size(), o.threshold,
+                                           o.partial, &p))
                     continue;
                 // Identical sets: an exact pair, as expand_duplicate_pairs makes it for a group
                 // (a full run never verifies them: only one set of a group is a candidate).
@@ -447,11 +452,13 @@ std::vector<NearDuplicateCluster> BandRunDedup::clusters_of_new(const std::vecto
                                                                 uint32_t first_new) const {
     const std::vector<int64_t>& members = earlier_->members;
     std::vector<bool> head(seqs_.size(), false);
-    for (uint32_t k = 0; k < first_new; ++k) head[k] = !std::binary_search(members.begin(), members.end(), seqs_[k]);
+    for (uint32_t k = 0; k < first_new; ++k)
+        head[k] = !std::binary_search(members.begin(), members.end(), seqs_[k]);
     std::vector<NearDuplicatePair> by_b;
     for (const auto& p : pairs)
         if (p.kind != DuplicateKind::kPartial) by_b.push_back(p);
-    std::sort(by_b.begin(), by_b.end(), [](const auto& x, const auto& y) { return x.b != y.b ? x.b < y.b : x.a < y.a; });
+    std::sort(by_b.begin(), by_b.end(),
+              [](const auto& x, const auto& y) { return x.b != y.b ? x.b < y.b : x.a < y.a; });
     std::vector<NearDuplicateCluster> clusters;
     std::vector<uint32_t> cluster_of(seqs_.size(), UINT32_MAX);  // by representative
     std::size_t at = 0;

@@ -79,8 +79,8 @@ public:
     const std::vector<int64_t>& seqs() const { return seqs_; }
 
 private:
-    BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands, uint64_t own_sets_in_memory,
-                 const DedupState* earlier);
+    BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
+                 uint64_t own_sets_in_memory, const DedupState* earlier);
     struct StoredBatch;
     StoredBatch read_stored(const std::vector<int64_t>& seqs) const;
     struct Sketched;

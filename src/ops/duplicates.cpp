@@ -32,15 +32,16 @@ void read_line_summaries(const Store& store, StoredDocuments& b, const std::vect
     while (want && first < n && !(*want)[first]) ++first;
     while (want && last > first && !(*want)[last - 1]) --last;
     if (first < last && summaries)
-    store.scan_artifacts("lines", b.seqs[first], b.seqs[last - 1], [&](int64_t seq, std::string_view blob) {
-        while (i < n && b.seqs[i] < seq) ++i;
-        if (i == n || b.seqs[i] != seq || (want && !(*want)[i])) return;
-        try {
-            b.summaries[i] = decode_lines(blob);
-            missing[i] = 0;
-        } catch (const Error&) {
-        }
-    });
+        store.scan_artifacts("lines", b.seqs[first], b.seqs[last - 1],
+                             [&](int64_t seq, std::string_view blob) {
+                                 while (i < n && b.seqs[i] < seq) ++i;
+                                 if (i == n || b.seqs[i] != seq || (want && !(*want)[i])) return;
+                                 try {
+                                     b.summaries[i] = decode_lines(blob);
+                                     missing[i] = 0;
+                                 } catch (const Error&) {
+                                 }
+                             });
     b.lines.assign(n, nullptr);
     for (std::size_t k = 0; k < n; ++k)
         if (!missing[k]) b.lines[k] = &b.summaries[k];
@@ -77,17 +78,20 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
         b = StoredDocuments();
         if (progress) progress(done, total);
     };
-    store.scan([&](StoredDocument& s) {
-        Document d;
-        d.id = std::move(s.id);
-        d.text = std::move(s.text);  // the store's copy of the row: no second copy
-        d.source = std::move(s.source);
-        d.url = std::move(s.url);
-        b.docs.push_back(std::move(d));
-        b.seqs.push_back(s.seq);
-        if (b.docs.size() >= batch) flush();
-        return true;
-    }, !summaries && !want, false);  // the text (unless summaries stand for it) without the paragraphs' languages
+    store.scan(
+        [&](StoredDocument& s) {
+            Document d;
+            d.id = std::move(s.id);
+            d.text = std::move(s.text);  // the store's copy of the row: no second copy
+            d.source = std::move(s.source);
+            d.url = std::move(s.url);
+            b.docs.push_back(std::move(d));
+            b.seqs.push_back(s.seq);
+            if (b.docs.size() >= batch) flush();
+            return true;
+        },
+        !summaries && !want,
+        false);  // the text (unless summaries stand for it) without the paragraphs' languages
     if (!b.docs.empty()) flush();
 }
 
@@ -222,8 +226,9 @@ void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std:
 namespace {
 
 // A full run; the seq of each document number in *seqs when given.
-NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOptions& options, std::size_t batch,
-                                      const ProgressCallback& progress, std::vector<int64_t>* seqs) {
+NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                      std::size_t batch, const ProgressCallback& progress,
+                                      std::vector<int64_t>* seqs) {
     NearDuplicateFinder finder(options);
     // Memory bounded by design where the store's band runs serve these options (ops/band_run_dedup.h).
     if (auto on_disk = BandRunDedup::open(store, finder)) {
@@ -250,10 +255,14 @@ NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOpt
 
 // The state a run leaves (ops/dedup_state.h), for record_new_duplicates(): the members of its
 // clusters from document `from` on are added (all of them with `full`).
-NewStoredDuplicates::Mark mark_of(const NearDuplicateResult& r, const std::vector<int64_t>& seqs, int64_t since,
-                                  uint32_t from, bool full) {
-    NewStoredDuplicates::Mark m{seqs.empty() ? since : std::max(since, seqs.back()), seqs.size(),
-                                boilerplate_fingerprint(seqs, r.docs, seqs.size()), {}, r.spec, full};
+NewStoredDuplicates::Mark mark_of(const NearDuplicateResult& r, const std::vector<int64_t>& seqs,
+                                  int64_t since, uint32_t from, bool full) {
+    NewStoredDuplicates::Mark m{seqs.empty() ? since : std::max(since, seqs.back()),
+                                seqs.size(),
+                                boilerplate_fingerprint(seqs, r.docs, seqs.size()),
+                                {},
+                                r.spec,
+                                full};
     for (const auto& c : r.clusters)
         for (uint32_t k : c.members)
             if (k >= from) m.members.push_back(seqs[k]);
@@ -268,11 +277,13 @@ void keep_new(NearDuplicateResult& r, uint32_t first_new) {
     for (auto& c : r.clusters) {
         NearDuplicateCluster kept{c.representative, {}, {}};
         for (std::size_t i = 0; i < c.members.size(); ++i)
-            if (c.members[i] >= first_new) kept.members.push_back(c.members[i]), kept.similarity.push_back(c.similarity[i]);
+            if (c.members[i] >= first_new)
+                kept.members.push_back(c.members[i]), kept.similarity.push_back(c.similarity[i]);
         c = std::move(kept);
     }
     std::erase_if(r.clusters, [](const NearDuplicateCluster& c) { return c.members.empty(); });
-    for (uint32_t k = 0; k < first_new && k < r.docs.size(); ++k) std::vector<RepeatedLine>().swap(r.docs[k].repeated_lines);
+    for (uint32_t k = 0; k < first_new && k < r.docs.size(); ++k)
+        std::vector<RepeatedLine>().swap(r.docs[k].repeated_lines);
 }
 
 uint32_t first_after(const std::vector<int64_t>& seqs, int64_t since) {
@@ -281,8 +292,9 @@ uint32_t first_after(const std::vector<int64_t>& seqs, int64_t since) {
 
 // Only the new documents, through the band runs; nullopt (with the reason in *why) when a full
 // run is needed.
-std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplicateOptions& options, const DedupState& earlier,
-                                            std::size_t batch, const ProgressCallback& progress, std::string* why) {
+std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplicateOptions& options,
+                                            const DedupState& earlier, std::size_t batch,
+                                            const ProgressCallback& progress, std::string* why) {
     NearDuplicateFinder finder(options);
     auto on_disk = BandRunDedup::open(store, finder, BandRunDedup::kOwnSetsInMemory, &earlier);
     if (!on_disk) {
@@ -300,11 +312,13 @@ std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplic
         for (std::size_t i = 0; i < w.size(); ++i) w[i] = w[i] || b.seqs[i] > earlier.since;
         return w;
     };
-    for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); }, want);
+    for_each_stored_batch(
+        store, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); }, want);
     NewStoredDuplicates out{on_disk->finish(), earlier.since, 0, {}, {}};
     const std::vector<int64_t>& seqs = on_disk->seqs();
     const uint32_t first_new = first_after(seqs, earlier.since);
-    if (first_new != earlier.docs) *why = "earlier documents were deleted or replaced";
+    if (first_new != earlier.docs)
+        *why = "earlier documents were deleted or replaced";
     else if (boilerplate_fingerprint(seqs, out.result.docs, first_new) != earlier.boilerplate)
         *why = "boilerplate lines of earlier documents changed";
     if (!why->empty()) return std::nullopt;
@@ -324,16 +338,17 @@ void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& m) {
     DedupState::write(store, m.since, m.docs, m.boilerplate, m.members, m.spec, m.full);
 }
 
-NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options, std::size_t batch,
-                                               const ProgressCallback& progress) {
-    const std::optional<DedupState> earlier = DedupState::read(store, NearDuplicateFinder(options).describe());
+NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                               std::size_t batch, const ProgressCallback& progress) {
+    const std::optional<DedupState> earlier =
+        DedupState::read(store, NearDuplicateFinder(options).describe());
     std::string why = earlier ? "" : "no earlier run with these options recorded";
     if (earlier)
         if (auto out = only_new(store, options, *earlier, batch, progress, &why)) return std::move(*out);
     // A full run, cut to the new documents.
     std::vector<int64_t> seqs;
-    NewStoredDuplicates out{stored_duplicates(store, options, batch, progress, &seqs), earlier ? earlier->since : 0, 0, why,
-                            {}};
+    NewStoredDuplicates out{
+        stored_duplicates(store, options, batch, progress, &seqs), earlier ? earlier->since : 0, 0, why, {}};
     out.mark = mark_of(out.result, seqs, out.since, 0, true);
     const uint32_t first_new = first_after(seqs, out.since);
     out.new_docs = seqs.size() - first_new;

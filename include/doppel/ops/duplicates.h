@@ -55,11 +55,12 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
 // its new members only; its representative may be an earlier document). The caller then
 // records in the store what the next call needs, with record_new_duplicates() once it has kept
 // the result (ops/dedup_state.h: the newest seq covered, the earlier cluster members): a run
-// whose output was lost is not recorded, and the next one reports its documents again. Where the store's band runs serve the options, only the
-// buckets holding a new document are compared and only candidates' shingles are read; the first
-// call on a store (or with other options), a store without band runs, and a store where earlier
-// documents were deleted or changed their boilerplate lines since get a full run, its result
-// cut to the new documents (all of them, on a first call).
+// whose output was lost is not recorded, and the next one reports its documents again. Where
+// the store's band runs serve the options, only the buckets holding a new document are compared
+// and only candidates' shingles are read; the first call on a store (or with other options), a
+// store without band runs, and a store where earlier documents were deleted or changed their
+// boilerplate lines since get a full run, its result cut to the new documents (all of them, on a
+// first call).
 struct NewStoredDuplicates {
     NearDuplicateResult result;  // documents: every stored one, numbered in seq order
     int64_t since = 0;           // documents after this seq were new (0: all of them)
@@ -74,7 +75,8 @@ struct NewStoredDuplicates {
     } mark;
 };
 NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
-                                               std::size_t batch = 1024, const ProgressCallback& progress = {});
+                                               std::size_t batch = 1024,
+                                               const ProgressCallback& progress = {});
 // Records a call's place in the store (d.mark, in one transaction): the next call's new
 // documents come after it.
 void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& mark);
