@@ -316,14 +316,25 @@ py::list clusters(const NearDuplicateResult& r) {
 }
 
 py::object dedup(PyStore& s, double threshold, double recall, bool boilerplate, bool exact, int threads,
-                 bool with_clusters) {
-    NearDuplicateResult r;
+                 bool with_clusters, bool only_new) {
+    NewStoredDuplicates n;
+    NearDuplicateResult& r = n.result;
     {
         py::gil_scoped_release release;
-        r = find_stored_duplicates(s.store(), dedup_options(threshold, recall, boilerplate, exact, threads));
+        const NearDuplicateOptions o = dedup_options(threshold, recall, boilerplate, exact, threads);
+        if (only_new) {
+            n = find_new_stored_duplicates(s.store(), o);
+            record_new_duplicates(s.store(), n.mark);  // the result is returned whole
+        } else {
+            r = find_stored_duplicates(s.store(), o);
+        }
     }
     if (!with_clusters) return near_pairs(r);
     py::dict d;
+    if (only_new) {
+        d["new"] = n.new_docs;
+        d["full_run"] = n.full_run;
+    }
     d["pairs"] = near_pairs(r);
     d["clusters"] = clusters(r);
     d["candidates"] = r.candidates;
@@ -423,9 +434,11 @@ py::dict report(PyStore& s, const std::string& html_path, double threshold, cons
 void bind_store_matching(py::class_<PyStore>& c) {
     c.def("dedup", &dedup, py::arg("threshold") = 0.8, py::kw_only(), py::arg("recall") = 0.99,
           py::arg("boilerplate") = true, py::arg("exact") = false, py::arg("threads") = 0,
-          py::arg("clusters") = false,
+          py::arg("clusters") = false, py::arg("new") = false,
           "Near-duplicate pairs [(id_a, id_b, similarity)] as `doppel dedup --store` TSV; with "
-          "clusters=True a dict with pairs, clusters, candidates and spec.");
+          "clusters=True a dict with pairs, clusters, candidates and spec. new=True: only the "
+          "documents added since the last new=True call (`dedup --store --new`; it records its "
+          "place in the store; the dict adds new and full_run).");
     c.def("check", &check, py::arg("documents"), py::arg("threshold") = 0.8, py::kw_only(),
           py::arg("recall") = 0.99,
           "For each document (str or dict), without storing it: (id, status, match_id, similarity).");

@@ -1,7 +1,6 @@
-// doppel dedup --store DIR [--threshold J] [--format tsv|jsonl]
+// doppel dedup --store DIR [--new] [--threshold J] [--format tsv|jsonl]
 // doppel dedup [--threshold J] PATH... | --files-from LIST   (storeless batch mode)
-#include <fstream>
-#include <iostream>
+#include <functional>
 
 #include "cli/common.h"
 #include "cli/dedup_output.h"
@@ -22,11 +21,16 @@ struct Args {
     std::string spec;
     NearDuplicateOptions opt;
     bool no_boilerplate = false;
+    bool only_new = false;
     FileDedupOptions read;
 };
 
 void add_options(CLI::App* cmd, Args& a) {
     cmd->add_option("--store", a.store, "Store folder (else read PATH... directly, storing nothing)");
+    cmd->add_flag("--new", a.only_new,
+                  "Only documents added since the last --new run (the first: all); "
+                  "their pairs and the clusters they join. Records its place in the store")
+        ->needs("--store");
     cmd->add_option("paths", a.paths, "Files or directories to compare (storeless mode)");
     cmd->add_option("--files-from", a.files_from,
                     "Read the paths of files to compare from this file, one a line");
@@ -65,26 +69,19 @@ void add_options(CLI::App* cmd, Args& a) {
         ->capture_default_str();
 }
 
-// --store, or the files given and listed in --files-from (storeless).
-FileDedup run_dedup(const Args& a, const NearDuplicateOptions& opt, Progress& progress) {
+// --store, or files (storeless). --new: *note says what it did, *record records it (after output).
+FileDedup run_dedup(const Args& a, const NearDuplicateOptions& opt, Progress& progress, std::string* note,
+                    std::function<void()>* record) {
     std::vector<std::string> paths = a.paths;
-    if (!a.files_from.empty()) {
-        std::ifstream in(a.files_from);
-        if (!in) DOPPEL_THROW(kIo, "cannot read " + a.files_from);
-        for (std::string line; std::getline(in, line);)
-            if (!line.empty()) paths.push_back(line);
-    }
-    if (a.store.empty() && paths.empty())
-        DOPPEL_THROW(kInvalidArgument, "give --store DIR or the files to compare");
-    if (!a.store.empty() && !paths.empty())
-        DOPPEL_THROW(kInvalidArgument, "give either --store DIR or files, not both");
+    if (!a.files_from.empty()) append_path_list(a.files_from, paths);
+    DOPPEL_CHECK(kInvalidArgument, !a.store.empty() || !paths.empty(),
+                 "give --store DIR or the files to compare");
+    DOPPEL_CHECK(kInvalidArgument, a.store.empty() || paths.empty(),
+                 "give either --store DIR or files, not both");
     if (a.store.empty())
         return find_file_duplicates(
             paths, opt, a.read, [&](uint64_t done, uint64_t total) { progress.update(done, total, done); });
-    Store store(a.store, StoreOptions{false, true});
-    return {find_stored_duplicates(store, opt, a.read.batch,
-                                   [&](std::size_t d, std::size_t t) { progress.update(d, t); }),
-            {}};
+    return {run_stored_dedup(a.store, a.only_new, opt, a.read.batch, progress, note, record), {}};
 }
 
 }  // namespace
@@ -104,12 +101,16 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             opt.threads = args->opt.threads;
             args->read.id_from_path = args->id_kind == "path";
             Progress progress("dedup", g.quiet);
-            const FileDedup d = run_dedup(*args, opt, progress);
+            std::string note;
+            std::function<void()> record;
+            const FileDedup d = run_dedup(*args, opt, progress, &note, &record);
             report_errors(d.errors);
             OutputFile out(args->out);
-            const auto [n_near, n_partial] = write_result(out.stream(), d.result, args->format == "jsonl", args->store);
+            const auto [n_near, n_partial] =
+                write_result(out.stream(), d.result, args->format == "jsonl", args->store);
             out.commit();
-            progress.finish(summary_line(d.result, n_near, n_partial, progress.seconds()) +
+            if (record) record();
+            progress.finish(summary_line(d.result, n_near, n_partial, progress.seconds()) + note +
                             (d.errors.empty() ? "" : ", " + std::to_string(d.errors.size()) + " skipped"));
             return d.errors.empty() ? kExitOk : kExitSkipped;
         }};

@@ -2,10 +2,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "cli/common.h"
 #include "doppel/match/near_duplicate_finder.h"
 
 namespace doppel::cli {
@@ -21,5 +25,14 @@ std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDu
 // rows, and the throughput over `secs`.
 std::string summary_line(const NearDuplicateResult& r, std::size_t n_near, std::size_t n_partial,
                          double secs);
+// Appends the paths listed in `file` (one a line, blank lines skipped) to *paths: --files-from.
+void append_path_list(const std::string& file, std::vector<std::string>& paths);
+
+// `dedup --store DIR [--new]`: the run over the store. With only_new (find_new_stored_duplicates)
+// *note is what the summary line adds and *record records the run's place in the store: call it
+// once the output is written, so that a run whose output was lost is not recorded.
+NearDuplicateResult run_stored_dedup(const std::string& dir, bool only_new, const NearDuplicateOptions& opt,
+                                     std::size_t batch, Progress& progress, std::string* note,
+                                     std::function<void()>* record);
 
 }  // namespace doppel::cli

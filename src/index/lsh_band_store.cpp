@@ -270,4 +270,29 @@ void LshBandStore::for_each_entry(const Store& store, const std::function<void(c
     }
 }
 
+std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store,
+                                                          const std::vector<uint64_t>& keys) const {
+    std::vector<Entry> out, buf;
+    for (const Run& r : runs_) {
+        const auto& fk = r.first_keys;
+        for (std::size_t s = 0; s < fk.size(); ++s) {
+            // Segment s holds keys from fk[s] to fk[s + 1] (a key's entries may end one there).
+            const auto lo = std::lower_bound(keys.begin(), keys.end(), fk[s]);
+            const auto hi = s + 1 < fk.size() ? std::upper_bound(lo, keys.end(), fk[s + 1]) : keys.end();
+            if (lo == hi) continue;
+            buf.resize(segment_entries(r, s));
+            DOPPEL_CHECK(kBadFormat,
+                         store.read_blob(segment_name(r.id, s), 0, buf.size() * kEntryBytes, buf.data()),
+                         "LSH band segment " + segment_name(r.id, s) + " is missing");
+            auto at = buf.begin();
+            for (auto k = lo; k != hi; ++k) {
+                at = std::lower_bound(at, buf.end(), Entry{*k, INT64_MIN});
+                for (; at != buf.end() && at->key == *k; ++at) out.push_back(*at);
+            }
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 }  // namespace doppel

@@ -414,6 +414,14 @@ std::vector<uint8_t> NearDuplicateFinder::needs_text(std::size_t n, const Docume
     return out;
 }
 
+std::vector<uint8_t> NearDuplicateFinder::in_boilerplate_source(std::size_t n, const Document* docs) {
+    Impl& im = *impl_;
+    im.build_boilerplate(options_);
+    std::vector<uint8_t> out(n, 0);
+    for (std::size_t i = 0; i < n; ++i) out[i] = im.boilerplate_of(docs[i]) != nullptr;
+    return out;
+}
+
 void NearDuplicateFinder::add(std::size_t n, const Document* docs) { add(n, docs, nullptr, nullptr); }
 
 void NearDuplicateFinder::add(std::size_t n, const Document* docs, PrecomputedSketch* const* pre) {

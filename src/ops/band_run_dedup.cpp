@@ -39,7 +39,7 @@ struct BandRunDedup::StoredBatch {
 // Own shingle sets are kept in memory up to a bound: writing them to the temporary file costs a
 // copy into the page cache per set, and most are never read back (only candidates' sets are).
 std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplicateFinder& finder,
-                                                 uint64_t own_sets_in_memory) {
+                                                 uint64_t own_sets_in_memory, const DedupState* earlier) {
     const NearDuplicateOptions& o = finder.options();
     if (o.exact) return nullptr;
     const auto spec = store.meta(kNearDuplicateSpecMeta);
@@ -47,12 +47,14 @@ std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplica
     const int perms = MinHash::from_spec(o.minhash_spec)->perms();
     auto bands = LshBandStore::open(store, perms, finder.lsh_params(), store.max_artifact_seq("minhash"));
     if (!bands) return nullptr;
-    return std::unique_ptr<BandRunDedup>(new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory));
+    return std::unique_ptr<BandRunDedup>(
+        new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory, earlier));
 }
 
 BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
-                           uint64_t own_sets_in_memory)
+                           uint64_t own_sets_in_memory, const DedupState* earlier)
     : store_(store),
+      earlier_(earlier),
       finder_(finder),
       bands_(std::move(bands)),
       own_sets_in_memory_(own_sets_in_memory),
@@ -129,9 +131,16 @@ std::size_t StoredDocuments::memory() const {
     return bytes;
 }
 
-void BandRunDedup::add(StoredDocuments& b) {
+// A batch through the finder: its stored sketches, and the finder's (stored or made again).
+struct BandRunDedup::Sketched {
+    StoredBatch stored;
+    FinderSketches s;
+};
+
+BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b) {
     const std::size_t n = b.docs.size();
-    StoredBatch stored = read_stored(b.seqs);
+    Sketched out{read_stored(b.seqs), {}};
+    StoredBatch& stored = out.stored;
     std::vector<PrecomputedSketch*> pre(n);
     for (std::size_t i = 0; i < n; ++i) pre[i] = stored.complete[i] ? &stored.sketches[i] : nullptr;
     // The texts of the documents shingled again: a boilerplate line, or no stored sketch.
@@ -139,8 +148,52 @@ void BandRunDedup::add(StoredDocuments& b) {
     for (std::size_t i = 0; i < n; ++i) need[i] = need[i] || !pre[i];
     b.read_texts(store_, need);
     finder_.add(n, b.docs.data(), pre.data(), b.lines.data());
-    FinderSketches s = finder_.take_sketches();
-    for (std::size_t i = 0; i < n; ++i) keep(s, i, b.seqs[i], stored);
+    out.s = finder_.take_sketches();
+    return out;
+}
+
+void BandRunDedup::add(StoredDocuments& b) {
+    const std::size_t n = b.docs.size();
+    if (!earlier_) {
+        Sketched k = sketch(b);
+        for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored);
+        return;
+    }
+    // Only the new documents: the earlier ones whose stored sketch stands are kept as they are;
+    // the new ones and those with a boilerplate line go through the finder (`sub`).
+    const std::vector<uint8_t> again = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    std::vector<uint8_t> in_sub(n, 0);
+    StoredDocuments sub;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (b.seqs[i] <= earlier_->since && !again[i]) continue;
+        in_sub[i] = 1;
+        sub.docs.push_back(std::move(b.docs[i]));
+        sub.seqs.push_back(b.seqs[i]);
+        sub.summaries.push_back(b.lines[i] ? std::move(b.summaries[i]) : LineSummary{});
+        sub.lines.push_back(b.lines[i] ? &sub.summaries.back() : nullptr);  // set again below
+    }
+    for (std::size_t j = 0; j < sub.docs.size(); ++j)
+        if (sub.lines[j]) sub.lines[j] = &sub.summaries[j];
+    Sketched k = sub.docs.empty() ? Sketched{} : sketch(sub);
+    for (std::size_t i = 0, j = 0; i < n; ++i) {
+        if (in_sub[i])
+            keep(k.s, j, sub.seqs[j], k.stored), ++j;
+        else
+            keep_earlier(b, i);
+    }
+}
+
+// Keeps an earlier document whose stored sketch stands: its id and size; its shingles are read
+// only if it is a candidate, and its band keys are the runs'.
+void BandRunDedup::keep_earlier(StoredDocuments& b, std::size_t i) {
+    FinderDocument d;
+    d.id = std::move(b.docs[i].id);
+    d.bytes = b.lines[i] ? b.lines[i]->bytes : b.docs[i].text.size();
+    seqs_.push_back(b.seqs[i]);
+    set_hash_.push_back(0);
+    set_size_.push_back(0);
+    docs_.push_back(std::move(d));
+    own_keys_.push_back(false);
 }
 
 // Keeps document i of a batch: its small arrays, its shingles when they are not the stored ones,
@@ -167,6 +220,9 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
     const uint32_t* sig = &s.sigs[i * static_cast<std::size_t>(perms_)];
     const bool same_sig = stored.complete[i] && std::equal(sig, sig + perms_, stored.sketches[i].sig.begin());
     own_keys_.push_back(!same_sig);
+    if (earlier_ && seq > earlier_->since)
+        for (int band = 0; band < bands_.params().bands; ++band)
+            new_keys_.push_back(LshBandStore::entry_key(sig, bands_.params(), band));
     if (!same_sig)
         for (int band = 0; band < bands_.params().bands; ++band)
             extra_.push_back({LshBandStore::entry_key(sig, bands_.params(), band), seq});
@@ -222,16 +278,20 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
     return out;
 }
 
-// Candidate pairs (a << 32 | b, a < b, sorted, without repeats) among the documents not skipped:
-// a merge of the band runs (the stored documents' keys) with extra_ (the keys of documents whose
-// signature is their own), taking each bucket of equal keys.
-std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& skip) const {
+// Candidate pairs (a << 32 | b, a < b, b >= first_new, sorted, without repeats) among the
+// documents not skipped: a merge of the band runs (the stored documents' keys) with extra_ (the
+// keys of documents whose signature is their own), taking each bucket of equal keys. With
+// first_new > 0 only the buckets of the new documents' keys are read.
+std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& skip, uint32_t first_new) const {
+    const int64_t newest_earlier = first_new == 0 ? INT64_MIN : seqs_[first_new - 1];
     std::vector<uint64_t> pairs;
     std::vector<std::pair<int64_t, bool>> bucket;  // (seq, from extra_)
     std::vector<uint32_t> ks;
     uint64_t key = 0;
     auto close_bucket = [&] {
-        if (bucket.size() >= 2) {
+        const bool any_new = std::any_of(bucket.begin(), bucket.end(),
+                                         [&](const auto& e) { return e.first > newest_earlier; });
+        if (bucket.size() >= 2 && any_new) {
             ks.clear();
             for (const auto& [seq, own] : bucket) {
                 const auto it = std::lower_bound(seqs_.begin(), seqs_.end(), seq);
@@ -241,8 +301,9 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
             }
             std::sort(ks.begin(), ks.end());
             ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
-            for (std::size_t x = 0; x < ks.size(); ++x)
-                for (std::size_t y = x + 1; y < ks.size(); ++y) pairs.push_back(uint64_t{ks[x]} << 32 | ks[y]);
+            const auto new_from = std::lower_bound(ks.begin(), ks.end(), first_new) - ks.begin();
+            for (auto y = static_cast<std::size_t>(new_from); y < ks.size(); ++y)
+                for (std::size_t x = 0; x < y; ++x) pairs.push_back(uint64_t{ks[x]} << 32 | ks[y]);
             if (pairs.size() > kCandidateCompaction) sort_unique(pairs);
         }
         bucket.clear();
@@ -253,10 +314,14 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
         bucket.emplace_back(e.seq, own);
     };
     std::size_t next = 0;
-    bands_.for_each_entry(store_, [&](const LshBandStore::Entry& e) {
+    auto visit = [&](const LshBandStore::Entry& e) {
         for (; next < extra_.size() && extra_[next] < e; ++next) take(extra_[next], true);
         take(e, false);
-    });
+    };
+    if (first_new == 0)
+        bands_.for_each_entry(store_, visit);
+    else
+        for (const auto& e : bands_.entries_of(store_, new_keys_)) visit(e);
     for (; next < extra_.size(); ++next) take(extra_[next], true);
     close_bucket();
     sort_unique(pairs);
@@ -288,8 +353,14 @@ std::vector<NearDuplicatePair> BandRunDedup::verify(const std::vector<uint64_t>&
                 const auto x = static_cast<uint32_t>(candidates[c] >> 32), y = static_cast<uint32_t>(candidates[c]);
                 const auto &sx = set(x), &sy = set(y);
                 NearDuplicatePair p;
-                if (verify_candidate_pair(x, y, sx.data(), sx.size(), sy.data(), sy.size(), o.threshold, o.partial, &p))
-                    found[w].push_back(p);
+                if (sx.empty() || sy.empty()) continue;  // as in a full run: an empty set is no candidate
+                if (!verify_candidate_pair(x, y, sx.data(), sx.size(), sy.data(), sy.size(), o.threshold,
+                                           o.partial, &p))
+                    continue;
+                // Identical sets: an exact pair, as expand_duplicate_pairs makes it for a group
+                // (a full run never verifies them: only one set of a group is a candidate).
+                if (p.common == sx.size() && sx.size() == sy.size()) p.kind = DuplicateKind::kExact;
+                found[w].push_back(p);
             }
         });
     }
@@ -328,6 +399,7 @@ BandRunDedup::SetCache BandRunDedup::sets_sharing_a_hash() const {
 NearDuplicateResult BandRunDedup::finish() {
     if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
     std::sort(extra_.begin(), extra_.end());
+    if (earlier_) return finish_new();
     // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
     NearDuplicateResult r = finder_.finish();
     const SetCache cache = sets_sharing_a_hash();
@@ -342,7 +414,7 @@ NearDuplicateResult BandRunDedup::finish() {
         std::vector<uint64_t> own_x, own_y;
         return set_of(x, own_x) == set_of(y, own_y);
     });
-    std::vector<uint64_t> candidates = candidate_pairs(groups.skip);
+    std::vector<uint64_t> candidates = candidate_pairs(groups.skip, 0);
     r.candidates = candidates.size();
     const std::vector<NearDuplicatePair> rep_pairs = verify(candidates);
     std::vector<uint64_t>().swap(candidates);
@@ -350,6 +422,63 @@ NearDuplicateResult BandRunDedup::finish() {
     r.clusters = cluster_near_duplicates(rep_pairs, groups, docs_);
     r.docs = std::move(docs_);
     return r;
+}
+
+}  // namespace doppel
+
+namespace doppel {
+
+// Only the new documents (see the header): the pairs with one, verified directly, and the
+// clusters they join; earlier documents' repeated lines are not reported again.
+NearDuplicateResult BandRunDedup::finish_new() {
+    sort_unique(new_keys_);
+    NearDuplicateResult r = finder_.finish();
+    const auto first_new =
+        static_cast<uint32_t>(std::upper_bound(seqs_.begin(), seqs_.end(), earlier_->since) - seqs_.begin());
+    std::vector<uint64_t> candidates = candidate_pairs(std::vector<bool>(seqs_.size(), false), first_new);
+    r.candidates = candidates.size();
+    r.pairs = verify(candidates);
+    std::vector<uint64_t>().swap(candidates);
+    r.clusters = clusters_of_new(r.pairs, first_new);
+    for (uint32_t k = 0; k < first_new; ++k) std::vector<RepeatedLine>().swap(docs_[k].repeated_lines);
+    r.docs = std::move(docs_);
+    return r;
+}
+
+// Each new document, in order, joins the earliest representative within the threshold (a near
+// or exact pair) or becomes one: the clusters that do not chain (match/near_duplicate_finder.h),
+// the earlier documents' already made. A cluster lists its new members only.
+std::vector<NearDuplicateCluster> BandRunDedup::clusters_of_new(const std::vector<NearDuplicatePair>& pairs,
+                                                                uint32_t first_new) const {
+    const std::vector<int64_t>& members = earlier_->members;
+    std::vector<bool> head(seqs_.size(), false);
+    for (uint32_t k = 0; k < first_new; ++k)
+        head[k] = !std::binary_search(members.begin(), members.end(), seqs_[k]);
+    std::vector<NearDuplicatePair> by_b;
+    for (const auto& p : pairs)
+        if (p.kind != DuplicateKind::kPartial) by_b.push_back(p);
+    std::sort(by_b.begin(), by_b.end(),
+              [](const auto& x, const auto& y) { return x.b != y.b ? x.b < y.b : x.a < y.a; });
+    std::vector<NearDuplicateCluster> clusters;
+    std::vector<uint32_t> cluster_of(seqs_.size(), UINT32_MAX);  // by representative
+    std::size_t at = 0;
+    for (uint32_t y = first_new; y < seqs_.size(); ++y) {
+        uint32_t rep = UINT32_MAX;
+        double sim = 0;
+        for (; at < by_b.size() && by_b[at].b == y; ++at)
+            if (rep == UINT32_MAX && head[by_b[at].a]) rep = by_b[at].a, sim = by_b[at].jaccard;
+        head[y] = rep == UINT32_MAX;
+        if (head[y]) continue;
+        if (cluster_of[rep] == UINT32_MAX) {
+            cluster_of[rep] = static_cast<uint32_t>(clusters.size());
+            clusters.push_back({rep, {}, {}});
+        }
+        clusters[cluster_of[rep]].members.push_back(y);
+        clusters[cluster_of[rep]].similarity.push_back(sim);
+    }
+    std::sort(clusters.begin(), clusters.end(),
+              [](const auto& x, const auto& y) { return x.representative < y.representative; });
+    return clusters;
 }
 
 }  // namespace doppel

@@ -17,6 +17,17 @@
 // The result is the finder's, byte for byte (a bucket is 54 bits of the 64-bit band key: a
 // collision adds a candidate with odds of about 2^-54, which verification then drops).
 //
+// Only the new documents (`dedup --store --new`, ops/dedup_state.h): opened with the state of an
+// earlier run, the documents up to its seq `since` are earlier ones. add() keeps an earlier
+// document without reading its sketch unless a line of it is boilerplate (it is shingled again,
+// as in a full run); finish() takes only the buckets holding a new document, verifies each pair
+// with a new document directly (identical sets give exact pairs, as their groups would), and
+// puts each new document in the cluster of the earliest representative within the threshold
+// (the earlier representatives are the earlier documents that are not members in the state).
+// Its pairs are the full run's pairs with a new document, its clusters the full run's with their
+// new members only, as long as no earlier document was deleted and none changed its boilerplate
+// lines (the caller checks both, and runs a full run otherwise).
+//
 // Thread safety: one thread drives it (it runs workers inside finish()); the Store is only read.
 #pragma once
 
@@ -28,6 +39,7 @@
 #include "doppel/document.h"
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/match/near_duplicate_finder.h"
+#include "ops/dedup_state.h"
 
 namespace doppel {
 
@@ -53,23 +65,34 @@ public:
     // own_sets_in_memory: bytes of shingle sets that are not the stored ones (a boilerplate
     // line left out) kept in memory before all of them go to a temporary file.
     static constexpr uint64_t kOwnSetsInMemory = uint64_t{256} << 20;
+    // With `earlier` (which must outlive it), only the documents after earlier->since are new.
     static std::unique_ptr<BandRunDedup> open(const Store& store, NearDuplicateFinder& finder,
-                                              uint64_t own_sets_in_memory = kOwnSetsInMemory);
+                                              uint64_t own_sets_in_memory = kOwnSetsInMemory,
+                                              const DedupState* earlier = nullptr);
     ~BandRunDedup();
 
     // The next stored documents, in seq order (after the finder's count_lines pass); the texts
     // the finder shingles again are read into b.
     void add(StoredDocuments& b);
     NearDuplicateResult finish();
+    // The seq of each document number (all of them, earlier ones included).
+    const std::vector<int64_t>& seqs() const { return seqs_; }
 
 private:
-    BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands, uint64_t own_sets_in_memory);
+    BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
+                 uint64_t own_sets_in_memory, const DedupState* earlier);
     struct StoredBatch;
     StoredBatch read_stored(const std::vector<int64_t>& seqs) const;
+    struct Sketched;
+    Sketched sketch(StoredDocuments& b);
+    void keep_earlier(StoredDocuments& b, std::size_t i);
+    NearDuplicateResult finish_new();
+    std::vector<NearDuplicateCluster> clusters_of_new(const std::vector<NearDuplicatePair>& pairs,
+                                                      uint32_t first_new) const;
     void keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored);
     std::vector<uint64_t> shingles_of(uint32_t k) const;
     std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks) const;
-    std::vector<uint64_t> candidate_pairs(const std::vector<bool>& skip) const;
+    std::vector<uint64_t> candidate_pairs(const std::vector<bool>& skip, uint32_t first_new) const;
     struct SetCache {
         std::vector<uint32_t> ks;                   // document numbers, sorted
         std::vector<std::vector<uint64_t>> sets;    // their shingles
@@ -79,6 +102,7 @@ private:
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
 
     const Store& store_;
+    const DedupState* earlier_ = nullptr;  // null: a full run
     NearDuplicateFinder& finder_;
     LshBandStore bands_;
     int perms_ = 0;
@@ -101,6 +125,7 @@ private:
     void spill_own_sets();
     void write_own_set(const std::vector<uint64_t>& sh);
     std::vector<LshBandStore::Entry> extra_;  // band keys of own_keys_ documents
+    std::vector<uint64_t> new_keys_;          // band keys of the new documents (only new ones run)
 };
 
 }  // namespace doppel

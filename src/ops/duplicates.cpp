@@ -10,37 +10,46 @@
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 #include "ops/band_run_dedup.h"
+#include "ops/dedup_state.h"
 
 namespace doppel {
 namespace {
 
 using BatchFn = std::function<void(std::vector<Document>&)>;
 using StoredBatchFn = std::function<void(StoredDocuments&)>;
+// Which documents of a batch (read without texts or summaries) to read them for: 1 or 0 each.
+using WantFn = std::function<std::vector<uint8_t>(const StoredDocuments&)>;
 
-// Reads the line summaries of b's documents ("lines" artifacts, in one range scan); the texts of
-// those without one (or with one that does not decode) are read instead.
-void read_line_summaries(const Store& store, StoredDocuments& b) {
+// Reads the line summaries of b's documents wanted (want[i]; all of them when `want` is null:
+// "lines" artifacts, in one range scan); the texts of those without one (or with one that does
+// not decode) are read instead. With `summaries` false (a store without them) only texts.
+void read_line_summaries(const Store& store, StoredDocuments& b, const std::vector<uint8_t>* want,
+                         bool summaries = true) {
     const std::size_t n = b.seqs.size();
     b.summaries.assign(n, {});
     std::vector<uint8_t> missing(n, 1);
-    std::size_t i = 0;
-    store.scan_artifacts("lines", b.seqs.front(), b.seqs.back(), [&](int64_t seq, std::string_view blob) {
-        while (i < n && b.seqs[i] < seq) ++i;
-        if (i == n || b.seqs[i] != seq) return;
-        try {
-            b.summaries[i] = decode_lines(blob);
-            missing[i] = 0;
-        } catch (const Error&) {
-        }
-    });
+    std::size_t i = 0, first = 0, last = n;  // the wanted range [first, last)
+    while (want && first < n && !(*want)[first]) ++first;
+    while (want && last > first && !(*want)[last - 1]) --last;
+    if (first < last && summaries)
+        store.scan_artifacts("lines", b.seqs[first], b.seqs[last - 1],
+                             [&](int64_t seq, std::string_view blob) {
+                                 while (i < n && b.seqs[i] < seq) ++i;
+                                 if (i == n || b.seqs[i] != seq || (want && !(*want)[i])) return;
+                                 try {
+                                     b.summaries[i] = decode_lines(blob);
+                                     missing[i] = 0;
+                                 } catch (const Error&) {
+                                 }
+                             });
     b.lines.assign(n, nullptr);
     for (std::size_t k = 0; k < n; ++k)
         if (!missing[k]) b.lines[k] = &b.summaries[k];
-    std::vector<int64_t> want;
+    std::vector<int64_t> texts;
     for (std::size_t k = 0; k < n; ++k)
-        if (missing[k]) want.push_back(b.seqs[k]);
+        if (missing[k] && (!want || (*want)[k])) texts.push_back(b.seqs[k]);
     std::size_t k = 0;
-    store.read_texts(want, [&](int64_t seq, std::string_view text) {
+    store.read_texts(texts, [&](int64_t seq, std::string_view text) {
         while (b.seqs[k] != seq) ++k;
         b.docs[k].text.assign(text);
     });
@@ -48,31 +57,41 @@ void read_line_summaries(const Store& store, StoredDocuments& b) {
 
 // Calls fn(batch) for every batch of the stored documents, in seq order. A store with line
 // summaries is read without the texts (read_line_summaries), one without as it was written.
+// With `want`, only the wanted documents' summaries (or texts) are read.
 void for_each_stored_batch(const Store& store, std::size_t batch, const ProgressCallback& progress,
-                           const StoredBatchFn& fn) {
+                           const StoredBatchFn& fn, const WantFn& want = {}) {
     const std::size_t total = store.size();
     const bool summaries = store.max_artifact_seq("lines") > 0;
     StoredDocuments b;
     std::size_t done = 0;
     auto flush = [&] {
-        if (summaries) read_line_summaries(store, b);
-        else b.lines.assign(b.docs.size(), nullptr);
+        if (want) {
+            const std::vector<uint8_t> w = want(b);
+            read_line_summaries(store, b, &w, summaries);
+        } else if (summaries) {
+            read_line_summaries(store, b, nullptr);
+        } else {
+            b.lines.assign(b.docs.size(), nullptr);
+        }
         fn(b);
         done += b.docs.size();
         b = StoredDocuments();
         if (progress) progress(done, total);
     };
-    store.scan([&](StoredDocument& s) {
-        Document d;
-        d.id = std::move(s.id);
-        d.text = std::move(s.text);  // the store's copy of the row: no second copy
-        d.source = std::move(s.source);
-        d.url = std::move(s.url);
-        b.docs.push_back(std::move(d));
-        b.seqs.push_back(s.seq);
-        if (b.docs.size() >= batch) flush();
-        return true;
-    }, !summaries, false);  // the text (unless summaries stand for it) without the paragraphs' languages
+    store.scan(
+        [&](StoredDocument& s) {
+            Document d;
+            d.id = std::move(s.id);
+            d.text = std::move(s.text);  // the store's copy of the row: no second copy
+            d.source = std::move(s.source);
+            d.url = std::move(s.url);
+            b.docs.push_back(std::move(d));
+            b.seqs.push_back(s.seq);
+            if (b.docs.size() >= batch) flush();
+            return true;
+        },
+        !summaries && !want,
+        false);  // the text (unless summaries stand for it) without the paragraphs' languages
     if (!b.docs.empty()) flush();
 }
 
@@ -204,18 +223,24 @@ void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std:
 
 }  // namespace
 
-NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
-                                           std::size_t batch, const ProgressCallback& progress) {
+namespace {
+
+// A full run; the seq of each document number in *seqs when given.
+NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                      std::size_t batch, const ProgressCallback& progress,
+                                      std::vector<int64_t>* seqs) {
     NearDuplicateFinder finder(options);
     // Memory bounded by design where the store's band runs serve these options (ops/band_run_dedup.h).
     if (auto on_disk = BandRunDedup::open(store, finder)) {
         feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); });
+        if (seqs) *seqs = on_disk->seqs();
         return on_disk->finish();
     }
     // Else every sketch in memory, the stored ones taken where they serve.
     StoredSketches sketches(store, options);
     std::vector<PrecomputedSketch*> pre;
     feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) {
+        if (seqs) seqs->insert(seqs->end(), b.seqs.begin(), b.seqs.end());
         std::vector<uint8_t> own = finder.needs_text(b.docs.size(), b.docs.data(), b.lines.data());  // shingled again
         pre.clear();
         for (std::size_t i = 0; i < b.seqs.size(); ++i) {
@@ -226,6 +251,109 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
         finder.add(b.docs.size(), b.docs.data(), pre.data(), b.lines.data());
     });
     return finder.finish();
+}
+
+// The state a run leaves (ops/dedup_state.h), for record_new_duplicates(): the members of its
+// clusters from document `from` on are added (all of them with `full`).
+NewStoredDuplicates::Mark mark_of(const NearDuplicateResult& r, const std::vector<int64_t>& seqs,
+                                  int64_t since, uint32_t from, bool full) {
+    NewStoredDuplicates::Mark m{seqs.empty() ? since : std::max(since, seqs.back()),
+                                seqs.size(),
+                                boilerplate_fingerprint(seqs, r.docs, seqs.size()),
+                                {},
+                                r.spec,
+                                full};
+    for (const auto& c : r.clusters)
+        for (uint32_t k : c.members)
+            if (k >= from) m.members.push_back(seqs[k]);
+    std::sort(m.members.begin(), m.members.end());
+    return m;
+}
+
+// A full run's result cut to the documents from first_new on: their pairs, their clusters with
+// only them as members, their repeated lines.
+void keep_new(NearDuplicateResult& r, uint32_t first_new) {
+    std::erase_if(r.pairs, [&](const NearDuplicatePair& p) { return p.b < first_new; });
+    for (auto& c : r.clusters) {
+        NearDuplicateCluster kept{c.representative, {}, {}};
+        for (std::size_t i = 0; i < c.members.size(); ++i)
+            if (c.members[i] >= first_new)
+                kept.members.push_back(c.members[i]), kept.similarity.push_back(c.similarity[i]);
+        c = std::move(kept);
+    }
+    std::erase_if(r.clusters, [](const NearDuplicateCluster& c) { return c.members.empty(); });
+    for (uint32_t k = 0; k < first_new && k < r.docs.size(); ++k)
+        std::vector<RepeatedLine>().swap(r.docs[k].repeated_lines);
+}
+
+uint32_t first_after(const std::vector<int64_t>& seqs, int64_t since) {
+    return static_cast<uint32_t>(std::upper_bound(seqs.begin(), seqs.end(), since) - seqs.begin());
+}
+
+// Only the new documents, through the band runs; nullopt (with the reason in *why) when a full
+// run is needed.
+std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplicateOptions& options,
+                                            const DedupState& earlier, std::size_t batch,
+                                            const ProgressCallback& progress, std::string* why) {
+    NearDuplicateFinder finder(options);
+    auto on_disk = BandRunDedup::open(store, finder, BandRunDedup::kOwnSetsInMemory, &earlier);
+    if (!on_disk) {
+        *why = "the store's band runs do not serve these options";
+        return std::nullopt;
+    }
+    // Pass 1 counts every document's lines (boilerplate is per source); pass 2 reads the
+    // summaries (or texts) of the new documents and of earlier ones of a source with boilerplate.
+    if (options.boilerplate)
+        for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) {
+            finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+        });
+    const WantFn want = [&](const StoredDocuments& b) {
+        std::vector<uint8_t> w = finder.in_boilerplate_source(b.docs.size(), b.docs.data());
+        for (std::size_t i = 0; i < w.size(); ++i) w[i] = w[i] || b.seqs[i] > earlier.since;
+        return w;
+    };
+    for_each_stored_batch(
+        store, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); }, want);
+    NewStoredDuplicates out{on_disk->finish(), earlier.since, 0, {}, {}};
+    const std::vector<int64_t>& seqs = on_disk->seqs();
+    const uint32_t first_new = first_after(seqs, earlier.since);
+    if (first_new != earlier.docs)
+        *why = "earlier documents were deleted or replaced";
+    else if (boilerplate_fingerprint(seqs, out.result.docs, first_new) != earlier.boilerplate)
+        *why = "boilerplate lines of earlier documents changed";
+    if (!why->empty()) return std::nullopt;
+    out.new_docs = seqs.size() - first_new;
+    out.mark = mark_of(out.result, seqs, earlier.since, first_new, false);
+    return out;
+}
+
+}  // namespace
+
+NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                           std::size_t batch, const ProgressCallback& progress) {
+    return stored_duplicates(store, options, batch, progress, nullptr);
+}
+
+void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& m) {
+    DedupState::write(store, m.since, m.docs, m.boilerplate, m.members, m.spec, m.full);
+}
+
+NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                               std::size_t batch, const ProgressCallback& progress) {
+    const std::optional<DedupState> earlier =
+        DedupState::read(store, NearDuplicateFinder(options).describe());
+    std::string why = earlier ? "" : "no earlier run with these options recorded";
+    if (earlier)
+        if (auto out = only_new(store, options, *earlier, batch, progress, &why)) return std::move(*out);
+    // A full run, cut to the new documents.
+    std::vector<int64_t> seqs;
+    NewStoredDuplicates out{
+        stored_duplicates(store, options, batch, progress, &seqs), earlier ? earlier->since : 0, 0, why, {}};
+    out.mark = mark_of(out.result, seqs, out.since, 0, true);
+    const uint32_t first_new = first_after(seqs, out.since);
+    out.new_docs = seqs.size() - first_new;
+    keep_new(out.result, first_new);
+    return out;
 }
 
 FileDedup find_file_duplicates(const std::vector<std::string>& paths, const NearDuplicateOptions& options,

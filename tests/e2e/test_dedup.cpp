@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -100,4 +101,36 @@ TEST(DedupE2E, TheSummarySpecReproducesTheRun) {
     auto again = run_doppel("dedup --format jsonl --spec '" + spec + "' " + doppel::test::seed_args());
     ASSERT_EQ(again.exit_code, 0) << again.err;
     EXPECT_EQ(again.out, r.out);
+}
+
+// dedup --store --new: the first run reports every pair, the next only those of the documents
+// indexed since; a plain dedup --store still reports them all; --new needs a store.
+TEST(DedupE2E, NewReportsOnlyTheDocumentsIndexedSince) {
+    TempDir dir("e2e_dedup_new");
+    const std::string en = read_file(seed_path("en-2024-hanoi-working-group.txt"));
+    write_file(dir / "day1/reprint.txt", "Reprinted from the Hanoi news service.\n" + en);
+    write_file(dir / "day1/en.txt", en);
+    write_file(dir / "day2/copy.txt", en);
+    write_file(dir / "day2/fresh.txt", read_file(seed_path("vi-2019-gcm-central-region.txt")));
+    const std::string store = " --store " + dir / "store";
+    ASSERT_EQ(run_doppel("index" + store + " " + dir / "day1").exit_code, 0);
+    auto r = run_doppel("dedup --new" + store);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.substr(0, r.out.find('\t', 3)), "en\treprint");
+    EXPECT_NE(r.err.find("2 new after seq 0 (a full run"), std::string::npos) << r.err;
+    ASSERT_EQ(run_doppel("index" + store + " " + dir / "day2").exit_code, 0);
+    r = run_doppel("dedup --new" + store);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::vector<std::string> pairs;
+    for (std::string line; std::getline(lines, line);) pairs.push_back(line.substr(0, line.rfind('\t')));
+    std::sort(pairs.begin(), pairs.end());
+    EXPECT_EQ(pairs, (std::vector<std::string>{"copy\ten", "copy\treprint"}));
+    EXPECT_NE(r.err.find("2 new after seq"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("full run"), std::string::npos) << r.err;
+    r = run_doppel("dedup --new" + store);  // nothing new
+    EXPECT_EQ(r.out, "");
+    r = run_doppel("dedup" + store);
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3);
+    EXPECT_EQ(run_doppel("dedup --new " + dir / "day1").exit_code, 2);
 }

@@ -56,6 +56,20 @@ def test_dedup_clusters(stores):
     assert r["clusters"] and r["candidates"] >= len(r["pairs"]) and r["spec"]
 
 
+def test_dedup_new(tmp_path, corpus):
+    """new=True: every pair at first (a full run), then only those of documents added since."""
+    store = doppel.Store(str(tmp_path / "s"))
+    store.index([corpus["folder"]])
+    first = store.dedup(clusters=True, new=True)
+    assert first["pairs"] == store.dedup() and first["pairs"]
+    assert first["new"] == len(store) and first["full_run"]
+    again = store.dedup(clusters=True, new=True)
+    assert (again["pairs"], again["clusters"], again["new"], again["full_run"]) == ([], [], 0, "")
+    # Another threshold's banding is not in the band runs: a full run each time, cut to new ones.
+    assert store.dedup(0.5, clusters=True, new=True)["full_run"]
+    assert store.dedup(0.5, new=True) == []
+
+
 def test_translations_as_cli(stores, cli):
     expected = tsv(cli("translations", "--store", stores["cli"]))
     got = stores["store"].translations()

@@ -98,3 +98,29 @@ TEST(LshBandStore, ForEachEntryMergesTheRuns) {
     std::sort(want.begin(), want.end());
     EXPECT_EQ(got, want);
 }
+
+// entries_of gives exactly the entries of the keys asked, from every run and segment: a key with
+// many entries (band 0 of every 3rd signature) across segments, keys of a few documents, a key
+// that is not there, and no key at all.
+TEST(LshBandStore, EntriesOfSomeKeysAreTheMergedEntriesOfThem) {
+    test::TempDir dir("lsh_band_store_keys");
+    Store store(dir.path());
+    LshIndex ram(kPerms, kParams);
+    const auto sigs = signatures(3000, 5);
+    add_batches(store, ram, sigs, 100, 1);
+    const auto bands = LshBandStore::open(store, kPerms, kParams, 3000);
+    ASSERT_TRUE(bands.has_value());
+    std::vector<uint64_t> keys = {LshBandStore::entry_key(sigs.data(), kParams, 0), 12345};
+    for (std::size_t i = 1; i < 3000; i += 97)
+        for (int band = 0; band < kParams.bands; ++band)
+            keys.push_back(LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band));
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::vector<LshBandStore::Entry> want;
+    bands->for_each_entry(store, [&](const LshBandStore::Entry& e) {
+        if (std::binary_search(keys.begin(), keys.end(), e.key)) want.push_back(e);
+    });
+    EXPECT_GT(want.size(), 1000u);
+    EXPECT_EQ(bands->entries_of(store, keys), want);
+    EXPECT_TRUE(bands->entries_of(store, {}).empty());
+}

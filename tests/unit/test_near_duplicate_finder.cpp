@@ -265,6 +265,10 @@ TEST(NearDuplicateFinder, NeedsTextWhereALineIsBoilerplate) {
         o.boilerplate = boilerplate;
         NearDuplicateFinder f(o);
         f.count_lines(docs.size(), docs.data());
+        // "plain" is of the footer's source (its text has no boilerplate line), "other-site" not.
+        const std::vector<uint8_t> sources =
+            boilerplate ? std::vector<uint8_t>{1, 1, 1, 1, 1, 1, 1, 0} : std::vector<uint8_t>(8, 0);
+        EXPECT_EQ(f.in_boilerplate_source(docs.size(), docs.data()), sources);
         const std::vector<uint8_t> own = f.needs_text(docs.size(), docs.data());
         const std::vector<uint8_t> expected = boilerplate ? std::vector<uint8_t>{1, 1, 1, 1, 1, 1, 0, 0}
                                                           : std::vector<uint8_t>(8, 0);

@@ -84,6 +84,10 @@ public:
     // equal keys come together, so documents sharing a bucket are adjacent). Memory: one segment
     // per run.
     void for_each_entry(const Store& store, const std::function<void(const Entry&)>& fn) const;
+    // The entries of `keys` (sorted, without repeats) in every run, in (key, seq) order: each
+    // segment that may hold one of them is read once (all of them when the keys are many).
+    // Memory: one segment and the entries found.
+    std::vector<Entry> entries_of(const Store& store, const std::vector<uint64_t>& keys) const;
 
     // The key of band `band` of `sig` in the runs: the band number in the top 10 bits over 54
     // bits of lsh_band_key() (XXH3 takes its seed, the band number, into its input by XOR and

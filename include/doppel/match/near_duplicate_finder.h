@@ -233,6 +233,9 @@ public:
     std::vector<uint8_t> needs_text(std::size_t n, const Document* docs);
     // The same from line summaries where given (lines[i] null: docs[i].text).
     std::vector<uint8_t> needs_text(std::size_t n, const Document* docs, const LineSummary* const* lines);
+    // Whether each document's source has boilerplate lines (ends pass 1, as add() does): the
+    // others need neither text nor line summary for needs_text() (it gives 0 for them).
+    std::vector<uint8_t> in_boilerplate_source(std::size_t n, const Document* docs);
     // Finds, verifies and clusters the pairs. Call once.
     NearDuplicateResult finish();
 

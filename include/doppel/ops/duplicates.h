@@ -2,6 +2,8 @@
 //
 //  - find_stored_duplicates(): every near-duplicate pair and cluster among the documents of a
 //    store (`doppel dedup --store`).
+//  - find_new_stored_duplicates(): the same for the documents added since its last call only
+//    (`doppel dedup --store --new`, a daily feed).
 //  - find_file_duplicates(): the same over files, storing nothing (`doppel dedup PATH...`).
 //  - DuplicateChecker: for new documents, whether each copies a stored one (`doppel check`),
 //    without storing them.
@@ -45,6 +47,39 @@ class NearDuplicateIndex;
 // document's shingles and signature are held in memory until the end.
 NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                            std::size_t batch = 1024, const ProgressCallback& progress = {});
+
+// The near-duplicates of the documents added since the last call on this store with the same
+// options (a daily feed: `index` a batch, then `dedup --store --new`): every pair with a new
+// document, exactly the pairs a full find_stored_duplicates() reports with it, and for each new
+// document in a cluster its representative, as the full run's clusters have it (a cluster lists
+// its new members only; its representative may be an earlier document). The caller then
+// records in the store what the next call needs, with record_new_duplicates() once it has kept
+// the result (ops/dedup_state.h: the newest seq covered, the earlier cluster members): a run
+// whose output was lost is not recorded, and the next one reports its documents again. Where
+// the store's band runs serve the options, only the buckets holding a new document are compared
+// and only candidates' shingles are read; the first call on a store (or with other options), a
+// store without band runs, and a store where earlier documents were deleted or changed their
+// boilerplate lines since get a full run, its result cut to the new documents (all of them, on a
+// first call).
+struct NewStoredDuplicates {
+    NearDuplicateResult result;  // documents: every stored one, numbered in seq order
+    int64_t since = 0;           // documents after this seq were new (0: all of them)
+    std::size_t new_docs = 0;    // how many (result.docs[docs.size() - new_docs ...])
+    std::string full_run;        // why a full run was needed; empty when only new ones were compared
+    struct Mark {                // what record_new_duplicates() writes
+        int64_t since = 0;
+        uint64_t docs = 0, boilerplate = 0;
+        std::vector<int64_t> members;
+        std::string spec;
+        bool full = false;
+    } mark;
+};
+NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+                                               std::size_t batch = 1024,
+                                               const ProgressCallback& progress = {});
+// Records a call's place in the store (d.mark, in one transaction): the next call's new
+// documents come after it.
+void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& mark);
 
 // How find_file_duplicates() reads.
 //   batch         256    documents read ahead (on another thread) while the previous are processed

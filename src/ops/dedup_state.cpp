@@ -1,0 +1,155 @@
+#include "ops/dedup_state.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#include "doppel/error.h"
+#include "doppel/store/store.h"
+
+namespace doppel {
+namespace {
+
+constexpr char kMagic[4] = {'D', 'P', 'D', 'M'};
+constexpr std::size_t kHeaderBytes = 8;
+constexpr const char* kFirstWord = "doppel-dedup-state";
+
+// Each spec's state under its own names: "<kMetaKey>/<hash>", "dedup/<hash>/members/<part>".
+std::string spec_hash(const std::string& spec) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx",
+                  static_cast<unsigned long long>(XXH3_64bits(spec.data(), spec.size())));
+    return hex;
+}
+std::string part_name(const std::string& spec, std::size_t part) {
+    return "dedup/" + spec_hash(spec) + "/members/" + std::to_string(part);
+}
+
+struct Header {
+    int64_t since = 0;
+    uint64_t docs = 0, boilerplate = 0;
+    std::vector<uint64_t> counts;  // members per part
+    std::string spec;
+};
+
+std::optional<Header> read_header(const Store& store, const std::string& spec) {
+    const auto meta = store.meta(DedupState::meta_key(spec));
+    if (!meta) return std::nullopt;
+    std::istringstream in(*meta);
+    std::string first, boilerplate;
+    uint32_t version = 0;
+    std::size_t parts = 0;
+    Header h;
+    in >> first >> version;
+    DOPPEL_CHECK(kBadFormat, in && first == kFirstWord, "the store's dedup state does not parse");
+    DOPPEL_CHECK(kVersion, version == DedupState::kVersion,
+                 "the store's dedup state is version " + std::to_string(version) + "; this build reads " +
+                     std::to_string(DedupState::kVersion));
+    in >> h.since >> h.docs >> boilerplate >> parts;
+    h.counts.resize(in ? parts : 0);
+    for (auto& c : h.counts) in >> c;
+    DOPPEL_CHECK(kBadFormat, static_cast<bool>(in), "the store's dedup state does not parse");
+    h.boilerplate = std::stoull(boilerplate, nullptr, 16);
+    in.ignore(1);  // the line's end
+    std::getline(in, h.spec);
+    return h;
+}
+
+std::vector<int64_t> read_part(const Store& store, const std::string& spec, std::size_t part,
+                               uint64_t count) {
+    const std::string name = part_name(spec, part);
+    std::string buf(kHeaderBytes + count * sizeof(int64_t), '\0');
+    DOPPEL_CHECK(kBadFormat, store.read_blob(name, 0, buf.size(), buf.data()),
+                 "the store's dedup state misses " + name);
+    uint32_t version = 0;
+    std::memcpy(&version, buf.data() + 4, 4);
+    DOPPEL_CHECK(kBadFormat, std::memcmp(buf.data(), kMagic, 4) == 0, name + ": bad magic");
+    DOPPEL_CHECK(kVersion, version == DedupState::kVersion, name + ": unknown version");
+    std::vector<int64_t> seqs(count);
+    std::memcpy(seqs.data(), buf.data() + kHeaderBytes, count * sizeof(int64_t));
+    return seqs;
+}
+
+void write_part(Store& store, const std::string& spec, std::size_t part, const std::vector<int64_t>& seqs) {
+    std::string buf(kHeaderBytes + seqs.size() * sizeof(int64_t), '\0');
+    std::memcpy(buf.data(), kMagic, 4);
+    std::memcpy(buf.data() + 4, &DedupState::kVersion, 4);
+    std::memcpy(buf.data() + kHeaderBytes, seqs.data(), seqs.size() * sizeof(int64_t));
+    store.put_blob(part_name(spec, part), buf);
+}
+
+std::vector<int64_t> read_members(const Store& store, const Header& h) {
+    std::vector<int64_t> all;
+    for (std::size_t p = 0; p < h.counts.size(); ++p) {
+        const std::vector<int64_t> part = read_part(store, h.spec, p, h.counts[p]);
+        all.insert(all.end(), part.begin(), part.end());
+    }
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    return all;
+}
+
+}  // namespace
+
+std::string DedupState::meta_key(const std::string& spec) {
+    return std::string(kMetaKey) + "/" + spec_hash(spec);
+}
+
+std::optional<DedupState> DedupState::read(const Store& store, const std::string& spec) {
+    const std::optional<Header> h = read_header(store, spec);
+    if (!h || h->spec != spec) return std::nullopt;  // none, or (64-bit hashes colliding) another's
+    DedupState s;
+    s.since = h->since;
+    s.docs = h->docs;
+    s.boilerplate = h->boilerplate;
+    s.spec = h->spec;
+    s.members = read_members(store, *h);
+    return s;
+}
+
+void DedupState::write(Store& store, int64_t since, uint64_t docs, uint64_t boilerplate,
+                       const std::vector<int64_t>& added, const std::string& spec, bool full) {
+    store.transaction([&] {
+        // Phase 1: the parts to keep (none for a full run).
+        const std::optional<Header> old = read_header(store, spec);
+        std::vector<uint64_t> counts;
+        if (old && !full && old->spec == spec) counts = old->counts;
+        // Phase 2: one more part, or all of them merged into one past kMaxParts.
+        if (counts.size() + 1 > kMaxParts) {
+            std::vector<int64_t> all = read_members(store, *old);
+            all.insert(all.end(), added.begin(), added.end());
+            std::sort(all.begin(), all.end());
+            write_part(store, spec, 0, all);
+            counts.assign(1, all.size());
+        } else {
+            write_part(store, spec, counts.size(), added);
+            counts.push_back(added.size());
+        }
+        for (std::size_t p = counts.size(); old && p < old->counts.size(); ++p)
+            store.remove_blob(part_name(spec, p));
+        // Phase 3: the header.
+        std::ostringstream meta;
+        meta << kFirstWord << ' ' << kVersion << ' ' << since << ' ' << docs << ' ' << std::hex << boilerplate
+             << std::dec << ' ' << counts.size();
+        for (uint64_t c : counts) meta << ' ' << c;
+        meta << '\n' << spec;
+        store.set_meta(meta_key(spec), meta.str());
+    });
+}
+
+uint64_t boilerplate_fingerprint(const std::vector<int64_t>& seqs, const std::vector<FinderDocument>& docs,
+                                 std::size_t end) {
+    uint64_t sum = 0;
+    for (std::size_t k = 0; k < end; ++k) {
+        if (docs[k].boilerplate_lines == 0) continue;
+        const uint64_t key[2] = {static_cast<uint64_t>(seqs[k]), docs[k].boilerplate_lines};
+        sum += XXH3_64bits(key, sizeof key);
+    }
+    return sum;
+}
+
+}  // namespace doppel

@@ -1,0 +1,68 @@
+// doppel (private): what `dedup --store --new` records in a store between runs, so that the next
+// run compares only the documents added since (ops/duplicates.h: find_new_stored_duplicates).
+//
+// A run over documents up to seq `since` leaves:
+//   since        the largest seq it covered: later documents are the next run's new ones;
+//   docs         how many stored documents had seq <= since (fewer now: some were deleted or
+//                replaced, so earlier clusters may have changed and the next run is a full one);
+//   boilerplate  a fingerprint of which earlier documents had boilerplate lines left out, and how
+//                many (boilerplate_fingerprint): when the new documents change it, earlier
+//                shingle sets changed and the next run is a full one;
+//   members      the seqs of the documents that joined a cluster of an earlier representative
+//                (every other document up to `since` is a representative, of a cluster of one
+//                or more: a new document joins the earliest representative within the threshold);
+//   spec         NearDuplicateFinder::describe() of the run: each spec has its own state (TSV
+//                and JSONL output differ in spec: partial copies), none yet means a full run.
+// Format (version 1), under <hash> = 16 hex digits of XXH3-64 of the spec: metadata
+// "<kMetaKey>/<hash>", two lines:
+//     "doppel-dedup-state <version> <since> <docs> <boilerplate hex> <parts> <count of part 0> ..."
+//     "<spec>"
+// and one named blob per part, "dedup/<hash>/members/<part>": magic "DPDM", uint32 version, the
+// part's member seqs as little-endian int64, sorted. A run appends one part; past kMaxParts they
+// are merged into one. Stores without the key (older builds, or never run with --new) have no
+// state: the run is a full one and records it.
+//
+// Thread safety: none; read() and write() go through the Store they are given (write() inside
+// its own transaction).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "doppel/match/near_duplicate_finder.h"
+
+namespace doppel {
+
+class Store;
+
+struct DedupState {
+    static constexpr const char* kMetaKey = "dedup_state";
+    static constexpr uint32_t kVersion = 1;
+    static constexpr std::size_t kMaxParts = 16;
+
+    int64_t since = 0;
+    uint64_t docs = 0;
+    uint64_t boilerplate = 0;
+    std::vector<int64_t> members;  // sorted, without repeats
+    std::string spec;
+
+    // The metadata key of `spec`'s state.
+    static std::string meta_key(const std::string& spec);
+    // The recorded state of `spec`; nullopt when there is none. Throws doppel::Error (kVersion,
+    // kBadFormat) for a state this build cannot read.
+    static std::optional<DedupState> read(const Store& store, const std::string& spec);
+    // Records the state of a run: `added` are the members it found (sorted). With `full` the
+    // earlier parts are dropped (added are all the members), else they are kept and added
+    // becomes one more part.
+    static void write(Store& store, int64_t since, uint64_t docs, uint64_t boilerplate,
+                      const std::vector<int64_t>& added, const std::string& spec, bool full);
+};
+
+// The fingerprint of the boilerplate lines left out of documents[0, end): a sum over those with
+// any of a hash of (seq, boilerplate_lines). docs[k] is the document of seqs[k].
+uint64_t boilerplate_fingerprint(const std::vector<int64_t>& seqs, const std::vector<FinderDocument>& docs,
+                                 std::size_t end);
+
+}  // namespace doppel

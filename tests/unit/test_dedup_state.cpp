@@ -1,0 +1,63 @@
+// What `dedup --store --new` records in a store (ops/dedup_state.h).
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "doppel/error.h"
+#include "doppel/store/store.h"
+#include "ops/dedup_state.h"
+#include "support/test_support.h"
+
+using namespace doppel;
+
+TEST(DedupState, WrittenPartsReadBackMergedAndSorted) {
+    test::TempDir dir("dedup_state");
+    Store store(dir / "store");
+    EXPECT_FALSE(DedupState::read(store, "spec a").has_value());
+    DedupState::write(store, 10, 9, 0xabcdef0123456789ull, {3, 7}, "spec a", true);
+    DedupState::write(store, 20, 19, 5, {12, 15}, "spec a", false);
+    auto s = DedupState::read(store, "spec a");
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->since, 20);
+    EXPECT_EQ(s->docs, 19u);
+    EXPECT_EQ(s->boilerplate, 5u);
+    EXPECT_EQ(s->members, (std::vector<int64_t>{3, 7, 12, 15}));
+    EXPECT_FALSE(DedupState::read(store, "spec b").has_value());  // another spec's
+    // Past kMaxParts the parts are merged into one; a full run drops the earlier ones.
+    for (int64_t k = 0; k < 20; ++k) DedupState::write(store, 30 + k, 29 + k, 0, {100 + k}, "spec a", false);
+    s = DedupState::read(store, "spec a");
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->members.size(), 24u);
+    EXPECT_EQ(s->members.back(), 119);
+    std::istringstream meta(*store.meta(DedupState::meta_key("spec a")));
+    std::string word;
+    std::size_t parts = 0;
+    for (int k = 0; k < 6; ++k) meta >> word;  // magic, version, since, docs, boilerplate, parts
+    parts = std::stoul(word);
+    EXPECT_LT(parts, 20u);
+    EXPECT_LE(parts, DedupState::kMaxParts);
+    DedupState::write(store, 60, 59, 0, {50}, "spec a", true);
+    EXPECT_EQ(DedupState::read(store, "spec a")->members, (std::vector<int64_t>{50}));
+    // Another spec's state lives beside it.
+    DedupState::write(store, 70, 69, 0, {}, "spec b", true);
+    EXPECT_EQ(DedupState::read(store, "spec a")->members, (std::vector<int64_t>{50}));
+    EXPECT_EQ(DedupState::read(store, "spec a")->since, 60);
+    EXPECT_TRUE(DedupState::read(store, "spec b")->members.empty());
+    EXPECT_EQ(DedupState::read(store, "spec b")->since, 70);
+}
+
+TEST(DedupState, AnotherVersionIsRefused) {
+    test::TempDir dir("dedup_state_version");
+    Store store(dir / "store");
+    DedupState::write(store, 10, 9, 0, {}, "spec a", true);
+    const std::string key = DedupState::meta_key("spec a");
+    store.set_meta(key, "doppel-dedup-state 2 10 9 0 0\nspec a");
+    try {
+        DedupState::read(store, "spec a");
+        FAIL() << "read a version-2 state";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kVersion);
+    }
+    store.set_meta(key, "something else");
+    EXPECT_THROW(DedupState::read(store, "spec a"), Error);
+}

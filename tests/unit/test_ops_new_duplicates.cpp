@@ -1,0 +1,173 @@
+// `dedup --store --new` (ops/duplicates.h: find_new_stored_duplicates): on a store built in
+// batches, the pairs and clusters of the new documents equal a full run's.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <initializer_list>
+#include <map>
+#include <random>
+#include <tuple>
+
+#include "doppel/langid/language_identifier.h"
+#include "doppel/ops/duplicates.h"
+#include "doppel/ops/indexer.h"
+#include "doppel/store/store.h"
+#include "support/test_support.h"
+
+using namespace doppel;
+
+namespace {
+
+// n pseudo-words of `seed`, 12 to a line, the words at `edits` replaced.
+std::string page(unsigned seed, std::size_t n, std::initializer_list<std::size_t> edits) {
+    std::mt19937 rng(seed);
+    std::string s;
+    char buf[16];
+    for (std::size_t i = 0; i < n; ++i) {
+        std::snprintf(buf, sizeof buf, "w%u", static_cast<unsigned>(rng() % 100000000));
+        const bool edited = std::find(edits.begin(), edits.end(), i) != edits.end();
+        s += (edited ? "edited" + std::to_string(i) : std::string(buf)) + (i % 12 == 11 ? "\n" : " ");
+    }
+    return s;
+}
+std::string page(unsigned seed, std::size_t n = 200, int edit = -1) {
+    return edit < 0 ? page(seed, n, {}) : page(seed, n, {static_cast<std::size_t>(edit)});
+}
+
+void index_folder(Store& store, const std::string& dir) {
+    LanguageIdentifier lid(test::lid_model());
+    IndexConfig c;
+    c.embeddings = false;
+    IndexRunOptions run;
+    run.batch = 3;  // several band runs, merged as they come
+    index_paths(store, lid, std::move(open_index_stages(c).stages), {dir}, run);
+}
+
+// A batch of pages in dir/name: its originals (seeds `base`...), copies of earlier ones (exact,
+// one word edited, most of one), and pages with a shared footer (boilerplate of their folder).
+void write_batch(const test::TempDir& dir, const std::string& name, unsigned base) {
+    const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";
+    std::vector<std::string> texts;
+    for (unsigned k = 0; k < 4; ++k) texts.push_back(page(base + k));
+    texts.push_back(page(base));              // exact copy of this batch's first
+    texts.push_back(page(base + 1, 200, 7));  // near copy
+    texts.push_back(page(base + 2, 150));     // partial copy
+    texts.push_back(page(100));               // copies of the first batch's, whatever the batch
+    texts.push_back(page(101, 200, 40));
+    texts.push_back(page(100, 200, 90));
+    for (unsigned k = 0; k < 6; ++k) texts.push_back(page(base + 20 + k) + footer);
+    texts.push_back(page(base + 20));  // a footer page without its footer
+    texts.push_back(page(120));        // the first batch's (its footer boilerplate there)
+    // Two pages not within the threshold of each other (Jaccard about 0.78: two representatives)
+    // and one within it of both (about 0.89): it joins the earlier.
+    texts.push_back(page(300));
+    texts.push_back(page(300, 200, {10, 30, 50, 70, 90, 110, 130, 150}));
+    texts.push_back(page(300, 200, {10, 30, 50, 70}));
+    for (std::size_t k = 0; k < texts.size(); ++k)
+        test::write_file(dir / (name + "/" + name + "_d" + std::to_string(k) + ".txt"), texts[k]);
+}
+
+using PairKey = std::tuple<std::string, std::string, DuplicateKind, double, double, uint32_t>;
+
+// The pairs of r with a document numbered from first_new on, by ids.
+std::vector<PairKey> pairs_from(const NearDuplicateResult& r, std::size_t first_new) {
+    std::vector<PairKey> out;
+    for (const auto& p : r.pairs)
+        if (p.b >= first_new)
+            out.emplace_back(r.docs[p.a].id, r.docs[p.b].id, p.kind, p.jaccard, p.containment, p.common);
+    return out;
+}
+
+// new member id -> (representative id, similarity)
+std::map<std::string, std::pair<std::string, double>> clusters_from(const NearDuplicateResult& r,
+                                                                    std::size_t first_new) {
+    std::map<std::string, std::pair<std::string, double>> out;
+    for (const auto& c : r.clusters)
+        for (std::size_t i = 0; i < c.members.size(); ++i)
+            if (c.members[i] >= first_new)
+                out[r.docs[c.members[i]].id] = {r.docs[c.representative].id, c.similarity[i]};
+    return out;
+}
+
+// The --new run on `store` against a full run: the same pairs and clusters for the new documents.
+NewStoredDuplicates expect_new_equals_full(Store& store, const NearDuplicateOptions& o) {
+    NewStoredDuplicates got = find_new_stored_duplicates(store, o, 4);
+    record_new_duplicates(store, got.mark);
+    const NearDuplicateResult full = find_stored_duplicates(store, o, 4);
+    const std::size_t first_new = full.docs.size() - got.new_docs;
+    EXPECT_EQ(got.result.docs.size(), full.docs.size());
+    EXPECT_EQ(pairs_from(got.result, first_new), pairs_from(full, first_new));
+    EXPECT_EQ(pairs_from(got.result, 0), pairs_from(got.result, first_new));  // nothing else
+    EXPECT_EQ(clusters_from(got.result, first_new), clusters_from(full, first_new));
+    EXPECT_EQ(clusters_from(got.result, 0), clusters_from(got.result, first_new));
+    return got;
+}
+
+}  // namespace
+
+TEST(OpsNewDuplicates, NewDocumentsGetTheFullRunsPairsAndClusters) {
+    test::TempDir dir("ops_new_duplicates");
+    Store store(dir / "store");
+    NearDuplicateOptions o;
+    o.partial = o.repeated_lines = true;
+    write_batch(dir, "b0", 100);
+    index_folder(store, dir / "b0");
+    // The first run compares everything and says why.
+    NewStoredDuplicates first = expect_new_equals_full(store, o);
+    EXPECT_EQ(first.since, 0);
+    EXPECT_EQ(first.new_docs, 21u);
+    EXPECT_NE(first.full_run, "");
+    EXPECT_GE(first.result.pairs.size(), 6u);
+    // Then each batch alone, its copies of earlier documents and of its own.
+    for (unsigned b = 1; b <= 3; ++b) {
+        write_batch(dir, "b" + std::to_string(b), 100 + 50 * b);
+        index_folder(store, dir / ("b" + std::to_string(b)));
+        const NewStoredDuplicates next = expect_new_equals_full(store, o);
+        EXPECT_EQ(next.full_run, "") << b;
+        EXPECT_EQ(next.new_docs, 21u);
+        EXPECT_GT(next.since, 0);
+        EXPECT_GE(clusters_from(next.result, 0).size(), 5u);  // joined earlier clusters and their own
+    }
+    // Nothing new: nothing to report.
+    // A run not recorded (its output lost) leaves the next one the same documents.
+    write_batch(dir, "b4", 400);
+    index_folder(store, dir / "b4");
+    EXPECT_EQ(find_new_stored_duplicates(store, o, 4).new_docs, 21u);
+    expect_new_equals_full(store, o);
+    const NewStoredDuplicates none = find_new_stored_duplicates(store, o, 4);
+    EXPECT_EQ(none.new_docs, 0u);
+    EXPECT_TRUE(none.result.pairs.empty());
+    EXPECT_TRUE(none.result.clusters.empty());
+    EXPECT_EQ(none.full_run, "");
+}
+
+TEST(OpsNewDuplicates, DeletionsAndOtherOptionsGetAFullRun) {
+    test::TempDir dir("ops_new_duplicates_full");
+    Store store(dir / "store");
+    NearDuplicateOptions o;
+    write_batch(dir, "b0", 100);
+    index_folder(store, dir / "b0");
+    record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
+    // An earlier representative deleted: its members' clusters change, so a full run.
+    ASSERT_TRUE(store.remove("b0_d0"));
+    write_batch(dir, "b1", 150);
+    index_folder(store, dir / "b1");
+    const NewStoredDuplicates after_delete = expect_new_equals_full(store, o);
+    EXPECT_NE(after_delete.full_run, "");
+    EXPECT_EQ(after_delete.new_docs, 21u);
+    // Another threshold has no recorded run: a full run of everything. Each has its own state.
+    NearDuplicateOptions other = o;
+    other.threshold = 0.7;
+    const NewStoredDuplicates at_07 = find_new_stored_duplicates(store, other, 4);
+    EXPECT_EQ(at_07.new_docs, store.size());
+    record_new_duplicates(store, at_07.mark);
+    for (unsigned b = 2; b <= 3; ++b) {
+        write_batch(dir, "b" + std::to_string(b), 100 + 50 * b);
+        index_folder(store, dir / ("b" + std::to_string(b)));
+        const NewStoredDuplicates again = expect_new_equals_full(store, o);
+        EXPECT_EQ(again.full_run, "");
+        EXPECT_EQ(again.new_docs, 21u);
+    }
+}
