@@ -127,12 +127,14 @@ std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::str
 // On all cores (weigh and densify are const and only read the frequencies); each range of
 // documents keeps its dense vectors compactly, and the ranges are joined in order. The old
 // dense vectors go first (weighing again: they are not held twice).
-// With `last`, each document's counts are freed once weighed (the second pass: weighed for the
-// last time), and before(i, old) sees each document's old weighted vector before it goes.
+// Each document's counts are weighed in place (they become its weighted vector: no copy, no
+// new block per document to fragment the heap), so they are gone once weighed: the first
+// pass reads them again for learning. before(i, old) sees each document's old weighted vector
+// before it goes.
 using BeforeWeighing = std::function<void(std::size_t, const SparseVector&)>;
 
 void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies, const ProgressCallback& progress,
-           bool last = false, const BeforeWeighing& before = nullptr) {
+           const BeforeWeighing& before = nullptr) {
     const std::size_t n = pool.size(), dim = pool.dim;
     pool.dense = DenseRows();
     embedder.set_frequencies(std::make_shared<DocumentFrequencies>(std::move(frequencies)));
@@ -143,10 +145,9 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
         std::vector<float> dense(dim);
         for (std::size_t i = b; i < e; ++i) {
             const SparseVector old = before ? std::move(pool.sparse[i]) : SparseVector();
-            const float len = weigh_for_matching(embedder, pool.features.counts[i], pool.vectors, pool.features.seqs[i],
-                                                 pool.sparse[i], dense.data());
+            const float len = weigh_for_matching(embedder, std::move(pool.features.counts[i]), pool.vectors,
+                                                 pool.features.seqs[i], pool.sparse[i], dense.data());
             if (before) before(i, old);
-            if (last) pool.features.counts[i] = SparseVector();
             ranges[b / kGrain].append(dense.data());
             pool.docs[i].length = len;
         }
@@ -353,10 +354,10 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     std::vector<char> rewritten = rewrite(pool, learned, df);
     release_free_heap();
     trace_memory("rewritten", pool, embedder, &table, first.size());
-    // Weighed for the last time: each document's counts freed as it is weighed, a rewritten
-    // document's old and new weighted vectors compared as they pass (no copy of the old ones).
+    // Weighed for the last time (the counts go as they are weighed), a rewritten document's old
+    // and new weighted vectors compared as they pass (no copy of the old ones).
     std::vector<float> moved(pool.size(), 1.0f);
-    weigh(pool, embedder, std::move(df), progress, true, [&](std::size_t i, const SparseVector& old) {
+    weigh(pool, embedder, std::move(df), progress, [&](std::size_t i, const SparseVector& old) {
         if (rewritten[i]) moved[i] = dot(old, pool.sparse[i]);
     });
     std::vector<SparseVector>().swap(pool.features.counts);
@@ -403,7 +404,9 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     bool override_spec = false;
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
     Pool pool = load_pool(store, *embedder, options.minor_relative_share, progress);
-    if (!options.learn) std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time
+    // The counts went as they were weighed: learning reads them again from the store (held
+    // through the first search and link, they were 2 KB a document at the peak).
+    std::vector<SparseVector>().swap(pool.features.counts);
     clock.mark("load and weigh");
     trace_memory("loaded and weighed", pool, *embedder);
     const auto t1 = Clock::now();
@@ -424,6 +427,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     trace_memory("linked", pool, *embedder, &table, links.size());
     const auto t3 = Clock::now();
     if (options.learn) {
+        pool.features.counts = load_counts(store, pool.features.seqs);
         const FeatureAssociations learned = learn_associations(pool, links, options.associations);
         out.associations = learned.size();
         clock.mark("learn");
