@@ -289,8 +289,8 @@ SparseVector BridgeEmbedder::document_features(const AnalyzedDocument& doc) {
     return all;
 }
 
-SparseVector BridgeEmbedder::weigh(const SparseVector& counts) const {
-    SparseVector v = counts;
+SparseVector BridgeEmbedder::weigh(SparseVector counts) const {
+    SparseVector v = std::move(counts);
     for (std::size_t i = 0; i < v.size(); ++i) {
         float kw = 1.0f;
         switch (kind_of(v.ids[i])) {

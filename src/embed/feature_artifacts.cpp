@@ -33,7 +33,7 @@ std::vector<float> decode_vectors_artifact(std::string_view blob, const std::str
     return v;
 }
 
-SparseVector StoredVectors::join(const SparseVector& weighted, int64_t seq) const {
+SparseVector StoredVectors::join(SparseVector weighted, int64_t seq) const {
     auto it = by_seq.find(seq);
     if (it == by_seq.end() || it->second.empty()) return weighted;
     return BridgeEmbedder::with_vectors(weighted, it->second.data(), it->second.size(), weight);
@@ -67,6 +67,23 @@ StoredFeatures load_features(const Store& store) {
         if (it != pos.end()) f.langs[it->second] = std::string(blob);
     });
     return f;
+}
+
+std::vector<SparseVector> load_counts(const Store& store, std::span<const int64_t> seqs) {
+    std::unordered_map<int64_t, std::size_t> pos;
+    for (std::size_t i = 0; i < seqs.size(); ++i) pos[seqs[i]] = i;
+    std::vector<SparseVector> counts(seqs.size());
+    std::size_t found = 0;
+    store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
+        if (auto it = pos.find(seq); it != pos.end()) {
+            counts[it->second] = SparseVector::deserialize(blob);
+            ++found;
+        }
+    });
+    DOPPEL_CHECK(kNotFound, found == seqs.size(),
+                 "store " + store.dir() + ": " + std::to_string(seqs.size() - found) +
+                     " documents lost their features while being matched");
+    return counts;
 }
 
 }  // namespace doppel

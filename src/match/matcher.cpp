@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -623,33 +624,48 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     std::vector<std::pair<std::size_t, std::size_t>> lang_pairs;
     for (std::size_t sa = 0; sa < L; ++sa)
         for (std::size_t tb = sa + 1; tb < L; ++tb) lang_pairs.push_back({sa, tb});
-    // Candidate links of each language pair, from both directions.
-    std::vector<std::vector<TranslationLink>> candidates(lang_pairs.size());
-    impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
+    // The candidate links of language pair p, from both directions. Built twice (for the
+    // floors, then for the labels), one pair per core at a time: holding every pair's candidates
+    // until the floors were known took ~2 KB a document at the peak (issue 12).
+    const auto candidates_of = [&](std::size_t p) {
         const std::vector<PairCandidate> pairs = pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second);
-        candidates[p].reserve(static_cast<std::size_t>(std::count_if(
+        std::vector<TranslationLink> links;
+        links.reserve(static_cast<std::size_t>(std::count_if(
             pairs.begin(), pairs.end(), [&](const PairCandidate& c) { return c.sim >= options_.related_similarity; })));
         for (const auto& [a, b, sim] : pairs)
-            if (sim >= options_.related_similarity)
-                candidates[p].push_back(make_link(a, b, sim, margins(a, b, sim), sparse));
-        for (auto& l : candidates[p]) url_evidence::add_url_evidence(docs, options_.url_weight, l);
-    });
-    const std::vector<float> floors = typical_floors(docs, lang_pairs, L, candidates);
-    // Each pair's candidates are freed once labelled, its labelled links once joined (issue 12:
-    // at 100,000 documents the candidates, labelled and joined links were 3 copies of ~90 MiB).
-    std::vector<std::vector<TranslationLink>> linked(lang_pairs.size());
-    impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
-        linked[p].reserve(candidates[p].size());
-        label_links(docs, candidates[p], floors[p], linked[p]);
-        std::vector<TranslationLink>().swap(candidates[p]);
-    });
+            if (sim >= options_.related_similarity) links.push_back(make_link(a, b, sim, margins(a, b, sim), sparse));
+        for (auto& l : links) url_evidence::add_url_evidence(docs, options_.url_weight, l);
+        return links;
+    };
+    // Phase 1: each pair's confident scores (labelled without the no-counterpart rule), its floor.
+    std::vector<std::vector<float>> confident(lang_pairs.size());
+    std::size_t total = 0;  // candidate links of all pairs: as many links at most
+    if (options_.counterpart_ratio > 0) {
+        std::vector<std::size_t> sizes(lang_pairs.size());
+        impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
+            std::vector<TranslationLink> links = candidates_of(p);
+            sizes[p] = links.size();
+            confident[p] = confident_scores(docs, links);
+        });
+        total = std::accumulate(sizes.begin(), sizes.end(), std::size_t{0});
+    }
+    const std::vector<float> floors = typical_floors(lang_pairs, L, confident);
+    std::vector<std::vector<float>>().swap(confident);
+    // Phase 2: the pairs labelled with their floors, a core's worth at a time, joined in pair
+    // order, so the links are never held twice. With same-story links every candidate is a
+    // link: room for all, and an eighth more for the pivots' links (growing copies them all).
     std::vector<TranslationLink> out;
-    std::size_t total = 0;
-    for (const auto& links : linked) total += links.size();
-    out.reserve(total);
-    for (auto& links : linked) {
-        out.insert(out.end(), links.begin(), links.end());
-        std::vector<TranslationLink>().swap(links);
+    if (options_.same_story) out.reserve(total + total / 8);
+    const std::size_t workers = impl::worker_count(lang_pairs.size());
+    for (std::size_t p0 = 0; p0 < lang_pairs.size(); p0 += workers) {
+        const std::size_t n = std::min(workers, lang_pairs.size() - p0);
+        std::vector<std::vector<TranslationLink>> linked(n);
+        impl::parallel_for(n, n, [&](std::size_t j, std::size_t) {
+            std::vector<TranslationLink> links = candidates_of(p0 + j);
+            linked[j].reserve(links.size());
+            label_links(docs, links, floors[p0 + j], linked[j]);
+        });
+        for (const auto& links : linked) out.insert(out.end(), links.begin(), links.end());
     }
     if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
     limit_same_story(out);
@@ -667,22 +683,22 @@ float median(std::vector<float>& xs) {
 }
 }  // namespace
 
-std::vector<float> Matcher::typical_floors(std::span<const MatchDocument> docs,
-                                           std::span<const std::pair<std::size_t, std::size_t>> lang_pairs,
-                                           std::size_t languages,
-                                           std::vector<std::vector<TranslationLink>>& candidates) const {
+std::vector<float> Matcher::confident_scores(std::span<const MatchDocument> docs,
+                                             std::vector<TranslationLink>& candidates) const {
+    std::vector<TranslationLink> labelled;
+    label_links(docs, candidates, 0.0f, labelled);
+    std::vector<float> scores;
+    for (const auto& l : labelled)
+        if (l.label != LinkLabel::kSameStory && l.margin >= options_.counterpart_margin) scores.push_back(l.score);
+    return scores;
+}
+
+std::vector<float> Matcher::typical_floors(std::span<const std::pair<std::size_t, std::size_t>> lang_pairs,
+                                           std::size_t languages, std::vector<std::vector<float>>& confident) const {
     std::vector<float> floors(lang_pairs.size(), 0.0f);
     if (options_.counterpart_ratio <= 0) return floors;
-    // Phase 1: every language pair labelled without the rule; its confident links' scores kept.
-    std::vector<std::vector<float>> confident(lang_pairs.size());
-    impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
-        std::vector<TranslationLink> labelled;
-        label_links(docs, candidates[p], 0.0f, labelled);
-        for (const auto& l : labelled)
-            if (l.label != LinkLabel::kSameStory && l.margin >= options_.counterpart_margin)
-                confident[p].push_back(l.score);
-    });
-    // Phase 2: typical scores of each language and of the whole pool, the fallbacks.
+    DOPPEL_CHECK(kInvalidArgument, confident.size() == lang_pairs.size(), "matcher: one score list per language pair needed");
+    // Phase 1: typical scores of each language and of the whole pool, the fallbacks.
     std::vector<std::vector<float>> of_language(languages);
     std::vector<float> all;
     for (std::size_t p = 0; p < lang_pairs.size(); ++p)
@@ -696,7 +712,7 @@ std::vector<float> Matcher::typical_floors(std::span<const MatchDocument> docs,
     std::vector<float> language_typical(languages);
     for (std::size_t t = 0; t < languages; ++t)
         language_typical[t] = of_language[t].size() >= need ? median(of_language[t]) : pool_typical;
-    // Phase 3: each pair's floor, from its own typical score where it has enough confident links.
+    // Phase 2: each pair's floor, from its own typical score where it has enough confident links.
     for (std::size_t p = 0; p < lang_pairs.size(); ++p) {
         const float typical = confident[p].size() >= need
                                   ? median(confident[p])

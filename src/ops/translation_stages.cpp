@@ -46,13 +46,13 @@ TranslationFeatures featurize_documents(std::vector<Document> docs, const Langua
     return out;
 }
 
-float weigh_for_matching(const BridgeEmbedder& embedder, const SparseVector& counts, const StoredVectors& vectors,
+float weigh_for_matching(const BridgeEmbedder& embedder, SparseVector counts, const StoredVectors& vectors,
                          int64_t seq, SparseVector& sparse, float* dense) {
-    sparse = vectors.join(embedder.weigh(counts), seq);
-    embedder.densify(sparse, dense);
     float length = 0;
     for (std::size_t j = 0; j < counts.size(); ++j)
         if (BridgeEmbedder::kind_of(counts.ids[j]) == BridgeEmbedder::FeatureKind::kConcept) length += counts.weights[j];
+    sparse = vectors.join(embedder.weigh(std::move(counts)), seq);
+    embedder.densify(sparse, dense);
     return length;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <malloc.h>
 #include <map>
@@ -73,25 +74,32 @@ std::size_t sparse_bytes(const std::vector<SparseVector>& v) {
     return b;
 }
 
+std::size_t used_bytes(const std::vector<SparseVector>& v) {
+    std::size_t b = 0;
+    for (const SparseVector& x : v) b += x.ids.size() * 12;
+    return b;
+}
+
 void trace_memory(const char* where, const Pool& pool, const BridgeEmbedder& embedder,
                   const CandidateTable* table = nullptr, std::size_t links = 0) {
     static const bool on = std::getenv("DOPPEL_DEBUG_MEMORY") != nullptr;
     if (!on) return;
     std::ifstream status("/proc/self/status");
-    std::string line, rss, hwm;
+    std::string line, rss, hwm, file;
     while (std::getline(status, line)) {
         if (line.rfind("VmRSS:", 0) == 0) rss = line.substr(6);
         if (line.rfind("VmHWM:", 0) == 0) hwm = line.substr(6);
+        if (line.rfind("RssFile:", 0) == 0) file = line.substr(8);
     }
     const auto mib = [](std::size_t b) { return static_cast<double>(b) / (1 << 20); };
     const struct mallinfo2 mi = mallinfo2();
     std::fprintf(stderr,
-                 "doppel memory: %-22s rss%s peak%s heap in use %.0f MiB | counts %.0f sparse %.0f dense %.0f "
-                 "df %zu entries table %.0f links %.0f MiB\n",
-                 where, rss.c_str(), hwm.c_str(), mib(mi.uordblks + mi.hblkhd), mib(sparse_bytes(pool.features.counts)),
+                 "doppel memory: %-22s rss%s peak%s (files%s) heap in use %.0f MiB, free %.0f MiB | counts %.0f sparse %.0f dense %.0f "
+                 "df %zu entries table %.0f links %.0f MiB (sizes: counts %.0f sparse %.0f)\n",
+                 where, rss.c_str(), hwm.c_str(), file.c_str(), mib(mi.uordblks + mi.hblkhd), mib(mi.fordblks), mib(sparse_bytes(pool.features.counts)),
                  mib(sparse_bytes(pool.sparse)), mib(pool.dense.memory_bytes()),
                  embedder.frequencies() ? embedder.frequencies()->df.size() : 0,
-                 table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)));
+                 table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)), mib(used_bytes(pool.features.counts)), mib(used_bytes(pool.sparse)));
 }
 
 // Debugging the search plan (environment DOPPEL_DEBUG_SEARCH set): per language, its documents,
@@ -155,7 +163,14 @@ std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::str
 // On all cores (weigh and densify are const and only read the frequencies); each range of
 // documents keeps its dense vectors compactly, and the ranges are joined in order. The old
 // dense vectors go first (weighing again: they are not held twice).
-void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies, const ProgressCallback& progress) {
+// Each document's counts are weighed in place (they become its weighted vector: no copy, no
+// new block per document to fragment the heap), so they are gone once weighed: the first
+// pass reads them again for learning. before(i, old) sees each document's old weighted vector
+// before it goes.
+using BeforeWeighing = std::function<void(std::size_t, const SparseVector&)>;
+
+void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies, const ProgressCallback& progress,
+           const BeforeWeighing& before = nullptr) {
     const std::size_t n = pool.size(), dim = pool.dim;
     pool.dense = DenseRows();
     embedder.set_frequencies(std::make_shared<DocumentFrequencies>(std::move(frequencies)));
@@ -165,8 +180,10 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
     impl::parallel_for_ranges(n, impl::worker_count(n / kGrain + 1), kGrain, [&](std::size_t b, std::size_t e, std::size_t w) {
         std::vector<float> dense(dim);
         for (std::size_t i = b; i < e; ++i) {
-            const float len = weigh_for_matching(embedder, pool.features.counts[i], pool.vectors, pool.features.seqs[i],
-                                                 pool.sparse[i], dense.data());
+            const SparseVector old = before ? std::move(pool.sparse[i]) : SparseVector();
+            const float len = weigh_for_matching(embedder, std::move(pool.features.counts[i]), pool.vectors,
+                                                 pool.features.seqs[i], pool.sparse[i], dense.data());
+            if (before) before(i, old);
             ranges[b / kGrain].append(dense.data());
             pool.docs[i].length = len;
         }
@@ -257,9 +274,10 @@ void index_in_memory(VectorIndex& index, const Pool& pool, bool retrain) {
 // Phase 3 for the stored index: used when it is in step with the store (index/vector_index_check.h)
 // and the options keep the store's embedder; otherwise built in memory for this run, saying why.
 VectorIndex stored_or_rebuilt_index(const Store& store, const Pool& pool, bool override_spec,
-                                    std::vector<std::string>& warnings) {
+                                    std::vector<std::string>& warnings, bool& stored) {
     const VectorIndexCheck check = check_vector_index(store);
-    if (check.in_step && !override_spec) return VectorIndex::load(store.dir());
+    stored = check.in_step && !override_spec;
+    if (stored) return VectorIndex::load(store.dir());
     std::string factory = "auto";  // the store's, where it names one
     if (auto m = store.meta("vector_index"); m && !VectorIndex::factory_of(*m).empty())
         factory = VectorIndex::factory_of(*m);
@@ -269,6 +287,15 @@ VectorIndex stored_or_rebuilt_index(const Store& store, const Pool& pool, bool o
     VectorIndex index(pool.dim, factory);
     index_in_memory(index, pool, true);
     return index;
+}
+
+// Phase 5c, before: the stored index read again. It was let go after the first search (idle
+// through learning and weighing: 213 MiB of 100,000 documents), so it is checked against the
+// store again, as on the first read.
+VectorIndex reread_index(const Store& store) {
+    const VectorIndexCheck check = check_vector_index(store);
+    DOPPEL_CHECK(kStore, check.in_step, "store " + store.dir() + " changed during doppel translations: " + check.problem);
+    return VectorIndex::load(store.dir());
 }
 
 // Phase 4: word associations learned from the first pass's confident links.
@@ -302,7 +329,7 @@ std::vector<char> rewrite(Pool& pool, const FeatureAssociations& learned, Docume
 
 // Phase 5b: of the rewritten documents (rewritten[i]), those searched again (search): the ones
 // the rewrite moved (the cosine of their weighted vectors before and after under
-// rematch_similarity) but those the first pass linked (translation or partial) with a margin of
+// rematch_similarity; moved[i], for rewritten documents) but those the first pass linked (translation or partial) with a margin of
 // rematch_margin or more (spared: their version is among their candidates already). The others
 // keep their first-pass candidates, rescored. A similarity above 1 searches every document
 // again, as the second pass of doppel.dask does.
@@ -310,20 +337,28 @@ struct SecondSearch {
     std::vector<char> search, spared;
 };
 
-SecondSearch documents_to_search(const Pool& pool, const std::vector<SparseVector>& before,
-                                 const std::vector<char>& rewritten, const std::vector<TranslationLink>& first,
-                                 const FeatureAssociationOptions& options) {
-    const std::size_t n = pool.size();
+SecondSearch documents_to_search(const std::vector<float>& moved, const std::vector<char>& rewritten,
+                                 const std::vector<TranslationLink>& first, const FeatureAssociationOptions& options) {
+    const std::size_t n = rewritten.size();
     SecondSearch out{std::vector<char>(n, options.rematch_similarity > 1), std::vector<char>(n, 0)};
     if (options.rematch_similarity > 1) return out;
-    for (std::size_t i = 0; i < n; ++i)
-        out.search[i] = rewritten[i] && dot(before[i], pool.sparse[i]) < options.rematch_similarity;
+    for (std::size_t i = 0; i < n; ++i) out.search[i] = rewritten[i] && moved[i] < options.rematch_similarity;
     if (options.rematch_margin <= 0) return out;
     for (const TranslationLink& l : first)
         if (l.label != LinkLabel::kSameStory && l.margin >= options.rematch_margin)
             for (std::size_t d : {l.a, l.b})
                 if (out.search[d]) out.search[d] = 0, out.spared[d] = 1;
     return out;
+}
+
+// Gives the heap's free pages back to the system. glibc keeps freed small blocks (the
+// per-document vectors) as holes in its heap, resident, and the large blocks of later phases
+// (link()'s, mapped on their own) do not go there: at 100,000 documents 450 MiB once the
+// counts were freed.
+void release_free_heap() {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 // Phase 5c: the changed documents' dense vectors replaced in the index (removed and added again
@@ -345,31 +380,40 @@ void reindex_changed(VectorIndex& index, const Pool& pool, const std::vector<cha
 // Phase 5: the pool's features rewritten with the associations and weighed again (every
 // document: the frequencies moved), and matched again: the changed documents searched again, the
 // others keeping their first-pass candidates, rescored (Matcher::update_candidates), then linked,
-// the second pass's rule applied (second_pass_labels).
-std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index,
+// the second pass's rule applied (second_pass_labels). `reread`: the store the index is read
+// from again before re-indexing (it was let go after the first search); null: `index` is kept.
+std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index, const Store* reread,
                                          const FeatureAssociations& learned, const std::vector<TranslationLink>& first,
                                          CandidateTable& table, const TranslationSearchOptions& options,
                                          const ProgressCallback& progress) {
     DocumentFrequencies df = *embedder.frequencies();
     std::vector<char> rewritten = rewrite(pool, learned, df);
+    release_free_heap();
     trace_memory("rewritten", pool, embedder, &table, first.size());
-    SecondSearch search;
-    {
-        std::vector<SparseVector> before(pool.size());  // the rewritten documents' first-pass weights, until compared
-        for (std::size_t i = 0; i < pool.size(); ++i)
-            if (rewritten[i]) before[i] = std::move(pool.sparse[i]);
-        weigh(pool, embedder, std::move(df), progress);
-        search = documents_to_search(pool, before, rewritten, first, options.associations);
-        trace_memory("weighed again", pool, embedder, &table, first.size());
-    }
-    std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time: freed for the matching
+    // Weighed for the last time (the counts go as they are weighed), a rewritten document's old
+    // and new weighted vectors compared as they pass (no copy of the old ones).
+    std::vector<float> moved(pool.size(), 1.0f);
+    weigh(pool, embedder, std::move(df), progress, [&](std::size_t i, const SparseVector& old) {
+        if (rewritten[i]) moved[i] = dot(old, pool.sparse[i]);
+    });
+    std::vector<SparseVector>().swap(pool.features.counts);
+    const SecondSearch search = documents_to_search(moved, rewritten, first, options.associations);
+    release_free_heap();
+    trace_memory("weighed again", pool, embedder, &table, first.size());
+    if (reread) index = reread_index(*reread);
     reindex_changed(index, pool, options.associations.rematch_similarity > 1 ? search.search : rewritten);
     const Matcher matcher(options.matcher);
     trace_memory("reindexed", pool, embedder, &table, first.size());
     matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table);
+    // Searched for the last time: the vectors go (the index keeps its kind and training, so
+    // describe() is unchanged), and so do the dense rows.
+    index = index.empty_like();
+    pool.dense = DenseRows();
+    release_free_heap();
     trace_memory("candidates again", pool, embedder, &table, first.size());
     trace_search("second pass", pool, table, &search.search);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
+    table = CandidateTable();
     trace_memory("linked again", pool, embedder, &table, first.size() + links.size());
     second_pass_labels(links, first, options, search.spared);
     return links;
@@ -397,16 +441,23 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     bool override_spec = false;
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
     Pool pool = load_pool(store, *embedder, options.minor_relative_share, progress);
-    if (!options.learn) std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time
+    // The counts went as they were weighed: learning reads them again from the store (held
+    // through the first search and link, they were 2 KB a document at the peak).
+    std::vector<SparseVector>().swap(pool.features.counts);
     clock.mark("load and weigh");
     trace_memory("loaded and weighed", pool, *embedder);
     const auto t1 = Clock::now();
-    VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings);
+    bool stored = false;
+    VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings, stored);
     clock.mark("index");
     trace_memory("index", pool, *embedder);
     const auto t2 = Clock::now();
     const Matcher matcher(options.matcher);
     CandidateTable table = matcher.candidates(index, pool.docs, pool.dense, pool.sparse);  // kept: the second pass updates it
+    pool.dense = DenseRows();  // the second pass weighs every document again
+    // A stored index goes until the second pass re-indexes (read again then); describe() is kept.
+    const bool reread = options.learn && stored;
+    if (reread) index = index.empty_like();
     trace_memory("candidates", pool, *embedder, &table);
     trace_search("first pass", pool, table);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
@@ -414,12 +465,13 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     trace_memory("linked", pool, *embedder, &table, links.size());
     const auto t3 = Clock::now();
     if (options.learn) {
+        pool.features.counts = load_counts(store, pool.features.seqs);
         const FeatureAssociations learned = learn_associations(pool, links, options.associations);
         out.associations = learned.size();
         clock.mark("learn");
         trace_memory("learned", pool, *embedder, &table, links.size());
         if (learned.size() > 0) {
-            links = second_pass(pool, *embedder, index, learned, links, table, options, progress);
+            links = second_pass(pool, *embedder, index, reread ? &store : nullptr, learned, links, table, options, progress);
             clock.mark("match again");
         }
         out.learn_seconds = seconds_between(t3, Clock::now());

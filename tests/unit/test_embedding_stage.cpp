@@ -1,10 +1,13 @@
 // EmbeddingStage: features per document in the store, and their recomputation when the
-// bridge lexicon changed since the store was indexed.
+// bridge lexicon changed since the store was indexed; load_counts, which reads them again.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
+#include "doppel/embed/feature_artifacts.h"
+#include "doppel/error.h"
 #include "doppel/index/embedding_stage.h"
 #include "doppel/index/vector_index_check.h"
 #include "doppel/ops/indexer.h"
@@ -34,6 +37,48 @@ void index_seed_pair(Store& store, const LanguageIdentifier& langid, const std::
     docs[1].text = test::read_file(test::seed_path("en-2024-hanoi-working-group.txt"));
     indexer.add(docs.size(), docs.data(), 1);
     indexer.finish();
+}
+
+// load_counts reads the stored counts again in the order asked (doppel translations lets them
+// go between weighing and learning): load_features' counts, and an error for a document whose
+// features are gone.
+TEST(FeatureArtifacts, LoadCountsReadsTheCountsOfTheDocumentsAskedInTheirOrder) {
+    test::TempDir dir("load-counts");
+    Store store(dir / "store");
+    std::vector<AnalyzedDocument> docs(3);
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        docs[i].doc.id = "d" + std::to_string(i);
+        docs[i].doc.text = "text " + std::to_string(i);
+        docs[i].lang = "en";
+        docs[i].content_hash = content_hash(docs[i].doc.text);
+    }
+    std::vector<int64_t> seqs;
+    store.put(docs.size(), docs.data(), 1, &seqs);
+    ASSERT_EQ(seqs.size(), 3u);
+    for (int64_t seq : seqs) {
+        SparseVector v;
+        v.ids = {uint64_t(seq), uint64_t(seq) + 100};
+        v.weights = {1.0f, static_cast<float>(seq)};
+        const std::string blob = v.serialize();
+        store.put_artifacts(kBridgeFeaturesArtifact, 1, &seq, &blob);
+    }
+    const StoredFeatures all = load_features(store);
+    const std::vector<int64_t> asked = {seqs[1], seqs[2], seqs[0]};
+    const std::vector<SparseVector> counts = load_counts(store, asked);
+    ASSERT_EQ(counts.size(), 3u);
+    for (std::size_t i = 0; i < asked.size(); ++i) {
+        const auto at = std::find(all.seqs.begin(), all.seqs.end(), asked[i]) - all.seqs.begin();
+        EXPECT_EQ(counts[i].ids, all.counts[static_cast<std::size_t>(at)].ids) << asked[i];
+        EXPECT_EQ(counts[i].weights, all.counts[static_cast<std::size_t>(at)].weights) << asked[i];
+        EXPECT_EQ(counts[i].ids[0], uint64_t(asked[i]));
+    }
+    const std::vector<int64_t> gone = {seqs[1], seqs[2] + 100};
+    try {
+        load_counts(store, gone);
+        FAIL() << "the second document has no features";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    }
 }
 
 TEST(EmbeddingStage, RecomputesFeaturesWhenTheLexiconChanged) {

@@ -236,6 +236,105 @@ TEST(Matcher, NoCounterpartFloorIsFourTenthsOfTheTypicalScore) {
     EXPECT_EQ(p.run(lower).at({300, 301}).label, LinkLabel::kTranslation);
 }
 
+// The median as the rule takes it: the ((n - 1) / 2)-th smallest; 0 when empty.
+float sorted_median(std::vector<float> xs) {
+    if (xs.empty()) return 0.0f;
+    std::sort(xs.begin(), xs.end());
+    return xs[(xs.size() - 1) / 2];
+}
+
+// typical_floors, from the confident scores of each language pair alone (link() builds a
+// pair's candidates, keeps their confident scores and lets them go), equals the rule computed
+// from all the scores at once: a pair's median with counterpart_links scores or more, else the
+// lower of its languages' medians (a language with too few: the pool's; too few in the pool: 0).
+TEST(Matcher, TypicalFloorsFromEachPairsScoresFollowTheRule) {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 200; ++round) {
+        const std::size_t L = 2 + rng() % 5;
+        std::vector<std::pair<std::size_t, std::size_t>> pairs;
+        for (std::size_t a = 0; a < L; ++a)
+            for (std::size_t b = a + 1; b < L; ++b) pairs.push_back({a, b});
+        MatcherOptions o;
+        o.counterpart_links = 1 + rng() % 12;
+        o.counterpart_ratio = 0.4f;
+        std::vector<std::vector<float>> scores(pairs.size());
+        for (auto& s : scores) {
+            const std::size_t n = rng() % 3 == 0 ? 0 : rng() % 20;
+            for (std::size_t i = 0; i < n; ++i) s.push_back(static_cast<float>(rng() % 1000) / 1000.0f);
+        }
+        std::vector<std::vector<float>> of_language(L);
+        std::vector<float> all;
+        for (std::size_t p = 0; p < pairs.size(); ++p)
+            for (float x : scores[p]) {
+                of_language[pairs[p].first].push_back(x);
+                of_language[pairs[p].second].push_back(x);
+                all.push_back(x);
+            }
+        const std::size_t need = o.counterpart_links;
+        const float pool = all.size() >= need ? sorted_median(all) : 0.0f;
+        const auto language = [&](std::size_t t) {
+            return of_language[t].size() >= need ? sorted_median(of_language[t]) : pool;
+        };
+        std::vector<std::vector<float>> given = scores;
+        const std::vector<float> floors = Matcher(o).typical_floors(pairs, L, given);
+        ASSERT_EQ(floors.size(), pairs.size());
+        for (std::size_t p = 0; p < pairs.size(); ++p) {
+            const float typical = scores[p].size() >= need ? sorted_median(scores[p])
+                                                           : std::min(language(pairs[p].first), language(pairs[p].second));
+            EXPECT_EQ(floors[p], 0.4f * typical) << "round " << round << ", pair " << p;
+        }
+        MatcherOptions off = o;
+        off.counterpart_ratio = 0;
+        given = scores;
+        EXPECT_EQ(Matcher(off).typical_floors(pairs, L, given), std::vector<float>(pairs.size(), 0.0f));
+    }
+}
+
+// link() labels the language pairs a core's worth at a time and joins them in pair order: with
+// every same-story link kept and no pivots, each candidate pair above related_similarity is
+// one link, once, whatever the number of language pairs.
+TEST(Matcher, EveryLanguagePairsCandidatesBecomeLinksOnce) {
+    std::mt19937 rng(3);
+    Pool p;
+    const std::vector<std::string> langs = {"de", "en", "es", "fr", "ja", "vi"};
+    for (int64_t i = 0; i < 240; ++i) {
+        std::map<uint64_t, float> f;
+        for (int j = 0; j < 6; ++j) f[rng() % kDim] += 1.0f + static_cast<float>(rng() % 4);
+        p.add(i, langs[static_cast<std::size_t>(i) % langs.size()], f, 20.0f + static_cast<float>(rng() % 300));
+    }
+    MatcherOptions o;
+    o.pivot = false;
+    o.same_story_per_doc = 0;
+    o.affinity_sample = 0;  // every document searches every language: all 15 pairs have candidates
+    const Matcher m(o);
+    const VectorIndex vi = p.index();
+    const CandidateTable table = m.candidates(vi, p.docs, p.dense.data(), p.sparse);
+    std::set<std::pair<std::size_t, std::size_t>> expected;
+    for (std::size_t x = 0; x < p.docs.size(); ++x)
+        for (std::size_t t = 0; t < table.languages.size(); ++t)
+            for (const auto& c : table.of(x, t))
+                if (c.sim >= o.related_similarity) expected.insert({std::min<std::size_t>(x, c.other), std::max<std::size_t>(x, c.other)});
+    ASSERT_GT(expected.size(), 500u);
+    const std::vector<TranslationLink> links = m.link(p.docs, p.sparse, table);
+    std::set<std::pair<std::size_t, std::size_t>> got;
+    std::size_t translations = 0;
+    for (const auto& l : links) {
+        EXPECT_TRUE(got.insert({std::min(l.a, l.b), std::max(l.a, l.b)}).second) << l.a << " " << l.b;
+        translations += l.label != LinkLabel::kSameStory;
+    }
+    EXPECT_EQ(got, expected);
+    EXPECT_GT(translations, 0u);
+    // Without same-story links, the same translations.
+    MatcherOptions no_story = o;
+    no_story.same_story = false;
+    std::size_t again = 0;
+    for (const auto& l : Matcher(no_story).link(p.docs, p.sparse, table)) {
+        EXPECT_NE(l.label, LinkLabel::kSameStory);
+        ++again;
+    }
+    EXPECT_EQ(again, translations);
+}
+
 TEST(Matcher, PivotLinksTranslationsOfOneDocument) {
     Pool p;
     // de and pl share little directly, but both translate en.

@@ -93,7 +93,7 @@ public:
     SparseVector features(std::string_view text, const std::string& lang);
     // TF-IDF weighted, L2-normalized form of raw counts. Without frequencies (documents == 0),
     // every idf is 1.
-    SparseVector weigh(const SparseVector& counts) const;
+    SparseVector weigh(SparseVector counts) const;  // weighed in place: pass an rvalue to spare a copy
     // Dense form of a weighted vector into out[dim()].
     void densify(const SparseVector& weighted, float* out) const;
 

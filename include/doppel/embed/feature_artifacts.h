@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,6 +44,10 @@ struct StoredFeatures {
     DocumentFrequencies frequencies;
 };
 StoredFeatures load_features(const Store& store);
+// The stored counts of the documents `seqs`, in that order, read again (doppel translations
+// lets them go between weighing and learning). Throws kNotFound when one of them has no
+// features any more (the store changed).
+std::vector<SparseVector> load_counts(const Store& store, std::span<const int64_t> seqs);
 
 // The vectors embeddings of a store indexed with a `vectors` spec (empty otherwise).
 struct StoredVectors {
@@ -50,7 +55,7 @@ struct StoredVectors {
     std::unordered_map<int64_t, std::vector<float>> by_seq;
     // The weighted bridge vector of document `seq` joined with its vectors embedding (as it is
     // when the stage built the index); unchanged without one.
-    SparseVector join(const SparseVector& weighted, int64_t seq) const;
+    SparseVector join(SparseVector weighted, int64_t seq) const;
 };
 StoredVectors load_vectors(const Store& store);
 

@@ -254,6 +254,12 @@ public:
     // of unrelated long texts on one topic is higher, and translations of long texts share
     // more of their vocabulary, so long pairs must score higher).
     float translation_floor(float length_a, float length_b) const;
+    // The no-counterpart floor of each language pair (counterpart_ratio times its typical score;
+    // all 0 when the rule is off), from confident[p]: the scores of lang_pairs[p]'s confident
+    // links (reordered; see the class comment for the typical score and its fallbacks);
+    // `languages`: how many languages the pairs index. link() applies it.
+    std::vector<float> typical_floors(std::span<const std::pair<std::size_t, std::size_t>> lang_pairs,
+                                      std::size_t languages, std::vector<std::vector<float>>& confident) const;
 
 private:
     // A candidate pair's link: its similarity, margin, anchor agreement and score (unlabelled).
@@ -268,13 +274,10 @@ private:
     // score, a translation scoring at least `typical_floor`) and appends those reported to out.
     void label_links(std::span<const MatchDocument> docs, std::vector<TranslationLink>& links, float typical_floor,
                      std::vector<TranslationLink>& out) const;
-    // The no-counterpart floor of each language pair (counterpart_ratio times its typical
-    // score; all 0 when the rule is off). candidates[p]: the candidate links of lang_pairs[p]
-    // (reordered); `languages`: how many languages the pairs index.
-    std::vector<float> typical_floors(std::span<const MatchDocument> docs,
-                                      std::span<const std::pair<std::size_t, std::size_t>> lang_pairs,
-                                      std::size_t languages,
-                                      std::vector<std::vector<TranslationLink>>& candidates) const;
+    // The scores of one language pair's confident links (one-to-one winners with a margin of
+    // counterpart_margin or more, labelled without the no-counterpart rule); `candidates` reordered.
+    std::vector<float> confident_scores(std::span<const MatchDocument> docs,
+                                        std::vector<TranslationLink>& candidates) const;
     void close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
                            const std::function<float(std::size_t, std::size_t, float)>& margins,
                            std::vector<TranslationLink>& out) const;

@@ -83,7 +83,7 @@ bool regroup_relatives(std::vector<std::string>& match_langs, double minor_share
 // frequencies, joined with the document's word-vector embedding where `vectors` holds one for
 // `seq`), its dense form into dense[embedder.dim()], and its length, the count of concept
 // features (MatchDocument::length). Const on the embedder: may run from many threads.
-float weigh_for_matching(const BridgeEmbedder& embedder, const SparseVector& counts, const StoredVectors& vectors,
+float weigh_for_matching(const BridgeEmbedder& embedder, SparseVector counts, const StoredVectors& vectors,
                          int64_t seq, SparseVector& sparse, float* dense);
 
 // Stage 6: the first pass's links the associations are learned from (positions), and the second
