@@ -45,6 +45,23 @@ void DenseRows::append_rows(const DenseRows& other) {
     for (std::size_t i = 1; i < other.offsets_.size(); ++i) offsets_.push_back(base + other.offsets_[i]);
 }
 
+DenseRows DenseRows::join(std::vector<DenseRows> parts, std::size_t dim) {
+    DenseRows out = compact(dim);
+    std::size_t rows = 0, entries = 0;
+    for (const DenseRows& p : parts) {  // phase 1: the sizes, so the arrays are allocated once
+        rows += p.is_compact() ? p.size() : 0;
+        entries += p.values_.size();
+    }
+    out.offsets_.reserve(rows + 1);
+    out.positions_.reserve(entries);
+    out.values_.reserve(entries);
+    for (DenseRows& p : parts) {  // phase 2: copy each part, then let it go
+        out.append_rows(p);
+        p = DenseRows();
+    }
+    return out;
+}
+
 void DenseRows::copy(std::size_t i, float* out) const {
     if (!is_compact()) {
         std::copy(full_ + i * dim_, full_ + (i + 1) * dim_, out);

@@ -190,11 +190,7 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
         const std::size_t d = done += e - b;
         if (progress && w == 0) progress(d, n);  // the calling thread only: callbacks need not be thread-safe
     });
-    pool.dense = DenseRows::compact(dim);
-    for (DenseRows& r : ranges) {
-        pool.dense.append_rows(r);
-        r = DenseRows();
-    }
+    pool.dense = DenseRows::join(std::move(ranges), dim);
 }
 
 Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share, const ProgressCallback& progress) {

@@ -94,6 +94,32 @@ TEST(DenseRows, AppendedRowsFollowInOrderAndViewsCopyRows) {
     EXPECT_THROW(a.append_rows(view), Error);
 }
 
+TEST(DenseRows, JoinKeepsTheRowsInOrderAndSizesItsArraysOnce) {
+    const std::size_t dim = 5;
+    std::vector<DenseRows> parts(3, DenseRows::compact(dim));
+    std::vector<float> full;
+    for (std::size_t i = 0; i < 7; ++i) {
+        std::vector<float> r(dim, 0.0f);
+        r[i % dim] = static_cast<float>(i) + 0.5f;
+        r[(i + 2) % dim] = -0.0f;
+        parts[i < 3 ? 0 : (i < 4 ? 1 : 2)].append(r.data());
+        full.insert(full.end(), r.begin(), r.end());
+    }
+    const DenseRows joined = DenseRows::join(std::move(parts), dim);
+    ASSERT_EQ(joined.size(), 7u);
+    std::vector<float> x(dim);
+    for (std::size_t i = 0; i < 7; ++i) {
+        joined.copy(i, x.data());
+        for (std::size_t p = 0; p < dim; ++p) EXPECT_TRUE(same_bits(x[p], full[i * dim + p]));
+    }
+    // 7 rows of 2 entries each: 8 offsets, 14 positions and values, with no spare capacity.
+    EXPECT_EQ(joined.memory_bytes(), 8 * sizeof(uint64_t) + 14 * (sizeof(uint16_t) + sizeof(float)));
+    EXPECT_EQ(DenseRows::join({}, dim).size(), 0u);
+    std::vector<DenseRows> wrong;
+    wrong.push_back(DenseRows::compact(dim + 1));
+    EXPECT_THROW(DenseRows::join(std::move(wrong), dim), Error);
+}
+
 TEST(DenseRows, RejectsWhatItCannotHold) {
     EXPECT_THROW(DenseRows::compact(65537), Error);
     EXPECT_NO_THROW(DenseRows::compact(65536));

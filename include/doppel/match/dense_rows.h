@@ -42,6 +42,10 @@ public:
     void append(const float* row);
     // Compact form: adds the rows of `other` (of the same dim) after these.
     void append_rows(const DenseRows& other);
+    // The rows of `parts` (compact, of `dim`), in order, as one compact set. Its arrays are sized
+    // once and each part is released as soon as it is copied, so the join holds the rows about
+    // once over (appending part by part grew the arrays by doubling: up to twice the rows).
+    static DenseRows join(std::vector<DenseRows> parts, std::size_t dim);
 
     // Row i into out[dim].
     void copy(std::size_t i, float* out) const;
