@@ -521,7 +521,13 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     }
     Matcher(options.matcher).limit_same_story(links);  // again: the second pass relabels links
     out.pairs = to_pairs(store, pool, links);
-    if (options.incremental) save_state(store, pool, specs, std::move(table), std::move(second));
+    if (options.incremental) {
+        try {  // the pairs stand without it: the next run is a full one
+            save_state(store, pool, specs, std::move(table), std::move(second));
+        } catch (const Error& e) {
+            out.warnings.push_back(std::string("incremental: the state was not saved (") + e.what() + ")");
+        }
+    }
     clock.mark("pairs");
     trace_memory("pairs", pool, *embedder, nullptr, links.size());
     out.documents = pool.size();

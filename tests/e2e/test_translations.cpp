@@ -292,6 +292,11 @@ TEST(Translations, IncrementalRunExtendsTheSavedStateAsAFullRunWould) {
     EXPECT_NE(grown.find("en45"), std::string::npos);
     auto other_k = run(" --incremental --k 5");
     EXPECT_NE(other_k.err.find("made with other specs"), std::string::npos) << other_k.err;
+    // A state that cannot be written (a folder in the way of its temporary file) leaves the pairs.
+    std::filesystem::create_directory(dir / "store/translations.state.tmp");
+    auto unsaved = run(" --incremental");
+    EXPECT_NE(unsaved.err.find("the state was not saved"), std::string::npos) << unsaved.err;
+    EXPECT_EQ(parse(unsaved.out).size(), parse(after_delete.out).size());
 }
 
 }  // namespace

@@ -76,7 +76,8 @@ struct TranslationSearchOptions {
     // vector index is then rebuilt in memory). 0: every language is matched on its own.
     double minor_relative_share = 0.1;
     // Incremental mode (above): extend the state the previous run saved in the store, and save
-    // this run's. Off: nothing is read or written beside the store.
+    // this run's (a state that cannot be written is a warning; the pairs stand). Off: nothing
+    // is read or written beside the store.
     bool incremental = false;
 };
 
