@@ -48,6 +48,7 @@ std::string summary_line(const TranslationSearch& found, const LabelCounts& coun
       << " same-story pairs (features " << found.features_seconds << " s, index load " << found.index_seconds
       << " s, match " << found.match_seconds << " s";
     if (learn) s << ", learned " << found.associations << " associations and matched again " << found.learn_seconds << " s";
+    if (found.extended) s << ", incremental: " << found.added << " documents added since the saved state";
     s << ")";
     if (!found.phases.empty()) {
         s << "; phases:";

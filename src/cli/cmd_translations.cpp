@@ -1,4 +1,4 @@
-// doppel translations --store DIR [--format tsv|jsonl] [--matcher SPEC] [--associations SPEC]
+// doppel translations --store DIR [--format tsv|jsonl] [--matcher SPEC] [--associations SPEC] [--incremental]
 // JSONL adds each translation or partial pair's aligned units and ends with a summary record of
 // the specs used (--matcher, --associations and --embedder given them reproduce the output).
 #include <malloc.h>
@@ -15,7 +15,7 @@ namespace {
 
 struct Args {
     std::string store, format = "tsv", mode = "one-to-one", embedder, units = "lines", matcher, associations;
-    bool no_same_story = false, no_align = false, no_learn = false;
+    bool no_same_story = false, no_align = false, no_learn = false, incremental = false;
     MatcherOptions m;  // values of the flags, applied when given
     FeatureAssociationOptions learn;
     std::vector<std::function<void(const Args&, TranslationSearchOptions&)>> overrides;
@@ -75,6 +75,7 @@ TranslationSearchOptions search_options(const Args& a, const CLI::App* cmd) {
     if (cmd->count("--mode")) o.matcher.one_to_one = a.mode == "one-to-one";
     if (a.no_same_story) o.matcher.same_story = false;
     o.embedder_spec = a.embedder;
+    o.incremental = a.incremental;
     return o;
 }
 
@@ -96,6 +97,7 @@ Command add_translations_command(CLI::App& app, Globals& g) {
         ->check(CLI::IsMember({"lines", "sentences", "paragraphs"}))->capture_default_str();
     cmd->add_flag("--no-learn", args->no_learn, "One pass only (as --associations none)");
     cmd->add_flag("--no-align", args->no_align, "jsonl: leave the aligned units out");
+    cmd->add_flag("--incremental", args->incremental, "Extend the last --incremental run's saved state to added documents");
     return {cmd, [args, cmd, &g]() -> int {
         share_one_heap();
         Progress progress("translations", g.quiet);
@@ -114,5 +116,4 @@ Command add_translations_command(CLI::App& app, Globals& g) {
         return kExitOk;
     }};
 }
-
 }  // namespace doppel::cli

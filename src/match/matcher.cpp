@@ -574,6 +574,19 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     offer_found(g, changed, options_.k, dense, sparse, table);
 }
 
+void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
+                               std::span<const SparseVector> sparse, std::span<const char> changed,
+                               CandidateTable& table) const {
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size() && changed.size() == docs.size(),
+                 "matcher: one sparse vector and one changed flag per document needed");
+    const Languages g = group_by_language(docs);
+    check_table(table, g, docs.size());
+    DOPPEL_CHECK(kInvalidArgument, table.capacity() >= options_.k,
+                 "matcher: the candidate table's lists hold fewer than k candidates");
+    rescore_lists(sparse, std::vector<char>(docs.size(), 0), table);  // every list kept, rescored
+    offer_found(g, changed, options_.k, dense, sparse, table);
+}
+
 std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorIndex& shard, const std::string& lang,
                                                                    std::span<const MatchDocument> docs,
                                                                    std::span<const std::size_t> queries,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include <numeric>
 #include <unordered_map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -23,9 +25,11 @@
 #include "doppel/index/vector_index_check.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/ops/translation_stages.h"
+#include "doppel/ops/translation_state.h"
 #include "doppel/store/store.h"
 #include "impl/clock.h"
 #include "impl/parallel.h"
+#include "impl/spec.h"
 
 namespace doppel {
 
@@ -409,10 +413,100 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     trace_memory("candidates again", pool, embedder, &table, first.size());
     trace_search("second pass", pool, table, &search.search);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
-    table = CandidateTable();
+    if (!options.incremental) table = CandidateTable();  // incremental mode saves it
     trace_memory("linked again", pool, embedder, &table, first.size() + links.size());
     second_pass_labels(links, first, options, search.spared);
     return links;
+}
+
+// Phase 5, incremental mode (translations.h): the previous second-pass table kept, the added
+// documents' first-pass lists (first) taken as theirs; the features rewritten and weighed as in
+// second_pass(), every list rescored and the added documents offered again
+// (Matcher::merge_candidates), then linked and the second pass's rule applied.
+std::vector<TranslationLink> second_pass_extended(Pool& pool, BridgeEmbedder& embedder, const FeatureAssociations& learned,
+                                                  const std::vector<TranslationLink>& first_links,
+                                                  const CandidateTable& first, std::span<const char> added,
+                                                  CandidateTable& table, const TranslationSearchOptions& options,
+                                                  const ProgressCallback& progress) {
+    DocumentFrequencies df = *embedder.frequencies();
+    rewrite(pool, learned, df);
+    weigh(pool, embedder, std::move(df), progress);
+    std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time
+    for (std::size_t i = 0; i < pool.size(); ++i)
+        for (std::size_t t = 0; added[i] && t < table.languages.size(); ++t) table.edit(i, t).assign(first.of(i, t));
+    const Matcher matcher(options.matcher);
+    matcher.merge_candidates(pool.docs, pool.dense, pool.sparse, added, table);
+    std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
+    second_pass_labels(links, first_links, options, {});
+    return links;
+}
+
+// Incremental mode: the run's specs as one string; a state is extended under the same only.
+std::string run_specs(const TranslationSearch& out, double minor_share) {
+    std::string s;
+    for (const auto& [what, spec] : out.specs) s += what + "=" + spec + "\n";
+    return s + "minor_relative_share=" + impl::spec_number(minor_share);
+}
+
+// Incremental mode: the previous run's tables placed onto the pool, and which documents were
+// added since (added[i] != 0).
+struct Previous {
+    CandidateTable first, second;
+    std::vector<char> added;
+    std::size_t count = 0;  // added documents
+};
+
+// The previous state when the store only gained documents since it was saved (same specs and
+// languages, every document of the state in the pool under the same matching language); else
+// nullopt, with why in warnings.
+std::optional<Previous> previous_state(const Store& store, const Pool& pool, const std::string& specs,
+                                       std::vector<std::string>& warnings) {
+    const std::string path = (std::filesystem::path(store.dir()) / kTranslationStateFile).string();
+    const auto refuse = [&](const std::string& why) {
+        warnings.push_back("incremental: " + why + ": every document matched (its state saved for the next run)");
+        return std::nullopt;
+    };
+    std::optional<TranslationState> state;
+    try {
+        state = load_translation_state(path);
+    } catch (const Error& e) {
+        return refuse(std::string("the saved state is unreadable (") + e.what() + ")");
+    }
+    if (!state) return refuse("no saved state in the store yet");
+    if (state->specs != specs) return refuse("the saved state was made with other specs");
+    if (state->first.languages != Matcher::languages_of(pool.docs)) return refuse("the store's languages changed");
+    std::unordered_map<int64_t, std::size_t> at;
+    for (std::size_t i = 0; i < pool.size(); ++i) at.emplace(pool.docs[i].seq, i);
+    for (std::size_t i = 0; i < state->seqs.size(); ++i) {
+        auto it = at.find(state->seqs[i]);
+        if (it == at.end()) return refuse("documents were deleted or replaced since the saved state");
+        if (pool.docs[it->second].lang != state->first.languages[state->langs[i]])
+            return refuse("documents changed language since the saved state");
+    }
+    Previous p;
+    std::vector<int64_t> seqs(pool.size());
+    for (std::size_t i = 0; i < pool.size(); ++i) seqs[i] = pool.docs[i].seq;
+    p.first = place_table(state->first, state->seqs, seqs);
+    if (state->second.documents() > 0) p.second = place_table(state->second, state->seqs, seqs);
+    p.added.assign(pool.size(), 1);
+    for (int64_t seq : state->seqs) p.added[at[seq]] = 0;
+    p.count = pool.size() - state->seqs.size();
+    return p;
+}
+
+// Incremental mode: this run's state saved in the store (translation_state.h).
+void save_state(const Store& store, const Pool& pool, std::string specs, CandidateTable first, CandidateTable second) {
+    TranslationState s;
+    s.specs = std::move(specs);
+    std::map<std::string, uint32_t> lang_at;
+    for (std::size_t t = 0; t < first.languages.size(); ++t) lang_at[first.languages[t]] = static_cast<uint32_t>(t);
+    for (const MatchDocument& d : pool.docs) {
+        s.seqs.push_back(d.seq);
+        s.langs.push_back(lang_at.at(d.lang));
+    }
+    s.first = std::move(first);
+    s.second = std::move(second);
+    save_translation_state((std::filesystem::path(store.dir()) / kTranslationStateFile).string(), s);
 }
 
 // Phase 6: the links as pairs of stored ids, sorted by (id_a, id_b).
@@ -425,6 +519,42 @@ std::vector<TranslationPair> to_pairs(const Store& store, const Pool& pool, cons
     std::vector<std::string> ids(pool.size()), langs(pool.size());
     for (std::size_t i = 0; i < pool.size(); ++i) std::tie(ids[i], langs[i]) = meta[pool.docs[i].seq];
     return translation_pairs(links, ids, langs);
+}
+
+// Phase 3, the first pass: every document searched, or in incremental mode with a usable
+// previous state, the previous lists kept and rescored and only the added documents searched.
+CandidateTable first_pass(const Matcher& matcher, const VectorIndex& index, const Pool& pool, Previous* previous) {
+    if (!previous) return matcher.candidates(index, pool.docs, pool.dense, pool.sparse);
+    CandidateTable table = std::move(previous->first);
+    matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, previous->added, table);
+    return table;
+}
+
+// Phases 4 and 5: associations learned from the first pass's links and, when there are any, the
+// second pass (extending the previous one in incremental mode). `table` is the first pass's;
+// `second` becomes the second pass's table when the state is to be saved. `reread`: as for
+// second_pass().
+std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index,
+                                                   const Store* reread, std::vector<TranslationLink> links,
+                                                   CandidateTable& table, Previous* previous, CandidateTable& second,
+                                                   const TranslationSearchOptions& options, TranslationSearch& out,
+                                                   PhaseClock& clock, const ProgressCallback& progress) {
+    const FeatureAssociations learned = learn_associations(pool, links, options.associations);
+    out.associations = learned.size();
+    clock.mark("learn");
+    trace_memory("learned", pool, embedder, &table, links.size());
+    if (learned.size() == 0) return links;
+    if (previous && previous->second.documents() > 0) {
+        second = std::move(previous->second);
+        links = second_pass_extended(pool, embedder, learned, links, table, previous->added, second, options, progress);
+    } else if (options.incremental) {
+        second = table;  // the first pass's table is saved too
+        links = second_pass(pool, embedder, index, reread, learned, links, second, options, progress);
+    } else {
+        links = second_pass(pool, embedder, index, reread, learned, links, table, options, progress);
+    }
+    clock.mark("match again");
+    return links;
 }
 
 }  // namespace
@@ -445,11 +575,20 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     const auto t1 = Clock::now();
     bool stored = false;
     VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec || pool.regrouped, out.warnings, stored);
+    out.specs = {{"matcher", options.matcher.describe()},
+                 {"associations", options.learn ? options.associations.describe() : "none"},
+                 {"embedder", embedder->describe()},
+                 {"vector_index", index.describe()}};
+    const std::string specs = options.incremental ? run_specs(out, options.minor_relative_share) : "";
+    std::optional<Previous> previous;
+    if (options.incremental) previous = previous_state(store, pool, specs, out.warnings);
+    out.extended = previous.has_value();
+    out.added = previous ? previous->count : 0;
     clock.mark("index");
     trace_memory("index", pool, *embedder);
     const auto t2 = Clock::now();
     const Matcher matcher(options.matcher);
-    CandidateTable table = matcher.candidates(index, pool.docs, pool.dense, pool.sparse);  // kept: the second pass updates it
+    CandidateTable table = first_pass(matcher, index, pool, previous ? &*previous : nullptr);  // kept: the second pass updates it
     pool.dense = DenseRows();  // the second pass weighs every document again
     // A stored index goes until the second pass re-indexes (read again then); describe() is kept.
     const bool reread = options.learn && stored;
@@ -460,27 +599,25 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     clock.mark("match");
     trace_memory("linked", pool, *embedder, &table, links.size());
     const auto t3 = Clock::now();
+    CandidateTable second;
     if (options.learn) {
         pool.features.counts = load_counts(store, pool.features.seqs);
-        const FeatureAssociations learned = learn_associations(pool, links, options.associations);
-        out.associations = learned.size();
-        clock.mark("learn");
-        trace_memory("learned", pool, *embedder, &table, links.size());
-        if (learned.size() > 0) {
-            links = second_pass(pool, *embedder, index, reread ? &store : nullptr, learned, links, table, options, progress);
-            clock.mark("match again");
-        }
+        links = learn_and_match_again(pool, *embedder, index, reread ? &store : nullptr, std::move(links), table,
+                                      previous ? &*previous : nullptr, second, options, out, clock, progress);
         out.learn_seconds = seconds_between(t3, Clock::now());
     }
     Matcher(options.matcher).limit_same_story(links);  // again: the second pass relabels links
     out.pairs = to_pairs(store, pool, links);
+    if (options.incremental) {
+        try {  // the pairs stand without it: the next run is a full one
+            save_state(store, pool, specs, std::move(table), std::move(second));
+        } catch (const Error& e) {
+            out.warnings.push_back(std::string("incremental: the state was not saved (") + e.what() + ")");
+        }
+    }
     clock.mark("pairs");
     trace_memory("pairs", pool, *embedder, nullptr, links.size());
     out.documents = pool.size();
-    out.specs = {{"matcher", options.matcher.describe()},
-                 {"associations", options.learn ? options.associations.describe() : "none"},
-                 {"embedder", embedder->describe()},
-                 {"vector_index", index.describe()}};
     out.features_seconds = seconds_between(t0, t1);
     out.index_seconds = seconds_between(t1, t2);
     out.match_seconds = seconds_between(t2, t3);

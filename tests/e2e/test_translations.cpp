@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "support/test_support.h"
@@ -217,6 +218,85 @@ TEST(Translations, SecondPassLearnsWordsTheLexiconMisses) {
     EXPECT_TRUE(linked(rows, "en05", "vi05"));
     EXPECT_TRUE(linked(rows, "en99", "vi99")) << spared.out;
     EXPECT_NE(spared.err.find("rematch_margin=1.2"), std::string::npos) << spared.err;
+}
+
+// Incremental mode on a store built in three batches: 75 stories told in English and in one of
+// Vietnamese, French or German (numbers and a few shared words; the Vietnamese say "quơnhít" and
+// "lơxíp" for "teapot" and "lantern", which the second pass learns once there are enough of
+// them). The first --incremental run is a full one and saves its state; after each batch the
+// next run extends it (saying how many documents were added: after the second, with the
+// first-pass state only, the second pass runs in full; after the third it extends the saved
+// second pass too) and gives the links of a full run on the grown store byte for byte; after a
+// deletion, or with other specs, it is a full run again, saying why.
+void write_story(const test::TempDir& dir, const std::string& folder, int i) {
+    const std::string a = std::to_string(1000 + 37 * i), b = std::to_string(500 + 11 * i), c = std::to_string(20 + i);
+    char name[16];
+    std::snprintf(name, sizeof name, "%02d.txt", i);
+    const bool teapot = i % 2 == 0;
+    test::write_file(dir / (folder + "/en" + name),
+                     "The committee met on day " + a + " in the city and counted " + b + " visitors in " + c +
+                         " rooms." + (teapot ? " The teapot is ready." : " Bring the lantern.") +
+                         " The weather was good and everyone went home happy.\n");
+    const std::string other[3] = {
+        "Ủy ban đã họp vào ngày " + a + " tại thành phố và đếm được " + b + " khách trong " + c + " phòng." +
+            (teapot ? " Cái quơnhít đã sẵn sàng." : " Hãy mang lơxíp theo.") +
+            " Thời tiết tốt và mọi người về nhà vui vẻ.\n",
+        "Le comité s'est réuni le jour " + a + " dans la ville et a compté " + b + " visiteurs dans " + c +
+            " salles. Le temps était beau et tout le monde est rentré content.\n",
+        "Der Ausschuss tagte am Tag " + a + " in der Stadt und zählte " + b + " Besucher in " + c +
+            " Räumen. Das Wetter war gut und alle gingen glücklich nach Hause.\n"};
+    const char* langs[3] = {"vi", "fr", "de"};
+    test::write_file(dir / (folder + "/" + langs[i % 3] + name), other[i % 3]);
+}
+
+TEST(Translations, IncrementalRunExtendsTheSavedStateAsAFullRunWould) {
+    if (!std::filesystem::exists(test::source_dir() + "/models/bridge.lex"))
+        GTEST_SKIP() << "models/bridge.lex not built (scripts/build-bridge)";
+    test::TempDir dir("e2e-translations-incremental");
+    for (int i = 0; i < 75; ++i) write_story(dir, i < 40 ? "one" : i < 60 ? "two" : "three", i);
+    const std::string store = " --store '" + dir.path() + "/store'";
+    const auto index = [&](const std::string& folder) {
+        auto r = test::run_doppel("-q index" + store + " '" + dir.path() + "/" + folder + "'");
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    };
+    const auto run = [&](const std::string& flags) {
+        auto r = test::run_doppel("translations" + store + " --no-same-story" + flags);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r;
+    };
+    index("one");
+    auto first = run(" --incremental");
+    EXPECT_NE(first.err.find("no saved state in the store yet"), std::string::npos) << first.err;
+    EXPECT_TRUE(std::filesystem::exists(dir / "store/translations.state"));
+    EXPECT_EQ(parse(first.out).size(), 40u) << first.out;
+    std::string grown;
+    for (const auto& [folder, added] : {std::pair{"two", "40"}, std::pair{"three", "30"}}) {
+        index(folder);
+        auto r = run(" --incremental");
+        EXPECT_NE(r.err.find(std::string("incremental: ") + added + " documents added since the saved state"),
+                  std::string::npos) << r.err;
+        EXPECT_EQ(r.err.find("learned 0 associations"), std::string::npos) << r.err;
+        EXPECT_EQ(r.out, run("").out) << folder;
+        grown = r.out;
+    }
+    std::set<std::string> stories;  // stories whose two versions are linked
+    for (const Row& r : parse(grown))
+        if (r.a.substr(2) == r.b.substr(2)) stories.insert(r.a.substr(2));
+    EXPECT_EQ(stories.size(), 75u);
+
+    auto del = test::run_doppel("-q delete" + store + " en45");
+    ASSERT_EQ(del.exit_code, 0) << del.err;
+    auto after_delete = run(" --incremental");
+    EXPECT_NE(after_delete.err.find("deleted or replaced"), std::string::npos) << after_delete.err;
+    EXPECT_EQ(after_delete.out.find("en45"), std::string::npos);
+    EXPECT_NE(grown.find("en45"), std::string::npos);
+    auto other_k = run(" --incremental --k 5");
+    EXPECT_NE(other_k.err.find("made with other specs"), std::string::npos) << other_k.err;
+    // A state that cannot be written (a folder in the way of its temporary file) leaves the pairs.
+    std::filesystem::create_directory(dir / "store/translations.state.tmp");
+    auto unsaved = run(" --incremental");
+    EXPECT_NE(unsaved.err.find("the state was not saved"), std::string::npos) << unsaved.err;
+    EXPECT_EQ(parse(unsaved.out).size(), parse(after_delete.out).size());
 }
 
 }  // namespace

@@ -530,6 +530,46 @@ TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighb
 }
 
 
+TEST(Matcher, MergeCandidatesOffersListsFoundElsewhereAsUpdateCandidatesDoes) {
+    // The moved German document of the test above, its lists found elsewhere (a fresh search)
+    // and copied in: merge_candidates rescores every list and offers it to the English document
+    // it found, as update_candidates does after searching it.
+    Pool before, after;
+    for (Pool* p : {&before, &after}) {
+        p->add(10, "en", {{1, 1}, {2, 1}, {3, 0.5f}});
+        p->add(12, "en", {{6, 1}, {7, 0.3f}});
+        p->add(20, "de", {{1, 1}, {2, 0.8f}, {3, 0.4f}});
+        p->add(30, "fr", {{1, 0.9f}, {2, 1}, {7, 0.2f}});
+    }
+    before.add(22, "de", {{8, 1}, {9, 0.5f}});
+    after.add(22, "de", {{6, 1}, {7, 0.4f}});
+    MatcherOptions o;
+    o.k = 1;
+    const Matcher m(o);
+    const VectorIndex index = after.index();
+    const CandidateTable old = m.candidates(before.index(), before.docs, before.dense.data(), before.sparse);
+    const CandidateTable fresh = m.candidates(index, after.docs, after.dense.data(), after.sparse);
+    std::vector<char> changed(after.docs.size(), 0);
+    changed[4] = 1;  // seq 22
+    CandidateTable searched = old, merged = old;
+    m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, searched);
+    for (std::size_t t = 0; t < merged.languages.size(); ++t) merged.edit(4, t).assign(fresh.of(4, t));
+    const DenseRows rows = DenseRows::view(after.dense.data(), kDim);
+    m.merge_candidates(after.docs, rows, after.sparse, changed, merged);
+    const std::size_t de = 0;
+    ASSERT_EQ(merged.of(1, de).size(), 1u);
+    EXPECT_EQ(merged.of(1, de)[0].other, 4u);  // en 12 was offered de 22
+    EXPECT_NE(old.of(1, de)[0].other, 4u);
+    for (std::size_t i = 0; i < merged.lists(); ++i) {
+        ASSERT_EQ(merged.list(i).size(), searched.list(i).size()) << i;
+        for (std::size_t r = 0; r < merged.list(i).size(); ++r) {
+            EXPECT_EQ(merged.list(i)[r].other, searched.list(i)[r].other) << i;
+            EXPECT_FLOAT_EQ(merged.list(i)[r].sim, searched.list(i)[r].sim) << i;
+        }
+    }
+    EXPECT_THROW(m.merge_candidates(after.docs, rows, after.sparse, std::vector<char>(2, 0), merged), Error);
+}
+
 // One large language (en) and small ones that translate a few of its documents each (a help
 // manual): with a search plan English and each small language search each other, and two
 // small languages without translations between them do not; the links are those of the full

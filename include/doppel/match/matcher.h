@@ -235,6 +235,14 @@ public:
     void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
                            std::span<const SparseVector> sparse, std::span<const char> changed,
                            CandidateTable& table) const;
+    // update_candidates without the search, for candidates found elsewhere (an incremental run,
+    // ops/translations.h: the added documents' lists of the first pass seed the second's):
+    // changed documents' lists already hold their candidates; every list is rescored (sparse)
+    // and re-sorted, and each changed document is offered to the lists of the unchanged
+    // documents it lists, as update_candidates offers it.
+    void merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
+                          std::span<const SparseVector> sparse, std::span<const char> changed,
+                          CandidateTable& table) const;
     // Phase 2: candidate pairs (both directions) above related_similarity with their margins,
     // labelled per language pair (one-to-one), closed over pivots, same-story links limited.
     // table.languages must be languages_of(docs).

@@ -15,6 +15,29 @@
 //     first-pass link whose two documents the second pass links to nothing is kept
 //     (associations.keep_first_margin).
 //
+// Incremental mode (TranslationSearchOptions::incremental, `doppel translations --incremental`):
+// a run saves its state in the store (ops/translation_state.h: who is whose candidate, in both
+// passes); the next run, when the store has only gained documents since (the same specs, every
+// matched document still stored under the same matching language), extends it instead of
+// searching everything again:
+//  - first pass: the previous candidate lists kept and rescored with the new frequencies; only
+//    the added documents searched (in the languages the previous search plan gives theirs);
+//    each added document offered to the lists of the old documents it found, in place of the
+//    entry it is nearer than (Matcher::update_candidates);
+//  - learn: the associations learned again from the first pass's links (linear in the store);
+//  - second pass: the previous second-pass lists kept; the added documents' first-pass lists
+//    taken as theirs (they are not searched again with the rewritten vectors); every list
+//    rescored with the rewritten weights, the added documents offered again
+//    (Matcher::merge_candidates);
+//  - links: built again from the whole tables (margins, typical-score floors, one-to-one and
+//    pivots are global, and linear in the store), so a document keeps its links unless the
+//    added documents enter its lists or shift its language pair's floor.
+// An old document does not see an added one that reaches it only through the index (not as
+// the added one's candidate), and a rewritten old document is not searched again: the links
+// differ slightly from a full run's (README, "Incremental runs", has the figures).
+// Otherwise (no state, other specs, documents deleted, replaced or relabelled) the run is a full
+// one, saying why in the warnings, and saves its state.
+//
 // Thread safety: reads the store through the given object only; do not use that Store from
 // another thread meanwhile.
 #pragma once
@@ -52,6 +75,10 @@ struct TranslationSearchOptions {
     // language (a few Catalan texts labelled Occitan are searched with the Catalan ones; the
     // vector index is then rebuilt in memory). 0: every language is matched on its own.
     double minor_relative_share = 0.1;
+    // Incremental mode (above): extend the state the previous run saved in the store, and save
+    // this run's (a state that cannot be written is a warning; the pairs stand). Off: nothing
+    // is read or written beside the store.
+    bool incremental = false;
 };
 
 struct TranslationSearch {
@@ -59,6 +86,10 @@ struct TranslationSearch {
     std::vector<std::string> warnings;   // e.g. the store was indexed with another lexicon
     std::size_t documents = 0;
     std::size_t associations = 0;  // learned for the second pass (0: one pass)
+    // Incremental mode: the run extended the previous state (added: documents new since it);
+    // false for a full run (the warnings say why when incremental mode was asked for).
+    bool extended = false;
+    std::size_t added = 0;
     // The specs that produced the pairs, as (what, spec): "matcher" (MatcherOptions::describe),
     // "associations" (FeatureAssociationOptions::describe, or "none" without the second pass),
     // "embedder" (the bridge spec the features were weighed with), "vector_index" (the index

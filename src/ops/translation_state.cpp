@@ -1,0 +1,190 @@
+#include "doppel/ops/translation_state.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unordered_map>
+
+#include "doppel/error.h"
+
+namespace doppel {
+
+namespace {
+
+constexpr char kMagic[4] = {'D', 'P', 'T', 'S'};
+
+class Writer {
+public:
+    explicit Writer(const std::string& path) : path_(path), out_(path, std::ios::binary | std::ios::trunc) {
+        DOPPEL_CHECK(kIo, out_.good(), "translations state: cannot write " + path);
+    }
+    void bytes(const void* p, std::size_t n) { out_.write(static_cast<const char*>(p), static_cast<std::streamsize>(n)); }
+    template <class T>
+    void value(T v) { bytes(&v, sizeof v); }
+    template <class T>
+    void array(const std::vector<T>& v) { bytes(v.data(), v.size() * sizeof(T)); }
+    void string(const std::string& s) {
+        value(static_cast<uint32_t>(s.size()));
+        bytes(s.data(), s.size());
+    }
+    void close() {
+        out_.close();
+        DOPPEL_CHECK(kIo, !out_.fail(), "translations state: cannot write " + path_);
+    }
+
+private:
+    std::string path_;
+    std::ofstream out_;
+};
+
+class Reader {
+public:
+    explicit Reader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+        DOPPEL_CHECK(kIo, in_.good(), "translations state: cannot read " + path);
+        in_.seekg(0, std::ios::end);
+        left_ = static_cast<uint64_t>(in_.tellg());
+        in_.seekg(0);
+    }
+    void bytes(void* p, std::size_t n) {
+        DOPPEL_CHECK(kBadFormat, n <= left_, "translations state: " + path_ + " is truncated");
+        in_.read(static_cast<char*>(p), static_cast<std::streamsize>(n));
+        DOPPEL_CHECK(kIo, in_.good(), "translations state: cannot read " + path_);
+        left_ -= n;
+    }
+    template <class T>
+    T value() {
+        T v{};
+        bytes(&v, sizeof v);
+        return v;
+    }
+    // n values of T; n is checked against the bytes left before anything is allocated.
+    template <class T>
+    std::vector<T> array(uint64_t n) {
+        DOPPEL_CHECK(kBadFormat, n <= left_ / sizeof(T), "translations state: " + path_ + " is truncated");
+        std::vector<T> v(n);
+        bytes(v.data(), n * sizeof(T));
+        return v;
+    }
+    std::string string() {
+        const std::vector<char> c = array<char>(value<uint32_t>());
+        return {c.begin(), c.end()};
+    }
+    bool at_end() const { return left_ == 0; }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    std::ifstream in_;
+    uint64_t left_ = 0;
+};
+
+void write_table(Writer& w, const CandidateTable& t) {
+    const std::size_t n = t.documents(), L = t.languages.size();
+    w.value(static_cast<uint64_t>(n));
+    w.value(static_cast<uint32_t>(t.capacity()));
+    w.value(static_cast<uint32_t>(L));
+    for (const std::string& lang : t.languages) w.string(lang);
+    w.value(static_cast<uint64_t>(t.searched.size()));
+    w.array(t.searched);
+    std::vector<uint32_t> sizes(t.lists()), entries;
+    for (std::size_t i = 0; i < t.lists(); ++i) sizes[i] = static_cast<uint32_t>(t.list(i).size());
+    w.array(sizes);
+    for (std::size_t i = 0; i < t.lists(); ++i) {
+        entries.clear();
+        for (const MatchCandidate& c : t.list(i)) entries.push_back(c.other);
+        w.array(entries);
+    }
+}
+
+CandidateTable read_table(Reader& r, uint64_t documents_expected) {
+    const auto n = r.value<uint64_t>();
+    const auto capacity = r.value<uint32_t>();
+    const auto L = r.value<uint32_t>();
+    DOPPEL_CHECK(kBadFormat, n == 0 || n == documents_expected,
+                 "translations state: " + r.path() + " holds a table of other documents");
+    std::vector<std::string> languages(L);
+    for (std::string& lang : languages) lang = r.string();
+    std::vector<char> searched = r.array<char>(r.value<uint64_t>());
+    DOPPEL_CHECK(kBadFormat, searched.empty() || searched.size() == uint64_t{L} * L,
+                 "translations state: " + r.path() + " holds a search plan of other languages");
+    const std::vector<uint32_t> sizes = r.array<uint32_t>(n * L);
+    CandidateTable t = CandidateTable::empty(n, std::move(languages), capacity);
+    t.searched = std::move(searched);
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        DOPPEL_CHECK(kBadFormat, sizes[i] <= capacity, "translations state: " + r.path() + " has an overlong list");
+        const std::vector<uint32_t> others = r.array<uint32_t>(sizes[i]);
+        const CandidateList list = t.edit(i / L, i % L);
+        for (uint32_t o : others) {
+            DOPPEL_CHECK(kBadFormat, o < n, "translations state: " + r.path() + " names a document it does not hold");
+            list.push_back({o, 0.0f});
+        }
+    }
+    return t;
+}
+
+}  // namespace
+
+void save_translation_state(const std::string& path, const TranslationState& state) {
+    const std::string tmp = path + ".tmp";
+    Writer w(tmp);
+    w.bytes(kMagic, sizeof kMagic);
+    w.value(kTranslationStateVersion);
+    w.string(state.specs);
+    w.value(static_cast<uint64_t>(state.seqs.size()));
+    w.array(state.seqs);
+    w.array(state.langs);
+    write_table(w, state.first);
+    write_table(w, state.second);
+    w.close();
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    DOPPEL_CHECK(kIo, !ec, "translations state: cannot rename " + tmp + ": " + ec.message());
+}
+
+std::optional<TranslationState> load_translation_state(const std::string& path) {
+    if (!std::filesystem::exists(path)) return std::nullopt;
+    Reader r(path);
+    char magic[4];
+    r.bytes(magic, sizeof magic);
+    DOPPEL_CHECK(kBadFormat, std::equal(magic, magic + 4, kMagic), "translations state: " + path + " is not one");
+    const auto version = r.value<uint32_t>();
+    DOPPEL_CHECK(kVersion, version == kTranslationStateVersion,
+                 "translations state: " + path + " is of version " + std::to_string(version) + ", this build reads " +
+                     std::to_string(kTranslationStateVersion));
+    TranslationState s;
+    s.specs = r.string();
+    const auto n = r.value<uint64_t>();
+    s.seqs = r.array<int64_t>(n);
+    s.langs = r.array<uint32_t>(n);
+    s.first = read_table(r, n);
+    s.second = read_table(r, n);
+    for (uint32_t l : s.langs)
+        DOPPEL_CHECK(kBadFormat, l < s.first.languages.size(), "translations state: " + path + " names an unknown language");
+    DOPPEL_CHECK(kBadFormat, r.at_end(), "translations state: " + path + " has bytes after its end");
+    return s;
+}
+
+CandidateTable place_table(const CandidateTable& table, std::span<const int64_t> from, std::span<const int64_t> to) {
+    DOPPEL_CHECK(kInvalidArgument, table.documents() == from.size(), "translations state: a table of other documents");
+    std::unordered_map<int64_t, uint32_t> at;
+    at.reserve(to.size());
+    for (std::size_t i = 0; i < to.size(); ++i) at.emplace(to[i], static_cast<uint32_t>(i));
+    std::vector<uint32_t> moved(from.size());
+    for (std::size_t i = 0; i < from.size(); ++i) {
+        auto it = at.find(from[i]);
+        DOPPEL_CHECK(kInvalidArgument, it != at.end(),
+                     "translations state: document " + std::to_string(from[i]) + " is no longer stored");
+        moved[i] = it->second;
+    }
+    const std::size_t L = table.languages.size();
+    CandidateTable out = CandidateTable::empty(to.size(), table.languages, table.capacity());
+    out.searched = table.searched;
+    for (std::size_t d = 0; d < from.size(); ++d)
+        for (std::size_t t = 0; t < L; ++t) {
+            const CandidateList list = out.edit(moved[d], t);
+            for (const MatchCandidate& c : table.of(d, t)) list.push_back({moved[c.other], 0.0f});
+        }
+    return out;
+}
+
+}  // namespace doppel

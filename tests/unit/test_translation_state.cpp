@@ -1,0 +1,106 @@
+// The state `doppel translations --incremental` saves in a store: written and read back whole,
+// refused when damaged or of another version, and its tables placed onto a grown store.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "doppel/error.h"
+#include "doppel/ops/translation_state.h"
+#include "support/test_support.h"
+
+namespace doppel {
+namespace {
+
+std::vector<uint32_t> others(std::span<const MatchCandidate> list) {
+    std::vector<uint32_t> o;
+    for (const MatchCandidate& c : list) o.push_back(c.other);
+    return o;
+}
+
+// Three documents (seqs 5, 7, 9) of two languages; 5 and 9 (de) list 7 (en), 7 lists 9 then 5.
+TranslationState small_state() {
+    TranslationState s;
+    s.specs = "matcher=matcher:k=2\nminor_relative_share=0.1";
+    s.seqs = {5, 7, 9};
+    s.langs = {0, 1, 0};
+    s.first = CandidateTable::empty(3, {"de", "en"}, 2);
+    s.first.searched = {0, 1, 1, 0};
+    s.first.edit(0, 1).push_back({1, 0.5f});
+    s.first.edit(2, 1).push_back({1, 0.4f});
+    s.first.edit(1, 0).assign(std::vector<MatchCandidate>{{2, 0.4f}, {0, 0.3f}});
+    s.second = s.first;
+    s.second.edit(1, 0).assign(std::vector<MatchCandidate>{{0, 0.6f}});
+    return s;
+}
+
+TEST(TranslationState, RoundTrips) {
+    test::TempDir dir("translation-state");
+    const std::string path = dir / "translations.state";
+    EXPECT_FALSE(load_translation_state(path).has_value());
+    const TranslationState s = small_state();
+    save_translation_state(path, s);
+    EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+    const std::optional<TranslationState> back = load_translation_state(path);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->specs, s.specs);
+    EXPECT_EQ(back->seqs, s.seqs);
+    EXPECT_EQ(back->langs, s.langs);
+    for (const auto& [got, want] : {std::pair{&back->first, &s.first}, std::pair{&back->second, &s.second}}) {
+        EXPECT_EQ(got->languages, want->languages);
+        EXPECT_EQ(got->searched, want->searched);
+        EXPECT_EQ(got->capacity(), want->capacity());
+        ASSERT_EQ(got->lists(), want->lists());
+        for (std::size_t i = 0; i < want->lists(); ++i) EXPECT_EQ(others(got->list(i)), others(want->list(i))) << i;
+    }
+    // Without a second pass the second table holds no documents.
+    TranslationState one = s;
+    one.second = CandidateTable();
+    save_translation_state(path, one);
+    EXPECT_EQ(load_translation_state(path)->second.documents(), 0u);
+}
+
+TEST(TranslationState, RefusesDamagedFilesAndOtherVersions) {
+    test::TempDir dir("translation-state-damaged");
+    const std::string path = dir / "translations.state";
+    save_translation_state(path, small_state());
+    const auto size = std::filesystem::file_size(path);
+    const auto code = [&]() {
+        try {
+            load_translation_state(path);
+        } catch (const Error& e) {
+            return e.code();
+        }
+        return ErrorCode::kInternal;
+    };
+    std::filesystem::resize_file(path, size - 3);
+    EXPECT_EQ(code(), ErrorCode::kBadFormat);
+    save_translation_state(path, small_state());
+    {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(4);
+        const uint32_t other = kTranslationStateVersion + 1;
+        f.write(reinterpret_cast<const char*>(&other), sizeof other);
+    }
+    EXPECT_EQ(code(), ErrorCode::kVersion);
+    test::write_file(path, "not a state at all");
+    EXPECT_EQ(code(), ErrorCode::kBadFormat);
+}
+
+TEST(TranslationState, TablesArePlacedOntoAGrownStore) {
+    const TranslationState s = small_state();
+    const std::vector<int64_t> grown = {4, 5, 6, 7, 8, 9};  // seqs 4, 6 and 8 added
+    const CandidateTable t = place_table(s.first, s.seqs, grown);
+    ASSERT_EQ(t.documents(), 6u);
+    EXPECT_EQ(t.languages, s.first.languages);
+    EXPECT_EQ(t.searched, s.first.searched);
+    EXPECT_EQ(others(t.of(1, 1)), std::vector<uint32_t>{3});     // seq 5 lists seq 7
+    EXPECT_EQ(others(t.of(3, 0)), (std::vector<uint32_t>{5, 1}));  // seq 7 lists 9 then 5
+    EXPECT_EQ(others(t.of(5, 1)), std::vector<uint32_t>{3});
+    for (std::size_t added : {0, 2, 4})
+        for (std::size_t l = 0; l < 2; ++l) EXPECT_TRUE(t.of(added, l).empty());
+    EXPECT_THROW(place_table(s.first, s.seqs, std::vector<int64_t>{5, 9}), Error);  // seq 7 gone
+}
+
+}  // namespace
+}  // namespace doppel
