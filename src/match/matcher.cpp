@@ -186,6 +186,20 @@ void check_table(const CandidateTable& table, const Languages& g, std::size_t n)
                  "matcher: the candidate table is not of these documents");
 }
 
+// The checks of an update of a table (update_candidates, merge_candidates): one sparse vector and
+// one changed flag per document, the table of these documents, lists that hold k. The grouping
+// is returned.
+Languages check_update(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+                       std::span<const char> changed, const CandidateTable& table, std::size_t k) {
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size() && changed.size() == docs.size(),
+                 "matcher: one sparse vector and one changed flag per document needed");
+    Languages g = group_by_language(docs);
+    check_table(table, g, docs.size());
+    DOPPEL_CHECK(kInvalidArgument, table.capacity() >= k,
+                 "matcher: the candidate table's lists hold fewer than k candidates");
+    return g;
+}
+
 using Candidate = MatchCandidate;
 
 // Queries are searched a batch at a time, so the search buffers (batch x languages x k) stay small.
@@ -561,12 +575,7 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
                                 std::span<const SparseVector> sparse, std::span<const char> changed,
                                 CandidateTable& table) const {
-    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size() && changed.size() == docs.size(),
-                 "matcher: one sparse vector and one changed flag per document needed");
-    const Languages g = group_by_language(docs);
-    check_table(table, g, docs.size());
-    DOPPEL_CHECK(kInvalidArgument, table.capacity() >= options_.k,
-                 "matcher: the candidate table's lists hold fewer than k candidates");
+    const Languages g = check_update(docs, sparse, changed, table, options_.k);
     rescore_lists(sparse, changed, table);
     // Phase 2: the changed documents searched again, as candidates() searches all.
     search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table);
@@ -577,12 +586,7 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
 void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
                                std::span<const SparseVector> sparse, std::span<const char> changed,
                                CandidateTable& table) const {
-    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size() && changed.size() == docs.size(),
-                 "matcher: one sparse vector and one changed flag per document needed");
-    const Languages g = group_by_language(docs);
-    check_table(table, g, docs.size());
-    DOPPEL_CHECK(kInvalidArgument, table.capacity() >= options_.k,
-                 "matcher: the candidate table's lists hold fewer than k candidates");
+    const Languages g = check_update(docs, sparse, changed, table, options_.k);
     rescore_lists(sparse, std::vector<char>(docs.size(), 0), table);  // every list kept, rescored
     offer_found(g, changed, options_.k, dense, sparse, table);
 }

@@ -258,35 +258,34 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
 
 Store::~Store() = default;
 
-void Store::transaction(const std::function<void()>& fn) {
-    if (!sqlite3_get_autocommit(impl_->db)) {  // nested: join the outer transaction
+namespace {
+
+// fn() inside a transaction opened with `begin`, committed when it returns, rolled back when it
+// throws; inside a transaction already, fn() joins it (the one home of the store's nesting rule).
+void in_transaction(sqlite3* db, const char* begin, const std::function<void()>& fn) {
+    if (!sqlite3_get_autocommit(db)) {
         fn();
         return;
     }
-    impl_->close_blob();  // an open blob handle would hold a read transaction
-    impl::exec(impl_->db, "BEGIN IMMEDIATE");
+    impl::exec(db, begin);
     try {
         fn();
-        impl::exec(impl_->db, "COMMIT");
+        impl::exec(db, "COMMIT");
     } catch (...) {
-        sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
 }
 
+}  // namespace
+
+void Store::transaction(const std::function<void()>& fn) {
+    if (sqlite3_get_autocommit(impl_->db)) impl_->close_blob();  // an open blob handle would hold a read transaction
+    in_transaction(impl_->db, "BEGIN IMMEDIATE", fn);
+}
+
 void Store::read_snapshot(const std::function<void()>& fn) const {
-    if (!sqlite3_get_autocommit(impl_->db)) {  // inside a transaction already
-        fn();
-        return;
-    }
-    impl::exec(impl_->db, "BEGIN DEFERRED");  // the read lock is taken by the first read
-    try {
-        fn();
-        impl::exec(impl_->db, "COMMIT");
-    } catch (...) {
-        sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
-    }
+    in_transaction(impl_->db, "BEGIN DEFERRED", fn);  // the read lock is taken by the first read
 }
 
 std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, int64_t now,
