@@ -70,7 +70,7 @@ std::vector<int64_t> read_part(const Store& store, const std::string& spec, std:
     DOPPEL_CHECK(kBadFormat, std::memcmp(buf.data(), kMagic, 4) == 0, name + ": bad magic");
     DOPPEL_CHECK(kVersion, version == DedupState::kVersion, name + ": unknown version");
     std::vector<int64_t> seqs(count);
-    std::memcpy(seqs.data(), buf.data() + kHeaderBytes, count * sizeof(int64_t));
+    if (count > 0) std::memcpy(seqs.data(), buf.data() + kHeaderBytes, count * sizeof(int64_t));  // data() may be null
     return seqs;
 }
 
@@ -78,7 +78,7 @@ void write_part(Store& store, const std::string& spec, std::size_t part, const s
     std::string buf(kHeaderBytes + seqs.size() * sizeof(int64_t), '\0');
     std::memcpy(buf.data(), kMagic, 4);
     std::memcpy(buf.data() + 4, &DedupState::kVersion, 4);
-    std::memcpy(buf.data() + kHeaderBytes, seqs.data(), seqs.size() * sizeof(int64_t));
+    if (!seqs.empty()) std::memcpy(buf.data() + kHeaderBytes, seqs.data(), seqs.size() * sizeof(int64_t));  // ditto
     store.put_blob(part_name(spec, part), buf);
 }
 
