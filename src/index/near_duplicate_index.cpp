@@ -229,8 +229,10 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
     const LshParams bands = default_band_params(minhash_->perms());
     store.transaction([&] {
         // Once per store this stage writes to: later batches add every signature they write.
-        if (caught_up_ != &store) catch_up_band_runs(store, *minhash_, bands);
-        if (caught_up_ != &store) catch_up_line_summaries(store, n, seqs);
+        if (caught_up_ != &store) {
+            catch_up_band_runs(store, *minhash_, bands);
+            catch_up_line_summaries(store, n, seqs);
+        }
         store.put_artifacts("shingles", n, seqs, shingle_blobs_.data());
         store.put_artifacts("minhash", n, seqs, sig_blobs_.data());
         store.put_artifacts("lines", n, seqs, line_blobs_.data());

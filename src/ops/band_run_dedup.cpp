@@ -164,16 +164,15 @@ void BandRunDedup::add(StoredDocuments& b) {
     const std::vector<uint8_t> again = finder_.needs_text(n, b.docs.data(), b.lines.data());
     std::vector<uint8_t> in_sub(n, 0);
     StoredDocuments sub;
+    sub.summaries.reserve(n);  // no reallocation: sub.lines points into it
     for (std::size_t i = 0; i < n; ++i) {
         if (b.seqs[i] <= earlier_->since && !again[i]) continue;
         in_sub[i] = 1;
         sub.docs.push_back(std::move(b.docs[i]));
         sub.seqs.push_back(b.seqs[i]);
         sub.summaries.push_back(b.lines[i] ? std::move(b.summaries[i]) : LineSummary{});
-        sub.lines.push_back(b.lines[i] ? &sub.summaries.back() : nullptr);  // set again below
+        sub.lines.push_back(b.lines[i] ? &sub.summaries.back() : nullptr);
     }
-    for (std::size_t j = 0; j < sub.docs.size(); ++j)
-        if (sub.lines[j]) sub.lines[j] = &sub.summaries[j];
     Sketched k = sub.docs.empty() ? Sketched{} : sketch(sub);
     for (std::size_t i = 0, j = 0; i < n; ++i) {
         if (in_sub[i])
