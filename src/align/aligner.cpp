@@ -93,6 +93,8 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("base", o.baseline_weight);
     p.take_number("merge_len", o.merge_length_weight);
     p.take_number("bound", o.boundary_weight);
+    p.take_number("absorb", o.absorb_floor);
+    p.take_number("absorb_fall", o.absorb_fall);
     p.check_empty();
     auto aligner = std::make_unique<Aligner>(o);
     for (std::size_t k = 1; k < parts.size(); ++k) {
@@ -140,7 +142,8 @@ std::string Aligner::describe() const {
                     ",cross_side=" + std::to_string(o.cross_max_side) + ",margin=" + spec_number(o.margin_weight) +
                     ",margin_floor=" + spec_number(o.margin_floor) +
                     ",base=" + spec_number(o.baseline_weight) + ",merge_len=" + spec_number(o.merge_length_weight) +
-                    ",bound=" + spec_number(o.boundary_weight);
+                    ",bound=" + spec_number(o.boundary_weight) + ",absorb=" + spec_number(o.absorb_floor) +
+                    ",absorb_fall=" + spec_number(o.absorb_fall);
     for (const auto& [w, e] : encoders_) s.append(";").append(spec_number(w)).append("*").append(e->describe());
     return s;
 }
@@ -163,7 +166,8 @@ Alignment align_pass(const impl::EncodedUnits& encoded, const AlignSide& side_a,
     out.levels = static_cast<int>(found.levels);
     // 4. Bead scores, coverage, the pair's score and label.
     const bool same_language = !side_a.lang.empty() && side_a.lang == side_b.lang;
-    const std::vector<impl::PathStep> path = impl::merge_crossing_beads(found.path, features, null, o);
+    const std::vector<impl::PathStep> path =
+        impl::absorb_lone_units(impl::merge_crossing_beads(found.path, features, null, o), features, o);
     impl::score_alignment(path, features, null, ratio, same_language, o, out);
     return out;
 }
@@ -193,6 +197,7 @@ double null_share(const std::vector<Bead>& beads) {
 // from the first.
 AlignerOptions second_pass_options(const AlignerOptions& o, const Alignment& first, bool& again) {
     AlignerOptions second = o;
+    second.absorb_floor = 0;  // lone units join their neighbours in clean pairs only
     again = o.learn_weight > 0;
     // Only pairs whose lattice is searched in full: on longer ones the second search would
     // triple the time (bench-align's limits).
@@ -202,6 +207,7 @@ AlignerOptions second_pass_options(const AlignerOptions& o, const Alignment& fir
         second.skip_cost = o.clean_skip;
         second.max_side = o.clean_max_side;
         second.max_units = o.clean_max_units;
+        second.absorb_floor = o.absorb_floor;
         again = true;
     }
     const double median = median_one_to_one_similarity(first.beads);
@@ -217,7 +223,9 @@ AlignerOptions second_pass_options(const AlignerOptions& o, const Alignment& fir
 Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const {
     const AlignerOptions& o = options_;
     impl::EncodedUnits encoded = impl::run_encoders(side_a, side_b, encoders_);
-    Alignment out = align_pass(encoded, side_a, side_b, o);
+    AlignerOptions first = o;
+    first.absorb_floor = 0;  // lone units join their neighbours in clean pairs only (aligner.h)
+    Alignment out = align_pass(encoded, side_a, side_b, first);
     // Second pass (aligner.h): clean pairs, learned word pairs, the calibrated member floor.
     bool again = false;
     const AlignerOptions second = second_pass_options(o, out, again);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace doppel::impl {
 namespace {
@@ -100,7 +101,61 @@ bool crossing(const PathStep& x, const PathStep& y, FullCosine& cosine, const Nu
            (ya_xb.i0 < ya_xb.i1 && ya_xb.j0 < ya_xb.j1 && cosine(ya_xb) >= least);
 }
 
+bool is_aligned(const PathStep& s) { return s.i1 > s.i0 && s.j1 > s.j0; }
+
+// The lone unit `lone` joined to the aligned bead `bead` (`after`: the unit comes after the
+// bead, else before it), and how far the cosine rises by it; rise is -infinity when the unit's
+// own cosine with the bead's other side is under `floor` or a side would exceed `max_side` units.
+struct Absorption {
+    PathStep joined;
+    double rise = -std::numeric_limits<double>::infinity();
+};
+
+Absorption try_absorb(const PathStep& lone, const PathStep& bead, bool after, FullCosine& cosine, double floor,
+                      std::size_t max_side) {
+    Absorption a;
+    const PathStep own = lone.i1 > lone.i0 ? PathStep{lone.i0, bead.j0, lone.i1, bead.j1, 0, 0}
+                                           : PathStep{bead.i0, lone.j0, bead.i1, lone.j1, 0, 0};
+    a.joined = after ? PathStep{bead.i0, bead.j0, lone.i1, lone.j1, 0, 0} : PathStep{lone.i0, lone.j0, bead.i1, bead.j1, 0, 0};
+    if (a.joined.i1 - a.joined.i0 > max_side || a.joined.j1 - a.joined.j0 > max_side) return a;
+    if (cosine(own) < floor) return a;
+    a.joined.sim = static_cast<float>(cosine(a.joined));
+    a.joined.cost = bead.cost + lone.cost;
+    a.rise = a.joined.sim - cosine(bead);
+    return a;
+}
+
 }  // namespace
+
+std::vector<PathStep> absorb_lone_units(const std::vector<PathStep>& path, const UnitFeatures& f,
+                                        const AlignerOptions& o) {
+    if (o.absorb_floor <= 0) return path;
+    FullCosine cosine(f);
+    const auto max_side = static_cast<std::size_t>(o.cross_max_side);
+    std::vector<PathStep> out;
+    for (std::size_t k = 0; k < path.size(); ++k) {
+        const PathStep& s = path[k];
+        if (is_aligned(s)) {
+            out.push_back(s);
+            continue;
+        }
+        // The better of the two neighbours, each already joined to what came before.
+        Absorption before, after;
+        if (!out.empty() && is_aligned(out.back())) before = try_absorb(s, out.back(), true, cosine, o.absorb_floor, max_side);
+        if (k + 1 < path.size() && is_aligned(path[k + 1]))
+            after = try_absorb(s, path[k + 1], false, cosine, o.absorb_floor, max_side);
+        const Absorption& best = after.rise > before.rise ? after : before;
+        if (best.rise < -o.absorb_fall) {
+            out.push_back(s);
+        } else if (&best == &before) {
+            out.back() = best.joined;
+        } else {
+            out.push_back(best.joined);
+            ++k;  // the next bead is inside the joined one
+        }
+    }
+    return out;
+}
 
 std::vector<PathStep> merge_crossing_beads(const std::vector<PathStep>& path, const UnitFeatures& f,
                                            const NullModel& null, const AlignerOptions& o) {

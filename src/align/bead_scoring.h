@@ -14,6 +14,14 @@ namespace doppel::impl {
 std::vector<PathStep> merge_crossing_beads(const std::vector<PathStep>& path, const UnitFeatures& features,
                                            const NullModel& null, const AlignerOptions& options);
 
+// The path with each lone unit (a 1-0 or 0-1 bead) joined to a neighbouring aligned bead when
+// the evidence says it belongs there (AlignerOptions::absorb_floor, absorb_fall; aligner.h
+// "Lone units"): its own cosine with the bead's other side is at least absorb_floor and the
+// joined bead's cosine is at most absorb_fall below the bead's. The path itself when
+// absorb_floor <= 0.
+std::vector<PathStep> absorb_lone_units(const std::vector<PathStep>& path, const UnitFeatures& features,
+                                        const AlignerOptions& options);
+
 // Fills out.beads, out.cost, coverage_a/b, quality, score and label from `path` (beads of
 // units). out.document_similarity must be set (the same-story label reads it).
 void score_alignment(const std::vector<PathStep>& path, const UnitFeatures& features, const NullModel& null,

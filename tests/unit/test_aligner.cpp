@@ -313,7 +313,39 @@ TEST(Aligner, BoundariesJoinSentencesCutAtAColon) {
     EXPECT_EQ(Aligner().options().boundary_weight, 0.2);
     const auto spec = Aligner::from_spec("dp:bound=0.7" + lexical);
     EXPECT_EQ(Aligner::from_spec(spec->describe())->options().boundary_weight, 0.7);
-    EXPECT_NE(spec->describe().find(",bound=0.7;"), std::string::npos);
+    EXPECT_NE(spec->describe().find(",bound=0.7,"), std::string::npos);
+}
+
+// absorb: a unit the search left alone joins a neighbouring bead when it shares evidence with
+// the bead's other side (its own cosine >= absorb) and the bead's cosine does not fall by more
+// than absorb_fall; debris that shares nothing stays alone, and so does the unit when the bead
+// must gain more than it can. Only clean pairs (the second pass) are changed.
+TEST(Aligner, LoneUnitsWithEvidenceJoinTheirNeighbour) {
+    std::vector<std::string> de = kGerman;
+    de.insert(de.begin() + 3, "Hans Müller aus Grindelwald");  // the German repeats the guide's name
+    std::vector<std::string> fr = kFrench;
+    fr.insert(fr.begin() + 6, "~ _ ~");
+    const std::string lexical = ";1*anchors;1*cognates";
+    auto run = [&](const std::string& options) {
+        return Aligner::from_spec("dp:skip=0.2,clean_skip=0.2" + options + lexical)->align(side(de, "de"), side(fr, "fr"));
+    };
+    using Bead2 = std::pair<std::vector<uint32_t>, std::vector<uint32_t>>;
+    const Pairs plain = beads_of(run("")), absorbed = beads_of(run(",absorb=0.03"));
+    ASSERT_EQ(plain.size(), kGerman.size() + 2);
+    EXPECT_EQ(plain[3], (Bead2{{3}, {}}));
+    const Alignment al = run(",absorb=0.03,absorb_fall=0");
+    expect_well_formed(al, de.size(), fr.size());
+    ASSERT_EQ(absorbed.size(), kGerman.size() + 1);
+    EXPECT_EQ(absorbed[2], (Bead2{{2, 3}, {2}}));
+    EXPECT_EQ(absorbed[6], (Bead2{{}, {6}}));  // debris: no evidence, left alone
+    EXPECT_EQ(beads_of(run(",absorb=0.03,absorb_fall=-1")), plain);  // the cosine cannot rise by 1
+    EXPECT_EQ(beads_of(run(",absorb=1")), plain);  // no unit's own cosine reaches 1 here
+    EXPECT_EQ(beads_of(run(",absorb=0.03,clean=0")), beads_of(run(",clean=0")));  // not a clean pair
+    EXPECT_EQ(Aligner().options().absorb_floor, 0.0);  // off by default
+    const auto spec = Aligner::from_spec("dp:absorb=0.05,absorb_fall=0.1" + lexical);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().absorb_floor, 0.05);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().absorb_fall, 0.1);
+    EXPECT_NE(spec->describe().find(",absorb=0.05,absorb_fall=0.1;"), std::string::npos);
 }
 
 TEST(Aligner, SpecRoundTrip) {
