@@ -330,7 +330,7 @@ TEST(Aligner, LoneUnitsWithEvidenceJoinTheirNeighbour) {
         return Aligner::from_spec("dp:skip=0.2,clean_skip=0.2" + options + lexical)->align(side(de, "de"), side(fr, "fr"));
     };
     using Bead2 = std::pair<std::vector<uint32_t>, std::vector<uint32_t>>;
-    const Pairs plain = beads_of(run("")), absorbed = beads_of(run(",absorb=0.03"));
+    const Pairs plain = beads_of(run(",absorb=0")), absorbed = beads_of(run(""));  // the default absorbs
     ASSERT_EQ(plain.size(), kGerman.size() + 2);
     EXPECT_EQ(plain[3], (Bead2{{3}, {}}));
     const Alignment al = run(",absorb=0.03,absorb_fall=0");
@@ -340,8 +340,8 @@ TEST(Aligner, LoneUnitsWithEvidenceJoinTheirNeighbour) {
     EXPECT_EQ(absorbed[6], (Bead2{{}, {6}}));  // debris: no evidence, left alone
     EXPECT_EQ(beads_of(run(",absorb=0.03,absorb_fall=-1")), plain);  // the cosine cannot rise by 1
     EXPECT_EQ(beads_of(run(",absorb=1")), plain);  // no unit's own cosine reaches 1 here
-    EXPECT_EQ(beads_of(run(",absorb=0.03,clean=0")), beads_of(run(",clean=0")));  // not a clean pair
-    EXPECT_EQ(Aligner().options().absorb_floor, 0.0);  // off by default
+    EXPECT_EQ(beads_of(run(",absorb=0.03,clean=0")), beads_of(run(",absorb=0,clean=0")));  // not a clean pair
+    EXPECT_EQ(Aligner().options().absorb_floor, 0.03);  // on by default (chosen on Text+Berg's dev)
     const auto spec = Aligner::from_spec("dp:absorb=0.05,absorb_fall=0.1" + lexical);
     EXPECT_EQ(Aligner::from_spec(spec->describe())->options().absorb_floor, 0.05);
     EXPECT_EQ(Aligner::from_spec(spec->describe())->options().absorb_fall, 0.1);

@@ -97,7 +97,7 @@
 // file 93% of the gold beads end alike on both sides; 73% of French units followed by a
 // lower-case one lie inside a gold bead, against 26% of all.
 //
-// Lone units (off by default). With absorb > 0, after the search (and the crossing merges) a
+// Lone units (default absorb 0.03, chosen on dev; 0: off). With absorb > 0, after the search (and the crossing merges) a
 // unit left alone (a 1-0 or 0-1 bead) next to an aligned bead joins it when the evidence says
 // it belongs there: its own cosine with the bead's other side is at least absorb, and the
 // joined bead's cosine (one-sided features in the norms, as for scores) is at most absorb_fall
@@ -108,7 +108,8 @@
 // alone. It runs in the clean-pair pass only (a page and another site's version leave many
 // units alone rightly, and there a low absorb would join chrome to any bead). On Text+Berg's
 // dev file every absorb in 0.01-0.05 (absorb_fall 0-0.2) gives 0.911 against 0.900, test0-6
-// 0.8997 against 0.8977 (README, "Alignment").
+// 0.8997 against 0.8977 (README, "Alignment"); 0.03, the middle of dev's plateau, is the
+// default.
 //
 // Scores. A bead's score is in [0, 1]: how far its similarity (the cosine above, but with the
 // one-sided features counted in the norms) stands above what unrelated units of the same two
@@ -204,7 +205,7 @@ struct AlignerOptions {                // spec key
     double boundary_weight = 0.2;      // bound: cost of a bead one of whose sides ends a
                                        // sentence while the other leaves it open (aligner.h
                                        // "Boundaries"; 0: off)
-    double absorb_floor = 0;           // absorb: a lone unit whose own cosine with a neighbouring
+    double absorb_floor = 0.03;        // absorb: a lone unit whose own cosine with a neighbouring
                                        // bead's other side reaches this joins the bead
                                        // (aligner.h "Lone units"; 0: off)
     double absorb_fall = 0;            // absorb_fall: most the joined bead's cosine may fall
