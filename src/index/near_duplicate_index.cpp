@@ -45,6 +45,36 @@ std::string spec_of(const Shingler& s, const MinHash& m) {
     return "near-duplicate:" + s.describe() + ";" + m.describe();
 }
 
+// The artifact encodings (formats in the header), appended to *out.
+void append_shingles(const uint64_t* shingles, std::size_t n, std::string* out) {
+    out->append(kShinglesMagic, 4);
+    put(*out, kFormatVersion);
+    put(*out, static_cast<uint32_t>(n));
+    out->append(reinterpret_cast<const char*>(shingles), n * sizeof(uint64_t));
+}
+
+void append_signature(const uint32_t* sig, std::size_t n, uint64_t seed, std::string* out) {
+    out->append(kMinHashMagic, 4);
+    put(*out, kFormatVersion);
+    put(*out, static_cast<uint32_t>(n));
+    put(*out, seed);
+    out->append(reinterpret_cast<const char*>(sig), n * sizeof(uint32_t));
+}
+
+void append_lines(const LineSummary& s, std::string* out) {
+    out->append(kLinesMagic, 4);
+    put(*out, kFormatVersion);
+    put(*out, s.bytes);
+    put(*out, static_cast<uint32_t>(s.lines.size()));
+    out->append(reinterpret_cast<const char*>(s.lines.data()), s.lines.size() * sizeof(uint64_t));
+    put(*out, static_cast<uint32_t>(s.repeated.size()));
+    for (const RepeatedLine& r : s.repeated) {
+        put(*out, r.count);
+        put(*out, static_cast<uint32_t>(r.text.size()));
+        *out += r.text;
+    }
+}
+
 // Signatures decoded from "minhash" blobs, side by side (sigs[i * perms ...]).
 struct Signatures {
     std::vector<int64_t> seqs;
@@ -112,10 +142,8 @@ std::string near_duplicate_sketch_spec(const std::string& shingle_spec, const st
 }
 
 std::string encode_shingles(const std::vector<uint64_t>& shingles) {
-    std::string s(kShinglesMagic, 4);
-    put(s, kFormatVersion);
-    put(s, static_cast<uint32_t>(shingles.size()));
-    s.append(reinterpret_cast<const char*>(shingles.data()), shingles.size() * sizeof(uint64_t));
+    std::string s;
+    append_shingles(shingles.data(), shingles.size(), &s);
     return s;
 }
 
@@ -130,11 +158,8 @@ std::vector<uint64_t> decode_shingles(std::string_view blob) {
 }
 
 std::string encode_signature(const std::vector<uint32_t>& sig, uint64_t seed) {
-    std::string s(kMinHashMagic, 4);
-    put(s, kFormatVersion);
-    put(s, static_cast<uint32_t>(sig.size()));
-    put(s, seed);
-    s.append(reinterpret_cast<const char*>(sig.data()), sig.size() * sizeof(uint32_t));
+    std::string s;
+    append_signature(sig.data(), sig.size(), seed, &s);
     return s;
 }
 
@@ -152,17 +177,8 @@ std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_
 }
 
 std::string encode_lines(const LineSummary& s) {
-    std::string out(kLinesMagic, 4);
-    put(out, kFormatVersion);
-    put(out, s.bytes);
-    put(out, static_cast<uint32_t>(s.lines.size()));
-    out.append(reinterpret_cast<const char*>(s.lines.data()), s.lines.size() * sizeof(uint64_t));
-    put(out, static_cast<uint32_t>(s.repeated.size()));
-    for (const RepeatedLine& r : s.repeated) {
-        put(out, r.count);
-        put(out, static_cast<uint32_t>(r.text.size()));
-        out += r.text;
-    }
+    std::string out;
+    append_lines(s, &out);
     return out;
 }
 
@@ -198,26 +214,44 @@ NearDuplicateStage::NearDuplicateStage(NearDuplicateIndexOptions options)
 std::string NearDuplicateStage::describe() const { return spec_of(*shingler_, *minhash_); }
 
 void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
-    shingle_blobs_.assign(n, {});
-    sig_blobs_.assign(n, {});
-    line_blobs_.assign(n, {});
     const auto perms = static_cast<std::size_t>(minhash_->perms());
     sigs_.assign(n * perms, 0);
     prepared_hashes_.resize(n);
     for (std::size_t i = 0; i < n; ++i) prepared_hashes_[i] = docs[i].content_hash;
     const uint64_t seed = minhash_->seed();
-    // Shingler and MinHash are immutable; each worker has its own Segmenter and buffer.
+    // Per-worker state, kept from batch to batch: Shingler and MinHash are immutable; each
+    // worker has its own Segmenter, shingle buffer and blob buffers.
     const std::size_t workers = impl::worker_count(n / 16 + 1);
-    std::vector<Segmenter> segmenters(workers);
-    std::vector<std::vector<uint64_t>> buffers(workers);
+    while (segmenters_.size() < workers) segmenters_.push_back(std::make_unique<Segmenter>());
+    shingle_buffers_.resize(std::max(shingle_buffers_.size(), workers));
+    blob_buffers_.resize(std::max(blob_buffers_.size(), workers * kKinds));
+    for (std::string& b : blob_buffers_) b.clear();
+    blob_places_.assign(n * kKinds, {});
     impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
-        auto& sh = buffers[w];
-        shingler_->shingle(docs[i].doc.text, segmenters[w], &sh);
-        shingle_blobs_[i] = encode_shingles(sh);
-        minhash_->sign(sh.data(), sh.size(), &sigs_[i * perms]);
-        sig_blobs_[i] = encode_signature({sigs_.begin() + i * perms, sigs_.begin() + (i + 1) * perms}, seed);
-        line_blobs_[i] = encode_lines(summarize_lines(docs[i].doc.text));
+        auto& sh = shingle_buffers_[w];
+        shingler_->shingle(docs[i].doc.text, *segmenters_[w], &sh);
+        uint32_t* sig = &sigs_[i * perms];
+        minhash_->sign(sh.data(), sh.size(), sig);
+        auto append = [&](std::size_t kind, auto&& encode) {
+            std::string& buffer = blob_buffers_[w * kKinds + kind];
+            const std::size_t offset = buffer.size();
+            encode(&buffer);
+            blob_places_[i * kKinds + kind] = {w * kKinds + kind, offset, buffer.size() - offset};
+        };
+        append(0, [&](std::string* out) { append_shingles(sh.data(), sh.size(), out); });
+        append(1, [&](std::string* out) { append_signature(sig, perms, seed, out); });
+        append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
     });
+}
+
+// The prepared blobs of one kind (artifact_kinds() order), in document order.
+std::vector<std::string_view> NearDuplicateStage::blobs_of(std::size_t kind) const {
+    std::vector<std::string_view> out(prepared_hashes_.size());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const BlobPlace& p = blob_places_[i * kKinds + kind];
+        out[i] = std::string_view(blob_buffers_[p.buffer]).substr(p.offset, p.size);
+    }
+    return out;
 }
 
 void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
@@ -233,18 +267,15 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
             catch_up_band_runs(store, *minhash_, bands);
             catch_up_line_summaries(store, n, seqs);
         }
-        store.put_artifacts("shingles", n, seqs, shingle_blobs_.data());
-        store.put_artifacts("minhash", n, seqs, sig_blobs_.data());
-        store.put_artifacts("lines", n, seqs, line_blobs_.data());
+        const std::vector<std::string> kinds = artifact_kinds();
+        for (std::size_t k = 0; k < kKinds; ++k) store.put_artifacts(kinds[k], n, seqs, blobs_of(k).data());
         LshBandStore::add(store, minhash_->perms(), bands, n, seqs, sigs_.data());
         if (!stored) store.set_meta(kSpecKey, describe());
     });
     caught_up_ = &store;
     prepared_hashes_.clear();
-    shingle_blobs_.clear();
-    sig_blobs_.clear();
-    line_blobs_.clear();
-    sigs_.clear();
+    blob_places_.clear();
+    for (std::string& b : blob_buffers_) b.clear();
 }
 
 // Whether prepare() was given these texts (by content hash: the sketches depend on the text alone).

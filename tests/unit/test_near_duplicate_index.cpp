@@ -96,6 +96,37 @@ TEST(NearDuplicateArtifacts, EmptyArtifactsDecode) {
     EXPECT_TRUE(decode_vectors_artifact(encode_vectors_artifact(nullptr, 0), "empty").empty());
 }
 
+// The stage keeps its blob buffers from batch to batch and fills them from several workers: every
+// document of two batches, one stage, gets the blobs encode_* make of its own text (a document
+// pointed at another's place, or at a buffer reused since, would differ).
+TEST(NearDuplicateArtifacts, StageBlobsAreEachDocumentsOwnAcrossBatches) {
+    test::TempDir dir("nd_stage_blobs");
+    Store store(dir / "store");
+    Indexer indexer(store, Indexer::WithoutLanguages{});
+    indexer.add_stage(std::make_unique<NearDuplicateStage>());
+    std::vector<std::string> texts;
+    for (int b = 0; b < 2; ++b) {
+        std::vector<Document> docs;
+        for (int i = 0; i < (b == 0 ? 100 : 40); ++i) {
+            texts.push_back(words_text(10 + (i * 7) % 90, 1000 * b + i) + (i % 3 == 0 ? "\nrepeated line\nrepeated line\n" : ""));
+            docs.push_back(doc("d" + std::to_string(texts.size()), texts.back()));
+        }
+        indexer.add(docs.size(), docs.data(), 1000 + b);
+    }
+    indexer.finish();
+    const auto shingler = Shingler::from_spec(kDefaultShingleSpec);
+    const auto minhash = MinHash::from_spec(kDefaultMinHashSpec);
+    Segmenter segmenter;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        const int64_t seq = store.get("d" + std::to_string(i + 1), false)->seq;
+        std::vector<uint64_t> sh;
+        shingler->shingle(texts[i], segmenter, &sh);
+        EXPECT_EQ(store.artifact(seq, "shingles"), encode_shingles(sh)) << i;
+        EXPECT_EQ(store.artifact(seq, "minhash"), encode_signature(minhash->sign(sh), minhash->seed())) << i;
+        EXPECT_EQ(store.artifact(seq, "lines"), encode_lines(summarize_lines(texts[i]))) << i;
+    }
+}
+
 TEST(NearDuplicateIndex, IncrementalAddQueryReopenDeleteExpire) {
     test::TempDir dir("near_duplicate_index");
     LanguageIdentifier lid(test::lid_model());

@@ -160,6 +160,13 @@ TEST(Store, ArtifactsAreDeletedWithTheirDocument) {
     EXPECT_EQ(*s.artifact(seqs[0], "sketch"), "A2");
     EXPECT_EQ(*s.artifact(seqs[1], "sketch"), "B");
     EXPECT_EQ(s.artifact_count("sketch"), 2u);
+    // The same from views into one buffer.
+    const std::string buffer = "xyB3";
+    const std::string_view views[2] = {std::string_view(buffer).substr(0, 2), std::string_view(buffer).substr(2)};
+    s.put_artifacts("sketch", 2, seqs, views);
+    EXPECT_EQ(*s.artifact(seqs[0], "sketch"), "xy");
+    EXPECT_EQ(*s.artifact(seqs[1], "sketch"), "B3");
+    s.put_artifacts("sketch", 2, seqs, blobs);
     EXPECT_TRUE(s.remove("a"));
     EXPECT_FALSE(s.remove("a"));
     EXPECT_FALSE(s.artifact(seqs[0], "sketch"));

@@ -97,9 +97,21 @@ private:
     std::unique_ptr<Shingler> shingler_;
     std::unique_ptr<MinHash> minhash_;
     Segmenter segmenter_;
-    // What prepare() made, and the content hashes of the texts it made them of.
-    std::vector<std::string> prepared_hashes_, shingle_blobs_, sig_blobs_, line_blobs_;
-    std::vector<uint32_t> sigs_;  // the signatures sig_blobs_ encode, side by side
+    // What prepare() made, and the content hashes of the texts it made them of. The blobs of
+    // the batch lie back to back in buffers per worker and kind (artifact_kinds() order), kept
+    // with their capacity from batch to batch: a fresh page costs a fault, and on the machines
+    // measured three blobs a document allocated afresh cost more than the copies they save.
+    struct BlobPlace {
+        std::size_t buffer = 0, offset = 0, size = 0;
+    };
+    static constexpr std::size_t kKinds = 3;                // shingles, minhash, lines
+    std::vector<std::string> prepared_hashes_;
+    std::vector<std::string> blob_buffers_;                 // [worker * kKinds + kind]
+    std::vector<BlobPlace> blob_places_;                    // [document * kKinds + kind]
+    std::vector<std::unique_ptr<Segmenter>> segmenters_;    // per worker
+    std::vector<std::vector<uint64_t>> shingle_buffers_;    // per worker
+    std::vector<uint32_t> sigs_;  // the signatures of the "minhash" blobs, side by side
+    std::vector<std::string_view> blobs_of(std::size_t kind) const;
     // The store whose band runs the stage has caught up with the stored signatures (in its first
     // add() to it: a store written by a build without band runs), so later batches skip the check.
     const Store* caught_up_ = nullptr;

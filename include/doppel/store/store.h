@@ -144,6 +144,8 @@ public:
     // transaction, replacing existing ones.
     void put_artifacts(const std::string& kind, std::size_t n, const int64_t* seqs,
                        const std::string* blobs);
+    void put_artifacts(const std::string& kind, std::size_t n, const int64_t* seqs,
+                       const std::string_view* blobs);
     std::optional<std::string> artifact(int64_t seq, const std::string& kind) const;
     // Calls fn(seq, blob) for every artifact of `kind` in seq order.
     void scan_artifacts(const std::string& kind,
