@@ -73,31 +73,36 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
 
 BandRunDedup::~BandRunDedup() = default;
 
-BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs) const {
+// Reads the stored sketches of the wanted documents only (want[i]): one lookup per document and
+// kind, so a batch whose documents are mostly shingled again reads (and decodes) little.
+BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs,
+                                                    const std::vector<uint8_t>& want) const {
     StoredBatch b;
     const std::size_t n = seqs.size();
     b.sketches.resize(n);
     b.complete.assign(n, false);
     b.set_hash.assign(n, 0);
     b.set_size.assign(n, 0);
-    if (n == 0) return b;
-    auto at = [&](int64_t seq) {
-        const auto it = std::lower_bound(seqs.begin(), seqs.end(), seq);
-        return it != seqs.end() && *it == seq ? static_cast<std::size_t>(it - seqs.begin()) : n;
-    };
+    std::vector<int64_t> wanted;
+    std::vector<std::size_t> at;  // position in the batch of wanted[j]
+    for (std::size_t i = 0; i < n; ++i)
+        if (want[i]) wanted.push_back(seqs[i]), at.push_back(i);
+    if (wanted.empty()) return b;
     std::vector<bool> signed_(n, false);
-    store_.scan_artifacts("minhash", seqs.front(), seqs.back(), [&](int64_t seq, std::string_view blob) {
-        const std::size_t i = at(seq);
-        if (i == n) return;
+    std::size_t j = 0;
+    store_.read_artifacts("minhash", wanted, [&](int64_t seq, std::string_view blob) {
+        while (wanted[j] != seq) ++j;
         try {
-            b.sketches[i].sig = decode_signature(blob, perms_, seed_);
-            signed_[i] = true;
+            b.sketches[at[j]].sig = decode_signature(blob, perms_, seed_);
+            signed_[at[j]] = true;
         } catch (const Error&) {
         }
     });
-    store_.scan_artifacts("shingles", seqs.front(), seqs.back(), [&](int64_t seq, std::string_view blob) {
-        const std::size_t i = at(seq);
-        if (i == n || !signed_[i]) return;
+    j = 0;
+    store_.read_artifacts("shingles", wanted, [&](int64_t seq, std::string_view blob) {
+        while (wanted[j] != seq) ++j;
+        const std::size_t i = at[j];
+        if (!signed_[i]) return;
         try {
             auto& sh = b.sketches[i].shingles;
             sh = decode_shingles(blob);
@@ -122,7 +127,9 @@ void StoredDocuments::read_texts(const Store& store, const std::vector<uint8_t>&
 }
 
 std::size_t StoredDocuments::memory() const {
-    std::size_t bytes = 0;
+    // The objects themselves too: a short item's Document is mostly its own size.
+    std::size_t bytes = docs.size() * (sizeof(Document) + sizeof(int64_t) + sizeof(LineSummary*)) +
+                        summaries.size() * sizeof(LineSummary);
     for (const auto& d : docs) bytes += d.text.size() + d.id.size() + d.source.size() + d.url.size();
     for (const auto& s : summaries) {
         bytes += s.lines.size() * sizeof(uint64_t);
@@ -139,12 +146,16 @@ struct BandRunDedup::Sketched {
 
 BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b) {
     const std::size_t n = b.docs.size();
-    Sketched out{read_stored(b.seqs), {}};
+    // The documents with a boilerplate line are shingled again: their stored sketches are not
+    // read (their sets are kept as their own, keep()), nor are those of the others' texts.
+    std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    std::vector<uint8_t> take(n);
+    for (std::size_t i = 0; i < n; ++i) take[i] = !need[i];
+    Sketched out{read_stored(b.seqs, take), {}};
     StoredBatch& stored = out.stored;
     std::vector<PrecomputedSketch*> pre(n);
     for (std::size_t i = 0; i < n; ++i) pre[i] = stored.complete[i] ? &stored.sketches[i] : nullptr;
-    // The texts of the documents shingled again: a boilerplate line, or no stored sketch.
-    std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    // ... and so are those without a stored sketch.
     for (std::size_t i = 0; i < n; ++i) need[i] = need[i] || !pre[i];
     b.read_texts(store_, need);
     finder_.add(n, b.docs.data(), pre.data(), b.lines.data());
