@@ -127,9 +127,7 @@ void StoredDocuments::read_texts(const Store& store, const std::vector<uint8_t>&
 }
 
 std::size_t StoredDocuments::memory() const {
-    // The objects themselves too: a short item's Document is mostly its own size.
-    std::size_t bytes = docs.size() * (sizeof(Document) + sizeof(int64_t) + sizeof(LineSummary*)) +
-                        summaries.size() * sizeof(LineSummary);
+    std::size_t bytes = 0;
     for (const auto& d : docs) bytes += d.text.size() + d.id.size() + d.source.size() + d.url.size();
     for (const auto& s : summaries) {
         bytes += s.lines.size() * sizeof(uint64_t);
