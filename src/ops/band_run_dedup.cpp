@@ -73,8 +73,9 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
 
 BandRunDedup::~BandRunDedup() = default;
 
-// Reads the stored sketches of the wanted documents only (want[i]): one lookup per document and
-// kind, so a batch whose documents are mostly shingled again reads (and decodes) little.
+// Reads the stored sketches of the wanted documents only (want[i]), so a batch whose documents
+// are mostly shingled again reads (and decodes) little: one lookup per document and kind when
+// fewer than half are wanted, else a range scan (cheaper per row than a lookup).
 BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs,
                                                     const std::vector<uint8_t>& want) const {
     StoredBatch b;
@@ -88,20 +89,27 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
     for (std::size_t i = 0; i < n; ++i)
         if (want[i]) wanted.push_back(seqs[i]), at.push_back(i);
     if (wanted.empty()) return b;
+    // fn(position in the batch, blob) for each wanted document's artifact of `kind`.
+    auto read = [&](const char* kind, const std::function<void(std::size_t, std::string_view)>& fn) {
+        std::size_t j = 0;
+        auto visit = [&](int64_t seq, std::string_view blob) {
+            while (j < wanted.size() && wanted[j] < seq) ++j;
+            if (j < wanted.size() && wanted[j] == seq) fn(at[j], blob);
+        };
+        if (wanted.size() * 2 < n)
+            store_.read_artifacts(kind, wanted, visit);
+        else
+            store_.scan_artifacts(kind, wanted.front(), wanted.back(), visit);
+    };
     std::vector<bool> signed_(n, false);
-    std::size_t j = 0;
-    store_.read_artifacts("minhash", wanted, [&](int64_t seq, std::string_view blob) {
-        while (wanted[j] != seq) ++j;
+    read("minhash", [&](std::size_t i, std::string_view blob) {
         try {
-            b.sketches[at[j]].sig = decode_signature(blob, perms_, seed_);
-            signed_[at[j]] = true;
+            b.sketches[i].sig = decode_signature(blob, perms_, seed_);
+            signed_[i] = true;
         } catch (const Error&) {
         }
     });
-    j = 0;
-    store_.read_artifacts("shingles", wanted, [&](int64_t seq, std::string_view blob) {
-        while (wanted[j] != seq) ++j;
-        const std::size_t i = at[j];
+    read("shingles", [&](std::size_t i, std::string_view blob) {
         if (!signed_[i]) return;
         try {
             auto& sh = b.sketches[i].shingles;
