@@ -281,10 +281,12 @@ void NearDuplicateFinder::Impl::build_boilerplate(const NearDuplicateOptions& o)
     if (boilerplate_ready) return;
     boilerplate_ready = true;
     std::sort(line_keys.begin(), line_keys.end());
+    std::size_t docs_of_source = 0;  // of line_keys[s].first, looked up once per source
     for (std::size_t s = 0; s < line_keys.size();) {
         std::size_t e = s + 1;
         while (e < line_keys.size() && line_keys[e] == line_keys[s]) ++e;
-        if (is_boilerplate_line(e - s, source_docs[line_keys[s].first], o)) {
+        if (s == 0 || line_keys[s].first != line_keys[s - 1].first) docs_of_source = source_docs[line_keys[s].first];
+        if (is_boilerplate_line(e - s, docs_of_source, o)) {
             boilerplate[line_keys[s].first].insert(line_keys[s].second);
             ++boilerplate_entries;
         }
@@ -318,23 +320,33 @@ void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) { cou
 void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs, const LineSummary* const* summaries) {
     if (!options_.boilerplate) return;
     DOPPEL_CHECK(kInvalidArgument, !impl_->boilerplate_ready, "count_lines() after add()");
+    // The sources, once per document.
+    std::vector<uint64_t> src(n);
+    for (std::size_t i = 0; i < n; ++i) src[i] = source_hash(docs[i]);
+    // The keys of documents with a summary go straight to their place in line_keys (their counts
+    // are known: no growing vectors, no copy); the others' are gathered per worker.
+    std::vector<std::size_t> at(n + 1, 0);
+    for (std::size_t i = 0; i < n; ++i)
+        at[i + 1] = at[i] + (summaries && summaries[i] ? summaries[i]->lines.size() : 0);
+    auto& keys = impl_->line_keys;
+    const std::size_t base = keys.size();
+    keys.resize(base + at[n]);
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> parts(impl_->threads);
     impl::parallel_for_ranges(n, impl_->threads, kLineCountGrain,
                               [&](std::size_t b, std::size_t e, std::size_t worker) {
-                                  auto& out = parts[worker];
                                   std::vector<uint64_t> lines;
                                   for (std::size_t i = b; i < e; ++i) {
-                                      const uint64_t src = source_hash(docs[i]);
                                       if (summaries && summaries[i]) {
-                                          for (uint64_t h : summaries[i]->lines) out.emplace_back(src, h);
+                                          auto* out = keys.data() + base + at[i];
+                                          for (uint64_t h : summaries[i]->lines) *out++ = {src[i], h};
                                           continue;
                                       }
                                       distinct_line_hashes(docs[i].text, &lines);
-                                      for (uint64_t h : lines) out.emplace_back(src, h);
+                                      for (uint64_t h : lines) parts[worker].emplace_back(src[i], h);
                                   }
                               });
-    for (auto& p : parts) impl_->line_keys.insert(impl_->line_keys.end(), p.begin(), p.end());
-    for (std::size_t i = 0; i < n; ++i) ++impl_->source_docs[source_hash(docs[i])];
+    for (auto& p : parts) keys.insert(keys.end(), p.begin(), p.end());
+    for (std::size_t i = 0; i < n; ++i) ++impl_->source_docs[src[i]];
 }
 
 namespace {

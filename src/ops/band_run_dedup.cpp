@@ -73,31 +73,44 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
 
 BandRunDedup::~BandRunDedup() = default;
 
-BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs) const {
+// Reads the stored sketches of the wanted documents only (want[i]), so a batch whose documents
+// are mostly shingled again reads (and decodes) little: one lookup per document and kind when
+// fewer than half are wanted, else a range scan (cheaper per row than a lookup).
+BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs,
+                                                    const std::vector<uint8_t>& want) const {
     StoredBatch b;
     const std::size_t n = seqs.size();
     b.sketches.resize(n);
     b.complete.assign(n, false);
     b.set_hash.assign(n, 0);
     b.set_size.assign(n, 0);
-    if (n == 0) return b;
-    auto at = [&](int64_t seq) {
-        const auto it = std::lower_bound(seqs.begin(), seqs.end(), seq);
-        return it != seqs.end() && *it == seq ? static_cast<std::size_t>(it - seqs.begin()) : n;
+    std::vector<int64_t> wanted;
+    std::vector<std::size_t> at;  // position in the batch of wanted[j]
+    for (std::size_t i = 0; i < n; ++i)
+        if (want[i]) wanted.push_back(seqs[i]), at.push_back(i);
+    if (wanted.empty()) return b;
+    // fn(position in the batch, blob) for each wanted document's artifact of `kind`.
+    auto read = [&](const char* kind, const std::function<void(std::size_t, std::string_view)>& fn) {
+        std::size_t j = 0;
+        auto visit = [&](int64_t seq, std::string_view blob) {
+            while (j < wanted.size() && wanted[j] < seq) ++j;
+            if (j < wanted.size() && wanted[j] == seq) fn(at[j], blob);
+        };
+        if (wanted.size() * 2 < n)
+            store_.read_artifacts(kind, wanted, visit);
+        else
+            store_.scan_artifacts(kind, wanted.front(), wanted.back(), visit);
     };
     std::vector<bool> signed_(n, false);
-    store_.scan_artifacts("minhash", seqs.front(), seqs.back(), [&](int64_t seq, std::string_view blob) {
-        const std::size_t i = at(seq);
-        if (i == n) return;
+    read("minhash", [&](std::size_t i, std::string_view blob) {
         try {
             b.sketches[i].sig = decode_signature(blob, perms_, seed_);
             signed_[i] = true;
         } catch (const Error&) {
         }
     });
-    store_.scan_artifacts("shingles", seqs.front(), seqs.back(), [&](int64_t seq, std::string_view blob) {
-        const std::size_t i = at(seq);
-        if (i == n || !signed_[i]) return;
+    read("shingles", [&](std::size_t i, std::string_view blob) {
+        if (!signed_[i]) return;
         try {
             auto& sh = b.sketches[i].shingles;
             sh = decode_shingles(blob);
@@ -139,12 +152,16 @@ struct BandRunDedup::Sketched {
 
 BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b) {
     const std::size_t n = b.docs.size();
-    Sketched out{read_stored(b.seqs), {}};
+    // The documents with a boilerplate line are shingled again: their stored sketches are not
+    // read (their sets are kept as their own, keep()), nor are those of the others' texts.
+    std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    std::vector<uint8_t> take(n);
+    for (std::size_t i = 0; i < n; ++i) take[i] = !need[i];
+    Sketched out{read_stored(b.seqs, take), {}};
     StoredBatch& stored = out.stored;
     std::vector<PrecomputedSketch*> pre(n);
     for (std::size_t i = 0; i < n; ++i) pre[i] = stored.complete[i] ? &stored.sketches[i] : nullptr;
-    // The texts of the documents shingled again: a boilerplate line, or no stored sketch.
-    std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    // ... and so are those without a stored sketch.
     for (std::size_t i = 0; i < n; ++i) need[i] = need[i] || !pre[i];
     b.read_texts(store_, need);
     finder_.add(n, b.docs.data(), pre.data(), b.lines.data());

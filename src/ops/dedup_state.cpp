@@ -82,6 +82,21 @@ void write_part(Store& store, const std::string& spec, std::size_t part, const s
     store.put_blob(part_name(spec, part), buf);
 }
 
+std::string lines_key(const std::string& spec) { return DedupState::meta_key(spec) + "/lines"; }
+
+// The boilerplate line count recorded for the header's since and docs (none: not recorded, or
+// recorded for another run).
+std::optional<uint64_t> read_boilerplate_lines(const Store& store, const Header& h) {
+    const auto meta = store.meta(lines_key(h.spec));
+    if (!meta) return std::nullopt;
+    std::istringstream in(*meta);
+    int64_t since = 0;
+    uint64_t docs = 0, count = 0;
+    in >> since >> docs >> count;
+    if (!in || since != h.since || docs != h.docs) return std::nullopt;
+    return count;
+}
+
 std::vector<int64_t> read_members(const Store& store, const Header& h) {
     std::vector<int64_t> all;
     for (std::size_t p = 0; p < h.counts.size(); ++p) {
@@ -108,11 +123,13 @@ std::optional<DedupState> DedupState::read(const Store& store, const std::string
     s.boilerplate = h->boilerplate;
     s.spec = h->spec;
     s.members = read_members(store, *h);
+    s.boilerplate_lines = read_boilerplate_lines(store, *h);
     return s;
 }
 
 void DedupState::write(Store& store, int64_t since, uint64_t docs, uint64_t boilerplate,
-                       const std::vector<int64_t>& added, const std::string& spec, bool full) {
+                       const std::vector<int64_t>& added, const std::string& spec, bool full,
+                       uint64_t boilerplate_lines) {
     store.transaction([&] {
         // Phase 1: the parts to keep (none for a full run).
         const std::optional<Header> old = read_header(store, spec);
@@ -138,6 +155,8 @@ void DedupState::write(Store& store, int64_t since, uint64_t docs, uint64_t boil
         for (uint64_t c : counts) meta << ' ' << c;
         meta << '\n' << spec;
         store.set_meta(meta_key(spec), meta.str());
+        store.set_meta(lines_key(spec),
+                       std::to_string(since) + ' ' + std::to_string(docs) + ' ' + std::to_string(boilerplate_lines));
     });
 }
 

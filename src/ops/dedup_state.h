@@ -12,7 +12,11 @@
 //                (every other document up to `since` is a representative, of a cluster of one
 //                or more: a new document joins the earliest representative within the threshold);
 //   spec         NearDuplicateFinder::describe() of the run: each spec has its own state (TSV
-//                and JSONL output differ in spec: partial copies), none yet means a full run.
+//                and JSONL output differ in spec: partial copies), none yet means a full run;
+//   boilerplate_lines  the run's NearDuplicateResult::boilerplate_lines, so that a run that finds
+//                nothing new answers without reading the store (kept under its own metadata key,
+//                "<kMetaKey>/<hash>/lines": "<since> <docs> <count>", trusted only while since
+//                and docs are the header's: a build that does not write it leaves it stale).
 // Format (version 1), under <hash> = 16 hex digits of XXH3-64 of the spec: metadata
 // "<kMetaKey>/<hash>", two lines:
 //     "doppel-dedup-state <version> <since> <docs> <boilerplate hex> <parts> <count of part 0> ..."
@@ -47,6 +51,7 @@ struct DedupState {
     uint64_t boilerplate = 0;
     std::vector<int64_t> members;  // sorted, without repeats
     std::string spec;
+    std::optional<uint64_t> boilerplate_lines;  // none: not recorded for this since and docs
 
     // The metadata key of `spec`'s state.
     static std::string meta_key(const std::string& spec);
@@ -57,7 +62,8 @@ struct DedupState {
     // earlier parts are dropped (added are all the members), else they are kept and added
     // becomes one more part.
     static void write(Store& store, int64_t since, uint64_t docs, uint64_t boilerplate,
-                      const std::vector<int64_t>& added, const std::string& spec, bool full);
+                      const std::vector<int64_t>& added, const std::string& spec, bool full,
+                      uint64_t boilerplate_lines);
 };
 
 // The fingerprint of the boilerplate lines left out of documents[0, end): a sum over those with

@@ -418,6 +418,18 @@ void Store::scan(const std::function<bool(StoredDocument&)>& fn, bool with_text,
     }
 }
 
+void Store::scan_keys(const std::function<bool(const DocumentKeys&)>& fn) const {
+    Statement st(impl_->db, "SELECT seq, id, source, url FROM documents ORDER BY seq");
+    while (st.step())
+        if (!fn({st.int64(0), st.blob(1), st.blob(2), st.blob(3)})) break;
+}
+
+int64_t Store::max_seq() const {
+    Statement st(impl_->db, "SELECT coalesce(max(seq), 0) FROM documents");
+    st.step();
+    return st.int64(0);
+}
+
 std::size_t Store::size() const {
     Statement st(impl_->db, "SELECT count(*) FROM documents");
     st.step();

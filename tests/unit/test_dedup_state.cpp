@@ -14,8 +14,8 @@ TEST(DedupState, WrittenPartsReadBackMergedAndSorted) {
     test::TempDir dir("dedup_state");
     Store store(dir / "store");
     EXPECT_FALSE(DedupState::read(store, "spec a").has_value());
-    DedupState::write(store, 10, 9, 0xabcdef0123456789ull, {3, 7}, "spec a", true);
-    DedupState::write(store, 20, 19, 5, {12, 15}, "spec a", false);
+    DedupState::write(store, 10, 9, 0xabcdef0123456789ull, {3, 7}, "spec a", true, 0);
+    DedupState::write(store, 20, 19, 5, {12, 15}, "spec a", false, 0);
     auto s = DedupState::read(store, "spec a");
     ASSERT_TRUE(s.has_value());
     EXPECT_EQ(s->since, 20);
@@ -24,7 +24,7 @@ TEST(DedupState, WrittenPartsReadBackMergedAndSorted) {
     EXPECT_EQ(s->members, (std::vector<int64_t>{3, 7, 12, 15}));
     EXPECT_FALSE(DedupState::read(store, "spec b").has_value());  // another spec's
     // Past kMaxParts the parts are merged into one; a full run drops the earlier ones.
-    for (int64_t k = 0; k < 20; ++k) DedupState::write(store, 30 + k, 29 + k, 0, {100 + k}, "spec a", false);
+    for (int64_t k = 0; k < 20; ++k) DedupState::write(store, 30 + k, 29 + k, 0, {100 + k}, "spec a", false, 0);
     s = DedupState::read(store, "spec a");
     ASSERT_TRUE(s.has_value());
     EXPECT_EQ(s->members.size(), 24u);
@@ -36,10 +36,10 @@ TEST(DedupState, WrittenPartsReadBackMergedAndSorted) {
     parts = std::stoul(word);
     EXPECT_LT(parts, 20u);
     EXPECT_LE(parts, DedupState::kMaxParts);
-    DedupState::write(store, 60, 59, 0, {50}, "spec a", true);
+    DedupState::write(store, 60, 59, 0, {50}, "spec a", true, 0);
     EXPECT_EQ(DedupState::read(store, "spec a")->members, (std::vector<int64_t>{50}));
     // Another spec's state lives beside it.
-    DedupState::write(store, 70, 69, 0, {}, "spec b", true);
+    DedupState::write(store, 70, 69, 0, {}, "spec b", true, 0);
     EXPECT_EQ(DedupState::read(store, "spec a")->members, (std::vector<int64_t>{50}));
     EXPECT_EQ(DedupState::read(store, "spec a")->since, 60);
     EXPECT_TRUE(DedupState::read(store, "spec b")->members.empty());
@@ -49,7 +49,7 @@ TEST(DedupState, WrittenPartsReadBackMergedAndSorted) {
 TEST(DedupState, AnotherVersionIsRefused) {
     test::TempDir dir("dedup_state_version");
     Store store(dir / "store");
-    DedupState::write(store, 10, 9, 0, {}, "spec a", true);
+    DedupState::write(store, 10, 9, 0, {}, "spec a", true, 0);
     const std::string key = DedupState::meta_key("spec a");
     store.set_meta(key, "doppel-dedup-state 2 10 9 0 0\nspec a");
     try {
@@ -60,4 +60,21 @@ TEST(DedupState, AnotherVersionIsRefused) {
     }
     store.set_meta(key, "something else");
     EXPECT_THROW(DedupState::read(store, "spec a"), Error);
+}
+
+// The boilerplate line count of a run is read back for its since and docs only: a header written
+// without it (an older build's) leaves it stale, and then it is not given.
+TEST(DedupState, BoilerplateLinesAreReadBackForTheirOwnRunOnly) {
+    test::TempDir dir("dedup_state_lines");
+    Store store(dir / "store");
+    DedupState::write(store, 10, 9, 0, {3}, "spec a", true, 17);
+    EXPECT_EQ(DedupState::read(store, "spec a")->boilerplate_lines, std::optional<uint64_t>(17));
+    DedupState::write(store, 20, 19, 0, {}, "spec a", false, 0);
+    EXPECT_EQ(DedupState::read(store, "spec a")->boilerplate_lines, std::optional<uint64_t>(0));
+    // An older build writes the header alone: the count recorded is another run's.
+    store.set_meta(DedupState::meta_key("spec a"), "doppel-dedup-state 1 30 29 0 0\nspec a");
+    const auto s = DedupState::read(store, "spec a");
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->since, 30);
+    EXPECT_FALSE(s->boilerplate_lines.has_value());
 }

@@ -14,6 +14,7 @@
 #include "doppel/ops/duplicates.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
+#include "ops/dedup_state.h"
 #include "support/test_support.h"
 
 using namespace doppel;
@@ -170,4 +171,50 @@ TEST(OpsNewDuplicates, DeletionsAndOtherOptionsGetAFullRun) {
         EXPECT_EQ(again.full_run, "");
         EXPECT_EQ(again.new_docs, 21u);
     }
+}
+
+// A run that finds nothing added or deleted answers from the recorded state, the answer a run
+// through the documents gives (made here by leaving the recorded boilerplate count stale).
+TEST(OpsNewDuplicates, NothingNewAnswersAsARunThroughTheDocuments) {
+    test::TempDir dir("ops_new_duplicates_none");
+    Store store(dir / "store");
+    NearDuplicateOptions o;
+    write_batch(dir, "b0", 100);
+    index_folder(store, dir / "b0");
+    record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
+    write_batch(dir, "b1", 150);
+    index_folder(store, dir / "b1");
+    const NewStoredDuplicates added = find_new_stored_duplicates(store, o, 4);
+    record_new_duplicates(store, added.mark);
+    ASSERT_GT(added.result.boilerplate_lines, 0u);  // the footers
+    const NewStoredDuplicates none = find_new_stored_duplicates(store, o, 4);
+    const std::string lines_key = DedupState::meta_key(NearDuplicateFinder(o).describe()) + "/lines";
+    store.set_meta(lines_key, "0 0 0");
+    const NewStoredDuplicates read = find_new_stored_duplicates(store, o, 4);
+    for (const NewStoredDuplicates* r : {&none, &read}) {
+        EXPECT_EQ(r->new_docs, 0u);
+        EXPECT_EQ(r->full_run, "");
+        EXPECT_EQ(r->since, added.mark.since);
+        EXPECT_EQ(r->result.docs.size(), store.size());
+        EXPECT_TRUE(r->result.pairs.empty());
+        EXPECT_TRUE(r->result.clusters.empty());
+        EXPECT_EQ(r->result.candidates, 0u);
+        for (const auto& d : r->result.docs) EXPECT_TRUE(d.repeated_lines.empty());
+    }
+    EXPECT_EQ(none.result.docs[0].id, "");  // from the state: the documents were not read
+    EXPECT_NE(read.result.docs[0].id, "");
+    EXPECT_EQ(none.result.boilerplate_lines, added.result.boilerplate_lines);
+    EXPECT_EQ(none.result.boilerplate_lines, read.result.boilerplate_lines);
+    EXPECT_EQ(none.result.spec, read.result.spec);
+    EXPECT_EQ(none.result.lsh.bands, read.result.lsh.bands);
+    EXPECT_EQ(none.result.lsh.rows, read.result.lsh.rows);
+    const auto& m = none.mark;
+    const auto& n = read.mark;
+    EXPECT_EQ(std::tie(m.since, m.docs, m.boilerplate, m.members, m.spec, m.full, m.boilerplate_lines),
+              std::tie(n.since, n.docs, n.boilerplate, n.members, n.spec, n.full, n.boilerplate_lines));
+    // Once recorded again, a document added is new again.
+    record_new_duplicates(store, read.mark);
+    write_batch(dir, "b2", 200);
+    index_folder(store, dir / "b2");
+    EXPECT_EQ(expect_new_equals_full(store, o).new_docs, 21u);
 }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <stdexcept>
+#include <tuple>
 
 #include "doppel/error.h"
 #include "doppel/ops/indexer.h"
@@ -88,6 +89,35 @@ TEST(Store, ReadTextsGivesTheTextsOfTheSeqsAsked) {
     std::vector<std::pair<int64_t, std::string>> got;
     s.read_texts({seqs[2], 9999, seqs[0]}, [&](int64_t seq, std::string_view text) { got.emplace_back(seq, text); });
     EXPECT_EQ(got, (std::vector<std::pair<int64_t, std::string>>{{seqs[2], "gamma"}, {seqs[0], "alpha"}}));
+}
+
+// scan_keys(): every document's seq, id, source and url in seq order, as scan() gives them, and
+// stops when asked; max_seq(): the largest seq (0 for an empty store), a deleted one's included
+// only while it is stored.
+TEST(Store, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
+    TempDir dir("store-scan-keys");
+    Store s(dir.path());
+    EXPECT_EQ(s.max_seq(), 0);
+    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};
+    docs[1].doc.url = "https://example.org/b";
+    std::vector<int64_t> seqs;
+    s.put(3, docs.data(), 100, &seqs);
+    using Keys = std::tuple<int64_t, std::string, std::string, std::string>;
+    std::vector<Keys> want, got;
+    s.scan([&](doppel::StoredDocument& d) { return want.emplace_back(d.seq, d.id, d.source, d.url), true; }, false);
+    s.scan_keys([&](const Store::DocumentKeys& k) {
+        got.emplace_back(k.seq, std::string(k.id), std::string(k.source), std::string(k.url));
+        return true;
+    });
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(std::get<3>(got[1]), "https://example.org/b");
+    EXPECT_EQ(std::get<2>(got[2]), "c.txt");
+    std::size_t calls = 0;
+    s.scan_keys([&](const Store::DocumentKeys&) { return ++calls < 2; });
+    EXPECT_EQ(calls, 2u);
+    EXPECT_EQ(s.max_seq(), seqs[2]);
+    ASSERT_TRUE(s.remove("c"));
+    EXPECT_EQ(s.max_seq(), seqs[1]);
 }
 
 // The per-item reads run in one read transaction of their own (or the caller's): one that a

@@ -60,7 +60,9 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
 // and only candidates' shingles are read; the first call on a store (or with other options), a
 // store without band runs, and a store where earlier documents were deleted or changed their
 // boilerplate lines since get a full run, its result cut to the new documents (all of them, on a
-// first call).
+// first call). A call that finds no document added or deleted since answers from the recorded
+// state without reading the documents (its result's documents are then numbered but not named:
+// no pair, cluster or repeated line refers to one).
 struct NewStoredDuplicates {
     NearDuplicateResult result;  // documents: every stored one, numbered in seq order
     int64_t since = 0;           // documents after this seq were new (0: all of them)
@@ -72,6 +74,7 @@ struct NewStoredDuplicates {
         std::vector<int64_t> members;
         std::string spec;
         bool full = false;
+        uint64_t boilerplate_lines = 0;  // result.boilerplate_lines
     } mark;
 };
 NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options,

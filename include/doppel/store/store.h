@@ -114,7 +114,19 @@ public:
     // row is read into a fresh one), so a caller keeping the text need not copy it.
     void scan(const std::function<bool(StoredDocument&)>& fn, bool with_text = true,
               bool with_paragraphs = true) const;
+    // What a scan that needs only the keys of each document reads (views into the row, valid
+    // during the call): what near-duplicate detection reads of a row when line summaries stand
+    // for the texts.
+    struct DocumentKeys {
+        int64_t seq = 0;
+        std::string_view id, source, url;
+    };
+    // Calls fn for every document in seq order, reading only those columns (no StoredDocument
+    // built: a cheaper scan); stops early when fn returns false.
+    void scan_keys(const std::function<bool(const DocumentKeys&)>& fn) const;
     std::size_t size() const;
+    // The largest seq of a stored document (0: none), from the index alone.
+    int64_t max_seq() const;
     // Documents per main language (StoredDocument::lang).
     std::map<std::string, std::size_t> language_counts() const;
     // Documents per top label of the language model (StoredDocument::lang_top): the likely
