@@ -42,6 +42,7 @@ FeatureAssociationOptions FeatureAssociationOptions::parse_spec(const std::strin
     p.take_number("keep_first_margin", o.keep_first_margin);
     p.take_number("rematch_similarity", o.rematch_similarity);
     p.take_number("rematch_margin", o.rematch_margin);
+    p.take_number("rematch_rewritten", o.rematch_rewritten);
     p.check_empty();
     return o;
 }
@@ -53,7 +54,8 @@ std::string FeatureAssociationOptions::describe() const {
            ",exclusive_ratio=" + spec_number(exclusive_ratio) + ",max_targets=" + std::to_string(max_targets) +
            ",new_link_margin=" + spec_number(new_link_margin) + ",prune_count=" + std::to_string(prune_count) +
            ",prune_share=" + spec_number(prune_share) + ",keep_first_margin=" + spec_number(keep_first_margin) +
-           ",rematch_similarity=" + spec_number(rematch_similarity) + ",rematch_margin=" + spec_number(rematch_margin);
+           ",rematch_similarity=" + spec_number(rematch_similarity) + ",rematch_margin=" + spec_number(rematch_margin) +
+           ",rematch_rewritten=" + (rematch_rewritten ? "1" : "0");
 }
 
 namespace {

@@ -241,15 +241,16 @@ void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
 }
 
 // The candidates of documents members[begin, end) of language `source` in every language it
-// searches (table.searches): one search for all target languages (index.search_languages), then
-// take_candidates per document on all cores.
+// searches (table.searches; of those, only the ones `only` flags, when it is not empty): one
+// search for all target languages (index.search_languages), then take_candidates per document
+// on all cores.
 void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, std::size_t begin,
                        std::size_t end, const DenseRows& dense, std::size_t k, std::span<const SparseVector> sparse,
-                       CandidateTable& table) {
+                       CandidateTable& table, std::span<const char> only) {
     std::vector<std::string> names;
     std::vector<std::size_t> targets;
     for (std::size_t t = 0; t < g.names.size(); ++t)
-        if (t != source && table.searches(source, t)) {
+        if (t != source && table.searches(source, t) && (only.empty() || only[t])) {
             names.push_back(g.names[t]);
             targets.push_back(t);
         }
@@ -378,14 +379,16 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
 namespace {
 
 // update_candidates' phase 1: the lists of unchanged documents rescored (sparse) and re-sorted;
-// those of changed documents emptied (searched again).
-void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> changed, CandidateTable& table) {
+// those of changed documents emptied (searched again) in the languages `again` flags (empty:
+// all), rescored in the others.
+void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> changed, std::span<const char> again,
+                   CandidateTable& table) {
     const std::size_t n = sparse.size(), L = table.languages.size();
     impl::parallel_for_ranges(n, impl::worker_count(n / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t x = b; x < e; ++x)
             for (std::size_t t = 0; t < L; ++t) {
                 const CandidateList list = table.edit(x, t);
-                if (changed[x]) {
+                if (changed[x] && (again.empty() || again[t])) {
                     list.clear();
                     continue;
                 }
@@ -422,13 +425,14 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
 }
 
 
-// Every document of `queries` searched in the languages its language searches, a batch at a time.
+// Every document of `queries` searched in the languages its language searches (those `only`
+// flags, when not empty), a batch at a time.
 void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, std::size_t k,
-                std::span<const SparseVector> sparse, CandidateTable& table) {
+                std::span<const SparseVector> sparse, CandidateTable& table, std::span<const char> only = {}) {
     for (std::size_t sa = 0; sa < queries.names.size(); ++sa)
         for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
             search_candidates(index, queries, sa, b, std::min(queries.members[sa].size(), b + kQueryBatch), dense, k,
-                              sparse, table);
+                              sparse, table, only);
 }
 
 // g with each language's members cut to those with flags[i] == keep.
@@ -568,17 +572,19 @@ std::vector<char> Matcher::search_plan(std::span<const MatchDocument> docs, cons
 
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                                 std::span<const SparseVector> sparse, std::span<const char> changed,
-                                CandidateTable& table) const {
-    update_candidates(index, docs, DenseRows::view(dense, index.dim()), sparse, changed, table);
+                                CandidateTable& table, std::span<const char> again) const {
+    update_candidates(index, docs, DenseRows::view(dense, index.dim()), sparse, changed, table, again);
 }
 
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
                                 std::span<const SparseVector> sparse, std::span<const char> changed,
-                                CandidateTable& table) const {
+                                CandidateTable& table, std::span<const char> again) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
-    rescore_lists(sparse, changed, table);
+    DOPPEL_CHECK(kInvalidArgument, again.empty() || again.size() == table.languages.size(),
+                 "matcher: one search-again flag per language of the table needed");
+    rescore_lists(sparse, changed, again, table);
     // Phase 2: the changed documents searched again, as candidates() searches all.
-    search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table);
+    search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table, again);
     // Phase 3: each changed document offered to the unchanged documents it found.
     offer_found(g, changed, options_.k, dense, sparse, table);
 }
@@ -587,7 +593,7 @@ void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseR
                                std::span<const SparseVector> sparse, std::span<const char> changed,
                                CandidateTable& table) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
-    rescore_lists(sparse, std::vector<char>(docs.size(), 0), table);  // every list kept, rescored
+    rescore_lists(sparse, std::vector<char>(docs.size(), 0), {}, table);  // every list kept, rescored
     offer_found(g, changed, options_.k, dense, sparse, table);
 }
 

@@ -98,9 +98,9 @@ void trace_memory(const char* where, const Pool& pool, const BridgeEmbedder& emb
     const auto mib = [](std::size_t b) { return static_cast<double>(b) / (1 << 20); };
     const struct mallinfo2 mi = mallinfo2();
     std::fprintf(stderr,
-                 "doppel memory: %-22s rss%s peak%s (files%s) heap in use %.0f MiB, free %.0f MiB | counts %.0f sparse %.0f dense %.0f "
+                 "doppel memory: %-22s CPU %.2f s rss%s peak%s (files%s) heap in use %.0f MiB, free %.0f MiB | counts %.0f sparse %.0f dense %.0f "
                  "df %zu entries table %.0f links %.0f MiB (sizes: counts %.0f sparse %.0f)\n",
-                 where, rss.c_str(), hwm.c_str(), file.c_str(), mib(mi.uordblks + mi.hblkhd), mib(mi.fordblks), mib(sparse_bytes(pool.features.counts)),
+                 where, impl::process_cpu_seconds(), rss.c_str(), hwm.c_str(), file.c_str(), mib(mi.uordblks + mi.hblkhd), mib(mi.fordblks), mib(sparse_bytes(pool.features.counts)),
                  mib(sparse_bytes(pool.sparse)), mib(pool.dense.memory_bytes()),
                  embedder.frequencies() ? embedder.frequencies()->df.size() : 0,
                  table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)), mib(used_bytes(pool.features.counts)), mib(used_bytes(pool.sparse)));
@@ -351,6 +351,28 @@ SecondSearch documents_to_search(const std::vector<float>& moved, const std::vec
     return out;
 }
 
+// Phase 5b: the languages a document searched again searches (flags per table.languages; empty:
+// every one its language searches). With learn:rematch_rewritten=0 only those the associations
+// leave as they are (English): between two rewritten languages the first pass's lists are kept,
+// rescored.
+std::vector<char> languages_searched_again(const CandidateTable& table, const FeatureAssociations& learned,
+                                           const FeatureAssociationOptions& options) {
+    if (options.rematch_rewritten) return {};
+    std::vector<char> again(table.languages.size());
+    for (std::size_t t = 0; t < again.size(); ++t) again[t] = !learned.rewrites(table.languages[t]);
+    return again;
+}
+
+// With learn:rematch_rewritten=0, the documents of the languages not searched again count as
+// spared (second_pass_labels): between two of them the lists are the first pass's, rescored.
+void spare_kept_lists(const Pool& pool, const CandidateTable& table, const std::vector<char>& again,
+                      std::vector<char>& spared) {
+    if (again.empty()) return;
+    std::map<std::string, bool> kept;
+    for (std::size_t t = 0; t < again.size(); ++t) kept[table.languages[t]] = !again[t];
+    for (std::size_t i = 0; i < pool.size(); ++i) spared[i] |= kept[pool.docs[i].lang];
+}
+
 // Gives the heap's free pages back to the system. glibc keeps freed small blocks (the
 // per-document vectors) as holes in its heap, resident, and the large blocks of later phases
 // (link()'s, mapped on their own) do not go there: at 100,000 documents 450 MiB once the
@@ -397,14 +419,16 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
         if (rewritten[i]) moved[i] = dot(old, pool.sparse[i]);
     });
     std::vector<SparseVector>().swap(pool.features.counts);
-    const SecondSearch search = documents_to_search(moved, rewritten, first, options.associations);
+    SecondSearch search = documents_to_search(moved, rewritten, first, options.associations);
     release_free_heap();
     trace_memory("weighed again", pool, embedder, &table, first.size());
     if (reread) index = reread_index(*reread);
     reindex_changed(index, pool, options.associations.rematch_similarity > 1 ? search.search : rewritten);
     const Matcher matcher(options.matcher);
     trace_memory("reindexed", pool, embedder, &table, first.size());
-    matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table);
+    const std::vector<char> again = languages_searched_again(table, learned, options.associations);
+    matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table, again);
+    spare_kept_lists(pool, table, again, search.spared);
     // Searched for the last time: the vectors go (the index keeps its kind and training, so
     // describe() is unchanged), and so do the dense rows.
     index = index.empty_like();

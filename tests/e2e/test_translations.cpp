@@ -218,6 +218,15 @@ TEST(Translations, SecondPassLearnsWordsTheLexiconMisses) {
     EXPECT_TRUE(linked(rows, "en05", "vi05"));
     EXPECT_TRUE(linked(rows, "en99", "vi99")) << spared.out;
     EXPECT_NE(spared.err.find("rematch_margin=1.2"), std::string::npos) << spared.err;
+
+    // learn:rematch_rewritten=0: a rewritten (Vietnamese) document searches again only in the
+    // languages no association rewrites; here that is English, every language it searches, so
+    // the links are the default's.
+    auto english = test::run_doppel("translations --store '" + dir.path() +
+                                    "/store' --no-same-story --associations learn:rematch_rewritten=0");
+    ASSERT_EQ(english.exit_code, 0) << english.err;
+    EXPECT_EQ(english.out, two.out);
+    EXPECT_NE(english.err.find("rematch_rewritten=0"), std::string::npos) << english.err;
 }
 
 // Incremental mode on a store built in three batches: 75 stories told in English and in one of

@@ -530,6 +530,46 @@ TEST(Matcher, UpdateCandidatesSearchesChangedDocumentsAndOffersThemToTheirNeighb
 }
 
 
+TEST(Matcher, UpdateCandidatesSearchesAgainOnlyTheFlaggedLanguages) {
+    // The moved German document of the test above with `again` flagging English only: it is
+    // searched again in English (as a fresh search finds it), its French list keeps its old
+    // candidate, rescored; with every language flagged, its French list is searched again.
+    const auto build = [](bool moved) {
+        Pool p;
+        p.add(10, "en", {{1, 1}, {2, 1}, {3, 0.5f}});
+        p.add(12, "en", {{6, 1}, {7, 0.3f}});
+        p.add(22, "de", moved ? std::map<uint64_t, float>{{6, 1}, {7, 0.4f}}
+                              : std::map<uint64_t, float>{{1, 1}, {2, 0.9f}});
+        p.add(30, "fr", {{1, 0.9f}, {2, 1}, {7, 0.2f}});
+        p.add(31, "fr", {{6, 0.9f}, {7, 0.5f}});
+        return p;
+    };
+    const Pool before = build(false), after = build(true);
+    MatcherOptions o;
+    o.k = 1;
+    const Matcher m(o);
+    const CandidateTable old = m.candidates(before.index(), before.docs, before.dense.data(), before.sparse);
+    const VectorIndex index = after.index();
+    const CandidateTable fresh = m.candidates(index, after.docs, after.dense.data(), after.sparse);
+    const std::size_t de = 0, en = 1, fr = 2, d22 = 2;
+    ASSERT_EQ(old.of(d22, fr).size(), 1u);
+    ASSERT_NE(old.of(d22, fr)[0].other, fresh.of(d22, fr)[0].other);  // the move changes its French neighbour
+    std::vector<char> changed(after.docs.size(), 0);
+    changed[d22] = 1;
+    CandidateTable partly = old, wholly = old;
+    const std::vector<char> english_only = {0, 1, 0};
+    m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, partly, english_only);
+    m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, wholly);
+    EXPECT_EQ(partly.of(d22, en)[0].other, fresh.of(d22, en)[0].other);
+    EXPECT_EQ(partly.of(d22, fr)[0].other, old.of(d22, fr)[0].other);
+    EXPECT_FLOAT_EQ(partly.of(d22, fr)[0].sim, dot(after.sparse[d22], after.sparse[old.of(d22, fr)[0].other]));
+    EXPECT_EQ(wholly.of(d22, fr)[0].other, fresh.of(d22, fr)[0].other);
+    EXPECT_TRUE(partly.of(d22, de).empty());
+    EXPECT_THROW(m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, partly,
+                                     std::vector<char>{1, 0}),
+                 Error);
+}
+
 TEST(Matcher, MergeCandidatesOffersListsFoundElsewhereAsUpdateCandidatesDoes) {
     // The moved German document of the test above, its lists found elsewhere (a fresh search)
     // and copied in: merge_candidates rescores every list and offers it to the English document

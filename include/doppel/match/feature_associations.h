@@ -77,6 +77,11 @@ struct FeatureAssociationOptions {   // spec key (every field has one, named as 
                                       // rewritten document the first pass linked (translation
                                       // or partial) with at least this margin; it keeps its
                                       // first-pass candidates, rescored (0 = off)
+    bool rematch_rewritten = true;    // rematch_rewritten: 1 = a document searched again searches
+                                      // every language its language searches; 0 = only the
+                                      // languages apply() leaves as they are (English): its lists
+                                      // in rewritten languages keep their first-pass candidates,
+                                      // rescored
 
     // Spec "learn:min_margin=1.2,min_pairs=20,..." (keys above; missing keys keep their
     // defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key or a value that
@@ -111,6 +116,8 @@ public:
     // The false senses of one language (features apply() removes), ascending.
     std::vector<uint64_t> dropped(const std::string& lang) const;
     std::size_t size() const;  // associations, all languages
+    // Whether apply() may change documents of `lang` (it has associations or false senses).
+    bool rewrites(const std::string& lang) const { return by_lang_.count(lang) > 0 || dropped_.count(lang) > 0; }
     // Neither associations nor false senses: apply() changes nothing.
     bool empty() const { return by_lang_.empty() && dropped_.empty(); }
 

@@ -229,12 +229,15 @@ public:
     //    the lists of x that an exact search would change are those y reaches).
     // With every document changed this is candidates() (with a plan, but for the sample's lists in
     // the languages it does not plan); it costs the search of the changed ones.
+    // `again` (empty: every language): per language of table.languages, whether changed documents
+    // search it again; their lists in a language it does not flag are kept, rescored, as an
+    // unchanged document's (the second pass's learn:rematch_rewritten=0).
     void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                            std::span<const SparseVector> sparse, std::span<const char> changed,
-                           CandidateTable& table) const;
+                           CandidateTable& table, std::span<const char> again = {}) const;
     void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
                            std::span<const SparseVector> sparse, std::span<const char> changed,
-                           CandidateTable& table) const;
+                           CandidateTable& table, std::span<const char> again = {}) const;
     // update_candidates without the search, for candidates found elsewhere (an incremental run,
     // ops/translations.h: the added documents' lists of the first pass seed the second's):
     // changed documents' lists already hold their candidates; every list is rescored (sparse)
