@@ -55,6 +55,7 @@ MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
     p.take_number("affinity_sample", o.affinity_sample);
     p.take_number("target_languages", o.target_languages);
     p.take_number("target_affinity", o.target_affinity);
+    p.take_number("found_only_ratio", o.found_only_ratio);
     p.check_empty();
     return o;
 }
@@ -81,7 +82,7 @@ std::string MatcherOptions::describe() const {
            ",counterpart_links=" + std::to_string(counterpart_links) +
            ",counterpart_length_ratio=" + spec_number(counterpart_length_ratio) +
            ",affinity_sample=" + std::to_string(affinity_sample) + ",target_languages=" + std::to_string(target_languages) +
-           ",target_affinity=" + spec_number(target_affinity);
+           ",target_affinity=" + spec_number(target_affinity) + ",found_only_ratio=" + spec_number(found_only_ratio);
 }
 
 namespace {
@@ -206,7 +207,7 @@ using Candidate = MatchCandidate;
 constexpr std::size_t kQueryBatch = 4096;
 
 // The dense vectors of members[begin, end), one after the other (the queries).
-std::vector<float> gather_queries(const std::vector<std::size_t>& members, std::size_t begin, std::size_t end,
+std::vector<float> gather_queries(std::span<const std::size_t> members, std::size_t begin, std::size_t end,
                                   const DenseRows& dense) {
     const std::size_t dim = dense.dim();
     std::vector<float> qx((end - begin) * dim);
@@ -240,32 +241,51 @@ void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
     std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
 }
 
-// The candidates of documents members[begin, end) of language `source` in every language it
-// searches (table.searches; of those, only the ones `only` flags, when it is not empty): one
-// search for all target languages (index.search_languages), then take_candidates per document
-// on all cores.
-void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source, std::size_t begin,
-                       std::size_t end, const DenseRows& dense, std::size_t k, std::span<const SparseVector> sparse,
-                       CandidateTable& table, std::span<const char> only) {
+// The found search's record (matcher.h): found_only[a * L + b], a's documents search b only
+// where found from b; found[x * L + b], document x (of a) was among the results of a search
+// from b (every result the index gave, before they were cut to k).
+struct FoundMarks {
+    std::vector<char> found_only, found;
+};
+
+// Marks in `marks` the results (labels, n x T x kk) of queries of language `source` in targets
+// that search `source` with found documents only.
+void mark_found(const Languages& g, std::size_t source, std::span<const std::size_t> targets, std::size_t n,
+                std::size_t kk, const std::vector<int64_t>& lab, FoundMarks& marks) {
+    const std::size_t L = g.names.size(), T = targets.size();
+    for (std::size_t t = 0; t < T; ++t) {
+        if (!marks.found_only[targets[t] * L + source]) continue;
+        for (std::size_t j = 0; j < n; ++j)
+            for (std::size_t r = 0; r < kk; ++r) {
+                const int64_t label = lab[(j * T + t) * kk + r];
+                const std::size_t at = label < 0 ? SeqPositions::npos : g.pos.find(label);
+                if (at != SeqPositions::npos) marks.found[at * L + source] = 1;
+            }
+    }
+}
+
+// The candidates of documents queries[begin, end) (positions in docs) of language `source` in
+// languages `targets`: one search for all target languages (index.search_languages), then
+// take_candidates per document on all cores. With `marks`, the results are marked (mark_found).
+void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source,
+                       std::span<const std::size_t> queries, std::size_t begin, std::size_t end, std::span<const std::size_t> targets,
+                       const DenseRows& dense, std::size_t k, std::span<const SparseVector> sparse,
+                       CandidateTable& table, FoundMarks* marks = nullptr) {
     std::vector<std::string> names;
-    std::vector<std::size_t> targets;
-    for (std::size_t t = 0; t < g.names.size(); ++t)
-        if (t != source && table.searches(source, t) && (only.empty() || only[t])) {
-            names.push_back(g.names[t]);
-            targets.push_back(t);
-        }
+    for (std::size_t t : targets) names.push_back(g.names[t]);
     const std::size_t n = end - begin, T = targets.size(), dim = index.dim(), kk = index.candidates_for(k);
     if (n == 0 || T == 0 || k == 0) return;
-    const std::vector<float> qx = gather_queries(g.members[source], begin, end, dense);
+    const std::vector<float> qx = gather_queries(queries, begin, end, dense);
     std::vector<float> dist(n * T * kk);
     std::vector<int64_t> lab(n * T * kk);
     index.search_languages(names, n, qx.data(), kk, dist.data(), lab.data());
+    if (marks && !marks->found_only.empty()) mark_found(g, source, targets, n, kk, lab, *marks);
     const std::size_t workers = impl::worker_count(n / 16 + 1);
     std::vector<std::vector<Candidate>> found(workers);
     impl::parallel_for_ranges(n, workers, 16, [&](std::size_t b, std::size_t e, std::size_t w) {
         for (std::size_t j = b; j < e; ++j)
             for (std::size_t t = 0; t < T; ++t) {
-                const std::size_t x = g.members[source][begin + j];
+                const std::size_t x = queries[begin + j];
                 CandidateList list = table.edit(x, targets[t]);
                 take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
                                 qx.data() + j * dim, dense, sparse, found[w], list);
@@ -426,13 +446,63 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
 
 
 // Every document of `queries` searched in the languages its language searches (those `only`
-// flags, when not empty), a batch at a time.
+// flags, when not empty), but those its language searches with found documents only
+// (marks->found_only; search_found() searches them), a batch at a time; with `marks`, the
+// results marked (mark_found).
 void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, std::size_t k,
-                std::span<const SparseVector> sparse, CandidateTable& table, std::span<const char> only = {}) {
-    for (std::size_t sa = 0; sa < queries.names.size(); ++sa)
+                std::span<const SparseVector> sparse, CandidateTable& table, FoundMarks* marks = nullptr,
+                std::span<const char> only = {}) {
+    const std::size_t L = queries.names.size();
+    const bool found_only = marks && !marks->found_only.empty();
+    for (std::size_t sa = 0; sa < L; ++sa) {
+        std::vector<std::size_t> targets;
+        for (std::size_t t = 0; t < L; ++t)
+            if (t != sa && table.searches(sa, t) && (only.empty() || only[t]) &&
+                !(found_only && marks->found_only[sa * L + t]))
+                targets.push_back(t);
         for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
-            search_candidates(index, queries, sa, b, std::min(queries.members[sa].size(), b + kQueryBatch), dense, k,
-                              sparse, table, only);
+            search_candidates(index, queries, sa, queries.members[sa], b,
+                              std::min(queries.members[sa].size(), b + kQueryBatch), targets, dense, k, sparse, table,
+                              marks);
+    }
+}
+
+// The found search's language pairs (matcher.h) in a record of no marks yet: found_only[a * L +
+// b] when a searches b and holds at least found_only_ratio times b's documents; found_only
+// empty when the rule is off.
+FoundMarks found_only_pairs(const MatcherOptions& o, const Languages& g, const CandidateTable& table) {
+    const std::size_t L = g.names.size();
+    FoundMarks marks;
+    if (o.found_only_ratio <= 0) return marks;
+    marks.found_only.assign(L * L, 0);
+    marks.found.assign(table.documents() * L, 0);
+    for (std::size_t a = 0; a < L; ++a)
+        for (std::size_t b = 0; b < L; ++b)
+            marks.found_only[a * L + b] = a != b && table.searches(a, b) && !g.members[b].empty() &&
+                                          static_cast<double>(g.members[a].size()) >=
+                                              o.found_only_ratio * static_cast<double>(g.members[b].size());
+    return marks;
+}
+
+// The found search (matcher.h): for each pair (a, b) of marks.found_only, the documents of a
+// with no list in b yet that a search from b found (marks.found) or that a list of b holds,
+// searched in b (b's lists in a are complete).
+void search_found(const VectorIndex& index, const Languages& g, FoundMarks& marks, const DenseRows& dense,
+                  std::size_t k, std::span<const SparseVector> sparse, CandidateTable& table) {
+    const std::size_t L = g.names.size();
+    for (std::size_t a = 0; a < L && !marks.found_only.empty(); ++a)
+        for (std::size_t b = 0; b < L; ++b) {
+            if (!marks.found_only[a * L + b]) continue;
+            for (std::size_t y : g.members[b])
+                for (const Candidate& c : table.of(y, a)) marks.found[c.other * L + b] = 1;
+            std::vector<std::size_t> queries;
+            for (std::size_t x : g.members[a])
+                if (marks.found[x * L + b] && table.of(x, b).empty()) queries.push_back(x);
+            const std::size_t target[] = {b};
+            for (std::size_t q = 0; q < queries.size(); q += kQueryBatch)
+                search_candidates(index, g, a, queries, q, std::min(queries.size(), q + kQueryBatch), target, dense, k,
+                                  sparse, table);
+        }
 }
 
 // g with each language's members cut to those with flags[i] == keep.
@@ -543,17 +613,18 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
     const Languages g = group_by_language(docs);
     CandidateTable table = CandidateTable::empty(docs.size(), g.names, options_.k);
     const std::vector<char> sampled = sample_flags(options_, g, docs.size());
-    if (sampled.empty()) {
-        search_all(index, g, dense, options_.k, sparse, table);
-        return table;
-    }
     // Phase 1: the sample searched in every language; the plan from its affinities.
-    const Languages sample = subset(g, sampled, 1);
-    search_all(index, sample, dense, options_.k, sparse, table);
-    table.searched = plan_searches(affinities(*this, docs, sample, table), g.names.size(), options_.target_languages,
-                                   options_.target_affinity);
-    // Phase 2: the other documents searched in their planned languages.
-    search_all(index, subset(g, sampled, 0), dense, options_.k, sparse, table);
+    if (!sampled.empty()) {
+        const Languages sample = subset(g, sampled, 1);
+        search_all(index, sample, dense, options_.k, sparse, table);
+        table.searched = plan_searches(affinities(*this, docs, sample, table), g.names.size(),
+                                       options_.target_languages, options_.target_affinity);
+    }
+    // Phase 2: the other documents searched in their planned languages, but where a language
+    // searches a much smaller one; phase 3: there, its documents that the smaller one found.
+    FoundMarks marks = found_only_pairs(options_, g, table);
+    search_all(index, sampled.empty() ? g : subset(g, sampled, 0), dense, options_.k, sparse, table, &marks);
+    search_found(index, g, marks, dense, options_.k, sparse, table);
     return table;
 }
 
@@ -583,8 +654,12 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     DOPPEL_CHECK(kInvalidArgument, again.empty() || again.size() == table.languages.size(),
                  "matcher: one search-again flag per language of the table needed");
     rescore_lists(sparse, changed, again, table);
-    // Phase 2: the changed documents searched again, as candidates() searches all.
-    search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table, again);
+    // Phase 2: the changed documents searched again (in the languages `again` flags, when not
+    // empty), as candidates() searches all (the found search: the documents found with no list
+    // there, changed or newly found).
+    FoundMarks marks = found_only_pairs(options_, g, table);
+    search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table, &marks, again);
+    search_found(index, g, marks, dense, options_.k, sparse, table);
     // Phase 3: each changed document offered to the unchanged documents it found.
     offer_found(g, changed, options_.k, dense, sparse, table);
 }

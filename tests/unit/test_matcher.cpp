@@ -727,6 +727,72 @@ TEST(Matcher, UpdateCandidatesSearchesThePlannedLanguagesOnly) {
     }
 }
 
+// The found search (found_only_ratio): English (24 documents) searches each small language (4)
+// only with the English documents that one of its documents lists; those lists are the full
+// search's, the others empty, and the translations are the full search's.
+TEST(Matcher, FoundSearchSearchesTheLargeLanguageWithFoundDocumentsOnly) {
+    const Pool p = manual();
+    const VectorIndex index = p.index();
+    MatcherOptions o = planned();
+    o.affinity_sample = 0;  // no plan: every pair searched, English only with its found documents
+    const CandidateTable full = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    o.found_only_ratio = 6;  // 24 English documents >= 6 x 4
+    const CandidateTable found = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    const std::size_t en = 1;
+    std::size_t empty = 0;
+    for (std::size_t b : {std::size_t{0}, std::size_t{2}, std::size_t{3}})
+        for (std::size_t x = 0; x < 24; ++x) {
+            bool listed = false;
+            for (std::size_t y = 24; y < p.docs.size(); ++y)
+                for (const MatchCandidate& c : found.of(y, en)) listed |= c.other == x && p.docs[y].lang == found.languages[b];
+            const auto got = found.of(x, b);
+            if (!listed) {
+                EXPECT_TRUE(got.empty()) << x << " " << b;
+                ++empty;
+                continue;
+            }
+            ASSERT_EQ(got.size(), full.of(x, b).size()) << x << " " << b;
+            for (std::size_t r = 0; r < got.size(); ++r) EXPECT_EQ(got[r].other, full.of(x, b)[r].other);
+        }
+    EXPECT_GT(empty, 24u);  // most English lists were never searched
+    for (std::size_t y = 24; y < p.docs.size(); ++y)  // the small languages' lists are all there
+        for (std::size_t t = 0; t < 4; ++t) EXPECT_EQ(found.of(y, t).size(), full.of(y, t).size()) << y << " " << t;
+    EXPECT_EQ(translations(p.run(o)), translations(p.run(planned())));
+    o.found_only_ratio = 7;  // 24 < 7 x 4: every list searched
+    const CandidateTable all = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    for (std::size_t i = 0; i < all.lists(); ++i) EXPECT_EQ(all.list(i).size(), full.list(i).size()) << i;
+}
+
+TEST(Matcher, FoundSearchUpdateSearchesNewlyFoundDocuments) {
+    // A German document moves next to an English one that no German document found: updating
+    // searches that English document in German, as a fresh search does.
+    const Pool before = manual();
+    MatcherOptions o = planned();
+    o.affinity_sample = 0;
+    o.found_only_ratio = 6;
+    const Matcher m(o);
+    CandidateTable table = m.candidates(before.index(), before.docs, before.dense.data(), before.sparse);
+    const std::size_t de = 0;
+    std::size_t x = 0;
+    while (x < 24 && !table.of(x, de).empty()) ++x;
+    ASSERT_LT(x, 24u);
+    Pool after = manual();
+    const std::size_t moved = 24;  // de 200
+    after.sparse[moved] = after.sparse[x];
+    std::fill(after.dense.begin() + moved * kDim, after.dense.begin() + (moved + 1) * kDim, 0.0f);
+    for (std::size_t i = 0; i < after.sparse[x].size(); ++i)
+        after.dense[moved * kDim + after.sparse[x].ids[i]] = after.sparse[x].weights[i];
+    const VectorIndex index = after.index();
+    std::vector<char> changed(after.docs.size(), 0);
+    changed[moved] = 1;
+    m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, table);
+    const CandidateTable fresh = m.candidates(index, after.docs, after.dense.data(), after.sparse);
+    ASSERT_FALSE(table.of(x, de).empty());
+    EXPECT_EQ(table.of(x, de)[0].other, moved);
+    ASSERT_EQ(table.of(x, de).size(), fresh.of(x, de).size());
+    for (std::size_t r = 0; r < fresh.of(x, de).size(); ++r) EXPECT_EQ(table.of(x, de)[r].other, fresh.of(x, de)[r].other);
+}
+
 TEST(Matcher, SearchPlanInStepsOverShardsGivesTheTableOfCandidates) {
     // As doppel.dask runs it: the sample (search_sample) searched in every other language's
     // shard, the plan (search_plan) from its candidates, the other documents searched in the
@@ -864,7 +930,7 @@ TEST(MatcherOptions, SpecRoundTrip) {
     o.partial_length_ratio = 0.3f, o.anchor_weight = 0.1f, o.one_to_one = false, o.same_story = false;
     o.pivot = false, o.pivot_similarity = 0.06f, o.pivot_margin = 1.5f, o.same_story_per_doc = 3;
     o.counterpart_ratio = 0.3f, o.counterpart_margin = 1.5f, o.counterpart_links = 7, o.counterpart_length_ratio = 0.4f;
-    o.affinity_sample = 100, o.target_languages = 4, o.target_affinity = 0.35f;
+    o.affinity_sample = 100, o.target_languages = 4, o.target_affinity = 0.35f, o.found_only_ratio = 6.5f;
     const std::string spec = o.describe();
     EXPECT_EQ(spec.rfind("matcher:k=7,margin_k=5,", 0), 0u) << spec;
     EXPECT_NE(spec.find("short_length=40,"), std::string::npos) << spec;
@@ -890,6 +956,7 @@ TEST(MatcherOptions, SpecRoundTrip) {
     EXPECT_EQ(r.counterpart_margin, 1.5f);
     EXPECT_EQ(r.counterpart_links, 7u);
     EXPECT_EQ(r.counterpart_length_ratio, 0.4f);
+    EXPECT_EQ(r.found_only_ratio, 6.5f);
     EXPECT_NE(MatcherOptions().describe().find(",same_story_per_doc=5"), std::string::npos);
     EXPECT_EQ(MatcherOptions::parse_spec("matcher:k=3").k, 3u);
     EXPECT_THROW(MatcherOptions::parse_spec("matcher:nope=1"), Error);

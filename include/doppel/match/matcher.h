@@ -50,6 +50,20 @@
 //    English version is easier to find among the few documents of its language than the
 //    other way round, among many English documents that share its paragraphs.)
 //
+//  - found search: in a pool of one large language and many small ones translated from it
+//    (English and 25 languages of a manual), the large language's documents are most of the
+//    queries and each has its version in one small language at most: searching all of them
+//    in every small language is most of the work, mostly in vain. With found_only_ratio, where
+//    a language A holds at least found_only_ratio times the documents of a language B it
+//    searches, B's documents search A in full first; then A's documents search B only when
+//    one of B's documents found them (lists them, or was given them by the index: with an
+//    approximate index, the candidates_for(k) results before the k nearest are kept; sampled
+//    documents search in full). A pair (x, y) found from y's side keeps its margin, as x's
+//    list in B is complete; only candidates that x alone would have found are lost (its
+//    version, when the index did not give x to y: in a large language, many documents are
+//    near y). An update (update_candidates) searches A's documents found with no list in B
+//    yet, changed or newly found. (doppel.dask does not take this step: its runs search in full.)
+//
 //  - no counterpart: a document whose version in the other language is missing still has a
 //    best candidate there, often one whose own version is missing too; the two stand out
 //    against their (even weaker) competitors, so the margin passes them. Their score, though,
@@ -142,6 +156,10 @@ struct MatcherOptions {                    // spec key (every field has one, nam
                                           // language's pairs are searched with; 0 = every pair
     float target_affinity = 0.2f;         // target_affinity: affinity (either way) from which a
                                           // pair of languages is searched whatever its rank
+    float found_only_ratio = 0;           // found_only_ratio: a language with at least this many
+                                          // times the documents of a language it searches searches
+                                          // it with the documents found from there only (found
+                                          // search, above); 0 = off
 
     // Spec "matcher:k=10,margin_k=8,..." (keys above; missing keys keep their defaults; "matcher"
     // alone gives the defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key
