@@ -377,19 +377,21 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
 
 namespace {
 
-// update_candidates' phase 1: the lists of unchanged documents rescored (sparse) and re-sorted;
-// those of changed documents emptied (searched again).
-void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> changed, CandidateTable& table) {
+// update_candidates' phase 1: the lists of documents with clear[x] emptied (searched again);
+// the others rescored (sparse) where rescore[x], and re-sorted.
+void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> clear, std::span<const char> rescore,
+                   CandidateTable& table) {
     const std::size_t n = sparse.size(), L = table.languages.size();
     impl::parallel_for_ranges(n, impl::worker_count(n / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t x = b; x < e; ++x)
             for (std::size_t t = 0; t < L; ++t) {
                 const CandidateList list = table.edit(x, t);
-                if (changed[x]) {
+                if (clear[x]) {
                     list.clear();
                     continue;
                 }
-                for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
+                if (rescore[x])
+                    for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
                 std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
             }
     });
@@ -574,9 +576,9 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
 
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
                                 std::span<const SparseVector> sparse, std::span<const char> changed,
-                                CandidateTable& table) const {
+                                CandidateTable& table, bool keep_scores) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
-    rescore_lists(sparse, changed, table);
+    rescore_lists(sparse, changed, std::vector<char>(docs.size(), keep_scores ? 0 : 1), table);
     // Phase 2: the changed documents searched again, as candidates() searches all.
     search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table);
     // Phase 3: each changed document offered to the unchanged documents it found.
@@ -585,9 +587,11 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
 
 void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
                                std::span<const SparseVector> sparse, std::span<const char> changed,
-                               CandidateTable& table) const {
+                               CandidateTable& table, bool keep_scores) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
-    rescore_lists(sparse, std::vector<char>(docs.size(), 0), table);  // every list kept, rescored
+    // Every list kept; rescored, or with keep_scores the changed documents' only.
+    const std::vector<char> all(docs.size(), 1);
+    rescore_lists(sparse, std::vector<char>(docs.size(), 0), keep_scores ? changed : std::span<const char>(all), table);
     offer_found(g, changed, options_.k, dense, sparse, table);
 }
 

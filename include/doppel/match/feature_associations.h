@@ -111,6 +111,12 @@ public:
     // The false senses of one language (features apply() removes), ascending.
     std::vector<uint64_t> dropped(const std::string& lang) const;
     std::size_t size() const;  // associations, all languages
+    // The languages with associations or false senses, sorted.
+    std::vector<std::string> languages() const;
+    // Rebuilding a set saved elsewhere (ops/translation_state.h): association a of language
+    // `lang`, and a false sense of it. Nothing is checked: the saved set was learned whole.
+    void add(const std::string& lang, const FeatureAssociation& a) { by_lang_[lang][a.source] = a; }
+    void drop(const std::string& lang, uint64_t feature) { dropped_[lang].insert(feature); }
     // Neither associations nor false senses: apply() changes nothing.
     bool empty() const { return by_lang_.empty() && dropped_.empty(); }
 
