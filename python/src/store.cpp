@@ -372,7 +372,7 @@ py::list check(PyStore& s, const py::iterable& items, double threshold, double r
 
 TranslationSearchOptions translation_options(const std::string& mode, bool same_story, bool learn,
                                              const std::string& matcher, const std::string& associations,
-                                             const std::string& embedder) {
+                                             const std::string& embedder, bool incremental) {
     DOPPEL_CHECK(kInvalidArgument, mode == "one-to-one" || mode == "one-to-many" || mode.empty(),
                  "mode must be one-to-one or one-to-many, not " + mode);
     TranslationSearchOptions o;  // as `doppel translations` with the same flags
@@ -383,14 +383,15 @@ TranslationSearchOptions translation_options(const std::string& mode, bool same_
     if (!mode.empty()) o.matcher.one_to_one = mode == "one-to-one";
     if (!same_story) o.matcher.same_story = false;
     o.embedder_spec = embedder;
+    o.incremental = incremental;
     return o;
 }
 
 py::list translations(PyStore& s, const std::string& mode, bool same_story, bool learn,
                       const std::string& matcher, const std::string& associations,
-                      const std::string& embedder) {
+                      const std::string& embedder, bool incremental) {
     const TranslationSearchOptions opt =
-        translation_options(mode, same_story, learn, matcher, associations, embedder);
+        translation_options(mode, same_story, learn, matcher, associations, embedder, incremental);
     TranslationSearch found;
     {
         py::gil_scoped_release release;
@@ -444,8 +445,9 @@ void bind_store_matching(py::class_<PyStore>& c) {
           "For each document (str or dict), without storing it: (id, status, match_id, similarity).");
     c.def("translations", &translations, py::kw_only(), py::arg("mode") = "", py::arg("same_story") = true,
           py::arg("learn") = true, py::arg("matcher") = "", py::arg("associations") = "",
-          py::arg("embedder") = "",
-          "Cross-language pairs [(id_a, id_b, score, label)] as `doppel translations` TSV.");
+          py::arg("embedder") = "", py::arg("incremental") = false,
+          "Cross-language pairs [(id_a, id_b, score, label)] as `doppel translations` TSV; incremental=True as "
+          "--incremental (extends the state the previous incremental run saved in the store).");
     c.def("report", &report, py::arg("html_path"), py::kw_only(), py::arg("threshold") = 0.8,
           py::arg("units") = "lines", py::arg("max_pairs") = 200, py::arg("title") = "doppel report",
           py::arg("align_same_story") = false, "Writes the HTML report of `doppel report`; returns counts.");

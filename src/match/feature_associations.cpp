@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <unordered_set>
 
 #include "doppel/embed/bridge_embedder.h"
@@ -254,6 +255,13 @@ std::vector<FeatureAssociation> FeatureAssociations::of(const std::string& lang)
         return x.source < y.source;
     });
     return out;
+}
+
+std::vector<std::string> FeatureAssociations::languages() const {
+    std::set<std::string> names;
+    for (const auto& [lang, _] : by_lang_) names.insert(lang);
+    for (const auto& [lang, _] : dropped_) names.insert(lang);
+    return {names.begin(), names.end()};
 }
 
 std::size_t FeatureAssociations::size() const {

@@ -398,21 +398,23 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
 
 namespace {
 
-// update_candidates' phase 1: the lists of unchanged documents rescored (sparse) and re-sorted;
-// those of changed documents emptied (searched again) in the languages `again` flags (empty:
-// all), rescored in the others.
-void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> changed, std::span<const char> again,
+// update_candidates' phase 1: the lists of documents with clear[x] emptied (searched again) in
+// the languages `again` flags (empty: all); the others rescored (sparse) where rescore[x], and
+// re-sorted.
+void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> clear, std::span<const char> again,
+                   std::span<const char> rescore,
                    CandidateTable& table) {
     const std::size_t n = sparse.size(), L = table.languages.size();
     impl::parallel_for_ranges(n, impl::worker_count(n / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t x = b; x < e; ++x)
             for (std::size_t t = 0; t < L; ++t) {
                 const CandidateList list = table.edit(x, t);
-                if (changed[x] && (again.empty() || again[t])) {
+                if (clear[x] && (again.empty() || again[t])) {
                     list.clear();
                     continue;
                 }
-                for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
+                if (rescore[x])
+                    for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
                 std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
             }
     });
@@ -649,11 +651,13 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
 
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
                                 std::span<const SparseVector> sparse, std::span<const char> changed,
-                                CandidateTable& table, std::span<const char> again) const {
+                                CandidateTable& table, std::span<const char> again, bool keep_scores) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
     DOPPEL_CHECK(kInvalidArgument, again.empty() || again.size() == table.languages.size(),
                  "matcher: one search-again flag per language of the table needed");
-    rescore_lists(sparse, changed, again, table);
+    // A changed document's kept lists (languages `again` does not flag) are always rescored.
+    const std::vector<char> all(docs.size(), 1);
+    rescore_lists(sparse, changed, again, keep_scores ? changed : std::span<const char>(all), table);
     // Phase 2: the changed documents searched again (in the languages `again` flags, when not
     // empty), as candidates() searches all (the found search: the documents found with no list
     // there, changed or newly found).
@@ -666,9 +670,12 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
 
 void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
                                std::span<const SparseVector> sparse, std::span<const char> changed,
-                               CandidateTable& table) const {
+                               CandidateTable& table, bool keep_scores) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
-    rescore_lists(sparse, std::vector<char>(docs.size(), 0), {}, table);  // every list kept, rescored
+    // Every list kept; rescored, or with keep_scores the changed documents' only.
+    const std::vector<char> all(docs.size(), 1);
+    rescore_lists(sparse, std::vector<char>(docs.size(), 0), {}, keep_scores ? changed : std::span<const char>(all),
+                  table);
     offer_found(g, changed, options_.k, dense, sparse, table);
 }
 

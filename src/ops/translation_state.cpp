@@ -87,12 +87,18 @@ void write_table(Writer& w, const CandidateTable& t) {
     w.value(static_cast<uint64_t>(t.searched.size()));
     w.array(t.searched);
     std::vector<uint32_t> sizes(t.lists()), entries;
+    std::vector<float> sims;
     for (std::size_t i = 0; i < t.lists(); ++i) sizes[i] = static_cast<uint32_t>(t.list(i).size());
     w.array(sizes);
     for (std::size_t i = 0; i < t.lists(); ++i) {
         entries.clear();
-        for (const MatchCandidate& c : t.list(i)) entries.push_back(c.other);
+        sims.clear();
+        for (const MatchCandidate& c : t.list(i)) {
+            entries.push_back(c.other);
+            sims.push_back(c.sim);
+        }
         w.array(entries);
+        w.array(sims);
     }
 }
 
@@ -113,13 +119,53 @@ CandidateTable read_table(Reader& r, uint64_t documents_expected) {
     for (std::size_t i = 0; i < sizes.size(); ++i) {
         DOPPEL_CHECK(kBadFormat, sizes[i] <= capacity, "translations state: " + r.path() + " has an overlong list");
         const std::vector<uint32_t> others = r.array<uint32_t>(sizes[i]);
+        const std::vector<float> sims = r.array<float>(sizes[i]);
         const CandidateList list = t.edit(i / L, i % L);
-        for (uint32_t o : others) {
-            DOPPEL_CHECK(kBadFormat, o < n, "translations state: " + r.path() + " names a document it does not hold");
-            list.push_back({o, 0.0f});
+        for (std::size_t j = 0; j < others.size(); ++j) {
+            DOPPEL_CHECK(kBadFormat, others[j] < n, "translations state: " + r.path() + " names a document it does not hold");
+            list.push_back({others[j], sims[j]});
         }
     }
     return t;
+}
+
+void write_associations(Writer& w, const FeatureAssociations& a) {
+    const std::vector<std::string> langs = a.languages();
+    w.value(static_cast<uint32_t>(langs.size()));
+    for (const std::string& lang : langs) {
+        w.string(lang);
+        const std::vector<FeatureAssociation> of = a.of(lang);
+        w.value(static_cast<uint64_t>(of.size()));
+        for (const FeatureAssociation& x : of) {
+            w.value(x.source);
+            w.value(x.target);
+            w.value(x.count);
+            w.value(x.dice);
+        }
+        const std::vector<uint64_t> dropped = a.dropped(lang);
+        w.value(static_cast<uint64_t>(dropped.size()));
+        w.array(dropped);
+    }
+}
+
+FeatureAssociations read_associations(Reader& r) {
+    FeatureAssociations a;
+    const auto langs = r.value<uint32_t>();
+    for (uint32_t l = 0; l < langs; ++l) {
+        const std::string lang = r.string();
+        const auto m = r.value<uint64_t>();
+        DOPPEL_CHECK(kBadFormat, m <= (1u << 30), "translations state: " + r.path() + " is truncated");
+        for (uint64_t j = 0; j < m; ++j) {
+            FeatureAssociation x;
+            x.source = r.value<uint64_t>();
+            x.target = r.value<uint64_t>();
+            x.count = r.value<uint32_t>();
+            x.dice = r.value<float>();
+            a.add(lang, x);
+        }
+        for (uint64_t f : r.array<uint64_t>(r.value<uint64_t>())) a.drop(lang, f);
+    }
+    return a;
 }
 
 }  // namespace
@@ -135,6 +181,7 @@ void save_translation_state(const std::string& path, const TranslationState& sta
     w.array(state.langs);
     write_table(w, state.first);
     write_table(w, state.second);
+    write_associations(w, state.associations);
     w.close();
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
@@ -158,6 +205,7 @@ std::optional<TranslationState> load_translation_state(const std::string& path) 
     s.langs = r.array<uint32_t>(n);
     s.first = read_table(r, n);
     s.second = read_table(r, n);
+    s.associations = read_associations(r);
     for (uint32_t l : s.langs)
         DOPPEL_CHECK(kBadFormat, l < s.first.languages.size(), "translations state: " + path + " names an unknown language");
     DOPPEL_CHECK(kBadFormat, r.at_end(), "translations state: " + path + " has bytes after its end");
@@ -182,7 +230,7 @@ CandidateTable place_table(const CandidateTable& table, std::span<const int64_t>
     for (std::size_t d = 0; d < from.size(); ++d)
         for (std::size_t t = 0; t < L; ++t) {
             const CandidateList list = out.edit(moved[d], t);
-            for (const MatchCandidate& c : table.of(d, t)) list.push_back({moved[c.other], 0.0f});
+            for (const MatchCandidate& c : table.of(d, t)) list.push_back({moved[c.other], c.sim});
         }
     return out;
 }

@@ -144,6 +144,13 @@ void trace_search(const char* where, const Pool& pool, const CandidateTable& tab
                      pool.size());
 }
 
+// Debugging time (environment DOPPEL_DEBUG_SEARCH set, as trace_search): the process's CPU time at
+// `where`, on stderr, to tell the steps of a phase apart.
+void trace_cpu(const char* where) {
+    static const bool on = std::getenv("DOPPEL_DEBUG_SEARCH") != nullptr;
+    if (on) std::fprintf(stderr, "doppel search: %-18s process CPU %.2f s\n", where, impl::process_cpu_seconds());
+}
+
 // Phase 1: the bridge embedder the stored features are weighed with (the store's spec unless
 // options name another), with a warning when the store's lexicon differs from the models'.
 std::unique_ptr<BridgeEmbedder> open_embedder(const Store& store, const std::string& models_dir,
@@ -483,13 +490,17 @@ std::vector<TranslationLink> second_pass_extended(Pool& pool, BridgeEmbedder& em
                                                   const ProgressCallback& progress) {
     DocumentFrequencies df = *embedder.frequencies();
     rewrite(pool, learned, df);
+    trace_cpu("rewritten");
     weigh(pool, embedder, std::move(df), progress);
     std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time
+    trace_cpu("weighed again");
     for (std::size_t i = 0; i < pool.size(); ++i)
         for (std::size_t t = 0; added[i] && t < table.languages.size(); ++t) table.edit(i, t).assign(first.of(i, t));
     const Matcher matcher(options.matcher);
-    matcher.merge_candidates(pool.docs, pool.dense, pool.sparse, added, table);
+    matcher.merge_candidates(pool.docs, pool.dense, pool.sparse, added, table, true);  // old lists keep their scores
+    trace_search("second pass", pool, table);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
+    trace_cpu("linked again");
     second_pass_labels(links, first_links, options, {});
     return links;
 }
@@ -505,6 +516,7 @@ std::string run_specs(const TranslationSearch& out, double minor_share) {
 // added since (added[i] != 0).
 struct Previous {
     CandidateTable first, second;
+    FeatureAssociations associations;  // the second pass's
     std::vector<char> added;
     std::size_t count = 0;  // added documents
 };
@@ -523,7 +535,9 @@ std::optional<Previous> previous_state(const Store& store, const Pool& pool, con
     try {
         state = load_translation_state(path);
     } catch (const Error& e) {
-        return refuse(std::string("the saved state is unreadable (") + e.what() + ")");
+        return refuse(std::string(e.code() == ErrorCode::kVersion ? "the saved state is of another format ("
+                                                                   : "the saved state is unreadable (") +
+                      e.what() + ")");
     }
     if (!state) return refuse("no saved state in the store yet");
     if (state->specs != specs) return refuse("the saved state was made with other specs");
@@ -541,6 +555,7 @@ std::optional<Previous> previous_state(const Store& store, const Pool& pool, con
     for (std::size_t i = 0; i < pool.size(); ++i) seqs[i] = pool.docs[i].seq;
     p.first = place_table(state->first, state->seqs, seqs);
     if (state->second.documents() > 0) p.second = place_table(state->second, state->seqs, seqs);
+    p.associations = std::move(state->associations);
     p.added.assign(pool.size(), 1);
     for (int64_t seq : state->seqs) p.added[at[seq]] = 0;
     p.count = pool.size() - state->seqs.size();
@@ -548,7 +563,13 @@ std::optional<Previous> previous_state(const Store& store, const Pool& pool, con
 }
 
 // Incremental mode: this run's state saved in the store (translation_state.h).
-void save_state(const Store& store, const Pool& pool, std::string specs, CandidateTable first, CandidateTable second) {
+// What a run leaves for the next beside its first-pass table: the second pass's table and associations.
+struct SecondPassState {
+    CandidateTable table;
+    FeatureAssociations associations;
+};
+
+void save_state(const Store& store, const Pool& pool, std::string specs, CandidateTable first, SecondPassState second) {
     TranslationState s;
     s.specs = std::move(specs);
     std::map<std::string, uint32_t> lang_at;
@@ -558,7 +579,8 @@ void save_state(const Store& store, const Pool& pool, std::string specs, Candida
         s.langs.push_back(lang_at.at(d.lang));
     }
     s.first = std::move(first);
-    s.second = std::move(second);
+    s.second = std::move(second.table);
+    s.associations = std::move(second.associations);
     save_translation_state((std::filesystem::path(store.dir()) / kTranslationStateFile).string(), s);
 }
 
@@ -579,34 +601,41 @@ std::vector<TranslationPair> to_pairs(const Store& store, const Pool& pool, cons
 CandidateTable first_pass(const Matcher& matcher, const VectorIndex& index, const Pool& pool, Previous* previous) {
     if (!previous) return matcher.candidates(index, pool.docs, pool.dense, pool.sparse);
     CandidateTable table = std::move(previous->first);
-    matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, previous->added, table);
+    matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, previous->added, table, {}, true);  // old lists keep their scores
     return table;
 }
 
 // Phases 4 and 5: associations learned from the first pass's links and, when there are any, the
-// second pass (extending the previous one in incremental mode). `table` is the first pass's;
-// `second` becomes the second pass's table when the state is to be saved. `reread`: as for
+// second pass. In incremental mode with a previous second pass, that pass is extended with the
+// associations it was made with (learning reads every link: their being learned again from
+// a store 1/40 larger changes little). `table` is the first pass's; `second` becomes the
+// second pass's table and associations when the state is to be saved. `reread`: as for
 // second_pass().
 std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index,
                                                    const Store* reread, std::vector<TranslationLink> links,
-                                                   CandidateTable& table, Previous* previous, CandidateTable& second,
+                                                   CandidateTable& table, Previous* previous, SecondPassState& second,
                                                    const TranslationSearchOptions& options, TranslationSearch& out,
                                                    PhaseClock& clock, const ProgressCallback& progress) {
-    const FeatureAssociations learned = learn_associations(pool, links, options.associations);
+    trace_cpu("counts read again");
+    const bool extend = previous && previous->second.documents() > 0;
+    const FeatureAssociations learned =
+        extend ? std::move(previous->associations) : learn_associations(pool, links, options.associations);
     out.associations = learned.size();
     clock.mark("learn");
     trace_memory("learned", pool, embedder, &table, links.size());
     if (learned.size() == 0) return links;
-    if (previous && previous->second.documents() > 0) {
-        second = std::move(previous->second);
-        links = second_pass_extended(pool, embedder, learned, links, table, previous->added, second, options, progress);
+    if (extend) {
+        second.table = std::move(previous->second);
+        links = second_pass_extended(pool, embedder, learned, links, table, previous->added, second.table, options,
+                                     progress);
     } else if (options.incremental) {
-        second = table;  // the first pass's table is saved too
-        links = second_pass(pool, embedder, index, reread, learned, links, second, options, progress);
+        second.table = table;  // the first pass's table is saved too
+        links = second_pass(pool, embedder, index, reread, learned, links, second.table, options, progress);
     } else {
         links = second_pass(pool, embedder, index, reread, learned, links, table, options, progress);
     }
     clock.mark("match again");
+    if (options.incremental) second.associations = learned;
     return links;
 }
 
@@ -649,10 +678,11 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     trace_memory("candidates", pool, *embedder, &table);
     trace_search("first pass", pool, table);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
+    trace_cpu("linked");
     clock.mark("match");
     trace_memory("linked", pool, *embedder, &table, links.size());
     const auto t3 = Clock::now();
-    CandidateTable second;
+    SecondPassState second;
     if (options.learn) {
         pool.features.counts = load_counts(store, pool.features.seqs);
         links = learn_and_match_again(pool, *embedder, index, reread ? &store : nullptr, std::move(links), table,

@@ -79,6 +79,17 @@ def test_translations_as_cli(stores, cli):
         cli("translations", "--store", stores["cli"], "--no-learn", "--no-same-story"))
 
 
+def test_incremental_translations_as_cli(tmp_path, cli, corpus):
+    """incremental=True saves the state `doppel translations --incremental` saves, and extends it."""
+    cli("index", "--store", str(tmp_path / "s"), corpus["jsonl"])
+    store = doppel.Store(str(tmp_path / "s"))
+    got = store.translations(incremental=True, same_story=False)
+    assert os.path.exists(str(tmp_path / "s" / "translations.state"))
+    assert [(a, b, "%.4f" % s, label) for a, b, s, label in got] == tsv(
+        cli("translations", "--store", str(tmp_path / "s"), "--no-same-story"))
+    assert store.translations(incremental=True, same_story=False) == got  # nothing added: the same links
+
+
 def test_check_as_cli(stores, cli, corpus, seed_files):
     expected = tsv(cli("check", "--store", stores["cli"], "--threshold", "0.5", *seed_files))
     docs = [{"id": os.path.splitext(os.path.basename(f))[0], "text": open(f, encoding="utf-8").read()}

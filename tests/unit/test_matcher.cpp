@@ -608,6 +608,23 @@ TEST(Matcher, MergeCandidatesOffersListsFoundElsewhereAsUpdateCandidatesDoes) {
         }
     }
     EXPECT_THROW(m.merge_candidates(after.docs, rows, after.sparse, std::vector<char>(2, 0), merged), Error);
+    // keep_scores (an incremental run's saved lists): an unchanged document's list keeps the
+    // similarities it held (marked here), the changed document's list and what it was offered
+    // are scored; update_candidates the same, after its search.
+    CandidateTable kept = old, updated = old;
+    for (CandidateTable* t : {&kept, &updated})
+        for (std::size_t i = 0; i < t->documents(); ++i)
+            for (std::size_t l = 0; l < t->languages.size(); ++l)
+                for (MatchCandidate& c : t->edit(i, l)) c.sim = 0.01f * static_cast<float>(c.other + 1);
+    for (std::size_t t = 0; t < kept.languages.size(); ++t) kept.edit(4, t).assign(fresh.of(4, t));
+    m.merge_candidates(after.docs, rows, after.sparse, changed, kept, true);
+    m.update_candidates(index, after.docs, rows, after.sparse, changed, updated, {}, true);
+    for (const CandidateTable* t : {&kept, &updated}) {
+        EXPECT_FLOAT_EQ(t->of(0, de)[0].sim, 0.01f * static_cast<float>(t->of(0, de)[0].other + 1));  // en 10: kept
+        EXPECT_FLOAT_EQ(t->of(1, de)[0].sim, dot(after.sparse[1], after.sparse[4]));  // en 12: offered de 22, scored
+        for (std::size_t l = 0; l < t->languages.size(); ++l)
+            for (const MatchCandidate& c : t->of(4, l)) EXPECT_FLOAT_EQ(c.sim, dot(after.sparse[4], after.sparse[c.other]));
+    }
 }
 
 // One large language (en) and small ones that translate a few of its documents each (a help

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "doppel/error.h"
 #include "doppel/ops/translation_state.h"
@@ -15,6 +16,12 @@ namespace {
 std::vector<uint32_t> others(std::span<const MatchCandidate> list) {
     std::vector<uint32_t> o;
     for (const MatchCandidate& c : list) o.push_back(c.other);
+    return o;
+}
+
+std::vector<float> sims(std::span<const MatchCandidate> list) {
+    std::vector<float> o;
+    for (const MatchCandidate& c : list) o.push_back(c.sim);
     return o;
 }
 
@@ -31,6 +38,9 @@ TranslationState small_state() {
     s.first.edit(1, 0).assign(std::vector<MatchCandidate>{{2, 0.4f}, {0, 0.3f}});
     s.second = s.first;
     s.second.edit(1, 0).assign(std::vector<MatchCandidate>{{0, 0.6f}});
+    s.associations.add("de", {11, 12, 4, 0.5f});
+    s.associations.add("de", {13, 14, 3, 0.25f});
+    s.associations.drop("de", 15);
     return s;
 }
 
@@ -51,8 +61,19 @@ TEST(TranslationState, RoundTrips) {
         EXPECT_EQ(got->searched, want->searched);
         EXPECT_EQ(got->capacity(), want->capacity());
         ASSERT_EQ(got->lists(), want->lists());
-        for (std::size_t i = 0; i < want->lists(); ++i) EXPECT_EQ(others(got->list(i)), others(want->list(i))) << i;
+        for (std::size_t i = 0; i < want->lists(); ++i) {
+            EXPECT_EQ(others(got->list(i)), others(want->list(i))) << i;
+            EXPECT_EQ(sims(got->list(i)), sims(want->list(i))) << i;  // kept: a later run does not rescore
+        }
     }
+    // The second pass's associations come back whole (a later run applies them again).
+    ASSERT_EQ(back->associations.languages(), std::vector<std::string>{"de"});
+    const std::vector<FeatureAssociation> de = back->associations.of("de");
+    ASSERT_EQ(de.size(), 2u);
+    EXPECT_EQ(std::tie(de[0].source, de[0].target, de[0].count, de[0].dice),
+              std::make_tuple(uint64_t{11}, uint64_t{12}, uint32_t{4}, 0.5f));
+    EXPECT_EQ(std::tie(de[1].source, de[1].target, de[1].count), std::make_tuple(uint64_t{13}, uint64_t{14}, uint32_t{3}));
+    EXPECT_EQ(back->associations.dropped("de"), std::vector<uint64_t>{15});
     // Without a second pass the second table holds no documents.
     TranslationState one = s;
     one.second = CandidateTable();
@@ -83,6 +104,13 @@ TEST(TranslationState, RefusesDamagedFilesAndOtherVersions) {
         f.write(reinterpret_cast<const char*>(&other), sizeof other);
     }
     EXPECT_EQ(code(), ErrorCode::kVersion);
+    {  // version 1 (lists without similarities) is another version
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(4);
+        const uint32_t one = 1;
+        f.write(reinterpret_cast<const char*>(&one), sizeof one);
+    }
+    EXPECT_EQ(code(), ErrorCode::kVersion);
     test::write_file(path, "not a state at all");
     EXPECT_EQ(code(), ErrorCode::kBadFormat);
 }
@@ -96,6 +124,7 @@ TEST(TranslationState, TablesArePlacedOntoAGrownStore) {
     EXPECT_EQ(t.searched, s.first.searched);
     EXPECT_EQ(others(t.of(1, 1)), std::vector<uint32_t>{3});     // seq 5 lists seq 7
     EXPECT_EQ(others(t.of(3, 0)), (std::vector<uint32_t>{5, 1}));  // seq 7 lists 9 then 5
+    EXPECT_EQ(sims(t.of(3, 0)), (std::vector<float>{0.4f, 0.3f}));  // with their similarities
     EXPECT_EQ(others(t.of(5, 1)), std::vector<uint32_t>{3});
     for (std::size_t added : {0, 2, 4})
         for (std::size_t l = 0; l < 2; ++l) EXPECT_TRUE(t.of(added, l).empty());

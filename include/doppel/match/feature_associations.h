@@ -118,6 +118,12 @@ public:
     std::size_t size() const;  // associations, all languages
     // Whether apply() may change documents of `lang` (it has associations or false senses).
     bool rewrites(const std::string& lang) const { return by_lang_.count(lang) > 0 || dropped_.count(lang) > 0; }
+    // The languages with associations or false senses, sorted.
+    std::vector<std::string> languages() const;
+    // Rebuilding a set saved elsewhere (ops/translation_state.h): association a of language
+    // `lang`, and a false sense of it. Nothing is checked: the saved set was learned whole.
+    void add(const std::string& lang, const FeatureAssociation& a) { by_lang_[lang][a.source] = a; }
+    void drop(const std::string& lang, uint64_t feature) { dropped_[lang].insert(feature); }
     // Neither associations nor false senses: apply() changes nothing.
     bool empty() const { return by_lang_.empty() && dropped_.empty(); }
 

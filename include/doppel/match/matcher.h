@@ -250,20 +250,25 @@ public:
     // `again` (empty: every language): per language of table.languages, whether changed documents
     // search it again; their lists in a language it does not flag are kept, rescored, as an
     // unchanged document's (the second pass's learn:rematch_rewritten=0).
+    // keep_scores: an unchanged document's list keeps the similarities it holds (re-sorted, not
+    // computed again: an incremental run's saved lists, ops/translations.h), so the update costs
+    // the changed documents' work only.
     void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                            std::span<const SparseVector> sparse, std::span<const char> changed,
                            CandidateTable& table, std::span<const char> again = {}) const;
     void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const DenseRows& dense,
                            std::span<const SparseVector> sparse, std::span<const char> changed,
-                           CandidateTable& table, std::span<const char> again = {}) const;
+                           CandidateTable& table, std::span<const char> again = {},
+                           bool keep_scores = false) const;
     // update_candidates without the search, for candidates found elsewhere (an incremental run,
     // ops/translations.h: the added documents' lists of the first pass seed the second's):
     // changed documents' lists already hold their candidates; every list is rescored (sparse)
     // and re-sorted, and each changed document is offered to the lists of the unchanged
-    // documents it lists, as update_candidates offers it.
+    // documents it lists, as update_candidates offers it. keep_scores: only the changed
+    // documents' lists are rescored; the others keep their similarities (as update_candidates).
     void merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
                           std::span<const SparseVector> sparse, std::span<const char> changed,
-                          CandidateTable& table) const;
+                          CandidateTable& table, bool keep_scores = false) const;
     // Phase 2: candidate pairs (both directions) above related_similarity with their margins,
     // labelled per language pair (one-to-one), closed over pivots, same-story links limited.
     // table.languages must be languages_of(docs).

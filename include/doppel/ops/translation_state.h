@@ -5,18 +5,24 @@
 //  - state: the documents a run matched (their seqs, in the run's order, and the matching
 //    language of each), the specs it ran with (one string, compared whole), and its candidate
 //    tables (match/candidate_table.h): the first pass's and the second pass's (no documents
-//    without a second pass). Only who is whose candidate is kept, not the similarities: a later
-//    run rescores every list with its own weights.
+//    without a second pass), each candidate with its similarity as the run scored it: a later
+//    run keeps the old documents' lists as they are scored (rescoring them would cost the
+//    whole store) and scores only what the added documents bring. With a second pass, the
+//    word associations it was made with (match/feature_associations.h), which a later run
+//    applies again instead of learning them again from the whole store.
 //  - placing: a table of the state's documents moved onto the documents of a later run (a
 //    superset: the store only grew), each list following its document's new position and each
-//    candidate its document's; the added documents' lists are empty.
+//    candidate its document's, with its similarity; the added documents' lists are empty.
 //
 // File (version kTranslationStateVersion; little-endian, as the machines doppel runs on):
 //   "DPTS", uint32 version, string specs, uint64 n, int64 seqs[n], uint32 langs[n], then each
 //   table: uint64 documents, uint32 capacity, uint32 L, L strings (the languages), uint64 and
-//   the bytes of `searched`, uint32 sizes[documents * L], then every list's entries (uint32
-//   positions) one list after the other. A string is a uint32 length and its bytes.
-// A million documents of 6 languages in two tables take about 350 MB.
+//   the bytes of `searched`, uint32 sizes[documents * L], then every list's entries, one list
+//   after the other: its uint32 positions, then their float similarities; then uint32 A
+//   languages of associations, each: its string, uint64 m, m times (uint64 source, uint64
+//   target, uint32 count, float dice), uint64 f, uint64 false senses[f]. A string is a uint32
+//   length and its bytes. Version 1 (before the similarities) is refused: a full run.
+// A million documents of 6 languages in two tables take about 650 MB.
 //
 // Thread safety: plain functions; one writer per file (save writes a temporary file and
 // renames it, so a reader sees the old state or the new one whole).
@@ -29,11 +35,12 @@
 #include <vector>
 
 #include "doppel/match/candidate_table.h"
+#include "doppel/match/feature_associations.h"
 
 namespace doppel {
 
 inline constexpr const char* kTranslationStateFile = "translations.state";
-inline constexpr uint32_t kTranslationStateVersion = 1;
+inline constexpr uint32_t kTranslationStateVersion = 2;
 
 struct TranslationState {
     std::string specs;            // the specs of the run (see ops/translations.cpp, run_specs)
@@ -41,6 +48,7 @@ struct TranslationState {
     std::vector<uint32_t> langs;  // per document, its matching language's position in first.languages
     CandidateTable first;         // the first pass's candidates (positions into seqs)
     CandidateTable second;        // the second pass's; documents() == 0 without a second pass
+    FeatureAssociations associations;  // the second pass's (empty without one)
 };
 
 // Writes `state` to `path` (through path + ".tmp", renamed). Throws doppel::Error (kIo).
@@ -51,8 +59,7 @@ void save_translation_state(const std::string& path, const TranslationState& sta
 std::optional<TranslationState> load_translation_state(const std::string& path);
 
 // `table` (of the documents `from`, by seq) placed onto the documents `to` (see placing above).
-// Every seq of `from` must be in `to` (else doppel::Error kInvalidArgument); the similarities
-// of the placed candidates are 0 until rescored.
+// Every seq of `from` must be in `to` (else doppel::Error kInvalidArgument).
 CandidateTable place_table(const CandidateTable& table, std::span<const int64_t> from, std::span<const int64_t> to);
 
 }  // namespace doppel

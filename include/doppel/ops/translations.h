@@ -20,21 +20,26 @@
 // passes); the next run, when the store has only gained documents since (the same specs, every
 // matched document still stored under the same matching language), extends it instead of
 // searching everything again:
-//  - first pass: the previous candidate lists kept and rescored with the new frequencies; only
-//    the added documents searched (in the languages the previous search plan gives theirs);
-//    each added document offered to the lists of the old documents it found, in place of the
-//    entry it is nearer than (Matcher::update_candidates);
-//  - learn: the associations learned again from the first pass's links (linear in the store);
-//  - second pass: the previous second-pass lists kept; the added documents' first-pass lists
-//    taken as theirs (they are not searched again with the rewritten vectors); every list
-//    rescored with the rewritten weights, the added documents offered again
-//    (Matcher::merge_candidates);
+//  - first pass: the previous candidate lists kept with the similarities they were scored with
+//    (rescoring every list with the new frequencies cost the whole store); only the added
+//    documents searched (in the languages the previous search plan gives theirs), their lists
+//    scored with this run's weights; each added document offered to the lists of the old
+//    documents it found, in place of the entry it is nearer than (Matcher::update_candidates,
+//    keep_scores);
+//  - learn: when the previous run made a second pass, its associations applied again, not
+//    learned again (learning reads every link); else learned from the first pass's links;
+//  - second pass: the previous second-pass lists kept with their similarities; the added
+//    documents' first-pass lists taken as theirs (they are not searched again with the
+//    rewritten vectors) and rescored with the rewritten weights, the added documents offered
+//    again (Matcher::merge_candidates, keep_scores);
 //  - links: built again from the whole tables (margins, typical-score floors, one-to-one and
 //    pivots are global, and linear in the store), so a document keeps its links unless the
 //    added documents enter its lists or shift its language pair's floor.
 // An old document does not see an added one that reaches it only through the index (not as
-// the added one's candidate), and a rewritten old document is not searched again: the links
-// differ slightly from a full run's (README, "Incremental runs", has the figures).
+// the added one's candidate), a rewritten old document is not searched again, and old lists
+// keep the scores of the weights of their run: the links differ slightly from a full run's
+// (README, "Incremental runs", has the figures); after many batches a full run (without a
+// state, or with other specs) makes them again.
 // Otherwise (no state, other specs, documents deleted, replaced or relabelled) the run is a full
 // one, saying why in the warnings, and saves its state.
 //
