@@ -106,6 +106,14 @@ NewStoredDuplicates expect_new_equals_full(Store& store, const NearDuplicateOpti
     return got;
 }
 
+// A first batch "b0" of 100 pages indexed into `store` and its --new run recorded: the state
+// later batches are checked from.
+void index_first_batch_and_record(Store& store, const test::TempDir& dir, const NearDuplicateOptions& o) {
+    write_batch(dir, "b0", 100);
+    index_folder(store, dir / "b0");
+    record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
+}
+
 }  // namespace
 
 TEST(OpsNewDuplicates, NewDocumentsGetTheFullRunsPairsAndClusters) {
@@ -148,9 +156,7 @@ TEST(OpsNewDuplicates, DeletionsAndOtherOptionsGetAFullRun) {
     test::TempDir dir("ops_new_duplicates_full");
     Store store(dir / "store");
     NearDuplicateOptions o;
-    write_batch(dir, "b0", 100);
-    index_folder(store, dir / "b0");
-    record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
+    index_first_batch_and_record(store, dir, o);
     // An earlier representative deleted: its members' clusters change, so a full run.
     ASSERT_TRUE(store.remove("b0_d0"));
     write_batch(dir, "b1", 150);
@@ -179,9 +185,7 @@ TEST(OpsNewDuplicates, NothingNewAnswersAsARunThroughTheDocuments) {
     test::TempDir dir("ops_new_duplicates_none");
     Store store(dir / "store");
     NearDuplicateOptions o;
-    write_batch(dir, "b0", 100);
-    index_folder(store, dir / "b0");
-    record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
+    index_first_batch_and_record(store, dir, o);
     write_batch(dir, "b1", 150);
     index_folder(store, dir / "b1");
     const NewStoredDuplicates added = find_new_stored_duplicates(store, o, 4);
