@@ -400,7 +400,7 @@ namespace {
 
 // update_candidates' phase 1: the lists of documents with clear[x] emptied (searched again) in
 // the languages `again` flags (empty: all); the others rescored (sparse) where rescore[x], and
-// re-sorted.
+// re-sorted. An empty `clear` clears none, an empty `rescore` rescores all.
 void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> clear, std::span<const char> again,
                    std::span<const char> rescore,
                    CandidateTable& table) {
@@ -409,11 +409,11 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
         for (std::size_t x = b; x < e; ++x)
             for (std::size_t t = 0; t < L; ++t) {
                 const CandidateList list = table.edit(x, t);
-                if (clear[x] && (again.empty() || again[t])) {
+                if (!clear.empty() && clear[x] && (again.empty() || again[t])) {
                     list.clear();
                     continue;
                 }
-                if (rescore[x])
+                if (rescore.empty() || rescore[x])
                     for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
                 std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
             }
@@ -656,8 +656,7 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     DOPPEL_CHECK(kInvalidArgument, again.empty() || again.size() == table.languages.size(),
                  "matcher: one search-again flag per language of the table needed");
     // A changed document's kept lists (languages `again` does not flag) are always rescored.
-    const std::vector<char> all(docs.size(), 1);
-    rescore_lists(sparse, changed, again, keep_scores ? changed : std::span<const char>(all), table);
+    rescore_lists(sparse, changed, again, keep_scores ? changed : std::span<const char>(), table);
     // Phase 2: the changed documents searched again (in the languages `again` flags, when not
     // empty), as candidates() searches all (the found search: the documents found with no list
     // there, changed or newly found).
@@ -673,9 +672,7 @@ void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseR
                                CandidateTable& table, bool keep_scores) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
     // Every list kept; rescored, or with keep_scores the changed documents' only.
-    const std::vector<char> all(docs.size(), 1);
-    rescore_lists(sparse, std::vector<char>(docs.size(), 0), {}, keep_scores ? changed : std::span<const char>(all),
-                  table);
+    rescore_lists(sparse, {}, {}, keep_scores ? changed : std::span<const char>(), table);
     offer_found(g, changed, options_.k, dense, sparse, table);
 }
 

@@ -224,10 +224,15 @@ CandidateTable place_table(const CandidateTable& table, std::span<const int64_t>
                      "translations state: document " + std::to_string(from[i]) + " is no longer stored");
         moved[i] = it->second;
     }
+    return place_table(table, moved, to.size());
+}
+
+CandidateTable place_table(const CandidateTable& table, std::span<const uint32_t> moved, std::size_t to_size) {
+    DOPPEL_CHECK(kInvalidArgument, table.documents() == moved.size(), "translations state: a table of other documents");
     const std::size_t L = table.languages.size();
-    CandidateTable out = CandidateTable::empty(to.size(), table.languages, table.capacity());
+    CandidateTable out = CandidateTable::empty(to_size, table.languages, table.capacity());
     out.searched = table.searched;
-    for (std::size_t d = 0; d < from.size(); ++d)
+    for (std::size_t d = 0; d < moved.size(); ++d)
         for (std::size_t t = 0; t < L; ++t) {
             const CandidateList list = out.edit(moved[d], t);
             for (const MatchCandidate& c : table.of(d, t)) list.push_back({moved[c.other], c.sim});

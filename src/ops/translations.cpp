@@ -544,20 +544,20 @@ std::optional<Previous> previous_state(const Store& store, const Pool& pool, con
     if (state->first.languages != Matcher::languages_of(pool.docs)) return refuse("the store's languages changed");
     std::unordered_map<int64_t, std::size_t> at;
     for (std::size_t i = 0; i < pool.size(); ++i) at.emplace(pool.docs[i].seq, i);
+    std::vector<uint32_t> moved(state->seqs.size());  // saved document i is pool document moved[i]
     for (std::size_t i = 0; i < state->seqs.size(); ++i) {
         auto it = at.find(state->seqs[i]);
         if (it == at.end()) return refuse("documents were deleted or replaced since the saved state");
         if (pool.docs[it->second].lang != state->first.languages[state->langs[i]])
             return refuse("documents changed language since the saved state");
+        moved[i] = static_cast<uint32_t>(it->second);
     }
     Previous p;
-    std::vector<int64_t> seqs(pool.size());
-    for (std::size_t i = 0; i < pool.size(); ++i) seqs[i] = pool.docs[i].seq;
-    p.first = place_table(state->first, state->seqs, seqs);
-    if (state->second.documents() > 0) p.second = place_table(state->second, state->seqs, seqs);
+    p.first = place_table(state->first, moved, pool.size());
+    if (state->second.documents() > 0) p.second = place_table(state->second, moved, pool.size());
     p.associations = std::move(state->associations);
     p.added.assign(pool.size(), 1);
-    for (int64_t seq : state->seqs) p.added[at[seq]] = 0;
+    for (uint32_t i : moved) p.added[i] = 0;
     p.count = pool.size() - state->seqs.size();
     return p;
 }

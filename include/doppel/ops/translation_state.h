@@ -61,5 +61,8 @@ std::optional<TranslationState> load_translation_state(const std::string& path);
 // `table` (of the documents `from`, by seq) placed onto the documents `to` (see placing above).
 // Every seq of `from` must be in `to` (else doppel::Error kInvalidArgument).
 CandidateTable place_table(const CandidateTable& table, std::span<const int64_t> from, std::span<const int64_t> to);
+// The same with the placing given: document d of `table` becomes document moved[d] of a table of
+// `to_size` documents (for a caller that has matched the seqs already).
+CandidateTable place_table(const CandidateTable& table, std::span<const uint32_t> moved, std::size_t to_size);
 
 }  // namespace doppel
