@@ -135,14 +135,16 @@ void DedupState::write(Store& store, int64_t since, uint64_t docs, uint64_t boil
         const std::optional<Header> old = read_header(store, spec);
         std::vector<uint64_t> counts;
         if (old && !full && old->spec == spec) counts = old->counts;
-        // Phase 2: one more part, or all of them merged into one past kMaxParts.
-        if (counts.size() + 1 > kMaxParts) {
+        // Phase 2: one more part, or all of them merged into one past kMaxParts; none when a run
+        // after a recorded one added nothing (the members are as they were).
+        const bool unchanged = old && !full && old->spec == spec && added.empty();
+        if (!unchanged && counts.size() + 1 > kMaxParts) {
             std::vector<int64_t> all = read_members(store, *old);
             all.insert(all.end(), added.begin(), added.end());
             std::sort(all.begin(), all.end());
             write_part(store, spec, 0, all);
             counts.assign(1, all.size());
-        } else {
+        } else if (!unchanged) {
             write_part(store, spec, counts.size(), added);
             counts.push_back(added.size());
         }

@@ -46,6 +46,26 @@ TEST(DedupState, WrittenPartsReadBackMergedAndSorted) {
     EXPECT_EQ(DedupState::read(store, "spec b")->since, 70);
 }
 
+// A run that added nothing (dedup --new with nothing new) moves the header on but writes no part.
+TEST(DedupState, ARunThatAddedNothingWritesNoPart) {
+    test::TempDir dir("dedup_state_nothing");
+    Store store(dir / "store");
+    const auto parts_of = [&] {
+        std::istringstream meta(*store.meta(DedupState::meta_key("spec")));
+        std::string word;
+        for (int k = 0; k < 6; ++k) meta >> word;  // magic, version, since, docs, boilerplate, parts
+        return std::stoul(word);
+    };
+    DedupState::write(store, 10, 9, 0, {3, 7}, "spec", true, 0);
+    for (int64_t k = 0; k < 5; ++k) DedupState::write(store, 20 + k, 9, 0, {}, "spec", false, 0);
+    EXPECT_EQ(parts_of(), 1u);
+    EXPECT_EQ(DedupState::read(store, "spec")->since, 24);
+    EXPECT_EQ(DedupState::read(store, "spec")->members, (std::vector<int64_t>{3, 7}));
+    DedupState::write(store, 30, 10, 0, {12}, "spec", false, 0);
+    EXPECT_EQ(parts_of(), 2u);
+    EXPECT_EQ(DedupState::read(store, "spec")->members, (std::vector<int64_t>{3, 7, 12}));
+}
+
 TEST(DedupState, AnotherVersionIsRefused) {
     test::TempDir dir("dedup_state_version");
     Store store(dir / "store");
