@@ -150,11 +150,11 @@ struct BandRunDedup::Sketched {
     FinderSketches s;
 };
 
-BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b) {
+BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b, std::vector<uint8_t> need) {
     const std::size_t n = b.docs.size();
     // The documents with a boilerplate line are shingled again: their stored sketches are not
     // read (their sets are kept as their own, keep()), nor are those of the others' texts.
-    std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    if (need.empty()) need = finder_.needs_text(n, b.docs.data(), b.lines.data());
     std::vector<uint8_t> take(n);
     for (std::size_t i = 0; i < n; ++i) take[i] = !need[i];
     Sketched out{read_stored(b.seqs, take), {}};
@@ -179,18 +179,19 @@ void BandRunDedup::add(StoredDocuments& b) {
     // Only the new documents: the earlier ones whose stored sketch stands are kept as they are;
     // the new ones and those with a boilerplate line go through the finder (`sub`).
     const std::vector<uint8_t> again = finder_.needs_text(n, b.docs.data(), b.lines.data());
-    std::vector<uint8_t> in_sub(n, 0);
+    std::vector<uint8_t> in_sub(n, 0), sub_again;
     StoredDocuments sub;
     sub.summaries.reserve(n);  // no reallocation: sub.lines points into it
     for (std::size_t i = 0; i < n; ++i) {
         if (b.seqs[i] <= earlier_->since && !again[i]) continue;
         in_sub[i] = 1;
+        sub_again.push_back(again[i]);
         sub.docs.push_back(std::move(b.docs[i]));
         sub.seqs.push_back(b.seqs[i]);
         sub.summaries.push_back(b.lines[i] ? std::move(b.summaries[i]) : LineSummary{});
         sub.lines.push_back(b.lines[i] ? &sub.summaries.back() : nullptr);
     }
-    Sketched k = sub.docs.empty() ? Sketched{} : sketch(sub);
+    Sketched k = sub.docs.empty() ? Sketched{} : sketch(sub, std::move(sub_again));
     for (std::size_t i = 0, j = 0; i < n; ++i) {
         if (in_sub[i])
             keep(k.s, j, sub.seqs[j], k.stored), ++j;

@@ -83,7 +83,8 @@ private:
     struct StoredBatch;
     StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want) const;
     struct Sketched;
-    Sketched sketch(StoredDocuments& b);
+    // `need`: finder_.needs_text of b's documents when the caller has it (empty: computed here).
+    Sketched sketch(StoredDocuments& b, std::vector<uint8_t> need = {});
     void keep_earlier(StoredDocuments& b, std::size_t i);
     NearDuplicateResult finish_new();
     std::vector<NearDuplicateCluster> clusters_of_new(const std::vector<NearDuplicatePair>& pairs,
