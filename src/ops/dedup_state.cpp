@@ -82,12 +82,11 @@ void write_part(Store& store, const std::string& spec, std::size_t part, const s
     store.put_blob(part_name(spec, part), buf);
 }
 
-std::string lines_key(const std::string& spec) { return DedupState::meta_key(spec) + "/lines"; }
 
 // The boilerplate line count recorded for the header's since and docs (none: not recorded, or
 // recorded for another run).
 std::optional<uint64_t> read_boilerplate_lines(const Store& store, const Header& h) {
-    const auto meta = store.meta(lines_key(h.spec));
+    const auto meta = store.meta(DedupState::lines_key(h.spec));
     if (!meta) return std::nullopt;
     std::istringstream in(*meta);
     int64_t since = 0;
@@ -109,6 +108,8 @@ std::vector<int64_t> read_members(const Store& store, const Header& h) {
 }
 
 }  // namespace
+
+std::string DedupState::lines_key(const std::string& spec) { return meta_key(spec) + "/lines"; }
 
 std::string DedupState::meta_key(const std::string& spec) {
     return std::string(kMetaKey) + "/" + spec_hash(spec);

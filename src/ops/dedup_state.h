@@ -55,6 +55,8 @@ struct DedupState {
 
     // The metadata key of `spec`'s state.
     static std::string meta_key(const std::string& spec);
+    // The metadata key of the boilerplate line count recorded beside that state.
+    static std::string lines_key(const std::string& spec);
     // The recorded state of `spec`; nullopt when there is none. Throws doppel::Error (kVersion,
     // kBadFormat) for a state this build cannot read.
     static std::optional<DedupState> read(const Store& store, const std::string& spec);

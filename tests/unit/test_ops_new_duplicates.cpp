@@ -192,7 +192,7 @@ TEST(OpsNewDuplicates, NothingNewAnswersAsARunThroughTheDocuments) {
     record_new_duplicates(store, added.mark);
     ASSERT_GT(added.result.boilerplate_lines, 0u);  // the footers
     const NewStoredDuplicates none = find_new_stored_duplicates(store, o, 4);
-    const std::string lines_key = DedupState::meta_key(NearDuplicateFinder(o).describe()) + "/lines";
+    const std::string lines_key = DedupState::lines_key(NearDuplicateFinder(o).describe());
     store.set_meta(lines_key, "0 0 0");
     const NewStoredDuplicates read = find_new_stored_duplicates(store, o, 4);
     for (const NewStoredDuplicates* r : {&none, &read}) {
