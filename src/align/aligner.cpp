@@ -95,6 +95,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
     p.take_number("bound", o.boundary_weight);
     p.take_number("absorb", o.absorb_floor);
     p.take_number("absorb_fall", o.absorb_fall);
+    p.take_number("shed", o.shed_floor);
     p.check_empty();
     auto aligner = std::make_unique<Aligner>(o);
     for (std::size_t k = 1; k < parts.size(); ++k) {
@@ -143,7 +144,7 @@ std::string Aligner::describe() const {
                     ",margin_floor=" + spec_number(o.margin_floor) +
                     ",base=" + spec_number(o.baseline_weight) + ",merge_len=" + spec_number(o.merge_length_weight) +
                     ",bound=" + spec_number(o.boundary_weight) + ",absorb=" + spec_number(o.absorb_floor) +
-                    ",absorb_fall=" + spec_number(o.absorb_fall);
+                    ",absorb_fall=" + spec_number(o.absorb_fall) + ",shed=" + spec_number(o.shed_floor);
     for (const auto& [w, e] : encoders_) s.append(";").append(spec_number(w)).append("*").append(e->describe());
     return s;
 }
@@ -166,8 +167,9 @@ Alignment align_pass(const impl::EncodedUnits& encoded, const AlignSide& side_a,
     out.levels = static_cast<int>(found.levels);
     // 4. Bead scores, coverage, the pair's score and label.
     const bool same_language = !side_a.lang.empty() && side_a.lang == side_b.lang;
+    const std::vector<impl::PathStep> crossed = impl::merge_crossing_beads(found.path, features, null, o);
     const std::vector<impl::PathStep> path =
-        impl::absorb_lone_units(impl::merge_crossing_beads(found.path, features, null, o), features, o);
+        impl::absorb_lone_units(impl::shed_stray_edges(crossed, features, o), features, o);
     impl::score_alignment(path, features, null, ratio, same_language, o, out);
     return out;
 }
@@ -197,7 +199,8 @@ double null_share(const std::vector<Bead>& beads) {
 // from the first.
 AlignerOptions second_pass_options(const AlignerOptions& o, const Alignment& first, bool& again) {
     AlignerOptions second = o;
-    second.absorb_floor = 0;  // lone units join their neighbours in clean pairs only
+    second.absorb_floor = 0;  // lone units join (and stray units leave) beads in clean pairs only
+    second.shed_floor = 0;
     again = o.learn_weight > 0;
     // Only pairs whose lattice is searched in full: on longer ones the second search would
     // triple the time (bench-align's limits).
@@ -208,6 +211,7 @@ AlignerOptions second_pass_options(const AlignerOptions& o, const Alignment& fir
         second.max_side = o.clean_max_side;
         second.max_units = o.clean_max_units;
         second.absorb_floor = o.absorb_floor;
+        second.shed_floor = o.shed_floor;
         again = true;
     }
     const double median = median_one_to_one_similarity(first.beads);
@@ -224,7 +228,8 @@ Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const
     const AlignerOptions& o = options_;
     impl::EncodedUnits encoded = impl::run_encoders(side_a, side_b, encoders_);
     AlignerOptions first = o;
-    first.absorb_floor = 0;  // lone units join their neighbours in clean pairs only (aligner.h)
+    first.absorb_floor = 0;  // lone units join (and stray units leave) beads in clean pairs only (aligner.h)
+    first.shed_floor = 0;
     Alignment out = align_pass(encoded, side_a, side_b, first);
     // Second pass (aligner.h): clean pairs, learned word pairs, the calibrated member floor.
     bool again = false;

@@ -157,6 +157,66 @@ std::vector<PathStep> absorb_lone_units(const std::vector<PathStep>& path, const
     return out;
 }
 
+namespace {
+
+// Whether `s` is a lone unit of side A (`side_a`) or of side B.
+bool lone_on(const PathStep& s, bool side_a) {
+    return side_a ? (s.i1 > s.i0 && s.j1 == s.j0) : (s.j1 > s.j0 && s.i1 == s.i0);
+}
+
+// Sheds the edge units of `bead` on one side (`side_a`), at its start (`front`) or its end,
+// one by one while the bead keeps at least one unit on that side and the edge unit's own cosine
+// with the other side is under `floor`; the shed units become lone steps of `shed`, in document
+// order (`shed` holds only them when `front` is false).
+void shed_side(PathStep& bead, bool side_a, bool front, FullCosine& cosine, double floor,
+               std::vector<PathStep>& shed) {
+    std::size_t& lo = side_a ? bead.i0 : bead.j0;
+    std::size_t& hi = side_a ? bead.i1 : bead.j1;
+    while (hi - lo > 1) {
+        const std::size_t u = front ? lo : hi - 1;
+        const PathStep own =
+            side_a ? PathStep{u, bead.j0, u + 1, bead.j1, 0, 0} : PathStep{bead.i0, u, bead.i1, u + 1, 0, 0};
+        if (cosine(own) >= floor) break;
+        const std::size_t at_a = side_a ? u : (front ? bead.i0 : bead.i1);
+        const std::size_t at_b = side_a ? (front ? bead.j0 : bead.j1) : u;
+        shed.push_back(side_a ? PathStep{u, at_b, u + 1, at_b, 0, 0} : PathStep{at_a, u, at_a, u + 1, 0, 0});
+        if (front) ++lo;
+        else --hi;
+    }
+    if (!front) std::reverse(shed.begin(), shed.end());
+}
+
+}  // namespace
+
+std::vector<PathStep> shed_stray_edges(const std::vector<PathStep>& path, const UnitFeatures& f,
+                                       const AlignerOptions& o) {
+    if (o.shed_floor <= 0) return path;
+    FullCosine cosine(f);
+    std::vector<PathStep> out;
+    for (std::size_t k = 0; k < path.size(); ++k) {
+        PathStep bead = path[k];
+        if (!is_aligned(bead)) {
+            out.push_back(bead);
+            continue;
+        }
+        const std::size_t before = bead.i1 - bead.i0 + bead.j1 - bead.j0;
+        std::vector<PathStep> lead, trail_a, trail_b;
+        // At most one side sheds at each end: a lone neighbour belongs to one side.
+        for (const bool side_a : {true, false})
+            if (!out.empty() && lone_on(out.back(), side_a))
+                shed_side(bead, side_a, true, cosine, o.shed_floor, lead);
+        const bool last = k + 1 == path.size();
+        if (!last && lone_on(path[k + 1], true)) shed_side(bead, true, false, cosine, o.shed_floor, trail_a);
+        if (!last && lone_on(path[k + 1], false)) shed_side(bead, false, false, cosine, o.shed_floor, trail_b);
+        out.insert(out.end(), lead.begin(), lead.end());
+        if (bead.i1 - bead.i0 + bead.j1 - bead.j0 != before) bead.sim = static_cast<float>(cosine(bead));
+        out.push_back(bead);
+        out.insert(out.end(), trail_b.begin(), trail_b.end());  // B's at the bead's new end, then A's
+        out.insert(out.end(), trail_a.begin(), trail_a.end());
+    }
+    return out;
+}
+
 std::vector<PathStep> merge_crossing_beads(const std::vector<PathStep>& path, const UnitFeatures& f,
                                            const NullModel& null, const AlignerOptions& o) {
     if (o.cross_sigmas <= 0) return path;

@@ -22,6 +22,13 @@ std::vector<PathStep> merge_crossing_beads(const std::vector<PathStep>& path, co
 std::vector<PathStep> absorb_lone_units(const std::vector<PathStep>& path, const UnitFeatures& features,
                                         const AlignerOptions& options);
 
+// The path with stray units shed from the edges of merged beads (AlignerOptions::shed_floor;
+// aligner.h "Lone units"): a unit at the start or end of a bead's side, next to a lone unit of
+// the same side, leaves the bead when its own cosine with the bead's other side is under
+// shed_floor (one by one; the bead keeps a unit a side). The path itself when shed_floor <= 0.
+std::vector<PathStep> shed_stray_edges(const std::vector<PathStep>& path, const UnitFeatures& features,
+                                       const AlignerOptions& options);
+
 // Fills out.beads, out.cost, coverage_a/b, quality, score and label from `path` (beads of
 // units). out.document_similarity must be set (the same-story label reads it).
 void score_alignment(const std::vector<PathStep>& path, const UnitFeatures& features, const NullModel& null,

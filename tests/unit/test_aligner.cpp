@@ -345,7 +345,49 @@ TEST(Aligner, LoneUnitsWithEvidenceJoinTheirNeighbour) {
     const auto spec = Aligner::from_spec("dp:absorb=0.05,absorb_fall=0.1" + lexical);
     EXPECT_EQ(Aligner::from_spec(spec->describe())->options().absorb_floor, 0.05);
     EXPECT_EQ(Aligner::from_spec(spec->describe())->options().absorb_fall, 0.1);
-    EXPECT_NE(spec->describe().find(",absorb=0.05,absorb_fall=0.1;"), std::string::npos);
+    EXPECT_NE(spec->describe().find(",absorb=0.05,absorb_fall=0.1,"), std::string::npos);
+}
+
+// shed: a scrap the search glued to a bead leaves it when the unit beside it, outside the bead,
+// is a lone unit of its side (a caption the German lacks) and the scrap shares nothing with the
+// bead's other side; a scrap with evidence (a number the bead has) stays, and so does one whose
+// neighbours are aligned. Only clean pairs (the second pass) are changed.
+TEST(Aligner, StrayUnitsBesideALoneUnitLeaveTheBead) {
+    const std::string caption =
+        "Ceci est une longue légende de photographie sans aucun rapport avec le texte allemand , qui décrit un "
+        "paysage de neige et de glace .";
+    auto french = [&](std::vector<std::string> inserted) {
+        std::vector<std::string> fr = kFrench;
+        fr.insert(fr.begin() + 4, inserted.begin(), inserted.end());
+        return fr;
+    };
+    const std::string lexical = ";1*anchors;1*cognates";
+    auto run = [&](const std::vector<std::string>& fr, const std::string& options) {
+        const auto aligner = Aligner::from_spec("dp:absorb=0.03" + options + lexical);
+        return aligner->align(side(kGerman, "de"), side(fr, "fr"));
+    };
+    using Bead2 = std::pair<std::vector<uint32_t>, std::vector<uint32_t>>;
+    const std::vector<std::string> scrap = french({caption, "~ _ ~"});
+    const Pairs plain = beads_of(run(scrap, ",shed=0"));
+    ASSERT_EQ(plain.size(), kGerman.size() + 1);
+    EXPECT_EQ(plain[4], (Bead2{{}, {4}}));
+    EXPECT_EQ(plain[5], (Bead2{{4}, {5, 6}}));  // the search glued the scrap to the next bead
+    const Alignment al = run(scrap, "");        // the default sheds
+    expect_well_formed(al, kGerman.size(), scrap.size());
+    const Pairs shed = beads_of(al);
+    ASSERT_EQ(shed.size(), kGerman.size() + 2);
+    EXPECT_EQ(shed[5], (Bead2{{}, {5}}));
+    EXPECT_EQ(shed[6], (Bead2{{4}, {6}}));
+    EXPECT_EQ(beads_of(run(scrap, ",shed=0.03,clean=0")), beads_of(run(scrap, ",shed=0,clean=0")));  // unclean
+    const std::vector<std::string> number = french({caption, "8848 :"});  // shares the bead's number
+    EXPECT_EQ(beads_of(run(number, "")), beads_of(run(number, ",shed=0")));
+    const std::vector<std::string> inside = french({"~ _ ~"});  // no lone unit beside it
+    EXPECT_EQ(beads_of(run(inside, "")), beads_of(run(inside, ",shed=0")));
+    EXPECT_EQ(beads_of(run(inside, ""))[4], (Bead2{{4}, {4, 5}}));
+    EXPECT_EQ(Aligner().options().shed_floor, 0.03);  // on by default (chosen on Text+Berg's dev)
+    const auto spec = Aligner::from_spec("dp:shed=0.05" + lexical);
+    EXPECT_EQ(Aligner::from_spec(spec->describe())->options().shed_floor, 0.05);
+    EXPECT_NE(spec->describe().find(",absorb_fall=0,shed=0.05;"), std::string::npos);
 }
 
 TEST(Aligner, SpecRoundTrip) {
