@@ -387,6 +387,22 @@ NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDup
     return out;
 }
 
+StoredDedupRun run_stored_dedup(const std::string& dir, bool only_new, const NearDuplicateOptions& options,
+                                std::size_t batch, const ProgressCallback& progress) {
+    StoredDedupRun run{std::make_shared<Store>(dir, StoreOptions{false, !only_new}), {}, only_new};
+    if (only_new) {
+        run.found = find_new_stored_duplicates(*run.store, options, batch, progress);
+    } else {
+        run.found.result = find_stored_duplicates(*run.store, options, batch, progress);
+        run.found.new_docs = run.found.result.docs.size();
+    }
+    return run;
+}
+
+void StoredDedupRun::record() const {
+    if (only_new) record_new_duplicates(*store, found.mark);
+}
+
 FileDedup find_file_duplicates(const std::vector<std::string>& paths, const NearDuplicateOptions& options,
                                const FileDedupOptions& read, const ReadProgressCallback& progress) {
     DOPPEL_CHECK(kInvalidArgument, !paths.empty(), "no files to compare");

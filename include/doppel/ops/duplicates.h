@@ -4,6 +4,8 @@
 //    store (`doppel dedup --store`).
 //  - find_new_stored_duplicates(): the same for the documents added since its last call only
 //    (`doppel dedup --store --new`, a daily feed).
+//  - run_stored_dedup(): either of them on a store named by its folder, opened once for the run
+//    and for writing its output (`doppel dedup --store`).
 //  - find_file_duplicates(): the same over files, storing nothing (`doppel dedup PATH...`).
 //  - DuplicateChecker: for new documents, whether each copies a stored one (`doppel check`),
 //    without storing them.
@@ -83,6 +85,20 @@ NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDup
 // Records a call's place in the store (d.mark, in one transaction): the next call's new
 // documents come after it.
 void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& mark);
+
+// `dedup --store DIR [--new]` in one call that opens the store once: read-only for a full run,
+// for writing with only_new (find_new_stored_duplicates). The caller keeps the run's store to look
+// the documents' metadata up while it writes the result, then calls record(): with only_new it
+// records the run's place (record_new_duplicates), so that a run whose output was lost is not
+// recorded; without, it does nothing.
+struct StoredDedupRun {
+    std::shared_ptr<Store> store;
+    NewStoredDuplicates found;  // a full run: found.result alone (since 0, every document new)
+    bool only_new = false;
+    void record() const;
+};
+StoredDedupRun run_stored_dedup(const std::string& dir, bool only_new, const NearDuplicateOptions& options,
+                                std::size_t batch = 1024, const ProgressCallback& progress = {});
 
 // How find_file_duplicates() reads.
 //   batch         256    documents read ahead (on another thread) while the previous are processed
