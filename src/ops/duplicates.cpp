@@ -260,17 +260,20 @@ NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOpt
     return finder.finish();
 }
 
-// The state a run leaves (ops/dedup_state.h), for record_new_duplicates(): the members of its
-// clusters from document `from` on are added (all of them with `full`).
+// The state a run leaves (ops/dedup_state.h), for record_new_duplicates(): it covered `docs`
+// documents up to seq `since`, with that boilerplate fingerprint; its spec and boilerplate line
+// count are the result's. No members yet.
+NewStoredDuplicates::Mark mark_of(const NearDuplicateResult& r, int64_t since, uint64_t docs,
+                                  uint64_t boilerplate, bool full) {
+    return {since, docs, boilerplate, {}, r.spec, full, r.boilerplate_lines};
+}
+
+// The state of a run through the documents of `seqs`: the members of its clusters from document
+// `from` on are added (all of them with `full`).
 NewStoredDuplicates::Mark mark_of(const NearDuplicateResult& r, const std::vector<int64_t>& seqs,
                                   int64_t since, uint32_t from, bool full) {
-    NewStoredDuplicates::Mark m{seqs.empty() ? since : std::max(since, seqs.back()),
-                                seqs.size(),
-                                boilerplate_fingerprint(seqs, r.docs, seqs.size()),
-                                {},
-                                r.spec,
-                                full,
-                                r.boilerplate_lines};
+    NewStoredDuplicates::Mark m = mark_of(r, seqs.empty() ? since : std::max(since, seqs.back()), seqs.size(),
+                                          boilerplate_fingerprint(seqs, r.docs, seqs.size()), full);
     for (const auto& c : r.clusters)
         for (uint32_t k : c.members)
             if (k >= from) m.members.push_back(seqs[k]);
@@ -313,7 +316,7 @@ std::optional<NewStoredDuplicates> nothing_new(const Store& store, const NearDup
     r.lsh = finder.lsh_params();
     r.boilerplate_lines = *earlier.boilerplate_lines;
     r.spec = finder.describe();
-    out.mark = {earlier.since, earlier.docs, earlier.boilerplate, {}, r.spec, false, r.boilerplate_lines};
+    out.mark = mark_of(r, earlier.since, earlier.docs, earlier.boilerplate, false);  // as it was
     if (progress) progress(earlier.docs, earlier.docs);
     return out;
 }
