@@ -108,6 +108,19 @@ void trace_memory(const char* where, const Pool& pool, const BridgeEmbedder& emb
                  table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)), mib(used_bytes(pool.features.counts)), mib(used_bytes(pool.sparse)));
 }
 
+// Each pool document's position in table.languages (the sorted languages of the pool's documents).
+std::vector<uint32_t> language_positions(const Pool& pool, const CandidateTable& table) {
+    const std::vector<std::string>& names = table.languages;
+    std::vector<uint32_t> at(pool.size());
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+        const auto it = std::lower_bound(names.begin(), names.end(), pool.docs[i].lang);
+        DOPPEL_CHECK(kInvalidArgument, it != names.end() && *it == pool.docs[i].lang,
+                     "the candidate table lacks the language " + pool.docs[i].lang);
+        at[i] = static_cast<uint32_t>(it - names.begin());
+    }
+    return at;
+}
+
 // Debugging the search plan (environment DOPPEL_DEBUG_SEARCH set): per language, its documents,
 // the languages it searches and the lists and candidates its documents hold (and of the second
 // pass, the documents searched again), with the process's CPU time, on stderr. Costs nothing when unset.
@@ -117,10 +130,9 @@ void trace_search(const char* where, const Pool& pool, const CandidateTable& tab
     if (!on) return;
     const std::size_t L = table.languages.size();
     std::vector<std::size_t> docs(L), lists(L), cands(L);
-    std::map<std::string, std::size_t> at;
-    for (std::size_t t = 0; t < L; ++t) at[table.languages[t]] = t;
+    const std::vector<uint32_t> at = language_positions(pool, table);
     for (std::size_t i = 0; i < pool.size(); ++i) {
-        const std::size_t s = at[pool.docs[i].lang];
+        const std::size_t s = at[i];
         ++docs[s];
         for (std::size_t t = 0; t < L; ++t) {
             lists[s] += !table.of(i, t).empty();
@@ -404,9 +416,8 @@ std::vector<char> languages_searched_again(const CandidateTable& table, const Fe
 void spare_kept_lists(const Pool& pool, const CandidateTable& table, const std::vector<char>& again,
                       std::vector<char>& spared) {
     if (again.empty()) return;
-    std::map<std::string, bool> kept;
-    for (std::size_t t = 0; t < again.size(); ++t) kept[table.languages[t]] = !again[t];
-    for (std::size_t i = 0; i < pool.size(); ++i) spared[i] |= kept[pool.docs[i].lang];
+    const std::vector<uint32_t> at = language_positions(pool, table);
+    for (std::size_t i = 0; i < pool.size(); ++i) spared[i] |= !again[at[i]];
 }
 
 // Gives the heap's free pages back to the system. glibc keeps freed small blocks (the
