@@ -102,9 +102,6 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
     if (!b.docs.empty()) flush();
 }
 
-// Stored documents kept in memory between the two passes of find_stored_duplicates (MiB of text).
-constexpr std::size_t kStoredCacheMb = 256;
-
 // The shingles and signatures the near-duplicate stage stored (index/near_duplicate_index.h),
 // when it made them with the finder's shingle and MinHash specs; none otherwise. The signatures
 // are read at once (in seq order), the shingles of a document only when it takes its sketch (most
@@ -205,8 +202,8 @@ bool count_lines_and_cache(NearDuplicateFinder& finder, const std::vector<std::s
 namespace {
 
 // Gives the finder every stored document: count_lines() over all of them first when boilerplate is
-// on (the documents stay in memory between the passes while they fit in kStoredCacheMb, so a small
-// store is read once), then add(batch, seqs) in seq order.
+// on (the documents stay in memory between the passes while they fit in kDedupMemoryBudgetMb, so
+// a small store is read once), then add(batch, seqs) in seq order.
 void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std::size_t batch,
                            const ProgressCallback& progress, const StoredBatchFn& add) {
     std::vector<StoredDocuments> cache;
@@ -217,8 +214,8 @@ void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std:
         for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) {
             finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
             cached_bytes += b.memory();
-            if (cached && cached_bytes > (kStoredCacheMb << 20)) decltype(cache)().swap(cache);
-            cached = cached && cached_bytes <= (kStoredCacheMb << 20);
+            if (cached && cached_bytes > (kDedupMemoryBudgetMb << 20)) decltype(cache)().swap(cache);
+            cached = cached && cached_bytes <= (kDedupMemoryBudgetMb << 20);
             if (cached) cache.push_back(std::move(b));
         });
     if (!cached) for_each_stored_batch(store, batch, progress, add);

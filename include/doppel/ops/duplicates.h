@@ -34,11 +34,18 @@ namespace doppel {
 class Store;
 class NearDuplicateIndex;
 
+// The memory, in MiB, a near-duplicate operation may give each part of its input that it keeps
+// rather than reads again (or writes to a temporary file): the documents kept between the two
+// passes with boilerplate on (find_stored_duplicates; FileDedupOptions::cache_mb's default), and
+// in a store's band-run dedup the shingle sets of the documents with boilerplate left out and
+// those of documents with identical sets. Each part has a budget of its own, of this size.
+constexpr std::size_t kDedupMemoryBudgetMb = 256;
+
 // Runs the near-duplicate finder over every stored document. Document numbers in the result are
 // positions in seq order (the order documents arrived), so "earliest seen" is the earliest stored.
-// `batch` documents are held in memory at a time (with boilerplate on, stores of up to 256 MiB of
-// text are held whole between its two passes, so they are read once). The shingles and signatures the store's
-// near-duplicate stage made at index time are taken as they are (when the options' shingle and
+// `batch` documents are held in memory at a time (with boilerplate on, stores of up to
+// kDedupMemoryBudgetMb of text are held whole between its two passes, so they are read once).
+// The shingles and signatures the store's near-duplicate stage made at index time are taken as they are (when the options' shingle and
 // MinHash specs are the stage's, and the document has no boilerplate line): only documents with
 // boilerplate are shingled again. When the store's band runs (index/lsh_band_store.h) are for
 // the options' banding (threshold 0.8 and recall 0.99, the defaults) and cover every signature,
@@ -102,13 +109,14 @@ StoredDedupRun run_stored_dedup(const std::string& dir, bool only_new, const Nea
 
 // How find_file_duplicates() reads.
 //   batch         256    documents read ahead (on another thread) while the previous are processed
-//   cache_mb      256    with boilerplate on, inputs up to this size stay in memory between the
-//                        two passes (line counts, then shingles) so they are read once; larger
-//                        ones are read twice. Standard input ("-") is always kept (read once).
+//   cache_mb      256    (kDedupMemoryBudgetMb) with boilerplate on, inputs up to this size stay
+//                        in memory between the two passes (line counts, then shingles) so they
+//                        are read once; larger ones are read twice. Standard input ("-") is
+//                        always kept (read once).
 //   id_from_path  false  a document's id is its source path (else as `doppel index` names it)
 struct FileDedupOptions {
     std::size_t batch = 256;
-    std::size_t cache_mb = 256;
+    std::size_t cache_mb = kDedupMemoryBudgetMb;
     bool id_from_path = false;
 };
 
