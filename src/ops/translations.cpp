@@ -420,6 +420,24 @@ void spare_kept_lists(const Pool& pool, const CandidateTable& table, const std::
     for (std::size_t i = 0; i < pool.size(); ++i) spared[i] |= !again[at[i]];
 }
 
+// Matching allocates on every core and frees on another (a range's vectors weighed on a worker,
+// the old ones freed by the main thread). glibc gives each thread an arena, and memory freed in
+// one is not reused by allocations in another, so the peak grew with the arenas: one arena for
+// the whole process. 100,000 documents (scripts/scale-translations' store, load 8-12): peak RSS
+// 1,306 -> 1,130 MiB (two arenas: 1,238), CPU 132 -> 106 s, the same links. Set before the
+// call starts any thread (an arena made earlier stays).
+// And blocks of 1 MiB or more mapped on their own, given back when freed: link()'s
+// per-language-pair vectors (tens of MiB) otherwise stayed in the heap as holes the next phase
+// could not use. 100,000 documents (load 4-8): peak RSS 1,338 -> 1,235 MiB, CPU 114.1 -> 88.7 s
+// (load 10-13 before), the same links. (Was the CLI's until every front end got it here.)
+void share_one_heap() {
+#ifdef __GLIBC__
+    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
+
 // Gives the heap's free pages back to the system. glibc keeps freed small blocks (the
 // per-document vectors) as holes in its heap, resident, and the large blocks of later phases
 // (link()'s, mapped on their own) do not go there: at 100,000 documents 450 MiB once the
@@ -654,6 +672,7 @@ std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& e
 
 TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
                                            const TranslationSearchOptions& options, const ProgressCallback& progress) {
+    share_one_heap();
     TranslationSearch out;
     PhaseClock clock(out);
     const auto t0 = Clock::now();
