@@ -1,7 +1,5 @@
 // doppel dedup --store DIR [--new] [--threshold J] [--format tsv|jsonl]
 // doppel dedup [--threshold J] PATH... | --files-from LIST   (storeless batch mode)
-#include <functional>
-
 #include "cli/common.h"
 #include "cli/dedup_output.h"
 #include "cli/output.h"
@@ -69,9 +67,8 @@ void add_options(CLI::App* cmd, Args& a) {
         ->capture_default_str();
 }
 
-// --store, or files (storeless). --new: *note says what it did, *record records it (after output).
-FileDedup run_dedup(const Args& a, const NearDuplicateOptions& opt, Progress& progress, std::string* note,
-                    std::function<void()>* record) {
+// --store (the run, its store kept in *stored), or files (storeless).
+FileDedup run_dedup(const Args& a, const NearDuplicateOptions& opt, Progress& progress, StoredDedupRun* stored) {
     std::vector<std::string> paths = a.paths;
     if (!a.files_from.empty()) append_path_list(a.files_from, paths);
     DOPPEL_CHECK(kInvalidArgument, !a.store.empty() || !paths.empty(),
@@ -81,7 +78,9 @@ FileDedup run_dedup(const Args& a, const NearDuplicateOptions& opt, Progress& pr
     if (a.store.empty())
         return find_file_duplicates(
             paths, opt, a.read, [&](uint64_t done, uint64_t total) { progress.update(done, total, done); });
-    return {run_stored_dedup(a.store, a.only_new, opt, a.read.batch, progress, note, record), {}};
+    *stored = run_stored_dedup(a.store, a.only_new, opt, a.read.batch,
+                               [&](std::size_t d, std::size_t t) { progress.update(d, t); });
+    return {std::move(stored->found.result), {}};
 }
 
 }  // namespace
@@ -101,16 +100,15 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
             opt.threads = args->opt.threads;
             args->read.id_from_path = args->id_kind == "path";
             Progress progress("dedup", g.quiet);
-            std::string note;
-            std::function<void()> record;
-            const FileDedup d = run_dedup(*args, opt, progress, &note, &record);
+            StoredDedupRun stored;
+            const FileDedup d = run_dedup(*args, opt, progress, &stored);
             report_errors(d.errors);
             OutputFile out(args->out);
             const auto [n_near, n_partial] =
-                write_result(out.stream(), d.result, args->format == "jsonl", args->store);
+                write_result(out.stream(), d.result, args->format == "jsonl", stored.store.get());
             out.commit();
-            if (record) record();
-            progress.finish(summary_line(d.result, n_near, n_partial, progress.seconds()) + note +
+            stored.record();
+            progress.finish(summary_line(d.result, n_near, n_partial, progress.seconds()) + new_note(stored) +
                             (d.errors.empty() ? "" : ", " + std::to_string(d.errors.size()) + " skipped"));
             return d.errors.empty() ? kExitOk : kExitSkipped;
         }};

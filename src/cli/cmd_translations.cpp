@@ -1,7 +1,6 @@
 // doppel translations --store DIR [--format tsv|jsonl] [--matcher SPEC] [--associations SPEC] [--incremental]
 // JSONL adds each translation or partial pair's aligned units and ends with a summary record of
 // the specs used (--matcher, --associations and --embedder given them reproduce the output).
-#include <malloc.h>
 
 #include <iostream>
 #include <type_traits>
@@ -50,22 +49,6 @@ void add_flags(CLI::App* cmd, Args& a) {
     field(cmd, a, "--learn-new-margin", &Args::learn, &F::new_link_margin, "Margin a link found only in the second pass needs");
 }
 
-// Matching allocates on every core and frees on another (a range's vectors weighed on a worker,
-// the old ones freed by the main thread). glibc gives each thread an arena, and memory freed in
-// one is not reused by allocations in another, so the peak grew with the arenas: one arena for
-// the whole run. 100,000 documents (scripts/scale-translations' store, load 8-12): peak RSS
-// 1,306 -> 1,130 MiB (two arenas: 1,238), CPU 132 -> 106 s, the same links. Set before the
-// command starts any thread; the library leaves malloc alone.
-// And blocks of 1 MiB or more mapped on their own (not main.cpp's 32 MiB), given back when freed:
-// link()'s per-language-pair vectors (tens of MiB) otherwise stayed in the heap as holes the
-// next phase could not use. 100,000 documents (load 4-8): peak RSS 1,338 -> 1,235 MiB, CPU
-// 114.1 -> 88.7 s (load 10-13 before), the same links.
-void share_one_heap() {
-    mallopt(M_ARENA_MAX, 1);
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-}
-
 TranslationSearchOptions search_options(const Args& a, const CLI::App* cmd) {
     TranslationSearchOptions o;
     if (!a.matcher.empty()) o.matcher = MatcherOptions::parse_spec(a.matcher);
@@ -99,7 +82,6 @@ Command add_translations_command(CLI::App& app, Globals& g) {
     cmd->add_flag("--no-align", args->no_align, "jsonl: leave the aligned units out");
     cmd->add_flag("--incremental", args->incremental, "Extend the last --incremental run's saved state to added documents");
     return {cmd, [args, cmd, &g]() -> int {
-        share_one_heap();
         Progress progress("translations", g.quiet);
         Store store(args->store, StoreOptions{false, true});
         const TranslationSearchOptions opt = search_options(*args, cmd);

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/metadata.h"
@@ -15,10 +14,8 @@
 namespace doppel::cli {
 
 std::pair<std::size_t, std::size_t> write_result(std::ostream& out, const NearDuplicateResult& r, bool jsonl,
-                                                 const std::string& store_dir) {
-    std::unique_ptr<Store> store;
-    if (jsonl && !store_dir.empty()) store = std::make_unique<Store>(store_dir, StoreOptions{false, true});
-    DocumentMetadata meta(store.get());
+                                                 const Store* store) {
+    DocumentMetadata meta(store);
     if (jsonl)
         return json_records::write_dedup_records(
             out, r, [&](nlohmann::json& j, const std::string& id, const std::string& suffix) {
@@ -47,24 +44,17 @@ std::string summary_line(const NearDuplicateResult& r, std::size_t n_near, std::
            " clusters, bands=" + std::to_string(r.lsh.bands) + " rows=" + std::to_string(r.lsh.rows) + rate;
 }
 
+std::string new_note(const StoredDedupRun& r) {
+    if (!r.only_new) return "";
+    return ", " + std::to_string(r.found.new_docs) + " new after seq " + std::to_string(r.found.since) +
+           (r.found.full_run.empty() ? "" : " (a full run: " + r.found.full_run + ")");
+}
+
 void append_path_list(const std::string& file, std::vector<std::string>& paths) {
     std::ifstream in(file);
     if (!in) DOPPEL_THROW(kIo, "cannot read " + file);
     for (std::string line; std::getline(in, line);)
         if (!line.empty()) paths.push_back(line);
-}
-
-NearDuplicateResult run_stored_dedup(const std::string& dir, bool only_new, const NearDuplicateOptions& opt,
-                                     std::size_t batch, Progress& progress, std::string* note,
-                                     std::function<void()>* record) {
-    auto store = std::make_shared<Store>(dir, StoreOptions{false, !only_new});
-    const auto on_progress = [&](std::size_t d, std::size_t t) { progress.update(d, t); };
-    if (!only_new) return find_stored_duplicates(*store, opt, batch, on_progress);
-    NewStoredDuplicates d = find_new_stored_duplicates(*store, opt, batch, on_progress);
-    *note = ", " + std::to_string(d.new_docs) + " new after seq " + std::to_string(d.since) +
-            (d.full_run.empty() ? "" : " (a full run: " + d.full_run + ")");
-    *record = [store, mark = std::move(d.mark)] { record_new_duplicates(*store, mark); };
-    return std::move(d.result);
 }
 
 }  // namespace doppel::cli

@@ -38,6 +38,7 @@
 #include "doppel/document.h"
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/match/near_duplicate_finder.h"
+#include "doppel/ops/duplicates.h"
 #include "ops/dedup_state.h"
 
 namespace doppel {
@@ -63,7 +64,7 @@ public:
     // another spec, no band runs of the finder's banding, or runs that miss a signature.
     // own_sets_in_memory: bytes of shingle sets that are not the stored ones (a boilerplate
     // line left out) kept in memory before all of them go to a temporary file.
-    static constexpr uint64_t kOwnSetsInMemory = uint64_t{256} << 20;
+    static constexpr uint64_t kOwnSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
     // With `earlier` (which must outlive it), only the documents after earlier->since are new.
     static std::unique_ptr<BandRunDedup> open(const Store& store, NearDuplicateFinder& finder,
                                               uint64_t own_sets_in_memory = kOwnSetsInMemory,
@@ -97,7 +98,7 @@ private:
         std::vector<uint32_t> ks;                   // document numbers, sorted
         std::vector<std::vector<uint64_t>> sets;    // their shingles
     };
-    static constexpr uint64_t kSharedSetsInMemory = uint64_t{256} << 20;
+    static constexpr uint64_t kSharedSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
     SetCache sets_sharing_a_hash() const;
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
 

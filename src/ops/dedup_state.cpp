@@ -17,6 +17,7 @@ namespace {
 constexpr char kMagic[4] = {'D', 'P', 'D', 'M'};
 constexpr std::size_t kHeaderBytes = 8;
 constexpr const char* kFirstWord = "doppel-dedup-state";
+constexpr uint32_t kPartVersion = 1;  // of the member blobs (the header's version is DedupState's)
 
 // Each spec's state under its own names: "<kMetaKey>/<hash>", "dedup/<hash>/members/<part>".
 std::string spec_hash(const std::string& spec) {
@@ -33,6 +34,7 @@ struct Header {
     int64_t since = 0;
     uint64_t docs = 0, boilerplate = 0;
     std::vector<uint64_t> counts;  // members per part
+    std::optional<uint64_t> boilerplate_lines;  // none in version 1
     std::string spec;
 };
 
@@ -46,12 +48,13 @@ std::optional<Header> read_header(const Store& store, const std::string& spec) {
     Header h;
     in >> first >> version;
     DOPPEL_CHECK(kBadFormat, in && first == kFirstWord, "the store's dedup state does not parse");
-    DOPPEL_CHECK(kVersion, version == DedupState::kVersion,
-                 "the store's dedup state is version " + std::to_string(version) + "; this build reads " +
+    DOPPEL_CHECK(kVersion, version == 1 || version == DedupState::kVersion,
+                 "the store's dedup state is version " + std::to_string(version) + "; this build reads 1 to " +
                      std::to_string(DedupState::kVersion));
     in >> h.since >> h.docs >> boilerplate >> parts;
     h.counts.resize(in ? parts : 0);
     for (auto& c : h.counts) in >> c;
+    if (version >= 2) in >> h.boilerplate_lines.emplace();
     DOPPEL_CHECK(kBadFormat, static_cast<bool>(in), "the store's dedup state does not parse");
     h.boilerplate = std::stoull(boilerplate, nullptr, 16);
     in.ignore(1);  // the line's end
@@ -68,7 +71,7 @@ std::vector<int64_t> read_part(const Store& store, const std::string& spec, std:
     uint32_t version = 0;
     std::memcpy(&version, buf.data() + 4, 4);
     DOPPEL_CHECK(kBadFormat, std::memcmp(buf.data(), kMagic, 4) == 0, name + ": bad magic");
-    DOPPEL_CHECK(kVersion, version == DedupState::kVersion, name + ": unknown version");
+    DOPPEL_CHECK(kVersion, version == kPartVersion, name + ": unknown version");
     std::vector<int64_t> seqs(count);
     if (count > 0) std::memcpy(seqs.data(), buf.data() + kHeaderBytes, count * sizeof(int64_t));  // data() may be null
     return seqs;
@@ -77,24 +80,11 @@ std::vector<int64_t> read_part(const Store& store, const std::string& spec, std:
 void write_part(Store& store, const std::string& spec, std::size_t part, const std::vector<int64_t>& seqs) {
     std::string buf(kHeaderBytes + seqs.size() * sizeof(int64_t), '\0');
     std::memcpy(buf.data(), kMagic, 4);
-    std::memcpy(buf.data() + 4, &DedupState::kVersion, 4);
+    std::memcpy(buf.data() + 4, &kPartVersion, 4);
     if (!seqs.empty()) std::memcpy(buf.data() + kHeaderBytes, seqs.data(), seqs.size() * sizeof(int64_t));  // ditto
     store.put_blob(part_name(spec, part), buf);
 }
 
-
-// The boilerplate line count recorded for the header's since and docs (none: not recorded, or
-// recorded for another run).
-std::optional<uint64_t> read_boilerplate_lines(const Store& store, const Header& h) {
-    const auto meta = store.meta(DedupState::lines_key(h.spec));
-    if (!meta) return std::nullopt;
-    std::istringstream in(*meta);
-    int64_t since = 0;
-    uint64_t docs = 0, count = 0;
-    in >> since >> docs >> count;
-    if (!in || since != h.since || docs != h.docs) return std::nullopt;
-    return count;
-}
 
 std::vector<int64_t> read_members(const Store& store, const Header& h) {
     std::vector<int64_t> all;
@@ -109,8 +99,6 @@ std::vector<int64_t> read_members(const Store& store, const Header& h) {
 
 }  // namespace
 
-std::string DedupState::lines_key(const std::string& spec) { return meta_key(spec) + "/lines"; }
-
 std::string DedupState::meta_key(const std::string& spec) {
     return std::string(kMetaKey) + "/" + spec_hash(spec);
 }
@@ -124,7 +112,7 @@ std::optional<DedupState> DedupState::read(const Store& store, const std::string
     s.boilerplate = h->boilerplate;
     s.spec = h->spec;
     s.members = read_members(store, *h);
-    s.boilerplate_lines = read_boilerplate_lines(store, *h);
+    s.boilerplate_lines = h->boilerplate_lines;
     return s;
 }
 
@@ -156,10 +144,8 @@ void DedupState::write(Store& store, int64_t since, uint64_t docs, uint64_t boil
         meta << kFirstWord << ' ' << kVersion << ' ' << since << ' ' << docs << ' ' << std::hex << boilerplate
              << std::dec << ' ' << counts.size();
         for (uint64_t c : counts) meta << ' ' << c;
-        meta << '\n' << spec;
+        meta << ' ' << boilerplate_lines << '\n' << spec;
         store.set_meta(meta_key(spec), meta.str());
-        store.set_meta(lines_key(spec),
-                       std::to_string(since) + ' ' + std::to_string(docs) + ' ' + std::to_string(boilerplate_lines));
     });
 }
 

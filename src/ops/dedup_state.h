@@ -14,17 +14,18 @@
 //   spec         NearDuplicateFinder::describe() of the run: each spec has its own state (TSV
 //                and JSONL output differ in spec: partial copies), none yet means a full run;
 //   boilerplate_lines  the run's NearDuplicateResult::boilerplate_lines, so that a run that finds
-//                nothing new answers without reading the store (kept under its own metadata key,
-//                "<kMetaKey>/<hash>/lines": "<since> <docs> <count>", trusted only while since
-//                and docs are the header's: a build that does not write it leaves it stale).
-// Format (version 1), under <hash> = 16 hex digits of XXH3-64 of the spec: metadata
+//                nothing new answers without reading the store.
+// Format (version 2), under <hash> = 16 hex digits of XXH3-64 of the spec: metadata
 // "<kMetaKey>/<hash>", two lines:
-//     "doppel-dedup-state <version> <since> <docs> <boilerplate hex> <parts> <count of part 0> ..."
+//     "doppel-dedup-state <version> <since> <docs> <boilerplate hex> <parts> <count of part 0> ...
+//      <boilerplate_lines>"
 //     "<spec>"
-// and one named blob per part, "dedup/<hash>/members/<part>": magic "DPDM", uint32 version, the
+// and one named blob per part, "dedup/<hash>/members/<part>": magic "DPDM", uint32 version (1), the
 // part's member seqs as little-endian int64, sorted. A run appends one part; past kMaxParts they
 // are merged into one. Stores without the key (older builds, or never run with --new) have no
-// state: the run is a full one and records it.
+// state: the run is a full one and records it. Version 1 (without <boilerplate_lines>; the last
+// build that wrote it kept the count under "<kMetaKey>/<hash>/lines" with since and docs again)
+// is read with no count: the next run reads the documents once.
 //
 // Thread safety: none; read() and write() go through the Store they are given (write() inside
 // its own transaction).
@@ -43,7 +44,7 @@ class Store;
 
 struct DedupState {
     static constexpr const char* kMetaKey = "dedup_state";
-    static constexpr uint32_t kVersion = 1;
+    static constexpr uint32_t kVersion = 2;
     static constexpr std::size_t kMaxParts = 16;
 
     int64_t since = 0;
@@ -51,12 +52,10 @@ struct DedupState {
     uint64_t boilerplate = 0;
     std::vector<int64_t> members;  // sorted, without repeats
     std::string spec;
-    std::optional<uint64_t> boilerplate_lines;  // none: not recorded for this since and docs
+    std::optional<uint64_t> boilerplate_lines;  // none: not recorded (a version-1 state)
 
     // The metadata key of `spec`'s state.
     static std::string meta_key(const std::string& spec);
-    // The metadata key of the boilerplate line count recorded beside that state.
-    static std::string lines_key(const std::string& spec);
     // The recorded state of `spec`; nullopt when there is none. Throws doppel::Error (kVersion,
     // kBadFormat) for a state this build cannot read.
     static std::optional<DedupState> read(const Store& store, const std::string& spec);

@@ -102,9 +102,6 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
     if (!b.docs.empty()) flush();
 }
 
-// Stored documents kept in memory between the two passes of find_stored_duplicates (MiB of text).
-constexpr std::size_t kStoredCacheMb = 256;
-
 // The shingles and signatures the near-duplicate stage stored (index/near_duplicate_index.h),
 // when it made them with the finder's shingle and MinHash specs; none otherwise. The signatures
 // are read at once (in seq order), the shingles of a document only when it takes its sketch (most
@@ -205,8 +202,8 @@ bool count_lines_and_cache(NearDuplicateFinder& finder, const std::vector<std::s
 namespace {
 
 // Gives the finder every stored document: count_lines() over all of them first when boilerplate is
-// on (the documents stay in memory between the passes while they fit in kStoredCacheMb, so a small
-// store is read once), then add(batch, seqs) in seq order.
+// on (the documents stay in memory between the passes while they fit in kDedupMemoryBudgetMb, so
+// a small store is read once), then add(batch, seqs) in seq order.
 void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std::size_t batch,
                            const ProgressCallback& progress, const StoredBatchFn& add) {
     std::vector<StoredDocuments> cache;
@@ -217,8 +214,8 @@ void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std:
         for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) {
             finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
             cached_bytes += b.memory();
-            if (cached && cached_bytes > (kStoredCacheMb << 20)) decltype(cache)().swap(cache);
-            cached = cached && cached_bytes <= (kStoredCacheMb << 20);
+            if (cached && cached_bytes > (kDedupMemoryBudgetMb << 20)) decltype(cache)().swap(cache);
+            cached = cached && cached_bytes <= (kDedupMemoryBudgetMb << 20);
             if (cached) cache.push_back(std::move(b));
         });
     if (!cached) for_each_stored_batch(store, batch, progress, add);
@@ -260,17 +257,20 @@ NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOpt
     return finder.finish();
 }
 
-// The state a run leaves (ops/dedup_state.h), for record_new_duplicates(): the members of its
-// clusters from document `from` on are added (all of them with `full`).
+// The state a run leaves (ops/dedup_state.h), for record_new_duplicates(): it covered `docs`
+// documents up to seq `since`, with that boilerplate fingerprint; its spec and boilerplate line
+// count are the result's. No members yet.
+NewStoredDuplicates::Mark mark_of(const NearDuplicateResult& r, int64_t since, uint64_t docs,
+                                  uint64_t boilerplate, bool full) {
+    return {since, docs, boilerplate, {}, r.spec, full, r.boilerplate_lines};
+}
+
+// The state of a run through the documents of `seqs`: the members of its clusters from document
+// `from` on are added (all of them with `full`).
 NewStoredDuplicates::Mark mark_of(const NearDuplicateResult& r, const std::vector<int64_t>& seqs,
                                   int64_t since, uint32_t from, bool full) {
-    NewStoredDuplicates::Mark m{seqs.empty() ? since : std::max(since, seqs.back()),
-                                seqs.size(),
-                                boilerplate_fingerprint(seqs, r.docs, seqs.size()),
-                                {},
-                                r.spec,
-                                full,
-                                r.boilerplate_lines};
+    NewStoredDuplicates::Mark m = mark_of(r, seqs.empty() ? since : std::max(since, seqs.back()), seqs.size(),
+                                          boilerplate_fingerprint(seqs, r.docs, seqs.size()), full);
     for (const auto& c : r.clusters)
         for (uint32_t k : c.members)
             if (k >= from) m.members.push_back(seqs[k]);
@@ -313,7 +313,7 @@ std::optional<NewStoredDuplicates> nothing_new(const Store& store, const NearDup
     r.lsh = finder.lsh_params();
     r.boilerplate_lines = *earlier.boilerplate_lines;
     r.spec = finder.describe();
-    out.mark = {earlier.since, earlier.docs, earlier.boilerplate, {}, r.spec, false, r.boilerplate_lines};
+    out.mark = mark_of(r, earlier.since, earlier.docs, earlier.boilerplate, false);  // as it was
     if (progress) progress(earlier.docs, earlier.docs);
     return out;
 }
@@ -385,6 +385,22 @@ NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDup
     out.new_docs = seqs.size() - first_new;
     keep_new(out.result, first_new);
     return out;
+}
+
+StoredDedupRun run_stored_dedup(const std::string& dir, bool only_new, const NearDuplicateOptions& options,
+                                std::size_t batch, const ProgressCallback& progress) {
+    StoredDedupRun run{std::make_shared<Store>(dir, StoreOptions{false, !only_new}), {}, only_new};
+    if (only_new) {
+        run.found = find_new_stored_duplicates(*run.store, options, batch, progress);
+    } else {
+        run.found.result = find_stored_duplicates(*run.store, options, batch, progress);
+        run.found.new_docs = run.found.result.docs.size();
+    }
+    return run;
+}
+
+void StoredDedupRun::record() const {
+    if (only_new) record_new_duplicates(*store, found.mark);
 }
 
 FileDedup find_file_duplicates(const std::vector<std::string>& paths, const NearDuplicateOptions& options,

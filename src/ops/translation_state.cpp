@@ -57,12 +57,18 @@ public:
         bytes(&v, sizeof v);
         return v;
     }
-    // n values of T; n is checked against the bytes left before anything is allocated.
+    // n values of T into v (its capacity reused); n is checked against the bytes left before
+    // anything is allocated.
+    template <class T>
+    void array(uint64_t n, std::vector<T>& v) {
+        DOPPEL_CHECK(kBadFormat, n <= left_ / sizeof(T), "translations state: " + path_ + " is truncated");
+        v.resize(n);
+        bytes(v.data(), n * sizeof(T));
+    }
     template <class T>
     std::vector<T> array(uint64_t n) {
-        DOPPEL_CHECK(kBadFormat, n <= left_ / sizeof(T), "translations state: " + path_ + " is truncated");
-        std::vector<T> v(n);
-        bytes(v.data(), n * sizeof(T));
+        std::vector<T> v;
+        array(n, v);
         return v;
     }
     std::string string() {
@@ -116,10 +122,12 @@ CandidateTable read_table(Reader& r, uint64_t documents_expected) {
     const std::vector<uint32_t> sizes = r.array<uint32_t>(n * L);
     CandidateTable t = CandidateTable::empty(n, std::move(languages), capacity);
     t.searched = std::move(searched);
+    std::vector<uint32_t> others;  // of one list at a time, reused
+    std::vector<float> sims;
     for (std::size_t i = 0; i < sizes.size(); ++i) {
         DOPPEL_CHECK(kBadFormat, sizes[i] <= capacity, "translations state: " + r.path() + " has an overlong list");
-        const std::vector<uint32_t> others = r.array<uint32_t>(sizes[i]);
-        const std::vector<float> sims = r.array<float>(sizes[i]);
+        r.array(sizes[i], others);
+        r.array(sizes[i], sims);
         const CandidateList list = t.edit(i / L, i % L);
         for (std::size_t j = 0; j < others.size(); ++j) {
             DOPPEL_CHECK(kBadFormat, others[j] < n, "translations state: " + r.path() + " names a document it does not hold");

@@ -108,6 +108,19 @@ void trace_memory(const char* where, const Pool& pool, const BridgeEmbedder& emb
                  table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)), mib(used_bytes(pool.features.counts)), mib(used_bytes(pool.sparse)));
 }
 
+// Each pool document's position in table.languages (the sorted languages of the pool's documents).
+std::vector<uint32_t> language_positions(const Pool& pool, const CandidateTable& table) {
+    const std::vector<std::string>& names = table.languages;
+    std::vector<uint32_t> at(pool.size());
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+        const auto it = std::lower_bound(names.begin(), names.end(), pool.docs[i].lang);
+        DOPPEL_CHECK(kInvalidArgument, it != names.end() && *it == pool.docs[i].lang,
+                     "the candidate table lacks the language " + pool.docs[i].lang);
+        at[i] = static_cast<uint32_t>(it - names.begin());
+    }
+    return at;
+}
+
 // Debugging the search plan (environment DOPPEL_DEBUG_SEARCH set): per language, its documents,
 // the languages it searches and the lists and candidates its documents hold (and of the second
 // pass, the documents searched again), with the process's CPU time, on stderr. Costs nothing when unset.
@@ -117,10 +130,9 @@ void trace_search(const char* where, const Pool& pool, const CandidateTable& tab
     if (!on) return;
     const std::size_t L = table.languages.size();
     std::vector<std::size_t> docs(L), lists(L), cands(L);
-    std::map<std::string, std::size_t> at;
-    for (std::size_t t = 0; t < L; ++t) at[table.languages[t]] = t;
+    const std::vector<uint32_t> at = language_positions(pool, table);
     for (std::size_t i = 0; i < pool.size(); ++i) {
-        const std::size_t s = at[pool.docs[i].lang];
+        const std::size_t s = at[i];
         ++docs[s];
         for (std::size_t t = 0; t < L; ++t) {
             lists[s] += !table.of(i, t).empty();
@@ -404,9 +416,26 @@ std::vector<char> languages_searched_again(const CandidateTable& table, const Fe
 void spare_kept_lists(const Pool& pool, const CandidateTable& table, const std::vector<char>& again,
                       std::vector<char>& spared) {
     if (again.empty()) return;
-    std::map<std::string, bool> kept;
-    for (std::size_t t = 0; t < again.size(); ++t) kept[table.languages[t]] = !again[t];
-    for (std::size_t i = 0; i < pool.size(); ++i) spared[i] |= kept[pool.docs[i].lang];
+    const std::vector<uint32_t> at = language_positions(pool, table);
+    for (std::size_t i = 0; i < pool.size(); ++i) spared[i] |= !again[at[i]];
+}
+
+// Matching allocates on every core and frees on another (a range's vectors weighed on a worker,
+// the old ones freed by the main thread). glibc gives each thread an arena, and memory freed in
+// one is not reused by allocations in another, so the peak grew with the arenas: one arena for
+// the whole process. 100,000 documents (scripts/scale-translations' store, load 8-12): peak RSS
+// 1,306 -> 1,130 MiB (two arenas: 1,238), CPU 132 -> 106 s, the same links. Set before the
+// call starts any thread (an arena made earlier stays).
+// And blocks of 1 MiB or more mapped on their own, given back when freed: link()'s
+// per-language-pair vectors (tens of MiB) otherwise stayed in the heap as holes the next phase
+// could not use. 100,000 documents (load 4-8): peak RSS 1,338 -> 1,235 MiB, CPU 114.1 -> 88.7 s
+// (load 10-13 before), the same links. (Was the CLI's until every front end got it here.)
+void share_one_heap() {
+#ifdef __GLIBC__
+    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 }
 
 // Gives the heap's free pages back to the system. glibc keeps freed small blocks (the
@@ -643,6 +672,7 @@ std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& e
 
 TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
                                            const TranslationSearchOptions& options, const ProgressCallback& progress) {
+    share_one_heap();
     TranslationSearch out;
     PhaseClock clock(out);
     const auto t0 = Clock::now();

@@ -71,10 +71,10 @@ TEST(DedupState, AnotherVersionIsRefused) {
     Store store(dir / "store");
     DedupState::write(store, 10, 9, 0, {}, "spec a", true, 0);
     const std::string key = DedupState::meta_key("spec a");
-    store.set_meta(key, "doppel-dedup-state 2 10 9 0 0\nspec a");
+    store.set_meta(key, "doppel-dedup-state 3 10 9 0 0 0\nspec a");
     try {
         DedupState::read(store, "spec a");
-        FAIL() << "read a version-2 state";
+        FAIL() << "read a version-3 state";
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::kVersion);
     }
@@ -82,19 +82,23 @@ TEST(DedupState, AnotherVersionIsRefused) {
     EXPECT_THROW(DedupState::read(store, "spec a"), Error);
 }
 
-// The boilerplate line count of a run is read back for its since and docs only: a header written
-// without it (an older build's) leaves it stale, and then it is not given.
-TEST(DedupState, BoilerplateLinesAreReadBackForTheirOwnRunOnly) {
+// The boilerplate line count of a run is read back with its state; a version-1 state (an older
+// build's, without it) is read with none, its parts as they were.
+TEST(DedupState, BoilerplateLinesAreReadBackAndVersion1HasNone) {
     test::TempDir dir("dedup_state_lines");
     Store store(dir / "store");
     DedupState::write(store, 10, 9, 0, {3}, "spec a", true, 17);
     EXPECT_EQ(DedupState::read(store, "spec a")->boilerplate_lines, std::optional<uint64_t>(17));
     DedupState::write(store, 20, 19, 0, {}, "spec a", false, 0);
     EXPECT_EQ(DedupState::read(store, "spec a")->boilerplate_lines, std::optional<uint64_t>(0));
-    // An older build writes the header alone: the count recorded is another run's.
-    store.set_meta(DedupState::meta_key("spec a"), "doppel-dedup-state 1 30 29 0 0\nspec a");
+    DedupState::write(store, 25, 24, 0, {21}, "spec a", false, 4);
+    // As version 1 wrote it: the same fields without the count (two parts: {3} and {21}).
+    store.set_meta(DedupState::meta_key("spec a"), "doppel-dedup-state 1 30 29 ab 2 1 1\nspec a");
     const auto s = DedupState::read(store, "spec a");
     ASSERT_TRUE(s.has_value());
     EXPECT_EQ(s->since, 30);
+    EXPECT_EQ(s->docs, 29u);
+    EXPECT_EQ(s->boilerplate, 0xabu);
+    EXPECT_EQ(s->members, (std::vector<int64_t>{3, 21}));
     EXPECT_FALSE(s->boilerplate_lines.has_value());
 }

@@ -114,6 +114,18 @@ void index_first_batch_and_record(Store& store, const test::TempDir& dir, const 
     record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
 }
 
+// Rewrites the recorded state of `spec` as version 1 (ops/dedup_state.h) wrote it: without the
+// boilerplate line count.
+void rewrite_as_version_1(Store& store, const std::string& spec) {
+    const std::string key = DedupState::meta_key(spec);
+    std::string meta = *store.meta(key);
+    const std::string v2 = "doppel-dedup-state 2 ";
+    ASSERT_EQ(meta.substr(0, v2.size()), v2);
+    const std::size_t eol = meta.find('\n');
+    meta = "doppel-dedup-state 1 " + meta.substr(v2.size(), meta.rfind(' ', eol) - v2.size()) + meta.substr(eol);
+    store.set_meta(key, meta);
+}
+
 }  // namespace
 
 TEST(OpsNewDuplicates, NewDocumentsGetTheFullRunsPairsAndClusters) {
@@ -180,11 +192,13 @@ TEST(OpsNewDuplicates, DeletionsAndOtherOptionsGetAFullRun) {
 }
 
 // A run that finds nothing added or deleted answers from the recorded state, the answer a run
-// through the documents gives (made here by leaving the recorded boilerplate count stale).
+// through the documents gives (made here by rewriting the state as version 1, without the
+// recorded boilerplate count), with the spec and banding of a full run with its options.
 TEST(OpsNewDuplicates, NothingNewAnswersAsARunThroughTheDocuments) {
     test::TempDir dir("ops_new_duplicates_none");
     Store store(dir / "store");
     NearDuplicateOptions o;
+    o.partial = o.repeated_lines = false;  // not the default spec (the TSV one)
     index_first_batch_and_record(store, dir, o);
     write_batch(dir, "b1", 150);
     index_folder(store, dir / "b1");
@@ -192,9 +206,10 @@ TEST(OpsNewDuplicates, NothingNewAnswersAsARunThroughTheDocuments) {
     record_new_duplicates(store, added.mark);
     ASSERT_GT(added.result.boilerplate_lines, 0u);  // the footers
     const NewStoredDuplicates none = find_new_stored_duplicates(store, o, 4);
-    const std::string lines_key = DedupState::lines_key(NearDuplicateFinder(o).describe());
-    store.set_meta(lines_key, "0 0 0");
+    rewrite_as_version_1(store, NearDuplicateFinder(o).describe());
     const NewStoredDuplicates read = find_new_stored_duplicates(store, o, 4);
+    const NearDuplicateResult full = find_stored_duplicates(store, o, 4);
+    EXPECT_NE(full.spec, NearDuplicateFinder(NearDuplicateOptions{}).describe());
     for (const NewStoredDuplicates* r : {&none, &read}) {
         EXPECT_EQ(r->new_docs, 0u);
         EXPECT_EQ(r->full_run, "");
@@ -204,14 +219,15 @@ TEST(OpsNewDuplicates, NothingNewAnswersAsARunThroughTheDocuments) {
         EXPECT_TRUE(r->result.clusters.empty());
         EXPECT_EQ(r->result.candidates, 0u);
         for (const auto& d : r->result.docs) EXPECT_TRUE(d.repeated_lines.empty());
+        EXPECT_EQ(r->result.spec, full.spec);
+        EXPECT_EQ(r->mark.spec, full.spec);
+        EXPECT_EQ(r->result.lsh.bands, full.lsh.bands);
+        EXPECT_EQ(r->result.lsh.rows, full.lsh.rows);
+        EXPECT_EQ(r->result.boilerplate_lines, full.boilerplate_lines);
     }
     EXPECT_EQ(none.result.docs[0].id, "");  // from the state: the documents were not read
     EXPECT_NE(read.result.docs[0].id, "");
     EXPECT_EQ(none.result.boilerplate_lines, added.result.boilerplate_lines);
-    EXPECT_EQ(none.result.boilerplate_lines, read.result.boilerplate_lines);
-    EXPECT_EQ(none.result.spec, read.result.spec);
-    EXPECT_EQ(none.result.lsh.bands, read.result.lsh.bands);
-    EXPECT_EQ(none.result.lsh.rows, read.result.lsh.rows);
     const auto& m = none.mark;
     const auto& n = read.mark;
     EXPECT_EQ(std::tie(m.since, m.docs, m.boilerplate, m.members, m.spec, m.full, m.boilerplate_lines),

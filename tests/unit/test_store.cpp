@@ -29,12 +29,30 @@ AnalyzedDocument make(const std::string& id, const std::string& text, const std:
     d.content_hash = doppel::content_hash(text);
     return d;
 }
+
+// A fresh store in a folder named after the test, and the documents most tests put in it.
+class StoreTest : public ::testing::Test {
+protected:
+    // The first n of a "alpha", b "beta", c "gamma".
+    static std::vector<AnalyzedDocument> abc(std::size_t n) {
+        std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};
+        docs.resize(n);
+        return docs;
+    }
+    // Puts `docs` as added at `time`; their seqs.
+    std::vector<int64_t> put(const std::vector<AnalyzedDocument>& docs, int64_t time = 100) {
+        std::vector<int64_t> seqs;
+        s.put(docs.size(), docs.data(), time, &seqs);
+        return seqs;
+    }
+
+    TempDir dir{std::string("store-") + ::testing::UnitTest::GetInstance()->current_test_info()->name()};
+    Store s{dir.path()};
+};
 }  // namespace
 
-TEST(Store, PutIsIdempotentAndReplacesChangedText) {
-    TempDir dir("store-put");
-    Store s(dir.path());
-    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
+TEST_F(StoreTest, PutIsIdempotentAndReplacesChangedText) {
+    const std::vector<AnalyzedDocument> docs = abc(2);
     EXPECT_EQ(s.put(2, docs.data(), 100), (std::vector<PutStatus>{PutStatus::kAdded, PutStatus::kAdded}));
     EXPECT_EQ(s.put(2, docs.data(), 200), (std::vector<PutStatus>{PutStatus::kUnchanged, PutStatus::kUnchanged}));
     EXPECT_EQ(s.get("a")->added_at, 100);
@@ -62,12 +80,8 @@ TEST(Store, PutIsIdempotentAndReplacesChangedText) {
 }
 
 // versions(): the seq and content hash of each id asked, seq 0 for an id not stored.
-TEST(Store, VersionsGivesSeqAndContentHashPerId) {
-    TempDir dir("store-versions");
-    Store s(dir.path());
-    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
-    std::vector<int64_t> seqs;
-    s.put(2, docs.data(), 100, &seqs);
+TEST_F(StoreTest, VersionsGivesSeqAndContentHashPerId) {
+    const std::vector<int64_t> seqs = put(abc(2));
     const auto v = s.versions({"b", "missing", "a"});
     ASSERT_EQ(v.size(), 3u);
     EXPECT_EQ(v[0].seq, seqs[1]);
@@ -80,12 +94,8 @@ TEST(Store, VersionsGivesSeqAndContentHashPerId) {
 }
 
 // read_texts(): the text of each stored seq asked, in the order asked; a seq not stored is skipped.
-TEST(Store, ReadTextsGivesTheTextsOfTheSeqsAsked) {
-    TempDir dir("store-read-texts");
-    Store s(dir.path());
-    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};
-    std::vector<int64_t> seqs;
-    s.put(3, docs.data(), 100, &seqs);
+TEST_F(StoreTest, ReadTextsGivesTheTextsOfTheSeqsAsked) {
+    const std::vector<int64_t> seqs = put(abc(3));
     std::vector<std::pair<int64_t, std::string>> got;
     s.read_texts({seqs[2], 9999, seqs[0]}, [&](int64_t seq, std::string_view text) { got.emplace_back(seq, text); });
     EXPECT_EQ(got, (std::vector<std::pair<int64_t, std::string>>{{seqs[2], "gamma"}, {seqs[0], "alpha"}}));
@@ -94,14 +104,11 @@ TEST(Store, ReadTextsGivesTheTextsOfTheSeqsAsked) {
 // scan_keys(): every document's seq, id, source and url in seq order, as scan() gives them, and
 // stops when asked; max_seq(): the largest seq (0 for an empty store), a deleted one's included
 // only while it is stored.
-TEST(Store, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
-    TempDir dir("store-scan-keys");
-    Store s(dir.path());
+TEST_F(StoreTest, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
     EXPECT_EQ(s.max_seq(), 0);
-    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};
+    std::vector<AnalyzedDocument> docs = abc(3);
     docs[1].doc.url = "https://example.org/b";
-    std::vector<int64_t> seqs;
-    s.put(3, docs.data(), 100, &seqs);
+    const std::vector<int64_t> seqs = put(docs);
     using Keys = std::tuple<int64_t, std::string, std::string, std::string>;
     std::vector<Keys> want, got;
     s.scan([&](doppel::StoredDocument& d) { return want.emplace_back(d.seq, d.id, d.source, d.url), true; }, false);
@@ -122,12 +129,8 @@ TEST(Store, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
 
 // The per-item reads run in one read transaction of their own (or the caller's): one that a
 // callback leaves by throwing is ended, so the store takes writes and other readers see them.
-TEST(Store, APerItemReadLeftByAnExceptionEndsItsTransaction) {
-    TempDir dir("store-read-snapshot");
-    Store s(dir.path());
-    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
-    std::vector<int64_t> seqs;
-    s.put(2, docs.data(), 100, &seqs);
+TEST_F(StoreTest, APerItemReadLeftByAnExceptionEndsItsTransaction) {
+    const std::vector<int64_t> seqs = put(abc(2));
     s.put_artifacts("k", 1, seqs.data(), std::vector<std::string>{"blob"}.data());
     EXPECT_THROW(s.read_texts(seqs, [](int64_t, std::string_view) { throw std::runtime_error("stop"); }),
                  std::runtime_error);
@@ -175,28 +178,24 @@ TEST(Store, RoundTripsEveryFieldAcrossReopen) {
     EXPECT_FALSE(s.get("nope"));
 }
 
-TEST(Store, ArtifactsAreDeletedWithTheirDocument) {
-    TempDir dir("store-artifacts");
-    Store s(dir.path());
-    std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
-    s.put(2, docs.data(), 1);
-    const int64_t seqs[2] = {s.get("a")->seq, s.get("b")->seq};
+TEST_F(StoreTest, ArtifactsAreDeletedWithTheirDocument) {
+    const std::vector<int64_t> seqs = put(abc(2), 1);
     const std::string blobs[2] = {std::string("A\0x", 3), "B"};
-    s.put_artifacts("sketch", 2, seqs, blobs);
+    s.put_artifacts("sketch", 2, seqs.data(), blobs);
     EXPECT_EQ(*s.artifact(seqs[0], "sketch"), std::string("A\0x", 3));
     // Put again: replaced, one row per (kind, seq).
     const std::string again = "A2";
-    s.put_artifacts("sketch", 1, seqs, &again);
+    s.put_artifacts("sketch", 1, seqs.data(), &again);
     EXPECT_EQ(*s.artifact(seqs[0], "sketch"), "A2");
     EXPECT_EQ(*s.artifact(seqs[1], "sketch"), "B");
     EXPECT_EQ(s.artifact_count("sketch"), 2u);
     // The same from views into one buffer.
     const std::string buffer = "xyB3";
     const std::string_view views[2] = {std::string_view(buffer).substr(0, 2), std::string_view(buffer).substr(2)};
-    s.put_artifacts("sketch", 2, seqs, views);
+    s.put_artifacts("sketch", 2, seqs.data(), views);
     EXPECT_EQ(*s.artifact(seqs[0], "sketch"), "xy");
     EXPECT_EQ(*s.artifact(seqs[1], "sketch"), "B3");
-    s.put_artifacts("sketch", 2, seqs, blobs);
+    s.put_artifacts("sketch", 2, seqs.data(), blobs);
     EXPECT_TRUE(s.remove("a"));
     EXPECT_FALSE(s.remove("a"));
     EXPECT_FALSE(s.artifact(seqs[0], "sketch"));
@@ -209,9 +208,7 @@ TEST(Store, ArtifactsAreDeletedWithTheirDocument) {
     EXPECT_EQ(n, 1);
 }
 
-TEST(Store, ExpireDeletesOldDocuments) {
-    TempDir dir("store-expire");
-    Store s(dir.path());
+TEST_F(StoreTest, ExpireDeletesOldDocuments) {
     auto a = make("old", "old text"), b = make("new", "new text");
     s.put(1, &a, 1000);
     s.put(1, &b, 5000);
@@ -220,9 +217,7 @@ TEST(Store, ExpireDeletesOldDocuments) {
     EXPECT_TRUE(s.get("new"));
 }
 
-TEST(Store, FailedTransactionLeavesTheStoreAsItWas) {
-    TempDir dir("store-rollback");
-    Store s(dir.path());
+TEST_F(StoreTest, FailedTransactionLeavesTheStoreAsItWas) {
     auto a = make("a", "alpha");
     s.put(1, &a, 1);
     EXPECT_THROW(s.transaction([&] {

@@ -4,6 +4,8 @@
 //    store (`doppel dedup --store`).
 //  - find_new_stored_duplicates(): the same for the documents added since its last call only
 //    (`doppel dedup --store --new`, a daily feed).
+//  - run_stored_dedup(): either of them on a store named by its folder, opened once for the run
+//    and for writing its output (`doppel dedup --store`).
 //  - find_file_duplicates(): the same over files, storing nothing (`doppel dedup PATH...`).
 //  - DuplicateChecker: for new documents, whether each copies a stored one (`doppel check`),
 //    without storing them.
@@ -32,11 +34,18 @@ namespace doppel {
 class Store;
 class NearDuplicateIndex;
 
+// The memory, in MiB, a near-duplicate operation may give each part of its input that it keeps
+// rather than reads again (or writes to a temporary file): the documents kept between the two
+// passes with boilerplate on (find_stored_duplicates; FileDedupOptions::cache_mb's default), and
+// in a store's band-run dedup the shingle sets of the documents with boilerplate left out and
+// those of documents with identical sets. Each part has a budget of its own, of this size.
+constexpr std::size_t kDedupMemoryBudgetMb = 256;
+
 // Runs the near-duplicate finder over every stored document. Document numbers in the result are
 // positions in seq order (the order documents arrived), so "earliest seen" is the earliest stored.
-// `batch` documents are held in memory at a time (with boilerplate on, stores of up to 256 MiB of
-// text are held whole between its two passes, so they are read once). The shingles and signatures the store's
-// near-duplicate stage made at index time are taken as they are (when the options' shingle and
+// `batch` documents are held in memory at a time (with boilerplate on, stores of up to
+// kDedupMemoryBudgetMb of text are held whole between its two passes, so they are read once).
+// The shingles and signatures the store's near-duplicate stage made at index time are taken as they are (when the options' shingle and
 // MinHash specs are the stage's, and the document has no boilerplate line): only documents with
 // boilerplate are shingled again. When the store's band runs (index/lsh_band_store.h) are for
 // the options' banding (threshold 0.8 and recall 0.99, the defaults) and cover every signature,
@@ -84,15 +93,30 @@ NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDup
 // documents come after it.
 void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& mark);
 
+// `dedup --store DIR [--new]` in one call that opens the store once: read-only for a full run,
+// for writing with only_new (find_new_stored_duplicates). The caller keeps the run's store to look
+// the documents' metadata up while it writes the result, then calls record(): with only_new it
+// records the run's place (record_new_duplicates), so that a run whose output was lost is not
+// recorded; without, it does nothing.
+struct StoredDedupRun {
+    std::shared_ptr<Store> store;
+    NewStoredDuplicates found;  // a full run: found.result alone (since 0, every document new)
+    bool only_new = false;
+    void record() const;
+};
+StoredDedupRun run_stored_dedup(const std::string& dir, bool only_new, const NearDuplicateOptions& options,
+                                std::size_t batch = 1024, const ProgressCallback& progress = {});
+
 // How find_file_duplicates() reads.
 //   batch         256    documents read ahead (on another thread) while the previous are processed
-//   cache_mb      256    with boilerplate on, inputs up to this size stay in memory between the
-//                        two passes (line counts, then shingles) so they are read once; larger
-//                        ones are read twice. Standard input ("-") is always kept (read once).
+//   cache_mb      256    (kDedupMemoryBudgetMb) with boilerplate on, inputs up to this size stay
+//                        in memory between the two passes (line counts, then shingles) so they
+//                        are read once; larger ones are read twice. Standard input ("-") is
+//                        always kept (read once).
 //   id_from_path  false  a document's id is its source path (else as `doppel index` names it)
 struct FileDedupOptions {
     std::size_t batch = 256;
-    std::size_t cache_mb = 256;
+    std::size_t cache_mb = kDedupMemoryBudgetMb;
     bool id_from_path = false;
 };
 

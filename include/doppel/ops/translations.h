@@ -117,6 +117,10 @@ struct TranslationSearch {
 // Throws doppel::Error (kNotFound) when the store has no embeddings (indexed without the
 // bridge model), or when its vector index is missing though features are stored (the message
 // says so: the next doppel index on the store rebuilds it).
+// Memory: with glibc, the call sets the process's malloc (mallopt, for the rest of the process,
+// as a long matching run wants it) to one arena for all threads, blocks of 1 MiB or more mapped
+// on their own, and the heap trimmed above 64 MiB free; between its phases it gives free heap
+// pages back (malloc_trim). Arenas other threads made before the call stay theirs.
 TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
                                            const TranslationSearchOptions& options = {},
                                            const ProgressCallback& progress = {});
