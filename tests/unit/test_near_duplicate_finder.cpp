@@ -278,6 +278,25 @@ TEST(NearDuplicateFinder, NeedsTextWhereALineIsBoilerplate) {
     }
 }
 
+// Boilerplate is counted per source over many lines (the counts grouped in buckets): a line in a
+// quarter of one source's documents is its boilerplate, the same line in an eighth of another's
+// is not (in both together, under a fifth, it would be neither's).
+TEST(NearDuplicateFinder, BoilerplateOfManyLinesIsCountedPerSource) {
+    const std::string common = "A line printed in half of the pages of site a\n";
+    const std::string rare = "A line printed in few of the pages of site b\n";
+    std::vector<Document> docs;
+    for (int k = 0; k < 80; ++k) {
+        const bool a = k < 40, half = k % 40 < 20, few = k % 40 >= 20 && k % 40 < (a ? 30 : 25);
+        const std::string own = text(words(300, 100 + k));  // 30 lines of its own
+        docs.push_back(doc("d" + std::to_string(k), own + (half ? common : "") + (few ? rare : ""),
+                           a ? "a/x.txt" : "b/x.txt"));
+    }
+    NearDuplicateFinder f(word5());
+    f.count_lines(docs.size(), docs.data());
+    const std::vector<uint8_t> own = f.needs_text(docs.size(), docs.data());
+    for (int k = 0; k < 80; ++k) EXPECT_EQ(own[k], k % 40 < (k < 40 ? 30 : 20) ? 1 : 0) << k;
+}
+
 // A summary of a long text (its lines sorted in buckets) has the distinct line hashes, sorted,
 // and the repeated lines of find_repeated_lines, in its order: by hash, each with its first
 // occurrence's text and its count.
