@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "doppel/error.h"
 #include "doppel/sketch/line_summary.h"
+#include "impl/hash_buckets.h"
 #include "impl/parallel.h"
 #include "impl/spec.h"
 
@@ -278,27 +280,19 @@ struct NearDuplicateFinder::Impl {
 };
 
 namespace {
-// Puts equal (source, line) keys next to each other (the order is otherwise of no use): a
-// counting pass into buckets of the top bits of line ^ source (uniformly random hashes: a few
-// keys a bucket), then a sort inside each bucket; 4x faster than std::sort of the whole array.
+// Puts equal (source, line) keys next to each other (the order is otherwise of no use), in
+// buckets of the top bits of line ^ source (impl/hash_buckets.h): 4x faster than std::sort.
 void group_equal_keys(std::vector<std::pair<uint64_t, uint64_t>>& keys) {
     const std::size_t n = keys.size();
     if (n < 1024) {
         std::sort(keys.begin(), keys.end());
         return;
     }
-    int bits = 1;
-    while ((std::size_t{1} << bits) < n / 4 && bits < 24) ++bits;
-    const int shift = 64 - bits;
-    auto bucket = [&](const std::pair<uint64_t, uint64_t>& k) { return (k.first ^ k.second) >> shift; };
-    std::vector<uint32_t> start((std::size_t{1} << bits) + 1, 0);
-    for (const auto& k : keys) ++start[bucket(k) + 1];
-    for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
-    std::vector<std::pair<uint64_t, uint64_t>> out(n);
-    std::vector<uint32_t> at(start.begin(), start.end() - 1);
-    for (const auto& k : keys) out[at[bucket(k)]++] = k;
-    for (std::size_t b = 0; b + 1 < start.size(); ++b)
-        if (start[b + 1] - start[b] > 1) std::sort(out.begin() + start[b], out.begin() + start[b + 1]);
+    const int shift = 64 - impl::bucket_bits(n, 4, 24);
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    std::vector<uint32_t> ends;
+    impl::scatter_to_buckets(keys, 64 - shift, [shift](const auto& k) { return (k.first ^ k.second) >> shift; }, &out, &ends);
+    impl::sort_buckets(out, ends, std::less<>());
     keys.swap(out);
 }
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "doppel/sketch/shingler.h"
+#include "impl/hash_buckets.h"
 
 namespace doppel {
 namespace {
@@ -61,27 +62,9 @@ void sort_lines(std::vector<Line>& lines, std::vector<Line>& spare, std::vector<
                   [](const Line& x, const Line& y) { return x.hash != y.hash ? x.hash < y.hash : x.begin < y.begin; });
         return;
     }
-    int bits = 1;
-    while ((std::size_t{1} << bits) < n / 4 && bits < 20) ++bits;
-    const int shift = 64 - bits;
-    start.assign((std::size_t{1} << bits) + 1, 0);
-    for (const Line& l : lines) ++start[(l.hash >> shift) + 1];
-    for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
-    spare.resize(n);
-    for (const Line& l : lines) spare[start[l.hash >> shift]++] = l;
-    for (std::size_t k = 0; k + 1 < start.size(); ++k) {
-        Line* b = spare.data() + (k ? start[k - 1] : 0);
-        Line* e = spare.data() + start[k];
-        for (Line* i = b + 1; i < e; ++i) {
-            const Line x = *i;
-            Line* j = i;
-            while (j > b && (j - 1)->hash > x.hash) {
-                *j = *(j - 1);
-                --j;
-            }
-            *j = x;
-        }
-    }
+    const int shift = 64 - impl::bucket_bits(n, 4, 20);
+    impl::scatter_to_buckets(lines, 64 - shift, [shift](const Line& l) { return l.hash >> shift; }, &spare, &start);
+    impl::sort_buckets(spare, start, [](const Line& x, const Line& y) { return x.hash < y.hash; });
     lines.swap(spare);
 }
 
