@@ -71,7 +71,9 @@ Command add_index_command(CLI::App& app, Globals& g) {
                     "embeddings); kept by later runs")
         ->check(CLI::IsMember({"all", "duplicates"}));
     return {cmd, [args, &g]() -> int {
-                Store store(args->store);
+                StoreOptions store_options;
+                store_options.journal_at_creation = true;  // index_paths() turns the log on when done
+                Store store(args->store, store_options);
                 const std::string purpose = store_purpose(store, args->purpose);
                 std::unique_ptr<LanguageIdentifier> langid;
                 if (purpose == "all")

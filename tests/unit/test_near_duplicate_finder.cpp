@@ -278,6 +278,51 @@ TEST(NearDuplicateFinder, NeedsTextWhereALineIsBoilerplate) {
     }
 }
 
+// Boilerplate is counted per source over many lines (the counts grouped in buckets): a line in a
+// quarter of one source's documents is its boilerplate, the same line in an eighth of another's
+// is not (in both together, under a fifth, it would be neither's).
+TEST(NearDuplicateFinder, BoilerplateOfManyLinesIsCountedPerSource) {
+    const std::string common = "A line printed in half of the pages of site a\n";
+    const std::string rare = "A line printed in few of the pages of site b\n";
+    std::vector<Document> docs;
+    for (int k = 0; k < 80; ++k) {
+        const bool a = k < 40, half = k % 40 < 20, few = k % 40 >= 20 && k % 40 < (a ? 30 : 25);
+        const std::string own = text(words(300, 100 + k));  // 30 lines of its own
+        docs.push_back(doc("d" + std::to_string(k), own + (half ? common : "") + (few ? rare : ""),
+                           a ? "a/x.txt" : "b/x.txt"));
+    }
+    NearDuplicateFinder f(word5());
+    f.count_lines(docs.size(), docs.data());
+    const std::vector<uint8_t> own = f.needs_text(docs.size(), docs.data());
+    for (int k = 0; k < 80; ++k) EXPECT_EQ(own[k], k % 40 < (k < 40 ? 30 : 20) ? 1 : 0) << k;
+}
+
+// A summary of a long text (its lines sorted in buckets) has the distinct line hashes, sorted,
+// and the repeated lines of find_repeated_lines, in its order: by hash, each with its first
+// occurrence's text and its count.
+TEST(NearDuplicateFinder, LineSummaryOfManyLinesMatchesTheLineFunctions) {
+    std::mt19937 rng(7);
+    std::string text;
+    for (int i = 0; i < 3000; ++i) {
+        const int k = static_cast<int>(rng() % 900);  // about a third of the lines repeat
+        text += (k % 3 ? "  line " : "line ") + std::to_string(k) + (k % 5 ? "\n" : " \n");
+        if (i % 97 == 0) text += "\n   \n";        // blank lines are left out
+    }
+    const LineSummary s = summarize_lines(text);
+    std::vector<uint64_t> distinct;
+    distinct_line_hashes(text, &distinct);
+    EXPECT_EQ(s.bytes, text.size());
+    EXPECT_EQ(s.lines, distinct);
+    std::vector<RepeatedLine> repeated;
+    find_repeated_lines(text, 0, &repeated);
+    ASSERT_EQ(s.repeated.size(), repeated.size());
+    ASSERT_GT(repeated.size(), 500u);
+    for (std::size_t i = 0; i < repeated.size(); ++i) {
+        EXPECT_EQ(s.repeated[i].text, repeated[i].text) << i;
+        EXPECT_EQ(s.repeated[i].count, repeated[i].count) << i;
+    }
+}
+
 // Line summaries stand for the texts in counting lines, finding repeated lines and choosing the
 // documents to shingle again; a document shingled again without its text is refused.
 TEST(NearDuplicateFinder, LineSummariesStandForTheTexts) {

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <stdexcept>
 #include <tuple>
@@ -227,6 +230,68 @@ TEST_F(StoreTest, FailedTransactionLeavesTheStoreAsItWas) {
     }), std::runtime_error);
     EXPECT_EQ(s.size(), 1u);
     EXPECT_FALSE(s.get("b"));
+}
+
+namespace {
+std::string journal_mode(const std::string& dir) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2((dir + "/" + Store::kDatabaseFile).c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+    std::string mode = sqlite3_step(st) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0)) : "";
+    sqlite3_finalize(st);
+    sqlite3_close_v2(db);
+    return mode;
+}
+}  // namespace
+
+// A store created with a rollback journal (StoreOptions::journal_at_creation) and its writer
+// killed inside a transaction: a read-only opening rolls the transaction back and reads every
+// committed document; use_wal() and the next opening for writing turn the log on.
+TEST(Store, ACreationKilledInATransactionIsRolledBackByAReader) {
+    TempDir dir("store-journal-killed");
+    doppel::StoreOptions created;
+    created.journal_at_creation = true;
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        {
+            Store s(dir.path(), created);
+            auto a = make("a", "alpha");
+            s.put(1, &a, 1);
+        }
+        // The writer's connection, with a page cache small enough that pages reach the file.
+        sqlite3* db = nullptr;
+        sqlite3_open((dir.path() + "/" + Store::kDatabaseFile).c_str(), &db);
+        sqlite3_exec(db, "PRAGMA cache_size = -64; BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+        for (int i = 0; i < 100; ++i)
+            sqlite3_exec(db, ("INSERT INTO meta VALUES('k" + std::to_string(i) + "', printf('%.*c', 20000, 'x'))").c_str(),
+                         nullptr, nullptr, nullptr);
+        kill(getpid(), SIGKILL);
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status));
+    ASSERT_TRUE(std::filesystem::exists(dir.path() + "/" + Store::kDatabaseFile + "-journal"));
+    {
+        Store reader(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(reader.size(), 1u);
+        EXPECT_TRUE(reader.get("a"));
+        EXPECT_FALSE(reader.meta("k0"));
+        EXPECT_FALSE(reader.use_wal());  // read-only
+    }
+    EXPECT_EQ(journal_mode(dir.path()), "delete");
+    Store again(dir.path(), created);  // not created now: the log
+    EXPECT_EQ(journal_mode(dir.path()), "wal");
+    TempDir fresh("store-journal-fresh");
+    Store s(fresh.path(), created);
+    auto a = make("a", "alpha");
+    s.put(1, &a, 1);
+    EXPECT_EQ(journal_mode(fresh.path()), "delete");
+    EXPECT_TRUE(s.use_wal());
+    EXPECT_EQ(journal_mode(fresh.path()), "wal");
+    EXPECT_EQ(s.get("a")->text, "alpha");
 }
 
 TEST(Store, RefusesForeignOrNewerDatabases) {

@@ -70,6 +70,14 @@ struct StoreOptions {
     // `doppel index` (a third of the database's CPU on the copyright corpus, 28 KB a document).
     // A power of two in 512..65536; an existing store keeps its own.
     int page_size = 32768;
+    // A store created by this open is written with a rollback journal, not the write-ahead log,
+    // until use_wal() (index_paths() calls it when done) or its next opening for writing: each
+    // page of a new store is then written once, into the database file, instead of twice (to the
+    // log, then again at the checkpoint): `doppel index` into a new store, 0.47 -> 0.43 s CPU on
+    // the copyright corpus. Meanwhile a reader waits while a transaction is being written; a kill
+    // leaves a journal that the next opener, read-only or not, rolls back (the store then holds
+    // every committed batch, as with the log).
+    bool journal_at_creation = false;
 };
 
 class Store {
@@ -207,6 +215,12 @@ public:
     // Store-wide metadata (specs and model versions that produced the store, index manifests).
     void set_meta(const std::string& key, const std::string& value);
     std::optional<std::string> meta(const std::string& key) const;
+
+    // Switches a store written with a rollback journal (StoreOptions::journal_at_creation) to the
+    // write-ahead log, as every opening for writing does; returns false when it stays as it was
+    // (read-only, inside a transaction, or another connection is reading: the next opening for
+    // writing switches it).
+    bool use_wal();
 
     // Runs fn inside one transaction (commits if fn returns, rolls back if it throws).
     void transaction(const std::function<void()>& fn);
