@@ -57,7 +57,10 @@ class Store:
     then run at once; writers (index, add, delete, expire) take the folder's write lock in turn,
     across threads and processes. Exceptions on one folder: two dedup(new=True) calls at once may
     both report (and record) the same new documents, and two translations(incremental=True) calls
-    at once write the same state file: run those from one Store or one thread at a time.
+    at once write the same state file: run those from one Store or one thread at a time. The
+    documents given to add() may be a generator that reads the same store; a write there (index,
+    add, delete, expire, close) raises Error "invalid-argument" (it would wait for add()'s own
+    write lock).
     """
 
     dir: str

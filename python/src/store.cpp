@@ -45,15 +45,25 @@ public:
 
     // One call on the store: made with the GIL held, releases it, then takes the store's lock;
     // gives the lock back, then takes the GIL again. The members below are used inside one only.
+    // A call that writes (or closes) refuses to run inside another call of its thread (Python
+    // code run by add()): it would wait for the running indexer's write lock forever, or close
+    // the store under it.
     class Call {
     public:
-        explicit Call(PyStore& s) : lock_(s.mutex_) {}
+        enum Kind { kRead, kWrite };
+        explicit Call(PyStore& s, Kind kind = kRead) : lock_(s.mutex_), depth_(s.depth_) {
+            DOPPEL_CHECK(kInvalidArgument, kind == kRead || depth_ == 0,
+                         "a write or close() on a Store inside a running add() of the same store");
+            ++depth_;
+        }
+        ~Call() { --depth_; }
         Call(const Call&) = delete;
         Call& operator=(const Call&) = delete;
 
     private:
         py::gil_scoped_release release_;  // first: released before the lock is taken
         std::lock_guard<std::recursive_mutex> lock_;
+        int& depth_;
     };
 
     Store& store() {
@@ -84,6 +94,7 @@ public:
 
 private:
     std::recursive_mutex mutex_;  // held by a Call
+    int depth_ = 0;               // the Calls open (in the thread holding mutex_)
     std::unique_ptr<Store> store_;
     std::string models_dir_;
     std::string purpose_;
@@ -124,7 +135,7 @@ py::dict index(PyStore& s, const std::vector<std::string>& paths, std::size_t ba
     IndexRun run;
     std::vector<std::string> warnings;
     {
-        PyStore::Call call(s);
+        PyStore::Call call(s, PyStore::Call::kWrite);
         IndexStages stages = s.stages();
         warnings = std::move(stages.warnings);
         run = index_paths(s.store(), s.langid(), std::move(stages.stages), paths, options);
@@ -181,7 +192,7 @@ py::dict add(PyStore& s, const py::iterable& items, std::size_t batch, int64_t n
     IndexRun run;
     std::vector<std::string> warnings;
     {
-        PyStore::Call call(s);
+        PyStore::Call call(s, PyStore::Call::kWrite);
         std::unique_ptr<Indexer> indexer = open_indexer(s.store(), s.langid());
         IndexStages stages = s.stages();
         warnings = std::move(stages.warnings);
@@ -252,7 +263,7 @@ py::object get_document(PyStore& s, const std::string& id, bool with_text) {
 
 // Closes the store once no other thread's call is running on it.
 void close_store(PyStore& s) {
-    PyStore::Call call(s);
+    PyStore::Call call(s, PyStore::Call::kWrite);
     s.close();
 }
 
@@ -264,13 +275,13 @@ std::unique_ptr<Indexer> maintenance_indexer(PyStore& s) {
 }
 
 std::size_t delete_documents(PyStore& s, const std::vector<std::string>& ids) {
-    PyStore::Call call(s);
+    PyStore::Call call(s, PyStore::Call::kWrite);
     return maintenance_indexer(s)->remove(ids);
 }
 
 std::vector<std::string> expire(PyStore& s, int64_t older_than, int64_t now) {
     DOPPEL_CHECK(kInvalidArgument, older_than >= 0, "older_than_seconds must not be negative");
-    PyStore::Call call(s);
+    PyStore::Call call(s, PyStore::Call::kWrite);
     if (now == 0) now = static_cast<int64_t>(std::time(nullptr));
     return maintenance_indexer(s)->expire(now - older_than);
 }

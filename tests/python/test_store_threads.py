@@ -118,3 +118,21 @@ def test_documents_given_to_add_may_read_the_same_store(tmp_path, corpus):
     store.add(docs[:3])
     s = store.add((d for d in docs if store.get(d["id"]) is None and len(store) >= 3), batch=2)
     assert (s["added"], s["stored"]) == (len(docs) - 3, len(docs))
+
+
+def test_a_write_inside_a_running_add_of_the_same_store_raises(tmp_path, corpus):
+    """A write from the documents' generator would wait for add()'s own write lock forever."""
+    store = doppel.Store(str(tmp_path / "s"), purpose="duplicates")
+    docs = thread_documents(corpus["records"], 0)
+    store.add(docs[:3])
+
+    def deleting():
+        yield docs[3]
+        store.delete([docs[0]["id"]])
+        yield docs[4]
+
+    with pytest.raises(doppel.Error, match="inside a running add") as e:
+        store.add(deleting())
+    assert e.value.code == "invalid-argument"
+    assert len(store) == 3  # the batch of the failed call was not stored; the store works on
+    store.close()
