@@ -49,7 +49,18 @@ def models_dir(given: str = "") -> str:
 class Store:
     """A doppel store: a folder holding documents, their sketches and embeddings.
 
-    Not safe for concurrent use from several threads; the GIL is released during every call.
+    Thread safety: one Store may be shared by threads (a ThreadPoolExecutor, a web server's
+    workers): its calls are serialized (each waits for the running one, without holding the GIL,
+    which every call releases while it works), so they give the answers of the same calls made
+    one after the other. close() waits for a running call. For parallelism open one Store per
+    thread (on the same folder or not): readers (list, get, check, dedup, translations, report)
+    then run at once; writers (index, add, delete, expire) take the folder's write lock in turn,
+    across threads and processes. Exceptions on one folder: two dedup(new=True) calls at once may
+    both report (and record) the same new documents, and two translations(incremental=True) calls
+    at once write the same state file: run those from one Store or one thread at a time. The
+    documents given to add() may be a generator that reads the same store; a write there (index,
+    add, delete, expire, close) raises Error "invalid-argument" (it would wait for add()'s own
+    write lock).
     """
 
     dir: str

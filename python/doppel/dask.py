@@ -643,8 +643,8 @@ def _csr_save(prefix, d):
         _save("%s-%s.npy" % (prefix, name), d[name])
 
 
-def _csr_load(prefix):
-    return {name: np.load("%s-%s.npy" % (prefix, name)) for name in ("indptr", "ids", "weights")}
+def _csr_load(prefix, mmap_mode=None):
+    return {name: np.load("%s-%s.npy" % (prefix, name), mmap_mode=mmap_mode) for name in ("indptr", "ids", "weights")}
 
 
 def _csr_rows(d, rows):
@@ -771,14 +771,22 @@ def _tr_stage_weigh(client, cfg, work, p, documents, langs, match_langs):
     return info
 
 
-def _tr_rows(work, p, parts, t):
-    """(positions, dense, sparse) of matching language t over every part."""
+def _tr_rows(work, p, parts, t, keep=None):
+    """(positions, dense, sparse) of matching language t over every part; with `keep` (positions ->
+    bool mask), only the rows it keeps: the others' vectors are never read (memory-mapped)."""
     pos, dense, sparse = [], [], []
     for k in range(parts):
         prefix = os.path.join(work, "w%d-%05d-%03d" % (p, k, t))
-        pos.append(np.load(prefix + "-pos.npy"))
-        dense.append(np.load(prefix + "-dense.npy"))
-        sparse.append(_csr_load(prefix))
+        at = np.load(prefix + "-pos.npy")
+        rows = None if keep is None else np.flatnonzero(keep(at))
+        if rows is None or len(rows) == len(at):
+            pos.append(at)
+            dense.append(np.load(prefix + "-dense.npy"))
+            sparse.append(_csr_load(prefix))
+        else:
+            pos.append(at[rows])
+            dense.append(np.load(prefix + "-dense.npy", mmap_mode="r")[rows])
+            sparse.append(_csr_rows(_csr_load(prefix, mmap_mode="r"), rows))
     return np.concatenate(pos), np.concatenate(dense), _csr_concat(sparse)
 
 
@@ -806,19 +814,17 @@ def _tr_shard_task(t, cfg, work, p, langs, step):
     parts = len(cfg["bases"]) - 1
     shard = _tr_rows(work, p, parts, t)
     sampled, plan = _tr_load_plan(work)
+    if step == "sample":
+        keep = lambda at: sampled[at] != 0  # noqa: E731
+    elif p == 1 and len(sampled):
+        keep = lambda at: sampled[at] == 0  # noqa: E731
+    else:
+        keep = None
     queries = []
     for u in range(len(langs)):  # the queries: the other languages' documents the step selects
         if u == t or (step == "planned" and len(plan) and not plan[u, t]):
             continue
-        q = _tr_rows(work, p, parts, u)
-        if step == "sample":
-            keep = sampled[q[0]] != 0
-        elif p == 1 and len(sampled):
-            keep = sampled[q[0]] == 0
-        else:
-            keep = np.ones(len(q[0]), bool)
-        rows = np.flatnonzero(keep)
-        queries.append((q[0][rows], q[1][rows], _csr_rows(q[2], rows)))
+        queries.append(_tr_rows(work, p, parts, u, keep))
     n = sum(len(q[0]) for q in queries)
     found, index = [], ""
     if n and len(shard[0]):

@@ -4,6 +4,14 @@
 // Every call that does real work releases the GIL (py::gil_scoped_release) around the library
 // call; Python objects are read and built only while it is held. doppel::Error becomes
 // doppel.Error (errors.cpp).
+//
+// Thread safety: one doppel.Store may be shared by Python threads; its calls are serialized by a
+// lock of its own (PyStore::Call in store.cpp, which every binding touching the store runs
+// inside: it releases the GIL first, then takes the lock, so no thread waits for the lock while
+// holding the GIL). Threads get parallelism by opening one Store each, on the same folder or
+// not: SQLite serializes their transactions and the Indexer's StoreWriteLock their writers
+// (store/store_write_lock.h); readers run concurrently. The other bindings (primitives, stages,
+// Bridge) share no state between calls.
 #pragma once
 
 #include <pybind11/pybind11.h>

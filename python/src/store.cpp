@@ -5,6 +5,7 @@
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "bindings.h"
@@ -24,6 +25,13 @@ namespace {
 // call is one source for boilerplate detection, as a JSONL file is.
 constexpr const char* kPythonSource = "<python>";
 
+// A Store shared by Python threads. Every binding that touches the store (or its lazily built
+// members) runs inside one PyStore::Call, so the calls on one PyStore are serialized; the
+// library's Store is not safe for concurrent use (store/store.h). Lock order: the GIL is
+// released first, then the PyStore's mutex taken; a thread never waits for that mutex while it
+// holds the GIL (which would deadlock against the holder waiting for the GIL). A thread holding
+// the mutex may take the GIL back (add() reads its Python documents between batches). The mutex
+// is recursive: Python code that add() runs (a generator of documents) may call the same store.
 class PyStore {
 public:
     // purpose: "all", "duplicates" or "" (the store's recorded one, else "all"), as `index --for`;
@@ -34,6 +42,29 @@ public:
           models_dir_(find_models_dir(models)),
           purpose_(store_purpose(*store_, purpose)),
           langid_options_(langid.empty() ? LanguageIdOptions{} : LanguageIdOptions::parse_spec(langid)) {}
+
+    // One call on the store: made with the GIL held, releases it, then takes the store's lock;
+    // gives the lock back, then takes the GIL again. The members below are used inside one only.
+    // A call that writes (or closes) refuses to run inside another call of its thread (Python
+    // code run by add()): it would wait for the running indexer's write lock forever, or close
+    // the store under it.
+    class Call {
+    public:
+        enum Kind { kRead, kWrite };
+        explicit Call(PyStore& s, Kind kind = kRead) : lock_(s.mutex_), depth_(s.depth_) {
+            DOPPEL_CHECK(kInvalidArgument, kind == kRead || depth_ == 0,
+                         "a write or close() on a Store inside a running add() of the same store");
+            ++depth_;
+        }
+        ~Call() { --depth_; }
+        Call(const Call&) = delete;
+        Call& operator=(const Call&) = delete;
+
+    private:
+        py::gil_scoped_release release_;  // first: released before the lock is taken
+        std::lock_guard<std::recursive_mutex> lock_;
+        int& depth_;
+    };
 
     Store& store() {
         DOPPEL_CHECK(kInvalidArgument, store_ != nullptr, "the store is closed");
@@ -62,6 +93,8 @@ public:
     }
 
 private:
+    std::recursive_mutex mutex_;  // held by a Call
+    int depth_ = 0;               // the Calls open (in the thread holding mutex_)
     std::unique_ptr<Store> store_;
     std::string models_dir_;
     std::string purpose_;
@@ -102,7 +135,7 @@ py::dict index(PyStore& s, const std::vector<std::string>& paths, std::size_t ba
     IndexRun run;
     std::vector<std::string> warnings;
     {
-        py::gil_scoped_release release;
+        PyStore::Call call(s, PyStore::Call::kWrite);
         IndexStages stages = s.stages();
         warnings = std::move(stages.warnings);
         run = index_paths(s.store(), s.langid(), std::move(stages.stages), paths, options);
@@ -149,6 +182,8 @@ bool to_document(const py::handle& item, std::size_t k, Document& doc, std::vect
     return true;
 }
 
+// The store's lock is held for the whole call (two add() calls do not interleave their batches,
+// and close() waits for the indexer); the GIL is taken back to read each batch's documents.
 py::dict add(PyStore& s, const py::iterable& items, std::size_t batch, int64_t now, std::size_t max_bytes) {
     DOPPEL_CHECK(kInvalidArgument, batch > 0, "batch must be positive");
     ReaderOptions limits;
@@ -156,29 +191,33 @@ py::dict add(PyStore& s, const py::iterable& items, std::size_t batch, int64_t n
     if (now == 0) now = static_cast<int64_t>(std::time(nullptr));
     IndexRun run;
     std::vector<std::string> warnings;
-    std::unique_ptr<Indexer> indexer;
     {
-        py::gil_scoped_release release;
-        indexer = open_indexer(s.store(), s.langid());
+        PyStore::Call call(s, PyStore::Call::kWrite);
+        std::unique_ptr<Indexer> indexer = open_indexer(s.store(), s.langid());
         IndexStages stages = s.stages();
         warnings = std::move(stages.warnings);
         for (auto& stage : stages.stages) indexer->add_stage(std::move(stage));
-    }
-    std::vector<Document> docs;
-    auto flush = [&] {
-        py::gil_scoped_release release;
-        indexer->add(docs.size(), docs.data(), now, &run.summary);
-        docs.clear();
-    };
-    std::size_t k = 0;
-    for (const py::handle item : items) {
-        Document doc;
-        if (to_document(item, k++, doc, run.errors, limits)) docs.push_back(std::move(doc)), ++run.read;
-        if (docs.size() >= batch) flush();
-    }
-    flush();
-    {
-        py::gil_scoped_release release;
+        std::vector<Document> docs;
+        auto flush = [&] {  // without the GIL
+            indexer->add(docs.size(), docs.data(), now, &run.summary);
+            docs.clear();
+        };
+        {
+            py::gil_scoped_acquire gil;
+            std::size_t k = 0;
+            for (const py::handle item : items) {
+                Document doc;
+                if (to_document(item, k++, doc, run.errors, limits)) {
+                    docs.push_back(std::move(doc));
+                    ++run.read;
+                }
+                if (docs.size() >= batch) {
+                    py::gil_scoped_release release;
+                    flush();
+                }
+            }
+        }
+        flush();
         indexer->finish(&run.summary);
         run.stored = s.store().size();
     }
@@ -205,7 +244,7 @@ py::dict stored_dict(const StoredDocument& d, bool with_text) {
 py::list list_documents(PyStore& s, bool with_text) {
     std::vector<StoredDocument> docs;
     {
-        py::gil_scoped_release release;
+        PyStore::Call call(s);
         s.store().scan([&](const StoredDocument& d) { return docs.push_back(d), true; }, with_text);
     }
     py::list out;
@@ -216,10 +255,16 @@ py::list list_documents(PyStore& s, bool with_text) {
 py::object get_document(PyStore& s, const std::string& id, bool with_text) {
     std::optional<StoredDocument> d;
     {
-        py::gil_scoped_release release;
+        PyStore::Call call(s);
         d = s.store().get(id, with_text);
     }
     return d ? py::object(stored_dict(*d, with_text)) : py::object(py::none());
+}
+
+// Closes the store once no other thread's call is running on it.
+void close_store(PyStore& s) {
+    PyStore::Call call(s, PyStore::Call::kWrite);
+    s.close();
 }
 
 // An Indexer with the store's stages, for delete and expire (the stages drop their data too).
@@ -230,13 +275,13 @@ std::unique_ptr<Indexer> maintenance_indexer(PyStore& s) {
 }
 
 std::size_t delete_documents(PyStore& s, const std::vector<std::string>& ids) {
-    py::gil_scoped_release release;
+    PyStore::Call call(s, PyStore::Call::kWrite);
     return maintenance_indexer(s)->remove(ids);
 }
 
 std::vector<std::string> expire(PyStore& s, int64_t older_than, int64_t now) {
     DOPPEL_CHECK(kInvalidArgument, older_than >= 0, "older_than_seconds must not be negative");
-    py::gil_scoped_release release;
+    PyStore::Call call(s, PyStore::Call::kWrite);
     if (now == 0) now = static_cast<int64_t>(std::time(nullptr));
     return maintenance_indexer(s)->expire(now - older_than);
 }
@@ -247,21 +292,28 @@ void bind_store_matching(py::class_<PyStore>& c);
 
 void bind_store(py::module_& m) {
     py::class_<PyStore> c(m, "Store",
-                          "A doppel store: a folder holding documents, their sketches and embeddings.");
+                          "A doppel store: a folder holding documents, their sketches and embeddings. "
+                          "May be shared by threads: its calls are serialized (open one Store per thread "
+                          "for parallelism).");
     c.def(py::init<const std::string&, bool, bool, const std::string&, const std::string&, const std::string&>(),
           py::arg("dir"), py::kw_only(), py::arg("create") = true, py::arg("read_only") = false,
           py::arg("models") = "", py::arg("purpose") = "", py::arg("langid") = "",
           py::call_guard<py::gil_scoped_release>(),
           "Opens the store in `dir` (created when missing and create); purpose and langid as `doppel "
           "index --for` and `--langid`.");
-    c.def_property_readonly("dir", [](PyStore& s) { return s.store().dir(); });
+    c.def_property_readonly("dir", [](PyStore& s) {
+        PyStore::Call call(s);
+        return s.store().dir();
+    });
     c.def_property_readonly("models_dir", &PyStore::models_dir);
     c.def_property_readonly("purpose", &PyStore::purpose);
-    c.def("__len__", [](PyStore& s) { return s.store().size(); });
-    c.def("close", &PyStore::close, py::call_guard<py::gil_scoped_release>(),
-          "Closes the store; later calls raise Error (invalid-argument).");
+    c.def("__len__", [](PyStore& s) {
+        PyStore::Call call(s);
+        return s.store().size();
+    });
+    c.def("close", &close_store, "Closes the store; later calls raise Error (invalid-argument).");
     c.def("__enter__", [](py::object self) { return self; });
-    c.def("__exit__", [](PyStore& s, const py::args&) { s.close(); });
+    c.def("__exit__", [](PyStore& s, const py::args&) { close_store(s); });
     c.def("index", &index, py::arg("paths"), py::arg("batch") = 0, py::arg("now") = 0,
           "Adds the documents of files and folders, as `doppel index` (batch 0: by the store's purpose, "
           "as the tool); returns a summary dict.");
@@ -320,7 +372,7 @@ py::object dedup(PyStore& s, double threshold, double recall, bool boilerplate, 
     NewStoredDuplicates n;
     NearDuplicateResult& r = n.result;
     {
-        py::gil_scoped_release release;
+        PyStore::Call call(s);
         const NearDuplicateOptions o = dedup_options(threshold, recall, boilerplate, exact, threads);
         if (only_new) {
             n = find_new_stored_duplicates(s.store(), o);
@@ -353,7 +405,7 @@ py::list check(PyStore& s, const py::iterable& items, double threshold, double r
     if (!errors.empty()) DOPPEL_THROW(kInvalidArgument, errors.front().to_string());
     std::vector<CheckResult> results;
     {
-        py::gil_scoped_release release;
+        PyStore::Call call(s);
         CheckOptions opt;
         opt.threshold = threshold;
         opt.recall = recall;
@@ -394,7 +446,7 @@ py::list translations(PyStore& s, const std::string& mode, bool same_story, bool
         translation_options(mode, same_story, learn, matcher, associations, embedder, incremental);
     TranslationSearch found;
     {
-        py::gil_scoped_release release;
+        PyStore::Call call(s);
         found = find_stored_translations(s.store(), s.models_dir(), opt);
     }
     py::list out;
@@ -412,7 +464,7 @@ py::dict report(PyStore& s, const std::string& html_path, double threshold, cons
     std::vector<std::string> warnings;
     ReportData data;
     {
-        py::gil_scoped_release release;
+        PyStore::Call call(s);
         data = build_store_report(s.store(), s.models_dir(), threshold, ropt, &warnings);
         data.title = title;
         std::ofstream out(html_path, std::ios::binary);

@@ -116,6 +116,31 @@ def test_a_run_resumes_after_the_last_finished_stage(client, small_corpus, tmp_p
         run_dask(tmp_path, small_corpus, client, threshold=0.5)
 
 
+def test_a_languages_rows_read_with_a_filter_are_those_it_keeps(tmp_path):
+    """_tr_rows with `keep` (the shard tasks' queries) gives the kept rows of every part, as the
+    whole rows filtered afterwards: the part read in full, the part read in part, the empty part."""
+    import numpy as np
+
+    sizes = (3, 4, 0)
+    for k, n in enumerate(sizes):
+        prefix = str(tmp_path / ("w1-%05d-000" % k))
+        lengths = np.arange(n) % 3  # row i has i % 3 features
+        doppel.dask._save(prefix + "-pos.npy", np.arange(n, dtype=np.int64) + 10 * k)
+        doppel.dask._save(prefix + "-dense.npy", np.arange(2 * n, dtype=np.float32).reshape(n, 2) + 100 * k)
+        indptr = np.zeros(n + 1, np.uint64)
+        np.cumsum(lengths, out=indptr[1:])
+        doppel.dask._csr_save(prefix, {"indptr": indptr, "ids": np.arange(int(indptr[-1]), dtype=np.uint32) + 7 * k,
+                                       "weights": np.arange(int(indptr[-1]), dtype=np.float32) / 8})
+    keep = lambda at: (at < 10) | (at % 2 == 1)  # noqa: E731 - part 0 whole, part 1 half
+    whole = doppel.dask._tr_rows(str(tmp_path), 1, len(sizes), 0)
+    part = doppel.dask._tr_rows(str(tmp_path), 1, len(sizes), 0, keep)
+    rows = np.flatnonzero(keep(whole[0]))
+    assert list(part[0]) == [0, 1, 2, 11, 13]
+    assert np.array_equal(part[0], whole[0][rows]) and np.array_equal(part[1], whole[1][rows])
+    want = doppel.dask._csr_rows(whole[2], rows)
+    assert all(np.array_equal(part[2][name], want[name]) for name in ("indptr", "ids", "weights"))
+
+
 def test_stage_functions_raise_library_errors():
     with pytest.raises(doppel.Error, match="exact"):
         doppel.dask._st.plan("near-duplicate:exact=1")
