@@ -692,14 +692,19 @@ TEST(Matcher, RelinkGivesTheLinksOfLinkWhereListsChanged) {
     }
 }
 
+// A matcher that lists translations only (relink() keeps the strong pairs only).
+Matcher without_same_story() {
+    MatcherOptions o;
+    o.same_story = false;
+    return Matcher(o);
+}
+
 TEST(Matcher, RelinkKeepsTheLinksOfUnchangedDocumentsAsTheyWereScored) {
     // A kept strong link is taken as the state holds it (not scored again: marked here); a pair
     // with a changed document is made again from the lists and vectors. With same-story pairs
     // (every candidate pair, not kept) relink is link().
     const Pool p = stories(4);
-    MatcherOptions o;
-    o.same_story = false;
-    const Matcher m(o);
+    const Matcher m = without_same_story();
     const CandidateTable table = m.candidates(p.index(), p.docs, p.dense.data(), p.sparse);
     LinkState state;
     const std::vector<TranslationLink> links = m.link(p.docs, p.sparse, table, &state);
@@ -732,9 +737,7 @@ TEST(Matcher, RelinkLabelsAgainTheCompetitorsOfALostLink) {
     p.add(10, "en", {{1, 1}, {2, 1}});
     p.add(20, "de", {{7, 1}, {8, 1}});
     p.add(21, "de", {{1, 1}, {2, 0.9f}, {3, 0.2f}});
-    MatcherOptions o;
-    o.same_story = false;
-    const Matcher m(o);
+    const Matcher m = without_same_story();
     const CandidateTable table = m.candidates(p.index(), p.docs, p.dense.data(), p.sparse);
     LinkState fresh;
     const std::vector<TranslationLink> want = m.link(p.docs, p.sparse, table, &fresh);
