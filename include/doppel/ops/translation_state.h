@@ -28,8 +28,8 @@
 //   uint32 b, float score, similarity, margin, anchors, uint8 label, uint8 url evidence). A
 //   string is a uint32 length and its bytes. Versions 1 (before the similarities) and 2 (before
 //   the link states) are refused: a full run.
-// A million documents of 6 languages in two tables take about 650 MB (the link states about 20
-// bytes a strong link, a few a document).
+// A million documents of 6 languages in two tables take about 650 MB; the link states 26 bytes
+// a strong link (7.3 MB at 200,000 documents).
 //
 // Thread safety: plain functions; one writer per file (save writes a temporary file and
 // renames it, so a reader sees the old state or the new one whole).
