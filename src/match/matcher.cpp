@@ -766,14 +766,15 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     const std::size_t workers = impl::worker_count(lang_pairs.size());
     for (std::size_t p0 = 0; p0 < lang_pairs.size(); p0 += workers) {
         const std::size_t n = std::min(workers, lang_pairs.size() - p0);
-        std::vector<std::vector<TranslationLink>> linked(n), strong(n);
+        std::vector<std::vector<TranslationLink>> linked(n), strong_links(n);
         impl::parallel_for(n, n, [&](std::size_t j, std::size_t) {
             std::vector<TranslationLink> links = candidates_of(p0 + j);
             linked[j].reserve(links.size());
-            label_links(docs, links, floors[p0 + j], linked[j], keep ? &strong[j] : nullptr);
+            label_links(docs, links, floors[p0 + j], linked[j], keep ? &strong_links[j] : nullptr);
         });
         for (const auto& links : linked) out.insert(out.end(), links.begin(), links.end());
-        for (std::size_t j = 0; keep && j < n; ++j) keep->strong.insert(keep->strong.end(), strong[j].begin(), strong[j].end());
+        for (std::size_t j = 0; keep && j < n; ++j)
+            keep->strong.insert(keep->strong.end(), strong_links[j].begin(), strong_links[j].end());
     }
     if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
     limit_same_story(out);
@@ -809,7 +810,10 @@ void relabel_dirty_components(const std::vector<TranslationLink>& links, std::sp
     std::vector<uint32_t> ends;  // local position -> document
     for (const TranslationLink& l : links)
         for (std::size_t d : {l.a, l.b})
-            if (local[d] == kNoLocal) local[d] = static_cast<uint32_t>(ends.size()), ends.push_back(static_cast<uint32_t>(d));
+            if (local[d] == kNoLocal) {
+                local[d] = static_cast<uint32_t>(ends.size());
+                ends.push_back(static_cast<uint32_t>(d));
+            }
     Components components(ends.size());
     for (const TranslationLink& l : links) components.join(local[l.a], local[l.b]);
     std::vector<char> redo(ends.size(), 0);
