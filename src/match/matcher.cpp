@@ -337,17 +337,21 @@ struct PairCandidate {
 
 // The candidate pairs of languages sa and tb from both directions' lists, each pair once, in
 // (a, b) order; a pair in both directions takes the similarity of tb's list (the same cosine).
+// With `touching` (flags per document), only the pairs with a flagged document (relink()).
 std::vector<PairCandidate> pair_candidates(const CandidateTable& table, const Languages& g, std::size_t sa,
-                                           std::size_t tb) {
+                                           std::size_t tb, std::span<const char> touching = {}) {
+    const auto taken = [&](std::size_t x, uint32_t y) { return touching.empty() || touching[x] || touching[y]; };
     std::size_t n = 0;
     for (std::size_t x : g.members[sa]) n += table.of(x, tb).size();
     for (std::size_t y : g.members[tb]) n += table.of(y, sa).size();
     std::vector<PairCandidate> pairs;
-    pairs.reserve(n);
+    pairs.reserve(touching.empty() ? n : n / 8);
     for (std::size_t x : g.members[sa])
-        for (const auto& c : table.of(x, tb)) pairs.push_back({static_cast<uint32_t>(x), c.other, c.sim});
+        for (const auto& c : table.of(x, tb))
+            if (taken(x, c.other)) pairs.push_back({static_cast<uint32_t>(x), c.other, c.sim});
     for (std::size_t y : g.members[tb])
-        for (const auto& c : table.of(y, sa)) pairs.push_back({c.other, static_cast<uint32_t>(y), c.sim});
+        for (const auto& c : table.of(y, sa))
+            if (taken(y, c.other)) pairs.push_back({c.other, static_cast<uint32_t>(y), c.sim});
     std::stable_sort(pairs.begin(), pairs.end(), [](const PairCandidate& x, const PairCandidate& y) {
         return std::tie(x.a, x.b) < std::tie(y.a, y.b);
     });
@@ -716,7 +720,7 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
 }
 
 std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
-                                           const CandidateTable& table) const {
+                                           const CandidateTable& table, LinkState* keep) const {
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     const Languages g = group_by_language(docs);
     check_table(table, g, docs.size());
@@ -753,6 +757,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     }
     const std::vector<float> floors = typical_floors(lang_pairs, L, confident);
     std::vector<std::vector<float>>().swap(confident);
+    if (keep) *keep = {floors, {}};
     // Phase 2: the pairs labelled with their floors, a core's worth at a time, joined in pair
     // order, so the links are never held twice. With same-story links every candidate is a
     // link: room for all, and an eighth more for the pivots' links (growing copies them all).
@@ -761,17 +766,121 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     const std::size_t workers = impl::worker_count(lang_pairs.size());
     for (std::size_t p0 = 0; p0 < lang_pairs.size(); p0 += workers) {
         const std::size_t n = std::min(workers, lang_pairs.size() - p0);
-        std::vector<std::vector<TranslationLink>> linked(n);
+        std::vector<std::vector<TranslationLink>> linked(n), strong_links(n);
         impl::parallel_for(n, n, [&](std::size_t j, std::size_t) {
             std::vector<TranslationLink> links = candidates_of(p0 + j);
             linked[j].reserve(links.size());
-            label_links(docs, links, floors[p0 + j], linked[j]);
+            label_links(docs, links, floors[p0 + j], linked[j], keep ? &strong_links[j] : nullptr);
         });
         for (const auto& links : linked) out.insert(out.end(), links.begin(), links.end());
+        for (std::size_t j = 0; keep && j < n; ++j)
+            keep->strong.insert(keep->strong.end(), strong_links[j].begin(), strong_links[j].end());
     }
     if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
     limit_same_story(out);
     out.shrink_to_fit();
+    return out;
+}
+
+namespace {
+constexpr uint32_t kNoLocal = static_cast<uint32_t>(-1);
+
+// Union-find over positions 0..n-1 (relink(): the components of a language pair's strong links).
+class Components {
+public:
+    explicit Components(std::size_t n) : parent_(n) { std::iota(parent_.begin(), parent_.end(), uint32_t{0}); }
+    uint32_t find(uint32_t x) {
+        while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
+        return x;
+    }
+    void join(uint32_t a, uint32_t b) { parent_[find(a)] = find(b); }
+
+private:
+    std::vector<uint32_t> parent_;
+};
+
+// relink()'s phase 2 for one language pair: of its strong links, those in a component (documents
+// joined by a strong link) that holds a dirty document are labelled again by `label` (which
+// appends them, labelled, to `all`); the others are appended to `all` as they are. `local`: one
+// entry per document, kNoLocal on entry and on return.
+void relabel_dirty_components(const std::vector<TranslationLink>& links, std::span<const char> dirty,
+                              std::vector<uint32_t>& local,
+                              const std::function<void(std::vector<TranslationLink>&)>& label,
+                              std::vector<TranslationLink>& all) {
+    std::vector<uint32_t> ends;  // local position -> document
+    for (const TranslationLink& l : links)
+        for (std::size_t d : {l.a, l.b})
+            if (local[d] == kNoLocal) {
+                local[d] = static_cast<uint32_t>(ends.size());
+                ends.push_back(static_cast<uint32_t>(d));
+            }
+    Components components(ends.size());
+    for (const TranslationLink& l : links) components.join(local[l.a], local[l.b]);
+    std::vector<char> redo(ends.size(), 0);
+    for (std::size_t i = 0; i < ends.size(); ++i)
+        if (dirty[ends[i]]) redo[components.find(static_cast<uint32_t>(i))] = 1;
+    std::vector<TranslationLink> again;
+    for (const TranslationLink& l : links) {
+        if (redo[components.find(local[l.a])]) again.push_back(l);
+        else all.push_back(l);
+    }
+    label(again);
+    for (uint32_t d : ends) local[d] = kNoLocal;
+}
+}  // namespace
+
+std::vector<TranslationLink> Matcher::relink(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+                                             const CandidateTable& table, std::span<const char> changed,
+                                             LinkState& state) const {
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size() && changed.size() == docs.size(),
+                 "matcher: one sparse vector and one changed flag per document needed");
+    const Languages g = group_by_language(docs);
+    check_table(table, g, docs.size());
+    const std::size_t L = g.names.size(), pairs = L * (L - 1) / 2;
+    if (options_.same_story || state.floors.size() != pairs) return link(docs, sparse, table, &state);
+    std::vector<uint32_t> lang(docs.size());
+    for (std::size_t t = 0; t < L; ++t)
+        for (std::size_t x : g.members[t]) lang[x] = static_cast<uint32_t>(t);
+    std::vector<std::pair<std::size_t, std::size_t>> lang_pairs;
+    std::vector<std::size_t> pair_at(L * L);
+    for (std::size_t sa = 0; sa < L; ++sa)
+        for (std::size_t tb = sa + 1; tb < L; ++tb) {
+            pair_at[sa * L + tb] = lang_pairs.size();
+            lang_pairs.push_back({sa, tb});
+        }
+    // Phase 1: each language pair's strong links: kept where neither document changed (their
+    // lists, so their margins, are as before), found again from the lists where one did. A
+    // document that lost a strong link is dirty too: its competitors are labelled again.
+    std::vector<std::vector<TranslationLink>> strong_of(pairs);
+    std::vector<char> dirty(changed.begin(), changed.end());
+    for (const TranslationLink& l : state.strong) {
+        DOPPEL_CHECK(kInvalidArgument, l.a < docs.size() && l.b < docs.size() && lang[l.a] < lang[l.b],
+                     "matcher: a kept link is not of these documents");
+        if (changed[l.a] || changed[l.b]) dirty[l.a] = dirty[l.b] = 1;
+        else strong_of[pair_at[lang[l.a] * L + lang[l.b]]].push_back(l);
+    }
+    const Margins margins(table, g, options_.margin_k);
+    impl::parallel_for(pairs, impl::worker_count(pairs), [&](std::size_t p, std::size_t) {
+        for (const auto& [a, b, sim] : pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second, changed)) {
+            if (sim < options_.related_similarity) continue;
+            TranslationLink l = make_link(a, b, sim, margins(a, b, sim), sparse);
+            url_evidence::add_url_evidence(docs, options_.url_weight, l);
+            if (strong(docs, l, state.floors[p])) strong_of[p].push_back(l);
+        }
+    });
+    // Phase 2: per language pair, the components of its strong links that hold a dirty document
+    // are labelled again (one-to-one is greedy within a component); the others keep their labels.
+    std::vector<TranslationLink> out, all;
+    std::vector<uint32_t> local(docs.size(), kNoLocal);
+    for (std::size_t p = 0; p < pairs; ++p)
+        relabel_dirty_components(strong_of[p], dirty, local, [&](std::vector<TranslationLink>& again) {
+            std::vector<TranslationLink> winners;
+            label_links(docs, again, state.floors[p], winners, &all);
+        }, all);
+    for (const TranslationLink& l : all)
+        if (l.label != LinkLabel::kSameStory) out.push_back(l);
+    state.strong = std::move(all);
+    if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
     return out;
 }
 
@@ -824,8 +933,14 @@ std::vector<float> Matcher::typical_floors(std::span<const std::pair<std::size_t
     return floors;
 }
 
+bool Matcher::strong(std::span<const MatchDocument> docs, const TranslationLink& l, float typical_floor) const {
+    return l.score >= translation_floor(docs[l.a].length, docs[l.b].length) && l.margin >= options_.translation_margin &&
+           (l.score >= typical_floor || !counterpart_applies(docs[l.a].length, docs[l.b].length));
+}
+
 void Matcher::label_links(std::span<const MatchDocument> docs, std::vector<TranslationLink>& links,
-                          float typical_floor, std::vector<TranslationLink>& out) const {
+                          float typical_floor, std::vector<TranslationLink>& out,
+                          std::vector<TranslationLink>* strong_links) const {
     // Greedy one-to-one by margin-weighted score.
     std::sort(links.begin(), links.end(), [](const TranslationLink& a, const TranslationLink& b) {
         const float ka = a.score * std::min(a.margin, 3.0f), kb = b.score * std::min(b.margin, 3.0f);
@@ -835,17 +950,16 @@ void Matcher::label_links(std::span<const MatchDocument> docs, std::vector<Trans
     std::vector<char> used_a(docs.size(), 0), used_b(docs.size(), 0);
     for (auto& l : links) {
         const bool winner = !options_.one_to_one || (!used_a[l.a] && !used_b[l.b]);
-        const bool strong = l.score >= translation_floor(docs[l.a].length, docs[l.b].length) &&
-                            l.margin >= options_.translation_margin &&
-                            (l.score >= typical_floor || !counterpart_applies(docs[l.a].length, docs[l.b].length));
-        if (winner && strong) {
+        const bool is_strong = strong(docs, l, typical_floor);
+        if (winner && is_strong) {
             used_a[l.a] = used_b[l.b] = 1;
             l.label = length_label(docs[l.a].length, docs[l.b].length);
             out.push_back(l);
-        } else if (options_.same_story) {
+        } else {
             l.label = LinkLabel::kSameStory;
-            out.push_back(l);
+            if (options_.same_story) out.push_back(l);
         }
+        if (is_strong && strong_links) strong_links->push_back(l);
     }
 }
 

@@ -1,5 +1,6 @@
 #include "doppel/ops/translation_state.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -176,6 +177,44 @@ FeatureAssociations read_associations(Reader& r) {
     return a;
 }
 
+void write_links(Writer& w, const LinkState& s) {
+    w.value(static_cast<uint32_t>(s.floors.size()));
+    w.array(s.floors);
+    w.value(static_cast<uint64_t>(s.strong.size()));
+    for (const TranslationLink& l : s.strong) {
+        w.value(static_cast<uint32_t>(l.a));
+        w.value(static_cast<uint32_t>(l.b));
+        for (float f : {l.score, l.similarity, l.margin, l.anchors}) w.value(f);
+        w.value(static_cast<uint8_t>(l.label));
+        w.value(static_cast<uint8_t>(l.url_evidence));
+    }
+}
+
+LinkState read_links(Reader& r, uint64_t documents) {
+    LinkState s;
+    s.floors = r.array<float>(r.value<uint32_t>());
+    const auto m = r.value<uint64_t>();
+    constexpr uint64_t kBytes = 4 * 2 + 4 * 4 + 2;
+    DOPPEL_CHECK(kBadFormat, m <= (uint64_t{1} << 40) / kBytes, "translations state: " + r.path() + " is truncated");
+    s.strong.reserve(std::min<uint64_t>(m, 1u << 24));
+    for (uint64_t j = 0; j < m; ++j) {
+        TranslationLink l;
+        l.a = r.value<uint32_t>();
+        l.b = r.value<uint32_t>();
+        l.score = r.value<float>();
+        l.similarity = r.value<float>();
+        l.margin = r.value<float>();
+        l.anchors = r.value<float>();
+        const auto label = r.value<uint8_t>();
+        l.url_evidence = r.value<uint8_t>() != 0;
+        DOPPEL_CHECK(kBadFormat, l.a < documents && l.b < documents && label <= static_cast<uint8_t>(LinkLabel::kSameStory),
+                     "translations state: " + r.path() + " holds a link it cannot place");
+        l.label = static_cast<LinkLabel>(label);
+        s.strong.push_back(l);
+    }
+    return s;
+}
+
 }  // namespace
 
 void save_translation_state(const std::string& path, const TranslationState& state) {
@@ -190,6 +229,8 @@ void save_translation_state(const std::string& path, const TranslationState& sta
     write_table(w, state.first);
     write_table(w, state.second);
     write_associations(w, state.associations);
+    write_links(w, state.first_links);
+    write_links(w, state.second_links);
     w.close();
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
@@ -214,6 +255,8 @@ std::optional<TranslationState> load_translation_state(const std::string& path) 
     s.first = read_table(r, n);
     s.second = read_table(r, n);
     s.associations = read_associations(r);
+    s.first_links = read_links(r, n);
+    s.second_links = read_links(r, n);
     for (uint32_t l : s.langs)
         DOPPEL_CHECK(kBadFormat, l < s.first.languages.size(), "translations state: " + path + " names an unknown language");
     DOPPEL_CHECK(kBadFormat, r.at_end(), "translations state: " + path + " has bytes after its end");
@@ -246,6 +289,15 @@ CandidateTable place_table(const CandidateTable& table, std::span<const uint32_t
             for (const MatchCandidate& c : table.of(d, t)) list.push_back({moved[c.other], c.sim});
         }
     return out;
+}
+
+LinkState place_links(LinkState links, std::span<const uint32_t> moved) {
+    for (TranslationLink& l : links.strong) {
+        DOPPEL_CHECK(kInvalidArgument, l.a < moved.size() && l.b < moved.size(), "translations state: a link of other documents");
+        l.a = moved[l.a];
+        l.b = moved[l.b];
+    }
+    return links;
 }
 
 }  // namespace doppel

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -161,6 +162,14 @@ void trace_search(const char* where, const Pool& pool, const CandidateTable& tab
 void trace_cpu(const char* where) {
     static const bool on = std::getenv("DOPPEL_DEBUG_SEARCH") != nullptr;
     if (on) std::fprintf(stderr, "doppel search: %-18s process CPU %.2f s\n", where, impl::process_cpu_seconds());
+}
+
+// Debugging (as trace_cpu): how many documents `flags` marks, at `where`.
+void trace_count(const char* where, const std::vector<char>& flags) {
+    static const bool on = std::getenv("DOPPEL_DEBUG_SEARCH") != nullptr;
+    if (on)
+        std::fprintf(stderr, "doppel search: %-18s %zu of %zu documents\n", where,
+                     static_cast<std::size_t>(std::count(flags.begin(), flags.end(), 1)), flags.size());
 }
 
 // Phase 1: the bridge embedder the stored features are weighed with (the store's spec unless
@@ -464,6 +473,48 @@ void reindex_changed(VectorIndex& index, const Pool& pool, const std::vector<cha
     add_by_language(index, pool, by_lang, false);
 }
 
+// Incremental mode: a fingerprint of each document's lists (their candidates and similarities
+// in every language), to tell after an update whose lists it changed (Matcher::relink).
+std::vector<uint64_t> list_fingerprints(const CandidateTable& table) {
+    const auto mix = [](uint64_t h, uint64_t v) {  // splitmix64's finalizer over h ^ v
+        uint64_t z = (h ^ v) + 0x9e3779b97f4a7c15ull;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    };
+    const std::size_t n = table.documents(), L = table.languages.size();
+    std::vector<uint64_t> out(n);
+    impl::parallel_for_ranges(n, impl::worker_count(n / 4096 + 1), 4096, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t i = b; i < e; ++i) {
+            uint64_t h = 0;
+            for (std::size_t t = 0; t < L; ++t) {
+                h = mix(h, (uint64_t{t} << 32) | table.of(i, t).size());
+                for (const MatchCandidate& c : table.of(i, t)) {
+                    uint32_t bits = 0;
+                    std::memcpy(&bits, &c.sim, sizeof bits);
+                    h = mix(h, (uint64_t{c.other} << 32) | bits);
+                }
+            }
+            out[i] = h;
+        }
+    });
+    return out;
+}
+
+// The links of a pass. In incremental mode `state` keeps what the next run's relink needs; with
+// a previous state (`before`: its lists' fingerprints, list_fingerprints) only the documents
+// whose lists changed, and the added ones, are linked again (Matcher::relink).
+std::vector<TranslationLink> link_pass(const Matcher& matcher, const Pool& pool, const CandidateTable& table,
+                                       const std::vector<uint64_t>* before, std::span<const char> added,
+                                       LinkState* state) {
+    if (!before) return matcher.link(pool.docs, pool.sparse, table, state);
+    const std::vector<uint64_t> after = list_fingerprints(table);
+    std::vector<char> changed(pool.size());
+    for (std::size_t i = 0; i < changed.size(); ++i) changed[i] = added[i] || after[i] != (*before)[i];
+    trace_count("lists changed", changed);
+    return matcher.relink(pool.docs, pool.sparse, table, changed, *state);
+}
+
 // Phase 5: the pool's features rewritten with the associations and weighed again (every
 // document: the frequencies moved), and matched again: the changed documents searched again, the
 // others keeping their first-pass candidates, rescored (Matcher::update_candidates), then linked,
@@ -471,7 +522,7 @@ void reindex_changed(VectorIndex& index, const Pool& pool, const std::vector<cha
 // from again before re-indexing (it was let go after the first search); null: `index` is kept.
 std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index, const Store* reread,
                                          const FeatureAssociations& learned, const std::vector<TranslationLink>& first,
-                                         CandidateTable& table, const TranslationSearchOptions& options,
+                                         CandidateTable& table, LinkState* keep, const TranslationSearchOptions& options,
                                          const ProgressCallback& progress) {
     DocumentFrequencies df = *embedder.frequencies();
     std::vector<char> rewritten = rewrite(pool, learned, df);
@@ -501,7 +552,7 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     release_free_heap();
     trace_memory("candidates again", pool, embedder, &table, first.size());
     trace_search("second pass", pool, table, &search.search);
-    std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
+    std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table, keep);
     if (!options.incremental) table = CandidateTable();  // incremental mode saves it
     trace_memory("linked again", pool, embedder, &table, first.size() + links.size());
     second_pass_labels(links, first, options, search.spared);
@@ -510,13 +561,16 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
 
 // Phase 5, incremental mode (translations.h): the previous second-pass table kept, the added
 // documents' first-pass lists (first) taken as theirs; the features rewritten and weighed as in
-// second_pass(), every list rescored and the added documents offered again
-// (Matcher::merge_candidates), then linked and the second pass's rule applied.
+// second_pass(), the added documents' lists rescored and the added documents offered to the
+// others' (Matcher::merge_candidates), then linked again where lists changed (`state`: the
+// previous second pass's, link_pass) and the second pass's rule applied.
 std::vector<TranslationLink> second_pass_extended(Pool& pool, BridgeEmbedder& embedder, const FeatureAssociations& learned,
                                                   const std::vector<TranslationLink>& first_links,
                                                   const CandidateTable& first, std::span<const char> added,
-                                                  CandidateTable& table, const TranslationSearchOptions& options,
+                                                  CandidateTable& table, LinkState& state,
+                                                  const TranslationSearchOptions& options,
                                                   const ProgressCallback& progress) {
+    const std::vector<uint64_t> before = list_fingerprints(table);
     DocumentFrequencies df = *embedder.frequencies();
     rewrite(pool, learned, df);
     trace_cpu("rewritten");
@@ -528,7 +582,7 @@ std::vector<TranslationLink> second_pass_extended(Pool& pool, BridgeEmbedder& em
     const Matcher matcher(options.matcher);
     matcher.merge_candidates(pool.docs, pool.dense, pool.sparse, added, table, true);  // old lists keep their scores
     trace_search("second pass", pool, table);
-    std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
+    std::vector<TranslationLink> links = link_pass(matcher, pool, table, &before, added, &state);
     trace_cpu("linked again");
     second_pass_labels(links, first_links, options, {});
     return links;
@@ -546,6 +600,7 @@ std::string run_specs(const TranslationSearch& out, double minor_share) {
 struct Previous {
     CandidateTable first, second;
     FeatureAssociations associations;  // the second pass's
+    LinkState first_links, second_links;
     std::vector<char> added;
     std::size_t count = 0;  // added documents
 };
@@ -585,6 +640,8 @@ std::optional<Previous> previous_state(const Store& store, const Pool& pool, con
     p.first = place_table(state->first, moved, pool.size());
     if (state->second.documents() > 0) p.second = place_table(state->second, moved, pool.size());
     p.associations = std::move(state->associations);
+    p.first_links = place_links(std::move(state->first_links), moved);
+    p.second_links = place_links(std::move(state->second_links), moved);
     p.added.assign(pool.size(), 1);
     for (uint32_t i : moved) p.added[i] = 0;
     p.count = pool.size() - state->seqs.size();
@@ -596,9 +653,11 @@ std::optional<Previous> previous_state(const Store& store, const Pool& pool, con
 struct SecondPassState {
     CandidateTable table;
     FeatureAssociations associations;
+    LinkState links;
 };
 
-void save_state(const Store& store, const Pool& pool, std::string specs, CandidateTable first, SecondPassState second) {
+void save_state(const Store& store, const Pool& pool, std::string specs, CandidateTable first, LinkState first_links,
+                SecondPassState second) {
     TranslationState s;
     s.specs = std::move(specs);
     std::map<std::string, uint32_t> lang_at;
@@ -610,6 +669,8 @@ void save_state(const Store& store, const Pool& pool, std::string specs, Candida
     s.first = std::move(first);
     s.second = std::move(second.table);
     s.associations = std::move(second.associations);
+    s.first_links = std::move(first_links);
+    s.second_links = std::move(second.links);
     save_translation_state((std::filesystem::path(store.dir()) / kTranslationStateFile).string(), s);
 }
 
@@ -655,13 +716,15 @@ std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& e
     if (learned.size() == 0) return links;
     if (extend) {
         second.table = std::move(previous->second);
-        links = second_pass_extended(pool, embedder, learned, links, table, previous->added, second.table, options,
-                                     progress);
+        second.links = std::move(previous->second_links);
+        links = second_pass_extended(pool, embedder, learned, links, table, previous->added, second.table,
+                                     second.links, options, progress);
     } else if (options.incremental) {
         second.table = table;  // the first pass's table is saved too
-        links = second_pass(pool, embedder, index, reread, learned, links, second.table, options, progress);
+        links = second_pass(pool, embedder, index, reread, learned, links, second.table, &second.links, options,
+                            progress);
     } else {
-        links = second_pass(pool, embedder, index, reread, learned, links, table, options, progress);
+        links = second_pass(pool, embedder, index, reread, learned, links, table, nullptr, options, progress);
     }
     clock.mark("match again");
     if (options.incremental) second.associations = learned;
@@ -700,6 +763,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     trace_memory("index", pool, *embedder);
     const auto t2 = Clock::now();
     const Matcher matcher(options.matcher);
+    const std::vector<uint64_t> before = previous ? list_fingerprints(previous->first) : std::vector<uint64_t>();
     CandidateTable table = first_pass(matcher, index, pool, previous ? &*previous : nullptr);  // kept: the second pass updates it
     pool.dense = DenseRows();  // the second pass weighs every document again
     // A stored index goes until the second pass re-indexes (read again then); describe() is kept.
@@ -707,7 +771,10 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     if (reread) index = index.empty_like();
     trace_memory("candidates", pool, *embedder, &table);
     trace_search("first pass", pool, table);
-    std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table);
+    LinkState first_links = previous ? std::move(previous->first_links) : LinkState();  // incremental mode saves it
+    std::vector<TranslationLink> links =
+        link_pass(matcher, pool, table, previous ? &before : nullptr, previous ? previous->added : std::vector<char>(),
+                  options.incremental ? &first_links : nullptr);
     trace_cpu("linked");
     clock.mark("match");
     trace_memory("linked", pool, *embedder, &table, links.size());
@@ -723,7 +790,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     out.pairs = to_pairs(store, pool, links);
     if (options.incremental) {
         try {  // the pairs stand without it: the next run is a full one
-            save_state(store, pool, specs, std::move(table), std::move(second));
+            save_state(store, pool, specs, std::move(table), std::move(first_links), std::move(second));
         } catch (const Error& e) {
             out.warnings.push_back(std::string("incremental: the state was not saved (") + e.what() + ")");
         }

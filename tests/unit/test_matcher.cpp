@@ -627,6 +627,141 @@ TEST(Matcher, MergeCandidatesOffersListsFoundElsewhereAsUpdateCandidatesDoes) {
     }
 }
 
+// Stories told in en, de and fr (each version its story's features, with noise, and a few of
+// the other stories'), so that some documents have strong competitors: links of every kind.
+Pool stories(unsigned seed) {
+    Pool p;
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> w(0.2f, 1.0f);
+    std::uniform_int_distribution<int> other(0, 29);
+    const std::vector<std::string> langs = {"en", "de", "fr"};
+    for (int story = 0; story < 30; ++story)
+        for (std::size_t l = 0; l < langs.size(); ++l) {
+            if (l > 0 && (story + static_cast<int>(l)) % 7 == 0) continue;  // some stories lack a version
+            std::map<uint64_t, float> f;
+            for (int j = 0; j < 3; ++j) f[uint64_t(story * 2 + j % 2)] += w(rng);
+            f[uint64_t(2 * other(rng))] += 0.7f * w(rng);
+            f[uint64_t(60 + l)] += 0.3f;
+            p.add(1000 * static_cast<int64_t>(l) + story, langs[l], f, 10.0f + static_cast<float>(other(rng)));
+        }
+    return p;
+}
+
+std::set<std::tuple<std::size_t, std::size_t, int, float, float>> link_set(const std::vector<TranslationLink>& links) {
+    std::set<std::tuple<std::size_t, std::size_t, int, float, float>> o;
+    for (const auto& l : links)
+        o.emplace(std::min(l.a, l.b), std::max(l.a, l.b), static_cast<int>(l.label), l.score, l.margin);
+    return o;
+}
+
+TEST(Matcher, RelinkGivesTheLinksOfLinkWhereListsChanged) {
+    // A table whose lists changed for a few documents (cut to their last candidate, as a state
+    // saved before those documents found better ones): relink from the state link() kept of the table
+    // before gives what link() gives on the table after, with the same floors (relink keeps
+    // them: here those of the table after); the state it leaves is link()'s on that table.
+    for (unsigned seed : {1u, 2u, 3u}) {
+        const Pool p = stories(seed);
+        MatcherOptions o;
+        o.same_story = false;
+        o.k = 4;
+        o.counterpart_links = 3;
+        const Matcher m(o);
+        const CandidateTable after = m.candidates(p.index(), p.docs, p.dense.data(), p.sparse);
+        CandidateTable before = after;
+        std::vector<char> changed(p.docs.size(), 0);
+        for (std::size_t d = seed; d < p.docs.size(); d += 9) {
+            changed[d] = 1;
+            for (std::size_t t = 0; t < before.languages.size(); ++t)
+                if (before.of(d, t).size() > 1) before.edit(d, t).assign(before.of(d, t).last(1));
+        }
+        LinkState state, want_state;
+        const std::vector<TranslationLink> old = m.link(p.docs, p.sparse, before, &state);
+        const std::vector<TranslationLink> want = m.link(p.docs, p.sparse, after, &want_state);
+        EXPECT_NE(link_set(old), link_set(want)) << seed;  // the change matters
+        state.floors = want_state.floors;
+        const std::vector<TranslationLink> got = m.relink(p.docs, p.sparse, after, changed, state);
+        EXPECT_EQ(link_set(got), link_set(want)) << seed;
+        std::set<std::tuple<std::size_t, std::size_t, int, float>> left, kept;
+        for (const auto& l : state.strong) left.emplace(l.a, l.b, static_cast<int>(l.label), l.score);
+        for (const auto& l : want_state.strong) kept.emplace(l.a, l.b, static_cast<int>(l.label), l.score);
+        EXPECT_EQ(left, kept) << seed;
+        // Flagging every document is link() itself; flagging none keeps every strong link as kept.
+        LinkState again = want_state;
+        for (const char all : {1, 0})
+            EXPECT_EQ(link_set(m.relink(p.docs, p.sparse, after, std::vector<char>(p.docs.size(), all), again)),
+                      link_set(want));
+    }
+}
+
+// A matcher that lists translations only (relink() keeps the strong pairs only).
+Matcher without_same_story() {
+    MatcherOptions o;
+    o.same_story = false;
+    return Matcher(o);
+}
+
+TEST(Matcher, RelinkKeepsTheLinksOfUnchangedDocumentsAsTheyWereScored) {
+    // A kept strong link is taken as the state holds it (not scored again: marked here); a pair
+    // with a changed document is made again from the lists and vectors. With same-story pairs
+    // (every candidate pair, not kept) relink is link().
+    const Pool p = stories(4);
+    const Matcher m = without_same_story();
+    const CandidateTable table = m.candidates(p.index(), p.docs, p.dense.data(), p.sparse);
+    LinkState state;
+    const std::vector<TranslationLink> links = m.link(p.docs, p.sparse, table, &state);
+    ASSERT_GE(state.strong.size(), 4u);
+    for (TranslationLink& l : state.strong) l.score += 0.001f;
+    std::vector<char> changed(p.docs.size(), 0);
+    const TranslationLink& first = state.strong.front();
+    changed[first.a] = 1;
+    LinkState s = state;
+    const auto find = [](const std::vector<TranslationLink>& v, std::size_t a, std::size_t b) {
+        return std::find_if(v.begin(), v.end(), [&](const TranslationLink& x) { return x.a == a && x.b == b; });
+    };
+    std::size_t kept = 0;
+    for (const TranslationLink& l : m.relink(p.docs, p.sparse, table, changed, s)) {
+        const auto full = find(links, l.a, l.b);
+        ASSERT_NE(full, links.end());
+        if (changed[l.a] || changed[l.b]) {
+            EXPECT_FLOAT_EQ(l.score, full->score);  // made again
+        } else if (find(state.strong, l.a, l.b) != state.strong.end()) {
+            EXPECT_FLOAT_EQ(l.score, full->score + 0.001f);
+            ++kept;
+        }
+    }
+    EXPECT_GT(kept, 0u);
+    MatcherOptions with_story;
+    LinkState t = state;
+    EXPECT_EQ(link_set(Matcher(with_story).relink(p.docs, p.sparse, table, changed, t)),
+              link_set(Matcher(with_story).link(p.docs, p.sparse, table)));
+    EXPECT_THROW(m.relink(p.docs, p.sparse, table, std::vector<char>(2, 0), s), Error);
+}
+
+TEST(Matcher, RelinkLabelsAgainTheCompetitorsOfALostLink) {
+    // The state says en 10 was de 20's translation and de 21 lost to it; de 20 changed (its list
+    // now holds nothing like en 10: no strong pair left). en 10 and de 21, both unchanged, are
+    // labelled again: de 21 is en 10's translation now, as link() finds.
+    Pool p;
+    p.add(10, "en", {{1, 1}, {2, 1}});
+    p.add(20, "de", {{7, 1}, {8, 1}});
+    p.add(21, "de", {{1, 1}, {2, 0.9f}, {3, 0.2f}});
+    const Matcher m = without_same_story();
+    const CandidateTable table = m.candidates(p.index(), p.docs, p.dense.data(), p.sparse);
+    LinkState fresh;
+    const std::vector<TranslationLink> want = m.link(p.docs, p.sparse, table, &fresh);
+    ASSERT_EQ(want.size(), 1u);
+    EXPECT_EQ(std::tie(want[0].a, want[0].b), std::make_tuple(std::size_t{2}, std::size_t{0}));  // de 21, en 10
+    LinkState state = fresh;
+    ASSERT_EQ(state.strong.size(), 1u);
+    TranslationLink lost = state.strong[0];
+    lost.a = 1;  // de 20 - en 10
+    state.strong[0].label = LinkLabel::kSameStory;
+    state.strong.push_back(lost);
+    std::vector<char> changed(3, 0);
+    changed[1] = 1;  // de 20
+    EXPECT_EQ(link_set(m.relink(p.docs, p.sparse, table, changed, state)), link_set(want));
+}
+
 // One large language (en) and small ones that translate a few of its documents each (a help
 // manual): with a search plan English and each small language search each other, and two
 // small languages without translations between them do not; the links are those of the full

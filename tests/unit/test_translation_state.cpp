@@ -41,7 +41,19 @@ TranslationState small_state() {
     s.associations.add("de", {11, 12, 4, 0.5f});
     s.associations.add("de", {13, 14, 3, 0.25f});
     s.associations.drop("de", 15);
+    TranslationLink l;
+    l.a = 0, l.b = 1, l.score = 0.5f, l.similarity = 0.45f, l.margin = 2.5f, l.anchors = -1, l.label = LinkLabel::kPartial;
+    s.first_links = {{0.1f}, {l}};
+    l.a = 2, l.url_evidence = true, l.label = LinkLabel::kSameStory;
+    s.second_links = {{0.2f}, {l}};
     return s;
+}
+
+std::vector<std::tuple<std::size_t, std::size_t, float, float, float, float, LinkLabel, bool>> fields(const LinkState& s) {
+    std::vector<std::tuple<std::size_t, std::size_t, float, float, float, float, LinkLabel, bool>> o;
+    for (const TranslationLink& l : s.strong)
+        o.emplace_back(l.a, l.b, l.score, l.similarity, l.margin, l.anchors, l.label, l.url_evidence);
+    return o;
 }
 
 TEST(TranslationState, RoundTrips) {
@@ -74,6 +86,11 @@ TEST(TranslationState, RoundTrips) {
               std::make_tuple(uint64_t{11}, uint64_t{12}, uint32_t{4}, 0.5f));
     EXPECT_EQ(std::tie(de[1].source, de[1].target, de[1].count), std::make_tuple(uint64_t{13}, uint64_t{14}, uint32_t{3}));
     EXPECT_EQ(back->associations.dropped("de"), std::vector<uint64_t>{15});
+    // Each pass's link state (its floors and strong links, labelled) comes back whole.
+    for (const auto& [got, want] : {std::pair{&back->first_links, &s.first_links}, std::pair{&back->second_links, &s.second_links}}) {
+        EXPECT_EQ(got->floors, want->floors);
+        EXPECT_EQ(fields(*got), fields(*want));
+    }
     // Without a second pass the second table holds no documents.
     TranslationState one = s;
     one.second = CandidateTable();
@@ -104,13 +121,14 @@ TEST(TranslationState, RefusesDamagedFilesAndOtherVersions) {
         f.write(reinterpret_cast<const char*>(&other), sizeof other);
     }
     EXPECT_EQ(code(), ErrorCode::kVersion);
-    {  // version 1 (lists without similarities) is another version
-        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekp(4);
-        const uint32_t one = 1;
-        f.write(reinterpret_cast<const char*>(&one), sizeof one);
+    for (const uint32_t old : {1u, 2u}) {  // version 1 (lists without similarities), 2 (without link states)
+        {
+            std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(4);
+            f.write(reinterpret_cast<const char*>(&old), sizeof old);
+        }
+        EXPECT_EQ(code(), ErrorCode::kVersion) << old;
     }
-    EXPECT_EQ(code(), ErrorCode::kVersion);
     test::write_file(path, "not a state at all");
     EXPECT_EQ(code(), ErrorCode::kBadFormat);
 }
@@ -129,6 +147,19 @@ TEST(TranslationState, TablesArePlacedOntoAGrownStore) {
     for (std::size_t added : {0, 2, 4})
         for (std::size_t l = 0; l < 2; ++l) EXPECT_TRUE(t.of(added, l).empty());
     EXPECT_THROW(place_table(s.first, s.seqs, std::vector<int64_t>{5, 9}), Error);  // seq 7 gone
+}
+
+TEST(TranslationState, LinkStatesArePlacedOntoAGrownStore) {
+    const TranslationState s = small_state();
+    const std::vector<uint32_t> moved = {1, 3, 5};  // seqs 5, 7, 9 in {4, 5, 6, 7, 8, 9}
+    const LinkState first = place_links(s.first_links, moved), second = place_links(s.second_links, moved);
+    EXPECT_EQ(first.floors, s.first_links.floors);
+    ASSERT_EQ(first.strong.size(), 1u);
+    EXPECT_EQ(std::tie(first.strong[0].a, first.strong[0].b), std::make_tuple(std::size_t{1}, std::size_t{3}));
+    EXPECT_EQ(first.strong[0].label, LinkLabel::kPartial);
+    ASSERT_EQ(second.strong.size(), 1u);
+    EXPECT_EQ(std::tie(second.strong[0].a, second.strong[0].b), std::make_tuple(std::size_t{5}, std::size_t{3}));
+    EXPECT_THROW(place_links(s.first_links, std::vector<uint32_t>{1}), Error);  // document 1 not placed
 }
 
 }  // namespace

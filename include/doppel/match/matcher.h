@@ -191,6 +191,16 @@ struct TranslationLink {
     bool url_evidence = false; // the URLs are the same but for a language code (+url_weight)
 };
 
+// What link() keeps for a later relink() (an incremental run, ops/translations.h): per language
+// pair, in link()'s order ((0, 1), (0, 2), ..., (1, 2), ... of table.languages), its
+// no-counterpart floor; and the strong candidate links of every pair, those that pass the
+// score, margin and floor thresholds, each labelled translation or partial where one-to-one
+// took it, same-story where not (a in the first language of its pair, b in the second).
+struct LinkState {
+    std::vector<float> floors;
+    std::vector<TranslationLink> strong;
+};
+
 class Matcher {
 public:
     explicit Matcher(MatcherOptions options = {}) : options_(options) {}
@@ -272,8 +282,23 @@ public:
     // Phase 2: candidate pairs (both directions) above related_similarity with their margins,
     // labelled per language pair (one-to-one), closed over pivots, same-story links limited.
     // table.languages must be languages_of(docs).
+    // With `keep`, what a later relink() needs is left there.
     std::vector<TranslationLink> link(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
-                                      const CandidateTable& table) const;
+                                      const CandidateTable& table, LinkState* keep = nullptr) const;
+    // Phase 2 again after some documents' lists changed (changed[i] != 0; every other list, and
+    // the documents' lengths, as when `state` was kept by link() or relink(), on documents
+    // placed onto these): the links link() would give with state's floors (not computed again:
+    // they are medians over every pair), at the cost of the changed documents' pairs. Strong
+    // links of two unchanged documents are kept as they were scored; those of the pairs with a
+    // changed document are made again from the lists; per language pair, the components of the
+    // strong links (documents joined by one) that hold a changed document, or one that lost a
+    // strong link, are labelled again by one-to-one, the others keep their labels (greedy
+    // one-to-one decides within a component); pivots are closed over every link. `state` becomes
+    // this table's. With same_story, or a state of other languages, this is link(docs, sparse,
+    // table, &state) (same-story pairs are every candidate pair: they are not kept).
+    std::vector<TranslationLink> relink(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+                                        const CandidateTable& table, std::span<const char> changed,
+                                        LinkState& state) const;
 
     // Keeps each document's best same_story_per_doc same-story links: links taken by decreasing
     // score (ties: positions), a same-story link kept only while both its documents are in
@@ -306,8 +331,12 @@ private:
     LinkLabel length_label(float length_a, float length_b) const;
     // Labels the candidate links of one language pair (greedy one-to-one by margin-weighted
     // score, a translation scoring at least `typical_floor`) and appends those reported to out.
+    // With strong_links, every strong link is appended there too, labelled (relink()).
     void label_links(std::span<const MatchDocument> docs, std::vector<TranslationLink>& links, float typical_floor,
-                     std::vector<TranslationLink>& out) const;
+                     std::vector<TranslationLink>& out, std::vector<TranslationLink>* strong_links = nullptr) const;
+    // Whether a candidate link passes the thresholds of translation / partial (score floor for
+    // its lengths, translation_margin, the pair's no-counterpart floor), one-to-one aside.
+    bool strong(std::span<const MatchDocument> docs, const TranslationLink& l, float typical_floor) const;
     // The scores of one language pair's confident links (one-to-one winners with a margin of
     // counterpart_margin or more, labelled without the no-counterpart rule); `candidates` reordered.
     std::vector<float> confident_scores(std::span<const MatchDocument> docs,

@@ -32,14 +32,18 @@
 //    documents' first-pass lists taken as theirs (they are not searched again with the
 //    rewritten vectors) and rescored with the rewritten weights, the added documents offered
 //    again (Matcher::merge_candidates, keep_scores);
-//  - links: built again from the whole tables (margins, typical-score floors, one-to-one and
-//    pivots are global, and linear in the store), so a document keeps its links unless the
-//    added documents enter its lists or shift its language pair's floor.
+//  - links (each pass): made again only where lists changed (Matcher::relink, from the state's
+//    link state of that pass): the strong candidate pairs of a changed document (an added one,
+//    or an old one whose lists the added entered) scored again, one-to-one decided again in the
+//    components of strong pairs that hold one, the other strong pairs kept with their labels;
+//    each language pair's typical-score floor kept from the full run that made the state (it is
+//    a median over every pair); pivots closed over every link. Without --no-same-story (matcher
+//    same_story: every candidate pair is a link) the links are made from the whole tables.
 // An old document does not see an added one that reaches it only through the index (not as
 // the added one's candidate), a rewritten old document is not searched again, and old lists
-// keep the scores of the weights of their run: the links differ slightly from a full run's
-// (README, "Incremental runs", has the figures); after many batches a full run (without a
-// state, or with other specs) makes them again.
+// keep the scores of the weights of their run, and the floors are the state's: the links
+// differ slightly from a full run's (README, "Incremental runs", has the figures); after many
+// batches a full run (without a state, or with other specs) makes them again.
 // Otherwise (no state, other specs, documents deleted, replaced or relabelled) the run is a full
 // one, saying why in the warnings, and saves its state.
 //
