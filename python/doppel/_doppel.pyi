@@ -55,9 +55,10 @@ class Store:
     one after the other. close() waits for a running call. For parallelism open one Store per
     thread (on the same folder or not): readers (list, get, check, dedup, translations, report)
     then run at once; writers (index, add, delete, expire) take the folder's write lock in turn,
-    across threads and processes. Exceptions on one folder: two dedup(new=True) calls at once may
-    both report (and record) the same new documents, and two translations(incremental=True) calls
-    at once write the same state file: run those from one Store or one thread at a time. The
+    across threads and processes. One exception on one folder: two dedup(new=True) calls at once
+    may both report (and record) the same new documents: run those from one Store or one thread
+    at a time (two translations(incremental=True) calls at once are safe: the last state saved is
+    kept whole). The
     documents given to add() may be a generator that reads the same store; a write there (index,
     add, delete, expire, close) raises Error "invalid-argument" (it would wait for add()'s own
     write lock).

@@ -1,6 +1,9 @@
 #include "doppel/ops/translation_state.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -215,10 +218,15 @@ LinkState read_links(Reader& r, uint64_t documents) {
     return s;
 }
 
-}  // namespace
+// A temporary name beside `path` that no other writer uses at the same time: two runs on one
+// store (two processes, or two Stores in one process) each write their own, and the last rename
+// wins whole.
+std::string private_temp_path(const std::string& path) {
+    static std::atomic<unsigned> counter{0};
+    return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+}
 
-void save_translation_state(const std::string& path, const TranslationState& state) {
-    const std::string tmp = path + ".tmp";
+void write_state(const std::string& tmp, const TranslationState& state) {
     Writer w(tmp);
     w.bytes(kMagic, sizeof kMagic);
     w.value(kTranslationStateVersion);
@@ -232,9 +240,24 @@ void save_translation_state(const std::string& path, const TranslationState& sta
     write_links(w, state.first_links);
     write_links(w, state.second_links);
     w.close();
+}
+
+}  // namespace
+
+void save_translation_state(const std::string& path, const TranslationState& state) {
+    const std::string tmp = private_temp_path(path);
     std::error_code ec;
+    try {
+        write_state(tmp, state);
+    } catch (...) {
+        std::filesystem::remove(tmp, ec);  // a failed write leaves no partial file behind
+        throw;
+    }
     std::filesystem::rename(tmp, path, ec);
-    DOPPEL_CHECK(kIo, !ec, "translations state: cannot rename " + tmp + ": " + ec.message());
+    if (!ec) return;
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    DOPPEL_THROW(kIo, "translations state: cannot rename " + tmp + " to " + path + ": " + ec.message());
 }
 
 std::optional<TranslationState> load_translation_state(const std::string& path) {

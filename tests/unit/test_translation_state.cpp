@@ -2,9 +2,13 @@
 // refused when damaged or of another version, and its tables placed onto a grown store.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 #include "doppel/error.h"
 #include "doppel/ops/translation_state.h"
@@ -26,6 +30,14 @@ std::vector<float> sims(std::span<const MatchCandidate> list) {
 }
 
 // Three documents (seqs 5, 7, 9) of two languages; 5 and 9 (de) list 7 (en), 7 lists 9 then 5.
+// The names of the files in `dir`, sorted.
+std::vector<std::string> files_in(const std::string& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
 TranslationState small_state() {
     TranslationState s;
     s.specs = "matcher=matcher:k=2\nminor_relative_share=0.1";
@@ -62,7 +74,7 @@ TEST(TranslationState, RoundTrips) {
     EXPECT_FALSE(load_translation_state(path).has_value());
     const TranslationState s = small_state();
     save_translation_state(path, s);
-    EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{"translations.state"});  // no temporary left
     const std::optional<TranslationState> back = load_translation_state(path);
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(back->specs, s.specs);
@@ -96,6 +108,29 @@ TEST(TranslationState, RoundTrips) {
     one.second = CandidateTable();
     save_translation_state(path, one);
     EXPECT_EQ(load_translation_state(path)->second.documents(), 0u);
+}
+
+// Two runs saving the state of one store at once (two processes, or two Stores in one process)
+// each write a temporary file of their own: both succeed and the file left is one of them, whole.
+TEST(TranslationState, ConcurrentSavesEachWriteTheirOwnTemporary) {
+    test::TempDir dir("translation-state-concurrent");
+    const std::string path = dir / "translations.state";
+    const TranslationState s = small_state();
+    std::vector<std::thread> writers;
+    std::atomic<int> failed{0};
+    for (int t = 0; t < 4; ++t)
+        writers.emplace_back([&] {
+            for (int i = 0; i < 20; ++i) try {
+                    save_translation_state(path, s);
+                } catch (const Error&) {
+                    ++failed;
+                }
+        });
+    for (auto& w : writers) w.join();
+    EXPECT_EQ(failed.load(), 0);
+    ASSERT_TRUE(load_translation_state(path).has_value());
+    EXPECT_EQ(load_translation_state(path)->seqs, s.seqs);
+    EXPECT_EQ(files_in(dir.path()), std::vector<std::string>{"translations.state"});
 }
 
 TEST(TranslationState, RefusesDamagedFilesAndOtherVersions) {
