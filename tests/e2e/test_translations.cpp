@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -311,8 +312,10 @@ TEST(Translations, IncrementalRunExtendsTheSavedStateAsAFullRunWould) {
     EXPECT_NE(grown.find("en45"), std::string::npos);
     auto other_k = run(" --incremental --k 5");
     EXPECT_NE(other_k.err.find("made with other specs"), std::string::npos) << other_k.err;
-    // A state that cannot be written (a folder in the way of its temporary file) leaves the pairs.
-    std::filesystem::create_directory(dir / "store/translations.state.tmp");
+    // A state that cannot be written (a folder, not empty, in the way of the state file) leaves the pairs.
+    std::filesystem::remove(dir / "store/translations.state");
+    std::filesystem::create_directory(dir / "store/translations.state");
+    std::ofstream(dir / "store/translations.state/in-the-way") << "x";
     auto unsaved = run(" --incremental");
     EXPECT_NE(unsaved.err.find("the state was not saved"), std::string::npos) << unsaved.err;
     EXPECT_EQ(parse(unsaved.out).size(), parse(after_delete.out).size());
