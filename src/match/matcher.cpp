@@ -56,6 +56,8 @@ MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
     p.take_number("target_languages", o.target_languages);
     p.take_number("target_affinity", o.target_affinity);
     p.take_number("found_only_ratio", o.found_only_ratio);
+    p.take_number("low_affinity_k", o.low_affinity_k);
+    p.take_number("low_affinity", o.low_affinity);
     p.check_empty();
     return o;
 }
@@ -82,7 +84,8 @@ std::string MatcherOptions::describe() const {
            ",counterpart_links=" + std::to_string(counterpart_links) +
            ",counterpart_length_ratio=" + spec_number(counterpart_length_ratio) +
            ",affinity_sample=" + std::to_string(affinity_sample) + ",target_languages=" + std::to_string(target_languages) +
-           ",target_affinity=" + spec_number(target_affinity) + ",found_only_ratio=" + spec_number(found_only_ratio);
+           ",target_affinity=" + spec_number(target_affinity) + ",found_only_ratio=" + spec_number(found_only_ratio) +
+           ",low_affinity_k=" + std::to_string(low_affinity_k) + ",low_affinity=" + spec_number(low_affinity);
 }
 
 namespace {
@@ -263,6 +266,17 @@ void mark_found(const Languages& g, std::size_t source, std::span<const std::siz
             }
     }
 }
+
+// Candidates per list (matcher.h, search plan): k, or `few` in a pair the plan searches for few
+// (CandidateTable::searches_few, a pair of low affinity).
+struct ListSizes {
+    std::size_t k = 0, few = 0;
+    explicit ListSizes(const MatcherOptions& o)
+        : k(o.k), few(o.low_affinity_k > 0 ? std::min(o.low_affinity_k, o.k) : o.k) {}
+    std::size_t of(const CandidateTable& table, std::size_t source, std::size_t target) const {
+        return table.searches_few(source, target) ? few : k;
+    }
+};
 
 // The candidates of documents queries[begin, end) (positions in docs) of language `source` in
 // languages `targets`: one search for all target languages (index.search_languages), then
@@ -451,21 +465,24 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
 // flags, when not empty), but those its language searches with found documents only
 // (marks->found_only; search_found() searches them), a batch at a time; with `marks`, the
 // results marked (mark_found).
-void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, std::size_t k,
+void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, ListSizes sizes,
                 std::span<const SparseVector> sparse, CandidateTable& table, FoundMarks* marks = nullptr,
                 std::span<const char> only = {}) {
     const std::size_t L = queries.names.size();
     const bool found_only = marks && !marks->found_only.empty();
     for (std::size_t sa = 0; sa < L; ++sa) {
-        std::vector<std::size_t> targets;
+        std::vector<std::size_t> targets[2];  // searched for sizes.k, for sizes.few
         for (std::size_t t = 0; t < L; ++t)
             if (t != sa && table.searches(sa, t) && (only.empty() || only[t]) &&
                 !(found_only && marks->found_only[sa * L + t]))
-                targets.push_back(t);
-        for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
-            search_candidates(index, queries, sa, queries.members[sa], b,
-                              std::min(queries.members[sa].size(), b + kQueryBatch), targets, dense, k, sparse, table,
-                              marks);
+                targets[table.searches_few(sa, t)].push_back(t);
+        for (std::size_t few = 0; few < 2; ++few) {
+            const std::size_t kt = few ? sizes.few : sizes.k;
+            for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
+                search_candidates(index, queries, sa, queries.members[sa], b,
+                                  std::min(queries.members[sa].size(), b + kQueryBatch), targets[few], dense, kt, sparse,
+                                  table, marks);
+        }
     }
 }
 
@@ -490,7 +507,7 @@ FoundMarks found_only_pairs(const MatcherOptions& o, const Languages& g, const C
 // with no list in b yet that a search from b found (marks.found) or that a list of b holds,
 // searched in b (b's lists in a are complete).
 void search_found(const VectorIndex& index, const Languages& g, FoundMarks& marks, const DenseRows& dense,
-                  std::size_t k, std::span<const SparseVector> sparse, CandidateTable& table) {
+                  ListSizes sizes, std::span<const SparseVector> sparse, CandidateTable& table) {
     const std::size_t L = g.names.size();
     for (std::size_t a = 0; a < L && !marks.found_only.empty(); ++a)
         for (std::size_t b = 0; b < L; ++b) {
@@ -502,8 +519,8 @@ void search_found(const VectorIndex& index, const Languages& g, FoundMarks& mark
                 if (marks.found[x * L + b] && table.of(x, b).empty()) queries.push_back(x);
             const std::size_t target[] = {b};
             for (std::size_t q = 0; q < queries.size(); q += kQueryBatch)
-                search_candidates(index, g, a, queries, q, std::min(queries.size(), q + kQueryBatch), target, dense, k,
-                                  sparse, table);
+                search_candidates(index, g, a, queries, q, std::min(queries.size(), q + kQueryBatch), target, dense,
+                                  sizes.of(table, a, b), sparse, table);
         }
 }
 
@@ -558,25 +575,33 @@ std::vector<float> affinities(const Matcher& m, std::span<const MatchDocument> d
 }
 
 // The search plan from the affinities (matcher.h): searched[a * L + b], symmetric: each
-// language's `targets` languages of highest affinity (above 0; ties: the first), every
-// language that has it among its own, and every language either way of affinity >= `least`.
-std::vector<char> plan_searches(const std::vector<float>& aff, std::size_t L, std::size_t targets, float least) {
-    std::vector<char> plan(L * L, 0);
+// language's target_languages languages of highest affinity (above 0; ties: the first), every
+// language that has it among its own, and every language either way of affinity >=
+// target_affinity; with low_affinity_k, a searched pair marked kSearchedFew one way where b is
+// not among a's own likeliest and a's affinity for it is under low_affinity.
+std::vector<char> plan_searches(const MatcherOptions& o, const std::vector<float>& aff, std::size_t L) {
+    std::vector<char> plan(L * L, 0), likeliest(L * L, 0);
     for (std::size_t a = 0; a < L; ++a) {
         std::vector<std::size_t> order;
         for (std::size_t b = 0; b < L; ++b)
             if (b != a && aff[a * L + b] > 0) order.push_back(b);
         std::stable_sort(order.begin(), order.end(),
                          [&](std::size_t x, std::size_t y) { return aff[a * L + x] > aff[a * L + y]; });
-        for (std::size_t i = 0; i < order.size(); ++i)
-            if (i < targets || aff[a * L + order[i]] >= least) plan[a * L + order[i]] = plan[order[i] * L + a] = 1;
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            likeliest[a * L + order[i]] = i < o.target_languages;
+            if (i < o.target_languages || aff[a * L + order[i]] >= o.target_affinity)
+                plan[a * L + order[i]] = plan[order[i] * L + a] = 1;
+        }
     }
+    if (o.low_affinity_k == 0 || o.low_affinity_k >= o.k) return plan;
+    for (std::size_t x = 0; x < L * L; ++x)
+        if (plan[x] && !likeliest[x] && aff[x] < o.low_affinity) plan[x] = CandidateTable::kSearchedFew;
     return plan;
 }
 
 // update_candidates' phase 3: each changed document y offered to the list, in y's language, of
 // each unchanged document x it found (offer()); grouped by x and y's language, each group on one core.
-void offer_found(const Languages& g, std::span<const char> changed, std::size_t k, const DenseRows& dense,
+void offer_found(const Languages& g, std::span<const char> changed, ListSizes sizes, const DenseRows& dense,
                  std::span<const SparseVector> sparse, CandidateTable& table) {
     struct Offer {
         std::size_t x, t, y;  // unchanged x, changed y of language t
@@ -584,6 +609,9 @@ void offer_found(const Languages& g, std::span<const char> changed, std::size_t 
     };
     const std::size_t L = g.names.size();
     std::vector<Offer> offers;
+    std::vector<uint32_t> lang_of(changed.size());
+    for (std::size_t t = 0; t < L; ++t)
+        for (std::size_t x : g.members[t]) lang_of[x] = static_cast<uint32_t>(t);
     for (std::size_t ty = 0; ty < L; ++ty)
         for (std::size_t y : g.members[ty])
             for (std::size_t tx = 0; tx < L && changed[y]; ++tx)
@@ -600,8 +628,8 @@ void offer_found(const Languages& g, std::span<const char> changed, std::size_t 
                               [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t s = b; s < e; ++s) {
             const Offer& o = offers[starts[s]];
-            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), k, dense, sparse,
-                  table.edit(o.x, o.t));
+            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), sizes.of(table, lang_of[o.x], o.t),
+                  dense, sparse, table.edit(o.x, o.t));
         }
     });
 }
@@ -618,15 +646,14 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
     // Phase 1: the sample searched in every language; the plan from its affinities.
     if (!sampled.empty()) {
         const Languages sample = subset(g, sampled, 1);
-        search_all(index, sample, dense, options_.k, sparse, table);
-        table.searched = plan_searches(affinities(*this, docs, sample, table), g.names.size(),
-                                       options_.target_languages, options_.target_affinity);
+        search_all(index, sample, dense, ListSizes(options_), sparse, table);
+        table.searched = plan_searches(options_, affinities(*this, docs, sample, table), g.names.size());
     }
     // Phase 2: the other documents searched in their planned languages, but where a language
     // searches a much smaller one; phase 3: there, its documents that the smaller one found.
     FoundMarks marks = found_only_pairs(options_, g, table);
-    search_all(index, sampled.empty() ? g : subset(g, sampled, 0), dense, options_.k, sparse, table, &marks);
-    search_found(index, g, marks, dense, options_.k, sparse, table);
+    search_all(index, sampled.empty() ? g : subset(g, sampled, 0), dense, ListSizes(options_), sparse, table, &marks);
+    search_found(index, g, marks, dense, ListSizes(options_), sparse, table);
     return table;
 }
 
@@ -639,8 +666,7 @@ std::vector<char> Matcher::search_plan(std::span<const MatchDocument> docs, cons
     check_table(table, g, docs.size());
     const std::vector<char> sampled = sample_flags(options_, g, docs.size());
     if (sampled.empty()) return {};
-    return plan_searches(affinities(*this, docs, subset(g, sampled, 1), table), g.names.size(),
-                         options_.target_languages, options_.target_affinity);
+    return plan_searches(options_, affinities(*this, docs, subset(g, sampled, 1), table), g.names.size());
 }
 
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
@@ -661,10 +687,10 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     // empty), as candidates() searches all (the found search: the documents found with no list
     // there, changed or newly found).
     FoundMarks marks = found_only_pairs(options_, g, table);
-    search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table, &marks, again);
-    search_found(index, g, marks, dense, options_.k, sparse, table);
+    search_all(index, subset(g, changed, 1), dense, ListSizes(options_), sparse, table, &marks, again);
+    search_found(index, g, marks, dense, ListSizes(options_), sparse, table);
     // Phase 3: each changed document offered to the unchanged documents it found.
-    offer_found(g, changed, options_.k, dense, sparse, table);
+    offer_found(g, changed, ListSizes(options_), dense, sparse, table);
 }
 
 void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
@@ -673,7 +699,7 @@ void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseR
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
     // Every list kept; rescored, or with keep_scores the changed documents' only.
     rescore_lists(sparse, {}, {}, keep_scores ? changed : std::span<const char>(), table);
-    offer_found(g, changed, options_.k, dense, sparse, table);
+    offer_found(g, changed, ListSizes(options_), dense, sparse, table);
 }
 
 std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorIndex& shard, const std::string& lang,

@@ -744,6 +744,41 @@ TEST(Matcher, UpdateCandidatesSearchesThePlannedLanguagesOnly) {
     }
 }
 
+// low_affinity_k: English's likeliest language (target_languages 1) is German (affinity 1/4, as
+// Spanish's: a sampled English document in four has a version in each; the first wins); it
+// searches Spanish and French only for their sake (English is theirs), for one candidate, and
+// German and the small languages search English for k (2). The lists kept are the full lists'
+// first, and the translations are the same.
+TEST(Matcher, LowAffinityPairsAreSearchedForFewerCandidates) {
+    const Pool p = manual();
+    const VectorIndex index = p.index();
+    const CandidateTable full = Matcher(planned()).candidates(index, p.docs, p.dense.data(), p.sparse);
+    MatcherOptions o = planned();
+    o.low_affinity_k = 1;
+    const CandidateTable few = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    const std::size_t de = 0, en = 1, es = 2, fr = 3;
+    EXPECT_FALSE(few.searches_few(en, de));
+    EXPECT_TRUE(few.searches_few(en, es));
+    EXPECT_TRUE(few.searches_few(en, fr));
+    for (std::size_t s : {de, es, fr}) {
+        EXPECT_FALSE(few.searches_few(s, en)) << s;
+        EXPECT_FALSE(full.searches_few(en, s)) << s;
+        EXPECT_TRUE(few.searches(en, s) && few.searches(s, en)) << s;
+    }
+    ASSERT_EQ(full.of(4, es).size(), 2u);  // en 104, not sampled (every sixth English document is)
+    ASSERT_EQ(few.of(4, es).size(), 1u);
+    EXPECT_EQ(few.of(4, es)[0].other, full.of(4, es)[0].other);
+    EXPECT_EQ(few.of(1, de).size(), 2u);  // en 101 in German, English's likeliest: k
+    EXPECT_EQ(few.of(0, es).size(), 2u);  // en 100, sampled: searched every language for k
+    for (std::size_t y = 24; y < p.docs.size(); ++y) EXPECT_EQ(few.of(y, en).size(), 2u) << y;
+    EXPECT_EQ(translations(p.run(o)), translations(p.run(planned())));
+    o.low_affinity = 0.2f;  // English's affinity for Spanish (1/4) reaches it: searched for k
+    const CandidateTable some = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    EXPECT_FALSE(some.searches_few(en, es));
+    EXPECT_TRUE(some.searches_few(en, fr));
+    EXPECT_EQ(some.of(4, es).size(), 2u);
+}
+
 // The found search (found_only_ratio): English (24 documents) searches each small language (4)
 // only with the English documents that one of its documents lists; those lists are the full
 // search's, the others empty, and the translations are the full search's.
@@ -948,6 +983,7 @@ TEST(MatcherOptions, SpecRoundTrip) {
     o.pivot = false, o.pivot_similarity = 0.06f, o.pivot_margin = 1.5f, o.same_story_per_doc = 3;
     o.counterpart_ratio = 0.3f, o.counterpart_margin = 1.5f, o.counterpart_links = 7, o.counterpart_length_ratio = 0.4f;
     o.affinity_sample = 100, o.target_languages = 4, o.target_affinity = 0.35f, o.found_only_ratio = 6.5f;
+    o.low_affinity_k = 4, o.low_affinity = 0.15f;
     const std::string spec = o.describe();
     EXPECT_EQ(spec.rfind("matcher:k=7,margin_k=5,", 0), 0u) << spec;
     EXPECT_NE(spec.find("short_length=40,"), std::string::npos) << spec;
@@ -974,6 +1010,8 @@ TEST(MatcherOptions, SpecRoundTrip) {
     EXPECT_EQ(r.counterpart_links, 7u);
     EXPECT_EQ(r.counterpart_length_ratio, 0.4f);
     EXPECT_EQ(r.found_only_ratio, 6.5f);
+    EXPECT_EQ(r.low_affinity_k, 4u);
+    EXPECT_EQ(r.low_affinity, 0.15f);
     EXPECT_NE(MatcherOptions().describe().find(",same_story_per_doc=5"), std::string::npos);
     EXPECT_EQ(MatcherOptions::parse_spec("matcher:k=3").k, 3u);
     EXPECT_THROW(MatcherOptions::parse_spec("matcher:nope=1"), Error);
