@@ -222,11 +222,12 @@ std::vector<float> gather_queries(std::span<const std::size_t> members, std::siz
 // labels and similarities; labels are seqs, found by `pos`; q: x's dense vector). Approximate
 // results (kk > k) are re-ranked by the exact dense similarity first, so the k kept are the dense nearest as an exact
 // search gives them; the k are then rescored exactly (sparse) and sorted into `out` (a
-// CandidateList or a vector).
+// CandidateList or a vector), all of them, or the `keep` most similar when keep < k.
 template <class List>
 void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
                      const int64_t* res_l, std::size_t kk, std::size_t k, const float* q, const DenseRows& dense,
-                     std::span<const SparseVector> sparse, std::vector<Candidate>& found, List& out) {
+                     std::span<const SparseVector> sparse, std::vector<Candidate>& found, List& out,
+                     std::size_t keep = static_cast<std::size_t>(-1)) {
     found.clear();
     for (std::size_t r = 0; r < kk; ++r) {
         const int64_t label = res_l[r];
@@ -240,7 +241,15 @@ void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
                           [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
         found.resize(k);
     }
-    for (const Candidate& c : found) out.push_back({c.other, dot(sparse[x], sparse[c.other])});
+    if (found.size() > keep) {
+        for (Candidate& c : found) c.sim = dot(sparse[x], sparse[c.other]);
+        std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep), found.end(),
+                          [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
+        found.resize(keep);
+        for (const Candidate& c : found) out.push_back(c);
+    } else {
+        for (const Candidate& c : found) out.push_back({c.other, dot(sparse[x], sparse[c.other])});
+    }
     std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
 }
 
@@ -267,8 +276,8 @@ void mark_found(const Languages& g, std::size_t source, std::span<const std::siz
     }
 }
 
-// Candidates per list (matcher.h, search plan): k, or `few` in a pair the plan searches for few
-// (CandidateTable::searches_few, a pair of low affinity).
+// Candidates per list (matcher.h, search plan): k, or in a pair the plan searches for few
+// (CandidateTable::searches_few, a pair of low affinity) the `few` most similar of the k.
 struct ListSizes {
     std::size_t k = 0, few = 0;
     explicit ListSizes(const MatcherOptions& o)
@@ -280,10 +289,11 @@ struct ListSizes {
 
 // The candidates of documents queries[begin, end) (positions in docs) of language `source` in
 // languages `targets`: one search for all target languages (index.search_languages), then
-// take_candidates per document on all cores. With `marks`, the results are marked (mark_found).
+// take_candidates per document on all cores, each list keeping `keep` of the k. With `marks`, the
+// results are marked (mark_found).
 void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source,
                        std::span<const std::size_t> queries, std::size_t begin, std::size_t end, std::span<const std::size_t> targets,
-                       const DenseRows& dense, std::size_t k, std::span<const SparseVector> sparse,
+                       const DenseRows& dense, std::size_t k, std::size_t keep, std::span<const SparseVector> sparse,
                        CandidateTable& table, FoundMarks* marks = nullptr) {
     std::vector<std::string> names;
     for (std::size_t t : targets) names.push_back(g.names[t]);
@@ -302,12 +312,15 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
                 const std::size_t x = queries[begin + j];
                 CandidateList list = table.edit(x, targets[t]);
                 take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
-                                qx.data() + j * dim, dense, sparse, found[w], list);
+                                qx.data() + j * dim, dense, sparse, found[w], list, keep);
             }
     });
 }
 
-// The ratio margin of candidate pairs, from the candidate table (see matcher.h).
+// The ratio margin of candidate pairs, from the candidate table (see matcher.h). A list of a
+// pair searched for few candidates (CandidateTable::searches_few) averages fewer competitors,
+// the nearest: its mean is scaled to what margin_k of them average in that pair, as measured on
+// the pair's lists that hold more (the search plan's sample searched every language for k).
 class Margins {
 public:
     Margins(const CandidateTable& table, const Languages& g, std::size_t margin_k)
@@ -315,6 +328,7 @@ public:
           margin_k_(margin_k) {
         for (std::size_t t = 0; t < g.members.size(); ++t)
             for (std::size_t x : g.members[t]) lang_[x] = static_cast<uint32_t>(t);
+        scale_few_lists(g);
     }
 
     float operator()(std::size_t a, std::size_t b, float sim) const {
@@ -327,7 +341,7 @@ public:
 
 private:
     // Neighbourhood of x in language t without y: the mean similarity of x's best margin_k
-    // other candidates there; -1 when x has no other candidate.
+    // other candidates there (scaled in a pair searched for few); -1 when x has no other candidate.
     float others(std::size_t x, std::size_t t, std::size_t y) const {
         float s = 0;
         std::size_t n = 0;
@@ -336,11 +350,38 @@ private:
             s += c.sim;
             if (++n == margin_k_) break;
         }
-        return n ? s / static_cast<float>(n) : -1.0f;
+        if (n == 0) return -1.0f;
+        const std::size_t L = table_.languages.size();
+        const float mean = s / static_cast<float>(n);
+        return n < margin_k_ && !scale_.empty() ? mean * scale_[((lang_[x] * L) + t) * margin_k_ + n] : mean;
+    }
+    // scale_[(source * L + target) * margin_k + n]: in a pair searched for few, the mean of the
+    // margin_k candidates after the first over the mean of the n after it, summed over the
+    // source's lists there that hold margin_k + 1; 1 where none do or the pair is not few.
+    void scale_few_lists(const Languages& g) {
+        const std::size_t L = table_.languages.size(), m = margin_k_;
+        if (m == 0 || std::none_of(table_.searched.begin(), table_.searched.end(),
+                                   [](char c) { return c == CandidateTable::kSearchedFew; }))
+            return;
+        scale_.assign(L * L * m, 1.0f);
+        for (std::size_t a = 0; a < L; ++a)
+            for (std::size_t b = 0; b < L; ++b) {
+                if (!table_.searches_few(a, b)) continue;
+                std::vector<double> sums(m + 1, 0.0);  // sums[n]: of the lists' means of n
+                for (std::size_t x : g.members[a]) {
+                    const auto list = table_.of(x, b);
+                    if (list.size() < m + 1) continue;
+                    double s = 0;
+                    for (std::size_t n = 1; n <= m; ++n) sums[n] += (s += list[n].sim) / static_cast<double>(n);
+                }
+                for (std::size_t n = 1; n < m; ++n)
+                    if (sums[n] > 0) scale_[(a * L + b) * m + n] = static_cast<float>(sums[m] / sums[n]);
+            }
     }
     const CandidateTable& table_;
     std::vector<uint32_t> lang_;  // per document, its language's position in table_.languages
     std::size_t margin_k_;
+    std::vector<float> scale_;  // empty: no pair searched for few
 };
 
 // A candidate pair of two languages: a of the first, b of the second (12 bytes).
@@ -477,11 +518,10 @@ void search_all(const VectorIndex& index, const Languages& queries, const DenseR
                 !(found_only && marks->found_only[sa * L + t]))
                 targets[table.searches_few(sa, t)].push_back(t);
         for (std::size_t few = 0; few < 2; ++few) {
-            const std::size_t kt = few ? sizes.few : sizes.k;
             for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
                 search_candidates(index, queries, sa, queries.members[sa], b,
-                                  std::min(queries.members[sa].size(), b + kQueryBatch), targets[few], dense, kt, sparse,
-                                  table, marks);
+                                  std::min(queries.members[sa].size(), b + kQueryBatch), targets[few], dense, sizes.k,
+                                  few ? sizes.few : sizes.k, sparse, table, marks);
         }
     }
 }
@@ -520,7 +560,7 @@ void search_found(const VectorIndex& index, const Languages& g, FoundMarks& mark
             const std::size_t target[] = {b};
             for (std::size_t q = 0; q < queries.size(); q += kQueryBatch)
                 search_candidates(index, g, a, queries, q, std::min(queries.size(), q + kQueryBatch), target, dense,
-                                  sizes.of(table, a, b), sparse, table);
+                                  sizes.k, sizes.of(table, a, b), sparse, table);
         }
 }
 

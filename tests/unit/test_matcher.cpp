@@ -779,6 +779,33 @@ TEST(Matcher, LowAffinityPairsAreSearchedForFewerCandidates) {
     EXPECT_EQ(some.of(4, es).size(), 2u);
 }
 
+// A list kept short (low_affinity_k) averages fewer competitors, the nearest: its mean is scaled
+// to what margin_k of them average in that pair, measured on its lists that hold more.
+TEST(Matcher, ShortListsMarginIsScaledToMarginKCompetitors) {
+    std::vector<MatchDocument> docs;
+    for (int i = 0; i < 2; ++i) docs.push_back({100 + i, "en", 10, ""});
+    for (int i = 0; i < 3; ++i) docs.push_back({200 + i, "de", 10, ""});
+    const std::vector<SparseVector> sparse(docs.size());
+    MatcherOptions o;
+    o.k = 3, o.margin_k = 2, o.low_affinity_k = 2, o.pivot = false;
+    CandidateTable table = CandidateTable::empty(docs.size(), {"de", "en"}, o.k);
+    const std::size_t de = 0, en = 1;
+    table.searched = {0, 1, CandidateTable::kSearchedFew, 0};  // en keeps few in de
+    table.edit(0, de).assign(std::vector<MatchCandidate>{{2, 0.9f}, {3, 0.4f}, {4, 0.2f}});  // en 100: sampled, k
+    table.edit(1, de).assign(std::vector<MatchCandidate>{{3, 0.8f}, {4, 0.6f}});            // en 101: few
+    // en 100's competitors after its first: 0.4 alone, (0.4 + 0.2) / 2 two: scale 0.3 / 0.4.
+    const auto margin_of = [&](const std::vector<TranslationLink>& links, std::size_t a, std::size_t b) {
+        for (const auto& l : links)
+            if ((l.a == a && l.b == b) || (l.a == b && l.b == a)) return l.margin;
+        return -1.0f;
+    };
+    const std::vector<TranslationLink> scaled = Matcher(o).link(docs, sparse, table);
+    EXPECT_NEAR(margin_of(scaled, 1, 3), 0.8f / (0.6f * 0.75f), 1e-4);
+    EXPECT_NEAR(margin_of(scaled, 0, 2), 0.9f / 0.3f, 1e-4);  // a full list: as before
+    table.searched[en * 2 + de] = 1;  // not few: the mean of its one competitor
+    EXPECT_NEAR(margin_of(Matcher(o).link(docs, sparse, table), 1, 3), 0.8f / 0.6f, 1e-4);
+}
+
 // The found search (found_only_ratio): English (24 documents) searches each small language (4)
 // only with the English documents that one of its documents lists; those lists are the full
 // search's, the others empty, and the translations are the full search's.
