@@ -169,7 +169,7 @@ struct MatcherOptions {                    // spec key (every field has one, nam
                                           // times the documents of a language it searches searches
                                           // it with the documents found from there only (found
                                           // search, above); 0 = off
-    std::size_t low_affinity_k = 0;       // low_affinity_k: candidates a document keeps in a
+    std::size_t low_affinity_k = 5;       // low_affinity_k: candidates a document keeps in a
                                           // target searched for the target's sake, of affinity
                                           // under low_affinity (search plan, above); 0 = k
     float low_affinity = 0.5f;            // low_affinity: affinity under which such a list keeps
