@@ -56,6 +56,8 @@ MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
     p.take_number("target_languages", o.target_languages);
     p.take_number("target_affinity", o.target_affinity);
     p.take_number("found_only_ratio", o.found_only_ratio);
+    p.take_number("low_affinity_k", o.low_affinity_k);
+    p.take_number("low_affinity", o.low_affinity);
     p.check_empty();
     return o;
 }
@@ -82,7 +84,8 @@ std::string MatcherOptions::describe() const {
            ",counterpart_links=" + std::to_string(counterpart_links) +
            ",counterpart_length_ratio=" + spec_number(counterpart_length_ratio) +
            ",affinity_sample=" + std::to_string(affinity_sample) + ",target_languages=" + std::to_string(target_languages) +
-           ",target_affinity=" + spec_number(target_affinity) + ",found_only_ratio=" + spec_number(found_only_ratio);
+           ",target_affinity=" + spec_number(target_affinity) + ",found_only_ratio=" + spec_number(found_only_ratio) +
+           ",low_affinity_k=" + std::to_string(low_affinity_k) + ",low_affinity=" + spec_number(low_affinity);
 }
 
 namespace {
@@ -219,11 +222,12 @@ std::vector<float> gather_queries(std::span<const std::size_t> members, std::siz
 // labels and similarities; labels are seqs, found by `pos`; q: x's dense vector). Approximate
 // results (kk > k) are re-ranked by the exact dense similarity first, so the k kept are the dense nearest as an exact
 // search gives them; the k are then rescored exactly (sparse) and sorted into `out` (a
-// CandidateList or a vector).
+// CandidateList or a vector), all of them, or the `keep` most similar when keep < k.
 template <class List>
 void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
                      const int64_t* res_l, std::size_t kk, std::size_t k, const float* q, const DenseRows& dense,
-                     std::span<const SparseVector> sparse, std::vector<Candidate>& found, List& out) {
+                     std::span<const SparseVector> sparse, std::vector<Candidate>& found, List& out,
+                     std::size_t keep = static_cast<std::size_t>(-1)) {
     found.clear();
     for (std::size_t r = 0; r < kk; ++r) {
         const int64_t label = res_l[r];
@@ -237,7 +241,15 @@ void take_candidates(std::size_t x, const SeqPositions& pos, const float* res_d,
                           [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
         found.resize(k);
     }
-    for (const Candidate& c : found) out.push_back({c.other, dot(sparse[x], sparse[c.other])});
+    if (found.size() > keep) {
+        for (Candidate& c : found) c.sim = dot(sparse[x], sparse[c.other]);
+        std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep), found.end(),
+                          [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
+        found.resize(keep);
+        for (const Candidate& c : found) out.push_back(c);
+    } else {
+        for (const Candidate& c : found) out.push_back({c.other, dot(sparse[x], sparse[c.other])});
+    }
     std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.sim > b.sim; });
 }
 
@@ -264,12 +276,24 @@ void mark_found(const Languages& g, std::size_t source, std::span<const std::siz
     }
 }
 
+// Candidates per list (matcher.h, search plan): k, or in a pair the plan searches for few
+// (CandidateTable::searches_few, a pair of low affinity) the `few` most similar of the k.
+struct ListSizes {
+    std::size_t k = 0, few = 0;
+    explicit ListSizes(const MatcherOptions& o)
+        : k(o.k), few(o.low_affinity_k > 0 ? std::min(o.low_affinity_k, o.k) : o.k) {}
+    std::size_t of(const CandidateTable& table, std::size_t source, std::size_t target) const {
+        return table.searches_few(source, target) ? few : k;
+    }
+};
+
 // The candidates of documents queries[begin, end) (positions in docs) of language `source` in
 // languages `targets`: one search for all target languages (index.search_languages), then
-// take_candidates per document on all cores. With `marks`, the results are marked (mark_found).
+// take_candidates per document on all cores, each list keeping `keep` of the k. With `marks`, the
+// results are marked (mark_found).
 void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source,
                        std::span<const std::size_t> queries, std::size_t begin, std::size_t end, std::span<const std::size_t> targets,
-                       const DenseRows& dense, std::size_t k, std::span<const SparseVector> sparse,
+                       const DenseRows& dense, std::size_t k, std::size_t keep, std::span<const SparseVector> sparse,
                        CandidateTable& table, FoundMarks* marks = nullptr) {
     std::vector<std::string> names;
     for (std::size_t t : targets) names.push_back(g.names[t]);
@@ -288,12 +312,15 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
                 const std::size_t x = queries[begin + j];
                 CandidateList list = table.edit(x, targets[t]);
                 take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
-                                qx.data() + j * dim, dense, sparse, found[w], list);
+                                qx.data() + j * dim, dense, sparse, found[w], list, keep);
             }
     });
 }
 
-// The ratio margin of candidate pairs, from the candidate table (see matcher.h).
+// The ratio margin of candidate pairs, from the candidate table (see matcher.h). A list of a
+// pair searched for few candidates (CandidateTable::searches_few) averages fewer competitors,
+// the nearest: its mean is scaled to what margin_k of them average in that pair, as measured on
+// the pair's lists that hold more (the search plan's sample searched every language for k).
 class Margins {
 public:
     Margins(const CandidateTable& table, const Languages& g, std::size_t margin_k)
@@ -301,6 +328,7 @@ public:
           margin_k_(margin_k) {
         for (std::size_t t = 0; t < g.members.size(); ++t)
             for (std::size_t x : g.members[t]) lang_[x] = static_cast<uint32_t>(t);
+        scale_few_lists(g);
     }
 
     float operator()(std::size_t a, std::size_t b, float sim) const {
@@ -313,7 +341,7 @@ public:
 
 private:
     // Neighbourhood of x in language t without y: the mean similarity of x's best margin_k
-    // other candidates there; -1 when x has no other candidate.
+    // other candidates there (scaled in a pair searched for few); -1 when x has no other candidate.
     float others(std::size_t x, std::size_t t, std::size_t y) const {
         float s = 0;
         std::size_t n = 0;
@@ -322,11 +350,38 @@ private:
             s += c.sim;
             if (++n == margin_k_) break;
         }
-        return n ? s / static_cast<float>(n) : -1.0f;
+        if (n == 0) return -1.0f;
+        const std::size_t L = table_.languages.size();
+        const float mean = s / static_cast<float>(n);
+        return n < margin_k_ && !scale_.empty() ? mean * scale_[((lang_[x] * L) + t) * margin_k_ + n] : mean;
+    }
+    // scale_[(source * L + target) * margin_k + n]: in a pair searched for few, the mean of the
+    // margin_k candidates after the first over the mean of the n after it, summed over the
+    // source's lists there that hold margin_k + 1; 1 where none do or the pair is not few.
+    void scale_few_lists(const Languages& g) {
+        const std::size_t L = table_.languages.size(), m = margin_k_;
+        if (m == 0 || std::none_of(table_.searched.begin(), table_.searched.end(),
+                                   [](char c) { return c == CandidateTable::kSearchedFew; }))
+            return;
+        scale_.assign(L * L * m, 1.0f);
+        for (std::size_t a = 0; a < L; ++a)
+            for (std::size_t b = 0; b < L; ++b) {
+                if (!table_.searches_few(a, b)) continue;
+                std::vector<double> sums(m + 1, 0.0);  // sums[n]: of the lists' means of n
+                for (std::size_t x : g.members[a]) {
+                    const auto list = table_.of(x, b);
+                    if (list.size() < m + 1) continue;
+                    double s = 0;
+                    for (std::size_t n = 1; n <= m; ++n) sums[n] += (s += list[n].sim) / static_cast<double>(n);
+                }
+                for (std::size_t n = 1; n < m; ++n)
+                    if (sums[n] > 0) scale_[(a * L + b) * m + n] = static_cast<float>(sums[m] / sums[n]);
+            }
     }
     const CandidateTable& table_;
     std::vector<uint32_t> lang_;  // per document, its language's position in table_.languages
     std::size_t margin_k_;
+    std::vector<float> scale_;  // empty: no pair searched for few
 };
 
 // A candidate pair of two languages: a of the first, b of the second (12 bytes).
@@ -455,21 +510,23 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
 // flags, when not empty), but those its language searches with found documents only
 // (marks->found_only; search_found() searches them), a batch at a time; with `marks`, the
 // results marked (mark_found).
-void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, std::size_t k,
+void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, ListSizes sizes,
                 std::span<const SparseVector> sparse, CandidateTable& table, FoundMarks* marks = nullptr,
                 std::span<const char> only = {}) {
     const std::size_t L = queries.names.size();
     const bool found_only = marks && !marks->found_only.empty();
     for (std::size_t sa = 0; sa < L; ++sa) {
-        std::vector<std::size_t> targets;
+        std::vector<std::size_t> targets[2];  // searched for sizes.k, for sizes.few
         for (std::size_t t = 0; t < L; ++t)
             if (t != sa && table.searches(sa, t) && (only.empty() || only[t]) &&
                 !(found_only && marks->found_only[sa * L + t]))
-                targets.push_back(t);
-        for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
-            search_candidates(index, queries, sa, queries.members[sa], b,
-                              std::min(queries.members[sa].size(), b + kQueryBatch), targets, dense, k, sparse, table,
-                              marks);
+                targets[table.searches_few(sa, t)].push_back(t);
+        for (std::size_t few = 0; few < 2; ++few) {
+            for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
+                search_candidates(index, queries, sa, queries.members[sa], b,
+                                  std::min(queries.members[sa].size(), b + kQueryBatch), targets[few], dense, sizes.k,
+                                  few ? sizes.few : sizes.k, sparse, table, marks);
+        }
     }
 }
 
@@ -494,7 +551,7 @@ FoundMarks found_only_pairs(const MatcherOptions& o, const Languages& g, const C
 // with no list in b yet that a search from b found (marks.found) or that a list of b holds,
 // searched in b (b's lists in a are complete).
 void search_found(const VectorIndex& index, const Languages& g, FoundMarks& marks, const DenseRows& dense,
-                  std::size_t k, std::span<const SparseVector> sparse, CandidateTable& table) {
+                  ListSizes sizes, std::span<const SparseVector> sparse, CandidateTable& table) {
     const std::size_t L = g.names.size();
     for (std::size_t a = 0; a < L && !marks.found_only.empty(); ++a)
         for (std::size_t b = 0; b < L; ++b) {
@@ -506,8 +563,8 @@ void search_found(const VectorIndex& index, const Languages& g, FoundMarks& mark
                 if (marks.found[x * L + b] && table.of(x, b).empty()) queries.push_back(x);
             const std::size_t target[] = {b};
             for (std::size_t q = 0; q < queries.size(); q += kQueryBatch)
-                search_candidates(index, g, a, queries, q, std::min(queries.size(), q + kQueryBatch), target, dense, k,
-                                  sparse, table);
+                search_candidates(index, g, a, queries, q, std::min(queries.size(), q + kQueryBatch), target, dense,
+                                  sizes.k, sizes.of(table, a, b), sparse, table);
         }
 }
 
@@ -562,25 +619,33 @@ std::vector<float> affinities(const Matcher& m, std::span<const MatchDocument> d
 }
 
 // The search plan from the affinities (matcher.h): searched[a * L + b], symmetric: each
-// language's `targets` languages of highest affinity (above 0; ties: the first), every
-// language that has it among its own, and every language either way of affinity >= `least`.
-std::vector<char> plan_searches(const std::vector<float>& aff, std::size_t L, std::size_t targets, float least) {
-    std::vector<char> plan(L * L, 0);
+// language's target_languages languages of highest affinity (above 0; ties: the first), every
+// language that has it among its own, and every language either way of affinity >=
+// target_affinity; with low_affinity_k, a searched pair marked kSearchedFew one way where b is
+// not among a's own likeliest and a's affinity for it is under low_affinity.
+std::vector<char> plan_searches(const MatcherOptions& o, const std::vector<float>& aff, std::size_t L) {
+    std::vector<char> plan(L * L, 0), likeliest(L * L, 0);
     for (std::size_t a = 0; a < L; ++a) {
         std::vector<std::size_t> order;
         for (std::size_t b = 0; b < L; ++b)
             if (b != a && aff[a * L + b] > 0) order.push_back(b);
         std::stable_sort(order.begin(), order.end(),
                          [&](std::size_t x, std::size_t y) { return aff[a * L + x] > aff[a * L + y]; });
-        for (std::size_t i = 0; i < order.size(); ++i)
-            if (i < targets || aff[a * L + order[i]] >= least) plan[a * L + order[i]] = plan[order[i] * L + a] = 1;
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            likeliest[a * L + order[i]] = i < o.target_languages;
+            if (i < o.target_languages || aff[a * L + order[i]] >= o.target_affinity)
+                plan[a * L + order[i]] = plan[order[i] * L + a] = 1;
+        }
     }
+    if (o.low_affinity_k == 0 || o.low_affinity_k >= o.k) return plan;
+    for (std::size_t x = 0; x < L * L; ++x)
+        if (plan[x] && !likeliest[x] && aff[x] < o.low_affinity) plan[x] = CandidateTable::kSearchedFew;
     return plan;
 }
 
 // update_candidates' phase 3: each changed document y offered to the list, in y's language, of
 // each unchanged document x it found (offer()); grouped by x and y's language, each group on one core.
-void offer_found(const Languages& g, std::span<const char> changed, std::size_t k, const DenseRows& dense,
+void offer_found(const Languages& g, std::span<const char> changed, ListSizes sizes, const DenseRows& dense,
                  std::span<const SparseVector> sparse, CandidateTable& table) {
     struct Offer {
         std::size_t x, t, y;  // unchanged x, changed y of language t
@@ -588,6 +653,9 @@ void offer_found(const Languages& g, std::span<const char> changed, std::size_t 
     };
     const std::size_t L = g.names.size();
     std::vector<Offer> offers;
+    std::vector<uint32_t> lang_of(changed.size());
+    for (std::size_t t = 0; t < L; ++t)
+        for (std::size_t x : g.members[t]) lang_of[x] = static_cast<uint32_t>(t);
     for (std::size_t ty = 0; ty < L; ++ty)
         for (std::size_t y : g.members[ty])
             for (std::size_t tx = 0; tx < L && changed[y]; ++tx)
@@ -604,8 +672,8 @@ void offer_found(const Languages& g, std::span<const char> changed, std::size_t 
                               [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t s = b; s < e; ++s) {
             const Offer& o = offers[starts[s]];
-            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), k, dense, sparse,
-                  table.edit(o.x, o.t));
+            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), sizes.of(table, lang_of[o.x], o.t),
+                  dense, sparse, table.edit(o.x, o.t));
         }
     });
 }
@@ -622,15 +690,14 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
     // Phase 1: the sample searched in every language; the plan from its affinities.
     if (!sampled.empty()) {
         const Languages sample = subset(g, sampled, 1);
-        search_all(index, sample, dense, options_.k, sparse, table);
-        table.searched = plan_searches(affinities(*this, docs, sample, table), g.names.size(),
-                                       options_.target_languages, options_.target_affinity);
+        search_all(index, sample, dense, ListSizes(options_), sparse, table);
+        table.searched = plan_searches(options_, affinities(*this, docs, sample, table), g.names.size());
     }
     // Phase 2: the other documents searched in their planned languages, but where a language
     // searches a much smaller one; phase 3: there, its documents that the smaller one found.
     FoundMarks marks = found_only_pairs(options_, g, table);
-    search_all(index, sampled.empty() ? g : subset(g, sampled, 0), dense, options_.k, sparse, table, &marks);
-    search_found(index, g, marks, dense, options_.k, sparse, table);
+    search_all(index, sampled.empty() ? g : subset(g, sampled, 0), dense, ListSizes(options_), sparse, table, &marks);
+    search_found(index, g, marks, dense, ListSizes(options_), sparse, table);
     return table;
 }
 
@@ -643,8 +710,7 @@ std::vector<char> Matcher::search_plan(std::span<const MatchDocument> docs, cons
     check_table(table, g, docs.size());
     const std::vector<char> sampled = sample_flags(options_, g, docs.size());
     if (sampled.empty()) return {};
-    return plan_searches(affinities(*this, docs, subset(g, sampled, 1), table), g.names.size(),
-                         options_.target_languages, options_.target_affinity);
+    return plan_searches(options_, affinities(*this, docs, subset(g, sampled, 1), table), g.names.size());
 }
 
 void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
@@ -665,10 +731,10 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     // empty), as candidates() searches all (the found search: the documents found with no list
     // there, changed or newly found).
     FoundMarks marks = found_only_pairs(options_, g, table);
-    search_all(index, subset(g, changed, 1), dense, options_.k, sparse, table, &marks, again);
-    search_found(index, g, marks, dense, options_.k, sparse, table);
+    search_all(index, subset(g, changed, 1), dense, ListSizes(options_), sparse, table, &marks, again);
+    search_found(index, g, marks, dense, ListSizes(options_), sparse, table);
     // Phase 3: each changed document offered to the unchanged documents it found.
-    offer_found(g, changed, options_.k, dense, sparse, table);
+    offer_found(g, changed, ListSizes(options_), dense, sparse, table);
 }
 
 void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
@@ -677,7 +743,7 @@ void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseR
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
     // Every list kept; rescored, or with keep_scores the changed documents' only.
     rescore_lists(sparse, {}, {}, keep_scores ? changed : std::span<const char>(), table);
-    offer_found(g, changed, options_.k, dense, sparse, table);
+    offer_found(g, changed, ListSizes(options_), dense, sparse, table);
 }
 
 std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorIndex& shard, const std::string& lang,

@@ -385,7 +385,12 @@ def test_search_sample_and_plan_are_the_libraries():
     shards = [{"lang": "en", "query": np_array([12, 15], "i8"), "other": np_array([0, 4], "i8"),
                "sim": np_array([0.9, 0.8])}]
     plan = tr.search_plan(langs, np_array([10.0] * 18), shards, "matcher:affinity_sample=3,target_languages=1")
-    assert plan.shape == (3, 3) and plan.tolist() == [[0, 1, 0], [1, 0, 1], [0, 1, 0]]  # de, en, fr
+    assert plan.shape == (3, 3) and plan.tolist() == [[0, 1, 0], [2, 0, 2], [0, 1, 0]]  # de, en, fr
+    # English searches de and fr for their sake only (2: few candidates kept, low_affinity_k);
+    # with low_affinity_k=0 every searched pair is 1.
+    plan = tr.search_plan(langs, np_array([10.0] * 18), shards,
+                          "matcher:affinity_sample=3,target_languages=1,low_affinity_k=0")
+    assert plan.tolist() == [[0, 1, 0], [1, 0, 1], [0, 1, 0]]
     with pytest.raises(doppel.Error, match="shard of no document"):
         tr.search_plan(langs, np_array([10.0] * 18), [dict(shards[0], lang="xx")], "matcher:affinity_sample=3")
 

@@ -879,6 +879,68 @@ TEST(Matcher, UpdateCandidatesSearchesThePlannedLanguagesOnly) {
     }
 }
 
+// low_affinity_k: English's likeliest language (target_languages 1) is German (affinity 1/4, as
+// Spanish's: a sampled English document in four has a version in each; the first wins); it
+// searches Spanish and French only for their sake (English is theirs), for one candidate, and
+// German and the small languages search English for k (2). The lists kept are the full lists'
+// first, and the translations are the same.
+TEST(Matcher, LowAffinityPairsAreSearchedForFewerCandidates) {
+    const Pool p = manual();
+    const VectorIndex index = p.index();
+    const CandidateTable full = Matcher(planned()).candidates(index, p.docs, p.dense.data(), p.sparse);
+    MatcherOptions o = planned();
+    o.low_affinity_k = 1;
+    const CandidateTable few = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    const std::size_t de = 0, en = 1, es = 2, fr = 3;
+    EXPECT_FALSE(few.searches_few(en, de));
+    EXPECT_TRUE(few.searches_few(en, es));
+    EXPECT_TRUE(few.searches_few(en, fr));
+    for (std::size_t s : {de, es, fr}) {
+        EXPECT_FALSE(few.searches_few(s, en)) << s;
+        EXPECT_FALSE(full.searches_few(en, s)) << s;
+        EXPECT_TRUE(few.searches(en, s) && few.searches(s, en)) << s;
+    }
+    ASSERT_EQ(full.of(4, es).size(), 2u);  // en 104, not sampled (every sixth English document is)
+    ASSERT_EQ(few.of(4, es).size(), 1u);
+    EXPECT_EQ(few.of(4, es)[0].other, full.of(4, es)[0].other);
+    EXPECT_EQ(few.of(1, de).size(), 2u);  // en 101 in German, English's likeliest: k
+    EXPECT_EQ(few.of(0, es).size(), 2u);  // en 100, sampled: searched every language for k
+    for (std::size_t y = 24; y < p.docs.size(); ++y) EXPECT_EQ(few.of(y, en).size(), 2u) << y;
+    EXPECT_EQ(translations(p.run(o)), translations(p.run(planned())));
+    o.low_affinity = 0.2f;  // English's affinity for Spanish (1/4) reaches it: searched for k
+    const CandidateTable some = Matcher(o).candidates(index, p.docs, p.dense.data(), p.sparse);
+    EXPECT_FALSE(some.searches_few(en, es));
+    EXPECT_TRUE(some.searches_few(en, fr));
+    EXPECT_EQ(some.of(4, es).size(), 2u);
+}
+
+// A list kept short (low_affinity_k) averages fewer competitors, the nearest: its mean is scaled
+// to what margin_k of them average in that pair, measured on its lists that hold more.
+TEST(Matcher, ShortListsMarginIsScaledToMarginKCompetitors) {
+    std::vector<MatchDocument> docs;
+    for (int i = 0; i < 2; ++i) docs.push_back({100 + i, "en", 10, ""});
+    for (int i = 0; i < 3; ++i) docs.push_back({200 + i, "de", 10, ""});
+    const std::vector<SparseVector> sparse(docs.size());
+    MatcherOptions o;
+    o.k = 3, o.margin_k = 2, o.low_affinity_k = 2, o.pivot = false;
+    CandidateTable table = CandidateTable::empty(docs.size(), {"de", "en"}, o.k);
+    const std::size_t de = 0, en = 1;
+    table.searched = {0, 1, CandidateTable::kSearchedFew, 0};  // en keeps few in de
+    table.edit(0, de).assign(std::vector<MatchCandidate>{{2, 0.9f}, {3, 0.4f}, {4, 0.2f}});  // en 100: sampled, k
+    table.edit(1, de).assign(std::vector<MatchCandidate>{{3, 0.8f}, {4, 0.6f}});            // en 101: few
+    // en 100's competitors after its first: 0.4 alone, (0.4 + 0.2) / 2 two: scale 0.3 / 0.4.
+    const auto margin_of = [&](const std::vector<TranslationLink>& links, std::size_t a, std::size_t b) {
+        for (const auto& l : links)
+            if ((l.a == a && l.b == b) || (l.a == b && l.b == a)) return l.margin;
+        return -1.0f;
+    };
+    const std::vector<TranslationLink> scaled = Matcher(o).link(docs, sparse, table);
+    EXPECT_NEAR(margin_of(scaled, 1, 3), 0.8f / (0.6f * 0.75f), 1e-4);
+    EXPECT_NEAR(margin_of(scaled, 0, 2), 0.9f / 0.3f, 1e-4);  // a full list: as before
+    table.searched[en * 2 + de] = 1;  // not few: the mean of its one competitor
+    EXPECT_NEAR(margin_of(Matcher(o).link(docs, sparse, table), 1, 3), 0.8f / 0.6f, 1e-4);
+}
+
 // The found search (found_only_ratio): English (24 documents) searches each small language (4)
 // only with the English documents that one of its documents lists; those lists are the full
 // search's, the others empty, and the translations are the full search's.
@@ -1083,6 +1145,7 @@ TEST(MatcherOptions, SpecRoundTrip) {
     o.pivot = false, o.pivot_similarity = 0.06f, o.pivot_margin = 1.5f, o.same_story_per_doc = 3;
     o.counterpart_ratio = 0.3f, o.counterpart_margin = 1.5f, o.counterpart_links = 7, o.counterpart_length_ratio = 0.4f;
     o.affinity_sample = 100, o.target_languages = 4, o.target_affinity = 0.35f, o.found_only_ratio = 6.5f;
+    o.low_affinity_k = 4, o.low_affinity = 0.15f;
     const std::string spec = o.describe();
     EXPECT_EQ(spec.rfind("matcher:k=7,margin_k=5,", 0), 0u) << spec;
     EXPECT_NE(spec.find("short_length=40,"), std::string::npos) << spec;
@@ -1109,6 +1172,8 @@ TEST(MatcherOptions, SpecRoundTrip) {
     EXPECT_EQ(r.counterpart_links, 7u);
     EXPECT_EQ(r.counterpart_length_ratio, 0.4f);
     EXPECT_EQ(r.found_only_ratio, 6.5f);
+    EXPECT_EQ(r.low_affinity_k, 4u);
+    EXPECT_EQ(r.low_affinity, 0.15f);
     EXPECT_NE(MatcherOptions().describe().find(",same_story_per_doc=5"), std::string::npos);
     EXPECT_EQ(MatcherOptions::parse_spec("matcher:k=3").k, 3u);
     EXPECT_THROW(MatcherOptions::parse_spec("matcher:nope=1"), Error);

@@ -63,10 +63,16 @@ public:
     std::vector<std::string> languages;  // the documents' matching languages, sorted
     // searched[source * languages.size() + target]: the documents of language source search
     // target (the matcher's search plan; symmetric); where not, the documents' lists there stay
-    // empty. Empty: every language searches every other.
+    // empty. Empty: every language searches every other. A searched pair is 1, or kSearchedFew
+    // where source searches target for fewer candidates (the matcher's low_affinity_k: a pair
+    // of low affinity, match/matcher.h).
     std::vector<char> searched;
+    static constexpr char kSearchedFew = 2;
     bool searches(std::size_t source, std::size_t target) const {
         return searched.empty() || searched[source * languages.size() + target] != 0;
+    }
+    bool searches_few(std::size_t source, std::size_t target) const {
+        return !searched.empty() && searched[source * languages.size() + target] == kSearchedFew;
     }
 
     CandidateTable() = default;

@@ -45,6 +45,15 @@
 //    translated from it: in such a pool about two searches a document instead of one per
 //    language. A language no larger than the sample is searched in full (all of it is the
 //    sample); so is every pool of two languages.
+//    With low_affinity_k, where A searches B though B is not among A's target_languages
+//    likeliest languages (B has A among its own, or their affinity reaches target_affinity)
+//    and A's affinity for B is under low_affinity, A's documents keep the low_affinity_k most
+//    similar of their k candidates in B (the links and the second pass's rescoring of those
+//    lists shrink with them): in such a pool the source language searches every language
+//    translated from it, yet each of its documents has a version in few of them, while each
+//    translated language keeps k candidates in its source. The margin's mean over such a
+//    list's fewer competitors is scaled to what margin_k of them average in that pair,
+//    measured on its lists that hold more (the sample's). (doppel.dask keeps k.)
 //    (Searching one way only, the large language's lists filled with the documents of the
 //    small one that found them, lost a fifth of the links on such a pool: a paragraph's
 //    English version is easier to find among the few documents of its language than the
@@ -160,6 +169,11 @@ struct MatcherOptions {                    // spec key (every field has one, nam
                                           // times the documents of a language it searches searches
                                           // it with the documents found from there only (found
                                           // search, above); 0 = off
+    std::size_t low_affinity_k = 5;       // low_affinity_k: candidates a document keeps in a
+                                          // target searched for the target's sake, of affinity
+                                          // under low_affinity (search plan, above); 0 = k
+    float low_affinity = 0.5f;            // low_affinity: affinity under which such a list keeps
+                                          // low_affinity_k candidates
 
     // Spec "matcher:k=10,margin_k=8,..." (keys above; missing keys keep their defaults; "matcher"
     // alone gives the defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key
