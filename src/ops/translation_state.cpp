@@ -61,6 +61,13 @@ public:
         bytes(&v, sizeof v);
         return v;
     }
+    // A count of records of `record_bytes` each, checked against the bytes left before anything
+    // is allocated for them.
+    uint64_t count(uint64_t record_bytes) {
+        const auto n = value<uint64_t>();
+        DOPPEL_CHECK(kBadFormat, n <= left_ / record_bytes, "translations state: " + path_ + " is truncated");
+        return n;
+    }
     // n values of T into v (its capacity reused); n is checked against the bytes left before
     // anything is allocated.
     template <class T>
@@ -165,8 +172,7 @@ FeatureAssociations read_associations(Reader& r) {
     const auto langs = r.value<uint32_t>();
     for (uint32_t l = 0; l < langs; ++l) {
         const std::string lang = r.string();
-        const auto m = r.value<uint64_t>();
-        DOPPEL_CHECK(kBadFormat, m <= (1u << 30), "translations state: " + r.path() + " is truncated");
+        const uint64_t m = r.count(8 + 8 + 4 + 4);
         for (uint64_t j = 0; j < m; ++j) {
             FeatureAssociation x;
             x.source = r.value<uint64_t>();
@@ -196,10 +202,8 @@ void write_links(Writer& w, const LinkState& s) {
 LinkState read_links(Reader& r, uint64_t documents) {
     LinkState s;
     s.floors = r.array<float>(r.value<uint32_t>());
-    const auto m = r.value<uint64_t>();
-    constexpr uint64_t kBytes = 4 * 2 + 4 * 4 + 2;
-    DOPPEL_CHECK(kBadFormat, m <= (uint64_t{1} << 40) / kBytes, "translations state: " + r.path() + " is truncated");
-    s.strong.reserve(std::min<uint64_t>(m, 1u << 24));
+    const uint64_t m = r.count(4 * 2 + 4 * 4 + 2);
+    s.strong.reserve(m);
     for (uint64_t j = 0; j < m; ++j) {
         TranslationLink l;
         l.a = r.value<uint32_t>();
