@@ -195,12 +195,18 @@ double null_share(const std::vector<Bead>& beads) {
     return all > 0 ? alone / all : 0.0;
 }
 
+// `o` without the lone-unit rules: lone units join (and stray units leave) beads in clean pairs
+// only (aligner.h "Lone units"), so every pass but the clean-pair one runs without them.
+AlignerOptions without_lone_unit_rules(AlignerOptions o) {
+    o.absorb_floor = 0;
+    o.shed_floor = 0;
+    return o;
+}
+
 // The options of the second pass (aligner.h: "Second pass"); `again` tells whether it differs
 // from the first.
 AlignerOptions second_pass_options(const AlignerOptions& o, const Alignment& first, bool& again) {
-    AlignerOptions second = o;
-    second.absorb_floor = 0;  // lone units join (and stray units leave) beads in clean pairs only
-    second.shed_floor = 0;
+    AlignerOptions second = without_lone_unit_rules(o);
     again = o.learn_weight > 0;
     // Only pairs whose lattice is searched in full: on longer ones the second search would
     // triple the time (bench-align's limits).
@@ -227,10 +233,7 @@ AlignerOptions second_pass_options(const AlignerOptions& o, const Alignment& fir
 Alignment Aligner::align(const AlignSide& side_a, const AlignSide& side_b) const {
     const AlignerOptions& o = options_;
     impl::EncodedUnits encoded = impl::run_encoders(side_a, side_b, encoders_);
-    AlignerOptions first = o;
-    first.absorb_floor = 0;  // lone units join (and stray units leave) beads in clean pairs only (aligner.h)
-    first.shed_floor = 0;
-    Alignment out = align_pass(encoded, side_a, side_b, first);
+    Alignment out = align_pass(encoded, side_a, side_b, without_lone_unit_rules(o));
     // Second pass (aligner.h): clean pairs, learned word pairs, the calibrated member floor.
     bool again = false;
     const AlignerOptions second = second_pass_options(o, out, again);

@@ -458,8 +458,9 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
 namespace {
 
 // update_candidates' phase 1: the lists of documents with clear[x] emptied (searched again) in
-// the languages `again` flags (empty: all); the others rescored (sparse) where rescore[x], and
-// re-sorted. An empty `clear` clears none, an empty `rescore` rescores all.
+// the languages `again` flags (empty: all); the others rescored (sparse) and re-sorted where
+// rescore[x] (a list not rescored keeps its saved, sorted order). An empty `clear` clears none,
+// an empty `rescore` rescores all.
 void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> clear, std::span<const char> again,
                    std::span<const char> rescore,
                    CandidateTable& table) {
@@ -472,8 +473,8 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
                     list.clear();
                     continue;
                 }
-                if (rescore.empty() || rescore[x])
-                    for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
+                if (!rescore.empty() && !rescore[x]) continue;
+                for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
                 std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
             }
     });

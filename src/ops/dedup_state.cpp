@@ -122,11 +122,12 @@ void DedupState::write(Store& store, int64_t since, uint64_t docs, uint64_t boil
     store.transaction([&] {
         // Phase 1: the parts to keep (none for a full run).
         const std::optional<Header> old = read_header(store, spec);
+        const bool extend = old && !full && old->spec == spec;
         std::vector<uint64_t> counts;
-        if (old && !full && old->spec == spec) counts = old->counts;
+        if (extend) counts = old->counts;
         // Phase 2: one more part, or all of them merged into one past kMaxParts; none when a run
         // after a recorded one added nothing (the members are as they were).
-        const bool unchanged = old && !full && old->spec == spec && added.empty();
+        const bool unchanged = extend && added.empty();
         if (!unchanged && counts.size() + 1 > kMaxParts) {
             std::vector<int64_t> all = read_members(store, *old);
             all.insert(all.end(), added.begin(), added.end());

@@ -122,13 +122,18 @@ std::vector<uint32_t> language_positions(const Pool& pool, const CandidateTable&
     return at;
 }
 
+// Whether the search and time traces below are on (environment DOPPEL_DEBUG_SEARCH set).
+bool debug_search() {
+    static const bool on = std::getenv("DOPPEL_DEBUG_SEARCH") != nullptr;
+    return on;
+}
+
 // Debugging the search plan (environment DOPPEL_DEBUG_SEARCH set): per language, its documents,
 // the languages it searches and the lists and candidates its documents hold (and of the second
 // pass, the documents searched again), with the process's CPU time, on stderr. Costs nothing when unset.
 void trace_search(const char* where, const Pool& pool, const CandidateTable& table,
                   const std::vector<char>* searched_again = nullptr) {
-    static const bool on = std::getenv("DOPPEL_DEBUG_SEARCH") != nullptr;
-    if (!on) return;
+    if (!debug_search()) return;
     const std::size_t L = table.languages.size();
     std::vector<std::size_t> docs(L), lists(L), cands(L);
     const std::vector<uint32_t> at = language_positions(pool, table);
@@ -160,14 +165,12 @@ void trace_search(const char* where, const Pool& pool, const CandidateTable& tab
 // Debugging time (environment DOPPEL_DEBUG_SEARCH set, as trace_search): the process's CPU time at
 // `where`, on stderr, to tell the steps of a phase apart.
 void trace_cpu(const char* where) {
-    static const bool on = std::getenv("DOPPEL_DEBUG_SEARCH") != nullptr;
-    if (on) std::fprintf(stderr, "doppel search: %-18s process CPU %.2f s\n", where, impl::process_cpu_seconds());
+    if (debug_search()) std::fprintf(stderr, "doppel search: %-18s process CPU %.2f s\n", where, impl::process_cpu_seconds());
 }
 
 // Debugging (as trace_cpu): how many documents `flags` marks, at `where`.
 void trace_count(const char* where, const std::vector<char>& flags) {
-    static const bool on = std::getenv("DOPPEL_DEBUG_SEARCH") != nullptr;
-    if (on)
+    if (debug_search())
         std::fprintf(stderr, "doppel search: %-18s %zu of %zu documents\n", where,
                      static_cast<std::size_t>(std::count(flags.begin(), flags.end(), 1)), flags.size());
 }
@@ -660,12 +663,8 @@ void save_state(const Store& store, const Pool& pool, std::string specs, Candida
                 SecondPassState second) {
     TranslationState s;
     s.specs = std::move(specs);
-    std::map<std::string, uint32_t> lang_at;
-    for (std::size_t t = 0; t < first.languages.size(); ++t) lang_at[first.languages[t]] = static_cast<uint32_t>(t);
-    for (const MatchDocument& d : pool.docs) {
-        s.seqs.push_back(d.seq);
-        s.langs.push_back(lang_at.at(d.lang));
-    }
+    for (const MatchDocument& d : pool.docs) s.seqs.push_back(d.seq);
+    s.langs = language_positions(pool, first);
     s.first = std::move(first);
     s.second = std::move(second.table);
     s.associations = std::move(second.associations);
