@@ -373,13 +373,8 @@ py::object dedup(PyStore& s, double threshold, double recall, bool boilerplate, 
     NearDuplicateResult& r = n.result;
     {
         PyStore::Call call(s);
-        const NearDuplicateOptions o = dedup_options(threshold, recall, boilerplate, exact, threads);
-        if (only_new) {
-            n = find_new_stored_duplicates(s.store(), o);
-            record_new_duplicates(s.store(), n.mark);  // the result is returned whole
-        } else {
-            r = find_stored_duplicates(s.store(), o);
-        }
+        // The result is returned whole, so the run's place is recorded with it.
+        n = run_stored_dedup(s.store(), only_new, dedup_options(threshold, recall, boilerplate, exact, threads));
     }
     if (!with_clusters) return near_pairs(r);
     py::dict d;

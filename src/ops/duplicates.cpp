@@ -387,16 +387,30 @@ NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDup
     return out;
 }
 
+namespace {
+// The branch both run_stored_dedup()s take: only the new documents, or every one (all new).
+NewStoredDuplicates find_stored_run(const Store& store, bool only_new, const NearDuplicateOptions& options,
+                                    std::size_t batch, const ProgressCallback& progress) {
+    if (only_new) return find_new_stored_duplicates(store, options, batch, progress);
+    NewStoredDuplicates found;
+    found.result = find_stored_duplicates(store, options, batch, progress);
+    found.new_docs = found.result.docs.size();
+    return found;
+}
+}  // namespace
+
 StoredDedupRun run_stored_dedup(const std::string& dir, bool only_new, const NearDuplicateOptions& options,
                                 std::size_t batch, const ProgressCallback& progress) {
     StoredDedupRun run{std::make_shared<Store>(dir, StoreOptions{false, !only_new}), {}, only_new};
-    if (only_new) {
-        run.found = find_new_stored_duplicates(*run.store, options, batch, progress);
-    } else {
-        run.found.result = find_stored_duplicates(*run.store, options, batch, progress);
-        run.found.new_docs = run.found.result.docs.size();
-    }
+    run.found = find_stored_run(*run.store, only_new, options, batch, progress);
     return run;
+}
+
+NewStoredDuplicates run_stored_dedup(Store& store, bool only_new, const NearDuplicateOptions& options,
+                                     std::size_t batch, const ProgressCallback& progress) {
+    NewStoredDuplicates found = find_stored_run(store, only_new, options, batch, progress);
+    if (only_new) record_new_duplicates(store, found.mark);
+    return found;
 }
 
 void StoredDedupRun::record() const {

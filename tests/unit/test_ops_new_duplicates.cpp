@@ -238,3 +238,21 @@ TEST(OpsNewDuplicates, NothingNewAnswersAsARunThroughTheDocuments) {
     index_folder(store, dir / "b2");
     EXPECT_EQ(expect_new_equals_full(store, o).new_docs, 21u);
 }
+
+TEST(OpsNewDuplicates, ARunOnAnOpenStoreRecordsItsPlaceWithItsResult) {
+    test::TempDir dir("ops_new_duplicates_open");
+    Store store(dir / "store");
+    const NearDuplicateOptions o;
+    write_batch(dir, "b0", 0);
+    index_folder(store, dir / "b0");
+    // A full run on the open store reports every document and records nothing.
+    const NewStoredDuplicates all = run_stored_dedup(store, false, o, 4);
+    EXPECT_EQ(all.new_docs, 21u);
+    EXPECT_EQ(all.result.pairs.size(), find_stored_duplicates(store, o, 4).pairs.size());
+    EXPECT_EQ(run_stored_dedup(store, true, o, 4).new_docs, 21u);
+    // The new-only run recorded its place: the next one finds nothing new until a batch comes.
+    EXPECT_EQ(run_stored_dedup(store, true, o, 4).new_docs, 0u);
+    write_batch(dir, "b1", 150);
+    index_folder(store, dir / "b1");
+    EXPECT_EQ(run_stored_dedup(store, true, o, 4).new_docs, 21u);
+}

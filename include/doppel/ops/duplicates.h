@@ -106,6 +106,11 @@ struct StoredDedupRun {
 };
 StoredDedupRun run_stored_dedup(const std::string& dir, bool only_new, const NearDuplicateOptions& options,
                                 std::size_t batch = 1024, const ProgressCallback& progress = {});
+// The same run on a store the caller holds open (for writing with only_new): find_stored_duplicates,
+// or find_new_stored_duplicates then record_new_duplicates. The recording comes with the result,
+// so a caller that may lose its output should use the overload above and record() after writing.
+NewStoredDuplicates run_stored_dedup(Store& store, bool only_new, const NearDuplicateOptions& options,
+                                     std::size_t batch = 1024, const ProgressCallback& progress = {});
 
 // How find_file_duplicates() reads.
 //   batch         256    documents read ahead (on another thread) while the previous are processed
