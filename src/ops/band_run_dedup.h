@@ -82,7 +82,8 @@ private:
     BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
                  uint64_t own_sets_in_memory, const DedupState* earlier);
     struct StoredBatch;
-    StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want) const;
+    StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
+                            const std::vector<uint8_t>& maps = {}) const;
     struct Sketched;
     // `need`: finder_.needs_text of b's documents when the caller has it (empty: computed here).
     Sketched sketch(StoredDocuments& b, std::vector<uint8_t> need = {});

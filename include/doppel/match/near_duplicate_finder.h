@@ -199,9 +199,13 @@ struct FinderSketches {
 // finder's shingle and MinHash specs (a store's "shingles" and "minhash" artifacts,
 // index/near_duplicate_index.h). add() takes them instead of shingling the text again when none
 // of the document's lines is boilerplate of its source: they are then exactly what it would make.
+// When some are and `counts` are valid, it derives the shingles without them from these and the text
+// (Shingler::shingle_without: the same set, made from the words of the lines next to the
+// boilerplate alone) and signs them; else it shingles the text again.
 struct PrecomputedSketch {
     std::vector<uint64_t> shingles;  // sorted, without repeats
     std::vector<uint32_t> sig;       // the MinHash's perms values
+    ShingleCounts counts;             // their places (Shingler::shingle_counted; may be invalid)
 };
 
 class NearDuplicateFinder {
