@@ -7,6 +7,7 @@
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
+#include "impl/varint.h"
 
 namespace doppel {
 namespace {
@@ -60,9 +61,9 @@ void append_shingles(const uint64_t* shingles, std::size_t n, const ShingleCount
     if (!counts.valid) return;
     put(*out, counts.words);
     put(*out, static_cast<uint32_t>(counts.repeated_at.size()));
-    for (std::size_t i = 0; i < counts.repeated_at.size(); ++i) {
-        put(*out, counts.repeated_at[i]);
-        put(*out, counts.repeated_places[i]);
+    for (std::size_t i = 0; i < counts.repeated_at.size(); ++i) {  // at least 1 and 2 each
+        impl::put_varint(counts.repeated_at[i] - (i ? counts.repeated_at[i - 1] : 0u) - (i ? 1 : 0), out);
+        impl::put_varint(counts.repeated_places[i] - 2, out);
     }
 }
 
@@ -73,15 +74,23 @@ ShingleCounts read_counts(std::string_view blob, std::size_t at, std::size_t n) 
     if (c.valid) {
         c.words = get<uint64_t>(blob, at);
         const uint32_t repeated = get<uint32_t>(blob, at);
-        DOPPEL_CHECK(kBadFormat, blob.size() - at == std::size_t{repeated} * 8, "shingles artifact has the wrong size");
+        DOPPEL_CHECK(kBadFormat, repeated <= n && blob.size() - at >= std::size_t{repeated} * 2,
+                     "shingles artifact has bad counts");
         c.repeated_at.resize(repeated);
         c.repeated_places.resize(repeated);
+        const auto* p = reinterpret_cast<const unsigned char*>(blob.data()) + at;
+        const auto* end = reinterpret_cast<const unsigned char*>(blob.data()) + blob.size();
+        uint64_t next = 0;  // the least position the next repeated shingle can have
         for (uint32_t i = 0; i < repeated; ++i) {
-            c.repeated_at[i] = get<uint32_t>(blob, at);
-            c.repeated_places[i] = get<uint32_t>(blob, at);
-            DOPPEL_CHECK(kBadFormat, c.repeated_at[i] < n && (i == 0 || c.repeated_at[i] > c.repeated_at[i - 1]),
-                         "shingles artifact has bad counts");
+            uint64_t delta = 0, places = 0;
+            DOPPEL_CHECK(kBadFormat, impl::get_varint(p, end, &delta) && impl::get_varint(p, end, &places),
+                         "truncated shingles artifact");
+            DOPPEL_CHECK(kBadFormat, delta < n - next && places < UINT32_MAX - 2, "shingles artifact has bad counts");
+            c.repeated_at[i] = static_cast<uint32_t>(next + delta);
+            c.repeated_places[i] = static_cast<uint32_t>(places + 2);
+            next = c.repeated_at[i] + 1;
         }
+        at = static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(blob.data()));
     }
     DOPPEL_CHECK(kBadFormat, at == blob.size(), "shingles artifact has the wrong size");
     return c;

@@ -6,8 +6,9 @@
 //      "shingles"  magic "DPSH", uint32 version 2, uint32 count, then count uint64 shingle hashes
 //                  (sorted, unique; sketch/shingler.h), little-endian; then their ShingleCounts
 //                  (sketch/shingler.h): uint8 valid (0: nothing follows), uint64 words, uint32
-//                  repeated, then per repeated shingle uint32 position in the set and uint32
-//                  places. With valid counts `dedup --store` derives a document's shingles without
+//                  repeated, then per repeated shingle two varints (7 bits a byte, low first):
+//                  its position in the set less the one before's less 1 (the first: its
+//                  position), and its places less 2. With valid counts `dedup --store` derives a document's shingles without
 //                  its boilerplate lines (Shingler::shingle_without: the same set, from the words
 //                  of those lines and their neighbours alone) instead of shingling its whole text
 //                  again. Version 1 (without counts) is still read: those documents are shingled
