@@ -40,7 +40,11 @@
 //    containment from the stored shingle sets.
 //
 // The stored shingles are those of the whole text: boilerplate removal needs statistics over a
-// source's documents, which `doppel dedup` computes over the stored texts at run time.
+// source's documents, which `doppel dedup` computes at run time (from the "lines" artifacts); a
+// document with a boilerplate line then gets its shingles without it from the stored ones and
+// their counts (Shingler::shingle_without, MinHash::sign_changed: the same set and signature as
+// shingling its text without the line), reading its text only to split the boilerplate lines and
+// their neighbours into words.
 //
 // Thread safety: neither class is safe for concurrent use.
 #pragma once
