@@ -12,7 +12,11 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const std::string_view blob(reinterpret_cast<const char*>(data), size);
     try { doppel::SparseVector::deserialize(blob); } catch (const doppel::Error&) {}
-    try { doppel::decode_shingles(blob); } catch (const doppel::Error&) {}
+    try {
+        doppel::ShingleCounts counts;
+        doppel::decode_shingles(blob, &counts);
+    } catch (const doppel::Error&) {
+    }
     try { doppel::decode_signature(blob, 128, 1); } catch (const doppel::Error&) {}
     try { doppel::decode_vectors_artifact(blob, "fuzz"); } catch (const doppel::Error&) {}
     return 0;

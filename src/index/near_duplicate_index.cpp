@@ -7,6 +7,7 @@
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
+#include "impl/varint.h"
 
 namespace doppel {
 namespace {
@@ -15,6 +16,8 @@ constexpr char kShinglesMagic[4] = {'D', 'P', 'S', 'H'};
 constexpr char kMinHashMagic[4] = {'D', 'P', 'M', 'H'};
 constexpr char kLinesMagic[4] = {'D', 'P', 'L', 'N'};
 constexpr uint32_t kFormatVersion = 1;
+// "shingles" artifacts: version 2 adds the line map; version 1 (without) is still read.
+constexpr uint32_t kShinglesVersion = 2;
 constexpr const char* kSpecKey = kNearDuplicateSpecMeta;
 // Set once every stored document has a "lines" artifact (catch_up_line_summaries).
 constexpr const char* kLinesMeta = "near_duplicate_lines";
@@ -31,14 +34,17 @@ T get(std::string_view s, std::size_t& at) {
     at += sizeof v;
     return v;
 }
-void check_header(std::string_view blob, const char* magic, const char* what) {
+// Checks the magic and the version (oldest..newest readable); returns the version.
+uint32_t check_header(std::string_view blob, const char* magic, const char* what, uint32_t newest = kFormatVersion,
+                      uint32_t oldest = kFormatVersion) {
     DOPPEL_CHECK(kBadFormat, blob.size() >= 8 && std::memcmp(blob.data(), magic, 4) == 0,
                  std::string("not a doppel ") + what + " artifact (bad magic)");
     uint32_t version;
     std::memcpy(&version, blob.data() + 4, 4);
-    DOPPEL_CHECK(kVersion, version == kFormatVersion, std::string(what) + " artifact has format version " +
-                                                std::to_string(version) + ", this build reads " +
-                                                std::to_string(kFormatVersion));
+    DOPPEL_CHECK(kVersion, version >= oldest && version <= newest,
+                 std::string(what) + " artifact has format version " + std::to_string(version) +
+                     ", this build reads " + std::to_string(oldest) + " to " + std::to_string(newest));
+    return version;
 }
 
 std::string spec_of(const Shingler& s, const MinHash& m) {
@@ -46,11 +52,48 @@ std::string spec_of(const Shingler& s, const MinHash& m) {
 }
 
 // The artifact encodings (formats in the header), appended to *out.
-void append_shingles(const uint64_t* shingles, std::size_t n, std::string* out) {
+void append_shingles(const uint64_t* shingles, std::size_t n, const ShingleCounts& counts, std::string* out) {
     out->append(kShinglesMagic, 4);
-    put(*out, kFormatVersion);
+    put(*out, kShinglesVersion);
     put(*out, static_cast<uint32_t>(n));
     out->append(reinterpret_cast<const char*>(shingles), n * sizeof(uint64_t));
+    put(*out, static_cast<uint8_t>(counts.valid));
+    if (!counts.valid) return;
+    put(*out, counts.words);
+    put(*out, static_cast<uint32_t>(counts.repeated_at.size()));
+    for (std::size_t i = 0; i < counts.repeated_at.size(); ++i) {  // at least 1 and 2 each
+        impl::put_varint(counts.repeated_at[i] - (i ? counts.repeated_at[i - 1] : 0u) - (i ? 1 : 0), out);
+        impl::put_varint(counts.repeated_places[i] - 2, out);
+    }
+}
+
+// The counts after the n shingles of a version 2 blob (at `at`).
+ShingleCounts read_counts(std::string_view blob, std::size_t at, std::size_t n) {
+    ShingleCounts c;
+    c.valid = get<uint8_t>(blob, at) != 0;
+    if (c.valid) {
+        c.words = get<uint64_t>(blob, at);
+        const uint32_t repeated = get<uint32_t>(blob, at);
+        DOPPEL_CHECK(kBadFormat, repeated <= n && blob.size() - at >= std::size_t{repeated} * 2,
+                     "shingles artifact has bad counts");
+        c.repeated_at.resize(repeated);
+        c.repeated_places.resize(repeated);
+        const auto* p = reinterpret_cast<const unsigned char*>(blob.data()) + at;
+        const auto* end = reinterpret_cast<const unsigned char*>(blob.data()) + blob.size();
+        uint64_t next = 0;  // the least position the next repeated shingle can have
+        for (uint32_t i = 0; i < repeated; ++i) {
+            uint64_t delta = 0, places = 0;
+            DOPPEL_CHECK(kBadFormat, impl::get_varint(p, end, &delta) && impl::get_varint(p, end, &places),
+                         "truncated shingles artifact");
+            DOPPEL_CHECK(kBadFormat, delta < n - next && places < UINT32_MAX - 2, "shingles artifact has bad counts");
+            c.repeated_at[i] = static_cast<uint32_t>(next + delta);
+            c.repeated_places[i] = static_cast<uint32_t>(places + 2);
+            next = c.repeated_at[i] + 1;
+        }
+        at = static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(blob.data()));
+    }
+    DOPPEL_CHECK(kBadFormat, at == blob.size(), "shingles artifact has the wrong size");
+    return c;
 }
 
 void append_signature(const uint32_t* sig, std::size_t n, uint64_t seed, std::string* out) {
@@ -141,19 +184,22 @@ std::string near_duplicate_sketch_spec(const std::string& shingle_spec, const st
     return spec_of(*Shingler::from_spec(shingle_spec), *MinHash::from_spec(minhash_spec));
 }
 
-std::string encode_shingles(const std::vector<uint64_t>& shingles) {
+std::string encode_shingles(const std::vector<uint64_t>& shingles, const ShingleCounts& counts) {
     std::string s;
-    append_shingles(shingles.data(), shingles.size(), &s);
+    append_shingles(shingles.data(), shingles.size(), counts, &s);
     return s;
 }
 
-std::vector<uint64_t> decode_shingles(std::string_view blob) {
-    check_header(blob, kShinglesMagic, "shingles");
+std::vector<uint64_t> decode_shingles(std::string_view blob, ShingleCounts* counts) {
+    const uint32_t version = check_header(blob, kShinglesMagic, "shingles", kShinglesVersion, 1);
     std::size_t at = 8;
     const uint32_t n = get<uint32_t>(blob, at);
-    DOPPEL_CHECK(kBadFormat, blob.size() == at + n * sizeof(uint64_t), "shingles artifact has the wrong size");
+    const std::size_t end = at + std::size_t{n} * sizeof(uint64_t);
+    DOPPEL_CHECK(kBadFormat, version == 1 ? blob.size() == end : blob.size() > end,
+                 "shingles artifact has the wrong size");
     std::vector<uint64_t> v(n);
     if (n) std::memcpy(v.data(), blob.data() + at, n * sizeof(uint64_t));  // an empty text has no shingles
+    if (counts) *counts = version == 1 ? ShingleCounts() : read_counts(blob, end, n);
     return v;
 }
 
@@ -224,12 +270,14 @@ void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
     const std::size_t workers = impl::worker_count(n / 16 + 1);
     while (segmenters_.size() < workers) segmenters_.push_back(std::make_unique<Segmenter>());
     shingle_buffers_.resize(std::max(shingle_buffers_.size(), workers));
+    shingle_counts_.resize(std::max(shingle_counts_.size(), workers));
     blob_buffers_.resize(std::max(blob_buffers_.size(), workers * kKinds));
     for (std::string& b : blob_buffers_) b.clear();
     blob_places_.assign(n * kKinds, {});
     impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
         auto& sh = shingle_buffers_[w];
-        shingler_->shingle(docs[i].doc.text, *segmenters_[w], &sh);
+        ShingleCounts& counts = shingle_counts_[w];
+        shingler_->shingle_counted(docs[i].doc.text, *segmenters_[w], &sh, &counts);
         uint32_t* sig = &sigs_[i * perms];
         minhash_->sign(sh.data(), sh.size(), sig);
         auto append = [&](std::size_t kind, auto&& encode) {
@@ -238,7 +286,7 @@ void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
             encode(&buffer);
             blob_places_[i * kKinds + kind] = {w * kKinds + kind, offset, buffer.size() - offset};
         };
-        append(0, [&](std::string* out) { append_shingles(sh.data(), sh.size(), out); });
+        append(0, [&](std::string* out) { append_shingles(sh.data(), sh.size(), counts, out); });
         append(1, [&](std::string* out) { append_signature(sig, perms, seed, out); });
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
     });

@@ -266,7 +266,10 @@ struct NearDuplicateFinder::Impl {
     struct Worker {
         Segmenter segmenter;
         std::vector<uint64_t> shingles;
+        std::vector<uint64_t> removed, added;  // derive(): what the boilerplate lines took and gave
     };
+    bool derive(const Document& d, const PrecomputedSketch& pre, const LineHashSet& skip, Worker& worker,
+                uint32_t* sig, std::size_t* skipped) const;
     void sketch(const Document& d, std::size_t k, Worker& worker, const NearDuplicateOptions& o,
                 PrecomputedSketch* pre, const LineSummary* summary);
     Groups group_identical_sets() const;
@@ -410,17 +413,36 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Worker&
         sh = std::move(pre->shingles);
         std::copy(pre->sig.begin(), pre->sig.end(), sigs.begin() + static_cast<std::ptrdiff_t>(k * perms));
     } else {
-        if (pre) std::vector<uint64_t>().swap(pre->shingles);  // not taken: freed now
         DOPPEL_CHECK(kInvalidArgument, !summary || d.text.size() == summary->bytes,
                      "document '" + d.id + "' is shingled again but came without its text");
         std::size_t skipped = 0;
-        shingler->shingle(d.text, worker.segmenter, &worker.shingles, skip, &skipped);
+        uint32_t* sig = &sigs[k * perms];
+        if (!(pre && skip && derive(d, *pre, *skip, worker, sig, &skipped))) {
+            shingler->shingle(d.text, worker.segmenter, &worker.shingles, skip, &skipped);
+            minhash->sign(worker.shingles.data(), worker.shingles.size(), sig);
+        }
+        if (pre) std::vector<uint64_t>().swap(pre->shingles);  // not taken: freed now
         fd.boilerplate_lines = static_cast<uint32_t>(skipped);
         sh.assign(worker.shingles.begin(), worker.shingles.end());
-        minhash->sign(sh.data(), sh.size(), &sigs[k * perms]);
     }
     fd.shingles = static_cast<uint32_t>(sh.size());
     set_hash[k] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
+}
+
+// The shingles of document d without the lines in `skip`, derived from its whole text's
+// (Shingler::shingle_without), into worker.shingles, and their signature from the whole text's
+// (MinHash::sign_changed) into sig. False when they cannot be derived.
+bool NearDuplicateFinder::Impl::derive(const Document& d, const PrecomputedSketch& pre, const LineHashSet& skip,
+                                       Worker& worker, uint32_t* sig, std::size_t* skipped) const {
+    const std::vector<uint64_t>& all = pre.shingles;
+    std::vector<uint64_t>& sh = worker.shingles;
+    if (pre.sig.size() != static_cast<std::size_t>(minhash->perms()) ||
+        !shingler->shingle_without(d.text, all.data(), all.size(), pre.counts, skip, worker.segmenter, &sh, skipped,
+                                   &worker.removed, &worker.added))
+        return false;
+    minhash->sign_changed(pre.sig.data(), worker.removed.data(), worker.removed.size(), worker.added.data(),
+                          worker.added.size(), sh.data(), sh.size(), sig);
+    return true;
 }
 
 // The boilerplate lines of the document's source (null: none).

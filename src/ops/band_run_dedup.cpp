@@ -75,9 +75,10 @@ BandRunDedup::~BandRunDedup() = default;
 
 // Reads the stored sketches of the wanted documents only (want[i]), so a batch whose documents
 // are mostly shingled again reads (and decodes) little: one lookup per document and kind when
-// fewer than half are wanted, else a range scan (cheaper per row than a lookup).
-BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs,
-                                                    const std::vector<uint8_t>& want) const {
+// fewer than half are wanted, else a range scan (cheaper per row than a lookup). The line maps
+// are decoded for the documents with maps[i] (none when `maps` is empty).
+BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
+                                                    const std::vector<uint8_t>& maps) const {
     StoredBatch b;
     const std::size_t n = seqs.size();
     b.sketches.resize(n);
@@ -113,7 +114,7 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
         if (!signed_[i]) return;
         try {
             auto& sh = b.sketches[i].shingles;
-            sh = decode_shingles(blob);
+            sh = decode_shingles(blob, maps.empty() || !maps[i] ? nullptr : &b.sketches[i].counts);
             b.set_hash[i] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
             b.set_size[i] = static_cast<uint32_t>(sh.size());
             b.complete[i] = true;
@@ -152,12 +153,11 @@ struct BandRunDedup::Sketched {
 
 BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b, std::vector<uint8_t> need) {
     const std::size_t n = b.docs.size();
-    // The documents with a boilerplate line are shingled again: their stored sketches are not
-    // read (their sets are kept as their own, keep()), nor are those of the others' texts.
+    // The documents with a boilerplate line get their shingles without it from their stored ones
+    // and their line maps, or are shingled again (their sets are kept as their own, keep()); their
+    // texts are read, not the others'.
     if (need.empty()) need = finder_.needs_text(n, b.docs.data(), b.lines.data());
-    std::vector<uint8_t> take(n);
-    for (std::size_t i = 0; i < n; ++i) take[i] = !need[i];
-    Sketched out{read_stored(b.seqs, take), {}};
+    Sketched out{read_stored(b.seqs, std::vector<uint8_t>(n, 1), need), {}};
     StoredBatch& stored = out.stored;
     std::vector<PrecomputedSketch*> pre(n);
     for (std::size_t i = 0; i < n; ++i) pre[i] = stored.complete[i] ? &stored.sketches[i] : nullptr;

@@ -5,10 +5,11 @@
 // finder's banding, BandRunDedup keeps only small per-document arrays instead (seq, set hash,
 // set size, the finder's FinderDocument) and applies the finder's rules one at a time:
 //   add()     each batch goes through the finder (boilerplate, repeated lines; the stored
-//             sketches are read and taken where no line is boilerplate), which hands its sketches
-//             back at once (take_sketches); a document shingled again (a boilerplate line left
-//             out, or no stored sketch) keeps its shingles in memory up to a bound, then in a
-//             temporary file, and its band keys beside the runs;
+//             sketches are read and taken where no line is boilerplate, and the shingles without
+//             the boilerplate lines derived from them where one is), which hands its sketches
+//             back at once (take_sketches); a document whose set is not the stored one (a
+//             boilerplate line left out, or no stored sketch) keeps its shingles in memory up to
+//             a bound, then in a temporary file, and its band keys beside the runs;
 //   finish()  groups identical sets (group_identical_sets), takes candidate pairs from a merge of
 //             the band runs (equal keys: a bucket; entries of seqs no longer stored are skipped),
 //             verifies them in chunks with the shingles read from the store by seq
@@ -82,7 +83,8 @@ private:
     BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
                  uint64_t own_sets_in_memory, const DedupState* earlier);
     struct StoredBatch;
-    StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want) const;
+    StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
+                            const std::vector<uint8_t>& maps = {}) const;
     struct Sketched;
     // `need`: finder_.needs_text of b's documents when the caller has it (empty: computed here).
     Sketched sketch(StoredDocuments& b, std::vector<uint8_t> need = {});

@@ -104,9 +104,9 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
 
 // The shingles and signatures the near-duplicate stage stored (index/near_duplicate_index.h),
 // when it made them with the finder's shingle and MinHash specs; none otherwise. The signatures
-// are read at once (in seq order), the shingles of a document only when it takes its sketch (most
-// documents with a boilerplate line do not: they are shingled again without it). A document
-// without both artifacts, or with one that does not decode, has none: it is shingled.
+// are read at once (in seq order), the shingles of a document (and their line map) when it is
+// added. A document without both artifacts, or with one that does not decode, has none: it is
+// shingled.
 class StoredSketches {
 public:
     StoredSketches(const Store& store, const NearDuplicateOptions& o);
@@ -126,7 +126,7 @@ StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o
     const auto minhash = MinHash::from_spec(o.minhash_spec);
     store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) {
         try {
-            sketches_.push_back({{}, decode_signature(blob, minhash->perms(), minhash->seed())});
+            sketches_.push_back({{}, decode_signature(blob, minhash->perms(), minhash->seed()), {}});
             seqs_.push_back(seq);
         } catch (const Error&) {
         }
@@ -139,7 +139,7 @@ PrecomputedSketch* StoredSketches::take(int64_t seq) {
     const std::optional<std::string> blob = store_.artifact(seq, "shingles");
     if (!blob) return nullptr;
     try {
-        sketches_[at_].shingles = decode_shingles(*blob);
+        sketches_[at_].shingles = decode_shingles(*blob, &sketches_[at_].counts);
     } catch (const Error&) {
         return nullptr;
     }
@@ -248,8 +248,8 @@ NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOpt
         std::vector<uint8_t> own = finder.needs_text(b.docs.size(), b.docs.data(), b.lines.data());  // shingled again
         pre.clear();
         for (std::size_t i = 0; i < b.seqs.size(); ++i) {
-            pre.push_back(own[i] ? nullptr : sketches.take(b.seqs[i]));
-            own[i] = !pre.back();
+            pre.push_back(sketches.take(b.seqs[i]));  // with a boilerplate line: derived (line map)
+            own[i] = own[i] || !pre.back();
         }
         b.read_texts(store, own);
         finder.add(b.docs.size(), b.docs.data(), pre.data(), b.lines.data());

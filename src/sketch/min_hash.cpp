@@ -95,6 +95,30 @@ std::vector<uint32_t> MinHash::sign(const std::vector<uint64_t>& shingles) const
     return sig;
 }
 
+void MinHash::sign_changed(const uint32_t* sig_s, const uint64_t* removed, std::size_t n_removed,
+                           const uint64_t* added, std::size_t n_added, const uint64_t* t, std::size_t n_t,
+                           uint32_t* sig) const {
+    const auto perms = static_cast<std::size_t>(options_.perms);
+    std::vector<uint32_t> gone(perms), come(perms);
+    sign(removed, n_removed, gone.data());
+    sign(added, n_added, come.data());
+    // The permutations whose minimum may have gone, their parameters side by side.
+    std::vector<uint32_t> a, b, c, own;
+    std::vector<std::size_t> which;
+    for (std::size_t j = 0; j < perms; ++j) {
+        sig[j] = std::min(sig_s[j], come[j]);
+        if (gone[j] > sig_s[j]) continue;  // S's minimum was a value that stays
+        which.push_back(j);
+        a.push_back(a_[j]);
+        b.push_back(b_[j]);
+        c.push_back(c_[j]);
+    }
+    if (which.empty()) return;
+    own.resize(which.size());
+    minhash_kernel(t, n_t, a.data(), b.data(), c.data(), static_cast<int>(which.size()), own.data());
+    for (std::size_t k = 0; k < which.size(); ++k) sig[which[k]] = own[k];
+}
+
 double MinHash::estimate(const uint32_t* a, const uint32_t* b) const {
     int eq = 0;
     for (int j = 0; j < options_.perms; ++j) eq += a[j] == b[j];

@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <span>
 #include <sstream>
 
 #include "doppel/error.h"
 #include "impl/hash_buckets.h"
+#include "doppel/sketch/line_summary.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -46,9 +48,11 @@ void trim_scratch(Scratch& s) {
 // Sorts and removes repeats. Shingle hashes are uniformly random 64-bit values, so one counting
 // pass on the top bits (about 8 values a bucket) and an insertion sort inside each bucket beat
 // std::sort (about 3x on documents of a few thousand shingles). The values are sorted into the
-// scratch buffer and copied back without repeats, so that both vectors keep their memory.
-void sort_unique(std::vector<uint64_t>* v, Scratch& scratch) {
+// scratch buffer and copied back without repeats, so that both vectors keep their memory. With
+// `counts`, the repeated values' positions and numbers go to its repeated_at and repeated_places.
+void sort_unique(std::vector<uint64_t>* v, Scratch& scratch, ShingleCounts* counts = nullptr) {
     const std::size_t n = v->size();
+    const uint64_t* sorted = v->data();
     if (n < 64) {
         std::sort(v->begin(), v->end());
     } else {
@@ -56,15 +60,24 @@ void sort_unique(std::vector<uint64_t>* v, Scratch& scratch) {
         std::vector<uint64_t>& out = scratch.sorted;
         impl::scatter_to_buckets(*v, 64 - shift, [shift](uint64_t x) { return x >> shift; }, &out, &scratch.start);
         impl::sort_buckets(out, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
-        // Back into *v without the repeats (one pass instead of a copy and std::unique).
-        uint64_t* d = v->data();
-        std::size_t m = 0;
-        for (std::size_t i = 0; i < n; ++i)
-            if (m == 0 || d[m - 1] != out[i]) d[m++] = out[i];
-        v->resize(m);
-        return;
+        sorted = out.data();
     }
-    v->erase(std::unique(v->begin(), v->end()), v->end());
+    // Into *v without the repeats (one pass; in place when n < 64).
+    uint64_t* d = v->data();
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (m == 0 || d[m - 1] != sorted[i]) {
+            d[m++] = sorted[i];
+        } else if (counts) {
+            const auto at = static_cast<uint32_t>(m - 1);
+            if (counts->repeated_at.empty() || counts->repeated_at.back() != at) {
+                counts->repeated_at.push_back(at);
+                counts->repeated_places.push_back(1);
+            }
+            ++counts->repeated_places.back();
+        }
+    }
+    v->resize(m);
 }
 
 // Pure ASCII? Then NFKC case folding is ASCII lower-casing and the words are the same.
@@ -150,7 +163,8 @@ void for_each_ascii_word(std::string_view s, Fn fn) {
 
 // Every run of n consecutive word hashes as one shingle (all of them as one when there are no
 // more than n), sorted and unique.
-void word_shingles(const std::vector<uint64_t>& wh, std::size_t n, std::vector<uint64_t>* out, Scratch& scratch) {
+void word_shingles(const std::vector<uint64_t>& wh, std::size_t n, std::vector<uint64_t>* out, Scratch& scratch,
+                   ShingleCounts* counts = nullptr) {
     out->clear();
     if (wh.size() <= n) {
         out->push_back(XXH3_64bits(wh.data(), wh.size() * sizeof(uint64_t)));
@@ -159,7 +173,7 @@ void word_shingles(const std::vector<uint64_t>& wh, std::size_t n, std::vector<u
     out->resize(wh.size() - n + 1);
     uint64_t* o = out->data();
     for (std::size_t i = 0; i + n <= wh.size(); ++i) o[i] = XXH3_64bits(&wh[i], n * sizeof(uint64_t));
-    sort_unique(out, scratch);
+    sort_unique(out, scratch, counts);
 }
 
 // ASCII lower-casing of text into *out (same length; other bytes kept).
@@ -335,10 +349,11 @@ void Shingler::shingle_normalized(std::string_view text, Segmenter& segmenter,
 // Segmenter give it: no word crosses a line break), a run of other lines goes through the
 // Normalizer and the Segmenter as in normalize(). Returns false, having written nothing that
 // counts, for a document that gets character shingles (few words, or mostly a script without
-// spaces): shingle() then takes the general path.
+// spaces): shingle() then takes the general path. With `counts`, the shingles' ShingleCounts.
 bool Shingler::fused_word_shingles(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
-                                   const LineHashSet* skip, std::size_t* skipped) const {
+                                   const LineHashSet* skip, std::size_t* skipped, ShingleCounts* counts) const {
     const NormalizerOptions& o = normalizer_.options();
+    if (counts) *counts = ShingleCounts();
     if (options_.kind != ShinglerOptions::Kind::kWord || !o.nfkc_casefold || !o.collapse_space) return false;
     const bool skipping = skip && !skip->empty();
     Scratch& sc = scratch();
@@ -394,11 +409,211 @@ bool Shingler::fused_word_shingles(std::string_view text, Segmenter& segmenter, 
         flush();
     }
     out->clear();
+    const auto n = static_cast<std::size_t>(options_.n);
     const bool words = wh.size() >= static_cast<std::size_t>(options_.min_words) && spaceless * 2 <= total;
     const bool done = wh.empty() || words;
-    if (!wh.empty() && words) word_shingles(wh, static_cast<std::size_t>(options_.n), out, sc);
+    if (counts && words && spaceless == 0 && wh.size() > n) {
+        counts->valid = true;
+        counts->words = wh.size();
+    }
+    if (!wh.empty() && words) word_shingles(wh, n, out, sc, counts && counts->valid ? counts : nullptr);
     trim_scratch(sc);
     return done;
+}
+
+void Shingler::shingle_counted(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
+                               ShingleCounts* counts) const {
+    if (fused_word_shingles(text, segmenter, out, nullptr, nullptr, counts)) return;
+    *counts = ShingleCounts();
+    shingle_normalized(normalize(text), segmenter, out);
+}
+
+void Shingler::line_word_hashes(std::string_view line, Segmenter& segmenter, std::vector<uint64_t>* out) const {
+    if (is_ascii(line)) {
+        thread_local std::string lower;
+        ascii_lower(line, &lower);
+        for_each_ascii_word(lower, [&](std::size_t b, std::size_t e) { out->push_back(XXH3_64bits(lower.data() + b, e - b)); });
+        return;
+    }
+    const std::string piece = normalizer_.normalize_text(line) + '\n';
+    for (const Span& w : segmenter.words(piece)) out->push_back(XXH3_64bits(piece.data() + w.begin, w.size()));
+}
+
+namespace {
+
+// A text's lines against the lines to leave out, for Shingler::shingle_without; the words of a
+// line are split on demand and kept.
+class LineWords {
+public:
+    enum State : uint8_t { kUntouched, kLeftOut, kNear };  // kNear: kept, within n - 1 words of a left-out word
+    LineWords(const Shingler& shingler, std::string_view text, Segmenter& segmenter)
+        : shingler_(shingler), text_(text), segmenter_(segmenter) {}
+    // Finds the lines in `skip`: the number of them; those holding words are kLeftOut.
+    std::size_t cut(const LineHashSet& skip, uint64_t* words_left_out);
+    // Marks kNear the kept lines within n - 1 words of each kLeftOut line.
+    void mark_near(std::size_t n);
+    // Calls fn(words, left_out) for each run of lines kLeftOut or kNear: the words of those lines
+    // in order, and whether each is on a left-out line.
+    template <class Fn>
+    void for_each_island(Fn fn);
+
+private:
+    std::span<const uint64_t> words(std::size_t line);
+    const Shingler& shingler_;
+    std::string_view text_;
+    Segmenter& segmenter_;
+    std::vector<uint32_t> begin_;  // offset of each line (one more entry: the text's end + 1)
+    std::vector<State> state_;
+    std::vector<uint32_t> from_, to_;  // by line: its words in split_ (from_ > to_: not split yet)
+    std::vector<uint64_t> split_;
+    // A bitmap of the skipped lines' hashes, tried before the set (most lines are not in it).
+    std::vector<uint64_t> bits_;
+};
+
+std::size_t LineWords::cut(const LineHashSet& skip, uint64_t* words_left_out) {
+    std::size_t found = 0;
+    std::vector<std::size_t> out;
+    constexpr uint64_t kBits = 1 << 12;
+    bits_.assign(kBits / 64, skip.size() > kBits / 8 ? ~uint64_t{0} : 0);  // many lines: no use
+    if (skip.size() <= kBits / 8)
+        for (uint64_t h : skip) bits_[(h % kBits) / 64] |= uint64_t{1} << (h % 64);
+    for_each_line(text_, [&](std::string_view line) {
+        const uint64_t h = Shingler::line_hash(line);
+        if ((bits_[(h % kBits) / 64] >> (h % 64) & 1) && skip.count(h)) out.push_back(begin_.size());
+        begin_.push_back(static_cast<uint32_t>(line.data() - text_.data()));
+    });
+    begin_.push_back(static_cast<uint32_t>(text_.size() + 1));
+    state_.assign(begin_.size() - 1, kUntouched);
+    from_.assign(begin_.size() - 1, 1);
+    to_.assign(begin_.size() - 1, 0);
+    *words_left_out = 0;
+    for (std::size_t l : out) {
+        ++found;
+        *words_left_out += words(l).size();
+        if (!words(l).empty()) state_[l] = kLeftOut;  // a line without words changes nothing
+    }
+    return found;
+}
+
+std::span<const uint64_t> LineWords::words(std::size_t l) {
+    if (from_[l] > to_[l]) {
+        from_[l] = static_cast<uint32_t>(split_.size());
+        shingler_.line_word_hashes(text_.substr(begin_[l], begin_[l + 1] - 1 - begin_[l]), segmenter_, &split_);
+        to_[l] = static_cast<uint32_t>(split_.size());
+    }
+    return std::span<const uint64_t>(split_).subspan(from_[l], to_[l] - from_[l]);
+}
+
+void LineWords::mark_near(std::size_t n) {
+    const std::size_t lines = state_.size();
+    for (std::size_t l = 0; l < lines; ++l) {
+        if (state_[l] != kLeftOut) continue;
+        std::size_t need = n - 1;
+        for (std::size_t b = l; b-- > 0 && need > 0 && state_[b] != kLeftOut;) {
+            state_[b] = kNear;
+            need -= std::min(need, words(b).size());
+        }
+        need = n - 1;
+        for (std::size_t a = l + 1; a < lines && need > 0 && state_[a] != kLeftOut; ++a) {
+            state_[a] = kNear;
+            need -= std::min(need, words(a).size());
+        }
+    }
+}
+
+template <class Fn>
+void LineWords::for_each_island(Fn fn) {
+    std::vector<uint64_t> w;
+    std::vector<uint8_t> out;
+    for (std::size_t l = 0; l <= state_.size(); ++l) {
+        if (l < state_.size() && state_[l] != kUntouched) {
+            const std::span<const uint64_t> lw = words(l);
+            w.insert(w.end(), lw.begin(), lw.end());
+            out.insert(out.end(), lw.size(), state_[l] == kLeftOut);
+            continue;
+        }
+        if (!w.empty()) fn(w, out);
+        w.clear();
+        out.clear();
+    }
+}
+
+// *all without the shingles in `gone` (sorted) all of whose places it holds, into *out (those
+// into *removed when given). False when `gone` does not fit the counts (a shingle not in the
+// set, or with more places than it has).
+bool drop_gone(const uint64_t* all, std::size_t n_all, const ShingleCounts& counts, const std::vector<uint64_t>& gone,
+               std::vector<uint64_t>* out, std::vector<uint64_t>* removed) {
+    out->clear();
+    std::size_t g = 0, r = 0;
+    for (std::size_t i = 0; i < n_all; ++i) {
+        if (g < gone.size() && gone[g] < all[i]) return false;
+        uint32_t touched = 0;
+        for (; g < gone.size() && gone[g] == all[i]; ++g) ++touched;
+        if (touched == 0) {
+            out->push_back(all[i]);
+            continue;
+        }
+        while (r < counts.repeated_at.size() && counts.repeated_at[r] < i) ++r;
+        const uint32_t places = r < counts.repeated_at.size() && counts.repeated_at[r] == i ? counts.repeated_places[r] : 1;
+        if (touched > places) return false;
+        if (touched < places)
+            out->push_back(all[i]);
+        else if (removed)
+            removed->push_back(all[i]);
+    }
+    return g == gone.size();
+}
+
+}  // namespace
+
+bool Shingler::shingle_without(std::string_view text, const uint64_t* all, std::size_t n_all,
+                               const ShingleCounts& counts, const LineHashSet& skip, Segmenter& segmenter,
+                               std::vector<uint64_t>* out, std::size_t* skipped, std::vector<uint64_t>* removed,
+                               std::vector<uint64_t>* added) const {
+    if (skipped) *skipped = 0;
+    if (removed) removed->clear();
+    if (added) added->clear();
+    if (!counts.valid) return false;
+    const auto n = static_cast<std::size_t>(options_.n);
+    // Phase 1: the lines left out, split into words.
+    LineWords lines(*this, text, segmenter);
+    uint64_t words_out = 0;
+    const std::size_t found = lines.cut(skip, &words_out);
+    if (words_out > counts.words ||
+        counts.words - words_out < std::max(static_cast<uint64_t>(options_.min_words), uint64_t{n} + 1))
+        return false;
+    if (skipped) *skipped = found;
+    // Phase 2: the places touching a left-out word go (`gone`); the runs of n words left that
+    // cross left-out words come (`across`). Both lie within n - 1 words of a left-out word.
+    lines.mark_near(n);
+    std::vector<uint64_t> gone, across, kept;
+    std::vector<std::size_t> kept_at;
+    lines.for_each_island([&](const std::vector<uint64_t>& w, const std::vector<uint8_t>& left_out) {
+        kept.clear();
+        kept_at.clear();
+        std::size_t run = 0;  // left-out words among w[i, i + n)
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            run += left_out[i];
+            if (i >= n) run -= left_out[i - n];
+            if (i + 1 >= n && run > 0) gone.push_back(XXH3_64bits(&w[i + 1 - n], n * sizeof(uint64_t)));
+            if (left_out[i]) continue;
+            kept.push_back(w[i]);
+            kept_at.push_back(i);
+            const std::size_t k = kept.size();
+            if (k >= n && kept_at[k - 1] - kept_at[k - n] != n - 1)
+                across.push_back(XXH3_64bits(&kept[k - n], n * sizeof(uint64_t)));
+        }
+    });
+    // Phase 3: the set without the gone shingles, with the new ones.
+    std::sort(gone.begin(), gone.end());
+    if (!drop_gone(all, n_all, counts, gone, out, removed)) return false;
+    std::sort(across.begin(), across.end());
+    if (added) *added = across;
+    const std::size_t k = out->size();
+    out->insert(out->end(), across.begin(), across.end());
+    std::inplace_merge(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(k), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+    return true;
 }
 
 ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "doppel/error.h"
@@ -49,4 +50,28 @@ TEST(MinHash, EmptySetAndDeterminism) {
     const std::vector<uint64_t> s = {1, 2, 3, 99};
     EXPECT_EQ(mh.sign(s), MinHash().sign(s));
     EXPECT_NE(mh.sign(s), MinHash(MinHashOptions{128, 2}).sign(s));
+}
+
+// sign_changed() gives what sign() gives for the changed set, whatever share of it goes or comes.
+TEST(MinHash, SignChangedEqualsSigningTheChangedSet) {
+    std::mt19937_64 rng(7);
+    const MinHash m;
+    for (int round = 0; round < 50; ++round) {
+        std::vector<uint64_t> s(1 + rng() % 3000);
+        for (auto& x : s) x = rng();
+        std::sort(s.begin(), s.end());
+        std::vector<uint64_t> removed, kept, added;
+        const uint64_t share = rng() % 5;  // 0: nothing goes; 4: about all of it
+        for (uint64_t x : s) (rng() % 4 < share ? removed : kept).push_back(x);
+        for (int i = 0, k = static_cast<int>(rng() % 20); i < k; ++i) added.push_back(rng());
+        if (round % 3 == 0 && !kept.empty()) added.push_back(kept[0]);  // added may hold kept values
+        std::vector<uint64_t> t = kept;
+        t.insert(t.end(), added.begin(), added.end());
+        std::sort(t.begin(), t.end());
+        t.erase(std::unique(t.begin(), t.end()), t.end());
+        std::vector<uint32_t> got(128);
+        m.sign_changed(m.sign(s).data(), removed.data(), removed.size(), added.data(), added.size(), t.data(), t.size(),
+                       got.data());
+        EXPECT_EQ(got, m.sign(t)) << round;
+    }
 }

@@ -55,6 +55,33 @@ TEST(NearDuplicateArtifacts, RoundTripAndVersionCheck) {
     EXPECT_THROW(decode_shingles(encode_signature(sig, 1)), Error);
 }
 
+// Version 2 "shingles" blobs carry the shingles' counts; a version 1 blob (no counts) is still
+// read, as counts that are not valid; counts that do not fit the set are refused.
+TEST(NearDuplicateArtifacts, ShingleCountsRoundTripAndVersionOne) {
+    const std::vector<uint64_t> sh = {3, 5, 9, 1ull << 60};
+    ShingleCounts counts{true, 40, {1, 3}, {2, 5}};
+    ShingleCounts back;
+    EXPECT_EQ(decode_shingles(encode_shingles(sh, counts), &back), sh);
+    EXPECT_EQ(back, counts);
+    EXPECT_EQ(decode_shingles(encode_shingles(sh), &back), sh);
+    EXPECT_FALSE(back.valid);
+    // Version 1: magic, version, count, the hashes, nothing after.
+    std::string v1 = "DPSH";
+    const uint32_t version = 1, n = static_cast<uint32_t>(sh.size());
+    v1.append(reinterpret_cast<const char*>(&version), 4).append(reinterpret_cast<const char*>(&n), 4);
+    v1.append(reinterpret_cast<const char*>(sh.data()), sh.size() * 8);
+    back = counts;
+    EXPECT_EQ(decode_shingles(v1, &back), sh);
+    EXPECT_FALSE(back.valid);
+    counts.repeated_at = {3, 1};  // not increasing
+    EXPECT_THROW(decode_shingles(encode_shingles(sh, counts), &back), Error);
+    counts.repeated_at = {1, 4};  // past the set
+    EXPECT_THROW(decode_shingles(encode_shingles(sh, counts), &back), Error);
+    std::string cut = encode_shingles(sh, ShingleCounts{true, 40, {1}, {2}});
+    cut.pop_back();
+    EXPECT_THROW(decode_shingles(cut, &back), Error);
+}
+
 // The "lines" artifact gives back the summary it encodes, refuses another version or a truncated
 // blob, and the stage writes one per document, equal to summarize_lines of its text.
 TEST(NearDuplicateArtifacts, LinesRoundTripVersionAndStage) {
@@ -120,8 +147,10 @@ TEST(NearDuplicateArtifacts, StageBlobsAreEachDocumentsOwnAcrossBatches) {
     for (std::size_t i = 0; i < texts.size(); ++i) {
         const int64_t seq = store.get("d" + std::to_string(i + 1), false)->seq;
         std::vector<uint64_t> sh;
-        shingler->shingle(texts[i], segmenter, &sh);
-        EXPECT_EQ(store.artifact(seq, "shingles"), encode_shingles(sh)) << i;
+        ShingleCounts counts;
+        shingler->shingle_counted(texts[i], segmenter, &sh, &counts);
+        EXPECT_TRUE(counts.valid) << i;
+        EXPECT_EQ(store.artifact(seq, "shingles"), encode_shingles(sh, counts)) << i;
         EXPECT_EQ(store.artifact(seq, "minhash"), encode_signature(minhash->sign(sh), minhash->seed())) << i;
         EXPECT_EQ(store.artifact(seq, "lines"), encode_lines(summarize_lines(texts[i]))) << i;
     }

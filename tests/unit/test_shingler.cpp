@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -120,6 +121,55 @@ TEST(Shingler, OnePassEqualsNormalizeThenShingle) {
         EXPECT_EQ(out, general) << text;
         EXPECT_EQ(skipped, skipped_lines) << text;
     }
+}
+
+// shingle_without() derives, from the whole text's shingles and counts, exactly what shingle()
+// gives with the lines skipped: runs of skipped lines anywhere, lines without words, short lines
+// between skipped ones, repeated lines, non-ASCII lines; and it declines when too few words stay.
+TEST(Shingler, ShingleWithoutEqualsShinglingWithTheLinesSkipped) {
+    const Shingler s;
+    Segmenter seg;
+    const std::string boiler = "License: GPL-2+ and some more words here";
+    const std::vector<std::string> texts = {
+        boiler + "\n" + kText + "\n" + boiler + "\n" + kText + "\n" + boiler,
+        kText + "\none\n" + boiler + "\ntwo\n" + boiler + "\nthree four\n" + boiler + "\n" + kText,
+        kText + "\n .\n" + kText + "\n .\n\n" + boiler + "\n \n" + boiler + "\n" + kText + "\n",
+        "Ünïcödé line one with words\n" + boiler + "\nΚαλημέρα κόσμε, ελληνικά\nΣΟΦΙΑ ΣΟΦΙΑ\n" + boiler + "\n" + kText,
+        kText + "\n" + kText + "\n" + boiler + "\n" + kText + "\nthe lazy dog\n" + boiler + "\nthe lazy dog",
+        kText + "\r\n" + boiler + "\r\n" + kText + "\r\n",
+        kText + "\n" + kText,  // no skipped line
+    };
+    const LineHashSet skip = {Shingler::line_hash(boiler), Shingler::line_hash(" ."), Shingler::line_hash("two"),
+                              Shingler::line_hash("ΣΟΦΙΑ ΣΟΦΙΑ")};
+    for (const std::string& text : texts) {
+        std::vector<uint64_t> all, want, got, removed, added;
+        ShingleCounts counts;
+        s.shingle_counted(text, seg, &all, &counts);
+        ASSERT_TRUE(counts.valid) << text;
+        EXPECT_EQ(all, shingles(s, text));
+        std::size_t want_skipped = 0, got_skipped = 0;
+        s.shingle(text, seg, &want, &skip, &want_skipped);
+        ASSERT_TRUE(s.shingle_without(text, all.data(), all.size(), counts, skip, seg, &got, &got_skipped, &removed,
+                                      &added))
+            << text;
+        EXPECT_EQ(got, want) << text;
+        EXPECT_EQ(got_skipped, want_skipped) << text;
+        for (uint64_t x : removed) EXPECT_TRUE(std::binary_search(all.begin(), all.end(), x));
+        for (uint64_t x : added) EXPECT_TRUE(std::binary_search(got.begin(), got.end(), x));
+    }
+    // Too few words left (shingle() makes character shingles then), or counts of another kind.
+    std::vector<uint64_t> all, got;
+    ShingleCounts counts;
+    const std::string mostly = boiler + "\n" + boiler + "\nfive words are left here";
+    s.shingle_counted(mostly, seg, &all, &counts);
+    EXPECT_FALSE(s.shingle_without(mostly, all.data(), all.size(), counts, skip, seg, &got));
+    s.shingle_counted("日本語の文章です。これはテストです。とても長い文章になります。", seg, &all, &counts);
+    EXPECT_FALSE(counts.valid);
+    // Counts of another text are refused rather than trusted.
+    s.shingle_counted(texts[0], seg, &all, &counts);
+    counts.repeated_at.clear();
+    counts.repeated_places.clear();
+    EXPECT_FALSE(s.shingle_without(texts[0], all.data(), all.size(), counts, skip, seg, &got));
 }
 
 // Word 3-gram hashes of a text of ASCII letters, spaces and line breaks, computed here from the

@@ -3,8 +3,16 @@
 // Two parts:
 //  - NearDuplicateStage, an IndexStage (index_stage.h): for every added or replaced document it
 //    writes two artifacts to the store (store/store.h), in one transaction per batch:
-//      "shingles"  magic "DPSH", uint32 version 1, uint32 count, then count uint64 shingle hashes
-//                  (sorted, unique; sketch/shingler.h), little-endian;
+//      "shingles"  magic "DPSH", uint32 version 2, uint32 count, then count uint64 shingle hashes
+//                  (sorted, unique; sketch/shingler.h), little-endian; then their ShingleCounts
+//                  (sketch/shingler.h): uint8 valid (0: nothing follows), uint64 words, uint32
+//                  repeated, then per repeated shingle two varints (7 bits a byte, low first):
+//                  its position in the set less the one before's less 1 (the first: its
+//                  position), and its places less 2. With valid counts `dedup --store` derives a document's shingles without
+//                  its boilerplate lines (Shingler::shingle_without: the same set, from the words
+//                  of those lines and their neighbours alone) instead of shingling its whole text
+//                  again. Version 1 (without counts) is still read: those documents are shingled
+//                  again, as before;
 //      "minhash"   magic "DPMH", uint32 version 1, uint32 perms, uint64 seed, then perms uint32
 //                  values (sketch/min_hash.h);
 //      "lines"     magic "DPLN", uint32 version 1, uint64 text bytes, uint32 count, count uint64
@@ -32,7 +40,11 @@
 //    containment from the stored shingle sets.
 //
 // The stored shingles are those of the whole text: boilerplate removal needs statistics over a
-// source's documents, which `doppel dedup` computes over the stored texts at run time.
+// source's documents, which `doppel dedup` computes at run time (from the "lines" artifacts); a
+// document with a boilerplate line then gets its shingles without it from the stored ones and
+// their counts (Shingler::shingle_without, MinHash::sign_changed: the same set and signature as
+// shingling its text without the line), reading its text only to split the boilerplate lines and
+// their neighbours into words.
 //
 // Thread safety: neither class is safe for concurrent use.
 #pragma once
@@ -62,8 +74,9 @@ struct NearDuplicateIndexOptions {
 };
 
 // Artifact encoding (formats above). decode_* throw doppel::Error on a wrong magic or version.
-std::string encode_shingles(const std::vector<uint64_t>& shingles);
-std::vector<uint64_t> decode_shingles(std::string_view blob);
+std::string encode_shingles(const std::vector<uint64_t>& shingles, const ShingleCounts& counts = {});
+// Reads versions 2 and 1 (counts not valid); the counts into *counts when given.
+std::vector<uint64_t> decode_shingles(std::string_view blob, ShingleCounts* counts = nullptr);
 std::string encode_signature(const std::vector<uint32_t>& sig, uint64_t seed);
 std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_t seed);
 std::string encode_lines(const LineSummary& summary);
@@ -110,6 +123,7 @@ private:
     std::vector<BlobPlace> blob_places_;                    // [document * kKinds + kind]
     std::vector<std::unique_ptr<Segmenter>> segmenters_;    // per worker
     std::vector<std::vector<uint64_t>> shingle_buffers_;    // per worker
+    std::vector<ShingleCounts> shingle_counts_;                 // per worker
     std::vector<uint32_t> sigs_;  // the signatures of the "minhash" blobs, side by side
     std::vector<std::string_view> blobs_of(std::size_t kind) const;
     // The store whose band runs the stage has caught up with the stored signatures (in its first

@@ -199,9 +199,13 @@ struct FinderSketches {
 // finder's shingle and MinHash specs (a store's "shingles" and "minhash" artifacts,
 // index/near_duplicate_index.h). add() takes them instead of shingling the text again when none
 // of the document's lines is boilerplate of its source: they are then exactly what it would make.
+// When some are and `counts` are valid, it derives the shingles without them from these and the text
+// (Shingler::shingle_without: the same set, made from the words of the lines next to the
+// boilerplate alone) and signs them; else it shingles the text again.
 struct PrecomputedSketch {
     std::vector<uint64_t> shingles;  // sorted, without repeats
     std::vector<uint32_t> sig;       // the MinHash's perms values
+    ShingleCounts counts;             // their places (Shingler::shingle_counted; may be invalid)
 };
 
 class NearDuplicateFinder {
@@ -227,9 +231,10 @@ public:
     // summary needs its text only when it is shingled (needs_text(), or no sketch given); throws
     // doppel::Error (kInvalidArgument) when such a document comes without it.
     void add(std::size_t n, const Document* docs, PrecomputedSketch* const* pre, const LineSummary* const* lines);
-    // Whether add() shingles each of docs[0, n) from its text even when given a precomputed
-    // sketch: it has a line that is boilerplate of its source (1) or not (0). Ends pass 1, as
-    // add() does; lets a caller read precomputed sketches only for the documents that take them.
+    // Whether add() needs the text of each of docs[0, n) even when given a precomputed sketch:
+    // it has a line that is boilerplate of its source (1) or not (0); its shingles are then
+    // derived from the sketch where its counts allow, else made again from the text. Ends pass 1,
+    // as add() does; lets a caller read texts only for the documents that need them.
     std::vector<uint8_t> needs_text(std::size_t n, const Document* docs);
     // The same from line summaries where given (lines[i] null: docs[i].text).
     std::vector<uint8_t> needs_text(std::size_t n, const Document* docs, const LineSummary* const* lines);

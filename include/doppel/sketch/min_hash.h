@@ -47,6 +47,13 @@ public:
     // Writes the signature of the n shingle hashes at `shingles` to sig[0..perms).
     void sign(const uint64_t* shingles, std::size_t n, uint32_t* sig) const;
     std::vector<uint32_t> sign(const std::vector<uint64_t>& shingles) const;
+    // The signature of a set T made from a set S by taking out `removed` (elements of S) and
+    // putting in `added`, into sig: equal to sign(T), from S's signature sig_s. T (all its n_t
+    // values) is read only for the permutations whose minimum over S is a removed value's (each
+    // other minimum stays, or an added value's is lower), and only for those: when a small share
+    // of S goes, a fraction of the cost of signing T.
+    void sign_changed(const uint32_t* sig_s, const uint64_t* removed, std::size_t n_removed, const uint64_t* added,
+                      std::size_t n_added, const uint64_t* t, std::size_t n_t, uint32_t* sig) const;
 
     // Share of equal values of two signatures: the estimated Jaccard similarity.
     double estimate(const uint32_t* a, const uint32_t* b) const;

@@ -55,6 +55,24 @@ struct ShinglerOptions {
 // Lines to leave out of the shingles, by line_hash().
 using LineHashSet = std::unordered_set<uint64_t>;
 
+// What the shingles of a whole text need beside them so that the shingles of the text without
+// some of its lines (boilerplate) can be derived from them (Shingler::shingle_without) without
+// splitting the whole text into words again. A *place* of a shingle is one run of n consecutive
+// words of the text that hashes to it; most shingles have one.
+//   words            the words of the text;
+//   repeated_at      the positions, in the (sorted) set, of the shingles with two places or more,
+//                    increasing, and
+//   repeated_places  their numbers of places.
+// Made by Shingler::shingle_counted for word shingles under the default normalization; `valid`
+// is false for a text that gets character shingles, has words of a script written without spaces
+// or has no more than n words (its shingles are then made again from the text when lines go).
+struct ShingleCounts {
+    bool valid = false;
+    uint64_t words = 0;
+    std::vector<uint32_t> repeated_at, repeated_places;
+    bool operator==(const ShingleCounts&) const = default;
+};
+
 class Shingler {
 public:
     explicit Shingler(ShinglerOptions options = {}, NormalizerOptions normalizer = {});
@@ -66,6 +84,26 @@ public:
     // set to how many.
     void shingle(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
                  const LineHashSet* skip = nullptr, std::size_t* skipped = nullptr) const;
+    // shingle() of the whole text, and its ShingleCounts in *counts.
+    void shingle_counted(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
+                         ShingleCounts* counts) const;
+    // What shingle(text, segmenter, out, &skip, skipped) gives, derived from `all` (the n_all
+    // shingles of the whole text, shingle_counted) and their counts: only the lines left out and
+    // the lines next to them (n - 1 words each side) are split into words. The places touching a
+    // left-out line are hashed again; a shingle all of whose places are among them goes, and the
+    // runs of n words formed across the left-out lines come in. Returns false (*out then means
+    // nothing) when it cannot give that answer: counts not valid or not of this text, or fewer
+    // than max(min_words, n + 1) words left (shingle() would then make one shingle of all of
+    // them, or character shingles). *removed (when given) gets the shingles of `all` that went
+    // (and perhaps some that came back across), *added the ones that came across (perhaps some
+    // that were there): what MinHash::sign_changed needs.
+    bool shingle_without(std::string_view text, const uint64_t* all, std::size_t n_all, const ShingleCounts& counts,
+                         const LineHashSet& skip, Segmenter& segmenter, std::vector<uint64_t>* out,
+                         std::size_t* skipped = nullptr, std::vector<uint64_t>* removed = nullptr,
+                         std::vector<uint64_t>* added = nullptr) const;
+    // The hashes of the words of one line (no line break inside) as shingle() makes them, appended
+    // to *out.
+    void line_word_hashes(std::string_view line, Segmenter& segmenter, std::vector<uint64_t>* out) const;
     // The same for a text that is normalized already (Normalizer::normalize_text).
     void shingle_normalized(std::string_view normalized, Segmenter& segmenter,
                             std::vector<uint64_t>* out) const;
@@ -86,7 +124,7 @@ public:
 
 private:
     bool fused_word_shingles(std::string_view text, Segmenter& segmenter, std::vector<uint64_t>* out,
-                             const LineHashSet* skip, std::size_t* skipped) const;
+                             const LineHashSet* skip, std::size_t* skipped, ShingleCounts* counts = nullptr) const;
 
     ShinglerOptions options_;
     Normalizer normalizer_;
