@@ -3,29 +3,36 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <numeric>
 
 #include "doppel/error.h"
 
 namespace doppel {
 
+// The entries are sorted as (id, weight) pairs in a per-thread buffer, without the index array
+// the ids were once compared through: std::sort makes the same moves for the same comparisons,
+// so equal ids are summed in the same order as before and the sums are the same bit for bit.
 void SparseVector::canonicalize() {
-    std::vector<std::size_t> order(ids.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
-    std::vector<uint64_t> ni;
-    std::vector<float> nw;
-    ni.reserve(ids.size());
-    nw.reserve(ids.size());
-    for (std::size_t i : order) {
-        if (!ni.empty() && ni.back() == ids[i]) nw.back() += weights[i];
-        else {
-            ni.push_back(ids[i]);
-            nw.push_back(weights[i]);
+    struct Entry {
+        uint64_t id;
+        float weight;
+    };
+    thread_local std::vector<Entry> entries;
+    const std::size_t n = ids.size();
+    entries.resize(n);
+    for (std::size_t i = 0; i < n; ++i) entries[i] = Entry{ids[i], weights[i]};
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.id < b.id; });
+    std::size_t k = 0;
+    for (const Entry& e : entries) {
+        if (k > 0 && ids[k - 1] == e.id) {
+            weights[k - 1] += e.weight;
+        } else {
+            ids[k] = e.id;
+            weights[k] = e.weight;
+            ++k;
         }
     }
-    ids = std::move(ni);
-    weights = std::move(nw);
+    ids.resize(k);
+    weights.resize(k);
 }
 
 float SparseVector::norm() const {
