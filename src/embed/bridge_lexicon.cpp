@@ -103,32 +103,52 @@ std::string_view BridgeLexicon::key_at(std::size_t i) const {
     return {key_bytes_ + key_offsets_[i], key_offsets_[i + 1] - key_offsets_[i]};
 }
 
+std::size_t BridgeLexicon::lower_bound(std::string_view key, std::size_t lo, std::size_t hi) const {
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (key_at(mid) < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+BridgeLexicon::KeyRange BridgeLexicon::prefix_range(std::string_view prefix, KeyRange within) const {
+    const std::size_t lo = lower_bound(prefix, within.first, within.second);
+    if (lo == within.second || !key_at(lo).starts_with(prefix)) return {lo, lo};
+    // The keys with the prefix follow lo; their count is usually small: gallop, then bisect.
+    std::size_t in = lo, step = 1;  // key_at(in) has the prefix
+    while (in + step < within.second && key_at(in + step).starts_with(prefix)) {
+        in += step;
+        step *= 2;
+    }
+    std::size_t a = in + 1, b = std::min(in + step, within.second);  // the end is in [a, b]
+    while (a < b) {
+        const std::size_t mid = a + (b - a) / 2;
+        if (key_at(mid).starts_with(prefix)) a = mid + 1;
+        else b = mid;
+    }
+    return {lo, a};
+}
+
+std::span<const uint32_t> BridgeLexicon::concepts_of(std::string_view full_key, KeyRange within) const {
+    const std::size_t i = lower_bound(full_key, within.first, within.second);
+    if (i < within.second && key_at(i) == full_key) return {values_ + value_offsets_[i], value_offsets_[i + 1] - value_offsets_[i]};
+    return {};
+}
+
 std::span<const uint32_t> BridgeLexicon::lookup(std::string_view lang, std::string_view key) const {
     std::string full;
     full.reserve(lang.size() + 1 + key.size());
     full.append(lang).push_back('\t');
     full.append(key);
-    std::size_t lo = 0, hi = n_keys_;
-    while (lo < hi) {
-        std::size_t mid = (lo + hi) / 2;
-        if (key_at(mid) < std::string_view(full)) lo = mid + 1;
-        else hi = mid;
-    }
-    if (lo < n_keys_ && key_at(lo) == std::string_view(full))
-        return {values_ + value_offsets_[lo], value_offsets_[lo + 1] - value_offsets_[lo]};
-    return {};
+    return concepts_of(full, {0, n_keys_});
 }
 
 bool BridgeLexicon::has_language(std::string_view lang) const {
     std::string prefix(lang);
     prefix.push_back('\t');
-    std::size_t lo = 0, hi = n_keys_;
-    while (lo < hi) {
-        std::size_t mid = (lo + hi) / 2;
-        if (key_at(mid) < std::string_view(prefix)) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n_keys_ && key_at(lo).starts_with(prefix);
+    const KeyRange r = prefix_range(prefix, {0, n_keys_});
+    return r.first < r.second;
 }
 
 std::string BridgeLexicon::make_key(std::string_view lang, std::span<const std::string_view> words,
@@ -175,28 +195,40 @@ std::vector<uint32_t> BridgeLexicon::lookup_korean_loanword(std::string_view han
     return out;
 }
 
+// Every key of a phrase starting at word i begins with "lang\t" and the first word's part: the
+// search for the longest phrase runs within the keys with that prefix (none for most words),
+// and that range within the language's keys. The keys looked up and the matches are the same
+// as looking each phrase up in the whole lexicon, longest first.
 std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
                                                std::span<const std::string_view> words,
                                                Stemmer& stemmer) const {
     std::vector<LexiconMatch> out;
     // Stem each word once; keys are built from the stems.
     std::vector<std::string> parts(words.size());
-    for (std::size_t i = 0; i < words.size(); ++i)
+    std::vector<char> joins(words.size(), 0);  // parts[j] follows parts[j - 1] without a space
+    for (std::size_t i = 0; i < words.size(); ++i) {
         parts[i] = is_cjk_word(words[i]) ? std::string(words[i]) : stemmer.stem(lang, words[i]);
-    std::string key;
+        joins[i] = i > 0 && is_cjk(first_code_point(parts[i])) && is_cjk(last_code_point(parts[i - 1]));
+    }
+    std::string key(lang);
+    key.push_back('\t');
+    const std::size_t head = key.size();
+    const KeyRange language = prefix_range(key, {0, n_keys_});
     std::size_t i = 0;
     while (i < words.size()) {
+        key.resize(head);
+        key += parts[i];
+        const KeyRange first = prefix_range(key, language);
         std::size_t best = 0;
         std::span<const uint32_t> best_c;
-        std::size_t max_n = std::min<std::size_t>(kMaxKeyWords, words.size() - i);
+        const std::size_t max_n = first.first == first.second ? 0 : std::min<std::size_t>(kMaxKeyWords, words.size() - i);
         for (std::size_t n = max_n; n >= 1; --n) {
-            key.clear();
-            for (std::size_t j = i; j < i + n; ++j) {
-                if (j > i && !(is_cjk(first_code_point(parts[j])) && is_cjk(last_code_point(parts[j - 1]))))
-                    key += ' ';
+            key.resize(head + parts[i].size());
+            for (std::size_t j = i + 1; j < i + n; ++j) {
+                if (!joins[j]) key += ' ';
                 key += parts[j];
             }
-            auto c = lookup(lang, key);
+            auto c = concepts_of(key, first);
             if (!c.empty()) {
                 best = n;
                 best_c = c;

@@ -42,6 +42,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "doppel/normalize/stemmer.h"
@@ -106,7 +107,14 @@ public:
     std::string describe() const;
 
 private:
+    using KeyRange = std::pair<std::size_t, std::size_t>;  // keys [first, second)
     std::string_view key_at(std::size_t i) const;
+    // The first key in `[lo, hi)` not below `key`.
+    std::size_t lower_bound(std::string_view key, std::size_t lo, std::size_t hi) const;
+    // The keys within `within` that begin with `prefix`.
+    KeyRange prefix_range(std::string_view prefix, KeyRange within) const;
+    // The concepts of a whole key ("lang\tkey") if it is within `within`.
+    std::span<const uint32_t> concepts_of(std::string_view full_key, KeyRange within) const;
     std::string path_, header_, fingerprint_;
     std::shared_ptr<const void> mapping_;  // the file, mapped read-only (impl/mapped_file.h)
     std::string_view data_;
