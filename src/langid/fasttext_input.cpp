@@ -54,6 +54,46 @@ void line_input_ids(const fasttext::Dictionary& dict, std::string_view label_pre
     out->insert(out->end(), eos.begin(), eos.end());
 }
 
+void TokenizedText::read(const fasttext::Dictionary& dict, std::string_view label_prefix, std::string_view text,
+                         TokenIdCache& cache) {
+    dict_ = &dict;
+    label_prefix_ = label_prefix;
+    text_ = text;
+    tokens_.clear();
+    ids_.clear();
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && is_separator(text[i])) ++i;
+        const std::size_t begin = i;
+        while (i < text.size() && !is_separator(text[i])) ++i;
+        if (i == begin) break;
+        const std::vector<int32_t>& ids = cache.ids(dict, label_prefix, text.substr(begin, i - begin));
+        tokens_.push_back(Token{begin, i, ids_.size(), ids_.size() + ids.size()});
+        ids_.insert(ids_.end(), ids.begin(), ids.end());
+    }
+}
+
+void TokenizedText::line_ids(std::size_t begin, std::size_t end, TokenIdCache& cache,
+                             std::vector<int32_t>* out) const {
+    out->clear();
+    // The first token that ends after `begin`.
+    auto it = std::partition_point(tokens_.begin(), tokens_.end(), [&](const Token& t) { return t.end <= begin; });
+    for (; it != tokens_.end() && it->begin < end; ++it) {
+        const std::size_t b = std::max(it->begin, begin), e = std::min(it->end, end);
+        const std::string_view token = text_.substr(b, e - b);
+        if (b == it->begin && e == it->end) {
+            out->insert(out->end(), ids_.begin() + static_cast<std::ptrdiff_t>(it->ids_begin),
+                        ids_.begin() + static_cast<std::ptrdiff_t>(it->ids_end));
+        } else {
+            const std::vector<int32_t>& ids = cache.ids(*dict_, label_prefix_, token);
+            out->insert(out->end(), ids.begin(), ids.end());
+        }
+        if (token == fasttext::Dictionary::EOS) return;  // a "</s>" in the text ends fastText's line
+    }
+    const std::vector<int32_t>& eos = cache.ids(*dict_, label_prefix_, fasttext::Dictionary::EOS);
+    out->insert(out->end(), eos.begin(), eos.end());
+}
+
 void line_input_ids_reference(const fasttext::Dictionary& dict, std::string_view text, std::vector<int32_t>* out) {
     std::string line(text);
     std::replace(line.begin(), line.end(), '\n', ' ');

@@ -78,6 +78,27 @@ private:
 void line_input_ids(const fasttext::Dictionary& dict, std::string_view label_prefix, std::string_view text,
                     TokenIdCache& cache, std::vector<int32_t>* out);
 
+// A text's tokens, each with its ids, read once so that the ids of any part of the text (a
+// document's sample, each of its paragraphs) are gathered without looking its tokens up again:
+// line_ids(begin, end) gives what line_input_ids() gives for that part, a token cut by the
+// part's ends looked up as cut. The text must outlive the uses of what read() read. One thread.
+class TokenizedText {
+public:
+    void read(const fasttext::Dictionary& dict, std::string_view label_prefix, std::string_view text,
+              TokenIdCache& cache);
+    void line_ids(std::size_t begin, std::size_t end, TokenIdCache& cache, std::vector<int32_t>* out) const;
+
+private:
+    struct Token {
+        std::size_t begin, end;        // bytes of the text
+        std::size_t ids_begin, ids_end;  // its ids in ids_
+    };
+    const fasttext::Dictionary* dict_ = nullptr;
+    std::string_view label_prefix_, text_;
+    std::vector<Token> tokens_;
+    std::vector<int32_t> ids_;
+};
+
 // The same through fastText's own reader (a stream and Dictionary::getLine): the reference the
 // test compares line_input_ids() with.
 void line_input_ids_reference(const fasttext::Dictionary& dict, std::string_view text, std::vector<int32_t>* out);
