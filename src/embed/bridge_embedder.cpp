@@ -78,6 +78,7 @@ struct BridgeEmbedder::Impl {
     Stemmer stemmer;
     TextKeys keys;
     UncoveredWordMemo uncovered;
+    BridgeLexicon::WordMemo lexicon_words;
 };
 
 uint64_t BridgeEmbedder::feature_id(FeatureKind kind, std::string_view key) {
@@ -192,7 +193,7 @@ struct BridgeEmbedder::FeatureSink {
 void BridgeEmbedder::emit_lexicon_concepts(const std::string& lang, std::span<const std::string_view> words,
                                            std::vector<char>& covered, FeatureSink& emit) {
     auto take = [&](const std::string& l, std::size_t offset, std::span<const std::string_view> ws) {
-        for (const auto& m : lexicon_->match(l, ws, impl_->stemmer)) {
+        for (const auto& m : lexicon_->match(l, ws, impl_->stemmer, &impl_->lexicon_words)) {
             const float w = std::pow(static_cast<float>(m.concepts.size()), -options_.spread);
             for (uint32_t c : m.concepts) emit(FeatureKind::kConcept, lexicon_->concept_name(c), w);
             for (uint32_t j = m.first; j < m.first + m.count; ++j) covered[offset + j] = 1;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "doppel/error.h"
 #include "doppel/normalize/text_keys.h"
@@ -195,38 +196,65 @@ std::vector<uint32_t> BridgeLexicon::lookup_korean_loanword(std::string_view han
     return out;
 }
 
+BridgeLexicon::WordMemo::Word BridgeLexicon::read_word(std::string_view lang, std::string_view word, KeyRange language,
+                                                       Stemmer& stemmer) const {
+    WordMemo::Word w;
+    w.part = is_cjk_word(word) ? std::string(word) : stemmer.stem(lang, word);
+    w.starts_cjk = is_cjk(first_code_point(w.part));
+    w.ends_cjk = is_cjk(last_code_point(w.part));
+    std::string prefix(lang);
+    prefix.push_back('\t');
+    prefix += w.part;
+    std::tie(w.keys_begin, w.keys_end) = prefix_range(prefix, language);
+    return w;
+}
+
 // Every key of a phrase starting at word i begins with "lang\t" and the first word's part: the
 // search for the longest phrase runs within the keys with that prefix (none for most words),
-// and that range within the language's keys. The keys looked up and the matches are the same
-// as looking each phrase up in the whole lexicon, longest first.
+// that range within the language's keys, and a memo keeps each word's part and range. The keys
+// looked up and the matches are the same as looking each phrase up in the whole lexicon,
+// longest first.
 std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
                                                std::span<const std::string_view> words,
-                                               Stemmer& stemmer) const {
+                                               Stemmer& stemmer, WordMemo* memo) const {
     std::vector<LexiconMatch> out;
-    // Stem each word once; keys are built from the stems.
-    std::vector<std::string> parts(words.size());
-    std::vector<char> joins(words.size(), 0);  // parts[j] follows parts[j - 1] without a space
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        parts[i] = is_cjk_word(words[i]) ? std::string(words[i]) : stemmer.stem(lang, words[i]);
-        joins[i] = i > 0 && is_cjk(first_code_point(parts[i])) && is_cjk(last_code_point(parts[i - 1]));
-    }
     std::string key(lang);
     key.push_back('\t');
     const std::size_t head = key.size();
     const KeyRange language = prefix_range(key, {0, n_keys_});
+    // Stem each word once; keys are built from the stems.
+    std::vector<WordMemo::Word> fresh;
+    std::vector<const WordMemo::Word*> read(words.size());
+    if (!memo) fresh.reserve(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        if (!memo) {
+            read[i] = &fresh.emplace_back(read_word(lang, words[i], language, stemmer));
+            continue;
+        }
+        memo->key_.assign(lang).push_back('\0');
+        memo->key_.append(words[i]);
+        auto it = memo->words_.find(memo->key_);
+        if (it == memo->words_.end()) {
+            if (memo->words_.size() >= WordMemo::kMaxWords) {
+                memo->words_.clear();  // the words read so far for this call are read again
+                return match(lang, words, stemmer, memo);
+            }
+            it = memo->words_.emplace(memo->key_, read_word(lang, words[i], language, stemmer)).first;
+        }
+        read[i] = &it->second;
+    }
     std::size_t i = 0;
     while (i < words.size()) {
-        key.resize(head);
-        key += parts[i];
-        const KeyRange first = prefix_range(key, language);
+        const KeyRange first{read[i]->keys_begin, read[i]->keys_end};
         std::size_t best = 0;
         std::span<const uint32_t> best_c;
         const std::size_t max_n = first.first == first.second ? 0 : std::min<std::size_t>(kMaxKeyWords, words.size() - i);
         for (std::size_t n = max_n; n >= 1; --n) {
-            key.resize(head + parts[i].size());
+            key.resize(head);
+            key += read[i]->part;
             for (std::size_t j = i + 1; j < i + n; ++j) {
-                if (!joins[j]) key += ' ';
-                key += parts[j];
+                if (!(read[j]->starts_cjk && read[j - 1]->ends_cjk)) key += ' ';
+                key += read[j]->part;
             }
             auto c = concepts_of(key, first);
             if (!c.empty()) {

@@ -56,8 +56,8 @@ TEST(BridgeLexicon, LooksUpStemmedWordsAndPhrases) {
     EXPECT_EQ(lex.describe(), "bridge.lex:v1:0123456789ab");
 }
 
-// match() searches each position's phrases within the keys that begin with its first word: the
-// same matches as looking every phrase up in the whole lexicon, longest first, on keys that share
+// match() searches each position's phrases within the keys that begin with its first word, with
+// or without a memo of the words read before: the same matches as looking every phrase up in the whole lexicon, longest first, on keys that share
 // prefixes (a word that begins other keys, a phrase whose first word is not a key, neighbouring
 // languages, CJK words joined without a space).
 TEST(BridgeLexicon, MatchAgreesWithLookingUpEachPhrase) {
@@ -71,6 +71,7 @@ TEST(BridgeLexicon, MatchAgreesWithLookingUpEachPhrase) {
     Stemmer stem;  // "xx" has no stemmer: words are their own keys
     const std::vector<std::string_view> vocabulary = {"a", "ab", "abc", "b", "c", "d", "e", "会", "議"};
     std::mt19937 rng(7);
+    BridgeLexicon::WordMemo memo;  // kept across trials, as a worker keeps it
     for (int trial = 0; trial < 400; ++trial) {
         std::vector<std::string_view> words(1 + rng() % 12);
         for (auto& w : words) w = vocabulary[rng() % vocabulary.size()];
@@ -86,12 +87,14 @@ TEST(BridgeLexicon, MatchAgreesWithLookingUpEachPhrase) {
             }
             i += std::max<std::size_t>(best, 1);
         }
-        const std::vector<LexiconMatch> got = lex.match("xx", words, stem);
-        ASSERT_EQ(got.size(), want.size()) << "trial " << trial;
-        for (std::size_t k = 0; k < got.size(); ++k) {
-            EXPECT_EQ(got[k].first, want[k].first);
-            EXPECT_EQ(got[k].count, want[k].count);
-            EXPECT_EQ(got[k].concepts.data(), want[k].concepts.data());
+        for (BridgeLexicon::WordMemo* m : {static_cast<BridgeLexicon::WordMemo*>(nullptr), &memo}) {
+            const std::vector<LexiconMatch> got = lex.match("xx", words, stem, m);
+            ASSERT_EQ(got.size(), want.size()) << "trial " << trial;
+            for (std::size_t k = 0; k < got.size(); ++k) {
+                EXPECT_EQ(got[k].first, want[k].first);
+                EXPECT_EQ(got[k].count, want[k].count);
+                EXPECT_EQ(got[k].concepts.data(), want[k].concepts.data());
+            }
         }
     }
     EXPECT_FALSE(lex.match("xx", std::vector<std::string_view>{"a", "b", "c", "d"}, stem).empty());
