@@ -27,6 +27,7 @@ struct LidModel {
     std::shared_ptr<const fasttext::Dictionary> dict;
     std::string label_prefix;         // "__label__"
     std::vector<std::string> labels;  // per label id, without label_prefix
+    std::unique_ptr<langid_detail::SubwordIds> subwords;  // of dict
     mutable langid_detail::TokenIdCachePool token_ids;
 };
 }  // namespace
@@ -41,6 +42,7 @@ LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageId
         impl_->model.loadModel(model_path);
         impl_->dict = impl_->model.getDictionary();
         impl_->label_prefix = impl_->model.getArgs().label;
+        impl_->subwords = std::make_unique<langid_detail::SubwordIds>(*impl_->dict, impl_->model.getArgs());
         for (int32_t i = 0; i < impl_->dict->nlabels(); ++i) {
             const std::string label = impl_->dict->getLabel(i);
             const bool prefixed = label.rfind(impl_->label_prefix, 0) == 0;
@@ -75,7 +77,7 @@ std::vector<LanguageGuess> predict(const LidModel& impl, std::string_view text, 
     thread_local std::vector<int32_t> ids;
     {
         langid_detail::TokenIdCachePool::Lease cache(impl.token_ids);
-        langid_detail::line_input_ids(*impl.dict, impl.label_prefix, text, *cache, &ids);
+        langid_detail::line_input_ids(*impl.subwords, impl.label_prefix, text, *cache, &ids);
     }
     return predict_ids(impl, ids, text, k);
 }
@@ -214,7 +216,7 @@ DocumentLanguageEvidence LanguageIdentifier::read_document(std::string_view text
     thread_local langid_detail::TokenizedText tokens;
     thread_local std::vector<int32_t> ids;
     langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
-    tokens.read(*impl_->dict, impl_->label_prefix, text, *cache);
+    tokens.read(*impl_->subwords, impl_->label_prefix, text, *cache);
     const std::string_view sample = language_sample(text);
     tokens.line_ids(0, sample.size(), *cache, &ids);
     e.scores.labels = predict_ids(*impl_, ids, sample, static_cast<int>(std::max<std::size_t>(1, options_.max_labels)));

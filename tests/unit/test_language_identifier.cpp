@@ -187,13 +187,14 @@ TEST(LanguageIdentifier, CachedTokenIdsAreFastTextsOwn) {
     fasttext::FastText model;
     model.loadModel(doppel::test::lid_model());
     const auto dict = model.getDictionary();
+    const doppel::langid_detail::SubwordIds subwords(*dict, model.getArgs());
     doppel::langid_detail::TokenIdCache cache;
     std::vector<int32_t> fast, reference;
     const std::vector<std::string> texts = real_and_edge_texts();
     ASSERT_GT(texts.size(), 40u);
     for (int pass = 0; pass < 2; ++pass)  // the second pass reads every token from the cache
         for (const std::string& t : texts) {
-            doppel::langid_detail::line_input_ids(*dict, model.getArgs().label, t, cache, &fast);
+            doppel::langid_detail::line_input_ids(subwords, model.getArgs().label, t, cache, &fast);
             doppel::langid_detail::line_input_ids_reference(*dict, t, &reference);
             ASSERT_EQ(fast, reference) << t.substr(0, 200);
         }
@@ -229,6 +230,7 @@ TEST(LanguageIdentifier, TokenizedTextGivesEachPartsIds) {
     model.loadModel(doppel::test::lid_model());
     const auto dict = model.getDictionary();
     const std::string prefix = model.getArgs().label;
+    const doppel::langid_detail::SubwordIds subwords(*dict, model.getArgs());
     doppel::langid_detail::TokenIdCache cache;
     doppel::langid_detail::TokenizedText tokens;
     std::vector<int32_t> part, reference;
@@ -236,14 +238,14 @@ TEST(LanguageIdentifier, TokenizedTextGivesEachPartsIds) {
     texts.push_back("one two </s> three four");
     std::size_t checked = 0;
     for (const std::string& t : texts) {
-        tokens.read(*dict, prefix, t, cache);
+        tokens.read(subwords, prefix, t, cache);
         std::vector<std::pair<std::size_t, std::size_t>> parts = {{0, t.size()}, {0, 0}};
         for (std::size_t b = 0; b < t.size(); b += 1 + t.size() / 7)
             parts.emplace_back(b, std::min(t.size(), b + 3 + t.size() / 5));  // cuts inside tokens too
         for (const doppel::Span& s : doppel::Segmenter::paragraphs(t)) parts.emplace_back(s.begin, s.end);
         for (const auto& [b, e] : parts) {
             tokens.line_ids(b, e, cache, &part);
-            doppel::langid_detail::line_input_ids(*dict, prefix, std::string_view(t).substr(b, e - b), cache, &reference);
+            doppel::langid_detail::line_input_ids(subwords, prefix, std::string_view(t).substr(b, e - b), cache, &reference);
             ASSERT_EQ(part, reference) << b << ".." << e << " of " << t.substr(0, 100);
             ++checked;
         }
