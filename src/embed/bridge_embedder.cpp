@@ -13,6 +13,7 @@
 #include "doppel/normalize/segmenter.h"
 #include "doppel/normalize/text_keys.h"
 #include "impl/spec.h"
+#include "impl/string_memo.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -58,15 +59,15 @@ public:
     const SparseVector& get(std::string_view lang, std::string_view word, Compute&& compute) {
         key_.assign(lang).push_back('\0');
         key_.append(word);
-        if (auto it = memo_.find(key_); it != memo_.end()) return it->second;
+        if (const SparseVector* found = memo_.find(key_)) return *found;
         if (memo_.size() >= kMaxWords) memo_.clear();
         SparseVector f;
         compute(f);
-        return memo_.emplace(key_, std::move(f)).first->second;
+        return memo_.insert(key_, std::move(f));
     }
 
 private:
-    std::unordered_map<std::string, SparseVector> memo_;
+    impl::StringMemo<SparseVector> memo_;
     std::string key_;
 };
 

@@ -63,12 +63,12 @@ void SubwordIds::ids(std::string_view token, std::vector<int32_t>* out) const {
 
 const std::vector<int32_t>& TokenIdCache::ids(const SubwordIds& dict, std::string_view label_prefix,
                                               std::string_view token) {
-    if (auto it = ids_.find(token); it != ids_.end()) return it->second;
+    if (const std::vector<int32_t>* found = ids_.find(token)) return *found;
     if (ids_.size() >= kMaxTokens) ids_.clear();
     std::vector<int32_t> ids;
     // A label token adds no ids (getLine keeps it as a label, or drops it when unknown).
     if (token.substr(0, label_prefix.size()) != label_prefix) dict.ids(token, &ids);
-    return ids_.emplace(std::string(token), std::move(ids)).first->second;
+    return ids_.insert(token, std::move(ids));
 }
 
 std::unique_ptr<TokenIdCache> TokenIdCachePool::take() {

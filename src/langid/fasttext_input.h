@@ -23,8 +23,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "impl/string_memo.h"
 
 namespace fasttext {
 class Args;
@@ -32,11 +33,6 @@ class Dictionary;
 }
 
 namespace doppel::langid_detail {
-
-struct TransparentHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 // The ids Dictionary::getSubwords(token) gives, computed as it computes them (the word's id and
 // stored subwords when it is in the dictionary, else the hashes of its character n-grams kept by
@@ -65,7 +61,7 @@ public:
     const std::vector<int32_t>& ids(const SubwordIds& dict, std::string_view label_prefix, std::string_view token);
 
 private:
-    std::unordered_map<std::string, std::vector<int32_t>, TransparentHash, std::equal_to<>> ids_;
+    impl::StringMemo<std::vector<int32_t>> ids_;
 };
 
 // Caches lent to the threads that predict, each to one thread at a time, and kept between calls.
