@@ -33,7 +33,7 @@ bool whole_weights(const std::vector<float>& weights) {
 // bit).
 void sort_entries(std::vector<Entry>& entries, bool any_order, std::vector<Entry>& spare) {
     const auto by_id = [](const Entry& a, const Entry& b) { return a.id < b.id; };
-    if (!any_order || entries.size() < 64) {
+    if (!any_order || entries.size() < 16) {
         std::sort(entries.begin(), entries.end(), by_id);
         return;
     }
