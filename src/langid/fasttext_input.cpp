@@ -90,20 +90,33 @@ bool is_separator(char c) {
 }
 }  // namespace
 
-void line_input_ids(const SubwordIds& dict, std::string_view label_prefix, std::string_view text,
-                    TokenIdCache& cache, std::vector<int32_t>* out) {
-    out->clear();
+namespace {
+// Calls token(begin, end) for each token of `text` (bytes between separators), in order, until
+// it returns false.
+template <class Token>
+void for_each_token(std::string_view text, Token&& token) {
     std::size_t i = 0;
     while (i < text.size()) {
         while (i < text.size() && is_separator(text[i])) ++i;
         const std::size_t begin = i;
         while (i < text.size() && !is_separator(text[i])) ++i;
-        if (i == begin) break;
-        const std::string_view token = text.substr(begin, i - begin);
+        if (i == begin || !token(begin, i)) return;
+    }
+}
+}  // namespace
+
+void line_input_ids(const SubwordIds& dict, std::string_view label_prefix, std::string_view text,
+                    TokenIdCache& cache, std::vector<int32_t>* out) {
+    out->clear();
+    bool ended = false;
+    for_each_token(text, [&](std::size_t begin, std::size_t end) {
+        const std::string_view token = text.substr(begin, end - begin);
         const std::vector<int32_t>& ids = cache.ids(dict, label_prefix, token);
         out->insert(out->end(), ids.begin(), ids.end());
-        if (token == fasttext::Dictionary::EOS) return;  // a "</s>" in the text ends fastText's line
-    }
+        ended = token == fasttext::Dictionary::EOS;  // a "</s>" in the text ends fastText's line
+        return !ended;
+    });
+    if (ended) return;
     const std::vector<int32_t>& eos = cache.ids(dict, label_prefix, fasttext::Dictionary::EOS);
     out->insert(out->end(), eos.begin(), eos.end());
 }
@@ -115,16 +128,12 @@ void TokenizedText::read(const SubwordIds& dict, std::string_view label_prefix, 
     text_ = text;
     tokens_.clear();
     ids_.clear();
-    std::size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && is_separator(text[i])) ++i;
-        const std::size_t begin = i;
-        while (i < text.size() && !is_separator(text[i])) ++i;
-        if (i == begin) break;
-        const std::vector<int32_t>& ids = cache.ids(dict, label_prefix, text.substr(begin, i - begin));
-        tokens_.push_back(Token{begin, i, ids_.size(), ids_.size() + ids.size()});
+    for_each_token(text, [&](std::size_t begin, std::size_t end) {
+        const std::vector<int32_t>& ids = cache.ids(dict, label_prefix, text.substr(begin, end - begin));
+        tokens_.push_back(Token{begin, end, ids_.size(), ids_.size() + ids.size()});
         ids_.insert(ids_.end(), ids.begin(), ids.end());
-    }
+        return true;
+    });
 }
 
 void TokenizedText::line_ids(std::size_t begin, std::size_t end, TokenIdCache& cache,
