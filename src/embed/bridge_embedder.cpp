@@ -13,6 +13,7 @@
 #include "doppel/normalize/segmenter.h"
 #include "doppel/normalize/text_keys.h"
 #include "impl/spec.h"
+#include "impl/string_memo.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -58,15 +59,15 @@ public:
     const SparseVector& get(std::string_view lang, std::string_view word, Compute&& compute) {
         key_.assign(lang).push_back('\0');
         key_.append(word);
-        if (auto it = memo_.find(key_); it != memo_.end()) return it->second;
+        if (const SparseVector* found = memo_.find(key_)) return *found;
         if (memo_.size() >= kMaxWords) memo_.clear();
         SparseVector f;
         compute(f);
-        return memo_.emplace(key_, std::move(f)).first->second;
+        return memo_.insert(key_, std::move(f));
     }
 
 private:
-    std::unordered_map<std::string, SparseVector> memo_;
+    impl::StringMemo<SparseVector> memo_;
     std::string key_;
 };
 
@@ -78,6 +79,7 @@ struct BridgeEmbedder::Impl {
     Stemmer stemmer;
     TextKeys keys;
     UncoveredWordMemo uncovered;
+    BridgeLexicon::WordMemo lexicon_words;
 };
 
 uint64_t BridgeEmbedder::feature_id(FeatureKind kind, std::string_view key) {
@@ -192,7 +194,7 @@ struct BridgeEmbedder::FeatureSink {
 void BridgeEmbedder::emit_lexicon_concepts(const std::string& lang, std::span<const std::string_view> words,
                                            std::vector<char>& covered, FeatureSink& emit) {
     auto take = [&](const std::string& l, std::size_t offset, std::span<const std::string_view> ws) {
-        for (const auto& m : lexicon_->match(l, ws, impl_->stemmer)) {
+        for (const auto& m : lexicon_->match(l, ws, impl_->stemmer, &impl_->lexicon_words)) {
             const float w = std::pow(static_cast<float>(m.concepts.size()), -options_.spread);
             for (uint32_t c : m.concepts) emit(FeatureKind::kConcept, lexicon_->concept_name(c), w);
             for (uint32_t j = m.first; j < m.first + m.count; ++j) covered[offset + j] = 1;

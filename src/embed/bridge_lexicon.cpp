@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "doppel/error.h"
 #include "doppel/normalize/text_keys.h"
@@ -103,32 +104,52 @@ std::string_view BridgeLexicon::key_at(std::size_t i) const {
     return {key_bytes_ + key_offsets_[i], key_offsets_[i + 1] - key_offsets_[i]};
 }
 
+std::size_t BridgeLexicon::lower_bound(std::string_view key, std::size_t lo, std::size_t hi) const {
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (key_at(mid) < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+BridgeLexicon::KeyRange BridgeLexicon::prefix_range(std::string_view prefix, KeyRange within) const {
+    const std::size_t lo = lower_bound(prefix, within.first, within.second);
+    if (lo == within.second || !key_at(lo).starts_with(prefix)) return {lo, lo};
+    // The keys with the prefix follow lo; their count is usually small: gallop, then bisect.
+    std::size_t in = lo, step = 1;  // key_at(in) has the prefix
+    while (in + step < within.second && key_at(in + step).starts_with(prefix)) {
+        in += step;
+        step *= 2;
+    }
+    std::size_t a = in + 1, b = std::min(in + step, within.second);  // the end is in [a, b]
+    while (a < b) {
+        const std::size_t mid = a + (b - a) / 2;
+        if (key_at(mid).starts_with(prefix)) a = mid + 1;
+        else b = mid;
+    }
+    return {lo, a};
+}
+
+std::span<const uint32_t> BridgeLexicon::concepts_of(std::string_view full_key, KeyRange within) const {
+    const std::size_t i = lower_bound(full_key, within.first, within.second);
+    if (i < within.second && key_at(i) == full_key) return {values_ + value_offsets_[i], value_offsets_[i + 1] - value_offsets_[i]};
+    return {};
+}
+
 std::span<const uint32_t> BridgeLexicon::lookup(std::string_view lang, std::string_view key) const {
     std::string full;
     full.reserve(lang.size() + 1 + key.size());
     full.append(lang).push_back('\t');
     full.append(key);
-    std::size_t lo = 0, hi = n_keys_;
-    while (lo < hi) {
-        std::size_t mid = (lo + hi) / 2;
-        if (key_at(mid) < std::string_view(full)) lo = mid + 1;
-        else hi = mid;
-    }
-    if (lo < n_keys_ && key_at(lo) == std::string_view(full))
-        return {values_ + value_offsets_[lo], value_offsets_[lo + 1] - value_offsets_[lo]};
-    return {};
+    return concepts_of(full, {0, n_keys_});
 }
 
 bool BridgeLexicon::has_language(std::string_view lang) const {
     std::string prefix(lang);
     prefix.push_back('\t');
-    std::size_t lo = 0, hi = n_keys_;
-    while (lo < hi) {
-        std::size_t mid = (lo + hi) / 2;
-        if (key_at(mid) < std::string_view(prefix)) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n_keys_ && key_at(lo).starts_with(prefix);
+    const KeyRange r = prefix_range(prefix, {0, n_keys_});
+    return r.first < r.second;
 }
 
 std::string BridgeLexicon::make_key(std::string_view lang, std::span<const std::string_view> words,
@@ -175,28 +196,67 @@ std::vector<uint32_t> BridgeLexicon::lookup_korean_loanword(std::string_view han
     return out;
 }
 
+BridgeLexicon::WordMemo::Word BridgeLexicon::read_word(std::string_view lang, std::string_view word, KeyRange language,
+                                                       Stemmer& stemmer) const {
+    WordMemo::Word w;
+    w.part = is_cjk_word(word) ? std::string(word) : stemmer.stem(lang, word);
+    w.starts_cjk = is_cjk(first_code_point(w.part));
+    w.ends_cjk = is_cjk(last_code_point(w.part));
+    std::string prefix(lang);
+    prefix.push_back('\t');
+    prefix += w.part;
+    std::tie(w.keys_begin, w.keys_end) = prefix_range(prefix, language);
+    return w;
+}
+
+// Every key of a phrase starting at word i begins with "lang\t" and the first word's part: the
+// search for the longest phrase runs within the keys with that prefix (none for most words),
+// that range within the language's keys, and a memo keeps each word's part and range. The keys
+// looked up and the matches are the same as looking each phrase up in the whole lexicon,
+// longest first.
 std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
                                                std::span<const std::string_view> words,
-                                               Stemmer& stemmer) const {
+                                               Stemmer& stemmer, WordMemo* memo) const {
     std::vector<LexiconMatch> out;
+    std::string key(lang);
+    key.push_back('\t');
+    const std::size_t head = key.size();
+    const KeyRange language = prefix_range(key, {0, n_keys_});
     // Stem each word once; keys are built from the stems.
-    std::vector<std::string> parts(words.size());
-    for (std::size_t i = 0; i < words.size(); ++i)
-        parts[i] = is_cjk_word(words[i]) ? std::string(words[i]) : stemmer.stem(lang, words[i]);
-    std::string key;
+    std::vector<WordMemo::Word> fresh;
+    std::vector<const WordMemo::Word*> read(words.size());
+    if (!memo) fresh.reserve(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        if (!memo) {
+            read[i] = &fresh.emplace_back(read_word(lang, words[i], language, stemmer));
+            continue;
+        }
+        memo->key_.assign(lang).push_back('\0');
+        memo->key_.append(words[i]);
+        auto it = memo->words_.find(memo->key_);
+        if (it == memo->words_.end()) {
+            if (memo->words_.size() >= WordMemo::kMaxWords) {
+                memo->words_.clear();  // the words read so far for this call are read again
+                return match(lang, words, stemmer, memo);
+            }
+            it = memo->words_.emplace(memo->key_, read_word(lang, words[i], language, stemmer)).first;
+        }
+        read[i] = &it->second;
+    }
     std::size_t i = 0;
     while (i < words.size()) {
+        const KeyRange first{read[i]->keys_begin, read[i]->keys_end};
         std::size_t best = 0;
         std::span<const uint32_t> best_c;
-        std::size_t max_n = std::min<std::size_t>(kMaxKeyWords, words.size() - i);
+        const std::size_t max_n = first.first == first.second ? 0 : std::min<std::size_t>(kMaxKeyWords, words.size() - i);
         for (std::size_t n = max_n; n >= 1; --n) {
-            key.clear();
-            for (std::size_t j = i; j < i + n; ++j) {
-                if (j > i && !(is_cjk(first_code_point(parts[j])) && is_cjk(last_code_point(parts[j - 1]))))
-                    key += ' ';
-                key += parts[j];
+            key.resize(head);
+            key += read[i]->part;
+            for (std::size_t j = i + 1; j < i + n; ++j) {
+                if (!(read[j]->starts_cjk && read[j - 1]->ends_cjk)) key += ' ';
+                key += read[j]->part;
             }
-            auto c = lookup(lang, key);
+            auto c = concepts_of(key, first);
             if (!c.empty()) {
                 best = n;
                 best_c = c;

@@ -3,29 +3,68 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <numeric>
 
 #include "doppel/error.h"
+#include "impl/hash_buckets.h"
 
 namespace doppel {
 
+namespace {
+struct Entry {
+    uint64_t id;
+    float weight;
+};
+
+// Whether every weight is a whole number and their magnitudes sum below 2^24: then every partial
+// sum of equal ids is exact, so their order does not change a sum (the features of most texts:
+// counts of words, names and numbers; fractional concept weights are the exception).
+bool whole_weights(const std::vector<float>& weights) {
+    double total = 0;
+    for (float w : weights) {
+        if (!(std::fabs(w) < 16777216.0f) || w != std::trunc(w)) return false;  // NaN too
+        total += std::fabs(w);
+    }
+    return total < 16777216.0;
+}
+
+// Sorts entries by id: in buckets of the ids' top bits when the order of equal ids does not
+// matter (impl/hash_buckets.h, stable), else with std::sort as canonicalize() always did, which
+// makes the same moves for the same comparisons (equal ids summed in the same order, bit for
+// bit).
+void sort_entries(std::vector<Entry>& entries, bool any_order, std::vector<Entry>& spare) {
+    const auto by_id = [](const Entry& a, const Entry& b) { return a.id < b.id; };
+    if (!any_order || entries.size() < 16) {
+        std::sort(entries.begin(), entries.end(), by_id);
+        return;
+    }
+    thread_local std::vector<uint32_t> ends;
+    const int shift = 64 - impl::bucket_bits(entries.size(), 4, 20);
+    impl::scatter_to_buckets(entries, 64 - shift, [shift](const Entry& e) { return e.id >> shift; }, &spare, &ends);
+    impl::sort_buckets(spare, ends, by_id);
+    entries.swap(spare);
+}
+}  // namespace
+
+// The entries are sorted as (id, weight) pairs in a per-thread buffer, without the index array
+// the ids were once compared through.
 void SparseVector::canonicalize() {
-    std::vector<std::size_t> order(ids.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
-    std::vector<uint64_t> ni;
-    std::vector<float> nw;
-    ni.reserve(ids.size());
-    nw.reserve(ids.size());
-    for (std::size_t i : order) {
-        if (!ni.empty() && ni.back() == ids[i]) nw.back() += weights[i];
-        else {
-            ni.push_back(ids[i]);
-            nw.push_back(weights[i]);
+    thread_local std::vector<Entry> entries, spare;
+    const std::size_t n = ids.size();
+    entries.resize(n);
+    for (std::size_t i = 0; i < n; ++i) entries[i] = Entry{ids[i], weights[i]};
+    sort_entries(entries, whole_weights(weights), spare);
+    std::size_t k = 0;
+    for (const Entry& e : entries) {
+        if (k > 0 && ids[k - 1] == e.id) {
+            weights[k - 1] += e.weight;
+        } else {
+            ids[k] = e.id;
+            weights[k] = e.weight;
+            ++k;
         }
     }
-    ids = std::move(ni);
-    weights = std::move(nw);
+    ids.resize(k);
+    weights.resize(k);
 }
 
 float SparseVector::norm() const {

@@ -1,5 +1,6 @@
 #include "langid/fasttext_input.h"
 
+#include <fasttext/args.h>
 #include <fasttext/dictionary.h>
 
 #include <algorithm>
@@ -7,14 +8,67 @@
 
 namespace doppel::langid_detail {
 
-const std::vector<int32_t>& TokenIdCache::ids(const fasttext::Dictionary& dict, std::string_view label_prefix,
+namespace {
+// fastText keeps the pruned buckets in a protected member; a pointer to it taken in a derived
+// class reads it from the model's Dictionary.
+struct DictionaryInternals : fasttext::Dictionary {
+    static const std::unordered_map<int32_t, int32_t>& kept_buckets(const fasttext::Dictionary& d) {
+        return d.*(&DictionaryInternals::pruneidx_);
+    }
+    static int64_t kept_count(const fasttext::Dictionary& d) { return d.*(&DictionaryInternals::pruneidx_size_); }
+};
+}  // namespace
+
+SubwordIds::SubwordIds(const fasttext::Dictionary& dict, const fasttext::Args& args)
+    : dict_(dict), nwords_(dict.nwords()), minn_(args.minn), maxn_(args.maxn),
+      bucket_(static_cast<uint32_t>(args.bucket)) {
+    const int64_t kept = DictionaryInternals::kept_count(dict);
+    pruned_ = kept >= 0;
+    if (!pruned_) return;
+    kept_bucket_.assign(bucket_, -1);  // kept == 0: no n-gram has a row
+    for (const auto& [from, to] : DictionaryInternals::kept_buckets(dict))
+        if (from >= 0 && static_cast<uint32_t>(from) < bucket_) kept_bucket_[static_cast<std::size_t>(from)] = to;
+}
+
+// Dictionary::computeSubwords of "<token>": every n-gram of minn..maxn code points (not the
+// lone "<" or ">"), FNV-1a hashed as Dictionary::hash, modulo the buckets, kept as pushHash keeps it.
+void SubwordIds::ids(std::string_view token, std::vector<int32_t>* out) const {
+    out->clear();
+    const std::string word(token);
+    if (const int32_t id = dict_.getId(word); id >= 0) {
+        const std::vector<int32_t>& sub = dict_.getSubwords(id);
+        out->assign(sub.begin(), sub.end());
+        return;
+    }
+    if (word == fasttext::Dictionary::EOS) return;
+    const std::string w = fasttext::Dictionary::BOW + word + fasttext::Dictionary::EOW;
+    const auto cont = [&](std::size_t j) { return (static_cast<unsigned char>(w[j]) & 0xC0) == 0x80; };
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        if (cont(i)) continue;
+        uint32_t h = 2166136261u;
+        for (std::size_t j = i, n = 1; j < w.size() && n <= static_cast<std::size_t>(maxn_); ++n) {
+            do {
+                h = (h ^ static_cast<uint32_t>(static_cast<int8_t>(w[j++]))) * 16777619u;
+            } while (j < w.size() && cont(j));
+            if (n < static_cast<std::size_t>(minn_) || (n == 1 && (i == 0 || j == w.size()))) continue;
+            const int32_t bucket = static_cast<int32_t>(h % bucket_);
+            if (!pruned_) {
+                out->push_back(nwords_ + bucket);
+            } else if (const int32_t row = kept_bucket_[static_cast<std::size_t>(bucket)]; row >= 0) {
+                out->push_back(nwords_ + row);
+            }
+        }
+    }
+}
+
+const std::vector<int32_t>& TokenIdCache::ids(const SubwordIds& dict, std::string_view label_prefix,
                                               std::string_view token) {
-    if (auto it = ids_.find(token); it != ids_.end()) return it->second;
+    if (const std::vector<int32_t>* found = ids_.find(token)) return *found;
     if (ids_.size() >= kMaxTokens) ids_.clear();
     std::vector<int32_t> ids;
     // A label token adds no ids (getLine keeps it as a label, or drops it when unknown).
-    if (token.substr(0, label_prefix.size()) != label_prefix) ids = dict.getSubwords(std::string(token));
-    return ids_.emplace(std::string(token), std::move(ids)).first->second;
+    if (token.substr(0, label_prefix.size()) != label_prefix) dict.ids(token, &ids);
+    return ids_.insert(token, std::move(ids));
 }
 
 std::unique_ptr<TokenIdCache> TokenIdCachePool::take() {
@@ -36,21 +90,70 @@ bool is_separator(char c) {
 }
 }  // namespace
 
-void line_input_ids(const fasttext::Dictionary& dict, std::string_view label_prefix, std::string_view text,
-                    TokenIdCache& cache, std::vector<int32_t>* out) {
-    out->clear();
+namespace {
+// Calls token(begin, end) for each token of `text` (bytes between separators), in order, until
+// it returns false.
+template <class Token>
+void for_each_token(std::string_view text, Token&& token) {
     std::size_t i = 0;
     while (i < text.size()) {
         while (i < text.size() && is_separator(text[i])) ++i;
         const std::size_t begin = i;
         while (i < text.size() && !is_separator(text[i])) ++i;
-        if (i == begin) break;
-        const std::string_view token = text.substr(begin, i - begin);
+        if (i == begin || !token(begin, i)) return;
+    }
+}
+}  // namespace
+
+void line_input_ids(const SubwordIds& dict, std::string_view label_prefix, std::string_view text,
+                    TokenIdCache& cache, std::vector<int32_t>* out) {
+    out->clear();
+    bool ended = false;
+    for_each_token(text, [&](std::size_t begin, std::size_t end) {
+        const std::string_view token = text.substr(begin, end - begin);
         const std::vector<int32_t>& ids = cache.ids(dict, label_prefix, token);
         out->insert(out->end(), ids.begin(), ids.end());
+        ended = token == fasttext::Dictionary::EOS;  // a "</s>" in the text ends fastText's line
+        return !ended;
+    });
+    if (ended) return;
+    const std::vector<int32_t>& eos = cache.ids(dict, label_prefix, fasttext::Dictionary::EOS);
+    out->insert(out->end(), eos.begin(), eos.end());
+}
+
+void TokenizedText::read(const SubwordIds& dict, std::string_view label_prefix, std::string_view text,
+                         TokenIdCache& cache) {
+    dict_ = &dict;
+    label_prefix_ = label_prefix;
+    text_ = text;
+    tokens_.clear();
+    ids_.clear();
+    for_each_token(text, [&](std::size_t begin, std::size_t end) {
+        const std::vector<int32_t>& ids = cache.ids(dict, label_prefix, text.substr(begin, end - begin));
+        tokens_.push_back(Token{begin, end, ids_.size(), ids_.size() + ids.size()});
+        ids_.insert(ids_.end(), ids.begin(), ids.end());
+        return true;
+    });
+}
+
+void TokenizedText::line_ids(std::size_t begin, std::size_t end, TokenIdCache& cache,
+                             std::vector<int32_t>* out) const {
+    out->clear();
+    // The first token that ends after `begin`.
+    auto it = std::partition_point(tokens_.begin(), tokens_.end(), [&](const Token& t) { return t.end <= begin; });
+    for (; it != tokens_.end() && it->begin < end; ++it) {
+        const std::size_t b = std::max(it->begin, begin), e = std::min(it->end, end);
+        const std::string_view token = text_.substr(b, e - b);
+        if (b == it->begin && e == it->end) {
+            out->insert(out->end(), ids_.begin() + static_cast<std::ptrdiff_t>(it->ids_begin),
+                        ids_.begin() + static_cast<std::ptrdiff_t>(it->ids_end));
+        } else {
+            const std::vector<int32_t>& ids = cache.ids(*dict_, label_prefix_, token);
+            out->insert(out->end(), ids.begin(), ids.end());
+        }
         if (token == fasttext::Dictionary::EOS) return;  // a "</s>" in the text ends fastText's line
     }
-    const std::vector<int32_t>& eos = cache.ids(dict, label_prefix, fasttext::Dictionary::EOS);
+    const std::vector<int32_t>& eos = cache.ids(*dict_, label_prefix_, fasttext::Dictionary::EOS);
     out->insert(out->end(), eos.begin(), eos.end());
 }
 

@@ -23,18 +23,34 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "impl/string_memo.h"
+
 namespace fasttext {
+class Args;
 class Dictionary;
 }
 
 namespace doppel::langid_detail {
 
-struct TransparentHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+// The ids Dictionary::getSubwords(token) gives, computed as it computes them (the word's id and
+// stored subwords when it is in the dictionary, else the hashes of its character n-grams kept by
+// the pruned model) with the n-gram hash carried from each n-gram to the next and the pruned
+// buckets in a flat table instead of fastText's hash map (two look-ups per n-gram there): what a
+// cache miss costs. Immutable after construction: any number of threads.
+class SubwordIds {
+public:
+    SubwordIds(const fasttext::Dictionary& dict, const fasttext::Args& args);
+    void ids(std::string_view token, std::vector<int32_t>* out) const;
+    const fasttext::Dictionary& dictionary() const { return dict_; }
+
+private:
+    const fasttext::Dictionary& dict_;
+    int32_t nwords_ = 0, minn_ = 0, maxn_ = 0;
+    uint32_t bucket_ = 0;
+    bool pruned_ = false;                 // the model keeps only some buckets
+    std::vector<int32_t> kept_bucket_;    // per bucket: its row after pruning, or -1
 };
 
 class TokenIdCache {
@@ -42,11 +58,10 @@ public:
     // At most this many distinct tokens are kept; the cache starts afresh past it.
     static constexpr std::size_t kMaxTokens = 1 << 18;
     // The ids of one token (what Dictionary::getLine adds for it).
-    const std::vector<int32_t>& ids(const fasttext::Dictionary& dict, std::string_view label_prefix,
-                                    std::string_view token);
+    const std::vector<int32_t>& ids(const SubwordIds& dict, std::string_view label_prefix, std::string_view token);
 
 private:
-    std::unordered_map<std::string, std::vector<int32_t>, TransparentHash, std::equal_to<>> ids_;
+    impl::StringMemo<std::vector<int32_t>> ids_;
 };
 
 // Caches lent to the threads that predict, each to one thread at a time, and kept between calls.
@@ -75,8 +90,29 @@ private:
 
 // The ids fastText reads from `text` as one line (newlines read as spaces), appended to *out
 // after clearing it.
-void line_input_ids(const fasttext::Dictionary& dict, std::string_view label_prefix, std::string_view text,
+void line_input_ids(const SubwordIds& dict, std::string_view label_prefix, std::string_view text,
                     TokenIdCache& cache, std::vector<int32_t>* out);
+
+// A text's tokens, each with its ids, read once so that the ids of any part of the text (a
+// document's sample, each of its paragraphs) are gathered without looking its tokens up again:
+// line_ids(begin, end) gives what line_input_ids() gives for that part, a token cut by the
+// part's ends looked up as cut. The text must outlive the uses of what read() read. One thread.
+class TokenizedText {
+public:
+    void read(const SubwordIds& dict, std::string_view label_prefix, std::string_view text,
+              TokenIdCache& cache);
+    void line_ids(std::size_t begin, std::size_t end, TokenIdCache& cache, std::vector<int32_t>* out) const;
+
+private:
+    struct Token {
+        std::size_t begin, end;        // bytes of the text
+        std::size_t ids_begin, ids_end;  // its ids in ids_
+    };
+    const SubwordIds* dict_ = nullptr;
+    std::string_view label_prefix_, text_;
+    std::vector<Token> tokens_;
+    std::vector<int32_t> ids_;
+};
 
 // The same through fastText's own reader (a stream and Dictionary::getLine): the reference the
 // test compares line_input_ids() with.

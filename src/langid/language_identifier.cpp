@@ -27,6 +27,7 @@ struct LidModel {
     std::shared_ptr<const fasttext::Dictionary> dict;
     std::string label_prefix;         // "__label__"
     std::vector<std::string> labels;  // per label id, without label_prefix
+    std::unique_ptr<langid_detail::SubwordIds> subwords;  // of dict
     mutable langid_detail::TokenIdCachePool token_ids;
 };
 }  // namespace
@@ -41,6 +42,7 @@ LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageId
         impl_->model.loadModel(model_path);
         impl_->dict = impl_->model.getDictionary();
         impl_->label_prefix = impl_->model.getArgs().label;
+        impl_->subwords = std::make_unique<langid_detail::SubwordIds>(*impl_->dict, impl_->model.getArgs());
         for (int32_t i = 0; i < impl_->dict->nlabels(); ++i) {
             const std::string label = impl_->dict->getLabel(i);
             const bool prefixed = label.rfind(impl_->label_prefix, 0) == 0;
@@ -54,16 +56,10 @@ LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageId
 LanguageIdentifier::~LanguageIdentifier() = default;
 
 namespace {
-// fastText's top k labels of a text (one line), without "__label__", best first, corrected by
-// the text's script (langid/script_evidence.h). The model's input is built from a cache of
-// token ids lent by the model's pool (langid/fasttext_input.h): what predictLine() reads,
-// without its stream.
-std::vector<LanguageGuess> predict(const LidModel& impl, std::string_view text, int k) {
-    thread_local std::vector<int32_t> ids;
-    {
-        langid_detail::TokenIdCachePool::Lease cache(impl.token_ids);
-        langid_detail::line_input_ids(*impl.dict, impl.label_prefix, text, *cache, &ids);
-    }
+// fastText's top k labels of a text from its input ids (langid/fasttext_input.h), without
+// "__label__", best first, corrected by the text's script (langid/script_evidence.h).
+std::vector<LanguageGuess> predict_ids(const LidModel& impl, const std::vector<int32_t>& ids, std::string_view text,
+                                       int k) {
     fasttext::Predictions predictions;
     impl.model.predict(k, ids, predictions, 0.0f);
     std::vector<LanguageGuess> out;
@@ -73,6 +69,17 @@ std::vector<LanguageGuess> predict(const LidModel& impl, std::string_view text, 
                                     std::clamp(static_cast<float>(std::exp(log_p)), 0.0f, 1.0f)});
     apply_script_evidence(text, &out);  // kana / Hangul / Han rule some labels out
     return out;
+}
+
+// The same for a text (one line). The model's input is built from a cache of token ids lent by
+// the model's pool: what predictLine() reads, without its stream.
+std::vector<LanguageGuess> predict(const LidModel& impl, std::string_view text, int k) {
+    thread_local std::vector<int32_t> ids;
+    {
+        langid_detail::TokenIdCachePool::Lease cache(impl.token_ids);
+        langid_detail::line_input_ids(*impl.subwords, impl.label_prefix, text, *cache, &ids);
+    }
+    return predict_ids(impl, ids, text, k);
 }
 }  // namespace
 
@@ -189,15 +196,42 @@ std::vector<std::string> LanguageIdentifier::likely_languages(const std::map<std
 }
 
 void LanguageIdentifier::analyze(AnalyzedDocument* doc, const std::vector<std::string>& likely) const {
-    analyze(doc, score_document(doc->doc.text), likely);
+    analyze(doc, read_document(doc->doc.text), likely);
 }
 
-void LanguageIdentifier::analyze(AnalyzedDocument* doc, const LanguageScores& scores,
+void LanguageIdentifier::analyze(AnalyzedDocument* doc, const DocumentLanguageEvidence& evidence,
                                  const std::vector<std::string>& likely) const {
-    analyze(doc, choose(scores, likely, doc->doc.lang_hint));
+    const LanguageScores& scores = evidence.scores;
+    assign_paragraphs(doc, choose(scores, likely, doc->doc.lang_hint), evidence.paragraphs, evidence.guesses);
     doc->lang_top = scores.labels.empty() ? std::string() : scores.labels[0].lang;
     doc->lang_scores = scores.labels.empty() || trusted(scores) ? std::string()
                                                                 : encode_language_scores(scores, doc->doc.lang_hint);
+}
+
+// One pass over the text's tokens (TokenizedText): the sample's scores and every paragraph's
+// guess from the same token ids, each token looked up in the cache once; what score_document()
+// and identify() of each paragraph give, bit for bit.
+DocumentLanguageEvidence LanguageIdentifier::read_document(std::string_view text) const {
+    DocumentLanguageEvidence e;
+    thread_local langid_detail::TokenizedText tokens;
+    thread_local std::vector<int32_t> ids;
+    langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
+    tokens.read(*impl_->subwords, impl_->label_prefix, text, *cache);
+    const std::string_view sample = language_sample(text);
+    tokens.line_ids(0, sample.size(), *cache, &ids);
+    e.scores.labels = predict_ids(*impl_, ids, sample, static_cast<int>(std::max<std::size_t>(1, options_.max_labels)));
+    e.scores.letters = static_cast<std::size_t>(count_letters(sample));
+    e.paragraphs = Segmenter::paragraphs(text);
+    e.guesses.resize(e.paragraphs.size());
+    for (std::size_t i = 0; i < e.paragraphs.size(); ++i) {
+        const Span& s = e.paragraphs[i];
+        const std::string_view ptext = text.substr(s.begin, s.size());
+        if (count_letters(ptext) < options_.min_paragraph_letters) continue;
+        tokens.line_ids(s.begin, s.end, *cache, &ids);
+        auto top = predict_ids(*impl_, ids, ptext, 1);
+        if (!top.empty()) e.guesses[i] = std::move(top[0]);
+    }
+    return e;
 }
 
 LanguageGuess LanguageIdentifier::choose_stored(std::string_view lang_scores,
@@ -230,30 +264,31 @@ LanguageScores decode_language_scores(std::string_view encoded, std::string* hin
 }
 
 void LanguageIdentifier::analyze(AnalyzedDocument* doc, const LanguageGuess& whole) const {
-    const std::string& text = doc->doc.text;
+    const DocumentLanguageEvidence e = read_document(doc->doc.text);
+    assign_paragraphs(doc, whole, e.paragraphs, e.guesses);
+}
+
+// The document's language and its paragraphs': a paragraph without a guess (too few letters) or
+// guessed below min_paragraph_confidence inherits the document's.
+void LanguageIdentifier::assign_paragraphs(AnalyzedDocument* doc, const LanguageGuess& whole,
+                                           const std::vector<Span>& spans,
+                                           const std::vector<LanguageGuess>& guesses) const {
     doc->lang = whole.lang;
     doc->lang_confidence = whole.confidence;
     doc->paragraphs.clear();
     doc->other_languages.clear();
     std::set<std::string> others;
-    for (const Span& s : Segmenter::paragraphs(text)) {
+    for (std::size_t i = 0; i < spans.size(); ++i) {
         Paragraph p;
-        p.span = s;
-        const std::string_view ptext(text.data() + s.begin, s.size());
-        bool inherit = count_letters(ptext) < options_.min_paragraph_letters;
-        if (!inherit) {
-            const LanguageGuess g = identify(ptext);
-            if (g.lang.empty() || g.confidence < options_.min_paragraph_confidence) {
-                inherit = true;
-            } else {
-                p.lang = g.lang;
-                p.lang_confidence = g.confidence;
-            }
-        }
-        if (inherit) {
+        p.span = spans[i];
+        const LanguageGuess& g = guesses[i];
+        if (g.lang.empty() || g.confidence < options_.min_paragraph_confidence) {
             p.lang = whole.lang;
             p.lang_confidence = whole.confidence;
             p.lang_inherited = true;
+        } else {
+            p.lang = g.lang;
+            p.lang_confidence = g.confidence;
         }
         if (p.lang != whole.lang) others.insert(p.lang);
         doc->paragraphs.push_back(std::move(p));

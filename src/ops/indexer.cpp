@@ -72,28 +72,28 @@ std::map<std::string, std::size_t>& Indexer::stored_top_labels() {
     return *top_labels_;
 }
 
-// Language ID of a batch in two phases: every document's top labels (on all cores), then the
-// likely languages that the documents whose top label is not trusted choose among, then
-// paragraphs (on all cores). The likely languages are counted from the top labels of the stored
+// Language ID of a batch in two phases: every document's top labels and its paragraphs' (on all
+// cores, LanguageIdentifier::read_document), then the likely languages that the documents whose
+// top label is not trusted choose among, and each document's decision (on all cores). The likely languages are counted from the top labels of the stored
 // documents and of this batch: those of the store once the batch is stored, so that settling
 // (settle_languages) seldom changes a decision.
 std::vector<AnalyzedDocument> Indexer::analyze_batch(const std::vector<std::size_t>& todo, Document* docs) {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
     const std::size_t n = todo.size();
-    std::vector<LanguageScores> scores(n);
+    std::vector<DocumentLanguageEvidence> evidence(n);
     impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
-        scores[i] = langid_->score_document(docs[todo[i]].text);
+        evidence[i] = langid_->read_document(docs[todo[i]].text);
     });
     std::map<std::string, std::size_t> counts = stored_top_labels();
-    for (const LanguageScores& s : scores)
-        if (!s.labels.empty()) ++counts[s.labels[0].lang];
+    for (const DocumentLanguageEvidence& e : evidence)
+        if (!e.scores.labels.empty()) ++counts[e.scores.labels[0].lang];
     const std::vector<std::string> likely = langid_->likely_languages(counts);
     std::vector<AnalyzedDocument> analyzed(n);
     impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
         AnalyzedDocument& a = analyzed[i];
         a.doc = std::move(docs[todo[i]]);
         a.content_hash = content_hash(a.doc.text);
-        langid_->analyze(&a, scores[i], likely);
+        langid_->analyze(&a, evidence[i], likely);
     });
     return analyzed;
 }

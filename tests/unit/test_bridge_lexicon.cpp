@@ -5,6 +5,8 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <random>
+#include <span>
 
 #include "doppel/embed/bridge_lexicon.h"
 #include "doppel/error.h"
@@ -52,6 +54,52 @@ TEST(BridgeLexicon, LooksUpStemmedWordsAndPhrases) {
     ASSERT_EQ(m.size(), 1u);
     EXPECT_EQ(m[0].count, 2u);
     EXPECT_EQ(lex.describe(), "bridge.lex:v1:0123456789ab");
+}
+
+// match() searches each position's phrases within the keys that begin with its first word, with
+// or without a memo of the words read before: the same matches as looking every phrase up in the whole lexicon, longest first, on keys that share
+// prefixes (a word that begins other keys, a phrase whose first word is not a key, neighbouring
+// languages, CJK words joined without a space).
+TEST(BridgeLexicon, MatchAgreesWithLookingUpEachPhrase) {
+    test::TempDir dir("lexicon-match");
+    const std::map<std::string, std::vector<uint32_t>> entries = {
+        {"xw\ta", {0}},      {"xx\ta", {0}},        {"xx\ta b", {1}},   {"xx\ta b c d", {2}},
+        {"xx\tab", {3}},     {"xx\tabc b", {4}},    {"xx\tb c", {5}},   {"xx\td", {0, 1}},
+        {"xx\t会議", {6}},  {"xx\t会", {7}},      {"xy\ta b", {1}},   {"xx\tc d a b", {2}}};
+    test::write_file(dir / "t.lex", tiny_lexicon({"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"}, entries));
+    BridgeLexicon lex(dir / "t.lex");
+    Stemmer stem;  // "xx" has no stemmer: words are their own keys
+    const std::vector<std::string_view> vocabulary = {"a", "ab", "abc", "b", "c", "d", "e", "会", "議"};
+    std::mt19937 rng(7);
+    BridgeLexicon::WordMemo memo;  // kept across trials, as a worker keeps it
+    for (int trial = 0; trial < 400; ++trial) {
+        std::vector<std::string_view> words(1 + rng() % 12);
+        for (auto& w : words) w = vocabulary[rng() % vocabulary.size()];
+        std::vector<LexiconMatch> want;
+        for (std::size_t i = 0; i < words.size();) {
+            std::size_t best = 0;
+            for (std::size_t n = std::min<std::size_t>(BridgeLexicon::kMaxKeyWords, words.size() - i); n >= 1 && !best; --n) {
+                auto c = lex.lookup("xx", BridgeLexicon::make_key("xx", std::span(words).subspan(i, n), stem));
+                if (!c.empty()) {
+                    best = n;
+                    want.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(n), c});
+                }
+            }
+            i += std::max<std::size_t>(best, 1);
+        }
+        for (BridgeLexicon::WordMemo* m : {static_cast<BridgeLexicon::WordMemo*>(nullptr), &memo}) {
+            const std::vector<LexiconMatch> got = lex.match("xx", words, stem, m);
+            ASSERT_EQ(got.size(), want.size()) << "trial " << trial;
+            for (std::size_t k = 0; k < got.size(); ++k) {
+                EXPECT_EQ(got[k].first, want[k].first);
+                EXPECT_EQ(got[k].count, want[k].count);
+                EXPECT_EQ(got[k].concepts.data(), want[k].concepts.data());
+            }
+        }
+    }
+    EXPECT_FALSE(lex.match("xx", std::vector<std::string_view>{"a", "b", "c", "d"}, stem).empty());
+    EXPECT_EQ(lex.match("xx", std::vector<std::string_view>{"a", "b", "c", "d"}, stem)[0].count, 4u);
+    EXPECT_TRUE(lex.match("xz", std::vector<std::string_view>{"a", "b"}, stem).empty());
 }
 
 TEST(BridgeLexicon, RejectsBadFiles) {

@@ -187,13 +187,14 @@ TEST(LanguageIdentifier, CachedTokenIdsAreFastTextsOwn) {
     fasttext::FastText model;
     model.loadModel(doppel::test::lid_model());
     const auto dict = model.getDictionary();
+    const doppel::langid_detail::SubwordIds subwords(*dict, model.getArgs());
     doppel::langid_detail::TokenIdCache cache;
     std::vector<int32_t> fast, reference;
     const std::vector<std::string> texts = real_and_edge_texts();
     ASSERT_GT(texts.size(), 40u);
     for (int pass = 0; pass < 2; ++pass)  // the second pass reads every token from the cache
         for (const std::string& t : texts) {
-            doppel::langid_detail::line_input_ids(*dict, model.getArgs().label, t, cache, &fast);
+            doppel::langid_detail::line_input_ids(subwords, model.getArgs().label, t, cache, &fast);
             doppel::langid_detail::line_input_ids_reference(*dict, t, &reference);
             ASSERT_EQ(fast, reference) << t.substr(0, 200);
         }
@@ -220,4 +221,66 @@ TEST(LanguageIdentifier, AsciiLettersCountAsIcuCountsThem) {
     EXPECT_EQ(icu, 52u);
     EXPECT_EQ(lid().score(ascii).letters, icu);
     EXPECT_EQ(lid().score(ascii + "Ünïcödé ÄÖ 日本").letters, icu + 11);
+}
+
+// A text's tokens read once give every part's ids: what line_input_ids() gives for that part,
+// tokens cut by the part's ends and "</s>" in the text included.
+TEST(LanguageIdentifier, TokenizedTextGivesEachPartsIds) {
+    fasttext::FastText model;
+    model.loadModel(doppel::test::lid_model());
+    const auto dict = model.getDictionary();
+    const std::string prefix = model.getArgs().label;
+    const doppel::langid_detail::SubwordIds subwords(*dict, model.getArgs());
+    doppel::langid_detail::TokenIdCache cache;
+    doppel::langid_detail::TokenizedText tokens;
+    std::vector<int32_t> part, reference;
+    std::vector<std::string> texts = real_and_edge_texts();
+    texts.push_back("one two </s> three four");
+    std::size_t checked = 0;
+    for (const std::string& t : texts) {
+        tokens.read(subwords, prefix, t, cache);
+        std::vector<std::pair<std::size_t, std::size_t>> parts = {{0, t.size()}, {0, 0}};
+        for (std::size_t b = 0; b < t.size(); b += 1 + t.size() / 7)
+            parts.emplace_back(b, std::min(t.size(), b + 3 + t.size() / 5));  // cuts inside tokens too
+        for (const doppel::Span& s : doppel::Segmenter::paragraphs(t)) parts.emplace_back(s.begin, s.end);
+        for (const auto& [b, e] : parts) {
+            tokens.line_ids(b, e, cache, &part);
+            doppel::langid_detail::line_input_ids(subwords, prefix, std::string_view(t).substr(b, e - b), cache, &reference);
+            ASSERT_EQ(part, reference) << b << ".." << e << " of " << t.substr(0, 100);
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 500u);
+}
+
+// read_document() gives the sample's scores and each paragraph's top label exactly as
+// score_document() and identify() of each paragraph do (a sample cut inside a token included),
+// and analyze() from it what analyze() of each paragraph gave before.
+TEST(LanguageIdentifier, DocumentEvidenceIsScoreAndIdentifyOfEachPart) {
+    std::vector<std::string> texts = real_and_edge_texts();
+    std::string long_line;  // over kLanguageSampleBytes without a line end: the sample cuts a token
+    while (long_line.size() < doppel::kLanguageSampleBytes + 5000) long_line += "Lorem ipsum dolor sit amet, consectetur ";
+    texts.push_back(long_line + "\n\nUn paragraphe en français pour finir le document.");
+    for (const std::string& t : texts) {
+        const doppel::DocumentLanguageEvidence e = lid().read_document(t);
+        const doppel::LanguageScores s = lid().score_document(t);
+        ASSERT_EQ(e.scores.letters, s.letters);
+        ASSERT_EQ(e.scores.labels.size(), s.labels.size());
+        for (std::size_t i = 0; i < s.labels.size(); ++i) {
+            EXPECT_EQ(e.scores.labels[i].lang, s.labels[i].lang);
+            EXPECT_EQ(e.scores.labels[i].confidence, s.labels[i].confidence);
+        }
+        ASSERT_EQ(e.paragraphs, doppel::Segmenter::paragraphs(t));
+        ASSERT_EQ(e.guesses.size(), e.paragraphs.size());
+        for (std::size_t i = 0; i < e.paragraphs.size(); ++i) {
+            const std::string_view p = std::string_view(t).substr(e.paragraphs[i].begin, e.paragraphs[i].size());
+            if (lid().score(p).letters < static_cast<std::size_t>(lid().options().min_paragraph_letters)) {
+                EXPECT_TRUE(e.guesses[i].lang.empty());
+                continue;
+            }
+            const doppel::LanguageGuess g = lid().identify(p);
+            EXPECT_EQ(e.guesses[i].lang, g.lang);
+            EXPECT_EQ(e.guesses[i].confidence, g.confidence);
+        }
+    }
 }

@@ -42,6 +42,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "doppel/normalize/stemmer.h"
@@ -84,11 +86,32 @@ public:
     // kept, at most kMaxLoanwordConcepts, in the table's order.
     std::vector<uint32_t> lookup_korean_loanword(std::string_view hangul_word) const;
     static constexpr std::size_t kMaxLoanwordConcepts = 2;
+    // What match() computes of one word of a language: its part of a key (its stem, or the word in a
+    // CJK script) and the range of keys that begin with it, kept per (language, word) for the words
+    // a thread matches again (words repeat across paragraphs and documents). A function of the
+    // word and the lexicon it was filled from: use a memo with one lexicon only. At most kMaxWords
+    // words, then it starts afresh. Thread safety: one thread at a time.
+    class WordMemo {
+    public:
+        static constexpr std::size_t kMaxWords = 1 << 17;
+
+    private:
+        friend class BridgeLexicon;
+        struct Word {
+            std::string part;
+            std::size_t keys_begin = 0, keys_end = 0;
+            bool starts_cjk = false, ends_cjk = false;
+        };
+        std::unordered_map<std::string, Word> words_;
+        std::string key_;
+    };
     // Greedy longest match of a sequence of normalized words of `lang` against the keys: at
     // each position the longest phrase (up to kMaxKeyWords words) found wins; words found in no
     // key are skipped. Matches come in text order and do not overlap.
+    // With a memo (WordMemo) the words' stems and key ranges found before are taken from it; the
+    // matches are the same.
     std::vector<LexiconMatch> match(std::string_view lang, std::span<const std::string_view> words,
-                                    Stemmer& stemmer) const;
+                                    Stemmer& stemmer, WordMemo* memo = nullptr) const;
 
     // The key of normalized words of `lang` (stemmed, joined as described above).
     static std::string make_key(std::string_view lang, std::span<const std::string_view> words,
@@ -106,7 +129,16 @@ public:
     std::string describe() const;
 
 private:
+    using KeyRange = std::pair<std::size_t, std::size_t>;  // keys [first, second)
     std::string_view key_at(std::size_t i) const;
+    // The first key in `[lo, hi)` not below `key`.
+    std::size_t lower_bound(std::string_view key, std::size_t lo, std::size_t hi) const;
+    // The keys within `within` that begin with `prefix`.
+    KeyRange prefix_range(std::string_view prefix, KeyRange within) const;
+    // The concepts of a whole key ("lang\tkey") if it is within `within`.
+    std::span<const uint32_t> concepts_of(std::string_view full_key, KeyRange within) const;
+    // Word `word` of `lang` as match() reads it; `language`: the keys of `lang`.
+    WordMemo::Word read_word(std::string_view lang, std::string_view word, KeyRange language, Stemmer& stemmer) const;
     std::string path_, header_, fingerprint_;
     std::shared_ptr<const void> mapping_;  // the file, mapped read-only (impl/mapped_file.h)
     std::string_view data_;

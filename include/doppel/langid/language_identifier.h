@@ -99,6 +99,15 @@ std::string_view language_sample(std::string_view text);
 std::string encode_language_scores(const LanguageScores& scores, std::string_view hint);
 LanguageScores decode_language_scores(std::string_view encoded, std::string* hint);
 
+// What analyze() reads from a document's text (LanguageIdentifier::read_document): the scores of
+// its sample (score_document()) and the model's top label of each paragraph (identify()), "" for
+// a paragraph with fewer than min_paragraph_letters letters. A function of the text alone.
+struct DocumentLanguageEvidence {
+    LanguageScores scores;
+    std::vector<Span> paragraphs;          // Segmenter::paragraphs(text)
+    std::vector<LanguageGuess> guesses;    // per paragraph
+};
+
 class LanguageIdentifier {
 public:
     // Loads a fastText model (lid.176.ftz or lid.176.bin). Throws doppel::Error if the file is
@@ -135,8 +144,12 @@ public:
     // doc->other_languages, doc->lang_top and doc->lang_scores from doc->doc.text; the document's
     // language is choose()n among `likely` (and the options' list and hint).
     void analyze(AnalyzedDocument* doc, const std::vector<std::string>& likely = {}) const;
-    // The same from the document's score_document() computed already.
-    void analyze(AnalyzedDocument* doc, const LanguageScores& scores, const std::vector<std::string>& likely) const;
+    // The evidence analyze() decides from, read in one pass over the text's tokens (each token's
+    // model input looked up once for the sample and its paragraph).
+    DocumentLanguageEvidence read_document(std::string_view text) const;
+    // The same from the document's read_document() computed already.
+    void analyze(AnalyzedDocument* doc, const DocumentLanguageEvidence& evidence,
+                 const std::vector<std::string>& likely) const;
     // The same with the document's language given (choose()n by the caller from score_document());
     // sets neither lang_top nor lang_scores.
     void analyze(AnalyzedDocument* doc, const LanguageGuess& whole) const;
@@ -147,6 +160,8 @@ public:
     const std::string& model_path() const { return model_path_; }
 
 private:
+    void assign_paragraphs(AnalyzedDocument* doc, const LanguageGuess& whole, const std::vector<Span>& spans,
+                           const std::vector<LanguageGuess>& guesses) const;
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string model_path_;

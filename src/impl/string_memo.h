@@ -1,0 +1,80 @@
+// doppel (private): a memo from strings to values for the per-thread caches of index-time
+// stages (language ID's token ids, the embedder's uncovered words): open addressing over a flat
+// table of (hash, key) slots with the keys in one arena, instead of std::unordered_map's node per
+// entry, a std::string per key and a bucket chain per look-up (most of what a cache hit cost).
+//
+// Values live in a std::deque: a reference stays valid until clear(). Thread safety: one
+// thread at a time.
+#pragma once
+
+#include <xxhash.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace doppel::impl {
+
+template <class Value>
+class StringMemo {
+public:
+    std::size_t size() const { return values_.size(); }
+
+    // The value of `key`, or nullptr.
+    Value* find(std::string_view key) {
+        if (slots_.empty()) return nullptr;
+        const uint64_t h = hash(key);
+        for (std::size_t i = h & mask();; i = (i + 1) & mask()) {
+            const Slot& s = slots_[i];
+            if (s.value == kEmpty) return nullptr;
+            if (s.hash == h && key_of(s) == key) return &values_[s.value];
+        }
+    }
+
+    // Adds `key` (not in the memo) with `value`; returns the stored value.
+    Value& insert(std::string_view key, Value value) {
+        if (2 * (values_.size() + 1) > slots_.size()) grow();
+        const uint64_t h = hash(key);
+        std::size_t i = h & mask();
+        while (slots_[i].value != kEmpty) i = (i + 1) & mask();
+        slots_[i] = Slot{h, static_cast<uint32_t>(values_.size()), keys_.size(), key.size()};
+        keys_.append(key);
+        values_.push_back(std::move(value));
+        return values_.back();
+    }
+
+    void clear() {
+        slots_.clear();
+        keys_.clear();
+        values_.clear();
+    }
+
+private:
+    static constexpr uint32_t kEmpty = UINT32_MAX;
+    struct Slot {
+        uint64_t hash = 0;
+        uint32_t value = kEmpty;  // index in values_
+        std::size_t key_begin = 0, key_size = 0;
+    };
+    static uint64_t hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+    std::size_t mask() const { return slots_.size() - 1; }
+    std::string_view key_of(const Slot& s) const { return std::string_view(keys_).substr(s.key_begin, s.key_size); }
+    void grow() {
+        std::vector<Slot> old = std::move(slots_);
+        slots_.assign(old.empty() ? 1024 : 2 * old.size(), Slot{});
+        for (const Slot& s : old) {
+            if (s.value == kEmpty) continue;
+            std::size_t i = s.hash & mask();
+            while (slots_[i].value != kEmpty) i = (i + 1) & mask();
+            slots_[i] = s;
+        }
+    }
+
+    std::vector<Slot> slots_;  // a power of two, at most half full
+    std::string keys_;
+    std::deque<Value> values_;
+};
+
+}  // namespace doppel::impl

@@ -1,0 +1,39 @@
+// impl::StringMemo: the flat memo of the per-thread caches (token ids, uncovered words).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "impl/string_memo.h"
+
+using doppel::impl::StringMemo;
+
+TEST(StringMemo, FindsWhatWasInsertedThroughGrowthAndClear) {
+    StringMemo<std::vector<int>> memo;
+    EXPECT_EQ(memo.find("a"), nullptr);
+    std::map<std::string, std::vector<int>> reference;
+    const std::vector<int>& first = memo.insert("", {7});  // the empty key is a key
+    for (int i = 0; i < 20000; ++i) {
+        std::string key = "w" + std::to_string(i * 7919 % 30011);
+        if (i % 3 == 0) key.push_back('\0');  // keys are bytes: "de\0word" in the embedder's memo
+        if (reference.count(key)) continue;
+        reference[key] = {i, i + 1};
+        memo.insert(key, {i, i + 1});
+    }
+    EXPECT_EQ(memo.size(), reference.size() + 1);
+    EXPECT_EQ(first, std::vector<int>{7});  // references stay valid while the table grows
+    for (const auto& [key, value] : reference) {
+        const std::vector<int>* found = memo.find(key);
+        ASSERT_NE(found, nullptr) << key;
+        EXPECT_EQ(*found, value);
+    }
+    EXPECT_EQ(memo.find("absent"), nullptr);
+    EXPECT_EQ(memo.find(std::string("w0\0", 3) + "x"), nullptr);
+    memo.clear();
+    EXPECT_EQ(memo.size(), 0u);
+    EXPECT_EQ(memo.find("w0"), nullptr);
+    memo.insert("w0", {1});
+    ASSERT_NE(memo.find("w0"), nullptr);
+    EXPECT_EQ(*memo.find("w0"), std::vector<int>{1});
+}
