@@ -111,7 +111,7 @@ private:
     std::vector<std::unique_ptr<Segmenter>> segmenters_;    // per worker
     std::vector<std::vector<uint64_t>> shingle_buffers_;    // per worker
     std::vector<uint32_t> sigs_;  // the signatures of the "minhash" blobs, side by side
-    std::vector<std::string_view> blobs_of(std::size_t kind) const;
+    std::vector<std::string_view> prepared_blobs() const;
     // The store whose band runs the stage has caught up with the stored signatures (in its first
     // add() to it: a store written by a build without band runs), so later batches skip the check.
     const Store* caught_up_ = nullptr;
