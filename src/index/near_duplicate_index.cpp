@@ -242,6 +242,8 @@ void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
         append(1, [&](std::string* out) { append_signature(sig, perms, seed, out); });
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
     });
+    band_entries_ = LshBandStore::sorted_entries(minhash_->perms(), default_band_params(minhash_->perms()), n,
+                                                 sigs_.data());
 }
 
 // The prepared blobs, kind after kind (artifact_kinds() order), each kind's in document order:
@@ -271,7 +273,7 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
             catch_up_line_summaries(store, n, seqs);
         }
         store.put_artifacts(artifact_kinds(), n, seqs, prepared_blobs().data());
-        LshBandStore::add(store, minhash_->perms(), bands, n, seqs, sigs_.data());
+        LshBandStore::add_sorted(store, minhash_->perms(), bands, n, seqs, std::move(band_entries_));
         if (!stored) store.set_meta(kSpecKey, describe());
     });
     caught_up_ = &store;

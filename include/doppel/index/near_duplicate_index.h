@@ -111,6 +111,8 @@ private:
     std::vector<std::unique_ptr<Segmenter>> segmenters_;    // per worker
     std::vector<std::vector<uint64_t>> shingle_buffers_;    // per worker
     std::vector<uint32_t> sigs_;  // the signatures of the "minhash" blobs, side by side
+    // Their band runs' entries (LshBandStore::sorted_entries), made with the blobs.
+    std::vector<LshBandStore::Entry> band_entries_;
     std::vector<std::string_view> prepared_blobs() const;
     // The store whose band runs the stage has caught up with the stored signatures (in its first
     // add() to it: a store written by a build without band runs), so later batches skip the check.
