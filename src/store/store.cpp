@@ -42,9 +42,11 @@ CREATE TABLE IF NOT EXISTS artifacts(
 CREATE INDEX IF NOT EXISTS artifacts_seq ON artifacts(seq);
 CREATE TABLE IF NOT EXISTS sketches(
     seq INTEGER PRIMARY KEY REFERENCES documents(seq) ON DELETE CASCADE,
-    lines BLOB,
     minhash BLOB,
     shingles BLOB);
+CREATE TABLE IF NOT EXISTS line_summaries(
+    seq INTEGER PRIMARY KEY REFERENCES documents(seq) ON DELETE CASCADE,
+    lines BLOB);
 CREATE TABLE IF NOT EXISTS blobs(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
 )sql";
 
@@ -65,23 +67,25 @@ UPDATE meta SET value = '2' WHERE key = 'schema_version';
 )sql";
 
 // Version 2 -> 3: a document's near-duplicate sketches move from three rows of `artifacts` into
-// one row of `sketches` (run after kSchema has created it).
+// its rows of `sketches` and `line_summaries` (run after kSchema has created them).
 const char* kMigrate2to3 = R"sql(
-INSERT INTO sketches(seq, lines, minhash, shingles)
+INSERT INTO sketches(seq, minhash, shingles)
     SELECT d.seq,
-        (SELECT data FROM artifacts WHERE kind = 'lines' AND seq = d.seq),
         (SELECT data FROM artifacts WHERE kind = 'minhash' AND seq = d.seq),
         (SELECT data FROM artifacts WHERE kind = 'shingles' AND seq = d.seq)
     FROM documents d
-    WHERE EXISTS (SELECT 1 FROM artifacts a WHERE a.kind IN ('lines', 'minhash', 'shingles') AND a.seq = d.seq);
+    WHERE EXISTS (SELECT 1 FROM artifacts a WHERE a.kind IN ('minhash', 'shingles') AND a.seq = d.seq);
+INSERT INTO line_summaries(seq, lines) SELECT seq, data FROM artifacts WHERE kind = 'lines' ORDER BY seq;
 DELETE FROM artifacts WHERE kind IN ('lines', 'minhash', 'shingles');
 UPDATE meta SET value = '3' WHERE key = 'schema_version';
 )sql";
 
-// The artifact kinds that are columns of `sketches` (Store::kSketchKinds), else nullptr.
-const char* sketch_column(std::string_view kind) {
-    for (const char* k : Store::kSketchKinds)
-        if (kind == k) return k;
+// The table of one of Store::kSketchKinds (the kind is its column), else nullptr: the line
+// summaries apart, so that a pass over every document's summary (dedup --store's line counts)
+// reads them alone, not the shingles beside them.
+const char* sketch_table(std::string_view kind) {
+    if (kind == "lines") return "line_summaries";
+    if (kind == "minhash" || kind == "shingles") return "sketches";
     return nullptr;
 }
 
@@ -184,17 +188,17 @@ AnalyzedDocument as_analyzed(StoredDocument d) {
 struct Store::Impl {
     sqlite3* db = nullptr;
     bool v1 = false;  // a version-1 store opened read-only: no lang_top, lang_scores columns
-    // The store has the `sketches` table (version 3): the kSketchKinds are read and written there.
-    // A store of an earlier version opened read-only keeps them in `artifacts`.
-    bool sketch_table = false;
+    // The store has the tables of version 3: the kSketchKinds are read and written there. A store
+    // of an earlier version opened read-only keeps them in `artifacts`.
+    bool sketch_tables = false;
     // Where the artifacts of `kind` are, as pieces of SQL: `table` holds them in column `data`,
     // in the rows that `filter` selects; a filter or statement names the kind as ?1, if at all.
     struct Place {
         std::string table, data, filter;
     };
     Place place(const std::string& kind) const {
-        if (const char* column = sketch_table ? sketch_column(kind) : nullptr)
-            return {"sketches", column, std::string(column) + " IS NOT NULL"};
+        if (const char* table = sketch_tables ? sketch_table(kind) : nullptr)
+            return {table, kind, kind + " IS NOT NULL"};
         return {"artifacts", "data", "kind = ?1"};
     }
     // The named blob read last (read_blob), kept open for the next read of the same blob.
@@ -305,7 +309,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         // tables come after the check, so another program's file is left exactly as it was.
         const int version = check_schema(impl_->db, dir, options.read_only);
         impl_->v1 = options.read_only && version < 2;
-        impl_->sketch_table = !options.read_only || version >= 3;
+        impl_->sketch_tables = !options.read_only || version >= 3;
         if (!options.read_only) {
             if (version == 0)  // before the first write, which fixes the page size
                 impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
@@ -562,41 +566,49 @@ void Store::put_artifacts(const std::string& kind, std::size_t n, const int64_t*
 }
 
 namespace {
-// The upsert of artifacts of `kinds` (n documents) where they are columns of `sketches`: one row a
-// document, ?1 its seq, ?2... the kinds' blobs.
-std::string sketches_upsert(const std::vector<std::string>& kinds) {
-    std::string columns, values, set;
-    for (std::size_t k = 0; k < kinds.size(); ++k) {
-        const char* c = sketch_column(kinds[k]);
-        columns += std::string(", ") + c;
-        values += ", ?" + std::to_string(k + 2);
-        set += std::string(k ? ", " : "") + c + " = excluded." + c;
+// The upserts of artifacts of `kinds` (n documents) where they are columns of tables keyed by seq
+// (sketch_table), one a table: ?1 the seq, ?(k + 2) the blob of kinds[k].
+std::vector<std::string> sketch_upserts(const std::vector<std::string>& kinds) {
+    std::vector<std::string> tables, out;
+    for (const auto& k : kinds)
+        if (std::find(tables.begin(), tables.end(), sketch_table(k)) == tables.end()) tables.push_back(sketch_table(k));
+    for (const auto& t : tables) {
+        std::string columns, values, set;
+        for (std::size_t k = 0; k < kinds.size(); ++k) {
+            if (sketch_table(kinds[k]) != t) continue;
+            columns += ", " + kinds[k];
+            values += ", ?" + std::to_string(k + 2);
+            set += (set.empty() ? "" : ", ") + kinds[k] + " = excluded." + kinds[k];
+        }
+        out.push_back("INSERT INTO " + t + "(seq" + columns + ") VALUES(?1" + values + ") ON CONFLICT(seq) DO UPDATE SET " + set);
     }
-    return "INSERT INTO sketches(seq" + columns + ") VALUES(?1" + values + ") ON CONFLICT(seq) DO UPDATE SET " + set;
+    return out;
 }
 }  // namespace
 
 void Store::put_artifacts(const std::vector<std::string>& kinds, std::size_t n, const int64_t* seqs,
                           const std::string_view* blobs) {
-    const bool sketches = impl_->sketch_table && !kinds.empty() &&
-                          std::all_of(kinds.begin(), kinds.end(), [](const auto& k) { return sketch_column(k); });
+    const bool sketches = impl_->sketch_tables && !kinds.empty() &&
+                          std::all_of(kinds.begin(), kinds.end(), [](const auto& k) { return sketch_table(k); });
     transaction([&] {
         if (sketches) {
-            Statement st(impl_->db, sketches_upsert(kinds).c_str());
-            for (std::size_t i = 0; i < n; ++i) {
-                st.reset();
-                st.bind(1, seqs[i]);
-                for (std::size_t k = 0; k < kinds.size(); ++k)
-                    st.bind_blob_unowned(static_cast<int>(k + 2), blobs[k * n + i].data(), blobs[k * n + i].size());
-                st.step();
-            }
+            std::vector<std::unique_ptr<Statement>> upserts;
+            for (const auto& sql : sketch_upserts(kinds)) upserts.push_back(std::make_unique<Statement>(impl_->db, sql.c_str()));
+            for (std::size_t i = 0; i < n; ++i)
+                for (auto& st : upserts) {
+                    st->reset();
+                    st->bind(1, seqs[i]);
+                    for (std::size_t k = 0; k < kinds.size(); ++k)
+                        st->bind_blob_unowned_if_used(static_cast<int>(k + 2), blobs[k * n + i].data(), blobs[k * n + i].size());
+                    st->step();
+                }
             return;
         }
         // An upsert, not INSERT OR REPLACE: REPLACE may delete a row (and cascade), so SQLite
         // opens a statement journal per row, copying every page the row touches (a third of
         // index's CPU on a feed of short items). The rows afterwards are the same.
         for (std::size_t k = 0; k < kinds.size(); ++k) {
-            if (impl_->sketch_table && sketch_column(kinds[k])) {
+            if (impl_->sketch_tables && sketch_table(kinds[k])) {
                 put_artifacts(std::vector<std::string>{kinds[k]}, n, seqs, blobs + k * n);
                 continue;
             }
@@ -665,9 +677,10 @@ std::vector<std::string> Store::artifact_kinds() const {
     std::vector<std::string> kinds;
     Statement st(impl_->db, "SELECT DISTINCT kind FROM artifacts ORDER BY kind");
     while (st.step()) kinds.push_back(st.text(0));
-    if (impl_->sketch_table)
+    if (impl_->sketch_tables)
         for (const char* k : kSketchKinds) {
-            Statement any(impl_->db, ("SELECT 1 FROM sketches WHERE " + std::string(k) + " IS NOT NULL LIMIT 1").c_str());
+            const Impl::Place p = impl_->place(k);
+            Statement any(impl_->db, ("SELECT 1 FROM " + p.table + " WHERE " + p.filter + " LIMIT 1").c_str());
             if (any.step()) kinds.emplace_back(k);
         }
     std::sort(kinds.begin(), kinds.end());

@@ -377,8 +377,9 @@ std::string raw_sql(const std::string& dir, const std::string& sql) {
 
 }  // namespace
 
-// The near-duplicate sketches of a document are one row of `sketches`; other kinds rows of
-// `artifacts`; all read through the same calls, and deleted with their document.
+// The near-duplicate sketches of a document are its row of `sketches` (minhash, shingles) and of
+// `line_summaries`; other kinds rows of `artifacts`; all read through the same calls, and deleted
+// with their document.
 TEST_F(StoreTest, SketchKindsShareOneRowADocument) {
     const std::vector<int64_t> seqs = put(abc(3));
     const std::vector<std::string> kinds = {"lines", "minhash", "shingles"};
@@ -386,6 +387,7 @@ TEST_F(StoreTest, SketchKindsShareOneRowADocument) {
     s.put_artifacts(kinds, 2, seqs.data(), blobs.data());
     s.put_artifacts("features/bridge", 1, seqs.data(), std::vector<std::string>{"Fa"}.data());
     EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM sketches"), "2");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(lines) FROM line_summaries"), "La,Lb");
     EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(kind) FROM artifacts"), "features/bridge");
     EXPECT_EQ(*s.artifact(seqs[1], "minhash"), "Mb");
     EXPECT_EQ(s.artifact_kinds(), (std::vector<std::string>{"features/bridge", "lines", "minhash", "shingles"}));
@@ -402,6 +404,7 @@ TEST_F(StoreTest, SketchKindsShareOneRowADocument) {
     EXPECT_EQ(scanned, "LaLb");
     EXPECT_TRUE(s.remove("a"));
     EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM sketches"), "2");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM line_summaries"), "1");
     EXPECT_FALSE(s.artifact(seqs[0], "lines"));
     EXPECT_FALSE(s.artifact(seqs[0], "features/bridge"));
 }
@@ -423,10 +426,10 @@ TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
     }
     // Back to the version-2 layout, as builds before version 3 wrote it.
     raw_sql(dir.path(),
-            "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'lines', lines FROM sketches WHERE lines IS NOT NULL; "
+            "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'lines', lines FROM line_summaries; "
             "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'minhash', minhash FROM sketches; "
             "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'shingles', shingles FROM sketches; "
-            "DROP TABLE sketches; UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+            "DROP TABLE sketches; DROP TABLE line_summaries; UPDATE meta SET value = '2' WHERE key = 'schema_version'");
     auto reads = [&](const Store& s) {
         std::string scanned;
         s.scan_artifacts("minhash", [&](int64_t seq, std::string_view b) { scanned += std::to_string(seq) + std::string(b); });
@@ -450,6 +453,7 @@ TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
     }
     EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(kind) FROM artifacts"), "features/bridge");
     EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM sketches"), "2");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM line_summaries"), "1");
     const Store again(dir.path(), doppel::StoreOptions{false, true});
     reads(again);
 }

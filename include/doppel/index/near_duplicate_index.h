@@ -2,8 +2,8 @@
 //
 // Two parts:
 //  - NearDuplicateStage, an IndexStage (index_stage.h): for every added or replaced document it
-//    writes three artifacts to the store (store/store.h), in one transaction per batch, side by
-//    side in one row a document (Store::kSketchKinds):
+//    writes three artifacts to the store (store/store.h), in one transaction per batch, as
+//    columns of two rows a document (Store::kSketchKinds):
 //      "shingles"  magic "DPSH", uint32 version 1, uint32 count, then count uint64 shingle hashes
 //                  (sorted, unique; sketch/shingler.h), little-endian;
 //      "minhash"   magic "DPMH", uint32 version 1, uint32 perms, uint64 seed, then perms uint32
