@@ -571,7 +571,8 @@ namespace {
 std::vector<std::string> sketch_upserts(const std::vector<std::string>& kinds) {
     std::vector<std::string> tables, out;
     for (const auto& k : kinds)
-        if (std::find(tables.begin(), tables.end(), sketch_table(k)) == tables.end()) tables.push_back(sketch_table(k));
+        if (std::find(tables.begin(), tables.end(), sketch_table(k)) == tables.end())
+            tables.push_back(sketch_table(k));
     for (const auto& t : tables) {
         std::string columns, values, set;
         for (std::size_t k = 0; k < kinds.size(); ++k) {
@@ -580,7 +581,8 @@ std::vector<std::string> sketch_upserts(const std::vector<std::string>& kinds) {
             values += ", ?" + std::to_string(k + 2);
             set += (set.empty() ? "" : ", ") + kinds[k] + " = excluded." + kinds[k];
         }
-        out.push_back("INSERT INTO " + t + "(seq" + columns + ") VALUES(?1" + values + ") ON CONFLICT(seq) DO UPDATE SET " + set);
+        out.push_back("INSERT INTO " + t + "(seq" + columns + ") VALUES(?1" + values +
+                      ") ON CONFLICT(seq) DO UPDATE SET " + set);
     }
     return out;
 }
@@ -588,18 +590,21 @@ std::vector<std::string> sketch_upserts(const std::vector<std::string>& kinds) {
 
 void Store::put_artifacts(const std::vector<std::string>& kinds, std::size_t n, const int64_t* seqs,
                           const std::string_view* blobs) {
-    const bool sketches = impl_->sketch_tables && !kinds.empty() &&
-                          std::all_of(kinds.begin(), kinds.end(), [](const auto& k) { return sketch_table(k); });
+    const bool sketches =
+        impl_->sketch_tables && !kinds.empty() &&
+        std::all_of(kinds.begin(), kinds.end(), [](const auto& k) { return sketch_table(k); });
     transaction([&] {
         if (sketches) {
             std::vector<std::unique_ptr<Statement>> upserts;
-            for (const auto& sql : sketch_upserts(kinds)) upserts.push_back(std::make_unique<Statement>(impl_->db, sql.c_str()));
+            for (const auto& sql : sketch_upserts(kinds))
+                upserts.push_back(std::make_unique<Statement>(impl_->db, sql.c_str()));
             for (std::size_t i = 0; i < n; ++i)
                 for (auto& st : upserts) {
                     st->reset();
                     st->bind(1, seqs[i]);
                     for (std::size_t k = 0; k < kinds.size(); ++k)
-                        st->bind_blob_unowned_if_used(static_cast<int>(k + 2), blobs[k * n + i].data(), blobs[k * n + i].size());
+                        st->bind_blob_unowned_if_used(static_cast<int>(k + 2), blobs[k * n + i].data(),
+                                                      blobs[k * n + i].size());
                     st->step();
                 }
             return;
@@ -618,7 +623,9 @@ void Store::put_artifacts(const std::vector<std::string>& kinds, std::size_t n, 
             for (std::size_t i = 0; i < n; ++i) {
                 const std::string_view blob = blobs[k * n + i];
                 st.reset();
-                st.bind(1, seqs[i]).bind(2, std::string_view(kinds[k])).bind_blob_unowned(3, blob.data(), blob.size());
+                st.bind(1, seqs[i])
+                    .bind(2, std::string_view(kinds[k]))
+                    .bind_blob_unowned(3, blob.data(), blob.size());
                 st.step();
             }
         }
@@ -627,7 +634,8 @@ void Store::put_artifacts(const std::vector<std::string>& kinds, std::size_t n, 
 
 std::optional<std::string> Store::artifact(int64_t seq, const std::string& kind) const {
     const Impl::Place p = impl_->place(kind);
-    Statement st(impl_->db, ("SELECT " + p.data + " FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
+    Statement st(impl_->db,
+                 ("SELECT " + p.data + " FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
     st.bind_if_used(1, kind).bind(2, seq);
     if (!st.step()) return std::nullopt;
     return std::string(st.blob(0));
@@ -635,7 +643,9 @@ std::optional<std::string> Store::artifact(int64_t seq, const std::string& kind)
 
 void Store::scan_artifacts(const std::string& kind, const std::function<void(int64_t, std::string_view)>& fn) const {
     const Impl::Place p = impl_->place(kind);
-    Statement st(impl_->db, ("SELECT seq, " + p.data + " FROM " + p.table + " WHERE " + p.filter + " ORDER BY seq").c_str());
+    Statement st(
+        impl_->db,
+        ("SELECT seq, " + p.data + " FROM " + p.table + " WHERE " + p.filter + " ORDER BY seq").c_str());
     st.bind_if_used(1, kind);
     while (st.step()) fn(st.int64(0), st.blob(1));
 }
@@ -644,7 +654,8 @@ void Store::scan_artifacts(const std::string& kind, int64_t from, int64_t to,
                            const std::function<void(int64_t, std::string_view)>& fn) const {
     const Impl::Place p = impl_->place(kind);
     Statement st(impl_->db, ("SELECT seq, " + p.data + " FROM " + p.table + " WHERE " + p.filter +
-                             " AND seq BETWEEN ?2 AND ?3 ORDER BY seq").c_str());
+                             " AND seq BETWEEN ?2 AND ?3 ORDER BY seq")
+                                .c_str());
     st.bind_if_used(1, kind).bind(2, from).bind(3, to);
     while (st.step()) fn(st.int64(0), st.blob(1));
 }
@@ -653,7 +664,9 @@ void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& 
                            const std::function<void(int64_t, std::string_view)>& fn) const {
     const Impl::Place p = impl_->place(kind);
     read_snapshot([&] {
-        Statement st(impl_->db, ("SELECT " + p.data + " FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
+        Statement st(
+            impl_->db,
+            ("SELECT " + p.data + " FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
         for (int64_t seq : seqs) {
             st.reset();
             st.bind_if_used(1, kind).bind(2, seq);
@@ -680,7 +693,8 @@ std::vector<std::string> Store::artifact_kinds() const {
     if (impl_->sketch_tables)
         for (const char* k : kSketchKinds) {
             const Impl::Place p = impl_->place(k);
-            Statement any(impl_->db, ("SELECT 1 FROM " + p.table + " WHERE " + p.filter + " LIMIT 1").c_str());
+            Statement any(impl_->db,
+                          ("SELECT 1 FROM " + p.table + " WHERE " + p.filter + " LIMIT 1").c_str());
             if (any.step()) kinds.emplace_back(k);
         }
     std::sort(kinds.begin(), kinds.end());
@@ -698,8 +712,9 @@ std::size_t Store::artifact_count(const std::string& kind) const {
 std::vector<int64_t> Store::documents_missing(const std::string& kind) const {
     const Impl::Place p = impl_->place(kind);
     std::vector<int64_t> missing;
-    Statement st(impl_->db, ("SELECT seq FROM documents d WHERE NOT EXISTS (SELECT 1 FROM " + p.table + " a WHERE " +
-                             p.filter + " AND a.seq = d.seq) ORDER BY seq").c_str());
+    Statement st(impl_->db, ("SELECT seq FROM documents d WHERE NOT EXISTS (SELECT 1 FROM " + p.table +
+                             " a WHERE " + p.filter + " AND a.seq = d.seq) ORDER BY seq")
+                                .c_str());
     st.bind_if_used(1, kind);
     while (st.step()) missing.push_back(st.int64(0));
     return missing;
@@ -710,7 +725,8 @@ std::vector<int64_t> Store::documents_missing(const std::string& kind, const std
     if (seqs.empty()) return missing;
     const Impl::Place p = impl_->place(kind);
     read_snapshot([&] {
-        Statement st(impl_->db, ("SELECT 1 FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
+        Statement st(impl_->db,
+                     ("SELECT 1 FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
         for (const int64_t seq : seqs) {
             st.reset();
             st.bind_if_used(1, kind).bind(2, seq);
@@ -772,7 +788,9 @@ bool Store::read_blob(const std::string& name, std::size_t offset, std::size_t n
 int64_t Store::max_artifact_seq(const std::string& kind) const {
     // From the end of the seq order (max() over a filter that is not a key would read every row).
     const Impl::Place p = impl_->place(kind);
-    Statement st(impl_->db, ("SELECT seq FROM " + p.table + " WHERE " + p.filter + " ORDER BY seq DESC LIMIT 1").c_str());
+    Statement st(
+        impl_->db,
+        ("SELECT seq FROM " + p.table + " WHERE " + p.filter + " ORDER BY seq DESC LIMIT 1").c_str());
     st.bind_if_used(1, kind);
     return st.step() ? st.int64(0) : 0;
 }

@@ -50,8 +50,9 @@ TEST(CliVerify, FindsAndRepairsMissingArtifactsAndVectorIndex) {
     ASSERT_EQ(run_doppel("index --store '" + store + "' " + doppel::test::seed_args()).exit_code, 0);
     ASSERT_EQ(run_doppel("index --store '" + clean + "' " + doppel::test::seed_args()).exit_code, 0);
     const std::string expected = answers(clean);
-    sql(store, "DELETE FROM artifacts WHERE kind = 'features/bridge' AND seq IN (1, 3); "
-               "UPDATE sketches SET minhash = NULL WHERE seq IN (1, 3)");
+    sql(store,
+        "DELETE FROM artifacts WHERE kind = 'features/bridge' AND seq IN (1, 3); "
+        "UPDATE sketches SET minhash = NULL WHERE seq IN (1, 3)");
     std::filesystem::remove(store + "/vectors.idx");
 
     auto found = run_doppel("verify --store '" + store + "'");

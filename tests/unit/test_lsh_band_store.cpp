@@ -139,8 +139,9 @@ TEST(LshBandStore, EntriesMadeAheadAreStoredAsAddStoresThem) {
             Store store(dir.path());
             store.transaction([&] {
                 if (ahead)
-                    LshBandStore::add_sorted(store, kPerms, kParams, 2000, seqs->data(),
-                                             LshBandStore::sorted_entries(kPerms, kParams, 2000, sigs.data()));
+                    LshBandStore::add_sorted(
+                        store, kPerms, kParams, 2000, seqs->data(),
+                        LshBandStore::sorted_entries(kPerms, kParams, 2000, sigs.data()));
                 else
                     LshBandStore::add(store, kPerms, kParams, 2000, seqs->data(), sigs.data());
             });
@@ -153,7 +154,8 @@ TEST(LshBandStore, EntriesMadeAheadAreStoredAsAddStoresThem) {
         std::vector<LshBandStore::Entry> want;
         for (std::size_t i = 0; i < 2000; ++i)
             for (int band = 0; band < kParams.bands; ++band)
-                want.push_back({LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), (*seqs)[i]});
+                want.push_back(
+                    {LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), (*seqs)[i]});
         std::sort(want.begin(), want.end());
         EXPECT_EQ(entries_of_store(false), want);
         EXPECT_EQ(entries_of_store(true), want);

@@ -369,7 +369,8 @@ std::string raw_sql(const std::string& dir, const std::string& sql) {
         return 0;
     };
     char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), keep_first, &first, &err), SQLITE_OK) << (err ? err : "") << " in " << sql;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), keep_first, &first, &err), SQLITE_OK)
+        << (err ? err : "") << " in " << sql;
     sqlite3_free(err);
     sqlite3_close(db);
     return first;
@@ -390,7 +391,8 @@ TEST_F(StoreTest, SketchKindsShareOneRowADocument) {
     EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(lines) FROM line_summaries"), "La,Lb");
     EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(kind) FROM artifacts"), "features/bridge");
     EXPECT_EQ(*s.artifact(seqs[1], "minhash"), "Mb");
-    EXPECT_EQ(s.artifact_kinds(), (std::vector<std::string>{"features/bridge", "lines", "minhash", "shingles"}));
+    EXPECT_EQ(s.artifact_kinds(),
+              (std::vector<std::string>{"features/bridge", "lines", "minhash", "shingles"}));
     EXPECT_EQ(s.documents_missing("shingles"), (std::vector<int64_t>{seqs[2]}));
     // One kind alone updates its column of the row, or starts a row.
     s.put_artifacts("shingles", 1, &seqs[2], std::vector<std::string>{"Sc"}.data());
@@ -416,7 +418,8 @@ TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
     std::vector<int64_t> seqs;
     {
         Store s(dir.path());
-        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};
+        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"),
+                                                    make("c", "gamma")};
         s.put(docs.size(), docs.data(), 100, &seqs);
         const std::vector<std::string_view> blobs = {"La", "Ma", "Mb", "Sa", "Sb"};
         const int64_t ab[] = {seqs[0], seqs[1]};
@@ -429,15 +432,19 @@ TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
             "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'lines', lines FROM line_summaries; "
             "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'minhash', minhash FROM sketches; "
             "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'shingles', shingles FROM sketches; "
-            "DROP TABLE sketches; DROP TABLE line_summaries; UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+            "DROP TABLE sketches; DROP TABLE line_summaries; UPDATE meta SET value = '2' WHERE key = "
+            "'schema_version'");
     auto reads = [&](const Store& s) {
         std::string scanned;
-        s.scan_artifacts("minhash", [&](int64_t seq, std::string_view b) { scanned += std::to_string(seq) + std::string(b); });
+        s.scan_artifacts("minhash", [&](int64_t seq, std::string_view b) {
+            scanned += std::to_string(seq) + std::string(b);
+        });
         EXPECT_EQ(scanned, std::to_string(seqs[0]) + "Ma" + std::to_string(seqs[1]) + "Mb");
         EXPECT_EQ(*s.artifact(seqs[1], "shingles"), "Sb");
         EXPECT_EQ(*s.artifact(seqs[0], "features/bridge"), "Fa");
         EXPECT_EQ(s.documents_missing("lines"), (std::vector<int64_t>{seqs[1], seqs[2]}));
-        EXPECT_EQ(s.artifact_kinds(), (std::vector<std::string>{"features/bridge", "lines", "minhash", "shingles"}));
+        EXPECT_EQ(s.artifact_kinds(),
+                  (std::vector<std::string>{"features/bridge", "lines", "minhash", "shingles"}));
         EXPECT_EQ(s.max_artifact_seq("minhash"), seqs[1]);
     };
     {

@@ -80,7 +80,8 @@ public:
     // their seq (bands on all cores; a pure function: call it from any thread), and add_sorted()
     // stores them for documents seqs[0, n) as add() would (sorting again only when the seqs are
     // not increasing).
-    static std::vector<Entry> sorted_entries(int perms, LshParams params, std::size_t n, const uint32_t* sigs);
+    static std::vector<Entry> sorted_entries(int perms, LshParams params, std::size_t n,
+                                             const uint32_t* sigs);
     static void add_sorted(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
                            std::vector<Entry> entries);
     // The largest seq whose keys are stored (0: no catalogue, or one for another banding).
