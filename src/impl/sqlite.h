@@ -41,6 +41,14 @@ public:
         check(sqlite3_bind_blob64(stmt_, i, p, n, SQLITE_STATIC));
         return *this;
     }
+    // Binds ?i only where the statement has that many parameters (a statement built for one of
+    // several layouts may leave a parameter out).
+    Statement& bind_if_used(int i, std::string_view v) {
+        return i <= sqlite3_bind_parameter_count(stmt_) ? bind(i, v) : *this;
+    }
+    Statement& bind_blob_unowned_if_used(int i, const void* p, std::size_t n) {
+        return i <= sqlite3_bind_parameter_count(stmt_) ? bind_blob_unowned(i, p, n) : *this;
+    }
     // Returns true while a row is available.
     bool step() {
         const int rc = sqlite3_step(stmt_);

@@ -8,6 +8,7 @@
 
 #include "doppel/error.h"
 #include "doppel/store/store.h"
+#include "impl/parallel.h"
 
 namespace doppel {
 namespace {
@@ -201,7 +202,27 @@ int64_t LshBandStore::covered_seq(const Store& store, int perms, LshParams param
 
 void LshBandStore::add(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
                        const uint32_t* sigs) {
+    add_sorted(store, perms, params, n, seqs, sorted_entries(perms, params, n, sigs));
+}
+
+// A band's keys share their top bits (entry_key), so the bands, each sorted, are in order one after
+// another.
+std::vector<LshBandStore::Entry> LshBandStore::sorted_entries(int perms, LshParams params, std::size_t n,
+                                                              const uint32_t* sigs) {
     DOPPEL_CHECK(kInvalidArgument, params.bands < (1 << kBandBits), "too many LSH bands for the band runs");
+    std::vector<Entry> entries(n * static_cast<std::size_t>(params.bands));
+    const auto bands = static_cast<std::size_t>(params.bands);
+    impl::parallel_for(bands, impl::worker_count(n >= 1024 ? bands : 1), [&](std::size_t band, std::size_t) {
+        Entry* e = entries.data() + band * n;
+        for (std::size_t i = 0; i < n; ++i)
+            e[i] = {entry_key(sigs + i * perms, params, static_cast<int>(band)), static_cast<int64_t>(i)};
+        std::sort(e, e + n);
+    });
+    return entries;
+}
+
+void LshBandStore::add_sorted(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
+                              std::vector<Entry> entries) {
     auto c = read_catalogue(store);
     if (c && (c->perms != perms || !(c->params == params))) {
         for (const Run& r : c->runs) drop_run(store, r);
@@ -212,15 +233,14 @@ void LshBandStore::add(Store& store, int perms, LshParams params, std::size_t n,
         c->perms = perms;
         c->params = params;
     }
-    std::vector<Entry> entries;
-    entries.reserve(n * params.bands);
+    bool increasing = true;
     for (std::size_t i = 0; i < n; ++i) {
-        for (int band = 0; band < params.bands; ++band)
-            entries.push_back({LshBandStore::entry_key(sigs + i * perms, params, band), seqs[i]});
         c->max_seq = std::max(c->max_seq, seqs[i]);
+        increasing = increasing && (i == 0 || seqs[i] > seqs[i - 1]);
     }
+    for (Entry& e : entries) e.seq = seqs[e.seq];
+    if (!increasing) std::sort(entries.begin(), entries.end());
     if (!entries.empty()) {
-        std::sort(entries.begin(), entries.end());
         RunWriter w(store, c->next_id++);
         for (const Entry& e : entries) w.push(e);
         c->runs.push_back(w.finish());

@@ -290,15 +290,20 @@ void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
         append(1, [&](std::string* out) { append_signature(sig, perms, seed, out); });
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
     });
+    band_entries_ = LshBandStore::sorted_entries(minhash_->perms(), default_band_params(minhash_->perms()), n,
+                                                 sigs_.data());
 }
 
-// The prepared blobs of one kind (artifact_kinds() order), in document order.
-std::vector<std::string_view> NearDuplicateStage::blobs_of(std::size_t kind) const {
-    std::vector<std::string_view> out(prepared_hashes_.size());
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        const BlobPlace& p = blob_places_[i * kKinds + kind];
-        out[i] = std::string_view(blob_buffers_[p.buffer]).substr(p.offset, p.size);
-    }
+// The prepared blobs, kind after kind (artifact_kinds() order), each kind's in document order:
+// [kind * n + document], as Store::put_artifacts takes several kinds.
+std::vector<std::string_view> NearDuplicateStage::prepared_blobs() const {
+    const std::size_t n = prepared_hashes_.size();
+    std::vector<std::string_view> out(n * kKinds);
+    for (std::size_t kind = 0; kind < kKinds; ++kind)
+        for (std::size_t i = 0; i < n; ++i) {
+            const BlobPlace& p = blob_places_[i * kKinds + kind];
+            out[kind * n + i] = std::string_view(blob_buffers_[p.buffer]).substr(p.offset, p.size);
+        }
     return out;
 }
 
@@ -315,9 +320,8 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
             catch_up_band_runs(store, *minhash_, bands);
             catch_up_line_summaries(store, n, seqs);
         }
-        const std::vector<std::string> kinds = artifact_kinds();
-        for (std::size_t k = 0; k < kKinds; ++k) store.put_artifacts(kinds[k], n, seqs, blobs_of(k).data());
-        LshBandStore::add(store, minhash_->perms(), bands, n, seqs, sigs_.data());
+        store.put_artifacts(artifact_kinds(), n, seqs, prepared_blobs().data());
+        LshBandStore::add_sorted(store, minhash_->perms(), bands, n, seqs, std::move(band_entries_));
         if (!stored) store.set_meta(kSpecKey, describe());
     });
     caught_up_ = &store;

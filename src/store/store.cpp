@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS artifacts(
     data BLOB NOT NULL,
     PRIMARY KEY(kind, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS artifacts_seq ON artifacts(seq);
+CREATE TABLE IF NOT EXISTS sketches(
+    seq INTEGER PRIMARY KEY REFERENCES documents(seq) ON DELETE CASCADE,
+    minhash BLOB,
+    shingles BLOB);
+CREATE TABLE IF NOT EXISTS line_summaries(
+    seq INTEGER PRIMARY KEY REFERENCES documents(seq) ON DELETE CASCADE,
+    lines BLOB);
 CREATE TABLE IF NOT EXISTS blobs(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
 )sql";
 
@@ -58,6 +65,29 @@ ALTER TABLE documents ADD COLUMN lang_scores TEXT NOT NULL DEFAULT '';
 UPDATE documents SET lang_top = lang;
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
 )sql";
+
+// Version 2 -> 3: a document's near-duplicate sketches move from three rows of `artifacts` into
+// its rows of `sketches` and `line_summaries` (run after kSchema has created them).
+const char* kMigrate2to3 = R"sql(
+INSERT INTO sketches(seq, minhash, shingles)
+    SELECT d.seq,
+        (SELECT data FROM artifacts WHERE kind = 'minhash' AND seq = d.seq),
+        (SELECT data FROM artifacts WHERE kind = 'shingles' AND seq = d.seq)
+    FROM documents d
+    WHERE EXISTS (SELECT 1 FROM artifacts a WHERE a.kind IN ('minhash', 'shingles') AND a.seq = d.seq);
+INSERT INTO line_summaries(seq, lines) SELECT seq, data FROM artifacts WHERE kind = 'lines' ORDER BY seq;
+DELETE FROM artifacts WHERE kind IN ('lines', 'minhash', 'shingles');
+UPDATE meta SET value = '3' WHERE key = 'schema_version';
+)sql";
+
+// The table of one of Store::kSketchKinds (the kind is its column), else nullptr: the line
+// summaries apart, so that a pass over every document's summary (dedup --store's line counts)
+// reads them alone, not the shingles beside them.
+const char* sketch_table(std::string_view kind) {
+    if (kind == "lines") return "line_summaries";
+    if (kind == "minhash" || kind == "shingles") return "sketches";
+    return nullptr;
+}
 
 std::string join(const std::vector<std::string>& v) {
     std::string s;
@@ -158,6 +188,19 @@ AnalyzedDocument as_analyzed(StoredDocument d) {
 struct Store::Impl {
     sqlite3* db = nullptr;
     bool v1 = false;  // a version-1 store opened read-only: no lang_top, lang_scores columns
+    // The store has the tables of version 3: the kSketchKinds are read and written there. A store
+    // of an earlier version opened read-only keeps them in `artifacts`.
+    bool sketch_tables = false;
+    // Where the artifacts of `kind` are, as pieces of SQL: `table` holds them in column `data`,
+    // in the rows that `filter` selects; a filter or statement names the kind as ?1, if at all.
+    struct Place {
+        std::string table, data, filter;
+    };
+    Place place(const std::string& kind) const {
+        if (const char* table = sketch_tables ? sketch_table(kind) : nullptr)
+            return {table, kind, kind + " IS NOT NULL"};
+        return {"artifacts", "data", "kind = ?1"};
+    }
     // The named blob read last (read_blob), kept open for the next read of the same blob.
     sqlite3_blob* blob = nullptr;
     std::string blob_name;
@@ -266,6 +309,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         // tables come after the check, so another program's file is left exactly as it was.
         const int version = check_schema(impl_->db, dir, options.read_only);
         impl_->v1 = options.read_only && version < 2;
+        impl_->sketch_tables = !options.read_only || version >= 3;
         if (!options.read_only) {
             if (version == 0)  // before the first write, which fixes the page size
                 impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
@@ -273,9 +317,12 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
             impl::exec(impl_->db, journal ? "PRAGMA synchronous = NORMAL;"  // rollback journal: SQLite's default
                                           : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
             transaction([&] {
-                if (version != 0 && schema_version() < 2) impl::exec(impl_->db, kMigrate1to2);  // re-read: another writer may have migrated it
+                // Re-read inside the transaction: another writer may have migrated it meanwhile.
+                const int stored = version == 0 ? 0 : schema_version();
+                if (stored != 0 && stored < 2) impl::exec(impl_->db, kMigrate1to2);
                 impl::exec(impl_->db, kSchema);
                 impl::exec(impl_->db, kSchema2Indexes);
+                if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
                 if (version == 0) set_meta("schema_version", std::to_string(kSchemaVersion));
             });
         }
@@ -515,48 +562,114 @@ void Store::put_artifacts(const std::string& kind, std::size_t n, const int64_t*
 }
 
 void Store::put_artifacts(const std::string& kind, std::size_t n, const int64_t* seqs, const std::string_view* blobs) {
+    put_artifacts(std::vector<std::string>{kind}, n, seqs, blobs);
+}
+
+namespace {
+// The upserts of artifacts of `kinds` (n documents) where they are columns of tables keyed by seq
+// (sketch_table), one a table: ?1 the seq, ?(k + 2) the blob of kinds[k].
+std::vector<std::string> sketch_upserts(const std::vector<std::string>& kinds) {
+    std::vector<std::string> tables, out;
+    for (const auto& k : kinds)
+        if (std::find(tables.begin(), tables.end(), sketch_table(k)) == tables.end())
+            tables.push_back(sketch_table(k));
+    for (const auto& t : tables) {
+        std::string columns, values, set;
+        for (std::size_t k = 0; k < kinds.size(); ++k) {
+            if (sketch_table(kinds[k]) != t) continue;
+            columns += ", " + kinds[k];
+            values += ", ?" + std::to_string(k + 2);
+            set += (set.empty() ? "" : ", ") + kinds[k] + " = excluded." + kinds[k];
+        }
+        out.push_back("INSERT INTO " + t + "(seq" + columns + ") VALUES(?1" + values +
+                      ") ON CONFLICT(seq) DO UPDATE SET " + set);
+    }
+    return out;
+}
+}  // namespace
+
+void Store::put_artifacts(const std::vector<std::string>& kinds, std::size_t n, const int64_t* seqs,
+                          const std::string_view* blobs) {
+    const bool sketches =
+        impl_->sketch_tables && !kinds.empty() &&
+        std::all_of(kinds.begin(), kinds.end(), [](const auto& k) { return sketch_table(k); });
     transaction([&] {
+        if (sketches) {
+            std::vector<std::unique_ptr<Statement>> upserts;
+            for (const auto& sql : sketch_upserts(kinds))
+                upserts.push_back(std::make_unique<Statement>(impl_->db, sql.c_str()));
+            for (std::size_t i = 0; i < n; ++i)
+                for (auto& st : upserts) {
+                    st->reset();
+                    st->bind(1, seqs[i]);
+                    for (std::size_t k = 0; k < kinds.size(); ++k)
+                        st->bind_blob_unowned_if_used(static_cast<int>(k + 2), blobs[k * n + i].data(),
+                                                      blobs[k * n + i].size());
+                    st->step();
+                }
+            return;
+        }
         // An upsert, not INSERT OR REPLACE: REPLACE may delete a row (and cascade), so SQLite
         // opens a statement journal per row, copying every page the row touches (a third of
         // index's CPU on a feed of short items). The rows afterwards are the same.
-        Statement st(impl_->db,
-                     "INSERT INTO artifacts(seq, kind, data) VALUES(?,?,?) "
-                     "ON CONFLICT(kind, seq) DO UPDATE SET data = excluded.data");
-        for (std::size_t i = 0; i < n; ++i) {
-            st.reset();
-            st.bind(1, seqs[i]).bind(2, std::string_view(kind)).bind_blob_unowned(3, blobs[i].data(), blobs[i].size());
-            st.step();
+        for (std::size_t k = 0; k < kinds.size(); ++k) {
+            if (impl_->sketch_tables && sketch_table(kinds[k])) {
+                put_artifacts(std::vector<std::string>{kinds[k]}, n, seqs, blobs + k * n);
+                continue;
+            }
+            Statement st(impl_->db,
+                         "INSERT INTO artifacts(seq, kind, data) VALUES(?,?,?) "
+                         "ON CONFLICT(kind, seq) DO UPDATE SET data = excluded.data");
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::string_view blob = blobs[k * n + i];
+                st.reset();
+                st.bind(1, seqs[i])
+                    .bind(2, std::string_view(kinds[k]))
+                    .bind_blob_unowned(3, blob.data(), blob.size());
+                st.step();
+            }
         }
     });
 }
 
 std::optional<std::string> Store::artifact(int64_t seq, const std::string& kind) const {
-    Statement st(impl_->db, "SELECT data FROM artifacts WHERE kind = ? AND seq = ?");
-    st.bind(1, std::string_view(kind)).bind(2, seq);
+    const Impl::Place p = impl_->place(kind);
+    Statement st(impl_->db,
+                 ("SELECT " + p.data + " FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
+    st.bind_if_used(1, kind).bind(2, seq);
     if (!st.step()) return std::nullopt;
     return std::string(st.blob(0));
 }
 
 void Store::scan_artifacts(const std::string& kind, const std::function<void(int64_t, std::string_view)>& fn) const {
-    Statement st(impl_->db, "SELECT seq, data FROM artifacts WHERE kind = ? ORDER BY seq");
-    st.bind(1, std::string_view(kind));
+    const Impl::Place p = impl_->place(kind);
+    Statement st(
+        impl_->db,
+        ("SELECT seq, " + p.data + " FROM " + p.table + " WHERE " + p.filter + " ORDER BY seq").c_str());
+    st.bind_if_used(1, kind);
     while (st.step()) fn(st.int64(0), st.blob(1));
 }
 
 void Store::scan_artifacts(const std::string& kind, int64_t from, int64_t to,
                            const std::function<void(int64_t, std::string_view)>& fn) const {
-    Statement st(impl_->db, "SELECT seq, data FROM artifacts WHERE kind = ? AND seq BETWEEN ? AND ? ORDER BY seq");
-    st.bind(1, std::string_view(kind)).bind(2, from).bind(3, to);
+    const Impl::Place p = impl_->place(kind);
+    Statement st(impl_->db, ("SELECT seq, " + p.data + " FROM " + p.table + " WHERE " + p.filter +
+                             " AND seq BETWEEN ?2 AND ?3 ORDER BY seq")
+                                .c_str());
+    st.bind_if_used(1, kind).bind(2, from).bind(3, to);
     while (st.step()) fn(st.int64(0), st.blob(1));
 }
 
 void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& seqs,
                            const std::function<void(int64_t, std::string_view)>& fn) const {
+    const Impl::Place p = impl_->place(kind);
     read_snapshot([&] {
-        Statement st(impl_->db, "SELECT data FROM artifacts WHERE kind = ? AND seq = ?");
+        Statement st(
+            impl_->db,
+            ("SELECT " + p.data + " FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
         for (int64_t seq : seqs) {
             st.reset();
-            st.bind(1, std::string_view(kind)).bind(2, seq);
+            st.bind_if_used(1, kind).bind(2, seq);
             if (st.step()) fn(seq, st.blob(0));
         }
     });
@@ -577,22 +690,32 @@ std::vector<std::string> Store::artifact_kinds() const {
     std::vector<std::string> kinds;
     Statement st(impl_->db, "SELECT DISTINCT kind FROM artifacts ORDER BY kind");
     while (st.step()) kinds.push_back(st.text(0));
+    if (impl_->sketch_tables)
+        for (const char* k : kSketchKinds) {
+            const Impl::Place p = impl_->place(k);
+            Statement any(impl_->db,
+                          ("SELECT 1 FROM " + p.table + " WHERE " + p.filter + " LIMIT 1").c_str());
+            if (any.step()) kinds.emplace_back(k);
+        }
+    std::sort(kinds.begin(), kinds.end());
     return kinds;
 }
 
 std::size_t Store::artifact_count(const std::string& kind) const {
-    Statement st(impl_->db, "SELECT count(*) FROM artifacts WHERE kind = ?");
-    st.bind(1, std::string_view(kind));
+    const Impl::Place p = impl_->place(kind);
+    Statement st(impl_->db, ("SELECT count(*) FROM " + p.table + " WHERE " + p.filter).c_str());
+    st.bind_if_used(1, kind);
     st.step();
     return static_cast<std::size_t>(st.int64(0));
 }
 
 std::vector<int64_t> Store::documents_missing(const std::string& kind) const {
+    const Impl::Place p = impl_->place(kind);
     std::vector<int64_t> missing;
-    Statement st(impl_->db,
-                 "SELECT seq FROM documents d WHERE NOT EXISTS "
-                 "(SELECT 1 FROM artifacts a WHERE a.kind = ? AND a.seq = d.seq) ORDER BY seq");
-    st.bind(1, std::string_view(kind));
+    Statement st(impl_->db, ("SELECT seq FROM documents d WHERE NOT EXISTS (SELECT 1 FROM " + p.table +
+                             " a WHERE " + p.filter + " AND a.seq = d.seq) ORDER BY seq")
+                                .c_str());
+    st.bind_if_used(1, kind);
     while (st.step()) missing.push_back(st.int64(0));
     return missing;
 }
@@ -600,11 +723,13 @@ std::vector<int64_t> Store::documents_missing(const std::string& kind) const {
 std::vector<int64_t> Store::documents_missing(const std::string& kind, const std::vector<int64_t>& seqs) const {
     std::vector<int64_t> missing;
     if (seqs.empty()) return missing;
+    const Impl::Place p = impl_->place(kind);
     read_snapshot([&] {
-        Statement st(impl_->db, "SELECT 1 FROM artifacts WHERE kind = ? AND seq = ?");
+        Statement st(impl_->db,
+                     ("SELECT 1 FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
         for (const int64_t seq : seqs) {
             st.reset();
-            st.bind(1, std::string_view(kind)).bind(2, seq);
+            st.bind_if_used(1, kind).bind(2, seq);
             if (!st.step()) missing.push_back(seq);
         }
     });
@@ -613,9 +738,10 @@ std::vector<int64_t> Store::documents_missing(const std::string& kind, const std
 }
 
 std::vector<int64_t> Store::artifact_seqs(const std::string& kind) const {
+    const Impl::Place p = impl_->place(kind);
     std::vector<int64_t> seqs;
-    Statement st(impl_->db, "SELECT seq FROM artifacts WHERE kind = ? ORDER BY seq");
-    st.bind(1, std::string_view(kind));
+    Statement st(impl_->db, ("SELECT seq FROM " + p.table + " WHERE " + p.filter + " ORDER BY seq").c_str());
+    st.bind_if_used(1, kind);
     while (st.step()) seqs.push_back(st.int64(0));
     return seqs;
 }
@@ -660,8 +786,12 @@ bool Store::read_blob(const std::string& name, std::size_t offset, std::size_t n
 }
 
 int64_t Store::max_artifact_seq(const std::string& kind) const {
-    Statement st(impl_->db, "SELECT max(seq) FROM artifacts WHERE kind = ?");
-    st.bind(1, std::string_view(kind));
+    // From the end of the seq order (max() over a filter that is not a key would read every row).
+    const Impl::Place p = impl_->place(kind);
+    Statement st(
+        impl_->db,
+        ("SELECT seq FROM " + p.table + " WHERE " + p.filter + " ORDER BY seq DESC LIMIT 1").c_str());
+    st.bind_if_used(1, kind);
     return st.step() ? st.int64(0) : 0;
 }
 

@@ -50,7 +50,9 @@ TEST(CliVerify, FindsAndRepairsMissingArtifactsAndVectorIndex) {
     ASSERT_EQ(run_doppel("index --store '" + store + "' " + doppel::test::seed_args()).exit_code, 0);
     ASSERT_EQ(run_doppel("index --store '" + clean + "' " + doppel::test::seed_args()).exit_code, 0);
     const std::string expected = answers(clean);
-    sql(store, "DELETE FROM artifacts WHERE kind IN ('minhash', 'features/bridge') AND seq IN (1, 3)");
+    sql(store,
+        "DELETE FROM artifacts WHERE kind = 'features/bridge' AND seq IN (1, 3); "
+        "UPDATE sketches SET minhash = NULL WHERE seq IN (1, 3)");
     std::filesystem::remove(store + "/vectors.idx");
 
     auto found = run_doppel("verify --store '" + store + "'");
@@ -77,7 +79,7 @@ TEST(CliVerify, ACheckWithoutRepairWritesNothingNotEvenTheLockFile) {
     const std::string store = dir / "store";
     ASSERT_EQ(run_doppel("index --store '" + store + "' " + doppel::test::seed_args()).exit_code, 0);
     std::filesystem::remove(store + "/doppel.lock");
-    sql(store, "DELETE FROM artifacts WHERE kind = 'minhash' AND seq = 2");
+    sql(store, "UPDATE sketches SET minhash = NULL WHERE seq = 2");
     EXPECT_EQ(run_doppel("verify --store '" + store + "'").exit_code, 3);
     EXPECT_FALSE(std::filesystem::exists(store + "/doppel.lock")) << "a read-only verify created the lock file";
 }
@@ -91,7 +93,7 @@ TEST(CliVerify, RepairLoadsNoLanguageModel) {
     std::filesystem::create_directories(models);
     if (have_bridge())
         std::filesystem::create_symlink(doppel::test::source_dir() + "/models/bridge.lex", models + "/bridge.lex");
-    sql(store, "DELETE FROM artifacts WHERE kind = 'minhash' AND seq IN (2, 4)");
+    sql(store, "UPDATE sketches SET minhash = NULL WHERE seq IN (2, 4)");
     auto r = run_doppel("--models '" + models + "' verify --store '" + store + "' --repair");
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_NE(r.out.find("repair: computed the missing artifacts of 2 documents"), std::string::npos) << r.out;

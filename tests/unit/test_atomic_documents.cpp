@@ -85,7 +85,7 @@ TEST(AtomicDocuments, ReRunsCompleteDocumentsWithoutSomeArtifact) {
         indexer.add(docs.size(), docs.data(), 1);
     }
     const std::string minhash = *store.artifact(2, "minhash");
-    sql(dir.path(), "DELETE FROM artifacts WHERE kind = 'minhash' AND seq IN (2, 4)");
+    sql(dir.path(), "UPDATE sketches SET minhash = NULL WHERE seq IN (2, 4)");
     EXPECT_EQ(store.documents_missing("minhash"), (std::vector<int64_t>{2, 4}));
     // Of given documents only: none given reads none (a batch of new documents scans nothing).
     EXPECT_EQ(store.documents_missing("minhash", {1, 2, 3}), (std::vector<int64_t>{2}));
@@ -114,7 +114,7 @@ TEST(AtomicDocuments, AnIndexerWithoutALanguageModelCompletesStoredDocumentsAndK
     }
     const std::string specs = store.meta("specs").value_or("");
     ASSERT_EQ(specs.rfind("fasttext:", 0), 0u) << specs;
-    sql(dir.path(), "DELETE FROM artifacts WHERE kind = 'minhash' AND seq IN (2, 4)");
+    sql(dir.path(), "UPDATE sketches SET minhash = NULL WHERE seq IN (2, 4)");
     Indexer indexer(store);
     indexer.add_stage(std::make_unique<NearDuplicateStage>());
     EXPECT_EQ(indexer.complete_stored(), 2u);
@@ -144,7 +144,7 @@ TEST(AtomicDocuments, VerifyFindsAndRepairsMissingArtifacts) {
     const StoreVerification clean = verify_store(dir.path());
     EXPECT_TRUE(clean.healthy);
     ASSERT_EQ(clean.findings.size(), 4u);
-    sql(dir.path(), "DELETE FROM artifacts WHERE kind = 'shingles' AND seq = 3");
+    sql(dir.path(), "UPDATE sketches SET shingles = NULL WHERE seq = 3");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
     EXPECT_FALSE(broken.findings[2].ok);

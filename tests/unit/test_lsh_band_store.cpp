@@ -124,3 +124,40 @@ TEST(LshBandStore, EntriesOfSomeKeysAreTheMergedEntriesOfThem) {
     EXPECT_EQ(bands->entries_of(store, keys), want);
     EXPECT_TRUE(bands->entries_of(store, {}).empty());
 }
+
+// add_sorted() of entries made ahead (sorted_entries) stores what add() stores, for seqs in
+// order and for seqs out of order (which it sorts again).
+TEST(LshBandStore, EntriesMadeAheadAreStoredAsAddStoresThem) {
+    const auto sigs = signatures(2000, 5);
+    std::vector<int64_t> in_order(2000), shuffled(2000);
+    for (std::size_t i = 0; i < 2000; ++i) in_order[i] = static_cast<int64_t>(i + 1);
+    shuffled = in_order;
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
+    for (const auto* seqs : {&in_order, &shuffled}) {
+        auto entries_of_store = [&](bool ahead) {
+            test::TempDir dir(ahead ? "lsh_band_ahead" : "lsh_band_add");
+            Store store(dir.path());
+            store.transaction([&] {
+                if (ahead)
+                    LshBandStore::add_sorted(
+                        store, kPerms, kParams, 2000, seqs->data(),
+                        LshBandStore::sorted_entries(kPerms, kParams, 2000, sigs.data()));
+                else
+                    LshBandStore::add(store, kPerms, kParams, 2000, seqs->data(), sigs.data());
+            });
+            const auto bands = LshBandStore::open(store, kPerms, kParams, 2000);
+            EXPECT_TRUE(bands.has_value());
+            std::vector<LshBandStore::Entry> got;
+            if (bands) bands->for_each_entry(store, [&](const LshBandStore::Entry& e) { got.push_back(e); });
+            return got;
+        };
+        std::vector<LshBandStore::Entry> want;
+        for (std::size_t i = 0; i < 2000; ++i)
+            for (int band = 0; band < kParams.bands; ++band)
+                want.push_back(
+                    {LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), (*seqs)[i]});
+        std::sort(want.begin(), want.end());
+        EXPECT_EQ(entries_of_store(false), want);
+        EXPECT_EQ(entries_of_store(true), want);
+    }
+}

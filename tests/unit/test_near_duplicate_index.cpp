@@ -256,8 +256,11 @@ TEST(NearDuplicateArtifacts, LinesAreCaughtUpInAStoreWithout) {
     }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir / "store/doppel.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM artifacts WHERE kind = 'lines'; DELETE FROM meta WHERE key = "
-                               "'near_duplicate_lines';", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DELETE FROM line_summaries; DELETE FROM meta WHERE key = "
+                           "'near_duplicate_lines';",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
     sqlite3_close(db);
     Store store(dir / "store");
     EXPECT_EQ(store.artifact_count("lines"), 0u);

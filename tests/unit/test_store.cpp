@@ -356,3 +356,111 @@ TEST(Store, ABadSchemaVersionIsNamed) {
         }
     }
 }
+
+namespace {
+// Runs `sql` on the store's database file directly; its first result as text ("" if none).
+std::string raw_sql(const std::string& dir, const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((dir + "/doppel.sqlite").c_str(), &db), SQLITE_OK);
+    std::string first;
+    auto keep_first = [](void* out, int n, char** values, char**) {
+        auto* s = static_cast<std::string*>(out);
+        if (s->empty() && n > 0 && values[0]) *s = values[0];
+        return 0;
+    };
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), keep_first, &first, &err), SQLITE_OK)
+        << (err ? err : "") << " in " << sql;
+    sqlite3_free(err);
+    sqlite3_close(db);
+    return first;
+}
+
+}  // namespace
+
+// The near-duplicate sketches of a document are its row of `sketches` (minhash, shingles) and of
+// `line_summaries`; other kinds rows of `artifacts`; all read through the same calls, and deleted
+// with their document.
+TEST_F(StoreTest, SketchKindsShareOneRowADocument) {
+    const std::vector<int64_t> seqs = put(abc(3));
+    const std::vector<std::string> kinds = {"lines", "minhash", "shingles"};
+    const std::vector<std::string_view> blobs = {"La", "Lb", "Ma", "Mb", "Sa", "Sb"};
+    s.put_artifacts(kinds, 2, seqs.data(), blobs.data());
+    s.put_artifacts("features/bridge", 1, seqs.data(), std::vector<std::string>{"Fa"}.data());
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM sketches"), "2");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(lines) FROM line_summaries"), "La,Lb");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(kind) FROM artifacts"), "features/bridge");
+    EXPECT_EQ(*s.artifact(seqs[1], "minhash"), "Mb");
+    EXPECT_EQ(s.artifact_kinds(),
+              (std::vector<std::string>{"features/bridge", "lines", "minhash", "shingles"}));
+    EXPECT_EQ(s.documents_missing("shingles"), (std::vector<int64_t>{seqs[2]}));
+    // One kind alone updates its column of the row, or starts a row.
+    s.put_artifacts("shingles", 1, &seqs[2], std::vector<std::string>{"Sc"}.data());
+    EXPECT_EQ(s.documents_missing("shingles"), std::vector<int64_t>{});
+    EXPECT_EQ(s.documents_missing("minhash"), (std::vector<int64_t>{seqs[2]}));
+    EXPECT_EQ(s.artifact_count("minhash"), 2u);
+    EXPECT_EQ(s.max_artifact_seq("shingles"), seqs[2]);
+    EXPECT_EQ(s.max_artifact_seq("minhash"), seqs[1]);
+    std::string scanned;
+    s.scan_artifacts("lines", [&](int64_t, std::string_view b) { scanned += b; });
+    EXPECT_EQ(scanned, "LaLb");
+    EXPECT_TRUE(s.remove("a"));
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM sketches"), "2");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM line_summaries"), "1");
+    EXPECT_FALSE(s.artifact(seqs[0], "lines"));
+    EXPECT_FALSE(s.artifact(seqs[0], "features/bridge"));
+}
+
+// A version-2 store (sketches as rows of `artifacts`) is read where it keeps them when opened
+// read-only, and migrated, once, when opened for writing; what it holds reads the same.
+TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
+    TempDir dir("store-v2");
+    std::vector<int64_t> seqs;
+    {
+        Store s(dir.path());
+        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"),
+                                                    make("c", "gamma")};
+        s.put(docs.size(), docs.data(), 100, &seqs);
+        const std::vector<std::string_view> blobs = {"La", "Ma", "Mb", "Sa", "Sb"};
+        const int64_t ab[] = {seqs[0], seqs[1]};
+        s.put_artifacts("lines", 1, ab, blobs.data());  // b has no "lines"
+        s.put_artifacts(std::vector<std::string>{"minhash", "shingles"}, 2, ab, blobs.data() + 1);
+        s.put_artifacts("features/bridge", 1, ab, std::vector<std::string>{"Fa"}.data());
+    }
+    // Back to the version-2 layout, as builds before version 3 wrote it.
+    raw_sql(dir.path(),
+            "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'lines', lines FROM line_summaries; "
+            "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'minhash', minhash FROM sketches; "
+            "INSERT INTO artifacts(seq, kind, data) SELECT seq, 'shingles', shingles FROM sketches; "
+            "DROP TABLE sketches; DROP TABLE line_summaries; UPDATE meta SET value = '2' WHERE key = "
+            "'schema_version'");
+    auto reads = [&](const Store& s) {
+        std::string scanned;
+        s.scan_artifacts("minhash", [&](int64_t seq, std::string_view b) {
+            scanned += std::to_string(seq) + std::string(b);
+        });
+        EXPECT_EQ(scanned, std::to_string(seqs[0]) + "Ma" + std::to_string(seqs[1]) + "Mb");
+        EXPECT_EQ(*s.artifact(seqs[1], "shingles"), "Sb");
+        EXPECT_EQ(*s.artifact(seqs[0], "features/bridge"), "Fa");
+        EXPECT_EQ(s.documents_missing("lines"), (std::vector<int64_t>{seqs[1], seqs[2]}));
+        EXPECT_EQ(s.artifact_kinds(),
+                  (std::vector<std::string>{"features/bridge", "lines", "minhash", "shingles"}));
+        EXPECT_EQ(s.max_artifact_seq("minhash"), seqs[1]);
+    };
+    {
+        const Store ro(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(ro.schema_version(), 2);
+        reads(ro);
+    }
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM artifacts"), "6");  // read-only: nothing moved
+    {
+        Store s(dir.path());
+        EXPECT_EQ(s.schema_version(), 3);
+        reads(s);
+    }
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(kind) FROM artifacts"), "features/bridge");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM sketches"), "2");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM line_summaries"), "1");
+    const Store again(dir.path(), doppel::StoreOptions{false, true});
+    reads(again);
+}

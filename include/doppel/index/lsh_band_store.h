@@ -74,6 +74,16 @@ public:
     // is dropped). Call inside a transaction of `store`.
     static void add(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
                     const uint32_t* sigs);
+    // add() in two parts, so that the work without the store can be done ahead, on other threads
+    // (the near-duplicate stage does it while the batch's documents are written): sorted_entries()
+    // gives the n documents' entries in (key, position) order, with the position i in [0, n) as
+    // their seq (bands on all cores; a pure function: call it from any thread), and add_sorted()
+    // stores them for documents seqs[0, n) as add() would (sorting again only when the seqs are
+    // not increasing).
+    static std::vector<Entry> sorted_entries(int perms, LshParams params, std::size_t n,
+                                             const uint32_t* sigs);
+    static void add_sorted(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
+                           std::vector<Entry> entries);
     // The largest seq whose keys are stored (0: no catalogue, or one for another banding).
     static int64_t covered_seq(const Store& store, int perms, LshParams params);
 

@@ -2,17 +2,18 @@
 //
 // Two parts:
 //  - NearDuplicateStage, an IndexStage (index_stage.h): for every added or replaced document it
-//    writes two artifacts to the store (store/store.h), in one transaction per batch:
+//    writes three artifacts to the store (store/store.h), in one transaction per batch, as
+//    columns of two rows a document (Store::kSketchKinds):
 //      "shingles"  magic "DPSH", uint32 version 2, uint32 count, then count uint64 shingle hashes
 //                  (sorted, unique; sketch/shingler.h), little-endian; then their ShingleCounts
 //                  (sketch/shingler.h): uint8 valid (0: nothing follows), uint64 words, uint32
 //                  repeated, then per repeated shingle two varints (7 bits a byte, low first):
 //                  its position in the set less the one before's less 1 (the first: its
-//                  position), and its places less 2. With valid counts `dedup --store` derives a document's shingles without
-//                  its boilerplate lines (Shingler::shingle_without: the same set, from the words
-//                  of those lines and their neighbours alone) instead of shingling its whole text
-//                  again. Version 1 (without counts) is still read: those documents are shingled
-//                  again, as before;
+//                  position), and its places less 2. With valid counts `dedup --store` derives a
+//                  document's shingles without its boilerplate lines (Shingler::shingle_without:
+//                  the same set, from the words of those lines and their neighbours alone)
+//                  instead of shingling its whole text again. Version 1 (without counts) is
+//                  still read: those documents are shingled again, as before;
 //      "minhash"   magic "DPMH", uint32 version 1, uint32 perms, uint64 seed, then perms uint32
 //                  values (sketch/min_hash.h);
 //      "lines"     magic "DPLN", uint32 version 1, uint64 text bytes, uint32 count, count uint64
@@ -125,7 +126,9 @@ private:
     std::vector<std::vector<uint64_t>> shingle_buffers_;    // per worker
     std::vector<ShingleCounts> shingle_counts_;                 // per worker
     std::vector<uint32_t> sigs_;  // the signatures of the "minhash" blobs, side by side
-    std::vector<std::string_view> blobs_of(std::size_t kind) const;
+    // Their band runs' entries (LshBandStore::sorted_entries), made with the blobs.
+    std::vector<LshBandStore::Entry> band_entries_;
+    std::vector<std::string_view> prepared_blobs() const;
     // The store whose band runs the stage has caught up with the stored signatures (in its first
     // add() to it: a store written by a build without band runs), so later batches skip the check.
     const Store* caught_up_ = nullptr;

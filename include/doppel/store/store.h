@@ -13,7 +13,12 @@
 // Artifacts are per-document binary blobs of a named kind ("minhash", "shingles",
 // "embedding/bridge"), written by the stages that compute them; each blob starts with its own
 // magic number and format version (see the writing stage). Deleting a document deletes its
-// artifacts.
+// artifacts. Every kind is read and written through the same calls, whatever its row layout: the
+// near-duplicate sketches (kSketchKinds) are columns of rows keyed by seq, "minhash" and
+// "shingles" side by side in table `sketches`, "lines" in `line_summaries` (a pass over every
+// document's line summary then reads them alone); the other kinds are rows keyed by (kind, seq).
+// Two rows a document instead of three, each without a second index by seq, made `doppel index`
+// of short items cheaper per document (README: Branch feed-speed).
 //
 // Every write method runs in one SQLite transaction: a failure leaves the store as it was.
 // The Indexer (ops/indexer.h) writes a batch of documents and all their artifacts in one
@@ -85,7 +90,14 @@ public:
     // Version 2 added the columns lang_top and lang_scores (StoredDocument); a version-1 store
     // opened for writing is migrated (its documents' lang becomes their lang_top, lang_scores
     // stays "": taken as trusted); opened read-only it is read as if migrated.
-    static constexpr int kSchemaVersion = 2;
+    // Version 3 keeps the kSketchKinds in tables keyed by seq (above); an earlier store
+    // opened for writing is migrated (its rows of those kinds moved, in one transaction, once:
+    // 1.4 s CPU for 100,000 feed items); opened read-only it is read where it keeps them. A build
+    // before version 3 refuses a version-3 store (a newer schema, named in the message).
+    static constexpr int kSchemaVersion = 3;
+    // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
+    // index/near_duplicate_index.h).
+    static constexpr const char* kSketchKinds[] = {"lines", "minhash", "shingles"};
     // Metadata key a writer sets when it has brought decisions that depend on the whole store
     // (language ID's fallback, ops/indexer.h) in step with it; every put() that adds or replaces
     // a document, remove() and expire() delete it in their own transaction.
@@ -165,6 +177,11 @@ public:
     void put_artifacts(const std::string& kind, std::size_t n, const int64_t* seqs,
                        const std::string* blobs);
     void put_artifacts(const std::string& kind, std::size_t n, const int64_t* seqs,
+                       const std::string_view* blobs);
+    // The artifacts of several kinds for the same n documents: blobs[k * n + i] is document i's
+    // of kinds[k]. Kinds that share a row (kSketchKinds) are written with one statement a
+    // document and table.
+    void put_artifacts(const std::vector<std::string>& kinds, std::size_t n, const int64_t* seqs,
                        const std::string_view* blobs);
     std::optional<std::string> artifact(int64_t seq, const std::string& kind) const;
     // Calls fn(seq, blob) for every artifact of `kind` in seq order.
