@@ -16,6 +16,7 @@ namespace doppel {
 namespace {
 
 constexpr char kMagic[4] = {'D', 'P', 'T', 'S'};
+constexpr uint32_t kWeighingSince = 4;  // the version that added the weighing (version 3 is read without)
 
 class Writer {
 public:
@@ -222,6 +223,34 @@ LinkState read_links(Reader& r, uint64_t documents) {
     return s;
 }
 
+void write_weighing(Writer& w, const TranslationState::Weighing& x) {
+    std::vector<std::pair<uint64_t, uint32_t>> df(x.frequencies.df.begin(), x.frequencies.df.end());
+    std::sort(df.begin(), df.end());
+    w.value(static_cast<uint64_t>(x.frequencies.documents));
+    w.value(static_cast<uint64_t>(df.size()));
+    for (const auto& [feature, count] : df) {
+        w.value(feature);
+        w.value(count);
+    }
+    w.value(static_cast<uint64_t>(x.lengths.size()));
+    w.array(x.lengths);
+}
+
+TranslationState::Weighing read_weighing(Reader& r, uint64_t documents) {
+    TranslationState::Weighing x;
+    x.frequencies.documents = r.value<uint64_t>();
+    const uint64_t f = r.count(8 + 4);
+    x.frequencies.df.reserve(f);
+    for (uint64_t j = 0; j < f; ++j) {
+        const auto feature = r.value<uint64_t>();
+        x.frequencies.df[feature] = r.value<uint32_t>();
+    }
+    x.lengths = r.array<float>(r.value<uint64_t>());
+    DOPPEL_CHECK(kBadFormat, x.lengths.empty() || x.lengths.size() == documents,
+                 "translations state: " + r.path() + " holds lengths of other documents");
+    return x;
+}
+
 // A temporary name beside `path` that no other writer uses at the same time: two runs on one
 // store (two processes, or two Stores in one process) each write their own, and the last rename
 // wins whole.
@@ -243,6 +272,8 @@ void write_state(const std::string& tmp, const TranslationState& state) {
     write_associations(w, state.associations);
     write_links(w, state.first_links);
     write_links(w, state.second_links);
+    write_weighing(w, state.first_weighing);
+    write_weighing(w, state.second_weighing);
     w.close();
 }
 
@@ -271,9 +302,9 @@ std::optional<TranslationState> load_translation_state(const std::string& path) 
     r.bytes(magic, sizeof magic);
     DOPPEL_CHECK(kBadFormat, std::equal(magic, magic + 4, kMagic), "translations state: " + path + " is not one");
     const auto version = r.value<uint32_t>();
-    DOPPEL_CHECK(kVersion, version == kTranslationStateVersion,
+    DOPPEL_CHECK(kVersion, version == kTranslationStateVersion || version == kWeighingSince - 1,
                  "translations state: " + path + " is of version " + std::to_string(version) + ", this build reads " +
-                     std::to_string(kTranslationStateVersion));
+                     std::to_string(kWeighingSince - 1) + " and " + std::to_string(kTranslationStateVersion));
     TranslationState s;
     s.specs = r.string();
     const auto n = r.value<uint64_t>();
@@ -284,6 +315,10 @@ std::optional<TranslationState> load_translation_state(const std::string& path) 
     s.associations = read_associations(r);
     s.first_links = read_links(r, n);
     s.second_links = read_links(r, n);
+    if (version >= kWeighingSince) {
+        s.first_weighing = read_weighing(r, n);
+        s.second_weighing = read_weighing(r, n);
+    }
     for (uint32_t l : s.langs)
         DOPPEL_CHECK(kBadFormat, l < s.first.languages.size(), "translations state: " + path + " names an unknown language");
     DOPPEL_CHECK(kBadFormat, r.at_end(), "translations state: " + path + " has bytes after its end");
