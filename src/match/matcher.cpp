@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "doppel/embed/bridge_embedder.h"
 #include "match/url_evidence.h"
@@ -1159,15 +1160,22 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
     // link adds at most a weak candidate, never a chain through a whole group.
     std::vector<std::vector<std::size_t>> linked(docs.size());
     const ExistingLinks existing(out);
-    // has[(doc, other language)]: the document already has a translation in that language.
-    std::set<std::pair<std::size_t, std::string>> has;
+    // has: (doc, other language) pairs, doc * L + the language's position: the document already
+    // has a translation in that language (a hash of numbers: over every link, a set of strings
+    // was a second or so a pass at a million documents).
+    std::map<std::string, std::size_t> at;
+    for (const std::string& lang : languages_of(docs)) at.emplace(lang, at.size());
+    std::vector<uint32_t> lang(docs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) lang[i] = static_cast<uint32_t>(at.at(docs[i].lang));
+    const auto key = [&](std::size_t doc, std::size_t other) { return uint64_t{doc} * at.size() + lang[other]; };
+    std::unordered_set<uint64_t> has;
     for (std::size_t i = 0; i < out.size(); ++i) {
         const auto& l = out[i];
         if (l.label == LinkLabel::kSameStory) continue;
         linked[l.a].push_back(l.b);
         linked[l.b].push_back(l.a);
-        has.insert({l.a, docs[l.b].lang});
-        has.insert({l.b, docs[l.a].lang});
+        has.insert(key(l.a, l.b));
+        has.insert(key(l.b, l.a));
     }
     std::map<std::pair<std::size_t, std::size_t>, int> support;
     for (std::size_t z = 0; z < docs.size(); ++z) {
@@ -1188,13 +1196,13 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
     if (need_) {
         std::vector<uint32_t> read;
         for (const auto& [p, n] : support)
-            if (!has.count({p.first, docs[p.second].lang}) && !has.count({p.second, docs[p.first].lang}))
+            if (!has.count(key(p.first, p.second)) && !has.count(key(p.second, p.first)))
                 read.insert(read.end(), {static_cast<uint32_t>(p.first), static_cast<uint32_t>(p.second)});
         need_(read);
     }
     for (const auto& [p, n] : support) {
         auto [a, b] = p;
-        if (has.count({a, docs[b].lang}) || has.count({b, docs[a].lang})) continue;
+        if (has.count(key(a, b)) || has.count(key(b, a))) continue;
         float sim = dot(sparse[a], sparse[b]);
         if (sim < options_.pivot_similarity) continue;
         // Through one pivot only, the pair must stand out against its competitors: one wrong
@@ -1208,9 +1216,9 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         return std::tie(x.a, x.b) < std::tie(y.a, y.b);
     });
     for (const auto& c : cands) {
-        if (has.count({c.a, docs[c.b].lang}) || has.count({c.b, docs[c.a].lang})) continue;
-        has.insert({c.a, docs[c.b].lang});
-        has.insert({c.b, docs[c.a].lang});
+        if (has.count(key(c.a, c.b)) || has.count(key(c.b, c.a))) continue;
+        has.insert(key(c.a, c.b));
+        has.insert(key(c.b, c.a));
         TranslationLink l = make_link(c.a, c.b, c.sim, margins(c.a, c.b, c.sim), sparse);
         url_evidence::add_url_evidence(docs, options_.url_weight, l);
         l.label = length_label(docs[c.a].length, docs[c.b].length);
