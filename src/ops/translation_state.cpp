@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <unordered_map>
 
 #include "doppel/error.h"
@@ -16,7 +18,14 @@ namespace doppel {
 namespace {
 
 constexpr char kMagic[4] = {'D', 'P', 'T', 'S'};
-constexpr uint32_t kWeighingSince = 4;  // the version that added the weighing (version 3 is read without)
+constexpr uint32_t kWeighingSince = 4;
+constexpr std::size_t kChunkBytes = 1 << 20;  // a table's lists are read and written this much at a time
+
+template <class T>
+void append_bytes(std::vector<char>& out, T v) {
+    const char* p = reinterpret_cast<const char*>(&v);
+    out.insert(out.end(), p, p + sizeof v);
+}  // the version that added the weighing (version 3 is read without)
 
 class Writer {
 public:
@@ -104,19 +113,18 @@ void write_table(Writer& w, const CandidateTable& t) {
     for (const std::string& lang : t.languages) w.string(lang);
     w.value(static_cast<uint64_t>(t.searched.size()));
     w.array(t.searched);
-    std::vector<uint32_t> sizes(t.lists()), entries;
-    std::vector<float> sims;
+    std::vector<uint32_t> sizes(t.lists());
     for (std::size_t i = 0; i < t.lists(); ++i) sizes[i] = static_cast<uint32_t>(t.list(i).size());
     w.array(sizes);
+    std::vector<char> chunk;  // many lists' bytes at a time: a write per list cost seconds at a million documents
     for (std::size_t i = 0; i < t.lists(); ++i) {
-        entries.clear();
-        sims.clear();
-        for (const MatchCandidate& c : t.list(i)) {
-            entries.push_back(c.other);
-            sims.push_back(c.sim);
+        const std::span<const MatchCandidate> list = t.list(i);
+        for (const MatchCandidate& c : list) append_bytes(chunk, c.other);
+        for (const MatchCandidate& c : list) append_bytes(chunk, c.sim);
+        if (chunk.size() >= kChunkBytes || i + 1 == t.lists()) {
+            w.bytes(chunk.data(), chunk.size());
+            chunk.clear();
         }
-        w.array(entries);
-        w.array(sims);
     }
 }
 
@@ -134,17 +142,27 @@ CandidateTable read_table(Reader& r, uint64_t documents_expected) {
     const std::vector<uint32_t> sizes = r.array<uint32_t>(n * L);
     CandidateTable t = CandidateTable::empty(n, std::move(languages), capacity);
     t.searched = std::move(searched);
-    std::vector<uint32_t> others;  // of one list at a time, reused
-    std::vector<float> sims;
-    for (std::size_t i = 0; i < sizes.size(); ++i) {
-        DOPPEL_CHECK(kBadFormat, sizes[i] <= capacity, "translations state: " + r.path() + " has an overlong list");
-        r.array(sizes[i], others);
-        r.array(sizes[i], sims);
-        const CandidateList list = t.edit(i / L, i % L);
-        for (std::size_t j = 0; j < others.size(); ++j) {
-            DOPPEL_CHECK(kBadFormat, others[j] < n, "translations state: " + r.path() + " names a document it does not hold");
-            list.push_back({others[j], sims[j]});
+    std::vector<char> chunk;  // many lists' bytes at a time (one read per list cost seconds at a million documents)
+    for (std::size_t first = 0; first < sizes.size();) {
+        std::size_t end = first, bytes = 0;
+        for (; end < sizes.size() && (end == first || bytes < kChunkBytes); ++end) {
+            DOPPEL_CHECK(kBadFormat, sizes[end] <= capacity, "translations state: " + r.path() + " has an overlong list");
+            bytes += std::size_t{sizes[end]} * 8;
         }
+        r.array(bytes, chunk);
+        const char* at = chunk.data();
+        for (std::size_t i = first; i < end; ++i) {
+            const CandidateList list = t.edit(i / L, i % L);
+            for (uint32_t j = 0; j < sizes[i]; ++j) {
+                MatchCandidate c;
+                std::memcpy(&c.other, at + 4 * j, 4);
+                std::memcpy(&c.sim, at + 4 * (sizes[i] + j), 4);
+                DOPPEL_CHECK(kBadFormat, c.other < n, "translations state: " + r.path() + " names a document it does not hold");
+                list.push_back(c);
+            }
+            at += std::size_t{sizes[i]} * 8;
+        }
+        first = end;
     }
     return t;
 }

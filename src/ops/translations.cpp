@@ -923,6 +923,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
     Pool pool = pool_documents(store, *embedder, options.minor_relative_share);
     const VectorIndexCheck check = check_vector_index(store);
+    trace_cpu("index checked");
     // An incremental run may weigh only the documents it reads: decided once its state is read.
     const bool may_defer = options.incremental && check.in_step && !override_spec && may_weigh_partially(pool, options);
     if (!may_defer) weigh_every_document(store, pool, *embedder, progress);
@@ -937,7 +938,9 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
                  {"vector_index", index.describe()}};
     const std::string specs = options.incremental ? run_specs(out, options.minor_relative_share) : "";
     std::optional<Previous> previous;
+    trace_cpu("index read");
     if (options.incremental) previous = previous_state(store, pool, specs, out.warnings);
+    trace_cpu("state read");
     out.extended = previous.has_value();
     out.added = previous ? previous->count : 0;
     std::unique_ptr<PartialWeighing> partial;
