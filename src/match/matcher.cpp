@@ -975,7 +975,11 @@ std::vector<TranslationLink> Matcher::relink(std::span<const MatchDocument> docs
     std::vector<std::vector<PairCandidate>> touching(pairs);
     impl::parallel_for(pairs, impl::worker_count(pairs), [&](std::size_t p, std::size_t) {
         touching[p] = pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second, changed);
-        std::erase_if(touching[p], [&](const PairCandidate& c) { return c.sim < options_.related_similarity; });
+        // Only strong links are kept: a pair under translation_margin (from the lists alone) is
+        // none whatever its vectors say, so it is not made (nor are its vectors read).
+        std::erase_if(touching[p], [&](const PairCandidate& c) {
+            return c.sim < options_.related_similarity || margins(c.a, c.b, c.sim) < options_.translation_margin;
+        });
     });
     if (need_) {
         std::vector<uint32_t> read;
