@@ -895,12 +895,42 @@ bool may_weigh_partially(const Pool& pool, const TranslationSearchOptions& optio
            options.matcher.found_only_ratio <= 0;
 }
 
+// A state of version 3 (without its weighing, translation_state.h): the weighing it would hold,
+// counted from the stored counts of its documents (the pool's but the added), in one pass that
+// holds no document's counts: each pass's frequencies and lengths (the second pass's over the
+// counts rewritten with the saved associations, as that pass rewrote them). A scan of every
+// document, but no weighing: the run then weighs what it reads, and saves version 4.
+void count_saved_weighing(const Store& store, const Pool& pool, Previous& previous) {
+    const bool second = previous.second.documents() > 0;
+    TranslationState::Weighing first_w, second_w;
+    first_w.lengths.assign(pool.size(), 0.0f);
+    if (second) second_w.lengths.assign(pool.size(), 0.0f);
+    std::unordered_map<int64_t, std::size_t> at;
+    for (std::size_t i = 0; i < pool.size(); ++i) at.emplace(pool.docs[i].seq, i);
+    store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
+        const auto it = at.find(seq);
+        if (it == at.end() || previous.added[it->second]) return;
+        const SparseVector counts = SparseVector::deserialize(blob);
+        first_w.frequencies.add(counts);
+        first_w.lengths[it->second] = matching_length(counts);
+        if (!second) return;
+        const SparseVector rewritten = previous.associations.apply(counts, pool.features.langs[it->second]);
+        second_w.frequencies.add(rewritten);
+        second_w.lengths[it->second] = matching_length(rewritten);
+    });
+    trace_cpu("weighing counted");
+    previous.first_weighing = std::move(first_w);
+    previous.second_weighing = std::move(second_w);
+}
+
 // Phase 2 of an incremental run that may weigh partially: with a previous state that saved its
 // weighing (and, when learning, a second pass: extended with its associations), a
 // PartialWeighing started on the first pass's; else every document weighed (null).
 std::unique_ptr<PartialWeighing> weigh_for_run(const Store& store, Pool& pool, BridgeEmbedder& embedder,
-                                               const Previous* previous, const TranslationSearchOptions& options,
+                                               Previous* previous, const TranslationSearchOptions& options,
                                                const ProgressCallback& progress) {
+    if (previous && previous->first_weighing.lengths.empty() && (!options.learn || previous->second.documents() > 0))
+        count_saved_weighing(store, pool, *previous);
     if (previous && !previous->first_weighing.lengths.empty() &&
         (!options.learn || (previous->second.documents() > 0 && !previous->second_weighing.lengths.empty()))) {
         auto partial = std::make_unique<PartialWeighing>(store, pool, embedder);

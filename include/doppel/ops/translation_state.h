@@ -32,8 +32,8 @@
 //   (version 4) the first pass's and the second pass's weighing: uint64 documents, uint64 f, f
 //   times (uint64 feature, uint32 df) in feature order, uint64 l (n, or 0 without the pass),
 //   float lengths[l]. A string is a uint32 length and its bytes. Version 3 (before the weighing)
-//   is read without it (a run extending it weighs every document); versions 1 (before the
-//   similarities) and 2 (before the link states) are refused: a full run.
+//   is read without it (a run extending it counts it from the stored counts, ops/translations.h);
+//   versions 1 (before the similarities) and 2 (before the link states) are refused: a full run.
 // A million documents of 6 languages in two tables take about 650 MB; the link states 26 bytes
 // a strong link (7.3 MB at 200,000 documents).
 //

@@ -44,7 +44,8 @@
 //    and weighed, as it asks for them (Matcher::VectorsNeeded: the added documents, the search's
 //    results, the lists offered to and rescored, the pairs linked again), with the saved
 //    frequencies plus the added documents' (what counting every document gives): the same
-//    pairs as weighing every document. A state of version 3, word-vector embeddings, regrouped
+//    pairs as weighing every document. A state of version 3 gets its weighing counted first
+//    (one pass over the stored counts, no weighing); word-vector embeddings, regrouped
 //    relatives, same-story pairs or the found search weigh every document, as before.
 // An old document does not see an added one that reaches it only through the index (not as
 // the added one's candidate), a rewritten old document is not searched again, and old lists
