@@ -24,8 +24,26 @@ DenseRows DenseRows::compact(std::size_t dim) {
     return r;
 }
 
+DenseRows DenseRows::placed(std::size_t n, std::size_t dim) {
+    DOPPEL_CHECK(kInvalidArgument, n < kNoSlot, "dense rows: too many rows to place");
+    DenseRows r = compact(dim);
+    r.slots_.assign(n, kNoSlot);
+    return r;
+}
+
+void DenseRows::place(std::size_t i, const float* row) {
+    DOPPEL_CHECK(kInvalidArgument, i < slots_.size() && slots_[i] == kNoSlot,
+                 "dense rows: place() of a row out of range, placed already, or not of placed rows");
+    slots_[i] = static_cast<uint32_t>(offsets_.size() - 1);
+    append_entries(row);
+}
+
 void DenseRows::append(const float* row) {
-    DOPPEL_CHECK(kInvalidArgument, is_compact(), "dense rows: append to a view");
+    DOPPEL_CHECK(kInvalidArgument, is_compact() && slots_.empty(), "dense rows: append to a view or to placed rows");
+    append_entries(row);
+}
+
+void DenseRows::append_entries(const float* row) {
     for (std::size_t p = 0; p < dim_; ++p) {
         uint32_t bits;
         std::memcpy(&bits, row + p, 4);
@@ -37,7 +55,7 @@ void DenseRows::append(const float* row) {
 }
 
 void DenseRows::append_rows(const DenseRows& other) {
-    DOPPEL_CHECK(kInvalidArgument, is_compact() && other.is_compact() && other.dim_ == dim_,
+    DOPPEL_CHECK(kInvalidArgument, is_compact() && other.is_compact() && other.dim_ == dim_ && slots_.empty() && other.slots_.empty(),
                  "dense rows: append_rows needs compact rows of the same dim");
     const uint64_t base = positions_.size();
     positions_.insert(positions_.end(), other.positions_.begin(), other.positions_.end());
@@ -68,18 +86,19 @@ void DenseRows::copy(std::size_t i, float* out) const {
         return;
     }
     std::fill(out, out + dim_, 0.0f);
-    for (uint64_t j = offsets_[i]; j < offsets_[i + 1]; ++j) out[positions_[j]] = values_[j];
+    const auto [b, e] = entries_of(i);
+    for (uint64_t j = b; j < e; ++j) out[positions_[j]] = values_[j];
 }
 
 float DenseRows::dot(const float* q, std::size_t i) const {
     if (!is_compact()) return impl::dot_f32(q, full_ + i * dim_, dim_);
-    const uint64_t b = offsets_[i];
-    return impl::dot_f32_nonzeros(q, positions_.data() + b, values_.data() + b, offsets_[i + 1] - b, dim_);
+    const auto [b, e] = entries_of(i);
+    return impl::dot_f32_nonzeros(q, positions_.data() + b, values_.data() + b, e - b, dim_);
 }
 
 std::size_t DenseRows::memory_bytes() const {
     return offsets_.capacity() * sizeof(uint64_t) + positions_.capacity() * sizeof(uint16_t) +
-           values_.capacity() * sizeof(float);
+           values_.capacity() * sizeof(float) + slots_.capacity() * sizeof(uint32_t);
 }
 
 }  // namespace doppel

@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "doppel/embed/bridge_embedder.h"
 #include "match/url_evidence.h"
@@ -209,6 +210,11 @@ using Candidate = MatchCandidate;
 // Queries are searched a batch at a time, so the search buffers (batch x languages x k) stay small.
 constexpr std::size_t kQueryBatch = 4096;
 
+// Asks `need` (when set) for the vectors of `positions` (Matcher::VectorsNeeded).
+void ask(const VectorsNeeded* need, const std::vector<uint32_t>& positions) {
+    if (need && *need && !positions.empty()) (*need)(positions);
+}
+
 // The dense vectors of members[begin, end), one after the other (the queries).
 std::vector<float> gather_queries(std::span<const std::size_t> members, std::size_t begin, std::size_t end,
                                   const DenseRows& dense) {
@@ -294,15 +300,23 @@ struct ListSizes {
 void search_candidates(const VectorIndex& index, const Languages& g, std::size_t source,
                        std::span<const std::size_t> queries, std::size_t begin, std::size_t end, std::span<const std::size_t> targets,
                        const DenseRows& dense, std::size_t k, std::size_t keep, std::span<const SparseVector> sparse,
-                       CandidateTable& table, FoundMarks* marks = nullptr) {
+                       CandidateTable& table, FoundMarks* marks = nullptr, const VectorsNeeded* need = nullptr) {
     std::vector<std::string> names;
     for (std::size_t t : targets) names.push_back(g.names[t]);
     const std::size_t n = end - begin, T = targets.size(), dim = index.dim(), kk = index.candidates_for(k);
     if (n == 0 || T == 0 || k == 0) return;
+    ask(need, {queries.begin() + static_cast<std::ptrdiff_t>(begin), queries.begin() + static_cast<std::ptrdiff_t>(end)});
     const std::vector<float> qx = gather_queries(queries, begin, end, dense);
     std::vector<float> dist(n * T * kk);
     std::vector<int64_t> lab(n * T * kk);
     index.search_languages(names, n, qx.data(), kk, dist.data(), lab.data());
+    if (need && *need) {  // every result: re-ranked (dense) and rescored (sparse)
+        std::vector<uint32_t> found;
+        for (int64_t label : lab)
+            if (const std::size_t at = label < 0 ? SeqPositions::npos : g.pos.find(label); at != SeqPositions::npos)
+                found.push_back(static_cast<uint32_t>(at));
+        ask(need, found);
+    }
     if (marks && !marks->found_only.empty()) mark_found(g, source, targets, n, kk, lab, *marks);
     const std::size_t workers = impl::worker_count(n / 16 + 1);
     std::vector<std::vector<Candidate>> found(workers);
@@ -421,6 +435,13 @@ std::vector<PairCandidate> pair_candidates(const CandidateTable& table, const La
 
 }  // namespace
 
+void Matcher::need_all(std::size_t n) const {
+    if (!need_) return;
+    std::vector<uint32_t> all(n);
+    std::iota(all.begin(), all.end(), uint32_t{0});
+    need_(all);
+}
+
 TranslationLink Matcher::make_link(std::size_t a, std::size_t b, float sim, float margin,
                                    std::span<const SparseVector> sparse) const {
     TranslationLink l;
@@ -462,14 +483,26 @@ namespace {
 // rescore[x] (a list not rescored keeps its saved, sorted order). An empty `clear` clears none,
 // an empty `rescore` rescores all.
 void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> clear, std::span<const char> again,
-                   std::span<const char> rescore,
-                   CandidateTable& table) {
+                   std::span<const char> rescore, CandidateTable& table, const VectorsNeeded* need = nullptr) {
     const std::size_t n = sparse.size(), L = table.languages.size();
+    const auto cleared = [&](std::size_t x, std::size_t t) {
+        return !clear.empty() && clear[x] && (again.empty() || again[t]);
+    };
+    if (need && *need) {  // the documents of the lists rescored and their candidates
+        std::vector<uint32_t> read;
+        for (std::size_t x = 0; x < n; ++x)
+            for (std::size_t t = 0; t < L && (rescore.empty() || rescore[x]); ++t)
+                if (!cleared(x, t) && !table.of(x, t).empty()) {
+                    read.push_back(static_cast<uint32_t>(x));
+                    for (const Candidate& c : table.of(x, t)) read.push_back(c.other);
+                }
+        ask(need, read);
+    }
     impl::parallel_for_ranges(n, impl::worker_count(n / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t x = b; x < e; ++x)
             for (std::size_t t = 0; t < L; ++t) {
                 const CandidateList list = table.edit(x, t);
-                if (!clear.empty() && clear[x] && (again.empty() || again[t])) {
+                if (cleared(x, t)) {
                     list.clear();
                     continue;
                 }
@@ -513,7 +546,7 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
 // results marked (mark_found).
 void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, ListSizes sizes,
                 std::span<const SparseVector> sparse, CandidateTable& table, FoundMarks* marks = nullptr,
-                std::span<const char> only = {}) {
+                std::span<const char> only = {}, const VectorsNeeded* need = nullptr) {
     const std::size_t L = queries.names.size();
     const bool found_only = marks && !marks->found_only.empty();
     for (std::size_t sa = 0; sa < L; ++sa) {
@@ -526,7 +559,7 @@ void search_all(const VectorIndex& index, const Languages& queries, const DenseR
             for (std::size_t b = 0; b < queries.members[sa].size(); b += kQueryBatch)
                 search_candidates(index, queries, sa, queries.members[sa], b,
                                   std::min(queries.members[sa].size(), b + kQueryBatch), targets[few], dense, sizes.k,
-                                  few ? sizes.few : sizes.k, sparse, table, marks);
+                                  few ? sizes.few : sizes.k, sparse, table, marks, need);
         }
     }
 }
@@ -552,7 +585,8 @@ FoundMarks found_only_pairs(const MatcherOptions& o, const Languages& g, const C
 // with no list in b yet that a search from b found (marks.found) or that a list of b holds,
 // searched in b (b's lists in a are complete).
 void search_found(const VectorIndex& index, const Languages& g, FoundMarks& marks, const DenseRows& dense,
-                  ListSizes sizes, std::span<const SparseVector> sparse, CandidateTable& table) {
+                  ListSizes sizes, std::span<const SparseVector> sparse, CandidateTable& table,
+                  const VectorsNeeded* need = nullptr) {
     const std::size_t L = g.names.size();
     for (std::size_t a = 0; a < L && !marks.found_only.empty(); ++a)
         for (std::size_t b = 0; b < L; ++b) {
@@ -565,7 +599,7 @@ void search_found(const VectorIndex& index, const Languages& g, FoundMarks& mark
             const std::size_t target[] = {b};
             for (std::size_t q = 0; q < queries.size(); q += kQueryBatch)
                 search_candidates(index, g, a, queries, q, std::min(queries.size(), q + kQueryBatch), target, dense,
-                                  sizes.k, sizes.of(table, a, b), sparse, table);
+                                  sizes.k, sizes.of(table, a, b), sparse, table, nullptr, need);
         }
 }
 
@@ -647,7 +681,7 @@ std::vector<char> plan_searches(const MatcherOptions& o, const std::vector<float
 // update_candidates' phase 3: each changed document y offered to the list, in y's language, of
 // each unchanged document x it found (offer()); grouped by x and y's language, each group on one core.
 void offer_found(const Languages& g, std::span<const char> changed, ListSizes sizes, const DenseRows& dense,
-                 std::span<const SparseVector> sparse, CandidateTable& table) {
+                 std::span<const SparseVector> sparse, CandidateTable& table, const VectorsNeeded* need = nullptr) {
     struct Offer {
         std::size_t x, t, y;  // unchanged x, changed y of language t
         bool operator<(const Offer& o) const { return std::tie(x, t, y) < std::tie(o.x, o.t, o.y); }
@@ -669,6 +703,15 @@ void offer_found(const Languages& g, std::span<const char> changed, ListSizes si
         if (i == 0 || offers[i].x != offers[i - 1].x || offers[i].t != offers[i - 1].t) starts.push_back(i);
     }
     starts.push_back(offers.size());
+    if (need && *need) {  // each x, its list in y's language (dense) and the ys
+        std::vector<uint32_t> read(ys.begin(), ys.end());
+        for (std::size_t s = 0; s + 1 < starts.size(); ++s) {
+            const Offer& o = offers[starts[s]];
+            read.push_back(static_cast<uint32_t>(o.x));
+            for (const Candidate& c : table.of(o.x, o.t)) read.push_back(c.other);
+        }
+        ask(need, read);
+    }
     impl::parallel_for_ranges(starts.size() - 1, impl::worker_count(starts.size() / 256 + 1), 256,
                               [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t s = b; s < e; ++s) {
@@ -686,6 +729,7 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     DOPPEL_CHECK(kInvalidArgument, dense.dim() == index.dim(), "matcher: dense vectors of the index's dimension needed");
     const Languages g = group_by_language(docs);
+    need_all(docs.size());
     CandidateTable table = CandidateTable::empty(docs.size(), g.names, options_.k);
     const std::vector<char> sampled = sample_flags(options_, g, docs.size());
     // Phase 1: the sample searched in every language; the plan from its affinities.
@@ -727,15 +771,15 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     DOPPEL_CHECK(kInvalidArgument, again.empty() || again.size() == table.languages.size(),
                  "matcher: one search-again flag per language of the table needed");
     // A changed document's kept lists (languages `again` does not flag) are always rescored.
-    rescore_lists(sparse, changed, again, keep_scores ? changed : std::span<const char>(), table);
+    rescore_lists(sparse, changed, again, keep_scores ? changed : std::span<const char>(), table, &need_);
     // Phase 2: the changed documents searched again (in the languages `again` flags, when not
     // empty), as candidates() searches all (the found search: the documents found with no list
     // there, changed or newly found).
     FoundMarks marks = found_only_pairs(options_, g, table);
-    search_all(index, subset(g, changed, 1), dense, ListSizes(options_), sparse, table, &marks, again);
-    search_found(index, g, marks, dense, ListSizes(options_), sparse, table);
+    search_all(index, subset(g, changed, 1), dense, ListSizes(options_), sparse, table, &marks, again, &need_);
+    search_found(index, g, marks, dense, ListSizes(options_), sparse, table, &need_);
     // Phase 3: each changed document offered to the unchanged documents it found.
-    offer_found(g, changed, ListSizes(options_), dense, sparse, table);
+    offer_found(g, changed, ListSizes(options_), dense, sparse, table, &need_);
 }
 
 void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
@@ -743,8 +787,8 @@ void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseR
                                CandidateTable& table, bool keep_scores) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
     // Every list kept; rescored, or with keep_scores the changed documents' only.
-    rescore_lists(sparse, {}, {}, keep_scores ? changed : std::span<const char>(), table);
-    offer_found(g, changed, ListSizes(options_), dense, sparse, table);
+    rescore_lists(sparse, {}, {}, keep_scores ? changed : std::span<const char>(), table, &need_);
+    offer_found(g, changed, ListSizes(options_), dense, sparse, table, &need_);
 }
 
 std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorIndex& shard, const std::string& lang,
@@ -791,6 +835,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
     const Languages g = group_by_language(docs);
     check_table(table, g, docs.size());
+    need_all(docs.size());
     const std::size_t L = g.names.size();
     const Margins margins(table, g, options_.margin_k);
     // Language pairs are linked independently, on all cores; their links join in pair order.
@@ -927,9 +972,23 @@ std::vector<TranslationLink> Matcher::relink(std::span<const MatchDocument> docs
         else strong_of[pair_at[lang[l.a] * L + lang[l.b]]].push_back(l);
     }
     const Margins margins(table, g, options_.margin_k);
+    std::vector<std::vector<PairCandidate>> touching(pairs);
     impl::parallel_for(pairs, impl::worker_count(pairs), [&](std::size_t p, std::size_t) {
-        for (const auto& [a, b, sim] : pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second, changed)) {
-            if (sim < options_.related_similarity) continue;
+        touching[p] = pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second, changed);
+        // Only strong links are kept: a pair under translation_margin (from the lists alone) is
+        // none whatever its vectors say, so it is not made (nor are its vectors read).
+        std::erase_if(touching[p], [&](const PairCandidate& c) {
+            return c.sim < options_.related_similarity || margins(c.a, c.b, c.sim) < options_.translation_margin;
+        });
+    });
+    if (need_) {
+        std::vector<uint32_t> read;
+        for (const auto& of : touching)
+            for (const PairCandidate& c : of) read.insert(read.end(), {c.a, c.b});
+        need_(read);
+    }
+    impl::parallel_for(pairs, impl::worker_count(pairs), [&](std::size_t p, std::size_t) {
+        for (const auto& [a, b, sim] : touching[p]) {
             TranslationLink l = make_link(a, b, sim, margins(a, b, sim), sparse);
             url_evidence::add_url_evidence(docs, options_.url_weight, l);
             if (strong(docs, l, state.floors[p])) strong_of[p].push_back(l);
@@ -1105,15 +1164,22 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
     // link adds at most a weak candidate, never a chain through a whole group.
     std::vector<std::vector<std::size_t>> linked(docs.size());
     const ExistingLinks existing(out);
-    // has[(doc, other language)]: the document already has a translation in that language.
-    std::set<std::pair<std::size_t, std::string>> has;
+    // has: (doc, other language) pairs, doc * L + the language's position: the document already
+    // has a translation in that language (a hash of numbers: over every link, a set of strings
+    // was a second or so a pass at a million documents).
+    std::map<std::string, std::size_t> at;
+    for (const std::string& lang : languages_of(docs)) at.emplace(lang, at.size());
+    std::vector<uint32_t> lang(docs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) lang[i] = static_cast<uint32_t>(at.at(docs[i].lang));
+    const auto key = [&](std::size_t doc, std::size_t other) { return uint64_t{doc} * at.size() + lang[other]; };
+    std::unordered_set<uint64_t> has;
     for (std::size_t i = 0; i < out.size(); ++i) {
         const auto& l = out[i];
         if (l.label == LinkLabel::kSameStory) continue;
         linked[l.a].push_back(l.b);
         linked[l.b].push_back(l.a);
-        has.insert({l.a, docs[l.b].lang});
-        has.insert({l.b, docs[l.a].lang});
+        has.insert(key(l.a, l.b));
+        has.insert(key(l.b, l.a));
     }
     std::map<std::pair<std::size_t, std::size_t>, int> support;
     for (std::size_t z = 0; z < docs.size(); ++z) {
@@ -1131,9 +1197,16 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         float sim;
     };
     std::vector<Cand> cands;
+    if (need_) {
+        std::vector<uint32_t> read;
+        for (const auto& [p, n] : support)
+            if (!has.count(key(p.first, p.second)) && !has.count(key(p.second, p.first)))
+                read.insert(read.end(), {static_cast<uint32_t>(p.first), static_cast<uint32_t>(p.second)});
+        need_(read);
+    }
     for (const auto& [p, n] : support) {
         auto [a, b] = p;
-        if (has.count({a, docs[b].lang}) || has.count({b, docs[a].lang})) continue;
+        if (has.count(key(a, b)) || has.count(key(b, a))) continue;
         float sim = dot(sparse[a], sparse[b]);
         if (sim < options_.pivot_similarity) continue;
         // Through one pivot only, the pair must stand out against its competitors: one wrong
@@ -1147,9 +1220,9 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         return std::tie(x.a, x.b) < std::tie(y.a, y.b);
     });
     for (const auto& c : cands) {
-        if (has.count({c.a, docs[c.b].lang}) || has.count({c.b, docs[c.a].lang})) continue;
-        has.insert({c.a, docs[c.b].lang});
-        has.insert({c.b, docs[c.a].lang});
+        if (has.count(key(c.a, c.b)) || has.count(key(c.b, c.a))) continue;
+        has.insert(key(c.a, c.b));
+        has.insert(key(c.b, c.a));
         TranslationLink l = make_link(c.a, c.b, c.sim, margins(c.a, c.b, c.sim), sparse);
         url_evidence::add_url_evidence(docs, options_.url_weight, l);
         l.label = length_label(docs[c.a].length, docs[c.b].length);

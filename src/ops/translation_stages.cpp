@@ -48,11 +48,16 @@ TranslationFeatures featurize_documents(std::vector<Document> docs, const Langua
 
 float weigh_for_matching(const BridgeEmbedder& embedder, SparseVector counts, const StoredVectors& vectors,
                          int64_t seq, SparseVector& sparse, float* dense) {
+    const float length = matching_length(counts);
+    sparse = vectors.join(embedder.weigh(std::move(counts)), seq);
+    embedder.densify(sparse, dense);
+    return length;
+}
+
+float matching_length(const SparseVector& counts) {
     float length = 0;
     for (std::size_t j = 0; j < counts.size(); ++j)
         if (BridgeEmbedder::kind_of(counts.ids[j]) == BridgeEmbedder::FeatureKind::kConcept) length += counts.weights[j];
-    sparse = vectors.join(embedder.weigh(std::move(counts)), seq);
-    embedder.densify(sparse, dense);
     return length;
 }
 

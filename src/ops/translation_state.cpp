@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <unordered_map>
 
 #include "doppel/error.h"
@@ -16,6 +18,14 @@ namespace doppel {
 namespace {
 
 constexpr char kMagic[4] = {'D', 'P', 'T', 'S'};
+constexpr uint32_t kWeighingSince = 4;
+constexpr std::size_t kChunkBytes = 1 << 20;  // a table's lists are read and written this much at a time
+
+template <class T>
+void append_bytes(std::vector<char>& out, T v) {
+    const char* p = reinterpret_cast<const char*>(&v);
+    out.insert(out.end(), p, p + sizeof v);
+}  // the version that added the weighing (version 3 is read without)
 
 class Writer {
 public:
@@ -103,19 +113,18 @@ void write_table(Writer& w, const CandidateTable& t) {
     for (const std::string& lang : t.languages) w.string(lang);
     w.value(static_cast<uint64_t>(t.searched.size()));
     w.array(t.searched);
-    std::vector<uint32_t> sizes(t.lists()), entries;
-    std::vector<float> sims;
+    std::vector<uint32_t> sizes(t.lists());
     for (std::size_t i = 0; i < t.lists(); ++i) sizes[i] = static_cast<uint32_t>(t.list(i).size());
     w.array(sizes);
+    std::vector<char> chunk;  // many lists' bytes at a time: a write per list cost seconds at a million documents
     for (std::size_t i = 0; i < t.lists(); ++i) {
-        entries.clear();
-        sims.clear();
-        for (const MatchCandidate& c : t.list(i)) {
-            entries.push_back(c.other);
-            sims.push_back(c.sim);
+        const std::span<const MatchCandidate> list = t.list(i);
+        for (const MatchCandidate& c : list) append_bytes(chunk, c.other);
+        for (const MatchCandidate& c : list) append_bytes(chunk, c.sim);
+        if (chunk.size() >= kChunkBytes || i + 1 == t.lists()) {
+            w.bytes(chunk.data(), chunk.size());
+            chunk.clear();
         }
-        w.array(entries);
-        w.array(sims);
     }
 }
 
@@ -133,17 +142,27 @@ CandidateTable read_table(Reader& r, uint64_t documents_expected) {
     const std::vector<uint32_t> sizes = r.array<uint32_t>(n * L);
     CandidateTable t = CandidateTable::empty(n, std::move(languages), capacity);
     t.searched = std::move(searched);
-    std::vector<uint32_t> others;  // of one list at a time, reused
-    std::vector<float> sims;
-    for (std::size_t i = 0; i < sizes.size(); ++i) {
-        DOPPEL_CHECK(kBadFormat, sizes[i] <= capacity, "translations state: " + r.path() + " has an overlong list");
-        r.array(sizes[i], others);
-        r.array(sizes[i], sims);
-        const CandidateList list = t.edit(i / L, i % L);
-        for (std::size_t j = 0; j < others.size(); ++j) {
-            DOPPEL_CHECK(kBadFormat, others[j] < n, "translations state: " + r.path() + " names a document it does not hold");
-            list.push_back({others[j], sims[j]});
+    std::vector<char> chunk;  // many lists' bytes at a time (one read per list cost seconds at a million documents)
+    for (std::size_t first = 0; first < sizes.size();) {
+        std::size_t end = first, bytes = 0;
+        for (; end < sizes.size() && (end == first || bytes < kChunkBytes); ++end) {
+            DOPPEL_CHECK(kBadFormat, sizes[end] <= capacity, "translations state: " + r.path() + " has an overlong list");
+            bytes += std::size_t{sizes[end]} * 8;
         }
+        r.array(bytes, chunk);
+        const char* at = chunk.data();
+        for (std::size_t i = first; i < end; ++i) {
+            const CandidateList list = t.edit(i / L, i % L);
+            for (uint32_t j = 0; j < sizes[i]; ++j) {
+                MatchCandidate c;
+                std::memcpy(&c.other, at + 4 * j, 4);
+                std::memcpy(&c.sim, at + 4 * (sizes[i] + j), 4);
+                DOPPEL_CHECK(kBadFormat, c.other < n, "translations state: " + r.path() + " names a document it does not hold");
+                list.push_back(c);
+            }
+            at += std::size_t{sizes[i]} * 8;
+        }
+        first = end;
     }
     return t;
 }
@@ -222,6 +241,34 @@ LinkState read_links(Reader& r, uint64_t documents) {
     return s;
 }
 
+void write_weighing(Writer& w, const TranslationState::Weighing& x) {
+    std::vector<std::pair<uint64_t, uint32_t>> df(x.frequencies.df.begin(), x.frequencies.df.end());
+    std::sort(df.begin(), df.end());
+    w.value(static_cast<uint64_t>(x.frequencies.documents));
+    w.value(static_cast<uint64_t>(df.size()));
+    for (const auto& [feature, count] : df) {
+        w.value(feature);
+        w.value(count);
+    }
+    w.value(static_cast<uint64_t>(x.lengths.size()));
+    w.array(x.lengths);
+}
+
+TranslationState::Weighing read_weighing(Reader& r, uint64_t documents) {
+    TranslationState::Weighing x;
+    x.frequencies.documents = r.value<uint64_t>();
+    const uint64_t f = r.count(8 + 4);
+    x.frequencies.df.reserve(f);
+    for (uint64_t j = 0; j < f; ++j) {
+        const auto feature = r.value<uint64_t>();
+        x.frequencies.df[feature] = r.value<uint32_t>();
+    }
+    x.lengths = r.array<float>(r.value<uint64_t>());
+    DOPPEL_CHECK(kBadFormat, x.lengths.empty() || x.lengths.size() == documents,
+                 "translations state: " + r.path() + " holds lengths of other documents");
+    return x;
+}
+
 // A temporary name beside `path` that no other writer uses at the same time: two runs on one
 // store (two processes, or two Stores in one process) each write their own, and the last rename
 // wins whole.
@@ -243,6 +290,8 @@ void write_state(const std::string& tmp, const TranslationState& state) {
     write_associations(w, state.associations);
     write_links(w, state.first_links);
     write_links(w, state.second_links);
+    write_weighing(w, state.first_weighing);
+    write_weighing(w, state.second_weighing);
     w.close();
 }
 
@@ -271,9 +320,9 @@ std::optional<TranslationState> load_translation_state(const std::string& path) 
     r.bytes(magic, sizeof magic);
     DOPPEL_CHECK(kBadFormat, std::equal(magic, magic + 4, kMagic), "translations state: " + path + " is not one");
     const auto version = r.value<uint32_t>();
-    DOPPEL_CHECK(kVersion, version == kTranslationStateVersion,
+    DOPPEL_CHECK(kVersion, version == kTranslationStateVersion || version == kWeighingSince - 1,
                  "translations state: " + path + " is of version " + std::to_string(version) + ", this build reads " +
-                     std::to_string(kTranslationStateVersion));
+                     std::to_string(kWeighingSince - 1) + " and " + std::to_string(kTranslationStateVersion));
     TranslationState s;
     s.specs = r.string();
     const auto n = r.value<uint64_t>();
@@ -284,6 +333,10 @@ std::optional<TranslationState> load_translation_state(const std::string& path) 
     s.associations = read_associations(r);
     s.first_links = read_links(r, n);
     s.second_links = read_links(r, n);
+    if (version >= kWeighingSince) {
+        s.first_weighing = read_weighing(r, n);
+        s.second_weighing = read_weighing(r, n);
+    }
     for (uint32_t l : s.langs)
         DOPPEL_CHECK(kBadFormat, l < s.first.languages.size(), "translations state: " + path + " names an unknown language");
     DOPPEL_CHECK(kBadFormat, r.at_end(), "translations state: " + path + " has bytes after its end");

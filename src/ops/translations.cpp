@@ -230,9 +230,19 @@ void weigh(Pool& pool, BridgeEmbedder& embedder, DocumentFrequencies frequencies
     pool.dense = DenseRows::join(std::move(ranges), dim);
 }
 
-Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share, const ProgressCallback& progress) {
+// Phase 1, the documents without their vectors: the seqs of those with features (in seq order,
+// as load_features gives them), their matching languages (regrouped, phase 1b), URLs, and the
+// stored word-vector embeddings.
+Pool pool_documents(const Store& store, const BridgeEmbedder& embedder, double minor_share) {
     Pool pool;
-    pool.features = load_features(store);
+    pool.features.seqs = store.artifact_seqs(kBridgeFeaturesArtifact);
+    std::unordered_map<int64_t, std::size_t> pos;
+    for (std::size_t i = 0; i < pool.features.seqs.size(); ++i) pos.emplace(pool.features.seqs[i], i);
+    pool.features.langs.resize(pool.features.seqs.size());
+    store.scan_artifacts(kMatchingLanguageArtifact, [&](int64_t seq, std::string_view blob) {
+        if (auto it = pos.find(seq); it != pos.end()) pool.features.langs[it->second] = std::string(blob);
+    });
+    trace_cpu("seqs and languages");
     const std::vector<std::string> stored_langs = pool.features.langs;
     if (regroup_relatives(pool.features.langs, minor_share))  // phase 1b
         for (std::size_t i = 0; i < stored_langs.size(); ++i)
@@ -242,15 +252,123 @@ Pool load_pool(const Store& store, BridgeEmbedder& embedder, double minor_share,
     const std::size_t n = pool.size();
     pool.docs.resize(n);
     pool.sparse.resize(n);
-    std::unordered_map<int64_t, std::string> url_of;
-    store.scan([&](const StoredDocument& d) { return d.url.empty() || url_of.emplace(d.seq, d.url).second; }, false);
+    std::unordered_map<int64_t, std::string> url_of;  // the keys only: a full scan decoded every row (3/4 of this phase)
+    store.scan_keys([&](const Store::DocumentKeys& d) {
+        if (!d.url.empty()) url_of.emplace(d.seq, std::string(d.url));
+        return true;
+    });
     for (std::size_t i = 0; i < n; ++i) {
         pool.docs[i] = {pool.features.seqs[i], pool.features.langs[i], 0.0f, ""};
         if (auto it = url_of.find(pool.features.seqs[i]); it != url_of.end()) pool.docs[i].url = std::move(it->second);
     }
-    weigh(pool, embedder, std::move(pool.features.frequencies), progress);
+    trace_cpu("URLs");
     return pool;
 }
+
+// Phase 2 for every document: their counts read, the frequencies counted over them, each weighed.
+void weigh_every_document(const Store& store, Pool& pool, BridgeEmbedder& embedder, const ProgressCallback& progress) {
+    pool.features.counts = load_counts(store, pool.features.seqs);
+    DocumentFrequencies df;
+    for (const SparseVector& c : pool.features.counts) df.add(c);
+    weigh(pool, embedder, std::move(df), progress);
+    // The counts went as they were weighed: learning reads them again from the store (held
+    // through the first search and link, they were 2 KB a document at the peak).
+    std::vector<SparseVector>().swap(pool.features.counts);
+}
+
+// Incremental mode, extending a state that saved its weighing (translation_state.h): only the
+// documents a step of the matcher reads are weighed, as it asks for them (Matcher::VectorsNeeded),
+// their counts read from the store then; in the second pass (`learned`) rewritten first. The
+// frequencies are the saved ones plus the added documents' (what counting every document gives:
+// the old documents' counts, and their rewriting under the same associations, are as they were),
+// set by start(). Every document's length is there before (the saved ones and the added
+// documents', weighed first). The pool's dense rows are placed rows (DenseRows::placed).
+class PartialWeighing {
+public:
+    PartialWeighing(const Store& store, Pool& pool, BridgeEmbedder& embedder)
+        : store_(store), pool_(pool), embedder_(embedder) {}
+
+    // A pass begins: nothing weighed; the frequencies `saved` plus those of the added documents
+    // (rewritten with `learned` when given); the added documents weighed, the others' lengths
+    // set from `lengths`.
+    void start(const DocumentFrequencies& saved, std::span<const float> lengths, std::span<const char> added,
+               const FeatureAssociations* learned) {
+        learned_ = learned;
+        for (std::size_t i = 0; i < weighed_.size(); ++i)
+            if (weighed_[i]) pool_.sparse[i] = SparseVector();
+        weighed_.assign(pool_.size(), 0);
+        pool_.dense = DenseRows::placed(pool_.size(), pool_.dim);
+        std::vector<uint32_t> news;
+        for (std::size_t i = 0; i < pool_.size(); ++i)
+            if (added[i]) news.push_back(static_cast<uint32_t>(i));
+            else pool_.docs[i].length = lengths[i];
+        DocumentFrequencies df = saved;
+        for (SparseVector& c : read_counts(news)) df.add(c);
+        embedder_.set_frequencies(std::make_shared<DocumentFrequencies>(std::move(df)));
+        (*this)(news);
+    }
+    // Weighs the documents of `positions` not weighed yet in this pass.
+    void operator()(std::span<const uint32_t> positions) {
+        std::vector<uint32_t> todo;
+        for (uint32_t i : positions)
+            if (!weighed_[i]) {
+                weighed_[i] = 1;
+                todo.push_back(i);
+            }
+        std::sort(todo.begin(), todo.end());  // in seq order: the store's pages are read in order
+        constexpr std::size_t kChunk = 2048;
+        std::vector<float> dense;
+        for (std::size_t c = 0; c < todo.size(); c += kChunk) {
+            const std::span<const uint32_t> part = std::span(todo).subspan(c, std::min(kChunk, todo.size() - c));
+            std::vector<SparseVector> counts = read_counts(part);
+            dense.assign(part.size() * pool_.dim, 0.0f);
+            impl::parallel_for_ranges(part.size(), impl::worker_count(part.size() / 64 + 1), 64,
+                                      [&](std::size_t b, std::size_t e, std::size_t) {
+                for (std::size_t j = b; j < e; ++j) {
+                    const uint32_t i = part[j];
+                    pool_.docs[i].length = weigh_for_matching(embedder_, std::move(counts[j]), pool_.vectors,
+                                                              pool_.docs[i].seq, pool_.sparse[i], dense.data() + j * pool_.dim);
+                }
+            });
+            for (std::size_t j = 0; j < part.size(); ++j) pool_.dense.place(part[j], dense.data() + j * pool_.dim);
+        }
+        count_ += todo.size();
+        if (debug_search())
+            std::fprintf(stderr, "doppel search: weighed %zu (%zu in all) of %zu documents, process CPU %.2f s\n", todo.size(),
+                         count_, pool_.size(), impl::process_cpu_seconds());
+    }
+    // Documents weighed, over every pass.
+    std::size_t count() const { return count_; }
+
+private:
+    // The stored counts of documents `positions` (rewritten in the second pass), in that order.
+    std::vector<SparseVector> read_counts(std::span<const uint32_t> positions) const {
+        std::vector<int64_t> seqs;
+        std::unordered_map<int64_t, std::size_t> at;
+        for (uint32_t i : positions) {
+            at.emplace(pool_.docs[i].seq, seqs.size());
+            seqs.push_back(pool_.docs[i].seq);
+        }
+        std::vector<SparseVector> counts(seqs.size());
+        std::size_t found = 0;
+        store_.read_artifacts(kBridgeFeaturesArtifact, seqs, [&](int64_t seq, std::string_view blob) {
+            counts[at.at(seq)] = SparseVector::deserialize(blob);
+            ++found;
+        });
+        DOPPEL_CHECK(kNotFound, found == seqs.size(), "store " + store_.dir() + ": " + std::to_string(seqs.size() - found) +
+                                                          " documents lost their features while being matched");
+        if (learned_)
+            for (std::size_t j = 0; j < counts.size(); ++j)
+                counts[j] = learned_->apply(counts[j], pool_.features.langs[positions[j]]);
+        return counts;
+    }
+    const Store& store_;
+    Pool& pool_;
+    BridgeEmbedder& embedder_;
+    const FeatureAssociations* learned_ = nullptr;
+    std::vector<char> weighed_;
+    std::size_t count_ = 0;
+};
 
 // A sample of the pool's dense vectors (every stride-th), to train an approximate index on.
 std::vector<float> sample_dense(const Pool& pool, std::size_t want) {
@@ -325,13 +443,12 @@ VectorIndex load_stored_index(const Store& store, const Pool& pool) {
     return index;
 }
 
-// Phase 3 for the stored index: used when it is in step with the store (index/vector_index_check.h)
+// Phase 3 for the stored index (`check`: check_vector_index's): used when it is in step with the store (index/vector_index_check.h)
 // and the options keep the store's embedder (with regrouped documents moved, load_stored_index;
 // an index that cannot remove them is built again); otherwise built in memory for this run,
 // saying why.
-VectorIndex stored_or_rebuilt_index(const Store& store, const Pool& pool, bool override_spec,
-                                    std::vector<std::string>& warnings, bool& stored) {
-    const VectorIndexCheck check = check_vector_index(store);
+VectorIndex stored_or_rebuilt_index(const Store& store, const Pool& pool, const VectorIndexCheck& check,
+                                    bool override_spec, std::vector<std::string>& warnings, bool& stored) {
     stored = check.in_step && !override_spec;
     if (stored) {
         VectorIndex index = load_stored_index(store, pool);
@@ -567,28 +684,43 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
 // second_pass(), the added documents' lists rescored and the added documents offered to the
 // others' (Matcher::merge_candidates), then linked again where lists changed (`state`: the
 // previous second pass's, link_pass) and the second pass's rule applied.
-std::vector<TranslationLink> second_pass_extended(Pool& pool, BridgeEmbedder& embedder, const FeatureAssociations& learned,
+// `reweigh` weighs the pool for the second pass: every document rewritten and weighed
+// (rewrite_and_weigh), or a PartialWeighing started, then asked by `need`.
+std::vector<TranslationLink> second_pass_extended(Pool& pool, const std::function<void()>& reweigh, const VectorsNeeded& need,
                                                   const std::vector<TranslationLink>& first_links,
                                                   const CandidateTable& first, std::span<const char> added,
                                                   CandidateTable& table, LinkState& state,
-                                                  const TranslationSearchOptions& options,
-                                                  const ProgressCallback& progress) {
+                                                  const TranslationSearchOptions& options) {
     const std::vector<uint64_t> before = list_fingerprints(table);
-    DocumentFrequencies df = *embedder.frequencies();
-    rewrite(pool, learned, df);
-    trace_cpu("rewritten");
-    weigh(pool, embedder, std::move(df), progress);
-    std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time
+    reweigh();
     trace_cpu("weighed again");
     for (std::size_t i = 0; i < pool.size(); ++i)
         for (std::size_t t = 0; added[i] && t < table.languages.size(); ++t) table.edit(i, t).assign(first.of(i, t));
-    const Matcher matcher(options.matcher);
+    const Matcher matcher(options.matcher, need);
     matcher.merge_candidates(pool.docs, pool.dense, pool.sparse, added, table, true);  // old lists keep their scores
     trace_search("second pass", pool, table);
     std::vector<TranslationLink> links = link_pass(matcher, pool, table, &before, added, &state);
     trace_cpu("linked again");
     second_pass_labels(links, first_links, options, {});
     return links;
+}
+
+// Phase 5a of an extended run weighing every document: the features rewritten with the
+// associations, the frequencies following (rewrite), every document weighed again.
+void rewrite_and_weigh(Pool& pool, BridgeEmbedder& embedder, const FeatureAssociations& learned,
+                       const ProgressCallback& progress) {
+    DocumentFrequencies df = *embedder.frequencies();
+    rewrite(pool, learned, df);
+    trace_cpu("rewritten");
+    weigh(pool, embedder, std::move(df), progress);
+    std::vector<SparseVector>().swap(pool.features.counts);  // weighed for the last time
+}
+
+// Each pool document's length (MatchDocument::length) as weighed last.
+std::vector<float> lengths_of(const Pool& pool) {
+    std::vector<float> out(pool.size());
+    for (std::size_t i = 0; i < pool.size(); ++i) out[i] = pool.docs[i].length;
+    return out;
 }
 
 // Incremental mode: the run's specs as one string; a state is extended under the same only.
@@ -604,9 +736,19 @@ struct Previous {
     CandidateTable first, second;
     FeatureAssociations associations;  // the second pass's
     LinkState first_links, second_links;
+    TranslationState::Weighing first_weighing, second_weighing;  // lengths placed; empty: not saved
     std::vector<char> added;
     std::size_t count = 0;  // added documents
 };
+
+// A saved weighing placed onto the pool (lengths follow their documents); empty stays empty.
+TranslationState::Weighing place_weighing(TranslationState::Weighing w, std::span<const uint32_t> moved, std::size_t n) {
+    if (w.lengths.empty()) return w;
+    std::vector<float> lengths(n, 0.0f);
+    for (std::size_t i = 0; i < moved.size(); ++i) lengths[moved[i]] = w.lengths[i];
+    w.lengths = std::move(lengths);
+    return w;
+}
 
 // The previous state when the store only gained documents since it was saved (same specs and
 // languages, every document of the state in the pool under the same matching language); else
@@ -645,6 +787,8 @@ std::optional<Previous> previous_state(const Store& store, const Pool& pool, con
     p.associations = std::move(state->associations);
     p.first_links = place_links(std::move(state->first_links), moved);
     p.second_links = place_links(std::move(state->second_links), moved);
+    p.first_weighing = place_weighing(std::move(state->first_weighing), moved, pool.size());
+    p.second_weighing = place_weighing(std::move(state->second_weighing), moved, pool.size());
     p.added.assign(pool.size(), 1);
     for (uint32_t i : moved) p.added[i] = 0;
     p.count = pool.size() - state->seqs.size();
@@ -657,10 +801,11 @@ struct SecondPassState {
     CandidateTable table;
     FeatureAssociations associations;
     LinkState links;
+    TranslationState::Weighing weighing;
 };
 
 void save_state(const Store& store, const Pool& pool, std::string specs, CandidateTable first, LinkState first_links,
-                SecondPassState second) {
+                TranslationState::Weighing first_weighing, SecondPassState second) {
     TranslationState s;
     s.specs = std::move(specs);
     for (const MatchDocument& d : pool.docs) s.seqs.push_back(d.seq);
@@ -670,6 +815,8 @@ void save_state(const Store& store, const Pool& pool, std::string specs, Candida
     s.associations = std::move(second.associations);
     s.first_links = std::move(first_links);
     s.second_links = std::move(second.links);
+    s.first_weighing = std::move(first_weighing);
+    s.second_weighing = std::move(second.weighing);
     save_translation_state((std::filesystem::path(store.dir()) / kTranslationStateFile).string(), s);
 }
 
@@ -679,7 +826,7 @@ std::vector<TranslationPair> to_pairs(const Store& store, const Pool& pool, cons
     store.scan([&](const StoredDocument& d) {
         meta[d.seq] = {d.id, d.lang};
         return true;
-    }, false);
+    }, false, false);  // no text, no paragraphs
     std::vector<std::string> ids(pool.size()), langs(pool.size());
     for (std::size_t i = 0; i < pool.size(); ++i) std::tie(ids[i], langs[i]) = meta[pool.docs[i].seq];
     return translation_pairs(links, ids, langs);
@@ -702,9 +849,10 @@ CandidateTable first_pass(const Matcher& matcher, const VectorIndex& index, cons
 // second_pass().
 std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index,
                                                    const Store* reread, std::vector<TranslationLink> links,
-                                                   CandidateTable& table, Previous* previous, SecondPassState& second,
-                                                   const TranslationSearchOptions& options, TranslationSearch& out,
-                                                   PhaseClock& clock, const ProgressCallback& progress) {
+                                                   CandidateTable& table, Previous* previous, PartialWeighing* partial,
+                                                   SecondPassState& second, const TranslationSearchOptions& options,
+                                                   TranslationSearch& out, PhaseClock& clock,
+                                                   const ProgressCallback& progress) {
     trace_cpu("counts read again");
     const bool extend = previous && previous->second.documents() > 0;
     const FeatureAssociations learned =
@@ -716,8 +864,13 @@ std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& e
     if (extend) {
         second.table = std::move(previous->second);
         second.links = std::move(previous->second_links);
-        links = second_pass_extended(pool, embedder, learned, links, table, previous->added, second.table,
-                                     second.links, options, progress);
+        const auto reweigh = [&] {
+            if (!partial) return rewrite_and_weigh(pool, embedder, learned, progress);
+            const TranslationState::Weighing& saved = previous->second_weighing;
+            partial->start(saved.frequencies, saved.lengths, previous->added, &learned);
+        };
+        links = second_pass_extended(pool, reweigh, partial ? VectorsNeeded(std::ref(*partial)) : VectorsNeeded(), links,
+                                     table, previous->added, second.table, second.links, options);
     } else if (options.incremental) {
         second.table = table;  // the first pass's table is saved too
         links = second_pass(pool, embedder, index, reread, learned, links, second.table, &second.links, options,
@@ -726,8 +879,66 @@ std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& e
         links = second_pass(pool, embedder, index, reread, learned, links, table, nullptr, options, progress);
     }
     clock.mark("match again");
-    if (options.incremental) second.associations = learned;
+    if (options.incremental) {
+        second.associations = learned;
+        second.weighing = {*embedder.frequencies(), lengths_of(pool)};
+    }
     return links;
+}
+
+// Incremental mode: whether a run may weigh only the documents it reads (PartialWeighing) when
+// its state allows: documents matched as stored (none regrouped), no word-vector embeddings
+// (read per document from every one), no same-story pairs (every candidate pair a link) and
+// no found search (matcher.h).
+bool may_weigh_partially(const Pool& pool, const TranslationSearchOptions& options) {
+    return pool.regrouped.empty() && pool.vectors.by_seq.empty() && !options.matcher.same_story &&
+           options.matcher.found_only_ratio <= 0;
+}
+
+// A state of version 3 (without its weighing, translation_state.h): the weighing it would hold,
+// counted from the stored counts of its documents (the pool's but the added), in one pass that
+// holds no document's counts: each pass's frequencies and lengths (the second pass's over the
+// counts rewritten with the saved associations, as that pass rewrote them). A scan of every
+// document, but no weighing: the run then weighs what it reads, and saves version 4.
+void count_saved_weighing(const Store& store, const Pool& pool, Previous& previous) {
+    const bool second = previous.second.documents() > 0;
+    TranslationState::Weighing first_w, second_w;
+    first_w.lengths.assign(pool.size(), 0.0f);
+    if (second) second_w.lengths.assign(pool.size(), 0.0f);
+    std::unordered_map<int64_t, std::size_t> at;
+    for (std::size_t i = 0; i < pool.size(); ++i) at.emplace(pool.docs[i].seq, i);
+    store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
+        const auto it = at.find(seq);
+        if (it == at.end() || previous.added[it->second]) return;
+        const SparseVector counts = SparseVector::deserialize(blob);
+        first_w.frequencies.add(counts);
+        first_w.lengths[it->second] = matching_length(counts);
+        if (!second) return;
+        const SparseVector rewritten = previous.associations.apply(counts, pool.features.langs[it->second]);
+        second_w.frequencies.add(rewritten);
+        second_w.lengths[it->second] = matching_length(rewritten);
+    });
+    trace_cpu("weighing counted");
+    previous.first_weighing = std::move(first_w);
+    previous.second_weighing = std::move(second_w);
+}
+
+// Phase 2 of an incremental run that may weigh partially: with a previous state that saved its
+// weighing (and, when learning, a second pass: extended with its associations), a
+// PartialWeighing started on the first pass's; else every document weighed (null).
+std::unique_ptr<PartialWeighing> weigh_for_run(const Store& store, Pool& pool, BridgeEmbedder& embedder,
+                                               Previous* previous, const TranslationSearchOptions& options,
+                                               const ProgressCallback& progress) {
+    if (previous && previous->first_weighing.lengths.empty() && (!options.learn || previous->second.documents() > 0))
+        count_saved_weighing(store, pool, *previous);
+    if (previous && !previous->first_weighing.lengths.empty() &&
+        (!options.learn || (previous->second.documents() > 0 && !previous->second_weighing.lengths.empty()))) {
+        auto partial = std::make_unique<PartialWeighing>(store, pool, embedder);
+        partial->start(previous->first_weighing.frequencies, previous->first_weighing.lengths, previous->added, nullptr);
+        return partial;
+    }
+    weigh_every_document(store, pool, embedder, progress);
+    return nullptr;
 }
 
 }  // namespace
@@ -740,31 +951,37 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     const auto t0 = Clock::now();
     bool override_spec = false;
     std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
-    Pool pool = load_pool(store, *embedder, options.minor_relative_share, progress);
-    // The counts went as they were weighed: learning reads them again from the store (held
-    // through the first search and link, they were 2 KB a document at the peak).
-    std::vector<SparseVector>().swap(pool.features.counts);
+    Pool pool = pool_documents(store, *embedder, options.minor_relative_share);
+    const VectorIndexCheck check = check_vector_index(store);
+    trace_cpu("index checked");
+    // An incremental run may weigh only the documents it reads: decided once its state is read.
+    const bool may_defer = options.incremental && check.in_step && !override_spec && may_weigh_partially(pool, options);
+    if (!may_defer) weigh_every_document(store, pool, *embedder, progress);
     clock.mark("load and weigh");
     trace_memory("loaded and weighed", pool, *embedder);
     const auto t1 = Clock::now();
     bool stored = false;
-    VectorIndex index = stored_or_rebuilt_index(store, pool, override_spec, out.warnings, stored);
+    VectorIndex index = stored_or_rebuilt_index(store, pool, check, override_spec, out.warnings, stored);
     out.specs = {{"matcher", options.matcher.describe()},
                  {"associations", options.learn ? options.associations.describe() : "none"},
                  {"embedder", embedder->describe()},
                  {"vector_index", index.describe()}};
     const std::string specs = options.incremental ? run_specs(out, options.minor_relative_share) : "";
     std::optional<Previous> previous;
+    trace_cpu("index read");
     if (options.incremental) previous = previous_state(store, pool, specs, out.warnings);
+    trace_cpu("state read");
     out.extended = previous.has_value();
     out.added = previous ? previous->count : 0;
+    std::unique_ptr<PartialWeighing> partial;
+    if (may_defer) partial = weigh_for_run(store, pool, *embedder, previous ? &*previous : nullptr, options, progress);
     clock.mark("index");
     trace_memory("index", pool, *embedder);
     const auto t2 = Clock::now();
-    const Matcher matcher(options.matcher);
+    const Matcher matcher(options.matcher, partial ? VectorsNeeded(std::ref(*partial)) : VectorsNeeded());
     const std::vector<uint64_t> before = previous ? list_fingerprints(previous->first) : std::vector<uint64_t>();
     CandidateTable table = first_pass(matcher, index, pool, previous ? &*previous : nullptr);  // kept: the second pass updates it
-    pool.dense = DenseRows();  // the second pass weighs every document again
+    if (!partial) pool.dense = DenseRows();  // the second pass weighs every document again
     // A stored index goes until the second pass re-indexes (read again then); describe() is kept.
     const bool reread = options.learn && stored;
     if (reread) index = index.empty_like();
@@ -778,18 +995,22 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     clock.mark("match");
     trace_memory("linked", pool, *embedder, &table, links.size());
     const auto t3 = Clock::now();
+    TranslationState::Weighing first_weighing;  // incremental mode saves it
+    if (options.incremental) first_weighing = {*embedder->frequencies(), lengths_of(pool)};
     SecondPassState second;
     if (options.learn) {
-        pool.features.counts = load_counts(store, pool.features.seqs);
+        if (!partial) pool.features.counts = load_counts(store, pool.features.seqs);
         links = learn_and_match_again(pool, *embedder, index, reread ? &store : nullptr, std::move(links), table,
-                                      previous ? &*previous : nullptr, second, options, out, clock, progress);
+                                      previous ? &*previous : nullptr, partial.get(), second, options, out, clock,
+                                      progress);
         out.learn_seconds = seconds_between(t3, Clock::now());
     }
     Matcher(options.matcher).limit_same_story(links);  // again: the second pass relabels links
     out.pairs = to_pairs(store, pool, links);
     if (options.incremental) {
         try {  // the pairs stand without it: the next run is a full one
-            save_state(store, pool, specs, std::move(table), std::move(first_links), std::move(second));
+            save_state(store, pool, specs, std::move(table), std::move(first_links), std::move(first_weighing),
+                       std::move(second));
         } catch (const Error& e) {
             out.warnings.push_back(std::string("incremental: the state was not saved (") + e.what() + ")");
         }

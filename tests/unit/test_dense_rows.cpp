@@ -120,6 +120,32 @@ TEST(DenseRows, JoinKeepsTheRowsInOrderAndSizesItsArraysOnce) {
     EXPECT_THROW(DenseRows::join(std::move(wrong), dim), Error);
 }
 
+TEST(DenseRows, PlacedRowsReadAsPlacedAndTheOthersAsZeros) {
+    // Rows placed in any order (an incremental run weighs the documents a step reads) read back
+    // bit for bit, dot as the full rows do; rows not placed are zeros; a row is placed once.
+    std::mt19937 rng(5);
+    const std::size_t dim = 64, n = 6;
+    DenseRows rows = DenseRows::placed(n, dim);
+    EXPECT_EQ(rows.size(), n);
+    std::vector<std::vector<float>> want(n, std::vector<float>(dim, 0.0f));
+    for (std::size_t i : {4u, 1u, 5u}) {
+        want[i] = sparse_row(dim, 0.3, rng);
+        rows.place(i, want[i].data());
+    }
+    std::vector<float> got(dim), q = sparse_row(dim, 1.0, rng);
+    for (std::size_t i = 0; i < n; ++i) {
+        EXPECT_EQ(rows.placed_row(i), i == 1 || i == 4 || i == 5) << i;
+        rows.copy(i, got.data());
+        for (std::size_t p = 0; p < dim; ++p) ASSERT_TRUE(same_bits(got[p], want[i][p])) << i << " " << p;
+        EXPECT_TRUE(same_bits(rows.dot(q.data(), i), impl::dot_f32(q.data(), want[i].data(), dim))) << i;
+    }
+    EXPECT_THROW(rows.place(4, want[4].data()), Error);  // placed already
+    EXPECT_THROW(rows.place(n, want[4].data()), Error);
+    EXPECT_THROW(rows.append(want[4].data()), Error);    // not of the compact form
+    DenseRows compact = DenseRows::compact(dim);
+    EXPECT_THROW(compact.place(0, want[4].data()), Error);
+}
+
 TEST(DenseRows, RejectsWhatItCannotHold) {
     EXPECT_THROW(DenseRows::compact(65537), Error);
     EXPECT_NO_THROW(DenseRows::compact(65536));

@@ -693,6 +693,85 @@ TEST(Matcher, RelinkGivesTheLinksOfLinkWhereListsChanged) {
     }
 }
 
+// The documents a VectorsNeeded hook was asked for: their vectors copied in from `from`, on demand.
+struct OnDemand {
+    const Pool& from;
+    std::vector<SparseVector> sparse;
+    DenseRows dense;
+    std::set<uint32_t> asked;
+    explicit OnDemand(const Pool& p) : from(p), sparse(p.docs.size()), dense(DenseRows::placed(p.docs.size(), kDim)) {}
+    void operator()(std::span<const uint32_t> positions) {
+        for (uint32_t i : positions)
+            if (asked.insert(i).second) {
+                sparse[i] = from.sparse[i];
+                dense.place(i, from.dense.data() + i * kDim);
+            }
+    }
+};
+
+TEST(Matcher, AHookedMatcherReadsTheVectorsItAsksForOnly) {
+    // An incremental run's steps (the added documents searched and offered, lists merged, links
+    // made again where lists changed) with every vector there, and with none but those the
+    // matcher asks for (Matcher::VectorsNeeded): the same lists and links, from fewer vectors.
+    const Pool p = stories(4);
+    MatcherOptions o;
+    o.same_story = false;
+    o.k = 3;
+    o.counterpart_links = 3;
+    const Matcher plain(o);
+    const VectorIndex index = p.index();
+    const DenseRows rows = DenseRows::view(p.dense.data(), kDim);
+    CandidateTable before = plain.candidates(index, p.docs, p.dense.data(), p.sparse);
+    std::vector<char> added(p.docs.size(), 0);
+    for (std::size_t d = 2; d < p.docs.size(); d += 11) {
+        added[d] = 1;  // as if new: no lists yet
+        for (std::size_t t = 0; t < before.languages.size(); ++t) before.edit(d, t).clear();
+    }
+    LinkState saved;
+    plain.link(p.docs, p.sparse, before, &saved);
+    OnDemand lazy(p);
+    const Matcher hooked(o, std::ref(lazy));
+    CandidateTable want = before, got = before;
+    plain.update_candidates(index, p.docs, rows, p.sparse, added, want, {}, true);
+    hooked.update_candidates(index, p.docs, lazy.dense, lazy.sparse, added, got, {}, true);
+    const auto same_tables = [](const CandidateTable& a, const CandidateTable& b) {
+        ASSERT_EQ(a.lists(), b.lists());
+        for (std::size_t i = 0; i < a.lists(); ++i) {
+            ASSERT_EQ(a.list(i).size(), b.list(i).size()) << i;
+            for (std::size_t r = 0; r < a.list(i).size(); ++r) {
+                EXPECT_EQ(a.list(i)[r].other, b.list(i)[r].other) << i;
+                EXPECT_EQ(a.list(i)[r].sim, b.list(i)[r].sim) << i;
+            }
+        }
+    };
+    same_tables(want, got);
+    std::vector<char> changed = added;  // the added and the documents whose lists took one
+    for (std::size_t i = 0; i < p.docs.size(); ++i)
+        for (std::size_t t = 0; t < want.languages.size(); ++t)
+            if (want.of(i, t).size() != before.of(i, t).size() ||
+                !std::equal(want.of(i, t).begin(), want.of(i, t).end(), before.of(i, t).begin(),
+                            [](const MatchCandidate& x, const MatchCandidate& y) { return x.other == y.other; }))
+                changed[i] = 1;
+    LinkState want_state = saved, got_state = saved;
+    const auto want_links = plain.relink(p.docs, p.sparse, want, changed, want_state);
+    const auto got_links = hooked.relink(p.docs, lazy.sparse, got, changed, got_state);
+    EXPECT_FALSE(want_links.empty());
+    EXPECT_EQ(link_set(got_links), link_set(want_links));
+    // merge_candidates (the second pass's): the added documents' lists copied in, offered alike.
+    CandidateTable want2 = before, got2 = before;
+    for (CandidateTable* t : {&want2, &got2})
+        for (std::size_t i = 0; i < p.docs.size(); ++i)
+            for (std::size_t l = 0; added[i] && l < t->languages.size(); ++l) t->edit(i, l).assign(want.of(i, l));
+    plain.merge_candidates(p.docs, rows, p.sparse, added, want2, true);
+    hooked.merge_candidates(p.docs, lazy.dense, lazy.sparse, added, got2, true);
+    same_tables(want2, got2);
+    EXPECT_LT(lazy.asked.size(), p.docs.size());  // not every document was read
+    EXPECT_GT(lazy.asked.size(), 0u);
+    // A step that reads every document (link) asks for every one.
+    hooked.link(p.docs, lazy.sparse, want);
+    EXPECT_EQ(lazy.asked.size(), p.docs.size());
+}
+
 // A matcher that lists translations only (relink() keeps the strong pairs only).
 Matcher without_same_story() {
     MatcherOptions o;

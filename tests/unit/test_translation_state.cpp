@@ -58,7 +58,19 @@ TranslationState small_state() {
     s.first_links = {{0.1f}, {l}};
     l.a = 2, l.url_evidence = true, l.label = LinkLabel::kSameStory;
     s.second_links = {{0.2f}, {l}};
+    s.first_weighing.frequencies.documents = 3;
+    s.first_weighing.frequencies.df = {{11, 2}, {12, 3}, {99, 1}};
+    s.first_weighing.lengths = {4.0f, 7.5f, 2.0f};
+    s.second_weighing.frequencies.documents = 3;
+    s.second_weighing.frequencies.df = {{12, 3}, {99, 1}};
+    s.second_weighing.lengths = {4.0f, 6.5f, 2.0f};
     return s;
+}
+
+std::vector<std::pair<uint64_t, uint32_t>> sorted_df(const DocumentFrequencies& f) {
+    std::vector<std::pair<uint64_t, uint32_t>> o(f.df.begin(), f.df.end());
+    std::sort(o.begin(), o.end());
+    return o;
 }
 
 std::vector<std::tuple<std::size_t, std::size_t, float, float, float, float, LinkLabel, bool>> fields(const LinkState& s) {
@@ -103,6 +115,14 @@ TEST(TranslationState, RoundTrips) {
         EXPECT_EQ(got->floors, want->floors);
         EXPECT_EQ(fields(*got), fields(*want));
     }
+    // What each pass weighed with (a later run weighs only what it reads) comes back whole.
+    for (const auto& [got, want] : {std::pair{&back->first_weighing, &s.first_weighing},
+                                    std::pair{&back->second_weighing, &s.second_weighing}}) {
+        EXPECT_EQ(got->frequencies.documents, want->frequencies.documents);
+        EXPECT_EQ(sorted_df(got->frequencies), sorted_df(want->frequencies));
+        EXPECT_EQ(got->lengths, want->lengths);
+    }
+    EXPECT_TRUE(back->has_weighing());
     // Without a second pass the second table holds no documents.
     TranslationState one = s;
     one.second = CandidateTable();
@@ -157,6 +177,7 @@ TEST(TranslationState, RefusesDamagedFilesAndOtherVersions) {
     }
     EXPECT_EQ(code(), ErrorCode::kVersion);
     for (const uint32_t old : {1u, 2u}) {  // version 1 (lists without similarities), 2 (without link states)
+        save_translation_state(path, small_state());
         {
             std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
             f.seekp(4);
@@ -166,6 +187,36 @@ TEST(TranslationState, RefusesDamagedFilesAndOtherVersions) {
     }
     test::write_file(path, "not a state at all");
     EXPECT_EQ(code(), ErrorCode::kBadFormat);
+}
+
+// A state of version 3 (before the weighing) is read whole but for it: a run extending it weighs
+// every document. Made here from a version-4 file without weighing (its last 2 x 24 bytes: the
+// empty frequencies and lengths of both passes), marked version 3.
+TEST(TranslationState, Version3IsReadWithoutTheWeighing) {
+    test::TempDir dir("translation-state-v3");
+    const std::string path = dir / "translations.state";
+    TranslationState s = small_state();
+    s.first_weighing = s.second_weighing = {};
+    save_translation_state(path, s);
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) - 48);
+    {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(4);
+        const uint32_t v3 = 3;
+        f.write(reinterpret_cast<const char*>(&v3), sizeof v3);
+    }
+    const std::optional<TranslationState> back = load_translation_state(path);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_FALSE(back->has_weighing());
+    EXPECT_EQ(back->seqs, s.seqs);
+    EXPECT_EQ(fields(back->second_links), fields(s.second_links));
+    // The same bytes read as version 4 lack the weighing: truncated.
+    {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(4);
+        f.write(reinterpret_cast<const char*>(&kTranslationStateVersion), sizeof kTranslationStateVersion);
+    }
+    EXPECT_THROW(load_translation_state(path), Error);
 }
 
 TEST(TranslationState, TablesArePlacedOntoAGrownStore) {

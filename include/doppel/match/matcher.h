@@ -103,7 +103,8 @@
 // plus url_weight when the two documents' URLs are the same but for a language code
 // (match/url_evidence.h; only for pairs found on content).
 //
-// Thread safety: a Matcher is immutable; match() may run from many threads at once.
+// Thread safety: a Matcher is immutable; match() may run from many threads at once, unless it
+// has a VectorsNeeded hook (below) that is not safe to call from many threads.
 #pragma once
 
 #include <cstdint>
@@ -111,6 +112,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "doppel/embed/sparse_vector.h"
@@ -215,9 +217,17 @@ struct LinkState {
     std::vector<TranslationLink> strong;
 };
 
+// An incremental run's hook (ops/translations.h weighs only the documents a step reads): called
+// from the calling thread, before a step of the matcher reads them, with the positions of the
+// documents whose sparse vectors or dense rows it is about to read (a position may come more
+// than once, or again in a later call; lengths, MatchDocument::length, must be there already). The callback fills them in place, in the spans and
+// DenseRows the matcher was given (DenseRows::placed). Empty: every document's vectors are there.
+using VectorsNeeded = std::function<void(std::span<const uint32_t>)>;
+
 class Matcher {
 public:
-    explicit Matcher(MatcherOptions options = {}) : options_(options) {}
+    explicit Matcher(MatcherOptions options = {}, VectorsNeeded need = {})
+        : options_(options), need_(std::move(need)) {}
     const MatcherOptions& options() const { return options_; }
 
     // docs[i] has dense vector dense[i * index.dim() ...] (as in the index) and weighted,
@@ -335,6 +345,8 @@ public:
                                       std::size_t languages, std::vector<std::vector<float>>& confident) const;
 
 private:
+    // Asks the VectorsNeeded hook (when set) for every document's vectors (a step that reads all).
+    void need_all(std::size_t n) const;
     // A candidate pair's link: its similarity, margin, anchor agreement and score (unlabelled).
     TranslationLink make_link(std::size_t a, std::size_t b, float sim, float margin,
                               std::span<const SparseVector> sparse) const;
@@ -359,6 +371,7 @@ private:
                            const std::function<float(std::size_t, std::size_t, float)>& margins,
                            std::vector<TranslationLink>& out) const;
     MatcherOptions options_;
+    VectorsNeeded need_;
 };
 
 }  // namespace doppel

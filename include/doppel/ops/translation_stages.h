@@ -85,6 +85,8 @@ bool regroup_relatives(std::vector<std::string>& match_langs, double minor_share
 // features (MatchDocument::length). Const on the embedder: may run from many threads.
 float weigh_for_matching(const BridgeEmbedder& embedder, SparseVector counts, const StoredVectors& vectors,
                          int64_t seq, SparseVector& sparse, float* dense);
+// A document's length as weigh_for_matching gives it: the count of concept features in its raw counts.
+float matching_length(const SparseVector& counts);
 
 // Stage 6: the first pass's links the associations are learned from (positions), and the second
 // pass's rule: a link the first pass did not make rests on learned evidence, which lifts the

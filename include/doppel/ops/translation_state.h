@@ -12,7 +12,10 @@
 //    applies again instead of learning them again from the whole store. For each pass, what its
 //    links were made from (match/matcher.h, LinkState: each language pair's no-counterpart floor
 //    and the strong candidate links, labelled), so that a later run makes again only the links
-//    of the documents whose lists changed (Matcher::relink).
+//    of the documents whose lists changed (Matcher::relink). And what each pass weighed with:
+//    its document frequencies (the second pass's over the rewritten counts) and every
+//    document's length, so that a later run weighs only the documents it reads (the frequencies
+//    of a grown store are these plus the added documents').
 //  - placing: a table of the state's documents moved onto the documents of a later run (a
 //    superset: the store only grew), each list following its document's new position and each
 //    candidate its document's, with its similarity; the added documents' lists are empty.
@@ -25,9 +28,12 @@
 //   languages of associations, each: its string, uint64 m, m times (uint64 source, uint64
 //   target, uint32 count, float dice), uint64 f, uint64 false senses[f]; then the first pass's
 //   and the second pass's link states: uint32 P, float floors[P], uint64 s, s times (uint32 a,
-//   uint32 b, float score, similarity, margin, anchors, uint8 label, uint8 url evidence). A
-//   string is a uint32 length and its bytes. Versions 1 (before the similarities) and 2 (before
-//   the link states) are refused: a full run.
+//   uint32 b, float score, similarity, margin, anchors, uint8 label, uint8 url evidence); then
+//   (version 4) the first pass's and the second pass's weighing: uint64 documents, uint64 f, f
+//   times (uint64 feature, uint32 df) in feature order, uint64 l (n, or 0 without the pass),
+//   float lengths[l]. A string is a uint32 length and its bytes. Version 3 (before the weighing)
+//   is read without it (a run extending it counts it from the stored counts, ops/translations.h);
+//   versions 1 (before the similarities) and 2 (before the link states) are refused: a full run.
 // A million documents of 6 languages in two tables take about 650 MB; the link states 26 bytes
 // a strong link (7.3 MB at 200,000 documents).
 //
@@ -41,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include "doppel/embed/bridge_embedder.h"
 #include "doppel/match/candidate_table.h"
 #include "doppel/match/feature_associations.h"
 #include "doppel/match/matcher.h"
@@ -48,7 +55,7 @@
 namespace doppel {
 
 inline constexpr const char* kTranslationStateFile = "translations.state";
-inline constexpr uint32_t kTranslationStateVersion = 3;
+inline constexpr uint32_t kTranslationStateVersion = 4;
 
 struct TranslationState {
     std::string specs;            // the specs of the run (see ops/translations.cpp, run_specs)
@@ -58,6 +65,15 @@ struct TranslationState {
     CandidateTable second;        // the second pass's; documents() == 0 without a second pass
     FeatureAssociations associations;  // the second pass's (empty without one)
     LinkState first_links, second_links;  // what each pass's links were made from (positions into seqs)
+    // What each pass weighed with (version 4; a state of version 3 reads as not saved): the
+    // document frequencies and, per document, its length (MatchDocument::length); the second
+    // pass's empty without one.
+    struct Weighing {
+        DocumentFrequencies frequencies;
+        std::vector<float> lengths;
+    };
+    Weighing first_weighing, second_weighing;
+    bool has_weighing() const { return !first_weighing.lengths.empty(); }
 };
 
 // Writes `state` to `path` (through path + ".tmp", renamed). Throws doppel::Error (kIo).

@@ -39,6 +39,14 @@
 //    each language pair's typical-score floor kept from the full run that made the state (it is
 //    a median over every pair); pivots closed over every link. Without --no-same-story (matcher
 //    same_story: every candidate pair is a link) the links are made from the whole tables.
+//  - weighing (state version 4, which saves each pass's document frequencies and every
+//    document's length): only the documents a step of the matcher reads are read from the store
+//    and weighed, as it asks for them (Matcher::VectorsNeeded: the added documents, the search's
+//    results, the lists offered to and rescored, the pairs linked again), with the saved
+//    frequencies plus the added documents' (what counting every document gives): the same
+//    pairs as weighing every document. A state of version 3 gets its weighing counted first
+//    (one pass over the stored counts, no weighing); word-vector embeddings, regrouped
+//    relatives, same-story pairs or the found search weigh every document, as before.
 // An old document does not see an added one that reaches it only through the index (not as
 // the added one's candidate), a rewritten old document is not searched again, and old lists
 // keep the scores of the weights of their run, and the floors are the state's: the links
