@@ -236,8 +236,10 @@ std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
         auto it = memo->words_.find(memo->key_);
         if (it == memo->words_.end()) {
             if (memo->words_.size() >= WordMemo::kMaxWords) {
-                memo->words_.clear();  // the words read so far for this call are read again
-                return match(lang, words, stemmer, memo);
+                // Start afresh: the words read so far for this call are read again (their entries
+                // went). A call of as many words as the memo holds could fill it again: without it.
+                memo->words_.clear();
+                return match(lang, words, stemmer, words.size() < WordMemo::kMaxWords ? memo : nullptr);
             }
             it = memo->words_.emplace(memo->key_, read_word(lang, words[i], language, stemmer)).first;
         }

@@ -37,8 +37,9 @@ public:
         check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
         return *this;
     }
+    // An empty blob is bound as a zero-length blob, never as NULL (which reads as "missing").
     Statement& bind_blob_unowned(int i, const void* p, std::size_t n) {
-        check(sqlite3_bind_blob64(stmt_, i, p, n, SQLITE_STATIC));
+        check(sqlite3_bind_blob64(stmt_, i, p ? p : "", n, SQLITE_STATIC));
         return *this;
     }
     // Binds ?i only where the statement has that many parameters (a statement built for one of

@@ -20,6 +20,7 @@ inline bool get_varint(const unsigned char*& p, const unsigned char* end, uint64
     *v = 0;
     for (int shift = 0; p < end && shift < 64; shift += 7) {
         const unsigned char b = *p++;
+        if (shift == 63 && b > 1) return false;  // bits past the 64th
         *v |= uint64_t{b & 0x7Fu} << shift;
         if (b < 0x80) return true;
     }

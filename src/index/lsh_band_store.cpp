@@ -223,6 +223,8 @@ std::vector<LshBandStore::Entry> LshBandStore::sorted_entries(int perms, LshPara
 
 void LshBandStore::add_sorted(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
                               std::vector<Entry> entries) {
+    DOPPEL_CHECK(kInvalidArgument, entries.size() == n * static_cast<std::size_t>(params.bands),
+                 "band entries made for another batch");
     auto c = read_catalogue(store);
     if (c && (c->perms != perms || !(c->params == params))) {
         for (const Run& r : c->runs) drop_run(store, r);

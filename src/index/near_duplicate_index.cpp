@@ -307,13 +307,9 @@ std::vector<std::string_view> NearDuplicateStage::prepared_blobs() const {
     return out;
 }
 
-void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
-    const auto stored = store.meta(kSpecKey);
-    DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
-                 "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
-    if (!is_prepared(n, docs)) prepare(n, docs);
-    // The band runs of the banding a check at the default threshold uses (index/lsh_band_store.h).
-    const LshParams bands = default_band_params(minhash_->perms());
+// One transaction: the prepared blobs, their band entries and, the first time, the stage's spec.
+void NearDuplicateStage::write_prepared(Store& store, std::size_t n, const int64_t* seqs,
+                                        const std::optional<std::string>& stored, const LshParams& bands) {
     store.transaction([&] {
         // Once per store this stage writes to: later batches add every signature they write.
         if (caught_up_ != &store) {
@@ -324,6 +320,21 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
         LshBandStore::add_sorted(store, minhash_->perms(), bands, n, seqs, std::move(band_entries_));
         if (!stored) store.set_meta(kSpecKey, describe());
     });
+}
+
+void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
+    const auto stored = store.meta(kSpecKey);
+    DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
+                 "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
+    if (!is_prepared(n, docs)) prepare(n, docs);
+    // The band runs of the banding a check at the default threshold uses (index/lsh_band_store.h).
+    const LshParams bands = default_band_params(minhash_->perms());
+    try {
+        write_prepared(store, n, seqs, stored, bands);
+    } catch (...) {
+        prepared_hashes_.clear();  // the band entries went into the failed write: prepare again
+        throw;
+    }
     caught_up_ = &store;
     prepared_hashes_.clear();
     blob_places_.clear();

@@ -18,14 +18,14 @@ namespace doppel {
 namespace {
 
 constexpr char kMagic[4] = {'D', 'P', 'T', 'S'};
-constexpr uint32_t kWeighingSince = 4;
+constexpr uint32_t kWeighingSince = 4;  // the version that added the weighing (version 3 is read without)
 constexpr std::size_t kChunkBytes = 1 << 20;  // a table's lists are read and written this much at a time
 
 template <class T>
 void append_bytes(std::vector<char>& out, T v) {
     const char* p = reinterpret_cast<const char*>(&v);
     out.insert(out.end(), p, p + sizeof v);
-}  // the version that added the weighing (version 3 is read without)
+}
 
 class Writer {
 public:
@@ -320,9 +320,9 @@ std::optional<TranslationState> load_translation_state(const std::string& path) 
     r.bytes(magic, sizeof magic);
     DOPPEL_CHECK(kBadFormat, std::equal(magic, magic + 4, kMagic), "translations state: " + path + " is not one");
     const auto version = r.value<uint32_t>();
-    DOPPEL_CHECK(kVersion, version == kTranslationStateVersion || version == kWeighingSince - 1,
+    DOPPEL_CHECK(kVersion, version >= kWeighingSince - 1 && version <= kTranslationStateVersion,
                  "translations state: " + path + " is of version " + std::to_string(version) + ", this build reads " +
-                     std::to_string(kWeighingSince - 1) + " and " + std::to_string(kTranslationStateVersion));
+                     std::to_string(kWeighingSince - 1) + " to " + std::to_string(kTranslationStateVersion));
     TranslationState s;
     s.specs = r.string();
     const auto n = r.value<uint64_t>();

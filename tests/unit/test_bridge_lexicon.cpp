@@ -102,6 +102,26 @@ TEST(BridgeLexicon, MatchAgreesWithLookingUpEachPhrase) {
     EXPECT_TRUE(lex.match("xz", std::vector<std::string_view>{"a", "b"}, stem).empty());
 }
 
+TEST(BridgeLexicon, ACallOfMoreWordsThanTheMemoHoldsMatchesWithoutIt) {
+    test::TempDir dir("lexicon-memo-full");
+    test::write_file(dir / "t.lex", tiny_lexicon({"c0", "c1"}, {{"xx\ta", {0}}, {"xx\tb c", {1}}}));
+    BridgeLexicon lex(dir / "t.lex");
+    Stemmer stem;
+    // More distinct words than the memo holds: it fills in this one call (before, the call
+    // started again with the emptied memo, filled it again, and never ended).
+    std::vector<std::string> owned;
+    owned.reserve(BridgeLexicon::WordMemo::kMaxWords + 10);
+    for (std::size_t i = 0; i < BridgeLexicon::WordMemo::kMaxWords + 10; ++i) owned.push_back("w" + std::to_string(i));
+    owned.insert(owned.end(), {"a", "b", "c"});
+    const std::vector<std::string_view> words(owned.begin(), owned.end());
+    BridgeLexicon::WordMemo memo;
+    const std::vector<LexiconMatch> got = lex.match("xx", words, stem, &memo);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].first, words.size() - 3);
+    EXPECT_EQ(got[1].count, 2u);
+    EXPECT_EQ(lex.match("xx", std::vector<std::string_view>{"b", "c"}, stem, &memo).size(), 1u);  // still usable
+}
+
 TEST(BridgeLexicon, RejectsBadFiles) {
     test::TempDir dir("lexicon-bad");
     test::write_file(dir / "v2.lex", tiny_lexicon({"a"}, {{"de\tx", {0}}}, 2));

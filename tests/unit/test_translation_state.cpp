@@ -189,8 +189,8 @@ TEST(TranslationState, RefusesDamagedFilesAndOtherVersions) {
     EXPECT_EQ(code(), ErrorCode::kBadFormat);
 }
 
-// A state of version 3 (before the weighing) is read whole but for it: a run extending it weighs
-// every document. Made here from a version-4 file without weighing (its last 2 x 24 bytes: the
+// A state of version 3 (before the weighing) is read whole but for it: a run extending it counts
+// the weighing from the stored counts first (ops/translations.h). Made here from a version-4 file without weighing (its last 2 x 24 bytes: the
 // empty frequencies and lengths of both passes), marked version 3.
 TEST(TranslationState, Version3IsReadWithoutTheWeighing) {
     test::TempDir dir("translation-state-v3");

@@ -103,8 +103,10 @@
 // plus url_weight when the two documents' URLs are the same but for a language code
 // (match/url_evidence.h; only for pairs found on content).
 //
-// Thread safety: a Matcher is immutable; match() may run from many threads at once, unless it
-// has a VectorsNeeded hook (below) that is not safe to call from many threads.
+// Thread safety: a Matcher is immutable; match() may run from many threads at once on the same
+// vectors when it has no VectorsNeeded hook (below). With a hook, one call at a time on a given
+// set of vectors: the hook fills vectors the matcher holds as const (DenseRows::placed may
+// reallocate its rows).
 #pragma once
 
 #include <cstdint>
@@ -220,8 +222,9 @@ struct LinkState {
 // An incremental run's hook (ops/translations.h weighs only the documents a step reads): called
 // from the calling thread, before a step of the matcher reads them, with the positions of the
 // documents whose sparse vectors or dense rows it is about to read (a position may come more
-// than once, or again in a later call; lengths, MatchDocument::length, must be there already). The callback fills them in place, in the spans and
-// DenseRows the matcher was given (DenseRows::placed). Empty: every document's vectors are there.
+// than once, or again in a later call; lengths, MatchDocument::length, must be there already).
+// The callback fills them in place, in the spans and DenseRows the matcher was given
+// (DenseRows::placed). Empty: every document's vectors are there.
 using VectorsNeeded = std::function<void(std::span<const uint32_t>)>;
 
 class Matcher {

@@ -17,7 +17,8 @@
 //
 // Spec string: "minhash:perms=128,seed=1" (describe() gives it back).
 //
-// Thread safety: a MinHash is immutable; sign() may be called from many threads at once.
+// Thread safety: a MinHash is immutable; sign() and sign_changed() may be called from many threads
+// at once.
 #pragma once
 
 #include <cstddef>

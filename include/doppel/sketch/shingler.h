@@ -25,8 +25,9 @@
 // 66% with n=7; character 5-grams find 94% but make 2-3x more shingles per document. Unrelated
 // texts stay far apart with n=3 (the five seeds: at most 0.05).
 //
-// Thread safety: a Shingler is immutable; shingle() may be called from many threads at once, each
-// with its own Segmenter (segmenter.h).
+// Thread safety: a Shingler is immutable; shingle(), shingle_counted(), shingle_without() and
+// line_word_hashes() may be called from many threads at once, each with its own Segmenter
+// (segmenter.h); their scratch buffers are per thread.
 #pragma once
 
 #include <cstdint>
