@@ -321,8 +321,9 @@ std::optional<TranslationState> load_translation_state(const std::string& path) 
     DOPPEL_CHECK(kBadFormat, std::equal(magic, magic + 4, kMagic), "translations state: " + path + " is not one");
     const auto version = r.value<uint32_t>();
     DOPPEL_CHECK(kVersion, version >= kWeighingSince - 1 && version <= kTranslationStateVersion,
-                 "translations state: " + path + " is of version " + std::to_string(version) + ", this build reads " +
-                     std::to_string(kWeighingSince - 1) + " to " + std::to_string(kTranslationStateVersion));
+                 "translations state: " + path + " is of version " + std::to_string(version) +
+                     ", this build reads " + std::to_string(kWeighingSince - 1) + " to " +
+                     std::to_string(kTranslationStateVersion));
     TranslationState s;
     s.specs = r.string();
     const auto n = r.value<uint64_t>();

@@ -111,7 +111,8 @@ TEST(BridgeLexicon, ACallOfMoreWordsThanTheMemoHoldsMatchesWithoutIt) {
     // started again with the emptied memo, filled it again, and never ended).
     std::vector<std::string> owned;
     owned.reserve(BridgeLexicon::WordMemo::kMaxWords + 10);
-    for (std::size_t i = 0; i < BridgeLexicon::WordMemo::kMaxWords + 10; ++i) owned.push_back("w" + std::to_string(i));
+    for (std::size_t i = 0; i < BridgeLexicon::WordMemo::kMaxWords + 10; ++i)
+        owned.push_back("w" + std::to_string(i));
     owned.insert(owned.end(), {"a", "b", "c"});
     const std::vector<std::string_view> words(owned.begin(), owned.end());
     BridgeLexicon::WordMemo memo;
@@ -119,7 +120,8 @@ TEST(BridgeLexicon, ACallOfMoreWordsThanTheMemoHoldsMatchesWithoutIt) {
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0].first, words.size() - 3);
     EXPECT_EQ(got[1].count, 2u);
-    EXPECT_EQ(lex.match("xx", std::vector<std::string_view>{"b", "c"}, stem, &memo).size(), 1u);  // still usable
+    EXPECT_EQ(lex.match("xx", std::vector<std::string_view>{"b", "c"}, stem, &memo).size(),
+              1u);  // still usable
 }
 
 TEST(BridgeLexicon, RejectsBadFiles) {

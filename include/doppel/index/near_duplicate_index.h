@@ -134,8 +134,8 @@ private:
     const Store* caught_up_ = nullptr;
     bool is_prepared(std::size_t n, const AnalyzedDocument* docs) const;
     // add()'s transaction (band_entries_ is moved into it); `stored` is the spec the store had.
-    void write_prepared(Store& store, std::size_t n, const int64_t* seqs, const std::optional<std::string>& stored,
-                        const LshParams& bands);
+    void write_prepared(Store& store, std::size_t n, const int64_t* seqs,
+                        const std::optional<std::string>& stored, const LshParams& bands);
 };
 
 struct NearDuplicateMatch {
