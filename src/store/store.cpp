@@ -189,15 +189,29 @@ struct Store::Impl {
     sqlite3* db = nullptr;
     bool v1 = false;  // a version-1 store opened read-only: no lang_top, lang_scores columns
     // The store has the tables of version 3: the kSketchKinds are read and written there. A store
-    // of an earlier version opened read-only keeps them in `artifacts`.
-    bool sketch_tables = false;
+    // of an earlier version opened read-only keeps them in `artifacts` until a writer migrates it,
+    // which a reader opened before sees by SQLite's schema cookie (sketches_in_tables()).
+    mutable bool sketch_tables = false;
+    bool old_read_only = false;  // opened read-only at a version before 3
+    mutable int schema_cookie = -1;
+    bool sketches_in_tables() const {
+        if (sketch_tables || !old_read_only) return sketch_tables;
+        Statement cookie(db, "PRAGMA schema_version");
+        const int now = cookie.step() ? static_cast<int>(cookie.int64(0)) : 0;
+        if (now != schema_cookie) {
+            schema_cookie = now;
+            Statement migrated(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sketches'");
+            sketch_tables = migrated.step();
+        }
+        return sketch_tables;
+    }
     // Where the artifacts of `kind` are, as pieces of SQL: `table` holds them in column `data`,
     // in the rows that `filter` selects; a filter or statement names the kind as ?1, if at all.
     struct Place {
         std::string table, data, filter;
     };
     Place place(const std::string& kind) const {
-        if (const char* table = sketch_tables ? sketch_table(kind) : nullptr)
+        if (const char* table = sketches_in_tables() ? sketch_table(kind) : nullptr)
             return {table, kind, kind + " IS NOT NULL"};
         return {"artifacts", "data", "kind = ?1"};
     }
@@ -310,6 +324,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         const int version = check_schema(impl_->db, dir, options.read_only);
         impl_->v1 = options.read_only && version < 2;
         impl_->sketch_tables = !options.read_only || version >= 3;
+        impl_->old_read_only = !impl_->sketch_tables;
         if (!options.read_only) {
             if (version == 0)  // before the first write, which fixes the page size
                 impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
@@ -690,7 +705,7 @@ std::vector<std::string> Store::artifact_kinds() const {
     std::vector<std::string> kinds;
     Statement st(impl_->db, "SELECT DISTINCT kind FROM artifacts ORDER BY kind");
     while (st.step()) kinds.push_back(st.text(0));
-    if (impl_->sketch_tables)
+    if (impl_->sketches_in_tables())
         for (const char* k : kSketchKinds) {
             const Impl::Place p = impl_->place(k);
             Statement any(impl_->db,

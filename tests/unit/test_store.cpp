@@ -453,11 +453,14 @@ TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
         reads(ro);
     }
     EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM artifacts"), "6");  // read-only: nothing moved
+    const Store before(dir.path(), doppel::StoreOptions{false, true});  // open while a writer migrates
+    reads(before);
     {
         Store s(dir.path());
         EXPECT_EQ(s.schema_version(), 3);
         reads(s);
     }
+    reads(before);  // it reads the sketches where the migration moved them
     EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(kind) FROM artifacts"), "features/bridge");
     EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM sketches"), "2");
     EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM line_summaries"), "1");

@@ -92,8 +92,10 @@ public:
     // stays "": taken as trusted); opened read-only it is read as if migrated.
     // Version 3 keeps the kSketchKinds in tables keyed by seq (above); an earlier store
     // opened for writing is migrated (its rows of those kinds moved, in one transaction, once:
-    // 1.4 s CPU for 100,000 feed items); opened read-only it is read where it keeps them. A build
-    // before version 3 refuses a version-3 store (a newer schema, named in the message).
+    // 1.4 s CPU for 100,000 feed items); opened read-only it is read where it keeps them, and
+    // where a writer has moved them since (SQLite's schema cookie tells). A build before version 3
+    // refuses a version-3 store (a newer schema, named in the message); one that holds it open
+    // from before the migration writes sketches where the new build does not read them.
     static constexpr int kSchemaVersion = 3;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
