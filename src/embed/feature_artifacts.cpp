@@ -69,17 +69,21 @@ StoredFeatures load_features(const Store& store) {
     return f;
 }
 
-std::vector<SparseVector> load_counts(const Store& store, std::span<const int64_t> seqs) {
+std::vector<SparseVector> load_counts(const Store& store, std::span<const int64_t> seqs, bool scan) {
     std::unordered_map<int64_t, std::size_t> pos;
     for (std::size_t i = 0; i < seqs.size(); ++i) pos[seqs[i]] = i;
     std::vector<SparseVector> counts(seqs.size());
     std::size_t found = 0;
-    store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
+    auto take = [&](int64_t seq, std::string_view blob) {
         if (auto it = pos.find(seq); it != pos.end()) {
             counts[it->second] = SparseVector::deserialize(blob);
             ++found;
         }
-    });
+    };
+    if (scan)
+        store.scan_artifacts(kBridgeFeaturesArtifact, take);
+    else
+        store.read_artifacts(kBridgeFeaturesArtifact, std::vector<int64_t>(seqs.begin(), seqs.end()), take);
     DOPPEL_CHECK(kNotFound, found == seqs.size(),
                  "store " + store.dir() + ": " + std::to_string(seqs.size() - found) +
                      " documents lost their features while being matched");

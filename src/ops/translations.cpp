@@ -344,19 +344,9 @@ private:
     // The stored counts of documents `positions` (rewritten in the second pass), in that order.
     std::vector<SparseVector> read_counts(std::span<const uint32_t> positions) const {
         std::vector<int64_t> seqs;
-        std::unordered_map<int64_t, std::size_t> at;
-        for (uint32_t i : positions) {
-            at.emplace(pool_.docs[i].seq, seqs.size());
-            seqs.push_back(pool_.docs[i].seq);
-        }
-        std::vector<SparseVector> counts(seqs.size());
-        std::size_t found = 0;
-        store_.read_artifacts(kBridgeFeaturesArtifact, seqs, [&](int64_t seq, std::string_view blob) {
-            counts[at.at(seq)] = SparseVector::deserialize(blob);
-            ++found;
-        });
-        DOPPEL_CHECK(kNotFound, found == seqs.size(), "store " + store_.dir() + ": " + std::to_string(seqs.size() - found) +
-                                                          " documents lost their features while being matched");
+        seqs.reserve(positions.size());
+        for (uint32_t i : positions) seqs.push_back(pool_.docs[i].seq);
+        std::vector<SparseVector> counts = load_counts(store_, seqs, false);
         if (learned_)
             for (std::size_t j = 0; j < counts.size(); ++j)
                 counts[j] = learned_->apply(counts[j], pool_.features.langs[positions[j]]);

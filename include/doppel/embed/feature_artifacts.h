@@ -46,8 +46,9 @@ struct StoredFeatures {
 StoredFeatures load_features(const Store& store);
 // The stored counts of the documents `seqs`, in that order, read again (doppel translations
 // lets them go between weighing and learning). Throws kNotFound when one of them has no
-// features any more (the store changed).
-std::vector<SparseVector> load_counts(const Store& store, std::span<const int64_t> seqs);
+// features any more (the store changed). `scan`: one pass over every stored document's (cheaper
+// when `seqs` are most of the store); else each document's looked up (a few of a large store).
+std::vector<SparseVector> load_counts(const Store& store, std::span<const int64_t> seqs, bool scan = true);
 
 // The vectors embeddings of a store indexed with a `vectors` spec (empty otherwise).
 struct StoredVectors {
