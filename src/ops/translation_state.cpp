@@ -257,11 +257,19 @@ void write_weighing(Writer& w, const TranslationState::Weighing& x) {
 TranslationState::Weighing read_weighing(Reader& r, uint64_t documents) {
     TranslationState::Weighing x;
     x.frequencies.documents = r.value<uint64_t>();
+    DOPPEL_CHECK(kBadFormat, x.frequencies.documents <= documents,
+                 "translations state: " + r.path() + " weighs more documents than it holds");
     const uint64_t f = r.count(8 + 4);
     x.frequencies.df.reserve(f);
+    uint64_t previous = 0;
     for (uint64_t j = 0; j < f; ++j) {
         const auto feature = r.value<uint64_t>();
-        x.frequencies.df[feature] = r.value<uint32_t>();
+        const auto count = r.value<uint32_t>();
+        // Written in ascending order of feature (write_weighing), each counted in 1..documents.
+        DOPPEL_CHECK(kBadFormat, (j == 0 || feature > previous) && count >= 1 && count <= x.frequencies.documents,
+                     "translations state: " + r.path() + " holds a feature's document frequency it cannot place");
+        x.frequencies.df.emplace(feature, count);
+        previous = feature;
     }
     x.lengths = r.array<float>(r.value<uint64_t>());
     DOPPEL_CHECK(kBadFormat, x.lengths.empty() || x.lengths.size() == documents,

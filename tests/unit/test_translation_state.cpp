@@ -189,6 +189,31 @@ TEST(TranslationState, RefusesDamagedFilesAndOtherVersions) {
     EXPECT_EQ(code(), ErrorCode::kBadFormat);
 }
 
+// A weighing that cannot be one (a feature in more documents than were weighed, more documents
+// weighed than the state holds) is refused as damaged, not used to weigh the next run.
+TEST(TranslationState, RefusesAWeighingThatCountsMoreThanItsDocuments) {
+    test::TempDir dir("translation-state-weighing");
+    const std::string path = dir / "translations.state";
+    TranslationState s = small_state();
+    ASSERT_NO_THROW(save_translation_state(path, s));
+    ASSERT_TRUE(load_translation_state(path).has_value());
+    const auto refused = [&](const TranslationState& bad) {
+        save_translation_state(path, bad);
+        try {
+            load_translation_state(path);
+        } catch (const Error& e) {
+            return e.code() == ErrorCode::kBadFormat;
+        }
+        return false;
+    };
+    TranslationState more_df = s;
+    more_df.second_weighing.frequencies.df[12] = 4;  // of 3 documents
+    EXPECT_TRUE(refused(more_df));
+    TranslationState more_docs = s;
+    more_docs.first_weighing.frequencies.documents = 4;  // the state holds 3
+    EXPECT_TRUE(refused(more_docs));
+}
+
 // A state of version 3 (before the weighing) is read whole but for it: a run extending it counts
 // the weighing from the stored counts first (ops/translations.h). Made here from a version-4 file without weighing (its last 2 x 24 bytes: the
 // empty frequencies and lengths of both passes), marked version 3.
