@@ -83,6 +83,19 @@ void sort_unique(std::vector<uint64_t>* v, Scratch& scratch, ShingleCounts* coun
     v->resize(m);
 }
 
+// Sorts hashes, repeats kept: in buckets of their top bits as sort_unique (std::sort below 64).
+void sort_hashes(std::vector<uint64_t>& v, Scratch& scratch) {
+    const std::size_t n = v.size();
+    if (n < 64) {
+        std::sort(v.begin(), v.end());
+        return;
+    }
+    const int shift = 64 - impl::bucket_bits(n, 8, 20);
+    impl::scatter_to_buckets(v, 64 - shift, [shift](uint64_t x) { return x >> shift; }, &scratch.sorted, &scratch.start);
+    impl::sort_buckets(scratch.sorted, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
+    std::copy(scratch.sorted.begin(), scratch.sorted.end(), v.begin());
+}
+
 // Pure ASCII? Then NFKC case folding is ASCII lower-casing and the words are the same.
 bool is_ascii(std::string_view s) {
     std::size_t i = 0;
@@ -564,9 +577,9 @@ bool Shingler::shingle_without(std::string_view text, const uint64_t* all, std::
         }
     });
     // Phase 3: the set without the gone shingles, with the new ones.
-    std::sort(gone.begin(), gone.end());
+    sort_hashes(gone, scratch());
     if (!drop_gone(all, n_all, counts, gone, out, removed)) return false;
-    std::sort(across.begin(), across.end());
+    sort_hashes(across, scratch());
     if (added) *added = across;
     const std::size_t k = out->size();
     out->insert(out->end(), across.begin(), across.end());
