@@ -81,9 +81,10 @@ inline AsciiBlockMasks ascii_block_masks(const char* p) {
     for (int k = 0; k < 4; ++k) {
         const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
         const __m128i digit = in_range(x, '0', '9');
-        const __m128i word = _mm_or_si128(_mm_or_si128(in_range(x, 'a', 'z'), digit),
-                                          _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
-        const __m128i point = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')), _mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
+        const __m128i word =
+            _mm_or_si128(_mm_or_si128(in_range(x, 'a', 'z'), digit), _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
+        const __m128i point =
+            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')), _mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
         const __m128i apostrophe = _mm_cmpeq_epi8(x, _mm_set1_epi8('\''));
         const int shift = 16 * k;
         m.word |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(word))) << shift;

@@ -48,23 +48,34 @@ void trim_scratch(Scratch& s) {
     if (s.lower.capacity() > 8 * kKeptScratch) std::string().swap(s.lower);
 }
 
-// Sorts and removes repeats. Shingle hashes are uniformly random 64-bit values, so one counting
+// Sorts hash values (repeats kept). They are uniformly random 64-bit values, so one counting
 // pass on the top bits (about 8 values a bucket) and an insertion sort inside each bucket beat
-// std::sort (about 3x on documents of a few thousand shingles). The values are sorted into the
-// scratch buffer and copied back without repeats, so that both vectors keep their memory. With
-// `counts`, the repeated values' positions and numbers go to its repeated_at and repeated_places.
+// std::sort (about 3x on documents of a few thousand shingles). From 64 values on they are sorted
+// into scratch.sorted, below in place: returns where they are (both vectors keep their memory).
+const uint64_t* sort_into_scratch(std::vector<uint64_t>& v, Scratch& scratch) {
+    const std::size_t n = v.size();
+    if (n < 64) {
+        std::sort(v.begin(), v.end());
+        return v.data();
+    }
+    const int shift = 64 - impl::bucket_bits(n, 8, 20);
+    std::vector<uint64_t>& out = scratch.sorted;
+    impl::scatter_to_buckets(v, 64 - shift, [shift](uint64_t x) { return x >> shift; }, &out, &scratch.start);
+    impl::sort_buckets(out, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
+    return out.data();
+}
+
+// Sorts v in place, repeats kept.
+void sort_hashes(std::vector<uint64_t>& v, Scratch& scratch) {
+    const uint64_t* sorted = sort_into_scratch(v, scratch);
+    if (sorted != v.data()) std::copy(sorted, sorted + v.size(), v.data());
+}
+
+// Sorts and removes repeats: sorted aside, then copied back without the repeats. With `counts`,
+// the repeated values' positions and numbers go to its repeated_at and repeated_places.
 void sort_unique(std::vector<uint64_t>* v, Scratch& scratch, ShingleCounts* counts = nullptr) {
     const std::size_t n = v->size();
-    const uint64_t* sorted = v->data();
-    if (n < 64) {
-        std::sort(v->begin(), v->end());
-    } else {
-        const int shift = 64 - impl::bucket_bits(n, 8, 20);
-        std::vector<uint64_t>& out = scratch.sorted;
-        impl::scatter_to_buckets(*v, 64 - shift, [shift](uint64_t x) { return x >> shift; }, &out, &scratch.start);
-        impl::sort_buckets(out, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
-        sorted = out.data();
-    }
+    const uint64_t* sorted = sort_into_scratch(*v, scratch);
     // Into *v without the repeats (one pass; in place when n < 64).
     uint64_t* d = v->data();
     std::size_t m = 0;
@@ -81,19 +92,6 @@ void sort_unique(std::vector<uint64_t>* v, Scratch& scratch, ShingleCounts* coun
         }
     }
     v->resize(m);
-}
-
-// Sorts hashes, repeats kept: in buckets of their top bits as sort_unique (std::sort below 64).
-void sort_hashes(std::vector<uint64_t>& v, Scratch& scratch) {
-    const std::size_t n = v.size();
-    if (n < 64) {
-        std::sort(v.begin(), v.end());
-        return;
-    }
-    const int shift = 64 - impl::bucket_bits(n, 8, 20);
-    impl::scatter_to_buckets(v, 64 - shift, [shift](uint64_t x) { return x >> shift; }, &scratch.sorted, &scratch.start);
-    impl::sort_buckets(scratch.sorted, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
-    std::copy(scratch.sorted.begin(), scratch.sorted.end(), v.begin());
 }
 
 // Pure ASCII? Then NFKC case folding is ASCII lower-casing and the words are the same.

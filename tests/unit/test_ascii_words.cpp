@@ -1,14 +1,14 @@
 // impl/ascii_words.h: the 64-bytes-at-a-time word scanner finds the words the byte loop finds,
 // on random text made of the characters the rule is about (digits, '.', ',', apostrophes, '_'),
 // with words and joiners across every block boundary, and at the text's end.
-#include "impl/ascii_words.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "impl/ascii_words.h"
 
 using doppel::impl::for_each_lower_ascii_word;
 using doppel::impl::for_each_lower_ascii_word_bytewise;
@@ -34,8 +34,9 @@ Words bytewise(const std::string& s) {
 TEST(AsciiWords, JoinersFollowTheRule) {
     const std::string s = "it's 3.14, or 1,000 -- u.s. 2.0. x'y 'q' end' 7'a a_b a''b 1..2 _'x";
     // it's 3.14 or 1,000 u s 2.0 x'y q end 7 a a_b a b 1 2 _'x
-    const Words expected = {{0, 4},   {5, 9},   {11, 13}, {14, 19}, {23, 24}, {25, 26}, {28, 31}, {33, 36}, {38, 39},
-                            {41, 44}, {46, 47}, {48, 49}, {50, 53}, {54, 55}, {57, 58}, {59, 60}, {62, 63}, {64, 67}};
+    const Words expected = {{0, 4},   {5, 9},   {11, 13}, {14, 19}, {23, 24}, {25, 26},
+                            {28, 31}, {33, 36}, {38, 39}, {41, 44}, {46, 47}, {48, 49},
+                            {50, 53}, {54, 55}, {57, 58}, {59, 60}, {62, 63}, {64, 67}};
     EXPECT_EQ(bytewise(s), expected);
     EXPECT_EQ(blockwise(s), expected);
 }
