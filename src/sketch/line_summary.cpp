@@ -64,7 +64,7 @@ void sort_lines(std::vector<Line>& lines, std::vector<Line>& spare, std::vector<
     }
     const int shift = 64 - impl::bucket_bits(n, 4, 20);
     impl::scatter_to_buckets(lines, 64 - shift, [shift](const Line& l) { return l.hash >> shift; }, &spare, &start);
-    impl::sort_buckets(spare, start, [](const Line& x, const Line& y) { return x.hash < y.hash; });
+    impl::sort_ordered_buckets(spare, start, [](const Line& x, const Line& y) { return x.hash < y.hash; });
     lines.swap(spare);
 }
 

@@ -61,7 +61,7 @@ const uint64_t* sort_into_scratch(std::vector<uint64_t>& v, Scratch& scratch) {
     const int shift = 64 - impl::bucket_bits(n, 8, 20);
     std::vector<uint64_t>& out = scratch.sorted;
     impl::scatter_to_buckets(v, 64 - shift, [shift](uint64_t x) { return x >> shift; }, &out, &scratch.start);
-    impl::sort_buckets(out, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
+    impl::sort_ordered_buckets(out, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
     return out.data();
 }
 
