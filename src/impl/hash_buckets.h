@@ -49,4 +49,34 @@ void sort_buckets(std::vector<T>& v, const std::vector<uint32_t>& ends, Less les
     }
 }
 
+// sort_buckets(v, ends, less) where the buckets are ranges of the order (every value of a bucket
+// is less than every value of a later one: buckets of top bits, compared by the whole value). A
+// value then never moves below its bucket's start, so past the first bucket that holds a value the
+// insertion needs no bound (one comparison a step instead of two). Same result, stable too.
+template <class T, class Less>
+void sort_ordered_buckets(std::vector<T>& v, const std::vector<uint32_t>& ends, Less less) {
+    std::size_t k = 0;
+    while (k + 1 < ends.size() && ends[k] == 0) ++k;
+    if (k + 1 >= ends.size()) return;
+    T* const first = v.data();
+    T* const guarded_end = first + ends[k];  // the first bucket with a value: bounded
+    T* const end = v.data() + v.size();
+    for (T* i = first + 1; i < end; ++i) {
+        const T x = *i;
+        T* j = i;
+        if (i < guarded_end) {
+            while (j > first && less(x, *(j - 1))) {
+                *j = *(j - 1);
+                --j;
+            }
+        } else {
+            while (less(x, *(j - 1))) {
+                *j = *(j - 1);
+                --j;
+            }
+        }
+        *j = x;
+    }
+}
+
 }  // namespace doppel::impl

@@ -64,8 +64,19 @@ void sort_lines(std::vector<Line>& lines, std::vector<Line>& spare, std::vector<
     }
     const int shift = 64 - impl::bucket_bits(n, 4, 20);
     impl::scatter_to_buckets(lines, 64 - shift, [shift](const Line& l) { return l.hash >> shift; }, &spare, &start);
-    impl::sort_buckets(spare, start, [](const Line& x, const Line& y) { return x.hash < y.hash; });
+    impl::sort_ordered_buckets(spare, start, [](const Line& x, const Line& y) { return x.hash < y.hash; });
     lines.swap(spare);
+}
+
+// The buffers of one thread, kept from one document to the next. Not inlined: each use of a
+// thread_local in a shared library is a call to __tls_get_addr, which the compiler would repeat.
+struct LineBuffers {
+    std::vector<Line> lines, spare;
+    std::vector<uint32_t> start;
+};
+[[gnu::noinline]] LineBuffers& line_buffers() {
+    thread_local LineBuffers b;
+    return b;
 }
 
 }  // namespace
@@ -73,14 +84,14 @@ void sort_lines(std::vector<Line>& lines, std::vector<Line>& spare, std::vector<
 // One hash per line and one sort give both parts: the distinct hashes, and the groups of equal
 // hashes that find_repeated_lines(text, 0) reports (sorted by hash, then position: its order).
 LineSummary summarize_lines(std::string_view text) {
-    thread_local std::vector<Line> lines, spare;  // kept from one document to the next
-    thread_local std::vector<uint32_t> start;
+    LineBuffers& buffers = line_buffers();
+    std::vector<Line>& lines = buffers.lines;
     lines.clear();
     for_each_line(text, [&](std::string_view line) {
         if (const uint64_t h = Shingler::line_hash(line))
             lines.push_back({h, static_cast<uint32_t>(line.data() - text.data()), static_cast<uint32_t>(line.size())});
     });
-    sort_lines(lines, spare, start);
+    sort_lines(lines, buffers.spare, buffers.start);
     LineSummary s;
     s.bytes = text.size();
     s.lines.reserve(lines.size());
@@ -94,7 +105,7 @@ LineSummary summarize_lines(std::string_view text) {
     }
     if (lines.capacity() > (std::size_t{1} << 20)) {  // a huge document's buffers are let go
         std::vector<Line>().swap(lines);
-        std::vector<Line>().swap(spare);
+        std::vector<Line>().swap(buffers.spare);
     }
     return s;
 }

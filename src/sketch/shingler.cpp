@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "doppel/error.h"
+#include "impl/ascii_words.h"
 #include "impl/hash_buckets.h"
 #include "doppel/sketch/line_summary.h"
 #include "impl/utf8.h"
@@ -32,10 +33,12 @@ bool no_space_script(char32_t c) {
 struct Scratch {
     std::vector<uint64_t> words, sorted;
     std::vector<uint32_t> start;
-    std::string lower, pending;
+    std::string lower, pending, line;
 };
 constexpr std::size_t kKeptScratch = std::size_t{1} << 21;
-Scratch& scratch() {
+// Not inlined: in a shared library each use of a thread_local costs a call to __tls_get_addr, and
+// inlined, the compiler repeated that call in the word loop (3% of `index --for duplicates`).
+[[gnu::noinline]] Scratch& scratch() {
     thread_local Scratch s;
     return s;
 }
@@ -45,23 +48,34 @@ void trim_scratch(Scratch& s) {
     if (s.lower.capacity() > 8 * kKeptScratch) std::string().swap(s.lower);
 }
 
-// Sorts and removes repeats. Shingle hashes are uniformly random 64-bit values, so one counting
+// Sorts hash values (repeats kept). They are uniformly random 64-bit values, so one counting
 // pass on the top bits (about 8 values a bucket) and an insertion sort inside each bucket beat
-// std::sort (about 3x on documents of a few thousand shingles). The values are sorted into the
-// scratch buffer and copied back without repeats, so that both vectors keep their memory. With
-// `counts`, the repeated values' positions and numbers go to its repeated_at and repeated_places.
+// std::sort (about 3x on documents of a few thousand shingles). From 64 values on they are sorted
+// into scratch.sorted, below in place: returns where they are (both vectors keep their memory).
+const uint64_t* sort_into_scratch(std::vector<uint64_t>& v, Scratch& scratch) {
+    const std::size_t n = v.size();
+    if (n < 64) {
+        std::sort(v.begin(), v.end());
+        return v.data();
+    }
+    const int shift = 64 - impl::bucket_bits(n, 8, 20);
+    std::vector<uint64_t>& out = scratch.sorted;
+    impl::scatter_to_buckets(v, 64 - shift, [shift](uint64_t x) { return x >> shift; }, &out, &scratch.start);
+    impl::sort_ordered_buckets(out, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
+    return out.data();
+}
+
+// Sorts v in place, repeats kept.
+void sort_hashes(std::vector<uint64_t>& v, Scratch& scratch) {
+    const uint64_t* sorted = sort_into_scratch(v, scratch);
+    if (sorted != v.data()) std::copy(sorted, sorted + v.size(), v.data());
+}
+
+// Sorts and removes repeats: sorted aside, then copied back without the repeats. With `counts`,
+// the repeated values' positions and numbers go to its repeated_at and repeated_places.
 void sort_unique(std::vector<uint64_t>* v, Scratch& scratch, ShingleCounts* counts = nullptr) {
     const std::size_t n = v->size();
-    const uint64_t* sorted = v->data();
-    if (n < 64) {
-        std::sort(v->begin(), v->end());
-    } else {
-        const int shift = 64 - impl::bucket_bits(n, 8, 20);
-        std::vector<uint64_t>& out = scratch.sorted;
-        impl::scatter_to_buckets(*v, 64 - shift, [shift](uint64_t x) { return x >> shift; }, &out, &scratch.start);
-        impl::sort_buckets(out, scratch.start, [](uint64_t x, uint64_t y) { return x < y; });
-        sorted = out.data();
-    }
+    const uint64_t* sorted = sort_into_scratch(*v, scratch);
     // Into *v without the repeats (one pass; in place when n < 64).
     uint64_t* d = v->data();
     std::size_t m = 0;
@@ -115,50 +129,6 @@ void char_shingles(std::string_view text, const std::vector<Span>& words, int n,
     out->reserve(chars - n + 1);
     for (std::size_t i = 0; i + n <= chars; ++i)
         out->push_back(XXH3_64bits(joined.data() + starts[i], starts[i + n] - starts[i]));
-}
-
-// Classes of ASCII bytes for the one-pass word scanner: 1 a word character, 2 a digit (also a
-// word character), 4 an upper-case letter (also a word character).
-constexpr std::array<uint8_t, 128> kAsciiClass = [] {
-    std::array<uint8_t, 128> t{};
-    for (int c = 'a'; c <= 'z'; ++c) t[c] = 1;
-    for (int c = 'A'; c <= 'Z'; ++c) t[c] = 1 | 4;
-    for (int c = '0'; c <= '9'; ++c) t[c] = 1 | 2;
-    t['_'] = 1;
-    return t;
-}();
-bool ascii_word_char(char c) { return kAsciiClass[static_cast<unsigned char>(c) & 0x7F] & 1; }
-bool ascii_digit(char c) { return kAsciiClass[static_cast<unsigned char>(c) & 0x7F] & 2; }
-
-// Segmenter::words on a line of ASCII text, the same rules (a run of word characters; '.' or ','
-// between digits and an apostrophe between letters stay inside), calling fn(begin, end) per word.
-template <class Fn>
-void for_each_ascii_word(std::string_view s, Fn fn) {
-    const std::size_t n = s.size();
-    for (std::size_t i = 0; i < n;) {
-        if (!ascii_word_char(s[i])) {
-            ++i;
-            continue;
-        }
-        std::size_t e = i + 1;
-        char last = s[i];
-        while (e < n) {
-            const char d = s[e];
-            if (ascii_word_char(d)) {
-                last = d;
-                ++e;
-            } else if ((d == '.' || d == ',') && ascii_digit(last) && e + 1 < n && ascii_digit(s[e + 1])) {
-                ++e;
-            } else if (d == '\'' && !ascii_digit(last) && e + 1 < n && ascii_word_char(s[e + 1]) &&
-                       !ascii_digit(s[e + 1])) {
-                ++e;
-            } else {
-                break;
-            }
-        }
-        fn(i, e);
-        i = e;
-    }
 }
 
 // Every run of n consecutive word hashes as one shingle (all of them as one when there are no
@@ -380,7 +350,7 @@ bool Shingler::fused_word_shingles(std::string_view text, Segmenter& segmenter, 
     const std::string_view lower = sc.lower;
     auto add_words = [&](std::size_t begin, std::size_t end) {
         const std::string_view run = lower.substr(begin, end - begin);
-        for_each_ascii_word(run, [&](std::size_t b, std::size_t e) {
+        impl::for_each_lower_ascii_word(run, [&](std::size_t b, std::size_t e) {
             wh.push_back(XXH3_64bits(run.data() + b, e - b));
             total += e - b;
         });
@@ -430,9 +400,9 @@ void Shingler::shingle_counted(std::string_view text, Segmenter& segmenter, std:
 
 void Shingler::line_word_hashes(std::string_view line, Segmenter& segmenter, std::vector<uint64_t>* out) const {
     if (is_ascii(line)) {
-        thread_local std::string lower;
+        std::string& lower = scratch().line;
         ascii_lower(line, &lower);
-        for_each_ascii_word(lower, [&](std::size_t b, std::size_t e) { out->push_back(XXH3_64bits(lower.data() + b, e - b)); });
+        impl::for_each_lower_ascii_word(lower, [&](std::size_t b, std::size_t e) { out->push_back(XXH3_64bits(lower.data() + b, e - b)); });
         return;
     }
     const std::string piece = normalizer_.normalize_text(line) + '\n';
@@ -605,9 +575,9 @@ bool Shingler::shingle_without(std::string_view text, const uint64_t* all, std::
         }
     });
     // Phase 3: the set without the gone shingles, with the new ones.
-    std::sort(gone.begin(), gone.end());
+    sort_hashes(gone, scratch());
     if (!drop_gone(all, n_all, counts, gone, out, removed)) return false;
-    std::sort(across.begin(), across.end());
+    sort_hashes(across, scratch());
     if (added) *added = across;
     const std::size_t k = out->size();
     out->insert(out->end(), across.begin(), across.end());
