@@ -7,11 +7,12 @@
 // artifacts there, and its index files (derived data, rebuilt from the artifacts when they
 // disagree with the store) at flush().
 //
-// Thread safety: implementations need not be thread-safe, with one exception: prepare() of one
-// batch may run on another thread while add() of the batch before runs (the Indexer's pipeline,
-// ops/indexer.h), so prepare() must not touch what add() changes (its work goes into the
-// Prepared it returns). The Indexer never runs two prepare() calls at once, nor two of the other
-// methods; a stage may spread its own work over threads inside add() and prepare().
+// Thread safety: implementations need not be thread-safe, with one exception: prepare() (and
+// describe(), for its timing's name) of one batch may run on another thread while add_prepared()
+// and take_warnings() of the batch before run (the Indexer's pipeline, ops/indexer.h), so
+// prepare() must not touch what those change (its work goes into the Prepared it returns). The
+// Indexer never runs two prepare() calls at once, nor two of the other methods; a stage may
+// spread its own work over threads inside add() and prepare().
 #pragma once
 
 #include <cstddef>
