@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "doppel/error.h"
 #include "doppel/index/lsh_band_store.h"
@@ -259,56 +260,99 @@ NearDuplicateStage::NearDuplicateStage(NearDuplicateIndexOptions options)
 
 std::string NearDuplicateStage::describe() const { return spec_of(*shingler_, *minhash_); }
 
-void NearDuplicateStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
+// The blobs of a batch lie back to back in buffers per worker and kind (artifact_kinds() order).
+struct NearDuplicateStage::Batch : IndexStage::Prepared {
+    struct BlobPlace {
+        std::size_t buffer = 0, offset = 0, size = 0;
+    };
+    static constexpr std::size_t kKinds = 3;             // shingles, minhash, lines
+    std::vector<std::string> hashes;                     // the content hashes of the texts
+    std::vector<std::string> blob_buffers;               // [worker * kKinds + kind]
+    std::vector<BlobPlace> blob_places;                  // [document * kKinds + kind]
+    std::vector<std::unique_ptr<Segmenter>> segmenters;  // per worker
+    std::vector<std::vector<uint64_t>> shingle_buffers;  // per worker
+    std::vector<ShingleCounts> shingle_counts;           // per worker
+    std::vector<uint32_t> sigs;  // the signatures of the "minhash" blobs, side by side
+    // Their band runs' entries (LshBandStore::sorted_entries), made with the blobs.
+    std::vector<LshBandStore::Entry> band_entries;
+
+    // Whether it was made of these texts (by content hash: the sketches depend on the text alone).
+    bool made_of(std::size_t n, const AnalyzedDocument* docs) const {
+        if (hashes.size() != n) return false;
+        for (std::size_t i = 0; i < n; ++i)
+            if (docs[i].content_hash.empty() || docs[i].content_hash != hashes[i]) return false;
+        return true;
+    }
+    // The blobs, kind after kind, each kind's in document order: [kind * n + document], as
+    // Store::put_artifacts takes several kinds.
+    std::vector<std::string_view> blobs() const {
+        const std::size_t n = hashes.size();
+        std::vector<std::string_view> out(n * kKinds);
+        for (std::size_t kind = 0; kind < kKinds; ++kind)
+            for (std::size_t i = 0; i < n; ++i) {
+                const BlobPlace& p = blob_places[i * kKinds + kind];
+                out[kind * n + i] = std::string_view(blob_buffers[p.buffer]).substr(p.offset, p.size);
+            }
+        return out;
+    }
+    // Per-worker state for `workers` threads, the buffers emptied (their capacity kept).
+    void reset(std::size_t n, std::size_t workers) {
+        while (segmenters.size() < workers) segmenters.push_back(std::make_unique<Segmenter>());
+        shingle_buffers.resize(std::max(shingle_buffers.size(), workers));
+        shingle_counts.resize(std::max(shingle_counts.size(), workers));
+        blob_buffers.resize(std::max(blob_buffers.size(), workers * kKinds));
+        for (std::string& b : blob_buffers) b.clear();
+        blob_places.assign(n * kKinds, {});
+        hashes.resize(n);
+    }
+};
+
+NearDuplicateStage::~NearDuplicateStage() = default;
+
+std::unique_ptr<NearDuplicateStage::Batch> NearDuplicateStage::take_spare() {
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    return spare_ ? std::move(spare_) : std::make_unique<Batch>();
+}
+
+void NearDuplicateStage::give_back(std::unique_ptr<Batch> b) {
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    if (!spare_) spare_ = std::move(b);
+}
+
+std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
+                                                                  const AnalyzedDocument* docs) {
+    std::unique_ptr<Batch> b = take_spare();
     const auto perms = static_cast<std::size_t>(minhash_->perms());
-    sigs_.assign(n * perms, 0);
-    prepared_hashes_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) prepared_hashes_[i] = docs[i].content_hash;
-    const uint64_t seed = minhash_->seed();
-    // Per-worker state, kept from batch to batch: Shingler and MinHash are immutable; each
-    // worker has its own Segmenter, shingle buffer and blob buffers.
     const std::size_t workers = impl::worker_count(n / 16 + 1);
-    while (segmenters_.size() < workers) segmenters_.push_back(std::make_unique<Segmenter>());
-    shingle_buffers_.resize(std::max(shingle_buffers_.size(), workers));
-    shingle_counts_.resize(std::max(shingle_counts_.size(), workers));
-    blob_buffers_.resize(std::max(blob_buffers_.size(), workers * kKinds));
-    for (std::string& b : blob_buffers_) b.clear();
-    blob_places_.assign(n * kKinds, {});
+    b->reset(n, workers);
+    b->sigs.assign(n * perms, 0);
+    for (std::size_t i = 0; i < n; ++i) b->hashes[i] = docs[i].content_hash;
+    const uint64_t seed = minhash_->seed();
+    // Shingler and MinHash are immutable; each worker has its own Segmenter and buffers.
     impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
-        auto& sh = shingle_buffers_[w];
-        ShingleCounts& counts = shingle_counts_[w];
-        shingler_->shingle_counted(docs[i].doc.text, *segmenters_[w], &sh, &counts);
-        uint32_t* sig = &sigs_[i * perms];
+        auto& sh = b->shingle_buffers[w];
+        ShingleCounts& counts = b->shingle_counts[w];
+        shingler_->shingle_counted(docs[i].doc.text, *b->segmenters[w], &sh, &counts);
+        uint32_t* sig = &b->sigs[i * perms];
         minhash_->sign(sh.data(), sh.size(), sig);
         auto append = [&](std::size_t kind, auto&& encode) {
-            std::string& buffer = blob_buffers_[w * kKinds + kind];
+            std::string& buffer = b->blob_buffers[w * Batch::kKinds + kind];
             const std::size_t offset = buffer.size();
             encode(&buffer);
-            blob_places_[i * kKinds + kind] = {w * kKinds + kind, offset, buffer.size() - offset};
+            b->blob_places[i * Batch::kKinds + kind] = {w * Batch::kKinds + kind, offset,
+                                                        buffer.size() - offset};
         };
         append(0, [&](std::string* out) { append_shingles(sh.data(), sh.size(), counts, out); });
         append(1, [&](std::string* out) { append_signature(sig, perms, seed, out); });
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
     });
-    band_entries_ = LshBandStore::sorted_entries(minhash_->perms(), default_band_params(minhash_->perms()), n,
-                                                 sigs_.data());
-}
-
-// The prepared blobs, kind after kind (artifact_kinds() order), each kind's in document order:
-// [kind * n + document], as Store::put_artifacts takes several kinds.
-std::vector<std::string_view> NearDuplicateStage::prepared_blobs() const {
-    const std::size_t n = prepared_hashes_.size();
-    std::vector<std::string_view> out(n * kKinds);
-    for (std::size_t kind = 0; kind < kKinds; ++kind)
-        for (std::size_t i = 0; i < n; ++i) {
-            const BlobPlace& p = blob_places_[i * kKinds + kind];
-            out[kind * n + i] = std::string_view(blob_buffers_[p.buffer]).substr(p.offset, p.size);
-        }
-    return out;
+    b->band_entries = LshBandStore::sorted_entries(minhash_->perms(), default_band_params(minhash_->perms()),
+                                                   n, b->sigs.data());
+    return b;
 }
 
 // One transaction: the prepared blobs, their band entries and, the first time, the stage's spec.
-void NearDuplicateStage::write_prepared(Store& store, std::size_t n, const int64_t* seqs,
+void NearDuplicateStage::write_prepared(Store& store, std::size_t n, const int64_t* seqs, Batch& b,
                                         const std::optional<std::string>& stored, const LshParams& bands) {
     store.transaction([&] {
         // Once per store this stage writes to: later batches add every signature they write.
@@ -316,37 +360,33 @@ void NearDuplicateStage::write_prepared(Store& store, std::size_t n, const int64
             catch_up_band_runs(store, *minhash_, bands);
             catch_up_line_summaries(store, n, seqs);
         }
-        store.put_artifacts(artifact_kinds(), n, seqs, prepared_blobs().data());
-        LshBandStore::add_sorted(store, minhash_->perms(), bands, n, seqs, std::move(band_entries_));
+        store.put_artifacts(artifact_kinds(), n, seqs, b.blobs().data());
+        LshBandStore::add_sorted(store, minhash_->perms(), bands, n, seqs, std::move(b.band_entries));
         if (!stored) store.set_meta(kSpecKey, describe());
     });
 }
 
 void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
+    add_prepared(store, n, seqs, docs, nullptr);
+}
+
+void NearDuplicateStage::add_prepared(Store& store, std::size_t n, const int64_t* seqs,
+                                      const AnalyzedDocument* docs, std::unique_ptr<Prepared> prepared) {
     const auto stored = store.meta(kSpecKey);
     DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
                  "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
-    if (!is_prepared(n, docs)) prepare(n, docs);
-    // The band runs of the banding a check at the default threshold uses (index/lsh_band_store.h).
-    const LshParams bands = default_band_params(minhash_->perms());
-    try {
-        write_prepared(store, n, seqs, stored, bands);
-    } catch (...) {
-        prepared_hashes_.clear();  // the band entries went into the failed write: prepare again
-        throw;
+    std::unique_ptr<Batch> b(dynamic_cast<Batch*>(prepared.get()));
+    if (b) prepared.release();
+    if (!b || !b->made_of(n, docs)) {
+        if (b) give_back(std::move(b));
+        b.reset(static_cast<Batch*>(prepare(n, docs).release()));
     }
+    // The band runs of the banding a check at the default threshold uses (index/lsh_band_store.h).
+    // A failed write leaves the batch's band entries moved into it: the batch is not given back
+    // with them (the next prepare() makes them again).
+    write_prepared(store, n, seqs, *b, stored, default_band_params(minhash_->perms()));
     caught_up_ = &store;
-    prepared_hashes_.clear();
-    blob_places_.clear();
-    for (std::string& b : blob_buffers_) b.clear();
-}
-
-// Whether prepare() was given these texts (by content hash: the sketches depend on the text alone).
-bool NearDuplicateStage::is_prepared(std::size_t n, const AnalyzedDocument* docs) const {
-    if (prepared_hashes_.size() != n) return false;
-    for (std::size_t i = 0; i < n; ++i)
-        if (docs[i].content_hash.empty() || docs[i].content_hash != prepared_hashes_[i]) return false;
-    return true;
+    give_back(std::move(b));
 }
 
 void NearDuplicateStage::flush(Store& store) {}

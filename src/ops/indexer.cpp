@@ -5,13 +5,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "doppel/error.h"
 #include "doppel/index/embedding_stage.h"
@@ -77,14 +82,16 @@ std::map<std::string, std::size_t>& Indexer::stored_top_labels() {
 // top label is not trusted choose among, and each document's decision (on all cores). The likely languages are counted from the top labels of the stored
 // documents and of this batch: those of the store once the batch is stored, so that settling
 // (settle_languages) seldom changes a decision.
-std::vector<AnalyzedDocument> Indexer::analyze_batch(const std::vector<std::size_t>& todo, Document* docs) {
+std::vector<AnalyzedDocument> Indexer::analyze_batch(
+    const std::vector<std::size_t>& todo, Document* docs,
+    const std::map<std::string, std::size_t>& stored_labels) const {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
     const std::size_t n = todo.size();
     std::vector<DocumentLanguageEvidence> evidence(n);
     impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
         evidence[i] = langid_->read_document(docs[todo[i]].text);
     });
-    std::map<std::string, std::size_t> counts = stored_top_labels();
+    std::map<std::string, std::size_t> counts = stored_labels;
     for (const DocumentLanguageEvidence& e : evidence)
         if (!e.scores.labels.empty()) ++counts[e.scores.labels[0].lang];
     const std::vector<std::string> likely = langid_->likely_languages(counts);
@@ -234,35 +241,28 @@ StageInput stage_input(const Store& store, const IndexStage& stage, const std::v
 }  // namespace
 
 void Indexer::run_stages(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
-                         const std::vector<AnalyzedDocument>& analyzed, IndexSummary* summary) {
+                         const std::vector<AnalyzedDocument>& analyzed,
+                         std::vector<std::unique_ptr<IndexStage::Prepared>>* prepared,
+                         IndexSummary* summary) {
     std::set<int64_t> completed;
-    for (auto& stage : stages_) {
-        const StageInput in = stage_input(store_, *stage, put, seqs, analyzed, completed);
+    for (std::size_t s = 0; s < stages_.size(); ++s) {
+        IndexStage& stage = *stages_[s];
+        const StageInput in = stage_input(store_, stage, put, seqs, analyzed, completed);
         if (in.seqs.empty()) continue;
         std::vector<AnalyzedDocument> copies;  // a stage takes a contiguous array: copy a subset
         if (in.docs.size() < analyzed.size())
             for (const AnalyzedDocument* d : in.docs) copies.push_back(*d);
         const AnalyzedDocument* docs = copies.empty() ? analyzed.data() : copies.data();
+        std::unique_ptr<IndexStage::Prepared> work;
+        if (prepared && s < prepared->size()) work = std::move((*prepared)[s]);
         auto t = Clock::now();
-        stage->add(store_, in.seqs.size(), in.seqs.data(), docs);
+        stage.add_prepared(store_, in.seqs.size(), in.seqs.data(), docs, std::move(work));
         if (summary) {
-            summary->add_seconds(stage->name(), seconds_between(t, Clock::now()));
-            for (auto& w : stage->take_warnings()) summary->warnings.push_back(std::move(w));
+            summary->add_seconds(stage.name(), seconds_between(t, Clock::now()));
+            for (auto& w : stage.take_warnings()) summary->warnings.push_back(std::move(w));
         }
     }
     if (summary) summary->completed += completed.size();
-}
-
-// Every stage's prepare() on a batch about to be stored, and the seconds each took (they count as
-// the stage's, and overlap the "store" step).
-std::vector<std::pair<std::string, double>> Indexer::prepare_stages(const std::vector<AnalyzedDocument>& analyzed) {
-    std::vector<std::pair<std::string, double>> seconds;
-    for (auto& stage : stages_) {
-        const auto t = Clock::now();
-        stage->prepare(analyzed.size(), analyzed.data());
-        seconds.emplace_back(stage->name(), seconds_between(t, Clock::now()));
-    }
-    return seconds;
 }
 
 // Records the artifact kinds this Indexer's stages write (joined with those recorded before), so
@@ -291,10 +291,43 @@ std::vector<std::string> split_kinds(const std::string& joined) {
     return kinds;
 }
 
+// Times of one batch (DOPPEL_DEBUG_PIPELINE): wall seconds of the writing thread's steps, of its
+// waits for the other threads, and of the preparing thread's steps.
+struct BatchTimes {
+    double put = 0, begin = 0, stages = 0, commit = 0, writer_cpu = 0;  // the writing thread busy
+    double wait_analysis = 0, wait_prepared = 0, wait_read = 0;         // ... and waiting
+    double analysis = 0, prepare = 0;                                   // the preparing thread
+};
+
+struct Indexer::Pending {
+    std::vector<Document> owned;  // the documents, when add_stream holds them
+    std::size_t n = 0;
+    Document* docs = nullptr;       // n documents (those to analyze are moved from)
+    std::vector<PutStatus> status;  // per document; kSuperseded until decided
+    std::vector<std::size_t> todo;  // positions of the documents to analyze and store
+    std::size_t unchanged = 0;      // documents done already
+    std::vector<RecordError> superseded;
+    // Stored documents per top label as the batch was begun (the batches before it put): what
+    // language ID decides this batch's likely languages with.
+    std::map<std::string, std::size_t> stored_labels;
+    std::vector<AnalyzedDocument> analyzed;                       // of todo, in order
+    std::vector<std::unique_ptr<IndexStage::Prepared>> prepared;  // per stage
+    std::vector<std::pair<std::string, double>> seconds;          // analysis and each stage's prepare()
+    BatchTimes times;
+};
+
 // The positions in `kept` of documents stored already with the same text and every artifact of
 // the stages: nothing is to be done for them, so they are not analyzed again (a re-run over a
-// folder costs a hash and a lookup per unchanged document).
-std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, const Document* docs) const {
+// folder costs a hash and a lookup per unchanged document). The documents of the batch being
+// written (`writing`, in add_stream's pipeline: its rows are put, its artifacts and commit still
+// to come) count as not done: their ids' rows are what that batch changes. Not done is always
+// safe: such a document is analyzed and put, found unchanged, and completed only where it lacks
+// an artifact.
+std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, const Document* docs,
+                                        const Pending* writing) const {
+    std::unordered_set<std::string_view> written;
+    if (writing)
+        for (const AnalyzedDocument& a : writing->analyzed) written.insert(a.doc.id);
     std::vector<bool> done(kept.size(), false);
     std::vector<std::string_view> ids;
     ids.reserve(kept.size());
@@ -303,7 +336,8 @@ std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, co
     std::vector<int64_t> seqs;
     std::vector<std::size_t> where;
     for (std::size_t i = 0; i < kept.size(); ++i) {
-        if (stored[i].seq != 0 && stored[i].content_hash == content_hash(docs[kept[i]].text)) {
+        if (stored[i].seq != 0 && !written.count(ids[i]) &&
+            stored[i].content_hash == content_hash(docs[kept[i]].text)) {
             seqs.push_back(stored[i].seq);
             where.push_back(i);
         }
@@ -315,45 +349,231 @@ std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, co
     return done;
 }
 
+void Indexer::begin_batch(Pending& b, const Pending* writing) {
+    const auto t = Clock::now();
+    const std::vector<std::size_t> kept = last_of_each_id(b.n, b.docs, &b.superseded);
+    b.status.assign(b.n, PutStatus::kSuperseded);
+    const std::vector<bool> done = done_already(kept, b.docs, writing);
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        if (!done[i]) {
+            b.todo.push_back(kept[i]);
+            continue;
+        }
+        b.status[kept[i]] = PutStatus::kUnchanged;
+        ++b.unchanged;
+    }
+    if (langid_ && !without_languages_) b.stored_labels = stored_top_labels();
+    b.times.begin = seconds_between(t, Clock::now());
+}
+
+void Indexer::analyze_pending(Pending& b) const {
+    const auto t = Clock::now();
+    b.analyzed =
+        without_languages_ ? hash_only(b.todo, b.docs) : analyze_batch(b.todo, b.docs, b.stored_labels);
+    b.times.analysis = seconds_between(t, Clock::now());
+    b.seconds.emplace_back(without_languages_ ? "hash" : "analyze", b.times.analysis);
+}
+
+// Every stage's prepare() on the analyzed batch, and the seconds each took (they count as the
+// stage's, and overlap the writing of this batch or the one before).
+void Indexer::prepare_pending(Pending& b) {
+    const auto t0 = Clock::now();
+    for (auto& stage : stages_) {
+        const auto t = Clock::now();
+        b.prepared.push_back(stage->prepare(b.analyzed.size(), b.analyzed.data()));
+        b.seconds.emplace_back(stage->name(), seconds_between(t, Clock::now()));
+    }
+    b.times.prepare = seconds_between(t0, Clock::now());
+}
+
+// The documents and every stage's artifacts in one transaction: all visible, or none.
+std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummary* summary,
+                                            const std::function<void()>& before_stages) {
+    std::vector<int64_t> seqs;
+    std::vector<PutStatus> put;
+    auto t = Clock::now();
+    BatchTimes& times = b.times;
+    try {
+        store_.transaction([&] {
+            put = store_.put(b.analyzed.size(), b.analyzed.data(), now, &seqs);
+            // Counted now, for the next batch's language ID (begun in before_stages).
+            if (langid_ && !without_languages_)
+                for (std::size_t i = 0; i < put.size(); ++i)
+                    if (put[i] == PutStatus::kAdded || put[i] == PutStatus::kReplaced)
+                        ++stored_top_labels()[b.analyzed[i].lang_top];
+            times.put = seconds_between(t, Clock::now());
+            before_stages();
+            if (summary) {  // in the order the steps first ran: analysis, store, the stages
+                summary->add_seconds(b.seconds.front().first, b.seconds.front().second);
+                summary->add_seconds("store", times.put);
+                for (std::size_t i = 1; i < b.seconds.size(); ++i)
+                    summary->add_seconds(b.seconds[i].first, b.seconds[i].second);
+            }
+            t = Clock::now();
+            run_stages(put, seqs, b.analyzed, &b.prepared, summary);
+            record_artifact_kinds();
+            times.stages = seconds_between(t, Clock::now());
+            t = Clock::now();
+        });
+    } catch (...) {
+        top_labels_.reset();  // counted with the rolled back batch: read again
+        throw;
+    }
+    times.commit = seconds_between(t, Clock::now());
+    likely_.reset();
+    for (std::size_t i = 0; i < b.todo.size(); ++i) b.status[b.todo[i]] = put[i];
+    if (summary) {
+        summary->unchanged += b.unchanged;
+        for (PutStatus s : put) count_status(s, *summary);
+        for (auto& e : b.superseded) summary->superseded.push_back(std::move(e));
+    }
+    return std::move(b.status);
+}
+
 std::vector<PutStatus> Indexer::add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary) {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr || without_languages_,
                  "Indexer without a language identifier cannot add documents");
-    const std::vector<std::size_t> kept = last_of_each_id(n, docs, summary ? &summary->superseded : nullptr);
-    std::vector<PutStatus> status(n, PutStatus::kSuperseded);
-    const std::vector<bool> done = done_already(kept, docs);
-    std::vector<std::size_t> todo;
-    for (std::size_t i = 0; i < kept.size(); ++i) {
-        if (!done[i]) {
-            todo.push_back(kept[i]);
-            continue;
+    Pending b;
+    b.n = n;
+    b.docs = docs;
+    begin_batch(b, nullptr);
+    analyze_pending(b);
+    // The stages prepare the batch on other threads while its documents are written.
+    auto prepared = impl::in_background([&] { prepare_pending(b); });
+    return write_batch(b, now, summary, [&] { prepared.get(); });
+}
+
+namespace {
+
+// add_stream's batch times on stderr, one line a batch and their total at the end, when the
+// environment sets DOPPEL_DEBUG_PIPELINE: the writing thread's busy and waiting seconds against
+// the preparing thread's show the overlap, whatever the machine's load.
+class PipelineTrace {
+public:
+    void batch(std::size_t n, const BatchTimes& t) {
+        if (!on_) return;
+        print("batch " + std::to_string(batches_++), n, t);
+        documents_ += n;
+        total_.put += t.put, total_.begin += t.begin, total_.stages += t.stages, total_.commit += t.commit;
+        total_.writer_cpu += t.writer_cpu, total_.wait_analysis += t.wait_analysis;
+        total_.wait_prepared += t.wait_prepared, total_.wait_read += t.wait_read;
+        total_.analysis += t.analysis, total_.prepare += t.prepare;
+    }
+    void finish() const {
+        if (on_)
+            print("total of " + std::to_string(batches_) + " batches in " +
+                      std::to_string(seconds_between(start_, Clock::now())) + " s wall",
+                  documents_, total_);
+    }
+
+private:
+    static void print(const std::string& what, std::size_t n, const BatchTimes& t) {
+        std::fprintf(
+            stderr,
+            "pipeline %s: %zu docs; writer busy %.3f s (put %.3f, begin next %.3f, stages %.3f, "
+            "commit %.3f; thread cpu %.3f), waited %.3f s (analysis %.3f, prepared %.3f, read %.3f); "
+            "preparing %.3f s (analysis %.3f, prepare %.3f)\n",
+            what.c_str(), n, t.put + t.begin + t.stages + t.commit, t.put, t.begin, t.stages, t.commit,
+            t.writer_cpu, t.wait_analysis + t.wait_prepared + t.wait_read, t.wait_analysis, t.wait_prepared,
+            t.wait_read, t.analysis + t.prepare, t.analysis, t.prepare);
+    }
+    const bool on_ = std::getenv("DOPPEL_DEBUG_PIPELINE") != nullptr;
+    const Clock::time_point start_ = Clock::now();
+    BatchTimes total_;
+    std::size_t batches_ = 0, documents_ = 0;
+};
+
+}  // namespace
+
+// A batch's analysis and prepare(), on a task of its own; `analyzed` is ready first.
+struct Indexer::Preparing {
+    std::shared_future<void> analyzed;
+    std::future<void> prepared;
+};
+
+Indexer::Preparing Indexer::start_preparing(Pending& b) {
+    auto ready = std::make_shared<std::promise<void>>();
+    Preparing p;
+    p.analyzed = ready->get_future().share();
+    p.prepared = impl::in_background([this, &b, ready] {
+        try {
+            analyze_pending(b);
+        } catch (...) {
+            ready->set_exception(std::current_exception());
+            throw;
         }
-        status[kept[i]] = PutStatus::kUnchanged;
-        if (summary) ++summary->unchanged;
-    }
-    auto t0 = Clock::now();
-    std::vector<AnalyzedDocument> analyzed = without_languages_ ? hash_only(todo, docs) : analyze_batch(todo, docs);
-    auto t1 = Clock::now();
-    if (summary) summary->add_seconds(without_languages_ ? "hash" : "analyze", seconds_between(t0, t1));
-    // The documents and every stage's artifacts in one transaction: all visible, or none. The
-    // stages prepare their work on the batch on other threads while the documents are written.
-    std::vector<int64_t> stored_seqs;
-    std::vector<PutStatus> put;
-    store_.transaction([&] {
-        auto prepared = impl::in_background([&] { return prepare_stages(analyzed); });
-        put = store_.put(analyzed.size(), analyzed.data(), now, &stored_seqs);
-        if (summary) summary->add_seconds("store", seconds_between(t1, Clock::now()));
-        for (const auto& [stage, s] : prepared.get())
-            if (summary) summary->add_seconds(stage, s);
-        run_stages(put, stored_seqs, analyzed, summary);
-        record_artifact_kinds();
+        ready->set_value();
+        prepare_pending(b);
     });
-    likely_.reset();
-    for (std::size_t i = 0; i < todo.size(); ++i) {
-        status[todo[i]] = put[i];
-        if (put[i] == PutStatus::kAdded || put[i] == PutStatus::kReplaced) ++stored_top_labels()[analyzed[i].lang_top];
-        if (summary) count_status(put[i], *summary);
+    return p;
+}
+
+// add_stream's loop, batch k on the writing (calling) thread while a task prepares batch k+1:
+//   wait for k's analysis; put k; [wait for k's prepare(), for k+1's reading; begin k+1; start
+//   preparing it]; k's stages' add; commit; done(k); free k and read k+2 on the reading thread.
+void Indexer::add_stream(const BatchSource& next, int64_t now, IndexSummary* summary, const BatchDone& done) {
+    DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr || without_languages_,
+                 "Indexer without a language identifier cannot add documents");
+    auto read = [&]() -> std::unique_ptr<Pending> {
+        auto b = std::make_unique<Pending>();
+        if (!next(b->owned)) return nullptr;
+        b->n = b->owned.size();
+        b->docs = b->owned.data();
+        return b;
+    };
+    PipelineTrace trace;
+    std::unique_ptr<Pending> cur = read();
+    if (!cur) return;
+    begin_batch(*cur, nullptr);
+    Preparing preparing = start_preparing(*cur);
+    auto reading = impl::in_background(read);
+    while (cur) {
+        const double cpu0 = impl::thread_cpu_seconds();
+        BatchTimes& times = cur->times;
+        std::unique_ptr<Pending> ahead;
+        Preparing ahead_preparing;
+        std::exception_ptr ahead_error;  // thrown once this batch is committed
+        // Inside this batch's transaction, once its documents are put: the next batch begun (the
+        // store as this batch leaves it, its own documents excepted) and its preparing started.
+        auto begin_next = [&] {
+            auto t = Clock::now();
+            preparing.prepared.get();
+            times.wait_prepared = seconds_between(t, Clock::now());
+            try {
+                t = Clock::now();
+                ahead = reading.get();
+                times.wait_read = seconds_between(t, Clock::now());
+                if (!ahead) return;
+                begin_batch(*ahead, cur.get());
+                times.begin = ahead->times.begin;
+                ahead_preparing = start_preparing(*ahead);
+            } catch (...) {
+                ahead_error = std::current_exception();
+                ahead.reset();
+            }
+        };
+        const auto t = Clock::now();
+        preparing.analyzed.get();
+        times.wait_analysis = seconds_between(t, Clock::now());
+        std::vector<PutStatus> status;
+        if (cur->n == 0)
+            begin_next();
+        else
+            status = write_batch(*cur, now, summary, begin_next);
+        times.writer_cpu = impl::thread_cpu_seconds() - cpu0;
+        done(status);
+        trace.batch(cur->n, times);
+        if (ahead_error) std::rethrow_exception(ahead_error);
+        std::unique_ptr<Pending> written = std::move(cur);
+        cur = std::move(ahead);
+        preparing = std::move(ahead_preparing);
+        if (cur)
+            reading = impl::in_background([&read, old = std::move(written)]() mutable {
+                old.reset();  // batch k's texts freed off the writing thread
+                return read();
+            });
     }
-    return status;
+    trace.finish();
 }
 
 std::size_t Indexer::complete_stored(IndexSummary* summary) {
@@ -372,7 +592,7 @@ std::size_t Indexer::complete_stored(IndexSummary* summary) {
             }
         const std::vector<PutStatus> put(docs.size(), PutStatus::kUnchanged);
         store_.transaction([&] {
-            run_stages(put, batch, docs, summary);
+            run_stages(put, batch, docs, nullptr, summary);
             record_artifact_kinds();
         });
     }
@@ -494,36 +714,40 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     const int64_t now = options.now ? options.now : static_cast<int64_t>(std::time(nullptr));
     IndexRun run;
     const std::size_t batch = index_batch_size(options, langid != nullptr);
-    // The next batch is read (and parsed) on another thread while this one is analyzed and stored.
+    // Batches read (and parsed) on the pipeline's reading thread, not yet committed; their
+    // errors, bytes and time are counted once they are (add_stream never runs next and done at once).
     struct ReadBatch {
-        std::vector<Document> docs;
         std::vector<RecordError> errors;
-        bool more = false;
         double seconds = 0;
-        uint64_t bytes_read = 0, bytes_total = 0;
+        uint64_t bytes_read = 0, bytes_total = 0, text_bytes = 0;
+        std::size_t docs = 0;
     };
-    auto read_batch = [&] {
+    std::deque<ReadBatch> reads;
+    auto next = [&](std::vector<Document>& docs) {
         ReadBatch b;
         const auto t = Clock::now();
-        b.more = reader.next_batch(batch, b.docs, b.errors, options.batch_bytes) || !b.errors.empty();
+        const bool more = reader.next_batch(batch, docs, b.errors, options.batch_bytes) || !b.errors.empty();
         b.seconds = seconds_between(t, Clock::now());
         b.bytes_read = reader.bytes_read();
         b.bytes_total = reader.bytes_total();
-        return b;
+        b.docs = docs.size();
+        for (const Document& d : docs) b.text_bytes += d.text.size();
+        if (more) reads.push_back(std::move(b));
+        return more;
     };
-    ReadBatch cur = read_batch();
-    while (cur.more) {
-        auto next = impl::in_background(read_batch);
-        run.summary.add_seconds("read", cur.seconds);
-        run.errors.insert(run.errors.end(), cur.errors.begin(), cur.errors.end());
-        run.read += cur.docs.size();
-        for (const Document& d : cur.docs) run.text_bytes += d.text.size();
-        if (!cur.docs.empty()) indexer.add(cur.docs.size(), cur.docs.data(), now, &run.summary);
+    auto done = [&](const std::vector<PutStatus>&) {
+        ReadBatch b = std::move(reads.front());
+        reads.pop_front();
+        run.summary.add_seconds("read", b.seconds);
+        run.errors.insert(run.errors.end(), b.errors.begin(), b.errors.end());
+        run.read += b.docs;
+        run.text_bytes += b.text_bytes;
         for (auto& e : run.summary.superseded) run.errors.push_back(std::move(e));
         run.summary.superseded.clear();
-        if (progress) progress(run, cur.bytes_read, cur.bytes_total);
-        cur = next.get();
-    }
+        if (progress) progress(run, b.bytes_read, b.bytes_total);
+    };
+    run.summary.add_seconds("read", 0);  // the first step named
+    indexer.add_stream(next, now, &run.summary, done);
     if (run.summary.completed > 0)
         run.summary.warnings.push_back(std::to_string(run.summary.completed) +
                                        " stored documents lacked some of their sketches or features (an "

@@ -7,13 +7,17 @@
 // artifacts there, and its index files (derived data, rebuilt from the artifacts when they
 // disagree with the store) at flush().
 //
-// Thread safety: implementations need not be thread-safe; the Indexer calls one method at a time
-// (prepare() on a thread of its own; a stage may spread its own work over threads inside add()
-// and prepare()).
+// Thread safety: implementations need not be thread-safe, with one exception: prepare() (and
+// describe(), for its timing's name) of one batch may run on another thread while add_prepared()
+// and take_warnings() of the batch before run (the Indexer's pipeline, ops/indexer.h), so
+// prepare() must not touch what those change (its work goes into the Prepared it returns). The
+// Indexer never runs two prepare() calls at once, nor two of the other methods; a stage may
+// spread its own work over threads inside add() and prepare().
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,12 +33,21 @@ public:
     // docs[i] was stored under seqs[i]. Called inside the Indexer's transaction (a stage's own
     // Store::transaction joins it).
     virtual void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) = 0;
+    // What prepare() made of a batch, for add_prepared(); each stage its own kind.
+    struct Prepared {
+        virtual ~Prepared() = default;
+    };
     // Optional work on a batch before it is stored: what depends on the documents alone (the
-    // sketches of their texts). The Indexer calls it on another thread while it stores the
-    // batch (never while another method of the stage runs), then add(); an add() given the same
-    // documents takes the prepared work, an add() given others does its own. prepare() must not
-    // use the store. By default nothing.
-    virtual void prepare(std::size_t n, const AnalyzedDocument* docs) {}
+    // sketches of their texts). The Indexer calls it on another thread while it stores this
+    // batch or the one before (see the thread safety above), then add_prepared() with what it
+    // returned. prepare() must not use the store. By default nothing (null).
+    virtual std::unique_ptr<Prepared> prepare(std::size_t n, const AnalyzedDocument* docs) { return nullptr; }
+    // add() with the work prepare() made, or null. A stage takes it only when it was made of the
+    // same documents (an add given others, a subset, does its own work). By default add().
+    virtual void add_prepared(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs,
+                              std::unique_ptr<Prepared> prepared) {
+        add(store, n, seqs, docs);
+    }
     // Called, inside the Indexer's transaction, for documents whose language analysis changed in
     // place (same seq and text: language ID's settling, ops/indexer.h): the stage recomputes what
     // depends on the languages. By default as add(); a stage whose artifacts depend on the text

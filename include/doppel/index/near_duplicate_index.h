@@ -52,6 +52,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,9 +98,12 @@ LshParams default_band_params(int perms);
 class NearDuplicateStage : public IndexStage {
 public:
     explicit NearDuplicateStage(NearDuplicateIndexOptions options = {});
+    ~NearDuplicateStage() override;
     void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override;
-    // Shingles and signs the batch (the artifacts' blobs), on all cores.
-    void prepare(std::size_t n, const AnalyzedDocument* docs) override;
+    // Shingles and signs the batch (the artifacts' blobs and their band entries), on all cores.
+    std::unique_ptr<Prepared> prepare(std::size_t n, const AnalyzedDocument* docs) override;
+    void add_prepared(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs,
+                      std::unique_ptr<Prepared> prepared) override;
     void flush(Store& store) override;
     // Shingles and signatures depend on the text alone: nothing to do.
     void relabeled(Store&, std::size_t, const int64_t*, const AnalyzedDocument*) override {}
@@ -111,30 +115,22 @@ private:
     std::unique_ptr<Shingler> shingler_;
     std::unique_ptr<MinHash> minhash_;
     Segmenter segmenter_;
-    // What prepare() made, and the content hashes of the texts it made them of. The blobs of
-    // the batch lie back to back in buffers per worker and kind (artifact_kinds() order), kept
-    // with their capacity from batch to batch: a fresh page costs a fault, and on the machines
-    // measured three blobs a document allocated afresh cost more than the copies they save.
-    struct BlobPlace {
-        std::size_t buffer = 0, offset = 0, size = 0;
-    };
-    static constexpr std::size_t kKinds = 3;                // shingles, minhash, lines
-    std::vector<std::string> prepared_hashes_;
-    std::vector<std::string> blob_buffers_;                 // [worker * kKinds + kind]
-    std::vector<BlobPlace> blob_places_;                    // [document * kKinds + kind]
-    std::vector<std::unique_ptr<Segmenter>> segmenters_;    // per worker
-    std::vector<std::vector<uint64_t>> shingle_buffers_;    // per worker
-    std::vector<ShingleCounts> shingle_counts_;                 // per worker
-    std::vector<uint32_t> sigs_;  // the signatures of the "minhash" blobs, side by side
-    // Their band runs' entries (LshBandStore::sorted_entries), made with the blobs.
-    std::vector<LshBandStore::Entry> band_entries_;
-    std::vector<std::string_view> prepared_blobs() const;
+    // What prepare() made (defined in the .cpp): the blobs, their band entries, the content
+    // hashes of the texts they were made of, and the per-worker state that made them. Its
+    // buffers keep their capacity from batch to batch (a fresh page costs a fault, and on the
+    // machines measured three blobs a document allocated afresh cost more than the copies they
+    // save): add_prepared() hands a written batch back as the spare that the next prepare()
+    // fills (two in turn while the Indexer's pipeline holds two batches).
+    struct Batch;
+    std::unique_ptr<Batch> take_spare();
+    void give_back(std::unique_ptr<Batch> b);
+    std::mutex spare_mutex_;  // prepare() and add_prepared() may run at once on two threads
+    std::unique_ptr<Batch> spare_;
     // The store whose band runs the stage has caught up with the stored signatures (in its first
     // add() to it: a store written by a build without band runs), so later batches skip the check.
     const Store* caught_up_ = nullptr;
-    bool is_prepared(std::size_t n, const AnalyzedDocument* docs) const;
-    // add()'s transaction (band_entries_ is moved into it); `stored` is the spec the store had.
-    void write_prepared(Store& store, std::size_t n, const int64_t* seqs,
+    // add()'s transaction (the band entries are moved into it); `stored` is the spec the store had.
+    void write_prepared(Store& store, std::size_t n, const int64_t* seqs, Batch& b,
                         const std::optional<std::string>& stored, const LshParams& bands);
 };
 

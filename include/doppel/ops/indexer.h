@@ -109,6 +109,22 @@ public:
     // and the earlier ones get PutStatus::kSuperseded and an entry in summary->superseded.
     std::vector<PutStatus> add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary = nullptr);
 
+    // The batches `next` gives, each added as add() would (one transaction a batch: the same
+    // statuses, summary and store), in a pipeline: batch k+1 is analyzed and its stages prepare
+    // it (IndexStage::prepare, on other threads) while batch k is written and committed. It
+    // holds two batches at most, the one written and the one prepared: `next` reads batch k+2 on
+    // a thread of its own once batch k is committed. `done` is called on the caller's thread
+    // after each batch was committed (or after a batch without documents), in order, with its
+    // documents' statuses; summary->superseded then holds that batch's. `next` and `done` are
+    // never called at the same time. A batch that fails rolls back alone: the batches before it
+    // are committed and done; an error reading or beginning the next batch is thrown once the
+    // batch before it is committed and done. With DOPPEL_DEBUG_PIPELINE set, each batch's times
+    // on the writing thread and on the preparing ones go to stderr (the overlap).
+    //   BatchSource: fills `docs` (empty on the call) with the next batch; false once there is none.
+    using BatchSource = std::function<bool(std::vector<Document>& docs)>;
+    using BatchDone = std::function<void(const std::vector<PutStatus>& status)>;
+    void add_stream(const BatchSource& next, int64_t now, IndexSummary* summary, const BatchDone& done);
+
     // Computes the missing artifacts of every stored document that lacks one of the stages'
     // kinds (see Store::documents_missing), a batch per transaction; returns how many documents
     // were incomplete. `doppel verify --repair` calls it, then finish().
@@ -132,12 +148,29 @@ public:
     void finish(IndexSummary* summary = nullptr);
 
 private:
+    // A batch on its way through add() or add_stream() (defined in the .cpp), in phases:
+    // begin_batch (which documents to analyze; reads the store), analyze_pending and
+    // prepare_pending (language ID or hashes, the stages' prepare(); no store: any thread), and
+    // write_batch (one transaction; `before_stages` runs in it once the documents are put, and
+    // must leave the batch's prepared work ready).
+    struct Pending;
+    void begin_batch(Pending& b, const Pending* writing);
+    void analyze_pending(Pending& b) const;
+    void prepare_pending(Pending& b);
+    std::vector<PutStatus> write_batch(Pending& b, int64_t now, IndexSummary* summary,
+                                       const std::function<void()>& before_stages);
+    struct Preparing;  // analyze_pending and prepare_pending of a batch on a task of its own
+    Preparing start_preparing(Pending& b);
+    // `prepared`: per stage, what its prepare() made of `analyzed` (null or empty: nothing).
     void run_stages(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
-                    const std::vector<AnalyzedDocument>& analyzed, IndexSummary* summary);
+                    const std::vector<AnalyzedDocument>& analyzed,
+                    std::vector<std::unique_ptr<IndexStage::Prepared>>* prepared, IndexSummary* summary);
     void record_artifact_kinds();
-    std::vector<std::pair<std::string, double>> prepare_stages(const std::vector<AnalyzedDocument>& analyzed);
-    std::vector<AnalyzedDocument> analyze_batch(const std::vector<std::size_t>& todo, Document* docs);
-    std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs) const;
+    std::vector<AnalyzedDocument> analyze_batch(
+        const std::vector<std::size_t>& todo, Document* docs,
+        const std::map<std::string, std::size_t>& stored_labels) const;
+    std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs,
+                                   const Pending* writing) const;
 
     Store& store_;
     StoreWriteLock lock_;  // after store_: built from its folder
