@@ -28,6 +28,7 @@ struct LidModel {
     std::string label_prefix;         // "__label__"
     std::vector<std::string> labels;  // per label id, without label_prefix
     std::unique_ptr<langid_detail::SubwordIds> subwords;  // of dict
+    std::unique_ptr<langid_detail::HiddenLayer> hidden;   // of model
     mutable langid_detail::TokenIdCachePool token_ids;
 };
 }  // namespace
@@ -43,6 +44,7 @@ LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageId
         impl_->dict = impl_->model.getDictionary();
         impl_->label_prefix = impl_->model.getArgs().label;
         impl_->subwords = std::make_unique<langid_detail::SubwordIds>(*impl_->dict, impl_->model.getArgs());
+        impl_->hidden = std::make_unique<langid_detail::HiddenLayer>(impl_->model);
         for (int32_t i = 0; i < impl_->dict->nlabels(); ++i) {
             const std::string label = impl_->dict->getLabel(i);
             const bool prefixed = label.rfind(impl_->label_prefix, 0) == 0;
@@ -61,7 +63,7 @@ namespace {
 std::vector<LanguageGuess> predict_ids(const LidModel& impl, const std::vector<int32_t>& ids, std::string_view text,
                                        int k) {
     fasttext::Predictions predictions;
-    impl.model.predict(k, ids, predictions, 0.0f);
+    impl.hidden->predict(ids, k, 0.0f, &predictions);
     std::vector<LanguageGuess> out;
     out.reserve(predictions.size());
     for (const auto& [log_p, label] : predictions)

@@ -4,6 +4,7 @@
 #include <unicode/uchar.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 #include <vector>
@@ -210,6 +211,38 @@ TEST(LanguageIdentifier, CachedTokenIdsAreFastTextsOwn) {
         EXPECT_EQ("__label__" + g.lang, predictions[0].second);
         EXPECT_EQ(g.confidence, std::clamp(static_cast<float>(predictions[0].first), 0.0f, 1.0f));
     }
+}
+
+// The hidden layer from the decoded input rows gives FastText::predict()'s labels and log
+// probabilities bit for bit (langid/fasttext_input.h), for every k the identifier asks for and
+// for parts of texts (fewer ids: another scale of the hidden vector).
+TEST(LanguageIdentifier, DecodedHiddenLayerPredictsAsFastText) {
+    fasttext::FastText model;
+    model.loadModel(doppel::test::lid_model());
+    const auto dict = model.getDictionary();
+    const doppel::langid_detail::SubwordIds subwords(*dict, model.getArgs());
+    const doppel::langid_detail::HiddenLayer hidden(model);
+    ASSERT_TRUE(hidden.decoded());  // lid.176.ftz is small enough to decode
+    doppel::langid_detail::TokenIdCache cache;
+    std::vector<int32_t> ids;
+    std::size_t checked = 0;
+    for (const std::string& t : real_and_edge_texts())
+        for (const std::size_t cut : {t.size(), t.size() / 3, std::size_t{40}}) {
+            doppel::langid_detail::line_input_ids(subwords, model.getArgs().label, std::string_view(t).substr(0, cut),
+                                                  cache, &ids);
+            for (const int k : {1, 3, 176}) {
+                fasttext::Predictions fast, reference;
+                hidden.predict(ids, k, 0.0f, &fast);
+                model.predict(k, ids, reference, 0.0f);
+                ASSERT_EQ(fast.size(), reference.size());
+                for (std::size_t i = 0; i < fast.size(); ++i) {
+                    ASSERT_EQ(fast[i].second, reference[i].second) << t.substr(0, 100);
+                    ASSERT_EQ(std::memcmp(&fast[i].first, &reference[i].first, sizeof(float)), 0) << t.substr(0, 100);
+                }
+                checked += fast.size();
+            }
+        }
+    EXPECT_GT(checked, 5000u);
 }
 
 // score()'s letter count takes ASCII without ICU: the same count as u_isalpha on every byte.
