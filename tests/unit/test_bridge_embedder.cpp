@@ -170,11 +170,11 @@ TEST(BridgeEmbedder, WarmEmbedderGivesAFreshOnesFeatures) {
 namespace doppel {
 namespace {
 
-// canonicalize() as it was: an index array sorted by std::sort through the ids, then summed.
-SparseVector canonical_by_index_sort(const SparseVector& v) {
+// canonicalize() as documented: sorted by id, each id's weights summed in the order they came.
+SparseVector canonical_in_order(const SparseVector& v) {
     std::vector<std::size_t> order(v.ids.size());
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v.ids[a] < v.ids[b]; });
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v.ids[a] < v.ids[b]; });
     SparseVector out;
     for (std::size_t i : order) {
         if (!out.ids.empty() && out.ids.back() == v.ids[i]) {
@@ -187,10 +187,9 @@ SparseVector canonical_by_index_sort(const SparseVector& v) {
     return out;
 }
 
-// Whole-number weights are sorted in buckets (any order of equal ids gives the same sums),
-// fractional ones as before: both give canonicalize()'s old result bit for bit, on vectors with
-// many repeated ids of every feature kind.
-TEST(SparseVector, CanonicalizeSumsAsTheIndexSortDid) {
+// Whole and fractional weights alike, short vectors (insertion) and long ones (buckets): the
+// sums run in input order, bit for bit, on vectors with many repeated ids.
+TEST(SparseVector, CanonicalizeSumsEqualIdsInInputOrder) {
     std::mt19937_64 rng(11);
     for (int trial = 0; trial < 60; ++trial) {
         const bool whole = trial % 2 == 0;
@@ -203,13 +202,29 @@ TEST(SparseVector, CanonicalizeSumsAsTheIndexSortDid) {
             v.weights.push_back(whole ? static_cast<float>(1 + rng() % 3)
                                       : 1.0f / std::sqrt(static_cast<float>(1 + rng() % 7)));
         }
-        const SparseVector want = canonical_by_index_sort(v);
+        const SparseVector want = canonical_in_order(v);
         v.canonicalize();
         ASSERT_EQ(v.ids, want.ids) << trial;
         ASSERT_EQ(v.weights.size(), want.weights.size());
         for (std::size_t i = 0; i < v.weights.size(); ++i)
             ASSERT_EQ(std::bit_cast<uint32_t>(v.weights[i]), std::bit_cast<uint32_t>(want.weights[i])) << trial << " " << i;
         EXPECT_TRUE(std::is_sorted(v.ids.begin(), v.ids.end()));
+    }
+    // A sum whose value depends on its order: 2^24 + 1 + 1 - 2^24 is 0 in this order (each 1 is
+    // lost against 2^24), 2 in others; among other ids, in a short and a long vector.
+    for (const std::size_t others : {std::size_t{3}, std::size_t{400}}) {
+        SparseVector v;
+        for (const float part : {16777216.0f, 1.0f, 1.0f, -16777216.0f}) {
+            for (std::size_t i = 0; i < others; ++i) {
+                v.ids.push_back(1000 + (v.ids.size() * 7919) % 997);
+                v.weights.push_back(1.0f);
+            }
+            v.ids.push_back(5);
+            v.weights.push_back(part);
+        }
+        v.canonicalize();
+        ASSERT_EQ(v.ids.front(), 5u);
+        EXPECT_EQ(v.weights.front(), 0.0f) << others;
     }
 }
 

@@ -20,7 +20,7 @@ struct SparseVector {
 
     std::size_t size() const { return ids.size(); }
     bool empty() const { return ids.empty(); }
-    // Sorts by id and sums the weights of equal ids.
+    // Sorts by id and sums the weights of equal ids, each sum in the order the ids came in.
     void canonicalize();
     // Scales to unit L2 norm (no change when all weights are 0).
     void normalize();
