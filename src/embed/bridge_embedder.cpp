@@ -80,6 +80,12 @@ struct BridgeEmbedder::Impl {
     TextKeys keys;
     UncoveredWordMemo uncovered;
     BridgeLexicon::WordMemo lexicon_words;
+    // append_features()'s buffers, kept from one text to the next (a document's paragraphs are
+    // mostly short lines: allocating them afresh was a good part of each one's cost).
+    std::string text;
+    std::vector<Span> spans;
+    std::vector<std::string_view> words;
+    std::vector<char> covered;
 };
 
 uint64_t BridgeEmbedder::feature_id(FeatureKind kind, std::string_view key) {
@@ -247,17 +253,25 @@ void BridgeEmbedder::emit_uncovered_word(std::string_view w, const std::string& 
 
 SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& lang) {
     SparseVector out;
+    append_features(raw, lang, out);
+    return out;
+}
+
+void BridgeEmbedder::append_features(std::string_view raw, const std::string& lang, SparseVector& out) {
+    const std::size_t from = out.size();
     FeatureSink emit{out};
-    std::string text = impl_->normalizer.normalize_text(raw);
+    std::string& text = impl_->text;
+    impl_->normalizer.normalize_text(raw, &text);
     if (lang == "zh") text = impl_->keys.simplified_chinese(text);
     // URLs first (the word splitter cuts them apart).
     for (const std::string& url : url_keys(text, kUrlRule)) emit(FeatureKind::kUrl, url, 1.0f);
-    auto spans = impl_->segmenter.words(text);
-    std::vector<std::string_view> words;
-    words.reserve(spans.size());
-    for (auto sp : spans) words.emplace_back(text.data() + sp.begin, sp.size());
+    impl_->segmenter.words(text, &impl_->spans);
+    std::vector<std::string_view>& words = impl_->words;
+    words.clear();
+    for (auto sp : impl_->spans) words.emplace_back(text.data() + sp.begin, sp.size());
 
-    std::vector<char> covered(words.size(), 0);
+    std::vector<char>& covered = impl_->covered;
+    covered.assign(words.size(), 0);
     if (lang != "en" && lexicon_)
         emit_lexicon_concepts(lang, words, covered, emit);
     for (std::size_t i = 0; i < words.size(); ++i) {
@@ -273,20 +287,18 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
         out.ids.insert(out.ids.end(), f.ids.begin(), f.ids.end());
         out.weights.insert(out.weights.end(), f.weights.begin(), f.weights.end());
     }
-    out.canonicalize();
-    return out;
+    out.canonicalize(from);
 }
 
+// Each paragraph's features, canonical among themselves, appended one after the other, then
+// summed over the document.
 SparseVector BridgeEmbedder::document_features(const AnalyzedDocument& doc) {
+    if (doc.paragraphs.empty() && !doc.doc.text.empty()) return features(doc.doc.text, doc.lang);
     SparseVector all;
     for (const auto& p : doc.paragraphs) {
         std::string_view t(doc.doc.text.data() + p.span.begin, p.span.size());
-        const std::string& lang = p.lang.empty() ? doc.lang : p.lang;
-        SparseVector f = features(t, lang);
-        all.ids.insert(all.ids.end(), f.ids.begin(), f.ids.end());
-        all.weights.insert(all.weights.end(), f.weights.begin(), f.weights.end());
+        append_features(t, p.lang.empty() ? doc.lang : p.lang, all);
     }
-    if (doc.paragraphs.empty() && !doc.doc.text.empty()) return features(doc.doc.text, doc.lang);
     all.canonicalize();
     return all;
 }

@@ -35,15 +35,15 @@ void sort_entries(std::vector<Entry>& entries, std::vector<Entry>& spare) {
 
 // The entries are sorted as (id, weight) pairs in a per-thread buffer, without the index array
 // the ids were once compared through.
-void SparseVector::canonicalize() {
+void SparseVector::canonicalize(std::size_t from) {
     thread_local std::vector<Entry> entries, spare;
-    const std::size_t n = ids.size();
+    const std::size_t n = ids.size() - from;
     entries.resize(n);
-    for (std::size_t i = 0; i < n; ++i) entries[i] = Entry{ids[i], weights[i]};
+    for (std::size_t i = 0; i < n; ++i) entries[i] = Entry{ids[from + i], weights[from + i]};
     sort_entries(entries, spare);
-    std::size_t k = 0;
+    std::size_t k = from;
     for (const Entry& e : entries) {
-        if (k > 0 && ids[k - 1] == e.id) {
+        if (k > from && ids[k - 1] == e.id) {
             weights[k - 1] += e.weight;
         } else {
             ids[k] = e.id;

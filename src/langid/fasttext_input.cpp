@@ -62,7 +62,12 @@ void HiddenLayer::predict(const std::vector<int32_t>& ids, int32_t k, float thre
         return;
     }
     if (ids.empty()) return;
-    fasttext::Model::State state(dim_, labels_, 0);
+    // A state per thread and model shape (fastText makes one per call); predict() reads only its
+    // hidden vector (set here) and its output (the loss's own work space).
+    thread_local std::unique_ptr<fasttext::Model::State> kept;
+    if (!kept || kept->hidden.size() != dim_ || kept->output.size() != labels_)
+        kept = std::make_unique<fasttext::Model::State>(dim_, labels_, 0);
+    fasttext::Model::State& state = *kept;
     fasttext::Vector& hidden = state.hidden;
     hidden.zero();
     float* h = hidden.data();

@@ -228,5 +228,32 @@ TEST(SparseVector, CanonicalizeSumsEqualIdsInInputOrder) {
     }
 }
 
+// canonicalize(from) leaves the entries before `from` alone and makes the rest what
+// canonicalize() of them alone gives (BridgeEmbedder appends each paragraph's so).
+TEST(SparseVector, CanonicalizeFromLeavesThePrefixAlone) {
+    std::mt19937_64 rng(5);
+    for (const std::size_t n : {std::size_t{9}, std::size_t{300}}) {
+        SparseVector v, tail;
+        for (std::size_t i = 0; i < n; ++i) {
+            v.ids.push_back(rng() % 40);
+            v.weights.push_back(1.0f / static_cast<float>(1 + rng() % 5));
+        }
+        const SparseVector prefix = v;  // not canonical: left as it is
+        for (std::size_t i = 0; i < n; ++i) {
+            tail.ids.push_back(rng() % 40);
+            tail.weights.push_back(1.0f / static_cast<float>(1 + rng() % 5));
+        }
+        v.ids.insert(v.ids.end(), tail.ids.begin(), tail.ids.end());
+        v.weights.insert(v.weights.end(), tail.weights.begin(), tail.weights.end());
+        v.canonicalize(n);
+        tail.canonicalize();
+        ASSERT_EQ(v.ids.size(), n + tail.ids.size());
+        EXPECT_TRUE(std::equal(prefix.ids.begin(), prefix.ids.end(), v.ids.begin()));
+        EXPECT_TRUE(std::equal(prefix.weights.begin(), prefix.weights.end(), v.weights.begin()));
+        EXPECT_TRUE(std::equal(tail.ids.begin(), tail.ids.end(), v.ids.begin() + static_cast<std::ptrdiff_t>(n)));
+        EXPECT_TRUE(std::equal(tail.weights.begin(), tail.weights.end(), v.weights.begin() + static_cast<std::ptrdiff_t>(n)));
+    }
+}
+
 }  // namespace
 }  // namespace doppel
