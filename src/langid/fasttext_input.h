@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "doppel/langid/language_identifier.h"
 #include "impl/string_memo.h"
 
 #include <fasttext/fasttext.h>
@@ -50,8 +51,20 @@ private:
     std::vector<int32_t> kept_bucket_;    // per bucket: its row after pruning, or -1
 };
 
+// What a thread identified before, per text: the top label (and its confidence) of each
+// paragraph, and the whole evidence of each document. Both are functions of the text and of the
+// identifier's options (fixed per identifier, whose pool holds the memos): feeds repeat
+// paragraphs (licences, boilerplate) and whole documents (copies), and a repeat's result is the
+// one computed the first time. Kept with the token ids: lent to one thread at a time alike.
+struct TextMemos {
+    using Label = std::pair<std::string, float>;
+    impl::TextMemo<Label> paragraphs{4096, std::size_t(8) << 20};
+    impl::TextMemo<DocumentLanguageEvidence> documents{std::size_t(4) << 20, std::size_t(24) << 20};
+};
+
 class TokenIdCache {
 public:
+    TextMemos texts;
     // At most this many distinct tokens are kept; the cache starts afresh past it.
     static constexpr std::size_t kMaxTokens = 1 << 18;
     // The ids of one token (what Dictionary::getLine adds for it).

@@ -218,6 +218,7 @@ DocumentLanguageEvidence LanguageIdentifier::read_document(std::string_view text
     thread_local langid_detail::TokenizedText tokens;
     thread_local std::vector<int32_t> ids;
     langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
+    if (const DocumentLanguageEvidence* known = (*cache).texts.documents.find(text)) return *known;
     tokens.read(*impl_->subwords, impl_->label_prefix, text, *cache);
     const std::string_view sample = language_sample(text);
     tokens.line_ids(0, sample.size(), *cache, &ids);
@@ -228,11 +229,20 @@ DocumentLanguageEvidence LanguageIdentifier::read_document(std::string_view text
     for (std::size_t i = 0; i < e.paragraphs.size(); ++i) {
         const Span& s = e.paragraphs[i];
         const std::string_view ptext = text.substr(s.begin, s.size());
-        if (count_letters(ptext) < options_.min_paragraph_letters) continue;
-        tokens.line_ids(s.begin, s.end, *cache, &ids);
-        auto top = predict_ids(*impl_, ids, ptext, 1);
-        if (!top.empty()) e.guesses[i] = std::move(top[0]);
+        // A paragraph's guess is a function of its text (its ids are line_input_ids() of it):
+        // one read before is taken from the memo.
+        if (const auto* known = (*cache).texts.paragraphs.find(ptext)) {
+            e.guesses[i] = LanguageGuess{known->first, known->second};
+            continue;
+        }
+        if (count_letters(ptext) >= options_.min_paragraph_letters) {
+            tokens.line_ids(s.begin, s.end, *cache, &ids);
+            auto top = predict_ids(*impl_, ids, ptext, 1);
+            if (!top.empty()) e.guesses[i] = std::move(top[0]);
+        }
+        (*cache).texts.paragraphs.keep(ptext, {e.guesses[i].lang, e.guesses[i].confidence}, e.guesses[i].lang.size());
     }
+    (*cache).texts.documents.keep(text, e, e.paragraphs.size() * (sizeof(Span) + sizeof(LanguageGuess)));
     return e;
 }
 

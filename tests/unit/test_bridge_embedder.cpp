@@ -140,6 +140,42 @@ TEST(BridgeEmbedder, WithVectorsMixesTheTwoCosines) {
 
 namespace doppel {
 namespace {
+// Each worker memoizes the features of paragraphs and documents it read: a repeated document,
+// a copy of it with one paragraph of another language and paragraphs seen in other documents
+// give exactly the features of a fresh embedder.
+TEST(BridgeEmbedder, RepeatedTextsGiveAFreshOnesFeatures) {
+    test::TempDir dir("embedder-text-memo");
+    const auto lexicon = tiny(dir);
+    BridgeEmbedder warm(BridgeEmbedderOptions{}, lexicon);
+    AnalyzedDocument doc;
+    doc.lang = "en";
+    doc.doc.text = "The government working group held a meeting.\nDie Arbeitsgruppe hielt eine Sitzung.\nSmith 1999";
+    for (const std::string lang : {"en", "de", ""}) {
+        Paragraph p;
+        p.lang = lang;
+        doc.paragraphs.push_back(p);
+    }
+    const auto a = static_cast<uint32_t>(doc.doc.text.find('\n')), b = static_cast<uint32_t>(doc.doc.text.rfind('\n'));
+    doc.paragraphs[0].span = {0, a};
+    doc.paragraphs[1].span = {a + 1, b};
+    doc.paragraphs[2].span = {b + 1, static_cast<uint32_t>(doc.doc.text.size())};
+    AnalyzedDocument relabeled = doc;
+    relabeled.paragraphs[1].lang = "en";
+    for (int pass = 0; pass < 2; ++pass)
+        for (const AnalyzedDocument* d : {&doc, &relabeled, &doc}) {
+            BridgeEmbedder fresh(BridgeEmbedderOptions{}, lexicon);
+            const SparseVector a = warm.document_features(*d), b = fresh.document_features(*d);
+            EXPECT_EQ(a.ids, b.ids);
+            EXPECT_EQ(a.weights, b.weights);
+            const SparseVector pa = warm.features("Die Arbeitsgruppe hielt eine Sitzung.", "de");
+            const SparseVector pb = fresh.features("Die Arbeitsgruppe hielt eine Sitzung.", "de");
+            EXPECT_EQ(pa.ids, pb.ids);
+            EXPECT_EQ(pa.weights, pb.weights);
+        }
+    BridgeEmbedder fresh(BridgeEmbedderOptions{}, lexicon);
+    EXPECT_NE(fresh.document_features(doc).ids, fresh.document_features(relabeled).ids);  // the language counts
+}
+
 // Each worker memoizes the features of uncovered words: an embedder that has seen other texts
 // first gives exactly the features of a fresh one, in every branch (Latin read as English,
 // Korean, CJK, other scripts).

@@ -245,6 +245,35 @@ TEST(LanguageIdentifier, DecodedHiddenLayerPredictsAsFastText) {
     EXPECT_GT(checked, 5000u);
 }
 
+// Each thread memoizes the evidence of documents and the guesses of paragraphs it read: a
+// repeated document, and paragraphs met again in other documents, give what a fresh
+// identifier gives.
+TEST(LanguageIdentifier, RepeatedTextsGiveAFreshIdentifiersEvidence) {
+    const LanguageIdentifier warm(doppel::test::lid_model());
+    const std::vector<std::string> texts = real_and_edge_texts();
+    std::vector<std::string> docs;
+    for (std::size_t i = 0; i + 1 < texts.size(); i += 5) docs.push_back(texts[i] + "\n" + texts[i + 1]);
+    const std::size_t originals = docs.size();
+    for (std::size_t i = 0; i < originals; ++i) docs.push_back(docs[i]);  // whole copies
+    for (int pass = 0; pass < 2; ++pass)
+        for (const std::string& d : docs) {
+            const LanguageIdentifier fresh(doppel::test::lid_model());
+            const doppel::DocumentLanguageEvidence a = warm.read_document(d), b = fresh.read_document(d);
+            ASSERT_EQ(a.scores.labels.size(), b.scores.labels.size());
+            for (std::size_t k = 0; k < a.scores.labels.size(); ++k) {
+                EXPECT_EQ(a.scores.labels[k].lang, b.scores.labels[k].lang);
+                EXPECT_EQ(a.scores.labels[k].confidence, b.scores.labels[k].confidence);
+            }
+            EXPECT_EQ(a.scores.letters, b.scores.letters);
+            ASSERT_EQ(a.paragraphs, b.paragraphs);
+            ASSERT_EQ(a.guesses.size(), b.guesses.size());
+            for (std::size_t k = 0; k < a.guesses.size(); ++k) {
+                EXPECT_EQ(a.guesses[k].lang, b.guesses[k].lang);
+                EXPECT_EQ(a.guesses[k].confidence, b.guesses[k].confidence);
+            }
+        }
+}
+
 // score()'s letter count takes ASCII without ICU: the same count as u_isalpha on every byte.
 TEST(LanguageIdentifier, AsciiLettersCountAsIcuCountsThem) {
     std::string ascii;
