@@ -31,7 +31,9 @@ struct FastTextInternals : fasttext::FastText {
     }
 };
 struct ModelInternals : fasttext::Model {
-    static const std::shared_ptr<fasttext::Loss>& loss(const fasttext::Model& m) { return m.*(&ModelInternals::loss_); }
+    static const std::shared_ptr<fasttext::Loss>& loss(const fasttext::Model& m) {
+        return m.*(&ModelInternals::loss_);
+    }
 };
 }  // namespace
 

@@ -18,6 +18,8 @@
 // the Dictionary is only read.
 #pragma once
 
+#include <fasttext/fasttext.h>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -27,8 +29,6 @@
 
 #include "doppel/langid/language_identifier.h"
 #include "impl/string_memo.h"
-
-#include <fasttext/fasttext.h>
 
 namespace doppel::langid_detail {
 
@@ -139,7 +139,8 @@ public:
     static constexpr std::size_t kMaxTableFloats = std::size_t(1) << 24;  // 64 MiB
     explicit HiddenLayer(const fasttext::FastText& model);
     // What model.predict(k, ids, *out, threshold) gives (appended to *out, as there).
-    void predict(const std::vector<int32_t>& ids, int32_t k, float threshold, fasttext::Predictions* out) const;
+    void predict(const std::vector<int32_t>& ids, int32_t k, float threshold,
+                 fasttext::Predictions* out) const;
     bool decoded() const { return !rows_.empty(); }
 
 private:

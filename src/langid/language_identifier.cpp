@@ -240,7 +240,8 @@ DocumentLanguageEvidence LanguageIdentifier::read_document(std::string_view text
             auto top = predict_ids(*impl_, ids, ptext, 1);
             if (!top.empty()) e.guesses[i] = std::move(top[0]);
         }
-        (*cache).texts.paragraphs.keep(ptext, {e.guesses[i].lang, e.guesses[i].confidence}, e.guesses[i].lang.size());
+        (*cache).texts.paragraphs.keep(ptext, {e.guesses[i].lang, e.guesses[i].confidence},
+                                       e.guesses[i].lang.size());
     }
     (*cache).texts.documents.keep(text, e, e.paragraphs.size() * (sizeof(Span) + sizeof(LanguageGuess)));
     return e;

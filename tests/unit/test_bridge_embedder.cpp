@@ -149,13 +149,15 @@ TEST(BridgeEmbedder, RepeatedTextsGiveAFreshOnesFeatures) {
     BridgeEmbedder warm(BridgeEmbedderOptions{}, lexicon);
     AnalyzedDocument doc;
     doc.lang = "en";
-    doc.doc.text = "The government working group held a meeting.\nDie Arbeitsgruppe hielt eine Sitzung.\nSmith 1999";
+    doc.doc.text =
+        "The government working group held a meeting.\nDie Arbeitsgruppe hielt eine Sitzung.\nSmith 1999";
     for (const std::string lang : {"en", "de", ""}) {
         Paragraph p;
         p.lang = lang;
         doc.paragraphs.push_back(p);
     }
-    const auto a = static_cast<uint32_t>(doc.doc.text.find('\n')), b = static_cast<uint32_t>(doc.doc.text.rfind('\n'));
+    const auto a = static_cast<uint32_t>(doc.doc.text.find('\n')),
+               b = static_cast<uint32_t>(doc.doc.text.rfind('\n'));
     doc.paragraphs[0].span = {0, a};
     doc.paragraphs[1].span = {a + 1, b};
     doc.paragraphs[2].span = {b + 1, static_cast<uint32_t>(doc.doc.text.size())};
@@ -173,7 +175,8 @@ TEST(BridgeEmbedder, RepeatedTextsGiveAFreshOnesFeatures) {
             EXPECT_EQ(pa.weights, pb.weights);
         }
     BridgeEmbedder fresh(BridgeEmbedderOptions{}, lexicon);
-    EXPECT_NE(fresh.document_features(doc).ids, fresh.document_features(relabeled).ids);  // the language counts
+    EXPECT_NE(fresh.document_features(doc).ids,
+              fresh.document_features(relabeled).ids);  // the language counts
 }
 
 // Each worker memoizes the features of uncovered words: an embedder that has seen other texts
@@ -210,7 +213,8 @@ namespace {
 SparseVector canonical_in_order(const SparseVector& v) {
     std::vector<std::size_t> order(v.ids.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v.ids[a] < v.ids[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return v.ids[a] < v.ids[b]; });
     SparseVector out;
     for (std::size_t i : order) {
         if (!out.ids.empty() && out.ids.back() == v.ids[i]) {
@@ -286,8 +290,10 @@ TEST(SparseVector, CanonicalizeFromLeavesThePrefixAlone) {
         ASSERT_EQ(v.ids.size(), n + tail.ids.size());
         EXPECT_TRUE(std::equal(prefix.ids.begin(), prefix.ids.end(), v.ids.begin()));
         EXPECT_TRUE(std::equal(prefix.weights.begin(), prefix.weights.end(), v.weights.begin()));
-        EXPECT_TRUE(std::equal(tail.ids.begin(), tail.ids.end(), v.ids.begin() + static_cast<std::ptrdiff_t>(n)));
-        EXPECT_TRUE(std::equal(tail.weights.begin(), tail.weights.end(), v.weights.begin() + static_cast<std::ptrdiff_t>(n)));
+        EXPECT_TRUE(
+            std::equal(tail.ids.begin(), tail.ids.end(), v.ids.begin() + static_cast<std::ptrdiff_t>(n)));
+        EXPECT_TRUE(std::equal(tail.weights.begin(), tail.weights.end(),
+                               v.weights.begin() + static_cast<std::ptrdiff_t>(n)));
     }
 }
 

@@ -1,6 +1,5 @@
-#include <gtest/gtest.h>
-
 #include <fasttext/fasttext.h>
+#include <gtest/gtest.h>
 #include <unicode/uchar.h>
 
 #include <algorithm>
@@ -10,10 +9,10 @@
 #include <vector>
 
 #include "doppel/error.h"
-#include "doppel/ops/indexer.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/langid/script_evidence.h"
 #include "doppel/normalize/segmenter.h"
+#include "doppel/ops/indexer.h"
 #include "langid/fasttext_input.h"
 #include "support/test_support.h"
 
@@ -228,8 +227,8 @@ TEST(LanguageIdentifier, DecodedHiddenLayerPredictsAsFastText) {
     std::size_t checked = 0;
     for (const std::string& t : real_and_edge_texts())
         for (const std::size_t cut : {t.size(), t.size() / 3, std::size_t{40}}) {
-            doppel::langid_detail::line_input_ids(subwords, model.getArgs().label, std::string_view(t).substr(0, cut),
-                                                  cache, &ids);
+            doppel::langid_detail::line_input_ids(subwords, model.getArgs().label,
+                                                  std::string_view(t).substr(0, cut), cache, &ids);
             for (const int k : {1, 3, 176}) {
                 fasttext::Predictions fast, reference;
                 hidden.predict(ids, k, 0.0f, &fast);
@@ -237,7 +236,8 @@ TEST(LanguageIdentifier, DecodedHiddenLayerPredictsAsFastText) {
                 ASSERT_EQ(fast.size(), reference.size());
                 for (std::size_t i = 0; i < fast.size(); ++i) {
                     ASSERT_EQ(fast[i].second, reference[i].second) << t.substr(0, 100);
-                    ASSERT_EQ(std::memcmp(&fast[i].first, &reference[i].first, sizeof(float)), 0) << t.substr(0, 100);
+                    ASSERT_EQ(std::memcmp(&fast[i].first, &reference[i].first, sizeof(float)), 0)
+                        << t.substr(0, 100);
                 }
                 checked += fast.size();
             }

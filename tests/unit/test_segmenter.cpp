@@ -81,7 +81,8 @@ TEST(Segmenter, DictionaryWordBreaksForChineseJapaneseThai) {
 TEST(Segmenter, WordsIntoAReusedVectorAreTheWordsReturned) {
     Segmenter seg;
     std::vector<Span> reused = {{1, 2}, {3, 4}, {5, 6}, {7, 8}};
-    for (const std::string text : {"A longer line, with words and 1.5 numbers.", "short", "", "東京都に住む 人"}) {
+    for (const std::string text :
+         {"A longer line, with words and 1.5 numbers.", "short", "", "東京都に住む 人"}) {
         seg.words(text, &reused);
         const std::vector<Span> want = seg.words(text);
         ASSERT_EQ(reused.size(), want.size()) << text;
