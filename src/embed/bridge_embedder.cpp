@@ -80,6 +80,19 @@ struct BridgeEmbedder::Impl {
     TextKeys keys;
     UncoveredWordMemo uncovered;
     BridgeLexicon::WordMemo lexicon_words;
+    // The features of texts read before (a paragraph's, a document's), a pure function of the
+    // text and its language(s), like the uncovered words' above: feeds repeat paragraphs
+    // (licences, boilerplate, navigation) and whole documents (copies), and a repeat's features
+    // are the entries computed the first time. Keys: the language(s), '\0', the text.
+    impl::TextMemo<SparseVector> paragraphs{4096 + 16, std::size_t(16) << 20};
+    impl::TextMemo<SparseVector> documents{std::size_t(4) << 20, std::size_t(24) << 20};
+    std::string key;
+    // append_features()'s buffers, kept from one text to the next (a document's paragraphs are
+    // mostly short lines: allocating them afresh was a good part of each one's cost).
+    std::string text;
+    std::vector<Span> spans;
+    std::vector<std::string_view> words;
+    std::vector<char> covered;
 };
 
 uint64_t BridgeEmbedder::feature_id(FeatureKind kind, std::string_view key) {
@@ -247,17 +260,42 @@ void BridgeEmbedder::emit_uncovered_word(std::string_view w, const std::string& 
 
 SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& lang) {
     SparseVector out;
+    append_features(raw, lang, out);
+    return out;
+}
+
+void BridgeEmbedder::append_features(std::string_view raw, const std::string& lang, SparseVector& out) {
+    std::string& key = impl_->key;
+    key.assign(lang).push_back('\0');
+    key.append(raw);
+    if (const SparseVector* known = impl_->paragraphs.find(key)) {
+        out.ids.insert(out.ids.end(), known->ids.begin(), known->ids.end());
+        out.weights.insert(out.weights.end(), known->weights.begin(), known->weights.end());
+        return;
+    }
+    const std::size_t from = out.size();
+    compute_features(raw, lang, out);
+    SparseVector kept;
+    kept.ids.assign(out.ids.begin() + static_cast<std::ptrdiff_t>(from), out.ids.end());
+    kept.weights.assign(out.weights.begin() + static_cast<std::ptrdiff_t>(from), out.weights.end());
+    impl_->paragraphs.keep(key, std::move(kept), 12 * (out.size() - from));
+}
+
+void BridgeEmbedder::compute_features(std::string_view raw, const std::string& lang, SparseVector& out) {
+    const std::size_t from = out.size();
     FeatureSink emit{out};
-    std::string text = impl_->normalizer.normalize_text(raw);
+    std::string& text = impl_->text;
+    impl_->normalizer.normalize_text(raw, &text);
     if (lang == "zh") text = impl_->keys.simplified_chinese(text);
     // URLs first (the word splitter cuts them apart).
     for (const std::string& url : url_keys(text, kUrlRule)) emit(FeatureKind::kUrl, url, 1.0f);
-    auto spans = impl_->segmenter.words(text);
-    std::vector<std::string_view> words;
-    words.reserve(spans.size());
-    for (auto sp : spans) words.emplace_back(text.data() + sp.begin, sp.size());
+    impl_->segmenter.words(text, &impl_->spans);
+    std::vector<std::string_view>& words = impl_->words;
+    words.clear();
+    for (auto sp : impl_->spans) words.emplace_back(text.data() + sp.begin, sp.size());
 
-    std::vector<char> covered(words.size(), 0);
+    std::vector<char>& covered = impl_->covered;
+    covered.assign(words.size(), 0);
     if (lang != "en" && lexicon_)
         emit_lexicon_concepts(lang, words, covered, emit);
     for (std::size_t i = 0; i < words.size(); ++i) {
@@ -273,21 +311,33 @@ SparseVector BridgeEmbedder::features(std::string_view raw, const std::string& l
         out.ids.insert(out.ids.end(), f.ids.begin(), f.ids.end());
         out.weights.insert(out.weights.end(), f.weights.begin(), f.weights.end());
     }
-    out.canonicalize();
-    return out;
+    out.canonicalize(from);
 }
 
+// Each paragraph's features, canonical among themselves, appended one after the other, then
+// summed over the document.
 SparseVector BridgeEmbedder::document_features(const AnalyzedDocument& doc) {
+    if (doc.paragraphs.empty() && !doc.doc.text.empty()) return features(doc.doc.text, doc.lang);
+    // The key: the number of paragraphs, each one's span and language, then the text (a copy's
+    // features are the same).
+    std::string key;
+    const uint64_t count = doc.paragraphs.size();
+    key.append(reinterpret_cast<const char*>(&count), sizeof(count));
+    for (const auto& p : doc.paragraphs) {
+        key.append(reinterpret_cast<const char*>(&p.span.begin), sizeof(p.span.begin));
+        key.append(reinterpret_cast<const char*>(&p.span.end), sizeof(p.span.end));
+        key.append(p.lang.empty() ? doc.lang : p.lang).push_back(',');
+    }
+    key.push_back('\0');
+    key.append(doc.doc.text);
+    if (const SparseVector* known = impl_->documents.find(key)) return *known;
     SparseVector all;
     for (const auto& p : doc.paragraphs) {
         std::string_view t(doc.doc.text.data() + p.span.begin, p.span.size());
-        const std::string& lang = p.lang.empty() ? doc.lang : p.lang;
-        SparseVector f = features(t, lang);
-        all.ids.insert(all.ids.end(), f.ids.begin(), f.ids.end());
-        all.weights.insert(all.weights.end(), f.weights.begin(), f.weights.end());
+        append_features(t, p.lang.empty() ? doc.lang : p.lang, all);
     }
-    if (doc.paragraphs.empty() && !doc.doc.text.empty()) return features(doc.doc.text, doc.lang);
     all.canonicalize();
+    impl_->documents.keep(key, all, 12 * all.size());
     return all;
 }
 

@@ -209,6 +209,15 @@ BridgeLexicon::WordMemo::Word BridgeLexicon::read_word(std::string_view lang, st
     return w;
 }
 
+BridgeLexicon::KeyRange BridgeLexicon::language_range(std::string_view prefix, WordMemo* memo) const {
+    if (!memo) return prefix_range(prefix, {0, n_keys_});
+    for (const auto& [lang, range] : memo->languages_)
+        if (lang == prefix) return range;
+    const KeyRange range = prefix_range(prefix, {0, n_keys_});
+    memo->languages_.emplace_back(std::string(prefix), range);
+    return range;
+}
+
 // Every key of a phrase starting at word i begins with "lang\t" and the first word's part: the
 // search for the longest phrase runs within the keys with that prefix (none for most words),
 // that range within the language's keys, and a memo keeps each word's part and range. The keys
@@ -221,7 +230,7 @@ std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
     std::string key(lang);
     key.push_back('\t');
     const std::size_t head = key.size();
-    const KeyRange language = prefix_range(key, {0, n_keys_});
+    const KeyRange language = language_range(key, memo);
     // Stem each word once; keys are built from the stems.
     std::vector<WordMemo::Word> fresh;
     std::vector<const WordMemo::Word*> read(words.size());

@@ -15,26 +15,14 @@ struct Entry {
     float weight;
 };
 
-// Whether every weight is a whole number and their magnitudes sum below 2^24: then every partial
-// sum of equal ids is exact, so their order does not change a sum (the features of most texts:
-// counts of words, names and numbers; fractional concept weights are the exception).
-bool whole_weights(const std::vector<float>& weights) {
-    double total = 0;
-    for (float w : weights) {
-        if (!(std::fabs(w) < 16777216.0f) || w != std::trunc(w)) return false;  // NaN too
-        total += std::fabs(w);
-    }
-    return total < 16777216.0;
-}
-
-// Sorts entries by id: in buckets of the ids' top bits when the order of equal ids does not
-// matter (impl/hash_buckets.h, stable), else with std::sort as canonicalize() always did, which
-// makes the same moves for the same comparisons (equal ids summed in the same order, bit for
-// bit).
-void sort_entries(std::vector<Entry>& entries, bool any_order, std::vector<Entry>& spare) {
+// Sorts entries by id, stably: in buckets of the ids' top bits (impl/hash_buckets.h: a stable
+// counting pass, then insertion within each bucket), or by insertion alone when they are few.
+// Equal ids keep the order they came in, so each sum runs in that order: a vector's weights are
+// summed in the order its features were written (text order), whatever the ids' values.
+void sort_entries(std::vector<Entry>& entries, std::vector<Entry>& spare) {
     const auto by_id = [](const Entry& a, const Entry& b) { return a.id < b.id; };
-    if (!any_order || entries.size() < 16) {
-        std::sort(entries.begin(), entries.end(), by_id);
+    if (entries.size() < 16) {
+        std::sort(entries.begin(), entries.end(), by_id);  // fewer than 17: insertion, stable
         return;
     }
     thread_local std::vector<uint32_t> ends;
@@ -47,15 +35,15 @@ void sort_entries(std::vector<Entry>& entries, bool any_order, std::vector<Entry
 
 // The entries are sorted as (id, weight) pairs in a per-thread buffer, without the index array
 // the ids were once compared through.
-void SparseVector::canonicalize() {
+void SparseVector::canonicalize(std::size_t from) {
     thread_local std::vector<Entry> entries, spare;
-    const std::size_t n = ids.size();
+    const std::size_t n = ids.size() - from;
     entries.resize(n);
-    for (std::size_t i = 0; i < n; ++i) entries[i] = Entry{ids[i], weights[i]};
-    sort_entries(entries, whole_weights(weights), spare);
-    std::size_t k = 0;
+    for (std::size_t i = 0; i < n; ++i) entries[i] = Entry{ids[from + i], weights[from + i]};
+    sort_entries(entries, spare);
+    std::size_t k = from;
     for (const Entry& e : entries) {
-        if (k > 0 && ids[k - 1] == e.id) {
+        if (k > from && ids[k - 1] == e.id) {
             weights[k - 1] += e.weight;
         } else {
             ids[k] = e.id;

@@ -78,3 +78,32 @@ private:
 };
 
 }  // namespace doppel::impl
+
+namespace doppel::impl {
+
+// A StringMemo bounded by size, for the memos of whole texts (a paragraph's or a document's
+// results, which feeds repeat: licences, boilerplate, copies): texts longer than max_text are
+// not kept, and past max_bytes (the keys and what keep() is told of the values) it starts
+// afresh. One thread at a time.
+template <class Value>
+class TextMemo {
+public:
+    TextMemo(std::size_t max_text, std::size_t max_bytes) : max_text_(max_text), max_bytes_(max_bytes) {}
+    const Value* find(std::string_view text) { return text.size() > max_text_ ? nullptr : memo_.find(text); }
+    // Keeps `value` for `text` (not in the memo); value_bytes: about what it holds.
+    void keep(std::string_view text, Value value, std::size_t value_bytes) {
+        if (text.size() > max_text_) return;
+        bytes_ += text.size() + value_bytes + sizeof(Value) + 32;  // 32: its slot
+        if (bytes_ > max_bytes_) {
+            memo_.clear();
+            bytes_ = text.size() + value_bytes + sizeof(Value) + 32;
+        }
+        memo_.insert(text, std::move(value));
+    }
+
+private:
+    StringMemo<Value> memo_;
+    std::size_t max_text_, max_bytes_, bytes_ = 0;
+};
+
+}  // namespace doppel::impl

@@ -2,6 +2,9 @@
 
 #include <fasttext/args.h>
 #include <fasttext/dictionary.h>
+#include <fasttext/loss.h>
+#include <fasttext/matrix.h>
+#include <fasttext/model.h>
 
 #include <algorithm>
 #include <sstream>
@@ -17,7 +20,68 @@ struct DictionaryInternals : fasttext::Dictionary {
     }
     static int64_t kept_count(const fasttext::Dictionary& d) { return d.*(&DictionaryInternals::pruneidx_size_); }
 };
+
+// The same for the model's input matrix and its loss (what Model::predict uses).
+struct FastTextInternals : fasttext::FastText {
+    static const std::shared_ptr<fasttext::Matrix>& input(const fasttext::FastText& f) {
+        return f.*(&FastTextInternals::input_);
+    }
+    static const std::shared_ptr<fasttext::Model>& model(const fasttext::FastText& f) {
+        return f.*(&FastTextInternals::model_);
+    }
+};
+struct ModelInternals : fasttext::Model {
+    static const std::shared_ptr<fasttext::Loss>& loss(const fasttext::Model& m) {
+        return m.*(&ModelInternals::loss_);
+    }
+};
 }  // namespace
+
+HiddenLayer::HiddenLayer(const fasttext::FastText& model) : model_(model) {
+    const std::shared_ptr<fasttext::Matrix>& input = FastTextInternals::input(model);
+    const std::shared_ptr<fasttext::Model>& m = FastTextInternals::model(model);
+    if (!input || !m || !ModelInternals::loss(*m)) return;
+    loss_ = ModelInternals::loss(*m);
+    dim_ = static_cast<int32_t>(input->size(1));
+    labels_ = model.getDictionary()->nlabels();
+    const auto rows = static_cast<std::size_t>(input->size(0));
+    if (dim_ <= 0 || rows * static_cast<std::size_t>(dim_) > kMaxTableFloats) return;
+    rows_.resize(rows * static_cast<std::size_t>(dim_));
+    fasttext::Vector row(dim_);
+    for (std::size_t i = 0; i < rows; ++i) {
+        row.zero();
+        input->addRowToVector(row, static_cast<int32_t>(i));
+        std::copy(row.data(), row.data() + dim_, rows_.begin() + static_cast<std::ptrdiff_t>(i * dim_));
+    }
+}
+
+// FastText::predict -> Model::predict -> computeHidden (zero; add each id's row; multiply by
+// 1.0 / ids.size() through Vector::mul) -> the loss's predict, each step as fastText takes it.
+void HiddenLayer::predict(const std::vector<int32_t>& ids, int32_t k, float threshold,
+                          fasttext::Predictions* out) const {
+    if (!decoded() || k <= 0) {
+        model_.predict(k, ids, *out, threshold);
+        return;
+    }
+    if (ids.empty()) return;
+    // A state per thread and model shape (fastText makes one per call); predict() reads only its
+    // hidden vector (set here) and its output (the loss's own work space).
+    thread_local std::unique_ptr<fasttext::Model::State> kept;
+    if (!kept || kept->hidden.size() != dim_ || kept->output.size() != labels_)
+        kept = std::make_unique<fasttext::Model::State>(dim_, labels_, 0);
+    fasttext::Model::State& state = *kept;
+    fasttext::Vector& hidden = state.hidden;
+    hidden.zero();
+    float* h = hidden.data();
+    const auto d = static_cast<std::size_t>(dim_);
+    for (const int32_t id : ids) {
+        const float* r = rows_.data() + static_cast<std::size_t>(id) * d;
+        for (std::size_t j = 0; j < d; ++j) h[j] += r[j];
+    }
+    hidden.mul(1.0 / static_cast<double>(ids.size()));
+    out->reserve(static_cast<std::size_t>(k) + 1);
+    loss_->predict(k, threshold, *out, state);
+}
 
 SubwordIds::SubwordIds(const fasttext::Dictionary& dict, const fasttext::Args& args)
     : dict_(dict), nwords_(dict.nwords()), minn_(args.minn), maxn_(args.maxn),

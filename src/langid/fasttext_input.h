@@ -18,6 +18,8 @@
 // the Dictionary is only read.
 #pragma once
 
+#include <fasttext/fasttext.h>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -25,12 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "doppel/langid/language_identifier.h"
 #include "impl/string_memo.h"
-
-namespace fasttext {
-class Args;
-class Dictionary;
-}
 
 namespace doppel::langid_detail {
 
@@ -53,8 +51,20 @@ private:
     std::vector<int32_t> kept_bucket_;    // per bucket: its row after pruning, or -1
 };
 
+// What a thread identified before, per text: the top label (and its confidence) of each
+// paragraph, and the whole evidence of each document. Both are functions of the text and of the
+// identifier's options (fixed per identifier, whose pool holds the memos): feeds repeat
+// paragraphs (licences, boilerplate) and whole documents (copies), and a repeat's result is the
+// one computed the first time. Kept with the token ids: lent to one thread at a time alike.
+struct TextMemos {
+    using Label = std::pair<std::string, float>;
+    impl::TextMemo<Label> paragraphs{4096, std::size_t(8) << 20};
+    impl::TextMemo<DocumentLanguageEvidence> documents{std::size_t(4) << 20, std::size_t(24) << 20};
+};
+
 class TokenIdCache {
 public:
+    TextMemos texts;
     // At most this many distinct tokens are kept; the cache starts afresh past it.
     static constexpr std::size_t kMaxTokens = 1 << 18;
     // The ids of one token (what Dictionary::getLine adds for it).
@@ -112,6 +122,32 @@ private:
     std::string_view label_prefix_, text_;
     std::vector<Token> tokens_;
     std::vector<int32_t> ids_;
+};
+
+// fastText's predictions from a text's input ids with the hidden layer computed from the input
+// matrix's rows decoded once. Model::computeHidden adds each id's row to the hidden vector; in a
+// quantized model (lid.176.ftz) each add decodes the row from its product-quantizer codes
+// (fastText's addcode: element j += norm * centroid[j], the product rounded before the add), most
+// of what a prediction cost. The rows are decoded by fastText's own addRowToVector into a zero
+// vector (0 + p = p: the same rounded products), then added in the same order, so the hidden
+// vector, and the loss's predictions from it, are bit for bit those of FastText::predict
+// (tests/unit/test_language_identifier.cpp compares both on real text). A model whose table
+// would pass kMaxTableFloats predicts through fastText as it is. Immutable after construction:
+// any number of threads; the model must outlive it.
+class HiddenLayer {
+public:
+    static constexpr std::size_t kMaxTableFloats = std::size_t(1) << 24;  // 64 MiB
+    explicit HiddenLayer(const fasttext::FastText& model);
+    // What model.predict(k, ids, *out, threshold) gives (appended to *out, as there).
+    void predict(const std::vector<int32_t>& ids, int32_t k, float threshold,
+                 fasttext::Predictions* out) const;
+    bool decoded() const { return !rows_.empty(); }
+
+private:
+    const fasttext::FastText& model_;
+    std::shared_ptr<const fasttext::Loss> loss_;
+    int32_t dim_ = 0, labels_ = 0;
+    std::vector<float> rows_;  // row i of the input matrix at [i * dim_, (i + 1) * dim_)
 };
 
 // The same through fastText's own reader (a stream and Dictionary::getLine): the reference the

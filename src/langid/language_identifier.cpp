@@ -28,6 +28,7 @@ struct LidModel {
     std::string label_prefix;         // "__label__"
     std::vector<std::string> labels;  // per label id, without label_prefix
     std::unique_ptr<langid_detail::SubwordIds> subwords;  // of dict
+    std::unique_ptr<langid_detail::HiddenLayer> hidden;   // of model
     mutable langid_detail::TokenIdCachePool token_ids;
 };
 }  // namespace
@@ -43,6 +44,7 @@ LanguageIdentifier::LanguageIdentifier(const std::string& model_path, LanguageId
         impl_->dict = impl_->model.getDictionary();
         impl_->label_prefix = impl_->model.getArgs().label;
         impl_->subwords = std::make_unique<langid_detail::SubwordIds>(*impl_->dict, impl_->model.getArgs());
+        impl_->hidden = std::make_unique<langid_detail::HiddenLayer>(impl_->model);
         for (int32_t i = 0; i < impl_->dict->nlabels(); ++i) {
             const std::string label = impl_->dict->getLabel(i);
             const bool prefixed = label.rfind(impl_->label_prefix, 0) == 0;
@@ -61,7 +63,7 @@ namespace {
 std::vector<LanguageGuess> predict_ids(const LidModel& impl, const std::vector<int32_t>& ids, std::string_view text,
                                        int k) {
     fasttext::Predictions predictions;
-    impl.model.predict(k, ids, predictions, 0.0f);
+    impl.hidden->predict(ids, k, 0.0f, &predictions);
     std::vector<LanguageGuess> out;
     out.reserve(predictions.size());
     for (const auto& [log_p, label] : predictions)
@@ -216,6 +218,7 @@ DocumentLanguageEvidence LanguageIdentifier::read_document(std::string_view text
     thread_local langid_detail::TokenizedText tokens;
     thread_local std::vector<int32_t> ids;
     langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
+    if (const DocumentLanguageEvidence* known = (*cache).texts.documents.find(text)) return *known;
     tokens.read(*impl_->subwords, impl_->label_prefix, text, *cache);
     const std::string_view sample = language_sample(text);
     tokens.line_ids(0, sample.size(), *cache, &ids);
@@ -226,11 +229,21 @@ DocumentLanguageEvidence LanguageIdentifier::read_document(std::string_view text
     for (std::size_t i = 0; i < e.paragraphs.size(); ++i) {
         const Span& s = e.paragraphs[i];
         const std::string_view ptext = text.substr(s.begin, s.size());
-        if (count_letters(ptext) < options_.min_paragraph_letters) continue;
-        tokens.line_ids(s.begin, s.end, *cache, &ids);
-        auto top = predict_ids(*impl_, ids, ptext, 1);
-        if (!top.empty()) e.guesses[i] = std::move(top[0]);
+        // A paragraph's guess is a function of its text (its ids are line_input_ids() of it):
+        // one read before is taken from the memo.
+        if (const auto* known = (*cache).texts.paragraphs.find(ptext)) {
+            e.guesses[i] = LanguageGuess{known->first, known->second};
+            continue;
+        }
+        if (count_letters(ptext) >= options_.min_paragraph_letters) {
+            tokens.line_ids(s.begin, s.end, *cache, &ids);
+            auto top = predict_ids(*impl_, ids, ptext, 1);
+            if (!top.empty()) e.guesses[i] = std::move(top[0]);
+        }
+        (*cache).texts.paragraphs.keep(ptext, {e.guesses[i].lang, e.guesses[i].confidence},
+                                       e.guesses[i].lang.size());
     }
+    (*cache).texts.documents.keep(text, e, e.paragraphs.size() * (sizeof(Span) + sizeof(LanguageGuess)));
     return e;
 }
 

@@ -101,6 +101,13 @@ std::vector<Span> Segmenter::sentences(std::string_view text, const std::string&
 
 std::vector<Span> Segmenter::words(std::string_view text) {
     std::vector<Span> out;
+    words(text, &out);
+    return out;
+}
+
+void Segmenter::words(std::string_view text, std::vector<Span>* out_spans) {
+    std::vector<Span>& out = *out_spans;
+    out.clear();
     const std::size_t n = text.size();
     std::size_t i = 0;
     while (i < n) {
@@ -163,7 +170,6 @@ std::vector<Span> Segmenter::words(std::string_view text) {
         out.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(e)});
         i = e;
     }
-    return out;
 }
 
 }  // namespace doppel

@@ -140,6 +140,45 @@ TEST(BridgeEmbedder, WithVectorsMixesTheTwoCosines) {
 
 namespace doppel {
 namespace {
+// Each worker memoizes the features of paragraphs and documents it read: a repeated document,
+// a copy of it with one paragraph of another language and paragraphs seen in other documents
+// give exactly the features of a fresh embedder.
+TEST(BridgeEmbedder, RepeatedTextsGiveAFreshOnesFeatures) {
+    test::TempDir dir("embedder-text-memo");
+    const auto lexicon = tiny(dir);
+    BridgeEmbedder warm(BridgeEmbedderOptions{}, lexicon);
+    AnalyzedDocument doc;
+    doc.lang = "en";
+    doc.doc.text =
+        "The government working group held a meeting.\nDie Arbeitsgruppe hielt eine Sitzung.\nSmith 1999";
+    for (const std::string lang : {"en", "de", ""}) {
+        Paragraph p;
+        p.lang = lang;
+        doc.paragraphs.push_back(p);
+    }
+    const auto a = static_cast<uint32_t>(doc.doc.text.find('\n')),
+               b = static_cast<uint32_t>(doc.doc.text.rfind('\n'));
+    doc.paragraphs[0].span = {0, a};
+    doc.paragraphs[1].span = {a + 1, b};
+    doc.paragraphs[2].span = {b + 1, static_cast<uint32_t>(doc.doc.text.size())};
+    AnalyzedDocument relabeled = doc;
+    relabeled.paragraphs[1].lang = "en";
+    for (int pass = 0; pass < 2; ++pass)
+        for (const AnalyzedDocument* d : {&doc, &relabeled, &doc}) {
+            BridgeEmbedder fresh(BridgeEmbedderOptions{}, lexicon);
+            const SparseVector a = warm.document_features(*d), b = fresh.document_features(*d);
+            EXPECT_EQ(a.ids, b.ids);
+            EXPECT_EQ(a.weights, b.weights);
+            const SparseVector pa = warm.features("Die Arbeitsgruppe hielt eine Sitzung.", "de");
+            const SparseVector pb = fresh.features("Die Arbeitsgruppe hielt eine Sitzung.", "de");
+            EXPECT_EQ(pa.ids, pb.ids);
+            EXPECT_EQ(pa.weights, pb.weights);
+        }
+    BridgeEmbedder fresh(BridgeEmbedderOptions{}, lexicon);
+    EXPECT_NE(fresh.document_features(doc).ids,
+              fresh.document_features(relabeled).ids);  // the language counts
+}
+
 // Each worker memoizes the features of uncovered words: an embedder that has seen other texts
 // first gives exactly the features of a fresh one, in every branch (Latin read as English,
 // Korean, CJK, other scripts).
@@ -170,11 +209,12 @@ TEST(BridgeEmbedder, WarmEmbedderGivesAFreshOnesFeatures) {
 namespace doppel {
 namespace {
 
-// canonicalize() as it was: an index array sorted by std::sort through the ids, then summed.
-SparseVector canonical_by_index_sort(const SparseVector& v) {
+// canonicalize() as documented: sorted by id, each id's weights summed in the order they came.
+SparseVector canonical_in_order(const SparseVector& v) {
     std::vector<std::size_t> order(v.ids.size());
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v.ids[a] < v.ids[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return v.ids[a] < v.ids[b]; });
     SparseVector out;
     for (std::size_t i : order) {
         if (!out.ids.empty() && out.ids.back() == v.ids[i]) {
@@ -187,10 +227,9 @@ SparseVector canonical_by_index_sort(const SparseVector& v) {
     return out;
 }
 
-// Whole-number weights are sorted in buckets (any order of equal ids gives the same sums),
-// fractional ones as before: both give canonicalize()'s old result bit for bit, on vectors with
-// many repeated ids of every feature kind.
-TEST(SparseVector, CanonicalizeSumsAsTheIndexSortDid) {
+// Whole and fractional weights alike, short vectors (insertion) and long ones (buckets): the
+// sums run in input order, bit for bit, on vectors with many repeated ids.
+TEST(SparseVector, CanonicalizeSumsEqualIdsInInputOrder) {
     std::mt19937_64 rng(11);
     for (int trial = 0; trial < 60; ++trial) {
         const bool whole = trial % 2 == 0;
@@ -203,13 +242,58 @@ TEST(SparseVector, CanonicalizeSumsAsTheIndexSortDid) {
             v.weights.push_back(whole ? static_cast<float>(1 + rng() % 3)
                                       : 1.0f / std::sqrt(static_cast<float>(1 + rng() % 7)));
         }
-        const SparseVector want = canonical_by_index_sort(v);
+        const SparseVector want = canonical_in_order(v);
         v.canonicalize();
         ASSERT_EQ(v.ids, want.ids) << trial;
         ASSERT_EQ(v.weights.size(), want.weights.size());
         for (std::size_t i = 0; i < v.weights.size(); ++i)
             ASSERT_EQ(std::bit_cast<uint32_t>(v.weights[i]), std::bit_cast<uint32_t>(want.weights[i])) << trial << " " << i;
         EXPECT_TRUE(std::is_sorted(v.ids.begin(), v.ids.end()));
+    }
+    // A sum whose value depends on its order: 2^24 + 1 + 1 - 2^24 is 0 in this order (each 1 is
+    // lost against 2^24), 2 in others; among other ids, in a short and a long vector.
+    for (const std::size_t others : {std::size_t{3}, std::size_t{400}}) {
+        SparseVector v;
+        for (const float part : {16777216.0f, 1.0f, 1.0f, -16777216.0f}) {
+            for (std::size_t i = 0; i < others; ++i) {
+                v.ids.push_back(1000 + (v.ids.size() * 7919) % 997);
+                v.weights.push_back(1.0f);
+            }
+            v.ids.push_back(5);
+            v.weights.push_back(part);
+        }
+        v.canonicalize();
+        ASSERT_EQ(v.ids.front(), 5u);
+        EXPECT_EQ(v.weights.front(), 0.0f) << others;
+    }
+}
+
+// canonicalize(from) leaves the entries before `from` alone and makes the rest what
+// canonicalize() of them alone gives (BridgeEmbedder appends each paragraph's so).
+TEST(SparseVector, CanonicalizeFromLeavesThePrefixAlone) {
+    std::mt19937_64 rng(5);
+    for (const std::size_t n : {std::size_t{9}, std::size_t{300}}) {
+        SparseVector v, tail;
+        for (std::size_t i = 0; i < n; ++i) {
+            v.ids.push_back(rng() % 40);
+            v.weights.push_back(1.0f / static_cast<float>(1 + rng() % 5));
+        }
+        const SparseVector prefix = v;  // not canonical: left as it is
+        for (std::size_t i = 0; i < n; ++i) {
+            tail.ids.push_back(rng() % 40);
+            tail.weights.push_back(1.0f / static_cast<float>(1 + rng() % 5));
+        }
+        v.ids.insert(v.ids.end(), tail.ids.begin(), tail.ids.end());
+        v.weights.insert(v.weights.end(), tail.weights.begin(), tail.weights.end());
+        v.canonicalize(n);
+        tail.canonicalize();
+        ASSERT_EQ(v.ids.size(), n + tail.ids.size());
+        EXPECT_TRUE(std::equal(prefix.ids.begin(), prefix.ids.end(), v.ids.begin()));
+        EXPECT_TRUE(std::equal(prefix.weights.begin(), prefix.weights.end(), v.weights.begin()));
+        EXPECT_TRUE(
+            std::equal(tail.ids.begin(), tail.ids.end(), v.ids.begin() + static_cast<std::ptrdiff_t>(n)));
+        EXPECT_TRUE(std::equal(tail.weights.begin(), tail.weights.end(),
+                               v.weights.begin() + static_cast<std::ptrdiff_t>(n)));
     }
 }
 

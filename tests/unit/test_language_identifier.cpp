@@ -1,18 +1,18 @@
-#include <gtest/gtest.h>
-
 #include <fasttext/fasttext.h>
+#include <gtest/gtest.h>
 #include <unicode/uchar.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 #include <vector>
 
 #include "doppel/error.h"
-#include "doppel/ops/indexer.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/langid/script_evidence.h"
 #include "doppel/normalize/segmenter.h"
+#include "doppel/ops/indexer.h"
 #include "langid/fasttext_input.h"
 #include "support/test_support.h"
 
@@ -210,6 +210,68 @@ TEST(LanguageIdentifier, CachedTokenIdsAreFastTextsOwn) {
         EXPECT_EQ("__label__" + g.lang, predictions[0].second);
         EXPECT_EQ(g.confidence, std::clamp(static_cast<float>(predictions[0].first), 0.0f, 1.0f));
     }
+}
+
+// The hidden layer from the decoded input rows gives FastText::predict()'s labels and log
+// probabilities bit for bit (langid/fasttext_input.h), for every k the identifier asks for and
+// for parts of texts (fewer ids: another scale of the hidden vector).
+TEST(LanguageIdentifier, DecodedHiddenLayerPredictsAsFastText) {
+    fasttext::FastText model;
+    model.loadModel(doppel::test::lid_model());
+    const auto dict = model.getDictionary();
+    const doppel::langid_detail::SubwordIds subwords(*dict, model.getArgs());
+    const doppel::langid_detail::HiddenLayer hidden(model);
+    ASSERT_TRUE(hidden.decoded());  // lid.176.ftz is small enough to decode
+    doppel::langid_detail::TokenIdCache cache;
+    std::vector<int32_t> ids;
+    std::size_t checked = 0;
+    for (const std::string& t : real_and_edge_texts())
+        for (const std::size_t cut : {t.size(), t.size() / 3, std::size_t{40}}) {
+            doppel::langid_detail::line_input_ids(subwords, model.getArgs().label,
+                                                  std::string_view(t).substr(0, cut), cache, &ids);
+            for (const int k : {1, 3, 176}) {
+                fasttext::Predictions fast, reference;
+                hidden.predict(ids, k, 0.0f, &fast);
+                model.predict(k, ids, reference, 0.0f);
+                ASSERT_EQ(fast.size(), reference.size());
+                for (std::size_t i = 0; i < fast.size(); ++i) {
+                    ASSERT_EQ(fast[i].second, reference[i].second) << t.substr(0, 100);
+                    ASSERT_EQ(std::memcmp(&fast[i].first, &reference[i].first, sizeof(float)), 0)
+                        << t.substr(0, 100);
+                }
+                checked += fast.size();
+            }
+        }
+    EXPECT_GT(checked, 5000u);
+}
+
+// Each thread memoizes the evidence of documents and the guesses of paragraphs it read: a
+// repeated document, and paragraphs met again in other documents, give what a fresh
+// identifier gives.
+TEST(LanguageIdentifier, RepeatedTextsGiveAFreshIdentifiersEvidence) {
+    const LanguageIdentifier warm(doppel::test::lid_model());
+    const std::vector<std::string> texts = real_and_edge_texts();
+    std::vector<std::string> docs;
+    for (std::size_t i = 0; i + 1 < texts.size(); i += 5) docs.push_back(texts[i] + "\n" + texts[i + 1]);
+    const std::size_t originals = docs.size();
+    for (std::size_t i = 0; i < originals; ++i) docs.push_back(docs[i]);  // whole copies
+    for (int pass = 0; pass < 2; ++pass)
+        for (const std::string& d : docs) {
+            const LanguageIdentifier fresh(doppel::test::lid_model());
+            const doppel::DocumentLanguageEvidence a = warm.read_document(d), b = fresh.read_document(d);
+            ASSERT_EQ(a.scores.labels.size(), b.scores.labels.size());
+            for (std::size_t k = 0; k < a.scores.labels.size(); ++k) {
+                EXPECT_EQ(a.scores.labels[k].lang, b.scores.labels[k].lang);
+                EXPECT_EQ(a.scores.labels[k].confidence, b.scores.labels[k].confidence);
+            }
+            EXPECT_EQ(a.scores.letters, b.scores.letters);
+            ASSERT_EQ(a.paragraphs, b.paragraphs);
+            ASSERT_EQ(a.guesses.size(), b.guesses.size());
+            for (std::size_t k = 0; k < a.guesses.size(); ++k) {
+                EXPECT_EQ(a.guesses[k].lang, b.guesses[k].lang);
+                EXPECT_EQ(a.guesses[k].confidence, b.guesses[k].confidence);
+            }
+        }
 }
 
 // score()'s letter count takes ASCII without ICU: the same count as u_isalpha on every byte.

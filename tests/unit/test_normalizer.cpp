@@ -71,3 +71,14 @@ TEST(Normalizer, SpecRoundTrip) {
     EXPECT_THROW(Normalizer::from_spec("icu:bogus"), doppel::Error);
     EXPECT_THROW(Normalizer::from_spec("nfc"), doppel::Error);
 }
+
+// normalize_text() into a caller's string gives what normalize_text() returns, whatever the
+// string held before.
+TEST(Normalizer, NormalizeTextIntoAReusedString) {
+    Normalizer n;
+    std::string reused = "left over from a longer text before this one";
+    for (const std::string text : {"Ｆｕｌｌ ＷＩＤＴＨ  Straße", "x", "", "  ÉCOLE  "}) {
+        n.normalize_text(text, &reused);
+        EXPECT_EQ(reused, n.normalize_text(text)) << text;
+    }
+}

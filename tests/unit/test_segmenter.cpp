@@ -75,3 +75,20 @@ TEST(Segmenter, DictionaryWordBreaksForChineseJapaneseThai) {
     EXPECT_EQ(mw.front(), "Hanoi");
     EXPECT_EQ(mw.back(), "2024");
 }
+
+// words() into a caller's vector gives what words() returns, whatever the vector held before
+// (BridgeEmbedder reuses one from paragraph to paragraph).
+TEST(Segmenter, WordsIntoAReusedVectorAreTheWordsReturned) {
+    Segmenter seg;
+    std::vector<Span> reused = {{1, 2}, {3, 4}, {5, 6}, {7, 8}};
+    for (const std::string text :
+         {"A longer line, with words and 1.5 numbers.", "short", "", "東京都に住む 人"}) {
+        seg.words(text, &reused);
+        const std::vector<Span> want = seg.words(text);
+        ASSERT_EQ(reused.size(), want.size()) << text;
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            EXPECT_EQ(reused[i].begin, want[i].begin);
+            EXPECT_EQ(reused[i].end, want[i].end);
+        }
+    }
+}

@@ -37,3 +37,18 @@ TEST(StringMemo, FindsWhatWasInsertedThroughGrowthAndClear) {
     ASSERT_NE(memo.find("w0"), nullptr);
     EXPECT_EQ(*memo.find("w0"), std::vector<int>{1});
 }
+
+// TextMemo keeps texts up to its length bound, and starts afresh once what it holds passes its
+// byte bound (then keeps the new text).
+TEST(TextMemo, KeepsShortTextsWithinItsBytes) {
+    doppel::impl::TextMemo<int> memo(8, 100);
+    memo.keep("a long text past the bound", 1, 0);
+    EXPECT_EQ(memo.find("a long text past the bound"), nullptr);
+    memo.keep("short", 2, 4);
+    ASSERT_NE(memo.find("short"), nullptr);
+    EXPECT_EQ(*memo.find("short"), 2);
+    memo.keep("second", 3, 40);  // 5 + 4 + 4 + 32 = 45 before; 45 + 6 + 40 + 4 + 32 > 100
+    EXPECT_EQ(memo.find("short"), nullptr);
+    ASSERT_NE(memo.find("second"), nullptr);
+    EXPECT_EQ(*memo.find("second"), 3);
+}

@@ -127,6 +127,10 @@ public:
 private:
     struct Impl;
     struct FeatureSink;
+    // features() of `text` appended to `out` (the entries before stay as they are): from a memo
+    // of the texts this embedder read before, else computed (compute_features) and kept.
+    void append_features(std::string_view text, const std::string& lang, SparseVector& out);
+    void compute_features(std::string_view text, const std::string& lang, SparseVector& out);
     // The phases of features(): lexicon phrases (marking the words they cover), then each word
     // left uncovered.
     void emit_lexicon_concepts(const std::string& lang, std::span<const std::string_view> words,

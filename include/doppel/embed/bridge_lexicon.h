@@ -104,6 +104,8 @@ public:
         };
         std::unordered_map<std::string, Word> words_;
         std::string key_;
+        // The keys of each language met ("lang\t" prefix ranges: a search of the whole lexicon).
+        std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> languages_;
     };
     // Greedy longest match of a sequence of normalized words of `lang` against the keys: at
     // each position the longest phrase (up to kMaxKeyWords words) found wins; words found in no
@@ -135,6 +137,8 @@ private:
     std::size_t lower_bound(std::string_view key, std::size_t lo, std::size_t hi) const;
     // The keys within `within` that begin with `prefix`.
     KeyRange prefix_range(std::string_view prefix, KeyRange within) const;
+    // The keys that begin with `prefix` ("lang\t"), kept in `memo` (when given) per language.
+    KeyRange language_range(std::string_view prefix, WordMemo* memo) const;
     // The concepts of a whole key ("lang\tkey") if it is within `within`.
     std::span<const uint32_t> concepts_of(std::string_view full_key, KeyRange within) const;
     // Word `word` of `lang` as match() reads it; `language`: the keys of `lang`.

@@ -20,8 +20,11 @@ struct SparseVector {
 
     std::size_t size() const { return ids.size(); }
     bool empty() const { return ids.empty(); }
-    // Sorts by id and sums the weights of equal ids.
-    void canonicalize();
+    // Sorts by id and sums the weights of equal ids, each sum in the order the ids came in.
+    void canonicalize() { canonicalize(0); }
+    // The same for the entries from `from` on (those before stay as they are): what
+    // canonicalize() of a vector of those entries alone, appended to the ones before, gives.
+    void canonicalize(std::size_t from);
     // Scales to unit L2 norm (no change when all weights are 0).
     void normalize();
     float norm() const;

@@ -60,6 +60,8 @@ public:
     void normalize_batch(std::size_t n, const std::string_view* texts, NormalizedText* out) const;
     // The normalized text alone, without the offset map (faster).
     std::string normalize_text(std::string_view text) const;
+    // The same into *out (its capacity reused from one text to the next).
+    void normalize_text(std::string_view text, std::string* out) const { run(text, *out, nullptr); }
 
     std::string describe() const;
     const NormalizerOptions& options() const { return options_; }

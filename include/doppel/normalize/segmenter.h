@@ -36,6 +36,8 @@ public:
     // `lang` is an ISO 639-1 code ("en", "ar") or empty for the root rules.
     std::vector<Span> sentences(std::string_view text, const std::string& lang = "");
     std::vector<Span> words(std::string_view text);
+    // The same into *out (cleared first), reusing its capacity.
+    void words(std::string_view text, std::vector<Span>* out);
 
     std::string describe() const { return "icu:para=line,sent=icu,word=fast+dict"; }
 
