@@ -130,6 +130,27 @@ void DocumentFrequencies::remove(const SparseVector& f) {
     }
 }
 
+void DocumentFrequencies::replace(const SparseVector& before, const SparseVector& after) {
+    if (documents == 0) {  // remove() leaves the count at 0, add() raises it
+        remove(before);
+        return add(after);
+    }
+    const auto drop = [&](uint64_t id) {
+        auto it = df.find(id);
+        if (it != df.end() && --it->second == 0) df.erase(it);
+    };
+    std::size_t i = 0, j = 0;
+    const auto& a = before.ids;
+    const auto& b = after.ids;
+    while (i < a.size() && j < b.size()) {
+        if (a[i] == b[j]) ++i, ++j;
+        else if (a[i] < b[j]) drop(a[i++]);
+        else ++df[b[j++]];
+    }
+    for (; i < a.size(); ++i) drop(a[i]);
+    for (; j < b.size(); ++j) ++df[b[j]];
+}
+
 float DocumentFrequencies::idf(uint64_t feature) const {
     if (documents == 0) return 1.0f;
     auto it = df.find(feature);

@@ -45,6 +45,8 @@ FeatureAssociationOptions FeatureAssociationOptions::parse_spec(const std::strin
     p.take_number("rematch_margin", o.rematch_margin);
     p.take_number("rematch_rewritten", o.rematch_rewritten);
     p.check_empty();
+    DOPPEL_CHECK(kBadSpec, o.rematch_rewritten <= 2,
+                 "associations spec '" + spec + "': rematch_rewritten is 0, 1 or 2");
     return o;
 }
 
@@ -56,7 +58,7 @@ std::string FeatureAssociationOptions::describe() const {
            ",new_link_margin=" + spec_number(new_link_margin) + ",prune_count=" + std::to_string(prune_count) +
            ",prune_share=" + spec_number(prune_share) + ",keep_first_margin=" + spec_number(keep_first_margin) +
            ",rematch_similarity=" + spec_number(rematch_similarity) + ",rematch_margin=" + spec_number(rematch_margin) +
-           ",rematch_rewritten=" + (rematch_rewritten ? "1" : "0");
+           ",rematch_rewritten=" + std::to_string(rematch_rewritten);
 }
 
 namespace {

@@ -112,14 +112,33 @@ std::pair<std::size_t, std::size_t> anchor_range(const SparseVector& v) {
     return {static_cast<std::size_t>(first - v.ids.begin()), static_cast<std::size_t>(last - v.ids.begin())};
 }
 
-float anchor_cosine(const SparseVector& a, const SparseVector& b) {
-    const auto [a0, a1] = anchor_range(a);
-    const auto [b0, b1] = anchor_range(b);
-    double ab = 0, aa = 0, bb = 0;
-    for (std::size_t x = a0; x < a1; ++x) aa += double(a.weights[x]) * a.weights[x];
-    for (std::size_t x = b0; x < b1; ++x) bb += double(b.weights[x]) * b.weights[x];
+}  // namespace
+
+Matcher::AnchorRange Matcher::anchor_range_of(const SparseVector& v) {
+    const auto [first, last] = anchor_range(v);
+    double norm2 = 0;
+    for (std::size_t x = first; x < last; ++x) norm2 += double(v.weights[x]) * v.weights[x];
+    return {static_cast<uint32_t>(first), static_cast<uint32_t>(last), norm2};
+}
+
+Matcher::AnchorRanges Matcher::anchor_ranges(std::span<const SparseVector> sparse) {
+    AnchorRanges out(sparse.size());
+    impl::parallel_for_ranges(sparse.size(), impl::worker_count(sparse.size() / 4096 + 1), 4096,
+                              [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t i = b; i < e; ++i) out[i] = anchor_range_of(sparse[i]);
+    });
+    return out;
+}
+
+namespace {
+
+// The cosine of the anchor features of a and b (ra, rb: their AnchorRange); -1 when either has none.
+float anchor_cosine(const SparseVector& a, const SparseVector& b, const Matcher::AnchorRange& ra,
+                    const Matcher::AnchorRange& rb) {
+    const double aa = ra.norm2, bb = rb.norm2;
     if (aa <= 0 || bb <= 0) return -1.0f;
-    for (std::size_t i = a0, j = b0; i < a1 && j < b1;) {
+    double ab = 0;
+    for (std::size_t i = ra.begin, j = rb.begin; i < ra.end && j < rb.end;) {
         if (a.ids[i] < b.ids[j]) ++i;
         else if (a.ids[i] > b.ids[j]) ++j;
         else ab += double(a.weights[i++]) * b.weights[j++];
@@ -443,13 +462,15 @@ void Matcher::need_all(std::size_t n) const {
 }
 
 TranslationLink Matcher::make_link(std::size_t a, std::size_t b, float sim, float margin,
-                                   std::span<const SparseVector> sparse) const {
+                                   std::span<const SparseVector> sparse, const AnchorRanges& anchors) const {
     TranslationLink l;
     l.a = a;
     l.b = b;
     l.similarity = sim;
     l.margin = margin;
-    l.anchors = anchor_cosine(sparse[a], sparse[b]);
+    l.anchors = anchors.empty() ? anchor_cosine(sparse[a], sparse[b], anchor_range_of(sparse[a]),
+                                                anchor_range_of(sparse[b]))
+                                : anchor_cosine(sparse[a], sparse[b], anchors[a], anchors[b]);
     l.score = l.anchors >= 0 ? (1 - options_.anchor_weight) * sim + options_.anchor_weight * l.anchors : sim;
     l.score = std::clamp(l.score, 0.0f, 1.0f);
     return l;
@@ -486,7 +507,7 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
                    std::span<const char> rescore, CandidateTable& table, const VectorsNeeded* need = nullptr) {
     const std::size_t n = sparse.size(), L = table.languages.size();
     const auto cleared = [&](std::size_t x, std::size_t t) {
-        return !clear.empty() && clear[x] && (again.empty() || again[t]);
+        return !clear.empty() && clear[x] && (again.empty() || again[t] != Matcher::kKeepList);
     };
     if (need && *need) {  // the documents of the lists rescored and their candidates
         std::vector<uint32_t> read;
@@ -552,7 +573,7 @@ void search_all(const VectorIndex& index, const Languages& queries, const DenseR
     for (std::size_t sa = 0; sa < L; ++sa) {
         std::vector<std::size_t> targets[2];  // searched for sizes.k, for sizes.few
         for (std::size_t t = 0; t < L; ++t)
-            if (t != sa && table.searches(sa, t) && (only.empty() || only[t]) &&
+            if (t != sa && table.searches(sa, t) && (only.empty() || only[t] == Matcher::kSearchList) &&
                 !(found_only && marks->found_only[sa * L + t]))
                 targets[table.searches_few(sa, t)].push_back(t);
         for (std::size_t few = 0; few < 2; ++few) {
@@ -838,6 +859,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     need_all(docs.size());
     const std::size_t L = g.names.size();
     const Margins margins(table, g, options_.margin_k);
+    const AnchorRanges anchors = anchor_ranges(sparse);
     // Language pairs are linked independently, on all cores; their links join in pair order.
     std::vector<std::pair<std::size_t, std::size_t>> lang_pairs;
     for (std::size_t sa = 0; sa < L; ++sa)
@@ -851,7 +873,8 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
         links.reserve(static_cast<std::size_t>(std::count_if(
             pairs.begin(), pairs.end(), [&](const PairCandidate& c) { return c.sim >= options_.related_similarity; })));
         for (const auto& [a, b, sim] : pairs)
-            if (sim >= options_.related_similarity) links.push_back(make_link(a, b, sim, margins(a, b, sim), sparse));
+            if (sim >= options_.related_similarity)
+                links.push_back(make_link(a, b, sim, margins(a, b, sim), sparse, anchors));
         for (auto& l : links) url_evidence::add_url_evidence(docs, options_.url_weight, l);
         return links;
     };
@@ -888,7 +911,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
         for (std::size_t j = 0; keep && j < n; ++j)
             keep->strong.insert(keep->strong.end(), strong_links[j].begin(), strong_links[j].end());
     }
-    if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
+    if (options_.pivot) close_over_pivots(docs, sparse, anchors, margins, out);
     limit_same_story(out);
     out.shrink_to_fit();
     return out;
@@ -989,7 +1012,7 @@ std::vector<TranslationLink> Matcher::relink(std::span<const MatchDocument> docs
     }
     impl::parallel_for(pairs, impl::worker_count(pairs), [&](std::size_t p, std::size_t) {
         for (const auto& [a, b, sim] : touching[p]) {
-            TranslationLink l = make_link(a, b, sim, margins(a, b, sim), sparse);
+            TranslationLink l = make_link(a, b, sim, margins(a, b, sim), sparse, {});
             url_evidence::add_url_evidence(docs, options_.url_weight, l);
             if (strong(docs, l, state.floors[p])) strong_of[p].push_back(l);
         }
@@ -1006,7 +1029,8 @@ std::vector<TranslationLink> Matcher::relink(std::span<const MatchDocument> docs
     for (const TranslationLink& l : all)
         if (l.label != LinkLabel::kSameStory) out.push_back(l);
     state.strong = std::move(all);
-    if (options_.pivot) close_over_pivots(docs, sparse, margins, out);
+    // The vectors are read as asked (need_), so no anchor range is computed ahead.
+    if (options_.pivot) close_over_pivots(docs, sparse, {}, margins, out);
     return out;
 }
 
@@ -1156,7 +1180,7 @@ private:
 }  // namespace
 
 void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
-                                const std::function<float(std::size_t, std::size_t, float)>& margins,
+                                const AnchorRanges& anchors, const std::function<float(std::size_t, std::size_t, float)>& margins,
                                 std::vector<TranslationLink>& out) const {
     // Two-hop closure: x and y, both linked to a pivot z, become candidates (support = how many
     // pivots they share). Per language pair, candidates are taken greedily by support, then
@@ -1223,7 +1247,7 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         if (has.count(key(c.a, c.b)) || has.count(key(c.b, c.a))) continue;
         has.insert(key(c.a, c.b));
         has.insert(key(c.b, c.a));
-        TranslationLink l = make_link(c.a, c.b, c.sim, margins(c.a, c.b, c.sim), sparse);
+        TranslationLink l = make_link(c.a, c.b, c.sim, margins(c.a, c.b, c.sim), sparse, anchors);
         url_evidence::add_url_evidence(docs, options_.url_weight, l);
         l.label = length_label(docs[c.a].length, docs[c.b].length);
         const std::size_t at = existing.find(c.a, c.b);

@@ -487,10 +487,7 @@ std::vector<char> rewrite(Pool& pool, const FeatureAssociations& learned, Docume
         }
     });
     for (std::size_t i = 0; i < n; ++i)
-        if (changed[i]) {
-            df.remove(before[i]);
-            df.add(pool.features.counts[i]);
-        }
+        if (changed[i]) df.replace(before[i], pool.features.counts[i]);
     return changed;
 }
 
@@ -518,15 +515,28 @@ SecondSearch documents_to_search(const std::vector<float>& moved, const std::vec
     return out;
 }
 
-// Phase 5b: the languages a document searched again searches (flags per table.languages; empty:
-// every one its language searches). With learn:rematch_rewritten=0 only those the associations
-// leave as they are (English): between two rewritten languages the first pass's lists are kept,
-// rescored.
+// Phase 5b: what a rewritten document does with its lists in each language (per
+// table.languages, Matcher::kSearchList / kKeepList / kDropList; empty: searched again in every
+// one its language searches). With learn:rematch_rewritten=0 or 2, only the languages the
+// associations leave as they are (English) are searched again; between two rewritten languages
+// the first pass's lists are kept, rescored (0), or dropped (2, the default: such pairs are
+// linked through their pivots). Dropping needs a pivot: when some rewritten language searches
+// no unrewritten one (or every language is rewritten), every language is searched again.
 std::vector<char> languages_searched_again(const CandidateTable& table, const FeatureAssociations& learned,
                                            const FeatureAssociationOptions& options) {
-    if (options.rematch_rewritten) return {};
-    std::vector<char> again(table.languages.size());
-    for (std::size_t t = 0; t < again.size(); ++t) again[t] = !learned.rewrites(table.languages[t]);
+    if (options.rematch_rewritten == 1) return {};
+    const std::size_t L = table.languages.size();
+    std::vector<char> again(L);
+    const char other = options.rematch_rewritten == 2 ? Matcher::kDropList : Matcher::kKeepList;
+    for (std::size_t t = 0; t < L; ++t)
+        again[t] = learned.rewrites(table.languages[t]) ? other : Matcher::kSearchList;
+    if (other == Matcher::kKeepList) return again;
+    for (std::size_t a = 0; a < L; ++a) {
+        bool pivot = again[a] == Matcher::kSearchList;
+        for (std::size_t b = 0; b < L && !pivot; ++b)
+            pivot = b != a && again[b] == Matcher::kSearchList && table.searches(a, b);
+        if (!pivot) return {};
+    }
     return again;
 }
 
@@ -536,7 +546,18 @@ void spare_kept_lists(const Pool& pool, const CandidateTable& table, const std::
                       std::vector<char>& spared) {
     if (again.empty()) return;
     const std::vector<uint32_t> at = language_positions(pool, table);
-    for (std::size_t i = 0; i < pool.size(); ++i) spared[i] |= !again[at[i]];
+    for (std::size_t i = 0; i < pool.size(); ++i) spared[i] |= again[at[i]] == Matcher::kKeepList;
+}
+
+// Phase 5c: of the changed documents, those whose vectors the second pass's search reads: the
+// documents of languages searched again (`again`: languages_searched_again); all with the
+// found search on (search_found() reads every language of a found pair).
+std::vector<char> searched_languages_only(const Pool& pool, const CandidateTable& table, const std::vector<char>& again,
+                                          const TranslationSearchOptions& options, std::vector<char> changed) {
+    if (again.empty() || options.matcher.found_only_ratio > 0) return changed;
+    const std::vector<uint32_t> at = language_positions(pool, table);
+    for (std::size_t i = 0; i < pool.size(); ++i) changed[i] &= again[at[i]] == Matcher::kSearchList;
+    return changed;
 }
 
 // Matching allocates on every core and frees on another (a range's vectors weighed on a worker,
@@ -648,11 +669,13 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     SecondSearch search = documents_to_search(moved, rewritten, first, options.associations);
     release_free_heap();
     trace_memory("weighed again", pool, embedder, &table, first.size());
+    const std::vector<char> again = languages_searched_again(table, learned, options.associations);
     if (reread) index = reread_index(*reread, pool);
-    reindex_changed(index, pool, options.associations.rematch_similarity > 1 ? search.search : rewritten);
+    reindex_changed(index, pool,
+                    searched_languages_only(pool, table, again, options,
+                                            options.associations.rematch_similarity > 1 ? search.search : rewritten));
     const Matcher matcher(options.matcher);
     trace_memory("reindexed", pool, embedder, &table, first.size());
-    const std::vector<char> again = languages_searched_again(table, learned, options.associations);
     matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table, again);
     spare_kept_lists(pool, table, again, search.spared);
     // Searched for the last time: the vectors go (the index keeps its kind and training, so
@@ -673,19 +696,26 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
 // documents' first-pass lists (first) taken as theirs; the features rewritten and weighed as in
 // second_pass(), the added documents' lists rescored and the added documents offered to the
 // others' (Matcher::merge_candidates), then linked again where lists changed (`state`: the
-// previous second pass's, link_pass) and the second pass's rule applied.
+// previous second pass's, link_pass) and the second pass's rule applied. `again`:
+// languages_searched_again(); an added rewritten document's lists it drops are not taken.
 // `reweigh` weighs the pool for the second pass: every document rewritten and weighed
 // (rewrite_and_weigh), or a PartialWeighing started, then asked by `need`.
 std::vector<TranslationLink> second_pass_extended(Pool& pool, const std::function<void()>& reweigh, const VectorsNeeded& need,
                                                   const std::vector<TranslationLink>& first_links,
                                                   const CandidateTable& first, std::span<const char> added,
                                                   CandidateTable& table, LinkState& state,
+                                                  const std::vector<char>& again,
                                                   const TranslationSearchOptions& options) {
     const std::vector<uint64_t> before = list_fingerprints(table);
     reweigh();
     trace_cpu("weighed again");
+    const std::vector<uint32_t> at = again.empty() ? std::vector<uint32_t>() : language_positions(pool, table);
+    const auto dropped = [&](std::size_t i, std::size_t t) {  // as second_pass() drops a rewritten document's
+        return !again.empty() && again[at[i]] != Matcher::kSearchList && again[t] == Matcher::kDropList;
+    };
     for (std::size_t i = 0; i < pool.size(); ++i)
-        for (std::size_t t = 0; added[i] && t < table.languages.size(); ++t) table.edit(i, t).assign(first.of(i, t));
+        for (std::size_t t = 0; added[i] && t < table.languages.size(); ++t)
+            if (!dropped(i, t)) table.edit(i, t).assign(first.of(i, t));
     const Matcher matcher(options.matcher, need);
     matcher.merge_candidates(pool.docs, pool.dense, pool.sparse, added, table, true);  // old lists keep their scores
     trace_search("second pass", pool, table);
@@ -859,8 +889,9 @@ std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& e
             const TranslationState::Weighing& saved = previous->second_weighing;
             partial->start(saved.frequencies, saved.lengths, previous->added, &learned);
         };
+        const std::vector<char> again = languages_searched_again(second.table, learned, options.associations);
         links = second_pass_extended(pool, reweigh, partial ? VectorsNeeded(std::ref(*partial)) : VectorsNeeded(), links,
-                                     table, previous->added, second.table, second.links, options);
+                                     table, previous->added, second.table, second.links, again, options);
     } else if (options.incremental) {
         second.table = table;  // the first pass's table is saved too
         links = second_pass(pool, embedder, index, reread, learned, links, second.table, &second.links, options,

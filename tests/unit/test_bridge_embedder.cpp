@@ -95,6 +95,18 @@ TEST(BridgeEmbedder, SpecRoundTripAndIdf) {
     df.add(b);
     EXPECT_LT(df.idf(1), df.idf(2));
     EXPECT_GT(df.idf(3), df.idf(2));
+    // replace(): as remove() then add(), touching only the ids one of the two holds.
+    SparseVector c;
+    c.ids = {2, 3, 5};
+    c.weights = {1, 1, 1};
+    DocumentFrequencies replaced = df, removed_added = df;
+    replaced.replace(a, c);
+    removed_added.remove(a);
+    removed_added.add(c);
+    EXPECT_EQ(replaced.documents, removed_added.documents);
+    EXPECT_EQ(replaced.df, removed_added.df);
+    EXPECT_EQ(replaced.df.count(1), 1u);  // b still holds 1
+    EXPECT_EQ(replaced.df.at(3), 1u);
     SparseVector back = SparseVector::deserialize(a.serialize());
     EXPECT_EQ(back.ids, a.ids);
     EXPECT_THROW(SparseVector::deserialize("XXXX"), Error);

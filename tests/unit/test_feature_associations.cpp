@@ -144,11 +144,11 @@ TEST(FeatureAssociationOptions, SpecRoundTrip) {
     o.keep_first_margin = 1.5f;
     o.rematch_similarity = 0.9f;
     o.rematch_margin = 2.5f;
-    o.rematch_rewritten = false;
+    o.rematch_rewritten = 2;
     const std::string spec = o.describe();
     EXPECT_EQ(spec, "learn:min_margin=1.3,min_pairs=10,min_count=4,min_dice=0.25,exclusive_ratio=0.2,max_targets=32,"
                     "new_link_margin=1.6,prune_count=12,prune_share=0.1,keep_first_margin=1.5,rematch_similarity=0.9,"
-                    "rematch_margin=2.5,rematch_rewritten=0");
+                    "rematch_margin=2.5,rematch_rewritten=2");
     const FeatureAssociationOptions r = FeatureAssociationOptions::parse_spec(spec);
     EXPECT_EQ(r.describe(), spec);
     EXPECT_EQ(r.min_margin, 1.3f);
@@ -163,7 +163,8 @@ TEST(FeatureAssociationOptions, SpecRoundTrip) {
     EXPECT_EQ(r.keep_first_margin, 1.5f);
     EXPECT_EQ(r.rematch_similarity, 0.9f);
     EXPECT_EQ(r.rematch_margin, 2.5f);
-    EXPECT_FALSE(r.rematch_rewritten);
+    EXPECT_EQ(r.rematch_rewritten, 2u);
+    EXPECT_THROW(FeatureAssociationOptions::parse_spec("learn:rematch_rewritten=3"), Error);
     EXPECT_THROW(FeatureAssociationOptions::parse_spec("learn:margin=1"), Error);
     EXPECT_THROW(FeatureAssociationOptions::parse_spec("matcher:min_margin=1"), Error);
 }

@@ -568,6 +568,15 @@ TEST(Matcher, UpdateCandidatesSearchesAgainOnlyTheFlaggedLanguages) {
     EXPECT_THROW(m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, partly,
                                      std::vector<char>{1, 0}),
                  Error);
+    // French flagged kDropList: the moved document's French list is emptied, not searched; the
+    // unchanged documents' lists are kept.
+    CandidateTable dropped = old;
+    const std::vector<char> drop_french = {Matcher::kKeepList, Matcher::kSearchList, Matcher::kDropList};
+    m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, dropped, drop_french);
+    EXPECT_EQ(dropped.of(d22, en)[0].other, fresh.of(d22, en)[0].other);
+    EXPECT_TRUE(dropped.of(d22, fr).empty());
+    const std::size_t f30 = 3;
+    EXPECT_EQ(dropped.of(f30, en).size(), old.of(f30, en).size());
 }
 
 TEST(Matcher, MergeCandidatesOffersListsFoundElsewhereAsUpdateCandidatesDoes) {
@@ -1296,6 +1305,27 @@ TEST(Matcher, CompactDenseRowsGiveTheCandidatesOfFullOnes) {
         EXPECT_GT(listed, 1000u) << factory;
     }
     EXPECT_THROW(Matcher().candidates(p.index(), p.docs, DenseRows::compact(kDim + 1), p.sparse), Error);
+}
+
+TEST(Matcher, AnchorRangesHoldEachDocumentsNamesNumbersAndUrls) {
+    // One range of the sorted ids (the anchor kinds are consecutive in the ids' top bits) and the
+    // sum of its squared weights; a document without anchors has an empty range and norm 0.
+    using Kind = BridgeEmbedder::FeatureKind;
+    const auto id = [](Kind k, uint64_t low) { return (static_cast<uint64_t>(k) << 61) | low; };
+    SparseVector with, without;
+    with.ids = {id(Kind::kConcept, 5), id(Kind::kName, 1), id(Kind::kNumber, 2), id(Kind::kUrl, 3),
+                id(Kind::kToken, 4)};
+    with.weights = {0.5f, 0.25f, 0.5f, 1.0f, 2.0f};
+    without.ids = {id(Kind::kConcept, 5), id(Kind::kToken, 4)};
+    without.weights = {1.0f, 1.0f};
+    const std::vector<SparseVector> docs = {with, without};
+    const Matcher::AnchorRanges r = Matcher::anchor_ranges(docs);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[0].begin, 1u);
+    EXPECT_EQ(r[0].end, 4u);
+    EXPECT_DOUBLE_EQ(r[0].norm2, 0.0625 + 0.25 + 1.0);
+    EXPECT_EQ(r[1].begin, r[1].end);
+    EXPECT_EQ(r[1].norm2, 0.0);
 }
 
 }  // namespace

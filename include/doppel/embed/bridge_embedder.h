@@ -68,6 +68,9 @@ struct DocumentFrequencies {
     uint64_t documents = 0;
     void add(const SparseVector& features);
     void remove(const SparseVector& features);
+    // remove(before) then add(after) (a document's features rewritten), touching only the ids
+    // that one of the two holds and the other not.
+    void replace(const SparseVector& before, const SparseVector& after);
     float idf(uint64_t feature) const;
 };
 

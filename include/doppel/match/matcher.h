@@ -290,6 +290,9 @@ public:
     // keep_scores: an unchanged document's list keeps the similarities it holds (re-sorted, not
     // computed again: an incremental run's saved lists, ops/translations.h), so the update costs
     // the changed documents' work only.
+    // Values of `again`: the changed documents' lists in a language kept (rescored), searched
+    // again, or dropped (emptied, not searched: such pairs link only through pivots).
+    static constexpr char kKeepList = 0, kSearchList = 1, kDropList = 2;
     void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                            std::span<const SparseVector> sparse, std::span<const char> changed,
                            CandidateTable& table, std::span<const char> again = {}) const;
@@ -347,12 +350,24 @@ public:
     std::vector<float> typical_floors(std::span<const std::pair<std::size_t, std::size_t>> lang_pairs,
                                       std::size_t languages, std::vector<std::vector<float>>& confident) const;
 
+    // A document's anchor features (names, numbers, URLs: one range of its sorted ids) and the
+    // sum of their squared weights, read once per link() for every pair the document is in.
+    struct AnchorRange {
+        uint32_t begin = 0, end = 0;
+        double norm2 = 0;
+    };
+    using AnchorRanges = std::vector<AnchorRange>;
+    static AnchorRange anchor_range_of(const SparseVector& v);
+    // Every document's, on all cores.
+    static AnchorRanges anchor_ranges(std::span<const SparseVector> sparse);
+
 private:
     // Asks the VectorsNeeded hook (when set) for every document's vectors (a step that reads all).
     void need_all(std::size_t n) const;
-    // A candidate pair's link: its similarity, margin, anchor agreement and score (unlabelled).
+    // A candidate pair's link: its similarity, margin, anchor agreement and score (unlabelled);
+    // `anchors`: every document's AnchorRange, or empty (read from `sparse` for this pair).
     TranslationLink make_link(std::size_t a, std::size_t b, float sim, float margin,
-                              std::span<const SparseVector> sparse) const;
+                              std::span<const SparseVector> sparse, const AnchorRanges& anchors) const;
     // Whether the no-counterpart floor applies to documents of these lengths: lengths that
     // disagree (under counterpart_length_ratio), or both above short_length.
     bool counterpart_applies(float length_a, float length_b) const;
@@ -371,6 +386,7 @@ private:
     std::vector<float> confident_scores(std::span<const MatchDocument> docs,
                                         std::vector<TranslationLink>& candidates) const;
     void close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+                           const AnchorRanges& anchors,
                            const std::function<float(std::size_t, std::size_t, float)>& margins,
                            std::vector<TranslationLink>& out) const;
     MatcherOptions options_;
