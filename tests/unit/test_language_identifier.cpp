@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -345,4 +346,53 @@ TEST(LanguageIdentifier, DocumentEvidenceIsScoreAndIdentifyOfEachPart) {
             EXPECT_EQ(e.guesses[i].confidence, g.confidence);
         }
     }
+}
+
+// A model that was not quantized keeps a row for every n-gram bucket (no pruning index): its
+// token ids are the n-grams' buckets themselves, as fastText's own line reader gives them. A
+// small model is trained here, on the seeds' paragraphs, to reach that branch.
+TEST(LanguageIdentifier, UnprunedModelsTokenIdsAreFastTextsOwn) {
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / "doppel-unpruned-ft";
+    std::filesystem::create_directories(dir);
+    std::vector<std::string> lines;
+    for (const char* name : {"en-2024-hanoi-working-group.txt", "ar-2024-hanoi-working-group.txt",
+                             "vi-2024-nz-interview-ben-quinn.txt"}) {
+        const std::string text = doppel::test::read_file(doppel::test::seed_path(name));
+        for (const doppel::Span& s : doppel::Segmenter::paragraphs(text)) {
+            std::string p = text.substr(s.begin, s.size());
+            std::replace(p.begin(), p.end(), '\n', ' ');
+            lines.push_back("__label__" + std::string(name, 2) + " " + p);
+        }
+    }
+    {
+        std::ofstream out(dir / "train.txt");
+        for (const std::string& l : lines) out << l << '\n';
+    }
+    fasttext::Args args;
+    args.input = (dir / "train.txt").string();
+    args.model = fasttext::model_name::sup;
+    args.loss = fasttext::loss_name::softmax;
+    args.dim = 8;
+    args.epoch = 1;
+    args.minCount = 2;  // so that rare words are out of the vocabulary and go by their n-grams
+    args.minn = 2;
+    args.maxn = 4;
+    args.bucket = 5003;
+    args.thread = 1;
+    args.verbose = 0;
+    fasttext::FastText model;
+    model.train(args);
+    const auto dict = model.getDictionary();
+    const doppel::langid_detail::SubwordIds subwords(*dict, model.getArgs());
+    doppel::langid_detail::TokenIdCache cache;
+    std::vector<int32_t> fast, reference;
+    std::size_t ids = 0;
+    for (const std::string& t : real_and_edge_texts()) {
+        doppel::langid_detail::line_input_ids(subwords, model.getArgs().label, t, cache, &fast);
+        doppel::langid_detail::line_input_ids_reference(*dict, t, &reference);
+        ASSERT_EQ(fast, reference) << t.substr(0, 200);
+        ids += fast.size();
+    }
+    EXPECT_GT(ids, 100000u);
+    std::filesystem::remove_all(dir);
 }
