@@ -15,6 +15,7 @@
 #include "doppel/index/vector_index_check.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
+#include "impl/repeats.h"
 
 namespace doppel {
 
@@ -62,6 +63,14 @@ struct EmbeddingStage::Batch : IndexStage::Prepared {
         }
         return XXH3_128bits(key.data(), key.size());
     }
+    // Whether two documents have the same text and analysis (so the same features).
+    static bool same_analysis(const AnalyzedDocument& a, const AnalyzedDocument& b) {
+        if (a.doc.text != b.doc.text || a.lang != b.lang || a.paragraphs.size() != b.paragraphs.size()) return false;
+        for (std::size_t i = 0; i < a.paragraphs.size(); ++i)
+            if (a.paragraphs[i].span != b.paragraphs[i].span || a.paragraphs[i].lang != b.paragraphs[i].lang)
+                return false;
+        return true;
+    }
     // Whether it was made of these documents (by content hash and analysis).
     bool made_of(std::size_t n, const AnalyzedDocument* docs) const {
         if (made.size() != n) return false;
@@ -78,12 +87,24 @@ void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const Analyzed
     const std::size_t workers = impl::worker_count(n / 16 + 1);
     while (pool.size() < workers)
         pool.push_back(std::make_unique<BridgeEmbedder>(embedder_->options(), embedder_->lexicon_ptr()));
-    impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
-        BridgeEmbedder& e = *pool[w];
-        out.feats[i] = e.document_features(docs[i]).serialize();
-        out.langs[i] = e.matching_language(docs[i]);
+    std::vector<uint64_t> keys(n);
+    impl::parallel_for(n, workers, [&](std::size_t i, std::size_t) {
         out.made[i] = Batch::analysis_hash(docs[i]);
+        keys[i] = out.made[i].low64;
     });
+    // A document repeated in the batch (same text and analysis) is computed once, by one worker.
+    const std::vector<std::size_t> first =
+        impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) { return Batch::same_analysis(docs[a], docs[b]); });
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < n; ++i)
+        if (first[i] == i) todo.push_back(i);
+    impl::parallel_for(todo.size(), impl::worker_count(todo.size() / 16 + 1), [&](std::size_t k, std::size_t w) {
+        const std::size_t i = todo[k];
+        out.feats[i] = pool[w]->document_features(docs[i]).serialize();
+        out.langs[i] = pool[w]->matching_language(docs[i]);
+    });
+    for (std::size_t i = 0; i < n; ++i)
+        if (first[i] != i) out.feats[i] = out.feats[first[i]], out.langs[i] = out.langs[first[i]];
 }
 
 std::unique_ptr<IndexStage::Prepared> EmbeddingStage::prepare(std::size_t n, const AnalyzedDocument* docs) {

@@ -247,5 +247,32 @@ TEST(EmbeddingStage, PreparedFeaturesAreTakenOnlyForTheSameAnalysis) {
     }
 }
 
+// Repeats in a batch are computed once, but only a repeat of the text and the analysis: a copy
+// of the English article gets its features, the same text with its paragraphs relabeled its own.
+TEST(EmbeddingStage, ARepeatInABatchSharesFeaturesOnlyWithTheSameAnalysis) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-repeats");
+    LanguageIdentifier langid(test::lid_model());
+    Document d;
+    d.id = "en";
+    d.text = test::read_file(test::seed_path("en-2024-hanoi-working-group.txt"));
+    std::vector<AnalyzedDocument> docs(3, analyze_document(d, langid));
+    docs[1].doc.id = "copy";
+    docs[2].doc.id = "relabeled";
+    for (auto& p : docs[2].paragraphs) p.lang = "de";
+    const AddedSeedPair alone = add_seed_pair(dir, "alone", langid, models, {docs[0]});
+    const AddedSeedPair relabeled = add_seed_pair(dir, "relabeled", langid, models, {docs[2]});
+    const AddedSeedPair all = add_seed_pair(dir, "all", langid, models, docs);
+    ASSERT_EQ(all.features.size(), 3u);
+    const std::string& en = alone.features.begin()->second;
+    const std::string& de = relabeled.features.begin()->second;
+    ASSERT_NE(en, de);
+    auto it = all.features.begin();
+    EXPECT_EQ((it++)->second, en);
+    EXPECT_EQ((it++)->second, en);
+    EXPECT_EQ(it->second, de);
+}
+
 }  // namespace
 }  // namespace doppel
