@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace doppel::store_detail {
@@ -26,17 +27,29 @@ void append_string(std::string& out, const std::string& s) {
     out.push_back('"');
 }
 
-// As nlohmann's serializer writes a number_float (Grisu2, its own formatting).
-void append_float(std::string& out, float f) {
-    const double x = f;
-    if (!std::isfinite(x)) {
-        out += "null";
-        return;
+// As nlohmann's serializer writes a number_float (Grisu2, its own formatting), the last value's
+// text kept: a document's paragraphs mostly repeat a confidence (1, or the document's, inherited).
+class FloatText {
+public:
+    void append(std::string& out, float f) {
+        if (std::memcmp(&f, &last_, sizeof f) != 0 || size_ == 0) {
+            last_ = f;
+            const double x = f;
+            if (!std::isfinite(x)) {
+                std::memcpy(text_, "null", 4);
+                size_ = 4;
+            } else {
+                size_ = static_cast<std::size_t>(nlohmann::detail::to_chars(text_, text_ + sizeof text_, x) - text_);
+            }
+        }
+        out.append(text_, size_);
     }
-    char buf[64];
-    char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, x);
-    out.append(buf, end);
-}
+
+private:
+    float last_ = 0;
+    char text_[64];
+    std::size_t size_ = 0;
+};
 
 }  // namespace
 
@@ -44,6 +57,7 @@ std::string paragraphs_json(const std::vector<Paragraph>& ps) {
     std::string out;
     out.reserve(2 + 40 * ps.size());
     out.push_back('[');
+    FloatText confidence;
     for (std::size_t i = 0; i < ps.size(); ++i) {
         const Paragraph& p = ps[i];
         out += i == 0 ? "[" : ",[";
@@ -53,7 +67,7 @@ std::string paragraphs_json(const std::vector<Paragraph>& ps) {
         out.push_back(',');
         append_string(out, p.lang);
         out.push_back(',');
-        append_float(out, p.lang_confidence);
+        confidence.append(out, p.lang_confidence);
         out += p.lang_inherited ? ",true]" : ",false]";
     }
     out.push_back(']');

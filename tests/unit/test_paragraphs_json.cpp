@@ -39,6 +39,15 @@ TEST(ParagraphsJson, WritesWhatNlohmannWrote) {
         paragraph(9, 10, "en", std::numeric_limits<float>::quiet_NaN(), false),
         paragraph(11, 12, "en", -0.5f, false),
         paragraph(13, 14, "en", std::numeric_limits<float>::infinity(), true),
+        // Runs and neighbours that compare equal as floats but are written apart (the encoder
+        // keeps the last value's text).
+        paragraph(15, 16, "en", 0.0f, false),
+        paragraph(17, 18, "en", -0.0f, false),
+        paragraph(19, 20, "en", 0.0f, false),
+        paragraph(21, 22, "en", std::numeric_limits<float>::quiet_NaN(), false),
+        paragraph(23, 24, "en", std::numeric_limits<float>::quiet_NaN(), false),
+        paragraph(25, 26, "en", 0.9025583267211914f, true),
+        paragraph(27, 28, "en", 0.9025583267211914f, true),
     };
     for (int i = 0; i < 1000; ++i) ps.push_back(paragraph(i, 2 * i, "fr", std::ldexp(static_cast<float>(i), -9), i % 2));
     EXPECT_EQ(store_detail::paragraphs_json(ps), nlohmann_json(ps));
