@@ -1,5 +1,7 @@
 #include "doppel/index/embedding_stage.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include "doppel/index/vector_index_check.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
+#include "impl/repeats.h"
 
 namespace doppel {
 
@@ -44,44 +47,119 @@ std::string EmbeddingStage::describe() const {
     return d;
 }
 
-void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
-    std::vector<std::string> feats(n), langs(n);
-    // A BridgeEmbedder is not thread-safe: one per worker, all sharing the lexicon.
-    const std::size_t workers = impl::worker_count(n / 16 + 1);
-    while (workers_.size() + 1 < workers)
-        workers_.push_back(std::make_unique<BridgeEmbedder>(embedder_->options(), embedder_->lexicon_ptr()));
-    impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
-        BridgeEmbedder& e = w == 0 ? *embedder_ : *workers_[w - 1];
-        feats[i] = e.document_features(docs[i]).serialize();
-        langs[i] = e.matching_language(docs[i]);
-    });
-    std::vector<std::string> vecs;
-    if (vectors_) {  // not thread-safe (files load lazily): one thread
-        // A document whose language has no vectors file gets none (zeros): the bridge alone
-        // then speaks for it.
-        std::vector<float> v;
-        for (std::size_t i = 0; i < n; ++i) {
-            std::size_t d = 0;
-            try {
-                d = vectors_->load(docs[i].lang);
-                v.assign(d, 0.0f);
-                vectors_->embed_documents(1, docs + i, v.data());
-            } catch (const Error& e) {
-                if (missing_.insert(docs[i].lang).second)
-                    warnings_.push_back("no word vectors for language '" + docs[i].lang + "' (" + e.what() +
-                                        "): the bridge alone embeds it");
-                d = vectors_->dim();
-                v.assign(d, 0.0f);
-            }
-            vecs.push_back(encode_vectors_artifact(v.data(), static_cast<uint32_t>(d)));
+struct EmbeddingStage::Batch : IndexStage::Prepared {
+    std::vector<std::string> feats, langs;  // per document: serialized features, matching language
+    std::vector<XXH128_hash_t> made;        // per document: analysis_hash() of what it was made of
+
+    // The features depend on the text and on the analysis: the document's language and each
+    // paragraph's span and language (BridgeEmbedder::document_features).
+    static XXH128_hash_t analysis_hash(const AnalyzedDocument& d) {
+        std::string key = d.content_hash;
+        key.append(1, '\0').append(d.lang).append(1, '\0');
+        for (const Paragraph& p : d.paragraphs) {
+            key.append(reinterpret_cast<const char*>(&p.span.begin), sizeof(p.span.begin));
+            key.append(reinterpret_cast<const char*>(&p.span.end), sizeof(p.span.end));
+            key.append(p.lang).push_back(',');
         }
+        return XXH3_128bits(key.data(), key.size());
     }
+    // Whether two documents have the same text and analysis (so the same features).
+    static bool same_analysis(const AnalyzedDocument& a, const AnalyzedDocument& b) {
+        if (a.doc.text != b.doc.text || a.lang != b.lang || a.paragraphs.size() != b.paragraphs.size()) return false;
+        for (std::size_t i = 0; i < a.paragraphs.size(); ++i)
+            if (a.paragraphs[i].span != b.paragraphs[i].span || a.paragraphs[i].lang != b.paragraphs[i].lang)
+                return false;
+        return true;
+    }
+    // Whether it was made of these documents (by content hash and analysis).
+    bool made_of(std::size_t n, const AnalyzedDocument* docs) const {
+        if (made.size() != n) return false;
+        for (std::size_t i = 0; i < n; ++i)
+            if (docs[i].content_hash.empty() || !XXH128_isEqual(made[i], analysis_hash(docs[i]))) return false;
+        return true;
+    }
+};
+
+void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const AnalyzedDocument* docs, Batch& out) {
+    out.feats.assign(n, {});
+    out.langs.assign(n, {});
+    out.made.assign(n, {});
+    const std::size_t workers = impl::worker_count(n / 16 + 1);
+    while (pool.size() < workers)
+        pool.push_back(std::make_unique<BridgeEmbedder>(embedder_->options(), embedder_->lexicon_ptr()));
+    std::vector<uint64_t> keys(n);
+    impl::parallel_for(n, workers, [&](std::size_t i, std::size_t) {
+        out.made[i] = Batch::analysis_hash(docs[i]);
+        keys[i] = out.made[i].low64;
+    });
+    // A document repeated in the batch (same text and analysis) is computed once, by one worker.
+    const std::vector<std::size_t> first =
+        impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) { return Batch::same_analysis(docs[a], docs[b]); });
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < n; ++i)
+        if (first[i] == i) todo.push_back(i);
+    impl::parallel_for(todo.size(), impl::worker_count(todo.size() / 16 + 1), [&](std::size_t k, std::size_t w) {
+        const std::size_t i = todo[k];
+        out.feats[i] = pool[w]->document_features(docs[i]).serialize();
+        out.langs[i] = pool[w]->matching_language(docs[i]);
+    });
+    for (std::size_t i = 0; i < n; ++i)
+        if (first[i] != i) out.feats[i] = out.feats[first[i]], out.langs[i] = out.langs[first[i]];
+}
+
+std::unique_ptr<IndexStage::Prepared> EmbeddingStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
+    auto b = std::make_unique<Batch>();
+    featurize(preparers_, n, docs, *b);
+    return b;
+}
+
+void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
+    add_prepared(store, n, seqs, docs, nullptr);
+}
+
+void EmbeddingStage::add_prepared(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs,
+                                  std::unique_ptr<Prepared> prepared) {
+    auto* b = dynamic_cast<Batch*>(prepared.get());
+    Batch own;
+    if (!b || !b->made_of(n, docs)) {
+        featurize(workers_, n, docs, own);
+        b = &own;
+    }
+    write(store, n, seqs, *b, vectors_artifacts(n, docs));
+}
+
+std::vector<std::string> EmbeddingStage::vectors_artifacts(std::size_t n, const AnalyzedDocument* docs) {
+    std::vector<std::string> vecs;
+    if (!vectors_) return vecs;
+    // A document whose language has no vectors file gets none (zeros): the bridge alone then
+    // speaks for it.
+    std::vector<float> v;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::size_t d = 0;
+        try {
+            d = vectors_->load(docs[i].lang);
+            v.assign(d, 0.0f);
+            vectors_->embed_documents(1, docs + i, v.data());
+        } catch (const Error& e) {
+            if (missing_.insert(docs[i].lang).second)
+                warnings_.push_back("no word vectors for language '" + docs[i].lang + "' (" + e.what() +
+                                    "): the bridge alone embeds it");
+            d = vectors_->dim();
+            v.assign(d, 0.0f);
+        }
+        vecs.push_back(encode_vectors_artifact(v.data(), static_cast<uint32_t>(d)));
+    }
+    return vecs;
+}
+
+void EmbeddingStage::write(Store& store, std::size_t n, const int64_t* seqs, Batch& b,
+                           const std::vector<std::string>& vecs) {
     store.transaction([&] {
         // The spec is recorded with the first features, so a reader can weigh them even when the
         // run stops before the vector index is written.
         if (!store.meta("embedder")) store.set_meta("embedder", embedder_->describe());
-        store.put_artifacts(kFeaturesKind, n, seqs, feats.data());
-        store.put_artifacts(kLanguageKind, n, seqs, langs.data());
+        store.put_artifacts(kFeaturesKind, n, seqs, b.feats.data());
+        store.put_artifacts(kLanguageKind, n, seqs, b.langs.data());
         if (vectors_) store.put_artifacts(kVectorsKind, n, seqs, vecs.data());
     });
     pending_.insert(pending_.end(), seqs, seqs + n);

@@ -1,5 +1,7 @@
 #include "doppel/index/near_duplicate_index.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstring>
 #include <mutex>
@@ -8,6 +10,7 @@
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
+#include "impl/repeats.h"
 #include "impl/varint.h"
 
 namespace doppel {
@@ -328,8 +331,20 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
     b->sigs.assign(n * perms, 0);
     for (std::size_t i = 0; i < n; ++i) b->hashes[i] = docs[i].content_hash;
     const uint64_t seed = minhash_->seed();
+    // The blobs are a function of the text: a text repeated in the batch is sketched once, its
+    // repeats pointing at the same blobs.
+    std::vector<uint64_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i)
+        keys[i] = docs[i].content_hash.empty() ? XXH3_64bits(docs[i].doc.text.data(), docs[i].doc.text.size())
+                                               : std::hash<std::string>{}(docs[i].content_hash);
+    const std::vector<std::size_t> first = impl::first_of_repeats(
+        keys, [&](std::size_t x, std::size_t y) { return docs[x].doc.text == docs[y].doc.text; });
+    std::vector<std::size_t> distinct;
+    for (std::size_t i = 0; i < n; ++i)
+        if (first[i] == i) distinct.push_back(i);
     // Shingler and MinHash are immutable; each worker has its own Segmenter and buffers.
-    impl::parallel_for(n, workers, [&](std::size_t i, std::size_t w) {
+    impl::parallel_for(distinct.size(), std::min(workers, distinct.size()), [&](std::size_t k, std::size_t w) {
+        const std::size_t i = distinct[k];
         auto& sh = b->shingle_buffers[w];
         ShingleCounts& counts = b->shingle_counts[w];
         shingler_->shingle_counted(docs[i].doc.text, *b->segmenters[w], &sh, &counts);
@@ -346,6 +361,11 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
         append(1, [&](std::string* out) { append_signature(sig, perms, seed, out); });
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
     });
+    for (std::size_t i = 0; i < n; ++i)
+        if (const std::size_t j = first[i]; j != i) {
+            std::copy_n(&b->sigs[j * perms], perms, &b->sigs[i * perms]);
+            std::copy_n(&b->blob_places[j * Batch::kKinds], Batch::kKinds, &b->blob_places[i * Batch::kKinds]);
+        }
     b->band_entries = LshBandStore::sorted_entries(minhash_->perms(), default_band_params(minhash_->perms()),
                                                    n, b->sigs.data());
     return b;

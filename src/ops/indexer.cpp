@@ -23,6 +23,7 @@
 #include "doppel/index/near_duplicate_index.h"
 #include "impl/clock.h"
 #include "impl/parallel.h"
+#include "impl/repeats.h"
 
 namespace doppel {
 namespace {
@@ -87,10 +88,21 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
     const std::map<std::string, std::size_t>& stored_labels) const {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
     const std::size_t n = todo.size();
+    std::vector<std::string> hashes(n);
+    impl::parallel_for(n, impl::worker_count(n / 16 + 1),
+                       [&](std::size_t i, std::size_t) { hashes[i] = content_hash(docs[todo[i]].text); });
+    // The evidence is a function of the text alone: a text repeated in the batch is read once.
+    const std::vector<std::size_t> first = impl::first_of_repeats(
+        hashes, [&](std::size_t a, std::size_t b) { return docs[todo[a]].text == docs[todo[b]].text; });
+    std::vector<std::size_t> distinct;
+    for (std::size_t i = 0; i < n; ++i)
+        if (first[i] == i) distinct.push_back(i);
     std::vector<DocumentLanguageEvidence> evidence(n);
-    impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
-        evidence[i] = langid_->read_document(docs[todo[i]].text);
+    impl::parallel_for(distinct.size(), impl::worker_count(distinct.size()), [&](std::size_t k, std::size_t) {
+        evidence[distinct[k]] = langid_->read_document(docs[todo[distinct[k]]].text);
     });
+    for (std::size_t i = 0; i < n; ++i)
+        if (first[i] != i) evidence[i] = evidence[first[i]];
     std::map<std::string, std::size_t> counts = stored_labels;
     for (const DocumentLanguageEvidence& e : evidence)
         if (!e.scores.labels.empty()) ++counts[e.scores.labels[0].lang];
@@ -99,7 +111,7 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
     impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
         AnalyzedDocument& a = analyzed[i];
         a.doc = std::move(docs[todo[i]]);
-        a.content_hash = content_hash(a.doc.text);
+        a.content_hash = std::move(hashes[i]);
         langid_->analyze(&a, evidence[i], likely);
     });
     return analyzed;

@@ -8,10 +8,13 @@
 
 #include "doppel/error.h"
 #include "impl/sqlite.h"
+#include "store/paragraphs_json.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
 using impl::Statement;
+using store_detail::paragraphs_json;
+using store_detail::parse_paragraphs;
 
 namespace {
 
@@ -106,28 +109,6 @@ std::vector<std::string> split(const std::string& s) {
         if (comma == std::string::npos) comma = s.size();
         if (comma > start) out.push_back(s.substr(start, comma - start));
         start = comma + 1;
-    }
-    return out;
-}
-
-std::string paragraphs_json(const std::vector<Paragraph>& ps) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& p : ps)
-        j.push_back({p.span.begin, p.span.end, p.lang, p.lang_confidence, p.lang_inherited});
-    return j.dump();
-}
-
-std::vector<Paragraph> parse_paragraphs(const std::string& s) {
-    std::vector<Paragraph> out;
-    auto j = nlohmann::json::parse(s, nullptr, false);
-    if (!j.is_array()) return out;
-    for (const auto& e : j) {
-        Paragraph p;
-        p.span = {e.at(0).get<uint32_t>(), e.at(1).get<uint32_t>()};
-        p.lang = e.at(2).get<std::string>();
-        p.lang_confidence = e.at(3).get<float>();
-        p.lang_inherited = e.at(4).get<bool>();
-        out.push_back(std::move(p));
     }
     return out;
 }

@@ -197,5 +197,82 @@ TEST(EmbeddingStage, AnIndexMissingDocumentsIsCompleted) {
     EXPECT_EQ(after.indexed, store.size());
 }
 
+// The seed pair analyzed, and their features and matching languages as add() writes them into a
+// store of their own.
+struct AddedSeedPair {
+    std::vector<AnalyzedDocument> docs;
+    std::map<int64_t, std::string> features;
+};
+
+AddedSeedPair add_seed_pair(const test::TempDir& dir, const std::string& name, const LanguageIdentifier& langid,
+                            const std::string& models, std::vector<AnalyzedDocument> docs) {
+    Store store(dir / name);
+    std::vector<int64_t> seqs;
+    store.put(docs.size(), docs.data(), 1, &seqs);
+    EmbeddingStage stage(EmbeddingStageOptions{}, EmbedderContext{models});
+    stage.add(store, docs.size(), seqs.data(), docs.data());
+    return {std::move(docs), features_of(store)};
+}
+
+// prepare() computes a batch's features ahead (the Indexer's pipeline); add_prepared() writes
+// them when they were made of the same documents and analysis, and computes its own when the
+// analysis differs (here: every paragraph relabeled), so the store is add()'s either way.
+TEST(EmbeddingStage, PreparedFeaturesAreTakenOnlyForTheSameAnalysis) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-prepared");
+    LanguageIdentifier langid(test::lid_model());
+    std::vector<AnalyzedDocument> docs;
+    for (const char* f : {"ar-2024-hanoi-working-group.txt", "en-2024-hanoi-working-group.txt"}) {
+        Document d;
+        d.id = f;
+        d.text = test::read_file(test::seed_path(f));
+        docs.push_back(analyze_document(std::move(d), langid));
+    }
+    std::vector<AnalyzedDocument> relabeled = docs;
+    for (auto& p : relabeled[1].paragraphs) p.lang = "de";
+    const AddedSeedPair same = add_seed_pair(dir, "same", langid, models, docs);
+    const AddedSeedPair other = add_seed_pair(dir, "other", langid, models, relabeled);
+    ASSERT_NE(same.features, other.features);
+    for (const AddedSeedPair* given : {&same, &other}) {
+        test::TempDir sub("embedding-stage-prepared-store");
+        Store store(sub / "store");
+        std::vector<int64_t> seqs;
+        store.put(given->docs.size(), given->docs.data(), 1, &seqs);
+        EmbeddingStage stage(EmbeddingStageOptions{}, EmbedderContext{models});
+        auto prepared = stage.prepare(docs.size(), docs.data());  // made of `docs`' analysis
+        ASSERT_NE(prepared, nullptr);
+        stage.add_prepared(store, seqs.size(), seqs.data(), given->docs.data(), std::move(prepared));
+        EXPECT_EQ(features_of(store), given->features);
+    }
+}
+
+// Repeats in a batch are computed once, but only a repeat of the text and the analysis: a copy
+// of the English article gets its features, the same text with its paragraphs relabeled its own.
+TEST(EmbeddingStage, ARepeatInABatchSharesFeaturesOnlyWithTheSameAnalysis) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-repeats");
+    LanguageIdentifier langid(test::lid_model());
+    Document d;
+    d.id = "en";
+    d.text = test::read_file(test::seed_path("en-2024-hanoi-working-group.txt"));
+    std::vector<AnalyzedDocument> docs(3, analyze_document(d, langid));
+    docs[1].doc.id = "copy";
+    docs[2].doc.id = "relabeled";
+    for (auto& p : docs[2].paragraphs) p.lang = "de";
+    const AddedSeedPair alone = add_seed_pair(dir, "alone", langid, models, {docs[0]});
+    const AddedSeedPair relabeled = add_seed_pair(dir, "relabeled", langid, models, {docs[2]});
+    const AddedSeedPair all = add_seed_pair(dir, "all", langid, models, docs);
+    ASSERT_EQ(all.features.size(), 3u);
+    const std::string& en = alone.features.begin()->second;
+    const std::string& de = relabeled.features.begin()->second;
+    ASSERT_NE(en, de);
+    auto it = all.features.begin();
+    EXPECT_EQ((it++)->second, en);
+    EXPECT_EQ((it++)->second, en);
+    EXPECT_EQ(it->second, de);
+}
+
 }  // namespace
 }  // namespace doppel

@@ -272,3 +272,44 @@ TEST(NearDuplicateArtifacts, LinesAreCaughtUpInAStoreWithout) {
     EXPECT_EQ(back.repeated[0].text, "a line");
     EXPECT_EQ(store.meta("near_duplicate_lines").value_or(""), "1");
 }
+
+// A text repeated within a batch is sketched once (NearDuplicateStage::prepare): each copy still
+// gets its own text's blobs and band entries, so a query finds the original and its copy.
+TEST(NearDuplicateIndex, ATextRepeatedInABatchIsSketchedOnceForEveryCopy) {
+    test::TempDir dir("near_duplicate_repeats");
+    std::vector<Document> docs;
+    for (int i = 0; i < 20; ++i) docs.push_back(doc("d" + std::to_string(i), words_text(200, i % 10)));
+    {
+        Store store(dir.path());
+        Indexer indexer(store, Indexer::WithoutLanguages{});
+        indexer.add_stage(std::make_unique<NearDuplicateStage>());
+        std::vector<Document> batch = docs;
+        indexer.add(batch.size(), batch.data(), 1000);
+        indexer.finish();
+    }
+    Store store(dir.path(), StoreOptions{false, true});
+    for (const Document& d : docs) {
+        const int64_t seq = store.get(d.id, false)->seq;
+        EXPECT_EQ(store.artifact(seq, "lines"), encode_lines(summarize_lines(d.text))) << d.id;
+    }
+    std::string edit = words_text(200, 3);
+    edit.replace(edit.find(' '), 1, " inserted ");
+    NearDuplicateIndex disk(store, 0.8);
+    ASSERT_TRUE(disk.on_disk());
+    const auto m = disk.query(edit);
+    ASSERT_EQ(m.size(), 2u);
+    EXPECT_EQ(store.get_by_seq(m[0].seq, false)->id, "d3");
+    EXPECT_EQ(store.get_by_seq(m[1].seq, false)->id, "d13");
+    EXPECT_EQ(store.artifact(m[0].seq, "minhash"), store.artifact(m[1].seq, "minhash"));
+    // Every copy's band entries are its original's.
+    const auto bands = LshBandStore::open(store, 128, default_band_params(128), store.max_seq());
+    ASSERT_TRUE(bands.has_value());
+    std::map<int64_t, std::vector<uint64_t>> keys;
+    bands->for_each_entry(store, [&](const LshBandStore::Entry& e) { keys[e.seq].push_back(e.key); });
+    ASSERT_EQ(keys.size(), docs.size());
+    for (int i = 0; i < 10; ++i) {
+        const int64_t a = store.get("d" + std::to_string(i), false)->seq;
+        const int64_t b = store.get("d" + std::to_string(i + 10), false)->seq;
+        EXPECT_EQ(keys[a], keys[b]) << i;
+    }
+}

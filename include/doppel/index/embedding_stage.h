@@ -28,7 +28,13 @@
 // (lexicon describe()), "embedding.built_docs" (documents at the last full build), and with
 // vectors "embedding.vectors" (its spec) and "embedding.vectors_weight".
 //
-// Thread safety: as IndexStage (one thread).
+// prepare() computes the features and matching languages of a batch on all cores (what depends
+// on the documents and their analysis alone), so the Indexer's pipeline runs it while the batch
+// before is written; add_prepared() writes them (and the vectors, computed there: their files load
+// lazily, on one thread).
+//
+// Thread safety: as IndexStage (one thread, but prepare() may run alongside add_prepared(): each
+// has its own embedders).
 #pragma once
 
 #include <memory>
@@ -65,6 +71,11 @@ public:
     ~EmbeddingStage() override;
 
     void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override;
+    std::unique_ptr<Prepared> prepare(std::size_t n, const AnalyzedDocument* docs) override;
+    // Takes the prepared features when they were made of the same texts and analysis
+    // (Batch::made_of), else computes them as add() does.
+    void add_prepared(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs,
+                      std::unique_ptr<Prepared> prepared) override;
     // add(), and the seqs listed as relabeled (index/vector_index_check.h): flush() moves them
     // to their new language's part of the vector index.
     void relabeled(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) override;
@@ -74,7 +85,19 @@ public:
     std::string describe() const override;
     std::vector<std::string> take_warnings() override { return std::exchange(warnings_, {}); }
 
+    // What prepare() made (defined in the .cpp): serialized features and matching languages.
+    struct Batch;
+
 private:
+    using EmbedderPool = std::vector<std::unique_ptr<BridgeEmbedder>>;
+    // The features and matching languages of docs[0, n) on all cores, with the embedders of
+    // `pool` (one per worker, made as needed, all sharing the lexicon: an embedder and its memos
+    // are not thread-safe).
+    void featurize(EmbedderPool& pool, std::size_t n, const AnalyzedDocument* docs, Batch& out);
+    // The vectors artifacts of docs[0, n) (empty without options_.vectors), on this thread.
+    std::vector<std::string> vectors_artifacts(std::size_t n, const AnalyzedDocument* docs);
+    // Writes a batch's artifacts (and the embedder's spec, the first time) in one transaction.
+    void write(Store& store, std::size_t n, const int64_t* seqs, Batch& b, const std::vector<std::string>& vecs);
     // Recomputes the features (and vectors) of every stored document.
     void refeaturize(Store& store);
     // The vector index in step with the stored features (index/vector_index_check.h): rebuilt
@@ -90,7 +113,8 @@ private:
     void add_to_index(Store& store, VectorIndex& index, const std::vector<int64_t>& seqs, bool rebuild);
     EmbeddingStageOptions options_;
     std::unique_ptr<BridgeEmbedder> embedder_;
-    std::vector<std::unique_ptr<BridgeEmbedder>> workers_;  // per extra thread in add()
+    EmbedderPool workers_;    // add()'s, one per worker
+    EmbedderPool preparers_;  // prepare()'s, one per worker
     std::unique_ptr<VectorsEmbedder> vectors_;              // null without options_.vectors
     std::set<std::string> missing_;                         // languages without vectors (warned)
     std::vector<std::string> warnings_;

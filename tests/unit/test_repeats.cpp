@@ -1,0 +1,29 @@
+// impl::first_of_repeats: each item's first equal item, with keys that collide.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "impl/repeats.h"
+
+namespace doppel {
+namespace {
+
+TEST(Repeats, EachItemNamesItsFirstEqualItem) {
+    const std::vector<std::string> items = {"a", "b", "a", "c", "b", "a"};
+    std::vector<std::size_t> keys;
+    for (const auto& s : items) keys.push_back(std::hash<std::string>{}(s));
+    const auto first = impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) { return items[a] == items[b]; });
+    EXPECT_EQ(first, (std::vector<std::size_t>{0, 1, 0, 3, 1, 0}));
+}
+
+TEST(Repeats, ACollidingKeyIsDecidedByEquality) {
+    const std::vector<std::string> items = {"a", "b", "b", "a", "c"};
+    const std::vector<int> keys(items.size(), 7);  // every key the same
+    const auto first = impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) { return items[a] == items[b]; });
+    EXPECT_EQ(first, (std::vector<std::size_t>{0, 1, 1, 0, 4}));
+    EXPECT_TRUE(impl::first_of_repeats(std::vector<int>{}, [](std::size_t, std::size_t) { return true; }).empty());
+}
+
+}  // namespace
+}  // namespace doppel
