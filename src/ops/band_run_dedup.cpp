@@ -20,6 +20,8 @@ constexpr std::size_t kVerifyChunk = 1 << 15;
 constexpr std::size_t kVerifyGrain = 256;
 // Candidate pairs gathered before repeats are dropped (many bands repeat the same pairs).
 constexpr std::size_t kCandidateCompaction = 64u << 20;
+// The stored sketches a batch reads: its signature first, then its shingles.
+const std::vector<std::string> kBatchSketchKinds = {"minhash", "shingles"};
 
 void sort_unique(std::vector<uint64_t>& v) {
     std::sort(v.begin(), v.end());
@@ -90,27 +92,15 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
     for (std::size_t i = 0; i < n; ++i)
         if (want[i]) wanted.push_back(seqs[i]), at.push_back(i);
     if (wanted.empty()) return b;
-    // fn(position in the batch, blob) for each wanted document's artifact of `kind`.
-    auto read = [&](const char* kind, const std::function<void(std::size_t, std::string_view)>& fn) {
-        std::size_t j = 0;
-        auto visit = [&](int64_t seq, std::string_view blob) {
-            while (j < wanted.size() && wanted[j] < seq) ++j;
-            if (j < wanted.size() && wanted[j] == seq) fn(at[j], blob);
-        };
-        if (wanted.size() * 2 < n)
-            store_.read_artifacts(kind, wanted, visit);
-        else
-            store_.scan_artifacts(kind, wanted.front(), wanted.back(), visit);
-    };
     std::vector<bool> signed_(n, false);
-    read("minhash", [&](std::size_t i, std::string_view blob) {
+    auto take_signature = [&](std::size_t i, std::string_view blob) {
         try {
             b.sketches[i].sig = decode_signature(blob, perms_, seed_);
             signed_[i] = true;
         } catch (const Error&) {
         }
-    });
-    read("shingles", [&](std::size_t i, std::string_view blob) {
+    };
+    auto take_shingles = [&](std::size_t i, std::string_view blob) {
         if (!signed_[i]) return;
         try {
             auto& sh = b.sketches[i].shingles;
@@ -120,6 +110,31 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
             b.complete[i] = true;
         } catch (const Error&) {
         }
+    };
+    std::size_t j = 0;  // wanted[j]: the next wanted seq
+    auto position = [&](int64_t seq) -> std::optional<std::size_t> {
+        while (j < wanted.size() && wanted[j] < seq) ++j;
+        if (j < wanted.size() && wanted[j] == seq) return at[j];
+        return std::nullopt;
+    };
+    if (wanted.size() * 2 >= n) {
+        // Most of the batch: one range scan reads both sketches of a row at once.
+        store_.scan_artifacts(kBatchSketchKinds, wanted.front(), wanted.back(),
+                              [&](int64_t seq, const std::optional<std::string_view>* blobs) {
+                                  const auto i = position(seq);
+                                  if (!i) return;
+                                  if (blobs[0]) take_signature(*i, *blobs[0]);
+                                  if (blobs[1]) take_shingles(*i, *blobs[1]);
+                              });
+        return b;
+    }
+    // A few documents: one lookup per document and kind.
+    store_.read_artifacts("minhash", wanted, [&](int64_t seq, std::string_view blob) {
+        if (const auto i = position(seq)) take_signature(*i, blob);
+    });
+    j = 0;
+    store_.read_artifacts("shingles", wanted, [&](int64_t seq, std::string_view blob) {
+        if (const auto i = position(seq)) take_shingles(*i, blob);
     });
     return b;
 }
