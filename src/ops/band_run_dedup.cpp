@@ -405,13 +405,7 @@ std::vector<NearDuplicatePair> BandRunDedup::verify(const std::vector<uint64_t>&
 // The sets group_identical_sets compares (documents whose set hash and size another document
 // shares), read with one statement while they fit in kSharedSetsInMemory; the rest are read when
 // compared.
-BandRunDedup::SetCache BandRunDedup::sets_sharing_a_hash() const {
-    std::vector<uint32_t> order;
-    for (uint32_t k = 0; k < set_hash_.size(); ++k)
-        if (set_size_[k] > 0) order.push_back(k);
-    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-        return set_hash_[x] != set_hash_[y] ? set_hash_[x] < set_hash_[y] : x < y;
-    });
+BandRunDedup::SetCache BandRunDedup::sets_sharing_a_hash(const std::vector<uint32_t>& order) const {
     SetCache cache;
     uint64_t bytes = 0;
     for (std::size_t b = 0; b < order.size();) {
@@ -434,7 +428,8 @@ NearDuplicateResult BandRunDedup::finish() {
     if (earlier_) return finish_new();
     // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
     NearDuplicateResult r = finder_.finish();
-    const SetCache cache = sets_sharing_a_hash();
+    const std::vector<uint32_t> by_hash = order_by_set_hash(set_hash_, set_size_);
+    const SetCache cache = sets_sharing_a_hash(by_hash);
     // A pre-read set by reference; others read into `own` (a copy only where not cached).
     auto set_of = [&](uint32_t k, std::vector<uint64_t>& own) -> const std::vector<uint64_t>& {
         const auto it = std::lower_bound(cache.ks.begin(), cache.ks.end(), k);
@@ -442,7 +437,7 @@ NearDuplicateResult BandRunDedup::finish() {
         own = shingles_of(k);
         return own;
     };
-    const IdenticalSetGroups groups = group_identical_sets(set_hash_, set_size_, [&](uint32_t x, uint32_t y) {
+    const IdenticalSetGroups groups = group_identical_sets(set_hash_, set_size_, by_hash, [&](uint32_t x, uint32_t y) {
         std::vector<uint64_t> own_x, own_y;
         return set_of(x, own_x) == set_of(y, own_y);
     });

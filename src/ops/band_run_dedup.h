@@ -101,7 +101,8 @@ private:
         std::vector<std::vector<uint64_t>> sets;    // their shingles
     };
     static constexpr uint64_t kSharedSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
-    SetCache sets_sharing_a_hash() const;
+    // order: the documents in (set hash, document) order (order_by_set_hash).
+    SetCache sets_sharing_a_hash(const std::vector<uint32_t>& order) const;
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
 
     const Store& store_;
