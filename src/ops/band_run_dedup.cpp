@@ -321,9 +321,13 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
     std::vector<uint32_t> ks;
     uint64_t key = 0;
     auto close_bucket = [&] {
+        if (bucket.size() < 2) {  // most buckets: one document, no pair
+            bucket.clear();
+            return;
+        }
         const bool any_new = std::any_of(bucket.begin(), bucket.end(),
                                          [&](const auto& e) { return e.first > newest_earlier; });
-        if (bucket.size() >= 2 && any_new) {
+        if (any_new) {
             ks.clear();
             for (const auto& [seq, own] : bucket) {
                 const auto it = std::lower_bound(seqs_.begin(), seqs_.end(), seq);
@@ -351,7 +355,9 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
         take(e, false);
     };
     if (first_new == 0)
-        bands_.for_each_entry(store_, visit);
+        bands_.for_each_block(store_, [&](const LshBandStore::Entry* e, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) visit(e[i]);
+        });
     else
         for (const auto& e : bands_.entries_of(store_, new_keys_)) visit(e);
     for (; next < extra_.size(); ++next) take(extra_[next], true);
