@@ -481,7 +481,8 @@ TEST(OpsDuplicates, LineSummariesStandForTheTexts) {
     NearDuplicateOptions options;
     const std::vector<std::string> in = {dir / "in"};
     const NearDuplicateResult files = find_file_duplicates(in, options).result;
-    for (std::size_t batch : {3u, 256u}) expect_same_result(find_stored_duplicates(store, options, batch), files);
+    for (std::size_t batch : {std::size_t{3}, std::size_t{256}, kStoredDedupBatch})
+        expect_same_result(find_stored_duplicates(store, options, batch), files);
     NearDuplicateOptions in_memory = options;
     in_memory.threshold = 0.7;  // no band runs of this banding: the sketches in memory
     expect_same_result(find_stored_duplicates(store, in_memory), find_file_duplicates(in, in_memory).result);
