@@ -21,7 +21,6 @@ struct Args {
     bool no_boilerplate = false;
     bool only_new = false;
     FileDedupOptions read;
-    bool batch_given = false;  // --batch (else a store is read kStoredDedupBatch at a time)
 };
 
 void add_options(CLI::App* cmd, Args& a) {
@@ -60,8 +59,7 @@ void add_options(CLI::App* cmd, Args& a) {
     cmd->add_option("--cache-mb", a.read.cache_mb,
                     "Keep inputs up to this size in memory between the two passes")
         ->capture_default_str();
-    cmd->add_option("--batch", a.read.batch, "Documents read ahead while the previous ones are processed "
-                    "(with --store: stored documents taken at a time, 4096 unless given)")
+    cmd->add_option("--batch", a.read.batch, "Documents read ahead (with --store: taken at a time, 4096 unless given)")
         ->check(kAtLeastOne)
         ->capture_default_str();
     cmd->add_option("--id", a.id_kind, "Storeless ids: name (as index does) or path (the file path)")
@@ -80,7 +78,7 @@ FileDedup run_dedup(const Args& a, const NearDuplicateOptions& opt, Progress& pr
     if (a.store.empty())
         return find_file_duplicates(
             paths, opt, a.read, [&](uint64_t done, uint64_t total) { progress.update(done, total, done); });
-    *stored = run_stored_dedup(a.store, a.only_new, opt, a.batch_given ? a.read.batch : kStoredDedupBatch,
+    *stored = run_stored_dedup(a.store, a.only_new, opt, a.read.batch,
                                [&](std::size_t d, std::size_t t) { progress.update(d, t); });
     return {std::move(stored->found.result), {}};
 }
@@ -95,7 +93,7 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
     add_options(cmd, *args);
     return {
         cmd, [args, &g, cmd]() -> int {
-            args->batch_given = cmd->count("--batch") > 0;
+            if (!args->store.empty() && !cmd->count("--batch")) args->read.batch = kStoredDedupBatch;
             NearDuplicateOptions opt = args->opt;
             opt.boilerplate = !args->no_boilerplate;
             opt.repeated_lines = opt.partial = args->format == "jsonl";
