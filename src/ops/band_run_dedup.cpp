@@ -356,7 +356,18 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
     };
     if (first_new == 0)
         bands_.for_each_block(store_, [&](const LshBandStore::Entry* e, std::size_t n) {
-            for (std::size_t i = 0; i < n; ++i) visit(e[i]);
+            for (std::size_t i = 0; i < n; ++i) {
+                // Most entries are alone in their bucket: another key before and after them (the
+                // next entry of the block, the next of extra_); such a one only ends the bucket
+                // before it.
+                const uint64_t k = e[i].key;
+                const bool alone = i + 1 < n && e[i + 1].key != k && (bucket.empty() || key != k) &&
+                                   (next == extra_.size() || extra_[next].key > k);
+                if (!alone)
+                    visit(e[i]);
+                else if (!bucket.empty())
+                    close_bucket();
+            }
         });
     else
         for (const auto& e : bands_.entries_of(store_, new_keys_)) visit(e);
