@@ -41,7 +41,8 @@ struct BandRunDedup::StoredBatch {
 // Own shingle sets are kept in memory up to a bound: writing them to the temporary file costs a
 // copy into the page cache per set, and most are never read back (only candidates' sets are).
 std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplicateFinder& finder,
-                                                 uint64_t own_sets_in_memory, const DedupState* earlier) {
+                                                 uint64_t own_sets_in_memory, const DedupState* earlier,
+                                                 uint64_t held_text_bytes) {
     const NearDuplicateOptions& o = finder.options();
     if (o.exact) return nullptr;
     const auto spec = store.meta(kNearDuplicateSpecMeta);
@@ -50,16 +51,17 @@ std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplica
     auto bands = LshBandStore::open(store, perms, finder.lsh_params(), store.max_artifact_seq("minhash"));
     if (!bands) return nullptr;
     return std::unique_ptr<BandRunDedup>(
-        new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory, earlier));
+        new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory, earlier, held_text_bytes));
 }
 
 BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
-                           uint64_t own_sets_in_memory, const DedupState* earlier)
+                           uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes)
     : store_(store),
       earlier_(earlier),
       finder_(finder),
       bands_(std::move(bands)),
       own_sets_in_memory_(own_sets_in_memory),
+      held_text_bytes_(held_text_bytes),
       tmp_(nullptr, &std::fclose) {
     const auto minhash = MinHash::from_spec(finder.options().minhash_spec);
     perms_ = minhash->perms();
@@ -187,8 +189,18 @@ BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b, std::vector<uint
 void BandRunDedup::add(StoredDocuments& b) {
     const std::size_t n = b.docs.size();
     if (!earlier_) {
-        Sketched k = sketch(b);
-        for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored);
+        // The texts read (documents with a boilerplate line) are held for a part of the batch at
+        // a time: a batch of long documents would otherwise hold them all (fresh pages to fault
+        // in), a batch of short items is one part.
+        const std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+        for (std::size_t from = 0, to = 0; from < n; from = to) {
+            uint64_t bytes = 0;
+            for (; to < n && bytes < held_text_bytes_; ++to)
+                if (need[to] && b.lines[to]) bytes += b.lines[to]->bytes;
+            StoredDocuments part = from == 0 && to == n ? std::move(b) : part_of(b, from, to);
+            Sketched k = sketch(part, std::vector<uint8_t>(need.begin() + from, need.begin() + to));
+            for (std::size_t i = 0; i < to - from; ++i) keep(k.s, i, part.seqs[i], k.stored);
+        }
         return;
     }
     // Only the new documents: the earlier ones whose stored sketch stands are kept as they are;
@@ -213,6 +225,19 @@ void BandRunDedup::add(StoredDocuments& b) {
         else
             keep_earlier(b, i);
     }
+}
+
+// Documents [from, to) of b as a batch of their own, moved out of b.
+StoredDocuments BandRunDedup::part_of(StoredDocuments& b, std::size_t from, std::size_t to) {
+    StoredDocuments part;
+    part.summaries.reserve(to - from);  // no reallocation: part.lines points into it
+    for (std::size_t i = from; i < to; ++i) {
+        part.docs.push_back(std::move(b.docs[i]));
+        part.seqs.push_back(b.seqs[i]);
+        part.summaries.push_back(b.lines[i] ? std::move(b.summaries[i]) : LineSummary{});
+        part.lines.push_back(b.lines[i] ? &part.summaries.back() : nullptr);
+    }
+    return part;
 }
 
 // Keeps an earlier document whose stored sketch stands: its id and size; its shingles are read
