@@ -187,25 +187,30 @@ BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b, std::vector<uint
 }
 
 void BandRunDedup::add(StoredDocuments& b) {
+    // The texts read (documents with a boilerplate line) are held for a part of the batch at a
+    // time: a batch of long documents would otherwise hold them all (fresh pages to fault in), a
+    // batch of short items is one part.
+    const std::size_t n = b.docs.size();
+    const std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    for (std::size_t from = 0, to = 0; from < n; from = to) {
+        uint64_t bytes = 0;
+        for (; to < n && bytes < held_text_bytes_; ++to)
+            if (need[to] && b.lines[to]) bytes += b.lines[to]->bytes;
+        StoredDocuments part = from == 0 && to == n ? std::move(b) : part_of(b, from, to);
+        add_part(part, std::vector<uint8_t>(need.begin() + from, need.begin() + to));
+    }
+}
+
+// A part of a batch; again[i]: its document i needs its text (finder_.needs_text).
+void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again) {
     const std::size_t n = b.docs.size();
     if (!earlier_) {
-        // The texts read (documents with a boilerplate line) are held for a part of the batch at
-        // a time: a batch of long documents would otherwise hold them all (fresh pages to fault
-        // in), a batch of short items is one part.
-        const std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
-        for (std::size_t from = 0, to = 0; from < n; from = to) {
-            uint64_t bytes = 0;
-            for (; to < n && bytes < held_text_bytes_; ++to)
-                if (need[to] && b.lines[to]) bytes += b.lines[to]->bytes;
-            StoredDocuments part = from == 0 && to == n ? std::move(b) : part_of(b, from, to);
-            Sketched k = sketch(part, std::vector<uint8_t>(need.begin() + from, need.begin() + to));
-            for (std::size_t i = 0; i < to - from; ++i) keep(k.s, i, part.seqs[i], k.stored);
-        }
+        Sketched k = sketch(b, std::move(again));
+        for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored);
         return;
     }
     // Only the new documents: the earlier ones whose stored sketch stands are kept as they are;
     // the new ones and those with a boilerplate line go through the finder (`sub`).
-    const std::vector<uint8_t> again = finder_.needs_text(n, b.docs.data(), b.lines.data());
     std::vector<uint8_t> in_sub(n, 0), sub_again;
     StoredDocuments sub;
     sub.summaries.reserve(n);  // no reallocation: sub.lines points into it

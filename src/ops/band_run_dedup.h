@@ -93,6 +93,7 @@ private:
     Sketched sketch(StoredDocuments& b, std::vector<uint8_t> need = {});
     void keep_earlier(StoredDocuments& b, std::size_t i);
     static StoredDocuments part_of(StoredDocuments& b, std::size_t from, std::size_t to);
+    void add_part(StoredDocuments& b, std::vector<uint8_t> again);
     NearDuplicateResult finish_new();
     std::vector<NearDuplicateCluster> clusters_of_new(const std::vector<NearDuplicatePair>& pairs,
                                                       uint32_t first_new) const;
