@@ -59,7 +59,7 @@ void add_options(CLI::App* cmd, Args& a) {
     cmd->add_option("--cache-mb", a.read.cache_mb,
                     "Keep inputs up to this size in memory between the two passes")
         ->capture_default_str();
-    cmd->add_option("--batch", a.read.batch, "Documents read ahead while the previous ones are processed")
+    cmd->add_option("--batch", a.read.batch, "Documents read ahead (with --store: taken at a time, 4096 unless given)")
         ->check(kAtLeastOne)
         ->capture_default_str();
     cmd->add_option("--id", a.id_kind, "Storeless ids: name (as index does) or path (the file path)")
@@ -92,7 +92,8 @@ Command add_dedup_command(CLI::App& app, Globals& g) {
     auto args = std::make_shared<Args>();
     add_options(cmd, *args);
     return {
-        cmd, [args, &g]() -> int {
+        cmd, [args, &g, cmd]() -> int {
+            if (!args->store.empty() && !cmd->count("--batch")) args->read.batch = kStoredDedupBatch;
             NearDuplicateOptions opt = args->opt;
             opt.boilerplate = !args->no_boilerplate;
             opt.repeated_lines = opt.partial = args->format == "jsonl";

@@ -271,25 +271,44 @@ std::vector<int64_t> LshBandStore::query(const Store& store, const uint32_t* sig
 }
 
 void LshBandStore::for_each_entry(const Store& store, const std::function<void(const Entry&)>& fn) const {
+    for_each_block(store, [&](const Entry* e, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) fn(e[i]);
+    });
+}
+
+// The merge takes from the run whose next entry is smallest as long as it stays below every other
+// run's next one (a stretch: about as many entries as the run's share of all), so the runs are
+// compared once a stretch, not once an entry.
+void LshBandStore::for_each_block(const Store& store, const std::function<void(const Entry*, std::size_t)>& fn) const {
     std::vector<RunReader> readers;
     readers.reserve(runs_.size());
     for (const Run& r : runs_) readers.emplace_back(store, r);
-    // A heap of the readers by their next entry: the smallest on top.
-    auto later = [](const RunReader* a, const RunReader* b) { return b->top() < a->top(); };
-    std::vector<RunReader*> heap;
-    for (auto& r : readers)
-        if (!r.done()) heap.push_back(&r);
-    std::make_heap(heap.begin(), heap.end(), later);
-    while (!heap.empty()) {
-        std::pop_heap(heap.begin(), heap.end(), later);
-        RunReader* r = heap.back();
-        fn(r->top());
-        r->pop();
-        if (r->done())
-            heap.pop_back();
-        else
-            std::push_heap(heap.begin(), heap.end(), later);
+    std::vector<Entry> block;
+    block.reserve(kBlockEntries);
+    for (;;) {
+        RunReader* best = nullptr;
+        const Entry* second = nullptr;  // the smallest next entry of the other runs
+        for (auto& r : readers) {
+            if (r.done()) continue;
+            if (!best || r.top() < best->top()) {
+                if (best) second = &best->top();
+                best = &r;
+            } else if (!second || r.top() < *second) {
+                second = &r.top();
+            }
+        }
+        if (!best) break;
+        const Entry bound = second ? *second : Entry{UINT64_MAX, INT64_MAX};
+        do {
+            block.push_back(best->top());
+            best->pop();
+            if (block.size() == kBlockEntries) {
+                fn(block.data(), block.size());
+                block.clear();
+            }
+        } while (!best->done() && (!second || best->top() < bound));
     }
+    if (!block.empty()) fn(block.data(), block.size());
 }
 
 std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store,

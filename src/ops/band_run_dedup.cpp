@@ -20,6 +20,8 @@ constexpr std::size_t kVerifyChunk = 1 << 15;
 constexpr std::size_t kVerifyGrain = 256;
 // Candidate pairs gathered before repeats are dropped (many bands repeat the same pairs).
 constexpr std::size_t kCandidateCompaction = 64u << 20;
+// The stored sketches a batch reads: its signature first, then its shingles.
+const std::vector<std::string> kBatchSketchKinds = {"minhash", "shingles"};
 
 void sort_unique(std::vector<uint64_t>& v) {
     std::sort(v.begin(), v.end());
@@ -39,7 +41,8 @@ struct BandRunDedup::StoredBatch {
 // Own shingle sets are kept in memory up to a bound: writing them to the temporary file costs a
 // copy into the page cache per set, and most are never read back (only candidates' sets are).
 std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplicateFinder& finder,
-                                                 uint64_t own_sets_in_memory, const DedupState* earlier) {
+                                                 uint64_t own_sets_in_memory, const DedupState* earlier,
+                                                 uint64_t held_text_bytes) {
     const NearDuplicateOptions& o = finder.options();
     if (o.exact) return nullptr;
     const auto spec = store.meta(kNearDuplicateSpecMeta);
@@ -48,16 +51,17 @@ std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplica
     auto bands = LshBandStore::open(store, perms, finder.lsh_params(), store.max_artifact_seq("minhash"));
     if (!bands) return nullptr;
     return std::unique_ptr<BandRunDedup>(
-        new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory, earlier));
+        new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory, earlier, held_text_bytes));
 }
 
 BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
-                           uint64_t own_sets_in_memory, const DedupState* earlier)
+                           uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes)
     : store_(store),
       earlier_(earlier),
       finder_(finder),
       bands_(std::move(bands)),
       own_sets_in_memory_(own_sets_in_memory),
+      held_text_bytes_(held_text_bytes),
       tmp_(nullptr, &std::fclose) {
     const auto minhash = MinHash::from_spec(finder.options().minhash_spec);
     perms_ = minhash->perms();
@@ -90,27 +94,15 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
     for (std::size_t i = 0; i < n; ++i)
         if (want[i]) wanted.push_back(seqs[i]), at.push_back(i);
     if (wanted.empty()) return b;
-    // fn(position in the batch, blob) for each wanted document's artifact of `kind`.
-    auto read = [&](const char* kind, const std::function<void(std::size_t, std::string_view)>& fn) {
-        std::size_t j = 0;
-        auto visit = [&](int64_t seq, std::string_view blob) {
-            while (j < wanted.size() && wanted[j] < seq) ++j;
-            if (j < wanted.size() && wanted[j] == seq) fn(at[j], blob);
-        };
-        if (wanted.size() * 2 < n)
-            store_.read_artifacts(kind, wanted, visit);
-        else
-            store_.scan_artifacts(kind, wanted.front(), wanted.back(), visit);
-    };
     std::vector<bool> signed_(n, false);
-    read("minhash", [&](std::size_t i, std::string_view blob) {
+    auto take_signature = [&](std::size_t i, std::string_view blob) {
         try {
             b.sketches[i].sig = decode_signature(blob, perms_, seed_);
             signed_[i] = true;
         } catch (const Error&) {
         }
-    });
-    read("shingles", [&](std::size_t i, std::string_view blob) {
+    };
+    auto take_shingles = [&](std::size_t i, std::string_view blob) {
         if (!signed_[i]) return;
         try {
             auto& sh = b.sketches[i].shingles;
@@ -120,6 +112,31 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
             b.complete[i] = true;
         } catch (const Error&) {
         }
+    };
+    std::size_t j = 0;  // wanted[j]: the next wanted seq
+    auto position = [&](int64_t seq) -> std::optional<std::size_t> {
+        while (j < wanted.size() && wanted[j] < seq) ++j;
+        if (j < wanted.size() && wanted[j] == seq) return at[j];
+        return std::nullopt;
+    };
+    if (wanted.size() * 2 >= n) {
+        // Most of the batch: one range scan reads both sketches of a row at once.
+        store_.scan_artifacts(kBatchSketchKinds, wanted.front(), wanted.back(),
+                              [&](int64_t seq, const std::optional<std::string_view>* blobs) {
+                                  const auto i = position(seq);
+                                  if (!i) return;
+                                  if (blobs[0]) take_signature(*i, *blobs[0]);
+                                  if (blobs[1]) take_shingles(*i, *blobs[1]);
+                              });
+        return b;
+    }
+    // A few documents: one lookup per document and kind.
+    store_.read_artifacts("minhash", wanted, [&](int64_t seq, std::string_view blob) {
+        if (const auto i = position(seq)) take_signature(*i, blob);
+    });
+    j = 0;
+    store_.read_artifacts("shingles", wanted, [&](int64_t seq, std::string_view blob) {
+        if (const auto i = position(seq)) take_shingles(*i, blob);
     });
     return b;
 }
@@ -170,15 +187,30 @@ BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b, std::vector<uint
 }
 
 void BandRunDedup::add(StoredDocuments& b) {
+    // The texts read (documents with a boilerplate line) are held for a part of the batch at a
+    // time: a batch of long documents would otherwise hold them all (fresh pages to fault in), a
+    // batch of short items is one part.
+    const std::size_t n = b.docs.size();
+    const std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    for (std::size_t from = 0, to = 0; from < n; from = to) {
+        uint64_t bytes = 0;
+        for (; to < n && bytes < held_text_bytes_; ++to)
+            if (need[to] && b.lines[to]) bytes += b.lines[to]->bytes;
+        StoredDocuments part = from == 0 && to == n ? std::move(b) : part_of(b, from, to);
+        add_part(part, std::vector<uint8_t>(need.begin() + from, need.begin() + to));
+    }
+}
+
+// A part of a batch; again[i]: its document i needs its text (finder_.needs_text).
+void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again) {
     const std::size_t n = b.docs.size();
     if (!earlier_) {
-        Sketched k = sketch(b);
+        Sketched k = sketch(b, std::move(again));
         for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored);
         return;
     }
     // Only the new documents: the earlier ones whose stored sketch stands are kept as they are;
     // the new ones and those with a boilerplate line go through the finder (`sub`).
-    const std::vector<uint8_t> again = finder_.needs_text(n, b.docs.data(), b.lines.data());
     std::vector<uint8_t> in_sub(n, 0), sub_again;
     StoredDocuments sub;
     sub.summaries.reserve(n);  // no reallocation: sub.lines points into it
@@ -198,6 +230,19 @@ void BandRunDedup::add(StoredDocuments& b) {
         else
             keep_earlier(b, i);
     }
+}
+
+// Documents [from, to) of b as a batch of their own, moved out of b.
+StoredDocuments BandRunDedup::part_of(StoredDocuments& b, std::size_t from, std::size_t to) {
+    StoredDocuments part;
+    part.summaries.reserve(to - from);  // no reallocation: part.lines points into it
+    for (std::size_t i = from; i < to; ++i) {
+        part.docs.push_back(std::move(b.docs[i]));
+        part.seqs.push_back(b.seqs[i]);
+        part.summaries.push_back(b.lines[i] ? std::move(b.summaries[i]) : LineSummary{});
+        part.lines.push_back(b.lines[i] ? &part.summaries.back() : nullptr);
+    }
+    return part;
 }
 
 // Keeps an earlier document whose stored sketch stands: its id and size; its shingles are read
@@ -306,9 +351,13 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
     std::vector<uint32_t> ks;
     uint64_t key = 0;
     auto close_bucket = [&] {
+        if (bucket.size() < 2) {  // most buckets: one document, no pair
+            bucket.clear();
+            return;
+        }
         const bool any_new = std::any_of(bucket.begin(), bucket.end(),
                                          [&](const auto& e) { return e.first > newest_earlier; });
-        if (bucket.size() >= 2 && any_new) {
+        if (any_new) {
             ks.clear();
             for (const auto& [seq, own] : bucket) {
                 const auto it = std::lower_bound(seqs_.begin(), seqs_.end(), seq);
@@ -336,7 +385,20 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
         take(e, false);
     };
     if (first_new == 0)
-        bands_.for_each_entry(store_, visit);
+        bands_.for_each_block(store_, [&](const LshBandStore::Entry* e, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) {
+                // Most entries are alone in their bucket: another key before and after them (the
+                // next entry of the block, the next of extra_); such a one only ends the bucket
+                // before it.
+                const uint64_t k = e[i].key;
+                const bool alone = i + 1 < n && e[i + 1].key != k && (bucket.empty() || key != k) &&
+                                   (next == extra_.size() || extra_[next].key > k);
+                if (!alone)
+                    visit(e[i]);
+                else if (!bucket.empty())
+                    close_bucket();
+            }
+        });
     else
         for (const auto& e : bands_.entries_of(store_, new_keys_)) visit(e);
     for (; next < extra_.size(); ++next) take(extra_[next], true);
@@ -390,13 +452,7 @@ std::vector<NearDuplicatePair> BandRunDedup::verify(const std::vector<uint64_t>&
 // The sets group_identical_sets compares (documents whose set hash and size another document
 // shares), read with one statement while they fit in kSharedSetsInMemory; the rest are read when
 // compared.
-BandRunDedup::SetCache BandRunDedup::sets_sharing_a_hash() const {
-    std::vector<uint32_t> order;
-    for (uint32_t k = 0; k < set_hash_.size(); ++k)
-        if (set_size_[k] > 0) order.push_back(k);
-    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-        return set_hash_[x] != set_hash_[y] ? set_hash_[x] < set_hash_[y] : x < y;
-    });
+BandRunDedup::SetCache BandRunDedup::sets_sharing_a_hash(const std::vector<uint32_t>& order) const {
     SetCache cache;
     uint64_t bytes = 0;
     for (std::size_t b = 0; b < order.size();) {
@@ -419,7 +475,8 @@ NearDuplicateResult BandRunDedup::finish() {
     if (earlier_) return finish_new();
     // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
     NearDuplicateResult r = finder_.finish();
-    const SetCache cache = sets_sharing_a_hash();
+    const std::vector<uint32_t> by_hash = order_by_set_hash(set_hash_, set_size_);
+    const SetCache cache = sets_sharing_a_hash(by_hash);
     // A pre-read set by reference; others read into `own` (a copy only where not cached).
     auto set_of = [&](uint32_t k, std::vector<uint64_t>& own) -> const std::vector<uint64_t>& {
         const auto it = std::lower_bound(cache.ks.begin(), cache.ks.end(), k);
@@ -427,7 +484,7 @@ NearDuplicateResult BandRunDedup::finish() {
         own = shingles_of(k);
         return own;
     };
-    const IdenticalSetGroups groups = group_identical_sets(set_hash_, set_size_, [&](uint32_t x, uint32_t y) {
+    const IdenticalSetGroups groups = group_identical_sets(set_hash_, set_size_, by_hash, [&](uint32_t x, uint32_t y) {
         std::vector<uint64_t> own_x, own_y;
         return set_of(x, own_x) == set_of(y, own_y);
     });

@@ -67,9 +67,12 @@ public:
     // line left out) kept in memory before all of them go to a temporary file.
     static constexpr uint64_t kOwnSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
     // With `earlier` (which must outlive it), only the documents after earlier->since are new.
+    // held_text_bytes: texts of a batch held at once by add() (it sketches a batch in parts).
+    static constexpr uint64_t kHeldTextBytes = uint64_t{8} << 20;
     static std::unique_ptr<BandRunDedup> open(const Store& store, NearDuplicateFinder& finder,
                                               uint64_t own_sets_in_memory = kOwnSetsInMemory,
-                                              const DedupState* earlier = nullptr);
+                                              const DedupState* earlier = nullptr,
+                                              uint64_t held_text_bytes = kHeldTextBytes);
     ~BandRunDedup();
 
     // The next stored documents, in seq order (after the finder's count_lines pass); the texts
@@ -81,7 +84,7 @@ public:
 
 private:
     BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
-                 uint64_t own_sets_in_memory, const DedupState* earlier);
+                 uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes);
     struct StoredBatch;
     StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
                             const std::vector<uint8_t>& maps = {}) const;
@@ -89,6 +92,8 @@ private:
     // `need`: finder_.needs_text of b's documents when the caller has it (empty: computed here).
     Sketched sketch(StoredDocuments& b, std::vector<uint8_t> need = {});
     void keep_earlier(StoredDocuments& b, std::size_t i);
+    static StoredDocuments part_of(StoredDocuments& b, std::size_t from, std::size_t to);
+    void add_part(StoredDocuments& b, std::vector<uint8_t> again);
     NearDuplicateResult finish_new();
     std::vector<NearDuplicateCluster> clusters_of_new(const std::vector<NearDuplicatePair>& pairs,
                                                       uint32_t first_new) const;
@@ -101,7 +106,8 @@ private:
         std::vector<std::vector<uint64_t>> sets;    // their shingles
     };
     static constexpr uint64_t kSharedSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
-    SetCache sets_sharing_a_hash() const;
+    // order: the documents in (set hash, document) order (order_by_set_hash).
+    SetCache sets_sharing_a_hash(const std::vector<uint32_t>& order) const;
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
 
     const Store& store_;
@@ -123,6 +129,7 @@ private:
     std::vector<uint64_t> own_set_at_;
     std::vector<std::vector<uint64_t>> own_mem_;
     uint64_t own_sets_in_memory_ = 0;
+    uint64_t held_text_bytes_ = 0;
     uint64_t tmp_size_ = 0;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> tmp_;
     void spill_own_sets();

@@ -79,6 +79,7 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
         if (progress) progress(done, total);
     };
     auto add = [&](int64_t seq, std::string&& id, std::string&& text, std::string&& source, std::string&& url) {
+        if (b.docs.empty()) b.docs.reserve(std::min<std::size_t>(batch, 1 << 16)), b.seqs.reserve(std::min<std::size_t>(batch, 1 << 16));
         Document& d = b.docs.emplace_back();
         d.id = std::move(id);
         d.text = std::move(text);

@@ -656,6 +656,49 @@ void Store::scan_artifacts(const std::string& kind, int64_t from, int64_t to,
     while (st.step()) fn(st.int64(0), st.blob(1));
 }
 
+void Store::scan_artifacts(const std::vector<std::string>& kinds, int64_t from, int64_t to,
+                           const std::function<void(int64_t, const std::optional<std::string_view>*)>& fn) const {
+    std::vector<std::optional<std::string_view>> blobs(kinds.size());
+    const bool one_table = impl_->sketches_in_tables() && !kinds.empty() &&
+                           std::all_of(kinds.begin(), kinds.end(), [&](const auto& k) {
+                               return sketch_table(k) && std::string_view(sketch_table(k)) == sketch_table(kinds[0]);
+                           });
+    if (one_table) {
+        std::string columns, any;
+        for (const auto& k : kinds) {
+            columns += ", " + k;
+            any += (any.empty() ? "" : " OR ") + k + " IS NOT NULL";
+        }
+        Statement st(impl_->db, ("SELECT seq" + columns + " FROM " + sketch_table(kinds[0]) +
+                                 " WHERE seq BETWEEN ?1 AND ?2 AND (" + any + ") ORDER BY seq")
+                                    .c_str());
+        st.bind(1, from).bind(2, to);
+        while (st.step()) {
+            for (std::size_t k = 0; k < kinds.size(); ++k)
+                blobs[k] = st.is_null(static_cast<int>(k + 1)) ? std::nullopt
+                                                                : std::optional(st.blob(static_cast<int>(k + 1)));
+            fn(st.int64(0), blobs.data());
+        }
+        return;
+    }
+    // Kinds in different tables: each read in turn, then joined by seq.
+    std::vector<std::vector<std::pair<int64_t, std::string>>> read(kinds.size());
+    for (std::size_t k = 0; k < kinds.size(); ++k)
+        scan_artifacts(kinds[k], from, to, [&](int64_t seq, std::string_view b) { read[k].emplace_back(seq, b); });
+    std::vector<std::size_t> at(kinds.size(), 0);
+    for (;;) {
+        int64_t seq = INT64_MAX;
+        for (std::size_t k = 0; k < kinds.size(); ++k)
+            if (at[k] < read[k].size()) seq = std::min(seq, read[k][at[k]].first);
+        if (seq == INT64_MAX) return;
+        for (std::size_t k = 0; k < kinds.size(); ++k) {
+            const bool here = at[k] < read[k].size() && read[k][at[k]].first == seq;
+            blobs[k] = here ? std::optional<std::string_view>(read[k][at[k]++].second) : std::nullopt;
+        }
+        fn(seq, blobs.data());
+    }
+}
+
 void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& seqs,
                            const std::function<void(int64_t, std::string_view)>& fn) const {
     const Impl::Place p = impl_->place(kind);

@@ -99,6 +99,61 @@ TEST(LshBandStore, ForEachEntryMergesTheRuns) {
     EXPECT_EQ(got, want);
 }
 
+// for_each_block hands over the same merge in blocks: none empty, none over kBlockEntries, in
+// order across their edges; with many runs (a stretch of one run ends at every other's next key)
+// and with one.
+TEST(LshBandStore, BlocksAreTheMergeInOrder) {
+    for (const std::size_t per_batch : {std::size_t{100}, std::size_t{3000}}) {
+        test::TempDir dir("lsh_band_store_blocks");
+        Store store(dir.path());
+        LshIndex ram(kPerms, kParams);
+        const auto sigs = signatures(3000, 6);
+        add_batches(store, ram, sigs, per_batch, 1);
+        const auto bands = LshBandStore::open(store, kPerms, kParams, 3000);
+        ASSERT_TRUE(bands.has_value());
+        std::vector<LshBandStore::Entry> want, got;
+        for (std::size_t i = 0; i < 3000; ++i)
+            for (int band = 0; band < kParams.bands; ++band)
+                want.push_back(
+                    {LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), static_cast<int64_t>(i + 1)});
+        std::sort(want.begin(), want.end());
+        std::size_t blocks = 0;
+        bands->for_each_block(store, [&](const LshBandStore::Entry* e, std::size_t n) {
+            EXPECT_GE(n, 1u);
+            EXPECT_LE(n, LshBandStore::kBlockEntries);
+            got.insert(got.end(), e, e + n);
+            ++blocks;
+        });
+        EXPECT_EQ(got, want);
+        EXPECT_TRUE(std::is_sorted(got.begin(), got.end()));
+        EXPECT_EQ(got.size(), 3000u * kParams.bands);
+        EXPECT_EQ(blocks, (got.size() + LshBandStore::kBlockEntries - 1) / LshBandStore::kBlockEntries);
+    }
+}
+
+// The same entries in two runs (a batch's keys added twice) are each given twice, in order: a run
+// whose next entry equals another's still moves on.
+TEST(LshBandStore, EqualEntriesOfTwoRunsAreBothGiven) {
+    test::TempDir dir("lsh_band_store_twice");
+    Store store(dir.path());
+    const auto sigs = signatures(500, 8);
+    std::vector<int64_t> seqs(500);
+    for (std::size_t i = 0; i < seqs.size(); ++i) seqs[i] = static_cast<int64_t>(i + 1);
+    for (int run = 0; run < 2; ++run)
+        store.transaction([&] { LshBandStore::add(store, kPerms, kParams, 500, seqs.data(), sigs.data()); });
+    const auto bands = LshBandStore::open(store, kPerms, kParams, 500);
+    ASSERT_TRUE(bands.has_value());
+    ASSERT_EQ(bands->runs().size(), 2u);
+    std::vector<LshBandStore::Entry> want, got;
+    for (std::size_t i = 0; i < 500; ++i)
+        for (int band = 0; band < kParams.bands; ++band)
+            for (int copy = 0; copy < 2; ++copy)
+                want.push_back({LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), seqs[i]});
+    std::sort(want.begin(), want.end());
+    bands->for_each_block(store, [&](const LshBandStore::Entry* e, std::size_t n) { got.insert(got.end(), e, e + n); });
+    EXPECT_EQ(got, want);
+}
+
 // entries_of gives exactly the entries of the keys asked, from every run and segment: a key with
 // many entries (band 0 of every 3rd signature) across segments, keys of a few documents, a key
 // that is not there, and no key at all.

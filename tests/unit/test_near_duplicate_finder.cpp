@@ -369,3 +369,27 @@ TEST(NearDuplicateFinder, LineSummariesStandForTheTexts) {
     g.count_lines(bare.size(), bare.data(), lines.data());
     EXPECT_THROW(g.add(bare.size(), bare.data(), pre_of.data(), lines.data()), Error);  // f0..f5 without text
 }
+
+// order_by_set_hash: the documents with a set, by (hash, document); grouping takes them in that
+// order (the overload given it groups as the one that sorts); clusters go by their groups' first
+// members, not by group number: here group 0 is {1, 4}, group 1 {0, 2}, and the cluster of the
+// near pair between them is led by document 0.
+TEST(IdenticalSetGroups, OrderedByHashOnceAndClusteredByFirstMember) {
+    const std::vector<uint64_t> hash = {5, 3, 5, 0, 3, 9};
+    const std::vector<uint32_t> size = {2, 2, 2, 0, 2, 1};
+    const std::vector<uint32_t> order = order_by_set_hash(hash, size);
+    EXPECT_EQ(order, (std::vector<uint32_t>{1, 4, 0, 2, 5}));
+    auto same = [](uint32_t, uint32_t) { return true; };
+    const IdenticalSetGroups g = group_identical_sets(hash, size, order, same);
+    const IdenticalSetGroups sorted_here = group_identical_sets(hash, size, same);
+    EXPECT_EQ(g.members, sorted_here.members);
+    EXPECT_EQ(g.members, (std::vector<std::vector<uint32_t>>{{1, 4}, {0, 2}, {5}}));
+    EXPECT_EQ(g.group_of, (std::vector<uint32_t>{1, 0, 1, UINT32_MAX, 0, 2}));
+    std::vector<FinderDocument> docs(6);
+    const std::vector<NearDuplicatePair> rep_pairs = {{0, 1, DuplicateKind::kNear, 0.9, 0.9, 2}};
+    const std::vector<NearDuplicateCluster> clusters = cluster_near_duplicates(rep_pairs, g, docs);
+    ASSERT_EQ(clusters.size(), 1u);
+    EXPECT_EQ(clusters[0].representative, 0u);
+    EXPECT_EQ(clusters[0].members, (std::vector<uint32_t>{1, 2, 4}));
+    EXPECT_EQ(clusters[0].similarity, (std::vector<double>{0.9, 1.0, 0.9}));
+}

@@ -2,6 +2,7 @@
 // small store built from files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -443,6 +444,30 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
         expect_same_result(stored, spilled->finish());
     }
 
+    // A batch whose texts are held one document at a time (sketched in parts, each ending at a
+    // document whose text is read, the line summaries standing for the others): the same result.
+    {
+        NearDuplicateFinder finder(options);
+        auto in_parts = BandRunDedup::open(store, finder, BandRunDedup::kOwnSetsInMemory, nullptr, 1);
+        ASSERT_NE(in_parts, nullptr);
+        StoredDocuments b;
+        store.scan_keys([&](const Store::DocumentKeys& k) {
+            b.docs.push_back({});
+            b.docs.back().id = k.id;
+            b.docs.back().source = k.source;
+            b.docs.back().url = k.url;
+            b.seqs.push_back(k.seq);
+            b.summaries.push_back(decode_lines(*store.artifact(k.seq, "lines")));
+            return true;
+        });
+        for (auto& summary : b.summaries) b.lines.push_back(&summary);
+        finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+        const std::vector<uint8_t> need = finder.needs_text(b.docs.size(), b.docs.data(), b.lines.data());
+        EXPECT_GE(std::count(need.begin(), need.end(), 1), 3);  // three parts at least
+        in_parts->add(b);
+        expect_same_result(stored, in_parts->finish());
+    }
+
     // Deleted documents are not reported, though their band keys are still in the runs.
     ASSERT_TRUE(store.remove("p1/d6"));
     ASSERT_TRUE(store.remove("p0/d0"));
@@ -481,7 +506,8 @@ TEST(OpsDuplicates, LineSummariesStandForTheTexts) {
     NearDuplicateOptions options;
     const std::vector<std::string> in = {dir / "in"};
     const NearDuplicateResult files = find_file_duplicates(in, options).result;
-    for (std::size_t batch : {3u, 256u}) expect_same_result(find_stored_duplicates(store, options, batch), files);
+    for (std::size_t batch : {std::size_t{3}, std::size_t{256}, kStoredDedupBatch})
+        expect_same_result(find_stored_duplicates(store, options, batch), files);
     NearDuplicateOptions in_memory = options;
     in_memory.threshold = 0.7;  // no band runs of this banding: the sketches in memory
     expect_same_result(find_stored_duplicates(store, in_memory), find_file_duplicates(in, in_memory).result);

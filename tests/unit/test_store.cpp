@@ -411,6 +411,32 @@ TEST_F(StoreTest, SketchKindsShareOneRowADocument) {
     EXPECT_FALSE(s.artifact(seqs[0], "features/bridge"));
 }
 
+// Several kinds of a range of seqs in one pass: each seq with one of them at least, once, its
+// kinds side by side (nullopt where it has none); the same whether the kinds share a row
+// (minhash, shingles), are in two tables (lines) or rows of `artifacts`; an empty blob is there.
+TEST_F(StoreTest, SeveralKindsAreScannedTogetherBySeq) {
+    const std::vector<int64_t> seqs = put(abc(4));
+    s.put_artifacts(std::vector<std::string>{"minhash", "shingles"}, 2, seqs.data(),
+                    std::vector<std::string_view>{"Ma", "Mb", "Sa", ""}.data());
+    s.put_artifacts("shingles", 1, &seqs[2], std::vector<std::string>{"Sc"}.data());
+    s.put_artifacts("lines", 1, &seqs[3], std::vector<std::string>{"Ld"}.data());
+    s.put_artifacts("features/x", 1, &seqs[1], std::vector<std::string>{"Fb"}.data());
+    auto scan = [&](const std::vector<std::string>& kinds, int64_t from, int64_t to) {
+        std::string out;
+        s.scan_artifacts(kinds, from, to, [&](int64_t seq, const std::optional<std::string_view>* blobs) {
+            out += std::to_string(seq - seqs[0]) + ":";
+            for (std::size_t k = 0; k < kinds.size(); ++k) out += blobs[k] ? "[" + std::string(*blobs[k]) + "]" : "-";
+            out += " ";
+        });
+        return out;
+    };
+    EXPECT_EQ(scan({"minhash", "shingles"}, seqs[0], seqs[3]), "0:[Ma][Sa] 1:[Mb][] 2:-[Sc] ");
+    EXPECT_EQ(scan({"minhash", "shingles"}, seqs[1], seqs[1]), "1:[Mb][] ");
+    EXPECT_EQ(scan({"shingles", "lines"}, seqs[0], seqs[3]), "0:[Sa]- 1:[]- 2:[Sc]- 3:-[Ld] ");
+    EXPECT_EQ(scan({"features/x", "minhash"}, seqs[0], seqs[3]), "0:-[Ma] 1:[Fb][Mb] ");
+    EXPECT_EQ(scan({"lines"}, seqs[0], seqs[2]), "");
+}
+
 // A version-2 store (sketches as rows of `artifacts`) is read where it keeps them when opened
 // read-only, and migrated, once, when opened for writing; what it holds reads the same.
 TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {

@@ -94,6 +94,11 @@ public:
     // equal keys come together, so documents sharing a bucket are adjacent). Memory: one segment
     // per run.
     void for_each_entry(const Store& store, const std::function<void(const Entry&)>& fn) const;
+    // The same merge handed over in blocks: fn(entries, n) with 1 <= n <= kBlockEntries, the
+    // blocks one after another in (key, seq) order (a bucket of equal keys may span two). One
+    // call a block, not an entry: the way to read every entry of a large store.
+    static constexpr std::size_t kBlockEntries = 4096;
+    void for_each_block(const Store& store, const std::function<void(const Entry*, std::size_t)>& fn) const;
     // The entries of `keys` (sorted, without repeats) in every run, in (key, seq) order: each
     // segment that may hold one of them is read once (all of them when the keys are many).
     // Memory: one segment and the entries found.

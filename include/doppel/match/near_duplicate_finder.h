@@ -167,6 +167,14 @@ struct IdenticalSetGroups {
 IdenticalSetGroups group_identical_sets(const std::vector<uint64_t>& set_hash,
                                         const std::vector<uint32_t>& set_size,
                                         const std::function<bool(uint32_t, uint32_t)>& same_set);
+// The documents with a non-empty set in (set hash, document) order, the order that
+// group_identical_sets walks; the overload below takes it made already (a caller that reads the
+// sets sharing a hash first sorts once).
+std::vector<uint32_t> order_by_set_hash(const std::vector<uint64_t>& set_hash, const std::vector<uint32_t>& set_size);
+IdenticalSetGroups group_identical_sets(const std::vector<uint64_t>& set_hash,
+                                        const std::vector<uint32_t>& set_size,
+                                        const std::vector<uint32_t>& by_hash,
+                                        const std::function<bool(uint32_t, uint32_t)>& same_set);
 // Verified pairs of representatives as pairs of every member of their groups, plus the exact
 // pairs inside each group; sorted by (a, b). docs[i].shingles is document i's set size.
 std::vector<NearDuplicatePair> expand_duplicate_pairs(const std::vector<NearDuplicatePair>& rep_pairs,

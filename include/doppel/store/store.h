@@ -192,6 +192,12 @@ public:
     // The same for the seqs in [from, to] only (a range of the index: reads nothing else).
     void scan_artifacts(const std::string& kind, int64_t from, int64_t to,
                         const std::function<void(int64_t, std::string_view)>& fn) const;
+    // The artifacts of several kinds of the seqs in [from, to], in seq order: fn(seq, blobs) for
+    // every seq that has one of them at least, blobs[k] that of kinds[k] (nullopt: none). Kinds
+    // that share a row (kSketchKinds) are read in one pass over their table: a reader of both
+    // sketches reads each row's pages once, not once a kind.
+    void scan_artifacts(const std::vector<std::string>& kinds, int64_t from, int64_t to,
+                        const std::function<void(int64_t, const std::optional<std::string_view>*)>& fn) const;
     // Calls fn(seq, blob) for each of `seqs` that has an artifact of `kind`, in the order given
     // (one prepared statement for all: cheaper than artifact() per seq).
     void read_artifacts(const std::string& kind, const std::vector<int64_t>& seqs,
