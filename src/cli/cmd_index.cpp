@@ -55,9 +55,10 @@ Command add_index_command(CLI::App& app, Globals& g) {
                     "Documents per transaction (default: " + std::to_string(kLanguageBatch) + " with language ID, " +
                         std::to_string(kDuplicatesBatch) + " for a store for duplicates)")
         ->check(kAtLeastOne);
-    cmd->add_option("--batch-bytes", args->run.batch_bytes, "A batch also ends at this many bytes of text")
-        ->check(kAtLeastOne)
-        ->capture_default_str();
+    cmd->add_option("--batch-bytes", args->run.batch_bytes,
+                    "A batch also ends at this many bytes of text (default: " + std::to_string(kLanguageBatchBytes) +
+                        " with language ID, " + std::to_string(kDuplicatesBatchBytes) + " for a store for duplicates)")
+        ->check(kAtLeastOne);
     cmd->add_option("--time", args->run.now,
                     "Time to record as added (seconds since the epoch; default now)");
     cmd->add_option("--max-bytes", args->run.reader.max_document_bytes, "Largest document accepted, in bytes")

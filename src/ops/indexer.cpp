@@ -710,6 +710,11 @@ std::size_t index_batch_size(const IndexRunOptions& options, bool with_languages
     return with_languages ? kLanguageBatch : kDuplicatesBatch;
 }
 
+std::size_t index_batch_bytes(const IndexRunOptions& options, bool with_languages) {
+    if (options.batch_bytes) return options.batch_bytes;
+    return with_languages ? kLanguageBatchBytes : kDuplicatesBatchBytes;
+}
+
 IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
                      std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
                      const IndexRunOptions& options, const IndexProgressCallback& progress) {
@@ -726,6 +731,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     const int64_t now = options.now ? options.now : static_cast<int64_t>(std::time(nullptr));
     IndexRun run;
     const std::size_t batch = index_batch_size(options, langid != nullptr);
+    const std::size_t batch_bytes = index_batch_bytes(options, langid != nullptr);
     // Batches read (and parsed) on the pipeline's reading thread, not yet committed; their
     // errors, bytes and time are counted once they are (add_stream never runs next and done at once).
     struct ReadBatch {
@@ -738,7 +744,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     auto next = [&](std::vector<Document>& docs) {
         ReadBatch b;
         const auto t = Clock::now();
-        const bool more = reader.next_batch(batch, docs, b.errors, options.batch_bytes) || !b.errors.empty();
+        const bool more = reader.next_batch(batch, docs, b.errors, batch_bytes) || !b.errors.empty();
         b.seconds = seconds_between(t, Clock::now());
         b.bytes_read = reader.bytes_read();
         b.bytes_total = reader.bytes_total();

@@ -299,6 +299,16 @@ TEST(OpsIndexer, BatchSizeFollowsThePurposeUnlessGiven) {
     EXPECT_EQ(index_batch_size(options, false), 7u);
 }
 
+TEST(OpsIndexer, BatchBytesFollowThePurposeUnlessGiven) {
+    IndexRunOptions options;
+    EXPECT_EQ(index_batch_bytes(options, true), kLanguageBatchBytes);
+    EXPECT_EQ(index_batch_bytes(options, false), kDuplicatesBatchBytes);
+    EXPECT_GE(kDuplicatesBatchBytes, kDuplicatesBatch * 1000);  // a feed's 1 KB items fill a batch by count
+    options.batch_bytes = 100;
+    EXPECT_EQ(index_batch_bytes(options, true), 100u);
+    EXPECT_EQ(index_batch_bytes(options, false), 100u);
+}
+
 // A store for duplicates indexed in batches of 2 documents, or of 20 bytes of text, holds the
 // same documents, sketches and pairs as one indexed in one batch.
 TEST(OpsIndexer, BatchesDoNotChangeAStoreForDuplicates) {

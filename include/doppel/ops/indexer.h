@@ -247,25 +247,34 @@ IndexStages open_index_stages(const IndexConfig& config);
 
 // How index_paths() reads and stores.
 //   batch        0       documents per transaction; 0: by the store's purpose (index_batch_size)
-//   batch_bytes  8 MiB   a batch also ends once its texts reach this many bytes (bounds memory:
-//                        the copyright corpus, 28 KB a document, peaks at 99 MB, 122 with 64 MiB)
+//   batch_bytes  0       a batch also ends once its texts reach this many bytes (bounds memory:
+//                        the copyright corpus, 28 KB a document, peaks at 99 MB, 122 with 64 MiB);
+//                        0: by the store's purpose (index_batch_bytes)
 //   now          0       time recorded as added, seconds since the epoch (0: the current time)
 //   reader       {}      ingest options (largest document, ...)
 struct IndexRunOptions {
     std::size_t batch = 0;
-    std::size_t batch_bytes = std::size_t{8} << 20;
+    std::size_t batch_bytes = 0;
     int64_t now = 0;
     ReaderOptions reader;
 };
 
 // Documents per batch (transaction) when IndexRunOptions::batch is 0. With language ID a batch's
 // likely languages are decided together: 256, as before. A store for duplicates only takes
-// 4096: each transaction rewrites the last pages of every table and index it appends to, and
-// adds a run of band keys that later merges rewrite, so bigger ones write less (a 100,000-item
-// feed: 1.42 -> 0.88 GB written, index 4.2 -> 3.6 s CPU).
+// 16384: each transaction rewrites the last pages of every table and index it appends to (and
+// the random leaves of the id index it inserts into), copies the log into the database with two
+// fsyncs, and adds a run of band keys that later merges rewrite, so bigger ones write less (a
+// 100,000-item feed: 1.42 -> 0.88 GB written, index 4.2 -> 3.6 s CPU, with 4096 against 256; a
+// 1,000,000-item feed in ten files: the writing thread's CPU 13.9-14.1 -> 12.5-12.8 s with 16384
+// against 4096, peak 120 -> 280-320 MB: two batches are held, and it does not grow with the store).
 inline constexpr std::size_t kLanguageBatch = 256;
-inline constexpr std::size_t kDuplicatesBatch = 4096;
+inline constexpr std::size_t kDuplicatesBatch = 16384;
 std::size_t index_batch_size(const IndexRunOptions& options, bool with_languages);
+// Bytes of text that end a batch when IndexRunOptions::batch_bytes is 0: 8 MiB with language ID,
+// 16 MiB for a store for duplicates (room for kDuplicatesBatch items of 1 KB, the size of a feed's).
+inline constexpr std::size_t kLanguageBatchBytes = std::size_t{8} << 20;
+inline constexpr std::size_t kDuplicatesBatchBytes = std::size_t{16} << 20;
+std::size_t index_batch_bytes(const IndexRunOptions& options, bool with_languages);
 
 // What index_paths() did.
 struct IndexRun {
