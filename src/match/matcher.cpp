@@ -506,8 +506,9 @@ namespace {
 void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> clear, std::span<const char> again,
                    std::span<const char> rescore, CandidateTable& table, const VectorsNeeded* need = nullptr) {
     const std::size_t n = sparse.size(), L = table.languages.size();
-    const auto cleared = [&](std::size_t x, std::size_t t) {
-        return !clear.empty() && clear[x] && (again.empty() || again[t] != Matcher::kKeepList);
+    const auto cleared = [&](std::size_t x, std::size_t t) {  // searched again or dropped
+        const bool changed = !clear.empty() && clear[x];
+        return (changed && (again.empty() || again[t] == Matcher::kSearchList)) || Matcher::drops_list(again, changed, t);
     };
     if (need && *need) {  // the documents of the lists rescored and their candidates
         std::vector<uint32_t> read;
