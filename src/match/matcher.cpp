@@ -337,16 +337,16 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
         ask(need, found);
     }
     if (marks && !marks->found_only.empty()) mark_found(g, source, targets, n, kk, lab, *marks);
+    // A target language at a time (its documents' vectors, read for every query, stay in the cache).
     const std::size_t workers = impl::worker_count(n / 16 + 1);
     std::vector<std::vector<Candidate>> found(workers);
-    impl::parallel_for_ranges(n, workers, 16, [&](std::size_t b, std::size_t e, std::size_t w) {
-        for (std::size_t j = b; j < e; ++j)
-            for (std::size_t t = 0; t < T; ++t) {
-                const std::size_t x = queries[begin + j];
-                CandidateList list = table.edit(x, targets[t]);
-                take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
-                                qx.data() + j * dim, dense, sparse, found[w], list, keep);
-            }
+    impl::parallel_for_ranges(n * T, workers, 16, [&](std::size_t b, std::size_t e, std::size_t w) {
+        for (std::size_t u = b; u < e; ++u) {  // u = t * n + j
+            const std::size_t t = u / n, j = u % n, x = queries[begin + j];
+            CandidateList list = table.edit(x, targets[t]);
+            take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
+                            qx.data() + j * dim, dense, sparse, found[w], list, keep);
+        }
     });
 }
 
