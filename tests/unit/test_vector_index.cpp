@@ -148,6 +148,39 @@ TEST(VectorIndex, AutoGrowsIntoOneApproximateIndexForAllLanguages) {
     EXPECT_EQ(again.size(), 0u);
 }
 
+// search_languages answers every (query, language) as search() does, bit for bit, in its
+// layout (query-major), though it works a language at a time; a language it lacks gives -1s.
+TEST(VectorIndex, SearchLanguagesGivesEachLanguagesSearchInPlace) {
+    const std::size_t dim = 64, groups = 300, k = 4;
+    VectorIndex vi(dim, "auto:exact_limit=300,dim=16,nprobe=4,refine=2");
+    const std::vector<std::string> langs = {"de", "en", "fr"};
+    std::vector<std::vector<float>> x;
+    for (std::size_t l = 0; l < langs.size(); ++l) {
+        x.push_back(versions(groups, 20 + static_cast<unsigned>(l)));
+        std::vector<int64_t> ids(groups);
+        for (std::size_t g = 0; g < groups; ++g) ids[g] = static_cast<int64_t>(g * 10 + l);
+        vi.add(langs[l], groups, ids.data(), x[l].data());
+    }
+    ASSERT_FALSE(vi.exact());
+    const std::vector<std::string> targets = {"fr", "xx", "en"};
+    const std::size_t n = 70, T = targets.size();  // more queries than one worker's range
+    std::vector<float> d(n * T * k);
+    std::vector<int64_t> l(n * T * k);
+    vi.search_languages(targets, n, x[0].data(), k, d.data(), l.data());
+    for (std::size_t t = 0; t < T; ++t) {
+        std::vector<float> d1(n * k);
+        std::vector<int64_t> l1(n * k);
+        vi.search(targets[t], n, x[0].data(), k, d1.data(), l1.data());
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t r = 0; r < k; ++r) {
+                EXPECT_EQ(l[(i * T + t) * k + r], l1[i * k + r]) << targets[t] << " query " << i;
+                if (l1[i * k + r] >= 0) EXPECT_EQ(d[(i * T + t) * k + r], d1[i * k + r]);
+            }
+    }
+    EXPECT_EQ(l[(5 * T + 1) * k], -1);                                 // "xx": none
+    EXPECT_EQ(l[(5 * T + 2) * k], static_cast<int64_t>(5 * 10 + 1));  // query 5's English version
+}
+
 // A bulk add trains a new language's lists on a batch spread over all of it (spread_order),
 // sized for the whole language; an exact index ignores prepare_language().
 TEST(VectorIndex, PrepareLanguageTrainsOnASpreadSample) {
