@@ -520,18 +520,19 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
                 }
         ask(need, read);
     }
-    impl::parallel_for_ranges(n, impl::worker_count(n / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
-        for (std::size_t x = b; x < e; ++x)
-            for (std::size_t t = 0; t < L; ++t) {
-                const CandidateList list = table.edit(x, t);
-                if (cleared(x, t)) {
-                    list.clear();
-                    continue;
-                }
-                if (!rescore.empty() && !rescore[x]) continue;
-                for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
-                std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
+    // A language's lists at a time (their candidates, that language's documents, stay in the cache).
+    impl::parallel_for_ranges(n * L, impl::worker_count(n * L / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t u = b; u < e; ++u) {  // u = t * n + x
+            const std::size_t t = u / n, x = u % n;
+            const CandidateList list = table.edit(x, t);
+            if (cleared(x, t)) {
+                list.clear();
+                continue;
             }
+            if (!rescore.empty() && !rescore[x]) continue;
+            for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
+            std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
+        }
     });
 }
 
@@ -701,12 +702,13 @@ std::vector<char> plan_searches(const MatcherOptions& o, const std::vector<float
 }
 
 // update_candidates' phase 3: each changed document y offered to the list, in y's language, of
-// each unchanged document x it found (offer()); grouped by x and y's language, each group on one core.
+// each unchanged document x it found (offer()); grouped by y's language and x, each group on one
+// core, a language's groups together (the lists' documents stay in the cache).
 void offer_found(const Languages& g, std::span<const char> changed, ListSizes sizes, const DenseRows& dense,
                  std::span<const SparseVector> sparse, CandidateTable& table, const VectorsNeeded* need = nullptr) {
     struct Offer {
         std::size_t x, t, y;  // unchanged x, changed y of language t
-        bool operator<(const Offer& o) const { return std::tie(x, t, y) < std::tie(o.x, o.t, o.y); }
+        bool operator<(const Offer& o) const { return std::tie(t, x, y) < std::tie(o.t, o.x, o.y); }
     };
     const std::size_t L = g.names.size();
     std::vector<Offer> offers;
