@@ -538,23 +538,32 @@ void VectorIndex::search_approximate(const std::vector<std::string>& targets, st
         DOPPEL_CHECK(kInternal, flat, "vector index: an auto language without a flat quantizer");
         langs[t].centroids = flat->get_xb();
     }
-    // Each query is projected once and searched in every target language, queries on all cores.
+    // Each query is projected once, then searched in every target language, a language at a
+    // time: its centroids and lists stay in the cache while every query of the batch reads them
+    // (query by query, every language in turn, they did not: the first pass on a 100,000-document
+    // store of 25 languages took 89 s of CPU instead of 57 s, the same results). Queries on all cores.
     const std::size_t workers = impl::worker_count(n / 16 + 1);
+    std::vector<float> qs(n * dout);
     impl::parallel_for_ranges(n, workers, 16, [&](std::size_t begin, std::size_t end, std::size_t) {
-        std::vector<float> q(dout), sims, list_sims;
+        for (std::size_t i = begin; i < end; ++i) projection.apply(x + i * dim_, qs.data() + i * dout);
+    });
+    struct Scratch {
+        std::vector<float> sims, list_sims;
         std::vector<int64_t> lists;
-        for (std::size_t i = begin; i < end; ++i) {
-            projection.apply(x + i * dim_, q.data());
-            for (std::size_t t = 0; t < T; ++t) {
-                float* d = distances + (i * T + t) * k;
-                int64_t* l = labels + (i * T + t) * k;
-                if (!langs[t].ivf) {
-                    std::fill(d, d + k, -1e30f);
-                    std::fill(l, l + k, -1);
-                    continue;
-                }
-                search_lists(langs[t], dout, nprobe, q.data(), k, sims, lists, list_sims, d, l);
+    };
+    std::vector<Scratch> scratch(workers);
+    impl::parallel_for_ranges(n * T, workers, 16, [&](std::size_t begin, std::size_t end, std::size_t w) {
+        Scratch& s = scratch[w];
+        for (std::size_t u = begin; u < end; ++u) {  // language-major: u = t * n + i
+            const std::size_t t = u / n, i = u % n;
+            float* d = distances + (i * T + t) * k;
+            int64_t* l = labels + (i * T + t) * k;
+            if (!langs[t].ivf) {
+                std::fill(d, d + k, -1e30f);
+                std::fill(l, l + k, -1);
+                continue;
             }
+            search_lists(langs[t], dout, nprobe, qs.data() + i * dout, k, s.sims, s.lists, s.list_sims, d, l);
         }
     });
 }

@@ -337,16 +337,16 @@ void search_candidates(const VectorIndex& index, const Languages& g, std::size_t
         ask(need, found);
     }
     if (marks && !marks->found_only.empty()) mark_found(g, source, targets, n, kk, lab, *marks);
+    // A target language at a time (its documents' vectors, read for every query, stay in the cache).
     const std::size_t workers = impl::worker_count(n / 16 + 1);
     std::vector<std::vector<Candidate>> found(workers);
-    impl::parallel_for_ranges(n, workers, 16, [&](std::size_t b, std::size_t e, std::size_t w) {
-        for (std::size_t j = b; j < e; ++j)
-            for (std::size_t t = 0; t < T; ++t) {
-                const std::size_t x = queries[begin + j];
-                CandidateList list = table.edit(x, targets[t]);
-                take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
-                                qx.data() + j * dim, dense, sparse, found[w], list, keep);
-            }
+    impl::parallel_for_ranges(n * T, workers, 16, [&](std::size_t b, std::size_t e, std::size_t w) {
+        for (std::size_t u = b; u < e; ++u) {  // u = t * n + j
+            const std::size_t t = u / n, j = u % n, x = queries[begin + j];
+            CandidateList list = table.edit(x, targets[t]);
+            take_candidates(x, g.pos, dist.data() + (j * T + t) * kk, lab.data() + (j * T + t) * kk, kk, k,
+                            qx.data() + j * dim, dense, sparse, found[w], list, keep);
+        }
     });
 }
 
@@ -506,8 +506,9 @@ namespace {
 void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> clear, std::span<const char> again,
                    std::span<const char> rescore, CandidateTable& table, const VectorsNeeded* need = nullptr) {
     const std::size_t n = sparse.size(), L = table.languages.size();
-    const auto cleared = [&](std::size_t x, std::size_t t) {
-        return !clear.empty() && clear[x] && (again.empty() || again[t] != Matcher::kKeepList);
+    const auto cleared = [&](std::size_t x, std::size_t t) {  // searched again or dropped
+        const bool changed = !clear.empty() && clear[x];
+        return (changed && (again.empty() || again[t] == Matcher::kSearchList)) || Matcher::drops_list(again, changed, t);
     };
     if (need && *need) {  // the documents of the lists rescored and their candidates
         std::vector<uint32_t> read;
@@ -519,18 +520,19 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
                 }
         ask(need, read);
     }
-    impl::parallel_for_ranges(n, impl::worker_count(n / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
-        for (std::size_t x = b; x < e; ++x)
-            for (std::size_t t = 0; t < L; ++t) {
-                const CandidateList list = table.edit(x, t);
-                if (cleared(x, t)) {
-                    list.clear();
-                    continue;
-                }
-                if (!rescore.empty() && !rescore[x]) continue;
-                for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
-                std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
+    // A language's lists at a time (their candidates, that language's documents, stay in the cache).
+    impl::parallel_for_ranges(n * L, impl::worker_count(n * L / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t u = b; u < e; ++u) {  // u = t * n + x
+            const std::size_t t = u / n, x = u % n;
+            const CandidateList list = table.edit(x, t);
+            if (cleared(x, t)) {
+                list.clear();
+                continue;
             }
+            if (!rescore.empty() && !rescore[x]) continue;
+            for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
+            std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
+        }
     });
 }
 
@@ -700,12 +702,13 @@ std::vector<char> plan_searches(const MatcherOptions& o, const std::vector<float
 }
 
 // update_candidates' phase 3: each changed document y offered to the list, in y's language, of
-// each unchanged document x it found (offer()); grouped by x and y's language, each group on one core.
+// each unchanged document x it found (offer()); grouped by y's language and x, each group on one
+// core, a language's groups together (the lists' documents stay in the cache).
 void offer_found(const Languages& g, std::span<const char> changed, ListSizes sizes, const DenseRows& dense,
                  std::span<const SparseVector> sparse, CandidateTable& table, const VectorsNeeded* need = nullptr) {
     struct Offer {
         std::size_t x, t, y;  // unchanged x, changed y of language t
-        bool operator<(const Offer& o) const { return std::tie(x, t, y) < std::tie(o.x, o.t, o.y); }
+        bool operator<(const Offer& o) const { return std::tie(t, x, y) < std::tie(o.t, o.x, o.y); }
     };
     const std::size_t L = g.names.size();
     std::vector<Offer> offers;

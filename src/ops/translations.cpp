@@ -130,13 +130,13 @@ bool debug_search() {
 
 // Debugging the search plan (environment DOPPEL_DEBUG_SEARCH set): per language, its documents,
 // the languages it searches and the lists and candidates its documents hold (and of the second
-// pass, the documents searched again), with the process's CPU time, on stderr. Costs nothing when unset.
-void trace_search(const char* where, const Pool& pool, const CandidateTable& table,
+// pass, the documents searched again), with the process's CPU time, on stderr. Costs nothing when
+// unset. `at`: each document's position in table.languages (language_positions).
+void trace_search(const char* where, const Pool& pool, const CandidateTable& table, std::span<const uint32_t> at,
                   const std::vector<char>* searched_again = nullptr) {
     if (!debug_search()) return;
     const std::size_t L = table.languages.size();
     std::vector<std::size_t> docs(L), lists(L), cands(L);
-    const std::vector<uint32_t> at = language_positions(pool, table);
     for (std::size_t i = 0; i < pool.size(); ++i) {
         const std::size_t s = at[i];
         ++docs[s];
@@ -542,21 +542,19 @@ std::vector<char> languages_searched_again(const CandidateTable& table, const Fe
 
 // With learn:rematch_rewritten=0, the documents of the languages not searched again count as
 // spared (second_pass_labels): between two of them the lists are the first pass's, rescored.
-void spare_kept_lists(const Pool& pool, const CandidateTable& table, const std::vector<char>& again,
-                      std::vector<char>& spared) {
+// `at`: each document's position in the table's languages (language_positions).
+void spare_kept_lists(std::span<const uint32_t> at, const std::vector<char>& again, std::vector<char>& spared) {
     if (again.empty()) return;
-    const std::vector<uint32_t> at = language_positions(pool, table);
-    for (std::size_t i = 0; i < pool.size(); ++i) spared[i] |= again[at[i]] == Matcher::kKeepList;
+    for (std::size_t i = 0; i < at.size(); ++i) spared[i] |= again[at[i]] == Matcher::kKeepList;
 }
 
 // Phase 5c: of the changed documents, those whose vectors the second pass's search reads: the
 // documents of languages searched again (`again`: languages_searched_again); all with the
-// found search on (search_found() reads every language of a found pair).
-std::vector<char> searched_languages_only(const Pool& pool, const CandidateTable& table, const std::vector<char>& again,
+// found search on (search_found() reads every language of a found pair). `at`: as for spare_kept_lists.
+std::vector<char> searched_languages_only(std::span<const uint32_t> at, const std::vector<char>& again,
                                           const TranslationSearchOptions& options, std::vector<char> changed) {
     if (again.empty() || options.matcher.found_only_ratio > 0) return changed;
-    const std::vector<uint32_t> at = language_positions(pool, table);
-    for (std::size_t i = 0; i < pool.size(); ++i) changed[i] &= again[at[i]] == Matcher::kSearchList;
+    for (std::size_t i = 0; i < at.size(); ++i) changed[i] &= again[at[i]] == Matcher::kSearchList;
     return changed;
 }
 
@@ -651,10 +649,11 @@ std::vector<TranslationLink> link_pass(const Matcher& matcher, const Pool& pool,
 // others keeping their first-pass candidates, rescored (Matcher::update_candidates), then linked,
 // the second pass's rule applied (second_pass_labels). `reread`: the store the index is read
 // from again before re-indexing (it was let go after the first search); null: `index` is kept.
+// `at`: each document's position in table.languages (language_positions).
 std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index, const Store* reread,
                                          const FeatureAssociations& learned, const std::vector<TranslationLink>& first,
-                                         CandidateTable& table, LinkState* keep, const TranslationSearchOptions& options,
-                                         const ProgressCallback& progress) {
+                                         CandidateTable& table, std::span<const uint32_t> at, LinkState* keep,
+                                         const TranslationSearchOptions& options, const ProgressCallback& progress) {
     DocumentFrequencies df = *embedder.frequencies();
     std::vector<char> rewritten = rewrite(pool, learned, df);
     release_free_heap();
@@ -672,19 +671,19 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     const std::vector<char> again = languages_searched_again(table, learned, options.associations);
     if (reread) index = reread_index(*reread, pool);
     reindex_changed(index, pool,
-                    searched_languages_only(pool, table, again, options,
+                    searched_languages_only(at, again, options,
                                             options.associations.rematch_similarity > 1 ? search.search : rewritten));
     const Matcher matcher(options.matcher);
     trace_memory("reindexed", pool, embedder, &table, first.size());
     matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table, again);
-    spare_kept_lists(pool, table, again, search.spared);
+    spare_kept_lists(at, again, search.spared);
     // Searched for the last time: the vectors go (the index keeps its kind and training, so
     // describe() is unchanged), and so do the dense rows.
     index = index.empty_like();
     pool.dense = DenseRows();
     release_free_heap();
     trace_memory("candidates again", pool, embedder, &table, first.size());
-    trace_search("second pass", pool, table, &search.search);
+    trace_search("second pass", pool, table, at, &search.search);
     std::vector<TranslationLink> links = matcher.link(pool.docs, pool.sparse, table, keep);
     if (!options.incremental) table = CandidateTable();  // incremental mode saves it
     trace_memory("linked again", pool, embedder, &table, first.size() + links.size());
@@ -699,26 +698,24 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
 // previous second pass's, link_pass) and the second pass's rule applied. `again`:
 // languages_searched_again(); an added rewritten document's lists it drops are not taken.
 // `reweigh` weighs the pool for the second pass: every document rewritten and weighed
-// (rewrite_and_weigh), or a PartialWeighing started, then asked by `need`.
+// (rewrite_and_weigh), or a PartialWeighing started, then asked by `need`. `at`: each document's
+// position in table.languages (language_positions).
 std::vector<TranslationLink> second_pass_extended(Pool& pool, const std::function<void()>& reweigh, const VectorsNeeded& need,
                                                   const std::vector<TranslationLink>& first_links,
                                                   const CandidateTable& first, std::span<const char> added,
-                                                  CandidateTable& table, LinkState& state,
+                                                  CandidateTable& table, std::span<const uint32_t> at, LinkState& state,
                                                   const std::vector<char>& again,
                                                   const TranslationSearchOptions& options) {
     const std::vector<uint64_t> before = list_fingerprints(table);
     reweigh();
     trace_cpu("weighed again");
-    const std::vector<uint32_t> at = again.empty() ? std::vector<uint32_t>() : language_positions(pool, table);
-    const auto dropped = [&](std::size_t i, std::size_t t) {  // as second_pass() drops a rewritten document's
-        return !again.empty() && again[at[i]] != Matcher::kSearchList && again[t] == Matcher::kDropList;
-    };
-    for (std::size_t i = 0; i < pool.size(); ++i)
+    for (std::size_t i = 0; i < pool.size(); ++i)  // as second_pass() drops a rewritten document's
         for (std::size_t t = 0; added[i] && t < table.languages.size(); ++t)
-            if (!dropped(i, t)) table.edit(i, t).assign(first.of(i, t));
+            if (!Matcher::drops_list(again, !again.empty() && again[at[i]] != Matcher::kSearchList, t))
+                table.edit(i, t).assign(first.of(i, t));
     const Matcher matcher(options.matcher, need);
     matcher.merge_candidates(pool.docs, pool.dense, pool.sparse, added, table, true);  // old lists keep their scores
-    trace_search("second pass", pool, table);
+    trace_search("second pass", pool, table, at);
     std::vector<TranslationLink> links = link_pass(matcher, pool, table, &before, added, &state);
     trace_cpu("linked again");
     second_pass_labels(links, first_links, options, {});
@@ -824,12 +821,14 @@ struct SecondPassState {
     TranslationState::Weighing weighing;
 };
 
-void save_state(const Store& store, const Pool& pool, std::string specs, CandidateTable first, LinkState first_links,
-                TranslationState::Weighing first_weighing, SecondPassState second) {
+// `at`: each document's position in first.languages (language_positions).
+void save_state(const Store& store, const Pool& pool, std::span<const uint32_t> at, std::string specs,
+                CandidateTable first, LinkState first_links, TranslationState::Weighing first_weighing,
+                SecondPassState second) {
     TranslationState s;
     s.specs = std::move(specs);
     for (const MatchDocument& d : pool.docs) s.seqs.push_back(d.seq);
-    s.langs = language_positions(pool, first);
+    s.langs.assign(at.begin(), at.end());
     s.first = std::move(first);
     s.second = std::move(second.table);
     s.associations = std::move(second.associations);
@@ -866,10 +865,11 @@ CandidateTable first_pass(const Matcher& matcher, const VectorIndex& index, cons
 // associations it was made with (learning reads every link: their being learned again from
 // a store 1/40 larger changes little). `table` is the first pass's; `second` becomes the
 // second pass's table and associations when the state is to be saved. `reread`: as for
-// second_pass().
+// second_pass(); `at`: each document's position in table.languages (language_positions).
 std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& embedder, VectorIndex& index,
                                                    const Store* reread, std::vector<TranslationLink> links,
-                                                   CandidateTable& table, Previous* previous, PartialWeighing* partial,
+                                                   CandidateTable& table, std::span<const uint32_t> at,
+                                                   Previous* previous, PartialWeighing* partial,
                                                    SecondPassState& second, const TranslationSearchOptions& options,
                                                    TranslationSearch& out, PhaseClock& clock,
                                                    const ProgressCallback& progress) {
@@ -891,13 +891,13 @@ std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& e
         };
         const std::vector<char> again = languages_searched_again(second.table, learned, options.associations);
         links = second_pass_extended(pool, reweigh, partial ? VectorsNeeded(std::ref(*partial)) : VectorsNeeded(), links,
-                                     table, previous->added, second.table, second.links, again, options);
+                                     table, previous->added, second.table, at, second.links, again, options);
     } else if (options.incremental) {
         second.table = table;  // the first pass's table is saved too
-        links = second_pass(pool, embedder, index, reread, learned, links, second.table, &second.links, options,
+        links = second_pass(pool, embedder, index, reread, learned, links, second.table, at, &second.links, options,
                             progress);
     } else {
-        links = second_pass(pool, embedder, index, reread, learned, links, table, nullptr, options, progress);
+        links = second_pass(pool, embedder, index, reread, learned, links, table, at, nullptr, options, progress);
     }
     clock.mark("match again");
     if (options.incremental) {
@@ -1007,7 +1007,8 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     const bool reread = options.learn && stored;
     if (reread) index = index.empty_like();
     trace_memory("candidates", pool, *embedder, &table);
-    trace_search("first pass", pool, table);
+    const std::vector<uint32_t> at = language_positions(pool, table);  // every pass's tables have these languages
+    trace_search("first pass", pool, table, at);
     LinkState first_links = previous ? std::move(previous->first_links) : LinkState();  // incremental mode saves it
     std::vector<TranslationLink> links =
         link_pass(matcher, pool, table, previous ? &before : nullptr, previous ? previous->added : std::vector<char>(),
@@ -1021,7 +1022,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     SecondPassState second;
     if (options.learn) {
         if (!partial) pool.features.counts = load_counts(store, pool.features.seqs);
-        links = learn_and_match_again(pool, *embedder, index, reread ? &store : nullptr, std::move(links), table,
+        links = learn_and_match_again(pool, *embedder, index, reread ? &store : nullptr, std::move(links), table, at,
                                       previous ? &*previous : nullptr, partial.get(), second, options, out, clock,
                                       progress);
         out.learn_seconds = seconds_between(t3, Clock::now());
@@ -1030,7 +1031,7 @@ TranslationSearch find_stored_translations(const Store& store, const std::string
     out.pairs = to_pairs(store, pool, links);
     if (options.incremental) {
         try {  // the pairs stand without it: the next run is a full one
-            save_state(store, pool, specs, std::move(table), std::move(first_links), std::move(first_weighing),
+            save_state(store, pool, at, specs, std::move(table), std::move(first_links), std::move(first_weighing),
                        std::move(second));
         } catch (const Error& e) {
             out.warnings.push_back(std::string("incremental: the state was not saved (") + e.what() + ")");

@@ -577,6 +577,16 @@ TEST(Matcher, UpdateCandidatesSearchesAgainOnlyTheFlaggedLanguages) {
     EXPECT_TRUE(dropped.of(d22, fr).empty());
     const std::size_t f30 = 3;
     EXPECT_EQ(dropped.of(f30, en).size(), old.of(f30, en).size());
+    // The rule update_candidates applied, as Matcher::drops_list states it (an incremental
+    // run's second pass asks the same): a changed document's list in a kDropList language.
+    for (std::size_t x = 0; x < after.docs.size(); ++x)
+        for (std::size_t t : {de, en, fr})
+            if (Matcher::drops_list(drop_french, changed[x] != 0, t)) EXPECT_TRUE(dropped.of(x, t).empty());
+    EXPECT_TRUE(Matcher::drops_list(drop_french, true, fr));
+    EXPECT_FALSE(Matcher::drops_list(drop_french, false, fr));
+    EXPECT_FALSE(Matcher::drops_list(drop_french, true, en));
+    EXPECT_FALSE(Matcher::drops_list(drop_french, true, de));
+    EXPECT_FALSE(Matcher::drops_list({}, true, fr));
 }
 
 TEST(Matcher, MergeCandidatesOffersListsFoundElsewhereAsUpdateCandidatesDoes) {

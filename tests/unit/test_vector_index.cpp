@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include "doppel/error.h"
@@ -97,20 +98,28 @@ std::vector<float> versions(std::size_t groups, unsigned seed) {
     return x;
 }
 
+// Adds versions(groups, seed + l) of de, en, fr (l = 0, 1, 2) to vi, group g's version as id
+// g * 10 + l, and returns them; after(l) is called after each language's add.
+std::vector<std::vector<float>> add_three_languages(VectorIndex& vi, std::size_t groups, unsigned seed,
+                                                    const std::function<void(std::size_t)>& after = {}) {
+    const std::vector<std::string> langs = {"de", "en", "fr"};
+    std::vector<std::vector<float>> x;
+    for (std::size_t l = 0; l < langs.size(); ++l) {
+        x.push_back(versions(groups, seed + static_cast<unsigned>(l)));
+        std::vector<int64_t> ids(groups);
+        for (std::size_t g = 0; g < groups; ++g) ids[g] = static_cast<int64_t>(g * 10 + l);
+        vi.add(langs[l], groups, ids.data(), x[l].data());
+        if (after) after(l);
+    }
+    return x;
+}
+
 TEST(VectorIndex, AutoGrowsIntoOneApproximateIndexForAllLanguages) {
     const std::size_t dim = 64, groups = 400;
     VectorIndex vi(dim, "auto:exact_limit=500,dim=16,nprobe=8,refine=2");
     EXPECT_EQ(vi.factory(), "auto:exact_limit=500,dim=16,nprobe=8,refine=2");
-    const std::vector<std::string> langs = {"de", "en", "fr"};
-    std::vector<std::vector<float>> x;
-    for (std::size_t l = 0; l < langs.size(); ++l) {
-        x.push_back(versions(groups, 10 + static_cast<unsigned>(l)));
-        std::vector<int64_t> ids(groups);
-        for (std::size_t g = 0; g < groups; ++g) ids[g] = static_cast<int64_t>(g * 10 + l);
-        vi.add(langs[l], groups, ids.data(), x[l].data());
-        // Exact while at most 500 vectors; the second language takes it past: approximate.
-        EXPECT_EQ(vi.exact(), l == 0);
-    }
+    // Exact while at most 500 vectors; the second language takes it past: approximate.
+    const auto x = add_three_languages(vi, groups, 10, [&](std::size_t l) { EXPECT_EQ(vi.exact(), l == 0); });
     EXPECT_EQ(vi.size(), 3 * groups);
     EXPECT_NE(vi.describe().find("kind=pca16-ivf"), std::string::npos) << vi.describe();
     EXPECT_EQ(vi.candidates_for(5), 10u);
@@ -146,6 +155,32 @@ TEST(VectorIndex, AutoGrowsIntoOneApproximateIndexForAllLanguages) {
     VectorIndex again = back.empty_like();
     EXPECT_FALSE(again.exact());
     EXPECT_EQ(again.size(), 0u);
+}
+
+// search_languages answers every (query, language) as search() does, bit for bit, in its
+// layout (query-major), though it works a language at a time; a language it lacks gives -1s.
+TEST(VectorIndex, SearchLanguagesGivesEachLanguagesSearchInPlace) {
+    const std::size_t dim = 64, groups = 300, k = 4;
+    VectorIndex vi(dim, "auto:exact_limit=300,dim=16,nprobe=4,refine=2");
+    const auto x = add_three_languages(vi, groups, 20);
+    ASSERT_FALSE(vi.exact());
+    const std::vector<std::string> targets = {"fr", "xx", "en"};
+    const std::size_t n = 70, T = targets.size();  // more queries than one worker's range
+    std::vector<float> d(n * T * k);
+    std::vector<int64_t> l(n * T * k);
+    vi.search_languages(targets, n, x[0].data(), k, d.data(), l.data());
+    for (std::size_t t = 0; t < T; ++t) {
+        std::vector<float> d1(n * k);
+        std::vector<int64_t> l1(n * k);
+        vi.search(targets[t], n, x[0].data(), k, d1.data(), l1.data());
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t r = 0; r < k; ++r) {
+                EXPECT_EQ(l[(i * T + t) * k + r], l1[i * k + r]) << targets[t] << " query " << i;
+                if (l1[i * k + r] >= 0) EXPECT_EQ(d[(i * T + t) * k + r], d1[i * k + r]);
+            }
+    }
+    EXPECT_EQ(l[(5 * T + 1) * k], -1);                                 // "xx": none
+    EXPECT_EQ(l[(5 * T + 2) * k], static_cast<int64_t>(5 * 10 + 1));  // query 5's English version
 }
 
 // A bulk add trains a new language's lists on a batch spread over all of it (spread_order),

@@ -19,8 +19,10 @@
 // approximate "auto" kind each query is projected once, and then scans its nprobe nearest lists
 // in each target language: a language of n_t documents costs about nprobe * sqrt(n_t) / 4
 // similarities, so the work per query grows like sqrt(store size * languages), not with the
-// store. Approximate results are ordered by the projected similarity; ask for candidates_for(k)
-// of them and re-rank them with the full vectors (the matcher does).
+// store. The batch is searched one target language at a time (every query in it, on all
+// cores), so that language's centroids and lists stay in the cache. Approximate results are
+// ordered by the projected similarity; ask for candidates_for(k) of them and re-rank them with
+// the full vectors (the matcher does).
 //
 // Memory layout of every batched method: vector i is x[i * dim() .. (i + 1) * dim()); search
 // results for query i are distances[i * k + r] and labels[i * k + r], rank r from 0 (best);

@@ -293,6 +293,12 @@ public:
     // Values of `again`: the changed documents' lists in a language kept (rescored), searched
     // again, or dropped (emptied, not searched: such pairs link only through pivots).
     static constexpr char kKeepList = 0, kSearchList = 1, kDropList = 2;
+    // Whether a document's list in language `target` is dropped by `again` (as above): the
+    // document changed and `again` marks target kDropList. The one home of that rule
+    // (update_candidates applies it; an incremental run's second pass takes no such list).
+    static bool drops_list(std::span<const char> again, bool changed, std::size_t target) {
+        return changed && !again.empty() && again[target] == kDropList;
+    }
     void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                            std::span<const SparseVector> sparse, std::span<const char> changed,
                            CandidateTable& table, std::span<const char> again = {}) const;
