@@ -35,4 +35,13 @@ std::vector<std::size_t> first_of_repeats(const std::vector<Key>& keys, Equal&& 
     return first;
 }
 
+// The items that are their own first in first_of_repeats' result (the distinct ones, in order):
+// the items to compute, before their repeats take the first's result.
+inline std::vector<std::size_t> distinct_items(const std::vector<std::size_t>& first) {
+    std::vector<std::size_t> distinct;
+    for (std::size_t i = 0; i < first.size(); ++i)
+        if (first[i] == i) distinct.push_back(i);
+    return distinct;
+}
+
 }  // namespace doppel::impl

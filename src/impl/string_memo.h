@@ -77,10 +77,6 @@ private:
     std::deque<Value> values_;
 };
 
-}  // namespace doppel::impl
-
-namespace doppel::impl {
-
 // A StringMemo bounded by size, for the memos of whole texts (a paragraph's or a document's
 // results, which feeds repeat: licences, boilerplate, copies): texts longer than max_text are
 // not kept, and past max_bytes (the keys and what keep() is told of the values) it starts

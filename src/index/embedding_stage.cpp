@@ -95,9 +95,7 @@ void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const Analyzed
     // A document repeated in the batch (same text and analysis) is computed once, by one worker.
     const std::vector<std::size_t> first =
         impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) { return Batch::same_analysis(docs[a], docs[b]); });
-    std::vector<std::size_t> todo;
-    for (std::size_t i = 0; i < n; ++i)
-        if (first[i] == i) todo.push_back(i);
+    const std::vector<std::size_t> todo = impl::distinct_items(first);
     impl::parallel_for(todo.size(), impl::worker_count(todo.size() / 16 + 1), [&](std::size_t k, std::size_t w) {
         const std::size_t i = todo[k];
         out.feats[i] = pool[w]->document_features(docs[i]).serialize();

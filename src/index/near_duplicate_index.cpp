@@ -339,9 +339,7 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
                                                : std::hash<std::string>{}(docs[i].content_hash);
     const std::vector<std::size_t> first = impl::first_of_repeats(
         keys, [&](std::size_t x, std::size_t y) { return docs[x].doc.text == docs[y].doc.text; });
-    std::vector<std::size_t> distinct;
-    for (std::size_t i = 0; i < n; ++i)
-        if (first[i] == i) distinct.push_back(i);
+    const std::vector<std::size_t> distinct = impl::distinct_items(first);
     // Shingler and MinHash are immutable; each worker has its own Segmenter and buffers.
     impl::parallel_for(distinct.size(), std::min(workers, distinct.size()), [&](std::size_t k, std::size_t w) {
         const std::size_t i = distinct[k];

@@ -94,9 +94,7 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
     // The evidence is a function of the text alone: a text repeated in the batch is read once.
     const std::vector<std::size_t> first = impl::first_of_repeats(
         hashes, [&](std::size_t a, std::size_t b) { return docs[todo[a]].text == docs[todo[b]].text; });
-    std::vector<std::size_t> distinct;
-    for (std::size_t i = 0; i < n; ++i)
-        if (first[i] == i) distinct.push_back(i);
+    const std::vector<std::size_t> distinct = impl::distinct_items(first);
     std::vector<DocumentLanguageEvidence> evidence(n);
     impl::parallel_for(distinct.size(), impl::worker_count(distinct.size()), [&](std::size_t k, std::size_t) {
         evidence[distinct[k]] = langid_->read_document(docs[todo[distinct[k]]].text);

@@ -25,5 +25,10 @@ TEST(Repeats, ACollidingKeyIsDecidedByEquality) {
     EXPECT_TRUE(impl::first_of_repeats(std::vector<int>{}, [](std::size_t, std::size_t) { return true; }).empty());
 }
 
+TEST(Repeats, DistinctItemsAreThoseThatAreTheirOwnFirst) {
+    EXPECT_EQ(impl::distinct_items({0, 1, 0, 3, 1, 0}), (std::vector<std::size_t>{0, 1, 3}));
+    EXPECT_TRUE(impl::distinct_items({}).empty());
+}
+
 }  // namespace
 }  // namespace doppel
