@@ -45,8 +45,8 @@ FeatureAssociationOptions FeatureAssociationOptions::parse_spec(const std::strin
     p.take_number("rematch_margin", o.rematch_margin);
     p.take_number("rematch_rewritten", o.rematch_rewritten);
     p.check_empty();
-    DOPPEL_CHECK(kBadSpec, o.rematch_rewritten <= 2,
-                 "associations spec '" + spec + "': rematch_rewritten is 0, 1 or 2");
+    DOPPEL_CHECK(kBadSpec, o.rematch_rewritten <= 3,
+                 "associations spec '" + spec + "': rematch_rewritten is 0, 1, 2 or 3");
     return o;
 }
 

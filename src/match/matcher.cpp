@@ -499,16 +499,26 @@ CandidateTable Matcher::candidates(const VectorIndex& index, std::span<const Mat
 
 namespace {
 
+// Each document's position in g.names.
+std::vector<uint32_t> language_of(const Languages& g, std::size_t n) {
+    std::vector<uint32_t> out(n);
+    for (std::size_t l = 0; l < g.members.size(); ++l)
+        for (std::size_t i : g.members[l]) out[i] = static_cast<uint32_t>(l);
+    return out;
+}
+
 // update_candidates' phase 1: the lists of documents with clear[x] emptied (searched again) in
-// the languages `again` flags (empty: all); the others rescored (sparse) and re-sorted where
-// rescore[x] (a list not rescored keeps its saved, sorted order). An empty `clear` clears none,
-// an empty `rescore` rescores all.
+// the languages `again` flags for x's language (lang[x]; empty `again`: all); the others
+// rescored (sparse) and re-sorted where rescore[x] (a list not rescored keeps its saved, sorted
+// order). An empty `clear` clears none, an empty `rescore` rescores all.
 void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> clear, std::span<const char> again,
-                   std::span<const char> rescore, CandidateTable& table, const VectorsNeeded* need = nullptr) {
+                   std::span<const uint32_t> lang, std::span<const char> rescore, CandidateTable& table,
+                   const VectorsNeeded* need = nullptr) {
     const std::size_t n = sparse.size(), L = table.languages.size();
     const auto cleared = [&](std::size_t x, std::size_t t) {  // searched again or dropped
         const bool changed = !clear.empty() && clear[x];
-        return (changed && (again.empty() || again[t] == Matcher::kSearchList)) || Matcher::drops_list(again, changed, t);
+        const std::span<const char> row = Matcher::again_row(again, L, again.empty() ? 0 : lang[x]);
+        return (changed && (row.empty() || row[t] == Matcher::kSearchList)) || Matcher::drops_list(row, changed, t);
     };
     if (need && *need) {  // the documents of the lists rescored and their candidates
         std::vector<uint32_t> read;
@@ -564,7 +574,7 @@ void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const 
 
 
 // Every document of `queries` searched in the languages its language searches (those `only`
-// flags, when not empty), but those its language searches with found documents only
+// flags for its language, per language pair as update_candidates' `again`, when not empty), but those its language searches with found documents only
 // (marks->found_only; search_found() searches them), a batch at a time; with `marks`, the
 // results marked (mark_found).
 void search_all(const VectorIndex& index, const Languages& queries, const DenseRows& dense, ListSizes sizes,
@@ -575,7 +585,7 @@ void search_all(const VectorIndex& index, const Languages& queries, const DenseR
     for (std::size_t sa = 0; sa < L; ++sa) {
         std::vector<std::size_t> targets[2];  // searched for sizes.k, for sizes.few
         for (std::size_t t = 0; t < L; ++t)
-            if (t != sa && table.searches(sa, t) && (only.empty() || only[t] == Matcher::kSearchList) &&
+            if (t != sa && table.searches(sa, t) && (only.empty() || only[sa * L + t] == Matcher::kSearchList) &&
                 !(found_only && marks->found_only[sa * L + t]))
                 targets[table.searches_few(sa, t)].push_back(t);
         for (std::size_t few = 0; few < 2; ++few) {
@@ -792,10 +802,11 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
                                 std::span<const SparseVector> sparse, std::span<const char> changed,
                                 CandidateTable& table, std::span<const char> again, bool keep_scores) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
-    DOPPEL_CHECK(kInvalidArgument, again.empty() || again.size() == table.languages.size(),
-                 "matcher: one search-again flag per language of the table needed");
+    DOPPEL_CHECK(kInvalidArgument, again.empty() || again.size() == table.languages.size() * table.languages.size(),
+                 "matcher: one search-again flag per language pair of the table needed");
     // A changed document's kept lists (languages `again` does not flag) are always rescored.
-    rescore_lists(sparse, changed, again, keep_scores ? changed : std::span<const char>(), table, &need_);
+    rescore_lists(sparse, changed, again, language_of(g, docs.size()), keep_scores ? changed : std::span<const char>(),
+                  table, &need_);
     // Phase 2: the changed documents searched again (in the languages `again` flags, when not
     // empty), as candidates() searches all (the found search: the documents found with no list
     // there, changed or newly found).
@@ -811,7 +822,7 @@ void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseR
                                CandidateTable& table, bool keep_scores) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
     // Every list kept; rescored, or with keep_scores the changed documents' only.
-    rescore_lists(sparse, {}, {}, keep_scores ? changed : std::span<const char>(), table, &need_);
+    rescore_lists(sparse, {}, {}, {}, keep_scores ? changed : std::span<const char>(), table, &need_);
     offer_found(g, changed, ListSizes(options_), dense, sparse, table, &need_);
 }
 

@@ -118,6 +118,25 @@ void second_pass_labels(std::vector<TranslationLink>& links, const std::vector<T
     keep_first_links(links, first, options.associations.keep_first_margin);
 }
 
+std::vector<char> languages_searched_again(const CandidateTable& table, const FeatureAssociations& learned,
+                                           const FeatureAssociationOptions& options) {
+    if (options.rematch_rewritten == 1) return {};
+    const std::size_t L = table.languages.size();
+    std::vector<char> rewritten(L);
+    for (std::size_t t = 0; t < L; ++t) rewritten[t] = learned.rewrites(table.languages[t]);
+    const char other = options.rematch_rewritten == 0 ? Matcher::kKeepList : Matcher::kDropList;
+    std::vector<char> again(L * L);
+    bool fell_back = false;
+    for (std::size_t a = 0; a < L; ++a) {
+        bool pivot = !rewritten[a] || other == Matcher::kKeepList;
+        for (std::size_t b = 0; b < L && !pivot; ++b) pivot = b != a && !rewritten[b] && table.searches(a, b);
+        fell_back |= !pivot;
+        for (std::size_t t = 0; t < L; ++t) again[a * L + t] = rewritten[t] && pivot ? other : Matcher::kSearchList;
+    }
+    if (fell_back && options.rematch_rewritten == 2) return {};
+    return again;
+}
+
 std::vector<TranslationPair> translation_pairs(const std::vector<TranslationLink>& links,
                                                std::span<const std::string> ids, std::span<const std::string> langs) {
     DOPPEL_CHECK(kInvalidArgument, ids.size() == langs.size(), "translation pairs: one language per id needed");

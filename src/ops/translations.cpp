@@ -515,46 +515,42 @@ SecondSearch documents_to_search(const std::vector<float>& moved, const std::vec
     return out;
 }
 
-// Phase 5b: what a rewritten document does with its lists in each language (per
-// table.languages, Matcher::kSearchList / kKeepList / kDropList; empty: searched again in every
-// one its language searches). With learn:rematch_rewritten=0 or 2, only the languages the
-// associations leave as they are (English) are searched again; between two rewritten languages
-// the first pass's lists are kept, rescored (0), or dropped (2, the default: such pairs are
-// linked through their pivots). Dropping needs a pivot: when some rewritten language searches
-// no unrewritten one (or every language is rewritten), every language is searched again.
-std::vector<char> languages_searched_again(const CandidateTable& table, const FeatureAssociations& learned,
-                                           const FeatureAssociationOptions& options) {
-    if (options.rematch_rewritten == 1) return {};
+// Phase 5b: the second pass's plan for rewritten documents (languages_searched_again,
+// translation_stages.h); with DOPPEL_DEBUG_SEARCH, the rewritten languages that search every
+// language again (no pivot among the languages they search) are named.
+std::vector<char> plan_searched_again(const CandidateTable& table, const FeatureAssociations& learned,
+                                      const FeatureAssociationOptions& options) {
+    std::vector<char> again = languages_searched_again(table, learned, options);
+    if (!debug_search()) return again;
     const std::size_t L = table.languages.size();
-    std::vector<char> again(L);
-    const char other = options.rematch_rewritten == 2 ? Matcher::kDropList : Matcher::kKeepList;
-    for (std::size_t t = 0; t < L; ++t)
-        again[t] = learned.rewrites(table.languages[t]) ? other : Matcher::kSearchList;
-    if (other == Matcher::kKeepList) return again;
-    for (std::size_t a = 0; a < L; ++a) {
-        bool pivot = again[a] == Matcher::kSearchList;
-        for (std::size_t b = 0; b < L && !pivot; ++b)
-            pivot = b != a && again[b] == Matcher::kSearchList && table.searches(a, b);
-        if (!pivot) return {};
-    }
+    std::string names;
+    for (std::size_t a = 0; a < L; ++a)
+        if (learned.rewrites(table.languages[a]) && (again.empty() || again[a * L + a] == Matcher::kSearchList))
+            names += " " + table.languages[a];
+    std::fprintf(stderr, "doppel search: second pass        rewritten, searched again in every language:%s\n",
+                 names.empty() ? " none" : names.c_str());
     return again;
 }
 
 // With learn:rematch_rewritten=0, the documents of the languages not searched again count as
 // spared (second_pass_labels): between two of them the lists are the first pass's, rescored.
-// `at`: each document's position in the table's languages (language_positions).
-void spare_kept_lists(std::span<const uint32_t> at, const std::vector<char>& again, std::vector<char>& spared) {
+// `at`: each document's position in the table's L languages (language_positions).
+void spare_kept_lists(std::span<const uint32_t> at, std::size_t L, const std::vector<char>& again,
+                      std::vector<char>& spared) {
     if (again.empty()) return;
-    for (std::size_t i = 0; i < at.size(); ++i) spared[i] |= again[at[i]] == Matcher::kKeepList;
+    for (std::size_t i = 0; i < at.size(); ++i) spared[i] |= again[at[i] * L + at[i]] == Matcher::kKeepList;
 }
 
 // Phase 5c: of the changed documents, those whose vectors the second pass's search reads: the
-// documents of languages searched again (`again`: languages_searched_again); all with the
-// found search on (search_found() reads every language of a found pair). `at`: as for spare_kept_lists.
-std::vector<char> searched_languages_only(std::span<const uint32_t> at, const std::vector<char>& again,
+// documents of languages some language searches again (`again`: plan_searched_again); all
+// with the found search on (search_found() reads every language of a found pair). `at`: as for
+// spare_kept_lists.
+std::vector<char> searched_languages_only(std::span<const uint32_t> at, std::size_t L, const std::vector<char>& again,
                                           const TranslationSearchOptions& options, std::vector<char> changed) {
     if (again.empty() || options.matcher.found_only_ratio > 0) return changed;
-    for (std::size_t i = 0; i < at.size(); ++i) changed[i] &= again[at[i]] == Matcher::kSearchList;
+    std::vector<char> searched(L);
+    for (std::size_t u = 0; u < again.size(); ++u) searched[u % L] |= again[u] == Matcher::kSearchList;
+    for (std::size_t i = 0; i < at.size(); ++i) changed[i] &= searched[at[i]];
     return changed;
 }
 
@@ -668,15 +664,15 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     SecondSearch search = documents_to_search(moved, rewritten, first, options.associations);
     release_free_heap();
     trace_memory("weighed again", pool, embedder, &table, first.size());
-    const std::vector<char> again = languages_searched_again(table, learned, options.associations);
+    const std::vector<char> again = plan_searched_again(table, learned, options.associations);
     if (reread) index = reread_index(*reread, pool);
     reindex_changed(index, pool,
-                    searched_languages_only(at, again, options,
+                    searched_languages_only(at, table.languages.size(), again, options,
                                             options.associations.rematch_similarity > 1 ? search.search : rewritten));
     const Matcher matcher(options.matcher);
     trace_memory("reindexed", pool, embedder, &table, first.size());
     matcher.update_candidates(index, pool.docs, pool.dense, pool.sparse, search.search, table, again);
-    spare_kept_lists(at, again, search.spared);
+    spare_kept_lists(at, table.languages.size(), again, search.spared);
     // Searched for the last time: the vectors go (the index keeps its kind and training, so
     // describe() is unchanged), and so do the dense rows.
     index = index.empty_like();
@@ -696,7 +692,7 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
 // second_pass(), the added documents' lists rescored and the added documents offered to the
 // others' (Matcher::merge_candidates), then linked again where lists changed (`state`: the
 // previous second pass's, link_pass) and the second pass's rule applied. `again`:
-// languages_searched_again(); an added rewritten document's lists it drops are not taken.
+// plan_searched_again(); an added rewritten document's lists it drops are not taken.
 // `reweigh` weighs the pool for the second pass: every document rewritten and weighed
 // (rewrite_and_weigh), or a PartialWeighing started, then asked by `need`. `at`: each document's
 // position in table.languages (language_positions).
@@ -709,10 +705,13 @@ std::vector<TranslationLink> second_pass_extended(Pool& pool, const std::functio
     const std::vector<uint64_t> before = list_fingerprints(table);
     reweigh();
     trace_cpu("weighed again");
-    for (std::size_t i = 0; i < pool.size(); ++i)  // as second_pass() drops a rewritten document's
-        for (std::size_t t = 0; added[i] && t < table.languages.size(); ++t)
-            if (!Matcher::drops_list(again, !again.empty() && again[at[i]] != Matcher::kSearchList, t))
+    const std::size_t L = table.languages.size();
+    for (std::size_t i = 0; i < pool.size(); ++i) {  // as second_pass() drops a rewritten document's
+        const std::span<const char> row = Matcher::again_row(again, L, at[i]);
+        for (std::size_t t = 0; added[i] && t < L; ++t)
+            if (!Matcher::drops_list(row, !row.empty() && row[at[i]] != Matcher::kSearchList, t))
                 table.edit(i, t).assign(first.of(i, t));
+    }
     const Matcher matcher(options.matcher, need);
     matcher.merge_candidates(pool.docs, pool.dense, pool.sparse, added, table, true);  // old lists keep their scores
     trace_search("second pass", pool, table, at);
@@ -889,7 +888,7 @@ std::vector<TranslationLink> learn_and_match_again(Pool& pool, BridgeEmbedder& e
             const TranslationState::Weighing& saved = previous->second_weighing;
             partial->start(saved.frequencies, saved.lengths, previous->added, &learned);
         };
-        const std::vector<char> again = languages_searched_again(second.table, learned, options.associations);
+        const std::vector<char> again = plan_searched_again(second.table, learned, options.associations);
         links = second_pass_extended(pool, reweigh, partial ? VectorsNeeded(std::ref(*partial)) : VectorsNeeded(), links,
                                      table, previous->added, second.table, at, second.links, again, options);
     } else if (options.incremental) {

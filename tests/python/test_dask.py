@@ -197,7 +197,7 @@ def test_scheduler_and_two_worker_processes_on_localhost(cli, small_corpus, tran
             want = records_of(cli("dedup", "--format", "jsonl", *small_corpus))
             s = doppel.dask.near_duplicates(small_corpus, str(tmp_path / "work"), client=c, part_mb=0)
             assert doppel.dask.read_result(s["out"]) == want
-            full = "learn:rematch_similarity=2"  # dask's second pass searches every document again
+            full = DASK_SECOND_PASS
             want = tool_translations(cli, tmp_path, translation_pool,
                                      extra=("--associations", full, "--matcher", PLANNED))
             s = doppel.dask.translations([translation_pool], str(tmp_path / "work-tr"), client=c, associations=full,
@@ -268,13 +268,16 @@ def tool_translations(cli, tmp_path, *paths, extra=()):
 # affinity (the first on ties): on the pool of 4 languages of 20 or more documents each, the
 # search plan leaves language pairs unsearched.
 PLANNED = "matcher:affinity_sample=4,target_languages=1,target_affinity=1.5"
+# The tool's second pass searches only the rewritten documents again, and those only in the
+# unrewritten languages (English); rematch_similarity above 1 and rematch_rewritten=1 have it
+# search every document again in every language its language searches, as doppel.dask's second
+# pass does.
+DASK_SECOND_PASS = "learn:rematch_similarity=2,rematch_rewritten=1"
 
 
 def test_translations_equal_the_tool_and_resume(cli, client, translation_pool, tmp_path):
-    # The tool's second pass searches only the rewritten documents again; rematch_similarity
-    # above 1 has it search every one, as doppel.dask's second pass does. The matcher plans its
-    # search (PLANNED): doppel.dask searches as the tool does.
-    full = "learn:rematch_similarity=2"
+    # The matcher plans its search (PLANNED): doppel.dask searches as the tool does.
+    full = DASK_SECOND_PASS
     text = tool_translations(cli, tmp_path, translation_pool, extra=("--associations", full, "--matcher", PLANNED))
     work = tmp_path / "work"
     s = doppel.dask.translations([translation_pool], str(work), client=client, associations=full, matcher=PLANNED)
@@ -350,7 +353,7 @@ def test_translations_of_many_languages_follow_the_tools_search_plan(cli, client
     """19 languages, a sample of 8 documents each (the other plan settings the defaults): the
     search plan leaves a third of the language pairs unsearched (other links than a full
     search), and doppel.dask gives the tool's records."""
-    full, planned = "learn:rematch_similarity=2", "matcher:affinity_sample=8"
+    full, planned = DASK_SECOND_PASS, "matcher:affinity_sample=8"
     text = tool_translations(cli, tmp_path, many_language_pool, extra=("--matcher", planned, "--associations", full))
     unplanned = cli("translations", "--store", str(tmp_path / "store"), "--format", "jsonl", "--associations", full,
                     "--matcher", "matcher:affinity_sample=0")

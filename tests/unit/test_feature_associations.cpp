@@ -164,7 +164,9 @@ TEST(FeatureAssociationOptions, SpecRoundTrip) {
     EXPECT_EQ(r.rematch_similarity, 0.9f);
     EXPECT_EQ(r.rematch_margin, 2.5f);
     EXPECT_EQ(r.rematch_rewritten, 2u);
-    EXPECT_THROW(FeatureAssociationOptions::parse_spec("learn:rematch_rewritten=3"), Error);
+    EXPECT_EQ(FeatureAssociationOptions::parse_spec("learn:rematch_rewritten=3").rematch_rewritten, 3u);
+    EXPECT_EQ(d.rematch_rewritten, 3u);  // the default: the fallback per language
+    EXPECT_THROW(FeatureAssociationOptions::parse_spec("learn:rematch_rewritten=4"), Error);
     EXPECT_THROW(FeatureAssociationOptions::parse_spec("learn:margin=1"), Error);
     EXPECT_THROW(FeatureAssociationOptions::parse_spec("matcher:min_margin=1"), Error);
 }

@@ -557,7 +557,13 @@ TEST(Matcher, UpdateCandidatesSearchesAgainOnlyTheFlaggedLanguages) {
     std::vector<char> changed(after.docs.size(), 0);
     changed[d22] = 1;
     CandidateTable partly = old, wholly = old;
-    const std::vector<char> english_only = {0, 1, 0};
+    // `again` per language pair (row: the changed document's language), each row the same here.
+    const auto every_row = [](std::vector<char> row) {
+        std::vector<char> all;
+        for (std::size_t s = 0; s < row.size(); ++s) all.insert(all.end(), row.begin(), row.end());
+        return all;
+    };
+    const std::vector<char> english_only = every_row({0, 1, 0});
     m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, partly, english_only);
     m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, wholly);
     EXPECT_EQ(partly.of(d22, en)[0].other, fresh.of(d22, en)[0].other);
@@ -566,12 +572,12 @@ TEST(Matcher, UpdateCandidatesSearchesAgainOnlyTheFlaggedLanguages) {
     EXPECT_EQ(wholly.of(d22, fr)[0].other, fresh.of(d22, fr)[0].other);
     EXPECT_TRUE(partly.of(d22, de).empty());
     EXPECT_THROW(m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, partly,
-                                     std::vector<char>{1, 0}),
-                 Error);
+                                     std::vector<char>{0, 1, 0}),
+                 Error);  // one flag per language, not per language pair
     // French flagged kDropList: the moved document's French list is emptied, not searched; the
     // unchanged documents' lists are kept.
     CandidateTable dropped = old;
-    const std::vector<char> drop_french = {Matcher::kKeepList, Matcher::kSearchList, Matcher::kDropList};
+    const std::vector<char> drop_french = every_row({Matcher::kKeepList, Matcher::kSearchList, Matcher::kDropList});
     m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, dropped, drop_french);
     EXPECT_EQ(dropped.of(d22, en)[0].other, fresh.of(d22, en)[0].other);
     EXPECT_TRUE(dropped.of(d22, fr).empty());
@@ -581,12 +587,31 @@ TEST(Matcher, UpdateCandidatesSearchesAgainOnlyTheFlaggedLanguages) {
     // run's second pass asks the same): a changed document's list in a kDropList language.
     for (std::size_t x = 0; x < after.docs.size(); ++x)
         for (std::size_t t : {de, en, fr})
-            if (Matcher::drops_list(drop_french, changed[x] != 0, t)) EXPECT_TRUE(dropped.of(x, t).empty());
-    EXPECT_TRUE(Matcher::drops_list(drop_french, true, fr));
-    EXPECT_FALSE(Matcher::drops_list(drop_french, false, fr));
-    EXPECT_FALSE(Matcher::drops_list(drop_french, true, en));
-    EXPECT_FALSE(Matcher::drops_list(drop_french, true, de));
+            if (Matcher::drops_list(Matcher::again_row(drop_french, 3, de), changed[x] != 0, t))
+                EXPECT_TRUE(dropped.of(x, t).empty());
+    const std::span<const char> german = Matcher::again_row(drop_french, 3, de);
+    EXPECT_TRUE(Matcher::drops_list(german, true, fr));
+    EXPECT_FALSE(Matcher::drops_list(german, false, fr));
+    EXPECT_FALSE(Matcher::drops_list(german, true, en));
+    EXPECT_FALSE(Matcher::drops_list(german, true, de));
     EXPECT_FALSE(Matcher::drops_list({}, true, fr));
+    EXPECT_TRUE(Matcher::again_row({}, 3, de).empty());
+    // The rows differ (learn:rematch_rewritten=3's fallback of one language): the German row
+    // searches every language again while the French row drops German; the moved German
+    // document's French list is searched again, as a fresh search finds it.
+    std::vector<char> german_falls_back = drop_french;
+    for (std::size_t t : {de, en, fr}) german_falls_back[de * 3 + t] = Matcher::kSearchList;
+    CandidateTable fallen = old;
+    m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, fallen, german_falls_back);
+    EXPECT_EQ(fallen.of(d22, fr)[0].other, fresh.of(d22, fr)[0].other);
+    EXPECT_EQ(fallen.of(d22, en)[0].other, fresh.of(d22, en)[0].other);
+    // And the other way: only the German row drops French, the others search every language.
+    std::vector<char> only_german_drops(9, Matcher::kSearchList);
+    only_german_drops[de * 3 + fr] = Matcher::kDropList;
+    CandidateTable german_drops = old;
+    m.update_candidates(index, after.docs, after.dense.data(), after.sparse, changed, german_drops, only_german_drops);
+    EXPECT_TRUE(german_drops.of(d22, fr).empty());
+    EXPECT_EQ(german_drops.of(d22, en)[0].other, fresh.of(d22, en)[0].other);
 }
 
 TEST(Matcher, MergeCandidatesOffersListsFoundElsewhereAsUpdateCandidatesDoes) {

@@ -1,6 +1,7 @@
 // The second pass's rule (ops/translation_stages.h, second_pass_labels): a link only the second
 // pass makes needs new_link_margin, and a first-pass link survives where the second pass leaves
-// both its documents without any link (keep_first_margin).
+// both its documents without any link (keep_first_margin); and which languages a rewritten
+// document searches again (languages_searched_again).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -95,6 +96,44 @@ TEST(SecondPassLabels, NewLinksNeedTheNewLinkMargin) {
     second_pass_labels(second, first, options(1.2f));
     EXPECT_TRUE(has(second, 0, 4, LinkLabel::kSameStory));
     EXPECT_TRUE(has(second, 1, 5, LinkLabel::kTranslation));
+}
+
+TEST(LanguagesSearchedAgain, ARewrittenLanguageWithoutPivotFallsBackAlone) {
+    // fr, no and pt are rewritten, en is not. fr and pt search en (their pivot); the tiny no
+    // searches fr and pt only. By default (rematch_rewritten=3) no alone searches every language
+    // again; fr and pt search again only en and drop their lists in the other rewritten
+    // languages. rematch_rewritten=2 falls back for the whole pool (empty); 1 is always empty;
+    // 0 keeps where 2 drops and needs no pivot.
+    CandidateTable table;
+    table.languages = {"en", "fr", "no", "pt"};
+    const std::size_t L = 4, en = 0, fr = 1, no = 2, pt = 3;
+    table.searched.assign(L * L, 0);
+    for (auto [a, b] : {std::pair{en, fr}, {en, pt}, {fr, no}, {fr, pt}, {no, pt}})
+        table.searched[a * L + b] = table.searched[b * L + a] = 1;
+    FeatureAssociations learned;
+    for (const char* lang : {"fr", "no", "pt"}) learned.add(lang, FeatureAssociation{1, 2, 5, 0.5f});
+    const char S = Matcher::kSearchList, D = Matcher::kDropList, K = Matcher::kKeepList;
+    FeatureAssociationOptions o;
+    const std::vector<char> again = languages_searched_again(table, learned, o);
+    const std::vector<char> expected = {S, D, D, D,   // en (not rewritten: its row unused)
+                                        S, D, D, D,   // fr: en only, no and pt dropped
+                                        S, S, S, S,   // no: no pivot, every language again
+                                        S, D, D, D};  // pt: as fr
+    EXPECT_EQ(again, expected);
+    o.rematch_rewritten = 2;
+    EXPECT_TRUE(languages_searched_again(table, learned, o).empty());
+    o.rematch_rewritten = 1;
+    EXPECT_TRUE(languages_searched_again(table, learned, o).empty());
+    o.rematch_rewritten = 0;
+    const std::vector<char> kept = languages_searched_again(table, learned, o);
+    EXPECT_EQ(std::vector<char>(kept.begin() + no * L, kept.begin() + (no + 1) * L), (std::vector<char>{S, K, K, K}));
+    // With the pivot searched by no too, rematch_rewritten=2 and 3 agree.
+    table.searched[no * L + en] = table.searched[en * L + no] = 1;
+    o.rematch_rewritten = 2;
+    const std::vector<char> pool_wide = languages_searched_again(table, learned, o);
+    o.rematch_rewritten = 3;
+    EXPECT_EQ(pool_wide, languages_searched_again(table, learned, o));
+    EXPECT_EQ(pool_wide[no * L + fr], D);
 }
 
 }  // namespace

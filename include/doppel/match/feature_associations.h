@@ -77,14 +77,16 @@ struct FeatureAssociationOptions {   // spec key (every field has one, named as 
                                       // rewritten document the first pass linked (translation
                                       // or partial) with at least this margin; it keeps its
                                       // first-pass candidates, rescored (0 = off)
-    std::size_t rematch_rewritten = 2;  // rematch_rewritten: 1 = a document searched again searches
+    std::size_t rematch_rewritten = 3;  // rematch_rewritten: 1 = a document searched again searches
                                         // every language its language searches; 0 = only the
                                         // languages apply() leaves as they are (English): its
                                         // lists in rewritten languages keep their first-pass
                                         // candidates, rescored; 2 = only those too, its lists in
                                         // rewritten languages dropped (pairs of two rewritten
-                                        // languages are linked through pivots only; as 1 when a
-                                        // rewritten language searches no unrewritten one)
+                                        // languages are linked through pivots only; as 1 for
+                                        // every language when a rewritten language searches no
+                                        // unrewritten one); 3 = as 2, but such a language alone
+                                        // searches as with 1 (the others drop)
 
     // Spec "learn:min_margin=1.2,min_pairs=20,..." (keys above; missing keys keep their
     // defaults). Throws doppel::Error (kBadSpec) on another name, an unknown key or a value that

@@ -284,20 +284,26 @@ public:
     //    the lists of x that an exact search would change are those y reaches).
     // With every document changed this is candidates() (with a plan, but for the sample's lists in
     // the languages it does not plan); it costs the search of the changed ones.
-    // `again` (empty: every language): per language of table.languages, whether changed documents
-    // search it again; their lists in a language it does not flag are kept, rescored, as an
-    // unchanged document's (the second pass's learn:rematch_rewritten=0).
+    // `again` (empty: every language): per language pair of table.languages (again[s * L + t],
+    // L languages; again_row), whether the changed documents of language s search language t
+    // again; their lists in a language it does not flag are kept, rescored, as an unchanged
+    // document's (the second pass's learn:rematch_rewritten=0).
     // keep_scores: an unchanged document's list keeps the similarities it holds (re-sorted, not
     // computed again: an incremental run's saved lists, ops/translations.h), so the update costs
     // the changed documents' work only.
     // Values of `again`: the changed documents' lists in a language kept (rescored), searched
     // again, or dropped (emptied, not searched: such pairs link only through pivots).
     static constexpr char kKeepList = 0, kSearchList = 1, kDropList = 2;
-    // Whether a document's list in language `target` is dropped by `again` (as above): the
-    // document changed and `again` marks target kDropList. The one home of that rule
+    // The flags of `again` (as above) for the documents of language `source` of `languages`:
+    // one per target language (empty when `again` is).
+    static std::span<const char> again_row(std::span<const char> again, std::size_t languages, std::size_t source) {
+        return again.empty() ? again : again.subspan(source * languages, languages);
+    }
+    // Whether a document's list in language `target` is dropped by `row` (again_row of its
+    // language): the document changed and `row` marks target kDropList. The one home of that rule
     // (update_candidates applies it; an incremental run's second pass takes no such list).
-    static bool drops_list(std::span<const char> again, bool changed, std::size_t target) {
-        return changed && !again.empty() && again[target] == kDropList;
+    static bool drops_list(std::span<const char> row, bool changed, std::size_t target) {
+        return changed && !row.empty() && row[target] == kDropList;
     }
     void update_candidates(const VectorIndex& index, std::span<const MatchDocument> docs, const float* dense,
                            std::span<const SparseVector> sparse, std::span<const char> changed,

@@ -104,6 +104,20 @@ std::vector<std::pair<std::size_t, std::size_t>> confident_pairs(const std::vect
 void second_pass_labels(std::vector<TranslationLink>& links, const std::vector<TranslationLink>& first,
                         const TranslationSearchOptions& options, std::span<const char> spared = {});
 
+// Stage 6, before 2-5 run again: what a rewritten document (of a language `learned` rewrites)
+// does with its list in each language, per language pair of table.languages (L of them):
+// again[s * L + t] is Matcher::kSearchList, kKeepList or kDropList for the documents of s in t
+// (Matcher::update_candidates' `again`); empty: every document searches again every language its
+// language searches. associations.rematch_rewritten=1 gives empty; 0, 2 and 3 search again only
+// the languages no association rewrites (English, the pivot) and keep (0) or drop (2, 3: such
+// pairs are linked through their pivots) the lists between two rewritten languages. Dropping
+// needs a pivot: a rewritten language that searches (table.searches) no unrewritten one falls
+// back to searching every language again, alone (3, the default) or with every other language
+// (2: empty). The diagonal again[s * L + s] is kSearchList where s's documents drop or keep
+// nothing (s unrewritten, or fallen back).
+std::vector<char> languages_searched_again(const CandidateTable& table, const FeatureAssociations& learned,
+                                           const FeatureAssociationOptions& associations);
+
 // Stage 7: the links as pairs, ids[l.a] and ids[l.b] ordered so that id_a < id_b bytewise, their
 // languages from langs; sorted by (id_a, id_b).
 std::vector<TranslationPair> translation_pairs(const std::vector<TranslationLink>& links,
