@@ -19,12 +19,15 @@ namespace {
 constexpr char kShinglesMagic[4] = {'D', 'P', 'S', 'H'};
 constexpr char kMinHashMagic[4] = {'D', 'P', 'M', 'H'};
 constexpr char kLinesMagic[4] = {'D', 'P', 'L', 'N'};
+constexpr char kSetKeyMagic[4] = {'D', 'P', 'S', 'K'};
 constexpr uint32_t kFormatVersion = 1;
 // "shingles" artifacts: version 2 adds the line map; version 1 (without) is still read.
 constexpr uint32_t kShinglesVersion = 2;
 constexpr const char* kSpecKey = kNearDuplicateSpecMeta;
 // Set once every stored document has a "lines" artifact (catch_up_line_summaries).
 constexpr const char* kLinesMeta = "near_duplicate_lines";
+// Set once every stored document with shingles has a "shingle_set" artifact (catch_up_set_keys).
+constexpr const char* kSetKeysMeta = "near_duplicate_set_keys";
 
 template <class T>
 void put(std::string& s, T v) {
@@ -155,12 +158,15 @@ void catch_up_band_runs(Store& store, const MinHash& minhash, LshParams p) {
     if (!chunk.seqs.empty()) flush();
 }
 
-// Adds the "lines" artifacts a store written before them lacks (from the stored texts, in chunks),
-// once: the store's metadata then records that every document has one. The batch being written
-// (seqs[0, n)) gets its own.
-void catch_up_line_summaries(Store& store, std::size_t n, const int64_t* seqs) {
-    if (store.meta(kLinesMeta)) return;
-    std::vector<int64_t> missing = store.documents_missing("lines");
+// Adds the artifacts of `kind` a store written before them lacks, once: the store's metadata
+// `done_meta` then records that every document has one. The batch being written (seqs[0, n))
+// gets its own. Chunk by chunk of the missing documents, read(chunk, take) calls take(seq, from)
+// with what each is made from; make(from) gives its blob (nullopt: left without).
+template <class Read, class Make>
+void catch_up_kind(Store& store, std::size_t n, const int64_t* seqs, const std::string& kind, const char* done_meta,
+                   Read read, Make make) {
+    if (store.meta(done_meta)) return;
+    std::vector<int64_t> missing = store.documents_missing(kind);
     std::vector<int64_t> batch(seqs, seqs + n);
     std::sort(batch.begin(), batch.end());
     std::erase_if(missing, [&](int64_t s) { return std::binary_search(batch.begin(), batch.end(), s); });
@@ -169,13 +175,38 @@ void catch_up_line_summaries(Store& store, std::size_t n, const int64_t* seqs) {
         const std::vector<int64_t> chunk(missing.begin() + b, missing.begin() + std::min(missing.size(), b + kChunk));
         std::vector<int64_t> got;
         std::vector<std::string> blobs;
-        store.read_texts(chunk, [&](int64_t seq, std::string_view text) {
-            got.push_back(seq);
-            blobs.push_back(encode_lines(summarize_lines(text)));
+        read(chunk, [&](int64_t seq, std::string_view from) {
+            if (std::optional<std::string> blob = make(from)) {
+                got.push_back(seq);
+                blobs.push_back(std::move(*blob));
+            }
         });
-        store.put_artifacts("lines", got.size(), got.data(), blobs.data());
+        store.put_artifacts(kind, got.size(), got.data(), blobs.data());
     }
-    store.set_meta(kLinesMeta, "1");
+    store.set_meta(done_meta, "1");
+}
+
+// The "lines" artifacts, from the stored texts.
+void catch_up_line_summaries(Store& store, std::size_t n, const int64_t* seqs) {
+    catch_up_kind(
+        store, n, seqs, "lines", kLinesMeta, [&](const auto& chunk, const auto& take) { store.read_texts(chunk, take); },
+        [](std::string_view text) -> std::optional<std::string> { return encode_lines(summarize_lines(text)); });
+}
+
+// The "shingle_set" artifacts, from the stored shingles (one that does not decode: left without;
+// dedup --store then reads it, and shingles its text, as before).
+void catch_up_set_keys(Store& store, std::size_t n, const int64_t* seqs) {
+    catch_up_kind(
+        store, n, seqs, "shingle_set", kSetKeysMeta,
+        [&](const auto& chunk, const auto& take) { store.read_artifacts("shingles", chunk, take); },
+        [](std::string_view blob) -> std::optional<std::string> {
+            try {
+                const std::vector<uint64_t> sh = decode_shingles(blob);
+                return encode_set_key(shingle_set_key(sh.data(), sh.size()));
+            } catch (const Error&) {
+                return std::nullopt;
+            }
+        });
 }
 
 }  // namespace
@@ -256,6 +287,27 @@ LineSummary decode_lines(std::string_view blob) {
     return s;
 }
 
+ShingleSetKey shingle_set_key(const uint64_t* shingles, std::size_t n) {
+    return {shingle_set_hash(shingles, n), static_cast<uint32_t>(n)};
+}
+
+std::string encode_set_key(const ShingleSetKey& key) {
+    std::string out(kSetKeyMagic, 4);
+    put(out, kFormatVersion);
+    put(out, key.hash);
+    put(out, key.size);
+    return out;
+}
+
+ShingleSetKey decode_set_key(std::string_view blob) {
+    check_header(blob, kSetKeyMagic, "shingle_set");
+    DOPPEL_CHECK(kBadFormat, blob.size() == 8 + sizeof(uint64_t) + sizeof(uint32_t),
+                 "shingle_set artifact has the wrong size");
+    std::size_t at = 8;
+    const auto hash = get<uint64_t>(blob, at);
+    return {hash, get<uint32_t>(blob, at)};
+}
+
 NearDuplicateStage::NearDuplicateStage(NearDuplicateIndexOptions options)
     : options_(std::move(options)),
       shingler_(Shingler::from_spec(options_.shingle_spec)),
@@ -268,7 +320,7 @@ struct NearDuplicateStage::Batch : IndexStage::Prepared {
     struct BlobPlace {
         std::size_t buffer = 0, offset = 0, size = 0;
     };
-    static constexpr std::size_t kKinds = 3;             // shingles, minhash, lines
+    static constexpr std::size_t kKinds = 4;             // shingles, minhash, lines, shingle_set
     std::vector<std::string> hashes;                     // the content hashes of the texts
     std::vector<std::string> blob_buffers;               // [worker * kKinds + kind]
     std::vector<BlobPlace> blob_places;                  // [document * kKinds + kind]
@@ -358,6 +410,7 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
         append(0, [&](std::string* out) { append_shingles(sh.data(), sh.size(), counts, out); });
         append(1, [&](std::string* out) { append_signature(sig, perms, seed, out); });
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
+        append(3, [&](std::string* out) { *out += encode_set_key(shingle_set_key(sh.data(), sh.size())); });
     });
     for (std::size_t i = 0; i < n; ++i)
         if (const std::size_t j = first[i]; j != i) {
@@ -377,6 +430,7 @@ void NearDuplicateStage::write_prepared(Store& store, std::size_t n, const int64
         if (caught_up_ != &store) {
             catch_up_band_runs(store, *minhash_, bands);
             catch_up_line_summaries(store, n, seqs);
+            catch_up_set_keys(store, n, seqs);
         }
         store.put_artifacts(artifact_kinds(), n, seqs, b.blobs().data());
         LshBandStore::add_sorted(store, minhash_->perms(), bands, n, seqs, std::move(b.band_entries));

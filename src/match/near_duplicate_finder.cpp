@@ -287,6 +287,7 @@ struct NearDuplicateFinder::Impl {
                 uint32_t* sig, std::size_t* skipped) const;
     void sketch(const Document& d, std::size_t k, Worker& worker, const NearDuplicateOptions& o,
                 PrecomputedSketch* pre, const LineSummary* summary);
+    static FinderDocument document_of(const Document& d, const NearDuplicateOptions& o, const LineSummary* summary);
     Groups group_identical_sets() const;
     std::vector<uint64_t> exact_candidates(const std::vector<uint32_t>& reps, double t) const;
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates, double t,
@@ -403,6 +404,21 @@ bool has_line_in(const Document& d, const LineSummary* summary, const LineHashSe
 }
 }  // namespace
 
+// Document d's id, size and repeated lines (from its line summary when given, else its text).
+FinderDocument NearDuplicateFinder::Impl::document_of(const Document& d, const NearDuplicateOptions& o,
+                                                      const LineSummary* summary) {
+    FinderDocument fd;
+    fd.id = d.id;
+    fd.bytes = summary ? summary->bytes : d.text.size();
+    if (o.repeated_lines && summary) {
+        for (const RepeatedLine& r : summary->repeated)
+            if (r.text.size() >= static_cast<std::size_t>(o.repeated_line_min_bytes)) fd.repeated_lines.push_back(r);
+    } else if (o.repeated_lines) {
+        find_repeated_lines(d.text, o.repeated_line_min_bytes, &fd.repeated_lines);
+    }
+    return fd;
+}
+
 // Shingles and signs document number k (boilerplate of its source left out), or takes `pre`
 // (may be null) when the document has no boilerplate line; its line summary (may be null) stands
 // for its text in all but shingling.
@@ -410,15 +426,8 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Worker&
                                        const NearDuplicateOptions& o, PrecomputedSketch* pre,
                                        const LineSummary* summary) {
     FinderDocument& fd = docs[k];
-    fd.id = d.id;
-    fd.bytes = summary ? summary->bytes : d.text.size();
+    fd = document_of(d, o, summary);
     const LineHashSet* skip = boilerplate_of(d);
-    if (o.repeated_lines && summary) {
-        for (const RepeatedLine& r : summary->repeated)
-            if (r.text.size() >= static_cast<std::size_t>(o.repeated_line_min_bytes)) fd.repeated_lines.push_back(r);
-    } else if (o.repeated_lines) {
-        find_repeated_lines(d.text, o.repeated_line_min_bytes, &fd.repeated_lines);
-    }
     std::vector<uint64_t>& sh = shingles[k];
     const auto perms = static_cast<std::size_t>(minhash->perms());
     if (pre && !has_line_in(d, summary, skip)) {
@@ -441,7 +450,7 @@ void NearDuplicateFinder::Impl::sketch(const Document& d, std::size_t k, Worker&
         sh.assign(worker.shingles.begin(), worker.shingles.end());
     }
     fd.shingles = static_cast<uint32_t>(sh.size());
-    set_hash[k] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
+    set_hash[k] = shingle_set_hash(sh.data(), sh.size());
 }
 
 // The shingles of document d without the lines in `skip`, derived from its whole text's
@@ -516,6 +525,13 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs, PrecomputedSk
                                                 pre ? pre[i] : nullptr, lines ? lines[i] : nullptr);
                               });
     for (std::size_t i = 0; i < n; ++i) im.bytes += im.docs[base + i].bytes;
+}
+
+FinderDocument NearDuplicateFinder::stored_document(const Document& doc, const LineSummary& summary, uint32_t shingles) {
+    FinderDocument fd = Impl::document_of(doc, options_, &summary);
+    fd.shingles = shingles;
+    impl_->bytes += fd.bytes;
+    return fd;
 }
 
 // Exact all-pairs candidates among `reps` by prefix filtering: tokens ordered by global frequency

@@ -1,7 +1,5 @@
 #include "ops/band_run_dedup.h"
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -107,7 +105,7 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
         try {
             auto& sh = b.sketches[i].shingles;
             sh = decode_shingles(blob, maps.empty() || !maps[i] ? nullptr : &b.sketches[i].counts);
-            b.set_hash[i] = XXH3_64bits(sh.data(), sh.size() * sizeof(uint64_t));
+            b.set_hash[i] = shingle_set_hash(sh.data(), sh.size());
             b.set_size[i] = static_cast<uint32_t>(sh.size());
             b.complete[i] = true;
         } catch (const Error&) {
@@ -204,19 +202,22 @@ void BandRunDedup::add(StoredDocuments& b) {
 // A part of a batch; again[i]: its document i needs its text (finder_.needs_text).
 void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again) {
     const std::size_t n = b.docs.size();
-    if (!earlier_) {
+    // Documents kept without the finder: in a full run those it would take as stored whose set
+    // key is stored (keep_stored); with only the new documents, the earlier ones whose stored
+    // sketch stands (keep_earlier). The others go through the finder (`sub`).
+    std::vector<uint8_t> aside(n, 0);
+    for (std::size_t i = 0; i < n; ++i)
+        aside[i] = !again[i] && (earlier_ ? b.seqs[i] <= earlier_->since : b.lines[i] && b.set_key(i));
+    if (std::none_of(aside.begin(), aside.end(), [](uint8_t a) { return a; })) {
         Sketched k = sketch(b, std::move(again));
         for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored);
         return;
     }
-    // Only the new documents: the earlier ones whose stored sketch stands are kept as they are;
-    // the new ones and those with a boilerplate line go through the finder (`sub`).
-    std::vector<uint8_t> in_sub(n, 0), sub_again;
+    std::vector<uint8_t> sub_again;
     StoredDocuments sub;
     sub.summaries.reserve(n);  // no reallocation: sub.lines points into it
     for (std::size_t i = 0; i < n; ++i) {
-        if (b.seqs[i] <= earlier_->since && !again[i]) continue;
-        in_sub[i] = 1;
+        if (aside[i]) continue;
         sub_again.push_back(again[i]);
         sub.docs.push_back(std::move(b.docs[i]));
         sub.seqs.push_back(b.seqs[i]);
@@ -225,10 +226,12 @@ void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again) {
     }
     Sketched k = sub.docs.empty() ? Sketched{} : sketch(sub, std::move(sub_again));
     for (std::size_t i = 0, j = 0; i < n; ++i) {
-        if (in_sub[i])
+        if (!aside[i])
             keep(k.s, j, sub.seqs[j], k.stored), ++j;
-        else
+        else if (earlier_)
             keep_earlier(b, i);
+        else
+            keep_stored(b, i);
     }
 }
 
@@ -241,6 +244,7 @@ StoredDocuments BandRunDedup::part_of(StoredDocuments& b, std::size_t from, std:
         part.seqs.push_back(b.seqs[i]);
         part.summaries.push_back(b.lines[i] ? std::move(b.summaries[i]) : LineSummary{});
         part.lines.push_back(b.lines[i] ? &part.summaries.back() : nullptr);
+        part.set_keys.push_back(b.set_key(i) ? std::optional(*b.set_key(i)) : std::nullopt);
     }
     return part;
 }
@@ -255,6 +259,18 @@ void BandRunDedup::keep_earlier(StoredDocuments& b, std::size_t i) {
     set_hash_.push_back(0);
     set_size_.push_back(0);
     docs_.push_back(std::move(d));
+    own_keys_.push_back(false);
+}
+
+// Keeps a document the finder would take as stored (no boilerplate line) by its stored set key
+// and line summary, without its sketches: its shingles are read only if it is a candidate or
+// shares its set hash, and its band keys are the runs'.
+void BandRunDedup::keep_stored(StoredDocuments& b, std::size_t i) {
+    const ShingleSetKey& key = *b.set_key(i);
+    seqs_.push_back(b.seqs[i]);
+    set_hash_.push_back(key.hash);
+    set_size_.push_back(key.size);
+    docs_.push_back(finder_.stored_document(b.docs[i], *b.lines[i], key.size));
     own_keys_.push_back(false);
 }
 
@@ -335,7 +351,13 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
     std::size_t next = 0;
     store_.read_artifacts("shingles", stored, [&](int64_t seq, std::string_view blob) {
         while (seqs_[ks[stored_at[next]]] != seq) ++next;
-        out[stored_at[next]] = decode_shingles(blob);
+        const std::size_t j = stored_at[next];
+        try {
+            out[j] = decode_shingles(blob);
+        } catch (const Error& e) {  // kept by its set key (keep_stored): the blob was not read before
+            DOPPEL_THROW(kBadFormat, "the stored shingles of '" + docs_[ks[j]].id + "' do not decode (" + e.what() +
+                                         "): index the document again");
+        }
     });
     return out;
 }

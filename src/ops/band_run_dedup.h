@@ -4,9 +4,12 @@
 // memory until finish(). Over a store whose band runs (index/lsh_band_store.h) are for the
 // finder's banding, BandRunDedup keeps only small per-document arrays instead (seq, set hash,
 // set size, the finder's FinderDocument) and applies the finder's rules one at a time:
-//   add()     each batch goes through the finder (boilerplate, repeated lines; the stored
-//             sketches are read and taken where no line is boilerplate, and the shingles without
-//             the boilerplate lines derived from them where one is), which hands its sketches
+//   add()     a document without a boilerplate line whose set key is stored (with its line
+//             summary) is kept by it: its sketches are not read (its band keys are in the runs,
+//             its shingles are read if it is a candidate or shares its set hash); the others go
+//             through the finder (boilerplate, repeated lines; the stored sketches are read and
+//             taken where no line is boilerplate, and the shingles without the boilerplate lines
+//             derived from them where one is), which hands its sketches
 //             back at once (take_sketches); a document whose set is not the stored one (a
 //             boilerplate line left out, or no stored sketch) keeps its shingles in memory up to
 //             a bound, then in a temporary file, and its band keys beside the runs;
@@ -34,9 +37,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "doppel/document.h"
+#include "doppel/index/near_duplicate_index.h"
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/match/near_duplicate_finder.h"
 #include "doppel/ops/duplicates.h"
@@ -54,6 +59,10 @@ struct StoredDocuments {
     std::vector<int64_t> seqs;
     std::vector<LineSummary> summaries;     // by position (empty where lines[i] is null)
     std::vector<const LineSummary*> lines;  // &summaries[i], or null: docs[i].text was read
+    // The stored shingle set keys ("shingle_set", index/near_duplicate_index.h) by position, read
+    // with the summaries (empty, or nullopt at i: none read).
+    std::vector<std::optional<ShingleSetKey>> set_keys;
+    const ShingleSetKey* set_key(std::size_t i) const { return i < set_keys.size() && set_keys[i] ? &*set_keys[i] : nullptr; }
     // Reads the text of each document i with need[i] whose text was not read.
     void read_texts(const Store& store, const std::vector<uint8_t>& need);
     std::size_t memory() const;  // bytes held, roughly
@@ -92,6 +101,7 @@ private:
     // `need`: finder_.needs_text of b's documents when the caller has it (empty: computed here).
     Sketched sketch(StoredDocuments& b, std::vector<uint8_t> need = {});
     void keep_earlier(StoredDocuments& b, std::size_t i);
+    void keep_stored(StoredDocuments& b, std::size_t i);
     static StoredDocuments part_of(StoredDocuments& b, std::size_t from, std::size_t to);
     void add_part(StoredDocuments& b, std::vector<uint8_t> again);
     NearDuplicateResult finish_new();

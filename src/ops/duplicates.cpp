@@ -21,24 +21,27 @@ using StoredBatchFn = std::function<void(StoredDocuments&)>;
 using WantFn = std::function<std::vector<uint8_t>(const StoredDocuments&)>;
 
 // Reads the line summaries of b's documents wanted (want[i]; all of them when `want` is null:
-// "lines" artifacts, in one range scan); the texts of those without one (or with one that does
-// not decode) are read instead. With `summaries` false (a store without them) only texts.
+// "lines" artifacts, in one range scan, with the "shingle_set" ones beside them when `set_keys`);
+// the texts of those without one (or with one that does not decode) are read instead. With
+// `summaries` false (a store without them) only texts.
 void read_line_summaries(const Store& store, StoredDocuments& b, const std::vector<uint8_t>* want,
-                         bool summaries = true) {
+                         bool summaries = true, bool set_keys = false) {
     const std::size_t n = b.seqs.size();
     b.summaries.assign(n, {});
+    if (set_keys) b.set_keys.assign(n, std::nullopt);
     std::vector<uint8_t> missing(n, 1);
     std::size_t i = 0, first = 0, last = n;  // the wanted range [first, last)
     while (want && first < n && !(*want)[first]) ++first;
     while (want && last > first && !(*want)[last - 1]) --last;
+    static const std::vector<std::string> kLines = {"lines"}, kLinesAndSets = {"lines", "shingle_set"};
     if (first < last && summaries)
-        store.scan_artifacts("lines", b.seqs[first], b.seqs[last - 1],
-                             [&](int64_t seq, std::string_view blob) {
+        store.scan_artifacts(set_keys ? kLinesAndSets : kLines, b.seqs[first], b.seqs[last - 1],
+                             [&](int64_t seq, const std::optional<std::string_view>* blobs) {
                                  while (i < n && b.seqs[i] < seq) ++i;
                                  if (i == n || b.seqs[i] != seq || (want && !(*want)[i])) return;
                                  try {
-                                     b.summaries[i] = decode_lines(blob);
-                                     missing[i] = 0;
+                                     if (blobs[0]) b.summaries[i] = decode_lines(*blobs[0]), missing[i] = 0;
+                                     if (set_keys && blobs[1]) b.set_keys[i] = decode_set_key(*blobs[1]);
                                  } catch (const Error&) {
                                  }
                              });
@@ -62,14 +65,15 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
                            const StoredBatchFn& fn, const WantFn& want = {}) {
     const std::size_t total = store.size();
     const bool summaries = store.max_artifact_seq("lines") > 0;
+    const bool set_keys = summaries && store.max_artifact_seq("shingle_set") > 0;
     StoredDocuments b;
     std::size_t done = 0;
     auto flush = [&] {
         if (want) {
             const std::vector<uint8_t> w = want(b);
-            read_line_summaries(store, b, &w, summaries);
+            read_line_summaries(store, b, &w, summaries, set_keys);
         } else if (summaries) {
-            read_line_summaries(store, b, nullptr);
+            read_line_summaries(store, b, nullptr, true, set_keys);
         } else {
             b.lines.assign(b.docs.size(), nullptr);
         }

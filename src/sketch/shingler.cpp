@@ -586,6 +586,8 @@ bool Shingler::shingle_without(std::string_view text, const uint64_t* all, std::
     return true;
 }
 
+uint64_t shingle_set_hash(const uint64_t* shingles, std::size_t n) { return XXH3_64bits(shingles, n * sizeof(uint64_t)); }
+
 ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb) {
     ShingleOverlap o;
     std::size_t i = 0, j = 0;

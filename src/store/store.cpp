@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS sketches(
     shingles BLOB);
 CREATE TABLE IF NOT EXISTS line_summaries(
     seq INTEGER PRIMARY KEY REFERENCES documents(seq) ON DELETE CASCADE,
-    lines BLOB);
+    lines BLOB,
+    shingle_set BLOB);
 CREATE TABLE IF NOT EXISTS blobs(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
 )sql";
 
@@ -83,11 +84,18 @@ DELETE FROM artifacts WHERE kind IN ('lines', 'minhash', 'shingles');
 UPDATE meta SET value = '3' WHERE key = 'schema_version';
 )sql";
 
+// Version 3 -> 4: a document's shingle set key ("shingle_set") beside its line summary. Rows
+// written before have none (NULL): `dedup --store` reads their shingles instead, as before.
+const char* kMigrate3to4 = R"sql(
+ALTER TABLE line_summaries ADD COLUMN shingle_set BLOB;
+UPDATE meta SET value = '4' WHERE key = 'schema_version';
+)sql";
+
 // The table of one of Store::kSketchKinds (the kind is its column), else nullptr: the line
 // summaries apart, so that a pass over every document's summary (dedup --store's line counts)
 // reads them alone, not the shingles beside them.
 const char* sketch_table(std::string_view kind) {
-    if (kind == "lines") return "line_summaries";
+    if (kind == "lines" || kind == "shingle_set") return "line_summaries";
     if (kind == "minhash" || kind == "shingles") return "sketches";
     return nullptr;
 }
@@ -174,6 +182,7 @@ struct Store::Impl {
     // which a reader opened before sees by SQLite's schema cookie (sketches_in_tables()).
     mutable bool sketch_tables = false;
     bool old_read_only = false;  // opened read-only at a version before 3
+    bool no_set_column = false;  // opened read-only at a version before 4: no "shingle_set" column
     mutable int schema_cookie = -1;
     bool sketches_in_tables() const {
         if (sketch_tables || !old_read_only) return sketch_tables;
@@ -186,13 +195,17 @@ struct Store::Impl {
         }
         return sketch_tables;
     }
+    // Whether `kind` is a column of its sketch_table here (else its rows would be in `artifacts`).
+    bool in_table(std::string_view kind) const {
+        return sketch_table(kind) && (kind != "shingle_set" || !no_set_column) && sketches_in_tables();
+    }
     // Where the artifacts of `kind` are, as pieces of SQL: `table` holds them in column `data`,
     // in the rows that `filter` selects; a filter or statement names the kind as ?1, if at all.
     struct Place {
         std::string table, data, filter;
     };
     Place place(const std::string& kind) const {
-        if (const char* table = sketches_in_tables() ? sketch_table(kind) : nullptr)
+        if (const char* table = in_table(kind) ? sketch_table(kind) : nullptr)
             return {table, kind, kind + " IS NOT NULL"};
         return {"artifacts", "data", "kind = ?1"};
     }
@@ -247,6 +260,15 @@ int check_schema(sqlite3* db, const std::string& dir, bool read_only) {
     if (st.step() && st.int64(0) > 0) DOPPEL_THROW(kBadFormat, "not a doppel store (unknown tables): " + db_path);
     if (read_only) DOPPEL_THROW(kNotFound, "empty store: " + dir);
     return 0;
+}
+
+// Version 3 -> 4 (kMigrate3to4): only the column is added, no row is rewritten. A store of
+// version 2 or before got the column with its new table (kSchema): only its version is set.
+void migrate_3to4(sqlite3* db) {
+    bool has_column = false;
+    Statement cols(db, "PRAGMA table_info(line_summaries)");
+    while (cols.step()) has_column = has_column || cols.text(1) == "shingle_set";
+    impl::exec(db, has_column ? "UPDATE meta SET value = '4' WHERE key = 'schema_version'" : kMigrate3to4);
 }
 
 // SQLite's process-wide settings, once, before its first use: no memory statistics (each of
@@ -306,6 +328,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         impl_->v1 = options.read_only && version < 2;
         impl_->sketch_tables = !options.read_only || version >= 3;
         impl_->old_read_only = !impl_->sketch_tables;
+        impl_->no_set_column = options.read_only && version < 4;
         if (!options.read_only) {
             if (version == 0)  // before the first write, which fixes the page size
                 impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
@@ -319,6 +342,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
                 impl::exec(impl_->db, kSchema);
                 impl::exec(impl_->db, kSchema2Indexes);
                 if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
+                if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
                 if (version == 0) set_meta("schema_version", std::to_string(kSchemaVersion));
             });
         }
@@ -659,10 +683,9 @@ void Store::scan_artifacts(const std::string& kind, int64_t from, int64_t to,
 void Store::scan_artifacts(const std::vector<std::string>& kinds, int64_t from, int64_t to,
                            const std::function<void(int64_t, const std::optional<std::string_view>*)>& fn) const {
     std::vector<std::optional<std::string_view>> blobs(kinds.size());
-    const bool one_table = impl_->sketches_in_tables() && !kinds.empty() &&
-                           std::all_of(kinds.begin(), kinds.end(), [&](const auto& k) {
-                               return sketch_table(k) && std::string_view(sketch_table(k)) == sketch_table(kinds[0]);
-                           });
+    const bool one_table = !kinds.empty() && std::all_of(kinds.begin(), kinds.end(), [&](const auto& k) {
+        return impl_->in_table(k) && std::string_view(sketch_table(k)) == sketch_table(kinds[0]);
+    });
     if (one_table) {
         std::string columns, any;
         for (const auto& k : kinds) {

@@ -31,6 +31,13 @@ Document doc(const std::string& id, const std::string& text) {
     d.source = id + ".txt";
     return d;
 }
+// Runs `sql` on the store in folder `dir` behind the Store's back (a store as another build left it).
+void exec_sql(const std::string& dir, const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/doppel.sqlite").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+    sqlite3_close(db);
+}
 void index_docs(Store& store, const LanguageIdentifier& lid, std::vector<Document> docs, int64_t now) {
     Indexer indexer(store, lid);
     indexer.add_stage(std::make_unique<NearDuplicateStage>());
@@ -254,14 +261,7 @@ TEST(NearDuplicateArtifacts, LinesAreCaughtUpInAStoreWithout) {
         Store store(dir / "store");
         index_docs(store, lid, {doc("a", a), doc("b", words_text(40, 3))}, 1000);
     }
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir / "store/doppel.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "DELETE FROM line_summaries; DELETE FROM meta WHERE key = "
-                           "'near_duplicate_lines';",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
+    exec_sql(dir / "store", "DELETE FROM line_summaries; DELETE FROM meta WHERE key = 'near_duplicate_lines';");
     Store store(dir / "store");
     EXPECT_EQ(store.artifact_count("lines"), 0u);
     index_docs(store, lid, {doc("c", words_text(40, 4))}, 2000);
@@ -271,6 +271,45 @@ TEST(NearDuplicateArtifacts, LinesAreCaughtUpInAStoreWithout) {
     ASSERT_EQ(back.repeated.size(), 1u);
     EXPECT_EQ(back.repeated[0].text, "a line");
     EXPECT_EQ(store.meta("near_duplicate_lines").value_or(""), "1");
+}
+
+// A set key is the stored set's hash and size; the stage writes it for every document, and adds
+// the missing ones (a store written before them) from the stored shingles, once.
+TEST(NearDuplicateArtifacts, SetKeysAreTheStoredSetsAndAreCaughtUp) {
+    const std::vector<uint64_t> sh = {3, 9, 27};
+    const ShingleSetKey key = shingle_set_key(sh.data(), sh.size());
+    EXPECT_EQ(key.size, 3u);
+    EXPECT_EQ(key.hash, shingle_set_hash(sh.data(), sh.size()));
+    EXPECT_NE(key.hash, shingle_set_hash(sh.data(), 2));
+    const ShingleSetKey back = decode_set_key(encode_set_key(key));
+    EXPECT_EQ(back.hash, key.hash);
+    EXPECT_EQ(back.size, key.size);
+    EXPECT_THROW(decode_set_key(encode_lines({})), Error);
+    std::string cut = encode_set_key(key);
+    cut.pop_back();
+    EXPECT_THROW(decode_set_key(cut), Error);
+
+    test::TempDir dir("nd_set_keys");
+    LanguageIdentifier lid(test::lid_model());
+    {
+        Store store(dir / "store");
+        index_docs(store, lid, {doc("a", words_text(40, 1)), doc("b", words_text(40, 2))}, 1000);
+        EXPECT_EQ(store.artifact_count("shingle_set"), 2u);
+    }
+    exec_sql(dir / "store",
+             "UPDATE line_summaries SET shingle_set = NULL; DELETE FROM meta WHERE key = 'near_duplicate_set_keys';");
+    Store store(dir / "store");
+    EXPECT_EQ(store.artifact_count("shingle_set"), 0u);
+    index_docs(store, lid, {doc("c", words_text(40, 3))}, 2000);
+    EXPECT_EQ(store.artifact_count("shingle_set"), 3u);
+    for (const char* id : {"a", "b", "c"}) {
+        const int64_t seq = store.get(id, false)->seq;
+        const std::vector<uint64_t> stored = decode_shingles(*store.artifact(seq, "shingles"));
+        const ShingleSetKey k = decode_set_key(*store.artifact(seq, "shingle_set"));
+        EXPECT_EQ(k.hash, shingle_set_hash(stored.data(), stored.size())) << id;
+        EXPECT_EQ(k.size, stored.size()) << id;
+    }
+    EXPECT_EQ(store.meta("near_duplicate_set_keys").value_or(""), "1");
 }
 
 // A text repeated within a batch is sketched once (NearDuplicateStage::prepare): each copy still

@@ -1,6 +1,7 @@
 // The near-duplicate operations (ops/duplicates.h) and the index operation (ops/indexer.h) on a
 // small store built from files.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -371,7 +372,7 @@ TEST(OpsDuplicates, StoredSketchesAreTakenWhereNoLineIsBoilerplate) {
     // replaced changes nothing (d0 has a boilerplate line: it is shingled again).
     const auto seq_of = [&](const std::string& id) { return store.get(id, false)->seq; };
     const int64_t d6 = seq_of("d6"), d7 = seq_of("d7"), d0 = seq_of("d0");
-    for (const char* kind : {"shingles", "minhash"}) {
+    for (const char* kind : {"shingles", "minhash", "shingle_set"}) {
         const std::string blob = *store.artifact(d6, kind);
         store.put_artifacts(kind, 1, &d7, &blob);
         store.put_artifacts(kind, 1, &d0, &blob);
@@ -380,9 +381,18 @@ TEST(OpsDuplicates, StoredSketchesAreTakenWhereNoLineIsBoilerplate) {
     ASSERT_EQ(taken.pairs.size(), 1u);
     EXPECT_EQ(taken.pairs[0].jaccard, 1.0);
 
-    // A blob that does not decode, or another shingle spec, and the text is shingled again.
+    // A blob that does not decode, or another shingle spec, and the text is shingled again; where
+    // the set key stands for the blob (it is read only when compared), its document is named.
     const std::string bad = "not a sketch";
     store.put_artifacts("shingles", 1, &d7, &bad);
+    try {
+        find_stored_duplicates(store, options);
+        ADD_FAILURE() << "a stored set that does not decode was compared";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kBadFormat);
+        EXPECT_NE(std::string(e.what()).find("'d7'"), std::string::npos) << e.what();
+    }
+    store.put_artifacts("shingle_set", 1, &d7, std::vector<std::string>{"no key"}.data());
     EXPECT_TRUE(same_pairs(files, find_stored_duplicates(store, options)));
     NearDuplicateOptions chars;
     chars.shingle_spec = "char:n=5";
@@ -486,6 +496,45 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
     const NearDuplicateResult after = find_stored_duplicates(store, options, 4);
     for (const auto& d : after.docs) EXPECT_TRUE(d.id != "p1/d6" && d.id != "p0/d0") << d.id;
     expect_same_result(after, find_file_duplicates(in, options).result);
+}
+
+// Documents without a boilerplate line are kept by their stored set keys, their sketches not
+// read: the finder's result, with the keys and without them (a store written before them); the
+// set size reported is the key's.
+TEST(OpsDuplicates, StoredSetKeysStandForTheSketches) {
+    test::TempDir dir("ops_dedup_set_keys");
+    std::vector<std::string> texts;
+    for (unsigned k = 0; k < 4; ++k) texts.push_back(text(words(200, 70 + k)));
+    texts.push_back(texts[0]);  // identical sets: one group
+    texts.push_back(texts[0]);
+    auto w = words(200, 71);
+    w[40] = "edited";
+    texts.push_back(text(w));                    // near copy of 71
+    texts.push_back(text(words(200, 72), 130));  // most of 72
+    for (std::size_t k = 0; k < texts.size(); ++k) test::write_file(dir / ("in/d" + std::to_string(k) + ".txt"), texts[k]);
+    Store store(dir / "store");
+    index_folder(store, dir / "in");
+    EXPECT_EQ(store.artifact_count("shingle_set"), texts.size());
+    NearDuplicateOptions options;
+    options.partial = true;
+    const std::vector<std::string> in = {dir / "in"};
+    const NearDuplicateResult stored = find_stored_duplicates(store, options, 3);
+    EXPECT_GE(stored.pairs.size(), 4u);
+    expect_same_result(stored, find_file_duplicates(in, options).result);
+
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "store/doppel.sqlite").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE line_summaries SET shingle_set = NULL", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    expect_same_result(find_stored_duplicates(store, options, 3), stored);
+
+    const int64_t seq = store.get("d3", false)->seq;
+    const std::vector<uint64_t> sh = decode_shingles(*store.artifact(seq, "shingles"));
+    const std::string wrong = encode_set_key({shingle_set_hash(sh.data(), sh.size()), static_cast<uint32_t>(sh.size() + 1)});
+    store.put_artifacts("shingle_set", 1, &seq, &wrong);
+    const NearDuplicateResult keyed = find_stored_duplicates(store, options, 3);
+    ASSERT_EQ(keyed.docs[3].id, "d3");
+    EXPECT_EQ(keyed.docs[3].shingles, sh.size() + 1);
 }
 
 // check does not report a deleted document, though its band keys are still in the runs.

@@ -437,6 +437,51 @@ TEST_F(StoreTest, SeveralKindsAreScannedTogetherBySeq) {
     EXPECT_EQ(scan({"lines"}, seqs[0], seqs[2]), "");
 }
 
+// A version-3 store (no "shingle_set" column) is read as holding no set keys when opened
+// read-only, and gets the column, no row rewritten, when opened for writing.
+TEST(Store, AVersionThreeStoreIsReadWithoutSetKeysAndGetsTheirColumnForWriting) {
+    TempDir dir("store-v3");
+    std::vector<int64_t> seqs;
+    {
+        Store s(dir.path());
+        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
+        s.put(docs.size(), docs.data(), 100, &seqs);
+        s.put_artifacts("lines", 2, seqs.data(), std::vector<std::string>{"La", "Lb"}.data());
+    }
+    raw_sql(dir.path(),
+            "ALTER TABLE line_summaries DROP COLUMN shingle_set; UPDATE meta SET value = '3' WHERE key = "
+            "'schema_version'");
+    auto scan = [&](const Store& s) {
+        std::string out;
+        s.scan_artifacts(std::vector<std::string>{"lines", "shingle_set"}, seqs[0], seqs[1],
+                         [&](int64_t seq, const std::optional<std::string_view>* blobs) {
+                             out += std::to_string(seq - seqs[0]) + ":";
+                             for (int k = 0; k < 2; ++k) out += blobs[k] ? "[" + std::string(*blobs[k]) + "]" : "-";
+                             out += " ";
+                         });
+        return out;
+    };
+    {
+        const Store ro(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(ro.schema_version(), 3);
+        EXPECT_FALSE(ro.artifact(seqs[0], "shingle_set"));
+        EXPECT_EQ(ro.max_artifact_seq("shingle_set"), 0);
+        EXPECT_EQ(scan(ro), "0:[La]- 1:[Lb]- ");
+        EXPECT_EQ(ro.artifact_kinds(), std::vector<std::string>{"lines"});
+    }
+    {
+        Store s(dir.path());
+        EXPECT_EQ(s.schema_version(), 4);
+        EXPECT_EQ(s.documents_missing("shingle_set"), seqs);
+        s.put_artifacts("shingle_set", 1, &seqs[1], std::vector<std::string>{"Kb"}.data());
+        EXPECT_EQ(scan(s), "0:[La]- 1:[Lb][Kb] ");
+        EXPECT_EQ(s.max_artifact_seq("shingle_set"), seqs[1]);
+    }
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM line_summaries"), "2");
+    const Store again(dir.path(), doppel::StoreOptions{false, true});
+    EXPECT_EQ(*again.artifact(seqs[1], "shingle_set"), "Kb");
+}
+
 // A version-2 store (sketches as rows of `artifacts`) is read where it keeps them when opened
 // read-only, and migrated, once, when opened for writing; what it holds reads the same.
 TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
@@ -483,7 +528,7 @@ TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
     reads(before);
     {
         Store s(dir.path());
-        EXPECT_EQ(s.schema_version(), 3);
+        EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
         reads(s);
     }
     reads(before);  // it reads the sketches where the migration moved them

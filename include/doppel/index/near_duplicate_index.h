@@ -2,7 +2,7 @@
 //
 // Two parts:
 //  - NearDuplicateStage, an IndexStage (index_stage.h): for every added or replaced document it
-//    writes three artifacts to the store (store/store.h), in one transaction per batch, as
+//    writes four artifacts to the store (store/store.h), in one transaction per batch, as
 //    columns of two rows a document (Store::kSketchKinds):
 //      "shingles"  magic "DPSH", uint32 version 2, uint32 count, then count uint64 shingle hashes
 //                  (sorted, unique; sketch/shingler.h), little-endian; then their ShingleCounts
@@ -16,6 +16,14 @@
 //                  still read: those documents are shingled again, as before;
 //      "minhash"   magic "DPMH", uint32 version 1, uint32 perms, uint64 seed, then perms uint32
 //                  values (sketch/min_hash.h);
+//      "shingle_set" magic "DPSK", uint32 version 1, uint64 set hash (shingle_set_hash of the
+//                  "shingles" set), uint32 set size: the key by which `dedup --store` finds
+//                  identical sets without reading the shingles of a document it takes as stored
+//                  (one without a boilerplate line). A document stored before it has none
+//                  (schema version 4, store/store.h): the stage adds the missing ones from the
+//                  stored shingles the first time it writes to the store (metadata
+//                  "near_duplicate_set_keys"), and `dedup --store` reads the shingles of a
+//                  document without one, as before;
 //      "lines"     magic "DPLN", uint32 version 1, uint64 text bytes, uint32 count, count uint64
 //                  distinct line hashes (sorted), uint32 repeated, then per repeated line uint32
 //                  occurrences, uint32 length, its bytes: the LineSummary of the text
@@ -83,6 +91,14 @@ std::string encode_signature(const std::vector<uint32_t>& sig, uint64_t seed);
 std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_t seed);
 std::string encode_lines(const LineSummary& summary);
 LineSummary decode_lines(std::string_view blob);
+// A shingle set's key ("shingle_set"): what identical sets share.
+struct ShingleSetKey {
+    uint64_t hash = 0;  // shingle_set_hash (sketch/shingler.h)
+    uint32_t size = 0;  // shingles in the set
+};
+ShingleSetKey shingle_set_key(const uint64_t* shingles, std::size_t n);
+std::string encode_set_key(const ShingleSetKey& key);
+ShingleSetKey decode_set_key(std::string_view blob);
 
 // The spec the stage records in a store's metadata (kNearDuplicateSpecMeta) for these shingle and
 // MinHash specs, each written out in full: a reader may take the stored artifacts as its own
@@ -107,7 +123,9 @@ public:
     void flush(Store& store) override;
     // Shingles and signatures depend on the text alone: nothing to do.
     void relabeled(Store&, std::size_t, const int64_t*, const AnalyzedDocument*) override {}
-    std::vector<std::string> artifact_kinds() const override { return {"shingles", "minhash", "lines"}; }
+    std::vector<std::string> artifact_kinds() const override {
+        return {"shingles", "minhash", "lines", "shingle_set"};
+    }
     std::string describe() const override;
 
 private:

@@ -139,4 +139,10 @@ struct ShingleOverlap {
 };
 ShingleOverlap shingle_overlap(const uint64_t* a, std::size_t na, const uint64_t* b, std::size_t nb);
 
+// The hash by which identical shingle sets (sorted unique arrays) are found: XXH3-64 of the n
+// hashes as they lie in memory (little-endian uint64s). The one rule for the finder
+// (match/near_duplicate_finder.h), `dedup --store` and the stored set keys
+// (index/near_duplicate_index.h, "shingle_set").
+uint64_t shingle_set_hash(const uint64_t* shingles, std::size_t n);
+
 }  // namespace doppel

@@ -15,8 +15,9 @@
 // magic number and format version (see the writing stage). Deleting a document deletes its
 // artifacts. Every kind is read and written through the same calls, whatever its row layout: the
 // near-duplicate sketches (kSketchKinds) are columns of rows keyed by seq, "minhash" and
-// "shingles" side by side in table `sketches`, "lines" in `line_summaries` (a pass over every
-// document's line summary then reads them alone); the other kinds are rows keyed by (kind, seq).
+// "shingles" side by side in table `sketches`, "lines" and "shingle_set" in `line_summaries` (a
+// pass over every document's line summary then reads them alone, with the small set key that
+// spares `dedup --store` reading the shingles); the other kinds are rows keyed by (kind, seq).
 // Two rows a document instead of three, each without a second index by seq, made `doppel index`
 // of short items cheaper per document (README: Branch feed-speed).
 //
@@ -96,10 +97,14 @@ public:
     // where a writer has moved them since (SQLite's schema cookie tells). A build before version 3
     // refuses a version-3 store (a newer schema, named in the message); one that holds it open
     // from before the migration writes sketches where the new build does not read them.
-    static constexpr int kSchemaVersion = 3;
+    // Version 4 adds the column of "shingle_set" (a document's shingle set key) to
+    // `line_summaries`; an earlier store opened for writing gets the column (no row is rewritten:
+    // its documents have none until the near-duplicate stage adds them), opened read-only it is
+    // read as having none.
+    static constexpr int kSchemaVersion = 4;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
-    static constexpr const char* kSketchKinds[] = {"lines", "minhash", "shingles"};
+    static constexpr const char* kSketchKinds[] = {"lines", "minhash", "shingle_set", "shingles"};
     // Metadata key a writer sets when it has brought decisions that depend on the whole store
     // (language ID's fallback, ops/indexer.h) in step with it; every put() that adds or replaces
     // a document, remove() and expire() delete it in their own transaction.
