@@ -244,7 +244,8 @@ StoredDocuments BandRunDedup::part_of(StoredDocuments& b, std::size_t from, std:
         part.seqs.push_back(b.seqs[i]);
         part.summaries.push_back(b.lines[i] ? std::move(b.summaries[i]) : LineSummary{});
         part.lines.push_back(b.lines[i] ? &part.summaries.back() : nullptr);
-        part.set_keys.push_back(b.set_key(i) ? std::optional(*b.set_key(i)) : std::nullopt);
+        part.set_keys.push_back(b.set_key(i) ? *b.set_key(i) : ShingleSetKey{});
+        part.has_set_key.push_back(b.set_key(i) != nullptr);
     }
     return part;
 }

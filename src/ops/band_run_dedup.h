@@ -37,7 +37,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "doppel/document.h"
@@ -60,9 +59,13 @@ struct StoredDocuments {
     std::vector<LineSummary> summaries;     // by position (empty where lines[i] is null)
     std::vector<const LineSummary*> lines;  // &summaries[i], or null: docs[i].text was read
     // The stored shingle set keys ("shingle_set", index/near_duplicate_index.h) by position, read
-    // with the summaries (empty, or nullopt at i: none read).
-    std::vector<std::optional<ShingleSetKey>> set_keys;
-    const ShingleSetKey* set_key(std::size_t i) const { return i < set_keys.size() && set_keys[i] ? &*set_keys[i] : nullptr; }
+    // with the summaries where has_set_key[i] (both empty: none read). Two arrays, not optionals:
+    // 17 bytes a document instead of 24 in the batches pass 1 keeps.
+    std::vector<ShingleSetKey> set_keys;
+    std::vector<uint8_t> has_set_key;
+    const ShingleSetKey* set_key(std::size_t i) const {
+        return i < has_set_key.size() && has_set_key[i] ? &set_keys[i] : nullptr;
+    }
     // Reads the text of each document i with need[i] whose text was not read.
     void read_texts(const Store& store, const std::vector<uint8_t>& need);
     std::size_t memory() const;  // bytes held, roughly

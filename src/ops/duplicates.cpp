@@ -28,7 +28,7 @@ void read_line_summaries(const Store& store, StoredDocuments& b, const std::vect
                          bool summaries = true, bool set_keys = false) {
     const std::size_t n = b.seqs.size();
     b.summaries.assign(n, {});
-    if (set_keys) b.set_keys.assign(n, std::nullopt);
+    if (set_keys) b.set_keys.assign(n, {}), b.has_set_key.assign(n, 0);
     std::vector<uint8_t> missing(n, 1);
     std::size_t i = 0, first = 0, last = n;  // the wanted range [first, last)
     while (want && first < n && !(*want)[first]) ++first;
@@ -41,7 +41,8 @@ void read_line_summaries(const Store& store, StoredDocuments& b, const std::vect
                                  if (i == n || b.seqs[i] != seq || (want && !(*want)[i])) return;
                                  try {
                                      if (blobs[0]) b.summaries[i] = decode_lines(*blobs[0]), missing[i] = 0;
-                                     if (set_keys && blobs[1]) b.set_keys[i] = decode_set_key(*blobs[1]);
+                                     if (set_keys && blobs[1])
+                                         b.set_keys[i] = decode_set_key(*blobs[1]), b.has_set_key[i] = 1;
                                  } catch (const Error&) {
                                  }
                              });
