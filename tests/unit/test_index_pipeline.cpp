@@ -146,7 +146,7 @@ TEST(IndexPipeline, AFailingBatchRollsBackAloneAndARerunResumesAfterTheCommitted
     EXPECT_EQ(store.size(), 9u);
     EXPECT_TRUE(store.get("d8", false));
     for (const char* id : {"d9", "d11", "d12", "d14"}) EXPECT_FALSE(store.get(id, false)) << id;
-    for (const char* kind : {"shingles", "minhash", "lines", "recorded"})
+    for (const char* kind : {"shingles", "minhash", "lines", "shingle_set", "recorded"})
         EXPECT_TRUE(store.documents_missing(kind).empty()) << kind;
     std::vector<std::unique_ptr<IndexStage>> stages;
     stages.push_back(std::make_unique<NearDuplicateStage>());
@@ -188,7 +188,7 @@ std::vector<std::string> contents(const Store& store, const std::vector<std::str
             continue;
         }
         std::string row = id + ": " + d->text + " | " + d->content_hash;
-        for (const char* kind : {"shingles", "minhash", "lines"})
+        for (const char* kind : {"shingles", "minhash", "lines", "shingle_set"})
             row += " | " + store.artifact(d->seq, kind).value_or("-");
         out.push_back(row);
     }
@@ -256,7 +256,7 @@ TEST(IndexPipeline, WritesTheStoreThatAddBatchByBatchWrites) {
               (std::vector<PutStatus>{PutStatus::kReplaced, PutStatus::kSuperseded, PutStatus::kAdded}));
     EXPECT_EQ(statuses[2],
               (std::vector<PutStatus>{PutStatus::kUnchanged, PutStatus::kAdded, PutStatus::kUnchanged}));
-    for (const char* kind : {"shingles", "minhash", "lines"})
+    for (const char* kind : {"shingles", "minhash", "lines", "shingle_set"})
         EXPECT_TRUE(by_stream->documents_missing(kind).empty());
 }
 

@@ -335,7 +335,7 @@ TEST(OpsIndexer, BatchesDoNotChangeAStoreForDuplicates) {
     const auto one = index_with("one", 0, SIZE_MAX), pairs = index_with("pairs", 2, SIZE_MAX),
                small = index_with("small", 0, 20);
     for (const Store* s : {pairs.get(), small.get()}) {
-        for (const char* kind : {"shingles", "minhash", "lines"}) {
+        for (const char* kind : {"shingles", "minhash", "lines", "shingle_set"}) {
             std::vector<std::pair<int64_t, std::string>> want, got;
             one->scan_artifacts(kind, [&](int64_t seq, std::string_view blob) { want.emplace_back(seq, blob); });
             s->scan_artifacts(kind, [&](int64_t seq, std::string_view blob) { got.emplace_back(seq, blob); });
