@@ -407,7 +407,11 @@ NewStoredDuplicates find_stored_run(const Store& store, bool only_new, const Nea
 
 StoredDedupRun run_stored_dedup(const std::string& dir, bool only_new, const NearDuplicateOptions& options,
                                 std::size_t batch, const ProgressCallback& progress) {
-    StoredDedupRun run{std::make_shared<Store>(dir, StoreOptions{false, !only_new}), {}, only_new};
+    StoreOptions open;
+    open.create = false;
+    open.read_only = !only_new;
+    open.one_thread = true;  // the run and its output read it on this thread alone
+    StoredDedupRun run{std::make_shared<Store>(dir, open), {}, only_new};
     run.found = find_stored_run(*run.store, only_new, options, batch, progress);
     return run;
 }

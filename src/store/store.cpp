@@ -313,7 +313,8 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
     if (!fs::exists(db_path) && (!options.create || options.read_only))
         DOPPEL_THROW(kNotFound, "no doppel store in " + dir + " (missing " + kDatabaseFile + ")");
     if (options.read_only) roll_back_interrupted(db_path);
-    const int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    const int flags = (options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
+                      (options.one_thread ? SQLITE_OPEN_NOMUTEX : 0);
     if (sqlite3_open_v2(db_path.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)
         DOPPEL_THROW(kStore, "cannot open store " + db_path.string() + ": " + sqlite3_errmsg(impl_->db));
     sqlite3_busy_timeout(impl_->db, 10000);

@@ -437,6 +437,28 @@ TEST_F(StoreTest, SeveralKindsAreScannedTogetherBySeq) {
     EXPECT_EQ(scan({"lines"}, seqs[0], seqs[2]), "");
 }
 
+// A store opened for one thread (no SQLite mutex per call) reads and writes as any other, for
+// writing and read-only.
+TEST(Store, OpenedForOneThreadReadsAndWritesAsUsual) {
+    TempDir dir("store-one-thread");
+    doppel::StoreOptions one;
+    one.one_thread = true;
+    std::vector<int64_t> seqs;
+    {
+        Store s(dir.path(), one);
+        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
+        s.put(docs.size(), docs.data(), 100, &seqs);
+        s.put_artifacts("lines", 1, &seqs[1], std::vector<std::string>{"Lb"}.data());
+    }
+    one.read_only = true;
+    one.create = false;
+    const Store ro(dir.path(), one);
+    EXPECT_EQ(ro.size(), 2u);
+    EXPECT_EQ(ro.get("b", true)->text, "beta");
+    EXPECT_EQ(*ro.artifact(seqs[1], "lines"), "Lb");
+    EXPECT_THROW(Store(dir.path() + "/missing", one), doppel::Error);
+}
+
 // A version-3 store (no "shingle_set" column) is read as holding no set keys when opened
 // read-only, and gets the column, no row rewritten, when opened for writing.
 TEST(Store, AVersionThreeStoreIsReadWithoutSetKeysAndGetsTheirColumnForWriting) {

@@ -103,7 +103,8 @@ void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& mark);
 // for writing with only_new (find_new_stored_duplicates). The caller keeps the run's store to look
 // the documents' metadata up while it writes the result, then calls record(): with only_new it
 // records the run's place (record_new_duplicates), so that a run whose output was lost is not
-// recorded; without, it does nothing.
+// recorded; without, it does nothing. The store is opened for one thread (StoreOptions::one_thread):
+// use it from one thread at a time.
 struct StoredDedupRun {
     std::shared_ptr<Store> store;
     NewStoredDuplicates found;  // a full run: found.result alone (since 0, every document new)

@@ -84,6 +84,12 @@ struct StoreOptions {
     // leaves a journal that the next opener, read-only or not, rolls back (the store then holds
     // every committed batch, as with the log).
     bool journal_at_creation = false;
+    // The caller never uses the store from two threads at once (a Store is not safe for
+    // concurrent use anyway, below): SQLite then takes no mutex per call (its multi-thread mode,
+    // SQLITE_OPEN_NOMUTEX), a lock and an unlock for every step and column read otherwise.
+    // `dedup --store` of 1,000,000 stored items: 2.77-2.87 -> 2.64-2.68 s CPU. Off by default: a
+    // caller that breaks the rule (two threads on one Store) is then undefined, not serialized.
+    bool one_thread = false;
 };
 
 class Store {
