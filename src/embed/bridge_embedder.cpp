@@ -353,13 +353,19 @@ SparseVector BridgeEmbedder::document_features(const AnalyzedDocument& doc) {
     key.append(doc.doc.text);
     if (const SparseVector* known = impl_->documents.find(key)) return *known;
     SparseVector all;
-    for (const auto& p : doc.paragraphs) {
-        std::string_view t(doc.doc.text.data() + p.span.begin, p.span.size());
-        append_features(t, p.lang.empty() ? doc.lang : p.lang, all);
-    }
+    append_paragraph_features(doc, 0, doc.paragraphs.size(), all);
     all.canonicalize();
     impl_->documents.keep(key, all, 12 * all.size());
     return all;
+}
+
+void BridgeEmbedder::append_paragraph_features(const AnalyzedDocument& doc, std::size_t first, std::size_t last,
+                                               SparseVector& out) {
+    for (std::size_t i = first; i < last; ++i) {
+        const Paragraph& p = doc.paragraphs[i];
+        std::string_view t(doc.doc.text.data() + p.span.begin, p.span.size());
+        append_features(t, p.lang.empty() ? doc.lang : p.lang, out);
+    }
 }
 
 SparseVector BridgeEmbedder::weigh(SparseVector counts) const {

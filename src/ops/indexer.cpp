@@ -79,7 +79,7 @@ std::map<std::string, std::size_t>& Indexer::stored_top_labels() {
 }
 
 // Language ID of a batch in two phases: every document's top labels and its paragraphs' (on all
-// cores, LanguageIdentifier::read_document), then the likely languages that the documents whose
+// cores, LanguageIdentifier::read_documents: a long document in parts), then the likely languages that the documents whose
 // top label is not trusted choose among, and each document's decision (on all cores). The likely languages are counted from the top labels of the stored
 // documents and of this batch: those of the store once the batch is stored, so that settling
 // (settle_languages) seldom changes a decision.
@@ -95,10 +95,12 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
     const std::vector<std::size_t> first = impl::first_of_repeats(
         hashes, [&](std::size_t a, std::size_t b) { return docs[todo[a]].text == docs[todo[b]].text; });
     const std::vector<std::size_t> distinct = impl::distinct_items(first);
+    std::vector<std::string_view> texts;
+    for (std::size_t k : distinct) texts.emplace_back(docs[todo[k]].text);
+    std::vector<DocumentLanguageEvidence> read(distinct.size());
+    langid_->read_documents(texts.size(), texts.data(), read.data());
     std::vector<DocumentLanguageEvidence> evidence(n);
-    impl::parallel_for(distinct.size(), impl::worker_count(distinct.size()), [&](std::size_t k, std::size_t) {
-        evidence[distinct[k]] = langid_->read_document(docs[todo[distinct[k]]].text);
-    });
+    for (std::size_t k = 0; k < distinct.size(); ++k) evidence[distinct[k]] = std::move(read[k]);
     for (std::size_t i = 0; i < n; ++i)
         if (first[i] != i) evidence[i] = evidence[first[i]];
     std::map<std::string, std::size_t> counts = stored_labels;

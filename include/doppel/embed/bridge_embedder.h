@@ -92,6 +92,13 @@ public:
 
     // Raw feature counts of a whole document (paragraph by paragraph, each in its language).
     SparseVector document_features(const AnalyzedDocument& doc);
+    // The features of the document's paragraphs [first, last), each paragraph's canonical among
+    // themselves, appended to `out` one after the other: document_features() of a document with
+    // paragraphs is these for all of them, then SparseVector::canonicalize() (which sums each id's
+    // weights in the order they came), so several embedders can compute a long document's runs of
+    // paragraphs and their results be joined in order, bit for bit the same.
+    void append_paragraph_features(const AnalyzedDocument& doc, std::size_t first, std::size_t last,
+                                   SparseVector& out);
     // Raw feature counts of one text of language `lang` (not yet normalized: done here).
     SparseVector features(std::string_view text, const std::string& lang);
     // TF-IDF weighted, L2-normalized form of raw counts. Without frequencies (documents == 0),
