@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <iterator>
@@ -270,6 +271,14 @@ void EmbeddingStage::train_index(VectorIndex& index, const StoredFeatures& all, 
 }
 
 void EmbeddingStage::flush(Store& store) {
+    // The batches' embedders and their memos (hundreds of thousands of small blocks) are freed on
+    // a thread of their own while the index is brought in step (mostly on this one): a later
+    // add() makes new ones.
+    auto freeing = impl::in_background([pools = std::array{std::move(preparers_), std::move(workers_)}]() mutable {
+        for (EmbedderPool& pool : pools) pool.clear();
+    });
+    preparers_.clear();
+    workers_.clear();
     // Features computed with another lexicon (models rebuilt since) are recomputed for every
     // stored document, and the index rebuilt from them.
     const auto lex = store.meta("bridge.lexicon");
@@ -279,6 +288,7 @@ void EmbeddingStage::flush(Store& store) {
         store.set_meta("embedding.built_docs", "0");
     }
     sync_index(store, stale);
+    freeing.get();
 }
 
 // ---- the vector index: derived from the stored features, kept in step with the store --------

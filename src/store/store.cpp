@@ -778,8 +778,12 @@ std::vector<int64_t> Store::documents_missing(const std::string& kind, const std
 
 std::vector<int64_t> Store::artifact_seqs(const std::string& kind) const {
     const Impl::Place p = impl_->place(kind);
+    // In the artifacts table a kind's rows hold their blobs, so its primary-key range reads every
+    // blob's pages (13.5 MB of features for the copyright corpus's 1,034 documents); "+kind" has
+    // SQLite scan the covering index artifacts_seq (seq, kind) instead: the same seqs, in order.
+    const std::string filter = p.table == "artifacts" ? "+" + p.filter : p.filter;
     std::vector<int64_t> seqs;
-    Statement st(impl_->db, ("SELECT seq FROM " + p.table + " WHERE " + p.filter + " ORDER BY seq").c_str());
+    Statement st(impl_->db, ("SELECT seq FROM " + p.table + " WHERE " + filter + " ORDER BY seq").c_str());
     st.bind_if_used(1, kind);
     while (st.step()) seqs.push_back(st.int64(0));
     return seqs;

@@ -437,6 +437,25 @@ TEST_F(StoreTest, SeveralKindsAreScannedTogetherBySeq) {
     EXPECT_EQ(scan({"lines"}, seqs[0], seqs[2]), "");
 }
 
+// artifact_seqs() gives the documents holding a kind, in seq order, whatever the other kinds
+// beside it (it reads the covering index of (seq, kind), not the rows' blobs), and none for a
+// kind no document holds.
+TEST_F(StoreTest, ArtifactSeqsAreTheDocumentsHoldingTheKindInOrder) {
+    std::vector<AnalyzedDocument> docs = abc(3);
+    docs.push_back(make("d", "delta"));
+    docs.push_back(make("e", "epsilon"));
+    const std::vector<int64_t> seqs = put(docs);
+    ASSERT_EQ(seqs.size(), 5u);
+    const std::string big(100000, 'x');
+    s.put_artifacts("features/x", 1, &seqs[3], &big);
+    s.put_artifacts("features/x", 1, &seqs[0], std::vector<std::string>{"F0"}.data());
+    s.put_artifacts("mlang/x", 2, &seqs[2], std::vector<std::string>{"en", "de"}.data());
+    s.put_artifacts("features/x", 1, &seqs[4], std::vector<std::string>{""}.data());
+    EXPECT_EQ(s.artifact_seqs("features/x"), (std::vector<int64_t>{seqs[0], seqs[3], seqs[4]}));
+    EXPECT_EQ(s.artifact_seqs("mlang/x"), (std::vector<int64_t>{seqs[2], seqs[3]}));
+    EXPECT_TRUE(s.artifact_seqs("features/y").empty());
+}
+
 // A version-2 store (sketches as rows of `artifacts`) is read where it keeps them when opened
 // read-only, and migrated, once, when opened for writing; what it holds reads the same.
 TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
