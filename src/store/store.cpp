@@ -450,6 +450,27 @@ std::vector<Store::LanguageDecision> Store::fallback_decisions() const {
     return out;
 }
 
+std::vector<int64_t> Store::fallback_seqs() const {
+    std::vector<int64_t> out;
+    if (impl_->v1) return out;
+    Statement st(impl_->db, "SELECT seq FROM documents WHERE lang_scores != '' ORDER BY seq");  // documents_fallback
+    while (st.step()) out.push_back(st.int64(0));
+    return out;
+}
+
+std::vector<Store::LanguageDecision> Store::fallback_decisions(const std::vector<int64_t>& seqs) const {
+    std::vector<LanguageDecision> out;
+    if (impl_->v1) return out;
+    Statement st(impl_->db, "SELECT seq, lang, lang_confidence, lang_scores FROM documents WHERE seq = ? AND lang_scores != ''");
+    for (int64_t seq : seqs) {
+        st.reset();
+        st.bind(1, seq);
+        if (st.step())
+            out.push_back(LanguageDecision{st.int64(0), st.text(1), static_cast<float>(st.real(2)), st.text(3)});
+    }
+    return out;
+}
+
 std::optional<StoredDocument> Store::get(const std::string& id, bool with_text) const {
     Statement st(impl_->db, select_sql(impl_->v1, with_text, "WHERE id = ?").c_str());
     st.bind(1, std::string_view(id));
