@@ -141,7 +141,8 @@ public:
     // chose are decided again among the likely languages of the store as it is now, and the
     // changed ones updated in place with their artifacts (IndexStage::relabeled), a batch per
     // transaction. Returns how many changed. Nothing to do (0) without a language identifier,
-    // and when the store is unchanged since the last settling (Store::kSettledMeta).
+    // and when the store is unchanged since the last settling (Store::kSettledMeta). A decision
+    // this Indexer made among the same likely languages is not read again (it would not change).
     std::size_t settle_languages(IndexSummary* summary = nullptr);
 
     // Settles language ID, flushes every stage and records the specs that built the store in its
