@@ -101,44 +101,57 @@ void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const Analyzed
 }
 
 namespace {
-// A piece of a batch's features: a whole document, or a run of a long one's paragraphs (runs[k]
-// of the document's `pieces`).
+// A piece of a batch's features: a whole document, or run `piece` (paragraphs [first, last)) of
+// a long one.
 struct FeaturePart {
     std::size_t doc = 0, first = 0, last = 0;
     std::size_t piece = SIZE_MAX;  // SIZE_MAX: the whole document
     std::size_t bytes = 0;         // about the work: the text's bytes
 };
-}  // namespace
 
-// The features and matching languages of docs[todo[k]] into `out`, on `workers` threads with
-// pool's embedders. A document longer than kEmbeddingPartBytes is cut into runs of paragraphs
-// that different threads take (BridgeEmbedder::append_paragraph_features), joined in order and
-// summed as document_features() sums them; the largest parts are taken first.
-void EmbeddingStage::compute_features(EmbedderPool& pool, const AnalyzedDocument* docs,
-                                      const std::vector<std::size_t>& todo, Batch& out) {
+// The parts of the documents docs[todo[k]]: a short one whole, a long one (over
+// kEmbeddingPartBytes, with paragraphs) in runs of paragraphs; the long ones in `split`, in order,
+// each with its number of runs.
+std::vector<FeaturePart> feature_parts(const AnalyzedDocument* docs, const std::vector<std::size_t>& todo,
+                                       std::vector<std::pair<std::size_t, std::size_t>>* split) {
     std::vector<FeaturePart> parts;
-    std::vector<std::size_t> split;                 // the long documents, by todo position
-    std::vector<std::vector<SparseVector>> pieces;  // per long document: its runs' features
-    for (std::size_t k = 0; k < todo.size(); ++k) {
-        const AnalyzedDocument& d = docs[todo[k]];
+    for (const std::size_t i : todo) {
+        const AnalyzedDocument& d = docs[i];
         if (d.doc.text.size() <= kEmbeddingPartBytes || d.paragraphs.empty()) {
-            parts.push_back(FeaturePart{todo[k], 0, 0, SIZE_MAX, d.doc.text.size()});
+            parts.push_back(FeaturePart{i, 0, 0, SIZE_MAX, d.doc.text.size()});
             continue;
         }
         const auto runs =
-            impl::runs_of(d.paragraphs.size(), kEmbeddingPartBytes, [&](std::size_t i) { return d.paragraphs[i].span; });
-        for (std::size_t r = 0; r < runs.size(); ++r)
-            parts.push_back(FeaturePart{todo[k], runs[r].first, runs[r].second, r,
-                                        d.paragraphs[runs[r].second - 1].span.end - d.paragraphs[runs[r].first].span.begin});
-        split.push_back(todo[k]);
-        pieces.emplace_back(runs.size());
+            impl::runs_of(d.paragraphs.size(), kEmbeddingPartBytes, [&](std::size_t p) { return d.paragraphs[p].span; });
+        for (std::size_t r = 0; r < runs.size(); ++r) {
+            const auto [first, last] = runs[r];
+            parts.push_back(FeaturePart{i, first, last, r, d.paragraphs[last - 1].span.end - d.paragraphs[first].span.begin});
+        }
+        split->emplace_back(i, runs.size());
     }
-    std::unordered_map<std::size_t, std::size_t> piece_of;  // long document -> its entry in pieces
-    for (std::size_t j = 0; j < split.size(); ++j) piece_of[split[j]] = j;
+    return parts;
+}
+}  // namespace
+
+// The features and matching languages of docs[todo[k]] into `out`, on all cores with pool's
+// embedders (made as needed). A document longer than kEmbeddingPartBytes is cut into runs of
+// paragraphs that different threads take (BridgeEmbedder::append_paragraph_features), joined in
+// order and summed as document_features() sums them; the largest parts are taken first.
+void EmbeddingStage::compute_features(EmbedderPool& pool, const AnalyzedDocument* docs,
+                                      const std::vector<std::size_t>& todo, Batch& out) {
+    std::vector<std::pair<std::size_t, std::size_t>> split;  // the long documents and their runs
+    std::vector<FeaturePart> parts = feature_parts(docs, todo, &split);
+    std::vector<std::vector<SparseVector>> pieces(split.size());  // per long document: its runs' features
+    std::unordered_map<std::size_t, std::size_t> piece_of;        // long document -> its entry in pieces
+    for (std::size_t j = 0; j < split.size(); ++j) {
+        piece_of[split[j].first] = j;
+        pieces[j].resize(split[j].second);
+    }
     impl::largest_first(parts);
     // Short documents a thread for every 16 (starting one costs more than a few take), each run
     // of a long one worth one.
-    const std::size_t workers = impl::worker_count(todo.size() / 16 + 1 + (parts.size() - (todo.size() - split.size())));
+    const std::size_t runs = parts.size() - (todo.size() - split.size());
+    const std::size_t workers = impl::worker_count(todo.size() / 16 + 1 + runs);
     while (pool.size() < workers)
         pool.push_back(std::make_unique<BridgeEmbedder>(embedder_->options(), embedder_->lexicon_ptr()));
     impl::parallel_for(parts.size(), workers, [&](std::size_t k, std::size_t w) {
@@ -157,8 +170,8 @@ void EmbeddingStage::compute_features(EmbedderPool& pool, const AnalyzedDocument
             all.weights.insert(all.weights.end(), piece.weights.begin(), piece.weights.end());
         }
         all.canonicalize();
-        out.feats[split[j]] = all.serialize();
-        out.langs[split[j]] = pool[0]->matching_language(docs[split[j]]);
+        out.feats[split[j].first] = all.serialize();
+        out.langs[split[j].first] = pool[0]->matching_language(docs[split[j].first]);
     }
 }
 
