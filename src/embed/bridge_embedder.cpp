@@ -151,11 +151,24 @@ void DocumentFrequencies::replace(const SparseVector& before, const SparseVector
     for (; j < b.size(); ++j) ++df[b[j]];
 }
 
-float DocumentFrequencies::idf(uint64_t feature) const {
-    if (documents == 0) return 1.0f;
+uint32_t DocumentFrequencies::count(uint64_t feature) const {
+    if (documents == 0) return 0;
     auto it = df.find(feature);
-    uint32_t d = it == df.end() ? 0 : it->second;
-    return static_cast<float>(std::log((documents + 1.0) / (d + 1.0)) + 1.0);
+    return it == df.end() ? 0 : it->second;
+}
+
+float DocumentFrequencies::idf_of_count(uint64_t d) const {
+    if (documents == 0) return 1.0f;
+    return static_cast<float>(std::log((documents + 1.0) / (static_cast<double>(d) + 1.0)) + 1.0);
+}
+
+void BridgeEmbedder::set_frequencies(std::shared_ptr<const DocumentFrequencies> df) {
+    df_ = std::move(df);
+    idf_by_count_.clear();
+    if (!df_) return;
+    idf_documents_ = df_->documents;
+    idf_by_count_.resize(std::min<uint64_t>(df_->documents + 1, uint64_t(1) << 16));
+    for (std::size_t d = 0; d < idf_by_count_.size(); ++d) idf_by_count_[d] = df_->idf_of_count(d);
 }
 
 BridgeEmbedder::BridgeEmbedder(BridgeEmbedderOptions options, const EmbedderContext& ctx)
@@ -353,13 +366,19 @@ SparseVector BridgeEmbedder::document_features(const AnalyzedDocument& doc) {
     key.append(doc.doc.text);
     if (const SparseVector* known = impl_->documents.find(key)) return *known;
     SparseVector all;
-    for (const auto& p : doc.paragraphs) {
-        std::string_view t(doc.doc.text.data() + p.span.begin, p.span.size());
-        append_features(t, p.lang.empty() ? doc.lang : p.lang, all);
-    }
+    append_paragraph_features(doc, 0, doc.paragraphs.size(), all);
     all.canonicalize();
     impl_->documents.keep(key, all, 12 * all.size());
     return all;
+}
+
+void BridgeEmbedder::append_paragraph_features(const AnalyzedDocument& doc, std::size_t first, std::size_t last,
+                                               SparseVector& out) {
+    for (std::size_t i = first; i < last; ++i) {
+        const Paragraph& p = doc.paragraphs[i];
+        std::string_view t(doc.doc.text.data() + p.span.begin, p.span.size());
+        append_features(t, p.lang.empty() ? doc.lang : p.lang, out);
+    }
 }
 
 SparseVector BridgeEmbedder::weigh(SparseVector counts) const {
@@ -379,7 +398,12 @@ SparseVector BridgeEmbedder::weigh(SparseVector counts) const {
         // stays as it is.
         float c = v.weights[i];
         float tf = c >= 1.0f ? 1.0f + std::log(c) : std::max(c, 0.0f);
-        v.weights[i] = tf * kw * (df_ ? df_->idf(v.ids[i]) : 1.0f);
+        float idf = 1.0f;
+        if (df_) {
+            const uint32_t d = df_->count(v.ids[i]);
+            idf = d < idf_by_count_.size() && idf_documents_ == df_->documents ? idf_by_count_[d] : df_->idf_of_count(d);
+        }
+        v.weights[i] = tf * kw * idf;
     }
     v.normalize();
     return v;

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <iterator>
@@ -15,6 +16,7 @@
 #include "doppel/index/vector_index_check.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
+#include "impl/parts.h"
 #include "impl/repeats.h"
 
 namespace doppel {
@@ -84,11 +86,8 @@ void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const Analyzed
     out.feats.assign(n, {});
     out.langs.assign(n, {});
     out.made.assign(n, {});
-    const std::size_t workers = impl::worker_count(n / 16 + 1);
-    while (pool.size() < workers)
-        pool.push_back(std::make_unique<BridgeEmbedder>(embedder_->options(), embedder_->lexicon_ptr()));
     std::vector<uint64_t> keys(n);
-    impl::parallel_for(n, workers, [&](std::size_t i, std::size_t) {
+    impl::parallel_for(n, impl::worker_count(n / 16 + 1), [&](std::size_t i, std::size_t) {
         out.made[i] = Batch::analysis_hash(docs[i]);
         keys[i] = out.made[i].low64;
     });
@@ -96,13 +95,84 @@ void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const Analyzed
     const std::vector<std::size_t> first =
         impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) { return Batch::same_analysis(docs[a], docs[b]); });
     const std::vector<std::size_t> todo = impl::distinct_items(first);
-    impl::parallel_for(todo.size(), impl::worker_count(todo.size() / 16 + 1), [&](std::size_t k, std::size_t w) {
-        const std::size_t i = todo[k];
-        out.feats[i] = pool[w]->document_features(docs[i]).serialize();
-        out.langs[i] = pool[w]->matching_language(docs[i]);
-    });
+    compute_features(pool, docs, todo, out);
     for (std::size_t i = 0; i < n; ++i)
         if (first[i] != i) out.feats[i] = out.feats[first[i]], out.langs[i] = out.langs[first[i]];
+}
+
+namespace {
+// A piece of a batch's features: a whole document, or run `piece` (paragraphs [first, last)) of
+// a long one.
+struct FeaturePart {
+    std::size_t doc = 0, first = 0, last = 0;
+    std::size_t piece = SIZE_MAX;  // SIZE_MAX: the whole document
+    std::size_t bytes = 0;         // about the work: the text's bytes
+};
+
+// The parts of the documents docs[todo[k]]: a short one whole, a long one (over
+// kEmbeddingPartBytes, with paragraphs) in runs of paragraphs; the long ones in `split`, in order,
+// each with its number of runs.
+std::vector<FeaturePart> feature_parts(const AnalyzedDocument* docs, const std::vector<std::size_t>& todo,
+                                       std::vector<std::pair<std::size_t, std::size_t>>* split) {
+    std::vector<FeaturePart> parts;
+    for (const std::size_t i : todo) {
+        const AnalyzedDocument& d = docs[i];
+        if (d.doc.text.size() <= kEmbeddingPartBytes || d.paragraphs.empty()) {
+            parts.push_back(FeaturePart{i, 0, 0, SIZE_MAX, d.doc.text.size()});
+            continue;
+        }
+        const auto runs =
+            impl::runs_of(d.paragraphs.size(), kEmbeddingPartBytes, [&](std::size_t p) { return d.paragraphs[p].span; });
+        for (std::size_t r = 0; r < runs.size(); ++r) {
+            const auto [first, last] = runs[r];
+            parts.push_back(FeaturePart{i, first, last, r, d.paragraphs[last - 1].span.end - d.paragraphs[first].span.begin});
+        }
+        split->emplace_back(i, runs.size());
+    }
+    return parts;
+}
+}  // namespace
+
+// The features and matching languages of docs[todo[k]] into `out`, on all cores with pool's
+// embedders (made as needed). A document longer than kEmbeddingPartBytes is cut into runs of
+// paragraphs that different threads take (BridgeEmbedder::append_paragraph_features), joined in
+// order and summed as document_features() sums them; the largest parts are taken first.
+void EmbeddingStage::compute_features(EmbedderPool& pool, const AnalyzedDocument* docs,
+                                      const std::vector<std::size_t>& todo, Batch& out) {
+    std::vector<std::pair<std::size_t, std::size_t>> split;  // the long documents and their runs
+    std::vector<FeaturePart> parts = feature_parts(docs, todo, &split);
+    std::vector<std::vector<SparseVector>> pieces(split.size());  // per long document: its runs' features
+    std::unordered_map<std::size_t, std::size_t> piece_of;        // long document -> its entry in pieces
+    for (std::size_t j = 0; j < split.size(); ++j) {
+        piece_of[split[j].first] = j;
+        pieces[j].resize(split[j].second);
+    }
+    impl::largest_first(parts);
+    // Short documents a thread for every 16 (starting one costs more than a few take), each run
+    // of a long one worth one.
+    const std::size_t runs = parts.size() - (todo.size() - split.size());
+    const std::size_t workers = impl::worker_count(todo.size() / 16 + 1 + runs);
+    while (pool.size() < workers)
+        pool.push_back(std::make_unique<BridgeEmbedder>(embedder_->options(), embedder_->lexicon_ptr()));
+    impl::parallel_for(parts.size(), workers, [&](std::size_t k, std::size_t w) {
+        const FeaturePart& p = parts[k];
+        if (p.piece == SIZE_MAX) {
+            out.feats[p.doc] = pool[w]->document_features(docs[p.doc]).serialize();
+            out.langs[p.doc] = pool[w]->matching_language(docs[p.doc]);
+        } else {
+            pool[w]->append_paragraph_features(docs[p.doc], p.first, p.last, pieces[piece_of.at(p.doc)][p.piece]);
+        }
+    });
+    for (std::size_t j = 0; j < split.size(); ++j) {
+        SparseVector all;
+        for (const SparseVector& piece : pieces[j]) {
+            all.ids.insert(all.ids.end(), piece.ids.begin(), piece.ids.end());
+            all.weights.insert(all.weights.end(), piece.weights.begin(), piece.weights.end());
+        }
+        all.canonicalize();
+        out.feats[split[j].first] = all.serialize();
+        out.langs[split[j].first] = pool[0]->matching_language(docs[split[j].first]);
+    }
 }
 
 std::unique_ptr<IndexStage::Prepared> EmbeddingStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
@@ -214,6 +284,14 @@ void EmbeddingStage::train_index(VectorIndex& index, const StoredFeatures& all, 
 }
 
 void EmbeddingStage::flush(Store& store) {
+    // The batches' embedders and their memos (hundreds of thousands of small blocks) are freed on
+    // a thread of their own while the index is brought in step (mostly on this one): a later
+    // add() makes new ones.
+    auto freeing = impl::in_background([pools = std::array{std::move(preparers_), std::move(workers_)}]() mutable {
+        for (EmbedderPool& pool : pools) pool.clear();
+    });
+    preparers_.clear();
+    workers_.clear();
     // Features computed with another lexicon (models rebuilt since) are recomputed for every
     // stored document, and the index rebuilt from them.
     const auto lex = store.meta("bridge.lexicon");
@@ -223,6 +301,7 @@ void EmbeddingStage::flush(Store& store) {
         store.set_meta("embedding.built_docs", "0");
     }
     sync_index(store, stale);
+    freeing.get();
 }
 
 // ---- the vector index: derived from the stored features, kept in step with the store --------

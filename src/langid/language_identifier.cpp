@@ -15,6 +15,8 @@
 #include "doppel/langid/language_relatives.h"
 #include "doppel/langid/script_evidence.h"
 #include "doppel/normalize/segmenter.h"
+#include "impl/parallel.h"
+#include "impl/parts.h"
 #include "impl/spec.h"
 #include "impl/utf8.h"
 #include "langid/fasttext_input.h"
@@ -210,41 +212,130 @@ void LanguageIdentifier::analyze(AnalyzedDocument* doc, const DocumentLanguageEv
                                                                 : encode_language_scores(scores, doc->doc.lang_hint);
 }
 
+namespace {
+// The guesses of paragraphs [first, last) of e.paragraphs from `tokens`, the TokenizedText of
+// text[base, ...) (spans are offsets in `text`): identify() of each paragraph with enough letters,
+// or what the memo kept for its text (a paragraph's guess is a function of its text: its ids are
+// line_input_ids() of it).
+void guess_paragraphs(const LidModel& impl, const LanguageIdOptions& options, std::string_view text, std::size_t base,
+                      const langid_detail::TokenizedText& tokens, langid_detail::TokenIdCache& cache,
+                      std::size_t first, std::size_t last, DocumentLanguageEvidence& e) {
+    thread_local std::vector<int32_t> ids;
+    for (std::size_t i = first; i < last; ++i) {
+        const Span& s = e.paragraphs[i];
+        const std::string_view ptext = text.substr(s.begin, s.size());
+        if (const auto* known = cache.texts.paragraphs.find(ptext)) {
+            e.guesses[i] = LanguageGuess{known->first, known->second};
+            continue;
+        }
+        if (count_letters(ptext) >= options.min_paragraph_letters) {
+            tokens.line_ids(s.begin - base, s.end - base, cache, &ids);
+            auto top = predict_ids(impl, ids, ptext, 1);
+            if (!top.empty()) e.guesses[i] = std::move(top[0]);
+        }
+        cache.texts.paragraphs.keep(ptext, {e.guesses[i].lang, e.guesses[i].confidence}, e.guesses[i].lang.size());
+    }
+}
+
+// The scores of a document's sample from `tokens`, a TokenizedText of text[0, ...) covering it.
+LanguageScores sample_scores(const LidModel& impl, const LanguageIdOptions& options, std::string_view sample,
+                             const langid_detail::TokenizedText& tokens, langid_detail::TokenIdCache& cache) {
+    thread_local std::vector<int32_t> ids;
+    LanguageScores scores;
+    tokens.line_ids(0, sample.size(), cache, &ids);
+    scores.labels = predict_ids(impl, ids, sample, static_cast<int>(std::max<std::size_t>(1, options.max_labels)));
+    scores.letters = static_cast<std::size_t>(count_letters(sample));
+    return scores;
+}
+
+std::size_t evidence_bytes(const DocumentLanguageEvidence& e) {
+    return e.paragraphs.size() * (sizeof(Span) + sizeof(LanguageGuess));
+}
+}  // namespace
+
 // One pass over the text's tokens (TokenizedText): the sample's scores and every paragraph's
 // guess from the same token ids, each token looked up in the cache once; what score_document()
 // and identify() of each paragraph give, bit for bit.
 DocumentLanguageEvidence LanguageIdentifier::read_document(std::string_view text) const {
-    DocumentLanguageEvidence e;
     thread_local langid_detail::TokenizedText tokens;
-    thread_local std::vector<int32_t> ids;
     langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
     if (const DocumentLanguageEvidence* known = (*cache).texts.documents.find(text)) return *known;
     tokens.read(*impl_->subwords, impl_->label_prefix, text, *cache);
-    const std::string_view sample = language_sample(text);
-    tokens.line_ids(0, sample.size(), *cache, &ids);
-    e.scores.labels = predict_ids(*impl_, ids, sample, static_cast<int>(std::max<std::size_t>(1, options_.max_labels)));
-    e.scores.letters = static_cast<std::size_t>(count_letters(sample));
+    DocumentLanguageEvidence e;
+    e.scores = sample_scores(*impl_, options_, language_sample(text), tokens, *cache);
     e.paragraphs = Segmenter::paragraphs(text);
     e.guesses.resize(e.paragraphs.size());
-    for (std::size_t i = 0; i < e.paragraphs.size(); ++i) {
-        const Span& s = e.paragraphs[i];
-        const std::string_view ptext = text.substr(s.begin, s.size());
-        // A paragraph's guess is a function of its text (its ids are line_input_ids() of it):
-        // one read before is taken from the memo.
-        if (const auto* known = (*cache).texts.paragraphs.find(ptext)) {
-            e.guesses[i] = LanguageGuess{known->first, known->second};
-            continue;
-        }
-        if (count_letters(ptext) >= options_.min_paragraph_letters) {
-            tokens.line_ids(s.begin, s.end, *cache, &ids);
-            auto top = predict_ids(*impl_, ids, ptext, 1);
-            if (!top.empty()) e.guesses[i] = std::move(top[0]);
-        }
-        (*cache).texts.paragraphs.keep(ptext, {e.guesses[i].lang, e.guesses[i].confidence},
-                                       e.guesses[i].lang.size());
-    }
-    (*cache).texts.documents.keep(text, e, e.paragraphs.size() * (sizeof(Span) + sizeof(LanguageGuess)));
+    guess_paragraphs(*impl_, options_, text, 0, tokens, *cache, 0, e.paragraphs.size(), e);
+    (*cache).texts.documents.keep(text, e, evidence_bytes(e));
     return e;
+}
+
+namespace {
+// A piece of read_documents()' work: a whole text (read_document), the sample of a long one, or
+// a run of a long one's paragraphs.
+struct LanguagePart {
+    enum Kind { kWhole, kSample, kParagraphs } kind = kWhole;
+    std::size_t text = 0;                // which text
+    std::size_t first = 0, last = 0;     // kParagraphs: its paragraphs
+    std::size_t bytes = 0;               // about the work: the bytes read
+};
+
+// The parts of a long text whose paragraphs are known: its sample, then runs of paragraphs of
+// about kLanguagePartBytes.
+void long_text_parts(std::size_t t, std::string_view text, const std::vector<Span>& paragraphs,
+                     std::vector<LanguagePart>* parts) {
+    parts->push_back(LanguagePart{LanguagePart::kSample, t, 0, 0, language_sample(text).size()});
+    for (const auto& [first, last] :
+         impl::runs_of(paragraphs.size(), kLanguagePartBytes, [&](std::size_t i) { return paragraphs[i]; }))
+        parts->push_back(LanguagePart{LanguagePart::kParagraphs, t, first, last,
+                                      paragraphs[last - 1].end - paragraphs[first].begin});
+}
+}  // namespace
+
+void LanguageIdentifier::read_documents(std::size_t n, const std::string_view* texts,
+                                        DocumentLanguageEvidence* out) const {
+    // Plan: a short text is one part; a long one already read (the memo) is done, else its
+    // paragraphs are found here and it is cut into parts.
+    std::vector<LanguagePart> parts;
+    std::vector<std::size_t> split;  // the long texts read in parts
+    {
+        langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
+        for (std::size_t t = 0; t < n; ++t) {
+            if (texts[t].size() <= kLanguagePartBytes) {
+                parts.push_back(LanguagePart{LanguagePart::kWhole, t, 0, 0, texts[t].size()});
+            } else if (const DocumentLanguageEvidence* known = (*cache).texts.documents.find(texts[t])) {
+                out[t] = *known;
+            } else {
+                out[t].paragraphs = Segmenter::paragraphs(texts[t]);
+                out[t].guesses.assign(out[t].paragraphs.size(), LanguageGuess{});
+                long_text_parts(t, texts[t], out[t].paragraphs, &parts);
+                split.push_back(t);
+            }
+        }
+    }
+    impl::largest_first(parts);
+    impl::parallel_for(parts.size(), impl::worker_count(parts.size()), [&](std::size_t k, std::size_t) {
+        const LanguagePart& p = parts[k];
+        const std::string_view text = texts[p.text];
+        if (p.kind == LanguagePart::kWhole) {
+            out[p.text] = read_document(text);
+            return;
+        }
+        thread_local langid_detail::TokenizedText tokens;
+        langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
+        if (p.kind == LanguagePart::kSample) {
+            const std::string_view sample = language_sample(text);
+            tokens.read(*impl_->subwords, impl_->label_prefix, sample, *cache);
+            out[p.text].scores = sample_scores(*impl_, options_, sample, tokens, *cache);
+            return;
+        }
+        DocumentLanguageEvidence& e = out[p.text];
+        const std::size_t begin = e.paragraphs[p.first].begin, end = e.paragraphs[p.last - 1].end;
+        tokens.read(*impl_->subwords, impl_->label_prefix, text.substr(begin, end - begin), *cache);
+        guess_paragraphs(*impl_, options_, text, begin, tokens, *cache, p.first, p.last, e);
+    });
+    langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
+    for (std::size_t t : split) (*cache).texts.documents.keep(texts[t], out[t], evidence_bytes(out[t]));
 }
 
 LanguageGuess LanguageIdentifier::choose_stored(std::string_view lang_scores,

@@ -79,13 +79,13 @@ std::map<std::string, std::size_t>& Indexer::stored_top_labels() {
 }
 
 // Language ID of a batch in two phases: every document's top labels and its paragraphs' (on all
-// cores, LanguageIdentifier::read_document), then the likely languages that the documents whose
+// cores, LanguageIdentifier::read_documents: a long document in parts), then the likely languages that the documents whose
 // top label is not trusted choose among, and each document's decision (on all cores). The likely languages are counted from the top labels of the stored
 // documents and of this batch: those of the store once the batch is stored, so that settling
 // (settle_languages) seldom changes a decision.
 std::vector<AnalyzedDocument> Indexer::analyze_batch(
     const std::vector<std::size_t>& todo, Document* docs,
-    const std::map<std::string, std::size_t>& stored_labels) const {
+    const std::map<std::string, std::size_t>& stored_labels, std::vector<std::string>* likely_out) const {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
     const std::size_t n = todo.size();
     std::vector<std::string> hashes(n);
@@ -95,16 +95,19 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
     const std::vector<std::size_t> first = impl::first_of_repeats(
         hashes, [&](std::size_t a, std::size_t b) { return docs[todo[a]].text == docs[todo[b]].text; });
     const std::vector<std::size_t> distinct = impl::distinct_items(first);
+    std::vector<std::string_view> texts;
+    for (std::size_t k : distinct) texts.emplace_back(docs[todo[k]].text);
+    std::vector<DocumentLanguageEvidence> read(distinct.size());
+    langid_->read_documents(texts.size(), texts.data(), read.data());
     std::vector<DocumentLanguageEvidence> evidence(n);
-    impl::parallel_for(distinct.size(), impl::worker_count(distinct.size()), [&](std::size_t k, std::size_t) {
-        evidence[distinct[k]] = langid_->read_document(docs[todo[distinct[k]]].text);
-    });
+    for (std::size_t k = 0; k < distinct.size(); ++k) evidence[distinct[k]] = std::move(read[k]);
     for (std::size_t i = 0; i < n; ++i)
         if (first[i] != i) evidence[i] = evidence[first[i]];
     std::map<std::string, std::size_t> counts = stored_labels;
     for (const DocumentLanguageEvidence& e : evidence)
         if (!e.scores.labels.empty()) ++counts[e.scores.labels[0].lang];
     const std::vector<std::string> likely = langid_->likely_languages(counts);
+    *likely_out = likely;
     std::vector<AnalyzedDocument> analyzed(n);
     impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
         AnalyzedDocument& a = analyzed[i];
@@ -129,7 +132,7 @@ std::size_t Indexer::settle_languages(IndexSummary* summary) {
     if (store_.meta(Store::kSettledMeta) == mark) return 0;
     std::vector<int64_t> seqs;
     std::vector<LanguageGuess> guesses;
-    for (const Store::LanguageDecision& d : store_.fallback_decisions()) {
+    for (const Store::LanguageDecision& d : decisions_to_settle(likely)) {
         LanguageGuess g = langid_->choose_stored(d.lang_scores, likely);
         if (g.lang == d.lang && g.confidence == d.lang_confidence) continue;
         seqs.push_back(d.seq);
@@ -140,11 +143,37 @@ std::size_t Indexer::settle_languages(IndexSummary* summary) {
         relabel(std::min(kBatch, seqs.size() - b), seqs.data() + b, guesses.data() + b);
     store_.set_meta(Store::kSettledMeta, mark);
     likely_.reset();
+    decided_with_.clear();  // every fallback decision is now made among `likely`
+    decided_likely_.clear();
     if (summary) {
         summary->relabeled += seqs.size();
         summary->add_seconds("settle", seconds_between(t, Clock::now()));
     }
     return seqs.size();
+}
+
+// The stored fallback decisions that settling among `likely` may change: all but those this
+// Indexer wrote among the same likely languages (choose() of the same scores gives them again).
+std::vector<Store::LanguageDecision> Indexer::decisions_to_settle(const std::vector<std::string>& likely) const {
+    if (decided_with_.empty()) return store_.fallback_decisions();
+    std::vector<int64_t> unknown;
+    for (int64_t seq : store_.fallback_seqs()) {
+        const auto it = decided_with_.find(seq);
+        if (it == decided_with_.end() || decided_likely_[it->second] != likely) unknown.push_back(seq);
+    }
+    return store_.fallback_decisions(unknown);
+}
+
+// Notes the fallback decisions of a batch just put (added or replaced rows) and the likely
+// languages they were made among.
+void Indexer::note_decisions(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
+                             const std::vector<AnalyzedDocument>& analyzed, const std::vector<std::string>& likely) {
+    if (decided_likely_.empty() || decided_likely_.back() != likely) decided_likely_.push_back(likely);
+    for (std::size_t i = 0; i < put.size(); ++i)
+        if ((put[i] == PutStatus::kAdded || put[i] == PutStatus::kReplaced) && !analyzed[i].lang_scores.empty())
+            decided_with_[seqs[i]] = decided_likely_.size() - 1;
+        else if (put[i] == PutStatus::kReplaced)
+            decided_with_.erase(seqs[i]);
 }
 
 // Documents seqs[0, n) analyzed again with the languages `guesses` and updated in place, in one
@@ -321,6 +350,7 @@ struct Indexer::Pending {
     // language ID decides this batch's likely languages with.
     std::map<std::string, std::size_t> stored_labels;
     std::vector<AnalyzedDocument> analyzed;                       // of todo, in order
+    std::vector<std::string> likely;  // the likely languages its fallback decisions were made among
     std::vector<std::unique_ptr<IndexStage::Prepared>> prepared;  // per stage
     std::vector<std::pair<std::string, double>> seconds;          // analysis and each stage's prepare()
     BatchTimes times;
@@ -379,7 +409,7 @@ void Indexer::begin_batch(Pending& b, const Pending* writing) {
 void Indexer::analyze_pending(Pending& b) const {
     const auto t = Clock::now();
     b.analyzed =
-        without_languages_ ? hash_only(b.todo, b.docs) : analyze_batch(b.todo, b.docs, b.stored_labels);
+        without_languages_ ? hash_only(b.todo, b.docs) : analyze_batch(b.todo, b.docs, b.stored_labels, &b.likely);
     b.times.analysis = seconds_between(t, Clock::now());
     b.seconds.emplace_back(without_languages_ ? "hash" : "analyze", b.times.analysis);
 }
@@ -431,6 +461,7 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
     }
     times.commit = seconds_between(t, Clock::now());
     likely_.reset();
+    if (langid_ && !without_languages_) note_decisions(put, seqs, b.analyzed, b.likely);
     for (std::size_t i = 0; i < b.todo.size(); ++i) b.status[b.todo[i]] = put[i];
     if (summary) {
         summary->unchanged += b.unchanged;

@@ -112,6 +112,39 @@ TEST(BridgeEmbedder, SpecRoundTripAndIdf) {
     EXPECT_THROW(SparseVector::deserialize("XXXX"), Error);
 }
 
+// weigh() takes each feature's idf from a table of the counts made at set_frequencies(): the
+// weights are those of DocumentFrequencies::idf() bit for bit, for counts within the table and
+// past it (a store of more than 65,536 documents), and after the frequencies are replaced.
+TEST(BridgeEmbedder, WeighGivesEachFeaturesIdf) {
+    BridgeEmbedder e(BridgeEmbedderOptions{}, std::shared_ptr<const BridgeLexicon>());
+    SparseVector v;
+    for (uint64_t id = 1; id <= 6; ++id) {
+        v.ids.push_back(id);
+        v.weights.push_back(id % 2 ? 1.0f : 2.5f);
+    }
+    const auto expected = [&](const DocumentFrequencies& df) {
+        SparseVector w = v;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            const float c = w.weights[i];
+            w.weights[i] = (c >= 1.0f ? 1.0f + std::log(c) : c) * df.idf(w.ids[i]);  // token weight 1
+        }
+        w.normalize();
+        return w;
+    };
+    for (const uint64_t documents : {uint64_t(7), uint64_t(100000)}) {
+        auto df = std::make_shared<DocumentFrequencies>();
+        df->documents = documents;
+        df->df = {{1, 1}, {2, 3}, {3, 7}, {5, static_cast<uint32_t>(documents > 70000 ? 70000 : 2)}};
+        e.set_frequencies(df);
+        const SparseVector got = e.weigh(v), want = expected(*df);
+        ASSERT_EQ(got.ids, want.ids);
+        for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got.weights[i], want.weights[i]) << documents << " " << i;
+    }
+    e.set_frequencies(nullptr);
+    const SparseVector plain = e.weigh(v);
+    EXPECT_EQ(plain.weights, expected(DocumentFrequencies{}).weights);
+}
+
 TEST(BridgeEmbedder, RealModelGermanEnglish) {
     const std::string models = test::source_dir() + "/models";
     if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";

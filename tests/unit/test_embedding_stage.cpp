@@ -274,5 +274,47 @@ TEST(EmbeddingStage, ARepeatInABatchSharesFeaturesOnlyWithTheSameAnalysis) {
     EXPECT_EQ(it->second, de);
 }
 
+// A document longer than kEmbeddingPartBytes is computed in runs of paragraphs by several
+// embedders, joined and summed: its stored features are document_features()' bit for bit (its
+// paragraphs in three languages, their fractional concept weights summed across runs), beside a
+// short document computed whole, with prepare() and with add().
+TEST(EmbeddingStage, ALongDocumentComputedInPartsHasItsWholeFeatures) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-parts");
+    LanguageIdentifier langid(test::lid_model());
+    Document d;
+    d.id = "long";
+    for (const char* f : {"en-2024-hanoi-working-group.txt", "ar-2024-hanoi-working-group.txt",
+                          "vi-2024-nz-interview-ben-quinn.txt"}) {
+        const std::string text = test::read_file(test::seed_path(f));
+        while (d.text.size() < 3 * kEmbeddingPartBytes) d.text += text + "\n";
+        d.text += "\n";
+    }
+    Document short_doc;
+    short_doc.id = "short";
+    short_doc.text = test::read_file(test::seed_path("en-2024-hanoi-working-group.txt"));
+    std::vector<AnalyzedDocument> docs{analyze_document(d, langid), analyze_document(short_doc, langid)};
+    ASSERT_GT(docs[0].doc.text.size(), 3 * kEmbeddingPartBytes);
+    BridgeEmbedder whole(BridgeEmbedderOptions{}, EmbedderContext{models});
+    const std::string expected_long = whole.document_features(docs[0]).serialize();
+    const std::string expected_short = whole.document_features(docs[1]).serialize();
+    for (const bool prepared : {true, false}) {
+        test::TempDir sub("embedding-stage-parts-store");
+        Store store(sub / "store");
+        std::vector<int64_t> seqs;
+        store.put(docs.size(), docs.data(), 1, &seqs);
+        EmbeddingStage stage(EmbeddingStageOptions{}, EmbedderContext{models});
+        if (prepared)
+            stage.add_prepared(store, seqs.size(), seqs.data(), docs.data(), stage.prepare(docs.size(), docs.data()));
+        else
+            stage.add(store, seqs.size(), seqs.data(), docs.data());
+        const std::map<int64_t, std::string> stored = features_of(store);
+        ASSERT_EQ(stored.size(), 2u);
+        EXPECT_TRUE(stored.at(seqs[0]) == expected_long);
+        EXPECT_TRUE(stored.at(seqs[1]) == expected_short);
+    }
+}
+
 }  // namespace
 }  // namespace doppel

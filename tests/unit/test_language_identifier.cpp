@@ -348,6 +348,55 @@ TEST(LanguageIdentifier, DocumentEvidenceIsScoreAndIdentifyOfEachPart) {
     }
 }
 
+namespace {
+void expect_same_evidence(const doppel::DocumentLanguageEvidence& a, const doppel::DocumentLanguageEvidence& b) {
+    EXPECT_EQ(a.scores.letters, b.scores.letters);
+    ASSERT_EQ(a.scores.labels.size(), b.scores.labels.size());
+    for (std::size_t k = 0; k < a.scores.labels.size(); ++k) {
+        EXPECT_EQ(a.scores.labels[k].lang, b.scores.labels[k].lang);
+        EXPECT_EQ(a.scores.labels[k].confidence, b.scores.labels[k].confidence);
+    }
+    ASSERT_EQ(a.paragraphs, b.paragraphs);
+    ASSERT_EQ(a.guesses.size(), b.guesses.size());
+    for (std::size_t k = 0; k < a.guesses.size(); ++k) {
+        EXPECT_EQ(a.guesses[k].lang, b.guesses[k].lang) << k;
+        EXPECT_EQ(a.guesses[k].confidence, b.guesses[k].confidence) << k;
+    }
+}
+}  // namespace
+
+// read_documents() reads a long text in parts on several threads (its sample, runs of its
+// paragraphs) and gives read_document()'s evidence of each text bit for bit: long documents of
+// paragraphs in several languages (a part's first paragraph preceded by spaces, one ending on a
+// line cut by the sample), short ones, copies, and again from the memo.
+TEST(LanguageIdentifier, DocumentsReadInPartsGiveEachDocumentsEvidence) {
+    const std::vector<std::string> texts = real_and_edge_texts();
+    std::vector<std::string> docs;
+    for (std::size_t start : {0u, 7u}) {
+        std::string d;
+        for (std::size_t i = start; d.size() < 3 * doppel::kLanguagePartBytes; i = (i + 3) % texts.size())
+            d += texts[i] + (i % 2 ? "\n   " : "\n\n");
+        docs.push_back(d);
+    }
+    docs.push_back(texts[1]);
+    docs.push_back(docs[0]);  // a copy
+    std::string one_line;     // one paragraph longer than a part
+    while (one_line.size() < doppel::kLanguagePartBytes + 1000) one_line += "Ein langer Absatz ohne Zeilenende. ";
+    docs.push_back(one_line + "\nA last line in English to end the document with.");
+    std::vector<std::string_view> views(docs.begin(), docs.end());
+    const LanguageIdentifier split(doppel::test::lid_model());
+    for (int pass = 0; pass < 2; ++pass) {  // the second from the memo of long documents
+        std::vector<doppel::DocumentLanguageEvidence> read(docs.size());
+        split.read_documents(views.size(), views.data(), read.data());
+        for (std::size_t i = 0; i < docs.size(); ++i) {
+            const LanguageIdentifier fresh(doppel::test::lid_model());
+            SCOPED_TRACE(i);
+            expect_same_evidence(read[i], fresh.read_document(docs[i]));
+        }
+    }
+    EXPECT_GT(docs[0].size(), 2 * doppel::kLanguagePartBytes);
+}
+
 // A model that was not quantized keeps a row for every n-gram bucket (no pruning index): its
 // token ids are the n-grams' buckets themselves, as fastText's own line reader gives them. A
 // small model is trained here, on the seeds' paragraphs, to reach that branch.

@@ -504,6 +504,51 @@ TEST(Store, AVersionThreeStoreIsReadWithoutSetKeysAndGetsTheirColumnForWriting) 
     EXPECT_EQ(*again.artifact(seqs[1], "shingle_set"), "Kb");
 }
 
+// artifact_seqs() gives the documents holding a kind, in seq order, whatever the other kinds
+// beside it (it reads the covering index of (seq, kind), not the rows' blobs), and none for a
+// kind no document holds.
+TEST_F(StoreTest, ArtifactSeqsAreTheDocumentsHoldingTheKindInOrder) {
+    std::vector<AnalyzedDocument> docs = abc(3);
+    docs.push_back(make("d", "delta"));
+    docs.push_back(make("e", "epsilon"));
+    const std::vector<int64_t> seqs = put(docs);
+    ASSERT_EQ(seqs.size(), 5u);
+    const std::string big(100000, 'x');
+    s.put_artifacts("features/x", 1, &seqs[3], &big);
+    s.put_artifacts("features/x", 1, &seqs[0], std::vector<std::string>{"F0"}.data());
+    s.put_artifacts("mlang/x", 2, &seqs[2], std::vector<std::string>{"en", "de"}.data());
+    s.put_artifacts("features/x", 1, &seqs[4], std::vector<std::string>{""}.data());
+    EXPECT_EQ(s.artifact_seqs("features/x"), (std::vector<int64_t>{seqs[0], seqs[3], seqs[4]}));
+    EXPECT_EQ(s.artifact_seqs("mlang/x"), (std::vector<int64_t>{seqs[2], seqs[3]}));
+    EXPECT_TRUE(s.artifact_seqs("features/y").empty());
+}
+
+// fallback_seqs() lists the documents the fallback decided (lang_scores set), in order;
+// fallback_decisions(seqs) gives the decisions of those asked, in order, those without one left
+// out: the same as the whole list's.
+TEST_F(StoreTest, FallbackDecisionsOfTheDocumentsAsked) {
+    std::vector<AnalyzedDocument> docs = abc(3);
+    docs.push_back(make("d", "delta", "de"));
+    docs[0].lang_scores = R"({"hint":"","labels":[["en",0.5]],"letters":5})";
+    docs[2].lang_scores = R"({"hint":"","labels":[["en",0.25]],"letters":5})";
+    docs[3].lang_scores = R"({"hint":"","labels":[["de",0.75]],"letters":5})";
+    const std::vector<int64_t> seqs = put(docs);
+    ASSERT_EQ(seqs.size(), 4u);
+    EXPECT_EQ(s.fallback_seqs(), (std::vector<int64_t>{seqs[0], seqs[2], seqs[3]}));
+    const std::vector<Store::LanguageDecision> all = s.fallback_decisions();
+    ASSERT_EQ(all.size(), 3u);
+    const std::vector<Store::LanguageDecision> some = s.fallback_decisions({seqs[1], seqs[2], seqs[3], seqs[3] + 10});
+    ASSERT_EQ(some.size(), 2u);  // seqs[1] has no fallback decision, the last is no document
+    for (std::size_t i = 0; i < some.size(); ++i) {
+        EXPECT_EQ(some[i].seq, all[i + 1].seq);
+        EXPECT_EQ(some[i].lang, all[i + 1].lang);
+        EXPECT_EQ(some[i].lang_confidence, all[i + 1].lang_confidence);
+        EXPECT_EQ(some[i].lang_scores, all[i + 1].lang_scores);
+    }
+    EXPECT_EQ(some[1].lang, "de");
+    EXPECT_EQ(some[1].lang_scores, docs[3].lang_scores);
+}
+
 // A version-2 store (sketches as rows of `artifacts`) is read where it keeps them when opened
 // read-only, and migrated, once, when opened for writing; what it holds reads the same.
 TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {

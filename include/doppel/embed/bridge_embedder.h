@@ -71,7 +71,11 @@ struct DocumentFrequencies {
     // remove(before) then add(after) (a document's features rewritten), touching only the ids
     // that one of the two holds and the other not.
     void replace(const SparseVector& before, const SparseVector& after);
-    float idf(uint64_t feature) const;
+    float idf(uint64_t feature) const { return idf_of_count(count(feature)); }
+    // The documents holding `feature`, and the idf of a feature that d documents hold:
+    // log((documents + 1) / (d + 1)) + 1, or 1 without documents.
+    uint32_t count(uint64_t feature) const;
+    float idf_of_count(uint64_t d) const;
 };
 
 class BridgeEmbedder : public Embedder {
@@ -92,6 +96,13 @@ public:
 
     // Raw feature counts of a whole document (paragraph by paragraph, each in its language).
     SparseVector document_features(const AnalyzedDocument& doc);
+    // The features of the document's paragraphs [first, last), each paragraph's canonical among
+    // themselves, appended to `out` one after the other: document_features() of a document with
+    // paragraphs is these for all of them, then SparseVector::canonicalize() (which sums each id's
+    // weights in the order they came), so several embedders can compute a long document's runs of
+    // paragraphs and their results be joined in order, bit for bit the same.
+    void append_paragraph_features(const AnalyzedDocument& doc, std::size_t first, std::size_t last,
+                                   SparseVector& out);
     // Raw feature counts of one text of language `lang` (not yet normalized: done here).
     SparseVector features(std::string_view text, const std::string& lang);
     // TF-IDF weighted, L2-normalized form of raw counts. Without frequencies (documents == 0),
@@ -101,7 +112,7 @@ public:
     void densify(const SparseVector& weighted, float* out) const;
 
     // The frequencies used by embed_documents / embed_sentences (none: idf 1).
-    void set_frequencies(std::shared_ptr<const DocumentFrequencies> df) { df_ = std::move(df); }
+    void set_frequencies(std::shared_ptr<const DocumentFrequencies> df);
     std::shared_ptr<const DocumentFrequencies> frequencies() const { return df_; }
     // The language a document is matched under: its language, with "zh" split into "zh" and
     // "zh-Hant" (Traditional characters), which are translations of each other in practice.
@@ -143,6 +154,11 @@ private:
     BridgeEmbedderOptions options_;
     std::shared_ptr<const BridgeLexicon> lexicon_;
     std::shared_ptr<const DocumentFrequencies> df_;
+    // df_->idf_of_count(d) for the counts d below its size, computed at set_frequencies() (weigh()
+    // looks up an idf per feature: the logarithm was most of it), valid while df_'s documents are
+    // idf_documents_.
+    std::vector<float> idf_by_count_;
+    uint64_t idf_documents_ = 0;
     std::unique_ptr<Impl> impl_;
 };
 

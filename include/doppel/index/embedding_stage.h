@@ -52,6 +52,11 @@
 
 namespace doppel {
 
+// A document longer than this has its features computed in runs of paragraphs of about this
+// size by several workers (BridgeEmbedder::append_paragraph_features), so that one long document
+// does not keep one core busy while the others wait; the features are the same bit for bit.
+inline constexpr std::size_t kEmbeddingPartBytes = 256 * 1024;
+
 struct EmbeddingStageOptions {
     std::string embedder = "bridge:dim=2048";  // embedder spec (bridge_embedder.h)
     std::string index = "auto";                // FAISS factory string or "auto" spec (vector_index.h)
@@ -94,6 +99,10 @@ private:
     // `pool` (one per worker, made as needed, all sharing the lexicon: an embedder and its memos
     // are not thread-safe).
     void featurize(EmbedderPool& pool, std::size_t n, const AnalyzedDocument* docs, Batch& out);
+    // featurize()'s work for the distinct documents docs[todo[k]], a long one cut into runs of
+    // paragraphs that several workers compute (kEmbeddingPartBytes).
+    void compute_features(EmbedderPool& pool, const AnalyzedDocument* docs, const std::vector<std::size_t>& todo,
+                          Batch& out);
     // The vectors artifacts of docs[0, n) (empty without options_.vectors), on this thread.
     std::vector<std::string> vectors_artifacts(std::size_t n, const AnalyzedDocument* docs);
     // Writes a batch's artifacts (and the embedder's spec, the first time) in one transaction.

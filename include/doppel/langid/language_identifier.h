@@ -92,6 +92,10 @@ inline constexpr std::size_t kLanguageSampleBytes = 64 * 1024;
 // kLanguageSampleBytes when there is none), never cutting a UTF-8 sequence.
 std::string_view language_sample(std::string_view text);
 
+// A text longer than this is read by read_documents() in parts of about this size, each on
+// whichever thread is free (a 2 MB licence bundle otherwise keeps one core busy alone).
+inline constexpr std::size_t kLanguagePartBytes = 256 * 1024;
+
 // What a fallback decision is made from, as AnalyzedDocument::lang_scores keeps it: the labels,
 // the letters and the record's lang hint (JSON; probabilities round-trip exactly). "" for a text
 // without labels. decode_language_scores() reads it back; throws doppel::Error (kBadFormat) on
@@ -147,6 +151,13 @@ public:
     // The evidence analyze() decides from, read in one pass over the text's tokens (each token's
     // model input looked up once for the sample and its paragraph).
     DocumentLanguageEvidence read_document(std::string_view text) const;
+    // read_document() of each of texts[0, n) into out[0, n), on all cores. A text longer than
+    // kLanguagePartBytes is read in parts taken by different threads (its sample's scores, then
+    // runs of its paragraphs of about kLanguagePartBytes each), so that one long document does not
+    // hold a batch up while the other cores wait; the evidence is the same bit for bit (a
+    // paragraph's guess and the sample's scores are functions of their own text). The largest
+    // parts are taken first.
+    void read_documents(std::size_t n, const std::string_view* texts, DocumentLanguageEvidence* out) const;
     // The same from the document's read_document() computed already.
     void analyze(AnalyzedDocument* doc, const DocumentLanguageEvidence& evidence,
                  const std::vector<std::string>& likely) const;

@@ -39,6 +39,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <unordered_map>
 #include <vector>
 
 #include "doppel/document.h"
@@ -140,7 +141,8 @@ public:
     // chose are decided again among the likely languages of the store as it is now, and the
     // changed ones updated in place with their artifacts (IndexStage::relabeled), a batch per
     // transaction. Returns how many changed. Nothing to do (0) without a language identifier,
-    // and when the store is unchanged since the last settling (Store::kSettledMeta).
+    // and when the store is unchanged since the last settling (Store::kSettledMeta). A decision
+    // this Indexer made among the same likely languages is not read again (it would not change).
     std::size_t settle_languages(IndexSummary* summary = nullptr);
 
     // Settles language ID, flushes every stage and records the specs that built the store in its
@@ -168,7 +170,7 @@ private:
     void record_artifact_kinds();
     std::vector<AnalyzedDocument> analyze_batch(
         const std::vector<std::size_t>& todo, Document* docs,
-        const std::map<std::string, std::size_t>& stored_labels) const;
+        const std::map<std::string, std::size_t>& stored_labels, std::vector<std::string>* likely) const;
     std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs,
                                    const Pending* writing) const;
 
@@ -187,6 +189,15 @@ private:
     // counted on by add(); null until then and after a removal.
     std::optional<std::map<std::string, std::size_t>> top_labels_;
     mutable std::optional<std::vector<std::string>> likely_;  // analyze()'s likely languages
+    // The fallback decisions this Indexer wrote since it last settled: per seq, the likely
+    // languages (an entry of decided_likely_) its batch was decided among. settle_languages()
+    // reads the stored decisions of the others only: one decided among the likely languages of
+    // the settling stays as it is.
+    std::unordered_map<int64_t, std::size_t> decided_with_;
+    std::vector<std::vector<std::string>> decided_likely_;
+    void note_decisions(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
+                        const std::vector<AnalyzedDocument>& analyzed, const std::vector<std::string>& likely);
+    std::vector<Store::LanguageDecision> decisions_to_settle(const std::vector<std::string>& likely) const;
 };
 
 // Store metadata key: the artifact kinds every document of the store should have, comma-separated

@@ -174,6 +174,11 @@ public:
         std::string lang_scores;
     };
     std::vector<LanguageDecision> fallback_decisions() const;
+    // The seqs of those documents, in order (from the index of them: reads no row), and the
+    // decisions of some of them (`seqs`, in order; one missing is left out): a settling that knows
+    // what it decided itself reads only the others' rows, which end with the text.
+    std::vector<int64_t> fallback_seqs() const;
+    std::vector<LanguageDecision> fallback_decisions(const std::vector<int64_t>& seqs) const;
     // Sets the language analysis (lang, lang_confidence, paragraphs, other_languages) of the
     // documents seqs[i] to docs[i]'s, in place: same seq, text and artifacts (the caller
     // recomputes the artifacts that depend on the language in the same transaction).
