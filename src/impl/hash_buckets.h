@@ -1,7 +1,8 @@
-// doppel (private): sorting uniformly random 64-bit hashes (shingles, line hashes, line keys) in
-// buckets of their top bits: a stable counting pass puts each value in its bucket (a few values
-// a bucket), then each bucket is sorted on its own. On arrays of a few hundred to a few million
-// hashes this beats std::sort 3-4x. Pure functions of their arguments: call them from any thread.
+// doppel (private): sorting uniformly random 64-bit hashes (shingles, line hashes, line keys,
+// LSH band keys) in buckets of their top bits: a stable counting pass puts each value in its
+// bucket (one or a few values a bucket), then each bucket is sorted on its own. On arrays of a few
+// hundred to a few million hashes this beats std::sort 3-4x. Pure functions of their arguments:
+// call them from any thread.
 #pragma once
 
 #include <algorithm>
