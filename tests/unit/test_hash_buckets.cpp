@@ -58,7 +58,8 @@ TEST(HashBuckets, SortByBucketsOrdersAsStdSort) {
         std::vector<uint64_t> values(round % 2 ? 1 + rng() % 8 : n + 1);
         for (auto& v : values) v = rng();
         std::vector<std::pair<uint64_t, uint32_t>> v(n);
-        for (std::size_t i = 0; i < n; ++i) v[i] = {values[rng() % values.size()], static_cast<uint32_t>(rng())};
+        for (std::size_t i = 0; i < n; ++i)
+            v[i] = {values[rng() % values.size()], static_cast<uint32_t>(rng())};
         auto expected = v;
         std::sort(expected.begin(), expected.end());
         const int shift = 64 - bits;

@@ -191,7 +191,8 @@ TEST(LshBandStore, EntriesAreSortedAsStdSortSortsThem) {
         std::vector<LshBandStore::Entry> want;
         for (int band = 0; band < kParams.bands; ++band)
             for (std::size_t i = 0; i < n; ++i)
-                want.push_back({LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), static_cast<int64_t>(i)});
+                want.push_back(
+                    {LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), static_cast<int64_t>(i)});
         std::sort(want.begin(), want.end());
         EXPECT_EQ(LshBandStore::sorted_entries(kPerms, kParams, n, sigs.data()), want) << modulus;
     }
