@@ -1,9 +1,11 @@
-// doppel (private): sorting uniformly random 64-bit hashes (shingles, line hashes, line keys) in
-// buckets of their top bits: a stable counting pass puts each value in its bucket (a few values
-// a bucket), then each bucket is sorted on its own. On arrays of a few hundred to a few million
-// hashes this beats std::sort 3-4x. Pure functions of their arguments: call them from any thread.
+// doppel (private): sorting uniformly random 64-bit hashes (shingles, line hashes, line keys,
+// LSH band keys) in buckets of their top bits: a stable counting pass puts each value in its
+// bucket (one or a few values a bucket), then each bucket is sorted on its own. On arrays of a few
+// hundred to a few million hashes this beats std::sort 3-4x. Pure functions of their arguments:
+// call them from any thread.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -77,6 +79,42 @@ void sort_ordered_buckets(std::vector<T>& v, const std::vector<uint32_t>& ends, 
         }
         *j = x;
     }
+}
+
+// Buffers of sort_by_buckets, kept by the caller between calls (they keep their memory).
+template <class T>
+struct BucketScratch {
+    std::vector<T> in, out;
+    std::vector<uint32_t> ends;
+};
+
+// Sorts [first, last) as std::sort(first, last, less) would when no two values are equivalent,
+// where the order's leading part is a uniformly random hash: scattered stably by `bits` bits of it
+// (bucket(x) < 2^bits, each bucket a range of the order), then each bucket on its own, by
+// insertion when small, by std::sort when copies of one hash make it large (insertion would then
+// be quadratic).
+template <class T, class Bucket, class Less>
+void sort_by_buckets(T* first, T* last, int bits, Bucket bucket, Less less, BucketScratch<T>* scratch) {
+    constexpr std::ptrdiff_t kLargeBucket = 32;
+    scratch->in.assign(first, last);
+    scatter_to_buckets(scratch->in, bits, bucket, &scratch->out, &scratch->ends);
+    std::size_t begin = 0;
+    for (const uint32_t end : scratch->ends) {
+        T* b = scratch->out.data() + begin;
+        T* e = scratch->out.data() + end;
+        begin = end;
+        if (e - b > kLargeBucket) {
+            std::sort(b, e, less);
+            continue;
+        }
+        for (T* i = b + 1; i < e; ++i) {
+            const T x = *i;
+            T* j = i;
+            for (; j > b && less(x, *(j - 1)); --j) *j = *(j - 1);
+            *j = x;
+        }
+    }
+    std::copy(scratch->out.begin(), scratch->out.end(), first);
 }
 
 }  // namespace doppel::impl

@@ -8,6 +8,7 @@
 
 #include "doppel/error.h"
 #include "doppel/store/store.h"
+#include "impl/hash_buckets.h"
 #include "impl/parallel.h"
 
 namespace doppel {
@@ -206,17 +207,25 @@ void LshBandStore::add(Store& store, int perms, LshParams params, std::size_t n,
 }
 
 // A band's keys share their top bits (entry_key), so the bands, each sorted, are in order one after
-// another.
+// another. Below those bits a key is a hash: a band is sorted in buckets of its next bits
+// (impl::sort_by_buckets), in std::sort's order (entries are distinct: i is).
 std::vector<LshBandStore::Entry> LshBandStore::sorted_entries(int perms, LshParams params, std::size_t n,
                                                               const uint32_t* sigs) {
     DOPPEL_CHECK(kInvalidArgument, params.bands < (1 << kBandBits), "too many LSH bands for the band runs");
     std::vector<Entry> entries(n * static_cast<std::size_t>(params.bands));
     const auto bands = static_cast<std::size_t>(params.bands);
-    impl::parallel_for(bands, impl::worker_count(n >= 1024 ? bands : 1), [&](std::size_t band, std::size_t) {
+    const std::size_t workers = impl::worker_count(n >= 1024 ? bands : 1);
+    std::vector<impl::BucketScratch<Entry>> scratch(workers);
+    const int bits = impl::bucket_bits(n, 4, 16);
+    const int shift = 64 - kBandBits - bits;
+    const uint64_t mask = (uint64_t{1} << bits) - 1;
+    impl::parallel_for(bands, workers, [&](std::size_t band, std::size_t worker) {
         Entry* e = entries.data() + band * n;
         for (std::size_t i = 0; i < n; ++i)
             e[i] = {entry_key(sigs + i * perms, params, static_cast<int>(band)), static_cast<int64_t>(i)};
-        std::sort(e, e + n);
+        impl::sort_by_buckets(
+            e, e + n, bits, [&](const Entry& x) { return (x.key >> shift) & mask; }, std::less<Entry>(),
+            &scratch[worker]);
     });
     return entries;
 }

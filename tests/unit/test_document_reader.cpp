@@ -285,3 +285,15 @@ TEST(DocumentReader, ABatchEndsAtItsBytesOfText) {
     EXPECT_EQ(docs.size(), 1u);
     EXPECT_TRUE(errors.empty());
 }
+
+// Binary, by the first 8 KiB only: a NUL there, or control characters over max_control_fraction
+// of those bytes (tab, line ends and form feed are not counted); a NUL further on is not looked at.
+TEST(DocumentReader, BinaryIsANulOrTooManyControlCharactersInTheFirst8KiB) {
+    auto reason = [](std::string text) { return doppel::check_document_text(text); };
+    EXPECT_EQ(reason(std::string(100, 'a') + std::string(1, '\0')).find("binary"), 0u);
+    EXPECT_EQ(reason(std::string(8192, 'a') + std::string(1, '\0') + "b"), "");
+    EXPECT_EQ(reason(std::string(89, 'a') + std::string(11, '\x01')).find("binary"), 0u);  // 11%
+    EXPECT_EQ(reason(std::string(90, 'a') + std::string(10, '\x01')), "");                 // 10%
+    EXPECT_EQ(reason("a\tb\nc\fd\r\ne" + std::string(3, '\t')), "");
+    EXPECT_EQ(reason(std::string(8192, 'a') + std::string(2000, '\x01')), "");  // past the first 8 KiB
+}

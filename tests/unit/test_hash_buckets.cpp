@@ -45,3 +45,27 @@ TEST(HashBuckets, OrderedBucketsSortStablyAsStableSort) {
         ASSERT_EQ(bucket_sorted(in, bits), expected) << "round " << round;
     }
 }
+
+// sort_by_buckets orders (hash, position) pairs as std::sort does: with many copies of a few
+// hashes (buckets over the insertion bound, sorted by std::sort), with all values distinct, with
+// one bucket, and for ranges of 0 and 1 values; the scratch is reused from call to call.
+TEST(HashBuckets, SortByBucketsOrdersAsStdSort) {
+    std::mt19937_64 rng(11);
+    impl::BucketScratch<std::pair<uint64_t, uint32_t>> scratch;
+    for (int round = 0; round < 1000; ++round) {
+        const std::size_t n = round < 2 ? static_cast<std::size_t>(round) : rng() % 2000;
+        const int bits = 1 + static_cast<int>(rng() % 12);
+        std::vector<uint64_t> values(round % 2 ? 1 + rng() % 8 : n + 1);
+        for (auto& v : values) v = rng();
+        std::vector<std::pair<uint64_t, uint32_t>> v(n);
+        for (std::size_t i = 0; i < n; ++i)
+            v[i] = {values[rng() % values.size()], static_cast<uint32_t>(rng())};
+        auto expected = v;
+        std::sort(expected.begin(), expected.end());
+        const int shift = 64 - bits;
+        impl::sort_by_buckets(
+            v.data(), v.data() + v.size(), bits, [shift](const auto& x) { return x.first >> shift; },
+            std::less<std::pair<uint64_t, uint32_t>>(), &scratch);
+        ASSERT_EQ(v, expected) << "round " << round;
+    }
+}

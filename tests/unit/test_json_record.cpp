@@ -119,3 +119,22 @@ TEST(JsonRecord, AgreesWithNlohmannOnEditedRecords) {
     }
     EXPECT_GT(read, 1000u);  // the scanner read many of them itself
 }
+
+// Strings of 0 to 70 bytes with a quote, backslash escape or control character at every position
+// (the scanner looks at 16 and 8 bytes a step, then byte by byte): read as nlohmann reads them.
+TEST(JsonRecord, ASpecialByteAtEveryPositionOfARunIsFound) {
+    for (const std::string special : {"\\\"", "\\\\", "\\n", "\\u00e9", "\x01", "\x1f", "\""}) {
+        for (std::size_t n = 0; n <= 70; ++n) {
+            for (std::size_t at = 0; at <= n; ++at) {
+                std::string text(n, 'a');
+                for (std::size_t i = 0; i < n; ++i) text[i] = static_cast<char>(' ' + (i * 7) % 90);
+                for (char& c : text)
+                    if (c == '"' || c == '\\') c = '.';
+                text.insert(at, special);
+                const std::string line = R"({"id":"x","text":")" + text + R"(","title":"t"})";
+                expect_as_reference(line);
+                if (HasFailure()) return;
+            }
+        }
+    }
+}

@@ -180,6 +180,24 @@ TEST(LshBandStore, EntriesOfSomeKeysAreTheMergedEntriesOfThem) {
     EXPECT_TRUE(bands->entries_of(store, {}).empty());
 }
 
+// sorted_entries() gives each band's entries in std::sort's order, where many documents share a
+// band key (copies: buckets over the insertion bound) and where none do.
+TEST(LshBandStore, EntriesAreSortedAsStdSortSortsThem) {
+    for (const uint32_t modulus : {3u, 1u << 30}) {
+        std::mt19937 rng(modulus);
+        const std::size_t n = 5000;
+        std::vector<uint32_t> sigs(n * kPerms);
+        for (auto& v : sigs) v = rng() % modulus;
+        std::vector<LshBandStore::Entry> want;
+        for (int band = 0; band < kParams.bands; ++band)
+            for (std::size_t i = 0; i < n; ++i)
+                want.push_back(
+                    {LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), static_cast<int64_t>(i)});
+        std::sort(want.begin(), want.end());
+        EXPECT_EQ(LshBandStore::sorted_entries(kPerms, kParams, n, sigs.data()), want) << modulus;
+    }
+}
+
 // add_sorted() of entries made ahead (sorted_entries) stores what add() stores, for seqs in
 // order and for seqs out of order (which it sorts again).
 TEST(LshBandStore, EntriesMadeAheadAreStoredAsAddStoresThem) {
