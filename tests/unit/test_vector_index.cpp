@@ -183,6 +183,32 @@ TEST(VectorIndex, SearchLanguagesGivesEachLanguagesSearchInPlace) {
     EXPECT_EQ(l[(5 * T + 2) * k], static_cast<int64_t>(5 * 10 + 1));  // query 5's English version
 }
 
+// The approximate search reads each probed list once for every query of a batch that probes
+// it (BatchSearch); each query's results are those it gets searched alone, bit for bit, and
+// its version comes first. 150 queries of 6 probes each share the lists of 1,200 vectors.
+TEST(VectorIndex, ABatchOfQueriesGetsWhatEachGetsAlone) {
+    const std::size_t dim = 64, groups = 400, k = 6, n = 150;
+    VectorIndex vi(dim, "auto:exact_limit=300,dim=16,nprobe=6,refine=2");
+    const auto x = add_three_languages(vi, groups, 40);
+    ASSERT_FALSE(vi.exact());
+    const std::vector<std::string> targets = {"en", "fr"};
+    std::vector<float> d(n * 2 * k);
+    std::vector<int64_t> l(n * 2 * k);
+    vi.search_languages(targets, n, x[0].data(), k, d.data(), l.data());
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::vector<float> d1(2 * k);
+        std::vector<int64_t> l1(2 * k);
+        vi.search_languages(targets, 1, x[0].data() + i * dim, k, d1.data(), l1.data());
+        for (std::size_t r = 0; r < 2 * k; ++r) {
+            EXPECT_EQ(l[i * 2 * k + r], l1[r]) << "query " << i << " result " << r;
+            EXPECT_EQ(d[i * 2 * k + r], d1[r]) << "query " << i << " result " << r;
+        }
+        first += l[i * 2 * k] == static_cast<int64_t>(i * 10 + 1);
+    }
+    EXPECT_GE(first, n * 95 / 100);
+}
+
 // A bulk add trains a new language's lists on a batch spread over all of it (spread_order),
 // sized for the whole language; an exact index ignores prepare_language().
 TEST(VectorIndex, PrepareLanguageTrainsOnASpreadSample) {
