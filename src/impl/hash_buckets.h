@@ -39,6 +39,7 @@ void sort_buckets(std::vector<T>& v, const std::vector<uint32_t>& ends, Less les
     for (std::size_t k = 0; k + 1 < ends.size(); ++k) {
         T* b = v.data() + (k ? ends[k - 1] : 0);
         T* e = v.data() + ends[k];
+        if (e - b < 2) continue;  // nothing to order (and an empty `v` has no data() to step from)
         for (T* i = b + 1; i < e; ++i) {
             const T x = *i;
             T* j = i;
@@ -103,6 +104,7 @@ void sort_by_buckets(T* first, T* last, int bits, Bucket bucket, Less less, Buck
         T* b = scratch->out.data() + begin;
         T* e = scratch->out.data() + end;
         begin = end;
+        if (e - b < 2) continue;  // nothing to order (and an empty `out` has no data() to step from)
         if (e - b > kLargeBucket) {
             std::sort(b, e, less);
             continue;
