@@ -32,24 +32,24 @@ void scatter_to_buckets(const std::vector<T>& in, int bits, Bucket bucket, std::
     for (const T& x : in) (*out)[at[bucket(x)]++] = x;  // at[k] moves to the end of bucket k
 }
 
-// Sorts each bucket of v (ends from scatter_to_buckets) by insertion, stably: fast for the few
-// values of a bucket.
+// Sorts [b, e) by insertion, stably: fast for the few values of a bucket. A range of fewer than
+// two values is left as it is (an empty vector's data() may be null: nothing is stepped from it).
+template <class T, class Less>
+void insertion_sort(T* b, T* e, Less less) {
+    if (e - b < 2) return;
+    for (T* i = b + 1; i < e; ++i) {
+        const T x = *i;
+        T* j = i;
+        for (; j > b && less(x, *(j - 1)); --j) *j = *(j - 1);
+        *j = x;
+    }
+}
+
+// Sorts each bucket of v (ends from scatter_to_buckets) by insertion, stably.
 template <class T, class Less>
 void sort_buckets(std::vector<T>& v, const std::vector<uint32_t>& ends, Less less) {
-    for (std::size_t k = 0; k + 1 < ends.size(); ++k) {
-        T* b = v.data() + (k ? ends[k - 1] : 0);
-        T* e = v.data() + ends[k];
-        if (e - b < 2) continue;  // nothing to order (and an empty `v` has no data() to step from)
-        for (T* i = b + 1; i < e; ++i) {
-            const T x = *i;
-            T* j = i;
-            while (j > b && less(x, *(j - 1))) {
-                *j = *(j - 1);
-                --j;
-            }
-            *j = x;
-        }
-    }
+    for (std::size_t k = 0; k + 1 < ends.size(); ++k)
+        insertion_sort(v.data() + (k ? ends[k - 1] : 0), v.data() + ends[k], less);
 }
 
 // sort_buckets(v, ends, less) where the buckets are ranges of the order (every value of a bucket
@@ -104,17 +104,8 @@ void sort_by_buckets(T* first, T* last, int bits, Bucket bucket, Less less, Buck
         T* b = scratch->out.data() + begin;
         T* e = scratch->out.data() + end;
         begin = end;
-        if (e - b < 2) continue;  // nothing to order (and an empty `out` has no data() to step from)
-        if (e - b > kLargeBucket) {
-            std::sort(b, e, less);
-            continue;
-        }
-        for (T* i = b + 1; i < e; ++i) {
-            const T x = *i;
-            T* j = i;
-            for (; j > b && less(x, *(j - 1)); --j) *j = *(j - 1);
-            *j = x;
-        }
+        if (e - b > kLargeBucket) std::sort(b, e, less);
+        else insertion_sort(b, e, less);
     }
     std::copy(scratch->out.begin(), scratch->out.end(), first);
 }

@@ -24,8 +24,8 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <tuple>
 #include <fstream>
+#include <tuple>
 
 #include "doppel/error.h"
 #include "impl/parallel.h"
