@@ -302,11 +302,13 @@ void mark_found(const Languages& g, std::size_t source, std::span<const std::siz
 }
 
 // Candidates per list (matcher.h, search plan): k, or in a pair the plan searches for few
-// (CandidateTable::searches_few, a pair of low affinity) the `few` most similar of the k.
+// (CandidateTable::is_few, a pair of low affinity) the `few` most similar of the k.
 struct ListSizes {
     std::size_t k = 0, few = 0;
     explicit ListSizes(const MatcherOptions& o)
         : k(o.k), few(o.low_affinity_k > 0 ? std::min(o.low_affinity_k, o.k) : o.k) {}
+    // For a pair of this plan value (an entry of CandidateTable::searched).
+    std::size_t of(char plan_value) const { return CandidateTable::is_few(plan_value) ? few : k; }
     std::size_t of(const CandidateTable& table, std::size_t source, std::size_t target) const {
         return table.searches_few(source, target) ? few : k;
     }
@@ -394,7 +396,7 @@ private:
     void scale_few_lists(const Languages& g) {
         const std::size_t L = table_.languages.size(), m = margin_k_;
         if (m == 0 || std::none_of(table_.searched.begin(), table_.searched.end(),
-                                   [](char c) { return c == CandidateTable::kSearchedFew; }))
+                                   [](char c) { return CandidateTable::is_few(c); }))
             return;
         scale_.assign(L * L * m, 1.0f);
         for (std::size_t a = 0; a < L; ++a)
@@ -830,10 +832,14 @@ std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorI
                                                                    std::span<const MatchDocument> docs,
                                                                    std::span<const std::size_t> queries,
                                                                    const float* dense,
-                                                                   std::span<const SparseVector> sparse) const {
+                                                                   std::span<const SparseVector> sparse,
+                                                                   std::span<const char> plan) const {
     DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
+    DOPPEL_CHECK(kInvalidArgument, plan.empty() || plan.size() == queries.size(),
+                 "matcher: one search plan value per query needed");
     std::vector<std::vector<MatchCandidate>> out(queries.size());
     const SeqPositions pos(docs);
+    const ListSizes sizes(options_);
     const std::size_t dim = shard.dim(), k = options_.k, kk = shard.candidates_for(k);
     if (k == 0) return out;
     const DenseRows rows = DenseRows::view(dense, dim);
@@ -849,7 +855,8 @@ std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorI
         impl::parallel_for_ranges(n, workers, 16, [&](std::size_t from, std::size_t to, std::size_t w) {
             for (std::size_t j = from; j < to; ++j)
                 take_candidates(members[b + j], pos, dist.data() + j * kk, lab.data() + j * kk, kk, k,
-                                qx.data() + j * dim, rows, sparse, found[w], out[b + j]);
+                                qx.data() + j * dim, rows, sparse, found[w], out[b + j],
+                                plan.empty() ? k : sizes.of(plan[b + j]));
         });
     }
     return out;

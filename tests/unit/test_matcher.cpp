@@ -586,9 +586,11 @@ TEST(Matcher, UpdateCandidatesSearchesAgainOnlyTheFlaggedLanguages) {
     // The rule update_candidates applied, as Matcher::drops_list states it (an incremental
     // run's second pass asks the same): a changed document's list in a kDropList language.
     for (std::size_t x = 0; x < after.docs.size(); ++x)
-        for (std::size_t t : {de, en, fr})
-            if (Matcher::drops_list(Matcher::again_row(drop_french, 3, de), changed[x] != 0, t))
+        for (std::size_t t : {de, en, fr}) {
+            if (Matcher::drops_list(Matcher::again_row(drop_french, 3, de), changed[x] != 0, t)) {
                 EXPECT_TRUE(dropped.of(x, t).empty());
+            }
+        }
     const std::span<const char> german = Matcher::again_row(drop_french, 3, de);
     EXPECT_TRUE(Matcher::drops_list(german, true, fr));
     EXPECT_FALSE(Matcher::drops_list(german, false, fr));
@@ -1130,62 +1132,105 @@ TEST(Matcher, FoundSearchUpdateSearchesNewlyFoundDocuments) {
     for (std::size_t r = 0; r < fresh.of(x, de).size(); ++r) EXPECT_EQ(table.of(x, de)[r].other, fresh.of(x, de)[r].other);
 }
 
-TEST(Matcher, SearchPlanInStepsOverShardsGivesTheTableOfCandidates) {
-    // As doppel.dask runs it: the sample (search_sample) searched in every other language's
-    // shard, the plan (search_plan) from its candidates, the other documents searched in the
-    // shards planned for their language: candidates()'s table, plan and links.
+// The search plan in steps over shards, as doppel.dask runs it: the sample (search_sample)
+// searched in every other language's shard, the plan (search_plan) from its candidates, the
+// other documents searched in the shards planned for their language, each query with its pair's
+// plan value (shard_candidates' `plan`): candidates()'s table, plan and links (link() over the
+// table with the plan). With `plan_values` false the queries carry none (every pair searched
+// for k): the table of such a run is returned for the caller to compare.
+CandidateTable search_plan_in_steps(const MatcherOptions& o, bool plan_values = true) {
     const Pool p = manual();
-    const Matcher m(planned());
+    const Matcher m(o);
     const VectorIndex whole = p.index();
     const CandidateTable want = m.candidates(whole, p.docs, p.dense.data(), p.sparse);
     const std::vector<char> sampled = m.search_sample(p.docs);
-    ASSERT_EQ(sampled.size(), p.docs.size());
+    EXPECT_EQ(sampled.size(), p.docs.size());
     EXPECT_EQ(std::count(sampled.begin(), sampled.begin() + 24, 1), 4);  // every sixth English document
     EXPECT_EQ(std::count(sampled.begin() + 24, sampled.end(), 1), 12);  // all of each small language
-    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs), planned().k);
+    CandidateTable got = CandidateTable::empty(p.docs.size(), Matcher::languages_of(p.docs), o.k);
     const std::size_t L = got.languages.size();
-    const auto search_shards = [&](const auto& searches) {
+    const auto lang_of = [&](std::size_t i) {
+        return static_cast<std::size_t>(std::find(got.languages.begin(), got.languages.end(), p.docs[i].lang) -
+                                        got.languages.begin());
+    };
+    // Each shard t searched by the documents i that searches(i, s, t) takes, with the values
+    // value(s, t) of their pairs.
+    const auto search_shards = [&](const auto& searches, const auto& value) {
         for (std::size_t t = 0; t < L; ++t) {
             VectorIndex shard(kDim, "Flat");
             std::vector<std::size_t> queries;
+            std::vector<char> values;
             for (std::size_t i = 0; i < p.docs.size(); ++i) {
-                const std::size_t s = static_cast<std::size_t>(
-                    std::find(got.languages.begin(), got.languages.end(), p.docs[i].lang) - got.languages.begin());
+                const std::size_t s = lang_of(i);
                 if (s == t) shard.add(got.languages[t], 1, &p.docs[i].seq, p.dense.data() + i * kDim);
-                else if (searches(i, s, t)) queries.push_back(i);
+                else if (searches(i, s, t)) queries.push_back(i), values.push_back(value(s, t));
             }
-            const auto found = m.shard_candidates(shard, got.languages[t], p.docs, queries, p.dense.data(), p.sparse);
+            const auto found = m.shard_candidates(shard, got.languages[t], p.docs, queries, p.dense.data(), p.sparse,
+                                                  values);
             for (std::size_t j = 0; j < queries.size(); ++j) {
                 CandidateList list = got.edit(queries[j], t);
                 for (const MatchCandidate& c : found[j]) list.push_back(c);
             }
         }
     };
-    search_shards([&](std::size_t i, std::size_t, std::size_t) { return sampled[i] != 0; });
+    search_shards([&](std::size_t i, std::size_t, std::size_t) { return sampled[i] != 0; },
+                  [](std::size_t, std::size_t) { return char{1}; });
     const std::vector<char> plan = m.search_plan(p.docs, got);
     EXPECT_EQ(plan, want.searched);
-    ASSERT_FALSE(plan.empty());
+    EXPECT_EQ(plan.size(), L * L);
+    if (plan.size() != L * L) return got;
     EXPECT_EQ(plan[0 * L + 3], 0);  // de and fr do not search each other
-    search_shards([&](std::size_t i, std::size_t s, std::size_t t) { return !sampled[i] && plan[s * L + t]; });
-    ASSERT_EQ(got.lists(), want.lists());
-    for (std::size_t i = 0; i < want.lists(); ++i) {
-        ASSERT_EQ(got.list(i).size(), want.list(i).size()) << i;
-        for (std::size_t r = 0; r < want.list(i).size(); ++r) EXPECT_EQ(got.list(i)[r].other, want.list(i)[r].other);
-    }
+    search_shards([&](std::size_t i, std::size_t s, std::size_t t) { return !sampled[i] && plan[s * L + t]; },
+                  [&](std::size_t s, std::size_t t) { return plan_values ? plan[s * L + t] : char{1}; });
     got.searched = plan;
+    if (!plan_values) return got;
+    EXPECT_EQ(got.lists(), want.lists());
+    for (std::size_t i = 0; i < want.lists() && got.lists() == want.lists(); ++i) {
+        EXPECT_EQ(got.list(i).size(), want.list(i).size()) << i;
+        for (std::size_t r = 0; r < std::min(want.list(i).size(), got.list(i).size()); ++r) {
+            EXPECT_EQ(got.list(i)[r].other, want.list(i)[r].other);
+            EXPECT_FLOAT_EQ(got.list(i)[r].sim, want.list(i)[r].sim);
+        }
+    }
     const auto key = [&](const CandidateTable& table) {
-        std::set<std::tuple<std::size_t, std::size_t, int>> k;
-        for (const auto& l : m.link(p.docs, p.sparse, table)) k.emplace(l.a, l.b, static_cast<int>(l.label));
+        std::set<std::tuple<std::size_t, std::size_t, int, float>> k;
+        for (const auto& l : m.link(p.docs, p.sparse, table)) k.emplace(l.a, l.b, static_cast<int>(l.label), l.margin);
         return k;
     };
     EXPECT_EQ(key(got), key(want));
     EXPECT_GE(key(got).size(), 12u);
     // No plan: no sample, no plan; a table of other documents is refused.
-    MatcherOptions large = planned();
+    MatcherOptions large = o;
     large.affinity_sample = 24;
     EXPECT_TRUE(Matcher(large).search_sample(p.docs).empty());
     EXPECT_TRUE(Matcher(large).search_plan(p.docs, got).empty());
     EXPECT_THROW(m.search_plan(p.docs, CandidateTable::empty(3, {"de", "en"}, 10)), Error);
+    return got;
+}
+
+TEST(Matcher, SearchPlanInStepsOverShardsGivesTheTableOfCandidates) {
+    search_plan_in_steps(planned());
+}
+
+// low_affinity_k (as LowAffinityPairsAreSearchedForFewerCandidates): English searches Spanish and
+// French for one candidate; the queries that carry their pair's plan value to the shards keep
+// it, as candidates() does, and link() over the table with the plan scales the margins of those
+// lists as match() does. Queries that carry none keep k (2) there.
+TEST(Matcher, SearchPlanInStepsKeepsFewCandidatesWhereThePlanSays) {
+    MatcherOptions o = planned();
+    o.low_affinity_k = 1;
+    const CandidateTable got = search_plan_in_steps(o);
+    const std::size_t de = 0, en = 1, es = 2;
+    ASSERT_TRUE(got.searches_few(en, es));
+    EXPECT_FALSE(got.searches_few(en, de));
+    EXPECT_EQ(got.of(4, es).size(), 1u);  // en 104, not sampled
+    EXPECT_EQ(got.of(0, es).size(), 2u);  // en 100, sampled: searched every language for k
+    EXPECT_EQ(search_plan_in_steps(o, false).of(4, es).size(), 2u);
+    std::vector<char> values(3, CandidateTable::kSearchedFew);
+    const Pool p = manual();
+    VectorIndex shard(kDim, "Flat");
+    const std::vector<std::size_t> queries = {0, 1};
+    EXPECT_THROW(Matcher(o).shard_candidates(shard, "es", p.docs, queries, p.dense.data(), p.sparse, values), Error);
 }
 
 // Anchor agreement reads only names, numbers and URLs among all of a vector's feature kinds

@@ -68,11 +68,15 @@ public:
     // of low affinity, match/matcher.h).
     std::vector<char> searched;
     static constexpr char kSearchedFew = 2;
+    // Whether a value of the plan (an entry of `searched`) searches for few candidates: the one
+    // home of that rule (the table's own pairs, and doppel.dask's queries, which carry their
+    // language pair's value to a shard: Matcher::shard_candidates).
+    static bool is_few(char plan_value) { return plan_value == kSearchedFew; }
     bool searches(std::size_t source, std::size_t target) const {
         return searched.empty() || searched[source * languages.size() + target] != 0;
     }
     bool searches_few(std::size_t source, std::size_t target) const {
-        return !searched.empty() && searched[source * languages.size() + target] == kSearchedFew;
+        return !searched.empty() && is_few(searched[source * languages.size() + target]);
     }
 
     CandidateTable() = default;

@@ -53,7 +53,9 @@
 //    translated from it, yet each of its documents has a version in few of them, while each
 //    translated language keeps k candidates in its source. The margin's mean over such a
 //    list's fewer competitors is scaled to what margin_k of them average in that pair,
-//    measured on its lists that hold more (the sample's). (doppel.dask keeps k.)
+//    measured on its lists that hold more (the sample's). (doppel.dask does the same: its
+//    queries carry their pair's plan value to each shard, shard_candidates, and its link stage
+//    takes the plan.)
 //    (Searching one way only, the large language's lists filled with the documents of the
 //    small one that found them, lost a fifth of the links on such a pool: a paragraph's
 //    English version is easier to find among the few documents of its language than the
@@ -257,11 +259,16 @@ public:
     // Phase 1 for one target language `lang` of `shard` (an index whose ids are seqs of docs):
     // the candidates of docs[queries[j]] there, as candidates() finds them. `docs` holds the
     // queries and every document of the shard (any others are ignored); dense and sparse as in
-    // match(). Result j: positions in docs, best first.
+    // match(). plan[j] (empty: every query 1): the search plan's value for the pair of
+    // docs[queries[j]]'s language and `lang` (CandidateTable::searched, or search_plan()); where
+    // it searches for few (CandidateTable::is_few) the query keeps the low_affinity_k most
+    // similar of its k candidates, as candidates() keeps them. Result j: positions in docs, best
+    // first. Throws doppel::Error (kInvalidArgument) on a plan of another length than queries.
     std::vector<std::vector<MatchCandidate>> shard_candidates(const VectorIndex& shard, const std::string& lang,
                                                               std::span<const MatchDocument> docs,
                                                               std::span<const std::size_t> queries, const float* dense,
-                                                              std::span<const SparseVector> sparse) const;
+                                                              std::span<const SparseVector> sparse,
+                                                              std::span<const char> plan = {}) const;
     // The search plan (above) in its two steps, for runs that search the index elsewhere
     // (doppel.dask); candidates() takes the same steps. search_sample: per document, whether it
     // is in the sample (searched in every other language); empty when docs get no plan (every
