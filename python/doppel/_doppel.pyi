@@ -1,6 +1,6 @@
 """Type hints and documentation of doppel's compiled module (re-exported by ``doppel``)."""
 
-from typing import Any, Iterable, Mapping, Sequence, TypedDict, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, TypedDict, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -266,10 +266,13 @@ class _TranslationStages:
         embedder's spec, with the document frequencies of the whole input."""
     def shard_search(self, lang: str, shard_pos: npt.ArrayLike, shard_dense: npt.ArrayLike,
                      shard_sparse: dict[str, npt.ArrayLike], query_pos: npt.ArrayLike, query_dense: npt.ArrayLike,
-                     query_sparse: dict[str, npt.ArrayLike], matcher: str, factory: str = "auto") -> dict[str, Any]:
+                     query_sparse: dict[str, npt.ArrayLike], matcher: str, factory: str = "auto",
+                     query_plan: Optional[npt.ArrayLike] = None) -> dict[str, Any]:
         """Stage 4: an index of one language's documents (positions shard_pos) searched by the
         queries: {query, other, sim} (the k candidates of each query, best first, exact
-        similarities) and index (the index's description)."""
+        similarities) and index (the index's description). query_plan (uint8 per query, None: 1
+        each): the search plan's value for the query's language searching this one; where it is
+        2 (searched for few) the query keeps the low_affinity_k most similar of its k."""
     def search_sample(self, match_langs: Sequence[str], matcher: str) -> npt.NDArray[np.uint8]:
         """Stage 4a: per document (its matching language), 1 when it is in the search plan's
         sample, searched in every other language (Matcher::search_sample); empty when the
@@ -278,11 +281,14 @@ class _TranslationStages:
                     matcher: str) -> npt.NDArray[np.uint8]:
         """Stage 4b: the search plan (Matcher::search_plan) from the sample's candidates in every
         shard ({lang, query, other, sim}): (L, L), [source, target] over the sorted matching
-        languages, 1 where the documents of source search target; empty when no plan."""
+        languages, 1 where the documents of source search target, 2 where they search it for few
+        candidates (low_affinity_k); empty when no plan."""
     def link(self, match_langs: Sequence[str], lengths: npt.ArrayLike, urls: Sequence[str],
-             sparse: dict[str, npt.ArrayLike], shards: list[dict[str, Any]], matcher: str) -> dict[str, Any]:
+             sparse: dict[str, npt.ArrayLike], shards: list[dict[str, Any]], matcher: str,
+             plan: Optional[npt.ArrayLike] = None) -> dict[str, Any]:
         """Stage 5: the library's Matcher::link (margins, one-to-one, pivots) over every shard's
-        candidates ({lang, query, other, sim}): the links."""
+        candidates ({lang, query, other, sim}), searched as `plan` (search_plan's; None or empty:
+        no plan) gave them (margins of the pairs searched for few are scaled): the links."""
     def learn(self, counts: dict[str, npt.ArrayLike], match_langs: Sequence[str], first: dict[str, Any],
               associations: str) -> tuple[int, dict[str, npt.NDArray[Any]]]:
         """Stage 6: (associations learned from the first pass's confident links, every document's

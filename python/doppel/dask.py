@@ -620,12 +620,14 @@ def read_result(path: str) -> List[Dict[str, Any]]:
 #                   matching language written apart, for the shards
 #   4. candidates   per matching language, a shard: a FAISS index of its documents, searched by
 #                   the documents of the languages the search plan pairs with it (k candidates,
-#                   rescored exactly). In the first pass, where the matcher plans (the library's
-#                   Matcher::search_sample): 4a the sample searched in every shard, 4b the plan
-#                   from its candidates (Matcher::search_plan, on the client), 4c the other
-#                   documents searched in their planned shards; the second pass keeps the plan
+#                   rescored exactly; low_affinity_k of them where the plan searches the pair for
+#                   few: each query carries its pair's plan value). In the first pass, where the
+#                   matcher plans (the library's Matcher::search_sample): 4a the sample searched
+#                   in every shard, 4b the plan from its candidates (Matcher::search_plan, on the
+#                   client), 4c the other documents searched in their planned shards; the second
+#                   pass keeps the plan
 #   5. link         margins, one-to-one, pivots: the library's Matcher::link over every shard's
-#                   candidates (on the client: it reads every candidate table row)
+#                   candidates and the plan (on the client: it reads every candidate table row)
 #   6. learn        word associations from the confident links, counts rewritten; stages 2-5
 #                   again on them (suffix 2), the second pass's rule (library)
 #   7. finish       the final pairs (library); their records, aligned by chunks on the workers, as
@@ -820,17 +822,21 @@ def _tr_shard_task(t, cfg, work, p, langs, step):
         keep = lambda at: sampled[at] == 0  # noqa: E731
     else:
         keep = None
-    queries = []
+    queries, values = [], []
     for u in range(len(langs)):  # the queries: the other languages' documents the step selects
         if u == t or (step == "planned" and len(plan) and not plan[u, t]):
             continue
         queries.append(_tr_rows(work, p, parts, u, keep))
+        # Each query carries its pair's plan value (2: searched for few, low_affinity_k); the
+        # sample searches every shard for k.
+        values.append(np.full(len(queries[-1][0]), plan[u, t] if step == "planned" and len(plan) else 1, np.uint8))
     n = sum(len(q[0]) for q in queries)
     found, index = [], ""
     if n and len(shard[0]):
         q = (np.concatenate([q[0] for q in queries]), np.concatenate([q[1] for q in queries]),
              _csr_concat([q[2] for q in queries]))
-        r = _tr.shard_search(langs[t], shard[0], shard[1], shard[2], q[0], q[1], q[2], cfg["matcher"], cfg["index"])
+        r = _tr.shard_search(langs[t], shard[0], shard[1], shard[2], q[0], q[1], q[2], cfg["matcher"], cfg["index"],
+                             np.concatenate(values))
         found.append((r["query"], r["other"], r["sim"]))
         index = r["index"]
     if step == "planned" and p == 1 and len(sampled):
@@ -897,7 +903,8 @@ def _tr_stage_link(cfg, work, p, langs, meta):
             prefix = os.path.join(work, "cand%d-%03d" % (p, t))
             shards.append({"lang": lang, "query": np.load(prefix + "-query.npy"),
                            "other": np.load(prefix + "-other.npy"), "sim": np.load(prefix + "-sim.npy")})
-        links = _tr.link(meta["match_langs"], lengths, meta["urls"], sparse, shards, cfg["matcher"])
+        _, plan = _tr_load_plan(work)  # both passes: the first pass's plan, as the tool's table keeps it
+        links = _tr.link(meta["match_langs"], lengths, meta["urls"], sparse, shards, cfg["matcher"], plan)
         _save(os.path.join(work, "links%d.npy" % p), _links_array(links))
         info = {"links": int(len(links["a"]))}
         _mark(work, "link%d" % p, info)

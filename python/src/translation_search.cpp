@@ -78,10 +78,18 @@ std::vector<TranslationLink> links_of(const py::dict& d) {
     return out;
 }
 
-// Stage 4: the candidates of the queries in the shard of language `lang`.
+// The values of a uint8 array (None: none).
+std::vector<char> plan_values(const std::optional<Array<uint8_t>>& a) {
+    if (!a) return {};
+    return std::vector<char>(a->data(), a->data() + a->size());
+}
+
+// Stage 4: the candidates of the queries in the shard of language `lang`; query_plan: per query,
+// the search plan's value for its language searching `lang` (None: 1 each).
 py::dict shard_search(const std::string& lang, const Array<int64_t>& shard_pos, const Array<float>& shard_dense,
                       const py::dict& shard_sparse, const Array<int64_t>& query_pos, const Array<float>& query_dense,
-                      const py::dict& query_sparse, const std::string& matcher, const std::string& factory) {
+                      const py::dict& query_sparse, const std::string& matcher, const std::string& factory,
+                      const std::optional<Array<uint8_t>>& query_plan) {
     const std::size_t m = static_cast<std::size_t>(shard_pos.size()), q = static_cast<std::size_t>(query_pos.size());
     DOPPEL_CHECK(kInvalidArgument, shard_dense.ndim() == 2 && query_dense.ndim() == 2 &&
                                        shard_dense.shape(0) == static_cast<py::ssize_t>(m) &&
@@ -99,6 +107,7 @@ py::dict shard_search(const std::string& lang, const Array<int64_t>& shard_pos, 
     dense.insert(dense.end(), query_dense.data(), query_dense.data() + q * dim);
     std::vector<std::size_t> queries(q);
     for (std::size_t j = 0; j < q; ++j) queries[j] = m + j;
+    const std::vector<char> plan = plan_values(query_plan);
     std::vector<std::vector<MatchCandidate>> found;
     std::string described;
     {
@@ -107,7 +116,8 @@ py::dict shard_search(const std::string& lang, const Array<int64_t>& shard_pos, 
         constexpr std::size_t kChunk = 4096;  // added in batches, as the single-machine index is
         for (std::size_t c = 0; c < m; c += kChunk)
             shard.add(lang, std::min(kChunk, m - c), shard_pos.data() + c, dense.data() + c * dim);
-        found = Matcher(search_options(matcher, "none").matcher).shard_candidates(shard, lang, docs, queries, dense.data(), sparse);
+        found = Matcher(search_options(matcher, "none").matcher)
+                    .shard_candidates(shard, lang, docs, queries, dense.data(), sparse, plan);
         described = shard.describe();
     }
     std::vector<int64_t> qv, ov;
@@ -196,13 +206,19 @@ Array<uint8_t> search_plan(const std::vector<std::string>& match_langs, const Ar
     return out;
 }
 
-// Stage 5: the links of every document from the shards' candidates ({lang, query, other, sim}).
+// Stage 5: the links of every document from the shards' candidates ({lang, query, other, sim}),
+// searched as `plan` (stage 4b's, L x L; None or empty: every language searched every other)
+// gave them: the table's CandidateTable::searched, whose pairs searched for few scale margins.
 py::dict link(const std::vector<std::string>& match_langs, const Array<float>& lengths,
               const std::vector<std::string>& urls, const py::dict& sparse, const py::list& shards,
-              const std::string& matcher) {
+              const std::string& matcher, const std::optional<Array<uint8_t>>& plan) {
     const std::vector<MatchDocument> docs = match_documents(match_langs, lengths, urls);
     const std::vector<SparseVector> vecs = csr_vectors(sparse);
-    const CandidateTable table = candidate_table(docs, shards);
+    CandidateTable table = candidate_table(docs, shards);
+    table.searched = plan_values(plan);
+    const std::size_t L = table.languages.size();
+    DOPPEL_CHECK(kInvalidArgument, table.searched.empty() || table.searched.size() == L * L,
+                 "link: a search plan of (languages, languages) values needed");
     std::vector<TranslationLink> links;
     {
         py::gil_scoped_release release;
@@ -260,9 +276,11 @@ void bind_translation_stages_search(py::module_& m) {
           "runs, and its share for minor relatives (TranslationSearchOptions::minor_relative_share).");
     m.def("shard_search", &shard_search, py::arg("lang"), py::arg("shard_pos"), py::arg("shard_dense"),
           py::arg("shard_sparse"), py::arg("query_pos"), py::arg("query_dense"), py::arg("query_sparse"),
-          py::arg("matcher"), py::arg("factory") = "auto",
+          py::arg("matcher"), py::arg("factory") = "auto", py::arg("query_plan") = py::none(),
           "Stage 4: the k candidates of each query in the shard of one language (Matcher::shard_candidates): "
-          "{query, other, sim, index}, best first per query.");
+          "{query, other, sim, index}, best first per query. query_plan (uint8 per query, None: 1 each): the "
+          "search plan's value for the query's language searching this one; where it is 2 (searched for few) "
+          "the query keeps low_affinity_k of its k candidates.");
     m.def("search_sample", &search_sample, py::arg("match_langs"), py::arg("matcher"),
           "Stage 4a: per document (its matching language), 1 when it is in the search plan's sample, searched "
           "in every other language (Matcher::search_sample); empty when the documents get no plan.");
@@ -270,10 +288,12 @@ void bind_translation_stages_search(py::module_& m) {
           py::arg("matcher"),
           "Stage 4b: the search plan (Matcher::search_plan) from the sample's candidates in every shard "
           "({lang, query, other, sim} as link takes them): (L, L) uint8, [source, target] over the sorted "
-          "matching languages, 1 where the documents of source search target; empty when no plan.");
+          "matching languages, 1 where the documents of source search target, 2 where they search it for few "
+          "candidates (low_affinity_k); empty when no plan.");
     m.def("link", &link, py::arg("match_langs"), py::arg("lengths"), py::arg("urls"), py::arg("sparse"),
-          py::arg("shards"), py::arg("matcher"),
-          "Stage 5: Matcher::link over the candidates of every shard: the links (a dict of arrays).");
+          py::arg("shards"), py::arg("matcher"), py::arg("plan") = py::none(),
+          "Stage 5: Matcher::link over the candidates of every shard, searched as `plan` (search_plan's; None or "
+          "empty: no plan) gave them: the links (a dict of arrays).");
     m.def("learn", &learn, py::arg("counts"), py::arg("match_langs"), py::arg("first"), py::arg("associations"),
           "Stage 6: (associations learned from the first links, the raw counts rewritten with them).");
     m.def("finish", &finish, py::arg("first"), py::arg("second"), py::arg("ids"), py::arg("langs"),

@@ -23,13 +23,17 @@
 //                      sampled documents searched in every other language's shard;
 //                  4b. plan:   Matcher::search_plan() over the sample's candidates (the table of
 //                      every document, only the sample's lists filled, with stage 3's lengths):
-//                      which languages' documents search which shard;
-//                  4c. the other documents searched in the shards planned for their language;
-//                      the sample's candidates from 4a kept (all of them, planned or not).
+//                      which languages' documents search which shard, and for how many
+//                      candidates (CandidateTable::searched: 2 for few, low_affinity_k);
+//                  4c. the other documents searched in the shards planned for their language,
+//                      each query with its pair's plan value (shard_candidates' `plan`: it keeps
+//                      low_affinity_k candidates where the plan says few); the sample's
+//                      candidates from 4a kept (all of them, planned or not, k each).
 //                  The second pass keeps the first pass's plan: every document, sampled or not,
 //                  searches the shards planned for its language (as update_candidates() with
 //                  every document changed).
-//  5. link:        Matcher::link over the whole table (margins, one-to-one, pivots).
+//  5. link:        Matcher::link over the whole table, its `searched` the plan of 4b in both
+//                  passes (margins, scaled in the pairs searched for few; one-to-one, pivots).
 //  6. learn:       confident_pairs() of the links, FeatureAssociations::learn and apply
 //                  (match/feature_associations.h); 2-5 again on the rewritten counts, then
 //                  second_pass_labels() and Matcher::limit_same_story.
