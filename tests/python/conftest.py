@@ -3,6 +3,8 @@ near-duplicates. ctest sets DOPPEL_CLI and PYTHONPATH (build/python); run by han
     PYTHONPATH=build/python /usr/bin/python3 -m pytest -q tests/python
 """
 
+import collections
+import json
 import os
 import pathlib
 import subprocess
@@ -67,3 +69,28 @@ def corpus(tmp_path_factory, seed_files):
 
 def tsv(text):
     return [tuple(line.split("\t")) for line in text.splitlines() if line]
+
+
+def assert_same_lines(got, want, what="records"):
+    """Fails at once, with a short message, where two outputs differ: str (compared byte for
+    byte, line by line) or lists of records (one JSON line each). The message gives the counts
+    of lines and of lines found on one side only, and the first differing lines of each side,
+    where pytest would print a diff of two long strings."""
+    def lines(x):
+        if isinstance(x, str):
+            return x.splitlines()
+        return [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in x]
+
+    if got == want:
+        return
+    a, b = lines(got), lines(want)
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    ca, cb = collections.Counter(a), collections.Counter(b)
+
+    def shown(side):
+        return "\n".join("  %d: %s" % (i + 1, side[i][:400]) for i in range(first, min(len(side), first + 3)))
+
+    pytest.fail("%s differ: %d lines, %d wanted; %d only here, %d only wanted; first at line %d:\n"
+                "got:\n%s\nwanted:\n%s"
+                % (what, len(a), len(b), sum((ca - cb).values()), sum((cb - ca).values()), first + 1,
+                   shown(a) or "  (none)", shown(b) or "  (none)"), pytrace=False)

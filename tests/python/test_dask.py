@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import edited
+from conftest import assert_same_lines, edited
 
 distributed = pytest.importorskip("distributed")
 import dask.bag as db  # noqa: E402
@@ -66,8 +66,8 @@ def test_near_duplicates_of_files_equal_the_tool(cli, client, corpus, tmp_path):
     text = cli("dedup", "--format", "jsonl", *files)
     want = records_of(text)
     s, got = run_dask(tmp_path, files, client, part_mb=0)  # one file a part
-    assert got == want
-    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text  # the same bytes
+    assert_same_lines(got, want)
+    assert_same_lines(pathlib.Path(s["out"]).read_text(encoding="utf-8"), text)  # the same bytes
     assert any(r["type"] == "pair" for r in got) and any(r["type"] == "cluster" for r in got)
     assert s["summary"].startswith("%d documents" % len(files))
 
@@ -76,8 +76,8 @@ def test_small_corpus_with_boilerplate_and_copies_equals_the_tool(cli, client, s
     text = cli("dedup", "--format", "jsonl", *small_corpus)
     want = records_of(text)
     s, got = run_dask(tmp_path, small_corpus, client, part_mb=0)
-    assert got == want
-    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text
+    assert_same_lines(got, want)
+    assert_same_lines(pathlib.Path(s["out"]).read_text(encoding="utf-8"), text)
     summary = got[-1]
     assert summary["boilerplate_lines"] > 0 and summary["partial"] > 0
     assert any(r.get("status") == "exact" for r in got)
@@ -94,12 +94,12 @@ def test_bag_and_dataframe_equal_the_tool(cli, client, small_corpus, tmp_path):
             recs.append(r)
     bag = db.from_sequence(recs, npartitions=4)
     _, got = run_dask(tmp_path / "bag", bag, client, threshold=0.7)
-    assert got == want
+    assert_same_lines(got, want)
     pd = pytest.importorskip("pandas")
     import dask.dataframe as dd
     frame = dd.from_pandas(pd.DataFrame(recs), npartitions=3)
     _, got = run_dask(tmp_path / "frame", frame, client, threshold=0.7)
-    assert got == want
+    assert_same_lines(got, want)
 
 
 def test_a_run_resumes_after_the_last_finished_stage(client, small_corpus, tmp_path):
@@ -170,7 +170,7 @@ def test_killing_a_worker_mid_run_gives_the_same_result(cli, small_corpus, tmp_p
         t.join(240)
         assert not t.is_alive()
         assert pids[0] not in c.run(os.getpid).values()
-    assert doppel.dask.read_result(done["s"]["out"]) == want
+    assert_same_lines(doppel.dask.read_result(done["s"]["out"]), want)
 
 
 @pytest.mark.slow
@@ -196,13 +196,13 @@ def test_scheduler_and_two_worker_processes_on_localhost(cli, small_corpus, tran
             c.wait_for_workers(2, timeout=60)
             want = records_of(cli("dedup", "--format", "jsonl", *small_corpus))
             s = doppel.dask.near_duplicates(small_corpus, str(tmp_path / "work"), client=c, part_mb=0)
-            assert doppel.dask.read_result(s["out"]) == want
+            assert_same_lines(doppel.dask.read_result(s["out"]), want)
             full = DASK_SECOND_PASS
             want = tool_translations(cli, tmp_path, translation_pool,
                                      extra=("--associations", full, "--matcher", PLANNED))
             s = doppel.dask.translations([translation_pool], str(tmp_path / "work-tr"), client=c, associations=full,
                                          matcher=PLANNED)
-            assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == want
+            assert_same_lines(pathlib.Path(s["out"]).read_text(encoding="utf-8"), want)
             c.shutdown()  # scheduler and workers stop
         for p in procs:
             assert p.wait(timeout=60) is not None
@@ -222,7 +222,7 @@ def test_copyright_corpus_equals_the_tool(cli, client, tmp_path):
         pytest.skip("too few /usr/share/doc/*/copyright files")
     want = records_of(cli("dedup", "--format", "jsonl", "--id", "path", *files))
     s, got = run_dask(tmp_path, files, client, id_from_path=True, part_mb=4)
-    assert got == want
+    assert_same_lines(got, want)
     assert got[-1]["pairs"] > 0
 
 
@@ -281,7 +281,7 @@ def test_translations_equal_the_tool_and_resume(cli, client, translation_pool, t
     text = tool_translations(cli, tmp_path, translation_pool, extra=("--associations", full, "--matcher", PLANNED))
     work = tmp_path / "work"
     s = doppel.dask.translations([translation_pool], str(work), client=client, associations=full, matcher=PLANNED)
-    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text  # the same records, byte for byte
+    assert_same_lines(pathlib.Path(s["out"]).read_text(encoding="utf-8"), text)  # the same records, byte for byte
     got = records_of(text)
     assert s["record"] == got[-1] and s["summary"].startswith("%d documents" % got[-1]["documents"])
     if XLING.exists():
@@ -302,7 +302,7 @@ def test_translations_equal_the_tool_and_resume(cli, client, translation_pool, t
     (work / ("links%s.npy" % last[-1])).unlink()
     os.unlink(s["out"])
     again = doppel.dask.translations([translation_pool], str(work), client=client, associations=full, matcher=PLANNED)
-    assert pathlib.Path(again["out"]).read_text(encoding="utf-8") == text
+    assert_same_lines(pathlib.Path(again["out"]).read_text(encoding="utf-8"), text)
     assert os.path.getmtime(work / "counts1-00000-ids.npy") == features_time  # not featurized again
     assert os.path.getmtime(work / "cand1-000-query.npy") == candidates_time  # nor searched again
     with pytest.raises(ValueError, match="other input"):
@@ -319,7 +319,7 @@ def test_translations_of_a_bag_one_pass_unaligned_equal_the_tool(cli, client, tr
     bag = db.from_sequence(recs, npartitions=3)
     s = doppel.dask.translations(bag, str(tmp_path / "work"), client=client, associations="none",
                                  same_story=False, matcher="matcher:k=5", align=False)
-    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text
+    assert_same_lines(pathlib.Path(s["out"]).read_text(encoding="utf-8"), text)
     assert s["record"]["associations"] == 0 and s["record"]["same_story"] == 0
 
 
@@ -360,7 +360,7 @@ def test_translations_of_many_languages_follow_the_tools_search_plan(cli, client
     assert [r for r in records_of(unplanned) if "id_a" in r] != [r for r in records_of(text) if "id_a" in r]
     s = doppel.dask.translations([many_language_pool], str(tmp_path / "work"), client=client, matcher=planned,
                                  associations=full)
-    assert pathlib.Path(s["out"]).read_text(encoding="utf-8") == text
+    assert_same_lines(pathlib.Path(s["out"]).read_text(encoding="utf-8"), text)
     got = records_of(text)
     assert got[-1]["translation"] + got[-1]["partial"] > 100
     pairs, every = re.search(r"(\d+) of (\d+) language pairs searched", s["summary"]).groups()
