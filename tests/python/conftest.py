@@ -87,10 +87,17 @@ def assert_same_lines(got, want, what="records"):
     first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     ca, cb = collections.Counter(a), collections.Counter(b)
 
-    def shown(side):
-        return "\n".join("  %d: %s" % (i + 1, side[i][:400]) for i in range(first, min(len(side), first + 3)))
+    # Lines shown from a little before the first differing character of the first differing line
+    # (records of aligned units run to thousands of characters).
+    x, y = (a[first], b[first]) if first < min(len(a), len(b)) else ("", "")
+    diff = next((c for c, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+    col = max(0, diff - 100)
 
-    pytest.fail("%s differ: %d lines, %d wanted; %d only here, %d only wanted; first at line %d:\n"
+    def shown(side):
+        return "\n".join("  %d: %s%s" % (i + 1, "..." if col else "", side[i][col:col + 400])
+                         for i in range(first, min(len(side), first + 3)))
+
+    pytest.fail("%s differ: %d lines, %d wanted; %d only here, %d only wanted; first at line %d, column %d:\n"
                 "got:\n%s\nwanted:\n%s"
                 % (what, len(a), len(b), sum((ca - cb).values()), sum((cb - ca).values()), first + 1,
-                   shown(a) or "  (none)", shown(b) or "  (none)"), pytrace=False)
+                   diff + 1, shown(a) or "  (none)", shown(b) or "  (none)"), pytrace=False)
