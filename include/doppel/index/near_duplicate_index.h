@@ -99,8 +99,9 @@ std::vector<uint64_t> decode_shingles(std::string_view blob, ShingleCounts* coun
 // The "shingles" artifact of version 3: the set is made from the stored text when read.
 std::string encode_shingles_in_text();
 // Texts of at least this many bytes keep their shingle set in the store; a shorter text gets the
-// version 3 note instead (a feed item of 1 KB: about 1.2 KB of shingles, read back for the few
-// documents that are candidates; shingling it again costs about 10 microseconds).
+// version 3 note instead (a feed item of 1 KB has about 1.2 KB of shingles, read back only for
+// the few documents that are candidates or share a set's hash: shingling those again costs less
+// than writing every set).
 inline constexpr std::size_t kShingleSetStoredFromBytes = 4096;
 
 // A document's shingle set as the store gives it (read_shingle_sets).
@@ -115,6 +116,7 @@ struct StoredShingleSet {
 // it, made from the stored text where it is the note (Shingler::shingle_counted with counts,
 // else shingle(): exactly what the stage would have stored), on all cores, about 16 MiB of text
 // at a time. `shingler` must be the one of the store's near_duplicate_spec (the caller checks it).
+// The store is read on the calling thread only; the workers shingle texts already read.
 std::vector<StoredShingleSet> read_shingle_sets(const Store& store, const Shingler& shingler,
                                                 const std::vector<int64_t>& seqs, bool with_counts = false);
 // Its two phases, for a reader that has read the blobs with other kinds (one pass over a row):
