@@ -21,8 +21,12 @@ constexpr char kMinHashMagic[4] = {'D', 'P', 'M', 'H'};
 constexpr char kLinesMagic[4] = {'D', 'P', 'L', 'N'};
 constexpr char kSetKeyMagic[4] = {'D', 'P', 'S', 'K'};
 constexpr uint32_t kFormatVersion = 1;
-// "shingles" artifacts: version 2 adds the line map; version 1 (without) is still read.
+// "shingles" artifacts: version 2 adds the line map; version 1 (without) is still read; version 3
+// is the note "made from the stored text" (kShingleSetStoredFromBytes).
 constexpr uint32_t kShinglesVersion = 2;
+constexpr uint32_t kShinglesInTextVersion = 3;
+// Texts shingled at a time by make_sets_from_texts (held in memory while their sets are made).
+constexpr std::size_t kTextBytesAtOnce = std::size_t{16} << 20;
 constexpr const char* kSpecKey = kNearDuplicateSpecMeta;
 // Set once every stored document has a "lines" artifact (catch_up_line_summaries).
 constexpr const char* kLinesMeta = "near_duplicate_lines";
@@ -193,20 +197,18 @@ void catch_up_line_summaries(Store& store, std::size_t n, const int64_t* seqs) {
         [](std::string_view text) -> std::optional<std::string> { return encode_lines(summarize_lines(text)); });
 }
 
-// The "shingle_set" artifacts, from the stored shingles (one that does not decode: left without;
-// dedup --store then reads it, and shingles its text, as before).
-void catch_up_set_keys(Store& store, std::size_t n, const int64_t* seqs) {
+// The "shingle_set" artifacts, from the stored shingle sets (read_shingle_sets; one that does not
+// decode: left without; dedup --store then reads it, and shingles its text, as before).
+void catch_up_set_keys(Store& store, const Shingler& shingler, std::size_t n, const int64_t* seqs) {
     catch_up_kind(
         store, n, seqs, "shingle_set", kSetKeysMeta,
-        [&](const auto& chunk, const auto& take) { store.read_artifacts("shingles", chunk, take); },
-        [](std::string_view blob) -> std::optional<std::string> {
-            try {
-                const std::vector<uint64_t> sh = decode_shingles(blob);
-                return encode_set_key(shingle_set_key(sh.data(), sh.size()));
-            } catch (const Error&) {
-                return std::nullopt;
-            }
-        });
+        [&](const auto& chunk, const auto& take) {
+            const std::vector<StoredShingleSet> sets = read_shingle_sets(store, shingler, chunk);
+            for (std::size_t j = 0; j < chunk.size(); ++j)
+                if (sets[j].found && sets[j].error.empty())
+                    take(chunk[j], encode_set_key(shingle_set_key(sets[j].shingles.data(), sets[j].shingles.size())));
+        },
+        [](std::string_view key) -> std::optional<std::string> { return std::string(key); });
 }
 
 }  // namespace
@@ -225,8 +227,16 @@ std::string encode_shingles(const std::vector<uint64_t>& shingles, const Shingle
     return s;
 }
 
+std::string encode_shingles_in_text() {
+    std::string s(kShinglesMagic, 4);
+    put(s, kShinglesInTextVersion);
+    return s;
+}
+
 std::vector<uint64_t> decode_shingles(std::string_view blob, ShingleCounts* counts) {
-    const uint32_t version = check_header(blob, kShinglesMagic, "shingles", kShinglesVersion, 1);
+    const uint32_t version = check_header(blob, kShinglesMagic, "shingles", kShinglesInTextVersion, 1);
+    DOPPEL_CHECK(kInvalidArgument, version != kShinglesInTextVersion,
+                 "shingles artifact is made from the stored text: read it with read_shingle_sets");
     std::size_t at = 8;
     const uint32_t n = get<uint32_t>(blob, at);
     const std::size_t end = at + std::size_t{n} * sizeof(uint64_t);
@@ -285,6 +295,76 @@ LineSummary decode_lines(std::string_view blob) {
     }
     DOPPEL_CHECK(kBadFormat, at == blob.size(), "lines artifact has the wrong size");
     return s;
+}
+
+StoredShingleSet decode_stored_shingles(std::string_view blob, bool with_counts) {
+    StoredShingleSet s;
+    s.found = true;
+    try {
+        s.in_text = check_header(blob, kShinglesMagic, "shingles", kShinglesInTextVersion, 1) ==
+                    kShinglesInTextVersion;
+        if (s.in_text)
+            DOPPEL_CHECK(kBadFormat, blob.size() == 8, "shingles artifact has the wrong size");
+        else
+            s.shingles = decode_shingles(blob, with_counts ? &s.counts : nullptr);
+    } catch (const Error& e) {
+        s.in_text = false;
+        s.error = e.what();
+    }
+    return s;
+}
+
+void make_sets_from_texts(const Store& store, const Shingler& shingler, const std::vector<int64_t>& seqs,
+                          std::vector<StoredShingleSet>& sets, bool with_counts) {
+    std::vector<int64_t> wanted;
+    std::vector<std::size_t> at;  // position of wanted[k] in seqs
+    for (std::size_t j = 0; j < seqs.size(); ++j)
+        if (sets[j].in_text) wanted.push_back(seqs[j]), at.push_back(j), sets[j].found = false;
+    if (wanted.empty()) return;
+    // Texts gathered up to kTextBytesAtOnce, then shingled on all cores, each worker with its own
+    // Segmenter (ICU objects are not thread-safe).
+    const std::size_t workers = impl::worker_count(SIZE_MAX);
+    std::vector<std::unique_ptr<Segmenter>> segmenters;
+    std::vector<std::string> texts;
+    std::vector<std::size_t> text_of;  // position in seqs of texts[t]
+    std::size_t bytes = 0;
+    auto shingle_texts = [&] {
+        while (segmenters.size() < std::min(workers, texts.size())) segmenters.push_back(std::make_unique<Segmenter>());
+        impl::parallel_for_ranges(texts.size(), segmenters.size(), 16, [&](std::size_t b, std::size_t e, std::size_t w) {
+            for (std::size_t t = b; t < e; ++t) {
+                StoredShingleSet& s = sets[text_of[t]];
+                if (with_counts)
+                    shingler.shingle_counted(texts[t], *segmenters[w], &s.shingles, &s.counts);
+                else
+                    shingler.shingle(texts[t], *segmenters[w], &s.shingles);
+                s.found = true;
+            }
+        });
+        texts.clear();
+        text_of.clear();
+        bytes = 0;
+    };
+    std::size_t k = 0;
+    store.read_texts(wanted, [&](int64_t seq, std::string_view text) {
+        while (wanted[k] != seq) ++k;
+        texts.emplace_back(text);
+        text_of.push_back(at[k++]);
+        bytes += text.size();
+        if (bytes >= kTextBytesAtOnce) shingle_texts();
+    });
+    if (!texts.empty()) shingle_texts();
+}
+
+std::vector<StoredShingleSet> read_shingle_sets(const Store& store, const Shingler& shingler,
+                                                const std::vector<int64_t>& seqs, bool with_counts) {
+    std::vector<StoredShingleSet> sets(seqs.size());
+    std::size_t j = 0;
+    store.read_artifacts("shingles", seqs, [&](int64_t seq, std::string_view blob) {
+        while (seqs[j] != seq) ++j;
+        sets[j++] = decode_stored_shingles(blob, with_counts);
+    });
+    make_sets_from_texts(store, shingler, seqs, sets, with_counts);
+    return sets;
 }
 
 ShingleSetKey shingle_set_key(const uint64_t* shingles, std::size_t n) {
@@ -407,7 +487,12 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
             b->blob_places[i * Batch::kKinds + kind] = {w * Batch::kKinds + kind, offset,
                                                         buffer.size() - offset};
         };
-        append(0, [&](std::string* out) { append_shingles(sh.data(), sh.size(), counts, out); });
+        append(0, [&](std::string* out) {
+            if (docs[i].doc.text.size() < kShingleSetStoredFromBytes)
+                *out += encode_shingles_in_text();
+            else
+                append_shingles(sh.data(), sh.size(), counts, out);
+        });
         append(1, [&](std::string* out) { append_signature(sig, perms, seed, out); });
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
         append(3, [&](std::string* out) { *out += encode_set_key(shingle_set_key(sh.data(), sh.size())); });
@@ -430,7 +515,7 @@ void NearDuplicateStage::write_prepared(Store& store, std::size_t n, const int64
         if (caught_up_ != &store) {
             catch_up_band_runs(store, *minhash_, bands);
             catch_up_line_summaries(store, n, seqs);
-            catch_up_set_keys(store, n, seqs);
+            catch_up_set_keys(store, *shingler_, n, seqs);
         }
         store.put_artifacts(artifact_kinds(), n, seqs, b.blobs().data());
         LshBandStore::add_sorted(store, minhash_->perms(), bands, n, seqs, std::move(b.band_entries));
@@ -495,12 +580,14 @@ std::vector<NearDuplicateMatch> NearDuplicateIndex::query(std::string_view text,
     std::vector<NearDuplicateMatch> out;
     if (sh.empty()) return out;
     const std::vector<uint32_t> sig = minhash_->sign(sh);
-    for (int64_t seq : bands_ ? bands_->query(store_, sig.data()) : lsh_.query(sig.data())) {
-        const auto blob = store_.artifact(seq, "shingles");
-        if (!blob) continue;
-        const std::vector<uint64_t> other = decode_shingles(*blob);
+    const std::vector<int64_t> candidates = bands_ ? bands_->query(store_, sig.data()) : lsh_.query(sig.data());
+    const std::vector<StoredShingleSet> sets = read_shingle_sets(store_, *shingler_, candidates);
+    for (std::size_t j = 0; j < candidates.size(); ++j) {
+        if (!sets[j].found) continue;
+        DOPPEL_CHECK(kBadFormat, sets[j].error.empty(), sets[j].error);
+        const std::vector<uint64_t>& other = sets[j].shingles;
         const ShingleOverlap o = shingle_overlap(sh.data(), sh.size(), other.data(), other.size());
-        const NearDuplicateMatch m{seq, o.jaccard, o.containment};
+        const NearDuplicateMatch m{candidates[j], o.jaccard, o.containment};
         if (m.jaccard >= threshold_ || (partial && m.containment >= threshold_)) out.push_back(m);
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

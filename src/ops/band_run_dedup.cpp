@@ -61,6 +61,7 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
       own_sets_in_memory_(own_sets_in_memory),
       held_text_bytes_(held_text_bytes),
       tmp_(nullptr, &std::fclose) {
+    shingler_ = Shingler::from_spec(finder.options().shingle_spec);
     const auto minhash = MinHash::from_spec(finder.options().minhash_spec);
     perms_ = minhash->perms();
     seed_ = minhash->seed();
@@ -100,16 +101,25 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
         } catch (const Error&) {
         }
     };
+    // The shingle sets (read_shingle_sets' two phases: the blobs here, the notes' sets from the
+    // texts at the end); the line maps of the documents with maps[i] only.
+    const bool any_maps = std::any_of(maps.begin(), maps.end(), [](uint8_t m) { return m; });
+    std::vector<StoredShingleSet> sets(n);
     auto take_shingles = [&](std::size_t i, std::string_view blob) {
-        if (!signed_[i]) return;
-        try {
+        if (signed_[i]) sets[i] = decode_stored_shingles(blob, !maps.empty() && maps[i]);
+    };
+    auto finish = [&] {
+        make_sets_from_texts(store_, *shingler_, seqs, sets, any_maps);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!sets[i].found || !sets[i].error.empty()) continue;
             auto& sh = b.sketches[i].shingles;
-            sh = decode_shingles(blob, maps.empty() || !maps[i] ? nullptr : &b.sketches[i].counts);
+            sh = std::move(sets[i].shingles);
+            if (!maps.empty() && maps[i]) b.sketches[i].counts = std::move(sets[i].counts);
             b.set_hash[i] = shingle_set_hash(sh.data(), sh.size());
             b.set_size[i] = static_cast<uint32_t>(sh.size());
             b.complete[i] = true;
-        } catch (const Error&) {
         }
+        return std::move(b);
     };
     std::size_t j = 0;  // wanted[j]: the next wanted seq
     auto position = [&](int64_t seq) -> std::optional<std::size_t> {
@@ -126,7 +136,7 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
                                   if (blobs[0]) take_signature(*i, *blobs[0]);
                                   if (blobs[1]) take_shingles(*i, *blobs[1]);
                               });
-        return b;
+        return finish();
     }
     // A few documents: one lookup per document and kind.
     store_.read_artifacts("minhash", wanted, [&](int64_t seq, std::string_view blob) {
@@ -136,7 +146,7 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
     store_.read_artifacts("shingles", wanted, [&](int64_t seq, std::string_view blob) {
         if (const auto i = position(seq)) take_shingles(*i, blob);
     });
-    return b;
+    return finish();
 }
 
 void StoredDocuments::read_texts(const Store& store, const std::vector<uint8_t>& need) {
@@ -349,17 +359,15 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
         DOPPEL_CHECK(kIo, sh.empty() || pread(fileno(tmp_.get()), sh.data(), bytes, offset) == bytes,
                      "cannot read dedup's temporary file");
     }
-    std::size_t next = 0;
-    store_.read_artifacts("shingles", stored, [&](int64_t seq, std::string_view blob) {
-        while (seqs_[ks[stored_at[next]]] != seq) ++next;
-        const std::size_t j = stored_at[next];
-        try {
-            out[j] = decode_shingles(blob);
-        } catch (const Error& e) {  // kept by its set key (keep_stored): the blob was not read before
-            DOPPEL_THROW(kBadFormat, "the stored shingles of '" + docs_[ks[j]].id + "' do not decode (" + e.what() +
-                                         "): index the document again");
-        }
-    });
+    std::vector<StoredShingleSet> sets = read_shingle_sets(store_, *shingler_, stored);
+    for (std::size_t s = 0; s < stored.size(); ++s) {
+        const std::size_t j = stored_at[s];
+        // Kept by its set key (keep_stored): the blob was not read before.
+        DOPPEL_CHECK(kBadFormat, sets[s].error.empty(),
+                     "the stored shingles of '" + docs_[ks[j]].id + "' do not decode (" + sets[s].error +
+                         "): index the document again");
+        if (sets[s].found) out[j] = std::move(sets[s].shingles);
+    }
     return out;
 }
 

@@ -127,6 +127,7 @@ private:
     const DedupState* earlier_ = nullptr;  // null: a full run
     NearDuplicateFinder& finder_;
     LshBandStore bands_;
+    std::unique_ptr<Shingler> shingler_;  // the store's (read_shingle_sets)
     int perms_ = 0;
     uint64_t seed_ = 0;
     // By document number (position in seq order).

@@ -110,23 +110,25 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
 
 // The shingles and signatures the near-duplicate stage stored (index/near_duplicate_index.h),
 // when it made them with the finder's shingle and MinHash specs; none otherwise. The signatures
-// are read at once (in seq order), the shingles of a document (and their line map) when it is
-// added. A document without both artifacts, or with one that does not decode, has none: it is
-// shingled.
+// are read at once (in seq order), the shingle sets of a batch (and their line maps) when it is
+// added (read_shingle_sets). A document without both artifacts, or with one that does not
+// decode, has none: it is shingled.
 class StoredSketches {
 public:
     StoredSketches(const Store& store, const NearDuplicateOptions& o);
-    // The sketch of `seq` (null: none); seqs are asked in increasing order.
-    PrecomputedSketch* take(int64_t seq);
+    // The sketches of `seqs` (null: none); batches are asked in increasing seq order.
+    std::vector<PrecomputedSketch*> take(const std::vector<int64_t>& seqs);
 
 private:
     const Store& store_;
+    std::unique_ptr<Shingler> shingler_;
     std::vector<int64_t> seqs_;
     std::vector<PrecomputedSketch> sketches_;
     std::size_t at_ = 0;
 };
 
-StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o) : store_(store) {
+StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o)
+    : store_(store), shingler_(Shingler::from_spec(o.shingle_spec)) {
     const auto spec = store.meta(kNearDuplicateSpecMeta);
     if (!spec || *spec != near_duplicate_sketch_spec(o.shingle_spec, o.minhash_spec)) return;
     const auto minhash = MinHash::from_spec(o.minhash_spec);
@@ -139,17 +141,26 @@ StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o
     });
 }
 
-PrecomputedSketch* StoredSketches::take(int64_t seq) {
-    while (at_ < seqs_.size() && seqs_[at_] < seq) ++at_;
-    if (at_ == seqs_.size() || seqs_[at_] != seq) return nullptr;
-    const std::optional<std::string> blob = store_.artifact(seq, "shingles");
-    if (!blob) return nullptr;
-    try {
-        sketches_[at_].shingles = decode_shingles(*blob, &sketches_[at_].counts);
-    } catch (const Error&) {
-        return nullptr;
+std::vector<PrecomputedSketch*> StoredSketches::take(const std::vector<int64_t>& seqs) {
+    std::vector<PrecomputedSketch*> out(seqs.size(), nullptr);
+    std::vector<int64_t> signed_seqs;  // the seqs with a signature, and their sketches
+    std::vector<std::size_t> signed_at;
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        while (at_ < seqs_.size() && seqs_[at_] < seqs[i]) ++at_;
+        if (at_ == seqs_.size() || seqs_[at_] != seqs[i]) continue;
+        signed_seqs.push_back(seqs[i]);
+        signed_at.push_back(at_);
     }
-    return &sketches_[at_];
+    std::vector<StoredShingleSet> sets = read_shingle_sets(store_, *shingler_, signed_seqs, true);
+    for (std::size_t j = 0, i = 0; j < signed_seqs.size(); ++j) {
+        while (seqs[i] != signed_seqs[j]) ++i;
+        if (!sets[j].found || !sets[j].error.empty()) continue;
+        PrecomputedSketch& p = sketches_[signed_at[j]];
+        p.shingles = std::move(sets[j].shingles);
+        p.counts = std::move(sets[j].counts);
+        out[i] = &p;
+    }
+    return out;
 }
 
 // One pass over the files: calls fn(batch) for every batch while the next one is read on another
@@ -252,11 +263,8 @@ NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOpt
     feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) {
         if (seqs) seqs->insert(seqs->end(), b.seqs.begin(), b.seqs.end());
         std::vector<uint8_t> own = finder.needs_text(b.docs.size(), b.docs.data(), b.lines.data());  // shingled again
-        pre.clear();
-        for (std::size_t i = 0; i < b.seqs.size(); ++i) {
-            pre.push_back(sketches.take(b.seqs[i]));  // with a boilerplate line: derived (line map)
-            own[i] = own[i] || !pre.back();
-        }
+        pre = sketches.take(b.seqs);  // with a boilerplate line: derived (line map)
+        for (std::size_t i = 0; i < b.seqs.size(); ++i) own[i] = own[i] || !pre[i];
         b.read_texts(store, own);
         finder.add(b.docs.size(), b.docs.data(), pre.data(), b.lines.data());
     });

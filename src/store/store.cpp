@@ -91,6 +91,12 @@ ALTER TABLE line_summaries ADD COLUMN shingle_set BLOB;
 UPDATE meta SET value = '4' WHERE key = 'schema_version';
 )sql";
 
+// Version 4 -> 5: "shingles" artifacts may be notes to make the set from the text (format
+// version 3): nothing is rewritten, but a build before version 5 must not read the store.
+const char* kMigrate4to5 = R"sql(
+UPDATE meta SET value = '5' WHERE key = 'schema_version';
+)sql";
+
 // The table of one of Store::kSketchKinds (the kind is its column), else nullptr: the line
 // summaries apart, so that a pass over every document's summary (dedup --store's line counts)
 // reads them alone, not the shingles beside them.
@@ -344,6 +350,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
                 impl::exec(impl_->db, kSchema2Indexes);
                 if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
                 if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
+                if (stored != 0 && stored < 5) impl::exec(impl_->db, kMigrate4to5);
                 if (version == 0) set_meta("schema_version", std::to_string(kSchemaVersion));
             });
         }

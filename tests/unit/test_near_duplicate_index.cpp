@@ -142,7 +142,9 @@ TEST(NearDuplicateArtifacts, StageBlobsAreEachDocumentsOwnAcrossBatches) {
     for (int b = 0; b < 2; ++b) {
         std::vector<Document> docs;
         for (int i = 0; i < (b == 0 ? 100 : 40); ++i) {
-            texts.push_back(words_text(10 + (i * 7) % 90, 1000 * b + i) + (i % 3 == 0 ? "\nrepeated line\nrepeated line\n" : ""));
+            // Every tenth text long enough to keep its set; the others' "shingles" are the note.
+            const int words = i % 10 == 5 ? 450 + i : 10 + (i * 7) % 90;
+            texts.push_back(words_text(words, 1000 * b + i) + (i % 3 == 0 ? "\nrepeated line\nrepeated line\n" : ""));
             docs.push_back(doc("d" + std::to_string(texts.size()), texts.back()));
         }
         indexer.add(docs.size(), docs.data(), 1000 + b);
@@ -151,16 +153,69 @@ TEST(NearDuplicateArtifacts, StageBlobsAreEachDocumentsOwnAcrossBatches) {
     const auto shingler = Shingler::from_spec(kDefaultShingleSpec);
     const auto minhash = MinHash::from_spec(kDefaultMinHashSpec);
     Segmenter segmenter;
+    std::vector<int64_t> seqs;
+    for (std::size_t i = 0; i < texts.size(); ++i) seqs.push_back(store.get("d" + std::to_string(i + 1), false)->seq);
+    const std::vector<StoredShingleSet> sets = read_shingle_sets(store, *shingler, seqs, true);
+    std::size_t long_texts = 0;
     for (std::size_t i = 0; i < texts.size(); ++i) {
-        const int64_t seq = store.get("d" + std::to_string(i + 1), false)->seq;
+        const int64_t seq = seqs[i];
         std::vector<uint64_t> sh;
         ShingleCounts counts;
         shingler->shingle_counted(texts[i], segmenter, &sh, &counts);
         EXPECT_TRUE(counts.valid) << i;
-        EXPECT_EQ(store.artifact(seq, "shingles"), encode_shingles(sh, counts)) << i;
+        const bool stored = texts[i].size() >= kShingleSetStoredFromBytes;
+        long_texts += stored;
+        EXPECT_EQ(store.artifact(seq, "shingles"), stored ? encode_shingles(sh, counts) : encode_shingles_in_text()) << i;
+        EXPECT_TRUE(sets[i].found && sets[i].error.empty()) << i;
+        EXPECT_EQ(sets[i].in_text, !stored) << i;
+        EXPECT_EQ(sets[i].shingles, sh) << i;
+        EXPECT_EQ(sets[i].counts, counts) << i;
         EXPECT_EQ(store.artifact(seq, "minhash"), encode_signature(minhash->sign(sh), minhash->seed())) << i;
         EXPECT_EQ(store.artifact(seq, "lines"), encode_lines(summarize_lines(texts[i]))) << i;
     }
+    EXPECT_EQ(long_texts, 14u);
+}
+
+// read_shingle_sets: stored sets and notes alike, in the order asked (repeats and seqs without
+// an artifact included), a blob that does not decode reported, not thrown; without counts the
+// sets are the same. decode_shingles refuses the note (it holds no set).
+TEST(NearDuplicateArtifacts, ReadShingleSetsDecodesOrShinglesTheStoredText) {
+    test::TempDir dir("nd_read_sets");
+    Store store(dir / "store");
+    Indexer indexer(store, Indexer::WithoutLanguages{});
+    indexer.add_stage(std::make_unique<NearDuplicateStage>());
+    std::vector<Document> docs = {doc("short", words_text(50, 1)), doc("long", words_text(900, 2)),
+                                        doc("bad", words_text(30, 3))};
+    const std::vector<Document> kept = docs;  // the Indexer takes the texts
+    indexer.add(docs.size(), docs.data(), 1000);
+    indexer.finish();
+    docs = kept;
+    const int64_t s = store.get("short", false)->seq, l = store.get("long", false)->seq,
+                  b = store.get("bad", false)->seq;
+    const std::string bad = "DPSH";
+    store.put_artifacts("shingles", 1, &b, &bad);
+    const auto shingler = Shingler::from_spec(kDefaultShingleSpec);
+    Segmenter segmenter;
+    std::vector<uint64_t> short_set, long_set;
+    shingler->shingle(docs[0].text, segmenter, &short_set);
+    shingler->shingle(docs[1].text, segmenter, &long_set);
+    for (const bool counts : {false, true}) {
+        const auto sets = read_shingle_sets(store, *shingler, {l, s, 999, b, s}, counts);
+        ASSERT_EQ(sets.size(), 5u);
+        EXPECT_EQ(sets[0].shingles, long_set);
+        EXPECT_FALSE(sets[0].in_text);
+        EXPECT_EQ(sets[1].shingles, short_set);
+        EXPECT_TRUE(sets[1].in_text);
+        EXPECT_EQ(sets[1].counts.valid, counts);
+        EXPECT_FALSE(sets[2].found);
+        EXPECT_TRUE(sets[3].found);
+        EXPECT_FALSE(sets[3].error.empty());
+        EXPECT_TRUE(sets[3].shingles.empty());
+        EXPECT_EQ(sets[4].shingles, short_set);
+    }
+    EXPECT_THROW(decode_shingles(encode_shingles_in_text()), Error);
+    EXPECT_EQ(encode_shingles_in_text().size(), 8u);
+    EXPECT_FALSE(decode_stored_shingles(encode_shingles_in_text() + "x", false).error.empty());
 }
 
 TEST(NearDuplicateIndex, IncrementalAddQueryReopenDeleteExpire) {
@@ -302,9 +357,11 @@ TEST(NearDuplicateArtifacts, SetKeysAreTheStoredSetsAndAreCaughtUp) {
     EXPECT_EQ(store.artifact_count("shingle_set"), 0u);
     index_docs(store, lid, {doc("c", words_text(40, 3))}, 2000);
     EXPECT_EQ(store.artifact_count("shingle_set"), 3u);
+    const auto shingler = Shingler::from_spec(kDefaultShingleSpec);
     for (const char* id : {"a", "b", "c"}) {
         const int64_t seq = store.get(id, false)->seq;
-        const std::vector<uint64_t> stored = decode_shingles(*store.artifact(seq, "shingles"));
+        const std::vector<uint64_t> stored = read_shingle_sets(store, *shingler, {seq})[0].shingles;
+        EXPECT_FALSE(stored.empty()) << id;
         const ShingleSetKey k = decode_set_key(*store.artifact(seq, "shingle_set"));
         EXPECT_EQ(k.hash, shingle_set_hash(stored.data(), stored.size())) << id;
         EXPECT_EQ(k.size, stored.size()) << id;

@@ -369,11 +369,16 @@ TEST(OpsDuplicates, StoredSketchesAreTakenWhereNoLineIsBoilerplate) {
     EXPECT_GE(stored.boilerplate_lines, 1u);
 
     // The stored sketches are what is compared: d7's replaced by d6's makes the pair exact; d0's
-    // replaced changes nothing (d0 has a boilerplate line: it is shingled again).
+    // replaced changes nothing (d0 has a boilerplate line: it is shingled again). The texts are
+    // short, so their "shingles" are notes (made from each one's own text): d6's set is written
+    // out as a stored set.
     const auto seq_of = [&](const std::string& id) { return store.get(id, false)->seq; };
     const int64_t d6 = seq_of("d6"), d7 = seq_of("d7"), d0 = seq_of("d0");
+    const StoredShingleSet d6_set = read_shingle_sets(store, *Shingler::from_spec(kDefaultShingleSpec), {d6}, true)[0];
+    EXPECT_TRUE(d6_set.in_text);
     for (const char* kind : {"shingles", "minhash", "shingle_set"}) {
-        const std::string blob = *store.artifact(d6, kind);
+        const std::string blob = std::string(kind) == "shingles" ? encode_shingles(d6_set.shingles, d6_set.counts)
+                                                                 : *store.artifact(d6, kind);
         store.put_artifacts(kind, 1, &d7, &blob);
         store.put_artifacts(kind, 1, &d0, &blob);
     }
@@ -529,7 +534,7 @@ TEST(OpsDuplicates, StoredSetKeysStandForTheSketches) {
     expect_same_result(find_stored_duplicates(store, options, 3), stored);
 
     const int64_t seq = store.get("d3", false)->seq;
-    const std::vector<uint64_t> sh = decode_shingles(*store.artifact(seq, "shingles"));
+    const std::vector<uint64_t> sh = read_shingle_sets(store, *Shingler::from_spec(kDefaultShingleSpec), {seq})[0].shingles;
     const std::string wrong = encode_set_key({shingle_set_hash(sh.data(), sh.size()), static_cast<uint32_t>(sh.size() + 1)});
     store.put_artifacts("shingle_set", 1, &seq, &wrong);
     const NearDuplicateResult keyed = find_stored_duplicates(store, options, 3);

@@ -493,7 +493,7 @@ TEST(Store, AVersionThreeStoreIsReadWithoutSetKeysAndGetsTheirColumnForWriting) 
     }
     {
         Store s(dir.path());
-        EXPECT_EQ(s.schema_version(), 4);
+        EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
         EXPECT_EQ(s.documents_missing("shingle_set"), seqs);
         s.put_artifacts("shingle_set", 1, &seqs[1], std::vector<std::string>{"Kb"}.data());
         EXPECT_EQ(scan(s), "0:[La]- 1:[Lb][Kb] ");

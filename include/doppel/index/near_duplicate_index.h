@@ -13,7 +13,14 @@
 //                  document's shingles without its boilerplate lines (Shingler::shingle_without:
 //                  the same set, from the words of those lines and their neighbours alone)
 //                  instead of shingling its whole text again. Version 1 (without counts) is
-//                  still read: those documents are shingled again, as before;
+//                  still read: those documents are shingled again, as before. Version 3 is
+//                  the magic and the version alone (8 bytes), a note: "make the set from the
+//                  stored text". The stage writes it for texts under kShingleSetStoredFromBytes
+//                  (schema version 5, store/store.h): the set of a short text takes more bytes
+//                  than the text, and was most of what `doppel index` wrote of a news feed.
+//                  Every reader reads the sets through read_shingle_sets(), which shingles such
+//                  documents' texts again (shingle_counted: the set and counts a version 2 blob
+//                  would hold);
 //      "minhash"   magic "DPMH", uint32 version 1, uint32 perms, uint64 seed, then perms uint32
 //                  values (sketch/min_hash.h);
 //      "shingle_set" magic "DPSK", uint32 version 1, uint64 set hash (shingle_set_hash of the
@@ -58,6 +65,7 @@
 // Thread safety: neither class is safe for concurrent use.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -85,8 +93,38 @@ struct NearDuplicateIndexOptions {
 
 // Artifact encoding (formats above). decode_* throw doppel::Error on a wrong magic or version.
 std::string encode_shingles(const std::vector<uint64_t>& shingles, const ShingleCounts& counts = {});
-// Reads versions 2 and 1 (counts not valid); the counts into *counts when given.
+// Reads versions 2 and 1 (counts not valid); the counts into *counts when given. A version 3 note
+// holds no set: decode_shingles() throws (kInvalidArgument) on it; read_shingle_sets() reads it.
 std::vector<uint64_t> decode_shingles(std::string_view blob, ShingleCounts* counts = nullptr);
+// The "shingles" artifact of version 3: the set is made from the stored text when read.
+std::string encode_shingles_in_text();
+// Texts of at least this many bytes keep their shingle set in the store; a shorter text gets the
+// version 3 note instead (a feed item of 1 KB has about 1.2 KB of shingles, read back only for
+// the few documents that are candidates or share a set's hash: shingling those again costs less
+// than writing every set).
+inline constexpr std::size_t kShingleSetStoredFromBytes = 4096;
+
+// A document's shingle set as the store gives it (read_shingle_sets).
+struct StoredShingleSet {
+    bool found = false;    // the document has a "shingles" artifact (and, for a note, its text)
+    bool in_text = false;  // the artifact is the version 3 note: the set was made from the text
+    std::string error;     // why the artifact does not decode ("": it does); shingles are then empty
+    std::vector<uint64_t> shingles;  // sorted, without repeats
+    ShingleCounts counts;            // read (or made) only when asked for
+};
+// The one reader of stored shingle sets: sets[j] is seqs[j]'s, decoded where the artifact holds
+// it, made from the stored text where it is the note (Shingler::shingle_counted with counts,
+// else shingle(): exactly what the stage would have stored), on all cores, about 16 MiB of text
+// at a time. `shingler` must be the one of the store's near_duplicate_spec (the caller checks it).
+// The store is read on the calling thread only; the workers shingle texts already read.
+std::vector<StoredShingleSet> read_shingle_sets(const Store& store, const Shingler& shingler,
+                                                const std::vector<int64_t>& seqs, bool with_counts = false);
+// Its two phases, for a reader that has read the blobs with other kinds (one pass over a row):
+// the decoding of one blob (a note gives found and in_text, no set yet), then the sets of the
+// notes among sets[j] (for seqs[j]) made from the stored texts.
+StoredShingleSet decode_stored_shingles(std::string_view blob, bool with_counts);
+void make_sets_from_texts(const Store& store, const Shingler& shingler, const std::vector<int64_t>& seqs,
+                          std::vector<StoredShingleSet>& sets, bool with_counts);
 std::string encode_signature(const std::vector<uint32_t>& sig, uint64_t seed);
 std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_t seed);
 std::string encode_lines(const LineSummary& summary);

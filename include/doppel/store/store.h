@@ -107,7 +107,11 @@ public:
     // `line_summaries`; an earlier store opened for writing gets the column (no row is rewritten:
     // its documents have none until the near-duplicate stage adds them), opened read-only it is
     // read as having none.
-    static constexpr int kSchemaVersion = 4;
+    // Version 5 lets a "shingles" artifact be the note "made from the stored text" (format
+    // version 3, index/near_duplicate_index.h: texts under kShingleSetStoredFromBytes), which a
+    // build before it cannot read: it refuses a version-5 store (a newer schema). An earlier
+    // store opened for writing just gets version 5 (its blobs stay as they are and readable).
+    static constexpr int kSchemaVersion = 5;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
     static constexpr const char* kSketchKinds[] = {"lines", "minhash", "shingle_set", "shingles"};
