@@ -537,6 +537,72 @@ TEST(OpsDuplicates, StoredSetKeysStandForTheSketches) {
     EXPECT_EQ(keyed.docs[3].shingles, sh.size() + 1);
 }
 
+// Exact copies (the same text, from the same source) of documents with a boilerplate line are
+// kept as copies of the first (ops/band_run_dedup.h): neither their texts nor their stored
+// sketches are read. The finder's result all the same: copies in one batch and across batches,
+// in parts of a batch, with the own sets in memory or in the temporary file, a copy in another
+// source (not a copy: other boilerplate), and a copy whose stored sketches were changed (the
+// first's are what counts: the same text makes the same sketches).
+TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
+    test::TempDir dir("ops_dedup_copies");
+    const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";
+    std::vector<std::string> texts;
+    for (unsigned k = 0; k < 6; ++k) texts.push_back(text(words(200, 90 + k)) + footer);
+    texts.push_back(texts[0]);  // exact copies of boilerplate pages
+    texts.push_back(texts[1]);
+    texts.push_back(texts[0]);
+    auto w = words(200, 90);
+    w[20] = "edited";
+    texts.push_back(text(w) + footer);  // a near copy of them
+    texts.push_back(texts[3]);
+    for (std::size_t k = 0; k < texts.size(); ++k)
+        test::write_file(dir / ("in/a/d" + std::to_string(k) + ".txt"), texts[k]);
+    for (unsigned k = 0; k < 5; ++k) test::write_file(dir / ("in/b/e" + std::to_string(k) + ".txt"), texts[k]);
+    Store store(dir / "store");
+    index_folder(store, dir / "in");
+    NearDuplicateOptions options;
+    options.partial = options.repeated_lines = true;
+    const std::vector<std::string> in = {dir / "in"};
+    const NearDuplicateResult files = find_file_duplicates(in, options).result;
+    EXPECT_GE(files.boilerplate_lines, 2u);
+    std::size_t exact = 0;
+    for (const auto& p : files.pairs) exact += p.kind == DuplicateKind::kExact;
+    EXPECT_GE(exact, 8u);
+    for (std::size_t batch : {std::size_t{3}, std::size_t{7}, kStoredDedupBatch})
+        expect_same_result(find_stored_duplicates(store, options, batch), files);
+
+    // One batch held a document's text at a time (in parts), the own sets in memory or spilled.
+    for (uint64_t own_in_memory : {uint64_t{0}, BandRunDedup::kOwnSetsInMemory})
+        for (uint64_t held : {uint64_t{1}, BandRunDedup::kHeldTextBytes}) {
+            NearDuplicateFinder finder(options);
+            auto on_disk = BandRunDedup::open(store, finder, own_in_memory, nullptr, held);
+            ASSERT_NE(on_disk, nullptr);
+            StoredDocuments b;
+            store.scan_keys([&](const Store::DocumentKeys& k) {
+                b.docs.push_back({});
+                b.docs.back().id = k.id;
+                b.docs.back().source = k.source;
+                b.seqs.push_back(k.seq);
+                b.summaries.push_back(decode_lines(*store.artifact(k.seq, "lines")));
+                b.set_keys.push_back(decode_set_key(*store.artifact(k.seq, "shingle_set")));
+                b.has_set_key.push_back(1);
+                return true;
+            });
+            for (auto& summary : b.summaries) b.lines.push_back(&summary);
+            finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+            on_disk->add(b);
+            expect_same_result(on_disk->finish(), files);
+        }
+
+    // A copy's stored sketches are not read: changed ones (but its set key) change nothing.
+    const int64_t d8 = store.get("a/d8", false)->seq, d2 = store.get("a/d2", false)->seq;
+    for (const char* kind : {"shingles", "minhash"}) {
+        const std::string blob = *store.artifact(d2, kind);
+        store.put_artifacts(kind, 1, &d8, &blob);
+    }
+    expect_same_result(find_stored_duplicates(store, options), files);
+}
+
 // check does not report a deleted document, though its band keys are still in the runs.
 TEST(OpsDuplicates, CheckDoesNotReportADeletedDocument) {
     test::TempDir dir("ops_check_deleted");
