@@ -734,14 +734,25 @@ std::unique_ptr<Indexer> open_indexer(Store& store, const LanguageIdentifier* la
     return indexer;
 }
 
-std::size_t index_batch_size(const IndexRunOptions& options, bool with_languages) {
+namespace {
+// Whether a run's first batch is read smaller (kFirstBatchShare): for duplicates, no cap given.
+bool smaller_first(const IndexRunOptions& options, bool with_languages, bool first_batch) {
+    return first_batch && !with_languages && !options.batch && !options.batch_bytes;
+}
+}  // namespace
+
+std::size_t index_batch_size(const IndexRunOptions& options, bool with_languages, bool first_batch) {
     if (options.batch) return options.batch;
-    return with_languages ? kLanguageBatch : kDuplicatesBatch;
+    if (with_languages) return kLanguageBatch;
+    return smaller_first(options, with_languages, first_batch) ? kDuplicatesBatch / kFirstBatchShare
+                                                               : kDuplicatesBatch;
 }
 
-std::size_t index_batch_bytes(const IndexRunOptions& options, bool with_languages) {
+std::size_t index_batch_bytes(const IndexRunOptions& options, bool with_languages, bool first_batch) {
     if (options.batch_bytes) return options.batch_bytes;
-    return with_languages ? kLanguageBatchBytes : kDuplicatesBatchBytes;
+    if (with_languages) return kLanguageBatchBytes;
+    return smaller_first(options, with_languages, first_batch) ? kDuplicatesBatchBytes / kFirstBatchShare
+                                                               : kDuplicatesBatchBytes;
 }
 
 IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
@@ -759,8 +770,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     DocumentReader reader(paths, options.reader);
     const int64_t now = options.now ? options.now : static_cast<int64_t>(std::time(nullptr));
     IndexRun run;
-    const std::size_t batch = index_batch_size(options, langid != nullptr);
-    const std::size_t batch_bytes = index_batch_bytes(options, langid != nullptr);
+    bool first = true;  // the first batch may be read smaller (kFirstBatchShare)
     // Batches read (and parsed) on the pipeline's reading thread, not yet committed; their
     // errors, bytes and time are counted once they are (add_stream never runs next and done at once).
     struct ReadBatch {
@@ -773,6 +783,9 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     auto next = [&](std::vector<Document>& docs) {
         ReadBatch b;
         const auto t = Clock::now();
+        const std::size_t batch = index_batch_size(options, langid != nullptr, first);
+        const std::size_t batch_bytes = index_batch_bytes(options, langid != nullptr, first);
+        first = false;
         const bool more = reader.next_batch(batch, docs, b.errors, batch_bytes) || !b.errors.empty();
         b.seconds = seconds_between(t, Clock::now());
         b.bytes_read = reader.bytes_read();

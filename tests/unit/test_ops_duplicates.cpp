@@ -295,9 +295,13 @@ TEST(OpsIndexer, BatchSizeFollowsThePurposeUnlessGiven) {
     IndexRunOptions options;
     EXPECT_EQ(index_batch_size(options, true), kLanguageBatch);
     EXPECT_EQ(index_batch_size(options, false), kDuplicatesBatch);
+    // A run's first batch for duplicates is smaller, with language ID it is not.
+    EXPECT_EQ(index_batch_size(options, false, true), kDuplicatesBatch / kFirstBatchShare);
+    EXPECT_EQ(index_batch_size(options, true, true), kLanguageBatch);
     options.batch = 7;
     EXPECT_EQ(index_batch_size(options, true), 7u);
     EXPECT_EQ(index_batch_size(options, false), 7u);
+    EXPECT_EQ(index_batch_size(options, false, true), 7u);  // a cap given is kept, first or not
 }
 
 TEST(OpsIndexer, BatchBytesFollowThePurposeUnlessGiven) {
@@ -305,9 +309,15 @@ TEST(OpsIndexer, BatchBytesFollowThePurposeUnlessGiven) {
     EXPECT_EQ(index_batch_bytes(options, true), kLanguageBatchBytes);
     EXPECT_EQ(index_batch_bytes(options, false), kDuplicatesBatchBytes);
     EXPECT_GE(kDuplicatesBatchBytes, kDuplicatesBatch * 1000);  // a feed's 1 KB items fill a batch by count
+    EXPECT_EQ(index_batch_bytes(options, false, true), kDuplicatesBatchBytes / kFirstBatchShare);
+    EXPECT_EQ(index_batch_bytes(options, true, true), kLanguageBatchBytes);
     options.batch_bytes = 100;
     EXPECT_EQ(index_batch_bytes(options, true), 100u);
     EXPECT_EQ(index_batch_bytes(options, false), 100u);
+    EXPECT_EQ(index_batch_bytes(options, false, true), 100u);
+    options.batch_bytes = 0;
+    options.batch = 7;  // either cap given: neither is cut for the first batch
+    EXPECT_EQ(index_batch_bytes(options, false, true), kDuplicatesBatchBytes);
 }
 
 // A store for duplicates indexed in batches of 2 documents, or of 20 bytes of text, holds the
