@@ -291,6 +291,32 @@ TEST(OpsIndexer, AStoreForDuplicatesOnlySkipsLanguageIdAndKeepsItsPurpose) {
     EXPECT_EQ(index_paths(store, nullptr, {}, {dir / "in"}).summary.unchanged, 3u);
 }
 
+// The purpose and the specs of a run are written in its first batch's transaction (no commit of
+// their own), or by finish() when no batch is written.
+TEST(OpsIndexer, ThePurposeAndSpecsAreRecordedWithTheFirstBatchOrAtFinish) {
+    test::TempDir dir("ops_run_meta");
+    {
+        Store store(dir / "empty");
+        std::filesystem::create_directories(dir / "none");
+        index_paths(store, nullptr, std::move(open_index_stages(config_for_purpose({}, "duplicates")).stages),
+                    {dir / "none"});
+        EXPECT_EQ(store.meta(kPurposeMeta).value_or(""), "duplicates");
+        EXPECT_NE(store.meta("specs").value_or("").find("no-language-id;"), std::string::npos);
+    }
+    Store store(dir / "store");
+    const std::unique_ptr<Indexer> indexer = open_indexer(store, nullptr);
+    EXPECT_FALSE(store.meta(kPurposeMeta));  // not yet: with the first batch
+    for (auto& stage : open_index_stages(config_for_purpose({}, "duplicates")).stages)
+        indexer->add_stage(std::move(stage));
+    std::vector<Document> docs = {doc("a", text(words(100, 5)))};
+    indexer->add(docs.size(), docs.data(), 1000);
+    EXPECT_EQ(store.meta(kPurposeMeta).value_or(""), "duplicates");
+    const std::string specs = store.meta("specs").value_or("");
+    EXPECT_NE(specs.find("no-language-id;"), std::string::npos);
+    indexer->finish();
+    EXPECT_EQ(store.meta("specs").value_or(""), specs);
+}
+
 TEST(OpsIndexer, BatchSizeFollowsThePurposeUnlessGiven) {
     IndexRunOptions options;
     EXPECT_EQ(index_batch_size(options, true), kLanguageBatch);
