@@ -42,7 +42,8 @@ void ask_for_huge_pages() {
     mallopt(M_TOP_PAD, 64 << 20);
     const auto after = reinterpret_cast<std::uintptr_t>(sbrk(0));
     const std::uintptr_t from = (before + kHugePage - 1) & ~(kHugePage - 1);
-    if (after > from) madvise(reinterpret_cast<void*>(from), after - from, MADV_HUGEPAGE);  // may fail: no matter
+    if (after > from)
+        madvise(reinterpret_cast<void*>(from), after - from, MADV_HUGEPAGE);  // may fail: no matter
 }
 }  // namespace
 

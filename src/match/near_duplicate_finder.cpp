@@ -311,7 +311,8 @@ void scatter_line_keys(std::vector<std::pair<uint64_t, uint64_t>>& keys, std::ve
     }
     const int shift = 64 - impl::bucket_bits(n, 4, 24);
     std::vector<std::pair<uint64_t, uint64_t>> out;
-    impl::scatter_to_buckets(keys, 64 - shift, [shift](const auto& k) { return (k.first ^ k.second) >> shift; }, &out, ends);
+    impl::scatter_to_buckets(
+        keys, 64 - shift, [shift](const auto& k) { return (k.first ^ k.second) >> shift; }, &out, ends);
     keys.swap(out);
 }
 }  // namespace
@@ -324,14 +325,18 @@ void NearDuplicateFinder::Impl::build_boilerplate(const NearDuplicateOptions& o)
     boilerplate_ready = true;
     std::vector<uint32_t> ends;
     scatter_line_keys(line_keys, &ends);
-    const std::size_t buckets = ends.size(), workers = impl::worker_count(line_keys.size() / 4096 + 1, threads);
+    const std::size_t buckets = ends.size(),
+                      workers = impl::worker_count(line_keys.size() / 4096 + 1, threads);
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> found(workers);
     impl::parallel_for(workers, workers, [&](std::size_t part, std::size_t) {
         const std::size_t first = buckets * part / workers, last = buckets * (part + 1) / workers;
         for (std::size_t k = first; k < last; ++k) {
             auto* const b = line_keys.data() + (k ? ends[k - 1] : 0);
             auto* const e = line_keys.data() + ends[k];
-            if (buckets == 1) std::sort(b, e); else impl::insertion_sort(b, e, std::less<>());
+            if (buckets == 1)
+                std::sort(b, e);
+            else
+                impl::insertion_sort(b, e, std::less<>());
             for (auto* s = b; s < e;) {
                 auto* r = s + 1;
                 while (r < e && *r == *s) ++r;

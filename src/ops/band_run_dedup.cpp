@@ -211,7 +211,8 @@ void BandRunDedup::add(StoredDocuments& b) {
 // nor its stored sketches are read. Only documents with a line summary and a set key count: their
 // sketches and band keys were stored with them (by the near-duplicate stage, in one
 // transaction). None with only the new documents (they keep the band keys of new ones apart).
-std::vector<uint32_t> BandRunDedup::exact_copies(const StoredDocuments& b, const std::vector<uint8_t>& need) const {
+std::vector<uint32_t> BandRunDedup::exact_copies(const StoredDocuments& b,
+                                                 const std::vector<uint8_t>& need) const {
     const std::size_t n = b.docs.size();
     std::vector<uint32_t> first(n, kNoCopy);
     if (earlier_) return first;
@@ -236,7 +237,8 @@ std::vector<uint32_t> BandRunDedup::exact_copies(const StoredDocuments& b, const
 
 // A part of a batch; again[i]: its document i needs its text (finder_.needs_text); copy_of[i]:
 // the document number of the one it is an exact copy of (exact_copies), or kNoCopy.
-void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again, const std::vector<uint32_t>& copy_of) {
+void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again,
+                            const std::vector<uint32_t>& copy_of) {
     const std::size_t n = b.docs.size();
     // Documents kept without the finder: in a full run those it would take as stored whose set
     // key is stored (keep_stored) and exact copies (keep_copy); with only the new documents, the

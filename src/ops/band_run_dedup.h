@@ -41,8 +41,8 @@
 #include <vector>
 
 #include "doppel/document.h"
-#include "doppel/index/near_duplicate_index.h"
 #include "doppel/index/lsh_band_store.h"
+#include "doppel/index/near_duplicate_index.h"
 #include "doppel/match/near_duplicate_finder.h"
 #include "doppel/ops/duplicates.h"
 #include "ops/dedup_state.h"

@@ -772,7 +772,8 @@ void Store::read_column(const char* column, const std::vector<int64_t>& seqs,
     });
 }
 
-void Store::read_texts(const std::vector<int64_t>& seqs, const std::function<void(int64_t, std::string_view)>& fn) const {
+void Store::read_texts(const std::vector<int64_t>& seqs,
+                       const std::function<void(int64_t, std::string_view)>& fn) const {
     read_column("text", seqs, fn);
 }
 

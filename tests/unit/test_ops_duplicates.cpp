@@ -593,7 +593,8 @@ TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
     texts.push_back(texts[3]);
     for (std::size_t k = 0; k < texts.size(); ++k)
         test::write_file(dir / ("in/a/d" + std::to_string(k) + ".txt"), texts[k]);
-    for (unsigned k = 0; k < 5; ++k) test::write_file(dir / ("in/b/e" + std::to_string(k) + ".txt"), texts[k]);
+    for (unsigned k = 0; k < 5; ++k)
+        test::write_file(dir / ("in/b/e" + std::to_string(k) + ".txt"), texts[k]);
     Store store(dir / "store");
     index_folder(store, dir / "in");
     NearDuplicateOptions options;
