@@ -300,37 +300,55 @@ struct NearDuplicateFinder::Impl {
 
 namespace {
 // Puts equal (source, line) keys next to each other (the order is otherwise of no use), in
-// buckets of the top bits of line ^ source (impl/hash_buckets.h): 4x faster than std::sort.
-void group_equal_keys(std::vector<std::pair<uint64_t, uint64_t>>& keys) {
+// buckets of the top bits of line ^ source (impl/hash_buckets.h): 4x faster than std::sort. The
+// buckets are scattered here and sorted by the caller; *ends: where each ends (one bucket for a
+// few keys).
+void scatter_line_keys(std::vector<std::pair<uint64_t, uint64_t>>& keys, std::vector<uint32_t>* ends) {
     const std::size_t n = keys.size();
     if (n < 1024) {
-        std::sort(keys.begin(), keys.end());
+        ends->assign(1, static_cast<uint32_t>(n));
         return;
     }
     const int shift = 64 - impl::bucket_bits(n, 4, 24);
     std::vector<std::pair<uint64_t, uint64_t>> out;
-    std::vector<uint32_t> ends;
-    impl::scatter_to_buckets(keys, 64 - shift, [shift](const auto& k) { return (k.first ^ k.second) >> shift; }, &out, &ends);
-    impl::sort_buckets(out, ends, std::less<>());
+    impl::scatter_to_buckets(
+        keys, 64 - shift, [shift](const auto& k) { return (k.first ^ k.second) >> shift; }, &out, ends);
     keys.swap(out);
 }
 }  // namespace
 
+// The boilerplate lines from the line counts: equal keys grouped (scatter_line_keys), then the
+// buckets sorted and their runs of equal keys counted on all cores, each worker a range of
+// buckets (a run never crosses one), the boilerplate entries gathered per worker.
 void NearDuplicateFinder::Impl::build_boilerplate(const NearDuplicateOptions& o) {
     if (boilerplate_ready) return;
     boilerplate_ready = true;
-    group_equal_keys(line_keys);
-    std::size_t docs_of_source = 0;  // of line_keys[s].first, looked up when the source changes
-    for (std::size_t s = 0; s < line_keys.size();) {
-        std::size_t e = s + 1;
-        while (e < line_keys.size() && line_keys[e] == line_keys[s]) ++e;
-        if (s == 0 || line_keys[s].first != line_keys[s - 1].first) docs_of_source = source_docs[line_keys[s].first];
-        if (is_boilerplate_line(e - s, docs_of_source, o)) {
-            boilerplate[line_keys[s].first].insert(line_keys[s].second);
-            ++boilerplate_entries;
+    std::vector<uint32_t> ends;
+    scatter_line_keys(line_keys, &ends);
+    const std::size_t buckets = ends.size(),
+                      workers = impl::worker_count(line_keys.size() / 4096 + 1, threads);
+    std::vector<std::vector<std::pair<uint64_t, uint64_t>>> found(workers);
+    impl::parallel_for(workers, workers, [&](std::size_t part, std::size_t) {
+        const std::size_t first = buckets * part / workers, last = buckets * (part + 1) / workers;
+        for (std::size_t k = first; k < last; ++k) {
+            auto* const b = line_keys.data() + (k ? ends[k - 1] : 0);
+            auto* const e = line_keys.data() + ends[k];
+            if (buckets == 1)
+                std::sort(b, e);
+            else
+                impl::insertion_sort(b, e, std::less<>());
+            for (auto* s = b; s < e;) {
+                auto* r = s + 1;
+                while (r < e && *r == *s) ++r;
+                if (is_boilerplate_line(static_cast<std::size_t>(r - s), source_docs.at(s->first), o))
+                    found[part].push_back(*s);
+                s = r;
+            }
         }
-        s = e;
-    }
+    });
+    for (const auto& f : found)
+        for (const auto& [source, line] : f) boilerplate[source].insert(line);
+    for (const auto& f : found) boilerplate_entries += f.size();
     std::vector<std::pair<uint64_t, uint64_t>>().swap(line_keys);
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
@@ -197,27 +198,66 @@ BandRunDedup::Sketched BandRunDedup::sketch(StoredDocuments& b, std::vector<uint
 void BandRunDedup::add(StoredDocuments& b) {
     // The texts read (documents with a boilerplate line) are held for a part of the batch at a
     // time: a batch of long documents would otherwise hold them all (fresh pages to fault in), a
-    // batch of short items is one part.
+    // batch of short items is one part. An exact copy's text is not read (keep_copy).
     const std::size_t n = b.docs.size();
     const std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    const std::vector<uint32_t> copy_of = exact_copies(b, need);
+    const auto base = static_cast<uint32_t>(docs_.size());  // document number of b's first
+    extra_of_original_.clear();
     for (std::size_t from = 0, to = 0; from < n; from = to) {
         uint64_t bytes = 0;
         for (; to < n && bytes < held_text_bytes_; ++to)
-            if (need[to] && b.lines[to]) bytes += b.lines[to]->bytes;
+            if (need[to] && b.lines[to] && copy_of[to] == kNoCopy) bytes += b.lines[to]->bytes;
+        std::vector<uint32_t> copies(copy_of.begin() + from, copy_of.begin() + to);
+        for (uint32_t& c : copies) c = c == kNoCopy ? kNoCopy : base + c;
         StoredDocuments part = from == 0 && to == n ? std::move(b) : part_of(b, from, to);
-        add_part(part, std::vector<uint8_t>(need.begin() + from, need.begin() + to));
+        add_part(part, std::vector<uint8_t>(need.begin() + from, need.begin() + to), copies);
     }
 }
 
-// A part of a batch; again[i]: its document i needs its text (finder_.needs_text).
-void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again) {
+// For each document of b, the position in b of the first one with the same text (content hash),
+// source and stored set key, when both are shingled again (need), or kNoCopy: such a copy gets
+// the first's shingles, signature and boilerplate lines (their function), so neither its text
+// nor its stored sketches are read. Only documents with a line summary and a set key count: their
+// sketches and band keys were stored with them (by the near-duplicate stage, in one
+// transaction). None with only the new documents (they keep the band keys of new ones apart).
+std::vector<uint32_t> BandRunDedup::exact_copies(const StoredDocuments& b,
+                                                 const std::vector<uint8_t>& need) const {
+    const std::size_t n = b.docs.size();
+    std::vector<uint32_t> first(n, kNoCopy);
+    if (earlier_) return first;
+    std::vector<int64_t> seqs;
+    std::vector<std::size_t> at;  // position in b of seqs[j]
+    for (std::size_t i = 0; i < n; ++i)
+        if (need[i] && b.lines[i] && b.set_key(i)) seqs.push_back(b.seqs[i]), at.push_back(i);
+    if (seqs.size() < 2) return first;
+    std::unordered_map<std::string, uint32_t> seen;  // content hash and source: first position
+    std::size_t j = 0;
+    store_.read_content_hashes(seqs, [&](int64_t seq, std::string_view hash) {
+        while (seqs[j] != seq) ++j;
+        const std::size_t i = at[j];
+        std::string key(hash);
+        key.append(1, '\n').append(document_source_key(b.docs[i]));
+        const auto [it, added] = seen.emplace(std::move(key), static_cast<uint32_t>(i));
+        const ShingleSetKey &mine = *b.set_key(i), &theirs = *b.set_key(it->second);
+        if (!added && mine.hash == theirs.hash && mine.size == theirs.size) first[i] = it->second;
+    });
+    return first;
+}
+
+// A part of a batch; again[i]: its document i needs its text (finder_.needs_text); copy_of[i]:
+// the document number of the one it is an exact copy of (exact_copies), or kNoCopy.
+void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again,
+                            const std::vector<uint32_t>& copy_of) {
     const std::size_t n = b.docs.size();
     // Documents kept without the finder: in a full run those it would take as stored whose set
-    // key is stored (keep_stored); with only the new documents, the earlier ones whose stored
-    // sketch stands (keep_earlier). The others go through the finder (`sub`).
+    // key is stored (keep_stored) and exact copies (keep_copy); with only the new documents, the
+    // earlier ones whose stored sketch stands (keep_earlier). The others go through the finder
+    // (`sub`).
     std::vector<uint8_t> aside(n, 0);
     for (std::size_t i = 0; i < n; ++i)
-        aside[i] = !again[i] && (earlier_ ? b.seqs[i] <= earlier_->since : b.lines[i] && b.set_key(i));
+        aside[i] = copy_of[i] != kNoCopy ||
+                   (!again[i] && (earlier_ ? b.seqs[i] <= earlier_->since : b.lines[i] && b.set_key(i)));
     if (std::none_of(aside.begin(), aside.end(), [](uint8_t a) { return a; })) {
         Sketched k = sketch(b, std::move(again));
         for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored);
@@ -236,12 +276,39 @@ void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again) {
     }
     Sketched k = sub.docs.empty() ? Sketched{} : sketch(sub, std::move(sub_again));
     for (std::size_t i = 0, j = 0; i < n; ++i) {
-        if (!aside[i])
+        if (copy_of[i] != kNoCopy)
+            keep_copy(b, i, copy_of[i]);
+        else if (!aside[i])
             keep(k.s, j, sub.seqs[j], k.stored), ++j;
         else if (earlier_)
             keep_earlier(b, i);
         else
             keep_stored(b, i);
+    }
+}
+
+// Keeps document i of b, an exact copy of document k (exact_copies): k's set, set hash and
+// boilerplate lines, its own set when k's is its own, its band keys beside the runs when k's
+// are (the stored ones are k's too: the same text, the same stage).
+void BandRunDedup::keep_copy(StoredDocuments& b, std::size_t i, uint32_t k) {
+    const int64_t seq = b.seqs[i];
+    FinderDocument d = finder_.stored_document(b.docs[i], *b.lines[i], set_size_[k]);
+    d.boilerplate_lines = docs_[k].boilerplate_lines;
+    if (std::binary_search(own_sets_.begin(), own_sets_.end(), k)) {
+        // k's set may still be in the temporary file's buffer: written out before it is read.
+        if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
+        keep_own_set(static_cast<uint32_t>(docs_.size()), shingles_of(k));
+    }
+    seqs_.push_back(seq);
+    set_hash_.push_back(set_hash_[k]);
+    set_size_.push_back(set_size_[k]);
+    docs_.push_back(std::move(d));
+    own_keys_.push_back(own_keys_[k]);
+    if (!own_keys_[k]) return;
+    const std::size_t at = extra_of_original_.at(k);
+    for (int band = 0; band < bands_.params().bands; ++band) {
+        const uint64_t key = extra_[at + static_cast<std::size_t>(band)].key;
+        extra_.push_back({key, seq});
     }
 }
 
@@ -296,25 +363,29 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
     docs_.push_back(std::move(s.docs[i]));
     const bool same_set =
         stored.complete[i] && stored.set_hash[i] == s.set_hash[i] && stored.set_size[i] == sh.size();
-    if (!same_set) {
-        own_sets_.push_back(k);
-        own_set_at_.push_back(tmp_size_);
-        tmp_size_ += sh.size() * sizeof(uint64_t);
-        if (!tmp_ && tmp_size_ > own_sets_in_memory_) spill_own_sets();
-        if (tmp_)
-            write_own_set(sh);
-        else
-            own_mem_.push_back(std::move(s.shingles[i]));  // sh is not used after this
-    }
+    if (!same_set) keep_own_set(k, std::move(s.shingles[i]));  // sh is not used after this
     const uint32_t* sig = &s.sigs[i * static_cast<std::size_t>(perms_)];
     const bool same_sig = stored.complete[i] && std::equal(sig, sig + perms_, stored.sketches[i].sig.begin());
     own_keys_.push_back(!same_sig);
+    if (!same_sig) extra_of_original_[k] = extra_.size();  // for its copies (keep_copy)
     if (earlier_ && seq > earlier_->since)
         for (int band = 0; band < bands_.params().bands; ++band)
             new_keys_.push_back(LshBandStore::entry_key(sig, bands_.params(), band));
     if (!same_sig)
         for (int band = 0; band < bands_.params().bands; ++band)
             extra_.push_back({LshBandStore::entry_key(sig, bands_.params(), band), seq});
+}
+
+// Keeps document k's set as its own (not the stored one): in memory, or in the temporary file.
+void BandRunDedup::keep_own_set(uint32_t k, std::vector<uint64_t> sh) {
+    own_sets_.push_back(k);
+    own_set_at_.push_back(tmp_size_);
+    tmp_size_ += sh.size() * sizeof(uint64_t);
+    if (!tmp_ && tmp_size_ > own_sets_in_memory_) spill_own_sets();
+    if (tmp_)
+        write_own_set(sh);
+    else
+        own_mem_.push_back(std::move(sh));
 }
 
 // Moves the own sets kept in memory to the temporary file (in order: their offsets are kept).

@@ -37,11 +37,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "doppel/document.h"
-#include "doppel/index/near_duplicate_index.h"
 #include "doppel/index/lsh_band_store.h"
+#include "doppel/index/near_duplicate_index.h"
 #include "doppel/match/near_duplicate_finder.h"
 #include "doppel/ops/duplicates.h"
 #include "ops/dedup_state.h"
@@ -105,8 +106,12 @@ private:
     Sketched sketch(StoredDocuments& b, std::vector<uint8_t> need = {});
     void keep_earlier(StoredDocuments& b, std::size_t i);
     void keep_stored(StoredDocuments& b, std::size_t i);
+    static constexpr uint32_t kNoCopy = UINT32_MAX;
+    std::vector<uint32_t> exact_copies(const StoredDocuments& b, const std::vector<uint8_t>& need) const;
+    void keep_copy(StoredDocuments& b, std::size_t i, uint32_t k);
+    void keep_own_set(uint32_t k, std::vector<uint64_t> sh);
     static StoredDocuments part_of(StoredDocuments& b, std::size_t from, std::size_t to);
-    void add_part(StoredDocuments& b, std::vector<uint8_t> again);
+    void add_part(StoredDocuments& b, std::vector<uint8_t> again, const std::vector<uint32_t>& copy_of);
     NearDuplicateResult finish_new();
     std::vector<NearDuplicateCluster> clusters_of_new(const std::vector<NearDuplicatePair>& pairs,
                                                       uint32_t first_new) const;
@@ -149,6 +154,9 @@ private:
     void spill_own_sets();
     void write_own_set(const std::vector<uint64_t>& sh);
     std::vector<LshBandStore::Entry> extra_;  // band keys of own_keys_ documents
+    // Of the batch being added: where in extra_ the band keys of its own_keys_ documents that
+    // went through the finder begin, by document number (their exact copies take them).
+    std::unordered_map<uint32_t, std::size_t> extra_of_original_;
     std::vector<uint64_t> new_keys_;          // band keys of the new documents (only new ones run)
 };
 

@@ -452,6 +452,7 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
             t = Clock::now();
             run_stages(put, seqs, b.analyzed, &b.prepared, summary);
             record_artifact_kinds();
+            record_run_meta();
             times.stages = seconds_between(t, Clock::now());
             t = Clock::now();
         });
@@ -460,6 +461,7 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
         throw;
     }
     times.commit = seconds_between(t, Clock::now());
+    run_meta_recorded_ = true;  // committed with the batch
     likely_.reset();
     if (langid_ && !without_languages_) note_decisions(put, seqs, b.analyzed, b.likely);
     for (std::size_t i = 0; i < b.todo.size(); ++i) b.status[b.todo[i]] = put[i];
@@ -675,9 +677,25 @@ void Indexer::finish(IndexSummary* summary) {
             for (auto& w : stage->take_warnings()) summary->warnings.push_back(std::move(w));
         }
     }
-    std::string specs = language_spec();
-    for (auto& stage : stages_) specs.append(";").append(stage->describe());
-    store_.set_meta("specs", specs);
+    if (!run_meta_recorded_ || store_.meta("specs") != specs()) {
+        run_meta_recorded_ = false;
+        store_.transaction([&] { record_run_meta(); });
+        run_meta_recorded_ = true;
+    }
+}
+
+std::string Indexer::specs() const {
+    std::string out = language_spec();
+    for (const auto& stage : stages_) out.append(";").append(stage->describe());
+    return out;
+}
+
+// Inside a write transaction, until one that wrote them is committed (run_meta_recorded_): the
+// purpose open_indexer() left to record, and the specs (a function of the configuration alone).
+void Indexer::record_run_meta() {
+    if (run_meta_recorded_) return;
+    if (purpose_to_record_) store_.set_meta(kPurposeMeta, *purpose_to_record_);
+    store_.set_meta("specs", specs());
 }
 
 // The language identifier's spec, or without one the part of the recorded specs before the
@@ -730,18 +748,29 @@ std::unique_ptr<Indexer> open_indexer(Store& store, const LanguageIdentifier* la
     const std::string purpose = store_purpose(store, langid ? "all" : "duplicates");
     auto indexer = langid ? std::make_unique<Indexer>(store, *langid)
                           : std::make_unique<Indexer>(store, Indexer::WithoutLanguages{});
-    if (!store.meta(kPurposeMeta)) store.set_meta(kPurposeMeta, purpose);
+    if (!store.meta(kPurposeMeta)) indexer->record_purpose(purpose);  // with its first write
     return indexer;
 }
 
-std::size_t index_batch_size(const IndexRunOptions& options, bool with_languages) {
+namespace {
+// Whether a run's first batch is read smaller (kFirstBatchShare): for duplicates, no cap given.
+bool smaller_first(const IndexRunOptions& options, bool with_languages, bool first_batch) {
+    return first_batch && !with_languages && !options.batch && !options.batch_bytes;
+}
+}  // namespace
+
+std::size_t index_batch_size(const IndexRunOptions& options, bool with_languages, bool first_batch) {
     if (options.batch) return options.batch;
-    return with_languages ? kLanguageBatch : kDuplicatesBatch;
+    if (with_languages) return kLanguageBatch;
+    return smaller_first(options, with_languages, first_batch) ? kDuplicatesBatch / kFirstBatchShare
+                                                               : kDuplicatesBatch;
 }
 
-std::size_t index_batch_bytes(const IndexRunOptions& options, bool with_languages) {
+std::size_t index_batch_bytes(const IndexRunOptions& options, bool with_languages, bool first_batch) {
     if (options.batch_bytes) return options.batch_bytes;
-    return with_languages ? kLanguageBatchBytes : kDuplicatesBatchBytes;
+    if (with_languages) return kLanguageBatchBytes;
+    return smaller_first(options, with_languages, first_batch) ? kDuplicatesBatchBytes / kFirstBatchShare
+                                                               : kDuplicatesBatchBytes;
 }
 
 IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
@@ -759,8 +788,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     DocumentReader reader(paths, options.reader);
     const int64_t now = options.now ? options.now : static_cast<int64_t>(std::time(nullptr));
     IndexRun run;
-    const std::size_t batch = index_batch_size(options, langid != nullptr);
-    const std::size_t batch_bytes = index_batch_bytes(options, langid != nullptr);
+    bool first = true;  // the first batch may be read smaller (kFirstBatchShare)
     // Batches read (and parsed) on the pipeline's reading thread, not yet committed; their
     // errors, bytes and time are counted once they are (add_stream never runs next and done at once).
     struct ReadBatch {
@@ -773,6 +801,9 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     auto next = [&](std::vector<Document>& docs) {
         ReadBatch b;
         const auto t = Clock::now();
+        const std::size_t batch = index_batch_size(options, langid != nullptr, first);
+        const std::size_t batch_bytes = index_batch_bytes(options, langid != nullptr, first);
+        first = false;
         const bool more = reader.next_batch(batch, docs, b.errors, batch_bytes) || !b.errors.empty();
         b.seconds = seconds_between(t, Clock::now());
         b.bytes_read = reader.bytes_read();

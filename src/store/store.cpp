@@ -766,15 +766,27 @@ void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& 
     });
 }
 
-void Store::read_texts(const std::vector<int64_t>& seqs, const std::function<void(int64_t, std::string_view)>& fn) const {
+// One column of the documents of `seqs`, in the order given, with one prepared statement.
+void Store::read_column(const char* column, const std::vector<int64_t>& seqs,
+                        const std::function<void(int64_t, std::string_view)>& fn) const {
     read_snapshot([&] {
-        Statement st(impl_->db, "SELECT text FROM documents WHERE seq = ?");
+        Statement st(impl_->db, (std::string("SELECT ") + column + " FROM documents WHERE seq = ?").c_str());
         for (int64_t seq : seqs) {
             st.reset();
             st.bind(1, seq);
             if (st.step()) fn(seq, st.blob(0));
         }
     });
+}
+
+void Store::read_texts(const std::vector<int64_t>& seqs,
+                       const std::function<void(int64_t, std::string_view)>& fn) const {
+    read_column("text", seqs, fn);
+}
+
+void Store::read_content_hashes(const std::vector<int64_t>& seqs,
+                                const std::function<void(int64_t, std::string_view)>& fn) const {
+    read_column("content_hash", seqs, fn);
 }
 
 std::vector<std::string> Store::artifact_kinds() const {

@@ -291,13 +291,43 @@ TEST(OpsIndexer, AStoreForDuplicatesOnlySkipsLanguageIdAndKeepsItsPurpose) {
     EXPECT_EQ(index_paths(store, nullptr, {}, {dir / "in"}).summary.unchanged, 3u);
 }
 
+// The purpose and the specs of a run are written in its first batch's transaction (no commit of
+// their own), or by finish() when no batch is written.
+TEST(OpsIndexer, ThePurposeAndSpecsAreRecordedWithTheFirstBatchOrAtFinish) {
+    test::TempDir dir("ops_run_meta");
+    {
+        Store store(dir / "empty");
+        std::filesystem::create_directories(dir / "none");
+        index_paths(store, nullptr, std::move(open_index_stages(config_for_purpose({}, "duplicates")).stages),
+                    {dir / "none"});
+        EXPECT_EQ(store.meta(kPurposeMeta).value_or(""), "duplicates");
+        EXPECT_NE(store.meta("specs").value_or("").find("no-language-id;"), std::string::npos);
+    }
+    Store store(dir / "store");
+    const std::unique_ptr<Indexer> indexer = open_indexer(store, nullptr);
+    EXPECT_FALSE(store.meta(kPurposeMeta));  // not yet: with the first batch
+    for (auto& stage : open_index_stages(config_for_purpose({}, "duplicates")).stages)
+        indexer->add_stage(std::move(stage));
+    std::vector<Document> docs = {doc("a", text(words(100, 5)))};
+    indexer->add(docs.size(), docs.data(), 1000);
+    EXPECT_EQ(store.meta(kPurposeMeta).value_or(""), "duplicates");
+    const std::string specs = store.meta("specs").value_or("");
+    EXPECT_NE(specs.find("no-language-id;"), std::string::npos);
+    indexer->finish();
+    EXPECT_EQ(store.meta("specs").value_or(""), specs);
+}
+
 TEST(OpsIndexer, BatchSizeFollowsThePurposeUnlessGiven) {
     IndexRunOptions options;
     EXPECT_EQ(index_batch_size(options, true), kLanguageBatch);
     EXPECT_EQ(index_batch_size(options, false), kDuplicatesBatch);
+    // A run's first batch for duplicates is smaller, with language ID it is not.
+    EXPECT_EQ(index_batch_size(options, false, true), kDuplicatesBatch / kFirstBatchShare);
+    EXPECT_EQ(index_batch_size(options, true, true), kLanguageBatch);
     options.batch = 7;
     EXPECT_EQ(index_batch_size(options, true), 7u);
     EXPECT_EQ(index_batch_size(options, false), 7u);
+    EXPECT_EQ(index_batch_size(options, false, true), 7u);  // a cap given is kept, first or not
 }
 
 TEST(OpsIndexer, BatchBytesFollowThePurposeUnlessGiven) {
@@ -305,9 +335,15 @@ TEST(OpsIndexer, BatchBytesFollowThePurposeUnlessGiven) {
     EXPECT_EQ(index_batch_bytes(options, true), kLanguageBatchBytes);
     EXPECT_EQ(index_batch_bytes(options, false), kDuplicatesBatchBytes);
     EXPECT_GE(kDuplicatesBatchBytes, kDuplicatesBatch * 1000);  // a feed's 1 KB items fill a batch by count
+    EXPECT_EQ(index_batch_bytes(options, false, true), kDuplicatesBatchBytes / kFirstBatchShare);
+    EXPECT_EQ(index_batch_bytes(options, true, true), kLanguageBatchBytes);
     options.batch_bytes = 100;
     EXPECT_EQ(index_batch_bytes(options, true), 100u);
     EXPECT_EQ(index_batch_bytes(options, false), 100u);
+    EXPECT_EQ(index_batch_bytes(options, false, true), 100u);
+    options.batch_bytes = 0;
+    options.batch = 7;  // either cap given: neither is cut for the first batch
+    EXPECT_EQ(index_batch_bytes(options, false, true), kDuplicatesBatchBytes);
 }
 
 // A store for duplicates indexed in batches of 2 documents, or of 20 bytes of text, holds the
@@ -540,6 +576,73 @@ TEST(OpsDuplicates, StoredSetKeysStandForTheSketches) {
     const NearDuplicateResult keyed = find_stored_duplicates(store, options, 3);
     ASSERT_EQ(keyed.docs[3].id, "d3");
     EXPECT_EQ(keyed.docs[3].shingles, sh.size() + 1);
+}
+
+// Exact copies (the same text, from the same source) of documents with a boilerplate line are
+// kept as copies of the first (ops/band_run_dedup.h): neither their texts nor their stored
+// sketches are read. The finder's result all the same: copies in one batch and across batches,
+// in parts of a batch, with the own sets in memory or in the temporary file, a copy in another
+// source (not a copy: other boilerplate), and a copy whose stored sketches were changed (the
+// first's are what counts: the same text makes the same sketches).
+TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
+    test::TempDir dir("ops_dedup_copies");
+    const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";
+    std::vector<std::string> texts;
+    for (unsigned k = 0; k < 6; ++k) texts.push_back(text(words(200, 90 + k)) + footer);
+    texts.push_back(texts[0]);  // exact copies of boilerplate pages
+    texts.push_back(texts[1]);
+    texts.push_back(texts[0]);
+    auto w = words(200, 90);
+    w[20] = "edited";
+    texts.push_back(text(w) + footer);  // a near copy of them
+    texts.push_back(texts[3]);
+    for (std::size_t k = 0; k < texts.size(); ++k)
+        test::write_file(dir / ("in/a/d" + std::to_string(k) + ".txt"), texts[k]);
+    for (unsigned k = 0; k < 5; ++k)
+        test::write_file(dir / ("in/b/e" + std::to_string(k) + ".txt"), texts[k]);
+    Store store(dir / "store");
+    index_folder(store, dir / "in");
+    NearDuplicateOptions options;
+    options.partial = options.repeated_lines = true;
+    const std::vector<std::string> in = {dir / "in"};
+    const NearDuplicateResult files = find_file_duplicates(in, options).result;
+    EXPECT_GE(files.boilerplate_lines, 2u);
+    std::size_t exact = 0;
+    for (const auto& p : files.pairs) exact += p.kind == DuplicateKind::kExact;
+    EXPECT_GE(exact, 8u);
+    for (std::size_t batch : {std::size_t{3}, std::size_t{7}, kStoredDedupBatch})
+        expect_same_result(find_stored_duplicates(store, options, batch), files);
+
+    // One batch held a document's text at a time (in parts), the own sets in memory or spilled.
+    for (uint64_t own_in_memory : {uint64_t{0}, BandRunDedup::kOwnSetsInMemory})
+        for (uint64_t held : {uint64_t{1}, BandRunDedup::kHeldTextBytes}) {
+            NearDuplicateFinder finder(options);
+            auto on_disk = BandRunDedup::open(store, finder, own_in_memory, nullptr, held);
+            ASSERT_NE(on_disk, nullptr);
+            StoredDocuments b;
+            store.scan_keys([&](const Store::DocumentKeys& k) {
+                b.docs.push_back({});
+                b.docs.back().id = k.id;
+                b.docs.back().source = k.source;
+                b.seqs.push_back(k.seq);
+                b.summaries.push_back(decode_lines(*store.artifact(k.seq, "lines")));
+                b.set_keys.push_back(decode_set_key(*store.artifact(k.seq, "shingle_set")));
+                b.has_set_key.push_back(1);
+                return true;
+            });
+            for (auto& summary : b.summaries) b.lines.push_back(&summary);
+            finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+            on_disk->add(b);
+            expect_same_result(on_disk->finish(), files);
+        }
+
+    // A copy's stored sketches are not read: changed ones (but its set key) change nothing.
+    const int64_t d8 = store.get("a/d8", false)->seq, d2 = store.get("a/d2", false)->seq;
+    for (const char* kind : {"shingles", "minhash"}) {
+        const std::string blob = *store.artifact(d2, kind);
+        store.put_artifacts(kind, 1, &d8, &blob);
+    }
+    expect_same_result(find_stored_duplicates(store, options), files);
 }
 
 // check does not report a deleted document, though its band keys are still in the runs.

@@ -226,6 +226,10 @@ public:
     // Calls fn(seq, text) for each of `seqs` that is stored, in the order given (one prepared
     // statement for all: a reader that needs the texts of some documents only).
     void read_texts(const std::vector<int64_t>& seqs, const std::function<void(int64_t, std::string_view)>& fn) const;
+    // The same for their content hashes (StoredDocument::content_hash), which the rows keep before
+    // the text: reading one reads no text page (a reader that finds exact copies by them).
+    void read_content_hashes(const std::vector<int64_t>& seqs,
+                             const std::function<void(int64_t, std::string_view)>& fn) const;
 
     // Artifact bookkeeping, for completing and verifying a store. artifact_kinds(): the kinds
     // that have at least one artifact, sorted. artifact_count(): how many documents have one of
@@ -272,6 +276,9 @@ public:
 
 private:
     void unsettle();  // deletes kSettledMeta
+    // read_texts() and read_content_hashes(): one column of the documents table by seq.
+    void read_column(const char* column, const std::vector<int64_t>& seqs,
+                     const std::function<void(int64_t, std::string_view)>& fn) const;
     // Runs fn inside one read transaction when none is open, so that a statement stepped once per
     // item takes SQLite's file locks once, not once per item (in WAL mode about two fcntl calls
     // each: 200,000 on a 100,000-document batch check).
