@@ -31,11 +31,12 @@ void keep_freed_memory() {
 // faults, the same peak memory. glibc reads its tunables only as a process starts, so the tool
 // runs itself again once with the tunable added to GLIBC_TUNABLES, unless that names it already
 // or DOPPEL_HUGE_PAGES is 0; where the new start fails it goes on as it is. Only for the commands
-// that touch tens to hundreds of MB (`index`, `dedup`, `translations`): a second start costs
-// about 25 ms of CPU (loading the libraries again), more than a `check` of one item or `--version`
-// take. Copyright corpus, CPU with and without (same binary, in turn, load 6): `index` of a store
-// for all 1.70-1.79 -> 1.24-1.49 s, for duplicates 0.40-0.56 -> 0.17-0.44 s; `dedup --store`
-// 0.32-0.35 -> 0.20-0.21 s.
+// where it was measured to pay (`index`, `dedup`): a second start costs about 25 ms of CPU
+// (loading the libraries again), more than a `check` of one item or `--version` take. Copyright
+// corpus, CPU with and without (same binary, in turn, load 6): `index` of a store for all
+// 1.70-1.79 -> 1.24-1.49 s, for duplicates 0.40-0.56 -> 0.17-0.44 s; `dedup --store` 0.32-0.35 ->
+// 0.20-0.21 s. `translations` of para-dev's German pool (2,000 documents): 2.22-2.44 s either
+// way (faults 20,000 -> 7,000), so not there.
 void with_huge_pages(int argc, char** argv) {
     constexpr const char* kTunable = "glibc.malloc.hugetlb";
     constexpr const char* kTried = "DOPPEL_HUGE_PAGES";  // "0": never; "tried": this is the second start
@@ -44,7 +45,7 @@ void with_huge_pages(int argc, char** argv) {
     if (tried || (tunables && std::strstr(tunables, kTunable))) return;
     bool large = false;  // a word of the command line names such a command
     for (int i = 1; i < argc; ++i)
-        for (const char* command : {"index", "dedup", "translations"})
+        for (const char* command : {"index", "dedup"})
             large = large || !std::strcmp(argv[i], command);
     if (!large) return;
     std::string value = tunables && *tunables ? std::string(tunables) + ":" : std::string();
