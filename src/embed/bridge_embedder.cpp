@@ -86,7 +86,7 @@ struct BridgeEmbedder::Impl {
     // are the entries computed the first time. Keys: the language(s), '\0', the text.
     impl::TextMemo<SparseVector> paragraphs{4096 + 16, std::size_t(16) << 20};
     impl::TextMemo<SparseVector> documents{std::size_t(4) << 20, std::size_t(24) << 20};
-    std::string key;
+    std::string key, document_key;
     // append_features()'s buffers, kept from one text to the next (a document's paragraphs are
     // mostly short lines: allocating them afresh was a good part of each one's cost).
     std::string text;
@@ -353,8 +353,10 @@ void BridgeEmbedder::compute_features(std::string_view raw, const std::string& l
 SparseVector BridgeEmbedder::document_features(const AnalyzedDocument& doc) {
     if (doc.paragraphs.empty() && !doc.doc.text.empty()) return features(doc.doc.text, doc.lang);
     // The key: the number of paragraphs, each one's span and language, then the text (a copy's
-    // features are the same).
-    std::string key;
+    // features are the same). Its buffer is kept from one document to the next (a long
+    // document's key in memory allocated afresh cost a page fault per 4 KiB).
+    std::string& key = impl_->document_key;
+    key.clear();
     const uint64_t count = doc.paragraphs.size();
     key.append(reinterpret_cast<const char*>(&count), sizeof(count));
     for (const auto& p : doc.paragraphs) {

@@ -1,6 +1,6 @@
 // doppel (private): a memo from strings to values for the per-thread caches of index-time
 // stages (language ID's token ids, the embedder's uncovered words): open addressing over a flat
-// table of (hash, key) slots with the keys in one arena, instead of std::unordered_map's node per
+// table of (hash, key) slots with the keys in an arena, instead of std::unordered_map's node per
 // entry, a std::string per key and a bucket chain per look-up (most of what a cache hit cost).
 //
 // Values live in a std::deque: a reference stays valid until clear(). Thread safety: one
@@ -10,12 +10,52 @@
 #include <xxhash.h>
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace doppel::impl {
+
+// Bytes copied once and kept in place until clear(): blocks of kBlockBytes filled in turn (a key
+// over a quarter of a block gets one of its own). One string grown by doubling copied every key
+// again at each growth, into memory never touched before (page faults: the memos of whole texts
+// hold megabytes). clear() keeps the standard blocks for what comes next.
+class KeyArena {
+public:
+    static constexpr std::size_t kBlockBytes = std::size_t(64) << 10;
+    std::string_view add(std::string_view key) {
+        if (key.empty()) return {};
+        char* at = nullptr;
+        if (key.size() > kBlockBytes / 4) {
+            large_.push_back(std::make_unique_for_overwrite<char[]>(key.size()));
+            at = large_.back().get();
+        } else {
+            if (used_ == 0 || fill_ + key.size() > kBlockBytes) {
+                if (used_ == blocks_.size())
+                    blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockBytes));
+                ++used_;
+                fill_ = 0;
+            }
+            at = blocks_[used_ - 1].get() + fill_;
+            fill_ += key.size();
+        }
+        std::memcpy(at, key.data(), key.size());
+        return {at, key.size()};
+    }
+    void clear() {
+        large_.clear();
+        used_ = 0;
+        fill_ = 0;
+    }
+
+private:
+    std::vector<std::unique_ptr<char[]>> blocks_, large_;
+    std::size_t used_ = 0;  // blocks_[0, used_) hold keys; the last up to fill_
+    std::size_t fill_ = 0;
+};
 
 template <class Value>
 class StringMemo {
@@ -29,7 +69,7 @@ public:
         for (std::size_t i = h & mask();; i = (i + 1) & mask()) {
             const Slot& s = slots_[i];
             if (s.value == kEmpty) return nullptr;
-            if (s.hash == h && key_of(s) == key) return &values_[s.value];
+            if (s.hash == h && std::string_view(s.key, s.key_size) == key) return &values_[s.value];
         }
     }
 
@@ -39,8 +79,8 @@ public:
         const uint64_t h = hash(key);
         std::size_t i = h & mask();
         while (slots_[i].value != kEmpty) i = (i + 1) & mask();
-        slots_[i] = Slot{h, static_cast<uint32_t>(values_.size()), keys_.size(), key.size()};
-        keys_.append(key);
+        const std::string_view kept = keys_.add(key);
+        slots_[i] = Slot{h, static_cast<uint32_t>(values_.size()), kept.data(), kept.size()};
         values_.push_back(std::move(value));
         return values_.back();
     }
@@ -56,11 +96,11 @@ private:
     struct Slot {
         uint64_t hash = 0;
         uint32_t value = kEmpty;  // index in values_
-        std::size_t key_begin = 0, key_size = 0;
+        const char* key = nullptr;  // in keys_
+        std::size_t key_size = 0;
     };
     static uint64_t hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
     std::size_t mask() const { return slots_.size() - 1; }
-    std::string_view key_of(const Slot& s) const { return std::string_view(keys_).substr(s.key_begin, s.key_size); }
     void grow() {
         std::vector<Slot> old = std::move(slots_);
         slots_.assign(old.empty() ? 1024 : 2 * old.size(), Slot{});
@@ -73,7 +113,7 @@ private:
     }
 
     std::vector<Slot> slots_;  // a power of two, at most half full
-    std::string keys_;
+    KeyArena keys_;
     std::deque<Value> values_;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <map>
@@ -372,6 +373,28 @@ void EmbeddingStage::sync_index(Store& store, bool stale) {
     if (plan.rebuild) store.set_meta("embedding.built_docs", std::to_string(plan.add.size()));
 }
 
+namespace {
+// For each of the documents all[chunk[j]]: the first j' <= j whose stored counts are the same
+// (ids and weights, byte for byte), so that its embedding is the same; each its own where the
+// store has vectors embeddings (joined per document).
+std::vector<std::size_t> same_counts(const StoredFeatures& all, const StoredVectors& vecs,
+                                     const std::vector<std::size_t>& chunk) {
+    std::vector<uint64_t> keys(chunk.size());
+    for (std::size_t j = 0; j < chunk.size(); ++j) {
+        const SparseVector& v = all.counts[chunk[j]];
+        const uint64_t weights = XXH3_64bits(v.weights.data(), v.weights.size() * sizeof(float));
+        const uint64_t both = XXH3_64bits_withSeed(v.ids.data(), v.ids.size() * sizeof(uint64_t), weights);
+        keys[j] = vecs.by_seq.empty() ? both : j;
+    }
+    return impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) {
+        const SparseVector &x = all.counts[chunk[a]], &y = all.counts[chunk[b]];
+        return vecs.by_seq.empty() && x.ids == y.ids && x.weights.size() == y.weights.size() &&
+               (x.weights.empty() ||
+                std::memcmp(x.weights.data(), y.weights.data(), x.weights.size() * sizeof(float)) == 0);
+    });
+}
+}  // namespace
+
 // Embeds the stored documents `seqs` and adds them to `index`, language by language, in chunks
 // (memory) each embedded on all cores (weigh and densify are const). A rebuilt "auto" index is
 // trained first.
@@ -403,11 +426,22 @@ void EmbeddingStage::add_to_index(Store& store, VectorIndex& index, const std::v
             const std::size_t m = std::min(kChunk, items.size() - c);
             std::vector<float> x(m * dim);
             std::vector<int64_t> ids(m);
-            impl::parallel_for(m, impl::worker_count(m / 256 + 1), [&](std::size_t j, std::size_t) {
-                const std::size_t i = items[order[c + j]];
-                embedder_->densify(vecs.join(embedder_->weigh(all.counts[i]), all.seqs[i]), x.data() + j * dim);
-                ids[j] = all.seqs[i];
-            });
+            std::vector<std::size_t> chunk(m);
+            for (std::size_t j = 0; j < m; ++j) chunk[j] = items[order[c + j]];
+            // A document whose stored counts repeat an earlier one's of the chunk (copies) takes
+            // its row: weigh() and densify() of the same counts give the same floats.
+            const std::vector<std::size_t> first = same_counts(all, vecs, chunk);
+            const std::vector<std::size_t> distinct = impl::distinct_items(first);
+            impl::parallel_for(distinct.size(), impl::worker_count(distinct.size() / 256 + 1),
+                               [&](std::size_t k, std::size_t) {
+                                   const std::size_t j = distinct[k], i = chunk[j];
+                                   embedder_->densify(vecs.join(embedder_->weigh(all.counts[i]), all.seqs[i]),
+                                                      x.data() + j * dim);
+                               });
+            for (std::size_t j = 0; j < m; ++j) {
+                ids[j] = all.seqs[chunk[j]];
+                if (first[j] != j) std::copy_n(x.data() + first[j] * dim, dim, x.data() + j * dim);
+            }
             if (c == 0) index.prepare_language(lang, items.size(), m, x.data());
             index.add(lang, m, ids.data(), x.data());
         }

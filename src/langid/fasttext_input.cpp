@@ -7,6 +7,7 @@
 #include <fasttext/model.h>
 
 #include <algorithm>
+#include <bit>
 #include <sstream>
 
 namespace doppel::langid_detail {
@@ -89,9 +90,31 @@ SubwordIds::SubwordIds(const fasttext::Dictionary& dict, const fasttext::Args& a
     const int64_t kept = DictionaryInternals::kept_count(dict);
     pruned_ = kept >= 0;
     if (!pruned_) return;
-    kept_bucket_.assign(bucket_, -1);  // kept == 0: no n-gram has a row
+    // kept == 0: no n-gram has a row (every bit clear).
+    std::vector<std::pair<uint32_t, int32_t>> buckets;  // (bucket, row), sorted by bucket
     for (const auto& [from, to] : DictionaryInternals::kept_buckets(dict))
-        if (from >= 0 && static_cast<uint32_t>(from) < bucket_) kept_bucket_[static_cast<std::size_t>(from)] = to;
+        if (from >= 0 && static_cast<uint32_t>(from) < bucket_)
+            buckets.emplace_back(static_cast<uint32_t>(from), to);
+    std::sort(buckets.begin(), buckets.end());
+    words_.assign((static_cast<std::size_t>(bucket_) + 63) / 64, BucketWord{});
+    rows_.reserve(buckets.size());
+    for (const auto& [from, to] : buckets) {
+        words_[from / 64].kept |= uint64_t(1) << (from % 64);
+        rows_.push_back(to);
+    }
+    uint32_t before = 0;
+    for (BucketWord& w : words_) {
+        w.before = before;
+        before += static_cast<uint32_t>(std::popcount(w.kept));
+    }
+}
+
+int32_t SubwordIds::kept_row(uint32_t bucket) const {
+    if (!pruned_) return static_cast<int32_t>(bucket);
+    const BucketWord& w = words_[bucket / 64];
+    const uint64_t bit = uint64_t(1) << (bucket % 64);
+    if (!(w.kept & bit)) return -1;
+    return rows_[w.before + static_cast<uint32_t>(std::popcount(w.kept & (bit - 1)))];
 }
 
 // Dictionary::computeSubwords of "<token>": every n-gram of minn..maxn code points (not the
@@ -115,12 +138,7 @@ void SubwordIds::ids(std::string_view token, std::vector<int32_t>* out) const {
                 h = (h ^ static_cast<uint32_t>(static_cast<int8_t>(w[j++]))) * 16777619u;
             } while (j < w.size() && cont(j));
             if (n < static_cast<std::size_t>(minn_) || (n == 1 && (i == 0 || j == w.size()))) continue;
-            const int32_t bucket = static_cast<int32_t>(h % bucket_);
-            if (!pruned_) {
-                out->push_back(nwords_ + bucket);
-            } else if (const int32_t row = kept_bucket_[static_cast<std::size_t>(bucket)]; row >= 0) {
-                out->push_back(nwords_ + row);
-            }
+            if (const int32_t row = kept_row(h % bucket_); row >= 0) out->push_back(nwords_ + row);
         }
     }
 }

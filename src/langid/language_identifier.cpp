@@ -380,6 +380,7 @@ void LanguageIdentifier::assign_paragraphs(AnalyzedDocument* doc, const Language
     doc->lang = whole.lang;
     doc->lang_confidence = whole.confidence;
     doc->paragraphs.clear();
+    doc->paragraphs.reserve(spans.size());  // grown by doubling, a long document's were copied a few times
     doc->other_languages.clear();
     std::set<std::string> others;
     for (std::size_t i = 0; i < spans.size(); ++i) {

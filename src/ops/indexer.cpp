@@ -99,13 +99,14 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
     for (std::size_t k : distinct) texts.emplace_back(docs[todo[k]].text);
     std::vector<DocumentLanguageEvidence> read(distinct.size());
     langid_->read_documents(texts.size(), texts.data(), read.data());
-    std::vector<DocumentLanguageEvidence> evidence(n);
-    for (std::size_t k = 0; k < distinct.size(); ++k) evidence[distinct[k]] = std::move(read[k]);
-    for (std::size_t i = 0; i < n; ++i)
-        if (first[i] != i) evidence[i] = evidence[first[i]];
+    // Each document's evidence: its first copy's, read in place (a copy's paragraphs and guesses
+    // are not copied).
+    std::vector<std::size_t> slot(n);
+    for (std::size_t k = 0; k < distinct.size(); ++k) slot[distinct[k]] = k;
+    for (std::size_t i = 0; i < n; ++i) slot[i] = slot[first[i]];
     std::map<std::string, std::size_t> counts = stored_labels;
-    for (const DocumentLanguageEvidence& e : evidence)
-        if (!e.scores.labels.empty()) ++counts[e.scores.labels[0].lang];
+    for (std::size_t i = 0; i < n; ++i)
+        if (const LanguageScores& s = read[slot[i]].scores; !s.labels.empty()) ++counts[s.labels[0].lang];
     const std::vector<std::string> likely = langid_->likely_languages(counts);
     *likely_out = likely;
     std::vector<AnalyzedDocument> analyzed(n);
@@ -113,7 +114,7 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
         AnalyzedDocument& a = analyzed[i];
         a.doc = std::move(docs[todo[i]]);
         a.content_hash = std::move(hashes[i]);
-        langid_->analyze(&a, evidence[i], likely);
+        langid_->analyze(&a, read[slot[i]], likely);
     });
     return analyzed;
 }

@@ -197,6 +197,52 @@ TEST(EmbeddingStage, AnIndexMissingDocumentsIsCompleted) {
     EXPECT_EQ(after.indexed, store.size());
 }
 
+// Copies of documents (the same stored counts) take the row computed for their first copy at
+// flush: each document's row in the index is its own counts weighed and densified, so a query
+// with that vector finds the document and its copy at the same inner product, that of the
+// vector with itself.
+TEST(EmbeddingStage, CopiesGetTheRowsOfTheirOwnCounts) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-copies");
+    LanguageIdentifier langid(test::lid_model());
+    Store store(dir / "store");
+    Indexer indexer(store, langid);
+    indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
+    std::vector<Document> docs;
+    for (const char* name : {"en-2024-hanoi-working-group.txt", "vi-2019-gcm-central-region.txt"})
+        for (int copy = 0; copy < 3; ++copy) {
+            Document d;
+            d.id = std::string(name) + "#" + std::to_string(copy);
+            d.text = test::read_file(test::seed_path(name));
+            if (copy == 2) d.text += "\nOne more line, so that this one is not a copy.";
+            docs.push_back(std::move(d));
+        }
+    indexer.add(docs.size(), docs.data(), 1);
+    indexer.finish();
+    StoredFeatures all = load_features(store);
+    BridgeEmbedder embedder(BridgeEmbedder::parse_spec(EmbeddingStageOptions{}.embedder), EmbedderContext{models});
+    embedder.set_frequencies(std::make_shared<DocumentFrequencies>(all.frequencies));
+    const VectorIndex index = VectorIndex::load(store.dir());
+    std::size_t checked = 0;
+    for (std::size_t i = 0; i < all.seqs.size(); ++i) {
+        std::vector<float> x(embedder.dim());
+        embedder.densify(embedder.weigh(all.counts[i]), x.data());
+        float self = 0;
+        for (float v : x) self += v * v;
+        std::vector<float> distances(3);
+        std::vector<int64_t> labels(3);
+        index.search(all.langs[i], 1, x.data(), 3, distances.data(), labels.data());
+        const auto hit = std::find(labels.begin(), labels.end(), all.seqs[i]);
+        ASSERT_NE(hit, labels.end()) << all.seqs[i];
+        EXPECT_NEAR(distances[static_cast<std::size_t>(hit - labels.begin())], self, 1e-5) << all.seqs[i];
+        EXPECT_NEAR(distances[0], self, 1e-5);  // nothing nearer than the document itself
+        ++checked;
+    }
+    EXPECT_EQ(checked, docs.size());
+    EXPECT_EQ(index.languages().size(), 2u);
+}
+
 // The seed pair analyzed, and their features and matching languages as add() writes them into a
 // store of their own.
 struct AddedSeedPair {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 #include "doppel/error.h"
@@ -211,6 +212,35 @@ TEST(LanguageIdentifier, CachedTokenIdsAreFastTextsOwn) {
         EXPECT_EQ("__label__" + g.lang, predictions[0].second);
         EXPECT_EQ(g.confidence, std::clamp(static_cast<float>(predictions[0].first), 0.0f, 1.0f));
     }
+}
+
+namespace {
+// fastText's map from a kept n-gram bucket to its row, read from the model's Dictionary (a
+// protected member, reached through a derived class).
+struct PruneIndex : fasttext::Dictionary {
+    static const std::unordered_map<int32_t, int32_t>& of(const fasttext::Dictionary& d) {
+        return d.*(&PruneIndex::pruneidx_);
+    }
+};
+}  // namespace
+
+// The rank table of the pruned model's buckets gives, for every bucket, the row fastText's own
+// prune index gives, and -1 for each bucket it does not hold.
+TEST(LanguageIdentifier, KeptBucketRowsAreFastTextsPruneIndex) {
+    fasttext::FastText model;
+    model.loadModel(doppel::test::lid_model());
+    const auto dict = model.getDictionary();
+    const doppel::langid_detail::SubwordIds subwords(*dict, model.getArgs());
+    const std::unordered_map<int32_t, int32_t>& pruned = PruneIndex::of(*dict);
+    ASSERT_GT(pruned.size(), 1000u);  // lid.176.ftz is pruned
+    std::size_t kept = 0;
+    for (int32_t b = 0; b < model.getArgs().bucket; ++b) {
+        const auto it = pruned.find(b);
+        const int32_t expected = it == pruned.end() ? -1 : it->second;
+        ASSERT_EQ(subwords.kept_row(static_cast<uint32_t>(b)), expected) << "bucket " << b;
+        kept += it != pruned.end();
+    }
+    EXPECT_EQ(kept, pruned.size());
 }
 
 // The hidden layer from the decoded input rows gives FastText::predict()'s labels and log

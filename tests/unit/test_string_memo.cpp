@@ -52,3 +52,25 @@ TEST(TextMemo, KeepsShortTextsWithinItsBytes) {
     ASSERT_NE(memo.find("second"), nullptr);
     EXPECT_EQ(*memo.find("second"), 3);
 }
+
+// Keys of every size (past a block of the key arena, and keys that fill one exactly) are kept
+// byte for byte, through clear() (which reuses the arena's blocks) and a second round.
+TEST(StringMemo, KeepsKeysOfEverySizeThroughClear) {
+    StringMemo<std::size_t> memo;
+    std::vector<std::string> keys;
+    for (std::size_t n : {std::size_t{1}, std::size_t{100}, std::size_t{16383}, std::size_t{16384},
+                          std::size_t{16385}, std::size_t{65536}, std::size_t{200000}})
+        for (char c : {'a', 'b', 'c', 'd', 'e'}) keys.push_back(std::string(n, c) + std::to_string(n));
+    for (int round = 0; round < 2; ++round) {
+        for (std::size_t i = 0; i < keys.size(); ++i) memo.insert(keys[i], i);
+        EXPECT_EQ(memo.size(), keys.size());
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            const std::size_t* found = memo.find(keys[i]);
+            ASSERT_NE(found, nullptr) << keys[i].size();
+            EXPECT_EQ(*found, i);
+        }
+        EXPECT_EQ(memo.find(keys.back().substr(1)), nullptr);
+        memo.clear();
+        EXPECT_EQ(memo.find(keys[0]), nullptr);
+    }
+}
