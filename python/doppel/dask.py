@@ -514,8 +514,15 @@ def _client(client):
     return get_client()
 
 
+# The version of what a work directory's stage files hold; part of every run's fingerprint, so a
+# run is never resumed from stage files of a doppel that wrote them differently. Raise it when a
+# stage file's content changes meaning. 2: a translation shard's candidate lists follow the search
+# plan (low_affinity_k candidates where a query's plan says few), where 1 kept k for every query.
+_STAGE_FILES = 2
+
+
 def _fingerprint(documents, cfg, part_mb):
-    key = {"cfg": cfg, "part_mb": part_mb,
+    key = {"cfg": cfg, "part_mb": part_mb, "stage_files": _STAGE_FILES,
            "input": list(map(os.fspath, documents)) if isinstance(documents, (list, tuple))
            else getattr(documents, "name", repr(documents))}
     return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()
@@ -527,8 +534,8 @@ def _start(work_dir, manifest):
     the seconds since the previous lap)."""
     old = _done(work_dir, "start")
     if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
-        raise ValueError("doppel.dask: %s holds a run with other input or options; give an empty "
-                         "work directory" % work_dir)
+        raise ValueError("doppel.dask: %s holds a run with other input or options, or stage files "
+                         "of another doppel; give an empty work directory" % work_dir)
     seconds, tick = {}, [time.time()]
 
     def lap(stage):

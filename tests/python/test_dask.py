@@ -102,7 +102,7 @@ def test_bag_and_dataframe_equal_the_tool(cli, client, small_corpus, tmp_path):
     assert_same_lines(got, want)
 
 
-def test_a_run_resumes_after_the_last_finished_stage(client, small_corpus, tmp_path):
+def test_a_run_resumes_after_the_last_finished_stage(client, small_corpus, tmp_path, monkeypatch):
     s, first = run_dask(tmp_path, small_corpus, client)
     work = tmp_path / "work"
     sketch_time = os.path.getmtime(work / "flat-00000.npy")
@@ -114,6 +114,10 @@ def test_a_run_resumes_after_the_last_finished_stage(client, small_corpus, tmp_p
     assert os.path.getmtime(work / "flat-00000.npy") == sketch_time  # sketches not made again
     with pytest.raises(ValueError, match="other input"):
         run_dask(tmp_path, small_corpus, client, threshold=0.5)
+    # Stage files written by a doppel whose files meant something else are not resumed from.
+    monkeypatch.setattr(doppel.dask, "_STAGE_FILES", doppel.dask._STAGE_FILES + 1)
+    with pytest.raises(ValueError, match="stage files of another doppel"):
+        run_dask(tmp_path, small_corpus, client)
 
 
 def test_a_languages_rows_read_with_a_filter_are_those_it_keeps(tmp_path):
