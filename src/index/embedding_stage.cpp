@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iterator>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -379,16 +380,18 @@ namespace {
 // store has vectors embeddings (joined per document).
 std::vector<std::size_t> same_counts(const StoredFeatures& all, const StoredVectors& vecs,
                                      const std::vector<std::size_t>& chunk) {
+    std::vector<std::size_t> own(chunk.size());
+    std::iota(own.begin(), own.end(), std::size_t{0});
+    if (!vecs.by_seq.empty()) return own;  // each document's vectors joined: no two rows alike
     std::vector<uint64_t> keys(chunk.size());
     for (std::size_t j = 0; j < chunk.size(); ++j) {
         const SparseVector& v = all.counts[chunk[j]];
         const uint64_t weights = XXH3_64bits(v.weights.data(), v.weights.size() * sizeof(float));
-        const uint64_t both = XXH3_64bits_withSeed(v.ids.data(), v.ids.size() * sizeof(uint64_t), weights);
-        keys[j] = vecs.by_seq.empty() ? both : j;
+        keys[j] = XXH3_64bits_withSeed(v.ids.data(), v.ids.size() * sizeof(uint64_t), weights);
     }
     return impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) {
         const SparseVector &x = all.counts[chunk[a]], &y = all.counts[chunk[b]];
-        return vecs.by_seq.empty() && x.ids == y.ids && x.weights.size() == y.weights.size() &&
+        return x.ids == y.ids && x.weights.size() == y.weights.size() &&
                (x.weights.empty() ||
                 std::memcmp(x.weights.data(), y.weights.data(), x.weights.size() * sizeof(float)) == 0);
     });
