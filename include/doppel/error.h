@@ -1,6 +1,6 @@
 // doppel: errors.
 //
-// doppel reports problems through two channels (see docs in README "Errors"):
+// doppel reports problems through two channels (README, "Using the library from C++"):
 //  - `doppel::Error`, an exception, for misuse, bad configuration and I/O failures that stop an
 //    operation (a store that cannot be opened, a model file with the wrong magic number). It
 //    carries an ErrorCode, so that callers can react without reading the message, and records

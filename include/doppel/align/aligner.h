@@ -64,7 +64,7 @@
 // sides (weight learn_weight, idf-weighted like the others; at most three pairs per word). With
 // member_rel > 0 it calibrates member_floor on the pair: member_rel times the median similarity
 // of the first pass's 1-1 beads. On Text+Berg (de-fr, with the bridge lexicon) neither helped on
-// the dev file enough to be a default (README, "Alignment").
+// the dev file enough to be a default (docs/measurements.md, "Alignment").
 //
 // Crossing beads (off by default). With cross > 0, after the search two adjacent beads (one of
 // them aligned) become one when a side of one shares with the other side of the other at least
@@ -77,7 +77,7 @@
 // and Vecalign score a bead against its neighbours: a 1-1 bead whose units a neighbour shares
 // is likely part of a larger bead. Skipped debris (off by default): a unit that shares no
 // feature with the other document pays skip_bare times its skip cost. Neither carried from
-// Text+Berg's dev file to test (README, "Alignment").
+// Text+Berg's dev file to test (docs/measurements.md, "Alignment").
 //
 // Chance baseline (off by default). With base > 0 the cost reads a bead's cosine less base
 // times the mean of its two sides' chance similarities, each the mean cosine of that side (the
@@ -85,7 +85,7 @@
 // bead's cosine by its sides' cosines with random sentences: a merged side holds more features
 // and so shares more with anything. With merge_len > 0 a bead of more than two units pays
 // merge_len more times its length cost. Neither carried from Text+Berg's dev file to test
-// (README, "Alignment").
+// (docs/measurements.md, "Alignment").
 //
 // Boundaries. A bead ends where both sides end a sentence, or where both leave one open: a
 // translator who splits or joins sentences keeps the text between two full stops together.
@@ -108,7 +108,7 @@
 // alone. It runs in the clean-pair pass only (a page and another site's version leave many
 // units alone rightly, and there a low absorb would join chrome to any bead). On Text+Berg's
 // dev file every absorb in 0.01-0.05 (absorb_fall 0-0.2) gives 0.911 against 0.900, test0-6
-// 0.8997 against 0.8977 (README, "Alignment"); 0.03, the middle of dev's plateau, is the
+// 0.8997 against 0.8977 (docs/measurements.md); 0.03, the middle of dev's plateau, is the
 // default. The converse (default shed 0.03; 0: off), before the absorption: a merged unit at
 // the start or end of a bead's side whose neighbour outside the bead is a lone unit of the same
 // side leaves the bead, one unit after the other, when its own cosine with the bead's other side
@@ -263,7 +263,7 @@ public:
     static constexpr const char* kBridgeSpec = "dp;1*anchors;1*cognates;1*bridge";
     // kBridgeSpec plus direct word pairs between two languages other than English
     // (models/pairs.lex, align/pair_encoder.h; German-French): the default when both files are
-    // there. The weight 2.5 was chosen on Text+Berg's dev file (README, "Alignment").
+    // there. The weight 2.5 was chosen on Text+Berg's dev file (docs/measurements.md).
     static constexpr const char* kDefaultSpec = "dp;1*anchors;1*cognates;1*bridge;2.5*pairs";
 
     explicit Aligner(AlignerOptions options = {});

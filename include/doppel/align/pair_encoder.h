@@ -23,7 +23,7 @@
 // translation. Each part counts as a word of the unit. On Text+Berg's dev file it raises the share
 // of German content words sharing a pair with their gold bead from 0.331 to 0.382, and
 // `1.5*pairs:split=1` gives dev F1 0.902 against 0.897, but test0-6 0.885 against 0.886: not a
-// default (README, "Alignment").
+// default (docs/measurements.md, "Alignment").
 //
 // Spec string: "pairs" or "pairs:split=0,part=3" (those are the defaults; split=1 splits
 // compounds into parts of at least `part` letters); the file is models_dir/pairs.lex of

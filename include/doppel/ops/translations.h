@@ -50,8 +50,9 @@
 // An old document does not see an added one that reaches it only through the index (not as
 // the added one's candidate), a rewritten old document is not searched again, and old lists
 // keep the scores of the weights of their run, and the floors are the state's: the links
-// differ slightly from a full run's (README, "Incremental runs", has the figures); after many
-// batches a full run (without a state, or with other specs) makes them again.
+// differ slightly from a full run's (docs/measurements.md, "Incremental translations", has the
+// figures); after many batches a full run (without a state, or with other specs) makes them
+// again.
 // Otherwise (no state, other specs, documents deleted, replaced or relabelled) the run is a full
 // one, saying why in the warnings, and saves its state.
 //

@@ -19,7 +19,7 @@
 // pass over every document's line summary then reads them alone, with the small set key that
 // spares `dedup --store` reading the shingles); the other kinds are rows keyed by (kind, seq).
 // Two rows a document instead of three, each without a second index by seq, made `doppel index`
-// of short items cheaper per document (README: Branch feed-speed).
+// of short items cheaper per document (docs/measurements.md: "Branch feed-speed").
 //
 // Every write method runs in one SQLite transaction: a failure leaves the store as it was.
 // The Indexer (ops/indexer.h) writes a batch of documents and all their artifacts in one
