@@ -389,12 +389,30 @@ void Store::transaction(const std::function<void()>& fn) {
     in_transaction(impl_->db, "BEGIN IMMEDIATE", fn);
 }
 
+// The switch rewrites the header of page 1 (its format bytes and change counter, in the first
+// 100 bytes) through a journaled transaction of its own. It runs with synchronous = OFF, then the
+// database file is synced once (SQLite's own xSync): one fdatasync instead of three (journal,
+// folder, database; `doppel index` into a new store: 16 -> 14). The header is durable before the
+// command ends, as the data before it was made by the batches' commits, so a later writer's
+// checkpoint never meets a header that an operating-system crash turned back to rollback mode. A
+// crash inside the switch leaves the store in rollback mode, as it was (only the header differs).
 bool Store::use_wal() {
     if (sqlite3_db_readonly(impl_->db, "main") == 1 || !sqlite3_get_autocommit(impl_->db)) return false;
     impl_->close_blob();
-    sqlite3_exec(impl_->db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);  // a no-op in WAL mode
-    Statement st(impl_->db, "PRAGMA journal_mode");
-    return st.step() && st.text(0) == "wal";
+    auto in_wal = [&] {
+        Statement st(impl_->db, "PRAGMA journal_mode");
+        return st.step() && st.text(0) == "wal";
+    };
+    if (in_wal()) return true;
+    sqlite3_exec(impl_->db, "PRAGMA synchronous = OFF; PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+    impl::exec(impl_->db, "PRAGMA synchronous = NORMAL");  // what the store's writes keep
+    if (!in_wal()) return false;
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(impl_->db, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK && file &&
+        file->pMethods)
+        DOPPEL_CHECK(kIo, file->pMethods->xSync(file, SQLITE_SYNC_NORMAL) == SQLITE_OK,
+                     "cannot sync the store's database file in " + dir_);
+    return true;
 }
 
 void Store::read_snapshot(const std::function<void()>& fn) const {
