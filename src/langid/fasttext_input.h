@@ -126,6 +126,8 @@ public:
     void read(const SubwordIds& dict, std::string_view label_prefix, std::string_view text,
               TokenIdCache& cache);
     void line_ids(std::size_t begin, std::size_t end, TokenIdCache& cache, std::vector<int32_t>* out) const;
+    // Whether a part ending at `end` lies within the text read (line_ids() of it is defined).
+    bool covers(std::size_t end) const { return dict_ != nullptr && end <= text_.size(); }
 
 private:
     struct Token {
