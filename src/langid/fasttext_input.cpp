@@ -86,7 +86,7 @@ void HiddenLayer::predict(const std::vector<int32_t>& ids, int32_t k, float thre
 
 SubwordIds::SubwordIds(const fasttext::Dictionary& dict, const fasttext::Args& args)
     : dict_(dict), nwords_(dict.nwords()), minn_(args.minn), maxn_(args.maxn),
-      bucket_(static_cast<uint32_t>(args.bucket)) {
+      bucket_(static_cast<uint32_t>(args.bucket)), bucket_magic_(bucket_ ? UINT64_MAX / bucket_ + 1 : 0) {
     const int64_t kept = DictionaryInternals::kept_count(dict);
     pruned_ = kept >= 0;
     if (!pruned_) return;
@@ -109,13 +109,7 @@ SubwordIds::SubwordIds(const fasttext::Dictionary& dict, const fasttext::Args& a
     }
 }
 
-int32_t SubwordIds::kept_row(uint32_t bucket) const {
-    if (!pruned_) return static_cast<int32_t>(bucket);
-    const BucketWord& w = words_[bucket / 64];
-    const uint64_t bit = uint64_t(1) << (bucket % 64);
-    if (!(w.kept & bit)) return -1;
-    return rows_[w.before + static_cast<uint32_t>(std::popcount(w.kept & (bit - 1)))];
-}
+int32_t SubwordIds::kept_row(uint32_t bucket) const { return row_of(bucket); }
 
 // Dictionary::computeSubwords of "<token>": every n-gram of minn..maxn code points (not the
 // lone "<" or ">"), FNV-1a hashed as Dictionary::hash, modulo the buckets, kept as pushHash keeps it.
@@ -138,7 +132,7 @@ void SubwordIds::ids(std::string_view token, std::vector<int32_t>* out) const {
                 h = (h ^ static_cast<uint32_t>(static_cast<int8_t>(w[j++]))) * 16777619u;
             } while (j < w.size() && cont(j));
             if (n < static_cast<std::size_t>(minn_) || (n == 1 && (i == 0 || j == w.size()))) continue;
-            if (const int32_t row = kept_row(h % bucket_); row >= 0) out->push_back(nwords_ + row);
+            if (const int32_t row = row_of(bucket_of(h)); row >= 0) out->push_back(nwords_ + row);
         }
     }
 }

@@ -213,12 +213,15 @@ void LanguageIdentifier::analyze(AnalyzedDocument* doc, const DocumentLanguageEv
 }
 
 namespace {
-// The guesses of paragraphs [first, last) of e.paragraphs from `tokens`, the TokenizedText of
-// text[base, ...) (spans are offsets in `text`): identify() of each paragraph with enough letters,
-// or what the memo kept for its text (a paragraph's guess is a function of its text: its ids are
-// line_input_ids() of it).
-void guess_paragraphs(const LidModel& impl, const LanguageIdOptions& options, std::string_view text, std::size_t base,
-                      const langid_detail::TokenizedText& tokens, langid_detail::TokenIdCache& cache,
+// The guesses of paragraphs [first, last) of e.paragraphs (spans are offsets in `text`):
+// identify() of each paragraph with enough letters, or what the memo kept for its text (a
+// paragraph's guess is a function of its text: its ids are line_input_ids() of it). Only the
+// paragraphs the memo lacks are read: from `tokens` (the TokenizedText of text[0, ...): a
+// document's sample) where they cover the paragraph, else from the paragraph alone (the same ids;
+// feeds repeat most of their lines, and looking every token of a text up first was most of
+// language ID's cost past its sample).
+void guess_paragraphs(const LidModel& impl, const LanguageIdOptions& options, std::string_view text,
+                      const langid_detail::TokenizedText* tokens, langid_detail::TokenIdCache& cache,
                       std::size_t first, std::size_t last, DocumentLanguageEvidence& e) {
     thread_local std::vector<int32_t> ids;
     for (std::size_t i = first; i < last; ++i) {
@@ -229,7 +232,10 @@ void guess_paragraphs(const LidModel& impl, const LanguageIdOptions& options, st
             continue;
         }
         if (count_letters(ptext) >= options.min_paragraph_letters) {
-            tokens.line_ids(s.begin - base, s.end - base, cache, &ids);
+            if (tokens && tokens->covers(s.end))
+                tokens->line_ids(s.begin, s.end, cache, &ids);
+            else
+                langid_detail::line_input_ids(*impl.subwords, impl.label_prefix, ptext, cache, &ids);
             auto top = predict_ids(impl, ids, ptext, 1);
             if (!top.empty()) e.guesses[i] = std::move(top[0]);
         }
@@ -253,19 +259,21 @@ std::size_t evidence_bytes(const DocumentLanguageEvidence& e) {
 }
 }  // namespace
 
-// One pass over the text's tokens (TokenizedText): the sample's scores and every paragraph's
-// guess from the same token ids, each token looked up in the cache once; what score_document()
-// and identify() of each paragraph give, bit for bit.
+// One pass over the sample's tokens (TokenizedText): its scores and the guesses of the
+// paragraphs in it from the same token ids, each token looked up in the cache once; the
+// paragraphs past it that the memo lacks read alone; what score_document() and identify() of
+// each paragraph give, bit for bit.
 DocumentLanguageEvidence LanguageIdentifier::read_document(std::string_view text) const {
     thread_local langid_detail::TokenizedText tokens;
     langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
     if (const DocumentLanguageEvidence* known = (*cache).texts.documents.find(text)) return *known;
-    tokens.read(*impl_->subwords, impl_->label_prefix, text, *cache);
+    const std::string_view sample = language_sample(text);
+    tokens.read(*impl_->subwords, impl_->label_prefix, sample, *cache);
     DocumentLanguageEvidence e;
-    e.scores = sample_scores(*impl_, options_, language_sample(text), tokens, *cache);
+    e.scores = sample_scores(*impl_, options_, sample, tokens, *cache);
     e.paragraphs = Segmenter::paragraphs(text);
     e.guesses.resize(e.paragraphs.size());
-    guess_paragraphs(*impl_, options_, text, 0, tokens, *cache, 0, e.paragraphs.size(), e);
+    guess_paragraphs(*impl_, options_, text, &tokens, *cache, 0, e.paragraphs.size(), e);
     (*cache).texts.documents.keep(text, e, evidence_bytes(e));
     return e;
 }
@@ -329,10 +337,7 @@ void LanguageIdentifier::read_documents(std::size_t n, const std::string_view* t
             out[p.text].scores = sample_scores(*impl_, options_, sample, tokens, *cache);
             return;
         }
-        DocumentLanguageEvidence& e = out[p.text];
-        const std::size_t begin = e.paragraphs[p.first].begin, end = e.paragraphs[p.last - 1].end;
-        tokens.read(*impl_->subwords, impl_->label_prefix, text.substr(begin, end - begin), *cache);
-        guess_paragraphs(*impl_, options_, text, begin, tokens, *cache, p.first, p.last, e);
+        guess_paragraphs(*impl_, options_, text, nullptr, *cache, p.first, p.last, out[p.text]);
     });
     langid_detail::TokenIdCachePool::Lease cache(impl_->token_ids);
     for (std::size_t t : split) (*cache).texts.documents.keep(texts[t], out[t], evidence_bytes(out[t]));

@@ -148,8 +148,9 @@ public:
     // doc->other_languages, doc->lang_top and doc->lang_scores from doc->doc.text; the document's
     // language is choose()n among `likely` (and the options' list and hint).
     void analyze(AnalyzedDocument* doc, const std::vector<std::string>& likely = {}) const;
-    // The evidence analyze() decides from, read in one pass over the text's tokens (each token's
-    // model input looked up once for the sample and its paragraph).
+    // The evidence analyze() decides from: the sample's tokens read once (each token's model
+    // input looked up once for the sample and its paragraphs), and only the paragraphs past it
+    // that no earlier text had (a per-thread memo of paragraph guesses) read on their own.
     DocumentLanguageEvidence read_document(std::string_view text) const;
     // read_document() of each of texts[0, n) into out[0, n), on all cores. A text longer than
     // kLanguagePartBytes is read in parts taken by different threads (its sample's scores, then
