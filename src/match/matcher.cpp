@@ -509,19 +509,48 @@ std::vector<uint32_t> language_of(const Languages& g, std::size_t n) {
     return out;
 }
 
-// update_candidates' phase 1: the lists of documents with clear[x] emptied (searched again) in
-// the languages `again` flags for x's language (lang[x]; empty `again`: all); the others
-// rescored (sparse) and re-sorted where rescore[x] (a list not rescored keeps its saved, sorted
-// order). An empty `clear` clears none, an empty `rescore` rescores all.
-void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> clear, std::span<const char> again,
-                   std::span<const uint32_t> lang, std::span<const char> rescore, CandidateTable& table,
-                   const VectorsNeeded* need = nullptr) {
-    const std::size_t n = sparse.size(), L = table.languages.size();
-    const auto cleared = [&](std::size_t x, std::size_t t) {  // searched again or dropped
+// Which lists an update empties (the one home of that rule): those of documents with clear[x]
+// searched again in the languages `again` flags for x's language (lang[x]; empty `again`: all),
+// and those it drops (Matcher::drops_list). An empty `clear` empties none.
+struct ClearedLists {
+    std::span<const char> clear, again;
+    std::span<const uint32_t> lang;
+    std::size_t L = 0;
+    bool operator()(std::size_t x, std::size_t t) const {
         const bool changed = !clear.empty() && clear[x];
         const std::span<const char> row = Matcher::again_row(again, L, again.empty() ? 0 : lang[x]);
         return (changed && (row.empty() || row[t] == Matcher::kSearchList)) || Matcher::drops_list(row, changed, t);
-    };
+    }
+};
+
+// update_candidates' phase 1: the lists `cleared` names emptied (before the search fills them).
+void clear_lists(const ClearedLists& cleared, std::size_t n, CandidateTable& table) {
+    if (cleared.clear.empty()) return;
+    impl::parallel_for_ranges(n, impl::worker_count(n / 4096 + 1), 4096, [&](std::size_t b, std::size_t e, std::size_t) {
+        for (std::size_t x = b; x < e; ++x)
+            for (std::size_t t = 0; t < cleared.L; ++t)
+                if (cleared(x, t)) table.edit(x, t).clear();
+    });
+}
+
+// The similarity of x and y (y's language t) that this update's search already found: x's entry
+// in y's list in x's language (lang_x) when `cleared` emptied that list for the search, so all it
+// holds is new (dot() of the same vectors: dot is symmetric bit for bit, its products summed in id
+// order either way); else dot() of the two.
+float known_or_dot(std::size_t x, std::size_t lang_x, std::size_t y, std::span<const SparseVector> sparse,
+                   const ClearedLists& cleared, const CandidateTable& table) {
+    if (!cleared.clear.empty() && cleared(y, lang_x))
+        for (const Candidate& c : table.of(y, lang_x))
+            if (c.other == x) return c.sim;
+    return dot(sparse[x], sparse[y]);
+}
+
+// update_candidates' phase 3, after the search: the lists `cleared` did not empty rescored
+// (sparse, known_or_dot) and re-sorted where rescore[x] (a list not rescored keeps its saved,
+// sorted order; an empty `rescore` rescores all).
+void rescore_lists(std::span<const SparseVector> sparse, const ClearedLists& cleared, std::span<const char> rescore,
+                   CandidateTable& table, const VectorsNeeded* need = nullptr) {
+    const std::size_t n = sparse.size(), L = table.languages.size();
     if (need && *need) {  // the documents of the lists rescored and their candidates
         std::vector<uint32_t> read;
         for (std::size_t x = 0; x < n; ++x)
@@ -533,47 +562,46 @@ void rescore_lists(std::span<const SparseVector> sparse, std::span<const char> c
         ask(need, read);
     }
     // A language's lists at a time (their candidates, that language's documents, stay in the cache).
+    // Writes only lists `cleared` did not empty; known_or_dot reads only lists it emptied.
     impl::parallel_for_ranges(n * L, impl::worker_count(n * L / 256 + 1), 256, [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t u = b; u < e; ++u) {  // u = t * n + x
             const std::size_t t = u / n, x = u % n;
+            if (cleared(x, t) || (!rescore.empty() && !rescore[x])) continue;
             const CandidateList list = table.edit(x, t);
-            if (cleared(x, t)) {
-                list.clear();
-                continue;
-            }
-            if (!rescore.empty() && !rescore[x]) continue;
-            for (Candidate& c : list) c.sim = dot(sparse[x], sparse[c.other]);
+            const std::size_t lang_x = cleared.lang.empty() ? 0 : cleared.lang[x];
+            for (Candidate& c : list) c.sim = known_or_dot(x, lang_x, c.other, sparse, cleared, table);
             std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
         }
     });
 }
 
-// update_candidates' phase 3: changed documents ys, found by their search near unchanged x,
+// update_candidates' phase 4: changed documents ys, found by their search near unchanged x,
 // offered to x's list in their language (list): each appended while the list holds fewer than k,
-// else in place of the entry of lowest dense similarity to x when its own is higher.
-void offer(std::size_t x, std::span<const std::size_t> ys, std::size_t k, const DenseRows& dense,
-           std::span<const SparseVector> sparse, const CandidateList& list) {
+// else in place of the entry of lowest dense similarity to x when its own is higher. sims[i]:
+// the similarity of x and ys[i], as y's list holds it (dot() of the two: y's lists are new).
+void offer(std::size_t x, std::span<const std::size_t> ys, std::span<const float> sims, std::size_t k,
+           const DenseRows& dense, const CandidateList& list) {
     std::vector<float> row(dense.dim());
     dense.copy(x, row.data());
     const auto near = [&](std::size_t o) { return dense.dot(row.data(), o); };
     std::vector<float> nears;  // per entry of list, its dense similarity to x
     for (const Candidate& c : list) nears.push_back(near(c.other));
-    for (std::size_t y : ys) {
+    for (std::size_t i = 0; i < ys.size(); ++i) {
+        const std::size_t y = ys[i];
         if (std::any_of(list.begin(), list.end(), [&](const Candidate& c) { return c.other == y; })) continue;
         const float s = near(y);
         if (list.size() < k) {
-            list.push_back({static_cast<uint32_t>(y), dot(sparse[x], sparse[y])});
+            list.push_back({static_cast<uint32_t>(y), sims[i]});
             nears.push_back(s);
             continue;
         }
         const std::size_t worst = static_cast<std::size_t>(std::min_element(nears.begin(), nears.end()) - nears.begin());
         if (s <= nears[worst]) continue;
-        list[worst] = {static_cast<uint32_t>(y), dot(sparse[x], sparse[y])};
+        list[worst] = {static_cast<uint32_t>(y), sims[i]};
         nears[worst] = s;
     }
     std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& c) { return a.sim > c.sim; });
 }
-
 
 // Every document of `queries` searched in the languages its language searches (those `only`
 // flags for its language, per language pair as update_candidates' `again`, when not empty), but those its language searches with found documents only
@@ -713,13 +741,15 @@ std::vector<char> plan_searches(const MatcherOptions& o, const std::vector<float
     return plan;
 }
 
-// update_candidates' phase 3: each changed document y offered to the list, in y's language, of
-// each unchanged document x it found (offer()); grouped by y's language and x, each group on one
-// core, a language's groups together (the lists' documents stay in the cache).
+// update_candidates' phase 4: each changed document y offered to the list, in y's language, of
+// each unchanged document x it found (offer()), with the similarity y's list holds for x;
+// grouped by y's language and x, each group on one core, a language's groups together (the
+// lists' documents stay in the cache).
 void offer_found(const Languages& g, std::span<const char> changed, ListSizes sizes, const DenseRows& dense,
-                 std::span<const SparseVector> sparse, CandidateTable& table, const VectorsNeeded* need = nullptr) {
+                 CandidateTable& table, const VectorsNeeded* need = nullptr) {
     struct Offer {
         std::size_t x, t, y;  // unchanged x, changed y of language t
+        float sim;            // of x and y, from y's list
         bool operator<(const Offer& o) const { return std::tie(t, x, y) < std::tie(o.t, o.x, o.y); }
     };
     const std::size_t L = g.names.size();
@@ -731,11 +761,13 @@ void offer_found(const Languages& g, std::span<const char> changed, ListSizes si
         for (std::size_t y : g.members[ty])
             for (std::size_t tx = 0; tx < L && changed[y]; ++tx)
                 for (const Candidate& c : table.of(y, tx))
-                    if (!changed[c.other]) offers.push_back({c.other, ty, y});
+                    if (!changed[c.other]) offers.push_back({c.other, ty, y, c.sim});
     std::sort(offers.begin(), offers.end());
     std::vector<std::size_t> starts, ys(offers.size());
+    std::vector<float> sims(offers.size());
     for (std::size_t i = 0; i < offers.size(); ++i) {
         ys[i] = offers[i].y;
+        sims[i] = offers[i].sim;
         if (i == 0 || offers[i].x != offers[i - 1].x || offers[i].t != offers[i - 1].t) starts.push_back(i);
     }
     starts.push_back(offers.size());
@@ -752,8 +784,9 @@ void offer_found(const Languages& g, std::span<const char> changed, ListSizes si
                               [&](std::size_t b, std::size_t e, std::size_t) {
         for (std::size_t s = b; s < e; ++s) {
             const Offer& o = offers[starts[s]];
-            offer(o.x, std::span(ys).subspan(starts[s], starts[s + 1] - starts[s]), sizes.of(table, lang_of[o.x], o.t),
-                  dense, sparse, table.edit(o.x, o.t));
+            const std::size_t from = starts[s], count = starts[s + 1] - starts[s];
+            offer(o.x, std::span(ys).subspan(from, count), std::span(sims).subspan(from, count),
+                  sizes.of(table, lang_of[o.x], o.t), dense, table.edit(o.x, o.t));
         }
     });
 }
@@ -806,17 +839,23 @@ void Matcher::update_candidates(const VectorIndex& index, std::span<const MatchD
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
     DOPPEL_CHECK(kInvalidArgument, again.empty() || again.size() == table.languages.size() * table.languages.size(),
                  "matcher: one search-again flag per language pair of the table needed");
-    // A changed document's kept lists (languages `again` does not flag) are always rescored.
-    rescore_lists(sparse, changed, again, language_of(g, docs.size()), keep_scores ? changed : std::span<const char>(),
-                  table, &need_);
+    // Phase 1: the changed documents' lists searched again or dropped emptied.
+    const std::vector<uint32_t> lang = language_of(g, docs.size());
+    const ClearedLists cleared{changed, again, lang, table.languages.size()};
+    clear_lists(cleared, docs.size(), table);
     // Phase 2: the changed documents searched again (in the languages `again` flags, when not
     // empty), as candidates() searches all (the found search: the documents found with no list
     // there, changed or newly found).
     FoundMarks marks = found_only_pairs(options_, g, table);
     search_all(index, subset(g, changed, 1), dense, ListSizes(options_), sparse, table, &marks, again, &need_);
     search_found(index, g, marks, dense, ListSizes(options_), sparse, table, &need_);
-    // Phase 3: each changed document offered to the unchanged documents it found.
-    offer_found(g, changed, ListSizes(options_), dense, sparse, table, &need_);
+    // Phase 3: the other lists rescored, taking the similarities the search found (after it, so
+    // that a pair it found is not scored twice: in the second pass, most of an unchanged English
+    // document's candidates found it). A changed document's kept lists (languages `again` does
+    // not flag) are always rescored.
+    rescore_lists(sparse, cleared, keep_scores ? changed : std::span<const char>(), table, &need_);
+    // Phase 4: each changed document offered to the unchanged documents it found.
+    offer_found(g, changed, ListSizes(options_), dense, table, &need_);
 }
 
 void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseRows& dense,
@@ -824,8 +863,8 @@ void Matcher::merge_candidates(std::span<const MatchDocument> docs, const DenseR
                                CandidateTable& table, bool keep_scores) const {
     const Languages g = check_update(docs, sparse, changed, table, options_.k);
     // Every list kept; rescored, or with keep_scores the changed documents' only.
-    rescore_lists(sparse, {}, {}, {}, keep_scores ? changed : std::span<const char>(), table, &need_);
-    offer_found(g, changed, ListSizes(options_), dense, sparse, table, &need_);
+    rescore_lists(sparse, ClearedLists{}, keep_scores ? changed : std::span<const char>(), table, &need_);
+    offer_found(g, changed, ListSizes(options_), dense, table, &need_);
 }
 
 std::vector<std::vector<MatchCandidate>> Matcher::shard_candidates(const VectorIndex& shard, const std::string& lang,

@@ -284,7 +284,9 @@ public:
     // frequencies change). table is the candidate table of the vectors before, updated in place:
     //  - a changed document is searched again in every language its language searches
     //    (table.searched; with a plan, the sampled documents too search only those);
-    //  - an unchanged one keeps its candidates, their similarities computed again (sparse);
+    //  - an unchanged one keeps its candidates, their similarities computed again (sparse; a
+    //    pair that a changed document's search found takes the similarity found there, the same
+    //    float, and the offers below take theirs from the changed document's list);
     //  - a changed document y that finds an unchanged x among its candidates is offered to x's
     //    list in y's language: taken when the list is short of k, or in place of the entry of
     //    lowest dense similarity to x when y's is higher (neighbourhoods are mostly mutual, so
