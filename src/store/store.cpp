@@ -398,7 +398,16 @@ bool Store::use_wal() {
 }
 
 void Store::read_snapshot(const std::function<void()>& fn) const {
-    in_transaction(impl_->db, "BEGIN DEFERRED", fn);  // the read lock is taken by the first read
+    const bool outermost = sqlite3_get_autocommit(impl_->db);
+    in_transaction(impl_->db, "BEGIN DEFERRED", [&] {  // the read lock is taken by the first read
+        fn();
+        if (outermost) impl_->close_blob();  // it would hold the read lock after the commit
+    });
+}
+
+int64_t Store::data_version() const {
+    Statement st(impl_->db, "PRAGMA data_version");
+    return st.step() ? st.int64(0) : 0;
 }
 
 std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, int64_t now,

@@ -273,16 +273,21 @@ public:
 
     // Runs fn inside one transaction (commits if fn returns, rolls back if it throws).
     void transaction(const std::function<void()>& fn);
+    // Runs fn inside one read transaction when none is open: fn's reads see one state of the
+    // store, whatever another connection commits meanwhile (with the log, a snapshot; with a
+    // rollback journal, a writer's commit waits until fn returns, so keep fn short). A statement
+    // stepped once per item also takes SQLite's file locks once, not once per item (in WAL mode
+    // about two fcntl calls each: 200,000 on a 100,000-document batch check).
+    void read_snapshot(const std::function<void()>& fn) const;
+    // A number that changes when another connection commits a change to the store (SQLite's
+    // `PRAGMA data_version`): a reader compares it to know whether what it read before is current.
+    int64_t data_version() const;
 
 private:
     void unsettle();  // deletes kSettledMeta
     // read_texts() and read_content_hashes(): one column of the documents table by seq.
     void read_column(const char* column, const std::vector<int64_t>& seqs,
                      const std::function<void(int64_t, std::string_view)>& fn) const;
-    // Runs fn inside one read transaction when none is open, so that a statement stepped once per
-    // item takes SQLite's file locks once, not once per item (in WAL mode about two fcntl calls
-    // each: 200,000 on a 100,000-document batch check).
-    void read_snapshot(const std::function<void()>& fn) const;
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string dir_;
