@@ -288,7 +288,7 @@ void configure_sqlite() {
     (void)done;
 }
 
-// A store left with a rollback journal by a killed writer (StoreOptions::journal_while_writing)
+// A store left with a rollback journal by a killed writer (StoreOptions::journal_at_creation)
 // cannot be read by a read-only connection ("attempt to write a readonly database"): a
 // read-write connection's first read rolls the interrupted transaction back. Where the folder
 // is not writable, the read-only opening then says what SQLite says.
@@ -303,7 +303,7 @@ void roll_back_interrupted(const fs::path& db_path) {
     sqlite3_close_v2(db);
 }
 
-// The journal a writer opens the store with (StoreOptions::journal_while_writing): a rollback
+// The journal a writer uses (StoreOptions::journal_at_creation, Store::use_journal): a rollback
 // journal, or the write-ahead log. Either switch is refused ("database is locked", at once, not
 // after the busy timeout) while another connection holds the store: leaving the log, while any
 // other connection has the store open; entering it, while another writer is inside a
@@ -359,7 +359,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         if (!options.read_only) {
             if (version == 0)  // before the first write, which fixes the page size
                 impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
-            set_journal_mode(impl_->db, options.journal_while_writing);
+            set_journal_mode(impl_->db, version == 0 && options.journal_at_creation);
             transaction([&] {
                 // Re-read inside the transaction: another writer may have migrated it meanwhile.
                 const int stored = version == 0 ? 0 : schema_version();
@@ -405,6 +405,14 @@ void in_transaction(sqlite3* db, const char* begin, const std::function<void()>&
 void Store::transaction(const std::function<void()>& fn) {
     if (sqlite3_get_autocommit(impl_->db)) impl_->close_blob();  // an open blob handle would hold a read transaction
     in_transaction(impl_->db, "BEGIN IMMEDIATE", fn);
+}
+
+bool Store::use_journal() {
+    if (sqlite3_db_readonly(impl_->db, "main") == 1 || !sqlite3_get_autocommit(impl_->db)) return false;
+    impl_->close_blob();
+    set_journal_mode(impl_->db, true);
+    Statement st(impl_->db, "PRAGMA journal_mode");
+    return st.step() && st.text(0) == "delete";
 }
 
 bool Store::use_wal() {

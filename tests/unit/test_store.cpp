@@ -247,13 +247,13 @@ std::string journal_mode(const std::string& dir) {
 }
 }  // namespace
 
-// A store created with a rollback journal (StoreOptions::journal_while_writing) and its writer
+// A store created with a rollback journal (StoreOptions::journal_at_creation) and its writer
 // killed inside a transaction: a read-only opening rolls the transaction back and reads every
-// committed document; use_wal() and the next opening for writing without the option turn the log on.
+// committed document; use_wal() and the next opening for writing turn the log on.
 TEST(Store, ACreationKilledInATransactionIsRolledBackByAReader) {
     TempDir dir("store-journal-killed");
     doppel::StoreOptions created;
-    created.journal_while_writing = true;
+    created.journal_at_creation = true;
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
@@ -284,10 +284,8 @@ TEST(Store, ACreationKilledInATransactionIsRolledBackByAReader) {
         EXPECT_FALSE(reader.use_wal());  // read-only
     }
     EXPECT_EQ(journal_mode(dir.path()), "delete");
-    {
-        Store again(dir.path());  // an opening for writing without the journal: the log
-        EXPECT_EQ(journal_mode(dir.path()), "wal");
-    }
+    Store again(dir.path(), created);  // not created now: the log
+    EXPECT_EQ(journal_mode(dir.path()), "wal");
     TempDir fresh("store-journal-fresh");
     Store s(fresh.path(), created);
     auto a = make("a", "alpha");
@@ -298,20 +296,19 @@ TEST(Store, ACreationKilledInATransactionIsRolledBackByAReader) {
     EXPECT_EQ(s.get("a")->text, "alpha");
 }
 
-// An existing store opened with StoreOptions::journal_while_writing leaves the log when no other
+// Store::use_journal() switches an existing store to the rollback journal when no other
 // connection has it open, and use_wal() turns the log on again; where a reader has the store
 // open, it stays in the log (SQLite refuses the switch at once). Meanwhile a reader reads the
-// committed state, and a writer without the option opened while the journal's writer is inside a
-// transaction waits for its commit, then writes (its switch to the log refused meanwhile).
-TEST(Store, AnExistingStoreIsWrittenWithTheJournalWhenNoOneElseHasItOpen) {
+// committed state, and a writer opened while the journal's writer is inside a transaction waits
+// for its commit, then writes (its switch to the log refused meanwhile).
+TEST(Store, UseJournalSwitchesAnExistingStoreWhenNoOneElseHasItOpen) {
     TempDir dir("store-journal-existing");
-    doppel::StoreOptions journal;
-    journal.journal_while_writing = true;
     auto a = make("a", "alpha"), b = make("b", "beta"), c = make("c", "gamma");
     { Store(dir.path()).put(1, &a, 1); }
     EXPECT_EQ(journal_mode(dir.path()), "wal");
     {
-        Store s(dir.path(), journal);
+        Store s(dir.path());
+        EXPECT_TRUE(s.use_journal());
         EXPECT_EQ(journal_mode(dir.path()), "delete");
         std::size_t seen_by_other = 0;
         std::thread opener;
@@ -330,7 +327,8 @@ TEST(Store, AnExistingStoreIsWrittenWithTheJournalWhenNoOneElseHasItOpen) {
     {
         const Store reader(dir.path(), doppel::StoreOptions{false, true});
         EXPECT_EQ(reader.size(), 2u);
-        Store s(dir.path(), journal);
+        Store s(dir.path());
+        EXPECT_FALSE(s.use_journal());
         EXPECT_EQ(journal_mode(dir.path()), "wal");
         s.put(1, &c, 3);
         EXPECT_EQ(reader.size(), 3u);

@@ -76,20 +76,14 @@ struct StoreOptions {
     // `doppel index` (a third of the database's CPU on the copyright corpus, 28 KB a document).
     // A power of two in 512..65536; an existing store keeps its own.
     int page_size = 32768;
-    // The store is written with a rollback journal, not the write-ahead log, from this opening
-    // until use_wal() (index_paths() calls it when done) or the next opening for writing without
-    // it: a new page (a store's growth) is then written once, into the database file, instead of
-    // twice (to the log, then again at the checkpoint); only the old pages a transaction changes
-    // go to the journal first. `doppel index` sets it. The fifth 100,000 items of a feed into its store
-    // of 400,000: 933 -> 524 MB written, 1,375 -> 195 MB read back (strace). An existing
-    // store leaves the log only when no other connection has it open (else it stays in the log,
-    // as before); a new one starts with the journal. Meanwhile a reader that comes waits while a
-    // transaction commits (the writer keeps a transaction's pages in a cache of up to 64 MiB, so
-    // that they reach the file at the commit, not before), and the commit waits for reads in
-    // progress (the busy timeout, 10 s, bounds both); a kill leaves a journal that the next
-    // opener, read-only or not, rolls back (the store then holds every committed batch, as with
-    // the log).
-    bool journal_while_writing = false;
+    // A store created by this open is written with a rollback journal, not the write-ahead log,
+    // until use_wal() (index_paths() calls it when done) or its next opening for writing: each
+    // page of a new store is then written once, into the database file, instead of twice (to the
+    // log, then again at the checkpoint): `doppel index` into a new store, 0.47 -> 0.43 s CPU on
+    // the copyright corpus. An existing store is switched by use_journal(). Meanwhile a reader
+    // waits while a transaction commits, and a kill leaves a journal that the next opener,
+    // read-only or not, rolls back (the store then holds every committed batch, as with the log).
+    bool journal_at_creation = false;
     // The caller never uses the store from two threads at once (a Store is not safe for
     // concurrent use anyway, below): SQLite then takes no mutex per call (its multi-thread mode,
     // SQLITE_OPEN_NOMUTEX), a lock and an unlock for every step and column read otherwise.
@@ -271,7 +265,22 @@ public:
     void set_meta(const std::string& key, const std::string& value);
     std::optional<std::string> meta(const std::string& key) const;
 
-    // Switches a store written with a rollback journal (StoreOptions::journal_while_writing) to the
+    // Switches an existing store from the write-ahead log to a rollback journal for a run of bulk
+    // writes (`doppel index` of a store for duplicates; use_wal() at its end), as
+    // StoreOptions::journal_at_creation does for a new store. The log writes every page twice
+    // (into the log, then into the database at the checkpoints) and the checkpoints read it
+    // back; with the journal a new page (a store's growth) is written once, into the database,
+    // and only the old pages a transaction changes go to the journal first. The fifth 100,000
+    // items of a feed into its store of 400,000: 933 -> 524 MB written, 1,375 -> 195 MB read
+    // back (strace). The writer then keeps up to 64 MiB of pages in its cache, so that a
+    // transaction's pages reach the file at its commit, not at a spill before it. Meanwhile a
+    // reader that comes waits while a transaction commits, and a commit waits for reads in
+    // progress (the busy timeout, 10 s, bounds both: a reader holding one statement or
+    // read_snapshot() longer than that makes the writer's commit fail, where with the log it
+    // would not). Returns false where the store stays in the log: read-only, inside a
+    // transaction, or another connection has the store open (SQLite refuses the switch then).
+    bool use_journal();
+    // Switches a store written with a rollback journal (StoreOptions::journal_at_creation, use_journal()) to the
     // write-ahead log, as every opening for writing does; returns false when it stays as it was
     // (read-only, inside a transaction, or another connection is reading: the next opening for
     // writing switches it).
