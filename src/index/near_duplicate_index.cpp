@@ -561,7 +561,10 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
         !stored || *stored == spec_of(*shingler_, *minhash_),
         "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
     const int perms = minhash_->perms();
-    bands_ = LshBandStore::open(store, perms, lsh_.params(), store.max_artifact_seq("minhash"));
+    store.read_snapshot([&] {
+        bands_version_ = store.data_version();
+        bands_ = LshBandStore::open(store, perms, lsh_.params(), store.max_artifact_seq("minhash"));
+    });
     if (bands_) return;  // nothing to build: queries read the band runs
     Signatures all;
     store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) { all.add(seq, blob, perms, seed_); });
@@ -574,14 +577,32 @@ std::size_t NearDuplicateIndex::size() const {
     return bands_ ? store_.artifact_count("minhash") : lsh_.size();
 }
 
+// Inside query()'s snapshot. A catalogue the store has no runs for any more (merged by a writer
+// since) is read again; one that no longer covers the stored signatures cannot be (a writer
+// commits both in one transaction), and the old one is kept then.
+std::vector<int64_t> NearDuplicateIndex::candidates(const uint32_t* sig) {
+    if (!bands_) return lsh_.query(sig);
+    const int64_t version = store_.data_version();
+    if (version != bands_version_) {
+        auto again = LshBandStore::open(store_, minhash_->perms(), lsh_.params(), store_.max_artifact_seq("minhash"));
+        if (again) bands_ = std::move(again);
+        bands_version_ = version;
+    }
+    return bands_->query(store_, sig);
+}
+
 std::vector<NearDuplicateMatch> NearDuplicateIndex::query(std::string_view text, bool partial) {
     std::vector<uint64_t> sh;
     shingler_->shingle(text, segmenter_, &sh);
     std::vector<NearDuplicateMatch> out;
     if (sh.empty()) return out;
     const std::vector<uint32_t> sig = minhash_->sign(sh);
-    const std::vector<int64_t> candidates = bands_ ? bands_->query(store_, sig.data()) : lsh_.query(sig.data());
-    const std::vector<StoredShingleSet> sets = read_shingle_sets(store_, *shingler_, candidates);
+    std::vector<int64_t> candidates;
+    std::vector<StoredShingleSet> sets;
+    store_.read_snapshot([&] {
+        candidates = this->candidates(sig.data());
+        sets = read_shingle_sets(store_, *shingler_, candidates);
+    });
     for (std::size_t j = 0; j < candidates.size(); ++j) {
         if (!sets[j].found) continue;
         DOPPEL_CHECK(kBadFormat, sets[j].error.empty(), sets[j].error);

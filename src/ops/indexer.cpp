@@ -834,7 +834,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
     indexer.finish(&run.summary);
     for (auto& note : reader.notes()) run.summary.warnings.push_back(std::move(note));  // WARC records left out
     run.stored = store.size();
-    store.use_wal();  // a store created with a rollback journal (StoreOptions::journal_at_creation)
+    store.use_wal();  // a store written with a rollback journal (StoreOptions::journal_at_creation, Store::use_journal)
     return run;
 }
 

@@ -306,6 +306,28 @@ TEST(NearDuplicateIndex, BandRunsMatchTheInMemoryTablesAndCatchUp) {
     EXPECT_DOUBLE_EQ(r[0].jaccard, m[0].jaccard);
 }
 
+// A reader's index read the band runs' catalogue, then a writer merged the runs it names (the
+// eighth run of one tier merges the eight): the reader's next query reads the catalogue again
+// instead of failing on a dropped segment ("LSH band segment ... is missing", seen from `check`
+// during `index`).
+TEST(NearDuplicateIndex, AQueryAfterAWritersMergeReadsTheMergedRuns) {
+    test::TempDir dir("near_duplicate_merged");
+    LanguageIdentifier lid(test::lid_model());
+    Store writer(dir.path());
+    for (int i = 0; i < 7; ++i) index_docs(writer, lid, {doc("d" + std::to_string(i), words_text(200, i))}, 1000 + i);
+    const Store reader(dir.path(), StoreOptions{false, true});
+    NearDuplicateIndex index(reader, 0.8);
+    ASSERT_TRUE(index.on_disk());
+    const std::string before = reader.meta(LshBandStore::kMetaKey).value_or("");
+    index_docs(writer, lid, {doc("d7", words_text(200, 7))}, 2000);
+    ASSERT_NE(reader.meta(LshBandStore::kMetaKey).value_or(""), before);
+    for (int i : {2, 7}) {
+        const auto m = index.query(words_text(200, i));
+        ASSERT_EQ(m.size(), 1u) << i;
+        EXPECT_EQ(reader.get_by_seq(m[0].seq, false)->id, "d" + std::to_string(i));
+    }
+}
+
 // A store written before line summaries (here: their artifacts and record deleted with SQLite)
 // gets them from its texts in the stage's first write to it, once.
 TEST(NearDuplicateArtifacts, LinesAreCaughtUpInAStoreWithout) {

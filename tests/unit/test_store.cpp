@@ -4,9 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 
 #include "doppel/error.h"
@@ -292,6 +294,45 @@ TEST(Store, ACreationKilledInATransactionIsRolledBackByAReader) {
     EXPECT_TRUE(s.use_wal());
     EXPECT_EQ(journal_mode(fresh.path()), "wal");
     EXPECT_EQ(s.get("a")->text, "alpha");
+}
+
+// Store::use_journal() switches an existing store to the rollback journal when no other
+// connection has it open, and use_wal() turns the log on again; where a reader has the store
+// open, it stays in the log (SQLite refuses the switch at once). Meanwhile a reader reads the
+// committed state, and a writer opened while the journal's writer is inside a transaction waits
+// for its commit, then writes (its switch to the log refused meanwhile).
+TEST(Store, UseJournalSwitchesAnExistingStoreWhenNoOneElseHasItOpen) {
+    TempDir dir("store-journal-existing");
+    auto a = make("a", "alpha"), b = make("b", "beta"), c = make("c", "gamma");
+    { Store(dir.path()).put(1, &a, 1); }
+    EXPECT_EQ(journal_mode(dir.path()), "wal");
+    {
+        Store s(dir.path());
+        EXPECT_TRUE(s.use_journal());
+        EXPECT_EQ(journal_mode(dir.path()), "delete");
+        std::size_t seen_by_other = 0;
+        std::thread opener;
+        s.transaction([&] {
+            s.put(1, &b, 2);
+            const Store reader(dir.path(), doppel::StoreOptions{false, true});
+            EXPECT_EQ(reader.size(), 1u);  // reads the committed state meanwhile
+            opener = std::thread([&] { seen_by_other = Store(dir.path()).size(); });
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        });
+        opener.join();
+        EXPECT_EQ(seen_by_other, 2u);
+        EXPECT_TRUE(s.use_wal());
+        EXPECT_EQ(journal_mode(dir.path()), "wal");
+    }
+    {
+        const Store reader(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(reader.size(), 2u);
+        Store s(dir.path());
+        EXPECT_FALSE(s.use_journal());
+        EXPECT_EQ(journal_mode(dir.path()), "wal");
+        s.put(1, &c, 3);
+        EXPECT_EQ(reader.size(), 3u);
+    }
 }
 
 TEST(Store, RefusesForeignOrNewerDatabases) {

@@ -205,7 +205,9 @@ public:
                        NearDuplicateIndexOptions options = {});
 
     // The stored documents whose Jaccard (or, with partial, containment) with `text` is at least
-    // the threshold, best Jaccard first.
+    // the threshold, best Jaccard first. A query reads the store in one snapshot
+    // (Store::read_snapshot); where a writer has committed since the band runs' catalogue was
+    // read (its merges drop the runs merged), the catalogue is read again first.
     std::vector<NearDuplicateMatch> query(std::string_view text, bool partial = false);
     ~NearDuplicateIndex();
     std::size_t size() const;  // documents with a signature
@@ -222,6 +224,8 @@ private:
     Segmenter segmenter_;
     LshIndex lsh_;  // empty when bands_ is set
     std::optional<LshBandStore> bands_;
+    int64_t bands_version_ = 0;  // the store's data_version() when bands_ was read
+    std::vector<int64_t> candidates(const uint32_t* sig);
 };
 
 }  // namespace doppel
