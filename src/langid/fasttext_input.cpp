@@ -121,7 +121,7 @@ void SubwordIds::ids(std::string_view token, std::vector<int32_t>* out) const {
         out->assign(sub.begin(), sub.end());
         return;
     }
-    if (word == fasttext::Dictionary::EOS) return;
+    if (word == fasttext::Dictionary::EOS || bucket_ == 0) return;  // no n-gram buckets: none looked up
     const std::string w = fasttext::Dictionary::BOW + word + fasttext::Dictionary::EOW;
     const auto cont = [&](std::size_t j) { return (static_cast<unsigned char>(w[j]) & 0xC0) == 0x80; };
     for (std::size_t i = 0; i < w.size(); ++i) {

@@ -59,10 +59,11 @@ private:
         uint32_t before = 0; // kept buckets in the words before
     };
     // h % bucket_ without a division (a miss takes one per n-gram): Lemire, Kaser and Kurz's
-    // "faster remainder by direct computation" (2019), exact for every 32-bit h and divisor.
+    // "faster remainder by direct computation" (2019), exact for every 32-bit h and divisor
+    // (not called without buckets: ids() looks no n-gram up then).
     uint32_t bucket_of(uint32_t h) const {
-        if (bucket_ == 0) return h % bucket_;  // as fastText computes it
-        return static_cast<uint32_t>((static_cast<unsigned __int128>(bucket_magic_ * h) * bucket_) >> 64);
+        __extension__ using u128 = unsigned __int128;  // GCC and Clang's, without -Wpedantic's note
+        return static_cast<uint32_t>((static_cast<u128>(bucket_magic_ * h) * bucket_) >> 64);
     }
     int32_t row_of(uint32_t bucket) const {  // kept_row(), inlined in ids()
         if (!pruned_) return static_cast<int32_t>(bucket);
