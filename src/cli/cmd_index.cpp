@@ -77,9 +77,6 @@ Command add_index_command(CLI::App& app, Globals& g) {
                 store_options.journal_at_creation = true;  // index_paths() turns the log on when done
                 Store store(args->store, store_options);
                 const std::string purpose = store_purpose(store, args->purpose);
-                // An existing store for duplicates too (its readers, check and dedup, read in short
-                // transactions; a store for all has long readers, such as translations' scans).
-                if (purpose == "duplicates") store.use_journal();
                 // The two models load side by side (fastText's lid.176 and the bridge lexicon: about
                 // 20 ms each before any work).
                 std::future<std::unique_ptr<LanguageIdentifier>> loading;

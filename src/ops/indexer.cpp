@@ -785,6 +785,11 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
                      const IndexRunOptions& options, const IndexProgressCallback& progress) {
     const std::unique_ptr<Indexer> indexer_ptr = open_indexer(store, langid);
     Indexer& indexer = *indexer_ptr;
+    // A store for duplicates is written with a rollback journal, each new page once, where no
+    // other connection has it open (Store::use_journal; its readers, check and dedup, read in
+    // short transactions, while a store for all has long ones, such as translations' scans); the
+    // log is turned on again at the end (use_wal, below).
+    if (!langid) store.use_journal();
     for (auto& stage : stages) indexer.add_stage(std::move(stage));
     DocumentReader reader(paths, options.reader);
     const int64_t now = options.now ? options.now : static_cast<int64_t>(std::time(nullptr));

@@ -335,7 +335,10 @@ IndexRun index_paths(Store& store, const LanguageIdentifier& langid,
                      std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
                      const IndexRunOptions& options = {}, const IndexProgressCallback& progress = {});
 // The same without language ID (langid null): a store for duplicates only (see IndexConfig),
-// through Indexer(store, Indexer::WithoutLanguages{}); records the purpose "duplicates".
+// through Indexer(store, Indexer::WithoutLanguages{}); records the purpose "duplicates". Such a
+// run writes with a rollback journal where no other connection has the store open
+// (Store::use_journal: a reader that comes meanwhile waits for each batch's commit), and every
+// run leaves the store in the write-ahead log (Store::use_wal).
 IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
                      std::vector<std::unique_ptr<IndexStage>> stages, const std::vector<std::string>& paths,
                      const IndexRunOptions& options = {}, const IndexProgressCallback& progress = {});
