@@ -561,10 +561,7 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
         !stored || *stored == spec_of(*shingler_, *minhash_),
         "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
     const int perms = minhash_->perms();
-    store.read_snapshot([&] {
-        bands_version_ = store.data_version();
-        bands_ = LshBandStore::open(store, perms, lsh_.params(), store.max_artifact_seq("minhash"));
-    });
+    store.read_snapshot([&] { bands_ = read_bands(); });
     if (bands_) return;  // nothing to build: queries read the band runs
     Signatures all;
     store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) { all.add(seq, blob, perms, seed_); });
@@ -582,13 +579,16 @@ std::size_t NearDuplicateIndex::size() const {
 // commits both in one transaction), and the old one is kept then.
 std::vector<int64_t> NearDuplicateIndex::candidates(const uint32_t* sig) {
     if (!bands_) return lsh_.query(sig);
-    const int64_t version = store_.data_version();
-    if (version != bands_version_) {
-        auto again = LshBandStore::open(store_, minhash_->perms(), lsh_.params(), store_.max_artifact_seq("minhash"));
-        if (again) bands_ = std::move(again);
-        bands_version_ = version;
-    }
+    if (store_.data_version() != bands_version_)
+        if (auto again = read_bands()) bands_ = std::move(again);
     return bands_->query(store_, sig);
+}
+
+// The band runs' catalogue for this index's banding (none: the store has none for it), and the
+// store's data_version() it was read at; inside a read snapshot.
+std::optional<LshBandStore> NearDuplicateIndex::read_bands() {
+    bands_version_ = store_.data_version();
+    return LshBandStore::open(store_, minhash_->perms(), lsh_.params(), store_.max_artifact_seq("minhash"));
 }
 
 std::vector<NearDuplicateMatch> NearDuplicateIndex::query(std::string_view text, bool partial) {

@@ -226,6 +226,7 @@ private:
     std::optional<LshBandStore> bands_;
     int64_t bands_version_ = 0;  // the store's data_version() when bands_ was read
     std::vector<int64_t> candidates(const uint32_t* sig);
+    std::optional<LshBandStore> read_bands();
 };
 
 }  // namespace doppel
