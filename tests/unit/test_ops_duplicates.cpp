@@ -108,6 +108,25 @@ void expect_same_result(const NearDuplicateResult& x, const NearDuplicateResult&
     EXPECT_EQ(x.spec, y.spec);
 }
 
+// Every stored document as one batch, as dedup --store's first pass reads it (keys and line
+// summaries; with_set_keys, the stored set keys too), the finder's line counts taken.
+void read_whole_store(const Store& store, NearDuplicateFinder& finder, bool with_set_keys, StoredDocuments& b) {
+    store.scan_keys([&](const Store::DocumentKeys& k) {
+        b.docs.push_back({});
+        b.docs.back().id = k.id;
+        b.docs.back().source = k.source;
+        b.docs.back().url = k.url;
+        b.seqs.push_back(k.seq);
+        b.summaries.push_back(decode_lines(*store.artifact(k.seq, "lines")));
+        if (with_set_keys) {
+            b.set_keys.push_back(decode_set_key(*store.artifact(k.seq, "shingle_set")));
+            b.has_set_key.push_back(1);
+        }
+        return true;
+    });
+    for (auto& summary : b.summaries) b.lines.push_back(&summary);
+    finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+}
 }  // namespace
 
 TEST(OpsIndexer, OpenStagesWarnsWhenTheBridgeIsMissing) {
@@ -512,17 +531,7 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
         auto in_parts = BandRunDedup::open(store, finder, BandRunDedup::kOwnSetsInMemory, nullptr, 1);
         ASSERT_NE(in_parts, nullptr);
         StoredDocuments b;
-        store.scan_keys([&](const Store::DocumentKeys& k) {
-            b.docs.push_back({});
-            b.docs.back().id = k.id;
-            b.docs.back().source = k.source;
-            b.docs.back().url = k.url;
-            b.seqs.push_back(k.seq);
-            b.summaries.push_back(decode_lines(*store.artifact(k.seq, "lines")));
-            return true;
-        });
-        for (auto& summary : b.summaries) b.lines.push_back(&summary);
-        finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+        read_whole_store(store, finder, false, b);
         const std::vector<uint8_t> need = finder.needs_text(b.docs.size(), b.docs.data(), b.lines.data());
         EXPECT_GE(std::count(need.begin(), need.end(), 1), 3);  // three parts at least
         in_parts->add(b);
@@ -620,18 +629,7 @@ TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
             auto on_disk = BandRunDedup::open(store, finder, own_in_memory, nullptr, held);
             ASSERT_NE(on_disk, nullptr);
             StoredDocuments b;
-            store.scan_keys([&](const Store::DocumentKeys& k) {
-                b.docs.push_back({});
-                b.docs.back().id = k.id;
-                b.docs.back().source = k.source;
-                b.seqs.push_back(k.seq);
-                b.summaries.push_back(decode_lines(*store.artifact(k.seq, "lines")));
-                b.set_keys.push_back(decode_set_key(*store.artifact(k.seq, "shingle_set")));
-                b.has_set_key.push_back(1);
-                return true;
-            });
-            for (auto& summary : b.summaries) b.lines.push_back(&summary);
-            finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+            read_whole_store(store, finder, true, b);
             on_disk->add(b);
             expect_same_result(on_disk->finish(), files);
         }
