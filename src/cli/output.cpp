@@ -45,10 +45,22 @@ int sync_file(const std::string& path) {
     return rc;
 }
 
+// A path that names something other than a file (a device such as /dev/null, a FIFO): written
+// in place, since renaming a file over it would replace it (as root, /dev/null itself).
+bool is_special_file(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 }  // namespace
 
 OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
     if (path_.empty()) return;
+    if (is_special_file(path_)) {
+        file_.open(path_, std::ios::binary | std::ios::trunc);
+        if (!file_) write_failed(path_, errno);
+        return;
+    }
     tmp_ = make_temporary(path_);
     file_.open(tmp_, std::ios::binary | std::ios::trunc);
     if (!file_) {
@@ -69,8 +81,10 @@ void OutputFile::commit() {
     errno = 0;
     file_.close();
     if (!file_) write_failed(path_, errno);
-    if (const int err = sync_file(tmp_)) write_failed(path_, err);
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) write_failed(path_, errno);
+    if (!tmp_.empty()) {  // else written in place (is_special_file)
+        if (const int err = sync_file(tmp_)) write_failed(path_, err);
+        if (std::rename(tmp_.c_str(), path_.c_str()) != 0) write_failed(path_, errno);
+    }
     committed_ = true;
 }
 

@@ -2,8 +2,9 @@
 //
 // A file given on the command line (--out, --html) is written to a temporary file beside it
 // ("FILE.tmp-XXXXXX"), flushed to disk, checked and renamed over FILE by commit(): a kill, a full
-// disk or an error leaves the previous FILE as it was, never a half-written one. Without a path
-// the results go to standard output, checked on commit() too.
+// disk or an error leaves the previous FILE as it was, never a half-written one. A path that
+// names a device or a FIFO (--out /dev/null, a named pipe) is written in place, never replaced.
+// Without a path the results go to standard output, checked on commit() too.
 //
 // Usage:
 //   OutputFile out(args->out);           // "" -> standard output

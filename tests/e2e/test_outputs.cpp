@@ -1,7 +1,9 @@
 // Every write checked (issue 11, item 5): results cut short by a write error exit 2 with a
 // message; files are written beside their target and renamed, so the previous version of a file
 // survives anything short of a finished write.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -65,4 +67,26 @@ TEST(CliOutput, FilesAreReplacedByRenameAndNoTemporaryStays) {
     auto bad = run_doppel("dedup --out '" + dir / "missing/x.tsv" + "' --store '" + store + "'");
     EXPECT_EQ(bad.exit_code, 2);
     EXPECT_NE(bad.err.find("cannot write " + dir / "missing/x.tsv"), std::string::npos) << bad.err;
+}
+
+// A FIFO (or a device: `--out /dev/null`) is written in place: renaming a file over it would
+// replace it, and as root `--out /dev/null` replaced /dev/null itself with a regular file.
+TEST(CliOutput, ADeviceOrFifoIsWrittenInPlaceNotReplaced) {
+    TempDir dir("e2e-out-fifo");
+    const std::string store = dir / "store", fifo = dir / "fifo";
+    ASSERT_EQ(run_doppel("-q index --store '" + store + "' " + doppel::test::seed_args()).exit_code, 0);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    // Opened for reading and writing, the FIFO opens at once and doppel's writing end does not wait
+    // for a reader; the seeds' pairs fit in its buffer.
+    const int fd = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);
+    ASSERT_GE(fd, 0);
+    auto r = run_doppel("dedup --threshold 0.1 --out '" + fifo + "' --store '" + store + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::is_fifo(fifo)) << "the FIFO was replaced";
+    std::string got;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    EXPECT_EQ(got, run_doppel("dedup --threshold 0.1 --store '" + store + "'").out);
+    EXPECT_EQ(files_in(dir.path()), 2u) << "a temporary file stayed";
 }
