@@ -446,7 +446,32 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
 // documents not skipped: a merge of the band runs (the stored documents' keys) with extra_ (the
 // keys of documents whose signature is their own), taking each bucket of equal keys. With
 // first_new > 0 only the buckets of the new documents' keys are read.
+// The runs' catalogue was read at open(); a writer may have merged runs since (an index run's
+// commit), dropping the segments it names. A pass that finds one missing reads the catalogue again
+// and starts over: a merge keeps every entry (those of deleted documents too), and the entries a
+// writer added since are of documents this run did not read (skipped as deleted ones are), so the
+// pairs are those of the catalogue read at open(). Where the catalogue names the same runs, the
+// segment is missing for another reason: the error stands.
 std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& skip, uint32_t first_new) const {
+    LshBandStore bands = bands_;
+    for (;;) {
+        try {
+            return candidate_pairs(bands, skip, first_new);
+        } catch (const Error&) {
+            std::optional<LshBandStore> again = LshBandStore::open(store_, perms_, bands.params(), 0);
+            auto ids = [](const LshBandStore& b) {
+                std::vector<int64_t> v;
+                for (const LshBandStore::Run& r : b.runs()) v.push_back(r.id);
+                return v;
+            };
+            if (!again || ids(*again) == ids(bands)) throw;
+            bands = std::move(*again);
+        }
+    }
+}
+
+std::vector<uint64_t> BandRunDedup::candidate_pairs(const LshBandStore& bands, const std::vector<bool>& skip,
+                                                    uint32_t first_new) const {
     const int64_t newest_earlier = first_new == 0 ? INT64_MIN : seqs_[first_new - 1];
     std::vector<uint64_t> pairs;
     std::vector<std::pair<int64_t, bool>> bucket;  // (seq, from extra_)
@@ -487,7 +512,7 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
         take(e, false);
     };
     if (first_new == 0)
-        bands_.for_each_block(store_, [&](const LshBandStore::Entry* e, std::size_t n) {
+        bands.for_each_block(store_, [&](const LshBandStore::Entry* e, std::size_t n) {
             for (std::size_t i = 0; i < n; ++i) {
                 // Most entries are alone in their bucket: another key before and after them (the
                 // next entry of the block, the next of extra_); such a one only ends the bucket
@@ -502,7 +527,7 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
             }
         });
     else
-        for (const auto& e : bands_.entries_of(store_, new_keys_)) visit(e);
+        for (const auto& e : bands.entries_of(store_, new_keys_)) visit(e);
     for (; next < extra_.size(); ++next) take(extra_[next], true);
     close_bucket();
     sort_unique(pairs);
