@@ -27,6 +27,35 @@ void sort_unique(std::vector<uint64_t>& v) {
     v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
+// The document number of a seq (its position in `seqs`, sorted), for the pass over the band runs,
+// which asks it of every entry of a bucket of two or more: a table over the seqs' range where they
+// are dense (a store's seqs, but for deleted and replaced documents: at most 4 slots a document, 4
+// bytes each), else a binary search. dedup --store of the 1M feed: the pass 0.31 -> 0.13 s CPU
+// (the search's 20 steps were cache misses, for every entry of a bucket of two or more).
+class SeqNumbers {
+public:
+    static constexpr uint32_t kNone = UINT32_MAX;
+    explicit SeqNumbers(const std::vector<int64_t>& seqs) : seqs_(seqs) {
+        if (seqs.empty()) return;
+        first_ = seqs.front();
+        const uint64_t range = static_cast<uint64_t>(seqs.back() - seqs.front()) + 1;
+        if (range > 4 * static_cast<uint64_t>(seqs.size()) + 1024) return;
+        table_.assign(range, kNone);
+        for (std::size_t k = 0; k < seqs.size(); ++k) table_[seqs[k] - first_] = static_cast<uint32_t>(k);
+    }
+    uint32_t of(int64_t seq) const {
+        if (!table_.empty())
+            return seq >= first_ && static_cast<uint64_t>(seq - first_) < table_.size() ? table_[seq - first_] : kNone;
+        const auto it = std::lower_bound(seqs_.begin(), seqs_.end(), seq);
+        return it == seqs_.end() || *it != seq ? kNone : static_cast<uint32_t>(it - seqs_.begin());
+    }
+
+private:
+    const std::vector<int64_t>& seqs_;
+    int64_t first_ = 0;
+    std::vector<uint32_t> table_;
+};
+
 }  // namespace
 
 // The sketches stored for a batch (index/near_duplicate_index.h), by position in the batch.
@@ -474,6 +503,7 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const LshBandStore& bands, c
                                                     uint32_t first_new) const {
     const int64_t newest_earlier = first_new == 0 ? INT64_MIN : seqs_[first_new - 1];
     std::vector<uint64_t> pairs;
+    const SeqNumbers numbers(seqs_);
     std::vector<std::pair<int64_t, bool>> bucket;  // (seq, from extra_)
     std::vector<uint32_t> ks;
     uint64_t key = 0;
@@ -487,9 +517,8 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const LshBandStore& bands, c
         if (any_new) {
             ks.clear();
             for (const auto& [seq, own] : bucket) {
-                const auto it = std::lower_bound(seqs_.begin(), seqs_.end(), seq);
-                if (it == seqs_.end() || *it != seq) continue;  // deleted or replaced since
-                const auto k = static_cast<uint32_t>(it - seqs_.begin());
+                const uint32_t k = numbers.of(seq);
+                if (k == SeqNumbers::kNone) continue;  // deleted or replaced since
                 if (own == own_keys_[k] && !skip[k]) ks.push_back(k);
             }
             std::sort(ks.begin(), ks.end());
