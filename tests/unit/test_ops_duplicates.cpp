@@ -548,6 +548,47 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
     expect_same_result(after, find_file_duplicates(in, options).result);
 }
 
+// dedup --store read the band runs' catalogue when it opened; a writer then added an eighth run of
+// one tier, which merges the eight and drops the seven it had named ("LSH band segment ... is
+// missing", seen from dedup --store during index): the pass over the runs reads the catalogue
+// again and gives what it gave before the merge (a merge keeps every entry; the new document's
+// are not among the run's documents).
+TEST(OpsDuplicates, StoredDedupAfterAWritersMergeReadsTheMergedRuns) {
+    test::TempDir dir("ops_dedup_merged_runs");
+    auto add = [&](Store& store, int k, const std::string& t) {
+        const std::string in = dir / ("in" + std::to_string(k));
+        test::write_file(in + "/d" + std::to_string(k) + ".txt", t);
+        index_folder(store, in);  // one batch: one band run
+    };
+    auto near_copy = [](unsigned seed) {
+        auto w = words(200, seed);
+        w[40] = "edited";
+        return text(w);
+    };
+    Store writer(dir / "store");
+    for (int k = 0; k < 5; ++k) add(writer, k, text(words(200, 80 + k)));
+    add(writer, 5, near_copy(81));
+    add(writer, 6, text(words(200, 82)));
+    const Store reader(dir / "store", StoreOptions{false, true});
+    NearDuplicateOptions options;
+    const NearDuplicateResult before = find_stored_duplicates(reader, options, 4);
+    EXPECT_GE(before.pairs.size(), 2u);
+    NearDuplicateFinder finder(options);
+    auto dedup = BandRunDedup::open(reader, finder);
+    ASSERT_NE(dedup, nullptr);
+    StoredDocuments b;
+    read_whole_store(reader, finder, true, b);
+    dedup->add(b);
+    const std::string catalogue = reader.meta(LshBandStore::kMetaKey).value_or("");
+    add(writer, 7, near_copy(83));
+    ASSERT_NE(reader.meta(LshBandStore::kMetaKey).value_or(""), catalogue);
+    ASSERT_EQ(LshBandStore::open(reader, MinHash::from_spec(options.minhash_spec)->perms(), finder.lsh_params(), 0)
+                  ->runs()
+                  .size(),
+              1u);  // the eight merged into one
+    expect_same_result(before, dedup->finish());
+}
+
 // Documents without a boilerplate line are kept by their stored set keys, their sketches not
 // read: the finder's result, with the keys and without them (a store written before them); the
 // set size reported is the key's.
