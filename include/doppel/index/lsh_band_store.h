@@ -19,7 +19,8 @@
 // band keys or not at all), then merges runs as a log-structured merge does: when kFanIn runs of
 // one size tier (entries within a factor kFanIn) end the list, they are merged into one, so a
 // store of N entries has O(kFanIn log N) runs and each entry is rewritten O(log N) times. A merge
-// streams its inputs segment by segment: memory stays within (kFanIn + 1) segments.
+// streams its inputs segment by segment: memory stays within (kFanIn + 1) segments (one an input,
+// one the output's) and one block of kBlockEntries merged entries on their way to the output.
 // Deleted or replaced documents keep their entries (a replaced document gets a new seq): they are
 // filtered at read: query() may return seqs that are gone, and the caller skips them when it reads
 // their shingles; a reader of every entry (for_each_entry, as `dedup --store` does) skips the seqs
