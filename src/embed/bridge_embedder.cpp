@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <sstream>
 #include <unordered_map>
@@ -120,6 +121,65 @@ SparseVector BridgeEmbedder::with_vectors(const SparseVector& weighted, const fl
 void DocumentFrequencies::add(const SparseVector& f) {
     ++documents;
     for (uint64_t id : f.ids) ++df[id];
+}
+
+namespace {
+// Ids and their counts in open addressing (linear probing, a power of two of slots, at most
+// half full; a slot is free while its count is 0): one flat look-up an id instead of a node of
+// std::unordered_map, whose allocations cost more than the counting.
+class FeatureCounter {
+public:
+    explicit FeatureCounter(std::size_t expected) { resize(std::bit_ceil(std::max<std::size_t>(expected * 2, 1024))); }
+    void add(uint64_t id) {
+        if (2 * (used_ + 1) > ids_.size()) resize(2 * ids_.size());
+        std::size_t k = slot_of(id);
+        while (counts_[k] != 0 && ids_[k] != id) k = (k + 1) & mask_;
+        used_ += counts_[k] == 0;
+        ids_[k] = id;
+        ++counts_[k];
+    }
+    std::size_t size() const { return used_; }
+    template <class F>
+    void for_each(F f) const {
+        for (std::size_t k = 0; k < ids_.size(); ++k)
+            if (counts_[k] != 0) f(ids_[k], counts_[k]);
+    }
+
+private:
+    std::size_t slot_of(uint64_t id) const { return (id * 0x9E3779B97F4A7C15ull) >> shift_; }
+    void resize(std::size_t slots) {
+        std::vector<uint64_t> ids(slots);
+        std::vector<uint32_t> counts(slots);
+        std::swap(ids, ids_);
+        std::swap(counts, counts_);
+        mask_ = slots - 1;
+        shift_ = 64 - std::countr_zero(slots);
+        used_ = 0;
+        for (std::size_t k = 0; k < ids.size(); ++k)
+            if (counts[k] != 0) {
+                std::size_t j = slot_of(ids[k]);
+                while (counts_[j] != 0) j = (j + 1) & mask_;
+                ids_[j] = ids[k];
+                counts_[j] = counts[k];
+                ++used_;
+            }
+    }
+    std::vector<uint64_t> ids_;
+    std::vector<uint32_t> counts_;
+    std::size_t mask_ = 0, used_ = 0;
+    int shift_ = 64;
+};
+}  // namespace
+
+void DocumentFrequencies::add(std::span<const SparseVector> features) {
+    std::size_t total = 0;
+    for (const SparseVector& f : features) total += f.ids.size();
+    FeatureCounter counter(std::min<std::size_t>(total, 1 << 16));
+    for (const SparseVector& f : features)
+        for (uint64_t id : f.ids) counter.add(id);
+    documents += features.size();
+    df.reserve(df.size() + counter.size());
+    counter.for_each([&](uint64_t id, uint32_t n) { df[id] += n; });
 }
 
 void DocumentFrequencies::remove(const SparseVector& f) {
