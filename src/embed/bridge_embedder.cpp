@@ -52,23 +52,43 @@ constexpr std::size_t kMinSkeleton = 3;
 // The features of words no lexicon phrase covers, per language and word: a pure function of
 // both (and of the embedder's options and lexicon, fixed), so each worker computes a word's once
 // (the stemmer and the skeleton were most of the embedding's time) and replays them in order:
-// the features are exactly those computed afresh.
+// the features are exactly those computed afresh. A word's entries are a run of one SparseVector
+// that holds every word's one after the other (a SparseVector a word cost two allocations at
+// each miss, and as many frees when the embedder went).
 class UncoveredWordMemo {
 public:
     static constexpr std::size_t kMaxWords = 1 << 17;  // then it starts afresh
+    // A word's features, valid until the next get().
+    struct Features {
+        std::span<const uint64_t> ids;
+        std::span<const float> weights;
+    };
+    // compute(SparseVector& out) appends the word's features to out.
     template <class Compute>
-    const SparseVector& get(std::string_view lang, std::string_view word, Compute&& compute) {
+    Features get(std::string_view lang, std::string_view word, Compute&& compute) {
         key_.assign(lang).push_back('\0');
         key_.append(word);
-        if (const SparseVector* found = memo_.find(key_)) return *found;
-        if (memo_.size() >= kMaxWords) memo_.clear();
-        SparseVector f;
-        compute(f);
-        return memo_.insert(key_, std::move(f));
+        if (const Run* found = memo_.find(key_)) return view(*found);
+        if (memo_.size() >= kMaxWords) {
+            memo_.clear();
+            runs_.ids.clear();
+            runs_.weights.clear();
+        }
+        const std::size_t begin = runs_.size();
+        compute(runs_);
+        return view(memo_.insert(key_, Run{begin, runs_.size() - begin}));
     }
 
 private:
-    impl::StringMemo<SparseVector> memo_;
+    struct Run {
+        std::size_t begin = 0, size = 0;  // entries of runs_
+    };
+    Features view(const Run& r) const {
+        return {std::span<const uint64_t>(runs_.ids).subspan(r.begin, r.size),
+                std::span<const float>(runs_.weights).subspan(r.begin, r.size)};
+    }
+    impl::StringMemo<Run> memo_;
+    SparseVector runs_;
     std::string key_;
 };
 
@@ -398,8 +418,8 @@ void BridgeEmbedder::compute_features(std::string_view raw, const std::string& l
             continue;
         }
         if (covered[i]) continue;
-        const SparseVector& f = impl_->uncovered.get(lang, words[i], [&](SparseVector& fresh) {
-            FeatureSink sink{fresh};
+        const UncoveredWordMemo::Features f = impl_->uncovered.get(lang, words[i], [&](SparseVector& runs) {
+            FeatureSink sink{runs};
             emit_uncovered_word(words[i], lang, sink);
         });
         out.ids.insert(out.ids.end(), f.ids.begin(), f.ids.end());
