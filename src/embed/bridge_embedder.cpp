@@ -105,7 +105,13 @@ struct BridgeEmbedder::Impl {
     // text and its language(s), like the uncovered words' above: feeds repeat paragraphs
     // (licences, boilerplate, navigation) and whole documents (copies), and a repeat's features
     // are the entries computed the first time. Keys: the language(s), '\0', the text.
-    impl::TextMemo<SparseVector> paragraphs{4096 + 16, std::size_t(16) << 20};
+    // A paragraph's entries are a run of paragraph_runs (a SparseVector a paragraph cost two
+    // allocations at each miss, and as many frees when the embedder went).
+    struct Run {
+        std::size_t begin = 0, size = 0;
+    };
+    impl::TextMemo<Run> paragraphs{4096 + 16, std::size_t(16) << 20};
+    SparseVector paragraph_runs;
     impl::TextMemo<SparseVector> documents{std::size_t(4) << 20, std::size_t(24) << 20};
     std::string key, document_key;
     // append_features()'s buffers, kept from one text to the next (a document's paragraphs are
@@ -382,17 +388,22 @@ void BridgeEmbedder::append_features(std::string_view raw, const std::string& la
     std::string& key = impl_->key;
     key.assign(lang).push_back('\0');
     key.append(raw);
-    if (const SparseVector* known = impl_->paragraphs.find(key)) {
-        out.ids.insert(out.ids.end(), known->ids.begin(), known->ids.end());
-        out.weights.insert(out.weights.end(), known->weights.begin(), known->weights.end());
+    SparseVector& runs = impl_->paragraph_runs;
+    if (const Impl::Run* known = impl_->paragraphs.find(key)) {
+        const auto b = static_cast<std::ptrdiff_t>(known->begin), e = b + static_cast<std::ptrdiff_t>(known->size);
+        out.ids.insert(out.ids.end(), runs.ids.begin() + b, runs.ids.begin() + e);
+        out.weights.insert(out.weights.end(), runs.weights.begin() + b, runs.weights.begin() + e);
         return;
     }
     const std::size_t from = out.size();
     compute_features(raw, lang, out);
-    SparseVector kept;
-    kept.ids.assign(out.ids.begin() + static_cast<std::ptrdiff_t>(from), out.ids.end());
-    kept.weights.assign(out.weights.begin() + static_cast<std::ptrdiff_t>(from), out.weights.end());
-    impl_->paragraphs.keep(key, std::move(kept), 12 * (out.size() - from));
+    const std::size_t n = out.size() - from, restarts = impl_->paragraphs.restarts();
+    Impl::Run* kept = impl_->paragraphs.keep(key, Impl::Run{}, 12 * n);
+    if (!kept) return;
+    if (impl_->paragraphs.restarts() != restarts) runs.ids.clear(), runs.weights.clear();
+    *kept = Impl::Run{runs.size(), n};
+    runs.ids.insert(runs.ids.end(), out.ids.begin() + static_cast<std::ptrdiff_t>(from), out.ids.end());
+    runs.weights.insert(runs.weights.end(), out.weights.begin() + static_cast<std::ptrdiff_t>(from), out.weights.end());
 }
 
 void BridgeEmbedder::compute_features(std::string_view raw, const std::string& lang, SparseVector& out) {

@@ -256,6 +256,38 @@ TEST(BridgeEmbedder, RepeatedTextsGiveAFreshOnesFeatures) {
 // Each worker memoizes the features of uncovered words: an embedder that has seen other texts
 // first gives exactly the features of a fresh one, in every branch (Latin read as English,
 // Korean, CJK, other scripts).
+// Past its memos' bounds (paragraphs: 16 MB of texts; uncovered words: 131,072) a warm embedder
+// starts them afresh, and the features it gives are still a fresh embedder's, for the texts read
+// before the restart and after it.
+TEST(BridgeEmbedder, AWarmEmbedderPastItsMemosBoundsGivesAFreshOnesFeatures) {
+    test::TempDir dir("embedder-memo-bounds");
+    const auto lexicon = tiny(dir);
+    const auto letters = [](std::size_t x) {
+        std::string w;
+        for (int k = 0; k < 5; ++k, x /= 26) w.push_back(static_cast<char>('a' + x % 26));
+        return w;
+    };
+    std::vector<std::string> texts;
+    while (texts.size() < 4800) {  // about 4 KB each: 19 MB, and 340,000 distinct words
+        const std::size_t i = texts.size();
+        std::string t;
+        for (std::size_t j = 0; t.size() < 4000; ++j)
+            t += (j % 5 == 0 ? "working " : letters(i * 71 + j) + "ly ") + (j % 9 == 0 ? std::string("meeting ") : "");
+        texts.push_back(t);
+    }
+    BridgeEmbedder warm(BridgeEmbedderOptions{}, lexicon);
+    std::vector<SparseVector> first;
+    for (const std::string& t : texts) first.push_back(warm.features(t, "en"));
+    for (std::size_t i : {std::size_t{0}, std::size_t{1}, std::size_t{2500}, texts.size() - 1}) {
+        BridgeEmbedder fresh(BridgeEmbedderOptions{}, lexicon);
+        const SparseVector again = warm.features(texts[i], "en"), b = fresh.features(texts[i], "en");
+        EXPECT_EQ(first[i].ids, b.ids) << i;
+        EXPECT_EQ(first[i].weights, b.weights) << i;
+        EXPECT_EQ(again.ids, b.ids) << i;
+        EXPECT_EQ(again.weights, b.weights) << i;
+    }
+}
+
 TEST(BridgeEmbedder, WarmEmbedderGivesAFreshOnesFeatures) {
     test::TempDir dir("embedder-memo");
     const auto lexicon = tiny(dir);
