@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <sstream>
 #include <unordered_map>
@@ -51,23 +52,43 @@ constexpr std::size_t kMinSkeleton = 3;
 // The features of words no lexicon phrase covers, per language and word: a pure function of
 // both (and of the embedder's options and lexicon, fixed), so each worker computes a word's once
 // (the stemmer and the skeleton were most of the embedding's time) and replays them in order:
-// the features are exactly those computed afresh.
+// the features are exactly those computed afresh. A word's entries are a run of one SparseVector
+// that holds every word's one after the other (a SparseVector a word cost two allocations at
+// each miss, and as many frees when the embedder went).
 class UncoveredWordMemo {
 public:
     static constexpr std::size_t kMaxWords = 1 << 17;  // then it starts afresh
+    // A word's features, valid until the next get().
+    struct Features {
+        std::span<const uint64_t> ids;
+        std::span<const float> weights;
+    };
+    // compute(SparseVector& out) appends the word's features to out.
     template <class Compute>
-    const SparseVector& get(std::string_view lang, std::string_view word, Compute&& compute) {
+    Features get(std::string_view lang, std::string_view word, Compute&& compute) {
         key_.assign(lang).push_back('\0');
         key_.append(word);
-        if (const SparseVector* found = memo_.find(key_)) return *found;
-        if (memo_.size() >= kMaxWords) memo_.clear();
-        SparseVector f;
-        compute(f);
-        return memo_.insert(key_, std::move(f));
+        if (const Run* found = memo_.find(key_)) return view(*found);
+        if (memo_.size() >= kMaxWords) {
+            memo_.clear();
+            runs_.ids.clear();
+            runs_.weights.clear();
+        }
+        const std::size_t begin = runs_.size();
+        compute(runs_);
+        return view(memo_.insert(key_, Run{begin, runs_.size() - begin}));
     }
 
 private:
-    impl::StringMemo<SparseVector> memo_;
+    struct Run {
+        std::size_t begin = 0, size = 0;  // entries of runs_
+    };
+    Features view(const Run& r) const {
+        return {std::span<const uint64_t>(runs_.ids).subspan(r.begin, r.size),
+                std::span<const float>(runs_.weights).subspan(r.begin, r.size)};
+    }
+    impl::StringMemo<Run> memo_;
+    SparseVector runs_;
     std::string key_;
 };
 
@@ -84,7 +105,13 @@ struct BridgeEmbedder::Impl {
     // text and its language(s), like the uncovered words' above: feeds repeat paragraphs
     // (licences, boilerplate, navigation) and whole documents (copies), and a repeat's features
     // are the entries computed the first time. Keys: the language(s), '\0', the text.
-    impl::TextMemo<SparseVector> paragraphs{4096 + 16, std::size_t(16) << 20};
+    // A paragraph's entries are a run of paragraph_runs (a SparseVector a paragraph cost two
+    // allocations at each miss, and as many frees when the embedder went).
+    struct Run {
+        std::size_t begin = 0, size = 0;
+    };
+    impl::TextMemo<Run> paragraphs{4096 + 16, std::size_t(16) << 20};
+    SparseVector paragraph_runs;
     impl::TextMemo<SparseVector> documents{std::size_t(4) << 20, std::size_t(24) << 20};
     std::string key, document_key;
     // append_features()'s buffers, kept from one text to the next (a document's paragraphs are
@@ -120,6 +147,65 @@ SparseVector BridgeEmbedder::with_vectors(const SparseVector& weighted, const fl
 void DocumentFrequencies::add(const SparseVector& f) {
     ++documents;
     for (uint64_t id : f.ids) ++df[id];
+}
+
+namespace {
+// Ids and their counts in open addressing (linear probing, a power of two of slots, at most
+// half full; a slot is free while its count is 0): one flat look-up an id instead of a node of
+// std::unordered_map, whose allocations cost more than the counting.
+class FeatureCounter {
+public:
+    explicit FeatureCounter(std::size_t expected) { resize(std::bit_ceil(std::max<std::size_t>(expected * 2, 1024))); }
+    void add(uint64_t id) {
+        if (2 * (used_ + 1) > ids_.size()) resize(2 * ids_.size());
+        std::size_t k = slot_of(id);
+        while (counts_[k] != 0 && ids_[k] != id) k = (k + 1) & mask_;
+        used_ += counts_[k] == 0;
+        ids_[k] = id;
+        ++counts_[k];
+    }
+    std::size_t size() const { return used_; }
+    template <class F>
+    void for_each(F f) const {
+        for (std::size_t k = 0; k < ids_.size(); ++k)
+            if (counts_[k] != 0) f(ids_[k], counts_[k]);
+    }
+
+private:
+    std::size_t slot_of(uint64_t id) const { return (id * 0x9E3779B97F4A7C15ull) >> shift_; }
+    void resize(std::size_t slots) {
+        std::vector<uint64_t> ids(slots);
+        std::vector<uint32_t> counts(slots);
+        std::swap(ids, ids_);
+        std::swap(counts, counts_);
+        mask_ = slots - 1;
+        shift_ = 64 - std::countr_zero(slots);
+        used_ = 0;
+        for (std::size_t k = 0; k < ids.size(); ++k)
+            if (counts[k] != 0) {
+                std::size_t j = slot_of(ids[k]);
+                while (counts_[j] != 0) j = (j + 1) & mask_;
+                ids_[j] = ids[k];
+                counts_[j] = counts[k];
+                ++used_;
+            }
+    }
+    std::vector<uint64_t> ids_;
+    std::vector<uint32_t> counts_;
+    std::size_t mask_ = 0, used_ = 0;
+    int shift_ = 64;
+};
+}  // namespace
+
+void DocumentFrequencies::add(std::span<const SparseVector> features) {
+    std::size_t total = 0;
+    for (const SparseVector& f : features) total += f.ids.size();
+    FeatureCounter counter(std::min<std::size_t>(total, 1 << 16));
+    for (const SparseVector& f : features)
+        for (uint64_t id : f.ids) counter.add(id);
+    documents += features.size();
+    df.reserve(df.size() + counter.size());
+    counter.for_each([&](uint64_t id, uint32_t n) { df[id] += n; });
 }
 
 void DocumentFrequencies::remove(const SparseVector& f) {
@@ -302,17 +388,22 @@ void BridgeEmbedder::append_features(std::string_view raw, const std::string& la
     std::string& key = impl_->key;
     key.assign(lang).push_back('\0');
     key.append(raw);
-    if (const SparseVector* known = impl_->paragraphs.find(key)) {
-        out.ids.insert(out.ids.end(), known->ids.begin(), known->ids.end());
-        out.weights.insert(out.weights.end(), known->weights.begin(), known->weights.end());
+    SparseVector& runs = impl_->paragraph_runs;
+    if (const Impl::Run* known = impl_->paragraphs.find(key)) {
+        const auto b = static_cast<std::ptrdiff_t>(known->begin), e = b + static_cast<std::ptrdiff_t>(known->size);
+        out.ids.insert(out.ids.end(), runs.ids.begin() + b, runs.ids.begin() + e);
+        out.weights.insert(out.weights.end(), runs.weights.begin() + b, runs.weights.begin() + e);
         return;
     }
     const std::size_t from = out.size();
     compute_features(raw, lang, out);
-    SparseVector kept;
-    kept.ids.assign(out.ids.begin() + static_cast<std::ptrdiff_t>(from), out.ids.end());
-    kept.weights.assign(out.weights.begin() + static_cast<std::ptrdiff_t>(from), out.weights.end());
-    impl_->paragraphs.keep(key, std::move(kept), 12 * (out.size() - from));
+    const std::size_t n = out.size() - from, restarts = impl_->paragraphs.restarts();
+    Impl::Run* kept = impl_->paragraphs.keep(key, Impl::Run{}, 12 * n);
+    if (!kept) return;
+    if (impl_->paragraphs.restarts() != restarts) runs.ids.clear(), runs.weights.clear();
+    *kept = Impl::Run{runs.size(), n};
+    runs.ids.insert(runs.ids.end(), out.ids.begin() + static_cast<std::ptrdiff_t>(from), out.ids.end());
+    runs.weights.insert(runs.weights.end(), out.weights.begin() + static_cast<std::ptrdiff_t>(from), out.weights.end());
 }
 
 void BridgeEmbedder::compute_features(std::string_view raw, const std::string& lang, SparseVector& out) {
@@ -338,8 +429,8 @@ void BridgeEmbedder::compute_features(std::string_view raw, const std::string& l
             continue;
         }
         if (covered[i]) continue;
-        const SparseVector& f = impl_->uncovered.get(lang, words[i], [&](SparseVector& fresh) {
-            FeatureSink sink{fresh};
+        const UncoveredWordMemo::Features f = impl_->uncovered.get(lang, words[i], [&](SparseVector& runs) {
+            FeatureSink sink{runs};
             emit_uncovered_word(words[i], lang, sink);
         });
         out.ids.insert(out.ids.end(), f.ids.begin(), f.ids.end());

@@ -59,8 +59,8 @@ StoredFeatures load_features(const Store& store) {
         pos[seq] = f.seqs.size();
         f.seqs.push_back(seq);
         f.counts.push_back(SparseVector::deserialize(blob));
-        f.frequencies.add(f.counts.back());
     });
+    f.frequencies.add(f.counts);
     f.langs.resize(f.seqs.size());
     store.scan_artifacts(kMatchingLanguageArtifact, [&](int64_t seq, std::string_view blob) {
         auto it = pos.find(seq);

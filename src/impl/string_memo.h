@@ -126,20 +126,25 @@ class TextMemo {
 public:
     TextMemo(std::size_t max_text, std::size_t max_bytes) : max_text_(max_text), max_bytes_(max_bytes) {}
     const Value* find(std::string_view text) { return text.size() > max_text_ ? nullptr : memo_.find(text); }
-    // Keeps `value` for `text` (not in the memo); value_bytes: about what it holds.
-    void keep(std::string_view text, Value value, std::size_t value_bytes) {
-        if (text.size() > max_text_) return;
+    // Keeps `value` for `text` (not in the memo); value_bytes: about what it holds. Returns the
+    // kept value, or nullptr for a text not kept (over max_text).
+    Value* keep(std::string_view text, Value value, std::size_t value_bytes) {
+        if (text.size() > max_text_) return nullptr;
         bytes_ += text.size() + value_bytes + sizeof(Value) + 32;  // 32: its slot
         if (bytes_ > max_bytes_) {
             memo_.clear();
+            ++restarts_;
             bytes_ = text.size() + value_bytes + sizeof(Value) + 32;
         }
-        memo_.insert(text, std::move(value));
+        return &memo_.insert(text, std::move(value));
     }
+    // How many times keep() started afresh: values that point into memory of the caller's (runs
+    // of one buffer) let it go when this changes.
+    std::size_t restarts() const { return restarts_; }
 
 private:
     StringMemo<Value> memo_;
-    std::size_t max_text_, max_bytes_, bytes_ = 0;
+    std::size_t max_text_, max_bytes_, bytes_ = 0, restarts_ = 0;
 };
 
 }  // namespace doppel::impl

@@ -369,9 +369,11 @@ void EmbeddingStage::sync_index(Store& store, bool stale) {
     const std::size_t dim = embedder_->dim();
     VectorIndex index = plan.rebuild ? VectorIndex(dim, options_.index) : std::move(*plan.index);
     if (!plan.remove.empty()) index.remove(plan.remove.size(), plan.remove.data());
-    if (!plan.add.empty()) add_to_index(store, index, plan.add, plan.rebuild);
+    std::future<void> freeing;
+    if (!plan.add.empty()) freeing = add_to_index(store, index, plan.add, plan.rebuild);
     save_index(store, index);
     if (plan.rebuild) store.set_meta("embedding.built_docs", std::to_string(plan.add.size()));
+    if (freeing.valid()) freeing.get();
 }
 
 namespace {
@@ -401,7 +403,8 @@ std::vector<std::size_t> same_counts(const StoredFeatures& all, const StoredVect
 // Embeds the stored documents `seqs` and adds them to `index`, language by language, in chunks
 // (memory) each embedded on all cores (weigh and densify are const). A rebuilt "auto" index is
 // trained first.
-void EmbeddingStage::add_to_index(Store& store, VectorIndex& index, const std::vector<int64_t>& seqs, bool rebuild) {
+std::future<void> EmbeddingStage::add_to_index(Store& store, VectorIndex& index, const std::vector<int64_t>& seqs,
+                                               bool rebuild) {
     StoredFeatures all = load_features(store);
     embedder_->set_frequencies(std::make_shared<DocumentFrequencies>(std::move(all.frequencies)));
     if (vectors_) {
@@ -449,6 +452,13 @@ void EmbeddingStage::add_to_index(Store& store, VectorIndex& index, const std::v
             index.add(lang, m, ids.data(), x.data());
         }
     }
+    // Only this weighing used the frequencies: the next flush sets them again.
+    std::shared_ptr<const DocumentFrequencies> df = embedder_->frequencies();
+    embedder_->set_frequencies(nullptr);
+    return impl::in_background([all = std::move(all), df = std::move(df)]() mutable {
+        all = StoredFeatures{};
+        df.reset();
+    });
 }
 
 void EmbeddingStage::save_index(Store& store, const VectorIndex& index) {

@@ -112,6 +112,35 @@ TEST(BridgeEmbedder, SpecRoundTripAndIdf) {
     EXPECT_THROW(SparseVector::deserialize("XXXX"), Error);
 }
 
+// add() of many vectors at once (a flat table, then one entry per feature) counts as add() of
+// each in turn: past the table's first size (it grows), onto counts already there, with id 0 and
+// ids that differ only in their low bits (the table's slot comes from the high bits of a product).
+TEST(BridgeEmbedder, DocumentFrequenciesOfManyVectorsAsOneByOne) {
+    std::mt19937_64 rng(7);
+    std::vector<SparseVector> docs(300);
+    for (std::size_t d = 0; d < docs.size(); ++d) {
+        for (uint64_t k = 0; k < 1000; ++k) {
+            const uint64_t id = k % 3 == 0 ? rng() : k % 3 == 1 ? (rng() % 5000) : (uint64_t{7} << 56) + d % 17;
+            docs[d].ids.push_back(d == 0 && k == 0 ? 0 : id);
+            docs[d].weights.push_back(1.0f);
+        }
+        docs[d].canonicalize();
+    }
+    DocumentFrequencies one_by_one, at_once;
+    one_by_one.add(docs[0]);
+    at_once.add(docs[0]);
+    for (std::size_t d = 1; d < docs.size(); ++d) one_by_one.add(docs[d]);
+    at_once.add(std::span<const SparseVector>(docs).subspan(1));
+    EXPECT_GT(at_once.df.size(), 100000u);
+    EXPECT_EQ(at_once.documents, one_by_one.documents);
+    EXPECT_EQ(at_once.df, one_by_one.df);
+    EXPECT_GE(at_once.count(0), 1u);  // id 0 is counted (a free slot is told by its count)
+    DocumentFrequencies none;
+    none.add(std::span<const SparseVector>());
+    EXPECT_EQ(none.documents, 0u);
+    EXPECT_TRUE(none.df.empty());
+}
+
 // weigh() takes each feature's idf from a table of the counts made at set_frequencies(): the
 // weights are those of DocumentFrequencies::idf() bit for bit, for counts within the table and
 // past it (a store of more than 65,536 documents), and after the frequencies are replaced.
@@ -227,6 +256,38 @@ TEST(BridgeEmbedder, RepeatedTextsGiveAFreshOnesFeatures) {
 // Each worker memoizes the features of uncovered words: an embedder that has seen other texts
 // first gives exactly the features of a fresh one, in every branch (Latin read as English,
 // Korean, CJK, other scripts).
+// Past its memos' bounds (paragraphs: 16 MB of texts; uncovered words: 131,072) a warm embedder
+// starts them afresh, and the features it gives are still a fresh embedder's, for the texts read
+// before the restart and after it.
+TEST(BridgeEmbedder, AWarmEmbedderPastItsMemosBoundsGivesAFreshOnesFeatures) {
+    test::TempDir dir("embedder-memo-bounds");
+    const auto lexicon = tiny(dir);
+    const auto letters = [](std::size_t x) {
+        std::string w;
+        for (int k = 0; k < 5; ++k, x /= 26) w.push_back(static_cast<char>('a' + x % 26));
+        return w;
+    };
+    std::vector<std::string> texts;
+    while (texts.size() < 4800) {  // about 4 KB each: 19 MB, and 340,000 distinct words
+        const std::size_t i = texts.size();
+        std::string t;
+        for (std::size_t j = 0; t.size() < 4000; ++j)
+            t += (j % 5 == 0 ? "working " : letters(i * 71 + j) + "ly ") + (j % 9 == 0 ? std::string("meeting ") : "");
+        texts.push_back(t);
+    }
+    BridgeEmbedder warm(BridgeEmbedderOptions{}, lexicon);
+    std::vector<SparseVector> first;
+    for (const std::string& t : texts) first.push_back(warm.features(t, "en"));
+    for (std::size_t i : {std::size_t{0}, std::size_t{1}, std::size_t{2500}, texts.size() - 1}) {
+        BridgeEmbedder fresh(BridgeEmbedderOptions{}, lexicon);
+        const SparseVector again = warm.features(texts[i], "en"), b = fresh.features(texts[i], "en");
+        EXPECT_EQ(first[i].ids, b.ids) << i;
+        EXPECT_EQ(first[i].weights, b.weights) << i;
+        EXPECT_EQ(again.ids, b.ids) << i;
+        EXPECT_EQ(again.weights, b.weights) << i;
+    }
+}
+
 TEST(BridgeEmbedder, WarmEmbedderGivesAFreshOnesFeatures) {
     test::TempDir dir("embedder-memo");
     const auto lexicon = tiny(dir);

@@ -67,6 +67,9 @@ struct DocumentFrequencies {
     std::unordered_map<uint64_t, uint32_t> df;
     uint64_t documents = 0;
     void add(const SparseVector& features);
+    // add() of each of `features` in turn, with the same counts; for many vectors (a store's):
+    // the ids are counted in a flat table first, then df gets one entry per distinct feature.
+    void add(std::span<const SparseVector> features);
     void remove(const SparseVector& features);
     // remove(before) then add(after) (a document's features rewritten), touching only the ids
     // that one of the two holds and the other not.

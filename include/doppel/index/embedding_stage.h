@@ -37,6 +37,7 @@
 // has its own embedders).
 #pragma once
 
+#include <future>
 #include <memory>
 #include <set>
 #include <string>
@@ -118,8 +119,11 @@ private:
     // Trains an "auto" index that a build of todo will take past its exact limit.
     void train_index(VectorIndex& index, const StoredFeatures& all, const std::vector<std::size_t>& todo,
                      const StoredVectors& vecs);
-    // Embeds the stored documents `seqs` into `index` (trained first when `rebuild`).
-    void add_to_index(Store& store, VectorIndex& index, const std::vector<int64_t>& seqs, bool rebuild);
+    // Embeds the stored documents `seqs` into `index` (trained first when `rebuild`). Returns the
+    // freeing, on a thread of its own, of what only it needed (every stored feature vector, the
+    // frequencies: a node per feature), to be waited for once the index is saved.
+    std::future<void> add_to_index(Store& store, VectorIndex& index, const std::vector<int64_t>& seqs,
+                                   bool rebuild);
     EmbeddingStageOptions options_;
     std::unique_ptr<BridgeEmbedder> embedder_;
     EmbedderPool workers_;    // add()'s, one per worker
