@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <set>
@@ -927,25 +928,33 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
     // The candidate links of language pair p, from both directions. Built twice (for the
     // floors, then for the labels), one pair per core at a time: holding every pair's candidates
     // until the floors were known took ~2 KB a document at the peak (issue 12).
-    const auto candidates_of = [&](std::size_t p) {
+    // Those of a margin under min_margin are left out before they are scored (the anchors are
+    // most of a link's cost): a link under translation_margin is never strong (strong()), so
+    // label_links() never takes it and it changes no other link's label; it would only be
+    // reported as same-story. `related`: how many reach related_similarity, left out or not.
+    constexpr float kEveryMargin = -std::numeric_limits<float>::infinity();
+    const auto candidates_of = [&](std::size_t p, float min_margin, std::size_t* related = nullptr) {
         const std::vector<PairCandidate> pairs = pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second);
+        const auto n = static_cast<std::size_t>(std::count_if(
+            pairs.begin(), pairs.end(), [&](const PairCandidate& c) { return c.sim >= options_.related_similarity; }));
+        if (related) *related = n;
         std::vector<TranslationLink> links;
-        links.reserve(static_cast<std::size_t>(std::count_if(
-            pairs.begin(), pairs.end(), [&](const PairCandidate& c) { return c.sim >= options_.related_similarity; })));
+        if (min_margin == kEveryMargin) links.reserve(n);
         for (const auto& [a, b, sim] : pairs)
             if (sim >= options_.related_similarity)
-                links.push_back(make_link(a, b, sim, margins(a, b, sim), sparse, anchors));
+                if (const float m = margins(a, b, sim); m >= min_margin) links.push_back(make_link(a, b, sim, m, sparse, anchors));
         for (auto& l : links) url_evidence::add_url_evidence(docs, options_.url_weight, l);
         return links;
     };
+    // Every link is needed where same-story links are reported; else only those that can be strong.
+    const float reported_margin = options_.same_story ? kEveryMargin : options_.translation_margin;
     // Phase 1: each pair's confident scores (labelled without the no-counterpart rule), its floor.
     std::vector<std::vector<float>> confident(lang_pairs.size());
     std::size_t total = 0;  // candidate links of all pairs: as many links at most
     if (options_.counterpart_ratio > 0) {
         std::vector<std::size_t> sizes(lang_pairs.size());
         impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
-            std::vector<TranslationLink> links = candidates_of(p);
-            sizes[p] = links.size();
+            std::vector<TranslationLink> links = candidates_of(p, options_.translation_margin, &sizes[p]);
             confident[p] = confident_scores(docs, links);
         });
         total = std::accumulate(sizes.begin(), sizes.end(), std::size_t{0});
@@ -963,7 +972,7 @@ std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, 
         const std::size_t n = std::min(workers, lang_pairs.size() - p0);
         std::vector<std::vector<TranslationLink>> linked(n), strong_links(n);
         impl::parallel_for(n, n, [&](std::size_t j, std::size_t) {
-            std::vector<TranslationLink> links = candidates_of(p0 + j);
+            std::vector<TranslationLink> links = candidates_of(p0 + j, reported_margin);
             linked[j].reserve(links.size());
             label_links(docs, links, floors[p0 + j], linked[j], keep ? &strong_links[j] : nullptr);
         });
