@@ -25,6 +25,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <tuple>
 
 #include "doppel/error.h"
@@ -463,10 +464,35 @@ inline void keep_best(std::size_t k, float* d, int64_t* l, float s, int64_t id) 
 // vectors in order), so the results are that scan's, bit for bit (ties included). Scanning
 // query by query re-read each probed list from memory for every query: at 1,000,000 documents
 // an English index of 500,000 vectors, 16 probes of about 250 vectors of 1 KiB per query.
+//
+// Its buffers are the searching thread's (BatchScratch), kept from one search to the next: the
+// similarities take up to about 32 MiB (batch_size), which a vector of its own took fresh from
+// the kernel and zeroed at every call (the matcher searches 4,096 queries a call). Every
+// similarity read is written first, so none needs zeroing. A thread keeps them until it ends.
+struct BatchScratch {
+    std::vector<int64_t> probes;
+    std::vector<std::size_t> at;
+    std::unique_ptr<float[]> sims;
+    std::size_t sims_size = 0;
+
+    float* sims_of(std::size_t n) {
+        if (n > sims_size) {
+            sims = std::make_unique_for_overwrite<float[]>(n);
+            sims_size = n;
+        }
+        return sims.get();
+    }
+    static BatchScratch& of_this_thread() {
+        thread_local BatchScratch scratch;
+        return scratch;
+    }
+};
+
 class BatchSearch {
 public:
     BatchSearch(const LanguageLists& lang, std::size_t dout, std::size_t nprobe)
-        : lang_(lang), dout_(dout), nlist_(lang.ivf->nlist), np_(std::min(nprobe, nlist_)) {}
+        : lang_(lang), dout_(dout), nlist_(lang.ivf->nlist), np_(std::min(nprobe, nlist_)),
+          scratch_(BatchScratch::of_this_thread()), probes_(scratch_.probes), at_(scratch_.at) {}
 
     // Queries qs[0, n) (n x dout), their k best into d and l (query i at d + i * stride).
     void run(const float* qs, std::size_t n, std::size_t k, float* d, int64_t* l, std::size_t stride) {
@@ -520,7 +546,7 @@ private:
             at_[u + 1] = at_[u] + list_size(probes_[u]);
             if (at_[u + 1] > at_[u]) order.push_back({probes_[u], u});
         }
-        sims_.resize(at_.back());
+        sims_ = scratch_.sims_of(at_.back());
         std::sort(order.begin(), order.end(), [](const Probe& a, const Probe& b) { return std::tie(a.list, a.u) < std::tie(b.list, b.u); });
         std::vector<std::size_t> starts;
         for (std::size_t j = 0; j < order.size(); ++j)
@@ -535,7 +561,7 @@ private:
                 const auto* x = reinterpret_cast<const float*>(codes.get());
                 const std::size_t size = invlists->list_size(list);
                 for (std::size_t j = starts[g]; j < starts[g + 1]; ++j)
-                    impl::dots_f32(qs + (order[j].u / np_) * dout_, x, size, dout_, sims_.data() + at_[order[j].u]);
+                    impl::dots_f32(qs + (order[j].u / np_) * dout_, x, size, dout_, sims_ + at_[order[j].u]);
             }
         });
     }
@@ -564,9 +590,10 @@ private:
 
     const LanguageLists& lang_;
     std::size_t dout_, nlist_, np_;
-    std::vector<int64_t> probes_;
-    std::vector<std::size_t> at_;
-    std::vector<float> sims_;
+    BatchScratch& scratch_;
+    std::vector<int64_t>& probes_;
+    std::vector<std::size_t>& at_;
+    float* sims_ = nullptr;  // scratch_'s, at least at_.back()
 };
 
 // The nearest centroid (inner product) of a projected vector among nlist of dout floats.
