@@ -468,7 +468,8 @@ inline void keep_best(std::size_t k, float* d, int64_t* l, float s, int64_t id) 
 // Its buffers are the searching thread's (BatchScratch), kept from one search to the next: the
 // similarities take up to about 32 MiB (batch_size), which a vector of its own took fresh from
 // the kernel and zeroed at every call (the matcher searches 4,096 queries a call). Every
-// similarity read is written first, so none needs zeroing. A thread keeps them until it ends.
+// similarity read is written first, so none needs zeroing. A thread keeps them until it ends,
+// and runs one BatchSearch at a time (search_approximate's loop): two would share them.
 struct BatchScratch {
     std::vector<int64_t> probes;
     std::vector<std::size_t> at;
