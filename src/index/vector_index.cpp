@@ -134,7 +134,11 @@ void add_projected(faiss::IndexIDMap2& map, std::size_t n, const int64_t* ids, c
 
 void VectorIndex::add(const std::string& lang, std::size_t n, const int64_t* ids, const float* x) {
     if (n == 0) return;
-    if (auto_ && !approximate().model && size() + n > auto_->exact_limit) grow(n, x);
+    if (auto_ && !approximate().model && size() + n > auto_->exact_limit) {
+        // load() reads such an index whole (read_whole): a conversion would train on the parts read only.
+        DOPPEL_CHECK(kInternal, !partial_, "vector index: a partial load cannot convert to the approximate kind");
+        grow(n, x);
+    }
     auto it = parts_.find(lang);
     if (it == parts_.end()) it = parts_.emplace(lang, make_part(n, n, x)).first;  // make_part() reads parts_
     auto& part = it->second;
@@ -886,17 +890,35 @@ void rename_file(const std::string& from, const std::string& to) {
     if (ec) DOPPEL_THROW(kIo, "cannot rename " + from + " to " + to + ": " + ec.message());
 }
 
-// Reads the header and checks every file it names against its checksum.
-Header verified_header(const std::string& dir, uint64_t* header_checksum) {
+// Checks a part's file (in dir) against the header's checksum.
+void check_part_file(const std::string& dir, const HeaderPart& p) {
+    const std::string path = dir + "/" + VectorIndex::kHeaderFile, file = dir + "/" + p.file;
+    if (!fs::exists(file)) DOPPEL_THROW(kBadFormat, "vector index " + path + ": " + file + " is missing");
+    if (file_checksum(file) != p.checksum)
+        DOPPEL_THROW(kBadFormat, "vector index " + path + ": " + file + " does not match its checksum");
+}
+
+// Whether an index with header h is read whole whatever LoadOptions name: an "auto" index of at
+// most its exact limit may be of the exact kind, which an add() past the limit converts, training
+// on every vector (the full index's), and a partial load cannot count its unread vectors exactly
+// (a regrouped document removed from a part not read and added to one read counts twice). Past
+// the limit an "auto" index is approximate (add() converts it on the way), and stays so.
+bool read_whole(const Header& h) {
+    return is_auto(h.factory) && h.count <= AutoIndexOptions::parse_spec(h.factory).exact_limit;
+}
+
+// Whether the part of language `lang` of the index with header h is read (`options`, read_whole).
+bool to_read(const Header& h, const VectorIndex::LoadOptions& options, const std::string& lang) {
+    return !options.languages || options.languages->count(lang) > 0 || read_whole(h);
+}
+
+// Reads the header and checks the files of the parts read (to_read) against their checksums.
+Header verified_header(const std::string& dir, uint64_t* header_checksum, const VectorIndex::LoadOptions& options) {
     const std::string path = dir + "/" + VectorIndex::kHeaderFile;
     const std::string bytes = read_all(path);
     Header h = decode_header(path, bytes);
-    for (const auto& p : h.parts) {
-        const std::string file = dir + "/" + p.file;
-        if (!fs::exists(file)) DOPPEL_THROW(kBadFormat, "vector index " + path + ": " + file + " is missing");
-        if (file_checksum(file) != p.checksum)
-            DOPPEL_THROW(kBadFormat, "vector index " + path + ": " + file + " does not match its checksum");
-    }
+    for (const auto& p : h.parts)
+        if (to_read(h, options, p.lang)) check_part_file(dir, p);
     if (header_checksum) *header_checksum = XXH3_64bits(bytes.data(), bytes.size());
     return h;
 }
@@ -904,6 +926,7 @@ Header verified_header(const std::string& dir, uint64_t* header_checksum) {
 }  // namespace
 
 VectorIndex::FileState VectorIndex::save(const std::string& dir) const {
+    DOPPEL_CHECK(kInvalidArgument, !partial_, "vector index: a partial load cannot be saved (" + dir + ")");
     Header h;
     h.dim = dim_;
     h.factory = factory_;
@@ -946,46 +969,66 @@ VectorIndex::FileState VectorIndex::save(const std::string& dir) const {
 
 bool VectorIndex::exists(const std::string& dir) { return fs::exists(dir + "/" + kHeaderFile); }
 
-VectorIndex::FileState VectorIndex::inspect(const std::string& dir) {
+VectorIndex::FileState VectorIndex::inspect(const std::string& dir, const LoadOptions& options) {
     FileState st;
-    const Header h = verified_header(dir, &st.header_checksum);
+    const Header h = verified_header(dir, &st.header_checksum, options);
     st.count = static_cast<std::size_t>(h.count);
     st.ids_digest = h.digest;
     return st;
 }
 
-VectorIndex VectorIndex::load(const std::string& dir) {
-    const Header h = verified_header(dir, nullptr);
+namespace {
+
+// One part's FAISS file, as saved: its index, with pending vectors (untrained IVF) in a Flat one.
+std::unique_ptr<faiss::IndexIDMap2> read_part(const std::string& file, std::size_t dim) {
+    faiss::Index* raw = nullptr;
+    try {
+        raw = faiss::read_index(file.c_str());
+    } catch (const faiss::FaissException& e) {
+        DOPPEL_THROW(kIo, "cannot read " + file + ": " + e.what());
+    }
+    std::unique_ptr<faiss::IndexIDMap2> map(dynamic_cast<faiss::IndexIDMap2*>(raw));
+    if (!map || raw->d != static_cast<faiss_idx>(dim)) {
+        if (!map) delete raw;
+        DOPPEL_THROW(kBadFormat, file + ": not a doppel vector index of dimension " + std::to_string(dim));
+    }
+    return map;
+}
+
+}  // namespace
+
+VectorIndex VectorIndex::load(const std::string& dir, const LoadOptions& options) {
+    const Header h = verified_header(dir, nullptr, options);
     VectorIndex vi(h.dim, h.factory);
+    const HeaderPart* smallest = nullptr;  // of the parts not read
     for (const auto& p : h.parts) {
         const std::string file = dir + "/" + p.file;
-        faiss::Index* raw = nullptr;
-        try {
-            raw = faiss::read_index(file.c_str());
-        } catch (const faiss::FaissException& e) {
-            DOPPEL_THROW(kIo, "cannot read " + file + ": " + e.what());
+        if (!to_read(h, options, p.lang)) {
+            vi.partial_ = true;
+            if (!smallest || p.count < smallest->count) smallest = &p;
+            continue;
         }
-        auto* map = dynamic_cast<faiss::IndexIDMap2*>(raw);
-        if (!map || raw->d != static_cast<faiss_idx>(h.dim)) {
-            delete raw;
-            DOPPEL_THROW(kBadFormat, file + ": not a doppel vector index of dimension " + std::to_string(h.dim));
-        }
+        std::unique_ptr<faiss::IndexIDMap2> map = read_part(file, h.dim);
         auto part = std::make_unique<Part>();
         if (p.pending) {
             part->index = make_index(h.dim, h.factory);
             auto* flat = dynamic_cast<faiss::IndexFlat*>(map->index);
-            if (!flat) {
-                delete raw;
-                DOPPEL_THROW(kBadFormat, file + ": pending vectors not in a Flat index");
-            }
+            if (!flat) DOPPEL_THROW(kBadFormat, file + ": pending vectors not in a Flat index");
             part->pending_ids.assign(map->id_map.begin(), map->id_map.end());
             part->pending_x.assign(flat->get_xb(), flat->get_xb() + map->ntotal * h.dim);
-            delete raw;
         } else {
             tune(map->index);
-            part->index.reset(map);
+            part->index = std::move(map);
         }
         vi.parts_[p.lang] = std::move(part);
+    }
+    // A partial load of an "auto" index with no part read keeps its kind from the smallest part
+    // (checked against its checksum as any part read).
+    if (vi.auto_ && vi.parts_.empty() && smallest) {
+        check_part_file(dir, *smallest);
+        const std::unique_ptr<faiss::IndexIDMap2> map = read_part(dir + "/" + smallest->file, h.dim);
+        if (const auto* model = dynamic_cast<const faiss::IndexPreTransform*>(map->index); model && ivf_of(*model))
+            vi.trained_ = empty_approximate(*model);
     }
     return vi;
 }

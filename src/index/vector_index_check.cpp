@@ -49,7 +49,7 @@ void add_relabeled(Store& store, std::size_t n, const int64_t* seqs) {
     });
 }
 
-VectorIndexCheck check_vector_index(const Store& store) {
+VectorIndexCheck check_vector_index(const Store& store, const VectorIndex::LoadOptions& files) {
     VectorIndexCheck c;
     const std::vector<int64_t> expected = store.artifact_seqs(kBridgeFeaturesArtifact);
     c.expected = expected.size();
@@ -63,7 +63,7 @@ VectorIndexCheck check_vector_index(const Store& store) {
     }
     VectorIndex::FileState st;
     try {
-        st = VectorIndex::inspect(store.dir());
+        st = VectorIndex::inspect(store.dir(), files);
     } catch (const Error& e) {
         c.problem = e.what();
         return c;

@@ -419,14 +419,16 @@ void index_in_memory(VectorIndex& index, const Pool& pool, bool retrain) {
 // are matched as: removed from their stored language's part and added to their relative's (its
 // trained lists; the projection is the store's, trained on every language). Training the whole
 // index again for them cost a third of the match's CPU on a 26-language store (9 documents moved).
-VectorIndex load_stored_index(const Store& store, const Pool& pool) {
-    VectorIndex index = VectorIndex::load(store.dir());
+// `read`: the languages read (VectorIndex::LoadOptions; all by default); a partial load moves
+// documents into those only (no part of another language is made).
+VectorIndex load_stored_index(const Store& store, const Pool& pool, const VectorIndex::LoadOptions& read = {}) {
+    VectorIndex index = VectorIndex::load(store.dir(), read);
     if (pool.regrouped.empty() || !index.can_remove()) return index;
     std::vector<int64_t> seqs;
     std::map<std::string, std::vector<std::size_t>> by_lang;
     for (std::size_t i : pool.regrouped) {
         seqs.push_back(pool.docs[i].seq);
-        by_lang[pool.docs[i].lang].push_back(i);
+        if (!read.languages || read.languages->count(pool.docs[i].lang)) by_lang[pool.docs[i].lang].push_back(i);
     }
     index.remove(seqs.size(), seqs.data());
     add_by_language(index, pool, by_lang, false);
@@ -457,12 +459,14 @@ VectorIndex stored_or_rebuilt_index(const Store& store, const Pool& pool, const 
 }
 
 // Phase 5c, before: the stored index read again (regrouped documents moved, as on the first
-// read). It was let go after the first search (idle through learning and weighing: 213 MiB of
-// 100,000 documents), so it is checked against the store again, as on the first read.
-VectorIndex reread_index(const Store& store, const Pool& pool) {
-    const VectorIndexCheck check = check_vector_index(store);
+// read), the parts of the languages `read` names only (the second pass searches those:
+// searched_languages). It was let go after the first search (idle through learning and
+// weighing: 213 MiB of 100,000 documents), so it is checked against the store again, as on the
+// first read (the files of the parts read hashed).
+VectorIndex reread_index(const Store& store, const Pool& pool, const VectorIndex::LoadOptions& read) {
+    const VectorIndexCheck check = check_vector_index(store, read);
     DOPPEL_CHECK(kStore, check.in_step, "store " + store.dir() + " changed during doppel translations: " + check.problem);
-    return load_stored_index(store, pool);
+    return load_stored_index(store, pool, read);
 }
 
 // Phase 4: word associations learned from the first pass's confident links.
@@ -541,15 +545,34 @@ void spare_kept_lists(std::span<const uint32_t> at, std::size_t L, const std::ve
     for (std::size_t i = 0; i < at.size(); ++i) spared[i] |= again[at[i] * L + at[i]] == Matcher::kKeepList;
 }
 
-// Phase 5c: of the changed documents, those whose vectors the second pass's search reads: the
-// documents of languages some language searches again (`again`: plan_searched_again); all
-// with the found search on (search_found() reads every language of a found pair). `at`: as for
-// spare_kept_lists.
-std::vector<char> searched_languages_only(std::span<const uint32_t> at, std::size_t L, const std::vector<char>& again,
-                                          const TranslationSearchOptions& options, std::vector<char> changed) {
-    if (again.empty() || options.matcher.found_only_ratio > 0) return changed;
+// Phase 5c: the languages (flags, of the table's L) whose vectors the second pass's search
+// reads: those some language searches again (`again`: plan_searched_again); empty for all (no
+// plan, or the found search on: search_found() reads every language of a found pair).
+std::vector<char> searched_languages(std::size_t L, const std::vector<char>& again,
+                                     const TranslationSearchOptions& options) {
+    if (again.empty() || options.matcher.found_only_ratio > 0) return {};
     std::vector<char> searched(L);
     for (std::size_t u = 0; u < again.size(); ++u) searched[u % L] |= again[u] == Matcher::kSearchList;
+    return searched;
+}
+
+// Phase 5c: the stored index's parts the second pass reads (`searched`: searched_languages of
+// the table's `languages`).
+VectorIndex::LoadOptions searched_parts(const std::vector<std::string>& languages, const std::vector<char>& searched) {
+    VectorIndex::LoadOptions read;
+    if (searched.empty()) return read;
+    read.languages.emplace();
+    for (std::size_t t = 0; t < languages.size(); ++t)
+        if (searched[t]) read.languages->insert(languages[t]);
+    return read;
+}
+
+// Phase 5c: of the changed documents, those whose vectors the second pass's search reads: the
+// documents of the `searched` languages (searched_languages; all when empty). `at`: as for
+// spare_kept_lists.
+std::vector<char> searched_languages_only(std::span<const uint32_t> at, const std::vector<char>& searched,
+                                          std::vector<char> changed) {
+    if (searched.empty()) return changed;
     for (std::size_t i = 0; i < at.size(); ++i) changed[i] &= searched[at[i]];
     return changed;
 }
@@ -665,9 +688,10 @@ std::vector<TranslationLink> second_pass(Pool& pool, BridgeEmbedder& embedder, V
     release_free_heap();
     trace_memory("weighed again", pool, embedder, &table, first.size());
     const std::vector<char> again = plan_searched_again(table, learned, options.associations);
-    if (reread) index = reread_index(*reread, pool);
+    const std::vector<char> searched = searched_languages(table.languages.size(), again, options);
+    if (reread) index = reread_index(*reread, pool, searched_parts(table.languages, searched));
     reindex_changed(index, pool,
-                    searched_languages_only(at, table.languages.size(), again, options,
+                    searched_languages_only(at, searched,
                                             options.associations.rematch_similarity > 1 ? search.search : rewritten));
     const Matcher matcher(options.matcher);
     trace_memory("reindexed", pool, embedder, &table, first.size());

@@ -4,6 +4,10 @@
 #include <cmath>
 #include <functional>
 #include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "doppel/error.h"
 #include "doppel/index/vector_index.h"
@@ -240,6 +244,83 @@ TEST(VectorIndex, PrepareLanguageTrainsOnASpreadSample) {
     std::size_t found = 0;
     for (std::size_t g = 0; g < groups; ++g) found += l[g] == static_cast<int64_t>(g);
     EXPECT_GE(found, groups * 95 / 100);
+}
+
+// A partial load (LoadOptions::languages): the named parts as the full index holds them, the
+// full index's kind, the other parts' files neither read nor checked; it cannot be saved.
+TEST(VectorIndex, APartialLoadReadsTheNamedPartsOnly) {
+    const std::size_t dim = 64, groups = 400;
+    VectorIndex vi(dim, "auto:exact_limit=500,dim=16,nprobe=8,refine=2");
+    const auto x = add_three_languages(vi, groups, 20);
+    test::TempDir dir("vindex-partial");
+    vi.save(dir.path());
+    const VectorIndex full = VectorIndex::load(dir.path());
+    VectorIndex::LoadOptions en;
+    en.languages = std::set<std::string>{"en", "xx"};  // xx: not stored, skipped
+    VectorIndex part = VectorIndex::load(dir.path(), en);
+    EXPECT_EQ(part.languages(), std::vector<std::string>{"en"});
+    EXPECT_EQ(part.size(), groups);
+    EXPECT_EQ(part.describe(), full.describe());
+    EXPECT_FALSE(part.exact());
+    EXPECT_EQ(part.candidates_for(5), full.candidates_for(5));
+    EXPECT_EQ(part.empty_like().describe(), full.empty_like().describe());
+    auto search = [&](const VectorIndex& index, const std::string& lang) {
+        const std::size_t k = 4;
+        std::vector<float> d(groups * k);
+        std::vector<int64_t> l(groups * k);
+        index.search_languages({lang}, groups, x[0].data(), k, d.data(), l.data());
+        return std::make_pair(d, l);
+    };
+    EXPECT_EQ(search(part, "en"), search(full, "en"));
+    EXPECT_EQ(search(part, "fr").second, std::vector<int64_t>(groups * 4, -1));
+    test::TempDir out("vindex-partial-save");
+    EXPECT_THROW(part.save(out.path()), Error);
+
+    // None of the named languages stored: no vectors, the kind kept.
+    VectorIndex::LoadOptions none;
+    none.languages.emplace();
+    const VectorIndex empty = VectorIndex::load(dir.path(), none);
+    EXPECT_EQ(empty.size(), 0u);
+    EXPECT_EQ(empty.describe(), full.describe());
+    EXPECT_FALSE(empty.exact());
+
+    // A damaged part not named: the partial load and inspect do not read it; the full ones fail.
+    std::string faiss = test::read_file(dir / "vectors-fr.faiss");
+    faiss[faiss.size() - 1] ^= 1;
+    test::write_file(dir / "vectors-fr.faiss", faiss);
+    EXPECT_EQ(VectorIndex::load(dir.path(), en).size(), groups);
+    EXPECT_EQ(VectorIndex::inspect(dir.path(), en).count, 3 * groups);
+    EXPECT_THROW(VectorIndex::load(dir.path()), Error);
+    EXPECT_THROW(VectorIndex::inspect(dir.path()), Error);
+}
+
+// An "auto" index of at most its exact limit is read whole whatever LoadOptions name: it may be
+// exact, and an add() past the limit converts it, training on every vector (the full index's).
+TEST(VectorIndex, AnAutoIndexWithinItsExactLimitIsReadWhole) {
+    const std::size_t dim = 64, groups = 100, k = 4;
+    VectorIndex vi(dim, "auto:exact_limit=350,dim=16");
+    const auto x = add_three_languages(vi, groups, 30);
+    ASSERT_TRUE(vi.exact());
+    test::TempDir dir("vindex-partial-flat");
+    vi.save(dir.path());
+    VectorIndex::LoadOptions de;
+    de.languages = std::set<std::string>{"de"};
+    VectorIndex part = VectorIndex::load(dir.path(), de);
+    VectorIndex full = VectorIndex::load(dir.path());
+    EXPECT_EQ(part.languages(), full.languages());
+    EXPECT_EQ(part.size(), 3 * groups);
+    std::vector<int64_t> ids(groups);
+    for (std::size_t g = 0; g < groups; ++g) ids[g] = static_cast<int64_t>(1000 + g);
+    for (VectorIndex* index : {&part, &full}) index->add("de", 51, ids.data(), x[0].data());  // 351: converted
+    EXPECT_FALSE(part.exact());
+    std::vector<float> d1(groups * k), d2(groups * k);
+    std::vector<int64_t> l1(groups * k), l2(groups * k);
+    part.search("en", groups, x[1].data(), k, d1.data(), l1.data());
+    full.search("en", groups, x[1].data(), k, d2.data(), l2.data());
+    EXPECT_EQ(l1, l2);
+    EXPECT_EQ(d1, d2);
+    test::TempDir out("vindex-partial-flat-save");
+    EXPECT_NO_THROW(part.save(out.path()));
 }
 
 TEST(VectorIndex, RejectsBadFilesAndFactories) {

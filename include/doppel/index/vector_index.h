@@ -45,6 +45,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -149,15 +151,35 @@ public:
     // An order-free digest of a set of ids (XOR of a mix of each): equal sets, equal digests.
     static uint64_t ids_digest(std::size_t n, const int64_t* ids);
 
+    // Which parts of a saved index load() and inspect() read.
+    //   languages  unset (the default): every language's part. Set: only the parts of these
+    //              languages (a name the header does not list is skipped); the header is read
+    //              whole, and the other parts' files are neither read nor checked.
+    // A partial load (some stored part not read) holds the parts it read as the full index holds
+    // them, so searching one of its languages gives what the full index gives; the others are
+    // absent: searching them gives -1 labels, languages(), size() and ids() count what was read,
+    // remove() does not reach them, and add() to one starts a new part (as for a new language).
+    // It keeps the full index's kind: describe(), exact(), candidates_for() and empty_like() are
+    // the full index's (an approximate "auto" index none of whose named languages is stored reads
+    // its smallest part for the training and drops its vectors). An "auto" index of at most its
+    // exact limit is read whole (it may be exact, and an add() past the limit converts it,
+    // training on every vector), so a partial load is never converted. It may not be saved (it
+    // would write an index without the other parts): save() throws doppel::Error
+    // (kInvalidArgument).
+    struct LoadOptions {
+        std::optional<std::set<std::string>> languages;
+    };
+
     // Writes the index files into dir (each to a temporary file, flushed and renamed; the header
-    // last) and returns what it wrote. Throws doppel::Error on I/O errors.
+    // last) and returns what it wrote. Throws doppel::Error on I/O errors, and on a partial load.
     FileState save(const std::string& dir) const;
-    // Reads an index written by save(). Throws doppel::Error when the header is missing, has a
-    // bad magic or another format version, or a FAISS file cannot be read or fails its checksum.
-    static VectorIndex load(const std::string& dir);
-    // Reads the header and checks every file against its checksum without loading FAISS; throws
-    // doppel::Error as load() does.
-    static FileState inspect(const std::string& dir);
+    // Reads an index written by save() (the parts `options` names). Throws doppel::Error when the
+    // header is missing, has a bad magic or another format version, or a FAISS file read cannot be
+    // read or fails its checksum.
+    static VectorIndex load(const std::string& dir, const LoadOptions& options = {});
+    // Reads the header and checks the files of the parts `options` names (every file by default)
+    // against their checksums without loading FAISS; throws doppel::Error as load() does.
+    static FileState inspect(const std::string& dir, const LoadOptions& options = {});
     static bool exists(const std::string& dir);
 
 private:
@@ -184,6 +206,8 @@ private:
     // languages' indexes instead).
     std::unique_ptr<faiss::IndexPreTransform> trained_;
     std::map<std::string, std::unique_ptr<Part>> parts_;
+    // Whether some stored part was not read (LoadOptions): save() and a conversion refused.
+    bool partial_ = false;
 };
 
 }  // namespace doppel

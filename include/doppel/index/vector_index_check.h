@@ -40,8 +40,12 @@ struct VectorIndexCheck {
     std::string problem;       // why it is not in step, naming the file; empty when in step
 };
 
-// Checks the vector index of `store` (reads the header and hashes the FAISS files).
-VectorIndexCheck check_vector_index(const Store& store);
+// Checks the vector index of `store` (reads the header and hashes the FAISS files). With
+// `files` naming languages (VectorIndex::LoadOptions), only their parts' files are hashed: the
+// check before a partial load of those parts (the header, the store's record, the count, the
+// ids digest and the relabeled list are checked as always; "intact" then says nothing of the
+// files not hashed).
+VectorIndexCheck check_vector_index(const Store& store, const VectorIndex::LoadOptions& files = {});
 
 // The seqs listed as relabeled since the index was saved (sorted, unique), and adding to them
 // (inside the transaction that changes those documents).
