@@ -6,6 +6,7 @@
 
 #include "doppel/error.h"
 #include "impl/hash_buckets.h"
+#include "impl/simd.h"
 
 namespace doppel {
 
@@ -99,21 +100,9 @@ SparseVector SparseVector::deserialize(std::string_view b) {
 }
 
 float dot(const SparseVector& a, const SparseVector& b) {
-    double s = 0;
-    std::size_t i = 0, j = 0;
-    const std::size_t na = a.ids.size(), nb = b.ids.size();
-    // The products are summed in id order, as a plain merge does; the steps past unequal ids
-    // go without branches (most steps: a match is rare).
-    while (i < na && j < nb) {
-        const uint64_t x = a.ids[i], y = b.ids[j];
-        if (x == y) {
-            s += double(a.weights[i++]) * b.weights[j++];
-            continue;
-        }
-        i += x < y;
-        j += y < x;
-    }
-    return static_cast<float>(s);
+    // The products summed in id order, as a plain merge does (impl::sparse_dot).
+    return static_cast<float>(impl::sparse_dot(a.ids.data(), a.weights.data(), a.ids.size(), b.ids.data(),
+                                               b.weights.data(), b.ids.size()));
 }
 
 }  // namespace doppel

@@ -36,7 +36,50 @@ void axpy_plain(float a, const float* x, float* y, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+// The merge from (i, j) on: the products of equal ids added to s in id order; the steps past
+// unequal ids go without branches (most steps: a match is rare).
+double sparse_dot_merge(const uint64_t* ia, const float* wa, std::size_t na, const uint64_t* ib, const float* wb,
+                        std::size_t nb, std::size_t i, std::size_t j, double s) {
+    while (i < na && j < nb) {
+        const uint64_t x = ia[i], y = ib[j];
+        if (x == y) {
+            s += double(wa[i++]) * wb[j++];
+            continue;
+        }
+        i += x < y;
+        j += y < x;
+    }
+    return s;
+}
+
 #ifdef DOPPEL_SIMD_X86
+// sparse_dot_merge over blocks: four ids of a against four of b (every pair compared, four
+// rotations of b); a block pair with an equal id adds its products in a's order (id order). The
+// block with the smaller last id is then done (its ids are all below the other block's last, so
+// none equals a later id of the other side), both when the last ids are equal. The products
+// therefore come in id order, as the merge takes them, and the tail is left to the merge.
+__attribute__((target("avx2"))) double sparse_dot_avx2(const uint64_t* ia, const float* wa, std::size_t na,
+                                                       const uint64_t* ib, const float* wb, std::size_t nb) {
+    std::size_t i = 0, j = 0;
+    double s = 0;
+    while (i + 4 <= na && j + 4 <= nb) {
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ia + i));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ib + j));
+        const __m256i eq = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi64(a, b), _mm256_cmpeq_epi64(a, _mm256_permute4x64_epi64(b, 0x39))),
+            _mm256_or_si256(_mm256_cmpeq_epi64(a, _mm256_permute4x64_epi64(b, 0x4e)),
+                            _mm256_cmpeq_epi64(a, _mm256_permute4x64_epi64(b, 0x93))));
+        if (_mm256_movemask_pd(_mm256_castsi256_pd(eq)) != 0)
+            for (std::size_t p = 0; p < 4; ++p)
+                for (std::size_t q = 0; q < 4; ++q)
+                    if (ia[i + p] == ib[j + q]) s += double(wa[i + p]) * wb[j + q];
+        const uint64_t last_a = ia[i + 3], last_b = ib[j + 3];
+        i += last_a <= last_b ? 4 : 0;
+        j += last_b <= last_a ? 4 : 0;
+    }
+    return sparse_dot_merge(ia, wa, na, ib, wb, nb, i, j, s);
+}
+
 __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, std::size_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
     std::size_t i = 0;
@@ -105,6 +148,14 @@ float dot_f32_nonzeros(const float* a, const uint16_t* pos, const float* val, st
     }
 #endif
     return dot_nonzeros_plain(a, pos, val, nnz, n);
+}
+
+double sparse_dot(const uint64_t* ia, const float* wa, std::size_t na, const uint64_t* ib, const float* wb,
+                  std::size_t nb) {
+#ifdef DOPPEL_SIMD_X86
+    if (has_avx2()) return sparse_dot_avx2(ia, wa, na, ib, wb, nb);
+#endif
+    return sparse_dot_merge(ia, wa, na, ib, wb, nb, 0, 0, 0.0);
 }
 
 void dots_f32(const float* q, const float* xs, std::size_t count, std::size_t dim, float* out) {

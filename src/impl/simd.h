@@ -21,6 +21,13 @@ float dot_f32_nonzeros(const float* a, const uint16_t* pos, const float* val, st
 // out[v] = dot_f32(q, xs + v * dim, dim) for v in [0, count): one query against a row-major block.
 void dots_f32(const float* q, const float* xs, std::size_t count, std::size_t dim, float* out);
 
+// The dot product of two sparse vectors (ids ascending, each once; weights beside them):
+// sum of double(wa[i]) * wb[j] over the ids both hold, added in id order into a double, as a
+// plain merge of the two does (so bit for bit that merge's sum). With AVX2, the merge steps over
+// blocks of four ids of each side compared at once (most blocks share no id).
+double sparse_dot(const uint64_t* ia, const float* wa, std::size_t na, const uint64_t* ib, const float* wb,
+                  std::size_t nb);
+
 // y[i] += a * x[i] over n floats.
 void axpy_f32(float a, const float* x, float* y, std::size_t n);
 

@@ -66,3 +66,32 @@ TEST(Simd, DotOverNonzerosIsTheFullDotBitForBit) {
         EXPECT_EQ(std::memcmp(&want, &got, sizeof want), 0) << n << ": " << got << " != " << want;
     }
 }
+
+// sparse_dot: the plain merge's sum bit for bit (the same products added in id order), for
+// overlaps from none to whole, lengths with and without a tail past the blocks of four, and
+// blocks whose last ids are equal.
+TEST(Simd, SparseDotIsThePlainMergeBitForBit) {
+    std::mt19937 rng(9);
+    for (double share : {0.0, 0.05, 0.3, 0.9, 1.0})
+        for (std::size_t na : {0u, 1u, 3u, 4u, 5u, 8u, 17u, 64u, 203u})
+            for (std::size_t nb : {0u, 2u, 4u, 9u, 40u, 171u}) {
+                std::bernoulli_distribution shared(share);
+                std::uniform_int_distribution<uint64_t> gap(1, 6);
+                std::vector<uint64_t> ia, ib;
+                for (uint64_t id = gap(rng); ia.size() < na || ib.size() < nb; id += gap(rng)) {
+                    const bool both = shared(rng), to_a = both || (rng() & 1);
+                    if (to_a && ia.size() < na) ia.push_back(id);
+                    if ((both || !to_a) && ib.size() < nb) ib.push_back(id);
+                }
+                const auto wa = random_floats(na, 10 + static_cast<unsigned>(na)),
+                           wb = random_floats(nb, 20 + static_cast<unsigned>(nb));
+                double want = 0;
+                for (std::size_t i = 0, j = 0; i < na && j < nb;) {
+                    if (ia[i] == ib[j]) want += double(wa[i++]) * wb[j++];
+                    else if (ia[i] < ib[j]) ++i;
+                    else ++j;
+                }
+                const double got = impl::sparse_dot(ia.data(), wa.data(), na, ib.data(), wb.data(), nb);
+                EXPECT_EQ(std::memcmp(&want, &got, sizeof want), 0) << share << " " << na << " " << nb;
+            }
+}
