@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <utility>
 
 #include "doppel/error.h"
 #include "impl/sqlite.h"
@@ -219,13 +220,22 @@ struct Store::Impl {
     sqlite3_blob* blob = nullptr;
     std::string blob_name;
     bool has_blobs = false;  // the blobs table was seen (a store made before it has none)
+    // The transaction that created the store's tables is still open (StoreOptions::
+    // journal_at_creation): the first call of transaction() commits it with its own writes.
+    bool creation_open = false;
     void close_blob() {
         if (blob) sqlite3_blob_close(blob);
         blob = nullptr;
         blob_name.clear();
     }
+    // Commits the creation alone, where no transaction() came to commit it (nothing written,
+    // or a switch of the journal asked first).
+    void commit_creation() {
+        if (std::exchange(creation_open, false)) impl::exec(db, "COMMIT");
+    }
     ~Impl() {
         close_blob();
+        if (creation_open) sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);  // an error here has no one to tell
         if (db) sqlite3_close_v2(db);
     }
 };
@@ -359,7 +369,11 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         if (!options.read_only) {
             if (version == 0)  // before the first write, which fixes the page size
                 impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
-            set_journal_mode(impl_->db, version == 0 && options.journal_at_creation);
+            const bool creating = version == 0 && options.journal_at_creation;
+            set_journal_mode(impl_->db, creating);
+            // A store created for `doppel index`: its tables are committed with the first
+            // transaction (transaction()), one commit (three fsyncs) less before the first batch.
+            if (creating) impl::exec(impl_->db, "BEGIN IMMEDIATE");  // the transaction below joins it
             transaction([&] {
                 // Re-read inside the transaction: another writer may have migrated it meanwhile.
                 const int stored = version == 0 ? 0 : schema_version();
@@ -371,6 +385,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
                 if (stored != 0 && stored < 5) impl::exec(impl_->db, kMigrate4to5);
                 if (version == 0) set_meta("schema_version", std::to_string(kSchemaVersion));
             });
+            impl_->creation_open = creating;
         }
     } catch (const Error&) {
         throw;
@@ -404,10 +419,33 @@ void in_transaction(sqlite3* db, const char* begin, const std::function<void()>&
 
 void Store::transaction(const std::function<void()>& fn) {
     if (sqlite3_get_autocommit(impl_->db)) impl_->close_blob();  // an open blob handle would hold a read transaction
+    if (impl_->creation_open) return commit_with_creation(fn);
     in_transaction(impl_->db, "BEGIN IMMEDIATE", fn);
 }
 
+// The first transaction of a store created open (Impl::creation_open): fn's writes and the
+// tables commit together; when fn throws, only its writes are undone (a savepoint) and the
+// tables are committed alone, as if they had been committed at the opening.
+void Store::commit_with_creation(const std::function<void()>& fn) {
+    impl_->close_blob();
+    impl_->creation_open = false;
+    impl::exec(impl_->db, "SAVEPOINT first_write");
+    try {
+        fn();
+    } catch (...) {
+        sqlite3_exec(impl_->db, "ROLLBACK TO first_write; RELEASE first_write; COMMIT", nullptr, nullptr, nullptr);
+        throw;
+    }
+    try {
+        impl::exec(impl_->db, "RELEASE first_write; COMMIT");
+    } catch (...) {
+        sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
 bool Store::use_journal() {
+    if (impl_->creation_open) return true;  // created with the journal, in its first transaction
     if (sqlite3_db_readonly(impl_->db, "main") == 1 || !sqlite3_get_autocommit(impl_->db)) return false;
     impl_->close_blob();
     set_journal_mode(impl_->db, true);
@@ -423,6 +461,7 @@ bool Store::use_journal() {
 // checkpoint never meets a header that an operating-system crash turned back to rollback mode. A
 // crash inside the switch leaves the store in rollback mode, as it was (only the header differs).
 bool Store::use_wal() {
+    impl_->commit_creation();
     if (sqlite3_db_readonly(impl_->db, "main") == 1 || !sqlite3_get_autocommit(impl_->db)) return false;
     impl_->close_blob();
     auto in_wal = [&] {

@@ -296,6 +296,45 @@ TEST(Store, ACreationKilledInATransactionIsRolledBackByAReader) {
     EXPECT_EQ(s.get("a")->text, "alpha");
 }
 
+// A store created with the journal (StoreOptions::journal_at_creation, `doppel index`) commits
+// its tables with its first transaction: nothing reaches the file before it (one commit, three
+// fsyncs, less before the first batch). A first transaction that throws undoes its own writes
+// only, and a store closed before any transaction keeps its tables.
+TEST(Store, ACreatedStoresTablesCommitWithItsFirstTransaction) {
+    doppel::StoreOptions created;
+    created.journal_at_creation = true;
+    auto file_size = [](const TempDir& d) { return std::filesystem::file_size(d.path() + "/" + Store::kDatabaseFile); };
+    auto a = make("a", "alpha"), b = make("b", "beta");
+    TempDir dir("store-creation-first");
+    {
+        Store s(dir.path(), created);
+        EXPECT_TRUE(s.use_journal());  // created with it
+        EXPECT_EQ(file_size(dir), 0u);
+        s.put(1, &a, 1);
+        EXPECT_GT(file_size(dir), 0u);
+        Store reader(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(reader.size(), 1u);
+        s.put(1, &b, 1);  // later transactions commit as before
+        EXPECT_EQ(reader.size(), 2u);
+    }
+    TempDir failed("store-creation-failed");
+    {
+        Store s(failed.path(), created);
+        EXPECT_THROW(s.transaction([&] {
+            s.put(1, &a, 1);
+            throw std::runtime_error("disk full");
+        }), std::runtime_error);
+        EXPECT_EQ(s.size(), 0u);
+        EXPECT_EQ(Store(failed.path(), doppel::StoreOptions{false, true}).size(), 0u);  // the tables are there
+        s.put(1, &b, 1);
+        EXPECT_TRUE(s.use_wal());
+    }
+    EXPECT_EQ(Store(failed.path(), doppel::StoreOptions{false, true}).get("b")->text, "beta");
+    TempDir unused("store-creation-unused");
+    { Store s(unused.path(), created); }
+    EXPECT_EQ(Store(unused.path(), doppel::StoreOptions{false, true}).size(), 0u);
+}
+
 // Store::use_journal() switches an existing store to the rollback journal when no other
 // connection has it open, and use_wal() turns the log on again; where a reader has the store
 // open, it stays in the log (SQLite refuses the switch at once). Meanwhile a reader reads the

@@ -83,6 +83,9 @@ struct StoreOptions {
     // the copyright corpus. An existing store is switched by use_journal(). Meanwhile a reader
     // waits while a transaction commits, and a kill leaves a journal that the next opener,
     // read-only or not, rolls back (the store then holds every committed batch, as with the log).
+    // The new store's tables are committed with its first transaction() (or by use_wal(), or at
+    // the close), not at this opening: one commit, three fsyncs, less before `doppel index`
+    // reads its first batch; until then a reader finds an empty store, as before the tables.
     bool journal_at_creation = false;
     // The caller never uses the store from two threads at once (a Store is not safe for
     // concurrent use anyway, below): SQLite then takes no mutex per call (its multi-thread mode,
@@ -300,6 +303,7 @@ public:
 
 private:
     void unsettle();  // deletes kSettledMeta
+    void commit_with_creation(const std::function<void()>& fn);  // transaction(), the first one
     // read_texts() and read_content_hashes(): one column of the documents table by seq.
     void read_column(const char* column, const std::vector<int64_t>& seqs,
                      const std::function<void(int64_t, std::string_view)>& fn) const;
