@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     }
     (void)doppel::decode_stored_shingles(blob, true);  // reports a bad blob in its error, never throws
     try { doppel::decode_signature(blob, 128, 1); } catch (const doppel::Error&) {}
+    (void)doppel::decode_stored_signature(blob, 128, 1);  // reports a bad blob in its error, never throws
     try { doppel::decode_vectors_artifact(blob, "fuzz"); } catch (const doppel::Error&) {}
     return 0;
 }

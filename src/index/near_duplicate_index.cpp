@@ -25,6 +25,9 @@ constexpr uint32_t kFormatVersion = 1;
 // is the note "made from the stored text" (kShingleSetStoredFromBytes).
 constexpr uint32_t kShinglesVersion = 2;
 constexpr uint32_t kShinglesInTextVersion = 3;
+// "minhash" artifacts: version 2 is the note "sign the stored shingle set" (written with the
+// shingles' note, for texts under kShingleSetStoredFromBytes).
+constexpr uint32_t kSignatureOfSetVersion = 2;
 // Texts shingled at a time by make_sets_from_texts (held in memory while their sets are made).
 constexpr std::size_t kTextBytesAtOnce = std::size_t{16} << 20;
 constexpr const char* kSpecKey = kNearDuplicateSpecMeta;
@@ -129,34 +132,79 @@ void append_lines(const LineSummary& s, std::string* out) {
     }
 }
 
-// Signatures decoded from "minhash" blobs, side by side (sigs[i * perms ...]).
+// Signatures of "minhash" blobs, side by side (sigs[i * perms ...]): decoded as they are added,
+// the notes among them signed from their stored sets by sign_notes() (read_signatures' phases).
+// A blob that does not decode throws.
 struct Signatures {
     std::vector<int64_t> seqs;
     std::vector<uint32_t> sigs;
-    void add(int64_t seq, std::string_view blob, int perms, uint64_t seed) {
-        const std::vector<uint32_t> sig = decode_signature(blob, perms, seed);
+    std::vector<std::size_t> notes;  // positions in seqs of notes not signed yet
+    void add(int64_t seq, std::string_view blob, const MinHash& minhash) {
+        const std::size_t perms = static_cast<std::size_t>(minhash.perms());
+        StoredSignature s = decode_stored_signature(blob, minhash.perms(), minhash.seed());
+        if (s.of_set) {
+            notes.push_back(seqs.size());
+            s.sig.assign(perms, 0);
+        } else if (!s.found) {
+            s.sig = decode_signature(blob, minhash.perms(), minhash.seed());  // throws its error
+        }
         seqs.push_back(seq);
-        sigs.insert(sigs.end(), sig.begin(), sig.end());
+        sigs.insert(sigs.end(), s.sig.begin(), s.sig.end());
+    }
+    // Signs the notes from their documents' stored sets, kNotesAtOnce at a time (each costs
+    // shingling its text again). A note whose document is gone since (deleted by another
+    // connection after the scan read it) is dropped; one whose set does not decode throws.
+    void sign_notes(const Store& store, const Shingler& shingler, const MinHash& minhash) {
+        constexpr std::size_t kNotesAtOnce = 65536;
+        const std::size_t perms = static_cast<std::size_t>(minhash.perms());
+        std::vector<uint8_t> gone(seqs.size(), 0);
+        for (std::size_t b = 0; b < notes.size(); b += kNotesAtOnce) {
+            const std::size_t e = std::min(notes.size(), b + kNotesAtOnce);
+            std::vector<int64_t> note_seqs;
+            for (std::size_t k = b; k < e; ++k) note_seqs.push_back(seqs[notes[k]]);
+            const std::vector<StoredShingleSet> sets = read_shingle_sets(store, shingler, note_seqs);
+            std::vector<StoredSignature> signed_(note_seqs.size());
+            for (auto& s : signed_) s.of_set = true;
+            sign_stored_sets(minhash, sets, signed_);
+            for (std::size_t k = b; k < e; ++k) {
+                const StoredSignature& s = signed_[k - b];
+                DOPPEL_CHECK(kBadFormat, s.error.empty(), s.error);
+                gone[notes[k]] = !s.found;
+                std::copy(s.sig.begin(), s.sig.end(), sigs.begin() + static_cast<std::ptrdiff_t>(notes[k] * perms));
+            }
+        }
+        notes.clear();
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < seqs.size(); ++i)
+            if (!gone[i]) {
+                seqs[kept] = seqs[i];
+                std::copy_n(&sigs[i * perms], perms, &sigs[kept * perms]);
+                ++kept;
+            }
+        seqs.resize(kept);
+        sigs.resize(kept * perms);
     }
     void clear() {
         seqs.clear();
         sigs.clear();
+        notes.clear();
     }
 };
 
 // Adds to the band runs the stored signatures newer than what they cover (a store written
 // before band runs, or by a build without them), in chunks.
-void catch_up_band_runs(Store& store, const MinHash& minhash, LshParams p) {
+void catch_up_band_runs(Store& store, const Shingler& shingler, const MinHash& minhash, LshParams p) {
     const int64_t covered = LshBandStore::covered_seq(store, minhash.perms(), p);
     if (store.max_artifact_seq("minhash") <= covered) return;
     Signatures chunk;
     auto flush = [&] {
+        chunk.sign_notes(store, shingler, minhash);
         LshBandStore::add(store, minhash.perms(), p, chunk.seqs.size(), chunk.seqs.data(), chunk.sigs.data());
         chunk.clear();
     };
     store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) {
         if (seq <= covered) return;
-        chunk.add(seq, blob, minhash.perms(), minhash.seed());
+        chunk.add(seq, blob, minhash);
         if (chunk.seqs.size() == 65536) flush();
     });
     if (!chunk.seqs.empty()) flush();
@@ -254,8 +302,15 @@ std::string encode_signature(const std::vector<uint32_t>& sig, uint64_t seed) {
     return s;
 }
 
+std::string encode_signature_of_set() {
+    std::string out(kMinHashMagic, 4);
+    put(out, kSignatureOfSetVersion);
+    return out;
+}
+
 std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_t seed) {
-    check_header(blob, kMinHashMagic, "minhash");
+    DOPPEL_CHECK(kInvalidArgument, check_header(blob, kMinHashMagic, "minhash", kSignatureOfSetVersion) == 1,
+                 "minhash artifact is the note to sign the stored shingle set (read it with read_signatures)");
     std::size_t at = 8;
     const uint32_t n = get<uint32_t>(blob, at);
     const uint64_t s = get<uint64_t>(blob, at);
@@ -365,6 +420,63 @@ std::vector<StoredShingleSet> read_shingle_sets(const Store& store, const Shingl
     });
     make_sets_from_texts(store, shingler, seqs, sets, with_counts);
     return sets;
+}
+
+StoredSignature decode_stored_signature(std::string_view blob, int perms, uint64_t seed) {
+    StoredSignature s;
+    try {
+        s.of_set = check_header(blob, kMinHashMagic, "minhash", kSignatureOfSetVersion) == kSignatureOfSetVersion;
+        if (s.of_set)
+            DOPPEL_CHECK(kBadFormat, blob.size() == 8, "minhash artifact has the wrong size");
+        else
+            s.sig = decode_signature(blob, perms, seed);
+        s.found = !s.of_set;
+    } catch (const Error& e) {
+        s.of_set = false;
+        s.error = e.what();
+    }
+    return s;
+}
+
+void sign_stored_sets(const MinHash& minhash, const std::vector<StoredShingleSet>& sets,
+                      std::vector<StoredSignature>& sigs) {
+    std::vector<std::size_t> notes;
+    for (std::size_t j = 0; j < sigs.size(); ++j)
+        if (sigs[j].of_set && sets[j].found) {
+            if (sets[j].error.empty())
+                notes.push_back(j);
+            else
+                sigs[j].error = sets[j].error;
+        }
+    impl::parallel_for_ranges(notes.size(), impl::worker_count(notes.size() / 64 + 1), 64,
+                              [&](std::size_t b, std::size_t e, std::size_t) {
+                                  for (std::size_t k = b; k < e; ++k) {
+                                      StoredSignature& s = sigs[notes[k]];
+                                      s.sig = minhash.sign(sets[notes[k]].shingles);
+                                      s.found = true;
+                                  }
+                              });
+}
+
+std::vector<StoredSignature> read_signatures(const Store& store, const Shingler& shingler, const MinHash& minhash,
+                                             const std::vector<int64_t>& seqs) {
+    std::vector<StoredSignature> sigs(seqs.size());
+    std::vector<int64_t> note_seqs;
+    std::vector<std::size_t> note_at;  // position in seqs of note_seqs[k]
+    std::size_t j = 0;
+    store.read_artifacts("minhash", seqs, [&](int64_t seq, std::string_view blob) {
+        while (seqs[j] != seq) ++j;
+        sigs[j] = decode_stored_signature(blob, minhash.perms(), minhash.seed());
+        if (sigs[j].of_set) note_seqs.push_back(seq), note_at.push_back(j);
+        ++j;
+    });
+    if (note_seqs.empty()) return sigs;
+    const std::vector<StoredShingleSet> sets = read_shingle_sets(store, shingler, note_seqs);
+    std::vector<StoredSignature> notes(note_seqs.size());
+    for (std::size_t k = 0; k < notes.size(); ++k) notes[k].of_set = true;
+    sign_stored_sets(minhash, sets, notes);
+    for (std::size_t k = 0; k < notes.size(); ++k) sigs[note_at[k]] = std::move(notes[k]);
+    return sigs;
 }
 
 ShingleSetKey shingle_set_key(const uint64_t* shingles, std::size_t n) {
@@ -493,7 +605,12 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
             else
                 append_shingles(sh.data(), sh.size(), counts, out);
         });
-        append(1, [&](std::string* out) { append_signature(sig, perms, seed, out); });
+        append(1, [&](std::string* out) {
+            if (docs[i].doc.text.size() < kShingleSetStoredFromBytes)
+                *out += encode_signature_of_set();
+            else
+                append_signature(sig, perms, seed, out);
+        });
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
         append(3, [&](std::string* out) { *out += encode_set_key(shingle_set_key(sh.data(), sh.size())); });
     });
@@ -513,7 +630,7 @@ void NearDuplicateStage::write_prepared(Store& store, std::size_t n, const int64
     store.transaction([&] {
         // Once per store this stage writes to: later batches add every signature they write.
         if (caught_up_ != &store) {
-            catch_up_band_runs(store, *minhash_, bands);
+            catch_up_band_runs(store, *shingler_, *minhash_, bands);
             catch_up_line_summaries(store, n, seqs);
             catch_up_set_keys(store, *shingler_, n, seqs);
         }
@@ -554,17 +671,16 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
       threshold_(threshold),
       shingler_(Shingler::from_spec(options.shingle_spec)),
       minhash_(MinHash::from_spec(options.minhash_spec)),
-      seed_(minhash_->seed()),
       lsh_(minhash_->perms(), choose_lsh_params(threshold, minhash_->perms(), target_recall)) {
     const auto stored = store.meta(kSpecKey);
     DOPPEL_CHECK(kModelMismatch, 
         !stored || *stored == spec_of(*shingler_, *minhash_),
         "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
-    const int perms = minhash_->perms();
     store.read_snapshot([&] { bands_ = read_bands(); });
     if (bands_) return;  // nothing to build: queries read the band runs
     Signatures all;
-    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) { all.add(seq, blob, perms, seed_); });
+    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) { all.add(seq, blob, *minhash_); });
+    all.sign_notes(store, *shingler_, *minhash_);
     lsh_.add(all.seqs.size(), all.seqs.data(), all.sigs.data());
 }
 

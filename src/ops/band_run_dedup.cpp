@@ -92,9 +92,9 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
       held_text_bytes_(held_text_bytes),
       tmp_(nullptr, &std::fclose) {
     shingler_ = Shingler::from_spec(finder.options().shingle_spec);
-    const auto minhash = MinHash::from_spec(finder.options().minhash_spec);
-    perms_ = minhash->perms();
-    seed_ = minhash->seed();
+    minhash_ = MinHash::from_spec(finder.options().minhash_spec);
+    perms_ = minhash_->perms();
+    seed_ = minhash_->seed();
     // Sized once: a growing vector would hold two copies while it moves.
     const std::size_t n = store.size();
     seqs_.reserve(n);
@@ -123,13 +123,13 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
     for (std::size_t i = 0; i < n; ++i)
         if (want[i]) wanted.push_back(seqs[i]), at.push_back(i);
     if (wanted.empty()) return b;
+    // The signatures (read_signatures' two phases: the blobs here, the notes signed from their
+    // sets at the end).
+    std::vector<StoredSignature> sigs(n);
     std::vector<bool> signed_(n, false);
     auto take_signature = [&](std::size_t i, std::string_view blob) {
-        try {
-            b.sketches[i].sig = decode_signature(blob, perms_, seed_);
-            signed_[i] = true;
-        } catch (const Error&) {
-        }
+        sigs[i] = decode_stored_signature(blob, perms_, seed_);
+        signed_[i] = sigs[i].found || sigs[i].of_set;
     };
     // The shingle sets (read_shingle_sets' two phases: the blobs here, the notes' sets from the
     // texts at the end); the line maps of the documents with maps[i] only.
@@ -140,8 +140,10 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
     };
     auto finish = [&] {
         make_sets_from_texts(store_, *shingler_, seqs, sets, any_maps);
+        sign_stored_sets(*minhash_, sets, sigs);
         for (std::size_t i = 0; i < n; ++i) {
-            if (!sets[i].found || !sets[i].error.empty()) continue;
+            if (!sets[i].found || !sets[i].error.empty() || !sigs[i].found) continue;
+            b.sketches[i].sig = std::move(sigs[i].sig);
             auto& sh = b.sketches[i].shingles;
             sh = std::move(sets[i].shingles);
             if (!maps.empty() && maps[i]) b.sketches[i].counts = std::move(sets[i].counts);

@@ -137,6 +137,7 @@ private:
     NearDuplicateFinder& finder_;
     LshBandStore bands_;
     std::unique_ptr<Shingler> shingler_;  // the store's (read_shingle_sets)
+    std::unique_ptr<MinHash> minhash_;    // the store's (sign_stored_sets)
     int perms_ = 0;
     uint64_t seed_ = 0;
     // By document number (position in seq order).

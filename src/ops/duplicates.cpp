@@ -111,7 +111,8 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
 // The shingles and signatures the near-duplicate stage stored (index/near_duplicate_index.h),
 // when it made them with the finder's shingle and MinHash specs; none otherwise. The signatures
 // are read at once (in seq order), the shingle sets of a batch (and their line maps) when it is
-// added (read_shingle_sets). A document without both artifacts, or with one that does not
+// added (read_shingle_sets), and the signatures that are notes signed from those sets then
+// (read_signatures' phases). A document without both artifacts, or with one that does not
 // decode, has none: it is shingled.
 class StoredSketches {
 public:
@@ -122,22 +123,23 @@ public:
 private:
     const Store& store_;
     std::unique_ptr<Shingler> shingler_;
+    std::unique_ptr<MinHash> minhash_;
     std::vector<int64_t> seqs_;
     std::vector<PrecomputedSketch> sketches_;
+    std::vector<bool> of_set_;  // sketches_[k]'s signature is the note: signed in take()
     std::size_t at_ = 0;
 };
 
 StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o)
-    : store_(store), shingler_(Shingler::from_spec(o.shingle_spec)) {
+    : store_(store), shingler_(Shingler::from_spec(o.shingle_spec)), minhash_(MinHash::from_spec(o.minhash_spec)) {
     const auto spec = store.meta(kNearDuplicateSpecMeta);
     if (!spec || *spec != near_duplicate_sketch_spec(o.shingle_spec, o.minhash_spec)) return;
-    const auto minhash = MinHash::from_spec(o.minhash_spec);
     store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) {
-        try {
-            sketches_.push_back({{}, decode_signature(blob, minhash->perms(), minhash->seed()), {}});
-            seqs_.push_back(seq);
-        } catch (const Error&) {
-        }
+        StoredSignature s = decode_stored_signature(blob, minhash_->perms(), minhash_->seed());
+        if (!s.found && !s.of_set) return;
+        sketches_.push_back({{}, std::move(s.sig), {}});
+        of_set_.push_back(s.of_set);
+        seqs_.push_back(seq);
     });
 }
 
@@ -152,10 +154,14 @@ std::vector<PrecomputedSketch*> StoredSketches::take(const std::vector<int64_t>&
         signed_at.push_back(at_);
     }
     std::vector<StoredShingleSet> sets = read_shingle_sets(store_, *shingler_, signed_seqs, true);
+    std::vector<StoredSignature> notes(signed_seqs.size());
+    for (std::size_t j = 0; j < signed_seqs.size(); ++j) notes[j].of_set = of_set_[signed_at[j]];
+    sign_stored_sets(*minhash_, sets, notes);
     for (std::size_t j = 0, i = 0; j < signed_seqs.size(); ++j) {
         while (seqs[i] != signed_seqs[j]) ++i;
-        if (!sets[j].found || !sets[j].error.empty()) continue;
+        if (!sets[j].found || !sets[j].error.empty() || (notes[j].of_set && !notes[j].found)) continue;
         PrecomputedSketch& p = sketches_[signed_at[j]];
+        if (notes[j].of_set) p.sig = std::move(notes[j].sig);
         p.shingles = std::move(sets[j].shingles);
         p.counts = std::move(sets[j].counts);
         out[i] = &p;

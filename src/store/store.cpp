@@ -98,6 +98,12 @@ const char* kMigrate4to5 = R"sql(
 UPDATE meta SET value = '5' WHERE key = 'schema_version';
 )sql";
 
+// Version 5 -> 6: "minhash" artifacts may be notes to sign the stored shingle set (format
+// version 2): nothing is rewritten, but a build before version 6 must not read the store.
+const char* kMigrate5to6 = R"sql(
+UPDATE meta SET value = '6' WHERE key = 'schema_version';
+)sql";
+
 // The table of one of Store::kSketchKinds (the kind is its column), else nullptr: the line
 // summaries apart, so that a pass over every document's summary (dedup --store's line counts)
 // reads them alone, not the shingles beside them.
@@ -383,6 +389,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
                 if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
                 if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
                 if (stored != 0 && stored < 5) impl::exec(impl_->db, kMigrate4to5);
+                if (stored != 0 && stored < 6) impl::exec(impl_->db, kMigrate5to6);
                 if (version == 0) set_meta("schema_version", std::to_string(kSchemaVersion));
             });
             impl_->creation_open = creating;

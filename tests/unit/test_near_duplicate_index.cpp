@@ -156,6 +156,7 @@ TEST(NearDuplicateArtifacts, StageBlobsAreEachDocumentsOwnAcrossBatches) {
     std::vector<int64_t> seqs;
     for (std::size_t i = 0; i < texts.size(); ++i) seqs.push_back(store.get("d" + std::to_string(i + 1), false)->seq);
     const std::vector<StoredShingleSet> sets = read_shingle_sets(store, *shingler, seqs, true);
+    const std::vector<StoredSignature> sigs = read_signatures(store, *shingler, *minhash, seqs);
     std::size_t long_texts = 0;
     for (std::size_t i = 0; i < texts.size(); ++i) {
         const int64_t seq = seqs[i];
@@ -170,7 +171,12 @@ TEST(NearDuplicateArtifacts, StageBlobsAreEachDocumentsOwnAcrossBatches) {
         EXPECT_EQ(sets[i].in_text, !stored) << i;
         EXPECT_EQ(sets[i].shingles, sh) << i;
         EXPECT_EQ(sets[i].counts, counts) << i;
-        EXPECT_EQ(store.artifact(seq, "minhash"), encode_signature(minhash->sign(sh), minhash->seed())) << i;
+        EXPECT_EQ(store.artifact(seq, "minhash"),
+                  stored ? encode_signature(minhash->sign(sh), minhash->seed()) : encode_signature_of_set())
+            << i;
+        EXPECT_TRUE(sigs[i].found && sigs[i].error.empty()) << i;
+        EXPECT_EQ(sigs[i].of_set, !stored) << i;
+        EXPECT_EQ(sigs[i].sig, minhash->sign(sh)) << i;
         EXPECT_EQ(store.artifact(seq, "lines"), encode_lines(summarize_lines(texts[i]))) << i;
     }
     EXPECT_EQ(long_texts, 14u);
@@ -216,6 +222,53 @@ TEST(NearDuplicateArtifacts, ReadShingleSetsDecodesOrShinglesTheStoredText) {
     EXPECT_THROW(decode_shingles(encode_shingles_in_text()), Error);
     EXPECT_EQ(encode_shingles_in_text().size(), 8u);
     EXPECT_FALSE(decode_stored_shingles(encode_shingles_in_text() + "x", false).error.empty());
+}
+
+// read_signatures: a long text's stored signature decoded, a short text's note signed from its
+// set made from the stored text, in the order asked (repeats and seqs without an artifact
+// included); a note whose set does not decode gets the set's error, a blob that does not decode
+// its own; decode_signature refuses the note (it holds no signature).
+TEST(NearDuplicateArtifacts, ReadSignaturesDecodesOrSignsTheStoredSet) {
+    test::TempDir dir("nd_read_sigs");
+    Store store(dir / "store");
+    Indexer indexer(store, Indexer::WithoutLanguages{});
+    indexer.add_stage(std::make_unique<NearDuplicateStage>());
+    std::vector<Document> docs = {doc("short", words_text(50, 1)), doc("long", words_text(900, 2)),
+                                  doc("bad set", words_text(30, 3)), doc("bad sig", words_text(40, 4))};
+    const std::vector<Document> kept = docs;  // the Indexer takes the texts
+    indexer.add(docs.size(), docs.data(), 1000);
+    indexer.finish();
+    const int64_t s = store.get("short", false)->seq, l = store.get("long", false)->seq,
+                  bs = store.get("bad set", false)->seq, bg = store.get("bad sig", false)->seq;
+    const std::string bad_set = "DPSH", bad_sig = "DPMH";
+    store.put_artifacts("shingles", 1, &bs, &bad_set);
+    store.put_artifacts("minhash", 1, &bg, &bad_sig);
+    const auto shingler = Shingler::from_spec(kDefaultShingleSpec);
+    const auto minhash = MinHash::from_spec(kDefaultMinHashSpec);
+    Segmenter segmenter;
+    auto sig_of = [&](const std::string& text) {
+        std::vector<uint64_t> sh;
+        shingler->shingle(text, segmenter, &sh);
+        return minhash->sign(sh);
+    };
+    const auto sigs = read_signatures(store, *shingler, *minhash, {l, s, 999, bs, bg, s});
+    ASSERT_EQ(sigs.size(), 6u);
+    EXPECT_TRUE(sigs[0].found && !sigs[0].of_set);
+    EXPECT_EQ(sigs[0].sig, sig_of(kept[1].text));
+    EXPECT_TRUE(sigs[1].found && sigs[1].of_set);
+    EXPECT_EQ(sigs[1].sig, sig_of(kept[0].text));
+    EXPECT_FALSE(sigs[2].found);
+    EXPECT_TRUE(sigs[2].error.empty());
+    EXPECT_FALSE(sigs[3].found);
+    EXPECT_FALSE(sigs[3].error.empty());
+    EXPECT_FALSE(sigs[4].found || sigs[4].of_set);
+    EXPECT_FALSE(sigs[4].error.empty());
+    EXPECT_EQ(sigs[5].sig, sigs[1].sig);
+    EXPECT_EQ(*store.artifact(s, "minhash"), encode_signature_of_set());
+    EXPECT_EQ(encode_signature_of_set().size(), 8u);
+    EXPECT_THROW(decode_signature(encode_signature_of_set(), minhash->perms(), minhash->seed()), Error);
+    EXPECT_FALSE(decode_stored_signature(encode_signature_of_set() + "x", minhash->perms(), minhash->seed())
+                     .error.empty());
 }
 
 TEST(NearDuplicateIndex, IncrementalAddQueryReopenDeleteExpire) {

@@ -22,7 +22,14 @@
 //                  documents' texts again (shingle_counted: the set and counts a version 2 blob
 //                  would hold);
 //      "minhash"   magic "DPMH", uint32 version 1, uint32 perms, uint64 seed, then perms uint32
-//                  values (sketch/min_hash.h);
+//                  values (sketch/min_hash.h). Version 2 is the magic and the version alone (8
+//                  bytes), a note: "sign the shingle set". The stage writes it where it writes
+//                  the shingles' note (schema version 6, store/store.h): a feed item's signature
+//                  (536 bytes) was a quarter of what `doppel index` wrote of a news feed, and
+//                  only the few documents a reader re-sketches or rebuilds tables from need it
+//                  (the band runs hold its keys). Every reader of whole signatures reads them
+//                  through read_signatures() (or its two phases), which signs such documents'
+//                  stored sets (MinHash::sign of read_shingle_sets: what version 1 would hold);
 //      "shingle_set" magic "DPSK", uint32 version 1, uint64 set hash (shingle_set_hash of the
 //                  "shingles" set), uint32 set size: the key by which `dedup --store` finds
 //                  identical sets without reading the shingles of a document it takes as stored
@@ -126,7 +133,31 @@ StoredShingleSet decode_stored_shingles(std::string_view blob, bool with_counts)
 void make_sets_from_texts(const Store& store, const Shingler& shingler, const std::vector<int64_t>& seqs,
                           std::vector<StoredShingleSet>& sets, bool with_counts);
 std::string encode_signature(const std::vector<uint32_t>& sig, uint64_t seed);
+// Reads version 1. A version 2 note holds no signature: decode_signature() throws
+// (kInvalidArgument) on it; read_signatures() reads it.
 std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_t seed);
+// The "minhash" artifact of version 2: the signature is made from the stored shingle set when read.
+std::string encode_signature_of_set();
+
+// A document's signature as the store gives it (read_signatures).
+struct StoredSignature {
+    bool found = false;   // decoded, or made from the document's stored set
+    bool of_set = false;  // the artifact is the version 2 note
+    std::string error;    // why the artifact (or, for a note, the set) does not decode ("": it does)
+    std::vector<uint32_t> sig;
+};
+// The one reader of stored signatures: sigs[j] is seqs[j]'s, decoded where the artifact holds
+// it, MinHash::sign of the stored set (read_shingle_sets) where it is the note. `shingler` and
+// `minhash` must be those of the store's near_duplicate_spec (the caller checks it).
+std::vector<StoredSignature> read_signatures(const Store& store, const Shingler& shingler, const MinHash& minhash,
+                                             const std::vector<int64_t>& seqs);
+// Its two phases, for a reader that has read the blobs with other kinds: the decoding of one
+// blob (a note gives of_set, no signature yet), then the notes among sigs[j] signed from sets[j]
+// (the documents' stored sets, read_shingle_sets or its phases), on all cores; a note whose set
+// was not found stays not found, one whose set does not decode gets the set's error.
+StoredSignature decode_stored_signature(std::string_view blob, int perms, uint64_t seed);
+void sign_stored_sets(const MinHash& minhash, const std::vector<StoredShingleSet>& sets,
+                      std::vector<StoredSignature>& sigs);
 std::string encode_lines(const LineSummary& summary);
 LineSummary decode_lines(std::string_view blob);
 // A shingle set's key ("shingle_set"): what identical sets share.
@@ -220,7 +251,6 @@ private:
     double threshold_;
     std::unique_ptr<Shingler> shingler_;
     std::unique_ptr<MinHash> minhash_;
-    uint64_t seed_;
     Segmenter segmenter_;
     LshIndex lsh_;  // empty when bands_ is set
     std::optional<LshBandStore> bands_;

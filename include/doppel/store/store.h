@@ -114,7 +114,10 @@ public:
     // version 3, index/near_duplicate_index.h: texts under kShingleSetStoredFromBytes), which a
     // build before it cannot read: it refuses a version-5 store (a newer schema). An earlier
     // store opened for writing just gets version 5 (its blobs stay as they are and readable).
-    static constexpr int kSchemaVersion = 5;
+    // Version 6 lets a "minhash" artifact be the note "sign the stored shingle set" (format
+    // version 2, the same texts), refused by a build before it in the same way; an earlier store
+    // opened for writing just gets version 6.
+    static constexpr int kSchemaVersion = 6;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
     static constexpr const char* kSketchKinds[] = {"lines", "minhash", "shingle_set", "shingles"};
