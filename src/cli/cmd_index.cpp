@@ -73,22 +73,24 @@ Command add_index_command(CLI::App& app, Globals& g) {
                     "embeddings); kept by later runs")
         ->check(CLI::IsMember({"all", "duplicates"}));
     return {cmd, [args, &g]() -> int {
+                // Language ID's model loads beside the store's opening (a new store: about 20 ms,
+                // mostly syncs) where the store is surely for all (asked for, or new), and beside
+                // the bridge lexicon's (about 20 ms each before any work).
+                std::future<std::unique_ptr<LanguageIdentifier>> loading;
+                if (surely_for_all(args->store, args->purpose)) loading = start_loading_langid(g, args->langid);
                 StoreOptions store_options;
                 store_options.journal_at_creation = true;  // index_paths() turns the log on when done
                 store_options.one_thread = true;  // index_paths() uses it on this thread alone
                 Store store(args->store, store_options);
                 const std::string purpose = store_purpose(store, args->purpose);
-                // The two models load side by side (fastText's lid.176 and the bridge lexicon: about
-                // 20 ms each before any work).
-                std::future<std::unique_ptr<LanguageIdentifier>> loading;
-                if (purpose == "all") {
-                    const LanguageIdOptions options = LanguageIdOptions::parse_spec(args->langid);
-                    loading = std::async(std::launch::async, [path = model_path(g, "lid.176.ftz"), options] {
-                        return std::make_unique<LanguageIdentifier>(path, options);
-                    });
-                }
+                if (purpose == "all" && !loading.valid()) loading = start_loading_langid(g, args->langid);
+                // The embedders' transliterators' shared part, beside the models (a third thread:
+                // the main one mostly waits for syncs and for language ID here).
+                std::future<void> icu;
+                if (purpose == "all") icu = std::async(std::launch::async, prepare_text_keys);
                 auto stages = make_index_stages(g, purpose);
                 const std::unique_ptr<LanguageIdentifier> langid = loading.valid() ? loading.get() : nullptr;
+                if (icu.valid()) icu.get();
                 Progress progress("index", g.quiet);
                 std::size_t errors_shown = 0, warnings_shown = 0;
                 const IndexRun run = index_paths(store, langid.get(), std::move(stages), args->paths, args->run,

@@ -1,6 +1,10 @@
 #include "cli/stages.h"
 
+#include <filesystem>
 #include <iostream>
+
+#include "doppel/normalize/text_keys.h"
+#include "doppel/store/store.h"
 
 namespace doppel::cli {
 
@@ -18,6 +22,24 @@ std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, con
     if (!g.quiet)
         for (const auto& w : stages.warnings) std::cerr << "doppel: warning: " << w << "\n";
     return std::move(stages.stages);
+}
+
+std::future<std::unique_ptr<LanguageIdentifier>> start_loading_langid(const Globals& g, const std::string& spec) {
+    return std::async(std::launch::async, [path = model_path(g, "lid.176.ftz"), spec] {
+        return std::make_unique<LanguageIdentifier>(path, LanguageIdOptions::parse_spec(spec));
+    });
+}
+
+void prepare_text_keys() {
+    try {
+        TextKeys::prepare_shared();
+    } catch (const Error&) {
+    }
+}
+
+bool surely_for_all(const std::string& dir, const std::string& requested_purpose) {
+    return requested_purpose == "all" ||
+           (requested_purpose.empty() && !std::filesystem::exists(std::filesystem::path(dir) / Store::kDatabaseFile));
 }
 
 }  // namespace doppel::cli

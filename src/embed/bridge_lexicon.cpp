@@ -96,8 +96,13 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
     key_bytes_ = bytes(key_offsets_[n_keys_]);
     value_offsets_ = u32s(n_keys_ + 1);
     values_ = u32s(value_offsets_[n_keys_]);
-    for (std::size_t i = 0; i < value_offsets_[n_keys_]; ++i)
-        if (values_[i] >= n_concepts_) DOPPEL_THROW(kBadFormat, where + "concept id out of range");
+    // Every concept id in range: the largest of them, in one pass without an early exit that the
+    // compiler vectorizes (4.9 M ids in the default lexicon: checking each with a branch took
+    // about 10 ms of every start).
+    uint32_t largest = 0;
+    for (std::size_t i = 0; i < value_offsets_[n_keys_]; ++i) largest = std::max(largest, values_[i]);
+    if (value_offsets_[n_keys_] > 0 && largest >= n_concepts_)
+        DOPPEL_THROW(kBadFormat, where + "concept id out of range");
 }
 
 std::string_view BridgeLexicon::key_at(std::size_t i) const {

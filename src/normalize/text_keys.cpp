@@ -160,14 +160,32 @@ std::vector<std::string> url_keys(std::string_view text, UrlRule rule) {
     return out;
 }
 
+// Each transliterator is built on its first use: building one costs milliseconds (the first in
+// a process also ICU's registry of them, about 25 ms), and most texts need few of them or none
+// (Latin-ASCII only for a non-ASCII Latin word, Traditional-Simplified only for Chinese). An
+// embedder made for the index's stages that never meets such a word builds none.
 struct TextKeys::Transliterators {
-    std::unique_ptr<icu::Transliterator> any_to_ascii = make_transliterator("Any-Latin; Latin-ASCII; Lower");
-    std::unique_ptr<icu::Transliterator> latin_to_ascii = make_transliterator("Latin-ASCII");
-    std::unique_ptr<icu::Transliterator> traditional_to_simplified =
-        make_transliterator("Traditional-Simplified");
+    std::unique_ptr<icu::Transliterator> any_to_ascii, latin_to_ascii, traditional_to_simplified;
+
+    static icu::Transliterator& made(std::unique_ptr<icu::Transliterator>& t, const char* id) {
+        if (!t) t = make_transliterator(id);
+        return *t;
+    }
+    icu::Transliterator& any() { return made(any_to_ascii, "Any-Latin; Latin-ASCII; Lower"); }
+    icu::Transliterator& latin() { return made(latin_to_ascii, "Latin-ASCII"); }
+    icu::Transliterator& simplified() { return made(traditional_to_simplified, "Traditional-Simplified"); }
 };
 
 TextKeys::TextKeys() : icu_(std::make_unique<Transliterators>()) {}
+
+// Counting the available IDs builds the registry and nothing else (building a transliterator
+// for it cost 13 M instructions more).
+void TextKeys::prepare_shared() { icu::Transliterator::countAvailableIDs(); }
+
+std::size_t TextKeys::transliterators_built() const {
+    return std::size_t{icu_->any_to_ascii != nullptr} + std::size_t{icu_->latin_to_ascii != nullptr} +
+           std::size_t{icu_->traditional_to_simplified != nullptr};
+}
 
 TextKeys::~TextKeys() = default;
 
@@ -176,7 +194,7 @@ const std::string& TextKeys::ascii_latin(std::string_view word) {
     auto it = ascii_cache_.find(key);
     if (it != ascii_cache_.end()) return it->second;
     if (ascii_cache_.size() > kMaxCachedWords) ascii_cache_.clear();
-    std::string latin = transliterate(*icu_->any_to_ascii, word);
+    std::string latin = transliterate(icu_->any(), word);
     return ascii_cache_.emplace(std::move(key), std::move(latin)).first->second;
 }
 
@@ -192,11 +210,11 @@ std::string TextKeys::ascii_token(std::string_view token) {
 
 std::string TextKeys::latin_to_ascii(std::string_view latin_word) {
     if (is_ascii(latin_word)) return std::string(latin_word);
-    return transliterate(*icu_->latin_to_ascii, latin_word);
+    return transliterate(icu_->latin(), latin_word);
 }
 
 std::string TextKeys::simplified_chinese(std::string_view text) {
-    return transliterate(*icu_->traditional_to_simplified, text);
+    return transliterate(icu_->simplified(), text);
 }
 
 }  // namespace doppel

@@ -72,6 +72,24 @@ TEST(TextKeys, AsciiTokenKeepsLettersAndDigits) {
     EXPECT_EQ(keys.ascii_latin("Nguyễn"), "nguyen");
 }
 
+// A transliterator is built when a call first needs it (building one costs milliseconds, and an
+// index's embedders often need none): ASCII words need none, and each is built once.
+TEST(TextKeys, BuildsEachTransliteratorOnFirstUse) {
+    TextKeys keys;
+    EXPECT_EQ(keys.transliterators_built(), 0u);
+    EXPECT_EQ(keys.latin_to_ascii("engelhorner"), "engelhorner");
+    EXPECT_EQ(keys.ascii_token("karl"), "karl");
+    EXPECT_EQ(keys.transliterators_built(), 0u);
+    EXPECT_EQ(keys.latin_to_ascii("engelhörner"), "engelhorner");
+    EXPECT_EQ(keys.transliterators_built(), 1u);
+    EXPECT_EQ(keys.latin_to_ascii("nguyễn"), "nguyen");
+    EXPECT_EQ(keys.transliterators_built(), 1u);
+    EXPECT_FALSE(keys.ascii_latin("كارولين").empty());
+    EXPECT_EQ(keys.transliterators_built(), 2u);
+    EXPECT_EQ(keys.simplified_chinese("漢語"), "汉语");
+    EXPECT_EQ(keys.transliterators_built(), 3u);
+}
+
 TEST(TextKeys, SimplifiedChinese) {
     TextKeys keys;
     EXPECT_EQ(keys.simplified_chinese("會議"), "会议");

@@ -41,7 +41,7 @@
 //
 // Thread safety: the free functions are pure and safe everywhere. A TextKeys holds ICU
 // transliterators and a cache, which are NOT safe for concurrent use: give each thread its own
-// (construction builds three transliterators, so keep one for many calls). It cannot be copied,
+// (each of its three transliterators is built on first use, so keep one for many calls). It cannot be copied,
 // as ICU transliterators are not meant to be shared.
 #pragma once
 
@@ -141,7 +141,8 @@ std::size_t loanword_vowel_agreement(std::string_view hangul_word, std::string_v
 // built once. See the file comment for thread safety.
 class TextKeys {
 public:
-    // Builds the transliterators; throws doppel::Error (kIcu) when ICU lacks one.
+    // Builds each transliterator on its first use (a call below that needs it throws
+    // doppel::Error (kIcu) when ICU lacks it).
     TextKeys();
     ~TextKeys();
     TextKeys(const TextKeys&) = delete;
@@ -160,6 +161,12 @@ public:
     // Traditional Chinese characters to Simplified ("Traditional-Simplified"); other text as
     // it is.
     std::string simplified_chinese(std::string_view text);
+    // Builds what all transliterators share (ICU's registry of them: about 140 M instructions,
+    // once a process), so that a TextKeys's first transliteration need not; safe on any thread,
+    // beside other work (`doppel index` runs it beside the models' loading).
+    static void prepare_shared();
+    // How many of its ICU transliterators (at most 3) were built so far.
+    std::size_t transliterators_built() const;
 
 private:
     struct Transliterators;  // the ICU objects
