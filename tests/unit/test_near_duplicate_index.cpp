@@ -182,20 +182,25 @@ TEST(NearDuplicateArtifacts, StageBlobsAreEachDocumentsOwnAcrossBatches) {
     EXPECT_EQ(long_texts, 14u);
 }
 
+// Indexes `docs` into `store` in one batch with the near-duplicate stage alone (the Indexer takes
+// the texts it is given: `docs` keeps its own).
+static void index_near_duplicates(Store& store, const std::vector<Document>& docs) {
+    Indexer indexer(store, Indexer::WithoutLanguages{});
+    indexer.add_stage(std::make_unique<NearDuplicateStage>());
+    std::vector<Document> taken = docs;
+    indexer.add(taken.size(), taken.data(), 1000);
+    indexer.finish();
+}
+
 // read_shingle_sets: stored sets and notes alike, in the order asked (repeats and seqs without
 // an artifact included), a blob that does not decode reported, not thrown; without counts the
 // sets are the same. decode_shingles refuses the note (it holds no set).
 TEST(NearDuplicateArtifacts, ReadShingleSetsDecodesOrShinglesTheStoredText) {
     test::TempDir dir("nd_read_sets");
     Store store(dir / "store");
-    Indexer indexer(store, Indexer::WithoutLanguages{});
-    indexer.add_stage(std::make_unique<NearDuplicateStage>());
-    std::vector<Document> docs = {doc("short", words_text(50, 1)), doc("long", words_text(900, 2)),
+    const std::vector<Document> docs = {doc("short", words_text(50, 1)), doc("long", words_text(900, 2)),
                                         doc("bad", words_text(30, 3))};
-    const std::vector<Document> kept = docs;  // the Indexer takes the texts
-    indexer.add(docs.size(), docs.data(), 1000);
-    indexer.finish();
-    docs = kept;
+    index_near_duplicates(store, docs);
     const int64_t s = store.get("short", false)->seq, l = store.get("long", false)->seq,
                   b = store.get("bad", false)->seq;
     const std::string bad = "DPSH";
@@ -231,13 +236,9 @@ TEST(NearDuplicateArtifacts, ReadShingleSetsDecodesOrShinglesTheStoredText) {
 TEST(NearDuplicateArtifacts, ReadSignaturesDecodesOrSignsTheStoredSet) {
     test::TempDir dir("nd_read_sigs");
     Store store(dir / "store");
-    Indexer indexer(store, Indexer::WithoutLanguages{});
-    indexer.add_stage(std::make_unique<NearDuplicateStage>());
-    std::vector<Document> docs = {doc("short", words_text(50, 1)), doc("long", words_text(900, 2)),
-                                  doc("bad set", words_text(30, 3)), doc("bad sig", words_text(40, 4))};
-    const std::vector<Document> kept = docs;  // the Indexer takes the texts
-    indexer.add(docs.size(), docs.data(), 1000);
-    indexer.finish();
+    const std::vector<Document> docs = {doc("short", words_text(50, 1)), doc("long", words_text(900, 2)),
+                                        doc("bad set", words_text(30, 3)), doc("bad sig", words_text(40, 4))};
+    index_near_duplicates(store, docs);
     const int64_t s = store.get("short", false)->seq, l = store.get("long", false)->seq,
                   bs = store.get("bad set", false)->seq, bg = store.get("bad sig", false)->seq;
     const std::string bad_set = "DPSH", bad_sig = "DPMH";
@@ -254,9 +255,9 @@ TEST(NearDuplicateArtifacts, ReadSignaturesDecodesOrSignsTheStoredSet) {
     const auto sigs = read_signatures(store, *shingler, *minhash, {l, s, 999, bs, bg, s});
     ASSERT_EQ(sigs.size(), 6u);
     EXPECT_TRUE(sigs[0].found && !sigs[0].of_set);
-    EXPECT_EQ(sigs[0].sig, sig_of(kept[1].text));
+    EXPECT_EQ(sigs[0].sig, sig_of(docs[1].text));
     EXPECT_TRUE(sigs[1].found && sigs[1].of_set);
-    EXPECT_EQ(sigs[1].sig, sig_of(kept[0].text));
+    EXPECT_EQ(sigs[1].sig, sig_of(docs[0].text));
     EXPECT_FALSE(sigs[2].found);
     EXPECT_TRUE(sigs[2].error.empty());
     EXPECT_FALSE(sigs[3].found);
