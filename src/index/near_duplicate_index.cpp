@@ -132,6 +132,18 @@ void append_lines(const LineSummary& s, std::string* out) {
     }
 }
 
+// The signatures of the notes ("sign the stored shingle set") of the documents `seqs`, each
+// signed from its set as read_shingle_sets makes it (read_signatures' second phase; the
+// notes of a scan of every blob too).
+std::vector<StoredSignature> sign_notes_of(const Store& store, const Shingler& shingler, const MinHash& minhash,
+                                           const std::vector<int64_t>& seqs) {
+    const std::vector<StoredShingleSet> sets = read_shingle_sets(store, shingler, seqs);
+    std::vector<StoredSignature> sigs(seqs.size());
+    for (StoredSignature& s : sigs) s.of_set = true;
+    sign_stored_sets(minhash, sets, sigs);
+    return sigs;
+}
+
 // Signatures of "minhash" blobs, side by side (sigs[i * perms ...]): decoded as they are added,
 // the notes among them signed from their stored sets by sign_notes() (read_signatures' phases).
 // A blob that does not decode throws.
@@ -162,10 +174,7 @@ struct Signatures {
             const std::size_t e = std::min(notes.size(), b + kNotesAtOnce);
             std::vector<int64_t> note_seqs;
             for (std::size_t k = b; k < e; ++k) note_seqs.push_back(seqs[notes[k]]);
-            const std::vector<StoredShingleSet> sets = read_shingle_sets(store, shingler, note_seqs);
-            std::vector<StoredSignature> signed_(note_seqs.size());
-            for (auto& s : signed_) s.of_set = true;
-            sign_stored_sets(minhash, sets, signed_);
+            const std::vector<StoredSignature> signed_ = sign_notes_of(store, shingler, minhash, note_seqs);
             for (std::size_t k = b; k < e; ++k) {
                 const StoredSignature& s = signed_[k - b];
                 DOPPEL_CHECK(kBadFormat, s.error.empty(), s.error);
@@ -471,10 +480,7 @@ std::vector<StoredSignature> read_signatures(const Store& store, const Shingler&
         ++j;
     });
     if (note_seqs.empty()) return sigs;
-    const std::vector<StoredShingleSet> sets = read_shingle_sets(store, shingler, note_seqs);
-    std::vector<StoredSignature> notes(note_seqs.size());
-    for (std::size_t k = 0; k < notes.size(); ++k) notes[k].of_set = true;
-    sign_stored_sets(minhash, sets, notes);
+    std::vector<StoredSignature> notes = sign_notes_of(store, shingler, minhash, note_seqs);
     for (std::size_t k = 0; k < notes.size(); ++k) sigs[note_at[k]] = std::move(notes[k]);
     return sigs;
 }
