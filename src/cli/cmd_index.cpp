@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #include "cli/stages.h"
 #include "doppel/langid/language_identifier.h"
+#include "doppel/normalize/text_keys.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
 
@@ -87,7 +88,7 @@ Command add_index_command(CLI::App& app, Globals& g) {
                 // The embedders' transliterators' shared part, beside the models (a third thread:
                 // the main one mostly waits for syncs and for language ID here).
                 std::future<void> icu;
-                if (purpose == "all") icu = std::async(std::launch::async, prepare_text_keys);
+                if (purpose == "all") icu = std::async(std::launch::async, &TextKeys::prepare_shared);
                 auto stages = make_index_stages(g, purpose);
                 const std::unique_ptr<LanguageIdentifier> langid = loading.valid() ? loading.get() : nullptr;
                 if (icu.valid()) icu.get();

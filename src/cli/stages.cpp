@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <iostream>
 
-#include "doppel/normalize/text_keys.h"
 #include "doppel/store/store.h"
 
 namespace doppel::cli {
@@ -28,13 +27,6 @@ std::future<std::unique_ptr<LanguageIdentifier>> start_loading_langid(const Glob
     return std::async(std::launch::async, [path = model_path(g, "lid.176.ftz"), spec] {
         return std::make_unique<LanguageIdentifier>(path, LanguageIdOptions::parse_spec(spec));
     });
-}
-
-void prepare_text_keys() {
-    try {
-        TextKeys::prepare_shared();
-    } catch (const Error&) {
-    }
 }
 
 bool surely_for_all(const std::string& dir, const std::string& requested_purpose) {

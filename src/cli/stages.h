@@ -22,8 +22,6 @@ std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, con
 // Language ID's model (lid.176.ftz, with the --langid spec), loaded on a thread of its own: an
 // error in the spec comes, as the model's, from get().
 std::future<std::unique_ptr<LanguageIdentifier>> start_loading_langid(const Globals& g, const std::string& spec);
-// TextKeys::prepare_shared(), an error left for the embedders' first transliteration to report.
-void prepare_text_keys();
 // Whether the store in `dir` is for all whatever it holds: asked for, or new (store_purpose()).
 bool surely_for_all(const std::string& dir, const std::string& requested_purpose);
 
