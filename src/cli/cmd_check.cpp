@@ -6,6 +6,7 @@
 #include "cli/common.h"
 #include "cli/metadata.h"
 #include "cli/tsv.h"
+#include "doppel/index/near_duplicate_index.h"
 #include "doppel/ingest/document_reader.h"
 #include "doppel/ops/duplicates.h"
 #include "doppel/store/store.h"
@@ -64,6 +65,11 @@ Command add_check_command(CLI::App& app, Globals& g) {
                 CheckOptions opt = args->opt;
                 opt.partial = args->format == "jsonl";
                 DuplicateChecker checker(store, opt);
+                if (!checker.on_disk() && !g.quiet)
+                    std::cerr << "check: LSH tables for threshold " << opt.threshold
+                              << " were built in memory from every stored signature (the store's band runs "
+                                 "serve thresholds of "
+                              << kDefaultBandThreshold << " and up at recall " << kDefaultBandRecall << ")\n";
                 DocumentReader reader(args->paths);
                 DocumentMetadata meta(&store);
                 Progress progress("check", g.quiet);

@@ -274,6 +274,12 @@ LshParams default_band_params(int perms) {
     return choose_lsh_params(kDefaultBandThreshold, perms, kDefaultBandRecall);
 }
 
+LshParams store_banding(int perms, double threshold, double target_recall) {
+    const LshParams stored = default_band_params(perms);
+    const LshParams own = choose_lsh_params(threshold, perms, target_recall);
+    return lsh_candidate_probability(threshold, stored) >= target_recall ? stored : own;
+}
+
 std::string near_duplicate_sketch_spec(const std::string& shingle_spec, const std::string& minhash_spec) {
     return spec_of(*Shingler::from_spec(shingle_spec), *MinHash::from_spec(minhash_spec));
 }
@@ -677,7 +683,7 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
       threshold_(threshold),
       shingler_(Shingler::from_spec(options.shingle_spec)),
       minhash_(MinHash::from_spec(options.minhash_spec)),
-      lsh_(minhash_->perms(), choose_lsh_params(threshold, minhash_->perms(), target_recall)) {
+      lsh_(minhash_->perms(), store_banding(minhash_->perms(), threshold, target_recall)) {
     const auto stored = store.meta(kSpecKey);
     DOPPEL_CHECK(kModelMismatch, 
         !stored || *stored == spec_of(*shingler_, *minhash_),

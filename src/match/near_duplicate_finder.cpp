@@ -230,6 +230,8 @@ NearDuplicateOptions NearDuplicateOptions::parse_spec(const std::string& spec) {
     p.take_number("repeated_line_min_bytes", o.repeated_line_min_bytes);
     take_bool("partial", o.partial);
     take_bool("exact", o.exact);
+    p.take_number("bands", o.banding.bands);
+    p.take_number("rows", o.banding.rows);
     p.check_empty();
     if (semi == std::string::npos) return o;
     const std::string rest = spec.substr(semi + 1);
@@ -243,6 +245,15 @@ NearDuplicateOptions NearDuplicateOptions::parse_spec(const std::string& spec) {
     return o;
 }
 
+namespace {
+// The spec keys of an explicit banding ("" when it is chosen from threshold and recall, so specs
+// written before the setting existed read the same).
+std::string banding_keys(LshParams p) {
+    if (p == LshParams{}) return "";
+    return ",bands=" + std::to_string(p.bands) + ",rows=" + std::to_string(p.rows);
+}
+}  // namespace
+
 std::string NearDuplicateOptions::describe() const {
     auto flag = [](bool b) { return b ? "1" : "0"; };
     return std::string(kName) + ":threshold=" + impl::spec_number(threshold) +
@@ -251,7 +262,8 @@ std::string NearDuplicateOptions::describe() const {
            ",boilerplate_min_share=" + impl::spec_number(boilerplate_min_share) +
            ",repeated_lines=" + flag(repeated_lines) +
            ",repeated_line_min_bytes=" + std::to_string(repeated_line_min_bytes) +
-           ",partial=" + flag(partial) + ",exact=" + flag(exact) + ";" + shingle_spec + ";" + minhash_spec;
+           ",partial=" + flag(partial) + ",exact=" + flag(exact) + banding_keys(banding) + ";" + shingle_spec +
+           ";" + minhash_spec;
 }
 
 struct NearDuplicateFinder::Impl {
@@ -352,13 +364,24 @@ void NearDuplicateFinder::Impl::build_boilerplate(const NearDuplicateOptions& o)
     std::vector<std::pair<uint64_t, uint64_t>>().swap(line_keys);
 }
 
+namespace {
+LshParams chosen_banding(const NearDuplicateOptions& o, int perms) {
+    if (o.banding == LshParams{}) return choose_lsh_params(o.threshold, perms, o.target_recall);
+    DOPPEL_CHECK(kInvalidArgument,
+                 o.banding.bands > 0 && o.banding.rows > 0 && o.banding.bands * o.banding.rows <= perms,
+                 "LSH banding " + std::to_string(o.banding.bands) + "x" + std::to_string(o.banding.rows) +
+                     " does not fit a signature of " + std::to_string(perms) + " values");
+    return o.banding;
+}
+}  // namespace
+
 NearDuplicateFinder::NearDuplicateFinder(NearDuplicateOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
     DOPPEL_CHECK(kInvalidArgument, options_.threshold > 0 && options_.threshold <= 1,
                  "threshold must be in (0, 1]");
     impl_->shingler = Shingler::from_spec(options_.shingle_spec);
     impl_->minhash = MinHash::from_spec(options_.minhash_spec);
-    impl_->lsh = choose_lsh_params(options_.threshold, impl_->minhash->perms(), options_.target_recall);
+    impl_->lsh = chosen_banding(options_, impl_->minhash->perms());
     impl_->threads =
         options_.threads > 0 ? static_cast<std::size_t>(options_.threads) : impl::worker_count(SIZE_MAX);
 }

@@ -378,19 +378,32 @@ std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplic
     return out;
 }
 
+// The options with the banding the store's band runs serve where they reach the asked recall at
+// the threshold (store_banding: e.g. any threshold from 0.8 up), so such a run reads the runs
+// instead of holding every sketch in memory. An explicit banding, or exact mode, is kept.
+NearDuplicateOptions with_store_banding(NearDuplicateOptions o) {
+    if (o.exact || o.banding != LshParams{}) return o;
+    const int perms = MinHash::from_spec(o.minhash_spec)->perms();
+    const LshParams serving = store_banding(perms, o.threshold, o.target_recall);
+    // The banding the options choose themselves stays implicit, so their spec reads as before.
+    if (serving != choose_lsh_params(o.threshold, perms, o.target_recall)) o.banding = serving;
+    return o;
+}
+
 }  // namespace
 
 NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                            std::size_t batch, const ProgressCallback& progress) {
-    return stored_duplicates(store, options, batch, progress, nullptr);
+    return stored_duplicates(store, with_store_banding(options), batch, progress, nullptr);
 }
 
 void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& m) {
     DedupState::write(store, m.since, m.docs, m.boilerplate, m.members, m.spec, m.full, m.boilerplate_lines);
 }
 
-NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
+NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& asked,
                                                std::size_t batch, const ProgressCallback& progress) {
+    const NearDuplicateOptions options = with_store_banding(asked);
     const std::optional<DedupState> earlier =
         DedupState::read(store, NearDuplicateFinder(options).describe());
     std::string why = earlier ? "" : "no earlier run with these options recorded";
@@ -484,6 +497,7 @@ DuplicateChecker::DuplicateChecker(const Store& store, CheckOptions options)
 DuplicateChecker::~DuplicateChecker() = default;
 
 std::size_t DuplicateChecker::size() const { return index_->size(); }
+bool DuplicateChecker::on_disk() const { return index_->on_disk(); }
 
 std::vector<CheckResult> DuplicateChecker::check(std::size_t n, const Document* docs) {
     std::vector<CheckResult> out;

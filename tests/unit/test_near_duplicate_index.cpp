@@ -360,6 +360,48 @@ TEST(NearDuplicateIndex, BandRunsMatchTheInMemoryTablesAndCatchUp) {
     EXPECT_DOUBLE_EQ(r[0].jaccard, m[0].jaccard);
 }
 
+// The stored banding serves any threshold and recall it reaches (a higher threshold at the default
+// recall, or a slightly lower one at a lower recall); below that, the banding of the threshold.
+TEST(NearDuplicateIndex, StoreBandingServesWhatTheStoredRunsReach) {
+    const LshParams stored = default_band_params(128);
+    EXPECT_EQ(store_banding(128, 0.8, 0.99), stored);
+    EXPECT_EQ(store_banding(128, 0.9, 0.99), stored);
+    EXPECT_EQ(store_banding(128, 0.95, 0.999), stored);
+    EXPECT_EQ(store_banding(128, 0.75, 0.95), stored);  // the runs find a pair at 0.75 with P 0.956
+    EXPECT_EQ(store_banding(128, 0.75, 0.99), choose_lsh_params(0.75, 128, 0.99));
+    EXPECT_EQ(store_banding(128, 0.5, 0.99), choose_lsh_params(0.5, 128, 0.99));
+    EXPECT_GE(lsh_candidate_probability(0.9, store_banding(128, 0.9, 0.99)), 0.99);
+    EXPECT_THROW(store_banding(128, 0.0, 0.99), Error);  // the threshold is still checked
+}
+
+// A check at a threshold above the stored banding's reads the band runs (no tables in memory) and
+// answers as tables built in memory for that threshold's own banding do.
+TEST(NearDuplicateIndex, AHigherThresholdIsServedByTheBandRuns) {
+    test::TempDir dir("near_duplicate_higher");
+    LanguageIdentifier lid(test::lid_model());
+    std::vector<Document> docs;
+    for (int i = 0; i < 30; ++i) docs.push_back(doc("d" + std::to_string(i), words_text(300, i % 15)));
+    {
+        Store store(dir.path());
+        index_docs(store, lid, docs, 1000);
+    }
+    std::string edit = words_text(300, 4);
+    edit.replace(edit.find(' '), 1, " inserted ");
+    Store store(dir.path(), StoreOptions{false, true});
+    NearDuplicateIndex high(store, 0.9), low(store, 0.5);
+    EXPECT_TRUE(high.on_disk());
+    EXPECT_EQ(high.params(), default_band_params(128));
+    EXPECT_FALSE(low.on_disk());
+    const auto h = high.query(edit), l = low.query(edit);
+    ASSERT_EQ(h.size(), 2u);  // d4 and d19
+    ASSERT_EQ(l.size(), 2u);
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        EXPECT_EQ(h[i].seq, l[i].seq);
+        EXPECT_DOUBLE_EQ(h[i].jaccard, l[i].jaccard);
+        EXPECT_GE(h[i].jaccard, 0.9);
+    }
+}
+
 // A reader's index read the band runs' catalogue, then a writer merged the runs it names (the
 // eighth run of one tier merges the eight): the reader's next query reads the catalogue again
 // instead of failing on a dropped segment ("LSH band segment ... is missing", seen from `check`

@@ -503,6 +503,22 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
     EXPECT_GE(stored.clusters.size(), 2u);
     expect_same_result(stored, find_file_duplicates(in, options).result);
 
+    // A higher threshold takes the stored banding (it reaches the recall there): the band runs
+    // serve it, the result names that banding and is the finder's with it.
+    {
+        NearDuplicateOptions high = options;
+        high.threshold = 0.9;
+        const NearDuplicateResult r = find_stored_duplicates(store, high, 4);
+        EXPECT_EQ(r.lsh, default_band_params(128));
+        EXPECT_NE(r.spec.find(",bands=16,rows=6;"), std::string::npos) << r.spec;
+        high.banding = default_band_params(128);
+        NearDuplicateFinder finder(high);
+        EXPECT_NE(BandRunDedup::open(store, finder), nullptr);
+        expect_same_result(r, find_file_duplicates(in, high).result);
+        EXPECT_GE(r.pairs.size(), 3u);
+        EXPECT_EQ(NearDuplicateOptions::parse_spec(r.spec.substr(0, r.spec.find(';'))).banding, high.banding);
+    }
+
     // With no memory for the sets that are not the stored ones, they all go to the temporary
     // file: the same result.
     {

@@ -179,6 +179,12 @@ std::string near_duplicate_sketch_spec(const std::string& shingle_spec, const st
 inline constexpr double kDefaultBandThreshold = 0.8;
 inline constexpr double kDefaultBandRecall = 0.99;
 LshParams default_band_params(int perms);
+// The banding a reader of a store takes for `threshold` and `target_recall`: the stored runs'
+// (default_band_params) wherever they find a pair at the threshold with at least that
+// probability (lsh_candidate_probability; e.g. at 128 values, any threshold from 0.8 up at recall
+// 0.99), so the runs on disk serve it and no table is built in memory; else choose_lsh_params's,
+// which the runs cannot serve. Recall at the threshold is at least target_recall either way.
+LshParams store_banding(int perms, double threshold, double target_recall);
 
 class NearDuplicateStage : public IndexStage {
 public:
@@ -229,9 +235,10 @@ struct NearDuplicateMatch {
 
 class NearDuplicateIndex {
 public:
-    // Loads the signatures of `store` (which must outlive the index) and builds LSH tables for
-    // `threshold` and `target_recall`. Throws doppel::Error if the store was indexed with another
-    // spec or an artifact is malformed.
+    // For `threshold` and `target_recall`: reads the store's band runs where they serve them
+    // (store_banding), else loads every stored signature and builds LSH tables in memory. `store`
+    // must outlive the index. Throws doppel::Error if the store was indexed with another spec or
+    // an artifact is malformed.
     NearDuplicateIndex(const Store& store, double threshold, double target_recall = 0.99,
                        NearDuplicateIndexOptions options = {});
 

@@ -64,6 +64,7 @@ namespace doppel {
 //   repeated_line_min_bytes  20                          repeated_line_min_bytes
 //   partial                  true                        partial (1/0)
 //   exact                    false                       exact (1/0)
+//   banding                  {0, 0}: from the above      bands, rows (written only when set)
 //   shingle_spec             kDefaultShingleSpec         second part of the spec
 //   minhash_spec             kDefaultMinHashSpec         third part of the spec
 //   threads                  0 (all cores)               not in the spec
@@ -87,6 +88,10 @@ struct NearDuplicateOptions {
     int repeated_line_min_bytes = 20;    // ...when at least this long (trimmed)
     bool partial = true;                 // report partial copies (containment) among candidates
     bool exact = false;                  // exact all-pairs join instead of LSH (ground truth)
+    // The LSH banding itself, when a caller has a reason to choose it (a store's band runs serve
+    // any banding that reaches target_recall at the threshold: index/near_duplicate_index.h's
+    // store_banding). {0, 0}: choose_lsh_params(threshold, perms, target_recall).
+    LshParams banding;
     int threads = 0;                     // worker threads; 0: std::thread::hardware_concurrency()
 
     // Throws doppel::Error (kBadSpec) on an unknown key, a bad value or a wrong name.

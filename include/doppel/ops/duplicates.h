@@ -53,12 +53,14 @@ constexpr std::size_t kStoredDedupBatch = 4096;
 // kDedupMemoryBudgetMb of text are held whole between its two passes, so they are read once).
 // The shingles and signatures the store's near-duplicate stage made at index time are taken as they are (when the options' shingle and
 // MinHash specs are the stage's, and the document has no boilerplate line): only documents with
-// boilerplate are shingled again. When the store's band runs (index/lsh_band_store.h) are for
-// the options' banding (threshold 0.8 and recall 0.99, the defaults) and cover every signature,
-// memory does not grow with the store beyond small per-document arrays (about 200 bytes a
-// document: id, seq, set hash and size, identical-set groups) and the verified pairs: candidates
-// come from the runs on disk and shingles are read by seq as they are verified. Otherwise
-// (another threshold or recall, exact mode, a store indexed by a build without band runs) every
+// boilerplate are shingled again. When the store's band runs (index/lsh_band_store.h) serve the
+// options (store_banding, index/near_duplicate_index.h: their banding reaches the options' recall
+// at the threshold, as at every threshold from 0.8 up with recall 0.99; the result then reports
+// that banding, and the options' spec names it) and cover every signature, memory does not grow
+// with the store beyond small per-document arrays (about 200 bytes a document: id, seq, set hash
+// and size, identical-set groups) and the verified pairs: candidates come from the runs on disk
+// and shingles are read by seq as they are verified. Otherwise (a lower threshold, a higher
+// recall, an explicit banding, exact mode, a store indexed by a build without band runs) every
 // document's shingles and signature are held in memory until the end.
 NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                            std::size_t batch = kStoredDedupBatch, const ProgressCallback& progress = {});
@@ -181,7 +183,9 @@ struct CheckOptions {
 
 class DuplicateChecker {
 public:
-    // Builds the LSH tables from the signatures of `store` (which must outlive the checker).
+    // Reads the store's band runs where they serve the threshold and recall (store_banding,
+    // index/near_duplicate_index.h: every threshold from 0.8 up at recall 0.99), else builds LSH
+    // tables in memory from every stored signature. `store` must outlive the checker.
     // Throws doppel::Error if the store was indexed with another near-duplicate spec.
     DuplicateChecker(const Store& store, CheckOptions options = {});
     ~DuplicateChecker();
@@ -191,6 +195,8 @@ public:
     // One result per document, in order.
     std::vector<CheckResult> check(std::size_t n, const Document* docs);
     std::size_t size() const;  // stored documents in the index
+    // Whether checks read the store's band runs (else the LSH tables were built in memory).
+    bool on_disk() const;
 
 private:
     CheckResult check_one(const Document& doc);
