@@ -1,5 +1,6 @@
 // libFuzzer target: the binary formats read back from a store (sparse vectors, shingles,
-// signatures, vectors): a bad blob must give a doppel::Error, never a crash.
+// signatures, vectors, a document's paragraphs): a bad blob must give a doppel::Error (or, for
+// the paragraphs, none), never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -8,6 +9,7 @@
 #include "doppel/embed/sparse_vector.h"
 #include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
+#include "store/paragraphs_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const std::string_view blob(reinterpret_cast<const char*>(data), size);
@@ -21,5 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     try { doppel::decode_signature(blob, 128, 1); } catch (const doppel::Error&) {}
     (void)doppel::decode_stored_signature(blob, 128, 1);  // reports a bad blob in its error, never throws
     try { doppel::decode_vectors_artifact(blob, "fuzz"); } catch (const doppel::Error&) {}
+    if (!blob.empty() && static_cast<unsigned char>(blob[0]) == doppel::store_detail::kParagraphsBlobFormat)
+        (void)doppel::store_detail::read_paragraphs(blob);  // the blob format only: none when it is bad, never throws
     return 0;
 }

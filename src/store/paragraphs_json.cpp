@@ -1,9 +1,13 @@
 #include "store/paragraphs_json.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
+
+#include "impl/varint.h"
 
 namespace doppel::store_detail {
 namespace {
@@ -51,7 +55,119 @@ private:
     std::size_t size_ = 0;
 };
 
+// The blob format's parts (paragraphs_json.h).
+constexpr unsigned kInherited = 1, kConfidenceGiven = 2, kLanguageShift = 2, kLanguageInVarint = 63;
+constexpr uint32_t kOneBits = 0x3f800000u;  // 1.0f: the confidence "before the first paragraph"
+
+uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+uint32_t float_bits(float f) {
+    uint32_t b;
+    std::memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+float bits_float(uint32_t b) {
+    float f;
+    std::memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+// The languages of `ps` in order of first use, and each paragraph's number among them.
+std::vector<std::string_view> number_languages(const std::vector<Paragraph>& ps, std::vector<uint32_t>* numbers) {
+    std::vector<std::string_view> langs;  // a document names few: a linear search is the fastest
+    numbers->reserve(ps.size());
+    for (const Paragraph& p : ps) {
+        auto it = std::find(langs.begin(), langs.end(), std::string_view(p.lang));
+        if (it == langs.end()) it = langs.insert(langs.end(), p.lang);
+        numbers->push_back(static_cast<uint32_t>(it - langs.begin()));
+    }
+    return langs;
+}
+
+// Reads a blob of kParagraphsBlobFormat after its first byte; false when it is cut short or
+// has bytes past its end.
+bool read_blob(const unsigned char* p, const unsigned char* end, std::vector<Paragraph>* out) {
+    uint64_t nlangs = 0, n = 0, v = 0;
+    if (!impl::get_varint(p, end, &nlangs) || nlangs > static_cast<uint64_t>(end - p)) return false;
+    std::vector<std::string> langs(nlangs);
+    for (std::string& lang : langs) {
+        if (!impl::get_varint(p, end, &v) || v > static_cast<uint64_t>(end - p)) return false;
+        lang.assign(reinterpret_cast<const char*>(p), v);
+        p += v;
+    }
+    if (!impl::get_varint(p, end, &n) || n > static_cast<uint64_t>(end - p)) return false;  // >= 3 bytes each
+    out->resize(n);
+    uint32_t confidence = kOneBits;
+    int64_t previous_end = 0;
+    for (Paragraph& para : *out) {
+        if (p == end) return false;
+        const unsigned flags = *p++;
+        uint64_t lang = flags >> kLanguageShift, gap = 0, length = 0;
+        if (lang == kLanguageInVarint && !impl::get_varint(p, end, &lang)) return false;
+        if (lang >= langs.size() || !impl::get_varint(p, end, &gap) || !impl::get_varint(p, end, &length)) return false;
+        const int64_t begin = previous_end + unzigzag(gap), stop = begin + unzigzag(length);
+        if (begin < 0 || begin > UINT32_MAX || stop < 0 || stop > UINT32_MAX) return false;
+        if (flags & kConfidenceGiven) {
+            if (end - p < 4) return false;
+            confidence = uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+            p += 4;
+        }
+        para.span = {static_cast<uint32_t>(begin), static_cast<uint32_t>(stop)};
+        para.lang = langs[lang];
+        para.lang_confidence = bits_float(confidence);
+        para.lang_inherited = flags & kInherited;
+        previous_end = stop;
+    }
+    return p == end;
+}
+
 }  // namespace
+
+std::string encode_paragraphs(const std::vector<Paragraph>& ps) {
+    std::vector<uint32_t> numbers;
+    const std::vector<std::string_view> langs = number_languages(ps, &numbers);
+    std::string out;
+    out.reserve(8 + 8 * langs.size() + 8 * ps.size());
+    out.push_back(static_cast<char>(kParagraphsBlobFormat));
+    impl::put_varint(langs.size(), &out);
+    for (const std::string_view lang : langs) {
+        impl::put_varint(lang.size(), &out);
+        out.append(lang);
+    }
+    impl::put_varint(ps.size(), &out);
+    uint32_t confidence = kOneBits;
+    int64_t previous_end = 0;
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+        const Paragraph& p = ps[i];
+        const uint32_t bits = float_bits(p.lang_confidence);
+        const bool given = bits != confidence;
+        const unsigned lang = std::min<uint32_t>(numbers[i], kLanguageInVarint);
+        out.push_back(static_cast<char>((p.lang_inherited ? kInherited : 0) | (given ? kConfidenceGiven : 0) |
+                                        lang << kLanguageShift));
+        if (lang == kLanguageInVarint) impl::put_varint(numbers[i], &out);
+        impl::put_varint(zigzag(int64_t{p.span.begin} - previous_end), &out);
+        impl::put_varint(zigzag(int64_t{p.span.end} - int64_t{p.span.begin}), &out);
+        if (given) {
+            const char le[4] = {static_cast<char>(bits), static_cast<char>(bits >> 8), static_cast<char>(bits >> 16),
+                                static_cast<char>(bits >> 24)};
+            out.append(le, 4);
+            confidence = bits;
+        }
+        previous_end = p.span.end;
+    }
+    return out;
+}
+
+std::vector<Paragraph> read_paragraphs(std::string_view column) {
+    if (column.empty() || static_cast<unsigned char>(column[0]) != kParagraphsBlobFormat)
+        return parse_paragraphs(std::string(column));
+    std::vector<Paragraph> out;
+    const auto* p = reinterpret_cast<const unsigned char*>(column.data());
+    if (!read_blob(p + 1, p + column.size(), &out)) out.clear();
+    return out;
+}
 
 std::string paragraphs_json(const std::vector<Paragraph>& ps) {
     std::string out;

@@ -14,8 +14,8 @@
 namespace doppel {
 namespace fs = std::filesystem;
 using impl::Statement;
-using store_detail::paragraphs_json;
-using store_detail::parse_paragraphs;
+using store_detail::encode_paragraphs;
+using store_detail::read_paragraphs;
 
 namespace {
 
@@ -104,6 +104,13 @@ const char* kMigrate5to6 = R"sql(
 UPDATE meta SET value = '6' WHERE key = 'schema_version';
 )sql";
 
+// Version 6 -> 7: a document's paragraphs are written as a blob (store/paragraphs_json.h), which
+// a build before version 7 would read as no paragraphs: nothing is rewritten (the rows written
+// before keep their JSON, read as before), but a build before version 7 must not read the store.
+const char* kMigrate6to7 = R"sql(
+UPDATE meta SET value = '7' WHERE key = 'schema_version';
+)sql";
+
 // The table of one of Store::kSketchKinds (the kind is its column), else nullptr: the line
 // summaries apart, so that a pass over every document's summary (dedup --store's line counts)
 // reads them alone, not the shingles beside them.
@@ -152,7 +159,7 @@ StoredDocument read_row(const Statement& st, bool with_text, bool with_paragraph
     d.date = st.text(5);
     d.lang = st.text(6);
     d.lang_confidence = static_cast<float>(st.real(7));
-    if (with_paragraphs) d.paragraphs = parse_paragraphs(st.text(8));
+    if (with_paragraphs) d.paragraphs = read_paragraphs(st.blob(8));
     d.other_languages = split(st.text(9));
     d.content_hash = st.text(10);
     d.added_at = st.int64(11);
@@ -390,6 +397,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
                 if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
                 if (stored != 0 && stored < 5) impl::exec(impl_->db, kMigrate4to5);
                 if (stored != 0 && stored < 6) impl::exec(impl_->db, kMigrate5to6);
+                if (stored != 0 && stored < 7) impl::exec(impl_->db, kMigrate6to7);
                 if (version == 0) set_meta("schema_version", std::to_string(kSchemaVersion));
             });
             impl_->creation_open = creating;
@@ -531,14 +539,16 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
             }
             find.reset();
             ins.reset();
+            const std::string paragraphs = encode_paragraphs(d.paragraphs);
             // The document's own strings are bound where they are (docs[i] outlives the step):
-            // a copy of each, allocated and freed, was 2% of index's CPU on a news feed. The
-            // two made here are temporaries: SQLite copies them.
+            // a copy of each, allocated and freed, was 2% of index's CPU on a news feed. So is
+            // the paragraphs' blob, made here (it lives until the step); the other languages'
+            // temporary, SQLite copies.
             ins.bind_unowned(1, d.doc.id).bind_unowned(2, d.doc.source)
                 .bind_unowned(3, d.doc.url).bind_unowned(4, d.doc.title)
                 .bind_unowned(5, d.doc.date).bind_unowned(6, d.lang)
                 .bind(7, static_cast<double>(d.lang_confidence))
-                .bind(8, std::string_view(paragraphs_json(d.paragraphs)))
+                .bind_blob_unowned(8, paragraphs.data(), paragraphs.size())
                 .bind(9, std::string_view(join(d.other_languages)))
                 .bind_unowned(10, d.content_hash).bind_unowned(11, d.doc.text)
                 .bind(12, now).bind_unowned(13, d.lang_top).bind_unowned(14, d.lang_scores);
@@ -566,8 +576,9 @@ void Store::update_languages(std::size_t n, const int64_t* seqs, const AnalyzedD
         for (std::size_t i = 0; i < n; ++i) {
             const AnalyzedDocument& d = docs[i];
             up.reset();
+            const std::string paragraphs = encode_paragraphs(d.paragraphs);
             up.bind(1, std::string_view(d.lang)).bind(2, static_cast<double>(d.lang_confidence))
-                .bind(3, std::string_view(paragraphs_json(d.paragraphs)))
+                .bind_blob_unowned(3, paragraphs.data(), paragraphs.size())
                 .bind(4, std::string_view(join(d.other_languages))).bind(5, seqs[i]);
             up.step();
         }

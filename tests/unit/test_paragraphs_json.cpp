@@ -1,8 +1,10 @@
-// The documents table's paragraphs column (store/paragraphs_json.h): the hand-written encoder
-// writes exactly what nlohmann::json's dump() wrote for the same paragraphs, and reads back.
+// The documents table's paragraphs column (store/paragraphs_json.h): the blob of schema 7 reads
+// back every field bit for bit, and a cut or padded one as none; the JSON of older stores is
+// still read; its hand-written encoder writes exactly what nlohmann::json's dump() wrote.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -72,6 +74,72 @@ TEST(ParagraphsJson, ReadsBackWhatItWrote) {
         EXPECT_EQ(back[i].lang_inherited, ps[i].lang_inherited);
     }
     EXPECT_TRUE(store_detail::parse_paragraphs("not json").empty());
+}
+
+// Field by field, the confidence by its bits (NaN and -0.0 too).
+void expect_same(const std::vector<Paragraph>& got, const std::vector<Paragraph>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(got[i].span, want[i].span) << i;
+        EXPECT_EQ(got[i].lang, want[i].lang) << i;
+        EXPECT_EQ(std::memcmp(&got[i].lang_confidence, &want[i].lang_confidence, sizeof(float)), 0) << i;
+        EXPECT_EQ(got[i].lang_inherited, want[i].lang_inherited) << i;
+    }
+}
+
+TEST(ParagraphsBlob, ReadsBackEveryFieldBitForBit) {
+    std::vector<Paragraph> ps = {
+        paragraph(0, 74, "en", 1.0f, true),
+        paragraph(75, 97, "de", 0.6645001769065857f, false),
+        paragraph(98, 4294967295u, "zh-Hant", 0.0f, false),
+        paragraph(0, 0, "", 1e-5f, true),  // back to the start: a negative offset
+        paragraph(9, 3, "x\"y\\z\xff", -0.0f, false),  // end before begin; any bytes as a language
+        paragraph(4294967295u, 0, "en", std::numeric_limits<float>::quiet_NaN(), false),
+        paragraph(5, 6, "en", std::numeric_limits<float>::quiet_NaN(), true),
+        paragraph(7, 8, "en", std::numeric_limits<float>::infinity(), true),
+        paragraph(9, 10, "en", std::numeric_limits<float>::denorm_min(), false),
+        paragraph(11, 12, "de", 1.0f, false),
+    };
+    // 70 languages: those past the 62nd numbered in a varint after the flags byte.
+    for (int i = 0; i < 70; ++i) ps.push_back(paragraph(100 + i, 200 + i, "l" + std::to_string(i), 0.5f, i % 2));
+    for (int i = 69; i >= 0; --i) ps.push_back(paragraph(300, 301, "l" + std::to_string(i), 0.25f, false));
+    expect_same(store_detail::read_paragraphs(store_detail::encode_paragraphs(ps)), ps);
+    EXPECT_EQ(static_cast<unsigned char>(store_detail::encode_paragraphs(ps)[0]), store_detail::kParagraphsBlobFormat);
+    expect_same(store_detail::read_paragraphs(store_detail::encode_paragraphs({})), {});
+}
+
+// A document's usual paragraphs (one language, a confidence repeated) take a few bytes each.
+TEST(ParagraphsBlob, IsAFractionOfTheJson) {
+    std::vector<Paragraph> ps;
+    for (uint32_t i = 0; i < 1000; ++i)
+        ps.push_back(i % 4 ? paragraph(60 * i, 60 * i + 50, "en", 1.0f, true)
+                           : paragraph(60 * i, 60 * i + 50, "en", 0.75f + 0.001f * (i % 7), false));
+    const std::string blob = store_detail::encode_paragraphs(ps);
+    EXPECT_LT(blob.size(), 6 * ps.size());
+    EXPECT_LT(blob.size() * 5, store_detail::paragraphs_json(ps).size());
+    expect_same(store_detail::read_paragraphs(blob), ps);
+}
+
+TEST(ParagraphsBlob, ACutOrPaddedBlobReadsAsNone) {
+    const std::vector<Paragraph> ps = {paragraph(0, 74, "en", 1.0f, true), paragraph(75, 97, "de", 0.66f, false),
+                                       paragraph(98, 300, "en", 0.66f, false)};
+    const std::string blob = store_detail::encode_paragraphs(ps);
+    for (std::size_t n = 1; n < blob.size(); ++n)
+        EXPECT_TRUE(store_detail::read_paragraphs(std::string_view(blob).substr(0, n)).empty()) << n;
+    EXPECT_TRUE(store_detail::read_paragraphs(blob + '\0').empty());
+    std::string bad_language = blob;
+    bad_language[1 + 1 + 1 + 2 + 1 + 2 + 1] = static_cast<char>(2 << 2);  // the first paragraph names language 2 of 2
+    EXPECT_TRUE(store_detail::read_paragraphs(bad_language).empty());
+    EXPECT_TRUE(store_detail::read_paragraphs("").empty());
+}
+
+// Rows written before schema 7 hold JSON: read_paragraphs reads them as parse_paragraphs does.
+TEST(ParagraphsBlob, TheJsonOfOlderStoresIsStillRead) {
+    const std::vector<Paragraph> ps = {paragraph(0, 74, "en", 1.0f, true), paragraph(75, 97, "x\"y", 0.6645f, false),
+                                       paragraph(98, 99, "\xc3\xa9", 1e-7f, false)};
+    expect_same(store_detail::read_paragraphs(store_detail::paragraphs_json(ps)), ps);
+    expect_same(store_detail::read_paragraphs("[]"), {});
+    EXPECT_TRUE(store_detail::read_paragraphs("not json").empty());
 }
 
 }  // namespace

@@ -584,6 +584,45 @@ TEST(Store, AVersionThreeStoreIsReadWithoutSetKeysAndGetsTheirColumnForWriting) 
     EXPECT_EQ(*again.artifact(seqs[1], "shingle_set"), "Kb");
 }
 
+// Schema 7 writes a document's paragraphs as a blob. A version-6 store (JSON paragraphs) is read
+// as it is, and opened for writing gets version 7 with no row rewritten: its JSON rows and the
+// blobs written since are read alike.
+TEST(Store, AVersionSixStoresJsonParagraphsAreReadAndItGetsVersionSevenForWriting) {
+    TempDir dir("store-v6");
+    {
+        Store s(dir.path());
+        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta", "de")};
+        s.put(docs.size(), docs.data(), 100);
+    }
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(typeof(paragraphs)) FROM documents"), "blob,blob");
+    raw_sql(dir.path(),
+            "UPDATE documents SET paragraphs = '[[0,5,\"en\",0.8999999761581421,false]]' WHERE id = 'a'; "
+            "UPDATE meta SET value = '6' WHERE key = 'schema_version'");
+    auto paragraphs = [](const Store& s, const std::string& id) {
+        std::string out;
+        const auto d = s.get(id);
+        for (const auto& p : d->paragraphs)
+            out += std::to_string(p.span.begin) + "-" + std::to_string(p.span.end) + " " + p.lang + " " +
+                   std::to_string(p.lang_confidence) + (p.lang_inherited ? " inherited" : "") + ";";
+        return out;
+    };
+    {
+        const Store ro(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(ro.schema_version(), 6);
+        EXPECT_EQ(paragraphs(ro, "a"), "0-5 en 0.900000;");
+        EXPECT_EQ(paragraphs(ro, "b"), "0-4 de 0.900000;");
+    }
+    {
+        Store s(dir.path());
+        EXPECT_EQ(s.schema_version(), 7);
+        const AnalyzedDocument c = make("c", "gamma", "fr");
+        s.put(1, &c, 100);
+        EXPECT_EQ(paragraphs(s, "a"), "0-5 en 0.900000;");
+        EXPECT_EQ(paragraphs(s, "c"), "0-5 fr 0.900000;");
+    }
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(typeof(paragraphs)) FROM documents"), "text,blob,blob");
+}
+
 // artifact_seqs() gives the documents holding a kind, in seq order, whatever the other kinds
 // beside it (it reads the covering index of (seq, kind), not the rows' blobs), and none for a
 // kind no document holds.

@@ -117,7 +117,10 @@ public:
     // Version 6 lets a "minhash" artifact be the note "sign the stored shingle set" (format
     // version 2, the same texts), refused by a build before it in the same way; an earlier store
     // opened for writing just gets version 6.
-    static constexpr int kSchemaVersion = 6;
+    // Version 7 writes a document's paragraphs as a compact blob instead of JSON (a fifth of what
+    // indexing the copyright corpus wrote), refused by a build before it in the same way; an
+    // earlier store opened for writing just gets version 7, its rows read in either format.
+    static constexpr int kSchemaVersion = 7;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
     static constexpr const char* kSketchKinds[] = {"lines", "minhash", "shingle_set", "shingles"};
