@@ -195,6 +195,7 @@ void StoredDocuments::read_texts(const Store& store, const std::vector<uint8_t>&
 std::size_t StoredDocuments::memory() const {
     std::size_t bytes = 0;
     for (const auto& d : docs) bytes += d.text.size() + d.id.size() + d.source.size() + d.url.size();
+    bytes += content_hashes.size() * StoredDocuments::kHashChars;
     for (const auto& s : summaries) {
         bytes += s.lines.size() * sizeof(uint64_t);
         for (const auto& r : s.repeated) bytes += r.text.size() + sizeof r;
@@ -263,15 +264,21 @@ std::vector<uint32_t> BandRunDedup::exact_copies(const StoredDocuments& b,
         if (need[i] && b.lines[i] && b.set_key(i)) seqs.push_back(b.seqs[i]), at.push_back(i);
     if (seqs.size() < 2) return first;
     std::unordered_map<std::string, uint32_t> seen;  // content hash and source: first position
-    std::size_t j = 0;
-    store_.read_content_hashes(seqs, [&](int64_t seq, std::string_view hash) {
-        while (seqs[j] != seq) ++j;
-        const std::size_t i = at[j];
+    auto take = [&](std::size_t i, std::string_view hash) {
         std::string key(hash);
         key.append(1, '\n').append(document_source_key(b.docs[i]));
         const auto [it, added] = seen.emplace(std::move(key), static_cast<uint32_t>(i));
         const ShingleSetKey &mine = *b.set_key(i), &theirs = *b.set_key(it->second);
         if (!added && mine.hash == theirs.hash && mine.size == theirs.size) first[i] = it->second;
+    };
+    if (b.content_hash(0)) {  // taken with the keys
+        for (std::size_t i : at) take(i, *b.content_hash(i));
+        return first;
+    }
+    std::size_t j = 0;
+    store_.read_content_hashes(seqs, [&](int64_t seq, std::string_view hash) {
+        while (seqs[j] != seq) ++j;
+        take(at[j], hash);
     });
     return first;
 }
