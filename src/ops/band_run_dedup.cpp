@@ -195,6 +195,7 @@ void StoredDocuments::read_texts(const Store& store, const std::vector<uint8_t>&
 std::size_t StoredDocuments::memory() const {
     std::size_t bytes = 0;
     for (const auto& d : docs) bytes += d.text.size() + d.id.size() + d.source.size() + d.url.size();
+    bytes += content_hashes.size() * StoredDocuments::kHashChars;
     for (const auto& s : summaries) {
         bytes += s.lines.size() * sizeof(uint64_t);
         for (const auto& r : s.repeated) bytes += r.text.size() + sizeof r;
@@ -263,15 +264,21 @@ std::vector<uint32_t> BandRunDedup::exact_copies(const StoredDocuments& b,
         if (need[i] && b.lines[i] && b.set_key(i)) seqs.push_back(b.seqs[i]), at.push_back(i);
     if (seqs.size() < 2) return first;
     std::unordered_map<std::string, uint32_t> seen;  // content hash and source: first position
-    std::size_t j = 0;
-    store_.read_content_hashes(seqs, [&](int64_t seq, std::string_view hash) {
-        while (seqs[j] != seq) ++j;
-        const std::size_t i = at[j];
+    auto take = [&](std::size_t i, std::string_view hash) {
         std::string key(hash);
         key.append(1, '\n').append(document_source_key(b.docs[i]));
         const auto [it, added] = seen.emplace(std::move(key), static_cast<uint32_t>(i));
         const ShingleSetKey &mine = *b.set_key(i), &theirs = *b.set_key(it->second);
         if (!added && mine.hash == theirs.hash && mine.size == theirs.size) first[i] = it->second;
+    };
+    if (b.content_hash(0)) {  // taken with the keys
+        for (std::size_t i : at) take(i, *b.content_hash(i));
+        return first;
+    }
+    std::size_t j = 0;
+    store_.read_content_hashes(seqs, [&](int64_t seq, std::string_view hash) {
+        while (seqs[j] != seq) ++j;
+        take(at[j], hash);
     });
     return first;
 }
@@ -325,11 +332,8 @@ void BandRunDedup::keep_copy(StoredDocuments& b, std::size_t i, uint32_t k) {
     const int64_t seq = b.seqs[i];
     FinderDocument d = finder_.stored_document(b.docs[i], *b.lines[i], set_size_[k]);
     d.boilerplate_lines = docs_[k].boilerplate_lines;
-    if (std::binary_search(own_sets_.begin(), own_sets_.end(), k)) {
-        // k's set may still be in the temporary file's buffer: written out before it is read.
-        if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
-        keep_own_set(static_cast<uint32_t>(docs_.size()), shingles_of(k));
-    }
+    const auto own = std::lower_bound(own_sets_.begin(), own_sets_.end(), k);
+    if (own != own_sets_.end() && *own == k) share_own_set(static_cast<uint32_t>(docs_.size()), own - own_sets_.begin());
     seqs_.push_back(seq);
     set_hash_.push_back(set_hash_[k]);
     set_size_.push_back(set_size_[k]);
@@ -411,12 +415,23 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
 void BandRunDedup::keep_own_set(uint32_t k, std::vector<uint64_t> sh) {
     own_sets_.push_back(k);
     own_set_at_.push_back(tmp_size_);
+    own_slot_.push_back(static_cast<uint32_t>(own_slots_++));
     tmp_size_ += sh.size() * sizeof(uint64_t);
     if (!tmp_ && tmp_size_ > own_sets_in_memory_) spill_own_sets();
     if (tmp_)
         write_own_set(sh);
     else
         own_mem_.push_back(std::move(sh));
+}
+
+// Keeps the own set at position `at` of own_sets_ as document k's too (an exact copy's, keep_copy):
+// the same slot in memory or the same offset in the temporary file, not a copy of it. Of the
+// copyright corpus's 481 exact copies most have a boilerplate line (an own set): copying their
+// sets was a tenth of dedup --store's CPU, most of it fresh pages.
+void BandRunDedup::share_own_set(uint32_t k, std::size_t at) {
+    own_sets_.push_back(k);
+    own_set_at_.push_back(own_set_at_[at]);
+    own_slot_.push_back(own_slot_[at]);
 }
 
 // Moves the own sets kept in memory to the temporary file (in order: their offsets are kept).
@@ -452,7 +467,7 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
         auto& sh = out[j];
         const auto at = static_cast<std::size_t>(own - own_sets_.begin());
         if (!tmp_) {
-            sh = own_mem_[at];
+            sh = own_mem_[own_slot_[at]];
             continue;
         }
         sh.resize(set_size_[ks[j]]);

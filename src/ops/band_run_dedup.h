@@ -34,9 +34,12 @@
 // Thread safety: one thread drives it (it runs workers inside finish()); the Store is only read.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -66,6 +69,16 @@ struct StoredDocuments {
     std::vector<uint8_t> has_set_key;
     const ShingleSetKey* set_key(std::size_t i) const {
         return i < has_set_key.size() && has_set_key[i] ? &set_keys[i] : nullptr;
+    }
+    // The content hashes (hex XXH3-128, StoredDocument::content_hash) by position, taken from the
+    // scan of the keys where each is that long (empty: not taken; BandRunDedup reads them):
+    // reading them again by seq read the rows' pages again, with the texts stored in them (2% of
+    // dedup --store's samples on the copyright corpus).
+    static constexpr std::size_t kHashChars = 32;
+    std::vector<std::array<char, kHashChars>> content_hashes;
+    std::optional<std::string_view> content_hash(std::size_t i) const {
+        if (content_hashes.size() != docs.size()) return std::nullopt;
+        return std::string_view(content_hashes[i].data(), kHashChars);
     }
     // Reads the text of each document i with need[i] whose text was not read.
     void read_texts(const Store& store, const std::vector<uint8_t>& need);
@@ -110,6 +123,7 @@ private:
     std::vector<uint32_t> exact_copies(const StoredDocuments& b, const std::vector<uint8_t>& need) const;
     void keep_copy(StoredDocuments& b, std::size_t i, uint32_t k);
     void keep_own_set(uint32_t k, std::vector<uint64_t> sh);
+    void share_own_set(uint32_t k, std::size_t at);
     static StoredDocuments part_of(StoredDocuments& b, std::size_t from, std::size_t to);
     void add_part(StoredDocuments& b, std::vector<uint8_t> again, const std::vector<uint32_t>& copy_of);
     NearDuplicateResult finish_new();
@@ -147,10 +161,14 @@ private:
     std::vector<uint32_t> set_size_;
     std::vector<bool> own_keys_;  // band keys in extra_ (not the runs')
     // Documents whose shingles are not the stored ones: number, offset in tmp_ (sorted by number).
-    // Their sets stay in memory (own_mem_, by position in own_sets_) while they fit in
+    // Their sets stay in memory (own_mem_, by own_slot_) while they fit in
     // own_sets_in_memory_; past that all of them go to the temporary file (spill_own_sets).
+    // An exact copy's own set is its original's (share_own_set): own_slot_ (by position in
+    // own_sets_) is the set's position among the sets kept (own_mem_'s, and the file's order).
     std::vector<uint32_t> own_sets_;
     std::vector<uint64_t> own_set_at_;
+    std::vector<uint32_t> own_slot_;
+    std::size_t own_slots_ = 0;
     std::vector<std::vector<uint64_t>> own_mem_;
     uint64_t own_sets_in_memory_ = 0;
     uint64_t held_text_bytes_ = 0;

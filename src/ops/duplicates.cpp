@@ -103,6 +103,8 @@ void for_each_stored_batch(const Store& store, std::size_t batch, const Progress
             true, false);
     else  // the keys alone: summaries (or texts read later) stand for the text
         store.scan_keys([&](const Store::DocumentKeys& k) {
+            if (k.content_hash.size() == StoredDocuments::kHashChars)  // else none of the batch's taken
+                std::copy(k.content_hash.begin(), k.content_hash.end(), b.content_hashes.emplace_back().begin());
             return add(k.seq, std::string(k.id), {}, std::string(k.source), std::string(k.url));
         });
     if (!b.docs.empty()) flush();

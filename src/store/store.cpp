@@ -654,9 +654,9 @@ void Store::scan(const std::function<bool(StoredDocument&)>& fn, bool with_text,
 }
 
 void Store::scan_keys(const std::function<bool(const DocumentKeys&)>& fn) const {
-    Statement st(impl_->db, "SELECT seq, id, source, url FROM documents ORDER BY seq");
+    Statement st(impl_->db, "SELECT seq, id, source, url, content_hash FROM documents ORDER BY seq");
     while (st.step())
-        if (!fn({st.int64(0), st.blob(1), st.blob(2), st.blob(3)})) break;
+        if (!fn({st.int64(0), st.blob(1), st.blob(2), st.blob(3), st.blob(4)})) break;
 }
 
 int64_t Store::max_seq() const {

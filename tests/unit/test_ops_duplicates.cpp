@@ -679,8 +679,9 @@ TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
     for (std::size_t batch : {std::size_t{3}, std::size_t{7}, kStoredDedupBatch})
         expect_same_result(find_stored_duplicates(store, options, batch), files);
 
-    // One batch held a document's text at a time (in parts), the own sets in memory or spilled.
-    for (uint64_t own_in_memory : {uint64_t{0}, BandRunDedup::kOwnSetsInMemory})
+    // One batch held a document's text at a time (in parts), the own sets in memory or spilled
+    // (at once, or after a few sets: a copy's set shared in memory, then written out).
+    for (uint64_t own_in_memory : {uint64_t{0}, uint64_t{6000}, uint64_t{12000}, BandRunDedup::kOwnSetsInMemory})
         for (uint64_t held : {uint64_t{1}, BandRunDedup::kHeldTextBytes}) {
             NearDuplicateFinder finder(options);
             auto on_disk = BandRunDedup::open(store, finder, own_in_memory, nullptr, held);

@@ -106,7 +106,8 @@ TEST_F(StoreTest, ReadTextsGivesTheTextsOfTheSeqsAsked) {
     EXPECT_EQ(got, (std::vector<std::pair<int64_t, std::string>>{{seqs[2], "gamma"}, {seqs[0], "alpha"}}));
 }
 
-// scan_keys(): every document's seq, id, source and url in seq order, as scan() gives them, and
+// scan_keys(): every document's seq, id, source, url and content hash in seq order, as scan()
+// gives them, and
 // stops when asked; max_seq(): the largest seq (0 for an empty store), a deleted one's included
 // only while it is stored.
 TEST_F(StoreTest, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
@@ -114,14 +115,18 @@ TEST_F(StoreTest, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
     std::vector<AnalyzedDocument> docs = abc(3);
     docs[1].doc.url = "https://example.org/b";
     const std::vector<int64_t> seqs = put(docs);
-    using Keys = std::tuple<int64_t, std::string, std::string, std::string>;
+    using Keys = std::tuple<int64_t, std::string, std::string, std::string, std::string>;
     std::vector<Keys> want, got;
-    s.scan([&](doppel::StoredDocument& d) { return want.emplace_back(d.seq, d.id, d.source, d.url), true; }, false);
+    s.scan([&](doppel::StoredDocument& d) {
+        return want.emplace_back(d.seq, d.id, d.source, d.url, d.content_hash), true;
+    }, false);
     s.scan_keys([&](const Store::DocumentKeys& k) {
-        got.emplace_back(k.seq, std::string(k.id), std::string(k.source), std::string(k.url));
+        got.emplace_back(k.seq, std::string(k.id), std::string(k.source), std::string(k.url),
+                         std::string(k.content_hash));
         return true;
     });
     EXPECT_EQ(got, want);
+    EXPECT_EQ(std::get<4>(got[0]), doppel::content_hash("alpha"));
     EXPECT_EQ(std::get<3>(got[1]), "https://example.org/b");
     EXPECT_EQ(std::get<2>(got[2]), "c.txt");
     std::size_t calls = 0;

@@ -166,6 +166,7 @@ public:
     struct DocumentKeys {
         int64_t seq = 0;
         std::string_view id, source, url;
+        std::string_view content_hash;  // StoredDocument::content_hash
     };
     // Calls fn for every document in seq order, reading only those columns (no StoredDocument
     // built: a cheaper scan); stops early when fn returns false.
