@@ -251,10 +251,37 @@ float DocumentFrequencies::idf_of_count(uint64_t d) const {
 void BridgeEmbedder::set_frequencies(std::shared_ptr<const DocumentFrequencies> df) {
     df_ = std::move(df);
     idf_by_count_.clear();
+    idf_slots_.clear();
     if (!df_) return;
     idf_documents_ = df_->documents;
     idf_by_count_.resize(std::min<uint64_t>(df_->documents + 1, uint64_t(1) << 16));
     for (std::size_t d = 0; d < idf_by_count_.size(); ++d) idf_by_count_[d] = df_->idf_of_count(d);
+    // The idf weigh() took through count() and idf_by_count_, per feature (count() is 0 for all
+    // without documents: then no table, every look-up goes that way).
+    const auto idf_of_count = [&](uint32_t d) { return d < idf_by_count_.size() ? idf_by_count_[d] : df_->idf_of_count(d); };
+    idf_missing_ = idf_of_count(0);
+    if (df_->documents == 0) return;
+    const std::size_t slots = std::bit_ceil(std::max<std::size_t>(2 * df_->df.size(), 16));
+    idf_shift_ = 64 - std::countr_zero(slots);
+    idf_slots_.assign(slots, IdfSlot{});
+    for (const auto& [id, d] : df_->df) {
+        std::size_t k = (id * 0x9E3779B97F4A7C15ull) >> idf_shift_;
+        while (idf_slots_[k].used) k = (k + 1) & (slots - 1);
+        idf_slots_[k] = {id, idf_of_count(d), 1};
+    }
+}
+
+float BridgeEmbedder::idf_of(uint64_t feature) const {
+    if (idf_slots_.empty() || idf_documents_ != df_->documents) {
+        const uint32_t d = df_->count(feature);
+        return d < idf_by_count_.size() && idf_documents_ == df_->documents ? idf_by_count_[d] : df_->idf_of_count(d);
+    }
+    const std::size_t mask = idf_slots_.size() - 1;
+    for (std::size_t k = (feature * 0x9E3779B97F4A7C15ull) >> idf_shift_;; k = (k + 1) & mask) {
+        const IdfSlot& slot = idf_slots_[k];
+        if (!slot.used) return idf_missing_;
+        if (slot.id == feature) return slot.idf;
+    }
 }
 
 BridgeEmbedder::BridgeEmbedder(BridgeEmbedderOptions options, const EmbedderContext& ctx)
@@ -491,29 +518,42 @@ SparseVector BridgeEmbedder::weigh(SparseVector counts) const {
         // stays as it is.
         float c = v.weights[i];
         float tf = c >= 1.0f ? 1.0f + std::log(c) : std::max(c, 0.0f);
-        float idf = 1.0f;
-        if (df_) {
-            const uint32_t d = df_->count(v.ids[i]);
-            idf = d < idf_by_count_.size() && idf_documents_ == df_->documents ? idf_by_count_[d] : df_->idf_of_count(d);
-        }
+        const float idf = df_ ? idf_of(v.ids[i]) : 1.0f;
         v.weights[i] = tf * kw * idf;
     }
     v.normalize();
     return v;
 }
 
+namespace {
+// f(j) for each bit j set in words, ascending.
+template <class F>
+void for_each_bit(const std::vector<uint64_t>& words, F f) {
+    for (std::size_t w = 0; w < words.size(); ++w)
+        for (uint64_t bits = words[w]; bits != 0; bits &= bits - 1) f(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+}
+}  // namespace
+
 void BridgeEmbedder::densify(const SparseVector& w, float* out) const {
+    // The components a feature touched, marked: the norm sums their squares in component order,
+    // as a sum over every component does (the others are +0, which adds nothing exactly), and
+    // only they are scaled; a few hundred of the 2,048 (the sum over all, one dependent double
+    // addition a component, was most of this).
+    thread_local std::vector<uint64_t> touched;
+    touched.assign((options_.dim + 63) / 64, 0);
     std::fill(out, out + options_.dim, 0.0f);
     for (std::size_t i = 0; i < w.size(); ++i) {
         uint64_t h = XXH3_64bits(&w.ids[i], 8);
         float sign = (h >> 63) ? -1.0f : 1.0f;
-        out[h % options_.dim] += sign * w.weights[i];
+        const std::size_t j = h % options_.dim;
+        out[j] += sign * w.weights[i];
+        touched[j / 64] |= uint64_t{1} << (j % 64);
     }
     double n = 0;
-    for (std::size_t j = 0; j < options_.dim; ++j) n += double(out[j]) * out[j];
+    for_each_bit(touched, [&](std::size_t j) { n += double(out[j]) * out[j]; });
     if (n > 0) {
         float inv = static_cast<float>(1.0 / std::sqrt(n));
-        for (std::size_t j = 0; j < options_.dim; ++j) out[j] *= inv;
+        for_each_bit(touched, [&](std::size_t j) { out[j] *= inv; });
     }
 }
 

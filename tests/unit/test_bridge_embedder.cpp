@@ -9,6 +9,8 @@
 #include <bit>
 #include <random>
 
+#include <xxhash.h>
+
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/error.h"
 #include "support/test_support.h"
@@ -172,6 +174,70 @@ TEST(BridgeEmbedder, WeighGivesEachFeaturesIdf) {
     e.set_frequencies(nullptr);
     const SparseVector plain = e.weigh(v);
     EXPECT_EQ(plain.weights, expected(DocumentFrequencies{}).weights);
+}
+
+// The idf table of set_frequencies() holds thousands of features (colliding slots probed on):
+// every feature's weight is idf()'s bit for bit, those the frequencies lack included.
+TEST(BridgeEmbedder, WeighGivesEachFeaturesIdfAmongManyFeatures) {
+    BridgeEmbedder e(BridgeEmbedderOptions{}, std::shared_ptr<const BridgeLexicon>());
+    std::mt19937_64 rng(7);
+    auto df = std::make_shared<DocumentFrequencies>();
+    df->documents = 50000;
+    SparseVector v;
+    for (int i = 0; i < 6000; ++i) {
+        const uint64_t id = rng() >> 3;  // top bits 0: concepts, of weight 1
+        if (i % 3 != 0) df->df[id] = static_cast<uint32_t>(1 + rng() % 49999);
+        if (i % 20 == 0) {
+            v.ids.push_back(id);
+            v.weights.push_back(1.0f + static_cast<float>(i % 7));
+        }
+    }
+    v.canonicalize();
+    e.set_frequencies(df);
+    const SparseVector got = e.weigh(v);
+    SparseVector want = v;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        const float c = want.weights[i];
+        want.weights[i] = (c >= 1.0f ? 1.0f + std::log(c) : c) * df->idf(want.ids[i]);
+    }
+    want.normalize();
+    ASSERT_EQ(got.ids, want.ids);
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got.weights[i], want.weights[i]) << i;
+}
+
+// densify() sums the squares of the components its features touched only: the norm and every
+// component are those of the sum over all components bit for bit (weights that cancel in a
+// component included).
+TEST(BridgeEmbedder, DensifyIsTheFullSumBitForBit) {
+    for (const std::size_t dim : {std::size_t(2048), std::size_t(100)}) {
+        BridgeEmbedderOptions o;
+        o.dim = dim;
+        BridgeEmbedder e(o, std::shared_ptr<const BridgeLexicon>());
+        std::mt19937_64 rng(dim);
+        std::uniform_real_distribution<float> weight(-1.0f, 1.0f);
+        for (int doc = 0; doc < 50; ++doc) {
+            SparseVector v;
+            for (int i = 0; i < 300; ++i) {
+                v.ids.push_back(rng());
+                v.weights.push_back(weight(rng));
+            }
+            v.ids.push_back(v.ids[0] ^ 1);  // more features than components at dim 100: shared ones
+            v.weights.push_back(0.25f);
+            v.canonicalize();
+            std::vector<float> got(dim), want(dim, 0.0f);
+            e.densify(v, got.data());
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const uint64_t h = XXH3_64bits(&v.ids[i], 8);
+                want[h % dim] += ((h >> 63) ? -1.0f : 1.0f) * v.weights[i];
+            }
+            double n = 0;
+            for (std::size_t j = 0; j < dim; ++j) n += double(want[j]) * want[j];
+            const float inv = static_cast<float>(1.0 / std::sqrt(n));
+            for (std::size_t j = 0; j < dim; ++j) want[j] *= inv;
+            for (std::size_t j = 0; j < dim; ++j)
+                ASSERT_EQ(std::bit_cast<uint32_t>(got[j]), std::bit_cast<uint32_t>(want[j])) << dim << " " << doc << " " << j;
+        }
+    }
 }
 
 TEST(BridgeEmbedder, RealModelGermanEnglish) {
