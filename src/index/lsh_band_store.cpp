@@ -111,8 +111,9 @@ unsigned char* encode_entry(const Entry& e, const Entry& prev, unsigned char* p)
     return put_varint_at(d << 1 ^ (0 - (d >> 63)), p);  // zigzag: a small step either way is small
 }
 
-// The entries of a coded segment into out; false when the blob is not whole entries.
-bool decode_segment(std::string_view blob, std::vector<Entry>& out) {
+// The entries of a coded segment into out, up to the first whose key is over `upto` (a lookup
+// needs no more: the keys are in order); false when the blob is not whole entries.
+bool decode_segment(std::string_view blob, uint64_t upto, std::vector<Entry>& out) {
     const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
     const auto* end = p + blob.size();
     uint64_t key = 0, seq = 0, d = 0;
@@ -124,19 +125,23 @@ bool decode_segment(std::string_view blob, std::vector<Entry>& out) {
         if (!impl::get_varint(p, end, &d)) return false;
         seq += d >> 1 ^ (0 - (d & 1));
         out.push_back({key, static_cast<int64_t>(seq)});
+        if (key > upto) return true;
     }
     return !out.empty();
 }
 
-// Segment s of run r into buf (its entries), whichever its format: the one home of reading one.
-// `coded` holds the blob of a coded one.
-void read_segment(const Store& store, const Run& r, std::size_t s, std::vector<Entry>& buf, std::string& coded) {
+// Segment s of run r into buf (its entries, those of a coded one up to the first whose key is
+// over `upto`), whichever its format: the one home of reading one. `coded` holds the blob of a
+// coded one.
+void read_segment(const Store& store, const Run& r, std::size_t s, std::vector<Entry>& buf, std::string& coded,
+                  uint64_t upto = UINT64_MAX) {
     const std::string name = segment_name(r.id, s);
     if (!r.coded) buf.resize(segment_entries(r, s));
     const bool found = r.coded ? store.read_blob(name, &coded)
                                : store.read_blob(name, 0, buf.size() * kEntryBytes, buf.data());
     DOPPEL_CHECK(kBadFormat, found, "LSH band segment " + name + " is missing");
-    DOPPEL_CHECK(kBadFormat, !r.coded || decode_segment(coded, buf), "LSH band segment " + name + " does not decode");
+    DOPPEL_CHECK(kBadFormat, !r.coded || decode_segment(coded, upto, buf),
+                 "LSH band segment " + name + " does not decode");
 }
 
 void drop_run(Store& store, const Run& r) {
@@ -266,7 +271,7 @@ void compact(Store& store, Catalogue& c) {
 // The entries of `key` in segment s of run r (read whole), appended to out as seqs.
 void lookup_segment(const Store& store, const Run& r, std::size_t s, uint64_t key, std::vector<int64_t>& out,
                     std::vector<Entry>& buf, std::string& coded) {
-    read_segment(store, r, s, buf, coded);
+    read_segment(store, r, s, buf, coded, key);
     auto it = std::lower_bound(buf.begin(), buf.end(), Entry{key, INT64_MIN});
     for (; it != buf.end() && it->key == key; ++it) out.push_back(it->seq);
 }
@@ -394,7 +399,7 @@ std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store,
             const auto lo = std::lower_bound(keys.begin(), keys.end(), fk[s]);
             const auto hi = s + 1 < fk.size() ? std::upper_bound(lo, keys.end(), fk[s + 1]) : keys.end();
             if (lo == hi) continue;
-            read_segment(store, r, s, buf, coded);
+            read_segment(store, r, s, buf, coded, *(hi - 1));
             auto at = buf.begin();
             for (auto k = lo; k != hi; ++k) {
                 at = std::lower_bound(at, buf.end(), Entry{*k, INT64_MIN});
