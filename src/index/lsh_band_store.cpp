@@ -10,6 +10,7 @@
 #include "doppel/store/store.h"
 #include "impl/hash_buckets.h"
 #include "impl/parallel.h"
+#include "impl/varint.h"
 
 namespace doppel {
 namespace {
@@ -35,11 +36,12 @@ int tier(uint64_t entries) {
                             std::log(static_cast<double>(LshBandStore::kFanIn)));
 }
 
-// The catalogue (format in the header).
+// The catalogue (format in the header). Runs from id coded_from on are coded (version 2); those
+// before it, written by a version-1 build, are arrays of entries.
 struct Catalogue {
     int perms = 0;
     LshParams params;
-    int64_t next_id = 1, max_seq = 0;
+    int64_t next_id = 1, max_seq = 0, coded_from = 1;
     std::vector<Run> runs;
 };
 
@@ -52,18 +54,25 @@ std::optional<Catalogue> read_catalogue(const Store& store) {
     Catalogue c;
     in >> magic >> version;
     DOPPEL_CHECK(kBadFormat, magic == "doppel-lsh-runs", "LSH band catalogue has a bad header");
-    DOPPEL_CHECK(kVersion, version == LshBandStore::kVersion,
-                 "LSH band catalogue has format version " + std::to_string(version) + ", this build reads " +
+    DOPPEL_CHECK(kVersion, version >= 1 && version <= LshBandStore::kVersion,
+                 "LSH band catalogue has format version " + std::to_string(version) + ", this build reads 1 to " +
                      std::to_string(LshBandStore::kVersion));
     in >> c.perms >> c.params.bands >> c.params.rows >> c.next_id >> c.max_seq;
+    c.coded_from = c.next_id;  // version 1: none of its runs is coded, every later one will be
+    if (version >= 2) in >> c.coded_from;
     std::getline(in, line);
     while (std::getline(in, line)) {
         std::istringstream l(line);
         Run r;
         l >> r.id >> r.entries;
+        r.coded = r.id >= c.coded_from;
         for (uint64_t k; l >> k;) r.first_keys.push_back(k);
-        DOPPEL_CHECK(kBadFormat, !l.bad() && r.first_keys.size() == (r.entries + LshBandStore::kSegmentEntries - 1) /
-                                                                    LshBandStore::kSegmentEntries,
+        // A coded segment holds at least one entry; a version-1 one kSegmentEntries but the last.
+        const std::size_t segments = r.first_keys.size();
+        DOPPEL_CHECK(kBadFormat,
+                     !l.bad() && (r.coded ? (r.entries == 0) == (segments == 0) && segments <= r.entries
+                                          : segments == (r.entries + LshBandStore::kSegmentEntries - 1) /
+                                                            LshBandStore::kSegmentEntries),
                      "LSH band catalogue lists a run with the wrong number of segments");
         c.runs.push_back(std::move(r));
     }
@@ -74,7 +83,7 @@ std::optional<Catalogue> read_catalogue(const Store& store) {
 void write_catalogue(Store& store, const Catalogue& c) {
     std::ostringstream out;
     out << "doppel-lsh-runs " << LshBandStore::kVersion << ' ' << c.perms << ' ' << c.params.bands << ' '
-        << c.params.rows << ' ' << c.next_id << ' ' << c.max_seq << '\n';
+        << c.params.rows << ' ' << c.next_id << ' ' << c.max_seq << ' ' << c.coded_from << '\n';
     for (const Run& r : c.runs) {
         out << r.id << ' ' << r.entries;
         for (uint64_t k : r.first_keys) out << ' ' << k;
@@ -83,17 +92,78 @@ void write_catalogue(Store& store, const Catalogue& c) {
     store.set_meta(LshBandStore::kMetaKey, out.str());
 }
 
+// One varint (impl/varint.h's format) at p, which has room for 10 bytes; returns the end. Written
+// in place, not appended byte by byte: a merge codes every entry it rewrites.
+unsigned char* put_varint_at(uint64_t v, unsigned char* p) {
+    while (v >= 0x80) {
+        *p++ = static_cast<unsigned char>(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = static_cast<unsigned char>(v);
+    return p;
+}
+
+// One entry of a coded segment (format in the header) after `prev` (the one before it, or {0, 0}
+// for the first) at p, which has room for 20 bytes; returns the end.
+unsigned char* encode_entry(const Entry& e, const Entry& prev, unsigned char* p) {
+    p = put_varint_at(e.key - prev.key, p);
+    const uint64_t d = static_cast<uint64_t>(e.seq) - static_cast<uint64_t>(prev.seq);
+    return put_varint_at(d << 1 ^ (0 - (d >> 63)), p);  // zigzag: a small step either way is small
+}
+
+// The entries of a coded segment into out, up to the first whose key is over `upto` (a lookup
+// needs no more: the keys are in order); false when the blob is not whole entries.
+bool decode_segment(std::string_view blob, uint64_t upto, std::vector<Entry>& out) {
+    const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
+    const auto* end = p + blob.size();
+    uint64_t key = 0, seq = 0, d = 0;
+    out.clear();
+    out.reserve(blob.size() / 2);  // an entry is 2 bytes at least: no reallocation below
+    while (p < end) {
+        if (!impl::get_varint(p, end, &d)) return false;
+        key += d;
+        if (!impl::get_varint(p, end, &d)) return false;
+        seq += d >> 1 ^ (0 - (d & 1));
+        out.push_back({key, static_cast<int64_t>(seq)});
+        if (key > upto) return true;
+    }
+    return !out.empty();
+}
+
+// Segment s of run r into buf (its entries, those of a coded one up to the first whose key is
+// over `upto`), whichever its format: the one home of reading one. `coded` holds the blob of a
+// coded one.
+void read_segment(const Store& store, const Run& r, std::size_t s, std::vector<Entry>& buf, std::string& coded,
+                  uint64_t upto = UINT64_MAX) {
+    const std::string name = segment_name(r.id, s);
+    if (!r.coded) buf.resize(segment_entries(r, s));
+    const bool found = r.coded ? store.read_blob(name, &coded)
+                               : store.read_blob(name, 0, buf.size() * kEntryBytes, buf.data());
+    DOPPEL_CHECK(kBadFormat, found, "LSH band segment " + name + " is missing");
+    DOPPEL_CHECK(kBadFormat, !r.coded || decode_segment(coded, upto, buf),
+                 "LSH band segment " + name + " does not decode");
+}
+
 void drop_run(Store& store, const Run& r) {
     for (std::size_t s = 0; s < r.first_keys.size(); ++s) store.remove_blob(segment_name(r.id, s));
 }
 
-// Writes sorted entries as segments of a new run.
+// Writes sorted entries as coded segments of a new run, each as full as one page allows.
 class RunWriter {
 public:
-    RunWriter(Store& store, int64_t id) : store_(store) { run_.id = id; }
+    RunWriter(Store& store, int64_t id) : store_(store) {
+        run_.id = id;
+        run_.coded = true;
+    }
     void push(const Entry& e) {
-        buf_.push_back(e);
-        if (buf_.size() == LshBandStore::kSegmentEntries) flush();
+        if (end_ == 0) {
+            run_.first_keys.push_back(e.key);
+            prev_ = Entry{0, 0};
+        }
+        end_ = static_cast<std::size_t>(encode_entry(e, prev_, coded_ + end_) - coded_);
+        prev_ = e;
+        ++run_.entries;
+        if (end_ > LshBandStore::kSegmentBytes - kMaxEntryBytes) flush();
     }
     Run finish() {
         flush();
@@ -101,17 +171,18 @@ public:
     }
 
 private:
+    static constexpr std::size_t kMaxEntryBytes = 20;  // two varints of 64 bits
     void flush() {
-        if (buf_.empty()) return;
-        run_.first_keys.push_back(buf_.front().key);
+        if (end_ == 0) return;
         store_.put_blob(segment_name(run_.id, run_.first_keys.size() - 1),
-                        std::string_view(reinterpret_cast<const char*>(buf_.data()), buf_.size() * kEntryBytes));
-        run_.entries += buf_.size();
-        buf_.clear();
+                        std::string_view(reinterpret_cast<const char*>(coded_), end_));
+        end_ = 0;
     }
     Store& store_;
     Run run_;
-    std::vector<Entry> buf_;
+    Entry prev_{0, 0};
+    unsigned char coded_[LshBandStore::kSegmentBytes];  // the segment being coded, end_ bytes
+    std::size_t end_ = 0;
 };
 
 // Reads the entries of a run in order, one segment in memory at a time.
@@ -129,15 +200,12 @@ private:
         buf_.clear();
         at_ = 0;
         if (segment_ == run_.first_keys.size()) return;
-        buf_.resize(segment_entries(run_, segment_));
-        DOPPEL_CHECK(kBadFormat,
-                     store_.read_blob(segment_name(run_.id, segment_), 0, buf_.size() * kEntryBytes, buf_.data()),
-                     "LSH band segment " + segment_name(run_.id, segment_) + " is missing");
-        ++segment_;
+        read_segment(store_, run_, segment_++, buf_, coded_);
     }
     const Store& store_;
     const Run& run_;
     std::vector<Entry> buf_;
+    std::string coded_;
     std::size_t at_ = 0, segment_ = 0;
 };
 
@@ -202,10 +270,8 @@ void compact(Store& store, Catalogue& c) {
 
 // The entries of `key` in segment s of run r (read whole), appended to out as seqs.
 void lookup_segment(const Store& store, const Run& r, std::size_t s, uint64_t key, std::vector<int64_t>& out,
-                    std::vector<Entry>& buf) {
-    buf.resize(segment_entries(r, s));
-    DOPPEL_CHECK(kBadFormat, store.read_blob(segment_name(r.id, s), 0, buf.size() * kEntryBytes, buf.data()),
-                 "LSH band segment " + segment_name(r.id, s) + " is missing");
+                    std::vector<Entry>& buf, std::string& coded) {
+    read_segment(store, r, s, buf, coded, key);
     auto it = std::lower_bound(buf.begin(), buf.end(), Entry{key, INT64_MIN});
     for (; it != buf.end() && it->key == key; ++it) out.push_back(it->seq);
 }
@@ -295,6 +361,7 @@ void LshBandStore::add_sorted(Store& store, int perms, LshParams params, std::si
 std::vector<int64_t> LshBandStore::query(const Store& store, const uint32_t* sig) const {
     std::vector<int64_t> out;
     std::vector<Entry> buf;
+    std::string coded;
     for (int band = 0; band < params_.bands; ++band) {
         const uint64_t key = LshBandStore::entry_key(sig, params_, band);
         for (const Run& r : runs_) {
@@ -303,7 +370,7 @@ std::vector<int64_t> LshBandStore::query(const Store& store, const uint32_t* sig
             std::size_t first = static_cast<std::size_t>(std::lower_bound(fk.begin(), fk.end(), key) - fk.begin());
             first = first ? first - 1 : 0;
             for (std::size_t s = first; s < fk.size() && (s == first || fk[s] <= key); ++s)
-                lookup_segment(store, r, s, key, out, buf);
+                lookup_segment(store, r, s, key, out, buf, coded);
         }
     }
     std::sort(out.begin(), out.end());
@@ -324,6 +391,7 @@ void LshBandStore::for_each_block(const Store& store, const std::function<void(c
 std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store,
                                                           const std::vector<uint64_t>& keys) const {
     std::vector<Entry> out, buf;
+    std::string coded;
     for (const Run& r : runs_) {
         const auto& fk = r.first_keys;
         for (std::size_t s = 0; s < fk.size(); ++s) {
@@ -331,10 +399,7 @@ std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store,
             const auto lo = std::lower_bound(keys.begin(), keys.end(), fk[s]);
             const auto hi = s + 1 < fk.size() ? std::upper_bound(lo, keys.end(), fk[s + 1]) : keys.end();
             if (lo == hi) continue;
-            buf.resize(segment_entries(r, s));
-            DOPPEL_CHECK(kBadFormat,
-                         store.read_blob(segment_name(r.id, s), 0, buf.size() * kEntryBytes, buf.data()),
-                         "LSH band segment " + segment_name(r.id, s) + " is missing");
+            read_segment(store, r, s, buf, coded, *(hi - 1));
             auto at = buf.begin();
             for (auto k = lo; k != hi; ++k) {
                 at = std::lower_bound(at, buf.end(), Entry{*k, INT64_MIN});

@@ -981,6 +981,23 @@ void Store::remove_blob(const std::string& name) {
 }
 
 bool Store::read_blob(const std::string& name, std::size_t offset, std::size_t n, void* out) const {
+    if (!open_blob(name)) return false;
+    const auto size = static_cast<std::size_t>(sqlite3_blob_bytes(impl_->blob));
+    DOPPEL_CHECK(kBadFormat, offset <= size && n <= size - offset, "read past the end of blob " + name);
+    read_open_blob(name, offset, n, out);
+    return true;
+}
+
+bool Store::read_blob(const std::string& name, std::string* out) const {
+    if (!open_blob(name)) return false;
+    out->resize(static_cast<std::size_t>(sqlite3_blob_bytes(impl_->blob)));
+    read_open_blob(name, 0, out->size(), out->data());
+    return true;
+}
+
+// The blob `name` open for reading in impl_->blob (kept open for the next read of the same
+// blob); false when there is none.
+bool Store::open_blob(const std::string& name) const {
     if (impl_->blob_name != name || !impl_->blob) {
         impl_->close_blob();
         if (!impl_->has_blobs)
@@ -996,13 +1013,14 @@ bool Store::read_blob(const std::string& name, std::size_t offset, std::size_t n
         }
         impl_->blob_name = name;
     }
-    const auto size = static_cast<std::size_t>(sqlite3_blob_bytes(impl_->blob));
-    DOPPEL_CHECK(kBadFormat, offset <= size && n <= size - offset, "read past the end of blob " + name);
+    return true;
+}
+
+void Store::read_open_blob(const std::string& name, std::size_t offset, std::size_t n, void* out) const {
     if (sqlite3_blob_read(impl_->blob, out, static_cast<int>(n), static_cast<int>(offset)) != SQLITE_OK) {
         impl_->close_blob();
         DOPPEL_THROW(kStore, "cannot read blob " + name + ": " + sqlite3_errmsg(impl_->db));
     }
-    return true;
 }
 
 int64_t Store::max_artifact_seq(const std::string& kind) const {

@@ -234,3 +234,96 @@ TEST(LshBandStore, EntriesMadeAheadAreStoredAsAddStoresThem) {
         EXPECT_EQ(entries_of_store(true), want);
     }
 }
+
+// A run's segments are coded: about 9 bytes an entry, not the 16 of an array of entries, and they
+// read back as the entries written.
+TEST(LshBandStore, SegmentsAreCoded) {
+    test::TempDir dir("lsh_band_store_coded");
+    Store store(dir.path());
+    LshIndex ram(kPerms, kParams);
+    const auto sigs = signatures(3000, 9);
+    add_batches(store, ram, sigs, 3000, 1);  // one run of 12,000 entries: several segments
+    const auto bands = LshBandStore::open(store, kPerms, kParams, 3000);
+    ASSERT_TRUE(bands.has_value());
+    ASSERT_EQ(bands->runs().size(), 1u);
+    const LshBandStore::Run& run = bands->runs()[0];
+    ASSERT_TRUE(run.coded);
+    std::size_t bytes = 0;
+    for (std::size_t s = 0; s < run.first_keys.size(); ++s) {
+        std::string blob;
+        ASSERT_TRUE(store.read_blob("lsh/" + std::to_string(run.id) + "/" + std::to_string(s), &blob));
+        bytes += blob.size();
+    }
+    EXPECT_GT(run.first_keys.size(), 1u);
+    EXPECT_LT(bytes, run.entries * 12);
+    std::vector<LshBandStore::Entry> got;
+    bands->for_each_entry(store, [&](const LshBandStore::Entry& e) { got.push_back(e); });
+    std::vector<LshBandStore::Entry> want = LshBandStore::sorted_entries(kPerms, kParams, 3000, sigs.data());
+    for (auto& e : want) e.seq += 1;
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want);
+}
+
+// A store whose band runs a version-1 build wrote (segments as arrays of 16-byte entries, a
+// catalogue without `coded from`) is read as it is, and runs added to it are coded; merges
+// rewrite its runs coded, with the same entries and answers throughout.
+TEST(LshBandStore, VersionOneRunsAreReadAndMergedIntoCodedOnes) {
+    test::TempDir dir("lsh_band_store_v1");
+    Store store(dir.path());
+    LshIndex ram(kPerms, kParams);
+    const std::size_t n = 8000, old_n = 1000;
+    const auto sigs = signatures(n, 10);
+    // The first 1,000 documents as a version-1 build wrote them: one run of raw segments.
+    std::vector<LshBandStore::Entry> old = LshBandStore::sorted_entries(kPerms, kParams, old_n, sigs.data());
+    for (auto& e : old) e.seq += 1;
+    std::string catalogue = "doppel-lsh-runs 1 16 4 4 8 1000\n7 " + std::to_string(old.size());
+    store.transaction([&] {
+        for (std::size_t at = 0, s = 0; at < old.size(); at += LshBandStore::kSegmentEntries, ++s) {
+            const std::size_t m = std::min(LshBandStore::kSegmentEntries, old.size() - at);
+            store.put_blob("lsh/7/" + std::to_string(s),
+                           std::string_view(reinterpret_cast<const char*>(old.data() + at), m * 16));
+            catalogue += " " + std::to_string(old[at].key);
+        }
+        store.set_meta(LshBandStore::kMetaKey, catalogue + "\n");
+    });
+    {
+        std::vector<int64_t> seqs(old_n);
+        for (std::size_t i = 0; i < old_n; ++i) seqs[i] = static_cast<int64_t>(i + 1);
+        ram.add(old_n, seqs.data(), sigs.data());
+    }
+    auto check = [&](std::size_t upto) {
+        auto bands = LshBandStore::open(store, kPerms, kParams, static_cast<int64_t>(upto));
+        if (!bands) {
+            ADD_FAILURE() << "no band runs";
+            return LshBandStore();
+        }
+        for (std::size_t q = 0; q < upto; q += 37)
+            EXPECT_EQ(bands->query(store, sigs.data() + q * kPerms), ram.query(sigs.data() + q * kPerms)) << q;
+        std::vector<LshBandStore::Entry> got, want;
+        bands->for_each_entry(store, [&](const LshBandStore::Entry& e) { got.push_back(e); });
+        for (std::size_t i = 0; i < upto; ++i)
+            for (int band = 0; band < kParams.bands; ++band)
+                want.push_back({LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), static_cast<int64_t>(i + 1)});
+        std::sort(want.begin(), want.end());
+        EXPECT_EQ(got, want);
+        return *bands;
+    };
+    ASSERT_FALSE(check(old_n).runs()[0].coded);
+    // One run more: the old run is kept as it is, the new one coded, the catalogue version 2.
+    const std::vector<uint32_t> rest(sigs.begin() + old_n * kPerms, sigs.end());
+    std::vector<uint32_t> one(rest.begin(), rest.begin() + 1000 * kPerms);
+    add_batches(store, ram, one, 1000, static_cast<int64_t>(old_n + 1));
+    {
+        const LshBandStore b = check(old_n + 1000);
+        ASSERT_EQ(b.runs().size(), 2u);
+        EXPECT_FALSE(b.runs()[0].coded);
+        EXPECT_TRUE(b.runs()[1].coded);
+        EXPECT_EQ(store.meta(LshBandStore::kMetaKey)->rfind("doppel-lsh-runs 2 ", 0), 0u);
+    }
+    // Six runs more of the old one's size: the eight are merged into one, coded.
+    std::vector<uint32_t> more(rest.begin() + 1000 * kPerms, rest.end());
+    add_batches(store, ram, more, 1000, static_cast<int64_t>(old_n + 1001));
+    const LshBandStore b = check(n);
+    ASSERT_EQ(b.runs().size(), 1u);
+    EXPECT_TRUE(b.runs()[0].coded);
+}

@@ -258,11 +258,13 @@ public:
     // everything else. A blob is written whole and can be read in parts: read_blob() reads n bytes
     // at `offset` without loading the rest (a binary search over a sorted blob reads a few pages).
     // read_blob() returns false when there is no such blob (or the store predates named blobs)
-    // and throws doppel::Error when the range is past its end. blob_max_seq()/max_artifact_seq()
-    // help an index notice documents written without it.
+    // and throws doppel::Error when the range is past its end. The second read_blob() reads the
+    // whole blob into *out (its size unknown to the caller: a coded one). blob_max_seq()/
+    // max_artifact_seq() help an index notice documents written without it.
     void put_blob(const std::string& name, std::string_view data);
     void remove_blob(const std::string& name);
     bool read_blob(const std::string& name, std::size_t offset, std::size_t n, void* out) const;
+    bool read_blob(const std::string& name, std::string* out) const;
     // The largest seq with an artifact of `kind` (0: none).
     int64_t max_artifact_seq(const std::string& kind) const;
 
@@ -314,6 +316,8 @@ private:
     // read_texts() and read_content_hashes(): one column of the documents table by seq.
     void read_column(const char* column, const std::vector<int64_t>& seqs,
                      const std::function<void(int64_t, std::string_view)>& fn) const;
+    bool open_blob(const std::string& name) const;  // read_blob()'s handle on `name`
+    void read_open_blob(const std::string& name, std::size_t offset, std::size_t n, void* out) const;
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string dir_;
