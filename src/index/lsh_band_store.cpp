@@ -92,23 +92,12 @@ void write_catalogue(Store& store, const Catalogue& c) {
     store.set_meta(LshBandStore::kMetaKey, out.str());
 }
 
-// One varint (impl/varint.h's format) at p, which has room for 10 bytes; returns the end. Written
-// in place, not appended byte by byte: a merge codes every entry it rewrites.
-unsigned char* put_varint_at(uint64_t v, unsigned char* p) {
-    while (v >= 0x80) {
-        *p++ = static_cast<unsigned char>(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = static_cast<unsigned char>(v);
-    return p;
-}
-
 // One entry of a coded segment (format in the header) after `prev` (the one before it, or {0, 0}
-// for the first) at p, which has room for 20 bytes; returns the end.
+// for the first) at p, which has room for two varints (impl/varint.h); returns the end.
 unsigned char* encode_entry(const Entry& e, const Entry& prev, unsigned char* p) {
-    p = put_varint_at(e.key - prev.key, p);
-    const uint64_t d = static_cast<uint64_t>(e.seq) - static_cast<uint64_t>(prev.seq);
-    return put_varint_at(d << 1 ^ (0 - (d >> 63)), p);  // zigzag: a small step either way is small
+    p = impl::put_varint(e.key - prev.key, p);
+    // The seq's step wraps as uint64_t does (seqs are positive: it fits an int64_t either way).
+    return impl::put_varint(impl::zigzag(static_cast<int64_t>(static_cast<uint64_t>(e.seq) - static_cast<uint64_t>(prev.seq))), p);
 }
 
 // The entries of a coded segment into out, up to the first whose key is over `upto` (a lookup
@@ -123,7 +112,7 @@ bool decode_segment(std::string_view blob, uint64_t upto, std::vector<Entry>& ou
         if (!impl::get_varint(p, end, &d)) return false;
         key += d;
         if (!impl::get_varint(p, end, &d)) return false;
-        seq += d >> 1 ^ (0 - (d & 1));
+        seq += static_cast<uint64_t>(impl::unzigzag(d));
         out.push_back({key, static_cast<int64_t>(seq)});
         if (key > upto) return true;
     }
@@ -171,7 +160,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t kMaxEntryBytes = 20;  // two varints of 64 bits
+    static constexpr std::size_t kMaxEntryBytes = 2 * impl::kMaxVarintBytes;
     void flush() {
         if (end_ == 0) return;
         store_.put_blob(segment_name(run_.id, run_.first_keys.size() - 1),

@@ -154,11 +154,10 @@ struct Signatures {
     void add(int64_t seq, std::string_view blob, const MinHash& minhash) {
         const std::size_t perms = static_cast<std::size_t>(minhash.perms());
         StoredSignature s = decode_stored_signature(blob, minhash.perms(), minhash.seed());
+        DOPPEL_CHECK(kBadFormat, s.error.empty(), s.error);  // decoded once: its error as it was
         if (s.of_set) {
             notes.push_back(seqs.size());
             s.sig.assign(perms, 0);
-        } else if (!s.found) {
-            s.sig = decode_signature(blob, minhash.perms(), minhash.seed());  // throws its error
         }
         seqs.push_back(seq);
         sigs.insert(sigs.end(), s.sig.begin(), s.sig.end());
@@ -611,14 +610,16 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
             b->blob_places[i * Batch::kKinds + kind] = {w * Batch::kKinds + kind, offset,
                                                         buffer.size() - offset};
         };
+        // A short text keeps notes for both: its set and signature are made again from it.
+        const bool notes = docs[i].doc.text.size() < kShingleSetStoredFromBytes;
         append(0, [&](std::string* out) {
-            if (docs[i].doc.text.size() < kShingleSetStoredFromBytes)
+            if (notes)
                 *out += encode_shingles_in_text();
             else
                 append_shingles(sh.data(), sh.size(), counts, out);
         });
         append(1, [&](std::string* out) {
-            if (docs[i].doc.text.size() < kShingleSetStoredFromBytes)
+            if (notes)
                 *out += encode_signature_of_set();
             else
                 append_signature(sig, perms, seed, out);

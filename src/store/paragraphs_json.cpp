@@ -59,9 +59,6 @@ private:
 constexpr unsigned kInherited = 1, kConfidenceGiven = 2, kLanguageShift = 2, kLanguageInVarint = 63;
 constexpr uint32_t kOneBits = 0x3f800000u;  // 1.0f: the confidence "before the first paragraph"
 
-uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
-
 uint32_t float_bits(float f) {
     uint32_t b;
     std::memcpy(&b, &f, sizeof b);
@@ -107,7 +104,7 @@ bool read_blob(const unsigned char* p, const unsigned char* end, std::vector<Par
         uint64_t lang = flags >> kLanguageShift, gap = 0, length = 0;
         if (lang == kLanguageInVarint && !impl::get_varint(p, end, &lang)) return false;
         if (lang >= langs.size() || !impl::get_varint(p, end, &gap) || !impl::get_varint(p, end, &length)) return false;
-        const int64_t begin = previous_end + unzigzag(gap), stop = begin + unzigzag(length);
+        const int64_t begin = previous_end + impl::unzigzag(gap), stop = begin + impl::unzigzag(length);
         if (begin < 0 || begin > UINT32_MAX || stop < 0 || stop > UINT32_MAX) return false;
         if (flags & kConfidenceGiven) {
             if (end - p < 4) return false;
@@ -147,8 +144,8 @@ std::string encode_paragraphs(const std::vector<Paragraph>& ps) {
         out.push_back(static_cast<char>((p.lang_inherited ? kInherited : 0) | (given ? kConfidenceGiven : 0) |
                                         lang << kLanguageShift));
         if (lang == kLanguageInVarint) impl::put_varint(numbers[i], &out);
-        impl::put_varint(zigzag(int64_t{p.span.begin} - previous_end), &out);
-        impl::put_varint(zigzag(int64_t{p.span.end} - int64_t{p.span.begin}), &out);
+        impl::put_varint(impl::zigzag(int64_t{p.span.begin} - previous_end), &out);
+        impl::put_varint(impl::zigzag(int64_t{p.span.end} - int64_t{p.span.begin}), &out);
         if (given) {
             const char le[4] = {static_cast<char>(bits), static_cast<char>(bits >> 8), static_cast<char>(bits >> 16),
                                 static_cast<char>(bits >> 24)};
