@@ -462,6 +462,7 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
         throw;
     }
     times.commit = seconds_between(t, Clock::now());
+    store_.release_cache();  // for the next batch's pages: memory taken again, not new
     run_meta_recorded_ = true;  // committed with the batch
     likely_.reset();
     if (langid_ && !without_languages_) note_decisions(put, seqs, b.analyzed, b.likely);
