@@ -163,6 +163,19 @@ void TokenIdCachePool::give_back(std::unique_ptr<TokenIdCache> cache) {
     free_.push_back(std::move(cache));
 }
 
+void TokenIdCachePool::clear() {
+    std::vector<std::unique_ptr<TokenIdCache>> freed;
+    {
+        const std::lock_guard lock(mutex_);
+        freed.swap(free_);
+    }
+}  // freed outside the lock
+
+std::size_t TokenIdCachePool::size() {
+    const std::lock_guard lock(mutex_);
+    return free_.size();
+}
+
 namespace {
 bool is_separator(char c) {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == '\0';

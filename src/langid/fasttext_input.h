@@ -131,6 +131,10 @@ public:
         std::unique_ptr<TokenIdCache> cache_;
     };
 
+    // Frees the caches not lent at the moment; how many it holds.
+    void clear();
+    std::size_t size();
+
 private:
     std::unique_ptr<TokenIdCache> take();
     void give_back(std::unique_ptr<TokenIdCache> cache);

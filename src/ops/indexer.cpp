@@ -671,6 +671,9 @@ std::vector<std::string> Indexer::expire(int64_t cutoff) {
 
 void Indexer::finish(IndexSummary* summary) {
     settle_languages(summary);
+    // Language ID's memos serve no more of this run: their memory is taken again by the stages'
+    // flush (the embedding's reads every stored feature vector back), not memory never touched.
+    if (langid_) langid_->release_caches();
     for (auto& stage : stages_) {
         auto t = Clock::now();
         stage->flush(store_);
