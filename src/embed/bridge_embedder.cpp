@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <span>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -105,13 +106,17 @@ struct BridgeEmbedder::Impl {
     // text and its language(s), like the uncovered words' above: feeds repeat paragraphs
     // (licences, boilerplate, navigation) and whole documents (copies), and a repeat's features
     // are the entries computed the first time. Keys: the language(s), '\0', the text.
-    // A paragraph's entries are a run of paragraph_runs (a SparseVector a paragraph cost two
-    // allocations at each miss, and as many frees when the embedder went).
+    // A paragraph's entries are runs of two arenas, kept in place until the memo starts afresh
+    // (a SparseVector a paragraph cost two allocations at each miss, and as many frees when the
+    // embedder went; one SparseVector of every paragraph's, grown by doubling, its copies and
+    // unused capacity in memory never touched before).
     struct Run {
-        std::size_t begin = 0, size = 0;
+        std::span<const uint64_t> ids;
+        std::span<const float> weights;
     };
     impl::TextMemo<Run> paragraphs{4096 + 16, std::size_t(16) << 20};
-    SparseVector paragraph_runs;
+    impl::Arena<uint64_t> paragraph_ids;
+    impl::Arena<float> paragraph_weights;
     impl::TextMemo<SparseVector> documents{std::size_t(4) << 20, std::size_t(24) << 20};
     std::string key, document_key;
     // append_features()'s buffers, kept from one text to the next (a document's paragraphs are
@@ -415,11 +420,9 @@ void BridgeEmbedder::append_features(std::string_view raw, const std::string& la
     std::string& key = impl_->key;
     key.assign(lang).push_back('\0');
     key.append(raw);
-    SparseVector& runs = impl_->paragraph_runs;
     if (const Impl::Run* known = impl_->paragraphs.find(key)) {
-        const auto b = static_cast<std::ptrdiff_t>(known->begin), e = b + static_cast<std::ptrdiff_t>(known->size);
-        out.ids.insert(out.ids.end(), runs.ids.begin() + b, runs.ids.begin() + e);
-        out.weights.insert(out.weights.end(), runs.weights.begin() + b, runs.weights.begin() + e);
+        out.ids.insert(out.ids.end(), known->ids.begin(), known->ids.end());
+        out.weights.insert(out.weights.end(), known->weights.begin(), known->weights.end());
         return;
     }
     const std::size_t from = out.size();
@@ -427,10 +430,9 @@ void BridgeEmbedder::append_features(std::string_view raw, const std::string& la
     const std::size_t n = out.size() - from, restarts = impl_->paragraphs.restarts();
     Impl::Run* kept = impl_->paragraphs.keep(key, Impl::Run{}, 12 * n);
     if (!kept) return;
-    if (impl_->paragraphs.restarts() != restarts) runs.ids.clear(), runs.weights.clear();
-    *kept = Impl::Run{runs.size(), n};
-    runs.ids.insert(runs.ids.end(), out.ids.begin() + static_cast<std::ptrdiff_t>(from), out.ids.end());
-    runs.weights.insert(runs.weights.end(), out.weights.begin() + static_cast<std::ptrdiff_t>(from), out.weights.end());
+    if (impl_->paragraphs.restarts() != restarts) impl_->paragraph_ids.clear(), impl_->paragraph_weights.clear();
+    *kept = Impl::Run{impl_->paragraph_ids.add(std::span<const uint64_t>(out.ids).subspan(from)),
+                      impl_->paragraph_weights.add(std::span<const float>(out.weights).subspan(from))};
 }
 
 void BridgeEmbedder::compute_features(std::string_view raw, const std::string& lang, SparseVector& out) {

@@ -56,6 +56,14 @@ void SparseVector::canonicalize(std::size_t from) {
     weights.resize(k);
 }
 
+// The stable sort puts this vector's one entry for an id before `more`'s entries for it, so the
+// sum continues the fold where it stopped.
+void SparseVector::accumulate(const SparseVector& more) {
+    ids.insert(ids.end(), more.ids.begin(), more.ids.end());
+    weights.insert(weights.end(), more.weights.begin(), more.weights.end());
+    canonicalize(0);
+}
+
 float SparseVector::norm() const {
     double s = 0;
     for (float w : weights) s += double(w) * w;

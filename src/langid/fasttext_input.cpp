@@ -137,14 +137,17 @@ void SubwordIds::ids(std::string_view token, std::vector<int32_t>* out) const {
     }
 }
 
-const std::vector<int32_t>& TokenIdCache::ids(const SubwordIds& dict, std::string_view label_prefix,
-                                              std::string_view token) {
-    if (const std::vector<int32_t>* found = ids_.find(token)) return *found;
-    if (ids_.size() >= kMaxTokens) ids_.clear();
-    std::vector<int32_t> ids;
+std::span<const int32_t> TokenIdCache::ids(const SubwordIds& dict, std::string_view label_prefix,
+                                           std::string_view token) {
+    if (const std::span<const int32_t>* found = ids_.find(token)) return *found;
+    if (ids_.size() >= kMaxTokens) {
+        ids_.clear();
+        runs_.clear();
+    }
+    scratch_.clear();
     // A label token adds no ids (getLine keeps it as a label, or drops it when unknown).
-    if (token.substr(0, label_prefix.size()) != label_prefix) dict.ids(token, &ids);
-    return ids_.insert(token, std::move(ids));
+    if (token.substr(0, label_prefix.size()) != label_prefix) dict.ids(token, &scratch_);
+    return ids_.insert(token, runs_.add(scratch_));
 }
 
 std::unique_ptr<TokenIdCache> TokenIdCachePool::take() {
@@ -158,6 +161,19 @@ std::unique_ptr<TokenIdCache> TokenIdCachePool::take() {
 void TokenIdCachePool::give_back(std::unique_ptr<TokenIdCache> cache) {
     const std::lock_guard lock(mutex_);
     free_.push_back(std::move(cache));
+}
+
+void TokenIdCachePool::clear() {
+    std::vector<std::unique_ptr<TokenIdCache>> freed;
+    {
+        const std::lock_guard lock(mutex_);
+        freed.swap(free_);
+    }
+}  // freed outside the lock
+
+std::size_t TokenIdCachePool::size() {
+    const std::lock_guard lock(mutex_);
+    return free_.size();
 }
 
 namespace {
@@ -187,13 +203,13 @@ void line_input_ids(const SubwordIds& dict, std::string_view label_prefix, std::
     bool ended = false;
     for_each_token(text, [&](std::size_t begin, std::size_t end) {
         const std::string_view token = text.substr(begin, end - begin);
-        const std::vector<int32_t>& ids = cache.ids(dict, label_prefix, token);
+        const std::span<const int32_t> ids = cache.ids(dict, label_prefix, token);
         out->insert(out->end(), ids.begin(), ids.end());
         ended = token == fasttext::Dictionary::EOS;  // a "</s>" in the text ends fastText's line
         return !ended;
     });
     if (ended) return;
-    const std::vector<int32_t>& eos = cache.ids(dict, label_prefix, fasttext::Dictionary::EOS);
+    const std::span<const int32_t> eos = cache.ids(dict, label_prefix, fasttext::Dictionary::EOS);
     out->insert(out->end(), eos.begin(), eos.end());
 }
 
@@ -205,7 +221,7 @@ void TokenizedText::read(const SubwordIds& dict, std::string_view label_prefix, 
     tokens_.clear();
     ids_.clear();
     for_each_token(text, [&](std::size_t begin, std::size_t end) {
-        const std::vector<int32_t>& ids = cache.ids(dict, label_prefix, text.substr(begin, end - begin));
+        const std::span<const int32_t> ids = cache.ids(dict, label_prefix, text.substr(begin, end - begin));
         tokens_.push_back(Token{begin, end, ids_.size(), ids_.size() + ids.size()});
         ids_.insert(ids_.end(), ids.begin(), ids.end());
         return true;
@@ -224,12 +240,12 @@ void TokenizedText::line_ids(std::size_t begin, std::size_t end, TokenIdCache& c
             out->insert(out->end(), ids_.begin() + static_cast<std::ptrdiff_t>(it->ids_begin),
                         ids_.begin() + static_cast<std::ptrdiff_t>(it->ids_end));
         } else {
-            const std::vector<int32_t>& ids = cache.ids(*dict_, label_prefix_, token);
+            const std::span<const int32_t> ids = cache.ids(*dict_, label_prefix_, token);
             out->insert(out->end(), ids.begin(), ids.end());
         }
         if (token == fasttext::Dictionary::EOS) return;  // a "</s>" in the text ends fastText's line
     }
-    const std::vector<int32_t>& eos = cache.ids(*dict_, label_prefix_, fasttext::Dictionary::EOS);
+    const std::span<const int32_t> eos = cache.ids(*dict_, label_prefix_, fasttext::Dictionary::EOS);
     out->insert(out->end(), eos.begin(), eos.end());
 }
 

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,11 +98,14 @@ public:
     TextMemos texts;
     // At most this many distinct tokens are kept; the cache starts afresh past it.
     static constexpr std::size_t kMaxTokens = 1 << 18;
-    // The ids of one token (what Dictionary::getLine adds for it).
-    const std::vector<int32_t>& ids(const SubwordIds& dict, std::string_view label_prefix, std::string_view token);
+    // The ids of one token (what Dictionary::getLine adds for it), valid until the next call
+    // (the cache may start afresh then).
+    std::span<const int32_t> ids(const SubwordIds& dict, std::string_view label_prefix, std::string_view token);
 
 private:
-    impl::StringMemo<std::vector<int32_t>> ids_;
+    impl::StringMemo<std::span<const int32_t>> ids_;  // into runs_
+    impl::Arena<int32_t> runs_;                       // every kept token's ids, packed
+    std::vector<int32_t> scratch_;                    // a miss's ids, before they are kept
 };
 
 // Caches lent to the threads that predict, each to one thread at a time, and kept between calls.
@@ -126,6 +130,10 @@ public:
         TokenIdCachePool& pool_;
         std::unique_ptr<TokenIdCache> cache_;
     };
+
+    // Frees the caches not lent at the moment; how many it holds.
+    void clear();
+    std::size_t size();
 
 private:
     std::unique_ptr<TokenIdCache> take();

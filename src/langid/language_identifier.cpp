@@ -187,6 +187,8 @@ LanguageGuess LanguageIdentifier::choose(const LanguageScores& s, const std::vec
     return LanguageGuess{std::string(best->first), std::clamp(best->second / total, 0.0f, 1.0f)};
 }
 
+void LanguageIdentifier::release_caches() const { impl_->token_ids.clear(); }
+
 std::vector<std::string> LanguageIdentifier::likely_languages(const std::map<std::string, std::size_t>& counts) const {
     std::vector<std::string> out;
     if (options_.likely_docs == 0) return out;

@@ -462,6 +462,7 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
         throw;
     }
     times.commit = seconds_between(t, Clock::now());
+    store_.release_cache();  // for the next batch's pages: memory taken again, not new
     run_meta_recorded_ = true;  // committed with the batch
     likely_.reset();
     if (langid_ && !without_languages_) note_decisions(put, seqs, b.analyzed, b.likely);
@@ -670,6 +671,9 @@ std::vector<std::string> Indexer::expire(int64_t cutoff) {
 
 void Indexer::finish(IndexSummary* summary) {
     settle_languages(summary);
+    // Language ID's memos serve no more of this run: their memory is taken again by the stages'
+    // flush (the embedding's reads every stored feature vector back), not memory never touched.
+    if (langid_) langid_->release_caches();
     for (auto& stage : stages_) {
         auto t = Clock::now();
         stage->flush(store_);

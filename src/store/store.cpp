@@ -468,6 +468,16 @@ bool Store::use_journal() {
     return st.step() && st.text(0) == "delete";
 }
 
+void Store::release_cache() {
+    if (sqlite3_get_autocommit(impl_->db)) sqlite3_db_release_memory(impl_->db);
+}
+
+std::size_t Store::cache_bytes() const {
+    int used = 0, highwater = 0;
+    sqlite3_db_status(impl_->db, SQLITE_DBSTATUS_CACHE_USED, &used, &highwater, 0);
+    return static_cast<std::size_t>(used);
+}
+
 // The switch rewrites the header of page 1 (its format bytes and change counter, in the first
 // 100 bytes) through a journaled transaction of its own. It runs with synchronous = OFF, then the
 // database file is synced once (SQLite's own xSync): one fdatasync instead of three (journal,

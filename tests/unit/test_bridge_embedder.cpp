@@ -440,6 +440,43 @@ TEST(SparseVector, CanonicalizeSumsEqualIdsInInputOrder) {
     }
 }
 
+// accumulate() of parts, one after the other, gives canonicalize() of all of them joined, bit
+// for bit: each id's sum continues its left fold (EmbeddingStage sums a long document's runs of
+// paragraphs so); with a sum that a fold of per-part sums would get wrong (2^24 + 1 + 1 - 2^24:
+// 0 in input order, 1 as (2^24 + 1) + (1 - 2^24)).
+TEST(SparseVector, AccumulateGivesTheSumsOfAllPartsJoined) {
+    std::mt19937_64 rng(17);
+    for (int trial = 0; trial < 20; ++trial) {
+        std::vector<SparseVector> parts(1 + rng() % 6);
+        SparseVector joined;
+        for (SparseVector& part : parts) {
+            const std::size_t n = rng() % (trial < 10 ? 20 : 3000);
+            for (std::size_t i = 0; i < n; ++i) {
+                part.ids.push_back(rng() % 50);
+                part.weights.push_back(1.0f / std::sqrt(static_cast<float>(1 + rng() % 7)));
+            }
+            joined.ids.insert(joined.ids.end(), part.ids.begin(), part.ids.end());
+            joined.weights.insert(joined.weights.end(), part.weights.begin(), part.weights.end());
+        }
+        SparseVector sum;
+        for (const SparseVector& part : parts) sum.accumulate(part);
+        joined.canonicalize();
+        ASSERT_EQ(sum.ids, joined.ids) << trial;
+        for (std::size_t i = 0; i < sum.weights.size(); ++i)
+            ASSERT_EQ(std::bit_cast<uint32_t>(sum.weights[i]), std::bit_cast<uint32_t>(joined.weights[i])) << trial;
+    }
+    SparseVector first, second;
+    first.ids = {5, 5};
+    first.weights = {16777216.0f, 1.0f};
+    second.ids = {5, 5};
+    second.weights = {1.0f, -16777216.0f};
+    SparseVector sum;
+    sum.accumulate(first);
+    sum.accumulate(second);
+    ASSERT_EQ(sum.ids, std::vector<uint64_t>{5});
+    EXPECT_EQ(sum.weights[0], 0.0f);
+}
+
 // canonicalize(from) leaves the entries before `from` alone and makes the rest what
 // canonicalize() of them alone gives (BridgeEmbedder appends each paragraph's so).
 TEST(SparseVector, CanonicalizeFromLeavesThePrefixAlone) {

@@ -475,3 +475,30 @@ TEST(LanguageIdentifier, UnprunedModelsTokenIdsAreFastTextsOwn) {
     EXPECT_GT(ids, 100000u);
     std::filesystem::remove_all(dir);
 }
+
+// TokenIdCachePool::clear() frees the caches it holds, not one lent at the moment (it comes back
+// when its lease ends); LanguageIdentifier::release_caches() so (the Indexer's, before the
+// stages' flush) leaves what it reads the same.
+TEST(LanguageIdentifier, ReleasedCachesAreFreedAndMadeAgain) {
+    using Lease = doppel::langid_detail::TokenIdCachePool::Lease;
+    doppel::langid_detail::TokenIdCachePool pool;
+    {
+        Lease a(pool), b(pool);
+    }
+    EXPECT_EQ(pool.size(), 2u);
+    {
+        Lease lent(pool);
+        pool.clear();
+        EXPECT_EQ(pool.size(), 0u);
+    }
+    EXPECT_EQ(pool.size(), 1u);
+    const LanguageIdentifier warm(doppel::test::lid_model());
+    const std::string text = doppel::test::read_file(doppel::test::seed_path("en-2024-hanoi-working-group.txt"));
+    const doppel::DocumentLanguageEvidence before = warm.read_document(text);
+    warm.release_caches();
+    const doppel::DocumentLanguageEvidence after = warm.read_document(text);
+    ASSERT_FALSE(before.scores.labels.empty());
+    EXPECT_EQ(before.scores.labels[0].lang, after.scores.labels[0].lang);
+    EXPECT_EQ(before.scores.labels[0].confidence, after.scores.labels[0].confidence);
+    EXPECT_EQ(before.paragraphs, after.paragraphs);
+}

@@ -340,6 +340,28 @@ TEST(Store, ACreatedStoresTablesCommitWithItsFirstTransaction) {
     EXPECT_EQ(Store(unused.path(), doppel::StoreOptions{false, true}).size(), 0u);
 }
 
+// release_cache() lets go of the pages a committed transaction left in SQLite's cache (a
+// bulk writer's between its batches), and of none inside a transaction.
+TEST(Store, ReleaseCacheLetsGoOfCommittedPages) {
+    doppel::StoreOptions created;
+    created.journal_at_creation = true;
+    TempDir dir("store-release-cache");
+    Store s(dir.path(), created);
+    std::vector<AnalyzedDocument> docs;
+    for (int i = 0; i < 200; ++i) docs.push_back(make("d" + std::to_string(i), std::string(4000, 'a' + i % 26)));
+    s.transaction([&] {
+        s.put(docs.size(), docs.data(), 1);
+        const std::size_t written = s.cache_bytes();
+        s.release_cache();
+        EXPECT_EQ(s.cache_bytes(), written);  // the transaction's pages stay until its commit
+    });
+    const std::size_t committed = s.cache_bytes();
+    EXPECT_GT(committed, std::size_t{200 * 4000});
+    s.release_cache();
+    EXPECT_LT(s.cache_bytes(), committed / 4);
+    EXPECT_EQ(s.get("d7")->text, std::string(4000, 'h'));
+}
+
 // Store::use_journal() switches an existing store to the rollback journal when no other
 // connection has it open, and use_wal() turns the log on again; where a reader has the store
 // open, it stays in the log (SQLite refuses the switch at once). Meanwhile a reader reads the

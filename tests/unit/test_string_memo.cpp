@@ -1,7 +1,10 @@
 // impl::StringMemo: the flat memo of the per-thread caches (token ids, uncovered words).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -72,5 +75,32 @@ TEST(StringMemo, KeepsKeysOfEverySizeThroughClear) {
         EXPECT_EQ(memo.find(keys.back().substr(1)), nullptr);
         memo.clear();
         EXPECT_EQ(memo.find(keys[0]), nullptr);
+    }
+}
+
+// impl::Arena keeps each run in place, unchanged by the runs added after it (small ones packed in
+// blocks, those over a quarter of a block on their own), until clear(); after clear() it packs
+// again into the blocks it kept. Language ID's token ids live in one (TokenIdCache).
+TEST(Arena, KeepsRunsInPlaceUntilClear) {
+    doppel::impl::Arena<int32_t> arena;
+    constexpr std::size_t kBlock = doppel::impl::Arena<int32_t>::kBlock;
+    for (int round = 0; round < 2; ++round) {
+        std::vector<std::vector<int32_t>> runs;
+        std::vector<std::span<const int32_t>> kept;
+        for (std::size_t n : {std::size_t{1}, std::size_t{7}, kBlock / 4, kBlock / 4 + 1, std::size_t{3}, kBlock,
+                              std::size_t{19}, 3 * kBlock, std::size_t{5}}) {
+            for (int r = 0; r < 5; ++r) {
+                std::vector<int32_t> run(n);
+                for (std::size_t i = 0; i < n; ++i) run[i] = static_cast<int32_t>(runs.size() * 1000003 + i);
+                kept.push_back(arena.add(run));
+                runs.push_back(std::move(run));
+            }
+        }
+        for (std::size_t k = 0; k < runs.size(); ++k) {
+            ASSERT_EQ(kept[k].size(), runs[k].size()) << k;
+            EXPECT_TRUE(std::equal(kept[k].begin(), kept[k].end(), runs[k].begin())) << k;
+        }
+        EXPECT_TRUE(arena.add(std::span<const int32_t>()).empty());
+        arena.clear();
     }
 }

@@ -25,6 +25,11 @@ struct SparseVector {
     // The same for the entries from `from` on (those before stay as they are): what
     // canonicalize() of a vector of those entries alone, appended to the ones before, gives.
     void canonicalize(std::size_t from);
+    // Where this vector is canonicalize() of some entries E, makes it canonicalize() of E followed
+    // by `more`'s entries (in their order; `more` need not be canonical), bit for bit: each id's
+    // sum is a left fold in input order, and this vector holds its fold over E already. A long
+    // list of entries is so summed a part at a time, without all of it in memory at once.
+    void accumulate(const SparseVector& more);
     // Scales to unit L2 norm (no change when all weights are 0).
     void normalize();
     float norm() const;

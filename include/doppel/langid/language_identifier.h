@@ -166,6 +166,12 @@ public:
     // sets neither lang_top nor lang_scores.
     void analyze(AnalyzedDocument* doc, const LanguageGuess& whole) const;
 
+    // Lets go of the per-thread memos the calls above keep (each token's model input, the guesses
+    // of paragraphs and the evidence of documents read before: tens of MB once a few MB of text
+    // are read). They only spare work on text that repeats; the next call makes them again.
+    // Memos lent to a call in progress on another thread are kept.
+    void release_caches() const;
+
     // "fasttext:lid.176,min_letters=20,...": the model and the rules (LanguageIdOptions::describe).
     std::string describe() const { return options_.describe(); }
     const LanguageIdOptions& options() const { return options_; }

@@ -297,6 +297,13 @@ public:
     // (read-only, inside a transaction, or another connection is reading: the next opening for
     // writing switches it).
     bool use_wal();
+    // Lets go of the pages SQLite's cache holds outside a transaction (sqlite3_db_release_memory;
+    // none inside one: those stay until its commit). A bulk writer calls it between its
+    // transactions: the pages it wrote are seldom read again (a batch appends), and memory freed
+    // is taken again by the next batch instead of memory never touched before (page faults).
+    void release_cache();
+    // Bytes of memory SQLite's page cache of this connection holds now.
+    std::size_t cache_bytes() const;
 
     // Runs fn inside one transaction (commits if fn returns, rolls back if it throws).
     void transaction(const std::function<void()>& fn);
