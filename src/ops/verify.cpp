@@ -65,11 +65,20 @@ VerifyFinding check_index(const Store& store) {
     return {"vector index", false, c.problem};
 }
 
+VerifyFinding check_paragraphs(const Store& store) {
+    const std::vector<int64_t> bad = store.unreadable_paragraphs();
+    if (bad.empty()) return {"paragraphs", true, "ok"};
+    return {"paragraphs", false,
+            name_documents(store, bad) + " with stored paragraphs that cannot be read or lie outside the text "
+                                         "(read as none; delete them with `doppel delete` and index them again to restore them)"};
+}
+
 std::vector<VerifyFinding> run_checks(const Store& store) {
     std::vector<VerifyFinding> out{check_integrity(store), check_schema(store)};
     if (!out[0].ok) return out;  // a damaged file: the other checks would read garbage
     out.push_back(check_artifacts(store));
     out.push_back(check_index(store));
+    out.push_back(check_paragraphs(store));
     return out;
 }
 

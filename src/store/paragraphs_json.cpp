@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "impl/varint.h"
@@ -157,13 +158,17 @@ std::string encode_paragraphs(const std::vector<Paragraph>& ps) {
     return out;
 }
 
-std::vector<Paragraph> read_paragraphs(std::string_view column) {
+std::optional<std::vector<Paragraph>> try_read_paragraphs(std::string_view column) {
     if (column.empty() || static_cast<unsigned char>(column[0]) != kParagraphsBlobFormat)
         return parse_paragraphs(std::string(column));
     std::vector<Paragraph> out;
     const auto* p = reinterpret_cast<const unsigned char*>(column.data());
-    if (!read_blob(p + 1, p + column.size(), &out)) out.clear();
+    if (!read_blob(p + 1, p + column.size(), &out)) return std::nullopt;
     return out;
+}
+
+std::vector<Paragraph> read_paragraphs(std::string_view column) {
+    return try_read_paragraphs(column).value_or(std::vector<Paragraph>{});
 }
 
 std::string paragraphs_json(const std::vector<Paragraph>& ps) {
@@ -187,17 +192,23 @@ std::string paragraphs_json(const std::vector<Paragraph>& ps) {
     return out;
 }
 
-std::vector<Paragraph> parse_paragraphs(const std::string& s) {
-    std::vector<Paragraph> out;
+std::optional<std::vector<Paragraph>> parse_paragraphs(const std::string& s) {
     auto j = nlohmann::json::parse(s, nullptr, false);
-    if (!j.is_array()) return out;
-    for (const auto& e : j) {
-        Paragraph p;
-        p.span = {e.at(0).get<uint32_t>(), e.at(1).get<uint32_t>()};
-        p.lang = e.at(2).get<std::string>();
-        p.lang_confidence = e.at(3).get<float>();
-        p.lang_inherited = e.at(4).get<bool>();
-        out.push_back(std::move(p));
+    if (!j.is_array()) return std::nullopt;
+    std::vector<Paragraph> out;
+    try {
+        for (const auto& e : j) {
+            Paragraph p;
+            p.span = {e.at(0).get<uint32_t>(), e.at(1).get<uint32_t>()};
+            p.lang = e.at(2).get<std::string>();
+            const auto& confidence = e.at(3);  // written "null" when not finite
+            p.lang_confidence =
+                confidence.is_null() ? std::numeric_limits<float>::quiet_NaN() : confidence.get<float>();
+            p.lang_inherited = e.at(4).get<bool>();
+            out.push_back(std::move(p));
+        }
+    } catch (const nlohmann::json::exception&) {  // an element that is not such an array
+        return std::nullopt;
     }
     return out;
 }

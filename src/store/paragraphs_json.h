@@ -21,6 +21,7 @@
 // Thread safety: plain functions.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,15 +34,18 @@ inline constexpr unsigned char kParagraphsBlobFormat = 1;
 
 // The column's blob for `ps` (schema 7 on).
 std::string encode_paragraphs(const std::vector<Paragraph>& ps);
-// The paragraphs of a column's bytes in either format; none when they are neither a blob of
-// kParagraphsBlobFormat read to its end nor a JSON array.
+// The paragraphs of a column's bytes in either format; nullopt when they are neither a blob of
+// kParagraphsBlobFormat read to its end nor a JSON array of paragraphs (a damaged row:
+// Store::unreadable_paragraphs() finds them for `doppel verify`).
+std::optional<std::vector<Paragraph>> try_read_paragraphs(std::string_view column);
+// The same, with none for a damaged row (a reader goes on: verify names it).
 std::vector<Paragraph> read_paragraphs(std::string_view column);
 
 // The column's text in the format before schema 7, for `ps`. Throws nlohmann's type_error (as
 // dump() did) on a language that is not valid UTF-8.
 std::string paragraphs_json(const std::vector<Paragraph>& ps);
-// The paragraphs of a column's text in the format before schema 7; none when it is not a JSON
-// array.
-std::vector<Paragraph> parse_paragraphs(const std::string& s);
+// The paragraphs of a column's text in the format before schema 7; nullopt when it is not a JSON
+// array of [begin, end, lang, confidence, inherited] arrays.
+std::optional<std::vector<Paragraph>> parse_paragraphs(const std::string& s);
 
 }  // namespace doppel::store_detail

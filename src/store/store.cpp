@@ -1055,6 +1055,21 @@ std::vector<std::string> Store::integrity_problems() const {
     return problems;
 }
 
+std::vector<int64_t> Store::unreadable_paragraphs() const {
+    std::vector<int64_t> bad;
+    // length() of a blob counts bytes without converting the text.
+    Statement st(impl_->db, "SELECT seq, paragraphs, length(CAST(text AS BLOB)) FROM documents ORDER BY seq");
+    while (st.step()) {
+        const std::optional<std::vector<Paragraph>> ps = store_detail::try_read_paragraphs(st.blob(1));
+        const int64_t length = st.int64(2);
+        const bool inside = ps && std::all_of(ps->begin(), ps->end(), [&](const Paragraph& p) {
+                                return p.span.begin <= p.span.end && p.span.end <= length;
+                            });
+        if (!inside) bad.push_back(st.int64(0));
+    }
+    return bad;
+}
+
 int Store::schema_version() const {
     const auto v = meta("schema_version");
     return v ? parse_schema_version(dir_, *v) : 0;

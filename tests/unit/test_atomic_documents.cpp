@@ -143,7 +143,7 @@ TEST(AtomicDocuments, VerifyFindsAndRepairsMissingArtifacts) {
     }
     const StoreVerification clean = verify_store(dir.path());
     EXPECT_TRUE(clean.healthy);
-    ASSERT_EQ(clean.findings.size(), 4u);
+    ASSERT_EQ(clean.findings.size(), 5u);
     sql(dir.path(), "UPDATE sketches SET shingles = NULL WHERE seq = 3");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
@@ -157,6 +157,32 @@ TEST(AtomicDocuments, VerifyFindsAndRepairsMissingArtifacts) {
     EXPECT_FALSE(repaired.healthy);
     EXPECT_TRUE(repaired.repaired) << (repaired.after.size() > 2 ? repaired.after[2].detail : "");
     EXPECT_TRUE(verify_store(dir.path()).healthy);
+}
+
+// A damaged paragraphs row (or one naming bytes past its text) reads as none, and verify names
+// the document instead of passing it by.
+TEST(AtomicDocuments, VerifyNamesADocumentWhoseParagraphsCannotBeRead) {
+    test::TempDir dir("atomic-verify-paragraphs");
+    {
+        LanguageIdentifier langid(test::lid_model());
+        Store store(dir.path());
+        Indexer indexer(store, langid);
+        auto docs = make_docs("a", 4);
+        indexer.add(docs.size(), docs.data(), 1);
+        indexer.finish();
+    }
+    EXPECT_TRUE(verify_store(dir.path()).healthy);
+    sql(dir.path(), "UPDATE documents SET paragraphs = substr(paragraphs, 1, length(paragraphs) - 1) WHERE id = 'a1'");
+    sql(dir.path(), "UPDATE documents SET paragraphs = '[[0,9999,\"en\",1.0,false]]' WHERE id = 'a3'");
+    const StoreVerification broken = verify_store(dir.path());
+    EXPECT_FALSE(broken.healthy);
+    ASSERT_EQ(broken.findings.size(), 5u);
+    EXPECT_EQ(broken.findings[4].check, "paragraphs");
+    EXPECT_FALSE(broken.findings[4].ok);
+    EXPECT_NE(broken.findings[4].detail.find("2 documents (a1, a3)"), std::string::npos) << broken.findings[4].detail;
+    Store store(dir.path(), StoreOptions{false, true});
+    EXPECT_TRUE(store.get("a1")->paragraphs.empty());
+    EXPECT_FALSE(store.get("a0")->paragraphs.empty());
 }
 
 TEST(AtomicDocuments, VerifyRebuildsAMissingVectorIndex) {

@@ -65,7 +65,7 @@ TEST(ParagraphsJson, RefusesALanguageThatIsNotUtf8AsBefore) {
 
 TEST(ParagraphsJson, ReadsBackWhatItWrote) {
     const std::vector<Paragraph> ps = {paragraph(0, 74, "en", 1.0f, true), paragraph(75, 97, "x\"y", 0.6645f, false)};
-    const std::vector<Paragraph> back = store_detail::parse_paragraphs(store_detail::paragraphs_json(ps));
+    const std::vector<Paragraph> back = store_detail::parse_paragraphs(store_detail::paragraphs_json(ps)).value();
     ASSERT_EQ(back.size(), ps.size());
     for (std::size_t i = 0; i < ps.size(); ++i) {
         EXPECT_EQ(back[i].span, ps[i].span);
@@ -73,7 +73,7 @@ TEST(ParagraphsJson, ReadsBackWhatItWrote) {
         EXPECT_EQ(back[i].lang_confidence, ps[i].lang_confidence);
         EXPECT_EQ(back[i].lang_inherited, ps[i].lang_inherited);
     }
-    EXPECT_TRUE(store_detail::parse_paragraphs("not json").empty());
+    EXPECT_FALSE(store_detail::parse_paragraphs("not json"));
 }
 
 // Field by field, the confidence by its bits (NaN and -0.0 too).
@@ -140,6 +140,34 @@ TEST(ParagraphsBlob, TheJsonOfOlderStoresIsStillRead) {
     expect_same(store_detail::read_paragraphs(store_detail::paragraphs_json(ps)), ps);
     expect_same(store_detail::read_paragraphs("[]"), {});
     EXPECT_TRUE(store_detail::read_paragraphs("not json").empty());
+}
+
+// A damaged row is told apart from a document without paragraphs (what `doppel verify` names):
+// either format cut short, an element that is not a paragraph, bytes that are neither format.
+TEST(ParagraphsBlob, ADamagedRowIsToldApartFromNoParagraphs) {
+    const std::vector<Paragraph> ps = {paragraph(0, 74, "en", 1.0f, true), paragraph(75, 97, "de", 0.66f, false)};
+    const std::string blob = store_detail::encode_paragraphs(ps);
+    const std::string json = store_detail::paragraphs_json(ps);
+    ASSERT_TRUE(store_detail::try_read_paragraphs(blob));
+    expect_same(*store_detail::try_read_paragraphs(json), ps);
+    expect_same(store_detail::try_read_paragraphs(store_detail::encode_paragraphs({})).value(), {});
+    expect_same(store_detail::try_read_paragraphs("[]").value(), {});
+    EXPECT_FALSE(store_detail::try_read_paragraphs(std::string_view(blob).substr(0, blob.size() - 1)));
+    EXPECT_FALSE(store_detail::try_read_paragraphs(json.substr(0, json.size() - 1)));
+    EXPECT_FALSE(store_detail::try_read_paragraphs("[[0, 74, \"en\"]]"));
+    EXPECT_FALSE(store_detail::try_read_paragraphs("[\"en\"]"));
+    EXPECT_FALSE(store_detail::try_read_paragraphs(""));
+    EXPECT_TRUE(store_detail::read_paragraphs("[[0, 74, \"en\"]]").empty());  // readers go on
+}
+
+// A confidence that was not finite was written as null (as nlohmann's dump() writes it): it
+// reads back as NaN, not as a damaged row.
+TEST(ParagraphsJson, ANullConfidenceReadsAsNaN) {
+    const auto back = store_detail::try_read_paragraphs("[[0,4,\"en\",null,false]]");
+    ASSERT_TRUE(back);
+    ASSERT_EQ(back->size(), 1u);
+    EXPECT_TRUE(std::isnan((*back)[0].lang_confidence));
+    EXPECT_EQ((*back)[0].span.end, 4u);
 }
 
 }  // namespace

@@ -7,7 +7,10 @@
 //   artifacts     every document has every artifact kind the store's stages write (the kinds
 //                 recorded in the metadata, ops/indexer.h kArtifactKindsMeta, and those present);
 //   vector index  the index is intact and in step with the stored features
-//                 (index/vector_index_check.h); only for stores with features or an index.
+//                 (index/vector_index_check.h); only for stores with features or an index;
+//   paragraphs    every document's stored paragraphs (spans and languages) can be read and lie
+//                 within its text (a damaged row reads as no paragraphs: named here, not
+//                 repaired; deleting the document and indexing it again restores it).
 // With repair, the missing artifacts are computed again from the stored texts and analyses with
 // the stages of the store's kinds (the embedding stage needs bridge.lex in options.index.models_dir;
 // the stored analyses are reused, so the language-ID model is never loaded), and the
@@ -41,7 +44,7 @@ struct VerifyOptions {
 };
 
 struct VerifyFinding {
-    std::string check;   // "integrity", "schema", "artifacts", "vector index"
+    std::string check;   // "integrity", "schema", "artifacts", "vector index", "paragraphs"
     bool ok = true;
     std::string detail;  // what was found ("ok", or the problem naming documents and files)
 };

@@ -271,6 +271,10 @@ public:
     // SQLite's own check of the database file ("PRAGMA integrity_check"): the problems it lists,
     // empty when the file is sound. The schema version recorded in the store.
     std::vector<std::string> integrity_problems() const;
+    // The seqs of documents whose stored paragraphs cannot be read (a damaged row: readers take
+    // it as no paragraphs) or name bytes outside the document's text, in seq order. Reads every
+    // row (as integrity_problems() does).
+    std::vector<int64_t> unreadable_paragraphs() const;
     int schema_version() const;
 
     // Store-wide metadata (specs and model versions that produced the store, index manifests).
