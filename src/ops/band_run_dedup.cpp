@@ -70,7 +70,7 @@ struct BandRunDedup::StoredBatch {
 // copy into the page cache per set, and most are never read back (only candidates' sets are).
 std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplicateFinder& finder,
                                                  uint64_t own_sets_in_memory, const DedupState* earlier,
-                                                 uint64_t held_text_bytes) {
+                                                 uint64_t held_text_bytes, uint64_t shared_sets_in_memory) {
     const NearDuplicateOptions& o = finder.options();
     if (o.exact) return nullptr;
     const auto spec = store.meta(kNearDuplicateSpecMeta);
@@ -79,17 +79,20 @@ std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplica
     auto bands = LshBandStore::open(store, perms, finder.lsh_params(), store.max_artifact_seq("minhash"));
     if (!bands) return nullptr;
     return std::unique_ptr<BandRunDedup>(
-        new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory, earlier, held_text_bytes));
+        new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory, earlier, held_text_bytes,
+                         shared_sets_in_memory));
 }
 
 BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
-                           uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes)
+                           uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes,
+                           uint64_t shared_sets_in_memory)
     : store_(store),
       earlier_(earlier),
       finder_(finder),
       bands_(std::move(bands)),
       own_sets_in_memory_(own_sets_in_memory),
       held_text_bytes_(held_text_bytes),
+      shared_sets_in_memory_(shared_sets_in_memory),
       tmp_(nullptr, &std::fclose) {
     shingler_ = Shingler::from_spec(finder.options().shingle_spec);
     minhash_ = MinHash::from_spec(finder.options().minhash_spec);
@@ -622,25 +625,66 @@ std::vector<NearDuplicatePair> BandRunDedup::verify(const std::vector<uint64_t>&
     return pairs;
 }
 
-// The sets group_identical_sets compares (documents whose set hash and size another document
-// shares), read with one statement while they fit in kSharedSetsInMemory; the rest are read when
-// compared.
-BandRunDedup::SetCache BandRunDedup::sets_sharing_a_hash(const std::vector<uint32_t>& order) const {
-    SetCache cache;
-    uint64_t bytes = 0;
-    for (std::size_t b = 0; b < order.size();) {
-        std::size_t e = b + 1;
-        while (e < order.size() && set_hash_[order[e]] == set_hash_[order[b]]) ++e;
-        for (std::size_t i = b; i < e && e - b > 1; ++i) {
-            bytes += set_size_[order[i]] * sizeof(uint64_t);
-            if (bytes <= kSharedSetsInMemory) cache.ks.push_back(order[i]);
+// The sets group_identical_sets compares: those of the documents whose set hash another
+// document shares, read in `order` (order_by_set_hash) a window at a time, each window one
+// statement and at most shared_sets_in_memory_ bytes (one set at least). group_identical_sets
+// asks for them in that order (next()), and for the first member of the group before (first()):
+// in the window, or read on its own when the window began within its hash's documents. Reading
+// each set past one window on its own (its own snapshot and lookups) was a quarter of
+// dedup --store's CPU on the 10M feed (139,368 sets read one by one).
+class BandRunDedup::SharedSets {
+public:
+    SharedSets(const BandRunDedup& d, const std::vector<uint32_t>& order) : d_(d) {
+        for (std::size_t b = 0; b < order.size();) {
+            std::size_t e = b + 1;
+            while (e < order.size() && d.set_hash_[order[e]] == d.set_hash_[order[b]]) ++e;
+            if (e - b > 1) shared_.insert(shared_.end(), order.begin() + b, order.begin() + e);
+            b = e;
         }
-        b = e;
     }
-    std::sort(cache.ks.begin(), cache.ks.end());
-    cache.sets = shingles_of(cache.ks);
-    return cache;
-}
+    // Document y's set; windows are read forward until one holds it.
+    const std::vector<uint64_t>& next(uint32_t y) {
+        for (;;) {
+            if (const auto* s = in_window(y)) return *s;
+            if (read_ == shared_.size()) return next_alone_ = d_.shingles_of(y);  // not a shared one
+            read_window();
+        }
+    }
+    // Document x's set (x comes before the last next() in `order`).
+    const std::vector<uint64_t>& first(uint32_t x) {
+        if (const auto* s = in_window(x)) return *s;
+        return alone(x);
+    }
+
+private:
+    const std::vector<uint64_t>* in_window(uint32_t k) const {
+        const auto it = std::lower_bound(ks_.begin(), ks_.end(), k);
+        return it != ks_.end() && *it == k ? &sets_[it - ks_.begin()] : nullptr;
+    }
+    const std::vector<uint64_t>& alone(uint32_t k) {
+        if (alone_k_ != k) alone_ = d_.shingles_of(k), alone_k_ = k;
+        return alone_;
+    }
+    void read_window() {
+        ks_.clear();
+        uint64_t bytes = 0;
+        for (; read_ < shared_.size(); ++read_) {
+            const uint64_t set_bytes = d_.set_size_[shared_[read_]] * sizeof(uint64_t);
+            if (!ks_.empty() && bytes + set_bytes > d_.shared_sets_in_memory_) break;
+            bytes += set_bytes;
+            ks_.push_back(shared_[read_]);
+        }
+        std::sort(ks_.begin(), ks_.end());
+        sets_ = d_.shingles_of(ks_);
+    }
+    const BandRunDedup& d_;
+    std::vector<uint32_t> shared_;  // the documents sharing a set hash, in `order`
+    std::size_t read_ = 0;          // shared_[read_] on: not read yet
+    std::vector<uint32_t> ks_;      // the window's documents, sorted
+    std::vector<std::vector<uint64_t>> sets_;
+    uint32_t alone_k_ = UINT32_MAX;  // the last set first() read on its own
+    std::vector<uint64_t> alone_, next_alone_;
+};
 
 NearDuplicateResult BandRunDedup::finish() {
     if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
@@ -649,17 +693,10 @@ NearDuplicateResult BandRunDedup::finish() {
     // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
     NearDuplicateResult r = finder_.finish();
     const std::vector<uint32_t> by_hash = order_by_set_hash(set_hash_, set_size_);
-    const SetCache cache = sets_sharing_a_hash(by_hash);
-    // A pre-read set by reference; others read into `own` (a copy only where not cached).
-    auto set_of = [&](uint32_t k, std::vector<uint64_t>& own) -> const std::vector<uint64_t>& {
-        const auto it = std::lower_bound(cache.ks.begin(), cache.ks.end(), k);
-        if (it != cache.ks.end() && *it == k) return cache.sets[it - cache.ks.begin()];
-        own = shingles_of(k);
-        return own;
-    };
+    SharedSets shared(*this, by_hash);
     const IdenticalSetGroups groups = group_identical_sets(set_hash_, set_size_, by_hash, [&](uint32_t x, uint32_t y) {
-        std::vector<uint64_t> own_x, own_y;
-        return set_of(x, own_x) == set_of(y, own_y);
+        const std::vector<uint64_t>& sy = shared.next(y);  // reads forward: before x's
+        return shared.first(x) == sy;
     });
     std::vector<uint64_t> candidates = candidate_pairs(groups.skip, 0);
     r.candidates = candidates.size();

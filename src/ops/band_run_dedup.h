@@ -95,10 +95,14 @@ public:
     // With `earlier` (which must outlive it), only the documents after earlier->since are new.
     // held_text_bytes: texts of a batch held at once by add() (it sketches a batch in parts).
     static constexpr uint64_t kHeldTextBytes = uint64_t{8} << 20;
+    // shared_sets_in_memory: bytes of the sets that share a set hash read at once by finish()
+    // (a window of them, one set at least).
+    static constexpr uint64_t kSharedSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
     static std::unique_ptr<BandRunDedup> open(const Store& store, NearDuplicateFinder& finder,
                                               uint64_t own_sets_in_memory = kOwnSetsInMemory,
                                               const DedupState* earlier = nullptr,
-                                              uint64_t held_text_bytes = kHeldTextBytes);
+                                              uint64_t held_text_bytes = kHeldTextBytes,
+                                              uint64_t shared_sets_in_memory = kSharedSetsInMemory);
     ~BandRunDedup();
 
     // The next stored documents, in seq order (after the finder's count_lines pass); the texts
@@ -110,7 +114,8 @@ public:
 
 private:
     BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
-                 uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes);
+                 uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes,
+                 uint64_t shared_sets_in_memory);
     struct StoredBatch;
     StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
                             const std::vector<uint8_t>& maps = {}) const;
@@ -137,13 +142,7 @@ private:
     // writer's merge dropped a run it names, and makes the pass again).
     std::vector<uint64_t> candidate_pairs(const LshBandStore& bands, const std::vector<bool>& skip,
                                           uint32_t first_new) const;
-    struct SetCache {
-        std::vector<uint32_t> ks;                   // document numbers, sorted
-        std::vector<std::vector<uint64_t>> sets;    // their shingles
-    };
-    static constexpr uint64_t kSharedSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
-    // order: the documents in (set hash, document) order (order_by_set_hash).
-    SetCache sets_sharing_a_hash(const std::vector<uint32_t>& order) const;
+    class SharedSets;  // the sets group_identical_sets compares, read a window at a time
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
 
     const Store& store_;
@@ -172,6 +171,7 @@ private:
     std::vector<std::vector<uint64_t>> own_mem_;
     uint64_t own_sets_in_memory_ = 0;
     uint64_t held_text_bytes_ = 0;
+    uint64_t shared_sets_in_memory_ = 0;
     uint64_t tmp_size_ = 0;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> tmp_;
     void spill_own_sets();

@@ -692,6 +692,18 @@ TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
             expect_same_result(on_disk->finish(), files);
         }
 
+    // The sets sharing a set hash read a window at a time: one set, a few, all at once.
+    for (uint64_t shared_in_memory : {uint64_t{0}, uint64_t{3000}, BandRunDedup::kSharedSetsInMemory}) {
+        NearDuplicateFinder finder(options);
+        auto on_disk = BandRunDedup::open(store, finder, BandRunDedup::kOwnSetsInMemory, nullptr,
+                                          BandRunDedup::kHeldTextBytes, shared_in_memory);
+        ASSERT_NE(on_disk, nullptr);
+        StoredDocuments b;
+        read_whole_store(store, finder, true, b);
+        on_disk->add(b);
+        expect_same_result(on_disk->finish(), files);
+    }
+
     // A copy's stored sketches are not read: changed ones (but its set key) change nothing.
     const int64_t d8 = store.get("a/d8", false)->seq, d2 = store.get("a/d2", false)->seq;
     for (const char* kind : {"shingles", "minhash"}) {
