@@ -137,13 +137,21 @@ private:
     void keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored);
     std::vector<uint64_t> shingles_of(uint32_t k) const;
     std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks) const;
+    std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks, const Store& store) const;
     std::vector<uint64_t> candidate_pairs(const std::vector<bool>& skip, uint32_t first_new) const;
     // One pass over the runs of `bands` (candidate_pairs() reads the catalogue again where a
     // writer's merge dropped a run it names, and makes the pass again).
     std::vector<uint64_t> candidate_pairs(const LshBandStore& bands, const std::vector<bool>& skip,
                                           uint32_t first_new) const;
+    class SeqNumbers;   // the document number of a seq
+    class BucketPairs;  // the candidate pairs of a merge's buckets
+    std::vector<uint64_t> candidate_pairs_by_band(const LshBandStore& bands, const SeqNumbers& numbers,
+                                                  const std::vector<bool>& skip) const;
+    std::size_t threads() const;
     class SharedSets;  // the sets group_identical_sets compares, read a window at a time
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
+    void verify_chunk(const Store& store, const uint64_t* candidates, std::size_t n,
+                      std::vector<NearDuplicatePair>& out) const;
 
     const Store& store_;
     const DedupState* earlier_ = nullptr;  // null: a full run

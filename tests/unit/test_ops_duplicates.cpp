@@ -713,6 +713,36 @@ TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
     expect_same_result(find_stored_duplicates(store, options), files);
 }
 
+// The band runs' bands and the candidates' verification run on one thread or on several (each
+// worker reading the store through a Store of its own, the candidates in chunks): the same
+// result, the file run's. 48 near copies of one text: 1,128 candidate pairs, several chunks a
+// worker.
+TEST(OpsDuplicates, StoredDedupOnSeveralThreadsIsTheSame) {
+    test::TempDir dir("ops_dedup_threads");
+    const auto w = words(120, 71);
+    for (unsigned k = 0; k < 48; ++k) {
+        auto v = w;
+        v[k + 10] = "edit" + std::to_string(k);
+        test::write_file(dir / ("in/d" + std::to_string(k) + ".txt"), text(v));
+    }
+    for (unsigned k = 0; k < 20; ++k)
+        test::write_file(dir / ("in/other" + std::to_string(k) + ".txt"), text(words(120, 200 + k)));
+    Store store(dir / "store");
+    index_folder(store, dir / "in");
+    NearDuplicateOptions options;
+    options.boilerplate = false;  // the copies' common lines stay in their sets
+    const NearDuplicateResult files = find_file_duplicates({dir / "in"}, options).result;
+    EXPECT_EQ(files.pairs.size(), 48u * 47 / 2);
+    for (int threads : {1, 2, 5}) {
+        options.threads = threads;
+        NearDuplicateFinder finder(options);
+        ASSERT_NE(BandRunDedup::open(store, finder), nullptr);
+        const NearDuplicateResult stored = find_stored_duplicates(store, options);
+        EXPECT_EQ(stored.candidates, files.candidates) << threads;
+        expect_same_result(stored, files);
+    }
+}
+
 // check does not report a deleted document, though its band keys are still in the runs.
 TEST(OpsDuplicates, CheckDoesNotReportADeletedDocument) {
     test::TempDir dir("ops_check_deleted");
