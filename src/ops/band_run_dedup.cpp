@@ -733,7 +733,8 @@ void BandRunDedup::verify_chunk(const Store& store, const uint64_t* c, std::size
 // dedup --store's CPU on the 10M feed (139,368 sets read one by one).
 class BandRunDedup::SharedSets {
 public:
-    SharedSets(const BandRunDedup& d, const std::vector<uint32_t>& order) : d_(d) {
+    SharedSets(const BandRunDedup& d, const std::vector<uint32_t>& order)
+        : d_(d), workers_(d.threads()), stores_(d.store_, workers_) {
         for (std::size_t b = 0; b < order.size();) {
             std::size_t e = b + 1;
             while (e < order.size() && d.set_hash_[order[e]] == d.set_hash_[order[b]]) ++e;
@@ -774,9 +775,20 @@ private:
             ks_.push_back(shared_[read_]);
         }
         std::sort(ks_.begin(), ks_.end());
-        sets_ = d_.shingles_of(ks_);
+        // Read in parts on the workers, each through its own Store (as verify() reads).
+        sets_.assign(ks_.size(), {});
+        const std::size_t part = (ks_.size() + workers_ - 1) / workers_;
+        impl::parallel_for(impl::worker_count(ks_.size(), workers_), workers_, [&](std::size_t p, std::size_t w) {
+            const std::size_t from = p * part, to = std::min(ks_.size(), from + part);
+            if (from >= to) return;
+            std::vector<std::vector<uint64_t>> got =
+                d_.shingles_of(std::vector<uint32_t>(ks_.begin() + from, ks_.begin() + to), stores_.of(w));
+            std::move(got.begin(), got.end(), sets_.begin() + from);
+        });
     }
     const BandRunDedup& d_;
+    const std::size_t workers_;
+    WorkerStores stores_;
     std::vector<uint32_t> shared_;  // the documents sharing a set hash, in `order`
     std::size_t read_ = 0;          // shared_[read_] on: not read yet
     std::vector<uint32_t> ks_;      // the window's documents, sorted
