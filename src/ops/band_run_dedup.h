@@ -13,10 +13,12 @@
 //             back at once (take_sketches); a document whose set is not the stored one (a
 //             boilerplate line left out, or no stored sketch) keeps its shingles in memory up to
 //             a bound, then in a temporary file, and its band keys beside the runs;
-//   finish()  groups identical sets (group_identical_sets), takes candidate pairs from a merge of
-//             the band runs (equal keys: a bucket; entries of seqs no longer stored are skipped),
-//             verifies them in chunks with the shingles read from the store by seq
-//             (verify_candidate_pair), then expands and clusters the pairs as the finder does.
+//   finish()  groups identical sets (group_identical_sets; the sets sharing a set hash read a
+//             window at a time), takes candidate pairs from a merge of the band runs, a band at a
+//             time on each worker (equal keys: a bucket; entries of seqs no longer stored are
+//             skipped), verifies them in chunks on each worker with the shingles read from the
+//             store by seq (verify_candidate_pair), then expands and clusters the pairs as the
+//             finder does.
 // The result is the finder's, byte for byte (a bucket is 54 bits of the 64-bit band key: a
 // collision adds a candidate with odds of about 2^-54, which verification then drops).
 //
@@ -31,7 +33,9 @@
 // new members only, as long as no earlier document was deleted and none changed its boilerplate
 // lines (the caller checks both, and runs a full run otherwise).
 //
-// Thread safety: one thread drives it (it runs workers inside finish()); the Store is only read.
+// Thread safety: one thread drives it (it runs workers inside finish()); the Store is only read,
+// and finish()'s workers but the first read the same folder through read-only Stores of their own
+// (a Store is not safe for concurrent use), each in its own short reads as the first does.
 #pragma once
 
 #include <array>
