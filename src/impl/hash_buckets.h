@@ -82,6 +82,22 @@ void sort_ordered_buckets(std::vector<T>& v, const std::vector<uint32_t>& ends, 
     }
 }
 
+// Sorts each bucket of v (ends from scatter_to_buckets; buckets ranges of the order): by insertion
+// when small, by std::sort when copies of one hash make it large (insertion would then be
+// quadratic).
+template <class T, class Less>
+void sort_scattered(std::vector<T>& v, const std::vector<uint32_t>& ends, Less less) {
+    constexpr std::ptrdiff_t kLargeBucket = 32;
+    std::size_t begin = 0;
+    for (const uint32_t end : ends) {
+        T* b = v.data() + begin;
+        T* e = v.data() + end;
+        begin = end;
+        if (e - b > kLargeBucket) std::sort(b, e, less);
+        else insertion_sort(b, e, less);
+    }
+}
+
 // Buffers of sort_by_buckets, kept by the caller between calls (they keep their memory).
 template <class T>
 struct BucketScratch {
@@ -96,18 +112,23 @@ struct BucketScratch {
 // be quadratic).
 template <class T, class Bucket, class Less>
 void sort_by_buckets(T* first, T* last, int bits, Bucket bucket, Less less, BucketScratch<T>* scratch) {
-    constexpr std::ptrdiff_t kLargeBucket = 32;
     scratch->in.assign(first, last);
     scatter_to_buckets(scratch->in, bits, bucket, &scratch->out, &scratch->ends);
-    std::size_t begin = 0;
-    for (const uint32_t end : scratch->ends) {
-        T* b = scratch->out.data() + begin;
-        T* e = scratch->out.data() + end;
-        begin = end;
-        if (e - b > kLargeBucket) std::sort(b, e, less);
-        else insertion_sort(b, e, less);
-    }
+    sort_scattered(scratch->out, scratch->ends, less);
     std::copy(scratch->out.begin(), scratch->out.end(), first);
+}
+
+// Sorts `v` as std::sort(v, less) would when no two values are equivalent, with the same buckets
+// as sort_by_buckets, the values moved out of `v` and back (twice the array at most: the caller's
+// vector is the scatter's input, freed before the buckets are sorted).
+template <class T, class Bucket, class Less>
+void sort_by_buckets(std::vector<T>& v, int bits, Bucket bucket, Less less) {
+    std::vector<T> out;
+    std::vector<uint32_t> ends;
+    scatter_to_buckets(v, bits, bucket, &out, &ends);
+    std::vector<T>().swap(v);
+    sort_scattered(out, ends, less);
+    v = std::move(out);
 }
 
 }  // namespace doppel::impl

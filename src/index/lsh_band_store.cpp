@@ -174,28 +174,44 @@ private:
     std::size_t end_ = 0;
 };
 
-// Reads the entries of a run in order, one segment in memory at a time.
+// The keys a merge reads: [first, last].
+struct KeyRange {
+    uint64_t first = 0, last = UINT64_MAX;
+};
+
+// Reads the entries of a run in order (those with keys in `keys`), one segment in memory at a
+// time, from the segment where the range's entries may begin (a key's entries may begin at the
+// end of the segment before the first one it opens) to the last one that may hold them.
 class RunReader {
 public:
-    RunReader(const Store& store, const Run& run) : store_(store), run_(run) { load(); }
-    bool done() const { return at_ == buf_.size(); }
+    RunReader(const Store& store, const Run& run, KeyRange keys = {}) : store_(store), run_(run), keys_(keys) {
+        const auto& fk = run.first_keys;
+        segment_ = static_cast<std::size_t>(std::lower_bound(fk.begin(), fk.end(), keys.first) - fk.begin());
+        segment_ = segment_ ? segment_ - 1 : 0;
+        load();
+        while (!done() && top().key < keys.first) pop();
+    }
+    bool done() const { return at_ == end_; }
     const Entry& top() const { return buf_[at_]; }
     void pop() {
-        if (++at_ == buf_.size()) load();
+        if (++at_ == end_) load();
     }
 
 private:
     void load() {
         buf_.clear();
-        at_ = 0;
-        if (segment_ == run_.first_keys.size()) return;
-        read_segment(store_, run_, segment_++, buf_, coded_);
+        at_ = end_ = 0;
+        if (segment_ == run_.first_keys.size() || run_.first_keys[segment_] > keys_.last) return;
+        read_segment(store_, run_, segment_++, buf_, coded_, keys_.last);
+        end_ = buf_.size();
+        while (end_ > 0 && buf_[end_ - 1].key > keys_.last) --end_;  // a coded one: one past the range
     }
     const Store& store_;
     const Run& run_;
+    KeyRange keys_;
     std::vector<Entry> buf_;
     std::string coded_;
-    std::size_t at_ = 0, segment_ = 0;
+    std::size_t at_ = 0, end_ = 0, segment_ = 0;
 };
 
 // The entries of `runs` merged in (key, seq) order, handed over in blocks of up to
@@ -204,10 +220,10 @@ private:
 // share of all), so the runs are compared once a stretch, not once an entry. Memory: one segment
 // per run and one block.
 void merge_blocks(const Store& store, const std::vector<Run>& runs,
-                  const std::function<void(const Entry*, std::size_t)>& fn) {
+                  const std::function<void(const Entry*, std::size_t)>& fn, KeyRange keys = {}) {
     std::vector<RunReader> readers;
     readers.reserve(runs.size());
-    for (const Run& r : runs) readers.emplace_back(store, r);
+    for (const Run& r : runs) readers.emplace_back(store, r, keys);
     std::vector<Entry> block;
     block.reserve(LshBandStore::kBlockEntries);
     for (;;) {
@@ -375,6 +391,17 @@ void LshBandStore::for_each_entry(const Store& store, const std::function<void(c
 
 void LshBandStore::for_each_block(const Store& store, const std::function<void(const Entry*, std::size_t)>& fn) const {
     merge_blocks(store, runs_, fn);
+}
+
+void LshBandStore::for_each_block_of_band(const Store& store, int band,
+                                          const std::function<void(const Entry*, std::size_t)>& fn) const {
+    const auto [first, last] = band_keys(band);
+    merge_blocks(store, runs_, fn, KeyRange{first, last});
+}
+
+std::pair<uint64_t, uint64_t> LshBandStore::band_keys(int band) {
+    const uint64_t first = static_cast<uint64_t>(band) << (64 - kBandBits);
+    return {first, first | (UINT64_MAX >> kBandBits)};
 }
 
 std::vector<LshBandStore::Entry> LshBandStore::entries_of(const Store& store,

@@ -91,11 +91,14 @@ bool verify_candidate_pair(uint32_t a, uint32_t b, const uint64_t* sa, std::size
 
 std::vector<uint32_t> order_by_set_hash(const std::vector<uint64_t>& set_hash, const std::vector<uint32_t>& set_size) {
     // Sorted as (hash, document) values, not as documents compared through the hash array: no
-    // lookups a comparison, three times faster on 1,000,000 documents.
+    // lookups a comparison, three times faster on 1,000,000 documents. The hashes are random:
+    // in buckets of their top bits (impl/hash_buckets.h), not by std::sort.
     std::vector<std::pair<uint64_t, uint32_t>> keyed;
+    keyed.reserve(set_hash.size());  // sized once: no copies while it grows
     for (uint32_t i = 0; i < set_hash.size(); ++i)
         if (set_size[i] > 0) keyed.emplace_back(set_hash[i], i);
-    std::sort(keyed.begin(), keyed.end());
+    const int bits = impl::bucket_bits(keyed.size(), 4, 22);
+    impl::sort_by_buckets(keyed, bits, [&](const auto& x) { return x.first >> (64 - bits); }, std::less<>());
     std::vector<uint32_t> by_hash(keyed.size());
     for (std::size_t k = 0; k < keyed.size(); ++k) by_hash[k] = keyed[k].second;
     return by_hash;

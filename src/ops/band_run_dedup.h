@@ -13,10 +13,12 @@
 //             back at once (take_sketches); a document whose set is not the stored one (a
 //             boilerplate line left out, or no stored sketch) keeps its shingles in memory up to
 //             a bound, then in a temporary file, and its band keys beside the runs;
-//   finish()  groups identical sets (group_identical_sets), takes candidate pairs from a merge of
-//             the band runs (equal keys: a bucket; entries of seqs no longer stored are skipped),
-//             verifies them in chunks with the shingles read from the store by seq
-//             (verify_candidate_pair), then expands and clusters the pairs as the finder does.
+//   finish()  groups identical sets (group_identical_sets; the sets sharing a set hash read a
+//             window at a time), takes candidate pairs from a merge of the band runs, a band at a
+//             time on each worker (equal keys: a bucket; entries of seqs no longer stored are
+//             skipped), verifies them in chunks on each worker with the shingles read from the
+//             store by seq (verify_candidate_pair), then expands and clusters the pairs as the
+//             finder does.
 // The result is the finder's, byte for byte (a bucket is 54 bits of the 64-bit band key: a
 // collision adds a candidate with odds of about 2^-54, which verification then drops).
 //
@@ -31,7 +33,9 @@
 // new members only, as long as no earlier document was deleted and none changed its boilerplate
 // lines (the caller checks both, and runs a full run otherwise).
 //
-// Thread safety: one thread drives it (it runs workers inside finish()); the Store is only read.
+// Thread safety: one thread drives it (it runs workers inside finish()); the Store is only read,
+// and finish()'s workers but the first read the same folder through read-only Stores of their own
+// (a Store is not safe for concurrent use), each in its own short reads as the first does.
 #pragma once
 
 #include <array>
@@ -95,10 +99,14 @@ public:
     // With `earlier` (which must outlive it), only the documents after earlier->since are new.
     // held_text_bytes: texts of a batch held at once by add() (it sketches a batch in parts).
     static constexpr uint64_t kHeldTextBytes = uint64_t{8} << 20;
+    // shared_sets_in_memory: bytes of the sets that share a set hash read at once by finish()
+    // (a window of them, one set at least).
+    static constexpr uint64_t kSharedSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
     static std::unique_ptr<BandRunDedup> open(const Store& store, NearDuplicateFinder& finder,
                                               uint64_t own_sets_in_memory = kOwnSetsInMemory,
                                               const DedupState* earlier = nullptr,
-                                              uint64_t held_text_bytes = kHeldTextBytes);
+                                              uint64_t held_text_bytes = kHeldTextBytes,
+                                              uint64_t shared_sets_in_memory = kSharedSetsInMemory);
     ~BandRunDedup();
 
     // The next stored documents, in seq order (after the finder's count_lines pass); the texts
@@ -110,7 +118,8 @@ public:
 
 private:
     BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
-                 uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes);
+                 uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes,
+                 uint64_t shared_sets_in_memory);
     struct StoredBatch;
     StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
                             const std::vector<uint8_t>& maps = {}) const;
@@ -132,19 +141,21 @@ private:
     void keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored);
     std::vector<uint64_t> shingles_of(uint32_t k) const;
     std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks) const;
+    std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks, const Store& store) const;
     std::vector<uint64_t> candidate_pairs(const std::vector<bool>& skip, uint32_t first_new) const;
     // One pass over the runs of `bands` (candidate_pairs() reads the catalogue again where a
     // writer's merge dropped a run it names, and makes the pass again).
     std::vector<uint64_t> candidate_pairs(const LshBandStore& bands, const std::vector<bool>& skip,
                                           uint32_t first_new) const;
-    struct SetCache {
-        std::vector<uint32_t> ks;                   // document numbers, sorted
-        std::vector<std::vector<uint64_t>> sets;    // their shingles
-    };
-    static constexpr uint64_t kSharedSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
-    // order: the documents in (set hash, document) order (order_by_set_hash).
-    SetCache sets_sharing_a_hash(const std::vector<uint32_t>& order) const;
+    class SeqNumbers;   // the document number of a seq
+    class BucketPairs;  // the candidate pairs of a merge's buckets
+    std::vector<uint64_t> candidate_pairs_by_band(const LshBandStore& bands, const SeqNumbers& numbers,
+                                                  const std::vector<bool>& skip) const;
+    std::size_t threads() const;
+    class SharedSets;  // the sets group_identical_sets compares, read a window at a time
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
+    void verify_chunk(const Store& store, const uint64_t* candidates, std::size_t n,
+                      std::vector<NearDuplicatePair>& out) const;
 
     const Store& store_;
     const DedupState* earlier_ = nullptr;  // null: a full run
@@ -172,6 +183,7 @@ private:
     std::vector<std::vector<uint64_t>> own_mem_;
     uint64_t own_sets_in_memory_ = 0;
     uint64_t held_text_bytes_ = 0;
+    uint64_t shared_sets_in_memory_ = 0;
     uint64_t tmp_size_ = 0;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> tmp_;
     void spill_own_sets();

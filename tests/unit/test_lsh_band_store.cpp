@@ -131,6 +131,37 @@ TEST(LshBandStore, BlocksAreTheMergeInOrder) {
     }
 }
 
+// A band's merge (for_each_block_of_band) is the whole merge's entries of that band: segments
+// that hold two bands' keys are cut at the band's edges, the other bands' segments not read; with
+// many runs and with one. The bands' keys (band_keys) follow one another.
+TEST(LshBandStore, ABandsBlocksAreTheMergeOfItsKeys) {
+    for (const std::size_t per_batch : {std::size_t{100}, std::size_t{3000}}) {
+        test::TempDir dir("lsh_band_store_band_blocks");
+        Store store(dir.path());
+        LshIndex ram(kPerms, kParams);
+        add_batches(store, ram, signatures(3000, 7), per_batch, 1);
+        const auto bands = LshBandStore::open(store, kPerms, kParams, 3000);
+        ASSERT_TRUE(bands.has_value());
+        std::vector<LshBandStore::Entry> all, by_band;
+        bands->for_each_entry(store, [&](const LshBandStore::Entry& e) { all.push_back(e); });
+        for (int band = 0; band < kParams.bands; ++band) {
+            const auto [first, last] = LshBandStore::band_keys(band);
+            if (band > 0) EXPECT_EQ(first, LshBandStore::band_keys(band - 1).second + 1);
+            std::size_t in_band = 0;
+            bands->for_each_block_of_band(store, band, [&](const LshBandStore::Entry* e, std::size_t n) {
+                for (std::size_t i = 0; i < n; ++i) {
+                    EXPECT_TRUE(e[i].key >= first && e[i].key <= last) << band;
+                    by_band.push_back(e[i]);
+                    ++in_band;
+                }
+            });
+            EXPECT_EQ(in_band, 3000u) << band;  // a key a document and band
+        }
+        EXPECT_EQ(by_band, all);
+    }
+    EXPECT_EQ(LshBandStore::band_keys(1023).second, UINT64_MAX);
+}
+
 // The same entries in two runs (a batch's keys added twice) are each given twice, in order: a run
 // whose next entry equals another's still moves on.
 TEST(LshBandStore, EqualEntriesOfTwoRunsAreBothGiven) {

@@ -692,6 +692,18 @@ TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
             expect_same_result(on_disk->finish(), files);
         }
 
+    // The sets sharing a set hash read a window at a time: one set, a few, all at once.
+    for (uint64_t shared_in_memory : {uint64_t{0}, uint64_t{3000}, BandRunDedup::kSharedSetsInMemory}) {
+        NearDuplicateFinder finder(options);
+        auto on_disk = BandRunDedup::open(store, finder, BandRunDedup::kOwnSetsInMemory, nullptr,
+                                          BandRunDedup::kHeldTextBytes, shared_in_memory);
+        ASSERT_NE(on_disk, nullptr);
+        StoredDocuments b;
+        read_whole_store(store, finder, true, b);
+        on_disk->add(b);
+        expect_same_result(on_disk->finish(), files);
+    }
+
     // A copy's stored sketches are not read: changed ones (but its set key) change nothing.
     const int64_t d8 = store.get("a/d8", false)->seq, d2 = store.get("a/d2", false)->seq;
     for (const char* kind : {"shingles", "minhash"}) {
@@ -699,6 +711,36 @@ TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
         store.put_artifacts(kind, 1, &d8, &blob);
     }
     expect_same_result(find_stored_duplicates(store, options), files);
+}
+
+// The band runs' bands and the candidates' verification run on one thread or on several (each
+// worker reading the store through a Store of its own, the candidates in chunks): the same
+// result, the file run's. 48 near copies of one text: 1,128 candidate pairs, several chunks a
+// worker.
+TEST(OpsDuplicates, StoredDedupOnSeveralThreadsIsTheSame) {
+    test::TempDir dir("ops_dedup_threads");
+    const auto w = words(120, 71);
+    for (unsigned k = 0; k < 48; ++k) {
+        auto v = w;
+        v[k + 10] = "edit" + std::to_string(k);
+        test::write_file(dir / ("in/d" + std::to_string(k) + ".txt"), text(v));
+    }
+    for (unsigned k = 0; k < 20; ++k)
+        test::write_file(dir / ("in/other" + std::to_string(k) + ".txt"), text(words(120, 200 + k)));
+    Store store(dir / "store");
+    index_folder(store, dir / "in");
+    NearDuplicateOptions options;
+    options.boilerplate = false;  // the copies' common lines stay in their sets
+    const NearDuplicateResult files = find_file_duplicates({dir / "in"}, options).result;
+    EXPECT_EQ(files.pairs.size(), 48u * 47 / 2);
+    for (int threads : {1, 2, 5}) {
+        options.threads = threads;
+        NearDuplicateFinder finder(options);
+        ASSERT_NE(BandRunDedup::open(store, finder), nullptr);
+        const NearDuplicateResult stored = find_stored_duplicates(store, options);
+        EXPECT_EQ(stored.candidates, files.candidates) << threads;
+        expect_same_result(stored, files);
+    }
 }
 
 // check does not report a deleted document, though its band keys are still in the runs.

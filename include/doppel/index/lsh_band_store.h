@@ -45,6 +45,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "doppel/index/lsh_index.h"
@@ -112,6 +113,13 @@ public:
     // call a block, not an entry: the way to read every entry of a large store.
     static constexpr std::size_t kBlockEntries = 4096;
     void for_each_block(const Store& store, const std::function<void(const Entry*, std::size_t)>& fn) const;
+    // The same merge of the entries of one band only (its keys, band_keys()): the segments
+    // before and after its keys are not read. The bands are independent: one thread a band, each
+    // with its own Store (a Store is not safe for concurrent use).
+    void for_each_block_of_band(const Store& store, int band,
+                                const std::function<void(const Entry*, std::size_t)>& fn) const;
+    // The first and last key of band `band` (entry_key's band number in the top bits).
+    static std::pair<uint64_t, uint64_t> band_keys(int band);
     // The entries of `keys` (sorted, without repeats) in every run, in (key, seq) order: each
     // segment that may hold one of them is read once (all of them when the keys are many).
     // Memory: one segment and the entries found.
