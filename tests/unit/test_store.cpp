@@ -340,6 +340,39 @@ TEST(Store, ACreatedStoresTablesCommitWithItsFirstTransaction) {
     EXPECT_EQ(Store(unused.path(), doppel::StoreOptions{false, true}).size(), 0u);
 }
 
+// A store being created (StoreOptions::journal_at_creation) keeps SQLite's small default page
+// cache: a large transaction's pages reach the file before its commit (spilled), so the heap of
+// a new store's writer stays small. An existing store switched by use_journal() keeps a
+// transaction's pages in its cache until the commit (no reader is held off by a spill).
+TEST(Store, ACreatedStoreSpillsItsPagesAnExistingOneKeepsThemUntilTheCommit) {
+    doppel::StoreOptions created;
+    created.journal_at_creation = true;
+    auto file_size = [](const TempDir& d) { return std::filesystem::file_size(d.path() + "/" + Store::kDatabaseFile); };
+    auto put_4mb = [](Store& s, const std::string& prefix) {
+        for (int i = 0; i < 105; ++i) {
+            auto d = make(prefix + std::to_string(i), std::string(40000, static_cast<char>('a' + i % 26)));
+            s.put(1, &d, 1);
+        }
+    };
+    TempDir dir("store-creation-spill");
+    {
+        Store s(dir.path(), created);
+        s.transaction([&] {
+            put_4mb(s, "new");
+            EXPECT_GT(file_size(dir), 0u);  // spilled: a new store's file is empty until its first commit
+        });
+    }
+    Store s(dir.path());
+    ASSERT_TRUE(s.use_journal());
+    const auto before = file_size(dir);
+    s.transaction([&] {
+        put_4mb(s, "more");
+        EXPECT_EQ(file_size(dir), before);
+    });
+    EXPECT_GT(file_size(dir), before + (4u << 20));
+    EXPECT_EQ(s.size(), 210u);
+}
+
 // Store::use_journal() switches an existing store to the rollback journal when no other
 // connection has it open, and use_wal() turns the log on again; where a reader has the store
 // open, it stays in the log (SQLite refuses the switch at once). Meanwhile a reader reads the
