@@ -83,6 +83,10 @@ struct StoreOptions {
     // the copyright corpus. An existing store is switched by use_journal(). Meanwhile a reader
     // waits while a transaction commits, and a kill leaves a journal that the next opener,
     // read-only or not, rolls back (the store then holds every committed batch, as with the log).
+    // The writer of a store created so keeps a small page cache (2 MiB, not use_journal()'s 64):
+    // a transaction's pages spill to the file before its commit, so its heap stays small (`doppel
+    // index` of the copyright corpus: 93 -> 62 MB peak), and a reader waits from the spill to
+    // the commit.
     // The new store's tables are committed with its first transaction() (or by use_wal(), or at
     // the close), not at this opening: one commit, three fsyncs, less before `doppel index`
     // reads its first batch; until then a reader finds an empty store, as before the tables.
