@@ -332,25 +332,13 @@ void roll_back_interrupted(const fs::path& db_path) {
 // other connection has the store open; entering it, while another writer is inside a
 // transaction with its journal. The store then stays as it is, which is only slower: the writer
 // with the journal turns the log on when done (use_wal), or the next opening for writing does.
-// `creating`: the store is created by this opening (StoreOptions::journal_at_creation).
-void set_journal_mode(sqlite3* db, bool journal, bool creating = false) {
+void set_journal_mode(sqlite3* db, bool journal) {
     const int rc = sqlite3_exec(db, journal ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL", nullptr,
                                 nullptr, nullptr);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
         DOPPEL_THROW(kStore, std::string("cannot set the store's journal mode: ") + sqlite3_errmsg(db));
     impl::exec(db, "PRAGMA synchronous = NORMAL");
-    if (creating) {
-        // A store being created gets a small cache instead: it has no reader before its first
-        // commit, and a later one waits for the rest of that run's transaction at most. Its
-        // transactions' pages spill to the file, each new page written once either way, and the
-        // heap that a large cache would grow (every page of the new store, kept after its commit)
-        // is never touched: on a virtual machine fresh memory is what costs. `index` of the
-        // copyright corpus into a new store: SQLite's heap 41 -> 2 MB, 38 -> 22 huge-page faults
-        // (the kernel zeroing them: 16% -> 8% of the samples), for 3 journal syncs more. Set
-        // here, after the page size: SQLite's default counts its 2,000 KiB in pages of the size
-        // it first read (4 KiB), which with 32 KiB pages spills only past 15 MB.
-        impl::exec(db, "PRAGMA cache_size = -2048");  // KiB
-    } else if (journal) {
+    if (journal) {
         // Pages stay in the writer's cache until the commit: a page spilled to the file before it
         // needs the journal synced first, and holds readers off from the spill to the commit
         // (a `check` during an index run of the feed, with SQLite's 2 MiB: waits up to 5.7 s).
@@ -395,7 +383,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
             if (version == 0)  // before the first write, which fixes the page size
                 impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
             const bool creating = version == 0 && options.journal_at_creation;
-            set_journal_mode(impl_->db, /*journal=*/creating, /*creating=*/creating);
+            set_journal_mode(impl_->db, creating);
             // A store created for `doppel index`: its tables are committed with the first
             // transaction (transaction()), one commit (three fsyncs) less before the first batch.
             if (creating) impl::exec(impl_->db, "BEGIN IMMEDIATE");  // the transaction below joins it
@@ -472,7 +460,22 @@ void Store::commit_with_creation(const std::function<void()>& fn) {
 }
 
 bool Store::use_journal() {
-    if (impl_->creation_open) return true;  // created with the journal, in its first transaction
+    if (impl_->creation_open) {  // created with the journal, in its first transaction
+        // A store being created for a bulk writer (`doppel index` of a store for duplicates) gets
+        // a small cache instead of 64 MiB: it has no reader before its first commit, and a later
+        // one waits for the rest of that run's transaction at most. Its transactions' pages spill
+        // to the file, each new page written once either way, and few are read back, so a large
+        // cache would mostly grow the heap (every page of the new store, kept after its commit)
+        // with fresh memory, which on a virtual machine is what costs: `index` of the copyright
+        // corpus into a new store, peak RSS 93 -> 62 MB, SQLite's heap 41 -> 2 MB, 38 -> 22
+        // huge-page faults, for 3 journal syncs and 13 MB read back from the system's cache
+        // (14 -> 406 page reads). A store for all keeps 64 MiB: its run reads far more back
+        // (229 -> 2,585 page reads with 2 MiB), and it does not call this. SQLite's default
+        // counts its 2,000 KiB in pages of the size it first read (4 KiB, before the page size
+        // was set): with 32 KiB pages it would spill only past 15 MB, so the size is set here.
+        impl::exec(impl_->db, "PRAGMA cache_size = -2048");  // KiB
+        return true;
+    }
     if (sqlite3_db_readonly(impl_->db, "main") == 1 || !sqlite3_get_autocommit(impl_->db)) return false;
     impl_->close_blob();
     set_journal_mode(impl_->db, true);

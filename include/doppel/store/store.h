@@ -83,10 +83,6 @@ struct StoreOptions {
     // the copyright corpus. An existing store is switched by use_journal(). Meanwhile a reader
     // waits while a transaction commits, and a kill leaves a journal that the next opener,
     // read-only or not, rolls back (the store then holds every committed batch, as with the log).
-    // The writer of a store created so keeps a small page cache (2 MiB, not use_journal()'s 64):
-    // a transaction's pages spill to the file before its commit, so its heap stays small (`doppel
-    // index` of the copyright corpus: 93 -> 62 MB peak), and a reader waits from the spill to
-    // the commit.
     // The new store's tables are committed with its first transaction() (or by use_wal(), or at
     // the close), not at this opening: one commit, three fsyncs, less before `doppel index`
     // reads its first batch; until then a reader finds an empty store, as before the tables.
@@ -295,6 +291,11 @@ public:
     // read_snapshot() longer than that makes the writer's commit fail, where with the log it
     // would not). Returns false where the store stays in the log: read-only, inside a
     // transaction, or another connection has the store open (SQLite refuses the switch then).
+    // A store being created (StoreOptions::journal_at_creation, before its first transaction)
+    // has the journal already: its page cache is made small instead (2 MiB), so that a
+    // transaction's pages spill to the file before its commit and the writer's heap stays small
+    // (`doppel index` of the copyright corpus into a new store: 93 -> 62 MB peak); a reader then
+    // waits from the spill to the commit.
     bool use_journal();
     // Switches a store written with a rollback journal (StoreOptions::journal_at_creation, use_journal()) to the
     // write-ahead log, as every opening for writing does; returns false when it stays as it was
