@@ -362,6 +362,50 @@ TEST(Store, ReleaseCacheLetsGoOfCommittedPages) {
     EXPECT_EQ(s.get("d7")->text, std::string(4000, 'h'));
 }
 
+// A store being created (StoreOptions::journal_at_creation) and given to use_journal() (`doppel
+// index` of a store for duplicates) has a small page cache: a large transaction's pages reach the
+// file before its commit (spilled), so the heap of its writer stays small. Without use_journal()
+// (a store for all), or for an existing store switched by it, a transaction's pages stay in the
+// cache until the commit (no reader is held off by a spill).
+TEST(Store, ANewStoreForBulkWritesSpillsItsPagesOthersKeepThemUntilTheCommit) {
+    doppel::StoreOptions created;
+    created.journal_at_creation = true;
+    auto file_size = [](const TempDir& d) { return std::filesystem::file_size(d.path() + "/" + Store::kDatabaseFile); };
+    auto put_4mb = [](Store& s, const std::string& prefix) {
+        for (int i = 0; i < 105; ++i) {
+            auto d = make(prefix + std::to_string(i), std::string(40000, static_cast<char>('a' + i % 26)));
+            s.put(1, &d, 1);
+        }
+    };
+    TempDir dir("store-creation-spill");
+    {
+        Store s(dir.path(), created);
+        ASSERT_TRUE(s.use_journal());
+        s.transaction([&] {
+            put_4mb(s, "new");
+            EXPECT_GT(file_size(dir), 0u);  // spilled: a new store's file is empty until its first commit
+        });
+    }
+    TempDir all("store-creation-kept");
+    {
+        Store s(all.path(), created);
+        s.transaction([&] {
+            put_4mb(s, "new");
+            EXPECT_EQ(file_size(all), 0u);
+        });
+        EXPECT_GT(file_size(all), 4'000'000u);
+    }
+    Store s(dir.path());
+    ASSERT_TRUE(s.use_journal());
+    const auto before = file_size(dir);
+    s.transaction([&] {
+        put_4mb(s, "more");
+        EXPECT_EQ(file_size(dir), before);
+    });
+    EXPECT_GT(file_size(dir), before + 4'000'000u);
+    EXPECT_EQ(s.size(), 210u);
+}
+
 // Store::use_journal() switches an existing store to the rollback journal when no other
 // connection has it open, and use_wal() turns the log on again; where a reader has the store
 // open, it stays in the log (SQLite refuses the switch at once). Meanwhile a reader reads the

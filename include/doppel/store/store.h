@@ -295,6 +295,11 @@ public:
     // read_snapshot() longer than that makes the writer's commit fail, where with the log it
     // would not). Returns false where the store stays in the log: read-only, inside a
     // transaction, or another connection has the store open (SQLite refuses the switch then).
+    // A store being created (StoreOptions::journal_at_creation, before its first transaction)
+    // has the journal already: its page cache is made small instead (2 MiB), so that a
+    // transaction's pages spill to the file before its commit and the writer's heap stays small
+    // (`doppel index` of the copyright corpus into a new store: 93 -> 62 MB peak); a reader then
+    // waits from the spill to the commit.
     bool use_journal();
     // Switches a store written with a rollback journal (StoreOptions::journal_at_creation, use_journal()) to the
     // write-ahead log, as every opening for writing does; returns false when it stays as it was
