@@ -462,7 +462,10 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
         throw;
     }
     times.commit = seconds_between(t, Clock::now());
-    store_.release_cache();  // for the next batch's pages: memory taken again, not new
+    // With language ID, the next batch's pages take the memory freed, not new memory. A store for
+    // duplicates keeps its cache: a new one's is small (Store::use_journal), and an existing one's
+    // holds the id index's and the tables' inner pages, read again by every batch of a feed.
+    if (langid_ && !without_languages_) store_.release_cache();
     run_meta_recorded_ = true;  // committed with the batch
     likely_.reset();
     if (langid_ && !without_languages_) note_decisions(put, seqs, b.analyzed, b.likely);
