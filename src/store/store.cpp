@@ -92,24 +92,14 @@ ALTER TABLE line_summaries ADD COLUMN shingle_set BLOB;
 UPDATE meta SET value = '4' WHERE key = 'schema_version';
 )sql";
 
-// Version 4 -> 5: "shingles" artifacts may be notes to make the set from the text (format
-// version 3): nothing is rewritten, but a build before version 5 must not read the store.
-const char* kMigrate4to5 = R"sql(
-UPDATE meta SET value = '5' WHERE key = 'schema_version';
-)sql";
-
-// Version 5 -> 6: "minhash" artifacts may be notes to sign the stored shingle set (format
-// version 2): nothing is rewritten, but a build before version 6 must not read the store.
-const char* kMigrate5to6 = R"sql(
-UPDATE meta SET value = '6' WHERE key = 'schema_version';
-)sql";
-
-// Version 6 -> 7: a document's paragraphs are written as a blob (store/paragraphs_json.h), which
-// a build before version 7 would read as no paragraphs: nothing is rewritten (the rows written
-// before keep their JSON, read as before), but a build before version 7 must not read the store.
-const char* kMigrate6to7 = R"sql(
-UPDATE meta SET value = '7' WHERE key = 'schema_version';
-)sql";
+// Versions 5, 6 and 7 rewrote nothing: a store before them is only marked with this build's
+// version (after the migrations above), so that a build before them, which would
+// misread what this one writes, refuses it. What each one began to write:
+//   5  "shingles" artifacts may be notes to make the set from the text (format version 3);
+//   6  "minhash" artifacts may be notes to sign the stored shingle set (format version 2);
+//   7  a document's paragraphs as a blob (store/paragraphs_json.h), which a build before would
+//      read as no paragraphs (the rows written before keep their JSON, read as before).
+// A version that rewrites rows gets its migration above, as 1 -> 4 have.
 
 // The table of one of Store::kSketchKinds (the kind is its column), else nullptr: the line
 // summaries apart, so that a pass over every document's summary (dedup --store's line counts)
@@ -395,10 +385,10 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
                 impl::exec(impl_->db, kSchema2Indexes);
                 if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
                 if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
-                if (stored != 0 && stored < 5) impl::exec(impl_->db, kMigrate4to5);
-                if (stored != 0 && stored < 6) impl::exec(impl_->db, kMigrate5to6);
-                if (stored != 0 && stored < 7) impl::exec(impl_->db, kMigrate6to7);
-                if (version == 0) set_meta("schema_version", std::to_string(kSchemaVersion));
+                const std::string current = std::to_string(kSchemaVersion);
+                if (stored != 0 && stored < kSchemaVersion)
+                    impl::exec(impl_->db, ("UPDATE meta SET value = '" + current + "' WHERE key = 'schema_version'").c_str());
+                if (version == 0) set_meta("schema_version", current);
             });
             impl_->creation_open = creating;
         }

@@ -145,7 +145,9 @@ TEST(LshBandStore, ABandsBlocksAreTheMergeOfItsKeys) {
         std::vector<LshBandStore::Entry> all, by_band;
         bands->for_each_entry(store, [&](const LshBandStore::Entry& e) { all.push_back(e); });
         for (int band = 0; band < kParams.bands; ++band) {
-            const auto [first, last] = LshBandStore::band_keys(band);
+            // Plain names, not a structured binding: clang before 16 refuses one captured by a lambda.
+            const std::pair<uint64_t, uint64_t> keys = LshBandStore::band_keys(band);
+            const uint64_t first = keys.first, last = keys.second;
             if (band > 0) EXPECT_EQ(first, LshBandStore::band_keys(band - 1).second + 1);
             std::size_t in_band = 0;
             bands->for_each_block_of_band(store, band, [&](const LshBandStore::Entry* e, std::size_t n) {
