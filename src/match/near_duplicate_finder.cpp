@@ -391,6 +391,8 @@ NearDuplicateFinder::NearDuplicateFinder(NearDuplicateOptions options)
 
 NearDuplicateFinder::~NearDuplicateFinder() = default;
 
+std::size_t NearDuplicateFinder::threads() const { return impl_->threads; }
+
 std::string NearDuplicateFinder::describe() const {
     NearDuplicateOptions o = options_;
     o.shingle_spec = impl_->shingler->describe();

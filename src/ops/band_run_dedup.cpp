@@ -27,10 +27,12 @@ void sort_unique(std::vector<uint64_t>& v) {
     v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
+}  // namespace
+
 // A Store for each worker of a parallel loop that reads the store (a Store is not safe for
 // concurrent use): worker 0 reads the caller's, each other one a read-only Store of its own,
-// opened by that worker on its first call of of().
-class WorkerStores {
+// opened by that worker on its first call of of() and kept for the run's later phases.
+class BandRunDedup::WorkerStores {
 public:
     WorkerStores(const Store& store, std::size_t workers) : store_(store), own_(workers) {}
     const Store& of(std::size_t w) {
@@ -49,8 +51,6 @@ private:
     const Store& store_;
     std::vector<std::unique_ptr<Store>> own_;
 };
-
-}  // namespace
 
 // The document number of a seq (its position in `seqs`, sorted), for the pass over the band runs,
 // which asks it of every entry of a bucket of two or more: a table over the seqs' range where they
@@ -642,7 +642,7 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs_by_band(const LshBandStore& 
                                                             const std::vector<bool>& skip) const {
     const auto band_count = static_cast<std::size_t>(bands.params().bands);
     const std::size_t workers = impl::worker_count(band_count, threads());
-    WorkerStores stores(store_, workers);
+    WorkerStores& stores = worker_stores();
     std::vector<std::vector<uint64_t>> found(workers);
     impl::parallel_for(band_count, workers, [&](std::size_t band, std::size_t w) {
         const auto [first, last] = LshBandStore::band_keys(static_cast<int>(band));
@@ -667,10 +667,9 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs_by_band(const LshBandStore& 
     return all;
 }
 
-// The threads of the parallel phases: the finder's option, else the hardware's.
-std::size_t BandRunDedup::threads() const {
-    const int t = finder_.options().threads;
-    return t > 0 ? static_cast<std::size_t>(t) : impl::worker_count(SIZE_MAX);
+BandRunDedup::WorkerStores& BandRunDedup::worker_stores() const {
+    if (!worker_stores_) worker_stores_ = std::make_unique<WorkerStores>(store_, threads());
+    return *worker_stores_;
 }
 
 // The verified candidates (verify_candidate_pair), sorted by (a, b): chunks of candidates on
@@ -683,7 +682,7 @@ std::vector<NearDuplicatePair> BandRunDedup::verify(const std::vector<uint64_t>&
         std::clamp<std::size_t>((candidates.size() + threads - 1) / threads, kVerifyGrain, kVerifyChunk);
     const std::size_t chunks = (candidates.size() + per_chunk - 1) / per_chunk;
     const std::size_t workers = impl::worker_count(chunks, threads);
-    WorkerStores stores(store_, workers);
+    WorkerStores& stores = worker_stores();
     std::vector<std::vector<NearDuplicatePair>> found(workers);
     impl::parallel_for(chunks, workers, [&](std::size_t chunk, std::size_t w) {
         const std::size_t begin = chunk * per_chunk;
@@ -734,7 +733,7 @@ void BandRunDedup::verify_chunk(const Store& store, const uint64_t* c, std::size
 class BandRunDedup::SharedSets {
 public:
     SharedSets(const BandRunDedup& d, const std::vector<uint32_t>& order)
-        : d_(d), workers_(d.threads()), stores_(d.store_, workers_) {
+        : d_(d), workers_(d.threads()), stores_(d.worker_stores()) {
         for (std::size_t b = 0; b < order.size();) {
             std::size_t e = b + 1;
             while (e < order.size() && d.set_hash_[order[e]] == d.set_hash_[order[b]]) ++e;
@@ -788,7 +787,7 @@ private:
     }
     const BandRunDedup& d_;
     const std::size_t workers_;
-    WorkerStores stores_;
+    WorkerStores& stores_;
     std::vector<uint32_t> shared_;  // the documents sharing a set hash, in `order`
     std::size_t read_ = 0;          // shared_[read_] on: not read yet
     std::vector<uint32_t> ks_;      // the window's documents, sorted

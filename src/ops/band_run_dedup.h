@@ -151,7 +151,11 @@ private:
     class BucketPairs;  // the candidate pairs of a merge's buckets
     std::vector<uint64_t> candidate_pairs_by_band(const LshBandStore& bands, const SeqNumbers& numbers,
                                                   const std::vector<bool>& skip) const;
-    std::size_t threads() const;
+    std::size_t threads() const { return finder_.threads(); }
+    // A read-only Store for each worker of the parallel phases but the first (which reads
+    // store_), opened once a run, by each worker at its first read.
+    class WorkerStores;
+    WorkerStores& worker_stores() const;
     class SharedSets;  // the sets group_identical_sets compares, read a window at a time
     std::vector<NearDuplicatePair> verify(const std::vector<uint64_t>& candidates) const;
     void verify_chunk(const Store& store, const uint64_t* candidates, std::size_t n,
@@ -193,6 +197,7 @@ private:
     // went through the finder begin, by document number (their exact copies take them).
     std::unordered_map<uint32_t, std::size_t> extra_of_original_;
     std::vector<uint64_t> new_keys_;          // band keys of the new documents (only new ones run)
+    mutable std::unique_ptr<WorkerStores> worker_stores_;
 };
 
 }  // namespace doppel

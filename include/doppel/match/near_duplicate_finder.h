@@ -267,6 +267,8 @@ public:
     std::string describe() const;
     const NearDuplicateOptions& options() const { return options_; }
     LshParams lsh_params() const;
+    // The worker threads it runs: options().threads, or every core for 0.
+    std::size_t threads() const;
 
     // Staged runs (ops/dedup_stages.h), instead of finish():
     // the line counts gathered by count_lines() so far (the finder forgets them);
