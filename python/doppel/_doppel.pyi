@@ -83,10 +83,13 @@ class Store:
     def __enter__(self) -> "Store": ...
     def __exit__(self, *exc: object) -> None:
         """Closes the store: `with doppel.Store(dir) as store: ...`."""
-    def index(self, paths: Sequence[str], batch: int = 256, now: int = 0) -> IndexSummary:
+    def index(self, paths: Sequence[str], batch: int = 256, now: int = 0,
+              dedup_thresholds: Sequence[float] = ()) -> IndexSummary:
         """Adds the documents of files and folders, as `doppel index` (same ids: a file's path
         relative to its folder argument without the extension, a JSONL record's "id"). `now`:
-        the time recorded as added (seconds since the epoch; 0 for now)."""
+        the time recorded as added (seconds since the epoch; 0 for now). `dedup_thresholds`: as
+        `doppel index --dedup-thresholds`, near-duplicate thresholds under 0.8 whose LSH bands the
+        store keeps on disk too (kept by later runs; an empty `paths` only adds them)."""
     def add(self, documents: Iterable[Document], batch: int = 256, now: int = 0,
             max_bytes: int = 16777216) -> IndexSummary:
         """Adds documents given from Python through the same indexer as index(), checked and

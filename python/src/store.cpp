@@ -86,9 +86,10 @@ public:
         if (!langid_) langid_ = std::make_unique<LanguageIdentifier>(models_dir_ + "/lid.176.ftz", langid_options_);
         return langid_.get();
     }
-    IndexStages stages() {
+    IndexStages stages(const std::vector<double>& dedup_thresholds = {}) {
         IndexConfig config;
         config.models_dir = models_dir_;
+        config.dedup_thresholds = dedup_thresholds;
         return open_index_stages(config_for_purpose(config, purpose_));
     }
 
@@ -128,7 +129,8 @@ py::dict run_summary(const IndexRun& run, const std::vector<std::string>& stage_
     return d;
 }
 
-py::dict index(PyStore& s, const std::vector<std::string>& paths, std::size_t batch, int64_t now) {
+py::dict index(PyStore& s, const std::vector<std::string>& paths, std::size_t batch, int64_t now,
+               const std::vector<double>& dedup_thresholds) {
     IndexRunOptions options;
     options.batch = batch;
     options.now = now;
@@ -136,7 +138,7 @@ py::dict index(PyStore& s, const std::vector<std::string>& paths, std::size_t ba
     std::vector<std::string> warnings;
     {
         PyStore::Call call(s, PyStore::Call::kWrite);
-        IndexStages stages = s.stages();
+        IndexStages stages = s.stages(dedup_thresholds);
         warnings = std::move(stages.warnings);
         run = index_paths(s.store(), s.langid(), std::move(stages.stages), paths, options);
     }
@@ -315,8 +317,10 @@ void bind_store(py::module_& m) {
     c.def("__enter__", [](py::object self) { return self; });
     c.def("__exit__", [](PyStore& s, const py::args&) { close_store(s); });
     c.def("index", &index, py::arg("paths"), py::arg("batch") = 0, py::arg("now") = 0,
+          py::arg("dedup_thresholds") = std::vector<double>{},
           "Adds the documents of files and folders, as `doppel index` (batch 0: by the store's purpose, "
-          "as the tool); returns a summary dict.");
+          "as the tool; dedup_thresholds as --dedup-thresholds: near-duplicate thresholds under 0.8 to "
+          "serve from disk, kept by later runs); returns a summary dict.");
     c.def("add", &add, py::arg("documents"), py::arg("batch") = 256, py::arg("now") = 0,
           py::arg("max_bytes") = ReaderOptions{}.max_document_bytes,
           "Adds documents given as str or dict; returns a summary dict as index(). A document over "

@@ -69,7 +69,8 @@ Command add_check_command(CLI::App& app, Globals& g) {
                     std::cerr << "check: LSH tables for threshold " << opt.threshold
                               << " were built in memory from every stored signature (the store's band runs "
                                  "serve thresholds of "
-                              << kDefaultBandThreshold << " and up at recall " << kDefaultBandRecall << ")\n";
+                              << kDefaultBandThreshold << " and up at recall " << kDefaultBandRecall
+                              << ", and those given to `doppel index --dedup-thresholds`)\n";
                 DocumentReader reader(args->paths);
                 DocumentMetadata meta(&store);
                 Progress progress("check", g.quiet);

@@ -49,10 +49,11 @@ Command add_index_command(CLI::App& app, Globals& g) {
         IndexRunOptions run;
         std::string langid = LanguageIdOptions().describe();
         std::string purpose;
+        std::vector<double> dedup_thresholds;
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
-    cmd->add_option("paths", args->paths, "Files, directories, or - for JSONL on stdin")->required();
+    auto* paths = cmd->add_option("paths", args->paths, "Files, directories, or - for JSONL on stdin");
     cmd->add_option("--batch", args->run.batch,
                     "Documents per transaction (default: " + std::to_string(kLanguageBatch) + " with language ID, " +
                         std::to_string(kDuplicatesBatch) + " for a store for duplicates)")
@@ -73,6 +74,15 @@ Command add_index_command(CLI::App& app, Globals& g) {
                     "What the store is for: all (default; translations too) or duplicates (no language ID, no "
                     "embeddings); kept by later runs")
         ->check(CLI::IsMember({"all", "duplicates"}));
+    auto* thresholds = cmd->add_option(
+        "--dedup-thresholds", args->dedup_thresholds,
+        "Near-duplicate thresholds under 0.8 that dedup --store and check will be asked for: the store keeps LSH "
+        "bands on disk for each, as it does for 0.8 and up (kept by later runs; with no paths, only adds them)");
+    thresholds->delimiter(',')->check(CLI::Range(0.0, 1.0));
+    cmd->callback([paths, thresholds] {
+        if (paths->count() == 0 && thresholds->count() == 0)
+            throw CLI::RequiredError("paths (or --dedup-thresholds alone)");
+    });
     return {cmd, [args, &g]() -> int {
                 // Language ID's model loads beside the store's opening (a new store: about 20 ms,
                 // mostly syncs) where the store is surely for all (asked for, or new), and beside
@@ -89,7 +99,7 @@ Command add_index_command(CLI::App& app, Globals& g) {
                 // the main one mostly waits for syncs and for language ID here).
                 std::future<void> icu;
                 if (purpose == "all") icu = std::async(std::launch::async, &TextKeys::prepare_shared);
-                auto stages = make_index_stages(g, purpose);
+                auto stages = make_index_stages(g, purpose, args->dedup_thresholds);
                 const std::unique_ptr<LanguageIdentifier> langid = loading.valid() ? loading.get() : nullptr;
                 if (icu.valid()) icu.get();
                 Progress progress("index", g.quiet);

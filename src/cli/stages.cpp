@@ -16,8 +16,11 @@ IndexConfig index_config(const Globals& g) {
     return config;
 }
 
-std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, const std::string& purpose) {
-    IndexStages stages = open_index_stages(config_for_purpose(index_config(g), purpose));
+std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, const std::string& purpose,
+                                                           const std::vector<double>& dedup_thresholds) {
+    IndexConfig config = index_config(g);
+    config.dedup_thresholds = dedup_thresholds;
+    IndexStages stages = open_index_stages(config_for_purpose(config, purpose));
     if (!g.quiet)
         for (const auto& w : stages.warnings) std::cerr << "doppel: warning: " << w << "\n";
     return std::move(stages.stages);

@@ -20,8 +20,19 @@ using Run = LshBandStore::Run;
 constexpr std::size_t kEntryBytes = 16;
 static_assert(sizeof(Entry) == kEntryBytes);
 
-std::string segment_name(int64_t run, std::size_t segment) {
-    return "lsh/" + std::to_string(run) + "/" + std::to_string(segment);
+// Where the runs of a banding live (the header's "Where"): the first banding a store was given
+// (kMetaKey, blobs "lsh/<run>/<segment>") or another one (named by its banding).
+struct Place {
+    std::string key = LshBandStore::kMetaKey;
+    std::string blobs = "lsh/";
+    static Place of_other(LshParams p) {
+        const std::string banding = std::to_string(p.bands) + "x" + std::to_string(p.rows);
+        return {std::string(LshBandStore::kMetaKey) + ":" + banding, "lsh:" + banding + "/"};
+    }
+};
+
+std::string segment_name(const Run& r, std::size_t segment) {
+    return r.blobs + std::to_string(r.id) + "/" + std::to_string(segment);
 }
 
 std::size_t segment_entries(const Run& r, std::size_t s) {
@@ -39,19 +50,21 @@ int tier(uint64_t entries) {
 // The catalogue (format in the header). Runs from id coded_from on are coded (version 2); those
 // before it, written by a version-1 build, are arrays of entries.
 struct Catalogue {
+    Place place;
     int perms = 0;
     LshParams params;
     int64_t next_id = 1, max_seq = 0, coded_from = 1;
     std::vector<Run> runs;
 };
 
-std::optional<Catalogue> read_catalogue(const Store& store) {
-    const auto text = store.meta(LshBandStore::kMetaKey);
+std::optional<Catalogue> read_catalogue(const Store& store, const Place& place) {
+    const auto text = store.meta(place.key);
     if (!text) return std::nullopt;
     std::istringstream in(*text);
     std::string magic, line;
     uint32_t version = 0;
     Catalogue c;
+    c.place = place;
     in >> magic >> version;
     DOPPEL_CHECK(kBadFormat, magic == "doppel-lsh-runs", "LSH band catalogue has a bad header");
     DOPPEL_CHECK(kVersion, version >= 1 && version <= LshBandStore::kVersion,
@@ -64,6 +77,7 @@ std::optional<Catalogue> read_catalogue(const Store& store) {
     while (std::getline(in, line)) {
         std::istringstream l(line);
         Run r;
+        r.blobs = place.blobs;
         l >> r.id >> r.entries;
         r.coded = r.id >= c.coded_from;
         for (uint64_t k; l >> k;) r.first_keys.push_back(k);
@@ -89,7 +103,16 @@ void write_catalogue(Store& store, const Catalogue& c) {
         for (uint64_t k : r.first_keys) out << ' ' << k;
         out << '\n';
     }
-    store.set_meta(LshBandStore::kMetaKey, out.str());
+    store.set_meta(c.place.key, out.str());
+}
+
+// The catalogue of `params` (of `perms` values): the first place's when it is of this banding,
+// else the other place's of it. nullopt: none.
+std::optional<Catalogue> find_catalogue(const Store& store, int perms, LshParams params) {
+    auto c = read_catalogue(store, Place{});
+    if (c && c->perms == perms && c->params == params) return c;
+    c = read_catalogue(store, Place::of_other(params));
+    return c && c->perms == perms && c->params == params ? c : std::nullopt;
 }
 
 // One entry of a coded segment (format in the header) after `prev` (the one before it, or {0, 0}
@@ -124,7 +147,7 @@ bool decode_segment(std::string_view blob, uint64_t upto, std::vector<Entry>& ou
 // coded one.
 void read_segment(const Store& store, const Run& r, std::size_t s, std::vector<Entry>& buf, std::string& coded,
                   uint64_t upto = UINT64_MAX) {
-    const std::string name = segment_name(r.id, s);
+    const std::string name = segment_name(r, s);
     if (!r.coded) buf.resize(segment_entries(r, s));
     const bool found = r.coded ? store.read_blob(name, &coded)
                                : store.read_blob(name, 0, buf.size() * kEntryBytes, buf.data());
@@ -134,14 +157,15 @@ void read_segment(const Store& store, const Run& r, std::size_t s, std::vector<E
 }
 
 void drop_run(Store& store, const Run& r) {
-    for (std::size_t s = 0; s < r.first_keys.size(); ++s) store.remove_blob(segment_name(r.id, s));
+    for (std::size_t s = 0; s < r.first_keys.size(); ++s) store.remove_blob(segment_name(r, s));
 }
 
 // Writes sorted entries as coded segments of a new run, each as full as one page allows.
 class RunWriter {
 public:
-    RunWriter(Store& store, int64_t id) : store_(store) {
+    RunWriter(Store& store, const Place& place, int64_t id) : store_(store) {
         run_.id = id;
+        run_.blobs = place.blobs;
         run_.coded = true;
     }
     void push(const Entry& e) {
@@ -163,7 +187,7 @@ private:
     static constexpr std::size_t kMaxEntryBytes = 2 * impl::kMaxVarintBytes;
     void flush() {
         if (end_ == 0) return;
-        store_.put_blob(segment_name(run_.id, run_.first_keys.size() - 1),
+        store_.put_blob(segment_name(run_, run_.first_keys.size() - 1),
                         std::string_view(reinterpret_cast<const char*>(coded_), end_));
         end_ = 0;
     }
@@ -254,8 +278,8 @@ void merge_blocks(const Store& store, const std::vector<Run>& runs,
 
 // A merge of runs into a new one (merge_blocks: a compaction's runs are compared once a stretch,
 // not once an entry).
-Run merge_runs(Store& store, const std::vector<Run>& inputs, int64_t id) {
-    RunWriter out(store, id);
+Run merge_runs(Store& store, const Place& place, const std::vector<Run>& inputs, int64_t id) {
+    RunWriter out(store, place, id);
     merge_blocks(store, inputs, [&](const Entry* e, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) out.push(e[i]);
     });
@@ -269,7 +293,7 @@ void compact(Store& store, Catalogue& c) {
     while (c.runs.size() >= f && tier(c.runs[c.runs.size() - f].entries) <= tier(c.runs.back().entries)) {
         std::vector<Run> inputs(c.runs.end() - f, c.runs.end());
         c.runs.resize(c.runs.size() - f);
-        c.runs.push_back(merge_runs(store, inputs, c.next_id++));
+        c.runs.push_back(merge_runs(store, c.place, inputs, c.next_id++));
     }
 }
 
@@ -288,8 +312,8 @@ uint64_t LshBandStore::entry_key(const uint32_t* sig, LshParams p, int band) {
 }
 
 std::optional<LshBandStore> LshBandStore::open(const Store& store, int perms, LshParams params, int64_t newest_seq) {
-    const auto c = read_catalogue(store);
-    if (!c || c->perms != perms || !(c->params == params) || c->max_seq < newest_seq) return std::nullopt;
+    const auto c = find_catalogue(store, perms, params);
+    if (!c || c->max_seq < newest_seq) return std::nullopt;
     LshBandStore b;
     b.perms_ = perms;
     b.params_ = params;
@@ -300,8 +324,8 @@ std::optional<LshBandStore> LshBandStore::open(const Store& store, int perms, Ls
 }
 
 int64_t LshBandStore::covered_seq(const Store& store, int perms, LshParams params) {
-    const auto c = read_catalogue(store);
-    return c && c->perms == perms && c->params == params ? c->max_seq : 0;
+    const auto c = find_catalogue(store, perms, params);
+    return c ? c->max_seq : 0;
 }
 
 void LshBandStore::add(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
@@ -337,13 +361,13 @@ void LshBandStore::add_sorted(Store& store, int perms, LshParams params, std::si
                               std::vector<Entry> entries) {
     DOPPEL_CHECK(kInvalidArgument, entries.size() == n * static_cast<std::size_t>(params.bands),
                  "band entries made for another batch");
-    auto c = read_catalogue(store);
-    if (c && (c->perms != perms || !(c->params == params))) {
-        for (const Run& r : c->runs) drop_run(store, r);
-        c.reset();
-    }
-    if (!c) {
+    auto c = find_catalogue(store, perms, params);
+    if (!c) {  // the first place when it is free or of other perms (dropped), else the other one
+        const auto first = read_catalogue(store, Place{});
+        if (first && first->perms != perms)
+            for (const Run& r : first->runs) drop_run(store, r);
         c.emplace();
+        c->place = first && first->perms == perms ? Place::of_other(params) : Place{};
         c->perms = perms;
         c->params = params;
     }
@@ -355,7 +379,7 @@ void LshBandStore::add_sorted(Store& store, int perms, LshParams params, std::si
     for (Entry& e : entries) e.seq = seqs[e.seq];
     if (!increasing) std::sort(entries.begin(), entries.end());
     if (!entries.empty()) {
-        RunWriter w(store, c->next_id++);
+        RunWriter w(store, c->place, c->next_id++);
         for (const Entry& e : entries) w.push(e);
         c->runs.push_back(w.finish());
         compact(store, *c);

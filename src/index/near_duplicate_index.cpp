@@ -1,16 +1,20 @@
 #include "doppel/index/near_duplicate_index.h"
 
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <mutex>
+#include <sstream>
 
 #include "doppel/error.h"
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 #include "impl/repeats.h"
+#include "impl/spec.h"
 #include "impl/varint.h"
 
 namespace doppel {
@@ -274,9 +278,73 @@ LshParams default_band_params(int perms) {
 }
 
 LshParams store_banding(int perms, double threshold, double target_recall) {
-    const LshParams stored = default_band_params(perms);
-    const LshParams own = choose_lsh_params(threshold, perms, target_recall);
-    return lsh_candidate_probability(threshold, stored) >= target_recall ? stored : own;
+    return store_banding({default_band_params(perms)}, perms, threshold, target_recall);
+}
+
+// Of the stored bandings that reach the recall at the threshold, the one that takes the fewest
+// pairs of half its similarity as candidates (each a pair to verify).
+LshParams store_banding(const std::vector<LshParams>& stored, int perms, double threshold, double target_recall) {
+    LshParams best = choose_lsh_params(threshold, perms, target_recall);
+    bool serving = false;
+    for (const LshParams& p : stored) {
+        if (lsh_candidate_probability(threshold, p) < target_recall) continue;
+        if (!serving || lsh_candidate_probability(threshold / 2, p) < lsh_candidate_probability(threshold / 2, best))
+            best = p;
+        serving = true;
+    }
+    return best;
+}
+
+namespace {
+std::string banding_name(LshParams p) { return std::to_string(p.bands) + "x" + std::to_string(p.rows); }
+
+std::vector<LshParams> recorded_bandings(const Store& store) {
+    std::vector<LshParams> out;
+    std::istringstream in(store.meta(kExtraBandingsMeta).value_or(""));
+    for (std::string word; in >> word;) {
+        LshParams p;
+        char x = 0;
+        std::istringstream w(word);
+        DOPPEL_CHECK(kBadFormat, (w >> p.bands >> x >> p.rows) && x == 'x' && p.bands > 0 && p.rows > 0,
+                     store.dir() + ": metadata " + kExtraBandingsMeta + " has a bad banding '" + word + "'");
+        out.push_back(p);
+    }
+    return out;
+}
+
+// `have` with the bandings of `more` it lacks appended.
+std::vector<LshParams> joined(std::vector<LshParams> have, const std::vector<LshParams>& more) {
+    for (const LshParams& p : more)
+        if (std::find(have.begin(), have.end(), p) == have.end()) have.push_back(p);
+    return have;
+}
+}  // namespace
+
+void check_fits_in_memory(const Store& store, uint64_t bytes, double threshold, const std::string& what) {
+    const uint64_t memory = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGE_SIZE));
+    if (bytes <= memory / 2) return;
+    auto gb = [](uint64_t b) { return impl::spec_number(std::round(static_cast<double>(b) / (1 << 30) * 10) / 10); };
+    DOPPEL_THROW(kInvalidArgument,
+                store.dir() + ": " + what + " at threshold " + impl::spec_number(threshold) + " would hold about " +
+                    gb(bytes) + " GB in memory for the " + std::to_string(store.size()) +
+                    " stored documents (this machine has " + gb(memory) +
+                    " GB), as the store keeps no LSH bands on disk for it. To serve it from disk, run once: "
+                    "doppel index --store " + store.dir() + " --dedup-thresholds " + impl::spec_number(threshold) +
+                    " (later runs keep them)");
+}
+
+std::vector<LshParams> stored_bandings(const Store& store, int perms) {
+    return joined({default_band_params(perms)}, recorded_bandings(store));
+}
+
+std::vector<LshParams> extra_bandings(const std::vector<double>& thresholds, int perms) {
+    std::vector<LshParams> out;
+    const std::vector<LshParams> base = {default_band_params(perms)};
+    for (double t : thresholds) {
+        const LshParams p = store_banding(base, perms, t, kDefaultBandRecall);
+        if (p != base.front()) out = joined(out, {p});
+    }
+    return out;
 }
 
 std::string near_duplicate_sketch_spec(const std::string& shingle_spec, const std::string& minhash_spec) {
@@ -514,7 +582,31 @@ ShingleSetKey decode_set_key(std::string_view blob) {
 NearDuplicateStage::NearDuplicateStage(NearDuplicateIndexOptions options)
     : options_(std::move(options)),
       shingler_(Shingler::from_spec(options_.shingle_spec)),
-      minhash_(MinHash::from_spec(options_.minhash_spec)) {}
+      minhash_(MinHash::from_spec(options_.minhash_spec)),
+      extra_(extra_bandings(options_.extra_band_thresholds, minhash_->perms())),
+      bandings_(joined({default_band_params(minhash_->perms())}, extra_)) {}
+
+std::vector<LshParams> NearDuplicateStage::bandings() const {
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    return bandings_;
+}
+
+// The first time the stage writes to a store (in its transaction): the bandings it keeps runs of
+// are the store's recorded ones and those asked for (recorded if new), and the runs of each are
+// caught up with the stored signatures (those a banding newly asked for lacks: every one).
+void NearDuplicateStage::keep_bandings(Store& store) {
+    const std::vector<LshParams> recorded = recorded_bandings(store);
+    const std::vector<LshParams> extra = joined(recorded, extra_);
+    if (extra != recorded) {
+        std::string value;
+        for (const LshParams& p : extra) value += (value.empty() ? "" : " ") + banding_name(p);
+        store.set_meta(kExtraBandingsMeta, value);
+    }
+    std::vector<LshParams> all = joined({default_band_params(minhash_->perms())}, extra);
+    for (const LshParams& p : all) catch_up_band_runs(store, *shingler_, *minhash_, p);
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    bandings_ = std::move(all);
+}
 
 std::string NearDuplicateStage::describe() const { return spec_of(*shingler_, *minhash_); }
 
@@ -531,8 +623,10 @@ struct NearDuplicateStage::Batch : IndexStage::Prepared {
     std::vector<std::vector<uint64_t>> shingle_buffers;  // per worker
     std::vector<ShingleCounts> shingle_counts;           // per worker
     std::vector<uint32_t> sigs;  // the signatures of the "minhash" blobs, side by side
-    // Their band runs' entries (LshBandStore::sorted_entries), made with the blobs.
-    std::vector<LshBandStore::Entry> band_entries;
+    // Their band runs' entries (LshBandStore::sorted_entries) of each banding the stage kept runs
+    // of when it made them, with the blobs.
+    std::vector<LshParams> bandings;
+    std::vector<std::vector<LshBandStore::Entry>> band_entries;
 
     // Whether it was made of these texts (by content hash: the sketches depend on the text alone).
     bool made_of(std::size_t n, const AnalyzedDocument* docs) const {
@@ -632,23 +726,34 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
             std::copy_n(&b->sigs[j * perms], perms, &b->sigs[i * perms]);
             std::copy_n(&b->blob_places[j * Batch::kKinds], Batch::kKinds, &b->blob_places[i * Batch::kKinds]);
         }
-    b->band_entries = LshBandStore::sorted_entries(minhash_->perms(), default_band_params(minhash_->perms()),
-                                                   n, b->sigs.data());
+    b->bandings = bandings();
+    b->band_entries.clear();
+    for (const LshParams& p : b->bandings)
+        b->band_entries.push_back(LshBandStore::sorted_entries(minhash_->perms(), p, n, b->sigs.data()));
     return b;
 }
 
 // One transaction: the prepared blobs, their band entries and, the first time, the stage's spec.
 void NearDuplicateStage::write_prepared(Store& store, std::size_t n, const int64_t* seqs, Batch& b,
-                                        const std::optional<std::string>& stored, const LshParams& bands) {
+                                        const std::optional<std::string>& stored) {
     store.transaction([&] {
         // Once per store this stage writes to: later batches add every signature they write.
         if (caught_up_ != &store) {
-            catch_up_band_runs(store, *shingler_, *minhash_, bands);
+            keep_bandings(store);
             catch_up_line_summaries(store, n, seqs);
             catch_up_set_keys(store, *shingler_, n, seqs);
         }
         store.put_artifacts(artifact_kinds(), n, seqs, b.blobs().data());
-        LshBandStore::add_sorted(store, minhash_->perms(), bands, n, seqs, std::move(b.band_entries));
+        // Each banding's entries: made with the blobs, or here for a banding the store recorded
+        // that the stage learnt of after it prepared the batch.
+        for (const LshParams& p : bandings()) {
+            const auto at = std::find(b.bandings.begin(), b.bandings.end(), p) - b.bandings.begin();
+            std::vector<LshBandStore::Entry> entries =
+                at < static_cast<std::ptrdiff_t>(b.bandings.size())
+                    ? std::move(b.band_entries[at])
+                    : LshBandStore::sorted_entries(minhash_->perms(), p, n, b.sigs.data());
+            LshBandStore::add_sorted(store, minhash_->perms(), p, n, seqs, std::move(entries));
+        }
         if (!stored) store.set_meta(kSpecKey, describe());
     });
 }
@@ -668,15 +773,20 @@ void NearDuplicateStage::add_prepared(Store& store, std::size_t n, const int64_t
         if (b) give_back(std::move(b));
         b.reset(static_cast<Batch*>(prepare(n, docs).release()));
     }
-    // The band runs of the banding a check at the default threshold uses (index/lsh_band_store.h).
-    // A failed write leaves the batch's band entries moved into it: the batch is not given back
-    // with them (the next prepare() makes them again).
-    write_prepared(store, n, seqs, *b, stored, default_band_params(minhash_->perms()));
+    // The band runs of the bandings kept (index/lsh_band_store.h). A failed write leaves the
+    // batch's band entries moved into it: the batch is not given back with them (the next
+    // prepare() makes them again).
+    write_prepared(store, n, seqs, *b, stored);
     caught_up_ = &store;
     give_back(std::move(b));
 }
 
-void NearDuplicateStage::flush(Store& store) {}
+// A run that wrote no batch still records the bandings asked for, and builds their runs.
+void NearDuplicateStage::flush(Store& store) {
+    if (caught_up_ == &store || extra_.empty()) return;
+    store.transaction([&] { keep_bandings(store); });
+    caught_up_ = &store;
+}
 
 NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, double target_recall,
                                        NearDuplicateIndexOptions options)
@@ -684,13 +794,17 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
       threshold_(threshold),
       shingler_(Shingler::from_spec(options.shingle_spec)),
       minhash_(MinHash::from_spec(options.minhash_spec)),
-      lsh_(minhash_->perms(), store_banding(minhash_->perms(), threshold, target_recall)) {
+      lsh_(minhash_->perms(), store_banding(stored_bandings(store, minhash_->perms()), minhash_->perms(), threshold,
+                                            target_recall)) {
     const auto stored = store.meta(kSpecKey);
     DOPPEL_CHECK(kModelMismatch, 
         !stored || *stored == spec_of(*shingler_, *minhash_),
         "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
     store.read_snapshot([&] { bands_ = read_bands(); });
     if (bands_) return;  // nothing to build: queries read the band runs
+    // Every signature and its band keys in memory.
+    check_fits_in_memory(store, store.size() * (minhash_->perms() * 4ull + lsh_.params().bands * 16ull + 64),
+                         threshold, "check");
     Signatures all;
     store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) { all.add(seq, blob, *minhash_); });
     all.sign_notes(store, *shingler_, *minhash_);

@@ -1,6 +1,7 @@
 #include "doppel/ops/duplicates.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
@@ -254,6 +255,21 @@ void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std:
 
 namespace {
 
+// The way without band runs holds every document's signature, band keys and shingle set until the
+// end (a 1,000,000-item feed at threshold 0.5 peaked at 2.8 GB): refused before it starts where
+// that would not fit (check_fits_in_memory). Per document its signature, its band keys (16 bytes
+// each) and 64 bytes, and shingle sets of as many bytes as the database file (more than the text
+// it holds, which a set about matches).
+void check_in_memory_fits(const Store& store, const NearDuplicateFinder& finder) {
+    const NearDuplicateOptions& o = finder.options();
+    const auto perms = static_cast<uint64_t>(MinHash::from_spec(o.minhash_spec)->perms());
+    const auto bands = static_cast<uint64_t>(finder.lsh_params().bands);
+    std::error_code ec;
+    const uint64_t file = std::filesystem::file_size(std::filesystem::path(store.dir()) / Store::kDatabaseFile, ec);
+    check_fits_in_memory(store, store.size() * (perms * 4 + bands * 16 + 64) + (ec ? 0 : file), o.threshold,
+                         o.exact ? "dedup --store --exact" : "dedup --store");
+}
+
 // A full run; the seq of each document number in *seqs when given.
 NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                       std::size_t batch, const ProgressCallback& progress,
@@ -266,6 +282,7 @@ NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOpt
         return on_disk->finish();
     }
     // Else every sketch in memory, the stored ones taken where they serve.
+    check_in_memory_fits(store, finder);
     StoredSketches sketches(store, options);
     std::vector<PrecomputedSketch*> pre;
     feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) {
@@ -383,10 +400,10 @@ std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplic
 // The options with the banding the store's band runs serve where they reach the asked recall at
 // the threshold (store_banding: e.g. any threshold from 0.8 up), so such a run reads the runs
 // instead of holding every sketch in memory. An explicit banding, or exact mode, is kept.
-NearDuplicateOptions with_store_banding(NearDuplicateOptions o) {
+NearDuplicateOptions with_store_banding(const Store& store, NearDuplicateOptions o) {
     if (o.exact || o.banding != LshParams{}) return o;
     const int perms = MinHash::from_spec(o.minhash_spec)->perms();
-    const LshParams serving = store_banding(perms, o.threshold, o.target_recall);
+    const LshParams serving = store_banding(stored_bandings(store, perms), perms, o.threshold, o.target_recall);
     // The banding the options choose themselves stays implicit, so their spec reads as before.
     if (serving != choose_lsh_params(o.threshold, perms, o.target_recall)) o.banding = serving;
     return o;
@@ -396,7 +413,7 @@ NearDuplicateOptions with_store_banding(NearDuplicateOptions o) {
 
 NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                            std::size_t batch, const ProgressCallback& progress) {
-    return stored_duplicates(store, with_store_banding(options), batch, progress, nullptr);
+    return stored_duplicates(store, with_store_banding(store, options), batch, progress, nullptr);
 }
 
 void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& m) {
@@ -405,7 +422,7 @@ void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& m) {
 
 NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& asked,
                                                std::size_t batch, const ProgressCallback& progress) {
-    const NearDuplicateOptions options = with_store_banding(asked);
+    const NearDuplicateOptions options = with_store_banding(store, asked);
     const std::optional<DedupState> earlier =
         DedupState::read(store, NearDuplicateFinder(options).describe());
     std::string why = earlier ? "" : "no earlier run with these options recorded";

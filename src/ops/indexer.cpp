@@ -736,7 +736,11 @@ IndexConfig config_for_purpose(IndexConfig config, const std::string& purpose) {
 
 IndexStages open_index_stages(const IndexConfig& config) {
     IndexStages out;
-    if (config.near_duplicates) out.stages.push_back(std::make_unique<NearDuplicateStage>());
+    if (config.near_duplicates) {
+        NearDuplicateIndexOptions o;
+        o.extra_band_thresholds = config.dedup_thresholds;
+        out.stages.push_back(std::make_unique<NearDuplicateStage>(o));
+    }
     if (!config.embeddings) return out;
     const std::string lexicon = (std::filesystem::path(config.models_dir) / "bridge.lex").string();
     if (!std::filesystem::exists(lexicon)) {

@@ -88,6 +88,27 @@ TEST(DedupE2E, CheckDeleteExpireAndStorelessMode) {
     EXPECT_EQ(run_doppel("dedup --store " + dir / "store" + " --format xml").exit_code, 2);
 }
 
+// `index --dedup-thresholds` alone (no paths) adds band runs for a lower threshold to a store;
+// without paths or thresholds index is a usage error.
+TEST(DedupE2E, DedupThresholdsAloneAddBandRunsForThem) {
+    TempDir dir("e2e_dedup_thresholds");
+    const std::string en = read_file(seed_path("en-2024-hanoi-working-group.txt"));
+    write_file(dir / "in/en.txt", en);
+    write_file(dir / "in/half.txt", en.substr(0, en.size() * 6 / 10));  // a partial copy, Jaccard ~0.6
+    auto r = run_doppel("index --store " + dir / "store" + " --for duplicates " + dir / "in");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto before = run_doppel("dedup --store " + dir / "store" + " --threshold 0.5 --format jsonl");
+    ASSERT_EQ(before.exit_code, 0) << before.err;
+    r = run_doppel("index --store " + dir / "store" + " --dedup-thresholds 0.5,0.6");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto after = run_doppel("dedup --store " + dir / "store" + " --threshold 0.5 --format jsonl");
+    ASSERT_EQ(after.exit_code, 0) << after.err;
+    EXPECT_EQ(after.out, before.out);  // the same pairs, now from band runs on disk
+    EXPECT_NE(after.out.find("\"id_b\":\"half\""), std::string::npos) << after.out;
+    EXPECT_EQ(run_doppel("index --store " + dir / "store").exit_code, 2);
+    EXPECT_EQ(run_doppel("index --store " + dir / "store" + " --dedup-thresholds 1.5").exit_code, 2);
+}
+
 TEST(DedupE2E, TheSummarySpecReproducesTheRun) {
     const std::string first = "dedup --format jsonl --threshold 0.3 --no-boilerplate --shingles word:n=2 " + doppel::test::seed_args();
     auto r = run_doppel(first);

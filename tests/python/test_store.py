@@ -68,6 +68,13 @@ def test_dedup_new(tmp_path, corpus):
     # Another threshold's banding is not in the band runs: a full run each time, cut to new ones.
     assert store.dedup(0.5, clusters=True, new=True)["full_run"]
     assert store.dedup(0.5, new=True) == []
+    # Until the store is asked to keep band runs for it (dedup_thresholds, no paths): then the
+    # runs serve it, and a --new run finds nothing new without a full run.
+    full = store.dedup(0.5)
+    store.index([], dedup_thresholds=[0.5])
+    assert store.dedup(0.5) == full
+    store.dedup(0.5, new=True)
+    assert store.dedup(0.5, clusters=True, new=True)["full_run"] == ""
 
 
 def test_translations_as_cli(stores, cli):

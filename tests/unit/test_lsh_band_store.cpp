@@ -360,3 +360,37 @@ TEST(LshBandStore, VersionOneRunsAreReadAndMergedIntoCodedOnes) {
     ASSERT_EQ(b.runs().size(), 1u);
     EXPECT_TRUE(b.runs()[0].coded);
 }
+
+// A store keeps runs of several bandings apart: the first one given keeps kMetaKey and the
+// segment names "lsh/..." (as every store had them before), another one a catalogue and segments
+// of its own; each answers as the in-memory tables of its banding, and adding to one leaves the
+// other as it was.
+TEST(LshBandStore, TwoBandingsKeepRunsOfTheirOwn) {
+    test::TempDir dir("lsh_band_store_two");
+    Store store(dir.path());
+    const LshParams other{8, 2};
+    LshIndex ram(kPerms, kParams), ram_other(kPerms, other);
+    const std::vector<uint32_t> sigs = signatures(300, 5);
+    add_batches(store, ram, sigs, 100, 1);
+    const std::string first = store.meta(LshBandStore::kMetaKey).value_or("");
+    for (std::size_t at = 0; at < 300; at += 150) {
+        std::vector<int64_t> seqs(150);
+        for (std::size_t i = 0; i < 150; ++i) seqs[i] = 1 + static_cast<int64_t>(at + i);
+        store.transaction([&] { LshBandStore::add(store, kPerms, other, 150, seqs.data(), sigs.data() + at * kPerms); });
+        ram_other.add(150, seqs.data(), sigs.data() + at * kPerms);
+    }
+    EXPECT_EQ(store.meta(LshBandStore::kMetaKey).value_or(""), first);  // untouched
+    EXPECT_TRUE(store.meta(std::string(LshBandStore::kMetaKey) + ":8x2").has_value());
+    std::string blob;
+    EXPECT_TRUE(store.read_blob("lsh/1/0", &blob));
+    EXPECT_TRUE(store.read_blob("lsh:8x2/1/0", &blob));
+    const auto bands = LshBandStore::open(store, kPerms, kParams, 300);
+    const auto bands_other = LshBandStore::open(store, kPerms, other, 300);
+    ASSERT_TRUE(bands && bands_other);
+    EXPECT_EQ(LshBandStore::covered_seq(store, kPerms, other), 300);
+    for (std::size_t i = 0; i < 300; i += 7) {
+        EXPECT_EQ(bands->query(store, sigs.data() + i * kPerms), ram.query(sigs.data() + i * kPerms));
+        EXPECT_EQ(bands_other->query(store, sigs.data() + i * kPerms), ram_other.query(sigs.data() + i * kPerms));
+    }
+    EXPECT_FALSE(LshBandStore::open(store, kPerms, LshParams{2, 8}, 300).has_value());  // never given
+}

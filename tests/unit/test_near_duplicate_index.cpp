@@ -402,6 +402,84 @@ TEST(NearDuplicateIndex, AHigherThresholdIsServedByTheBandRuns) {
     }
 }
 
+// A lower threshold asked for at index time (--dedup-thresholds) is served from band runs of its
+// own banding, which answer as tables built in memory do; the store records it, so a later run
+// that does not ask keeps those runs up to date, and a run with no documents builds them for what
+// is stored.
+TEST(NearDuplicateIndex, ALowerThresholdAskedForAtIndexTimeIsServedFromDisk) {
+    test::TempDir dir("near_duplicate_lower"), plain_dir("near_duplicate_lower_plain");
+    LanguageIdentifier lid(test::lid_model());
+    std::vector<Document> docs;
+    for (int i = 0; i < 30; ++i) docs.push_back(doc("d" + std::to_string(i), words_text(300, i % 15)));
+    NearDuplicateIndexOptions asking;
+    asking.extra_band_thresholds = {0.5, 0.55, 0.9};  // 0.9: served by the default runs already
+    {
+        Store store(dir.path()), plain(plain_dir.path());
+        {
+            Indexer indexer(store, lid);  // holds the store's write lock
+            indexer.add_stage(std::make_unique<NearDuplicateStage>(asking));
+            std::vector<Document> first(docs.begin(), docs.begin() + 20);  // add() moves from them
+            indexer.add(first.size(), first.data(), 1000);
+            indexer.finish();
+        }
+        index_docs(plain, lid, {docs.begin(), docs.begin() + 20}, 1000);
+        const std::vector<LshParams> extra = extra_bandings(asking.extra_band_thresholds, 128);
+        ASSERT_EQ(extra.size(), 2u);
+        EXPECT_EQ(extra[0], choose_lsh_params(0.5, 128, kDefaultBandRecall));
+        EXPECT_EQ(stored_bandings(store, 128), (std::vector<LshParams>{default_band_params(128), extra[0], extra[1]}));
+        EXPECT_EQ(stored_bandings(plain, 128), std::vector<LshParams>{default_band_params(128)});
+        // The later documents by a stage that asks nothing: the store's recorded bandings are kept.
+        index_docs(store, lid, {docs.begin() + 20, docs.end()}, 2000);
+        index_docs(plain, lid, {docs.begin() + 20, docs.end()}, 2000);
+    }
+    std::string edit = words_text(300, 4);
+    edit.replace(edit.find(' '), 1, " inserted ");
+    Store store(dir.path(), StoreOptions{false, true}), plain(plain_dir.path(), StoreOptions{false, true});
+    NearDuplicateIndex disk(store, 0.5), ram(plain, 0.5), mid(store, 0.7);
+    EXPECT_TRUE(disk.on_disk());
+    EXPECT_EQ(disk.params(), choose_lsh_params(0.5, 128, kDefaultBandRecall));
+    EXPECT_FALSE(ram.on_disk());
+    EXPECT_TRUE(mid.on_disk());  // 0.7: served by 0.55's banding (fewer candidates than 0.5's)
+    EXPECT_EQ(mid.params(), choose_lsh_params(0.55, 128, kDefaultBandRecall));
+    const auto d = disk.query(edit), r = ram.query(edit);
+    EXPECT_EQ(ram.size(), 30u);
+    EXPECT_EQ(disk.size(), 30u);
+    ASSERT_EQ(d.size(), 2u);  // d4 and d19 (indexed by the run that asked nothing)
+    ASSERT_EQ(r.size(), d.size());
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        EXPECT_EQ(d[i].seq, r[i].seq);
+        EXPECT_DOUBLE_EQ(d[i].jaccard, r[i].jaccard);
+    }
+    // A run with no documents that asks for 0.5 builds its runs over what the plain store holds.
+    {
+        Store writable(plain_dir.path());
+        Indexer indexer(writable, lid);
+        NearDuplicateIndexOptions o;
+        o.extra_band_thresholds = {0.5};
+        indexer.add_stage(std::make_unique<NearDuplicateStage>(o));
+        indexer.finish();
+    }
+    NearDuplicateIndex now(plain, 0.5);
+    EXPECT_TRUE(now.on_disk());
+    EXPECT_EQ(now.query(edit).size(), 2u);
+}
+
+// A reader that would build its tables in memory is refused where they would take more than half
+// the machine's memory, and told how to serve the threshold from disk.
+TEST(NearDuplicateIndex, TablesThatWouldNotFitInMemoryAreRefused) {
+    test::TempDir dir("near_duplicate_fits");
+    Store store(dir.path());
+    EXPECT_NO_THROW(check_fits_in_memory(store, uint64_t{1} << 20, 0.5, "check"));
+    try {
+        check_fits_in_memory(store, uint64_t{1} << 60, 0.5, "check");
+        FAIL() << "not refused";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+        EXPECT_NE(std::string(e.what()).find("--dedup-thresholds 0.5"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("check at threshold 0.5"), std::string::npos) << e.what();
+    }
+}
+
 // A reader's index read the band runs' catalogue, then a writer merged the runs it names (the
 // eighth run of one tier merges the eight): the reader's next query reads the catalogue again
 // instead of failing on a dropped segment ("LSH band segment ... is missing", seen from `check`

@@ -464,6 +464,35 @@ TEST(OpsDuplicates, StoredSketchesAreTakenWhereNoLineIsBoilerplate) {
 // shingles by seq (ops/band_run_dedup.h) and gives what the finder gives over the same files:
 // with boilerplate (shingled again), exact and near copies, partial copies, several index runs
 // (several band runs), and after deleting documents (whose band entries stay in the runs).
+// A threshold under 0.8 asked for at index time (IndexConfig::dedup_thresholds) is served by band
+// runs of its banding: dedup --store reads them (memory bounded) and finds what the finder does.
+TEST(OpsDuplicates, ALowerThresholdAskedForAtIndexTimeReadsItsBandRuns) {
+    test::TempDir tmp("ops_dedup_lower");
+    const std::string dir = tmp.path();
+    for (unsigned k = 0; k < 12; ++k) {
+        auto w = words(200, 70 + k % 6);
+        for (unsigned e = 0; e < 12 * (k / 6); ++e) w[e * 12] = "edit" + std::to_string(e);  // a copy at about 0.7
+        test::write_file(dir + "/in/d" + std::to_string(k) + ".txt", text(w));
+    }
+    IndexConfig config = duplicates_only();
+    config.dedup_thresholds = {0.5};
+    Store store(dir + "/store");
+    {
+        LanguageIdentifier lid(test::lid_model());
+        IndexRunOptions run;
+        run.batch = 5;
+        index_paths(store, lid, std::move(open_index_stages(config).stages), {dir + "/in"}, run);
+    }
+    NearDuplicateOptions options;
+    options.threshold = 0.5;
+    NearDuplicateFinder finder(options);
+    EXPECT_NE(BandRunDedup::open(store, finder), nullptr);
+    const NearDuplicateResult r = find_stored_duplicates(store, options, 4);
+    EXPECT_EQ(r.lsh, choose_lsh_params(0.5, 128, 0.99));
+    EXPECT_GE(r.pairs.size(), 6u);
+    expect_same_result(r, find_file_duplicates({dir + "/in"}, options).result);
+}
+
 TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
     test::TempDir dir("ops_dedup_band_runs");
     const std::string footer = "\nShared footer line of the site, the same in most of its pages\n";

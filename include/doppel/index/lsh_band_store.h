@@ -33,8 +33,14 @@
 // their shingles; a reader of every entry (for_each_entry, as `dedup --store` does) skips the seqs
 // that are not among the stored documents it reads.
 //
-// The keys are made for one banding (LshParams): open() returns nothing for another, and the
-// caller then builds an in-memory LshIndex from the signatures as before.
+// The keys are made for one banding (LshParams): open() returns nothing for a banding the store
+// has no runs of, and the caller then builds an in-memory LshIndex from the signatures as before.
+// Where: a store may keep runs of several bandings (near_duplicate_index.h: the default one, and
+// those of the thresholds `doppel index --dedup-thresholds` asked for), each with its own
+// catalogue and segments. The first banding a store was given keeps kMetaKey and the segment names
+// "lsh/<run>/<segment>" (as every store had them before there could be more); any other one,
+// say 25 bands of 5 rows, kMetaKey + ":25x5" and "lsh:25x5/<run>/<segment>". A run's segment
+// names begin with its Run::blobs.
 //
 // Thread safety: open() objects are safe for concurrent const use only if their Store is; add()
 // writes through the Store it is given.
@@ -72,6 +78,7 @@ public:
         uint64_t entries = 0;
         std::vector<uint64_t> first_keys;  // of each segment
         bool coded = true;                 // false: a version-1 run, its segments arrays of entries
+        std::string blobs = "lsh/";        // its segments' names: blobs + "<id>/<segment>"
     };
     struct Entry {
         uint64_t key;
@@ -84,8 +91,9 @@ public:
     static std::optional<LshBandStore> open(const Store& store, int perms, LshParams params, int64_t newest_seq);
 
     // Adds the band keys of n documents (seqs[i], signature sigs[i * perms ...]) as one run and
-    // merges runs; creates the catalogue when there is none (or one for another banding, which
-    // is dropped). Call inside a transaction of `store`.
+    // merges runs; creates the banding's catalogue when there is none (in the first place when
+    // that is free, or holds runs of another number of perms, which are dropped). Call inside a
+    // transaction of `store`.
     static void add(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
                     const uint32_t* sigs);
     // add() in two parts, so that the work without the store can be done ahead, on other threads

@@ -51,9 +51,10 @@
 //    and expiry need nothing more. The stage records its spec in the store's metadata
 //    ("near_duplicate_spec"); an index opened with another spec is refused.
 //    In the same transaction it adds the documents' LSH band keys, for the banding of
-//    default_band_params() (threshold 0.8, recall 0.99: check's defaults), to the store's band
-//    runs (index/lsh_band_store.h); signatures the runs lack (a store written before them) are
-//    added first, in the stage's first add() to a store.
+//    default_band_params() (threshold 0.8, recall 0.99: check's defaults) and those of the lower
+//    thresholds the store was asked to serve (kExtraBandingsMeta), to the store's band runs
+//    (index/lsh_band_store.h); signatures the runs lack (a store written before them, or a
+//    banding asked for since) are added first, in the stage's first add() to a store.
 //  - NearDuplicateIndex: opens the index of a store. When the store's band runs are for the
 //    banding asked for and cover every signature, queries read them from disk and opening builds
 //    nothing (memory does not grow with the store); otherwise the LSH tables (index/lsh_index.h)
@@ -96,6 +97,11 @@ class Store;
 struct NearDuplicateIndexOptions {
     std::string shingle_spec = kDefaultShingleSpec;  // sketch/shingler.h
     std::string minhash_spec = kDefaultMinHashSpec;  // sketch/min_hash.h
+    // Thresholds that `dedup --store` and `check` will be asked for and the default band runs do
+    // not serve (under about 0.8): the stage keeps band runs of their bandings too
+    // (kExtraBandingsMeta), so those read from disk as well. Recorded in the store: later runs keep
+    // them whatever they ask.
+    std::vector<double> extra_band_thresholds;
 };
 
 // Artifact encoding (formats above). decode_* throw doppel::Error on a wrong magic or version.
@@ -185,6 +191,22 @@ LshParams default_band_params(int perms);
 // 0.99), so the runs on disk serve it and no table is built in memory; else choose_lsh_params's,
 // which the runs cannot serve. Recall at the threshold is at least target_recall either way.
 LshParams store_banding(int perms, double threshold, double target_recall);
+// The same among the bandings a store keeps runs of (stored_bandings): of those that reach the
+// recall at the threshold, the one with the fewest candidates at half the threshold.
+LshParams store_banding(const std::vector<LshParams>& stored, int perms, double threshold, double target_recall);
+// Store metadata: the bandings kept besides the default one, "<bands>x<rows>" each, separated by
+// spaces, in the order they were first asked for (NearDuplicateIndexOptions::extra_band_thresholds).
+inline constexpr const char* kExtraBandingsMeta = "near_duplicate_extra_bandings";
+// A reader without band runs for its banding builds its LSH tables (and, for dedup, keeps every
+// shingle set) in memory: refused (doppel::Error kInvalidArgument) where `bytes`, its estimate,
+// is over half the machine's memory, with a message naming `what` and the index run that serves
+// `threshold` from disk instead.
+void check_fits_in_memory(const Store& store, uint64_t bytes, double threshold, const std::string& what);
+// The bandings whose band runs `store` keeps: default_band_params(perms), then the recorded ones.
+std::vector<LshParams> stored_bandings(const Store& store, int perms);
+// The bandings a stage asked for `thresholds` keeps besides the default one: store_banding() of
+// each at kDefaultBandRecall where the default one does not serve it, without repeats.
+std::vector<LshParams> extra_bandings(const std::vector<double>& thresholds, int perms);
 
 class NearDuplicateStage : public IndexStage {
 public:
@@ -217,14 +239,21 @@ private:
     struct Batch;
     std::unique_ptr<Batch> take_spare();
     void give_back(std::unique_ptr<Batch> b);
-    std::mutex spare_mutex_;  // prepare() and add_prepared() may run at once on two threads
+    mutable std::mutex spare_mutex_;  // prepare() and add_prepared() may run at once on two threads
     std::unique_ptr<Batch> spare_;
     // The store whose band runs the stage has caught up with the stored signatures (in its first
     // add() to it: a store written by a build without band runs), so later batches skip the check.
     const Store* caught_up_ = nullptr;
+    // The bandings asked for besides the default one (options_.extra_band_thresholds), and all
+    // those the stage keeps runs of: the default, then (once it has written to a store) the
+    // store's recorded ones with those asked for. Read by prepare() under spare_mutex_.
+    std::vector<LshParams> extra_;
+    std::vector<LshParams> bandings_;
+    std::vector<LshParams> bandings() const;
+    void keep_bandings(Store& store);
     // add()'s transaction (the band entries are moved into it); `stored` is the spec the store had.
     void write_prepared(Store& store, std::size_t n, const int64_t* seqs, Batch& b,
-                        const std::optional<std::string>& stored, const LshParams& bands);
+                        const std::optional<std::string>& stored);
 };
 
 struct NearDuplicateMatch {

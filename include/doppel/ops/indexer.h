@@ -243,6 +243,9 @@ struct IndexConfig {
     std::string vector_index = "auto";
     std::string vectors;
     float vectors_weight = 0.5f;
+    // Near-duplicate thresholds under 0.8 to serve from band runs on disk too
+    // (NearDuplicateIndexOptions::extra_band_thresholds; `index --dedup-thresholds`).
+    std::vector<double> dedup_thresholds;
 };
 
 // Store metadata key: the store's purpose, "all" or "duplicates" (see IndexConfig).
