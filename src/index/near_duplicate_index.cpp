@@ -320,7 +320,8 @@ std::vector<LshParams> joined(std::vector<LshParams> have, const std::vector<Lsh
 }
 }  // namespace
 
-void check_fits_in_memory(const Store& store, uint64_t bytes, double threshold, const std::string& what) {
+void check_fits_in_memory(const Store& store, uint64_t bytes, double threshold, const std::string& what,
+                          const std::string& fix) {
     const uint64_t memory = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGE_SIZE));
     if (bytes <= memory / 2) return;
     auto gb = [](uint64_t b) { return impl::spec_number(std::round(static_cast<double>(b) / (1 << 30) * 10) / 10); };
@@ -328,9 +329,10 @@ void check_fits_in_memory(const Store& store, uint64_t bytes, double threshold, 
                 store.dir() + ": " + what + " at threshold " + impl::spec_number(threshold) + " would hold about " +
                     gb(bytes) + " GB in memory for the " + std::to_string(store.size()) +
                     " stored documents (this machine has " + gb(memory) +
-                    " GB), as the store keeps no LSH bands on disk for it. To serve it from disk, run once: "
-                    "doppel index --store " + store.dir() + " --dedup-thresholds " + impl::spec_number(threshold) +
-                    " (later runs keep them)");
+                    " GB)" + (fix.empty() ? ", as the store keeps no LSH bands on disk for it. To serve it from disk, "
+                                             "run once: doppel index --store " + store.dir() + " --dedup-thresholds " +
+                                             impl::spec_number(threshold) + " (later runs keep them)"
+                                           : ": " + fix));
 }
 
 std::vector<LshParams> stored_bandings(const Store& store, int perms) {

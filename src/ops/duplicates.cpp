@@ -267,7 +267,8 @@ void check_in_memory_fits(const Store& store, const NearDuplicateFinder& finder)
     std::error_code ec;
     const uint64_t file = std::filesystem::file_size(std::filesystem::path(store.dir()) / Store::kDatabaseFile, ec);
     check_fits_in_memory(store, store.size() * (perms * 4 + bands * 16 + 64) + (ec ? 0 : file), o.threshold,
-                         o.exact ? "dedup --store --exact" : "dedup --store");
+                         o.exact ? "dedup --store --exact" : "dedup --store",
+                         o.exact ? "leave out --exact, and LSH finds the pairs from band runs on disk" : "");
 }
 
 // A full run; the seq of each document number in *seqs when given.

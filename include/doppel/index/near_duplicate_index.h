@@ -199,9 +199,10 @@ LshParams store_banding(const std::vector<LshParams>& stored, int perms, double 
 inline constexpr const char* kExtraBandingsMeta = "near_duplicate_extra_bandings";
 // A reader without band runs for its banding builds its LSH tables (and, for dedup, keeps every
 // shingle set) in memory: refused (doppel::Error kInvalidArgument) where `bytes`, its estimate,
-// is over half the machine's memory, with a message naming `what` and the index run that serves
-// `threshold` from disk instead.
-void check_fits_in_memory(const Store& store, uint64_t bytes, double threshold, const std::string& what);
+// is over half the machine's memory, with a message naming `what` and `fix`, by default the index
+// run that serves `threshold` from disk instead.
+void check_fits_in_memory(const Store& store, uint64_t bytes, double threshold, const std::string& what,
+                          const std::string& fix = "");
 // The bandings whose band runs `store` keeps: default_band_params(perms), then the recorded ones.
 std::vector<LshParams> stored_bandings(const Store& store, int perms);
 // The bandings a stage asked for `thresholds` keeps besides the default one: store_banding() of
