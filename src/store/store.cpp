@@ -829,6 +829,16 @@ std::vector<std::string> Store::expire(int64_t cutoff, std::vector<int64_t>* seq
             ids.push_back(sel.text(0));
             if (seqs) seqs->push_back(sel.int64(1));
         }
+        // The copies first (found through their index, documents_copies): a holder's text then
+        // moves only to a copy that stays. (SQLite leaves undefined a statement deleting a row
+        // that a BEFORE DELETE trigger changed, as kSchema8Copies's would change its copies.)
+        if (impl_->has_copies()) {
+            Statement copies(impl_->db,
+                             "DELETE FROM documents WHERE added_at < ? AND seq IN "
+                             "(SELECT seq FROM documents WHERE text_of IS NOT NULL)");
+            copies.bind(1, cutoff);
+            copies.step();
+        }
         Statement del(impl_->db, "DELETE FROM documents WHERE added_at < ?");
         del.bind(1, cutoff);
         del.step();

@@ -872,6 +872,13 @@ TEST_F(StoreTest, AHolderReplacedInItsOwnPutAndExpiredCopiesLoseNothing) {
     EXPECT_TRUE(s.broken_copies().empty());
     EXPECT_EQ(s.expire(250).size(), 2u);
     EXPECT_EQ(s.size(), 0u);
+    // A holder expired before its copies (their added_at changed by hand: one put gives one).
+    put({make("f", "w"), make("g", "w"), make("h", "w")}, 300);
+    raw_sql(dir.path(), "UPDATE documents SET added_at = 500 WHERE id IN ('g', 'h')");
+    EXPECT_EQ(s.expire(400), (std::vector<std::string>{"f"}));
+    EXPECT_EQ(texts_of(s), "g=w h=w");
+    EXPECT_TRUE(s.broken_copies().empty());
+    EXPECT_EQ(s.copy_count(), 1u);
 }
 
 // verify's check of copies: a copy whose holder is missing or has another content hash is named.
