@@ -73,12 +73,22 @@ VerifyFinding check_paragraphs(const Store& store) {
                                          "(read as none; delete them with `doppel delete` and index them again to restore them)"};
 }
 
+VerifyFinding check_copies(const Store& store) {
+    const std::vector<int64_t> bad = store.broken_copies();
+    if (bad.empty()) return {"copies", true, "ok (" + std::to_string(store.copy_count()) + " exact copies stored once)"};
+    return {"copies", false,
+            name_documents(store, bad) + " stored as copies of a text the store does not hold as theirs (a missing "
+                                         "holder, or one with another content hash; delete them with `doppel delete` "
+                                         "and index them again to restore them)"};
+}
+
 std::vector<VerifyFinding> run_checks(const Store& store) {
     std::vector<VerifyFinding> out{check_integrity(store), check_schema(store)};
     if (!out[0].ok) return out;  // a damaged file: the other checks would read garbage
     out.push_back(check_artifacts(store));
     out.push_back(check_index(store));
     out.push_back(check_paragraphs(store));
+    out.push_back(check_copies(store));
     return out;
 }
 

@@ -143,7 +143,7 @@ TEST(AtomicDocuments, VerifyFindsAndRepairsMissingArtifacts) {
     }
     const StoreVerification clean = verify_store(dir.path());
     EXPECT_TRUE(clean.healthy);
-    ASSERT_EQ(clean.findings.size(), 5u);
+    ASSERT_EQ(clean.findings.size(), 6u);
     sql(dir.path(), "UPDATE sketches SET shingles = NULL WHERE seq = 3");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
@@ -176,7 +176,7 @@ TEST(AtomicDocuments, VerifyNamesADocumentWhoseParagraphsCannotBeRead) {
     sql(dir.path(), "UPDATE documents SET paragraphs = '[[0,9999,\"en\",1.0,false]]' WHERE id = 'a3'");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
-    ASSERT_EQ(broken.findings.size(), 5u);
+    ASSERT_EQ(broken.findings.size(), 6u);
     EXPECT_EQ(broken.findings[4].check, "paragraphs");
     EXPECT_FALSE(broken.findings[4].ok);
     EXPECT_NE(broken.findings[4].detail.find("2 documents (a1, a3)"), std::string::npos) << broken.findings[4].detail;

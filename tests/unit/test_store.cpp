@@ -13,6 +13,7 @@
 
 #include "doppel/error.h"
 #include "doppel/ops/indexer.h"
+#include "doppel/ops/verify.h"
 #include "doppel/store/store.h"
 #include "support/test_support.h"
 
@@ -348,7 +349,8 @@ TEST(Store, ReleaseCacheLetsGoOfCommittedPages) {
     TempDir dir("store-release-cache");
     Store s(dir.path(), created);
     std::vector<AnalyzedDocument> docs;
-    for (int i = 0; i < 200; ++i) docs.push_back(make("d" + std::to_string(i), std::string(4000, 'a' + i % 26)));
+    for (int i = 0; i < 200; ++i)  // distinct texts: a copy's would be stored once (schema 8)
+        docs.push_back(make("d" + std::to_string(i), std::string(4000, 'a' + i % 26) + std::to_string(i)));
     s.transaction([&] {
         s.put(docs.size(), docs.data(), 1);
         const std::size_t written = s.cache_bytes();
@@ -359,7 +361,7 @@ TEST(Store, ReleaseCacheLetsGoOfCommittedPages) {
     EXPECT_GT(committed, std::size_t{200 * 4000});
     s.release_cache();
     EXPECT_LT(s.cache_bytes(), committed / 4);
-    EXPECT_EQ(s.get("d7")->text, std::string(4000, 'h'));
+    EXPECT_EQ(s.get("d7")->text, std::string(4000, 'h') + "7");
 }
 
 // A store being created (StoreOptions::journal_at_creation) and given to use_journal() (`doppel
@@ -685,7 +687,7 @@ TEST(Store, AVersionSixStoresJsonParagraphsAreReadAndItGetsVersionSevenForWritin
     }
     {
         Store s(dir.path());
-        EXPECT_EQ(s.schema_version(), 7);
+        EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
         const AnalyzedDocument c = make("c", "gamma", "fr");
         s.put(1, &c, 100);
         EXPECT_EQ(paragraphs(s, "a"), "0-5 en 0.900000;");
@@ -794,4 +796,130 @@ TEST(Store, AVersionTwoStoreIsReadAsItIsAndMigratedForWriting) {
     EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM line_summaries"), "1");
     const Store again(dir.path(), doppel::StoreOptions{false, true});
     reads(again);
+}
+
+namespace {
+// Every stored document as "id=text" in seq order, read by scan(), get() and read_texts() alike
+// (a difference is named).
+std::string texts_of(const Store& s) {
+    std::string out;
+    std::vector<int64_t> seqs;
+    std::vector<std::string> scanned;
+    s.scan([&](doppel::StoredDocument& d) {
+        out += (out.empty() ? "" : " ") + d.id + "=" + d.text;
+        if (s.get(d.id)->text != d.text) out += "(get differs)";
+        if (s.get_by_seq(d.seq)->text != d.text) out += "(get_by_seq differs)";
+        seqs.push_back(d.seq);
+        scanned.push_back(d.text);
+        return true;
+    });
+    std::size_t i = 0;
+    s.read_texts(seqs, [&](int64_t, std::string_view t) {
+        if (t != scanned[i++]) out += "(read_texts differs)";
+    });
+    return out;
+}
+}  // namespace
+
+// Schema 8: a document put with the text of one put earlier in the same call is stored as a copy
+// (no text, its holder's seq) and read with its holder's text by every reader; a document of
+// another call, or with another text, holds its own.
+TEST_F(StoreTest, ACopyOfATextInTheSamePutStoresItOnce) {
+    const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "alpha"), make("c", "beta"),
+                                                make("d", "alpha"), make("e", "")};
+    const std::vector<int64_t> seqs = put(docs);
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(id || ':' || coalesce(text_of, '-') || ':' || text, ' ') "
+                                  "FROM documents"),
+              "a:-:alpha b:" + std::to_string(seqs[0]) + ": c:-:beta d:" + std::to_string(seqs[0]) + ": e:-:");
+    EXPECT_EQ(texts_of(s), "a=alpha b=alpha c=beta d=alpha e=");
+    EXPECT_EQ(s.copy_count(), 2u);
+    EXPECT_TRUE(s.broken_copies().empty());
+    EXPECT_TRUE(s.unreadable_paragraphs().empty());  // a copy's paragraphs lie within its holder's text
+    const AnalyzedDocument later = make("f", "alpha");
+    put({later});
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT text FROM documents WHERE id = 'f'"), "alpha");
+    EXPECT_EQ(s.copy_count(), 2u);
+}
+
+// Deleting a holder (remove, a replacement, expire) first moves its text to its first copy, which
+// the other copies then name; nothing stored is lost, and every pointer names a holder.
+TEST_F(StoreTest, DeletingAHolderMovesItsTextToItsFirstCopy) {
+    const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "alpha"), make("c", "alpha"),
+                                                make("d", "alpha")};
+    const std::vector<int64_t> seqs = put(docs);
+    EXPECT_TRUE(s.remove("a"));
+    EXPECT_EQ(texts_of(s), "b=alpha c=alpha d=alpha");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT group_concat(coalesce(text_of, '-'), ' ') FROM documents"),
+              "- " + std::to_string(seqs[1]) + " " + std::to_string(seqs[1]));
+    EXPECT_TRUE(s.broken_copies().empty());
+    put({make("b", "other")});  // a replacement deletes the old version: c holds the text now
+    EXPECT_EQ(texts_of(s), "c=alpha d=alpha b=other");
+    EXPECT_TRUE(s.broken_copies().empty());
+    EXPECT_TRUE(s.remove("d"));  // a copy goes alone
+    EXPECT_EQ(texts_of(s), "c=alpha b=other");
+    EXPECT_EQ(s.copy_count(), 0u);
+}
+
+// Within one put: a holder replaced later in the same call leaves its text to its copy, and a
+// later document with that text holds its own; expire takes holders and copies together.
+TEST_F(StoreTest, AHolderReplacedInItsOwnPutAndExpiredCopiesLoseNothing) {
+    put({make("a", "x"), make("b", "x"), make("a", "y"), make("c", "x")});
+    EXPECT_EQ(texts_of(s), "b=x a=y c=x");
+    EXPECT_TRUE(s.broken_copies().empty());
+    put({make("d", "z"), make("e", "z")}, 200);
+    EXPECT_EQ(s.expire(150), (std::vector<std::string>{"b", "a", "c"}));
+    EXPECT_EQ(texts_of(s), "d=z e=z");
+    EXPECT_TRUE(s.broken_copies().empty());
+    EXPECT_EQ(s.expire(250).size(), 2u);
+    EXPECT_EQ(s.size(), 0u);
+    // A holder expired before its copies (their added_at changed by hand: one put gives one).
+    put({make("f", "w"), make("g", "w"), make("h", "w")}, 300);
+    raw_sql(dir.path(), "UPDATE documents SET added_at = 500 WHERE id IN ('g', 'h')");
+    EXPECT_EQ(s.expire(400), (std::vector<std::string>{"f"}));
+    EXPECT_EQ(texts_of(s), "g=w h=w");
+    EXPECT_TRUE(s.broken_copies().empty());
+    EXPECT_EQ(s.copy_count(), 1u);
+}
+
+// verify's check of copies: a copy whose holder is missing or has another content hash is named.
+TEST_F(StoreTest, BrokenCopiesAreNamed) {
+    const std::vector<int64_t> seqs = put({make("a", "alpha"), make("b", "alpha"), make("c", "alpha")});
+    raw_sql(dir.path(), "UPDATE documents SET text_of = 999 WHERE id = 'b'; "
+                        "UPDATE documents SET content_hash = 'other' WHERE id = 'c'");
+    EXPECT_EQ(s.broken_copies(), (std::vector<int64_t>{seqs[1], seqs[2]}));
+    const doppel::StoreVerification v = doppel::verify_store(dir.path());
+    EXPECT_FALSE(v.healthy);
+    ASSERT_EQ(v.findings.back().check, "copies");
+    EXPECT_FALSE(v.findings.back().ok);
+    EXPECT_EQ(v.findings.back().detail.find("2 documents (b, c) stored as copies"), 0u) << v.findings.back().detail;
+}
+
+// A version-7 store (no column of copies) is read as it is when opened read-only, and opened for
+// writing gets the column with no row rewritten: its documents stay holders, copies come after.
+TEST(Store, AVersionSevenStoreIsReadAsItIsAndGetsCopiesForWriting) {
+    TempDir dir("store-v7");
+    {
+        Store s(dir.path());
+        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta")};
+        s.put(docs.size(), docs.data(), 100);
+    }
+    raw_sql(dir.path(), "DROP TRIGGER documents_text_moves; DROP INDEX documents_copies; "
+                        "ALTER TABLE documents DROP COLUMN text_of; "
+                        "UPDATE meta SET value = '7' WHERE key = 'schema_version'");
+    {
+        const Store ro(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(ro.schema_version(), 7);
+        EXPECT_EQ(texts_of(ro), "a=alpha b=beta");
+        EXPECT_TRUE(ro.broken_copies().empty());
+        EXPECT_EQ(ro.copy_count(), 0u);
+    }
+    {
+        Store s(dir.path());
+        EXPECT_EQ(s.schema_version(), 8);
+        s.put(2, std::vector<AnalyzedDocument>{make("c", "gamma"), make("d", "gamma")}.data(), 100);
+        EXPECT_EQ(texts_of(s), "a=alpha b=beta c=gamma d=gamma");
+        EXPECT_EQ(s.copy_count(), 1u);
+        EXPECT_TRUE(s.remove("c"));
+        EXPECT_EQ(texts_of(s), "a=alpha b=beta d=gamma");
+    }
 }

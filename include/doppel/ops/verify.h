@@ -10,7 +10,10 @@
 //                 (index/vector_index_check.h); only for stores with features or an index;
 //   paragraphs    every document's stored paragraphs (spans and languages) can be read and lie
 //                 within its text (a damaged row reads as no paragraphs: named here, not
-//                 repaired; deleting the document and indexing it again restores it).
+//                 repaired; deleting the document and indexing it again restores it);
+//   copies        every exact copy stored as a pointer to the document holding its text
+//                 (store/store.h, schema 8) names a stored holder with the same content hash
+//                 (not repaired either: deleting the copy and indexing it again restores it).
 // With repair, the missing artifacts are computed again from the stored texts and analyses with
 // the stages of the store's kinds (the embedding stage needs bridge.lex in options.index.models_dir;
 // the stored analyses are reused, so the language-ID model is never loaded), and the
@@ -44,7 +47,7 @@ struct VerifyOptions {
 };
 
 struct VerifyFinding {
-    std::string check;   // "integrity", "schema", "artifacts", "vector index", "paragraphs"
+    std::string check;   // "integrity", "schema", "artifacts", "vector index", "paragraphs", "copies"
     bool ok = true;
     std::string detail;  // what was found ("ok", or the problem naming documents and files)
 };

@@ -120,7 +120,15 @@ public:
     // Version 7 writes a document's paragraphs as a compact blob instead of JSON (a fifth of what
     // indexing the copyright corpus wrote), refused by a build before it in the same way; an
     // earlier store opened for writing just gets version 7, its rows read in either format.
-    static constexpr int kSchemaVersion = 7;
+    // Version 8 stores an exact copy's text once: a document put with the same text (content
+    // hash and bytes) as one put earlier in the same put() call keeps no text of its own but the
+    // seq of that holder, and every reader of a text (get, get_by_seq, scan, read_texts) reads
+    // the holder's. Deleting a holder (remove, a replacement, expire) moves its text to its first
+    // copy, in the same transaction; its artifacts stay per document. `index` of the copyright
+    // corpus: 481 copies, 20.9 of the documents' 27.3 MB stored once. Refused by a build before
+    // it in the same way; an earlier store opened for writing gets the column (no row is
+    // rewritten: its copies stay holders), opened read-only it is read as it is.
+    static constexpr int kSchemaVersion = 8;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
     static constexpr const char* kSketchKinds[] = {"lines", "minhash", "shingle_set", "shingles"};
@@ -275,6 +283,12 @@ public:
     // it as no paragraphs) or name bytes outside the document's text, in seq order. Reads every
     // row (as integrity_problems() does).
     std::vector<int64_t> unreadable_paragraphs() const;
+    // The copies (schema 8) whose holder is missing, is a copy itself or has another content
+    // hash, or that keep a text of their own, in seq order: a reader would give them a wrong or
+    // empty text. Reads the index of copies only (none in a store without copies).
+    std::vector<int64_t> broken_copies() const;
+    // How many documents are copies (schema 8; 0 in an older store).
+    std::size_t copy_count() const;
     int schema_version() const;
 
     // Store-wide metadata (specs and model versions that produced the store, index manifests).
