@@ -103,6 +103,7 @@ Command add_index_command(CLI::App& app, Globals& g) {
                 const std::unique_ptr<LanguageIdentifier> langid = loading.valid() ? loading.get() : nullptr;
                 if (icu.valid()) icu.get();
                 Progress progress("index", g.quiet);
+                args->run.count_stored = !g.quiet;  // shown in the summary line alone
                 std::size_t errors_shown = 0, warnings_shown = 0;
                 const IndexRun run = index_paths(store, langid.get(), std::move(stages), args->paths, args->run,
                                                  [&](const IndexRun& so_far, uint64_t done, uint64_t total) {

@@ -345,6 +345,7 @@ struct Indexer::Pending {
     Document* docs = nullptr;       // n documents (those to analyze are moved from)
     std::vector<PutStatus> status;  // per document; kSuperseded until decided
     std::vector<std::size_t> todo;  // positions of the documents to analyze and store
+    std::vector<bool> absent;       // per todo: its id was not stored when the batch was begun
     std::size_t unchanged = 0;      // documents done already
     std::vector<RecordError> superseded;
     // Stored documents per top label as the batch was begun (the batches before it put): what
@@ -363,9 +364,10 @@ struct Indexer::Pending {
 // written (`writing`, in add_stream's pipeline: its rows are put, its artifacts and commit still
 // to come) count as not done: their ids' rows are what that batch changes. Not done is always
 // safe: such a document is analyzed and put, found unchanged, and completed only where it lacks
-// an artifact.
+// an artifact. (*absent)[i]: kept[i]'s id is not stored (nor put by `writing`, whose rows are
+// read here): Store::put need not look it up again.
 std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, const Document* docs,
-                                        const Pending* writing) const {
+                                        const Pending* writing, std::vector<bool>* absent) const {
     std::unordered_set<std::string_view> written;
     if (writing)
         for (const AnalyzedDocument& a : writing->analyzed) written.insert(a.doc.id);
@@ -374,9 +376,11 @@ std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, co
     ids.reserve(kept.size());
     for (std::size_t k : kept) ids.push_back(docs[k].id);
     const std::vector<Store::StoredVersion> stored = store_.versions(ids);
+    absent->assign(kept.size(), false);
     std::vector<int64_t> seqs;
     std::vector<std::size_t> where;
     for (std::size_t i = 0; i < kept.size(); ++i) {
+        (*absent)[i] = stored[i].seq == 0;
         if (stored[i].seq != 0 && !written.count(ids[i]) &&
             stored[i].content_hash == content_hash(docs[kept[i]].text)) {
             seqs.push_back(stored[i].seq);
@@ -394,10 +398,12 @@ void Indexer::begin_batch(Pending& b, const Pending* writing) {
     const auto t = Clock::now();
     const std::vector<std::size_t> kept = last_of_each_id(b.n, b.docs, &b.superseded);
     b.status.assign(b.n, PutStatus::kSuperseded);
-    const std::vector<bool> done = done_already(kept, b.docs, writing);
+    std::vector<bool> absent;
+    const std::vector<bool> done = done_already(kept, b.docs, writing, &absent);
     for (std::size_t i = 0; i < kept.size(); ++i) {
         if (!done[i]) {
             b.todo.push_back(kept[i]);
+            b.absent.push_back(absent[i]);
             continue;
         }
         b.status[kept[i]] = PutStatus::kUnchanged;
@@ -436,7 +442,7 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
     BatchTimes& times = b.times;
     try {
         store_.transaction([&] {
-            put = store_.put(b.analyzed.size(), b.analyzed.data(), now, &seqs);
+            put = store_.put(b.analyzed.size(), b.analyzed.data(), now, &seqs, &b.absent);
             // Counted now, for the next batch's language ID (begun in before_stages).
             if (langid_ && !without_languages_)
                 for (std::size_t i = 0; i < put.size(); ++i)
@@ -849,7 +855,7 @@ IndexRun index_paths(Store& store, const LanguageIdentifier* langid,
                                        "interrupted run of an older build, or a stage added since): completed");
     indexer.finish(&run.summary);
     for (auto& note : reader.notes()) run.summary.warnings.push_back(std::move(note));  // WARC records left out
-    run.stored = store.size();
+    if (options.count_stored) run.stored = store.size();
     store.use_wal();  // a store written with a rollback journal (StoreOptions::journal_at_creation, Store::use_journal)
     return run;
 }

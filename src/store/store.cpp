@@ -621,7 +621,7 @@ private:
 }  // namespace
 
 std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, int64_t now,
-                                  std::vector<int64_t>* seqs) {
+                                  std::vector<int64_t>* seqs, const std::vector<bool>* absent) {
     std::vector<PutStatus> status(n, PutStatus::kUnchanged);
     if (seqs) seqs->assign(n, 0);
     transaction([&] {
@@ -635,10 +635,15 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
         bool changed = false;
         for (std::size_t i = 0; i < n; ++i) {
             const AnalyzedDocument& d = docs[i];
-            find.reset();
-            find.bind_unowned(1, d.doc.id);
             bool existed = false;
-            if (find.step()) {
+            // A new feed's ids are all absent: versions() looked each up already, and the insert's
+            // UNIQUE check does again.
+            const bool look = !absent || !(*absent)[i];
+            if (look) {
+                find.reset();
+                find.bind_unowned(1, d.doc.id);
+            }
+            if (look && find.step()) {
                 if (find.text(1) == d.content_hash) {  // same text: unchanged
                     if (seqs) (*seqs)[i] = find.int64(0);
                     continue;

@@ -140,6 +140,25 @@ TEST(OpsIndexer, OpenStagesWarnsWhenTheBridgeIsMissing) {
     EXPECT_TRUE(open_index_stages(c).stages.empty());
 }
 
+// IndexRunOptions::count_stored off: the run skips the count of the store's documents.
+TEST(OpsIndexer, StoredIsCountedOnlyWhenAsked) {
+    test::TempDir dir("ops_count_stored");
+    test::write_file(dir / "in/a.txt", text(words(300, 1)));
+    test::write_file(dir / "in/b.txt", text(words(300, 2)));
+    Store store(dir / "store");
+    IndexRunOptions options;
+    options.now = 1000;
+    options.count_stored = false;
+    IndexRun run = index_paths(store, nullptr, open_index_stages(duplicates_only()).stages, {dir / "in"}, options);
+    EXPECT_EQ(run.summary.added, 2u);
+    EXPECT_EQ(run.stored, 0u);
+    test::write_file(dir / "in2/c.txt", text(words(300, 3)));
+    options.count_stored = true;
+    run = index_paths(store, nullptr, open_index_stages(duplicates_only()).stages, {dir / "in2"}, options);
+    EXPECT_EQ(run.summary.added, 1u);
+    EXPECT_EQ(run.stored, 3u);
+}
+
 TEST(OpsDuplicates, CheckStatusesOnASmallStore) {
     test::TempDir dir("ops_check");
     const auto a = words(300, 1), b = words(300, 2), c = words(300, 3);

@@ -85,6 +85,29 @@ TEST_F(StoreTest, PutIsIdempotentAndReplacesChangedText) {
     EXPECT_EQ(expired[1], b->seq);
 }
 
+// put()'s `absent` hint: an id said to be absent is not looked up, so one that is stored after
+// all fails on the id's UNIQUE constraint (the batch rolled back) instead of being replaced.
+TEST_F(StoreTest, PutSkipsTheLookupOfIdsSaidAbsent) {
+    const std::vector<int64_t> seqs = put(abc(1));
+    const std::vector<AnalyzedDocument> bc = {make("b", "beta"), make("c", "gamma")};
+    const std::vector<bool> absent = {true, false};
+    std::vector<int64_t> got;
+    EXPECT_EQ(s.put(2, bc.data(), 200, &got, &absent),
+              (std::vector<PutStatus>{PutStatus::kAdded, PutStatus::kAdded}));
+    EXPECT_EQ(got, (std::vector<int64_t>{seqs[0] + 1, seqs[0] + 2}));
+    const std::vector<AnalyzedDocument> again = {make("d", "delta"), make("a", "alpha")};
+    const std::vector<bool> wrong = {true, true};  // "a" is stored
+    try {
+        s.put(2, again.data(), 300, nullptr, &wrong);
+        FAIL() << "a stored id said absent was put";
+    } catch (const doppel::Error& e) {
+        EXPECT_EQ(e.code(), doppel::ErrorCode::kStore);
+    }
+    EXPECT_FALSE(s.get("d"));
+    EXPECT_EQ(s.get("a")->seq, seqs[0]);
+    EXPECT_EQ(s.size(), 3u);
+}
+
 // versions(): the seq and content hash of each id asked, seq 0 for an id not stored.
 TEST_F(StoreTest, VersionsGivesSeqAndContentHashPerId) {
     const std::vector<int64_t> seqs = put(abc(2));

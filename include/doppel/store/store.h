@@ -150,8 +150,12 @@ public:
     // Puts n analyzed documents in one transaction; status[i] says what happened to docs[i].
     // `now` is the time recorded as added_at for new versions (seconds since the epoch). When
     // `seqs` is given, (*seqs)[i] is docs[i]'s seq afterwards (new for added and replaced ones).
+    // When `absent` is given, (*absent)[i] true says the caller knows docs[i]'s id is not stored
+    // (it looked, and nothing can have stored it since: the Indexer holds the store's write lock),
+    // so its lookup is skipped; a wrong hint fails on the id's UNIQUE constraint (doppel::Error,
+    // kStore), never replaces a row.
     std::vector<PutStatus> put(std::size_t n, const AnalyzedDocument* docs, int64_t now,
-                               std::vector<int64_t>* seqs = nullptr);
+                               std::vector<int64_t>* seqs = nullptr, const std::vector<bool>* absent = nullptr);
 
     std::optional<StoredDocument> get(const std::string& id, bool with_text = true) const;
     std::optional<StoredDocument> get_by_seq(int64_t seq, bool with_text = true) const;
