@@ -374,8 +374,7 @@ void EmbeddingStage::sync_index(Store& store, bool stale) {
     if (!plan.remove.empty()) index.remove(plan.remove.size(), plan.remove.data());
     std::future<void> freeing;
     if (!plan.add.empty()) freeing = add_to_index(store, index, plan.add, plan.rebuild);
-    save_index(store, index);
-    if (plan.rebuild) store.set_meta("embedding.built_docs", std::to_string(plan.add.size()));
+    save_index(store, index, plan.rebuild ? std::optional<std::size_t>(plan.add.size()) : std::nullopt);
     if (freeing.valid()) freeing.get();
 }
 
@@ -464,13 +463,15 @@ std::future<void> EmbeddingStage::add_to_index(Store& store, VectorIndex& index,
     });
 }
 
-void EmbeddingStage::save_index(Store& store, const VectorIndex& index) {
+void EmbeddingStage::save_index(Store& store, const VectorIndex& index, std::optional<std::size_t> built_docs) {
     const VectorIndex::FileState state = index.save(store.dir());
     store.transaction([&] {
         record_vector_index(store, state);
         store.set_meta("embedder", embedder_->describe());
         store.set_meta("vector_index", index.describe());
         store.set_meta("bridge.lexicon", embedder_->lexicon().describe());
+        // In this transaction, not a commit of its own (three syncs at the end of every run).
+        if (built_docs) store.set_meta("embedding.built_docs", std::to_string(*built_docs));
     });
 }
 

@@ -946,8 +946,10 @@ VectorIndex::FileState VectorIndex::save(const std::string& dir) const {
         } catch (const faiss::FaissException& e) {
             DOPPEL_THROW(kIo, "cannot write " + tmp + ": " + e.what());
         }
+        // The checksum read back from the page cache while the file goes to the disk.
+        auto checksum = impl::in_background([&tmp] { return file_checksum(tmp); });
         sync_file(tmp);
-        p.checksum = file_checksum(tmp);
+        p.checksum = checksum.get();
         rename_file(tmp, dir + "/" + p.file);
         h.count += p.count;
         h.parts.push_back(std::move(p));

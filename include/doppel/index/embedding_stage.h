@@ -39,6 +39,7 @@
 
 #include <future>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -115,7 +116,8 @@ private:
     struct IndexPlan;
     IndexPlan plan_index(Store& store, bool stale);
     void sync_index(Store& store, bool stale);
-    void save_index(Store& store, const VectorIndex& index);
+    // Saves `index` and records it (with `built_docs`, after a full build) in one transaction.
+    void save_index(Store& store, const VectorIndex& index, std::optional<std::size_t> built_docs);
     // Trains an "auto" index that a build of todo will take past its exact limit.
     void train_index(VectorIndex& index, const StoredFeatures& all, const std::vector<std::size_t>& todo,
                      const StoredVectors& vecs);
