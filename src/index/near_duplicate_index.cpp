@@ -804,8 +804,9 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
         "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
     store.read_snapshot([&] { bands_ = read_bands(); });
     if (bands_) return;  // nothing to build: queries read the band runs
-    // Every signature and its band keys in memory.
-    check_fits_in_memory(store, store.size() * (minhash_->perms() * 4ull + lsh_.params().bands * 16ull + 64),
+    // Every signature and its band keys in hash tables (LshIndex): about 96 bytes a node with its
+    // vector, per signature and per band key (a 1,000,000-item store at 16 bands: 2.1 GB).
+    check_fits_in_memory(store, store.size() * (minhash_->perms() * 4ull + 96 + lsh_.params().bands * 96ull),
                          threshold, "check");
     Signatures all;
     store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) { all.add(seq, blob, *minhash_); });
