@@ -26,7 +26,7 @@ struct Place {
     std::string key = LshBandStore::kMetaKey;
     std::string blobs = "lsh/";
     static Place of_other(LshParams p) {
-        const std::string banding = std::to_string(p.bands) + "x" + std::to_string(p.rows);
+        const std::string banding = banding_name(p);
         return {std::string(LshBandStore::kMetaKey) + ":" + banding, "lsh:" + banding + "/"};
     }
 };
@@ -147,13 +147,16 @@ void write_catalogue(Store& store, const Catalogue& c) {
     store.set_meta(c.place.key, out);
 }
 
-// The catalogue of `params` (of `perms` values): the first place's when it is of this banding,
-// else the other place's of it. nullopt: none.
+// The catalogue of `params` (of `perms` values): the other place's of it, else the first place's
+// when it is of this banding (a banding has one of the two: add_sorted() makes the other place's
+// only where the first is another's). nullopt: none. The other place first: a banding kept
+// besides the first is then found without parsing the first's catalogue (829 KB at 11.4M items).
 std::optional<Catalogue> find_catalogue(const Store& store, int perms, LshParams params) {
-    auto c = read_catalogue(store, Place{});
-    if (c && c->perms == perms && c->params == params) return c;
-    c = read_catalogue(store, Place::of_other(params));
-    return c && c->perms == perms && c->params == params ? c : std::nullopt;
+    for (const Place& place : {Place::of_other(params), Place{}}) {
+        auto c = read_catalogue(store, place);
+        if (c && c->perms == perms && c->params == params) return c;
+    }
+    return std::nullopt;
 }
 
 // One entry of a coded segment (format in the header) after `prev` (the one before it, or {0, 0}

@@ -3,11 +3,24 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "doppel/error.h"
 
 namespace doppel {
+
+std::string banding_name(LshParams p) { return std::to_string(p.bands) + "x" + std::to_string(p.rows); }
+
+std::optional<LshParams> parse_banding(std::string_view name) {
+    LshParams p;
+    const char* end = name.data() + name.size();
+    const auto [x, e1] = std::from_chars(name.data(), end, p.bands);
+    if (e1 != std::errc() || x == end || *x != 'x') return std::nullopt;
+    const auto [at, e2] = std::from_chars(x + 1, end, p.rows);
+    if (e2 != std::errc() || at != end || p.bands < 1 || p.rows < 1) return std::nullopt;
+    return p;
+}
 
 double lsh_candidate_probability(double s, LshParams p) {
     return 1.0 - std::pow(1.0 - std::pow(s, p.rows), p.bands);

@@ -372,7 +372,7 @@ LshParams chosen_banding(const NearDuplicateOptions& o, int perms) {
     if (o.banding == LshParams{}) return choose_lsh_params(o.threshold, perms, o.target_recall);
     DOPPEL_CHECK(kInvalidArgument,
                  o.banding.bands > 0 && o.banding.rows > 0 && o.banding.bands * o.banding.rows <= perms,
-                 "LSH banding " + std::to_string(o.banding.bands) + "x" + std::to_string(o.banding.rows) +
+                 "LSH banding " + banding_name(o.banding) +
                      " does not fit a signature of " + std::to_string(perms) + " values");
     return o.banding;
 }

@@ -227,28 +227,28 @@ struct Store::Impl {
     mutable bool copies_column = true;
     mutable int copies_cookie = -1;
     mutable int schema_cookie = -1;
+    // Whether the schema has the object `name` of `type` (*has), looked up again only when
+    // SQLite's schema cookie moved since *cookie: a store opened read-only at an older version
+    // may be migrated by a writer meanwhile.
+    bool schema_has(const char* type, const char* name, int& cookie, bool& has) const {
+        Statement version(db, "PRAGMA schema_version");
+        const int now = version.step() ? static_cast<int>(version.int64(0)) : 0;
+        if (std::exchange(cookie, now) != now) {
+            Statement migrated(db, "SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?");
+            migrated.bind(1, std::string_view(type)).bind(2, std::string_view(name));
+            has = migrated.step();
+        }
+        return has;
+    }
     bool sketches_in_tables() const {
         if (sketch_tables || !old_read_only) return sketch_tables;
-        Statement cookie(db, "PRAGMA schema_version");
-        const int now = cookie.step() ? static_cast<int>(cookie.int64(0)) : 0;
-        if (now != schema_cookie) {
-            schema_cookie = now;
-            Statement migrated(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sketches'");
-            sketch_tables = migrated.step();
-        }
-        return sketch_tables;
+        return schema_has("table", "sketches", schema_cookie, sketch_tables);
     }
-    // Whether the documents table has the column text_of (schema 8).
+    // Whether the documents table has the column text_of (schema 8): the migration makes it with
+    // the index of copies.
     bool has_copies() const {
-        if (copies_unknown) {
-            Statement cookie(db, "PRAGMA schema_version");
-            const int now = cookie.step() ? static_cast<int>(cookie.int64(0)) : 0;
-            if (std::exchange(copies_cookie, now) != now) {  // the migration made the column and its index
-                Statement migrated(db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'documents_copies'");
-                copies_column = migrated.step();
-            }
-        }
-        return copies_column;
+        if (copies_column || !copies_unknown) return copies_column;
+        return schema_has("index", "documents_copies", copies_cookie, copies_column);
     }
     // The SQL expression of a row's text (the one home of reading it): a copy's is its
     // holder's (kSchema8Copies). The row's table is named `documents` in the statement.
@@ -609,10 +609,10 @@ public:
         }
         return 0;
     }
-    // d was stored at `seq` holding its own text (the first holder of a text stays its holder).
+    // d, for which holder_of() found none, was stored at `seq` holding its own text.
     void stored(const AnalyzedDocument& d, int64_t seq) {
         if (first_seq_ == 0) first_seq_ = seq;
-        if (d.doc.text.empty() || holder_of(d) != 0 || held_.size() + 1 >= slots_.size() / 2) return;
+        if (d.doc.text.empty()) return;
         std::size_t s = start(d.content_hash);
         while (slots_[s] != kEmpty) s = (s + 1) & (slots_.size() - 1);
         slots_[s] = static_cast<uint32_t>(held_.size());

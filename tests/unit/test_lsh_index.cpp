@@ -91,3 +91,12 @@ TEST(LshIndex, BatchCandidatePairsFindsSimilarSignatures) {
     ASSERT_EQ(pairs.size(), 1u);
     EXPECT_EQ(pairs[0], (uint64_t{0} << 32 | 2));
 }
+
+// A banding's name, "<bands>x<rows>", reads back as the banding; anything else is not one.
+TEST(LshParams, BandingNamesReadBack) {
+    EXPECT_EQ(banding_name(LshParams{16, 6}), "16x6");
+    EXPECT_EQ(parse_banding("35x3"), (LshParams{35, 3}));
+    EXPECT_EQ(parse_banding(banding_name(LshParams{128, 1})), (LshParams{128, 1}));
+    for (const char* bad : {"", "16", "16x", "x6", "16x6x", "0x3", "16x0", "-1x3", "16 x6", "16x6 "})
+        EXPECT_FALSE(parse_banding(bad).has_value()) << bad;
+}

@@ -455,13 +455,17 @@ TEST(NearDuplicateIndex, ALowerThresholdAskedForAtIndexTimeIsServedFromDisk) {
         Store writable(plain_dir.path());
         Indexer indexer(writable, lid);
         NearDuplicateIndexOptions o;
-        o.extra_band_thresholds = {0.5};
+        o.extra_band_thresholds = {0.5, 0.55};  // both caught up in one pass over the signatures
         indexer.add_stage(std::make_unique<NearDuplicateStage>(o));
         indexer.finish();
     }
     NearDuplicateIndex now(plain, 0.5);
     EXPECT_TRUE(now.on_disk());
     EXPECT_EQ(now.query(edit).size(), 2u);
+    NearDuplicateIndex now_mid(plain, 0.7);
+    EXPECT_TRUE(now_mid.on_disk());
+    EXPECT_EQ(now_mid.params(), choose_lsh_params(0.55, 128, kDefaultBandRecall));
+    EXPECT_EQ(now_mid.query(edit).size(), 2u);
 }
 
 // A reader that would build its tables in memory is refused where they would take more than half

@@ -21,6 +21,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +34,12 @@ struct LshParams {
     int rows = 0;
     bool operator==(const LshParams&) const = default;
 };
+
+// A banding written "<bands>x<rows>" (16 bands of 6 rows: "16x6"), as the store names its band
+// runs and records the bandings it keeps (index/near_duplicate_index.h), and the banding of such a
+// name (nullopt: not one, or a count under 1).
+std::string banding_name(LshParams p);
+std::optional<LshParams> parse_banding(std::string_view name);
 
 // P(s) above: the probability that a pair of Jaccard similarity s is a candidate.
 double lsh_candidate_probability(double s, LshParams p);
