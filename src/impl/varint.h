@@ -30,6 +30,12 @@ inline void put_varint(uint64_t v, std::string* out) {
 inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 inline int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
+// base + unzigzag(step) into *out; false where the sum leaves int64_t (a damaged blob's step
+// can be anything, and a signed overflow is undefined).
+inline bool add_zigzag(int64_t base, uint64_t step, int64_t* out) {
+    return !__builtin_add_overflow(base, unzigzag(step), out);
+}
+
 // Reads one varint at p (moved past it); false when it runs past `end` or over 64 bits.
 inline bool get_varint(const unsigned char*& p, const unsigned char* end, uint64_t* v) {
     *v = 0;

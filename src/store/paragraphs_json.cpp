@@ -105,7 +105,8 @@ bool read_blob(const unsigned char* p, const unsigned char* end, std::vector<Par
         uint64_t lang = flags >> kLanguageShift, gap = 0, length = 0;
         if (lang == kLanguageInVarint && !impl::get_varint(p, end, &lang)) return false;
         if (lang >= langs.size() || !impl::get_varint(p, end, &gap) || !impl::get_varint(p, end, &length)) return false;
-        const int64_t begin = previous_end + impl::unzigzag(gap), stop = begin + impl::unzigzag(length);
+        int64_t begin = 0, stop = 0;
+        if (!impl::add_zigzag(previous_end, gap, &begin) || !impl::add_zigzag(begin, length, &stop)) return false;
         if (begin < 0 || begin > UINT32_MAX || stop < 0 || stop > UINT32_MAX) return false;
         if (flags & kConfidenceGiven) {
             if (end - p < 4) return false;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "impl/varint.h"
 #include "store/paragraphs_json.h"
 
 namespace doppel {
@@ -131,6 +132,25 @@ TEST(ParagraphsBlob, ACutOrPaddedBlobReadsAsNone) {
     bad_language[1 + 1 + 1 + 2 + 1 + 2 + 1] = static_cast<char>(2 << 2);  // the first paragraph names language 2 of 2
     EXPECT_TRUE(store_detail::read_paragraphs(bad_language).empty());
     EXPECT_TRUE(store_detail::read_paragraphs("").empty());
+}
+
+// A damaged blob's steps can be as large as a varint holds: they read as none, and the sums stay
+// defined (the fuzzer found begin + length overflowing; UBSan fails this test without the check).
+TEST(ParagraphsBlob, StepsPastTheRangeOfOffsetsReadAsNone) {
+    auto blob_with_steps = [](uint64_t gap, uint64_t length) {
+        std::string blob(1, static_cast<char>(store_detail::kParagraphsBlobFormat));
+        for (const uint64_t v : {uint64_t{1}, uint64_t{2}}) impl::put_varint(v, &blob);  // one language, "en"
+        blob += "en";
+        impl::put_varint(1, &blob);  // one paragraph
+        blob.push_back(0);           // language 0, no confidence
+        impl::put_varint(gap, &blob);
+        impl::put_varint(length, &blob);
+        return blob;
+    };
+    EXPECT_EQ(store_detail::read_paragraphs(blob_with_steps(impl::zigzag(3), impl::zigzag(4))).size(), 1u);
+    EXPECT_TRUE(store_detail::read_paragraphs(blob_with_steps(impl::zigzag(-3618635776), UINT64_MAX)).empty());
+    EXPECT_TRUE(store_detail::read_paragraphs(blob_with_steps(UINT64_MAX - 1, impl::zigzag(1))).empty());
+    EXPECT_TRUE(store_detail::read_paragraphs(blob_with_steps(impl::zigzag(5), UINT64_MAX - 1)).empty());
 }
 
 // Rows written before schema 7 hold JSON: read_paragraphs reads them as parse_paragraphs does.
