@@ -39,7 +39,7 @@ std::string summary(const StoreVerification& v, bool repair) {
 
 Command add_verify_command(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand(
-        "verify", "Check a store (database, artifacts, vector index, paragraphs, copies). Exit 0 sound; 1 problems found and all "
+        "verify", "Check a store (database, artifacts, vector index, paragraphs, copies, band runs). Exit 0 sound; 1 problems found and all "
                   "repaired (--repair); 2 could not run; 3 damaged, not repaired (without --repair, or beyond it)");
     struct Args {
         std::string store;

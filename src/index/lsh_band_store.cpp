@@ -372,6 +372,95 @@ int64_t LshBandStore::covered_seq(const Store& store, int perms, LshParams param
     return c ? c->max_seq : 0;
 }
 
+void LshBandStore::drop(Store& store, int perms, LshParams params) {
+    const Place other = Place::of_other(params);
+    store.remove_meta(other.key);
+    store.remove_blobs_named(other.blobs);
+    bool first_is_this = true;  // or cannot be read
+    try {
+        const auto first = read_catalogue(store, Place{});
+        first_is_this = !first || (first->perms == perms && first->params == params);
+    } catch (const Error&) {
+    }
+    if (!first_is_this) return;
+    store.remove_meta(kMetaKey);
+    store.remove_blobs_named(Place{}.blobs);
+}
+
+namespace {
+
+// A bit per (band, seq) for seqs in [0, max_seq]: which documents' keys a band holds.
+class BandSeqBits {
+public:
+    BandSeqBits(int bands, int64_t max_seq)
+        : per_band_(static_cast<std::size_t>(max_seq) / 64 + 1), bits_(static_cast<std::size_t>(bands) * per_band_) {}
+    void set(uint64_t band, int64_t seq) {
+        if (seq < 0 || static_cast<std::size_t>(seq) / 64 >= per_band_) return;  // past max_seq: not asked about
+        const auto s = static_cast<std::size_t>(seq);
+        bits_[band * per_band_ + s / 64] |= uint64_t{1} << (s % 64);
+    }
+    bool has(uint64_t band, int64_t seq) const {
+        const auto s = static_cast<std::size_t>(seq);
+        return s / 64 < per_band_ && (bits_[band * per_band_ + s / 64] >> (s % 64) & 1);
+    }
+
+private:
+    std::size_t per_band_;
+    std::vector<uint64_t> bits_;
+};
+
+// The problem of run r (empty: none; format in LshBandStore::problems), its entries marked in `bits`.
+std::string run_problem(const Store& store, const Run& r, LshParams params, BandSeqBits& bits) {
+    std::vector<Entry> buf;
+    std::string coded;
+    uint64_t entries = 0;
+    Entry prev{0, 0};
+    for (std::size_t s = 0; s < r.first_keys.size(); ++s) {
+        try {
+            read_segment(store, r, s, buf, coded);
+        } catch (const Error& e) {
+            return e.what();
+        }
+        const std::string name = "LSH band segment " + segment_name(r, s);
+        if (buf.empty() || buf.front().key != r.first_keys[s])
+            return name + " does not begin with the key its catalogue lists";
+        for (const Entry& e : buf) {
+            if (entries++ > 0 && !(prev < e)) return name + " has entries out of order";
+            const uint64_t band = e.key >> (64 - kBandBits);
+            if (band >= static_cast<uint64_t>(params.bands))
+                return name + " has a key of band " + std::to_string(band) + ", past the banding's " +
+                       std::to_string(params.bands);
+            bits.set(band, e.seq);
+            prev = e;
+        }
+    }
+    if (entries != r.entries)
+        return "LSH band run " + r.blobs + std::to_string(r.id) + " holds " + std::to_string(entries) +
+               " entries, its catalogue says " + std::to_string(r.entries);
+    return "";
+}
+
+}  // namespace
+
+std::vector<std::string> LshBandStore::problems(const Store& store, const std::vector<int64_t>& seqs) const {
+    std::vector<std::string> out;
+    BandSeqBits bits(params_.bands, max_seq_);
+    for (const Run& r : runs_)
+        if (std::string p = run_problem(store, r, params_, bits); !p.empty()) out.push_back(std::move(p));
+    if (!out.empty()) return out;  // a damaged run's keys are missing from its bands too: no more to say
+    for (int band = 0; band < params_.bands; ++band) {
+        std::size_t lacking = 0;
+        std::string named;
+        for (const int64_t seq : seqs)
+            if (seq <= max_seq_ && !bits.has(static_cast<uint64_t>(band), seq) && ++lacking <= 3)
+                named += (lacking > 1 ? ", " : "") + std::to_string(seq);
+        if (lacking)
+            out.push_back("band " + std::to_string(band) + " has no key of " + std::to_string(lacking) +
+                          " stored documents (seqs " + named + (lacking > 3 ? ", ..." : "") + ")");
+    }
+    return out;
+}
+
 void LshBandStore::add(Store& store, int perms, LshParams params, std::size_t n, const int64_t* seqs,
                        const uint32_t* sigs) {
     add_sorted(store, perms, params, n, seqs, sorted_entries(perms, params, n, sigs));

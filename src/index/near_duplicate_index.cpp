@@ -347,6 +347,37 @@ std::vector<LshParams> stored_bandings(const Store& store, int perms) {
     return joined({default_band_params(perms)}, recorded_bandings(store));
 }
 
+BandRunCheck check_band_runs(const Store& store) {
+    BandRunCheck c;
+    const auto spec = store.meta(kSpecKey);
+    const int64_t newest = store.max_artifact_seq("minhash");
+    if (!spec || newest == 0) return c;
+    c.perms = MinHash::from_spec(spec->substr(spec->rfind(';') + 1))->perms();
+    c.bandings = stored_bandings(store, c.perms);
+    const std::vector<int64_t> seqs = store.artifact_seqs("minhash");
+    for (const LshParams& p : c.bandings) {
+        std::vector<std::string> problems;
+        try {
+            const std::optional<LshBandStore> runs = LshBandStore::open(store, c.perms, p, 0);
+            if (!runs)
+                problems.push_back("no band runs");
+            else if (runs->max_seq() < newest)
+                problems.push_back("the runs hold the keys of signatures up to seq " + std::to_string(runs->max_seq()) +
+                                   ", the newest is seq " + std::to_string(newest));
+            if (runs) {
+                std::vector<std::string> more = runs->problems(store, seqs);
+                problems.insert(problems.end(), more.begin(), more.end());
+            }
+        } catch (const Error& e) {  // a catalogue that cannot be read
+            problems.push_back(e.what());
+        }
+        if (problems.empty()) continue;
+        c.damaged.push_back(p);
+        for (const std::string& problem : problems) c.problems.push_back(banding_name(p) + ": " + problem);
+    }
+    return c;
+}
+
 std::vector<LshParams> extra_bandings(const std::vector<double>& thresholds, int perms) {
     std::vector<LshParams> out;
     const std::vector<LshParams> base = {default_band_params(perms)};
@@ -791,11 +822,24 @@ void NearDuplicateStage::add_prepared(Store& store, std::size_t n, const int64_t
     give_back(std::move(b));
 }
 
-// A run that wrote no batch still records the bandings asked for, and builds their runs.
+// A run that wrote no batch still records the bandings asked for, and builds their runs and those
+// that do not cover every stored signature (verify's repair drops damaged ones).
 void NearDuplicateStage::flush(Store& store) {
-    if (caught_up_ == &store || extra_.empty()) return;
+    if (caught_up_ == &store) return;
+    if (extra_.empty() && !runs_behind(store)) return;
+    const auto stored = store.meta(kSpecKey);
+    DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
+                 "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
     store.transaction([&] { keep_bandings(store); });
     caught_up_ = &store;
+}
+
+bool NearDuplicateStage::runs_behind(const Store& store) const {
+    const int64_t newest = store.max_artifact_seq("minhash");
+    if (newest == 0) return false;
+    for (const LshParams& p : stored_bandings(store, minhash_->perms()))
+        if (LshBandStore::covered_seq(store, minhash_->perms(), p) < newest) return true;
+    return false;
 }
 
 NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, double target_recall,

@@ -6,6 +6,8 @@
 
 #include "doppel/embed/feature_artifacts.h"
 #include "doppel/error.h"
+#include "doppel/index/lsh_band_store.h"
+#include "doppel/index/near_duplicate_index.h"
 #include "doppel/index/vector_index_check.h"
 #include "doppel/store/store.h"
 #include "doppel/store/store_write_lock.h"
@@ -82,13 +84,28 @@ VerifyFinding check_copies(const Store& store) {
                                          "and index them again to restore them)"};
 }
 
-std::vector<VerifyFinding> run_checks(const Store& store) {
+VerifyFinding check_band_runs(const Store& store, BandRunCheck* check) {
+    *check = doppel::check_band_runs(store);
+    const BandRunCheck& c = *check;
+    if (c.perms == 0) return {"band runs", true, "ok (no near-duplicate sketches)"};
+    std::string names;
+    for (const LshParams& p : c.bandings) names += (names.empty() ? "" : ", ") + banding_name(p);
+    if (c.problems.empty()) return {"band runs", true, "ok (" + names + " read whole)"};
+    std::string detail;
+    for (std::size_t i = 0; i < std::min<std::size_t>(c.problems.size(), 5); ++i)
+        detail += (i ? "; " : "") + c.problems[i];
+    if (c.problems.size() > 5) detail += "; and " + std::to_string(c.problems.size() - 5) + " more";
+    return {"band runs", false, detail + " (check and dedup --store read them; verify --repair builds them again)"};
+}
+
+std::vector<VerifyFinding> run_checks(const Store& store, BandRunCheck* bands) {
     std::vector<VerifyFinding> out{check_integrity(store), check_schema(store)};
     if (!out[0].ok) return out;  // a damaged file: the other checks would read garbage
     out.push_back(check_artifacts(store));
     out.push_back(check_index(store));
     out.push_back(check_paragraphs(store));
     out.push_back(check_copies(store));
+    out.push_back(check_band_runs(store, bands));
     return out;
 }
 
@@ -110,12 +127,20 @@ IndexStages repair_stages(const Store& store, IndexConfig config) {
     return open_index_stages(config);
 }
 
-// Recomputes missing artifacts and brings the vector index in step; returns what it did.
-std::vector<std::string> repair(Store& store, const VerifyOptions& options) {
+// Recomputes missing artifacts, builds damaged band runs again and brings the vector index in
+// step; returns what it did.
+std::vector<std::string> repair(Store& store, const VerifyOptions& options, const BandRunCheck& bands) {
     IndexStages stages = repair_stages(store, options.index);
     std::vector<std::string> done = stages.warnings;
     Indexer indexer(store);  // takes the write lock; stored documents only: no language model loaded
     for (auto& s : stages.stages) indexer.add_stage(std::move(s));
+    if (!bands.damaged.empty()) {  // the near-duplicate stage's flush (indexer.finish) builds them again
+        store.transaction([&] {
+            for (const LshParams& p : bands.damaged) LshBandStore::drop(store, bands.perms, p);
+        });
+        for (const LshParams& p : bands.damaged)
+            done.push_back("built the band runs of " + banding_name(p) + " again from the stored signatures");
+    }
     IndexSummary summary;
     const std::size_t completed = indexer.complete_stored(&summary);
     if (completed) done.push_back("computed the missing artifacts of " + std::to_string(completed) + " documents");
@@ -133,7 +158,8 @@ StoreVerification verify_store(const std::string& dir, const VerifyOptions& opti
         v.writer_running = StoreWriteLock::held_by_another(dir);
     } catch (const Error&) {  // a read-only folder: no writer can hold it either
     }
-    v.findings = run_checks(store);
+    BandRunCheck bands;
+    v.findings = run_checks(store, &bands);
     v.healthy = all_ok(v.findings);
     if (v.healthy || !options.repair) return v;
     if (!v.findings[0].ok) {
@@ -142,8 +168,8 @@ StoreVerification verify_store(const std::string& dir, const VerifyOptions& opti
         v.after = v.findings;
         return v;
     }
-    v.repairs = repair(store, options);
-    v.after = run_checks(store);
+    v.repairs = repair(store, options, bands);
+    v.after = run_checks(store, &bands);
     v.repaired = all_ok(v.after);
     return v;
 }

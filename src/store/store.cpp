@@ -705,9 +705,11 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
     return status;
 }
 
-void Store::unsettle() {
+void Store::unsettle() { remove_meta(kSettledMeta); }
+
+void Store::remove_meta(const std::string& key) {
     Statement st(impl_->db, "DELETE FROM meta WHERE key = ?");
-    st.bind(1, std::string_view(kSettledMeta));
+    st.bind(1, std::string_view(key));
     st.step();
 }
 
@@ -1130,6 +1132,14 @@ void Store::remove_blob(const std::string& name) {
     impl_->close_blob();
     Statement st(impl_->db, "DELETE FROM blobs WHERE name = ?");
     st.bind(1, std::string_view(name));
+    st.step();
+}
+
+void Store::remove_blobs_named(const std::string& prefix) {
+    impl_->close_blob();
+    // substr(): a prefix holding '%' or '_' is matched as it is, not as a LIKE pattern.
+    Statement st(impl_->db, "DELETE FROM blobs WHERE substr(name, 1, length(?1)) = ?1");
+    st.bind(1, std::string_view(prefix));
     st.step();
 }
 

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "doppel/error.h"
+#include "doppel/index/lsh_band_store.h"
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/index/vector_index_check.h"
 #include "doppel/ops/indexer.h"
@@ -143,7 +144,7 @@ TEST(AtomicDocuments, VerifyFindsAndRepairsMissingArtifacts) {
     }
     const StoreVerification clean = verify_store(dir.path());
     EXPECT_TRUE(clean.healthy);
-    ASSERT_EQ(clean.findings.size(), 6u);
+    ASSERT_EQ(clean.findings.size(), 7u);
     sql(dir.path(), "UPDATE sketches SET shingles = NULL WHERE seq = 3");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
@@ -176,13 +177,69 @@ TEST(AtomicDocuments, VerifyNamesADocumentWhoseParagraphsCannotBeRead) {
     sql(dir.path(), "UPDATE documents SET paragraphs = '[[0,9999,\"en\",1.0,false]]' WHERE id = 'a3'");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
-    ASSERT_EQ(broken.findings.size(), 6u);
+    ASSERT_EQ(broken.findings.size(), 7u);
     EXPECT_EQ(broken.findings[4].check, "paragraphs");
     EXPECT_FALSE(broken.findings[4].ok);
     EXPECT_NE(broken.findings[4].detail.find("2 documents (a1, a3)"), std::string::npos) << broken.findings[4].detail;
     Store store(dir.path(), StoreOptions{false, true});
     EXPECT_TRUE(store.get("a1")->paragraphs.empty());
     EXPECT_FALSE(store.get("a0")->paragraphs.empty());
+}
+
+// Every (key, seq) entry of a banding's runs, in order.
+std::vector<LshBandStore::Entry> band_entries(const std::string& dir, LshParams p) {
+    Store store(dir, StoreOptions{false, true});
+    std::vector<LshBandStore::Entry> out;
+    const auto runs = LshBandStore::open(store, 128, p, 0);
+    if (runs) runs->for_each_entry(store, [&](const LshBandStore::Entry& e) { out.push_back(e); });
+    return out;
+}
+
+// A band run's segment lost and another banding's catalogue lost: verify names both, and repair
+// builds them again from the stored signatures, with the same entries.
+TEST(AtomicDocuments, VerifyFindsAndRebuildsDamagedBandRuns) {
+    test::TempDir dir("atomic-verify-bands");
+    std::vector<LshParams> bandings;
+    {
+        Store store(dir.path());
+        Indexer indexer(store, Indexer::WithoutLanguages{});
+        NearDuplicateIndexOptions options;
+        options.extra_band_thresholds = {0.5};
+        indexer.add_stage(std::make_unique<NearDuplicateStage>(options));
+        for (const char* batch : {"a", "b", "c"}) {
+            auto docs = make_docs(batch, 400);
+            indexer.add(docs.size(), docs.data(), 1);
+        }
+        indexer.finish();
+        bandings = stored_bandings(store, 128);
+    }
+    ASSERT_EQ(bandings.size(), 2u);
+    const std::string other = banding_name(bandings[1]);
+    std::vector<std::vector<LshBandStore::Entry>> before;
+    for (const LshParams& p : bandings) before.push_back(band_entries(dir.path(), p));
+    ASSERT_EQ(before[0].size(), 1200u * static_cast<std::size_t>(bandings[0].bands));
+    const StoreVerification clean = verify_store(dir.path());
+    ASSERT_EQ(clean.findings.size(), 7u);
+    EXPECT_EQ(clean.findings[6].check, "band runs");
+    EXPECT_TRUE(clean.healthy) << clean.findings[6].detail;
+    EXPECT_EQ(clean.findings[6].detail, "ok (" + banding_name(bandings[0]) + ", " + other + " read whole)");
+
+    sql(dir.path(), "DELETE FROM blobs WHERE name = 'lsh/1/0'; DELETE FROM meta WHERE key = 'lsh_band_runs:" + other + "'");
+    const StoreVerification broken = verify_store(dir.path());
+    EXPECT_FALSE(broken.healthy);
+    EXPECT_FALSE(broken.findings[6].ok);
+    const std::string& detail = broken.findings[6].detail;
+    EXPECT_NE(detail.find(banding_name(bandings[0]) + ": LSH band segment lsh/1/0 is missing"), std::string::npos) << detail;
+    EXPECT_NE(detail.find(other + ": no band runs"), std::string::npos) << detail;
+
+    VerifyOptions options;
+    options.repair = true;
+    const StoreVerification repaired = verify_store(dir.path(), options);
+    EXPECT_TRUE(repaired.repaired) << (repaired.after.size() > 6 ? repaired.after[6].detail : "");
+    ASSERT_EQ(repaired.repairs.size(), 2u);
+    EXPECT_EQ(repaired.repairs[1], "built the band runs of " + other + " again from the stored signatures");
+    for (std::size_t k = 0; k < bandings.size(); ++k) EXPECT_EQ(band_entries(dir.path(), bandings[k]), before[k]) << k;
+    EXPECT_TRUE(verify_store(dir.path()).healthy);
 }
 
 TEST(AtomicDocuments, VerifyRebuildsAMissingVectorIndex) {

@@ -394,3 +394,88 @@ TEST(LshBandStore, TwoBandingsKeepRunsOfTheirOwn) {
     }
     EXPECT_FALSE(LshBandStore::open(store, kPerms, LshParams{2, 8}, 300).has_value());  // never given
 }
+
+// verify's reading of the runs: sound runs have no problem; a missing, damaged or misplaced
+// segment, a run shorter than its catalogue says and a document whose keys are not in a band
+// are each named.
+TEST(LshBandStore, ProblemsNameWhatIsDamaged) {
+    test::TempDir dir("lsh_band_store_problems");
+    Store store(dir.path());
+    LshIndex ram(kPerms, kParams);
+    add_batches(store, ram, signatures(6000, 6), 2000, 1);  // runs of 8,000 entries: several segments each
+    std::vector<int64_t> seqs(6000);
+    for (std::size_t i = 0; i < seqs.size(); ++i) seqs[i] = 1 + static_cast<int64_t>(i);
+    const auto open = [&] { return *LshBandStore::open(store, kPerms, kParams, 6000); };
+    EXPECT_TRUE(open().problems(store, seqs).empty());
+    // Keys of a document that was never added (seq 6001 is past the runs' max seq: not asked about).
+    seqs.insert(seqs.begin(), 0);
+    seqs.push_back(6001);
+    const std::vector<std::string> lacking = open().problems(store, seqs);
+    ASSERT_EQ(lacking.size(), 4u);  // one line a band
+    EXPECT_EQ(lacking[0], "band 0 has no key of 1 stored documents (seqs 0)");
+    seqs = std::vector<int64_t>(seqs.begin() + 1, seqs.end() - 1);
+
+    const LshBandStore::Run run = open().runs().front();
+    ASSERT_GE(run.first_keys.size(), 2u);
+    const std::string name = run.blobs + std::to_string(run.id) + "/1";
+    std::string blob;
+    ASSERT_TRUE(store.read_blob(name, &blob));
+    auto only_problem = [&] {
+        const std::vector<std::string> p = open().problems(store, seqs);
+        return p.size() == 1 ? p[0] : "(" + std::to_string(p.size()) + " problems)";
+    };
+    store.remove_blob(name);
+    EXPECT_NE(only_problem().find("LSH band segment " + name + " is missing"), std::string::npos) << only_problem();
+    store.put_blob(name, std::string_view(blob).substr(0, blob.size() - 1));  // the last entry cut short
+    EXPECT_NE(only_problem().find(name + " does not decode"), std::string::npos) << only_problem();
+    store.put_blob(name, blob);
+    EXPECT_TRUE(open().problems(store, seqs).empty());
+    // The catalogue lists another first key for the segment, or one more entry for its run.
+    const std::string sound = *store.meta(LshBandStore::kMetaKey);
+    std::string catalogue = sound;
+    const std::string key = " " + std::to_string(run.first_keys[1]);
+    ASSERT_NE(catalogue.find(key), std::string::npos);
+    catalogue.replace(catalogue.find(key), key.size(), " " + std::to_string(run.first_keys[1] - 1));
+    store.set_meta(LshBandStore::kMetaKey, catalogue);
+    EXPECT_EQ(only_problem(), "LSH band segment " + name + " does not begin with the key its catalogue lists");
+    catalogue = sound;
+    const std::string entries = " " + std::to_string(run.entries) + " ";
+    const std::size_t at = catalogue.find("\n" + std::to_string(run.id) + entries);
+    ASSERT_NE(at, std::string::npos) << catalogue;
+    catalogue.replace(at + 1 + std::to_string(run.id).size(), entries.size(), " " + std::to_string(run.entries + 1) + " ");
+    store.set_meta(LshBandStore::kMetaKey, catalogue);
+    EXPECT_EQ(only_problem(), "LSH band run " + run.blobs + std::to_string(run.id) + " holds " +
+                                  std::to_string(run.entries) + " entries, its catalogue says " +
+                                  std::to_string(run.entries + 1));
+}
+
+// drop() removes a banding's catalogue and segments, and no other banding's.
+TEST(LshBandStore, DropRemovesOneBandingsRuns) {
+    test::TempDir dir("lsh_band_store_drop");
+    Store store(dir.path());
+    const LshParams other{8, 2};
+    LshIndex ram(kPerms, kParams);
+    const std::vector<uint32_t> sigs = signatures(300, 7);
+    add_batches(store, ram, sigs, 100, 1);
+    std::vector<int64_t> seqs(300);
+    for (std::size_t i = 0; i < 300; ++i) seqs[i] = 1 + static_cast<int64_t>(i);
+    store.transaction([&] { LshBandStore::add(store, kPerms, other, 300, seqs.data(), sigs.data()); });
+    std::string blob;
+    store.transaction([&] { LshBandStore::drop(store, kPerms, kParams); });
+    EXPECT_FALSE(LshBandStore::open(store, kPerms, kParams, 0).has_value());
+    EXPECT_FALSE(store.read_blob("lsh/1/0", &blob));
+    ASSERT_TRUE(LshBandStore::open(store, kPerms, other, 300).has_value());
+    EXPECT_TRUE(LshBandStore::open(store, kPerms, other, 300)->problems(store, seqs).empty());
+    // The first place, now free, takes the banding added again; then drop the other one.
+    add_batches(store, ram, sigs, 300, 1);
+    EXPECT_TRUE(store.read_blob("lsh/1/0", &blob));
+    store.transaction([&] { LshBandStore::drop(store, kPerms, other); });
+    EXPECT_FALSE(LshBandStore::open(store, kPerms, other, 0).has_value());
+    EXPECT_FALSE(store.read_blob("lsh:8x2/1/0", &blob));
+    EXPECT_TRUE(LshBandStore::open(store, kPerms, kParams, 300)->problems(store, seqs).empty());
+    // A first place whose catalogue cannot be read is dropped with any banding's drop.
+    store.set_meta(LshBandStore::kMetaKey, "not a catalogue");
+    store.transaction([&] { LshBandStore::drop(store, kPerms, other); });
+    EXPECT_FALSE(store.meta(LshBandStore::kMetaKey).has_value());
+    EXPECT_FALSE(store.read_blob("lsh/1/0", &blob));
+}

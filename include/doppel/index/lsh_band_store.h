@@ -108,6 +108,20 @@ public:
                            std::vector<Entry> entries);
     // The largest seq whose keys are stored (0: no catalogue, or one for another banding).
     static int64_t covered_seq(const Store& store, int perms, LshParams params);
+    // Removes the catalogue and segments of this banding's runs: those of its own place, and the
+    // first place's where that holds this banding or cannot be read (verify's repair of damaged
+    // runs; the near-duplicate stage then builds them again from the stored signatures). Call
+    // inside a transaction of `store`.
+    static void drop(Store& store, int perms, LshParams params);
+
+    // verify's reading of the runs, every segment once: the problems found (empty: sound), each
+    // naming its segment or run: a segment missing or not decoding, not beginning with the
+    // catalogue's first key, with entries out of (key, seq) order or of a band past the
+    // banding's; a run whose entries are not as many as the catalogue says; a band without a key
+    // of one of `seqs` (the stored documents whose keys the runs should hold: those with a
+    // signature up to max_seq(); a deleted document's keys may stay). Memory: one segment and a
+    // bit per band and seq up to max_seq().
+    std::vector<std::string> problems(const Store& store, const std::vector<int64_t>& seqs) const;
 
     // The seqs sharing at least one band key with `sig`, sorted, without repeats (deleted
     // documents included).
@@ -139,6 +153,7 @@ public:
     static uint64_t entry_key(const uint32_t* sig, LshParams p, int band);
 
     LshParams params() const { return params_; }
+    int64_t max_seq() const { return max_seq_; }  // the largest seq whose keys are in the runs
     const std::vector<Run>& runs() const { return runs_; }
 
 private:

@@ -205,6 +205,18 @@ void check_fits_in_memory(const Store& store, uint64_t bytes, double threshold, 
                           const std::string& fix = "");
 // The bandings whose band runs `store` keeps: default_band_params(perms), then the recorded ones.
 std::vector<LshParams> stored_bandings(const Store& store, int perms);
+// verify's check of the band runs of every banding `store` keeps (stored_bandings), read whole
+// (LshBandStore::problems): a banding is damaged when its runs cannot be read or are unsound, or
+// do not cover every stored signature (its readers then fail, or build their tables in memory).
+// LshBandStore::drop() of the damaged ones, then an index run (the stage's add() or flush()),
+// builds them again. perms 0: the store holds no near-duplicate sketches, nothing was checked.
+struct BandRunCheck {
+    int perms = 0;
+    std::vector<LshParams> bandings;     // checked
+    std::vector<LshParams> damaged;      // those with problems
+    std::vector<std::string> problems;   // each beginning with its banding's name ("16x6: ...")
+};
+BandRunCheck check_band_runs(const Store& store);
 // The bandings a stage asked for `thresholds` keeps besides the default one: store_banding() of
 // each at kDefaultBandRecall where the default one does not serve it, without repeats.
 std::vector<LshParams> extra_bandings(const std::vector<double>& thresholds, int perms);
@@ -252,6 +264,8 @@ private:
     std::vector<LshParams> bandings_;
     std::vector<LshParams> bandings() const;
     void keep_bandings(Store& store);
+    // Whether a banding the store keeps lacks the keys of a stored signature (flush() adds them).
+    bool runs_behind(const Store& store) const;
     // add()'s transaction (the band entries are moved into it); `stored` is the spec the store had.
     void write_prepared(Store& store, std::size_t n, const int64_t* seqs, Batch& b,
                         const std::optional<std::string>& stored);

@@ -275,6 +275,8 @@ public:
     // max_artifact_seq() help an index notice documents written without it.
     void put_blob(const std::string& name, std::string_view data);
     void remove_blob(const std::string& name);
+    // Removes every blob whose name begins with `prefix` (an index's files, its catalogue lost).
+    void remove_blobs_named(const std::string& prefix);
     bool read_blob(const std::string& name, std::size_t offset, std::size_t n, void* out) const;
     bool read_blob(const std::string& name, std::string* out) const;
     // The largest seq with an artifact of `kind` (0: none).
@@ -298,6 +300,7 @@ public:
     // Store-wide metadata (specs and model versions that produced the store, index manifests).
     void set_meta(const std::string& key, const std::string& value);
     std::optional<std::string> meta(const std::string& key) const;
+    void remove_meta(const std::string& key);
 
     // Switches an existing store from the write-ahead log to a rollback journal for a run of bulk
     // writes (`doppel index` of a store for duplicates; use_wal() at its end), as
