@@ -86,10 +86,12 @@ public:
         if (!langid_) langid_ = std::make_unique<LanguageIdentifier>(models_dir_ + "/lid.176.ftz", langid_options_);
         return langid_.get();
     }
-    IndexStages stages(const std::vector<double>& dedup_thresholds = {}) {
+    IndexStages stages(const std::vector<double>& dedup_thresholds = {},
+                       const std::vector<double>& dropped_dedup_thresholds = {}) {
         IndexConfig config;
         config.models_dir = models_dir_;
         config.dedup_thresholds = dedup_thresholds;
+        config.dropped_dedup_thresholds = dropped_dedup_thresholds;
         return open_index_stages(config_for_purpose(config, purpose_));
     }
 
@@ -130,7 +132,7 @@ py::dict run_summary(const IndexRun& run, const std::vector<std::string>& stage_
 }
 
 py::dict index(PyStore& s, const std::vector<std::string>& paths, std::size_t batch, int64_t now,
-               const std::vector<double>& dedup_thresholds) {
+               const std::vector<double>& dedup_thresholds, const std::vector<double>& drop_dedup_thresholds) {
     IndexRunOptions options;
     options.batch = batch;
     options.now = now;
@@ -138,7 +140,7 @@ py::dict index(PyStore& s, const std::vector<std::string>& paths, std::size_t ba
     std::vector<std::string> warnings;
     {
         PyStore::Call call(s, PyStore::Call::kWrite);
-        IndexStages stages = s.stages(dedup_thresholds);
+        IndexStages stages = s.stages(dedup_thresholds, drop_dedup_thresholds);
         warnings = std::move(stages.warnings);
         run = index_paths(s.store(), s.langid(), std::move(stages.stages), paths, options);
     }
@@ -317,10 +319,11 @@ void bind_store(py::module_& m) {
     c.def("__enter__", [](py::object self) { return self; });
     c.def("__exit__", [](PyStore& s, const py::args&) { close_store(s); });
     c.def("index", &index, py::arg("paths"), py::arg("batch") = 0, py::arg("now") = 0,
-          py::arg("dedup_thresholds") = std::vector<double>{},
+          py::arg("dedup_thresholds") = std::vector<double>{}, py::arg("drop_dedup_thresholds") = std::vector<double>{},
           "Adds the documents of files and folders, as `doppel index` (batch 0: by the store's purpose, "
           "as the tool; dedup_thresholds as --dedup-thresholds: near-duplicate thresholds under 0.8 to "
-          "serve from disk, kept by later runs); returns a summary dict.");
+          "serve from disk, kept by later runs; drop_dedup_thresholds as --drop-dedup-thresholds: those "
+          "whose kept bands to drop); returns a summary dict.");
     c.def("add", &add, py::arg("documents"), py::arg("batch") = 256, py::arg("now") = 0,
           py::arg("max_bytes") = ReaderOptions{}.max_document_bytes,
           "Adds documents given as str or dict; returns a summary dict as index(). A document over "

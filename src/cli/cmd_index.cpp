@@ -50,6 +50,7 @@ Command add_index_command(CLI::App& app, Globals& g) {
         std::string langid = LanguageIdOptions().describe();
         std::string purpose;
         std::vector<double> dedup_thresholds;
+        std::vector<double> dropped_dedup_thresholds;
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("--store", args->store, "Store folder")->required();
@@ -79,9 +80,14 @@ Command add_index_command(CLI::App& app, Globals& g) {
         "Near-duplicate thresholds under 0.8 that dedup --store and check will be asked for: the store keeps LSH "
         "bands on disk for each, as it does for 0.8 and up (kept by later runs; with no paths, only adds them)");
     thresholds->delimiter(',')->check(CLI::Range(0.0, 1.0));
-    cmd->callback([paths, thresholds] {
-        if (paths->count() == 0 && thresholds->count() == 0)
-            throw CLI::RequiredError("paths (or --dedup-thresholds alone)");
+    auto* dropped = cmd->add_option(
+        "--drop-dedup-thresholds", args->dropped_dedup_thresholds,
+        "Thresholds given to --dedup-thresholds before whose LSH bands the store no longer needs: they are dropped "
+        "(the default bands, for 0.8 and up, are always kept; with no paths, only drops them)");
+    dropped->delimiter(',')->check(CLI::Range(0.0, 1.0));
+    cmd->callback([paths, thresholds, dropped] {
+        if (paths->count() == 0 && thresholds->count() == 0 && dropped->count() == 0)
+            throw CLI::RequiredError("paths (or --dedup-thresholds or --drop-dedup-thresholds alone)");
     });
     return {cmd, [args, &g]() -> int {
                 // Language ID's model loads beside the store's opening (a new store: about 20 ms,
@@ -99,7 +105,7 @@ Command add_index_command(CLI::App& app, Globals& g) {
                 // the main one mostly waits for syncs and for language ID here).
                 std::future<void> icu;
                 if (purpose == "all") icu = std::async(std::launch::async, &TextKeys::prepare_shared);
-                auto stages = make_index_stages(g, purpose, args->dedup_thresholds);
+                auto stages = make_index_stages(g, purpose, args->dedup_thresholds, args->dropped_dedup_thresholds);
                 const std::unique_ptr<LanguageIdentifier> langid = loading.valid() ? loading.get() : nullptr;
                 if (icu.valid()) icu.get();
                 Progress progress("index", g.quiet);

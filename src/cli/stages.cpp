@@ -17,9 +17,11 @@ IndexConfig index_config(const Globals& g) {
 }
 
 std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, const std::string& purpose,
-                                                           const std::vector<double>& dedup_thresholds) {
+                                                           const std::vector<double>& dedup_thresholds,
+                                                           const std::vector<double>& dropped_dedup_thresholds) {
     IndexConfig config = index_config(g);
     config.dedup_thresholds = dedup_thresholds;
+    config.dropped_dedup_thresholds = dropped_dedup_thresholds;
     IndexStages stages = open_index_stages(config_for_purpose(config, purpose));
     if (!g.quiet)
         for (const auto& w : stages.warnings) std::cerr << "doppel: warning: " << w << "\n";

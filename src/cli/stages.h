@@ -16,9 +16,11 @@ namespace doppel::cli {
 
 IndexConfig index_config(const Globals& g);
 // open_index_stages() of index_config(g) for a store's purpose ("all" or "duplicates", see
-// ops/indexer.h), with `index --dedup-thresholds`; its warnings go to stderr unless --quiet.
+// ops/indexer.h), with `index --dedup-thresholds` and `--drop-dedup-thresholds`; its warnings go
+// to stderr unless --quiet.
 std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, const std::string& purpose = "all",
-                                                           const std::vector<double>& dedup_thresholds = {});
+                                                           const std::vector<double>& dedup_thresholds = {},
+                                                           const std::vector<double>& dropped_dedup_thresholds = {});
 
 // Language ID's model (lid.176.ftz, with the --langid spec), loaded on a thread of its own: an
 // error in the spec comes, as the model's, from get().

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <mutex>
 #include <sstream>
+#include <utility>
 
 #include "doppel/error.h"
 #include "doppel/index/lsh_band_store.h"
@@ -625,7 +626,14 @@ NearDuplicateStage::NearDuplicateStage(NearDuplicateIndexOptions options)
       shingler_(Shingler::from_spec(options_.shingle_spec)),
       minhash_(MinHash::from_spec(options_.minhash_spec)),
       extra_(extra_bandings(options_.extra_band_thresholds, minhash_->perms())),
-      bandings_(joined({default_band_params(minhash_->perms())}, extra_)) {}
+      dropped_(extra_bandings(options_.dropped_band_thresholds, minhash_->perms())),
+      bandings_(joined({default_band_params(minhash_->perms())}, extra_)) {
+    for (const LshParams& p : dropped_)
+        DOPPEL_CHECK(kInvalidArgument, std::find(extra_.begin(), extra_.end(), p) == extra_.end(),
+                     "the LSH bands " + banding_name(p) + " are asked to be both kept and dropped");
+}
+
+std::vector<std::string> NearDuplicateStage::take_warnings() { return std::exchange(warnings_, {}); }
 
 std::vector<LshParams> NearDuplicateStage::bandings() const {
     std::lock_guard<std::mutex> lock(spare_mutex_);
@@ -637,16 +645,39 @@ std::vector<LshParams> NearDuplicateStage::bandings() const {
 // caught up with the stored signatures (those a banding newly asked for lacks: every one).
 void NearDuplicateStage::keep_bandings(Store& store) {
     const std::vector<LshParams> recorded = recorded_bandings(store);
-    const std::vector<LshParams> extra = joined(recorded, extra_);
+    std::vector<LshParams> kept;
+    for (const LshParams& p : recorded) {
+        if (std::find(dropped_.begin(), dropped_.end(), p) == dropped_.end())
+            kept.push_back(p);
+        else
+            LshBandStore::drop(store, minhash_->perms(), p);
+    }
+    note_not_dropped(recorded);
+    const std::vector<LshParams> extra = joined(kept, extra_);
     if (extra != recorded) {
         std::string value;
         for (const LshParams& p : extra) value += (value.empty() ? "" : " ") + banding_name(p);
-        store.set_meta(kExtraBandingsMeta, value);
+        if (value.empty())
+            store.remove_meta(kExtraBandingsMeta);
+        else
+            store.set_meta(kExtraBandingsMeta, value);
     }
     std::vector<LshParams> all = joined({default_band_params(minhash_->perms())}, extra);
     catch_up_band_runs(store, *shingler_, *minhash_, all);
     std::lock_guard<std::mutex> lock(spare_mutex_);
     bandings_ = std::move(all);
+}
+
+// A warning for each threshold asked to be dropped whose bands the store did not keep.
+void NearDuplicateStage::note_not_dropped(const std::vector<LshParams>& recorded) {
+    for (const double t : options_.dropped_band_thresholds) {
+        const std::vector<LshParams> p = extra_bandings({t}, minhash_->perms());
+        const std::string what = "dedup threshold " + impl::spec_number(t);
+        if (p.empty())
+            warnings_.push_back(what + " is served by the default LSH bands, which are always kept");
+        else if (std::find(recorded.begin(), recorded.end(), p[0]) == recorded.end())
+            warnings_.push_back(what + ": the store keeps no LSH bands " + banding_name(p[0]) + " to drop");
+    }
 }
 
 std::string NearDuplicateStage::describe() const { return spec_of(*shingler_, *minhash_); }
@@ -826,7 +857,7 @@ void NearDuplicateStage::add_prepared(Store& store, std::size_t n, const int64_t
 // that do not cover every stored signature (verify's repair drops damaged ones).
 void NearDuplicateStage::flush(Store& store) {
     if (caught_up_ == &store) return;
-    if (extra_.empty() && !runs_behind(store)) return;
+    if (extra_.empty() && dropped_.empty() && !runs_behind(store)) return;
     const auto stored = store.meta(kSpecKey);
     DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
                  "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");

@@ -745,6 +745,7 @@ IndexStages open_index_stages(const IndexConfig& config) {
     if (config.near_duplicates) {
         NearDuplicateIndexOptions o;
         o.extra_band_thresholds = config.dedup_thresholds;
+        o.dropped_band_thresholds = config.dropped_dedup_thresholds;
         out.stages.push_back(std::make_unique<NearDuplicateStage>(o));
     }
     if (!config.embeddings) return out;

@@ -105,8 +105,20 @@ TEST(DedupE2E, DedupThresholdsAloneAddBandRunsForThem) {
     ASSERT_EQ(after.exit_code, 0) << after.err;
     EXPECT_EQ(after.out, before.out);  // the same pairs, now from band runs on disk
     EXPECT_NE(after.out.find("\"id_b\":\"half\""), std::string::npos) << after.out;
+    auto verified = run_doppel("verify --store " + dir / "store");
+    EXPECT_NE(verified.out.find("band runs     ok (16x6, "), std::string::npos) << verified.out;
+    // --drop-dedup-thresholds alone drops them again: the pairs are the same, found in memory.
+    r = run_doppel("index --store " + dir / "store" + " --drop-dedup-thresholds 0.5,0.6,0.9");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("warning: dedup threshold 0.9 is served by the default LSH bands"), std::string::npos) << r.err;
+    verified = run_doppel("verify --store " + dir / "store");
+    EXPECT_NE(verified.out.find("band runs     ok (16x6 read whole)"), std::string::npos) << verified.out;
+    EXPECT_EQ(run_doppel("dedup --store " + dir / "store" + " --threshold 0.5 --format jsonl").out, before.out);
     EXPECT_EQ(run_doppel("index --store " + dir / "store").exit_code, 2);
     EXPECT_EQ(run_doppel("index --store " + dir / "store" + " --dedup-thresholds 1.5").exit_code, 2);
+    EXPECT_EQ(run_doppel("index --store " + dir / "store" + " --dedup-thresholds 0.5 --drop-dedup-thresholds 0.5")
+                  .exit_code,
+              2);  // both kept and dropped: refused
 }
 
 TEST(DedupE2E, TheSummarySpecReproducesTheRun) {

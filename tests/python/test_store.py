@@ -75,6 +75,10 @@ def test_dedup_new(tmp_path, corpus):
     assert store.dedup(0.5) == full
     store.dedup(0.5, new=True)
     assert store.dedup(0.5, clusters=True, new=True)["full_run"] == ""
+    # Dropped again (drop_dedup_thresholds): the same pairs, from a full run each time.
+    assert store.index([], drop_dedup_thresholds=[0.5])["warnings"] == []
+    assert store.dedup(0.5) == full
+    assert store.dedup(0.5, clusters=True, new=True)["full_run"]
 
 
 def test_translations_as_cli(stores, cli):

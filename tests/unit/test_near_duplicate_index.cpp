@@ -466,6 +466,34 @@ TEST(NearDuplicateIndex, ALowerThresholdAskedForAtIndexTimeIsServedFromDisk) {
     EXPECT_TRUE(now_mid.on_disk());
     EXPECT_EQ(now_mid.params(), choose_lsh_params(0.55, 128, kDefaultBandRecall));
     EXPECT_EQ(now_mid.query(edit).size(), 2u);
+    // A run that drops 0.5's bands (and names 0.9, served by the default ones, and 0.3, never
+    // kept): 0.55's stay; 0.5 is served in memory again, with the same answers.
+    std::vector<std::string> warnings;
+    {
+        Store writable(plain_dir.path());
+        Indexer indexer(writable, lid);
+        NearDuplicateIndexOptions o;
+        o.dropped_band_thresholds = {0.5, 0.9, 0.3};
+        indexer.add_stage(std::make_unique<NearDuplicateStage>(o));
+        IndexSummary summary;
+        indexer.finish(&summary);
+        warnings = summary.warnings;
+    }
+    EXPECT_EQ(stored_bandings(plain, 128),
+              (std::vector<LshParams>{default_band_params(128), choose_lsh_params(0.55, 128, kDefaultBandRecall)}));
+    EXPECT_FALSE(LshBandStore::open(plain, 128, choose_lsh_params(0.5, 128, kDefaultBandRecall), 0).has_value());
+    ASSERT_EQ(warnings.size(), 2u);
+    EXPECT_EQ(warnings[0], "dedup threshold 0.9 is served by the default LSH bands, which are always kept");
+    EXPECT_EQ(warnings[1], "dedup threshold 0.3: the store keeps no LSH bands " +
+                               banding_name(choose_lsh_params(0.3, 128, kDefaultBandRecall)) + " to drop");
+    NearDuplicateIndex dropped(plain, 0.5);
+    EXPECT_EQ(dropped.params(), choose_lsh_params(0.5, 128, kDefaultBandRecall));
+    EXPECT_FALSE(dropped.on_disk());
+    EXPECT_EQ(dropped.query(edit).size(), 2u);
+    NearDuplicateIndexOptions both;
+    both.extra_band_thresholds = {0.5};
+    both.dropped_band_thresholds = {0.5};
+    EXPECT_THROW(NearDuplicateStage{both}, Error);
 }
 
 // A reader that would build its tables in memory is refused where they would take more than half

@@ -102,6 +102,10 @@ struct NearDuplicateIndexOptions {
     // (kExtraBandingsMeta), so those read from disk as well. Recorded in the store: later runs keep
     // them whatever they ask.
     std::vector<double> extra_band_thresholds;
+    // Thresholds whose kept band runs the store no longer needs: the stage drops the runs of their
+    // bandings (extra_bandings() of them; the default one is never dropped) and takes them off
+    // kExtraBandingsMeta. A threshold asked for in both lists is refused.
+    std::vector<double> dropped_band_thresholds;
 };
 
 // Artifact encoding (formats above). decode_* throw doppel::Error on a wrong magic or version.
@@ -195,7 +199,8 @@ LshParams store_banding(int perms, double threshold, double target_recall);
 // recall at the threshold, the one with the fewest candidates at half the threshold.
 LshParams store_banding(const std::vector<LshParams>& stored, int perms, double threshold, double target_recall);
 // Store metadata: the bandings kept besides the default one, "<bands>x<rows>" each, separated by
-// spaces, in the order they were first asked for (NearDuplicateIndexOptions::extra_band_thresholds).
+// spaces, in the order they were first asked for (NearDuplicateIndexOptions::extra_band_thresholds),
+// less those dropped since (dropped_band_thresholds).
 inline constexpr const char* kExtraBandingsMeta = "near_duplicate_extra_bandings";
 // A reader without band runs for its banding builds its LSH tables (and, for dedup, keeps every
 // shingle set) in memory: refused (doppel::Error kInvalidArgument) where `bytes`, its estimate,
@@ -231,6 +236,7 @@ public:
     void add_prepared(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs,
                       std::unique_ptr<Prepared> prepared) override;
     void flush(Store& store) override;
+    std::vector<std::string> take_warnings() override;
     // Shingles and signatures depend on the text alone: nothing to do.
     void relabeled(Store&, std::size_t, const int64_t*, const AnalyzedDocument*) override {}
     std::vector<std::string> artifact_kinds() const override {
@@ -261,9 +267,12 @@ private:
     // those the stage keeps runs of: the default, then (once it has written to a store) the
     // store's recorded ones with those asked for. Read by prepare() under spare_mutex_.
     std::vector<LshParams> extra_;
+    std::vector<LshParams> dropped_;  // of options_.dropped_band_thresholds
     std::vector<LshParams> bandings_;
+    std::vector<std::string> warnings_;  // a dropped threshold whose banding the store did not keep
     std::vector<LshParams> bandings() const;
     void keep_bandings(Store& store);
+    void note_not_dropped(const std::vector<LshParams>& recorded);
     // Whether a banding the store keeps lacks the keys of a stored signature (flush() adds them).
     bool runs_behind(const Store& store) const;
     // add()'s transaction (the band entries are moved into it); `stored` is the spec the store had.

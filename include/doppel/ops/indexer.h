@@ -246,6 +246,9 @@ struct IndexConfig {
     // Near-duplicate thresholds under 0.8 to serve from band runs on disk too
     // (NearDuplicateIndexOptions::extra_band_thresholds; `index --dedup-thresholds`).
     std::vector<double> dedup_thresholds;
+    // Near-duplicate thresholds whose kept band runs to drop
+    // (NearDuplicateIndexOptions::dropped_band_thresholds; `index --drop-dedup-thresholds`).
+    std::vector<double> dropped_dedup_thresholds;
 };
 
 // Store metadata key: the store's purpose, "all" or "duplicates" (see IndexConfig).
