@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <numeric>
 #include <bit>
 #include <charconv>
 #include <filesystem>
@@ -777,9 +778,15 @@ std::optional<StoredDocument> Store::get_by_seq(int64_t seq, bool with_text) con
 
 std::vector<Store::StoredVersion> Store::versions(const std::vector<std::string_view>& ids) const {
     std::vector<StoredVersion> out(ids.size());
+    // In the id index's order (SQLite compares texts as memcmp does, as string_view does): each
+    // of its pages is read once however the ids come, not once an id (a feed's URLs or hashes
+    // fall all over an index larger than the cache).
+    std::vector<std::size_t> order(ids.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
     read_snapshot([&] {
         Statement st(impl_->db, "SELECT seq, content_hash FROM documents WHERE id = ?");
-        for (std::size_t i = 0; i < ids.size(); ++i) {
+        for (const std::size_t i : order) {
             st.reset();
             st.bind(1, ids[i]);
             if (!st.step()) continue;
