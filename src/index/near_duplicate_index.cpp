@@ -70,6 +70,15 @@ std::string spec_of(const Shingler& s, const MinHash& m) {
     return "near-duplicate:" + s.describe() + ";" + m.describe();
 }
 
+// The spec the store's sketches were made with (none: no sketches yet); refused (kModelMismatch)
+// when it is not `spec`, the reader's or writer's own.
+std::optional<std::string> stored_spec_matching(const Store& store, const std::string& spec) {
+    auto stored = store.meta(kSpecKey);
+    DOPPEL_CHECK(kModelMismatch, !stored || *stored == spec,
+                 "store was indexed with '" + stored.value_or("") + "', not '" + spec + "'");
+    return stored;
+}
+
 // The artifact encodings (formats in the header), appended to *out.
 void append_shingles(const uint64_t* shingles, std::size_t n, const ShingleCounts& counts, std::string* out) {
     out->append(kShinglesMagic, 4);
@@ -836,9 +845,7 @@ void NearDuplicateStage::add(Store& store, std::size_t n, const int64_t* seqs, c
 
 void NearDuplicateStage::add_prepared(Store& store, std::size_t n, const int64_t* seqs,
                                       const AnalyzedDocument* docs, std::unique_ptr<Prepared> prepared) {
-    const auto stored = store.meta(kSpecKey);
-    DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
-                 "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
+    const auto stored = stored_spec_matching(store, describe());
     std::unique_ptr<Batch> b(dynamic_cast<Batch*>(prepared.get()));
     if (b) prepared.release();
     if (!b || !b->made_of(n, docs)) {
@@ -858,9 +865,7 @@ void NearDuplicateStage::add_prepared(Store& store, std::size_t n, const int64_t
 void NearDuplicateStage::flush(Store& store) {
     if (caught_up_ == &store) return;
     if (extra_.empty() && dropped_.empty() && !runs_behind(store)) return;
-    const auto stored = store.meta(kSpecKey);
-    DOPPEL_CHECK(kModelMismatch, !stored || *stored == describe(),
-                 "store was indexed with '" + stored.value_or("") + "', not '" + describe() + "'");
+    stored_spec_matching(store, describe());
     store.transaction([&] { keep_bandings(store); });
     caught_up_ = &store;
 }
@@ -881,10 +886,7 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
       minhash_(MinHash::from_spec(options.minhash_spec)),
       lsh_(minhash_->perms(), store_banding(stored_bandings(store, minhash_->perms()), minhash_->perms(), threshold,
                                             target_recall)) {
-    const auto stored = store.meta(kSpecKey);
-    DOPPEL_CHECK(kModelMismatch, 
-        !stored || *stored == spec_of(*shingler_, *minhash_),
-        "store was indexed with '" + stored.value_or("") + "', not '" + spec_of(*shingler_, *minhash_) + "'");
+    stored_spec_matching(store, spec_of(*shingler_, *minhash_));
     store.read_snapshot([&] { bands_ = read_bands(); });
     if (bands_) return;  // nothing to build: queries read the band runs
     // Every signature and its band keys in hash tables (LshIndex): about 96 bytes a node with its
