@@ -23,23 +23,25 @@ public:
 
     Statement& bind(int i, int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); return *this; }
     Statement& bind(int i, double v) { check(sqlite3_bind_double(stmt_, i, v)); return *this; }
+    // An empty text or blob is bound as a zero-length value, never as NULL (SQLite's reading of
+    // a null pointer: a NOT NULL column refuses it, a nullable one reads it as "missing"), however
+    // it is given (an empty std::string_view's data() may be null).
     Statement& bind(int i, std::string_view v) {
-        check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+        check(sqlite3_bind_text(stmt_, i, nonnull(v.data()), static_cast<int>(v.size()), SQLITE_TRANSIENT));
         return *this;
     }
     Statement& bind_blob(int i, const void* p, std::size_t n) {
-        check(sqlite3_bind_blob64(stmt_, i, p, n, SQLITE_TRANSIENT));
+        check(sqlite3_bind_blob64(stmt_, i, nonnull(p), n, SQLITE_TRANSIENT));
         return *this;
     }
     // The same without SQLite's copy of the bytes, for large values (a document's text, an
     // artifact): they must stay unchanged until the statement is stepped and reset.
     Statement& bind_unowned(int i, std::string_view v) {
-        check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
+        check(sqlite3_bind_text64(stmt_, i, nonnull(v.data()), v.size(), SQLITE_STATIC, SQLITE_UTF8));
         return *this;
     }
-    // An empty blob is bound as a zero-length blob, never as NULL (which reads as "missing").
     Statement& bind_blob_unowned(int i, const void* p, std::size_t n) {
-        check(sqlite3_bind_blob64(stmt_, i, p ? p : "", n, SQLITE_STATIC));
+        check(sqlite3_bind_blob64(stmt_, i, nonnull(p), n, SQLITE_STATIC));
         return *this;
     }
     // Binds ?i only where the statement has that many parameters (a statement built for one of
@@ -73,6 +75,8 @@ public:
     bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 private:
+    static const char* nonnull(const char* p) { return p ? p : ""; }
+    static const void* nonnull(const void* p) { return p ? p : ""; }
     void check(int rc) {
         if (rc != SQLITE_OK) DOPPEL_THROW(kStore, std::string("SQLite bind failed: ") + sqlite3_errmsg(db_));
     }

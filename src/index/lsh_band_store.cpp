@@ -444,7 +444,11 @@ std::string run_problem(const Store& store, const Run& r, LshParams params, Band
 
 std::vector<std::string> LshBandStore::problems(const Store& store, const std::vector<int64_t>& seqs) const {
     std::vector<std::string> out;
-    BandSeqBits bits(params_.bands, max_seq_);
+    if (params_.bands >= (1 << kBandBits))  // a damaged record of the bandings kept
+        return {"the banding has " + std::to_string(params_.bands) + " bands, more than band runs hold"};
+    // Bits up to the largest seq asked about (a damaged catalogue's max seq may be anything).
+    const int64_t top = seqs.empty() ? 0 : std::min(max_seq_, *std::max_element(seqs.begin(), seqs.end()));
+    BandSeqBits bits(params_.bands, std::max<int64_t>(top, 0));
     for (const Run& r : runs_)
         if (std::string p = run_problem(store, r, params_, bits); !p.empty()) out.push_back(std::move(p));
     if (!out.empty()) return out;  // a damaged run's keys are missing from its bands too: no more to say

@@ -87,6 +87,28 @@ TEST_F(StoreTest, PutIsIdempotentAndReplacesChangedText) {
 
 // put()'s `absent` hint: an id said to be absent is not looked up, so one that is stored after
 // all fails on the id's UNIQUE constraint (the batch rolled back) instead of being replaced.
+// Named blobs and metadata: an empty value (an empty string_view's data() may be null) is stored
+// as an empty one, not refused as a NULL; remove_blobs_named() takes a prefix as it is, without
+// LIKE's wildcards; remove_meta() removes one key.
+TEST_F(StoreTest, EmptyBlobsAndRemovalsByName) {
+    s.put_blob("lsh/1/0", std::string_view());
+    s.put_blob("lsh/1/1", "x");
+    s.put_blob("lsh_/1/0", "y");  // "_" is a wildcard of LIKE: must not be taken for "lsh/"
+    s.put_blob("lsh:4x4/1/0", "z");
+    std::string blob = "before";
+    ASSERT_TRUE(s.read_blob("lsh/1/0", &blob));
+    EXPECT_EQ(blob, "");
+    s.remove_blobs_named("lsh/");
+    EXPECT_FALSE(s.read_blob("lsh/1/0", &blob));
+    EXPECT_FALSE(s.read_blob("lsh/1/1", &blob));
+    EXPECT_TRUE(s.read_blob("lsh_/1/0", &blob));
+    EXPECT_TRUE(s.read_blob("lsh:4x4/1/0", &blob));
+    s.set_meta("k", std::string());
+    EXPECT_EQ(s.meta("k"), std::optional<std::string>(""));
+    s.remove_meta("k");
+    EXPECT_FALSE(s.meta("k").has_value());
+}
+
 TEST_F(StoreTest, PutSkipsTheLookupOfIdsSaidAbsent) {
     const std::vector<int64_t> seqs = put(abc(1));
     const std::vector<AnalyzedDocument> bc = {make("b", "beta"), make("c", "gamma")};

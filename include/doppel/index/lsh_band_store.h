@@ -120,7 +120,7 @@ public:
     // banding's; a run whose entries are not as many as the catalogue says; a band without a key
     // of one of `seqs` (the stored documents whose keys the runs should hold: those with a
     // signature up to max_seq(); a deleted document's keys may stay). Memory: one segment and a
-    // bit per band and seq up to max_seq().
+    // bit per band and seq up to the largest of `seqs`.
     std::vector<std::string> problems(const Store& store, const std::vector<int64_t>& seqs) const;
 
     // The seqs sharing at least one band key with `sig`, sorted, without repeats (deleted
