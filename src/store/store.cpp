@@ -3,10 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <numeric>
 #include <bit>
 #include <charconv>
 #include <filesystem>
+#include <numeric>
 #include <utility>
 
 #include "doppel/error.h"

@@ -53,8 +53,10 @@
 //    In the same transaction it adds the documents' LSH band keys, for the banding of
 //    default_band_params() (threshold 0.8, recall 0.99: check's defaults) and those of the lower
 //    thresholds the store was asked to serve (kExtraBandingsMeta), to the store's band runs
-//    (index/lsh_band_store.h); signatures the runs lack (a store written before them, or a
-//    banding asked for since) are added first, in the stage's first add() to a store.
+//    (index/lsh_band_store.h); signatures the runs lack (a store written before them, a
+//    banding asked for since, or runs that verify's repair dropped) are added first, in the
+//    stage's first add() to a store, or in its flush() when the run adds nothing. The bandings of
+//    NearDuplicateIndexOptions::dropped_band_thresholds lose their runs and their record there.
 //  - NearDuplicateIndex: opens the index of a store. When the store's band runs are for the
 //    banding asked for and cover every signature, queries read them from disk and opening builds
 //    nothing (memory does not grow with the store); otherwise the LSH tables (index/lsh_index.h)
