@@ -3,13 +3,14 @@
 // or a problem that problems() names, never a crash, a hang or an allocation past the input's
 // means. The input: the catalogue's text, then after the first NUL byte the blob of segment
 // lsh/1/0, then after the next one that of lsh/1/1. The store lives on /dev/shm where there is
-// one (a commit per input: tmpfs makes its syncs free).
+// one (a commit per input: tmpfs makes its syncs free), removed when the process ends.
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,14 +20,30 @@
 
 namespace {
 
+// The store of this process, in a folder of its own that goes with it at exit (a crash leaves it,
+// beside its reproducer).
+class FuzzStore {
+public:
+    FuzzStore() : dir_(std::string(std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp") +
+                       "/doppel-fuzz-band-runs-XXXXXX") {
+        if (!mkdtemp(dir_.data())) std::abort();
+        store_ = std::make_unique<doppel::Store>(dir_);
+    }
+    ~FuzzStore() {
+        store_.reset();
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    doppel::Store& store() { return *store_; }
+
+private:
+    std::string dir_;
+    std::unique_ptr<doppel::Store> store_;
+};
+
 doppel::Store& fuzz_store() {
-    static doppel::Store store([] {
-        std::string dir = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
-        dir += "/doppel-fuzz-band-runs-XXXXXX";
-        if (!mkdtemp(dir.data())) std::abort();
-        return dir;
-    }());
-    return store;
+    static FuzzStore s;
+    return s.store();
 }
 
 // The part of `in` before its first NUL byte; `in` keeps what follows it.

@@ -70,6 +70,11 @@ std::string spec_of(const Shingler& s, const MinHash& m) {
     return "near-duplicate:" + s.describe() + ";" + m.describe();
 }
 
+// The MinHash of a spec spec_of() wrote (its part after the ';').
+std::unique_ptr<MinHash> minhash_of_spec(const std::string& spec) {
+    return MinHash::from_spec(spec.substr(spec.rfind(';') + 1));
+}
+
 // The spec the store's sketches were made with (none: no sketches yet); refused (kModelMismatch)
 // when it is not `spec`, the reader's or writer's own.
 std::optional<std::string> stored_spec_matching(const Store& store, const std::string& spec) {
@@ -362,7 +367,7 @@ BandRunCheck check_band_runs(const Store& store) {
     const auto spec = store.meta(kSpecKey);
     const int64_t newest = store.max_artifact_seq("minhash");
     if (!spec || newest == 0) return c;
-    c.perms = MinHash::from_spec(spec->substr(spec->rfind(';') + 1))->perms();
+    c.perms = minhash_of_spec(*spec)->perms();
     c.bandings = stored_bandings(store, c.perms);
     const std::vector<int64_t> seqs = store.artifact_seqs("minhash");
     for (const LshParams& p : c.bandings) {
