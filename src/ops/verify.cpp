@@ -84,6 +84,23 @@ VerifyFinding check_copies(const Store& store) {
                                          "and index them again to restore them)"};
 }
 
+VerifyFinding check_ids(const Store& store, Store::IdKeyProblems* problems) {
+    *problems = store.id_key_problems();
+    const Store::IdKeyProblems& p = *problems;
+    if (p.empty()) return {"ids", true, "ok"};
+    std::string detail;
+    auto add = [&](const std::string& s) { detail += (detail.empty() ? "" : "; ") + s; };
+    if (!p.unfindable.empty())
+        add(name_documents(store, p.unfindable) + " not found by their ids (the id keys lack them)");
+    if (p.stray) add(std::to_string(p.stray) + " id keys naming no document");
+    if (p.unfindable.size() || p.stray) add("verify --repair computes the keys again");
+    if (!p.duplicated.empty())
+        add(name_documents(store, p.duplicated) +
+            " with an id an earlier document also has (not repaired: delete the id with `doppel delete` and index "
+            "it again)");
+    return {"ids", false, detail};
+}
+
 VerifyFinding check_band_runs(const Store& store, BandRunCheck* check) {
     *check = doppel::check_band_runs(store);
     const BandRunCheck& c = *check;
@@ -98,14 +115,21 @@ VerifyFinding check_band_runs(const Store& store, BandRunCheck* check) {
     return {"band runs", false, detail + " (check and dedup --store read them; verify --repair builds them again)"};
 }
 
-std::vector<VerifyFinding> run_checks(const Store& store, BandRunCheck* bands) {
+// What the checks found that repair() mends.
+struct Found {
+    BandRunCheck bands;
+    Store::IdKeyProblems ids;
+};
+
+std::vector<VerifyFinding> run_checks(const Store& store, Found* found) {
     std::vector<VerifyFinding> out{check_integrity(store), check_schema(store)};
     if (!out[0].ok) return out;  // a damaged file: the other checks would read garbage
     out.push_back(check_artifacts(store));
     out.push_back(check_index(store));
     out.push_back(check_paragraphs(store));
     out.push_back(check_copies(store));
-    out.push_back(check_band_runs(store, bands));
+    out.push_back(check_ids(store, &found->ids));
+    out.push_back(check_band_runs(store, &found->bands));
     return out;
 }
 
@@ -127,12 +151,17 @@ IndexStages repair_stages(const Store& store, IndexConfig config) {
     return open_index_stages(config);
 }
 
-// Recomputes missing artifacts, builds damaged band runs again and brings the vector index in
-// step; returns what it did.
-std::vector<std::string> repair(Store& store, const VerifyOptions& options, const BandRunCheck& bands) {
+// Recomputes missing artifacts and wrong id keys, builds damaged band runs again and brings the
+// vector index in step; returns what it did.
+std::vector<std::string> repair(Store& store, const VerifyOptions& options, const Found& found) {
+    const BandRunCheck& bands = found.bands;
     IndexStages stages = repair_stages(store, options.index);
     std::vector<std::string> done = stages.warnings;
     Indexer indexer(store);  // takes the write lock; stored documents only: no language model loaded
+    if (!found.ids.unfindable.empty() || found.ids.stray) {
+        store.rebuild_id_keys();
+        done.push_back("computed the id keys of the stored documents again");
+    }
     for (auto& s : stages.stages) indexer.add_stage(std::move(s));
     if (!bands.damaged.empty()) {  // the near-duplicate stage's flush (indexer.finish) builds them again
         store.transaction([&] {
@@ -158,8 +187,8 @@ StoreVerification verify_store(const std::string& dir, const VerifyOptions& opti
         v.writer_running = StoreWriteLock::held_by_another(dir);
     } catch (const Error&) {  // a read-only folder: no writer can hold it either
     }
-    BandRunCheck bands;
-    v.findings = run_checks(store, &bands);
+    Found found;
+    v.findings = run_checks(store, &found);
     v.healthy = all_ok(v.findings);
     if (v.healthy || !options.repair) return v;
     if (!v.findings[0].ok) {
@@ -168,8 +197,8 @@ StoreVerification verify_store(const std::string& dir, const VerifyOptions& opti
         v.after = v.findings;
         return v;
     }
-    v.repairs = repair(store, options, bands);
-    v.after = run_checks(store, &bands);
+    v.repairs = repair(store, options, found);
+    v.after = run_checks(store, &found);
     v.repaired = all_ok(v.after);
     return v;
 }

@@ -1,11 +1,13 @@
 #include "doppel/store/store.h"
 
 #include <nlohmann/json.hpp>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <bit>
 #include <charconv>
 #include <filesystem>
+#include <iterator>
 #include <numeric>
 #include <utility>
 
@@ -25,7 +27,7 @@ const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents(
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     source TEXT NOT NULL DEFAULT '',
     url TEXT NOT NULL DEFAULT '',
     title TEXT NOT NULL DEFAULT '',
@@ -82,6 +84,48 @@ BEGIN
         WHERE seq = (SELECT min(seq) FROM documents WHERE text_of = old.seq);
 END;
 )sql";
+
+// Schema 9: a document is found by its id through the id's key (id_key()), in two tables of
+// (key, seq): the keys of the documents put since the last merge (id_keys_new, small) and the
+// rest (id_keys). Inserts land in the small table only, so a batch of a crawl's ids (URLs,
+// hashes: no order) rewrites the pages of that table, not those of an index of every id; its
+// keys move to the large one in order, in one pass, once it holds an eighth as many
+// (merge_id_keys). A store before schema 9 found them through a UNIQUE index on the id text: each
+// batch of 100,000 URLs rewrote most of that index (docs/measurements.md, "id keys"). put(), the
+// one writer of new rows, adds their keys; triggers take the keys of deleted and renamed rows
+// out of both tables, calling the key function that each connection of this build registers
+// (register_id_key), so another program can read such a store but not delete or rename its
+// documents. (A trigger on insert too cost a third of put()'s time: SQLite allocates a frame
+// for each firing.) Two ids may share a key: a
+// lookup compares the id itself. Nothing in the database stops a second row with a stored id:
+// put() looks each id up (or is told it is absent by its caller, who looked), and verify
+// reports duplicates ("ids").
+const char* kSchema9Ids = R"sql(
+CREATE TABLE IF NOT EXISTS id_keys(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS id_keys_new(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS documents_id_removed AFTER DELETE ON documents
+BEGIN
+    DELETE FROM id_keys_new WHERE key = doppel_id_key(old.id) AND seq = old.seq;
+    DELETE FROM id_keys WHERE key = doppel_id_key(old.id) AND seq = old.seq;
+END;
+CREATE TRIGGER IF NOT EXISTS documents_id_renamed AFTER UPDATE OF id ON documents
+BEGIN
+    DELETE FROM id_keys_new WHERE key = doppel_id_key(old.id) AND seq = old.seq;
+    DELETE FROM id_keys WHERE key = doppel_id_key(old.id) AND seq = old.seq;
+    INSERT INTO id_keys_new(key, seq) VALUES(doppel_id_key(new.id), new.seq);
+END;
+)sql";
+
+// Every document's key, in the large table (a store migrated to schema 9, verify --repair).
+const char* kFillIdKeys = R"sql(
+DELETE FROM id_keys_new;
+DELETE FROM id_keys;
+INSERT INTO id_keys(key, seq) SELECT doppel_id_key(id), seq FROM documents ORDER BY 1, 2;
+)sql";
+
+// The key of a document's id (schema 9): XXH3's 64 bits of its bytes, as a signed integer.
+// Part of the file format: a store's keys are computed once, by whichever build wrote them.
+int64_t id_key(std::string_view id) { return static_cast<int64_t>(XXH3_64bits(id.data(), id.size())); }
 
 // Version 1 -> 2: the model's top label and the fallback's scores per document. A version-1
 // document has no record of them: its stored language counts as its top label and it is taken
@@ -272,6 +316,16 @@ struct Store::Impl {
             return {table, kind, kind + " IS NOT NULL"};
         return {"artifacts", "data", "kind = ?1"};
     }
+    // The store finds ids through their keys (schema 9); false: a store opened read-only at an
+    // older version, which finds them through its UNIQUE index on the id (a writer that
+    // migrates it meanwhile leaves that index, so it stays right).
+    bool id_keys = true;
+    std::size_t id_merge_rows = 0;  // StoreOptions::id_merge_rows
+    int64_t merged_keys = -1;  // rows of id_keys at the last merge or count (-1: not counted yet)
+    // Moves the keys of id_keys_new into id_keys when they are at least an eighth as many, and at
+    // least `min_rows` (StoreOptions::id_merge_rows): each key is moved a few times over the
+    // store's growth, not rewritten with every batch. Inside the caller's transaction.
+    void merge_id_keys_if_due(std::size_t min_rows);
     // The named blob read last (read_blob), kept open for the next read of the same blob.
     sqlite3_blob* blob = nullptr;
     std::string blob_name;
@@ -352,6 +406,28 @@ void migrate_to_8(sqlite3* db) {
     impl::exec(db, kSchema8Copies);
 }
 
+void sql_id_key(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    const auto* p = static_cast<const char*>(sqlite3_value_blob(argv[0]));
+    const int n = sqlite3_value_bytes(argv[0]);
+    sqlite3_result_int64(ctx, id_key(std::string_view(p ? p : "", static_cast<std::size_t>(n))));
+}
+
+// doppel_id_key(id) on this connection: schema 9's triggers call it.
+void register_id_key(sqlite3* db) {
+    if (sqlite3_create_function_v2(db, "doppel_id_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                   nullptr, sql_id_key, nullptr, nullptr, nullptr) != SQLITE_OK)
+        DOPPEL_THROW(kStore, std::string("cannot register the id key function: ") + sqlite3_errmsg(db));
+}
+
+// Version 8 -> 9 (kSchema9Ids): the tables of id keys, filled from the stored documents where
+// they are new (a store created now has none to fill). The UNIQUE index on the id text that an
+// older store has stays (SQLite cannot drop it), unused by lookups but still written.
+void migrate_to_9(sqlite3* db) {
+    const bool had = table_exists(db, "id_keys");
+    impl::exec(db, kSchema9Ids);
+    if (!had) impl::exec(db, kFillIdKeys);
+}
+
 // SQLite's process-wide settings, once, before its first use: no memory statistics (each of
 // SQLite's allocations and frees took a global mutex for them: 3% of index's CPU). Where
 // SQLite was initialized before (another library of the process), it keeps its settings.
@@ -420,6 +496,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         DOPPEL_THROW(kStore, "cannot open store " + db_path.string() + ": " + sqlite3_errmsg(impl_->db));
     sqlite3_busy_timeout(impl_->db, 10000);
     try {
+        register_id_key(impl_->db);
         // Temporary files (statement journals) in memory: indexing the copyright corpus writes
         // 109 MB instead of 308 MB. (A 64 MiB page cache, against SQLite's 2 MiB, halves the
         // pages read back while indexing but costs dedup --store page faults: left out.)
@@ -433,6 +510,8 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         impl_->no_set_column = options.read_only && version < 4;
         impl_->copies_unknown = options.read_only && version < 8;
         impl_->copies_column = !impl_->copies_unknown;
+        impl_->id_keys = !(options.read_only && version < 9);
+        impl_->id_merge_rows = options.id_merge_rows;
         if (!options.read_only) {
             if (version == 0)  // before the first write, which fixes the page size
                 impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
@@ -450,6 +529,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
                 if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
                 if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
                 migrate_to_8(impl_->db);
+                migrate_to_9(impl_->db);
                 const std::string current = std::to_string(kSchemaVersion);
                 if (stored != 0 && stored < kSchemaVersion)
                     impl::exec(impl_->db, ("UPDATE meta SET value = '" + current + "' WHERE key = 'schema_version'").c_str());
@@ -640,43 +720,84 @@ private:
 
 }  // namespace
 
+namespace {
+// Finds stored documents by their ids: the one home of the rule (Store::Impl::id_keys). Through
+// the keys: a probe of each table of keys, then the row of each seq found, compared by its id
+// (two ids may share a key); an id not stored costs two probes of integer keys and reads no row.
+// (One statement with the probes as a subquery cost twice as much a lookup.)
+class IdFinder {
+public:
+    IdFinder(sqlite3* db, bool keys) {
+        if (!keys) {
+            by_id_.emplace(db, "SELECT seq, content_hash FROM documents WHERE id = ?");
+            return;
+        }
+        fresh_.emplace(db, "SELECT seq FROM id_keys_new WHERE key = ?");
+        merged_.emplace(db, "SELECT seq FROM id_keys WHERE key = ?");
+        row_.emplace(db, "SELECT id, content_hash FROM documents WHERE seq = ?");
+    }
+    // The seq and content hash of the document stored with `id` (seq 0: none). Leaves no
+    // statement open.
+    Store::StoredVersion find(std::string_view id) {
+        Store::StoredVersion v;
+        if (by_id_) {
+            by_id_->reset();
+            by_id_->bind_unowned(1, id);
+            if (by_id_->step()) v = {by_id_->int64(0), by_id_->text(1)};
+            by_id_->reset();
+            return v;
+        }
+        const int64_t key = id_key(id);
+        for (Statement* probe : {&*fresh_, &*merged_}) {
+            probe->reset();
+            probe->bind(1, key);
+            while (v.seq == 0 && probe->step()) {
+                row_->reset();
+                row_->bind(1, probe->int64(0));
+                if (row_->step() && row_->blob(0) == id) v = {probe->int64(0), row_->text(1)};
+                row_->reset();
+            }
+            probe->reset();
+            if (v.seq) break;
+        }
+        return v;
+    }
+
+private:
+    std::optional<Statement> by_id_, fresh_, merged_, row_;
+};
+}  // namespace
+
 std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, int64_t now,
                                   std::vector<int64_t>* seqs, const std::vector<bool>* absent) {
     std::vector<PutStatus> status(n, PutStatus::kUnchanged);
     if (seqs) seqs->assign(n, 0);
     transaction([&] {
-        Statement find(impl_->db, "SELECT seq, content_hash FROM documents WHERE id = ?");
+        IdFinder finder(impl_->db, impl_->id_keys);
         Statement del(impl_->db, "DELETE FROM documents WHERE seq = ?");
         Statement ins(impl_->db,
                       "INSERT INTO documents(id, source, url, title, date, lang, lang_confidence, "
                       "paragraphs, other_languages, content_hash, text, added_at, lang_top, lang_scores, text_of) "
                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        Statement key(impl_->db, "INSERT INTO id_keys_new(key, seq) VALUES(?, ?)");
         BatchTexts texts(n);
         bool changed = false;
         for (std::size_t i = 0; i < n; ++i) {
             const AnalyzedDocument& d = docs[i];
             bool existed = false;
-            // A new feed's ids are all absent: versions() looked each up already, and the insert's
-            // UNIQUE check does again.
+            // A new feed's ids are all absent: versions() looked each up already.
             const bool look = !absent || !(*absent)[i];
-            if (look) {
-                find.reset();
-                find.bind_unowned(1, d.doc.id);
-            }
-            if (look && find.step()) {
-                if (find.text(1) == d.content_hash) {  // same text: unchanged
-                    if (seqs) (*seqs)[i] = find.int64(0);
+            if (const StoredVersion stored = look ? finder.find(d.doc.id) : StoredVersion{}; stored.seq) {
+                if (stored.content_hash == d.content_hash) {  // same text: unchanged
+                    if (seqs) (*seqs)[i] = stored.seq;
                     continue;
                 }
                 existed = true;
-                const int64_t old_seq = find.int64(0);
-                find.reset();
                 del.reset();
-                del.bind(1, old_seq);
+                del.bind(1, stored.seq);
                 del.step();
-                texts.deleted(old_seq);
+                texts.deleted(stored.seq);
             }
-            find.reset();
             ins.reset();
             const std::string paragraphs = encode_paragraphs(d.paragraphs);
             // The document's own strings are bound where they are (docs[i] outlives the step):
@@ -697,13 +818,34 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
             ins.step();
             changed = true;
             const int64_t seq = sqlite3_last_insert_rowid(impl_->db);
+            key.reset();
+            key.bind(1, id_key(d.doc.id)).bind(2, seq);
+            key.step();
             if (!holder) texts.stored(d, seq);
             if (seqs) (*seqs)[i] = seq;
             status[i] = existed ? PutStatus::kReplaced : PutStatus::kAdded;
         }
         if (changed) unsettle();
+        impl_->merge_id_keys_if_due(impl_->id_merge_rows);
     });
     return status;
+}
+
+void Store::Impl::merge_id_keys_if_due(std::size_t min_rows) {
+    if (!id_keys) return;
+    Statement count_new(db, "SELECT count(*) FROM id_keys_new");
+    count_new.step();
+    const int64_t fresh = count_new.int64(0);
+    if (fresh < static_cast<int64_t>(min_rows)) return;
+    if (merged_keys < 0) {
+        Statement count(db, "SELECT count(*) FROM id_keys");
+        count.step();
+        merged_keys = count.int64(0);
+    }
+    if (fresh * 8 < merged_keys) return;
+    // id_keys_new is read in its key order: the large table's pages are each written once.
+    impl::exec(db, "INSERT INTO id_keys(key, seq) SELECT key, seq FROM id_keys_new; DELETE FROM id_keys_new;");
+    merged_keys += fresh;
 }
 
 void Store::unsettle() { remove_meta(kSettledMeta); }
@@ -763,10 +905,12 @@ std::vector<Store::LanguageDecision> Store::fallback_decisions(const std::vector
 }
 
 std::optional<StoredDocument> Store::get(const std::string& id, bool with_text) const {
-    Statement st(impl_->db, select_sql(impl_->v1, impl_->text_sql(), with_text, "WHERE id = ?").c_str());
-    st.bind(1, std::string_view(id));
-    if (!st.step()) return std::nullopt;
-    return read_row(st, with_text);
+    std::optional<StoredDocument> d;
+    read_snapshot([&] {
+        const int64_t seq = IdFinder(impl_->db, impl_->id_keys).find(id).seq;
+        if (seq) d = get_by_seq(seq, with_text);
+    });
+    return d;
 }
 
 std::optional<StoredDocument> Store::get_by_seq(int64_t seq, bool with_text) const {
@@ -778,21 +922,22 @@ std::optional<StoredDocument> Store::get_by_seq(int64_t seq, bool with_text) con
 
 std::vector<Store::StoredVersion> Store::versions(const std::vector<std::string_view>& ids) const {
     std::vector<StoredVersion> out(ids.size());
-    // In the id index's order (SQLite compares texts as memcmp does, as string_view does): each
-    // of its pages is read once however the ids come, not once an id (a feed's URLs or hashes
-    // fall all over an index larger than the cache).
+    // In the order of the index they are found by (their keys, or in an older store their
+    // texts, which SQLite compares as memcmp does): each of its pages is read once however the
+    // ids come, not once an id (a feed's URLs or hashes fall all over an index larger than the
+    // cache).
     std::vector<std::size_t> order(ids.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+    if (impl_->id_keys) {
+        std::vector<int64_t> keys(ids.size());
+        for (std::size_t i = 0; i < ids.size(); ++i) keys[i] = id_key(ids[i]);
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    } else {
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+    }
     read_snapshot([&] {
-        Statement st(impl_->db, "SELECT seq, content_hash FROM documents WHERE id = ?");
-        for (const std::size_t i : order) {
-            st.reset();
-            st.bind(1, ids[i]);
-            if (!st.step()) continue;
-            out[i].seq = st.int64(0);
-            out[i].content_hash = st.text(1);
-        }
+        IdFinder finder(impl_->db, impl_->id_keys);
+        for (const std::size_t i : order) out[i] = finder.find(ids[i]);
     });
     return out;
 }
@@ -843,8 +988,10 @@ std::map<std::string, std::size_t> Store::top_label_counts() const {
 bool Store::remove(const std::string& id) {
     bool removed = false;
     transaction([&] {
-        Statement st(impl_->db, "DELETE FROM documents WHERE id = ?");
-        st.bind(1, std::string_view(id));
+        const int64_t seq = IdFinder(impl_->db, impl_->id_keys).find(id).seq;
+        if (seq == 0) return;
+        Statement st(impl_->db, "DELETE FROM documents WHERE seq = ?");
+        st.bind(1, seq);
         st.step();
         removed = sqlite3_changes(impl_->db) > 0;
         if (removed) unsettle();
@@ -1247,6 +1394,66 @@ std::size_t Store::copy_count() const {
     Statement st(impl_->db, "SELECT count(*) FROM documents WHERE text_of IS NOT NULL");
     st.step();
     return static_cast<std::size_t>(st.int64(0));
+}
+
+namespace {
+struct KeyedSeq {
+    int64_t key, seq;
+    auto operator<=>(const KeyedSeq&) const = default;
+};
+
+std::vector<KeyedSeq> read_keyed(sqlite3* db, const char* sql, bool compute) {
+    std::vector<KeyedSeq> out;
+    Statement st(db, sql);
+    while (st.step()) out.push_back({compute ? id_key(st.blob(1)) : st.int64(1), st.int64(0)});
+    std::sort(out.begin(), out.end());
+    return out;
+}
+}  // namespace
+
+Store::IdKeyProblems Store::id_key_problems() const {
+    IdKeyProblems p;
+    if (!impl_->id_keys) return p;
+    // The keys the documents should have, computed here, against those the tables hold.
+    const std::vector<KeyedSeq> want = read_keyed(impl_->db, "SELECT seq, id FROM documents", true);
+    const std::vector<KeyedSeq> have = read_keyed(
+        impl_->db, "SELECT seq, key FROM id_keys UNION ALL SELECT seq, key FROM id_keys_new", false);
+    std::vector<KeyedSeq> missing, stray;
+    std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(missing));
+    std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(stray));
+    for (const KeyedSeq& k : missing) p.unfindable.push_back(k.seq);
+    p.stray = stray.size();
+    // Ids shared by documents share a key: the documents of a key that comes twice are compared
+    // by their ids (seq order within the key: the earliest is the first).
+    Statement id_of(impl_->db, "SELECT id FROM documents WHERE seq = ?");
+    auto read_id = [&](int64_t seq) {
+        id_of.reset();
+        id_of.bind(1, seq);
+        return id_of.step() ? id_of.text(0) : std::string();
+    };
+    for (std::size_t i = 0; i < want.size();) {
+        std::size_t j = i + 1;
+        while (j < want.size() && want[j].key == want[i].key) ++j;
+        for (std::size_t a = i + 1; a < j; ++a) {
+            const std::string id = read_id(want[a].seq);
+            for (std::size_t b = i; b < a; ++b)
+                if (read_id(want[b].seq) == id) {
+                    p.duplicated.push_back(want[a].seq);
+                    break;
+                }
+        }
+        i = j;
+    }
+    std::sort(p.unfindable.begin(), p.unfindable.end());
+    std::sort(p.duplicated.begin(), p.duplicated.end());
+    return p;
+}
+
+void Store::rebuild_id_keys() {
+    transaction([&] {
+        impl::exec(impl_->db, kFillIdKeys);
+        impl_->merged_keys = -1;
+    });
 }
 
 int Store::schema_version() const {

@@ -144,7 +144,7 @@ TEST(AtomicDocuments, VerifyFindsAndRepairsMissingArtifacts) {
     }
     const StoreVerification clean = verify_store(dir.path());
     EXPECT_TRUE(clean.healthy);
-    ASSERT_EQ(clean.findings.size(), 7u);
+    ASSERT_EQ(clean.findings.size(), 8u);
     sql(dir.path(), "UPDATE sketches SET shingles = NULL WHERE seq = 3");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
@@ -177,7 +177,7 @@ TEST(AtomicDocuments, VerifyNamesADocumentWhoseParagraphsCannotBeRead) {
     sql(dir.path(), "UPDATE documents SET paragraphs = '[[0,9999,\"en\",1.0,false]]' WHERE id = 'a3'");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
-    ASSERT_EQ(broken.findings.size(), 7u);
+    ASSERT_EQ(broken.findings.size(), 8u);
     EXPECT_EQ(broken.findings[4].check, "paragraphs");
     EXPECT_FALSE(broken.findings[4].ok);
     EXPECT_NE(broken.findings[4].detail.find("2 documents (a1, a3)"), std::string::npos) << broken.findings[4].detail;
@@ -219,16 +219,16 @@ TEST(AtomicDocuments, VerifyFindsAndRebuildsDamagedBandRuns) {
     for (const LshParams& p : bandings) before.push_back(band_entries(dir.path(), p));
     ASSERT_EQ(before[0].size(), 1200u * static_cast<std::size_t>(bandings[0].bands));
     const StoreVerification clean = verify_store(dir.path());
-    ASSERT_EQ(clean.findings.size(), 7u);
-    EXPECT_EQ(clean.findings[6].check, "band runs");
-    EXPECT_TRUE(clean.healthy) << clean.findings[6].detail;
-    EXPECT_EQ(clean.findings[6].detail, "ok (" + banding_name(bandings[0]) + ", " + other + " read whole)");
+    ASSERT_EQ(clean.findings.size(), 8u);
+    EXPECT_EQ(clean.findings[7].check, "band runs");
+    EXPECT_TRUE(clean.healthy) << clean.findings[7].detail;
+    EXPECT_EQ(clean.findings[7].detail, "ok (" + banding_name(bandings[0]) + ", " + other + " read whole)");
 
     sql(dir.path(), "DELETE FROM blobs WHERE name = 'lsh/1/0'; DELETE FROM meta WHERE key = 'lsh_band_runs:" + other + "'");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
-    EXPECT_FALSE(broken.findings[6].ok);
-    const std::string& detail = broken.findings[6].detail;
+    EXPECT_FALSE(broken.findings[7].ok);
+    const std::string& detail = broken.findings[7].detail;
     EXPECT_NE(detail.find(banding_name(bandings[0]) + ": LSH band segment lsh/1/0 is missing"), std::string::npos) << detail;
     EXPECT_NE(detail.find(other + ": no band runs"), std::string::npos) << detail;
 

@@ -118,16 +118,17 @@ TEST_F(StoreTest, PutSkipsTheLookupOfIdsSaidAbsent) {
               (std::vector<PutStatus>{PutStatus::kAdded, PutStatus::kAdded}));
     EXPECT_EQ(got, (std::vector<int64_t>{seqs[0] + 1, seqs[0] + 2}));
     const std::vector<AnalyzedDocument> again = {make("d", "delta"), make("a", "alpha")};
-    const std::vector<bool> wrong = {true, true};  // "a" is stored
-    try {
-        s.put(2, again.data(), 300, nullptr, &wrong);
-        FAIL() << "a stored id said absent was put";
-    } catch (const doppel::Error& e) {
-        EXPECT_EQ(e.code(), doppel::ErrorCode::kStore);
-    }
-    EXPECT_FALSE(s.get("d"));
-    EXPECT_EQ(s.get("a")->seq, seqs[0]);
-    EXPECT_EQ(s.size(), 3u);
+    EXPECT_TRUE(s.id_key_problems().empty());
+    // A wrong hint is not looked up: "a" is stored twice, which verify names (the later row).
+    const std::vector<bool> wrong = {true, true};
+    std::vector<int64_t> put_again;
+    EXPECT_EQ(s.put(2, again.data(), 300, &put_again, &wrong),
+              (std::vector<PutStatus>{PutStatus::kAdded, PutStatus::kAdded}));
+    EXPECT_EQ(s.size(), 5u);
+    const Store::IdKeyProblems p = s.id_key_problems();
+    EXPECT_TRUE(p.unfindable.empty());
+    EXPECT_EQ(p.stray, 0u);
+    EXPECT_EQ(p.duplicated, (std::vector<int64_t>{put_again[1]}));
 }
 
 // versions(): the seq and content hash of each id asked, seq 0 for an id not stored.
@@ -934,7 +935,7 @@ TEST_F(StoreTest, BrokenCopiesAreNamed) {
     EXPECT_EQ(s.broken_copies(), (std::vector<int64_t>{seqs[1], seqs[2]}));
     const doppel::StoreVerification v = doppel::verify_store(dir.path());
     EXPECT_FALSE(v.healthy);
-    ASSERT_EQ(v.findings.size(), 7u);
+    ASSERT_EQ(v.findings.size(), 8u);
     const doppel::VerifyFinding& copies = v.findings[5];
     ASSERT_EQ(copies.check, "copies");
     EXPECT_FALSE(copies.ok);
@@ -962,11 +963,115 @@ TEST(Store, AVersionSevenStoreIsReadAsItIsAndGetsCopiesForWriting) {
     }
     {
         Store s(dir.path());
-        EXPECT_EQ(s.schema_version(), 8);
+        EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
         s.put(2, std::vector<AnalyzedDocument>{make("c", "gamma"), make("d", "gamma")}.data(), 100);
         EXPECT_EQ(texts_of(s), "a=alpha b=beta c=gamma d=gamma");
         EXPECT_EQ(s.copy_count(), 1u);
         EXPECT_TRUE(s.remove("c"));
         EXPECT_EQ(texts_of(s), "a=alpha b=beta d=gamma");
     }
+}
+
+namespace {
+// Every id of `s` as get() and versions() find it, "id=seq" in seq order.
+std::string found_ids(const Store& s) {
+    std::string out;
+    std::vector<std::string> ids;
+    s.scan([&](doppel::StoredDocument& d) {
+        ids.push_back(d.id);
+        return true;
+    }, false, false);
+    std::vector<std::string_view> views(ids.begin(), ids.end());
+    const std::vector<Store::StoredVersion> v = s.versions(views);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto d = s.get(ids[i], false);
+        EXPECT_TRUE(d && d->seq == v[i].seq) << ids[i];
+        out += (out.empty() ? "" : " ") + ids[i] + "=" + std::to_string(v[i].seq);
+    }
+    return out;
+}
+}  // namespace
+
+// Schema 9: ids are found through their keys, in the table of new keys and, after a merge, the
+// large one, through replacements, removals and expiry; no key is left behind.
+TEST(Store, IdsAreFoundThroughTheirKeysAcrossMerges) {
+    TempDir dir("store-id-keys");
+    doppel::StoreOptions options;
+    options.id_merge_rows = 4;
+    Store s(dir.path(), options);
+    std::string want;
+    for (int batch = 0; batch < 6; ++batch) {
+        std::vector<AnalyzedDocument> docs;
+        for (int i = 0; i < 5; ++i) docs.push_back(make("https://example.com/" + std::to_string(batch * 5 + i), "t" + std::to_string(i)));
+        s.put(docs.size(), docs.data(), 100 + batch);
+    }
+    EXPECT_NE(raw_sql(dir.path(), "SELECT count(*) FROM id_keys"), "0");  // merged at least once
+    const AnalyzedDocument changed = make("https://example.com/3", "changed");
+    EXPECT_EQ(s.put(1, &changed, 200), (std::vector<PutStatus>{PutStatus::kReplaced}));
+    EXPECT_TRUE(s.remove("https://example.com/7"));
+    EXPECT_FALSE(s.remove("https://example.com/7"));
+    EXPECT_EQ(s.expire(101).size(), 4u);  // the first batch's, the replaced 3 aside
+    EXPECT_EQ(s.size(), 25u);
+    EXPECT_FALSE(s.get("https://example.com/0"));
+    EXPECT_EQ(s.get("https://example.com/3")->text, "changed");
+    EXPECT_EQ(s.versions({"https://example.com/7"})[0].seq, 0);
+    const std::string ids = found_ids(s);
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT (SELECT count(*) FROM id_keys) + (SELECT count(*) FROM id_keys_new)"), "25");
+    EXPECT_TRUE(s.id_key_problems().empty());
+    // Read-only, the keys are read the same way.
+    const Store ro(dir.path(), doppel::StoreOptions{false, true});
+    EXPECT_EQ(found_ids(ro), ids);
+}
+
+// A store before schema 9 (no id keys): read-only it is read through its index on the id; opened
+// for writing it gets the keys of every stored document.
+TEST(Store, AVersionEightStoreGetsItsIdKeysForWriting) {
+    TempDir dir("store-v8");
+    {
+        Store s(dir.path());
+        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};
+        s.put(docs.size(), docs.data(), 100);
+    }
+    raw_sql(dir.path(), "DROP TRIGGER documents_id_removed; "
+                        "DROP TRIGGER documents_id_renamed; DROP TABLE id_keys; DROP TABLE id_keys_new; "
+                        "CREATE UNIQUE INDEX documents_id ON documents(id); "
+                        "UPDATE meta SET value = '8' WHERE key = 'schema_version'");
+    {
+        const Store ro(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(ro.schema_version(), 8);
+        EXPECT_EQ(ro.get("b", false)->seq, 2);
+        EXPECT_TRUE(ro.id_key_problems().empty());
+    }
+    Store s(dir.path());
+    EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys"), "3");
+    EXPECT_TRUE(s.id_key_problems().empty());
+    const AnalyzedDocument changed = make("b", "beta 2");
+    EXPECT_EQ(s.put(1, &changed, 200), (std::vector<PutStatus>{PutStatus::kReplaced}));
+    EXPECT_EQ(found_ids(s), "a=1 c=3 b=4");
+    EXPECT_TRUE(s.id_key_problems().empty());
+}
+
+// verify's check of the id keys: a lost key and a stray one are named and computed again.
+TEST_F(StoreTest, DamagedIdKeysAreNamedAndComputedAgain) {
+    const std::vector<int64_t> seqs = put(abc(3));
+    raw_sql(dir.path(), "DELETE FROM id_keys_new WHERE seq = " + std::to_string(seqs[1]) +
+                            "; INSERT INTO id_keys VALUES(42, 999)");
+    EXPECT_FALSE(s.get("b"));
+    const doppel::StoreVerification v = doppel::verify_store(dir.path());
+    EXPECT_FALSE(v.healthy);
+    ASSERT_EQ(v.findings.size(), 8u);
+    const doppel::VerifyFinding& ids = v.findings[6];
+    ASSERT_EQ(ids.check, "ids");
+    EXPECT_FALSE(ids.ok);
+    EXPECT_EQ(ids.detail,
+              "1 document (b) not found by their ids (the id keys lack them); 1 id keys naming no document; "
+              "verify --repair computes the keys again");
+    doppel::VerifyOptions repair;
+    repair.repair = true;
+    const doppel::StoreVerification r = doppel::verify_store(dir.path(), repair);
+    EXPECT_TRUE(r.repaired);
+    EXPECT_EQ(r.after[6].detail, "ok");
+    EXPECT_EQ(s.get("b")->seq, seqs[1]);
+    EXPECT_TRUE(s.id_key_problems().empty());
 }

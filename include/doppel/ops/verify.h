@@ -14,13 +14,17 @@
 //   copies        every exact copy stored as a pointer to the document holding its text
 //                 (store/store.h, schema 8) names a stored holder with the same content hash
 //                 (not repaired either: deleting the copy and indexing it again restores it);
+//   ids           every document is found by its id through the id keys (store/store.h, schema
+//                 9), no key names a missing document, and no two documents share an id (keys
+//                 are computed again by repair; a shared id is named, not repaired);
 //   band runs     the LSH band runs of every banding the store keeps (index/lsh_band_store.h)
 //                 read whole: each segment present, decoding and in order, and every stored
 //                 signature's keys in every band (index/near_duplicate_index.h check_band_runs).
 // With repair, the missing artifacts are computed again from the stored texts and analyses with
 // the stages of the store's kinds (the embedding stage needs bridge.lex in options.index.models_dir;
 // the stored analyses are reused, so the language-ID model is never loaded), damaged band runs
-// are dropped and built again from the stored signatures, and the vector index is rebuilt or
+// are dropped and built again from the stored signatures, the id keys are computed again where
+// they are wrong, and the vector index is rebuilt or
 // brought in step; the checks then run again. A damaged database file
 // cannot be repaired here (restore a copy, or index the inputs into a new store).
 //
@@ -52,7 +56,7 @@ struct VerifyOptions {
 
 struct VerifyFinding {
     std::string check;   // "integrity", "schema", "artifacts", "vector index", "paragraphs", "copies",
-                         // "band runs"
+                         // "ids", "band runs"
     bool ok = true;
     std::string detail;  // what was found ("ok", or the problem naming documents and files)
 };

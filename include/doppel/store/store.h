@@ -93,6 +93,10 @@ struct StoreOptions {
     // `dedup --store` of 1,000,000 stored items: 2.77-2.87 -> 2.64-2.68 s CPU. Off by default: a
     // caller that breaks the rule (two threads on one Store) is then undefined, not serialized.
     bool one_thread = false;
+    // The keys of newly put ids (schema 9, below) join the store's large table of keys when they
+    // are an eighth as many as it holds and at least this many; before, they are looked up in a
+    // small table of their own. (Tests set it low to merge often.)
+    std::size_t id_merge_rows = 65536;
 };
 
 class Store {
@@ -128,7 +132,18 @@ public:
     // corpus: 481 copies, 20.9 of the documents' 27.3 MB stored once. Refused by a build before
     // it in the same way; an earlier store opened for writing gets the column (no row is
     // rewritten: its copies stay holders), opened read-only it is read as it is.
-    static constexpr int kSchemaVersion = 8;
+    // Version 9 finds a document by its id through a 64-bit key of the id, in two tables of
+    // (key, seq): one for the ids put since the last merge, small, and one for the rest, which
+    // gets the small one's keys in order, in one pass, when they are an eighth as many
+    // (StoreOptions::id_merge_rows). Before, a UNIQUE index on the id text was written in place:
+    // a batch of 100,000 crawled URLs (no order) rewrote most of it, 2 s a batch at 1,000,000
+    // stored items, 9-12 s at 10,000,000. A store created from version 9 on has no index on the
+    // id text; an earlier store opened for writing gets the tables, filled from its documents
+    // once (its UNIQUE index stays: SQLite cannot drop it), opened read-only it is read through
+    // its index as before. The tables are kept by triggers that call a function this build
+    // registers: another program (the sqlite3 shell) can read the store but not insert or delete
+    // documents. verify checks them ("ids") and --repair builds them again.
+    static constexpr int kSchemaVersion = 9;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
     static constexpr const char* kSketchKinds[] = {"lines", "minhash", "shingle_set", "shingles"};
@@ -152,8 +167,8 @@ public:
     // `seqs` is given, (*seqs)[i] is docs[i]'s seq afterwards (new for added and replaced ones).
     // When `absent` is given, (*absent)[i] true says the caller knows docs[i]'s id is not stored
     // (it looked, and nothing can have stored it since: the Indexer holds the store's write lock),
-    // so its lookup is skipped; a wrong hint fails on the id's UNIQUE constraint (doppel::Error,
-    // kStore), never replaces a row.
+    // so its lookup is skipped; a wrong hint stores a second document with the id (nothing in the
+    // database refuses it since schema 9), which verify names (id_key_problems().duplicated).
     std::vector<PutStatus> put(std::size_t n, const AnalyzedDocument* docs, int64_t now,
                                std::vector<int64_t>* seqs = nullptr, const std::vector<bool>* absent = nullptr);
 
@@ -293,6 +308,20 @@ public:
     // hash, or that keep a text of their own, in seq order: a reader would give them a wrong or
     // empty text. Reads the index of copies only (none in a store without copies).
     std::vector<int64_t> broken_copies() const;
+    // The id keys (schema 9) checked against the documents: `unfindable`, the seqs of documents
+    // that a lookup of their id would miss (no key, or another one); `stray`, how many keys name
+    // no document; `duplicated`, the seqs of documents whose id an earlier document also has, in
+    // seq order. Reads every document's id and every key (16 bytes of memory per document).
+    // Empty for a store read through its UNIQUE index on the id (read-only, before version 9).
+    struct IdKeyProblems {
+        std::vector<int64_t> unfindable, duplicated;
+        std::size_t stray = 0;
+        bool empty() const { return unfindable.empty() && duplicated.empty() && stray == 0; }
+    };
+    IdKeyProblems id_key_problems() const;
+    // Computes every document's key again into the large table (verify --repair), in the
+    // caller's transaction or one of its own.
+    void rebuild_id_keys();
     // How many documents are copies (schema 8; 0 in an older store).
     std::size_t copy_count() const;
     int schema_version() const;
