@@ -90,16 +90,16 @@ END;
 // rest (id_keys). Inserts land in the small table only, so a batch of a crawl's ids (URLs,
 // hashes: no order) rewrites the pages of that table, not those of an index of every id; its
 // keys move to the large one in order, in one pass, once it holds an eighth as many
-// (merge_id_keys). A store before schema 9 found them through a UNIQUE index on the id text: each
-// batch of 100,000 URLs rewrote most of that index (docs/measurements.md, "id keys"). put(), the
-// one writer of new rows, adds their keys; triggers take the keys of deleted and renamed rows
-// out of both tables, calling the key function that each connection of this build registers
-// (register_id_key), so another program can read such a store but not delete or rename its
-// documents. (A trigger on insert too cost a third of put()'s time: SQLite allocates a frame
-// for each firing.) Two ids may share a key: a
-// lookup compares the id itself. Nothing in the database stops a second row with a stored id:
-// put() looks each id up (or is told it is absent by its caller, who looked), and verify
-// reports duplicates ("ids").
+// (Impl::merge_id_keys_if_due). A store before schema 9 found them through a UNIQUE index on the
+// id text: each batch of 100,000 URLs rewrote most of that index (docs/measurements.md, "Main of
+// 2026-12-05, afternoon"). put(), the one writer of new rows, adds their keys; triggers take the
+// keys of deleted and renamed rows out of both tables, calling the key function that each
+// connection of this build registers (register_id_key), so another program can read such a
+// store but not delete or rename its documents. (A trigger on insert too cost a third of put()'s
+// time: SQLite allocates a frame for each firing.) Two ids may share a key: a lookup compares the
+// id itself (IdFinder). Nothing in the database stops a second row with a stored id: put() looks
+// each id up (or is told it is absent by its caller, who looked), and verify reports duplicates
+// ("ids").
 const char* kSchema9Ids = R"sql(
 CREATE TABLE IF NOT EXISTS id_keys(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS id_keys_new(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
@@ -844,7 +844,8 @@ void Store::Impl::merge_id_keys_if_due(std::size_t min_rows) {
     }
     if (fresh * 8 < merged_keys) return;
     // id_keys_new is read in its key order: the large table's pages are each written once.
-    impl::exec(db, "INSERT INTO id_keys(key, seq) SELECT key, seq FROM id_keys_new; DELETE FROM id_keys_new;");
+    // (OR IGNORE: a key in both tables, which only a damaged store has, does not stop the writer.)
+    impl::exec(db, "INSERT OR IGNORE INTO id_keys(key, seq) SELECT key, seq FROM id_keys_new; DELETE FROM id_keys_new;");
     merged_keys += fresh;
 }
 
