@@ -738,7 +738,9 @@ public:
     }
     // The seq and content hash of the document stored with `id` (seq 0: none). Leaves no
     // statement open.
-    Store::StoredVersion find(std::string_view id) {
+    Store::StoredVersion find(std::string_view id) { return find(id, id_key(id)); }
+    // The same, with the id's key computed by the caller (ignored through the index on the id).
+    Store::StoredVersion find(std::string_view id, int64_t key) {
         Store::StoredVersion v;
         if (by_id_) {
             by_id_->reset();
@@ -747,7 +749,6 @@ public:
             by_id_->reset();
             return v;
         }
-        const int64_t key = id_key(id);
         for (Statement* probe : {&*fresh_, &*merged_}) {
             probe->reset();
             probe->bind(1, key);
@@ -929,8 +930,8 @@ std::vector<Store::StoredVersion> Store::versions(const std::vector<std::string_
     // cache).
     std::vector<std::size_t> order(ids.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
+    std::vector<int64_t> keys(ids.size());
     if (impl_->id_keys) {
-        std::vector<int64_t> keys(ids.size());
         for (std::size_t i = 0; i < ids.size(); ++i) keys[i] = id_key(ids[i]);
         std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
     } else {
@@ -938,7 +939,7 @@ std::vector<Store::StoredVersion> Store::versions(const std::vector<std::string_
     }
     read_snapshot([&] {
         IdFinder finder(impl_->db, impl_->id_keys);
-        for (const std::size_t i : order) out[i] = finder.find(ids[i]);
+        for (const std::size_t i : order) out[i] = finder.find(ids[i], keys[i]);
     });
     return out;
 }
