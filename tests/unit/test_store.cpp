@@ -578,6 +578,17 @@ std::string raw_sql(const std::string& dir, const std::string& sql) {
     return first;
 }
 
+// verify_store's finding at `at` for the store in `dir`, which names `check` and fails there.
+doppel::VerifyFinding failed_finding(const std::string& dir, std::size_t at, const std::string& check) {
+    const doppel::StoreVerification v = doppel::verify_store(dir);
+    EXPECT_FALSE(v.healthy);
+    EXPECT_EQ(v.findings.size(), 8u);
+    if (at >= v.findings.size()) return {};
+    EXPECT_EQ(v.findings[at].check, check);
+    EXPECT_FALSE(v.findings[at].ok);
+    return v.findings[at];
+}
+
 }  // namespace
 
 // The near-duplicate sketches of a document are its row of `sketches` (minhash, shingles) and of
@@ -936,12 +947,7 @@ TEST_F(StoreTest, BrokenCopiesAreNamed) {
     raw_sql(dir.path(), "UPDATE documents SET text_of = 999 WHERE id = 'b'; "
                         "UPDATE documents SET content_hash = 'other' WHERE id = 'c'");
     EXPECT_EQ(s.broken_copies(), (std::vector<int64_t>{seqs[1], seqs[2]}));
-    const doppel::StoreVerification v = doppel::verify_store(dir.path());
-    EXPECT_FALSE(v.healthy);
-    ASSERT_EQ(v.findings.size(), 8u);
-    const doppel::VerifyFinding& copies = v.findings[5];
-    ASSERT_EQ(copies.check, "copies");
-    EXPECT_FALSE(copies.ok);
+    const doppel::VerifyFinding copies = failed_finding(dir.path(), 5, "copies");
     EXPECT_EQ(copies.detail.find("2 documents (b, c) stored as copies"), 0u) << copies.detail;
 }
 
@@ -1061,13 +1067,7 @@ TEST_F(StoreTest, DamagedIdKeysAreNamedAndComputedAgain) {
     raw_sql(dir.path(), "DELETE FROM id_keys_new WHERE seq = " + std::to_string(seqs[1]) +
                             "; INSERT INTO id_keys VALUES(42, 999)");
     EXPECT_FALSE(s.get("b"));
-    const doppel::StoreVerification v = doppel::verify_store(dir.path());
-    EXPECT_FALSE(v.healthy);
-    ASSERT_EQ(v.findings.size(), 8u);
-    const doppel::VerifyFinding& ids = v.findings[6];
-    ASSERT_EQ(ids.check, "ids");
-    EXPECT_FALSE(ids.ok);
-    EXPECT_EQ(ids.detail,
+    EXPECT_EQ(failed_finding(dir.path(), 6, "ids").detail,
               "1 document (b) not found by their ids (the id keys lack them); 1 id keys naming no document; "
               "verify --repair computes the keys again");
     doppel::VerifyOptions repair;
