@@ -1142,3 +1142,20 @@ TEST(Store, IdKeysAgreeWithAModelUnderRandomWrites) {
     }
     EXPECT_NE(raw_sql(dir.path(), "SELECT count(*) FROM id_keys"), "0");
 }
+
+// Two ids may share a key: a lookup compares the ids of the documents its key names (here a,
+// stored first, is given b's key too, as a collision would; and a key names no document).
+TEST_F(StoreTest, DocumentsSharingAKeyAreToldApartByTheirIds) {
+    const std::vector<int64_t> seqs = put(abc(2));
+    const std::string key_b = raw_sql(dir.path(), "SELECT key FROM id_keys_new WHERE seq = " + std::to_string(seqs[1]));
+    raw_sql(dir.path(), "INSERT INTO id_keys_new VALUES(" + key_b + ", " + std::to_string(seqs[0]) + "); "
+                        "INSERT INTO id_keys VALUES(" + key_b + ", 0)");
+    EXPECT_EQ(s.get("b")->seq, seqs[1]);  // a's row, named first by b's key, is passed over
+    EXPECT_EQ(s.get("a")->seq, seqs[0]);
+    EXPECT_EQ(s.versions({"b", "a"})[0].seq, seqs[1]);
+    const AnalyzedDocument changed = make("b", "beta 2");
+    EXPECT_EQ(s.put(1, &changed, 200), (std::vector<PutStatus>{PutStatus::kReplaced}));
+    EXPECT_EQ(s.get("a")->text, "alpha");
+    EXPECT_EQ(s.get("b")->text, "beta 2");
+    EXPECT_EQ(s.id_key_problems().stray, 2u);  // a's second key and the one naming no document
+}
