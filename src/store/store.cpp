@@ -1424,10 +1424,13 @@ std::vector<KeyedSeq> read_keyed(sqlite3* db, const char* sql, bool compute) {
 Store::IdKeyProblems Store::id_key_problems() const {
     IdKeyProblems p;
     if (!impl_->id_keys) return p;
-    // The keys the documents should have, computed here, against those the tables hold.
-    const std::vector<KeyedSeq> want = read_keyed(impl_->db, "SELECT seq, id FROM documents", true);
-    const std::vector<KeyedSeq> have = read_keyed(
-        impl_->db, "SELECT seq, key FROM id_keys UNION ALL SELECT seq, key FROM id_keys_new", false);
+    // The keys the documents should have, computed here, against those the tables hold, read in
+    // one snapshot (a writer may commit meanwhile).
+    std::vector<KeyedSeq> want, have;
+    read_snapshot([&] {
+        want = read_keyed(impl_->db, "SELECT seq, id FROM documents", true);
+        have = read_keyed(impl_->db, "SELECT seq, key FROM id_keys UNION ALL SELECT seq, key FROM id_keys_new", false);
+    });
     std::vector<KeyedSeq> missing, stray;
     std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(missing));
     std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(stray));
