@@ -1419,6 +1419,32 @@ std::vector<KeyedSeq> read_keyed(sqlite3* db, const char* sql, bool compute) {
     std::sort(out.begin(), out.end());
     return out;
 }
+
+// Of documents sorted by (key, seq), the seqs of those whose id an earlier document of the same
+// key has (ids shared by documents share a key; only a key that comes twice is read further).
+std::vector<int64_t> later_of_shared_ids(sqlite3* db, const std::vector<KeyedSeq>& keyed) {
+    std::vector<int64_t> out;
+    Statement id_of(db, "SELECT id FROM documents WHERE seq = ?");
+    auto read_id = [&](int64_t seq) {
+        id_of.reset();
+        id_of.bind(1, seq);
+        return id_of.step() ? id_of.text(0) : std::string();
+    };
+    for (std::size_t i = 0; i < keyed.size();) {
+        std::size_t j = i + 1;
+        while (j < keyed.size() && keyed[j].key == keyed[i].key) ++j;
+        for (std::size_t a = i + 1; a < j; ++a) {
+            const std::string id = read_id(keyed[a].seq);
+            for (std::size_t b = i; b < a; ++b)
+                if (read_id(keyed[b].seq) == id) {
+                    out.push_back(keyed[a].seq);
+                    break;
+                }
+        }
+        i = j;
+    }
+    return out;
+}
 }  // namespace
 
 Store::IdKeyProblems Store::id_key_problems() const {
@@ -1430,33 +1456,13 @@ Store::IdKeyProblems Store::id_key_problems() const {
     read_snapshot([&] {
         want = read_keyed(impl_->db, "SELECT seq, id FROM documents", true);
         have = read_keyed(impl_->db, "SELECT seq, key FROM id_keys UNION ALL SELECT seq, key FROM id_keys_new", false);
+        p.duplicated = later_of_shared_ids(impl_->db, want);
     });
     std::vector<KeyedSeq> missing, stray;
     std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(missing));
     std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(stray));
     for (const KeyedSeq& k : missing) p.unfindable.push_back(k.seq);
     p.stray = stray.size();
-    // Ids shared by documents share a key: the documents of a key that comes twice are compared
-    // by their ids (seq order within the key: the earliest is the first).
-    Statement id_of(impl_->db, "SELECT id FROM documents WHERE seq = ?");
-    auto read_id = [&](int64_t seq) {
-        id_of.reset();
-        id_of.bind(1, seq);
-        return id_of.step() ? id_of.text(0) : std::string();
-    };
-    for (std::size_t i = 0; i < want.size();) {
-        std::size_t j = i + 1;
-        while (j < want.size() && want[j].key == want[i].key) ++j;
-        for (std::size_t a = i + 1; a < j; ++a) {
-            const std::string id = read_id(want[a].seq);
-            for (std::size_t b = i; b < a; ++b)
-                if (read_id(want[b].seq) == id) {
-                    p.duplicated.push_back(want[a].seq);
-                    break;
-                }
-        }
-        i = j;
-    }
     std::sort(p.unfindable.begin(), p.unfindable.end());
     std::sort(p.duplicated.begin(), p.duplicated.end());
     return p;
