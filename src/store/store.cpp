@@ -1299,11 +1299,25 @@ void Store::remove_blob(const std::string& name) {
     st.step();
 }
 
+namespace {
+// The least text after every text that begins with `prefix`, in SQLite's byte order (empty: none,
+// a prefix of 0xFF bytes only).
+std::string past_prefix(std::string prefix) {
+    while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
+    if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+    return prefix;
+}
+}  // namespace
+
 void Store::remove_blobs_named(const std::string& prefix) {
     impl_->close_blob();
-    // substr(): a prefix holding '%' or '_' is matched as it is, not as a LIKE pattern.
-    Statement st(impl_->db, "DELETE FROM blobs WHERE substr(name, 1, length(?1)) = ?1");
+    // A range of the index on the names (not a scan of every blob's row, nor a LIKE pattern,
+    // which would take '%' and '_' in a prefix as wildcards).
+    const std::string past = past_prefix(prefix);
+    Statement st(impl_->db, past.empty() ? "DELETE FROM blobs WHERE name >= ?1"
+                                         : "DELETE FROM blobs WHERE name >= ?1 AND name < ?2");
     st.bind(1, std::string_view(prefix));
+    if (!past.empty()) st.bind(2, std::string_view(past));
     st.step();
 }
 

@@ -88,8 +88,6 @@ TEST_F(StoreTest, PutIsIdempotentAndReplacesChangedText) {
     EXPECT_EQ(expired[1], b->seq);
 }
 
-// put()'s `absent` hint: an id said to be absent is not looked up, so one that is stored after
-// all fails on the id's UNIQUE constraint (the batch rolled back) instead of being replaced.
 // Named blobs and metadata: an empty value (an empty string_view's data() may be null) is stored
 // as an empty one, not refused as a NULL; remove_blobs_named() takes a prefix as it is, without
 // LIKE's wildcards; remove_meta() removes one key.
@@ -98,6 +96,8 @@ TEST_F(StoreTest, EmptyBlobsAndRemovalsByName) {
     s.put_blob("lsh/1/1", "x");
     s.put_blob("lsh_/1/0", "y");  // "_" is a wildcard of LIKE: must not be taken for "lsh/"
     s.put_blob("lsh:4x4/1/0", "z");
+    s.put_blob("lsh0/1", "w");  // the name just past the prefix's range
+    s.put_blob(std::string("\xff\xff/1"), "v");
     std::string blob = "before";
     ASSERT_TRUE(s.read_blob("lsh/1/0", &blob));
     EXPECT_EQ(blob, "");
@@ -106,12 +106,18 @@ TEST_F(StoreTest, EmptyBlobsAndRemovalsByName) {
     EXPECT_FALSE(s.read_blob("lsh/1/1", &blob));
     EXPECT_TRUE(s.read_blob("lsh_/1/0", &blob));
     EXPECT_TRUE(s.read_blob("lsh:4x4/1/0", &blob));
+    EXPECT_TRUE(s.read_blob("lsh0/1", &blob));
+    s.remove_blobs_named(std::string("\xff\xff"));  // a prefix with no name past it
+    EXPECT_FALSE(s.read_blob(std::string("\xff\xff/1"), &blob));
+    EXPECT_TRUE(s.read_blob("lsh0/1", &blob));
     s.set_meta("k", std::string());
     EXPECT_EQ(s.meta("k"), std::optional<std::string>(""));
     s.remove_meta("k");
     EXPECT_FALSE(s.meta("k").has_value());
 }
 
+// put()'s `absent` hint: an id said to be absent is not looked up, so one that is stored after
+// all is stored a second time (nothing refuses it since schema 9), which verify names.
 TEST_F(StoreTest, PutSkipsTheLookupOfIdsSaidAbsent) {
     const std::vector<int64_t> seqs = put(abc(1));
     const std::vector<AnalyzedDocument> bc = {make("b", "beta"), make("c", "gamma")};
