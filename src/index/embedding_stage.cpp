@@ -251,21 +251,21 @@ void EmbeddingStage::removed(Store& store, std::size_t n, const int64_t* seqs) {
 }
 
 void EmbeddingStage::refeaturize(Store& store) {
-    // Ids first, then documents a batch at a time: add() writes to the store, which must not
+    // Seqs first, then documents a batch at a time: add() writes to the store, which must not
     // happen inside an open scan, and a whole store's text need not sit in memory at once.
-    std::vector<std::string> ids;
-    store.scan([&](const StoredDocument& d) {
-        ids.push_back(d.id);
+    std::vector<int64_t> stored;
+    store.scan_keys([&](const Store::DocumentKeys& k) {
+        stored.push_back(k.seq);
         return true;
-    }, false);
+    });
     std::vector<AnalyzedDocument> batch;
     std::vector<int64_t> seqs;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (auto d = store.get(ids[i])) {
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+        if (auto d = store.get_by_seq(stored[i])) {
             seqs.push_back(d->seq);
             batch.push_back(as_analyzed(std::move(*d)));
         }
-        if (!batch.empty() && (batch.size() == 256 || i + 1 == ids.size())) {
+        if (!batch.empty() && (batch.size() == 256 || i + 1 == stored.size())) {
             add(store, batch.size(), seqs.data(), batch.data());
             batch.clear();
             seqs.clear();

@@ -655,10 +655,8 @@ std::size_t Indexer::complete_stored(IndexSummary* summary) {
 
 std::size_t Indexer::remove(const std::vector<std::string>& ids) {
     std::vector<int64_t> seqs;
-    for (const auto& id : ids) {
-        auto d = store_.get(id, false);
-        if (d && store_.remove(id)) seqs.push_back(d->seq);
-    }
+    for (const int64_t seq : store_.remove(ids))
+        if (seq) seqs.push_back(seq);
     if (seqs.empty()) return 0;
     top_labels_.reset();
     likely_.reset();

@@ -995,19 +995,26 @@ std::map<std::string, std::size_t> Store::top_label_counts() const {
     return counts_by(impl_->db, impl_->v1 ? "lang" : "lang_top");
 }
 
-bool Store::remove(const std::string& id) {
-    bool removed = false;
+std::vector<int64_t> Store::remove(const std::vector<std::string>& ids) {
+    std::vector<int64_t> seqs(ids.size(), 0);
     transaction([&] {
-        const int64_t seq = IdFinder(impl_->db, impl_->id_keys).find(id).seq;
-        if (seq == 0) return;
-        Statement st(impl_->db, "DELETE FROM documents WHERE seq = ?");
-        st.bind(1, seq);
-        st.step();
-        removed = sqlite3_changes(impl_->db) > 0;
+        IdFinder finder(impl_->db, impl_->id_keys);
+        Statement del(impl_->db, "DELETE FROM documents WHERE seq = ?");
+        bool removed = false;
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const int64_t seq = finder.find(ids[i]).seq;
+            if (seq == 0) continue;
+            del.reset();
+            del.bind(1, seq);
+            del.step();
+            if (sqlite3_changes(impl_->db) > 0) seqs[i] = seq, removed = true;
+        }
         if (removed) unsettle();
     });
-    return removed;
+    return seqs;
 }
+
+bool Store::remove(const std::string& id) { return remove(std::vector<std::string>{id})[0] != 0; }
 
 std::vector<std::string> Store::expire(int64_t cutoff, std::vector<int64_t>* seqs) {
     std::vector<std::string> ids;

@@ -174,8 +174,8 @@ public:
 
     std::optional<StoredDocument> get(const std::string& id, bool with_text = true) const;
     std::optional<StoredDocument> get_by_seq(int64_t seq, bool with_text = true) const;
-    // The seq and content hash stored for each of ids (seq 0: not stored), with one prepared
-    // statement: what deciding whether a batch is new costs per document.
+    // The seq and content hash stored for each of ids (seq 0: not stored), with the same prepared
+    // statements for all: what deciding whether a batch is new costs per document.
     struct StoredVersion {
         int64_t seq = 0;
         std::string content_hash;
@@ -225,7 +225,9 @@ public:
     // recomputes the artifacts that depend on the language in the same transaction).
     void update_languages(std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs);
 
-    // Deletes a document (and its artifacts); returns false if the id was not stored.
+    // Deletes documents (and their artifacts) in one transaction; returns the seq each id had, 0
+    // where it was not stored. remove(id): one; false if it was not stored.
+    std::vector<int64_t> remove(const std::vector<std::string>& ids);
     bool remove(const std::string& id);
     // Deletes documents added before `cutoff` (seconds since the epoch); returns their ids, and
     // their seqs in *seqs when given.
