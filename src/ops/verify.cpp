@@ -93,7 +93,8 @@ VerifyFinding check_ids(const Store& store, Store::IdKeyProblems* problems) {
     if (!p.unfindable.empty())
         add(name_documents(store, p.unfindable) + " not found by their ids (the id keys lack them)");
     if (p.stray) add(std::to_string(p.stray) + " id keys naming no document");
-    if (p.unfindable.size() || p.stray) add("verify --repair computes the keys again");
+    if (p.no_filter) add("the filter of the id keys is missing or damaged (lookups are slower)");
+    if (p.unfindable.size() || p.stray || p.no_filter) add("verify --repair computes the keys again");
     if (!p.duplicated.empty())
         add(name_documents(store, p.duplicated) +
             " with an id an earlier document also has (not repaired: delete the id with `doppel delete` and index "
@@ -158,7 +159,7 @@ std::vector<std::string> repair(Store& store, const VerifyOptions& options, cons
     IndexStages stages = repair_stages(store, options.index);
     std::vector<std::string> done = stages.warnings;
     Indexer indexer(store);  // takes the write lock; stored documents only: no language model loaded
-    if (!found.ids.unfindable.empty() || found.ids.stray) {
+    if (!found.ids.unfindable.empty() || found.ids.stray || found.ids.no_filter) {
         store.rebuild_id_keys();
         done.push_back("computed the id keys of the stored documents again");
     }

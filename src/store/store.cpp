@@ -13,12 +13,14 @@
 
 #include "doppel/error.h"
 #include "impl/sqlite.h"
+#include "store/id_key_filter.h"
 #include "store/paragraphs_json.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
 using impl::Statement;
 using store_detail::encode_paragraphs;
+using store_detail::IdKeyFilter;
 using store_detail::read_paragraphs;
 
 namespace {
@@ -99,7 +101,8 @@ END;
 // time: SQLite allocates a frame for each firing.) Two ids may share a key: a lookup compares the
 // id itself (IdFinder). Nothing in the database stops a second row with a stored id: put() looks
 // each id up (or is told it is absent by its caller, who looked), and verify reports duplicates
-// ("ids").
+// ("ids"). Schema 10 adds a Bloom filter of id_keys' keys, a named blob (IdKeyFilter,
+// store/id_key_filter.h; Impl::current_key_filter): a lookup skips id_keys for a key it lacks.
 const char* kSchema9Ids = R"sql(
 CREATE TABLE IF NOT EXISTS id_keys(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS id_keys_new(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
@@ -330,6 +333,17 @@ struct Store::Impl {
     // store's growth, not rewritten with every batch. `added`: the keys put() has just inserted.
     // Inside the caller's transaction.
     void merge_id_keys_if_due(std::size_t min_rows, int64_t added);
+    // The filter of id_keys' keys (store/id_key_filter.h), as this connection last read or wrote
+    // it; null where the store has none that decodes (a store before schema 10, read-only, or a
+    // damaged blob): every lookup then probes id_keys. Read again when another connection has
+    // committed since (PRAGMA data_version).
+    std::optional<IdKeyFilter> key_filter;
+    int64_t key_filter_version = -1;  // data_version when key_filter was read (-1: never)
+    const IdKeyFilter* current_key_filter();
+    // The filter made anew from every key of id_keys and stored (inside the caller's
+    // transaction): a new store's, a migrated one's, verify --repair's, one outgrown or damaged.
+    void rebuild_key_filter();
+    void store_key_filter();
     // The named blob read last (read_blob), kept open for the next read of the same blob.
     sqlite3_blob* blob = nullptr;
     std::string blob_name;
@@ -425,11 +439,13 @@ void register_id_key(sqlite3* db) {
 
 // Version 8 -> 9 (kSchema9Ids): the tables of id keys, filled from the stored documents where
 // they are new (a store created now has none to fill). The UNIQUE index on the id text that an
-// older store has stays (SQLite cannot drop it), unused by lookups but still written.
-void migrate_to_9(sqlite3* db) {
+// older store has stays (SQLite cannot drop it), unused by lookups but still written. Returns
+// whether it filled them (the filter of their keys is then made anew, schema 10).
+bool migrate_to_9(sqlite3* db) {
     const bool had = table_exists(db, "id_keys");
     impl::exec(db, kSchema9Ids);
     if (!had) impl::exec(db, kFillIdKeys);
+    return !had;
 }
 
 // SQLite's process-wide settings, once, before its first use: no memory statistics (each of
@@ -533,7 +549,8 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
                 if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
                 if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
                 migrate_to_8(impl_->db);
-                migrate_to_9(impl_->db);
+                // Schema 10: the filter of id_keys' keys, made where the keys are new or it is missing.
+                if (migrate_to_9(impl_->db) || !impl_->current_key_filter()) impl_->rebuild_key_filter();
                 const std::string current = std::to_string(kSchemaVersion);
                 if (stored != 0 && stored < kSchemaVersion)
                     impl::exec(impl_->db, ("UPDATE meta SET value = '" + current + "' WHERE key = 'schema_version'").c_str());
@@ -731,7 +748,7 @@ namespace {
 // (One statement with the probes as a subquery cost twice as much a lookup.)
 class IdFinder {
 public:
-    IdFinder(sqlite3* db, bool keys) {
+    IdFinder(sqlite3* db, bool keys, const IdKeyFilter* filter = nullptr) : filter_(filter) {
         if (!keys) {
             by_id_.emplace(db, "SELECT seq, content_hash FROM documents WHERE id = ?");
             return;
@@ -754,6 +771,7 @@ public:
             return v;
         }
         for (Statement* probe : {&*fresh_, &*merged_}) {
+            if (probe == &*merged_ && filter_ && !filter_->may_contain(key)) break;  // not in id_keys
             probe->reset();
             probe->bind(1, key);
             while (v.seq == 0 && probe->step()) {
@@ -770,6 +788,7 @@ public:
 
 private:
     std::optional<Statement> by_id_, fresh_, merged_, row_;
+    const IdKeyFilter* filter_ = nullptr;  // of id_keys' keys: a key it lacks is not probed there
 };
 }  // namespace
 
@@ -778,7 +797,7 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
     std::vector<PutStatus> status(n, PutStatus::kUnchanged);
     if (seqs) seqs->assign(n, 0);
     transaction([&] {
-        IdFinder finder(impl_->db, impl_->id_keys);
+        IdFinder finder(impl_->db, impl_->id_keys, impl_->current_key_filter());
         Statement del(impl_->db, "DELETE FROM documents WHERE seq = ?");
         Statement ins(impl_->db,
                       "INSERT INTO documents(id, source, url, title, date, lang, lang_confidence, "
@@ -853,9 +872,56 @@ void Store::Impl::merge_id_keys_if_due(std::size_t min_rows, int64_t added) {
     if (fresh * 8 < merged_keys) return;
     // id_keys_new is read in its key order: the large table's pages are each written once.
     // (OR IGNORE: a key in both tables, which only a damaged store has, does not stop the writer.)
-    impl::exec(db, "INSERT OR IGNORE INTO id_keys(key, seq) SELECT key, seq FROM id_keys_new; DELETE FROM id_keys_new;");
+    impl::exec(db, "INSERT OR IGNORE INTO id_keys(key, seq) SELECT key, seq FROM id_keys_new;");
+    // The keys join the filter too (made anew where there is none, or it would pass its room).
+    if (const IdKeyFilter* f = current_key_filter(); !f || f->keys() + static_cast<uint64_t>(fresh) > f->room()) {
+        rebuild_key_filter();
+    } else {
+        Statement keys(db, "SELECT key FROM id_keys_new");
+        while (keys.step()) key_filter->add(keys.int64(0));
+        store_key_filter();
+    }
+    impl::exec(db, "DELETE FROM id_keys_new;");
     merged_keys += fresh;
     fresh_keys = 0;
+}
+
+const IdKeyFilter* Store::Impl::current_key_filter() {
+    if (!id_keys) return nullptr;
+    Statement version(db, "PRAGMA data_version");
+    version.step();
+    const int64_t now = version.int64(0);
+    if (key_filter_version == now) return key_filter ? &*key_filter : nullptr;
+    key_filter.reset();
+    Statement st(db, "SELECT data FROM blobs WHERE name = ?");
+    st.bind(1, std::string_view(IdKeyFilter::kBlobName));
+    if (st.step()) key_filter = IdKeyFilter::decode(st.blob(0));
+    key_filter_version = now;
+    return key_filter ? &*key_filter : nullptr;
+}
+
+// Room for twice the keys there are (at least kMinRoom): the filter is made anew once the
+// store has doubled, each key added O(1) times over its growth.
+void Store::Impl::rebuild_key_filter() {
+    constexpr uint64_t kMinRoom = 65536;
+    Statement count(db, "SELECT count(*) FROM id_keys");
+    count.step();
+    key_filter = IdKeyFilter::with_room_for(std::max<uint64_t>(kMinRoom, 2 * static_cast<uint64_t>(count.int64(0))));
+    Statement keys(db, "SELECT key FROM id_keys");
+    while (keys.step()) key_filter->add(keys.int64(0));
+    store_key_filter();
+}
+
+void Store::Impl::store_key_filter() {
+    close_blob();
+    Statement st(db, "INSERT OR REPLACE INTO blobs(name, data) VALUES(?, ?)");
+    const std::string blob = key_filter->encode();
+    st.bind(1, std::string_view(IdKeyFilter::kBlobName)).bind_blob(2, blob.data(), blob.size());
+    st.step();
+    // Our own commit does not change data_version: what we hold stays current.
+    Statement version(db, "PRAGMA data_version");
+    version.step();
+    key_filter_version = version.int64(0);
 }
 
 void Store::unsettle() { remove_meta(kSettledMeta); }
@@ -917,7 +983,7 @@ std::vector<Store::LanguageDecision> Store::fallback_decisions(const std::vector
 std::optional<StoredDocument> Store::get(const std::string& id, bool with_text) const {
     std::optional<StoredDocument> d;
     read_snapshot([&] {
-        const int64_t seq = IdFinder(impl_->db, impl_->id_keys).find(id).seq;
+        const int64_t seq = IdFinder(impl_->db, impl_->id_keys, impl_->current_key_filter()).find(id).seq;
         if (seq) d = get_by_seq(seq, with_text);
     });
     return d;
@@ -946,7 +1012,7 @@ std::vector<Store::StoredVersion> Store::versions(const std::vector<std::string_
         std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
     }
     read_snapshot([&] {
-        IdFinder finder(impl_->db, impl_->id_keys);
+        IdFinder finder(impl_->db, impl_->id_keys, impl_->current_key_filter());
         for (const std::size_t i : order) out[i] = finder.find(ids[i], keys[i]);
     });
     return out;
@@ -998,7 +1064,7 @@ std::map<std::string, std::size_t> Store::top_label_counts() const {
 std::vector<int64_t> Store::remove(const std::vector<std::string>& ids) {
     std::vector<int64_t> seqs(ids.size(), 0);
     transaction([&] {
-        IdFinder finder(impl_->db, impl_->id_keys);
+        IdFinder finder(impl_->db, impl_->id_keys, impl_->current_key_filter());
         Statement del(impl_->db, "DELETE FROM documents WHERE seq = ?");
         bool removed = false;
         for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -1473,18 +1539,31 @@ Store::IdKeyProblems Store::id_key_problems() const {
     if (!impl_->id_keys) return p;
     // The keys the documents should have, computed here, against those the tables hold, read in
     // one snapshot (a writer may commit meanwhile).
-    std::vector<KeyedSeq> want, have;
+    std::vector<KeyedSeq> want, have, unfiltered;
     read_snapshot([&] {
         want = read_keyed(impl_->db, "SELECT seq, id FROM documents", true);
         have = read_keyed(impl_->db, "SELECT seq, key FROM id_keys UNION ALL SELECT seq, key FROM id_keys_new", false);
         p.duplicated = later_of_shared_ids(impl_->db, want);
+        // A key of the large table that its filter lacks is not probed there: not found.
+        if (const IdKeyFilter* filter = impl_->current_key_filter()) {
+            Statement st(impl_->db, "SELECT seq, key FROM id_keys");
+            while (st.step())
+                if (!filter->may_contain(st.int64(1))) unfiltered.push_back({st.int64(1), st.int64(0)});
+            std::sort(unfiltered.begin(), unfiltered.end());
+        } else {
+            p.no_filter = schema_version() >= 10;
+        }
     });
     std::vector<KeyedSeq> missing, stray;
     std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(missing));
     std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(stray));
     for (const KeyedSeq& k : missing) p.unfindable.push_back(k.seq);
+    std::vector<KeyedSeq> wanted_unfiltered;
+    std::set_intersection(unfiltered.begin(), unfiltered.end(), want.begin(), want.end(), std::back_inserter(wanted_unfiltered));
+    for (const KeyedSeq& k : wanted_unfiltered) p.unfindable.push_back(k.seq);
     p.stray = stray.size();
     std::sort(p.unfindable.begin(), p.unfindable.end());
+    p.unfindable.erase(std::unique(p.unfindable.begin(), p.unfindable.end()), p.unfindable.end());
     std::sort(p.duplicated.begin(), p.duplicated.end());
     return p;
 }
@@ -1493,6 +1572,7 @@ void Store::rebuild_id_keys() {
     transaction([&] {
         impl::exec(impl_->db, kFillIdKeys);
         impl_->merged_keys = impl_->fresh_keys = -1;
+        impl_->rebuild_key_filter();
     });
 }
 

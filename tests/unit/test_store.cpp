@@ -18,6 +18,7 @@
 #include "doppel/ops/indexer.h"
 #include "doppel/ops/verify.h"
 #include "doppel/store/store.h"
+#include "store/id_key_filter.h"
 #include "support/test_support.h"
 
 using doppel::AnalyzedDocument;
@@ -1065,6 +1066,76 @@ TEST(Store, AVersionEightStoreGetsItsIdKeysForWriting) {
     EXPECT_EQ(s.put(1, &changed, 200), (std::vector<PutStatus>{PutStatus::kReplaced}));
     EXPECT_EQ(found_ids(s), "a=1 c=3 b=4");
     EXPECT_TRUE(s.id_key_problems().empty());
+}
+
+// Schema 10's filter of the large table's keys: a filter that lacks stored keys makes their
+// documents unfindable, which verify names and --repair mends (the filter made anew from the
+// keys); a damaged one is refused (every lookup probes the table: found, only slower), which
+// verify names too, and the next opening for writing makes it anew.
+TEST(Store, AFilterOfIdKeysThatLacksKeysOrIsDamagedIsNamedAndMadeAgain) {
+    TempDir dir("store-id-filter");
+    doppel::StoreOptions options;
+    options.id_merge_rows = 1;  // every put's keys merged, so the filter holds them
+    {
+        Store s(dir.path(), options);
+        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};
+        s.put(docs.size(), docs.data(), 100);
+        ASSERT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys"), "3");
+        EXPECT_TRUE(s.id_key_problems().empty());
+        s.put_blob(doppel::store_detail::IdKeyFilter::kBlobName,
+                   doppel::store_detail::IdKeyFilter::with_room_for(8).encode());  // holds no key
+    }
+    {
+        const Store ro(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_FALSE(ro.get("b"));
+        EXPECT_EQ(ro.id_key_problems().unfindable, (std::vector<int64_t>{1, 2, 3}));
+    }
+    doppel::VerifyOptions repair;
+    repair.repair = true;
+    auto repaired_ids = [&] {
+        const doppel::StoreVerification v = doppel::verify_store(dir.path(), repair);
+        return v.after.size() > 6 ? v.after[6].detail : "not repaired";
+    };
+    EXPECT_EQ(repaired_ids(), "ok");
+    {
+        const Store ro(dir.path(), doppel::StoreOptions{false, true});
+        ASSERT_TRUE(ro.get("b"));
+        EXPECT_EQ(ro.get("b")->seq, 2);
+    }
+    raw_sql(dir.path(), "UPDATE blobs SET data = zeroblob(length(data)) WHERE name = 'id_keys/filter'");
+    {
+        const Store ro(dir.path(), doppel::StoreOptions{false, true});
+        ASSERT_TRUE(ro.get("b"));  // probed: the filter is refused
+        EXPECT_EQ(ro.get("b")->seq, 2);
+        EXPECT_TRUE(ro.id_key_problems().no_filter);
+    }
+    EXPECT_EQ(failed_finding(dir.path(), 6, "ids").detail,
+              "the filter of the id keys is missing or damaged (lookups are slower); verify --repair computes the "
+              "keys again");
+    Store s(dir.path(), options);  // a writer's opening makes a missing or damaged filter anew
+    EXPECT_TRUE(s.id_key_problems().empty());
+    const AnalyzedDocument changed = make("c", "gamma 2");
+    EXPECT_EQ(s.put(1, &changed, 200), (std::vector<PutStatus>{PutStatus::kReplaced}));
+    EXPECT_TRUE(s.id_key_problems().empty());
+}
+
+// A connection reads the filter again once another has committed: a reader opened before a
+// writer merged new keys finds their ids.
+TEST(Store, AReaderFindsIdsMergedByAnotherConnectionSinceItReadTheFilter) {
+    TempDir dir("store-id-filter-reader");
+    doppel::StoreOptions options;
+    options.id_merge_rows = 1;
+    Store writer(dir.path(), options);
+    const AnalyzedDocument a = make("a", "alpha");
+    writer.put(1, &a, 100);
+    const Store reader(dir.path(), doppel::StoreOptions{false, true});
+    ASSERT_TRUE(reader.get("a"));
+    EXPECT_FALSE(reader.get("b"));
+    std::vector<AnalyzedDocument> more;
+    for (int i = 0; i < 50; ++i) more.push_back(make("b" + std::to_string(i), "beta " + std::to_string(i)));
+    writer.put(more.size(), more.data(), 200);
+    ASSERT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys_new"), "0");  // merged: found through the filter
+    for (const AnalyzedDocument& d : more) EXPECT_TRUE(reader.get(d.doc.id)) << d.doc.id;
 }
 
 // verify's check of the id keys: a lost key and a stray one are named and computed again.
