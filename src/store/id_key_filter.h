@@ -2,7 +2,7 @@
 // schema 10; store/store.cpp). A lookup by id probes the small table of new keys, then the large
 // one only for a key the filter may hold: a feed's new ids (almost all of a crawl's) skip the
 // large table, whose pages each batch would otherwise read again (100,000 new items into a
-// 10,000,000-item store: the next batch's lookups 0.53-0.55 -> 0.19 s, docs/measurements.md,
+// 10,000,000-item store: the next batch's lookups 0.38-0.43 -> 0.14-0.15 s, docs/measurements.md,
 // "Main of 2026-12-05, evening").
 //
 // Blocked: a key sets kProbes bits in one block of 512 bits (a cache line), kBitsPerKey bits of
