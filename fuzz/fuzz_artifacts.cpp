@@ -1,6 +1,6 @@
 // libFuzzer target: the binary formats read back from a store (sparse vectors, shingles,
-// signatures, vectors, a document's paragraphs): a bad blob must give a doppel::Error (or, for
-// the paragraphs, none), never a crash.
+// signatures, vectors, a document's paragraphs, the filter of the id keys): a bad blob must give a
+// doppel::Error (or, for the paragraphs and the filter, none), never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -9,6 +9,7 @@
 #include "doppel/embed/sparse_vector.h"
 #include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
+#include "store/id_key_filter.h"
 #include "store/paragraphs_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
@@ -25,5 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     try { doppel::decode_vectors_artifact(blob, "fuzz"); } catch (const doppel::Error&) {}
     if (!blob.empty() && static_cast<unsigned char>(blob[0]) == doppel::store_detail::kParagraphsBlobFormat)
         (void)doppel::store_detail::read_paragraphs(blob);  // the blob format only: none when it is bad, never throws
+    if (const auto filter = doppel::store_detail::IdKeyFilter::decode(blob))  // none when it is bad, never throws
+        (void)filter->may_contain(static_cast<int64_t>(size)), (void)filter->encode();
     return 0;
 }
