@@ -514,7 +514,7 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
                       (options.one_thread ? SQLITE_OPEN_NOMUTEX : 0);
     if (sqlite3_open_v2(db_path.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)
         DOPPEL_THROW(kStore, "cannot open store " + db_path.string() + ": " + sqlite3_errmsg(impl_->db));
-    sqlite3_busy_timeout(impl_->db, 10000);
+    sqlite3_busy_timeout(impl_->db, options.busy_timeout_ms);
     try {
         register_id_key(impl_->db);
         // Temporary files (statement journals) in memory: indexing the copyright corpus writes
@@ -569,6 +569,27 @@ Store::~Store() = default;
 
 namespace {
 
+// COMMIT, tried again while readers hold the store. With a rollback journal (a store for
+// duplicates being indexed, Store::use_journal) a commit waits until no reader is inside a read
+// transaction, each try up to the busy timeout: a long reader (verify's integrity check of a
+// large store, a shell's open transaction) then held the writer past it, and the batch was
+// rolled back and `index` failed ("database is locked in: COMMIT"). Now it waits up to
+// kCommitTries timeouts; a reader cannot be held by it meanwhile (its next read waits for the
+// commit; the one it is in goes on).
+constexpr int kCommitTries = 30;
+
+void commit(sqlite3* db) {
+    for (int tries = 1;; ++tries) {
+        const int rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        if (rc == SQLITE_OK) return;
+        if (rc != SQLITE_BUSY || tries >= kCommitTries || sqlite3_get_autocommit(db))
+            DOPPEL_THROW(kStore, std::string("SQLite error: ") + sqlite3_errmsg(db) + " in: COMMIT" +
+                                     (rc == SQLITE_BUSY ? " (readers held the store through " +
+                                                              std::to_string(tries) + " busy timeouts)"
+                                                        : ""));
+    }
+}
+
 // fn() inside a transaction opened with `begin`, committed when it returns, rolled back when it
 // throws; inside a transaction already, fn() joins it (the one home of the store's nesting rule).
 void in_transaction(sqlite3* db, const char* begin, const std::function<void()>& fn) {
@@ -579,7 +600,7 @@ void in_transaction(sqlite3* db, const char* begin, const std::function<void()>&
     impl::exec(db, begin);
     try {
         fn();
-        impl::exec(db, "COMMIT");
+        commit(db);
     } catch (...) {
         sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

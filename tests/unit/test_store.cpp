@@ -1138,6 +1138,37 @@ TEST(Store, AReaderFindsIdsMergedByAnotherConnectionSinceItReadTheFilter) {
     for (const AnalyzedDocument& d : more) EXPECT_TRUE(reader.get(d.doc.id)) << d.doc.id;
 }
 
+// With a rollback journal (a store for duplicates being indexed) a commit waits for readers to
+// leave their read transactions: a reader that holds one for several busy timeouts delays the
+// batch, it does not fail it (the batch was rolled back and `index` failed before).
+TEST(Store, ACommitWaitsForAReaderInsteadOfFailingTheBatch) {
+    TempDir dir("store-commit-waits");
+    {
+        Store s(dir.path());
+        const AnalyzedDocument a = make("a", "alpha");
+        s.put(1, &a, 100);
+    }
+    doppel::StoreOptions options;
+    options.busy_timeout_ms = 50;
+    Store writer(dir.path(), options);
+    ASSERT_TRUE(writer.use_journal());
+    sqlite3* reader = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() + "/doppel.sqlite").c_str(), &reader), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM documents;", nullptr, nullptr, nullptr), SQLITE_OK);
+    std::thread leave([reader] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));  // eight busy timeouts
+        sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+    });
+    const AnalyzedDocument b = make("b", "beta");
+    std::vector<PutStatus> put;
+    EXPECT_NO_THROW(put = writer.put(1, &b, 200));
+    leave.join();
+    sqlite3_close(reader);
+    EXPECT_EQ(put, (std::vector<PutStatus>{PutStatus::kAdded}));
+    EXPECT_EQ(writer.get("b")->text, "beta");
+    EXPECT_EQ(writer.size(), 2u);
+}
+
 // verify's check of the id keys: a lost key and a stray one are named and computed again.
 TEST_F(StoreTest, DamagedIdKeysAreNamedAndComputedAgain) {
     const std::vector<int64_t> seqs = put(abc(3));

@@ -97,6 +97,10 @@ struct StoreOptions {
     // are an eighth as many as it holds and at least this many; before, they are looked up in a
     // small table of their own. (Tests set it low to merge often.)
     std::size_t id_merge_rows = 65536;
+    // How long a call waits for a lock another connection holds before SQLite gives up
+    // (sqlite3_busy_timeout); a commit tries kCommitTries (30) times that long (store.cpp,
+    // commit()). (Tests set it low.)
+    int busy_timeout_ms = 10000;
 };
 
 class Store {
