@@ -361,9 +361,9 @@ public:
     // items of a feed into its store of 400,000: 933 -> 524 MB written, 1,375 -> 195 MB read
     // back (strace). The writer then keeps up to 64 MiB of pages in its cache, so that a
     // transaction's pages reach the file at its commit, not at a spill before it. Meanwhile a
-    // reader that comes waits while a transaction commits, and a commit waits for reads in
-    // progress (the busy timeout, 10 s, bounds both: a reader holding one statement or
-    // read_snapshot() longer than that makes the writer's commit fail, where with the log it
+    // reader that comes waits while a transaction commits (up to the busy timeout, 10 s), and a
+    // commit waits for reads in progress (up to 30 busy timeouts: a reader holding one statement
+    // or read_snapshot() longer than that makes the writer's commit fail, where with the log it
     // would not). Returns false where the store stays in the log: read-only, inside a
     // transaction, or another connection has the store open (SQLite refuses the switch then).
     // A store being created (StoreOptions::journal_at_creation, before its first transaction)
