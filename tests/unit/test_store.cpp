@@ -585,6 +585,13 @@ std::string raw_sql(const std::string& dir, const std::string& sql) {
     return first;
 }
 
+// Store options that merge the id keys once `rows` new ones are there (tests of the merges).
+doppel::StoreOptions merging_every(std::size_t rows) {
+    doppel::StoreOptions options;
+    options.id_merge_rows = rows;
+    return options;
+}
+
 // verify_store's finding at `at` for the store in `dir`, which names `check` and fails there.
 doppel::VerifyFinding failed_finding(const std::string& dir, std::size_t at, const std::string& check) {
     const doppel::StoreVerification v = doppel::verify_store(dir);
@@ -1012,8 +1019,7 @@ std::string found_ids(const Store& s) {
 // large one, through replacements, removals and expiry; no key is left behind.
 TEST(Store, IdsAreFoundThroughTheirKeysAcrossMerges) {
     TempDir dir("store-id-keys");
-    doppel::StoreOptions options;
-    options.id_merge_rows = 4;
+    const doppel::StoreOptions options = merging_every(4);
     Store s(dir.path(), options);
     std::string want;
     for (int batch = 0; batch < 6; ++batch) {
@@ -1074,8 +1080,7 @@ TEST(Store, AVersionEightStoreGetsItsIdKeysForWriting) {
 // verify names too, and the next opening for writing makes it anew.
 TEST(Store, AFilterOfIdKeysThatLacksKeysOrIsDamagedIsNamedAndMadeAgain) {
     TempDir dir("store-id-filter");
-    doppel::StoreOptions options;
-    options.id_merge_rows = 1;  // every put's keys merged, so the filter holds them
+    const doppel::StoreOptions options = merging_every(1);  // every put's keys merged, so the filter holds them
     {
         Store s(dir.path(), options);
         const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};
@@ -1123,8 +1128,7 @@ TEST(Store, AFilterOfIdKeysThatLacksKeysOrIsDamagedIsNamedAndMadeAgain) {
 // writer merged new keys finds their ids.
 TEST(Store, AReaderFindsIdsMergedByAnotherConnectionSinceItReadTheFilter) {
     TempDir dir("store-id-filter-reader");
-    doppel::StoreOptions options;
-    options.id_merge_rows = 1;
+    const doppel::StoreOptions options = merging_every(1);
     Store writer(dir.path(), options);
     const AnalyzedDocument a = make("a", "alpha");
     writer.put(1, &a, 100);
@@ -1192,8 +1196,7 @@ TEST_F(StoreTest, DamagedIdKeysAreNamedAndComputedAgain) {
 // holds is found at its seq, no other is, and verify's check of the keys stays clean.
 TEST(Store, IdKeysAgreeWithAModelUnderRandomWrites) {
     TempDir dir("store-id-model");
-    doppel::StoreOptions options;
-    options.id_merge_rows = 3;
+    const doppel::StoreOptions options = merging_every(3);
     Store s(dir.path(), options);
     std::mt19937 rng(7);
     std::map<std::string, std::pair<int64_t, std::string>> model;  // id -> (seq, text)
