@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     try { doppel::decode_vectors_artifact(blob, "fuzz"); } catch (const doppel::Error&) {}
     if (!blob.empty() && static_cast<unsigned char>(blob[0]) == doppel::store_detail::kParagraphsBlobFormat)
         (void)doppel::store_detail::read_paragraphs(blob);  // the blob format only: none when it is bad, never throws
-    if (const auto filter = doppel::store_detail::IdKeyFilter::decode(blob))  // none when it is bad, never throws
+    // The filter of the id keys: none when the blob is bad, never throws.
+    if (const auto filter = doppel::store_detail::IdKeyFilter::decode(blob))
         (void)filter->may_contain(static_cast<int64_t>(size)), (void)filter->encode();
     return 0;
 }

@@ -895,7 +895,8 @@ void Store::Impl::merge_id_keys_if_due(std::size_t min_rows, int64_t added) {
     // (OR IGNORE: a key in both tables, which only a damaged store has, does not stop the writer.)
     impl::exec(db, "INSERT OR IGNORE INTO id_keys(key, seq) SELECT key, seq FROM id_keys_new;");
     // The keys join the filter too (made anew where there is none, or it would pass its room).
-    if (const IdKeyFilter* f = current_key_filter(); !f || f->keys() + static_cast<uint64_t>(fresh) > f->room()) {
+    if (const IdKeyFilter* f = current_key_filter();
+        !f || f->keys() + static_cast<uint64_t>(fresh) > f->room()) {
         rebuild_key_filter();
     } else {
         Statement keys(db, "SELECT key FROM id_keys_new");
@@ -927,7 +928,8 @@ void Store::Impl::rebuild_key_filter() {
     constexpr uint64_t kMinRoom = 65536;
     Statement count(db, "SELECT count(*) FROM id_keys");
     count.step();
-    key_filter = IdKeyFilter::with_room_for(std::max<uint64_t>(kMinRoom, 2 * static_cast<uint64_t>(count.int64(0))));
+    const auto keys_now = static_cast<uint64_t>(count.int64(0));
+    key_filter = IdKeyFilter::with_room_for(std::max<uint64_t>(kMinRoom, 2 * keys_now));
     Statement keys(db, "SELECT key FROM id_keys");
     while (keys.step()) key_filter->add(keys.int64(0));
     store_key_filter();
@@ -1580,7 +1582,8 @@ Store::IdKeyProblems Store::id_key_problems() const {
     std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(stray));
     for (const KeyedSeq& k : missing) p.unfindable.push_back(k.seq);
     std::vector<KeyedSeq> wanted_unfiltered;
-    std::set_intersection(unfiltered.begin(), unfiltered.end(), want.begin(), want.end(), std::back_inserter(wanted_unfiltered));
+    std::set_intersection(unfiltered.begin(), unfiltered.end(), want.begin(), want.end(),
+                          std::back_inserter(wanted_unfiltered));
     for (const KeyedSeq& k : wanted_unfiltered) p.unfindable.push_back(k.seq);
     p.stray = stray.size();
     std::sort(p.unfindable.begin(), p.unfindable.end());

@@ -1080,7 +1080,7 @@ TEST(Store, AVersionEightStoreGetsItsIdKeysForWriting) {
 // verify names too, and the next opening for writing makes it anew.
 TEST(Store, AFilterOfIdKeysThatLacksKeysOrIsDamagedIsNamedAndMadeAgain) {
     TempDir dir("store-id-filter");
-    const doppel::StoreOptions options = merging_every(1);  // every put's keys merged, so the filter holds them
+    const doppel::StoreOptions options = merging_every(1);  // every put's keys merged: the filter holds them
     {
         Store s(dir.path(), options);
         const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"), make("c", "gamma")};

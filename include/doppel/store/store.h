@@ -151,13 +151,14 @@ public:
     // store/id_key_filter.h): a lookup probes the large table only for a key the filter may hold,
     // so a feed's new ids, almost all of a crawl's, do not read that table's pages again with
     // every batch (100,000 new items into a 10,000,000-item store: the next batch's lookups
-    // 0.38-0.43 -> 0.14-0.15 s, each file's `index` 18% less). Each merge adds its keys to it; it is made anew from the table when the
-    // table outgrows its room (twice the keys at the last making), when a merge cannot read it,
-    // and by verify --repair. A store before version 10 opened for writing gets it (10,000,000
-    // keys: 2.8 s), as a writer's opening of a store whose filter is missing or damaged does
-    // (a damaged one is refused by its checksum: lookups probe the table meanwhile); read-only,
-    // such a store is read by probing both tables, as before. Refused by builds before it, which
-    // would merge keys without adding them to the filter.
+    // 0.38-0.43 -> 0.14-0.15 s, each file's `index` 18% less). Each merge adds its keys to it;
+    // it is made anew from the table when the table outgrows its room (twice the keys at the
+    // last making), when a merge cannot read it, and by verify --repair. A store before version
+    // 10 opened for writing gets it (10,000,000 keys: 2.8 s), as a writer's opening of a store
+    // whose filter is missing or damaged does (a damaged one is refused by its checksum: lookups
+    // probe the table meanwhile); read-only, such a store is read by probing both tables, as
+    // before. Refused by builds before it, which would merge keys without adding them to the
+    // filter.
     static constexpr int kSchemaVersion = 10;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
