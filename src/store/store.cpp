@@ -342,8 +342,20 @@ struct Store::Impl {
     const IdKeyFilter* current_key_filter();
     // The filter made anew from every key of id_keys and stored (inside the caller's
     // transaction): a new store's, a migrated one's, verify --repair's, one outgrown or damaged.
-    void rebuild_key_filter();
+    // `keys`: how many id_keys holds, where the caller knows (-1: counted here, a pass more).
+    void rebuild_key_filter(int64_t keys = -1);
     void store_key_filter();
+    // The one home of these two reads and writes (Store::data_version, Store::put_blob call them).
+    int64_t data_version() const {
+        Statement st(db, "PRAGMA data_version");
+        return st.step() ? st.int64(0) : 0;
+    }
+    void put_blob(std::string_view name, std::string_view data) {
+        close_blob();
+        Statement st(db, "INSERT OR REPLACE INTO blobs(name, data) VALUES(?, ?)");
+        st.bind(1, name).bind_blob(2, data.data(), data.size());
+        st.step();
+    }
     // The named blob read last (read_blob), kept open for the next read of the same blob.
     sqlite3_blob* blob = nullptr;
     std::string blob_name;
@@ -705,10 +717,7 @@ void Store::read_snapshot(const std::function<void()>& fn) const {
     });
 }
 
-int64_t Store::data_version() const {
-    Statement st(impl_->db, "PRAGMA data_version");
-    return st.step() ? st.int64(0) : 0;
-}
+int64_t Store::data_version() const { return impl_->data_version(); }
 
 namespace {
 
@@ -897,7 +906,7 @@ void Store::Impl::merge_id_keys_if_due(std::size_t min_rows, int64_t added) {
     // The keys join the filter too (made anew where there is none, or it would pass its room).
     if (const IdKeyFilter* f = current_key_filter();
         !f || f->keys() + static_cast<uint64_t>(fresh) > f->room()) {
-        rebuild_key_filter();
+        rebuild_key_filter(merged_keys + fresh);
     } else {
         Statement keys(db, "SELECT key FROM id_keys_new");
         while (keys.step()) key_filter->add(keys.int64(0));
@@ -910,9 +919,7 @@ void Store::Impl::merge_id_keys_if_due(std::size_t min_rows, int64_t added) {
 
 const IdKeyFilter* Store::Impl::current_key_filter() {
     if (!id_keys) return nullptr;
-    Statement version(db, "PRAGMA data_version");
-    version.step();
-    const int64_t now = version.int64(0);
+    const int64_t now = data_version();
     if (key_filter_version == now) return key_filter ? &*key_filter : nullptr;
     key_filter.reset();
     Statement st(db, "SELECT data FROM blobs WHERE name = ?");
@@ -924,27 +931,23 @@ const IdKeyFilter* Store::Impl::current_key_filter() {
 
 // Room for twice the keys there are (at least kMinRoom): the filter is made anew once the
 // store has doubled, each key added O(1) times over its growth.
-void Store::Impl::rebuild_key_filter() {
+void Store::Impl::rebuild_key_filter(int64_t keys) {
     constexpr uint64_t kMinRoom = 65536;
-    Statement count(db, "SELECT count(*) FROM id_keys");
-    count.step();
-    const auto keys_now = static_cast<uint64_t>(count.int64(0));
+    if (keys < 0) {
+        Statement count(db, "SELECT count(*) FROM id_keys");
+        count.step();
+        keys = count.int64(0);
+    }
+    const auto keys_now = static_cast<uint64_t>(keys);
     key_filter = IdKeyFilter::with_room_for(std::max<uint64_t>(kMinRoom, 2 * keys_now));
-    Statement keys(db, "SELECT key FROM id_keys");
-    while (keys.step()) key_filter->add(keys.int64(0));
+    Statement read(db, "SELECT key FROM id_keys");
+    while (read.step()) key_filter->add(read.int64(0));
     store_key_filter();
 }
 
 void Store::Impl::store_key_filter() {
-    close_blob();
-    Statement st(db, "INSERT OR REPLACE INTO blobs(name, data) VALUES(?, ?)");
-    const std::string blob = key_filter->encode();
-    st.bind(1, std::string_view(IdKeyFilter::kBlobName)).bind_blob(2, blob.data(), blob.size());
-    st.step();
-    // Our own commit does not change data_version: what we hold stays current.
-    Statement version(db, "PRAGMA data_version");
-    version.step();
-    key_filter_version = version.int64(0);
+    put_blob(IdKeyFilter::kBlobName, key_filter->encode());
+    key_filter_version = data_version();  // our own commit does not change it: what we hold stays current
 }
 
 void Store::unsettle() { remove_meta(kSettledMeta); }
@@ -1381,12 +1384,7 @@ std::vector<int64_t> Store::artifact_seqs(const std::string& kind) const {
     return seqs;
 }
 
-void Store::put_blob(const std::string& name, std::string_view data) {
-    impl_->close_blob();
-    Statement st(impl_->db, "INSERT OR REPLACE INTO blobs(name, data) VALUES(?, ?)");
-    st.bind(1, std::string_view(name)).bind_blob(2, data.data(), data.size());
-    st.step();
-}
+void Store::put_blob(const std::string& name, std::string_view data) { impl_->put_blob(name, data); }
 
 void Store::remove_blob(const std::string& name) {
     impl_->close_blob();
@@ -1562,21 +1560,22 @@ Store::IdKeyProblems Store::id_key_problems() const {
     if (!impl_->id_keys) return p;
     // The keys the documents should have, computed here, against those the tables hold, read in
     // one snapshot (a writer may commit meanwhile).
-    std::vector<KeyedSeq> want, have, unfiltered;
+    std::vector<KeyedSeq> want, merged, fresh, unfiltered;
     read_snapshot([&] {
         want = read_keyed(impl_->db, "SELECT seq, id FROM documents", true);
-        have = read_keyed(impl_->db, "SELECT seq, key FROM id_keys UNION ALL SELECT seq, key FROM id_keys_new", false);
+        merged = read_keyed(impl_->db, "SELECT seq, key FROM id_keys", false);
+        fresh = read_keyed(impl_->db, "SELECT seq, key FROM id_keys_new", false);
         p.duplicated = later_of_shared_ids(impl_->db, want);
         // A key of the large table that its filter lacks is not probed there: not found.
         if (const IdKeyFilter* filter = impl_->current_key_filter()) {
-            Statement st(impl_->db, "SELECT seq, key FROM id_keys");
-            while (st.step())
-                if (!filter->may_contain(st.int64(1))) unfiltered.push_back({st.int64(1), st.int64(0)});
-            std::sort(unfiltered.begin(), unfiltered.end());
+            for (const KeyedSeq& k : merged)
+                if (!filter->may_contain(k.key)) unfiltered.push_back(k);
         } else {
             p.no_filter = schema_version() >= 10;
         }
     });
+    std::vector<KeyedSeq> have;
+    std::merge(merged.begin(), merged.end(), fresh.begin(), fresh.end(), std::back_inserter(have));
     std::vector<KeyedSeq> missing, stray;
     std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(missing));
     std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(stray));
