@@ -109,6 +109,10 @@ std::string_view BridgeLexicon::key_at(std::size_t i) const {
     return {key_bytes_ + key_offsets_[i], key_offsets_[i + 1] - key_offsets_[i]};
 }
 
+std::span<const uint32_t> BridgeLexicon::concepts_at(std::size_t i) const {
+    return {values_ + value_offsets_[i], value_offsets_[i + 1] - value_offsets_[i]};
+}
+
 std::size_t BridgeLexicon::lower_bound(std::string_view key, std::size_t lo, std::size_t hi) const {
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
@@ -138,7 +142,7 @@ BridgeLexicon::KeyRange BridgeLexicon::prefix_range(std::string_view prefix, Key
 
 std::span<const uint32_t> BridgeLexicon::concepts_of(std::string_view full_key, KeyRange within) const {
     const std::size_t i = lower_bound(full_key, within.first, within.second);
-    if (i < within.second && key_at(i) == full_key) return {values_ + value_offsets_[i], value_offsets_[i + 1] - value_offsets_[i]};
+    if (i < within.second && key_at(i) == full_key) return concepts_at(i);
     return {};
 }
 
@@ -223,11 +227,37 @@ BridgeLexicon::KeyRange BridgeLexicon::language_range(std::string_view prefix, W
     return range;
 }
 
+// The longest phrase of the words `read` starts with (up to kMaxKeyWords of them) that is a key
+// with concepts: its length (0 when none) and concepts. The keys that begin with the phrase of
+// the first n words narrow as n grows (those of the first word: its memo's range); once none is
+// left, no longer phrase is a key, since its key begins with that one. A key sorts before the
+// keys it is a prefix of, so the phrase of n words is a key when it is the first of its range.
+// `key` holds "lang\t" in its first `head` bytes.
+std::pair<std::size_t, std::span<const uint32_t>> BridgeLexicon::longest_phrase(
+    std::span<const WordMemo::Word* const> read, std::string& key, std::size_t head) const {
+    std::pair<std::size_t, std::span<const uint32_t>> best{0, {}};
+    KeyRange range{read[0]->keys_begin, read[0]->keys_end};
+    key.resize(head);
+    key += read[0]->part;
+    const std::size_t max_n = std::min<std::size_t>(kMaxKeyWords, read.size());
+    for (std::size_t n = 1; n <= max_n; ++n) {
+        if (n > 1) {
+            if (!(read[n - 1]->starts_cjk && read[n - 2]->ends_cjk)) key += ' ';
+            key += read[n - 1]->part;
+            range = prefix_range(key, range);
+        }
+        if (range.first == range.second) break;
+        if (key_at(range.first) != key) continue;
+        const std::span<const uint32_t> c = concepts_at(range.first);
+        if (!c.empty()) best = {n, c};
+    }
+    return best;
+}
+
 // Every key of a phrase starting at word i begins with "lang\t" and the first word's part: the
-// search for the longest phrase runs within the keys with that prefix (none for most words),
-// that range within the language's keys, and a memo keeps each word's part and range. The keys
-// looked up and the matches are the same as looking each phrase up in the whole lexicon,
-// longest first.
+// search for the longest phrase (longest_phrase) runs within the keys with that prefix (none for
+// most words), that range within the language's keys, and a memo keeps each word's part and
+// range. The matches are the same as looking each phrase up in the whole lexicon, longest first.
 std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
                                                std::span<const std::string_view> words,
                                                Stemmer& stemmer, WordMemo* memo) const {
@@ -261,24 +291,7 @@ std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
     }
     std::size_t i = 0;
     while (i < words.size()) {
-        const KeyRange first{read[i]->keys_begin, read[i]->keys_end};
-        std::size_t best = 0;
-        std::span<const uint32_t> best_c;
-        const std::size_t max_n = first.first == first.second ? 0 : std::min<std::size_t>(kMaxKeyWords, words.size() - i);
-        for (std::size_t n = max_n; n >= 1; --n) {
-            key.resize(head);
-            key += read[i]->part;
-            for (std::size_t j = i + 1; j < i + n; ++j) {
-                if (!(read[j]->starts_cjk && read[j - 1]->ends_cjk)) key += ' ';
-                key += read[j]->part;
-            }
-            auto c = concepts_of(key, first);
-            if (!c.empty()) {
-                best = n;
-                best_c = c;
-                break;
-            }
-        }
+        const auto [best, best_c] = longest_phrase(std::span(read).subspan(i), key, head);
         if (best > 0) {
             out.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(best), best_c});
             i += best;

@@ -133,6 +133,7 @@ public:
 private:
     using KeyRange = std::pair<std::size_t, std::size_t>;  // keys [first, second)
     std::string_view key_at(std::size_t i) const;
+    std::span<const uint32_t> concepts_at(std::size_t i) const;  // of key i
     // The first key in `[lo, hi)` not below `key`.
     std::size_t lower_bound(std::string_view key, std::size_t lo, std::size_t hi) const;
     // The keys within `within` that begin with `prefix`.
@@ -141,6 +142,10 @@ private:
     KeyRange language_range(std::string_view prefix, WordMemo* memo) const;
     // The concepts of a whole key ("lang\tkey") if it is within `within`.
     std::span<const uint32_t> concepts_of(std::string_view full_key, KeyRange within) const;
+    // match()'s longest phrase at the start of `read` (words as read_word() read them): its
+    // length in words (0: none) and concepts.
+    std::pair<std::size_t, std::span<const uint32_t>> longest_phrase(std::span<const WordMemo::Word* const> read,
+                                                                     std::string& key, std::size_t head) const;
     // Word `word` of `lang` as match() reads it; `language`: the keys of `lang`.
     WordMemo::Word read_word(std::string_view lang, std::string_view word, KeyRange language, Stemmer& stemmer) const;
     std::string path_, header_, fingerprint_;
