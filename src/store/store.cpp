@@ -240,6 +240,27 @@ std::string select_sql(bool v1, const std::string& text, bool with_text, const c
            " FROM documents " + where;
 }
 
+// COMMIT, tried again while readers hold the store. With a rollback journal (a store for
+// duplicates being indexed, Store::use_journal) a commit waits until no reader is inside a read
+// transaction, each try up to the busy timeout: a long reader (verify's integrity check of a
+// large store, a shell's open transaction) then held the writer past it, and the batch was
+// rolled back and `index` failed ("database is locked in: COMMIT"). Now it waits up to
+// kCommitTries timeouts; a reader cannot be held by it meanwhile (its next read waits for the
+// commit; the one it is in goes on).
+constexpr int kCommitTries = 30;
+
+void commit(sqlite3* db) {
+    for (int tries = 1;; ++tries) {
+        const int rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        if (rc == SQLITE_OK) return;
+        if (rc != SQLITE_BUSY || tries >= kCommitTries || sqlite3_get_autocommit(db))
+            DOPPEL_THROW(kStore, std::string("SQLite error: ") + sqlite3_errmsg(db) + " in: COMMIT" +
+                                     (rc == SQLITE_BUSY ? " (readers held the store through " +
+                                                              std::to_string(tries) + " busy timeouts)"
+                                                        : ""));
+    }
+}
+
 }  // namespace
 
 AnalyzedDocument as_analyzed(StoredDocument d) {
@@ -371,7 +392,7 @@ struct Store::Impl {
     // Commits the creation alone, where no transaction() came to commit it (nothing written,
     // or a switch of the journal asked first).
     void commit_creation() {
-        if (std::exchange(creation_open, false)) impl::exec(db, "COMMIT");
+        if (std::exchange(creation_open, false)) commit(db);
     }
     ~Impl() {
         close_blob();
@@ -581,27 +602,6 @@ Store::~Store() = default;
 
 namespace {
 
-// COMMIT, tried again while readers hold the store. With a rollback journal (a store for
-// duplicates being indexed, Store::use_journal) a commit waits until no reader is inside a read
-// transaction, each try up to the busy timeout: a long reader (verify's integrity check of a
-// large store, a shell's open transaction) then held the writer past it, and the batch was
-// rolled back and `index` failed ("database is locked in: COMMIT"). Now it waits up to
-// kCommitTries timeouts; a reader cannot be held by it meanwhile (its next read waits for the
-// commit; the one it is in goes on).
-constexpr int kCommitTries = 30;
-
-void commit(sqlite3* db) {
-    for (int tries = 1;; ++tries) {
-        const int rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-        if (rc == SQLITE_OK) return;
-        if (rc != SQLITE_BUSY || tries >= kCommitTries || sqlite3_get_autocommit(db))
-            DOPPEL_THROW(kStore, std::string("SQLite error: ") + sqlite3_errmsg(db) + " in: COMMIT" +
-                                     (rc == SQLITE_BUSY ? " (readers held the store through " +
-                                                              std::to_string(tries) + " busy timeouts)"
-                                                        : ""));
-    }
-}
-
 // fn() inside a transaction opened with `begin`, committed when it returns, rolled back when it
 // throws; inside a transaction already, fn() joins it (the one home of the store's nesting rule).
 void in_transaction(sqlite3* db, const char* begin, const std::function<void()>& fn) {
@@ -641,7 +641,8 @@ void Store::commit_with_creation(const std::function<void()>& fn) {
         throw;
     }
     try {
-        impl::exec(impl_->db, "RELEASE first_write; COMMIT");
+        impl::exec(impl_->db, "RELEASE first_write");
+        commit(impl_->db);  // waits out readers as every transaction's commit does
     } catch (...) {
         sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

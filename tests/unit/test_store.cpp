@@ -1173,6 +1173,33 @@ TEST(Store, ACommitWaitsForAReaderInsteadOfFailingTheBatch) {
     EXPECT_EQ(writer.size(), 2u);
 }
 
+// The same for the first transaction of a store created open (StoreOptions::journal_at_creation),
+// which commits the new tables with the first batch: a reader inside a read meanwhile no longer
+// fails it.
+TEST(Store, TheFirstCommitOfANewStoreWaitsForAReader) {
+    TempDir dir("store-first-commit-waits");
+    doppel::StoreOptions options;
+    options.busy_timeout_ms = 50;
+    options.journal_at_creation = true;
+    Store writer(dir.path(), options);
+    sqlite3* reader = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() + "/doppel.sqlite").c_str(), &reader), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM sqlite_master;", nullptr, nullptr, nullptr), SQLITE_OK);
+    std::thread leave([reader] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));  // eight busy timeouts
+        sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+    });
+    const AnalyzedDocument a = make("a", "alpha");
+    std::vector<PutStatus> put;
+    EXPECT_NO_THROW(put = writer.put(1, &a, 100));
+    leave.join();
+    sqlite3_close(reader);
+    EXPECT_EQ(put, (std::vector<PutStatus>{PutStatus::kAdded}));
+    EXPECT_EQ(writer.get("a")->text, "alpha");
+    Store again(dir.path(), doppel::StoreOptions{.read_only = true});
+    EXPECT_EQ(again.size(), 1u);
+}
+
 // verify's check of the id keys: a lost key and a stray one are named and computed again.
 TEST_F(StoreTest, DamagedIdKeysAreNamedAndComputedAgain) {
     const std::vector<int64_t> seqs = put(abc(3));
