@@ -1,5 +1,10 @@
 // Text keys (normalize/text_keys.h): name skeletons, number keys, URL keys and transliteration.
 #include <gtest/gtest.h>
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+
+#include <memory>
+#include <utility>
 
 #include "doppel/normalize/normalizer.h"
 #include "doppel/normalize/segmenter.h"
@@ -94,6 +99,38 @@ TEST(TextKeys, SimplifiedChinese) {
     TextKeys keys;
     EXPECT_EQ(keys.simplified_chinese("會議"), "会议");
     EXPECT_EQ(keys.simplified_chinese("会议 2024"), "会议 2024");
+}
+
+// A text with none of the characters Traditional-Simplified's rules can change is not handed to
+// it: what comes out is what ICU's transliterator gives, for every CJK ideograph alone (those
+// it changes and those it leaves) and for its rules of two characters.
+TEST(TextKeys, SimplifiedChineseSkipsTextsWithoutTraditionalCharactersAndGivesWhatICUGives) {
+    TextKeys keys;
+    UErrorCode st = U_ZERO_ERROR;
+    std::unique_ptr<icu::Transliterator> icu_t(
+        icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, st));
+    ASSERT_TRUE(U_SUCCESS(st));
+    auto direct = [&](const std::string& s) {
+        icu::UnicodeString u = icu::UnicodeString::fromUTF8(s);
+        icu_t->transliterate(u);
+        std::string out;
+        return u.toUTF8String(out);
+    };
+    std::size_t changed = 0, checked = 0;
+    for (const auto& [first, last] : {std::pair<UChar32, UChar32>{0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xF900, 0xFAFF},
+                                      {0x20000, 0x2A6DF}}) {
+        for (UChar32 c = first; c <= last; ++c) {
+            std::string s;
+            icu::UnicodeString(c).toUTF8String(s);
+            const std::string want = direct(s);
+            ASSERT_EQ(keys.simplified_chinese(s), want) << "U+" << std::hex << c;
+            changed += want != s;
+            ++checked;
+        }
+    }
+    EXPECT_GT(changed, 2000u);  // the fast path was not all there was
+    for (const std::string s : {"于飛", "單于", "鬼子薑", "赤皮崙", "于思", "姜", "计算机 漢字 ok", "plain ASCII"})
+        EXPECT_EQ(keys.simplified_chinese(s), direct(s)) << s;
 }
 
 // English loanwords written in Hangul and the English words share a key (vowels, epenthetic
