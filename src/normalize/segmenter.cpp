@@ -6,6 +6,7 @@
 #include <unicode/utext.h>
 
 #include "doppel/error.h"
+#include "impl/string_memo.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -59,7 +60,53 @@ struct Segmenter::Impl {
         }
         return word_iter.get();
     }
+
+    // The words of a run of dictionary script, text[begin, end), appended to out.
+    void dictionary_words(std::string_view text, std::size_t begin, std::size_t end, std::vector<Span>& out);
+    // What ICU's dictionary found in runs read before, per run: a pure function of the run's
+    // text, which the iterator is given alone. Runs repeat: the shingler segments a document of
+    // Chinese or Japanese twice (once to find it is written without spaces, then for its
+    // character shingles), and feeds repeat their lines; the dictionary is most of the time of
+    // segmenting such text. Each run's words are a range of run_words, offsets from its start.
+    struct RunWords {
+        std::size_t first = 0, count = 0;
+    };
+    impl::TextMemo<RunWords> runs{4096, std::size_t(4) << 20};
+    std::vector<Span> run_words;
 };
+
+void Segmenter::Impl::dictionary_words(std::string_view text, std::size_t begin, std::size_t end,
+                                       std::vector<Span>& out) {
+    const std::string_view run = text.substr(begin, end - begin);
+    const auto at = [begin](const Span& s) {
+        return Span{static_cast<uint32_t>(begin + s.begin), static_cast<uint32_t>(begin + s.end)};
+    };
+    if (const RunWords* known = runs.find(run)) {
+        for (std::size_t k = 0; k < known->count; ++k) out.push_back(at(run_words[known->first + k]));
+        return;
+    }
+    const std::size_t from = out.size();
+    icu::BreakIterator* it = words();
+    UErrorCode st = U_ZERO_ERROR;
+    UText* ut = utext_openUTF8(nullptr, run.data(), static_cast<int64_t>(run.size()), &st);
+    if (U_FAILURE(st)) DOPPEL_THROW(kIcu, std::string("ICU utext: ") + u_errorName(st));
+    it->setText(ut, st);
+    int32_t prev = it->first();
+    for (int32_t pos = it->next(); pos != icu::BreakIterator::DONE; pos = it->next()) {
+        if (it->getRuleStatus() != UBRK_WORD_NONE)
+            out.push_back({static_cast<uint32_t>(begin + prev), static_cast<uint32_t>(begin + pos)});
+        prev = pos;
+    }
+    utext_close(ut);
+    // Kept (relative to the run) for the next time; the words go with the memo when it starts afresh.
+    const std::size_t restarts = runs.restarts();
+    RunWords* kept = runs.keep(run, RunWords{}, (out.size() - from) * sizeof(Span));
+    if (!kept) return;
+    if (runs.restarts() != restarts) run_words.clear();
+    *kept = RunWords{run_words.size(), out.size() - from};
+    for (std::size_t k = from; k < out.size(); ++k)
+        run_words.push_back({static_cast<uint32_t>(out[k].begin - begin), static_cast<uint32_t>(out[k].end - begin)});
+}
 
 Segmenter::Segmenter() : impl_(std::make_unique<Impl>()) {}
 Segmenter::~Segmenter() = default;
@@ -126,18 +173,7 @@ void Segmenter::words(std::string_view text, std::vector<Span>* out_spans) {
                 if (!(needs_dictionary(d) || (U_GET_GC_MASK(static_cast<UChar32>(d)) & U_GC_M_MASK))) break;
                 e = k;
             }
-            icu::BreakIterator* it = impl_->words();
-            UErrorCode st = U_ZERO_ERROR;
-            UText* ut = utext_openUTF8(nullptr, text.data() + i, static_cast<int64_t>(e - i), &st);
-            if (U_FAILURE(st)) DOPPEL_THROW(kIcu, std::string("ICU utext: ") + u_errorName(st));
-            it->setText(ut, st);
-            int32_t prev = it->first();
-            for (int32_t pos = it->next(); pos != icu::BreakIterator::DONE; pos = it->next()) {
-                if (it->getRuleStatus() != UBRK_WORD_NONE)
-                    out.push_back({static_cast<uint32_t>(i + prev), static_cast<uint32_t>(i + pos)});
-                prev = pos;
-            }
-            utext_close(ut);
+            impl_->dictionary_words(text, i, e, out);
             i = e;
             continue;
         }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "doppel/normalize/segmenter.h"
 #include "support/test_support.h"
 
@@ -91,4 +93,42 @@ TEST(Segmenter, WordsIntoAReusedVectorAreTheWordsReturned) {
             EXPECT_EQ(reused[i].end, want[i].end);
         }
     }
+}
+
+// A run of dictionary script read before gets the words ICU found in it then, wherever it comes
+// back (another text, another place, after Latin words): each text's words are those of its first
+// reading, by a Segmenter that meanwhile read other runs and, past its memo's 4 MiB of runs,
+// started afresh; a run too long to keep (over 4,096 bytes) is read each time.
+TEST(Segmenter, ARunOfDictionaryScriptThatComesBackGetsTheWordsFoundTheFirstTime) {
+    Segmenter seg;
+    std::mt19937 rng(3);
+    const std::vector<std::string> pieces = {"中", "文", "会", "议", "北京", "开", "日本", "語", "の", "は", "東京",
+                                              "タイ", "ไทย", "ภาษา", "。", " ", "Hanoi ", "2024"};
+    auto make = [&](std::size_t n) {
+        std::string s;
+        while (s.size() < n) s += pieces[rng() % pieces.size()];
+        return s;
+    };
+    std::vector<std::string> seen;
+    std::vector<std::vector<Span>> first;
+    for (int i = 0; i < 300; ++i) {
+        seen.push_back(make(5 + rng() % 90));
+        first.push_back(seg.words(seen.back()));
+    }
+    seen.push_back(std::string(5000, ' ') + make(4500));  // long runs among it
+    first.push_back(seg.words(seen.back()));
+    auto same_again = [&](const char* when) {
+        for (std::size_t i = 0; i < seen.size(); ++i) {
+            ASSERT_EQ(seg.words(seen[i]), first[i]) << when << ": text " << i;
+            // Moved: after Latin words, the same words further on.
+            std::vector<Span> moved = seg.words("Latin words " + seen[i]);
+            ASSERT_GE(moved.size(), 2u + first[i].size());
+            moved.erase(moved.begin(), moved.begin() + 2);
+            for (Span& s : moved) s.begin -= 12, s.end -= 12;
+            ASSERT_EQ(moved, first[i]) << when << ": text " << i << " moved";
+        }
+    };
+    same_again("kept");
+    for (int i = 0; i < 1200; ++i) seg.words(make(3900));  // about 4.6 MiB of runs of up to 4 KiB
+    same_again("after the memo started afresh");
 }

@@ -7,12 +7,14 @@
 //    Text in scripts written with spaces is split by a fast scanner on letter/digit runs (a
 //    digit run keeps inner '.' and ',' as in "3.14" or "1,000"; an apostrophe between letters
 //    stays inside the word); runs of Han, Hiragana, Katakana, Thai, Lao, Khmer and Myanmar go
-//    through ICU's dictionary-based word break iterator.
+//    through ICU's dictionary-based word break iterator; the words of each such run are kept
+//    (up to 4 MiB of runs, then afresh) and given again when the same run comes back.
 //
 // All spans are byte ranges into the text passed in.
 //
-// Thread safety: a Segmenter caches ICU break iterators and is NOT safe for concurrent use; give
-// each thread its own (construction is cheap, iterators are created on first use).
+// Thread safety: a Segmenter caches ICU break iterators and the runs' words, and is NOT safe for
+// concurrent use; give each thread its own (construction is cheap, iterators are created on
+// first use).
 #pragma once
 
 #include <map>
