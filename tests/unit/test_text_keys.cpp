@@ -4,6 +4,7 @@
 #include <unicode/unistr.h>
 
 #include <memory>
+#include <random>
 #include <utility>
 
 #include "doppel/normalize/normalizer.h"
@@ -101,9 +102,10 @@ TEST(TextKeys, SimplifiedChinese) {
     EXPECT_EQ(keys.simplified_chinese("会议 2024"), "会议 2024");
 }
 
-// A text with none of the characters Traditional-Simplified's rules can change is not handed to
-// it: what comes out is what ICU's transliterator gives, for every CJK ideograph alone (those
-// it changes and those it leaves) and for its rules of two characters.
+// A text that Traditional-Simplified would leave as it is (none of the characters its rules change
+// alone, none of the keys of its longer rules that change text without one) is not handed to it:
+// what comes out is what ICU's transliterator gives, for every CJK ideograph alone (those it
+// changes and those it leaves), for its rules of several characters, and in random strings.
 TEST(TextKeys, SimplifiedChineseSkipsTextsWithoutTraditionalCharactersAndGivesWhatICUGives) {
     TextKeys keys;
     UErrorCode st = U_ZERO_ERROR;
@@ -131,6 +133,17 @@ TEST(TextKeys, SimplifiedChineseSkipsTextsWithoutTraditionalCharactersAndGivesWh
     EXPECT_GT(changed, 2000u);  // the fast path was not all there was
     for (const std::string s : {"于飛", "單于", "鬼子薑", "赤皮崙", "于思", "姜", "计算机 漢字 ok", "plain ASCII"})
         EXPECT_EQ(keys.simplified_chinese(s), direct(s)) << s;
+    // Rules of several characters that change a text in which no character changes alone, among
+    // common Simplified characters and a few Traditional ones, in random strings.
+    const std::vector<std::string> pieces = {"祇管", "祇", "管", "剃发", "剃", "发", "生旦净末丑", "净末", "鞦韆",
+                                             "英吋", "五嶽", "巡察", "砂金", "像片", "于", "我们", "会议", "北京",
+                                             "發", "會", "乾隆", "乾", "隆", "，", "。", " ", "2024", "ok"};
+    std::mt19937 rng(11);
+    for (int trial = 0; trial < 20000; ++trial) {
+        std::string s;
+        for (std::size_t n = 1 + rng() % 6; n > 0; --n) s += pieces[rng() % pieces.size()];
+        ASSERT_EQ(keys.simplified_chinese(s), direct(s)) << s;
+    }
 }
 
 // English loanwords written in Hangul and the English words share a key (vowels, epenthetic
