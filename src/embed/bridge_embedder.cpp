@@ -122,6 +122,7 @@ struct BridgeEmbedder::Impl {
     // append_features()'s buffers, kept from one text to the next (a document's paragraphs are
     // mostly short lines: allocating them afresh was a good part of each one's cost).
     std::string text;
+    SparseVector raw_features;  // document_features()' buffer
     std::vector<Span> spans;
     std::vector<std::string_view> words;
     std::vector<char> covered;
@@ -487,9 +488,15 @@ SparseVector BridgeEmbedder::document_features(const AnalyzedDocument& doc) {
     key.push_back('\0');
     key.append(doc.doc.text);
     if (const SparseVector* known = impl_->documents.find(key)) return *known;
-    SparseVector all;
-    append_paragraph_features(doc, 0, doc.paragraphs.size(), all);
-    all.canonicalize();
+    // The paragraphs' features are gathered in a buffer kept from one document to the next
+    // (grown afresh by doubling for each document, they were mostly memory never touched
+    // before), then summed; the sums are copied out at their size.
+    SparseVector& raw = impl_->raw_features;
+    raw.ids.clear();
+    raw.weights.clear();
+    append_paragraph_features(doc, 0, doc.paragraphs.size(), raw);
+    raw.canonicalize();
+    SparseVector all = raw;
     impl_->documents.keep(key, all, 12 * all.size());
     return all;
 }
