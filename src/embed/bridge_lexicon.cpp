@@ -10,6 +10,7 @@
 #include "doppel/error.h"
 #include "doppel/normalize/text_keys.h"
 #include "impl/mapped_file.h"
+#include "impl/string_memo.h"
 #include "impl/utf8.h"
 
 namespace doppel {
@@ -205,6 +206,16 @@ std::vector<uint32_t> BridgeLexicon::lookup_korean_loanword(std::string_view han
     return out;
 }
 
+// A word's entry by "lang\0word": open addressing over a flat table, the keys in an arena, the
+// entries where they stay until clear() (impl/string_memo.h), instead of std::unordered_map's
+// node per word and bucket chain per look-up.
+struct BridgeLexicon::WordMemo::Words : impl::StringMemo<Word> {};
+
+BridgeLexicon::WordMemo::WordMemo() : words_(std::make_unique<Words>()) {}
+BridgeLexicon::WordMemo::~WordMemo() = default;
+BridgeLexicon::WordMemo::WordMemo(WordMemo&&) noexcept = default;
+BridgeLexicon::WordMemo& BridgeLexicon::WordMemo::operator=(WordMemo&&) noexcept = default;
+
 BridgeLexicon::WordMemo::Word BridgeLexicon::read_word(std::string_view lang, std::string_view word, KeyRange language,
                                                        Stemmer& stemmer) const {
     WordMemo::Word w;
@@ -277,17 +288,17 @@ std::vector<LexiconMatch> BridgeLexicon::match(std::string_view lang,
         }
         memo->key_.assign(lang).push_back('\0');
         memo->key_.append(words[i]);
-        auto it = memo->words_.find(memo->key_);
-        if (it == memo->words_.end()) {
-            if (memo->words_.size() >= WordMemo::kMaxWords) {
+        const WordMemo::Word* found = memo->words_->find(memo->key_);
+        if (!found) {
+            if (memo->words_->size() >= WordMemo::kMaxWords) {
                 // Start afresh: the words read so far for this call are read again (their entries
                 // went). A call of as many words as the memo holds could fill it again: without it.
-                memo->words_.clear();
+                memo->words_->clear();
                 return match(lang, words, stemmer, words.size() < WordMemo::kMaxWords ? memo : nullptr);
             }
-            it = memo->words_.emplace(memo->key_, read_word(lang, words[i], language, stemmer)).first;
+            found = &memo->words_->insert(memo->key_, read_word(lang, words[i], language, stemmer));
         }
-        read[i] = &it->second;
+        read[i] = found;
     }
     std::size_t i = 0;
     while (i < words.size()) {

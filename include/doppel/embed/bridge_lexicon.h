@@ -42,7 +42,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -94,6 +93,10 @@ public:
     class WordMemo {
     public:
         static constexpr std::size_t kMaxWords = 1 << 17;
+        WordMemo();
+        ~WordMemo();
+        WordMemo(WordMemo&&) noexcept;
+        WordMemo& operator=(WordMemo&&) noexcept;
 
     private:
         friend class BridgeLexicon;
@@ -102,7 +105,8 @@ public:
             std::size_t keys_begin = 0, keys_end = 0;
             bool starts_cjk = false, ends_cjk = false;
         };
-        std::unordered_map<std::string, Word> words_;
+        struct Words;  // "lang\0word" -> Word
+        std::unique_ptr<Words> words_;
         std::string key_;
         // The keys of each language met ("lang\t" prefix ranges: a search of the whole lexicon).
         std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> languages_;
