@@ -6,8 +6,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -238,6 +240,30 @@ TEST(LanguageSettling, StoredScoresDecideAsTheTextDoes) {
     EXPECT_EQ(g.lang, again.lang);
     EXPECT_EQ(g.confidence, again.confidence);
     EXPECT_THROW(decode_language_scores("[1,2]", nullptr), Error);
+}
+
+// encode_language_scores() writes its JSON itself: any probability (tiny, denormal, 0, 1) and
+// a hint with quotes, a backslash, control and non-ASCII characters read back exactly.
+TEST(LanguageSettling, EncodedScoresReadBackExactly) {
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+    LanguageScores s;
+    s.letters = 123456;
+    for (const float p : {0.0f, 1.0f, 1e-30f, 1.4e-45f, 0.1f, 0.3333333f})
+        s.labels.push_back(LanguageGuess{"xx", p});
+    for (int i = 0; i < 500; ++i)
+        s.labels.push_back(LanguageGuess{i % 2 ? "zh_Hant" : "en", unit(rng) * std::pow(10.0f, -float(rng() % 12))});
+    const std::string hint = "pt \"BR\" \\ \t é 会议";
+    std::string back_hint;
+    const LanguageScores back = decode_language_scores(encode_language_scores(s, hint), &back_hint);
+    EXPECT_EQ(back_hint, hint);
+    EXPECT_EQ(back.letters, s.letters);
+    ASSERT_EQ(back.labels.size(), s.labels.size());
+    for (std::size_t i = 0; i < s.labels.size(); ++i) {
+        EXPECT_EQ(back.labels[i].lang, s.labels[i].lang);
+        EXPECT_EQ(back.labels[i].confidence, s.labels[i].confidence) << i;
+    }
+    EXPECT_EQ(encode_language_scores(LanguageScores{}, "en"), "");
 }
 
 // The version-1 schema, as builds before the top label was recorded created it.
