@@ -36,6 +36,11 @@ private:
     ReaderOptions options_;
     std::size_t line_ = 0;
     std::size_t records_ = 0;  // documents and bad records met
+    // The line read, kept from one record to the next up to kKeptLineBytes: a line's buffer
+    // grown afresh for each record was copied at each doubling, into memory never touched
+    // before (the copyright corpus's records of 2 MB: 30 ms of reading's 90).
+    static constexpr std::size_t kKeptLineBytes = std::size_t(8) << 20;
+    std::string line_buffer_;
     bool done_ = false;
 };
 
@@ -49,7 +54,7 @@ bool JsonlStream::finish(std::vector<RecordError>& errors, const char* why) {
 
 bool JsonlStream::next(std::vector<Document>& out, std::vector<RecordError>& errors) {
     if (done_) return false;
-    std::string line;
+    std::string& line = line_buffer_;
     for (;;) {
         const auto r = lines_.next(&line);
         if (r == LineReader::Result::kEnd) return finish(errors, nullptr);
@@ -68,6 +73,7 @@ bool JsonlStream::next(std::vector<Document>& out, std::vector<RecordError>& err
         ++records_;
         Document doc;
         if (parse_line(line, doc, errors)) out.push_back(std::move(doc));
+        if (line.capacity() > kKeptLineBytes) std::string().swap(line);
         return true;
     }
 }
