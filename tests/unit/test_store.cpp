@@ -1142,6 +1142,25 @@ TEST(Store, AReaderFindsIdsMergedByAnotherConnectionSinceItReadTheFilter) {
     for (const AnalyzedDocument& d : more) EXPECT_TRUE(reader.get(d.doc.id)) << d.doc.id;
 }
 
+// `writer` puts document `id` ("text") while another connection holds a read transaction of the
+// store (`sql`) for 400 ms, eight of the writer's busy timeouts of 50 ms: what put() gives.
+std::vector<PutStatus> put_while_a_reader_holds(const std::string& dir, Store& writer, const char* sql,
+                                                const char* id, const char* text) {
+    sqlite3* reader = nullptr;
+    EXPECT_EQ(sqlite3_open((dir + "/doppel.sqlite").c_str(), &reader), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(reader, (std::string("BEGIN; ") + sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    std::thread leave([reader] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+    });
+    const AnalyzedDocument d = make(id, text);
+    std::vector<PutStatus> put;
+    EXPECT_NO_THROW(put = writer.put(1, &d, 200));
+    leave.join();
+    sqlite3_close(reader);
+    return put;
+}
+
 // With a rollback journal (a store for duplicates being indexed) a commit waits for readers to
 // leave their read transactions: a reader that holds one for several busy timeouts delays the
 // batch, it does not fail it (the batch was rolled back and `index` failed before).
@@ -1156,19 +1175,8 @@ TEST(Store, ACommitWaitsForAReaderInsteadOfFailingTheBatch) {
     options.busy_timeout_ms = 50;
     Store writer(dir.path(), options);
     ASSERT_TRUE(writer.use_journal());
-    sqlite3* reader = nullptr;
-    ASSERT_EQ(sqlite3_open((dir.path() + "/doppel.sqlite").c_str(), &reader), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM documents;", nullptr, nullptr, nullptr), SQLITE_OK);
-    std::thread leave([reader] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(400));  // eight busy timeouts
-        sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
-    });
-    const AnalyzedDocument b = make("b", "beta");
-    std::vector<PutStatus> put;
-    EXPECT_NO_THROW(put = writer.put(1, &b, 200));
-    leave.join();
-    sqlite3_close(reader);
-    EXPECT_EQ(put, (std::vector<PutStatus>{PutStatus::kAdded}));
+    EXPECT_EQ(put_while_a_reader_holds(dir.path(), writer, "SELECT count(*) FROM documents;", "b", "beta"),
+              (std::vector<PutStatus>{PutStatus::kAdded}));
     EXPECT_EQ(writer.get("b")->text, "beta");
     EXPECT_EQ(writer.size(), 2u);
 }
@@ -1182,19 +1190,8 @@ TEST(Store, TheFirstCommitOfANewStoreWaitsForAReader) {
     options.busy_timeout_ms = 50;
     options.journal_at_creation = true;
     Store writer(dir.path(), options);
-    sqlite3* reader = nullptr;
-    ASSERT_EQ(sqlite3_open((dir.path() + "/doppel.sqlite").c_str(), &reader), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM sqlite_master;", nullptr, nullptr, nullptr), SQLITE_OK);
-    std::thread leave([reader] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(400));  // eight busy timeouts
-        sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
-    });
-    const AnalyzedDocument a = make("a", "alpha");
-    std::vector<PutStatus> put;
-    EXPECT_NO_THROW(put = writer.put(1, &a, 100));
-    leave.join();
-    sqlite3_close(reader);
-    EXPECT_EQ(put, (std::vector<PutStatus>{PutStatus::kAdded}));
+    EXPECT_EQ(put_while_a_reader_holds(dir.path(), writer, "SELECT count(*) FROM sqlite_master;", "a", "alpha"),
+              (std::vector<PutStatus>{PutStatus::kAdded}));
     EXPECT_EQ(writer.get("a")->text, "alpha");
     Store again(dir.path(), doppel::StoreOptions{.read_only = true});
     EXPECT_EQ(again.size(), 1u);
