@@ -240,7 +240,10 @@ void EmbeddingStage::write(Store& store, std::size_t n, const int64_t* seqs, Bat
 
 void EmbeddingStage::relabeled(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
     store.transaction([&] {
-        add(store, n, seqs, docs);  // features and matching language of the new languages
+        // Features and matching language of the new languages, with the embedders that made
+        // this run's batches (no prepare() runs meanwhile, index_stage.h): the paragraphs whose
+        // language stays are in their memos.
+        add_prepared(store, n, seqs, docs, prepare(n, docs));
         add_relabeled(store, n, seqs);  // the index moves them at flush (or the next writer's)
     });
 }
