@@ -5,9 +5,9 @@
 #include <unicode/uchar.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cctype>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -357,7 +357,8 @@ namespace {
 // `s` as a JSON string: as it is between quotes when it is plain printable ASCII (language codes),
 // else escaped (and checked as UTF-8) by nlohmann::json.
 void append_json_string(std::string& out, std::string_view s) {
-    const bool plain = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
+    const bool plain = std::all_of(s.begin(), s.end(),
+                                   [](char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; });
     if (!plain) {
         out += nlohmann::json(std::string(s)).dump();
         return;

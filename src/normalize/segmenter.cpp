@@ -105,7 +105,8 @@ void Segmenter::Impl::dictionary_words(std::string_view text, std::size_t begin,
     if (runs.restarts() != restarts) run_words.clear();
     *kept = RunWords{run_words.size(), out.size() - from};
     for (std::size_t k = from; k < out.size(); ++k)
-        run_words.push_back({static_cast<uint32_t>(out[k].begin - begin), static_cast<uint32_t>(out[k].end - begin)});
+        run_words.push_back(
+            {static_cast<uint32_t>(out[k].begin - begin), static_cast<uint32_t>(out[k].end - begin)});
 }
 
 Segmenter::Segmenter() : impl_(std::make_unique<Impl>()) {}

@@ -211,7 +211,8 @@ private:
             if (line.empty()) continue;
             const std::size_t arrow = line.find(" > ");
             if (arrow == std::string_view::npos || !line.ends_with(';')) return false;
-            const std::string key(line.substr(0, arrow)), out(line.substr(arrow + 3, line.size() - arrow - 4));
+            const std::string key(line.substr(0, arrow)),
+                out(line.substr(arrow + 3, line.size() - arrow - 4));
             const auto plain = [](std::string_view s) {
                 return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) != 0; });
             };
@@ -255,8 +256,8 @@ struct TextKeys::Transliterators {
     icu::Transliterator& latin() { return made(latin_to_ascii, "Latin-ASCII"); }
     icu::Transliterator& simplified() {
         if (!traditional_to_simplified)
-            unchanged_by_simplified =
-                std::make_unique<UnchangedBySimplified>(made(traditional_to_simplified, "Traditional-Simplified"));
+            unchanged_by_simplified = std::make_unique<UnchangedBySimplified>(
+                made(traditional_to_simplified, "Traditional-Simplified"));
         return *traditional_to_simplified;
     }
 };

@@ -252,7 +252,8 @@ TEST(LanguageSettling, EncodedScoresReadBackExactly) {
     for (const float p : {0.0f, 1.0f, 1e-30f, 1.4e-45f, 0.1f, 0.3333333f})
         s.labels.push_back(LanguageGuess{"xx", p});
     for (int i = 0; i < 500; ++i)
-        s.labels.push_back(LanguageGuess{i % 2 ? "zh_Hant" : "en", unit(rng) * std::pow(10.0f, -float(rng() % 12))});
+        s.labels.push_back(
+            LanguageGuess{i % 2 ? "zh_Hant" : "en", unit(rng) * std::pow(10.0f, -float(rng() % 12))});
     const std::string hint = "pt \"BR\" \\ \t é 会议";
     std::string back_hint;
     const LanguageScores back = decode_language_scores(encode_language_scores(s, hint), &back_hint);

@@ -102,8 +102,9 @@ TEST(Segmenter, WordsIntoAReusedVectorAreTheWordsReturned) {
 TEST(Segmenter, ARunOfDictionaryScriptThatComesBackGetsTheWordsFoundTheFirstTime) {
     Segmenter seg;
     std::mt19937 rng(3);
-    const std::vector<std::string> pieces = {"中", "文", "会", "议", "北京", "开", "日本", "語", "の", "は", "東京",
-                                              "タイ", "ไทย", "ภาษา", "。", " ", "Hanoi ", "2024"};
+    const std::vector<std::string> pieces = {"中",   "文",   "会", "议", "北京",   "开",
+                                             "日本", "語",   "の", "は", "東京",   "タイ",
+                                             "ไทย",  "ภาษา", "。", " ",  "Hanoi ", "2024"};
     auto make = [&](std::size_t n) {
         std::string s;
         while (s.size() < n) s += pieces[rng() % pieces.size()];

@@ -1148,7 +1148,8 @@ std::vector<PutStatus> put_while_a_reader_holds(const std::string& dir, Store& w
                                                 const char* id, const char* text) {
     sqlite3* reader = nullptr;
     EXPECT_EQ(sqlite3_open((dir + "/doppel.sqlite").c_str(), &reader), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(reader, (std::string("BEGIN; ") + sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(reader, (std::string("BEGIN; ") + sql).c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK);
     std::thread leave([reader] {
         std::this_thread::sleep_for(std::chrono::milliseconds(400));
         sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
@@ -1190,8 +1191,9 @@ TEST(Store, TheFirstCommitOfANewStoreWaitsForAReader) {
     options.busy_timeout_ms = 50;
     options.journal_at_creation = true;
     Store writer(dir.path(), options);
-    EXPECT_EQ(put_while_a_reader_holds(dir.path(), writer, "SELECT count(*) FROM sqlite_master;", "a", "alpha"),
-              (std::vector<PutStatus>{PutStatus::kAdded}));
+    EXPECT_EQ(
+        put_while_a_reader_holds(dir.path(), writer, "SELECT count(*) FROM sqlite_master;", "a", "alpha"),
+        (std::vector<PutStatus>{PutStatus::kAdded}));
     EXPECT_EQ(writer.get("a")->text, "alpha");
     Store again(dir.path(), doppel::StoreOptions{.read_only = true});
     EXPECT_EQ(again.size(), 1u);

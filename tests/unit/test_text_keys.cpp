@@ -119,7 +119,9 @@ TEST(TextKeys, SimplifiedChineseSkipsTextsWithoutTraditionalCharactersAndGivesWh
         return u.toUTF8String(out);
     };
     std::size_t changed = 0, checked = 0;
-    for (const auto& [first, last] : {std::pair<UChar32, UChar32>{0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xF900, 0xFAFF},
+    for (const auto& [first, last] : {std::pair<UChar32, UChar32>{0x3400, 0x4DBF},
+                                      {0x4E00, 0x9FFF},
+                                      {0xF900, 0xFAFF},
                                       {0x20000, 0x2A6DF}}) {
         for (UChar32 c = first; c <= last; ++c) {
             std::string s;
@@ -131,13 +133,15 @@ TEST(TextKeys, SimplifiedChineseSkipsTextsWithoutTraditionalCharactersAndGivesWh
         }
     }
     EXPECT_GT(changed, 2000u);  // the fast path was not all there was
-    for (const std::string s : {"于飛", "單于", "鬼子薑", "赤皮崙", "于思", "姜", "计算机 漢字 ok", "plain ASCII"})
+    for (const std::string s :
+         {"于飛", "單于", "鬼子薑", "赤皮崙", "于思", "姜", "计算机 漢字 ok", "plain ASCII"})
         EXPECT_EQ(keys.simplified_chinese(s), direct(s)) << s;
     // Rules of several characters that change a text in which no character changes alone, among
     // common Simplified characters and a few Traditional ones, in random strings.
-    const std::vector<std::string> pieces = {"祇管", "祇", "管", "剃发", "剃", "发", "生旦净末丑", "净末", "鞦韆",
-                                             "英吋", "五嶽", "巡察", "砂金", "像片", "于", "我们", "会议", "北京",
-                                             "發", "會", "乾隆", "乾", "隆", "，", "。", " ", "2024", "ok"};
+    const std::vector<std::string> pieces = {"祇管", "祇",   "管",   "剃发", "剃",   "发",   "生旦净末丑",
+                                             "净末", "鞦韆", "英吋", "五嶽", "巡察", "砂金", "像片",
+                                             "于",   "我们", "会议", "北京", "發",   "會",   "乾隆",
+                                             "乾",   "隆",   "，",   "。",   " ",    "2024", "ok"};
     std::mt19937 rng(11);
     for (int trial = 0; trial < 20000; ++trial) {
         std::string s;

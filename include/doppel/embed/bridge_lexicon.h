@@ -148,8 +148,8 @@ private:
     std::span<const uint32_t> concepts_of(std::string_view full_key, KeyRange within) const;
     // match()'s longest phrase at the start of `read` (words as read_word() read them): its
     // length in words (0: none) and concepts.
-    std::pair<std::size_t, std::span<const uint32_t>> longest_phrase(std::span<const WordMemo::Word* const> read,
-                                                                     std::string& key, std::size_t head) const;
+    std::pair<std::size_t, std::span<const uint32_t>> longest_phrase(
+        std::span<const WordMemo::Word* const> read, std::string& key, std::size_t head) const;
     // Word `word` of `lang` as match() reads it; `language`: the keys of `lang`.
     WordMemo::Word read_word(std::string_view lang, std::string_view word, KeyRange language, Stemmer& stemmer) const;
     std::string path_, header_, fingerprint_;
