@@ -175,7 +175,9 @@ namespace {
 // (`changing`: 2,855 in ICU 72) and none of the keys of the longer rules that change a text
 // without one of those (`phrases`: 50, such as 祇管 > 只管 and 剃发 > 剃髮). Rules of another
 // form (another ICU) or a filter: `changing` is every character of every key (ICU's source set;
-// 3,464 in ICU 72, among them common Simplified ones such as 于), which is exact too.
+// 3,464 in ICU 72, among them common Simplified ones such as 于), which is exact too. (Bytes
+// that are not UTF-8 pass as they are, where the transliterator gave U+FFFD for them; documents
+// are checked as UTF-8 when read.)
 class UnchangedBySimplified {
 public:
     explicit UnchangedBySimplified(const icu::Transliterator& t) {
