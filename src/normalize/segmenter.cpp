@@ -5,6 +5,8 @@
 #include <unicode/uscript.h>
 #include <unicode/utext.h>
 
+#include <span>
+
 #include "doppel/error.h"
 #include "impl/string_memo.h"
 #include "impl/utf8.h"
@@ -67,25 +69,25 @@ struct Segmenter::Impl {
     // text, which the iterator is given alone. Runs repeat: the shingler segments a document of
     // Chinese or Japanese twice (once to find it is written without spaces, then for its
     // character shingles), and feeds repeat their lines; the dictionary is most of the time of
-    // segmenting such text. Each run's words are a range of run_words, offsets from its start.
-    struct RunWords {
-        std::size_t first = 0, count = 0;
-    };
-    impl::TextMemo<RunWords> runs{4096, std::size_t(4) << 20};
-    std::vector<Span> run_words;
+    // segmenting such text. Each run's words (offsets from its start) are a run of run_words,
+    // kept until the memo starts afresh.
+    impl::TextMemo<std::span<const Span>> runs{4096, std::size_t(4) << 20};
+    impl::Arena<Span> run_words;
+    std::vector<Span> found;  // dictionary_words()' buffer: a run's words as ICU gives them
 };
 
 void Segmenter::Impl::dictionary_words(std::string_view text, std::size_t begin, std::size_t end,
                                        std::vector<Span>& out) {
     const std::string_view run = text.substr(begin, end - begin);
-    const auto at = [begin](const Span& s) {
-        return Span{static_cast<uint32_t>(begin + s.begin), static_cast<uint32_t>(begin + s.end)};
+    const auto append = [&](std::span<const Span> words) {
+        for (const Span& w : words)
+            out.push_back({static_cast<uint32_t>(begin + w.begin), static_cast<uint32_t>(begin + w.end)});
     };
-    if (const RunWords* known = runs.find(run)) {
-        for (std::size_t k = 0; k < known->count; ++k) out.push_back(at(run_words[known->first + k]));
+    if (const std::span<const Span>* known = runs.find(run)) {
+        append(*known);
         return;
     }
-    const std::size_t from = out.size();
+    found.clear();
     icu::BreakIterator* it = words();
     UErrorCode st = U_ZERO_ERROR;
     UText* ut = utext_openUTF8(nullptr, run.data(), static_cast<int64_t>(run.size()), &st);
@@ -94,19 +96,17 @@ void Segmenter::Impl::dictionary_words(std::string_view text, std::size_t begin,
     int32_t prev = it->first();
     for (int32_t pos = it->next(); pos != icu::BreakIterator::DONE; pos = it->next()) {
         if (it->getRuleStatus() != UBRK_WORD_NONE)
-            out.push_back({static_cast<uint32_t>(begin + prev), static_cast<uint32_t>(begin + pos)});
+            found.push_back({static_cast<uint32_t>(prev), static_cast<uint32_t>(pos)});
         prev = pos;
     }
     utext_close(ut);
-    // Kept (relative to the run) for the next time; the words go with the memo when it starts afresh.
+    append(found);
+    // Kept for the next time; the words go with the memo when it starts afresh.
     const std::size_t restarts = runs.restarts();
-    RunWords* kept = runs.keep(run, RunWords{}, (out.size() - from) * sizeof(Span));
+    std::span<const Span>* kept = runs.keep(run, {}, found.size() * sizeof(Span));
     if (!kept) return;
     if (runs.restarts() != restarts) run_words.clear();
-    *kept = RunWords{run_words.size(), out.size() - from};
-    for (std::size_t k = from; k < out.size(); ++k)
-        run_words.push_back(
-            {static_cast<uint32_t>(out[k].begin - begin), static_cast<uint32_t>(out[k].end - begin)});
+    *kept = run_words.add(found);
 }
 
 Segmenter::Segmenter() : impl_(std::make_unique<Impl>()) {}
