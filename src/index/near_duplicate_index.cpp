@@ -507,44 +507,107 @@ StoredShingleSet decode_stored_shingles(std::string_view blob, bool with_counts)
     return s;
 }
 
+namespace {
+// Sets taken from the holders of exact copies' texts (schema 8): copies[c] = (holder, j) gives
+// sets[j] the set its holder stores, where it stores one (with counts, where they are asked
+// for): the same text, so the set the note would make. The positions j left without one.
+std::vector<std::size_t> take_holders_sets(const Store& store,
+                                           std::vector<std::pair<int64_t, std::size_t>> copies,
+                                           std::vector<StoredShingleSet>& sets, bool with_counts) {
+    std::sort(copies.begin(), copies.end());
+    std::vector<int64_t> holders;
+    for (const auto& c : copies)
+        if (holders.empty() || holders.back() != c.first) holders.push_back(c.first);
+    std::size_t c = 0;
+    store.read_artifacts("shingles", holders, [&](int64_t holder, std::string_view blob) {
+        while (c < copies.size() && copies[c].first < holder) ++c;
+        const StoredShingleSet held = decode_stored_shingles(blob, with_counts);
+        if (!held.error.empty() || held.in_text || (with_counts && !held.counts.valid)) return;
+        for (; c < copies.size() && copies[c].first == holder; ++c) {
+            StoredShingleSet& s = sets[copies[c].second];
+            s.shingles = held.shingles;
+            s.counts = held.counts;
+            s.found = true;
+        }
+    });
+    std::vector<std::size_t> left;
+    for (const auto& [holder, j] : copies)
+        if (!sets[j].found) left.push_back(j);
+    std::sort(left.begin(), left.end());
+    return left;
+}
+}  // namespace
+
 void make_sets_from_texts(const Store& store, const Shingler& shingler, const std::vector<int64_t>& seqs,
                           std::vector<StoredShingleSet>& sets, bool with_counts) {
-    std::vector<int64_t> wanted;
-    std::vector<std::size_t> at;  // position of wanted[k] in seqs
+    std::vector<std::size_t> wanted;  // positions in seqs
     for (std::size_t j = 0; j < seqs.size(); ++j)
-        if (sets[j].in_text) wanted.push_back(seqs[j]), at.push_back(j), sets[j].found = false;
+        if (sets[j].in_text) wanted.push_back(j), sets[j].found = false;
     if (wanted.empty()) return;
     // Texts gathered up to kTextBytesAtOnce, then shingled on all cores, each worker with its own
-    // Segmenter (ICU objects are not thread-safe).
+    // Segmenter (ICU objects are not thread-safe); a text read more than once (copies whose
+    // holder keeps no set they can take) is shingled once, its set copied.
     const std::size_t workers = impl::worker_count(SIZE_MAX);
     std::vector<std::unique_ptr<Segmenter>> segmenters;
     std::vector<std::string> texts;
     std::vector<std::size_t> text_of;  // position in seqs of texts[t]
     std::size_t bytes = 0;
     auto shingle_texts = [&] {
-        while (segmenters.size() < std::min(workers, texts.size())) segmenters.push_back(std::make_unique<Segmenter>());
-        impl::parallel_for_ranges(texts.size(), segmenters.size(), 16, [&](std::size_t b, std::size_t e, std::size_t w) {
-            for (std::size_t t = b; t < e; ++t) {
+        std::vector<uint64_t> keys(texts.size());
+        for (std::size_t t = 0; t < texts.size(); ++t)
+            keys[t] = XXH3_64bits(texts[t].data(), texts[t].size());
+        const std::vector<std::size_t> first =
+            impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) { return texts[a] == texts[b]; });
+        const std::vector<std::size_t> distinct = impl::distinct_items(first);
+        while (segmenters.size() < std::min(workers, distinct.size()))
+            segmenters.push_back(std::make_unique<Segmenter>());
+        impl::parallel_for_ranges(
+            distinct.size(), segmenters.size(), 16, [&](std::size_t b, std::size_t e, std::size_t w) {
+                for (std::size_t k = b; k < e; ++k) {
+                    StoredShingleSet& s = sets[text_of[distinct[k]]];
+                    const std::string& text = texts[distinct[k]];
+                    if (with_counts)
+                        shingler.shingle_counted(text, *segmenters[w], &s.shingles, &s.counts);
+                    else
+                        shingler.shingle(text, *segmenters[w], &s.shingles);
+                    s.found = true;
+                }
+            });
+        for (std::size_t t = 0; t < texts.size(); ++t)
+            if (first[t] != t) {
                 StoredShingleSet& s = sets[text_of[t]];
-                if (with_counts)
-                    shingler.shingle_counted(texts[t], *segmenters[w], &s.shingles, &s.counts);
-                else
-                    shingler.shingle(texts[t], *segmenters[w], &s.shingles);
+                const StoredShingleSet& of = sets[text_of[first[t]]];
+                s.shingles = of.shingles;
+                s.counts = of.counts;
                 s.found = true;
             }
-        });
         texts.clear();
         text_of.clear();
         bytes = 0;
     };
-    std::size_t k = 0;
-    store.read_texts(wanted, [&](int64_t seq, std::string_view text) {
-        while (wanted[k] != seq) ++k;
-        texts.emplace_back(text);
-        text_of.push_back(at[k++]);
-        bytes += text.size();
-        if (bytes >= kTextBytesAtOnce) shingle_texts();
-    });
+    // The texts of `positions` (in seqs order) read and shingled; a long copy's (whose holder
+    // may store its set: the stage wrote the note for it) noted in *copies instead, when given.
+    auto read = [&](const std::vector<std::size_t>& positions,
+                    std::vector<std::pair<int64_t, std::size_t>>* copies) {
+        std::vector<int64_t> of;
+        for (const std::size_t j : positions) of.push_back(seqs[j]);
+        std::size_t k = 0;
+        store.read_texts(of, [&](int64_t seq, std::string_view text, int64_t holder) {
+            while (of[k] != seq) ++k;
+            const std::size_t j = positions[k++];
+            if (copies && holder != 0 && text.size() >= kShingleSetStoredFromBytes) {
+                copies->emplace_back(holder, j);
+                return;
+            }
+            texts.emplace_back(text);
+            text_of.push_back(j);
+            bytes += text.size();
+            if (bytes >= kTextBytesAtOnce) shingle_texts();
+        });
+    };
+    std::vector<std::pair<int64_t, std::size_t>> copies;  // (holder, position in seqs)
+    read(wanted, &copies);
+    if (!copies.empty()) read(take_holders_sets(store, std::move(copies), sets, with_counts), nullptr);
     if (!texts.empty()) shingle_texts();
 }
 
@@ -733,6 +796,12 @@ struct NearDuplicateStage::Batch : IndexStage::Prepared {
             }
         return out;
     }
+    // Where `blob`, added once the workers are done (to the first worker's buffer of `kind`), lies.
+    BlobPlace add_blob(std::size_t kind, std::string_view blob) {
+        std::string& buffer = blob_buffers[kind];
+        buffer += blob;
+        return {kind, buffer.size() - blob.size(), blob.size()};
+    }
     // Per-worker state for `workers` threads, the buffers emptied (their capacity kept).
     void reset(std::size_t n, std::size_t workers) {
         while (segmenters.size() < workers) segmenters.push_back(std::make_unique<Segmenter>());
@@ -807,10 +876,17 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
         append(3, [&](std::string* out) { *out += encode_set_key(shingle_set_key(sh.data(), sh.size())); });
     });
+    // A repeat takes its first's blobs, but for a set its first stores: the note, since its set is
+    // its first's (an exact copy: its stored text is its first's, schema 8), and a copy's set
+    // written again was half of what `index` wrote of the copyright corpus.
+    std::optional<Batch::BlobPlace> note;
     for (std::size_t i = 0; i < n; ++i)
         if (const std::size_t j = first[i]; j != i) {
             std::copy_n(&b->sigs[j * perms], perms, &b->sigs[i * perms]);
             std::copy_n(&b->blob_places[j * Batch::kKinds], Batch::kKinds, &b->blob_places[i * Batch::kKinds]);
+            if (docs[i].doc.text.size() >= kShingleSetStoredFromBytes)
+                b->blob_places[i * Batch::kKinds] =
+                    note ? *note : *(note = b->add_blob(0, encode_shingles_in_text()));
         }
     b->bandings = bandings();
     b->band_entries.clear();

@@ -1316,6 +1316,20 @@ void Store::read_texts(const std::vector<int64_t>& seqs,
     read_column(impl_->text_sql().c_str(), seqs, fn);
 }
 
+void Store::read_texts(const std::vector<int64_t>& seqs,
+                       const std::function<void(int64_t, std::string_view, int64_t)>& fn) const {
+    const std::string sql = "SELECT " + impl_->text_sql() + (impl_->has_copies() ? ", text_of" : ", NULL") +
+                            " FROM documents WHERE seq = ?";
+    read_snapshot([&] {
+        Statement st(impl_->db, sql.c_str());
+        for (int64_t seq : seqs) {
+            st.reset();
+            st.bind(1, seq);
+            if (st.step()) fn(seq, st.blob(0), st.int64(1));
+        }
+    });
+}
+
 void Store::read_content_hashes(const std::vector<int64_t>& seqs,
                                 const std::function<void(int64_t, std::string_view)>& fn) const {
     read_column("content_hash", seqs, fn);

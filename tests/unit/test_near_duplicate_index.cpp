@@ -229,6 +229,64 @@ TEST(NearDuplicateArtifacts, ReadShingleSetsDecodesOrShinglesTheStoredText) {
     EXPECT_FALSE(decode_stored_shingles(encode_shingles_in_text() + "x", false).error.empty());
 }
 
+// An exact copy of a long text in the same batch keeps the note, not a second copy of the set
+// (its text is its holder's, schema 8); read_shingle_sets gives it the set its holder stores, and
+// makes it from the text where the holder stores none it can take (a note, or a set without the
+// counts asked for). Each copy's set and counts are what shingling its text gives.
+TEST(NearDuplicateArtifacts, AnExactCopyInTheBatchTakesItsHoldersStoredSet) {
+    test::TempDir dir("nd_copy_sets");
+    Store store(dir / "store");
+    const std::string text = words_text(900, 5);
+    ASSERT_GE(text.size(), kShingleSetStoredFromBytes);
+    index_near_duplicates(store, {doc("first", text), doc("copy", text), doc("other", words_text(900, 6)),
+                                  doc("copy 2", text)});
+    const int64_t f = store.get("first", false)->seq, c = store.get("copy", false)->seq,
+                  c2 = store.get("copy 2", false)->seq, o = store.get("other", false)->seq;
+    const auto shingler = Shingler::from_spec(kDefaultShingleSpec);
+    Segmenter segmenter;
+    std::vector<uint64_t> set;
+    ShingleCounts counts;
+    shingler->shingle_counted(text, segmenter, &set, &counts);
+    EXPECT_EQ(store.artifact(f, "shingles"), encode_shingles(set, counts));
+    EXPECT_EQ(store.artifact(c, "shingles"), encode_shingles_in_text());
+    EXPECT_EQ(store.artifact(c2, "shingles"), encode_shingles_in_text());
+    EXPECT_NE(store.artifact(o, "shingles"), encode_shingles_in_text());
+    auto read = [&](bool with_counts) {
+        return read_shingle_sets(store, *shingler, {c, o, c2}, with_counts);
+    };
+    for (const bool with_counts : {false, true}) {
+        const auto sets = read(with_counts);
+        for (const std::size_t j : {0u, 2u}) {
+            EXPECT_TRUE(sets[j].found && sets[j].in_text && sets[j].error.empty()) << j;
+            EXPECT_EQ(sets[j].shingles, set) << j;
+            EXPECT_EQ(sets[j].counts.valid, with_counts) << j;
+            if (with_counts) EXPECT_EQ(sets[j].counts, counts) << j;
+        }
+    }
+    // Taken from the holder, not made again: a set written in its place is what the copies get.
+    const std::vector<uint64_t> planted = {1, 2, 3};
+    const std::string planted_blob = encode_shingles(planted, {});
+    store.put_artifacts("shingles", 1, &f, &planted_blob);
+    EXPECT_EQ(read(false)[0].shingles, planted);
+    // Without counts the holder's set cannot serve a reader that asks for them; nor can a note.
+    for (const std::string& held : {planted_blob, encode_shingles_in_text()}) {
+        store.put_artifacts("shingles", 1, &f, &held);
+        const auto sets = read(true);
+        EXPECT_EQ(sets[0].shingles, set);
+        EXPECT_EQ(sets[0].counts, counts);
+        EXPECT_EQ(sets[2].shingles, set);
+    }
+    // The holder deleted: its text moves to the first copy, whose note is then made from it.
+    ASSERT_TRUE(store.remove("first"));
+    for (const bool with_counts : {false, true}) {
+        const auto sets = read(with_counts);
+        EXPECT_TRUE(sets[0].found && sets[2].found);
+        EXPECT_EQ(sets[0].shingles, set);
+        EXPECT_EQ(sets[2].shingles, set);
+        if (with_counts) EXPECT_EQ(sets[2].counts, counts);
+    }
+}
+
 // read_signatures: a long text's stored signature decoded, a short text's note signed from its
 // set made from the stored text, in the order asked (repeats and seqs without an artifact
 // included); a note whose set does not decode gets the set's error, a blob that does not decode

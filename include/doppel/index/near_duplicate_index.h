@@ -17,10 +17,13 @@
 //                  the magic and the version alone (8 bytes), a note: "make the set from the
 //                  stored text". The stage writes it for texts under kShingleSetStoredFromBytes
 //                  (schema version 5, store/store.h): the set of a short text takes more bytes
-//                  than the text, and was most of what `doppel index` wrote of a news feed.
-//                  Every reader reads the sets through read_shingle_sets(), which shingles such
-//                  documents' texts again (shingle_counted: the set and counts a version 2 blob
-//                  would hold);
+//                  than the text, and was most of what `doppel index` wrote of a news feed;
+//                  and for an exact copy of a longer text earlier in its batch, whose first
+//                  keeps the set (copies' sets were half of what `index` wrote of the copyright
+//                  corpus). Every reader reads the sets through read_shingle_sets(), which gives
+//                  a copy (schema 8) the set its text's holder stores, and shingles the other
+//                  notes' texts again (shingle_counted: the set and counts a version 2 blob
+//                  would hold), a text read more than once shingled once;
 //      "minhash"   magic "DPMH", uint32 version 1, uint32 perms, uint64 seed, then perms uint32
 //                  values (sketch/min_hash.h). Version 2 is the magic and the version alone (8
 //                  bytes), a note: "sign the shingle set". The stage writes it where it writes
@@ -126,7 +129,8 @@ inline constexpr std::size_t kShingleSetStoredFromBytes = 4096;
 // A document's shingle set as the store gives it (read_shingle_sets).
 struct StoredShingleSet {
     bool found = false;    // the document has a "shingles" artifact (and, for a note, its text)
-    bool in_text = false;  // the artifact is the version 3 note: the set was made from the text
+    bool in_text = false;  // the artifact is the version 3 note: the set was made from the text (or
+                           // taken from its holder's stored set: the same text)
     std::string error;     // why the artifact does not decode ("": it does); shingles are then empty
     std::vector<uint64_t> shingles;  // sorted, without repeats
     ShingleCounts counts;            // read (or made) only when asked for
@@ -134,8 +138,9 @@ struct StoredShingleSet {
 // The one reader of stored shingle sets: sets[j] is seqs[j]'s, decoded where the artifact holds
 // it, made from the stored text where it is the note (Shingler::shingle_counted with counts,
 // else shingle(): exactly what the stage would have stored), on all cores, about 16 MiB of text
-// at a time. `shingler` must be the one of the store's near_duplicate_spec (the caller checks it).
-// The store is read on the calling thread only; the workers shingle texts already read.
+// at a time; a note of an exact copy takes its holder's stored set instead (with counts where
+// asked: else it is made from the text). `shingler` must be the one of the store's near_duplicate_spec (the
+// caller checks it). The store is read on the calling thread only; the workers shingle texts already read.
 std::vector<StoredShingleSet> read_shingle_sets(const Store& store, const Shingler& shingler,
                                                 const std::vector<int64_t>& seqs, bool with_counts = false);
 // Its two phases, for a reader that has read the blobs with other kinds (one pass over a row):

@@ -281,6 +281,11 @@ public:
     // Calls fn(seq, text) for each of `seqs` that is stored, in the order given (one prepared
     // statement for all: a reader that needs the texts of some documents only).
     void read_texts(const std::vector<int64_t>& seqs, const std::function<void(int64_t, std::string_view)>& fn) const;
+    // The same, with the seq of the document holding each text (schema 8): 0 where the document
+    // holds its own (always, in a store before schema 8). A reader of something made of the text
+    // alone may take the holder's.
+    void read_texts(const std::vector<int64_t>& seqs,
+                    const std::function<void(int64_t, std::string_view, int64_t)>& fn) const;
     // The same for their content hashes (StoredDocument::content_hash), which the rows keep before
     // the text: reading one reads no text page (a reader that finds exact copies by them).
     void read_content_hashes(const std::vector<int64_t>& seqs,
