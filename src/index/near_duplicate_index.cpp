@@ -876,9 +876,10 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
         append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
         append(3, [&](std::string* out) { *out += encode_set_key(shingle_set_key(sh.data(), sh.size())); });
     });
-    // A repeat takes its first's blobs, but for a set its first stores: the note, since its set is
-    // its first's (an exact copy: its stored text is its first's, schema 8), and a copy's set
-    // written again was half of what `index` wrote of the copyright corpus.
+    // A repeat takes its first's blobs, but for a set its first stores: the note (a copy's set
+    // written again was half of what `index` wrote of the copyright corpus). Its set is its
+    // first's: read_shingle_sets takes it from its text's holder (an exact copy, schema 8), or
+    // makes it from the text where the store keeps the text apart.
     std::optional<Batch::BlobPlace> note;
     for (std::size_t i = 0; i < n; ++i)
         if (const std::size_t j = first[i]; j != i) {

@@ -139,8 +139,9 @@ struct StoredShingleSet {
 // it, made from the stored text where it is the note (Shingler::shingle_counted with counts,
 // else shingle(): exactly what the stage would have stored), on all cores, about 16 MiB of text
 // at a time; a note of an exact copy takes its holder's stored set instead (with counts where
-// asked: else it is made from the text). `shingler` must be the one of the store's near_duplicate_spec (the
-// caller checks it). The store is read on the calling thread only; the workers shingle texts already read.
+// asked: else it is made from the text). `shingler` must be the one of the store's
+// near_duplicate_spec (the caller checks it). The store is read on the calling thread only; the
+// workers shingle texts already read.
 std::vector<StoredShingleSet> read_shingle_sets(const Store& store, const Shingler& shingler,
                                                 const std::vector<int64_t>& seqs, bool with_counts = false);
 // Its two phases, for a reader that has read the blobs with other kinds (one pass over a row):
