@@ -1313,7 +1313,7 @@ void Store::read_column(const char* column, const std::vector<int64_t>& seqs,
 
 void Store::read_texts(const std::vector<int64_t>& seqs,
                        const std::function<void(int64_t, std::string_view)>& fn) const {
-    read_column(impl_->text_sql().c_str(), seqs, fn);
+    read_texts(seqs, [&](int64_t seq, std::string_view text, int64_t) { fn(seq, text); });
 }
 
 void Store::read_texts(const std::vector<int64_t>& seqs,

@@ -406,7 +406,7 @@ public:
 private:
     void unsettle();  // deletes kSettledMeta
     void commit_with_creation(const std::function<void()>& fn);  // transaction(), the first one
-    // read_texts() and read_content_hashes(): one column of the documents table by seq.
+    // read_content_hashes(): one column of the documents table by seq.
     void read_column(const char* column, const std::vector<int64_t>& seqs,
                      const std::function<void(int64_t, std::string_view)>& fn) const;
     bool open_blob(const std::string& name) const;  // read_blob()'s handle on `name`
