@@ -1298,28 +1298,12 @@ void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& 
     });
 }
 
-// One column of the documents of `seqs`, in the order given, with one prepared statement.
-void Store::read_column(const char* column, const std::vector<int64_t>& seqs,
-                        const std::function<void(int64_t, std::string_view)>& fn) const {
-    read_snapshot([&] {
-        Statement st(impl_->db, (std::string("SELECT ") + column + " FROM documents WHERE seq = ?").c_str());
-        for (int64_t seq : seqs) {
-            st.reset();
-            st.bind(1, seq);
-            if (st.step()) fn(seq, st.blob(0));
-        }
-    });
-}
-
-void Store::read_texts(const std::vector<int64_t>& seqs,
-                       const std::function<void(int64_t, std::string_view)>& fn) const {
-    read_texts(seqs, [&](int64_t seq, std::string_view text, int64_t) { fn(seq, text); });
-}
-
-void Store::read_texts(const std::vector<int64_t>& seqs,
-                       const std::function<void(int64_t, std::string_view, int64_t)>& fn) const {
-    const std::string sql = "SELECT " + impl_->text_sql() + (impl_->has_copies() ? ", text_of" : ", NULL") +
-                            " FROM documents WHERE seq = ?";
+// Two columns of the documents of `seqs` (SQL expressions of a row: a text or blob, an integer),
+// in the order given, with one prepared statement.
+void Store::read_columns(const std::string& column, const std::string& number,
+                         const std::vector<int64_t>& seqs,
+                         const std::function<void(int64_t, std::string_view, int64_t)>& fn) const {
+    const std::string sql = "SELECT " + column + ", " + number + " FROM documents WHERE seq = ?";
     read_snapshot([&] {
         Statement st(impl_->db, sql.c_str());
         for (int64_t seq : seqs) {
@@ -1330,9 +1314,24 @@ void Store::read_texts(const std::vector<int64_t>& seqs,
     });
 }
 
+void Store::read_texts(const std::vector<int64_t>& seqs,
+                       const std::function<void(int64_t, std::string_view)>& fn) const {
+    read_columns(impl_->text_sql(), "0", seqs,
+                 [&](int64_t seq, std::string_view text, int64_t) { fn(seq, text); });
+}
+
+// The holder: text_of, schema 8 (a store migrated to it keeps the column after the text, read
+// here anyway).
+void Store::read_texts(const std::vector<int64_t>& seqs,
+                       const std::function<void(int64_t, std::string_view, int64_t)>& fn) const {
+    read_columns(impl_->text_sql(), impl_->has_copies() ? "coalesce(text_of, 0)" : "0", seqs, fn);
+}
+
+// The content hash alone: a row keeps it before its text (and a migrated store, text_of after).
 void Store::read_content_hashes(const std::vector<int64_t>& seqs,
                                 const std::function<void(int64_t, std::string_view)>& fn) const {
-    read_column("content_hash", seqs, fn);
+    read_columns("content_hash", "0", seqs,
+                 [&](int64_t seq, std::string_view hash, int64_t) { fn(seq, hash); });
 }
 
 std::vector<std::string> Store::artifact_kinds() const {

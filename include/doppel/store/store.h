@@ -406,9 +406,10 @@ public:
 private:
     void unsettle();  // deletes kSettledMeta
     void commit_with_creation(const std::function<void()>& fn);  // transaction(), the first one
-    // read_content_hashes(): one column of the documents table by seq.
-    void read_column(const char* column, const std::vector<int64_t>& seqs,
-                     const std::function<void(int64_t, std::string_view)>& fn) const;
+    // read_texts() and read_content_hashes(): a column of the documents table by seq, and an
+    // integer one beside it.
+    void read_columns(const std::string& column, const std::string& number, const std::vector<int64_t>& seqs,
+                      const std::function<void(int64_t, std::string_view, int64_t)>& fn) const;
     bool open_blob(const std::string& name) const;  // read_blob()'s handle on `name`
     void read_open_blob(const std::string& name, std::size_t offset, std::size_t n, void* out) const;
     struct Impl;
