@@ -56,12 +56,36 @@ void SparseVector::canonicalize(std::size_t from) {
     weights.resize(k);
 }
 
-// The stable sort puts this vector's one entry for an id before `more`'s entries for it, so the
-// sum continues the fold where it stopped.
+// `more`'s entries sorted stably (not summed), then merged with this vector's: for an id, this
+// vector's one entry comes first and `more`'s follow in their order, so the sum continues the
+// fold where it stopped (what a stable sort of both joined gives, without sorting this vector's
+// entries again: a long document's runs are summed into a vector that grows with each).
 void SparseVector::accumulate(const SparseVector& more) {
-    ids.insert(ids.end(), more.ids.begin(), more.ids.end());
-    weights.insert(weights.end(), more.weights.begin(), more.weights.end());
-    canonicalize(0);
+    thread_local std::vector<Entry> entries, spare;
+    thread_local SparseVector merged;
+    entries.resize(more.ids.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) entries[i] = Entry{more.ids[i], more.weights[i]};
+    sort_entries(entries, spare);
+    merged.ids.clear();
+    merged.weights.clear();
+    merged.ids.reserve(ids.size() + entries.size());
+    merged.weights.reserve(ids.size() + entries.size());
+    std::size_t i = 0;
+    auto add = [&](uint64_t id, float w) {
+        if (!merged.ids.empty() && merged.ids.back() == id) {
+            merged.weights.back() += w;
+        } else {
+            merged.ids.push_back(id);
+            merged.weights.push_back(w);
+        }
+    };
+    for (const Entry& e : entries) {
+        for (; i < ids.size() && ids[i] <= e.id; ++i) add(ids[i], weights[i]);
+        add(e.id, e.weight);
+    }
+    for (; i < ids.size(); ++i) add(ids[i], weights[i]);
+    std::swap(ids, merged.ids);  // the merged entries; the old buffers kept for the next call
+    std::swap(weights, merged.weights);
 }
 
 float SparseVector::norm() const {

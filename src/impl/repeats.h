@@ -44,4 +44,12 @@ inline std::vector<std::size_t> distinct_items(const std::vector<std::size_t>& f
     return distinct;
 }
 
+// The others: the repeats, in order, each to take its first's result once that is computed.
+inline std::vector<std::size_t> repeated_items(const std::vector<std::size_t>& first) {
+    std::vector<std::size_t> repeated;
+    for (std::size_t i = 0; i < first.size(); ++i)
+        if (first[i] != i) repeated.push_back(i);
+    return repeated;
+}
+
 }  // namespace doppel::impl

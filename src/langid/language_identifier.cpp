@@ -215,6 +215,15 @@ void LanguageIdentifier::analyze(AnalyzedDocument* doc, const DocumentLanguageEv
                                                                 : encode_language_scores(scores, doc->doc.lang_hint);
 }
 
+void LanguageIdentifier::copy_analysis(const AnalyzedDocument& from, AnalyzedDocument* to) {
+    to->lang = from.lang;
+    to->lang_confidence = from.lang_confidence;
+    to->paragraphs = from.paragraphs;
+    to->other_languages = from.other_languages;
+    to->lang_top = from.lang_top;
+    to->lang_scores = from.lang_scores;
+}
+
 namespace {
 // The guesses of paragraphs [first, last) of e.paragraphs (spans are offsets in `text`):
 // identify() of each paragraph with enough letters, or what the memo kept for its text (a

@@ -109,13 +109,27 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
         if (const LanguageScores& s = read[slot[i]].scores; !s.labels.empty()) ++counts[s.labels[0].lang];
     const std::vector<std::string> likely = langid_->likely_languages(counts);
     *likely_out = likely;
+    // Each document's decision, made once for a text and hint: a copy with its first's lang hint
+    // takes the first's analysis (analyze() is a function of the evidence, the likely languages
+    // and the hint; a long text's copies each assigned tens of thousands of paragraphs again).
+    std::vector<std::size_t> same(n);
+    for (std::size_t i = 0; i < n; ++i)
+        same[i] = docs[todo[first[i]]].lang_hint == docs[todo[i]].lang_hint ? first[i] : i;
     std::vector<AnalyzedDocument> analyzed(n);
-    impl::parallel_for(n, impl::worker_count(n), [&](std::size_t i, std::size_t) {
-        AnalyzedDocument& a = analyzed[i];
-        a.doc = std::move(docs[todo[i]]);
-        a.content_hash = std::move(hashes[i]);
-        langid_->analyze(&a, read[slot[i]], likely);
-    });
+    for (const bool copies : {false, true}) {
+        const std::vector<std::size_t> part =
+            copies ? impl::repeated_items(same) : impl::distinct_items(same);
+        impl::parallel_for(part.size(), impl::worker_count(part.size()), [&](std::size_t k, std::size_t) {
+            const std::size_t i = part[k];
+            AnalyzedDocument& a = analyzed[i];
+            a.doc = std::move(docs[todo[i]]);
+            a.content_hash = std::move(hashes[i]);
+            if (copies)
+                LanguageIdentifier::copy_analysis(analyzed[same[i]], &a);
+            else
+                langid_->analyze(&a, read[slot[i]], likely);
+        });
+    }
     return analyzed;
 }
 

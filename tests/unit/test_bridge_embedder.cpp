@@ -446,13 +446,15 @@ TEST(SparseVector, CanonicalizeSumsEqualIdsInInputOrder) {
 // 0 in input order, 1 as (2^24 + 1) + (1 - 2^24)).
 TEST(SparseVector, AccumulateGivesTheSumsOfAllPartsJoined) {
     std::mt19937_64 rng(17);
-    for (int trial = 0; trial < 20; ++trial) {
+    std::vector<uint64_t> hashes(50);  // ids as features have them: spread over 64 bits
+    for (uint64_t& h : hashes) h = rng();
+    for (int trial = 0; trial < 30; ++trial) {
         std::vector<SparseVector> parts(1 + rng() % 6);
         SparseVector joined;
         for (SparseVector& part : parts) {
-            const std::size_t n = rng() % (trial < 10 ? 20 : 3000);
+            const std::size_t n = rng() % (trial % 10 < 5 ? 20 : 3000);
             for (std::size_t i = 0; i < n; ++i) {
-                part.ids.push_back(rng() % 50);
+                part.ids.push_back(trial < 20 ? rng() % 50 : hashes[rng() % 50]);
                 part.weights.push_back(1.0f / std::sqrt(static_cast<float>(1 + rng() % 7)));
             }
             joined.ids.insert(joined.ids.end(), part.ids.begin(), part.ids.end());

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "doppel/error.h"
+#include "doppel/index/index_stage.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/langid/language_relatives.h"
 #include "doppel/ops/indexer.h"
@@ -128,4 +133,72 @@ TEST(LanguageRelatives, FamiliesAndMinorMembers) {
     EXPECT_EQ(as.at("uk"), "uk");  // not a relative of Russian in the table
     EXPECT_EQ(as.at("ca"), "ca");
     EXPECT_EQ(doppel::merge_minor_relatives({{"ca", 100}, {"oc", 5}}, 0).at("oc"), "oc");
+}
+
+namespace {
+// A stage that keeps the analyzed documents it is given.
+class KeepingStage : public doppel::IndexStage {
+public:
+    explicit KeepingStage(std::vector<doppel::AnalyzedDocument>* kept) : kept_(kept) {}
+    void add(doppel::Store&, std::size_t n, const int64_t*, const doppel::AnalyzedDocument* docs) override {
+        kept_->insert(kept_->end(), docs, docs + n);
+    }
+    std::string describe() const override { return "keeping"; }
+
+private:
+    std::vector<doppel::AnalyzedDocument>* kept_;
+};
+}  // namespace
+
+// A text repeated in a batch is read once; a copy with its first's lang hint takes the first's
+// analysis, one with another hint is decided on its own: each document is analyzed exactly as
+// analyze() of its own evidence among the batch's likely languages gives.
+TEST(LanguageFallback, CopiesInABatchGetTheAnalysisOfTheirTextAndHint) {
+    const std::string dir = doppel::test::test_tmp_dir() + "/lid-copies-store";
+    std::filesystem::remove_all(dir);
+    doppel::Store store(dir);
+    std::vector<doppel::AnalyzedDocument> kept;
+    doppel::Indexer indexer(store, lid());
+    indexer.add_stage(std::make_unique<KeepingStage>(&kept));
+    const std::string mixed =
+        "The window manager decides where each new window appears on the screen and how large it is.\n\n"
+        "Le gestionnaire de fenêtres décide où chaque nouvelle fenêtre apparaît à l'écran.\n\nOK";
+    const std::vector<std::pair<std::string, std::string>> texts_hints = {
+        {kCroatian, ""},      {kCroatian, "hr_HR"}, {kCroatian, ""}, {mixed, ""},
+        {kCroatian, "hr_HR"}, {mixed, "fr"},        {mixed, ""},     {kIndonesian, "id"}};
+    std::vector<doppel::Document> docs(texts_hints.size());
+    std::map<std::string, std::size_t> counts;
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        docs[i].id = "d" + std::to_string(i);
+        docs[i].text = texts_hints[i].first;
+        docs[i].lang_hint = texts_hints[i].second;
+        ++counts[lid().read_document(docs[i].text).scores.labels.at(0).lang];
+    }
+    const std::vector<std::string> likely = lid().likely_languages(counts);
+    std::vector<doppel::AnalyzedDocument> expected(docs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        expected[i].doc = docs[i];
+        lid().analyze(&expected[i], lid().read_document(docs[i].text), likely);
+    }
+    indexer.add(docs.size(), docs.data(), 1);
+    ASSERT_EQ(kept.size(), expected.size());
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        const doppel::AnalyzedDocument &a = kept[i], &e = expected[i];
+        EXPECT_EQ(a.doc.id, e.doc.id);
+        EXPECT_EQ(a.lang, e.lang) << i;
+        EXPECT_EQ(a.lang_confidence, e.lang_confidence) << i;
+        EXPECT_EQ(a.lang_top, e.lang_top) << i;
+        EXPECT_EQ(a.lang_scores, e.lang_scores) << i;
+        EXPECT_EQ(a.other_languages, e.other_languages) << i;
+        ASSERT_EQ(a.paragraphs.size(), e.paragraphs.size()) << i;
+        for (std::size_t p = 0; p < a.paragraphs.size(); ++p) {
+            EXPECT_EQ(a.paragraphs[p].span, e.paragraphs[p].span) << i;
+            EXPECT_EQ(a.paragraphs[p].lang, e.paragraphs[p].lang) << i;
+            EXPECT_EQ(a.paragraphs[p].lang_confidence, e.paragraphs[p].lang_confidence) << i;
+            EXPECT_EQ(a.paragraphs[p].lang_inherited, e.paragraphs[p].lang_inherited) << i;
+        }
+    }
+    // The premise: the hint changes the decision of a short text.
+    EXPECT_NE(kept[0].lang_scores, kept[1].lang_scores);
+    EXPECT_GT(kept[3].paragraphs.size(), 1u);
 }

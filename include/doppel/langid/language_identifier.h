@@ -162,6 +162,9 @@ public:
     // The same from the document's read_document() computed already.
     void analyze(AnalyzedDocument* doc, const DocumentLanguageEvidence& evidence,
                  const std::vector<std::string>& likely) const;
+    // What analyze() set in `from` (every field but doc and content_hash) copied into `to`: the
+    // analysis of a copy of from's text with the same hint, made among the same likely languages.
+    static void copy_analysis(const AnalyzedDocument& from, AnalyzedDocument* to);
     // The same with the document's language given (choose()n by the caller from score_document());
     // sets neither lang_top nor lang_scores.
     void analyze(AnalyzedDocument* doc, const LanguageGuess& whole) const;
