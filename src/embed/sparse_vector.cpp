@@ -34,58 +34,65 @@ void sort_entries(std::vector<Entry>& entries, std::vector<Entry>& spare) {
 }
 }  // namespace
 
-// The entries are sorted as (id, weight) pairs in a per-thread buffer, without the index array
-// the ids were once compared through.
-void SparseVector::canonicalize(std::size_t from) {
-    thread_local std::vector<Entry> entries, spare;
-    const std::size_t n = ids.size() - from;
-    entries.resize(n);
-    for (std::size_t i = 0; i < n; ++i) entries[i] = Entry{ids[from + i], weights[from + i]};
-    sort_entries(entries, spare);
+namespace {
+// The per-thread buffers of canonicalize() and accumulate() (neither calls the other).
+struct EntryBuffers {
+    std::vector<Entry> entries, spare, own;
+};
+EntryBuffers& entry_buffers() {
+    thread_local EntryBuffers buffers;
+    return buffers;
+}
+
+// The entries of (ids, weights) from `from` on, in order.
+void read_entries(const SparseVector& v, std::size_t from, std::vector<Entry>& out) {
+    out.resize(v.ids.size() - from);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = Entry{v.ids[from + i], v.weights[from + i]};
+}
+
+// Writes entries sorted by id into v from `from` on, the weights of equal ids summed in the
+// order they come (a left fold), and cuts v after them.
+void fold_sorted(const std::vector<Entry>& entries, std::size_t from, SparseVector& v) {
+    v.ids.resize(std::max(v.ids.size(), from + entries.size()));
+    v.weights.resize(v.ids.size());
     std::size_t k = from;
     for (const Entry& e : entries) {
-        if (k > from && ids[k - 1] == e.id) {
-            weights[k - 1] += e.weight;
+        if (k > from && v.ids[k - 1] == e.id) {
+            v.weights[k - 1] += e.weight;
         } else {
-            ids[k] = e.id;
-            weights[k] = e.weight;
+            v.ids[k] = e.id;
+            v.weights[k] = e.weight;
             ++k;
         }
     }
-    ids.resize(k);
-    weights.resize(k);
+    v.ids.resize(k);
+    v.weights.resize(k);
+}
+}  // namespace
+
+// The entries are sorted as (id, weight) pairs in a per-thread buffer, without the index array
+// the ids were once compared through.
+void SparseVector::canonicalize(std::size_t from) {
+    EntryBuffers& b = entry_buffers();
+    read_entries(*this, from, b.entries);
+    sort_entries(b.entries, b.spare);
+    fold_sorted(b.entries, from, *this);
 }
 
-// `more`'s entries sorted stably (not summed), then merged with this vector's: for an id, this
-// vector's one entry comes first and `more`'s follow in their order, so the sum continues the
-// fold where it stopped (what a stable sort of both joined gives, without sorting this vector's
-// entries again: a long document's runs are summed into a vector that grows with each).
+// `more`'s entries sorted stably (not summed), then merged after this vector's (std::merge takes
+// the first range's on ties): for an id, this vector's one entry comes first and `more`'s follow
+// in their order, so the fold continues where it stopped. What a stable sort of both joined
+// gives, without sorting this vector's entries again: a long document's runs are summed into a
+// vector that grows with each.
 void SparseVector::accumulate(const SparseVector& more) {
-    thread_local std::vector<Entry> entries, spare;
-    thread_local SparseVector merged;
-    entries.resize(more.ids.size());
-    for (std::size_t i = 0; i < entries.size(); ++i) entries[i] = Entry{more.ids[i], more.weights[i]};
-    sort_entries(entries, spare);
-    merged.ids.clear();
-    merged.weights.clear();
-    merged.ids.reserve(ids.size() + entries.size());
-    merged.weights.reserve(ids.size() + entries.size());
-    std::size_t i = 0;
-    auto add = [&](uint64_t id, float w) {
-        if (!merged.ids.empty() && merged.ids.back() == id) {
-            merged.weights.back() += w;
-        } else {
-            merged.ids.push_back(id);
-            merged.weights.push_back(w);
-        }
-    };
-    for (const Entry& e : entries) {
-        for (; i < ids.size() && ids[i] <= e.id; ++i) add(ids[i], weights[i]);
-        add(e.id, e.weight);
-    }
-    for (; i < ids.size(); ++i) add(ids[i], weights[i]);
-    std::swap(ids, merged.ids);  // the merged entries; the old buffers kept for the next call
-    std::swap(weights, merged.weights);
+    EntryBuffers& b = entry_buffers();
+    read_entries(more, 0, b.entries);
+    sort_entries(b.entries, b.spare);
+    read_entries(*this, 0, b.own);
+    b.spare.resize(b.own.size() + b.entries.size());
+    std::merge(b.own.begin(), b.own.end(), b.entries.begin(), b.entries.end(), b.spare.begin(),
+               [](const Entry& x, const Entry& y) { return x.id < y.id; });
+    fold_sorted(b.spare, 0, *this);
 }
 
 float SparseVector::norm() const {

@@ -260,7 +260,9 @@ TEST(NearDuplicateArtifacts, AnExactCopyInTheBatchTakesItsHoldersStoredSet) {
             EXPECT_TRUE(sets[j].found && sets[j].in_text && sets[j].error.empty()) << j;
             EXPECT_EQ(sets[j].shingles, set) << j;
             EXPECT_EQ(sets[j].counts.valid, with_counts) << j;
-            if (with_counts) EXPECT_EQ(sets[j].counts, counts) << j;
+            if (with_counts) {
+                EXPECT_EQ(sets[j].counts, counts) << j;
+            }
         }
     }
     // Taken from the holder, not made again: a set written in its place is what the copies get.
@@ -283,7 +285,9 @@ TEST(NearDuplicateArtifacts, AnExactCopyInTheBatchTakesItsHoldersStoredSet) {
         EXPECT_TRUE(sets[0].found && sets[2].found);
         EXPECT_EQ(sets[0].shingles, set);
         EXPECT_EQ(sets[2].shingles, set);
-        if (with_counts) EXPECT_EQ(sets[2].counts, counts);
+        if (with_counts) {
+            EXPECT_EQ(sets[2].counts, counts);
+        }
     }
 }
 
