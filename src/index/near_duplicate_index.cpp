@@ -12,6 +12,7 @@
 
 #include "doppel/error.h"
 #include "doppel/index/lsh_band_store.h"
+#include "doppel/sketch/sketch_artifacts.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 #include "impl/repeats.h"
@@ -227,7 +228,7 @@ void catch_up_band_runs(Store& store, const Shingler& shingler, const MinHash& m
     std::vector<int64_t> covered;
     for (const LshParams& p : bandings) covered.push_back(LshBandStore::covered_seq(store, minhash.perms(), p));
     const int64_t from = covered.empty() ? 0 : *std::min_element(covered.begin(), covered.end());
-    if (store.max_artifact_seq("minhash") <= from) return;
+    if (store.max_artifact_seq(kMinHashArtifact) <= from) return;
     const auto perms = static_cast<std::size_t>(minhash.perms());
     Signatures chunk;
     auto flush = [&] {
@@ -241,7 +242,7 @@ void catch_up_band_runs(Store& store, const Shingler& shingler, const MinHash& m
         }
         chunk.clear();
     };
-    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) {
+    store.scan_artifacts(kMinHashArtifact, [&](int64_t seq, std::string_view blob) {
         if (seq <= from) return;
         chunk.add(seq, blob, minhash);
         if (chunk.seqs.size() == 65536) flush();
@@ -280,15 +281,18 @@ void catch_up_kind(Store& store, std::size_t n, const int64_t* seqs, const std::
 // The "lines" artifacts, from the stored texts.
 void catch_up_line_summaries(Store& store, std::size_t n, const int64_t* seqs) {
     catch_up_kind(
-        store, n, seqs, "lines", kLinesMeta, [&](const auto& chunk, const auto& take) { store.read_texts(chunk, take); },
-        [](std::string_view text) -> std::optional<std::string> { return encode_lines(summarize_lines(text)); });
+        store, n, seqs, kLinesArtifact, kLinesMeta,
+        [&](const auto& chunk, const auto& take) { store.read_texts(chunk, take); },
+        [](std::string_view text) -> std::optional<std::string> {
+            return encode_lines(summarize_lines(text));
+        });
 }
 
 // The "shingle_set" artifacts, from the stored shingle sets (read_shingle_sets; one that does not
 // decode: left without; dedup --store then reads it, and shingles its text, as before).
 void catch_up_set_keys(Store& store, const Shingler& shingler, std::size_t n, const int64_t* seqs) {
     catch_up_kind(
-        store, n, seqs, "shingle_set", kSetKeysMeta,
+        store, n, seqs, kShingleSetArtifact, kSetKeysMeta,
         [&](const auto& chunk, const auto& take) {
             const std::vector<StoredShingleSet> sets = read_shingle_sets(store, shingler, chunk);
             for (std::size_t j = 0; j < chunk.size(); ++j)
@@ -365,11 +369,11 @@ std::vector<LshParams> stored_bandings(const Store& store, int perms) {
 BandRunCheck check_band_runs(const Store& store) {
     BandRunCheck c;
     const auto spec = store.meta(kSpecKey);
-    const int64_t newest = store.max_artifact_seq("minhash");
+    const int64_t newest = store.max_artifact_seq(kMinHashArtifact);
     if (!spec || newest == 0) return c;
     c.perms = minhash_of_spec(*spec)->perms();
     c.bandings = stored_bandings(store, c.perms);
-    const std::vector<int64_t> seqs = store.artifact_seqs("minhash");
+    const std::vector<int64_t> seqs = store.artifact_seqs(kMinHashArtifact);
     for (const LshParams& p : c.bandings) {
         std::vector<std::string> problems;
         try {
@@ -420,7 +424,7 @@ std::string encode_shingles_in_text() {
 }
 
 std::vector<uint64_t> decode_shingles(std::string_view blob, ShingleCounts* counts) {
-    const uint32_t version = check_header(blob, kShinglesMagic, "shingles", kShinglesInTextVersion, 1);
+    const uint32_t version = check_header(blob, kShinglesMagic, kShinglesArtifact, kShinglesInTextVersion, 1);
     DOPPEL_CHECK(kInvalidArgument, version != kShinglesInTextVersion,
                  "shingles artifact is made from the stored text: read it with read_shingle_sets");
     std::size_t at = 8;
@@ -447,8 +451,9 @@ std::string encode_signature_of_set() {
 }
 
 std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_t seed) {
-    DOPPEL_CHECK(kInvalidArgument, check_header(blob, kMinHashMagic, "minhash", kSignatureOfSetVersion) == 1,
-                 "minhash artifact is the note to sign the stored shingle set (read it with read_signatures)");
+    DOPPEL_CHECK(
+        kInvalidArgument, check_header(blob, kMinHashMagic, kMinHashArtifact, kSignatureOfSetVersion) == 1,
+        "minhash artifact is the note to sign the stored shingle set (read it with read_signatures)");
     std::size_t at = 8;
     const uint32_t n = get<uint32_t>(blob, at);
     const uint64_t s = get<uint64_t>(blob, at);
@@ -467,7 +472,7 @@ std::string encode_lines(const LineSummary& s) {
 }
 
 LineSummary decode_lines(std::string_view blob) {
-    check_header(blob, kLinesMagic, "lines");
+    check_header(blob, kLinesMagic, kLinesArtifact);
     std::size_t at = 8;
     LineSummary s;
     s.bytes = get<uint64_t>(blob, at);
@@ -494,7 +499,7 @@ StoredShingleSet decode_stored_shingles(std::string_view blob, bool with_counts)
     StoredShingleSet s;
     s.found = true;
     try {
-        s.in_text = check_header(blob, kShinglesMagic, "shingles", kShinglesInTextVersion, 1) ==
+        s.in_text = check_header(blob, kShinglesMagic, kShinglesArtifact, kShinglesInTextVersion, 1) ==
                     kShinglesInTextVersion;
         if (s.in_text)
             DOPPEL_CHECK(kBadFormat, blob.size() == 8, "shingles artifact has the wrong size");
@@ -519,7 +524,7 @@ std::vector<std::size_t> take_holders_sets(const Store& store,
     for (const auto& c : copies)
         if (holders.empty() || holders.back() != c.first) holders.push_back(c.first);
     std::size_t c = 0;
-    store.read_artifacts("shingles", holders, [&](int64_t holder, std::string_view blob) {
+    store.read_artifacts(kShinglesArtifact, holders, [&](int64_t holder, std::string_view blob) {
         while (c < copies.size() && copies[c].first < holder) ++c;
         const StoredShingleSet held = decode_stored_shingles(blob, with_counts);
         if (!held.error.empty() || held.in_text || (with_counts && !held.counts.valid)) return;
@@ -615,7 +620,7 @@ std::vector<StoredShingleSet> read_shingle_sets(const Store& store, const Shingl
                                                 const std::vector<int64_t>& seqs, bool with_counts) {
     std::vector<StoredShingleSet> sets(seqs.size());
     std::size_t j = 0;
-    store.read_artifacts("shingles", seqs, [&](int64_t seq, std::string_view blob) {
+    store.read_artifacts(kShinglesArtifact, seqs, [&](int64_t seq, std::string_view blob) {
         while (seqs[j] != seq) ++j;
         sets[j++] = decode_stored_shingles(blob, with_counts);
     });
@@ -626,7 +631,8 @@ std::vector<StoredShingleSet> read_shingle_sets(const Store& store, const Shingl
 StoredSignature decode_stored_signature(std::string_view blob, int perms, uint64_t seed) {
     StoredSignature s;
     try {
-        s.of_set = check_header(blob, kMinHashMagic, "minhash", kSignatureOfSetVersion) == kSignatureOfSetVersion;
+        s.of_set = check_header(blob, kMinHashMagic, kMinHashArtifact, kSignatureOfSetVersion) ==
+                   kSignatureOfSetVersion;
         if (s.of_set)
             DOPPEL_CHECK(kBadFormat, blob.size() == 8, "minhash artifact has the wrong size");
         else
@@ -665,7 +671,7 @@ std::vector<StoredSignature> read_signatures(const Store& store, const Shingler&
     std::vector<int64_t> note_seqs;
     std::vector<std::size_t> note_at;  // position in seqs of note_seqs[k]
     std::size_t j = 0;
-    store.read_artifacts("minhash", seqs, [&](int64_t seq, std::string_view blob) {
+    store.read_artifacts(kMinHashArtifact, seqs, [&](int64_t seq, std::string_view blob) {
         while (seqs[j] != seq) ++j;
         sigs[j] = decode_stored_signature(blob, minhash.perms(), minhash.seed());
         if (sigs[j].of_set) note_seqs.push_back(seq), note_at.push_back(j);
@@ -690,7 +696,7 @@ std::string encode_set_key(const ShingleSetKey& key) {
 }
 
 ShingleSetKey decode_set_key(std::string_view blob) {
-    check_header(blob, kSetKeyMagic, "shingle_set");
+    check_header(blob, kSetKeyMagic, kShingleSetArtifact);
     DOPPEL_CHECK(kBadFormat, blob.size() == 8 + sizeof(uint64_t) + sizeof(uint32_t),
                  "shingle_set artifact has the wrong size");
     std::size_t at = 8;
@@ -953,7 +959,7 @@ void NearDuplicateStage::flush(Store& store) {
 }
 
 bool NearDuplicateStage::runs_behind(const Store& store) const {
-    const int64_t newest = store.max_artifact_seq("minhash");
+    const int64_t newest = store.max_artifact_seq(kMinHashArtifact);
     if (newest == 0) return false;
     for (const LshParams& p : stored_bandings(store, minhash_->perms()))
         if (LshBandStore::covered_seq(store, minhash_->perms(), p) < newest) return true;
@@ -976,7 +982,8 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
     check_fits_in_memory(store, store.size() * (minhash_->perms() * 4ull + 96 + lsh_.params().bands * 96ull),
                          threshold, "check");
     Signatures all;
-    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) { all.add(seq, blob, *minhash_); });
+    store.scan_artifacts(kMinHashArtifact,
+                         [&](int64_t seq, std::string_view blob) { all.add(seq, blob, *minhash_); });
     all.sign_notes(store, *shingler_, *minhash_);
     lsh_.add(all.seqs.size(), all.seqs.data(), all.sigs.data());
 }
@@ -984,7 +991,7 @@ NearDuplicateIndex::NearDuplicateIndex(const Store& store, double threshold, dou
 NearDuplicateIndex::~NearDuplicateIndex() = default;
 
 std::size_t NearDuplicateIndex::size() const {
-    return bands_ ? store_.artifact_count("minhash") : lsh_.size();
+    return bands_ ? store_.artifact_count(kMinHashArtifact) : lsh_.size();
 }
 
 // Inside query()'s snapshot. A catalogue the store has no runs for any more (merged by a writer
@@ -1001,7 +1008,8 @@ std::vector<int64_t> NearDuplicateIndex::candidates(const uint32_t* sig) {
 // store's data_version() it was read at; inside a read snapshot.
 std::optional<LshBandStore> NearDuplicateIndex::read_bands() {
     bands_version_ = store_.data_version();
-    return LshBandStore::open(store_, minhash_->perms(), lsh_.params(), store_.max_artifact_seq("minhash"));
+    return LshBandStore::open(store_, minhash_->perms(), lsh_.params(),
+                              store_.max_artifact_seq(kMinHashArtifact));
 }
 
 std::vector<NearDuplicateMatch> NearDuplicateIndex::query(std::string_view text, bool partial) {

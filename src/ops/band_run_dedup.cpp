@@ -8,6 +8,7 @@
 #include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/sketch/min_hash.h"
+#include "doppel/sketch/sketch_artifacts.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 
@@ -20,7 +21,7 @@ constexpr std::size_t kVerifyGrain = 256;  // candidates a chunk at least
 // Candidate pairs gathered before repeats are dropped (many bands repeat the same pairs).
 constexpr std::size_t kCandidateCompaction = 64u << 20;
 // The stored sketches a batch reads: its signature first, then its shingles.
-const std::vector<std::string> kBatchSketchKinds = {"minhash", "shingles"};
+const std::vector<std::string> kBatchSketchKinds = {kMinHashArtifact, kShinglesArtifact};
 
 void sort_unique(std::vector<uint64_t>& v) {
     std::sort(v.begin(), v.end());
@@ -99,7 +100,8 @@ std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplica
     const auto spec = store.meta(kNearDuplicateSpecMeta);
     if (!spec || *spec != near_duplicate_sketch_spec(o.shingle_spec, o.minhash_spec)) return nullptr;
     const int perms = MinHash::from_spec(o.minhash_spec)->perms();
-    auto bands = LshBandStore::open(store, perms, finder.lsh_params(), store.max_artifact_seq("minhash"));
+    auto bands =
+        LshBandStore::open(store, perms, finder.lsh_params(), store.max_artifact_seq(kMinHashArtifact));
     if (!bands) return nullptr;
     return std::unique_ptr<BandRunDedup>(
         new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory, earlier, held_text_bytes,
@@ -197,11 +199,11 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
         return finish();
     }
     // A few documents: one lookup per document and kind.
-    store_.read_artifacts("minhash", wanted, [&](int64_t seq, std::string_view blob) {
+    store_.read_artifacts(kMinHashArtifact, wanted, [&](int64_t seq, std::string_view blob) {
         if (const auto i = position(seq)) take_signature(*i, blob);
     });
     j = 0;
-    store_.read_artifacts("shingles", wanted, [&](int64_t seq, std::string_view blob) {
+    store_.read_artifacts(kShinglesArtifact, wanted, [&](int64_t seq, std::string_view blob) {
         if (const auto i = position(seq)) take_shingles(*i, blob);
     });
     return finish();

@@ -8,6 +8,7 @@
 #include "doppel/ingest/document_reader.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/sketch/min_hash.h"
+#include "doppel/sketch/sketch_artifacts.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 #include "ops/band_run_dedup.h"
@@ -34,7 +35,8 @@ void read_line_summaries(const Store& store, StoredDocuments& b, const std::vect
     std::size_t i = 0, first = 0, last = n;  // the wanted range [first, last)
     while (want && first < n && !(*want)[first]) ++first;
     while (want && last > first && !(*want)[last - 1]) --last;
-    static const std::vector<std::string> kLines = {"lines"}, kLinesAndSets = {"lines", "shingle_set"};
+    static const std::vector<std::string> kLines = {kLinesArtifact},
+                                          kLinesAndSets = {kLinesArtifact, kShingleSetArtifact};
     if (first < last && summaries)
         store.scan_artifacts(set_keys ? kLinesAndSets : kLines, b.seqs[first], b.seqs[last - 1],
                              [&](int64_t seq, const std::optional<std::string_view>* blobs) {
@@ -66,8 +68,8 @@ void read_line_summaries(const Store& store, StoredDocuments& b, const std::vect
 void for_each_stored_batch(const Store& store, std::size_t batch, const ProgressCallback& progress,
                            const StoredBatchFn& fn, const WantFn& want = {}) {
     const std::size_t total = store.size();
-    const bool summaries = store.max_artifact_seq("lines") > 0;
-    const bool set_keys = summaries && store.max_artifact_seq("shingle_set") > 0;
+    const bool summaries = store.max_artifact_seq(kLinesArtifact) > 0;
+    const bool set_keys = summaries && store.max_artifact_seq(kShingleSetArtifact) > 0;
     StoredDocuments b;
     std::size_t done = 0;
     auto flush = [&] {
@@ -137,7 +139,7 @@ StoredSketches::StoredSketches(const Store& store, const NearDuplicateOptions& o
     : store_(store), shingler_(Shingler::from_spec(o.shingle_spec)), minhash_(MinHash::from_spec(o.minhash_spec)) {
     const auto spec = store.meta(kNearDuplicateSpecMeta);
     if (!spec || *spec != near_duplicate_sketch_spec(o.shingle_spec, o.minhash_spec)) return;
-    store.scan_artifacts("minhash", [&](int64_t seq, std::string_view blob) {
+    store.scan_artifacts(kMinHashArtifact, [&](int64_t seq, std::string_view blob) {
         StoredSignature s = decode_stored_signature(blob, minhash_->perms(), minhash_->seed());
         if (!s.found && !s.of_set) return;
         sketches_.push_back({{}, std::move(s.sig), {}});

@@ -78,56 +78,84 @@ std::map<std::string, std::size_t>& Indexer::stored_top_labels() {
     return *top_labels_;
 }
 
+namespace {
+// The language evidence of a batch's texts (LanguageIdentifier::read_documents, on all cores),
+// each text read once: document i's is read[slot[i]]; first[i] is the first document with its
+// text, hashes[i] its content hash.
+struct BatchEvidence {
+    std::vector<std::string> hashes;
+    std::vector<std::size_t> first, slot;
+    std::vector<DocumentLanguageEvidence> read;
+
+    const DocumentLanguageEvidence& of(std::size_t i) const { return read[slot[i]]; }
+};
+
+BatchEvidence read_batch_evidence(const LanguageIdentifier& langid, const std::vector<std::size_t>& todo,
+                                  const Document* docs) {
+    const std::size_t n = todo.size();
+    BatchEvidence e;
+    e.hashes.resize(n);
+    impl::parallel_for(n, impl::worker_count(n / 16 + 1),
+                       [&](std::size_t i, std::size_t) { e.hashes[i] = content_hash(docs[todo[i]].text); });
+    // The evidence is a function of the text alone: a text repeated in the batch is read once.
+    e.first = impl::first_of_repeats(
+        e.hashes, [&](std::size_t a, std::size_t b) { return docs[todo[a]].text == docs[todo[b]].text; });
+    const std::vector<std::size_t> distinct = impl::distinct_items(e.first);
+    std::vector<std::string_view> texts;
+    for (std::size_t k : distinct) texts.emplace_back(docs[todo[k]].text);
+    e.read.resize(distinct.size());
+    langid.read_documents(texts.size(), texts.data(), e.read.data());
+    // A copy's evidence is its first's, read in place (its paragraphs and guesses not copied).
+    e.slot.resize(n);
+    for (std::size_t k = 0; k < distinct.size(); ++k) e.slot[distinct[k]] = k;
+    for (std::size_t i = 0; i < n; ++i) e.slot[i] = e.slot[e.first[i]];
+    return e;
+}
+
+// The stored documents per top label, and the batch's, counted as stored.
+std::map<std::string, std::size_t> top_labels_with(const std::map<std::string, std::size_t>& stored,
+                                                   const BatchEvidence& e) {
+    std::map<std::string, std::size_t> counts = stored;
+    for (std::size_t i = 0; i < e.slot.size(); ++i)
+        if (const LanguageScores& s = e.of(i).scores; !s.labels.empty()) ++counts[s.labels[0].lang];
+    return counts;
+}
+}  // namespace
+
 // Language ID of a batch in two phases: every document's top labels and its paragraphs' (on all
-// cores, LanguageIdentifier::read_documents: a long document in parts), then the likely languages that the documents whose
-// top label is not trusted choose among, and each document's decision (on all cores). The likely languages are counted from the top labels of the stored
-// documents and of this batch: those of the store once the batch is stored, so that settling
+// cores, LanguageIdentifier::read_documents: a long document in parts), then the likely languages
+// that the documents whose top label is not trusted choose among, and each document's decision
+// (on all cores). The likely languages are counted from the top labels of the stored documents
+// and of this batch: those of the store once the batch is stored, so that settling
 // (settle_languages) seldom changes a decision.
 std::vector<AnalyzedDocument> Indexer::analyze_batch(
     const std::vector<std::size_t>& todo, Document* docs,
     const std::map<std::string, std::size_t>& stored_labels, std::vector<std::string>* likely_out) const {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
-    const std::size_t n = todo.size();
-    std::vector<std::string> hashes(n);
-    impl::parallel_for(n, impl::worker_count(n / 16 + 1),
-                       [&](std::size_t i, std::size_t) { hashes[i] = content_hash(docs[todo[i]].text); });
-    // The evidence is a function of the text alone: a text repeated in the batch is read once.
-    const std::vector<std::size_t> first = impl::first_of_repeats(
-        hashes, [&](std::size_t a, std::size_t b) { return docs[todo[a]].text == docs[todo[b]].text; });
-    const std::vector<std::size_t> distinct = impl::distinct_items(first);
-    std::vector<std::string_view> texts;
-    for (std::size_t k : distinct) texts.emplace_back(docs[todo[k]].text);
-    std::vector<DocumentLanguageEvidence> read(distinct.size());
-    langid_->read_documents(texts.size(), texts.data(), read.data());
-    // Each document's evidence: its first copy's, read in place (a copy's paragraphs and guesses
-    // are not copied).
-    std::vector<std::size_t> slot(n);
-    for (std::size_t k = 0; k < distinct.size(); ++k) slot[distinct[k]] = k;
-    for (std::size_t i = 0; i < n; ++i) slot[i] = slot[first[i]];
-    std::map<std::string, std::size_t> counts = stored_labels;
-    for (std::size_t i = 0; i < n; ++i)
-        if (const LanguageScores& s = read[slot[i]].scores; !s.labels.empty()) ++counts[s.labels[0].lang];
-    const std::vector<std::string> likely = langid_->likely_languages(counts);
+    BatchEvidence evidence = read_batch_evidence(*langid_, todo, docs);
+    const std::vector<std::string> likely = langid_->likely_languages(top_labels_with(stored_labels, evidence));
     *likely_out = likely;
     // Each document's decision, made once for a text and hint: a copy with its first's lang hint
     // takes the first's analysis (analyze() is a function of the evidence, the likely languages
     // and the hint; a long text's copies each assigned tens of thousands of paragraphs again).
+    const std::size_t n = todo.size();
     std::vector<std::size_t> same(n);
-    for (std::size_t i = 0; i < n; ++i)
-        same[i] = docs[todo[first[i]]].lang_hint == docs[todo[i]].lang_hint ? first[i] : i;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t f = evidence.first[i];
+        same[i] = docs[todo[f]].lang_hint == docs[todo[i]].lang_hint ? f : i;
+    }
     std::vector<AnalyzedDocument> analyzed(n);
     for (const bool copies : {false, true}) {
-        const std::vector<std::size_t> part =
-            copies ? impl::repeated_items(same) : impl::distinct_items(same);
+        const std::vector<std::size_t> part = copies ? impl::repeated_items(same) : impl::distinct_items(same);
         impl::parallel_for(part.size(), impl::worker_count(part.size()), [&](std::size_t k, std::size_t) {
             const std::size_t i = part[k];
             AnalyzedDocument& a = analyzed[i];
             a.doc = std::move(docs[todo[i]]);
-            a.content_hash = std::move(hashes[i]);
+            a.content_hash = std::move(evidence.hashes[i]);
             if (copies)
                 LanguageIdentifier::copy_analysis(analyzed[same[i]], &a);
             else
-                langid_->analyze(&a, read[slot[i]], likely);
+                langid_->analyze(&a, evidence.of(i), likely);
         });
     }
     return analyzed;

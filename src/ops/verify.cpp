@@ -9,6 +9,7 @@
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/index/vector_index_check.h"
+#include "doppel/sketch/sketch_artifacts.h"
 #include "doppel/store/store.h"
 #include "doppel/store/store_write_lock.h"
 
@@ -143,7 +144,7 @@ bool all_ok(const std::vector<VerifyFinding>& findings) {
 IndexStages repair_stages(const Store& store, IndexConfig config) {
     const std::vector<std::string> kinds = expected_kinds(store);
     auto has = [&](const std::string& k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
-    config.near_duplicates = has("minhash") || has("shingles");
+    config.near_duplicates = has(kMinHashArtifact) || has(kShinglesArtifact);
     config.embeddings = has(kBridgeFeaturesArtifact) || VectorIndex::exists(store.dir());
     if (auto v = store.meta("embedding.vectors")) config.vectors = *v;
     if (auto w = store.meta("embedding.vectors_weight")) config.vectors_weight = std::stof(*w);

@@ -180,8 +180,8 @@ ALTER TABLE documents ADD COLUMN text_of INTEGER;
 // summaries apart, so that a pass over every document's summary (dedup --store's line counts)
 // reads them alone, not the shingles beside them.
 const char* sketch_table(std::string_view kind) {
-    if (kind == "lines" || kind == "shingle_set") return "line_summaries";
-    if (kind == "minhash" || kind == "shingles") return "sketches";
+    if (kind == kLinesArtifact || kind == kShingleSetArtifact) return "line_summaries";
+    if (kind == kMinHashArtifact || kind == kShinglesArtifact) return "sketches";
     return nullptr;
 }
 
@@ -328,7 +328,7 @@ struct Store::Impl {
     }
     // Whether `kind` is a column of its sketch_table here (else its rows would be in `artifacts`).
     bool in_table(std::string_view kind) const {
-        return sketch_table(kind) && (kind != "shingle_set" || !no_set_column) && sketches_in_tables();
+        return sketch_table(kind) && (kind != kShingleSetArtifact || !no_set_column) && sketches_in_tables();
     }
     // Where the artifacts of `kind` are, as pieces of SQL: `table` holds them in column `data`,
     // in the rows that `filter` selects; a filter or statement names the kind as ?1, if at all.
@@ -444,7 +444,7 @@ int check_schema(sqlite3* db, const std::string& dir, bool read_only) {
 void migrate_3to4(sqlite3* db) {
     bool has_column = false;
     Statement cols(db, "PRAGMA table_info(line_summaries)");
-    while (cols.step()) has_column = has_column || cols.text(1) == "shingle_set";
+    while (cols.step()) has_column = has_column || cols.text(1) == kShingleSetArtifact;
     impl::exec(db, has_column ? "UPDATE meta SET value = '4' WHERE key = 'schema_version'" : kMigrate3to4);
 }
 

@@ -3,7 +3,7 @@
 // Two parts:
 //  - NearDuplicateStage, an IndexStage (index_stage.h): for every added or replaced document it
 //    writes four artifacts to the store (store/store.h), in one transaction per batch, as
-//    columns of two rows a document (Store::kSketchKinds):
+//    columns of two rows a document (Store::kSketchKinds; their names: sketch/sketch_artifacts.h):
 //      "shingles"  magic "DPSH", uint32 version 2, uint32 count, then count uint64 shingle hashes
 //                  (sorted, unique; sketch/shingler.h), little-endian; then their ShingleCounts
 //                  (sketch/shingler.h): uint8 valid (0: nothing follows), uint64 words, uint32
@@ -94,6 +94,7 @@
 #include "doppel/sketch/line_summary.h"
 #include "doppel/sketch/min_hash.h"
 #include "doppel/sketch/shingler.h"
+#include "doppel/sketch/sketch_artifacts.h"
 
 namespace doppel {
 
@@ -248,7 +249,7 @@ public:
     // Shingles and signatures depend on the text alone: nothing to do.
     void relabeled(Store&, std::size_t, const int64_t*, const AnalyzedDocument*) override {}
     std::vector<std::string> artifact_kinds() const override {
-        return {"shingles", "minhash", "lines", "shingle_set"};
+        return {kShinglesArtifact, kMinHashArtifact, kLinesArtifact, kShingleSetArtifact};
     }
     std::string describe() const override;
 

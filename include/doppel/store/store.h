@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "doppel/document.h"
+#include "doppel/sketch/sketch_artifacts.h"
 
 namespace doppel {
 
@@ -162,7 +163,8 @@ public:
     static constexpr int kSchemaVersion = 10;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
-    static constexpr const char* kSketchKinds[] = {"lines", "minhash", "shingle_set", "shingles"};
+    static constexpr const char* kSketchKinds[] = {kLinesArtifact, kMinHashArtifact, kShingleSetArtifact,
+                                                   kShinglesArtifact};
     // Metadata key a writer sets when it has brought decisions that depend on the whole store
     // (language ID's fallback, ops/indexer.h) in step with it; every put() that adds or replaces
     // a document, remove() and expire() delete it in their own transaction.
