@@ -133,7 +133,8 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
     const std::map<std::string, std::size_t>& stored_labels, std::vector<std::string>* likely_out) const {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
     BatchEvidence evidence = read_batch_evidence(*langid_, todo, docs);
-    const std::vector<std::string> likely = langid_->likely_languages(top_labels_with(stored_labels, evidence));
+    const std::vector<std::string> likely =
+        langid_->likely_languages(top_labels_with(stored_labels, evidence));
     *likely_out = likely;
     // Each document's decision, made once for a text and hint: a copy with its first's lang hint
     // takes the first's analysis (analyze() is a function of the evidence, the likely languages
@@ -146,7 +147,8 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
     }
     std::vector<AnalyzedDocument> analyzed(n);
     for (const bool copies : {false, true}) {
-        const std::vector<std::size_t> part = copies ? impl::repeated_items(same) : impl::distinct_items(same);
+        const std::vector<std::size_t> part =
+            copies ? impl::repeated_items(same) : impl::distinct_items(same);
         impl::parallel_for(part.size(), impl::worker_count(part.size()), [&](std::size_t k, std::size_t) {
             const std::size_t i = part[k];
             AnalyzedDocument& a = analyzed[i];

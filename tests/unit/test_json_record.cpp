@@ -43,7 +43,9 @@ void expect_as_reference(const std::string& line) {
     ASSERT_TRUE(reference(line, &ref)) << line;
     for (std::size_t k = 0; k < kRecordKeys.size(); ++k) {
         EXPECT_EQ(fast.fields[k].type, ref.fields[k].type) << kRecordKeys[k] << " in " << line;
-        if (fast.fields[k].type == Type::kString) EXPECT_EQ(fast.fields[k].value, ref.fields[k].value) << line;
+        if (fast.fields[k].type == Type::kString) {
+            EXPECT_EQ(fast.fields[k].value, ref.fields[k].value) << line;
+        }
     }
 }
 

@@ -148,7 +148,9 @@ TEST(LshBandStore, ABandsBlocksAreTheMergeOfItsKeys) {
             // Plain names, not a structured binding: clang before 16 refuses one captured by a lambda.
             const std::pair<uint64_t, uint64_t> keys = LshBandStore::band_keys(band);
             const uint64_t first = keys.first, last = keys.second;
-            if (band > 0) EXPECT_EQ(first, LshBandStore::band_keys(band - 1).second + 1);
+            if (band > 0) {
+                EXPECT_EQ(first, LshBandStore::band_keys(band - 1).second + 1);
+            }
             std::size_t in_band = 0;
             bands->for_each_block_of_band(store, band, [&](const LshBandStore::Entry* e, std::size_t n) {
                 for (std::size_t i = 0; i < n; ++i) {

@@ -180,7 +180,9 @@ TEST(VectorIndex, SearchLanguagesGivesEachLanguagesSearchInPlace) {
         for (std::size_t i = 0; i < n; ++i)
             for (std::size_t r = 0; r < k; ++r) {
                 EXPECT_EQ(l[(i * T + t) * k + r], l1[i * k + r]) << targets[t] << " query " << i;
-                if (l1[i * k + r] >= 0) EXPECT_EQ(d[(i * T + t) * k + r], d1[i * k + r]);
+                if (l1[i * k + r] >= 0) {
+                    EXPECT_EQ(d[(i * T + t) * k + r], d1[i * k + r]);
+                }
             }
     }
     EXPECT_EQ(l[(5 * T + 1) * k], -1);                                 // "xx": none
