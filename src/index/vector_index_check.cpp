@@ -44,7 +44,10 @@ void add_relabeled(Store& store, std::size_t n, const int64_t* seqs) {
     if (n == 0) return;
     store.transaction([&] {
         std::string list = store.meta(kRelabeledMeta).value_or("");
-        for (std::size_t i = 0; i < n; ++i) list += (list.empty() ? "" : ",") + std::to_string(seqs[i]);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!list.empty()) list += ',';
+            list += std::to_string(seqs[i]);
+        }
         store.set_meta(kRelabeledMeta, list);
     });
 }

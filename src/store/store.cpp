@@ -283,6 +283,7 @@ AnalyzedDocument as_analyzed(StoredDocument d) {
 
 struct Store::Impl {
     sqlite3* db = nullptr;
+    void set_layout(int version, const StoreOptions& options);  // by the schema version found
     bool v1 = false;  // a version-1 store opened read-only: no lang_top, lang_scores columns
     // The store has the tables of version 3: the kSketchKinds are read and written there. A store
     // of an earlier version opened read-only keeps them in `artifacts` until a writer migrates it,
@@ -527,12 +528,11 @@ void set_journal_mode(sqlite3* db, bool journal) {
     }
 }
 
-}  // namespace
-
-Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_unique<Impl>()), dir_(dir) {
-    configure_sqlite();
+// The database file of the store in `dir`, its folder made where options allow creating one.
+// Throws kNotFound where there is no store to open, kInvalidArgument where `dir` is not a folder.
+fs::path database_path(const std::string& dir, const StoreOptions& options) {
     std::error_code ec;
-    const fs::path db_path = fs::path(dir) / kDatabaseFile;
+    const fs::path db_path = fs::path(dir) / Store::kDatabaseFile;
     if (!fs::exists(dir, ec)) {
         if (!options.create || options.read_only) DOPPEL_THROW(kNotFound, "store not found: " + dir);
         fs::create_directories(dir, ec);
@@ -541,7 +541,27 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         DOPPEL_THROW(kInvalidArgument, "store path is not a folder: " + dir);
     }
     if (!fs::exists(db_path) && (!options.create || options.read_only))
-        DOPPEL_THROW(kNotFound, "no doppel store in " + dir + " (missing " + kDatabaseFile + ")");
+        DOPPEL_THROW(kNotFound, "no doppel store in " + dir + " (missing " + Store::kDatabaseFile + ")");
+    return db_path;
+}
+}  // namespace
+
+// What this connection reads and writes, by the schema version it found (0: a new store): a
+// reader of an older store reads it as it is; a writer migrates it first (open_for_writing).
+void Store::Impl::set_layout(int version, const StoreOptions& options) {
+    v1 = options.read_only && version < 2;
+    sketch_tables = !options.read_only || version >= 3;
+    old_read_only = !sketch_tables;
+    no_set_column = options.read_only && version < 4;
+    copies_unknown = options.read_only && version < 8;
+    copies_column = !copies_unknown;
+    id_keys = !(options.read_only && version < 9);
+    id_merge_rows = options.id_merge_rows;
+}
+
+Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_unique<Impl>()), dir_(dir) {
+    configure_sqlite();
+    const fs::path db_path = database_path(dir, options);
     if (options.read_only) roll_back_interrupted(db_path);
     const int flags = (options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
                       (options.one_thread ? SQLITE_OPEN_NOMUTEX : 0);
@@ -557,45 +577,43 @@ Store::Store(const std::string& dir, StoreOptions options) : impl_(std::make_uni
         // Only a database that is a doppel store (or empty) is changed: the journal mode and the
         // tables come after the check, so another program's file is left exactly as it was.
         const int version = check_schema(impl_->db, dir, options.read_only);
-        impl_->v1 = options.read_only && version < 2;
-        impl_->sketch_tables = !options.read_only || version >= 3;
-        impl_->old_read_only = !impl_->sketch_tables;
-        impl_->no_set_column = options.read_only && version < 4;
-        impl_->copies_unknown = options.read_only && version < 8;
-        impl_->copies_column = !impl_->copies_unknown;
-        impl_->id_keys = !(options.read_only && version < 9);
-        impl_->id_merge_rows = options.id_merge_rows;
-        if (!options.read_only) {
-            if (version == 0)  // before the first write, which fixes the page size
-                impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
-            const bool creating = version == 0 && options.journal_at_creation;
-            set_journal_mode(impl_->db, creating);
-            // A store created for `doppel index`: its tables are committed with the first
-            // transaction (transaction()), one commit (three fsyncs) less before the first batch.
-            if (creating) impl::exec(impl_->db, "BEGIN IMMEDIATE");  // the transaction below joins it
-            transaction([&] {
-                // Re-read inside the transaction: another writer may have migrated it meanwhile.
-                const int stored = version == 0 ? 0 : schema_version();
-                if (stored != 0 && stored < 2) impl::exec(impl_->db, kMigrate1to2);
-                impl::exec(impl_->db, kSchema);
-                impl::exec(impl_->db, kSchema2Indexes);
-                if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
-                if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
-                migrate_to_8(impl_->db);
-                // Schema 10: the filter of id_keys' keys, made where the keys are new or it is missing.
-                if (migrate_to_9(impl_->db) || !impl_->current_key_filter()) impl_->rebuild_key_filter();
-                const std::string current = std::to_string(kSchemaVersion);
-                if (stored != 0 && stored < kSchemaVersion)
-                    impl::exec(impl_->db, ("UPDATE meta SET value = '" + current + "' WHERE key = 'schema_version'").c_str());
-                if (version == 0) set_meta("schema_version", current);
-            });
-            impl_->creation_open = creating;
-        }
+        impl_->set_layout(version, options);
+        if (!options.read_only) open_for_writing(version, options);
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
         DOPPEL_THROW(kStore, "store " + dir + ": " + e.what());
     }
+}
+
+// A writer's opening of a store found at schema `version` (0: new): a new store's page size, the
+// journal, then the tables and every migration up to kSchemaVersion in one transaction.
+void Store::open_for_writing(int version, const StoreOptions& options) {
+    if (version == 0)  // before the first write, which fixes the page size
+        impl::exec(impl_->db, ("PRAGMA page_size = " + std::to_string(options.page_size)).c_str());
+    const bool creating = version == 0 && options.journal_at_creation;
+    set_journal_mode(impl_->db, creating);
+    // A store created for `doppel index`: its tables are committed with the first transaction
+    // (transaction()), one commit (three fsyncs) less before the first batch.
+    if (creating) impl::exec(impl_->db, "BEGIN IMMEDIATE");  // the transaction below joins it
+    transaction([&] {
+        // Re-read inside the transaction: another writer may have migrated it meanwhile.
+        const int stored = version == 0 ? 0 : schema_version();
+        if (stored != 0 && stored < 2) impl::exec(impl_->db, kMigrate1to2);
+        impl::exec(impl_->db, kSchema);
+        impl::exec(impl_->db, kSchema2Indexes);
+        if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
+        if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
+        migrate_to_8(impl_->db);
+        // Schema 10: the filter of id_keys' keys, made where the keys are new or it is missing.
+        if (migrate_to_9(impl_->db) || !impl_->current_key_filter()) impl_->rebuild_key_filter();
+        const std::string current = std::to_string(kSchemaVersion);
+        if (stored != 0 && stored < kSchemaVersion)
+            impl::exec(impl_->db,
+                       ("UPDATE meta SET value = '" + current + "' WHERE key = 'schema_version'").c_str());
+        if (version == 0) set_meta("schema_version", current);
+    });
+    impl_->creation_open = creating;
 }
 
 Store::~Store() = default;

@@ -408,6 +408,7 @@ public:
 private:
     void unsettle();  // deletes kSettledMeta
     void commit_with_creation(const std::function<void()>& fn);  // transaction(), the first one
+    void open_for_writing(int version, const StoreOptions& options);  // the tables, migrated
     // read_texts() and read_content_hashes(): a column of the documents table by seq, and an
     // integer one beside it.
     void read_columns(const std::string& column, const std::string& number, const std::vector<int64_t>& seqs,
