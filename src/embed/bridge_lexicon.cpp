@@ -40,6 +40,50 @@ bool is_cjk(char32_t o) {
 
 bool is_cjk_word(std::string_view word) { return is_cjk(first_code_point(word)); }
 
+namespace lexicon_detail {
+// Reads a lexicon file's parts in order (format in the header), each checked against the file's
+// end: the one home of "truncated file". Blocks are read in place (the data is mapped
+// page-aligned, or heap-allocated: aligned for uint32_t) and padded to 4 bytes.
+class BlockReader {
+public:
+    BlockReader(std::string_view data, const std::string& where) : data_(data), where_(where) {}
+    void need(std::size_t n) const {
+        if (pos_ + n > data_.size()) DOPPEL_THROW(kBadFormat, where_ + "truncated file");
+    }
+    uint32_t u32() {
+        need(4);
+        uint32_t v;
+        std::memcpy(&v, data_.data() + pos_, 4);
+        pos_ += 4;
+        return v;
+    }
+    const uint32_t* u32s(std::size_t n) {
+        need(4 * n);
+        auto p = reinterpret_cast<const uint32_t*>(data_.data() + pos_);
+        pos_ += 4 * n;
+        return p;
+    }
+    const char* bytes(std::size_t n) {
+        const std::size_t padded = (n + 3) / 4 * 4;
+        need(padded);
+        const char* p = data_.data() + pos_;
+        pos_ += padded;
+        return p;
+    }
+    std::string_view text(std::size_t n) {
+        need(n);
+        const std::string_view t = data_.substr(pos_, n);
+        pos_ += n;
+        return t;
+    }
+
+private:
+    std::string_view data_;
+    const std::string& where_;
+    std::size_t pos_ = 0;
+};
+}  // namespace lexicon_detail
+
 BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
     if (!std::ifstream(path, std::ios::binary))
         DOPPEL_THROW(kIo, "cannot open bridge lexicon " + path + " (run scripts/build-bridge)");
@@ -47,59 +91,41 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
     mapping_ = std::move(file.owner);
     data_ = file.bytes;
     const std::string where = "bridge lexicon " + path + ": ";
-    std::size_t pos = 0;
-    auto need = [&](std::size_t n) {
-        if (pos + n > data_.size()) DOPPEL_THROW(kBadFormat, where + "truncated file");
-    };
-    auto u32 = [&]() {
-        need(4);
-        uint32_t v;
-        std::memcpy(&v, data_.data() + pos, 4);
-        pos += 4;
-        return v;
-    };
-    need(4);
-    if (std::memcmp(data_.data(), kMagic, 4) != 0) DOPPEL_THROW(kBadFormat, where + "not a bridge lexicon (bad magic)");
-    pos = 4;
-    uint32_t version = u32();
+    lexicon_detail::BlockReader in(data_, where);
+    read_header(in, where);
+    n_concepts_ = in.u32();
+    concept_offsets_ = in.u32s(n_concepts_ + 1);
+    concept_bytes_ = in.bytes(concept_offsets_[n_concepts_]);
+    n_keys_ = in.u32();
+    key_offsets_ = in.u32s(n_keys_ + 1);
+    key_bytes_ = in.bytes(key_offsets_[n_keys_]);
+    value_offsets_ = in.u32s(n_keys_ + 1);
+    values_ = in.u32s(value_offsets_[n_keys_]);
+    check_concept_ids(where);
+}
+
+// The magic, the format version and the JSON header (its fingerprint kept).
+void BridgeLexicon::read_header(lexicon_detail::BlockReader& in, const std::string& where) {
+    if (std::memcmp(in.text(4).data(), kMagic, 4) != 0)
+        DOPPEL_THROW(kBadFormat, where + "not a bridge lexicon (bad magic)");
+    const uint32_t version = in.u32();
     if (version != kFormatVersion)
         DOPPEL_THROW(kVersion, where + "format version " + std::to_string(version) + ", this build reads " +
                      std::to_string(kFormatVersion) + " (rebuild it with scripts/build-bridge --force)");
-    uint32_t hlen = u32();
-    need(hlen);
-    header_ = std::string(data_.substr(pos, hlen));
-    pos += hlen;
+    const uint32_t hlen = in.u32();
+    header_ = std::string(in.text(hlen));
     const auto header = nlohmann::json::parse(header_, nullptr, false);
     if (header.is_discarded() || !header.is_object()) DOPPEL_THROW(kBadFormat, where + "header is not a JSON object");
     if (auto f = header.find("fingerprint"); f != header.end() && f->is_string())
         fingerprint_ = f->get<std::string>().substr(0, 12);
-    auto u32s = [&](std::size_t n) {
-        need(4 * n);
-        auto p = reinterpret_cast<const uint32_t*>(data_.data() + pos);
-        pos += 4 * n;
-        return p;
-    };
-    auto bytes = [&](std::size_t n) {
-        std::size_t padded = (n + 3) / 4 * 4;
-        need(padded);
-        const char* p = data_.data() + pos;
-        pos += padded;
-        return p;
-    };
-    // data_ is mapped page-aligned (or heap-allocated: aligned for uint32_t) and every block has a
-    // multiple of 4 bytes.
+    // Every block after it has a multiple of 4 bytes, so each starts aligned for uint32_t.
     if (hlen % 4 != 0) DOPPEL_THROW(kBadFormat, where + "bad header length");
-    n_concepts_ = u32();
-    concept_offsets_ = u32s(n_concepts_ + 1);
-    concept_bytes_ = bytes(concept_offsets_[n_concepts_]);
-    n_keys_ = u32();
-    key_offsets_ = u32s(n_keys_ + 1);
-    key_bytes_ = bytes(key_offsets_[n_keys_]);
-    value_offsets_ = u32s(n_keys_ + 1);
-    values_ = u32s(value_offsets_[n_keys_]);
-    // Every concept id in range: the largest of them, in one pass without an early exit that the
-    // compiler vectorizes (4.9 M ids in the default lexicon: checking each with a branch took
-    // about 10 ms of every start).
+}
+
+// Every concept id in range: the largest of them, in one pass without an early exit that the
+// compiler vectorizes (4.9 M ids in the default lexicon: checking each with a branch took about
+// 10 ms of every start).
+void BridgeLexicon::check_concept_ids(const std::string& where) const {
     uint32_t largest = 0;
     for (std::size_t i = 0; i < value_offsets_[n_keys_]; ++i) largest = std::max(largest, values_[i]);
     if (value_offsets_[n_keys_] > 0 && largest >= n_concepts_)

@@ -49,6 +49,10 @@
 
 namespace doppel {
 
+namespace lexicon_detail {
+class BlockReader;  // bridge_lexicon.cpp: reads a lexicon file's parts in order
+}
+
 // One phrase of a text found in the lexicon: words [first, first + count) reach `concepts`.
 struct LexiconMatch {
     uint32_t first = 0;
@@ -152,6 +156,9 @@ private:
         std::span<const WordMemo::Word* const> read, std::string& key, std::size_t head) const;
     // Word `word` of `lang` as match() reads it; `language`: the keys of `lang`.
     WordMemo::Word read_word(std::string_view lang, std::string_view word, KeyRange language, Stemmer& stemmer) const;
+    // The constructor's parts: the file's magic, version and JSON header; the range of the ids.
+    void read_header(lexicon_detail::BlockReader& in, const std::string& where);
+    void check_concept_ids(const std::string& where) const;
     std::string path_, header_, fingerprint_;
     std::shared_ptr<const void> mapping_;  // the file, mapped read-only (impl/mapped_file.h)
     std::string_view data_;
