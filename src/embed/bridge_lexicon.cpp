@@ -47,9 +47,6 @@ namespace lexicon_detail {
 class BlockReader {
 public:
     BlockReader(std::string_view data, const std::string& where) : data_(data), where_(where) {}
-    void need(std::size_t n) const {
-        if (pos_ + n > data_.size()) DOPPEL_THROW(kBadFormat, where_ + "truncated file");
-    }
     uint32_t u32() {
         need(4);
         uint32_t v;
@@ -78,6 +75,9 @@ public:
     }
 
 private:
+    void need(std::size_t n) const {
+        if (pos_ + n > data_.size()) DOPPEL_THROW(kBadFormat, where_ + "truncated file");
+    }
     std::string_view data_;
     const std::string& where_;
     std::size_t pos_ = 0;

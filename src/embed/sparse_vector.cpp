@@ -23,7 +23,7 @@ struct Entry {
 void sort_entries(std::vector<Entry>& entries, std::vector<Entry>& spare) {
     const auto by_id = [](const Entry& a, const Entry& b) { return a.id < b.id; };
     if (entries.size() < 16) {
-        std::sort(entries.begin(), entries.end(), by_id);  // fewer than 17: insertion, stable
+        impl::insertion_sort(entries.data(), entries.data() + entries.size(), by_id);
         return;
     }
     thread_local std::vector<uint32_t> ends;
