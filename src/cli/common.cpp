@@ -49,8 +49,13 @@ void add_extract_option(CLI::App* cmd, HtmlExtract& extract) {
         ->default_str("article");
 }
 
-void report_errors(const std::vector<RecordError>& errors) {
-    for (const auto& e : errors) std::cerr << e.to_string() << '\n';
+void report_errors(const std::vector<RecordError>& errors, std::size_t from) {
+    for (std::size_t i = from; i < errors.size(); ++i) std::cerr << errors[i].to_string() << '\n';
+}
+
+void report_warnings(const std::vector<std::string>& warnings, std::size_t from) {
+    for (std::size_t i = from; i < warnings.size(); ++i)
+        std::cerr << "doppel: warning: " << warnings[i] << '\n';
 }
 
 Progress::Progress(std::string what, bool quiet)

@@ -43,8 +43,10 @@ extern const CLI::Validator kAtLeastOne;
 // --extract article|all: what of an HTML page becomes the text (ReaderOptions::extract).
 void add_extract_option(CLI::App* cmd, HtmlExtract& extract);
 
-// Prints "PATH:LINE: reason" lines on stderr.
-void report_errors(const std::vector<RecordError>& errors);
+// Prints "PATH:LINE: reason" lines on stderr, of errors[from, ...).
+void report_errors(const std::vector<RecordError>& errors, std::size_t from = 0);
+// Prints "doppel: warning: ..." lines on stderr, of warnings[from, ...).
+void report_warnings(const std::vector<std::string>& warnings, std::size_t from = 0);
 
 // Progress on stderr, redrawn at most 10 times a second, only when stderr is a terminal; the
 // summary line is printed always (unless quiet).

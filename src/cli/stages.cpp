@@ -1,8 +1,8 @@
 #include "cli/stages.h"
 
 #include <filesystem>
-#include <iostream>
 
+#include "doppel/normalize/text_keys.h"
 #include "doppel/store/store.h"
 
 namespace doppel::cli {
@@ -23,10 +23,11 @@ std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, con
     config.dedup_thresholds = dedup_thresholds;
     config.dropped_dedup_thresholds = dropped_dedup_thresholds;
     IndexStages stages = open_index_stages(config_for_purpose(config, purpose));
-    if (!g.quiet)
-        for (const auto& w : stages.warnings) std::cerr << "doppel: warning: " << w << "\n";
+    if (!g.quiet) report_warnings(stages.warnings);
     return std::move(stages.stages);
 }
+
+namespace {
 
 std::future<std::unique_ptr<LanguageIdentifier>> start_loading_langid(const Globals& g, const std::string& spec) {
     return std::async(std::launch::async, [path = model_path(g, "lid.176.ftz"), spec] {
@@ -34,9 +35,37 @@ std::future<std::unique_ptr<LanguageIdentifier>> start_loading_langid(const Glob
     });
 }
 
+// Whether the store in `dir` is for all whatever it holds: asked for, or new (store_purpose()).
 bool surely_for_all(const std::string& dir, const std::string& requested_purpose) {
     return requested_purpose == "all" ||
            (requested_purpose.empty() && !std::filesystem::exists(std::filesystem::path(dir) / Store::kDatabaseFile));
+}
+
+}  // namespace
+
+IndexSetup open_for_index(const Globals& g, const std::string& dir, const std::string& requested_purpose,
+                          const std::string& langid_spec, const std::vector<double>& dedup_thresholds,
+                          const std::vector<double>& dropped_dedup_thresholds) {
+    // Language ID's model loads beside the store's opening (a new store: about 20 ms, mostly
+    // syncs) where the store is surely for all, and beside the bridge lexicon's (about 20 ms each
+    // before any work).
+    std::future<std::unique_ptr<LanguageIdentifier>> loading;
+    if (surely_for_all(dir, requested_purpose)) loading = start_loading_langid(g, langid_spec);
+    StoreOptions store_options;
+    store_options.journal_at_creation = true;  // index_paths() turns the log on when done
+    store_options.one_thread = true;           // index_paths() uses it on this thread alone
+    IndexSetup setup;
+    setup.store = std::make_unique<Store>(dir, store_options);
+    const std::string purpose = store_purpose(*setup.store, requested_purpose);
+    if (purpose == "all" && !loading.valid()) loading = start_loading_langid(g, langid_spec);
+    // The embedders' transliterators' shared part, beside the models (a third thread: the main one
+    // mostly waits for syncs and for language ID here).
+    std::future<void> icu;
+    if (purpose == "all") icu = std::async(std::launch::async, &TextKeys::prepare_shared);
+    setup.stages = make_index_stages(g, purpose, dedup_thresholds, dropped_dedup_thresholds);
+    if (loading.valid()) setup.langid = loading.get();
+    if (icu.valid()) icu.get();
+    return setup;
 }
 
 }  // namespace doppel::cli

@@ -11,6 +11,7 @@
 #include "doppel/index/index_stage.h"
 #include "doppel/langid/language_identifier.h"
 #include "doppel/ops/indexer.h"
+#include "doppel/store/store.h"
 
 namespace doppel::cli {
 
@@ -22,10 +23,19 @@ std::vector<std::unique_ptr<IndexStage>> make_index_stages(const Globals& g, con
                                                            const std::vector<double>& dedup_thresholds = {},
                                                            const std::vector<double>& dropped_dedup_thresholds = {});
 
-// Language ID's model (lid.176.ftz, with the --langid spec), loaded on a thread of its own: an
-// error in the spec comes, as the model's, from get().
-std::future<std::unique_ptr<LanguageIdentifier>> start_loading_langid(const Globals& g, const std::string& spec);
-// Whether the store in `dir` is for all whatever it holds: asked for, or new (store_purpose()).
-bool surely_for_all(const std::string& dir, const std::string& requested_purpose);
+// What `index` runs with: the store in `dir` (for one thread; a new one with the rollback
+// journal, which index_paths() turns into the log when done), its stages for the store's purpose
+// (store_purpose() of `requested_purpose`) and language ID (--langid `langid_spec`; null for a
+// store for duplicates). Language ID's model (lid.176.ftz) loads on a thread of its own beside
+// the store's opening where the store is surely for all (asked for, or new), and beside the
+// stages' models; an error in the spec comes, as the model's, from here.
+struct IndexSetup {
+    std::unique_ptr<Store> store;
+    std::vector<std::unique_ptr<IndexStage>> stages;
+    std::unique_ptr<LanguageIdentifier> langid;
+};
+IndexSetup open_for_index(const Globals& g, const std::string& dir, const std::string& requested_purpose,
+                          const std::string& langid_spec, const std::vector<double>& dedup_thresholds,
+                          const std::vector<double>& dropped_dedup_thresholds);
 
 }  // namespace doppel::cli
