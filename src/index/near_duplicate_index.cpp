@@ -12,7 +12,7 @@
 
 #include "doppel/error.h"
 #include "doppel/index/lsh_band_store.h"
-#include "doppel/sketch/sketch_artifacts.h"
+#include "doppel/store/sketch_artifacts.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 #include "impl/repeats.h"

@@ -8,7 +8,7 @@
 #include "doppel/error.h"
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/sketch/min_hash.h"
-#include "doppel/sketch/sketch_artifacts.h"
+#include "doppel/store/sketch_artifacts.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 

@@ -8,7 +8,7 @@
 #include "doppel/ingest/document_reader.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/sketch/min_hash.h"
-#include "doppel/sketch/sketch_artifacts.h"
+#include "doppel/store/sketch_artifacts.h"
 #include "doppel/store/store.h"
 #include "impl/parallel.h"
 #include "ops/band_run_dedup.h"

@@ -9,7 +9,7 @@
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/index/vector_index_check.h"
-#include "doppel/sketch/sketch_artifacts.h"
+#include "doppel/store/sketch_artifacts.h"
 #include "doppel/store/store.h"
 #include "doppel/store/store_write_lock.h"
 

@@ -3,7 +3,7 @@
 // Two parts:
 //  - NearDuplicateStage, an IndexStage (index_stage.h): for every added or replaced document it
 //    writes four artifacts to the store (store/store.h), in one transaction per batch, as
-//    columns of two rows a document (Store::kSketchKinds; their names: sketch/sketch_artifacts.h):
+//    columns of two rows a document (Store::kSketchKinds; their names: store/sketch_artifacts.h):
 //      "shingles"  magic "DPSH", uint32 version 2, uint32 count, then count uint64 shingle hashes
 //                  (sorted, unique; sketch/shingler.h), little-endian; then their ShingleCounts
 //                  (sketch/shingler.h): uint8 valid (0: nothing follows), uint64 words, uint32
@@ -94,7 +94,7 @@
 #include "doppel/sketch/line_summary.h"
 #include "doppel/sketch/min_hash.h"
 #include "doppel/sketch/shingler.h"
-#include "doppel/sketch/sketch_artifacts.h"
+#include "doppel/store/sketch_artifacts.h"
 
 namespace doppel {
 

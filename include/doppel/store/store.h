@@ -43,7 +43,7 @@
 #include <vector>
 
 #include "doppel/document.h"
-#include "doppel/sketch/sketch_artifacts.h"
+#include "doppel/store/sketch_artifacts.h"
 
 namespace doppel {
 
