@@ -215,6 +215,22 @@ void LanguageIdentifier::analyze(AnalyzedDocument* doc, const DocumentLanguageEv
                                                                 : encode_language_scores(scores, doc->doc.lang_hint);
 }
 
+namespace {
+// AnalyzedDocument's fields as copy_analysis() knows them: a field added there changes its size,
+// and the build stops here until copy_analysis() copies it too (or says why not) and this list
+// is brought in step.
+struct AnalyzedDocumentFields {
+    Document doc;
+    std::string lang;
+    float lang_confidence;
+    std::vector<Paragraph> paragraphs;
+    std::vector<std::string> other_languages;
+    std::string content_hash, lang_top, lang_scores;
+};
+static_assert(sizeof(AnalyzedDocumentFields) == sizeof(AnalyzedDocument),
+              "AnalyzedDocument changed: copy_analysis() must copy its new analysis fields");
+}  // namespace
+
 void LanguageIdentifier::copy_analysis(const AnalyzedDocument& from, AnalyzedDocument* to) {
     to->lang = from.lang;
     to->lang_confidence = from.lang_confidence;
