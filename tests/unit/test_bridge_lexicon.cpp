@@ -138,9 +138,45 @@ TEST(BridgeLexicon, RejectsBadFiles) {
     std::string good = tiny_lexicon({"a"}, {{"de\tx", {0}}});
     test::write_file(dir / "short.lex", good.substr(0, good.size() - 6));
     EXPECT_THROW(BridgeLexicon(dir / "short.lex"), Error);
-    test::write_file(dir / "range.lex", tiny_lexicon({"a"}, {{"de\tx", {7}}}));
-    EXPECT_THROW(BridgeLexicon(dir / "range.lex"), Error);
     EXPECT_THROW(BridgeLexicon(dir / "missing.lex"), Error);
+}
+
+// A damaged table inside a well-formed file: the look-up that reads it throws kBadFormat, naming
+// the file, and nothing is read past the table (the sanitizer build runs this too).
+TEST(BridgeLexicon, LookupsOfADamagedTableThrow) {
+    test::TempDir dir("lexicon-damaged");
+    auto expect_damaged = [](const BridgeLexicon& lex) {
+        try {
+            (void)lex.lookup("de", "x");
+            FAIL() << "a damaged table was read";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), ErrorCode::kBadFormat);
+            EXPECT_NE(std::string(e.what()).find("damaged file"), std::string::npos) << e.what();
+        }
+    };
+    test::write_file(dir / "range.lex", tiny_lexicon({"a"}, {{"de\tx", {7}}}));
+    BridgeLexicon range(dir / "range.lex");  // loading reads no table
+    expect_damaged(range);
+    // The file's parts (bridge_lexicon.h): magic, version, header length and header; the concepts'
+    // count, offsets and bytes ("a", padded to 4); the keys' count, offsets, bytes ("de\tx"); the
+    // values' offsets.
+    const std::string good = tiny_lexicon({"a"}, {{"de\tx", {0}}});
+    uint32_t header = 0;
+    std::memcpy(&header, good.data() + 8, 4);
+    const std::size_t key_offsets = 12 + header + 4 + 8 + 4 + 4, value_offsets = key_offsets + 8 + 4;
+    auto with = [&](std::size_t at, uint32_t v) {
+        std::string bad = good;
+        std::memcpy(bad.data() + at, &v, 4);
+        return bad;
+    };
+    test::write_file(dir / "keys.lex", with(key_offsets, 100));  // the key's begin past its end
+    expect_damaged(BridgeLexicon(dir / "keys.lex"));
+    test::write_file(dir / "values.lex", with(value_offsets, 5));  // the values' begin past their end
+    expect_damaged(BridgeLexicon(dir / "values.lex"));
+    EXPECT_THROW((void)BridgeLexicon(dir / "keys.lex").has_language("de"), Error);
+    EXPECT_EQ(BridgeLexicon(dir / "values.lex").key_count(), 1u);
+    test::write_file(dir / "good.lex", good);
+    ASSERT_EQ(BridgeLexicon(dir / "good.lex").lookup("de", "x").size(), 1u);  // the offsets above are right
 }
 
 TEST(BridgeLexicon, RealModelBridgesSeedWords) {

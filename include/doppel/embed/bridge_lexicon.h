@@ -27,11 +27,13 @@
 //
 // File format (little-endian): magic "DPBL", uint32 format version (kFormatVersion), uint32
 // header length, JSON header (space-padded to a multiple of 4 bytes; every byte block below is
-// NUL-padded likewise, so tables are 4-byte aligned); uint32 n_concepts, uint32 offsets[n_concepts + 1], concept bytes;
-// uint32 n_keys, uint32 key_offsets[n_keys + 1], key bytes ("lang\tkey", sorted bytewise);
+// NUL-padded likewise, so tables are 4-byte aligned); uint32 n_concepts, uint32 offsets[n_concepts + 1],
+// concept bytes; uint32 n_keys, uint32 key_offsets[n_keys + 1], key bytes ("lang\tkey", sorted bytewise);
 // uint32 value_offsets[n_keys + 1], uint32 values[] (concept ids, most frequent translation
-// first). Loading maps the file read-only (pages are read as they are touched) and builds
-// nothing: lookups binary-search the keys.
+// first). Loading maps the file read-only (pages are read as they are touched), checks the
+// header and that each table fits in the file, and builds nothing: lookups binary-search the
+// keys, and each offset and concept id is checked where it is read (a damaged one throws
+// kBadFormat from that look-up).
 //
 // Thread safety: a BridgeLexicon is immutable after loading; all const methods may be called
 // from many threads at once (each thread with its own Stemmer).
@@ -71,7 +73,8 @@ public:
     static constexpr std::size_t kMinLoanwordConsonants = 2;
 
     // Loads a lexicon file. Throws doppel::Error if it is missing, truncated, not a bridge
-    // lexicon (magic) or of another format version.
+    // lexicon (magic) or of another format version; a damaged offset or concept id inside a
+    // table is found by the look-ups that read it (kBadFormat from them).
     explicit BridgeLexicon(const std::string& path);
     BridgeLexicon(const BridgeLexicon&) = delete;
     BridgeLexicon& operator=(const BridgeLexicon&) = delete;
@@ -156,9 +159,10 @@ private:
         std::span<const WordMemo::Word* const> read, std::string& key, std::size_t head) const;
     // Word `word` of `lang` as match() reads it; `language`: the keys of `lang`.
     WordMemo::Word read_word(std::string_view lang, std::string_view word, KeyRange language, Stemmer& stemmer) const;
-    // The constructor's parts: the file's magic, version and JSON header; the range of the ids.
+    // The constructor's part: the file's magic, version and JSON header.
     void read_header(lexicon_detail::BlockReader& in, const std::string& where);
-    void check_concept_ids(const std::string& where) const;
+    // Throws kBadFormat: the file is damaged (`what`), found by a look-up.
+    [[noreturn]] void damaged(const char* what) const;
     std::string path_, header_, fingerprint_;
     std::shared_ptr<const void> mapping_;  // the file, mapped read-only (impl/mapped_file.h)
     std::string_view data_;
