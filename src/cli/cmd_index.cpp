@@ -73,17 +73,16 @@ void add_index_options(CLI::App* cmd, IndexArgs& args) {
            "What the store is for: all (default; translations too) or duplicates (no language ID, no "
            "embeddings); kept by later runs")
         ->check(CLI::IsMember({"all", "duplicates"}));
-    auto* thresholds = cmd->add_option("--dedup-thresholds", args.dedup_thresholds,
-                                       "Near-duplicate thresholds under 0.8 that dedup --store and check "
-                                       "will be asked for: the store keeps LSH "
-                                       "bands on disk for each, as it does for 0.8 and up (kept by later "
-                                       "runs; with no paths, only adds them)");
+    auto* thresholds = cmd->add_option(
+        "--dedup-thresholds", args.dedup_thresholds,
+        "Near-duplicate thresholds under 0.8 that dedup --store and check will be asked for: the store "
+        "keeps LSH bands on disk for each, as it does for 0.8 and up (kept by later runs; with no paths, "
+        "only adds them)");
     thresholds->delimiter(',')->check(CLI::Range(0.0, 1.0));
     auto* dropped = cmd->add_option(
         "--drop-dedup-thresholds", args.dropped_dedup_thresholds,
-        "Thresholds given to --dedup-thresholds before whose LSH bands the store no longer needs: they are "
-        "dropped "
-        "(the default bands, for 0.8 and up, are always kept; with no paths, only drops them)");
+        "Thresholds given to --dedup-thresholds before whose LSH bands the store no longer needs: they "
+        "are dropped (the default bands, for 0.8 and up, are always kept; with no paths, only drops them)");
     dropped->delimiter(',')->check(CLI::Range(0.0, 1.0));
     cmd->callback([paths, thresholds, dropped] {
         if (paths->count() == 0 && thresholds->count() == 0 && dropped->count() == 0)
