@@ -90,9 +90,9 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
     impl::MappedFile file = impl::map_file(path);
     mapping_ = std::move(file.owner);
     data_ = file.bytes;
-    const std::string where = "bridge lexicon " + path + ": ";
+    const std::string where = this->where();
     lexicon_detail::BlockReader in(data_, where);
-    read_header(in, where);
+    read_header(in);
     n_concepts_ = in.u32();
     concept_offsets_ = in.u32s(n_concepts_ + 1);
     concept_bytes_ = in.bytes(concept_offsets_[n_concepts_]);
@@ -104,7 +104,8 @@ BridgeLexicon::BridgeLexicon(const std::string& path) : path_(path) {
 }
 
 // The magic, the format version and the JSON header (its fingerprint kept).
-void BridgeLexicon::read_header(lexicon_detail::BlockReader& in, const std::string& where) {
+void BridgeLexicon::read_header(lexicon_detail::BlockReader& in) {
+    const std::string where = this->where();
     if (std::memcmp(in.text(4).data(), kMagic, 4) != 0)
         DOPPEL_THROW(kBadFormat, where + "not a bridge lexicon (bad magic)");
     const uint32_t version = in.u32();
@@ -126,9 +127,11 @@ void BridgeLexicon::read_header(lexicon_detail::BlockReader& in, const std::stri
 // 20 MB of the file's pages), and a damaged offset or id stops a look-up with kBadFormat instead
 // of a read past its table.
 void BridgeLexicon::damaged(const char* what) const {
-    DOPPEL_THROW(kBadFormat, "bridge lexicon " + path_ + ": damaged file (" + what +
-                                 "); rebuild it with scripts/build-bridge --force");
+    DOPPEL_THROW(kBadFormat,
+                 where() + "damaged file (" + what + "); rebuild it with scripts/build-bridge --force");
 }
+
+std::string BridgeLexicon::where() const { return "bridge lexicon " + path_ + ": "; }
 
 std::string_view BridgeLexicon::key_at(std::size_t i) const {
     const uint32_t begin = key_offsets_[i], end = key_offsets_[i + 1];

@@ -215,29 +215,18 @@ void LanguageIdentifier::analyze(AnalyzedDocument* doc, const DocumentLanguageEv
                                                                 : encode_language_scores(scores, doc->doc.lang_hint);
 }
 
-namespace {
-// AnalyzedDocument's fields as copy_analysis() knows them: a field added there changes its size,
-// and the build stops here until copy_analysis() copies it too (or says why not) and this list
-// is brought in step.
-struct AnalyzedDocumentFields {
-    Document doc;
-    std::string lang;
-    float lang_confidence;
-    std::vector<Paragraph> paragraphs;
-    std::vector<std::string> other_languages;
-    std::string content_hash, lang_top, lang_scores;
-};
-static_assert(sizeof(AnalyzedDocumentFields) == sizeof(AnalyzedDocument),
-              "AnalyzedDocument changed: copy_analysis() must copy its new analysis fields");
-}  // namespace
-
+// Every field of `from` by name: a structured binding must name all of AnalyzedDocument's members,
+// so a field added there stops the build here until it is copied below (or said to be the copy's
+// own, as the document and its content hash are).
 void LanguageIdentifier::copy_analysis(const AnalyzedDocument& from, AnalyzedDocument* to) {
-    to->lang = from.lang;
-    to->lang_confidence = from.lang_confidence;
-    to->paragraphs = from.paragraphs;
-    to->other_languages = from.other_languages;
-    to->lang_top = from.lang_top;
-    to->lang_scores = from.lang_scores;
+    [[maybe_unused]] const auto& [doc, lang, lang_confidence, paragraphs, other_languages, content_hash,
+                                  lang_top, lang_scores] = from;
+    to->lang = lang;
+    to->lang_confidence = lang_confidence;
+    to->paragraphs = paragraphs;
+    to->other_languages = other_languages;
+    to->lang_top = lang_top;
+    to->lang_scores = lang_scores;
 }
 
 namespace {

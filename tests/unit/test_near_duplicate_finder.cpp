@@ -346,7 +346,8 @@ TEST(NearDuplicateFinder, LineSummariesStandForTheTexts) {
     NearDuplicateFinder sketcher(word5());
     sketcher.add(docs.size(), docs.data());  // no boilerplate: the sketches of the whole texts
     FinderSketches whole = sketcher.take_sketches();
-    pre[6] = {whole.shingles[6], {whole.sigs.begin() + 6 * whole.perms, whole.sigs.begin() + 7 * whole.perms}};
+    pre[6] = {
+        whole.shingles[6], {whole.sigs.begin() + 6 * whole.perms, whole.sigs.begin() + 7 * whole.perms}, {}};
     pre_of[6] = &pre[6];
     std::vector<Document> given = bare;
     for (int k = 0; k < 6; ++k) given[k].text = docs[k].text;  // the ones shingled again

@@ -160,9 +160,10 @@ private:
     // Word `word` of `lang` as match() reads it; `language`: the keys of `lang`.
     WordMemo::Word read_word(std::string_view lang, std::string_view word, KeyRange language, Stemmer& stemmer) const;
     // The constructor's part: the file's magic, version and JSON header.
-    void read_header(lexicon_detail::BlockReader& in, const std::string& where);
+    void read_header(lexicon_detail::BlockReader& in);
     // Throws kBadFormat: the file is damaged (`what`), found by a look-up.
     [[noreturn]] void damaged(const char* what) const;
+    std::string where() const;  // "bridge lexicon PATH: ", every error's beginning
     std::string path_, header_, fingerprint_;
     std::shared_ptr<const void> mapping_;  // the file, mapped read-only (impl/mapped_file.h)
     std::string_view data_;
