@@ -15,6 +15,7 @@
 #include "impl/sqlite.h"
 #include "store/id_key_filter.h"
 #include "store/paragraphs_json.h"
+#include "store/sqlite_memory.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
@@ -483,11 +484,13 @@ bool migrate_to_9(sqlite3* db) {
 }
 
 // SQLite's process-wide settings, once, before its first use: no memory statistics (each of
-// SQLite's allocations and frees took a global mutex for them: 3% of index's CPU). Where
-// SQLite was initialized before (another library of the process), it keeps its settings.
+// SQLite's allocations and frees took a global mutex for them: 3% of index's CPU) and the
+// allocator of store/sqlite_memory.h. Where SQLite was initialized before (another library of
+// the process), it keeps its settings.
 void configure_sqlite() {
     static const bool done = [] {
         sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        store_detail::install_sqlite_memory();
         return true;
     }();
     (void)done;
