@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <numeric>
 
 #include "doppel/error.h"
 #include "doppel/sketch/line_summary.h"
@@ -117,30 +118,43 @@ IdenticalSetGroups group_identical_sets(const std::vector<uint64_t>& set_hash,
     const std::size_t n = set_hash.size();
     IdenticalSetGroups g;
     g.group_of.assign(n, UINT32_MAX);
+    g.member_list.reserve(by_hash.size());
+    // A document joins the group of the one before it or starts the next: the groups are runs of
+    // by_hash, so member_list is by_hash itself.
     for (std::size_t k = 0; k < by_hash.size(); ++k) {
         const uint32_t i = by_hash[k];
         bool joined = false;
         if (k > 0 && set_hash[by_hash[k - 1]] == set_hash[i]) {
             const uint32_t prev = g.group_of[by_hash[k - 1]];
-            const uint32_t first = g.members[prev][0];
+            const uint32_t first = g.member_list[g.starts[prev]];
             if (set_size[first] == set_size[i] && same_set(first, i)) {
-                g.members[prev].push_back(i);
                 g.group_of[i] = prev;
                 joined = true;
             }
         }
         if (!joined) {
-            g.group_of[i] = static_cast<uint32_t>(g.members.size());
-            g.members.push_back({i});
+            g.group_of[i] = static_cast<uint32_t>(g.starts.size());
+            g.starts.push_back(static_cast<uint32_t>(k));
         }
+        g.member_list.push_back(i);
     }
-    g.skip.assign(n, true);
-    for (const auto& m : g.members) {
-        g.reps.push_back(m[0]);
-        g.skip[m[0]] = false;
+    g.starts.push_back(static_cast<uint32_t>(g.member_list.size()));
+    take_representatives(g);
+    return g;
+}
+
+void take_representatives(IdenticalSetGroups& g) {
+    g.skip.assign(g.group_of.size(), true);
+    g.reps.clear();
+    g.reps.reserve(g.size());
+    for (std::size_t k = 0; k < g.size(); ++k) {
+        DOPPEL_CHECK(kInvalidArgument, g.starts[k] < g.starts[k + 1],
+                     "identical-set groups: group " + std::to_string(k) + " is empty");
+        const uint32_t first = g.member_list[g.starts[k]];
+        g.reps.push_back(first);
+        g.skip[first] = false;
     }
     std::sort(g.reps.begin(), g.reps.end());
-    return g;
 }
 
 // Pairs of representatives become pairs of every member of their groups; members of one group
@@ -150,60 +164,95 @@ std::vector<NearDuplicatePair> expand_duplicate_pairs(const std::vector<NearDupl
                                                       const std::vector<FinderDocument>& docs) {
     std::vector<NearDuplicatePair> pairs;
     for (const auto& p : rep_pairs) {
-        for (uint32_t x : groups.members[groups.group_of[p.a]])
-            for (uint32_t y : groups.members[groups.group_of[p.b]]) {
+        for (uint32_t x : groups.members(groups.group_of[p.a]))
+            for (uint32_t y : groups.members(groups.group_of[p.b])) {
                 NearDuplicatePair q = p;
                 q.a = std::min(x, y);
                 q.b = std::max(x, y);
                 pairs.push_back(q);
             }
     }
-    for (const auto& g : groups.members)
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+        const std::span<const uint32_t> g = groups.members(k);
         for (std::size_t x = 0; x < g.size(); ++x)
             for (std::size_t y = x + 1; y < g.size(); ++y) {
                 const uint32_t s = docs[g[x]].shingles;
                 pairs.push_back({g[x], g[y], DuplicateKind::kExact, 1.0, 1.0, s});
             }
+    }
     std::sort(pairs.begin(), pairs.end(),
               [](const auto& x, const auto& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
     return pairs;
 }
 
+namespace {
+// Each group's neighbours by the near (not partial) pairs of representatives, with their
+// Jaccard: two flat arrays, as the groups' members (a vector a group was 24 bytes for each of
+// millions of groups, most without a neighbour).
+struct GroupNeighbours {
+    std::vector<uint32_t> starts;  // groups + 1 offsets into list
+    std::vector<std::pair<uint32_t, double>> list;
+    std::span<const std::pair<uint32_t, double>> of(uint32_t g) const {
+        return std::span<const std::pair<uint32_t, double>>(list).subspan(starts[g],
+                                                                          starts[g + 1] - starts[g]);
+    }
+};
+
+GroupNeighbours near_neighbours(const std::vector<NearDuplicatePair>& rep_pairs,
+                                const IdenticalSetGroups& groups) {
+    GroupNeighbours n;
+    n.starts.assign(groups.size() + 1, 0);
+    for (const auto& p : rep_pairs)
+        if (p.kind != DuplicateKind::kPartial)
+            ++n.starts[groups.group_of[p.a] + 1], ++n.starts[groups.group_of[p.b] + 1];
+    std::partial_sum(n.starts.begin(), n.starts.end(), n.starts.begin());
+    n.list.resize(n.starts.back());
+    std::vector<uint32_t> at(n.starts.begin(), n.starts.end() - 1);  // each group's next slot
+    for (const auto& p : rep_pairs) {
+        if (p.kind == DuplicateKind::kPartial) continue;
+        const uint32_t a = groups.group_of[p.a], b = groups.group_of[p.b];
+        n.list[at[a]++] = {b, p.jaccard};
+        n.list[at[b]++] = {a, p.jaccard};
+    }
+    return n;
+}
+
+// The groups in the order of their first members (a document is the first member of one group
+// at most, so this order has no ties): a pass over the documents, no sort.
+std::vector<uint32_t> groups_by_first_member(const IdenticalSetGroups& groups) {
+    std::vector<uint32_t> order;
+    order.reserve(groups.size());
+    for (uint32_t d = 0; d < groups.group_of.size(); ++d)
+        if (const uint32_t g = groups.group_of[d]; g != UINT32_MAX && groups.members(g)[0] == d)
+            order.push_back(g);
+    DOPPEL_CHECK(kInvalidArgument, order.size() == groups.size(),
+                 "cluster_near_duplicates: a group's first member is not in it");
+    return order;
+}
+}  // namespace
+
 // Clusters that do not chain (see the header), at group level: a group's members share one set.
 std::vector<NearDuplicateCluster> cluster_near_duplicates(const std::vector<NearDuplicatePair>& rep_pairs,
                                                           const IdenticalSetGroups& groups,
                                                           const std::vector<FinderDocument>& docs) {
-    const auto& members_of = groups.members;
-    std::vector<std::vector<std::pair<uint32_t, double>>> near_groups(members_of.size());
-    for (const auto& p : rep_pairs) {
-        if (p.kind == DuplicateKind::kPartial) continue;
-        near_groups[groups.group_of[p.a]].emplace_back(groups.group_of[p.b], p.jaccard);
-        near_groups[groups.group_of[p.b]].emplace_back(groups.group_of[p.a], p.jaccard);
-    }
-    // Groups in the order of their first members (a document is the first member of one group
-    // at most, so this order has no ties): a pass over the documents, no sort.
-    std::vector<uint32_t> group_order;
-    group_order.reserve(members_of.size());
-    for (uint32_t d = 0; d < groups.group_of.size(); ++d)
-        if (const uint32_t g = groups.group_of[d]; g != UINT32_MAX && members_of[g][0] == d) group_order.push_back(g);
-    DOPPEL_CHECK(kInvalidArgument, group_order.size() == members_of.size(),
-                 "cluster_near_duplicates: a group's first member is not in it");
+    const GroupNeighbours near = near_neighbours(rep_pairs, groups);
     std::vector<NearDuplicateCluster> clusters;
-    std::vector<bool> assigned(members_of.size(), false);
-    for (uint32_t g : group_order) {
+    std::vector<bool> assigned(groups.size(), false);
+    for (uint32_t g : groups_by_first_member(groups)) {
         if (assigned[g]) continue;
         assigned[g] = true;
+        const std::span<const uint32_t> own = groups.members(g);
         std::vector<std::pair<uint32_t, double>> members;
-        for (std::size_t k = 1; k < members_of[g].size(); ++k) members.emplace_back(members_of[g][k], 1.0);
-        for (const auto& [h, sim] : near_groups[g]) {
+        for (std::size_t k = 1; k < own.size(); ++k) members.emplace_back(own[k], 1.0);
+        for (const auto& [h, sim] : near.of(g)) {
             if (assigned[h]) continue;
             assigned[h] = true;
-            for (uint32_t d : members_of[h]) members.emplace_back(d, sim);
+            for (uint32_t d : groups.members(h)) members.emplace_back(d, sim);
         }
         if (members.empty()) continue;
         std::sort(members.begin(), members.end());
         NearDuplicateCluster c;
-        c.representative = members_of[g][0];
+        c.representative = own[0];
         for (const auto& [d, sim] : members) {
             c.members.push_back(d);
             c.similarity.push_back(sim);

@@ -1,6 +1,7 @@
 #include "doppel/ops/dedup_stages.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "impl/parallel.h"
 
@@ -153,16 +154,19 @@ IdenticalSetGroups groups_from_numbers(const std::vector<uint32_t>& group_of) {
     uint32_t groups = 0;
     for (uint32_t x : group_of)
         if (x != UINT32_MAX) groups = std::max(groups, x + 1);
-    g.members.resize(groups);
+    // The members by group number, each group's in document order (a counting sort).
+    g.starts.assign(groups + std::size_t{1}, 0);
+    for (uint32_t x : group_of)
+        if (x != UINT32_MAX) ++g.starts[x + 1];
+    std::partial_sum(g.starts.begin(), g.starts.end(), g.starts.begin());
+    g.member_list.resize(g.starts.back());
+    std::vector<uint32_t> at(g.starts.begin(), g.starts.end() - 1);
     for (uint32_t i = 0; i < group_of.size(); ++i)
-        if (group_of[i] != UINT32_MAX) g.members[group_of[i]].push_back(i);
-    g.skip.assign(group_of.size(), true);
-    for (const auto& m : g.members) {
-        DOPPEL_CHECK(kInvalidArgument, !m.empty(), "groups_from_numbers: group numbers must be dense");
-        g.reps.push_back(m[0]);
-        g.skip[m[0]] = false;
-    }
-    std::sort(g.reps.begin(), g.reps.end());
+        if (group_of[i] != UINT32_MAX) g.member_list[at[group_of[i]]++] = i;
+    for (std::size_t k = 0; k < groups; ++k)
+        DOPPEL_CHECK(kInvalidArgument, g.starts[k] < g.starts[k + 1],
+                     "groups_from_numbers: group numbers must be dense");
+    take_representatives(g);
     return g;
 }
 

@@ -4,6 +4,7 @@
 
 #include "doppel/error.h"
 #include "doppel/match/near_duplicate_finder.h"
+#include "doppel/ops/dedup_stages.h"
 
 using namespace doppel;
 
@@ -371,6 +372,14 @@ TEST(NearDuplicateFinder, LineSummariesStandForTheTexts) {
     EXPECT_THROW(g.add(bare.size(), bare.data(), pre_of.data(), lines.data()), Error);  // f0..f5 without text
 }
 
+namespace {
+std::vector<std::vector<uint32_t>> members_of(const IdenticalSetGroups& g) {
+    std::vector<std::vector<uint32_t>> out;
+    for (std::size_t k = 0; k < g.size(); ++k) out.emplace_back(g.members(k).begin(), g.members(k).end());
+    return out;
+}
+}  // namespace
+
 // order_by_set_hash: the documents with a set, by (hash, document); grouping takes them in that
 // order (the overload given it groups as the one that sorts); clusters go by their groups' first
 // members, not by group number: here group 0 is {1, 4}, group 1 {0, 2}, and the cluster of the
@@ -383,9 +392,11 @@ TEST(IdenticalSetGroups, OrderedByHashOnceAndClusteredByFirstMember) {
     auto same = [](uint32_t, uint32_t) { return true; };
     const IdenticalSetGroups g = group_identical_sets(hash, size, order, same);
     const IdenticalSetGroups sorted_here = group_identical_sets(hash, size, same);
-    EXPECT_EQ(g.members, sorted_here.members);
-    EXPECT_EQ(g.members, (std::vector<std::vector<uint32_t>>{{1, 4}, {0, 2}, {5}}));
+    EXPECT_EQ(members_of(g), members_of(sorted_here));
+    EXPECT_EQ(members_of(g), (std::vector<std::vector<uint32_t>>{{1, 4}, {0, 2}, {5}}));
     EXPECT_EQ(g.group_of, (std::vector<uint32_t>{1, 0, 1, UINT32_MAX, 0, 2}));
+    EXPECT_EQ(g.reps, (std::vector<uint32_t>{0, 1, 5}));
+    EXPECT_EQ(g.skip, (std::vector<bool>{false, false, true, true, true, false}));
     std::vector<FinderDocument> docs(6);
     const std::vector<NearDuplicatePair> rep_pairs = {{0, 1, DuplicateKind::kNear, 0.9, 0.9, 2}};
     const std::vector<NearDuplicateCluster> clusters = cluster_near_duplicates(rep_pairs, g, docs);
@@ -393,4 +404,15 @@ TEST(IdenticalSetGroups, OrderedByHashOnceAndClusteredByFirstMember) {
     EXPECT_EQ(clusters[0].representative, 0u);
     EXPECT_EQ(clusters[0].members, (std::vector<uint32_t>{1, 2, 4}));
     EXPECT_EQ(clusters[0].similarity, (std::vector<double>{0.9, 1.0, 0.9}));
+}
+
+// groups_from_numbers (the Python stages' way back from group numbers): each group's members in
+// document order, its first the representative; numbers must be dense.
+TEST(IdenticalSetGroups, FromNumbersInDocumentOrder) {
+    const IdenticalSetGroups g = groups_from_numbers({2, 0, UINT32_MAX, 0, 1, 2});
+    EXPECT_EQ(members_of(g), (std::vector<std::vector<uint32_t>>{{1, 3}, {4}, {0, 5}}));
+    EXPECT_EQ(g.reps, (std::vector<uint32_t>{0, 1, 4}));
+    EXPECT_EQ(g.skip, (std::vector<bool>{false, false, true, true, false, true}));
+    EXPECT_EQ(groups_from_numbers({}).size(), 0u);
+    EXPECT_THROW(groups_from_numbers({0, 2, 2}), Error);  // no group 1
 }
