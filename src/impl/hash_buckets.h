@@ -1,7 +1,8 @@
 // doppel (private): sorting uniformly random 64-bit hashes (shingles, line hashes, line keys,
 // LSH band keys) in buckets of their top bits: a stable counting pass puts each value in its
 // bucket (one or a few values a bucket), then each bucket is sorted on its own. On arrays of a few
-// hundred to a few million hashes this beats std::sort 3-4x. Pure functions of their arguments:
+// hundred to a few million hashes this beats std::sort 3-4x. And the same counting pass for values
+// whose key is already a small dense number (group_by_key). Pure functions of their arguments:
 // call them from any thread.
 #pragma once
 
@@ -30,6 +31,23 @@ void scatter_to_buckets(const std::vector<T>& in, int bits, Bucket bucket, std::
     for (std::size_t k = 1; k < at.size(); ++k) at[k] += at[k - 1];
     out->resize(in.size());
     for (const T& x : in) (*out)[at[bucket(x)]++] = x;  // at[k] moves to the end of bucket k
+}
+
+// Values grouped by a dense key in [0, keys), stably (a counting pass, then a placing pass):
+// for_each(emit) calls emit(key, value) for every value, in the same order both times it is
+// called. Returns the values key after key; *starts gets keys + 1 offsets into them (key k's
+// values are [starts[k], starts[k + 1])). Flat arrays for millions of small groups, where a
+// vector a key would cost an allocation each.
+template <class T, class ForEach>
+std::vector<T> group_by_key(std::size_t keys, ForEach for_each, std::vector<uint32_t>* starts) {
+    std::vector<uint32_t>& s = *starts;
+    s.assign(keys + 1, 0);
+    for_each([&](std::size_t k, const T&) { ++s[k + 1]; });
+    for (std::size_t k = 0; k < keys; ++k) s[k + 1] += s[k];
+    std::vector<T> out(s[keys]);
+    std::vector<uint32_t> at(s.begin(), s.end() - 1);  // each key's next place
+    for_each([&](std::size_t k, const T& v) { out[at[k]++] = v; });
+    return out;
 }
 
 // Sorts [b, e) by insertion, stably: fast for the few values of a bucket. A range of fewer than

@@ -12,11 +12,12 @@
 #include <unordered_set>
 
 #include "doppel/embed/bridge_embedder.h"
-#include "match/url_evidence.h"
 #include "doppel/error.h"
+#include "impl/hash_buckets.h"
 #include "impl/parallel.h"
 #include "impl/simd.h"
 #include "impl/spec.h"
+#include "match/url_evidence.h"
 
 namespace doppel {
 
@@ -545,14 +546,14 @@ public:
     FoundSims(const ClearedLists& cleared, const CandidateTable& table) {
         const std::size_t n = table.documents();
         if (cleared.clear.empty()) return;
-        start_.assign(n + 1, 0);
-        for_each_found(cleared, table, [&](std::size_t, const Candidate& c) { ++start_[c.other + 1]; });
-        for (std::size_t x = 0; x < n; ++x) start_[x + 1] += start_[x];
-        entries_.resize(start_[n]);
-        std::vector<uint32_t> fill(start_.begin(), start_.end() - 1);
-        for_each_found(cleared, table, [&](std::size_t y, const Candidate& c) {
-            entries_[fill[c.other]++] = {static_cast<uint32_t>(y), c.sim};
-        });
+        entries_ = impl::group_by_key<Candidate>(
+            n,
+            [&](auto emit) {
+                for_each_found(cleared, table, [&](std::size_t y, const Candidate& c) {
+                    emit(c.other, Candidate{static_cast<uint32_t>(y), c.sim});
+                });
+            },
+            &start_);
     }
     // The similarity of x and y the search found (first in y's list), or null.
     const float* find(std::size_t x, std::size_t y) const {

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
-#include <numeric>
 
 #include "doppel/error.h"
 #include "doppel/sketch/line_summary.h"
@@ -118,27 +117,23 @@ IdenticalSetGroups group_identical_sets(const std::vector<uint64_t>& set_hash,
     const std::size_t n = set_hash.size();
     IdenticalSetGroups g;
     g.group_of.assign(n, UINT32_MAX);
-    g.member_list.reserve(by_hash.size());
-    // A document joins the group of the one before it or starts the next: the groups are runs of
-    // by_hash, so member_list is by_hash itself.
+    // A document joins the group of the one before it (the last group) or starts the next: the
+    // groups are runs of by_hash, which is therefore member_list.
+    g.member_list = by_hash;
     for (std::size_t k = 0; k < by_hash.size(); ++k) {
         const uint32_t i = by_hash[k];
-        bool joined = false;
         if (k > 0 && set_hash[by_hash[k - 1]] == set_hash[i]) {
-            const uint32_t prev = g.group_of[by_hash[k - 1]];
-            const uint32_t first = g.member_list[g.starts[prev]];
+            const uint32_t last = static_cast<uint32_t>(g.starts.size() - 1);
+            const uint32_t first = by_hash[g.starts[last]];
             if (set_size[first] == set_size[i] && same_set(first, i)) {
-                g.group_of[i] = prev;
-                joined = true;
+                g.group_of[i] = last;
+                continue;
             }
         }
-        if (!joined) {
-            g.group_of[i] = static_cast<uint32_t>(g.starts.size());
-            g.starts.push_back(static_cast<uint32_t>(k));
-        }
-        g.member_list.push_back(i);
+        g.group_of[i] = static_cast<uint32_t>(g.starts.size());
+        g.starts.push_back(static_cast<uint32_t>(k));
     }
-    g.starts.push_back(static_cast<uint32_t>(g.member_list.size()));
+    g.starts.push_back(static_cast<uint32_t>(by_hash.size()));
     take_representatives(g);
     return g;
 }
@@ -148,8 +143,9 @@ void take_representatives(IdenticalSetGroups& g) {
     g.reps.clear();
     g.reps.reserve(g.size());
     for (std::size_t k = 0; k < g.size(); ++k) {
-        DOPPEL_CHECK(kInvalidArgument, g.starts[k] < g.starts[k + 1],
-                     "identical-set groups: group " + std::to_string(k) + " is empty");
+        DOPPEL_CHECK(
+            kInvalidArgument, g.starts[k] < g.starts[k + 1],
+            "identical-set groups: group " + std::to_string(k) + " is empty (group numbers must be dense)");
         const uint32_t first = g.member_list[g.starts[k]];
         g.reps.push_back(first);
         g.skip[first] = false;
@@ -201,19 +197,17 @@ struct GroupNeighbours {
 GroupNeighbours near_neighbours(const std::vector<NearDuplicatePair>& rep_pairs,
                                 const IdenticalSetGroups& groups) {
     GroupNeighbours n;
-    n.starts.assign(groups.size() + 1, 0);
-    for (const auto& p : rep_pairs)
-        if (p.kind != DuplicateKind::kPartial)
-            ++n.starts[groups.group_of[p.a] + 1], ++n.starts[groups.group_of[p.b] + 1];
-    std::partial_sum(n.starts.begin(), n.starts.end(), n.starts.begin());
-    n.list.resize(n.starts.back());
-    std::vector<uint32_t> at(n.starts.begin(), n.starts.end() - 1);  // each group's next slot
-    for (const auto& p : rep_pairs) {
-        if (p.kind == DuplicateKind::kPartial) continue;
-        const uint32_t a = groups.group_of[p.a], b = groups.group_of[p.b];
-        n.list[at[a]++] = {b, p.jaccard};
-        n.list[at[b]++] = {a, p.jaccard};
-    }
+    n.list = impl::group_by_key<std::pair<uint32_t, double>>(
+        groups.size(),
+        [&](auto emit) {
+            for (const auto& p : rep_pairs) {
+                if (p.kind == DuplicateKind::kPartial) continue;
+                const uint32_t a = groups.group_of[p.a], b = groups.group_of[p.b];
+                emit(a, std::pair<uint32_t, double>{b, p.jaccard});
+                emit(b, std::pair<uint32_t, double>{a, p.jaccard});
+            }
+        },
+        &n.starts);
     return n;
 }
 

@@ -1,8 +1,8 @@
 #include "doppel/ops/dedup_stages.h"
 
 #include <algorithm>
-#include <numeric>
 
+#include "impl/hash_buckets.h"
 #include "impl/parallel.h"
 
 namespace doppel {
@@ -154,18 +154,15 @@ IdenticalSetGroups groups_from_numbers(const std::vector<uint32_t>& group_of) {
     uint32_t groups = 0;
     for (uint32_t x : group_of)
         if (x != UINT32_MAX) groups = std::max(groups, x + 1);
-    // The members by group number, each group's in document order (a counting sort).
-    g.starts.assign(groups + std::size_t{1}, 0);
-    for (uint32_t x : group_of)
-        if (x != UINT32_MAX) ++g.starts[x + 1];
-    std::partial_sum(g.starts.begin(), g.starts.end(), g.starts.begin());
-    g.member_list.resize(g.starts.back());
-    std::vector<uint32_t> at(g.starts.begin(), g.starts.end() - 1);
-    for (uint32_t i = 0; i < group_of.size(); ++i)
-        if (group_of[i] != UINT32_MAX) g.member_list[at[group_of[i]]++] = i;
-    for (std::size_t k = 0; k < groups; ++k)
-        DOPPEL_CHECK(kInvalidArgument, g.starts[k] < g.starts[k + 1],
-                     "groups_from_numbers: group numbers must be dense");
+    // The members by group number, each group's in document order; an empty group (numbers
+    // not dense) is refused by take_representatives.
+    g.member_list = impl::group_by_key<uint32_t>(
+        groups,
+        [&](auto emit) {
+            for (uint32_t i = 0; i < group_of.size(); ++i)
+                if (group_of[i] != UINT32_MAX) emit(group_of[i], i);
+        },
+        &g.starts);
     take_representatives(g);
     return g;
 }

@@ -43,12 +43,14 @@ SizeClass size_class(std::size_t n) {
 
 std::size_t& size_of(void* p) { return *reinterpret_cast<std::size_t*>(static_cast<char*>(p) - kHeader); }
 
-void* from_malloc(std::size_t size) {
-    auto* raw = static_cast<char*>(std::malloc(size + kHeader));
+// The block in `raw` (null: none) of usable `size`, its header written.
+void* with_header(void* raw, std::size_t size) {
     if (!raw) return nullptr;
-    *reinterpret_cast<std::size_t*>(raw) = size;
-    return raw + kHeader;
+    *static_cast<std::size_t*>(raw) = size;
+    return static_cast<char*>(raw) + kHeader;
 }
+
+void* from_malloc(std::size_t size) { return with_header(std::malloc(size + kHeader), size); }
 
 void to_free(void* p) { std::free(static_cast<char*>(p) - kHeader); }
 
@@ -114,12 +116,8 @@ void* cached_realloc(void* p, int n) {
     if (n <= 0) return cached_free(p), nullptr;
     const std::size_t size = sqlite_block_size(static_cast<std::size_t>(n));
     if (size == size_of(p)) return p;
-    if (size > kMaxCached && size_of(p) > kMaxCached) {  // malloc's both: realloc's
-        auto* raw = static_cast<char*>(std::realloc(static_cast<char*>(p) - kHeader, size + kHeader));
-        if (!raw) return nullptr;
-        *reinterpret_cast<std::size_t*>(raw) = size;
-        return raw + kHeader;
-    }
+    if (size > kMaxCached && size_of(p) > kMaxCached)  // malloc's both: realloc's
+        return with_header(std::realloc(static_cast<char*>(p) - kHeader, size + kHeader), size);
     void* q = cached_malloc(n);
     if (!q) return nullptr;
     std::memcpy(q, p, std::min<std::size_t>(size_of(p), static_cast<std::size_t>(n)));

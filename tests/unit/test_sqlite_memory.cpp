@@ -90,14 +90,26 @@ TEST(SqliteMemory, AFreedBlockServesTheThreadsNextOfItsClass) {
 TEST(SqliteMemory, BlocksFreedByOtherThreadsAndThreadsThatEnd) {
     if (!kSqliteMemoryCache) GTEST_SKIP() << kNotCached;
     ASSERT_TRUE(installed());
-    std::vector<void*> blocks;
+    auto request = [](int i) { return 16 + (i * 37) % 5000; };
+    std::vector<unsigned char*> blocks;
     std::thread([&] {
-        for (int i = 0; i < 5000; ++i) blocks.push_back(sqlite3_malloc(16 + (i * 37) % 5000));
-    }).join();
+        for (int i = 0; i < 5000; ++i) {
+            auto* p = static_cast<unsigned char*>(sqlite3_malloc(request(i)));
+            std::memset(p, i & 0xff, static_cast<std::size_t>(request(i)));
+            blocks.push_back(p);
+        }
+    }).join();  // its cache is emptied as it ends
+    int damaged = 0;
     std::thread([&] {
-        for (void* p : blocks) sqlite3_free(p);  // kept by this thread up to its bounds, the rest freed
+        for (int i = 0; i < 5000; ++i) {  // the blocks as written, their sizes as allocated
+            unsigned char* p = blocks[static_cast<std::size_t>(i)];
+            damaged += sqlite3_msize(p) != sqlite_block_size(static_cast<std::size_t>(request(i))) ||
+                       p[0] != (i & 0xff) || p[request(i) - 1] != (i & 0xff);
+            sqlite3_free(p);  // kept by this thread up to its bounds, the rest freed
+        }
         for (int i = 0; i < 5000; ++i) sqlite3_free(sqlite3_malloc(16 + (i * 53) % 5000));
     }).join();  // its cache is emptied as it ends
+    EXPECT_EQ(damaged, 0);
     for (int i = 0; i < 1000; ++i) {
         auto* p = static_cast<char*>(sqlite3_malloc(300));
         std::memset(p, 1, 300);
