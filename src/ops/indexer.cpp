@@ -465,15 +465,21 @@ void Indexer::analyze_pending(Pending& b) const {
     b.seconds.emplace_back(without_languages_ ? "hash" : "analyze", b.times.analysis);
 }
 
-// Every stage's prepare() on the analyzed batch, and the seconds each took (they count as the
-// stage's, and overlap the writing of this batch or the one before).
+// Every stage's prepare() on the analyzed batch, the stages side by side (each stage's own loop
+// over the documents ends in a tail of its longest ones, which the other's work fills), and the
+// seconds each took (they count as the stage's, and overlap the writing of this batch or the one
+// before).
 void Indexer::prepare_pending(Pending& b) {
     const auto t0 = Clock::now();
-    for (auto& stage : stages_) {
+    const std::size_t k = stages_.size();
+    b.prepared.resize(k);
+    std::vector<double> seconds(k);
+    impl::parallel_for(k, k, [&](std::size_t s, std::size_t) {
         const auto t = Clock::now();
-        b.prepared.push_back(stage->prepare(b.analyzed.size(), b.analyzed.data()));
-        b.seconds.emplace_back(stage->name(), seconds_between(t, Clock::now()));
-    }
+        b.prepared[s] = stages_[s]->prepare(b.analyzed.size(), b.analyzed.data());
+        seconds[s] = seconds_between(t, Clock::now());
+    });
+    for (std::size_t s = 0; s < k; ++s) b.seconds.emplace_back(stages_[s]->name(), seconds[s]);
     b.times.prepare = seconds_between(t0, Clock::now());
 }
 
@@ -583,32 +589,37 @@ private:
 
 }  // namespace
 
-// A batch's analysis and prepare(), on a task of its own; `analyzed` is ready first.
+// A batch's analysis and prepare(), on a task of its own; `analyzed` is ready first. The batch's
+// analysis runs while the batch before it is still being prepared (`before`): its prepare()
+// waits for that one's, since a stage prepares one batch at a time (index/index_stage.h).
 struct Indexer::Preparing {
     std::shared_future<void> analyzed;
-    std::future<void> prepared;
+    std::shared_future<void> prepared;
 };
 
-Indexer::Preparing Indexer::start_preparing(Pending& b) {
+Indexer::Preparing Indexer::start_preparing(Pending& b, const Preparing* before) {
     auto ready = std::make_shared<std::promise<void>>();
     Preparing p;
     p.analyzed = ready->get_future().share();
-    p.prepared = impl::in_background([this, &b, ready] {
-        try {
-            analyze_pending(b);
-        } catch (...) {
-            ready->set_exception(std::current_exception());
-            throw;
-        }
-        ready->set_value();
-        prepare_pending(b);
-    });
+    std::shared_future<void> previous = before ? before->prepared : std::shared_future<void>{};
+    p.prepared = impl::in_background([this, &b, ready, previous] {
+                     try {
+                         analyze_pending(b);
+                     } catch (...) {
+                         ready->set_exception(std::current_exception());
+                         throw;
+                     }
+                     ready->set_value();
+                     if (previous.valid()) previous.wait();  // its failure is the writer's to rethrow
+                     prepare_pending(b);
+                 }).share();
     return p;
 }
 
 // add_stream's loop, batch k on the writing (calling) thread while a task prepares batch k+1:
-//   wait for k's analysis; put k; [wait for k's prepare(), for k+1's reading; begin k+1; start
-//   preparing it]; k's stages' add; commit; done(k); free k and read k+2 on the reading thread.
+//   wait for k's analysis; put k; [wait for k+1's reading; begin k+1; start preparing it (its
+//   analysis beside k's prepare()); wait for k's prepare()]; k's stages' add; commit; done(k);
+//   free k and read k+2 on the reading thread.
 void Indexer::add_stream(const BatchSource& next, int64_t now, IndexSummary* summary, const BatchDone& done) {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr || without_languages_,
                  "Indexer without a language identifier cannot add documents");
@@ -623,7 +634,7 @@ void Indexer::add_stream(const BatchSource& next, int64_t now, IndexSummary* sum
     std::unique_ptr<Pending> cur = read();
     if (!cur) return;
     begin_batch(*cur, nullptr);
-    Preparing preparing = start_preparing(*cur);
+    Preparing preparing = start_preparing(*cur, nullptr);
     auto reading = impl::in_background(read);
     while (cur) {
         const double cpu0 = impl::thread_cpu_seconds();
@@ -634,21 +645,22 @@ void Indexer::add_stream(const BatchSource& next, int64_t now, IndexSummary* sum
         // Inside this batch's transaction, once its documents are put: the next batch begun (the
         // store as this batch leaves it, its own documents excepted) and its preparing started.
         auto begin_next = [&] {
-            auto t = Clock::now();
-            preparing.prepared.get();
-            times.wait_prepared = seconds_between(t, Clock::now());
             try {
-                t = Clock::now();
+                auto t = Clock::now();
                 ahead = reading.get();
                 times.wait_read = seconds_between(t, Clock::now());
-                if (!ahead) return;
-                begin_batch(*ahead, cur.get());
-                times.begin = ahead->times.begin;
-                ahead_preparing = start_preparing(*ahead);
+                if (ahead) {
+                    begin_batch(*ahead, cur.get());
+                    times.begin = ahead->times.begin;
+                    ahead_preparing = start_preparing(*ahead, &preparing);
+                }
             } catch (...) {
                 ahead_error = std::current_exception();
                 ahead.reset();
             }
+            const auto t = Clock::now();
+            preparing.prepared.get();
+            times.wait_prepared = seconds_between(t, Clock::now());
         };
         const auto t = Clock::now();
         preparing.analyzed.get();

@@ -11,8 +11,9 @@
 // describe(), for its timing's name) of one batch may run on another thread while add_prepared()
 // and take_warnings() of the batch before run (the Indexer's pipeline, ops/indexer.h), so
 // prepare() must not touch what those change (its work goes into the Prepared it returns). The
-// Indexer never runs two prepare() calls at once, nor two of the other methods; a stage may
-// spread its own work over threads inside add() and prepare().
+// Indexer never runs two prepare() calls of one stage at once, nor two of the other methods; the
+// prepare() calls of different stages run side by side, so stages share nothing mutable. A stage
+// may spread its own work over threads inside add() and prepare().
 #pragma once
 
 #include <cstddef>

@@ -111,8 +111,9 @@ public:
     std::vector<PutStatus> add(std::size_t n, Document* docs, int64_t now, IndexSummary* summary = nullptr);
 
     // The batches `next` gives, each added as add() would (one transaction a batch: the same
-    // statuses, summary and store), in a pipeline: batch k+1 is analyzed and its stages prepare
-    // it (IndexStage::prepare, on other threads) while batch k is written and committed. It
+    // statuses, summary and store), in a pipeline: batch k+1 is analyzed (once batch k is put,
+    // beside batch k's prepare()) and its stages prepare it (IndexStage::prepare, side by side,
+    // on other threads) while batch k is written and committed. It
     // holds two batches at most, the one written and the one prepared: `next` reads batch k+2 on
     // a thread of its own once batch k is committed. `done` is called on the caller's thread
     // after each batch was committed (or after a batch without documents), in order, with its
@@ -167,7 +168,7 @@ private:
     std::vector<PutStatus> write_batch(Pending& b, int64_t now, IndexSummary* summary,
                                        const std::function<void()>& before_stages);
     struct Preparing;  // analyze_pending and prepare_pending of a batch on a task of its own
-    Preparing start_preparing(Pending& b);
+    Preparing start_preparing(Pending& b, const Preparing* before);
     // `prepared`: per stage, what its prepare() made of `analyzed` (null or empty: nothing).
     void run_stages(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
                     const std::vector<AnalyzedDocument>& analyzed,
