@@ -121,8 +121,7 @@ py::tuple frequencies(const py::dict& counts) {
         py::gil_scoped_release release;
         for (const auto& v : vecs) df.add(v);
     }
-    std::vector<std::pair<uint64_t, uint32_t>> items(df.df.begin(), df.df.end());
-    std::sort(items.begin(), items.end());
+    const std::vector<std::pair<uint64_t, uint32_t>> items = df.sorted();
     Array<uint64_t> ids(static_cast<py::ssize_t>(items.size()));
     Array<uint32_t> n(static_cast<py::ssize_t>(items.size()));
     for (std::size_t k = 0; k < items.size(); ++k) ids.mutable_data()[k] = items[k].first, n.mutable_data()[k] = items[k].second;
@@ -134,7 +133,7 @@ py::dict weigh(const py::dict& counts, const Array<uint64_t>& df_ids, const Arra
     const std::vector<SparseVector> vecs = csr_vectors(counts);
     DOPPEL_CHECK(kInvalidArgument, df_ids.size() == df_n.size(), "frequencies: one count per feature id needed");
     auto df = std::make_shared<DocumentFrequencies>();
-    for (py::ssize_t k = 0; k < df_ids.size(); ++k) df->df[df_ids.data()[k]] = df_n.data()[k];
+    for (py::ssize_t k = 0; k < df_ids.size(); ++k) df->set_count(df_ids.data()[k], df_n.data()[k]);
     df->documents = documents;
     std::unique_ptr<BridgeEmbedder> e = embedder_for(spec, find_models_dir(models));
     e->set_frequencies(df);

@@ -150,76 +150,98 @@ SparseVector BridgeEmbedder::with_vectors(const SparseVector& weighted, const fl
     return out;
 }
 
-void DocumentFrequencies::add(const SparseVector& f) {
-    ++documents;
-    for (uint64_t id : f.ids) ++df[id];
+std::size_t DocumentFrequencies::slot_of(uint64_t feature) const {
+    const std::size_t mask = ids_.size() - 1;
+    std::size_t k = home_of(feature);
+    while (counts_[k] != 0 && ids_[k] != feature) k = (k + 1) & mask;
+    return k;
 }
 
-namespace {
-// Ids and their counts in open addressing (linear probing, a power of two of slots, at most
-// half full; a slot is free while its count is 0): one flat look-up an id instead of a node of
-// std::unordered_map, whose allocations cost more than the counting.
-class FeatureCounter {
-public:
-    explicit FeatureCounter(std::size_t expected) { resize(std::bit_ceil(std::max<std::size_t>(expected * 2, 1024))); }
-    void add(uint64_t id) {
-        if (2 * (used_ + 1) > ids_.size()) resize(2 * ids_.size());
-        std::size_t k = slot_of(id);
-        while (counts_[k] != 0 && ids_[k] != id) k = (k + 1) & mask_;
-        used_ += counts_[k] == 0;
-        ids_[k] = id;
-        ++counts_[k];
-    }
-    std::size_t size() const { return used_; }
-    template <class F>
-    void for_each(F f) const {
-        for (std::size_t k = 0; k < ids_.size(); ++k)
-            if (counts_[k] != 0) f(ids_[k], counts_[k]);
-    }
+// Room for `features` at most half full: the slots doubled until then, every feature placed again.
+void DocumentFrequencies::grow_for(std::size_t features) {
+    if (2 * features <= ids_.size()) return;
+    const std::size_t slots = std::bit_ceil(std::max<std::size_t>(2 * features, 16));
+    std::vector<uint64_t> ids(slots);
+    std::vector<uint32_t> counts(slots);
+    std::swap(ids, ids_);
+    std::swap(counts, counts_);
+    shift_ = 64 - std::countr_zero(slots);
+    for (std::size_t k = 0; k < ids.size(); ++k)
+        if (counts[k] != 0) {
+            const std::size_t j = slot_of(ids[k]);
+            ids_[j] = ids[k];
+            counts_[j] = counts[k];
+        }
+}
 
-private:
-    std::size_t slot_of(uint64_t id) const { return (id * 0x9E3779B97F4A7C15ull) >> shift_; }
-    void resize(std::size_t slots) {
-        std::vector<uint64_t> ids(slots);
-        std::vector<uint32_t> counts(slots);
-        std::swap(ids, ids_);
-        std::swap(counts, counts_);
-        mask_ = slots - 1;
-        shift_ = 64 - std::countr_zero(slots);
-        used_ = 0;
-        for (std::size_t k = 0; k < ids.size(); ++k)
-            if (counts[k] != 0) {
-                std::size_t j = slot_of(ids[k]);
-                while (counts_[j] != 0) j = (j + 1) & mask_;
-                ids_[j] = ids[k];
-                counts_[j] = counts[k];
-                ++used_;
-            }
+void DocumentFrequencies::reserve(std::size_t features) { grow_for(features); }
+
+void DocumentFrequencies::add_count(uint64_t feature, uint32_t n) {
+    if (n == 0) return;
+    grow_for(used_ + 1);
+    const std::size_t k = slot_of(feature);
+    used_ += counts_[k] == 0;
+    ids_[k] = feature;
+    counts_[k] += n;
+}
+
+void DocumentFrequencies::set_count(uint64_t feature, uint32_t count) {
+    if (count == 0) {
+        if (const std::size_t k = ids_.empty() ? 0 : slot_of(feature); !ids_.empty() && counts_[k] != 0)
+            erase_slot(k);
+        return;
     }
-    std::vector<uint64_t> ids_;
-    std::vector<uint32_t> counts_;
-    std::size_t mask_ = 0, used_ = 0;
-    int shift_ = 64;
-};
-}  // namespace
+    grow_for(used_ + 1);
+    const std::size_t k = slot_of(feature);
+    used_ += counts_[k] == 0;
+    ids_[k] = feature;
+    counts_[k] = count;
+}
+
+// Frees slot k, and moves back into it each later feature of its run that may sit there (its
+// home not cyclically in (k, j]), so every feature stays reachable from its home without
+// tombstones (Knuth's deletion for linear probing).
+void DocumentFrequencies::erase_slot(std::size_t k) {
+    const std::size_t mask = ids_.size() - 1;
+    counts_[k] = 0;
+    --used_;
+    for (std::size_t j = (k + 1) & mask; counts_[j] != 0; j = (j + 1) & mask) {
+        const std::size_t home = home_of(ids_[j]);
+        const bool stays = k <= j ? (k < home && home <= j) : (k < home || home <= j);
+        if (stays) continue;
+        ids_[k] = ids_[j];
+        counts_[k] = counts_[j];
+        counts_[j] = 0;
+        k = j;
+    }
+}
+
+void DocumentFrequencies::decrement(uint64_t feature) {
+    if (ids_.empty()) return;
+    const std::size_t k = slot_of(feature);
+    if (counts_[k] > 1)
+        --counts_[k];
+    else if (counts_[k] == 1)
+        erase_slot(k);
+}
+
+void DocumentFrequencies::add(const SparseVector& f) {
+    ++documents;
+    for (uint64_t id : f.ids) add_count(id, 1);
+}
 
 void DocumentFrequencies::add(std::span<const SparseVector> features) {
     std::size_t total = 0;
     for (const SparseVector& f : features) total += f.ids.size();
-    FeatureCounter counter(std::min<std::size_t>(total, 1 << 16));
+    if (ids_.empty()) reserve(std::min<std::size_t>(total, 1 << 15));  // distinct ones: fewer
     for (const SparseVector& f : features)
-        for (uint64_t id : f.ids) counter.add(id);
+        for (uint64_t id : f.ids) add_count(id, 1);
     documents += features.size();
-    df.reserve(df.size() + counter.size());
-    counter.for_each([&](uint64_t id, uint32_t n) { df[id] += n; });
 }
 
 void DocumentFrequencies::remove(const SparseVector& f) {
     if (documents > 0) --documents;
-    for (uint64_t id : f.ids) {
-        auto it = df.find(id);
-        if (it != df.end() && --it->second == 0) df.erase(it);
-    }
+    for (uint64_t id : f.ids) decrement(id);
 }
 
 void DocumentFrequencies::replace(const SparseVector& before, const SparseVector& after) {
@@ -227,26 +249,40 @@ void DocumentFrequencies::replace(const SparseVector& before, const SparseVector
         remove(before);
         return add(after);
     }
-    const auto drop = [&](uint64_t id) {
-        auto it = df.find(id);
-        if (it != df.end() && --it->second == 0) df.erase(it);
-    };
     std::size_t i = 0, j = 0;
     const auto& a = before.ids;
     const auto& b = after.ids;
     while (i < a.size() && j < b.size()) {
         if (a[i] == b[j]) ++i, ++j;
-        else if (a[i] < b[j]) drop(a[i++]);
-        else ++df[b[j++]];
+        else if (a[i] < b[j])
+            decrement(a[i++]);
+        else
+            add_count(b[j++], 1);
     }
-    for (; i < a.size(); ++i) drop(a[i]);
-    for (; j < b.size(); ++j) ++df[b[j]];
+    for (; i < a.size(); ++i) decrement(a[i]);
+    for (; j < b.size(); ++j) add_count(b[j], 1);
 }
 
 uint32_t DocumentFrequencies::count(uint64_t feature) const {
-    if (documents == 0) return 0;
-    auto it = df.find(feature);
-    return it == df.end() ? 0 : it->second;
+    if (documents == 0 || ids_.empty()) return 0;
+    return counts_[slot_of(feature)];
+}
+
+std::vector<std::pair<uint64_t, uint32_t>> DocumentFrequencies::sorted() const {
+    std::vector<std::pair<uint64_t, uint32_t>> out;
+    out.reserve(used_);
+    for_each([&](uint64_t feature, uint32_t n) { out.emplace_back(feature, n); });
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+bool DocumentFrequencies::operator==(const DocumentFrequencies& other) const {
+    if (documents != other.documents || used_ != other.used_) return false;
+    bool same = true;
+    for_each([&](uint64_t feature, uint32_t n) {
+        same = same && !other.ids_.empty() && other.counts_[other.slot_of(feature)] == n;
+    });
+    return same;
 }
 
 float DocumentFrequencies::idf_of_count(uint64_t d) const {
@@ -267,14 +303,14 @@ void BridgeEmbedder::set_frequencies(std::shared_ptr<const DocumentFrequencies> 
     const auto idf_of_count = [&](uint32_t d) { return d < idf_by_count_.size() ? idf_by_count_[d] : df_->idf_of_count(d); };
     idf_missing_ = idf_of_count(0);
     if (df_->documents == 0) return;
-    const std::size_t slots = std::bit_ceil(std::max<std::size_t>(2 * df_->df.size(), 16));
+    const std::size_t slots = std::bit_ceil(std::max<std::size_t>(2 * df_->features(), 16));
     idf_shift_ = 64 - std::countr_zero(slots);
     idf_slots_.assign(slots, IdfSlot{});
-    for (const auto& [id, d] : df_->df) {
+    df_->for_each([&](uint64_t id, uint32_t d) {
         std::size_t k = (id * 0x9E3779B97F4A7C15ull) >> idf_shift_;
         while (idf_slots_[k].used) k = (k + 1) & (slots - 1);
         idf_slots_[k] = {id, idf_of_count(d), 1};
-    }
+    });
 }
 
 float BridgeEmbedder::idf_of(uint64_t feature) const {

@@ -82,7 +82,7 @@ std::vector<uint64_t> top_targets(const SparseVector& v, const DocumentFrequenci
 bool is_exclusive(uint64_t f, const LanguageFrequencies& own, const DocumentFrequencies& all,
                   const FeatureAssociationOptions& o) {
     if (!can_be_source(f)) return false;
-    uint32_t in = own.at(f), elsewhere = all.df.at(f) - in;
+    uint32_t in = own.at(f), elsewhere = all.count(f) - in;
     return in >= o.min_count && static_cast<float>(elsewhere) <= o.exclusive_ratio * static_cast<float>(in);
 }
 
@@ -173,7 +173,7 @@ FeatureAssociations FeatureAssociations::learn(std::span<const SparseVector> cou
     DocumentFrequencies all;
     all.documents = counts.size();
     for (const auto& d : own)
-        for (const auto& [f, n] : d) all.df[f] += n;
+        for (const auto& [f, n] : d) all.add_count(f, n);
     // Each language's confident pairs as (its document, the other).
     std::map<std::string, std::vector<std::pair<std::size_t, std::size_t>>> sides;
     for (auto [a, b] : pairs) {

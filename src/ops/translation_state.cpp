@@ -242,8 +242,7 @@ LinkState read_links(Reader& r, uint64_t documents) {
 }
 
 void write_weighing(Writer& w, const TranslationState::Weighing& x) {
-    std::vector<std::pair<uint64_t, uint32_t>> df(x.frequencies.df.begin(), x.frequencies.df.end());
-    std::sort(df.begin(), df.end());
+    const std::vector<std::pair<uint64_t, uint32_t>> df = x.frequencies.sorted();
     w.value(static_cast<uint64_t>(x.frequencies.documents));
     w.value(static_cast<uint64_t>(df.size()));
     for (const auto& [feature, count] : df) {
@@ -260,7 +259,7 @@ TranslationState::Weighing read_weighing(Reader& r, uint64_t documents) {
     DOPPEL_CHECK(kBadFormat, x.frequencies.documents <= documents,
                  "translations state: " + r.path() + " weighs more documents than it holds");
     const uint64_t f = r.count(8 + 4);
-    x.frequencies.df.reserve(f);
+    x.frequencies.reserve(f);
     uint64_t previous = 0;
     for (uint64_t j = 0; j < f; ++j) {
         const auto feature = r.value<uint64_t>();
@@ -268,7 +267,7 @@ TranslationState::Weighing read_weighing(Reader& r, uint64_t documents) {
         // Written in ascending order of feature (write_weighing), each counted in 1..documents.
         DOPPEL_CHECK(kBadFormat, (j == 0 || feature > previous) && count >= 1 && count <= x.frequencies.documents,
                      "translations state: " + r.path() + " holds a feature's document frequency it cannot place");
-        x.frequencies.df.emplace(feature, count);
+        x.frequencies.set_count(feature, count);
         previous = feature;
     }
     x.lengths = r.array<float>(r.value<uint64_t>());

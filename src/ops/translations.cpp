@@ -101,12 +101,15 @@ void trace_memory(const char* where, const Pool& pool, const BridgeEmbedder& emb
     const auto mib = [](std::size_t b) { return static_cast<double>(b) / (1 << 20); };
     const struct mallinfo2 mi = mallinfo2();
     std::fprintf(stderr,
-                 "doppel memory: %-22s CPU %.2f s rss%s peak%s (files%s) heap in use %.0f MiB, free %.0f MiB | counts %.0f sparse %.0f dense %.0f "
+                 "doppel memory: %-22s CPU %.2f s rss%s peak%s (files%s) heap in use %.0f MiB, free %.0f MiB "
+                 "| counts %.0f sparse %.0f dense %.0f "
                  "df %zu entries table %.0f links %.0f MiB (sizes: counts %.0f sparse %.0f)\n",
-                 where, impl::process_cpu_seconds(), rss.c_str(), hwm.c_str(), file.c_str(), mib(mi.uordblks + mi.hblkhd), mib(mi.fordblks), mib(sparse_bytes(pool.features.counts)),
+                 where, impl::process_cpu_seconds(), rss.c_str(), hwm.c_str(), file.c_str(),
+                 mib(mi.uordblks + mi.hblkhd), mib(mi.fordblks), mib(sparse_bytes(pool.features.counts)),
                  mib(sparse_bytes(pool.sparse)), mib(pool.dense.memory_bytes()),
-                 embedder.frequencies() ? embedder.frequencies()->df.size() : 0,
-                 table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)), mib(used_bytes(pool.features.counts)), mib(used_bytes(pool.sparse)));
+                 embedder.frequencies() ? embedder.frequencies()->features() : 0,
+                 table ? mib(table->memory_bytes()) : 0.0, mib(links * sizeof(TranslationLink)),
+                 mib(used_bytes(pool.features.counts)), mib(used_bytes(pool.sparse)));
 }
 
 // Each pool document's position in table.languages (the sorted languages of the pool's documents).

@@ -59,19 +59,17 @@ TranslationState small_state() {
     l.a = 2, l.url_evidence = true, l.label = LinkLabel::kSameStory;
     s.second_links = {{0.2f}, {l}};
     s.first_weighing.frequencies.documents = 3;
-    s.first_weighing.frequencies.df = {{11, 2}, {12, 3}, {99, 1}};
+    for (const auto& [f, n] : {std::pair<uint64_t, uint32_t>{11, 2}, {12, 3}, {99, 1}})
+        s.first_weighing.frequencies.set_count(f, n);
     s.first_weighing.lengths = {4.0f, 7.5f, 2.0f};
     s.second_weighing.frequencies.documents = 3;
-    s.second_weighing.frequencies.df = {{12, 3}, {99, 1}};
+    s.second_weighing.frequencies.set_count(12, 3);
+    s.second_weighing.frequencies.set_count(99, 1);
     s.second_weighing.lengths = {4.0f, 6.5f, 2.0f};
     return s;
 }
 
-std::vector<std::pair<uint64_t, uint32_t>> sorted_df(const DocumentFrequencies& f) {
-    std::vector<std::pair<uint64_t, uint32_t>> o(f.df.begin(), f.df.end());
-    std::sort(o.begin(), o.end());
-    return o;
-}
+std::vector<std::pair<uint64_t, uint32_t>> sorted_df(const DocumentFrequencies& f) { return f.sorted(); }
 
 std::vector<std::tuple<std::size_t, std::size_t, float, float, float, float, LinkLabel, bool>> fields(const LinkState& s) {
     std::vector<std::tuple<std::size_t, std::size_t, float, float, float, float, LinkLabel, bool>> o;
@@ -207,7 +205,7 @@ TEST(TranslationState, RefusesAWeighingThatCountsMoreThanItsDocuments) {
         return false;
     };
     TranslationState more_df = s;
-    more_df.second_weighing.frequencies.df[12] = 4;  // of 3 documents
+    more_df.second_weighing.frequencies.set_count(12, 4);  // of 3 documents
     EXPECT_TRUE(refused(more_df));
     TranslationState more_docs = s;
     more_docs.first_weighing.frequencies.documents = 4;  // the state holds 3

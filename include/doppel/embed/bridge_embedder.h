@@ -62,23 +62,54 @@ struct BridgeEmbedderOptions {
     std::string lexicon = "bridge.lex";  // file name under EmbedderContext::models_dir
 };
 
-// How many documents hold each feature. Plain value.
+// How many documents hold each feature (its document frequency), over `documents` documents.
+// Plain value. The counts are a flat table (open addressing with linear probing, at most half
+// full): a feature costs one probe and no allocation of its own, so a store's millions of
+// features are counted, copied (translations' every pass) and looked up at memory speed.
 struct DocumentFrequencies {
-    std::unordered_map<uint64_t, uint32_t> df;
     uint64_t documents = 0;
     void add(const SparseVector& features);
-    // add() of each of `features` in turn, with the same counts; for many vectors (a store's):
-    // the ids are counted in a flat table first, then df gets one entry per distinct feature.
+    // add() of each of `features` in turn, with the same counts (for many vectors: a store's).
     void add(std::span<const SparseVector> features);
     void remove(const SparseVector& features);
     // remove(before) then add(after) (a document's features rewritten), touching only the ids
     // that one of the two holds and the other not.
     void replace(const SparseVector& before, const SparseVector& after);
     float idf(uint64_t feature) const { return idf_of_count(count(feature)); }
-    // The documents holding `feature`, and the idf of a feature that d documents hold:
-    // log((documents + 1) / (d + 1)) + 1, or 1 without documents.
+    // The documents holding `feature` (0 without documents), and the idf of a feature that d
+    // documents hold: log((documents + 1) / (d + 1)) + 1, or 1 without documents.
     uint32_t count(uint64_t feature) const;
     float idf_of_count(uint64_t d) const;
+
+    // The counts set directly (frequencies read back, or summed from parts); `documents` is the
+    // caller's to set. add_count raises a feature's count by n; set_count sets it (0: drops it).
+    void add_count(uint64_t feature, uint32_t n);
+    void set_count(uint64_t feature, uint32_t count);
+    // Room for `features` distinct features without growing.
+    void reserve(std::size_t features);
+    // The features held by at least one document.
+    std::size_t features() const { return used_; }
+    // f(feature, count) for each feature held, in no particular order.
+    template <class F>
+    void for_each(F&& f) const {
+        for (std::size_t k = 0; k < ids_.size(); ++k)
+            if (counts_[k] != 0) f(ids_[k], counts_[k]);
+    }
+    // The (feature, count) pairs in ascending order of feature.
+    std::vector<std::pair<uint64_t, uint32_t>> sorted() const;
+    // The same documents and the same count of every feature.
+    bool operator==(const DocumentFrequencies& other) const;
+
+private:
+    std::size_t home_of(uint64_t feature) const { return (feature * 0x9E3779B97F4A7C15ull) >> shift_; }
+    std::size_t slot_of(uint64_t feature) const;  // its slot, or the free slot where it would go
+    void grow_for(std::size_t features);
+    void erase_slot(std::size_t k);
+    void decrement(uint64_t feature);
+    std::vector<uint64_t> ids_;  // a power of two of slots; a slot is free while its count is 0
+    std::vector<uint32_t> counts_;
+    std::size_t used_ = 0;
+    int shift_ = 64;
 };
 
 class BridgeEmbedder : public Embedder {
@@ -164,7 +195,7 @@ private:
     uint64_t idf_documents_ = 0;
     // Each feature of df_ with the idf weigh() gives it, in open addressing (linear probing, a
     // power of two of slots, at most half full), built at set_frequencies() with idf_by_count_:
-    // one flat look-up a feature instead of df_'s std::unordered_map node and idf_by_count_
+    // one flat look-up a feature instead of df_'s count and idf_by_count_
     // (a fifth of the second pass's weighing). A feature not there has idf_missing_ (count 0).
     // Valid as idf_by_count_ is: the frequencies are handed over at set_frequencies(), const.
     struct IdfSlot {
