@@ -1005,86 +1005,150 @@ std::unique_ptr<PartialWeighing> weigh_for_run(const Store& store, Pool& pool, B
 
 }  // namespace
 
-TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
-                                           const TranslationSearchOptions& options, const ProgressCallback& progress) {
-    share_one_heap();
-    TranslationSearch out;
-    PhaseClock clock(out);
-    const auto t0 = Clock::now();
-    bool override_spec = false;
-    std::unique_ptr<BridgeEmbedder> embedder = open_embedder(store, models_dir, options, out, override_spec);
-    Pool pool = pool_documents(store, *embedder, options.minor_relative_share);
-    const VectorIndexCheck check = check_vector_index(store);
-    trace_cpu("index checked");
-    // An incremental run may weigh only the documents it reads: decided once its state is read.
-    const bool may_defer = options.incremental && check.in_step && !override_spec && may_weigh_partially(pool, options);
-    if (!may_defer) weigh_every_document(store, pool, *embedder, progress);
-    clock.mark("load and weigh");
-    trace_memory("loaded and weighed", pool, *embedder);
-    const auto t1 = Clock::now();
-    bool stored = false;
-    VectorIndex index = stored_or_rebuilt_index(store, pool, check, override_spec, out.warnings, stored);
-    out.specs = {{"matcher", options.matcher.describe()},
-                 {"associations", options.learn ? options.associations.describe() : "none"},
-                 {"embedder", embedder->describe()},
-                 {"vector_index", index.describe()}};
-    const std::string specs = options.incremental ? run_specs(out, options.minor_relative_share) : "";
-    std::optional<Previous> previous;
-    trace_cpu("index read");
-    if (options.incremental) previous = previous_state(store, pool, specs, out.warnings);
-    trace_cpu("state read");
-    out.extended = previous.has_value();
-    out.added = previous ? previous->count : 0;
-    std::unique_ptr<PartialWeighing> partial;
-    if (may_defer) partial = weigh_for_run(store, pool, *embedder, previous ? &*previous : nullptr, options, progress);
-    clock.mark("index");
-    trace_memory("index", pool, *embedder);
-    const auto t2 = Clock::now();
-    const Matcher matcher(options.matcher, partial ? VectorsNeeded(std::ref(*partial)) : VectorsNeeded());
-    const std::vector<uint64_t> before = previous ? list_fingerprints(previous->first) : std::vector<uint64_t>();
-    CandidateTable table = first_pass(matcher, index, pool, previous ? &*previous : nullptr);  // kept: the second pass updates it
-    if (!partial) pool.dense = DenseRows();  // the second pass weighs every document again
-    // A stored index goes until the second pass re-indexes (read again then); describe() is kept.
-    const bool reread = options.learn && stored;
-    if (reread) index = index.empty_like();
-    trace_memory("candidates", pool, *embedder, &table);
-    const std::vector<uint32_t> at = language_positions(pool, table);  // every pass's tables have these languages
-    trace_search("first pass", pool, table, at);
-    LinkState first_links = previous ? std::move(previous->first_links) : LinkState();  // incremental mode saves it
-    std::vector<TranslationLink> links =
-        link_pass(matcher, pool, table, previous ? &before : nullptr, previous ? previous->added : std::vector<char>(),
-                  options.incremental ? &first_links : nullptr);
-    trace_cpu("linked");
-    clock.mark("match");
-    trace_memory("linked", pool, *embedder, &table, links.size());
-    const auto t3 = Clock::now();
-    TranslationState::Weighing first_weighing;  // incremental mode saves it
-    if (options.incremental) first_weighing = {*embedder->frequencies(), lengths_of(pool)};
-    SecondPassState second;
-    if (options.learn) {
-        if (!partial) pool.features.counts = load_counts(store, pool.features.seqs);
-        links = learn_and_match_again(pool, *embedder, index, reread ? &store : nullptr, std::move(links), table, at,
-                                      previous ? &*previous : nullptr, partial.get(), second, options, out, clock,
-                                      progress);
-        out.learn_seconds = seconds_between(t3, Clock::now());
-    }
-    Matcher(options.matcher).limit_same_story(links);  // again: the second pass relabels links
-    out.pairs = to_pairs(store, pool, links);
-    if (options.incremental) {
-        try {  // the pairs stand without it: the next run is a full one
-            save_state(store, pool, at, specs, std::move(table), std::move(first_links), std::move(first_weighing),
-                       std::move(second));
-        } catch (const Error& e) {
-            out.warnings.push_back(std::string("incremental: the state was not saved (") + e.what() + ")");
+namespace {
+
+// One run of find_stored_translations, phase by phase (each marks its PhaseClock phase): the
+// pool loaded and weighed, the vector index read or rebuilt (and an incremental run's state
+// read), the first pass, the second (learned associations), then the pairs and the state saved.
+class StoredTranslationRun {
+public:
+    StoredTranslationRun(const Store& store, const std::string& models_dir,
+                         const TranslationSearchOptions& options, const ProgressCallback& progress)
+        : store_(store), models_dir_(models_dir), options_(options), progress_(progress) {}
+
+    TranslationSearch run() {
+        const auto t0 = Clock::now();
+        load_and_weigh();
+        const auto t1 = Clock::now();
+        read_index_and_state();
+        const auto t2 = Clock::now();
+        match();
+        const auto t3 = Clock::now();
+        if (options_.incremental) first_weighing_ = {*embedder_->frequencies(), lengths_of(pool_)};
+        if (options_.learn) {
+            learn_and_match();
+            out_.learn_seconds = seconds_between(t3, Clock::now());
         }
+        finish();
+        out_.documents = pool_.size();
+        out_.features_seconds = seconds_between(t0, t1);
+        out_.index_seconds = seconds_between(t1, t2);
+        out_.match_seconds = seconds_between(t2, t3);
+        return std::move(out_);
     }
-    clock.mark("pairs");
-    trace_memory("pairs", pool, *embedder, nullptr, links.size());
-    out.documents = pool.size();
-    out.features_seconds = seconds_between(t0, t1);
-    out.index_seconds = seconds_between(t1, t2);
-    out.match_seconds = seconds_between(t2, t3);
-    return out;
+
+private:
+    // The embedder and the pool; every document weighed, but where an incremental run may weigh
+    // only the documents it reads (decided once its state is read).
+    void load_and_weigh() {
+        embedder_ = open_embedder(store_, models_dir_, options_, out_, override_spec_);
+        pool_ = pool_documents(store_, *embedder_, options_.minor_relative_share);
+        check_ = check_vector_index(store_);
+        trace_cpu("index checked");
+        may_defer_ =
+            options_.incremental && check_.in_step && !override_spec_ && may_weigh_partially(pool_, options_);
+        if (!may_defer_) weigh_every_document(store_, pool_, *embedder_, progress_);
+        clock_.mark("load and weigh");
+        trace_memory("loaded and weighed", pool_, *embedder_);
+    }
+
+    void read_index_and_state() {
+        index_.emplace(
+            stored_or_rebuilt_index(store_, pool_, check_, override_spec_, out_.warnings, stored_));
+        out_.specs = {{"matcher", options_.matcher.describe()},
+                      {"associations", options_.learn ? options_.associations.describe() : "none"},
+                      {"embedder", embedder_->describe()},
+                      {"vector_index", index_->describe()}};
+        specs_ = options_.incremental ? run_specs(out_, options_.minor_relative_share) : "";
+        trace_cpu("index read");
+        if (options_.incremental) previous_ = previous_state(store_, pool_, specs_, out_.warnings);
+        trace_cpu("state read");
+        out_.extended = previous_.has_value();
+        out_.added = previous_ ? previous_->count : 0;
+        if (may_defer_) partial_ = weigh_for_run(store_, pool_, *embedder_, previous(), options_, progress_);
+        clock_.mark("index");
+        trace_memory("index", pool_, *embedder_);
+    }
+
+    // The first pass: candidates (table_, kept: the second pass updates it) and their links.
+    void match() {
+        const Matcher matcher(options_.matcher,
+                              partial_ ? VectorsNeeded(std::ref(*partial_)) : VectorsNeeded());
+        const std::vector<uint64_t> before =
+            previous_ ? list_fingerprints(previous_->first) : std::vector<uint64_t>();
+        table_ = first_pass(matcher, *index_, pool_, previous());
+        if (!partial_) pool_.dense = DenseRows();  // the second pass weighs every document again
+        // A stored index goes until the second pass re-indexes (read again then); describe() is kept.
+        reread_ = options_.learn && stored_;
+        if (reread_) index_ = index_->empty_like();
+        trace_memory("candidates", pool_, *embedder_, &table_);
+        at_ = language_positions(pool_, table_);  // every pass's tables have these languages
+        trace_search("first pass", pool_, table_, at_);
+        if (previous_) first_links_ = std::move(previous_->first_links);  // incremental mode saves it
+        links_ = link_pass(matcher, pool_, table_, previous_ ? &before : nullptr,
+                           previous_ ? previous_->added : std::vector<char>(),
+                           options_.incremental ? &first_links_ : nullptr);
+        trace_cpu("linked");
+        clock_.mark("match");
+        trace_memory("linked", pool_, *embedder_, &table_, links_.size());
+    }
+
+    void learn_and_match() {
+        if (!partial_) pool_.features.counts = load_counts(store_, pool_.features.seqs);
+        links_ = learn_and_match_again(pool_, *embedder_, *index_, reread_ ? &store_ : nullptr,
+                                       std::move(links_), table_, at_, previous(), partial_.get(), second_,
+                                       options_, out_, clock_, progress_);
+    }
+
+    // The pairs, and an incremental run's state (the pairs stand without it: the next run is then
+    // a full one).
+    void finish() {
+        Matcher(options_.matcher).limit_same_story(links_);  // again: the second pass relabels links
+        out_.pairs = to_pairs(store_, pool_, links_);
+        if (options_.incremental) {
+            try {
+                save_state(store_, pool_, at_, specs_, std::move(table_), std::move(first_links_),
+                           std::move(first_weighing_), std::move(second_));
+            } catch (const Error& e) {
+                out_.warnings.push_back(std::string("incremental: the state was not saved (") + e.what() +
+                                        ")");
+            }
+        }
+        clock_.mark("pairs");
+        trace_memory("pairs", pool_, *embedder_, nullptr, links_.size());
+    }
+
+    Previous* previous() { return previous_ ? &*previous_ : nullptr; }
+
+    const Store& store_;
+    const std::string& models_dir_;
+    const TranslationSearchOptions& options_;
+    const ProgressCallback& progress_;
+    TranslationSearch out_;
+    PhaseClock clock_{out_};
+    bool override_spec_ = false, may_defer_ = false, stored_ = false, reread_ = false;
+    std::unique_ptr<BridgeEmbedder> embedder_;
+    Pool pool_;
+    VectorIndexCheck check_;
+    std::optional<VectorIndex> index_;  // from read_index_and_state() on
+    std::string specs_;
+    std::optional<Previous> previous_;
+    std::unique_ptr<PartialWeighing> partial_;
+    CandidateTable table_;
+    std::vector<uint32_t> at_;
+    LinkState first_links_;
+    std::vector<TranslationLink> links_;
+    TranslationState::Weighing first_weighing_;  // incremental mode saves it
+    SecondPassState second_;
+};
+
+}  // namespace
+
+TranslationSearch find_stored_translations(const Store& store, const std::string& models_dir,
+                                           const TranslationSearchOptions& options,
+                                           const ProgressCallback& progress) {
+    share_one_heap();
+    return StoredTranslationRun(store, models_dir, options, progress).run();
 }
 
 }  // namespace doppel
