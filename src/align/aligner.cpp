@@ -1,6 +1,8 @@
 #include "doppel/align/aligner.h"
 
 #include <algorithm>
+#include <type_traits>
+#include <variant>
 
 #include "align/bead_scoring.h"
 #include "align/coarse_to_fine.h"
@@ -43,7 +45,62 @@ void Aligner::add_encoder(float weight, std::unique_ptr<UnitEncoder> encoder) {
     encoders_.emplace_back(weight, std::move(encoder));
 }
 
-std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::string& models_dir) {
+namespace {
+
+// AlignerOptions' spec keys, in describe()'s order: the one home of each field's name, which
+// from_spec() reads and describe() writes.
+template <class T>
+struct OptionKey {
+    const char* key;
+    T AlignerOptions::*field;
+};
+using AlignerOptionKey = std::variant<OptionKey<int>, OptionKey<std::size_t>, OptionKey<double>>;
+const AlignerOptionKey kOptionKeys[] = {
+    OptionKey<int>{"max_side", &AlignerOptions::max_side},
+    OptionKey<int>{"max_units", &AlignerOptions::max_units},
+    OptionKey<double>{"skip", &AlignerOptions::skip_cost},
+    OptionKey<double>{"skip_len", &AlignerOptions::skip_length},
+    OptionKey<double>{"skip_short", &AlignerOptions::skip_short},
+    OptionKey<double>{"skip_long", &AlignerOptions::skip_long},
+    OptionKey<double>{"skip_bare", &AlignerOptions::skip_bare},
+    OptionKey<double>{"len", &AlignerOptions::length_weight},
+    OptionKey<double>{"var", &AlignerOptions::length_variance},
+    OptionKey<double>{"merge", &AlignerOptions::merge_cost},
+    OptionKey<double>{"member", &AlignerOptions::member_weight},
+    OptionKey<double>{"member_floor", &AlignerOptions::member_floor},
+    OptionKey<double>{"member_rel", &AlignerOptions::member_relative},
+    OptionKey<double>{"unshared", &AlignerOptions::unshared_weight},
+    OptionKey<int>{"band", &AlignerOptions::band},
+    OptionKey<std::size_t>{"full", &AlignerOptions::max_full_cells},
+    OptionKey<int>{"coarse", &AlignerOptions::coarse_features},
+    OptionKey<double>{"score_len", &AlignerOptions::score_length_weight},
+    OptionKey<double>{"sigmas", &AlignerOptions::score_sigmas},
+    OptionKey<double>{"same_lang", &AlignerOptions::same_language_similarity},
+    OptionKey<double>{"aligned", &AlignerOptions::aligned_score},
+    OptionKey<double>{"translation", &AlignerOptions::translation_coverage},
+    OptionKey<double>{"partial", &AlignerOptions::partial_coverage},
+    OptionKey<double>{"story", &AlignerOptions::same_story_similarity},
+    OptionKey<double>{"clean", &AlignerOptions::clean_nulls},
+    OptionKey<double>{"clean_skip", &AlignerOptions::clean_skip},
+    OptionKey<int>{"clean_side", &AlignerOptions::clean_max_side},
+    OptionKey<int>{"clean_units", &AlignerOptions::clean_max_units},
+    OptionKey<double>{"learn", &AlignerOptions::learn_weight},
+    OptionKey<double>{"learn_score", &AlignerOptions::learn_score},
+    OptionKey<double>{"learn_dice", &AlignerOptions::learn_dice},
+    OptionKey<double>{"cross", &AlignerOptions::cross_sigmas},
+    OptionKey<int>{"cross_side", &AlignerOptions::cross_max_side},
+    OptionKey<double>{"margin", &AlignerOptions::margin_weight},
+    OptionKey<double>{"margin_floor", &AlignerOptions::margin_floor},
+    OptionKey<double>{"base", &AlignerOptions::baseline_weight},
+    OptionKey<double>{"merge_len", &AlignerOptions::merge_length_weight},
+    OptionKey<double>{"bound", &AlignerOptions::boundary_weight},
+    OptionKey<double>{"absorb", &AlignerOptions::absorb_floor},
+    OptionKey<double>{"absorb_fall", &AlignerOptions::absorb_fall},
+    OptionKey<double>{"shed", &AlignerOptions::shed_floor},
+};
+
+// "dp:...;W*ENCODER;..." cut at its semicolons (an empty part stays, as an empty string).
+std::vector<std::string> spec_parts(const std::string& spec) {
     std::vector<std::string> parts;
     std::size_t start = 0;
     while (start <= spec.size()) {
@@ -52,100 +109,71 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
         parts.push_back(spec.substr(start, semi - start));
         start = semi + 1;
     }
-    auto p = impl::parse_spec(parts[0]);
+    return parts;
+}
+
+AlignerOptions options_from_spec(const std::string& head, const std::string& spec) {
+    auto p = impl::parse_spec(head);
     if (p.name != "dp") DOPPEL_THROW(kBadSpec, "aligner spec must start with 'dp': '" + spec + "'");
     AlignerOptions o;
-    p.take_number("max_side", o.max_side);
-    p.take_number("max_units", o.max_units);
-    p.take_number("skip", o.skip_cost);
-    p.take_number("skip_len", o.skip_length);
-    p.take_number("skip_short", o.skip_short);
-    p.take_number("skip_long", o.skip_long);
-    p.take_number("skip_bare", o.skip_bare);
-    p.take_number("len", o.length_weight);
-    p.take_number("var", o.length_variance);
-    p.take_number("merge", o.merge_cost);
-    p.take_number("member", o.member_weight);
-    p.take_number("member_floor", o.member_floor);
-    p.take_number("member_rel", o.member_relative);
-    p.take_number("unshared", o.unshared_weight);
-    p.take_number("band", o.band);
-    p.take_number("full", o.max_full_cells);
-    p.take_number("coarse", o.coarse_features);
-    p.take_number("score_len", o.score_length_weight);
-    p.take_number("sigmas", o.score_sigmas);
-    p.take_number("same_lang", o.same_language_similarity);
-    p.take_number("aligned", o.aligned_score);
-    p.take_number("translation", o.translation_coverage);
-    p.take_number("partial", o.partial_coverage);
-    p.take_number("story", o.same_story_similarity);
-    p.take_number("clean", o.clean_nulls);
-    p.take_number("clean_skip", o.clean_skip);
-    p.take_number("clean_side", o.clean_max_side);
-    p.take_number("clean_units", o.clean_max_units);
-    p.take_number("learn", o.learn_weight);
-    p.take_number("learn_score", o.learn_score);
-    p.take_number("learn_dice", o.learn_dice);
-    p.take_number("cross", o.cross_sigmas);
-    p.take_number("cross_side", o.cross_max_side);
-    p.take_number("margin", o.margin_weight);
-    p.take_number("margin_floor", o.margin_floor);
-    p.take_number("base", o.baseline_weight);
-    p.take_number("merge_len", o.merge_length_weight);
-    p.take_number("bound", o.boundary_weight);
-    p.take_number("absorb", o.absorb_floor);
-    p.take_number("absorb_fall", o.absorb_fall);
-    p.take_number("shed", o.shed_floor);
+    for (const AlignerOptionKey& key : kOptionKeys)
+        std::visit([&](const auto& k) { p.take_number(k.key, o.*k.field); }, key);
     p.check_empty();
-    auto aligner = std::make_unique<Aligner>(o);
-    for (std::size_t k = 1; k < parts.size(); ++k) {
-        std::string part = parts[k];
-        if (part.empty()) continue;
-        float weight = 1.0f;
-        const auto star = part.find('*');
-        if (star != std::string::npos) {
-            try {
-                weight = std::stof(part.substr(0, star));
-            } catch (const std::exception&) {
-                DOPPEL_THROW(kBadSpec, "aligner spec: bad weight in '" + part + "'");
-            }
-            part = part.substr(star + 1);
+    return o;
+}
+
+// One "WEIGHT*ENCODER_SPEC" part (the weight 1 when not given) added to the aligner.
+void add_encoder_of_spec(Aligner& aligner, std::string part, const std::string& models_dir) {
+    float weight = 1.0f;
+    const auto star = part.find('*');
+    if (star != std::string::npos) {
+        try {
+            weight = std::stof(part.substr(0, star));
+        } catch (const std::exception&) {
+            DOPPEL_THROW(kBadSpec, "aligner spec: bad weight in '" + part + "'");
         }
-        const std::string name = part.substr(0, part.find(':'));
-        if (name == "anchors") aligner->add_encoder(weight, AnchorEncoder::from_spec(part));
-        else if (name == "cognates") aligner->add_encoder(weight, CognateEncoder::from_spec(part));
-        else if (name == "bridge") aligner->add_encoder(weight, BridgeEncoder::from_spec(part, models_dir));
-        else if (name == "pairs") aligner->add_encoder(weight, PairEncoder::from_spec(part, models_dir));
-        else DOPPEL_THROW(kBadSpec, "aligner spec: unknown encoder '" + name + "' (built in: anchors, cognates, bridge, pairs)");
+        part = part.substr(star + 1);
     }
+    const std::string name = part.substr(0, part.find(':'));
+    if (name == "anchors")
+        aligner.add_encoder(weight, AnchorEncoder::from_spec(part));
+    else if (name == "cognates")
+        aligner.add_encoder(weight, CognateEncoder::from_spec(part));
+    else if (name == "bridge")
+        aligner.add_encoder(weight, BridgeEncoder::from_spec(part, models_dir));
+    else if (name == "pairs")
+        aligner.add_encoder(weight, PairEncoder::from_spec(part, models_dir));
+    else
+        DOPPEL_THROW(kBadSpec, "aligner spec: unknown encoder '" + name +
+                                   "' (built in: anchors, cognates, bridge, pairs)");
+}
+
+}  // namespace
+
+std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::string& models_dir) {
+    const std::vector<std::string> parts = spec_parts(spec);
+    auto aligner = std::make_unique<Aligner>(options_from_spec(parts[0], spec));
+    for (std::size_t k = 1; k < parts.size(); ++k)
+        if (!parts[k].empty()) add_encoder_of_spec(*aligner, parts[k], models_dir);
     return aligner;
 }
 
 std::string Aligner::describe() const {
-    using impl::spec_number;
-    const auto& o = options_;
-    std::string s = "dp:max_side=" + std::to_string(o.max_side) + ",max_units=" + std::to_string(o.max_units) +
-                    ",skip=" + spec_number(o.skip_cost) + ",skip_len=" + spec_number(o.skip_length) +
-                    ",skip_short=" + spec_number(o.skip_short) + ",skip_long=" + spec_number(o.skip_long) +
-                    ",skip_bare=" + spec_number(o.skip_bare) + ",len=" + spec_number(o.length_weight) +
-                    ",var=" + spec_number(o.length_variance) + ",merge=" + spec_number(o.merge_cost) + ",member=" + spec_number(o.member_weight) +
-                    ",member_floor=" + spec_number(o.member_floor) + ",member_rel=" + spec_number(o.member_relative) +
-                    ",unshared=" + spec_number(o.unshared_weight) +
-                    ",band=" + std::to_string(o.band) + ",full=" + std::to_string(o.max_full_cells) + ",coarse=" + std::to_string(o.coarse_features) +
-                    ",score_len=" + spec_number(o.score_length_weight) + ",sigmas=" + spec_number(o.score_sigmas) +
-                    ",same_lang=" + spec_number(o.same_language_similarity) + ",aligned=" + spec_number(o.aligned_score) +
-                    ",translation=" + spec_number(o.translation_coverage) +
-                    ",partial=" + spec_number(o.partial_coverage) + ",story=" + spec_number(o.same_story_similarity) +
-                    ",clean=" + spec_number(o.clean_nulls) + ",clean_skip=" + spec_number(o.clean_skip) +
-                    ",clean_side=" + std::to_string(o.clean_max_side) + ",clean_units=" + std::to_string(o.clean_max_units) +
-                    ",learn=" + spec_number(o.learn_weight) + ",learn_score=" + spec_number(o.learn_score) +
-                    ",learn_dice=" + spec_number(o.learn_dice) + ",cross=" + spec_number(o.cross_sigmas) +
-                    ",cross_side=" + std::to_string(o.cross_max_side) + ",margin=" + spec_number(o.margin_weight) +
-                    ",margin_floor=" + spec_number(o.margin_floor) +
-                    ",base=" + spec_number(o.baseline_weight) + ",merge_len=" + spec_number(o.merge_length_weight) +
-                    ",bound=" + spec_number(o.boundary_weight) + ",absorb=" + spec_number(o.absorb_floor) +
-                    ",absorb_fall=" + spec_number(o.absorb_fall) + ",shed=" + spec_number(o.shed_floor);
-    for (const auto& [w, e] : encoders_) s.append(";").append(spec_number(w)).append("*").append(e->describe());
+    std::string s = "dp:";
+    for (const AlignerOptionKey& key : kOptionKeys)
+        std::visit(
+            [&](const auto& k) {
+                const auto v = options_.*k.field;
+                if (s.size() > 3) s.push_back(',');
+                s.append(k.key).push_back('=');
+                if constexpr (std::is_floating_point_v<decltype(v)>)
+                    s += impl::spec_number(v);
+                else
+                    s += std::to_string(v);
+            },
+            key);
+    for (const auto& [w, e] : encoders_)
+        s.append(";").append(impl::spec_number(w)).append("*").append(e->describe());
     return s;
 }
 
