@@ -1292,35 +1292,49 @@ private:
 };
 }  // namespace
 
-void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
-                                const AnchorRanges& anchors, const std::function<float(std::size_t, std::size_t, float)>& margins,
-                                std::vector<TranslationLink>& out) const {
-    // Two-hop closure: x and y, both linked to a pivot z, become candidates (support = how many
-    // pivots they share). Per language pair, candidates are taken greedily by support, then
-    // similarity, and only for documents with no link in that language pair yet, so one wrong
-    // link adds at most a weak candidate, never a chain through a whole group.
-    std::vector<std::vector<std::size_t>> linked(docs.size());
-    const ExistingLinks existing(out);
-    // has: (doc, other language) pairs, doc * L + the language's position: the document already
-    // has a translation in that language (a hash of numbers: over every link, a set of strings
-    // was a second or so a pass at a million documents).
-    std::map<std::string, std::size_t> at;
-    for (const std::string& lang : languages_of(docs)) at.emplace(lang, at.size());
-    std::vector<uint32_t> lang(docs.size());
-    for (std::size_t i = 0; i < docs.size(); ++i) lang[i] = static_cast<uint32_t>(at.at(docs[i].lang));
-    const auto key = [&](std::size_t doc, std::size_t other) { return uint64_t{doc} * at.size() + lang[other]; };
+namespace {
+// The links of `out` (same-story ones aside) as a graph: each document's linked documents, and
+// which (document, other language) pairs have a link already, as doc * languages + the language's
+// position (a hash of numbers: over every link, a set of strings was a second or so a pass at a
+// million documents).
+struct PivotGraph {
+    std::vector<std::vector<std::size_t>> linked;
+    std::vector<uint32_t> lang;  // each document's language, as its position among the languages
+    std::size_t languages = 0;
     std::unordered_set<uint64_t> has;
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        const auto& l = out[i];
-        if (l.label == LinkLabel::kSameStory) continue;
-        linked[l.a].push_back(l.b);
-        linked[l.b].push_back(l.a);
-        has.insert(key(l.a, l.b));
-        has.insert(key(l.b, l.a));
+
+    PivotGraph(std::span<const MatchDocument> docs, const std::vector<TranslationLink>& out)
+        : linked(docs.size()) {
+        std::map<std::string, std::size_t> at;
+        for (const std::string& l : Matcher::languages_of(docs)) at.emplace(l, at.size());
+        languages = at.size();
+        lang.resize(docs.size());
+        for (std::size_t i = 0; i < docs.size(); ++i) lang[i] = static_cast<uint32_t>(at.at(docs[i].lang));
+        for (const TranslationLink& l : out) {
+            if (l.label == LinkLabel::kSameStory) continue;
+            linked[l.a].push_back(l.b);
+            linked[l.b].push_back(l.a);
+            mark(l.a, l.b);
+        }
     }
+    uint64_t key(std::size_t doc, std::size_t other) const { return uint64_t{doc} * languages + lang[other]; }
+    // Whether a or b has a link in the other's language.
+    bool either_linked(std::size_t a, std::size_t b) const {
+        return has.count(key(a, b)) || has.count(key(b, a));
+    }
+    void mark(std::size_t a, std::size_t b) {
+        has.insert(key(a, b));
+        has.insert(key(b, a));
+    }
+};
+
+// Pairs (a < b) of documents in different languages linked to a common pivot, and how many
+// pivots they share (their support).
+std::map<std::pair<std::size_t, std::size_t>, int> shared_pivots(std::span<const MatchDocument> docs,
+                                                                 const PivotGraph& g) {
     std::map<std::pair<std::size_t, std::size_t>, int> support;
     for (std::size_t z = 0; z < docs.size(); ++z) {
-        const auto& nz = linked[z];
+        const auto& nz = g.linked[z];
         for (std::size_t i = 0; i < nz.size(); ++i)
             for (std::size_t j = i + 1; j < nz.size(); ++j) {
                 std::size_t a = std::min(nz[i], nz[j]), b = std::max(nz[i], nz[j]);
@@ -1328,22 +1342,38 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
                 ++support[{a, b}];
             }
     }
-    struct Cand {
-        std::size_t a, b;
-        int support;
-        float sim;
-    };
-    std::vector<Cand> cands;
+    return support;
+}
+
+struct PivotCandidate {
+    std::size_t a, b;
+    int support;
+    float sim;
+};
+}  // namespace
+
+void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+                                const AnchorRanges& anchors,
+                                const std::function<float(std::size_t, std::size_t, float)>& margins,
+                                std::vector<TranslationLink>& out) const {
+    // Two-hop closure: x and y, both linked to a pivot z, become candidates (support = how many
+    // pivots they share). Per language pair, candidates are taken greedily by support, then
+    // similarity, and only for documents with no link in that language pair yet, so one wrong
+    // link adds at most a weak candidate, never a chain through a whole group.
+    const ExistingLinks existing(out);
+    PivotGraph g(docs, out);
+    const std::map<std::pair<std::size_t, std::size_t>, int> support = shared_pivots(docs, g);
     if (need_) {
         std::vector<uint32_t> read;
         for (const auto& [p, n] : support)
-            if (!has.count(key(p.first, p.second)) && !has.count(key(p.second, p.first)))
+            if (!g.either_linked(p.first, p.second))
                 read.insert(read.end(), {static_cast<uint32_t>(p.first), static_cast<uint32_t>(p.second)});
         need_(read);
     }
+    std::vector<PivotCandidate> cands;
     for (const auto& [p, n] : support) {
         auto [a, b] = p;
-        if (has.count(key(a, b)) || has.count(key(b, a))) continue;
+        if (g.either_linked(a, b)) continue;
         float sim = dot(sparse[a], sparse[b]);
         if (sim < options_.pivot_similarity) continue;
         // Through one pivot only, the pair must stand out against its competitors: one wrong
@@ -1351,15 +1381,14 @@ void Matcher::close_over_pivots(std::span<const MatchDocument> docs, std::span<c
         if (n < 2 && margins(a, b, sim) < options_.pivot_margin) continue;
         cands.push_back({a, b, n, sim});
     }
-    std::sort(cands.begin(), cands.end(), [](const Cand& x, const Cand& y) {
+    std::sort(cands.begin(), cands.end(), [](const PivotCandidate& x, const PivotCandidate& y) {
         if (x.support != y.support) return x.support > y.support;
         if (x.sim != y.sim) return x.sim > y.sim;
         return std::tie(x.a, x.b) < std::tie(y.a, y.b);
     });
     for (const auto& c : cands) {
-        if (has.count(key(c.a, c.b)) || has.count(key(c.b, c.a))) continue;
-        has.insert(key(c.a, c.b));
-        has.insert(key(c.b, c.a));
+        if (g.either_linked(c.a, c.b)) continue;
+        g.mark(c.a, c.b);
         TranslationLink l = make_link(c.a, c.b, c.sim, margins(c.a, c.b, c.sim), sparse, anchors);
         url_evidence::add_url_evidence(docs, options_.url_weight, l);
         l.label = length_label(docs[c.a].length, docs[c.b].length);
