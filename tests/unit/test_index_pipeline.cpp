@@ -1,12 +1,18 @@
 // The indexer's pipeline (Indexer::add_stream, which index_paths runs): batch k+1 is prepared while
 // batch k is written, yet every batch is written with the work prepared for it, committed in order
-// and alone, a failing batch rolls back alone, bad records are reported with file and line while
+// and alone, a stage prepares one batch at a time, a failing batch rolls back alone (a failing
+// prepare() too), bad records are reported with file and line while
 // the rest go on, and the store is the one that Indexer::add() batch by batch writes.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "doppel/index/near_duplicate_index.h"
@@ -155,6 +161,89 @@ TEST(IndexPipeline, AFailingBatchRollsBackAloneAndARerunResumesAfterTheCommitted
     EXPECT_EQ(rerun.summary.unchanged, 9u);
     EXPECT_EQ(rerun.summary.added, 11u);
     EXPECT_EQ(store.size(), 20u);
+}
+
+// A stage whose prepare() takes a while, counts the calls in progress (of this stage and of all
+// PacedStages) and throws on the batch holding `fail_on`.
+class PacedStage : public IndexStage {
+public:
+    struct Calls {
+        std::atomic<int> mine{0}, most_mine{0}, all{0}, most_all{0};
+    };
+    PacedStage(std::string name, Calls* calls, std::atomic<int>* all, std::atomic<int>* most_all,
+               std::string fail_on = "")
+        : name_(std::move(name)),
+          calls_(calls),
+          all_(all),
+          most_all_(most_all),
+          fail_on_(std::move(fail_on)) {}
+    std::unique_ptr<Prepared> prepare(std::size_t n, const AnalyzedDocument* docs) override {
+        const int mine = ++calls_->mine, all = ++*all_;
+        calls_->most_mine = std::max(calls_->most_mine.load(), mine);
+        *most_all_ = std::max(most_all_->load(), all);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        --calls_->mine;
+        --*all_;
+        for (std::size_t i = 0; i < n; ++i)
+            if (docs[i].doc.id == fail_on_) throw std::runtime_error("prepare failed");
+        return nullptr;
+    }
+    void add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument*) override {
+        std::vector<std::string> blobs(n, "p");
+        store.put_artifacts(describe(), n, seqs, blobs.data());
+    }
+    std::vector<std::string> artifact_kinds() const override { return {describe()}; }
+    std::string describe() const override { return name_; }
+
+private:
+    std::string name_;
+    Calls* calls_;
+    std::atomic<int>* all_;
+    std::atomic<int>* most_all_;
+    std::string fail_on_;
+};
+
+// Batch k+1 is analysed while batch k is prepared, and a batch's stages prepare it side by
+// side, yet a stage never prepares two batches at once (IndexStage's contract).
+TEST(IndexPipeline, AStagePreparesOneBatchAtATime) {
+    test::TempDir dir("pipeline-one-prepare");
+    const std::string feed = write_feed(dir, 30);
+    Store store(dir / "store");
+    PacedStage::Calls first, second;
+    std::atomic<int> all{0}, most_all{0};
+    std::vector<std::unique_ptr<IndexStage>> stages;
+    stages.push_back(std::make_unique<PacedStage>("first", &first, &all, &most_all));
+    stages.push_back(std::make_unique<PacedStage>("second", &second, &all, &most_all));
+    IndexRunOptions options;
+    options.batch = 3;
+    const IndexRun run = index_paths(store, nullptr, std::move(stages), {feed}, options);
+    EXPECT_EQ(run.summary.added, 30u);
+    for (const char* kind : {"first", "second"}) EXPECT_TRUE(store.documents_missing(kind).empty()) << kind;
+    EXPECT_EQ(first.most_mine.load(), 1);
+    EXPECT_EQ(second.most_mine.load(), 1);
+    EXPECT_LE(most_all.load(), 2);
+}
+
+// A stage's prepare() that throws stops the run: the batches before are committed with every
+// artifact, the batch it failed on and the ones after are not stored.
+TEST(IndexPipeline, AFailingPrepareStopsTheRunAfterTheCommittedBatches) {
+    test::TempDir dir("pipeline-prepare-fails");
+    const std::string feed = write_feed(dir, 20);
+    Store store(dir / "store");
+    PacedStage::Calls calls;
+    std::atomic<int> all{0}, most_all{0};
+    std::vector<std::unique_ptr<IndexStage>> stages;
+    stages.push_back(std::make_unique<NearDuplicateStage>());
+    stages.push_back(
+        std::make_unique<PacedStage>("paced", &calls, &all, &most_all, "d10"));  // batch 3: d9..d11
+    IndexRunOptions options;
+    options.batch = 3;
+    EXPECT_THROW(index_paths(store, nullptr, std::move(stages), {feed}, options), std::runtime_error);
+    EXPECT_EQ(store.size(), 9u);
+    EXPECT_TRUE(store.get("d8", false));
+    for (const char* id : {"d9", "d11", "d12"}) EXPECT_FALSE(store.get(id, false)) << id;
+    for (const char* kind : {"shingles", "minhash", "paced"})
+        EXPECT_TRUE(store.documents_missing(kind).empty()) << kind;
 }
 
 TEST(IndexPipeline, ABadRecordIsReportedWithItsFileAndLineAndTheRestAreStored) {
