@@ -176,26 +176,28 @@ void DocumentFrequencies::grow_for(std::size_t features) {
 
 void DocumentFrequencies::reserve(std::size_t features) { grow_for(features); }
 
-void DocumentFrequencies::add_count(uint64_t feature, uint32_t n) {
-    if (n == 0) return;
+// The slot of `feature`, taken for it where it has none (its count still 0: the caller sets it).
+std::size_t DocumentFrequencies::claim(uint64_t feature) {
     grow_for(used_ + 1);
     const std::size_t k = slot_of(feature);
-    used_ += counts_[k] == 0;
-    ids_[k] = feature;
-    counts_[k] += n;
+    if (counts_[k] == 0) {
+        ++used_;
+        ids_[k] = feature;
+    }
+    return k;
+}
+
+void DocumentFrequencies::add_count(uint64_t feature, uint32_t n) {
+    if (n != 0) counts_[claim(feature)] += n;
 }
 
 void DocumentFrequencies::set_count(uint64_t feature, uint32_t count) {
-    if (count == 0) {
-        if (const std::size_t k = ids_.empty() ? 0 : slot_of(feature); !ids_.empty() && counts_[k] != 0)
-            erase_slot(k);
+    if (count != 0) {
+        counts_[claim(feature)] = count;
         return;
     }
-    grow_for(used_ + 1);
-    const std::size_t k = slot_of(feature);
-    used_ += counts_[k] == 0;
-    ids_[k] = feature;
-    counts_[k] = count;
+    if (ids_.empty()) return;
+    if (const std::size_t k = slot_of(feature); counts_[k] != 0) erase_slot(k);
 }
 
 // Frees slot k, and moves back into it each later feature of its run that may sit there (its
