@@ -163,12 +163,19 @@ TEST(IndexPipeline, AFailingBatchRollsBackAloneAndARerunResumesAfterTheCommitted
     EXPECT_EQ(store.size(), 20u);
 }
 
+// Raises `most` to v when v is larger, atomically (a load then a store could lose a larger value
+// stored by another thread in between, and so miss the overlap a test looks for).
+void raise_to(std::atomic<int>& most, int v) {
+    for (int seen = most.load(); seen < v && !most.compare_exchange_weak(seen, v);) {
+    }
+}
+
 // A stage whose prepare() takes a while, counts the calls in progress (of this stage and of all
 // PacedStages) and throws on the batch holding `fail_on`.
 class PacedStage : public IndexStage {
 public:
     struct Calls {
-        std::atomic<int> mine{0}, most_mine{0}, all{0}, most_all{0};
+        std::atomic<int> mine{0}, most_mine{0};
     };
     PacedStage(std::string name, Calls* calls, std::atomic<int>* all, std::atomic<int>* most_all,
                std::string fail_on = "")
@@ -179,8 +186,8 @@ public:
           fail_on_(std::move(fail_on)) {}
     std::unique_ptr<Prepared> prepare(std::size_t n, const AnalyzedDocument* docs) override {
         const int mine = ++calls_->mine, all = ++*all_;
-        calls_->most_mine = std::max(calls_->most_mine.load(), mine);
-        *most_all_ = std::max(most_all_->load(), all);
+        raise_to(calls_->most_mine, mine);
+        raise_to(*most_all_, all);
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         --calls_->mine;
         --*all_;
