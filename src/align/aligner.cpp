@@ -1,8 +1,6 @@
 #include "doppel/align/aligner.h"
 
 #include <algorithm>
-#include <type_traits>
-#include <variant>
 
 #include "align/bead_scoring.h"
 #include "align/coarse_to_fine.h"
@@ -14,6 +12,7 @@
 #include "doppel/align/cognate_encoder.h"
 #include "doppel/align/pair_encoder.h"
 #include "doppel/error.h"
+#include "impl/option_keys.h"
 #include "impl/parallel.h"
 #include "impl/spec.h"
 
@@ -49,54 +48,48 @@ namespace {
 
 // AlignerOptions' spec keys, in describe()'s order: the one home of each field's name, which
 // from_spec() reads and describe() writes.
-template <class T>
-struct OptionKey {
-    const char* key;
-    T AlignerOptions::*field;
-};
-using AlignerOptionKey = std::variant<OptionKey<int>, OptionKey<std::size_t>, OptionKey<double>>;
-const AlignerOptionKey kOptionKeys[] = {
-    OptionKey<int>{"max_side", &AlignerOptions::max_side},
-    OptionKey<int>{"max_units", &AlignerOptions::max_units},
-    OptionKey<double>{"skip", &AlignerOptions::skip_cost},
-    OptionKey<double>{"skip_len", &AlignerOptions::skip_length},
-    OptionKey<double>{"skip_short", &AlignerOptions::skip_short},
-    OptionKey<double>{"skip_long", &AlignerOptions::skip_long},
-    OptionKey<double>{"skip_bare", &AlignerOptions::skip_bare},
-    OptionKey<double>{"len", &AlignerOptions::length_weight},
-    OptionKey<double>{"var", &AlignerOptions::length_variance},
-    OptionKey<double>{"merge", &AlignerOptions::merge_cost},
-    OptionKey<double>{"member", &AlignerOptions::member_weight},
-    OptionKey<double>{"member_floor", &AlignerOptions::member_floor},
-    OptionKey<double>{"member_rel", &AlignerOptions::member_relative},
-    OptionKey<double>{"unshared", &AlignerOptions::unshared_weight},
-    OptionKey<int>{"band", &AlignerOptions::band},
-    OptionKey<std::size_t>{"full", &AlignerOptions::max_full_cells},
-    OptionKey<int>{"coarse", &AlignerOptions::coarse_features},
-    OptionKey<double>{"score_len", &AlignerOptions::score_length_weight},
-    OptionKey<double>{"sigmas", &AlignerOptions::score_sigmas},
-    OptionKey<double>{"same_lang", &AlignerOptions::same_language_similarity},
-    OptionKey<double>{"aligned", &AlignerOptions::aligned_score},
-    OptionKey<double>{"translation", &AlignerOptions::translation_coverage},
-    OptionKey<double>{"partial", &AlignerOptions::partial_coverage},
-    OptionKey<double>{"story", &AlignerOptions::same_story_similarity},
-    OptionKey<double>{"clean", &AlignerOptions::clean_nulls},
-    OptionKey<double>{"clean_skip", &AlignerOptions::clean_skip},
-    OptionKey<int>{"clean_side", &AlignerOptions::clean_max_side},
-    OptionKey<int>{"clean_units", &AlignerOptions::clean_max_units},
-    OptionKey<double>{"learn", &AlignerOptions::learn_weight},
-    OptionKey<double>{"learn_score", &AlignerOptions::learn_score},
-    OptionKey<double>{"learn_dice", &AlignerOptions::learn_dice},
-    OptionKey<double>{"cross", &AlignerOptions::cross_sigmas},
-    OptionKey<int>{"cross_side", &AlignerOptions::cross_max_side},
-    OptionKey<double>{"margin", &AlignerOptions::margin_weight},
-    OptionKey<double>{"margin_floor", &AlignerOptions::margin_floor},
-    OptionKey<double>{"base", &AlignerOptions::baseline_weight},
-    OptionKey<double>{"merge_len", &AlignerOptions::merge_length_weight},
-    OptionKey<double>{"bound", &AlignerOptions::boundary_weight},
-    OptionKey<double>{"absorb", &AlignerOptions::absorb_floor},
-    OptionKey<double>{"absorb_fall", &AlignerOptions::absorb_fall},
-    OptionKey<double>{"shed", &AlignerOptions::shed_floor},
+constexpr impl::OptionKey<AlignerOptions> kOptionKeys[] = {
+    {"max_side", &AlignerOptions::max_side},
+    {"max_units", &AlignerOptions::max_units},
+    {"skip", &AlignerOptions::skip_cost},
+    {"skip_len", &AlignerOptions::skip_length},
+    {"skip_short", &AlignerOptions::skip_short},
+    {"skip_long", &AlignerOptions::skip_long},
+    {"skip_bare", &AlignerOptions::skip_bare},
+    {"len", &AlignerOptions::length_weight},
+    {"var", &AlignerOptions::length_variance},
+    {"merge", &AlignerOptions::merge_cost},
+    {"member", &AlignerOptions::member_weight},
+    {"member_floor", &AlignerOptions::member_floor},
+    {"member_rel", &AlignerOptions::member_relative},
+    {"unshared", &AlignerOptions::unshared_weight},
+    {"band", &AlignerOptions::band},
+    {"full", &AlignerOptions::max_full_cells},
+    {"coarse", &AlignerOptions::coarse_features},
+    {"score_len", &AlignerOptions::score_length_weight},
+    {"sigmas", &AlignerOptions::score_sigmas},
+    {"same_lang", &AlignerOptions::same_language_similarity},
+    {"aligned", &AlignerOptions::aligned_score},
+    {"translation", &AlignerOptions::translation_coverage},
+    {"partial", &AlignerOptions::partial_coverage},
+    {"story", &AlignerOptions::same_story_similarity},
+    {"clean", &AlignerOptions::clean_nulls},
+    {"clean_skip", &AlignerOptions::clean_skip},
+    {"clean_side", &AlignerOptions::clean_max_side},
+    {"clean_units", &AlignerOptions::clean_max_units},
+    {"learn", &AlignerOptions::learn_weight},
+    {"learn_score", &AlignerOptions::learn_score},
+    {"learn_dice", &AlignerOptions::learn_dice},
+    {"cross", &AlignerOptions::cross_sigmas},
+    {"cross_side", &AlignerOptions::cross_max_side},
+    {"margin", &AlignerOptions::margin_weight},
+    {"margin_floor", &AlignerOptions::margin_floor},
+    {"base", &AlignerOptions::baseline_weight},
+    {"merge_len", &AlignerOptions::merge_length_weight},
+    {"bound", &AlignerOptions::boundary_weight},
+    {"absorb", &AlignerOptions::absorb_floor},
+    {"absorb_fall", &AlignerOptions::absorb_fall},
+    {"shed", &AlignerOptions::shed_floor},
 };
 
 // "dp:...;W*ENCODER;..." cut at its semicolons (an empty part stays, as an empty string).
@@ -116,8 +109,7 @@ AlignerOptions options_from_spec(const std::string& head, const std::string& spe
     auto p = impl::parse_spec(head);
     if (p.name != "dp") DOPPEL_THROW(kBadSpec, "aligner spec must start with 'dp': '" + spec + "'");
     AlignerOptions o;
-    for (const AlignerOptionKey& key : kOptionKeys)
-        std::visit([&](const auto& k) { p.take_number(k.key, o.*k.field); }, key);
+    impl::take_options(p, kOptionKeys, o);
     p.check_empty();
     return o;
 }
@@ -160,18 +152,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
 
 std::string Aligner::describe() const {
     std::string s = "dp:";
-    for (const AlignerOptionKey& key : kOptionKeys)
-        std::visit(
-            [&](const auto& k) {
-                const auto v = options_.*k.field;
-                if (s.size() > 3) s.push_back(',');
-                s.append(k.key).push_back('=');
-                if constexpr (std::is_floating_point_v<decltype(v)>)
-                    s += impl::spec_number(v);
-                else
-                    s += std::to_string(v);
-            },
-            key);
+    impl::append_options(s, kOptionKeys, options_, [](double v) { return impl::spec_number(v); });
     for (const auto& [w, e] : encoders_)
         s.append(";").append(impl::spec_number(w)).append("*").append(e->describe());
     return s;

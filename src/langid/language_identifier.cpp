@@ -1,7 +1,6 @@
 #include "doppel/langid/language_identifier.h"
 
 #include <fasttext/fasttext.h>
-#include <nlohmann/json.hpp>
 #include <unicode/uchar.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -16,6 +16,7 @@
 #include "doppel/langid/language_relatives.h"
 #include "doppel/langid/script_evidence.h"
 #include "doppel/normalize/segmenter.h"
+#include "impl/option_keys.h"
 #include "impl/parallel.h"
 #include "impl/parts.h"
 #include "impl/spec.h"
@@ -462,6 +463,24 @@ void LanguageIdentifier::assign_paragraphs(AnalyzedDocument* doc, const Language
     doc->other_languages.assign(others.begin(), others.end());
 }
 
+namespace {
+// LanguageIdOptions' keys, in describe()'s order: the numbers, then (after the list of likely
+// languages) the hint and the labels.
+constexpr impl::OptionKey<LanguageIdOptions> kNumberKeys[] = {
+    {"min_letters", &LanguageIdOptions::min_paragraph_letters},
+    {"min_confidence", &LanguageIdOptions::min_paragraph_confidence},
+    {"short_letters", &LanguageIdOptions::short_letters},
+    {"min_doc_confidence", &LanguageIdOptions::min_doc_confidence},
+    {"likely_docs", &LanguageIdOptions::likely_docs},
+    {"likely_share", &LanguageIdOptions::likely_share},
+    {"min_likely_ratio", &LanguageIdOptions::min_likely_ratio},
+};
+constexpr impl::OptionKey<LanguageIdOptions> kLaterKeys[] = {
+    {"hint", &LanguageIdOptions::use_hint},
+    {"max_labels", &LanguageIdOptions::max_labels},
+};
+}  // namespace
+
 LanguageIdOptions LanguageIdOptions::parse_spec(const std::string& spec) {
     // "fasttext:lid.176,key=value,...": the model's name first (the only one), then the keys.
     std::string rest = spec;
@@ -474,16 +493,8 @@ LanguageIdOptions LanguageIdOptions::parse_spec(const std::string& spec) {
     if (p.name != "fasttext")
         DOPPEL_THROW(kBadSpec, "language-ID spec '" + spec + "': expected fasttext:lid.176,key=value,...");
     LanguageIdOptions o;
-    p.take_number("min_letters", o.min_paragraph_letters);
-    p.take_number("min_confidence", o.min_paragraph_confidence);
-    p.take_number("short_letters", o.short_letters);
-    p.take_number("min_doc_confidence", o.min_doc_confidence);
-    p.take_number("likely_docs", o.likely_docs);
-    p.take_number("likely_share", o.likely_share);
-    p.take_number("min_likely_ratio", o.min_likely_ratio);
-    p.take_number("max_labels", o.max_labels);
-    double hint = 1;
-    if (p.take_double("hint", hint)) o.use_hint = hint != 0;
+    impl::take_options(p, kNumberKeys, o);
+    impl::take_options(p, kLaterKeys, o);
     std::string list;
     if (p.take("likely", list))
         for (std::size_t b = 0; b < list.size();) {
@@ -499,14 +510,12 @@ LanguageIdOptions LanguageIdOptions::parse_spec(const std::string& spec) {
 std::string LanguageIdOptions::describe() const {
     std::string likely_list;
     for (const auto& l : likely) likely_list += (likely_list.empty() ? "" : "+") + l;
-    return "fasttext:lid.176,min_letters=" + std::to_string(min_paragraph_letters) +
-           ",min_confidence=" + impl::spec_number(min_paragraph_confidence) +
-           ",short_letters=" + std::to_string(short_letters) +
-           ",min_doc_confidence=" + impl::spec_number(min_doc_confidence) +
-           ",likely_docs=" + std::to_string(likely_docs) + ",likely_share=" + impl::spec_number(likely_share) +
-           ",min_likely_ratio=" + impl::spec_number(min_likely_ratio) +
-           ",likely=" + likely_list +
-           ",hint=" + (use_hint ? "1" : "0") + ",max_labels=" + std::to_string(max_labels);
+    const auto number = [](double v) { return impl::spec_number(v); };
+    std::string s = "fasttext:lid.176,";
+    impl::append_options(s, kNumberKeys, *this, number);
+    s.append(",likely=").append(likely_list).push_back(',');
+    impl::append_options(s, kLaterKeys, *this, number);
+    return s;
 }
 
 }  // namespace doppel

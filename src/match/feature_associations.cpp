@@ -8,6 +8,7 @@
 
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/error.h"
+#include "impl/option_keys.h"
 #include "impl/parallel.h"
 #include "impl/spec.h"
 
@@ -27,23 +28,31 @@ bool can_be_target(uint64_t f) { return BridgeEmbedder::kind_of(f) == Kind::kCon
 
 }  // namespace
 
+namespace {
+using AssociationKey = impl::OptionKey<FeatureAssociationOptions>;
+// The keys of FeatureAssociationOptions, in describe()'s order.
+constexpr AssociationKey kAssociationKeys[] = {
+    {"min_margin", &FeatureAssociationOptions::min_margin},
+    {"min_pairs", &FeatureAssociationOptions::min_pairs},
+    {"min_count", &FeatureAssociationOptions::min_count},
+    {"min_dice", &FeatureAssociationOptions::min_dice},
+    {"exclusive_ratio", &FeatureAssociationOptions::exclusive_ratio},
+    {"max_targets", &FeatureAssociationOptions::max_targets},
+    {"new_link_margin", &FeatureAssociationOptions::new_link_margin},
+    {"prune_count", &FeatureAssociationOptions::prune_count},
+    {"prune_share", &FeatureAssociationOptions::prune_share},
+    {"keep_first_margin", &FeatureAssociationOptions::keep_first_margin},
+    {"rematch_similarity", &FeatureAssociationOptions::rematch_similarity},
+    {"rematch_margin", &FeatureAssociationOptions::rematch_margin},
+    {"rematch_rewritten", &FeatureAssociationOptions::rematch_rewritten},
+};
+}  // namespace
+
 FeatureAssociationOptions FeatureAssociationOptions::parse_spec(const std::string& spec) {
     impl::ParsedSpec p = impl::parse_spec(spec);
     DOPPEL_CHECK(kBadSpec, p.name == kName, "associations spec '" + spec + "': expected the name '" + kName + "'");
     FeatureAssociationOptions o;
-    p.take_number("min_margin", o.min_margin);
-    p.take_number("min_pairs", o.min_pairs);
-    p.take_number("min_count", o.min_count);
-    p.take_number("min_dice", o.min_dice);
-    p.take_number("exclusive_ratio", o.exclusive_ratio);
-    p.take_number("max_targets", o.max_targets);
-    p.take_number("new_link_margin", o.new_link_margin);
-    p.take_number("prune_count", o.prune_count);
-    p.take_number("prune_share", o.prune_share);
-    p.take_number("keep_first_margin", o.keep_first_margin);
-    p.take_number("rematch_similarity", o.rematch_similarity);
-    p.take_number("rematch_margin", o.rematch_margin);
-    p.take_number("rematch_rewritten", o.rematch_rewritten);
+    impl::take_options(p, kAssociationKeys, o);
     p.check_empty();
     DOPPEL_CHECK(kBadSpec, o.rematch_rewritten <= 3,
                  "associations spec '" + spec + "': rematch_rewritten is 0, 1, 2 or 3");
@@ -51,14 +60,9 @@ FeatureAssociationOptions FeatureAssociationOptions::parse_spec(const std::strin
 }
 
 std::string FeatureAssociationOptions::describe() const {
-    using impl::spec_number;
-    return std::string(kName) + ":min_margin=" + spec_number(min_margin) + ",min_pairs=" + std::to_string(min_pairs) +
-           ",min_count=" + std::to_string(min_count) + ",min_dice=" + spec_number(min_dice) +
-           ",exclusive_ratio=" + spec_number(exclusive_ratio) + ",max_targets=" + std::to_string(max_targets) +
-           ",new_link_margin=" + spec_number(new_link_margin) + ",prune_count=" + std::to_string(prune_count) +
-           ",prune_share=" + spec_number(prune_share) + ",keep_first_margin=" + spec_number(keep_first_margin) +
-           ",rematch_similarity=" + spec_number(rematch_similarity) + ",rematch_margin=" + spec_number(rematch_margin) +
-           ",rematch_rewritten=" + std::to_string(rematch_rewritten);
+    std::string s = std::string(kName) + ":";
+    impl::append_options(s, kAssociationKeys, *this, [](double v) { return impl::spec_number(v); });
+    return s;
 }
 
 namespace {

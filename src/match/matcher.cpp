@@ -14,6 +14,7 @@
 #include "doppel/embed/bridge_embedder.h"
 #include "doppel/error.h"
 #include "impl/hash_buckets.h"
+#include "impl/option_keys.h"
 #include "impl/parallel.h"
 #include "impl/simd.h"
 #include "impl/spec.h"
@@ -30,42 +31,39 @@ const char* to_string(LinkLabel label) {
     return "?";
 }
 
-MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
-    impl::ParsedSpec p = impl::parse_spec(spec);
-    DOPPEL_CHECK(kBadSpec, p.name == kName, "matcher spec '" + spec + "': expected the name '" + kName + "'");
-    MatcherOptions o;
-    p.take_number("k", o.k);
-    p.take_number("margin_k", o.margin_k);
-    p.take_number("related_similarity", o.related_similarity);
-    p.take_number("translation_similarity", o.translation_similarity);
-    p.take_number("long_translation_score", o.long_translation_score);
-    p.take_number("short_length", o.short_length);
-    p.take_number("long_length", o.long_length);
-    p.take_number("translation_margin", o.translation_margin);
-    p.take_number("partial_length_ratio", o.partial_length_ratio);
-    p.take_number("anchor_weight", o.anchor_weight);
-    p.take_number("url_weight", o.url_weight);
-    p.take_number("one_to_one", o.one_to_one);
-    p.take_number("same_story", o.same_story);
-    p.take_number("pivot", o.pivot);
-    p.take_number("pivot_similarity", o.pivot_similarity);
-    p.take_number("pivot_margin", o.pivot_margin);
-    p.take_number("same_story_per_doc", o.same_story_per_doc);
-    p.take_number("counterpart_ratio", o.counterpart_ratio);
-    p.take_number("counterpart_margin", o.counterpart_margin);
-    p.take_number("counterpart_links", o.counterpart_links);
-    p.take_number("counterpart_length_ratio", o.counterpart_length_ratio);
-    p.take_number("affinity_sample", o.affinity_sample);
-    p.take_number("target_languages", o.target_languages);
-    p.take_number("target_affinity", o.target_affinity);
-    p.take_number("found_only_ratio", o.found_only_ratio);
-    p.take_number("low_affinity_k", o.low_affinity_k);
-    p.take_number("low_affinity", o.low_affinity);
-    p.check_empty();
-    return o;
-}
-
 namespace {
+using MatcherKey = impl::OptionKey<MatcherOptions>;
+// The keys of MatcherOptions, in describe()'s order (the fields' order in matcher.h).
+constexpr MatcherKey kMatcherKeys[] = {
+    {"k", &MatcherOptions::k},
+    {"margin_k", &MatcherOptions::margin_k},
+    {"related_similarity", &MatcherOptions::related_similarity},
+    {"translation_similarity", &MatcherOptions::translation_similarity},
+    {"long_translation_score", &MatcherOptions::long_translation_score},
+    {"short_length", &MatcherOptions::short_length},
+    {"long_length", &MatcherOptions::long_length},
+    {"translation_margin", &MatcherOptions::translation_margin},
+    {"partial_length_ratio", &MatcherOptions::partial_length_ratio},
+    {"anchor_weight", &MatcherOptions::anchor_weight},
+    {"url_weight", &MatcherOptions::url_weight},
+    {"one_to_one", &MatcherOptions::one_to_one},
+    {"same_story", &MatcherOptions::same_story},
+    {"pivot", &MatcherOptions::pivot},
+    {"pivot_similarity", &MatcherOptions::pivot_similarity},
+    {"pivot_margin", &MatcherOptions::pivot_margin},
+    {"same_story_per_doc", &MatcherOptions::same_story_per_doc},
+    {"counterpart_ratio", &MatcherOptions::counterpart_ratio},
+    {"counterpart_margin", &MatcherOptions::counterpart_margin},
+    {"counterpart_links", &MatcherOptions::counterpart_links},
+    {"counterpart_length_ratio", &MatcherOptions::counterpart_length_ratio},
+    {"affinity_sample", &MatcherOptions::affinity_sample},
+    {"target_languages", &MatcherOptions::target_languages},
+    {"target_affinity", &MatcherOptions::target_affinity},
+    {"found_only_ratio", &MatcherOptions::found_only_ratio},
+    {"low_affinity_k", &MatcherOptions::low_affinity_k},
+    {"low_affinity", &MatcherOptions::low_affinity},
+};
+
 // A spec number; whole numbers (the lengths) without an exponent ("300", not "3e+02").
 std::string spec_number(double v) {
     if (v == std::floor(v) && std::fabs(v) < 1e9) return std::to_string(static_cast<long long>(v));
@@ -73,22 +71,19 @@ std::string spec_number(double v) {
 }
 }  // namespace
 
+MatcherOptions MatcherOptions::parse_spec(const std::string& spec) {
+    impl::ParsedSpec p = impl::parse_spec(spec);
+    DOPPEL_CHECK(kBadSpec, p.name == kName, "matcher spec '" + spec + "': expected the name '" + kName + "'");
+    MatcherOptions o;
+    impl::take_options(p, kMatcherKeys, o);
+    p.check_empty();
+    return o;
+}
+
 std::string MatcherOptions::describe() const {
-    return std::string(kName) + ":k=" + std::to_string(k) + ",margin_k=" + std::to_string(margin_k) +
-           ",related_similarity=" + spec_number(related_similarity) +
-           ",translation_similarity=" + spec_number(translation_similarity) +
-           ",long_translation_score=" + spec_number(long_translation_score) + ",short_length=" + spec_number(short_length) +
-           ",long_length=" + spec_number(long_length) + ",translation_margin=" + spec_number(translation_margin) +
-           ",partial_length_ratio=" + spec_number(partial_length_ratio) + ",anchor_weight=" + spec_number(anchor_weight) + ",url_weight=" + spec_number(url_weight) +
-           ",one_to_one=" + (one_to_one ? "1" : "0") + ",same_story=" + (same_story ? "1" : "0") +
-           ",pivot=" + (pivot ? "1" : "0") + ",pivot_similarity=" + spec_number(pivot_similarity) +
-           ",pivot_margin=" + spec_number(pivot_margin) + ",same_story_per_doc=" + std::to_string(same_story_per_doc) +
-           ",counterpart_ratio=" + spec_number(counterpart_ratio) + ",counterpart_margin=" + spec_number(counterpart_margin) +
-           ",counterpart_links=" + std::to_string(counterpart_links) +
-           ",counterpart_length_ratio=" + spec_number(counterpart_length_ratio) +
-           ",affinity_sample=" + std::to_string(affinity_sample) + ",target_languages=" + std::to_string(target_languages) +
-           ",target_affinity=" + spec_number(target_affinity) + ",found_only_ratio=" + spec_number(found_only_ratio) +
-           ",low_affinity_k=" + std::to_string(low_affinity_k) + ",low_affinity=" + spec_number(low_affinity);
+    std::string s = std::string(kName) + ":";
+    impl::append_options(s, kMatcherKeys, *this, [](double v) { return spec_number(v); });
+    return s;
 }
 
 namespace {
