@@ -951,74 +951,114 @@ std::vector<TranslationLink> Matcher::match(const VectorIndex& index, std::span<
     return link(docs, sparse, candidates(index, docs, dense, sparse));
 }
 
-std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
-                                           const CandidateTable& table, LinkState* keep) const {
-    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(), "matcher: one sparse vector per document needed");
-    const Languages g = group_by_language(docs);
-    check_table(table, g, docs.size());
-    need_all(docs.size());
-    const std::size_t L = g.names.size();
-    const Margins margins(table, g, options_.margin_k);
-    const AnchorRanges anchors = anchor_ranges(sparse);
-    // Language pairs are linked independently, on all cores; their links join in pair order.
-    std::vector<std::pair<std::size_t, std::size_t>> lang_pairs;
-    for (std::size_t sa = 0; sa < L; ++sa)
-        for (std::size_t tb = sa + 1; tb < L; ++tb) lang_pairs.push_back({sa, tb});
-    // The candidate links of language pair p, from both directions. Built twice (for the
-    // floors, then for the labels), one pair per core at a time: holding every pair's candidates
-    // until the floors were known took ~2 KB a document at the peak (issue 12).
-    // Those of a margin under min_margin are left out before they are scored (the anchors are
+// link()'s language pairs and the candidate links of each, from both directions. Built twice
+// (for the floors, then for the labels), one pair per core at a time: holding every pair's
+// candidates until the floors were known took ~2 KB a document at the peak (issue 12).
+class Matcher::PairLinks {
+public:
+    PairLinks(const Matcher& m, std::span<const MatchDocument> docs, std::span<const SparseVector> sparse,
+              const CandidateTable& table, const Languages& g, const Margins& margins,
+              const AnchorRanges& anchors)
+        : m_(m), docs_(docs), sparse_(sparse), table_(table), g_(g), margins_(margins), anchors_(anchors) {
+        for (std::size_t sa = 0; sa < g.names.size(); ++sa)
+            for (std::size_t tb = sa + 1; tb < g.names.size(); ++tb) pairs_.push_back({sa, tb});
+    }
+    const std::vector<std::pair<std::size_t, std::size_t>>& pairs() const { return pairs_; }
+
+    // Links of a margin under min_margin are left out before they are scored (the anchors are
     // most of a link's cost): a link under translation_margin is never strong (strong()), so
     // label_links() never takes it and it changes no other link's label; it would only be
     // reported as same-story. `related`: how many reach related_similarity, left out or not.
-    constexpr float kEveryMargin = -std::numeric_limits<float>::infinity();
-    const auto candidates_of = [&](std::size_t p, float min_margin, std::size_t* related = nullptr) {
-        const std::vector<PairCandidate> pairs = pair_candidates(table, g, lang_pairs[p].first, lang_pairs[p].second);
-        const auto n = static_cast<std::size_t>(std::count_if(
-            pairs.begin(), pairs.end(), [&](const PairCandidate& c) { return c.sim >= options_.related_similarity; }));
+    static constexpr float kEveryMargin = -std::numeric_limits<float>::infinity();
+    std::vector<TranslationLink> of(std::size_t p, float min_margin, std::size_t* related = nullptr) const {
+        const MatcherOptions& o = m_.options_;
+        const std::vector<PairCandidate> pairs =
+            pair_candidates(table_, g_, pairs_[p].first, pairs_[p].second);
+        const auto n =
+            static_cast<std::size_t>(std::count_if(pairs.begin(), pairs.end(), [&](const PairCandidate& c) {
+                return c.sim >= o.related_similarity;
+            }));
         if (related) *related = n;
         std::vector<TranslationLink> links;
         if (min_margin == kEveryMargin) links.reserve(n);
         for (const auto& [a, b, sim] : pairs)
-            if (sim >= options_.related_similarity)
-                if (const float m = margins(a, b, sim); m >= min_margin) links.push_back(make_link(a, b, sim, m, sparse, anchors));
-        for (auto& l : links) url_evidence::add_url_evidence(docs, options_.url_weight, l);
+            if (sim >= o.related_similarity)
+                if (const float mg = margins_(a, b, sim); mg >= min_margin)
+                    links.push_back(m_.make_link(a, b, sim, mg, sparse_, anchors_));
+        for (auto& l : links) url_evidence::add_url_evidence(docs_, o.url_weight, l);
         return links;
-    };
-    // Every link is needed where same-story links are reported; else only those that can be strong.
-    const float reported_margin = options_.same_story ? kEveryMargin : options_.translation_margin;
-    // Phase 1: each pair's confident scores (labelled without the no-counterpart rule), its floor.
-    std::vector<std::vector<float>> confident(lang_pairs.size());
-    std::size_t total = 0;  // candidate links of all pairs: as many links at most
-    if (options_.counterpart_ratio > 0) {
-        std::vector<std::size_t> sizes(lang_pairs.size());
-        impl::parallel_for(lang_pairs.size(), impl::worker_count(lang_pairs.size()), [&](std::size_t p, std::size_t) {
-            std::vector<TranslationLink> links = candidates_of(p, options_.translation_margin, &sizes[p]);
-            confident[p] = confident_scores(docs, links);
-        });
-        total = std::accumulate(sizes.begin(), sizes.end(), std::size_t{0});
     }
-    const std::vector<float> floors = typical_floors(lang_pairs, L, confident);
-    std::vector<std::vector<float>>().swap(confident);
-    if (keep) *keep = {floors, {}};
+
+    // Phase 1: each pair's confident scores (labelled without the no-counterpart rule), its
+    // floor; `total`: the candidate links of all pairs (as many links at most).
+    std::vector<float> floors(std::size_t* total) const {
+        std::vector<std::vector<float>> confident(pairs_.size());
+        *total = 0;
+        if (m_.options_.counterpart_ratio > 0) {
+            std::vector<std::size_t> sizes(pairs_.size());
+            impl::parallel_for(
+                pairs_.size(), impl::worker_count(pairs_.size()), [&](std::size_t p, std::size_t) {
+                    std::vector<TranslationLink> links = of(p, m_.options_.translation_margin, &sizes[p]);
+                    confident[p] = m_.confident_scores(docs_, links);
+                });
+            *total = std::accumulate(sizes.begin(), sizes.end(), std::size_t{0});
+        }
+        return m_.typical_floors(pairs_, g_.names.size(), confident);
+    }
+
     // Phase 2: the pairs labelled with their floors, a core's worth at a time, joined in pair
-    // order, so the links are never held twice. With same-story links every candidate is a
-    // link: room for all, and an eighth more for the pivots' links (growing copies them all).
-    std::vector<TranslationLink> out;
-    if (options_.same_story) out.reserve(total + total / 8);
-    const std::size_t workers = impl::worker_count(lang_pairs.size());
-    for (std::size_t p0 = 0; p0 < lang_pairs.size(); p0 += workers) {
-        const std::size_t n = std::min(workers, lang_pairs.size() - p0);
-        std::vector<std::vector<TranslationLink>> linked(n), strong_links(n);
-        impl::parallel_for(n, n, [&](std::size_t j, std::size_t) {
-            std::vector<TranslationLink> links = candidates_of(p0 + j, reported_margin);
-            linked[j].reserve(links.size());
-            label_links(docs, links, floors[p0 + j], linked[j], keep ? &strong_links[j] : nullptr);
-        });
-        for (const auto& links : linked) out.insert(out.end(), links.begin(), links.end());
-        for (std::size_t j = 0; keep && j < n; ++j)
-            keep->strong.insert(keep->strong.end(), strong_links[j].begin(), strong_links[j].end());
+    // order, so the links are never held twice. With same-story links every candidate is a link
+    // (room for all, and an eighth more for the pivots' links: growing copies them all); else
+    // only those that can be strong. Strong links also go to keep->strong where asked.
+    std::vector<TranslationLink> labelled(const std::vector<float>& floors, std::size_t total,
+                                          LinkState* keep) const {
+        const bool same_story = m_.options_.same_story;
+        const float reported_margin = same_story ? kEveryMargin : m_.options_.translation_margin;
+        std::vector<TranslationLink> out;
+        if (same_story) out.reserve(total + total / 8);
+        const std::size_t workers = impl::worker_count(pairs_.size());
+        for (std::size_t p0 = 0; p0 < pairs_.size(); p0 += workers) {
+            const std::size_t n = std::min(workers, pairs_.size() - p0);
+            std::vector<std::vector<TranslationLink>> linked(n), strong_links(n);
+            impl::parallel_for(n, n, [&](std::size_t j, std::size_t) {
+                std::vector<TranslationLink> links = of(p0 + j, reported_margin);
+                linked[j].reserve(links.size());
+                m_.label_links(docs_, links, floors[p0 + j], linked[j], keep ? &strong_links[j] : nullptr);
+            });
+            for (const auto& links : linked) out.insert(out.end(), links.begin(), links.end());
+            for (std::size_t j = 0; keep && j < n; ++j)
+                keep->strong.insert(keep->strong.end(), strong_links[j].begin(), strong_links[j].end());
+        }
+        return out;
     }
+
+private:
+    const Matcher& m_;
+    std::span<const MatchDocument> docs_;
+    std::span<const SparseVector> sparse_;
+    const CandidateTable& table_;
+    const Languages& g_;
+    const Margins& margins_;
+    const AnchorRanges& anchors_;
+    std::vector<std::pair<std::size_t, std::size_t>> pairs_;  // (language, later language)
+};
+
+std::vector<TranslationLink> Matcher::link(std::span<const MatchDocument> docs,
+                                           std::span<const SparseVector> sparse, const CandidateTable& table,
+                                           LinkState* keep) const {
+    DOPPEL_CHECK(kInvalidArgument, sparse.size() == docs.size(),
+                 "matcher: one sparse vector per document needed");
+    const Languages g = group_by_language(docs);
+    check_table(table, g, docs.size());
+    need_all(docs.size());
+    const Margins margins(table, g, options_.margin_k);
+    const AnchorRanges anchors = anchor_ranges(sparse);
+    // Language pairs are linked independently, on all cores; their links join in pair order.
+    const PairLinks pairs(*this, docs, sparse, table, g, margins, anchors);
+    std::size_t total = 0;
+    const std::vector<float> floors = pairs.floors(&total);
+    if (keep) *keep = {floors, {}};
+    std::vector<TranslationLink> out = pairs.labelled(floors, total, keep);
     if (options_.pivot) close_over_pivots(docs, sparse, anchors, margins, out);
     limit_same_story(out);
     out.shrink_to_fit();

@@ -383,6 +383,7 @@ public:
     static AnchorRanges anchor_ranges(std::span<const SparseVector> sparse);
 
 private:
+    class PairLinks;  // link()'s language pairs and their candidate links (matcher.cpp)
     // Asks the VectorsNeeded hook (when set) for every document's vectors (a step that reads all).
     void need_all(std::size_t n) const;
     // A candidate pair's link: its similarity, margin, anchor agreement and score (unlabelled);
