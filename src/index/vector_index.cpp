@@ -14,7 +14,6 @@
 #include <faiss/index_io.h>
 #include <faiss/invlists/InvertedLists.h>
 #include <faiss/utils/Heap.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -26,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <tuple>
 
 #include "doppel/error.h"
@@ -42,6 +42,15 @@ struct VectorIndex::Part {
     // Vectors waiting for an index that needs training (IVF): kept until there are enough.
     std::vector<float> pending_x;
     std::vector<int64_t> pending_ids;
+    // Where a part read by load() is saved as it still is: its folder and file there, and the
+    // file's checksum (checked as it was read). Cleared by every change, so that save() into
+    // that folder keeps the file instead of writing it again (a daily batch touches a few
+    // languages of a store's index, which was all rewritten at every run).
+    struct Saved {
+        std::string dir, file;
+        uint64_t checksum = 0;
+    };
+    std::optional<Saved> saved;
 };
 
 struct VectorIndex::Approximate {
@@ -142,6 +151,7 @@ void VectorIndex::add(const std::string& lang, std::size_t n, const int64_t* ids
     auto it = parts_.find(lang);
     if (it == parts_.end()) it = parts_.emplace(lang, make_part(n, n, x)).first;  // make_part() reads parts_
     auto& part = it->second;
+    part->saved.reset();
     auto* idx = part->index.get();
     if (!idx->index->is_trained) {
         // Train once enough vectors are there; until then keep them for exact search.
@@ -166,27 +176,36 @@ void VectorIndex::add(const std::string& lang, std::size_t n, const int64_t* ids
 
 bool VectorIndex::can_remove() const { return factory_.find("HNSW") == std::string::npos; }
 
+// The pending vectors of `part` selected by `sel` taken out; how many.
+std::size_t VectorIndex::remove_pending(Part& part, const faiss::IDSelector& sel) const {
+    std::vector<float> px;
+    std::vector<int64_t> pi;
+    std::size_t removed = 0;
+    for (std::size_t i = 0; i < part.pending_ids.size(); ++i) {
+        if (sel.is_member(part.pending_ids[i])) {
+            ++removed;
+            continue;
+        }
+        pi.push_back(part.pending_ids[i]);
+        px.insert(px.end(), part.pending_x.begin() + i * dim_, part.pending_x.begin() + (i + 1) * dim_);
+    }
+    part.pending_ids = std::move(pi);
+    part.pending_x = std::move(px);
+    return removed;
+}
+
 std::size_t VectorIndex::remove(std::size_t n, const int64_t* ids) {
     std::size_t removed = 0;
     faiss::IDSelectorBatch sel(n, ids);
     for (auto& [lang, part] : parts_) {
+        const std::size_t before = removed;
         if (approximate().model) {
             removed += remove_approximate(*part, sel);
-            continue;
+        } else {
+            removed += part->index->remove_ids(sel);
+            removed += remove_pending(*part, sel);
         }
-        removed += part->index->remove_ids(sel);
-        std::vector<float> px;
-        std::vector<int64_t> pi;
-        for (std::size_t i = 0; i < part->pending_ids.size(); ++i) {
-            if (sel.is_member(part->pending_ids[i])) {
-                ++removed;
-                continue;
-            }
-            pi.push_back(part->pending_ids[i]);
-            px.insert(px.end(), part->pending_x.begin() + i * dim_, part->pending_x.begin() + (i + 1) * dim_);
-        }
-        part->pending_ids = std::move(pi);
-        part->pending_x = std::move(px);
+        if (removed != before) part->saved.reset();
     }
     return removed;
 }
@@ -925,32 +944,52 @@ Header verified_header(const std::string& dir, uint64_t* header_checksum, const 
 
 }  // namespace
 
+namespace {
+// One part's FAISS file written into `dir` (through a temporary, synced, then renamed): its
+// header entry.
+HeaderPart write_part(const std::string& dir, const std::string& lang, std::size_t dim,
+                      const faiss::IndexIDMap2& index, const std::vector<float>& pending_x,
+                      const std::vector<int64_t>& pending_ids) {
+    HeaderPart p{lang, "vectors-" + safe_lang(lang) + ".faiss", !pending_ids.empty(), 0, 0};
+    p.count = static_cast<uint64_t>(index.ntotal) + pending_ids.size();
+    const std::string tmp = dir + "/" + p.file + ".tmp";
+    try {
+        if (p.pending) {  // pending vectors (untrained IVF) are saved in a Flat index of their own
+            auto flat = make_index(dim, "Flat");
+            flat->add_with_ids(static_cast<faiss_idx>(pending_ids.size()), pending_x.data(),
+                               pending_ids.data());
+            faiss::write_index(flat.get(), tmp.c_str());
+        } else {
+            faiss::write_index(&index, tmp.c_str());
+        }
+    } catch (const faiss::FaissException& e) {
+        DOPPEL_THROW(kIo, "cannot write " + tmp + ": " + e.what());
+    }
+    // The checksum read back from the page cache while the file goes to the disk.
+    auto checksum = impl::in_background([&tmp] { return file_checksum(tmp); });
+    sync_file(tmp);
+    p.checksum = checksum.get();
+    rename_file(tmp, dir + "/" + p.file);
+    return p;
+}
+}  // namespace
+
+// The parts changed since load() (or not read from `dir`) are written; the others keep their
+// files, whose checksums load() checked. Every part is then saved in `dir` as it is.
 VectorIndex::FileState VectorIndex::save(const std::string& dir) const {
     DOPPEL_CHECK(kInvalidArgument, !partial_, "vector index: a partial load cannot be saved (" + dir + ")");
     Header h;
     h.dim = dim_;
     h.factory = factory_;
     for (auto& [lang, part] : parts_) {
-        HeaderPart p{lang, "vectors-" + safe_lang(lang) + ".faiss", !part->pending_ids.empty(), 0, 0};
-        p.count = static_cast<uint64_t>(part->index->ntotal) + part->pending_ids.size();
-        const std::string tmp = dir + "/" + p.file + ".tmp";
-        try {
-            if (p.pending) {  // pending vectors (untrained IVF) are saved in a Flat index of their own
-                auto flat = make_index(dim_, "Flat");
-                flat->add_with_ids(static_cast<faiss_idx>(part->pending_ids.size()), part->pending_x.data(),
-                                   part->pending_ids.data());
-                faiss::write_index(flat.get(), tmp.c_str());
-            } else {
-                faiss::write_index(part->index.get(), tmp.c_str());
-            }
-        } catch (const faiss::FaissException& e) {
-            DOPPEL_THROW(kIo, "cannot write " + tmp + ": " + e.what());
+        HeaderPart p;
+        if (part->saved && part->saved->dir == dir) {
+            p = HeaderPart{lang, part->saved->file, !part->pending_ids.empty(), 0, part->saved->checksum};
+            p.count = static_cast<uint64_t>(part->index->ntotal) + part->pending_ids.size();
+        } else {
+            p = write_part(dir, lang, dim_, *part->index, part->pending_x, part->pending_ids);
+            part->saved = Part::Saved{dir, p.file, p.checksum};
         }
-        // The checksum read back from the page cache while the file goes to the disk.
-        auto checksum = impl::in_background([&tmp] { return file_checksum(tmp); });
-        sync_file(tmp);
-        p.checksum = checksum.get();
-        rename_file(tmp, dir + "/" + p.file);
         h.count += p.count;
         h.parts.push_back(std::move(p));
     }
@@ -1022,6 +1061,7 @@ VectorIndex VectorIndex::load(const std::string& dir, const LoadOptions& options
             tune(map->index);
             part->index = std::move(map);
         }
+        part->saved = Part::Saved{dir, p.file, p.checksum};
         vi.parts_[p.lang] = std::move(part);
     }
     // A partial load of an "auto" index with no part read keeps its kind from the smallest part

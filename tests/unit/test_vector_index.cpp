@@ -1,5 +1,6 @@
 // VectorIndex: add, search per language, remove, save and reload, format checks.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <functional>
@@ -62,6 +63,61 @@ TEST(VectorIndex, AddSearchSaveReload) {
     back.add("fr", 1, &gone, x.data() + 30 * dim);
     back.search("fr", 1, x.data() + 30 * dim, 1, d, l);
     EXPECT_EQ(l[0], 130);
+}
+
+// The file's inode: a file written again (through a temporary, renamed) gets a new one.
+ino_t inode_of(const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+    return st.st_ino;
+}
+
+// save() writes the parts changed since load() and keeps the others' files (a daily batch
+// touches a few languages); the index read back is the one saved, and a save into another
+// folder writes every part there.
+TEST(VectorIndex, SaveWritesOnlyThePartsChangedSinceLoad) {
+    const std::size_t dim = 16, n = 40;
+    const auto x = random_unit(n, dim, 7);
+    std::vector<int64_t> ids(n);
+    for (std::size_t i = 0; i < n; ++i) ids[i] = 1 + static_cast<int64_t>(i);
+    test::TempDir dir("vindex-parts"), other("vindex-parts-other");
+    {
+        VectorIndex vi(dim, "Flat");
+        vi.add("de", 10, ids.data(), x.data());
+        vi.add("fr", 10, ids.data() + 10, x.data() + 10 * dim);
+        vi.add("vi", 10, ids.data() + 20, x.data() + 20 * dim);
+        vi.save(dir.path());
+    }
+    const std::string de = dir.path() + "/vectors-de.faiss", fr = dir.path() + "/vectors-fr.faiss",
+                      vi_file = dir.path() + "/vectors-vi.faiss";
+    const ino_t de_before = inode_of(de), fr_before = inode_of(fr), vi_before = inode_of(vi_file);
+    VectorIndex back = VectorIndex::load(dir.path());
+    back.add("fr", 5, ids.data() + 30, x.data() + 30 * dim);  // fr grows
+    int64_t gone = 25;
+    EXPECT_EQ(back.remove(1, &gone), 1u);  // vi loses one
+    const VectorIndex::FileState state = back.save(dir.path());
+    EXPECT_EQ(inode_of(de), de_before);  // unchanged: kept
+    EXPECT_NE(inode_of(fr), fr_before);
+    EXPECT_NE(inode_of(vi_file), vi_before);
+    EXPECT_EQ(state.count, 34u);
+    const std::vector<int64_t> all = back.ids();
+    EXPECT_EQ(state.ids_digest, VectorIndex::ids_digest(all.size(), all.data()));
+
+    VectorIndex again = VectorIndex::load(dir.path());  // every part's checksum checked
+    EXPECT_EQ(again.size("de"), 10u);
+    EXPECT_EQ(again.size("fr"), 15u);
+    EXPECT_EQ(again.size("vi"), 9u);
+    float d[1];
+    int64_t l[1];
+    again.search("fr", 1, x.data() + 32 * dim, 1, d, l);
+    EXPECT_EQ(l[0], 33);
+    again.search("de", 1, x.data() + 3 * dim, 1, d, l);
+    EXPECT_EQ(l[0], 4);
+
+    again.save(other.path());  // another folder: every part written there
+    VectorIndex copy = VectorIndex::load(other.path());
+    EXPECT_EQ(copy.size(), 34u);
+    EXPECT_EQ(copy.size("de"), 10u);
 }
 
 TEST(VectorIndex, TrainedFactoryKeepsVectorsUntilTrained) {

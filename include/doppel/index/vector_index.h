@@ -33,7 +33,8 @@
 // vector count, uint64 XXH3-64 checksum of the file; then uint64 total count and uint64 digest of
 // the ids; strings as uint32 length + bytes, little-endian) and one "vectors-<lang>.faiss" per
 // language (faiss::write_index). Each file is written to a temporary name, flushed and renamed,
-// the header last; load() checks every file against its checksum. The index is derived data:
+// the header last (a part unchanged since it was read from that folder is not written again);
+// load() checks every file against its checksum. The index is derived data:
 // index/vector_index_check.h says whether it is in step with its store, and the embedding stage
 // rebuilds it when it is not.
 //
@@ -171,7 +172,10 @@ public:
     };
 
     // Writes the index files into dir (each to a temporary file, flushed and renamed; the header
-    // last) and returns what it wrote. Throws doppel::Error on I/O errors, and on a partial load.
+    // last) and returns what it wrote. A part read by load() from dir and not changed since
+    // (add() or remove() reaching it) keeps its file there, whose checksum load() checked: adding
+    // a day's documents of a few languages writes those languages' files and the header, not
+    // every language's again. Throws doppel::Error on I/O errors, and on a partial load.
     FileState save(const std::string& dir) const;
     // Reads an index written by save() (the parts `options` names). Throws doppel::Error when the
     // header is missing, has a bad magic or another format version, or a FAISS file read cannot be
@@ -199,6 +203,7 @@ private:
     void search_approximate(const std::vector<std::string>& targets, std::size_t n, const float* x, std::size_t k,
                             float* distances, int64_t* labels) const;
     std::size_t remove_approximate(Part& part, const faiss::IDSelector& sel);
+    std::size_t remove_pending(Part& part, const faiss::IDSelector& sel) const;
     std::size_t dim_;
     std::string factory_;
     std::unique_ptr<AutoIndexOptions> auto_;  // null unless factory_ is an "auto" spec
