@@ -54,17 +54,17 @@ StoredVectors load_vectors(const Store& store) {
 
 StoredFeatures load_features(const Store& store) {
     StoredFeatures f;
-    std::unordered_map<int64_t, std::size_t> pos;
     store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
-        pos[seq] = f.seqs.size();
         f.seqs.push_back(seq);
         f.counts.push_back(SparseVector::deserialize(blob));
     });
     f.frequencies.add(f.counts);
     f.langs.resize(f.seqs.size());
+    // Both scans come in the order of seq (the artifacts' key): the languages are merged in.
+    std::size_t at = 0;
     store.scan_artifacts(kMatchingLanguageArtifact, [&](int64_t seq, std::string_view blob) {
-        auto it = pos.find(seq);
-        if (it != pos.end()) f.langs[it->second] = std::string(blob);
+        while (at < f.seqs.size() && f.seqs[at] < seq) ++at;
+        if (at < f.seqs.size() && f.seqs[at] == seq) f.langs[at] = std::string(blob);
     });
     return f;
 }
