@@ -562,7 +562,14 @@ void BridgeEmbedder::append_paragraph_features(const AnalyzedDocument& doc, std:
 
 SparseVector BridgeEmbedder::weigh(SparseVector counts) const {
     SparseVector v = std::move(counts);
+    // The idf table of a store's features is past the caches: the slot of the feature kAhead
+    // places on is fetched while this one is weighed (as DocumentFrequencies::add counts).
+    constexpr std::size_t kAhead = 8;
+    const bool table = df_ && !idf_slots_.empty();
     for (std::size_t i = 0; i < v.size(); ++i) {
+        if (table && i + kAhead < v.size())
+            __builtin_prefetch(idf_slots_.data() +
+                               ((v.ids[i + kAhead] * 0x9E3779B97F4A7C15ull) >> idf_shift_));
         float kw = 1.0f;
         switch (kind_of(v.ids[i])) {
             case FeatureKind::kConcept: kw = options_.concept_weight; break;
