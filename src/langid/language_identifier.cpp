@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -414,7 +415,69 @@ std::string encode_language_scores(const LanguageScores& scores, std::string_vie
     return out;
 }
 
+namespace {
+// A reader of the form encode_language_scores() writes, byte by byte: each take_*() consumes
+// what it expects and says whether it was there.
+class ScoresReader {
+public:
+    explicit ScoresReader(std::string_view s) : s_(s) {}
+    bool take(std::string_view literal) {
+        if (!s_.starts_with(literal)) return false;
+        s_.remove_prefix(literal.size());
+        return true;
+    }
+    // A string of plain printable ASCII between quotes (append_json_string's plain case).
+    bool take_plain_string(std::string& out) {
+        if (!take("\"")) return false;
+        const std::size_t end = s_.find_first_of("\"\\");
+        if (end == std::string_view::npos || s_[end] != '"') return false;
+        const std::string_view body = s_.substr(0, end);
+        if (!std::all_of(body.begin(), body.end(), [](char c) { return c >= 0x20 && c < 0x7F; }))
+            return false;
+        out.assign(body);
+        s_.remove_prefix(end + 1);
+        return true;
+    }
+    template <class T>
+    bool take_number(T& out) {
+        const auto [ptr, ec] = std::from_chars(s_.data(), s_.data() + s_.size(), out);
+        if (ec != std::errc() || ptr == s_.data()) return false;
+        s_.remove_prefix(static_cast<std::size_t>(ptr - s_.data()));
+        return true;
+    }
+    bool done() const { return s_.empty(); }
+
+private:
+    std::string_view s_;
+};
+
+// The scores as encode_language_scores() writes them (plain strings, finite numbers, no
+// spaces), read without a JSON parser: settling a store's fallback decisions decodes every
+// one, and nlohmann::json's parse was half of that. Anything else: nullopt (the parser reads it).
+std::optional<LanguageScores> decode_written_scores(std::string_view encoded, std::string* hint) {
+    ScoresReader r(encoded);
+    LanguageScores s;
+    std::string h;
+    if (!r.take("{\"hint\":") || !r.take_plain_string(h) || !r.take(",\"labels\":[")) return std::nullopt;
+    for (bool first = true; !r.take("]"); first = false) {
+        LanguageGuess g;
+        double p = 0;
+        if ((!first && !r.take(",")) || !r.take("[") || !r.take_plain_string(g.lang) || !r.take(",") ||
+            !r.take_number(p) || !std::isfinite(p) || !r.take("]"))
+            return std::nullopt;
+        g.confidence = static_cast<float>(p);
+        s.labels.push_back(std::move(g));
+    }
+    if (!r.take(",\"letters\":") || !r.take_number(s.letters) || !r.take("}") || !r.done())
+        return std::nullopt;
+    if (hint) *hint = std::move(h);
+    return s;
+}
+}  // namespace
+
 LanguageScores decode_language_scores(std::string_view encoded, std::string* hint) {
+    if (std::optional<LanguageScores> written = decode_written_scores(encoded, hint))
+        return std::move(*written);
     LanguageScores s;
     const auto j = nlohmann::json::parse(encoded, nullptr, false);
     try {

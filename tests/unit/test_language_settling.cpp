@@ -242,6 +242,40 @@ TEST(LanguageSettling, StoredScoresDecideAsTheTextDoes) {
     EXPECT_THROW(decode_language_scores("[1,2]", nullptr), Error);
 }
 
+// decode_language_scores() reads what encode_language_scores() writes without a JSON parser, and
+// any other form of the same JSON (spaces, escapes, keys in another order) through one: both give
+// the same scores, probabilities exactly.
+TEST(LanguageSettling, WrittenScoresReadAsTheSameJsonInAnyForm) {
+    LanguageScores s;
+    s.letters = 42;
+    for (const float p : {0.0f, 1.0f, 1e-30f, 1.4e-45f, 0.1f, 0.3333333f, 0.8793842792510986f})
+        s.labels.push_back(LanguageGuess{"en", p});
+    const std::string written = encode_language_scores(s, "vi");
+    std::string hint;
+    const LanguageScores fast = decode_language_scores(written, &hint);
+    EXPECT_EQ(hint, "vi");
+    EXPECT_EQ(fast.letters, 42u);
+    ASSERT_EQ(fast.labels.size(), s.labels.size());
+    for (std::size_t i = 0; i < s.labels.size(); ++i)
+        EXPECT_EQ(fast.labels[i].confidence, s.labels[i].confidence) << i;
+    const std::string spaced =
+        "{ \"letters\": 42, \"labels\": [[\"en\", 0.5], [\"\\u0065n\", 1e-3]], \"hint\": \"v\\u0069\" }";
+    const LanguageScores parsed = decode_language_scores(spaced, &hint);
+    EXPECT_EQ(hint, "vi");
+    EXPECT_EQ(parsed.letters, 42u);
+    ASSERT_EQ(parsed.labels.size(), 2u);
+    EXPECT_EQ(parsed.labels[1].lang, "en");
+    EXPECT_EQ(parsed.labels[1].confidence, 1e-3f);
+    const LanguageScores canonical = decode_language_scores(encode_language_scores(parsed, "vi"), nullptr);
+    ASSERT_EQ(canonical.labels.size(), 2u);
+    EXPECT_EQ(canonical.labels[0].confidence, parsed.labels[0].confidence);
+    EXPECT_EQ(canonical.labels[1].confidence, parsed.labels[1].confidence);
+    for (const char* bad :
+         {"{\"hint\":\"\",\"labels\":[[\"en\",null]],\"letters\":1}",
+          "{\"hint\":\"\",\"labels\":[[\"en\",0.5]],\"letters\":1}x", "{\"hint\":\"\",\"labels\":["})
+        EXPECT_THROW(decode_language_scores(bad, nullptr), Error) << bad;
+}
+
 // encode_language_scores() writes its JSON itself: any probability (tiny, denormal, 0, 1) and
 // a hint with quotes, a backslash, control and non-ASCII characters read back exactly.
 TEST(LanguageSettling, EncodedScoresReadBackExactly) {
