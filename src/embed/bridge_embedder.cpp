@@ -229,28 +229,29 @@ void DocumentFrequencies::decrement(uint64_t feature) {
 
 void DocumentFrequencies::add(const SparseVector& f) {
     ++documents;
-    for (uint64_t id : f.ids) add_count(id, 1);
+    count_ids(f.ids);
 }
 
 void DocumentFrequencies::add(std::span<const SparseVector> features) {
     std::size_t total = 0;
     for (const SparseVector& f : features) total += f.ids.size();
     if (ids_.empty()) reserve(std::min<std::size_t>(total, 1 << 15));  // distinct ones: fewer
-    // A store's features fill a table past the caches, and each count was a cache miss waited
-    // for: the slot of the id kAhead places on is fetched while this one is counted.
-    constexpr std::size_t kAhead = 16;
-    for (const SparseVector& f : features) {
-        const std::vector<uint64_t>& ids = f.ids;
-        for (std::size_t j = 0; j < ids.size(); ++j) {
-            if (j + kAhead < ids.size()) {
-                const std::size_t k = home_of(ids[j + kAhead]);
-                __builtin_prefetch(ids_.data() + k);
-                __builtin_prefetch(counts_.data() + k);
-            }
-            add_count(ids[j], 1);
-        }
-    }
+    for (const SparseVector& f : features) count_ids(f.ids);
     documents += features.size();
+}
+
+// A store's features fill a table past the caches, and each count was a cache miss waited for:
+// the slot of the id kAhead places on is fetched while this one is counted.
+void DocumentFrequencies::count_ids(std::span<const uint64_t> ids) {
+    constexpr std::size_t kAhead = 16;
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+        if (j + kAhead < ids.size()) {
+            const std::size_t k = home_of(ids[j + kAhead]);
+            __builtin_prefetch(ids_.data() + k);
+            __builtin_prefetch(counts_.data() + k);
+        }
+        add_count(ids[j], 1);
+    }
 }
 
 void DocumentFrequencies::remove(const SparseVector& f) {

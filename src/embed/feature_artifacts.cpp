@@ -52,6 +52,18 @@ StoredVectors load_vectors(const Store& store) {
     return out;
 }
 
+namespace {
+// The matching languages of f.seqs (ascending) merged in: the scan comes in seq order too.
+void merge_languages(const Store& store, StoredFeatures& f) {
+    f.langs.resize(f.seqs.size());
+    std::size_t at = 0;
+    store.scan_artifacts(kMatchingLanguageArtifact, [&](int64_t seq, std::string_view blob) {
+        while (at < f.seqs.size() && f.seqs[at] < seq) ++at;
+        if (at < f.seqs.size() && f.seqs[at] == seq) f.langs[at] = std::string(blob);
+    });
+}
+}  // namespace
+
 StoredFeatures load_features(const Store& store) {
     StoredFeatures f;
     store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
@@ -59,13 +71,22 @@ StoredFeatures load_features(const Store& store) {
         f.counts.push_back(SparseVector::deserialize(blob));
     });
     f.frequencies.add(f.counts);
-    f.langs.resize(f.seqs.size());
-    // Both scans come in the order of seq (the artifacts' key): the languages are merged in.
+    merge_languages(store, f);
+    return f;
+}
+
+StoredFeatures load_features(const Store& store, std::span<const int64_t> wanted) {
+    StoredFeatures f;
     std::size_t at = 0;
-    store.scan_artifacts(kMatchingLanguageArtifact, [&](int64_t seq, std::string_view blob) {
-        while (at < f.seqs.size() && f.seqs[at] < seq) ++at;
-        if (at < f.seqs.size() && f.seqs[at] == seq) f.langs[at] = std::string(blob);
+    store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
+        SparseVector counts = SparseVector::deserialize(blob);
+        f.frequencies.add(counts);
+        while (at < wanted.size() && wanted[at] < seq) ++at;
+        if (at == wanted.size() || wanted[at] != seq) return;  // counted, not kept
+        f.seqs.push_back(seq);
+        f.counts.push_back(std::move(counts));
     });
+    merge_languages(store, f);
     return f;
 }
 

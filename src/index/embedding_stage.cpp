@@ -12,7 +12,6 @@
 #include <numeric>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "doppel/error.h"
 #include "doppel/index/vector_index_check.h"
@@ -410,21 +409,19 @@ std::vector<std::size_t> same_counts(const StoredFeatures& all, const StoredVect
 // trained first.
 std::future<void> EmbeddingStage::add_to_index(Store& store, VectorIndex& index, const std::vector<int64_t>& seqs,
                                                bool rebuild) {
-    StoredFeatures all = load_features(store);
+    std::vector<int64_t> wanted = seqs;
+    std::sort(wanted.begin(), wanted.end());
+    StoredFeatures all = load_features(store, wanted);  // the counts of `seqs` only
     embedder_->set_frequencies(std::make_shared<DocumentFrequencies>(std::move(all.frequencies)));
     if (vectors_) {
         store.set_meta("embedding.vectors", vectors_->describe());
         store.set_meta("embedding.vectors_weight", std::to_string(options_.vectors_weight));
     }
     const StoredVectors vecs = load_vectors(store);
-    std::unordered_set<int64_t> wanted(seqs.begin(), seqs.end());
-    std::vector<std::size_t> todo;
+    std::vector<std::size_t> todo(all.seqs.size());
+    std::iota(todo.begin(), todo.end(), std::size_t{0});
     std::map<std::string, std::vector<std::size_t>> by_lang;
-    for (std::size_t i = 0; i < all.seqs.size(); ++i)
-        if (wanted.count(all.seqs[i])) {
-            todo.push_back(i);
-            by_lang[all.langs[i]].push_back(i);
-        }
+    for (std::size_t i = 0; i < all.seqs.size(); ++i) by_lang[all.langs[i]].push_back(i);
     if (rebuild) train_index(index, all, todo, vecs);
     const std::size_t dim = embedder_->dim();
     constexpr std::size_t kChunk = 8192;

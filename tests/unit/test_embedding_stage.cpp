@@ -81,6 +81,40 @@ TEST(FeatureArtifacts, LoadCountsReadsTheCountsOfTheDocumentsAskedInTheirOrder) 
     }
 }
 
+// load_features(store, wanted): the frequencies over every stored document, as load_features
+// gives them, with the counts and languages of the wanted documents only (in seq order; a
+// wanted seq without features is left out).
+TEST(FeatureArtifacts, LoadFeaturesOfSomeDocumentsCountsEveryDocument) {
+    test::TempDir dir("load-some-features");
+    Store store(dir / "store");
+    std::vector<AnalyzedDocument> docs(6);
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        docs[i].doc.id = "d" + std::to_string(i);
+        docs[i].doc.text = "text " + std::to_string(i);
+        docs[i].lang = i % 2 ? "de" : "en";
+        docs[i].content_hash = content_hash(docs[i].doc.text);
+    }
+    std::vector<int64_t> seqs;
+    store.put(docs.size(), docs.data(), 1, &seqs);
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        SparseVector v;
+        for (uint64_t id = 1; id <= 40 + i; ++id) v.ids.push_back(id * 7919 + (i % 3));  // shared and own ids
+        v.weights.assign(v.ids.size(), 1.0f);
+        const std::string blob = v.serialize();
+        store.put_artifacts(kBridgeFeaturesArtifact, 1, &seqs[i], &blob);
+        store.put_artifacts(kMatchingLanguageArtifact, 1, &seqs[i], &docs[i].lang);
+    }
+    const StoredFeatures all = load_features(store);
+    const std::vector<int64_t> wanted = {seqs[1], seqs[4], seqs[5] + 100};
+    const StoredFeatures some = load_features(store, wanted);
+    EXPECT_TRUE(some.frequencies == all.frequencies);
+    EXPECT_EQ(some.frequencies.documents, 6u);
+    ASSERT_EQ(some.seqs, (std::vector<int64_t>{seqs[1], seqs[4]}));
+    EXPECT_EQ(some.langs, (std::vector<std::string>{"de", "en"}));
+    EXPECT_EQ(some.counts[0].ids, all.counts[1].ids);
+    EXPECT_EQ(some.counts[1].ids, all.counts[4].ids);
+}
+
 TEST(EmbeddingStage, RecomputesFeaturesWhenTheLexiconChanged) {
     const std::string models = test::source_dir() + "/models";
     if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";

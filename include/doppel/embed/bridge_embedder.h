@@ -103,6 +103,7 @@ struct DocumentFrequencies {
 private:
     std::size_t home_of(uint64_t feature) const { return (feature * 0x9E3779B97F4A7C15ull) >> shift_; }
     std::size_t slot_of(uint64_t feature) const;  // its slot, or the free slot where it would go
+    void count_ids(std::span<const uint64_t> ids);  // each count raised by 1
     std::size_t claim(uint64_t feature);
     void grow_for(std::size_t features);
     void erase_slot(std::size_t k);

@@ -44,6 +44,11 @@ struct StoredFeatures {
     DocumentFrequencies frequencies;
 };
 StoredFeatures load_features(const Store& store);
+// The frequencies over every stored document's features, as above, and the counts and language
+// of the documents `wanted` (ascending seqs) only: an index run embeds its new documents with a
+// store's frequencies without holding every document's counts (a store of 100,000 documents:
+// most of the flush's fresh memory).
+StoredFeatures load_features(const Store& store, std::span<const int64_t> wanted);
 // The stored counts of the documents `seqs`, in that order, read again (doppel translations
 // lets them go between weighing and learning). Throws kNotFound when one of them has no
 // features any more (the store changed). `scan`: one pass over every stored document's (cheaper
