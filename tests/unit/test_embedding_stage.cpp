@@ -5,14 +5,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "doppel/embed/feature_artifacts.h"
 #include "doppel/error.h"
 #include "doppel/index/embedding_stage.h"
 #include "doppel/index/vector_index_check.h"
+#include "doppel/langid/language_identifier.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/ops/translations.h"
-#include "doppel/langid/language_identifier.h"
 #include "doppel/store/store.h"
 #include "support/test_support.h"
 
@@ -24,6 +25,21 @@ std::map<int64_t, std::string> features_of(const Store& store) {
     store.scan_artifacts(EmbeddingStage::kFeaturesKind,
                          [&](int64_t seq, std::string_view blob) { out[seq] = std::string(blob); });
     return out;
+}
+
+// Stores n documents "d0".."d<n-1>" (text "text i", language lang_of(i)); their seqs.
+std::vector<int64_t> put_documents(Store& store, std::size_t n,
+                                   const std::function<std::string(std::size_t)>& lang_of) {
+    std::vector<AnalyzedDocument> docs(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        docs[i].doc.id = "d" + std::to_string(i);
+        docs[i].doc.text = "text " + std::to_string(i);
+        docs[i].lang = lang_of(i);
+        docs[i].content_hash = content_hash(docs[i].doc.text);
+    }
+    std::vector<int64_t> seqs;
+    store.put(docs.size(), docs.data(), 1, &seqs);
+    return seqs;
 }
 
 // Indexes the Arabic and English seed articles (ids "ar", "en") with the embedding stage alone.
@@ -45,15 +61,7 @@ void index_seed_pair(Store& store, const LanguageIdentifier& langid, const std::
 TEST(FeatureArtifacts, LoadCountsReadsTheCountsOfTheDocumentsAskedInTheirOrder) {
     test::TempDir dir("load-counts");
     Store store(dir / "store");
-    std::vector<AnalyzedDocument> docs(3);
-    for (std::size_t i = 0; i < docs.size(); ++i) {
-        docs[i].doc.id = "d" + std::to_string(i);
-        docs[i].doc.text = "text " + std::to_string(i);
-        docs[i].lang = "en";
-        docs[i].content_hash = content_hash(docs[i].doc.text);
-    }
-    std::vector<int64_t> seqs;
-    store.put(docs.size(), docs.data(), 1, &seqs);
+    const std::vector<int64_t> seqs = put_documents(store, 3, [](std::size_t) { return std::string("en"); });
     ASSERT_EQ(seqs.size(), 3u);
     for (int64_t seq : seqs) {
         SparseVector v;
@@ -87,22 +95,16 @@ TEST(FeatureArtifacts, LoadCountsReadsTheCountsOfTheDocumentsAskedInTheirOrder) 
 TEST(FeatureArtifacts, LoadFeaturesOfSomeDocumentsCountsEveryDocument) {
     test::TempDir dir("load-some-features");
     Store store(dir / "store");
-    std::vector<AnalyzedDocument> docs(6);
-    for (std::size_t i = 0; i < docs.size(); ++i) {
-        docs[i].doc.id = "d" + std::to_string(i);
-        docs[i].doc.text = "text " + std::to_string(i);
-        docs[i].lang = i % 2 ? "de" : "en";
-        docs[i].content_hash = content_hash(docs[i].doc.text);
-    }
-    std::vector<int64_t> seqs;
-    store.put(docs.size(), docs.data(), 1, &seqs);
+    const auto lang_of = [](std::size_t i) { return std::string(i % 2 ? "de" : "en"); };
+    const std::vector<int64_t> seqs = put_documents(store, 6, lang_of);
     for (std::size_t i = 0; i < seqs.size(); ++i) {
         SparseVector v;
         for (uint64_t id = 1; id <= 40 + i; ++id) v.ids.push_back(id * 7919 + (i % 3));  // shared and own ids
         v.weights.assign(v.ids.size(), 1.0f);
         const std::string blob = v.serialize();
         store.put_artifacts(kBridgeFeaturesArtifact, 1, &seqs[i], &blob);
-        store.put_artifacts(kMatchingLanguageArtifact, 1, &seqs[i], &docs[i].lang);
+        const std::string lang = lang_of(i);
+        store.put_artifacts(kMatchingLanguageArtifact, 1, &seqs[i], &lang);
     }
     const StoredFeatures all = load_features(store);
     const std::vector<int64_t> wanted = {seqs[1], seqs[4], seqs[5] + 100};
