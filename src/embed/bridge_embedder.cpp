@@ -241,11 +241,12 @@ void DocumentFrequencies::add(std::span<const SparseVector> features) {
 }
 
 // A store's features fill a table past the caches, and each count was a cache miss waited for:
-// the slot of the id kAhead places on is fetched while this one is counted.
+// the slot of the id kAhead places on is fetched while this one is counted (once there is a
+// table: the empty one has no slots, and home_of() no shift).
 void DocumentFrequencies::count_ids(std::span<const uint64_t> ids) {
     constexpr std::size_t kAhead = 16;
     for (std::size_t j = 0; j < ids.size(); ++j) {
-        if (j + kAhead < ids.size()) {
+        if (!ids_.empty() && j + kAhead < ids.size()) {
             const std::size_t k = home_of(ids[j + kAhead]);
             __builtin_prefetch(ids_.data() + k);
             __builtin_prefetch(counts_.data() + k);
