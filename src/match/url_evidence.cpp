@@ -54,7 +54,7 @@ UrlLanguageKey url_language_key(std::string_view url) {
     out.key = std::string(host);
     for (std::string_view seg : split(path, '/')) {
         if (const std::string c = language_code(seg); !c.empty()) take(out.code, c);
-        else if (!seg.empty()) out.key += "/" + std::string(seg);
+        else if (!seg.empty()) out.key.append("/").append(seg);
     }
     std::vector<std::string> params;
     for (std::string_view p : split(query, '&')) {
