@@ -18,9 +18,11 @@ struct Place {
     uint64_t bits;
 };
 
+__extension__ typedef unsigned __int128 Uint128;  // GCC's and clang's (__extension__: no -Wpedantic)
+
 Place place_of(int64_t key, uint64_t blocks) {
     const auto k = static_cast<uint64_t>(key);
-    const auto block = static_cast<uint64_t>((static_cast<unsigned __int128>(k) * blocks) >> 64);
+    const auto block = static_cast<uint64_t>((static_cast<Uint128>(k) * blocks) >> 64);
     uint64_t m = k ^ (k >> 31);
     m *= 0x9E3779B97F4A7C15ull;
     m ^= m >> 29;

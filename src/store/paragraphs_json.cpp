@@ -89,10 +89,11 @@ std::vector<std::string_view> number_languages(const std::vector<Paragraph>& ps,
 bool read_blob(const unsigned char* p, const unsigned char* end, std::vector<Paragraph>* out) {
     uint64_t nlangs = 0, n = 0, v = 0;
     if (!impl::get_varint(p, end, &nlangs) || nlangs > static_cast<uint64_t>(end - p)) return false;
-    std::vector<std::string> langs(nlangs);
-    for (std::string& lang : langs) {
+    std::vector<std::string> langs;
+    langs.reserve(nlangs);
+    for (uint64_t k = 0; k < nlangs; ++k) {
         if (!impl::get_varint(p, end, &v) || v > static_cast<uint64_t>(end - p)) return false;
-        lang.assign(reinterpret_cast<const char*>(p), v);
+        langs.emplace_back(reinterpret_cast<const char*>(p), v);
         p += v;
     }
     if (!impl::get_varint(p, end, &n) || n > static_cast<uint64_t>(end - p)) return false;  // >= 3 bytes each
