@@ -152,7 +152,7 @@ std::unique_ptr<Aligner> Aligner::from_spec(const std::string& spec, const std::
 
 std::string Aligner::describe() const {
     std::string s = "dp:";
-    impl::append_options(s, kOptionKeys, options_, [](double v) { return impl::spec_number(v); });
+    impl::append_options(s, kOptionKeys, options_);
     for (const auto& [w, e] : encoders_)
         s.append(";").append(impl::spec_number(w)).append("*").append(e->describe());
     return s;

@@ -323,7 +323,7 @@ void BridgeEmbedder::set_frequencies(std::shared_ptr<const DocumentFrequencies> 
     idf_shift_ = 64 - std::countr_zero(slots);
     idf_slots_.assign(slots, IdfSlot{});
     df_->for_each([&](uint64_t id, uint32_t d) {
-        std::size_t k = (id * 0x9E3779B97F4A7C15ull) >> idf_shift_;
+        std::size_t k = idf_home(id);
         while (idf_slots_[k].used) k = (k + 1) & (slots - 1);
         idf_slots_[k] = {id, idf_of_count(d), 1};
     });
@@ -335,7 +335,7 @@ float BridgeEmbedder::idf_of(uint64_t feature) const {
         return d < idf_by_count_.size() && idf_documents_ == df_->documents ? idf_by_count_[d] : df_->idf_of_count(d);
     }
     const std::size_t mask = idf_slots_.size() - 1;
-    for (std::size_t k = (feature * 0x9E3779B97F4A7C15ull) >> idf_shift_;; k = (k + 1) & mask) {
+    for (std::size_t k = idf_home(feature);; k = (k + 1) & mask) {
         const IdfSlot& slot = idf_slots_[k];
         if (!slot.used) return idf_missing_;
         if (slot.id == feature) return slot.idf;
@@ -570,8 +570,7 @@ SparseVector BridgeEmbedder::weigh(SparseVector counts) const {
     const bool table = df_ && !idf_slots_.empty();
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (table && i + kAhead < v.size())
-            __builtin_prefetch(idf_slots_.data() +
-                               ((v.ids[i + kAhead] * 0x9E3779B97F4A7C15ull) >> idf_shift_));
+            __builtin_prefetch(idf_slots_.data() + idf_home(v.ids[i + kAhead]));
         float kw = 1.0f;
         switch (kind_of(v.ids[i])) {
             case FeatureKind::kConcept: kw = options_.concept_weight; break;

@@ -53,41 +53,39 @@ StoredVectors load_vectors(const Store& store) {
 }
 
 namespace {
-// The matching languages of f.seqs (ascending) merged in: the scan comes in seq order too.
-void merge_languages(const Store& store, StoredFeatures& f) {
+// Every stored document's features counted into the frequencies, one at a time; the counts of
+// those keep(seq) takes kept, with their matching languages (both scans come in seq order: the
+// languages are merged in).
+template <class Keep>
+StoredFeatures load_features_kept(const Store& store, Keep&& keep) {
+    StoredFeatures f;
+    store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
+        SparseVector counts = SparseVector::deserialize(blob);
+        f.frequencies.add(counts);
+        if (!keep(seq)) return;  // counted, not kept
+        f.seqs.push_back(seq);
+        f.counts.push_back(std::move(counts));
+    });
     f.langs.resize(f.seqs.size());
     std::size_t at = 0;
     store.scan_artifacts(kMatchingLanguageArtifact, [&](int64_t seq, std::string_view blob) {
         while (at < f.seqs.size() && f.seqs[at] < seq) ++at;
         if (at < f.seqs.size() && f.seqs[at] == seq) f.langs[at] = std::string(blob);
     });
+    return f;
 }
 }  // namespace
 
 StoredFeatures load_features(const Store& store) {
-    StoredFeatures f;
-    store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
-        f.seqs.push_back(seq);
-        f.counts.push_back(SparseVector::deserialize(blob));
-    });
-    f.frequencies.add(f.counts);
-    merge_languages(store, f);
-    return f;
+    return load_features_kept(store, [](int64_t) { return true; });
 }
 
 StoredFeatures load_features(const Store& store, std::span<const int64_t> wanted) {
-    StoredFeatures f;
-    std::size_t at = 0;
-    store.scan_artifacts(kBridgeFeaturesArtifact, [&](int64_t seq, std::string_view blob) {
-        SparseVector counts = SparseVector::deserialize(blob);
-        f.frequencies.add(counts);
+    std::size_t at = 0;  // the scan's seqs ascend, as `wanted` does
+    return load_features_kept(store, [&](int64_t seq) {
         while (at < wanted.size() && wanted[at] < seq) ++at;
-        if (at == wanted.size() || wanted[at] != seq) return;  // counted, not kept
-        f.seqs.push_back(seq);
-        f.counts.push_back(std::move(counts));
+        return at < wanted.size() && wanted[at] == seq;
     });
-    merge_languages(store, f);
-    return f;
 }
 
 std::vector<SparseVector> load_counts(const Store& store, std::span<const int64_t> seqs, bool scan) {

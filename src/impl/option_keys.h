@@ -4,7 +4,7 @@
 //
 //     constexpr impl::OptionKey<FooOptions> kFooKeys[] = {{"k", &FooOptions::k}, ...};
 //     impl::take_options(parsed, kFooKeys, o);                    // in parse_spec()
-//     impl::append_options(s, kFooKeys, o, impl::spec_number);    // in describe()
+//     impl::append_options(s, kFooKeys, o);                       // in describe()
 //
 // A field is an integer, a bool ("1" or "0") or a floating-point number (written by the
 // caller's number format: the classes' specs differ there, and a describe() string is recorded
@@ -35,7 +35,8 @@ void take_options(ParsedSpec& p, const OptionKey<Options> (&keys)[N], Options& o
         std::visit([&](auto field) { p.take_number(k.key, o.*field); }, k.field);
 }
 
-// "key=value" of every key, in the table's order and separated by commas, appended to `s`.
+// "key=value" of every key, in the table's order and separated by commas, appended to `s`;
+// floating-point numbers by `number` (impl::spec_number where not given).
 template <class Options, std::size_t N, class NumberFormat>
 void append_options(std::string& s, const OptionKey<Options> (&keys)[N], const Options& o,
                     NumberFormat&& number) {
@@ -55,6 +56,11 @@ void append_options(std::string& s, const OptionKey<Options> (&keys)[N], const O
             },
             keys[i].field);
     }
+}
+
+template <class Options, std::size_t N>
+void append_options(std::string& s, const OptionKey<Options> (&keys)[N], const Options& o) {
+    append_options(s, keys, o, [](double v) { return spec_number(v); });
 }
 
 }  // namespace doppel::impl

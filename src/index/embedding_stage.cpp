@@ -275,19 +275,19 @@ void EmbeddingStage::refeaturize(Store& store) {
     }
 }
 
-void EmbeddingStage::train_index(VectorIndex& index, const StoredFeatures& all, const std::vector<std::size_t>& todo,
-                                 const StoredVectors& vecs) {
+void EmbeddingStage::train_index(VectorIndex& index, const StoredFeatures& all, const StoredVectors& vecs) {
     // An "auto" index past its exact limit is trained up front, on a sample of every language,
     // before the languages are added one after the other.
-    if (!index.needs_training(todo.size())) return;
-    const std::size_t dim = embedder_->dim(), stride = std::max<std::size_t>(1, todo.size() / 32768);
+    const std::size_t n = all.seqs.size();
+    if (!index.needs_training(n)) return;
+    const std::size_t dim = embedder_->dim(), stride = std::max<std::size_t>(1, n / 32768);
     std::vector<std::size_t> picks;
-    for (std::size_t j = 0; j < todo.size(); j += stride) picks.push_back(todo[j]);
+    for (std::size_t j = 0; j < n; j += stride) picks.push_back(j);
     std::vector<float> x(picks.size() * dim);
     impl::parallel_for(picks.size(), impl::worker_count(picks.size() / 256 + 1), [&](std::size_t j, std::size_t) {
         embedder_->densify(vecs.join(embedder_->weigh(all.counts[picks[j]]), all.seqs[picks[j]]), x.data() + j * dim);
     });
-    index.prepare(todo.size(), picks.size(), x.data());
+    index.prepare(n, picks.size(), x.data());
 }
 
 void EmbeddingStage::flush(Store& store) {
@@ -418,11 +418,9 @@ std::future<void> EmbeddingStage::add_to_index(Store& store, VectorIndex& index,
         store.set_meta("embedding.vectors_weight", std::to_string(options_.vectors_weight));
     }
     const StoredVectors vecs = load_vectors(store);
-    std::vector<std::size_t> todo(all.seqs.size());
-    std::iota(todo.begin(), todo.end(), std::size_t{0});
     std::map<std::string, std::vector<std::size_t>> by_lang;
     for (std::size_t i = 0; i < all.seqs.size(); ++i) by_lang[all.langs[i]].push_back(i);
-    if (rebuild) train_index(index, all, todo, vecs);
+    if (rebuild) train_index(index, all, vecs);
     const std::size_t dim = embedder_->dim();
     constexpr std::size_t kChunk = 8192;
     for (const auto& entry : by_lang) {  // no structured binding: lambdas capture it only from C++20 compilers on

@@ -573,11 +573,10 @@ LanguageIdOptions LanguageIdOptions::parse_spec(const std::string& spec) {
 std::string LanguageIdOptions::describe() const {
     std::string likely_list;
     for (const auto& l : likely) likely_list += (likely_list.empty() ? "" : "+") + l;
-    const auto number = [](double v) { return impl::spec_number(v); };
     std::string s = "fasttext:lid.176,";
-    impl::append_options(s, kNumberKeys, *this, number);
+    impl::append_options(s, kNumberKeys, *this);
     s.append(",likely=").append(likely_list).push_back(',');
-    impl::append_options(s, kLaterKeys, *this, number);
+    impl::append_options(s, kLaterKeys, *this);
     return s;
 }
 

@@ -61,7 +61,7 @@ FeatureAssociationOptions FeatureAssociationOptions::parse_spec(const std::strin
 
 std::string FeatureAssociationOptions::describe() const {
     std::string s = std::string(kName) + ":";
-    impl::append_options(s, kAssociationKeys, *this, [](double v) { return impl::spec_number(v); });
+    impl::append_options(s, kAssociationKeys, *this);
     return s;
 }
 

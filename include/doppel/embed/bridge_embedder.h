@@ -207,6 +207,7 @@ private:
     };
     std::vector<IdfSlot> idf_slots_;
     int idf_shift_ = 64;
+    std::size_t idf_home(uint64_t feature) const { return (feature * 0x9E3779B97F4A7C15ull) >> idf_shift_; }
     float idf_missing_ = 1.0f;
     float idf_of(uint64_t feature) const;
     std::unique_ptr<Impl> impl_;

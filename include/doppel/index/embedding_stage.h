@@ -118,9 +118,8 @@ private:
     void sync_index(Store& store, bool stale);
     // Saves `index` and records it (with `built_docs`, after a full build) in one transaction.
     void save_index(Store& store, const VectorIndex& index, std::optional<std::size_t> built_docs);
-    // Trains an "auto" index that a build of todo will take past its exact limit.
-    void train_index(VectorIndex& index, const StoredFeatures& all, const std::vector<std::size_t>& todo,
-                     const StoredVectors& vecs);
+    // Trains an "auto" index that a build of every document of `all` will take past its exact limit.
+    void train_index(VectorIndex& index, const StoredFeatures& all, const StoredVectors& vecs);
     // Embeds the stored documents `seqs` into `index` (trained first when `rebuild`). Returns the
     // freeing, on a thread of its own, of what only it needed (every stored feature vector, the
     // frequencies: a node per feature), to be waited for once the index is saved.
