@@ -116,9 +116,19 @@ if [ "$BUILD" = 1 ]; then
         command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
         cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null || fail "cmake configure failed"
     fi
-    if ! cmake --build build -j "$(nproc)" >build/build.log 2>&1; then
+    # The log of the last build that compiled something is kept: a later call with nothing to
+    # do (scripts/test.sh calls this again) leaves it, so a cold build's warnings stay readable.
+    if ! cmake --build build -j "$(nproc)" >build/build.new.log 2>&1; then
+        mv build/build.new.log build/build.log
         grep -E 'error|Error' build/build.log | head -30 >&2
         fail "build failed (full log: build/build.log)"
+    fi
+    if grep -q 'no work to do' build/build.new.log; then
+        rm -f build/build.new.log
+    else
+        mv build/build.new.log build/build.log
+        warnings=$(grep -c 'warning:' build/build.log || true)
+        [ "$warnings" = 0 ] || say "the build printed $warnings warning(s): see build/build.log"
     fi
     [ -x build/doppel ] || fail "build failed: build/doppel missing"
 fi
