@@ -51,13 +51,19 @@ std::string EmbeddingStage::describe() const {
 }
 
 struct EmbeddingStage::Batch : IndexStage::Prepared {
-    std::vector<std::string> feats, langs;  // per document: serialized features, matching language
-    std::vector<XXH128_hash_t> made;        // per document: analysis_hash() of what it was made of
+    // Per document: serialized features and matching language; a repeat's are its first's
+    // (first[i] != i), not copied: a feed's copies of long documents held megabytes twice.
+    std::vector<std::string> feats, langs;
+    std::vector<std::size_t> first;
+    std::vector<XXH128_hash_t> made;  // per document: analysis_hash() of what it was made of
+    std::string_view feats_of(std::size_t i) const { return feats[first[i]]; }
+    std::string_view lang_of(std::size_t i) const { return langs[first[i]]; }
 
     // The features depend on the text and on the analysis: the document's language and each
     // paragraph's span and language (BridgeEmbedder::document_features).
     static XXH128_hash_t analysis_hash(const AnalyzedDocument& d) {
-        std::string key = d.content_hash;
+        thread_local std::string key;  // kept: a long document's key is a megabyte of new memory
+        key = d.content_hash;
         key.append(1, '\0').append(d.lang).append(1, '\0');
         for (const Paragraph& p : d.paragraphs) {
             key.append(reinterpret_cast<const char*>(&p.span.begin), sizeof(p.span.begin));
@@ -93,12 +99,9 @@ void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const Analyzed
         keys[i] = out.made[i].low64;
     });
     // A document repeated in the batch (same text and analysis) is computed once, by one worker.
-    const std::vector<std::size_t> first =
-        impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) { return Batch::same_analysis(docs[a], docs[b]); });
-    const std::vector<std::size_t> todo = impl::distinct_items(first);
-    compute_features(pool, docs, todo, out);
-    for (std::size_t i = 0; i < n; ++i)
-        if (first[i] != i) out.feats[i] = out.feats[first[i]], out.langs[i] = out.langs[first[i]];
+    out.first = impl::first_of_repeats(
+        keys, [&](std::size_t a, std::size_t b) { return Batch::same_analysis(docs[a], docs[b]); });
+    compute_features(pool, docs, impl::distinct_items(out.first), out);
 }
 
 namespace {
@@ -230,8 +233,10 @@ void EmbeddingStage::write(Store& store, std::size_t n, const int64_t* seqs, Bat
         // The spec is recorded with the first features, so a reader can weigh them even when the
         // run stops before the vector index is written.
         if (!store.meta("embedder")) store.set_meta("embedder", embedder_->describe());
-        store.put_artifacts(kFeaturesKind, n, seqs, b.feats.data());
-        store.put_artifacts(kLanguageKind, n, seqs, b.langs.data());
+        std::vector<std::string_view> feats(n), langs(n);
+        for (std::size_t i = 0; i < n; ++i) feats[i] = b.feats_of(i), langs[i] = b.lang_of(i);
+        store.put_artifacts(kFeaturesKind, n, seqs, feats.data());
+        store.put_artifacts(kLanguageKind, n, seqs, langs.data());
         if (vectors_) store.put_artifacts(kVectorsKind, n, seqs, vecs.data());
     });
     pending_.insert(pending_.end(), seqs, seqs + n);
