@@ -62,7 +62,9 @@ struct EmbeddingStage::Batch : IndexStage::Prepared {
     // The features depend on the text and on the analysis: the document's language and each
     // paragraph's span and language (BridgeEmbedder::document_features).
     static XXH128_hash_t analysis_hash(const AnalyzedDocument& d) {
-        thread_local std::string key;  // kept: a long document's key is a megabyte of new memory
+        // Kept from one document to the next on a thread (a batch's loop: impl::parallel_for's
+        // threads end with it): a long document's key is a megabyte of new memory.
+        thread_local std::string key;
         key = d.content_hash;
         key.append(1, '\0').append(d.lang).append(1, '\0');
         for (const Paragraph& p : d.paragraphs) {
