@@ -227,9 +227,12 @@ void DocumentFrequencies::decrement(uint64_t feature) {
         erase_slot(k);
 }
 
-void DocumentFrequencies::add(const SparseVector& f) {
-    ++documents;
-    count_ids(f.ids);
+void DocumentFrequencies::add(const SparseVector& f) { add(f, 1); }
+
+void DocumentFrequencies::add(const SparseVector& f, uint32_t times) {
+    if (times == 0) return;
+    documents += times;
+    count_ids(f.ids, times);
 }
 
 void DocumentFrequencies::add(std::span<const SparseVector> features) {
@@ -243,7 +246,7 @@ void DocumentFrequencies::add(std::span<const SparseVector> features) {
 // A store's features fill a table past the caches, and each count was a cache miss waited for:
 // the slot of the id kAhead places on is fetched while this one is counted (once there is a
 // table: the empty one has no slots, and home_of() no shift).
-void DocumentFrequencies::count_ids(std::span<const uint64_t> ids) {
+void DocumentFrequencies::count_ids(std::span<const uint64_t> ids, uint32_t n) {
     constexpr std::size_t kAhead = 16;
     for (std::size_t j = 0; j < ids.size(); ++j) {
         if (!ids_.empty() && j + kAhead < ids.size()) {
@@ -251,7 +254,7 @@ void DocumentFrequencies::count_ids(std::span<const uint64_t> ids) {
             __builtin_prefetch(ids_.data() + k);
             __builtin_prefetch(counts_.data() + k);
         }
-        add_count(ids[j], 1);
+        add_count(ids[j], n);
     }
 }
 

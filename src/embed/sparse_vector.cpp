@@ -1,5 +1,7 @@
 #include "doppel/embed/sparse_vector.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -142,6 +144,17 @@ float dot(const SparseVector& a, const SparseVector& b) {
     // The products summed in id order, as a plain merge does (impl::sparse_dot).
     return static_cast<float>(impl::sparse_dot(a.ids.data(), a.weights.data(), a.ids.size(), b.ids.data(),
                                                b.weights.data(), b.ids.size()));
+}
+
+bool same_entries(const SparseVector& a, const SparseVector& b) {
+    return a.ids == b.ids && a.weights.size() == b.weights.size() &&
+           (a.weights.empty() ||
+            std::memcmp(a.weights.data(), b.weights.data(), a.weights.size() * sizeof(float)) == 0);
+}
+
+uint64_t entries_hash(const SparseVector& v) {
+    const uint64_t weights = XXH3_64bits(v.weights.data(), v.weights.size() * sizeof(float));
+    return XXH3_64bits_withSeed(v.ids.data(), v.ids.size() * sizeof(uint64_t), weights);
 }
 
 }  // namespace doppel

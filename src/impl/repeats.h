@@ -7,30 +7,38 @@
 // Thread safety: a plain function.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
-#include <functional>
-#include <unordered_map>
+#include <numeric>
 #include <vector>
 
 namespace doppel::impl {
 
 // For each item i: the first item j <= i equal to it. keys[i] is a hash of item i (equal items
-// have equal keys); equal(j, i) decides among items of the same key, so a collision costs a
-// comparison, never a wrong answer.
+// have equal keys; Key is ordered); equal(j, i) decides among items of the same key, so a
+// collision costs a comparison, never a wrong answer. The items are grouped by key through a
+// sort of their positions, not a hash table of vectors: a store's million documents cost two
+// arrays of positions, not a million nodes.
 template <class Key, class Equal>
 std::vector<std::size_t> first_of_repeats(const std::vector<Key>& keys, Equal&& equal) {
-    std::vector<std::size_t> first(keys.size());
-    std::unordered_map<Key, std::vector<std::size_t>> seen;  // key: the first items found with it
-    seen.reserve(keys.size());
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        std::vector<std::size_t>& firsts = seen[keys[i]];
-        first[i] = i;
-        for (const std::size_t j : firsts)
-            if (equal(j, i)) {
-                first[i] = j;
-                break;
-            }
-        if (first[i] == i) firsts.push_back(i);
+    std::vector<std::size_t> first(keys.size()), order(keys.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    std::vector<std::size_t> firsts;  // the distinct items of one key found so far, in order
+    for (std::size_t r = 0, end = 0; r < order.size(); r = end) {
+        for (end = r + 1; end < order.size() && keys[order[end]] == keys[order[r]];) ++end;
+        firsts.clear();
+        for (std::size_t k = r; k < end; ++k) {  // in the order of the items (the sort is stable)
+            const std::size_t i = order[k];
+            first[i] = i;
+            for (const std::size_t j : firsts)
+                if (equal(j, i)) {
+                    first[i] = j;
+                    break;
+                }
+            if (first[i] == i) firsts.push_back(i);
+        }
     }
     return first;
 }

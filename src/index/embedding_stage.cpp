@@ -3,7 +3,6 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -298,12 +297,11 @@ void EmbeddingStage::train_index(VectorIndex& index, const StoredFeatures& all, 
 }
 
 void EmbeddingStage::flush(Store& store) {
-    // The batches' embedders and their memos (hundreds of thousands of small blocks) are freed on
-    // a thread of their own while the index is brought in step (mostly on this one): a later
-    // add() makes new ones.
-    auto freeing = impl::in_background([pools = std::array{std::move(preparers_), std::move(workers_)}]() mutable {
-        for (EmbedderPool& pool : pools) pool.clear();
-    });
+    // The batches' embedders and their memos are freed first (a later add() makes new ones), in
+    // about 1 ms (the copyright corpus), and their memory is what reading the stored features
+    // takes again. Freed on a thread of their own while that reading ran, they slowed it by
+    // more: both threads took the allocator's lock (one arena in the command-line tool, see
+    // src/cli/main.cpp).
     preparers_.clear();
     workers_.clear();
     // Features computed with another lexicon (models rebuilt since) are recomputed for every
@@ -315,7 +313,6 @@ void EmbeddingStage::flush(Store& store) {
         store.set_meta("embedding.built_docs", "0");
     }
     sync_index(store, stale);
-    freeing.get();
 }
 
 // ---- the vector index: derived from the stored features, kept in step with the store --------
@@ -397,16 +394,9 @@ std::vector<std::size_t> same_counts(const StoredFeatures& all, const StoredVect
     std::iota(own.begin(), own.end(), std::size_t{0});
     if (!vecs.by_seq.empty()) return own;  // each document's vectors joined: no two rows alike
     std::vector<uint64_t> keys(chunk.size());
-    for (std::size_t j = 0; j < chunk.size(); ++j) {
-        const SparseVector& v = all.counts[chunk[j]];
-        const uint64_t weights = XXH3_64bits(v.weights.data(), v.weights.size() * sizeof(float));
-        keys[j] = XXH3_64bits_withSeed(v.ids.data(), v.ids.size() * sizeof(uint64_t), weights);
-    }
+    for (std::size_t j = 0; j < chunk.size(); ++j) keys[j] = entries_hash(all.counts[chunk[j]]);
     return impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) {
-        const SparseVector &x = all.counts[chunk[a]], &y = all.counts[chunk[b]];
-        return x.ids == y.ids && x.weights.size() == y.weights.size() &&
-               (x.weights.empty() ||
-                std::memcmp(x.weights.data(), y.weights.data(), x.weights.size() * sizeof(float)) == 0);
+        return same_entries(all.counts[chunk[a]], all.counts[chunk[b]]);
     });
 }
 }  // namespace

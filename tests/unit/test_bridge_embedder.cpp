@@ -144,6 +144,25 @@ TEST(BridgeEmbedder, DocumentFrequenciesOfManyVectorsAsOneByOne) {
     EXPECT_EQ(none.features(), 0u);
 }
 
+// add(features, times): the same counts and documents as `times` add()s; 0 times adds nothing.
+TEST(BridgeEmbedder, DocumentFrequenciesOfCopiesAsOneByOne) {
+    SparseVector a, b;
+    a.ids = {3, 9, uint64_t{1} << 62};
+    a.weights = {1, 2, 3};
+    b.ids = {9, 11};
+    b.weights = {1, 1};
+    DocumentFrequencies one_by_one, copies;
+    for (int k = 0; k < 3; ++k) one_by_one.add(a);
+    one_by_one.add(b);
+    copies.add(a, 3);
+    copies.add(b, 1);
+    copies.add(b, 0);
+    EXPECT_EQ(copies.documents, 4u);
+    EXPECT_EQ(copies, one_by_one);
+    EXPECT_EQ(copies.count(9), 4u);
+    EXPECT_EQ(copies.count(uint64_t{1} << 62), 3u);
+}
+
 // The counts follow a plain map through adds, removals, replacements and set counts: features
 // that drop to 0 leave the table, and the ones probed past them (many with the same home slot:
 // ids equal in their high bits) stay reachable; the table grows past its first size.

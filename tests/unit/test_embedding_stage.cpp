@@ -117,6 +117,44 @@ TEST(FeatureArtifacts, LoadFeaturesOfSomeDocumentsCountsEveryDocument) {
     EXPECT_EQ(some.counts[1].ids, all.counts[4].ids);
 }
 
+// Exact copies' features (a feed's syndicated items) are counted once with their number, among
+// the wanted documents and the others alike: the frequencies are those of counting each
+// document, and each wanted copy keeps its own counts. A vector that differs from another in a
+// weight alone is no copy of it.
+TEST(FeatureArtifacts, LoadFeaturesCountsCopiesAsEachDocument) {
+    test::TempDir dir("load-copies");
+    Store store(dir / "store");
+    const std::vector<int64_t> seqs = put_documents(store, 7, [](std::size_t) { return std::string("en"); });
+    ASSERT_EQ(seqs.size(), 7u);
+    std::vector<SparseVector> vectors(3);
+    for (std::size_t v = 0; v < vectors.size(); ++v)
+        for (uint64_t id = 1; id <= 20 + v; ++id) {
+            vectors[v].ids.push_back(id * 31 + v % 2);
+            vectors[v].weights.push_back(1.0f);
+        }
+    vectors[2].ids = vectors[0].ids;
+    vectors[2].weights.assign(vectors[0].ids.size(), 1.0f);
+    vectors[2].weights.back() = 2.0f;                                  // not a copy of vectors[0]
+    const std::vector<std::size_t> vector_of = {0, 1, 0, 0, 2, 1, 0};  // documents' vectors
+    DocumentFrequencies each;
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        const SparseVector& v = vectors[vector_of[i]];
+        const std::string blob = v.serialize();
+        store.put_artifacts(kBridgeFeaturesArtifact, 1, &seqs[i], &blob);
+        each.add(v);
+    }
+    const StoredFeatures all = load_features(store);
+    EXPECT_EQ(all.frequencies.documents, 7u);
+    EXPECT_TRUE(all.frequencies == each);
+    ASSERT_EQ(all.counts.size(), 7u);
+    for (std::size_t i = 0; i < seqs.size(); ++i)
+        EXPECT_EQ(all.counts[i].weights, vectors[vector_of[i]].weights) << i;
+    const std::vector<int64_t> wanted = {seqs[2], seqs[3], seqs[4]};
+    const StoredFeatures some = load_features(store, wanted);
+    EXPECT_TRUE(some.frequencies == each);
+    EXPECT_EQ(some.seqs, wanted);
+}
+
 TEST(EmbeddingStage, RecomputesFeaturesWhenTheLexiconChanged) {
     const std::string models = test::source_dir() + "/models";
     if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";

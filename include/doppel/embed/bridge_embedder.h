@@ -69,6 +69,8 @@ struct BridgeEmbedderOptions {
 struct DocumentFrequencies {
     uint64_t documents = 0;
     void add(const SparseVector& features);
+    // add() of `times` documents with the same features (exact copies): one probe per feature.
+    void add(const SparseVector& features, uint32_t times);
     // add() of each of `features` in turn, with the same counts (for many vectors: a store's).
     void add(std::span<const SparseVector> features);
     void remove(const SparseVector& features);
@@ -103,7 +105,7 @@ struct DocumentFrequencies {
 private:
     std::size_t home_of(uint64_t feature) const { return (feature * 0x9E3779B97F4A7C15ull) >> shift_; }
     std::size_t slot_of(uint64_t feature) const;  // its slot, or the free slot where it would go
-    void count_ids(std::span<const uint64_t> ids);  // each count raised by 1
+    void count_ids(std::span<const uint64_t> ids, uint32_t n = 1);  // each count raised by n
     std::size_t claim(uint64_t feature);
     void grow_for(std::size_t features);
     void erase_slot(std::size_t k);

@@ -43,4 +43,10 @@ struct SparseVector {
 // Inner product of two canonical sparse vectors (a merge over the sorted ids).
 float dot(const SparseVector& a, const SparseVector& b);
 
+// Whether two vectors hold the same entries, weights bit for bit (what makes their embeddings and
+// their counts the same), and a hash of the entries that such vectors share: the key that
+// finds exact copies' features among many (impl::first_of_repeats).
+bool same_entries(const SparseVector& a, const SparseVector& b);
+uint64_t entries_hash(const SparseVector& v);
+
 }  // namespace doppel
