@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -37,9 +38,9 @@ void sort_entries(std::vector<Entry>& entries, std::vector<Entry>& spare) {
 }  // namespace
 
 namespace {
-// The per-thread buffers of canonicalize() and accumulate() (neither calls the other).
+// The per-thread buffers of canonicalize() and SparseSum::take() (neither calls the other).
 struct EntryBuffers {
-    std::vector<Entry> entries, spare, own;
+    std::vector<Entry> entries, spare;
 };
 EntryBuffers& entry_buffers() {
     thread_local EntryBuffers buffers;
@@ -81,20 +82,58 @@ void SparseVector::canonicalize(std::size_t from) {
     fold_sorted(b.entries, from, *this);
 }
 
-// `more`'s entries sorted stably (not summed), then merged after this vector's (std::merge takes
-// the first range's on ties): for an id, this vector's one entry comes first and `more`'s follow
-// in their order, so the fold continues where it stopped. What a stable sort of both joined
-// gives, without sorting this vector's entries again: a long document's runs are summed into a
-// vector that grows with each.
-void SparseVector::accumulate(const SparseVector& more) {
+void SparseSum::add(const SparseVector& part) {
+    for (std::size_t i = 0; i < part.ids.size(); ++i) {
+        if (2 * (count_ + 1) > ids_.size()) grow();
+        const std::size_t k = slot_of(part.ids[i]);
+        if (used_[k]) {
+            weights_[k] += part.weights[i];
+            continue;
+        }
+        used_[k] = 1;
+        ids_[k] = part.ids[i];
+        weights_[k] = part.weights[i];
+        ++count_;
+    }
+}
+
+// The slots' entries sorted by id (each id once: the order of equal ids does not arise).
+SparseVector SparseSum::take() {
     EntryBuffers& b = entry_buffers();
-    read_entries(more, 0, b.entries);
+    b.entries.clear();
+    for (std::size_t k = 0; k < ids_.size(); ++k)
+        if (used_[k]) b.entries.push_back(Entry{ids_[k], weights_[k]});
     sort_entries(b.entries, b.spare);
-    read_entries(*this, 0, b.own);
-    b.spare.resize(b.own.size() + b.entries.size());
-    std::merge(b.own.begin(), b.own.end(), b.entries.begin(), b.entries.end(), b.spare.begin(),
-               [](const Entry& x, const Entry& y) { return x.id < y.id; });
-    fold_sorted(b.spare, 0, *this);
+    SparseVector v;
+    fold_sorted(b.entries, 0, v);
+    *this = SparseSum{};
+    return v;
+}
+
+std::size_t SparseSum::slot_of(uint64_t id) const {
+    const std::size_t mask = ids_.size() - 1;
+    std::size_t k = (id * 0x9E3779B97F4A7C15ull) >> shift_;
+    while (used_[k] && ids_[k] != id) k = (k + 1) & mask;
+    return k;
+}
+
+// Twice the slots (at first 4096), every entry placed again.
+void SparseSum::grow() {
+    const std::size_t slots = ids_.empty() ? 4096 : 2 * ids_.size();
+    std::vector<uint64_t> ids(slots);
+    std::vector<float> weights(slots);
+    std::vector<uint8_t> used(slots);
+    ids.swap(ids_);
+    weights.swap(weights_);
+    used.swap(used_);
+    shift_ = 64 - std::countr_zero(slots);
+    for (std::size_t k = 0; k < ids.size(); ++k)
+        if (used[k]) {
+            const std::size_t j = slot_of(ids[k]);
+            used_[j] = 1;
+            ids_[j] = ids[k];
+            weights_[j] = weights[k];
+        }
 }
 
 float SparseVector::norm() const {

@@ -526,11 +526,12 @@ TEST(SparseVector, CanonicalizeSumsEqualIdsInInputOrder) {
     }
 }
 
-// accumulate() of parts, one after the other, gives canonicalize() of all of them joined, bit
-// for bit: each id's sum continues its left fold (EmbeddingStage sums a long document's runs of
-// paragraphs so); with a sum that a fold of per-part sums would get wrong (2^24 + 1 + 1 - 2^24:
-// 0 in input order, 1 as (2^24 + 1) + (1 - 2^24)).
-TEST(SparseVector, AccumulateGivesTheSumsOfAllPartsJoined) {
+// SparseSum of parts, one after the other, gives canonicalize() of all of them joined, bit for
+// bit: each id's sum is a left fold in input order (EmbeddingStage sums a long document's runs
+// of paragraphs so); with a sum that a fold of per-part sums would get wrong (2^24 + 1 + 1 -
+// 2^24: 0 in input order, 1 as (2^24 + 1) + (1 - 2^24)); past the table's first size; and a
+// taken sum starts afresh.
+TEST(SparseVector, SparseSumGivesTheSumsOfAllPartsJoined) {
     std::mt19937_64 rng(17);
     std::vector<uint64_t> hashes(50);  // ids as features have them: spread over 64 bits
     for (uint64_t& h : hashes) h = rng();
@@ -540,14 +541,17 @@ TEST(SparseVector, AccumulateGivesTheSumsOfAllPartsJoined) {
         for (SparseVector& part : parts) {
             const std::size_t n = rng() % (trial % 10 < 5 ? 20 : 3000);
             for (std::size_t i = 0; i < n; ++i) {
-                part.ids.push_back(trial < 20 ? rng() % 50 : hashes[rng() % 50]);
+                part.ids.push_back(trial >= 25  ? rng() % 20000
+                                   : trial < 20 ? rng() % 50
+                                                : hashes[rng() % 50]);
                 part.weights.push_back(1.0f / std::sqrt(static_cast<float>(1 + rng() % 7)));
             }
             joined.ids.insert(joined.ids.end(), part.ids.begin(), part.ids.end());
             joined.weights.insert(joined.weights.end(), part.weights.begin(), part.weights.end());
         }
-        SparseVector sum;
-        for (const SparseVector& part : parts) sum.accumulate(part);
+        SparseSum summing;
+        for (const SparseVector& part : parts) summing.add(part);
+        const SparseVector sum = summing.take();
         joined.canonicalize();
         ASSERT_EQ(sum.ids, joined.ids) << trial;
         for (std::size_t i = 0; i < sum.weights.size(); ++i)
@@ -558,11 +562,13 @@ TEST(SparseVector, AccumulateGivesTheSumsOfAllPartsJoined) {
     first.weights = {16777216.0f, 1.0f};
     second.ids = {5, 5};
     second.weights = {1.0f, -16777216.0f};
-    SparseVector sum;
-    sum.accumulate(first);
-    sum.accumulate(second);
+    SparseSum summing;
+    summing.add(first);
+    summing.add(second);
+    const SparseVector sum = summing.take();
     ASSERT_EQ(sum.ids, std::vector<uint64_t>{5});
     EXPECT_EQ(sum.weights[0], 0.0f);
+    EXPECT_TRUE(summing.take().empty());
 }
 
 // canonicalize(from) leaves the entries before `from` alone and makes the rest what

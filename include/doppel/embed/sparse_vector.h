@@ -25,11 +25,6 @@ struct SparseVector {
     // The same for the entries from `from` on (those before stay as they are): what
     // canonicalize() of a vector of those entries alone, appended to the ones before, gives.
     void canonicalize(std::size_t from);
-    // Where this vector is canonicalize() of some entries E, makes it canonicalize() of E followed
-    // by `more`'s entries (in their order; `more` need not be canonical), bit for bit: each id's
-    // sum is a left fold in input order, and this vector holds its fold over E already. A long
-    // list of entries is so summed a part at a time, without all of it in memory at once.
-    void accumulate(const SparseVector& more);
     // Scales to unit L2 norm (no change when all weights are 0).
     void normalize();
     float norm() const;
@@ -38,6 +33,31 @@ struct SparseVector {
     std::string serialize() const;
     // Throws doppel::Error on a bad magic, version or size.
     static SparseVector deserialize(std::string_view blob);
+};
+
+// A vector summed from parts given one after the other (need not be canonical): take() gives
+// what canonicalize() of all the parts' entries joined gives, bit for bit (each id's weights
+// added in the order they come, part after part), holding one entry per distinct id, not every
+// entry. A long document's runs of paragraphs are summed so (EmbeddingStage), each run freed
+// once added: one pass over each run's entries into a table, where merging the growing sum with
+// each run cost a pass over the sum per run (the copyright corpus's 2 MB document, 552,000
+// entries in 8 runs: 14.4 ms on one thread, and three sorting buffers of all of them).
+//
+// Thread safety: a plain value.
+class SparseSum {
+public:
+    void add(const SparseVector& part);
+    // The sum, canonical; this sum starts afresh.
+    SparseVector take();
+
+private:
+    std::size_t slot_of(uint64_t id) const;  // its slot, or the free one where it would go
+    void grow();
+    std::vector<uint64_t> ids_;  // a power of two of slots, at most half of them used
+    std::vector<float> weights_;
+    std::vector<uint8_t> used_;
+    std::size_t count_ = 0;
+    int shift_ = 64;
 };
 
 // Inner product of two canonical sparse vectors (a merge over the sorted ids).
