@@ -74,7 +74,7 @@ void count_distinct(const std::vector<SparseVector>& counts, DocumentFrequencies
 // distinct vector once (count_distinct): exact copies (a feed's syndicated items, a corpus's
 // licences) have the same features, and counting them one by one was a third of a first
 // build's flush (the copyright corpus: 965 documents, 484 texts; reading its features back took
-// 19-25 ms, 13 ms now, with EmbeddingStage::flush's embedders freed before it).
+// 17-27 ms, 13 ms now, with EmbeddingStage::flush's embedders freed before it).
 template <class Keep>
 StoredFeatures load_features_kept(const Store& store, Keep&& keep) {
     StoredFeatures f;
