@@ -56,16 +56,17 @@ StoredVectors load_vectors(const Store& store) {
 }
 
 namespace {
-// Each distinct vector of `counts` counted into `df` once, with the number of vectors holding it
-// (impl::first_of_repeats on a hash of the entries, compared bit for bit).
-void count_distinct(const std::vector<SparseVector>& counts, DocumentFrequencies& df) {
-    std::vector<uint64_t> keys(counts.size());
-    for (std::size_t i = 0; i < counts.size(); ++i) keys[i] = entries_hash(counts[i]);
-    const std::vector<std::size_t> first = impl::first_of_repeats(
-        keys, [&](std::size_t a, std::size_t b) { return same_entries(counts[a], counts[b]); });
-    std::vector<uint32_t> times(counts.size());
-    for (const std::size_t f : first) ++times[f];
-    for (std::size_t i = 0; i < counts.size(); ++i) df.add(counts[i], times[i]);
+// The first of each kept vector's repeats (impl::first_of_repeats on a hash of the entries,
+// compared bit for bit), and each distinct one counted into the frequencies once, with the
+// number of vectors holding it.
+void count_distinct(StoredFeatures& f) {
+    std::vector<uint64_t> keys(f.counts.size());
+    for (std::size_t i = 0; i < f.counts.size(); ++i) keys[i] = entries_hash(f.counts[i]);
+    f.first = impl::first_of_repeats(
+        keys, [&](std::size_t a, std::size_t b) { return same_entries(f.counts[a], f.counts[b]); });
+    std::vector<uint32_t> times(f.counts.size());
+    for (const std::size_t i : f.first) ++times[i];
+    for (std::size_t i = 0; i < f.counts.size(); ++i) f.frequencies.add(f.counts[i], times[i]);
 }
 
 // Every stored document's features counted into the frequencies; the counts of those keep(seq)
@@ -87,7 +88,7 @@ StoredFeatures load_features_kept(const Store& store, Keep&& keep) {
         f.seqs.push_back(seq);
         f.counts.push_back(std::move(counts));
     });
-    count_distinct(f.counts, f.frequencies);
+    count_distinct(f);
     f.langs.resize(f.seqs.size());
     std::size_t at = 0;
     store.scan_artifacts(kMatchingLanguageArtifact, [&](int64_t seq, std::string_view blob) {

@@ -386,18 +386,17 @@ void EmbeddingStage::sync_index(Store& store, bool stale) {
 
 namespace {
 // For each of the documents all[chunk[j]]: the first j' <= j whose stored counts are the same
-// (ids and weights, byte for byte), so that its embedding is the same; each its own where the
-// store has vectors embeddings (joined per document).
+// (ids and weights, byte for byte: the same StoredFeatures::first), so that its embedding is the
+// same; each its own where the store has vectors embeddings (joined per document).
 std::vector<std::size_t> same_counts(const StoredFeatures& all, const StoredVectors& vecs,
                                      const std::vector<std::size_t>& chunk) {
-    std::vector<std::size_t> own(chunk.size());
-    std::iota(own.begin(), own.end(), std::size_t{0});
-    if (!vecs.by_seq.empty()) return own;  // each document's vectors joined: no two rows alike
-    std::vector<uint64_t> keys(chunk.size());
-    for (std::size_t j = 0; j < chunk.size(); ++j) keys[j] = entries_hash(all.counts[chunk[j]]);
-    return impl::first_of_repeats(keys, [&](std::size_t a, std::size_t b) {
-        return same_entries(all.counts[chunk[a]], all.counts[chunk[b]]);
-    });
+    std::vector<std::size_t> first(chunk.size());
+    std::iota(first.begin(), first.end(), std::size_t{0});
+    if (!vecs.by_seq.empty()) return first;           // each document's vectors joined: no two rows alike
+    std::unordered_map<std::size_t, std::size_t> at;  // a repeat's first in `all` -> its first j
+    for (std::size_t j = 0; j < chunk.size(); ++j)
+        first[j] = at.try_emplace(all.first[chunk[j]], j).first->second;
+    return first;
 }
 }  // namespace
 

@@ -146,6 +146,7 @@ TEST(FeatureArtifacts, LoadFeaturesCountsCopiesAsEachDocument) {
     const StoredFeatures all = load_features(store);
     EXPECT_EQ(all.frequencies.documents, 7u);
     EXPECT_TRUE(all.frequencies == each);
+    EXPECT_EQ(all.first, (std::vector<std::size_t>{0, 1, 0, 0, 4, 1, 0}));
     ASSERT_EQ(all.counts.size(), 7u);
     for (std::size_t i = 0; i < seqs.size(); ++i)
         EXPECT_EQ(all.counts[i].weights, vectors[vector_of[i]].weights) << i;
@@ -153,6 +154,7 @@ TEST(FeatureArtifacts, LoadFeaturesCountsCopiesAsEachDocument) {
     const StoredFeatures some = load_features(store, wanted);
     EXPECT_TRUE(some.frequencies == each);
     EXPECT_EQ(some.seqs, wanted);
+    EXPECT_EQ(some.first, (std::vector<std::size_t>{0, 0, 2}));
 }
 
 TEST(EmbeddingStage, RecomputesFeaturesWhenTheLexiconChanged) {

@@ -36,11 +36,14 @@ inline constexpr const char* kMatchingLanguageArtifact = "mlang/bridge";
 inline constexpr const char* kVectorsArtifact = "vectors/dense";
 
 // Every document's bridge features and matching language, in the store's artifact order: the
-// frequencies over them, and per seq the raw counts and language.
+// frequencies over them, and per seq the raw counts and language. first[i]: the first i' <= i
+// whose counts are the same, entry for entry (same_entries: exact copies), found once by
+// load_features for its counting and for the embedding of the copies once.
 struct StoredFeatures {
     std::vector<int64_t> seqs;
     std::vector<std::string> langs;
     std::vector<SparseVector> counts;
+    std::vector<std::size_t> first;
     DocumentFrequencies frequencies;
 };
 StoredFeatures load_features(const Store& store);
