@@ -55,6 +55,9 @@ struct EmbeddingStage::Batch : IndexStage::Prepared {
     std::vector<std::string> feats, langs;
     std::vector<std::size_t> first;
     std::vector<XXH128_hash_t> made;  // per document: analysis_hash() of what it was made of
+    // Per document: left to add_prepared(), which takes them from a document of the same text
+    // and analysis that this stage wrote earlier in the run (take_written).
+    std::vector<std::size_t> earlier;
     std::string_view feats_of(std::size_t i) const { return feats[first[i]]; }
     std::string_view lang_of(std::size_t i) const { return langs[first[i]]; }
 
@@ -90,7 +93,8 @@ struct EmbeddingStage::Batch : IndexStage::Prepared {
     }
 };
 
-void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const AnalyzedDocument* docs, Batch& out) {
+void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const AnalyzedDocument* docs, Batch& out,
+                               const std::unordered_set<uint64_t>* before) {
     out.feats.assign(n, {});
     out.langs.assign(n, {});
     out.made.assign(n, {});
@@ -102,7 +106,11 @@ void EmbeddingStage::featurize(EmbedderPool& pool, std::size_t n, const Analyzed
     // A document repeated in the batch (same text and analysis) is computed once, by one worker.
     out.first = impl::first_of_repeats(
         keys, [&](std::size_t a, std::size_t b) { return Batch::same_analysis(docs[a], docs[b]); });
-    compute_features(pool, docs, impl::distinct_items(out.first), out);
+    std::vector<std::size_t> todo;
+    out.earlier.clear();
+    for (std::size_t i : impl::distinct_items(out.first))
+        (before && before->count(keys[i]) ? out.earlier : todo).push_back(i);
+    compute_features(pool, docs, todo, out);
 }
 
 namespace {
@@ -183,10 +191,42 @@ void EmbeddingStage::compute_features(EmbedderPool& pool, const AnalyzedDocument
     }
 }
 
+// A document whose text and analysis a document of an earlier batch had is left to
+// add_prepared(), which takes that one's stored features (take_written).
 std::unique_ptr<IndexStage::Prepared> EmbeddingStage::prepare(std::size_t n, const AnalyzedDocument* docs) {
     auto b = std::make_unique<Batch>();
-    featurize(preparers_, n, docs, *b);
+    featurize(preparers_, n, docs, *b, &prepared_);
+    for (std::size_t i = 0; i < n && prepared_.size() < kRunDocuments; ++i)
+        if (b->first[i] == i) prepared_.insert(b->made[i].low64);
     return b;
+}
+
+// The features and matching languages of the documents prepare() left (b.earlier), from the
+// stored artifacts of a document this stage wrote earlier in the run with the same text and
+// analysis (written_; checked against its row, byte for byte); computed here where there is none.
+void EmbeddingStage::take_written(Store& store, const AnalyzedDocument* docs, Batch& b) {
+    std::vector<std::size_t> missing;
+    for (const std::size_t i : b.earlier) {
+        const auto it = written_.find(b.made[i].low64);
+        std::optional<StoredDocument> held;
+        if (it != written_.end()) held = store.get_by_seq(it->second);
+        std::optional<std::string> feats, lang;
+        if (held && held->text == docs[i].doc.text) {
+            const AnalyzedDocument a = as_analyzed(std::move(*held));
+            if (XXH128_isEqual(Batch::analysis_hash(a), b.made[i])) {
+                feats = store.artifact(it->second, kFeaturesKind);
+                lang = store.artifact(it->second, kLanguageKind);
+            }
+        }
+        if (!feats || !lang) {
+            missing.push_back(i);
+            continue;
+        }
+        b.feats[i] = std::move(*feats);
+        b.langs[i] = std::move(*lang);
+    }
+    b.earlier.clear();
+    compute_features(workers_, docs, missing, b);
 }
 
 void EmbeddingStage::add(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {
@@ -201,6 +241,7 @@ void EmbeddingStage::add_prepared(Store& store, std::size_t n, const int64_t* se
         featurize(workers_, n, docs, own);
         b = &own;
     }
+    if (!b->earlier.empty()) take_written(store, docs, *b);
     write(store, n, seqs, *b, vectors_artifacts(n, docs));
 }
 
@@ -241,6 +282,8 @@ void EmbeddingStage::write(Store& store, std::size_t n, const int64_t* seqs, Bat
         if (vectors_) store.put_artifacts(kVectorsKind, n, seqs, vecs.data());
     });
     pending_.insert(pending_.end(), seqs, seqs + n);
+    for (std::size_t i = 0; i < n && written_.size() < kRunDocuments; ++i)
+        if (b.first[i] == i) written_.try_emplace(b.made[i].low64, seqs[i]);
 }
 
 void EmbeddingStage::relabeled(Store& store, std::size_t n, const int64_t* seqs, const AnalyzedDocument* docs) {

@@ -78,48 +78,97 @@ std::map<std::string, std::size_t>& Indexer::stored_top_labels() {
     return *top_labels_;
 }
 
+// Times of one batch (DOPPEL_DEBUG_PIPELINE): wall seconds of the writing thread's steps, of its
+// waits for the other threads, and of the preparing thread's steps.
+struct BatchTimes {
+    double put = 0, begin = 0, stages = 0, commit = 0, writer_cpu = 0;  // the writing thread busy
+    double wait_analysis = 0, wait_prepared = 0, wait_read = 0;         // ... and waiting
+    double analysis = 0, prepare = 0;                                   // the preparing thread
+};
+
+struct Indexer::Pending {
+    std::vector<Document> owned;  // the documents, when add_stream holds them
+    std::size_t n = 0;
+    Document* docs = nullptr;       // n documents (those to analyze are moved from)
+    std::vector<PutStatus> status;  // per document; kSuperseded until decided
+    std::vector<std::size_t> todo;  // positions of the documents to analyze and store
+    std::vector<bool> absent;       // per todo: its id was not stored when the batch was begun
+    std::size_t unchanged = 0;      // documents done already
+    std::vector<RecordError> superseded;
+    // Stored documents per top label as the batch was begun (the batches before it put): what
+    // language ID decides this batch's likely languages with.
+    std::map<std::string, std::size_t> stored_labels;
+    // With language ID, per todo: its content hash, and the analysis of a document stored
+    // earlier in the run with the same text (find_stored_copies), if any.
+    std::vector<std::string> hashes;
+    std::vector<std::optional<AnalyzedDocument>> known;
+    std::vector<AnalyzedDocument> analyzed;  // of todo, in order
+    std::vector<std::string> likely;         // the likely languages its fallback decisions were made among
+    std::vector<std::unique_ptr<IndexStage::Prepared>> prepared;  // per stage
+    std::vector<std::pair<std::string, double>> seconds;          // analysis and each stage's prepare()
+    BatchTimes times;
+};
+
 namespace {
 // The language evidence of a batch's texts (LanguageIdentifier::read_documents, on all cores),
 // each text read once: document i's is read[slot[i]]; first[i] is the first document with its
 // text, hashes[i] its content hash.
 struct BatchEvidence {
-    std::vector<std::string> hashes;
     std::vector<std::size_t> first, slot;
     std::vector<DocumentLanguageEvidence> read;
 
     const DocumentLanguageEvidence& of(std::size_t i) const { return read[slot[i]]; }
 };
 
+// The evidence of a batch's texts (content hashes `hashes`), but those of documents whose
+// analysis is known (known[i]: a text stored earlier in the run) and their copies.
 BatchEvidence read_batch_evidence(const LanguageIdentifier& langid, const std::vector<std::size_t>& todo,
-                                  const Document* docs) {
+                                  const Document* docs, const std::vector<std::string>& hashes,
+                                  const std::vector<bool>& known) {
     const std::size_t n = todo.size();
     BatchEvidence e;
-    e.hashes.resize(n);
-    impl::parallel_for(n, impl::worker_count(n / 16 + 1),
-                       [&](std::size_t i, std::size_t) { e.hashes[i] = content_hash(docs[todo[i]].text); });
     // The evidence is a function of the text alone: a text repeated in the batch is read once.
     e.first = impl::first_of_repeats(
-        e.hashes, [&](std::size_t a, std::size_t b) { return docs[todo[a]].text == docs[todo[b]].text; });
-    const std::vector<std::size_t> distinct = impl::distinct_items(e.first);
+        hashes, [&](std::size_t a, std::size_t b) { return docs[todo[a]].text == docs[todo[b]].text; });
     std::vector<std::string_view> texts;
-    for (std::size_t k : distinct) texts.emplace_back(docs[todo[k]].text);
-    e.read.resize(distinct.size());
+    std::vector<std::size_t> read;
+    for (std::size_t k : impl::distinct_items(e.first))
+        if (!known[k]) {
+            read.push_back(k);
+            texts.emplace_back(docs[todo[k]].text);
+        }
+    e.read.resize(read.size());
     langid.read_documents(texts.size(), texts.data(), e.read.data());
     // A copy's evidence is its first's, read in place (its paragraphs and guesses not copied).
-    e.slot.resize(n);
-    for (std::size_t k = 0; k < distinct.size(); ++k) e.slot[distinct[k]] = k;
+    e.slot.assign(n, SIZE_MAX);
+    for (std::size_t k = 0; k < read.size(); ++k) e.slot[read[k]] = k;
     for (std::size_t i = 0; i < n; ++i) e.slot[i] = e.slot[e.first[i]];
     return e;
 }
 
-// The stored documents per top label, and the batch's, counted as stored.
-std::map<std::string, std::size_t> top_labels_with(const std::map<std::string, std::size_t>& stored,
-                                                   const BatchEvidence& e) {
+// The stored documents per top label, and the batch's, counted as stored (a known analysis's
+// top label is its stored one).
+std::map<std::string, std::size_t> top_labels_with(
+    const std::map<std::string, std::size_t>& stored, const BatchEvidence& e,
+    const std::vector<std::optional<AnalyzedDocument>>& known) {
     std::map<std::string, std::size_t> counts = stored;
-    for (std::size_t i = 0; i < e.slot.size(); ++i)
-        if (const LanguageScores& s = e.of(i).scores; !s.labels.empty()) ++counts[s.labels[0].lang];
+    for (std::size_t i = 0; i < e.slot.size(); ++i) {
+        if (const auto& k = known[e.first[i]]) {
+            if (!k->lang_top.empty()) ++counts[k->lang_top];
+        } else if (const LanguageScores& s = e.of(i).scores; !s.labels.empty()) {
+            ++counts[s.labels[0].lang];
+        }
+    }
     return counts;
 }
+
+// The high 64 bits of a content hash (its first 16 hex digits): run_holders_' key.
+uint64_t holder_key(const std::string& hash) {
+    return std::strtoull(hash.substr(0, 16).c_str(), nullptr, 16);
+}
+
+// At most this many texts are remembered as stored in a run (Indexer::run_holders_, about 40 MB).
+constexpr std::size_t kRunHolders = std::size_t{1} << 20;
 }  // namespace
 
 // Language ID of a batch in two phases: every document's top labels and its paragraphs' (on all
@@ -127,23 +176,25 @@ std::map<std::string, std::size_t> top_labels_with(const std::map<std::string, s
 // that the documents whose top label is not trusted choose among, and each document's decision
 // (on all cores). The likely languages are counted from the top labels of the stored documents
 // and of this batch: those of the store once the batch is stored, so that settling
-// (settle_languages) seldom changes a decision.
-std::vector<AnalyzedDocument> Indexer::analyze_batch(
-    const std::vector<std::size_t>& todo, Document* docs,
-    const std::map<std::string, std::size_t>& stored_labels, std::vector<std::string>* likely_out) const {
+// (settle_languages) seldom changes a decision. A text stored earlier in the run with a decision
+// of the text alone takes that analysis (b.known, find_stored_copies): it is not read again.
+std::vector<AnalyzedDocument> Indexer::analyze_batch(Pending& b) const {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
-    BatchEvidence evidence = read_batch_evidence(*langid_, todo, docs);
+    const std::size_t n = b.todo.size();
+    std::vector<bool> is_known(n);
+    for (std::size_t i = 0; i < n; ++i) is_known[i] = b.known[i].has_value();
+    BatchEvidence evidence = read_batch_evidence(*langid_, b.todo, b.docs, b.hashes, is_known);
     const std::vector<std::string> likely =
-        langid_->likely_languages(top_labels_with(stored_labels, evidence));
-    *likely_out = likely;
+        langid_->likely_languages(top_labels_with(b.stored_labels, evidence, b.known));
+    b.likely = likely;
     // Each document's decision, made once for a text and hint: a copy with its first's lang hint
     // takes the first's analysis (analyze() is a function of the evidence, the likely languages
-    // and the hint; a long text's copies each assigned tens of thousands of paragraphs again).
-    const std::size_t n = todo.size();
+    // and the hint; a long text's copies each assigned tens of thousands of paragraphs again). A
+    // known analysis is the text's alone: every copy takes it.
     std::vector<std::size_t> same(n);
     for (std::size_t i = 0; i < n; ++i) {
         const std::size_t f = evidence.first[i];
-        same[i] = docs[todo[f]].lang_hint == docs[todo[i]].lang_hint ? f : i;
+        same[i] = is_known[f] || b.docs[b.todo[f]].lang_hint == b.docs[b.todo[i]].lang_hint ? f : i;
     }
     std::vector<AnalyzedDocument> analyzed(n);
     for (const bool copies : {false, true}) {
@@ -152,15 +203,48 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(
         impl::parallel_for(part.size(), impl::worker_count(part.size()), [&](std::size_t k, std::size_t) {
             const std::size_t i = part[k];
             AnalyzedDocument& a = analyzed[i];
-            a.doc = std::move(docs[todo[i]]);
-            a.content_hash = std::move(evidence.hashes[i]);
+            a.doc = std::move(b.docs[b.todo[i]]);
+            a.content_hash = std::move(b.hashes[i]);
             if (copies)
                 LanguageIdentifier::copy_analysis(analyzed[same[i]], &a);
+            else if (b.known[i])
+                LanguageIdentifier::copy_analysis(*b.known[i], &a);
             else
                 langid_->analyze(&a, evidence.of(i), likely);
         });
     }
+    b.known.clear();
     return analyzed;
+}
+
+// The batch's texts that a document stored earlier by this Indexer holds (run_holders_), each
+// looked up once and compared byte for byte: b.known gets the holder's analysis, read from its
+// row. Only the batch's first document of a text is looked up (analyze_batch gives its copies
+// the same analysis).
+void Indexer::find_stored_copies(Pending& b) const {
+    const std::size_t n = b.todo.size();
+    b.known.assign(n, std::nullopt);
+    if (run_holders_.empty()) return;
+    std::unordered_set<std::string_view> asked;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto it = run_holders_.find(holder_key(b.hashes[i]));
+        if (it == run_holders_.end() || !asked.insert(b.hashes[i]).second) continue;
+        std::optional<StoredDocument> held = store_.get_by_seq(it->second);
+        if (!held || !held->lang_scores.empty() || held->content_hash != b.hashes[i] ||
+            held->text != b.docs[b.todo[i]].text)
+            continue;
+        held->text.clear();
+        b.known[i] = as_analyzed(std::move(*held));
+    }
+}
+
+// Remembers the texts of the batch just put whose analysis is their text's alone (run_holders_).
+void Indexer::note_holders(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
+                           const std::vector<AnalyzedDocument>& analyzed) {
+    for (std::size_t i = 0; i < put.size() && run_holders_.size() < kRunHolders; ++i)
+        if ((put[i] == PutStatus::kAdded || put[i] == PutStatus::kReplaced) &&
+            analyzed[i].lang_scores.empty())
+            run_holders_.try_emplace(holder_key(analyzed[i].content_hash), seqs[i]);
 }
 
 // Settling: every document the fallback decided is decided again among the likely languages of
@@ -375,33 +459,6 @@ std::vector<std::string> split_kinds(const std::string& joined) {
     return kinds;
 }
 
-// Times of one batch (DOPPEL_DEBUG_PIPELINE): wall seconds of the writing thread's steps, of its
-// waits for the other threads, and of the preparing thread's steps.
-struct BatchTimes {
-    double put = 0, begin = 0, stages = 0, commit = 0, writer_cpu = 0;  // the writing thread busy
-    double wait_analysis = 0, wait_prepared = 0, wait_read = 0;         // ... and waiting
-    double analysis = 0, prepare = 0;                                   // the preparing thread
-};
-
-struct Indexer::Pending {
-    std::vector<Document> owned;  // the documents, when add_stream holds them
-    std::size_t n = 0;
-    Document* docs = nullptr;       // n documents (those to analyze are moved from)
-    std::vector<PutStatus> status;  // per document; kSuperseded until decided
-    std::vector<std::size_t> todo;  // positions of the documents to analyze and store
-    std::vector<bool> absent;       // per todo: its id was not stored when the batch was begun
-    std::size_t unchanged = 0;      // documents done already
-    std::vector<RecordError> superseded;
-    // Stored documents per top label as the batch was begun (the batches before it put): what
-    // language ID decides this batch's likely languages with.
-    std::map<std::string, std::size_t> stored_labels;
-    std::vector<AnalyzedDocument> analyzed;                       // of todo, in order
-    std::vector<std::string> likely;  // the likely languages its fallback decisions were made among
-    std::vector<std::unique_ptr<IndexStage::Prepared>> prepared;  // per stage
-    std::vector<std::pair<std::string, double>> seconds;          // analysis and each stage's prepare()
-    BatchTimes times;
-};
-
 // The positions in `kept` of documents stored already with the same text and every artifact of
 // the stages: nothing is to be done for them, so they are not analyzed again (a re-run over a
 // folder costs a hash and a lookup per unchanged document). The documents of the batch being
@@ -453,14 +510,20 @@ void Indexer::begin_batch(Pending& b, const Pending* writing) {
         b.status[kept[i]] = PutStatus::kUnchanged;
         ++b.unchanged;
     }
-    if (langid_ && !without_languages_) b.stored_labels = stored_top_labels();
+    if (langid_ && !without_languages_) {
+        b.stored_labels = stored_top_labels();
+        b.hashes.resize(b.todo.size());
+        impl::parallel_for(
+            b.todo.size(), impl::worker_count(b.todo.size() / 16 + 1),
+            [&](std::size_t i, std::size_t) { b.hashes[i] = content_hash(b.docs[b.todo[i]].text); });
+        find_stored_copies(b);
+    }
     b.times.begin = seconds_between(t, Clock::now());
 }
 
 void Indexer::analyze_pending(Pending& b) const {
     const auto t = Clock::now();
-    b.analyzed =
-        without_languages_ ? hash_only(b.todo, b.docs) : analyze_batch(b.todo, b.docs, b.stored_labels, &b.likely);
+    b.analyzed = without_languages_ ? hash_only(b.todo, b.docs) : analyze_batch(b);
     b.times.analysis = seconds_between(t, Clock::now());
     b.seconds.emplace_back(without_languages_ ? "hash" : "analyze", b.times.analysis);
 }
@@ -498,6 +561,8 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
                 for (std::size_t i = 0; i < put.size(); ++i)
                     if (put[i] == PutStatus::kAdded || put[i] == PutStatus::kReplaced)
                         ++stored_top_labels()[b.analyzed[i].lang_top];
+            // Before the next batch is begun (before_stages), which looks its texts up there.
+            if (langid_ && !without_languages_) note_holders(put, seqs, b.analyzed);
             times.put = seconds_between(t, Clock::now());
             before_stages();
             if (summary) {  // in the order the steps first ran: analysis, store, the stages
@@ -515,6 +580,7 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
         });
     } catch (...) {
         top_labels_.reset();  // counted with the rolled back batch: read again
+        run_holders_.clear();  // some may have been rolled back
         throw;
     }
     times.commit = seconds_between(t, Clock::now());

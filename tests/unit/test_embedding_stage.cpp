@@ -273,6 +273,75 @@ TEST(EmbeddingStage, AnIndexMissingDocumentsIsCompleted) {
     EXPECT_EQ(after.indexed, store.size());
 }
 
+// A text a document of an earlier batch of the run holds is not read or embedded again: its copy
+// takes that document's stored analysis and features (Indexer::find_stored_copies,
+// EmbeddingStage::take_written), and gets what analyzing and embedding it would give, as a copy
+// within one batch does. A holder replaced meanwhile by another text is not taken ("x": its seq
+// now names other paragraphs and features).
+TEST(EmbeddingStage, ACopyOfAnEarlierBatchGetsWhatItsOwnAnalysisAndFeaturesWouldBe) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-earlier-copies");
+    LanguageIdentifier langid(test::lid_model());
+    const std::string ar = test::read_file(test::seed_path("ar-2024-hanoi-working-group.txt"));
+    const std::string en = test::read_file(test::seed_path("en-2024-hanoi-working-group.txt"));
+    const std::string vi = test::read_file(test::seed_path("vi-2019-gcm-central-region.txt"));
+    const std::vector<std::vector<std::pair<std::string, std::string>>> batches = {
+        {{"ar", ar}, {"en", en}, {"x", vi}},
+        {{"x", en + "\nOne more line."}, {"en-copy", en}},
+        {{"vi-copy", vi}, {"ar-copy", ar}},
+    };
+    auto index = [&](Store& store, bool stream) {
+        Indexer indexer(store, langid);
+        indexer.add_stage(std::make_unique<EmbeddingStage>(EmbeddingStageOptions{}, EmbedderContext{models}));
+        std::vector<Document> all;
+        for (const auto& batch : batches)
+            for (const auto& [id, text] : batch) {
+                Document d;
+                d.id = id;
+                d.text = text;
+                all.push_back(std::move(d));
+            }
+        std::size_t next = 0, at = 0;
+        if (stream)
+            indexer.add_stream(
+                [&](std::vector<Document>& docs) {
+                    if (next == batches.size()) return false;
+                    for (std::size_t k = 0; k < batches[next].size(); ++k) docs.push_back(all[at++]);
+                    ++next;
+                    return true;
+                },
+                1, nullptr, [](const std::vector<PutStatus>&) {});
+        else  // one batch: the first "x" superseded, the copies found within the batch
+            indexer.add(all.size(), all.data(), 1);
+        indexer.finish();
+    };
+    Store batched(dir / "batched"), together(dir / "together");
+    index(batched, true);
+    index(together, false);
+    for (const char* id : {"ar", "en", "x", "en-copy", "vi-copy", "ar-copy"}) {
+        SCOPED_TRACE(id);
+        const auto a = batched.get(id, true), b = together.get(id, true);
+        ASSERT_TRUE(a && b);
+        EXPECT_EQ(a->text, b->text);
+        EXPECT_EQ(a->lang, b->lang);
+        EXPECT_EQ(a->lang_confidence, b->lang_confidence);
+        EXPECT_EQ(a->lang_top, b->lang_top);
+        EXPECT_EQ(a->lang_scores, b->lang_scores);
+        EXPECT_EQ(a->other_languages, b->other_languages);
+        ASSERT_EQ(a->paragraphs.size(), b->paragraphs.size());
+        for (std::size_t p = 0; p < a->paragraphs.size(); ++p) {
+            EXPECT_EQ(a->paragraphs[p].span, b->paragraphs[p].span);
+            EXPECT_EQ(a->paragraphs[p].lang, b->paragraphs[p].lang);
+            EXPECT_EQ(a->paragraphs[p].lang_confidence, b->paragraphs[p].lang_confidence);
+            EXPECT_EQ(a->paragraphs[p].lang_inherited, b->paragraphs[p].lang_inherited);
+        }
+        for (const char* kind : {EmbeddingStage::kFeaturesKind, EmbeddingStage::kLanguageKind})
+            EXPECT_EQ(batched.artifact(a->seq, kind), together.artifact(b->seq, kind)) << kind;
+    }
+    EXPECT_NE(batched.get("x")->lang, batched.get("vi-copy")->lang);
+}
+
 // Copies of documents (the same stored counts) take the row computed for their first copy at
 // flush: each document's row in the index is its own counts weighed and densified, so a query
 // with that vector finds the document and its copy at the same inner product, that of the

@@ -43,6 +43,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -100,7 +101,10 @@ private:
     // The features and matching languages of docs[0, n) on all cores, with the embedders of
     // `pool` (one per worker, made as needed, all sharing the lexicon: an embedder and its memos
     // are not thread-safe).
-    void featurize(EmbedderPool& pool, std::size_t n, const AnalyzedDocument* docs, Batch& out);
+    // A distinct document whose analysis_hash is in `before` is left to take_written (Batch::earlier).
+    void featurize(EmbedderPool& pool, std::size_t n, const AnalyzedDocument* docs, Batch& out,
+                   const std::unordered_set<uint64_t>* before = nullptr);
+    void take_written(Store& store, const AnalyzedDocument* docs, Batch& b);
     // featurize()'s work for the distinct documents docs[todo[k]], a long one cut into runs of
     // paragraphs that several workers compute (kEmbeddingPartBytes).
     void compute_features(EmbedderPool& pool, const AnalyzedDocument* docs, const std::vector<std::size_t>& todo,
@@ -133,6 +137,13 @@ private:
     std::set<std::string> missing_;                         // languages without vectors (warned)
     std::vector<std::string> warnings_;
     std::vector<int64_t> pending_;  // documents added since the last flush
+    // Exact copies of a document of an earlier batch of the run (the same text and analysis: the
+    // same features) take its stored artifacts instead of being embedded again. prepare() keeps
+    // the analysis hashes (64 bits) it has seen; write() the seq each was first written under.
+    // At most kRunDocuments each (about 40 MB together).
+    static constexpr std::size_t kRunDocuments = std::size_t{1} << 20;
+    std::unordered_set<uint64_t> prepared_;
+    std::unordered_map<uint64_t, int64_t> written_;
 };
 
 }  // namespace doppel

@@ -174,9 +174,16 @@ private:
                     const std::vector<AnalyzedDocument>& analyzed,
                     std::vector<std::unique_ptr<IndexStage::Prepared>>* prepared, IndexSummary* summary);
     void record_artifact_kinds();
-    std::vector<AnalyzedDocument> analyze_batch(
-        const std::vector<std::size_t>& todo, Document* docs,
-        const std::map<std::string, std::size_t>& stored_labels, std::vector<std::string>* likely) const;
+    std::vector<AnalyzedDocument> analyze_batch(Pending& b) const;
+    // Texts stored by this Indexer whose analysis is a function of the text alone (the top label
+    // trusted, so no lang_scores: neither the likely languages nor a lang hint took part): the
+    // high 64 bits of the content hash -> the seq of a document holding it. A later batch's copy
+    // of one takes that document's stored analysis (find_stored_copies, in begin_batch) instead of
+    // language ID reading the text again. At most kRunHolders; emptied when a batch fails.
+    std::unordered_map<uint64_t, int64_t> run_holders_;
+    void note_holders(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
+                      const std::vector<AnalyzedDocument>& analyzed);
+    void find_stored_copies(Pending& b) const;
     std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs,
                                    const Pending* writing, std::vector<bool>* absent) const;
 
