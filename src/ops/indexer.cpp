@@ -102,6 +102,7 @@ struct Indexer::Pending {
     // earlier in the run with the same text (find_stored_copies), if any.
     std::vector<std::string> hashes;
     std::vector<std::optional<AnalyzedDocument>> known;
+    std::vector<uint32_t> known_likely;
     std::vector<AnalyzedDocument> analyzed;  // of todo, in order
     std::vector<std::string> likely;         // the likely languages its fallback decisions were made among
     std::vector<std::unique_ptr<IndexStage::Prepared>> prepared;  // per stage
@@ -110,49 +111,33 @@ struct Indexer::Pending {
 };
 
 namespace {
-// The language evidence of a batch's texts (LanguageIdentifier::read_documents, on all cores),
-// each text read once: document i's is read[slot[i]]; first[i] is the first document with its
-// text, hashes[i] its content hash.
+
+// The language evidence of a batch's texts, each text read once: first[i] is the first document
+// with document i's text, whose evidence is read[slot[first[i]]].
 struct BatchEvidence {
     std::vector<std::size_t> first, slot;
     std::vector<DocumentLanguageEvidence> read;
 
-    const DocumentLanguageEvidence& of(std::size_t i) const { return read[slot[i]]; }
+    const DocumentLanguageEvidence& of(std::size_t i) const { return read[slot[first[i]]]; }
+    // Reads the texts of the batch's documents `which` (firsts), on all cores.
+    void read_texts(const LanguageIdentifier& langid, const std::vector<std::size_t>& todo,
+                    const Document* docs, const std::vector<std::size_t>& which) {
+        std::vector<std::string_view> texts;
+        for (std::size_t k : which) texts.emplace_back(docs[todo[k]].text);
+        const std::size_t at = read.size();
+        read.resize(at + which.size());
+        langid.read_documents(texts.size(), texts.data(), read.data() + at);
+        for (std::size_t j = 0; j < which.size(); ++j) slot[which[j]] = at + j;
+    }
 };
 
-// The evidence of a batch's texts (content hashes `hashes`), but those of documents whose
-// analysis is known (known[i]: a text stored earlier in the run) and their copies.
-BatchEvidence read_batch_evidence(const LanguageIdentifier& langid, const std::vector<std::size_t>& todo,
-                                  const Document* docs, const std::vector<std::string>& hashes,
-                                  const std::vector<bool>& known) {
-    const std::size_t n = todo.size();
-    BatchEvidence e;
-    // The evidence is a function of the text alone: a text repeated in the batch is read once.
-    e.first = impl::first_of_repeats(
-        hashes, [&](std::size_t a, std::size_t b) { return docs[todo[a]].text == docs[todo[b]].text; });
-    std::vector<std::string_view> texts;
-    std::vector<std::size_t> read;
-    for (std::size_t k : impl::distinct_items(e.first))
-        if (!known[k]) {
-            read.push_back(k);
-            texts.emplace_back(docs[todo[k]].text);
-        }
-    e.read.resize(read.size());
-    langid.read_documents(texts.size(), texts.data(), e.read.data());
-    // A copy's evidence is its first's, read in place (its paragraphs and guesses not copied).
-    e.slot.assign(n, SIZE_MAX);
-    for (std::size_t k = 0; k < read.size(); ++k) e.slot[read[k]] = k;
-    for (std::size_t i = 0; i < n; ++i) e.slot[i] = e.slot[e.first[i]];
-    return e;
-}
-
 // The stored documents per top label, and the batch's, counted as stored (a known analysis's
-// top label is its stored one).
+// top label is the one stored with it).
 std::map<std::string, std::size_t> top_labels_with(
     const std::map<std::string, std::size_t>& stored, const BatchEvidence& e,
     const std::vector<std::optional<AnalyzedDocument>>& known) {
     std::map<std::string, std::size_t> counts = stored;
-    for (std::size_t i = 0; i < e.slot.size(); ++i) {
+    for (std::size_t i = 0; i < e.first.size(); ++i) {
         if (const auto& k = known[e.first[i]]) {
             if (!k->lang_top.empty()) ++counts[k->lang_top];
         } else if (const LanguageScores& s = e.of(i).scores; !s.labels.empty()) {
@@ -166,6 +151,7 @@ std::map<std::string, std::size_t> top_labels_with(
 uint64_t holder_key(const std::string& hash) {
     return std::strtoull(hash.substr(0, 16).c_str(), nullptr, 16);
 }
+uint64_t hint_key(const std::string& hint) { return std::hash<std::string>{}(hint); }
 
 // At most this many texts are remembered as stored in a run (Indexer::run_holders_, about 40 MB).
 constexpr std::size_t kRunHolders = std::size_t{1} << 20;
@@ -176,25 +162,49 @@ constexpr std::size_t kRunHolders = std::size_t{1} << 20;
 // that the documents whose top label is not trusted choose among, and each document's decision
 // (on all cores). The likely languages are counted from the top labels of the stored documents
 // and of this batch: those of the store once the batch is stored, so that settling
-// (settle_languages) seldom changes a decision. A text stored earlier in the run with a decision
-// of the text alone takes that analysis (b.known, find_stored_copies): it is not read again.
+// (settle_languages) seldom changes a decision. A text is read once, and not at all where a
+// document stored earlier in the run has it (b.known, find_stored_copies) with a decision that
+// holds here: one of the text alone, or one made among the same likely languages with the
+// same lang hint. Every decision is the one analyzing the document alone would make.
 std::vector<AnalyzedDocument> Indexer::analyze_batch(Pending& b) const {
     DOPPEL_CHECK(kInvalidArgument, langid_ != nullptr, "Indexer without a language identifier cannot analyze documents");
     const std::size_t n = b.todo.size();
-    std::vector<bool> is_known(n);
-    for (std::size_t i = 0; i < n; ++i) is_known[i] = b.known[i].has_value();
-    BatchEvidence evidence = read_batch_evidence(*langid_, b.todo, b.docs, b.hashes, is_known);
+    const auto hint = [&](std::size_t i) -> const std::string& { return b.docs[b.todo[i]].lang_hint; };
+    const auto of_text_alone = [&](std::size_t f) { return b.known[f] && b.known_likely[f] == kAnyLikely; };
+    BatchEvidence e;
+    e.first = impl::first_of_repeats(b.hashes, [&](std::size_t x, std::size_t y) {
+        return b.docs[b.todo[x]].text == b.docs[b.todo[y]].text;
+    });
+    e.slot.assign(n, SIZE_MAX);
+    // Read: the texts not known, and those known with a decision that a copy with another hint
+    // does not share.
+    std::vector<bool> to_read(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t f = e.first[i];
+        if (!b.known[f] || (!of_text_alone(f) && hint(i) != hint(f))) to_read[f] = true;
+    }
+    std::vector<std::size_t> first_read;
+    for (std::size_t f = 0; f < n; ++f)
+        if (to_read[f]) first_read.push_back(f);
+    e.read_texts(*langid_, b.todo, b.docs, first_read);
     const std::vector<std::string> likely =
-        langid_->likely_languages(top_labels_with(b.stored_labels, evidence, b.known));
+        langid_->likely_languages(top_labels_with(b.stored_labels, e, b.known));
     b.likely = likely;
+    // A known decision made among other likely languages is made again (its text read now).
+    std::vector<std::size_t> more;
+    for (std::size_t f = 0; f < n; ++f)
+        if (b.known[f] && !of_text_alone(f) && run_likely_[b.known_likely[f]] != likely) {
+            b.known[f].reset();
+            if (!to_read[f]) more.push_back(f);
+        }
+    e.read_texts(*langid_, b.todo, b.docs, more);
     // Each document's decision, made once for a text and hint: a copy with its first's lang hint
     // takes the first's analysis (analyze() is a function of the evidence, the likely languages
-    // and the hint; a long text's copies each assigned tens of thousands of paragraphs again). A
-    // known analysis is the text's alone: every copy takes it.
+    // and the hint; a long text's copies each assigned tens of thousands of paragraphs again).
     std::vector<std::size_t> same(n);
     for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t f = evidence.first[i];
-        same[i] = is_known[f] || b.docs[b.todo[f]].lang_hint == b.docs[b.todo[i]].lang_hint ? f : i;
+        const std::size_t f = e.first[i];
+        same[i] = of_text_alone(f) || hint(f) == hint(i) ? f : i;
     }
     std::vector<AnalyzedDocument> analyzed(n);
     for (const bool copies : {false, true}) {
@@ -210,7 +220,7 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(Pending& b) const {
             else if (b.known[i])
                 LanguageIdentifier::copy_analysis(*b.known[i], &a);
             else
-                langid_->analyze(&a, evidence.of(i), likely);
+                langid_->analyze(&a, e.of(i), likely);
         });
     }
     b.known.clear();
@@ -218,33 +228,47 @@ std::vector<AnalyzedDocument> Indexer::analyze_batch(Pending& b) const {
 }
 
 // The batch's texts that a document stored earlier by this Indexer holds (run_holders_), each
-// looked up once and compared byte for byte: b.known gets the holder's analysis, read from its
-// row. Only the batch's first document of a text is looked up (analyze_batch gives its copies
-// the same analysis).
+// looked up once and compared byte for byte: b.known gets that document's analysis, read from
+// its row, and b.known_likely the likely languages its decision was made among (kAnyLikely: a
+// decision of the text alone). A decision among likely languages is taken only with the same
+// lang hint. Only the batch's first document of a text is looked up (analyze_batch gives its
+// copies the same analysis).
 void Indexer::find_stored_copies(Pending& b) const {
     const std::size_t n = b.todo.size();
     b.known.assign(n, std::nullopt);
+    b.known_likely.assign(n, kAnyLikely);
     if (run_holders_.empty()) return;
     std::unordered_set<std::string_view> asked;
     for (std::size_t i = 0; i < n; ++i) {
+        const Document& d = b.docs[b.todo[i]];
         const auto it = run_holders_.find(holder_key(b.hashes[i]));
         if (it == run_holders_.end() || !asked.insert(b.hashes[i]).second) continue;
-        std::optional<StoredDocument> held = store_.get_by_seq(it->second);
-        if (!held || !held->lang_scores.empty() || held->content_hash != b.hashes[i] ||
-            held->text != b.docs[b.todo[i]].text)
+        const RunHolder& h = it->second;
+        if (h.likely != kAnyLikely && h.hint != hint_key(d.lang_hint)) continue;
+        std::optional<StoredDocument> held = store_.get_by_seq(h.seq);
+        if (!held || held->content_hash != b.hashes[i] || held->text != d.text ||
+            held->lang_scores.empty() != (h.likely == kAnyLikely))
             continue;
         held->text.clear();
         b.known[i] = as_analyzed(std::move(*held));
+        b.known_likely[i] = h.likely;
     }
 }
 
-// Remembers the texts of the batch just put whose analysis is their text's alone (run_holders_).
+// Remembers the texts of the batch just put (run_holders_), with the likely languages `likely`
+// that their fallback decisions were made among.
 void Indexer::note_holders(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
-                           const std::vector<AnalyzedDocument>& analyzed) {
-    for (std::size_t i = 0; i < put.size() && run_holders_.size() < kRunHolders; ++i)
-        if ((put[i] == PutStatus::kAdded || put[i] == PutStatus::kReplaced) &&
-            analyzed[i].lang_scores.empty())
-            run_holders_.try_emplace(holder_key(analyzed[i].content_hash), seqs[i]);
+                           const std::vector<AnalyzedDocument>& analyzed,
+                           const std::vector<std::string>& likely) {
+    for (std::size_t i = 0; i < put.size() && run_holders_.size() < kRunHolders; ++i) {
+        if (put[i] != PutStatus::kAdded && put[i] != PutStatus::kReplaced) continue;
+        RunHolder h{seqs[i], kAnyLikely, hint_key(analyzed[i].doc.lang_hint)};
+        if (!analyzed[i].lang_scores.empty()) {
+            if (run_likely_.empty() || run_likely_.back() != likely) run_likely_.push_back(likely);
+            h.likely = static_cast<uint32_t>(run_likely_.size() - 1);
+        }
+        run_holders_.try_emplace(holder_key(analyzed[i].content_hash), h);
+    }
 }
 
 // Settling: every document the fallback decided is decided again among the likely languages of
@@ -562,7 +586,7 @@ std::vector<PutStatus> Indexer::write_batch(Pending& b, int64_t now, IndexSummar
                     if (put[i] == PutStatus::kAdded || put[i] == PutStatus::kReplaced)
                         ++stored_top_labels()[b.analyzed[i].lang_top];
             // Before the next batch is begun (before_stages), which looks its texts up there.
-            if (langid_ && !without_languages_) note_holders(put, seqs, b.analyzed);
+            if (langid_ && !without_languages_) note_holders(put, seqs, b.analyzed, b.likely);
             times.put = seconds_between(t, Clock::now());
             before_stages();
             if (summary) {  // in the order the steps first ran: analysis, store, the stages

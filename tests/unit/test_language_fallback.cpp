@@ -148,6 +148,28 @@ public:
 private:
     std::vector<doppel::AnalyzedDocument>* kept_;
 };
+
+// Every analysis field of kept[i] is expected[i]'s.
+void expect_same_analyses(const std::vector<doppel::AnalyzedDocument>& kept,
+                          const std::vector<doppel::AnalyzedDocument>& expected) {
+    ASSERT_EQ(kept.size(), expected.size());
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        const doppel::AnalyzedDocument &a = kept[i], &e = expected[i];
+        EXPECT_EQ(a.doc.id, e.doc.id);
+        EXPECT_EQ(a.lang, e.lang) << i;
+        EXPECT_EQ(a.lang_confidence, e.lang_confidence) << i;
+        EXPECT_EQ(a.lang_top, e.lang_top) << i;
+        EXPECT_EQ(a.lang_scores, e.lang_scores) << i;
+        EXPECT_EQ(a.other_languages, e.other_languages) << i;
+        ASSERT_EQ(a.paragraphs.size(), e.paragraphs.size()) << i;
+        for (std::size_t p = 0; p < a.paragraphs.size(); ++p) {
+            EXPECT_EQ(a.paragraphs[p].span, e.paragraphs[p].span) << i;
+            EXPECT_EQ(a.paragraphs[p].lang, e.paragraphs[p].lang) << i;
+            EXPECT_EQ(a.paragraphs[p].lang_confidence, e.paragraphs[p].lang_confidence) << i;
+            EXPECT_EQ(a.paragraphs[p].lang_inherited, e.paragraphs[p].lang_inherited) << i;
+        }
+    }
+}
 }  // namespace
 
 // A text repeated in a batch is read once; a copy with its first's lang hint takes the first's
@@ -181,24 +203,67 @@ TEST(LanguageFallback, CopiesInABatchGetTheAnalysisOfTheirTextAndHint) {
         lid().analyze(&expected[i], lid().read_document(docs[i].text), likely);
     }
     indexer.add(docs.size(), docs.data(), 1);
-    ASSERT_EQ(kept.size(), expected.size());
-    for (std::size_t i = 0; i < kept.size(); ++i) {
-        const doppel::AnalyzedDocument &a = kept[i], &e = expected[i];
-        EXPECT_EQ(a.doc.id, e.doc.id);
-        EXPECT_EQ(a.lang, e.lang) << i;
-        EXPECT_EQ(a.lang_confidence, e.lang_confidence) << i;
-        EXPECT_EQ(a.lang_top, e.lang_top) << i;
-        EXPECT_EQ(a.lang_scores, e.lang_scores) << i;
-        EXPECT_EQ(a.other_languages, e.other_languages) << i;
-        ASSERT_EQ(a.paragraphs.size(), e.paragraphs.size()) << i;
-        for (std::size_t p = 0; p < a.paragraphs.size(); ++p) {
-            EXPECT_EQ(a.paragraphs[p].span, e.paragraphs[p].span) << i;
-            EXPECT_EQ(a.paragraphs[p].lang, e.paragraphs[p].lang) << i;
-            EXPECT_EQ(a.paragraphs[p].lang_confidence, e.paragraphs[p].lang_confidence) << i;
-            EXPECT_EQ(a.paragraphs[p].lang_inherited, e.paragraphs[p].lang_inherited) << i;
-        }
-    }
+    expect_same_analyses(kept, expected);
     // The premise: the hint changes the decision of a short text.
     EXPECT_NE(kept[0].lang_scores, kept[1].lang_scores);
     EXPECT_GT(kept[3].paragraphs.size(), 1u);
+}
+
+// A copy of a document stored by an earlier batch of the run takes its stored analysis where that
+// is the one analyzing the copy would give (Indexer::find_stored_copies): a decision of the text
+// alone, or one made among the same likely languages with the same lang hint. Otherwise it is read
+// and decided again: the short Croatian text first decided with nothing likely, then copied once
+// Serbo-Croatian is (five documents), with its own hint, and again; the short Indonesian one
+// first stored in the second batch with its hint and copied in the third, among the same likely
+// languages, with and without that hint.
+TEST(LanguageFallback, CopiesOfEarlierBatchesGetTheAnalysisOfTheirTextHintAndBatch) {
+    const std::string dir = doppel::test::test_tmp_dir() + "/lid-earlier-copies-store";
+    std::filesystem::remove_all(dir);
+    doppel::Store store(dir);
+    std::vector<doppel::AnalyzedDocument> kept;
+    doppel::Indexer indexer(store, lid());
+    indexer.add_stage(std::make_unique<KeepingStage>(&kept));
+    const std::string long_en =
+        "The window manager decides where each new window appears on the screen, how large it is, and "
+        "which of the open windows receives the keyboard input when the user clicks on it.";
+    const std::vector<std::vector<std::pair<std::string, std::string>>> batches = {
+        {{kCroatian, ""}, {kCroatian, "hr_HR"}, {long_en, ""}},
+        {{kCroatian, ""},
+         {kCroatian, ""},
+         {kCroatian, ""},
+         {kCroatian, "hr_HR"},
+         {long_en, "de"},
+         {kIndonesian, "id"}},
+        {{kCroatian, ""}, {kIndonesian, ""}, {kIndonesian, "id"}, {long_en, ""}},
+    };
+    std::map<std::string, std::size_t> counts;  // the top labels stored and of the batch
+    std::vector<doppel::AnalyzedDocument> expected;
+    std::vector<bool> decided_again;
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+        std::vector<doppel::Document> docs;
+        for (const auto& [text, hint] : batches[b]) {
+            doppel::Document d;
+            d.id = "b" + std::to_string(b) + "-" + std::to_string(docs.size());
+            d.text = text;
+            d.lang_hint = hint;
+            ++counts[lid().read_document(text).scores.labels.at(0).lang];
+            docs.push_back(std::move(d));
+        }
+        const std::vector<std::string> likely = lid().likely_languages(counts);
+        for (const doppel::Document& d : docs) {
+            doppel::AnalyzedDocument e;
+            e.doc = d;
+            lid().analyze(&e, lid().read_document(d.text), likely);
+            expected.push_back(std::move(e));
+        }
+        indexer.add(docs.size(), docs.data(), 1);
+    }
+    expect_same_analyses(kept, expected);
+    // The premises: the Croatian text's decision changed once Serbo-Croatian was likely, and a
+    // copy with another hint is decided otherwise (the Croatian text in the second batch, the
+    // Indonesian one without its hint, first of its text in the third).
+    EXPECT_NE(kept[0].lang_confidence, kept[3].lang_confidence);
+    EXPECT_NE(kept[3].lang_scores, kept[6].lang_scores);
+    EXPECT_NE(kept[10].lang, kept[11].lang);
+    EXPECT_EQ(kept[8].lang, kept[11].lang);
 }

@@ -175,14 +175,22 @@ private:
                     std::vector<std::unique_ptr<IndexStage::Prepared>>* prepared, IndexSummary* summary);
     void record_artifact_kinds();
     std::vector<AnalyzedDocument> analyze_batch(Pending& b) const;
-    // Texts stored by this Indexer whose analysis is a function of the text alone (the top label
-    // trusted, so no lang_scores: neither the likely languages nor a lang hint took part): the
-    // high 64 bits of the content hash -> the seq of a document holding it. A later batch's copy
-    // of one takes that document's stored analysis (find_stored_copies, in begin_batch) instead of
-    // language ID reading the text again. At most kRunHolders; emptied when a batch fails.
-    std::unordered_map<uint64_t, int64_t> run_holders_;
+    // Texts stored by this Indexer: the high 64 bits of the content hash -> a document holding
+    // it, with what its decision was made of: the text alone (the top label trusted, no
+    // lang_scores), or the text, the lang hint (its hash) and the likely languages
+    // run_likely_[likely]. A later batch's copy of one takes that document's stored analysis
+    // where it holds (find_stored_copies, in begin_batch; analyze_batch) instead of language ID
+    // reading the text again. At most kRunHolders; emptied when a batch fails.
+    static constexpr uint32_t kAnyLikely = UINT32_MAX;
+    struct RunHolder {
+        int64_t seq = 0;
+        uint32_t likely = kAnyLikely;
+        uint64_t hint = 0;
+    };
+    std::unordered_map<uint64_t, RunHolder> run_holders_;
+    std::vector<std::vector<std::string>> run_likely_;
     void note_holders(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
-                      const std::vector<AnalyzedDocument>& analyzed);
+                      const std::vector<AnalyzedDocument>& analyzed, const std::vector<std::string>& likely);
     void find_stored_copies(Pending& b) const;
     std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs,
                                    const Pending* writing, std::vector<bool>* absent) const;
