@@ -205,26 +205,34 @@ std::unique_ptr<IndexStage::Prepared> EmbeddingStage::prepare(std::size_t n, con
 // stored artifacts of a document this stage wrote earlier in the run with the same text and
 // analysis (written_; checked against its row, byte for byte); computed here where there is none.
 void EmbeddingStage::take_written(Store& store, const AnalyzedDocument* docs, Batch& b) {
+    std::unordered_map<int64_t, std::size_t> asking;  // the holder's seq -> the document
+    std::vector<int64_t> seqs;
     std::vector<std::size_t> missing;
     for (const std::size_t i : b.earlier) {
         const auto it = written_.find(b.made[i].low64);
-        std::optional<StoredDocument> held;
-        if (it != written_.end()) held = store.get_by_seq(it->second);
-        std::optional<std::string> feats, lang;
-        if (held && held->text == docs[i].doc.text) {
-            const AnalyzedDocument a = as_analyzed(std::move(*held));
-            if (XXH128_isEqual(Batch::analysis_hash(a), b.made[i])) {
-                feats = store.artifact(it->second, kFeaturesKind);
-                lang = store.artifact(it->second, kLanguageKind);
-            }
-        }
-        if (!feats || !lang) {
+        if (it != written_.end() && asking.emplace(it->second, i).second)
+            seqs.push_back(it->second);
+        else
             missing.push_back(i);
-            continue;
-        }
-        b.feats[i] = std::move(*feats);
-        b.langs[i] = std::move(*lang);
     }
+    // The holder's text compared in place, its analysis hashed again from its row.
+    std::vector<int64_t> same;
+    store.read_texts(seqs, [&](int64_t seq, std::string_view text) {
+        const std::size_t i = asking.at(seq);
+        if (text != docs[i].doc.text) return;
+        std::optional<StoredDocument> held = store.get_by_seq(seq, false);
+        if (held && XXH128_isEqual(Batch::analysis_hash(as_analyzed(std::move(*held))), b.made[i]))
+            same.push_back(seq);
+    });
+    std::vector<bool> taken(b.feats.size(), false);
+    store.read_artifacts(kFeaturesKind, same,
+                         [&](int64_t seq, std::string_view blob) { b.feats[asking.at(seq)] = blob; });
+    store.read_artifacts(kLanguageKind, same, [&](int64_t seq, std::string_view blob) {
+        b.langs[asking.at(seq)] = blob;
+        taken[asking.at(seq)] = true;
+    });
+    for (const int64_t seq : seqs)
+        if (!taken[asking.at(seq)]) missing.push_back(asking.at(seq));
     b.earlier.clear();
     compute_features(workers_, docs, missing, b);
 }

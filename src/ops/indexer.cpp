@@ -238,20 +238,30 @@ void Indexer::find_stored_copies(Pending& b) const {
     b.known.assign(n, std::nullopt);
     b.known_likely.assign(n, kAnyLikely);
     if (run_holders_.empty()) return;
+    // The candidates: the first document of each text with a holder whose decision can hold.
     std::unordered_set<std::string_view> asked;
+    std::unordered_map<int64_t, std::size_t> asking;  // holder seq -> its candidate
+    std::vector<int64_t> seqs;
     for (std::size_t i = 0; i < n; ++i) {
-        const Document& d = b.docs[b.todo[i]];
         const auto it = run_holders_.find(holder_key(b.hashes[i]));
         if (it == run_holders_.end() || !asked.insert(b.hashes[i]).second) continue;
         const RunHolder& h = it->second;
-        if (h.likely != kAnyLikely && h.hint != hint_key(d.lang_hint)) continue;
-        std::optional<StoredDocument> held = store_.get_by_seq(h.seq);
-        if (!held || held->content_hash != b.hashes[i] || held->text != d.text ||
-            held->lang_scores.empty() != (h.likely == kAnyLikely))
+        if (h.likely != kAnyLikely && h.hint != hint_key(b.docs[b.todo[i]].lang_hint)) continue;
+        if (asking.emplace(h.seq, i).second) seqs.push_back(h.seq);
+    }
+    // Their texts compared in place (views into the rows), then the rows of the equal ones.
+    std::vector<std::pair<int64_t, std::size_t>> equal;
+    store_.read_texts(seqs, [&](int64_t seq, std::string_view text) {
+        const std::size_t i = asking.at(seq);
+        if (text == b.docs[b.todo[i]].text) equal.emplace_back(seq, i);
+    });
+    for (const auto& [seq, i] : equal) {
+        std::optional<StoredDocument> held = store_.get_by_seq(seq, false);
+        const uint32_t likely = run_holders_.at(holder_key(b.hashes[i])).likely;
+        if (!held || held->content_hash != b.hashes[i] || held->lang_scores.empty() != (likely == kAnyLikely))
             continue;
-        held->text.clear();
         b.known[i] = as_analyzed(std::move(*held));
-        b.known_likely[i] = h.likely;
+        b.known_likely[i] = likely;
     }
 }
 
