@@ -100,6 +100,7 @@ struct Indexer::Pending {
     std::map<std::string, std::size_t> stored_labels;
     // With language ID, per todo: its content hash, and the analysis of a document stored
     // earlier in the run with the same text (find_stored_copies), if any.
+    std::vector<std::string> doc_hashes;  // per document, where hashed when read (hash_texts)
     std::vector<std::string> hashes;
     std::vector<std::optional<AnalyzedDocument>> known;
     std::vector<uint32_t> known_likely;
@@ -529,6 +530,13 @@ std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, co
     return done;
 }
 
+// The content hash of each of the batch's texts (Pending::doc_hashes), on all cores.
+void Indexer::hash_texts(Pending& b) {
+    b.doc_hashes.resize(b.n);
+    impl::parallel_for(b.n, impl::worker_count(b.n / 16 + 1),
+                       [&](std::size_t i, std::size_t) { b.doc_hashes[i] = content_hash(b.docs[i].text); });
+}
+
 void Indexer::begin_batch(Pending& b, const Pending* writing) {
     const auto t = Clock::now();
     const std::vector<std::size_t> kept = last_of_each_id(b.n, b.docs, &b.superseded);
@@ -546,10 +554,10 @@ void Indexer::begin_batch(Pending& b, const Pending* writing) {
     }
     if (langid_ && !without_languages_) {
         b.stored_labels = stored_top_labels();
+        if (b.doc_hashes.size() != b.n) hash_texts(b);
         b.hashes.resize(b.todo.size());
-        impl::parallel_for(
-            b.todo.size(), impl::worker_count(b.todo.size() / 16 + 1),
-            [&](std::size_t i, std::size_t) { b.hashes[i] = content_hash(b.docs[b.todo[i]].text); });
+        for (std::size_t i = 0; i < b.todo.size(); ++i) b.hashes[i] = std::move(b.doc_hashes[b.todo[i]]);
+        b.doc_hashes.clear();
         find_stored_copies(b);
     }
     b.times.begin = seconds_between(t, Clock::now());
@@ -728,6 +736,8 @@ void Indexer::add_stream(const BatchSource& next, int64_t now, IndexSummary* sum
         if (!next(b->owned)) return nullptr;
         b->n = b->owned.size();
         b->docs = b->owned.data();
+        // With language ID, hashed here, on the reading thread: begin_batch runs on the writing one.
+        if (langid_ && !without_languages_) hash_texts(*b);
         return b;
     };
     PipelineTrace trace;

@@ -192,6 +192,7 @@ private:
     void note_holders(const std::vector<PutStatus>& put, const std::vector<int64_t>& seqs,
                       const std::vector<AnalyzedDocument>& analyzed, const std::vector<std::string>& likely);
     void find_stored_copies(Pending& b) const;
+    static void hash_texts(Pending& b);
     std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs,
                                    const Pending* writing, std::vector<bool>* absent) const;
 
