@@ -31,7 +31,9 @@
 // prepare() computes the features and matching languages of a batch on all cores (what depends
 // on the documents and their analysis alone), so the Indexer's pipeline runs it while the batch
 // before is written; add_prepared() writes them (and the vectors, computed there: their files load
-// lazily, on one thread).
+// lazily, on one thread). A document with the text and analysis of one this stage wrote in an
+// earlier batch (up to a million remembered) is left by prepare(); add_prepared() copies that
+// one's stored artifacts, checked against its row, and computes them where they are gone.
 //
 // Thread safety: as IndexStage (one thread, but prepare() may run alongside add_prepared(): each
 // has its own embedders).
@@ -140,7 +142,7 @@ private:
     // Exact copies of a document of an earlier batch of the run (the same text and analysis: the
     // same features) take its stored artifacts instead of being embedded again. prepare() keeps
     // the analysis hashes (64 bits) it has seen; write() the seq each was first written under.
-    // At most kRunDocuments each (about 40 MB together).
+    // At most kRunDocuments each (about 50 bytes an entry).
     static constexpr std::size_t kRunDocuments = std::size_t{1} << 20;
     std::unordered_set<uint64_t> prepared_;
     std::unordered_map<uint64_t, int64_t> written_;

@@ -17,6 +17,15 @@
 // settle too. A run killed before it settled leaves Store::kSettledMeta unset: the next one
 // re-checks every fallback decision.
 //
+// Exact copies cost little. A text repeated within a batch is read by language ID once, and the
+// stages compute its sketches and features once. A text that a document written earlier by the
+// same Indexer holds (a feed's item copied again a few batches later) takes that document's
+// stored analysis, and the embedding stage its stored features, where they are what analyzing
+// the copy would give: a decision of the text alone, or one made among the same likely languages
+// with the same lang hint; texts are compared byte for byte. The store is the same either way.
+// The Indexer remembers up to a million texts (about 60 bytes each); copies of documents stored by an
+// earlier run are analyzed as new.
+//
 // The whole `doppel index` operation is one call, index_paths(): read the inputs in batches
 // (ingest/document_reader.h), add each batch, finish; bad records are collected, not fatal.
 // open_index_stages() builds the stages a store gets at index time from an IndexConfig
