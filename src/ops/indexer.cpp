@@ -154,7 +154,7 @@ uint64_t holder_key(const std::string& hash) {
 }
 uint64_t hint_key(const std::string& hint) { return std::hash<std::string>{}(hint); }
 
-// At most this many texts are remembered as stored in a run (Indexer::run_holders_, about 60 bytes each).
+// At most this many texts are remembered as stored in a run (Indexer::run_holders_, 48 bytes each).
 constexpr std::size_t kRunHolders = std::size_t{1} << 20;
 }  // namespace
 

@@ -142,7 +142,7 @@ private:
     // Exact copies of a document of an earlier batch of the run (the same text and analysis: the
     // same features) take its stored artifacts instead of being embedded again. prepare() keeps
     // the analysis hashes (64 bits) it has seen; write() the seq each was first written under.
-    // At most kRunDocuments each (about 50 bytes an entry).
+    // At most kRunDocuments each (32 bytes an entry, 64 a document).
     static constexpr std::size_t kRunDocuments = std::size_t{1} << 20;
     std::unordered_set<uint64_t> prepared_;
     std::unordered_map<uint64_t, int64_t> written_;

@@ -23,7 +23,7 @@
 // stored analysis, and the embedding stage its stored features, where they are what analyzing
 // the copy would give: a decision of the text alone, or one made among the same likely languages
 // with the same lang hint; texts are compared byte for byte. The store is the same either way.
-// The Indexer remembers up to a million texts (about 60 bytes each); copies of documents stored by an
+// The Indexer remembers up to a million texts (48 bytes each); copies of documents stored by an
 // earlier run are analyzed as new.
 //
 // The whole `doppel index` operation is one call, index_paths(): read the inputs in batches
