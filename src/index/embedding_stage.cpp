@@ -298,8 +298,12 @@ void EmbeddingStage::relabeled(Store& store, std::size_t n, const int64_t* seqs,
     store.transaction([&] {
         // Features and matching language of the new languages, with the embedders that made
         // this run's batches (no prepare() runs meanwhile, index_stage.h): the paragraphs whose
-        // language stays are in their memos.
-        add_prepared(store, n, seqs, docs, prepare(n, docs));
+        // language stays are in their memos. Computed, never taken from an earlier document's
+        // (take_written): the rows being relabeled hold their new languages already and their
+        // old features still, so one could be found under its new analysis.
+        auto b = std::make_unique<Batch>();
+        featurize(preparers_, n, docs, *b);
+        add_prepared(store, n, seqs, docs, std::move(b));
         add_relabeled(store, n, seqs);  // the index moves them at flush (or the next writer's)
     });
 }

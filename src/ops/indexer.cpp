@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -150,7 +151,9 @@ std::map<std::string, std::size_t> top_labels_with(
 
 // The high 64 bits of a content hash (its first 16 hex digits): run_holders_' key.
 uint64_t holder_key(const std::string& hash) {
-    return std::strtoull(hash.substr(0, 16).c_str(), nullptr, 16);
+    uint64_t key = 0;
+    std::from_chars(hash.data(), hash.data() + std::min<std::size_t>(hash.size(), 16), key, 16);
+    return key;
 }
 uint64_t hint_key(const std::string& hint) { return std::hash<std::string>{}(hint); }
 
@@ -305,6 +308,10 @@ std::size_t Indexer::settle_languages(IndexSummary* summary) {
     constexpr std::size_t kBatch = 256;
     for (std::size_t b = 0; b < seqs.size(); b += kBatch)
         relabel(std::min(kBatch, seqs.size() - b), seqs.data() + b, guesses.data() + b);
+    // A relabeled holder's row holds a decision among the store's likely languages now, not its
+    // batch's: the run's holders decided by the fallback are not taken any more.
+    if (!seqs.empty())
+        std::erase_if(run_holders_, [](const auto& h) { return h.second.likely != kAnyLikely; });
     store_.set_meta(Store::kSettledMeta, mark);
     likely_.reset();
     decided_with_.clear();  // every fallback decision is now made among `likely`

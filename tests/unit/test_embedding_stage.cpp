@@ -342,6 +342,46 @@ TEST(EmbeddingStage, ACopyOfAnEarlierBatchGetsWhatItsOwnAnalysisAndFeaturesWould
     EXPECT_NE(batched.get("x")->lang, batched.get("vi-copy")->lang);
 }
 
+// Relabeling (the Indexer's settling) updates a row's languages before its stage recomputes the
+// artifacts, so relabeled() must not take features stored under the new analysis: a document
+// relabeled back to the analysis it was first written with would find itself, with the features of
+// the analysis in between. Each relabeling gives the features of the document as it now reads.
+TEST(EmbeddingStage, ARelabeledDocumentGetsTheFeaturesOfItsNewAnalysis) {
+    const std::string models = test::source_dir() + "/models";
+    if (!std::filesystem::exists(models + "/bridge.lex")) GTEST_SKIP() << "models/bridge.lex not built";
+    test::TempDir dir("embedding-stage-relabel-back");
+    Store store(dir / "store");
+    EmbeddingStage stage(EmbeddingStageOptions{}, EmbedderContext{models});
+    auto analyzed = [](const std::string& lang) {
+        AnalyzedDocument d;
+        d.doc.id = "d";
+        d.doc.text = "The committee met on Tuesday to discuss the budget for the coming year.";
+        d.lang = lang;
+        d.lang_confidence = 0.5f;
+        d.paragraphs.push_back(Paragraph{Span{0, d.doc.text.size()}, lang, 0.5f, false});
+        d.content_hash = content_hash(d.doc.text);
+        return d;
+    };
+    const AnalyzedDocument en = analyzed("en"), de = analyzed("de");
+    std::vector<int64_t> seqs;
+    store.put(1, &en, 1, &seqs);
+    stage.add_prepared(store, 1, seqs.data(), &en, stage.prepare(1, &en));
+    const auto as_en = store.artifact(seqs[0], EmbeddingStage::kFeaturesKind);
+    for (const AnalyzedDocument* now : {&de, &en}) {
+        store.transaction([&] {
+            store.update_languages(1, seqs.data(), now);
+            stage.relabeled(store, 1, seqs.data(), now);
+        });
+    }
+    Store fresh(dir / "fresh");
+    EmbeddingStage other(EmbeddingStageOptions{}, EmbedderContext{models});
+    std::vector<int64_t> de_seqs;
+    fresh.put(1, &de, 1, &de_seqs);
+    other.add(fresh, 1, de_seqs.data(), &de);
+    ASSERT_NE(as_en, fresh.artifact(de_seqs[0], EmbeddingStage::kFeaturesKind));  // the premise
+    EXPECT_EQ(store.artifact(seqs[0], EmbeddingStage::kFeaturesKind), as_en);
+}
+
 // Copies of documents (the same stored counts) take the row computed for their first copy at
 // flush: each document's row in the index is its own counts weighed and densified, so a query
 // with that vector finds the document and its copy at the same inner product, that of the

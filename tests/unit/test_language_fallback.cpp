@@ -28,6 +28,10 @@ const LanguageIdentifier& lid() {
 // Croatian and Indonesian UI strings whose top label is a relative (Serbo-Croatian, Malay).
 const char* kCroatian = "Naziv ikone teme";
 const char* kIndonesian = "Ofset horisontal kotak jangkar";
+// An English text long and plain enough for its top label to be trusted.
+const std::string kLongEnglish =
+    "The window manager decides where each new window appears on the screen, how large it is, and "
+    "which of the open windows receives the keyboard input when the user clicks on it.";
 }  // namespace
 
 TEST(LanguageFallback, ShortTextWhoseTopLabelIsARelativeTakesTheLikelyOne) {
@@ -49,10 +53,7 @@ TEST(LanguageFallback, TextsOfOtherLanguagesAndLongTextsKeepTheirLabel) {
     // Japanese is plainly none of the likely languages: no mass there, the top label stays.
     EXPECT_EQ(lid().choose(lid().score("ファイルを開くことができません"), {"en", "de"}).lang, "ja");
     // A long, confident English text is trusted whatever the store holds.
-    const std::string en =
-        "The window manager decides where each new window appears on the screen, how large it is, and "
-        "which of the open windows receives the keyboard input when the user clicks on it.";
-    const auto s = lid().score(en);
+    const auto s = lid().score(kLongEnglish);
     EXPECT_TRUE(lid().trusted(s));
     EXPECT_EQ(lid().choose(s, {"de", "fr"}).lang, "en");
 }
@@ -149,6 +150,21 @@ private:
     std::vector<doppel::AnalyzedDocument>* kept_;
 };
 
+// A fresh store (test_tmp_dir()/name) and an Indexer whose one stage keeps what it is given.
+struct KeptIndex {
+    static std::string fresh(const std::string& name) {
+        const std::string dir = doppel::test::test_tmp_dir() + "/" + name;
+        std::filesystem::remove_all(dir);
+        return dir;
+    }
+    KeptIndex(const std::string& name, const LanguageIdentifier& langid) : store(fresh(name)), indexer(store, langid) {
+        indexer.add_stage(std::make_unique<KeepingStage>(&kept));
+    }
+    doppel::Store store;
+    std::vector<doppel::AnalyzedDocument> kept;
+    doppel::Indexer indexer;
+};
+
 // Every analysis field of kept[i] is expected[i]'s.
 void expect_same_analyses(const std::vector<doppel::AnalyzedDocument>& kept,
                           const std::vector<doppel::AnalyzedDocument>& expected) {
@@ -176,12 +192,9 @@ void expect_same_analyses(const std::vector<doppel::AnalyzedDocument>& kept,
 // analysis, one with another hint is decided on its own: each document is analyzed exactly as
 // analyze() of its own evidence among the batch's likely languages gives.
 TEST(LanguageFallback, CopiesInABatchGetTheAnalysisOfTheirTextAndHint) {
-    const std::string dir = doppel::test::test_tmp_dir() + "/lid-copies-store";
-    std::filesystem::remove_all(dir);
-    doppel::Store store(dir);
-    std::vector<doppel::AnalyzedDocument> kept;
-    doppel::Indexer indexer(store, lid());
-    indexer.add_stage(std::make_unique<KeepingStage>(&kept));
+    KeptIndex run("lid-copies-store", lid());
+    auto& kept = run.kept;
+    auto& indexer = run.indexer;
     const std::string mixed =
         "The window manager decides where each new window appears on the screen and how large it is.\n\n"
         "Le gestionnaire de fenêtres décide où chaque nouvelle fenêtre apparaît à l'écran.\n\nOK";
@@ -217,24 +230,18 @@ TEST(LanguageFallback, CopiesInABatchGetTheAnalysisOfTheirTextAndHint) {
 // first stored in the second batch with its hint and copied in the third, among the same likely
 // languages, with and without that hint.
 TEST(LanguageFallback, CopiesOfEarlierBatchesGetTheAnalysisOfTheirTextHintAndBatch) {
-    const std::string dir = doppel::test::test_tmp_dir() + "/lid-earlier-copies-store";
-    std::filesystem::remove_all(dir);
-    doppel::Store store(dir);
-    std::vector<doppel::AnalyzedDocument> kept;
-    doppel::Indexer indexer(store, lid());
-    indexer.add_stage(std::make_unique<KeepingStage>(&kept));
-    const std::string long_en =
-        "The window manager decides where each new window appears on the screen, how large it is, and "
-        "which of the open windows receives the keyboard input when the user clicks on it.";
+    KeptIndex run("lid-earlier-copies-store", lid());
+    auto& kept = run.kept;
+    auto& indexer = run.indexer;
     const std::vector<std::vector<std::pair<std::string, std::string>>> batches = {
-        {{kCroatian, ""}, {kCroatian, "hr_HR"}, {long_en, ""}},
+        {{kCroatian, ""}, {kCroatian, "hr_HR"}, {kLongEnglish, ""}},
         {{kCroatian, ""},
          {kCroatian, ""},
          {kCroatian, ""},
          {kCroatian, "hr_HR"},
-         {long_en, "de"},
+         {kLongEnglish, "de"},
          {kIndonesian, "id"}},
-        {{kCroatian, ""}, {kIndonesian, ""}, {kIndonesian, "id"}, {long_en, ""}},
+        {{kCroatian, ""}, {kIndonesian, ""}, {kIndonesian, "id"}, {kLongEnglish, ""}},
     };
     std::map<std::string, std::size_t> counts;  // the top labels stored and of the batch
     std::vector<doppel::AnalyzedDocument> expected;
@@ -266,4 +273,46 @@ TEST(LanguageFallback, CopiesOfEarlierBatchesGetTheAnalysisOfTheirTextHintAndBat
     EXPECT_NE(kept[3].lang_scores, kept[6].lang_scores);
     EXPECT_NE(kept[10].lang, kept[11].lang);
     EXPECT_EQ(kept[8].lang, kept[11].lang);
+}
+
+// Settling decides a stored fallback decision again among the store's likely languages, in
+// place: the run's holders decided by the fallback are then not taken, even by a later batch whose
+// likely languages are again those of the holder's batch (with likely_share, a language can drop
+// out of the likely ones and come back). Half the documents' share makes a language likely:
+// Serbo-Croatian and English both in the first batch, English alone once three more English
+// documents are stored and settled, both again in the third batch with three more Croatian ones.
+TEST(LanguageFallback, CopiesAfterASettlingGetTheAnalysisOfTheirBatch) {
+    LanguageIdOptions options;
+    options.likely_docs = 1;
+    options.likely_share = 0.5f;
+    const LanguageIdentifier langid(doppel::test::lid_model(), options);
+    KeptIndex run("lid-settled-copies-store", langid);
+    auto& kept = run.kept;
+    auto& indexer = run.indexer;
+    std::map<std::string, std::size_t> counts;
+    int next_id = 0;
+    auto add = [&](const std::vector<std::string>& texts) {
+        std::vector<doppel::Document> docs;
+        for (const auto& t : texts) {
+            doppel::Document d;
+            d.id = "d" + std::to_string(next_id++);
+            d.text = t;
+            ++counts[langid.read_document(t).scores.labels.at(0).lang];
+            docs.push_back(std::move(d));
+        }
+        indexer.add(docs.size(), docs.data(), 1);
+        return langid.likely_languages(counts);
+    };
+    const auto first = add({kCroatian, kLongEnglish});
+    add({kLongEnglish + " One.", kLongEnglish + " Two.", kLongEnglish + " Three."});
+    indexer.finish();
+    const std::size_t before = kept.size();
+    const auto third = add({kCroatian, kCroatian, kCroatian});
+    ASSERT_EQ(first, third);  // the premise: the likely languages of the holder's batch again
+    ASSERT_GT(before, 5u);    // the premise: settling relabeled the Croatian text
+    doppel::AnalyzedDocument expected;
+    expected.doc.id = kept[before].doc.id;
+    expected.doc.text = kCroatian;
+    langid.analyze(&expected, langid.read_document(kCroatian), third);
+    expect_same_analyses({kept[before]}, {expected});
 }
