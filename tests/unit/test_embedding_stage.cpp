@@ -358,7 +358,7 @@ TEST(EmbeddingStage, ARelabeledDocumentGetsTheFeaturesOfItsNewAnalysis) {
         d.doc.text = "The committee met on Tuesday to discuss the budget for the coming year.";
         d.lang = lang;
         d.lang_confidence = 0.5f;
-        d.paragraphs.push_back(Paragraph{Span{0, d.doc.text.size()}, lang, 0.5f, false});
+        d.paragraphs.push_back(Paragraph{Span{0, static_cast<uint32_t>(d.doc.text.size())}, lang, 0.5f, false});
         d.content_hash = content_hash(d.doc.text);
         return d;
     };
