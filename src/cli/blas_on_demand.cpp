@@ -1,4 +1,5 @@
-// The BLAS and LAPACK routines that FAISS (linked into the tool from libfaiss.a) calls, loaded
+// The BLAS and LAPACK routines that FAISS (linked into the tool from libfaiss.a) and doppel's PCA
+// training (index/pca_training.cpp) call, loaded
 // from OpenBLAS on their first call instead of at every start of the tool (issue 12).
 //
 // Why: loading OpenBLAS costs every process about 6 ms CPU and 10 ms wall on this kind of
@@ -99,6 +100,13 @@ DOPPEL_FORWARD(dsyev_,
                (const char* jobz, const char* uplo, I* n, double* a, I* lda, double* w, double* work, I* lwork,
                 I* info),
                (jobz, uplo, n, a, lda, w, work, lwork, info))
+// doppel's own (index/pca_training.cpp): the leading principal components.
+DOPPEL_FORWARD(dsyevr_,
+               (const char* jobz, const char* range, const char* uplo, I* n, double* a, I* lda, double* vl,
+                double* vu, I* il, I* iu, double* abstol, I* m, double* w, double* z, I* ldz, I* isuppz,
+                double* work, I* lwork, I* iwork, I* liwork, I* info),
+               (jobz, range, uplo, n, a, lda, vl, vu, il, iu, abstol, m, w, z, ldz, isuppz, work, lwork,
+                iwork, liwork, info))
 DOPPEL_FORWARD(sgelsd_,
                (I* m, I* n, I* nrhs, float* a, I* lda, float* b, I* ldb, float* s, float* rcond, I* rank,
                 float* work, I* lwork, I* iwork, I* info),

@@ -32,6 +32,7 @@
 #include "impl/parallel.h"
 #include "impl/simd.h"
 #include "impl/spec.h"
+#include "index/pca_training.h"
 
 namespace doppel {
 namespace fs = std::filesystem;
@@ -314,7 +315,7 @@ void project_all(const Projection& projection, std::size_t n, const float* x, fl
 std::unique_ptr<faiss::IndexPreTransform> train_approximate(std::size_t dim, std::size_t dout, std::size_t n,
                                                             const float* x) {
     auto* pca = new faiss::PCAMatrix(static_cast<int>(dim), static_cast<int>(dout));
-    pca->train(static_cast<faiss_idx>(std::min(n, kPcaSample)), x);
+    pca_training::train_leading_components(*pca, std::min(n, kPcaSample), x);
     // No centring: inner products of projections then approximate those of the vectors.
     std::fill(pca->mean.begin(), pca->mean.end(), 0.0f);
     pca->prepare_Ab();

@@ -1,0 +1,92 @@
+// The "auto" index's projection trained by dsyevr (index/pca_training.h) against FAISS's own
+// PCAMatrix::train (dsyev) on the same sample.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "index/pca_training.h"
+
+using namespace doppel;
+
+namespace {
+
+// n vectors of d dimensions with a spread-out spectrum (coordinate j scaled by 1 / (1 + j / 4)),
+// a random rotation of it mixed in by adding a few dense directions, and a nonzero mean.
+std::vector<float> sample(std::size_t n, std::size_t d, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> g;
+    std::vector<float> dirs(4 * d);
+    for (float& v : dirs) v = g(rng);
+    std::vector<float> x(n * d);
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < d; ++j)
+            x[i * d + j] = 0.5f + g(rng) / (1.0f + static_cast<float>(j) / 4.0f);
+        for (std::size_t r = 0; r < 4; ++r) {
+            const float c = 3.0f * g(rng) / static_cast<float>(r + 1);
+            for (std::size_t j = 0; j < d; ++j)
+                x[i * d + j] += c * dirs[r * d + j] / std::sqrt(static_cast<float>(d));
+        }
+    }
+    return x;
+}
+
+double dot(const float* a, const float* b, std::size_t d) {
+    double s = 0;
+    for (std::size_t j = 0; j < d; ++j) s += static_cast<double>(a[j]) * b[j];
+    return s;
+}
+
+}  // namespace
+
+TEST(PcaTraining, LeadingComponentsAreFaissTrainsUpToTheirSigns) {
+    const std::size_t d = 96, k = 24, n = 1000;
+    const std::vector<float> x = sample(n, d, 7);
+    faiss::PCAMatrix faiss_pca(static_cast<int>(d), static_cast<int>(k));
+    faiss_pca.train(static_cast<faiss::Index::idx_t>(n), x.data());
+    faiss::PCAMatrix ours(static_cast<int>(d), static_cast<int>(k));
+    pca_training::train_leading_components(ours, n, x.data());
+
+    ASSERT_TRUE(ours.is_trained);
+    EXPECT_EQ(ours.mean, faiss_pca.mean);  // the same sums in the same order
+    ASSERT_EQ(ours.A.size(), k * d);
+    ASSERT_EQ(ours.PCAMat.size(), k * d);  // only the components kept
+    ASSERT_EQ(ours.eigenvalues.size(), k);
+    for (std::size_t r = 0; r < k; ++r) {
+        EXPECT_NEAR(ours.eigenvalues[r], faiss_pca.eigenvalues[r], 1e-4 * faiss_pca.eigenvalues[0]) << r;
+        // The same unit vector, or its opposite.
+        const double c = dot(&ours.A[r * d], &faiss_pca.A[r * d], d);
+        EXPECT_NEAR(std::abs(c), 1.0, 1e-4) << "component " << r;
+        EXPECT_NEAR(dot(&ours.A[r * d], &ours.A[r * d], d), 1.0, 1e-5) << r;
+        // Its largest coordinate positive.
+        float top = 0;
+        for (std::size_t j = 0; j < d; ++j)
+            if (std::abs(ours.A[r * d + j]) > std::abs(top)) top = ours.A[r * d + j];
+        EXPECT_GT(top, 0.0f) << r;
+        // The bias of the projection: -A mean.
+        EXPECT_NEAR(ours.b[r], -dot(&ours.A[r * d], ours.mean.data(), d), 1e-3) << r;
+    }
+    for (std::size_t r = 1; r < k; ++r) EXPECT_GE(ours.eigenvalues[r - 1], ours.eigenvalues[r]);
+}
+
+TEST(PcaTraining, ASampleSmallerThanItsDimensionIsFaissTrainAsItIs) {
+    const std::size_t d = 96, k = 24, n = 40;
+    const std::vector<float> x = sample(n, d, 11);
+    faiss::PCAMatrix faiss_pca(static_cast<int>(d), static_cast<int>(k));
+    faiss_pca.train(static_cast<faiss::Index::idx_t>(n), x.data());
+    faiss::PCAMatrix ours(static_cast<int>(d), static_cast<int>(k));
+    pca_training::train_leading_components(ours, n, x.data());
+    EXPECT_EQ(ours.A, faiss_pca.A);
+    EXPECT_EQ(ours.b, faiss_pca.b);
+}
+
+TEST(PcaTraining, EqualSamplesGiveEqualProjections) {
+    const std::size_t d = 64, k = 16, n = 300;
+    const std::vector<float> x = sample(n, d, 3);
+    faiss::PCAMatrix a(static_cast<int>(d), static_cast<int>(k)), b(static_cast<int>(d), static_cast<int>(k));
+    pca_training::train_leading_components(a, n, x.data());
+    pca_training::train_leading_components(b, n, x.data());
+    EXPECT_EQ(a.A, b.A);
+    EXPECT_EQ(a.b, b.b);
+}
