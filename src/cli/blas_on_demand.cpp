@@ -1,6 +1,6 @@
 // The BLAS and LAPACK routines that FAISS (linked into the tool from libfaiss.a) and doppel's PCA
-// training (index/pca_training.cpp) call, loaded
-// from OpenBLAS on their first call instead of at every start of the tool (issue 12).
+// training (index/pca_training.cpp) call, loaded from OpenBLAS on their first call instead of at
+// every start of the tool (issue 12).
 //
 // Why: loading OpenBLAS costs every process about 6 ms CPU and 10 ms wall on this kind of
 // (virtual) machine: its own 12,000 symbol relocations, its libgfortran and libquadmath, and its
