@@ -1,13 +1,14 @@
 #include "doppel/store/store.h"
 
-#include <nlohmann/json.hpp>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <bit>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <utility>
 
@@ -496,13 +497,21 @@ void configure_sqlite() {
     (void)done;
 }
 
+// Whether the rollback journal at `path` holds a transaction to roll back: it starts with its
+// header, not the zeros a commit leaves in a journal kept between transactions (PERSIST).
+bool journal_is_hot(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char head[8] = {};
+    if (!in.read(head, sizeof head)) return false;
+    return std::any_of(std::begin(head), std::end(head), [](char c) { return c != 0; });
+}
+
 // A store left with a rollback journal by a killed writer (StoreOptions::journal_at_creation)
 // cannot be read by a read-only connection ("attempt to write a readonly database"): a
 // read-write connection's first read rolls the interrupted transaction back. Where the folder
 // is not writable, the read-only opening then says what SQLite says.
 void roll_back_interrupted(const fs::path& db_path) {
-    std::error_code ec;
-    if (fs::file_size(db_path.string() + "-journal", ec) == 0 || ec) return;
+    if (!journal_is_hot(db_path.string() + "-journal")) return;
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 10000);
@@ -512,14 +521,18 @@ void roll_back_interrupted(const fs::path& db_path) {
 }
 
 // The journal a writer uses (StoreOptions::journal_at_creation, Store::use_journal): a rollback
-// journal, or the write-ahead log. Either switch is refused ("database is locked", at once, not
+// journal, kept between its transactions (PERSIST: a commit zeroes its header instead of deleting
+// it, which cost a directory sync and, on a file system mounted with `discard`, a synchronous
+// discard of its blocks at every commit: 100,000 short para-dev documents, 391 batches, index
+// into a new store 10.6 -> 9.5 s wall; switching to the log at the end deletes it), or the
+// write-ahead log. Either switch is refused ("database is locked", at once, not
 // after the busy timeout) while another connection holds the store: leaving the log, while any
 // other connection has the store open; entering it, while another writer is inside a
 // transaction with its journal. The store then stays as it is, which is only slower: the writer
 // with the journal turns the log on when done (use_wal), or the next opening for writing does.
 void set_journal_mode(sqlite3* db, bool journal) {
-    const int rc = sqlite3_exec(db, journal ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL", nullptr,
-                                nullptr, nullptr);
+    const int rc = sqlite3_exec(db, journal ? "PRAGMA journal_mode = PERSIST" : "PRAGMA journal_mode = WAL",
+                                nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
         DOPPEL_THROW(kStore, std::string("cannot set the store's journal mode: ") + sqlite3_errmsg(db));
     impl::exec(db, "PRAGMA synchronous = NORMAL");
@@ -691,7 +704,7 @@ bool Store::use_journal() {
     impl_->close_blob();
     set_journal_mode(impl_->db, true);
     Statement st(impl_->db, "PRAGMA journal_mode");
-    return st.step() && st.text(0) == "delete";
+    return st.step() && st.text(0) == "persist";
 }
 
 void Store::release_cache() {

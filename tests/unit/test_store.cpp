@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -312,6 +312,57 @@ std::string journal_mode(const std::string& dir) {
 // A store created with a rollback journal (StoreOptions::journal_at_creation) and its writer
 // killed inside a transaction: a read-only opening rolls the transaction back and reads every
 // committed document; use_wal() and the next opening for writing turn the log on.
+// The journal of a store's creation is kept between its transactions (PERSIST), its header zeroed
+// by each commit: a writer killed between two transactions leaves it, and a killed one inside a
+// transaction leaves it hot; readers read the commits in both cases.
+TEST(Store, ACreationKilledBetweenTransactionsKeepsItsCommitsForReaders) {
+    TempDir dir("store-journal-kept");
+    doppel::StoreOptions created;
+    created.journal_at_creation = true;
+    const std::string journal = dir.path() + "/" + Store::kDatabaseFile + "-journal";
+    auto killed = [](const std::function<void()>& work) {
+        const pid_t child = fork();
+        if (child == 0) {
+            work();
+            kill(getpid(), SIGKILL);
+            _exit(0);
+        }
+        int status = 0;
+        waitpid(child, &status, 0);
+        return child > 0 && WIFSIGNALED(status);
+    };
+    ASSERT_TRUE(killed([&] {
+        Store s(dir.path(), created);
+        auto a = make("a", "alpha");
+        auto b = make("b", "beta");
+        s.put(1, &a, 1);
+        s.put(1, &b, 1);
+        kill(getpid(), SIGKILL);  // the store still open, between transactions
+    }));
+    ASSERT_TRUE(std::filesystem::exists(journal));
+    EXPECT_GT(std::filesystem::file_size(journal), 0u);
+    {
+        Store reader(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(reader.size(), 2u);
+        EXPECT_EQ(reader.get("b")->text, "beta");
+    }
+    // A writer of the same kind killed inside a transaction whose pages reached the file.
+    ASSERT_TRUE(killed([&] {
+        sqlite3* db = nullptr;
+        sqlite3_open((dir.path() + "/" + Store::kDatabaseFile).c_str(), &db);
+        sqlite3_exec(db, "PRAGMA journal_mode = PERSIST; PRAGMA cache_size = -64; BEGIN IMMEDIATE", nullptr,
+                     nullptr, nullptr);
+        for (int i = 0; i < 100; ++i)
+            sqlite3_exec(
+                db,
+                ("INSERT INTO meta VALUES('k" + std::to_string(i) + "', printf('%.*c', 20000, 'x'))").c_str(),
+                nullptr, nullptr, nullptr);
+    }));
+    Store reader(dir.path(), doppel::StoreOptions{false, true});
+    EXPECT_EQ(reader.size(), 2u);
+    EXPECT_FALSE(reader.meta("k0"));
+}
+
 TEST(Store, ACreationKilledInATransactionIsRolledBackByAReader) {
     TempDir dir("store-journal-killed");
     doppel::StoreOptions created;
