@@ -18,7 +18,9 @@ float dot_f32(const float* a, const float* b, std::size_t n);
 // of nnz instead of n. Used on rows kept by their nonzeros (match/dense_rows.h).
 float dot_f32_nonzeros(const float* a, const uint16_t* pos, const float* val, std::size_t nnz, std::size_t n);
 
-// out[v] = dot_f32(q, xs + v * dim, dim) for v in [0, count): one query against a row-major block.
+// out[v] = dot_f32(q, xs + v * dim, dim) for v in [0, count): one query against a row-major block,
+// bit for bit. With AVX-512 and dim a multiple of 32 (the projection's 256), four rows at a time
+// share the query's loads: the same 32 lanes of sums as dot_f32's AVX2 code, in 512-bit registers.
 void dots_f32(const float* q, const float* xs, std::size_t count, std::size_t dim, float* out);
 
 // The dot product of two sparse vectors (ids ascending, each once; weights beside them):

@@ -621,12 +621,20 @@ private:
     float* sims_ = nullptr;  // scratch_'s, at least at_.back()
 };
 
-// The nearest centroid (inner product) of a projected vector among nlist of dout floats.
+// The nearest centroid (inner product) of a projected vector among nlist of dout floats: the
+// first of the largest similarities, dot_f32's (dots_f32 gives them bit for bit, a block of
+// centroids at a time: a million documents' assignment was a fifth of `index`'s CPU).
 faiss_idx nearest_list(const float* q, const float* centroids, std::size_t nlist, std::size_t dout) {
+    constexpr std::size_t kBlock = 256;
+    thread_local std::vector<float> sims(kBlock);
     faiss_idx best = 0;
     float best_sim = -1e30f;
-    for (std::size_t c = 0; c < nlist; ++c)
-        if (const float s = impl::dot_f32(q, centroids + c * dout, dout); s > best_sim) best_sim = s, best = static_cast<faiss_idx>(c);
+    for (std::size_t c0 = 0; c0 < nlist; c0 += kBlock) {
+        const std::size_t m = std::min(kBlock, nlist - c0);
+        impl::dots_f32(q, centroids + c0 * dout, m, dout, sims.data());
+        for (std::size_t j = 0; j < m; ++j)
+            if (sims[j] > best_sim) best_sim = sims[j], best = static_cast<faiss_idx>(c0 + j);
+    }
     return best;
 }
 

@@ -30,12 +30,20 @@ TEST(Simd, DotMatchesAPlainLoop) {
     }
 }
 
-TEST(Simd, DotsOfABlockAreEachRowsDot) {
-    const std::size_t dim = 37, rows = 5;
-    const auto q = random_floats(dim, 3), xs = random_floats(dim * rows, 4);
-    std::vector<float> out(rows);
-    impl::dots_f32(q.data(), xs.data(), rows, dim, out.data());
-    for (std::size_t r = 0; r < rows; ++r) EXPECT_FLOAT_EQ(out[r], impl::dot_f32(q.data(), xs.data() + r * dim, dim));
+// Bit for bit (the search's ties and the lists' assignment depend on it), at lengths of whole
+// 32-float blocks (AVX-512's four rows at a time) and others, with row counts around the blocks.
+TEST(Simd, DotsOfABlockAreEachRowsDotBitForBit) {
+    for (std::size_t dim : {32u, 64u, 256u, 37u, 8u}) {
+        for (std::size_t rows : {0u, 1u, 3u, 4u, 5u, 8u, 11u}) {
+            const auto q = random_floats(dim, 3), xs = random_floats(dim * rows, 4);
+            std::vector<float> out(rows);
+            impl::dots_f32(q.data(), xs.data(), rows, dim, out.data());
+            for (std::size_t r = 0; r < rows; ++r) {
+                const float want = impl::dot_f32(q.data(), xs.data() + r * dim, dim);
+                EXPECT_EQ(std::memcmp(&out[r], &want, sizeof want), 0) << dim << " " << rows << " " << r;
+            }
+        }
+    }
 }
 
 TEST(Simd, AxpyMatchesAPlainLoop) {
