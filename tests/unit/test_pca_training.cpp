@@ -38,16 +38,24 @@ double dot(const float* a, const float* b, std::size_t d) {
     return s;
 }
 
+// FAISS's own training and ours, of d_out = k components, on the same n vectors (seed).
+struct BothTrained {
+    faiss::PCAMatrix faiss_pca, ours;
+    BothTrained(std::size_t n, std::size_t d, std::size_t k, unsigned seed)
+        : faiss_pca(static_cast<int>(d), static_cast<int>(k)),
+          ours(static_cast<int>(d), static_cast<int>(k)) {
+        const std::vector<float> x = sample(n, d, seed);
+        faiss_pca.train(static_cast<faiss::Index::idx_t>(n), x.data());
+        pca_training::train_leading_components(ours, n, x.data());
+    }
+};
+
 }  // namespace
 
 TEST(PcaTraining, LeadingComponentsAreFaissTrainsUpToTheirSigns) {
-    const std::size_t d = 96, k = 24, n = 1000;
-    const std::vector<float> x = sample(n, d, 7);
-    faiss::PCAMatrix faiss_pca(static_cast<int>(d), static_cast<int>(k));
-    faiss_pca.train(static_cast<faiss::Index::idx_t>(n), x.data());
-    faiss::PCAMatrix ours(static_cast<int>(d), static_cast<int>(k));
-    pca_training::train_leading_components(ours, n, x.data());
-
+    const std::size_t d = 96, k = 24;
+    const BothTrained both(1000, d, k, 7);
+    const faiss::PCAMatrix &faiss_pca = both.faiss_pca, &ours = both.ours;
     ASSERT_TRUE(ours.is_trained);
     EXPECT_EQ(ours.mean, faiss_pca.mean);  // the same sums in the same order
     ASSERT_EQ(ours.A.size(), k * d);
@@ -71,14 +79,9 @@ TEST(PcaTraining, LeadingComponentsAreFaissTrainsUpToTheirSigns) {
 }
 
 TEST(PcaTraining, ASampleSmallerThanItsDimensionIsFaissTrainAsItIs) {
-    const std::size_t d = 96, k = 24, n = 40;
-    const std::vector<float> x = sample(n, d, 11);
-    faiss::PCAMatrix faiss_pca(static_cast<int>(d), static_cast<int>(k));
-    faiss_pca.train(static_cast<faiss::Index::idx_t>(n), x.data());
-    faiss::PCAMatrix ours(static_cast<int>(d), static_cast<int>(k));
-    pca_training::train_leading_components(ours, n, x.data());
-    EXPECT_EQ(ours.A, faiss_pca.A);
-    EXPECT_EQ(ours.b, faiss_pca.b);
+    const BothTrained both(40, 96, 24, 11);
+    EXPECT_EQ(both.ours.A, both.faiss_pca.A);
+    EXPECT_EQ(both.ours.b, both.faiss_pca.b);
 }
 
 TEST(PcaTraining, EqualSamplesGiveEqualProjections) {
