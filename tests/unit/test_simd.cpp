@@ -58,21 +58,22 @@ TEST(Simd, AxpyMatchesAPlainLoop) {
 
 TEST(Simd, DotOverNonzerosIsTheFullDotBitForBit) {
     std::mt19937 rng(5);
-    std::bernoulli_distribution on(0.2);
-    for (std::size_t n : {0u, 1u, 4u, 7u, 8u, 9u, 31u, 32u, 33u, 40u, 256u, 2048u, 2051u}) {
-        const auto a = random_floats(n, 6), dense = random_floats(n, 7);
-        std::vector<float> b(n, 0.0f), val;
-        std::vector<uint16_t> pos;
-        for (std::size_t i = 0; i < n; ++i)
-            if (on(rng)) {
-                b[i] = dense[i];
-                pos.push_back(static_cast<uint16_t>(i));
-                val.push_back(dense[i]);
-            }
-        const float want = impl::dot_f32(a.data(), b.data(), n);
-        const float got = impl::dot_f32_nonzeros(a.data(), pos.data(), val.data(), pos.size(), n);
-        EXPECT_EQ(std::memcmp(&want, &got, sizeof want), 0) << n << ": " << got << " != " << want;
-    }
+    for (double density : {0.02, 0.2, 0.9})
+        for (std::size_t n : {0u, 1u, 4u, 7u, 8u, 9u, 31u, 32u, 33u, 40u, 256u, 2048u, 2051u}) {
+            std::bernoulli_distribution on(density);
+            const auto a = random_floats(n, 6), dense = random_floats(n, 7);
+            std::vector<float> b(n, 0.0f), val;
+            std::vector<uint16_t> pos;
+            for (std::size_t i = 0; i < n; ++i)
+                if (on(rng)) {
+                    b[i] = dense[i];
+                    pos.push_back(static_cast<uint16_t>(i));
+                    val.push_back(dense[i]);
+                }
+            const float want = impl::dot_f32(a.data(), b.data(), n);
+            const float got = impl::dot_f32_nonzeros(a.data(), pos.data(), val.data(), pos.size(), n);
+            EXPECT_EQ(std::memcmp(&want, &got, sizeof want), 0) << n << ": " << got << " != " << want;
+        }
 }
 
 // sparse_dot: the plain merge's sum bit for bit (the same products added in id order), for
