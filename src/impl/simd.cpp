@@ -149,37 +149,6 @@ __attribute__((target("avx512f,avx2,fma"))) float reduce_dot_avx512(__m512 s01, 
     return _mm_cvtss_f32(h);
 }
 
-// dot_nonzeros_avx2's sums, a 32-position block at a time: a block holds each lane at most once
-// (positions ascend), so its values are set in a 32-float row (zeros elsewhere) and added with
-// two fused 16-lane steps against a's block, as dot_avx2 adds that block of the full row. A lane
-// without a value adds a[i] * 0, which leaves its sum as it is (a finite; a sum starts at +0 and
-// is never -0). The tail past n / 32 * 32 and the reduction are dot_nonzeros_avx2's.
-__attribute__((target("avx512f,avx2,fma"))) float dot_nonzeros_avx512(const float* a, const uint16_t* pos,
-                                                                     const float* val, std::size_t nnz,
-                                                                     std::size_t n) {
-    const std::size_t n32 = n / 32 * 32;
-    __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
-    float row[32] = {};
-    std::size_t j = 0;
-    while (j < nnz && pos[j] < n32) {
-        const std::size_t block = pos[j] / 32 * 32;
-        std::size_t e = j;
-        for (; e < nnz && pos[e] < block + 32; ++e) row[pos[e] - block] = val[e];
-        lo = _mm512_fmadd_ps(_mm512_loadu_ps(a + block), _mm512_loadu_ps(row), lo);
-        hi = _mm512_fmadd_ps(_mm512_loadu_ps(a + block + 16), _mm512_loadu_ps(row + 16), hi);
-        for (std::size_t t = j; t < e; ++t) row[pos[t] - block] = 0.0f;
-        j = e;
-    }
-    float s[32];
-    _mm512_storeu_ps(s, lo);
-    _mm512_storeu_ps(s + 16, hi);
-    for (; j < nnz; ++j) s[pos[j] % 8] = __builtin_fmaf(a[pos[j]], val[j], s[pos[j] % 8]);
-    float t[8], h[4];
-    for (int l = 0; l < 8; ++l) t[l] = (s[l] + s[8 + l]) + (s[16 + l] + s[24 + l]);
-    for (int l = 0; l < 4; ++l) h[l] = t[l] + t[4 + l];
-    return (h[0] + h[2]) + (h[1] + h[3]);
-}
-
 // dots_f32 for dim a multiple of 32, four rows at a time: dot_avx2 bit for bit (each of its 32
 // lanes is one lane of a 512-bit sum here, fed the same products in the same order, and reduced
 // as it does), with the query's loads shared by the four rows.
@@ -225,8 +194,7 @@ float dot_f32(const float* a, const float* b, std::size_t n) {
 float dot_f32_nonzeros(const float* a, const uint16_t* pos, const float* val, std::size_t nnz, std::size_t n) {
 #ifdef DOPPEL_SIMD_X86
     if (has_avx2()) {
-        if (n % 8 == 0)
-            return has_avx512() ? dot_nonzeros_avx512(a, pos, val, nnz, n) : dot_nonzeros_avx2(a, pos, val, nnz, n);
+        if (n % 8 == 0) return dot_nonzeros_avx2(a, pos, val, nnz, n);
         std::vector<float> b(n, 0.0f);  // a scalar tail: the full row (not a length the bridge uses)
         for (std::size_t j = 0; j < nnz; ++j) b[pos[j]] = val[j];
         return dot_avx2(a, b.data(), n);
