@@ -508,9 +508,11 @@ std::vector<std::string> split_kinds(const std::string& joined) {
 // to come) count as not done: their ids' rows are what that batch changes. Not done is always
 // safe: such a document is analyzed and put, found unchanged, and completed only where it lacks
 // an artifact. (*absent)[i]: kept[i]'s id is not stored (nor put by `writing`, whose rows are
-// read here): Store::put need not look it up again.
-std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, const Document* docs,
+// read here): Store::put need not look it up again. A text's content hash is the one hashed when
+// it was read (b.doc_hashes, with language ID), else computed here.
+std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, const Pending& b,
                                         const Pending* writing, std::vector<bool>* absent) const {
+    const Document* docs = b.docs;
     std::unordered_set<std::string_view> written;
     if (writing)
         for (const AnalyzedDocument& a : writing->analyzed) written.insert(a.doc.id);
@@ -525,7 +527,8 @@ std::vector<bool> Indexer::done_already(const std::vector<std::size_t>& kept, co
     for (std::size_t i = 0; i < kept.size(); ++i) {
         (*absent)[i] = stored[i].seq == 0;
         if (stored[i].seq != 0 && !written.count(ids[i]) &&
-            stored[i].content_hash == content_hash(docs[kept[i]].text)) {
+            stored[i].content_hash ==
+                (b.doc_hashes.size() == b.n ? b.doc_hashes[kept[i]] : content_hash(docs[kept[i]].text))) {
             seqs.push_back(stored[i].seq);
             where.push_back(i);
         }
@@ -548,8 +551,10 @@ void Indexer::begin_batch(Pending& b, const Pending* writing) {
     const auto t = Clock::now();
     const std::vector<std::size_t> kept = last_of_each_id(b.n, b.docs, &b.superseded);
     b.status.assign(b.n, PutStatus::kSuperseded);
+    const bool languages = langid_ && !without_languages_;
+    if (languages && b.doc_hashes.size() != b.n) hash_texts(b);  // Indexer::add: not hashed when read
     std::vector<bool> absent;
-    const std::vector<bool> done = done_already(kept, b.docs, writing, &absent);
+    const std::vector<bool> done = done_already(kept, b, writing, &absent);
     for (std::size_t i = 0; i < kept.size(); ++i) {
         if (!done[i]) {
             b.todo.push_back(kept[i]);
@@ -559,9 +564,8 @@ void Indexer::begin_batch(Pending& b, const Pending* writing) {
         b.status[kept[i]] = PutStatus::kUnchanged;
         ++b.unchanged;
     }
-    if (langid_ && !without_languages_) {
+    if (languages) {
         b.stored_labels = stored_top_labels();
-        if (b.doc_hashes.size() != b.n) hash_texts(b);
         b.hashes.resize(b.todo.size());
         for (std::size_t i = 0; i < b.todo.size(); ++i) b.hashes[i] = std::move(b.doc_hashes[b.todo[i]]);
         b.doc_hashes.clear();

@@ -202,7 +202,7 @@ private:
                       const std::vector<AnalyzedDocument>& analyzed, const std::vector<std::string>& likely);
     void find_stored_copies(Pending& b) const;
     static void hash_texts(Pending& b);
-    std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Document* docs,
+    std::vector<bool> done_already(const std::vector<std::size_t>& kept, const Pending& b,
                                    const Pending* writing, std::vector<bool>* absent) const;
 
     Store& store_;
