@@ -126,9 +126,11 @@ class Store:
         tool's: mode "one-to-one" or "one-to-many", same_story=False as --no-same-story,
         learn=False as --no-learn, matcher/associations/embedder specs."""
     def report(self, html_path: str, *, threshold: float = 0.8, units: str = "lines", max_pairs: int = 200,
-               title: str = "doppel report", align_same_story: bool = False) -> dict[str, Any]:
+               title: str = "doppel report", align_same_story: bool = False,
+               max_rows: int = 10000) -> dict[str, Any]:
         """Writes the self-contained HTML report of `doppel report`; returns its counts
-        (documents, duplicates, translations) and warnings."""
+        (documents, duplicates, translations) and warnings. max_rows as --max-rows: rows each
+        list shows at most (0: all); the summary counts everything."""
 
 def normalize(texts: str | Sequence[str]) -> Any:
     """A text (or each of a list) as doppel normalizes it: NFKC case folding, ASCII digits,

@@ -458,7 +458,8 @@ py::list translations(PyStore& s, const std::string& mode, bool same_story, bool
 }
 
 py::dict report(PyStore& s, const std::string& html_path, double threshold, const std::string& units,
-                std::size_t max_pairs, const std::string& title, bool align_same_story) {
+                std::size_t max_pairs, const std::string& title, bool align_same_story,
+                std::size_t max_rows) {
     ReportDataOptions ropt;
     ropt.units = parse_unit_kind(units);
     ropt.max_aligned_pairs = max_pairs;
@@ -471,7 +472,7 @@ py::dict report(PyStore& s, const std::string& html_path, double threshold, cons
         data.title = title;
         std::ofstream out(html_path, std::ios::binary);
         if (!out) DOPPEL_THROW(kIo, "cannot write " + html_path);
-        out << render_html_report(data);
+        out << render_html_report(data, HtmlReportOptions{max_rows});
         out.close();
         if (!out) DOPPEL_THROW(kIo, "cannot write " + html_path);
     }
@@ -504,7 +505,8 @@ void bind_store_matching(py::class_<PyStore>& c) {
           "--incremental (extends the state the previous incremental run saved in the store).");
     c.def("report", &report, py::arg("html_path"), py::kw_only(), py::arg("threshold") = 0.8,
           py::arg("units") = "lines", py::arg("max_pairs") = 200, py::arg("title") = "doppel report",
-          py::arg("align_same_story") = false, "Writes the HTML report of `doppel report`; returns counts.");
+          py::arg("align_same_story") = false, py::arg("max_rows") = HtmlReportOptions{}.max_rows,
+          "Writes the HTML report of `doppel report` (max_rows as --max-rows); returns counts.");
 }
 
 }  // namespace doppel::python

@@ -16,6 +16,7 @@ Command add_report_command(CLI::App& app, Globals& g) {
         double threshold = NearDuplicateOptions{}.threshold;
         std::string units = "lines";
         std::size_t max_pairs = ReportDataOptions{}.max_aligned_pairs;
+        std::size_t max_rows = HtmlReportOptions{}.max_rows;
         std::string title = "doppel report";
         bool same_story = false;
     };
@@ -29,6 +30,11 @@ Command add_report_command(CLI::App& app, Globals& g) {
         ->check(CLI::IsMember({"lines", "sentences", "paragraphs"}))
         ->capture_default_str();
     cmd->add_option("--max-pairs", args->max_pairs, "Pairs shown side by side")->capture_default_str();
+    cmd->add_option(
+           "--max-rows", args->max_rows,
+           "Rows each list shows at most (duplicate pairs, groups' pairs, documents, ...); 0: all. The "
+           "summary counts everything")
+        ->capture_default_str();
     cmd->add_option("--title", args->title, "Title of the report")->capture_default_str();
     cmd->add_flag("--align-same-story", args->same_story, "Also show same-story pairs side by side");
     return {cmd, [args, &g]() -> int {
@@ -44,7 +50,7 @@ Command add_report_command(CLI::App& app, Globals& g) {
             for (const auto& w : warnings) std::cerr << "doppel report: warning: " << w << '\n';
         data.title = args->title;
         OutputFile out(args->html);
-        out.stream() << render_html_report(data);
+        out.stream() << render_html_report(data, HtmlReportOptions{args->max_rows});
         out.commit();
         progress.finish(std::to_string(data.documents.size()) + " documents, " + std::to_string(data.duplicates.size()) +
                         " duplicate pairs, " + std::to_string(data.translations.size()) + " cross-language pairs -> " +

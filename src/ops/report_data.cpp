@@ -11,9 +11,11 @@ namespace doppel {
 
 namespace {
 
-void add_provenance(ReportData& d, const Store& store, const TranslationSearch& translations, const Aligner& aligner) {
+void add_provenance(ReportData& d, const Store& store, const NearDuplicateResult& duplicates,
+                    const TranslationSearch& translations, const Aligner& aligner) {
     d.provenance.push_back({"store", store.dir()});
     if (auto specs = store.meta("specs")) d.provenance.push_back({"index specs", *specs});
+    if (!duplicates.spec.empty()) d.provenance.push_back({"duplicates", duplicates.spec});
     for (const auto& [what, spec] : translations.specs) d.provenance.push_back({"translations " + what, spec});
     d.provenance.push_back({"aligner", aligner.describe()});
 }
@@ -102,7 +104,7 @@ ReportData build_report_data(const Store& store, const NearDuplicateResult& dupl
                              const TranslationSearch& translations, const Aligner& aligner,
                              const ReportDataOptions& options) {
     ReportData d;
-    add_provenance(d, store, translations, aligner);
+    add_provenance(d, store, duplicates, translations, aligner);
     store.scan([&](const StoredDocument& s) {
         d.documents.push_back({s.id, s.lang, s.title, s.paragraphs.size(), s.other_languages, s.url, s.date});
         return true;

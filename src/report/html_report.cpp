@@ -170,6 +170,41 @@ void close_chunks(std::string& h, std::size_t n, std::size_t page) {
     if (n) h += n <= page ? "</div>" : "</script></details>";
 }
 
+// How many of a list's first n items fit in max_rows rows (rows(i): item i's), the first always;
+// every item where max_rows is 0 (HtmlReportOptions::max_rows).
+template <class Rows>
+std::size_t items_shown(std::size_t n, std::size_t max_rows, Rows rows) {
+    if (max_rows == 0) return n;
+    std::size_t used = 0, i = 0;
+    for (; i < n; ++i) {
+        used += rows(i);
+        if (i > 0 && used > max_rows) break;
+    }
+    return i;
+}
+
+// A provenance entry's value (empty if there is none).
+std::string provenance_of(const ReportData& d, const std::string& key) {
+    for (const auto& [k, v] : d.provenance)
+        if (k == key) return v;
+    return "";
+}
+
+// The store the report was made of, for the commands that list everything.
+std::string store_of(const ReportData& d) {
+    const std::string dir = provenance_of(d, "store");
+    return dir.empty() ? "STORE" : dir;
+}
+
+// After a list cut at the row limit: how many items it left out, and the command that lists them all.
+void left_out_note(std::string& h, std::size_t shown, std::size_t total, const char* what,
+                   const std::string& command) {
+    if (shown == total) return;
+    h += "<p class=\"left-out\">" + std::to_string(total - shown) + " more " + what +
+         " not shown here (the first " + std::to_string(shown) + " of " + std::to_string(total) +
+         "); all of them: <code>" + esc(command) + "</code></p>";
+}
+
 void contents_nav(std::string& h) {
     h += "<nav class=\"contents\"><a href=\"#summary\">Summary</a> · <a href=\"#duplicates\">Duplicates</a> · "
          "<a href=\"#translations\">Cross-language versions</a> · <a href=\"#alignments\">Alignments</a> · "
@@ -206,12 +241,14 @@ void summary_section(std::string& h, const ReportData& d, const std::vector<Tran
     h += "</section>\n";
 }
 
-void documents_section(std::string& h, const ReportData& d) {
+void documents_section(std::string& h, const ReportData& d, std::size_t max_rows) {
+    const std::size_t shown = items_shown(d.documents.size(), max_rows, [](std::size_t) { return 1; });
     h += "<section id=\"documents\"><h2>Documents</h2>";
     lazy_begin(h, "documents", "", std::to_string(d.documents.size()) + " documents");
     h += "<table class=\"documents\"><tr><th>id</th><th>language</th><th>paragraphs</th><th>other languages</th>"
          "<th>title</th><th>date</th><th>url</th></tr>";
-    for (const auto& doc : d.documents) {
+    for (std::size_t i = 0; i < shown; ++i) {
+        const ReportDocument& doc = d.documents[i];
         std::string others;
         for (const auto& o : doc.other_languages) others += (others.empty() ? "" : ", ") + o;
         h += "<tr><td>" + id_html(doc.id) + "</td><td>" + esc(doc.lang) + "</td><td class=\"num\">" +
@@ -222,45 +259,71 @@ void documents_section(std::string& h, const ReportData& d) {
              "</td></tr>";
     }
     h += "</table>";
+    left_out_note(h, shown, d.documents.size(), "documents", "doppel list --store " + store_of(d));
     lazy_end(h);
     h += "</section>\n";
 }
 
-void clusters_html(std::string& h, const ReportData& d) {
-    for (std::size_t i = 0; i < d.clusters.size(); ++i) {
+// The command that lists every duplicate pair, cluster and repeated line.
+// The threshold comes from the duplicates' spec ("near-duplicate:threshold=0.8,...") when known.
+std::string dedup_command(const ReportData& d) {
+    const std::string spec = provenance_of(d, "duplicates");
+    const std::size_t at = spec.find(":threshold=");
+    const std::string threshold =
+        at == std::string::npos
+            ? ""
+            : " --threshold " + spec.substr(at + 11, spec.find_first_of(",;", at) - at - 11);
+    return "doppel dedup --store " + store_of(d) + threshold + " --format jsonl";
+}
+
+void clusters_html(std::string& h, const ReportData& d, std::size_t max_rows) {
+    const std::size_t n = items_shown(d.clusters.size(), max_rows,
+                                      [&](std::size_t i) { return 1 + d.clusters[i].members.size(); });
+    for (std::size_t i = 0; i < n; ++i) {
         const auto& c = d.clusters[i];
-        open_chunk(h, i, d.clusters.size(), kClusterPage, "clusters");
+        open_chunk(h, i, n, kClusterPage, "clusters");
         h += "<table class=\"cluster\"><tr><th>kept</th><td colspan=\"2\">" + id_html(c.representative) + "</td></tr>";
         for (std::size_t m = 0; m < c.members.size(); ++m)
             h += "<tr><td>copy</td><td>" + id_html(c.members[m]) + "</td><td class=\"num\">" +
                  fmt(m < c.similarities.size() ? c.similarities[m] : 0) + "</td></tr>";
         h += "</table>";
     }
-    close_chunks(h, d.clusters.size(), kClusterPage);
+    close_chunks(h, n, kClusterPage);
+    left_out_note(h, n, d.clusters.size(), "clusters", dedup_command(d));
 }
 
-void duplicates_section(std::string& h, const ReportData& d, std::map<std::string, std::string>& lang_of) {
+void duplicates_section(std::string& h, const ReportData& d, std::map<std::string, std::string>& lang_of,
+                        std::size_t max_rows) {
     h += "<section id=\"duplicates\"><h2>Duplicates</h2>";
     if (d.clusters.empty() && d.duplicates.empty()) h += "<p class=\"empty\">No near-duplicates at the threshold.</p>";
-    clusters_html(h, d);
+    clusters_html(h, d, max_rows);
+    const auto one = [](std::size_t) { return 1; };
     if (!d.duplicates.empty()) {
         lazy_begin(h, "duplicate-pairs", "", std::to_string(d.duplicates.size()) + " duplicate pairs");
         h += "<table class=\"duplicate-pairs\"><tr><th>a</th><th>b</th><th>status</th><th>similarity</th>"
              "<th>containment</th></tr>";
-        for (const auto& p : d.duplicates)
+        const std::size_t shown = items_shown(d.duplicates.size(), max_rows, one);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const ReportDuplicate& p = d.duplicates[i];
             h += "<tr><td>" + id_html(p.id_a) + "</td><td>" + id_html(p.id_b) + "</td><td>" + esc(p.status) +
                  "</td><td class=\"num\">" + fmt(p.similarity) + "</td><td class=\"num\">" + fmt(p.containment) +
                  "</td></tr>";
+        }
         h += "</table>";
+        left_out_note(h, shown, d.duplicates.size(), "duplicate pairs", dedup_command(d));
         lazy_end(h);
     }
     if (!d.repeated_lines.empty()) {
         lazy_begin(h, "repeated-lines", "", std::to_string(d.repeated_lines.size()) + " lines repeated inside one document");
         h += "<table class=\"repeated-lines\"><tr><th>document</th><th>times</th><th>line</th></tr>";
-        for (const auto& r : d.repeated_lines)
+        const std::size_t shown = items_shown(d.repeated_lines.size(), max_rows, one);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const ReportRepeatedLine& r = d.repeated_lines[i];
             h += "<tr><td>" + id_html(r.id) + "</td><td class=\"num\">" + std::to_string(r.count) + "</td><td" +
                  dir_attr(lang_of.count(r.id) ? lang_of[r.id] : "") + ">" + text_html(r.text) + "</td></tr>";
+        }
         h += "</table>";
+        left_out_note(h, shown, d.repeated_lines.size(), "repeated lines", dedup_command(d));
         lazy_end(h);
     }
     h += "</section>\n";
@@ -288,7 +351,8 @@ void group_html(std::string& h, const ReportData& d, const TranslationGroup& g) 
     h += "</table></div>";
 }
 
-void translations_section(std::string& h, const ReportData& d, const std::vector<TranslationGroup>& groups) {
+void translations_section(std::string& h, const ReportData& d, const std::vector<TranslationGroup>& groups,
+                          std::size_t max_rows) {
     h += "<section id=\"translations\"><h2>Cross-language versions</h2>";
     if (d.translations.empty()) {
         h += "<p class=\"empty\">No cross-language pairs.</p></section>\n";
@@ -297,11 +361,16 @@ void translations_section(std::string& h, const ReportData& d, const std::vector
     h += "<p>Each group holds documents linked as translations (or partial translations) of each other, largest "
          "groups first; below its pairs, the same-story pairs of its documents. Documents with same-story pairs "
          "only come last.</p>";
-    for (std::size_t i = 0; i < groups.size(); ++i) {
-        open_chunk(h, i, groups.size(), kGroupPage, "groups");
+    const std::size_t n = items_shown(groups.size(), max_rows, [&](std::size_t i) {
+        return groups[i].versions.size() + groups[i].related.size();
+    });
+    for (std::size_t i = 0; i < n; ++i) {
+        open_chunk(h, i, n, kGroupPage, "groups");
         group_html(h, d, groups[i]);
     }
-    close_chunks(h, groups.size(), kGroupPage);
+    close_chunks(h, n, kGroupPage);
+    left_out_note(h, n, groups.size(), "groups",
+                  "doppel translations --store " + store_of(d) + " --format jsonl");
     h += "</section>\n";
 }
 
@@ -428,7 +497,7 @@ std::vector<TranslationGroup> group_translations(const ReportData& d) {
     return groups;
 }
 
-std::string render_html_report(const ReportData& d) {
+std::string render_html_report(const ReportData& d, const HtmlReportOptions& options) {
     std::string h;
     h.reserve(1 << 16);
     h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
@@ -443,10 +512,10 @@ std::string render_html_report(const ReportData& d) {
     summary_section(h, d, groups);
     std::map<std::string, std::string> lang_of;
     for (const auto& doc : d.documents) lang_of[doc.id] = doc.lang;
-    duplicates_section(h, d, lang_of);
-    translations_section(h, d, groups);
+    duplicates_section(h, d, lang_of, options.max_rows);
+    translations_section(h, d, groups, options.max_rows);
     alignments_section(h, d);
-    documents_section(h, d);
+    documents_section(h, d, options.max_rows);
     h += "</body></html>\n";
     return h;
 }

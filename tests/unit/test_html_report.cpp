@@ -150,3 +150,45 @@ TEST(HtmlReport, AlignmentsOnDemand) {
     EXPECT_EQ(html.find("</script", data), html.find("</table></script></details>", data) + 8);
     EXPECT_NE(html.find("function doppelOpen(d)"), std::string::npos);
 }
+
+// Each list stops at the row limit with a note of what it left out and the command that lists
+// it all; the summary still counts everything; a limit of 0 shows every row.
+TEST(HtmlReport, ListsStopAtTheRowLimitAndSayWhatTheyLeftOut) {
+    ReportData d;
+    d.provenance = {{"store", "/data/feed"},
+                    {"duplicates", "near-duplicate:threshold=0.5,recall=0.99;word:n=3"}};
+    for (int i = 0; i < 5; ++i) {
+        const std::string n = std::to_string(i);
+        d.documents.push_back({"doc" + n, "en", "", 1, {}, "", ""});
+        d.duplicates.push_back({"a" + n, "b" + n, 0.9, 0.9, "near"});
+        d.clusters.push_back({"a" + n, {"b" + n, "c" + n}, {0.9, 0.85}});  // three rows each
+        d.translations.push_back(pair("de/" + n, "en/" + n, "translation", 0.8));
+    }
+    const auto count = [](const std::string& html, const std::string& what) {
+        std::size_t n = 0;
+        for (std::size_t pos = 0; (pos = html.find(what, pos)) != std::string::npos; ++pos) ++n;
+        return n;
+    };
+    const std::string cut = doppel::render_html_report(d, {4});
+    EXPECT_EQ(count(cut, "<table class=\"cluster\">"), 1u);  // the first always, the second would pass 4 rows
+    EXPECT_EQ(count(cut, "<div class=\"group\">"), 4u);
+    EXPECT_NE(cut.find("4 more clusters not shown here (the first 1 of 5); all of them: <code>doppel dedup "
+                       "--store /data/feed --threshold 0.5 --format jsonl</code>"),
+              std::string::npos);
+    EXPECT_NE(cut.find("1 more duplicate pairs not shown here (the first 4 of 5)"), std::string::npos);
+    EXPECT_NE(
+        cut.find("1 more groups not shown here (the first 4 of 5); all of them: <code>doppel translations "
+                 "--store /data/feed --format jsonl</code>"),
+        std::string::npos);
+    EXPECT_NE(cut.find("1 more documents not shown here (the first 4 of 5); all of them: <code>doppel list"),
+              std::string::npos);
+    EXPECT_EQ(cut.find("<bdi>doc4</bdi>"), std::string::npos);
+    EXPECT_NE(cut.find("id=\"n-duplicates\">5<"), std::string::npos);
+    EXPECT_NE(cut.find("id=\"n-translations\">5 "), std::string::npos);
+
+    const std::string all = doppel::render_html_report(d, {0});
+    EXPECT_EQ(count(all, "<table class=\"cluster\">"), 5u);
+    EXPECT_EQ(count(all, "<div class=\"group\">"), 5u);
+    EXPECT_NE(all.find("<bdi>doc4</bdi>"), std::string::npos);
+    EXPECT_EQ(all.find("not shown here"), std::string::npos);
+}

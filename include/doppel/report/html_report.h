@@ -5,7 +5,11 @@
 // styles are inline, the score-distribution plot is an inline SVG, and one small inline script
 // builds an alignment when it is opened. It opens at corpus size (thousands of documents): what
 // is long is either closed (<details>; an alignment's table is inert text until opened) or cut
-// into chunks laid out only when scrolled into view (CSS content-visibility: auto). In page order:
+// into chunks laid out only when scrolled into view (CSS content-visibility: auto). A store of a
+// hundred thousand documents holds more rows than a browser opens (241,171 cross-language pairs
+// made a 149 MB page), so each list shows at most HtmlReportOptions::max_rows rows, then says how
+// many it left out and which command lists them all; the summary's counts and histograms always
+// cover everything. In page order:
 //
 //  - Summary: counts, the specs and model versions that produced the store, and histograms of
 //    the pair scores and duplicate similarities; then links to the sections.
@@ -101,6 +105,14 @@ std::vector<TranslationGroup> group_translations(const ReportData& data);
 // True for languages written right to left (ISO 639-1/-3 codes as fastText names them).
 bool is_rtl_language(const std::string& lang);
 
-std::string render_html_report(const ReportData& data);
+struct HtmlReportOptions {
+    // Rows each list shows at most (the duplicate clusters' rows, duplicate pairs, repeated lines,
+    // the pair rows of the groups of versions, documents); 0 = every row. A cluster or group is
+    // shown whole or not at all: a list stops before the first one that would pass the limit
+    // (its first one is always shown).
+    std::size_t max_rows = 10000;
+};
+
+std::string render_html_report(const ReportData& data, const HtmlReportOptions& options = {});
 
 }  // namespace doppel
