@@ -6,6 +6,10 @@
 #include <map>
 #include <set>
 
+#include "doppel/error.h"
+#include "doppel/match/near_duplicate_finder.h"
+#include "impl/spec.h"
+
 namespace doppel {
 namespace {
 
@@ -264,15 +268,14 @@ void documents_section(std::string& h, const ReportData& d, std::size_t max_rows
     h += "</section>\n";
 }
 
-// The command that lists every duplicate pair, cluster and repeated line.
-// The threshold comes from the duplicates' spec ("near-duplicate:threshold=0.8,...") when known.
+// The command that lists every duplicate pair, cluster and repeated line, at the threshold of
+// the duplicates' spec (NearDuplicateOptions::describe(), in the provenance) when there is one.
 std::string dedup_command(const ReportData& d) {
-    const std::string spec = provenance_of(d, "duplicates");
-    const std::size_t at = spec.find(":threshold=");
-    const std::string threshold =
-        at == std::string::npos
-            ? ""
-            : " --threshold " + spec.substr(at + 11, spec.find_first_of(",;", at) - at - 11);
+    std::string threshold;
+    if (const std::string spec = provenance_of(d, "duplicates"); !spec.empty()) try {
+            threshold = " --threshold " + impl::spec_number(NearDuplicateOptions::parse_spec(spec).threshold);
+        } catch (const Error&) {  // not a spec of ours: the command without it
+        }
     return "doppel dedup --store " + store_of(d) + threshold + " --format jsonl";
 }
 

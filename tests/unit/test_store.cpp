@@ -309,9 +309,6 @@ std::string journal_mode(const std::string& dir) {
 }
 }  // namespace
 
-// A store created with a rollback journal (StoreOptions::journal_at_creation) and its writer
-// killed inside a transaction: a read-only opening rolls the transaction back and reads every
-// committed document; use_wal() and the next opening for writing turn the log on.
 // The journal of a store's creation is kept between its transactions (PERSIST), its header zeroed
 // by each commit: a writer killed between two transactions leaves it, and a killed one inside a
 // transaction leaves it hot; readers read the commits in both cases.
@@ -363,6 +360,9 @@ TEST(Store, ACreationKilledBetweenTransactionsKeepsItsCommitsForReaders) {
     EXPECT_FALSE(reader.meta("k0"));
 }
 
+// A store created with a rollback journal (StoreOptions::journal_at_creation) and its writer
+// killed inside a transaction: a read-only opening rolls the transaction back and reads every
+// committed document; use_wal() and the next opening for writing turn the log on.
 TEST(Store, ACreationKilledInATransactionIsRolledBackByAReader) {
     TempDir dir("store-journal-killed");
     doppel::StoreOptions created;
