@@ -282,46 +282,87 @@ private:
     std::size_t at_ = 0, end_ = 0, segment_ = 0;
 };
 
-// The entries of `runs` merged in (key, seq) order, handed over in blocks of up to
-// LshBandStore::kBlockEntries. The merge takes from the run whose next entry is smallest as long
-// as it stays below every other run's next one (a stretch: about as many entries as the run's
-// share of all), so the runs are compared once a stretch, not once an entry. Memory: one segment
-// per run and one block.
-void merge_blocks(const Store& store, const std::vector<Run>& runs,
-                  const std::function<void(const Entry*, std::size_t)>& fn, KeyRange keys = {}) {
+// The runs' next entries in a tree of losers (a tournament: each inner node holds the reader that
+// lost the match there, the winner the least entry of all), so taking an entry replays only the
+// log2(k) matches on its reader's path instead of comparing every run's next one: a compaction
+// merges kFanIn runs of one size, whose entries interleave, so nearly every entry comes from
+// another run than the one before it. The matches compare entries as one 128-bit number each
+// (the key, then the seq with its sign bit flipped: the same order), without a branch: which run
+// wins is random, so a branch would be mispredicted half the time. A reader done holds kDone,
+// after every entry (no seq is INT64_MAX).
+class LoserTree {
+public:
+    explicit LoserTree(std::vector<RunReader>& readers) : readers_(readers) {
+        while (leaves_ < readers.size()) leaves_ *= 2;
+        heads_.assign(leaves_, kDone);
+        for (std::size_t i = 0; i < readers.size(); ++i)
+            if (!readers[i].done()) heads_[i] = number(readers[i].top());
+        losers_.assign(leaves_, 0);
+        winner_ = play(1);
+    }
+    bool done() const { return heads_[winner_] == kDone; }
+    Entry top() const {
+        const Number n = heads_[winner_];
+        return {static_cast<uint64_t>(n >> 64), static_cast<int64_t>(static_cast<uint64_t>(n) ^ kSignBit)};
+    }
+    // Takes the least entry: the winner's reader moves on, and its path is played again.
+    void pop() {
+        RunReader& r = readers_[winner_];
+        r.pop();
+        heads_[winner_] = r.done() ? kDone : number(r.top());
+        uint32_t w = winner_;
+        for (std::size_t node = (w + leaves_) / 2; node >= 1; node /= 2) {
+            const uint32_t l = losers_[node];
+            const bool lost = heads_[l] < heads_[w];
+            losers_[node] = lost ? w : l;
+            w = lost ? l : w;
+        }
+        winner_ = w;
+    }
+
+private:
+    __extension__ typedef unsigned __int128 Number;
+    static constexpr uint64_t kSignBit = uint64_t{1} << 63;
+    static constexpr Number kDone = ~Number{0};
+    static Number number(const Entry& e) {
+        return (Number{e.key} << 64) | (static_cast<uint64_t>(e.seq) ^ kSignBit);
+    }
+    // The winner of the matches below `node` (leaves are nodes leaves_ to 2 * leaves_ - 1), each
+    // match's loser kept at its node.
+    uint32_t play(std::size_t node) {
+        if (node >= leaves_) return static_cast<uint32_t>(node - leaves_);
+        const uint32_t a = play(2 * node), b = play(2 * node + 1);
+        const bool b_wins = heads_[b] < heads_[a];
+        losers_[node] = b_wins ? a : b;
+        return b_wins ? b : a;
+    }
+    std::vector<RunReader>& readers_;
+    std::size_t leaves_ = 1;
+    std::vector<Number> heads_;     // per leaf: its reader's next entry, or kDone
+    std::vector<uint32_t> losers_;  // per inner node (1 to leaves_ - 1)
+    uint32_t winner_ = 0;
+};
+
+// The entries of `runs` merged in (key, seq) order (LoserTree), handed over in blocks of up to
+// LshBandStore::kBlockEntries. Memory: one segment per run and one block.
+template <class Fn>
+void merge_blocks(const Store& store, const std::vector<Run>& runs, Fn&& fn, KeyRange keys = {}) {
     std::vector<RunReader> readers;
     readers.reserve(runs.size());
     for (const Run& r : runs) readers.emplace_back(store, r, keys);
     std::vector<Entry> block;
     block.reserve(LshBandStore::kBlockEntries);
-    for (;;) {
-        RunReader* best = nullptr;
-        const Entry* second = nullptr;  // the smallest next entry of the other runs
-        for (auto& r : readers) {
-            if (r.done()) continue;
-            if (!best || r.top() < best->top()) {
-                if (best) second = &best->top();
-                best = &r;
-            } else if (!second || r.top() < *second) {
-                second = &r.top();
-            }
+    for (LoserTree tree(readers); !tree.done(); tree.pop()) {
+        block.push_back(tree.top());
+        if (block.size() == LshBandStore::kBlockEntries) {
+            fn(block.data(), block.size());
+            block.clear();
         }
-        if (!best) break;
-        const Entry bound = second ? *second : Entry{UINT64_MAX, INT64_MAX};
-        do {
-            block.push_back(best->top());
-            best->pop();
-            if (block.size() == LshBandStore::kBlockEntries) {
-                fn(block.data(), block.size());
-                block.clear();
-            }
-        } while (!best->done() && (!second || best->top() < bound));
     }
     if (!block.empty()) fn(block.data(), block.size());
 }
 
-// A merge of runs into a new one (merge_blocks: a compaction's runs are compared once a stretch,
-// not once an entry).
+// A merge of runs into a new one (merge_blocks).
 Run merge_runs(Store& store, const Place& place, const std::vector<Run>& inputs, int64_t id) {
     RunWriter out(store, place, id);
     merge_blocks(store, inputs, [&](const Entry* e, std::size_t n) {

@@ -46,10 +46,10 @@ TEST(LshBandStore, SameCandidatesAsTheInMemoryIndex) {
     LshIndex ram(kPerms, kParams);
     // 300,000 documents x 4 bands = 1.2 M entries: merged runs span more than one segment.
     const auto sigs = signatures(300000, 1);
-    add_batches(store, ram, sigs, 37500, 1);  // 8 runs of 150,000 entries, merged
+    add_batches(store, ram, sigs, 300000 / LshBandStore::kFanIn, 1);  // kFanIn runs of one tier, merged
     const auto bands = LshBandStore::open(store, kPerms, kParams, 300000);
     ASSERT_TRUE(bands.has_value());
-    EXPECT_LT(bands->runs().size(), 2 * LshBandStore::kFanIn);
+    EXPECT_EQ(bands->runs().size(), 1u);
     bool spans = false;
     for (const auto& r : bands->runs()) spans = spans || r.first_keys.size() > 1;
     EXPECT_TRUE(spans);
@@ -84,15 +84,17 @@ TEST(LshBandStore, ForEachEntryMergesTheRuns) {
     test::TempDir dir("lsh_band_store_scan");
     Store store(dir.path());
     LshIndex ram(kPerms, kParams);
-    const auto sigs = signatures(3000, 4);
-    add_batches(store, ram, sigs, 100, 1);  // 30 runs, some merged
-    const auto bands = LshBandStore::open(store, kPerms, kParams, 3000);
+    const std::size_t n = 100 * (LshBandStore::kFanIn + 8);
+    const auto sigs = signatures(n, 4);
+    add_batches(store, ram, sigs, 100, 1);  // kFanIn + 8 runs of one tier, some merged
+    const auto bands = LshBandStore::open(store, kPerms, kParams, static_cast<int64_t>(n));
     ASSERT_TRUE(bands.has_value());
     ASSERT_GT(bands->runs().size(), 1u);
+    ASSERT_LT(bands->runs().size(), LshBandStore::kFanIn + 8);  // merged, not into one
     std::vector<LshBandStore::Entry> got;
     bands->for_each_entry(store, [&](const LshBandStore::Entry& e) { got.push_back(e); });
     std::vector<LshBandStore::Entry> want;
-    for (std::size_t i = 0; i < 3000; ++i)
+    for (std::size_t i = 0; i < n; ++i)
         for (int band = 0; band < kParams.bands; ++band)
             want.push_back({LshBandStore::entry_key(sigs.data() + i * kPerms, kParams, band), static_cast<int64_t>(i + 1)});
     std::sort(want.begin(), want.end());
@@ -306,7 +308,7 @@ TEST(LshBandStore, VersionOneRunsAreReadAndMergedIntoCodedOnes) {
     test::TempDir dir("lsh_band_store_v1");
     Store store(dir.path());
     LshIndex ram(kPerms, kParams);
-    const std::size_t n = 8000, old_n = 1000;
+    const std::size_t n = LshBandStore::kFanIn * 1000, old_n = 1000;
     const auto sigs = signatures(n, 10);
     // The first 1,000 documents as a version-1 build wrote them: one run of raw segments.
     std::vector<LshBandStore::Entry> old = LshBandStore::sorted_entries(kPerms, kParams, old_n, sigs.data());
@@ -355,7 +357,7 @@ TEST(LshBandStore, VersionOneRunsAreReadAndMergedIntoCodedOnes) {
         EXPECT_TRUE(b.runs()[1].coded);
         EXPECT_EQ(store.meta(LshBandStore::kMetaKey)->rfind("doppel-lsh-runs 2 ", 0), 0u);
     }
-    // Six runs more of the old one's size: the eight are merged into one, coded.
+    // kFanIn - 2 runs more of the old one's size: the kFanIn are merged into one, coded.
     std::vector<uint32_t> more(rest.begin() + 1000 * kPerms, rest.end());
     add_batches(store, ram, more, 1000, static_cast<int64_t>(old_n + 1001));
     const LshBandStore b = check(n);

@@ -575,21 +575,23 @@ TEST(NearDuplicateIndex, TablesThatWouldNotFitInMemoryAreRefused) {
 }
 
 // A reader's index read the band runs' catalogue, then a writer merged the runs it names (the
-// eighth run of one tier merges the eight): the reader's next query reads the catalogue again
+// kFanIn-th run of one tier merges them all): the reader's next query reads the catalogue again
 // instead of failing on a dropped segment ("LSH band segment ... is missing", seen from `check`
 // during `index`).
 TEST(NearDuplicateIndex, AQueryAfterAWritersMergeReadsTheMergedRuns) {
     test::TempDir dir("near_duplicate_merged");
     LanguageIdentifier lid(test::lid_model());
     Store writer(dir.path());
-    for (int i = 0; i < 7; ++i) index_docs(writer, lid, {doc("d" + std::to_string(i), words_text(200, i))}, 1000 + i);
+    const int last = static_cast<int>(LshBandStore::kFanIn) - 1;
+    for (int i = 0; i < last; ++i)
+        index_docs(writer, lid, {doc("d" + std::to_string(i), words_text(200, i))}, 1000 + i);
     const Store reader(dir.path(), StoreOptions{false, true});
     NearDuplicateIndex index(reader, 0.8);
     ASSERT_TRUE(index.on_disk());
     const std::string before = reader.meta(LshBandStore::kMetaKey).value_or("");
-    index_docs(writer, lid, {doc("d7", words_text(200, 7))}, 2000);
+    index_docs(writer, lid, {doc("d" + std::to_string(last), words_text(200, last))}, 2000);
     ASSERT_NE(reader.meta(LshBandStore::kMetaKey).value_or(""), before);
-    for (int i : {2, 7}) {
+    for (int i : {2, last}) {
         const auto m = index.query(words_text(200, i));
         ASSERT_EQ(m.size(), 1u) << i;
         EXPECT_EQ(reader.get_by_seq(m[0].seq, false)->id, "d" + std::to_string(i));

@@ -612,8 +612,8 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
     expect_same_result(after, find_file_duplicates(in, options).result);
 }
 
-// dedup --store read the band runs' catalogue when it opened; a writer then added an eighth run of
-// one tier, which merges the eight and drops the seven it had named ("LSH band segment ... is
+// dedup --store read the band runs' catalogue when it opened; a writer then added the kFanIn-th run
+// of one tier, which merges them all and drops those it had named ("LSH band segment ... is
 // missing", seen from dedup --store during index): the pass over the runs reads the catalogue
 // again and gives what it gave before the merge (a merge keeps every entry; the new document's
 // are not among the run's documents).
@@ -630,9 +630,10 @@ TEST(OpsDuplicates, StoredDedupAfterAWritersMergeReadsTheMergedRuns) {
         return text(w);
     };
     Store writer(dir / "store");
-    for (int k = 0; k < 5; ++k) add(writer, k, text(words(200, 80 + k)));
-    add(writer, 5, near_copy(81));
-    add(writer, 6, text(words(200, 82)));
+    const int fan_in = static_cast<int>(LshBandStore::kFanIn);
+    for (int k = 0; k < fan_in - 3; ++k) add(writer, k, text(words(200, 80 + k)));
+    add(writer, fan_in - 3, near_copy(81));
+    add(writer, fan_in - 2, text(words(200, 82)));
     const Store reader(dir / "store", StoreOptions{false, true});
     NearDuplicateOptions options;
     const NearDuplicateResult before = find_stored_duplicates(reader, options, 4);
@@ -644,12 +645,13 @@ TEST(OpsDuplicates, StoredDedupAfterAWritersMergeReadsTheMergedRuns) {
     read_whole_store(reader, finder, true, b);
     dedup->add(b);
     const std::string catalogue = reader.meta(LshBandStore::kMetaKey).value_or("");
-    add(writer, 7, near_copy(83));
+    add(writer, fan_in - 1, near_copy(83));
     ASSERT_NE(reader.meta(LshBandStore::kMetaKey).value_or(""), catalogue);
-    ASSERT_EQ(LshBandStore::open(reader, MinHash::from_spec(options.minhash_spec)->perms(), finder.lsh_params(), 0)
-                  ->runs()
-                  .size(),
-              1u);  // the eight merged into one
+    ASSERT_EQ(
+        LshBandStore::open(reader, MinHash::from_spec(options.minhash_spec)->perms(), finder.lsh_params(), 0)
+            ->runs()
+            .size(),
+        1u);  // the kFanIn merged into one
     expect_same_result(before, dedup->finish());
 }
 

@@ -71,7 +71,11 @@ public:
     // holds kSegmentEntries entries (32 KiB), its run's last one fewer.
     static constexpr std::size_t kSegmentBytes = 32768 - 35 - 64;
     static constexpr std::size_t kSegmentEntries = 2048;
-    static constexpr std::size_t kFanIn = 8;
+    // Runs of one size tier merged at once. Each entry is rewritten about log_kFanIn(N / a
+    // batch's entries) times, and a reader merges O(kFanIn log N) runs (through a tree of
+    // losers: log2 of them a step). The 10,000,000-item feed (scripts/scale-dedup): `index` 211.6
+    // -> 191.4 s with 32 instead of 8, `dedup --store` 37.5 -> 38.9 s, `check` 0.01 -> 0.02 s.
+    static constexpr std::size_t kFanIn = 32;
 
     struct Run {
         int64_t id = 0;
