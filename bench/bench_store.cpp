@@ -3,17 +3,22 @@
 // batch's ids (Store::versions, what deciding whether a batch is new costs). The store is
 // filled first to a size given as the argument; each timed put adds a batch to it, so the store
 // grows during a run by the batches timed. Every benchmark checks, before timing, that the
-// lookups find what was put (and nothing else).
+// lookups find what was put (and nothing else). Then the LSH band runs (index/lsh_band_store.h):
+// the compaction a batch's run sets off (kFanIn runs of one tier merged into one), and the merge
+// of every run that `dedup --store` reads, each checked against the entries added.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <utility>
-#include <unistd.h>
 #include <vector>
 
+#include "doppel/index/lsh_band_store.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
 
@@ -119,8 +124,88 @@ void BM_VersionsOfABatch(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * ids.size()));
 }
 
+// Band runs of the feed's banding (16 bands of 6 of 128 values) in a fresh store: runs of `docs`
+// documents with random signatures, added one run a transaction as the near-duplicate stage adds
+// a batch's.
+constexpr int kPerms = 128;
+constexpr LshParams kBanding{16, 6};
+
+class BandRuns {
+public:
+    BandRuns() : feed_(0) {}
+    // Adds a run of `docs` documents (the next seqs); returns the seconds it took.
+    double add_run(std::size_t docs) {
+        std::vector<uint32_t> sigs(docs * kPerms);
+        for (uint32_t& v : sigs) v = static_cast<uint32_t>(rng_());
+        std::vector<int64_t> seqs(docs);
+        for (int64_t& q : seqs) q = ++seq_;
+        const auto t = std::chrono::steady_clock::now();
+        feed_.store().transaction(
+            [&] { LshBandStore::add(feed_.store(), kPerms, kBanding, docs, seqs.data(), sigs.data()); });
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    }
+    LshBandStore open() { return *LshBandStore::open(feed_.store(), kPerms, kBanding, seq_); }
+    Store& store() { return feed_.store(); }
+    uint64_t entries() const { return static_cast<uint64_t>(seq_) * kBanding.bands; }
+
+private:
+    FeedStore feed_;
+    std::mt19937_64 rng_{42};
+    int64_t seq_ = 0;
+};
+
+// The kFanIn-th run of one tier added: its run written and the kFanIn runs merged into one.
+// Argument: documents a run (a feed's batch is 16,384: 262,144 entries).
+void BM_BandRunsCompaction(benchmark::State& state) {
+    const auto docs = static_cast<std::size_t>(state.range(0));
+    for (auto _ : state) {
+        double seconds = 0;
+        {
+            BandRuns runs;
+            for (std::size_t r = 0; r + 1 < LshBandStore::kFanIn; ++r) runs.add_run(docs);
+            seconds = runs.add_run(docs);
+            const LshBandStore merged = runs.open();
+            if (merged.runs().size() != 1 || merged.runs()[0].entries != runs.entries()) {
+                state.SkipWithError("the runs were not merged into one of every entry");
+                return;
+            }
+        }
+        state.SetIterationTime(seconds);
+    }
+    state.SetItemsProcessed(
+        static_cast<int64_t>(state.iterations() * LshBandStore::kFanIn * docs * kBanding.bands));
+}
+
+// Every entry of kFanIn + 8 runs of one tier (kFanIn of them merged), merged as `dedup --store`
+// reads them (for_each_block). Argument: documents a run.
+void BM_BandRunsScan(benchmark::State& state) {
+    const auto docs = static_cast<std::size_t>(state.range(0));
+    BandRuns runs;
+    for (std::size_t r = 0; r < LshBandStore::kFanIn + 8; ++r) runs.add_run(docs);
+    const LshBandStore bands = runs.open();
+    uint64_t seen = 0;
+    LshBandStore::Entry last{0, 0};
+    bool ordered = true;
+    bands.for_each_block(runs.store(), [&](const LshBandStore::Entry* e, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) ordered = ordered && !(e[i] < last), last = e[i];
+        seen += n;
+    });
+    if (seen != runs.entries() || !ordered || bands.runs().size() < 2) {
+        state.SkipWithError("the merge is not every entry in order");
+        return;
+    }
+    for (auto _ : state) {
+        uint64_t n = 0;
+        bands.for_each_block(runs.store(), [&](const LshBandStore::Entry*, std::size_t k) { n += k; });
+        benchmark::DoNotOptimize(n);
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * runs.entries()));
+}
+
 }  // namespace
 
 BENCHMARK(BM_PutBatchOfUrls)->Arg(0)->Arg(262144)->Arg(1048576)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_VersionsOfABatch)->Arg(0)->Arg(262144)->Arg(1048576)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BandRunsCompaction)->Arg(4096)->Arg(16384)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BandRunsScan)->Arg(4096)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -299,25 +299,34 @@ public:
             if (!readers[i].done()) heads_[i] = number(readers[i].top());
         losers_.assign(leaves_, 0);
         winner_ = play(1);
+        runner_up_ = least_loser();
     }
     bool done() const { return heads_[winner_] == kDone; }
     Entry top() const {
         const Number n = heads_[winner_];
         return {static_cast<uint64_t>(n >> 64), static_cast<int64_t>(static_cast<uint64_t>(n) ^ kSignBit)};
     }
-    // Takes the least entry: the winner's reader moves on, and its path is played again.
+    // Takes the least entry: the winner's reader moves on, and its path is played again unless
+    // its next entry is still under the runner-up (the least of the losers on its path, which
+    // then all lose to it again): in a merge where one run holds most entries (dedup's reading
+    // of every run) the winner mostly stays, a branch the processor predicts.
     void pop() {
         RunReader& r = readers_[winner_];
         r.pop();
         heads_[winner_] = r.done() ? kDone : number(r.top());
+        if (heads_[winner_] < runner_up_) return;
         uint32_t w = winner_;
         for (std::size_t node = (w + leaves_) / 2; node >= 1; node /= 2) {
+            // w and the loser kept at the node swap where the loser's entry is less (a mask,
+            // not a branch: which run wins is random in a compaction, and the compiler made the
+            // conditional moves a jump).
             const uint32_t l = losers_[node];
-            const bool lost = heads_[l] < heads_[w];
-            losers_[node] = lost ? w : l;
-            w = lost ? l : w;
+            const uint32_t swap = (l ^ w) & (0u - static_cast<uint32_t>(heads_[l] < heads_[w]));
+            losers_[node] = l ^ swap;
+            w ^= swap;
         }
         winner_ = w;
+        runner_up_ = least_loser();
     }
 
 private:
@@ -336,11 +345,19 @@ private:
         losers_[node] = b_wins ? a : b;
         return b_wins ? b : a;
     }
+    // The least entry of the losers on the winner's path: the runner-up of all.
+    Number least_loser() const {
+        Number least = kDone;
+        for (std::size_t node = (winner_ + leaves_) / 2; node >= 1; node /= 2)
+            least = std::min(least, heads_[losers_[node]]);
+        return least;
+    }
     std::vector<RunReader>& readers_;
     std::size_t leaves_ = 1;
     std::vector<Number> heads_;     // per leaf: its reader's next entry, or kDone
     std::vector<uint32_t> losers_;  // per inner node (1 to leaves_ - 1)
     uint32_t winner_ = 0;
+    Number runner_up_ = kDone;
 };
 
 // The entries of `runs` merged in (key, seq) order (LoserTree), handed over in blocks of up to

@@ -244,9 +244,10 @@ void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std:
             finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
             cached_bytes += b.memory();
             counted += b.docs.size();
-            // Over the budget, or bound to pass it at this many bytes a document: the batches
-            // kept so far go. (Kept until the budget was passed, they set the peak of the
-            // 10,000,000-item feed's dedup --store: 2,482 MB, against 1,898 MB without.)
+            // Over the budget, or bound to pass it at the bytes a document of the batches so far
+            // (an estimate: a store whose first documents are its longest is read twice when
+            // it need not be): the batches kept go. (Kept until the budget was passed, they set
+            // the peak of the 10,000,000-item feed's dedup --store: 2,482 MB, against 1,898 MB.)
             const bool fits = cached_bytes <= budget && cached_bytes / counted * total <= budget;
             if (cached && !fits) decltype(cache)().swap(cache);
             cached = cached && fits;
