@@ -288,8 +288,8 @@ private:
 // merges kFanIn runs of one size, whose entries interleave, so nearly every entry comes from
 // another run than the one before it. The matches compare entries as one 128-bit number each
 // (the key, then the seq with its sign bit flipped: the same order), without a branch: which run
-// wins is random, so a branch would be mispredicted half the time. A reader done holds kDone,
-// after every entry (no seq is INT64_MAX).
+// wins is random, so a branch would be mispredicted half the time (pop() branches once, on the
+// runner-up). A reader done holds kDone, after every entry (no seq is INT64_MAX).
 class LoserTree {
 public:
     explicit LoserTree(std::vector<RunReader>& readers) : readers_(readers) {
@@ -317,9 +317,8 @@ public:
         if (heads_[winner_] < runner_up_) return;
         uint32_t w = winner_;
         for (std::size_t node = (w + leaves_) / 2; node >= 1; node /= 2) {
-            // w and the loser kept at the node swap where the loser's entry is less (a mask,
-            // not a branch: which run wins is random in a compaction, and the compiler made the
-            // conditional moves a jump).
+            // w and the loser kept at the node swap where the loser's entry is less (a mask:
+            // the compiler made conditional moves a jump).
             const uint32_t l = losers_[node];
             const uint32_t swap = (l ^ w) & (0u - static_cast<uint32_t>(heads_[l] < heads_[w]));
             losers_[node] = l ^ swap;
