@@ -57,7 +57,8 @@ void add_options(CLI::App* cmd, Args& a) {
     cmd->add_option("--spec", a.spec, "Every setting at once, as the JSONL summary records it");
     cmd->add_option("--threads", a.opt.threads, "Worker threads (0: all cores)")->capture_default_str();
     cmd->add_option("--cache-mb", a.read.cache_mb,
-                    "Keep inputs up to this size in memory between the two passes")
+                    "Keep inputs that take up to this many MiB in memory (documents with their text) between "
+                    "the two passes")
         ->capture_default_str();
     cmd->add_option("--batch", a.read.batch, "Documents read ahead (with --store: taken at a time, 4096 unless given)")
         ->check(kAtLeastOne)

@@ -86,7 +86,7 @@ struct StoredDocuments {
     }
     // Reads the text of each document i with need[i] whose text was not read.
     void read_texts(const Store& store, const std::vector<uint8_t>& need);
-    std::size_t memory() const;  // bytes held, roughly
+    std::size_t memory() const;  // bytes held, the objects and their heap buffers (impl/held_bytes.h)
 };
 
 class BandRunDedup {

@@ -10,6 +10,7 @@
 #include "doppel/sketch/min_hash.h"
 #include "doppel/store/sketch_artifacts.h"
 #include "doppel/store/store.h"
+#include "impl/held_bytes.h"
 #include "impl/parallel.h"
 #include "ops/band_run_dedup.h"
 #include "ops/dedup_state.h"
@@ -214,7 +215,7 @@ bool count_lines_and_cache(NearDuplicateFinder& finder, const std::vector<std::s
     for_each_file_batch(paths, read, progress, errors, [&](std::vector<Document>& d) {
         finder.count_lines(d.size(), d.data());
         if (!cached) return;
-        for (const auto& doc : d) cached_bytes += doc.text.size() + doc.id.size() + doc.source.size();
+        cached_bytes += impl::held_bytes(d);
         if (cached_bytes > (read.cache_mb << 20) && !from_stdin) {
             cached = false;
             std::vector<std::vector<Document>>().swap(*cache);

@@ -655,6 +655,26 @@ TEST(OpsDuplicates, StoredDedupAfterAWritersMergeReadsTheMergedRuns) {
     expect_same_result(before, dedup->finish());
 }
 
+// The batches dedup --store keeps between its passes are counted against their budget with what
+// they hold: the Document objects (seven strings each) and the summaries' arrays, not only the
+// strings' bytes (short ids and texts held in the objects themselves cost their size too).
+TEST(OpsDuplicates, AStoredBatchCountsTheObjectsItHolds) {
+    StoredDocuments b;
+    const std::size_t n = 1000;
+    std::size_t text_bytes = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        b.docs.push_back(Document{"d" + std::to_string(i), i % 2 ? std::string(300, 'x') : "short", "f:1"});
+        b.seqs.push_back(static_cast<int64_t>(i + 1));
+        text_bytes += b.docs.back().text.size();
+    }
+    b.summaries.resize(n);
+    for (auto& s : b.summaries) s.lines.assign(4, 7);
+    const std::size_t objects =
+        n * (sizeof(Document) + sizeof(int64_t) + sizeof(LineSummary) + 4 * sizeof(uint64_t));
+    EXPECT_GE(b.memory(), objects + text_bytes);
+    EXPECT_LT(b.memory(), 2 * (objects + text_bytes));  // capacities, not a guess per document
+}
+
 // Documents without a boilerplate line are kept by their stored set keys, their sketches not
 // read: the finder's result, with the keys and without them (a store written before them); the
 // set size reported is the key's.

@@ -50,18 +50,18 @@ constexpr std::size_t kStoredDedupBatch = 4096;
 // Runs the near-duplicate finder over every stored document. Document numbers in the result are
 // positions in seq order (the order documents arrived), so "earliest seen" is the earliest stored.
 // `batch` documents are held in memory at a time (with boilerplate on, stores of up to
-// kDedupMemoryBudgetMb of text are held whole between its two passes, so they are read once).
-// The shingles and signatures the store's near-duplicate stage made at index time are taken as they are (when the options' shingle and
-// MinHash specs are the stage's, and the document has no boilerplate line): only documents with
-// boilerplate are shingled again. When the store's band runs (index/lsh_band_store.h) serve the
-// options (store_banding, index/near_duplicate_index.h: their banding reaches the options' recall
-// at the threshold, as at every threshold from 0.8 up with recall 0.99; the result then reports
-// that banding, and the options' spec names it) and cover every signature, memory does not grow
-// with the store beyond small per-document arrays (about 200 bytes a document: id, seq, set hash
-// and size, identical-set groups) and the verified pairs: candidates come from the runs on disk
-// and shingles are read by seq as they are verified. Otherwise (a lower threshold, a higher
-// recall, an explicit banding, exact mode, a store indexed by a build without band runs) every
-// document's shingles and signature are held in memory until the end.
+// kDedupMemoryBudgetMb in memory, their objects counted, are held whole between its two passes,
+// so they are read once).
+// The shingles and signatures the store's near-duplicate stage made at index time are taken as they are (when
+// the options' shingle and MinHash specs are the stage's, and the document has no boilerplate line): only
+// documents with boilerplate are shingled again. When the store's band runs (index/lsh_band_store.h) serve
+// the options (store_banding, index/near_duplicate_index.h: their banding reaches the options' recall at the
+// threshold, as at every threshold from 0.8 up with recall 0.99; the result then reports that banding, and
+// the options' spec names it) and cover every signature, memory does not grow with the store beyond small
+// per-document arrays (about 200 bytes a document: id, seq, set hash and size, identical-set groups) and the
+// verified pairs: candidates come from the runs on disk and shingles are read by seq as they are verified.
+// Otherwise (a lower threshold, a higher recall, an explicit banding, exact mode, a store indexed by a build
+// without band runs) every document's shingles and signature are held in memory until the end.
 NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                            std::size_t batch = kStoredDedupBatch, const ProgressCallback& progress = {});
 
@@ -123,7 +123,8 @@ NewStoredDuplicates run_stored_dedup(Store& store, bool only_new, const NearDupl
 
 // How find_file_duplicates() reads.
 //   batch         256    documents read ahead (on another thread) while the previous are processed
-//   cache_mb      256    (kDedupMemoryBudgetMb) with boilerplate on, inputs up to this size stay
+//   cache_mb      256    (kDedupMemoryBudgetMb) with boilerplate on, inputs whose documents take
+//                        up to this much memory (their strings and the Document objects) stay
 //                        in memory between the two passes (line counts, then shingles) so they
 //                        are read once; larger ones are read twice. Standard input ("-") is
 //                        always kept (read once).
