@@ -71,8 +71,12 @@ namespace {
 // 100,000-document store: 560,000 -> 215,000 faults, 32-33 -> 27-30 s, the same links). Blocks of
 // SQLite and of C code are left as they are.
 void* allocate(std::size_t n) {
-    void* p = std::malloc(n ? n : 1);
-    if (!p) throw std::bad_alloc();
+    void* p = nullptr;
+    while (!(p = std::malloc(n ? n : 1))) {  // as the library's: the new-handler, else bad_alloc
+        const std::new_handler handler = std::get_new_handler();
+        if (!handler) throw std::bad_alloc();
+        handler();
+    }
     const auto at = reinterpret_cast<std::uintptr_t>(p);
     if (n >= kMmapThreshold) ask_huge_pages(at, at + n);
     return p;

@@ -663,7 +663,10 @@ TEST(OpsDuplicates, AStoredBatchCountsTheObjectsItHolds) {
     const std::size_t n = 1000;
     std::size_t text_bytes = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        b.docs.push_back(Document{"d" + std::to_string(i), i % 2 ? std::string(300, 'x') : "short", "f:1"});
+        Document& d = b.docs.emplace_back();
+        d.id = "d" + std::to_string(i);
+        d.text = i % 2 ? std::string(300, 'x') : "short";
+        d.source = "f:1";
         b.seqs.push_back(static_cast<int64_t>(i + 1));
         text_bytes += b.docs.back().text.size();
     }
