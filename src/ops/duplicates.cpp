@@ -65,10 +65,12 @@ void read_line_summaries(const Store& store, StoredDocuments& b, const std::vect
 
 // Calls fn(batch) for every batch of the stored documents, in seq order. A store with line
 // summaries is read without the texts (read_line_summaries), one without as it was written.
-// With `want`, only the wanted documents' summaries (or texts) are read.
-void for_each_stored_batch(const Store& store, std::size_t batch, const ProgressCallback& progress,
-                           const StoredBatchFn& fn, const WantFn& want = {}) {
-    const std::size_t total = store.size();
+// With `want`, only the wanted documents' summaries (or texts) are read. `total`: the store's
+// size(), which progress reports against (counted once by the caller: at 10,000,000 documents a
+// count reads a whole index).
+void for_each_stored_batch(const Store& store, std::size_t total, std::size_t batch,
+                           const ProgressCallback& progress, const StoredBatchFn& fn,
+                           const WantFn& want = {}) {
     const bool summaries = store.max_artifact_seq(kLinesArtifact) > 0;
     const bool set_keys = summaries && store.max_artifact_seq(kShingleSetArtifact) > 0;
     StoredDocuments b;
@@ -203,6 +205,16 @@ void for_each_file_batch(const std::vector<std::string>& paths, const FileDedupO
     }
 }
 
+// Whether pass 1's batches, `held` bytes in memory for the share `seen` of the input (0: not
+// known), can stay for pass 2 within `budget`: the one rule of the stored and the file paths.
+// Where the share is known, batches bound to pass the budget at the bytes a document so far go at
+// once (an estimate: an input whose first documents are its longest is read twice when it need
+// not be). (Kept until the budget was passed, they set the peak of the 10,000,000-item feed's
+// dedup --store: 2,482 MB, against 1,898 MB.)
+bool batches_fit(std::size_t held, double seen, std::size_t budget) {
+    return held <= budget && (seen <= 0 || static_cast<double>(held) / seen <= static_cast<double>(budget));
+}
+
 // Pass 1 with boilerplate on: counts the lines of every source and keeps the documents while they
 // fit in cache_mb (always for standard input, which cannot be read twice). Returns whether the
 // cache holds every document.
@@ -216,7 +228,7 @@ bool count_lines_and_cache(NearDuplicateFinder& finder, const std::vector<std::s
         finder.count_lines(d.size(), d.data());
         if (!cached) return;
         cached_bytes += impl::held_bytes(d);
-        if (cached_bytes > (read.cache_mb << 20) && !from_stdin) {
+        if (!batches_fit(cached_bytes, 0, read.cache_mb << 20) && !from_stdin) {
             cached = false;
             std::vector<std::vector<Document>>().swap(*cache);
             return;
@@ -241,20 +253,16 @@ void feed_stored_documents(const Store& store, NearDuplicateFinder& finder, std:
     std::size_t cached_bytes = 0, counted = 0;
     const std::size_t total = store.size(), budget = kDedupMemoryBudgetMb << 20;
     if (boilerplate)
-        for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) {
+        for_each_stored_batch(store, total, batch, progress, [&](StoredDocuments& b) {
             finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
             cached_bytes += b.memory();
             counted += b.docs.size();
-            // Over the budget, or bound to pass it at the bytes a document of the batches so far
-            // (an estimate: a store whose first documents are its longest is read twice when
-            // it need not be): the batches kept go. (Kept until the budget was passed, they set
-            // the peak of the 10,000,000-item feed's dedup --store: 2,482 MB, against 1,898 MB.)
-            const bool fits = cached_bytes <= budget && cached_bytes / counted * total <= budget;
+            const bool fits = batches_fit(cached_bytes, static_cast<double>(counted) / total, budget);
             if (cached && !fits) decltype(cache)().swap(cache);
             cached = cached && fits;
             if (cached) cache.push_back(std::move(b));
         });
-    if (!cached) for_each_stored_batch(store, batch, progress, add);
+    if (!cached) for_each_stored_batch(store, total, batch, progress, add);
     for (auto& b : cache) {
         add(b);
         b = StoredDocuments();
@@ -384,8 +392,9 @@ std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplic
     // summaries (or texts) of the new documents and of earlier ones of a source with boilerplate.
     // (Keeping pass 1's documents for pass 2, as a full run does, saved a tenth of the CPU at 1M
     // documents and tripled the peak memory: 145 -> 420 MiB.)
+    const std::size_t total = store.size();
     if (options.boilerplate)
-        for_each_stored_batch(store, batch, progress, [&](StoredDocuments& b) {
+        for_each_stored_batch(store, total, batch, progress, [&](StoredDocuments& b) {
             finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
         });
     const WantFn want = [&](const StoredDocuments& b) {
@@ -394,7 +403,7 @@ std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplic
         return w;
     };
     for_each_stored_batch(
-        store, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); }, want);
+        store, total, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); }, want);
     NewStoredDuplicates out{on_disk->finish(), earlier.since, 0, {}, {}};
     const std::vector<int64_t>& seqs = on_disk->seqs();
     const uint32_t first_new = first_after(seqs, earlier.since);
