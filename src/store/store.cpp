@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <cmath>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -89,41 +91,65 @@ BEGIN
 END;
 )sql";
 
-// Schema 9: a document is found by its id through the id's key (id_key()), in two tables of
-// (key, seq): the keys of the documents put since the last merge (id_keys_new, small) and the
-// rest (id_keys). Inserts land in the small table only, so a batch of a crawl's ids (URLs,
-// hashes: no order) rewrites the pages of that table, not those of an index of every id; its
-// keys move to the large one in order, in one pass, once it holds an eighth as many
-// (Impl::merge_id_keys_if_due). A store before schema 9 found them through a UNIQUE index on the
-// id text: each batch of 100,000 URLs rewrote most of that index (docs/measurements.md, "Main of
-// 2026-12-05, afternoon"). put(), the one writer of new rows, adds their keys; triggers take the
-// keys of deleted and renamed rows out of both tables, calling the key function that each
-// connection of this build registers (register_id_key), so another program can read such a
-// store but not delete or rename its documents. (A trigger on insert too cost a third of put()'s
-// time: SQLite allocates a frame for each firing.) Two ids may share a key: a lookup compares the
-// id itself (IdFinder). Nothing in the database stops a second row with a stored id: put() looks
-// each id up (or is told it is absent by its caller, who looked), and verify reports duplicates
-// ("ids"). Schema 10 adds a Bloom filter of id_keys' keys, a named blob (IdKeyFilter,
-// store/id_key_filter.h; Impl::current_key_filter): a lookup skips id_keys for a key it lacks.
-const char* kSchema9Ids = R"sql(
+// Schema 9: a document is found by its id through the id's key (id_key()), in tables of
+// (key, seq). Schema 11 has three, a log-structured merge: the keys of the documents put since
+// the last merge land in id_keys_new (small), which joins id_keys_mid once it holds about
+// sqrt(stored x keys a put / 8) (at least StoreOptions::id_merge_rows), which joins id_keys (the
+// rest) once it holds an eighth as many (Impl::merge_id_keys_if_due). A commit rewrites every
+// page of id_keys_new that its keys land on (a crawl's ids, URLs or hashes, have no order): with
+// two tables (schema 9-10) that table grew to an eighth of the store, and at 10,000,000 stored
+// items each commit of 16,384 keys rewrote and journaled all of its 720 pages (23 MB); the middle
+// table takes those keys a few hundred thousand at a time. Each merge reads its table in key
+// order, so the larger table's pages are each written once. A store before schema 9 found them
+// through a UNIQUE index on the id text: each batch of 100,000 URLs rewrote most of that index
+// (docs/measurements.md, "Main of 2026-12-05, afternoon"). put(), the one writer of new rows,
+// adds their keys; triggers take the keys of deleted and renamed rows out of every table, calling
+// the key function that each connection of this build registers (register_id_key), so another
+// program can read such a store but not delete or rename its documents. (A trigger on insert too
+// cost a third of put()'s time: SQLite allocates a frame for each firing.) Two ids may share a
+// key: a lookup compares the id itself (IdFinder). Nothing in the database stops a second row
+// with a stored id: put() looks each id up (or is told it is absent by its caller, who looked),
+// and verify reports duplicates ("ids"). Schema 10 adds a Bloom filter of the merged keys, a
+// named blob (IdKeyFilter, store/id_key_filter.h; Impl::current_key_filter): a lookup skips
+// id_keys (and, from schema 11, id_keys_mid) for a key it lacks.
+const char* kSchemaIdKeys = R"sql(
 CREATE TABLE IF NOT EXISTS id_keys(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS id_keys_mid(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS id_keys_new(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
 CREATE TRIGGER IF NOT EXISTS documents_id_removed AFTER DELETE ON documents
 BEGIN
     DELETE FROM id_keys_new WHERE key = doppel_id_key(old.id) AND seq = old.seq;
+    DELETE FROM id_keys_mid WHERE key = doppel_id_key(old.id) AND seq = old.seq;
     DELETE FROM id_keys WHERE key = doppel_id_key(old.id) AND seq = old.seq;
 END;
 CREATE TRIGGER IF NOT EXISTS documents_id_renamed AFTER UPDATE OF id ON documents
 BEGIN
     DELETE FROM id_keys_new WHERE key = doppel_id_key(old.id) AND seq = old.seq;
+    DELETE FROM id_keys_mid WHERE key = doppel_id_key(old.id) AND seq = old.seq;
     DELETE FROM id_keys WHERE key = doppel_id_key(old.id) AND seq = old.seq;
     INSERT INTO id_keys_new(key, seq) VALUES(doppel_id_key(new.id), new.seq);
 END;
 )sql";
 
+// Where a connection finds ids (IdFinder): through the tables of keys (false: a store opened
+// read-only before schema 9, through its index on the id), those of the merged keys ("id_keys",
+// and from schema 11 "id_keys_mid" first), and the filter of the merged keys (null: none).
+struct IdTables {
+    bool keys = true;
+    std::vector<const char*> merged;
+    const IdKeyFilter* filter = nullptr;
+};
+
+// Schema 9-10's triggers, which know two tables: dropped before kSchemaIdKeys makes them anew.
+const char* kDropTwoTableTriggers = R"sql(
+DROP TRIGGER IF EXISTS documents_id_removed;
+DROP TRIGGER IF EXISTS documents_id_renamed;
+)sql";
+
 // Every document's key, in the large table (a store migrated to schema 9, verify --repair).
 const char* kFillIdKeys = R"sql(
 DELETE FROM id_keys_new;
+DELETE FROM id_keys_mid;
 DELETE FROM id_keys;
 INSERT INTO id_keys(key, seq) SELECT doppel_id_key(id), seq FROM documents ORDER BY 1, 2;
 )sql";
@@ -347,28 +373,42 @@ struct Store::Impl {
     // older version, which finds them through its UNIQUE index on the id (a writer that
     // migrates it meanwhile leaves that index, so it stays right).
     bool id_keys = true;
+    // The store has the middle table of keys (schema 11); false: a store opened read-only at an
+    // older version, whose keys are in the other two.
+    bool id_keys_mid = true;
     std::size_t id_merge_rows = 0;  // StoreOptions::id_merge_rows
-    // Rows of id_keys and id_keys_new, counted at the first merge_id_keys_if_due() (-1: not yet),
-    // then followed by this connection's puts and merges (rows deleted since, or a rolled-back
-    // transaction, only move a merge: the counts decide when, not what).
-    int64_t merged_keys = -1, fresh_keys = -1;
-    // Moves the keys of id_keys_new into id_keys when they are at least an eighth as many, and at
-    // least `min_rows` (StoreOptions::id_merge_rows): each key is moved a few times over the
-    // store's growth, not rewritten with every batch. `added`: the keys put() has just inserted.
-    // Inside the caller's transaction.
+    // Rows of id_keys, id_keys_mid and id_keys_new, counted at the first merge_id_keys_if_due()
+    // (-1: not yet), then followed by this connection's puts and merges (rows deleted since, or a
+    // rolled-back transaction, only move a merge: the counts decide when, not what).
+    int64_t merged_keys = -1, mid_keys = -1, fresh_keys = -1;
+    // Moves the keys of id_keys_new into id_keys_mid when they are about sqrt(stored x added / 8)
+    // and at least `min_rows` (StoreOptions::id_merge_rows), then those of id_keys_mid into
+    // id_keys when they are an eighth as many as it holds: each key is moved twice over the
+    // store's growth, and a commit rewrites the pages of a small table, not those of one an
+    // eighth of the store. `added`: the keys put() has just inserted (a commit's worth). Inside
+    // the caller's transaction.
     void merge_id_keys_if_due(std::size_t min_rows, int64_t added);
-    // The filter of id_keys' keys (store/id_key_filter.h), as this connection last read or wrote
-    // it; null where the store has none that decodes (a store before schema 10, read-only, or a
-    // damaged blob): every lookup then probes id_keys. Read again when another connection has
-    // committed since (PRAGMA data_version).
+    // Moves every key of table `from` into table `into`, in key order (the one home of a merge).
+    void move_id_keys(const char* from, const char* into);
+    // The filter of the merged keys, those of id_keys and id_keys_mid (store/id_key_filter.h),
+    // as this connection last read or wrote it; null where the store has none that decodes (a
+    // store before schema 10, read-only, or a damaged blob): every lookup then probes those
+    // tables. Read again when another connection has committed since (PRAGMA data_version).
     std::optional<IdKeyFilter> key_filter;
     int64_t key_filter_version = -1;  // data_version when key_filter was read (-1: never)
     const IdKeyFilter* current_key_filter();
-    // The filter made anew from every key of id_keys and stored (inside the caller's
-    // transaction): a new store's, a migrated one's, verify --repair's, one outgrown or damaged.
-    // `keys`: how many id_keys holds, where the caller knows (-1: counted here, a pass more).
+    // The filter made anew from every merged key and stored (inside the caller's transaction): a
+    // new store's, a migrated one's, verify --repair's, one outgrown or damaged. `keys`: how many
+    // merged keys there are, where the caller knows (-1: counted here, a pass more).
     void rebuild_key_filter(int64_t keys = -1);
     void store_key_filter();
+    // The tables of merged keys this store has: "id_keys" (and "id_keys_mid" from schema 11).
+    std::vector<const char*> merged_key_tables() const {
+        if (id_keys_mid) return {"id_keys_mid", "id_keys"};
+        return {"id_keys"};
+    }
+    // Where IdFinder looks ids up, as of now.
+    IdTables id_tables();
     // The one home of these two reads and writes (Store::data_version, Store::put_blob call them).
     int64_t data_version() const {
         Statement st(db, "PRAGMA data_version");
@@ -473,13 +513,15 @@ void register_id_key(sqlite3* db) {
         DOPPEL_THROW(kStore, std::string("cannot register the id key function: ") + sqlite3_errmsg(db));
 }
 
-// Version 8 -> 9 (kSchema9Ids): the tables of id keys, filled from the stored documents where
+// Version 8 -> 9 (kSchemaIdKeys): the tables of id keys, filled from the stored documents where
 // they are new (a store created now has none to fill). The UNIQUE index on the id text that an
-// older store has stays (SQLite cannot drop it), unused by lookups but still written. Returns
+// older store has stays (SQLite cannot drop it), unused by lookups but still written. A store at
+// version 9 or 10 gets the middle table (empty) and triggers that know it (version 11). Returns
 // whether it filled them (the filter of their keys is then made anew, schema 10).
-bool migrate_to_9(sqlite3* db) {
+bool migrate_id_keys(sqlite3* db) {
     const bool had = table_exists(db, "id_keys");
-    impl::exec(db, kSchema9Ids);
+    if (had && !table_exists(db, "id_keys_mid")) impl::exec(db, kDropTwoTableTriggers);
+    impl::exec(db, kSchemaIdKeys);
     if (!had) impl::exec(db, kFillIdKeys);
     return !had;
 }
@@ -572,6 +614,7 @@ void Store::Impl::set_layout(int version, const StoreOptions& options) {
     copies_unknown = options.read_only && version < 8;
     copies_column = !copies_unknown;
     id_keys = !(options.read_only && version < 9);
+    id_keys_mid = !(options.read_only && version < 11);
     id_merge_rows = options.id_merge_rows;
 }
 
@@ -622,7 +665,7 @@ void Store::open_for_writing(int version, const StoreOptions& options) {
         if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
         migrate_to_8(impl_->db);
         // Schema 10: the filter of id_keys' keys, made where the keys are new or it is missing.
-        if (migrate_to_9(impl_->db) || !impl_->current_key_filter()) impl_->rebuild_key_filter();
+        if (migrate_id_keys(impl_->db) || !impl_->current_key_filter()) impl_->rebuild_key_filter();
         const std::string current = std::to_string(kSchemaVersion);
         if (stored != 0 && stored < kSchemaVersion)
             impl::exec(impl_->db,
@@ -809,17 +852,19 @@ private:
 namespace {
 // Finds stored documents by their ids: the one home of the rule (Store::Impl::id_keys). Through
 // the keys: a probe of each table of keys, then the row of each seq found, compared by its id
-// (two ids may share a key); an id not stored costs two probes of integer keys and reads no row.
-// (One statement with the probes as a subquery cost twice as much a lookup.)
+// (two ids may share a key); an id not stored costs a probe of integer keys (two where the filter
+// may hold it) and reads no row. (One statement with the probes as a subquery cost twice as much
+// a lookup.)
 class IdFinder {
 public:
-    IdFinder(sqlite3* db, bool keys, const IdKeyFilter* filter = nullptr) : filter_(filter) {
-        if (!keys) {
+    IdFinder(sqlite3* db, const IdTables& tables) : filter_(tables.filter) {
+        if (!tables.keys) {
             by_id_.emplace(db, "SELECT seq, content_hash FROM documents WHERE id = ?");
             return;
         }
         fresh_.emplace(db, "SELECT seq FROM id_keys_new WHERE key = ?");
-        merged_.emplace(db, "SELECT seq FROM id_keys WHERE key = ?");
+        for (const char* table : tables.merged)
+            merged_.emplace_back(db, (std::string("SELECT seq FROM ") + table + " WHERE key = ?").c_str());
         row_.emplace(db, "SELECT id, content_hash FROM documents WHERE seq = ?");
     }
     // The seq and content hash of the document stored with `id` (seq 0: none). Leaves no
@@ -835,25 +880,30 @@ public:
             by_id_->reset();
             return v;
         }
-        for (Statement* probe : {&*fresh_, &*merged_}) {
-            if (probe == &*merged_ && filter_ && !filter_->may_contain(key)) break;  // not in id_keys
-            probe->reset();
-            probe->bind(1, key);
-            while (v.seq == 0 && probe->step()) {
-                row_->reset();
-                row_->bind(1, probe->int64(0));
-                if (row_->step() && row_->blob(0) == id) v = {probe->int64(0), row_->text(1)};
-                row_->reset();
-            }
-            probe->reset();
-            if (v.seq) break;
-        }
+        if (probe(*fresh_, id, key, v)) return v;
+        if (filter_ && !filter_->may_contain(key)) return v;  // in no table of merged keys
+        for (Statement& merged : merged_)
+            if (probe(merged, id, key, v)) break;
         return v;
     }
 
 private:
-    std::optional<Statement> by_id_, fresh_, merged_, row_;
-    const IdKeyFilter* filter_ = nullptr;  // of id_keys' keys: a key it lacks is not probed there
+    // Whether table `keys` holds `id` (under `key`): then `v` is its row's.
+    bool probe(Statement& keys, std::string_view id, int64_t key, Store::StoredVersion& v) {
+        keys.reset();
+        keys.bind(1, key);
+        while (v.seq == 0 && keys.step()) {
+            row_->reset();
+            row_->bind(1, keys.int64(0));
+            if (row_->step() && row_->blob(0) == id) v = {keys.int64(0), row_->text(1)};
+            row_->reset();
+        }
+        keys.reset();
+        return v.seq != 0;
+    }
+    std::optional<Statement> by_id_, fresh_, row_;
+    std::deque<Statement> merged_;         // (Statements do not move)
+    const IdKeyFilter* filter_ = nullptr;  // of the merged keys: a key it lacks is not probed there
 };
 }  // namespace
 
@@ -862,7 +912,7 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
     std::vector<PutStatus> status(n, PutStatus::kUnchanged);
     if (seqs) seqs->assign(n, 0);
     transaction([&] {
-        IdFinder finder(impl_->db, impl_->id_keys, impl_->current_key_filter());
+        IdFinder finder(impl_->db, impl_->id_tables());
         Statement del(impl_->db, "DELETE FROM documents WHERE seq = ?");
         Statement ins(impl_->db,
                       "INSERT INTO documents(id, source, url, title, date, lang, lang_confidence, "
@@ -903,8 +953,10 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
                 .bind_unowned(10, d.content_hash)
                 .bind(12, now).bind_unowned(13, d.lang_top).bind_unowned(14, d.lang_scores);
             const int64_t holder = texts.holder_of(d);
-            if (holder) ins.bind_unowned(11, "").bind(15, holder);  // a copy: its text is the holder's
-            else ins.bind_unowned(11, d.doc.text);
+            if (holder)
+                ins.bind_unowned(11, "").bind(15, holder);  // a copy: its text is the holder's
+            else
+                ins.bind_unowned(11, d.doc.text);
             ins.step();
             changed = true;
             const int64_t seq = sqlite3_last_insert_rowid(impl_->db);
@@ -922,6 +974,13 @@ std::vector<PutStatus> Store::put(std::size_t n, const AnalyzedDocument* docs, i
     return status;
 }
 
+IdTables Store::Impl::id_tables() {
+    if (!id_keys) return {false, {}, nullptr};
+    // A reader of an older store: a writer of this build may have added the table since.
+    if (!id_keys_mid) id_keys_mid = table_exists(db, "id_keys_mid");
+    return {true, merged_key_tables(), current_key_filter()};
+}
+
 void Store::Impl::merge_id_keys_if_due(std::size_t min_rows, int64_t added) {
     if (!id_keys) return;
     auto rows = [&](const char* sql) {
@@ -931,25 +990,42 @@ void Store::Impl::merge_id_keys_if_due(std::size_t min_rows, int64_t added) {
     };
     // (A count of id_keys_new at each put was 8% of put()'s time at 1,000,000 stored.)
     fresh_keys = fresh_keys < 0 ? rows("SELECT count(*) FROM id_keys_new") : fresh_keys + added;
-    const int64_t fresh = fresh_keys;
-    if (fresh < static_cast<int64_t>(min_rows)) return;
+    if (fresh_keys < static_cast<int64_t>(min_rows)) return;
     if (merged_keys < 0) merged_keys = rows("SELECT count(*) FROM id_keys");
-    if (fresh * 8 < merged_keys) return;
-    // id_keys_new is read in its key order: the large table's pages are each written once.
-    // (OR IGNORE: a key in both tables, which only a damaged store has, does not stop the writer.)
-    impl::exec(db, "INSERT OR IGNORE INTO id_keys(key, seq) SELECT key, seq FROM id_keys_new;");
-    // The keys join the filter too (made anew where there is none, or it would pass its room).
+    if (mid_keys < 0) mid_keys = rows("SELECT count(*) FROM id_keys_mid");
+    // The size that writes the fewest pages a key: a commit of `added` keys rewrites each page of
+    // id_keys_new (about fresh / 2 keys on average), a move into the middle table each of its
+    // pages (about stored / 16 keys), so fresh^2 / (2 x added) = stored / 16 x added / fresh.
+    const double stored = static_cast<double>(merged_keys + mid_keys + fresh_keys);
+    if (static_cast<double>(fresh_keys) <
+        std::sqrt(stored * static_cast<double>(std::max<int64_t>(added, 1)) / 8))
+        return;
+    // The keys join the filter first (made anew where there is none, or it would pass its room).
+    const int64_t fresh = fresh_keys;
     if (const IdKeyFilter* f = current_key_filter();
         !f || f->keys() + static_cast<uint64_t>(fresh) > f->room()) {
-        rebuild_key_filter(merged_keys + fresh);
+        move_id_keys("id_keys_new", "id_keys_mid");
+        rebuild_key_filter(merged_keys + mid_keys + fresh);
     } else {
         Statement keys(db, "SELECT key FROM id_keys_new");
         while (keys.step()) key_filter->add(keys.int64(0));
         store_key_filter();
+        move_id_keys("id_keys_new", "id_keys_mid");
     }
-    impl::exec(db, "DELETE FROM id_keys_new;");
-    merged_keys += fresh;
+    mid_keys += fresh;
     fresh_keys = 0;
+    if (mid_keys * 8 < merged_keys) return;
+    move_id_keys("id_keys_mid", "id_keys");  // the filter holds them already
+    merged_keys += mid_keys;
+    mid_keys = 0;
+}
+
+void Store::Impl::move_id_keys(const char* from, const char* into) {
+    // (OR IGNORE: a key in both tables, which only a damaged store has, does not stop the writer.)
+    impl::exec(
+        db, (std::string("INSERT OR IGNORE INTO ") + into + "(key, seq) SELECT key, seq FROM " + from + ";")
+                .c_str());
+    impl::exec(db, (std::string("DELETE FROM ") + from + ";").c_str());
 }
 
 const IdKeyFilter* Store::Impl::current_key_filter() {
@@ -969,14 +1045,19 @@ const IdKeyFilter* Store::Impl::current_key_filter() {
 void Store::Impl::rebuild_key_filter(int64_t keys) {
     constexpr uint64_t kMinRoom = 65536;
     if (keys < 0) {
-        Statement count(db, "SELECT count(*) FROM id_keys");
-        count.step();
-        keys = count.int64(0);
+        keys = 0;
+        for (const char* table : merged_key_tables()) {
+            Statement count(db, (std::string("SELECT count(*) FROM ") + table).c_str());
+            count.step();
+            keys += count.int64(0);
+        }
     }
     const auto keys_now = static_cast<uint64_t>(keys);
     key_filter = IdKeyFilter::with_room_for(std::max<uint64_t>(kMinRoom, 2 * keys_now));
-    Statement read(db, "SELECT key FROM id_keys");
-    while (read.step()) key_filter->add(read.int64(0));
+    for (const char* table : merged_key_tables()) {
+        Statement read(db, (std::string("SELECT key FROM ") + table).c_str());
+        while (read.step()) key_filter->add(read.int64(0));
+    }
     store_key_filter();
 }
 
@@ -1044,7 +1125,7 @@ std::vector<Store::LanguageDecision> Store::fallback_decisions(const std::vector
 std::optional<StoredDocument> Store::get(const std::string& id, bool with_text) const {
     std::optional<StoredDocument> d;
     read_snapshot([&] {
-        const int64_t seq = IdFinder(impl_->db, impl_->id_keys, impl_->current_key_filter()).find(id).seq;
+        const int64_t seq = IdFinder(impl_->db, impl_->id_tables()).find(id).seq;
         if (seq) d = get_by_seq(seq, with_text);
     });
     return d;
@@ -1073,7 +1154,7 @@ std::vector<Store::StoredVersion> Store::versions(const std::vector<std::string_
         std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
     }
     read_snapshot([&] {
-        IdFinder finder(impl_->db, impl_->id_keys, impl_->current_key_filter());
+        IdFinder finder(impl_->db, impl_->id_tables());
         for (const std::size_t i : order) out[i] = finder.find(ids[i], keys[i]);
     });
     return out;
@@ -1125,7 +1206,7 @@ std::map<std::string, std::size_t> Store::top_label_counts() const {
 std::vector<int64_t> Store::remove(const std::vector<std::string>& ids) {
     std::vector<int64_t> seqs(ids.size(), 0);
     transaction([&] {
-        IdFinder finder(impl_->db, impl_->id_keys, impl_->current_key_filter());
+        IdFinder finder(impl_->db, impl_->id_tables());
         Statement del(impl_->db, "DELETE FROM documents WHERE seq = ?");
         bool removed = false;
         for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -1611,10 +1692,15 @@ Store::IdKeyProblems Store::id_key_problems() const {
     std::vector<KeyedSeq> want, merged, fresh, unfiltered;
     read_snapshot([&] {
         want = read_keyed(impl_->db, "SELECT seq, id FROM documents", true);
-        merged = read_keyed(impl_->db, "SELECT seq, key FROM id_keys", false);
+        for (const char* table : impl_->merged_key_tables()) {
+            std::vector<KeyedSeq> keys =
+                read_keyed(impl_->db, (std::string("SELECT seq, key FROM ") + table).c_str(), false);
+            merged.insert(merged.end(), keys.begin(), keys.end());
+        }
+        std::sort(merged.begin(), merged.end());
         fresh = read_keyed(impl_->db, "SELECT seq, key FROM id_keys_new", false);
         p.duplicated = later_of_shared_ids(impl_->db, want);
-        // A key of the large table that its filter lacks is not probed there: not found.
+        // A merged key that the filter lacks is not probed: not found.
         if (const IdKeyFilter* filter = impl_->current_key_filter()) {
             for (const KeyedSeq& k : merged)
                 if (!filter->may_contain(k.key)) unfiltered.push_back(k);
@@ -1642,7 +1728,7 @@ Store::IdKeyProblems Store::id_key_problems() const {
 void Store::rebuild_id_keys() {
     transaction([&] {
         impl::exec(impl_->db, kFillIdKeys);
-        impl_->merged_keys = impl_->fresh_keys = -1;
+        impl_->merged_keys = impl_->mid_keys = impl_->fresh_keys = -1;
         impl_->rebuild_key_filter();
     });
 }

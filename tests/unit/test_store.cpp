@@ -1096,6 +1096,97 @@ TEST(Store, IdsAreFoundThroughTheirKeysAcrossMerges) {
     EXPECT_EQ(found_ids(ro), ids);
 }
 
+// Schema 11: the new keys move to the middle table once they are about sqrt(stored x added / 8),
+// and from it to the large one once it holds an eighth as many; an id is found in each table,
+// its key leaves whichever holds it when it is replaced or removed, and verify finds nothing
+// amiss. Read-only, the same.
+TEST(Store, IdKeysMoveThroughTheMiddleTableAndAreFoundInEach) {
+    TempDir dir("store-id-mid");
+    Store s(dir.path(), merging_every(4));
+    auto batch = [&](const std::string& prefix, int n) {
+        std::vector<AnalyzedDocument> docs;
+        for (int i = 0; i < n; ++i)
+            docs.push_back(make(prefix + std::to_string(i), prefix + " text " + std::to_string(i)));
+        s.put(docs.size(), docs.data(), 100);
+    };
+    auto rows = [&](const char* table) {
+        return raw_sql(dir.path(), std::string("SELECT count(*) FROM ") + table);
+    };
+    batch("a", 200);  // into an empty large table: moved through at once
+    EXPECT_EQ(rows("id_keys"), "200");
+    batch("b", 5);  // 5 < sqrt(205 x 5 / 8) = 11.3: stays new
+    EXPECT_EQ(rows("id_keys_new"), "5");
+    batch("c", 5);
+    batch("d", 5);  // 15 >= sqrt(215 x 5 / 8) = 11.6: to the middle table, 15 x 8 < 200: stays there
+    EXPECT_EQ(rows("id_keys_new"), "0");
+    EXPECT_EQ(rows("id_keys_mid"), "15");
+    const AnalyzedDocument changed = make("c1", "changed");
+    EXPECT_EQ(s.put(1, &changed, 200), (std::vector<PutStatus>{PutStatus::kReplaced}));
+    EXPECT_TRUE(s.remove("d3"));
+    EXPECT_EQ(rows("id_keys_mid"), "13");  // c1's old key and d3's left it
+    batch("e", 5);                         // 6 < sqrt(221 x 5 / 8) = 11.8: stays new, with c1's new key
+    EXPECT_EQ(rows("id_keys_new"), "6");
+    for (const char* id : {"a7", "b2", "e4"}) {  // in the large, middle and new tables
+        ASSERT_TRUE(s.get(id)) << id;
+        EXPECT_EQ(s.get(id)->text, std::string(1, id[0]) + " text " + id[1]);
+    }
+    EXPECT_EQ(s.get("c1")->text, "changed");
+    EXPECT_FALSE(s.get("d3"));
+    EXPECT_TRUE(s.id_key_problems().empty());
+    batch("f", 20);  // the middle table reaches an eighth of the large one: all in the large one
+    EXPECT_EQ(rows("id_keys_mid"), "0");
+    EXPECT_EQ(rows("id_keys_new"), "0");
+    const std::string ids = found_ids(s);
+    EXPECT_TRUE(s.id_key_problems().empty());
+    const Store ro(dir.path(), doppel::StoreOptions{false, true});
+    EXPECT_EQ(found_ids(ro), ids);
+}
+
+// A store of schema 10 (two tables of keys, triggers that know two): read-only it is read as it
+// is; opened for writing it gets the middle table and triggers that take keys out of it.
+TEST(Store, AVersionTenStoreGetsTheMiddleTableOfIdKeysForWriting) {
+    TempDir dir("store-v10");
+    {
+        Store s(dir.path());
+        const std::vector<AnalyzedDocument> docs = {make("a", "alpha"), make("b", "beta"),
+                                                    make("c", "gamma")};
+        s.put(docs.size(), docs.data(), 100);
+    }
+    raw_sql(dir.path(),
+            "DROP TRIGGER documents_id_removed; DROP TRIGGER documents_id_renamed; DROP TABLE id_keys_mid; "
+            "CREATE TRIGGER documents_id_removed AFTER DELETE ON documents BEGIN "
+            "DELETE FROM id_keys_new WHERE key = doppel_id_key(old.id) AND seq = old.seq; "
+            "DELETE FROM id_keys WHERE key = doppel_id_key(old.id) AND seq = old.seq; END; "
+            "CREATE TRIGGER documents_id_renamed AFTER UPDATE OF id ON documents BEGIN "
+            "DELETE FROM id_keys_new WHERE key = doppel_id_key(old.id) AND seq = old.seq; "
+            "DELETE FROM id_keys WHERE key = doppel_id_key(old.id) AND seq = old.seq; "
+            "INSERT INTO id_keys_new(key, seq) VALUES(doppel_id_key(new.id), new.seq); END; "
+            "UPDATE meta SET value = '10' WHERE key = 'schema_version'");
+    {
+        const Store ro(dir.path(), doppel::StoreOptions{false, true});
+        EXPECT_EQ(ro.schema_version(), 10);
+        EXPECT_EQ(found_ids(ro), "a=1 b=2 c=3");
+        EXPECT_TRUE(ro.id_key_problems().empty());
+    }
+    Store s(dir.path(), merging_every(1));
+    EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys_mid"), "0");
+    std::vector<AnalyzedDocument> more;
+    for (int i = 0; i < 100; ++i) more.push_back(make("m" + std::to_string(i), "more " + std::to_string(i)));
+    s.put(more.size(), more.data(), 200);  // to the large table (3 keys there)
+    for (int i = 0; i < 6; i += 2) {       // 6 >= sqrt(109 x 2 / 8) = 5.2 at the third put; 6 x 8 < 103
+        const std::vector<AnalyzedDocument> two = {make("d" + std::to_string(i), "delta"),
+                                                   make("d" + std::to_string(i + 1), "delta 2")};
+        s.put(two.size(), two.data(), 200);
+    }
+    ASSERT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys_mid"), "6");
+    EXPECT_TRUE(s.remove("d3"));  // the new trigger takes its key out of the middle table
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys_mid"), "5");
+    EXPECT_FALSE(s.get("d3"));
+    EXPECT_EQ(s.get("d4")->text, "delta");
+    EXPECT_TRUE(s.id_key_problems().empty());
+}
+
 // A store before schema 9 (no id keys): read-only it is read through its index on the id; opened
 // for writing it gets the keys of every stored document.
 TEST(Store, AVersionEightStoreGetsItsIdKeysForWriting) {
