@@ -93,25 +93,24 @@ END;
 
 // Schema 9: a document is found by its id through the id's key (id_key()), in tables of
 // (key, seq). Schema 11 has three, a log-structured merge: the keys of the documents put since
-// the last merge land in id_keys_new (small), which joins id_keys_mid once it holds about
-// sqrt(stored x keys a put / 8) (at least StoreOptions::id_merge_rows), which joins id_keys (the
-// rest) once it holds an eighth as many (Impl::merge_id_keys_if_due). A commit rewrites every
-// page of id_keys_new that its keys land on (a crawl's ids, URLs or hashes, have no order): with
-// two tables (schema 9-10) that table grew to an eighth of the store, and at 10,000,000 stored
-// items each commit of 16,384 keys rewrote and journaled all of its 720 pages (23 MB); the middle
-// table takes those keys a few hundred thousand at a time. Each merge reads its table in key
-// order, so the larger table's pages are each written once. A store before schema 9 found them
-// through a UNIQUE index on the id text: each batch of 100,000 URLs rewrote most of that index
-// (docs/measurements.md, "Main of 2026-12-05, afternoon"). put(), the one writer of new rows,
-// adds their keys; triggers take the keys of deleted and renamed rows out of every table, calling
-// the key function that each connection of this build registers (register_id_key), so another
-// program can read such a store but not delete or rename its documents. (A trigger on insert too
-// cost a third of put()'s time: SQLite allocates a frame for each firing.) Two ids may share a
-// key: a lookup compares the id itself (IdFinder). Nothing in the database stops a second row
-// with a stored id: put() looks each id up (or is told it is absent by its caller, who looked),
-// and verify reports duplicates ("ids"). Schema 10 adds a Bloom filter of the merged keys, a
-// named blob (IdKeyFilter, store/id_key_filter.h; Impl::current_key_filter): a lookup skips
-// id_keys (and, from schema 11, id_keys_mid) for a key it lacks.
+// the last merge land in id_keys_new (small); they join id_keys (the rest) once they are an
+// eighth as many, or, in a large store, id_keys_mid once they are about sqrt(stored x keys a put
+// / 8), and id_keys_mid joins id_keys once it is an eighth as many (Impl::merge_id_keys_if_due).
+// A commit rewrites every page of id_keys_new that its keys land on (a crawl's ids, URLs or
+// hashes, have no order): with two tables (schema 9-10) that table grew to an eighth of the
+// store, and at 10,000,000 stored items each commit of 16,384 keys rewrote and journaled all of
+// its 720 pages (23 MB); the middle table takes those keys a hundred thousand or so at a time.
+// Each merge reads its table in key order, so the larger table's pages are each written once. A store before
+// schema 9 found them through a UNIQUE index on the id text: each batch of 100,000 URLs rewrote most of that
+// index (docs/measurements.md, "Main of 2026-12-05, afternoon"). put(), the one writer of new rows, adds
+// their keys; triggers take the keys of deleted and renamed rows out of every table, calling the key function
+// that each connection of this build registers (register_id_key), so another program can read such a store
+// but not delete or rename its documents. (A trigger on insert too cost a third of put()'s time: SQLite
+// allocates a frame for each firing.) Two ids may share a key: a lookup compares the id itself (IdFinder).
+// Nothing in the database stops a second row with a stored id: put() looks each id up (or is told it is
+// absent by its caller, who looked), and verify reports duplicates ("ids"). Schema 10 adds a Bloom filter of
+// the merged keys, a named blob (IdKeyFilter, store/id_key_filter.h; Impl::current_key_filter): a lookup
+// skips id_keys (and, from schema 11, id_keys_mid) for a key it lacks.
 const char* kSchemaIdKeys = R"sql(
 CREATE TABLE IF NOT EXISTS id_keys(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS id_keys_mid(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
@@ -381,12 +380,12 @@ struct Store::Impl {
     // (-1: not yet), then followed by this connection's puts and merges (rows deleted since, or a
     // rolled-back transaction, only move a merge: the counts decide when, not what).
     int64_t merged_keys = -1, mid_keys = -1, fresh_keys = -1;
-    // Moves the keys of id_keys_new into id_keys_mid when they are about sqrt(stored x added / 8)
-    // and at least `min_rows` (StoreOptions::id_merge_rows), then those of id_keys_mid into
-    // id_keys when they are an eighth as many as it holds: each key is moved twice over the
-    // store's growth, and a commit rewrites the pages of a small table, not those of one an
-    // eighth of the store. `added`: the keys put() has just inserted (a commit's worth). Inside
-    // the caller's transaction.
+    // Moves the keys of id_keys_new, once they are at least `min_rows` (StoreOptions::
+    // id_merge_rows), into id_keys when with those of id_keys_mid they are an eighth as many as
+    // it holds (the middle table's move with them), else into id_keys_mid when they are about
+    // sqrt(stored x added / 8) and that is small beside id_keys: in a large store a commit then
+    // rewrites the pages of a small table, not those of one an eighth of the store. `added`: the
+    // keys put() has just inserted (a commit's worth). Inside the caller's transaction.
     void merge_id_keys_if_due(std::size_t min_rows, int64_t added);
     // Moves every key of table `from` into table `into`, in key order (the one home of a merge).
     void move_id_keys(const char* from, const char* into);
@@ -993,31 +992,43 @@ void Store::Impl::merge_id_keys_if_due(std::size_t min_rows, int64_t added) {
     if (fresh_keys < static_cast<int64_t>(min_rows)) return;
     if (merged_keys < 0) merged_keys = rows("SELECT count(*) FROM id_keys");
     if (mid_keys < 0) mid_keys = rows("SELECT count(*) FROM id_keys_mid");
-    // The size that writes the fewest pages a key: a commit of `added` keys rewrites each page of
-    // id_keys_new (about fresh / 2 keys on average), a move into the middle table each of its
-    // pages (about stored / 16 keys), so fresh^2 / (2 x added) = stored / 16 x added / fresh.
-    const double stored = static_cast<double>(merged_keys + mid_keys + fresh_keys);
-    if (static_cast<double>(fresh_keys) <
-        std::sqrt(stored * static_cast<double>(std::max<int64_t>(added, 1)) / 8))
-        return;
-    // The keys join the filter first (made anew where there is none, or it would pass its room).
+    // Into id_keys, with the middle table's, once together they are an eighth as many (schema
+    // 10's rule, the middle table empty). Else into the middle table at the size that writes the
+    // fewest pages a key: a commit of `added` keys rewrites each page of id_keys_new (fresh / 2
+    // keys on average), a move into the middle table each of its pages (stored / 16 keys on
+    // average), so fresh^2 / (2 x added) = stored / 16 x added / fresh. Only where that size is
+    // at most 1/kMiddleShare of id_keys: in a smaller store the new table stays small without
+    // it, and the keys' extra move cost more than it saved (1,000,000-item feed, ten files:
+    // `index` 11.6-11.7 -> 12.2-12.9 s).
+    constexpr double kMiddleShare = 32;
+    const bool to_merged = (mid_keys + fresh_keys) * 8 >= merged_keys;
+    if (!to_merged) {
+        const double stored = static_cast<double>(merged_keys + mid_keys + fresh_keys);
+        const double best = std::sqrt(stored * static_cast<double>(std::max<int64_t>(added, 1)) / 8);
+        if (static_cast<double>(fresh_keys) < best || best * kMiddleShare > static_cast<double>(merged_keys))
+            return;
+    }
+    // The new keys join the filter before they move, or it is made anew after they have (where
+    // there is none, or they would pass its room).
     const int64_t fresh = fresh_keys;
-    if (const IdKeyFilter* f = current_key_filter();
-        !f || f->keys() + static_cast<uint64_t>(fresh) > f->room()) {
-        move_id_keys("id_keys_new", "id_keys_mid");
-        rebuild_key_filter(merged_keys + mid_keys + fresh);
-    } else {
+    const IdKeyFilter* f = current_key_filter();
+    const bool add_to_filter = f && f->keys() + static_cast<uint64_t>(fresh) <= f->room();
+    if (add_to_filter) {
         Statement keys(db, "SELECT key FROM id_keys_new");
         while (keys.step()) key_filter->add(keys.int64(0));
         store_key_filter();
-        move_id_keys("id_keys_new", "id_keys_mid");
     }
-    mid_keys += fresh;
+    if (to_merged) {
+        if (mid_keys > 0) move_id_keys("id_keys_mid", "id_keys");
+        move_id_keys("id_keys_new", "id_keys");
+        merged_keys += mid_keys + fresh;
+        mid_keys = 0;
+    } else {
+        move_id_keys("id_keys_new", "id_keys_mid");
+        mid_keys += fresh;
+    }
     fresh_keys = 0;
-    if (mid_keys * 8 < merged_keys) return;
-    move_id_keys("id_keys_mid", "id_keys");  // the filter holds them already
-    merged_keys += mid_keys;
-    mid_keys = 0;
+    if (!add_to_filter) rebuild_key_filter(merged_keys + mid_keys);
 }
 
 void Store::Impl::move_id_keys(const char* from, const char* into) {

@@ -1096,10 +1096,10 @@ TEST(Store, IdsAreFoundThroughTheirKeysAcrossMerges) {
     EXPECT_EQ(found_ids(ro), ids);
 }
 
-// Schema 11: the new keys move to the middle table once they are about sqrt(stored x added / 8),
-// and from it to the large one once it holds an eighth as many; an id is found in each table,
-// its key leaves whichever holds it when it is replaced or removed, and verify finds nothing
-// amiss. Read-only, the same.
+// Schema 11: the new keys move to the middle table once they are about sqrt(stored x added / 8)
+// (where that is at most 1/32 of the large table), and on with it to the large one once together
+// they are an eighth as many; an id is found in each table, its key leaves whichever holds it
+// when it is replaced or removed, and verify finds nothing amiss. Read-only, the same.
 TEST(Store, IdKeysMoveThroughTheMiddleTableAndAreFoundInEach) {
     TempDir dir("store-id-mid");
     Store s(dir.path(), merging_every(4));
@@ -1112,30 +1112,31 @@ TEST(Store, IdKeysMoveThroughTheMiddleTableAndAreFoundInEach) {
     auto rows = [&](const char* table) {
         return raw_sql(dir.path(), std::string("SELECT count(*) FROM ") + table);
     };
-    batch("a", 200);  // into an empty large table: moved through at once
-    EXPECT_EQ(rows("id_keys"), "200");
-    batch("b", 5);  // 5 < sqrt(205 x 5 / 8) = 11.3: stays new
-    EXPECT_EQ(rows("id_keys_new"), "5");
-    batch("c", 5);
-    batch("d", 5);  // 15 >= sqrt(215 x 5 / 8) = 11.6: to the middle table, 15 x 8 < 200: stays there
+    batch("a", 1000);  // into an empty large table: moved on at once
+    EXPECT_EQ(rows("id_keys"), "1000");
+    for (const char* prefix : {"b", "c", "d", "e", "f"}) batch(prefix, 5);  // 25 < sqrt(1025 x 5 / 8) = 25.3
+    EXPECT_EQ(rows("id_keys_new"), "25");
+    EXPECT_EQ(rows("id_keys_mid"), "0");
+    batch("g", 5);  // 30 >= 25.4, 25.4 x 32 <= 1000 and 30 x 8 < 1000: to the middle table
     EXPECT_EQ(rows("id_keys_new"), "0");
-    EXPECT_EQ(rows("id_keys_mid"), "15");
+    EXPECT_EQ(rows("id_keys_mid"), "30");
     const AnalyzedDocument changed = make("c1", "changed");
     EXPECT_EQ(s.put(1, &changed, 200), (std::vector<PutStatus>{PutStatus::kReplaced}));
     EXPECT_TRUE(s.remove("d3"));
-    EXPECT_EQ(rows("id_keys_mid"), "13");  // c1's old key and d3's left it
-    batch("e", 5);                         // 6 < sqrt(221 x 5 / 8) = 11.8: stays new, with c1's new key
+    EXPECT_EQ(rows("id_keys_mid"), "28");  // c1's old key and d3's left it
+    batch("h", 5);                         // 6 < sqrt(1035 x 5 / 8): stays new, with c1's new key
     EXPECT_EQ(rows("id_keys_new"), "6");
-    for (const char* id : {"a7", "b2", "e4"}) {  // in the large, middle and new tables
+    for (const char* id : {"a7", "b2", "h4"}) {  // in the large, middle and new tables
         ASSERT_TRUE(s.get(id)) << id;
         EXPECT_EQ(s.get(id)->text, std::string(1, id[0]) + " text " + id[1]);
     }
     EXPECT_EQ(s.get("c1")->text, "changed");
     EXPECT_FALSE(s.get("d3"));
     EXPECT_TRUE(s.id_key_problems().empty());
-    batch("f", 20);  // the middle table reaches an eighth of the large one: all in the large one
+    batch("i", 100);  // (28 + 106) x 8 >= 1000: the new and middle tables into the large one
     EXPECT_EQ(rows("id_keys_mid"), "0");
     EXPECT_EQ(rows("id_keys_new"), "0");
+    EXPECT_EQ(rows("id_keys"), "1134");
     const std::string ids = found_ids(s);
     EXPECT_TRUE(s.id_key_problems().empty());
     const Store ro(dir.path(), doppel::StoreOptions{false, true});
@@ -1172,16 +1173,16 @@ TEST(Store, AVersionTenStoreGetsTheMiddleTableOfIdKeysForWriting) {
     EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
     EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys_mid"), "0");
     std::vector<AnalyzedDocument> more;
-    for (int i = 0; i < 100; ++i) more.push_back(make("m" + std::to_string(i), "more " + std::to_string(i)));
+    for (int i = 0; i < 400; ++i) more.push_back(make("m" + std::to_string(i), "more " + std::to_string(i)));
     s.put(more.size(), more.data(), 200);  // to the large table (3 keys there)
-    for (int i = 0; i < 6; i += 2) {       // 6 >= sqrt(109 x 2 / 8) = 5.2 at the third put; 6 x 8 < 103
+    for (int i = 0; i < 12; i += 2) {      // 12 >= sqrt(415 x 2 / 8) = 10.2 at the sixth put; 12 x 8 < 403
         const std::vector<AnalyzedDocument> two = {make("d" + std::to_string(i), "delta"),
                                                    make("d" + std::to_string(i + 1), "delta 2")};
         s.put(two.size(), two.data(), 200);
     }
-    ASSERT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys_mid"), "6");
+    ASSERT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys_mid"), "12");
     EXPECT_TRUE(s.remove("d3"));  // the new trigger takes its key out of the middle table
-    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys_mid"), "5");
+    EXPECT_EQ(raw_sql(dir.path(), "SELECT count(*) FROM id_keys_mid"), "11");
     EXPECT_FALSE(s.get("d3"));
     EXPECT_EQ(s.get("d4")->text, "delta");
     EXPECT_TRUE(s.id_key_problems().empty());

@@ -94,9 +94,9 @@ struct StoreOptions {
     // `dedup --store` of 1,000,000 stored items: 2.77-2.87 -> 2.64-2.68 s CPU. Off by default: a
     // caller that breaks the rule (two threads on one Store) is then undefined, not serialized.
     bool one_thread = false;
-    // The keys of newly put ids (schema 9 and 11, below) join the store's middle table of keys
-    // when they are at least this many (and about sqrt(stored x keys a put / 8)); before, they
-    // are looked up in a small table of their own. (Tests set it low to merge often.)
+    // The keys of newly put ids (schema 9 and 11, below) move on from the small table they are
+    // put in (and looked up in) when they are at least this many, and as the rule of schema 11
+    // says. (Tests set it low to merge often.)
     std::size_t id_merge_rows = 65536;
     // How long a call waits for a lock another connection holds before SQLite gives up
     // (sqlite3_busy_timeout); a commit tries kCommitTries (30) times that long (store.cpp,
@@ -161,11 +161,13 @@ public:
     // before. Refused by builds before it, which would merge keys without adding them to the
     // filter.
     // Version 11 puts a middle table between the two (a log-structured merge of three levels):
-    // the new keys join it once they are about sqrt(stored x keys a put / 8) (at least
-    // StoreOptions::id_merge_rows), and it joins the large table once it is an eighth as many;
-    // the filter holds the keys of both. With two tables the small one grew to an eighth of the
-    // store, and each commit of a crawl's ids (no order) rewrote and journaled every page of it:
-    // at 10,000,000 stored items 720 pages of 32 KiB a commit. A store before version 11 opened
+    // in a large store the new keys join it once they are about sqrt(stored x keys a put / 8)
+    // (at least StoreOptions::id_merge_rows; where that is at most 1/32 of the large table), and
+    // it joins the large table, with the new keys, once they are an eighth as many; a smaller
+    // store moves its new keys straight on, as before. The filter holds the keys of both. With
+    // two tables the small one grew to an eighth of the store, and each commit of a crawl's ids
+    // (no order) rewrote and journaled every page of it: at 10,000,000 stored items 720 pages of
+    // 32 KiB a commit. A store before version 11 opened
     // for writing gets the middle table, empty, and triggers that know it; read-only, it is read
     // as it is. Refused by builds before it, which would not look ids up in the middle table.
     static constexpr int kSchemaVersion = 11;
