@@ -998,8 +998,9 @@ void Store::Impl::merge_id_keys_if_due(std::size_t min_rows, int64_t added) {
     // keys on average), a move into the middle table each of its pages (stored / 16 keys on
     // average), so fresh^2 / (2 x added) = stored / 16 x added / fresh. Only where that size is
     // at most 1/kMiddleShare of id_keys: in a smaller store the new table stays small without
-    // it, and the keys' extra move cost more than it saved (1,000,000-item feed, ten files:
-    // `index` 11.6-11.7 -> 12.2-12.9 s).
+    // it, and each key would move once more for a saving the model does not see (the
+    // 1,000,000-item feed's ten files indexed in 10.1-11.9 s with either rule and with
+    // schema 10's: within the noise).
     constexpr double kMiddleShare = 32;
     const bool to_merged = (mid_keys + fresh_keys) * 8 >= merged_keys;
     if (!to_merged) {
