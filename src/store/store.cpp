@@ -663,7 +663,7 @@ void Store::open_for_writing(int version, const StoreOptions& options) {
         if (stored != 0 && stored < 3) impl::exec(impl_->db, kMigrate2to3);
         if (stored != 0 && stored < 4) migrate_3to4(impl_->db);
         migrate_to_8(impl_->db);
-        // Schema 10: the filter of id_keys' keys, made where the keys are new or it is missing.
+        // Schema 10: the filter of the merged keys, made where the keys are new or it is missing.
         if (migrate_id_keys(impl_->db) || !impl_->current_key_filter()) impl_->rebuild_key_filter();
         const std::string current = std::to_string(kSchemaVersion);
         if (stored != 0 && stored < kSchemaVersion)
@@ -1707,9 +1707,11 @@ Store::IdKeyProblems Store::id_key_problems() const {
         for (const char* table : impl_->merged_key_tables()) {
             std::vector<KeyedSeq> keys =
                 read_keyed(impl_->db, (std::string("SELECT seq, key FROM ") + table).c_str(), false);
+            // Each table is read sorted (read_keyed): merged, not sorted again.
+            const auto middle = static_cast<std::ptrdiff_t>(merged.size());
             merged.insert(merged.end(), keys.begin(), keys.end());
+            std::inplace_merge(merged.begin(), merged.begin() + middle, merged.end());
         }
-        std::sort(merged.begin(), merged.end());
         fresh = read_keyed(impl_->db, "SELECT seq, key FROM id_keys_new", false);
         p.duplicated = later_of_shared_ids(impl_->db, want);
         // A merged key that the filter lacks is not probed: not found.

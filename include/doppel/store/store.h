@@ -167,9 +167,9 @@ public:
     // store moves its new keys straight on, as before. The filter holds the keys of both. With
     // two tables the small one grew to an eighth of the store, and each commit of a crawl's ids
     // (no order) rewrote and journaled every page of it: at 10,000,000 stored items 720 pages of
-    // 32 KiB a commit. A store before version 11 opened
-    // for writing gets the middle table, empty, and triggers that know it; read-only, it is read
-    // as it is. Refused by builds before it, which would not look ids up in the middle table.
+    // 32 KiB a commit. A store before version 11 opened for writing gets the middle table,
+    // empty, and triggers that know it; read-only, it is read as it is. Refused by builds before
+    // it, which would not look ids up in the middle table.
     static constexpr int kSchemaVersion = 11;
     // The artifact kinds stored as columns of rows keyed by seq (the near-duplicate stage's,
     // index/near_duplicate_index.h).
