@@ -1,5 +1,7 @@
 #include "cli/stages.h"
 
+#include <charconv>
+#include <cstdlib>
 #include <filesystem>
 
 #include "doppel/normalize/text_keys.h"
@@ -41,6 +43,21 @@ bool surely_for_all(const std::string& dir, const std::string& requested_purpose
            (requested_purpose.empty() && !std::filesystem::exists(std::filesystem::path(dir) / Store::kDatabaseFile));
 }
 
+// StoreOptions::id_merge_rows from DOPPEL_ID_MERGE_ROWS where it is set: a hook for tests
+// (scripts/crash-test sets 1, so that a small store moves its id keys through every table while
+// it is killed); users have no reason to set it.
+std::size_t id_merge_rows(std::size_t fallback) {
+    const char* text = std::getenv("DOPPEL_ID_MERGE_ROWS");
+    if (!text || !*text) return fallback;
+    std::size_t rows = 0;
+    const char* end = text + std::char_traits<char>::length(text);
+    const auto [at, ec] = std::from_chars(text, end, rows);
+    DOPPEL_CHECK(
+        kInvalidArgument, ec == std::errc() && at == end && rows > 0,
+        std::string("DOPPEL_ID_MERGE_ROWS must be a whole number of at least 1, not \"") + text + "\"");
+    return rows;
+}
+
 }  // namespace
 
 IndexSetup open_for_index(const Globals& g, const std::string& dir, const std::string& requested_purpose,
@@ -54,6 +71,7 @@ IndexSetup open_for_index(const Globals& g, const std::string& dir, const std::s
     StoreOptions store_options;
     store_options.journal_at_creation = true;  // index_paths() turns the log on when done
     store_options.one_thread = true;           // index_paths() uses it on this thread alone
+    store_options.id_merge_rows = id_merge_rows(store_options.id_merge_rows);
     IndexSetup setup;
     setup.store = std::make_unique<Store>(dir, store_options);
     const std::string purpose = store_purpose(*setup.store, requested_purpose);

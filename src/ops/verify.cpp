@@ -88,7 +88,13 @@ VerifyFinding check_copies(const Store& store) {
 VerifyFinding check_ids(const Store& store, Store::IdKeyProblems* problems) {
     *problems = store.id_key_problems();
     const Store::IdKeyProblems& p = *problems;
-    if (p.empty()) return {"ids", true, "ok"};
+    if (p.empty())
+        return {"ids", true,
+                p.keys.large + p.keys.middle + p.keys.fresh == 0
+                    ? "ok"
+                    : "ok (keys: " + std::to_string(p.keys.large) + " merged, " +
+                          std::to_string(p.keys.middle) + " in the middle table, " +
+                          std::to_string(p.keys.fresh) + " new)"};
     std::string detail;
     auto add = [&](const std::string& s) { detail += (detail.empty() ? "" : "; ") + s; };
     if (!p.unfindable.empty())

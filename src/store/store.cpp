@@ -1707,12 +1707,14 @@ Store::IdKeyProblems Store::id_key_problems() const {
         for (const char* table : impl_->merged_key_tables()) {
             std::vector<KeyedSeq> keys =
                 read_keyed(impl_->db, (std::string("SELECT seq, key FROM ") + table).c_str(), false);
+            (std::string_view(table) == "id_keys" ? p.keys.large : p.keys.middle) = keys.size();
             // Each table is read sorted (read_keyed): merged, not sorted again.
             const auto middle = static_cast<std::ptrdiff_t>(merged.size());
             merged.insert(merged.end(), keys.begin(), keys.end());
             std::inplace_merge(merged.begin(), merged.begin() + middle, merged.end());
         }
         fresh = read_keyed(impl_->db, "SELECT seq, key FROM id_keys_new", false);
+        p.keys.fresh = fresh.size();
         p.duplicated = later_of_shared_ids(impl_->db, want);
         // A merged key that the filter lacks is not probed: not found.
         if (const IdKeyFilter* filter = impl_->current_key_filter()) {

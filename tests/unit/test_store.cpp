@@ -1132,13 +1132,20 @@ TEST(Store, IdKeysMoveThroughTheMiddleTableAndAreFoundInEach) {
     }
     EXPECT_EQ(s.get("c1")->text, "changed");
     EXPECT_FALSE(s.get("d3"));
-    EXPECT_TRUE(s.id_key_problems().empty());
+    const Store::IdKeyProblems spread = s.id_key_problems();
+    EXPECT_TRUE(spread.empty());
+    EXPECT_EQ(spread.keys.large, 1000u);  // verify reports where the keys are
+    EXPECT_EQ(spread.keys.middle, 28u);
+    EXPECT_EQ(spread.keys.fresh, 6u);
     batch("i", 100);  // (28 + 106) x 8 >= 1000: the new and middle tables into the large one
     EXPECT_EQ(rows("id_keys_mid"), "0");
     EXPECT_EQ(rows("id_keys_new"), "0");
     EXPECT_EQ(rows("id_keys"), "1134");
     const std::string ids = found_ids(s);
-    EXPECT_TRUE(s.id_key_problems().empty());
+    const Store::IdKeyProblems merged = s.id_key_problems();
+    EXPECT_TRUE(merged.empty());
+    EXPECT_EQ(merged.keys.large, 1134u);
+    EXPECT_EQ(merged.keys.middle + merged.keys.fresh, 0u);
     const Store ro(dir.path(), doppel::StoreOptions{false, true});
     EXPECT_EQ(found_ids(ro), ids);
 }
@@ -1244,7 +1251,7 @@ TEST(Store, AFilterOfIdKeysThatLacksKeysOrIsDamagedIsNamedAndMadeAgain) {
         const doppel::StoreVerification v = doppel::verify_store(dir.path(), repair);
         return v.after.size() > 6 ? v.after[6].detail : "not repaired";
     };
-    EXPECT_EQ(repaired_ids(), "ok");
+    EXPECT_EQ(repaired_ids(), "ok (keys: 3 merged, 0 in the middle table, 0 new)");  // computed again, merged
     {
         const Store ro(dir.path(), doppel::StoreOptions{false, true});
         ASSERT_TRUE(ro.get("b"));
@@ -1355,7 +1362,7 @@ TEST_F(StoreTest, DamagedIdKeysAreNamedAndComputedAgain) {
     repair.repair = true;
     const doppel::StoreVerification r = doppel::verify_store(dir.path(), repair);
     EXPECT_TRUE(r.repaired);
-    EXPECT_EQ(r.after[6].detail, "ok");
+    EXPECT_EQ(r.after[6].detail, "ok (keys: 3 merged, 0 in the middle table, 0 new)");
     EXPECT_EQ(s.get("b")->seq, seqs[1]);
     EXPECT_TRUE(s.id_key_problems().empty());
 }

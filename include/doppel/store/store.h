@@ -350,11 +350,15 @@ public:
     // Since version 10 a document whose key the filter of the large table lacks is unfindable
     // too, and `no_filter` says the filter is missing or damaged (lookups then probe the large
     // table for every id: right, only slower). Empty for a store read through its UNIQUE index
-    // on the id (read-only, before version 9).
+    // on the id (read-only, before version 9). `keys` counts the keys each table holds, problems
+    // or not: where they are on their way from id_keys_new through id_keys_mid to id_keys.
     struct IdKeyProblems {
         std::vector<int64_t> unfindable, duplicated;
         std::size_t stray = 0;
         bool no_filter = false;
+        struct Keys {
+            std::size_t large = 0, middle = 0, fresh = 0;  // id_keys, id_keys_mid, id_keys_new
+        } keys;
         bool empty() const { return unfindable.empty() && duplicated.empty() && stray == 0 && !no_filter; }
     };
     IdKeyProblems id_key_problems() const;
