@@ -461,6 +461,12 @@ bool table_exists(sqlite3* db, const char* name) {
     return st.step() && st.int64(0) > 0;
 }
 
+// The rows of table `name` (the tables of id keys: merge_id_keys_if_due, rebuild_key_filter).
+int64_t row_count(sqlite3* db, const char* name) {
+    Statement st(db, (std::string("SELECT count(*) FROM ") + name).c_str());
+    return st.step() ? st.int64(0) : 0;
+}
+
 // The schema version of `db` when it is a doppel store this build can open, 0 for an empty
 // database (kNotFound when read-only), or doppel::Error for something else. Reads only.
 int check_schema(sqlite3* db, const std::string& dir, bool read_only) {
@@ -982,16 +988,11 @@ IdTables Store::Impl::id_tables() {
 
 void Store::Impl::merge_id_keys_if_due(std::size_t min_rows, int64_t added) {
     if (!id_keys) return;
-    auto rows = [&](const char* sql) {
-        Statement count(db, sql);
-        count.step();
-        return count.int64(0);
-    };
     // (A count of id_keys_new at each put was 8% of put()'s time at 1,000,000 stored.)
-    fresh_keys = fresh_keys < 0 ? rows("SELECT count(*) FROM id_keys_new") : fresh_keys + added;
+    fresh_keys = fresh_keys < 0 ? row_count(db, "id_keys_new") : fresh_keys + added;
     if (fresh_keys < static_cast<int64_t>(min_rows)) return;
-    if (merged_keys < 0) merged_keys = rows("SELECT count(*) FROM id_keys");
-    if (mid_keys < 0) mid_keys = rows("SELECT count(*) FROM id_keys_mid");
+    if (merged_keys < 0) merged_keys = row_count(db, "id_keys");
+    if (mid_keys < 0) mid_keys = row_count(db, "id_keys_mid");
     // Into id_keys, with the middle table's, once together they are an eighth as many (schema
     // 10's rule, the middle table empty). Else into the middle table at the size that writes the
     // fewest pages a key: a commit of `added` keys rewrites each page of id_keys_new (fresh / 2
@@ -1058,11 +1059,7 @@ void Store::Impl::rebuild_key_filter(int64_t keys) {
     constexpr uint64_t kMinRoom = 65536;
     if (keys < 0) {
         keys = 0;
-        for (const char* table : merged_key_tables()) {
-            Statement count(db, (std::string("SELECT count(*) FROM ") + table).c_str());
-            count.step();
-            keys += count.int64(0);
-        }
+        for (const char* table : merged_key_tables()) keys += row_count(db, table);
     }
     const auto keys_now = static_cast<uint64_t>(keys);
     key_filter = IdKeyFilter::with_room_for(std::max<uint64_t>(kMinRoom, 2 * keys_now));
