@@ -296,6 +296,32 @@ TEST_F(StoreTest, FailedTransactionLeavesTheStoreAsItWas) {
     EXPECT_FALSE(s.get("b"));
 }
 
+// size() gives its last count again only while nothing can have changed it: it follows this
+// connection's puts, removals and a rolled-back transaction (counted inside it, then undone),
+// and another connection's commits.
+TEST_F(StoreTest, TheCountOfDocumentsFollowsEveryChange) {
+    put(abc(2));
+    EXPECT_EQ(s.size(), 2u);
+    EXPECT_EQ(s.size(), 2u);
+    put(abc(3));
+    EXPECT_EQ(s.size(), 3u);
+    EXPECT_TRUE(s.remove("a"));
+    EXPECT_EQ(s.size(), 2u);
+    EXPECT_THROW(s.transaction([&] {
+        put({make("d", "delta")});
+        EXPECT_EQ(s.size(), 3u);
+        throw std::runtime_error("disk full");
+    }),
+                 std::runtime_error);
+    EXPECT_EQ(s.size(), 2u);
+    {
+        Store other(dir.path());
+        const std::vector<AnalyzedDocument> docs = {make("e", "epsilon"), make("f", "phi")};
+        other.put(docs.size(), docs.data(), 100);
+    }
+    EXPECT_EQ(s.size(), 4u);
+}
+
 namespace {
 std::string journal_mode(const std::string& dir) {
     sqlite3* db = nullptr;

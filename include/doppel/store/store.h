@@ -226,6 +226,9 @@ public:
     // Calls fn for every document in seq order, reading only those columns (no StoredDocument
     // built: a cheaper scan); stops early when fn returns false.
     void scan_keys(const std::function<bool(const DocumentKeys&)>& fn) const;
+    // How many documents are stored. A count reads a whole index, so the last one (made outside
+    // a transaction) is given again while nothing can have changed: no commit of another
+    // connection (data_version) and no write of this one since.
     std::size_t size() const;
     // The largest seq of a stored document (0: none), from the index alone.
     int64_t max_seq() const;
