@@ -474,7 +474,8 @@ bool table_exists(sqlite3* db, const char* name) {
     return st.step() && st.int64(0) > 0;
 }
 
-// The rows of table `name` (the tables of id keys: merge_id_keys_if_due, rebuild_key_filter).
+// The rows of table `name` (documents: size(); the tables of id keys: merge_id_keys_if_due,
+// rebuild_key_filter).
 int64_t row_count(sqlite3* db, const char* name) {
     Statement st(db, (std::string("SELECT count(*) FROM ") + name).c_str());
     return st.step() ? st.int64(0) : 0;
@@ -1207,9 +1208,7 @@ std::size_t Store::size() const {
     const Impl::DocumentCount now{impl_->data_version(), sqlite3_total_changes64(impl_->db)};
     const auto& c = impl_->counted;
     if (outside && c && c->version == now.version && c->changes == now.changes) return c->documents;
-    Statement st(impl_->db, "SELECT count(*) FROM documents");
-    st.step();
-    const auto documents = static_cast<std::size_t>(st.int64(0));
+    const auto documents = static_cast<std::size_t>(row_count(impl_->db, "documents"));
     if (outside) impl_->counted = Impl::DocumentCount{now.version, now.changes, documents};
     return documents;
 }
