@@ -34,6 +34,8 @@ constexpr uint32_t kShinglesInTextVersion = 3;
 // "minhash" artifacts: version 2 is the note "sign the stored shingle set" (written with the
 // shingles' note, for texts under kShingleSetStoredFromBytes).
 constexpr uint32_t kSignatureOfSetVersion = 2;
+// "lines" artifacts: version 2 ends with the document's source hash; version 1 (without) is still read.
+constexpr uint32_t kLinesWithSourceVersion = 2;
 // Texts shingled at a time by make_sets_from_texts (held in memory while their sets are made).
 constexpr std::size_t kTextBytesAtOnce = std::size_t{16} << 20;
 constexpr const char* kSpecKey = kNearDuplicateSpecMeta;
@@ -138,9 +140,9 @@ void append_signature(const uint32_t* sig, std::size_t n, uint64_t seed, std::st
     out->append(reinterpret_cast<const char*>(sig), n * sizeof(uint32_t));
 }
 
-void append_lines(const LineSummary& s, std::string* out) {
+void append_lines(const LineSummary& s, std::optional<uint64_t> source, std::string* out) {
     out->append(kLinesMagic, 4);
-    put(*out, kFormatVersion);
+    put(*out, source ? kLinesWithSourceVersion : kFormatVersion);
     put(*out, s.bytes);
     put(*out, static_cast<uint32_t>(s.lines.size()));
     out->append(reinterpret_cast<const char*>(s.lines.data()), s.lines.size() * sizeof(uint64_t));
@@ -150,6 +152,7 @@ void append_lines(const LineSummary& s, std::string* out) {
         put(*out, static_cast<uint32_t>(r.text.size()));
         *out += r.text;
     }
+    if (source) put(*out, *source);
 }
 
 // The signatures of the notes ("sign the stored shingle set") of the documents `seqs`, each
@@ -465,14 +468,15 @@ std::vector<uint32_t> decode_signature(std::string_view blob, int perms, uint64_
     return v;
 }
 
-std::string encode_lines(const LineSummary& s) {
+std::string encode_lines(const LineSummary& s, std::optional<uint64_t> source) {
     std::string out;
-    append_lines(s, &out);
+    append_lines(s, source, &out);
     return out;
 }
 
-LineSummary decode_lines(std::string_view blob) {
-    check_header(blob, kLinesMagic, kLinesArtifact);
+LineSummary decode_lines(std::string_view blob, std::optional<uint64_t>* source) {
+    const uint32_t version =
+        check_header(blob, kLinesMagic, kLinesArtifact, kLinesWithSourceVersion, kFormatVersion);
     std::size_t at = 8;
     LineSummary s;
     s.bytes = get<uint64_t>(blob, at);
@@ -491,6 +495,9 @@ LineSummary decode_lines(std::string_view blob) {
         at += len;
         s.repeated.push_back(std::move(r));
     }
+    const std::optional<uint64_t> from =
+        version == kLinesWithSourceVersion ? std::optional(get<uint64_t>(blob, at)) : std::nullopt;
+    if (source) *source = from;
     DOPPEL_CHECK(kBadFormat, at == blob.size(), "lines artifact has the wrong size");
     return s;
 }
@@ -772,6 +779,7 @@ struct NearDuplicateStage::Batch : IndexStage::Prepared {
     };
     static constexpr std::size_t kKinds = 4;             // shingles, minhash, lines, shingle_set
     std::vector<std::string> hashes;                     // the content hashes of the texts
+    std::vector<uint64_t> sources;                       // the documents' source hashes ("lines")
     std::vector<std::string> blob_buffers;               // [worker * kKinds + kind]
     std::vector<BlobPlace> blob_places;                  // [document * kKinds + kind]
     std::vector<std::unique_ptr<Segmenter>> segmenters;  // per worker
@@ -783,11 +791,14 @@ struct NearDuplicateStage::Batch : IndexStage::Prepared {
     std::vector<LshParams> bandings;
     std::vector<std::vector<LshBandStore::Entry>> band_entries;
 
-    // Whether it was made of these texts (by content hash: the sketches depend on the text alone).
+    // Whether it was made of these documents (by content hash and source: the sketches depend on
+    // the text alone, the "lines" blobs on the source too).
     bool made_of(std::size_t n, const AnalyzedDocument* docs) const {
-        if (hashes.size() != n) return false;
+        if (hashes.size() != n || sources.size() != n) return false;
         for (std::size_t i = 0; i < n; ++i)
-            if (docs[i].content_hash.empty() || docs[i].content_hash != hashes[i]) return false;
+            if (docs[i].content_hash.empty() || docs[i].content_hash != hashes[i] ||
+                document_source_hash(docs[i].doc) != sources[i])
+                return false;
         return true;
     }
     // The blobs, kind after kind, each kind's in document order: [kind * n + document], as
@@ -817,6 +828,7 @@ struct NearDuplicateStage::Batch : IndexStage::Prepared {
         for (std::string& b : blob_buffers) b.clear();
         blob_places.assign(n * kKinds, {});
         hashes.resize(n);
+        sources.resize(n);
     }
 };
 
@@ -840,9 +852,11 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
     b->reset(n, workers);
     b->sigs.assign(n * perms, 0);
     for (std::size_t i = 0; i < n; ++i) b->hashes[i] = docs[i].content_hash;
+    for (std::size_t i = 0; i < n; ++i) b->sources[i] = document_source_hash(docs[i].doc);
     const uint64_t seed = minhash_->seed();
-    // The blobs are a function of the text: a text repeated in the batch is sketched once, its
-    // repeats pointing at the same blobs.
+    // The blobs are a function of the text (the "lines" one of the source too): a text repeated
+    // in the batch is sketched once, its repeats pointing at the same blobs (at a "lines" blob
+    // of their own where their source differs).
     std::vector<uint64_t> keys(n);
     for (std::size_t i = 0; i < n; ++i)
         keys[i] = docs[i].content_hash.empty() ? XXH3_64bits(docs[i].doc.text.data(), docs[i].doc.text.size())
@@ -879,7 +893,9 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
             else
                 append_signature(sig, perms, seed, out);
         });
-        append(2, [&](std::string* out) { append_lines(summarize_lines(docs[i].doc.text), out); });
+        append(2, [&](std::string* out) {
+            append_lines(summarize_lines(docs[i].doc.text), b->sources[i], out);
+        });
         append(3, [&](std::string* out) { *out += encode_set_key(shingle_set_key(sh.data(), sh.size())); });
     });
     // A repeat takes its first's blobs, but for a set its first stores: the note (a copy's set
@@ -894,6 +910,9 @@ std::unique_ptr<IndexStage::Prepared> NearDuplicateStage::prepare(std::size_t n,
             if (docs[i].doc.text.size() >= kShingleSetStoredFromBytes)
                 b->blob_places[i * Batch::kKinds] =
                     note ? *note : *(note = b->add_blob(0, encode_shingles_in_text()));
+            if (b->sources[i] != b->sources[j])
+                b->blob_places[i * Batch::kKinds + 2] =
+                    b->add_blob(2, encode_lines(summarize_lines(docs[i].doc.text), b->sources[i]));
         }
     b->bandings = bandings();
     b->band_entries.clear();

@@ -23,36 +23,7 @@ constexpr std::size_t kLineCountGrain = 16;
 constexpr std::size_t kSketchGrain = 2;
 constexpr std::size_t kVerifyGrain = 256;
 
-uint64_t source_hash(const Document& doc) {
-    const std::string key = document_source_key(doc);
-    return XXH3_64bits(key.data(), key.size());
-}
-
 }  // namespace
-
-std::string document_source_key(const Document& doc) {
-    if (!doc.url.empty()) {
-        std::string_view u = doc.url;
-        const auto scheme = u.find("://");
-        if (scheme != std::string_view::npos) u.remove_prefix(scheme + 3);
-        const auto end = u.find_first_of("/?#");
-        if (end != std::string_view::npos) u = u.substr(0, end);
-        const auto at = u.rfind('@');
-        if (at != std::string_view::npos) u.remove_prefix(at + 1);
-        std::string host(u);
-        for (char& c : host)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-        return "url:" + host;
-    }
-    std::string path = doc.source;
-    // A JSONL record's source is "PATH:LINE": the JSONL file is the source.
-    const auto colon = path.rfind(':');
-    if (colon != std::string::npos && colon + 1 < path.size() &&
-        path.find_first_not_of("0123456789", colon + 1) == std::string::npos)
-        return "file:" + path.substr(0, colon);
-    const auto slash = path.rfind('/');
-    return "dir:" + (slash == std::string::npos ? std::string(".") : path.substr(0, slash));
-}
 
 const char* duplicate_kind_name(DuplicateKind k) {
     switch (k) {
@@ -447,10 +418,25 @@ void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs) { cou
 
 void NearDuplicateFinder::count_lines(std::size_t n, const Document* docs, const LineSummary* const* summaries) {
     if (!options_.boilerplate) return;
-    DOPPEL_CHECK(kInvalidArgument, !impl_->boilerplate_ready, "count_lines() after add()");
     // The sources, once per document.
     std::vector<uint64_t> src(n);
-    for (std::size_t i = 0; i < n; ++i) src[i] = source_hash(docs[i]);
+    for (std::size_t i = 0; i < n; ++i) src[i] = document_source_hash(docs[i]);
+    add_line_counts(n, src.data(), docs, summaries);
+}
+
+void NearDuplicateFinder::count_lines(std::size_t n, const uint64_t* sources,
+                                      const LineSummary* const* summaries) {
+    if (!options_.boilerplate) return;
+    for (std::size_t i = 0; i < n; ++i)
+        DOPPEL_CHECK(kInvalidArgument, summaries[i],
+                     "count_lines() by source needs every document's line summary");
+    add_line_counts(n, sources, nullptr, summaries);
+}
+
+// count_lines() with the sources given: docs[i] (docs may be null) read where summaries[i] is null.
+void NearDuplicateFinder::add_line_counts(std::size_t n, const uint64_t* src, const Document* docs,
+                                          const LineSummary* const* summaries) {
+    DOPPEL_CHECK(kInvalidArgument, !impl_->boilerplate_ready, "count_lines() after add()");
     // The keys of documents with a summary go straight to their place in line_keys (their counts
     // are known: no growing vectors, no copy); the others' are gathered per worker.
     std::vector<std::size_t> at(n + 1, 0);
@@ -561,7 +547,7 @@ bool NearDuplicateFinder::Impl::derive(const Document& d, const PrecomputedSketc
 // The boilerplate lines of the document's source (null: none).
 const LineHashSet* NearDuplicateFinder::Impl::boilerplate_of(const Document& d) const {
     if (boilerplate.empty()) return nullptr;
-    const auto it = boilerplate.find(source_hash(d));
+    const auto it = boilerplate.find(document_source_hash(d));
     return it == boilerplate.end() ? nullptr : &it->second;
 }
 

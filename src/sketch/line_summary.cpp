@@ -1,5 +1,7 @@
 #include "doppel/sketch/line_summary.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -108,6 +110,35 @@ LineSummary summarize_lines(std::string_view text) {
         std::vector<Line>().swap(buffers.spare);
     }
     return s;
+}
+
+std::string document_source_key(const Document& doc) {
+    if (!doc.url.empty()) {
+        std::string_view u = doc.url;
+        const auto scheme = u.find("://");
+        if (scheme != std::string_view::npos) u.remove_prefix(scheme + 3);
+        const auto end = u.find_first_of("/?#");
+        if (end != std::string_view::npos) u = u.substr(0, end);
+        const auto at = u.rfind('@');
+        if (at != std::string_view::npos) u.remove_prefix(at + 1);
+        std::string host(u);
+        for (char& c : host)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        return "url:" + host;
+    }
+    std::string path = doc.source;
+    // A JSONL record's source is "PATH:LINE": the JSONL file is the source.
+    const auto colon = path.rfind(':');
+    if (colon != std::string::npos && colon + 1 < path.size() &&
+        path.find_first_not_of("0123456789", colon + 1) == std::string::npos)
+        return "file:" + path.substr(0, colon);
+    const auto slash = path.rfind('/');
+    return "dir:" + (slash == std::string::npos ? std::string(".") : path.substr(0, slash));
+}
+
+uint64_t document_source_hash(const Document& doc) {
+    const std::string key = document_source_key(doc);
+    return XXH3_64bits(key.data(), key.size());
 }
 
 }  // namespace doppel

@@ -1,16 +1,17 @@
 #include "support/test_support.h"
 
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <vector>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace doppel::test {
 namespace fs = std::filesystem;
@@ -43,6 +44,17 @@ void write_file(const std::string& path, const std::string& data) {
     fs::create_directories(fs::path(path).parent_path());
     std::ofstream f(path, std::ios::binary);
     f << data;
+}
+
+void exec_sql(const std::string& store_dir, const std::string& sql) {
+    sqlite3* db = nullptr;
+    const bool opened = sqlite3_open((store_dir + "/doppel.sqlite").c_str(), &db) == SQLITE_OK;
+    char* err = nullptr;
+    const bool ran = opened && sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) == SQLITE_OK;
+    const std::string why = err ? err : (db ? sqlite3_errmsg(db) : "cannot open");
+    sqlite3_free(err);
+    sqlite3_close(db);
+    if (!ran) throw std::runtime_error("exec_sql on " + store_dir + ": " + why + " in: " + sql);
 }
 
 TempDir::TempDir(const std::string& name) {

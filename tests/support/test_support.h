@@ -16,6 +16,9 @@ std::string lid_model();                   // <root>/models/lid.176.ftz
 std::string test_tmp_dir();                // the build tree's folder for test files
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& data);
+// Runs `sql` on the store in folder `store_dir` behind its Store's back (a store as another build
+// or a damaged disk left it); throws std::runtime_error when SQLite refuses it.
+void exec_sql(const std::string& store_dir, const std::string& sql);
 
 // A fresh empty folder under the build tree, removed when the object dies.
 class TempDir {

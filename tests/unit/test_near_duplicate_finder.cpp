@@ -298,6 +298,48 @@ TEST(NearDuplicateFinder, BoilerplateOfManyLinesIsCountedPerSource) {
     for (int k = 0; k < 80; ++k) EXPECT_EQ(own[k], k % 40 < (k < 40 ? 30 : 20) ? 1 : 0) << k;
 }
 
+// Lines counted from each document's source hash and summary alone (as `dedup --store` counts
+// them from a store's "lines" artifacts) give the counts, and the per-source boilerplate, of
+// counting the documents; a document without a summary is refused.
+TEST(NearDuplicateFinder, LinesCountedBySourceHashesAreTheDocumentsCounts) {
+    const std::string common = "A line printed in half of the pages of site a\n";
+    std::vector<Document> docs;
+    for (int k = 0; k < 60; ++k) {  // site a: 40 pages, 20 with the line; site b: 20, 4 with it
+        const bool a = k < 40;
+        docs.push_back(doc("d" + std::to_string(k),
+                           text(words(60, 300 + k)) + (k % 5 < (a ? 5 : 1) && k % 2 ? common : ""),
+                           a ? "a/x.txt" : "b/x.txt"));
+        if (k % 7 == 0)
+            docs.back().url = "https://Site-" + std::to_string(k % 3) + ".example/p" + std::to_string(k);
+    }
+    std::vector<LineSummary> sums;
+    std::vector<const LineSummary*> lines;
+    std::vector<uint64_t> sources;
+    for (const auto& d : docs)
+        sums.push_back(summarize_lines(d.text)), sources.push_back(document_source_hash(d));
+    for (const auto& s : sums) lines.push_back(&s);
+    NearDuplicateFinder by_docs(word5()), by_sources(word5());
+    by_docs.count_lines(docs.size(), docs.data());
+    by_sources.count_lines(25, sources.data(), lines.data());  // in two calls, as batches come
+    by_sources.count_lines(docs.size() - 25, sources.data() + 25, lines.data() + 25);
+    const std::vector<uint8_t> want_text = by_docs.needs_text(docs.size(), docs.data());
+    EXPECT_EQ(by_sources.needs_text(docs.size(), docs.data()), want_text);
+    EXPECT_GT(std::count(want_text.begin(), want_text.end(), 1), 10);  // site a's pages with the line
+    NearDuplicateFinder again(word5()), kept(word5());
+    again.count_lines(docs.size(), docs.data());
+    kept.count_lines(docs.size(), sources.data(), lines.data());
+    const SourceLineCounts want = again.take_line_counts(), got = kept.take_line_counts();
+    EXPECT_EQ(got.source, want.source);
+    EXPECT_EQ(got.line, want.line);
+    EXPECT_EQ(got.docs, want.docs);
+    EXPECT_EQ(got.sources, want.sources);
+    EXPECT_EQ(got.source_docs, want.source_docs);
+    EXPECT_EQ(want.sources.size(), 5u);  // two folders, three hosts
+    lines[3] = nullptr;
+    NearDuplicateFinder without(word5());
+    EXPECT_THROW(without.count_lines(docs.size(), sources.data(), lines.data()), Error);
+}
+
 // A summary of a long text (its lines sorted in buckets) has the distinct line hashes, sorted,
 // and the repeated lines of find_repeated_lines, in its order: by hash, each with its first
 // occurrence's text and its count.

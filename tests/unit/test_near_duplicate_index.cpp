@@ -1,7 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <sqlite3.h>
-
 #include <random>
 
 #include "doppel/embed/feature_artifacts.h"
@@ -9,8 +7,8 @@
 #include "doppel/error.h"
 #include "doppel/index/lsh_band_store.h"
 #include "doppel/index/near_duplicate_index.h"
-#include "doppel/ops/indexer.h"
 #include "doppel/langid/language_identifier.h"
+#include "doppel/ops/indexer.h"
 #include "doppel/store/store.h"
 #include "support/test_support.h"
 
@@ -30,13 +28,6 @@ Document doc(const std::string& id, const std::string& text) {
     d.text = text;
     d.source = id + ".txt";
     return d;
-}
-// Runs `sql` on the store in folder `dir` behind the Store's back (a store as another build left it).
-void exec_sql(const std::string& dir, const char* sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir + "/doppel.sqlite").c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
-    sqlite3_close(db);
 }
 void index_docs(Store& store, const LanguageIdentifier& lid, std::vector<Document> docs, int64_t now) {
     Indexer indexer(store, lid);
@@ -89,8 +80,9 @@ TEST(NearDuplicateArtifacts, ShingleCountsRoundTripAndVersionOne) {
     EXPECT_THROW(decode_shingles(cut, &back), Error);
 }
 
-// The "lines" artifact gives back the summary it encodes, refuses another version or a truncated
-// blob, and the stage writes one per document, equal to summarize_lines of its text.
+// The "lines" artifact gives back the summary it encodes (and the source it names: version 2;
+// none in version 1), refuses another version or a truncated blob, and the stage writes one per
+// document, equal to summarize_lines of its text with the document's source.
 TEST(NearDuplicateArtifacts, LinesRoundTripVersionAndStage) {
     const std::string text = "  Same line of the page  \nother\n\nSame line of the page\nother\n";
     const LineSummary s = summarize_lines(text);
@@ -104,12 +96,25 @@ TEST(NearDuplicateArtifacts, LinesRoundTripVersionAndStage) {
         EXPECT_EQ(back.repeated[i].count, s.repeated[i].count);
     }
     EXPECT_TRUE(decode_lines(encode_lines({})).lines.empty());
-    std::string bad = encode_lines(s);
-    bad[4] = 2;  // format version 2
+    std::optional<uint64_t> source = 1;
+    EXPECT_EQ(decode_lines(encode_lines(s), &source).lines, s.lines);
+    EXPECT_EQ(source, std::nullopt);  // version 1
+    const std::string with_source = encode_lines(s, 0x0123456789abcdefULL);
+    EXPECT_EQ(with_source.substr(0, 4) + with_source.substr(8, with_source.size() - 16),
+              encode_lines(s).substr(0, 4) + encode_lines(s).substr(8));  // version 1 and the source
+    EXPECT_EQ(decode_lines(with_source, &source).repeated.size(), s.repeated.size());
+    EXPECT_EQ(source, 0x0123456789abcdefULL);
+    std::string bad = encode_lines(s, 7);
+    bad[4] = 3;  // format version 3
     EXPECT_THROW(decode_lines(bad), Error);
     bad = encode_lines(s);
-    bad.pop_back();
+    bad[4] = 2;  // version 2 without its source
     EXPECT_THROW(decode_lines(bad), Error);
+    for (const std::optional<uint64_t> src : {std::optional<uint64_t>(), std::optional<uint64_t>(7)}) {
+        bad = encode_lines(s, src);
+        bad.pop_back();
+        EXPECT_THROW(decode_lines(bad), Error);
+    }
     EXPECT_THROW(decode_lines(encode_shingles({1, 2})), Error);
 
     test::TempDir dir("nd_lines");
@@ -118,8 +123,34 @@ TEST(NearDuplicateArtifacts, LinesRoundTripVersionAndStage) {
     index_docs(store, lid, {doc("a", text), doc("b", words_text(40, 3))}, 1000);
     const auto blob = store.artifact(store.get("a", false)->seq, "lines");
     ASSERT_TRUE(blob.has_value());
-    EXPECT_EQ(decode_lines(*blob).lines, s.lines);
+    EXPECT_EQ(decode_lines(*blob, &source).lines, s.lines);
+    EXPECT_EQ(source, document_source_hash(doc("a", text)));
     EXPECT_EQ(store.artifact_count("lines"), 2u);
+}
+
+// An exact copy in a batch shares its first's sketches, but its "lines" artifact names its own
+// source where that differs (dedup --store counts lines by source from these artifacts alone).
+TEST(NearDuplicateArtifacts, ACopyFromAnotherSourceNamesItsOwnInItsLines) {
+    test::TempDir dir("nd_lines_source");
+    Store store(dir / "store");
+    LanguageIdentifier lid(test::lid_model());
+    const std::string text = words_text(60, 5);
+    Document a = doc("a", text), b = doc("b", text), c = doc("c", text);
+    a.url = "https://one.example/a";
+    b.url = "https://two.example/b";
+    c.url = "https://ONE.example/c";  // the same source as a's
+    index_docs(store, lid, {a, b, c}, 1000);
+    std::optional<uint64_t> source;
+    for (const Document& d : {a, b, c}) {
+        const int64_t seq = store.get(d.id, false)->seq;
+        EXPECT_EQ(decode_lines(*store.artifact(seq, "lines"), &source).lines, summarize_lines(text).lines)
+            << d.id;
+        EXPECT_EQ(source, document_source_hash(d)) << d.id;
+        EXPECT_EQ(store.artifact(seq, "shingles"), store.artifact(store.get("a", false)->seq, "shingles"))
+            << d.id;
+    }
+    EXPECT_NE(document_source_hash(a), document_source_hash(b));
+    EXPECT_EQ(document_source_hash(a), document_source_hash(c));
 }
 
 // Empty artifacts (a text too short for one shingle; a zero-length vector) decode to empty vectors
@@ -177,7 +208,10 @@ TEST(NearDuplicateArtifacts, StageBlobsAreEachDocumentsOwnAcrossBatches) {
         EXPECT_TRUE(sigs[i].found && sigs[i].error.empty()) << i;
         EXPECT_EQ(sigs[i].of_set, !stored) << i;
         EXPECT_EQ(sigs[i].sig, minhash->sign(sh)) << i;
-        EXPECT_EQ(store.artifact(seq, "lines"), encode_lines(summarize_lines(texts[i]))) << i;
+        EXPECT_EQ(store.artifact(seq, "lines"),
+                  encode_lines(summarize_lines(texts[i]),
+                               document_source_hash(doc("d" + std::to_string(i + 1), ""))))
+            << i;
     }
     EXPECT_EQ(long_texts, 14u);
 }
@@ -608,7 +642,8 @@ TEST(NearDuplicateArtifacts, LinesAreCaughtUpInAStoreWithout) {
         Store store(dir / "store");
         index_docs(store, lid, {doc("a", a), doc("b", words_text(40, 3))}, 1000);
     }
-    exec_sql(dir / "store", "DELETE FROM line_summaries; DELETE FROM meta WHERE key = 'near_duplicate_lines';");
+    test::exec_sql(dir / "store",
+                   "DELETE FROM line_summaries; DELETE FROM meta WHERE key = 'near_duplicate_lines';");
     Store store(dir / "store");
     EXPECT_EQ(store.artifact_count("lines"), 0u);
     index_docs(store, lid, {doc("c", words_text(40, 4))}, 2000);
@@ -643,8 +678,9 @@ TEST(NearDuplicateArtifacts, SetKeysAreTheStoredSetsAndAreCaughtUp) {
         index_docs(store, lid, {doc("a", words_text(40, 1)), doc("b", words_text(40, 2))}, 1000);
         EXPECT_EQ(store.artifact_count("shingle_set"), 2u);
     }
-    exec_sql(dir / "store",
-             "UPDATE line_summaries SET shingle_set = NULL; DELETE FROM meta WHERE key = 'near_duplicate_set_keys';");
+    test::exec_sql(dir / "store",
+                   "UPDATE line_summaries SET shingle_set = NULL; DELETE FROM meta WHERE key = "
+                   "'near_duplicate_set_keys';");
     Store store(dir / "store");
     EXPECT_EQ(store.artifact_count("shingle_set"), 0u);
     index_docs(store, lid, {doc("c", words_text(40, 3))}, 2000);
@@ -678,7 +714,9 @@ TEST(NearDuplicateIndex, ATextRepeatedInABatchIsSketchedOnceForEveryCopy) {
     Store store(dir.path(), StoreOptions{false, true});
     for (const Document& d : docs) {
         const int64_t seq = store.get(d.id, false)->seq;
-        EXPECT_EQ(store.artifact(seq, "lines"), encode_lines(summarize_lines(d.text))) << d.id;
+        EXPECT_EQ(store.artifact(seq, "lines"),
+                  encode_lines(summarize_lines(d.text), document_source_hash(d)))
+            << d.id;
     }
     std::string edit = words_text(200, 3);
     edit.replace(edit.find(' '), 1, " inserted ");

@@ -164,6 +164,45 @@ TEST(OpsNewDuplicates, NewDocumentsGetTheFullRunsPairsAndClusters) {
     EXPECT_EQ(none.full_run, "");
 }
 
+// A --new run counts the lines from the stored summaries, by the sources they name, where a full
+// run of this small store reads the documents. A new folder's 5 pages share a line, boilerplate
+// there (counted under another source, or in 4 pages, it would not be), and two of them are a
+// near pair, scored without it. The run scores the pair as the full run does in a store whose
+// summaries name their sources, one where a page has none (the run then counts from the
+// documents: the summaries alone would count 4), and one whose summaries name no source (version
+// 1, written before).
+TEST(OpsNewDuplicates, LinesAreCountedByTheSourcesTheSummariesName) {
+    const std::string line = "A line printed in every page of one new site\n";
+    NearDuplicateOptions o;
+    auto check = [&](const std::string& name, const std::string& damage) {
+        test::TempDir dir("ops_new_duplicates_" + name);
+        for (unsigned k = 0; k < 20; ++k)
+            test::write_file(dir / ("a/a" + std::to_string(k) + ".txt"), page(500 + k, 60));
+        Store store(dir / "store");
+        index_folder(store, dir / "a");
+        record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
+        test::write_file(dir / "c/c0.txt", page(700, 60) + line);
+        test::write_file(dir / "c/c1.txt", page(700, 60, {5}) + line);  // a near copy of c0
+        for (unsigned k = 2; k < 5; ++k)
+            test::write_file(dir / ("c/c" + std::to_string(k) + ".txt"), page(700 + k, 60) + line);
+        index_folder(store, dir / "c");
+        if (!damage.empty()) test::exec_sql(dir / "store", damage);
+        const NewStoredDuplicates got = expect_new_equals_full(store, o);
+        EXPECT_EQ(got.full_run, "") << name;
+        EXPECT_EQ(got.result.boilerplate_lines, 1u) << name;
+        const std::vector<PairKey> pairs = pairs_from(got.result, 0);
+        EXPECT_TRUE(std::any_of(pairs.begin(), pairs.end(), [&](const PairKey& p) {
+            return std::get<0>(p) == "c0" && std::get<1>(p) == "c1" && std::get<3>(p) < 1.0;
+        })) << name;
+    };
+    check("sources", "");
+    check("without_one",
+          "DELETE FROM line_summaries WHERE seq = (SELECT seq FROM documents WHERE id = 'c3')");
+    check("version_1",  // every summary as version 1 wrote it: without its source
+          "UPDATE line_summaries SET lines = CAST(substr(lines, 1, 4) || x'01000000' || "
+          "substr(lines, 9, length(lines) - 16) AS BLOB) WHERE lines IS NOT NULL");
+}
+
 TEST(OpsNewDuplicates, DeletionsAndOtherOptionsGetAFullRun) {
     test::TempDir dir("ops_new_duplicates_full");
     Store store(dir / "store");

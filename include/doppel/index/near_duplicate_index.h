@@ -41,15 +41,18 @@
 //                  stored shingles the first time it writes to the store (metadata
 //                  "near_duplicate_set_keys"), and `dedup --store` reads the shingles of a
 //                  document without one, as before;
-//      "lines"     magic "DPLN", uint32 version 1, uint64 text bytes, uint32 count, count uint64
+//      "lines"     magic "DPLN", uint32 version 2, uint64 text bytes, uint32 count, count uint64
 //                  distinct line hashes (sorted), uint32 repeated, then per repeated line uint32
 //                  occurrences, uint32 length, its bytes: the LineSummary of the text
 //                  (sketch/line_summary.h), from which `dedup --store` counts lines,
 //                  reports repeated lines and picks the documents to shingle again (those with a
-//                  boilerplate line) without reading the texts. It depends on the text alone, not
-//                  on the spec; a store written before it is read as before (texts) until
-//                  the stage first writes to it, which adds the missing ones from the stored
-//                  texts (once; metadata "near_duplicate_lines").
+//                  boilerplate line) without reading the texts; then uint64 the document's
+//                  source hash (document_source_hash, match/near_duplicate_finder.h), so that
+//                  the count of lines by source reads these artifacts alone, not the documents.
+//                  Version 1 (still read) ends before the source. It does not depend on the
+//                  spec; a store written before it is read as before (texts) until the stage
+//                  first writes to it, which adds the missing ones from the stored texts (once,
+//                  version 1; metadata "near_duplicate_lines").
 //    Deleted documents lose their artifacts with them (Store::remove, Store::expire), so delete
 //    and expiry need nothing more. The stage records its spec in the store's metadata
 //    ("near_duplicate_spec"); an index opened with another spec is refused.
@@ -177,8 +180,10 @@ std::vector<StoredSignature> read_signatures(const Store& store, const Shingler&
 StoredSignature decode_stored_signature(std::string_view blob, int perms, uint64_t seed);
 void sign_stored_sets(const MinHash& minhash, const std::vector<StoredShingleSet>& sets,
                       std::vector<StoredSignature>& sigs);
-std::string encode_lines(const LineSummary& summary);
-LineSummary decode_lines(std::string_view blob);
+// A "lines" artifact: version 2 with `source` (a document's document_source_hash), else 1.
+std::string encode_lines(const LineSummary& summary, std::optional<uint64_t> source = std::nullopt);
+// Its summary, and into *source (when given) its source hash, nullopt for version 1.
+LineSummary decode_lines(std::string_view blob, std::optional<uint64_t>* source = nullptr);
 // A shingle set's key ("shingle_set"): what identical sets share.
 struct ShingleSetKey {
     uint64_t hash = 0;  // shingle_set_hash (sketch/shingler.h)

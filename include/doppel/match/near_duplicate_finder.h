@@ -101,8 +101,8 @@ struct NearDuplicateOptions {
     bool operator==(const NearDuplicateOptions&) const = default;
 };
 
-// The source of a document for boilerplate detection (see above).
-std::string document_source_key(const Document& doc);
+// The source of a document for boilerplate detection (see above): document_source_key and
+// document_source_hash, sketch/line_summary.h.
 
 enum class DuplicateKind { kExact, kNear, kPartial };
 const char* duplicate_kind_name(DuplicateKind k);
@@ -248,6 +248,9 @@ public:
     // A line summary (sketch/line_summary.h; a store's "lines" artifact) stands for the text in
     // everything but shingling, so a document given one needs no text unless it is shingled.
     void count_lines(std::size_t n, const Document* docs, const LineSummary* const* lines);
+    // The same with each document's source hash (document_source_hash) and summary (none null)
+    // instead of the document: throws doppel::Error (kInvalidArgument) on a null summary.
+    void count_lines(std::size_t n, const uint64_t* sources, const LineSummary* const* lines);
     // Pass 2: shingles and signs n documents (texts may be dropped afterwards).
     void add(std::size_t n, const Document* docs);
     // The same with sketches made before: pre[i] (null: none) for docs[i], see PrecomputedSketch
@@ -293,6 +296,8 @@ public:
 
 private:
     struct Impl;
+    void add_line_counts(std::size_t n, const uint64_t* sources, const Document* docs,
+                         const LineSummary* const* summaries);
     NearDuplicateOptions options_;
     std::unique_ptr<Impl> impl_;
 };

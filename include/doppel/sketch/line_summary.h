@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "doppel/document.h"
+
 namespace doppel {
 
 struct RepeatedLine {
@@ -52,5 +54,13 @@ void find_repeated_lines(std::string_view text, int min_bytes, std::vector<Repea
 // The summary of `text`. Its repeated lines of at least min_bytes (in their order) are what
 // find_repeated_lines(text, min_bytes) gives.
 LineSummary summarize_lines(std::string_view text);
+
+// The source of a document whose lines boilerplate detection counts together
+// (match/near_duplicate_finder.h): "url:" and the URL's host (lower-cased) where it has a URL,
+// else "file:" and the JSONL file of a "PATH:LINE" source, else "dir:" and the source's folder.
+std::string document_source_key(const Document& doc);
+// Its 64-bit hash (XXH3), by which the lines are counted: a store's "lines" artifacts record it
+// (index/near_duplicate_index.h), so a count over a store need not read the documents.
+uint64_t document_source_hash(const Document& doc);
 
 }  // namespace doppel
