@@ -47,7 +47,7 @@
 //                  (sketch/line_summary.h), from which `dedup --store` counts lines,
 //                  reports repeated lines and picks the documents to shingle again (those with a
 //                  boilerplate line) without reading the texts; then uint64 the document's
-//                  source hash (document_source_hash, match/near_duplicate_finder.h), so that
+//                  source hash (document_source_hash, sketch/line_summary.h), so that
 //                  the count of lines by source reads these artifacts alone, not the documents.
 //                  Version 1 (still read) ends before the source. It does not depend on the
 //                  spec; a store written before it is read as before (texts) until the stage
