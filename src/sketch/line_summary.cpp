@@ -112,33 +112,65 @@ LineSummary summarize_lines(std::string_view text) {
     return s;
 }
 
-std::string document_source_key(const Document& doc) {
+namespace {
+
+// document_source_key() as its prefix and body, the body a view of the document's own strings
+// (a URL's host before it is lower-cased, `lower`): its hash needs no string made.
+struct SourceKeyParts {
+    std::string_view prefix, body;
+    bool lower = false;
+};
+SourceKeyParts source_key_parts(const Document& doc) {
     if (!doc.url.empty()) {
         std::string_view u = doc.url;
         const auto scheme = u.find("://");
         if (scheme != std::string_view::npos) u.remove_prefix(scheme + 3);
-        const auto end = u.find_first_of("/?#");
-        if (end != std::string_view::npos) u = u.substr(0, end);
+        u = u.substr(
+            0, static_cast<std::size_t>(
+                   std::find_if(u.begin(), u.end(), [](char c) { return c == '/' || c == '?' || c == '#'; }) -
+                   u.begin()));
         const auto at = u.rfind('@');
         if (at != std::string_view::npos) u.remove_prefix(at + 1);
-        std::string host(u);
-        for (char& c : host)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-        return "url:" + host;
+        return {"url:", u, true};
     }
-    std::string path = doc.source;
+    const std::string_view path = doc.source;
     // A JSONL record's source is "PATH:LINE": the JSONL file is the source.
     const auto colon = path.rfind(':');
-    if (colon != std::string::npos && colon + 1 < path.size() &&
-        path.find_first_not_of("0123456789", colon + 1) == std::string::npos)
-        return "file:" + path.substr(0, colon);
+    if (colon != std::string_view::npos && colon + 1 < path.size() &&
+        path.find_first_not_of("0123456789", colon + 1) == std::string_view::npos)
+        return {"file:", path.substr(0, colon)};
     const auto slash = path.rfind('/');
-    return "dir:" + (slash == std::string::npos ? std::string(".") : path.substr(0, slash));
+    return {"dir:", slash == std::string_view::npos ? std::string_view(".") : path.substr(0, slash)};
 }
 
+// Writes the key of `k` to out[0, size) (size: prefix and body), the host lower-cased.
+void write_source_key(const SourceKeyParts& k, char* out) {
+    std::memcpy(out, k.prefix.data(), k.prefix.size());
+    char* body = out + k.prefix.size();
+    std::memcpy(body, k.body.data(), k.body.size());
+    if (k.lower)
+        for (char* c = body; c != body + k.body.size(); ++c)
+            if (*c >= 'A' && *c <= 'Z') *c = static_cast<char>(*c + 32);
+}
+
+}  // namespace
+
+std::string document_source_key(const Document& doc) {
+    const SourceKeyParts k = source_key_parts(doc);
+    std::string key(k.prefix.size() + k.body.size(), '\0');
+    write_source_key(k, key.data());
+    return key;
+}
+
+// XXH3_64bits of document_source_key(doc), the key put together on the stack when it is short.
 uint64_t document_source_hash(const Document& doc) {
-    const std::string key = document_source_key(doc);
-    return XXH3_64bits(key.data(), key.size());
+    const SourceKeyParts k = source_key_parts(doc);
+    const std::size_t size = k.prefix.size() + k.body.size();
+    char stack[256];
+    std::string heap(size > sizeof stack ? size : 0, '\0');
+    char* key = size > sizeof stack ? heap.data() : stack;
+    write_source_key(k, key);
+    return XXH3_64bits(key, size);
 }
 
 }  // namespace doppel

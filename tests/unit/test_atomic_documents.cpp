@@ -2,7 +2,6 @@
 // leaves nothing of the batch), re-runs complete documents stored without some artifact, and
 // doppel verify (ops/verify.h) finds and repairs what is missing.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -45,16 +44,6 @@ std::vector<Document> make_docs(const std::string& prefix, std::size_t n) {
     return docs;
 }
 
-void sql(const std::string& dir, const std::string& statement) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir + "/doppel.sqlite").c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &err);
-    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(db);
-}
-
 TEST(AtomicDocuments, AFailingStageLeavesNothingOfItsBatch) {
     test::TempDir dir("atomic-failing-stage");
     LanguageIdentifier langid(test::lid_model());
@@ -86,7 +75,7 @@ TEST(AtomicDocuments, ReRunsCompleteDocumentsWithoutSomeArtifact) {
         indexer.add(docs.size(), docs.data(), 1);
     }
     const std::string minhash = *store.artifact(2, "minhash");
-    sql(dir.path(), "UPDATE sketches SET minhash = NULL WHERE seq IN (2, 4)");
+    test::exec_sql(dir.path(), "UPDATE sketches SET minhash = NULL WHERE seq IN (2, 4)");
     EXPECT_EQ(store.documents_missing("minhash"), (std::vector<int64_t>{2, 4}));
     // Of given documents only: none given reads none (a batch of new documents scans nothing).
     EXPECT_EQ(store.documents_missing("minhash", {1, 2, 3}), (std::vector<int64_t>{2}));
@@ -115,7 +104,7 @@ TEST(AtomicDocuments, AnIndexerWithoutALanguageModelCompletesStoredDocumentsAndK
     }
     const std::string specs = store.meta("specs").value_or("");
     ASSERT_EQ(specs.rfind("fasttext:", 0), 0u) << specs;
-    sql(dir.path(), "UPDATE sketches SET minhash = NULL WHERE seq IN (2, 4)");
+    test::exec_sql(dir.path(), "UPDATE sketches SET minhash = NULL WHERE seq IN (2, 4)");
     Indexer indexer(store);
     indexer.add_stage(std::make_unique<NearDuplicateStage>());
     EXPECT_EQ(indexer.complete_stored(), 2u);
@@ -145,7 +134,7 @@ TEST(AtomicDocuments, VerifyFindsAndRepairsMissingArtifacts) {
     const StoreVerification clean = verify_store(dir.path());
     EXPECT_TRUE(clean.healthy);
     ASSERT_EQ(clean.findings.size(), 8u);
-    sql(dir.path(), "UPDATE sketches SET shingles = NULL WHERE seq = 3");
+    test::exec_sql(dir.path(), "UPDATE sketches SET shingles = NULL WHERE seq = 3");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
     EXPECT_FALSE(broken.findings[2].ok);
@@ -173,8 +162,11 @@ TEST(AtomicDocuments, VerifyNamesADocumentWhoseParagraphsCannotBeRead) {
         indexer.finish();
     }
     EXPECT_TRUE(verify_store(dir.path()).healthy);
-    sql(dir.path(), "UPDATE documents SET paragraphs = substr(paragraphs, 1, length(paragraphs) - 1) WHERE id = 'a1'");
-    sql(dir.path(), "UPDATE documents SET paragraphs = '[[0,9999,\"en\",1.0,false]]' WHERE id = 'a3'");
+    test::exec_sql(
+        dir.path(),
+        "UPDATE documents SET paragraphs = substr(paragraphs, 1, length(paragraphs) - 1) WHERE id = 'a1'");
+    test::exec_sql(dir.path(),
+                   "UPDATE documents SET paragraphs = '[[0,9999,\"en\",1.0,false]]' WHERE id = 'a3'");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
     ASSERT_EQ(broken.findings.size(), 8u);
@@ -224,7 +216,9 @@ TEST(AtomicDocuments, VerifyFindsAndRebuildsDamagedBandRuns) {
     EXPECT_TRUE(clean.healthy) << clean.findings[7].detail;
     EXPECT_EQ(clean.findings[7].detail, "ok (" + banding_name(bandings[0]) + ", " + other + " read whole)");
 
-    sql(dir.path(), "DELETE FROM blobs WHERE name = 'lsh/1/0'; DELETE FROM meta WHERE key = 'lsh_band_runs:" + other + "'");
+    test::exec_sql(dir.path(),
+                   "DELETE FROM blobs WHERE name = 'lsh/1/0'; DELETE FROM meta WHERE key = 'lsh_band_runs:" +
+                       other + "'");
     const StoreVerification broken = verify_store(dir.path());
     EXPECT_FALSE(broken.healthy);
     EXPECT_FALSE(broken.findings[7].ok);

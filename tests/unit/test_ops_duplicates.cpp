@@ -1,7 +1,6 @@
 // The near-duplicate operations (ops/duplicates.h) and the index operation (ops/indexer.h) on a
 // small store built from files.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -702,10 +701,7 @@ TEST(OpsDuplicates, StoredSetKeysStandForTheSketches) {
     EXPECT_GE(stored.pairs.size(), 4u);
     expect_same_result(stored, find_file_duplicates(in, options).result);
 
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir / "store/doppel.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE line_summaries SET shingle_set = NULL", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
+    test::exec_sql(dir / "store", "UPDATE line_summaries SET shingle_set = NULL");
     expect_same_result(find_stored_duplicates(store, options, 3), stored);
 
     const int64_t seq = store.get("d3", false)->seq;
