@@ -305,6 +305,7 @@ struct NearDuplicateFinder::Impl {
 
     void build_boilerplate(const NearDuplicateOptions& o);
     const LineHashSet* boilerplate_of(const Document& d) const;
+    const LineHashSet* boilerplate_of(uint64_t source) const;  // by document_source_hash
     // The worker's state for sketch(): ICU's segmenter, and a buffer of shingles kept from one
     // document to the next (each document's own set is then allocated once, at its size).
     struct Worker {
@@ -546,8 +547,11 @@ bool NearDuplicateFinder::Impl::derive(const Document& d, const PrecomputedSketc
 
 // The boilerplate lines of the document's source (null: none).
 const LineHashSet* NearDuplicateFinder::Impl::boilerplate_of(const Document& d) const {
-    if (boilerplate.empty()) return nullptr;
-    const auto it = boilerplate.find(document_source_hash(d));
+    return boilerplate.empty() ? nullptr : boilerplate_of(document_source_hash(d));
+}
+
+const LineHashSet* NearDuplicateFinder::Impl::boilerplate_of(uint64_t source) const {
+    const auto it = boilerplate.find(source);
     return it == boilerplate.end() ? nullptr : &it->second;
 }
 
@@ -572,6 +576,15 @@ std::vector<uint8_t> NearDuplicateFinder::in_boilerplate_source(std::size_t n, c
     im.build_boilerplate(options_);
     std::vector<uint8_t> out(n, 0);
     for (std::size_t i = 0; i < n; ++i) out[i] = im.boilerplate_of(docs[i]) != nullptr;
+    return out;
+}
+
+std::vector<uint8_t> NearDuplicateFinder::in_boilerplate_source(std::size_t n, const uint64_t* sources) {
+    Impl& im = *impl_;
+    im.build_boilerplate(options_);
+    std::vector<uint8_t> out(n, 0);
+    if (!im.boilerplate.empty())
+        for (std::size_t i = 0; i < n; ++i) out[i] = im.boilerplate_of(sources[i]) != nullptr;
     return out;
 }
 

@@ -63,14 +63,14 @@ void read_line_summaries(const Store& store, StoredDocuments& b, const std::vect
     });
 }
 
-// Calls fn(batch) for every batch of the stored documents, in seq order. A store with line
-// summaries is read without the texts (read_line_summaries), one without as it was written.
-// With `want`, only the wanted documents' summaries (or texts) are read. `total`: the store's
-// size(), which progress reports against (counted once by the caller: at 10,000,000 documents a
-// count reads a whole index).
+// Calls fn(batch) for every batch of the stored documents (those after seq `after` only), in seq
+// order. A store with line summaries is read without the texts (read_line_summaries), one without
+// as it was written. With `want`, only the wanted documents' summaries (or texts) are read.
+// `total`: the store's size(), which progress reports against (counted once by the caller: at
+// 10,000,000 documents a count reads a whole index).
 void for_each_stored_batch(const Store& store, std::size_t total, std::size_t batch,
-                           const ProgressCallback& progress, const StoredBatchFn& fn,
-                           const WantFn& want = {}) {
+                           const ProgressCallback& progress, const StoredBatchFn& fn, const WantFn& want = {},
+                           int64_t after = 0) {
     const bool summaries = store.max_artifact_seq(kLinesArtifact) > 0;
     const bool set_keys = summaries && store.max_artifact_seq(kShingleSetArtifact) > 0;
     StoredDocuments b;
@@ -104,15 +104,19 @@ void for_each_stored_batch(const Store& store, std::size_t total, std::size_t ba
         store.scan(
             [&](StoredDocument& s) {
                 // The store's copy of the row, moved: no second copy of the text.
-                return add(s.seq, std::move(s.id), std::move(s.text), std::move(s.source), std::move(s.url));
+                return s.seq <= after ||
+                       add(s.seq, std::move(s.id), std::move(s.text), std::move(s.source), std::move(s.url));
             },
             true, false);
     else  // the keys alone: summaries (or texts read later) stand for the text
-        store.scan_keys([&](const Store::DocumentKeys& k) {
-            if (k.content_hash.size() == StoredDocuments::kHashChars)  // else none of the batch's taken
-                std::copy(k.content_hash.begin(), k.content_hash.end(), b.content_hashes.emplace_back().begin());
-            return add(k.seq, std::string(k.id), {}, std::string(k.source), std::string(k.url));
-        });
+        store.scan_keys(
+            [&](const Store::DocumentKeys& k) {
+                if (k.content_hash.size() == StoredDocuments::kHashChars)  // else none of the batch's taken
+                    std::copy(k.content_hash.begin(), k.content_hash.end(),
+                              b.content_hashes.emplace_back().begin());
+                return add(k.seq, std::string(k.id), {}, std::string(k.source), std::string(k.url));
+            },
+            after);
     if (!b.docs.empty()) flush();
 }
 
@@ -156,6 +160,83 @@ bool count_lines_from_summaries(const Store& store, NearDuplicateFinder& finder,
     if (whole && counted == total) return true;
     finder.take_line_counts();  // what was counted, forgotten
     return false;
+}
+
+// Pass 2 of an only-new run whose pass 1 counted every document from its version-2 summary
+// (count_lines_from_summaries): for_each_stored_batch with `want` = a source with boilerplate or
+// a new document, without reading every row. The earlier documents (seq up to `since`) are
+// listed from their summaries, which name their sources (lines_source); only the rows of those
+// in a source with boilerplate (or whose summary no longer names one) are read, by seq. The
+// others stay empty Documents, no id, source or text: BandRunDedup keeps them as earlier
+// documents, and name_earlier() names those the result refers to. (A daily batch of 100,000
+// into a store of 10,000,000 read every row's pages, texts and all, for their ids: 46% of the run.)
+// The new documents are read by range, as there.
+void for_each_summarized_batch(const Store& store, NearDuplicateFinder& finder, int64_t since,
+                               std::size_t total, std::size_t batch, const ProgressCallback& progress,
+                               const StoredBatchFn& fn) {
+    const bool set_keys = store.max_artifact_seq(kShingleSetArtifact) > 0;
+    const int64_t step = static_cast<int64_t>(std::max<std::size_t>(batch, 1));
+    std::size_t done = 0;
+    std::vector<uint64_t> sources;
+    std::vector<uint8_t> named;  // the summary named the source
+    for (int64_t from = 1; from <= since; from += step) {
+        StoredDocuments b;
+        sources.clear(), named.clear();
+        store.scan_artifacts(kLinesArtifact, from, std::min(since, from + step - 1),
+                             [&](int64_t seq, std::string_view blob) {
+                                 const std::optional<uint64_t> source = lines_source(blob);
+                                 b.seqs.push_back(seq);
+                                 sources.push_back(source.value_or(0));
+                                 named.push_back(source.has_value());
+                             });
+        if (b.seqs.empty()) continue;
+        std::vector<uint8_t> want = finder.in_boilerplate_source(sources.size(), sources.data());
+        std::vector<int64_t> rows;
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            want[i] = want[i] || !named[i];
+            if (want[i]) rows.push_back(b.seqs[i]);
+        }
+        b.docs.resize(b.seqs.size());
+        std::size_t i = 0;
+        store.read_keys(rows, [&](const Store::DocumentKeys& k) {
+            while (b.seqs[i] != k.seq) ++i;
+            Document& d = b.docs[i];
+            d.id = k.id, d.source = k.source, d.url = k.url;
+        });
+        read_line_summaries(store, b, &want, true, set_keys);
+        done += b.seqs.size();
+        fn(b);
+        if (progress) progress(done, total);
+    }
+    const WantFn all = [](const StoredDocuments& b) { return std::vector<uint8_t>(b.docs.size(), 1); };
+    const ProgressCallback after_earlier = [&](std::size_t n, std::size_t t) {
+        if (progress) progress(done + n, t);
+    };
+    for_each_stored_batch(store, total, batch, after_earlier, fn, all, since);
+}
+
+// Names the earlier documents of an only-new result that a pair or cluster refers to and that
+// for_each_summarized_batch left unnamed, reading their ids by seq (seqs: the result's documents').
+void name_earlier(const Store& store, NearDuplicateResult& r, const std::vector<int64_t>& seqs,
+                  uint32_t first_new) {
+    std::vector<uint32_t> ks;
+    const auto refer = [&](uint32_t k) {
+        if (k < first_new && r.docs[k].id.empty()) ks.push_back(k);
+    };
+    for (const auto& p : r.pairs) refer(p.a), refer(p.b);
+    for (const auto& c : r.clusters) {
+        refer(c.representative);
+        for (uint32_t m : c.members) refer(m);
+    }
+    std::sort(ks.begin(), ks.end());
+    ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
+    std::vector<int64_t> rows(ks.size());
+    for (std::size_t j = 0; j < ks.size(); ++j) rows[j] = seqs[ks[j]];
+    std::size_t j = 0;
+    store.read_keys(rows, [&](const Store::DocumentKeys& k) {
+        while (rows[j] != k.seq) ++j;
+        r.docs[ks[j]].id = k.id;
+    });
 }
 
 // The shingles and signatures the near-duplicate stage stored (index/near_duplicate_index.h),
@@ -443,17 +524,22 @@ std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplic
     // (Keeping pass 1's documents for pass 2, as a full run does, saved a tenth of the CPU at 1M
     // documents and tripled the peak memory: 145 -> 420 MiB.)
     const std::size_t total = store.size();
-    if (options.boilerplate && !count_lines_from_summaries(store, finder, total, batch, progress))
+    const bool from_summaries =
+        options.boilerplate && count_lines_from_summaries(store, finder, total, batch, progress);
+    if (options.boilerplate && !from_summaries)
         for_each_stored_batch(store, total, batch, progress, [&](StoredDocuments& b) {
             finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
         });
+    const StoredBatchFn add = [&](StoredDocuments& b) { on_disk->add(b); };
     const WantFn want = [&](const StoredDocuments& b) {
         std::vector<uint8_t> w = finder.in_boilerplate_source(b.docs.size(), b.docs.data());
         for (std::size_t i = 0; i < w.size(); ++i) w[i] = w[i] || b.seqs[i] > earlier.since;
         return w;
     };
-    for_each_stored_batch(
-        store, total, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); }, want);
+    if (from_summaries)
+        for_each_summarized_batch(store, finder, earlier.since, total, batch, progress, add);
+    else
+        for_each_stored_batch(store, total, batch, progress, add, want);
     NewStoredDuplicates out{on_disk->finish(), earlier.since, 0, {}, {}};
     const std::vector<int64_t>& seqs = on_disk->seqs();
     const uint32_t first_new = first_after(seqs, earlier.since);
@@ -462,6 +548,7 @@ std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplic
     else if (boilerplate_fingerprint(seqs, out.result.docs, first_new) != earlier.boilerplate)
         *why = "boilerplate lines of earlier documents changed";
     if (!why->empty()) return std::nullopt;
+    name_earlier(store, out.result, seqs, first_new);
     out.new_docs = seqs.size() - first_new;
     out.mark = mark_of(out.result, seqs, earlier.since, first_new, false);
     return out;

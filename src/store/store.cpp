@@ -1191,10 +1191,31 @@ void Store::scan(const std::function<bool(StoredDocument&)>& fn, bool with_text,
     }
 }
 
-void Store::scan_keys(const std::function<bool(const DocumentKeys&)>& fn) const {
-    Statement st(impl_->db, "SELECT seq, id, source, url, content_hash FROM documents ORDER BY seq");
+namespace {
+// The columns scan_keys() and read_keys() read, and the row's keys from them (views into the row).
+constexpr const char* kKeyColumns = "SELECT seq, id, source, url, content_hash FROM documents ";
+Store::DocumentKeys keys_of(const Statement& st) {
+    return {st.int64(0), st.blob(1), st.blob(2), st.blob(3), st.blob(4)};
+}
+}  // namespace
+
+void Store::scan_keys(const std::function<bool(const DocumentKeys&)>& fn, int64_t after) const {
+    Statement st(impl_->db, (std::string(kKeyColumns) + "WHERE seq > ? ORDER BY seq").c_str());
+    st.bind(1, after);
     while (st.step())
-        if (!fn({st.int64(0), st.blob(1), st.blob(2), st.blob(3), st.blob(4)})) break;
+        if (!fn(keys_of(st))) break;
+}
+
+void Store::read_keys(const std::vector<int64_t>& seqs,
+                      const std::function<void(const DocumentKeys&)>& fn) const {
+    read_snapshot([&] {
+        Statement st(impl_->db, (std::string(kKeyColumns) + "WHERE seq = ?").c_str());
+        for (int64_t seq : seqs) {
+            st.reset();
+            st.bind(1, seq);
+            if (st.step()) fn(keys_of(st));
+        }
+    });
 }
 
 int64_t Store::max_seq() const {

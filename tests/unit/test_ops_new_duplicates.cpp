@@ -295,3 +295,37 @@ TEST(OpsNewDuplicates, ARunOnAnOpenStoreRecordsItsPlaceWithItsResult) {
     index_folder(store, dir / "b1");
     EXPECT_EQ(run_stored_dedup(store, true, o, 4).new_docs, 21u);
 }
+
+// A --new run reads no row of an earlier document of a source without boilerplate (a row holds
+// its text): it lists them from their line summaries, and names (reads the id of) only those its
+// pairs and clusters refer to. Folder "a" has no boilerplate, folder "f" a line in each of its
+// pages; the new folder "n" holds an exact copy and a near copy of two of a's pages and a near
+// copy of one of f's. The result's pairs and clusters are the full run's, by id; of the earlier
+// documents it names a's two and every one of f's (read for its boilerplate), and no other.
+TEST(OpsNewDuplicates, OnlyTheEarlierDocumentsTheResultNamesAreRead) {
+    test::TempDir dir("ops_new_duplicates_named");
+    const std::string footer = "\nThe footer line of site f, in every one of its pages\n";
+    for (unsigned k = 0; k < 20; ++k)
+        test::write_file(dir / ("a/a" + std::to_string(k) + ".txt"), page(500 + k, 60));
+    for (unsigned k = 0; k < 6; ++k)
+        test::write_file(dir / ("f/f" + std::to_string(k) + ".txt"), page(800 + k, 60) + footer);
+    Store store(dir / "store");
+    index_folder(store, dir / "a");
+    index_folder(store, dir / "f");
+    NearDuplicateOptions o;
+    record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
+    test::write_file(dir / "n/n0.txt", page(503, 60));       // a3, exactly
+    test::write_file(dir / "n/n1.txt", page(507, 60, {5}));  // a7, but one word
+    test::write_file(dir / "n/n2.txt", page(802, 60, {9}));  // f2 without its footer, but one word
+    test::write_file(dir / "n/n3.txt", page(900, 60));
+    index_folder(store, dir / "n");
+    const NewStoredDuplicates got = expect_new_equals_full(store, o);
+    EXPECT_EQ(got.full_run, "");
+    ASSERT_EQ(got.new_docs, 4u);
+    EXPECT_EQ(pairs_from(got.result, 0).size(), 3u);
+    std::vector<std::string> named;
+    for (std::size_t k = 0; k + got.new_docs < got.result.docs.size(); ++k)
+        if (!got.result.docs[k].id.empty()) named.push_back(got.result.docs[k].id);
+    std::sort(named.begin(), named.end());
+    EXPECT_EQ(named, (std::vector<std::string>{"a3", "a7", "f0", "f1", "f2", "f3", "f4", "f5"}));
+}

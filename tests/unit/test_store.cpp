@@ -164,8 +164,8 @@ TEST_F(StoreTest, ReadTextsGivesTheTextsOfTheSeqsAsked) {
 }
 
 // scan_keys(): every document's seq, id, source, url and content hash in seq order, as scan()
-// gives them, and
-// stops when asked; max_seq(): the largest seq (0 for an empty store), a deleted one's included
+// gives them (those after a seq only, when given), and stops when asked; read_keys() the same of
+// the seqs given; max_seq(): the largest seq (0 for an empty store), a deleted one's included
 // only while it is stored.
 TEST_F(StoreTest, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
     EXPECT_EQ(s.max_seq(), 0);
@@ -189,6 +189,18 @@ TEST_F(StoreTest, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
     std::size_t calls = 0;
     s.scan_keys([&](const Store::DocumentKeys&) { return ++calls < 2; });
     EXPECT_EQ(calls, 2u);
+    // From a seq on, and by seqs in the order given (one not stored skipped).
+    std::vector<Keys> after, by_seq;
+    s.scan_keys(
+        [&](const Store::DocumentKeys& k) {
+            return after.emplace_back(k.seq, k.id, k.source, k.url, k.content_hash), true;
+        },
+        seqs[0]);
+    EXPECT_EQ(after, std::vector<Keys>(want.begin() + 1, want.end()));
+    s.read_keys({seqs[2], 9999, seqs[0]}, [&](const Store::DocumentKeys& k) {
+        by_seq.emplace_back(k.seq, k.id, k.source, k.url, k.content_hash);
+    });
+    EXPECT_EQ(by_seq, (std::vector<Keys>{want[2], want[0]}));
     EXPECT_EQ(s.max_seq(), seqs[2]);
     ASSERT_TRUE(s.remove("c"));
     EXPECT_EQ(s.max_seq(), seqs[1]);

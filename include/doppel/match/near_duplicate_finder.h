@@ -270,6 +270,8 @@ public:
     // Whether each document's source has boilerplate lines (ends pass 1, as add() does): the
     // others need neither text nor line summary for needs_text() (it gives 0 for them).
     std::vector<uint8_t> in_boilerplate_source(std::size_t n, const Document* docs);
+    // The same by each document's source hash (document_source_hash, sketch/line_summary.h).
+    std::vector<uint8_t> in_boilerplate_source(std::size_t n, const uint64_t* sources);
     // The FinderDocument add() makes for `doc` when it takes the document's stored sketch (no
     // line of it is boilerplate: needs_text() gives 0) of `shingles` shingles, without the sketch
     // itself: for a caller that keeps the sketches apart (ops/band_run_dedup.h). Its bytes count

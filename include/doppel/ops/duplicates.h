@@ -79,9 +79,13 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
 // boilerplate lines since get a full run, its result cut to the new documents (all of them, on a
 // first call). A call that finds no document added or deleted since answers from the recorded
 // state without reading the documents (its result's documents are then numbered but not named:
-// no pair, cluster or repeated line refers to one).
+// no pair, cluster or repeated line refers to one). Likewise, where every document's line
+// summary names its source (a store indexed since the "lines" artifact's version 2), a call
+// through the band runs reads the rows of the new documents, of earlier ones of a source with
+// boilerplate lines and of those a pair or cluster refers to, and no other: every other earlier
+// document is numbered but not named (an empty id).
 struct NewStoredDuplicates {
-    NearDuplicateResult result;  // documents: every stored one, numbered in seq order
+    NearDuplicateResult result;  // documents: every stored one, numbered in seq order (see above)
     int64_t since = 0;           // documents after this seq were new (0: all of them)
     std::size_t new_docs = 0;    // how many (result.docs[docs.size() - new_docs ...])
     std::string full_run;        // why a full run was needed; empty when only new ones were compared

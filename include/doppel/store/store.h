@@ -223,9 +223,13 @@ public:
         std::string_view id, source, url;
         std::string_view content_hash;  // StoredDocument::content_hash
     };
-    // Calls fn for every document in seq order, reading only those columns (no StoredDocument
-    // built: a cheaper scan); stops early when fn returns false.
-    void scan_keys(const std::function<bool(const DocumentKeys&)>& fn) const;
+    // Calls fn for every document in seq order (those after seq `after` only), reading only those
+    // columns (no StoredDocument built: a cheaper scan); stops early when fn returns false.
+    void scan_keys(const std::function<bool(const DocumentKeys&)>& fn, int64_t after = 0) const;
+    // The same for each of `seqs` that is stored, in the order given (one prepared statement for
+    // all: a reader that needs the keys of some documents only).
+    void read_keys(const std::vector<int64_t>& seqs,
+                   const std::function<void(const DocumentKeys&)>& fn) const;
     // How many documents are stored. A count reads a whole index, so the last one (made outside
     // a transaction) is given again while nothing can have changed: no commit of another
     // connection (data_version) and no write of this one since.
