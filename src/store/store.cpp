@@ -1206,9 +1206,27 @@ void Store::scan_keys(const std::function<bool(const DocumentKeys&)>& fn, int64_
         if (!fn(keys_of(st))) break;
 }
 
+// Seqs in order that are at least a quarter of the rows from their first to their last are read
+// by one range scan, which reads those rows' pages anyway (a row holds its text); the others by a
+// lookup each.
 void Store::read_keys(const std::vector<int64_t>& seqs,
                       const std::function<void(const DocumentKeys&)>& fn) const {
+    if (seqs.empty()) return;
+    const bool dense = std::is_sorted(seqs.begin(), seqs.end()) &&
+                       (seqs.back() - seqs.front()) / 4 < static_cast<int64_t>(seqs.size());
     read_snapshot([&] {
+        if (dense) {
+            Statement st(impl_->db,
+                         (std::string(kKeyColumns) + "WHERE seq BETWEEN ? AND ? ORDER BY seq").c_str());
+            st.bind(1, seqs.front()).bind(2, seqs.back());
+            auto next = seqs.begin();
+            while (st.step()) {
+                const DocumentKeys k = keys_of(st);
+                next = std::lower_bound(next, seqs.end(), k.seq);
+                if (next != seqs.end() && *next == k.seq) fn(k);
+            }
+            return;
+        }
         Statement st(impl_->db, (std::string(kKeyColumns) + "WHERE seq = ?").c_str());
         for (int64_t seq : seqs) {
             st.reset();

@@ -201,6 +201,11 @@ TEST_F(StoreTest, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
         by_seq.emplace_back(k.seq, k.id, k.source, k.url, k.content_hash);
     });
     EXPECT_EQ(by_seq, (std::vector<Keys>{want[2], want[0]}));
+    by_seq.clear();  // seqs in order, most of their range: one range scan, the others skipped
+    s.read_keys({seqs[0], seqs[2]}, [&](const Store::DocumentKeys& k) {
+        by_seq.emplace_back(k.seq, k.id, k.source, k.url, k.content_hash);
+    });
+    EXPECT_EQ(by_seq, (std::vector<Keys>{want[0], want[2]}));
     EXPECT_EQ(s.max_seq(), seqs[2]);
     ASSERT_TRUE(s.remove("c"));
     EXPECT_EQ(s.max_seq(), seqs[1]);
