@@ -502,17 +502,6 @@ LineSummary decode_lines(std::string_view blob, std::optional<uint64_t>* source)
     return s;
 }
 
-std::optional<uint64_t> lines_source(std::string_view blob) {
-    uint32_t version = 0;
-    if (blob.size() < 8 + sizeof(uint64_t) || std::memcmp(blob.data(), kLinesMagic, 4) != 0)
-        return std::nullopt;
-    std::memcpy(&version, blob.data() + 4, 4);
-    if (version != kLinesWithSourceVersion) return std::nullopt;
-    uint64_t source = 0;
-    std::memcpy(&source, blob.data() + blob.size() - sizeof source, sizeof source);
-    return source;
-}
-
 StoredShingleSet decode_stored_shingles(std::string_view blob, bool with_counts) {
     StoredShingleSet s;
     s.found = true;

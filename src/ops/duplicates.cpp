@@ -120,28 +120,39 @@ void for_each_stored_batch(const Store& store, std::size_t total, std::size_t ba
     if (!b.docs.empty()) flush();
 }
 
+// The seq and source hash (document_source_hash) of every document pass 1 counted from its
+// summary, in seq order: what an only-new run's pass 2 lists the earlier documents by, without
+// reading the summaries again (16 bytes a document).
+struct SummarizedDocuments {
+    std::vector<int64_t> seqs;
+    std::vector<uint64_t> sources;
+};
+
 // Pass 1 from the "lines" artifacts alone, where each names its document's source (version 2,
 // index/near_duplicate_index.h): the documents' rows, texts and all, are not read (at 10,000,000
 // feed items a scan of the keys read 12.6 GB of pages for about 85 bytes a document). Reads
-// `batch` seqs at a time. True when every one of the store's `total` documents was counted so;
-// else (a summary of version 1 or one that does not decode, met first in an older store, or a
-// document without one) the finder forgets what it counted, and the caller counts the way that
-// reads the documents.
+// `batch` seqs at a time. True when every one of the store's `total` documents was counted so
+// (then *listed, when given, names them); else (a summary of version 1 or one that does not
+// decode, met first in an older store, or a document without one) the finder forgets what it
+// counted, and the caller counts the way that reads the documents.
 bool count_lines_from_summaries(const Store& store, NearDuplicateFinder& finder, std::size_t total,
-                                std::size_t batch, const ProgressCallback& progress) {
+                                std::size_t batch, const ProgressCallback& progress,
+                                SummarizedDocuments* listed = nullptr) {
     if (store.max_artifact_seq(kLinesArtifact) == 0) return false;
     std::vector<LineSummary> summaries;
     std::vector<uint64_t> sources;
     std::vector<const LineSummary*> lines;
     std::size_t counted = 0;
     bool whole = true;
-    const auto take = [&](int64_t, std::string_view blob) {
+    if (listed) listed->seqs.reserve(total), listed->sources.reserve(total);
+    const auto take = [&](int64_t seq, std::string_view blob) {
         if (!whole) return;
         std::optional<uint64_t> source;
         try {
             LineSummary s = decode_lines(blob, &source);
             whole = source.has_value();
             if (whole) summaries.push_back(std::move(s)), sources.push_back(*source);
+            if (whole && listed) listed->seqs.push_back(seq), listed->sources.push_back(*source);
         } catch (const Error&) {
             whole = false;
         }
@@ -159,44 +170,34 @@ bool count_lines_from_summaries(const Store& store, NearDuplicateFinder& finder,
     }
     if (whole && counted == total) return true;
     finder.take_line_counts();  // what was counted, forgotten
+    if (listed) *listed = {};
     return false;
 }
 
 // Pass 2 of an only-new run whose pass 1 counted every document from its version-2 summary
-// (count_lines_from_summaries): for_each_stored_batch with `want` = a source with boilerplate or
-// a new document, without reading every row. The earlier documents (seq up to `since`) are
-// listed from their summaries, which name their sources (lines_source); only the rows of those
-// in a source with boilerplate (or whose summary no longer names one) are read, by seq. The
-// others stay empty Documents, no id, source or text: BandRunDedup keeps them as earlier
-// documents, and name_earlier() names those the result refers to. (A daily batch of 100,000
-// into a store of 10,000,000 read every row's pages, texts and all, for their ids: 46% of the run.)
-// The new documents are read by range, as there.
+// (count_lines_from_summaries, `listed`): for_each_stored_batch with `want` = a source with
+// boilerplate or a new document, without reading every row. The earlier documents (seq up to
+// `since`) are those pass 1 listed, by seq and source; only the rows of those in a source with
+// boilerplate are read, by seq. The others stay empty Documents, no id, source or text:
+// BandRunDedup keeps them as earlier documents, and name_earlier() names those the result
+// refers to. (A daily batch of 100,000 into a store of 10,000,000 read every row's pages, texts
+// and all, for their ids: 46% of the run.) The new documents are read by range, as there.
 void for_each_summarized_batch(const Store& store, NearDuplicateFinder& finder, int64_t since,
-                               std::size_t total, std::size_t batch, const ProgressCallback& progress,
-                               const StoredBatchFn& fn) {
+                               SummarizedDocuments listed, std::size_t total, std::size_t batch,
+                               const ProgressCallback& progress, const StoredBatchFn& fn) {
     const bool set_keys = store.max_artifact_seq(kShingleSetArtifact) > 0;
-    const int64_t step = static_cast<int64_t>(std::max<std::size_t>(batch, 1));
-    std::size_t done = 0;
-    std::vector<uint64_t> sources;
-    std::vector<uint8_t> named;  // the summary named the source
-    for (int64_t from = 1; from <= since; from += step) {
+    const auto earlier = static_cast<std::size_t>(
+        std::upper_bound(listed.seqs.begin(), listed.seqs.end(), since) - listed.seqs.begin());
+    const std::size_t step = std::max<std::size_t>(batch, 1);
+    for (std::size_t from = 0; from < earlier; from += step) {
+        const std::size_t n = std::min(step, earlier - from);
         StoredDocuments b;
-        sources.clear(), named.clear();
-        store.scan_artifacts(kLinesArtifact, from, std::min(since, from + step - 1),
-                             [&](int64_t seq, std::string_view blob) {
-                                 const std::optional<uint64_t> source = lines_source(blob);
-                                 b.seqs.push_back(seq);
-                                 sources.push_back(source.value_or(0));
-                                 named.push_back(source.has_value());
-                             });
-        if (b.seqs.empty()) continue;
-        std::vector<uint8_t> want = finder.in_boilerplate_source(sources.size(), sources.data());
+        b.seqs.assign(listed.seqs.begin() + from, listed.seqs.begin() + from + n);
+        b.docs.resize(n);
+        const std::vector<uint8_t> want = finder.in_boilerplate_source(n, listed.sources.data() + from);
         std::vector<int64_t> rows;
-        for (std::size_t i = 0; i < want.size(); ++i) {
-            want[i] = want[i] || !named[i];
+        for (std::size_t i = 0; i < n; ++i)
             if (want[i]) rows.push_back(b.seqs[i]);
-        }
-        b.docs.resize(b.seqs.size());
         std::size_t i = 0;
         store.read_keys(rows, [&](const Store::DocumentKeys& k) {
             while (b.seqs[i] != k.seq) ++i;
@@ -204,13 +205,13 @@ void for_each_summarized_batch(const Store& store, NearDuplicateFinder& finder, 
             d.id = k.id, d.source = k.source, d.url = k.url;
         });
         read_line_summaries(store, b, &want, true, set_keys);
-        done += b.seqs.size();
         fn(b);
-        if (progress) progress(done, total);
+        if (progress) progress(from + n, total);
     }
+    listed = {};  // its memory, given back before the new documents are read
     const WantFn all = [](const StoredDocuments& b) { return std::vector<uint8_t>(b.docs.size(), 1); };
     const ProgressCallback after_earlier = [&](std::size_t n, std::size_t t) {
-        if (progress) progress(done + n, t);
+        if (progress) progress(earlier + n, t);
     };
     for_each_stored_batch(store, total, batch, after_earlier, fn, all, since);
 }
@@ -507,8 +508,55 @@ std::optional<NewStoredDuplicates> nothing_new(const Store& store, const NearDup
     return out;
 }
 
+// The passes of only_new() (see there), the result's earlier documents named; nullopt (with the
+// reason in *why) when a full run is needed.
+std::optional<NewStoredDuplicates> compare_new(const Store& store, NearDuplicateFinder& finder,
+                                               BandRunDedup& on_disk, const DedupState& earlier,
+                                               std::size_t total, std::size_t batch,
+                                               const ProgressCallback& progress, std::string* why) {
+    // Pass 1 counts every document's lines (boilerplate is per source); pass 2 reads the
+    // summaries (or texts) of the new documents and of earlier ones of a source with boilerplate.
+    // (Keeping pass 1's documents for pass 2, as a full run does, saved a tenth of the CPU at 1M
+    // documents and tripled the peak memory: 145 -> 420 MiB.)
+    const bool boilerplate = finder.options().boilerplate;
+    SummarizedDocuments listed;
+    const bool from_summaries =
+        boilerplate && count_lines_from_summaries(store, finder, total, batch, progress, &listed);
+    if (boilerplate && !from_summaries)
+        for_each_stored_batch(store, total, batch, progress, [&](StoredDocuments& b) {
+            finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
+        });
+    const StoredBatchFn add = [&](StoredDocuments& b) { on_disk.add(b); };
+    const WantFn want = [&](const StoredDocuments& b) {
+        std::vector<uint8_t> w = finder.in_boilerplate_source(b.docs.size(), b.docs.data());
+        for (std::size_t i = 0; i < w.size(); ++i) w[i] = w[i] || b.seqs[i] > earlier.since;
+        return w;
+    };
+    if (from_summaries)
+        for_each_summarized_batch(store, finder, earlier.since, std::move(listed), total, batch, progress,
+                                  add);
+    else
+        for_each_stored_batch(store, total, batch, progress, add, want);
+    NewStoredDuplicates out{on_disk.finish(), earlier.since, 0, {}, {}};
+    const std::vector<int64_t>& seqs = on_disk.seqs();
+    const uint32_t first_new = first_after(seqs, earlier.since);
+    if (first_new != earlier.docs)
+        *why = "earlier documents were deleted or replaced";
+    else if (boilerplate_fingerprint(seqs, out.result.docs, first_new) != earlier.boilerplate)
+        *why = "boilerplate lines of earlier documents changed";
+    if (!why->empty()) return std::nullopt;
+    name_earlier(store, out.result, seqs, first_new);
+    out.new_docs = seqs.size() - first_new;
+    out.mark = mark_of(out.result, seqs, earlier.since, first_new, false);
+    return out;
+}
+
 // Only the new documents, through the band runs; nullopt (with the reason in *why) when a full
-// run is needed.
+// run is needed. The passes read one snapshot of the store (Store::read_snapshot): pass 2 lists
+// the documents pass 1 counted and the end names some of them, so a writer's commit meanwhile (a
+// deletion) must not show. The count is taken before it, where the band runs' opening keeps it
+// (a count inside a transaction is made again): a commit in between makes pass 1 fall back to
+// the rows.
 std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplicateOptions& options,
                                             const DedupState& earlier, std::size_t batch,
                                             const ProgressCallback& progress, std::string* why) {
@@ -519,38 +567,10 @@ std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplic
         return std::nullopt;
     }
     if (auto none = nothing_new(store, finder, earlier, progress)) return none;
-    // Pass 1 counts every document's lines (boilerplate is per source); pass 2 reads the
-    // summaries (or texts) of the new documents and of earlier ones of a source with boilerplate.
-    // (Keeping pass 1's documents for pass 2, as a full run does, saved a tenth of the CPU at 1M
-    // documents and tripled the peak memory: 145 -> 420 MiB.)
     const std::size_t total = store.size();
-    const bool from_summaries =
-        options.boilerplate && count_lines_from_summaries(store, finder, total, batch, progress);
-    if (options.boilerplate && !from_summaries)
-        for_each_stored_batch(store, total, batch, progress, [&](StoredDocuments& b) {
-            finder.count_lines(b.docs.size(), b.docs.data(), b.lines.data());
-        });
-    const StoredBatchFn add = [&](StoredDocuments& b) { on_disk->add(b); };
-    const WantFn want = [&](const StoredDocuments& b) {
-        std::vector<uint8_t> w = finder.in_boilerplate_source(b.docs.size(), b.docs.data());
-        for (std::size_t i = 0; i < w.size(); ++i) w[i] = w[i] || b.seqs[i] > earlier.since;
-        return w;
-    };
-    if (from_summaries)
-        for_each_summarized_batch(store, finder, earlier.since, total, batch, progress, add);
-    else
-        for_each_stored_batch(store, total, batch, progress, add, want);
-    NewStoredDuplicates out{on_disk->finish(), earlier.since, 0, {}, {}};
-    const std::vector<int64_t>& seqs = on_disk->seqs();
-    const uint32_t first_new = first_after(seqs, earlier.since);
-    if (first_new != earlier.docs)
-        *why = "earlier documents were deleted or replaced";
-    else if (boilerplate_fingerprint(seqs, out.result.docs, first_new) != earlier.boilerplate)
-        *why = "boilerplate lines of earlier documents changed";
-    if (!why->empty()) return std::nullopt;
-    name_earlier(store, out.result, seqs, first_new);
-    out.new_docs = seqs.size() - first_new;
-    out.mark = mark_of(out.result, seqs, earlier.since, first_new, false);
+    std::optional<NewStoredDuplicates> out;
+    store.read_snapshot(
+        [&] { out = compare_new(store, finder, *on_disk, earlier, total, batch, progress, why); });
     return out;
 }
 

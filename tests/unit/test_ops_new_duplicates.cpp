@@ -329,3 +329,34 @@ TEST(OpsNewDuplicates, OnlyTheEarlierDocumentsTheResultNamesAreRead) {
     std::sort(named.begin(), named.end());
     EXPECT_EQ(named, (std::vector<std::string>{"a3", "a7", "f0", "f1", "f2", "f3", "f4", "f5"}));
 }
+
+// A --new run reads one state of the store: a document deleted by another connection while the
+// run counts lines (after it began) is still the one its pass 2 lists, verifies and names. The
+// new page n0 is an exact copy of a3; a3 goes as soon as the run reports progress.
+TEST(OpsNewDuplicates, ARunReadsTheStoreAsItWasWhenItBegan) {
+    test::TempDir dir("ops_new_duplicates_snapshot");
+    for (unsigned k = 0; k < 20; ++k)
+        test::write_file(dir / ("a/a" + std::to_string(k) + ".txt"), page(500 + k, 60));
+    {
+        Store store(dir / "store");
+        index_folder(store, dir / "a");
+        record_new_duplicates(store, find_new_stored_duplicates(store, NearDuplicateOptions{}, 4).mark);
+        test::write_file(dir / "n/n0.txt", page(503, 60));
+        index_folder(store, dir / "n");
+    }
+    Store store(dir / "store");
+    bool deleted = false;
+    const auto progress = [&](std::size_t, std::size_t) {
+        if (std::exchange(deleted, true)) return;
+        Store other(dir / "store");
+        EXPECT_TRUE(other.remove("a3"));
+    };
+    const NewStoredDuplicates got = find_new_stored_duplicates(store, NearDuplicateOptions{}, 4, progress);
+    EXPECT_TRUE(deleted);
+    EXPECT_EQ(got.full_run, "");
+    ASSERT_EQ(got.result.pairs.size(), 1u);
+    const NearDuplicatePair& p = got.result.pairs[0];
+    EXPECT_EQ(got.result.docs[p.a].id, "a3");
+    EXPECT_EQ(got.result.docs[p.b].id, "n0");
+    EXPECT_FALSE(store.get("a3"));  // gone once the run is over
+}

@@ -184,10 +184,6 @@ void sign_stored_sets(const MinHash& minhash, const std::vector<StoredShingleSet
 std::string encode_lines(const LineSummary& summary, std::optional<uint64_t> source = std::nullopt);
 // Its summary, and into *source (when given) its source hash, nullopt for version 1.
 LineSummary decode_lines(std::string_view blob, std::optional<uint64_t>* source = nullptr);
-// Only the source hash that a version-2 artifact ends with, the rest not decoded (for a reader
-// that has decoded the same artifact whole before: decode_lines checks the layout); nullopt for
-// version 1 or a blob that is not a "lines" artifact.
-std::optional<uint64_t> lines_source(std::string_view blob);
 // A shingle set's key ("shingle_set"): what identical sets share.
 struct ShingleSetKey {
     uint64_t hash = 0;  // shingle_set_hash (sketch/shingler.h)
