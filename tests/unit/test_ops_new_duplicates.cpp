@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 #include <tuple>
+#include <utility>
 
 #include "doppel/langid/language_identifier.h"
 #include "doppel/ops/duplicates.h"
