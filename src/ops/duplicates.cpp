@@ -179,7 +179,7 @@ bool count_lines_from_summaries(const Store& store, NearDuplicateFinder& finder,
 // boilerplate or a new document, without reading every row. The earlier documents (seq up to
 // `since`) are those pass 1 listed, by seq and source; only the rows of those in a source with
 // boilerplate are read, by seq. The others stay empty Documents, no id, source or text:
-// BandRunDedup keeps them as earlier documents, and name_earlier() names those the result
+// BandRunDedup keeps them as earlier documents, and describe_earlier() names those the result
 // refers to. (A daily batch of 100,000 into a store of 10,000,000 read every row's pages, texts
 // and all, for their ids: 46% of the run.) The new documents are read by range, as there.
 void for_each_summarized_batch(const Store& store, NearDuplicateFinder& finder, int64_t since,
@@ -216,13 +216,16 @@ void for_each_summarized_batch(const Store& store, NearDuplicateFinder& finder, 
     for_each_stored_batch(store, total, batch, after_earlier, fn, all, since);
 }
 
-// Names the earlier documents of an only-new result that a pair or cluster refers to and that
-// for_each_summarized_batch left unnamed, reading their ids by seq (seqs: the result's documents').
-void name_earlier(const Store& store, NearDuplicateResult& r, const std::vector<int64_t>& seqs,
-                  uint32_t first_new) {
+// Completes the earlier documents of an only-new result that a pair or cluster refers to:
+// their ids where for_each_summarized_batch left them unnamed, and their shingle counts where
+// they were kept aside with none (BandRunDedup::keep_earlier: their stored set stands, so its
+// key, the "shingle_set" artifact, has its size), as a full run reports them. Reads by seq
+// (seqs: the result's documents').
+void describe_earlier(const Store& store, NearDuplicateResult& r, const std::vector<int64_t>& seqs,
+                      uint32_t first_new) {
     std::vector<uint32_t> ks;
     const auto refer = [&](uint32_t k) {
-        if (k < first_new && r.docs[k].id.empty()) ks.push_back(k);
+        if (k < first_new && (r.docs[k].id.empty() || r.docs[k].shingles == 0)) ks.push_back(k);
     };
     for (const auto& p : r.pairs) refer(p.a), refer(p.b);
     for (const auto& c : r.clusters) {
@@ -231,12 +234,24 @@ void name_earlier(const Store& store, NearDuplicateResult& r, const std::vector<
     }
     std::sort(ks.begin(), ks.end());
     ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
-    std::vector<int64_t> rows(ks.size());
-    for (std::size_t j = 0; j < ks.size(); ++j) rows[j] = seqs[ks[j]];
+    std::vector<int64_t> unnamed, unsized;
+    std::vector<uint32_t> unnamed_k, unsized_k;
+    for (uint32_t k : ks) {
+        if (r.docs[k].id.empty()) unnamed.push_back(seqs[k]), unnamed_k.push_back(k);
+        if (r.docs[k].shingles == 0) unsized.push_back(seqs[k]), unsized_k.push_back(k);
+    }
     std::size_t j = 0;
-    store.read_keys(rows, [&](const Store::DocumentKeys& k) {
-        while (rows[j] != k.seq) ++j;
-        r.docs[ks[j]].id = k.id;
+    store.read_keys(unnamed, [&](const Store::DocumentKeys& d) {
+        while (unnamed[j] != d.seq) ++j;
+        r.docs[unnamed_k[j]].id = d.id;
+    });
+    j = 0;
+    store.read_artifacts(kShingleSetArtifact, unsized, [&](int64_t seq, std::string_view blob) {
+        while (unsized[j] != seq) ++j;
+        try {
+            r.docs[unsized_k[j]].shingles = decode_set_key(blob).size;
+        } catch (const Error&) {  // left as it was
+        }
     });
 }
 
@@ -545,7 +560,7 @@ std::optional<NewStoredDuplicates> compare_new(const Store& store, NearDuplicate
     else if (boilerplate_fingerprint(seqs, out.result.docs, first_new) != earlier.boilerplate)
         *why = "boilerplate lines of earlier documents changed";
     if (!why->empty()) return std::nullopt;
-    name_earlier(store, out.result, seqs, first_new);
+    describe_earlier(store, out.result, seqs, first_new);
     out.new_docs = seqs.size() - first_new;
     out.mark = mark_of(out.result, seqs, earlier.since, first_new, false);
     return out;

@@ -71,14 +71,17 @@ void write_batch(const test::TempDir& dir, const std::string& name, unsigned bas
         test::write_file(dir / (name + "/" + name + "_d" + std::to_string(k) + ".txt"), texts[k]);
 }
 
-using PairKey = std::tuple<std::string, std::string, DuplicateKind, double, double, uint32_t>;
+using PairKey =
+    std::tuple<std::string, std::string, DuplicateKind, double, double, uint32_t, uint32_t, uint32_t>;
 
-// The pairs of r with a document numbered from first_new on, by ids.
+// The pairs of r with a document numbered from first_new on, by ids, with their documents'
+// shingle counts (the evidence a pair is printed with).
 std::vector<PairKey> pairs_from(const NearDuplicateResult& r, std::size_t first_new) {
     std::vector<PairKey> out;
     for (const auto& p : r.pairs)
         if (p.b >= first_new)
-            out.emplace_back(r.docs[p.a].id, r.docs[p.b].id, p.kind, p.jaccard, p.containment, p.common);
+            out.emplace_back(r.docs[p.a].id, r.docs[p.b].id, p.kind, p.jaccard, p.containment, p.common,
+                             r.docs[p.a].shingles, r.docs[p.b].shingles);
     return out;
 }
 
