@@ -523,8 +523,9 @@ std::optional<NewStoredDuplicates> nothing_new(const Store& store, const NearDup
     return out;
 }
 
-// The passes of only_new() (see there), the result's earlier documents named; nullopt (with the
-// reason in *why) when a full run is needed.
+// The passes of only_new() (see there), then the earlier documents the result names described
+// (their ids and shingle counts, describe_earlier); nullopt (with the reason in *why) when a
+// full run is needed.
 std::optional<NewStoredDuplicates> compare_new(const Store& store, NearDuplicateFinder& finder,
                                                BandRunDedup& on_disk, const DedupState& earlier,
                                                std::size_t total, std::size_t batch,
