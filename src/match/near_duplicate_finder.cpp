@@ -572,11 +572,10 @@ std::vector<uint8_t> NearDuplicateFinder::needs_text(std::size_t n, const Docume
 }
 
 std::vector<uint8_t> NearDuplicateFinder::in_boilerplate_source(std::size_t n, const Document* docs) {
-    Impl& im = *impl_;
-    im.build_boilerplate(options_);
-    std::vector<uint8_t> out(n, 0);
-    for (std::size_t i = 0; i < n; ++i) out[i] = im.boilerplate_of(docs[i]) != nullptr;
-    return out;
+    impl_->build_boilerplate(options_);
+    std::vector<uint64_t> sources(impl_->boilerplate.empty() ? 0 : n);  // hashed only where they count
+    for (std::size_t i = 0; i < sources.size(); ++i) sources[i] = document_source_hash(docs[i]);
+    return sources.empty() ? std::vector<uint8_t>(n, 0) : in_boilerplate_source(n, sources.data());
 }
 
 std::vector<uint8_t> NearDuplicateFinder::in_boilerplate_source(std::size_t n, const uint64_t* sources) {

@@ -209,11 +209,10 @@ void for_each_summarized_batch(const Store& store, NearDuplicateFinder& finder, 
         if (progress) progress(from + n, total);
     }
     listed = {};  // its memory, given back before the new documents are read
-    const WantFn all = [](const StoredDocuments& b) { return std::vector<uint8_t>(b.docs.size(), 1); };
     const ProgressCallback after_earlier = [&](std::size_t n, std::size_t t) {
         if (progress) progress(earlier + n, t);
     };
-    for_each_stored_batch(store, total, batch, after_earlier, fn, all, since);
+    for_each_stored_batch(store, total, batch, after_earlier, fn, {}, since);  // every summary wanted
 }
 
 // Completes the earlier documents of an only-new result that a pair or cluster refers to:

@@ -1193,47 +1193,56 @@ void Store::scan(const std::function<bool(StoredDocument&)>& fn, bool with_text,
 
 namespace {
 // The columns scan_keys() and read_keys() read, and the row's keys from them (views into the row).
-constexpr const char* kKeyColumns = "SELECT seq, id, source, url, content_hash FROM documents ";
+constexpr const char* kKeyColumns = "seq, id, source, url, content_hash";
 Store::DocumentKeys keys_of(const Statement& st) {
     return {st.int64(0), st.blob(1), st.blob(2), st.blob(3), st.blob(4)};
+}
+
+// Calls fn(row) for each of `seqs` that is stored, in the order given, the row's first column its
+// seq (`columns`: a list of SQL expressions of a documents row, "seq" first), with one prepared
+// statement: the one home of the reads by seq (read_keys, read_columns). Seqs in increasing order
+// that are at least a quarter of the rows from their first to their last are read by one range
+// scan, which reads those rows' pages anyway (a row holds its text; a row not asked for is
+// skipped before its other columns are read); the others by a lookup each. Inside the caller's
+// read transaction (Store::read_snapshot).
+void rows_by_seq(sqlite3* db, const std::string& columns, const std::vector<int64_t>& seqs,
+                 const std::function<void(const Statement&)>& fn) {
+    if (seqs.empty()) return;
+    const bool dense = std::adjacent_find(seqs.begin(), seqs.end(), std::greater_equal<>()) == seqs.end() &&
+                       (seqs.back() - seqs.front()) / 4 < static_cast<int64_t>(seqs.size());
+    const std::string select = "SELECT " + columns + " FROM documents ";
+    if (dense) {
+        Statement st(db, (select + "WHERE seq BETWEEN ? AND ? ORDER BY seq").c_str());
+        st.bind(1, seqs.front()).bind(2, seqs.back());
+        auto next = seqs.begin();
+        while (st.step()) {
+            next = std::lower_bound(next, seqs.end(), st.int64(0));
+            if (next != seqs.end() && *next == st.int64(0)) fn(st);
+        }
+        return;
+    }
+    Statement st(db, (select + "WHERE seq = ?").c_str());
+    for (int64_t seq : seqs) {
+        st.reset();
+        st.bind(1, seq);
+        if (st.step()) fn(st);
+    }
 }
 }  // namespace
 
 void Store::scan_keys(const std::function<bool(const DocumentKeys&)>& fn, int64_t after) const {
-    Statement st(impl_->db, (std::string(kKeyColumns) + "WHERE seq > ? ORDER BY seq").c_str());
+    Statement st(
+        impl_->db,
+        ("SELECT " + std::string(kKeyColumns) + " FROM documents WHERE seq > ? ORDER BY seq").c_str());
     st.bind(1, after);
     while (st.step())
         if (!fn(keys_of(st))) break;
 }
 
-// Seqs in order that are at least a quarter of the rows from their first to their last are read
-// by one range scan, which reads those rows' pages anyway (a row holds its text); the others by a
-// lookup each.
 void Store::read_keys(const std::vector<int64_t>& seqs,
                       const std::function<void(const DocumentKeys&)>& fn) const {
-    if (seqs.empty()) return;
-    const bool dense = std::is_sorted(seqs.begin(), seqs.end()) &&
-                       (seqs.back() - seqs.front()) / 4 < static_cast<int64_t>(seqs.size());
-    read_snapshot([&] {
-        if (dense) {
-            Statement st(impl_->db,
-                         (std::string(kKeyColumns) + "WHERE seq BETWEEN ? AND ? ORDER BY seq").c_str());
-            st.bind(1, seqs.front()).bind(2, seqs.back());
-            auto next = seqs.begin();
-            while (st.step()) {
-                const DocumentKeys k = keys_of(st);
-                next = std::lower_bound(next, seqs.end(), k.seq);
-                if (next != seqs.end() && *next == k.seq) fn(k);
-            }
-            return;
-        }
-        Statement st(impl_->db, (std::string(kKeyColumns) + "WHERE seq = ?").c_str());
-        for (int64_t seq : seqs) {
-            st.reset();
-            st.bind(1, seq);
-            if (st.step()) fn(keys_of(st));
-        }
-    });
+    read_snapshot(
+        [&] { rows_by_seq(impl_->db, kKeyColumns, seqs, [&](const Statement& st) { fn(keys_of(st)); }); });
 }
 
 int64_t Store::max_seq() const {
@@ -1480,18 +1489,13 @@ void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& 
 }
 
 // Two columns of the documents of `seqs` (SQL expressions of a row: a text or blob, an integer),
-// in the order given, with one prepared statement.
+// in the order given (rows_by_seq).
 void Store::read_columns(const std::string& column, const std::string& number,
                          const std::vector<int64_t>& seqs,
                          const std::function<void(int64_t, std::string_view, int64_t)>& fn) const {
-    const std::string sql = "SELECT " + column + ", " + number + " FROM documents WHERE seq = ?";
     read_snapshot([&] {
-        Statement st(impl_->db, sql.c_str());
-        for (int64_t seq : seqs) {
-            st.reset();
-            st.bind(1, seq);
-            if (st.step()) fn(seq, st.blob(0), st.int64(1));
-        }
+        rows_by_seq(impl_->db, "seq, " + column + ", " + number, seqs,
+                    [&](const Statement& st) { fn(st.int64(0), st.blob(1), st.int64(2)); });
     });
 }
 

@@ -161,6 +161,16 @@ TEST_F(StoreTest, ReadTextsGivesTheTextsOfTheSeqsAsked) {
     std::vector<std::pair<int64_t, std::string>> got;
     s.read_texts({seqs[2], 9999, seqs[0]}, [&](int64_t seq, std::string_view text) { got.emplace_back(seq, text); });
     EXPECT_EQ(got, (std::vector<std::pair<int64_t, std::string>>{{seqs[2], "gamma"}, {seqs[0], "alpha"}}));
+    // Seqs in order, most of their range (one range scan: the row between skipped), and a seq
+    // asked twice (a lookup each).
+    got.clear();
+    s.read_texts({seqs[0], seqs[2]},
+                 [&](int64_t seq, std::string_view text) { got.emplace_back(seq, text); });
+    EXPECT_EQ(got, (std::vector<std::pair<int64_t, std::string>>{{seqs[0], "alpha"}, {seqs[2], "gamma"}}));
+    got.clear();
+    s.read_texts({seqs[1], seqs[1]},
+                 [&](int64_t seq, std::string_view text) { got.emplace_back(seq, text); });
+    EXPECT_EQ(got, (std::vector<std::pair<int64_t, std::string>>{{seqs[1], "beta"}, {seqs[1], "beta"}}));
 }
 
 // scan_keys(): every document's seq, id, source, url and content hash in seq order, as scan()
