@@ -614,6 +614,33 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs, PrecomputedSk
     for (std::size_t i = 0; i < n; ++i) im.bytes += im.docs[base + i].bytes;
 }
 
+std::vector<uint64_t> NearDuplicateFinder::boilerplate_keys(std::size_t n, const Document* docs,
+                                                            const LineSummary* const* lines) {
+    Impl& im = *impl_;
+    im.build_boilerplate(options_);
+    std::vector<uint64_t> out(n, 0);
+    if (im.boilerplate.empty()) return out;
+    std::vector<uint64_t> in;
+    for (std::size_t i = 0; i < n; ++i) {
+        const LineHashSet* skip = lines[i] ? im.boilerplate_of(docs[i]) : nullptr;
+        if (!skip) continue;
+        in.clear();
+        for (uint64_t h : lines[i]->lines)
+            if (skip->count(h)) in.push_back(h);
+        if (!in.empty()) out[i] = XXH3_64bits(in.data(), in.size() * sizeof(uint64_t)) | 1;  // never 0
+    }
+    return out;
+}
+
+FinderSketches NearDuplicateFinder::sketch_apart(std::size_t n, const Document* docs,
+                                                 PrecomputedSketch* const* pre,
+                                                 const LineSummary* const* lines) {
+    const uint64_t bytes = impl_->bytes;
+    add(n, docs, pre, lines);
+    impl_->bytes = bytes;
+    return take_sketches();
+}
+
 FinderDocument NearDuplicateFinder::stored_document(const Document& doc, const LineSummary& summary, uint32_t shingles) {
     FinderDocument fd = Impl::document_of(doc, options_, &summary);
     fd.shingles = shingles;

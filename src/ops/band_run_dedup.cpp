@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <numeric>
 #include <unordered_map>
 
 #include "doppel/error.h"
@@ -30,6 +31,29 @@ void sort_unique(std::vector<uint64_t>& v) {
 }
 
 }  // namespace
+
+// Whether a band key is one of a sorted set's: a bitmap of hashed keys (16 bits a key) first,
+// then a binary search for the few it lets through, so most keys asked cost one cache line.
+class BandRunDedup::KeySet {
+public:
+    explicit KeySet(const std::vector<uint64_t>& sorted) : keys_(sorted) {
+        int bits = 16;
+        while (bits < 40 && (uint64_t{1} << bits) < 16 * static_cast<uint64_t>(sorted.size())) ++bits;
+        shift_ = 64 - bits;
+        bitmap_.assign((std::size_t{1} << bits) / 64, 0);
+        for (uint64_t k : sorted) bitmap_[slot(k) / 64] |= uint64_t{1} << (slot(k) % 64);
+    }
+    bool has(uint64_t key) const {
+        const uint64_t s = slot(key);
+        return (bitmap_[s / 64] >> (s % 64) & 1) && std::binary_search(keys_.begin(), keys_.end(), key);
+    }
+
+private:
+    uint64_t slot(uint64_t key) const { return (key * 0x9E3779B97F4A7C15ull) >> shift_; }
+    const std::vector<uint64_t>& keys_;
+    int shift_ = 0;
+    std::vector<uint64_t> bitmap_;
+};
 
 // A Store for each worker of a parallel loop that reads the store (a Store is not safe for
 // concurrent use): worker 0 reads the caller's, each other one a read-only Store of its own,
@@ -124,6 +148,7 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
     minhash_ = MinHash::from_spec(finder.options().minhash_spec);
     perms_ = minhash_->perms();
     seed_ = minhash_->seed();
+    bands_spec_ = boilerplate_bands_spec(finder.options(), bands_.params());
     // Sized once: a growing vector would hold two copies while it moves.
     const std::size_t n = store.size();
     seqs_.reserve(n);
@@ -322,25 +347,32 @@ std::vector<uint32_t> BandRunDedup::exact_copies(const StoredDocuments& b,
 void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again,
                             const std::vector<uint32_t>& copy_of) {
     const std::size_t n = b.docs.size();
+    // The boilerplate lines each document's set leaves out, where band keys are kept.
+    const std::vector<uint64_t> lines = keep_bands_
+                                            ? finder_.boilerplate_keys(n, b.docs.data(), b.lines.data())
+                                            : std::vector<uint64_t>(n, 0);
+    const std::vector<std::optional<BoilerplateBands>> bands = stored_bands(b, again, lines);
     // Documents kept without the finder: in a full run those it would take as stored whose set
     // key is stored (keep_stored) and exact copies (keep_copy); with only the new documents, the
-    // earlier ones whose stored sketch stands (keep_earlier). The others go through the finder
-    // (`sub`).
+    // earlier ones whose stored sketch stands (keep_earlier) or whose boilerplate band keys do
+    // (keep_by_bands). The others go through the finder (`sub`).
     std::vector<uint8_t> aside(n, 0);
     for (std::size_t i = 0; i < n; ++i)
-        aside[i] = copy_of[i] != kNoCopy ||
+        aside[i] = copy_of[i] != kNoCopy || bands[i] ||
                    (!again[i] && (earlier_ ? b.seqs[i] <= earlier_->since : b.lines[i] && b.set_key(i)));
     if (std::none_of(aside.begin(), aside.end(), [](uint8_t a) { return a; })) {
         Sketched k = sketch(b, std::move(again));
-        for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored);
+        for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored, lines[i]);
         return;
     }
     std::vector<uint8_t> sub_again;
+    std::vector<uint64_t> sub_lines;
     StoredDocuments sub;
     sub.summaries.reserve(n);  // no reallocation: sub.lines points into it
     for (std::size_t i = 0; i < n; ++i) {
         if (aside[i]) continue;
         sub_again.push_back(again[i]);
+        sub_lines.push_back(lines[i]);
         sub.docs.push_back(std::move(b.docs[i]));
         sub.seqs.push_back(b.seqs[i]);
         sub.summaries.push_back(b.lines[i] ? std::move(b.summaries[i]) : LineSummary{});
@@ -350,8 +382,10 @@ void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again,
     for (std::size_t i = 0, j = 0; i < n; ++i) {
         if (copy_of[i] != kNoCopy)
             keep_copy(b, i, copy_of[i]);
+        else if (bands[i])
+            keep_by_bands(b, i, *bands[i]);
         else if (!aside[i])
-            keep(k.s, j, sub.seqs[j], k.stored), ++j;
+            keep(k.s, j, sub.seqs[j], k.stored, sub_lines[j]), ++j;
         else if (earlier_)
             keep_earlier(b, i);
         else
@@ -422,8 +456,10 @@ void BandRunDedup::keep_stored(StoredDocuments& b, std::size_t i) {
 }
 
 // Keeps document i of a batch: its small arrays, its shingles when they are not the stored ones,
-// its band keys when its signature is not the stored one.
-void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored) {
+// its band keys when its signature is not the stored one (and for the run's record when its set
+// left the boilerplate lines `lines` out: make_bands).
+void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored,
+                        uint64_t lines) {
     const auto k = static_cast<uint32_t>(docs_.size());
     const std::vector<uint64_t>& sh = s.shingles[i];
     seqs_.push_back(seq);
@@ -443,6 +479,150 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
     if (!same_sig)
         for (int band = 0; band < bands_.params().bands; ++band)
             extra_.push_back({LshBandStore::entry_key(sig, bands_.params(), band), seq});
+    if (keep_bands_ && lines && !same_sig && docs_[k].boilerplate_lines > 0) make_bands(k, lines, sig);
+}
+
+// The boilerplate band keys stored for the documents of b that an only-new run may keep by them
+// (keep_by_bands): earlier ones with a line summary and boilerplate lines (again[i], lines[i]),
+// whose stored keys are of this run's spec and banding and of those lines. nullopt for the others.
+std::vector<std::optional<BoilerplateBands>> BandRunDedup::stored_bands(
+    const StoredDocuments& b, const std::vector<uint8_t>& again, const std::vector<uint64_t>& lines) const {
+    const std::size_t n = b.docs.size();
+    std::vector<std::optional<BoilerplateBands>> out(n);
+    if (!earlier_ || !keep_bands_) return out;
+    std::vector<int64_t> seqs;
+    std::vector<std::size_t> at;  // position in b of seqs[j]
+    for (std::size_t i = 0; i < n; ++i)
+        if (again[i] && lines[i] && b.lines[i] && b.seqs[i] <= earlier_->since)
+            seqs.push_back(b.seqs[i]), at.push_back(i);
+    std::size_t j = 0;
+    const auto take = [&](int64_t seq, std::string_view blob) {
+        while (j < seqs.size() && seqs[j] < seq) ++j;
+        if (j == seqs.size() || seqs[j] != seq) return;
+        std::optional<BoilerplateBands> got = decode_boilerplate_bands(blob);
+        const std::size_t i = at[j];
+        if (got && got->spec == bands_spec_ && got->lines == lines[i] &&
+            got->keys.size() == static_cast<std::size_t>(bands_.params().bands))
+            out[i] = std::move(got);
+    };
+    if (seqs.empty()) return out;
+    if (seqs.size() * 2 >= n)  // most of the batch: one range scan
+        store_.scan_artifacts(kBoilerplateBandsArtifact, seqs.front(), seqs.back(), take);
+    else
+        store_.read_artifacts(kBoilerplateBandsArtifact, seqs, take);
+    return out;
+}
+
+// Keeps an earlier document by its stored boilerplate band keys: its small arrays, its set's size
+// and boilerplate lines as they were made, the keys beside the runs. Its set is derived only if
+// it is a candidate (derive_candidates).
+void BandRunDedup::keep_by_bands(StoredDocuments& b, std::size_t i, const BoilerplateBands& bands) {
+    const auto k = static_cast<uint32_t>(docs_.size());
+    FinderDocument d = finder_.stored_document(b.docs[i], *b.lines[i], bands.shingles);
+    d.boilerplate_lines = bands.boilerplate_lines;
+    seqs_.push_back(b.seqs[i]);
+    set_hash_.push_back(0);  // not asked with only the new documents
+    set_size_.push_back(bands.shingles);
+    docs_.push_back(std::move(d));
+    own_keys_.push_back(true);
+    by_bands_.push_back(k);  // its keys: add_stored_bands
+}
+
+// The stored band keys of the documents kept by them (keep_by_bands) that are in `keys`, beside
+// the runs: read again (add() found them in the same snapshot) rather than held, since most are
+// in no bucket with a new document (at 16 bands, 256 bytes a document held, then sorted).
+void BandRunDedup::add_stored_bands(const KeySet& keys) {
+    if (by_bands_.empty()) return;
+    std::vector<int64_t> seqs;
+    for (uint32_t k : by_bands_) seqs.push_back(seqs_[k]);
+    std::size_t j = 0;
+    const auto take = [&](int64_t seq, std::string_view blob) {
+        while (j < seqs.size() && seqs[j] < seq) ++j;
+        if (j == seqs.size() || seqs[j] != seq) return;
+        const std::optional<BoilerplateBands> got = decode_boilerplate_bands(blob);
+        bands_disagree_ = bands_disagree_ || !got || got->spec != bands_spec_;
+        if (got)
+            for (uint64_t key : got->keys)
+                if (keys.has(key)) extra_.push_back({key, seq});
+    };
+    // Dense where they are most documents of their range (a store whose every source has a footer).
+    if (seqs.size() * 2 >= static_cast<std::size_t>(seqs.back() - seqs.front() + 1))
+        store_.scan_artifacts(kBoilerplateBandsArtifact, seqs.front(), seqs.back(), take);
+    else
+        store_.read_artifacts(kBoilerplateBandsArtifact, seqs, take);
+}
+
+// Records document k's band keys (signature `sig`, its set without the boilerplate lines
+// `lines`) for the next run, while they fit in kBandsKept.
+void BandRunDedup::make_bands(uint32_t k, uint64_t lines, const uint32_t* sig) {
+    BoilerplateBands made{bands_spec_, lines, docs_[k].boilerplate_lines, set_size_[k], {}};
+    for (int band = 0; band < bands_.params().bands; ++band)
+        made.keys.push_back(LshBandStore::entry_key(sig, bands_.params(), band));
+    std::string blob = encode_boilerplate_bands(made);
+    const uint64_t bytes = blob.size() + sizeof(bands_made_[0]);
+    if (bands_made_bytes_ + bytes > kBandsKept) return;
+    bands_made_bytes_ += bytes;
+    bands_made_.emplace_back(seqs_[k], std::move(blob));
+}
+
+// The documents kept by their band keys (keep_by_bands) that are among the candidates get their
+// sets, derived as add() would have (texts and stored sketches read, the source's boilerplate
+// lines left out), kept as their own for verify(). A set or boilerplate count other than the
+// keys were made for marks the run (stored_bands_disagree).
+void BandRunDedup::derive_candidates(const std::vector<uint64_t>& candidates) {
+    std::vector<uint32_t> ks;
+    const auto take = [&](uint32_t k) {
+        if (std::binary_search(by_bands_.begin(), by_bands_.end(), k)) ks.push_back(k);
+    };
+    if (!by_bands_.empty())
+        for (uint64_t c : candidates) take(static_cast<uint32_t>(c >> 32)), take(static_cast<uint32_t>(c));
+    std::sort(ks.begin(), ks.end());
+    ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
+    if (ks.empty()) return;
+    // Their documents, whole: keys and texts.
+    const std::size_t n = ks.size();
+    StoredDocuments b;
+    for (uint32_t k : ks) b.seqs.push_back(seqs_[k]);
+    b.docs.resize(n);
+    std::size_t i = 0;
+    store_.read_keys(b.seqs, [&](const Store::DocumentKeys& d) {
+        while (b.seqs[i] != d.seq) ++i;
+        b.docs[i].id = d.id, b.docs[i].source = d.source, b.docs[i].url = d.url;
+    });
+    i = 0;
+    store_.read_texts(b.seqs, [&](int64_t seq, std::string_view text) {
+        while (b.seqs[i] != seq) ++i;
+        b.docs[i].text.assign(text);
+    });
+    // Their sets, derived from the stored sketches and the texts.
+    const std::vector<uint8_t> all(n, 1);
+    StoredBatch stored = read_stored(b.seqs, all, all);
+    std::vector<PrecomputedSketch*> pre(n);
+    for (std::size_t j = 0; j < n; ++j) pre[j] = stored.complete[j] ? &stored.sketches[j] : nullptr;
+    const std::vector<const LineSummary*> no_summaries(n, nullptr);
+    FinderSketches s = finder_.sketch_apart(n, b.docs.data(), pre.data(), no_summaries.data());
+    for (std::size_t j = 0; j < n; ++j) {
+        const uint32_t k = ks[j];
+        bands_disagree_ = bands_disagree_ || s.docs[j].boilerplate_lines != docs_[k].boilerplate_lines ||
+                          s.shingles[j].size() != set_size_[k];
+        keep_own_set(k, std::move(s.shingles[j]));
+    }
+    sort_own_sets();
+    if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
+}
+
+// Puts own_sets_ (and their places) back in number order after derive_candidates appended
+// earlier documents' sets.
+void BandRunDedup::sort_own_sets() {
+    std::vector<std::size_t> order(own_sets_.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t x, std::size_t y) { return own_sets_[x] < own_sets_[y]; });
+    std::vector<uint32_t> sets(order.size()), slots(order.size());
+    std::vector<uint64_t> at(order.size());
+    for (std::size_t j = 0; j < order.size(); ++j)
+        sets[j] = own_sets_[order[j]], at[j] = own_set_at_[order[j]], slots[j] = own_slot_[order[j]];
+    own_sets_ = std::move(sets), own_set_at_ = std::move(at), own_slot_ = std::move(slots);
 }
 
 // Keeps document k's set as its own (not the stored one): in memory, or in the temporary file.
@@ -806,8 +986,8 @@ private:
 
 NearDuplicateResult BandRunDedup::finish() {
     if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
-    std::sort(extra_.begin(), extra_.end());
     if (earlier_) return finish_new();
+    std::sort(extra_.begin(), extra_.end());
     // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
     NearDuplicateResult r = finder_.finish();
     const std::vector<uint32_t> by_hash = order_by_set_hash(set_hash_, set_size_);
@@ -834,10 +1014,17 @@ namespace doppel {
 // clusters they join; earlier documents' repeated lines are not reported again.
 NearDuplicateResult BandRunDedup::finish_new() {
     sort_unique(new_keys_);
-    NearDuplicateResult r = finder_.finish();
+    // Only the buckets of the new documents' keys are taken: the other keys beside the runs are
+    // left out before they are sorted, and the stored ones are read now, those keys alone.
+    const KeySet in_new(new_keys_);
+    std::erase_if(extra_, [&](const LshBandStore::Entry& e) { return !in_new.has(e.key); });
+    add_stored_bands(in_new);
+    std::sort(extra_.begin(), extra_.end());
     const auto first_new =
         static_cast<uint32_t>(std::upper_bound(seqs_.begin(), seqs_.end(), earlier_->since) - seqs_.begin());
     std::vector<uint64_t> candidates = candidate_pairs(std::vector<bool>(seqs_.size(), false), first_new);
+    derive_candidates(candidates);  // through the finder: before its finish()
+    NearDuplicateResult r = finder_.finish();
     r.candidates = candidates.size();
     r.pairs = verify(candidates);
     std::vector<uint64_t>().swap(candidates);

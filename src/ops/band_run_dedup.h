@@ -24,8 +24,10 @@
 //
 // Only the new documents (`dedup --store --new`, ops/dedup_state.h): opened with the state of an
 // earlier run, the documents up to its seq `since` are earlier ones. add() keeps an earlier
-// document without reading its sketch unless a line of it is boilerplate (it is shingled again,
-// as in a full run); finish() takes only the buckets holding a new document, verifies each pair
+// document without reading its sketch unless a line of it is boilerplate: then by the band keys
+// an earlier run recorded for its set without those lines (ops/dedup_state.h, "boilerplate
+// bands"; its set is derived only if it is a candidate), else it is shingled again, as in a full
+// run; finish() takes only the buckets holding a new document, verifies each pair
 // with a new document directly (identical sets give exact pairs, as their groups would), and
 // puts each new document in the cluster of the earliest representative within the threshold
 // (the earlier representatives are the earlier documents that are not members in the state).
@@ -43,8 +45,10 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "doppel/document.h"
@@ -115,6 +119,16 @@ public:
     NearDuplicateResult finish();
     // The seq of each document number (all of them, earlier ones included).
     const std::vector<int64_t>& seqs() const { return seqs_; }
+    // Boilerplate band keys (ops/dedup_state.h) for the run's record. Before add(): the keys of
+    // the documents whose set leaves a boilerplate line out are kept, up to kBandsKept bytes of
+    // them, and only-new runs take the stored ones that serve instead of deriving those sets;
+    // after finish(): those it made (moved out).
+    static constexpr uint64_t kBandsKept = uint64_t{kDedupMemoryBudgetMb} << 20;
+    void keep_boilerplate_bands() { keep_bands_ = true; }
+    std::vector<std::pair<int64_t, std::string>> take_boilerplate_bands() { return std::move(bands_made_); }
+    // Whether a document kept by its stored band keys turned out, once its set was derived as a
+    // candidate, to have another set than they were made for (the caller runs a full run).
+    bool stored_bands_disagree() const { return bands_disagree_; }
 
 private:
     BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
@@ -127,6 +141,15 @@ private:
     // `need`: finder_.needs_text of b's documents when the caller has it (empty: computed here).
     Sketched sketch(StoredDocuments& b, std::vector<uint8_t> need = {});
     void keep_earlier(StoredDocuments& b, std::size_t i);
+    std::vector<std::optional<BoilerplateBands>> stored_bands(const StoredDocuments& b,
+                                                              const std::vector<uint8_t>& again,
+                                                              const std::vector<uint64_t>& lines) const;
+    void keep_by_bands(StoredDocuments& b, std::size_t i, const BoilerplateBands& bands);
+    class KeySet;  // a sorted set of band keys, asked many times
+    void add_stored_bands(const KeySet& keys);
+    void make_bands(uint32_t k, uint64_t lines, const uint32_t* sig);
+    void derive_candidates(const std::vector<uint64_t>& candidates);
+    void sort_own_sets();
     void keep_stored(StoredDocuments& b, std::size_t i);
     static constexpr uint32_t kNoCopy = UINT32_MAX;
     std::vector<uint32_t> exact_copies(const StoredDocuments& b, const std::vector<uint8_t>& need) const;
@@ -138,7 +161,7 @@ private:
     NearDuplicateResult finish_new();
     std::vector<NearDuplicateCluster> clusters_of_new(const std::vector<NearDuplicatePair>& pairs,
                                                       uint32_t first_new) const;
-    void keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored);
+    void keep(FinderSketches& s, std::size_t i, int64_t seq, const StoredBatch& stored, uint64_t lines);
     std::vector<uint64_t> shingles_of(uint32_t k) const;
     std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks) const;
     std::vector<std::vector<uint64_t>> shingles_of(const std::vector<uint32_t>& ks, const Store& store) const;
@@ -197,6 +220,15 @@ private:
     // went through the finder begin, by document number (their exact copies take them).
     std::unordered_map<uint32_t, std::size_t> extra_of_original_;
     std::vector<uint64_t> new_keys_;          // band keys of the new documents (only new ones run)
+    // Boilerplate band keys (keep_boilerplate_bands): their spec; the earlier documents kept by
+    // their stored ones (keep_by_bands), by number, whose sets are derived only as candidates
+    // (derive_candidates); the keys made, and their bytes.
+    bool keep_bands_ = false;
+    uint64_t bands_spec_ = 0;
+    std::vector<uint32_t> by_bands_;
+    std::vector<std::pair<int64_t, std::string>> bands_made_;
+    uint64_t bands_made_bytes_ = 0;
+    bool bands_disagree_ = false;
     mutable std::unique_ptr<WorkerStores> worker_stores_;
 };
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "doppel/error.h"
+#include "doppel/index/near_duplicate_index.h"
 #include "doppel/store/store.h"
 
 namespace doppel {
@@ -148,6 +149,44 @@ void DedupState::write(Store& store, int64_t since, uint64_t docs, uint64_t boil
         meta << ' ' << boilerplate_lines << '\n' << spec;
         store.set_meta(meta_key(spec), meta.str());
     });
+}
+
+namespace {
+constexpr char kBandsMagic[4] = {'D', 'P', 'B', 'B'};
+constexpr uint32_t kBandsVersion = 1;
+constexpr std::size_t kBandsHeader = 4 + 4 + 8 + 8 + 4 + 4 + 4;
+}  // namespace
+
+std::string encode_boilerplate_bands(const BoilerplateBands& b) {
+    const auto bands = static_cast<uint32_t>(b.keys.size());
+    std::string out(kBandsHeader + b.keys.size() * sizeof(uint64_t), '\0');
+    char* p = out.data();
+    auto put = [&](const void* v, std::size_t n) { std::memcpy(p, v, n), p += n; };
+    put(kBandsMagic, 4), put(&kBandsVersion, 4), put(&b.spec, 8), put(&b.lines, 8);  // little-endian hosts
+    put(&b.boilerplate_lines, 4), put(&b.shingles, 4), put(&bands, 4);
+    if (bands) put(b.keys.data(), b.keys.size() * sizeof(uint64_t));
+    return out;
+}
+
+std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob) {
+    uint32_t version = 0, bands = 0;
+    if (blob.size() < kBandsHeader || std::memcmp(blob.data(), kBandsMagic, 4) != 0) return std::nullopt;
+    const char* p = blob.data() + 4;
+    auto get = [&](void* v, std::size_t n) { std::memcpy(v, p, n), p += n; };
+    BoilerplateBands b;
+    get(&version, 4), get(&b.spec, 8), get(&b.lines, 8), get(&b.boilerplate_lines, 4), get(&b.shingles, 4);
+    get(&bands, 4);
+    if (version != kBandsVersion || blob.size() != kBandsHeader + uint64_t{bands} * sizeof(uint64_t))
+        return std::nullopt;
+    b.keys.resize(bands);
+    if (bands) get(b.keys.data(), b.keys.size() * sizeof(uint64_t));
+    return b;
+}
+
+uint64_t boilerplate_bands_spec(const NearDuplicateOptions& o, LshParams banding) {
+    const std::string s = near_duplicate_sketch_spec(o.shingle_spec, o.minhash_spec) + ";" +
+                          std::to_string(banding.bands) + "x" + std::to_string(banding.rows);
+    return XXH3_64bits(s.data(), s.size());
 }
 
 uint64_t boilerplate_fingerprint(const std::vector<int64_t>& seqs, const std::vector<FinderDocument>& docs,

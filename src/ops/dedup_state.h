@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "doppel/match/near_duplicate_finder.h"
@@ -66,6 +67,31 @@ struct DedupState {
                       const std::vector<int64_t>& added, const std::string& spec, bool full,
                       uint64_t boilerplate_lines);
 };
+
+// The band keys of a document whose shingles left a boilerplate line out, as a run with only the
+// new documents made them: the next such run takes them instead of deriving the set again, as
+// long as the same lines are left out (its `lines` key). A store whose every source has a footer
+// line otherwise derives every earlier document's set again each run: a daily batch into a
+// store of 1,000,000 such items took as long as a full run. Kept per document, artifact
+// "boilerplate_bands" (some documents only: store verification does not ask it of every one;
+// deleted with its document), written by record_new_duplicates() with the state. Format
+// (version 1): magic "DPBB", uint32 version, uint64 `spec` (boilerplate_bands_spec), uint64
+// `lines`, uint32 `boilerplate_lines`, uint32 `shingles`, uint32 band count, then the keys as
+// uint64 (LshBandStore::entry_key, band by band), all little-endian.
+inline constexpr const char* kBoilerplateBandsArtifact = "boilerplate_bands";
+struct BoilerplateBands {
+    uint64_t spec = 0;               // what the keys depend on besides the lines
+    uint64_t lines = 0;              // NearDuplicateFinder::boilerplate_keys: the lines left out
+    uint32_t boilerplate_lines = 0;  // FinderDocument::boilerplate_lines
+    uint32_t shingles = 0;           // the set's size without them
+    std::vector<uint64_t> keys;      // one per band
+};
+std::string encode_boilerplate_bands(const BoilerplateBands& b);
+// nullopt for a blob of another format or version (the document's set is then derived again).
+std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob);
+// The spec of a run's band keys: a hash of its shingle and MinHash specs and its banding (not
+// of its threshold or output: a TSV and a JSONL run share them).
+uint64_t boilerplate_bands_spec(const NearDuplicateOptions& o, LshParams banding);
 
 // The fingerprint of the boilerplate lines left out of documents[0, end): a sum over those with
 // any of a hash of (seq, boilerplate_lines). docs[k] is the document of seqs[k].

@@ -435,16 +435,21 @@ void check_in_memory_fits(const Store& store, const NearDuplicateFinder& finder)
                          o.exact ? "leave out --exact, and LSH finds the pairs from band runs on disk" : "");
 }
 
-// A full run; the seq of each document number in *seqs when given.
+// A full run; the seq of each document number in *seqs when given, and the boilerplate band
+// keys it made in *bands when given (BandRunDedup::keep_boilerplate_bands).
 NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                       std::size_t batch, const ProgressCallback& progress,
-                                      std::vector<int64_t>* seqs) {
+                                      std::vector<int64_t>* seqs,
+                                      std::vector<std::pair<int64_t, std::string>>* bands = nullptr) {
     NearDuplicateFinder finder(options);
     // Memory bounded by design where the store's band runs serve these options (ops/band_run_dedup.h).
     if (auto on_disk = BandRunDedup::open(store, finder)) {
+        if (bands) on_disk->keep_boilerplate_bands();
         feed_stored_documents(store, finder, batch, progress, [&](StoredDocuments& b) { on_disk->add(b); });
         if (seqs) *seqs = on_disk->seqs();
-        return on_disk->finish();
+        NearDuplicateResult r = on_disk->finish();
+        if (bands) *bands = on_disk->take_boilerplate_bands();
+        return r;
     }
     // Else every sketch in memory, the stored ones taken where they serve.
     check_in_memory_fits(store, finder);
@@ -466,7 +471,7 @@ NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOpt
 // count are the result's. No members yet.
 NewStoredDuplicates::Mark mark_of(const NearDuplicateResult& r, int64_t since, uint64_t docs,
                                   uint64_t boilerplate, bool full) {
-    return {since, docs, boilerplate, {}, r.spec, full, r.boilerplate_lines};
+    return {since, docs, boilerplate, {}, r.spec, full, r.boilerplate_lines, {}};
 }
 
 // The state of a run through the documents of `seqs`: the members of its clusters from document
@@ -559,10 +564,13 @@ std::optional<NewStoredDuplicates> compare_new(const Store& store, NearDuplicate
         *why = "earlier documents were deleted or replaced";
     else if (boilerplate_fingerprint(seqs, out.result.docs, first_new) != earlier.boilerplate)
         *why = "boilerplate lines of earlier documents changed";
+    else if (on_disk.stored_bands_disagree())
+        *why = "stored boilerplate band keys disagree with a document's set";
     if (!why->empty()) return std::nullopt;
     describe_earlier(store, out.result, seqs, first_new);
     out.new_docs = seqs.size() - first_new;
     out.mark = mark_of(out.result, seqs, earlier.since, first_new, false);
+    out.mark.boilerplate_bands = on_disk.take_boilerplate_bands();
     return out;
 }
 
@@ -581,6 +589,7 @@ std::optional<NewStoredDuplicates> only_new(const Store& store, const NearDuplic
         *why = "the store's band runs do not serve these options";
         return std::nullopt;
     }
+    on_disk->keep_boilerplate_bands();
     if (auto none = nothing_new(store, finder, earlier, progress)) return none;
     const std::size_t total = store.size();
     std::optional<NewStoredDuplicates> out;
@@ -609,7 +618,14 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
 }
 
 void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& m) {
-    DedupState::write(store, m.since, m.docs, m.boilerplate, m.members, m.spec, m.full, m.boilerplate_lines);
+    std::vector<int64_t> seqs;
+    std::vector<std::string_view> blobs;
+    for (const auto& [seq, blob] : m.boilerplate_bands) seqs.push_back(seq), blobs.push_back(blob);
+    store.transaction([&] {
+        store.put_artifacts_of_stored(kBoilerplateBandsArtifact, seqs.size(), seqs.data(), blobs.data());
+        DedupState::write(store, m.since, m.docs, m.boilerplate, m.members, m.spec, m.full,
+                          m.boilerplate_lines);
+    });
 }
 
 NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& asked,
@@ -622,9 +638,14 @@ NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDup
         if (auto out = only_new(store, options, *earlier, batch, progress, &why)) return std::move(*out);
     // A full run, cut to the new documents.
     std::vector<int64_t> seqs;
-    NewStoredDuplicates out{
-        stored_duplicates(store, options, batch, progress, &seqs), earlier ? earlier->since : 0, 0, why, {}};
+    std::vector<std::pair<int64_t, std::string>> bands;
+    NewStoredDuplicates out{stored_duplicates(store, options, batch, progress, &seqs, &bands),
+                            earlier ? earlier->since : 0,
+                            0,
+                            why,
+                            {}};
     out.mark = mark_of(out.result, seqs, out.since, 0, true);
+    out.mark.boilerplate_bands = std::move(bands);
     const uint32_t first_new = first_after(seqs, out.since);
     out.new_docs = seqs.size() - first_new;
     keep_new(out.result, first_new);

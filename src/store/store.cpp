@@ -1403,6 +1403,32 @@ void Store::put_artifacts(const std::vector<std::string>& kinds, std::size_t n, 
     });
 }
 
+void Store::put_artifacts_of_stored(const std::string& kind, std::size_t n, const int64_t* seqs,
+                                    const std::string_view* blobs) {
+    DOPPEL_CHECK(kInvalidArgument, !sketch_table(kind),
+                 "put_artifacts_of_stored() of a sketch kind: " + kind);
+    // The foreign key finds a deleted document (the row fails alone); a check in the statement
+    // (INSERT ... SELECT ... WHERE EXISTS) made 1,100,000 rows 3.6 -> 12 s.
+    transaction([&] {
+        Statement st(impl_->db,
+                     "INSERT INTO artifacts(seq, kind, data) VALUES(?, ?, ?) "
+                     "ON CONFLICT(kind, seq) DO UPDATE SET data = excluded.data");
+        Statement stored(impl_->db, "SELECT 1 FROM documents WHERE seq = ?");
+        for (std::size_t i = 0; i < n; ++i) {
+            st.reset();
+            st.bind(1, seqs[i])
+                .bind(2, std::string_view(kind))
+                .bind_blob_unowned(3, blobs[i].data(), blobs[i].size());
+            try {
+                st.step();
+            } catch (const Error&) {
+                stored.reset();
+                if (stored.bind(1, seqs[i]).step()) throw;
+            }
+        }
+    });
+}
+
 std::optional<std::string> Store::artifact(int64_t seq, const std::string& kind) const {
     const Impl::Place p = impl_->place(kind);
     Statement st(impl_->db,

@@ -14,6 +14,7 @@
 #include "doppel/langid/language_identifier.h"
 #include "doppel/ops/duplicates.h"
 #include "doppel/ops/indexer.h"
+#include "doppel/ops/verify.h"
 #include "doppel/store/store.h"
 #include "ops/dedup_state.h"
 #include "support/test_support.h"
@@ -363,4 +364,113 @@ TEST(OpsNewDuplicates, ARunReadsTheStoreAsItWasWhenItBegan) {
     EXPECT_EQ(got.result.docs[p.a].id, "a3");
     EXPECT_EQ(got.result.docs[p.b].id, "n0");
     EXPECT_FALSE(store.get("a3"));  // gone once the run is over
+}
+
+namespace {
+
+// Folder "a" without boilerplate and folder "f" whose six pages share a footer line, indexed
+// into dir/store and recorded by a first --new run (a full one); then folder "n": n2 is f2 without
+// its footer but for one word (a pair only through f2's set without the footer), n3 unlike any.
+// Returns the state the first run recorded (its metadata), to run the second one again from.
+std::string index_footer_pages_then_new(Store& store, const test::TempDir& dir,
+                                        const NearDuplicateOptions& o) {
+    const std::string footer = "\nThe footer line of site f, in every one of its pages\n";
+    for (unsigned k = 0; k < 20; ++k)
+        test::write_file(dir / ("a/a" + std::to_string(k) + ".txt"), page(500 + k, 60));
+    for (unsigned k = 0; k < 6; ++k)
+        test::write_file(dir / ("f/f" + std::to_string(k) + ".txt"), page(800 + k, 60) + footer);
+    index_folder(store, dir / "a");
+    index_folder(store, dir / "f");
+    record_new_duplicates(store, find_new_stored_duplicates(store, o, 4).mark);
+    test::write_file(dir / "n/n2.txt", page(802, 60, {9}));
+    test::write_file(dir / "n/n3.txt", page(900, 60));
+    index_folder(store, dir / "n");
+    return *store.meta(DedupState::meta_key(NearDuplicateFinder(o).describe()));
+}
+
+// Rewrites the boilerplate band keys stored for document `id` with `change`.
+template <class Change>
+void change_stored_bands(Store& store, const std::string& id, Change change) {
+    const int64_t seq = store.get(id, false)->seq;
+    std::optional<BoilerplateBands> b =
+        decode_boilerplate_bands(*store.artifact(seq, kBoilerplateBandsArtifact));
+    ASSERT_TRUE(b);
+    change(*b);
+    const std::string blob = encode_boilerplate_bands(*b);
+    store.put_artifacts(kBoilerplateBandsArtifact, 1, &seq, &blob);
+}
+
+std::vector<std::string> pair_ids(const NearDuplicateResult& r) {
+    std::vector<std::string> out;
+    for (const auto& p : r.pairs) out.push_back(r.docs[p.a].id + "-" + r.docs[p.b].id);
+    return out;
+}
+
+}  // namespace
+
+// An earlier page whose set leaves its site's footer out is kept by the band keys the run that
+// derived it recorded, not derived again each run: the first run records those of f's six pages,
+// the second finds the full run's pairs with them. With f2's stored keys changed the pair n2-f2
+// is lost (they were used); with the lines they were made for changed too, they are not used and
+// the pair is found again (f2's set derived anew, its keys recorded again).
+TEST(OpsNewDuplicates, EarlierBoilerplatePagesAreKeptByTheirRecordedBandKeys) {
+    test::TempDir dir("ops_new_duplicates_bands");
+    Store store(dir / "store");
+    const NearDuplicateOptions o;
+    const std::string state = index_footer_pages_then_new(store, dir, o);
+    EXPECT_EQ(store.artifact_count(kBoilerplateBandsArtifact), 6u);
+    const NewStoredDuplicates got = expect_new_equals_full(store, o);
+    EXPECT_EQ(got.full_run, "");
+    EXPECT_EQ(pair_ids(got.result), std::vector<std::string>{"f2-n2"});
+    EXPECT_EQ(store.artifact_count(kBoilerplateBandsArtifact), 6u);  // n's pages have no boilerplate
+    const std::string key = DedupState::meta_key(NearDuplicateFinder(o).describe());
+    change_stored_bands(store, "f2", [](BoilerplateBands& b) {
+        for (uint64_t& k : b.keys) k ^= 0x5555;
+    });
+    store.set_meta(key, state);
+    EXPECT_EQ(pair_ids(find_new_stored_duplicates(store, o, 4).result), std::vector<std::string>{});
+    change_stored_bands(store, "f2", [](BoilerplateBands& b) { b.lines ^= 2; });
+    store.set_meta(key, state);
+    const NewStoredDuplicates again = find_new_stored_duplicates(store, o, 4);
+    EXPECT_EQ(again.full_run, "");
+    EXPECT_EQ(pair_ids(again.result), std::vector<std::string>{"f2-n2"});
+    ASSERT_EQ(again.mark.boilerplate_bands.size(), 1u);
+    EXPECT_EQ(again.mark.boilerplate_bands[0].first, store.get("f2", false)->seq);
+}
+
+// Recorded keys that do not match the set a candidate's document turns out to have (here its
+// size) are not trusted: the run is a full one, with the full run's result.
+TEST(OpsNewDuplicates, RecordedBandKeysThatDisagreeWithTheSetGetAFullRun) {
+    test::TempDir dir("ops_new_duplicates_bands_disagree");
+    Store store(dir / "store");
+    const NearDuplicateOptions o;
+    index_footer_pages_then_new(store, dir, o);
+    change_stored_bands(store, "f2", [](BoilerplateBands& b) { ++b.shingles; });
+    const NewStoredDuplicates got = expect_new_equals_full(store, o);
+    EXPECT_EQ(got.full_run, "stored boilerplate band keys disagree with a document's set");
+    EXPECT_EQ(pair_ids(got.result), std::vector<std::string>{"f2-n2"});
+}
+
+// The keys are recorded with the run's place, for the documents still stored (one deleted since
+// the run is left out), and store verification does not ask them of every document (a0 has none).
+TEST(OpsNewDuplicates, BandKeysAreRecordedForTheDocumentsStillStored) {
+    test::TempDir dir("ops_new_duplicates_bands_record");
+    NewStoredDuplicates::Mark mark;
+    {
+        Store store(dir / "store");
+        const std::string footer = "\nThe footer line of site f, in every one of its pages\n";
+        for (unsigned k = 0; k < 6; ++k)
+            test::write_file(dir / ("f/f" + std::to_string(k) + ".txt"), page(800 + k, 60) + footer);
+        test::write_file(dir / "a/a0.txt", page(500, 60));  // no footer: no keys
+        index_folder(store, dir / "f");
+        index_folder(store, dir / "a");
+        mark = find_new_stored_duplicates(store, NearDuplicateOptions{}, 4).mark;
+        EXPECT_EQ(mark.boilerplate_bands.size(), 6u);
+        EXPECT_TRUE(store.remove("f1"));
+        record_new_duplicates(store, mark);
+        EXPECT_EQ(store.artifact_count(kBoilerplateBandsArtifact), 5u);
+    }
+    const StoreVerification v = verify_store(dir / "store");
+    EXPECT_TRUE(v.healthy);
+    for (const auto& f : v.findings) EXPECT_TRUE(f.ok) << f.check << ": " << f.detail;
 }

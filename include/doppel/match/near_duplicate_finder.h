@@ -272,6 +272,17 @@ public:
     std::vector<uint8_t> in_boilerplate_source(std::size_t n, const Document* docs);
     // The same by each document's source hash (document_source_hash, sketch/line_summary.h).
     std::vector<uint8_t> in_boilerplate_source(std::size_t n, const uint64_t* sources);
+    // Which lines of each document its shingles leave out, as a key: a hash of its line summary's
+    // line hashes that are boilerplate of its source, 0 when none is (or lines[i] is null). Two
+    // documents of one text with the same key have the same set once those lines are left out, so
+    // a caller may keep what it derived under the key (ops/dedup_state.h). Ends pass 1.
+    std::vector<uint64_t> boilerplate_keys(std::size_t n, const Document* docs,
+                                           const LineSummary* const* lines);
+    // add() then take_sketches() for documents the caller already counted (stored_document),
+    // with no sketch held (take_sketches() since the last add()): their sketches made again, the
+    // result's bytes not counted twice.
+    FinderSketches sketch_apart(std::size_t n, const Document* docs, PrecomputedSketch* const* pre,
+                                const LineSummary* const* lines);
     // The FinderDocument add() makes for `doc` when it takes the document's stored sketch (no
     // line of it is boilerplate: needs_text() gives 0) of `shingles` shingles, without the sketch
     // itself: for a caller that keeps the sketches apart (ops/band_run_dedup.h). Its bytes count

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "doppel/document.h"
@@ -83,7 +84,10 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
 // summary names its source (a store indexed since the "lines" artifact's version 2), a call
 // through the band runs reads the rows of the new documents, of earlier ones of a source with
 // boilerplate lines and of those a pair or cluster refers to, and no other: every other earlier
-// document is numbered but not named (an empty id).
+// document is numbered but not named (an empty id). An earlier document with a boilerplate line
+// is not shingled again where a run recorded the band keys of its set without that line (the
+// mark's boilerplate_bands, written per document with the state): only if it is a candidate.
+// So a store whose every source has a footer does not cost a full run each time.
 struct NewStoredDuplicates {
     NearDuplicateResult result;  // documents: every stored one, numbered in seq order (see above)
     int64_t since = 0;           // documents after this seq were new (0: all of them)
@@ -96,6 +100,9 @@ struct NewStoredDuplicates {
         std::string spec;
         bool full = false;
         uint64_t boilerplate_lines = 0;  // result.boilerplate_lines
+        // The band keys of documents whose set left a boilerplate line out, made by this run for
+        // the next one (seq, encoded: ops/dedup_state.h), up to kDedupMemoryBudgetMb of them.
+        std::vector<std::pair<int64_t, std::string>> boilerplate_bands;
     } mark;
 };
 NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options,

@@ -274,6 +274,10 @@ public:
                        const std::string* blobs);
     void put_artifacts(const std::string& kind, std::size_t n, const int64_t* seqs,
                        const std::string_view* blobs);
+    // The same for documents read before this transaction, some perhaps deleted since: their
+    // seqs are left out (put_artifacts would fail on them). Not for kSketchKinds.
+    void put_artifacts_of_stored(const std::string& kind, std::size_t n, const int64_t* seqs,
+                                 const std::string_view* blobs);
     // The artifacts of several kinds for the same n documents: blobs[k * n + i] is document i's
     // of kinds[k]. Kinds that share a row (kSketchKinds) are written with one statement a
     // document and table.
