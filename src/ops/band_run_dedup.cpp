@@ -351,7 +351,11 @@ void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again,
     const std::vector<uint64_t> lines = keep_bands_
                                             ? finder_.boilerplate_keys(n, b.docs.data(), b.lines.data())
                                             : std::vector<uint64_t>(n, 0);
-    const std::vector<std::optional<BoilerplateBands>> bands = stored_bands(b, again, lines);
+    std::vector<std::optional<BoilerplateBands>> bands = stored_bands(b, again, lines);
+    std::vector<uint64_t> make(lines);  // keys made for the record: not where they are stored
+    for (std::size_t i = 0; i < n; ++i)
+        if (bands[i]) make[i] = 0;
+    if (!earlier_) bands.assign(n, std::nullopt);  // a full run derives every set
     // Documents kept without the finder: in a full run those it would take as stored whose set
     // key is stored (keep_stored) and exact copies (keep_copy); with only the new documents, the
     // earlier ones whose stored sketch stands (keep_earlier) or whose boilerplate band keys do
@@ -362,7 +366,7 @@ void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again,
                    (!again[i] && (earlier_ ? b.seqs[i] <= earlier_->since : b.lines[i] && b.set_key(i)));
     if (std::none_of(aside.begin(), aside.end(), [](uint8_t a) { return a; })) {
         Sketched k = sketch(b, std::move(again));
-        for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored, lines[i]);
+        for (std::size_t i = 0; i < n; ++i) keep(k.s, i, b.seqs[i], k.stored, make[i]);
         return;
     }
     std::vector<uint8_t> sub_again;
@@ -372,7 +376,7 @@ void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again,
     for (std::size_t i = 0; i < n; ++i) {
         if (aside[i]) continue;
         sub_again.push_back(again[i]);
-        sub_lines.push_back(lines[i]);
+        sub_lines.push_back(make[i]);
         sub.docs.push_back(std::move(b.docs[i]));
         sub.seqs.push_back(b.seqs[i]);
         sub.summaries.push_back(b.lines[i] ? std::move(b.summaries[i]) : LineSummary{});
@@ -482,18 +486,19 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
     if (keep_bands_ && lines && !same_sig && docs_[k].boilerplate_lines > 0) make_bands(k, lines, sig);
 }
 
-// The boilerplate band keys stored for the documents of b that an only-new run may keep by them
-// (keep_by_bands): earlier ones with a line summary and boilerplate lines (again[i], lines[i]),
-// whose stored keys are of this run's spec and banding and of those lines. nullopt for the others.
+// The boilerplate band keys stored for the documents of b that serve: of documents with a line
+// summary and boilerplate lines (again[i], lines[i]), earlier ones in an only-new run (kept by
+// them, keep_by_bands), of this run's spec and banding and of those lines. nullopt for the
+// others. (A full run makes no keys where they serve: it need not write them again.)
 std::vector<std::optional<BoilerplateBands>> BandRunDedup::stored_bands(
     const StoredDocuments& b, const std::vector<uint8_t>& again, const std::vector<uint64_t>& lines) const {
     const std::size_t n = b.docs.size();
     std::vector<std::optional<BoilerplateBands>> out(n);
-    if (!earlier_ || !keep_bands_) return out;
+    if (!keep_bands_) return out;
     std::vector<int64_t> seqs;
     std::vector<std::size_t> at;  // position in b of seqs[j]
     for (std::size_t i = 0; i < n; ++i)
-        if (again[i] && lines[i] && b.lines[i] && b.seqs[i] <= earlier_->since)
+        if (again[i] && lines[i] && b.lines[i] && (!earlier_ || b.seqs[i] <= earlier_->since))
             seqs.push_back(b.seqs[i]), at.push_back(i);
     std::size_t j = 0;
     const auto take = [&](int64_t seq, std::string_view blob) {

@@ -452,7 +452,8 @@ TEST(OpsNewDuplicates, RecordedBandKeysThatDisagreeWithTheSetGetAFullRun) {
 }
 
 // The keys are recorded with the run's place, for the documents still stored (one deleted since
-// the run is left out), and store verification does not ask them of every document (a0 has none).
+// the run is left out), a full run does not make them again where they are stored, and store
+// verification does not ask them of every document (a0 and a1 have none).
 TEST(OpsNewDuplicates, BandKeysAreRecordedForTheDocumentsStillStored) {
     test::TempDir dir("ops_new_duplicates_bands_record");
     NewStoredDuplicates::Mark mark;
@@ -469,6 +470,16 @@ TEST(OpsNewDuplicates, BandKeysAreRecordedForTheDocumentsStillStored) {
         EXPECT_TRUE(store.remove("f1"));
         record_new_duplicates(store, mark);
         EXPECT_EQ(store.artifact_count(kBoilerplateBandsArtifact), 5u);
+        // A full run (a deletion since) makes no keys where they are stored: f1's alone, indexed
+        // again.
+        index_folder(store, dir / "f");
+        EXPECT_TRUE(store.remove("a0"));
+        const NewStoredDuplicates full = find_new_stored_duplicates(store, NearDuplicateOptions{}, 4);
+        EXPECT_NE(full.full_run, "");
+        ASSERT_EQ(full.mark.boilerplate_bands.size(), 1u);
+        EXPECT_EQ(full.mark.boilerplate_bands[0].first, store.get("f1", false)->seq);
+        test::write_file(dir / "a/a1.txt", page(501, 60));
+        index_folder(store, dir / "a");
     }
     const StoreVerification v = verify_store(dir / "store");
     EXPECT_TRUE(v.healthy);
