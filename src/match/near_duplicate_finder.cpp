@@ -571,6 +571,20 @@ std::vector<uint8_t> NearDuplicateFinder::needs_text(std::size_t n, const Docume
     return out;
 }
 
+std::vector<uint8_t> NearDuplicateFinder::needs_text(std::size_t n, const uint64_t* sources,
+                                                     const LineSummary* const* lines) {
+    Impl& im = *impl_;
+    im.build_boilerplate(options_);
+    std::vector<uint8_t> out(n, 0);
+    const Document none;  // the summary stands for it
+    for (std::size_t i = 0; i < n; ++i) {
+        const LineHashSet* skip = im.boilerplate_of(sources[i]);
+        DOPPEL_CHECK(kInvalidArgument, !skip || lines[i], "needs_text() by source without a line summary");
+        out[i] = skip && has_line_in(none, lines[i], skip);
+    }
+    return out;
+}
+
 std::vector<uint8_t> NearDuplicateFinder::in_boilerplate_source(std::size_t n, const Document* docs) {
     impl_->build_boilerplate(options_);
     std::vector<uint64_t> sources(impl_->boilerplate.empty() ? 0 : n);  // hashed only where they count
@@ -614,7 +628,7 @@ void NearDuplicateFinder::add(std::size_t n, const Document* docs, PrecomputedSk
     for (std::size_t i = 0; i < n; ++i) im.bytes += im.docs[base + i].bytes;
 }
 
-std::vector<uint64_t> NearDuplicateFinder::boilerplate_keys(std::size_t n, const Document* docs,
+std::vector<uint64_t> NearDuplicateFinder::boilerplate_keys(std::size_t n, const uint64_t* sources,
                                                             const LineSummary* const* lines) {
     Impl& im = *impl_;
     im.build_boilerplate(options_);
@@ -622,7 +636,7 @@ std::vector<uint64_t> NearDuplicateFinder::boilerplate_keys(std::size_t n, const
     if (im.boilerplate.empty()) return out;
     std::vector<uint64_t> in;
     for (std::size_t i = 0; i < n; ++i) {
-        const LineHashSet* skip = lines[i] ? im.boilerplate_of(docs[i]) : nullptr;
+        const LineHashSet* skip = lines[i] ? im.boilerplate_of(sources[i]) : nullptr;
         if (!skip) continue;
         in.clear();
         for (uint64_t h : lines[i]->lines)

@@ -291,7 +291,9 @@ void BandRunDedup::add(StoredDocuments& b) {
     // time: a batch of long documents would otherwise hold them all (fresh pages to fault in), a
     // batch of short items is one part. An exact copy's text is not read (keep_copy).
     const std::size_t n = b.docs.size();
-    const std::vector<uint8_t> need = finder_.needs_text(n, b.docs.data(), b.lines.data());
+    const std::vector<uint8_t> need = b.sources.empty()
+                                          ? finder_.needs_text(n, b.docs.data(), b.lines.data())
+                                          : finder_.needs_text(n, b.sources.data(), b.lines.data());
     const std::vector<uint32_t> copy_of = exact_copies(b, need);
     const auto base = static_cast<uint32_t>(docs_.size());  // document number of b's first
     extra_of_original_.clear();
@@ -348,10 +350,11 @@ void BandRunDedup::add_part(StoredDocuments& b, std::vector<uint8_t> again,
                             const std::vector<uint32_t>& copy_of) {
     const std::size_t n = b.docs.size();
     // The boilerplate lines each document's set leaves out, where band keys are kept.
-    const std::vector<uint64_t> lines = keep_bands_
-                                            ? finder_.boilerplate_keys(n, b.docs.data(), b.lines.data())
-                                            : std::vector<uint64_t>(n, 0);
-    std::vector<std::optional<BoilerplateBands>> bands = stored_bands(b, again, lines);
+    const std::vector<uint64_t> lines =
+        keep_bands_ ? finder_.boilerplate_keys(n, sources_of(b).data(), b.lines.data())
+                    : std::vector<uint64_t>(n, 0);
+    std::vector<std::optional<BoilerplateBands>> bands =
+        b.stored_bands.empty() ? stored_bands(b, again, lines) : std::move(b.stored_bands);
     std::vector<uint64_t> make(lines);  // keys made for the record: not where they are stored
     for (std::size_t i = 0; i < n; ++i)
         if (bands[i]) make[i] = 0;
@@ -430,6 +433,8 @@ StoredDocuments BandRunDedup::part_of(StoredDocuments& b, std::size_t from, std:
         part.lines.push_back(b.lines[i] ? &part.summaries.back() : nullptr);
         part.set_keys.push_back(b.set_key(i) ? *b.set_key(i) : ShingleSetKey{});
         part.has_set_key.push_back(b.set_key(i) != nullptr);
+        if (!b.sources.empty()) part.sources.push_back(b.sources[i]);
+        if (!b.stored_bands.empty()) part.stored_bands.push_back(std::move(b.stored_bands[i]));
     }
     return part;
 }
@@ -484,6 +489,26 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
         for (int band = 0; band < bands_.params().bands; ++band)
             extra_.push_back({LshBandStore::entry_key(sig, bands_.params(), band), seq});
     if (keep_bands_ && lines && !same_sig && docs_[k].boilerplate_lines > 0) make_bands(k, lines, sig);
+}
+
+// The source hash of each document of b (b.sources, or each document's).
+std::vector<uint64_t> BandRunDedup::sources_of(const StoredDocuments& b) const {
+    if (!b.sources.empty()) return b.sources;
+    std::vector<uint64_t> out(b.docs.size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = document_source_hash(b.docs[i]);
+    return out;
+}
+
+std::vector<uint8_t> BandRunDedup::rows_needed(StoredDocuments& b) const {
+    const std::size_t n = b.seqs.size();
+    std::vector<uint8_t> rows = finder_.in_boilerplate_source(n, b.sources.data());
+    if (!keep_bands_) return rows;
+    const std::vector<uint8_t> again = finder_.needs_text(n, b.sources.data(), b.lines.data());
+    b.stored_bands = stored_bands(b, again, finder_.boilerplate_keys(n, b.sources.data(), b.lines.data()));
+    // Kept by their keys (stored_bands) or by their stored sketch (no boilerplate line).
+    for (std::size_t i = 0; i < n; ++i)
+        rows[i] = rows[i] && (!b.lines[i] || (again[i] && !b.stored_bands[i]));
+    return rows;
 }
 
 // The boilerplate band keys stored for the documents of b that serve: of documents with a line

@@ -88,6 +88,12 @@ struct StoredDocuments {
         if (content_hashes.size() != docs.size()) return std::nullopt;
         return std::string_view(content_hashes[i].data(), kHashChars);
     }
+    // The source hashes (document_source_hash) by position, where the batch's rows were not all
+    // read (docs[i] without id or source: for_each_summarized_batch); empty where docs name them.
+    std::vector<uint64_t> sources;
+    // The boilerplate band keys that serve, by position (BandRunDedup::rows_needed; empty: not
+    // looked up yet).
+    std::vector<std::optional<BoilerplateBands>> stored_bands;
     // Reads the text of each document i with need[i] whose text was not read.
     void read_texts(const Store& store, const std::vector<uint8_t>& need);
     std::size_t memory() const;  // bytes held, the objects and their heap buffers (impl/held_bytes.h)
@@ -116,6 +122,10 @@ public:
     // The next stored documents, in seq order (after the finder's count_lines pass); the texts
     // the finder shingles again are read into b.
     void add(StoredDocuments& b);
+    // For a batch of earlier documents of an only-new run whose rows are not read (b.sources and
+    // the line summaries given): whether add() needs each one's row (id, source, url), which it
+    // does not for a document it keeps by stored band keys (looked up now, into b.stored_bands).
+    std::vector<uint8_t> rows_needed(StoredDocuments& b) const;
     NearDuplicateResult finish();
     // The seq of each document number (all of them, earlier ones included).
     const std::vector<int64_t>& seqs() const { return seqs_; }
@@ -144,6 +154,7 @@ private:
     std::vector<std::optional<BoilerplateBands>> stored_bands(const StoredDocuments& b,
                                                               const std::vector<uint8_t>& again,
                                                               const std::vector<uint64_t>& lines) const;
+    std::vector<uint64_t> sources_of(const StoredDocuments& b) const;
     void keep_by_bands(StoredDocuments& b, std::size_t i, const BoilerplateBands& bands);
     class KeySet;  // a sorted set of band keys, asked many times
     void add_stored_bands(const KeySet& keys);

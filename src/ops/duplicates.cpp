@@ -177,14 +177,16 @@ bool count_lines_from_summaries(const Store& store, NearDuplicateFinder& finder,
 // Pass 2 of an only-new run whose pass 1 counted every document from its version-2 summary
 // (count_lines_from_summaries, `listed`): for_each_stored_batch with `want` = a source with
 // boilerplate or a new document, without reading every row. The earlier documents (seq up to
-// `since`) are those pass 1 listed, by seq and source; only the rows of those in a source with
-// boilerplate are read, by seq. The others stay empty Documents, no id, source or text:
-// BandRunDedup keeps them as earlier documents, and describe_earlier() names those the result
-// refers to. (A daily batch of 100,000 into a store of 10,000,000 read every row's pages, texts
-// and all, for their ids: 46% of the run.) The new documents are read by range, as there.
-void for_each_summarized_batch(const Store& store, NearDuplicateFinder& finder, int64_t since,
-                               SummarizedDocuments listed, std::size_t total, std::size_t batch,
-                               const ProgressCallback& progress, const StoredBatchFn& fn) {
+// `since`) are those pass 1 listed, by seq and source (b.sources); the summaries of those in a
+// source with boilerplate are read, then the rows that on_disk needs (BandRunDedup::rows_needed:
+// not of a document it keeps by its stored sketch or band keys), by seq. The others stay empty
+// Documents, no id, source or text: BandRunDedup keeps them as earlier documents, and
+// describe_earlier() names those the result refers to. (A daily batch of 100,000 into a store of
+// 10,000,000 read every row's pages, texts and all, for their ids: 46% of the run.) The new
+// documents are read by range, as there.
+void for_each_summarized_batch(const Store& store, NearDuplicateFinder& finder, const BandRunDedup& on_disk,
+                               int64_t since, SummarizedDocuments listed, std::size_t total,
+                               std::size_t batch, const ProgressCallback& progress, const StoredBatchFn& fn) {
     const bool set_keys = store.max_artifact_seq(kShingleSetArtifact) > 0;
     const auto earlier = static_cast<std::size_t>(
         std::upper_bound(listed.seqs.begin(), listed.seqs.end(), since) - listed.seqs.begin());
@@ -193,18 +195,20 @@ void for_each_summarized_batch(const Store& store, NearDuplicateFinder& finder, 
         const std::size_t n = std::min(step, earlier - from);
         StoredDocuments b;
         b.seqs.assign(listed.seqs.begin() + from, listed.seqs.begin() + from + n);
+        b.sources.assign(listed.sources.begin() + from, listed.sources.begin() + from + n);
         b.docs.resize(n);
-        const std::vector<uint8_t> want = finder.in_boilerplate_source(n, listed.sources.data() + from);
+        const std::vector<uint8_t> want = finder.in_boilerplate_source(n, b.sources.data());
+        read_line_summaries(store, b, &want, true, set_keys);
+        const std::vector<uint8_t> needed = on_disk.rows_needed(b);
         std::vector<int64_t> rows;
         for (std::size_t i = 0; i < n; ++i)
-            if (want[i]) rows.push_back(b.seqs[i]);
+            if (needed[i]) rows.push_back(b.seqs[i]);
         std::size_t i = 0;
         store.read_keys(rows, [&](const Store::DocumentKeys& k) {
             while (b.seqs[i] != k.seq) ++i;
             Document& d = b.docs[i];
             d.id = k.id, d.source = k.source, d.url = k.url;
         });
-        read_line_summaries(store, b, &want, true, set_keys);
         fn(b);
         if (progress) progress(from + n, total);
     }
@@ -553,8 +557,8 @@ std::optional<NewStoredDuplicates> compare_new(const Store& store, NearDuplicate
         return w;
     };
     if (from_summaries)
-        for_each_summarized_batch(store, finder, earlier.since, std::move(listed), total, batch, progress,
-                                  add);
+        for_each_summarized_batch(store, finder, on_disk, earlier.since, std::move(listed), total, batch,
+                                  progress, add);
     else
         for_each_stored_batch(store, total, batch, progress, add, want);
     NewStoredDuplicates out{on_disk.finish(), earlier.since, 0, {}, {}};

@@ -267,6 +267,9 @@ public:
     std::vector<uint8_t> needs_text(std::size_t n, const Document* docs);
     // The same from line summaries where given (lines[i] null: docs[i].text).
     std::vector<uint8_t> needs_text(std::size_t n, const Document* docs, const LineSummary* const* lines);
+    // The same by each document's source hash (document_source_hash) and summary: throws
+    // doppel::Error (kInvalidArgument) on a null summary of a source with boilerplate lines.
+    std::vector<uint8_t> needs_text(std::size_t n, const uint64_t* sources, const LineSummary* const* lines);
     // Whether each document's source has boilerplate lines (ends pass 1, as add() does): the
     // others need neither text nor line summary for needs_text() (it gives 0 for them).
     std::vector<uint8_t> in_boilerplate_source(std::size_t n, const Document* docs);
@@ -276,7 +279,8 @@ public:
     // line hashes that are boilerplate of its source, 0 when none is (or lines[i] is null). Two
     // documents of one text with the same key have the same set once those lines are left out, so
     // a caller may keep what it derived under the key (ops/dedup_state.h). Ends pass 1.
-    std::vector<uint64_t> boilerplate_keys(std::size_t n, const Document* docs,
+    // By each document's source hash (document_source_hash).
+    std::vector<uint64_t> boilerplate_keys(std::size_t n, const uint64_t* sources,
                                            const LineSummary* const* lines);
     // add() then take_sketches() for documents the caller already counted (stored_document),
     // with no sketch held (take_sketches() since the last add()): their sketches made again, the

@@ -82,12 +82,13 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
 // state without reading the documents (its result's documents are then numbered but not named:
 // no pair, cluster or repeated line refers to one). Likewise, where every document's line
 // summary names its source (a store indexed since the "lines" artifact's version 2), a call
-// through the band runs reads the rows of the new documents, of earlier ones of a source with
-// boilerplate lines and of those a pair or cluster refers to, and no other: every other earlier
-// document is numbered but not named (an empty id). An earlier document with a boilerplate line
-// is not shingled again where a run recorded the band keys of its set without that line (the
-// mark's boilerplate_bands, written per document with the state): only if it is a candidate.
-// So a store whose every source has a footer does not cost a full run each time.
+// through the band runs reads the rows of the new documents, of earlier ones it shingles again
+// (a boilerplate line of their source in them) and of those a pair or cluster refers to, and no
+// other: every other earlier document is numbered but not named (an empty id). An earlier
+// document with a boilerplate line is not shingled again (nor its row read) where a run recorded
+// the band keys of its set without that line (the mark's boilerplate_bands, written per document
+// with the state): only if it is a candidate. So a store whose every source has a footer does not
+// cost a full run each time.
 struct NewStoredDuplicates {
     NearDuplicateResult result;  // documents: every stored one, numbered in seq order (see above)
     int64_t since = 0;           // documents after this seq were new (0: all of them)
