@@ -582,17 +582,14 @@ void BandRunDedup::add_stored_bands(const KeySet& keys) {
         store_.read_artifacts(kBoilerplateBandsArtifact, seqs, take);
 }
 
-// Records document k's band keys (signature `sig`, its set without the boilerplate lines
-// `lines`) for the next run, while they fit in kBandsKept.
+// Makes document k's band keys (signature `sig`, its set without the boilerplate lines `lines`)
+// for the run's record.
 void BandRunDedup::make_bands(uint32_t k, uint64_t lines, const uint32_t* sig) {
     BoilerplateBands made{bands_spec_, lines, docs_[k].boilerplate_lines, set_size_[k], {}};
     for (int band = 0; band < bands_.params().bands; ++band)
         made.keys.push_back(LshBandStore::entry_key(sig, bands_.params(), band));
-    std::string blob = encode_boilerplate_bands(made);
-    const uint64_t bytes = blob.size() + sizeof(bands_made_[0]);
-    if (bands_made_bytes_ + bytes > kBandsKept) return;
-    bands_made_bytes_ += bytes;
-    bands_made_.emplace_back(seqs_[k], std::move(blob));
+    if (!bands_made_) bands_made_ = std::make_shared<BoilerplateBandsMade>();
+    bands_made_->add(seqs_[k], made);
 }
 
 // The documents kept by their band keys (keep_by_bands) that are among the candidates get their

@@ -130,12 +130,11 @@ public:
     // The seq of each document number (all of them, earlier ones included).
     const std::vector<int64_t>& seqs() const { return seqs_; }
     // Boilerplate band keys (ops/dedup_state.h) for the run's record. Before add(): the keys of
-    // the documents whose set leaves a boilerplate line out are kept, up to kBandsKept bytes of
-    // them, and only-new runs take the stored ones that serve instead of deriving those sets;
-    // after finish(): those it made (moved out).
-    static constexpr uint64_t kBandsKept = uint64_t{kDedupMemoryBudgetMb} << 20;
+    // the documents whose set leaves a boilerplate line out are kept where they are not stored,
+    // and only-new runs take the stored ones that serve instead of deriving those sets; after
+    // finish(): those it made (null: none).
     void keep_boilerplate_bands() { keep_bands_ = true; }
-    std::vector<std::pair<int64_t, std::string>> take_boilerplate_bands() { return std::move(bands_made_); }
+    std::shared_ptr<const BoilerplateBandsMade> take_boilerplate_bands() { return std::move(bands_made_); }
     // Whether a document kept by its stored band keys turned out, once its set was derived as a
     // candidate, to have another set than they were made for (the caller runs a full run).
     bool stored_bands_disagree() const { return bands_disagree_; }
@@ -237,8 +236,7 @@ private:
     bool keep_bands_ = false;
     uint64_t bands_spec_ = 0;
     std::vector<uint32_t> by_bands_;
-    std::vector<std::pair<int64_t, std::string>> bands_made_;
-    uint64_t bands_made_bytes_ = 0;
+    std::shared_ptr<BoilerplateBandsMade> bands_made_;
     bool bands_disagree_ = false;
     mutable std::unique_ptr<WorkerStores> worker_stores_;
 };

@@ -183,6 +183,56 @@ std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob) 
     return b;
 }
 
+void BoilerplateBandsMade::add(int64_t seq, const BoilerplateBands& b) {
+    const std::string blob = encode_boilerplate_bands(b);
+    const auto size = static_cast<uint32_t>(blob.size());
+    std::string record(sizeof seq + sizeof size, '\0');
+    std::memcpy(record.data(), &seq, sizeof seq);
+    std::memcpy(record.data() + sizeof seq, &size, sizeof size);
+    append(record + blob);
+    ++count_;
+}
+
+void BoilerplateBandsMade::append(std::string_view record) {
+    buffer_.append(record);
+    if (buffer_.size() < in_memory_) return;
+    if (!file_) file_.reset(std::tmpfile());
+    DOPPEL_CHECK(kIo, file_ && std::fwrite(buffer_.data(), 1, buffer_.size(), file_.get()) == buffer_.size(),
+                 "cannot write dedup's temporary file of band keys");
+    buffer_.clear();
+}
+
+void BoilerplateBandsMade::for_each(const std::function<void(int64_t, std::string_view)>& fn) const {
+    // Phase 1: the file's records, a chunk at a time (a record cut at a chunk's end is kept for
+    // the next); phase 2: the buffer's.
+    std::string chunk;
+    auto records = [&](std::string_view s) {
+        std::size_t at = 0;
+        for (int64_t seq = 0; s.size() - at >= sizeof seq + sizeof(uint32_t);) {
+            uint32_t size = 0;
+            std::memcpy(&seq, s.data() + at, sizeof seq);
+            std::memcpy(&size, s.data() + at + sizeof seq, sizeof size);
+            if (s.size() - at - sizeof seq - sizeof size < size) break;
+            fn(seq, s.substr(at + sizeof seq + sizeof size, size));
+            at += sizeof seq + sizeof size + size;
+        }
+        return at;
+    };
+    if (file_) {
+        DOPPEL_CHECK(kIo, std::fflush(file_.get()) == 0 && std::fseek(file_.get(), 0, SEEK_SET) == 0,
+                     "cannot read dedup's temporary file of band keys");
+        std::vector<char> part(std::size_t{1} << 20);
+        for (std::size_t got; (got = std::fread(part.data(), 1, part.size(), file_.get())) > 0;) {
+            chunk.append(part.data(), got);
+            chunk.erase(0, records(chunk));
+        }
+        DOPPEL_CHECK(kIo,
+                     chunk.empty() && !std::ferror(file_.get()) && std::fseek(file_.get(), 0, SEEK_END) == 0,
+                     "cannot read dedup's temporary file of band keys");
+    }
+    records(buffer_);
+}
+
 uint64_t boilerplate_bands_spec(const NearDuplicateOptions& o, LshParams banding) {
     const std::string s = near_duplicate_sketch_spec(o.shingle_spec, o.minhash_spec) + ";" +
                           std::to_string(banding.bands) + "x" + std::to_string(banding.rows);

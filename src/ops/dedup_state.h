@@ -32,6 +32,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,6 +92,25 @@ struct BoilerplateBands {
 std::string encode_boilerplate_bands(const BoilerplateBands& b);
 // nullopt for a blob of another format or version (the document's set is then derived again).
 std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob);
+// The boilerplate band keys a run made, for record_new_duplicates(): encoded, in memory up to a
+// bound, then all of them in a temporary file (a store of 10,000,000 footer pages makes 1.6 GB).
+class BoilerplateBandsMade {
+public:
+    static constexpr uint64_t kInMemory = uint64_t{64} << 20;
+    explicit BoilerplateBandsMade(uint64_t in_memory = kInMemory) : in_memory_(in_memory) {}
+    void add(int64_t seq, const BoilerplateBands& b);
+    std::size_t size() const { return count_; }
+    // fn(seq, blob) for each, in the order added.
+    void for_each(const std::function<void(int64_t, std::string_view)>& fn) const;
+
+private:
+    void append(std::string_view record);
+    uint64_t in_memory_;
+    std::size_t count_ = 0;
+    std::string buffer_;  // records: int64 seq, uint32 blob size, blob
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};
+};
+
 // The spec of a run's band keys: a hash of its shingle and MinHash specs and its banding (not
 // of its threshold or output: a TSV and a JSONL run share them).
 uint64_t boilerplate_bands_spec(const NearDuplicateOptions& o, LshParams banding);

@@ -444,7 +444,7 @@ void check_in_memory_fits(const Store& store, const NearDuplicateFinder& finder)
 NearDuplicateResult stored_duplicates(const Store& store, const NearDuplicateOptions& options,
                                       std::size_t batch, const ProgressCallback& progress,
                                       std::vector<int64_t>* seqs,
-                                      std::vector<std::pair<int64_t, std::string>>* bands = nullptr) {
+                                      std::shared_ptr<const BoilerplateBandsMade>* bands = nullptr) {
     NearDuplicateFinder finder(options);
     // Memory bounded by design where the store's band runs serve these options (ops/band_run_dedup.h).
     if (auto on_disk = BandRunDedup::open(store, finder)) {
@@ -622,11 +622,22 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
 }
 
 void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& m) {
+    // The band keys a chunk at a time (for_each's blobs last only through the call), with the
+    // state.
     std::vector<int64_t> seqs;
-    std::vector<std::string_view> blobs;
-    for (const auto& [seq, blob] : m.boilerplate_bands) seqs.push_back(seq), blobs.push_back(blob);
+    std::vector<std::string> blobs;
+    auto put = [&] {
+        const std::vector<std::string_view> views(blobs.begin(), blobs.end());
+        store.put_artifacts_of_stored(kBoilerplateBandsArtifact, seqs.size(), seqs.data(), views.data());
+        seqs.clear(), blobs.clear();
+    };
     store.transaction([&] {
-        store.put_artifacts_of_stored(kBoilerplateBandsArtifact, seqs.size(), seqs.data(), blobs.data());
+        if (m.boilerplate_bands)
+            m.boilerplate_bands->for_each([&](int64_t seq, std::string_view blob) {
+                seqs.push_back(seq), blobs.emplace_back(blob);
+                if (seqs.size() == kStoredDedupBatch) put();
+            });
+        put();
         DedupState::write(store, m.since, m.docs, m.boilerplate, m.members, m.spec, m.full,
                           m.boilerplate_lines);
     });
@@ -642,7 +653,7 @@ NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDup
         if (auto out = only_new(store, options, *earlier, batch, progress, &why)) return std::move(*out);
     // A full run, cut to the new documents.
     std::vector<int64_t> seqs;
-    std::vector<std::pair<int64_t, std::string>> bands;
+    std::shared_ptr<const BoilerplateBandsMade> bands;
     NewStoredDuplicates out{stored_duplicates(store, options, batch, progress, &seqs, &bands),
                             earlier ? earlier->since : 0,
                             0,

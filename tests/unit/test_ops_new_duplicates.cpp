@@ -401,6 +401,14 @@ void change_stored_bands(Store& store, const std::string& id, Change change) {
     store.put_artifacts(kBoilerplateBandsArtifact, 1, &seq, &blob);
 }
 
+// The seqs of the band keys a run made for its record.
+std::vector<int64_t> made_bands(const NewStoredDuplicates::Mark& m) {
+    std::vector<int64_t> seqs;
+    if (m.boilerplate_bands)
+        m.boilerplate_bands->for_each([&](int64_t seq, std::string_view) { seqs.push_back(seq); });
+    return seqs;
+}
+
 std::vector<std::string> pair_ids(const NearDuplicateResult& r) {
     std::vector<std::string> out;
     for (const auto& p : r.pairs) out.push_back(r.docs[p.a].id + "-" + r.docs[p.b].id);
@@ -435,8 +443,7 @@ TEST(OpsNewDuplicates, EarlierBoilerplatePagesAreKeptByTheirRecordedBandKeys) {
     const NewStoredDuplicates again = find_new_stored_duplicates(store, o, 4);
     EXPECT_EQ(again.full_run, "");
     EXPECT_EQ(pair_ids(again.result), std::vector<std::string>{"f2-n2"});
-    ASSERT_EQ(again.mark.boilerplate_bands.size(), 1u);
-    EXPECT_EQ(again.mark.boilerplate_bands[0].first, store.get("f2", false)->seq);
+    EXPECT_EQ(made_bands(again.mark), std::vector<int64_t>{store.get("f2", false)->seq});
 }
 
 // Recorded keys that do not match the set a candidate's document turns out to have (here its
@@ -467,7 +474,7 @@ TEST(OpsNewDuplicates, BandKeysAreRecordedForTheDocumentsStillStored) {
         index_folder(store, dir / "f");
         index_folder(store, dir / "a");
         mark = find_new_stored_duplicates(store, NearDuplicateOptions{}, 4).mark;
-        EXPECT_EQ(mark.boilerplate_bands.size(), 6u);
+        EXPECT_EQ(made_bands(mark).size(), 6u);
         EXPECT_TRUE(store.remove("f1"));
         record_new_duplicates(store, mark);
         EXPECT_EQ(store.artifact_count(kBoilerplateBandsArtifact), 5u);
@@ -477,12 +484,39 @@ TEST(OpsNewDuplicates, BandKeysAreRecordedForTheDocumentsStillStored) {
         EXPECT_TRUE(store.remove("a0"));
         const NewStoredDuplicates full = find_new_stored_duplicates(store, NearDuplicateOptions{}, 4);
         EXPECT_NE(full.full_run, "");
-        ASSERT_EQ(full.mark.boilerplate_bands.size(), 1u);
-        EXPECT_EQ(full.mark.boilerplate_bands[0].first, store.get("f1", false)->seq);
+        EXPECT_EQ(made_bands(full.mark), std::vector<int64_t>{store.get("f1", false)->seq});
         test::write_file(dir / "a/a1.txt", page(501, 60));
         index_folder(store, dir / "a");
     }
     const StoreVerification v = verify_store(dir / "store");
     EXPECT_TRUE(v.healthy);
     for (const auto& f : v.findings) EXPECT_TRUE(f.ok) << f.check << ": " << f.detail;
+}
+
+// The keys a run makes are kept in memory up to a bound, then in a temporary file, and given
+// back whole and in order either way (here 20 bytes in memory: every record past the first goes
+// to the file, and a 1 MiB chunk of it ends within a record).
+TEST(OpsNewDuplicates, MadeBandKeysPastTheirBoundAreKeptInAFile) {
+    for (uint64_t in_memory : {uint64_t{20}, BoilerplateBandsMade::kInMemory}) {
+        BoilerplateBandsMade made(in_memory);
+        std::vector<std::pair<int64_t, std::string>> want, got;
+        for (int64_t seq = 1; seq <= 9000; ++seq) {
+            BoilerplateBands b{7, static_cast<uint64_t>(seq) * 3, 2, 40, {}};
+            for (int k = 0; k < 16; ++k) b.keys.push_back(static_cast<uint64_t>(seq * 100 + k));
+            made.add(seq, b);
+            want.emplace_back(seq, encode_boilerplate_bands(b));
+        }
+        EXPECT_EQ(made.size(), want.size());
+        for (int pass = 0; pass < 2; ++pass) {  // read twice: the file is read from its start again
+            got.clear();
+            made.for_each(
+                [&](int64_t seq, std::string_view blob) { got.emplace_back(seq, std::string(blob)); });
+            EXPECT_EQ(got, want) << in_memory;
+        }
+        const std::optional<BoilerplateBands> back = decode_boilerplate_bands(want[5].second);
+        ASSERT_TRUE(back);
+        EXPECT_EQ(back->lines, 18u);
+        EXPECT_EQ(back->keys.size(), 16u);
+        EXPECT_FALSE(decode_boilerplate_bands(want[5].second.substr(1)));
+    }
 }

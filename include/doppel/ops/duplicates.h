@@ -32,6 +32,8 @@
 
 namespace doppel {
 
+class BoilerplateBandsMade;
+
 class Store;
 class NearDuplicateIndex;
 
@@ -102,8 +104,8 @@ struct NewStoredDuplicates {
         bool full = false;
         uint64_t boilerplate_lines = 0;  // result.boilerplate_lines
         // The band keys of documents whose set left a boilerplate line out, made by this run for
-        // the next one (seq, encoded: ops/dedup_state.h), up to kDedupMemoryBudgetMb of them.
-        std::vector<std::pair<int64_t, std::string>> boilerplate_bands;
+        // the next one (ops/dedup_state.h; null: none).
+        std::shared_ptr<const BoilerplateBandsMade> boilerplate_bands;
     } mark;
 };
 NewStoredDuplicates find_new_stored_duplicates(const Store& store, const NearDuplicateOptions& options,
