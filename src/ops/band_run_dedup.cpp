@@ -261,9 +261,8 @@ std::size_t StoredDocuments::memory() const {
     using impl::array_bytes;
     std::size_t bytes = impl::held_bytes(docs) + array_bytes(seqs) + array_bytes(summaries) +
                         array_bytes(lines) + array_bytes(set_keys) + array_bytes(has_set_key) +
-                        array_bytes(content_hashes) + array_bytes(sources) + array_bytes(stored_bands);
-    for (const auto& b : stored_bands)
-        if (b) bytes += array_bytes(b->keys);
+                        array_bytes(content_hashes) + array_bytes(sources) +
+                        array_bytes(stored_bands);  // without their keys (rows_needed)
     for (const auto& s : summaries) {
         bytes += array_bytes(s.lines) + array_bytes(s.repeated);
         for (const auto& r : s.repeated) bytes += impl::heap_bytes(r.text);
@@ -538,11 +537,10 @@ std::vector<std::optional<BoilerplateBands>> BandRunDedup::stored_bands(
     const auto take = [&](int64_t seq, std::string_view blob) {
         while (j < seqs.size() && seqs[j] < seq) ++j;
         if (j == seqs.size() || seqs[j] != seq) return;
-        std::optional<BoilerplateBands> got = decode_boilerplate_bands(blob);
+        // The spec names the banding, so the keys are this run's bands (read at the end).
+        std::optional<BoilerplateBands> got = decode_boilerplate_bands(blob, false);
         const std::size_t i = at[j];
-        if (got && got->spec == bands_spec_ && got->lines == lines[i] &&
-            got->keys.size() == static_cast<std::size_t>(bands_.params().bands))
-            out[i] = std::move(got);
+        if (got && got->spec == bands_spec_ && got->lines == lines[i]) out[i] = std::move(got);
     };
     if (seqs.empty()) return out;
     if (seqs.size() * 2 >= n)  // most of the batch: one range scan

@@ -168,7 +168,7 @@ std::string encode_boilerplate_bands(const BoilerplateBands& b) {
     return out;
 }
 
-std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob) {
+std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob, bool keys) {
     uint32_t version = 0, bands = 0;
     if (blob.size() < kBandsHeader || std::memcmp(blob.data(), kBandsMagic, 4) != 0) return std::nullopt;
     const char* p = blob.data() + 4;
@@ -178,8 +178,8 @@ std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob) 
     get(&bands, 4);
     if (version != kBandsVersion || blob.size() != kBandsHeader + uint64_t{bands} * sizeof(uint64_t))
         return std::nullopt;
-    b.keys.resize(bands);
-    if (bands) get(b.keys.data(), b.keys.size() * sizeof(uint64_t));
+    if (keys) b.keys.resize(bands);
+    if (!b.keys.empty()) get(b.keys.data(), b.keys.size() * sizeof(uint64_t));
     return b;
 }
 

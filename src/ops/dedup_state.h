@@ -91,7 +91,8 @@ struct BoilerplateBands {
 };
 std::string encode_boilerplate_bands(const BoilerplateBands& b);
 // nullopt for a blob of another format or version (the document's set is then derived again).
-std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob);
+// Without `keys`, the keys are checked for their size but left out (a reader of the rest).
+std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob, bool keys = true);
 // The boilerplate band keys a run made, for record_new_duplicates(): encoded, in memory up to a
 // bound, then all of them in a temporary file (a store of 10,000,000 footer pages makes 1.6 GB).
 class BoilerplateBandsMade {

@@ -518,5 +518,11 @@ TEST(OpsNewDuplicates, MadeBandKeysPastTheirBoundAreKeptInAFile) {
         EXPECT_EQ(back->lines, 18u);
         EXPECT_EQ(back->keys.size(), 16u);
         EXPECT_FALSE(decode_boilerplate_bands(want[5].second.substr(1)));
+        const std::optional<BoilerplateBands> head = decode_boilerplate_bands(want[5].second, false);
+        ASSERT_TRUE(head);
+        EXPECT_EQ(std::tie(head->spec, head->lines, head->boilerplate_lines, head->shingles),
+                  std::tie(back->spec, back->lines, back->boilerplate_lines, back->shingles));
+        EXPECT_TRUE(head->keys.empty());
+        EXPECT_FALSE(decode_boilerplate_bands(want[5].second.substr(0, want[5].second.size() - 8), false));
     }
 }
