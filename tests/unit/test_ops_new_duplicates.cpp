@@ -421,7 +421,8 @@ std::vector<std::string> pair_ids(const NearDuplicateResult& r) {
 // derived it recorded, not derived again each run: the first run records those of f's six pages,
 // the second finds the full run's pairs with them. With f2's stored keys changed the pair n2-f2
 // is lost (they were used); with the lines they were made for changed too, they are not used and
-// the pair is found again (f2's set derived anew, its keys recorded again).
+// the pair is found again (f2's set derived anew, its keys recorded again). Runs with other
+// output options share the keys.
 TEST(OpsNewDuplicates, EarlierBoilerplatePagesAreKeptByTheirRecordedBandKeys) {
     test::TempDir dir("ops_new_duplicates_bands");
     Store store(dir / "store");
@@ -444,6 +445,14 @@ TEST(OpsNewDuplicates, EarlierBoilerplatePagesAreKeptByTheirRecordedBandKeys) {
     EXPECT_EQ(again.full_run, "");
     EXPECT_EQ(pair_ids(again.result), std::vector<std::string>{"f2-n2"});
     EXPECT_EQ(made_bands(again.mark), std::vector<int64_t>{store.get("f2", false)->seq});
+    record_new_duplicates(store, again.mark);
+    // Other output options (TSV's: no partial copies, no repeated lines), the same keys: a first
+    // run with them, a full one, makes none, every one being stored.
+    NearDuplicateOptions tsv = o;
+    tsv.partial = tsv.repeated_lines = false;
+    const NewStoredDuplicates other = find_new_stored_duplicates(store, tsv, 4);
+    EXPECT_NE(other.full_run, "");
+    EXPECT_EQ(made_bands(other.mark), std::vector<int64_t>{});
 }
 
 // Recorded keys that do not match the set a candidate's document turns out to have (here its
