@@ -232,7 +232,7 @@ private:
     std::vector<uint64_t> new_keys_;          // band keys of the new documents (only new ones run)
     // Boilerplate band keys (keep_boilerplate_bands): their spec; the earlier documents kept by
     // their stored ones (keep_by_bands), by number, whose sets are derived only as candidates
-    // (derive_candidates); the keys made, and their bytes.
+    // (derive_candidates); the keys made; whether a derived set disagreed with its keys.
     bool keep_bands_ = false;
     uint64_t bands_spec_ = 0;
     std::vector<uint32_t> by_bands_;

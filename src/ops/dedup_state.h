@@ -94,7 +94,7 @@ std::string encode_boilerplate_bands(const BoilerplateBands& b);
 // Without `keys`, the keys are checked for their size but left out (a reader of the rest).
 std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob, bool keys = true);
 // The boilerplate band keys a run made, for record_new_duplicates(): encoded, in memory up to a
-// bound, then all of them in a temporary file (a store of 10,000,000 footer pages makes 1.6 GB).
+// bound, then all of them in a temporary file (a store of 10,000,000 footer pages makes 1.8 GB).
 class BoilerplateBandsMade {
 public:
     static constexpr uint64_t kInMemory = uint64_t{64} << 20;

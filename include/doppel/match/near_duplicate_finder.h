@@ -276,10 +276,10 @@ public:
     // The same by each document's source hash (document_source_hash, sketch/line_summary.h).
     std::vector<uint8_t> in_boilerplate_source(std::size_t n, const uint64_t* sources);
     // Which lines of each document its shingles leave out, as a key: a hash of its line summary's
-    // line hashes that are boilerplate of its source, 0 when none is (or lines[i] is null). Two
-    // documents of one text with the same key have the same set once those lines are left out, so
-    // a caller may keep what it derived under the key (ops/dedup_state.h). Ends pass 1.
-    // By each document's source hash (document_source_hash).
+    // line hashes that are boilerplate of its source (by each document's source hash,
+    // document_source_hash), 0 when none is (or lines[i] is null). Two documents of one text with
+    // the same key have the same set once those lines are left out, so a caller may keep what it
+    // derived under the key (ops/dedup_state.h). Ends pass 1.
     std::vector<uint64_t> boilerplate_keys(std::size_t n, const uint64_t* sources,
                                            const LineSummary* const* lines);
     // add() then take_sketches() for documents the caller already counted (stored_document),
