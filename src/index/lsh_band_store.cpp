@@ -483,7 +483,7 @@ std::string run_problem(const Store& store, const Run& r, LshParams params, Band
             return name + " does not begin with the key its catalogue lists";
         for (const Entry& e : buf) {
             if (entries++ > 0 && !(prev < e)) return name + " has entries out of order";
-            const uint64_t band = e.key >> (64 - kBandBits);
+            const auto band = static_cast<uint64_t>(LshBandStore::band_of(e.key));
             if (band >= static_cast<uint64_t>(params.bands))
                 return name + " has a key of band " + std::to_string(band) + ", past the banding's " +
                        std::to_string(params.bands);
@@ -616,6 +616,8 @@ void LshBandStore::for_each_block_of_band(const Store& store, int band,
     const auto [first, last] = band_keys(band);
     merge_blocks(store, runs_, fn, KeyRange{first, last});
 }
+
+int LshBandStore::band_of(uint64_t key) { return static_cast<int>(key >> (64 - kBandBits)); }
 
 std::pair<uint64_t, uint64_t> LshBandStore::band_keys(int band) {
     const uint64_t first = static_cast<uint64_t>(band) << (64 - kBandBits);

@@ -62,6 +62,57 @@ private:
     std::vector<uint64_t> words_;
 };
 
+// The band keys of the documents whose signature is their own, beside the runs: by band, in
+// memory up to a bound, past it each band's appended to a temporary file of its own. A full run
+// then holds one band's at a time on each worker (band()): over 10,000,000 pages that all have a
+// footer line, every page's own keys held at once were 2.6 GB (16 bands, 16 bytes a key).
+class BandRunDedup::OwnBandKeys {
+public:
+    using Entry = LshBandStore::Entry;
+    OwnBandKeys(int bands, uint64_t in_memory)
+        : mem_(static_cast<std::size_t>(bands)), in_memory_(in_memory) {
+        for (int b = 0; b < bands; ++b) files_.emplace_back(nullptr, &std::fclose);
+    }
+    void add(const Entry& e) {
+        mem_[static_cast<std::size_t>(LshBandStore::band_of(e.key))].push_back(e);
+        if ((bytes_ += sizeof e) > in_memory_) spill();
+    }
+    // Band b's keys, sorted. Safe for distinct bands at once (one thread a band).
+    std::vector<Entry> band(std::size_t b) const {
+        std::vector<Entry> out(counts_.empty() ? 0 : counts_[b]);
+        const auto bytes = static_cast<ssize_t>(out.size() * sizeof(Entry));
+        DOPPEL_CHECK(kIo, out.empty() || pread(fileno(files_[b].get()), out.data(), bytes, 0) == bytes,
+                     "cannot read dedup's temporary file of band keys");
+        out.insert(out.end(), mem_[b].begin(), mem_[b].end());
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    std::size_t bands() const { return mem_.size(); }
+
+private:
+    void spill() {
+        counts_.resize(mem_.size(), 0);
+        for (std::size_t b = 0; b < mem_.size(); ++b) {
+            if (mem_[b].empty()) continue;
+            if (!files_[b]) files_[b].reset(std::tmpfile());
+            DOPPEL_CHECK(kIo,
+                         files_[b] &&
+                             std::fwrite(mem_[b].data(), sizeof(Entry), mem_[b].size(), files_[b].get()) ==
+                                 mem_[b].size() &&
+                             std::fflush(files_[b].get()) == 0,
+                         "cannot write dedup's temporary file of band keys");
+            counts_[b] += mem_[b].size();
+            mem_[b].clear();
+        }
+        bytes_ = 0;
+    }
+    std::vector<std::vector<Entry>> mem_;
+    std::vector<std::unique_ptr<std::FILE, int (*)(std::FILE*)>> files_;
+    std::vector<std::size_t> counts_;  // entries in each band's file
+    uint64_t in_memory_;
+    uint64_t bytes_ = 0;
+};
+
 // A Store for each worker of a parallel loop that reads the store (a Store is not safe for
 // concurrent use): worker 0 reads the caller's, each other one a read-only Store of its own,
 // opened by that worker on its first call of of() and kept for the run's later phases.
@@ -126,7 +177,8 @@ struct BandRunDedup::StoredBatch {
 // copy into the page cache per set, and most are never read back (only candidates' sets are).
 std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplicateFinder& finder,
                                                  uint64_t own_sets_in_memory, const DedupState* earlier,
-                                                 uint64_t held_text_bytes, uint64_t shared_sets_in_memory) {
+                                                 uint64_t held_text_bytes, uint64_t shared_sets_in_memory,
+                                                 uint64_t own_band_keys_in_memory) {
     const NearDuplicateOptions& o = finder.options();
     if (o.exact) return nullptr;
     const auto spec = store.meta(kNearDuplicateSpecMeta);
@@ -135,14 +187,14 @@ std::unique_ptr<BandRunDedup> BandRunDedup::open(const Store& store, NearDuplica
     auto bands =
         LshBandStore::open(store, perms, finder.lsh_params(), store.max_artifact_seq(kMinHashArtifact));
     if (!bands) return nullptr;
-    return std::unique_ptr<BandRunDedup>(
-        new BandRunDedup(store, finder, std::move(*bands), own_sets_in_memory, earlier, held_text_bytes,
-                         shared_sets_in_memory));
+    return std::unique_ptr<BandRunDedup>(new BandRunDedup(store, finder, std::move(*bands),
+                                                          own_sets_in_memory, earlier, held_text_bytes,
+                                                          shared_sets_in_memory, own_band_keys_in_memory));
 }
 
 BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
                            uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes,
-                           uint64_t shared_sets_in_memory)
+                           uint64_t shared_sets_in_memory, uint64_t own_band_keys_in_memory)
     : store_(store),
       earlier_(earlier),
       finder_(finder),
@@ -156,6 +208,7 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
     perms_ = minhash_->perms();
     seed_ = minhash_->seed();
     bands_spec_ = boilerplate_bands_spec(finder.options(), bands_.params());
+    own_band_keys_ = std::make_unique<OwnBandKeys>(bands_.params().bands, own_band_keys_in_memory);
     // Sized once: a growing vector would hold two copies while it moves.
     const std::size_t n = store.size();
     seqs_.reserve(n);
@@ -304,7 +357,7 @@ void BandRunDedup::add(StoredDocuments& b) {
                                           : finder_.needs_text(n, b.sources.data(), b.lines.data());
     const std::vector<uint32_t> copy_of = exact_copies(b, need);
     const auto base = static_cast<uint32_t>(docs_.size());  // document number of b's first
-    extra_of_original_.clear();
+    keys_of_original_.clear();
     for (std::size_t from = 0, to = 0; from < n; from = to) {
         uint64_t bytes = 0;
         for (; to < n && bytes < held_text_bytes_; ++to)
@@ -423,11 +476,7 @@ void BandRunDedup::keep_copy(StoredDocuments& b, std::size_t i, uint32_t k) {
     docs_.push_back(std::move(d));
     own_keys_.push_back(own_keys_[k]);
     if (!own_keys_[k]) return;
-    const std::size_t at = extra_of_original_.at(k);
-    for (int band = 0; band < bands_.params().bands; ++band) {
-        const uint64_t key = extra_[at + static_cast<std::size_t>(band)].key;
-        extra_.push_back({key, seq});
-    }
+    for (uint64_t key : keys_of_original_.at(k)) own_band_keys_->add({key, seq});
 }
 
 // Documents [from, to) of b as a batch of their own, moved out of b.
@@ -489,13 +538,15 @@ void BandRunDedup::keep(FinderSketches& s, std::size_t i, int64_t seq, const Sto
     const uint32_t* sig = &s.sigs[i * static_cast<std::size_t>(perms_)];
     const bool same_sig = stored.complete[i] && std::equal(sig, sig + perms_, stored.sketches[i].sig.begin());
     own_keys_.push_back(!same_sig);
-    if (!same_sig) extra_of_original_[k] = extra_.size();  // for its copies (keep_copy)
     if (earlier_ && seq > earlier_->since)
         for (int band = 0; band < bands_.params().bands; ++band)
             new_keys_.push_back(LshBandStore::entry_key(sig, bands_.params(), band));
-    if (!same_sig)
+    if (!same_sig) {
+        std::vector<uint64_t>& keys = keys_of_original_[k];  // for its copies (keep_copy)
         for (int band = 0; band < bands_.params().bands; ++band)
-            extra_.push_back({LshBandStore::entry_key(sig, bands_.params(), band), seq});
+            keys.push_back(LshBandStore::entry_key(sig, bands_.params(), band));
+        for (uint64_t key : keys) own_band_keys_->add({key, seq});
+    }
     if (keep_bands_ && lines && !same_sig && docs_[k].boilerplate_lines > 0) make_bands(k, lines, sig);
 }
 
@@ -867,18 +918,15 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs_by_band(const LshBandStore& 
     WorkerStores& stores = worker_stores();
     std::vector<std::vector<uint64_t>> found(workers);
     impl::parallel_for(band_count, workers, [&](std::size_t band, std::size_t w) {
-        const auto [first, last] = LshBandStore::band_keys(static_cast<int>(band));
-        const auto extra_at = [&](uint64_t key) {
-            return static_cast<std::size_t>(
-                std::lower_bound(extra_.begin(), extra_.end(), LshBandStore::Entry{key, INT64_MIN}) - extra_.begin());
-        };
-        std::size_t at = extra_at(first);
-        const std::size_t end = last == UINT64_MAX ? extra_.size() : extra_at(last + 1);
+        const std::vector<LshBandStore::Entry> own = own_band_keys_->band(band);
+        std::size_t at = 0;
+        const std::size_t end = own.size();
         BucketPairs pairs(*this, numbers, skip, 0, kCandidateCompaction / workers);
-        bands.for_each_block_of_band(stores.of(w), static_cast<int>(band), [&](const LshBandStore::Entry* e, std::size_t n) {
-            pairs.take_blocks(e, n, extra_.data(), at, end);
-        });
-        for (; at < end; ++at) pairs.take(extra_[at], true);
+        bands.for_each_block_of_band(stores.of(w), static_cast<int>(band),
+                                     [&](const LshBandStore::Entry* e, std::size_t n) {
+                                         pairs.take_blocks(e, n, own.data(), at, end);
+                                     });
+        for (; at < end; ++at) pairs.take(own[at], true);
         std::vector<uint64_t> p = pairs.pairs();
         found[w].insert(found[w].end(), p.begin(), p.end());
         if (found[w].size() > kCandidateCompaction / workers) sort_unique(found[w]);
@@ -1021,7 +1069,6 @@ private:
 NearDuplicateResult BandRunDedup::finish() {
     if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
     if (earlier_) return finish_new();
-    std::sort(extra_.begin(), extra_.end());
     // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
     NearDuplicateResult r = finder_.finish();
     const std::vector<uint32_t> by_hash = order_by_set_hash(set_hash_, set_size_);
@@ -1051,7 +1098,10 @@ NearDuplicateResult BandRunDedup::finish_new() {
     // Only the buckets of the new documents' keys are taken: the other keys beside the runs are
     // left out before they are sorted, and the stored ones are read now, those keys alone.
     const KeySet in_new(new_keys_);
-    std::erase_if(extra_, [&](const LshBandStore::Entry& e) { return !in_new.has(e.key); });
+    for (std::size_t band = 0; band < own_band_keys_->bands(); ++band)
+        for (const LshBandStore::Entry& e : own_band_keys_->band(band))
+            if (in_new.has(e.key)) extra_.push_back(e);
+    own_band_keys_.reset();
     add_stored_bands(in_new);
     std::sort(extra_.begin(), extra_.end());
     const auto first_new =

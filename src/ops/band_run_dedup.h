@@ -106,17 +106,22 @@ public:
     // own_sets_in_memory: bytes of shingle sets that are not the stored ones (a boilerplate
     // line left out) kept in memory before all of them go to a temporary file.
     static constexpr uint64_t kOwnSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
+
     // With `earlier` (which must outlive it), only the documents after earlier->since are new.
     // held_text_bytes: texts of a batch held at once by add() (it sketches a batch in parts).
     static constexpr uint64_t kHeldTextBytes = uint64_t{8} << 20;
     // shared_sets_in_memory: bytes of the sets that share a set hash read at once by finish()
     // (a window of them, one set at least).
     static constexpr uint64_t kSharedSetsInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
+    // own_band_keys_in_memory: bytes of the band keys of documents whose signature is not the
+    // stored one held before they go to temporary files, a file a band (OwnBandKeys).
+    static constexpr uint64_t kOwnBandKeysInMemory = uint64_t{kDedupMemoryBudgetMb} << 20;
     static std::unique_ptr<BandRunDedup> open(const Store& store, NearDuplicateFinder& finder,
                                               uint64_t own_sets_in_memory = kOwnSetsInMemory,
                                               const DedupState* earlier = nullptr,
                                               uint64_t held_text_bytes = kHeldTextBytes,
-                                              uint64_t shared_sets_in_memory = kSharedSetsInMemory);
+                                              uint64_t shared_sets_in_memory = kSharedSetsInMemory,
+                                              uint64_t own_band_keys_in_memory = kOwnBandKeysInMemory);
     ~BandRunDedup();
 
     // The next stored documents, in seq order (after the finder's count_lines pass); the texts
@@ -142,7 +147,7 @@ public:
 private:
     BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshBandStore bands,
                  uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes,
-                 uint64_t shared_sets_in_memory);
+                 uint64_t shared_sets_in_memory, uint64_t own_band_keys_in_memory);
     struct StoredBatch;
     StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
                             const std::vector<uint8_t>& maps = {}) const;
@@ -207,7 +212,7 @@ private:
     std::vector<FinderDocument> docs_;
     std::vector<uint64_t> set_hash_;
     std::vector<uint32_t> set_size_;
-    std::vector<bool> own_keys_;  // band keys in extra_ (not the runs')
+    std::vector<bool> own_keys_;  // band keys in own_band_keys_ (not the runs')
     // Documents whose shingles are not the stored ones: number, offset in tmp_ (sorted by number).
     // Their sets stay in memory (own_mem_, by own_slot_) while they fit in
     // own_sets_in_memory_; past that all of them go to the temporary file (spill_own_sets).
@@ -225,10 +230,14 @@ private:
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> tmp_;
     void spill_own_sets();
     void write_own_set(const std::vector<uint64_t>& sh);
-    std::vector<LshBandStore::Entry> extra_;  // band keys of own_keys_ documents
-    // Of the batch being added: where in extra_ the band keys of its own_keys_ documents that
-    // went through the finder begin, by document number (their exact copies take them).
-    std::unordered_map<uint32_t, std::size_t> extra_of_original_;
+    // The band keys of own_keys_ documents, by band (memory bounded: OwnBandKeys), and those
+    // finish() takes at once beside the runs (sorted: an only-new run's, of the new keys).
+    class OwnBandKeys;
+    std::unique_ptr<OwnBandKeys> own_band_keys_;
+    std::vector<LshBandStore::Entry> extra_;
+    // Of the batch being added: the band keys of its own_keys_ documents that went through the
+    // finder, by document number (their exact copies take them).
+    std::unordered_map<uint32_t, std::vector<uint64_t>> keys_of_original_;
     std::vector<uint64_t> new_keys_;          // band keys of the new documents (only new ones run)
     // Boilerplate band keys (keep_boilerplate_bands): their spec; the earlier documents kept by
     // their stored ones (keep_by_bands), by number, whose sets are derived only as candidates

@@ -761,6 +761,19 @@ TEST(OpsDuplicates, ExactCopiesTakeTheFirstCopysSketches) {
             expect_same_result(on_disk->finish(), files);
         }
 
+    // The own band keys in temporary files by band: from the first, after a few, none.
+    for (uint64_t keys_in_memory : {uint64_t{0}, uint64_t{2000}, BandRunDedup::kOwnBandKeysInMemory}) {
+        NearDuplicateFinder finder(options);
+        auto on_disk = BandRunDedup::open(store, finder, BandRunDedup::kOwnSetsInMemory, nullptr,
+                                          BandRunDedup::kHeldTextBytes, BandRunDedup::kSharedSetsInMemory,
+                                          keys_in_memory);
+        ASSERT_NE(on_disk, nullptr);
+        StoredDocuments b;
+        read_whole_store(store, finder, true, b);
+        on_disk->add(b);
+        expect_same_result(on_disk->finish(), files);
+    }
+
     // The sets sharing a set hash read a window at a time: one set, a few, all at once.
     for (uint64_t shared_in_memory : {uint64_t{0}, uint64_t{3000}, BandRunDedup::kSharedSetsInMemory}) {
         NearDuplicateFinder finder(options);

@@ -146,6 +146,8 @@ public:
                                 const std::function<void(const Entry*, std::size_t)>& fn) const;
     // The first and last key of band `band` (entry_key's band number in the top bits).
     static std::pair<uint64_t, uint64_t> band_keys(int band);
+    // The band of an entry's key.
+    static int band_of(uint64_t key);
     // The entries of `keys` (sorted, without repeats) in every run, in (key, seq) order: each
     // segment that may hold one of them is read once (all of them when the keys are many).
     // Memory: one segment and the entries found.
