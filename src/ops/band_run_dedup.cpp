@@ -222,8 +222,9 @@ BandRunDedup::~BandRunDedup() = default;
 
 // Reads the stored sketches of the wanted documents only (want[i]), so a batch whose documents
 // are mostly shingled again reads (and decodes) little: one lookup per document and kind when
-// fewer than half are wanted, else a range scan (cheaper per row than a lookup). The line maps
-// are decoded for the documents with maps[i] (none when `maps` is empty).
+// fewer than half are wanted, or they are fewer than half the rows of their range (the candidates
+// derive_candidates() asks, all over the store), else a range scan (cheaper per row than a
+// lookup). The line maps are decoded for the documents with maps[i] (none when `maps` is empty).
 BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
                                                     const std::vector<uint8_t>& maps) const {
     StoredBatch b;
@@ -273,7 +274,8 @@ BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& 
         if (j < wanted.size() && wanted[j] == seq) return at[j];
         return std::nullopt;
     };
-    if (wanted.size() * 2 >= n) {
+    if (wanted.size() * 2 >= n &&
+        wanted.size() * 2 >= static_cast<std::size_t>(wanted.back() - wanted.front() + 1)) {
         // Most of the batch: one range scan reads both sketches of a row at once.
         store_.scan_artifacts(kBatchSketchKinds, wanted.front(), wanted.back(),
                               [&](int64_t seq, const std::optional<std::string_view>* blobs) {
@@ -562,8 +564,11 @@ std::vector<uint8_t> BandRunDedup::rows_needed(StoredDocuments& b) const {
     const std::size_t n = b.seqs.size();
     std::vector<uint8_t> rows = finder_.in_boilerplate_source(n, b.sources.data());
     if (!keep_bands_) return rows;
-    const std::vector<uint8_t> again = finder_.needs_text(n, b.sources.data(), b.lines.data());
-    b.stored_bands = stored_bands(b, again, finder_.boilerplate_keys(n, b.sources.data(), b.lines.data()));
+    // A document with a summary has a boilerplate line (needs_text) where its lines' key is not 0.
+    const std::vector<uint64_t> lines = finder_.boilerplate_keys(n, b.sources.data(), b.lines.data());
+    std::vector<uint8_t> again(n);
+    for (std::size_t i = 0; i < n; ++i) again[i] = lines[i] != 0;
+    b.stored_bands = stored_bands(b, again, lines);
     // Kept by their keys (stored_bands) or by their stored sketch (no boilerplate line).
     for (std::size_t i = 0; i < n; ++i)
         rows[i] = rows[i] && (!b.lines[i] || (again[i] && !b.stored_bands[i]));
@@ -593,11 +598,7 @@ std::vector<std::optional<BoilerplateBands>> BandRunDedup::stored_bands(
         const std::size_t i = at[j];
         if (got && got->spec == bands_spec_ && got->lines == lines[i]) out[i] = std::move(got);
     };
-    if (seqs.empty()) return out;
-    if (seqs.size() * 2 >= n)  // most of the batch: one range scan
-        store_.scan_artifacts(kBoilerplateBandsArtifact, seqs.front(), seqs.back(), take);
-    else
-        store_.read_artifacts(kBoilerplateBandsArtifact, seqs, take);
+    store_.read_artifacts(kBoilerplateBandsArtifact, seqs, take);
     return out;
 }
 
@@ -633,11 +634,7 @@ void BandRunDedup::add_stored_bands(const KeySet& keys) {
             for (uint64_t key : got->keys)
                 if (keys.has(key)) extra_.push_back({key, seq});
     };
-    // Dense where they are most documents of their range (a store whose every source has a footer).
-    if (seqs.size() * 2 >= static_cast<std::size_t>(seqs.back() - seqs.front() + 1))
-        store_.scan_artifacts(kBoilerplateBandsArtifact, seqs.front(), seqs.back(), take);
-    else
-        store_.read_artifacts(kBoilerplateBandsArtifact, seqs, take);
+    store_.read_artifacts(kBoilerplateBandsArtifact, seqs, take);
 }
 
 // Makes document k's band keys (signature `sig`, its set without the boilerplate lines `lines`)

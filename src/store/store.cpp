@@ -1198,33 +1198,41 @@ Store::DocumentKeys keys_of(const Statement& st) {
     return {st.int64(0), st.blob(1), st.blob(2), st.blob(3), st.blob(4)};
 }
 
+// The rows rows_by_seq() reads: of `table` where `filter` holds (an SQL condition, "" for
+// none, whose parameter ?1 is `kind` where it has one: an artifact kind's place, Impl::Place).
+struct SeqRows {
+    std::string table = "documents", filter;
+    std::string_view kind;
+};
+
 // Calls fn(row) for each of `seqs` that is stored, in the order given, the row's first column its
-// seq (`columns`: a list of SQL expressions of a documents row, "seq" first), with one prepared
-// statement: the one home of the reads by seq (read_keys, read_columns). Seqs in increasing order
-// that are at least a quarter of the rows from their first to their last are read by one range
-// scan, which reads those rows' pages anyway (a row holds its text; a row not asked for is
-// skipped before its other columns are read); the others by a lookup each. Inside the caller's
-// read transaction (Store::read_snapshot).
+// seq (`columns`: a list of SQL expressions of a row of `rows`, "seq" first), with one prepared
+// statement: the one home of the reads by seq (read_keys, read_columns, read_artifacts). Seqs in
+// increasing order that are at least a quarter of the rows from their first to their last are read
+// by one range scan, which reads those rows' pages anyway (a documents row holds its text; a row
+// not asked for is skipped before its other columns are read); the others by a lookup each.
+// Inside the caller's read transaction (Store::read_snapshot).
 void rows_by_seq(sqlite3* db, const std::string& columns, const std::vector<int64_t>& seqs,
-                 const std::function<void(const Statement&)>& fn) {
+                 const std::function<void(const Statement&)>& fn, const SeqRows& rows = {}) {
     if (seqs.empty()) return;
     const bool dense = std::adjacent_find(seqs.begin(), seqs.end(), std::greater_equal<>()) == seqs.end() &&
                        (seqs.back() - seqs.front()) / 4 < static_cast<int64_t>(seqs.size());
-    const std::string select = "SELECT " + columns + " FROM documents ";
+    const std::string select = "SELECT " + columns + " FROM " + rows.table + " WHERE " +
+                               (rows.filter.empty() ? "" : rows.filter + " AND ");
     if (dense) {
-        Statement st(db, (select + "WHERE seq BETWEEN ? AND ? ORDER BY seq").c_str());
-        st.bind(1, seqs.front()).bind(2, seqs.back());
-        auto next = seqs.begin();
+        Statement st(db, (select + "seq BETWEEN ?2 AND ?3 ORDER BY seq").c_str());
+        st.bind_if_used(1, rows.kind).bind(2, seqs.front()).bind(3, seqs.back());
+        auto next = seqs.begin();  // a step at a time: the seqs fill a quarter of the rows at least
         while (st.step()) {
-            next = std::lower_bound(next, seqs.end(), st.int64(0));
+            while (next != seqs.end() && *next < st.int64(0)) ++next;
             if (next != seqs.end() && *next == st.int64(0)) fn(st);
         }
         return;
     }
-    Statement st(db, (select + "WHERE seq = ?").c_str());
+    Statement st(db, (select + "seq = ?2").c_str());
     for (int64_t seq : seqs) {
         st.reset();
-        st.bind(1, seq);
+        st.bind_if_used(1, rows.kind).bind(2, seq);
         if (st.step()) fn(st);
     }
 }
@@ -1337,6 +1345,11 @@ void Store::put_artifacts(const std::string& kind, std::size_t n, const int64_t*
 }
 
 namespace {
+// The upsert of an artifact kept in the artifacts table: ?1 seq, ?2 kind, ?3 blob.
+constexpr const char* kArtifactUpsert =
+    "INSERT INTO artifacts(seq, kind, data) VALUES(?, ?, ?) ON CONFLICT(kind, seq) DO UPDATE SET data = "
+    "excluded.data";
+
 // The upserts of artifacts of `kinds` (n documents) where they are columns of tables keyed by seq
 // (sketch_table), one a table: ?1 the seq, ?(k + 2) the blob of kinds[k].
 std::vector<std::string> sketch_upserts(const std::vector<std::string>& kinds) {
@@ -1388,9 +1401,7 @@ void Store::put_artifacts(const std::vector<std::string>& kinds, std::size_t n, 
                 put_artifacts(std::vector<std::string>{kinds[k]}, n, seqs, blobs + k * n);
                 continue;
             }
-            Statement st(impl_->db,
-                         "INSERT INTO artifacts(seq, kind, data) VALUES(?,?,?) "
-                         "ON CONFLICT(kind, seq) DO UPDATE SET data = excluded.data");
+            Statement st(impl_->db, kArtifactUpsert);
             for (std::size_t i = 0; i < n; ++i) {
                 const std::string_view blob = blobs[k * n + i];
                 st.reset();
@@ -1410,9 +1421,7 @@ void Store::put_artifacts_of_stored(const std::string& kind, std::size_t n, cons
     // The foreign key finds a deleted document (the row fails alone); a check in the statement
     // (INSERT ... SELECT ... WHERE EXISTS) made 1,100,000 rows 3.6 -> 12 s.
     transaction([&] {
-        Statement st(impl_->db,
-                     "INSERT INTO artifacts(seq, kind, data) VALUES(?, ?, ?) "
-                     "ON CONFLICT(kind, seq) DO UPDATE SET data = excluded.data");
+        Statement st(impl_->db, kArtifactUpsert);
         Statement stored(impl_->db, "SELECT 1 FROM documents WHERE seq = ?");
         for (std::size_t i = 0; i < n; ++i) {
             st.reset();
@@ -1503,14 +1512,8 @@ void Store::read_artifacts(const std::string& kind, const std::vector<int64_t>& 
                            const std::function<void(int64_t, std::string_view)>& fn) const {
     const Impl::Place p = impl_->place(kind);
     read_snapshot([&] {
-        Statement st(
-            impl_->db,
-            ("SELECT " + p.data + " FROM " + p.table + " WHERE " + p.filter + " AND seq = ?2").c_str());
-        for (int64_t seq : seqs) {
-            st.reset();
-            st.bind_if_used(1, kind).bind(2, seq);
-            if (st.step()) fn(seq, st.blob(0));
-        }
+        rows_by_seq(impl_->db, "seq, " + p.data, seqs,
+                    [&](const Statement& st) { fn(st.int64(0), st.blob(1)); }, {p.table, p.filter, kind});
     });
 }
 

@@ -17,6 +17,7 @@
 #include "doppel/error.h"
 #include "doppel/ops/indexer.h"
 #include "doppel/ops/verify.h"
+#include "doppel/store/sketch_artifacts.h"
 #include "doppel/store/store.h"
 #include "store/id_key_filter.h"
 #include "support/test_support.h"
@@ -891,6 +892,33 @@ TEST_F(StoreTest, ArtifactSeqsAreTheDocumentsHoldingTheKindInOrder) {
     EXPECT_EQ(s.artifact_seqs("features/x"), (std::vector<int64_t>{seqs[0], seqs[3], seqs[4]}));
     EXPECT_EQ(s.artifact_seqs("mlang/x"), (std::vector<int64_t>{seqs[2], seqs[3]}));
     EXPECT_TRUE(s.artifact_seqs("features/y").empty());
+}
+
+// read_artifacts(): the artifacts of the seqs asked, in the order asked, a seq without one left
+// out; seqs in order over most of their range by one range scan (the row between not given), a
+// seq asked twice by a lookup each; the same for a kind kept in the artifacts table and a kind
+// kept as a column of the sketch tables.
+TEST_F(StoreTest, ReadArtifactsGivesThoseOfTheSeqsAsked) {
+    std::vector<AnalyzedDocument> docs = abc(3);
+    docs.push_back(make("d", "delta"));
+    const std::vector<int64_t> seqs = put(docs);
+    const std::vector<std::string> others = {"O0", "O1", "O2", "O3"};
+    s.put_artifacts("features/y", 4, seqs.data(), others.data());  // beside them, never given
+    for (const std::string kind : {"features/x", doppel::kLinesArtifact}) {
+        const std::vector<std::string> blobs = {"B0", "B1", "B2"};
+        s.put_artifacts(kind, 3, seqs.data(), blobs.data());
+        using Got = std::vector<std::pair<int64_t, std::string>>;
+        Got got;
+        const auto take = [&](int64_t seq, std::string_view blob) { got.emplace_back(seq, blob); };
+        s.read_artifacts(kind, {seqs[2], 9999, seqs[0], seqs[3]}, take);
+        EXPECT_EQ(got, (Got{{seqs[2], "B2"}, {seqs[0], "B0"}})) << kind;
+        got.clear();
+        s.read_artifacts(kind, {seqs[0], seqs[2], seqs[3]}, take);
+        EXPECT_EQ(got, (Got{{seqs[0], "B0"}, {seqs[2], "B2"}})) << kind;
+        got.clear();
+        s.read_artifacts(kind, {seqs[1], seqs[1]}, take);
+        EXPECT_EQ(got, (Got{{seqs[1], "B1"}, {seqs[1], "B1"}})) << kind;
+    }
 }
 
 // fallback_seqs() lists the documents the fallback decided (lang_scores set), in order;
