@@ -1,7 +1,5 @@
 #include "ops/band_run_dedup.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <numeric>
 #include <unordered_map>
@@ -13,6 +11,7 @@
 #include "doppel/store/store.h"
 #include "impl/held_bytes.h"
 #include "impl/parallel.h"
+#include "impl/temp_file.h"
 
 namespace doppel {
 namespace {
@@ -71,7 +70,7 @@ public:
     using Entry = LshBandStore::Entry;
     OwnBandKeys(int bands, uint64_t in_memory)
         : mem_(static_cast<std::size_t>(bands)), in_memory_(in_memory) {
-        for (int b = 0; b < bands; ++b) files_.emplace_back(nullptr, &std::fclose);
+        for (int b = 0; b < bands; ++b) files_.emplace_back("dedup's temporary file of band keys");
     }
     void add(const Entry& e) {
         mem_[static_cast<std::size_t>(LshBandStore::band_of(e.key))].push_back(e);
@@ -79,10 +78,8 @@ public:
     }
     // Band b's keys, sorted. Safe for distinct bands at once (one thread a band).
     std::vector<Entry> band(std::size_t b) const {
-        std::vector<Entry> out(counts_.empty() ? 0 : counts_[b]);
-        const auto bytes = static_cast<ssize_t>(out.size() * sizeof(Entry));
-        DOPPEL_CHECK(kIo, out.empty() || pread(fileno(files_[b].get()), out.data(), bytes, 0) == bytes,
-                     "cannot read dedup's temporary file of band keys");
+        std::vector<Entry> out(files_[b].size() / sizeof(Entry));
+        files_[b].read(0, out.data(), out.size() * sizeof(Entry));
         out.insert(out.end(), mem_[b].begin(), mem_[b].end());
         std::sort(out.begin(), out.end());
         return out;
@@ -91,24 +88,15 @@ public:
 
 private:
     void spill() {
-        counts_.resize(mem_.size(), 0);
         for (std::size_t b = 0; b < mem_.size(); ++b) {
-            if (mem_[b].empty()) continue;
-            if (!files_[b]) files_[b].reset(std::tmpfile());
-            DOPPEL_CHECK(kIo,
-                         files_[b] &&
-                             std::fwrite(mem_[b].data(), sizeof(Entry), mem_[b].size(), files_[b].get()) ==
-                                 mem_[b].size() &&
-                             std::fflush(files_[b].get()) == 0,
-                         "cannot write dedup's temporary file of band keys");
-            counts_[b] += mem_[b].size();
+            files_[b].append(mem_[b].data(), mem_[b].size() * sizeof(Entry));
+            files_[b].flush();
             mem_[b].clear();
         }
         bytes_ = 0;
     }
     std::vector<std::vector<Entry>> mem_;
-    std::vector<std::unique_ptr<std::FILE, int (*)(std::FILE*)>> files_;
-    std::vector<std::size_t> counts_;  // entries in each band's file
+    std::vector<impl::TempFile> files_;
     uint64_t in_memory_;
     uint64_t bytes_ = 0;
 };
@@ -202,7 +190,7 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
       own_sets_in_memory_(own_sets_in_memory),
       held_text_bytes_(held_text_bytes),
       shared_sets_in_memory_(shared_sets_in_memory),
-      tmp_(nullptr, &std::fclose) {
+      own_file_("dedup's temporary file of shingle sets") {
     shingler_ = Shingler::from_spec(finder.options().shingle_spec);
     minhash_ = MinHash::from_spec(finder.options().minhash_spec);
     perms_ = minhash_->perms();
@@ -690,7 +678,7 @@ void BandRunDedup::derive_candidates(const std::vector<uint64_t>& candidates) {
         keep_own_set(k, std::move(s.shingles[j]));
     }
     sort_own_sets();
-    if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
+    own_file_.flush();
 }
 
 // Puts own_sets_ (and their places) back in number order after derive_candidates appended
@@ -710,12 +698,12 @@ void BandRunDedup::sort_own_sets() {
 // Keeps document k's set as its own (not the stored one): in memory, or in the temporary file.
 void BandRunDedup::keep_own_set(uint32_t k, std::vector<uint64_t> sh) {
     own_sets_.push_back(k);
-    own_set_at_.push_back(tmp_size_);
+    own_set_at_.push_back(own_bytes_);
     own_slot_.push_back(static_cast<uint32_t>(own_slots_++));
-    tmp_size_ += sh.size() * sizeof(uint64_t);
-    if (!tmp_ && tmp_size_ > own_sets_in_memory_) spill_own_sets();
-    if (tmp_)
-        write_own_set(sh);
+    own_bytes_ += sh.size() * sizeof(uint64_t);
+    if (own_file_.empty() && own_bytes_ > own_sets_in_memory_) spill_own_sets();
+    if (!own_file_.empty())
+        own_file_.append(sh.data(), sh.size() * sizeof(uint64_t));
     else
         own_mem_.push_back(std::move(sh));
 }
@@ -732,15 +720,8 @@ void BandRunDedup::share_own_set(uint32_t k, std::size_t at) {
 
 // Moves the own sets kept in memory to the temporary file (in order: their offsets are kept).
 void BandRunDedup::spill_own_sets() {
-    tmp_.reset(std::tmpfile());
-    DOPPEL_CHECK(kIo, tmp_ != nullptr, "cannot create a temporary file for dedup");
-    for (const auto& sh : own_mem_) write_own_set(sh);
+    for (const auto& sh : own_mem_) own_file_.append(sh.data(), sh.size() * sizeof(uint64_t));
     std::vector<std::vector<uint64_t>>().swap(own_mem_);
-}
-
-void BandRunDedup::write_own_set(const std::vector<uint64_t>& sh) {
-    DOPPEL_CHECK(kIo, std::fwrite(sh.data(), sizeof(uint64_t), sh.size(), tmp_.get()) == sh.size(),
-                 "cannot write dedup's temporary file");
 }
 
 // Document k's shingles: its own (in memory or the temporary file) or the stored ones.
@@ -767,15 +748,12 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
         }
         auto& sh = out[j];
         const auto at = static_cast<std::size_t>(own - own_sets_.begin());
-        if (!tmp_) {
+        if (own_file_.empty()) {
             sh = own_mem_[own_slot_[at]];
             continue;
         }
         sh.resize(set_size_[ks[j]]);
-        const auto offset = static_cast<off_t>(own_set_at_[at]);
-        const auto bytes = static_cast<ssize_t>(sh.size() * sizeof(uint64_t));
-        DOPPEL_CHECK(kIo, sh.empty() || pread(fileno(tmp_.get()), sh.data(), bytes, offset) == bytes,
-                     "cannot read dedup's temporary file");
+        own_file_.read(own_set_at_[at], sh.data(), sh.size() * sizeof(uint64_t));
     }
     std::vector<StoredShingleSet> sets = read_shingle_sets(store, *shingler_, stored);
     for (std::size_t s = 0; s < stored.size(); ++s) {
@@ -1064,7 +1042,7 @@ private:
 };
 
 NearDuplicateResult BandRunDedup::finish() {
-    if (tmp_) DOPPEL_CHECK(kIo, std::fflush(tmp_.get()) == 0, "cannot write dedup's temporary file");
+    own_file_.flush();
     if (earlier_) return finish_new();
     // The finder holds no document now: its result brings the spec, banding, bytes and boilerplate.
     NearDuplicateResult r = finder_.finish();

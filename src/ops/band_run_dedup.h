@@ -42,7 +42,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +55,7 @@
 #include "doppel/index/near_duplicate_index.h"
 #include "doppel/match/near_duplicate_finder.h"
 #include "doppel/ops/duplicates.h"
+#include "impl/temp_file.h"
 #include "ops/dedup_state.h"
 
 namespace doppel {
@@ -213,9 +213,10 @@ private:
     std::vector<uint64_t> set_hash_;
     std::vector<uint32_t> set_size_;
     std::vector<bool> own_keys_;  // band keys in own_band_keys_ (not the runs')
-    // Documents whose shingles are not the stored ones: number, offset in tmp_ (sorted by number).
+    // Documents whose shingles are not the stored ones: number, offset among the sets kept
+    // (own_bytes_ before it; in own_file_ once spilled), sorted by number.
     // Their sets stay in memory (own_mem_, by own_slot_) while they fit in
-    // own_sets_in_memory_; past that all of them go to the temporary file (spill_own_sets).
+    // own_sets_in_memory_; past that all of them go to own_file_ (spill_own_sets).
     // An exact copy's own set is its original's (share_own_set): own_slot_ (by position in
     // own_sets_) is the set's position among the sets kept (own_mem_'s, and the file's order).
     std::vector<uint32_t> own_sets_;
@@ -226,10 +227,9 @@ private:
     uint64_t own_sets_in_memory_ = 0;
     uint64_t held_text_bytes_ = 0;
     uint64_t shared_sets_in_memory_ = 0;
-    uint64_t tmp_size_ = 0;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> tmp_;
+    uint64_t own_bytes_ = 0;
+    impl::TempFile own_file_;
     void spill_own_sets();
-    void write_own_set(const std::vector<uint64_t>& sh);
     // The band keys of own_keys_ documents, by band (memory bounded: OwnBandKeys), and those
     // finish() takes at once beside the runs (sorted: an only-new run's, of the new keys).
     class OwnBandKeys;

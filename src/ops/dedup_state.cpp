@@ -4,7 +4,6 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <sstream>
 
@@ -196,9 +195,8 @@ void BoilerplateBandsMade::add(int64_t seq, const BoilerplateBands& b) {
 void BoilerplateBandsMade::append(std::string_view record) {
     buffer_.append(record);
     if (buffer_.size() < in_memory_) return;
-    if (!file_) file_.reset(std::tmpfile());
-    DOPPEL_CHECK(kIo, file_ && std::fwrite(buffer_.data(), 1, buffer_.size(), file_.get()) == buffer_.size(),
-                 "cannot write dedup's temporary file of band keys");
+    file_.append(buffer_.data(), buffer_.size());
+    file_.flush();
     buffer_.clear();
 }
 
@@ -218,18 +216,16 @@ void BoilerplateBandsMade::for_each(const std::function<void(int64_t, std::strin
         }
         return at;
     };
-    if (file_) {
-        DOPPEL_CHECK(kIo, std::fflush(file_.get()) == 0 && std::fseek(file_.get(), 0, SEEK_SET) == 0,
-                     "cannot read dedup's temporary file of band keys");
-        std::vector<char> part(std::size_t{1} << 20);
-        for (std::size_t got; (got = std::fread(part.data(), 1, part.size(), file_.get())) > 0;) {
-            chunk.append(part.data(), got);
-            chunk.erase(0, records(chunk));
-        }
-        DOPPEL_CHECK(kIo,
-                     chunk.empty() && !std::ferror(file_.get()) && std::fseek(file_.get(), 0, SEEK_END) == 0,
-                     "cannot read dedup's temporary file of band keys");
+    constexpr uint64_t kChunk = uint64_t{1} << 20;
+    for (uint64_t at = 0; at < file_.size();) {
+        const auto got = static_cast<std::size_t>(std::min(kChunk, file_.size() - at));
+        const std::size_t kept = chunk.size();
+        chunk.resize(kept + got);
+        file_.read(at, chunk.data() + kept, got);
+        at += got;
+        chunk.erase(0, records(chunk));
     }
+    DOPPEL_CHECK(kBadFormat, chunk.empty(), "dedup's temporary file of band keys ends in a cut record");
     records(buffer_);
 }
 

@@ -32,7 +32,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -41,6 +40,7 @@
 #include <vector>
 
 #include "doppel/match/near_duplicate_finder.h"
+#include "impl/temp_file.h"
 
 namespace doppel {
 
@@ -109,7 +109,7 @@ private:
     uint64_t in_memory_;
     std::size_t count_ = 0;
     std::string buffer_;  // records: int64 seq, uint32 blob size, blob
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};
+    impl::TempFile file_{"dedup's temporary file of band keys"};  // flushed at each append
 };
 
 // The spec of a run's band keys: a hash of its shingle and MinHash specs and its banding (not
