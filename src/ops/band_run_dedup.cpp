@@ -9,6 +9,7 @@
 #include "doppel/sketch/min_hash.h"
 #include "doppel/store/sketch_artifacts.h"
 #include "doppel/store/store.h"
+#include "impl/blocked_bloom.h"
 #include "impl/held_bytes.h"
 #include "impl/parallel.h"
 #include "impl/temp_file.h"
@@ -31,34 +32,28 @@ void sort_unique(std::vector<uint64_t>& v) {
 
 }  // namespace
 
-// Whether a band key is one of a sorted set's: a Bloom filter first (two bits of one 64-bit word
-// a key, 16 bits a key: about 2% of other keys let through), then a binary search for the few
-// it lets through. One bit a key let 6% through: after a batch into 10,000,000 footer pages,
-// add_stored_bands() asks 160 M keys, and the run took 1 s more CPU (18.7-19.3 s against 17.9-18.1 s).
+// Whether a band key is one of a sorted set's: a blocked Bloom filter first (16 bits of room a
+// key: about 0.1% of other keys let through), then a binary search for the few it lets through.
+// After a batch into 10,000,000 footer pages add_stored_bands() asks 160 M keys: a filter of one
+// bit a key let 6% through, and the run took 1 s more CPU than with one of two bits in a word
+// (2%: 18.7-19.3 s against 17.9-18.1 s); this one, four runs each in turn with that one,
+// 17.7-19.2 s against 17.3-18.3 s: the same within the noise.
 class BandRunDedup::KeySet {
 public:
-    explicit KeySet(const std::vector<uint64_t>& sorted) : keys_(sorted) {
-        int bits = 6;  // of the word's index
-        while (bits < 34 && (uint64_t{64} << bits) < 16 * static_cast<uint64_t>(sorted.size())) ++bits;
-        shift_ = 64 - bits;
-        words_.assign(std::size_t{1} << bits, 0);
-        for (uint64_t k : sorted) words_[word(k)] |= mask(k);
+    explicit KeySet(const std::vector<uint64_t>& sorted)
+        : keys_(sorted), filter_(impl::BlockedBloom::blocks_for(sorted.size(), 16)) {
+        for (uint64_t k : sorted) filter_.add(spread(k));
     }
     bool has(uint64_t key) const {
-        const uint64_t m = mask(key);
-        return (words_[word(key)] & m) == m && std::binary_search(keys_.begin(), keys_.end(), key);
+        return filter_.may_contain(spread(key)) && std::binary_search(keys_.begin(), keys_.end(), key);
     }
 
 private:
-    static uint64_t hash(uint64_t key) { return key * 0x9E3779B97F4A7C15ull; }
-    std::size_t word(uint64_t key) const { return static_cast<std::size_t>(hash(key) >> shift_); }
-    static uint64_t mask(uint64_t key) {
-        const uint64_t h = hash(key);
-        return uint64_t{1} << (h >> 20 & 63) | uint64_t{1} << (h >> 26 & 63);
-    }
+    // A band key carries its band in its top bits (LshBandStore::entry_key), where the filter
+    // takes a key's block from: spread over all 64 (odd multiplier, one key to one).
+    static uint64_t spread(uint64_t key) { return key * 0x9E3779B97F4A7C15ull; }
     const std::vector<uint64_t>& keys_;
-    int shift_ = 0;
-    std::vector<uint64_t> words_;
+    impl::BlockedBloom filter_;
 };
 
 // The band keys of the documents whose signature is their own, beside the runs: by band, in

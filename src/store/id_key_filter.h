@@ -5,8 +5,8 @@
 // 10,000,000-item store: the next batch's lookups 0.38-0.43 -> 0.14-0.15 s, docs/measurements.md,
 // "Main of 2026-12-05, evening").
 //
-// Blocked: a key sets kProbes bits in one block of 512 bits (a cache line), kBitsPerKey bits of
-// room a key, about 1% false positives when full. The blob, little-endian:
+// An impl::BlockedBloom (a key's bits in one cache line) of kBitsPerKey bits of room a key, about
+// 0.5% false positives when full. The blob, little-endian:
 //     "DIKF", uint32 version (1), uint64 blocks, uint64 keys added, uint64 room (keys),
 //     uint64 XXH3-64 of the blocks, then the blocks (8 uint64 each)
 // A filter holds every key added to it; a key removed from the table stays in it (a lookup then
@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "impl/blocked_bloom.h"
+
 namespace doppel::store_detail {
 
 class IdKeyFilter {
@@ -29,12 +31,14 @@ public:
     static constexpr const char* kBlobName = "id_keys/filter";
     static constexpr uint32_t kVersion = 1;
     static constexpr uint64_t kBitsPerKey = 12;
-    static constexpr int kProbes = 6;
 
     // An empty filter with room for `keys` keys (at least one block).
     static IdKeyFilter with_room_for(uint64_t keys);
-    void add(int64_t key);
-    bool may_contain(int64_t key) const;
+    void add(int64_t key) {
+        bits_.add(static_cast<uint64_t>(key));
+        ++keys_;
+    }
+    bool may_contain(int64_t key) const { return bits_.may_contain(static_cast<uint64_t>(key)); }
     uint64_t keys() const { return keys_; }  // added so far, repeats counted
     uint64_t room() const { return room_; }
     std::string encode() const;
@@ -42,9 +46,8 @@ public:
     static std::optional<IdKeyFilter> decode(std::string_view blob);
 
 private:
-    static constexpr uint64_t kWordsPerBlock = 8;
-    std::vector<uint64_t> words_;
-    uint64_t blocks_ = 0, keys_ = 0, room_ = 0;
+    impl::BlockedBloom bits_;
+    uint64_t keys_ = 0, room_ = 0;
 };
 
 }  // namespace doppel::store_detail
