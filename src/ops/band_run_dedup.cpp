@@ -650,15 +650,14 @@ void BandRunDedup::derive_candidates(const std::vector<uint64_t>& candidates) {
     for (uint32_t k : ks) b.seqs.push_back(seqs_[k]);
     b.docs.resize(n);
     std::size_t i = 0;
-    store_.read_keys(b.seqs, [&](const Store::DocumentKeys& d) {
-        while (b.seqs[i] != d.seq) ++i;
-        b.docs[i].id = d.id, b.docs[i].source = d.source, b.docs[i].url = d.url;
-    });
-    i = 0;
-    store_.read_texts(b.seqs, [&](int64_t seq, std::string_view text) {
-        while (b.seqs[i] != seq) ++i;
-        b.docs[i].text.assign(text);
-    });
+    store_.read_keys(
+        b.seqs,
+        [&](const Store::DocumentKeys& d) {
+            while (b.seqs[i] != d.seq) ++i;
+            Document& doc = b.docs[i];
+            doc.id = d.id, doc.source = d.source, doc.url = d.url, doc.text = d.text;
+        },
+        true);
     // Their sets, derived from the stored sketches and the texts.
     const std::vector<uint8_t> all(n, 1);
     StoredBatch stored = read_stored(b.seqs, all, all);

@@ -1195,7 +1195,7 @@ namespace {
 // The columns scan_keys() and read_keys() read, and the row's keys from them (views into the row).
 constexpr const char* kKeyColumns = "seq, id, source, url, content_hash";
 Store::DocumentKeys keys_of(const Statement& st) {
-    return {st.int64(0), st.blob(1), st.blob(2), st.blob(3), st.blob(4)};
+    return {st.int64(0), st.blob(1), st.blob(2), st.blob(3), st.blob(4), {}};
 }
 
 // The rows rows_by_seq() reads: of `table` where `filter` holds (an SQL condition, "" for
@@ -1247,10 +1247,16 @@ void Store::scan_keys(const std::function<bool(const DocumentKeys&)>& fn, int64_
         if (!fn(keys_of(st))) break;
 }
 
-void Store::read_keys(const std::vector<int64_t>& seqs,
-                      const std::function<void(const DocumentKeys&)>& fn) const {
-    read_snapshot(
-        [&] { rows_by_seq(impl_->db, kKeyColumns, seqs, [&](const Statement& st) { fn(keys_of(st)); }); });
+void Store::read_keys(const std::vector<int64_t>& seqs, const std::function<void(const DocumentKeys&)>& fn,
+                      bool with_text) const {
+    const std::string columns = std::string(kKeyColumns) + (with_text ? ", " + impl_->text_sql() : "");
+    read_snapshot([&] {
+        rows_by_seq(impl_->db, columns, seqs, [&](const Statement& st) {
+            DocumentKeys keys = keys_of(st);
+            if (with_text) keys.text = st.blob(5);
+            fn(keys);
+        });
+    });
 }
 
 int64_t Store::max_seq() const {

@@ -222,6 +222,37 @@ TEST_F(StoreTest, ScanKeysGivesTheKeysOfEveryDocumentAndMaxSeqTheLastSeq) {
     EXPECT_EQ(s.max_seq(), seqs[1]);
 }
 
+// read_keys() with texts: each row's keys and text in one read, a copy's text from the document
+// that holds it (schema 8), in the order asked, by lookups or one range scan alike; without, no text.
+TEST_F(StoreTest, ReadKeysWithTextsGivesEachDocumentsKeysAndText) {
+    std::vector<AnalyzedDocument> docs = abc(3);
+    docs.push_back(make("d", "alpha"));
+    const std::vector<int64_t> seqs = put(docs);
+    int64_t holder = 0;
+    s.read_texts({seqs[3]}, [&](int64_t, std::string_view, int64_t h) { holder = h; });
+    ASSERT_EQ(holder, seqs[0]);  // the copy's text is held by a
+    using Row = std::tuple<int64_t, std::string, std::string, std::string>;
+    for (const std::vector<int64_t>& asked :
+         {std::vector<int64_t>{seqs[3], 9999, seqs[1]}, std::vector<int64_t>{seqs[0], seqs[1], seqs[3]}}) {
+        std::vector<Row> got, bare;
+        s.read_keys(
+            asked, [&](const Store::DocumentKeys& k) { got.emplace_back(k.seq, k.id, k.source, k.text); },
+            true);
+        s.read_keys(asked,
+                    [&](const Store::DocumentKeys& k) { bare.emplace_back(k.seq, k.id, k.source, k.text); });
+        std::vector<Row> want, want_bare;
+        for (int64_t seq : asked) {
+            const auto d = s.get_by_seq(seq);
+            if (!d) continue;
+            want.emplace_back(seq, d->id, d->source, d->text);
+            want_bare.emplace_back(seq, d->id, d->source, "");
+        }
+        EXPECT_EQ(got, want);
+        EXPECT_EQ(bare, want_bare);
+        EXPECT_EQ(std::get<3>(got[0]), asked[0] == seqs[3] ? "alpha" : std::get<3>(want[0]));
+    }
+}
+
 // The per-item reads run in one read transaction of their own (or the caller's): one that a
 // callback leaves by throwing is ended, so the store takes writes and other readers see them.
 TEST_F(StoreTest, APerItemReadLeftByAnExceptionEndsItsTransaction) {

@@ -222,14 +222,16 @@ public:
         int64_t seq = 0;
         std::string_view id, source, url;
         std::string_view content_hash;  // StoredDocument::content_hash
+        std::string_view text;          // read_keys() with `with_text` only
     };
     // Calls fn for every document in seq order (those after seq `after` only), reading only those
     // columns (no StoredDocument built: a cheaper scan); stops early when fn returns false.
     void scan_keys(const std::function<bool(const DocumentKeys&)>& fn, int64_t after = 0) const;
     // The same for each of `seqs` that is stored, in the order given (one prepared statement for
-    // all: a reader that needs the keys of some documents only).
-    void read_keys(const std::vector<int64_t>& seqs,
-                   const std::function<void(const DocumentKeys&)>& fn) const;
+    // all: a reader that needs the keys of some documents only). With `with_text`, each one's
+    // text too (as read_texts() gives it): a reader of whole documents reads each row once.
+    void read_keys(const std::vector<int64_t>& seqs, const std::function<void(const DocumentKeys&)>& fn,
+                   bool with_text = false) const;
     // How many documents are stored. A count reads a whole index, so the last one (made outside
     // a transaction) is given again while nothing can have changed: no commit of another
     // connection (data_version) and no write of this one since.
