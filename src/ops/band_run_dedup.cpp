@@ -154,6 +154,11 @@ struct BandRunDedup::StoredBatch {
     std::vector<bool> complete;        // both artifacts there and decoded
     std::vector<uint64_t> set_hash;    // of the stored shingles
     std::vector<uint32_t> set_size;
+    // n documents, none complete.
+    static StoredBatch of_size(std::size_t n) {
+        return {std::vector<PrecomputedSketch>(n), std::vector<bool>(n, false), std::vector<uint64_t>(n, 0),
+                std::vector<uint32_t>(n, 0)};
+    }
 };
 
 // Own shingle sets are kept in memory up to a bound: writing them to the temporary file costs a
@@ -203,81 +208,95 @@ BandRunDedup::BandRunDedup(const Store& store, NearDuplicateFinder& finder, LshB
 
 BandRunDedup::~BandRunDedup() = default;
 
+// A batch's stored sketches as read_stored() reads them: each blob decoded as it comes (the
+// signatures and shingle sets, read_signatures' and read_shingle_sets' first phases), then the
+// batch made of them (their second phases: the notes' sets from the texts, the notes signed from
+// their sets). The line maps are decoded for the documents with maps[i] only (none when empty).
+class BandRunDedup::SketchBlobs {
+public:
+    SketchBlobs(const BandRunDedup& run, const std::vector<int64_t>& seqs, const std::vector<uint8_t>& maps)
+        : run_(run),
+          seqs_(seqs),
+          maps_(maps),
+          sigs_(seqs.size()),
+          signed_(seqs.size(), false),
+          sets_(seqs.size()) {}
+    void signature(std::size_t i, std::string_view blob) {
+        sigs_[i] = decode_stored_signature(blob, run_.perms_, run_.seed_);
+        signed_[i] = sigs_[i].found || sigs_[i].of_set;
+    }
+    void shingles(std::size_t i, std::string_view blob) {
+        if (signed_[i]) sets_[i] = decode_stored_shingles(blob, !maps_.empty() && maps_[i]);
+    }
+    StoredBatch batch() {
+        const bool any_maps = std::any_of(maps_.begin(), maps_.end(), [](uint8_t m) { return m; });
+        make_sets_from_texts(run_.store_, *run_.shingler_, seqs_, sets_, any_maps);
+        sign_stored_sets(*run_.minhash_, sets_, sigs_);
+        StoredBatch b = StoredBatch::of_size(seqs_.size());
+        for (std::size_t i = 0; i < seqs_.size(); ++i) {
+            if (!sets_[i].found || !sets_[i].error.empty() || !sigs_[i].found) continue;
+            PrecomputedSketch& sketch = b.sketches[i];
+            sketch.sig = std::move(sigs_[i].sig);
+            sketch.shingles = std::move(sets_[i].shingles);
+            if (!maps_.empty() && maps_[i]) sketch.counts = std::move(sets_[i].counts);
+            b.set_hash[i] = shingle_set_hash(sketch.shingles.data(), sketch.shingles.size());
+            b.set_size[i] = static_cast<uint32_t>(sketch.shingles.size());
+            b.complete[i] = true;
+        }
+        return b;
+    }
+
+private:
+    const BandRunDedup& run_;
+    const std::vector<int64_t>& seqs_;
+    const std::vector<uint8_t>& maps_;
+    std::vector<StoredSignature> sigs_;
+    std::vector<bool> signed_;
+    std::vector<StoredShingleSet> sets_;
+};
+
 // Reads the stored sketches of the wanted documents only (want[i]), so a batch whose documents
 // are mostly shingled again reads (and decodes) little: one lookup per document and kind when
 // fewer than half are wanted, or they are fewer than half the rows of their range (the candidates
 // derive_candidates() asks, all over the store), else a range scan (cheaper per row than a
 // lookup). The line maps are decoded for the documents with maps[i] (none when `maps` is empty).
-BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
+BandRunDedup::StoredBatch BandRunDedup::read_stored(const std::vector<int64_t>& seqs,
+                                                    const std::vector<uint8_t>& want,
                                                     const std::vector<uint8_t>& maps) const {
-    StoredBatch b;
-    const std::size_t n = seqs.size();
-    b.sketches.resize(n);
-    b.complete.assign(n, false);
-    b.set_hash.assign(n, 0);
-    b.set_size.assign(n, 0);
     std::vector<int64_t> wanted;
     std::vector<std::size_t> at;  // position in the batch of wanted[j]
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < seqs.size(); ++i)
         if (want[i]) wanted.push_back(seqs[i]), at.push_back(i);
-    if (wanted.empty()) return b;
-    // The signatures (read_signatures' two phases: the blobs here, the notes signed from their
-    // sets at the end).
-    std::vector<StoredSignature> sigs(n);
-    std::vector<bool> signed_(n, false);
-    auto take_signature = [&](std::size_t i, std::string_view blob) {
-        sigs[i] = decode_stored_signature(blob, perms_, seed_);
-        signed_[i] = sigs[i].found || sigs[i].of_set;
-    };
-    // The shingle sets (read_shingle_sets' two phases: the blobs here, the notes' sets from the
-    // texts at the end); the line maps of the documents with maps[i] only.
-    const bool any_maps = std::any_of(maps.begin(), maps.end(), [](uint8_t m) { return m; });
-    std::vector<StoredShingleSet> sets(n);
-    auto take_shingles = [&](std::size_t i, std::string_view blob) {
-        if (signed_[i]) sets[i] = decode_stored_shingles(blob, !maps.empty() && maps[i]);
-    };
-    auto finish = [&] {
-        make_sets_from_texts(store_, *shingler_, seqs, sets, any_maps);
-        sign_stored_sets(*minhash_, sets, sigs);
-        for (std::size_t i = 0; i < n; ++i) {
-            if (!sets[i].found || !sets[i].error.empty() || !sigs[i].found) continue;
-            b.sketches[i].sig = std::move(sigs[i].sig);
-            auto& sh = b.sketches[i].shingles;
-            sh = std::move(sets[i].shingles);
-            if (!maps.empty() && maps[i]) b.sketches[i].counts = std::move(sets[i].counts);
-            b.set_hash[i] = shingle_set_hash(sh.data(), sh.size());
-            b.set_size[i] = static_cast<uint32_t>(sh.size());
-            b.complete[i] = true;
-        }
-        return std::move(b);
-    };
+    if (wanted.empty()) return StoredBatch::of_size(seqs.size());
+    SketchBlobs blobs(*this, seqs, maps);
     std::size_t j = 0;  // wanted[j]: the next wanted seq
     auto position = [&](int64_t seq) -> std::optional<std::size_t> {
         while (j < wanted.size() && wanted[j] < seq) ++j;
         if (j < wanted.size() && wanted[j] == seq) return at[j];
         return std::nullopt;
     };
-    if (wanted.size() * 2 >= n &&
+    if (wanted.size() * 2 >= seqs.size() &&
         wanted.size() * 2 >= static_cast<std::size_t>(wanted.back() - wanted.front() + 1)) {
         // Most of the batch: one range scan reads both sketches of a row at once.
         store_.scan_artifacts(kBatchSketchKinds, wanted.front(), wanted.back(),
-                              [&](int64_t seq, const std::optional<std::string_view>* blobs) {
+                              [&](int64_t seq, const std::optional<std::string_view>* blob) {
                                   const auto i = position(seq);
                                   if (!i) return;
-                                  if (blobs[0]) take_signature(*i, *blobs[0]);
-                                  if (blobs[1]) take_shingles(*i, *blobs[1]);
+                                  if (blob[0]) blobs.signature(*i, *blob[0]);
+                                  if (blob[1]) blobs.shingles(*i, *blob[1]);
                               });
-        return finish();
+        return blobs.batch();
     }
-    // A few documents: one lookup per document and kind.
+    // A few documents: one lookup per document and kind (the signatures first: a set is decoded
+    // only where its signature is usable).
     store_.read_artifacts(kMinHashArtifact, wanted, [&](int64_t seq, std::string_view blob) {
-        if (const auto i = position(seq)) take_signature(*i, blob);
+        if (const auto i = position(seq)) blobs.signature(*i, blob);
     });
     j = 0;
     store_.read_artifacts(kShinglesArtifact, wanted, [&](int64_t seq, std::string_view blob) {
-        if (const auto i = position(seq)) take_shingles(*i, blob);
+        if (const auto i = position(seq)) blobs.shingles(*i, blob);
     });
-    return finish();
+    return blobs.batch();
 }
 
 void StoredDocuments::read_texts(const Store& store, const std::vector<uint8_t>& need) {

@@ -149,6 +149,7 @@ private:
                  uint64_t own_sets_in_memory, const DedupState* earlier, uint64_t held_text_bytes,
                  uint64_t shared_sets_in_memory, uint64_t own_band_keys_in_memory);
     struct StoredBatch;
+    class SketchBlobs;
     StoredBatch read_stored(const std::vector<int64_t>& seqs, const std::vector<uint8_t>& want,
                             const std::vector<uint8_t>& maps = {}) const;
     struct Sketched;
