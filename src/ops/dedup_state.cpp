@@ -182,6 +182,8 @@ std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob, 
     return b;
 }
 
+std::string_view boilerplate_band_key_bytes(std::string_view blob) { return blob.substr(kBandsHeader); }
+
 void BoilerplateBandsMade::add(int64_t seq, const BoilerplateBands& b) {
     const std::string blob = encode_boilerplate_bands(b);
     const auto size = static_cast<uint32_t>(blob.size());

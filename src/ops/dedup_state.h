@@ -93,6 +93,9 @@ std::string encode_boilerplate_bands(const BoilerplateBands& b);
 // nullopt for a blob of another format or version (the document's set is then derived again).
 // Without `keys`, the keys are checked for their size but left out (a reader of the rest).
 std::optional<BoilerplateBands> decode_boilerplate_bands(std::string_view blob, bool keys = true);
+// The keys' bytes of a blob decode_boilerplate_bands() accepts (uint64 each, little-endian): a
+// reader of many that copies them where it wants them.
+std::string_view boilerplate_band_key_bytes(std::string_view blob);
 // The boilerplate band keys a run made, for record_new_duplicates(): encoded, in memory up to a
 // bound, then all of them in a temporary file (a store of 10,000,000 footer pages makes 1.8 GB).
 class BoilerplateBandsMade {
