@@ -920,10 +920,37 @@ std::vector<uint64_t> BandRunDedup::candidate_pairs(const LshBandStore& bands, c
     if (first_new == 0) return candidate_pairs_by_band(bands, numbers, skip);
     BucketPairs pairs(*this, numbers, skip, first_new, kCandidateCompaction);
     std::size_t at = 0;
-    const std::vector<LshBandStore::Entry> entries = bands.entries_of(store_, new_keys_);
+    const std::vector<LshBandStore::Entry> entries = new_key_entries(bands);
     pairs.take_blocks(entries.data(), entries.size(), extra_.data(), at, extra_.size());
     for (; at < extra_.size(); ++at) pairs.take(extra_[at], true);
     return pairs.pairs();
+}
+
+// The entries of the runs that hold a new document's key (new_keys_), in (key, seq) order: the
+// bands one at a time on each of the workers, each reading the runs through a Store of its own
+// (WorkerStores), a band's entries after the band before's (a key holds its band number). With
+// 1,600,000 new keys (100,000 documents) nearly every segment of every run is read: at 10,000,000
+// stored documents, 2.5 s on one core.
+std::vector<LshBandStore::Entry> BandRunDedup::new_key_entries(const LshBandStore& bands) const {
+    const auto band_count = static_cast<std::size_t>(bands.params().bands);
+    const std::size_t workers = impl::worker_count(band_count, threads());
+    WorkerStores& stores = worker_stores();
+    std::vector<std::vector<LshBandStore::Entry>> by_band(band_count);
+    impl::parallel_for(band_count, workers, [&](std::size_t band, std::size_t w) {
+        const auto [first, last] = LshBandStore::band_keys(static_cast<int>(band));
+        const auto lo = std::lower_bound(new_keys_.begin(), new_keys_.end(), first);
+        const auto hi = std::upper_bound(lo, new_keys_.end(), last);
+        if (lo != hi) by_band[band] = bands.entries_of(stores.of(w), std::vector<uint64_t>(lo, hi));
+    });
+    std::vector<LshBandStore::Entry> all;
+    std::size_t n = 0;
+    for (const auto& b : by_band) n += b.size();
+    all.reserve(n);
+    for (auto& b : by_band) {
+        all.insert(all.end(), b.begin(), b.end());
+        std::vector<LshBandStore::Entry>().swap(b);
+    }
+    return all;
 }
 
 // The bands one at a time on each of the workers, each worker reading the runs through a Store

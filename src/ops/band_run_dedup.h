@@ -190,6 +190,7 @@ private:
     class BucketPairs;  // the candidate pairs of a merge's buckets
     std::vector<uint64_t> candidate_pairs_by_band(const LshBandStore& bands, const SeqNumbers& numbers,
                                                   const std::vector<bool>& skip) const;
+    std::vector<LshBandStore::Entry> new_key_entries(const LshBandStore& bands) const;
     std::size_t threads() const { return finder_.threads(); }
     // A read-only Store for each worker of the parallel phases but the first (which reads
     // store_), opened once a run, by each worker at its first read.
