@@ -744,8 +744,8 @@ void BandRunDedup::keep_own_set(uint32_t k, std::vector<uint64_t> sh) {
     own_set_at_.push_back(own_bytes_);
     own_slot_.push_back(static_cast<uint32_t>(own_slots_++));
     own_bytes_ += sh.size() * sizeof(uint64_t);
-    if (own_file_.empty() && own_bytes_ > own_sets_in_memory_) spill_own_sets();
-    if (!own_file_.empty())
+    if (!own_spilled_ && own_bytes_ > own_sets_in_memory_) spill_own_sets();
+    if (own_spilled_)
         own_file_.append(sh.data(), sh.size() * sizeof(uint64_t));
     else
         own_mem_.push_back(std::move(sh));
@@ -763,6 +763,7 @@ void BandRunDedup::share_own_set(uint32_t k, std::size_t at) {
 
 // Moves the own sets kept in memory to the temporary file (in order: their offsets are kept).
 void BandRunDedup::spill_own_sets() {
+    own_spilled_ = true;
     for (const auto& sh : own_mem_) own_file_.append(sh.data(), sh.size() * sizeof(uint64_t));
     std::vector<std::vector<uint64_t>>().swap(own_mem_);
 }
@@ -791,7 +792,7 @@ std::vector<std::vector<uint64_t>> BandRunDedup::shingles_of(const std::vector<u
         }
         auto& sh = out[j];
         const auto at = static_cast<std::size_t>(own - own_sets_.begin());
-        if (own_file_.empty()) {
+        if (!own_spilled_) {
             sh = own_mem_[own_slot_[at]];
             continue;
         }

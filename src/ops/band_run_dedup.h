@@ -231,6 +231,7 @@ private:
     uint64_t shared_sets_in_memory_ = 0;
     uint64_t own_bytes_ = 0;
     impl::TempFile own_file_;
+    bool own_spilled_ = false;  // the sets are in own_file_ (empty sets write nothing there)
     void spill_own_sets();
     // The band keys of own_keys_ documents, by band (memory bounded: OwnBandKeys), and those
     // finish() takes at once beside the runs (sorted: an only-new run's, of the new keys).

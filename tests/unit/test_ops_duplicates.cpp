@@ -611,6 +611,39 @@ TEST(OpsDuplicates, StoredDedupFromTheBandRunsEqualsTheFinder) {
     expect_same_result(after, find_file_duplicates(in, options).result);
 }
 
+// With no memory for the sets that are not the stored ones, they go to the temporary file from
+// the first set with a shingle on: the empty sets before it (pages that are only their site's
+// footer) write nothing there, and must not leave the later sets out of place. The
+// site's fifth page, with a text, is the only other one of its own, and its near copy (without
+// the footer) is verified against it: the same result as the finder's.
+TEST(OpsDuplicates, EmptyOwnSetsBeforeTheSpillKeepTheLaterSetsInPlace) {
+    test::TempDir dir("ops_dedup_empty_own_sets");
+    const std::string footer = "Shared footer line of the site, the same in most of its pages\n";
+    for (unsigned k = 0; k < 5; ++k) test::write_file(dir / ("in/a" + std::to_string(k) + ".txt"), footer);
+    test::write_file(dir / "in/a5.txt", footer + text(words(200, 90)));
+    auto w = words(200, 90);
+    w[40] = "edited";
+    test::write_file(dir / "in/b0.txt", text(w));
+    Store store(dir / "store");
+    {
+        LanguageIdentifier lid(test::lid_model());
+        IndexRunOptions run;
+        run.batch = 4;
+        index_paths(store, lid, std::move(open_index_stages(duplicates_only()).stages), {dir / "in"}, run);
+    }
+    const NearDuplicateOptions options;
+    const NearDuplicateResult want = find_file_duplicates({dir / "in"}, options).result;
+    ASSERT_EQ(want.pairs.size(), 1u);
+    ASSERT_GT(want.boilerplate_lines, 0u);
+    NearDuplicateFinder finder(options);
+    auto spilled = BandRunDedup::open(store, finder, 0);
+    ASSERT_NE(spilled, nullptr);
+    StoredDocuments b;
+    read_whole_store(store, finder, false, b);
+    spilled->add(b);
+    expect_same_result(want, spilled->finish());
+}
+
 // dedup --store read the band runs' catalogue when it opened; a writer then added the kFanIn-th run
 // of one tier, which merges them all and drops those it had named ("LSH band segment ... is
 // missing", seen from dedup --store during index): the pass over the runs reads the catalogue
