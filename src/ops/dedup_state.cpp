@@ -202,20 +202,25 @@ void BoilerplateBandsMade::append(std::string_view record) {
     buffer_.clear();
 }
 
-void BoilerplateBandsMade::for_each(const std::function<void(int64_t, std::string_view)>& fn) const {
+void BoilerplateBandsMade::for_each_chunk(
+    const std::function<void(std::size_t, const int64_t*, const std::string_view*)>& fn) const {
     // Phase 1: the file's records, a chunk at a time (a record cut at a chunk's end is kept for
-    // the next); phase 2: the buffer's.
+    // the next); phase 2: the buffer's. The records of a chunk go to fn at once.
     std::string chunk;
+    std::vector<int64_t> seqs;
+    std::vector<std::string_view> blobs;
     auto records = [&](std::string_view s) {
         std::size_t at = 0;
+        seqs.clear(), blobs.clear();
         for (int64_t seq = 0; s.size() - at >= sizeof seq + sizeof(uint32_t);) {
             uint32_t size = 0;
             std::memcpy(&seq, s.data() + at, sizeof seq);
             std::memcpy(&size, s.data() + at + sizeof seq, sizeof size);
             if (s.size() - at - sizeof seq - sizeof size < size) break;
-            fn(seq, s.substr(at + sizeof seq + sizeof size, size));
+            seqs.push_back(seq), blobs.push_back(s.substr(at + sizeof seq + sizeof size, size));
             at += sizeof seq + sizeof size + size;
         }
+        if (!seqs.empty()) fn(seqs.size(), seqs.data(), blobs.data());
         return at;
     };
     constexpr uint64_t kChunk = uint64_t{1} << 20;
@@ -229,6 +234,12 @@ void BoilerplateBandsMade::for_each(const std::function<void(int64_t, std::strin
     }
     DOPPEL_CHECK(kBadFormat, chunk.empty(), "dedup's temporary file of band keys ends in a cut record");
     records(buffer_);
+}
+
+void BoilerplateBandsMade::for_each(const std::function<void(int64_t, std::string_view)>& fn) const {
+    for_each_chunk([&](std::size_t n, const int64_t* seqs, const std::string_view* blobs) {
+        for (std::size_t i = 0; i < n; ++i) fn(seqs[i], blobs[i]);
+    });
 }
 
 uint64_t boilerplate_bands_spec(const NearDuplicateOptions& o, LshParams banding) {

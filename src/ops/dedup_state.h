@@ -106,6 +106,10 @@ public:
     std::size_t size() const { return count_; }
     // fn(seq, blob) for each, in the order added.
     void for_each(const std::function<void(int64_t, std::string_view)>& fn) const;
+    // The same a chunk of records at a time: fn(n, seqs, blobs), the blobs valid through the call
+    // (a writer of many binds them where they are, without a copy each).
+    void for_each_chunk(
+        const std::function<void(std::size_t, const int64_t*, const std::string_view*)>& fn) const;
 
 private:
     void append(std::string_view record);

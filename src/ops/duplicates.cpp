@@ -622,22 +622,13 @@ NearDuplicateResult find_stored_duplicates(const Store& store, const NearDuplica
 }
 
 void record_new_duplicates(Store& store, const NewStoredDuplicates::Mark& m) {
-    // The band keys a chunk at a time (for_each's blobs last only through the call), with the
-    // state.
-    std::vector<int64_t> seqs;
-    std::vector<std::string> blobs;
-    auto put = [&] {
-        const std::vector<std::string_view> views(blobs.begin(), blobs.end());
-        store.put_artifacts_of_stored(kBoilerplateBandsArtifact, seqs.size(), seqs.data(), views.data());
-        seqs.clear(), blobs.clear();
-    };
+    // The band keys a chunk at a time, bound where they lie, with the state.
     store.transaction([&] {
         if (m.boilerplate_bands)
-            m.boilerplate_bands->for_each([&](int64_t seq, std::string_view blob) {
-                seqs.push_back(seq), blobs.emplace_back(blob);
-                if (seqs.size() == kStoredDedupBatch) put();
-            });
-        put();
+            m.boilerplate_bands->for_each_chunk(
+                [&](std::size_t n, const int64_t* seqs, const std::string_view* blobs) {
+                    store.put_artifacts_of_stored(kBoilerplateBandsArtifact, n, seqs, blobs);
+                });
         DedupState::write(store, m.since, m.docs, m.boilerplate, m.members, m.spec, m.full,
                           m.boilerplate_lines);
     });
